@@ -1,0 +1,8 @@
+import type { Command } from "commander";
+import type { Output } from "../output.js";
+
+/** Every command group registers here, one line each. */
+export function registerCommands(program: Command, output: Output): void {
+  void program;
+  void output;
+}

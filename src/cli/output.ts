@@ -1,0 +1,44 @@
+/**
+ * Where the CLI writes. Commands never touch process.stdout directly, so tests can run
+ * `main()` in process and capture everything.
+ */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  /** Raw bytes to stdout (exports in UTF-16, `cat`). */
+  outBytes(bytes: Uint8Array): void;
+  /** True when stdout is a terminal: colour and progress bars are allowed. */
+  readonly isTTY: boolean;
+  /** True when colour may be used (a TTY and NO_COLOR unset). */
+  readonly color: boolean;
+  /** Set by a command that wants a non-zero exit without throwing (e.g. findings present). */
+  exitCode?: number;
+}
+
+export function createOutput(): Output {
+  const isTTY = Boolean(process.stdout.isTTY);
+  return {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    outBytes: (b) => void process.stdout.write(b),
+    isTTY,
+    color: isTTY && !process.env.NO_COLOR,
+  };
+}
+
+/** An Output that records into strings: for tests. */
+export function captureOutput(): Output & { stdout: () => string; stderr: () => string; bytes: () => Uint8Array } {
+  const outChunks: Uint8Array[] = [];
+  let err = "";
+  const enc = new TextEncoder();
+  return {
+    out: (s) => void outChunks.push(enc.encode(s)),
+    err: (s) => void (err += s),
+    outBytes: (b) => void outChunks.push(b),
+    isTTY: false,
+    color: false,
+    stdout: () => Buffer.concat(outChunks).toString("utf8"),
+    stderr: () => err,
+    bytes: () => new Uint8Array(Buffer.concat(outChunks)),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Every error p2vfix raises on purpose is a P2vfixError: it has a stable `code`, a clear
+ * message, and where known the byte offset or path it is about. The CLI maps `exitCode`
+ * to the process exit status (documented in README.md).
+ */
+export interface ErrorDetails {
+  /** Byte offset in the file or structure the error is about. */
+  offset?: number;
+  /** File, image path or registry key path the error is about. */
+  path?: string;
+  cause?: unknown;
+}
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  badInput: 3,
+  refused: 4,
+  verifyFailed: 5,
+  notFound: 6,
+} as const;
+
+export abstract class P2vfixError extends Error {
+  readonly code: string;
+  readonly offset?: number;
+  readonly path?: string;
+  abstract readonly exitCode: number;
+
+  constructor(code: string, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (details.offset !== undefined) this.offset = details.offset;
+    if (details.path !== undefined) this.path = details.path;
+  }
+
+  /** One line for a person: code, message, and where. */
+  describe(): string {
+    const where: string[] = [];
+    if (this.path !== undefined) where.push(this.path);
+    if (this.offset !== undefined) where.push(`offset 0x${this.offset.toString(16)}`);
+    return `${this.code}: ${this.message}${where.length ? ` (${where.join(", ")})` : ""}`;
+  }
+}
+
+/** The bytes are not a valid registry hive or transaction log. */
+export class RegfError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** A disk image container (VHD, VHDX, VMDK, qcow2) is invalid or unsupported. */
+export class ImageError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** A partition table is invalid. */
+export class PartitionError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** A filesystem (NTFS, FAT) structure is invalid or unsupported. */
+export class FsError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** NTFS-specific structural error. */
+export class NtfsError extends FsError {}
+
+/** A VM definition file is malformed or unsupported. */
+export class VmConfigError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** A plan file is invalid. */
+export class PlanError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** Something asked for does not exist (a key, a value, a file in an image). */
+export class NotFoundError extends P2vfixError {
+  readonly exitCode = ExitCode.notFound;
+}
+
+/** The user asked for something malformed (bad arguments, bad value syntax). */
+export class UsageError extends P2vfixError {
+  readonly exitCode = ExitCode.usage;
+}
+
+/** A write was refused because it is not safe; nothing was written. */
+export class RefusedError extends P2vfixError {
+  readonly exitCode = ExitCode.refused;
+}
+
+/** A write was made but reading it back did not give what was written. */
+export class VerifyError extends P2vfixError {
+  readonly exitCode = ExitCode.verifyFailed;
+}

@@ -1,0 +1,22 @@
+/**
+ * A sized random-access byte device. Synchronous on purpose: every layer above (container
+ * formats, partition tables, NTFS) does many small dependent reads, and a CLI gains nothing
+ * from interleaving them.
+ *
+ * Offsets and sizes are JS numbers (exact up to 2^53 bytes, 8 PiB).
+ */
+export interface BlockDevice {
+  /** Size in bytes. */
+  readonly size: number;
+  /** Logical sector size in bytes where the container knows it (VHDX 4096-byte disks), else undefined. */
+  readonly sectorSize?: number;
+  /** True when write() is supported. */
+  readonly writable: boolean;
+  /** Reads exactly `length` bytes at `offset`; throws if the range is outside the device. */
+  read(offset: number, length: number): Uint8Array;
+  /** Writes `data` at `offset`; throws if not writable or the range is outside the device. */
+  write(offset: number, data: Uint8Array): void;
+  /** Makes previous writes durable (fsync for files). */
+  flush(): void;
+  close(): void;
+}

@@ -1,0 +1,67 @@
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { ImageError } from "../errors.js";
+import type { BlockDevice } from "./block-device.js";
+import { checkRange } from "./range.js";
+
+/** A file on the host as a BlockDevice. Opened read-only unless `writable` is asked for. */
+export class FileDevice implements BlockDevice {
+  readonly size: number;
+  readonly writable: boolean;
+  readonly path: string;
+  private fd: number | undefined;
+
+  constructor(path: string, options: { writable?: boolean } = {}) {
+    this.path = path;
+    this.writable = options.writable ?? false;
+    try {
+      this.fd = openSync(path, this.writable ? "r+" : "r");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+      throw new ImageError(code === "ENOENT" ? "not-found" : "open-failed", `cannot open ${path}: ${(err as Error).message}`, {
+        path,
+        cause: err,
+      });
+    }
+    const stat = fstatSync(this.fd);
+    if (stat.isDirectory()) {
+      closeSync(this.fd);
+      throw new ImageError("is-directory", `${path} is a directory, not a file`, { path });
+    }
+    this.size = stat.size;
+  }
+
+  private handle(): number {
+    if (this.fd === undefined) throw new ImageError("closed", `${this.path} is closed`, { path: this.path });
+    return this.fd;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    checkRange(offset, length, this.size, this.path);
+    const out = new Uint8Array(length);
+    const fd = this.handle();
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, out, done, length - done, offset + done);
+      if (n === 0) throw new ImageError("short-read", `${this.path}: unexpected end of file at ${offset + done}`, { offset: offset + done, path: this.path });
+      done += n;
+    }
+    return out;
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    if (!this.writable) throw new ImageError("read-only", `${this.path} was opened read-only`, { path: this.path });
+    checkRange(offset, data.length, this.size, this.path);
+    const fd = this.handle();
+    let done = 0;
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
+  }
+
+  flush(): void {
+    if (this.writable) fsyncSync(this.handle());
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
