@@ -8,6 +8,8 @@ export interface ErrorDetails {
   offset?: number;
   /** File, image path or registry key path the error is about. */
   path?: string;
+  /** 1-based line in a text input (.reg file, plan, VM definition). */
+  line?: number;
   cause?: unknown;
 }
 
@@ -25,6 +27,7 @@ export abstract class P2vfixError extends Error {
   readonly code: string;
   readonly offset?: number;
   readonly path?: string;
+  readonly line?: number;
   abstract readonly exitCode: number;
 
   constructor(code: string, message: string, details: ErrorDetails = {}) {
@@ -33,12 +36,14 @@ export abstract class P2vfixError extends Error {
     this.code = code;
     if (details.offset !== undefined) this.offset = details.offset;
     if (details.path !== undefined) this.path = details.path;
+    if (details.line !== undefined) this.line = details.line;
   }
 
   /** One line for a person: code, message, and where. */
   describe(): string {
     const where: string[] = [];
-    if (this.path !== undefined) where.push(this.path);
+    if (this.path !== undefined) where.push(this.line !== undefined ? `${this.path}:${this.line}` : this.path);
+    else if (this.line !== undefined) where.push(`line ${this.line}`);
     if (this.offset !== undefined) where.push(`offset 0x${this.offset.toString(16)}`);
     return `${this.code}: ${this.message}${where.length ? ` (${where.join(", ")})` : ""}`;
   }
@@ -46,6 +51,11 @@ export abstract class P2vfixError extends Error {
 
 /** The bytes are not a valid registry hive or transaction log. */
 export class RegfError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** A .reg file is malformed (the error names the line). */
+export class RegFileError extends P2vfixError {
   readonly exitCode = ExitCode.badInput;
 }
 
