@@ -1,0 +1,94 @@
+/**
+ * Cells: a signed 32-bit size (negative = allocated) followed by the cell data. Every cell
+ * reference in a hive is an offset relative to the start of the hive bins data; 0xFFFFFFFF
+ * means "none". All reads go through a CellSpace, which bounds them to the hive bins data.
+ */
+import { RegfError } from "../../errors.js";
+import { HBINS_START } from "../base-block.js";
+
+export const CELL_NONE = 0xffffffff;
+export const CELL_SIZE_FIELD = 4;
+export const CELL_ALIGNMENT = 8;
+
+export class CellSpace {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Length of the hive bins data: valid cell offsets are below this. */
+  readonly dataSize: number;
+  readonly minorVersion: number;
+
+  constructor(bytes: Uint8Array, dataSize: number, minorVersion: number) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.dataSize = dataSize;
+    this.minorVersion = minorVersion;
+  }
+
+  /**
+   * File position of the data of the allocated cell at `offset`, checking that the whole
+   * cell lies in the hive bins data. The cell length (without its size field) is in `lastLength`.
+   */
+  cell(offset: number, what: string): number {
+    if (offset === CELL_NONE || offset % CELL_ALIGNMENT !== 0 || offset + CELL_SIZE_FIELD > this.dataSize) {
+      throw new RegfError("bad-cell-offset", `${what}: cell offset 0x${offset.toString(16)} is outside the hive bins data or misaligned`, {
+        offset: HBINS_START + offset,
+      });
+    }
+    const pos = HBINS_START + offset;
+    const raw = this.view.getInt32(pos, true);
+    if (raw >= 0) {
+      throw new RegfError("unallocated-cell", `${what}: cell at 0x${offset.toString(16)} is free (size ${raw}), not allocated`, { offset: pos });
+    }
+    const size = -raw;
+    if (size < CELL_SIZE_FIELD + 2 || offset + size > this.dataSize) {
+      throw new RegfError("bad-cell-size", `${what}: cell at 0x${offset.toString(16)} has an impossible size ${size}`, { offset: pos });
+    }
+    this.lastLength = size - CELL_SIZE_FIELD;
+    return pos + CELL_SIZE_FIELD;
+  }
+
+  /** Length of the cell data returned by the last `cell()` call. */
+  lastLength = 0;
+
+  /** The two-byte signature at a file position, as a string ("nk", "lh", ...). */
+  signature(pos: number): string {
+    return String.fromCharCode(this.bytes[pos], this.bytes[pos + 1]);
+  }
+
+  u16(pos: number): number {
+    return this.view.getUint16(pos, true);
+  }
+  u32(pos: number): number {
+    return this.view.getUint32(pos, true);
+  }
+  u64(pos: number): bigint {
+    return this.view.getBigUint64(pos, true);
+  }
+}
+
+/** Reads a name stored either as Latin-1 (compressed flag) or UTF-16LE. */
+export function decodeName(bytes: Uint8Array, pos: number, length: number, compressed: boolean): string {
+  if (compressed) {
+    // Latin-1 proper (not TextDecoder's "latin1", which is windows-1252 for 0x80-0x9F).
+    if (length <= 64) {
+      let s = "";
+      for (let i = 0; i < length; i++) s += String.fromCharCode(bytes[pos + i]);
+      return s;
+    }
+    let s = "";
+    for (let i = 0; i < length; i += 8192) s += String.fromCharCode(...bytes.subarray(pos + i, pos + Math.min(length, i + 8192)));
+    return s;
+  }
+  const units = length >>> 1;
+  if (units <= 64) {
+    let s = "";
+    for (let i = 0; i < units; i++) s += String.fromCharCode(bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8));
+    return s;
+  }
+  // Unit by unit, so that lone surrogates survive (TextDecoder would replace them).
+  const codes = new Array<number>(units);
+  for (let i = 0; i < units; i++) codes[i] = bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
+  let s = "";
+  for (let i = 0; i < units; i += 8192) s += String.fromCharCode(...codes.slice(i, i + 8192));
+  return s;
+}

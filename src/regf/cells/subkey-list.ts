@@ -1,0 +1,66 @@
+/**
+ * Subkey lists. All start with a two-byte signature and a u16 element count (@2), elements @4:
+ * - "li" index leaf: u32 key node offsets (NT 3.x/4 and volatile keys);
+ * - "lf" fast leaf: (u32 key node offset, 4-byte hint = first 4 name characters) (NT 4+);
+ * - "lh" hash leaf: (u32 key node offset, u32 hash of the upper-cased name) (XP+);
+ * - "ri" index root: u32 offsets of li/lf/lh leaves, for big lists; an ri never holds an ri.
+ * Entries are sorted by Windows' upper-case form of the key names.
+ */
+import { RegfError } from "../../errors.js";
+import { CELL_NONE, type CellSpace } from "./cell.js";
+
+export const SUBKEY_LIST = { signature: 0, count: 2, elements: 4 } as const;
+export const LeafKind = { li: "li", lf: "lf", lh: "lh", ri: "ri" } as const;
+/** Bytes per element: li and ri hold offsets only, lf and lh an offset plus a hint. */
+export const ELEMENT_SIZE = { li: 4, ri: 4, lf: 8, lh: 8 } as const;
+
+type Kind = keyof typeof ELEMENT_SIZE;
+
+function readList(space: CellSpace, listOffset: number, what: string): { pos: number; kind: Kind; count: number } {
+  const pos = space.cell(listOffset, what);
+  const length = space.lastLength;
+  const kind = space.signature(pos);
+  if (length < 4 || !(kind in ELEMENT_SIZE)) {
+    throw new RegfError("bad-subkey-list", `cell at 0x${listOffset.toString(16)} is not a subkey list (found ${JSON.stringify(kind)})`, {
+      offset: pos,
+    });
+  }
+  const count = space.u16(pos + SUBKEY_LIST.count);
+  const size = ELEMENT_SIZE[kind as Kind];
+  if (SUBKEY_LIST.elements + count * size > length) {
+    throw new RegfError("bad-subkey-list", `subkey list claims ${count} entries but its cell holds ${(length - 4) / size | 0}`, {
+      offset: pos + SUBKEY_LIST.count,
+    });
+  }
+  return { pos, kind: kind as Kind, count };
+}
+
+function readLeaf(space: CellSpace, pos: number, kind: Kind, count: number, out: number[]): void {
+  const size = ELEMENT_SIZE[kind];
+  for (let i = 0; i < count; i++) out.push(space.u32(pos + SUBKEY_LIST.elements + i * size));
+}
+
+/** Key node offsets of a key's subkeys, in stored order, following an index root. */
+export function readSubkeyOffsets(space: CellSpace, listOffset: number): number[] {
+  const out: number[] = [];
+  if (listOffset === CELL_NONE) return out;
+  const top = readList(space, listOffset, "subkey list");
+  if (top.kind !== "ri") {
+    readLeaf(space, top.pos, top.kind, top.count, out);
+    return out;
+  }
+  for (let i = 0; i < top.count; i++) {
+    const leafOffset = space.u32(top.pos + SUBKEY_LIST.elements + i * 4);
+    const leaf = readList(space, leafOffset, "index root leaf");
+    if (leaf.kind === "ri") {
+      throw new RegfError("nested-index-root", `index root at 0x${listOffset.toString(16)} points to another index root`, { offset: leaf.pos });
+    }
+    readLeaf(space, leaf.pos, leaf.kind, leaf.count, out);
+  }
+  return out;
+}
+
+/** The stored list kind and leaf count, for the writer and the structural check. */
+export function subkeyListKind(space: CellSpace, listOffset: number): Kind {
+  return readList(space, listOffset, "subkey list").kind;
+}

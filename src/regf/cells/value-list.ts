@@ -1,0 +1,14 @@
+/** Value list: a plain cell of u32 vk offsets; its length comes from the key node's value count. */
+import { RegfError } from "../../errors.js";
+import { CELL_NONE, type CellSpace } from "./cell.js";
+
+export function readValueList(space: CellSpace, listOffset: number, count: number): number[] {
+  if (count === 0 || listOffset === CELL_NONE) return [];
+  const pos = space.cell(listOffset, "value list");
+  if (count * 4 > space.lastLength) {
+    throw new RegfError("bad-value-list", `value list holds ${space.lastLength >> 2} entries but the key says ${count}`, { offset: pos });
+  }
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) out[i] = space.u32(pos + 4 * i);
+  return out;
+}

@@ -1,0 +1,131 @@
+/**
+ * A registry hive held in memory: the base block plus lazy views over the cells. Opening
+ * reads the base block and the root key only; keys and values are decoded when visited.
+ */
+import { RegfError } from "../errors.js";
+import { BASE_BLOCK_SIZE, checksumOk, FileType, HBINS_START, parseBaseBlock, type BaseBlock } from "./base-block.js";
+import { CellSpace } from "./cells/cell.js";
+import { HBIN_ALIGNMENT, walkHbins } from "./hbin.js";
+import { RegKey } from "./key.js";
+import type { RecoveryResult } from "./log/types.js";
+import { walkKeys } from "./walk.js";
+
+export interface HiveOptions {
+  /** The recovery that produced `bytes` (openHive sets it). */
+  recovery?: RecoveryResult;
+  /** Where the bytes came from, for messages. */
+  source?: string;
+}
+
+export interface HiveStats {
+  keys: number;
+  values: number;
+  /** Deepest nesting below the root (root = 0). */
+  maxDepth: number;
+  /** Bytes of value data (as stored sizes). */
+  valueDataBytes: number;
+  bigDataValues: number;
+  /** Anomalies found on the way (unsorted subkey lists). */
+  warnings: string[];
+}
+
+export class Hive {
+  readonly bytes: Uint8Array;
+  readonly baseBlock: BaseBlock;
+  readonly recovery: RecoveryResult | undefined;
+  readonly source: string | undefined;
+  /** Length of the hive bins data actually used (see dataSizeSource). */
+  readonly dataSize: number;
+  /** "base-block" when its hive bins data size field was used, "hbin-walk" when it was wrong. */
+  readonly dataSizeSource: "base-block" | "hbin-walk";
+  /** Anomalies that did not stop the open. */
+  readonly warnings: string[] = [];
+  private readonly space: CellSpace;
+
+  constructor(bytes: Uint8Array, options: HiveOptions = {}) {
+    this.bytes = bytes;
+    this.recovery = options.recovery;
+    this.source = options.source;
+    const what = options.source ?? "hive";
+    if (bytes.length < BASE_BLOCK_SIZE) {
+      throw new RegfError("truncated", `${what} is ${bytes.length} bytes: shorter than a regf base block`, { offset: 0, path: options.source });
+    }
+    this.baseBlock = parseBaseBlock(bytes, what);
+    const base = this.baseBlock;
+    if (base.fileType !== FileType.primary) {
+      throw new RegfError("not-a-primary", `${what} is a transaction log (file type ${base.fileType}), not a primary hive`, { offset: 28 });
+    }
+    if (base.majorVersion !== 1 || base.minorVersion < 2 || base.minorVersion > 6) {
+      throw new RegfError("unsupported-version", `regf format ${base.majorVersion}.${base.minorVersion} is not supported`, { offset: 20 });
+    }
+    const resolved = resolveDataSize(bytes, base, what);
+    this.dataSize = resolved.size;
+    this.dataSizeSource = resolved.source;
+    if (resolved.warning) this.warnings.push(resolved.warning);
+    this.space = new CellSpace(bytes, this.dataSize, base.minorVersion);
+    // Fail now, not on first use, when the root is not a key node.
+    this.root();
+  }
+
+  root(): RegKey {
+    return RegKey.at(this.space, this.baseBlock.rootCellOffset, undefined);
+  }
+
+  /** "\"-separated path relative to the root, case-insensitive; "" is the root. */
+  key(path: string): RegKey | undefined {
+    return this.root().key(path);
+  }
+
+  /** Walks the whole tree (bounded, cycle-checked) and counts keys and values. */
+  stats(): HiveStats {
+    const s: HiveStats = { keys: 0, values: 0, maxDepth: 0, valueDataBytes: 0, bigDataValues: 0, warnings: [] };
+    walkKeys(this.root(), (key, depth) => {
+      s.keys++;
+      if (depth > s.maxDepth) s.maxDepth = depth;
+      if (key.valueCount === 0) return;
+      for (const v of key.values()) {
+        s.values++;
+        s.valueDataBytes += v.dataSize;
+        if (v.dataSize > 16344 && this.baseBlock.minorVersion >= 4 && !v.inline) s.bigDataValues++;
+      }
+    }, { onWarning: (message) => void s.warnings.push(message) });
+    return s;
+  }
+}
+
+/**
+ * The hive bins data size: the base block's field when the base block is sound and the bins
+ * really cover it; otherwise the extent of the consecutive valid bins (a base block that
+ * Windows did not finish writing can carry a stale size: yarp's EffectiveSizeHive).
+ */
+function resolveDataSize(
+  bytes: Uint8Array,
+  base: BaseBlock,
+  what: string,
+): { size: number; source: "base-block" | "hbin-walk"; warning?: string } {
+  const field = base.hiveBinsDataSize;
+  const fieldWellFormed = field > 0 && field % HBIN_ALIGNMENT === 0;
+  if (checksumOk(base) && fieldWellFormed) {
+    if (HBINS_START + field > bytes.length) {
+      throw new RegfError("truncated", `${what} is truncated: its base block says ${field} bytes of hive bins but only ${bytes.length - HBINS_START} follow`, {
+        offset: bytes.length,
+      });
+    }
+    const walked = walkHbins(bytes, field);
+    if (walked !== field) {
+      throw new RegfError("bad-hbin", `no valid hive bin at relative offset 0x${walked.toString(16)} (base block says the bins run to 0x${field.toString(16)})`, {
+        offset: HBINS_START + walked,
+      });
+    }
+    return { size: field, source: "base-block" };
+  }
+  const walked = walkHbins(bytes);
+  if (walked === 0) {
+    throw new RegfError("bad-hbin", `${what} has no valid hive bin after its base block`, { offset: HBINS_START });
+  }
+  return {
+    size: walked,
+    source: "hbin-walk",
+    warning: `base block ${checksumOk(base) ? "hive bins size field is invalid" : "checksum is wrong"}: hive bins size taken from walking the bins (${walked} bytes, field says ${field})`,
+  };
+}

@@ -1,0 +1,115 @@
+/** A registry key: a view over its nk cell; subkeys and values are read when asked for. */
+import { RegfError } from "../errors.js";
+import { CELL_NONE, type CellSpace } from "./cells/cell.js";
+import { readNk, type NkRecord } from "./cells/nk.js";
+import { readSk } from "./cells/sk.js";
+import { readSubkeyOffsets } from "./cells/subkey-list.js";
+import { readValueList } from "./cells/value-list.js";
+import { readVk } from "./cells/vk.js";
+import { namesEqual } from "./names.js";
+import { utf16All, RegValue } from "./value.js";
+
+export class RegKey {
+  readonly name: string;
+  /** Path from the hive root, "\"-separated; "" for the root itself. */
+  readonly path: string;
+  /** Cell offset of the nk record (relative to the hive bins data). */
+  readonly offset: number;
+  /** FILETIME: 100 ns ticks since 1601-01-01 UTC. */
+  readonly lastWritten: bigint;
+  readonly flags: number;
+  readonly subkeyCount: number;
+  readonly valueCount: number;
+  private readonly space: CellSpace;
+  private readonly record: NkRecord;
+
+  constructor(space: CellSpace, record: NkRecord, path: string) {
+    this.space = space;
+    this.record = record;
+    this.name = record.name;
+    this.path = path;
+    this.offset = record.offset;
+    this.lastWritten = record.lastWritten;
+    this.flags = record.flags;
+    this.subkeyCount = record.subkeyCount;
+    this.valueCount = record.valueCount;
+  }
+
+  /** Reads the key node at `offset` as a child of `parentPath`. */
+  static at(space: CellSpace, offset: number, parentPath: string | undefined): RegKey {
+    const record = readNk(space, offset);
+    const path = parentPath === undefined ? "" : parentPath === "" ? record.name : `${parentPath}\\${record.name}`;
+    return new RegKey(space, record, path);
+  }
+
+  /** Cell offset of the parent key node (as stored). */
+  get parentOffset(): number {
+    return this.record.parent;
+  }
+
+  className(): string | undefined {
+    const { className, classNameLength } = this.record;
+    if (className === CELL_NONE || classNameLength === 0) return undefined;
+    const pos = this.space.cell(className, "class name");
+    if (classNameLength > this.space.lastLength) {
+      throw new RegfError("bad-class-name", `class name (${classNameLength} bytes) runs past its cell`, { offset: pos, path: this.path });
+    }
+    return utf16All(this.space.bytes.subarray(pos, pos + classNameLength));
+  }
+
+  /** Offsets of the subkey nk cells in stored order (sorted by Windows' upper case). */
+  subkeyOffsets(): number[] {
+    if (this.record.subkeyCount === 0) return [];
+    return readSubkeyOffsets(this.space, this.record.subkeyList);
+  }
+
+  subkeys(): RegKey[] {
+    return this.subkeyOffsets().map((off) => RegKey.at(this.space, off, this.path));
+  }
+
+  /** Case-insensitive (Windows upper-casing); undefined when there is no such subkey. */
+  subkey(name: string): RegKey | undefined {
+    for (const off of this.subkeyOffsets()) {
+      const child = readNk(this.space, off);
+      if (namesEqual(child.name, name)) return new RegKey(this.space, child, this.path === "" ? child.name : `${this.path}\\${child.name}`);
+    }
+    return undefined;
+  }
+
+  /** A descendant by "\"-separated relative path; "" is this key. */
+  key(relPath: string): RegKey | undefined {
+    let key: RegKey | undefined = this;
+    for (const part of relPath.split("\\")) {
+      if (part === "") continue;
+      key = key.subkey(part);
+      if (!key) return undefined;
+    }
+    return key;
+  }
+
+  values(): RegValue[] {
+    const offsets = readValueList(this.space, this.record.valueList, this.record.valueCount);
+    return offsets.map((off) => new RegValue(this.space, readVk(this.space, off)));
+  }
+
+  /** Case-insensitive; "" is the default value. */
+  value(name: string): RegValue | undefined {
+    const offsets = readValueList(this.space, this.record.valueList, this.record.valueCount);
+    for (const off of offsets) {
+      const vk = readVk(this.space, off);
+      if (namesEqual(vk.name, name)) return new RegValue(this.space, vk);
+    }
+    return undefined;
+  }
+
+  /** The self-relative SECURITY_DESCRIPTOR bytes of the key's sk record (a copy). */
+  securityDescriptor(): Uint8Array | undefined {
+    if (this.record.security === CELL_NONE) return undefined;
+    return readSk(this.space, this.record.security).descriptor.slice();
+  }
+
+  /** Cell offset of the key's sk record, or undefined. */
+  get securityOffset(): number | undefined {
+    return this.record.security === CELL_NONE ? undefined : this.record.security;
+  }
+}
