@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import type { Output } from "../output.js";
+import { registerReg } from "./reg.js";
 
 /** Every command group registers here, one line each. */
 export function registerCommands(program: Command, output: Output): void {
-  void program;
-  void output;
+  registerReg(program, output);
 }
