@@ -56,6 +56,11 @@ export class FileDevice implements BlockDevice {
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
   }
 
+  /** Bytes the file occupies on the host filesystem (allocated blocks; less than `size` for sparse files). */
+  allocatedBytes(): number {
+    return fstatSync(this.handle()).blocks * 512;
+  }
+
   flush(): void {
     if (this.writable) fsyncSync(this.handle());
   }

@@ -1,0 +1,90 @@
+/**
+ * Disk image containers → one virtual-disk BlockDevice. Formats are detected by content.
+ *
+ *   const image = openImage("disk.vhdx");
+ *   image.device.read(0, 512); image.close();
+ */
+import { ImageError, RefusedError } from "../errors.js";
+import type { BlockDevice } from "../io/block-device.js";
+import { FileDevice } from "../io/file-device.js";
+import type { OpenedContainer } from "./container.js";
+import { detectFormat } from "./detect.js";
+import { HostSlice } from "./host-slice.js";
+import { openQcow2 } from "./qcow2/image.js";
+import type { DiskImage } from "./types.js";
+import { openVhd } from "./vhd/image.js";
+import { openVhdx } from "./vhdx/image.js";
+import { openVmdkDescriptor, openVmdkSparse } from "./vmdk/image.js";
+
+export { detectFormat, type DetectedFormat } from "./detect.js";
+export type { AddressMap, DiskImage, ImageFormat, Mapping } from "./types.js";
+
+export interface OpenImageOptions {
+  /** Open the host files read-write. Only raw images and fixed VHDs (blocks map 1:1 to the file) can be written yet; other formats are refused. */
+  writable?: boolean;
+}
+
+function openRaw(file: BlockDevice, path: string, onClose: () => void): OpenedContainer {
+  const warnings: string[] = [];
+  if (file.size % 512 !== 0) warnings.push(`raw image size ${file.size} is not a multiple of 512 bytes`);
+  return { format: "raw", device: new HostSlice(file, 0, file.size, onClose), virtualSize: file.size, logicalSectorSize: 512, warnings, extraFiles: [] };
+}
+
+export function openImage(path: string, options: OpenImageOptions = {}): DiskImage {
+  const writable = options.writable ?? false;
+  const file = new FileDevice(path, { writable });
+  let closed = false;
+  const closeFile = () => {
+    if (!closed) file.close();
+    closed = true;
+  };
+  let opened: OpenedContainer;
+  try {
+    const detected = detectFormat(file);
+    switch (detected.kind) {
+      case "raw":
+        opened = openRaw(file, path, closeFile);
+        break;
+      case "vhd":
+        opened = openVhd(file, path, closeFile);
+        break;
+      case "vhdx":
+        opened = openVhdx(file, path, closeFile);
+        break;
+      case "qcow2":
+        opened = openQcow2(file, path, closeFile);
+        break;
+      case "vmdk-sparse":
+        opened = openVmdkSparse(file, path, closeFile);
+        break;
+      case "vmdk-descriptor":
+        opened = openVmdkDescriptor(file, path, closeFile, writable);
+        break;
+      case "unsupported":
+        throw new ImageError("unsupported-format", `${path}: ${detected.name} images are not supported`, { path });
+    }
+    if (writable && !opened.device.writable) {
+      opened.device.close();
+      throw new RefusedError("unsupported-write", `${path}: writing into a ${opened.format} image is not supported yet; convert it to raw or open it read-only`, {
+        path,
+      });
+    }
+  } catch (err) {
+    closeFile();
+    throw err;
+  }
+  const hostFiles = [{ path, device: file }, ...opened.extraFiles];
+  let allocatedSize = 0;
+  for (const f of hostFiles) allocatedSize += f.device instanceof FileDevice ? f.device.allocatedBytes() : f.device.size;
+  const device = opened.device;
+  return {
+    format: opened.format,
+    device,
+    virtualSize: opened.virtualSize,
+    allocatedSize,
+    logicalSectorSize: opened.logicalSectorSize,
+    warnings: opened.warnings,
+    files: hostFiles.map((f) => f.path),
+    close: () => device.close(),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * qcow2 header (big-endian): "QFI\xfb", version 2 or 3, cluster size, virtual size, L1 table,
+ * and in v3 the feature bit fields. Source: qemu docs/interop/qcow2.txt.
+ */
+import type { ByteReader } from "../../util/byte-reader.js";
+
+export const QCOW2_MAGIC = [0x51, 0x46, 0x49, 0xfb] as const;
+export const V2_HEADER_LENGTH = 72;
+
+export const IncompatibleFeature = {
+  dirty: 1n << 0n,
+  corrupt: 1n << 1n,
+  externalDataFile: 1n << 2n,
+  compressionType: 1n << 3n,
+  extendedL2: 1n << 4n,
+} as const;
+
+export interface Qcow2Header {
+  version: number;
+  backingFileOffset: number;
+  backingFileSize: number;
+  clusterBits: number;
+  size: number;
+  cryptMethod: number;
+  l1Size: number;
+  l1TableOffset: number;
+  nbSnapshots: number;
+  incompatibleFeatures: bigint;
+  compatibleFeatures: bigint;
+  headerLength: number;
+  /** 0 zlib (deflate), 1 zstd. */
+  compressionType: number;
+}
+
+export function parseQcow2Header(r: ByteReader): Qcow2Header {
+  const version = r.u32be(4);
+  const v3 = version >= 3;
+  const headerLength = v3 ? r.u32be(100) : V2_HEADER_LENGTH;
+  return {
+    version,
+    backingFileOffset: r.u64be(8),
+    backingFileSize: r.u32be(16),
+    clusterBits: r.u32be(20),
+    size: r.u64be(24),
+    cryptMethod: r.u32be(32),
+    l1Size: r.u32be(36),
+    l1TableOffset: r.u64be(40),
+    nbSnapshots: r.u32be(60),
+    incompatibleFeatures: v3 ? r.view.getBigUint64(72, false) : 0n,
+    compatibleFeatures: v3 ? r.view.getBigUint64(80, false) : 0n,
+    headerLength,
+    compressionType: v3 && headerLength > 104 ? r.u8(104) : 0,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Shared shapes of the container layer: what an opened image looks like to the layers above,
+ * and how each format translates a virtual-disk offset to a place in a host file.
+ */
+import type { BlockDevice } from "../io/block-device.js";
+
+export type ImageFormat =
+  | "raw"
+  | "vhd-fixed"
+  | "vhd-dynamic"
+  | "vhdx"
+  | "vmdk-sparse"
+  | "vmdk-flat"
+  | "vmdk-stream"
+  | "vmdk-split"
+  | "qcow2";
+
+export interface DiskImage {
+  format: ImageFormat;
+  /** The virtual disk, `virtualSize` bytes. */
+  device: BlockDevice;
+  virtualSize: number;
+  /** Bytes the host files occupy on the host filesystem (allocated blocks), where known. */
+  allocatedSize?: number;
+  /** 512 or 4096: recorded by VHDX; 512 for every other container. */
+  logicalSectorSize: number;
+  /** Non-fatal anomalies found while opening (wrong checksum tolerated, header copy used, ...). */
+  warnings: string[];
+  /** Every host file making up the image: descriptor first, then extents. */
+  files: string[];
+  close(): void;
+}
+
+/**
+ * Where `length` bytes starting at a virtual offset live. `length` never crosses the end of
+ * the format's allocation unit (block, grain, cluster), so one mapping is one contiguous run.
+ * This is the single place each format translates addresses; writes will reuse it.
+ */
+export type Mapping =
+  | { kind: "data"; file: BlockDevice; offset: number; length: number }
+  | { kind: "zero"; length: number }
+  | {
+      kind: "compressed";
+      length: number;
+      /** Cache key of the compressed unit (host file offset is enough within one image). */
+      key: string;
+      /** Position of the virtual offset inside the decompressed unit. */
+      offsetInUnit: number;
+      /** Decompresses the whole unit (cluster or grain). */
+      load: () => Uint8Array;
+    };
+
+/** A container format's address translation, as used by MappedDevice. */
+export interface AddressMap {
+  readonly virtualSize: number;
+  /** Mapping of the run starting at `virtualOffset` (0 <= virtualOffset < virtualSize). */
+  mapOffset(virtualOffset: number): Mapping;
+}

@@ -1,0 +1,130 @@
+/**
+ * VHD (Virtual PC / Hyper-V v1) fixed and dynamic disks. Fixed: the data, then the footer.
+ * Dynamic: footer copy, dynamic header, BAT (u32 BE sector numbers, 0xFFFFFFFF = unallocated),
+ * blocks of [sector bitmap | data]. Differencing disks (type 4) are refused.
+ * Source: Microsoft "Virtual Hard Disk Image Format Specification" v1.0.
+ */
+import { ImageError, RefusedError } from "../../errors.js";
+import type { BlockDevice } from "../../io/block-device.js";
+import type { OpenedContainer } from "../container.js";
+import { HostSlice } from "../host-slice.js";
+import { MappedDevice } from "../mapped-device.js";
+import { TableCache } from "../table-cache.js";
+import type { AddressMap, Mapping } from "../types.js";
+import { checkHostRun, imageReader, isPowerOfTwo, readStructure } from "../util.js";
+import { DYNAMIC_HEADER_COOKIE, DYNAMIC_HEADER_SIZE, parseDynamicHeader, type VhdDynamicHeader } from "./dynamic-header.js";
+import { DiskType, FOOTER_SIZE, hasFooterCookie, parseFooter, type VhdFooter } from "./footer.js";
+
+const SECTOR = 512;
+const UNALLOCATED = 0xffffffff;
+/** The format addresses at most 2040 GiB; the BAT is bounded by it. */
+const MAX_VIRTUAL_SIZE = 2040 * 2 ** 30;
+
+/** Picks the footer: the one at the end, or the copy at offset 0 when the end one is damaged. */
+function readFooter(file: BlockDevice, path: string, warnings: string[]): VhdFooter {
+  if (file.size < FOOTER_SIZE) throw new ImageError("truncated", `${path}: too small for a VHD footer`, { path });
+  const end = file.read(file.size - FOOTER_SIZE, FOOTER_SIZE);
+  const endFooter = hasFooterCookie(end) ? parseFooter(imageReader(end, path, file.size - FOOTER_SIZE)) : undefined;
+  const endValid = endFooter !== undefined && endFooter.storedChecksum === endFooter.computedChecksum;
+  if (endValid) return endFooter;
+  const head = file.read(0, FOOTER_SIZE);
+  const headFooter = hasFooterCookie(head) ? parseFooter(imageReader(head, path, 0)) : undefined;
+  if (headFooter && headFooter.storedChecksum === headFooter.computedChecksum && headFooter.diskType !== DiskType.fixed) {
+    warnings.push(`VHD footer at the end of the file is ${endFooter ? "corrupt (wrong checksum)" : "missing"}; using the copy at offset 0`);
+    return headFooter;
+  }
+  const chosen = endFooter ?? headFooter;
+  if (!chosen) throw new ImageError("bad-signature", `${path}: no VHD footer ("conectix") found`, { path });
+  // Old qemu versions wrote wrong checksums; the rest of the footer is still sound.
+  warnings.push(
+    `VHD footer checksum is wrong (stored 0x${chosen.storedChecksum.toString(16)}, computed 0x${chosen.computedChecksum.toString(16)}); opened anyway`,
+  );
+  return chosen;
+}
+
+export function openVhd(file: BlockDevice, path: string, onClose: () => void): OpenedContainer {
+  const warnings: string[] = [];
+  const footer = readFooter(file, path, warnings);
+  if (footer.savedState !== 0) warnings.push("VHD footer says the disk is in a saved state");
+  const virtualSize = footer.currentSize;
+  if (virtualSize > MAX_VIRTUAL_SIZE || virtualSize % SECTOR !== 0) {
+    throw new ImageError("bad-size", `${path}: VHD virtual size ${virtualSize} is not a sector multiple up to 2040 GiB`, { path, offset: 48 });
+  }
+  if (footer.diskType === DiskType.differencing) {
+    throw new ImageError("unsupported-differencing", `${path}: differencing VHD (disk type 4, needs its parent) is not supported`, { path });
+  }
+  if (footer.diskType === DiskType.fixed) {
+    if (virtualSize > file.size - FOOTER_SIZE) {
+      throw new ImageError("truncated", `${path}: fixed VHD declares ${virtualSize} bytes but the file holds ${file.size - FOOTER_SIZE}`, { path });
+    }
+    const device = new HostSlice(file, 0, virtualSize, onClose);
+    return { format: "vhd-fixed", device, virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
+  }
+  if (footer.diskType !== DiskType.dynamic) {
+    throw new ImageError("unsupported-disk-type", `${path}: unknown VHD disk type ${footer.diskType}`, { path, offset: 60 });
+  }
+  const headerOffset = footer.dataOffset > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(footer.dataOffset);
+  const header = parseDynamicHeader(imageReader(readStructure(file, headerOffset, DYNAMIC_HEADER_SIZE, "VHD dynamic header", path), path, headerOffset));
+  if (header.cookie !== DYNAMIC_HEADER_COOKIE) {
+    throw new ImageError("bad-signature", `${path}: no VHD dynamic header ("cxsparse") at ${headerOffset}`, { path, offset: headerOffset });
+  }
+  if (header.storedChecksum !== header.computedChecksum) warnings.push("VHD dynamic header checksum is wrong; opened anyway");
+  if (!isPowerOfTwo(header.blockSize) || header.blockSize < SECTOR || header.blockSize > 2 ** 28) {
+    throw new ImageError("bad-block-size", `${path}: VHD block size ${header.blockSize} is not a power of two in 512 B..256 MiB`, {
+      path,
+      offset: headerOffset + 32,
+    });
+  }
+  if (header.maxTableEntries * header.blockSize < virtualSize) {
+    throw new ImageError("bad-bat", `${path}: VHD BAT has ${header.maxTableEntries} entries, too few for ${virtualSize} bytes`, {
+      path,
+      offset: headerOffset + 28,
+    });
+  }
+  checkHostRun(file, header.tableOffset, header.maxTableEntries * 4, "VHD BAT", path);
+  const map = new VhdDynamicMap(file, path, header, virtualSize);
+  const device = new MappedDevice(map, path, onClose);
+  return { format: "vhd-dynamic", device, virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
+}
+
+/** Dynamic VHD address translation: BAT entry → block, sector bitmap bit → data or zeros. */
+export class VhdDynamicMap implements AddressMap {
+  private readonly tables: TableCache;
+  /** Sector bitmap size, padded to a whole sector. */
+  readonly bitmapSize: number;
+
+  constructor(
+    private readonly file: BlockDevice,
+    private readonly path: string,
+    private readonly header: VhdDynamicHeader,
+    readonly virtualSize: number,
+  ) {
+    this.tables = new TableCache(file, `${path} VHD BAT`);
+    this.bitmapSize = Math.ceil(header.blockSize / SECTOR / 8 / SECTOR) * SECTOR;
+  }
+
+  mapOffset(virtualOffset: number): Mapping {
+    const { blockSize, tableOffset } = this.header;
+    const blockIndex = Math.floor(virtualOffset / blockSize);
+    const inBlock = virtualOffset - blockIndex * blockSize;
+    const blockRemaining = Math.min(blockSize - inBlock, this.virtualSize - virtualOffset);
+    const entry = this.tables.u32be(tableOffset + blockIndex * 4);
+    if (entry === UNALLOCATED) return { kind: "zero", length: blockRemaining };
+    const blockStart = entry * SECTOR;
+    checkHostRun(this.file, blockStart, this.bitmapSize + blockSize, `VHD BAT entry ${blockIndex}`, this.path);
+    // Sector bitmap, MSB first: 1 = the sector holds data, 0 = it reads as zeros.
+    const sector = Math.floor(inBlock / SECTOR);
+    const present = this.sectorPresent(blockStart, sector);
+    const lastSector = Math.ceil((inBlock + blockRemaining) / SECTOR);
+    let runEnd = sector + 1;
+    while (runEnd < lastSector && this.sectorPresent(blockStart, runEnd) === present) runEnd++;
+    const length = Math.min(runEnd * SECTOR - inBlock, blockRemaining);
+    if (!present) return { kind: "zero", length };
+    return { kind: "data", file: this.file, offset: blockStart + this.bitmapSize + inBlock, length };
+  }
+
+  private sectorPresent(blockStart: number, sector: number): boolean {
+    const byte = this.tables.u8(blockStart + (sector >> 3));
+    return (byte & (0x80 >> (sector & 7))) !== 0;
+  }
+}
