@@ -16,6 +16,8 @@ export interface AppliedLog {
   entries: number;
   /** Dirty pages written into the hive. */
   pages: number;
+  /** Bytes of hive bins data written from this log. */
+  bytes: number;
 }
 
 export interface IgnoredLog {
@@ -36,4 +38,22 @@ export interface RecoveryResult {
   ignoredLogs: IgnoredLog[];
   /** Things a person should know (e.g. "dirty, no logs given: the view may be stale"). */
   warnings: string[];
+  /**
+   * Sequence number of the last log entry applied (old format: the log's), when recovered.
+   * Both sequence numbers of the returned base block are this + 1: the state Windows' first
+   * flush after recovery writes, which leaves every applied log entry older than the primary
+   * (so Windows treats the logs as stale).
+   */
+  lastAppliedSequence?: number;
+  /** The primary's base block was unreadable or had a bad checksum and was rebuilt from this log's copy. */
+  baseBlockRebuiltFrom?: string;
+}
+
+export interface RecoverOptions {
+  /**
+   * Throw RegfError "unrecoverable-dirty-hive" instead of returning a dirty primary with a
+   * warning when no log can recover it. The writer sets this: editing such a hive would
+   * make the changes only in the logs permanently lost.
+   */
+  requireRecovery?: boolean;
 }
