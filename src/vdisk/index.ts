@@ -33,45 +33,55 @@ function openRaw(file: BlockDevice, path: string, onClose: () => void): OpenedCo
 export function openImage(path: string, options: OpenImageOptions = {}): DiskImage {
   const writable = options.writable ?? false;
   const file = new FileDevice(path, { writable });
+  try {
+    return openContainer(file, path, { writable });
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+}
+
+/**
+ * Opens a container held by an already open device (`path` names it in messages; VMDK
+ * descriptors resolve their extents against it). The image owns `file`: closing the image
+ * closes it. On error the caller still owns `file`.
+ */
+export function openContainer(file: BlockDevice, path: string, options: OpenImageOptions = {}): DiskImage {
+  const writable = options.writable ?? false;
   let closed = false;
   const closeFile = () => {
     if (!closed) file.close();
     closed = true;
   };
   let opened: OpenedContainer;
-  try {
-    const detected = detectFormat(file);
-    switch (detected.kind) {
-      case "raw":
-        opened = openRaw(file, path, closeFile);
-        break;
-      case "vhd":
-        opened = openVhd(file, path, closeFile);
-        break;
-      case "vhdx":
-        opened = openVhdx(file, path, closeFile);
-        break;
-      case "qcow2":
-        opened = openQcow2(file, path, closeFile);
-        break;
-      case "vmdk-sparse":
-        opened = openVmdkSparse(file, path, closeFile);
-        break;
-      case "vmdk-descriptor":
-        opened = openVmdkDescriptor(file, path, closeFile, writable);
-        break;
-      case "unsupported":
-        throw new ImageError("unsupported-format", `${path}: ${detected.name} images are not supported`, { path });
-    }
-    if (writable && !opened.device.writable) {
-      opened.device.close();
-      throw new RefusedError("unsupported-write", `${path}: writing into a ${opened.format} image is not supported yet; convert it to raw or open it read-only`, {
-        path,
-      });
-    }
-  } catch (err) {
-    closeFile();
-    throw err;
+  const detected = detectFormat(file);
+  switch (detected.kind) {
+    case "raw":
+      opened = openRaw(file, path, closeFile);
+      break;
+    case "vhd":
+      opened = openVhd(file, path, closeFile);
+      break;
+    case "vhdx":
+      opened = openVhdx(file, path, closeFile);
+      break;
+    case "qcow2":
+      opened = openQcow2(file, path, closeFile);
+      break;
+    case "vmdk-sparse":
+      opened = openVmdkSparse(file, path, closeFile);
+      break;
+    case "vmdk-descriptor":
+      opened = openVmdkDescriptor(file, path, closeFile, writable);
+      break;
+    case "unsupported":
+      throw new ImageError("unsupported-format", `${path}: ${detected.name} images are not supported`, { path });
+  }
+  if (writable && !opened.device.writable) {
+    for (const f of opened.extraFiles) f.device.close();
+    throw new RefusedError("unsupported-write", `${path}: writing into a ${opened.format} image is not supported yet; convert it to raw or open it read-only`, {
+      path,
+    });
   }
   const hostFiles = [{ path, device: file }, ...opened.extraFiles];
   let allocatedSize = 0;
