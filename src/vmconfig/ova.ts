@@ -1,0 +1,129 @@
+/**
+ * OVA: a tar archive whose first member is the OVF descriptor, usually followed by a .mf
+ * manifest of "SHA1(name)= hex" / "SHA256(name)= hex" lines, then the disks. Saving rewrites
+ * the OVF member (new size in its header) and its manifest digest; every other member, header
+ * and the archive's tail are copied byte for byte. A signed OVA (.cert) is refused: the
+ * signature covers the manifest and cannot be renewed here.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { RefusedError, VmConfigError } from "../errors.js";
+import { replaceFileAtomically } from "./file-store.js";
+import { OvfConfig } from "./ovf.js";
+import { BLOCK, readTar, rewriteHeaderSize, type RandomAccess, type TarMember } from "./tar.js";
+import { bytesToText, textToBytes } from "./text.js";
+import type { SaveOptions } from "./types.js";
+
+const MAX_DESCRIPTOR = 64 << 20;
+const COPY_CHUNK = 1 << 20;
+
+function openRandomAccess(path: string): RandomAccess & { close(): void } {
+  const fd = openSync(path, "r");
+  const size = fstatSync(fd).size;
+  return {
+    size,
+    read(offset, length) {
+      const buf = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, buf, done, length - done, offset + done);
+        if (n === 0) throw new VmConfigError("short-read", `unexpected end of ${path}`, { path, offset: offset + done });
+        done += n;
+      }
+      return buf;
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+const MANIFEST_LINE = /^(SHA1|SHA256|SHA512)\((.+)\)[ \t]*=[ \t]*([0-9a-fA-F]+)[ \t]*$/;
+
+export class OvaConfig extends OvfConfig {
+  override readonly format = "ova" as const;
+  private readonly members: TarMember[];
+  private readonly ovfMember: TarMember;
+  private readonly manifest?: TarMember;
+
+  private constructor(path: string, ovfText: string, members: TarMember[], ovfMember: TarMember, manifest: TarMember | undefined) {
+    super(path, ovfText);
+    this.members = members;
+    this.ovfMember = ovfMember;
+    if (manifest) this.manifest = manifest;
+  }
+
+  static open(path: string): OvaConfig {
+    const file = openRandomAccess(path);
+    try {
+      const members = readTar(file, path);
+      const ovf = members.find((m) => m.name.toLowerCase().endsWith(".ovf"));
+      if (!ovf) throw new VmConfigError("no-ovf", "the OVA archive has no .ovf member", { path });
+      if (ovf.size > MAX_DESCRIPTOR) throw new VmConfigError("ovf-too-large", `the .ovf member is ${ovf.size} bytes`, { path, offset: ovf.dataOffset });
+      const manifest = members.find((m) => m.name.toLowerCase().endsWith(".mf"));
+      return new OvaConfig(path, bytesToText(file.read(ovf.dataOffset, ovf.size)), members, ovf, manifest);
+    } finally {
+      file.close();
+    }
+  }
+
+  /** Member names in archive order. */
+  memberNames(): string[] {
+    return this.members.map((m) => m.name);
+  }
+
+  override save(options: SaveOptions = {}): void {
+    if (this.members.some((m) => m.name.toLowerCase().endsWith(".cert"))) {
+      throw new RefusedError("signed-ova", "the OVA is signed (.cert): changing it would break the signature; extract it and edit the .ovf instead", { path: this.path });
+    }
+    if (this.ovfMember.paxSize) throw new RefusedError("pax-size", "the .ovf member's size is in a pax header: not supported", { path: this.path });
+    const ovfBytes = this.bytes();
+    const file = openRandomAccess(this.path);
+    try {
+      const header = rewriteHeaderSize(file.read(this.ovfMember.headerOffset, BLOCK), ovfBytes.length, this.path);
+      const oldEnd = this.ovfMember.dataOffset + Math.ceil(this.ovfMember.size / BLOCK) * BLOCK;
+      const padding = new Uint8Array((BLOCK - (ovfBytes.length % BLOCK)) % BLOCK);
+      let manifestBytes: Uint8Array | undefined;
+      if (this.manifest) manifestBytes = this.renewManifest(file.read(this.manifest.dataOffset, this.manifest.size), ovfBytes);
+      const copy = (out: { write(b: Uint8Array): void }, from: number, to: number): void => {
+        for (let at = from; at < to; at += COPY_CHUNK) out.write(file.read(at, Math.min(COPY_CHUNK, to - at)));
+      };
+      replaceFileAtomically(
+        this.path,
+        (out) => {
+          const m = this.manifest;
+          const pieces: Array<[number, number, Uint8Array[]]> = [[this.ovfMember.headerOffset, oldEnd, [header, ovfBytes, padding]]];
+          if (m && manifestBytes) pieces.push([m.dataOffset, m.dataOffset + m.size, [manifestBytes]]);
+          pieces.sort((a, b) => a[0] - b[0]);
+          let at = 0;
+          for (const [start, end, replacement] of pieces) {
+            copy(out, at, start);
+            for (const r of replacement) out.write(r);
+            at = end;
+          }
+          copy(out, at, file.size);
+        },
+        options.backup ?? true,
+      );
+    } finally {
+      file.close();
+    }
+    super.markSaved();
+  }
+
+  /** The manifest with the OVF's digest replaced; same algorithm, so the same length. */
+  private renewManifest(manifest: Uint8Array, ovfBytes: Uint8Array): Uint8Array {
+    const text = bytesToText(manifest);
+    const ovfName = this.ovfMember.name.split("/").pop() ?? this.ovfMember.name;
+    let found = false;
+    const out = text.replace(/[^\r\n]+/g, (line) => {
+      const m = MANIFEST_LINE.exec(line);
+      if (!m || m[2] !== ovfName) return line;
+      found = true;
+      const digest = createHash(m[1].toLowerCase()).update(ovfBytes).digest("hex");
+      const cased = m[3] === m[3].toUpperCase() && /[A-F]/.test(m[3]) ? digest.toUpperCase() : digest;
+      const at = line.lastIndexOf(m[3]);
+      return line.slice(0, at) + cased + line.slice(at + m[3].length);
+    });
+    if (!found) throw new VmConfigError("manifest-no-ovf", `the manifest ${this.manifest?.name ?? ""} has no digest line for ${ovfName}`, { path: this.path });
+    return textToBytes(out);
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * VMware .vmx: one `key = "value"` per line, `#` comments, keys case-insensitive.
+ * NICs are ethernetN.* (present, virtualDev, addressType, generatedAddress/address,
+ * networkName, connectionType, startConnected); the link at power-on is
+ * ethernetN.startConnected (absent = TRUE). Disks are scsiN:M / sataN:M / nvmeN:M / ideN:M,
+ * controllers scsiN.virtualDev (lsilogic, lsisas1068, pvscsi, buslogic), sataN, nvmeN.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { VmConfigError } from "../errors.js";
+import { normaliseMac } from "./mac.js";
+import { selectNics } from "./selector.js";
+import { displayText, lineEnding, shellQuote, splitLines, type Splice, type TextLine } from "./text.js";
+import { TextVmConfig, type ParsedDefinition } from "./text-config.js";
+import type { ControllerType, Disk, Nic, NicSelector, RunningState, StorageController } from "./types.js";
+
+/** The comment p2vfix writes above a startConnected line it inserts, so `plug` can remove both. */
+export const VMX_MARKER = '# p2vfix: link down for the first boot; "p2vfix vm plug" removes this and the next line';
+
+interface VmxEntry {
+  key: string;
+  /** Lower-case key, for lookups. */
+  lkey: string;
+  value: string;
+  line: TextLine;
+  valueStart: number;
+  valueEnd: number;
+}
+
+interface ParsedVmx extends ParsedDefinition {
+  entries: Map<string, VmxEntry>;
+  lines: TextLine[];
+}
+
+// key = "value" (VMware always quotes; hand-edited files sometimes don't).
+const ENTRY = /^([ \t]*)([A-Za-z0-9_.:\-[\]]+)[ \t]*=[ \t]*(?:"([^"]*)"|([^"#\s]*))[ \t]*$/;
+
+export function looksLikeVmx(text: string): boolean {
+  return /^[ \t]*(config\.version|virtualHW\.version|\.encoding|displayName|guestOS|ethernet\d+\.[A-Za-z]+)[ \t]*=[ \t]*"/im.test(text);
+}
+
+const isTrue = (v: string | undefined): boolean => v !== undefined && /^(true|yes|1)$/i.test(v.trim());
+const isFalse = (v: string | undefined): boolean => v !== undefined && /^(false|no|0)$/i.test(v.trim());
+
+const SCSI_MODELS: Record<string, ControllerType> = {
+  lsilogic: "lsilogic",
+  lsisas1068: "lsisas",
+  pvscsi: "pvscsi",
+  buslogic: "buslogic",
+};
+
+export class VmxConfig extends TextVmConfig<ParsedVmx> {
+  readonly format = "vmx" as const;
+  readonly hypervisor = "vmware" as const;
+
+  static fromText(path: string, text: string): VmxConfig {
+    return new VmxConfig(path, text);
+  }
+
+  protected parse(text: string): ParsedVmx {
+    const lines = splitLines(text);
+    const entries = new Map<string, VmxEntry>();
+    for (const line of lines) {
+      const body = line.text.trim();
+      if (body === "" || body.startsWith("#")) continue;
+      const m = ENTRY.exec(line.text);
+      if (!m) {
+        throw new VmConfigError("malformed-vmx", `line ${line.number}: expected key = "value", found ${JSON.stringify(displayText(line.text.slice(0, 80)))}`, {
+          path: this.path,
+          offset: line.start,
+        });
+      }
+      const key = m[2];
+      const quoted = m[3] !== undefined;
+      const value = quoted ? m[3] : (m[4] ?? "");
+      const valueStart = quoted ? line.start + line.text.indexOf('"', line.text.indexOf("=")) + 1 : line.start + line.text.length - line.text.trimStart().length;
+      const valueStartExact = quoted ? valueStart : line.start + line.text.lastIndexOf(value);
+      // A later duplicate wins, as in VMware.
+      entries.set(key.toLowerCase(), { key, lkey: key.toLowerCase(), value: displayText(value), line, valueStart: valueStartExact, valueEnd: valueStartExact + value.length });
+    }
+    const get = (k: string): string | undefined => entries.get(k.toLowerCase())?.value;
+
+    const nicNumbers = new Set<number>();
+    for (const e of entries.values()) {
+      const m = /^ethernet(\d+)\./.exec(e.lkey);
+      if (m) nicNumbers.add(Number(m[1]));
+    }
+    const nics: Nic[] = [];
+    for (const n of [...nicNumbers].sort((a, b) => a - b)) {
+      const p = `ethernet${n}.`;
+      if (!isTrue(get(`${p}present`))) continue;
+      const addressType = (get(`${p}addressType`) ?? "generated").toLowerCase();
+      const macText = addressType === "static" ? get(`${p}address`) : (get(`${p}generatedAddress`) ?? get(`${p}address`));
+      const raw: Record<string, string> = {};
+      for (const e of entries.values()) if (e.lkey.startsWith(p)) raw[e.key] = e.value;
+      const mac = macText ? normaliseMac(macText) : undefined;
+      if (macText && !mac) {
+        const e = entries.get(`${p}${addressType === "static" ? "address" : "generatedaddress"}`);
+        throw new VmConfigError("bad-mac", `line ${e?.line.number ?? 0}: not a MAC address: ${macText}`, { path: this.path });
+      }
+      nics.push({
+        index: n,
+        id: `ethernet${n}`,
+        model: get(`${p}virtualDev`) ?? "vlance",
+        ...(mac ? { mac } : {}),
+        network: get(`${p}networkName`) ?? get(`${p}vnet`) ?? get(`${p}connectionType`) ?? "bridged",
+        connected: !isFalse(get(`${p}startConnected`)),
+        raw,
+      });
+    }
+
+    const controllers: StorageController[] = [];
+    const disks: Disk[] = [];
+    const busCtl = new Map<string, ControllerType>([
+      ["sata", "ahci"],
+      ["nvme", "nvme"],
+      ["ide", "ide"],
+    ]);
+    for (const e of entries.values()) {
+      const c = /^(scsi|sata|nvme)(\d+)\.present$/.exec(e.lkey);
+      if (c && isTrue(e.value)) {
+        const id = `${c[1]}${c[2]}`;
+        const model = c[1] === "scsi" ? (get(`${id}.virtualDev`) ?? "") : "";
+        const type = c[1] === "scsi" ? (SCSI_MODELS[model.toLowerCase()] ?? "unknown") : (busCtl.get(c[1]) ?? "unknown");
+        controllers.push({ id, type, model });
+      }
+      const d = /^(scsi|sata|nvme|ide)(\d+):(\d+)\.present$/.exec(e.lkey);
+      if (d && isTrue(e.value)) {
+        const id = `${d[1]}${d[2]}:${d[3]}`;
+        const deviceType = (get(`${id}.deviceType`) ?? "disk").toLowerCase();
+        const file = get(`${id}.fileName`);
+        disks.push({ id, device: deviceType.includes("cdrom") ? "cdrom" : "disk", controller: `${d[1]}${d[2]}`, ...(file ? { file } : {}) });
+        if (d[1] === "ide" && !controllers.some((x) => x.id === `ide${d[2]}`)) controllers.push({ id: `ide${d[2]}`, type: "ide", model: "" });
+      }
+    }
+    for (const e of entries.values()) {
+      const f = /^floppy(\d+)\.present$/.exec(e.lkey);
+      if (f && isTrue(e.value)) {
+        const file = get(`floppy${f[1]}.fileName`);
+        disks.push({ id: `floppy${f[1]}`, device: "floppy", controller: "floppy", ...(file ? { file } : {}) });
+      }
+    }
+    const name = get("displayName");
+    return { ...(name ? { name } : {}), nics, disks, controllers, entries, lines };
+  }
+
+  protected linkSplice(nic: Nic, up: boolean): Splice | undefined {
+    const key = `ethernet${nic.index}.startconnected`;
+    const entry = this.parsed.entries.get(key);
+    if (entry) {
+      const lines = this.parsed.lines;
+      const prev = lines[entry.line.number - 2];
+      if (up && prev && prev.text === VMX_MARKER) {
+        // p2vfix inserted this line: remove it with its marker, giving back the original bytes.
+        return { start: prev.start, end: entry.line.next, text: "" };
+      }
+      const old = this.text.slice(entry.valueStart, entry.valueEnd);
+      const word = up ? "TRUE" : "FALSE";
+      const value = old === old.toLowerCase() && old !== "" ? word.toLowerCase() : old[0] === old[0]?.toUpperCase() && old.slice(1) === old.slice(1).toLowerCase() && old.length > 1 ? word[0] + word.slice(1).toLowerCase() : word;
+      return { start: entry.valueStart, end: entry.valueEnd, text: value };
+    }
+    if (up) return undefined; // absent means connected
+    // Insert after the NIC's last line, with the file's own line ending and indentation.
+    let last: VmxEntry | undefined;
+    for (const e of this.parsed.entries.values()) {
+      if (e.lkey.startsWith(`ethernet${nic.index}.`) && (!last || e.line.start > last.line.start)) last = e;
+    }
+    if (!last) return undefined;
+    const eol = lineEnding(this.text);
+    const indent = /^[ \t]*/.exec(last.line.text)?.[0] ?? "";
+    const atEof = last.line.next === last.line.end;
+    const text = `${atEof ? eol : ""}${indent}${VMX_MARKER}${eol}${indent}ethernet${nic.index}.startConnected = "FALSE"${atEof ? "" : eol}`;
+    return { start: last.line.next, end: last.line.next, text };
+  }
+
+  liveCommand(selector: NicSelector, up: boolean): string[] {
+    // vmrun (VMware Workstation/Fusion/Player VIX) connects and disconnects a named virtual device.
+    return selectNics(this.parsed.nics, selector, this.path).map(
+      (nic) => `vmrun -T ws ${up ? "connectNamedDevice" : "disconnectNamedDevice"} ${shellQuote(this.path)} ethernet${nic.index}`,
+    );
+  }
+
+  running(): RunningState {
+    // A powered-on VM holds lock folders (name.vmx.lck, disk.vmdk.lck) next to the .vmx.
+    const folder = dirname(this.path);
+    let locks: string[] = [];
+    try {
+      locks = readdirSync(folder).filter((f) => f.toLowerCase().endsWith(".lck"));
+    } catch {
+      return { running: "unknown", evidence: `cannot list ${folder}` };
+    }
+    if (locks.length > 0) return { running: true, evidence: `lock ${locks.slice(0, 3).join(", ")} next to ${basename(this.path)}` };
+    if (existsSync(`${this.path}.lck`)) return { running: true, evidence: `${basename(this.path)}.lck exists` };
+    return { running: false, evidence: "no .lck lock next to the .vmx" };
+  }
+}
