@@ -81,10 +81,13 @@ export function recoverHive(primary: Uint8Array, logs: LogInput[], options: Reco
   const oldLogs = parsed.filter((p): p is Extract<ParsedLog, { format: "old" }> => p.format === "old");
   const logBudget = logs.reduce((sum, l) => sum + l.bytes.length, 0);
   let recovery: Recovery | undefined;
+  // A hive has logs of one format; should both be present, the new format (what Windows 8.1+
+  // writes) is tried first and an old-format log only when it recovered nothing.
   if (newLogs.length > 0) recovery = recoverFromNewLogs(primary, state, newLogs, logBudget, ignoredLogs, warnings);
-  else if (oldLogs.length > 0) recovery = recoverFromOldLogs(primary, state, oldLogs, ignoredLogs, warnings);
-  if (recovery && newLogs.length > 0) {
+  if (recovery) {
     for (const p of oldLogs) ignoredLogs.push({ name: p.name, reason: "old-format log: the new-format logs were used" });
+  } else if (oldLogs.length > 0) {
+    recovery = recoverFromOldLogs(primary, state, oldLogs, ignoredLogs, warnings);
   }
 
   if (!recovery) {
