@@ -63,13 +63,24 @@ export function readPartitionTable(disk: BlockDevice, options: ReadPartitionTabl
   const gptSectorSize = findGptSectorSize(disk, given);
 
   if (protective || (!mbrValid && gptSectorSize !== undefined)) {
-    const sectorSize = gptSectorSize ?? given ?? 512;
     if (!mbrValid) warnings.push("GPT disk without a protective MBR");
     if (entries.some((e) => !isEmptyEntry(e) && e.type !== PROTECTIVE_TYPE)) {
       warnings.push("hybrid MBR: the MBR lists partitions besides the GPT protective entry; the GPT is used");
     }
-    const gpt = readGpt(disk, sectorSize, warnings);
-    return { scheme: "gpt", sectorSize, diskGuid: gpt.diskGuid, partitions: gpt.partitions, warnings };
+    // With the primary header unreadable, the sector size is unknown: the backup decides.
+    const sizes: (512 | 4096)[] = gptSectorSize ? [gptSectorSize] : given ? [given] : [512, 4096];
+    let firstError: unknown;
+    for (const sectorSize of sizes) {
+      const attemptWarnings = [...warnings];
+      try {
+        const gpt = readGpt(disk, sectorSize, attemptWarnings);
+        return { scheme: "gpt", sectorSize, diskGuid: gpt.diskGuid, partitions: gpt.partitions, warnings: attemptWarnings };
+      } catch (err) {
+        if (!(err instanceof PartitionError)) throw err;
+        firstError ??= err;
+      }
+    }
+    throw firstError;
   }
   if (mbrValid) {
     if (gptSectorSize !== undefined) warnings.push('"EFI PART" header present but the MBR has no protective entry; the MBR is used');

@@ -123,6 +123,9 @@ function readLogicalPartitions(disk: BlockDevice, ext: MbrEntry, sectorSize: num
     }
     const [logical, next] = parseMbrEntries(ebr, offset);
     if (!isEmptyEntry(logical)) {
+      if (ebrSector + logical.startSector + logical.sectorCount > extEnd) {
+        warnings.push(`logical partition ${nextIndex} runs past the end of its extended partition`);
+      }
       logicals.push(
         makePartition(disk, sectorSize, {
           index: nextIndex++,

@@ -198,3 +198,16 @@ describe("mutation (fast-check)", () => {
     );
   });
 });
+
+describe("4Kn GPT with a damaged primary header", () => {
+  it("finds the backup at the 4096-byte last sector", () => {
+    const disk = new MemoryDevice(fixtureBytes("partition/gpt-4096.img"), { writable: false });
+    const reference4k = readPartitionTable(disk);
+    const d = new OverlayDevice(disk);
+    d.write(4096, new Uint8Array(8)); // erase "EFI PART" of the primary
+    const t = readPartitionTable(d);
+    expect(t.sectorSize).toBe(4096);
+    expect(summary(t)).toEqual(summary(reference4k));
+    expect(t.warnings.join("\n")).toMatch(/primary GPT is damaged/);
+  });
+});

@@ -47,7 +47,7 @@ export class FatFileSystem implements FileSystem {
     let bytes: Uint8Array;
     if (this.type === "fat32") bytes = this.readChainBytes(this.boot.rootCluster, "root directory", MAX_DIRECTORY_BYTES);
     else bytes = this.device.read(this.boot.firstRootDirSector * this.boot.bytesPerSector, this.boot.rootEntryCount * 32);
-    const entries = this.normalise(parseDirectory(bytes));
+    const entries = this.withoutSelfLinks(this.normalise(parseDirectory(bytes)), this.type === "fat32" ? this.boot.rootCluster : 0);
     this.directoryCache.set(0, entries);
     return entries;
   }
@@ -56,9 +56,21 @@ export class FatFileSystem implements FileSystem {
     if (entry.firstCluster === 0) throw new FsError("fat-bad-directory", `directory ${path} has no first cluster`, { path });
     const cached = this.directoryCache.get(entry.firstCluster);
     if (cached) return cached;
-    const entries = this.normalise(parseDirectory(this.readChainBytes(entry.firstCluster, path, MAX_DIRECTORY_BYTES)));
+    const entries = this.withoutSelfLinks(
+      this.normalise(parseDirectory(this.readChainBytes(entry.firstCluster, path, MAX_DIRECTORY_BYTES))),
+      entry.firstCluster,
+    );
     this.directoryCache.set(entry.firstCluster, entries);
     return entries;
+  }
+
+  /**
+   * A subdirectory entry pointing at its own directory or at the root would make every
+   * recursive walk endless; such entries exist only through corruption and are dropped.
+   */
+  private withoutSelfLinks(entries: DirEntry[], ownCluster: number): DirEntry[] {
+    const rootCluster = this.type === "fat32" ? this.boot.rootCluster : 0;
+    return entries.filter((e) => !e.isDirectory || (e.firstCluster !== ownCluster && e.firstCluster !== rootCluster));
   }
 
   /** FAT12/16 keep extended attribute handles in the high cluster word: ignore it there. */

@@ -83,6 +83,20 @@ describe("damaged FAT chains", () => {
   });
 });
 
+describe("directory cycles", () => {
+  it("a subdirectory entry pointing back at its own directory is dropped, so walks end", () => {
+    const d = new OverlayDevice(fat16);
+    const deepEntry = rootEntryOffset(fat16, "DEEP       ");
+    const deepCluster = new DataView(fat16.read(deepEntry + 26, 2).buffer).getUint16(0, true);
+    const deepDir = (boot16.firstDataSector + (deepCluster - 2) * boot16.sectorsPerCluster) * 512;
+    const entries = fat16.read(deepDir, 512);
+    const a = [...Array(16).keys()].map((i) => i * 32).find((o) => Buffer.from(entries.subarray(o, o + 11)).toString("latin1") === "A          ")!;
+    expect(openFat(d).list("deep").map((e) => e.name)).toEqual(["a"]);
+    d.write(deepDir + a + 26, new Uint8Array([deepCluster & 0xff, deepCluster >> 8]));
+    expect(openFat(d).list("deep")).toEqual([]);
+  });
+});
+
 describe("boot sector checks", () => {
   const cases: [string, number, number[], string][] = [
     ["bytes per sector", 11, [0x00, 0x03], "fat-bad-sector-size"],
