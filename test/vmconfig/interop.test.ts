@@ -1,6 +1,6 @@
 /** The edited definitions checked by tools and readers that share no code with p2vfix. */
 import { readFileSync, writeFileSync } from "node:fs";
-import { DOMParser } from "@xmldom/xmldom";
+import { DOMParser, type Document, type Element } from "@xmldom/xmldom";
 import { describe, expect, it } from "vitest";
 import { openVmConfig } from "../../src/vmconfig/index.js";
 import { runTool, toolsAvailable } from "../helpers/interop.js";
@@ -10,7 +10,7 @@ function wellFormed(xml: string): Document {
   const errors: string[] = [];
   const doc = new DOMParser({ onError: (level, msg) => void (level !== "warning" && errors.push(msg)) }).parseFromString(xml, "text/xml");
   expect(errors).toEqual([]);
-  return doc as unknown as Document;
+  return doc;
 }
 
 describe.skipIf(!toolsAvailable("virt-xml-validate", "xmllint"))("libvirt: virt-xml-validate", () => {
@@ -24,7 +24,7 @@ describe.skipIf(!toolsAvailable("virt-xml-validate", "xmllint"))("libvirt: virt-
     expect((await cli("vm", "unplug", path, "--all", "--no-backup")).code).toBe(0);
     validate();
     const doc = wellFormed(readFileSync(path, "utf8"));
-    const links = Array.from(doc.getElementsByTagName("link")).map((l) => l.getAttribute("state"));
+    const links = Array.from(doc.getElementsByTagName("link") as Iterable<Element>).map((l) => l.getAttribute("state"));
     expect(links).toEqual(["down", "down"]);
     expect((await cli("vm", "plug", path, "--nic", "0", "--no-backup")).code).toBe(0);
     validate();
@@ -74,10 +74,10 @@ describe("OVF and VirtualBox results are well-formed XML", () => {
     const path = freshCopy("FS01-p2v.ovf");
     expect((await cli("vm", "unplug", path, "--all", "--no-backup")).code).toBe(0);
     const doc = wellFormed(readFileSync(path, "utf8"));
-    const items = Array.from(doc.getElementsByTagName("Item")).filter((i) => i.getElementsByTagName("rasd:ResourceType")[0]?.textContent === "10");
+    const items = Array.from(doc.getElementsByTagName("Item") as Iterable<Element>).filter((i) => i.getElementsByTagName("rasd:ResourceType")[0]?.textContent === "10");
     expect(items).toHaveLength(2);
     for (const item of items) {
-      const names = Array.from(item.childNodes).filter((n) => n.nodeType === 1).map((n) => (n as Element).tagName);
+      const names = Array.from(item.childNodes as Iterable<Element>).filter((n) => n.nodeType === 1).map((n) => (n as Element).tagName);
       expect(item.getElementsByTagName("rasd:AutomaticAllocation")[0]?.textContent).toBe("false");
       expect(names.indexOf("rasd:AutomaticAllocation")).toBeLessThan(names.indexOf("rasd:Connection"));
     }
@@ -87,10 +87,10 @@ describe("OVF and VirtualBox results are well-formed XML", () => {
     const path = freshCopy("FS01-p2v.vbox");
     expect((await cli("vm", "unplug", path, "--nic", "0", "--no-backup")).code).toBe(0);
     const doc = wellFormed(readFileSync(path, "utf8"));
-    const adapters = Array.from(doc.getElementsByTagName("Adapter"));
+    const adapters = Array.from(doc.getElementsByTagName("Adapter") as Iterable<Element>);
     expect(adapters.map((a) => a.getAttribute("cable"))).toEqual(["false", "false", null]);
     expect((await cli("vm", "plug", path, "--all", "--no-backup")).code).toBe(0);
     const plugged = wellFormed(readFileSync(path, "utf8"));
-    expect(Array.from(plugged.getElementsByTagName("Adapter")).map((a) => a.hasAttribute("cable"))).toEqual([false, false, false]);
+    expect(Array.from(plugged.getElementsByTagName("Adapter") as Iterable<Element>).map((a) => a.hasAttribute("cable"))).toEqual([false, false, false]);
   });
 });
