@@ -35,7 +35,8 @@ export interface HvleEntry {
   pages: DirtyPage[];
 }
 
-export type HvleReadResult = { ok: true; entry: HvleEntry } | { ok: false; reason: string };
+/** On failure, `sequence` is set when the entry had an HvLE header whose sequence number could be read. */
+export type HvleReadResult = { ok: true; entry: HvleEntry } | { ok: false; reason: string; sequence?: number };
 
 function hashMatches(view: DataView, at: number, data: Uint8Array): boolean {
   const h = marvin32(data);
@@ -48,26 +49,27 @@ export function readHvleEntry(log: Uint8Array, offset: number): HvleReadResult {
   if (offset + HVLE_HEADER_SIZE > log.length) return { ok: false, reason: `${where}: end of file` };
   const view = new DataView(log.buffer, log.byteOffset, log.byteLength);
   if (view.getUint32(offset, true) !== 0x454c7648) return { ok: false, reason: `${where}: no "HvLE" signature` };
-  const size = view.getUint32(offset + 4, true);
-  if (size < HVLE_HEADER_SIZE || size % SECTOR !== 0) return { ok: false, reason: `${where}: size ${size} is not a positive multiple of 512` };
-  if (offset + size > log.length) return { ok: false, reason: `${where}: size ${size} runs past the end of the log (${log.length} bytes)` };
-  const flags = view.getUint32(offset + 8, true);
   const sequence = view.getUint32(offset + 12, true);
+  const bad = (reason: string): HvleReadResult => ({ ok: false, reason, sequence });
+  const size = view.getUint32(offset + 4, true);
+  if (size < HVLE_HEADER_SIZE || size % SECTOR !== 0) return bad(`${where}: size ${size} is not a positive multiple of 512`);
+  if (offset + size > log.length) return bad(`${where}: size ${size} runs past the end of the log (${log.length} bytes)`);
+  const flags = view.getUint32(offset + 8, true);
   const hiveBinsDataSize = view.getUint32(offset + 16, true);
   const pageCount = view.getUint32(offset + 20, true);
   if (hiveBinsDataSize === 0 || hiveBinsDataSize % HBIN_ALIGNMENT !== 0) {
-    return { ok: false, reason: `${where}: hive bins data size ${hiveBinsDataSize} is not a multiple of 4096` };
+    return bad(`${where}: hive bins data size ${hiveBinsDataSize} is not a multiple of 4096`);
   }
   // The page count must fit the references themselves before anything is allocated for it.
   if (pageCount > (size - HVLE_HEADER_SIZE) / PAGE_REFERENCE_SIZE) {
-    return { ok: false, reason: `${where}: ${pageCount} dirty pages cannot fit in ${size} bytes` };
+    return bad(`${where}: ${pageCount} dirty pages cannot fit in ${size} bytes`);
   }
   // Hashes before content: a torn or stale entry must not be interpreted any further.
   if (!hashMatches(view, offset + 24, log.subarray(offset + HVLE_HEADER_SIZE, offset + size))) {
-    return { ok: false, reason: `${where} (sequence ${sequence}): Hash-1 does not match` };
+    return bad(`${where} (sequence ${sequence}): Hash-1 does not match`);
   }
   if (!hashMatches(view, offset + 32, log.subarray(offset, offset + 32))) {
-    return { ok: false, reason: `${where} (sequence ${sequence}): Hash-2 does not match` };
+    return bad(`${where} (sequence ${sequence}): Hash-2 does not match`);
   }
   const pages: DirtyPage[] = [];
   let dataAt = offset + HVLE_HEADER_SIZE + pageCount * PAGE_REFERENCE_SIZE;
@@ -77,12 +79,12 @@ export function readHvleEntry(log: Uint8Array, offset: number): HvleReadResult {
     const hbinsOffset = view.getUint32(ref, true);
     const pageSize = view.getUint32(ref + 4, true);
     if (pageSize === 0 || pageSize % SECTOR !== 0 || hbinsOffset % SECTOR !== 0) {
-      return { ok: false, reason: `${where}: dirty page ${i} (offset 0x${hbinsOffset.toString(16)}, size ${pageSize}) is not sector aligned` };
+      return bad(`${where}: dirty page ${i} (offset 0x${hbinsOffset.toString(16)}, size ${pageSize}) is not sector aligned`);
     }
     if (hbinsOffset + pageSize > hiveBinsDataSize) {
-      return { ok: false, reason: `${where}: dirty page ${i} ends at 0x${(hbinsOffset + pageSize).toString(16)}, past the hive bins data size ${hiveBinsDataSize}` };
+      return bad(`${where}: dirty page ${i} ends at 0x${(hbinsOffset + pageSize).toString(16)}, past the hive bins data size ${hiveBinsDataSize}`);
     }
-    if (dataAt + pageSize > end) return { ok: false, reason: `${where}: dirty page ${i} runs past the end of the entry` };
+    if (dataAt + pageSize > end) return bad(`${where}: dirty page ${i} runs past the end of the entry`);
     pages.push({ hbinsOffset, data: log.subarray(dataAt, dataAt + pageSize) });
     dataAt += pageSize;
   }

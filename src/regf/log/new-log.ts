@@ -14,8 +14,14 @@ export interface NewLog {
   base: BaseBlock;
   /** Valid entries in file order, with consecutive sequence numbers. */
   entries: HvleEntry[];
-  /** Why reading stopped before the end of the file (undefined: the entries filled it). */
+  /** Why reading stopped before the end of the file (undefined: the entries filled it or zeros followed). */
   stopReason?: string;
+  /**
+   * The entry where reading stopped carries the next sequence number but is damaged (a torn
+   * write): worth a warning. Otherwise what follows the entries is a left-over of an earlier
+   * cycle of the file, which is normal.
+   */
+  torn?: boolean;
 }
 
 /** Parses a new-format log. Throws RegfError when the file is not one (then it must be ignored). */
@@ -33,12 +39,15 @@ export function parseNewLog(bytes: Uint8Array, name = "log"): NewLog {
   }
   const entries: HvleEntry[] = [];
   let stopReason: string | undefined;
+  let torn = false;
   // Each entry is at least one sector, so this loop runs at most length / 512 times.
   for (let offset = SECTOR; offset < bytes.length; ) {
     const read = readHvleEntry(bytes, offset);
     if (!read.ok) {
       // Zero-filled space after the last entry is the normal end, not worth a reason.
       if (!isZero(bytes.subarray(offset, Math.min(bytes.length, offset + SECTOR)))) stopReason = read.reason;
+      const previous = entries[entries.length - 1];
+      torn = read.sequence !== undefined && (previous === undefined || read.sequence === ((previous.sequence + 1) >>> 0));
       break;
     }
     const previous = entries[entries.length - 1];
@@ -49,7 +58,8 @@ export function parseNewLog(bytes: Uint8Array, name = "log"): NewLog {
     entries.push(read.entry);
     offset += read.entry.size;
   }
-  return stopReason === undefined ? { base, entries } : { base, entries, stopReason };
+  if (stopReason === undefined) return { base, entries };
+  return torn ? { base, entries, stopReason, torn } : { base, entries, stopReason };
 }
 
 function isZero(bytes: Uint8Array): boolean {

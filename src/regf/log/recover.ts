@@ -252,7 +252,7 @@ function recoverFromNewLogs(
     }
     plans.push({ log: c.log, entries: kept });
     last = kept[kept.length - 1].sequence;
-    if (c.log.log.stopReason) warnings.push(`${c.log.name}: ${c.log.log.stopReason}`);
+    if (c.log.log.torn) warnings.push(`${c.log.name}: a damaged entry ends the log (${c.log.log.stopReason})`);
     if (kept.length < entries.length) break;
   }
   if (plans.length === 0) return undefined;

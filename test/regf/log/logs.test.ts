@@ -107,3 +107,21 @@ describe("HvLE entries (generated)", () => {
     expect(r.ok ? "ok" : r.reason).toMatch(/past the hive bins data size/);
   });
 });
+
+describe("new-format log end (generated)", () => {
+  const base = new Uint8Array(4096);
+  base.set([0x72, 0x65, 0x67, 0x66]);
+  const e = (sequence: number) => buildHvleEntry({ sequence, hiveBinsDataSize: 4096, pages: [{ hbinsOffset: 0, data: emptyHbin(0) }] });
+
+  it("a log cut inside the entry that continues the sequence is torn; a left-over older entry is not", () => {
+    const full = buildNewLog(base, 4, [e(4), e(5)]);
+    const cut = parseNewLog(full.subarray(0, full.length - 512));
+    expect(cut.entries.map((x) => x.sequence)).toEqual([4]);
+    expect(cut.torn).toBe(true);
+    expect(cut.stopReason).toMatch(/runs past the end of the log/);
+    const leftover = parseNewLog(buildNewLog(base, 4, [e(4), e(1)]));
+    expect(leftover.entries.map((x) => x.sequence)).toEqual([4]);
+    expect(leftover.torn).toBeUndefined();
+    expect(leftover.stopReason).toMatch(/sequence 1 after 4/);
+  });
+});

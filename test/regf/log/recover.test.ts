@@ -4,8 +4,10 @@ import { parseBaseBlock } from "../../../src/regf/base-block.js";
 import { Hive } from "../../../src/regf/hive.js";
 import { recoverHive, recoverHiveStrict } from "../../../src/regf/log/recover.js";
 import type { LogInput, RecoveryResult } from "../../../src/regf/log/types.js";
+import { join } from "node:path";
+import { openHiveFile } from "../../../src/regf/open.js";
 import { iterateKeys } from "../../../src/regf/walk.js";
-import { corpusBytes, hasCorpus, noCorpusReason } from "../../helpers/corpus.js";
+import { corpusBytes, corpusFolder, hasCorpus, noCorpusReason } from "../../helpers/corpus.js";
 
 const hives = (rel: string) => corpusBytes(`hives/${rel}`);
 const corpusTitle = (t: string) => (hasCorpus() ? t : `${t} (skipped: ${noCorpusReason})`);
@@ -90,6 +92,15 @@ describe.skipIf(!hasCorpus())(corpusTitle("recovery compared with what Windows w
     const v = hive.key("key_with_many_subkeys\\4500")?.value("v");
     expect(v?.type).toBe(7);
     expect(Buffer.from(v?.data() ?? []).toString("utf16le")).toBe("a\u0000bb\u0000ccc\u0000\u0000");
+  });
+
+  it("through openHiveFile: the logs beside the file (lower-case names too) are found and applied", async () => {
+    const hive = openHiveFile(join(await corpusFolder("hives/DFIRArtifactMuseum/Win10_RathbunVM"), "NTUSER.DAT"));
+    expect(hive.recovery?.appliedLogs.map((l) => l.name)).toEqual(["ntuser.dat.LOG1", "ntuser.dat.LOG2"]);
+    expect(hive.baseBlock.secondarySequence).toBe(233);
+    const windows10 = openHiveFile(join(await corpusFolder("hives/yarp/NewDirtyHive1"), "NewDirtyHive"));
+    expect(windows10.recovery?.recovered).toBe(true);
+    expect(keyValueSet(windows10.bytes)).toEqual(keyValueSet(await hives("yarp/NewDirtyHive1/RecoveredHive_Windows10")));
   });
 
   it("the old-format log with 4 remnant bytes gives the same result", async () => {
