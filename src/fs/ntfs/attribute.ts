@@ -1,0 +1,141 @@
+/**
+ * Attribute records inside an MFT record: the common header, then either a resident value
+ * or the non-resident header with sizes and data runs. (libfsntfs, "MFT attribute".)
+ */
+import { NtfsError } from "../../errors.js";
+import type { ByteReader } from "../../util/byte-reader.js";
+
+export const AttributeType = {
+  standardInformation: 0x10,
+  attributeList: 0x20,
+  fileName: 0x30,
+  objectId: 0x40,
+  securityDescriptor: 0x50,
+  volumeName: 0x60,
+  volumeInformation: 0x70,
+  data: 0x80,
+  indexRoot: 0x90,
+  indexAllocation: 0xa0,
+  bitmap: 0xb0,
+  reparsePoint: 0xc0,
+  end: 0xffffffff,
+} as const;
+
+const FLAG_COMPRESSION_MASK = 0x00ff;
+const FLAG_ENCRYPTED = 0x4000;
+const FLAG_SPARSE = 0x8000;
+
+export interface AttributeBase {
+  type: number;
+  /** "" for the unnamed attribute. */
+  name: string;
+  flags: number;
+  id: number;
+  compressed: boolean;
+  encrypted: boolean;
+  sparse: boolean;
+  /** Absolute offset of the attribute header (for errors and for a later writer). */
+  offset: number;
+  /** Record number of the MFT record holding this attribute. */
+  recordNumber: number;
+}
+
+export interface ResidentAttribute extends AttributeBase {
+  resident: true;
+  value: Uint8Array;
+}
+
+export interface NonResidentAttribute extends AttributeBase {
+  resident: false;
+  lowestVcn: number;
+  /** -1 for an empty attribute. */
+  highestVcn: number;
+  /** Compression unit size as a power of two of clusters (0 = not compressed). */
+  compressionUnit: number;
+  /** Only meaningful in the extent whose lowestVcn is 0. */
+  allocatedSize: number;
+  dataSize: number;
+  initializedSize: number;
+  /** The raw mapping pairs (decode with runlist.ts). */
+  mappingPairs: Uint8Array;
+  /** Absolute offset of the mapping pairs. */
+  mappingPairsOffset: number;
+}
+
+export type Attribute = ResidentAttribute | NonResidentAttribute;
+
+/**
+ * Parses the attributes of a fixed-up record from `firstOffset` until the end marker, staying
+ * inside `bytesInUse`. At most one attribute per 16 bytes, so the loop is bounded.
+ */
+export function parseAttributes(r: ByteReader, firstOffset: number, bytesInUse: number, recordNumber: number): Attribute[] {
+  const attributes: Attribute[] = [];
+  let pos = firstOffset;
+  while (true) {
+    if (pos + 4 > bytesInUse) throw new NtfsError("bad-attribute", `record ${recordNumber}: attributes run past the used size without an end marker`, { offset: r.base + pos });
+    const type = r.u32(pos);
+    if (type === AttributeType.end) break;
+    const length = r.u32(pos + 4);
+    if (length < 24 || length % 8 !== 0 || pos + length > bytesInUse) {
+      throw new NtfsError("bad-attribute", `record ${recordNumber}: attribute 0x${type.toString(16)} has invalid length ${length}`, { offset: r.base + pos + 4 });
+    }
+    const a = r.sub(pos, length, "attribute");
+    attributes.push(parseAttribute(a, type, recordNumber));
+    pos += length;
+  }
+  return attributes;
+}
+
+function parseAttribute(a: ByteReader, type: number, recordNumber: number): Attribute {
+  const nonResident = a.u8(8);
+  const nameLength = a.u8(9);
+  const nameOffset = a.u16(10);
+  const flags = a.u16(12);
+  const id = a.u16(14);
+  const name = nameLength > 0 ? a.utf16(nameOffset, nameLength * 2) : "";
+  const base: AttributeBase = {
+    type,
+    name,
+    flags,
+    id,
+    compressed: (flags & FLAG_COMPRESSION_MASK) !== 0,
+    encrypted: (flags & FLAG_ENCRYPTED) !== 0,
+    sparse: (flags & FLAG_SPARSE) !== 0,
+    offset: a.base,
+    recordNumber,
+  };
+  if (nonResident === 0) {
+    const valueLength = a.u32(16);
+    const valueOffset = a.u16(20);
+    return { ...base, resident: true, value: a.slice(valueOffset, valueLength, "resident attribute value") };
+  }
+  if (nonResident !== 1) throw new NtfsError("bad-attribute", `record ${recordNumber}: non-resident flag is ${nonResident}`, { offset: a.base + 8 });
+  a.check(0, 64, "non-resident attribute header");
+  const lowestVcn = Number(a.u64big(16));
+  const highestRaw = a.u64big(24);
+  const highestVcn = highestRaw === 0xffffffffffffffffn ? -1 : Number(highestRaw);
+  const mappingOffset = a.u16(32);
+  if (mappingOffset < 64 || mappingOffset > a.length) {
+    throw new NtfsError("bad-attribute", `record ${recordNumber}: mapping pairs offset ${mappingOffset} is outside the attribute`, { offset: a.base + 32 });
+  }
+  const attribute: NonResidentAttribute = {
+    ...base,
+    resident: false,
+    lowestVcn,
+    highestVcn,
+    compressionUnit: a.u8(34),
+    allocatedSize: a.u64(40),
+    dataSize: a.u64(48),
+    initializedSize: a.u64(56),
+    mappingPairs: a.slice(mappingOffset, a.length - mappingOffset),
+    mappingPairsOffset: a.base + mappingOffset,
+  };
+  if (!Number.isSafeInteger(lowestVcn) || lowestVcn > Number.MAX_SAFE_INTEGER || (highestVcn !== -1 && highestVcn < lowestVcn - 1)) {
+    throw new NtfsError("bad-attribute", `record ${recordNumber}: VCN range ${lowestVcn}..${highestVcn} is invalid`, { offset: a.base + 16 });
+  }
+  if (lowestVcn === 0 && (attribute.initializedSize > attribute.dataSize || attribute.dataSize > attribute.allocatedSize) && !attribute.compressed && !attribute.sparse) {
+    throw new NtfsError("bad-attribute", `record ${recordNumber}: sizes are inconsistent (allocated ${attribute.allocatedSize}, data ${attribute.dataSize}, initialized ${attribute.initializedSize})`, { offset: a.base + 40 });
+  }
+  if (attribute.compressionUnit > 16) throw new NtfsError("bad-attribute", `record ${recordNumber}: compression unit 2^${attribute.compressionUnit} clusters is too large`, { offset: a.base + 34 });
+  return attribute;
+}

@@ -1,0 +1,74 @@
+/**
+ * An MFT file record ("FILE"): header, fixups, attributes. (libfsntfs, "MFT entry".)
+ */
+import { NtfsError } from "../../errors.js";
+import { parseAttributes, type Attribute } from "./attribute.js";
+import { ntfsReader } from "./ntfs-reader.js";
+import { applyFixups } from "./update-sequence.js";
+
+export const MftRecordFlag = { inUse: 0x0001, directory: 0x0002 } as const;
+
+/** A 48-bit record number with the 16-bit sequence number that must match the record's. */
+export interface FileReference {
+  record: number;
+  sequence: number;
+}
+
+export function readFileReference(value: bigint): FileReference {
+  return { record: Number(value & 0xffffffffffffn), sequence: Number(value >> 48n) };
+}
+
+export interface MftRecord {
+  recordNumber: number;
+  sequence: number;
+  linkCount: number;
+  flags: number;
+  inUse: boolean;
+  isDirectory: boolean;
+  /** Non-zero record number for an extension record: the base record it belongs to. */
+  baseReference: FileReference;
+  nextAttributeId: number;
+  bytesInUse: number;
+  bytesAllocated: number;
+  /** $LogFile sequence number of the last change. */
+  lsn: bigint;
+  attributes: Attribute[];
+  /** Absolute offset of the record on the volume (or in the buffer it came from). */
+  offset: number;
+}
+
+/** Parses one record; `offset` is its absolute position (for errors). */
+export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0): MftRecord {
+  const head = ntfsReader(raw, offset);
+  const magic = head.ascii(0, 4);
+  if (magic === "BAAD") throw new NtfsError("bad-record", `MFT record ${recordNumber} is marked BAAD (a torn write detected by chkdsk)`, { offset });
+  if (magic !== "FILE") throw new NtfsError("bad-record", `MFT record ${recordNumber} has signature ${JSON.stringify(magic)}, expected "FILE"`, { offset });
+  const bytes = applyFixups(raw, offset, `MFT record ${recordNumber}`);
+  const r = ntfsReader(bytes, offset);
+  const firstAttribute = r.u16(20);
+  const flags = r.u16(22);
+  const bytesInUse = r.u32(24);
+  const bytesAllocated = r.u32(28);
+  if (bytesAllocated !== raw.length || bytesInUse > bytesAllocated || firstAttribute < 42 || firstAttribute >= bytesInUse) {
+    throw new NtfsError(
+      "bad-record",
+      `MFT record ${recordNumber}: sizes are inconsistent (first attribute ${firstAttribute}, in use ${bytesInUse}, allocated ${bytesAllocated}, record ${raw.length})`,
+      { offset: offset + 20 },
+    );
+  }
+  return {
+    recordNumber,
+    sequence: r.u16(16),
+    linkCount: r.u16(18),
+    flags,
+    inUse: (flags & MftRecordFlag.inUse) !== 0,
+    isDirectory: (flags & MftRecordFlag.directory) !== 0,
+    baseReference: readFileReference(r.u64big(32)),
+    nextAttributeId: r.u16(40),
+    bytesInUse,
+    bytesAllocated,
+    lsn: r.u64big(8),
+    attributes: parseAttributes(r, firstAttribute, bytesInUse, recordNumber),
+    offset,
+  };
+}

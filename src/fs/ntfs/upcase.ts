@@ -1,0 +1,30 @@
+/**
+ * $UpCase (MFT record 10): 65,536 UTF-16 code units mapping each unit to its upper case, as
+ * the volume was formatted. File name collation and case-insensitive lookup go through it.
+ */
+import { NtfsError } from "../../errors.js";
+
+export class UpCaseTable {
+  private readonly table: Uint16Array;
+
+  constructor(bytes: Uint8Array) {
+    if (bytes.length < 65536 * 2) throw new NtfsError("bad-upcase", `$UpCase holds ${bytes.length} bytes, expected 131072`);
+    this.table = new Uint16Array(65536);
+    for (let i = 0; i < 65536; i++) this.table[i] = bytes[2 * i] | (bytes[2 * i + 1] << 8);
+  }
+
+  upper(unit: number): number {
+    return this.table[unit];
+  }
+
+  /** Collation FILENAME: upper-cased code units, then length. 0 means equal ignoring case. */
+  compare(a: string, b: string): number {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const x = this.table[a.charCodeAt(i)];
+      const y = this.table[b.charCodeAt(i)];
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Update sequence array ("multi-sector transfer protection") used by FILE, INDX and RSTR
+ * records: the last two bytes of every 512-byte stride hold the update sequence number, and
+ * the real bytes are kept in the array. A mismatch means a torn write.
+ */
+import { NtfsError } from "../../errors.js";
+import { ntfsReader } from "./ntfs-reader.js";
+
+export const FIXUP_STRIDE = 512;
+
+/** Returns a copy of `record` with the fixups applied; throws on a torn record. */
+export function applyFixups(record: Uint8Array, base: number, what: string): Uint8Array {
+  const r = ntfsReader(record, base);
+  const usaOffset = r.u16(4);
+  const usaCount = r.u16(6);
+  const strides = usaCount - 1;
+  if (usaCount < 2 || strides * FIXUP_STRIDE > record.length || usaOffset % 2 !== 0 || usaOffset < 8) {
+    throw new NtfsError("bad-fixup", `${what}: update sequence array (offset ${usaOffset}, count ${usaCount}) does not fit a ${record.length}-byte record`, { offset: base + 4 });
+  }
+  r.check(usaOffset, usaCount * 2, `${what} update sequence array`);
+  const out = record.slice();
+  const usn = r.u16(usaOffset);
+  for (let i = 0; i < strides; i++) {
+    const end = (i + 1) * FIXUP_STRIDE - 2;
+    const stored = out[end] | (out[end + 1] << 8);
+    if (stored !== usn) {
+      throw new NtfsError("torn-record", `${what}: sector ${i} ends with 0x${stored.toString(16)}, expected update sequence number 0x${usn.toString(16)} (torn write)`, { offset: base + end });
+    }
+    out[end] = record[usaOffset + 2 + 2 * i];
+    out[end + 1] = record[usaOffset + 3 + 2 * i];
+  }
+  return out;
+}
