@@ -137,7 +137,7 @@ export function parseGptEntries(
       type: typeGuid,
       typeName: gptTypeName(typeGuid),
       guid: formatGuid(array, o + 16),
-      attributes: r.u64big(o + 48),
+      attributes: "0x" + r.u64big(o + 48).toString(16).padStart(16, "0"),
       name,
     });
     if (firstLba < header.firstUsableLba || lastLba > header.lastUsableLba) {

@@ -20,8 +20,8 @@ export interface Partition {
   name?: string;
   /** GPT unique partition GUID. */
   guid?: string;
-  /** GPT attribute bits. */
-  attributes?: bigint;
+  /** GPT attribute bits as "0x" + 16 hex digits (a string: bits 48–63 do not fit a JS number, and JSON has no bigint). */
+  attributes?: string;
   /** MBR status byte 0x80. */
   bootable?: boolean;
   /** MBR logical partition inside an extended one. */

@@ -17,7 +17,21 @@ interface SfdiskPartition {
   type: string;
   uuid?: string;
   name?: string;
+  attrs?: string;
   bootable?: boolean;
+}
+
+/** GPT attribute bits written the way sfdisk prints them. */
+function sfdiskAttrs(hex: string): string | undefined {
+  const bits = BigInt(hex);
+  const words: string[] = [];
+  const named = ["RequiredPartition", "NoBlockIOProtocol", "LegacyBIOSBootable"];
+  named.forEach((name, bit) => {
+    if (bits & (1n << BigInt(bit))) words.push(name);
+  });
+  const guidBits = [...Array(16).keys()].map((i) => i + 48).filter((bit) => bits & (1n << BigInt(bit)));
+  if (guidBits.length) words.push(`GUID:${guidBits.join(",")}`);
+  return words.length ? words.join(" ") : undefined;
 }
 
 function sfdisk(path: string): { label: string; id: string; partitions: SfdiskPartition[] } {
@@ -36,6 +50,8 @@ function asSfdisk(table: PartitionTable) {
     type: typeof p.type === "number" ? p.type.toString(16) : p.type,
     ...(p.guid ? { uuid: p.guid } : {}),
     ...(p.name ? { name: p.name } : {}),
+    ...(p.attributes && sfdiskAttrs(p.attributes) ? { attrs: sfdiskAttrs(p.attributes) } : {}),
+    ...(p.bootable ? { bootable: true } : {}),
   }));
 }
 
@@ -51,6 +67,8 @@ function expectSameAsSfdisk(path: string, table: PartitionTable): void {
       type: p.type.toLowerCase() === p.type ? p.type : p.type.toUpperCase(),
       ...(p.uuid ? { uuid: p.uuid } : {}),
       ...(p.name ? { name: p.name } : {}),
+      ...(p.attrs ? { attrs: p.attrs } : {}),
+      ...(p.bootable ? { bootable: true } : {}),
     })),
   );
   for (const p of table.partitions) {
