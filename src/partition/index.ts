@@ -5,11 +5,11 @@
  */
 import { PartitionError } from "../errors.js";
 import type { BlockDevice } from "../io/block-device.js";
-import { detectFileSystemFromBootSector } from "../fs/detect.js";
 import { hasGptSignature, readGpt } from "./gpt.js";
 import { hasMbrSignature, isEmptyEntry, MBR_SIZE, mbrDiskSignature, parseMbrEntries, PROTECTIVE_TYPE, readMbrPartitions } from "./mbr.js";
 import { makePartition } from "./partition-device.js";
 import type { PartitionTable } from "./types.js";
+import { volumeBootSectorKind } from "./volume-boot-sector.js";
 
 export type { Partition, PartitionScheme, PartitionTable } from "./types.js";
 export { formatGuid } from "./guid.js";
@@ -36,7 +36,7 @@ export function readPartitionTable(disk: BlockDevice, options: ReadPartitionTabl
   const sector0 = disk.read(0, MBR_SIZE);
   const warnings: string[] = [];
 
-  const volume = bareVolumeKind(sector0);
+  const volume = volumeBootSectorKind(sector0);
   if (volume !== undefined) {
     const bpbSectorSize = sector0[11] | (sector0[12] << 8);
     const sectorSize = given ?? (bpbSectorSize === 4096 ? 4096 : 512);
@@ -93,14 +93,6 @@ export function readPartitionTable(disk: BlockDevice, options: ReadPartitionTabl
     "no partition table (no 0x55AA MBR signature, no GPT header) and no known volume boot sector at sector 0",
     { offset: 0 },
   );
-}
-
-/** NTFS, FAT, exFAT or BitLocker boot sector at sector 0: the whole disk is one volume. */
-function bareVolumeKind(sector0: Uint8Array): string | undefined {
-  const fs = detectFileSystemFromBootSector(sector0);
-  if (fs !== "unknown") return fs;
-  if (Buffer.from(sector0.subarray(3, 11)).toString("latin1") === "EXFAT   ") return "exfat";
-  return undefined;
 }
 
 /** GPT header sits at LBA 1: byte 512 on 512-byte disks, byte 4096 on 4Kn disks. */

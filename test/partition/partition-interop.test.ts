@@ -177,6 +177,16 @@ describe("generated fixtures vs sfdisk / mmls", () => {
     expect(Buffer.from(device.read(4 * 1024 * 1024 - 512, 8)).toString("latin1")).toBe("EFI PART");
   });
 
+  it("bare FAT volumes are unpartitioned disks, not MBRs (their boot sectors end in 0x55AA too)", () => {
+    for (const type of ["fat12", "fat16", "fat32"]) {
+      const device = new FileDevice(fixtureFile(`fat/${type}.img`));
+      expect(Buffer.from(device.read(510, 2)).toString("hex")).toBe("55aa");
+      const table = readPartitionTable(device);
+      expect(table.scheme).toBe("none");
+      expect(table.partitions.map((p) => [p.start, p.size, p.typeName])).toEqual([[0, device.size, "Unpartitioned volume (fat)"]]);
+    }
+  });
+
   it("the Windows GPT layout gets Windows type names", () => {
     const table = readPartitionTable(new FileDevice(fixtureFile("partition/gpt-512.img")));
     expect(table.partitions.map((p) => p.typeName)).toEqual(["EFI System", "Microsoft reserved", "Microsoft basic data", "Windows Recovery"]);
