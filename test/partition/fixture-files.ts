@@ -1,22 +1,26 @@
 /**
  * The generated partition/FAT fixtures (scripts/fixtures/build-partition-fat.sh), decompressed
- * once per process into a temp folder so peer tools can read them as files.
+ * once into a shared temp cache so peer tools can read them as files.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 
 const fixturesRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures");
-const cache = join(tmpdir(), `p2vfix-partition-fat-${process.pid}`);
+const cache = join(tmpdir(), "p2vfix-fixture-cache");
 
 /** Path of a decompressed fixture, e.g. fixtureFile("fat/fat12.img"). */
 export function fixtureFile(rel: string): string {
   const out = join(cache, rel);
-  if (!existsSync(out)) {
+  const stored = join(fixturesRoot, rel + ".gz");
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(stored).mtimeMs) {
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, gunzipSync(readFileSync(join(fixturesRoot, rel + ".gz"))));
+    // Written aside and renamed: parallel test workers never see a half-written file.
+    const partial = `${out}.${process.pid}.tmp`;
+    writeFileSync(partial, gunzipSync(readFileSync(stored)));
+    renameSync(partial, out);
   }
   return out;
 }
