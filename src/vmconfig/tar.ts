@@ -79,6 +79,10 @@ export function readTar(file: RandomAccess, path: string): TarMember[] {
       const base = field(block, 0, 100);
       const name = pax?.get("path") ?? longName ?? (prefix ? `${prefix}/${base}` : base);
       const paxSize = pax?.has("size") ?? false;
+      const paxSizeText = pax?.get("size") ?? "";
+      if (paxSize && (!/^\d{1,15}$/.test(paxSizeText) || dataOffset + Number(paxSizeText) > file.size)) {
+        throw new VmConfigError("malformed-tar", `tar member at ${offset}: bad pax size ${JSON.stringify(paxSizeText)}`, { path, offset });
+      }
       members.push({ name, headerOffset: offset, dataOffset, size: paxSize ? Number(pax?.get("size")) : size, paxSize });
       longName = undefined;
       pax = undefined;

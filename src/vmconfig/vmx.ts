@@ -152,12 +152,13 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
       const prev = lines[entry.line.number - 2];
       if (up && prev && prev.text === VMX_MARKER) {
         // p2vfix inserted this line: remove it with its marker, giving back the original bytes.
-        return { start: prev.start, end: entry.line.next, text: "" };
+        // At the end of a file without a final newline, the line break before the marker was ours too.
+        const lastLine = entry.line.next === entry.line.end;
+        const before = lastLine ? (this.text.slice(0, prev.start).endsWith("\r\n") ? 2 : this.text.slice(0, prev.start).endsWith("\n") ? 1 : 0) : 0;
+        return { start: prev.start - before, end: entry.line.next, text: "" };
       }
       const old = this.text.slice(entry.valueStart, entry.valueEnd);
-      const word = up ? "TRUE" : "FALSE";
-      const value = old === old.toLowerCase() && old !== "" ? word.toLowerCase() : old[0] === old[0]?.toUpperCase() && old.slice(1) === old.slice(1).toLowerCase() && old.length > 1 ? word[0] + word.slice(1).toLowerCase() : word;
-      return { start: entry.valueStart, end: entry.valueEnd, text: value };
+      return { start: entry.valueStart, end: entry.valueEnd, text: matchCase(old, up ? "TRUE" : "FALSE") };
     }
     if (up) return undefined; // absent means connected
     // Insert after the NIC's last line, with the file's own line ending and indentation.
@@ -193,4 +194,11 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     if (existsSync(`${this.path}.lck`)) return { running: true, evidence: `${basename(this.path)}.lck exists` };
     return { running: false, evidence: "no .lck lock next to the .vmx" };
   }
+}
+
+/** `word` in the case style of `old`: "true" → "false", "True" → "False", else upper case. */
+function matchCase(old: string, word: string): string {
+  if (old !== "" && old === old.toLowerCase()) return word.toLowerCase();
+  if (old.length > 1 && old.slice(1) === old.slice(1).toLowerCase()) return word[0] + word.slice(1).toLowerCase();
+  return word;
 }

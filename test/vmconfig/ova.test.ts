@@ -90,3 +90,31 @@ describe.skipIf(!toolsAvailable("tar", "sha1sum", "sha256sum"))("OVA", () => {
     expect(r.stderr).toContain(`malformed-tar: tar header at ${second}: checksum mismatch`);
   });
 });
+
+describe.skipIf(!toolsAvailable("tar"))("OVA fuzz", () => {
+  it("mutated archives give a typed error or a model, never a crash or a hang", async () => {
+    const { default: fc } = await import("fast-check");
+    const { P2vfixError } = await import("../../src/errors.js");
+    const { path } = buildOva("sha256");
+    const original = readFileSync(path);
+    const target = `${path}.fuzz`;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(original.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(original.length), (flips, cut) => {
+        const bytes = Buffer.from(original.subarray(0, Math.max(512, cut)));
+        // Aim most flips at header blocks, where the structure is.
+        for (const [at, value] of flips) {
+          const block = Math.floor(at / 512) % Math.max(1, Math.floor(bytes.length / 512));
+          const inHeader = block * 512 + (at % 512);
+          if (inHeader < bytes.length) bytes[inHeader] = value;
+        }
+        writeFileSync(target, bytes);
+        try {
+          openVmConfig(target).nics();
+        } catch (err) {
+          if (!(err instanceof P2vfixError)) throw err;
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
