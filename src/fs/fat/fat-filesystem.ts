@@ -8,6 +8,7 @@ import { pathComponents, type FileInfo, type FileSystem } from "../filesystem.js
 import { parseFatBootSector, type FatBootSector, type FatType } from "./boot-sector.js";
 import { parseDirectory, type DirEntry } from "./directory-entry.js";
 import { FatTable } from "./fat-table.js";
+import { upcaseName } from "./name-case.js";
 
 /** The FAT spec caps a directory at 65536 entries (2 MiB). */
 const MAX_DIRECTORY_BYTES = 65536 * 32;
@@ -114,10 +115,10 @@ export class FatFileSystem implements FileSystem {
     for (const part of parts) {
       if (node.entry && !node.entry.isDirectory) return undefined;
       const children = node.entry ? this.listDirectoryEntry(node.entry, node.path) : this.listRoot();
-      const wanted = part.toUpperCase();
+      const wanted = upcaseName(part);
       const match =
-        children.find((c) => !c.isVolumeLabel && c.name.toUpperCase() === wanted) ??
-        children.find((c) => !c.isVolumeLabel && c.shortName.toUpperCase() === wanted);
+        children.find((c) => !c.isVolumeLabel && upcaseName(c.name) === wanted) ??
+        children.find((c) => !c.isVolumeLabel && upcaseName(c.shortName) === wanted);
       if (!match) return undefined;
       node = { entry: match, path: node.path ? `${node.path}/${match.name}` : match.name, id: this.entryId(node, match) };
     }

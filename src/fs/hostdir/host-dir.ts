@@ -8,6 +8,7 @@
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join, sep } from "node:path";
 import { FsError, NotFoundError } from "../../errors.js";
+import { upcaseName } from "../fat/name-case.js";
 import { pathComponents, type FileInfo, type FileSystem } from "../filesystem.js";
 
 /** Bounds a resolution through pathological trees. */
@@ -57,17 +58,17 @@ export class HostDirFileSystem implements FileSystem {
       lstatSync(join(dir, wanted));
       // The exact name exists; on a case-insensitive host it may differ in case from the stored one.
       const names = readdirSync(dir);
-      return names.includes(wanted) ? wanted : (names.find((n) => n.toUpperCase() === wanted.toUpperCase()) ?? wanted);
+      return names.includes(wanted) ? wanted : (names.find((n) => upcaseName(n) === upcaseName(wanted)) ?? wanted);
     } catch {
       // Not there by that exact name: look for it case-insensitively.
-      const upper = wanted.toUpperCase();
+      const upper = upcaseName(wanted);
       let names: string[];
       try {
         names = readdirSync(dir);
       } catch {
         return undefined;
       }
-      return names.filter((n) => n.toUpperCase() === upper).sort()[0];
+      return names.filter((n) => upcaseName(n) === upper).sort()[0];
     }
   }
 

@@ -95,3 +95,11 @@ describe("directory entries", () => {
     expect(decodeDosDateTime((44 << 9) | (2 << 5) | 29, (23 << 11) | (59 << 5) | 29, 199)?.toISOString()).toBe("2024-02-29T23:59:59.990Z");
   });
 });
+
+describe("name case", () => {
+  it("upper-cases unit by unit, never changing the length", async () => {
+    const { upcaseName } = await import("../../../src/fs/fat/name-case.js");
+    expect(upcaseName("straße.txt")).toBe("STRAßE.TXT");
+    expect(upcaseName("Ünïcödé файл")).toBe("ÜNÏCÖDÉ ФАЙЛ");
+  });
+});
