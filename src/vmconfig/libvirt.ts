@@ -17,6 +17,8 @@ export const LIBVIRT_INSERTED_LINK = "<link state='down'/><!-- p2vfix: link down
 
 interface ParsedDomain extends ParsedDefinition {
   interfaces: XmlElement[];
+  /** `<domain id='N'>`: libvirt writes an id only when dumping a running domain. */
+  liveId?: string;
 }
 
 const SCSI_MODELS: Record<string, ControllerType> = {
@@ -111,7 +113,8 @@ export class LibvirtConfig extends TextVmConfig<ParsedDomain> {
       disks.push({ id: dev, device: device === "cdrom" ? "cdrom" : device === "floppy" ? "floppy" : "disk", controller, ...(file ? { file } : {}) });
     }
     const name = nameEl ? textOf(text, nameEl) : undefined;
-    return { ...(name ? { name } : {}), nics, disks, controllers, interfaces };
+    const liveId = attr(root, "id");
+    return { ...(name ? { name } : {}), nics, disks, controllers, interfaces, ...(liveId !== undefined && liveId !== "-1" ? { liveId } : {}) };
   }
 
   protected linkSplice(nic: Nic, up: boolean): Splice | undefined {
@@ -153,9 +156,12 @@ export class LibvirtConfig extends TextVmConfig<ParsedDomain> {
   }
 
   running(): RunningState {
+    if (this.parsed.liveId !== undefined) {
+      return { running: true, evidence: `dumped from a running domain (<domain id='${this.parsed.liveId}'>)` };
+    }
     return {
       running: "unknown",
-      evidence: `libvirt XML does not show whether the domain runs: check with virsh domstate ${shellQuote(this.parsed.name ?? "DOMAIN")}`,
+      evidence: `an inactive definition does not show whether the domain runs: check with virsh domstate ${shellQuote(this.parsed.name ?? "DOMAIN")}`,
     };
   }
 }

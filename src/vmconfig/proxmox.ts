@@ -6,7 +6,7 @@
  * (`media=cdrom` for CD drives); `scsihw` names the SCSI controller model (default lsi).
  */
 import { basename } from "node:path";
-import { VmConfigError } from "../errors.js";
+import { RefusedError, VmConfigError } from "../errors.js";
 import { normaliseMac } from "./mac.js";
 import { selectNics } from "./selector.js";
 import { displayText, lineAt, shellQuote, splitLines, type Splice } from "./text.js";
@@ -34,6 +34,9 @@ interface NetLine {
 
 interface ParsedConf extends ParsedDefinition {
   nets: Map<number, NetLine>;
+  /** NICs that a [PENDING] section changes or deletes (line of that entry): Proxmox would apply those over ours. */
+  pendingNets: Map<number, number>;
+  lock?: string;
 }
 
 const KEY_LINE = /^([a-z][a-z0-9_-]*):[ \t]?(.*?)[ \t]*$/;
@@ -59,9 +62,21 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
   protected parse(text: string): ParsedConf {
     const values = new Map<string, string>();
     const nets = new Map<number, NetLine>();
+    const pendingNets = new Map<number, number>();
+    let section: string | undefined;
     for (const line of splitLines(text)) {
       const body = line.text.trim();
-      if (body.startsWith("[")) break; // snapshot and pending sections follow: not ours to read
+      if (body.startsWith("[")) {
+        // Snapshot sections are not ours to read; [PENDING] matters when it touches a NIC.
+        section = body;
+        continue;
+      }
+      if (section !== undefined) {
+        if (section === "[PENDING]") {
+          for (const m of body.matchAll(/\bnet(\d+)\b/g)) if (/^(net\d+|delete):/.test(body)) pendingNets.set(Number(m[1]), line.number);
+        }
+        continue;
+      }
       if (body === "" || body.startsWith("#")) continue;
       const m = KEY_LINE.exec(line.text);
       if (!m) {
@@ -137,12 +152,19 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
       disks.push({ id: key, device: cdrom ? "cdrom" : "disk", controller, ...(file ? { file } : {}) });
     }
     const name = values.get("name");
-    return { ...(name ? { name } : {}), nics, disks, controllers, nets };
+    const lock = values.get("lock");
+    return { ...(name ? { name } : {}), nics, disks, controllers, nets, pendingNets, ...(lock ? { lock } : {}) };
   }
 
   protected linkSplice(nic: Nic, up: boolean): Splice | undefined {
     const net = this.parsed.nets.get(nic.index);
     if (!net) return undefined;
+    const pending = this.parsed.pendingNets.get(nic.index);
+    if (pending !== undefined) {
+      throw new RefusedError("pending-change", `line ${pending}: a pending change to net${nic.index} would override the edit; apply or revert it first (qm config ${this.vmid} --current)`, {
+        path: this.path,
+      });
+    }
     const m = /(^|,)link_down=([^,]*)/.exec(net.value);
     if (m) {
       const keyStart = net.valueStart + m.index + m[1].length;
@@ -172,7 +194,8 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
   }
 
   running(): RunningState {
-    return { running: "unknown", evidence: `the .conf does not show whether the VM runs: check with qm status ${this.vmid}` };
+    const lock = this.parsed.lock ? `; it is locked (${this.parsed.lock})` : "";
+    return { running: "unknown", evidence: `the .conf does not show whether the VM runs: check with qm status ${this.vmid}${lock}` };
   }
 }
 

@@ -68,3 +68,25 @@ describe("Hyper-V: Get-VMNetworkAdapter | ConvertTo-Json export (UTF-16LE, as Po
     expect(readFileSync(path).equals(fixtureBytes("FS01-p2v-hyperv.json"))).toBe(true);
   });
 });
+
+describe("where the definition itself shows the state", () => {
+  it("libvirt: a dump of a running domain (<domain id=...>) is refused with the virsh command", async () => {
+    const path = freshCopy("fs01-p2v.xml");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(path, readFileSync(path, "latin1").replace("<domain type='kvm'>", "<domain type='kvm' id='7'>"), "latin1");
+    expect(openVmConfig(path).running()).toMatchObject({ running: true });
+    const r = await cli("vm", "unplug", path, "--nic", "1");
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe("virsh domif-setlink fs01-p2v 52:54:00:aa:01:02 down\n");
+  });
+
+  it("Proxmox: a [PENDING] change to the NIC is refused, naming its line", async () => {
+    const path = freshCopy("101.conf");
+    const { appendFileSync } = await import("node:fs");
+    appendFileSync(path, "\n[PENDING]\nnet0: virtio=BC:24:11:5E:7A:01,bridge=vmbr2\n");
+    const r = await cli("vm", "unplug", path, "--nic", "0");
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("line 38: a pending change to net0");
+    expect((await cli("vm", "unplug", path, "--nic", "1", "--no-backup")).code).toBe(0);
+  });
+});
