@@ -21,6 +21,7 @@ const MARKER_HEADER = 12;
 export class SparseExtent {
   readonly header: SparseHeader;
   readonly compressed: boolean;
+  private readonly hasMarkers: boolean;
   /** Extent size in bytes (capacity). */
   readonly size: number;
   private readonly grainBytes: number;
@@ -52,6 +53,7 @@ export class SparseExtent {
     this.header = header;
     if (header.uncleanShutdown !== 0) warnings.push(`${path}: VMDK extent was not closed cleanly (uncleanShutdown set)`);
     this.compressed = (header.flags & SparseFlag.compressedGrains) !== 0;
+    this.hasMarkers = (header.flags & SparseFlag.markers) !== 0;
     if (this.compressed && header.compressAlgorithm !== 1) {
       throw fail("unsupported-compression", `VMDK compression algorithm ${header.compressAlgorithm} is not supported (only deflate)`, 77);
     }
@@ -124,12 +126,20 @@ export class SparseExtent {
 
   private compressedGrain(markerAt: number, inGrain: number, length: number): Mapping {
     const load = () => {
-      const marker = imageReader(readStructure(this.file, markerAt, MARKER_HEADER, "VMDK grain marker", this.path), this.path, markerAt);
-      const size = marker.u32(8);
-      if (size === 0 || size > 2 * this.grainBytes + 1024) {
-        throw new ImageError("bad-grain", `${this.path}: VMDK compressed grain at ${markerAt} has size ${size}`, { path: this.path, offset: markerAt + 8 });
+      let data: Uint8Array;
+      if (this.hasMarkers) {
+        const marker = imageReader(readStructure(this.file, markerAt, MARKER_HEADER, "VMDK grain marker", this.path), this.path, markerAt);
+        const size = marker.u32(8);
+        if (size === 0 || size > 2 * this.grainBytes + 1024) {
+          throw new ImageError("bad-grain", `${this.path}: VMDK compressed grain at ${markerAt} has size ${size}`, { path: this.path, offset: markerAt + 8 });
+        }
+        data = readStructure(this.file, markerAt + MARKER_HEADER, size, "VMDK compressed grain", this.path);
+      } else {
+        // Without markers the zlib stream starts at the grain and its length is not stored:
+        // read a bounded window; inflate stops at the end of the stream.
+        checkHostRun(this.file, markerAt, 1, "VMDK compressed grain", this.path);
+        data = this.file.read(markerAt, Math.min(2 * this.grainBytes + 1024, this.file.size - markerAt));
       }
-      const data = readStructure(this.file, markerAt + MARKER_HEADER, size, "VMDK compressed grain", this.path);
       let out: Buffer;
       try {
         out = inflateSync(data, { maxOutputLength: this.grainBytes });
