@@ -27,6 +27,12 @@ function openPatched(name: string, patch: (dev: OverlayDevice, file: BlockDevice
   try {
     const image = openContainer(dev, fixturePath(name));
     try {
+      // A mutated header may claim a huge disk: then read only its two ends.
+      if (image.virtualSize > 64 << 20) {
+        image.device.read(0, 1 << 20);
+        image.device.read(image.virtualSize - (1 << 20), 1 << 20);
+        return { warnings: image.warnings };
+      }
       return { warnings: image.warnings, sha256: deviceSha256(image.device) };
     } finally {
       image.close();
