@@ -111,7 +111,7 @@ export class VhdDynamicMap implements AddressMap {
     const entry = this.tables.u32be(tableOffset + blockIndex * 4);
     if (entry === UNALLOCATED) return { kind: "zero", length: blockRemaining };
     const blockStart = entry * SECTOR;
-    checkHostRun(this.file, blockStart, this.bitmapSize + blockSize, `VHD BAT entry ${blockIndex}`, this.path);
+    checkHostRun(this.file, blockStart, this.bitmapSize, `VHD BAT entry ${blockIndex}`, this.path);
     // Sector bitmap, MSB first: 1 = the sector holds data, 0 = it reads as zeros.
     const sector = Math.floor(inBlock / SECTOR);
     const present = this.sectorPresent(blockStart, sector);
@@ -120,7 +120,9 @@ export class VhdDynamicMap implements AddressMap {
     while (runEnd < lastSector && this.sectorPresent(blockStart, runEnd) === present) runEnd++;
     const length = Math.min(runEnd * SECTOR - inBlock, blockRemaining);
     if (!present) return { kind: "zero", length };
-    return { kind: "data", file: this.file, offset: blockStart + this.bitmapSize + inBlock, length };
+    const offset = blockStart + this.bitmapSize + inBlock;
+    checkHostRun(this.file, offset, length, `VHD BAT entry ${blockIndex}`, this.path);
+    return { kind: "data", file: this.file, offset, length };
   }
 
   private sectorPresent(blockStart: number, sector: number): boolean {

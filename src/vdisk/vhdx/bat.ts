@@ -74,7 +74,8 @@ export class VhdxBatMap implements AddressMap {
           throw new ImageError("bad-bat", `${this.path}: VHDX BAT entry ${index} places block ${block} at offset 0`, { path: this.path, offset: entryAt });
         }
         const blockStart = offsetMiB * MiB;
-        checkHostRun(this.file, blockStart, this.blockSize, `VHDX BAT entry ${index}`, this.path);
+        // Only the run read must be inside the file: the last block may stop at the disk's end.
+        checkHostRun(this.file, blockStart + inBlock, length, `VHDX BAT entry ${index}`, this.path);
         return { kind: "data", file: this.file, offset: blockStart + inBlock, length };
       }
       case PayloadState.partiallyPresent:
