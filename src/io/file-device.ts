@@ -27,6 +27,10 @@ export class FileDevice implements BlockDevice {
       closeSync(this.fd);
       throw new ImageError("is-directory", `${path} is a directory, not a file`, { path });
     }
+    if (!stat.isFile() && !stat.isBlockDevice()) {
+      closeSync(this.fd);
+      throw new ImageError("not-a-file", `${path} is not a regular file (a pipe or socket cannot be read at random offsets)`, { path });
+    }
     this.size = stat.size;
   }
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { P2vfixError, PartitionError } from "../../src/errors.js";
 import { MemoryDevice, OverlayDevice } from "../../src/io/index.js";
 import { readPartitionTable } from "../../src/partition/index.js";
-import { fixtureBytes } from "./fixture-files.js";
+import { fixtureBytes } from "../helpers/fixtures.js";
 
 const gpt512 = new MemoryDevice(fixtureBytes("partition/gpt-512.img"), { writable: false });
 const mbrExtended = new MemoryDevice(fixtureBytes("partition/mbr-extended.img"), { writable: false });

@@ -8,7 +8,7 @@ import { readPartitionTable, type PartitionTable } from "../../src/partition/ind
 import { readFileSync } from "node:fs";
 import { corpusFile, corpusPath, hasCorpus, noCorpusReason } from "../helpers/corpus.js";
 import { runTool, toolsAvailable } from "../helpers/interop.js";
-import { fixtureFile } from "./fixture-files.js";
+import { fixtureFile } from "../helpers/fixtures.js";
 
 interface SfdiskPartition {
   node: string;

@@ -1,10 +1,14 @@
 import type { Command } from "commander";
 import type { Output } from "../output.js";
+import { registerDisk } from "./disk.js";
+import { registerInspect } from "./inspect.js";
 import { registerReg } from "./reg.js";
 import { registerVm } from "./vm.js";
 
 /** Every command group registers here, one line each. */
 export function registerCommands(program: Command, output: Output): void {
+  registerDisk(program, output);
+  registerInspect(program, output);
   registerReg(program, output);
   registerVm(program, output);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { detectFileSystem, detectFileSystemFromBootSector } from "../../../src/fs/detect.js";
 import { MemoryDevice } from "../../../src/io/index.js";
 import { corpusPath, hasCorpus, noCorpusReason } from "../../helpers/corpus.js";
-import { fixtureBytes } from "../../partition/fixture-files.js";
+import { fixtureBytes } from "../../helpers/fixtures.js";
 
 describe.skipIf(!hasCorpus())(`NTFS boot sectors from the corpus (${noCorpusReason})`, () => {
   for (const name of ["512.boot", "4k.boot", "4kn.boot", "64k.boot", "128k.boot", "nobootcode.boot"]) {

@@ -9,7 +9,7 @@ import { MemoryDevice, OverlayDevice, SliceDevice } from "../../../src/io/index.
 import { detectFileSystem } from "../../../src/fs/detect.js";
 import { FatFileSystem, openFat } from "../../../src/fs/fat/index.js";
 import type { FileSystem } from "../../../src/fs/filesystem.js";
-import { fixtureBytes } from "../../partition/fixture-files.js";
+import { fixtureBytes } from "../../helpers/fixtures.js";
 
 const fat16 = new MemoryDevice(fixtureBytes("fat/fat16.img"), { writable: false });
 const fat12 = new MemoryDevice(fixtureBytes("fat/fat12.img"), { writable: false });

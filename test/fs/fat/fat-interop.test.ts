@@ -14,7 +14,7 @@ import { openFat } from "../../../src/fs/fat/index.js";
 import type { FileInfo, FileSystem } from "../../../src/fs/filesystem.js";
 import { readPartitionTable } from "../../../src/partition/index.js";
 import { runTool, toolsAvailable } from "../../helpers/interop.js";
-import { fixtureFile } from "../../partition/fixture-files.js";
+import { fixtureFile } from "../../helpers/fixtures.js";
 
 const mtoolsEnv = { ...process.env, MTOOLS_SKIP_CHECK: "1", LC_ALL: "C.UTF-8" };
 

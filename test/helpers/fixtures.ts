@@ -11,8 +11,10 @@ import { gunzipSync } from "node:zlib";
 const fixturesRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures");
 const cache = join(tmpdir(), "p2vfix-fixture-cache");
 
-/** Path of a decompressed fixture, e.g. fixtureFile("fat/fat12.img"). */
+/** Path of a fixture under test/fixtures, decompressed from REL.gz when needed, e.g. fixtureFile("fat/fat12.img"). */
 export function fixtureFile(rel: string): string {
+  // Files committed uncompressed (manifests, small text) are used in place.
+  if (existsSync(join(fixturesRoot, rel))) return join(fixturesRoot, rel);
   const out = join(cache, rel);
   const stored = join(fixturesRoot, rel + ".gz");
   if (!existsSync(out) || statSync(out).mtimeMs < statSync(stored).mtimeMs) {

@@ -1,0 +1,240 @@
+/**
+ * `p2vfix disk info IMAGE`, `p2vfix ls IMAGE[:PATH]`, `p2vfix cat IMAGE:PATH`,
+ * `p2vfix cp IMAGE:PATH DEST`: look inside a disk image (or a mounted Windows root) without
+ * mounting it.
+ */
+import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { Command } from "commander";
+import { P2vfixError, UsageError } from "../../errors.js";
+import type { FileInfo } from "../../fs/filesystem.js";
+import { volumeState, type VolumeState } from "../../fs/ntfs/volume-state.js";
+import type { NtfsVolume } from "../../fs/ntfs/volume.js";
+import { findFileVolume, locateWindows, openTarget, parseTargetSpec, type OpenedTarget, type Volume } from "../../image/index.js";
+import { formatBytes, table } from "../format.js";
+import type { Output } from "../output.js";
+
+function partitionOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError("bad-partition", `--partition needs a partition number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function withTarget<T>(path: string, run: (target: OpenedTarget) => T): T {
+  const target = openTarget(path);
+  try {
+    return run(target);
+  } finally {
+    target.close();
+  }
+}
+
+interface VolumeReport {
+  index: number;
+  start?: number;
+  size?: number;
+  type?: string | number;
+  typeName?: string;
+  name?: string;
+  filesystem: string;
+  label?: string;
+  error?: string;
+  ntfs?: VolumeState;
+}
+
+function describeVolume(volume: Volume): VolumeReport {
+  const p = volume.partition;
+  const report: VolumeReport = { index: volume.index, filesystem: volume.kind };
+  if (p) Object.assign(report, { start: p.start, size: p.size, type: p.type, typeName: p.typeName, ...(p.name ? { name: p.name } : {}) });
+  else if (volume.device) report.size = volume.device.size;
+  if (!volume.readable) return report;
+  try {
+    const fs = volume.fs();
+    if (fs.label) report.label = fs.label;
+    if (fs.type === "ntfs") report.ntfs = volumeState(fs as NtfsVolume);
+  } catch (err) {
+    if (!(err instanceof P2vfixError)) throw err;
+    report.error = err.message;
+  }
+  return report;
+}
+
+function ntfsStateText(s: VolumeState): string {
+  const parts: string[] = [];
+  parts.push(s.dirty ? "DIRTY" : "clean");
+  parts.push(s.logFileClean === true ? "$LogFile clean" : s.logFileClean === false ? "$LogFile NOT clean" : "$LogFile unknown");
+  if (s.hibernated.active) parts.push(`HIBERNATED (hiberfil.sys "${s.hibernated.signature}")`);
+  else if (s.hibernated.file) parts.push("hiberfil.sys present, not hibernated");
+  return parts.join(", ");
+}
+
+function entryJson(e: FileInfo): Record<string, unknown> {
+  return {
+    name: e.name,
+    path: e.path,
+    type: e.isDirectory ? "directory" : "file",
+    size: e.size,
+    ...(e.modified ? { modified: e.modified.toISOString() } : {}),
+    ...(e.id !== undefined ? { id: e.id } : {}),
+    ...(e.compressed ? { compressed: true } : {}),
+    ...(e.sparse ? { sparse: true } : {}),
+    ...(e.streams?.length ? { streams: e.streams } : {}),
+  };
+}
+
+export function registerDisk(program: Command, output: Output): void {
+  const disk = program.command("disk").description("Disk images: container, partitions, filesystems, Windows installations.");
+
+  disk
+    .command("info")
+    .description("Format, sizes, partitions, filesystems, Windows installations and their hibernation/dirty/BitLocker state.")
+    .argument("<image>", "disk image (raw, VHD, VHDX, VMDK, qcow2) or mounted Windows root")
+    .option("--json", "JSON output")
+    .action((path: string, opts: { json?: boolean }) =>
+      withTarget(path, (target) => {
+        const volumes = target.volumes.map(describeVolume);
+        const located = locateWindows(target.volumes);
+        const installations = located.installations.map((i) => ({
+          partition: i.volume.index,
+          systemRoot: i.systemRoot,
+          configDir: i.configDir,
+          hives: Object.fromEntries(i.hives),
+        }));
+        const bcd = located.bcdStores.map((b) => ({ partition: b.volume.index, path: b.path, firmware: b.firmware }));
+        const skipped = located.skipped.map((s) => ({ partition: s.volume.index, reason: s.reason }));
+        const image = target.image;
+        if (opts.json) {
+          output.out(
+            JSON.stringify(
+              {
+                path,
+                kind: target.kind,
+                ...(image ? { format: image.format, virtualSize: image.virtualSize, allocatedSize: image.allocatedSize, logicalSectorSize: image.logicalSectorSize, files: image.files, warnings: image.warnings } : {}),
+                ...(target.table ? { partitionTable: { scheme: target.table.scheme, sectorSize: target.table.sectorSize, diskGuid: target.table.diskGuid, warnings: target.table.warnings } } : {}),
+                volumes,
+                windows: installations,
+                bcd,
+                skipped,
+              },
+              null,
+              2,
+            ) + "\n",
+          );
+          return;
+        }
+        const lines: string[] = [];
+        if (image) {
+          lines.push(`image:       ${path}`);
+          lines.push(`format:      ${image.format}`);
+          lines.push(`virtual:     ${formatBytes(image.virtualSize)} (${image.virtualSize} bytes), ${image.logicalSectorSize}-byte sectors`);
+          if (image.allocatedSize !== undefined) lines.push(`allocated:   ${formatBytes(image.allocatedSize)} on the host`);
+          for (const w of image.warnings) lines.push(`warning:     ${w}`);
+        } else lines.push(`folder:      ${path} (mounted Windows root)`);
+        if (target.table) {
+          lines.push(`partitions:  ${target.table.scheme === "none" ? "none (a bare volume)" : `${target.table.scheme.toUpperCase()}, ${target.table.partitions.length}`}`);
+          for (const w of target.table.warnings) lines.push(`warning:     ${w}`);
+        }
+        lines.push("");
+        const rows = [["#", "start", "size", "type", "filesystem", "label", "state"]];
+        for (const v of volumes) {
+          rows.push([
+            String(v.index),
+            v.start === undefined ? "" : String(v.start),
+            v.size === undefined ? "" : formatBytes(v.size),
+            v.typeName ?? "",
+            v.filesystem,
+            v.label ?? "",
+            v.error ? `error: ${v.error}` : v.ntfs ? ntfsStateText(v.ntfs) : "",
+          ]);
+        }
+        lines.push(table(rows), "");
+        if (installations.length === 0) lines.push("Windows:     none found");
+        for (const i of installations) lines.push(`Windows:     partition ${i.partition}: ${i.configDir} (${Object.keys(i.hives).join(", ")})`);
+        for (const b of bcd) lines.push(`BCD store:   partition ${b.partition}: ${b.path} (${b.firmware === "uefi" ? "UEFI" : "BIOS"})`);
+        for (const s of skipped) lines.push(`skipped:     partition ${s.partition}: ${s.reason}`);
+        output.out(lines.join("\n") + "\n");
+      }),
+    );
+
+  program
+    .command("ls")
+    .description("List a folder inside an image: IMAGE or IMAGE:PATH.")
+    .argument("<spec>", "IMAGE[:PATH]")
+    .option("-l, --long", "sizes and dates")
+    .option("--partition <n>", "partition number", partitionOption)
+    .option("--json", "JSON output")
+    .action((spec: string, opts: { long?: boolean; partition?: number; json?: boolean }) => {
+      const { container, inner } = parseTargetSpec(spec);
+      withTarget(container, (target) => {
+        const readable = target.volumes.filter((v) => v.readable && (opts.partition === undefined || v.index === opts.partition));
+        if (inner === undefined && opts.partition === undefined && readable.length > 1) {
+          // Several filesystems and no path: show what there is to list.
+          const rows = [["partition", "filesystem", "size", "label"]];
+          for (const v of readable) {
+            const d = describeVolume(v);
+            rows.push([String(v.index), v.kind, d.size === undefined ? "" : formatBytes(d.size), d.label ?? ""]);
+          }
+          if (opts.json) output.out(JSON.stringify(readable.map(describeVolume), null, 2) + "\n");
+          else output.out(`${container} has ${readable.length} readable volumes; list one with --partition N or ${container}:PATH\n${table(rows)}\n`);
+          return;
+        }
+        const { volume, path } = findFileVolume(target, inner ?? "", opts.partition);
+        const fs = volume.fs();
+        const info = fs.stat(path);
+        const entries = info && !info.isDirectory ? [info] : fs.list(path);
+        if (opts.json) {
+          output.out(JSON.stringify(entries.map(entryJson), null, 2) + "\n");
+          return;
+        }
+        if (!opts.long) {
+          output.out(entries.map((e) => (e.isDirectory ? `${e.name}/` : e.name)).join("\n") + (entries.length ? "\n" : ""));
+          return;
+        }
+        const rows = entries.map((e) => [
+          e.isDirectory ? "d" : "-",
+          e.isDirectory ? "" : String(e.size),
+          e.modified ? e.modified.toISOString().replace("T", " ").slice(0, 19) : "",
+          e.isDirectory ? `${e.name}/` : e.name,
+        ]);
+        output.out(table(rows) + (rows.length ? "\n" : ""));
+      });
+    });
+
+  program
+    .command("cat")
+    .description("Write a file from inside an image to standard output: IMAGE:PATH.")
+    .argument("<spec>", "IMAGE:PATH")
+    .option("--partition <n>", "partition number", partitionOption)
+    .action((spec: string, opts: { partition?: number }) => {
+      const { container, inner } = parseTargetSpec(spec);
+      if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
+      withTarget(container, (target) => {
+        const { volume, path } = findFileVolume(target, inner, opts.partition);
+        output.outBytes(volume.fs().readFile(path));
+      });
+    });
+
+  program
+    .command("cp")
+    .description("Copy a file out of an image: IMAGE:PATH DEST (DEST may be a folder).")
+    .argument("<spec>", "IMAGE:PATH")
+    .argument("<dest>", "destination file or folder on the host")
+    .option("--partition <n>", "partition number", partitionOption)
+    .action((spec: string, dest: string, opts: { partition?: number }) => {
+      const { container, inner } = parseTargetSpec(spec);
+      if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
+      withTarget(container, (target) => {
+        const { volume, path } = findFileVolume(target, inner, opts.partition);
+        const fs = volume.fs();
+        const info = fs.stat(path);
+        if (info?.isDirectory) throw new UsageError("is-directory", `${spec} is a folder; cp copies files`);
+        const data = fs.readFile(path);
+        const out = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, basename(path.replace(/:.*$/, ""))) : dest;
+        // Temp file + rename: an interrupted copy never leaves a half-written destination.
+        const tmp = `${out}.p2vfix-tmp-${process.pid}`;
+        writeFileSync(tmp, data);
+        renameSync(tmp, out);
+        output.err(`copied ${data.length} bytes to ${out}\n`);
+      });
+    });
+}

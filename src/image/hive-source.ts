@@ -1,0 +1,137 @@
+/**
+ * Opens a registry hive wherever the user says it is: a hive file on the host, a file inside a
+ * disk image or mounted root (`IMAGE:PATH`), or a short name (`IMAGE:SYSTEM`, `IMAGE:SOFTWARE`,
+ * `IMAGE:SAM`, `IMAGE:SECURITY`, `IMAGE:DEFAULT`, `IMAGE:BCD`). The hive's transaction logs are
+ * read from beside it, in the same filesystem.
+ */
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { NotFoundError, UsageError } from "../errors.js";
+import type { FileSystem } from "../fs/filesystem.js";
+import { findLogNames } from "../regf/find-logs.js";
+import type { Hive } from "../regf/hive.js";
+import type { LogInput } from "../regf/log/types.js";
+import { openHive, openHiveFile } from "../regf/open.js";
+import { locateWindows, MACHINE_HIVES, type WindowsInstallation } from "./locate-windows.js";
+import { openTarget, type OpenedTarget } from "./open-target.js";
+import { parseTargetSpec } from "./target-spec.js";
+import type { Volume } from "./volume.js";
+
+export interface HiveSourceOptions {
+  /** Read transaction logs found beside the hive (default true). */
+  useLogs?: boolean;
+  /** Partition number when several Windows installations are found. */
+  partition?: number;
+}
+
+export interface OpenedHive {
+  hive: Hive;
+  /** Where it came from, for messages: "disk.vhdx:partition 2:Windows/System32/config/SYSTEM". */
+  source: string;
+  /** When the hive lives in an image: the target, volume and path inside it. */
+  location?: { target: OpenedTarget; volume: Volume; path: string };
+  close(): void;
+}
+
+/** Reads a file and the transaction logs beside it from a filesystem. */
+export function readHiveWithLogs(fs: FileSystem, path: string, useLogs: boolean): { bytes: Uint8Array; logs: LogInput[] } {
+  const bytes = fs.readFile(path);
+  const logs: LogInput[] = [];
+  if (useLogs) {
+    const slash = path.lastIndexOf("/");
+    const dir = slash < 0 ? "" : path.slice(0, slash);
+    const name = path.slice(slash + 1);
+    const siblings = fs.list(dir).map((e) => e.name);
+    for (const logName of findLogNames(name, siblings)) {
+      logs.push({ name: logName, bytes: fs.readFile(dir ? `${dir}/${logName}` : logName) });
+    }
+  }
+  return { bytes, logs };
+}
+
+/** True when `path` is a host file starting with the regf signature (reads 4 bytes only). */
+function isHiveFile(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    if (!statSync(path).isFile()) return false;
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Picks the installation the user meant: the only one, or the one on --partition. */
+export function chooseInstallation(installations: WindowsInstallation[], targetPath: string, partition?: number): WindowsInstallation {
+  if (partition !== undefined) {
+    const found = installations.find((i) => i.volume.index === partition);
+    if (!found) throw new NotFoundError("no-windows", `${targetPath}: no Windows installation on partition ${partition} (found on: ${installations.map((i) => i.volume.index).join(", ") || "none"})`);
+    return found;
+  }
+  if (installations.length === 0) throw new NotFoundError("no-windows", `${targetPath}: no Windows installation found (no Windows\\System32\\config\\SYSTEM on any readable volume)`);
+  if (installations.length > 1) {
+    throw new UsageError("several-windows", `${targetPath}: ${installations.length} Windows installations found (partitions ${installations.map((i) => i.volume.index).join(", ")}): pick one with --partition N`);
+  }
+  return installations[0];
+}
+
+/** Opens the hive named by `spec` (see the module comment). */
+export function openHiveSource(spec: string, options: HiveSourceOptions = {}): OpenedHive {
+  const useLogs = options.useLogs ?? true;
+  const { container, inner } = parseTargetSpec(spec);
+  if (inner === undefined && isHiveFile(container)) {
+    return { hive: openHiveFile(container, { useLogs }), source: container, close: () => {} };
+  }
+  if (inner === undefined) {
+    throw new UsageError("hive-path-needed", `${container} is not a hive file: to read a hive inside an image or folder, write ${container}:SYSTEM (or :SOFTWARE, :SAM, :SECURITY, :DEFAULT, :BCD, or :path/inside)`);
+  }
+  const target = openTarget(container);
+  try {
+    const { volume, path } = resolveInnerPath(target, inner, options.partition);
+    const { bytes, logs } = readHiveWithLogs(volume.fs(), path, useLogs);
+    const source = `${container}:${volume.index ? `partition ${volume.index}:` : ""}${path}`;
+    const hive = openHive(bytes, { logs, source });
+    return { hive, source, location: { target, volume, path }, close: () => target.close() };
+  } catch (err) {
+    target.close();
+    throw err;
+  }
+}
+
+/** Resolves a short hive name or an explicit path to a volume and a path on it. */
+export function resolveInnerPath(target: OpenedTarget, inner: string, partition?: number): { volume: Volume; path: string } {
+  const short = inner.toUpperCase();
+  if ((MACHINE_HIVES as readonly string[]).includes(short)) {
+    const install = chooseInstallation(locateWindows(target.volumes).installations, target.path, partition);
+    const path = install.hives.get(short);
+    if (!path) throw new NotFoundError("hive-not-found", `${target.path}: ${install.configDir} on ${install.volume.name} has no ${short} hive`);
+    return { volume: install.volume, path };
+  }
+  if (short === "BCD") {
+    const stores = locateWindows(target.volumes).bcdStores.filter((s) => partition === undefined || s.volume.index === partition);
+    if (stores.length === 0) throw new NotFoundError("bcd-not-found", `${target.path}: no BCD store found (\\Boot\\BCD or \\EFI\\Microsoft\\Boot\\BCD)`);
+    return { volume: stores[0].volume, path: stores[0].path };
+  }
+  return findFileVolume(target, inner, partition);
+}
+
+/** The volume holding an explicit path: the chosen partition, or the only readable volume that has it. */
+export function findFileVolume(target: OpenedTarget, path: string, partition?: number): { volume: Volume; path: string } {
+  const clean = path.replace(/\\/g, "/").replace(/^\/+/, "");
+  const candidates = target.volumes.filter((v) => v.readable && (partition === undefined || v.index === partition));
+  if (partition !== undefined && candidates.length === 0) throw new NotFoundError("no-partition", `${target.path}: no readable partition ${partition}`);
+  const holding = candidates.filter((v) => {
+    try {
+      return v.fs().stat(clean) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  if (holding.length === 0) throw new NotFoundError("file-not-found", `${target.path}: ${clean || "/"} not found${partition === undefined ? " on any readable volume" : ` on partition ${partition}`}`);
+  if (holding.length > 1) {
+    throw new UsageError("ambiguous-path", `${target.path}: ${clean} exists on partitions ${holding.map((v) => v.index).join(", ")}: pick one with --partition N`);
+  }
+  return { volume: holding[0], path: clean };
+}
