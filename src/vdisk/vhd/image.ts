@@ -117,7 +117,17 @@ export class VhdDynamicMap implements AddressMap {
     const present = this.sectorPresent(blockStart, sector);
     const lastSector = Math.ceil((inBlock + blockRemaining) / SECTOR);
     let runEnd = sector + 1;
-    while (runEnd < lastSector && this.sectorPresent(blockStart, runEnd) === present) runEnd++;
+    const sameByte = present ? 0xff : 0;
+    while (runEnd < lastSector) {
+      // Whole bitmap bytes of the same state advance eight sectors at once.
+      if ((runEnd & 7) === 0 && runEnd + 8 <= lastSector && this.tables.u8(blockStart + (runEnd >> 3)) === sameByte) {
+        runEnd += 8;
+      } else if (this.sectorPresent(blockStart, runEnd) === present) {
+        runEnd++;
+      } else {
+        break;
+      }
+    }
     const length = Math.min(runEnd * SECTOR - inBlock, blockRemaining);
     if (!present) return { kind: "zero", length };
     const offset = blockStart + this.bitmapSize + inBlock;
