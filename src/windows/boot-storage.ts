@@ -1,0 +1,71 @@
+/**
+ * Boot storage chain (reference 9.2, 9.3): per target hypervisor, whether a boot driver will
+ * load, and whether the storage class filters name services that cannot start (0x7B).
+ */
+import { knowledge } from "./knowledge.js";
+import { readMulti, readString, type RegistryKey } from "./registry.js";
+import type { BootPath, BootStorage, BootTarget, ClassFilter, DriverCheck, HardwareIdCheck, Service } from "./schema.js";
+
+/** Answers whether a file exists under the Windows directory; absent when no filesystem is known. */
+export type DriverFileCheck = (serviceName: string, imagePath: string | null) => boolean;
+
+function driverCheck(name: string, services: Map<string, Service>, fileExists: DriverFileCheck | undefined): DriverCheck {
+  const s = services.get(name.toLowerCase());
+  if (!s || !s.installed) return { service: name, state: "missing", start: s?.start ?? null, startOverride: s?.startOverride ?? {}, imageFile: "not-checked" };
+  const demoted = Object.values(s.startOverride).some((v) => v !== 0);
+  const state: DriverCheck["state"] = s.start === 0 ? (demoted ? "demoted-by-override" : "boot-start") : s.start === 4 ? "disabled" : "not-boot-start";
+  const imageFile: DriverCheck["imageFile"] = fileExists ? (fileExists(s.name, s.imagePath) ? "present" : "absent") : "not-checked";
+  return { service: s.name, state, start: s.start, startOverride: s.startOverride, imageFile };
+}
+
+function hardwareIdCheck(hwid: string, system: RegistryKey, ccs: RegistryKey, useDriverDatabase: boolean): HardwareIdCheck {
+  if (useDriverDatabase) {
+    const key = system.key(`DriverDatabase\\DeviceIds\\${hwid}`);
+    return { hardwareId: hwid, database: "DriverDatabase", found: key !== undefined && key.values().length > 0, binding: key?.values()[0]?.name ?? null };
+  }
+  const key = ccs.key(`Control\\CriticalDeviceDatabase\\${hwid.replace(/\\/g, "#")}`);
+  return { hardwareId: hwid, database: "CriticalDeviceDatabase", found: key !== undefined, binding: readString(key, "Service") ?? null };
+}
+
+export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services: Service[], fileExists?: DriverFileCheck): BootStorage {
+  const byName = new Map(services.map((s) => [s.name.toLowerCase(), s]));
+  const useDriverDatabase = system.subkey("DriverDatabase") !== undefined;
+  const { targets, filterClasses } = knowledge().boot;
+  const out: BootTarget[] = Object.entries(targets).map(([target, t]) => {
+    const paths: BootPath[] = t.paths.map((p) => {
+      const drivers = p.drivers.map((d) => driverCheck(d, byName, fileExists));
+      const hardwareIds = p.hardwareIds.map((h) => hardwareIdCheck(h, system, ccs, useDriverDatabase));
+      const reasons: string[] = [];
+      for (const d of drivers) {
+        if (d.state === "missing") reasons.push(`${d.service} is not installed`);
+        else if (d.state === "disabled") reasons.push(`${d.service} is disabled (Start=4)`);
+        else if (d.state === "not-boot-start") reasons.push(`${d.service} is not boot-start (Start=${d.start})`);
+        else if (d.state === "demoted-by-override") reasons.push(`${d.service} has a StartOverride that demotes it`);
+        if (d.imageFile === "absent") reasons.push(`${d.service}'s driver file is missing`);
+      }
+      if (hardwareIds.length > 0 && !hardwareIds.some((h) => h.found)) {
+        reasons.push(`no ${useDriverDatabase ? "DriverDatabase" : "CriticalDeviceDatabase"} entry for ${p.hardwareIds.join(" or ")}`);
+      }
+      return { id: p.id, description: p.description, drivers, hardwareIds, ok: reasons.length === 0, reasons };
+    });
+    return { target, name: t.name, paths, willLoad: paths.some((p) => p.ok) };
+  });
+
+  const filters: ClassFilter[] = [];
+  const classRoot = ccs.key("Control\\Class");
+  for (const [guid, className] of Object.entries(filterClasses)) {
+    const cls = classRoot?.subkey(guid);
+    for (const list of ["UpperFilters", "LowerFilters"] as const) {
+      const names = readMulti(cls, list);
+      if (!names || names.length === 0) continue;
+      const broken = names.flatMap((n) => {
+        const s = byName.get(n.toLowerCase());
+        if (!s || !s.installed) return [{ service: n, reason: "service not installed" }];
+        if (s.start === 4) return [{ service: n, reason: "service disabled (Start=4)" }];
+        return [];
+      });
+      filters.push({ classGuid: cls!.name, className, list, services: names, broken });
+    }
+  }
+  return { database: useDriverDatabase ? "DriverDatabase" : "CriticalDeviceDatabase", targets: out, filters };
+}

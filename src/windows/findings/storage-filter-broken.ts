@@ -1,0 +1,18 @@
+/** A storage class filter names a service that cannot start: the whole stack fails (0x7B). */
+import type { FindingRule } from "./types.js";
+import { systemEvidence } from "./types.js";
+
+export const storageFilterBroken: FindingRule = (model) => {
+  const bad = model.bootStorage.filters.filter((f) => f.broken.length > 0);
+  if (bad.length === 0) return [];
+  return [
+    {
+      id: "storage-filter-broken",
+      severity: "problem",
+      title: "A storage class filter driver cannot start",
+      detail: bad.flatMap((f) => f.broken.map((b) => `${f.className} ${f.list}: ${b.service} (${b.reason})`)).join("; "),
+      evidence: bad.map((f) => systemEvidence(model, `Control\\Class\\${f.classGuid}`, f.list, f.services.join(","))),
+      fixup: "boot-storage",
+    },
+  ];
+};

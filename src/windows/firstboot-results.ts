@@ -1,0 +1,47 @@
+/**
+ * Results a previous p2vfix first boot left in SOFTWARE\p2vfix\FirstBoot\Results: the values
+ * of the Results key and one entry per step subkey, read generically (the runner of issue 7
+ * defines the value names).
+ */
+import { RegType } from "../regf/value-types.js";
+import type { RegistryKey, RegistryValue } from "./registry.js";
+import type { FirstBootResults } from "./schema.js";
+
+export const RESULTS_KEY = "p2vfix\\FirstBoot\\Results";
+
+function plain(v: RegistryValue): string | number | string[] {
+  switch (v.type) {
+    case RegType.DWORD:
+    case RegType.DWORD_BIG_ENDIAN:
+      return v.dword() ?? 0;
+    case RegType.QWORD: {
+      const q = v.qword() ?? 0n;
+      return q <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(q) : q.toString();
+    }
+    case RegType.MULTI_SZ:
+      return v.multiString();
+    case RegType.SZ:
+    case RegType.EXPAND_SZ:
+      return v.string();
+    default:
+      return Buffer.from(v.data()).toString("hex");
+  }
+}
+
+function valuesOf(key: RegistryKey): Record<string, string | number | string[]> {
+  const out: Record<string, string | number | string[]> = {};
+  for (const v of key.values()) out[v.name] = plain(v);
+  return out;
+}
+
+export function readFirstBootResults(software: RegistryKey | undefined): FirstBootResults | null {
+  const results = software?.key(RESULTS_KEY);
+  if (!results) return null;
+  return {
+    values: valuesOf(results),
+    steps: results
+      .subkeys()
+      .map((k) => ({ name: k.name, values: valuesOf(k) }))
+      .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true })),
+  };
+}

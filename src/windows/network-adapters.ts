@@ -1,0 +1,114 @@
+/**
+ * Network adapters (reference 3.1, 3.2): one class key per adapter instance under
+ * CCS\Control\Class\{4d36e972-...}, joined by NetCfgInstanceId with its connection
+ * (CCS\Control\Network\{4D36E972-...}\{GUID}\Connection) and its TCP/IP configuration.
+ */
+import { knowledge } from "./knowledge.js";
+import { luidHex, readNsi } from "./nsi.js";
+import { readDword, readString, subkeysOf, type RegistryKey } from "./registry.js";
+import type { Adapter, Network, NetworkCard, Tcpip } from "./schema.js";
+import { readTcpip } from "./tcpip.js";
+
+export const NET_CLASS = "{4D36E972-E325-11CE-BFC1-08002BE10318}";
+
+const NCF_FLAGS: [number, string][] = [
+  [0x1, "virtual"],
+  [0x2, "software-enumerated"],
+  [0x4, "physical"],
+  [0x8, "hidden"],
+  [0x10, "no-service"],
+  [0x20, "not-user-removable"],
+  [0x80, "has-ui"],
+  [0x400, "filter"],
+  [0x40000, "lw-filter"],
+];
+
+export function characteristicFlags(c: number | null): string[] {
+  if (c === null) return [];
+  return NCF_FLAGS.filter(([bit]) => (c & bit) !== 0).map(([, name]) => name);
+}
+
+function teamOf(componentId: string | null, service: string | null): Adapter["team"] {
+  const cid = componentId?.toLowerCase() ?? "";
+  const svc = service?.toLowerCase() ?? "";
+  for (const t of knowledge().vendors.teams) {
+    if (t.componentIds.some((c) => cid !== "" && cid.startsWith(c.toLowerCase())) || t.services.some((s) => s.toLowerCase() === svc)) {
+      return { kind: t.kind, vendor: t.vendor };
+    }
+  }
+  return null;
+}
+
+/** Standardized keywords ("*JumboPacket") and vendor keywords that have an Ndi\Params entry. */
+function advancedKeywords(key: RegistryKey): Record<string, string> {
+  const params = key.key("Ndi\\Params");
+  const out: Record<string, string> = {};
+  for (const v of key.values()) {
+    if (v.type !== 1 && v.type !== 2) continue;
+    if (v.name.startsWith("*") || params?.subkey(v.name)) out[v.name] = v.string();
+  }
+  return out;
+}
+
+function readAdapter(ccs: RegistryKey, key: RegistryKey, nsi: ReturnType<typeof readNsi>): Adapter {
+  const guid = readString(key, "NetCfgInstanceId") ?? null;
+  const componentId = readString(key, "ComponentId") ?? null;
+  const service = readString(key.subkey("Ndi"), "Service") ?? null;
+  const characteristics = readDword(key, "Characteristics") ?? null;
+  const netLuidIndex = readDword(key, "NetLuidIndex") ?? null;
+  const ifType = readDword(key, "*IfType") ?? null;
+  const luid = netLuidIndex !== null && ifType !== null ? luidHex(netLuidIndex, ifType) : null;
+  const connection = guid ? ccs.key(`Control\\Network\\${NET_CLASS}\\${guid}\\Connection`) : undefined;
+  return {
+    classKey: key.name,
+    netCfgInstanceId: guid,
+    driverDesc: readString(key, "DriverDesc") ?? null,
+    componentId,
+    matchingDeviceId: readString(key, "MatchingDeviceId") ?? null,
+    deviceInstanceId: readString(key, "DeviceInstanceID") ?? null,
+    service,
+    characteristics,
+    flags: characteristicFlags(characteristics),
+    physical: characteristics !== null && (characteristics & 0x4) !== 0,
+    providerName: readString(key, "ProviderName") ?? null,
+    driverVersion: readString(key, "DriverVersion") ?? null,
+    netLuidIndex,
+    ifType,
+    luid,
+    networkAddress: readString(key, "NetworkAddress") || null,
+    connectionName: readString(connection, "Name") ?? null,
+    pnpInstanceId: readString(connection, "PnpInstanceID") ?? null,
+    advanced: advancedKeywords(key),
+    team: teamOf(componentId, service),
+    tcpip: guid ? readTcpip(ccs, guid, nsi, luid) : null,
+  };
+}
+
+function readNetworkCards(software: RegistryKey): NetworkCard[] {
+  return subkeysOf(software.key("Microsoft\\Windows NT\\CurrentVersion\\NetworkCards")).map((k) => ({
+    index: k.name,
+    description: readString(k, "Description") ?? null,
+    serviceName: readString(k, "ServiceName") ?? null,
+  }));
+}
+
+export function readAdapters(ccs: RegistryKey): { adapters: Adapter[]; orphanInterfaces: Tcpip[]; nsiTcpModulePresent: boolean } {
+  const nsi = readNsi(ccs);
+  const adapters = subkeysOf(ccs.key(`Control\\Class\\${NET_CLASS}`))
+    .filter((k) => /^\d{4}$/.test(k.name))
+    .map((k) => readAdapter(ccs, k, nsi));
+  const known = new Set(adapters.map((a) => a.netCfgInstanceId?.toLowerCase()).filter((g) => g !== undefined));
+  const orphanInterfaces: Tcpip[] = [];
+  for (const iface of subkeysOf(ccs.key("Services\\Tcpip\\Parameters\\Interfaces"))) {
+    if (known.has(iface.name.toLowerCase())) continue;
+    const t = readTcpip(ccs, iface.name, nsi, null);
+    if (t && t.hasStaticAddress) orphanInterfaces.push(t);
+  }
+  return { adapters, orphanInterfaces, nsiTcpModulePresent: nsi.tcpModulePresent };
+}
+
+export function readNetworkCardsOrNull(software: RegistryKey | undefined): NetworkCard[] | null {
+  return software ? readNetworkCards(software) : null;
+}
+
+export type { Network };

@@ -1,0 +1,76 @@
+/**
+ * The Vista+ persistent NSI store (CCS\Control\Nsi), reference 4.2. The data is treated as
+ * opaque; only the value NAMES are decoded: NET_LUID (8 bytes little-endian as 16 hex digits)
+ * followed by the address in network order. Layout of IPv4 unicast names and routes verified on
+ * the Windows 7 sample; the IPv6 names are read by analogy (LUID + 16 address bytes).
+ */
+import { toHex, type RegistryKey } from "./registry.js";
+import type { NsiAddress, NsiRoute } from "./schema.js";
+
+export const NSI_IPV4 = "{eb004a00-9b1a-11d4-9123-0050047759bc}";
+export const NSI_IPV6 = "{eb004a01-9b1a-11d4-9123-0050047759bc}";
+export const NSI_TCP = "{eb004a03-9b1a-11d4-9123-0050047759bc}";
+
+/** NET_LUID as NSI writes it in value names: reserved(3) index(3, LE) ifType(2, LE). */
+export function luidHex(netLuidIndex: number, ifType: number): string {
+  const b = new Uint8Array(8);
+  b[3] = netLuidIndex & 0xff;
+  b[4] = (netLuidIndex >> 8) & 0xff;
+  b[5] = (netLuidIndex >> 16) & 0xff;
+  b[6] = ifType & 0xff;
+  b[7] = (ifType >> 8) & 0xff;
+  return toHex(b);
+}
+
+function ipv4(hex: string): string {
+  return [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(".");
+}
+
+function ipv6(hex: string): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 32; i += 4) groups.push(parseInt(hex.slice(i, i + 4), 16).toString(16));
+  // Compress the longest run of zero groups, as RFC 5952 prints it.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === "0") j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  if (best < 0) return groups.join(":");
+  return `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLen).join(":")}`;
+}
+
+export interface NsiStore {
+  ipv4: NsiAddress[];
+  ipv6: NsiAddress[];
+  routes: NsiRoute[];
+  tcpModulePresent: boolean;
+}
+
+export function readNsi(ccs: RegistryKey): NsiStore {
+  const nsi = ccs.key("Control\\Nsi");
+  const store: NsiStore = { ipv4: [], ipv6: [], routes: [], tcpModulePresent: nsi?.subkey(NSI_TCP) !== undefined };
+  if (!nsi) return store;
+  for (const v of nsi.key(`${NSI_IPV4}\\10`)?.values() ?? []) {
+    const n = v.name.toLowerCase();
+    if (!/^[0-9a-f]{24,}$/.test(n)) continue;
+    store.ipv4.push({ luid: n.slice(0, 16), address: ipv4(n.slice(16, 24)), valueName: v.name, dataHex: toHex(v.data()) });
+  }
+  for (const v of nsi.key(`${NSI_IPV6}\\10`)?.values() ?? []) {
+    const n = v.name.toLowerCase();
+    if (!/^[0-9a-f]{48,}$/.test(n)) continue;
+    store.ipv6.push({ luid: n.slice(0, 16), address: ipv6(n.slice(16, 48)), valueName: v.name, dataHex: toHex(v.data()) });
+  }
+  // Route names: destination prefix block (24 bytes), LUID, LUID, next hop (4), padding (4).
+  for (const v of nsi.key(`${NSI_IPV4}\\16`)?.values() ?? []) {
+    const n = v.name.toLowerCase();
+    if (!/^[0-9a-f]{96}$/.test(n)) continue;
+    store.routes.push({ luid: n.slice(48, 64), nextHop: ipv4(n.slice(80, 88)), valueName: v.name });
+  }
+  return store;
+}

@@ -1,0 +1,93 @@
+/**
+ * The small read interface the Windows model is written against. `RegKey`/`RegValue` from
+ * src/regf satisfy it structurally, and so does the in-memory registry built from a .reg file
+ * (memory-registry.ts), so the model runs on a hive or on a regedit export alike.
+ */
+import { RegType } from "../regf/value-types.js";
+
+export interface RegistryValue {
+  readonly name: string;
+  readonly type: number;
+  data(): Uint8Array;
+  string(): string;
+  multiString(): string[];
+  dword(): number | undefined;
+  qword(): bigint | undefined;
+}
+
+export interface RegistryKey {
+  readonly name: string;
+  /** Path from the hive root, "\"-separated, "" for the root. */
+  readonly path: string;
+  subkeys(): RegistryKey[];
+  subkey(name: string): RegistryKey | undefined;
+  /** Case-insensitive relative path lookup. */
+  key(relPath: string): RegistryKey | undefined;
+  values(): RegistryValue[];
+  value(name: string): RegistryValue | undefined;
+}
+
+/** The hive roots the model reads; a missing hive makes its sections "unknown". */
+export interface WindowsHives {
+  system: RegistryKey;
+  software?: RegistryKey;
+  bcd?: RegistryKey;
+  /** Where each came from, for the report. */
+  sources: { system: string; software?: string; bcd?: string };
+  /** Hives that were found but could not be opened: their sections become "unknown". */
+  problems?: { section: string; reason: string }[];
+}
+
+function isStringType(type: number): boolean {
+  return type === RegType.SZ || type === RegType.EXPAND_SZ;
+}
+
+/** A REG_SZ/REG_EXPAND_SZ value as text (first string of a MULTI_SZ); undefined otherwise. */
+export function readString(key: RegistryKey | undefined, name: string): string | undefined {
+  const v = key?.value(name);
+  if (!v) return undefined;
+  if (isStringType(v.type)) return v.string();
+  if (v.type === RegType.MULTI_SZ) return v.multiString()[0];
+  return undefined;
+}
+
+/** A REG_MULTI_SZ as a list; a plain string value becomes a one-element list. Empty strings dropped. */
+export function readMulti(key: RegistryKey | undefined, name: string): string[] | undefined {
+  const v = key?.value(name);
+  if (!v) return undefined;
+  if (v.type === RegType.MULTI_SZ) return v.multiString().filter((s) => s.length > 0);
+  if (isStringType(v.type)) {
+    const s = v.string();
+    return s.length > 0 ? [s] : [];
+  }
+  return undefined;
+}
+
+/** A REG_DWORD (or a 4-byte value of type NONE/BINARY, as some installers write); undefined otherwise. */
+export function readDword(key: RegistryKey | undefined, name: string): number | undefined {
+  const v = key?.value(name);
+  if (!v) return undefined;
+  if (v.type === RegType.DWORD || v.type === RegType.DWORD_BIG_ENDIAN) return v.dword();
+  if (v.type === RegType.QWORD) {
+    const q = v.qword();
+    return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
+  }
+  return undefined;
+}
+
+/** Subkeys, tolerating a key that vanished. Bounded: a registry never has this many children. */
+export function subkeysOf(key: RegistryKey | undefined): RegistryKey[] {
+  return key ? key.subkeys() : [];
+}
+
+/** Joins key path components with "\". */
+export function joinPath(...parts: string[]): string {
+  return parts.filter((p) => p.length > 0).join("\\");
+}
+
+/** Lower-case hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}

@@ -1,0 +1,82 @@
+/** Services and drivers under CCS\Services (reference section 2). */
+import { readDword, readMulti, readString, type RegistryKey } from "./registry.js";
+import type { Service } from "./schema.js";
+import { vendorTag } from "./vendor-tags.js";
+
+const START_NAMES = ["boot", "system", "automatic", "manual", "disabled"];
+
+export function startName(start: number | null, delayed = false): string {
+  if (start === null) return "unset";
+  const name = START_NAMES[start] ?? `unknown (${start})`;
+  return start === 2 && delayed ? "automatic (delayed)" : name;
+}
+
+export function serviceKind(type: number | null): string {
+  if (type === null) return "unknown";
+  if (type & 0x40) return (type & 0x80) !== 0 ? "user-service-instance" : "user-service-template";
+  if (type & 0x1) return "kernel-driver";
+  if (type & 0x2) return "filesystem-driver";
+  if (type & 0x8) return "recognizer-driver";
+  if (type & 0x10) return "own-process";
+  if (type & 0x20) return "share-process";
+  if (type & 0x4) return "adapter";
+  return `type-0x${type.toString(16)}`;
+}
+
+/**
+ * A display name: plain text; "@file.inf,%key%;Fallback" gives the fallback text;
+ * "@file.dll,-id" needs the DLL's string table, which is not readable from a hive, so the
+ * service name stands in (as GetServiceDisplayName's offline equivalent would).
+ */
+export function resolveDisplayName(raw: string | undefined, serviceName: string): string {
+  if (!raw) return serviceName;
+  if (!raw.startsWith("@")) return raw;
+  const semi = raw.indexOf(";");
+  if (semi >= 0 && semi + 1 < raw.length) return raw.slice(semi + 1);
+  return serviceName;
+}
+
+export function readService(key: RegistryKey): Service {
+  const type = readDword(key, "Type") ?? null;
+  const start = readDword(key, "Start") ?? null;
+  const delayed = (readDword(key, "DelayedAutostart") ?? 0) !== 0;
+  const rawName = readString(key, "DisplayName");
+  const overrides: Record<string, number> = {};
+  for (const v of key.subkey("StartOverride")?.values() ?? []) {
+    const d = v.dword();
+    if (d !== undefined) overrides[v.name] = d;
+  }
+  const imagePath = readString(key, "ImagePath") ?? null;
+  return {
+    name: key.name,
+    displayName: resolveDisplayName(rawName, key.name),
+    displayNameRaw: rawName ?? null,
+    type,
+    kind: serviceKind(type),
+    start,
+    startName: startName(start, delayed),
+    delayedAutostart: delayed,
+    startOverride: overrides,
+    errorControl: readDword(key, "ErrorControl") ?? null,
+    group: readString(key, "Group") ?? null,
+    imagePath,
+    objectName: readString(key, "ObjectName") ?? null,
+    dependOnService: readMulti(key, "DependOnService") ?? [],
+    dependOnGroup: readMulti(key, "DependOnGroup") ?? [],
+    installed: type !== null || imagePath !== null,
+    vendor: vendorTag(key.name),
+  };
+}
+
+export function readServices(ccs: RegistryKey): Service[] {
+  const services = ccs.subkey("Services");
+  if (!services) return [];
+  return services.subkeys().map(readService);
+}
+
+/** The start type that applies: Start, unless a StartOverride value demotes it (Win8+). */
+export function overriddenStart(s: Pick<Service, "start" | "startOverride">): number | null {
+  const values = Object.values(s.startOverride);
+  if (values.length === 0) return s.start;
+  return Math.max(s.start ?? 0, ...values);
+}

@@ -1,0 +1,56 @@
+/**
+ * Per-interface TCP/IP configuration (reference 4.1): Tcpip\Parameters\Interfaces\{GUID},
+ * NetBT\Parameters\Interfaces\Tcpip_{GUID}, and the NSI entries of the adapter's LUID.
+ */
+import { readDword, readMulti, readString, type RegistryKey } from "./registry.js";
+import type { NsiStore } from "./nsi.js";
+import type { Tcpip } from "./schema.js";
+
+const EMPTY_V4 = new Set(["", "0.0.0.0"]);
+
+function splitServers(text: string | undefined): string[] {
+  return (text ?? "").split(/[\s,]+/).filter((s) => s.length > 0);
+}
+
+export function readTcpip(ccs: RegistryKey, guid: string, nsi: NsiStore, luid: string | null): Tcpip | null {
+  const iface = ccs.key(`Services\\Tcpip\\Parameters\\Interfaces\\${guid}`);
+  const nsiPart = {
+    ipv4: luid ? nsi.ipv4.filter((a) => a.luid === luid) : [],
+    ipv6: luid ? nsi.ipv6.filter((a) => a.luid === luid) : [],
+    routes: luid ? nsi.routes.filter((r) => r.luid === luid) : [],
+  };
+  if (!iface && nsiPart.ipv4.length + nsiPart.ipv6.length + nsiPart.routes.length === 0) return null;
+  const enable = readDword(iface, "EnableDHCP");
+  const ips = readMulti(iface, "IPAddress") ?? [];
+  const masks = readMulti(iface, "SubnetMask") ?? [];
+  const addresses = ips.filter((a) => !EMPTY_V4.has(a)).map((address) => ({ address, mask: masks[ips.indexOf(address)] ?? null }));
+  const gws = readMulti(iface, "DefaultGateway") ?? [];
+  const metrics = readMulti(iface, "DefaultGatewayMetric") ?? [];
+  const gateways = gws
+    .filter((g) => !EMPTY_V4.has(g))
+    .map((address, i) => ({ address, metric: metrics[i] !== undefined && /^\d+$/.test(metrics[i]) ? Number(metrics[i]) : null }));
+  const dhcpAddress = readString(iface, "DhcpIPAddress");
+  const netbt = ccs.key(`Services\\NetBT\\Parameters\\Interfaces\\Tcpip_${guid}`);
+  return {
+    interfaceKey: iface ? `SYSTEM\\${iface.path}` : "",
+    dhcp: enable === undefined ? null : enable !== 0,
+    addresses,
+    gateways,
+    dnsServers: splitServers(readString(iface, "NameServer")),
+    domain: readString(iface, "Domain") || null,
+    registrationEnabled: readDword(iface, "RegistrationEnabled") ?? null,
+    dhcpLease:
+      dhcpAddress !== undefined || readString(iface, "DhcpServer") !== undefined
+        ? {
+            address: dhcpAddress ?? null,
+            mask: readString(iface, "DhcpSubnetMask") ?? null,
+            server: readString(iface, "DhcpServer") ?? null,
+            dnsServers: splitServers(readString(iface, "DhcpNameServer")),
+            domain: readString(iface, "DhcpDomain") || null,
+          }
+        : null,
+    netbios: netbt ? { options: readDword(netbt, "NetbiosOptions") ?? null, wins: readMulti(netbt, "NameServerList") ?? [] } : null,
+    nsi: nsiPart,
+    hasStaticAddress: (enable === 0 && addresses.length > 0) || nsiPart.ipv4.length > 0 || nsiPart.ipv6.length > 0,
+  };
+}
