@@ -17,6 +17,11 @@ export interface Output {
 
 export function createOutput(): Output {
   const isTTY = Boolean(process.stdout.isTTY);
+  // `p2vfix reg export … | head`: the reader went away; that is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   return {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
