@@ -94,6 +94,30 @@ describe("corrupt tables", () => {
     expectTyped(r, "points-outside-file");
   });
 
+  it("VHD: sectors whose bitmap bit is 0 read as zeros, their neighbours as data", () => {
+    const raw = new Uint8Array(readFileSync(fixturePath("disk.raw")));
+    const file = new FileDevice(fixturePath("dynamic.vhd"));
+    const bat = Number(new DataView(file.read(512 + 16, 8).buffer).getBigUint64(0, false));
+    const blockSize = new DataView(file.read(512 + 32, 4).buffer).getUint32(0, false);
+    const entryAt = firstAllocated(file, bat, 6, 4, false, 0xffffffffn);
+    const block = (entryAt - bat) / 4;
+    const bitmapAt = new DataView(file.read(entryAt, 4).buffer).getUint32(0, false) * 512;
+    file.close();
+    // A sector of the block that holds data, so that zeroing it shows.
+    let sector = 0;
+    while (raw.subarray(block * blockSize + sector * 512, block * blockSize + sector * 512 + 512).every((b) => b === 0)) sector++;
+    const dev = new OverlayDevice(new FileDevice(fixturePath("dynamic.vhd")));
+    dev.write(bitmapAt + (sector >> 3), new Uint8Array([0xff ^ (0x80 >> (sector & 7))]));
+    const image = openContainer(dev, fixturePath("dynamic.vhd"));
+    const at = block * blockSize + (sector - 1) * 512;
+    const got = image.device.read(Math.max(0, at), 3 * 512);
+    const want = raw.slice(Math.max(0, at), Math.max(0, at) + 3 * 512);
+    want.fill(0, block * blockSize + sector * 512 - Math.max(0, at), block * blockSize + sector * 512 - Math.max(0, at) + 512);
+    expect(Buffer.compare(got, want)).toBe(0);
+    image.close();
+    dev.base.close();
+  });
+
   it("VHD: damaged end footer falls back to the copy at offset 0", () => {
     const r = openPatched("dynamic.vhd", (dev, file) => dev.write(file.size - 512 + 48, be64(1n << 40n)));
     expect(r.error).toBeUndefined();
