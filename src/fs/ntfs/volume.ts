@@ -24,6 +24,8 @@ export const MftRecordNumber = { mft: 0, mftMirr: 1, logFile: 2, volume: 3, root
 /** More extension records than any real file has; stops hostile attribute lists. */
 const MAX_EXTENSION_RECORDS = 4096;
 const RECORD_CACHE_LIMIT = 2048;
+/** An attribute list holds at most one entry per attribute; a few MiB is already absurd. */
+const MAX_ATTRIBUTE_LIST_BYTES = 4 * 1024 * 1024;
 
 /** A resolved path: the MFT record and the names met on the way. */
 export interface NtfsPath {
@@ -93,7 +95,7 @@ export class NtfsVolume implements FileSystem {
         const at = run.lcn * cs + (byte - run.vcn * cs);
         return parseMftRecord(this.device.read(at, rs), n, at);
       };
-      const listBytes = list.resident ? list.value : this.streamOf([list], "$MFT attribute list").read(0, (list as NonResidentAttribute).dataSize);
+      const listBytes = list.resident ? list.value : this.readAttributeList(list as NonResidentAttribute, "$MFT attribute list");
       const refs = new Set(parseAttributeList(listBytes, list.offset).filter((e) => e.type === AttributeType.data && e.name === "" && e.reference.record !== 0).map((e) => e.reference.record));
       if (refs.size > MAX_EXTENSION_RECORDS) throw new NtfsError("bad-mft", `$MFT attribute list names ${refs.size} extension records`, { offset: list.offset });
       for (const n of refs) {
@@ -105,6 +107,13 @@ export class NtfsVolume implements FileSystem {
     const mft = this.streamOf(extents, "$MFT");
     if (mft.resident || mft.size < rs * 16) throw new NtfsError("bad-mft", `$MFT data is too small (${mft.size} bytes)`, { offset: start });
     return mft;
+  }
+
+  /** A non-resident $ATTRIBUTE_LIST; real ones stay far below the cap. */
+  private readAttributeList(list: NonResidentAttribute, what: string): Uint8Array {
+    const stream = this.streamOf([list], what);
+    if (stream.size > MAX_ATTRIBUTE_LIST_BYTES) throw new NtfsError("bad-attribute-list", `${what} claims ${stream.size} bytes`, { offset: list.offset });
+    return stream.read(0, stream.size);
   }
 
   private streamOf(extents: Attribute[], what: string): DataStream {
@@ -131,7 +140,7 @@ export class NtfsVolume implements FileSystem {
     if (!base.inUse) throw new NtfsError("record-not-in-use", `MFT record ${n} is not in use`, { offset: base.offset });
     const list = base.attributes.find((a) => a.type === AttributeType.attributeList);
     if (!list) return base.attributes;
-    const listBytes = list.resident ? list.value : this.streamOf([list], `record ${n} attribute list`).read(0, Math.min((list as NonResidentAttribute).dataSize, MAX_READ_BYTES));
+    const listBytes = list.resident ? list.value : this.readAttributeList(list as NonResidentAttribute, `record ${n} attribute list`);
     const entries = parseAttributeList(listBytes, list.offset);
     const others = [...new Set(entries.map((e) => e.reference.record).filter((r) => r !== n))];
     if (others.length > MAX_EXTENSION_RECORDS) throw new NtfsError("bad-attribute-list", `record ${n}: attribute list names ${others.length} records`, { offset: list.offset });
@@ -171,7 +180,9 @@ export class NtfsVolume implements FileSystem {
     let bitmapBytes: Uint8Array | undefined;
     if (bitmap.length) {
       const s = this.streamOf(bitmap, `${what} $BITMAP`);
-      bitmapBytes = s.read(0, Math.min(s.size, MAX_READ_BYTES));
+      // One bit per index record: never read more than the allocation can use.
+      const needed = allocationStream ? Math.ceil(allocationStream.size / this.boot.indexRecordSize / 8) + 8 : 8;
+      bitmapBytes = s.read(0, Math.min(s.size, needed));
     }
     return new DirectoryIndex(root.value, root.offset, allocationStream, bitmapBytes, this.upcase, this.boot.clusterSize, what);
   }
