@@ -16,6 +16,12 @@ export interface BlockDevice {
   read(offset: number, length: number): Uint8Array;
   /** Writes `data` at `offset`; throws if not writable or the range is outside the device. */
   write(offset: number, data: Uint8Array): void;
+  /**
+   * Changes the size (host files of growing containers: qcow2, dynamic VHD, VHDX and sparse
+   * VMDK append blocks when a write lands in an unallocated one). Absent when the device has a
+   * fixed size.
+   */
+  resize?(newSize: number): void;
   /** Makes previous writes durable (fsync for files). */
   flush(): void;
   close(): void;

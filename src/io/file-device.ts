@@ -1,11 +1,11 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { ImageError } from "../errors.js";
 import type { BlockDevice } from "./block-device.js";
 import { checkRange } from "./range.js";
 
 /** A file on the host as a BlockDevice. Opened read-only unless `writable` is asked for. */
 export class FileDevice implements BlockDevice {
-  readonly size: number;
+  private currentSize: number;
   readonly writable: boolean;
   readonly path: string;
   private fd: number | undefined;
@@ -31,7 +31,18 @@ export class FileDevice implements BlockDevice {
       closeSync(this.fd);
       throw new ImageError("not-a-file", `${path} is not a regular file (a pipe or socket cannot be read at random offsets)`, { path });
     }
-    this.size = stat.size;
+    this.currentSize = stat.size;
+  }
+
+  get size(): number {
+    return this.currentSize;
+  }
+
+  resize(newSize: number): void {
+    if (!this.writable) throw new ImageError("read-only", `${this.path} was opened read-only`, { path: this.path });
+    if (!Number.isSafeInteger(newSize) || newSize < 0) throw new ImageError("bad-size", `${this.path}: invalid new size ${newSize}`, { path: this.path });
+    ftruncateSync(this.handle(), newSize);
+    this.currentSize = newSize;
   }
 
   private handle(): number {

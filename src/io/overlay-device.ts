@@ -16,17 +16,40 @@ export class OverlayDevice implements BlockDevice {
   readonly sectorSize?: number;
   /** Non-overlapping written ranges, sorted by offset. */
   private ranges: WrittenRange[] = [];
+  private currentSize: number;
+  /** How much of the base still shows through: shrinking hides the base's tail for good. */
+  private baseVisible: number;
 
   constructor(readonly base: BlockDevice) {
     if (base.sectorSize !== undefined) this.sectorSize = base.sectorSize;
+    this.currentSize = base.size;
+    this.baseVisible = base.size;
   }
   get size(): number {
-    return this.base.size;
+    return this.currentSize;
+  }
+
+  /**
+   * Grows or shrinks the overlay's size without touching the base. Bytes past the base's end
+   * read as zeros until written; shrinking drops written bytes past the new end.
+   */
+  resize(newSize: number): void {
+    if (!Number.isSafeInteger(newSize) || newSize < 0) throw new RangeError(`invalid size ${newSize}`);
+    if (newSize < this.currentSize) {
+      this.ranges = this.ranges
+        .filter((r) => r.offset < newSize)
+        .map((r) => (r.offset + r.data.length <= newSize ? r : { offset: r.offset, data: r.data.slice(0, newSize - r.offset) }));
+    }
+    this.currentSize = newSize;
+    this.baseVisible = Math.min(this.baseVisible, newSize);
   }
 
   read(offset: number, length: number): Uint8Array {
     checkRange(offset, length, this.size, "overlay");
-    const out = this.base.read(offset, length);
+    // Base bytes where the base has them (and it was not shrunk below), zeros past its end.
+    const out = new Uint8Array(length);
+    const baseEnd = this.baseVisible;
+    if (offset < baseEnd) out.set(this.base.read(offset, Math.min(length, baseEnd - offset)), 0);
     const end = offset + length;
     for (const r of this.ranges) {
       const rEnd = r.offset + r.data.length;

@@ -30,6 +30,19 @@ describe("OverlayDevice", () => {
     );
   });
 
+  it("grows and shrinks without touching the base; a shrunk tail stays gone", () => {
+    const base = new MemoryDevice(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    const overlay = new OverlayDevice(base);
+    overlay.resize(12);
+    overlay.write(10, new Uint8Array([9, 9]));
+    expect(overlay.read(0, 12)).toEqual(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 9, 9]));
+    overlay.resize(4);
+    overlay.resize(12);
+    expect(overlay.read(0, 12)).toEqual(new Uint8Array([1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0]));
+    expect(base.bytes).toEqual(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    expect(overlay.size).toBe(12);
+  });
+
   it("rejects out-of-range access with a typed error", () => {
     const dev = new SliceDevice(new MemoryDevice(new Uint8Array(100)), 10, 50);
     expect(() => dev.read(40, 20)).toThrow(ImageError);
