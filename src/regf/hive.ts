@@ -8,7 +8,7 @@ import { CellSpace } from "./cells/cell.js";
 import { HBIN_ALIGNMENT, walkHbins } from "./hbin.js";
 import { RegKey } from "./key.js";
 import type { RecoveryResult } from "./log/types.js";
-import { walkKeys } from "./walk.js";
+import { checkedValues, walkKeys } from "./walk.js";
 
 export interface HiveOptions {
   /** The recovery that produced `bytes` (openHive sets it). */
@@ -79,11 +79,11 @@ export class Hive {
   /** Walks the whole tree (bounded, cycle-checked) and counts keys and values. */
   stats(): HiveStats {
     const s: HiveStats = { keys: 0, values: 0, maxDepth: 0, valueDataBytes: 0, bigDataValues: 0, warnings: [] };
+    const seenValues = new Set<number>();
     walkKeys(this.root(), (key, depth) => {
       s.keys++;
       if (depth > s.maxDepth) s.maxDepth = depth;
-      if (key.valueCount === 0) return;
-      for (const v of key.values()) {
+      for (const v of checkedValues(key, seenValues)) {
         s.values++;
         s.valueDataBytes += v.dataSize;
         if (v.dataSize > 16344 && this.baseBlock.minorVersion >= 4 && !v.inline) s.bigDataValues++;

@@ -6,6 +6,7 @@
 import { RegfError } from "../errors.js";
 import { HBINS_START } from "./base-block.js";
 import type { RegKey } from "./key.js";
+import type { RegValue } from "./value.js";
 import { compareNames, upcaseName } from "./names.js";
 
 /** Windows refuses keys nested deeper than 512 levels. */
@@ -82,4 +83,23 @@ export function* iterateKeys(start: RegKey, options: WalkOptions = {}): Generato
 
 export function walkKeys(start: RegKey, visit: (key: RegKey, depth: number) => void, options: WalkOptions = {}): void {
   for (const { key, depth } of iterateKeys(start, options)) visit(key, depth);
+}
+
+/**
+ * A key's values for a whole-tree walk: a value cell reached a second time (from the same
+ * list or another key) is corruption, and refusing it keeps an export bounded by the hive size.
+ */
+export function checkedValues(key: RegKey, seenValues: Set<number>): RegValue[] {
+  if (key.valueCount === 0) return [];
+  const values = key.values();
+  for (const v of values) {
+    if (seenValues.has(v.offset)) {
+      throw new RegfError("value-reached-twice", `value cell 0x${v.offset.toString(16)} is listed twice`, {
+        offset: HBINS_START + v.offset,
+        path: key.path,
+      });
+    }
+    seenValues.add(v.offset);
+  }
+  return values;
 }

@@ -31,8 +31,16 @@ export function readBigData(space: CellSpace, pos: number, size: number): Uint8A
   }
   const out = new Uint8Array(size);
   let done = 0;
+  // Distinct segments only: a hostile list repeating one segment would otherwise make a
+  // hive of a few kilobytes decode to a gigabyte.
+  const seen = new Set<number>();
   for (let i = 0; i < count && done < size; i++) {
-    const segPos = space.cell(space.u32(listPos + 4 * i), "big data segment");
+    const segOffset = space.u32(listPos + 4 * i);
+    if (seen.has(segOffset)) {
+      throw new RegfError("bad-big-data", `big data segment 0x${segOffset.toString(16)} is listed twice`, { offset: listPos + 4 * i });
+    }
+    seen.add(segOffset);
+    const segPos = space.cell(segOffset, "big data segment");
     const take = Math.min(size - done, BIG_DATA_SEGMENT_SIZE);
     if (take > space.lastLength) {
       throw new RegfError("bad-big-data", `big data segment ${i} holds ${space.lastLength} bytes, ${take} needed`, { offset: segPos });

@@ -49,8 +49,14 @@ export function readSubkeyOffsets(space: CellSpace, listOffset: number): number[
     readLeaf(space, top.pos, top.kind, top.count, out);
     return out;
   }
+  // Distinct leaves only, so the offsets returned stay bounded by the hive size.
+  const seen = new Set<number>();
   for (let i = 0; i < top.count; i++) {
     const leafOffset = space.u32(top.pos + SUBKEY_LIST.elements + i * 4);
+    if (seen.has(leafOffset)) {
+      throw new RegfError("bad-subkey-list", `index root lists leaf 0x${leafOffset.toString(16)} twice`, { offset: top.pos + SUBKEY_LIST.elements + i * 4 });
+    }
+    seen.add(leafOffset);
     const leaf = readList(space, leafOffset, "index root leaf");
     if (leaf.kind === "ri") {
       throw new RegfError("nested-index-root", `index root at 0x${listOffset.toString(16)} points to another index root`, { offset: leaf.pos });

@@ -15,7 +15,7 @@ import { filetimeToDate } from "../base-block.js";
 import type { RegKey } from "../key.js";
 import type { RegValue } from "../value.js";
 import { isStringType, RegType, regTypeName } from "../value-types.js";
-import { iterateKeys } from "../walk.js";
+import { checkedValues, iterateKeys } from "../walk.js";
 
 export const JSON_EXPORT_FORMAT = "p2vfix-registry";
 
@@ -71,7 +71,7 @@ export function jsonValue(value: RegValue): JsonValue {
   };
 }
 
-export function jsonKey(key: RegKey, withValues = true): JsonKey {
+export function jsonKey(key: RegKey, withValues = true, seenValues?: Set<number>): JsonKey {
   const out: JsonKey = {
     path: key.path,
     name: key.name,
@@ -82,7 +82,7 @@ export function jsonKey(key: RegKey, withValues = true): JsonKey {
   };
   const cls = key.className();
   if (cls !== undefined) out.className = cls;
-  if (withValues && key.valueCount > 0) out.values = key.values().map(jsonValue);
+  if (withValues && key.valueCount > 0) out.values = (seenValues ? checkedValues(key, seenValues) : key.values()).map(jsonValue);
   return out;
 }
 
@@ -90,8 +90,9 @@ export function* jsonExportChunks(start: RegKey, options: JsonExportOptions = {}
   const chunkSize = options.chunkSize ?? 1 << 20;
   let buf = `{"format":"${JSON_EXPORT_FORMAT}","version":1,"prefix":${JSON.stringify(options.prefix ?? "")},"keys":[\n`;
   let first = true;
+  const seenValues = new Set<number>();
   for (const { key } of iterateKeys(start)) {
-    buf += (first ? "" : ",\n") + JSON.stringify(jsonKey(key));
+    buf += (first ? "" : ",\n") + JSON.stringify(jsonKey(key, true, seenValues));
     first = false;
     if (buf.length >= chunkSize) {
       yield buf;

@@ -13,7 +13,7 @@
 import type { RegKey } from "../key.js";
 import type { RegValue } from "../value.js";
 import { RegType } from "../value-types.js";
-import { iterateKeys } from "../walk.js";
+import { checkedValues, iterateKeys } from "../walk.js";
 
 export const REG_HEADER = "Windows Registry Editor Version 5.00";
 const CRLF = "\r\n";
@@ -98,9 +98,9 @@ export function formatRegValue(value: RegValue): string {
   return head + formatHex(value.type, data, head.length);
 }
 
-function formatKeyBlock(key: RegKey, prefix: string): string {
+function formatKeyBlock(key: RegKey, prefix: string, seenValues: Set<number>): string {
   let out = `[${regKeyPath(key, prefix)}]${CRLF}`;
-  if (key.valueCount > 0) for (const v of key.values()) out += formatRegValue(v) + CRLF;
+  for (const v of checkedValues(key, seenValues)) out += formatRegValue(v) + CRLF;
   return out + CRLF;
 }
 
@@ -109,8 +109,9 @@ export function* regExportChunks(start: RegKey, options: RegExportOptions = {}):
   const prefix = options.prefix ?? "";
   const chunkSize = options.chunkSize ?? 1 << 20;
   let buf = REG_HEADER + CRLF + CRLF;
+  const seenValues = new Set<number>();
   for (const { key } of iterateKeys(start)) {
-    buf += formatKeyBlock(key, prefix);
+    buf += formatKeyBlock(key, prefix, seenValues);
     if (buf.length >= chunkSize) {
       yield buf;
       buf = "";

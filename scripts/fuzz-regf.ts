@@ -1,0 +1,152 @@
+/**
+ * Mutation fuzzer for the regf reader, seeded from corpus hives: flips bytes, writes extreme
+ * dwords (cell offsets, counts, sizes), truncates and splices, then opens, walks, reads every
+ * value and exports. Only RegfError (or NotFoundError) may escape; anything else is a bug.
+ *
+ *   tsx scripts/fuzz-regf.ts [ITERATIONS=2000] [SEED=1]
+ */
+import { NotFoundError, RegfError } from "../src/errors.js";
+import { jsonExportChunks } from "../src/regf/export/json-export.js";
+import { regExportChunks } from "../src/regf/export/reg-export.js";
+import { Hive } from "../src/regf/hive.js";
+
+/** Small seed hives covering ri, big data, compressed and UTF-16 names, many value types. */
+export const FUZZ_SEEDS = [
+  "hives/yarp/BigDataHive",
+  "hives/yarp/StringValuesHive",
+  "hives/yarp/MultiSzHive",
+  "hives/yarp/CompHive",
+  "hives/yarp/UnicodeHive",
+  "hives/hivex/special",
+  "hives/hivex/rlenvalue_test_hive",
+  "hives/nt-hive/testhive",
+  "hives/python-registry/UNICODE_TESTS",
+  "hives/EricZimmerman-Registry/SAM_hasBigEndianDWord",
+  "hives/EricZimmerman-Registry/SECURITYNoRoot",
+  "hives/plaso/100_sub_keys.hiv",
+];
+
+export interface FuzzResult {
+  inputs: number;
+  /** Inputs the reader refused with a RegfError / NotFoundError. */
+  refused: number;
+  /** Inputs read and exported completely. */
+  accepted: number;
+}
+
+/** xorshift32: deterministic, so a failing input can be reproduced from its seed. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x100000000;
+  };
+}
+
+const EXTREMES = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff8, 0x20, 0x1000, 0xffff, 0x80000004, 16344, 16345];
+
+export function mutate(seeds: Uint8Array[], random: () => number): Uint8Array {
+  const pick = (n: number) => Math.floor(random() * n);
+  const base = seeds[pick(seeds.length)];
+  let bytes = new Uint8Array(base);
+  const rounds = 1 + pick(4);
+  for (let r = 0; r < rounds; r++) {
+    const op = pick(6);
+    // Most structure lives in the first bins: aim there more often.
+    const where = () => (random() < 0.7 && bytes.length > 4096 ? 4096 + pick(Math.min(bytes.length - 4096, 16384)) : pick(bytes.length));
+    if (bytes.length < 8) break;
+    if (op === 0) {
+      for (let i = 0, n = 1 + pick(8); i < n; i++) bytes[where()] ^= 1 << pick(8);
+    } else if (op === 1) {
+      const at = where() & ~3;
+      if (at + 4 <= bytes.length) new DataView(bytes.buffer).setUint32(at, EXTREMES[pick(EXTREMES.length)], true);
+    } else if (op === 2) {
+      const at = where();
+      if (at + 2 <= bytes.length) new DataView(bytes.buffer).setUint16(at, [0, 0xffff, 1, 0x8000][pick(4)], true);
+    } else if (op === 3) {
+      bytes = bytes.slice(0, pick(bytes.length));
+    } else if (op === 4) {
+      const other = seeds[pick(seeds.length)];
+      const len = 1 + pick(512);
+      const from = pick(Math.max(1, other.length - len));
+      const to = where();
+      bytes.set(other.subarray(from, from + Math.max(0, Math.min(len, bytes.length - to))), to);
+    } else {
+      // Point a random aligned dword at a random cell-looking offset.
+      const at = where() & ~3;
+      if (at + 4 <= bytes.length) new DataView(bytes.buffer).setUint32(at, (pick(Math.max(1, bytes.length - 4096)) & ~7) >>> 0, true);
+    }
+  }
+  return bytes;
+}
+
+/** Reads everything the public API can reach; throws what the reader throws. */
+export function exercise(bytes: Uint8Array): void {
+  const hive = new Hive(bytes);
+  hive.stats();
+  const root = hive.root();
+  for (const chunk of regExportChunks(root, { prefix: "HKLM\\F" })) void chunk.length;
+  for (const chunk of jsonExportChunks(root)) void chunk.length;
+  for (const k of root.subkeys()) {
+    k.className();
+    k.securityDescriptor();
+    hive.key(k.name);
+    for (const v of k.values()) {
+      v.string();
+      v.multiString();
+      v.dword();
+      v.qword();
+    }
+  }
+}
+
+export function fuzzRegf(seeds: Uint8Array[], iterations: number, seed = 1): FuzzResult {
+  const random = rng(seed);
+  const result: FuzzResult = { inputs: 0, refused: 0, accepted: 0 };
+  for (let i = 0; i < iterations; i++) {
+    const input = mutate(seeds, random);
+    result.inputs++;
+    try {
+      exercise(input);
+      result.accepted++;
+    } catch (err) {
+      if (err instanceof RegfError || err instanceof NotFoundError) {
+        result.refused++;
+        continue;
+      }
+      const e = err as Error;
+      const wrapped = new Error(`fuzz input ${i} (seed ${seed}) escaped with ${e?.name}: ${e?.message}`, { cause: err });
+      (wrapped as Error & { input?: Uint8Array }).input = input;
+      throw wrapped;
+    }
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const { corpusBytes, hasCorpus, noCorpusReason } = await import("../test/helpers/corpus.js");
+  if (!hasCorpus()) throw new Error(noCorpusReason);
+  const iterations = Number(process.argv[2] ?? 2000);
+  const seed = Number(process.argv[3] ?? 1);
+  const seeds = await Promise.all(FUZZ_SEEDS.map((f) => corpusBytes(f)));
+  const started = Date.now();
+  const r = fuzzRegf(seeds, iterations, seed);
+  console.log(`fuzz-regf: ${r.inputs} inputs (${r.accepted} read completely, ${r.refused} refused with RegfError), 0 escapes, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().catch((err) => {
+    const input = (err as { input?: Uint8Array }).input;
+    if (input) {
+      const path = `/tmp/fuzz-regf-failure-${Date.now()}.bin`;
+      void import("node:fs").then((fs) => fs.writeFileSync(path, input));
+      console.error(`failing input written to ${path}`);
+    }
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
