@@ -1,13 +1,15 @@
 /**
  * Finding and opening the hives of an installation: `loadWindows(target)` accepts a folder of
  * hive files (SYSTEM, SOFTWARE, BCD, or their .reg exports), a mounted Windows root, a single
- * SYSTEM hive (or .reg export) file, or an already-opened FileSystem (an image's volume).
+ * SYSTEM hive (or .reg export) file, a disk image (through the image layer's locator), or an
+ * already-opened FileSystem (an image's volume).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { NotFoundError, P2vfixError } from "../errors.js";
 import type { FileSystem } from "../fs/filesystem.js";
 import { openHostDir } from "../fs/hostdir/index.js";
+import { chooseInstallation, locateWindows, openTarget } from "../image/index.js";
 import { findLogNames } from "../regf/find-logs.js";
 import { parseRegFile } from "../regf/import/reg-file.js";
 import type { LogInput } from "../regf/log/types.js";
@@ -19,12 +21,18 @@ import type { RegistryKey, WindowsHives } from "./registry.js";
 export interface LoadedWindows {
   hives: WindowsHives;
   options: ModelOptions;
+  /** Releases the image (file handles); call after the model is built. */
+  close(): void;
 }
 
 export interface LoadOptions {
   /** Replay transaction logs found beside the hives (default true). */
   useLogs?: boolean;
+  /** Disk images with several installations: the partition number to use. */
+  partition?: number;
 }
+
+const noClose = (): void => {};
 
 const CONFIG_DIR = "Windows/System32/config";
 
@@ -35,8 +43,7 @@ function isRegExport(bytes: Uint8Array): boolean {
 
 /** A hive file on the host: a regf hive (with its logs) or a .reg export. */
 function openHostHive(path: string, useLogs: boolean): RegistryKey {
-  const head = new Uint8Array(readFileSync(path).subarray(0, 96));
-  if (isRegExport(head)) return registryFromRegFile(parseRegFile(new Uint8Array(readFileSync(path)), path), { source: path });
+  if (isRegExport(fileHead(path))) return registryFromRegFile(parseRegFile(new Uint8Array(readFileSync(path)), path), { source: path });
   return openHiveFile(path, { useLogs }).root();
 }
 
@@ -74,7 +81,7 @@ function loadFolder(dir: string, useLogs: boolean): LoadedWindows {
   optionalHive(hives, "software", software, () => openHostHive(software!, useLogs));
   const bcd = findIn(dir, ["BCD", "BCD.reg"]);
   optionalHive(hives, "bcd", bcd, () => openHostHive(bcd!, useLogs));
-  return { hives, options: {} };
+  return { hives, options: {}, close: noClose };
 }
 
 /** Opens a hive inside a filesystem, with the logs beside it. */
@@ -88,29 +95,45 @@ function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean)
   return openHive(fs.readFile(path), { logs, source: path }).root();
 }
 
-/** Where a driver's image file lives, relative to the volume root. */
-export function driverFilePath(serviceName: string, imagePath: string | null): string {
-  let p = (imagePath ?? `System32\\drivers\\${serviceName}.sys`).replace(/^\\\?\?\\[A-Za-z]:\\/, "\\").trim();
-  p = p.replace(/^\\SystemRoot\\/i, "").replace(/^%SystemRoot%\\/i, "").replace(/^[A-Za-z]:\\Windows\\/i, "");
+/** Where a driver's image file lives, relative to the volume root (systemRoot: "Windows" or "WINNT"). */
+export function driverFilePath(serviceName: string, imagePath: string | null, systemRoot = "Windows"): string {
+  let p = (imagePath ?? `System32\\drivers\\${serviceName}.sys`).trim().replace(/^"|"$/g, "");
+  p = p.replace(/^\\\?\?\\/, "");
   if (/^[A-Za-z]:\\/.test(p)) return p.slice(3).replace(/\\/g, "/");
-  return `Windows/${p.replace(/^\\+/, "")}`.replace(/\\/g, "/");
+  p = p.replace(/^\\?SystemRoot\\/i, "").replace(/^%SystemRoot%\\/i, "").replace(/^\\+/, "");
+  return `${systemRoot}/${p}`.replace(/\\/g, "/");
 }
 
-export function loadFromFileSystem(fs: FileSystem, options: LoadOptions & { description?: string } = {}): LoadedWindows {
+export interface FileSystemLoadOptions extends LoadOptions {
+  description?: string;
+  /** Folder of the machine hives (default Windows/System32/config). */
+  configDir?: string;
+  /** Where the BCD store is when not at Boot/BCD on this volume (UEFI: on the ESP). */
+  bcd?: { fs: FileSystem; path: string; source: string };
+}
+
+export function loadFromFileSystem(fs: FileSystem, options: FileSystemLoadOptions = {}): LoadedWindows {
   const useLogs = options.useLogs ?? true;
-  const config = fs.stat(CONFIG_DIR);
-  if (!config?.isDirectory) throw new NotFoundError("no-windows", `no ${CONFIG_DIR} on this volume: not a Windows system volume`, { path: CONFIG_DIR });
-  const names = fs.list(CONFIG_DIR).map((f) => f.name);
+  const configDir = options.configDir ?? CONFIG_DIR;
+  const config = fs.stat(configDir);
+  if (!config?.isDirectory) throw new NotFoundError("no-windows", `no ${configDir} on this volume: not a Windows system volume`, { path: configDir });
+  const names = fs.list(configDir).map((f) => f.name);
   const find = (n: string) => names.find((x) => x.toLowerCase() === n.toLowerCase());
   const systemName = find("SYSTEM");
-  if (!systemName) throw new NotFoundError("no-system-hive", `no SYSTEM hive in ${CONFIG_DIR}`, { path: CONFIG_DIR });
-  const hives: WindowsHives = { system: openFsHive(fs, CONFIG_DIR, systemName, useLogs), sources: { system: `${CONFIG_DIR}/${systemName}` } };
+  if (!systemName) throw new NotFoundError("no-system-hive", `no SYSTEM hive in ${configDir}`, { path: configDir });
+  const hives: WindowsHives = { system: openFsHive(fs, configDir, systemName, useLogs), sources: { system: `${configDir}/${systemName}` } };
   const softwareName = find("SOFTWARE");
-  optionalHive(hives, "software", softwareName && `${CONFIG_DIR}/${softwareName}`, () => openFsHive(fs, CONFIG_DIR, softwareName!, useLogs));
-  // BIOS installs keep the store on the system partition, often this volume.
-  if (fs.stat("Boot/BCD")) optionalHive(hives, "bcd", "Boot/BCD", () => openFsHive(fs, "Boot", fs.stat("Boot/BCD")!.name, useLogs));
+  optionalHive(hives, "software", softwareName && `${configDir}/${softwareName}`, () => openFsHive(fs, configDir, softwareName!, useLogs));
+  if (options.bcd) {
+    const { fs: bcdFs, path } = options.bcd;
+    const cut = path.lastIndexOf("/");
+    optionalHive(hives, "bcd", options.bcd.source, () => openFsHive(bcdFs, path.slice(0, cut), path.slice(cut + 1), useLogs));
+  } else if (fs.stat("Boot/BCD")) {
+    // BIOS installs keep the store on the system partition, often this volume.
+    optionalHive(hives, "bcd", "Boot/BCD", () => openFsHive(fs, "Boot", fs.stat("Boot/BCD")!.name, useLogs));
+  }
   const modelOptions: ModelOptions = {
-    driverFileExists: (service, imagePath) => fs.stat(driverFilePath(service, imagePath)) !== undefined,
+    driverFileExists: (service, imagePath) => fs.stat(driverFilePath(service, imagePath, configDir.split("/")[0])) !== undefined,
     hiberfile: () => {
       const info = fs.stat("hiberfil.sys");
       if (!info || info.isDirectory) return null;
@@ -118,7 +141,44 @@ export function loadFromFileSystem(fs: FileSystem, options: LoadOptions & { desc
     },
     filesystem: options.description ?? fs.type,
   };
-  return { hives, options: modelOptions };
+  return { hives, options: modelOptions, close: noClose };
+}
+
+/** A disk image: the image layer finds the installation and the BCD store. */
+function loadImage(path: string, options: LoadOptions): LoadedWindows {
+  const target = openTarget(path);
+  try {
+    const located = locateWindows(target.volumes);
+    const install = chooseInstallation(located.installations, path, options.partition);
+    const fs = install.volume.fs();
+    const store = located.bcdStores.find((b) => b.firmware === "uefi") ?? located.bcdStores[0];
+    const loaded = loadFromFileSystem(fs, {
+      ...options,
+      configDir: install.configDir,
+      description: `${path}, partition ${install.volume.index} (${fs.type})`,
+      ...(store ? { bcd: { fs: store.volume.fs(), path: store.path, source: `partition ${store.volume.index}:${store.path}` } } : {}),
+    });
+    return { ...loaded, close: () => target.close() };
+  } catch (err) {
+    target.close();
+    throw err;
+  }
+}
+
+/** The first bytes of a host file, without reading the rest (images are large). */
+function fileHead(path: string, length = 96): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const buf = new Uint8Array(length);
+    return buf.subarray(0, readSync(fd, buf, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isHiveOrRegFile(path: string): boolean {
+  const head = fileHead(path);
+  return (head[0] === 0x72 && head[1] === 0x65 && head[2] === 0x67 && head[3] === 0x66) || isRegExport(head);
 }
 
 /** Loads from a host path or an opened filesystem; see the file comment for what is accepted. */
@@ -127,7 +187,8 @@ export function loadWindows(target: string | FileSystem, options: LoadOptions = 
   if (typeof target !== "string") return loadFromFileSystem(target, options);
   if (!existsSync(target)) throw new NotFoundError("target-not-found", `${target} does not exist`, { path: target });
   if (statSync(target).isFile()) {
-    return { hives: { system: openHostHive(target, useLogs), sources: { system: target } }, options: {} };
+    if (!isHiveOrRegFile(target)) return loadImage(target, options);
+    return { hives: { system: openHostHive(target, useLogs), sources: { system: target } }, options: {}, close: noClose };
   }
   const fs = openHostDir(target);
   if (fs.stat(`${CONFIG_DIR}/SYSTEM`)) return loadFromFileSystem(fs, { ...options, description: `mounted Windows root ${target}` });

@@ -1,11 +1,12 @@
 /** Backup and antivirus agents: they often stall a first boot on an isolated network. */
+import { overriddenStart } from "../services.js";
 import type { FindingRule } from "./types.js";
 import { systemEvidence, shown } from "./types.js";
 
 const KINDS = new Set(["backup-agent", "antivirus"]);
 
 export const backupAvAgent: FindingRule = (model) => {
-  const hits = model.services.items.filter((s) => s.vendor && KINDS.has(s.vendor.category) && s.installed && s.start !== null && s.start <= 2);
+  const hits = model.services.items.filter((s) => s.vendor && KINDS.has(s.vendor.category) && s.installed && (overriddenStart(s) ?? 4) <= 2);
   if (hits.length === 0) return [];
   return [
     {

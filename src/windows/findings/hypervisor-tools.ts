@@ -1,4 +1,5 @@
 /** Guest tools of the source hypervisor, when the target is a different one. */
+import { overriddenStart } from "../services.js";
 import { toolsHypervisor } from "../vendor-tags.js";
 import type { FindingRule } from "./types.js";
 import { systemEvidence, shown } from "./types.js";
@@ -7,7 +8,7 @@ export const hypervisorTools: FindingRule = (model, { target }) => {
   if (!target) return [];
   const hits = model.services.items.filter((s) => {
     const hv = toolsHypervisor(s.vendor);
-    return hv !== undefined && hv !== target && s.installed && s.start !== null && s.start <= 2;
+    return hv !== undefined && hv !== target && s.installed && (overriddenStart(s) ?? 4) <= 2;
   });
   if (hits.length === 0) return [];
   return [

@@ -1,11 +1,12 @@
 /** Vendor management agents of the physical server that start automatically. */
+import { overriddenStart } from "../services.js";
 import type { FindingRule } from "./types.js";
 import { systemEvidence, shown } from "./types.js";
 
 const AGENT = new Set(["management-agent"]);
 
 export const vendorAgent: FindingRule = (model) => {
-  const hits = model.services.items.filter((s) => s.vendor && AGENT.has(s.vendor.category) && s.installed && s.start !== null && s.start <= 2);
+  const hits = model.services.items.filter((s) => s.vendor && AGENT.has(s.vendor.category) && s.installed && (overriddenStart(s) ?? 4) <= 2);
   if (hits.length === 0) return [];
   return [
     {

@@ -1,11 +1,12 @@
 /** Old-hardware storage/NIC drivers set to start at boot, system or auto (not demand). */
+import { overriddenStart } from "../services.js";
 import type { FindingRule } from "./types.js";
 import { systemEvidence, shown } from "./types.js";
 
 const DRIVER = new Set(["storage-driver", "nic-driver"]);
 
 export const vendorDriver: FindingRule = (model) => {
-  const hits = model.services.items.filter((s) => s.vendor && DRIVER.has(s.vendor.category) && s.installed && s.start !== null && s.start <= 2);
+  const hits = model.services.items.filter((s) => s.vendor && DRIVER.has(s.vendor.category) && s.installed && (overriddenStart(s) ?? 4) <= 2);
   if (hits.length === 0) return [];
   return [
     {
