@@ -15,6 +15,7 @@ import { FileNameNamespace, parseFileName, type FileName } from "./file-name.js"
 import { DirectoryIndex, type IndexEntry } from "./index.js";
 import { parseMftRecord, type MftRecord } from "./mft-record.js";
 import { MAX_READ_BYTES } from "./ntfs-reader.js";
+import { parseReparsePoint, ReparseTag } from "./reparse-point.js";
 import { decodeRunlist, type DataRun } from "./runlist.js";
 import { FileAttributeFlag, parseStandardInformation } from "./standard-information.js";
 import { UpCaseTable } from "./upcase.js";
@@ -205,10 +206,32 @@ export class NtfsVolume implements FileSystem {
       if (!this.record(record).isDirectory) return undefined;
       const entry = this.directoryIndex(record).lookup(part);
       if (!entry) return undefined;
+      this.checkReference(entry, record);
       record = entry.reference.record;
       names.push(entry.fileName.name);
     }
     return { record, names, stream };
+  }
+
+  /** An index entry must lead to a base record in use whose sequence number it names. */
+  private checkReference(entry: IndexEntry, directory: number): void {
+    const target = this.record(entry.reference.record);
+    const stale = !target.inUse || (entry.reference.sequence !== 0 && entry.reference.sequence !== target.sequence) || target.baseReference.record !== 0;
+    if (stale) {
+      throw new NtfsError(
+        "stale-reference",
+        `directory record ${directory}: entry "${entry.fileName.name}" points to record ${entry.reference.record} (sequence ${entry.reference.sequence}), which is ${target.inUse ? `sequence ${target.sequence}${target.baseReference.record ? ", an extension record" : ""}` : "not in use"}`,
+        { offset: target.offset },
+      );
+    }
+  }
+
+  /** The reparse tag of file `n`, if it has a $REPARSE_POINT. */
+  reparseTag(n: number): number | undefined {
+    const attr = this.attributes(n).find((a) => a.type === AttributeType.reparsePoint);
+    if (!attr) return undefined;
+    const value = attr.resident ? attr.value : this.streamOf([attr], `record ${n} $REPARSE_POINT`).read(0, Math.min((attr as NonResidentAttribute).dataSize, 16 * 1024));
+    return parseReparsePoint(value, attr.offset).tag;
   }
 
   private mustResolve(path: string): NtfsPath {
@@ -282,7 +305,13 @@ export class NtfsVolume implements FileSystem {
   private fileStream(path: string): DataStream {
     const resolved = this.mustResolve(path);
     if (this.record(resolved.record).isDirectory && resolved.stream === "") throw new FsError("is-directory", `${path} is a directory`, { path });
-    return this.stream(resolved.record, AttributeType.data, resolved.stream);
+    if (resolved.stream === "" && this.reparseTag(resolved.record) === ReparseTag.wof) {
+      // The unnamed $DATA of a WOF file is not its content: refuse rather than return wrong bytes.
+      throw new NtfsError("wof-compressed", `${path} is WOF-compressed (CompactOS); its content is not readable here`, { path });
+    }
+    const stream = this.stream(resolved.record, AttributeType.data, resolved.stream);
+    if (stream.encrypted) throw new NtfsError("encrypted", `${path} is EFS-encrypted; its content cannot be read offline`, { path });
+    return stream;
   }
 
   readFile(path: string): Uint8Array {

@@ -55,6 +55,7 @@ describe("NTFS fixture windows.ntfs (mkntfs + ntfs-3g)", () => {
     const expected = fixtureManifest("windows")
       .map((e) => e.path)
       .filter((p) => !p.includes(":"))
+      .concat("Windows/System32/compact.dll") // a reparse point: not in the host-side manifest
       .sort();
     expect(files).toEqual(expected);
   });
@@ -162,6 +163,25 @@ describe("NTFS fixture windows.ntfs (mkntfs + ntfs-3g)", () => {
     expect(names).not.toContain(".");
     const all = vol.list("/", { includeSystem: true }).map((f) => f.name);
     expect(all).toEqual(expect.arrayContaining(["$MFT", "$UpCase", "$LogFile", "."]));
+  });
+
+  it("refuses to read a WOF-compressed file's placeholder data as its content", () => {
+    const info = vol.stat("/Windows/System32/compact.dll")!;
+    expect(vol.reparseTag(info.id!)).toBe(0x80000017);
+    expect(() => vol.readFile("/Windows/System32/compact.dll")).toThrow(expect.objectContaining({ code: "wof-compressed" }));
+    expect(vol.reparseTag(vol.stat("/Windows/System32/config/SYSTEM")!.id!)).toBeUndefined();
+  });
+
+  it("refuses an index entry whose sequence number does not match the record (stale entry)", () => {
+    const entry = vol.indexEntries("/Users/Public/Documents").find((e) => e.fileName.name === "readme.txt")!;
+    const record = vol.record(entry.reference.record);
+    expect(entry.reference.sequence).toBe(record.sequence);
+    (record as { sequence: number }).sequence += 1; // as if the record had been reused
+    try {
+      expect(() => vol.stat("/Users/Public/Documents/readme.txt")).toThrow(expect.objectContaining({ code: "stale-reference" }));
+    } finally {
+      (record as { sequence: number }).sequence -= 1;
+    }
   });
 
   it("refuses directories as files and reads past the end as out of range", () => {
