@@ -128,6 +128,21 @@ describe("NTFS fixture windows.ntfs (mkntfs + ntfs-3g)", () => {
     const compressedStream = vol.stream(vol.resolve("/Compressed/text.txt")!.record, AttributeType.data, "");
     expect(compressedStream.compressionUnitSize).toBe(16 * 4096);
     expect(compressedStream.runs.some((r) => r.lcn === null)).toBe(true); // units really are compressed
+    // Units of every kind: LZNT1 (some clusters sparse), stored raw (all 16 allocated), all zeros (none).
+    const runsOf = (path: string) => vol.stream(vol.resolve(path)!.record, AttributeType.data, "").runs;
+    const unitKinds = (path: string) =>
+      Array.from({ length: Math.ceil(vol.stat(path)!.size / 65536) }, (_, unit) => {
+        const allocated = runsOf(path)
+          .filter((r) => r.lcn !== null)
+          .reduce((n, r) => n + Math.max(0, Math.min(r.vcn + r.length, unit * 16 + 16) - Math.max(r.vcn, unit * 16)), 0);
+        return allocated === 16 ? "raw" : allocated === 0 ? "zeros" : "lznt1";
+      });
+    expect(unitKinds("/Compressed/random.bin")[0]).toBe("raw");
+    expect(unitKinds("/Compressed/mixed.bin")).toContain("zeros");
+    expect(unitKinds("/Compressed/text.txt")).toContain("lznt1");
+    const mixed = vol.readFile("/Compressed/mixed.bin");
+    expect(mixed.subarray(40000, 240000)).toEqual(new Uint8Array(200000));
+    expect(new TextDecoder().decode(mixed.subarray(240000))).toBe("tail");
     const whole = vol.readFile("/Compressed/text.txt");
     expect(vol.readFileRange("/Compressed/text.txt", 65000, 2000)).toEqual(whole.subarray(65000, 67000));
     expect(vol.readFileRange("/Compressed/text.txt", whole.length - 5, 100)).toEqual(whole.subarray(whole.length - 5));
