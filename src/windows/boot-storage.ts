@@ -3,7 +3,8 @@
  * load, and whether the storage class filters name services that cannot start (0x7B).
  */
 import { knowledge } from "./knowledge.js";
-import { readMulti, readString, type RegistryKey } from "./registry.js";
+import { upcaseName } from "../regf/names.js";
+import { readMulti, readString, subkeysOf, type RegistryKey } from "./registry.js";
 import type { BootPath, BootStorage, BootTarget, ClassFilter, DriverCheck, HardwareIdCheck, Service } from "./schema.js";
 
 /** Answers whether a file exists under the Windows directory; absent when no filesystem is known. */
@@ -18,23 +19,29 @@ function driverCheck(name: string, services: Map<string, Service>, fileExists: D
   return { service: s.name, state, start: s.start, startOverride: s.startOverride, imageFile };
 }
 
-function hardwareIdCheck(hwid: string, system: RegistryKey, ccs: RegistryKey, useDriverDatabase: boolean): HardwareIdCheck {
-  if (useDriverDatabase) {
+function hardwareIdCheck(hwid: string, system: RegistryKey, cdd: Map<string, RegistryKey> | undefined): HardwareIdCheck {
+  if (!cdd) {
     const key = system.key(`DriverDatabase\\DeviceIds\\${hwid}`);
     return { hardwareId: hwid, database: "DriverDatabase", found: key !== undefined && key.values().length > 0, binding: key?.values()[0]?.name ?? null };
   }
-  const key = ccs.key(`Control\\CriticalDeviceDatabase\\${hwid.replace(/\\/g, "#")}`);
+  const key = cdd.get(upcaseName(hwid.replace(/\\/g, "#")));
   return { hardwareId: hwid, database: "CriticalDeviceDatabase", found: key !== undefined, binding: readString(key, "Service") ?? null };
+}
+
+/** The CriticalDeviceDatabase by upper-cased name: read once (thousands of entries on 7). */
+function criticalDevices(ccs: RegistryKey): Map<string, RegistryKey> {
+  return new Map(subkeysOf(ccs.key("Control\\CriticalDeviceDatabase")).map((k) => [upcaseName(k.name), k]));
 }
 
 export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services: Service[], fileExists?: DriverFileCheck): BootStorage {
   const byName = new Map(services.map((s) => [s.name.toLowerCase(), s]));
   const useDriverDatabase = system.subkey("DriverDatabase") !== undefined;
   const { targets, filterClasses } = knowledge().boot;
+  const cdd = useDriverDatabase ? undefined : criticalDevices(ccs);
   const out: BootTarget[] = Object.entries(targets).map(([target, t]) => {
     const paths: BootPath[] = t.paths.map((p) => {
       const drivers = p.drivers.map((d) => driverCheck(d, byName, fileExists));
-      const hardwareIds = p.hardwareIds.map((h) => hardwareIdCheck(h, system, ccs, useDriverDatabase));
+      const hardwareIds = p.hardwareIds.map((h) => hardwareIdCheck(h, system, cdd));
       const reasons: string[] = [];
       for (const d of drivers) {
         if (d.state === "missing") reasons.push(`${d.service} is not installed`);

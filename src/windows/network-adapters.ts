@@ -5,7 +5,7 @@
  */
 import { knowledge } from "./knowledge.js";
 import { luidHex, readNsi } from "./nsi.js";
-import { readDword, readString, subkeysOf, type RegistryKey } from "./registry.js";
+import { readDword, readString, subkeysOf, withValueIndex, type RegistryKey } from "./registry.js";
 import type { Adapter, Network, NetworkCard, Tcpip } from "./schema.js";
 import { readTcpip } from "./tcpip.js";
 
@@ -50,7 +50,8 @@ function advancedKeywords(key: RegistryKey): Record<string, string> {
   return out;
 }
 
-function readAdapter(ccs: RegistryKey, key: RegistryKey, nsi: ReturnType<typeof readNsi>): Adapter {
+function readAdapter(ccs: RegistryKey, raw: RegistryKey, nsi: ReturnType<typeof readNsi>): Adapter {
+  const key = withValueIndex(raw);
   const guid = readString(key, "NetCfgInstanceId") ?? null;
   const componentId = readString(key, "ComponentId") ?? null;
   const service = readString(key.subkey("Ndi"), "Service") ?? null;

@@ -3,6 +3,7 @@
  * src/regf satisfy it structurally, and so does the in-memory registry built from a .reg file
  * (memory-registry.ts), so the model runs on a hive or on a regedit export alike.
  */
+import { upcaseName } from "../regf/names.js";
 import { RegType } from "../regf/value-types.js";
 
 export interface RegistryValue {
@@ -90,4 +91,30 @@ export function toHex(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += b.toString(16).padStart(2, "0");
   return s;
+}
+
+/**
+ * A view of a key whose values are read once into a map: for keys the model asks many values
+ * of (a service, an adapter), instead of one value-list scan per lookup.
+ */
+export function withValueIndex(key: RegistryKey): RegistryKey {
+  let index: Map<string, RegistryValue> | undefined;
+  return {
+    name: key.name,
+    path: key.path,
+    subkeys: () => key.subkeys(),
+    subkey: (name) => key.subkey(name),
+    key: (rel) => key.key(rel),
+    values: () => key.values(),
+    value(name: string): RegistryValue | undefined {
+      if (!index) {
+        index = new Map();
+        for (const v of key.values()) {
+          const upper = upcaseName(v.name);
+          if (!index.has(upper)) index.set(upper, v);
+        }
+      }
+      return index.get(upcaseName(name));
+    },
+  };
 }

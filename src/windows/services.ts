@@ -1,5 +1,5 @@
 /** Services and drivers under CCS\Services (reference section 2). */
-import { readDword, readMulti, readString, type RegistryKey } from "./registry.js";
+import { readDword, readMulti, readString, withValueIndex, type RegistryKey } from "./registry.js";
 import type { Service } from "./schema.js";
 import { vendorTag } from "./vendor-tags.js";
 
@@ -36,7 +36,8 @@ export function resolveDisplayName(raw: string | undefined, serviceName: string)
   return serviceName;
 }
 
-export function readService(key: RegistryKey): Service {
+export function readService(raw: RegistryKey): Service {
+  const key = withValueIndex(raw);
   const type = readDword(key, "Type") ?? null;
   const start = readDword(key, "Start") ?? null;
   const delayed = (readDword(key, "DelayedAutostart") ?? 0) !== 0;
