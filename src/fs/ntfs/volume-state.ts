@@ -27,12 +27,18 @@ export interface HibernationState {
   /** Its first four bytes as text (case matters), when the file has at least four bytes. */
   signature?: string;
   /**
-   * True when the signature says a memory image waits to be resumed: "hibr" (Windows XP–7)
-   * or "HIBR" (Windows 8+, both full hibernation and Fast Startup / hybrid shutdown). "wake"
-   * / "WAKE" mean the image was already resumed from; "RSTR" a resume in progress is also
-   * treated as active; zeros mean no image. Sources: volatility "Hiber Address Space" wiki
-   * (signature "hibr" or "wake"), ntfs-3g volume.c (refuses to mount on "hibr"/"HIBR"),
-   * disk-formats-notes §6.3 item 10.
+   * True when the signature says a memory image waits to be resumed, so the volume's on-disk
+   * state is not what Windows will believe it is after resuming:
+   * - "hibr": hibernated (PO_MEMORY_IMAGE signature; volatility "Hiber Address Space" wiki,
+   *   https://github.com/volatilityfoundation/volatility/wiki/Hiber-Address-Space; moonpoint
+   *   "Accessing hiberfil.sys": "hibr as the first four bytes" after hibernation);
+   * - "HIBR": the Windows 8+ format of the same, written by hibernation and by Fast Startup /
+   *   hybrid shutdown (artefacts.help "hiberfil.sys"; ntfs-3g refuses a read-write mount on
+   *   either, dfir.ru "Hibernation and NTFS").
+   * Not active: "wake"/"WAKE" (a resume was started from the image, which is then stale:
+   * moonpoint), all zeros (Windows 8+ zeroes the header after booting: artefacts.help).
+   * Anything else (e.g. "RSTR") is reported in `signature` with active false; the write path
+   * decides whether to warn (disk-formats-notes §6.3 item 10).
    */
   active: boolean;
 }
@@ -58,7 +64,7 @@ export function isBitLockerVolume(device: BlockDevice): boolean {
   return device.size >= 512 && isBitLockerBootSector(device.read(0, 512));
 }
 
-const ACTIVE_SIGNATURES = new Set(["hibr", "HIBR", "RSTR", "rstr"]);
+const ACTIVE_SIGNATURES = new Set(["hibr", "HIBR"]);
 
 function hibernationState(vol: NtfsVolume): HibernationState {
   const resolved = vol.resolve("/hiberfil.sys");
