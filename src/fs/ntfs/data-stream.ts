@@ -96,6 +96,32 @@ export class DataStream {
     return out;
   }
 
+  /**
+   * Where bytes [offset, offset+length) of a non-resident, uncompressed stream live on the
+   * volume: device byte ranges, or `deviceOffset: null` for sparse parts. For a writer that
+   * overwrites data in place (it must refuse sparse parts and compressed streams).
+   */
+  mapRange(offset: number, length: number): Array<{ offset: number; deviceOffset: number | null; length: number }> {
+    if (this.resident || this.compressionUnitSize > 0) {
+      throw new NtfsError("unsupported", `${this.what}: only non-resident, uncompressed streams map to clusters`);
+    }
+    if (offset < 0 || length < 0 || offset + length > this.allocatedSize) {
+      throw new NtfsError("out-of-range", `${this.what}: range ${offset}+${length} is outside the allocation (${this.allocatedSize} bytes)`);
+    }
+    const cs = this.geometry.clusterSize;
+    const out: Array<{ offset: number; deviceOffset: number | null; length: number }> = [];
+    let pos = offset;
+    while (pos < offset + length) {
+      const index = this.findRun(Math.floor(pos / cs));
+      if (index < 0) throw new NtfsError("bad-runlist", `${this.what}: no data run maps byte ${pos}`);
+      const run = this.runs[index];
+      const end = Math.min(offset + length, (run.vcn + run.length) * cs);
+      out.push({ offset: pos, deviceOffset: run.lcn === null ? null : run.lcn * cs + (pos - run.vcn * cs), length: end - pos });
+      pos = end;
+    }
+    return out;
+  }
+
   /** Index of the run containing `vcn`, or -1. */
   private findRun(vcn: number): number {
     let lo = 0;

@@ -154,6 +154,14 @@ describe("NTFS fixture windows.ntfs (mkntfs + ntfs-3g)", () => {
     expect(stream.runs.length).toBeGreaterThan(20);
     const whole = vol.readFile("/Frag/fragmented.bin");
     expect(vol.readFileRange("/Frag/fragmented.bin", 4090, 9000)).toEqual(whole.subarray(4090, 13090));
+    // The device ranges a writer would overwrite hold exactly the file's bytes.
+    const pieces = stream.mapRange(1000, 50000);
+    expect(pieces.length).toBeGreaterThan(10);
+    for (const piece of pieces) {
+      expect(piece.deviceOffset).not.toBeNull();
+      expect(vol.device.read(piece.deviceOffset!, piece.length)).toEqual(whole.subarray(piece.offset, piece.offset + piece.length));
+    }
+    expect(() => vol.stream(vol.resolve("/Compressed/text.txt")!.record, AttributeType.data, "").mapRange(0, 10)).toThrow(/uncompressed/);
   });
 
   it("gives stat() the MFT record number as id, times and sizes", () => {
