@@ -36,6 +36,7 @@ const VendorFile = z.object({
       vendor: z.string(),
       componentIds: z.array(z.string()),
       services: z.array(z.string()),
+      protocols: z.array(z.string()),
       source: z.string(),
       verified: z.boolean().default(true),
     }),

@@ -5,7 +5,7 @@
  */
 import { knowledge } from "./knowledge.js";
 import { luidHex, readNsi } from "./nsi.js";
-import { readDword, readString, subkeysOf, withValueIndex, type RegistryKey } from "./registry.js";
+import { readDword, readMulti, readString, subkeysOf, withValueIndex, type RegistryKey } from "./registry.js";
 import type { Adapter, Network, NetworkCard, Tcpip } from "./schema.js";
 import { readTcpip } from "./tcpip.js";
 
@@ -33,10 +33,31 @@ function teamOf(componentId: string | null, service: string | null): Adapter["te
   const svc = service?.toLowerCase() ?? "";
   for (const t of knowledge().vendors.teams) {
     if (t.componentIds.some((c) => cid !== "" && cid.startsWith(c.toLowerCase())) || t.services.some((s) => s.toLowerCase() === svc)) {
-      return { kind: t.kind, vendor: t.vendor };
+      return { kind: t.kind, vendor: t.vendor, members: [] };
     }
   }
   return null;
+}
+
+/** Members: adapters (not teams themselves) whose UpperBind names the team kind's protocol. */
+function linkTeams(adapters: Adapter[]): void {
+  const teams = knowledge().vendors.teams;
+  for (const team of adapters.filter((a) => a.team)) {
+    const protocols = new Set(teams.find((t) => t.kind === team.team!.kind)!.protocols.map((p) => p.toLowerCase()));
+    for (const a of adapters) {
+      if (a.team || !a.upperBind.some((b) => protocols.has(b.toLowerCase()))) continue;
+      team.team!.members.push(a.classKey);
+      a.teamMemberOf ??= team.classKey;
+    }
+  }
+}
+
+/** NetworkSetup2 Kernel\PermanentAddress (REG_BINARY, 6 bytes) as aa-bb-cc-dd-ee-ff. */
+function permanentAddress(ccs: RegistryKey, guid: string | null): string | null {
+  if (!guid) return null;
+  const data = ccs.key(`Control\\NetworkSetup2\\Interfaces\\${guid}\\Kernel`)?.value("PermanentAddress")?.data();
+  if (!data || data.length !== 6) return null;
+  return [...data].map((b) => b.toString(16).padStart(2, "0")).join("-");
 }
 
 /** Standardized keywords ("*JumboPacket") and vendor keywords that have an Ndi\Params entry. */
@@ -77,10 +98,13 @@ function readAdapter(ccs: RegistryKey, raw: RegistryKey, nsi: ReturnType<typeof 
     ifType,
     luid,
     networkAddress: readString(key, "NetworkAddress") || null,
+    permanentAddress: permanentAddress(ccs, guid),
     connectionName: readString(connection, "Name") ?? null,
     pnpInstanceId: readString(connection, "PnpInstanceID") ?? null,
     advanced: advancedKeywords(key),
+    upperBind: readMulti(key.subkey("Linkage"), "UpperBind") ?? [],
     team: teamOf(componentId, service),
+    teamMemberOf: null,
     tcpip: guid ? readTcpip(ccs, guid, nsi, luid) : null,
   };
 }
@@ -98,6 +122,7 @@ export function readAdapters(ccs: RegistryKey): { adapters: Adapter[]; orphanInt
   const adapters = subkeysOf(ccs.key(`Control\\Class\\${NET_CLASS}`))
     .filter((k) => /^\d{4}$/.test(k.name))
     .map((k) => readAdapter(ccs, k, nsi));
+  linkTeams(adapters);
   const known = new Set(adapters.map((a) => a.netCfgInstanceId?.toLowerCase()).filter((g) => g !== undefined));
   const orphanInterfaces: Tcpip[] = [];
   for (const iface of subkeysOf(ccs.key("Services\\Tcpip\\Parameters\\Interfaces"))) {

@@ -121,11 +121,16 @@ export const Adapter = z.object({
   netLuidIndex: num,
   ifType: num,
   luid: str.describe("NET_LUID as the 16 hex digits NSI value names use"),
-  networkAddress: str,
+  networkAddress: str.describe("Locally administered MAC override (class key NetworkAddress)"),
+  permanentAddress: str.describe("Burned-in MAC from NetworkSetup2 (newer Windows 10/11 only)"),
   connectionName: str,
   pnpInstanceId: str,
   advanced: z.record(z.string(), z.string()),
-  team: z.object({ kind: z.string(), vendor: z.string() }).nullable(),
+  upperBind: z.array(z.string()).describe("Linkage\\UpperBind: protocols bound on the adapter"),
+  team: z
+    .object({ kind: z.string(), vendor: z.string(), members: z.array(z.string()).describe("classKey of the member adapters") })
+    .nullable(),
+  teamMemberOf: str.describe("classKey of the team adapter this one is a member of"),
   tcpip: Tcpip.nullable(),
 });
 

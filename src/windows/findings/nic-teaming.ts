@@ -7,7 +7,8 @@ export const nicTeaming: FindingRule = (model) => {
   const evidence: Evidence[] = [];
   const parts: string[] = [];
   for (const a of model.network.adapters.filter((x) => x.team)) {
-    parts.push(`team adapter "${a.connectionName ?? a.driverDesc ?? a.classKey}" (${a.team!.vendor} ${a.team!.kind})`);
+    const members = a.team!.members.map((m) => model.network.adapters.find((x) => x.classKey === m)?.driverDesc ?? m);
+    parts.push(`team adapter "${a.connectionName ?? a.driverDesc ?? a.classKey}" (${a.team!.vendor} ${a.team!.kind}${members.length ? `, members: ${members.join(", ")}` : ""})`);
     evidence.push(systemEvidence(model, `Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\${a.classKey}`, "ComponentId", a.componentId ?? ""));
   }
   const services = model.services.items.filter((s) => s.vendor?.category === "teaming" && s.installed && s.start !== 4);
