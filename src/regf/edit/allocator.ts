@@ -1,0 +1,247 @@
+/**
+ * The writable cell space of a hive: a growable copy of the hive's bytes, the list of hive
+ * bins, and a cell allocator. Allocation takes the best-fitting free cell first (splitting
+ * off the rest), and only then appends a new hive bin (a 4 KiB multiple big enough for the
+ * cell). Freeing merges the cell with free neighbours in the same bin. Cells nobody touches
+ * keep their bytes.
+ */
+import { RegfError } from "../../errors.js";
+import { HBINS_START } from "../base-block.js";
+import { CELL_ALIGNMENT, CELL_SIZE_FIELD, CellSpace } from "../cells/cell.js";
+import { HBIN, HBIN_ALIGNMENT, HBIN_HEADER_SIZE, HBIN_SIGNATURE, listHbins, type HbinHeader } from "../hbin.js";
+
+/** Free cells up to this size are kept in exact-size buckets; larger ones in one set. */
+const BUCKET_LIMIT = 4096;
+
+export class CellAllocator {
+  private buffer: Uint8Array;
+  private dataView: DataView;
+  /** Bytes of hive bins data in use (valid cell offsets are below this). */
+  dataSize: number;
+  readonly minorVersion: number;
+  private readonly bins: HbinHeader[];
+  /** buckets[size / 8] = offsets of free cells of exactly that size (size <= BUCKET_LIMIT). */
+  private readonly buckets: Set<number>[] = [];
+  private readonly largeFree = new Set<number>();
+  /** End offset of each free cell -> its start, to merge with the preceding free cell. */
+  private readonly freeByEnd = new Map<number, number>();
+  private cachedSpace: CellSpace | undefined;
+  /** Timestamp written into new bins' headers (FILETIME). */
+  binTimestamp = 0n;
+
+  /** Takes `bytes` (base block + hive bins, possibly longer) as its own buffer; does not copy. */
+  constructor(bytes: Uint8Array, dataSize: number, minorVersion: number) {
+    this.buffer = bytes;
+    this.dataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.dataSize = dataSize;
+    this.minorVersion = minorVersion;
+    this.bins = listHbins(bytes, dataSize);
+    for (let i = 0; i <= BUCKET_LIMIT / CELL_ALIGNMENT; i++) this.buckets.push(new Set());
+    for (const bin of this.bins) this.indexFreeCells(bin);
+  }
+
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+  get view(): DataView {
+    return this.dataView;
+  }
+
+  /** A reader view of the current bytes (rebuilt after the buffer grows). */
+  get space(): CellSpace {
+    if (!this.cachedSpace || this.cachedSpace.bytes !== this.buffer || this.cachedSpace.dataSize !== this.dataSize) {
+      this.cachedSpace = new CellSpace(this.buffer, this.dataSize, this.minorVersion);
+    }
+    return this.cachedSpace;
+  }
+
+  get hbins(): readonly HbinHeader[] {
+    return this.bins;
+  }
+
+  /** File position of the data of the cell at `offset`. */
+  pos(offset: number): number {
+    return HBINS_START + offset + CELL_SIZE_FIELD;
+  }
+
+  /** Total size of the allocated cell at `offset` (size field included). */
+  cellSize(offset: number): number {
+    return Math.abs(this.dataView.getInt32(HBINS_START + offset, true));
+  }
+
+  /** Bytes of data the allocated cell at `offset` can hold. */
+  capacity(offset: number): number {
+    return this.cellSize(offset) - CELL_SIZE_FIELD;
+  }
+
+  private indexFreeCells(bin: HbinHeader): void {
+    const end = bin.offset + bin.size;
+    let off = bin.offset + HBIN_HEADER_SIZE;
+    while (off < end) {
+      const raw = this.dataView.getInt32(HBINS_START + off, true);
+      const size = Math.abs(raw);
+      if (size < CELL_ALIGNMENT || size % CELL_ALIGNMENT !== 0 || off + size > end) {
+        throw new RegfError("bad-cell-size", `cannot edit: cell at 0x${off.toString(16)} has an impossible size ${raw}`, { offset: HBINS_START + off });
+      }
+      // Free cells are indexed as they are (adjacent ones merge when a neighbour is freed).
+      if (raw > 0) this.writeFree(off, size);
+      off += size;
+    }
+  }
+
+  private bucketOf(size: number): Set<number> {
+    return size <= BUCKET_LIMIT ? this.buckets[size / CELL_ALIGNMENT] : this.largeFree;
+  }
+
+  private writeFree(offset: number, size: number): void {
+    this.dataView.setInt32(HBINS_START + offset, size, true);
+    this.bucketOf(size).add(offset);
+    this.freeByEnd.set(offset + size, offset);
+  }
+
+  private unindex(offset: number): void {
+    const size = this.dataView.getInt32(HBINS_START + offset, true);
+    this.bucketOf(size).delete(offset);
+    this.freeByEnd.delete(offset + size);
+  }
+
+  private isFree(offset: number): boolean {
+    return offset < this.dataSize && this.dataView.getInt32(HBINS_START + offset, true) > 0 && this.freeByEnd.get(offset + this.dataView.getInt32(HBINS_START + offset, true)) === offset;
+  }
+
+  private binEnd(offset: number): number {
+    let lo = 0;
+    let hi = this.bins.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.bins[mid].offset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const bin = this.bins[lo];
+    return bin.offset + bin.size;
+  }
+
+  /** Cell size (size field included, 8-aligned) for `dataLength` bytes of data. */
+  static cellSizeFor(dataLength: number): number {
+    return Math.max(CELL_ALIGNMENT, (dataLength + CELL_SIZE_FIELD + CELL_ALIGNMENT - 1) & ~(CELL_ALIGNMENT - 1));
+  }
+
+  /** Allocates a cell for `dataLength` bytes; its data is zeroed. Returns the cell offset. */
+  alloc(dataLength: number): number {
+    const need = CellAllocator.cellSizeFor(dataLength);
+    let found = this.bestFit(need);
+    if (found === undefined) found = this.appendBin(need);
+    this.unindex(found);
+    const have = this.dataView.getInt32(HBINS_START + found, true);
+    if (have > need) this.writeFree(found + need, have - need);
+    this.dataView.setInt32(HBINS_START + found, -need, true);
+    this.buffer.fill(0, HBINS_START + found + CELL_SIZE_FIELD, HBINS_START + found + need);
+    return found;
+  }
+
+  private bestFit(need: number): number | undefined {
+    if (need <= BUCKET_LIMIT) {
+      for (let s = need / CELL_ALIGNMENT; s < this.buckets.length; s++) {
+        const set = this.buckets[s];
+        if (set.size > 0) {
+          // Lowest offset first keeps data packed towards the start.
+          let best = Infinity;
+          if (set.size > 16) return set.values().next().value as number;
+          for (const off of set) if (off < best) best = off;
+          return best;
+        }
+      }
+    }
+    let best: number | undefined;
+    let bestSize = Infinity;
+    for (const off of this.largeFree) {
+      const size = this.dataView.getInt32(HBINS_START + off, true);
+      if (size >= need && size < bestSize) {
+        best = off;
+        bestSize = size;
+      }
+    }
+    return best;
+  }
+
+  /** Appends a hive bin big enough for a cell of `need` bytes; returns its (free) first cell. */
+  private appendBin(need: number): number {
+    const size = Math.ceil((need + HBIN_HEADER_SIZE) / HBIN_ALIGNMENT) * HBIN_ALIGNMENT;
+    const offset = this.dataSize;
+    this.ensureLength(HBINS_START + offset + size);
+    const pos = HBINS_START + offset;
+    this.buffer.fill(0, pos, pos + size);
+    this.dataView.setUint32(pos + HBIN.signature, HBIN_SIGNATURE, true);
+    this.dataView.setUint32(pos + HBIN.offset, offset, true);
+    this.dataView.setUint32(pos + HBIN.size, size, true);
+    this.dataView.setBigUint64(pos + HBIN.timestamp, this.binTimestamp, true);
+    this.bins.push({ offset, size });
+    this.dataSize += size;
+    this.writeFree(offset + HBIN_HEADER_SIZE, size - HBIN_HEADER_SIZE);
+    return offset + HBIN_HEADER_SIZE;
+  }
+
+  private ensureLength(length: number): void {
+    if (length <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(length, Math.floor(this.buffer.length * 1.5)));
+    grown.set(this.buffer);
+    this.buffer = grown;
+    this.dataView = new DataView(grown.buffer);
+  }
+
+  /** Frees the allocated cell at `offset`, merging it with free neighbours in its bin. */
+  free(offset: number): void {
+    const raw = this.dataView.getInt32(HBINS_START + offset, true);
+    if (raw >= 0) throw new RegfError("double-free", `internal: cell 0x${offset.toString(16)} freed twice`, { offset: HBINS_START + offset });
+    let start = offset;
+    let size = -raw;
+    const next = offset + size;
+    if (next < this.binEnd(offset) && this.isFree(next)) {
+      size += this.dataView.getInt32(HBINS_START + next, true);
+      this.unindex(next);
+    }
+    const prev = this.freeByEnd.get(offset);
+    if (prev !== undefined) {
+      this.unindex(prev);
+      size += offset - prev;
+      start = prev;
+    }
+    this.writeFree(start, size);
+  }
+
+  /**
+   * Makes the cell at `offset` hold `dataLength` bytes: in place when it already does or when
+   * the free cell after it can absorb the growth; else a new cell with the old data copied in
+   * (the rest zeroed) and the old cell freed, with `headroom` extra bytes so that a growing
+   * list does not move on every insertion. Returns the (possibly new) offset.
+   */
+  realloc(offset: number, dataLength: number, headroom = 0): number {
+    const need = CellAllocator.cellSizeFor(dataLength);
+    const have = this.cellSize(offset);
+    if (need <= have) return offset;
+    const next = offset + have;
+    if (next < this.binEnd(offset) && this.isFree(next)) {
+      const nextSize = this.dataView.getInt32(HBINS_START + next, true);
+      if (have + nextSize >= need) {
+        this.unindex(next);
+        const rest = have + nextSize - need;
+        if (rest > 0) this.writeFree(offset + need, rest);
+        this.dataView.setInt32(HBINS_START + offset, -need, true);
+        this.buffer.fill(0, HBINS_START + offset + have, HBINS_START + offset + need);
+        return offset;
+      }
+    }
+    const moved = this.alloc(dataLength + headroom);
+    const from = HBINS_START + offset + CELL_SIZE_FIELD;
+    this.buffer.copyWithin(HBINS_START + moved + CELL_SIZE_FIELD, from, from + have - CELL_SIZE_FIELD);
+    this.free(offset);
+    return moved;
+  }
+
+  /** Free bytes in the bins (for stats and tests). */
+  freeBytes(): number {
+    let total = 0;
+    for (const [end, start] of this.freeByEnd) total += end - start;
+    return total;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * A new, empty hive: a base block (regf 1.5, clean, checksummed), one 4 KiB hive bin, and a
+ * root key node with a security record (defaultSecurityDescriptor, or the one given).
+ */
+import { UsageError } from "../../errors.js";
+import { BASE_BLOCK_SIZE, dateToFiletime, HBINS_START, writeBaseBlockChecksum } from "../base-block.js";
+import { CELL_NONE } from "../cells/cell.js";
+import { KeyFlags, NK, NK_FIXED_SIZE } from "../cells/nk.js";
+import { HBIN, HBIN_ALIGNMENT, HBIN_HEADER_SIZE, HBIN_SIGNATURE } from "../hbin.js";
+import { HiveEditor, encodeName, MAX_KEY_NAME, type EditorOptions } from "./editor.js";
+import { addSecurityRef, defaultSecurityDescriptor, findOrAddSecurity } from "./security.js";
+
+export interface NewHiveOptions extends EditorOptions {
+  /** Minor format version (3-6); default 5, what Windows XP to 11 write. */
+  minorVersion?: number;
+  /** Self-relative security descriptor of the root key. */
+  rootSecurity?: Uint8Array;
+  /** Root key flags besides HIVE_ENTRY/NO_DELETE/COMP_NAME. */
+  rootFlags?: number;
+  rootLastWritten?: bigint;
+}
+
+export function createHive(rootName: string, options: NewHiveOptions = {}): HiveEditor {
+  if (rootName.length === 0 || rootName.length > MAX_KEY_NAME || rootName.includes("\\")) {
+    throw new UsageError("bad-key-name", `invalid root key name ${JSON.stringify(rootName)}`);
+  }
+  const minor = options.minorVersion ?? 5;
+  if (minor < 3 || minor > 6) throw new UsageError("unsupported-version", `regf 1.${minor} cannot be created (1.3 to 1.6)`);
+  const now = dateToFiletime((options.now ?? (() => new Date()))());
+  const bytes = new Uint8Array(BASE_BLOCK_SIZE + HBIN_ALIGNMENT);
+  const view = new DataView(bytes.buffer);
+  bytes.set([0x72, 0x65, 0x67, 0x66], 0); // "regf"
+  view.setUint32(4, 1, true);
+  view.setUint32(8, 1, true);
+  view.setBigUint64(12, now, true);
+  view.setUint32(20, 1, true);
+  view.setUint32(24, minor, true);
+  view.setUint32(28, 0, true); // primary file
+  view.setUint32(32, 1, true); // direct memory load format
+  view.setUint32(40, HBIN_ALIGNMENT, true);
+  view.setUint32(44, 1, true); // clustering factor
+  const hbin = HBINS_START;
+  view.setUint32(hbin + HBIN.signature, HBIN_SIGNATURE, true);
+  view.setUint32(hbin + HBIN.offset, 0, true);
+  view.setUint32(hbin + HBIN.size, HBIN_ALIGNMENT, true);
+  view.setBigUint64(hbin + HBIN.timestamp, now, true);
+  // The whole bin is one free cell.
+  view.setInt32(hbin + HBIN_HEADER_SIZE, HBIN_ALIGNMENT - HBIN_HEADER_SIZE, true);
+  writeBaseBlockChecksum(bytes);
+
+  const editor = new HiveEditor(bytes, HBIN_ALIGNMENT, minor, CELL_NONE, 0, options);
+  const a = editor.cells;
+  const enc = encodeName(rootName);
+  const sk = findOrAddSecurity(a, undefined, options.rootSecurity ?? defaultSecurityDescriptor());
+  const root = a.alloc(NK_FIXED_SIZE + enc.bytes.length);
+  const p = a.pos(root);
+  a.bytes[p] = 0x6e;
+  a.bytes[p + 1] = 0x6b;
+  const flags = (options.rootFlags ?? 0) | KeyFlags.HIVE_ENTRY | KeyFlags.NO_DELETE | (enc.compressed ? KeyFlags.COMP_NAME : 0);
+  a.view.setUint16(p + NK.flags, flags & ~(enc.compressed ? 0 : KeyFlags.COMP_NAME), true);
+  a.view.setBigUint64(p + NK.lastWritten, options.rootLastWritten ?? now, true);
+  a.view.setUint32(p + NK.parent, CELL_NONE, true);
+  a.view.setUint32(p + NK.subkeyList, CELL_NONE, true);
+  a.view.setUint32(p + NK.volatileSubkeyList, CELL_NONE, true);
+  a.view.setUint32(p + NK.valueList, CELL_NONE, true);
+  a.view.setUint32(p + NK.security, sk, true);
+  a.view.setUint32(p + NK.className, CELL_NONE, true);
+  a.view.setUint16(p + NK.nameLength, enc.bytes.length, true);
+  a.bytes.set(enc.bytes, p + NK.name);
+  addSecurityRef(a, sk);
+  editor.setRoot(root);
+  return editor;
+}

@@ -1,0 +1,103 @@
+/**
+ * Security records (sk): shared by many keys, counted by reference, and linked into one
+ * circular list (flink/blink) that starts at the root key's record.
+ */
+import { RegfError } from "../../errors.js";
+import { SK, SK_FIXED_SIZE, SK_SIGNATURE } from "../cells/sk.js";
+import type { CellAllocator } from "./allocator.js";
+
+export function addSecurityRef(a: CellAllocator, sk: number): void {
+  const p = a.pos(sk) + SK.referenceCount;
+  a.view.setUint32(p, a.view.getUint32(p, true) + 1, true);
+}
+
+/** Drops one reference; at zero the record leaves the list and its cell is freed. */
+export function releaseSecurity(a: CellAllocator, sk: number): void {
+  const p = a.pos(sk);
+  const refs = a.view.getUint32(p + SK.referenceCount, true);
+  if (refs > 1) {
+    a.view.setUint32(p + SK.referenceCount, refs - 1, true);
+    return;
+  }
+  const flink = a.view.getUint32(p + SK.flink, true);
+  const blink = a.view.getUint32(p + SK.blink, true);
+  if (flink === sk) {
+    // The last record of the hive: keep it (only the root's can be the last, and the root stays).
+    a.view.setUint32(p + SK.referenceCount, 0, true);
+    return;
+  }
+  a.view.setUint32(a.pos(blink) + SK.flink, flink, true);
+  a.view.setUint32(a.pos(flink) + SK.blink, blink, true);
+  a.free(sk);
+}
+
+/**
+ * The record holding exactly `descriptor`, found on the list that runs through `head`, or a
+ * new one (reference count 0) linked in before `head` (at the list's end). `head` undefined:
+ * the new record is a list of its own.
+ */
+export function findOrAddSecurity(a: CellAllocator, head: number | undefined, descriptor: Uint8Array): number {
+  if (head !== undefined) {
+    let sk = head;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const p = a.pos(sk);
+      const size = a.view.getUint32(p + SK.descriptorSize, true);
+      if (size === descriptor.length && equalBytes(a.bytes.subarray(p + SK.descriptor, p + SK.descriptor + size), descriptor)) return sk;
+      sk = a.view.getUint32(p + SK.flink, true);
+      if (sk === head) break;
+      if (guard === 999_999) throw new RegfError("security-list-loop", "security record list does not come back to its start");
+    }
+  }
+  const sk = a.alloc(SK_FIXED_SIZE + descriptor.length);
+  const p = a.pos(sk);
+  a.bytes[p] = SK_SIGNATURE.charCodeAt(0);
+  a.bytes[p + 1] = SK_SIGNATURE.charCodeAt(1);
+  a.view.setUint32(p + SK.descriptorSize, descriptor.length, true);
+  a.bytes.set(descriptor, p + SK.descriptor);
+  if (head === undefined) {
+    a.view.setUint32(p + SK.flink, sk, true);
+    a.view.setUint32(p + SK.blink, sk, true);
+  } else {
+    const last = a.view.getUint32(a.pos(head) + SK.blink, true);
+    a.view.setUint32(p + SK.flink, head, true);
+    a.view.setUint32(p + SK.blink, last, true);
+    a.view.setUint32(a.pos(last) + SK.flink, sk, true);
+    a.view.setUint32(a.pos(head) + SK.blink, sk, true);
+  }
+  return sk;
+}
+
+function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
+ * A default self-relative security descriptor for a new hive's root: owner Administrators,
+ * group SYSTEM, DACL: SYSTEM and Administrators full control, Users read (all inherited by
+ * subkeys).
+ */
+export function defaultSecurityDescriptor(): Uint8Array {
+  const sid = (authority: number, ...subs: number[]): number[] => {
+    const out = [1, subs.length, 0, 0, 0, 0, 0, authority];
+    for (const s of subs) out.push(s & 0xff, (s >>> 8) & 0xff, (s >>> 16) & 0xff, (s >>> 24) & 0xff);
+    return out;
+  };
+  const system = sid(5, 18);
+  const admins = sid(5, 32, 544);
+  const users = sid(5, 32, 545);
+  const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+  const u16 = (v: number) => [v & 0xff, (v >>> 8) & 0xff];
+  const CONTAINER_INHERIT = 0x02;
+  const ace = (mask: number, who: number[]) => [0 /* ACCESS_ALLOWED */, CONTAINER_INHERIT, ...u16(8 + who.length), ...u32(mask), ...who];
+  const aces = [...ace(0xf003f, system), ...ace(0xf003f, admins), ...ace(0x20019, users)];
+  const acl = [2, 0, ...u16(8 + aces.length), ...u16(3), 0, 0, ...aces];
+  const header = 20;
+  const ownerAt = header + acl.length;
+  const groupAt = ownerAt + admins.length;
+  const SE_DACL_PRESENT = 0x0004;
+  const SE_SELF_RELATIVE = 0x8000;
+  const sd = [1, 0, ...u16(SE_DACL_PRESENT | SE_SELF_RELATIVE), ...u32(ownerAt), ...u32(groupAt), ...u32(0), ...u32(header), ...acl, ...admins, ...system];
+  return Uint8Array.from(sd);
+}

@@ -1,0 +1,211 @@
+/**
+ * Keeping a key's subkey list sorted while keys come and go. A list is one leaf (li, lf or
+ * lh) or an index root (ri) over leaves. Entries stay in Windows' upper-case order; an lh
+ * entry carries the hash of the upper-cased name, an lf entry the first four characters.
+ * A leaf that grows past MAX_LEAF_ENTRIES is split in two, a lone leaf by putting an ri
+ * above it (Windows' CmpMaxIndexPerHblock: as many offsets as fit in one 4 KiB bin).
+ */
+import { RegfError } from "../../errors.js";
+import { CELL_NONE } from "../cells/cell.js";
+import { ELEMENT_SIZE, SUBKEY_LIST } from "../cells/subkey-list.js";
+import { compareNames, lhHash } from "../names.js";
+import type { CellAllocator } from "./allocator.js";
+
+export const MAX_LEAF_ENTRIES = 1012;
+export type LeafKind = "li" | "lf" | "lh";
+
+/** Extra room given to a list that has to move to grow: none for short lists, 1/8 for long ones. */
+export function listHeadroom(entries: number, entrySize: number): number {
+  return entries < 64 ? 0 : (entries >> 3) * entrySize;
+}
+
+/** The lf hint: the first four characters when each fits in a byte, otherwise 0 (per the spec). */
+export function lfHint(name: string): number {
+  let hint = 0;
+  for (let i = 0; i < 4 && i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0xff) return 0;
+    hint |= c << (8 * i);
+  }
+  return hint >>> 0;
+}
+
+/** Reads the name of the key node at a cell offset (provided by the editor, which caches). */
+export type NameOf = (nkOffset: number) => string;
+
+interface Position {
+  /** Offset of the leaf the name is in, or would go in. */
+  leaf: number;
+  /** Index in the leaf (lower bound). */
+  index: number;
+  /** Index of the leaf in the ri, or -1 when the list is a lone leaf. */
+  rootIndex: number;
+  found: boolean;
+}
+
+function signature(a: CellAllocator, offset: number): string {
+  const p = a.pos(offset);
+  return String.fromCharCode(a.bytes[p], a.bytes[p + 1]);
+}
+
+function count(a: CellAllocator, offset: number): number {
+  return a.view.getUint16(a.pos(offset) + SUBKEY_LIST.count, true);
+}
+
+function leafKind(a: CellAllocator, offset: number): LeafKind {
+  const kind = signature(a, offset);
+  if (kind !== "li" && kind !== "lf" && kind !== "lh") {
+    throw new RegfError("bad-subkey-list", `cell at 0x${offset.toString(16)} is not a subkey leaf (found ${JSON.stringify(kind)})`, { offset: a.pos(offset) });
+  }
+  return kind;
+}
+
+function element(a: CellAllocator, offset: number, kind: keyof typeof ELEMENT_SIZE, i: number): number {
+  return a.view.getUint32(a.pos(offset) + SUBKEY_LIST.elements + i * ELEMENT_SIZE[kind], true);
+}
+
+function writeElement(a: CellAllocator, leaf: number, kind: LeafKind, i: number, nk: number, name: string): void {
+  const p = a.pos(leaf) + SUBKEY_LIST.elements + i * ELEMENT_SIZE[kind];
+  a.view.setUint32(p, nk, true);
+  if (kind === "lh") a.view.setUint32(p + 4, lhHash(name), true);
+  else if (kind === "lf") a.view.setUint32(p + 4, lfHint(name), true);
+}
+
+function locateInLeaf(a: CellAllocator, leaf: number, name: string, nameOf: NameOf): { index: number; found: boolean } {
+  const kind = leafKind(a, leaf);
+  let lo = 0;
+  let hi = count(a, leaf);
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const c = compareNames(nameOf(element(a, leaf, kind, mid)), name);
+    if (c === 0) return { index: mid, found: true };
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return { index: lo, found: false };
+}
+
+function locate(a: CellAllocator, list: number, name: string, nameOf: NameOf): Position {
+  if (signature(a, list) !== "ri") return { leaf: list, rootIndex: -1, ...locateInLeaf(a, list, name, nameOf) };
+  const leaves = count(a, list);
+  if (leaves === 0) throw new RegfError("bad-subkey-list", `index root at 0x${list.toString(16)} is empty`, { offset: a.pos(list) });
+  // The first leaf whose last name is >= name holds it (or would).
+  let lo = 0;
+  let hi = leaves - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const leaf = element(a, list, "ri", mid);
+    const n = count(a, leaf);
+    const last = n === 0 ? "" : nameOf(element(a, leaf, leafKind(a, leaf), n - 1));
+    if (n > 0 && compareNames(last, name) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const leaf = element(a, list, "ri", lo);
+  return { leaf, rootIndex: lo, ...locateInLeaf(a, leaf, name, nameOf) };
+}
+
+/** Key node offset of the subkey called `name` (case-insensitive), or undefined. */
+export function findSubkey(a: CellAllocator, list: number, name: string, nameOf: NameOf): number | undefined {
+  if (list === CELL_NONE) return undefined;
+  const at = locate(a, list, name, nameOf);
+  return at.found ? element(a, at.leaf, leafKind(a, at.leaf), at.index) : undefined;
+}
+
+function newLeaf(a: CellAllocator, kind: LeafKind, entries: number): number {
+  const leaf = a.alloc(SUBKEY_LIST.elements + entries * ELEMENT_SIZE[kind]);
+  const p = a.pos(leaf);
+  a.bytes[p] = kind.charCodeAt(0);
+  a.bytes[p + 1] = kind.charCodeAt(1);
+  a.view.setUint16(p + SUBKEY_LIST.count, entries, true);
+  return leaf;
+}
+
+/** Inserts offset `item` at index `i` of an ri; returns the ri's (possibly new) offset. */
+function insertIntoRoot(a: CellAllocator, root: number, i: number, item: number): number {
+  const n = count(a, root);
+  root = a.realloc(root, SUBKEY_LIST.elements + (n + 1) * 4, listHeadroom(n, 4));
+  const base = a.pos(root) + SUBKEY_LIST.elements;
+  a.bytes.copyWithin(base + (i + 1) * 4, base + i * 4, base + n * 4);
+  a.view.setUint32(base + i * 4, item, true);
+  a.view.setUint16(a.pos(root) + SUBKEY_LIST.count, n + 1, true);
+  return root;
+}
+
+/**
+ * Adds key node `nk` called `name` to the list at `list` (CELL_NONE: a new `kind` leaf).
+ * Returns the list's offset, which changes when a cell moved or an ri was put on top.
+ */
+export function insertSubkey(a: CellAllocator, list: number, nk: number, name: string, nameOf: NameOf, kind: LeafKind): number {
+  if (list === CELL_NONE) {
+    const leaf = newLeaf(a, kind, 1);
+    writeElement(a, leaf, kind, 0, nk, name);
+    return leaf;
+  }
+  const at = locate(a, list, name, nameOf);
+  if (at.found) throw new RegfError("duplicate-key", `a subkey named ${JSON.stringify(name)} already exists`);
+  const leafKindHere = leafKind(a, at.leaf);
+  const size = ELEMENT_SIZE[leafKindHere];
+  const n = count(a, at.leaf);
+  let leaf = a.realloc(at.leaf, SUBKEY_LIST.elements + (n + 1) * size, Math.min(listHeadroom(n, size), (MAX_LEAF_ENTRIES - n) * size));
+  if (at.rootIndex >= 0) a.view.setUint32(a.pos(list) + SUBKEY_LIST.elements + at.rootIndex * 4, leaf, true);
+  else list = leaf;
+  const base = a.pos(leaf) + SUBKEY_LIST.elements;
+  a.bytes.copyWithin(base + (at.index + 1) * size, base + at.index * size, base + n * size);
+  writeElement(a, leaf, leafKindHere, at.index, nk, name);
+  a.view.setUint16(a.pos(leaf) + SUBKEY_LIST.count, n + 1, true);
+  if (n + 1 <= MAX_LEAF_ENTRIES) return list;
+
+  // Split the full leaf: the upper half moves to a new leaf right after it.
+  const keep = (n + 1) >> 1;
+  const moved = n + 1 - keep;
+  const upper = newLeaf(a, leafKindHere, moved);
+  leaf = at.rootIndex >= 0 ? element(a, list, "ri", at.rootIndex) : leaf;
+  const from = a.pos(leaf) + SUBKEY_LIST.elements + keep * size;
+  a.bytes.copyWithin(a.pos(upper) + SUBKEY_LIST.elements, from, from + moved * size);
+  a.view.setUint16(a.pos(leaf) + SUBKEY_LIST.count, keep, true);
+  if (at.rootIndex >= 0) return insertIntoRoot(a, list, at.rootIndex + 1, upper);
+  const root = a.alloc(SUBKEY_LIST.elements + 2 * 4);
+  const p = a.pos(root);
+  a.bytes[p] = 0x72; // "r"
+  a.bytes[p + 1] = 0x69; // "i"
+  a.view.setUint16(p + SUBKEY_LIST.count, 2, true);
+  a.view.setUint32(p + SUBKEY_LIST.elements, leaf, true);
+  a.view.setUint32(p + SUBKEY_LIST.elements + 4, upper, true);
+  return root;
+}
+
+/**
+ * Removes the subkey called `name`; returns the list's new offset (CELL_NONE when it became
+ * empty, its cells freed) and the removed key node's offset.
+ */
+export function removeSubkey(a: CellAllocator, list: number, name: string, nameOf: NameOf): { list: number; nk: number } {
+  const at = list === CELL_NONE ? undefined : locate(a, list, name, nameOf);
+  if (!at || !at.found) throw new RegfError("key-not-found", `no subkey named ${JSON.stringify(name)}`);
+  const kind = leafKind(a, at.leaf);
+  const size = ELEMENT_SIZE[kind];
+  const nk = element(a, at.leaf, kind, at.index);
+  const n = count(a, at.leaf);
+  const base = a.pos(at.leaf) + SUBKEY_LIST.elements;
+  a.bytes.copyWithin(base + at.index * size, base + (at.index + 1) * size, base + n * size);
+  a.bytes.fill(0, base + (n - 1) * size, base + n * size);
+  a.view.setUint16(a.pos(at.leaf) + SUBKEY_LIST.count, n - 1, true);
+  if (n - 1 > 0) return { list, nk };
+  a.free(at.leaf);
+  if (at.rootIndex < 0) return { list: CELL_NONE, nk };
+  const leaves = count(a, list);
+  const rbase = a.pos(list) + SUBKEY_LIST.elements;
+  a.bytes.copyWithin(rbase + at.rootIndex * 4, rbase + (at.rootIndex + 1) * 4, rbase + leaves * 4);
+  a.view.setUint16(a.pos(list) + SUBKEY_LIST.count, leaves - 1, true);
+  if (leaves - 1 > 0) return { list, nk };
+  a.free(list);
+  return { list: CELL_NONE, nk };
+}
+
+/** Every key node offset of a list, in order (the reader's walk, over the editor's bytes). */
+export function listCells(a: CellAllocator, list: number): number[] {
+  if (list === CELL_NONE) return [];
+  if (signature(a, list) !== "ri") return [list];
+  const out = [list];
+  for (let i = 0; i < count(a, list); i++) out.push(element(a, list, "ri", i));
+  return out;
+}
