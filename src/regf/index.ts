@@ -8,6 +8,6 @@ export { compareNames, namesEqual, upcaseName } from "./names.js";
 export { KeyFlags } from "./cells/nk.js";
 export { filetimeToDate, type BaseBlock } from "./base-block.js";
 export type { LogInput, RecoveryResult, AppliedLog, IgnoredLog } from "./log/types.js";
-export { exportReg, regExportChunks, type RegExportOptions } from "./export/reg-export.js";
+export { exportReg, regExportBytes, regExportChunks, type RegExportOptions, type RegExportBytesOptions } from "./export/reg-export.js";
 export { exportJson, jsonExportChunks, type JsonExportOptions } from "./export/json-export.js";
 export { RegfError } from "../errors.js";

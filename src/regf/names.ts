@@ -3,37 +3,36 @@
  * is upper-cased on its own (RtlUpcaseUnicodeChar), so surrogate pairs never fold (U+10410 and
  * U+10438 are different names) and a letter whose upper case is two characters (ß) stays as is.
  */
-let upcaseTable: Uint16Array | undefined;
+/** Upper case per code unit, filled on first use of each unit (0 = not computed yet). */
+const upcaseTable = new Uint16Array(0x10000);
 
-function table(): Uint16Array {
-  if (upcaseTable) return upcaseTable;
-  const t = new Uint16Array(0x10000);
-  for (let c = 0; c < 0x10000; c++) {
-    if (c < 0x61) t[c] = c;
-    else if (c >= 0xd800 && c <= 0xdfff) t[c] = c;
-    else {
-      const up = String.fromCharCode(c).toUpperCase();
-      t[c] = up.length === 1 ? up.charCodeAt(0) : c;
-    }
+function computeUpcase(c: number): number {
+  let u = c;
+  if (c >= 0x61 && !(c >= 0xd800 && c <= 0xdfff)) {
+    const up = String.fromCharCode(c).toUpperCase();
+    if (up.length === 1) u = up.charCodeAt(0);
   }
-  upcaseTable = t;
-  return t;
+  upcaseTable[c] = u;
+  return u;
+}
+
+function up(c: number): number {
+  return upcaseTable[c] || computeUpcase(c);
 }
 
 /** One UTF-16 code unit upper-cased as Windows does. */
 export function upcaseUnit(unit: number): number {
-  return table()[unit & 0xffff];
+  return up(unit & 0xffff);
 }
 
 /** The whole name upper-cased unit by unit. */
 export function upcaseName(name: string): string {
-  const t = table();
   let out = "";
   let changed = false;
   const units = new Array<number>(name.length);
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    const u = t[c];
+    const u = up(c);
     if (u !== c) changed = true;
     units[i] = u;
   }
@@ -44,10 +43,12 @@ export function upcaseName(name: string): string {
 
 /** Windows' ordering of subkey names: by upper-cased UTF-16 code units. Negative, 0 or positive. */
 export function compareNames(a: string, b: string): number {
-  const t = table();
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const d = t[a.charCodeAt(i)] - t[b.charCodeAt(i)];
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    const d = up(ca) - up(cb);
     if (d !== 0) return d;
   }
   return a.length - b.length;
@@ -59,8 +60,7 @@ export function namesEqual(a: string, b: string): boolean {
 
 /** The `lh` list hint: hash = hash * 37 + upcase(unit) over the name, 32-bit. */
 export function lhHash(name: string): number {
-  const t = table();
   let h = 0;
-  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 37) + t[name.charCodeAt(i)]) >>> 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 37) + up(name.charCodeAt(i))) >>> 0;
   return h;
 }

@@ -24,13 +24,19 @@ export interface OpenHiveFileOptions {
 
 /** Reads a hive file from the host, with the logs beside it (any case) unless useLogs is false. */
 export function openHiveFile(path: string, { useLogs = true }: OpenHiveFileOptions = {}): Hive {
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = readBytes(path);
   const logs: LogInput[] = [];
   if (useLogs) {
     const dir = dirname(path);
     for (const name of findLogNames(basename(path), readdirSync(dir))) {
-      logs.push({ name, bytes: new Uint8Array(readFileSync(join(dir, name))) });
+      logs.push({ name, bytes: readBytes(join(dir, name)) });
     }
   }
   return openHive(bytes, { logs, source: path });
+}
+
+/** The file's bytes without a second copy (`new Uint8Array(buffer)` would copy). */
+function readBytes(path: string): Uint8Array {
+  const buf = readFileSync(path);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }

@@ -33,6 +33,18 @@ export class RegValue {
 
   /** The exact stored bytes (a copy), whether inline, in one cell or in big data segments. */
   data(): Uint8Array {
+    return this.read(true);
+  }
+
+  /**
+   * The same bytes without copying where possible: a view into the hive buffer that changes
+   * if the hive is edited. For exports and other read-once uses; never modify it.
+   */
+  dataView(): Uint8Array {
+    return this.read(false);
+  }
+
+  private read(copy: boolean): Uint8Array {
     const { space, record } = this;
     const size = record.dataSize;
     if (record.inline) {
@@ -41,7 +53,7 @@ export class RegValue {
           offset: record.pos + VK.dataSize,
         });
       }
-      return space.bytes.slice(record.pos + VK.dataOffset, record.pos + VK.dataOffset + size);
+      return space.bytes.slice(record.pos + VK.dataOffset, record.pos + VK.dataOffset + size); // tiny: always a copy
     }
     if (size === 0) return new Uint8Array(0);
     const pos = space.cell(record.dataOffset, `data of value ${JSON.stringify(record.name)}`);
@@ -56,12 +68,12 @@ export class RegValue {
         offset: record.pos + VK.dataSize,
       });
     }
-    return space.bytes.slice(pos, pos + size);
+    return copy ? space.bytes.slice(pos, pos + size) : space.bytes.subarray(pos, pos + size);
   }
 
   /** UTF-16LE text up to the first NUL (an odd last byte is ignored). */
   string(): string {
-    return utf16UpToNul(this.data());
+    return utf16UpToNul(this.dataView());
   }
 
   /**
@@ -69,7 +81,7 @@ export class RegValue {
    * terminator at the end; empty items in the middle are kept.
    */
   multiString(): string[] {
-    const text = utf16All(this.data());
+    const text = utf16All(this.dataView());
     const items = text.split("\0");
     if (items.length > 0 && items[items.length - 1] === "") items.pop();
     if (items.length > 0 && items[items.length - 1] === "") items.pop();
@@ -79,7 +91,7 @@ export class RegValue {
   /** REG_DWORD (little-endian) or REG_DWORD_BIG_ENDIAN of exactly 4 bytes; otherwise undefined. */
   dword(): number | undefined {
     if ((this.type !== RegType.DWORD && this.type !== RegType.DWORD_BIG_ENDIAN) || this.dataSize !== 4) return undefined;
-    const d = this.data();
+    const d = this.dataView();
     const view = new DataView(d.buffer, d.byteOffset, 4);
     return view.getUint32(0, this.type === RegType.DWORD);
   }
@@ -87,7 +99,7 @@ export class RegValue {
   /** REG_QWORD of exactly 8 bytes; otherwise undefined. */
   qword(): bigint | undefined {
     if (this.type !== RegType.QWORD || this.dataSize !== 8) return undefined;
-    const d = this.data();
+    const d = this.dataView();
     return new DataView(d.buffer, d.byteOffset, 8).getBigUint64(0, true);
   }
 }

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { NotFoundError, UsageError } from "../../errors.js";
 import { filetimeToDate } from "../../regf/base-block.js";
 import { jsonExportChunks, jsonKey, jsonValue, decodedData } from "../../regf/export/json-export.js";
-import { regExportChunks } from "../../regf/export/reg-export.js";
+import { regExportBytes } from "../../regf/export/reg-export.js";
 import type { Hive } from "../../regf/hive.js";
 import type { RegKey } from "../../regf/key.js";
 import { openHiveFile } from "../../regf/open.js";
@@ -215,16 +215,18 @@ export function registerReg(program: Command, output: Output): void {
       for (const n of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${n}\n`);
       const key = findKey(hive, keyPath);
       const prefix = opts.prefix ?? `HKEY_LOCAL_MACHINE\\${basename(hivePath).toUpperCase()}`;
-      const utf16 = !opts.json && opts.encoding === "utf16";
-      const chunks = opts.json ? jsonExportChunks(key, { prefix }) : regExportChunks(key, { prefix });
+      const chunks: Iterable<Uint8Array> = opts.json
+        ? (function* () {
+            for (const text of jsonExportChunks(key, { prefix })) yield Buffer.from(text, "utf8");
+          })()
+        : regExportBytes(key, { prefix, encoding: opts.encoding === "utf16" ? "utf16le" : "utf8" });
       const fd = opts.output === undefined ? undefined : openSync(opts.output, "w");
       const write = (bytes: Uint8Array) => {
         if (fd === undefined) output.outBytes(bytes);
         else writeSync(fd, bytes);
       };
       try {
-        if (utf16) write(new Uint8Array([0xff, 0xfe]));
-        for (const chunk of chunks) write(Buffer.from(chunk, utf16 ? "utf16le" : "utf8"));
+        for (const chunk of chunks) write(chunk);
       } finally {
         if (fd !== undefined) closeSync(fd);
       }

@@ -14,6 +14,7 @@ import type { RegKey } from "../key.js";
 import type { RegValue } from "../value.js";
 import { RegType } from "../value-types.js";
 import { checkedValues, iterateKeys } from "../walk.js";
+import { TextSink, type SinkEncoding } from "./text-sink.js";
 
 export const REG_HEADER = "Windows Registry Editor Version 5.00";
 const CRLF = "\r\n";
@@ -21,15 +22,21 @@ const CRLF = "\r\n";
 export const HEX_WRAP_COLUMN = 77;
 
 export interface RegExportOptions {
-  /** Written before each key path, e.g. "HKEY_LOCAL_MACHINE\SYSTEM"; the start key maps to it plus its path. */
+  /** Written before each key path, e.g. "HKEY_LOCAL_MACHINE\\SYSTEM"; the start key maps to it plus its path. */
   prefix?: string;
-  /** Chunk size hint for regExportChunks, in characters. */
+  /** Bytes per chunk handed out (a key block is never split). */
   chunkSize?: number;
+}
+
+export interface RegExportBytesOptions extends RegExportOptions {
+  /** "utf16le" (regedit's own, with a BOM; the default) or "utf8" (no BOM). */
+  encoding?: SinkEncoding;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 export function escapeRegString(text: string): string {
+  if (text.indexOf("\\") < 0 && text.indexOf('"') < 0) return text;
   return text.replace(/[\\"]/g, (c) => "\\" + c);
 }
 
@@ -65,59 +72,69 @@ export function losslessString(data: Uint8Array): string | undefined {
   return s;
 }
 
+function hexTag(type: number): string {
+  return type === RegType.BINARY ? "hex:" : `hex(${(type >>> 0).toString(16)}):`;
+}
+
 /** `hex:` / `hex(N):` data with regedit's wrapping; `lineLength` is what precedes it on the line. */
 export function formatHex(type: number, data: Uint8Array, lineLength: number): string {
-  const tag = type === RegType.BINARY ? "hex:" : `hex(${(type >>> 0).toString(16)}):`;
-  let len = lineLength + tag.length;
-  const parts: string[] = [tag];
-  const last = data.length - 1;
-  for (let i = 0; i < data.length; i++) {
-    parts.push(HEX[data[i]]);
-    if (i === last) break;
-    parts.push(",");
-    len += 3;
-    if (len >= HEX_WRAP_COLUMN) {
-      parts.push("\\\r\n  ");
-      len = 2;
-    }
-  }
-  return parts.join("");
+  const sink = new TextSink("utf8", 64);
+  const tag = hexTag(type);
+  sink.ascii(tag);
+  sink.hexList(data, lineLength + tag.length, HEX_WRAP_COLUMN);
+  return Buffer.from(sink.take()).toString("latin1");
 }
 
-/** One value line (without CRLF). */
-export function formatRegValue(value: RegValue): string {
+/** Writes one value line (with its CRLF). */
+export function writeRegValue(sink: TextSink, value: RegValue): void {
   const head = value.name === "" ? "@=" : `"${escapeRegString(value.name)}"=`;
-  const data = value.data();
+  sink.text(head);
+  const data = value.dataView();
   if (value.type === RegType.SZ) {
     const text = losslessString(data);
-    if (text !== undefined) return `${head}"${escapeRegString(text)}"`;
+    if (text !== undefined) {
+      sink.text(`"${escapeRegString(text)}"\r\n`);
+      return;
+    }
   } else if (value.type === RegType.DWORD && data.length === 4) {
     const n = (data[0] | (data[1] << 8) | (data[2] << 16) | (data[3] << 24)) >>> 0;
-    return `${head}dword:${n.toString(16).padStart(8, "0")}`;
+    sink.ascii(`dword:${HEX[n >>> 24]}${HEX[(n >>> 16) & 0xff]}${HEX[(n >>> 8) & 0xff]}${HEX[n & 0xff]}\r\n`);
+    return;
   }
-  return head + formatHex(value.type, data, head.length);
+  const tag = hexTag(value.type);
+  sink.ascii(tag);
+  sink.hexList(data, head.length + tag.length, HEX_WRAP_COLUMN);
+  sink.ascii(CRLF);
 }
 
-function formatKeyBlock(key: RegKey, prefix: string, seenValues: Set<number>): string {
-  let out = `[${regKeyPath(key, prefix)}]${CRLF}`;
-  for (const v of checkedValues(key, seenValues)) out += formatRegValue(v) + CRLF;
-  return out + CRLF;
+/** One value line (without CRLF) as a string. */
+export function formatRegValue(value: RegValue): string {
+  const sink = new TextSink("utf8", 256);
+  writeRegValue(sink, value);
+  return Buffer.from(sink.take()).toString("utf8").slice(0, -2);
 }
 
-/** The export as text chunks (so a 100 MB export never sits in memory as one string). */
-export function* regExportChunks(start: RegKey, options: RegExportOptions = {}): Generator<string> {
+/** The export as encoded chunks: what a .reg file holds, byte for byte. */
+export function* regExportBytes(start: RegKey, options: RegExportBytesOptions = {}): Generator<Uint8Array> {
   const prefix = options.prefix ?? "";
-  const chunkSize = options.chunkSize ?? 1 << 20;
-  let buf = REG_HEADER + CRLF + CRLF;
+  const chunkSize = options.chunkSize ?? 1 << 18;
+  const encoding = options.encoding ?? "utf16le";
+  const sink = new TextSink(encoding, chunkSize + (chunkSize >> 2));
+  if (encoding === "utf16le") sink.raw([0xff, 0xfe]);
+  sink.ascii(REG_HEADER + CRLF + CRLF);
   const seenValues = new Set<number>();
   for (const { key } of iterateKeys(start)) {
-    buf += formatKeyBlock(key, prefix, seenValues);
-    if (buf.length >= chunkSize) {
-      yield buf;
-      buf = "";
-    }
+    sink.text(`[${regKeyPath(key, prefix)}]\r\n`);
+    for (const v of checkedValues(key, seenValues)) writeRegValue(sink, v);
+    sink.ascii(CRLF);
+    if (sink.pos >= chunkSize) yield sink.take();
   }
-  if (buf.length > 0) yield buf;
+  if (sink.pos > 0) yield sink.take();
+}
+
+/** The export as text chunks (each a whole number of key blocks). */
+export function* regExportChunks(start: RegKey, options: RegExportOptions = {}): Generator<string> {
+  for (const chunk of regExportBytes(start, { ...options, encoding: "utf8" })) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("utf8");
 }
 
 /** The whole export as one string. */
