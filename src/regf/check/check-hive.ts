@@ -1,0 +1,497 @@
+/**
+ * Structural check of a hive file: the gate every write passes. Errors are states Windows
+ * would reject or that lose data (bad base block, cells outside their bin, overlapping or
+ * dangling references, unsorted lists, wrong hashes, too few security references); warnings
+ * are states Windows itself leaves behind (unreachable "leaked" cells, security records with
+ * surplus references, stale lf hints, trailing data after the bins).
+ */
+import { P2vfixError, RegfError } from "../../errors.js";
+import { baseBlockChecksum, BASE_BLOCK_SIZE, HBINS_START, parseBaseBlock, type BaseBlock } from "../base-block.js";
+import { BIG_DATA_MIN_MINOR_VERSION, BIG_DATA_SEGMENT_SIZE, DB } from "../cells/big-data.js";
+import { CELL_NONE, CELL_SIZE_FIELD, CellSpace } from "../cells/cell.js";
+import { KeyFlags, NK, readNk } from "../cells/nk.js";
+import { readSk, SK } from "../cells/sk.js";
+import { ELEMENT_SIZE, SUBKEY_LIST } from "../cells/subkey-list.js";
+import { readVk, VK_DATA_INLINE } from "../cells/vk.js";
+import { HBIN, HBIN_ALIGNMENT, HBIN_HEADER_SIZE, HBIN_SIGNATURE } from "../hbin.js";
+import { compareNames, lhHash, upcaseName } from "../names.js";
+import { lfHint } from "../edit/subkey-index.js";
+
+export interface CheckIssue {
+  code: string;
+  message: string;
+  /** File offset the issue is about. */
+  offset?: number;
+  /** Key path ("" = root). */
+  path?: string;
+}
+
+export interface CheckStats {
+  hiveBins: number;
+  hiveBinsDataSize: number;
+  allocatedCells: number;
+  allocatedBytes: number;
+  freeCells: number;
+  freeBytes: number;
+  keys: number;
+  values: number;
+  securityRecords: number;
+  leakedCells: number;
+  leakedBytes: number;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  errors: CheckIssue[];
+  warnings: CheckIssue[];
+  /** Issues not listed because there were too many. */
+  omitted: number;
+  stats: CheckStats;
+}
+
+export interface CheckOptions {
+  /** Most issues listed per kind (errors, warnings); the rest are counted. Default 200. */
+  maxIssues?: number;
+}
+
+const MAX_DEPTH = 512;
+
+class Report {
+  readonly errors: CheckIssue[] = [];
+  readonly warnings: CheckIssue[] = [];
+  omitted = 0;
+  errorCount = 0;
+  constructor(private readonly max: number) {}
+  error(code: string, message: string, where: { offset?: number; path?: string } = {}): void {
+    this.errorCount++;
+    if (this.errors.length < this.max) this.errors.push({ code, message, ...where });
+    else this.omitted++;
+  }
+  warn(code: string, message: string, where: { offset?: number; path?: string } = {}): void {
+    if (this.warnings.length < this.max) this.warnings.push({ code, message, ...where });
+    else this.omitted++;
+  }
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+export function checkHive(bytes: Uint8Array, options: CheckOptions = {}): CheckResult {
+  const report = new Report(options.maxIssues ?? 200);
+  const stats: CheckStats = {
+    hiveBins: 0,
+    hiveBinsDataSize: 0,
+    allocatedCells: 0,
+    allocatedBytes: 0,
+    freeCells: 0,
+    freeBytes: 0,
+    keys: 0,
+    values: 0,
+    securityRecords: 0,
+    leakedCells: 0,
+    leakedBytes: 0,
+  };
+  const result = (): CheckResult => ({ ok: report.errorCount === 0, errors: report.errors, warnings: report.warnings, omitted: report.omitted, stats });
+
+  const base = checkBaseBlock(bytes, report);
+  if (!base) return result();
+  const dataSize = base.hiveBinsDataSize;
+  stats.hiveBinsDataSize = dataSize;
+  const allocated = walkCells(bytes, dataSize, report, stats);
+  if (!allocated) return result();
+  new TreeCheck(bytes, dataSize, base, allocated, report, stats).run();
+  return result();
+}
+
+function checkBaseBlock(bytes: Uint8Array, report: Report): BaseBlock | undefined {
+  if (bytes.length < BASE_BLOCK_SIZE + HBIN_ALIGNMENT) {
+    report.error("truncated", `file is ${bytes.length} bytes: too short for a base block and one hive bin`, { offset: 0 });
+    return undefined;
+  }
+  let base: BaseBlock;
+  try {
+    base = parseBaseBlock(bytes);
+  } catch (e) {
+    report.error(e instanceof P2vfixError ? e.code : "bad-base-block", (e as Error).message, { offset: 0 });
+    return undefined;
+  }
+  if (base.storedChecksum !== baseBlockChecksum(bytes)) {
+    report.error("bad-checksum", `base block checksum is ${hex(base.storedChecksum)}, computed ${hex(base.computedChecksum)}`, { offset: 508 });
+  }
+  if (base.primarySequence !== base.secondarySequence) {
+    report.error("dirty", `sequence numbers differ (${base.primarySequence}/${base.secondarySequence}): the hive is dirty`, { offset: 4 });
+  }
+  if (base.majorVersion !== 1 || base.minorVersion < 2 || base.minorVersion > 6) {
+    report.error("unsupported-version", `regf ${base.majorVersion}.${base.minorVersion} is not a known format`, { offset: 20 });
+  }
+  if (base.fileType !== 0) report.error("not-a-primary", `file type is ${base.fileType}, not a primary hive (0)`, { offset: 28 });
+  if (base.fileFormat !== 1) report.warn("file-format", `file format field is ${base.fileFormat} (1 expected)`, { offset: 32 });
+  const size = base.hiveBinsDataSize;
+  if (size === 0 || size % HBIN_ALIGNMENT !== 0) {
+    report.error("bad-hive-bins-size", `hive bins data size ${size} is not a positive multiple of 4096`, { offset: 40 });
+    return undefined;
+  }
+  if (HBINS_START + size > bytes.length) {
+    report.error("truncated", `base block says ${size} bytes of hive bins but the file holds ${bytes.length - HBINS_START}`, { offset: 40 });
+    return undefined;
+  }
+  if (HBINS_START + size < bytes.length) {
+    report.warn("trailing-data", `${bytes.length - HBINS_START - size} bytes follow the hive bins`, { offset: HBINS_START + size });
+  }
+  if (base.rootCellOffset === CELL_NONE || base.rootCellOffset % 8 !== 0 || base.rootCellOffset >= size) {
+    report.error("bad-root-offset", `root cell offset ${hex(base.rootCellOffset)} is outside the hive bins`, { offset: 36 });
+    return undefined;
+  }
+  return base;
+}
+
+/** Walks the bins and their cells; returns allocated cell offset -> cell size. */
+function walkCells(bytes: Uint8Array, dataSize: number, report: Report, stats: CheckStats): Map<number, number> | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const allocated = new Map<number, number>();
+  let rel = 0;
+  while (rel < dataSize) {
+    const pos = HBINS_START + rel;
+    const size = view.getUint32(pos + HBIN.size, true);
+    if (view.getUint32(pos + HBIN.signature, true) !== HBIN_SIGNATURE) {
+      report.error("bad-hbin", `no "hbin" signature at relative offset ${hex(rel)}`, { offset: pos });
+      return undefined;
+    }
+    if (view.getUint32(pos + HBIN.offset, true) !== rel) {
+      report.error("bad-hbin", `hive bin at ${hex(rel)} says it is at ${hex(view.getUint32(pos + HBIN.offset, true))}`, { offset: pos + HBIN.offset });
+    }
+    if (size < HBIN_ALIGNMENT || size % HBIN_ALIGNMENT !== 0 || rel + size > dataSize) {
+      report.error("bad-hbin", `hive bin at ${hex(rel)} has size ${size} (a multiple of 4096 within the hive bins data expected)`, { offset: pos + HBIN.size });
+      return undefined;
+    }
+    stats.hiveBins++;
+    const end = rel + size;
+    let off = rel + HBIN_HEADER_SIZE;
+    while (off < end) {
+      const raw = view.getInt32(HBINS_START + off, true);
+      const cellSize = Math.abs(raw);
+      if (cellSize < 8 || cellSize % 8 !== 0 || off + cellSize > end) {
+        report.error("bad-cell-size", `cell at ${hex(off)} has size ${raw}: not a multiple of 8 inside its hive bin (ends at ${hex(end)})`, { offset: HBINS_START + off });
+        break;
+      }
+      if (raw < 0) {
+        allocated.set(off, cellSize);
+        stats.allocatedCells++;
+        stats.allocatedBytes += cellSize;
+      } else {
+        stats.freeCells++;
+        stats.freeBytes += cellSize;
+      }
+      off += cellSize;
+    }
+    rel = end;
+  }
+  return allocated;
+}
+
+class TreeCheck {
+  private readonly space: CellSpace;
+  private readonly view: DataView;
+  /** Cells reached from the root, with what reached them. */
+  private readonly owned = new Map<number, string>();
+  private readonly skRefs = new Map<number, number>();
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    dataSize: number,
+    private readonly base: BaseBlock,
+    private readonly allocated: Map<number, number>,
+    private readonly report: Report,
+    private readonly stats: CheckStats,
+  ) {
+    this.space = new CellSpace(bytes, dataSize, base.minorVersion);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Claims a cell for `what`; false when it is not an allocated cell or already claimed. */
+  private claim(offset: number, what: string, path: string): boolean {
+    if (!this.allocated.has(offset)) {
+      this.report.error("dangling-reference", `${what} points to ${hex(offset)}, which is not an allocated cell`, { offset: HBINS_START + offset, path });
+      return false;
+    }
+    const prior = this.owned.get(offset);
+    if (prior !== undefined) {
+      this.report.error("shared-cell", `${what} uses cell ${hex(offset)}, already used by ${prior}`, { offset: HBINS_START + offset, path });
+      return false;
+    }
+    this.owned.set(offset, what);
+    return true;
+  }
+
+  private capacity(offset: number): number {
+    return (this.allocated.get(offset) ?? CELL_SIZE_FIELD) - CELL_SIZE_FIELD;
+  }
+
+  run(): void {
+    const stack: { nk: number; path: string; parent: number | undefined; depth: number }[] = [
+      { nk: this.base.rootCellOffset, path: "", parent: undefined, depth: 0 },
+    ];
+    while (stack.length > 0) {
+      const item = stack.pop()!;
+      if (!this.claim(item.nk, `key node of ${JSON.stringify(item.path)}`, item.path)) continue;
+      try {
+        this.checkKey(item.nk, item.path, item.parent, item.depth, stack);
+      } catch (e) {
+        if (!(e instanceof P2vfixError)) throw e;
+        this.report.error(e.code, e.message, { ...(e.offset === undefined ? {} : { offset: e.offset }), path: item.path });
+      }
+    }
+    this.checkSecurityList();
+    this.checkLeaks();
+  }
+
+  private checkKey(
+    offset: number,
+    path: string,
+    parent: number | undefined,
+    depth: number,
+    stack: { nk: number; path: string; parent: number | undefined; depth: number }[],
+  ): void {
+    const nk = readNk(this.space, offset);
+    this.stats.keys++;
+    if (parent === undefined && (nk.flags & KeyFlags.HIVE_ENTRY) === 0) {
+      this.report.warn("root-flags", `root key has no HIVE_ENTRY flag (flags ${hex(nk.flags)})`, { offset: nk.pos, path });
+    }
+    if (parent !== undefined && nk.parent !== parent) {
+      this.report.error("bad-parent", `key's parent field is ${hex(nk.parent)}, but it is listed under ${hex(parent)}`, { offset: nk.pos + NK.parent, path });
+    }
+    if (nk.security !== CELL_NONE) this.skRefs.set(nk.security, (this.skRefs.get(nk.security) ?? 0) + 1);
+    else this.report.error("no-security", "key has no security record", { offset: nk.pos + NK.security, path });
+    if (nk.classNameLength > 0 && nk.className !== CELL_NONE) {
+      if (this.claim(nk.className, `class name of ${JSON.stringify(path)}`, path) && nk.classNameLength > this.capacity(nk.className)) {
+        this.report.error("bad-class-name", `class name of ${nk.classNameLength} bytes does not fit its cell`, { offset: nk.pos + NK.classNameLength, path });
+      }
+    }
+    this.checkValues(nk.valueList, nk.valueCount, path);
+    if (nk.subkeyCount === 0) return;
+    if (depth >= MAX_DEPTH) {
+      this.report.error("too-deep", `keys nest deeper than ${MAX_DEPTH} levels`, { path });
+      return;
+    }
+    const children = this.checkSubkeyList(nk.subkeyList, path, nk.pos);
+    if (children.length !== nk.subkeyCount) {
+      this.report.error("bad-subkey-count", `key says ${nk.subkeyCount} subkeys, its list holds ${children.length}`, { offset: nk.pos + NK.subkeyCount, path });
+    }
+    let maxName = 0;
+    for (const child of children) {
+      maxName = Math.max(maxName, child.name.length * 2);
+      stack.push({ nk: child.nk, path: path === "" ? child.name : `${path}\\${child.name}`, parent: offset, depth: depth + 1 });
+    }
+    const recorded = this.view.getUint32(nk.pos + NK.maxSubkeyNameLength, true) & 0xffff;
+    if (recorded < maxName) {
+      this.report.warn("max-name-length", `largest subkey name length is ${recorded}, a subkey name takes ${maxName} bytes`, { offset: nk.pos + NK.maxSubkeyNameLength, path });
+    }
+  }
+
+  /** Checks the list cells and order; returns the children (offset, name) in list order. */
+  private checkSubkeyList(list: number, path: string, nkPos: number): { nk: number; name: string }[] {
+    const out: { nk: number; name: string }[] = [];
+    if (list === CELL_NONE) {
+      this.report.error("missing-subkey-list", "key has subkeys but no subkey list", { offset: nkPos + NK.subkeyList, path });
+      return out;
+    }
+    if (!this.claim(list, `subkey list of ${JSON.stringify(path)}`, path)) return out;
+    const pos = this.space.cell(list, "subkey list");
+    const kind = this.space.signature(pos);
+    const leaves: number[] = [];
+    if (kind === "ri") {
+      const n = this.space.u16(pos + SUBKEY_LIST.count);
+      if (4 + n * 4 > this.capacity(list)) throw new RegfError("bad-subkey-list", `index root claims ${n} leaves beyond its cell`, { offset: pos });
+      for (let i = 0; i < n; i++) {
+        const leaf = this.space.u32(pos + SUBKEY_LIST.elements + 4 * i);
+        if (this.claim(leaf, `index leaf of ${JSON.stringify(path)}`, path)) leaves.push(leaf);
+      }
+      if (n === 0) this.report.error("empty-index-root", "index root with no leaves", { offset: pos, path });
+    } else {
+      leaves.push(list);
+    }
+    let previous: string | undefined;
+    for (const leaf of leaves) {
+      const lpos = this.space.cell(leaf, "subkey leaf");
+      const lkind = this.space.signature(lpos);
+      if (lkind !== "li" && lkind !== "lf" && lkind !== "lh") {
+        this.report.error("bad-subkey-list", `${lkind === "ri" ? "index root inside an index root" : `unknown list ${JSON.stringify(lkind)}`} at ${hex(leaf)}`, { offset: lpos, path });
+        continue;
+      }
+      const n = this.space.u16(lpos + SUBKEY_LIST.count);
+      const size = ELEMENT_SIZE[lkind];
+      if (4 + n * size > this.capacity(leaf)) {
+        this.report.error("bad-subkey-list", `subkey list claims ${n} entries beyond its cell`, { offset: lpos, path });
+        continue;
+      }
+      for (let i = 0; i < n; i++) {
+        const at = lpos + SUBKEY_LIST.elements + i * size;
+        const child = this.space.u32(at);
+        let name: string;
+        try {
+          name = readNk(this.space, child).name;
+        } catch (e) {
+          if (!(e instanceof P2vfixError)) throw e;
+          this.report.error(e.code, `subkey entry ${i}: ${e.message}`, { offset: at, path });
+          continue;
+        }
+        if (lkind === "lh" && this.space.u32(at + 4) !== lhHash(name)) {
+          this.report.error("bad-hash", `lh hash of ${JSON.stringify(name)} is ${hex(this.space.u32(at + 4))}, expected ${hex(lhHash(name))}`, { offset: at + 4, path });
+        }
+        if (lkind === "lf" && this.space.u32(at + 4) !== lfHint(name) && !hintMatchesLoosely(this.space.u32(at + 4), name)) {
+          this.report.warn("bad-hint", `lf hint of ${JSON.stringify(name)} does not match its name`, { offset: at + 4, path });
+        }
+        if (previous !== undefined && compareNames(previous, name) >= 0) {
+          this.report.error("unsorted-subkeys", `subkey ${JSON.stringify(name)} comes after ${JSON.stringify(previous)}: list not sorted by upper-case name`, { offset: at, path });
+        }
+        previous = name;
+        out.push({ nk: child, name });
+      }
+    }
+    return out;
+  }
+
+  private checkValues(list: number, count: number, path: string): void {
+    if (count === 0) return;
+    if (list === CELL_NONE || !this.claim(list, `value list of ${JSON.stringify(path)}`, path)) return;
+    if (count * 4 > this.capacity(list)) {
+      this.report.error("bad-value-list", `value list cell holds ${this.capacity(list) >> 2} entries, key says ${count}`, { offset: HBINS_START + list, path });
+      return;
+    }
+    const pos = HBINS_START + list + CELL_SIZE_FIELD;
+    const seen = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const vkOffset = this.space.u32(pos + 4 * i);
+      if (!this.claim(vkOffset, `value ${i} of ${JSON.stringify(path)}`, path)) continue;
+      let vk;
+      try {
+        vk = readVk(this.space, vkOffset);
+      } catch (e) {
+        if (!(e instanceof P2vfixError)) throw e;
+        this.report.error(e.code, e.message, { offset: HBINS_START + vkOffset, path });
+        continue;
+      }
+      this.stats.values++;
+      const upper = upcaseName(vk.name);
+      if (seen.has(upper)) this.report.warn("duplicate-value", `value ${JSON.stringify(vk.name)} appears twice`, { offset: vk.pos, path });
+      seen.add(upper);
+      this.checkValueData(vk.dataSize | (vk.inline ? VK_DATA_INLINE : 0), vk.dataOffset, vk.name, path);
+    }
+  }
+
+  private checkValueData(sizeField: number, dataOffset: number, name: string, path: string): void {
+    const size = sizeField & 0x7fffffff;
+    if ((sizeField & VK_DATA_INLINE) !== 0) {
+      if (size > 4) this.report.error("bad-value-data", `value ${JSON.stringify(name)} claims ${size} inline bytes`, { path });
+      return;
+    }
+    if (size === 0) return;
+    const what = `data of value ${JSON.stringify(name)} in ${JSON.stringify(path)}`;
+    if (!this.claim(dataOffset, what, path)) return;
+    const pos = HBINS_START + dataOffset + CELL_SIZE_FIELD;
+    const cap = this.capacity(dataOffset);
+    const isDb = this.base.minorVersion >= BIG_DATA_MIN_MINOR_VERSION && size > BIG_DATA_SEGMENT_SIZE && cap >= 8 && this.space.signature(pos) === "db";
+    if (!isDb) {
+      if (size > cap) this.report.error("bad-value-data", `${what}: ${size} bytes do not fit its ${cap}-byte cell`, { offset: pos, path });
+      return;
+    }
+    const segments = this.space.u16(pos + DB.segmentCount);
+    const segList = this.space.u32(pos + DB.segmentList);
+    if (segments * BIG_DATA_SEGMENT_SIZE < size) this.report.error("bad-big-data", `${what}: ${segments} segments cannot hold ${size} bytes`, { offset: pos, path });
+    if (!this.claim(segList, `segment list of ${what}`, path)) return;
+    if (segments * 4 > this.capacity(segList)) {
+      this.report.error("bad-big-data", `${what}: segment list too small for ${segments} segments`, { offset: HBINS_START + segList, path });
+      return;
+    }
+    let left = size;
+    for (let i = 0; i < segments; i++) {
+      const seg = this.space.u32(HBINS_START + segList + CELL_SIZE_FIELD + 4 * i);
+      if (!this.claim(seg, `segment ${i} of ${what}`, path)) continue;
+      const need = Math.min(left, BIG_DATA_SEGMENT_SIZE);
+      if (need > this.capacity(seg)) this.report.error("bad-big-data", `${what}: segment ${i} holds ${this.capacity(seg)} bytes, ${need} needed`, { offset: HBINS_START + seg, path });
+      left -= need;
+    }
+  }
+
+  private checkSecurityList(): void {
+    const root = this.skRefs.size > 0 ? readRootSecurity(this.space, this.base.rootCellOffset) : undefined;
+    const inList = new Set<number>();
+    if (root !== undefined && this.allocated.has(root)) {
+      let sk = root;
+      let previous: number | undefined;
+      for (let guard = 0; guard <= this.allocated.size; guard++) {
+        if (!this.allocated.has(sk)) {
+          this.report.error("bad-security-list", `security list points to ${hex(sk)}, not an allocated cell`, { offset: HBINS_START + sk });
+          break;
+        }
+        let rec;
+        try {
+          rec = readSk(this.space, sk);
+        } catch (e) {
+          if (!(e instanceof P2vfixError)) throw e;
+          this.report.error(e.code, e.message, { offset: HBINS_START + sk });
+          break;
+        }
+        if (previous !== undefined && rec.blink !== previous) {
+          this.report.error("bad-security-list", `security record ${hex(sk)} links back to ${hex(rec.blink)}, not ${hex(previous)}`, { offset: rec.pos + SK.blink });
+        }
+        inList.add(sk);
+        previous = sk;
+        sk = rec.flink;
+        if (sk === root) {
+          const first = readSk(this.space, root);
+          if (first.blink !== previous) this.report.error("bad-security-list", `first security record links back to ${hex(first.blink)}, not the last ${hex(previous)}`, { offset: first.pos + SK.blink });
+          break;
+        }
+        if (inList.has(sk)) {
+          this.report.error("bad-security-list", `security list loops at ${hex(sk)} without coming back to its start`, { offset: HBINS_START + sk });
+          break;
+        }
+      }
+    }
+    this.stats.securityRecords = inList.size;
+    for (const sk of inList) {
+      if (this.owned.has(sk)) {
+        this.report.error("shared-cell", `security record ${hex(sk)} is also used as ${this.owned.get(sk)}`, { offset: HBINS_START + sk });
+        continue;
+      }
+      this.owned.set(sk, "security record");
+      const stored = this.view.getUint32(HBINS_START + sk + CELL_SIZE_FIELD + SK.referenceCount, true);
+      const counted = this.skRefs.get(sk) ?? 0;
+      if (stored < counted) {
+        this.report.error("bad-reference-count", `security record ${hex(sk)} counts ${stored} references, ${counted} keys use it`, { offset: HBINS_START + sk + CELL_SIZE_FIELD + SK.referenceCount });
+      } else if (stored > counted) {
+        this.report.warn("surplus-reference-count", `security record ${hex(sk)} counts ${stored} references, ${counted} keys on disk use it`, { offset: HBINS_START + sk + CELL_SIZE_FIELD + SK.referenceCount });
+      }
+    }
+    for (const [sk] of this.skRefs) {
+      if (!inList.has(sk)) this.report.error("security-not-listed", `security record ${hex(sk)} is used by keys but is not on the security list`, { offset: HBINS_START + sk });
+    }
+  }
+
+  private checkLeaks(): void {
+    const sample: string[] = [];
+    for (const [offset, size] of this.allocated) {
+      if (this.owned.has(offset)) continue;
+      this.stats.leakedCells++;
+      this.stats.leakedBytes += size;
+      if (sample.length < 5) sample.push(hex(offset));
+    }
+    if (this.stats.leakedCells > 0) {
+      this.report.warn("leaked-cells", `${this.stats.leakedCells} allocated cells (${this.stats.leakedBytes} bytes) are not reachable from the root (e.g. ${sample.join(", ")})`);
+    }
+  }
+}
+
+function readRootSecurity(space: CellSpace, root: number): number | undefined {
+  try {
+    const sk = readNk(space, root).security;
+    return sk === CELL_NONE ? undefined : sk;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Older Windows versions store the hint in other ways (e.g. upper case); accept those. */
+function hintMatchesLoosely(hint: number, name: string): boolean {
+  return hint === lfHint(upcaseName(name.slice(0, 4)));
+}
