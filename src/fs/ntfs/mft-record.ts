@@ -30,6 +30,8 @@ export interface MftRecord {
   nextAttributeId: number;
   bytesInUse: number;
   bytesAllocated: number;
+  /** The record's own number as stored at 44 (NTFS 3.1 layout), undefined in the 3.0 layout. */
+  storedRecordNumber?: number;
   /** $LogFile sequence number of the last change. */
   lsn: bigint;
   attributes: Attribute[];
@@ -56,7 +58,8 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
       { offset: offset + 20 },
     );
   }
-  return {
+  const usaOffset = r.u16(4);
+  const record: MftRecord = {
     recordNumber,
     sequence: r.u16(16),
     linkCount: r.u16(18),
@@ -71,4 +74,7 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
     attributes: parseAttributes(r, firstAttribute, bytesInUse, recordNumber),
     offset,
   };
+  // NTFS 3.1 moved the update sequence array to 0x30 to make room for the record number.
+  if (usaOffset >= 0x30) record.storedRecordNumber = r.u32(44);
+  return record;
 }

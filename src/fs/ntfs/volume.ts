@@ -130,6 +130,10 @@ export class NtfsVolume implements FileSystem {
     }
     const rs = this.boot.mftRecordSize;
     const record = parseMftRecord(this.mft.read(n * rs, rs), n, n * rs);
+    if (record.storedRecordNumber !== undefined && record.storedRecordNumber !== n) {
+      // A record that calls itself something else means the $MFT runlist maps the wrong place.
+      throw new NtfsError("record-number-mismatch", `MFT record ${n} says it is record ${record.storedRecordNumber}`, { offset: record.offset + 44 });
+    }
     if (this.records.size >= RECORD_CACHE_LIMIT) this.records.clear();
     this.records.set(n, record);
     return record;
