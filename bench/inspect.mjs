@@ -30,6 +30,8 @@ function time(fn) {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
+export const name = "inspect";
+
 export async function run({ repeats = 7 } = {}) {
   const hiveXz = join(corpus, "hives/regipy/SYSTEM.xz");
   if (!existsSync(hiveXz)) return { section: "inspect", skipped: `corpus hive not found: ${hiveXz}` };

@@ -18,7 +18,7 @@ export function readPower(ccs: RegistryKey, hiberfile?: HiberfileProbe): Power {
     else {
       const sig = new TextDecoder("latin1").decode(head.subarray(0, 4));
       // "hibr"/"HIBR" = a resumable image; a zeroed header = no resume pending (ntfs-3g volume.c).
-      file = { checked: true, present: true, signature: /^[\x20-\x7e]{4}$/.test(sig) ? sig : null, hibernated: sig.toLowerCase() === "hibr" };
+      file = { checked: true, present: true, signature: /^[\x20-\x7e]{4}$/.test(sig) ? sig : null, hibernated: sig === "hibr" || sig === "HIBR" };
     }
   }
   return { hiberbootEnabled: hiberboot, hibernateEnabled: hibernate, fastStartup: hiberboot === 1 && hibernate !== 0, hiberfile: file };
