@@ -1,0 +1,46 @@
+/**
+ * The journal beside the image (`IMAGE.p2vfix-journal`): one small JSON file replaced
+ * atomically at each state change, so `p2vfix undo` knows whether an apply was cut off
+ * ("applying": roll back) and which undo file belongs to the last apply.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import { ImageError } from "../errors.js";
+import { writeFileDurably } from "./durable.js";
+
+export const JournalState = ["applying", "done", "rolled-back", "undone"] as const;
+export type JournalState = (typeof JournalState)[number];
+
+const journalSchema = z.object({
+  format: z.literal("p2vfix-journal"),
+  version: z.literal(1),
+  state: z.enum(JournalState),
+  undoFile: z.string(),
+  updatedAt: z.string(),
+  pid: z.number().int(),
+});
+export type Journal = z.infer<typeof journalSchema>;
+
+export function journalPath(imagePath: string): string {
+  return `${imagePath}.p2vfix-journal`;
+}
+
+export function writeJournal(imagePath: string, state: JournalState, undoFile: string): void {
+  const journal: Journal = { format: "p2vfix-journal", version: 1, state, undoFile, updatedAt: new Date().toISOString(), pid: process.pid };
+  writeFileDurably(journalPath(imagePath), new TextEncoder().encode(`${JSON.stringify(journal, null, 2)}\n`));
+}
+
+/** The journal of `imagePath`, or undefined when p2vfix never wrote to it. */
+export function readJournal(imagePath: string): Journal | undefined {
+  const path = journalPath(imagePath);
+  if (!existsSync(path)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ImageError("bad-journal", `${path} is not valid JSON: ${(err as Error).message}`, { path, cause: err });
+  }
+  const result = journalSchema.safeParse(parsed);
+  if (!result.success) throw new ImageError("bad-journal", `${path} is not a p2vfix journal`, { path });
+  return result.data;
+}

@@ -1,0 +1,166 @@
+/**
+ * `p2vfix undo`: puts an image back from an undo file, byte for byte, and rolls back an apply
+ * that was cut off half way (journal "applying").
+ *
+ * Each range is looked at first: holding the "after" bytes (the apply finished: restore it),
+ * the "before" bytes (already original: nothing to do), or anything else (someone else wrote
+ * there since, or the write was torn). A third state is refused unless --force, except after
+ * a cut-off apply, where torn ranges are expected and restored.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { NotFoundError, RefusedError, VerifyError } from "../errors.js";
+import { FileDevice } from "../io/file-device.js";
+import { readJournal, writeJournal, type JournalState } from "./journal.js";
+import { acquireWriterLock, refuseIfInUse } from "./locks.js";
+import { createStepCounter, type StepCounter } from "./steps.js";
+import { readUndoFile, sha256, type UndoFile, type UndoFileEntry } from "./undo-file.js";
+import { WRITE_CHUNK } from "./transaction.js";
+
+export type RangeState = "after" | "before" | "other";
+
+export interface UndoOptions {
+  /** Undo file to use (default: the one the journal names, else the newest beside the image). */
+  undoFile?: string;
+  /** Restore even ranges that hold neither the before nor the after bytes. */
+  force?: boolean;
+  /** Only report what would be restored. */
+  dryRun?: boolean;
+  steps?: StepCounter;
+}
+
+export interface UndoReport {
+  undoFile: string;
+  /** Journal state found before the undo (undefined: no journal). */
+  journalState?: JournalState;
+  action: "restored" | "rolled-back" | "nothing-to-do" | "would-restore";
+  files: { path: string; currentSize: number; originalSize: number; newSize: number; ranges: { offset: number; length: number; state: RangeState }[] }[];
+  bytesRestored: number;
+  warnings: string[];
+}
+
+/** The newest `IMAGE.*.p2vfix-undo` beside the image. */
+export function findLatestUndoFile(imagePath: string): string | undefined {
+  const dir = dirname(resolve(imagePath));
+  const prefix = `${basename(imagePath)}.`;
+  const names = readdirSync(dir)
+    .filter((n) => n.startsWith(prefix) && n.endsWith(".p2vfix-undo"))
+    .sort();
+  return names.length ? join(dir, names[names.length - 1]) : undefined;
+}
+
+/** Host path of an undo entry: the image itself for the first file; extents beside it. */
+function hostPathOf(imagePath: string, entry: UndoFileEntry, index: number): string {
+  return index === 0 ? imagePath : join(dirname(resolve(imagePath)), basename(entry.path));
+}
+
+function rangeState(device: FileDevice, undo: UndoFile, range: UndoFileEntry["ranges"][number]): RangeState {
+  const available = Math.max(0, Math.min(range.length, device.size - range.offset));
+  if (available === range.length && sha256(device.read(range.offset, range.length)) === range.sha256After) return "after";
+  if (available >= range.beforeLength && sha256(device.read(range.offset, range.beforeLength)) === range.sha256Before) return "before";
+  void undo;
+  return "other";
+}
+
+export function undoApply(imagePath: string, options: UndoOptions = {}): UndoReport {
+  const steps = options.steps ?? createStepCounter();
+  if (!existsSync(imagePath)) throw new NotFoundError("not-found", `${imagePath} does not exist`, { path: imagePath });
+  const journal = readJournal(imagePath);
+  const undoPath = options.undoFile ?? (journal && existsSync(journal.undoFile) ? journal.undoFile : undefined) ?? findLatestUndoFile(imagePath);
+  if (!undoPath) {
+    const why = journal?.state === "applying" ? " (the journal says an apply was cut off before its undo file was complete: the image was not written yet)" : "";
+    throw new NotFoundError("no-undo-file", `no undo file for ${imagePath} beside it${why}; give its path: p2vfix undo IMAGE UNDOFILE`, { path: imagePath });
+  }
+  const undo = readUndoFile(undoPath);
+  const torn = journal?.state === "applying" && resolve(journal.undoFile) === resolve(undoPath);
+  const warnings: string[] = [];
+  const st = statSync(imagePath);
+  if (st.ino !== undo.header.image.ino || st.dev !== undo.header.image.dev) {
+    warnings.push(`${imagePath} is not the same file the undo file was made for (${undo.header.image.path}, inode ${undo.header.image.ino}); every range is still checked by SHA-256`);
+  }
+
+  const report: UndoReport = { undoFile: undoPath, action: "nothing-to-do", files: [], bytesRestored: 0, warnings };
+  if (journal) report.journalState = journal.state;
+  const entries = undo.header.files.map((entry, i) => ({ entry, path: hostPathOf(imagePath, entry, i) }));
+  let needsWork = false;
+  let unexpected: string | undefined;
+  for (const { entry, path } of entries) {
+    const device = new FileDevice(path);
+    try {
+      const ranges = entry.ranges.map((r) => ({ offset: r.offset, length: r.length, state: rangeState(device, undo, r) }));
+      report.files.push({ path, currentSize: device.size, originalSize: entry.originalSize, newSize: entry.newSize, ranges });
+      if (device.size !== entry.originalSize || ranges.some((r) => r.state !== "before")) needsWork = true;
+      const other = ranges.find((r) => r.state === "other");
+      if (other && !unexpected) unexpected = `${path}: the ${other.length} bytes at offset ${other.offset} are neither the original nor what p2vfix wrote`;
+      if (!unexpected && device.size !== entry.originalSize && device.size !== entry.newSize) {
+        unexpected = `${path} is ${device.size} bytes: neither its original size ${entry.originalSize} nor the size p2vfix left it at (${entry.newSize})`;
+      }
+    } finally {
+      device.close();
+    }
+  }
+  if (!needsWork) {
+    if (torn && !options.dryRun) writeJournal(imagePath, "rolled-back", undoPath);
+    return report;
+  }
+  if (unexpected && !torn && !options.force) {
+    throw new RefusedError("undo-unexpected-state", `${unexpected}: the image was changed after p2vfix wrote it (booted, or edited by another tool). Restoring would mix old and new data; run again with --force to restore the original bytes anyway`, {
+      path: imagePath,
+    });
+  }
+  if (options.dryRun) {
+    report.action = "would-restore";
+    return report;
+  }
+  refuseIfInUse(entries.map((e) => e.path));
+  const lock = acquireWriterLock(imagePath);
+  try {
+    for (const { entry, path } of entries) report.bytesRestored += restoreFile(path, entry, undo, steps);
+    writeJournal(imagePath, torn ? "rolled-back" : "undone", undoPath);
+    steps.step("journal");
+  } finally {
+    lock.release();
+  }
+  report.action = torn ? "rolled-back" : "restored";
+  return report;
+}
+
+function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: StepCounter): number {
+  let restored = 0;
+  const device = new FileDevice(path, { writable: true });
+  try {
+    // Back to at least the original size first, so every original range has a place to go.
+    if (device.size < entry.originalSize) {
+      device.resize(entry.originalSize);
+      steps.step("resize");
+    }
+    for (const r of entry.ranges) {
+      const before = undo.before(r);
+      for (let at = 0; at < before.length; at += WRITE_CHUNK) {
+        device.write(r.offset + at, before.subarray(at, Math.min(before.length, at + WRITE_CHUNK)));
+        steps.step("write");
+      }
+      restored += before.length;
+    }
+    if (device.size !== entry.originalSize) {
+      device.resize(entry.originalSize);
+      steps.step("resize");
+    }
+    device.flush();
+    steps.step("fsync");
+  } finally {
+    device.close();
+  }
+  const check = new FileDevice(path);
+  try {
+    if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path });
+    for (const r of entry.ranges) {
+      if (sha256(check.read(r.offset, r.beforeLength)) !== r.sha256Before) {
+        throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${r.offset} do not match the original SHA-256`, { path, offset: r.offset });
+      }
+    }
+  } finally {
+    check.close();
+  }
+  return restored;
+}

@@ -1,0 +1,279 @@
+/**
+ * The safe write path. Every change to an image goes through here:
+ *
+ *   refuse if in use → writer lock → host files opened read-only, one OverlayDevice each →
+ *   the container opened writable on the overlays → edits (nothing reaches the host) →
+ *   verify: a fresh read-only stack on the overlays must show the intended result →
+ *   undo file (original bytes, SHA-256 before/after) written and fsynced → journal "applying" →
+ *   resizes and ranges written to the host files → fsync → read back and compare →
+ *   journal "done".
+ *
+ * A failure before the journal says "applying" leaves the image untouched. A failure while
+ * writing rolls back from the bytes in memory; a killed process is rolled back by
+ * `p2vfix undo` (restore.ts) from the undo file.
+ */
+import { statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js";
+import { FileDevice } from "../io/file-device.js";
+import { OverlayDevice } from "../io/overlay-device.js";
+import { openContainer, type DiskImage } from "../vdisk/index.js";
+import { writeJournal } from "./journal.js";
+import { acquireWriterLock, refuseIfInUse } from "./locks.js";
+import { ReadOnlyView } from "./read-only-view.js";
+import { writeUndoFile, type ImageIdentity, type RangeChange } from "./undo-file.js";
+import { createStepCounter, type StepCounter } from "./steps.js";
+
+/** Largest single write call to a host file: a crash can tear a range only at these boundaries. */
+export const WRITE_CHUNK = 64 * 1024;
+
+export interface EditOutcome<T> {
+  /** What was changed, for people and the undo file ("partition 2:Windows/System32/config/SYSTEM"). */
+  changes: string[];
+  /** Called with the image reopened fresh, read-only, on the overlays: throws VerifyError when the result is not what was intended. */
+  verify(fresh: DiskImage): void;
+  result: T;
+}
+
+export interface TransactionOptions {
+  /** Folder for the undo file (default: beside the image). */
+  backupDir?: string;
+  /** Stop after verify: report what would be written, write nothing. */
+  dryRun?: boolean;
+  /** Counts durable steps; the crash test kills the process after N of them (see steps.ts). */
+  steps?: StepCounter;
+}
+
+export interface PlannedFile {
+  path: string;
+  originalSize: number;
+  newSize: number;
+  ranges: { offset: number; length: number }[];
+}
+
+export interface TransactionReport<T> {
+  dryRun: boolean;
+  image: string;
+  format: string;
+  changes: string[];
+  files: PlannedFile[];
+  bytesWritten: number;
+  undoFile?: string;
+  result: T;
+}
+
+export function imageIdentity(path: string): ImageIdentity {
+  const st = statSync(path);
+  return { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+}
+
+export function undoFilePath(imagePath: string, backupDir: string | undefined, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return join(backupDir ?? dirname(resolve(imagePath)), `${basename(imagePath)}.${stamp}.p2vfix-undo`);
+}
+
+const REFUSED_OPEN_CODES: Record<string, string> = {
+  "unsupported-log": "the VHDX log must be replayed first: start and shut down the VM once in Hyper-V, or run `qemu-img check -r all IMAGE`",
+  "unsupported-differencing": "this is a differencing disk or snapshot: merge the chain into one image first (Hyper-V Edit Disk > Merge, `qemu-img convert`, `vmware-vdiskmanager -r`)",
+};
+
+/** Opens the container on `device`; the reader's "cannot read this safely" errors become refusals. */
+function openForWrite(device: OverlayDevice | ReadOnlyView, path: string, writable: boolean): DiskImage {
+  try {
+    return openContainer(device, path, writable ? { writable: true } : {});
+  } catch (err) {
+    if (err instanceof ImageError && REFUSED_OPEN_CODES[err.code]) {
+      throw new RefusedError(err.code, `${err.message}: ${REFUSED_OPEN_CODES[err.code]}`, { path, cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Container states a writer must not build on, found among the reader's warnings. */
+function refuseUncleanContainer(image: DiskImage, path: string): void {
+  for (const w of image.warnings) {
+    if (/dirty bit is set/i.test(w)) throw new RefusedError("qcow2-dirty", `${path}: ${w}: run \`qemu-img check -r all ${path}\` first`, { path });
+    if (/uncleanShutdown/i.test(w)) throw new RefusedError("vmdk-unclean", `${path}: ${w}: open and close the VM once in VMware, or repair the disk (vmware-vdiskmanager -R)`, { path });
+  }
+}
+
+/** Granularity of the change map: ranges are cut to the 512-byte sectors whose bytes really change. */
+export const DIFF_UNIT = 512;
+
+/**
+ * What the overlay really changes: its written ranges cut down to the sectors whose bytes
+ * differ from the host file (a rewritten hive file is mostly the same bytes), plus everything
+ * past the original end. Before bytes exist only inside the original size.
+ */
+function rangeChanges(base: FileDevice, overlay: OverlayDevice): RangeChange[] {
+  const changes: RangeChange[] = [];
+  for (const w of overlay.writes()) {
+    const end = w.offset + w.data.length;
+    const insideEnd = Math.min(end, base.size);
+    let runStart = -1;
+    const flush = (to: number) => {
+      if (runStart < 0) return;
+      changes.push({ offset: runStart, before: base.read(runStart, to - runStart), after: w.data.slice(runStart - w.offset, to - w.offset) });
+      runStart = -1;
+    };
+    for (let at = w.offset; at < insideEnd; ) {
+      const next = Math.min(insideEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
+      const same = equalBytes(base.read(at, next - at), w.data.subarray(at - w.offset, next - w.offset));
+      if (!same && runStart < 0) runStart = at;
+      if (same) flush(at);
+      at = next;
+    }
+    if (end > insideEnd) {
+      // Past the original end: all new, no before bytes.
+      if (runStart >= 0) {
+        changes.push({ offset: runStart, before: base.read(runStart, insideEnd - runStart), after: w.data.slice(runStart - w.offset) });
+        runStart = -1;
+      } else changes.push({ offset: insideEnd, before: new Uint8Array(), after: w.data.slice(insideEnd - w.offset) });
+    } else flush(insideEnd);
+  }
+  return changes;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/** Writes ranges in WRITE_CHUNK calls, counting each as a step. */
+export function writeRanges(device: FileDevice, ranges: readonly { offset: number; data: Uint8Array }[], steps: StepCounter): void {
+  for (const r of ranges) {
+    for (let at = 0; at < r.data.length; at += WRITE_CHUNK) {
+      device.write(r.offset + at, r.data.subarray(at, Math.min(r.data.length, at + WRITE_CHUNK)));
+      steps.step("write");
+    }
+  }
+}
+
+export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) => EditOutcome<T>, options: TransactionOptions = {}): TransactionReport<T> {
+  const steps = options.steps ?? createStepCounter();
+  // Which host files make up the image, and whether it can be written at all, from a plain read-only open.
+  const probe = new FileDevice(imagePath);
+  let files: string[];
+  try {
+    const image = openForWrite(new ReadOnlyView(probe), imagePath, false);
+    files = image.files;
+    refuseUncleanContainer(image, imagePath);
+    image.close();
+  } finally {
+    probe.close();
+  }
+  if (files.length > 1) {
+    throw new RefusedError("multi-file-image", `${imagePath} is made of ${files.length} files (descriptor and extents); writing such images through the overlay is not supported yet: convert it to a single-file image`, { path: imagePath });
+  }
+  refuseIfInUse(files);
+  const identity = imageIdentity(imagePath);
+  const lock = options.dryRun ? undefined : acquireWriterLock(imagePath);
+  const base = new FileDevice(imagePath);
+  try {
+    const overlay = new OverlayDevice(base);
+    const image = openForWrite(overlay, imagePath, true);
+    let outcome: EditOutcome<T>;
+    try {
+      outcome = edit(image);
+      image.device.flush();
+    } finally {
+      image.close();
+    }
+    // Verify on a fresh stack before a single byte reaches the host.
+    const fresh = openForWrite(new ReadOnlyView(overlay), imagePath, false);
+    try {
+      outcome.verify(fresh);
+    } finally {
+      fresh.close();
+    }
+    const changes = rangeChanges(base, overlay);
+    const planned: PlannedFile = { path: resolve(imagePath), originalSize: base.size, newSize: overlay.size, ranges: changes.map((c) => ({ offset: c.offset, length: c.after.length })) };
+    const report: TransactionReport<T> = {
+      dryRun: Boolean(options.dryRun),
+      image: resolve(imagePath),
+      format: fresh.format,
+      changes: outcome.changes,
+      files: [planned],
+      bytesWritten: changes.reduce((n, c) => n + c.after.length, 0),
+      result: outcome.result,
+    };
+    if (options.dryRun || (changes.length === 0 && overlay.size === base.size)) return report;
+
+    const undoFile = undoFilePath(imagePath, options.backupDir);
+    writeUndoFile(undoFile, { image: identity, changes: outcome.changes, files: [{ path: planned.path, originalSize: base.size, newSize: overlay.size, ranges: changes }] });
+    steps.step("undo-file");
+    writeJournal(imagePath, "applying", undoFile);
+    steps.step("journal-applying");
+    report.undoFile = undoFile;
+    commit(imagePath, base.size, overlay.size, changes, steps, undoFile);
+    writeJournal(imagePath, "done", undoFile);
+    steps.step("journal-done");
+    return report;
+  } finally {
+    base.close();
+    lock?.release();
+  }
+}
+
+/** Writes the changes to the host file, reads them back, and rolls back from memory on any failure. */
+function commit(path: string, originalSize: number, newSize: number, changes: RangeChange[], steps: StepCounter, undoFile: string): void {
+  const target = new FileDevice(path, { writable: true });
+  try {
+    if (target.size !== originalSize) {
+      throw new RefusedError("image-changed", `${path} changed size while p2vfix was preparing the write (${originalSize} → ${target.size} bytes); nothing was written`, { path });
+    }
+    try {
+      if (newSize > originalSize) {
+        target.resize(newSize);
+        steps.step("resize");
+      }
+      writeRanges(target, changes.map((c) => ({ offset: c.offset, data: c.after })), steps);
+      if (newSize < originalSize) {
+        target.resize(newSize);
+        steps.step("resize");
+      }
+      target.flush();
+      steps.step("fsync");
+    } catch (err) {
+      rollBack(target, originalSize, changes);
+      throw err;
+    }
+  } finally {
+    target.close();
+  }
+  // Read back through a fresh handle: what the host filesystem now holds.
+  const check = new FileDevice(path);
+  let mismatch: string | undefined;
+  try {
+    if (check.size !== newSize) mismatch = `size is ${check.size}, expected ${newSize}`;
+    for (const c of changes) {
+      if (mismatch) break;
+      if (!equalBytes(check.read(c.offset, c.after.length), c.after)) mismatch = `bytes at ${c.offset} (${c.after.length} bytes) differ from what was written`;
+    }
+  } finally {
+    check.close();
+  }
+  if (mismatch) {
+    const target2 = new FileDevice(path, { writable: true });
+    try {
+      rollBack(target2, originalSize, changes);
+    } finally {
+      target2.close();
+    }
+    writeJournal(path, "rolled-back", undoFile);
+    throw new VerifyError("readback-mismatch", `${path}: reading back after the write: ${mismatch}; the original bytes were restored`, { path });
+  }
+}
+
+function rollBack(target: FileDevice, originalSize: number, changes: RangeChange[]): void {
+  try {
+    if (target.size < originalSize) target.resize(originalSize);
+    for (const c of changes) if (c.before.length > 0) target.write(c.offset, c.before);
+    if (target.size !== originalSize) target.resize(originalSize);
+    target.flush();
+  } catch (err) {
+    throw new VerifyError("rollback-failed", `${target.path}: restoring the original bytes after a failed write failed too (${(err as Error).message}); run \`p2vfix undo ${target.path}\``, {
+      path: target.path,
+      cause: err instanceof P2vfixError ? err : undefined,
+    });
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The undo file: everything needed to put an image back byte for byte after p2vfix wrote to
+ * it. Written and fsynced before the first byte of the image changes.
+ *
+ * Layout (all integers little-endian):
+ *   0   8 bytes  magic "P2VUNDO1"
+ *   8   u32      length H of the JSON header
+ *   12  H bytes  JSON header (UTF-8), see UndoHeader
+ *   12+H         blob: the original bytes of every range, at each range's blobOffset
+ *
+ * Per host file the header keeps the original and new size and, per written range, its
+ * offset and length, how many of its bytes existed before (a range past the original end of
+ * a file that grew has none: undo truncates instead), and SHA-256 of the range before and
+ * after. The image identity (path, size, mtime, device, inode) says which file it was made for.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ImageError } from "../errors.js";
+import { writeFileDurably } from "./durable.js";
+
+export const UNDO_MAGIC = "P2VUNDO1";
+const PREFIX = 12;
+/** A header larger than this is not one p2vfix wrote. */
+const MAX_HEADER = 64 * 1024 * 1024;
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const count = z.number().int().nonnegative();
+
+const rangeSchema = z.object({
+  offset: count,
+  length: count,
+  /** Bytes of the range that lay inside the original file (stored in the blob). */
+  beforeLength: count,
+  blobOffset: count,
+  sha256Before: sha256Hex,
+  sha256After: sha256Hex,
+});
+
+const identitySchema = z.object({
+  path: z.string(),
+  size: count,
+  mtimeMs: z.number(),
+  dev: z.number(),
+  ino: z.number(),
+});
+
+const headerSchema = z.object({
+  format: z.literal("p2vfix-undo"),
+  version: z.literal(1),
+  createdAt: z.string(),
+  image: identitySchema,
+  /** What was written, for people: "partition 2:Windows/System32/config/SYSTEM". */
+  changes: z.array(z.string()),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      originalSize: count,
+      newSize: count,
+      ranges: z.array(rangeSchema),
+    }),
+  ),
+  blobSize: count,
+  blobSha256: sha256Hex,
+});
+
+export type UndoRange = z.infer<typeof rangeSchema>;
+export type ImageIdentity = z.infer<typeof identitySchema>;
+export type UndoHeader = z.infer<typeof headerSchema>;
+export type UndoFileEntry = UndoHeader["files"][number];
+
+export interface UndoFile {
+  header: UndoHeader;
+  /** Original bytes of a range (its first beforeLength bytes). */
+  before(range: UndoRange): Uint8Array;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** One written range as the transaction sees it: where, the bytes there before (inside the old size) and after. */
+export interface RangeChange {
+  offset: number;
+  before: Uint8Array;
+  after: Uint8Array;
+}
+
+export interface UndoInput {
+  image: ImageIdentity;
+  changes: string[];
+  files: { path: string; originalSize: number; newSize: number; ranges: RangeChange[] }[];
+  createdAt?: Date;
+}
+
+export function encodeUndoFile(input: UndoInput): Uint8Array {
+  const blobs: Uint8Array[] = [];
+  let blobSize = 0;
+  const files = input.files.map((f) => ({
+    path: f.path,
+    originalSize: f.originalSize,
+    newSize: f.newSize,
+    ranges: f.ranges.map((r) => {
+      const range: UndoRange = {
+        offset: r.offset,
+        length: r.after.length,
+        beforeLength: r.before.length,
+        blobOffset: blobSize,
+        sha256Before: sha256(r.before),
+        sha256After: sha256(r.after),
+      };
+      blobs.push(r.before);
+      blobSize += r.before.length;
+      return range;
+    }),
+  }));
+  const blob = new Uint8Array(blobSize);
+  let at = 0;
+  for (const b of blobs) {
+    blob.set(b, at);
+    at += b.length;
+  }
+  const header: UndoHeader = {
+    format: "p2vfix-undo",
+    version: 1,
+    createdAt: (input.createdAt ?? new Date()).toISOString(),
+    image: input.image,
+    changes: input.changes,
+    files,
+    blobSize,
+    blobSha256: sha256(blob),
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(PREFIX + json.length + blobSize);
+  out.set(new TextEncoder().encode(UNDO_MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, PREFIX);
+  out.set(blob, PREFIX + json.length);
+  return out;
+}
+
+export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile {
+  const bad = (message: string, offset?: number) => new ImageError("bad-undo-file", `${path}: ${message}`, { path, ...(offset === undefined ? {} : { offset }) });
+  if (bytes.length < PREFIX || new TextDecoder("latin1").decode(bytes.subarray(0, 8)) !== UNDO_MAGIC) throw bad("not a p2vfix undo file (no P2VUNDO1 signature)", 0);
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  if (headerLength > MAX_HEADER || PREFIX + headerLength > bytes.length) throw bad(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`, 8);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + headerLength)));
+  } catch (err) {
+    throw bad(`header is not valid JSON: ${(err as Error).message}`, PREFIX);
+  }
+  const result = headerSchema.safeParse(parsed);
+  if (!result.success) throw bad(`header does not match the undo format: ${result.error.issues[0]?.message ?? "invalid"} at ${result.error.issues[0]?.path.join(".") ?? "?"}`, PREFIX);
+  const header = result.data;
+  const blob = bytes.subarray(PREFIX + headerLength);
+  if (blob.length !== header.blobSize) throw bad(`holds ${blob.length} bytes of original data, the header says ${header.blobSize} (truncated?)`, PREFIX + headerLength);
+  if (sha256(blob) !== header.blobSha256) throw bad("the original bytes do not match their SHA-256 (the undo file is damaged)", PREFIX + headerLength);
+  for (const file of header.files) {
+    for (const r of file.ranges) {
+      if (r.beforeLength > r.length || r.blobOffset + r.beforeLength > header.blobSize || r.offset + r.beforeLength > file.originalSize) {
+        throw bad(`range at ${r.offset} of ${file.path} is inconsistent with the file sizes or the stored data`);
+      }
+    }
+  }
+  return {
+    header,
+    before: (r) => blob.subarray(r.blobOffset, r.blobOffset + r.beforeLength),
+  };
+}
+
+export function writeUndoFile(path: string, input: UndoInput): void {
+  writeFileDurably(path, encodeUndoFile(input));
+}
+
+export function readUndoFile(path: string): UndoFile {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (err) {
+    throw new ImageError("undo-file-unreadable", `cannot read undo file ${path}: ${(err as Error).message}`, { path, cause: err });
+  }
+  return decodeUndoFile(bytes, path);
+}

@@ -1,0 +1,52 @@
+/**
+ * `p2vfix undo IMAGE [UNDOFILE]`: restores what a write changed, byte for byte, from its undo
+ * file, and rolls back a write that was cut off half way.
+ */
+import type { Command } from "commander";
+import { undoApply, type UndoReport } from "../../apply/index.js";
+import { formatBytes } from "../format.js";
+import type { Output } from "../output.js";
+
+function describe(report: UndoReport, dryRun: boolean): string {
+  const lines: string[] = [];
+  lines.push(`undo file: ${report.undoFile}`);
+  if (report.journalState) lines.push(`journal:   ${report.journalState}${report.journalState === "applying" ? " (a write was cut off)" : ""}`);
+  for (const w of report.warnings) lines.push(`warning:   ${w}`);
+  for (const f of report.files) {
+    const counts = { after: 0, before: 0, other: 0 };
+    for (const r of f.ranges) counts[r.state]++;
+    lines.push(
+      `${f.path}: ${f.ranges.length} ranges (${counts.after} as written, ${counts.before} original, ${counts.other} other); size ${f.currentSize}${f.currentSize === f.originalSize ? "" : ` → ${f.originalSize}`}`,
+    );
+  }
+  const what = {
+    restored: `restored ${formatBytes(report.bytesRestored)}: the image is back to its original bytes`,
+    "rolled-back": `rolled back the interrupted write (${formatBytes(report.bytesRestored)}): the image is back to its original bytes`,
+    "nothing-to-do": "nothing to do: the image already holds its original bytes",
+    "would-restore": `would restore ${f(report)} (dry run: nothing written)`,
+  }[report.action];
+  lines.push(dryRun && report.action === "nothing-to-do" ? `${what} (dry run)` : what);
+  return lines.join("\n") + "\n";
+}
+
+function f(report: UndoReport): string {
+  let bytes = 0;
+  for (const file of report.files) for (const r of file.ranges) if (r.state !== "before") bytes += r.length;
+  return `${report.files.reduce((n, x) => n + x.ranges.filter((r) => r.state !== "before").length, 0)} ranges (${formatBytes(bytes)})`;
+}
+
+export function registerUndo(program: Command, output: Output): void {
+  program
+    .command("undo")
+    .description("Restore an image from the undo file p2vfix wrote before changing it; also rolls back a write that was interrupted.")
+    .argument("<image>", "the disk image that was written")
+    .argument("[undofile]", "undo file (default: the last one the journal names, or the newest IMAGE.*.p2vfix-undo beside the image)")
+    .option("--force", "restore even where the image holds neither the original nor the written bytes (it was changed since)")
+    .option("--dry-run", "only report what would be restored")
+    .option("--json", "JSON output")
+    .action((image: string, undoFile: string | undefined, opts: { force?: boolean; dryRun?: boolean; json?: boolean }) => {
+      const report = undoApply(image, { ...(undoFile ? { undoFile } : {}), force: Boolean(opts.force), dryRun: Boolean(opts.dryRun) });
+      if (opts.json) output.out(JSON.stringify(report, null, 2) + "\n");
+      else output.out(describe(report, Boolean(opts.dryRun)));
+    });
+}
