@@ -35,6 +35,25 @@ export const findingRules: readonly FindingRule[] = [
   previousFirstBoot,
 ];
 
+/** Every finding id the rules can produce ("boot-driver-missing:" is followed by the target). */
+export const FINDING_IDS = [
+  "hibernated",
+  "boot-driver-missing:<target>",
+  "storage-filter-broken",
+  "stale-static-ip",
+  "nic-teaming",
+  "ncsi-active-probing",
+  "vendor-agent",
+  "vendor-driver",
+  "hypervisor-tools",
+  "fast-startup",
+  "pending-reboot",
+  "domain-controller",
+  "backup-av-agent",
+  "crash-auto-reboot",
+  "previous-firstboot",
+] as const;
+
 const ORDER = { problem: 0, warning: 1, info: 2 } as const;
 
 export function detectFindings(model: WindowsModel, context: FindingContext = {}): Finding[] {
