@@ -24,13 +24,17 @@ function decompress(stored, out) {
   else writeFileSync(out, readFileSync(stored));
 }
 
-/** Mean wall time in seconds of a shell command: hyperfine when present, else timed here. */
-function meanSeconds(command, dir) {
+/**
+ * Mean wall time in seconds of a shell command (and mean user+system CPU seconds, which the
+ * other work on a shared machine disturbs less): hyperfine when present, else timed here.
+ */
+function measure(command, dir) {
   if (has("hyperfine")) {
     const json = join(dir, "hyperfine.json");
     const r = spawnSync("hyperfine", ["--warmup", "1", "--runs", String(RUNS), "--export-json", json, command], { stdio: ["ignore", "ignore", "pipe"] });
     if (r.status !== 0) throw new Error(`hyperfine failed for ${command}: ${r.stderr}`);
-    return JSON.parse(readFileSync(json, "utf8")).results[0].mean;
+    const res = JSON.parse(readFileSync(json, "utf8")).results[0];
+    return { seconds: res.mean, cpu: res.user + res.system };
   }
   spawnSync("sh", ["-c", command]);
   let total = 0;
@@ -40,7 +44,7 @@ function meanSeconds(command, dir) {
     total += Number(process.hrtime.bigint() - t) / 1e9;
     if (r.status !== 0) throw new Error(`${command} failed: ${r.stderr}`);
   }
-  return total / RUNS;
+  return { seconds: total / RUNS, cpu: undefined };
 }
 
 function maxRssMb(command) {
@@ -76,12 +80,12 @@ export async function run({ root }) {
           console.log(`  ${t.tool}: not installed, skipped`);
           continue;
         }
-        results.push({ ...t, seconds: meanSeconds(t.command, dir), rss: maxRssMb(t.command) });
+        results.push({ ...t, ...measure(t.command, dir), rss: maxRssMb(t.command) });
       }
       const ours = results.find((r) => r.tool === "p2vfix");
       for (const r of results) {
-        const ratio = ours && r !== ours ? `  p2vfix is ${(r.seconds / ours.seconds).toFixed(2)}x faster` : "";
-        console.log(`  ${r.tool.padEnd(13)} ${r.seconds.toFixed(3)} s  max RSS ${r.rss?.toFixed(1) ?? "?"} MiB${ratio}`);
+        const ratio = ours && r !== ours ? `  p2vfix is ${(r.seconds / ours.seconds).toFixed(2)}x faster (CPU: ${r.cpu && ours.cpu ? (r.cpu / ours.cpu).toFixed(2) : "?"}x)` : "";
+        console.log(`  ${r.tool.padEnd(13)} ${r.seconds.toFixed(3)} s wall, ${r.cpu?.toFixed(3) ?? "?"} s CPU, max RSS ${r.rss?.toFixed(1) ?? "?"} MiB${ratio}`);
       }
       if (ours) {
         const limit = 3 * sizeMb + 80;
