@@ -14,14 +14,26 @@ import { openQcow2 } from "./qcow2/image.js";
 import type { DiskImage } from "./types.js";
 import { openVhd } from "./vhd/image.js";
 import { openVhdx } from "./vhdx/image.js";
-import { openVmdkDescriptor, openVmdkSparse } from "./vmdk/image.js";
+import { type ExtentOpener, openVmdkDescriptor, openVmdkSparse } from "./vmdk/image.js";
 
 export { detectFormat, type DetectedFormat } from "./detect.js";
-export type { AddressMap, DiskImage, ImageFormat, Mapping } from "./types.js";
+export type { AddressMap, DiskImage, ImageFormat, Mapping, WritableAddressMap, WriteTarget } from "./types.js";
+export type { ExtentOpener } from "./vmdk/image.js";
 
 export interface OpenImageOptions {
-  /** Open the host files read-write. Only raw images and fixed VHDs (blocks map 1:1 to the file) can be written yet; other formats are refused. */
+  /**
+   * Make the virtual disk writable. Every format except stream-optimized VMDK can be written;
+   * unallocated blocks are allocated at the end of the host file (see README "Supported image
+   * formats" for what is refused). openImage then opens the host files read-write;
+   * openContainer needs a writable device (an OverlayDevice over a read-only file is one).
+   */
   writable?: boolean;
+  /**
+   * Opens the extent files a VMDK descriptor names (default: a FileDevice, read-write when
+   * `writable`). The transaction engine passes overlays here; the devices come back in
+   * `DiskImage.hostDevices` and are closed with the image.
+   */
+  openExtent?: ExtentOpener;
 }
 
 function openRaw(file: BlockDevice, path: string, onClose: () => void): OpenedContainer {
@@ -34,7 +46,7 @@ export function openImage(path: string, options: OpenImageOptions = {}): DiskIma
   const writable = options.writable ?? false;
   const file = new FileDevice(path, { writable });
   try {
-    return openContainer(file, path, { writable });
+    return openContainer(file, path, { ...options, writable });
   } catch (err) {
     file.close();
     throw err;
@@ -48,6 +60,7 @@ export function openImage(path: string, options: OpenImageOptions = {}): DiskIma
  */
 export function openContainer(file: BlockDevice, path: string, options: OpenImageOptions = {}): DiskImage {
   const writable = options.writable ?? false;
+  if (writable && !file.writable) throw new ImageError("read-only", `${path}: a writable image needs a writable device`, { path });
   let closed = false;
   const closeFile = () => {
     if (!closed) file.close();
@@ -60,26 +73,26 @@ export function openContainer(file: BlockDevice, path: string, options: OpenImag
       opened = openRaw(file, path, closeFile);
       break;
     case "vhd":
-      opened = openVhd(file, path, closeFile);
+      opened = openVhd(file, path, closeFile, writable);
       break;
     case "vhdx":
-      opened = openVhdx(file, path, closeFile);
+      opened = openVhdx(file, path, closeFile, writable);
       break;
     case "qcow2":
-      opened = openQcow2(file, path, closeFile);
+      opened = openQcow2(file, path, closeFile, writable);
       break;
     case "vmdk-sparse":
-      opened = openVmdkSparse(file, path, closeFile);
+      opened = openVmdkSparse(file, path, closeFile, writable);
       break;
     case "vmdk-descriptor":
-      opened = openVmdkDescriptor(file, path, closeFile, writable);
+      opened = openVmdkDescriptor(file, path, closeFile, writable, options.openExtent);
       break;
     case "unsupported":
       throw new ImageError("unsupported-format", `${path}: ${detected.name} images are not supported`, { path });
   }
   if (writable && !opened.device.writable) {
     for (const f of opened.extraFiles) f.device.close();
-    throw new RefusedError("unsupported-write", `${path}: writing into a ${opened.format} image is not supported yet; convert it to raw or open it read-only`, {
+    throw new RefusedError("unsupported-write", `${path}: writing into a ${opened.format} image is not supported; convert it (qemu-img convert) or open it read-only`, {
       path,
     });
   }
@@ -95,6 +108,7 @@ export function openContainer(file: BlockDevice, path: string, options: OpenImag
     logicalSectorSize: opened.logicalSectorSize,
     warnings: opened.warnings,
     files: hostFiles.map((f) => f.path),
+    hostDevices: hostFiles,
     close: () => device.close(),
   };
 }

@@ -5,23 +5,29 @@
 import { ImageError } from "../errors.js";
 import type { BlockDevice } from "../io/block-device.js";
 import { checkRange } from "../io/range.js";
-import type { AddressMap } from "./types.js";
+import type { AddressMap, WritableAddressMap } from "./types.js";
 
 /** Decompressed clusters/grains kept: a few MiB at most (units are ≤ 2 MiB, usually 64 KiB). */
 const DECOMPRESSED_CACHE_ENTRIES = 16;
 
 export class MappedDevice implements BlockDevice {
-  readonly writable = false;
   readonly sectorSize?: number;
   private readonly decompressed = new Map<string, Uint8Array>();
+  private writeBegun = false;
 
+  /** `writer` (the same map, writable) makes the device writable. */
   constructor(
     private readonly map: AddressMap,
     private readonly what: string,
     private readonly onClose: () => void,
     sectorSize?: number,
+    private readonly writer?: WritableAddressMap,
   ) {
     if (sectorSize !== undefined) this.sectorSize = sectorSize;
+  }
+
+  get writable(): boolean {
+    return this.writer !== undefined;
   }
 
   get size(): number {
@@ -61,11 +67,42 @@ export class MappedDevice implements BlockDevice {
     return bytes;
   }
 
-  write(): void {
-    throw new ImageError("read-only", `${this.what}: writing into this container is not supported yet`);
+  write(offset: number, data: Uint8Array): void {
+    const writer = this.writer;
+    if (!writer) throw new ImageError("read-only", `${this.what} was opened read-only`);
+    checkRange(offset, data.length, this.size, this.what);
+    // Every run is checked first, so a refused write changes nothing at all.
+    this.walk(offset, data.length, (at, remaining) => writer.mapWrite(at, remaining, true).length);
+    if (!this.writeBegun && data.length > 0) {
+      writer.beginWrite?.();
+      this.writeBegun = true;
+    }
+    let done = 0;
+    this.walk(offset, data.length, (at, remaining) => {
+      const target = writer.mapWrite(at, remaining, false);
+      const n = Math.min(target.length, remaining);
+      target.file.write(target.offset, data.subarray(done, done + n));
+      target.commit?.();
+      done += n;
+      return n;
+    });
+    // A unit cached before may now be stale (writes never land in compressed units; belt and braces).
+    this.decompressed.clear();
   }
 
-  flush(): void {}
+  /** Calls `step` for each run of [offset, offset+length) until done; `step` returns the run length. */
+  private walk(offset: number, length: number, step: (at: number, remaining: number) => number): void {
+    let done = 0;
+    while (done < length) {
+      const n = step(offset + done, length - done);
+      if (!(n > 0)) throw new ImageError("bad-mapping", `${this.what}: no progress mapping offset ${offset + done} for writing`, { offset: offset + done });
+      done += Math.min(n, length - done);
+    }
+  }
+
+  flush(): void {
+    this.writer?.flush();
+  }
 
   close(): void {
     this.decompressed.clear();

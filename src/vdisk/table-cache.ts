@@ -33,6 +33,11 @@ export class TableCache {
       throw new ImageError("misaligned-table", `${this.what}: table entry at ${offset} is not aligned`, { offset });
     }
     let page = this.pages.get(pageStart);
+    // A page cached while it was the file's short last page does not cover what a grown file now holds.
+    if (page && offset - pageStart + length > page.byteLength) {
+      this.pages.delete(pageStart);
+      page = undefined;
+    }
     if (page) {
       this.pages.delete(pageStart);
     } else {
@@ -44,9 +49,27 @@ export class TableCache {
     return { view: page, at: offset - pageStart };
   }
 
+  /**
+   * Writes table bytes through to the file and into any cached page holding them, so the next
+   * lookup sees the new entry (BAT entries, grain table entries, L2 entries, refcounts, bitmaps).
+   */
+  write(offset: number, bytes: Uint8Array): void {
+    this.file.write(offset, bytes);
+    for (const [pageStart, page] of this.pages) {
+      const from = Math.max(offset, pageStart);
+      const to = Math.min(offset + bytes.length, pageStart + page.byteLength);
+      if (from >= to) continue;
+      new Uint8Array(page.buffer, page.byteOffset, page.byteLength).set(bytes.subarray(from - offset, to - offset), from - pageStart);
+    }
+  }
+
   u8(offset: number): number {
     const { view, at } = this.view(offset, 1);
     return view.getUint8(at);
+  }
+  u16be(offset: number): number {
+    const { view, at } = this.view(offset, 2);
+    return view.getUint16(at, false);
   }
   u32le(offset: number): number {
     const { view, at } = this.view(offset, 4);
@@ -65,3 +88,4 @@ export class TableCache {
     return view.getBigUint64(at, false);
   }
 }
+

@@ -28,6 +28,12 @@ export interface DiskImage {
   warnings: string[];
   /** Every host file making up the image: descriptor first, then extents. */
   files: string[];
+  /**
+   * The same host files with the device each was opened on (the device given to openContainer
+   * first, then VMDK extents from `openExtent`). Every byte a write changes, metadata included,
+   * goes through one of these devices, and growing a file goes through its `resize`.
+   */
+  hostDevices: { path: string; device: BlockDevice }[];
   close(): void;
 }
 
@@ -55,4 +61,35 @@ export interface AddressMap {
   readonly virtualSize: number;
   /** Mapping of the run starting at `virtualOffset` (0 <= virtualOffset < virtualSize). */
   mapOffset(virtualOffset: number): Mapping;
+}
+
+/**
+ * Where a write of a run goes. The data is written at `file`/`offset`, then `commit` records it
+ * in the format's metadata (bitmap bits, BAT/grain/L2 entry). Data before pointer: a crash in
+ * between leaks space instead of exposing garbage.
+ */
+export interface WriteTarget {
+  file: BlockDevice;
+  offset: number;
+  /** Bytes of the run, never crossing the allocation unit. */
+  length: number;
+  commit?: () => void;
+}
+
+/** A format that can also be written: the same translation, allocating where it must. */
+export interface WritableAddressMap extends AddressMap {
+  /**
+   * Once per open, before the first byte changes (VHDX session GUIDs, VMDK CID, qcow2
+   * autoclear bits).
+   */
+  beginWrite?(): void;
+  /**
+   * Target for writing at most `length` bytes at `virtualOffset`, allocating space when the run
+   * is unallocated. Throws RefusedError where the format cannot be written safely. With
+   * `dryRun` nothing is allocated or written (only the refusal checks run; `offset` is then
+   * meaningless), so a write can be refused as a whole before any of it happens.
+   */
+  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget;
+  /** Makes the host files durable (fsync). */
+  flush(): void;
 }

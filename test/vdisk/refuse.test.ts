@@ -143,8 +143,10 @@ describe("other refusals", () => {
     expect(refusal(path).code).toBe("bad-extent-path");
   });
 
-  it("refuses writes into sparse containers, accepts them on raw", () => {
-    expect(() => openImage(fixturePath("v3.qcow2"), { writable: true })).toThrow(RefusedError);
+  it("refuses writes into stream-optimized VMDK, accepts them on raw (write.test.ts covers the other formats)", () => {
+    const stream = join(scratch, "w-stream.vmdk");
+    copyFileSync(fixturePath("stream.vmdk"), stream);
+    expect(() => openImage(stream, { writable: true })).toThrow(RefusedError);
     const raw = join(scratch, "w.raw");
     copyFileSync(fixturePath("disk.raw"), raw);
     const image = openImage(raw, { writable: true });

@@ -24,9 +24,14 @@ export interface Qcow2Header {
   cryptMethod: number;
   l1Size: number;
   l1TableOffset: number;
+  refcountTableOffset: number;
+  refcountTableClusters: number;
   nbSnapshots: number;
   incompatibleFeatures: bigint;
   compatibleFeatures: bigint;
+  autoclearFeatures: bigint;
+  /** Refcount width is 2^refcountOrder bits (always 4 = 16 bits in version 2). */
+  refcountOrder: number;
   headerLength: number;
   /** 0 zlib (deflate), 1 zstd. */
   compressionType: number;
@@ -45,9 +50,13 @@ export function parseQcow2Header(r: ByteReader): Qcow2Header {
     cryptMethod: r.u32be(32),
     l1Size: r.u32be(36),
     l1TableOffset: r.u64be(40),
+    refcountTableOffset: r.u64be(48),
+    refcountTableClusters: r.u32be(56),
     nbSnapshots: r.u32be(60),
     incompatibleFeatures: v3 ? r.view.getBigUint64(72, false) : 0n,
     compatibleFeatures: v3 ? r.view.getBigUint64(80, false) : 0n,
+    autoclearFeatures: v3 ? r.view.getBigUint64(88, false) : 0n,
+    refcountOrder: v3 ? r.u32be(96) : 4,
     headerLength,
     compressionType: v3 && headerLength > 104 ? r.u8(104) : 0,
   };

@@ -5,22 +5,25 @@
  * Source: qemu docs/interop/qcow2.txt.
  */
 import { constants, inflateRawSync } from "node:zlib";
-import { ImageError } from "../../errors.js";
+import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
 import { TableCache } from "../table-cache.js";
-import type { AddressMap, Mapping } from "../types.js";
+import type { Mapping, WritableAddressMap, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, readStructure } from "../util.js";
 import { IncompatibleFeature, parseQcow2Header, type Qcow2Header } from "./header.js";
+import { Qcow2Refcounts } from "./refcounts.js";
 
 /** Bits 9-55 of L1/L2 entries: host offset. */
 const OFFSET_MASK = 0x00fffffffffffe00n;
 const COMPRESSED = 1n << 62n;
+/** L1/L2 entry bit 63: refcount is exactly 1, the cluster may be written in place. */
+const COPIED = 1n << 63n;
 const ZERO_FLAG = 1n;
 const KNOWN_INCOMPATIBLE = Object.values(IncompatibleFeature).reduce((a, b) => a | b, 0n);
 
-export function openQcow2(file: BlockDevice, path: string, onClose: () => void): OpenedContainer {
+export function openQcow2(file: BlockDevice, path: string, onClose: () => void, writable = false): OpenedContainer {
   const warnings: string[] = [];
   const fail = (code: string, message: string, offset?: number) =>
     new ImageError(code, `${path}: ${message}`, offset === undefined ? { path } : { path, offset });
@@ -51,11 +54,25 @@ export function openQcow2(file: BlockDevice, path: string, onClose: () => void):
   if (h.l1Size < l1Needed) throw fail("bad-l1", `qcow2 L1 table has ${h.l1Size} entries, ${l1Needed} needed for ${h.size} bytes`, 36);
   if (h.l1TableOffset % clusterSize !== 0) throw fail("bad-l1", `qcow2 L1 table offset ${h.l1TableOffset} is not cluster aligned`, 40);
   checkHostRun(file, h.l1TableOffset, l1Needed * 8, "qcow2 L1 table", path);
-  const map = new Qcow2Map(file, path, h);
-  return { format: "qcow2", device: new MappedDevice(map, path, onClose), virtualSize: h.size, logicalSectorSize: 512, warnings, extraFiles: [] };
+  if (writable && incompatible & (IncompatibleFeature.dirty | IncompatibleFeature.corrupt)) {
+    throw new RefusedError("unsafe-write", `${path}: refusing to write a qcow2 image marked ${incompatible & IncompatibleFeature.corrupt ? "corrupt" : "dirty"}; run "qemu-img check -r all" first`, {
+      path,
+      offset: 72,
+    });
+  }
+  const map = new Qcow2Map(file, path, h, writable);
+  return { format: "qcow2", device: new MappedDevice(map, path, onClose, undefined, writable ? map : undefined), virtualSize: h.size, logicalSectorSize: 512, warnings, extraFiles: [] };
 }
 
-export class Qcow2Map implements AddressMap {
+/**
+ * qcow2 translation. Writes land in place in standard clusters whose L2 entry has COPIED set
+ * (refcount 1: no snapshot shares them). Unallocated clusters (and zero clusters without a host
+ * cluster) get a new cluster at the end of the file, refcounted first, then pointed to by the L2
+ * entry (a missing L2 table is allocated the same way). Compressed clusters and clusters or
+ * L2 tables without COPIED (shared with an internal snapshot) are refused: they would need
+ * copy-on-write.
+ */
+export class Qcow2Map implements WritableAddressMap {
   readonly virtualSize: number;
   private readonly clusterSize: number;
   private readonly l2Entries: number;
@@ -64,16 +81,83 @@ export class Qcow2Map implements AddressMap {
   /** Bit position where the compressed descriptor's sector count starts. */
   private readonly compressedShift: bigint;
 
+  private readonly refcounts?: Qcow2Refcounts;
+
   constructor(
     private readonly file: BlockDevice,
     private readonly path: string,
     private readonly h: Qcow2Header,
+    writable = false,
   ) {
     this.virtualSize = h.size;
     this.clusterSize = 2 ** h.clusterBits;
     this.l2Entries = this.clusterSize / 8;
     this.tables = new TableCache(file, `${path} qcow2 tables`);
     this.compressedShift = BigInt(62 - (h.clusterBits - 8));
+    if (writable) {
+      if (h.refcountTableOffset % this.clusterSize !== 0 || h.refcountTableOffset === 0) {
+        throw new ImageError("bad-refcount", `${path}: qcow2 refcount table offset ${h.refcountTableOffset} is not cluster aligned`, { path, offset: 48 });
+      }
+      checkHostRun(file, h.refcountTableOffset, h.refcountTableClusters * this.clusterSize, "qcow2 refcount table", path);
+      this.refcounts = new Qcow2Refcounts(file, path, this.tables, this.clusterSize, h.refcountOrder, h.refcountTableOffset, h.refcountTableClusters);
+    }
+  }
+
+  /** Autoclear bits name extensions (bitmaps, raw external data) a writer that does not maintain them must invalidate. */
+  beginWrite(): void {
+    if (this.h.autoclearFeatures !== 0n) this.file.write(88, new Uint8Array(8));
+  }
+
+  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget {
+    const refcounts = this.refcounts;
+    if (!refcounts) throw new ImageError("read-only", `${this.path} was opened read-only`, { path: this.path });
+    const cluster = Math.floor(virtualOffset / this.clusterSize);
+    const inCluster = virtualOffset - cluster * this.clusterSize;
+    const run = Math.min(this.clusterSize - inCluster, this.virtualSize - virtualOffset, length);
+    const refuse = (why: string, offset: number) =>
+      new RefusedError("unsupported-write", `${this.path}: cannot write guest cluster ${cluster}: ${why}; convert the image (qemu-img convert) to write it`, {
+        path: this.path,
+        offset,
+      });
+    const l1Index = Math.floor(cluster / this.l2Entries);
+    const l1At = this.h.l1TableOffset + l1Index * 8;
+    const l1Entry = this.tables.u64be(l1At);
+    let l2Table = Number(l1Entry & OFFSET_MASK);
+    if (l2Table !== 0 && !(l1Entry & COPIED)) throw refuse("its L2 table is shared with a snapshot", l1At);
+    let entry = 0n;
+    if (l2Table !== 0) {
+      this.mapOffset(virtualOffset); // validates the L2 table position
+      entry = this.tables.u64be(l2Table + (cluster % this.l2Entries) * 8);
+    }
+    const l2At = l2Table + (cluster % this.l2Entries) * 8;
+    if (entry & COMPRESSED) throw refuse("it is compressed", l2At);
+    const host = Number(entry & OFFSET_MASK);
+    if (host !== 0 && !(entry & COPIED)) throw refuse("it is shared with a snapshot", l2At);
+    const zeroFlag = this.h.version >= 3 && (entry & ZERO_FLAG) !== 0n;
+    if (host !== 0 && !zeroFlag) {
+      this.mapOffset(virtualOffset); // validates the host cluster position
+      return { file: this.file, offset: host + inCluster, length: run };
+    }
+    if (this.file.resize === undefined) throw refuse("it is unallocated and the host file cannot grow", l2At);
+    refcounts.checkRoom(l2Table === 0 ? 2 : 1);
+    if (dryRun) return { file: this.file, offset: -1, length: run };
+    if (host !== 0) {
+      // A preallocated zero cluster: it reads as zeros whatever it holds; make that true on disk, then clear the flag.
+      this.file.write(host, new Uint8Array(this.clusterSize));
+      return { file: this.file, offset: host + inCluster, length: run, commit: () => this.tables.write(l2At, be64(entry & ~ZERO_FLAG)) };
+    }
+    if (l2Table === 0) {
+      l2Table = refcounts.allocateCluster();
+      this.tables.write(l2Table, new Uint8Array(this.clusterSize));
+      this.tables.write(l1At, be64(BigInt(l2Table) | COPIED));
+    }
+    const newL2At = l2Table + (cluster % this.l2Entries) * 8;
+    const data = refcounts.allocateCluster();
+    return { file: this.file, offset: data + inCluster, length: run, commit: () => this.tables.write(newL2At, be64(BigInt(data) | COPIED)) };
+  }
+
+  flush(): void {
+    this.file.flush();
   }
 
   mapOffset(virtualOffset: number): Mapping {
@@ -132,4 +216,10 @@ export class Qcow2Map implements AddressMap {
     };
     return { kind: "compressed", length, key: `q${host}`, offsetInUnit: inCluster, load };
   }
+}
+
+function be64(value: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, value, false);
+  return out;
 }

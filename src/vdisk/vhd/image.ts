@@ -10,7 +10,7 @@ import type { OpenedContainer } from "../container.js";
 import { HostSlice } from "../host-slice.js";
 import { MappedDevice } from "../mapped-device.js";
 import { TableCache } from "../table-cache.js";
-import type { AddressMap, Mapping } from "../types.js";
+import type { Mapping, WritableAddressMap, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, isPowerOfTwo, readStructure } from "../util.js";
 import { DYNAMIC_HEADER_COOKIE, DYNAMIC_HEADER_SIZE, parseDynamicHeader, type VhdDynamicHeader } from "./dynamic-header.js";
 import { DiskType, FOOTER_SIZE, hasFooterCookie, parseFooter, type VhdFooter } from "./footer.js";
@@ -42,10 +42,14 @@ function readFooter(file: BlockDevice, path: string, warnings: string[]): VhdFoo
   return chosen;
 }
 
-export function openVhd(file: BlockDevice, path: string, onClose: () => void): OpenedContainer {
+export function openVhd(file: BlockDevice, path: string, onClose: () => void, writable = false): OpenedContainer {
   const warnings: string[] = [];
   const footer = readFooter(file, path, warnings);
   if (footer.savedState !== 0) warnings.push("VHD footer says the disk is in a saved state");
+  // A disk in a saved state belongs to a suspended VM; a damaged footer would be copied when a block is added.
+  if (writable && warnings.length > 0) {
+    throw new RefusedError("unsafe-write", `${path}: refusing to write: ${warnings.join("; ")}. Repair the disk (or resume and shut down the VM) first`, { path });
+  }
   const virtualSize = footer.currentSize;
   if (virtualSize > MAX_VIRTUAL_SIZE || virtualSize % SECTOR !== 0) {
     throw new ImageError("bad-size", `${path}: VHD virtual size ${virtualSize} is not a sector multiple up to 2040 GiB`, { path, offset: 48 });
@@ -68,7 +72,10 @@ export function openVhd(file: BlockDevice, path: string, onClose: () => void): O
   if (header.cookie !== DYNAMIC_HEADER_COOKIE) {
     throw new ImageError("bad-signature", `${path}: no VHD dynamic header ("cxsparse") at ${headerOffset}`, { path, offset: headerOffset });
   }
-  if (header.storedChecksum !== header.computedChecksum) warnings.push("VHD dynamic header checksum is wrong; opened anyway");
+  if (header.storedChecksum !== header.computedChecksum) {
+    if (writable) throw new RefusedError("unsafe-write", `${path}: refusing to write: the VHD dynamic header checksum is wrong`, { path, offset: headerOffset + 36 });
+    warnings.push("VHD dynamic header checksum is wrong; opened anyway");
+  }
   if (!isPowerOfTwo(header.blockSize) || header.blockSize < SECTOR || header.blockSize > 2 ** 28) {
     throw new ImageError("bad-block-size", `${path}: VHD block size ${header.blockSize} is not a power of two in 512 B..256 MiB`, {
       path,
@@ -83,12 +90,17 @@ export function openVhd(file: BlockDevice, path: string, onClose: () => void): O
   }
   checkHostRun(file, header.tableOffset, header.maxTableEntries * 4, "VHD BAT", path);
   const map = new VhdDynamicMap(file, path, header, virtualSize);
-  const device = new MappedDevice(map, path, onClose);
+  const device = new MappedDevice(map, path, onClose, undefined, writable ? map : undefined);
   return { format: "vhd-dynamic", device, virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
 }
 
-/** Dynamic VHD address translation: BAT entry → block, sector bitmap bit → data or zeros. */
-export class VhdDynamicMap implements AddressMap {
+/**
+ * Dynamic VHD address translation: BAT entry → block, sector bitmap bit → data or zeros.
+ * Writes set the bitmap bits of the sectors they touch; a write into an unallocated block
+ * appends the block where the footer was and moves the footer to the new end (as qemu's
+ * vpc driver does), then points the BAT entry at it.
+ */
+export class VhdDynamicMap implements WritableAddressMap {
   private readonly tables: TableCache;
   /** Sector bitmap size, padded to a whole sector. */
   readonly bitmapSize: number;
@@ -133,6 +145,74 @@ export class VhdDynamicMap implements AddressMap {
     const offset = blockStart + this.bitmapSize + inBlock;
     checkHostRun(this.file, offset, length, `VHD BAT entry ${blockIndex}`, this.path);
     return { kind: "data", file: this.file, offset, length };
+  }
+
+  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget {
+    const { blockSize, tableOffset } = this.header;
+    const blockIndex = Math.floor(virtualOffset / blockSize);
+    const inBlock = virtualOffset - blockIndex * blockSize;
+    const run = Math.min(blockSize - inBlock, this.virtualSize - virtualOffset, length);
+    const batAt = tableOffset + blockIndex * 4;
+    const entry = this.tables.u32be(batAt);
+    const allocated = entry !== UNALLOCATED;
+    if (dryRun) {
+      if (!allocated && this.file.resize === undefined) {
+        throw new RefusedError("needs-allocation", `${this.path}: VHD block ${blockIndex} is unallocated and the host file cannot grow`, { path: this.path });
+      }
+      return { file: this.file, offset: -1, length: run };
+    }
+    const blockStart = allocated ? entry * SECTOR : this.appendBlock();
+    checkHostRun(this.file, blockStart, this.bitmapSize + inBlock + run, `VHD BAT entry ${blockIndex}`, this.path);
+    const first = Math.floor(inBlock / SECTOR);
+    const last = Math.floor((inBlock + run - 1) / SECTOR);
+    // A sector whose bit is 0 reads as zeros whatever the file holds there: zero the part of a
+    // partly written one that the write does not cover, before its bit makes it visible.
+    for (const sector of first === last ? [first] : [first, last]) {
+      const covered = Math.min(inBlock + run, (sector + 1) * SECTOR) - Math.max(inBlock, sector * SECTOR);
+      if (covered < SECTOR && !this.sectorPresent(blockStart, sector)) {
+        this.file.write(blockStart + this.bitmapSize + sector * SECTOR, new Uint8Array(SECTOR));
+      }
+    }
+    const commit = () => {
+      this.setSectorsPresent(blockStart, first, last);
+      if (!allocated) {
+        const be = new Uint8Array(4);
+        new DataView(be.buffer).setUint32(0, blockStart / SECTOR, false);
+        this.tables.write(batAt, be);
+      }
+    };
+    return { file: this.file, offset: blockStart + this.bitmapSize + inBlock, length: run, commit };
+  }
+
+  /** Appends an empty block (zero bitmap, zero data) where the footer is and rewrites the footer after it. */
+  private appendBlock(): number {
+    const footerAt = this.file.size - FOOTER_SIZE;
+    if (footerAt % SECTOR !== 0 || this.file.resize === undefined) {
+      throw new RefusedError("needs-allocation", `${this.path}: cannot append a VHD block (file size ${this.file.size} is not sector aligned or cannot grow)`, { path: this.path });
+    }
+    if (!Number.isSafeInteger((footerAt + this.bitmapSize) / SECTOR) || footerAt / SECTOR >= UNALLOCATED) {
+      throw new RefusedError("needs-allocation", `${this.path}: the VHD file is too large for another block`, { path: this.path });
+    }
+    const footer = this.file.read(footerAt, FOOTER_SIZE);
+    const newFooterAt = footerAt + this.bitmapSize + this.header.blockSize;
+    this.file.resize(newFooterAt + FOOTER_SIZE);
+    // The bitmap overwrites the old footer; the data part is new file space, zeros.
+    // Through the table cache: a cached page may still hold the old footer bytes.
+    this.tables.write(footerAt, new Uint8Array(this.bitmapSize));
+    this.tables.write(newFooterAt, footer);
+    return footerAt;
+  }
+
+  private setSectorsPresent(blockStart: number, first: number, last: number): void {
+    const from = first >> 3;
+    const bytes = this.file.read(blockStart + from, (last >> 3) - from + 1);
+    const before = bytes.slice();
+    for (let s = first; s <= last; s++) bytes[(s >> 3) - from] |= 0x80 >> (s & 7);
+    if (Buffer.compare(before, bytes) !== 0) this.tables.write(blockStart + from, bytes);
+  }
+
+  flush(): void {
+    this.file.flush();
   }
 
   private sectorPresent(blockStart: number, sector: number): boolean {

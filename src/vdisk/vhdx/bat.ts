@@ -4,10 +4,10 @@
  * blocks comes one bitmap entry (used only by differencing disks, which are refused).
  * Source: MS-VHDX 2.5 "BAT".
  */
-import { ImageError } from "../../errors.js";
+import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import { TableCache } from "../table-cache.js";
-import type { AddressMap, Mapping } from "../types.js";
+import type { Mapping, WritableAddressMap, WriteTarget } from "../types.js";
 import { checkHostRun } from "../util.js";
 
 const MiB = 2 ** 20;
@@ -32,7 +32,13 @@ export function batEntryCount(virtualSize: number, blockSize: number, ratio: num
   return dataBlocks + Math.floor((dataBlocks - 1) / ratio);
 }
 
-export class VhdxBatMap implements AddressMap {
+/**
+ * Payload translation. Writes go into FULLY_PRESENT blocks in place; any other block state
+ * (not present, zero, unmapped, undefined) gets a new block appended at the end of the file,
+ * 1 MiB aligned, zero-filled, and its BAT entry set to FULLY_PRESENT after the data is written.
+ * The BAT entry is written directly, not through the log: the log stays empty.
+ */
+export class VhdxBatMap implements WritableAddressMap {
   private readonly tables: TableCache;
   private readonly ratio: number;
 
@@ -43,6 +49,8 @@ export class VhdxBatMap implements AddressMap {
     private readonly blockSize: number,
     logicalSectorSize: number,
     readonly virtualSize: number,
+    /** Called once before the first write (the session header update). */
+    private readonly onBeginWrite: () => void = () => {},
   ) {
     this.tables = new TableCache(file, `${path} VHDX BAT`);
     this.ratio = chunkRatio(logicalSectorSize, blockSize);
@@ -86,5 +94,38 @@ export class VhdxBatMap implements AddressMap {
       default:
         throw new ImageError("bad-bat", `${this.path}: VHDX BAT entry ${index} has invalid state ${state}`, { path: this.path, offset: entryAt });
     }
+  }
+
+  beginWrite(): void {
+    this.onBeginWrite();
+  }
+
+  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget {
+    const block = Math.floor(virtualOffset / this.blockSize);
+    const inBlock = virtualOffset - block * this.blockSize;
+    const run = Math.min(this.blockSize - inBlock, this.virtualSize - virtualOffset, length);
+    const index = this.entryIndex(block);
+    const entryAt = this.batOffset + index * 8;
+    const state = Number(this.tables.u64le(entryAt) & 7n);
+    if (state === PayloadState.fullyPresent) {
+      const m = this.mapOffset(virtualOffset);
+      if (m.kind !== "data") throw new ImageError("bad-mapping", `${this.path}: VHDX block ${block} did not map to data`, { path: this.path });
+      return { file: this.file, offset: m.offset, length: run };
+    }
+    if (state === PayloadState.partiallyPresent || state > PayloadState.unmapped) this.mapOffset(virtualOffset); // throws the typed error
+    if (this.file.resize === undefined) {
+      throw new RefusedError("needs-allocation", `${this.path}: VHDX block ${block} is not allocated and the host file cannot grow`, { path: this.path });
+    }
+    if (dryRun) return { file: this.file, offset: -1, length: run };
+    const blockStart = Math.ceil(this.file.size / MiB) * MiB;
+    // New file space reads as zeros (file truncate, overlay growth): the rest of the block is zero.
+    this.file.resize(blockStart + this.blockSize);
+    const entry = new Uint8Array(8);
+    new DataView(entry.buffer).setBigUint64(0, (BigInt(blockStart / MiB) << 20n) | BigInt(PayloadState.fullyPresent), true);
+    return { file: this.file, offset: blockStart + inBlock, length: run, commit: () => this.tables.write(entryAt, entry) };
+  }
+
+  flush(): void {
+    this.file.flush();
   }
 }

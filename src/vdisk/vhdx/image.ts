@@ -3,7 +3,7 @@
  * regions and the payload. A pending log (LogGuid non-zero), a parent, or an unknown required
  * region/metadata item is refused. Source: MS-VHDX.
  */
-import { ImageError } from "../../errors.js";
+import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
@@ -11,6 +11,7 @@ import { checkHostRun, imageReader, readStructure } from "../util.js";
 import { batEntryCount, chunkRatio, VhdxBatMap } from "./bat.js";
 import { currentHeader, HEADER_OFFSETS, HEADER_SIZE, parseHeader } from "./header.js";
 import { METADATA_TABLE_SIZE, parseMetadata } from "./metadata.js";
+import { writeSessionHeaders } from "./session-header.js";
 import { parseRegionTable, REGION_TABLE_OFFSETS, REGION_TABLE_SIZE, RegionGuid, type RegionEntry } from "./region-table.js";
 
 export const FILE_IDENTIFIER = "vhdxfile";
@@ -18,7 +19,7 @@ const MiB = 2 ** 20;
 /** Largest metadata region read whole (the spec caps it well below this). */
 const MAX_METADATA_REGION = 16 * MiB;
 
-export function openVhdx(file: BlockDevice, path: string, onClose: () => void): OpenedContainer {
+export function openVhdx(file: BlockDevice, path: string, onClose: () => void, writable = false): OpenedContainer {
   const warnings: string[] = [];
   const ident = readStructure(file, 0, 8, "VHDX file identifier", path);
   if (String.fromCharCode(...ident) !== FILE_IDENTIFIER) throw new ImageError("bad-signature", `${path}: not a VHDX file`, { path });
@@ -82,7 +83,10 @@ export function openVhdx(file: BlockDevice, path: string, onClose: () => void): 
     });
   }
   checkHostRun(file, batRegion.fileOffset, entries * 8, "VHDX BAT region", path);
-  const map = new VhdxBatMap(file, path, batRegion.fileOffset, meta.blockSize, meta.logicalSectorSize, meta.virtualSize);
-  const device = new MappedDevice(map, path, onClose, meta.logicalSectorSize);
+  if (writable && warnings.length > 0) {
+    throw new RefusedError("unsafe-write", `${path}: refusing to write a damaged VHDX: ${warnings.join("; ")}. Repair it first (qemu-img check -r all)`, { path });
+  }
+  const map = new VhdxBatMap(file, path, batRegion.fileOffset, meta.blockSize, meta.logicalSectorSize, meta.virtualSize, () => writeSessionHeaders(file, header));
+  const device = new MappedDevice(map, path, onClose, meta.logicalSectorSize, writable ? map : undefined);
   return { format: "vhdx", device, virtualSize: meta.virtualSize, logicalSectorSize: meta.logicalSectorSize, warnings, extraFiles: [] };
 }

@@ -4,12 +4,13 @@
  * twoGbMaxExtentFlat, twoGbMaxExtentSparse). Delta disks (parentCID) are refused.
  */
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { ImageError } from "../../errors.js";
+import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import { FileDevice } from "../../io/file-device.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
-import type { AddressMap, ImageFormat, Mapping } from "../types.js";
+import type { ImageFormat, Mapping, WritableAddressMap, WriteTarget } from "../types.js";
+import { newCidPatch } from "./cid.js";
 import { checkHostRun, readStructure } from "../util.js";
 import { MAX_DESCRIPTOR_SIZE, parseDescriptor, refuseParent, type VmdkDescriptor } from "./descriptor.js";
 import { SparseExtent } from "./sparse-extent.js";
@@ -23,16 +24,64 @@ interface Extent {
   start: number;
   size: number;
   map(offset: number, limit: number): Mapping;
+  /** Absent for extents that cannot be written (ZERO). */
+  mapWrite?(offset: number, limit: number, dryRun: boolean): WriteTarget;
+}
+
+/** Opens a VMDK extent file (default: a FileDevice); the transaction engine passes overlays. */
+export type ExtentOpener = (path: string, writable: boolean) => BlockDevice;
+
+export const openExtentFile: ExtentOpener = (path, writable) => new FileDevice(path, { writable });
+
+/** Where the descriptor text lives, for the CID update before the first write. */
+interface DescriptorLocation {
+  file: BlockDevice;
+  offset: number;
+  length: number;
 }
 
 /** Concatenated extents: binary search for the extent, then its own translation. */
-export class VmdkExtentMap implements AddressMap {
+export class VmdkExtentMap implements WritableAddressMap {
   readonly virtualSize: number;
-  constructor(private readonly extents: Extent[]) {
+  constructor(
+    private readonly extents: Extent[],
+    private readonly path: string,
+    private readonly descriptor?: DescriptorLocation,
+    private readonly hostFiles: BlockDevice[] = [],
+  ) {
     const last = extents[extents.length - 1];
     this.virtualSize = last ? last.start + last.size : 0;
   }
+
   mapOffset(virtualOffset: number): Mapping {
+    const e = this.extentAt(virtualOffset);
+    const inExtent = virtualOffset - e.start;
+    return e.map(inExtent, e.size - inExtent);
+  }
+
+  /** New CID in the descriptor before the first data write. */
+  beginWrite(): void {
+    const d = this.descriptor;
+    if (!d) return;
+    const patch = newCidPatch(d.file.read(d.offset, d.length));
+    if (patch) d.file.write(d.offset + patch.offset, patch.bytes);
+  }
+
+  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget {
+    const e = this.extentAt(virtualOffset);
+    const inExtent = virtualOffset - e.start;
+    const limit = Math.min(length, e.size - inExtent);
+    if (!e.mapWrite) {
+      throw new RefusedError("unsupported-write", `${this.path}: offset ${virtualOffset} lies in a ZERO extent, which cannot hold data`, { path: this.path });
+    }
+    return e.mapWrite(inExtent, limit, dryRun);
+  }
+
+  flush(): void {
+    for (const f of this.hostFiles) f.flush();
+  }
+
+  private extentAt(virtualOffset: number): Extent {
     let lo = 0;
     let hi = this.extents.length - 1;
     while (lo < hi) {
@@ -40,9 +89,7 @@ export class VmdkExtentMap implements AddressMap {
       if (this.extents[mid].start <= virtualOffset) lo = mid;
       else hi = mid - 1;
     }
-    const e = this.extents[lo];
-    const inExtent = virtualOffset - e.start;
-    return e.map(inExtent, e.size - inExtent);
+    return this.extents[lo];
   }
 }
 
@@ -52,9 +99,11 @@ function sparseFormat(d: VmdkDescriptor | undefined, extent: SparseExtent): Imag
 }
 
 /** A file starting with "KDMV": monolithic sparse or stream-optimized. */
-export function openVmdkSparse(file: BlockDevice, path: string, onClose: () => void): OpenedContainer {
+export function openVmdkSparse(file: BlockDevice, path: string, onClose: () => void, writable = false): OpenedContainer {
   const warnings: string[] = [];
   const extent = new SparseExtent(file, path, warnings);
+  const refusal = writable ? extent.writeRefusal() : undefined;
+  if (refusal) throw new RefusedError("unsupported-write", `${path}: ${refusal}`, { path });
   const text = extent.embeddedDescriptor();
   let descriptor: VmdkDescriptor | undefined;
   if (text) {
@@ -64,9 +113,23 @@ export function openVmdkSparse(file: BlockDevice, path: string, onClose: () => v
       warnings.push(`${path}: embedded descriptor lists ${descriptor.extents.length} extents; only this file is read`);
     }
   }
+  if (writable && sparseFormat(descriptor, extent) === "vmdk-stream") {
+    throw new RefusedError("unsupported-write", `${path}: stream-optimized VMDK disks are read-only; convert the disk to monolithicSparse or flat first`, { path });
+  }
+  if (writable && descriptor && descriptor.extents.length > 1) {
+    throw new RefusedError("unsupported-write", `${path}: the embedded descriptor lists several extents; refusing to write only one of them`, { path });
+  }
   const size = extent.size;
-  const map = new VmdkExtentMap([{ start: 0, size, map: (o, l) => extent.mapOffset(o, l) }]);
-  return { format: sparseFormat(descriptor, extent), device: new MappedDevice(map, path, onClose), virtualSize: size, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
+  const { descriptorOffset, descriptorSize } = extent.header;
+  const descriptorAt = text ? { file, offset: descriptorOffset * SECTOR, length: text.length } : undefined;
+  const map = new VmdkExtentMap(
+    [{ start: 0, size, map: (o, l) => extent.mapOffset(o, l), mapWrite: (o, l, dry) => extent.mapWrite(o, l, dry) }],
+    path,
+    descriptorAt && descriptorSize > 0 ? descriptorAt : undefined,
+    [file],
+  );
+  const device = new MappedDevice(map, path, onClose, undefined, writable ? map : undefined);
+  return { format: sparseFormat(descriptor, extent), device, virtualSize: size, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
 }
 
 /** Resolves an extent file name against the descriptor's folder, refusing names that leave it. */
@@ -81,7 +144,13 @@ function extentPath(descriptorPath: string, name: string, line: number): string 
 }
 
 /** A text descriptor file (monolithicFlat, vmfs, twoGbMaxExtentFlat/Sparse). */
-export function openVmdkDescriptor(file: BlockDevice, path: string, onClose: () => void, writable: boolean): OpenedContainer {
+export function openVmdkDescriptor(
+  file: BlockDevice,
+  path: string,
+  onClose: () => void,
+  writable: boolean,
+  openExtent: ExtentOpener = openExtentFile,
+): OpenedContainer {
   if (file.size > MAX_DESCRIPTOR_SIZE) throw new ImageError("bad-descriptor", `${path}: VMDK descriptor is larger than 1 MiB`, { path });
   const descriptor = parseDescriptor(readStructure(file, 0, file.size, "VMDK descriptor", path), path);
   refuseParent(descriptor, path);
@@ -100,27 +169,31 @@ export function openVmdkDescriptor(file: BlockDevice, path: string, onClose: () 
     for (const line of descriptor.extents) {
       const size = line.sectors * SECTOR;
       if (line.access === "NOACCESS") throw new ImageError("unsupported-extent", `${path}: VMDK extent on line ${line.line} is NOACCESS`, { path });
+      if (writable && line.access === "RDONLY") throw new RefusedError("unsupported-write", `${path}: VMDK extent on line ${line.line} is marked RDONLY`, { path });
       if (line.type === "ZERO") {
         extents.push({ start, size, map: (_o, l) => ({ kind: "zero", length: l }) });
       } else if (line.type === "FLAT" || line.type === "VMFS") {
         if (line.file === undefined) throw new ImageError("bad-descriptor", `${path}: VMDK extent on line ${line.line} names no file`, { path });
         const extentFile = extentPath(path, line.file, line.line);
-        const device = new FileDevice(extentFile, { writable });
+        const device = openExtent(extentFile, writable);
         extraFiles.push({ path: extentFile, device });
         const base = line.offset * SECTOR;
         checkHostRun(device, base, size, `VMDK flat extent (line ${line.line})`, extentFile);
-        extents.push({ start, size, map: (o, l) => ({ kind: "data", file: device, offset: base + o, length: l }) });
+        const direct = (o: number, l: number) => ({ kind: "data" as const, file: device, offset: base + o, length: l });
+        extents.push({ start, size, map: direct, mapWrite: direct });
       } else if (line.type === "SPARSE") {
         if (line.file === undefined) throw new ImageError("bad-descriptor", `${path}: VMDK extent on line ${line.line} names no file`, { path });
         const extentFile = extentPath(path, line.file, line.line);
-        const device = new FileDevice(extentFile);
+        const device = openExtent(extentFile, writable);
         extraFiles.push({ path: extentFile, device });
         const sparse = new SparseExtent(device, extentFile, warnings);
+        const refusal = writable ? sparse.writeRefusal() : undefined;
+        if (refusal) throw new RefusedError("unsupported-write", `${extentFile}: ${refusal}`, { path: extentFile });
         if (sparse.size < size) {
           throw new ImageError("bad-descriptor", `${path}: VMDK extent "${line.file}" holds ${sparse.size} bytes, the descriptor says ${size}`, { path });
         }
         sparseCount++;
-        extents.push({ start, size, map: (o, l) => sparse.mapOffset(o, l) });
+        extents.push({ start, size, map: (o, l) => sparse.mapOffset(o, l), mapWrite: (o, l, dry) => sparse.mapWrite(o, l, dry) });
       } else {
         throw new ImageError("unsupported-extent", `${path}: VMDK extent type ${line.type} (line ${line.line}) is not supported`, { path });
       }
@@ -129,8 +202,12 @@ export function openVmdkDescriptor(file: BlockDevice, path: string, onClose: () 
     }
     if (extents.length === 0) throw new ImageError("bad-descriptor", `${path}: VMDK extents are all empty`, { path });
     const format: ImageFormat = sparseCount > 0 ? "vmdk-split" : "vmdk-flat";
-    const map = new VmdkExtentMap(extents);
-    return { format, device: new MappedDevice(map, path, closeAll), virtualSize: map.virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles };
+    if (writable && descriptor.createType === "streamOptimized") {
+      throw new RefusedError("unsupported-write", `${path}: stream-optimized VMDK disks are read-only; convert the disk to monolithicSparse or flat first`, { path });
+    }
+    const map = new VmdkExtentMap(extents, path, { file, offset: 0, length: file.size }, [file, ...extraFiles.map((f) => f.device)]);
+    const device = new MappedDevice(map, path, closeAll, undefined, writable ? map : undefined);
+    return { format, device, virtualSize: map.virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles };
   } catch (err) {
     for (const f of extraFiles) f.device.close();
     throw err;

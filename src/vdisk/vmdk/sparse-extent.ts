@@ -5,10 +5,10 @@
  * the grain directory location in the footer. Source: libvmdk VMDK documentation, VMDK 5.0 technote.
  */
 import { inflateSync } from "node:zlib";
-import { ImageError } from "../../errors.js";
+import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import { TableCache } from "../table-cache.js";
-import type { Mapping } from "../types.js";
+import type { Mapping, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, isPowerOfTwo, readStructure } from "../util.js";
 import { GD_AT_END, parseSparseHeader, SPARSE_HEADER_SIZE, SPARSE_MAGIC, SparseFlag, type SparseHeader } from "./sparse-header.js";
 
@@ -30,6 +30,8 @@ export class SparseExtent {
   private readonly gdEntries: number;
   private readonly tables: TableCache;
   private warnedRedundant = false;
+  /** The primary grain directory was unusable and the redundant one is read instead. */
+  private readonly gdFallback: boolean;
 
   constructor(
     readonly file: BlockDevice,
@@ -77,6 +79,7 @@ export class SparseExtent {
       throw fail("points-outside-file", `VMDK grain directory at ${gd} (${this.gdEntries} entries) lies outside the file`, 56);
     }
     this.rgdOffset = rgd !== undefined && gdInside(rgd) && rgd !== this.gdOffset ? rgd : undefined;
+    this.gdFallback = this.gdOffset !== gd;
     this.tables = new TableCache(file, `${path} VMDK grain tables`);
   }
 
@@ -156,5 +159,62 @@ export class SparseExtent {
       return grain;
     };
     return { kind: "compressed", length, key: `${this.path}#${markerAt}`, offsetInUnit: inGrain, load };
+  }
+
+  /**
+   * Why this extent cannot be written, or undefined when it can: compressed (stream-optimized)
+   * extents are read-only, an extent not closed cleanly or with a damaged grain directory is
+   * not touched.
+   */
+  writeRefusal(): string | undefined {
+    if (this.compressed) return "stream-optimized (compressed) VMDK extents are read-only; convert the disk to monolithicSparse or flat first";
+    if (this.header.uncleanShutdown !== 0) return "the VMDK extent was not closed cleanly (uncleanShutdown is set); let VMware repair it first";
+    if (this.gdFallback || this.warnedRedundant) return "the VMDK grain directory is damaged (the redundant copy is in use); repair the disk first";
+    return undefined;
+  }
+
+  /**
+   * Write target for the run at `offset` bytes into this extent. Allocated grains are written in
+   * place; an unallocated (or zeroed) grain gets a new zero-filled grain at the end of the file,
+   * and after the data both grain tables (primary and redundant) point to it.
+   */
+  mapWrite(offset: number, limit: number, dryRun: boolean): WriteTarget {
+    const refusal = this.writeRefusal();
+    if (refusal) throw new RefusedError("unsupported-write", `${this.path}: ${refusal}`, { path: this.path });
+    const grain = Math.floor(offset / this.grainBytes);
+    const inGrain = offset - grain * this.grainBytes;
+    const length = Math.min(this.grainBytes - inGrain, limit);
+    const gdIndex = Math.floor(grain / this.header.numGTEsPerGT);
+    const inTable = (grain % this.header.numGTEsPerGT) * 4;
+    const table = this.grainTable(gdIndex);
+    if (table === 0) {
+      // qemu and VMware create every grain table up front; a missing one is not worth the risk.
+      throw new RefusedError("needs-allocation", `${this.path}: VMDK grain directory entry ${gdIndex} has no grain table; writing there would need a new table`, {
+        path: this.path,
+        offset: this.gdOffset + gdIndex * 4,
+      });
+    }
+    const gte = this.tables.u32le(table + inTable);
+    const zeroGrain = gte === 1 && (this.header.flags & SparseFlag.zeroedGrainGte) !== 0;
+    if (gte !== 0 && !zeroGrain) {
+      checkHostRun(this.file, gte * SECTOR + inGrain, length, `VMDK grain table entry at ${table + inTable}`, this.path);
+      return { file: this.file, offset: gte * SECTOR + inGrain, length };
+    }
+    if (this.file.resize === undefined) {
+      throw new RefusedError("needs-allocation", `${this.path}: VMDK grain ${grain} is unallocated and the extent file cannot grow`, { path: this.path });
+    }
+    const redundant = this.rgdOffset === undefined ? 0 : this.tables.u32le(this.rgdOffset + gdIndex * 4) * SECTOR;
+    if (redundant !== 0) checkHostRun(this.file, redundant, this.header.numGTEsPerGT * 4, `VMDK redundant grain directory entry ${gdIndex}`, this.path);
+    if (dryRun) return { file: this.file, offset: -1, length };
+    const grainAt = Math.ceil(this.file.size / SECTOR) * SECTOR;
+    if (grainAt / SECTOR > 0xffffffff) throw new RefusedError("needs-allocation", `${this.path}: the VMDK extent is too large for another grain`, { path: this.path });
+    this.file.resize(grainAt + this.grainBytes);
+    const entry = new Uint8Array(4);
+    new DataView(entry.buffer).setUint32(0, grainAt / SECTOR, true);
+    const commit = () => {
+      if (redundant !== 0) this.tables.write(redundant + inTable, entry);
+      this.tables.write(table + inTable, entry);
+    };
+    return { file: this.file, offset: grainAt + inGrain, length, commit };
   }
 }

@@ -1,0 +1,336 @@
+/**
+ * Container writes. For every writable fixture the same writes (inside allocated blocks, in
+ * unallocated ones, across block/grain/cluster boundaries, at the disk's end) are made twice:
+ * directly on copies of the files, and through OverlayDevices whose written ranges are then
+ * copied to the files (what the transaction engine does). Each result must read back, through
+ * a fresh open, as the original disk with the writes applied; qemu-img must agree
+ * (`compare` against that raw, `check` where qemu supports it); the overlay route must leave the
+ * files untouched until the copy.
+ */
+import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ImageError, P2vfixError, RefusedError } from "../../src/errors.js";
+import type { BlockDevice } from "../../src/io/block-device.js";
+import { FileDevice } from "../../src/io/file-device.js";
+import { OverlayDevice } from "../../src/io/overlay-device.js";
+import { openContainer, openImage } from "../../src/vdisk/index.js";
+import { currentHeader, HEADER_OFFSETS, HEADER_SIZE, parseHeader } from "../../src/vdisk/vhdx/header.js";
+import { imageReader } from "../../src/vdisk/util.js";
+import { runTool, toolsAvailable } from "../helpers/interop.js";
+import { fixturePath, scratchDir } from "./fixtures.js";
+import { fileSha256 } from "./read-all.js";
+
+const scratch = scratchDir("write");
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const MiB = 2 ** 20;
+const qemuAvailable = toolsAvailable("qemu-img");
+
+const writableFixtures = [
+  { name: "disk.raw", qemu: "raw" },
+  { name: "fixed.vhd", qemu: "vpc" },
+  { name: "dynamic.vhd", qemu: "vpc" },
+  { name: "dynamic-chs.vhd", qemu: "vpc" },
+  { name: "default.vhdx", qemu: "vhdx" },
+  { name: "block1m.vhdx", qemu: "vhdx" },
+  { name: "fixed.vhdx", qemu: "vhdx" },
+  { name: "sparse.vmdk", qemu: "vmdk" },
+  { name: "flat.vmdk", qemu: "vmdk" },
+  { name: "split.vmdk", qemu: "vmdk" },
+  { name: "splitflat.vmdk", qemu: "vmdk" },
+  { name: "v2.qcow2", qemu: "qcow2" },
+  { name: "v3.qcow2", qemu: "qcow2" },
+  { name: "cluster4k.qcow2", qemu: "qcow2" },
+] as const;
+
+/** Fixtures where some of the writes land in unallocated blocks, so the host files must grow. */
+const allocating = new Set(["dynamic.vhd", "dynamic-chs.vhd", "block1m.vhdx", "sparse.vmdk", "split.vmdk", "v2.qcow2", "v3.qcow2", "cluster4k.qcow2"]);
+
+/** qemu-img check supports these (not vpc, not raw). */
+const checkable = new Set(["vhdx", "vmdk", "qcow2"]);
+
+/** Deterministic non-zero pattern bytes (so a write lost, misplaced or zeroed shows). */
+function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed * 2654435761;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = (x >>> 16) | 1;
+  }
+  return out;
+}
+
+/**
+ * The writes made on every fixture (12 MiB disk, FAT16 partition 1-11 MiB, so its later part
+ * and the area before the tail marker are unallocated in sparse containers).
+ */
+function writesFor(size: number): { offset: number; data: Uint8Array }[] {
+  const spec: [number, number][] = [
+    [MiB + 1000, 3000], // partition boot sector area: allocated everywhere
+    [9 * MiB + 12345, 5000], // late in the partition: unallocated in sparse formats
+    [2 * MiB - 700, 1400], // across a 2 MiB (VHD block, 1 MiB VHDX block) boundary
+    [37 * 65536 - 10, 20], // across a 64 KiB grain/cluster boundary
+    [7 * MiB + 3, 5], // a few bytes inside one sector of an unallocated block
+    [4 * MiB - 1000, 2.5 * MiB], // several whole blocks, allocated and not
+    [11 * MiB + 4096 - 5, 100], // over the tail marker
+    [size - 300, 300], // the very end of the disk
+  ];
+  return spec.map(([offset, length], i) => ({ offset, data: pattern(length, i + 1) }));
+}
+
+/** Copies a fixture and its extent files into a fresh folder; returns the copy's path and its host files. */
+function copyFixture(name: string): { path: string; files: string[] } {
+  const dir = scratchDir("write-copy");
+  const image = openImage(fixturePath(name));
+  const files = image.files.map((f) => {
+    const to = join(dir, basename(f));
+    copyFileSync(f, to);
+    return to;
+  });
+  image.close();
+  return { path: files[0], files };
+}
+
+function originalDisk(name: string): Uint8Array {
+  const image = openImage(fixturePath(name));
+  try {
+    return image.device.read(0, image.virtualSize);
+  } finally {
+    image.close();
+  }
+}
+
+function expectedDisk(name: string): Uint8Array {
+  const disk = originalDisk(name);
+  for (const w of writesFor(disk.length)) disk.set(w.data, w.offset);
+  return disk;
+}
+
+function readBack(path: string): Uint8Array {
+  const image = openImage(path);
+  try {
+    return image.device.read(0, image.virtualSize);
+  } finally {
+    image.close();
+  }
+}
+
+function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length).toBe(expected.length);
+  const firstDiff = actual.findIndex((b, i) => b !== expected[i]);
+  expect(firstDiff).toBe(-1);
+}
+
+function qemuAgrees(path: string, qemu: string, expected: Uint8Array): void {
+  if (!qemuAvailable) return;
+  const raw = join(scratch, `expected-${Math.random().toString(36).slice(2)}.raw`);
+  writeFileSync(raw, expected);
+  const cmp = runTool("qemu-img", ["compare", "-f", qemu, "-F", "raw", path, raw]);
+  expect(cmp.stderr + cmp.stdout.toString()).toMatch(/identical/i);
+  expect(cmp.status).toBe(0);
+  rmSync(raw);
+  if (checkable.has(qemu)) {
+    const check = runTool("qemu-img", ["check", "-f", qemu, path]);
+    expect(check.stdout.toString() + check.stderr).toMatch(/No errors were found/);
+    expect(check.status).toBe(0);
+  }
+}
+
+/** What the transaction engine does after verifying: each overlay's size and written ranges go to its file. */
+function copyOverlayToFile(overlay: OverlayDevice, path: string): void {
+  const file = new FileDevice(path, { writable: true });
+  try {
+    if (file.size !== overlay.size) file.resize(overlay.size);
+    for (const r of overlay.writes()) file.write(r.offset, r.data);
+    file.flush();
+  } finally {
+    file.close();
+  }
+}
+
+describe("writes on every writable container", () => {
+  it.each(writableFixtures)("$name: direct writes read back as the raw with the same writes", ({ name, qemu }) => {
+    const { path, files } = copyFixture(name);
+    const totalSize = () => files.reduce((sum, f) => sum + statSync(f).size, 0);
+    const sizeBefore = totalSize();
+    const expected = expectedDisk(name);
+    const image = openImage(path, { writable: true });
+    try {
+      expect(image.device.writable).toBe(true);
+      for (const w of writesFor(image.virtualSize)) image.device.write(w.offset, w.data);
+      // Read back through the same open first (table caches must follow the writes).
+      expectSameBytes(image.device.read(0, image.virtualSize), expected);
+      image.device.flush();
+    } finally {
+      image.close();
+    }
+    expectSameBytes(readBack(path), expected);
+    qemuAgrees(path, qemu, expected);
+    if (allocating.has(name)) expect(totalSize()).toBeGreaterThan(sizeBefore);
+    else expect(totalSize()).toBe(sizeBefore);
+  });
+
+  it.each(writableFixtures)("$name: writes through overlays leave the files untouched until the ranges are copied", ({ name, qemu }) => {
+    const { path, files } = copyFixture(name);
+    const before = files.map((f) => fileSha256(readFileSync(f)));
+    const expected = expectedDisk(name);
+    const overlays = new Map<string, OverlayDevice>();
+    const overlayFor = (p: string): BlockDevice => {
+      const o = new OverlayDevice(new FileDevice(p));
+      overlays.set(p, o);
+      return o;
+    };
+    const image = openContainer(overlayFor(path), path, { writable: true, openExtent: (p) => overlayFor(p) });
+    try {
+      expect(image.hostDevices.map((h) => h.path)).toEqual(files);
+      for (const h of image.hostDevices) expect(h.device).toBe(overlays.get(h.path));
+      for (const w of writesFor(image.virtualSize)) image.device.write(w.offset, w.data);
+      expectSameBytes(image.device.read(0, image.virtualSize), expected);
+    } finally {
+      image.close();
+    }
+    expect(files.map((f) => fileSha256(readFileSync(f)))).toEqual(before);
+    for (const [p, o] of overlays) {
+      copyOverlayToFile(o, p);
+      (o.base as FileDevice).close();
+    }
+    expectSameBytes(readBack(path), expected);
+    qemuAgrees(path, qemu, expected);
+  });
+});
+
+describe("format details of a write", () => {
+  it("VHDX: both headers rewritten with new write GUIDs and sequence +2, log stays empty", () => {
+    const { path } = copyFixture("default.vhdx");
+    const headers = () => {
+      const file = new FileDevice(path);
+      const slots = HEADER_OFFSETS.map((at, slot) => parseHeader(imageReader(file.read(at, HEADER_SIZE), path, at), slot));
+      file.close();
+      return slots;
+    };
+    const [a0, b0] = headers();
+    const current0 = currentHeader(a0, b0);
+    if (typeof current0 === "string") throw new Error("fixture has no current header");
+    const image = openImage(path, { writable: true });
+    image.device.write(5 * MiB, pattern(4096, 9));
+    image.close();
+    const [a1, b1] = headers();
+    expect(a1).toBeDefined();
+    expect(b1).toBeDefined();
+    const current1 = currentHeader(a1, b1);
+    if (typeof current1 === "string") throw new Error("no current header after the write");
+    expect(current1.sequenceNumber).toBe(current0.sequenceNumber + 2n);
+    // The slot that was not current was written first (sequence +1), then the other (+2).
+    expect(current1.slot).toBe(current0.slot);
+    expect([a1!, b1!].find((h) => h.slot !== current0.slot)!.sequenceNumber).toBe(current0.sequenceNumber + 1n);
+    expect(current1.logEmpty).toBe(true);
+    const guids = (h: { raw: Uint8Array }) => Buffer.from(h.raw.subarray(16, 48)).toString("hex");
+    expect(guids(current1)).not.toBe(guids(current0));
+    expect(guids(a1!)).toBe(guids(b1!));
+  });
+
+  it("VMDK sparse: a new grain is entered in both grain tables, and the CID changes", () => {
+    const { path } = copyFixture("sparse.vmdk");
+    const cid = () => /CID=([0-9a-f]{8})/.exec(readFileSync(path).subarray(0, 64 * 1024).toString("latin1"))?.[1];
+    const before = cid();
+    expect(before).toMatch(/^[0-9a-f]{8}$/);
+    const image = openImage(path, { writable: true });
+    image.device.write(9 * MiB, pattern(512, 3));
+    image.close();
+    expect(cid()).not.toBe(before);
+    const bytes = readFileSync(path);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const rgd = Number(view.getBigUint64(48, true)) * 512;
+    const gd = Number(view.getBigUint64(56, true)) * 512;
+    const gtes = view.getUint32(44, true);
+    const grainSectors = Number(view.getBigUint64(20, true));
+    const grain = (9 * MiB) / 512 / grainSectors;
+    const gdIndex = Math.floor(grain / gtes);
+    const entry = (dir: number) => view.getUint32(view.getUint32(dir + gdIndex * 4, true) * 512 + (grain % gtes) * 4, true);
+    expect(entry(gd)).not.toBe(0);
+    expect(entry(rgd)).toBe(entry(gd));
+  });
+
+  it("dynamic VHD: a new block moves the footer to the new end of the file", () => {
+    const { path } = copyFixture("dynamic.vhd");
+    const size0 = readFileSync(path).length;
+    const image = openImage(path, { writable: true });
+    image.device.write(9 * MiB + 100, pattern(10, 4));
+    image.close();
+    const bytes = readFileSync(path);
+    // Block size 2 MiB plus a one-sector bitmap.
+    expect(bytes.length).toBe(size0 + 2 * MiB + 512);
+    expect(bytes.subarray(bytes.length - 512, bytes.length - 504).toString("latin1")).toBe("conectix");
+    expect(Buffer.compare(bytes.subarray(bytes.length - 512), bytes.subarray(0, 512))).toBe(0);
+  });
+});
+
+describe("refused writes change nothing", () => {
+  function sha(files: string[]): string[] {
+    return files.map((f) => fileSha256(readFileSync(f)));
+  }
+
+  it("stream-optimized VMDK cannot be opened for writing", () => {
+    const { path, files } = copyFixture("stream.vmdk");
+    const before = sha(files);
+    expect(() => openImage(path, { writable: true })).toThrow(RefusedError);
+    expect(sha(files)).toEqual(before);
+  });
+
+  it("qcow2: a write touching a compressed cluster is refused as a whole; unallocated clusters are written", () => {
+    const { path, files } = copyFixture("compressed.qcow2");
+    const before = sha(files);
+    const image = openImage(path, { writable: true });
+    try {
+      // 9 MiB - 10 is unallocated, 1 MiB holds compressed data: the write spans from one into... a hole first.
+      let err: unknown;
+      try {
+        image.device.write(MiB - 10, pattern(100, 5));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(RefusedError);
+      expect((err as P2vfixError).message).toMatch(/compressed/);
+      expect(sha(files)).toEqual(before);
+      image.device.write(9 * MiB + 7, pattern(100, 6));
+    } finally {
+      image.close();
+    }
+    const disk = originalDisk("compressed.qcow2");
+    disk.set(pattern(100, 6), 9 * MiB + 7);
+    expectSameBytes(readBack(path), disk);
+    qemuAgrees(path, "qcow2", disk);
+  });
+
+  it.skipIf(!qemuAvailable)("qcow2 with an internal snapshot: shared clusters are refused, the file is unchanged", () => {
+    const { path, files } = copyFixture("v3.qcow2");
+    const snap = runTool("qemu-img", ["snapshot", "-c", "before", path]);
+    expect(snap.status).toBe(0);
+    const before = sha(files);
+    const image = openImage(path, { writable: true });
+    try {
+      expect(() => image.device.write(MiB, pattern(10, 7))).toThrow(/shared with a snapshot/);
+    } finally {
+      image.close();
+    }
+    expect(sha(files)).toEqual(before);
+  });
+
+  it("qcow2 marked dirty or corrupt is refused for writing, still readable", () => {
+    const { path } = copyFixture("v3.qcow2");
+    const bytes = readFileSync(path);
+    bytes[79] |= 1; // incompatible_features bit 0: dirty
+    writeFileSync(path, bytes);
+    expect(() => openImage(path, { writable: true })).toThrow(RefusedError);
+    openImage(path).close();
+  });
+
+  it("a read-only device cannot carry a writable image", () => {
+    const device = new FileDevice(fixturePath("v3.qcow2"));
+    try {
+      expect(() => openContainer(device, fixturePath("v3.qcow2"), { writable: true })).toThrow(ImageError);
+    } finally {
+      device.close();
+    }
+  });
+});
