@@ -3,6 +3,9 @@
  * an independent read by hivex: `hivexregedit --export` of the same keys (parsed here with a
  * few lines of direct decoding, not with the model) and `hivexsh ls` for the services count.
  */
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { P2vfixError } from "../../src/errors.js";
 import { parseRegFile, type RegFileOp } from "../../src/regf/import/reg-file.js";
@@ -13,6 +16,7 @@ import { corpusFile, hasCorpus } from "../helpers/corpus.js";
 import { runTool, toolsAvailable } from "../helpers/interop.js";
 
 const NET = "{4D36E972-E325-11CE-BFC1-08002BE10318}";
+const scenariosDir = resolve(import.meta.dirname, "../fixtures/scenarios");
 
 const hives = [
   { rel: "hives/dfwinreg/SYSTEM", hostname: "iecompatvhd", computerName: "IECOMPATVHD", lastKnownGood: 3 },
@@ -53,7 +57,7 @@ function byKey(ops: RegFileOp[], base: string): Map<string, Map<string, Extract<
   return out;
 }
 
-const ready = hasCorpus() && toolsAvailable("hivexregedit", "hivexsh");
+const ready = hasCorpus() && toolsAvailable("hivexregedit", "hivexsh", "hivexget");
 
 describe.skipIf(!ready)("real SYSTEM hives: model vs hivex", () => {
   for (const h of hives) {
@@ -128,6 +132,30 @@ describe.skipIf(!ready)("real SYSTEM hives: model vs hivex", () => {
     // Two physical Intel NICs with static IPs, a VMware guest with McAfee: the findings say so.
     const inspected = inspectWindows(loadWindows(await corpusFile("hives/regipy/SYSTEM.xz"), { useLogs: false }).hives, { target: "hyperv" });
     expect(inspected.findings.map((f) => f.id).sort()).toEqual(["backup-av-agent", "crash-auto-reboot", "hypervisor-tools", "ncsi-active-probing", "stale-static-ip"]);
+  });
+
+  it("real BCD store (regipy, UEFI): default loader and timeout match hivexget", async () => {
+    const bcdFile = await corpusFile("hives/regipy/BCD.xz");
+    const dir = mkdtempSync(join(tmpdir(), "p2vfix-bcd-"));
+    try {
+      copyFileSync(join(scenariosDir, "win10-hyperv-guest", "SYSTEM.reg"), join(dir, "SYSTEM.reg"));
+      copyFileSync(bcdFile, join(dir, "BCD"));
+      const r = inspectWindows(loadWindows(dir, { useLogs: false }).hives);
+      const get = (key: string) => runTool("hivexget", [bcdFile, key, "Element"]).stdout.toString("utf8").trim();
+      const bootmgr = "\\Objects\\{9dea862c-5cdd-4e70-acc1-f32b344d4795}\\Elements";
+      const guid = get(`${bootmgr}\\23000003`);
+      expect(r.bcd!.defaultLoader).toEqual({
+        guid,
+        description: get(`\\Objects\\${guid}\\Elements\\12000004`),
+        path: get(`\\Objects\\${guid}\\Elements\\12000002`),
+        systemRoot: get(`\\Objects\\${guid}\\Elements\\22000002`),
+      });
+      expect(r.bcd!.firmware).toBe("uefi");
+      expect(r.bcd!.resumeObject).toBe(get(`${bootmgr}\\23000006`));
+      expect(r.bcd!.timeout).toBe(30);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("corrupted XP-era hive: a report with unknown sections or a typed error, never a crash", async () => {
