@@ -85,6 +85,8 @@ export class HiveEditor {
   private readonly paths = new Map<string, number>();
   private readonly startSequence: number;
   private dirty = false;
+  /** Key nodes added so far (createKey with missing parents adds several). */
+  keysAdded = 0;
 
   constructor(bytes: Uint8Array, dataSize: number, minorVersion: number, rootOffset: number, sequence: number, options: EditorOptions = {}) {
     this.cells = new CellAllocator(bytes, dataSize, minorVersion);
@@ -203,6 +205,7 @@ export class HiveEditor {
       throw new UsageError("bad-key-name", `invalid key name ${JSON.stringify(name)} (1-${MAX_KEY_NAME} characters, no backslash)`);
     }
     this.dirty = true;
+    this.keysAdded++;
     const enc = encodeName(name);
     const a = this.cells;
     const nk = a.alloc(NK_FIXED_SIZE + enc.bytes.length);

@@ -1,0 +1,208 @@
+/**
+ * `p2vfix reg set|delete|import|new|compact|check`: edit hive files on the host. Every write
+ * goes to a temporary file beside the hive, passes the structural check, and only then
+ * replaces the original (kept as HIVE.bak unless --no-backup). Dirty hives are recovered
+ * from the logs beside them first; one that cannot be recovered is refused.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { ExitCode, NotFoundError, RefusedError, UsageError } from "../../errors.js";
+import { checkHive, type CheckResult } from "../../regf/check/check-hive.js";
+import { copyHive } from "../../regf/edit/copy.js";
+import { editHive, type HiveEditor } from "../../regf/edit/editor.js";
+import { createHive } from "../../regf/edit/new-hive.js";
+import { saveHiveBytes, saveHiveFile, type SaveResult } from "../../regf/edit/save.js";
+import { applyRegFile } from "../../regf/import/apply.js";
+import { parseRegFile } from "../../regf/import/reg-file.js";
+import { RegType, regTypeName, regTypeNumber } from "../../regf/value-types.js";
+import type { Output } from "../output.js";
+import { openHiveArgument } from "./reg.js";
+
+interface WriteOptions {
+  backup: boolean;
+  json?: boolean;
+}
+
+const utf16z = (s: string) => new Uint8Array(Buffer.from(s + "\0", "utf16le"));
+
+function parseInteger(text: string, bits: 32 | 64): bigint {
+  const t = text.trim();
+  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t)) throw new UsageError("bad-value", `${JSON.stringify(text)} is not a decimal or 0x-hex number`);
+  const n = BigInt(t);
+  if (n >= 1n << BigInt(bits)) throw new UsageError("bad-value", `${text} does not fit in ${bits} bits`);
+  return n;
+}
+
+function parseHex(text: string): Uint8Array {
+  const t = text.replace(/[\s,:]/g, "");
+  if (t.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(t)) throw new UsageError("bad-value", `${JSON.stringify(text.slice(0, 40))} is not hex bytes (e.g. 01,02,ff or 0102ff)`);
+  return new Uint8Array(Buffer.from(t, "hex"));
+}
+
+/**
+ * The bytes of a value given on the command line. REG_SZ, REG_EXPAND_SZ, REG_LINK: the text
+ * plus a NUL; REG_MULTI_SZ: each VALUE argument is one item; REG_DWORD(_BIG_ENDIAN) and
+ * REG_QWORD: decimal or 0x-hex; everything else (REG_BINARY, REG_NONE, numbered types): hex
+ * bytes, with or without commas.
+ */
+export function valueBytes(type: number, args: string[]): Uint8Array {
+  const one = () => {
+    if (args.length !== 1) throw new UsageError("bad-value", `${regTypeName(type)} takes exactly one VALUE (got ${args.length})`);
+    return args[0];
+  };
+  switch (type) {
+    case RegType.SZ:
+    case RegType.EXPAND_SZ:
+    case RegType.LINK:
+      return utf16z(one());
+    case RegType.MULTI_SZ: {
+      if (args.some((a) => a.length === 0)) throw new UsageError("bad-value", "REG_MULTI_SZ items cannot be empty (an empty item ends the list)");
+      return new Uint8Array(Buffer.from(args.map((a) => a + "\0").join("") + "\0", "utf16le"));
+    }
+    case RegType.DWORD:
+    case RegType.DWORD_BIG_ENDIAN: {
+      const out = new Uint8Array(4);
+      new DataView(out.buffer).setUint32(0, Number(parseInteger(one(), 32)), type === RegType.DWORD);
+      return out;
+    }
+    case RegType.QWORD: {
+      const out = new Uint8Array(8);
+      new DataView(out.buffer).setBigUint64(0, parseInteger(one(), 64), true);
+      return out;
+    }
+    default:
+      return args.length === 0 ? new Uint8Array(0) : parseHex(args.join(""));
+  }
+}
+
+function openForEdit(hivePath: string): HiveEditor {
+  const hive = openHiveArgument(hivePath, { useLogs: true });
+  return editHive(hive);
+}
+
+function report(output: Output, opts: WriteOptions, what: string, saved: SaveResult, extra: Record<string, unknown> = {}): void {
+  const warnings = saved.check.warnings.length;
+  if (opts.json) {
+    output.out(JSON.stringify({ action: what, path: saved.path, bytes: saved.bytes, backup: saved.backup ?? null, checkWarnings: warnings, ...extra }) + "\n");
+    return;
+  }
+  const details = Object.entries(extra).map(([k, v]) => `${k} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+  output.out(`${what}: ${saved.path} (${saved.bytes} bytes${saved.backup ? `, original kept as ${saved.backup}` : ""}${details.length ? `; ${details.join(", ")}` : ""})\n`);
+}
+
+function printCheck(output: Output, path: string, r: CheckResult, json: boolean): void {
+  if (json) {
+    output.out(JSON.stringify({ path, ...r }, null, 2) + "\n");
+    return;
+  }
+  output.out(`${path}: ${r.ok ? "OK" : "FAILED"} (${r.errors.length} errors, ${r.warnings.length} warnings${r.omitted ? `, ${r.omitted} more not listed` : ""})\n`);
+  const where = (i: { offset?: number; path?: string }) =>
+    [i.path !== undefined ? `key ${JSON.stringify(i.path)}` : "", i.offset !== undefined ? `offset 0x${i.offset.toString(16)}` : ""].filter(Boolean).join(", ");
+  for (const e of r.errors) output.out(`  error ${e.code}: ${e.message}${where(e) ? ` (${where(e)})` : ""}\n`);
+  for (const w of r.warnings) output.out(`  warning ${w.code}: ${w.message}${where(w) ? ` (${where(w)})` : ""}\n`);
+  const s = r.stats;
+  output.out(`  ${s.keys} keys, ${s.values} values, ${s.securityRecords} security records, ${s.hiveBins} bins, ${s.allocatedBytes} bytes allocated, ${s.freeBytes} free, ${s.leakedCells} leaked cells\n`);
+}
+
+const valueName = (name: string) => (name === "@" ? "" : name);
+
+export function registerRegWrite(program: Command, output: Output): void {
+  const reg = program.commands.find((c) => c.name() === "reg") ?? program.command("reg").description("Registry hives.");
+  const writeOptions = (c: Command) => c.option("--no-backup", "do not keep the original as HIVE.bak").option("--json", "JSON output");
+
+  writeOptions(
+    reg
+      .command("set")
+      .description(
+        "Set a value. NAME @ is the default value. REG_SZ/EXPAND_SZ: text; MULTI_SZ: one VALUE argument per item; DWORD/QWORD: decimal or 0x-hex; BINARY, NONE or a type number: hex bytes (01,02,ff or 0102ff).",
+      )
+      .argument("<hive>", "hive file")
+      .argument("<key>", "key path from the hive root (created with its parents if missing)")
+      .argument("<name>", "value name (@ for the default value)")
+      .argument("[value...]", "the data")
+      .requiredOption("-t, --type <type>", "REG_SZ, sz, expand_sz, multi_sz, dword, qword, binary, none, ... or a number"),
+  ).action((hivePath: string, keyPath: string, name: string, values: string[], opts: WriteOptions & { type: string }) => {
+    const type = regTypeNumber(opts.type);
+    if (type === undefined) throw new UsageError("bad-type", `unknown value type ${JSON.stringify(opts.type)}`);
+    const data = valueBytes(type, values);
+    const editor = openForEdit(hivePath);
+    editor.createKey(keyPath);
+    editor.setValue(keyPath, valueName(name), type, data);
+    report(output, opts, "set", saveHiveFile(hivePath, editor, { backup: opts.backup }), { key: keyPath, value: name === "@" ? "(default)" : name, type: regTypeName(type), size: data.length });
+  });
+
+  writeOptions(
+    reg
+      .command("delete")
+      .description("Delete a key with everything below it, or one value of it when NAME is given (@ = the default value).")
+      .argument("<hive>", "hive file")
+      .argument("<key>", "key path from the hive root")
+      .argument("[name]", "value name"),
+  ).action((hivePath: string, keyPath: string, name: string | undefined, opts: WriteOptions) => {
+    const editor = openForEdit(hivePath);
+    if (name === undefined) {
+      editor.deleteKey(keyPath);
+    } else if (!editor.deleteValue(keyPath, valueName(name))) {
+      throw new NotFoundError("value-not-found", `no value ${JSON.stringify(name)} in key ${JSON.stringify(keyPath)}`, { path: keyPath });
+    }
+    report(output, opts, "deleted", saveHiveFile(hivePath, editor, { backup: opts.backup }), name === undefined ? { key: keyPath } : { key: keyPath, value: name === "@" ? "(default)" : name });
+  });
+
+  writeOptions(
+    reg
+      .command("import")
+      .description("Apply a .reg file (REGEDIT4 or version 5; UTF-16 or UTF-8): keys, values, [-KEY] and \"v\"=- deletions.")
+      .argument("<hive>", "hive file")
+      .argument("<file>", ".reg file")
+      .option("--prefix <path>", "registry path of the hive root, e.g. HKEY_LOCAL_MACHINE\\SYSTEM (HKLM\\SYSTEM)")
+      .option("--no-map-current-control-set", "keep CurrentControlSet as a literal key name"),
+  ).action((hivePath: string, file: string, opts: WriteOptions & { prefix?: string; mapCurrentControlSet: boolean }) => {
+    if (!existsSync(file)) throw new NotFoundError("file-not-found", `no such file: ${file}`, { path: file });
+    const parsed = parseRegFile(new Uint8Array(readFileSync(file)), file);
+    const editor = openForEdit(hivePath);
+    const applied = applyRegFile(editor, parsed, { source: file, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
+    report(output, opts, "imported", saveHiveFile(hivePath, editor, { backup: opts.backup }), { ...applied });
+  });
+
+  reg
+    .command("new")
+    .description("Create an empty hive (regf 1.5) with a root key and a default security descriptor.")
+    .argument("<hive>", "file to create")
+    .option("--root <name>", "root key name", "ROOT")
+    .option("--force", "overwrite an existing file (kept as HIVE.bak unless --no-backup)")
+    .option("--no-backup", "do not keep an overwritten file as HIVE.bak")
+    .option("--json", "JSON output")
+    .action((hivePath: string, opts: WriteOptions & { root: string; force?: boolean }) => {
+      const exists = existsSync(hivePath);
+      if (exists && !opts.force) throw new RefusedError("file-exists", `${hivePath} already exists (use --force to replace it)`, { path: hivePath });
+      const editor = createHive(opts.root);
+      report(output, opts, "created", saveHiveBytes(hivePath, editor.serialize(), { backup: opts.backup }, exists), { root: opts.root });
+    });
+
+  reg
+    .command("compact")
+    .description("Rewrite a hive densely into a new file: same keys, values, classes, timestamps, flags and security.")
+    .argument("<hive>", "hive file")
+    .requiredOption("-o, --output <file>", "file to write (must not be the input)")
+    .option("--json", "JSON output")
+    .action((hivePath: string, opts: { output: string; json?: boolean }) => {
+      if (existsSync(opts.output)) throw new RefusedError("file-exists", `${opts.output} already exists`, { path: opts.output });
+      const hive = openHiveArgument(hivePath, { useLogs: true });
+      editHive(hive); // refuses a dirty hive its logs cannot recover
+      const copy = copyHive(hive);
+      const saved = saveHiveBytes(opts.output, copy.serialize(), { backup: false }, false);
+      report(output, { backup: false, ...(opts.json ? { json: true } : {}) }, "compacted", saved, { from: hivePath, originalSize: hive.bytes.length });
+    });
+
+  reg
+    .command("check")
+    .description("Structural check: base block, bins, cells, references, sorted lists and hashes, security lists and counts, leaks.")
+    .argument("<hive>", "hive file")
+    .option("--json", "JSON output")
+    .action((hivePath: string, opts: { json?: boolean }) => {
+      if (!existsSync(hivePath)) throw new NotFoundError("file-not-found", `no such file: ${hivePath}`, { path: hivePath });
+      const result = checkHive(new Uint8Array(readFileSync(hivePath)));
+      printCheck(output, hivePath, result, Boolean(opts.json));
+      if (!result.ok) output.exitCode = ExitCode.verifyFailed;
+    });
+}

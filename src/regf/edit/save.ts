@@ -1,0 +1,94 @@
+/**
+ * Writing an edited hive back to a host file safely: the bytes go to a temporary file in the
+ * same folder, are read back and structurally checked, and only then renamed over the
+ * original (kept as HIVE.bak unless told otherwise). A hive that fails the check is never
+ * put in place.
+ */
+import { closeSync, copyFileSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { VerifyError } from "../../errors.js";
+import { FileType } from "../base-block.js";
+import { parseNewLog } from "../log/new-log.js";
+import { checkHive, type CheckResult } from "../check/check-hive.js";
+import { findLogNames } from "../find-logs.js";
+import type { HiveEditor } from "./editor.js";
+
+export interface SaveOptions {
+  /** Keep the original as `<path>.bak` (default true). */
+  backup?: boolean;
+}
+
+export interface SaveResult {
+  path: string;
+  bytes: number;
+  backup?: string;
+  check: CheckResult;
+}
+
+/**
+ * Highest sequence number seen in the transaction logs beside `path`: their base blocks and,
+ * for new-format logs, every valid HvLE entry.
+ */
+export function logSequenceCeiling(path: string): number {
+  let max = 0;
+  const dir = dirname(path);
+  let names: string[];
+  try {
+    names = findLogNames(basename(path), readdirSync(dir));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    try {
+      const bytes = readFileSync(join(dir, name));
+      if (bytes.length < 512 || bytes.toString("latin1", 0, 4) !== "regf") continue;
+      max = Math.max(max, bytes.readUInt32LE(4), bytes.readUInt32LE(8));
+      if (bytes.readUInt32LE(28) === FileType.newLog) {
+        for (const entry of parseNewLog(new Uint8Array(bytes), name).entries) max = Math.max(max, entry.sequence);
+      }
+    } catch {
+      // An unreadable log cannot raise the ceiling.
+    }
+  }
+  return max;
+}
+
+function writeDurably(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, "w", 0o644);
+  try {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `bytes` (a whole hive) to `path` through a checked temporary file. */
+export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true }: SaveOptions = {}, originalExists = true): SaveResult {
+  const temp = join(dirname(path), `.${basename(path)}.p2vfix-${process.pid}.tmp`);
+  writeDurably(temp, bytes);
+  const check = checkHive(new Uint8Array(readFileSync(temp)));
+  if (!check.ok) {
+    rmSync(temp, { force: true });
+    const first = check.errors[0];
+    throw new VerifyError("check-failed", `the written hive fails the structural check (${check.errors.length} errors; first: ${first.code}: ${first.message}); nothing was replaced`, {
+      path,
+    });
+  }
+  let backupPath: string | undefined;
+  if (backup && originalExists) {
+    backupPath = `${path}.bak`;
+    copyFileSync(path, backupPath);
+  }
+  renameSync(temp, path);
+  return { path, bytes: bytes.length, check, ...(backupPath === undefined ? {} : { backup: backupPath }) };
+}
+
+/**
+ * Serializes the editor with sequence numbers above every log beside `path` (so that Windows
+ * treats those logs as stale) and saves it.
+ */
+export function saveHiveFile(path: string, editor: HiveEditor, options: SaveOptions = {}, originalExists = true): SaveResult {
+  return saveHiveBytes(path, editor.serialize({ minSequence: logSequenceCeiling(path) }), options, originalExists);
+}

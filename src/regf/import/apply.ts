@@ -1,0 +1,142 @@
+/**
+ * Applying a parsed .reg file to a hive. Key paths in the file are full registry paths
+ * (`HKEY_LOCAL_MACHINE\SYSTEM\...`); `prefix` names the part that is this hive's root (HKLM,
+ * HKCU, ... abbreviations accepted). A file exported from the hive's root with hivex
+ * (`[\Key]`) needs no prefix: a leading backslash means "from the root"; without a prefix a full
+ * registry path (HKEY_...) is refused rather than created below the root. `CurrentControlSet`
+ * right below the root becomes the control set that `Select\Current` (else `Default`) names,
+ * as Windows maps it at boot. Every error names the .reg line.
+ */
+import { P2vfixError, RegFileError } from "../../errors.js";
+import type { HiveEditor } from "../edit/editor.js";
+import { namesEqual, upcaseName } from "../names.js";
+import { RegKey } from "../key.js";
+import type { RegFile, RegFileOp } from "./reg-file.js";
+
+export interface ApplyOptions {
+  /** Registry path that maps to the hive root, e.g. "HKEY_LOCAL_MACHINE\SYSTEM". */
+  prefix?: string;
+  /** Map `CurrentControlSet` to the real control set (default true). */
+  mapCurrentControlSet?: boolean;
+  /** File name for messages. */
+  source?: string;
+}
+
+export interface ApplyReport {
+  keysCreated: number;
+  keysDeleted: number;
+  valuesSet: number;
+  valuesDeleted: number;
+  /** The control set `CurrentControlSet` mapped to, when it was used. */
+  currentControlSet?: string;
+}
+
+const ROOT_ABBREVIATIONS: Record<string, string> = {
+  HKLM: "HKEY_LOCAL_MACHINE",
+  HKCU: "HKEY_CURRENT_USER",
+  HKCR: "HKEY_CLASSES_ROOT",
+  HKU: "HKEY_USERS",
+  HKCC: "HKEY_CURRENT_CONFIG",
+};
+
+function normalize(path: string): string[] {
+  const parts = path.split("\\").filter((p) => p !== "");
+  if (parts.length > 0) {
+    const full = ROOT_ABBREVIATIONS[upcaseName(parts[0])];
+    if (full) parts[0] = full;
+  }
+  return parts;
+}
+
+/** The control set CurrentControlSet stands for ("ControlSet001"), from Select\Current or Default. */
+export function currentControlSetName(editor: HiveEditor): string | undefined {
+  const offset = editor.find("Select");
+  if (offset === undefined) return undefined;
+  const select = RegKey.at(editor.cells.space, offset, "");
+  const n = select?.value("Current")?.dword() ?? select?.value("Default")?.dword();
+  if (n === undefined || n === 0 || n > 999) return undefined;
+  return `ControlSet${String(n).padStart(3, "0")}`;
+}
+
+export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], options: ApplyOptions = {}): ApplyReport {
+  const ops = Array.isArray(file) ? file : file.ops;
+  const prefix = normalize(options.prefix ?? "");
+  const report: ApplyReport = { keysCreated: 0, keysDeleted: 0, valuesSet: 0, valuesDeleted: 0 };
+  let controlSet: string | null | undefined;
+  const source = options.source ?? "input";
+
+  const hivePath = (path: string, line: number): string => {
+    const rootRelative = path.startsWith("\\") && prefix.length === 0;
+    const parts = rootRelative ? path.split("\\").filter((p) => p !== "") : normalize(path);
+    if (!rootRelative && prefix.length === 0 && parts.length > 0 && upcaseName(parts[0]).startsWith("HKEY_")) {
+      throw new RegFileError("needs-prefix", `key ${JSON.stringify(path)} is a full registry path: give the prefix that is this hive's root (e.g. --prefix "HKEY_LOCAL_MACHINE\\SYSTEM")`, {
+        line,
+        path: source,
+      });
+    }
+    if (!rootRelative) {
+      const under = prefix.length <= parts.length && prefix.every((p, i) => namesEqual(p, parts[i]));
+      if (!under) {
+        throw new RegFileError("outside-prefix", `key ${JSON.stringify(path)} is not under the prefix ${JSON.stringify(options.prefix ?? "")}`, {
+          line,
+          path: source,
+        });
+      }
+      parts.splice(0, prefix.length);
+    }
+    if ((options.mapCurrentControlSet ?? true) && parts.length > 0 && namesEqual(parts[0], "CurrentControlSet")) {
+      if (controlSet === undefined) controlSet = currentControlSetName(editor) ?? null;
+      if (controlSet === null) {
+        throw new RegFileError("no-current-control-set", `key ${JSON.stringify(path)} uses CurrentControlSet but the hive has no Select\\Current`, {
+          line,
+          path: source,
+        });
+      }
+      parts[0] = controlSet;
+      report.currentControlSet = controlSet;
+    }
+    return parts.join("\\");
+  };
+
+  for (const op of ops) {
+    try {
+      switch (op.kind) {
+        case "key": {
+          const path = hivePath(op.path, op.line);
+          const before = editor.keysAdded;
+          editor.createKey(path);
+          report.keysCreated += editor.keysAdded - before;
+          break;
+        }
+        case "delete-key": {
+          const path = hivePath(op.path, op.line);
+          if (path === "") throw new RegFileError("cannot-delete-root", "the hive's root key cannot be deleted", { line: op.line, path: source });
+          if (editor.keyExists(path)) {
+            editor.deleteKey(path);
+            report.keysDeleted++;
+          }
+          break;
+        }
+        case "value": {
+          const path = hivePath(op.keyPath, op.line);
+          const before = editor.keysAdded;
+          editor.createKey(path);
+          report.keysCreated += editor.keysAdded - before;
+          editor.setValue(path, op.name, op.type, op.data);
+          report.valuesSet++;
+          break;
+        }
+        case "delete-value": {
+          const path = hivePath(op.keyPath, op.line);
+          if (editor.keyExists(path) && editor.deleteValue(path, op.name)) report.valuesDeleted++;
+          break;
+        }
+      }
+    } catch (e) {
+      if (e instanceof RegFileError) throw e;
+      if (e instanceof P2vfixError) throw new RegFileError(e.code, e.message, { line: op.line, path: source, cause: e });
+      throw e;
+    }
+  }
+  return report;
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { checkHive } from "../../../src/regf/check/check-hive.js";
+import { createHive } from "../../../src/regf/edit/new-hive.js";
+import { exportReg } from "../../../src/regf/export/reg-export.js";
+import { Hive } from "../../../src/regf/hive.js";
+import { applyRegFile } from "../../../src/regf/import/apply.js";
+import { parseRegFile } from "../../../src/regf/import/reg-file.js";
+import { RegType } from "../../../src/regf/value-types.js";
+
+const reg = (lines: string[]) => parseRegFile(["Windows Registry Editor Version 5.00", "", ...lines, ""].join("\r\n"));
+
+function systemLike() {
+  const e = createHive("SYSTEM");
+  e.createKey("Select");
+  e.setValue("Select", "Current", RegType.DWORD, Uint8Array.from([2, 0, 0, 0]));
+  e.setValue("Select", "Default", RegType.DWORD, Uint8Array.from([1, 0, 0, 0]));
+  e.createKey("ControlSet001\\Services");
+  e.createKey("ControlSet002\\Services\\Old\\Sub");
+  return e;
+}
+
+describe("applyRegFile", () => {
+  it("creates missing parents, maps the prefix and CurrentControlSet, deletes keys and values", () => {
+    const e = systemLike();
+    e.setValue("ControlSet002\\Services", "gone", RegType.DWORD, Uint8Array.from([1, 0, 0, 0]));
+    const r = applyRegFile(
+      e,
+      reg([
+        "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\New\\Parameters]",
+        '"Path"="C:\\\\x"',
+        '@="default"',
+        '"Start"=dword:00000004',
+        '"Multi"=hex(7):61,00,00,00,00,00',
+        "",
+        "[-HKLM\\SYSTEM\\CurrentControlSet\\Services\\Old]",
+        "[-HKLM\\SYSTEM\\CurrentControlSet\\Services\\NotThere]",
+        "[HKLM\\SYSTEM\\CurrentControlSet\\Services]",
+        '"gone"=-',
+        '"never"=-',
+      ]),
+      { prefix: "HKEY_LOCAL_MACHINE\\SYSTEM" },
+    );
+    expect(r).toEqual({ keysCreated: 2, keysDeleted: 1, valuesSet: 4, valuesDeleted: 1, currentControlSet: "ControlSet002" });
+    const hive = new Hive(e.serialize());
+    expect(checkHive(hive.bytes).ok).toBe(true);
+    const p = hive.key("ControlSet002\\Services\\New\\Parameters")!;
+    expect(p.value("Path")!.string()).toBe("C:\\x");
+    expect(p.value("")!.string()).toBe("default");
+    expect(p.value("Start")!.dword()).toBe(4);
+    expect(p.value("Multi")!.multiString()).toEqual(["a"]);
+    expect(hive.key("ControlSet002\\Services\\Old")).toBeUndefined();
+    expect(hive.key("ControlSet002\\Services")!.value("gone")).toBeUndefined();
+    expect(hive.key("CurrentControlSet")).toBeUndefined();
+  });
+
+  it("falls back to Select\\Default, and keeps CurrentControlSet literal when asked", () => {
+    const e = systemLike();
+    e.deleteValue("Select", "Current");
+    expect(applyRegFile(e, reg(["[HKLM\\SYSTEM\\CurrentControlSet\\X]"]), { prefix: "HKLM\\SYSTEM" }).currentControlSet).toBe("ControlSet001");
+    applyRegFile(e, reg(["[HKLM\\SYSTEM\\CurrentControlSet\\Y]"]), { prefix: "HKLM\\SYSTEM", mapCurrentControlSet: false });
+    expect(e.keyExists("CurrentControlSet\\Y")).toBe(true);
+  });
+
+  it("takes hivex-style root-relative paths without a prefix", () => {
+    const e = createHive("R");
+    applyRegFile(e, reg(["[\\A\\B]", '"v"=dword:00000001']));
+    expect(new Hive(e.serialize()).key("A\\B")!.value("v")!.dword()).toBe(1);
+  });
+
+  it("names the line in errors", () => {
+    const e = systemLike();
+    const file = reg(["[HKLM\\SYSTEM\\A]", "", "[HKLM\\SOFTWARE\\B]"]);
+    expect(() => applyRegFile(e, file, { prefix: "HKLM\\SYSTEM", source: "x.reg" })).toThrow(expect.objectContaining({ code: "outside-prefix", line: 5, path: "x.reg" }));
+    expect(() => applyRegFile(createHive("R"), reg(["[HKLM\\SYSTEM\\A]"]))).toThrow(expect.objectContaining({ code: "needs-prefix", line: 3 }));
+    expect(() => applyRegFile(createHive("R"), reg(["[HKLM\\SYSTEM\\CurrentControlSet\\A]"]), { prefix: "HKLM\\SYSTEM" })).toThrow(
+      expect.objectContaining({ code: "no-current-control-set", line: 3 }),
+    );
+    expect(() => applyRegFile(createHive("R"), reg(["[HKLM\\SYSTEM]"]), { prefix: "HKLM\\SYSTEM" })).not.toThrow();
+    expect(() => applyRegFile(createHive("R"), reg(["[-HKLM\\SYSTEM]"]), { prefix: "HKLM\\SYSTEM" })).toThrow(expect.objectContaining({ code: "cannot-delete-root", line: 3 }));
+    const long = "k".repeat(300);
+    expect(() => applyRegFile(createHive("R"), reg([`[\\${long}]`]))).toThrow(expect.objectContaining({ code: "bad-key-name", line: 3 }));
+  });
+
+  it("round-trips: export a generated hive, import into a new hive, export again: identical", () => {
+    const e = systemLike();
+    e.setValue("ControlSet001\\Services", "bin", RegType.BINARY, Uint8Array.from({ length: 300 }, (_, i) => i & 0xff));
+    e.setValue("ControlSet001\\Services", "odd", 0x1f4, Uint8Array.from([1, 2, 3]));
+    e.setValue("ControlSet001\\Services", "big", RegType.BINARY, new Uint8Array(20000).fill(3));
+    e.setValue("ControlSet001\\Services", "unterminated", RegType.SZ, Uint8Array.from([0x41, 0]));
+    const first = exportReg(new Hive(e.serialize()).root(), { prefix: "HKEY_LOCAL_MACHINE\\SYSTEM" });
+    const copy = createHive("SYSTEM");
+    applyRegFile(copy, parseRegFile(first), { prefix: "HKEY_LOCAL_MACHINE\\SYSTEM", mapCurrentControlSet: false });
+    const second = exportReg(new Hive(copy.serialize()).root(), { prefix: "HKEY_LOCAL_MACHINE\\SYSTEM" });
+    expect(second).toBe(first);
+  });
+});
