@@ -3,6 +3,7 @@ import type { Output } from "../output.js";
 import { registerDisk } from "./disk.js";
 import { registerInspect } from "./inspect.js";
 import { registerReg } from "./reg.js";
+import { registerRegWrite } from "./reg-write.js";
 import { registerVm } from "./vm.js";
 
 /** Every command group registers here, one line each. */
@@ -10,5 +11,6 @@ export function registerCommands(program: Command, output: Output): void {
   registerDisk(program, output);
   registerInspect(program, output);
   registerReg(program, output);
+  registerRegWrite(program, output);
   registerVm(program, output);
 }
