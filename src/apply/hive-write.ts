@@ -4,18 +4,18 @@
  * refused), edited by the caller, structurally checked, rewritten in NTFS through the
  * transaction's overlay, and verified by reading it back through a freshly opened stack.
  */
-import { RefusedError, UsageError, VerifyError } from "../errors.js";
+import { NotFoundError, RefusedError, UsageError, VerifyError } from "../errors.js";
 import type { NtfsVolume } from "../fs/ntfs/volume.js";
 import { readHiveWithLogs, resolveInnerPath } from "../image/hive-source.js";
 import type { OpenedTarget } from "../image/open-target.js";
-import { volumeOn } from "../image/volume.js";
+import { volumeOn, type Volume } from "../image/volume.js";
 import { readPartitionTable } from "../partition/index.js";
 import { checkHive } from "../regf/check/check-hive.js";
 import { Hive } from "../regf/hive.js";
 import type { RecoveryResult } from "../regf/log/types.js";
 import { parseTargetSpec } from "../image/target-spec.js";
 import type { DiskImage } from "../vdisk/index.js";
-import { preflightFile, preflightHiveRecovery, preflightVolume } from "./preflight.js";
+import { preflightFile, preflightHiveRecovery, preflightVolume, RefusalCode } from "./preflight.js";
 import { runTransaction, type TransactionOptions, type TransactionReport } from "./transaction.js";
 import { sha256 } from "./undo-file.js";
 
@@ -81,6 +81,19 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
+/** resolveInnerPath, but a hive missing because its volume is BitLocker-encrypted is a refusal, not "not found". */
+function resolveOrRefuse(target: OpenedTarget, inner: string, partition: number | undefined): { volume: Volume; path: string } {
+  try {
+    return resolveInnerPath(target, inner, partition);
+  } catch (err) {
+    const locked = target.volumes.filter((v) => v.kind === "bitlocker" && (partition === undefined || v.index === partition));
+    if (err instanceof NotFoundError && locked.length > 0) {
+      throw new RefusedError(RefusalCode.bitlocker, `${target.path}: ${locked.map((v) => v.name).join(", ")} ${locked.length > 1 ? "are" : "is"} BitLocker-encrypted, so ${inner} cannot be reached; decrypt it on the source machine (manage-bde -off C:) before converting, or give p2vfix an unlocked export`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 /** Edits one or more hives of one image in a single transaction. */
 export function writeHiveTargets(imagePath: string, targets: HiveTarget[], options: WriteHivesOptions = {}): TransactionReport<WrittenHive[]> {
   const rewriter = options.rewriter ?? ntfsRewriter;
@@ -91,7 +104,7 @@ export function writeHiveTargets(imagePath: string, targets: HiveTarget[], optio
       const target = targetOf(image, imagePath);
       const written: (WrittenHive & { bytes: Uint8Array })[] = [];
       for (const t of targets) {
-        const { volume, path } = resolveInnerPath(target, t.inner, options.partition);
+        const { volume, path } = resolveOrRefuse(target, t.inner, options.partition);
         const where = `${imagePath}:${volume.index ? `partition ${volume.index}:` : ""}${path}`;
         const fs = preflightVolume(volume, where);
         preflightFile(fs, path, where);
