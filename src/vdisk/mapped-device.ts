@@ -5,7 +5,7 @@
 import { ImageError } from "../errors.js";
 import type { BlockDevice } from "../io/block-device.js";
 import { checkRange } from "../io/range.js";
-import type { AddressMap, WritableAddressMap } from "./types.js";
+import type { AddressMap, WritableAddressMap, WritePlan } from "./types.js";
 
 /** Decompressed clusters/grains kept: a few MiB at most (units are ≤ 2 MiB, usually 64 KiB). */
 const DECOMPRESSED_CACHE_ENTRIES = 16;
@@ -72,14 +72,15 @@ export class MappedDevice implements BlockDevice {
     if (!writer) throw new ImageError("read-only", `${this.what} was opened read-only`);
     checkRange(offset, data.length, this.size, this.what);
     // Every run is checked first, so a refused write changes nothing at all.
-    this.walk(offset, data.length, (at, remaining) => writer.mapWrite(at, remaining, true).length);
+    const plan: WritePlan = { newUnits: 0, newTables: new Set() };
+    this.walk(offset, data.length, (at, remaining) => writer.mapWrite(at, remaining, plan).length);
     if (!this.writeBegun && data.length > 0) {
       writer.beginWrite?.();
       this.writeBegun = true;
     }
     let done = 0;
     this.walk(offset, data.length, (at, remaining) => {
-      const target = writer.mapWrite(at, remaining, false);
+      const target = writer.mapWrite(at, remaining);
       const n = Math.min(target.length, remaining);
       target.file.write(target.offset, data.subarray(done, done + n));
       target.commit?.();

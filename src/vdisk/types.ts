@@ -76,6 +76,14 @@ export interface WriteTarget {
   commit?: () => void;
 }
 
+/** What the runs of one write checked so far would allocate (dry run). */
+export interface WritePlan {
+  /** Allocation units (clusters, grains, blocks) to be added. */
+  newUnits: number;
+  /** Tables to be added (qcow2 L2 tables, VMDK grain tables), by a format-specific key. */
+  newTables: Set<string>;
+}
+
 /** A format that can also be written: the same translation, allocating where it must. */
 export interface WritableAddressMap extends AddressMap {
   /**
@@ -85,11 +93,12 @@ export interface WritableAddressMap extends AddressMap {
   beginWrite?(): void;
   /**
    * Target for writing at most `length` bytes at `virtualOffset`, allocating space when the run
-   * is unallocated. Throws RefusedError where the format cannot be written safely. With
-   * `dryRun` nothing is allocated or written (only the refusal checks run; `offset` is then
-   * meaningless), so a write can be refused as a whole before any of it happens.
+   * is unallocated. Throws RefusedError where the format cannot be written safely. With a
+   * `plan` (dry run) nothing is allocated or written: only the refusal checks run, counting
+   * in `plan` what earlier runs of the same write would allocate (`offset` is then
+   * meaningless). So a write is refused as a whole before any of it happens.
    */
-  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget;
+  mapWrite(virtualOffset: number, length: number, plan?: WritePlan): WriteTarget;
   /** Makes the host files durable (fsync). */
   flush(): void;
 }

@@ -334,3 +334,121 @@ describe("refused writes change nothing", () => {
     }
   });
 });
+
+describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("allocation edge cases, checked by qemu", () => {
+  function create(format: string, opts: string, size: string): string {
+    const path = join(scratch, `edge-${format}-${Math.random().toString(36).slice(2)}.img`);
+    const r = runTool("qemu-img", ["create", "-q", "-f", format, ...(opts ? ["-o", opts] : []), path, size]);
+    if (r.status !== 0) throw new Error(r.stderr);
+    return path;
+  }
+
+  function qemuReads(format: string, path: string, checks: [number, number, number][]): void {
+    const args = ["-f", format, ...checks.flatMap(([value, offset, length]) => ["-c", `read -P ${value} ${offset} ${length}`]), path];
+    const r = runTool("qemu-io", args);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString() + r.stderr).not.toMatch(/verification failed|error/i);
+  }
+
+  function expectQemuCheck(format: string, path: string): void {
+    const check = runTool("qemu-img", ["check", "-f", format, path]);
+    expect(check.stdout.toString() + check.stderr).toMatch(/No errors were found/);
+    expect(check.status).toBe(0);
+  }
+
+  it.each([8, 16, 32, 64])("qcow2 with 512-byte clusters and %i-bit refcounts: new refcount blocks as the file grows", (bits) => {
+    // A refcount block of 512 bytes covers 512*8/bits clusters: 600 KiB of new data needs several.
+    const path = create("qcow2", `cluster_size=512,refcount_bits=${bits}`, "64M");
+    const image = openImage(path, { writable: true });
+    const chunk = new Uint8Array(600 * 1024).fill(0x3c);
+    image.device.write(10 * MiB + 100, chunk);
+    image.device.write(40 * MiB, new Uint8Array(512).fill(0x4d));
+    image.close();
+    expectQemuCheck("qcow2", path);
+    qemuReads("qcow2", path, [
+      [0x3c, 10 * MiB + 100, chunk.length],
+      [0x4d, 40 * MiB, 512],
+      [0, 10 * MiB, 100],
+    ]);
+  });
+
+  it("qcow2 with 1-bit refcounts is refused for writing, still readable", () => {
+    const path = create("qcow2", "refcount_bits=1", "16M");
+    expect(() => openImage(path, { writable: true })).toThrow(RefusedError);
+    openImage(path).close();
+  });
+
+  it("qcow2 whose refcount table would have to grow: the write is refused and nothing changes", () => {
+    // 512-byte clusters: one refcount table cluster (64 entries × 256 clusters) covers 8 MiB of host file.
+    const path = create("qcow2", "cluster_size=512,refcount_bits=16", "64M");
+    const image = openImage(path, { writable: true });
+    let refused: unknown;
+    let written = 0;
+    try {
+      for (; written < 16; written++) image.device.write(written * MiB, new Uint8Array(MiB).fill(written + 1));
+    } catch (err) {
+      refused = err;
+    } finally {
+      image.close();
+    }
+    expect(refused).toBeInstanceOf(RefusedError);
+    expect((refused as P2vfixError).message).toMatch(/refcount table is full/);
+    expect(written).toBeGreaterThan(2);
+    expectQemuCheck("qcow2", path);
+    qemuReads("qcow2", path, [
+      [1, 0, MiB],
+      [written, (written - 1) * MiB, MiB],
+      [0, written * MiB, MiB],
+    ]);
+  });
+
+  it("VMDK sparse extent without a grain table for the region: new primary and redundant tables", () => {
+    const path = create("vmdk", "subformat=monolithicSparse", "100M");
+    // Drop grain directory entry 2 (guest 64-96 MiB) in both directories, as a tool that
+    // allocates tables lazily would have left it.
+    const file = new FileDevice(path, { writable: true });
+    const header = new DataView(file.read(0, 512).buffer);
+    for (const at of [48, 56]) file.write(Number(header.getBigUint64(at, true)) * 512 + 2 * 4, new Uint8Array(4));
+    file.close();
+    const image = openImage(path, { writable: true });
+    image.device.write(70 * MiB, new Uint8Array(4096).fill(0x77));
+    image.close();
+    expectQemuCheck("vmdk", path);
+    qemuReads("vmdk", path, [
+      [0x77, 70 * MiB, 4096],
+      [0, 64 * MiB, MiB],
+    ]);
+    const bytes = readFileSync(path);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const gtOf = (headerAt: number) => view.getUint32(Number(view.getBigUint64(headerAt, true)) * 512 + 8, true);
+    expect(gtOf(56)).not.toBe(0);
+    expect(gtOf(48)).not.toBe(0);
+    expect(gtOf(48)).not.toBe(gtOf(56));
+  });
+
+  it("dynamic VHD: a partly written sector whose bitmap bit was 0 reads as zeros around the new bytes (ours and qemu's)", () => {
+    const path = create("vpc", "subformat=dynamic,force_size=on", "8M");
+    const fill = runTool("qemu-io", ["-f", "vpc", "-c", "write -P 0xee 0 2M", path]);
+    expect(fill.status).toBe(0);
+    // Clear the bitmap bit of sector 3 of block 0: the file still holds 0xee there, reads give zeros.
+    const file = new FileDevice(path, { writable: true });
+    const dyn = new DataView(file.read(512, 1024).buffer);
+    const bat = Number(dyn.getBigUint64(16, false));
+    const block = new DataView(file.read(bat, 4).buffer).getUint32(0, false) * 512;
+    file.write(block, new Uint8Array([0xef]));
+    file.close();
+    const image = openImage(path, { writable: true });
+    expect(image.device.read(3 * 512, 512).every((b) => b === 0)).toBe(true);
+    image.device.write(3 * 512 + 100, new Uint8Array(10).fill(0x11));
+    image.close();
+    const expected = new Uint8Array(512);
+    expected.fill(0x11, 100, 110);
+    expect(readBack(path).subarray(3 * 512, 4 * 512)).toEqual(expected);
+    qemuReads("vpc", path, [
+      [0, 3 * 512, 100],
+      [0x11, 3 * 512 + 100, 10],
+      [0, 3 * 512 + 110, 402],
+      [0xee, 4 * 512, 512],
+    ]);
+  });
+});

@@ -10,7 +10,7 @@ import type { BlockDevice } from "../../io/block-device.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
 import { TableCache } from "../table-cache.js";
-import type { Mapping, WritableAddressMap, WriteTarget } from "../types.js";
+import type { Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, readStructure } from "../util.js";
 import { IncompatibleFeature, parseQcow2Header, type Qcow2Header } from "./header.js";
 import { Qcow2Refcounts } from "./refcounts.js";
@@ -108,7 +108,7 @@ export class Qcow2Map implements WritableAddressMap {
     if (this.h.autoclearFeatures !== 0n) this.file.write(88, new Uint8Array(8));
   }
 
-  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget {
+  mapWrite(virtualOffset: number, length: number, plan?: WritePlan): WriteTarget {
     const refcounts = this.refcounts;
     if (!refcounts) throw new ImageError("read-only", `${this.path} was opened read-only`, { path: this.path });
     const cluster = Math.floor(virtualOffset / this.clusterSize);
@@ -139,8 +139,14 @@ export class Qcow2Map implements WritableAddressMap {
       return { file: this.file, offset: host + inCluster, length: run };
     }
     if (this.file.resize === undefined) throw refuse("it is unallocated and the host file cannot grow", l2At);
+    if (plan) {
+      // Count what this write's earlier runs would add, so the refusal comes before the first byte.
+      plan.newUnits += 1;
+      if (l2Table === 0) plan.newTables.add(`l2:${l1Index}`);
+      refcounts.checkRoom(plan.newUnits + plan.newTables.size);
+      return { file: this.file, offset: -1, length: run };
+    }
     refcounts.checkRoom(l2Table === 0 ? 2 : 1);
-    if (dryRun) return { file: this.file, offset: -1, length: run };
     if (host !== 0) {
       // A preallocated zero cluster: it reads as zeros whatever it holds; make that true on disk, then clear the flag.
       this.file.write(host, new Uint8Array(this.clusterSize));

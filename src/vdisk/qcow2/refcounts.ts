@@ -37,9 +37,14 @@ export class Qcow2Refcounts {
     this.tableEntries = (tableClusters * clusterSize) / 8;
   }
 
-  /** Refuses (before anything is written) when a new cluster at the end of the file would need a bigger refcount table. */
+  /**
+   * Refuses (before anything is written) when `clustersNeeded` new clusters at the end of the
+   * file would need a bigger refcount table. Counts one extra cluster per refcount block the
+   * new clusters may need.
+   */
   checkRoom(clustersNeeded: number): void {
-    const last = Math.ceil(this.file.size / this.clusterSize) + 2 * clustersNeeded;
+    const refcountBlocks = Math.ceil(clustersNeeded / this.perBlock) + 1;
+    const last = Math.ceil(this.file.size / this.clusterSize) + clustersNeeded + refcountBlocks;
     if (Math.floor(last / this.perBlock) >= this.tableEntries) {
       throw new RefusedError("needs-allocation", `${this.path}: the qcow2 refcount table is full; growing it is not supported (run "qemu-img convert" to rebuild the image)`, {
         path: this.path,

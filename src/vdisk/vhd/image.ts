@@ -10,7 +10,7 @@ import type { OpenedContainer } from "../container.js";
 import { HostSlice } from "../host-slice.js";
 import { MappedDevice } from "../mapped-device.js";
 import { TableCache } from "../table-cache.js";
-import type { Mapping, WritableAddressMap, WriteTarget } from "../types.js";
+import type { Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, isPowerOfTwo, readStructure } from "../util.js";
 import { DYNAMIC_HEADER_COOKIE, DYNAMIC_HEADER_SIZE, parseDynamicHeader, type VhdDynamicHeader } from "./dynamic-header.js";
 import { DiskType, FOOTER_SIZE, hasFooterCookie, parseFooter, type VhdFooter } from "./footer.js";
@@ -147,7 +147,7 @@ export class VhdDynamicMap implements WritableAddressMap {
     return { kind: "data", file: this.file, offset, length };
   }
 
-  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget {
+  mapWrite(virtualOffset: number, length: number, plan?: WritePlan): WriteTarget {
     const { blockSize, tableOffset } = this.header;
     const blockIndex = Math.floor(virtualOffset / blockSize);
     const inBlock = virtualOffset - blockIndex * blockSize;
@@ -155,7 +155,7 @@ export class VhdDynamicMap implements WritableAddressMap {
     const batAt = tableOffset + blockIndex * 4;
     const entry = this.tables.u32be(batAt);
     const allocated = entry !== UNALLOCATED;
-    if (dryRun) {
+    if (plan) {
       if (!allocated && this.file.resize === undefined) {
         throw new RefusedError("needs-allocation", `${this.path}: VHD block ${blockIndex} is unallocated and the host file cannot grow`, { path: this.path });
       }

@@ -7,7 +7,7 @@
 import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import { TableCache } from "../table-cache.js";
-import type { Mapping, WritableAddressMap, WriteTarget } from "../types.js";
+import type { Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun } from "../util.js";
 
 const MiB = 2 ** 20;
@@ -100,7 +100,7 @@ export class VhdxBatMap implements WritableAddressMap {
     this.onBeginWrite();
   }
 
-  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget {
+  mapWrite(virtualOffset: number, length: number, plan?: WritePlan): WriteTarget {
     const block = Math.floor(virtualOffset / this.blockSize);
     const inBlock = virtualOffset - block * this.blockSize;
     const run = Math.min(this.blockSize - inBlock, this.virtualSize - virtualOffset, length);
@@ -116,7 +116,7 @@ export class VhdxBatMap implements WritableAddressMap {
     if (this.file.resize === undefined) {
       throw new RefusedError("needs-allocation", `${this.path}: VHDX block ${block} is not allocated and the host file cannot grow`, { path: this.path });
     }
-    if (dryRun) return { file: this.file, offset: -1, length: run };
+    if (plan) return { file: this.file, offset: -1, length: run };
     const blockStart = Math.ceil(this.file.size / MiB) * MiB;
     // New file space reads as zeros (file truncate, overlay growth): the rest of the block is zero.
     this.file.resize(blockStart + this.blockSize);

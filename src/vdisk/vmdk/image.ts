@@ -9,7 +9,7 @@ import type { BlockDevice } from "../../io/block-device.js";
 import { FileDevice } from "../../io/file-device.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
-import type { ImageFormat, Mapping, WritableAddressMap, WriteTarget } from "../types.js";
+import type { ImageFormat, Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
 import { newCidPatch } from "./cid.js";
 import { checkHostRun, readStructure } from "../util.js";
 import { MAX_DESCRIPTOR_SIZE, parseDescriptor, refuseParent, type VmdkDescriptor } from "./descriptor.js";
@@ -25,7 +25,7 @@ interface Extent {
   size: number;
   map(offset: number, limit: number): Mapping;
   /** Absent for extents that cannot be written (ZERO). */
-  mapWrite?(offset: number, limit: number, dryRun: boolean): WriteTarget;
+  mapWrite?(offset: number, limit: number, plan?: WritePlan): WriteTarget;
 }
 
 /** Opens a VMDK extent file (default: a FileDevice); the transaction engine passes overlays. */
@@ -67,14 +67,14 @@ export class VmdkExtentMap implements WritableAddressMap {
     if (patch) d.file.write(d.offset + patch.offset, patch.bytes);
   }
 
-  mapWrite(virtualOffset: number, length: number, dryRun: boolean): WriteTarget {
+  mapWrite(virtualOffset: number, length: number, plan?: WritePlan): WriteTarget {
     const e = this.extentAt(virtualOffset);
     const inExtent = virtualOffset - e.start;
     const limit = Math.min(length, e.size - inExtent);
     if (!e.mapWrite) {
       throw new RefusedError("unsupported-write", `${this.path}: offset ${virtualOffset} lies in a ZERO extent, which cannot hold data`, { path: this.path });
     }
-    return e.mapWrite(inExtent, limit, dryRun);
+    return e.mapWrite(inExtent, limit, plan);
   }
 
   flush(): void {
@@ -123,7 +123,7 @@ export function openVmdkSparse(file: BlockDevice, path: string, onClose: () => v
   const { descriptorOffset, descriptorSize } = extent.header;
   const descriptorAt = text ? { file, offset: descriptorOffset * SECTOR, length: text.length } : undefined;
   const map = new VmdkExtentMap(
-    [{ start: 0, size, map: (o, l) => extent.mapOffset(o, l), mapWrite: (o, l, dry) => extent.mapWrite(o, l, dry) }],
+    [{ start: 0, size, map: (o, l) => extent.mapOffset(o, l), mapWrite: (o, l, plan) => extent.mapWrite(o, l, plan) }],
     path,
     descriptorAt && descriptorSize > 0 ? descriptorAt : undefined,
     [file],
@@ -193,7 +193,7 @@ export function openVmdkDescriptor(
           throw new ImageError("bad-descriptor", `${path}: VMDK extent "${line.file}" holds ${sparse.size} bytes, the descriptor says ${size}`, { path });
         }
         sparseCount++;
-        extents.push({ start, size, map: (o, l) => sparse.mapOffset(o, l), mapWrite: (o, l, dry) => sparse.mapWrite(o, l, dry) });
+        extents.push({ start, size, map: (o, l) => sparse.mapOffset(o, l), mapWrite: (o, l, plan) => sparse.mapWrite(o, l, plan) });
       } else {
         throw new ImageError("unsupported-extent", `${path}: VMDK extent type ${line.type} (line ${line.line}) is not supported`, { path });
       }

@@ -8,7 +8,7 @@ import { inflateSync } from "node:zlib";
 import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import { TableCache } from "../table-cache.js";
-import type { Mapping, WriteTarget } from "../types.js";
+import type { Mapping, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, isPowerOfTwo, readStructure } from "../util.js";
 import { GD_AT_END, parseSparseHeader, SPARSE_HEADER_SIZE, SPARSE_MAGIC, SparseFlag, type SparseHeader } from "./sparse-header.js";
 
@@ -174,11 +174,33 @@ export class SparseExtent {
   }
 
   /**
+   * Gives grain directory entry `gdIndex` new zeroed grain tables (primary and redundant) at the
+   * end of the file. qemu and VMware create every table up front, so this is for extents
+   * written by tools that do not.
+   */
+  private appendGrainTables(gdIndex: number): void {
+    const tableBytes = Math.ceil((this.header.numGTEsPerGT * 4) / SECTOR) * SECTOR;
+    const copies = this.rgdOffset === undefined ? [this.gdOffset] : [this.gdOffset, this.rgdOffset];
+    let at = Math.ceil(this.file.size / SECTOR) * SECTOR;
+    if ((at + copies.length * tableBytes) / SECTOR > 0xffffffff) {
+      throw new RefusedError("needs-allocation", `${this.path}: the VMDK extent is too large for another grain table`, { path: this.path });
+    }
+    this.file.resize!(at + copies.length * tableBytes);
+    for (const directory of copies) {
+      this.tables.write(at, new Uint8Array(tableBytes));
+      const entry = new Uint8Array(4);
+      new DataView(entry.buffer).setUint32(0, at / SECTOR, true);
+      this.tables.write(directory + gdIndex * 4, entry);
+      at += tableBytes;
+    }
+  }
+
+  /**
    * Write target for the run at `offset` bytes into this extent. Allocated grains are written in
    * place; an unallocated (or zeroed) grain gets a new zero-filled grain at the end of the file,
    * and after the data both grain tables (primary and redundant) point to it.
    */
-  mapWrite(offset: number, limit: number, dryRun: boolean): WriteTarget {
+  mapWrite(offset: number, limit: number, plan?: WritePlan): WriteTarget {
     const refusal = this.writeRefusal();
     if (refusal) throw new RefusedError("unsupported-write", `${this.path}: ${refusal}`, { path: this.path });
     const grain = Math.floor(offset / this.grainBytes);
@@ -188,11 +210,12 @@ export class SparseExtent {
     const inTable = (grain % this.header.numGTEsPerGT) * 4;
     const table = this.grainTable(gdIndex);
     if (table === 0) {
-      // qemu and VMware create every grain table up front; a missing one is not worth the risk.
-      throw new RefusedError("needs-allocation", `${this.path}: VMDK grain directory entry ${gdIndex} has no grain table; writing there would need a new table`, {
-        path: this.path,
-        offset: this.gdOffset + gdIndex * 4,
-      });
+      if (this.file.resize === undefined) {
+        throw new RefusedError("needs-allocation", `${this.path}: VMDK grain directory entry ${gdIndex} has no grain table and the extent file cannot grow`, { path: this.path });
+      }
+      if (plan) return { file: this.file, offset: -1, length };
+      this.appendGrainTables(gdIndex);
+      return this.mapWrite(offset, limit);
     }
     const gte = this.tables.u32le(table + inTable);
     const zeroGrain = gte === 1 && (this.header.flags & SparseFlag.zeroedGrainGte) !== 0;
@@ -205,7 +228,7 @@ export class SparseExtent {
     }
     const redundant = this.rgdOffset === undefined ? 0 : this.tables.u32le(this.rgdOffset + gdIndex * 4) * SECTOR;
     if (redundant !== 0) checkHostRun(this.file, redundant, this.header.numGTEsPerGT * 4, `VMDK redundant grain directory entry ${gdIndex}`, this.path);
-    if (dryRun) return { file: this.file, offset: -1, length };
+    if (plan) return { file: this.file, offset: -1, length };
     const grainAt = Math.ceil(this.file.size / SECTOR) * SECTOR;
     if (grainAt / SECTOR > 0xffffffff) throw new RefusedError("needs-allocation", `${this.path}: the VMDK extent is too large for another grain`, { path: this.path });
     this.file.resize(grainAt + this.grainBytes);
