@@ -34,7 +34,8 @@ export function openHiveArgument(spec: string, { useLogs }: { useLogs: boolean }
 function staleNotes(hive: Hive, opts: CommonOptions): string[] {
   const notes: string[] = [];
   const r = hive.recovery;
-  if (r?.dirty && !r.recovered) {
+  // The recovery's own warning already says so when logs were looked for.
+  if (r?.dirty && !r.recovered && (!opts.logs || !r.warnings.some((w) => /stale/.test(w)))) {
     notes.push(
       opts.logs
         ? `hive is dirty (${r.dirtyReasons.join("; ")}) and was not recovered from logs: the view may be stale`
@@ -107,7 +108,7 @@ export function registerReg(program: Command, output: Output): void {
         maxDepth: stats.maxDepth,
         valueDataBytes: stats.valueDataBytes,
         bigDataValues: stats.bigDataValues,
-        warnings: [...(r?.warnings ?? []), ...hive.warnings, ...stats.warnings, ...staleNotes(hive, opts)],
+        warnings: [...(opts.logs ? (r?.warnings ?? []) : []), ...hive.warnings, ...stats.warnings, ...staleNotes(hive, opts)],
       };
       if (opts.json) {
         output.out(JSON.stringify(info, null, 2) + "\n");
