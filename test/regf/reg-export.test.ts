@@ -37,6 +37,16 @@ describe("lossless string rule", () => {
       expect(l).toMatch(/^  ([0-9a-f]{2},){25}\\$/);
     }
     expect(lines.map((l) => l.replace(/^ {2}/, "").replace(/\\$/, "")).join("").replace('"a"=hex:', "").split(",").length).toBe(100);
+    // Windows' own reg/regedit export breaks these two exactly here (Wine's conformance tests).
+    const multi = utf16("Line1\0Line2\0Line3\0\0");
+    expect('"Multiple strings"=' + formatHex(7, multi, 19)).toBe(
+      '"Multiple strings"=hex(7):4c,00,69,00,6e,00,65,00,31,00,00,00,4c,00,69,00,6e,\\\r\n' +
+        "  00,65,00,32,00,00,00,4c,00,69,00,6e,00,65,00,33,00,00,00,00,00",
+    );
+    expect('"String expansion"=' + formatHex(2, utf16("%HOME%\\%PATH%\0"), 19)).toBe(
+      '"String expansion"=hex(2):25,00,48,00,4f,00,4d,00,45,00,25,00,5c,00,25,00,50,\\\r\n  00,41,00,54,00,48,00,25,00,00,00',
+    );
+    expect(formatHex(0xabcd, new Uint8Array([0x56, 0x61, 0x6c, 0x75, 0x65, 0]), 0)).toBe("hex(abcd):56,61,6c,75,65,00");
     expect(formatHex(0x1f4, new Uint8Array([1]), 0)).toBe("hex(1f4):01");
     expect(formatHex(3, new Uint8Array(0), 0)).toBe("hex:");
   });
