@@ -47,8 +47,12 @@ export function buildModel(hives: WindowsHives, options: ModelOptions = {}): Win
   }
   if (!software && !unknown.some((u) => u.section === "software")) unknown.push({ section: "software", reason: "no SOFTWARE hive given: version, network cards, profiles, policies and first-boot results are unknown" });
 
-  const services = section("services", [], () => readServices(ccs));
-  const adapterPart = section("network.adapters", { adapters: [], orphanInterfaces: [], nsiTcpModulePresent: false }, () => readAdapters(ccs));
+  const services = section("services", [], () =>
+    readServices(ccs, (name, err) => unknown.push({ section: `services.${name}`, reason: err.describe() })),
+  );
+  const adapterPart = section("network.adapters", { adapters: [], orphanInterfaces: [], nsiTcpModulePresent: false }, () =>
+    readAdapters(ccs, (classKey, err) => unknown.push({ section: `network.adapters.${classKey}`, reason: err.describe() })),
+  );
   return {
     sources: { system: hives.sources.system, software: hives.sources.software ?? null, bcd: hives.sources.bcd ?? null, filesystem: options.filesystem ?? null },
     unknown,

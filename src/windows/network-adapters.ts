@@ -3,6 +3,7 @@
  * CCS\Control\Class\{4d36e972-...}, joined by NetCfgInstanceId with its connection
  * (CCS\Control\Network\{4D36E972-...}\{GUID}\Connection) and its TCP/IP configuration.
  */
+import { P2vfixError } from "../errors.js";
 import { knowledge } from "./knowledge.js";
 import { luidHex, readNsi } from "./nsi.js";
 import { readDword, readMulti, readString, subkeysOf, withValueIndex, type RegistryKey } from "./registry.js";
@@ -117,11 +118,21 @@ function readNetworkCards(software: RegistryKey): NetworkCard[] {
   }));
 }
 
-export function readAdapters(ccs: RegistryKey): { adapters: Adapter[]; orphanInterfaces: Tcpip[]; nsiTcpModulePresent: boolean } {
+/** Adapters; a corrupt class key is left out and reported through `onError` (like services). */
+export function readAdapters(
+  ccs: RegistryKey,
+  onError?: (classKey: string, err: P2vfixError) => void,
+): { adapters: Adapter[]; orphanInterfaces: Tcpip[]; nsiTcpModulePresent: boolean } {
   const nsi = readNsi(ccs);
-  const adapters = subkeysOf(ccs.key(`Control\\Class\\${NET_CLASS}`))
-    .filter((k) => /^\d{4}$/.test(k.name))
-    .map((k) => readAdapter(ccs, k, nsi));
+  const adapters: Adapter[] = [];
+  for (const k of subkeysOf(ccs.key(`Control\\Class\\${NET_CLASS}`)).filter((x) => /^\d{4}$/.test(x.name))) {
+    try {
+      adapters.push(readAdapter(ccs, k, nsi));
+    } catch (err) {
+      if (!(err instanceof P2vfixError) || !onError) throw err;
+      onError(k.name, err);
+    }
+  }
   linkTeams(adapters);
   const known = new Set(adapters.map((a) => a.netCfgInstanceId?.toLowerCase()).filter((g) => g !== undefined));
   const orphanInterfaces: Tcpip[] = [];

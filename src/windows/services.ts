@@ -1,4 +1,5 @@
 /** Services and drivers under CCS\Services (reference section 2). */
+import { P2vfixError } from "../errors.js";
 import { readDword, readMulti, readString, withValueIndex, type RegistryKey } from "./registry.js";
 import type { Service } from "./schema.js";
 import { vendorTag } from "./vendor-tags.js";
@@ -69,10 +70,23 @@ export function readService(raw: RegistryKey): Service {
   };
 }
 
-export function readServices(ccs: RegistryKey): Service[] {
+/**
+ * Every service; one whose key is corrupt is left out and reported through `onError`, so one
+ * bad cell costs one service, not the section.
+ */
+export function readServices(ccs: RegistryKey, onError?: (name: string, err: P2vfixError) => void): Service[] {
   const services = ccs.subkey("Services");
   if (!services) return [];
-  return services.subkeys().map(readService);
+  const out: Service[] = [];
+  for (const key of services.subkeys()) {
+    try {
+      out.push(readService(key));
+    } catch (err) {
+      if (!(err instanceof P2vfixError) || !onError) throw err;
+      onError(key.name, err);
+    }
+  }
+  return out;
 }
 
 /** The start type that applies: Start, unless a StartOverride value demotes it (Win8+). */
