@@ -31,3 +31,32 @@ export function applyFixups(record: Uint8Array, base: number, what: string): Uin
   }
   return out;
 }
+
+/**
+ * Returns a copy of the fixed-up `record` ready to be written: the update sequence number is
+ * incremented (skipping 0 and 0xFFFF, as ntfs-3g's pre-write fixup does), each stride's last
+ * two bytes move into the array and the new number takes their place.
+ */
+export function protectRecord(record: Uint8Array, base: number, what: string): Uint8Array {
+  const r = ntfsReader(record, base);
+  const usaOffset = r.u16(4);
+  const usaCount = r.u16(6);
+  const strides = usaCount - 1;
+  if (usaCount < 2 || strides * FIXUP_STRIDE > record.length || usaOffset % 2 !== 0 || usaOffset < 8) {
+    throw new NtfsError("bad-fixup", `${what}: update sequence array (offset ${usaOffset}, count ${usaCount}) does not fit a ${record.length}-byte record`, { offset: base + 4 });
+  }
+  r.check(usaOffset, usaCount * 2, `${what} update sequence array`);
+  const out = record.slice();
+  let usn = (r.u16(usaOffset) + 1) & 0xffff;
+  if (usn === 0 || usn === 0xffff) usn = 1;
+  out[usaOffset] = usn & 0xff;
+  out[usaOffset + 1] = usn >> 8;
+  for (let i = 0; i < strides; i++) {
+    const end = (i + 1) * FIXUP_STRIDE - 2;
+    out[usaOffset + 2 + 2 * i] = out[end];
+    out[usaOffset + 3 + 2 * i] = out[end + 1];
+    out[end] = usn & 0xff;
+    out[end + 1] = usn >> 8;
+  }
+  return out;
+}

@@ -19,6 +19,7 @@ import { parseReparsePoint, ReparseTag } from "./reparse-point.js";
 import { decodeRunlist, type DataRun } from "./runlist.js";
 import { FileAttributeFlag, parseStandardInformation } from "./standard-information.js";
 import { UpCaseTable } from "./upcase.js";
+import { rewriteFile, type RewriteReport } from "./write/rewrite-file.js";
 
 export const MftRecordNumber = { mft: 0, mftMirr: 1, logFile: 2, volume: 3, root: 5, upCase: 10, firstUser: 16 } as const;
 
@@ -137,6 +138,31 @@ export class NtfsVolume implements FileSystem {
     if (this.records.size >= RECORD_CACHE_LIMIT) this.records.clear();
     this.records.set(n, record);
     return record;
+  }
+
+  /** Where MFT record `n` lies on the device (more than one piece when a record spans runs). */
+  recordPlacement(n: number): Array<{ deviceOffset: number; length: number }> {
+    if (!Number.isSafeInteger(n) || n < 0 || n >= this.recordCount) {
+      throw new NtfsError("bad-reference", `MFT record ${n} does not exist ($MFT holds ${this.recordCount} records)`);
+    }
+    const rs = this.boot.mftRecordSize;
+    return this.mft.mapRange(n * rs, rs).map((piece) => {
+      if (piece.deviceOffset === null) throw new NtfsError("bad-mft", `MFT record ${n} lies in a sparse part of $MFT`);
+      return { deviceOffset: piece.deviceOffset, length: piece.length };
+    });
+  }
+
+  /** Drops parsed records after a writer changed them on the device. */
+  forgetCachedRecords(): void {
+    this.records.clear();
+  }
+
+  /**
+   * Replaces the unnamed $DATA of an existing file (see write/rewrite-file.ts for what is
+   * changed and what is refused). Writes go to this volume's device only.
+   */
+  rewriteFile(path: string, data: Uint8Array): RewriteReport {
+    return rewriteFile(this, path, data);
   }
 
   /** All attributes of a file: its base record's and those its attribute list places elsewhere. */

@@ -9,7 +9,7 @@ import { MemoryDevice } from "../../../src/io/index.js";
 const here = dirname(fileURLToPath(import.meta.url));
 export const fixtureDir = resolve(here, "../../fixtures/ntfs");
 
-export type FixtureName = "windows" | "hibernated" | "dirty";
+export type FixtureName = "windows" | "hibernated" | "dirty" | "write";
 
 const cache = new Map<string, Uint8Array>();
 

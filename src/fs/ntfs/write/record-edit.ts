@@ -1,0 +1,69 @@
+/**
+ * An MFT record loaded for editing: its fixed-up bytes and parsed attributes (offsets relative
+ * to the record). Committing re-applies the update sequence with a fresh number and queues the
+ * record for every place it lives: its $MFT position and, for the first records, $MFTMirr.
+ */
+import { NtfsError } from "../../../errors.js";
+import { AttributeType } from "../attribute.js";
+import { parseMftRecord, type MftRecord } from "../mft-record.js";
+import { applyFixups, protectRecord } from "../update-sequence.js";
+import { MftRecordNumber, type NtfsVolume } from "../volume.js";
+import type { PendingWrites } from "./pending-writes.js";
+
+export interface RecordEdit {
+  number: number;
+  /** Fixed-up record bytes; edit in place. */
+  bytes: Uint8Array;
+  /** The record as parsed before editing; attribute offsets are relative to the record. */
+  parsed: MftRecord;
+}
+
+function readPieces(vol: NtfsVolume, pieces: Array<{ deviceOffset: number; length: number }>, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(vol.device.read(p.deviceOffset, p.length), at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function loadRecord(vol: NtfsVolume, n: number): RecordEdit {
+  const rs = vol.boot.mftRecordSize;
+  const raw = readPieces(vol, vol.recordPlacement(n), rs);
+  const parsed = parseMftRecord(raw, n, 0);
+  return { number: n, bytes: applyFixups(raw, 0, `MFT record ${n}`), parsed };
+}
+
+/**
+ * How many leading records $MFTMirr holds: 4, or a cluster's worth when a cluster holds more
+ * (ntfs-3g volume.c), never more than $MFTMirr's own data.
+ */
+export function mirroredRecordCount(vol: NtfsVolume): number {
+  const rs = vol.boot.mftRecordSize;
+  const cs = vol.boot.clusterSize;
+  const wanted = cs <= 4 * rs ? 4 : cs / rs;
+  const mirror = vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
+  return Math.min(wanted, Math.floor(mirror.size / rs));
+}
+
+/** Queues the protected record; returns true when it was mirrored too. */
+export function commitRecord(vol: NtfsVolume, edit: RecordEdit, pending: PendingWrites): boolean {
+  const rs = vol.boot.mftRecordSize;
+  if (edit.bytes.length !== rs) throw new NtfsError("bad-record", `MFT record ${edit.number}: edited record has ${edit.bytes.length} bytes, expected ${rs}`);
+  const protectedBytes = protectRecord(edit.bytes, 0, `MFT record ${edit.number}`);
+  let at = 0;
+  for (const piece of vol.recordPlacement(edit.number)) {
+    pending.add(piece.deviceOffset, protectedBytes.subarray(at, at + piece.length), `MFT record ${edit.number}`);
+    at += piece.length;
+  }
+  if (edit.number >= mirroredRecordCount(vol)) return false;
+  const mirror = vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
+  at = 0;
+  for (const piece of mirror.mapRange(edit.number * rs, rs)) {
+    if (piece.deviceOffset === null) throw new NtfsError("bad-mft", `$MFTMirr is sparse at record ${edit.number}`);
+    pending.add(piece.deviceOffset, protectedBytes.subarray(at, at + piece.length), `$MFTMirr copy of record ${edit.number}`);
+    at += piece.length;
+  }
+  return true;
+}

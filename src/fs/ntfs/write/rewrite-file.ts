@@ -1,0 +1,209 @@
+/**
+ * In-place replacement of an existing file's unnamed $DATA (disk-formats-notes §3.7): the
+ * writer every hive edit inside an image goes through.
+ *
+ * What changes:
+ * - the file's clusters, through its runlist; the new content is followed by zeros up to the
+ *   end of its last cluster so no old bytes linger past the new size;
+ * - when the size changes: data and initialized size in the $DATA header, and the sizes in
+ *   every $FILE_NAME copy — the index entries in the parent directories (as ntfs-3g does) and
+ *   the $FILE_NAME attributes in the file's own record (kept equal to the index copies);
+ * - when the file outgrows its clusters: new clusters from $Bitmap (first fit from the
+ *   cluster after the file's last one), re-encoded mapping pairs, highest VCN and allocated
+ *   size. A smaller file keeps its clusters (allocated size above data size is valid NTFS).
+ * - MFT and INDX records are written with a fresh update sequence number; records that
+ *   $MFTMirr mirrors are written there too.
+ * Times in $STANDARD_INFORMATION and $FILE_NAME are left as they are: they are cosmetic, and
+ * leaving them keeps the write (and the undo file) to the bytes that matter.
+ *
+ * Refused with a typed error and nothing written: a read-only device, a dirty, hibernated or
+ * not cleanly unmounted volume, directories, named streams, resident, compressed, sparse or
+ * encrypted data, reparse points (WOF), a size change of a $DATA split over an attribute
+ * list, growth that no longer fits the MFT record, and a full volume.
+ *
+ * All checks run and all writes are planned before the first byte is written; the writes
+ * then go out in the order data → $Bitmap → index nodes → MFT records, so a crash half way
+ * leaks clusters rather than cross-linking them (the transaction's undo file covers the rest).
+ */
+import { FsError, NotFoundError, NtfsError, RefusedError } from "../../../errors.js";
+import { AttributeType, type NonResidentAttribute } from "../attribute.js";
+import { parseFileName } from "../file-name.js";
+import type { DataRun } from "../runlist.js";
+import { FileAttributeFlag, parseStandardInformation } from "../standard-information.js";
+import { volumeState } from "../volume-state.js";
+import type { NtfsVolume } from "../volume.js";
+import { allocateClusters, type ClusterRun } from "./cluster-bitmap.js";
+import { updateDataHeader } from "./data-attribute.js";
+import { updateIndexSizes, writeSize, type NameToUpdate, type UpdatedIndexEntry } from "./index-entry-sizes.js";
+import { PendingWrites } from "./pending-writes.js";
+import { commitRecord, loadRecord, type RecordEdit } from "./record-edit.js";
+
+export interface RewriteReport {
+  path: string;
+  /** MFT record number of the file. */
+  record: number;
+  sizeBefore: number;
+  sizeAfter: number;
+  allocatedBefore: number;
+  allocatedAfter: number;
+  /** Clusters newly taken from $Bitmap. */
+  clustersAllocated: ClusterRun[];
+  /** MFT records rewritten (the file's, and directories' whose INDEX_ROOT held an entry). */
+  recordsWritten: number[];
+  /** Of those, the ones also written to $MFTMirr. */
+  mirroredRecords: number[];
+  indexEntriesUpdated: UpdatedIndexEntry[];
+  /** Every device write, in order: device offset, length and what it is. */
+  writes: Array<{ deviceOffset: number; length: number; what: string }>;
+}
+
+function refuse(code: string, path: string, why: string): never {
+  throw new RefusedError(code, `${path}: ${why}; nothing was written`, { path });
+}
+
+function checkVolumeWritable(vol: NtfsVolume, path: string): void {
+  if (!vol.device.writable) refuse("read-only", path, "the volume was opened read-only");
+  const state = volumeState(vol);
+  if (state.dirty) refuse("ntfs-dirty", path, "the volume is marked dirty; let Windows run chkdsk on it first");
+  if (state.hibernated.active) refuse("hibernated", path, `the volume is hibernated (hiberfil.sys "${state.hibernated.signature}"); boot Windows and shut it down fully first`);
+  if (state.logFileClean !== true) refuse("logfile-not-clean", path, "$LogFile does not say the volume was cleanly unmounted; boot Windows and shut it down fully first");
+}
+
+/** Device byte ranges behind bytes [0, length) of a file laid out by `runs`. */
+function mapRuns(runs: readonly DataRun[], clusterSize: number, length: number): Array<{ offset: number; deviceOffset: number; length: number }> {
+  const out: Array<{ offset: number; deviceOffset: number; length: number }> = [];
+  for (const run of runs) {
+    const start = run.vcn * clusterSize;
+    if (start >= length) break;
+    if (run.lcn === null) throw new NtfsError("unsupported", "sparse run in a file being written");
+    out.push({ offset: start, deviceOffset: run.lcn * clusterSize, length: Math.min(run.length * clusterSize, length - start) });
+  }
+  return out;
+}
+
+/** Appends clusters to runs, merging a new run that continues the last one. */
+function appendRuns(runs: readonly DataRun[], added: ClusterRun[]): DataRun[] {
+  const out = runs.map((r) => ({ ...r }));
+  let vcn = out.length ? out[out.length - 1].vcn + out[out.length - 1].length : 0;
+  for (const a of added) {
+    const last = out[out.length - 1];
+    if (last && last.lcn !== null && last.lcn + last.length === a.lcn) last.length += a.length;
+    else out.push({ vcn, lcn: a.lcn, length: a.length });
+    vcn += a.length;
+  }
+  return out;
+}
+
+export function rewriteFile(vol: NtfsVolume, path: string, data: Uint8Array): RewriteReport {
+  checkVolumeWritable(vol, path);
+  const resolved = vol.resolve(path);
+  if (!resolved) throw new NotFoundError("not-found", `no such file: ${path}`, { path });
+  if (resolved.stream !== "") refuse("named-stream", path, "only a file's unnamed data can be rewritten");
+  const n = resolved.record;
+  if (vol.record(n).isDirectory) throw new FsError("is-directory", `${path} is a directory`, { path });
+  if (vol.reparseTag(n) !== undefined) refuse("reparse-point", path, "the file is a reparse point (WOF-compressed, a link or cloud placeholder)");
+  const attrs = vol.attributes(n);
+  const si = attrs.find((a) => a.type === AttributeType.standardInformation);
+  const flags = si?.resident ? parseStandardInformation(si.value, si.offset).fileAttributes : 0;
+  if (flags & FileAttributeFlag.compressed) refuse("compressed", path, "the file is compressed; decompress it on Windows (compact /u) first");
+  if (flags & FileAttributeFlag.encrypted) refuse("encrypted", path, "the file is EFS-encrypted");
+  if (flags & FileAttributeFlag.sparse) refuse("sparse", path, "the file is sparse");
+  const extents = attrs.filter((a) => a.type === AttributeType.data && a.name === "");
+  if (extents.length === 0) throw new NotFoundError("no-stream", `${path} has no unnamed data stream`, { path });
+  const head = extents.find((a) => a.resident || a.lowestVcn === 0);
+  if (!head) throw new NtfsError("bad-attribute", `${path}: no $DATA extent starts at VCN 0`, { path });
+  if (head.resident) refuse("resident-data", path, "the data is stored inside the MFT record (a tiny file), which p2vfix does not rewrite");
+  if (head.compressed) refuse("compressed", path, "the data attribute is compressed");
+  if (head.encrypted) refuse("encrypted", path, "the data attribute is encrypted");
+  if (head.sparse) refuse("sparse", path, "the data attribute is sparse");
+  const stream = vol.stream(n, AttributeType.data, "");
+  if (stream.runs.some((r) => r.lcn === null)) refuse("sparse", path, "the data has unallocated (sparse) runs");
+
+  const cs = vol.geometry.clusterSize;
+  const clustersHeld = stream.runs.reduce((sum, r) => sum + r.length, 0);
+  const clustersNeeded = Math.ceil(data.length / cs);
+  const sizeChanges = data.length !== stream.size || stream.initializedSize !== stream.size;
+  const grows = clustersNeeded > clustersHeld;
+  const split = extents.length > 1 || head.recordNumber !== n;
+  if (split && (sizeChanges || grows)) {
+    refuse("attribute-list", path, `the data is described across MFT records (attribute list); only a same-size rewrite is supported (${stream.size} bytes, new ${data.length})`);
+  }
+
+  const pending = new PendingWrites();
+  const records = new Map<number, RecordEdit>();
+  let runs: DataRun[] = [...stream.runs];
+  let clustersAllocated: ClusterRun[] = [];
+  let allocatedSize = stream.allocatedSize;
+  if (grows) {
+    const last = runs[runs.length - 1];
+    const hint = last && last.lcn !== null ? last.lcn + last.length : 0;
+    // Plan on a scratch list: the allocation's $Bitmap write must come after the data.
+    const bitmapWrites = new PendingWrites();
+    const allocation = allocateClusters(vol, clustersNeeded - clustersHeld, hint, bitmapWrites);
+    clustersAllocated = allocation.runs;
+    runs = appendRuns(runs, allocation.runs);
+    allocatedSize = clustersNeeded * cs;
+    const file = loadRecord(vol, n);
+    const attr = file.parsed.attributes.find((a) => a.type === AttributeType.data && a.name === "" && !a.resident) as NonResidentAttribute;
+    updateDataHeader(file, attr, { allocatedSize, dataSize: data.length, initializedSize: data.length, runs }, path);
+    records.set(n, file);
+    addData(pending, runs, cs, data, clustersNeeded);
+    pending.list.push(...bitmapWrites.list);
+  } else {
+    addData(pending, runs, cs, data, clustersNeeded);
+    if (sizeChanges) {
+      const file = loadRecord(vol, n);
+      const attr = file.parsed.attributes.find((a) => a.type === AttributeType.data && a.name === "" && !a.resident) as NonResidentAttribute;
+      updateDataHeader(file, attr, { allocatedSize, dataSize: data.length, initializedSize: data.length }, path);
+      records.set(n, file);
+    }
+  }
+
+  let indexEntriesUpdated: UpdatedIndexEntry[] = [];
+  if (sizeChanges || grows) {
+    // $FILE_NAME attributes may sit in extension records when the file has an attribute list.
+    const names: NameToUpdate[] = [];
+    for (const a of attrs) {
+      if (a.type !== AttributeType.fileName || !a.resident) continue;
+      const fn = parseFileName(a.value, a.offset);
+      names.push({ directory: fn.parent.record, name: fn.name, namespace: fn.namespace });
+      const edit = records.get(a.recordNumber) ?? loadRecord(vol, a.recordNumber);
+      records.set(a.recordNumber, edit);
+      const own = edit.parsed.attributes.find((b) => b.type === AttributeType.fileName && b.id === a.id);
+      if (!own) throw new NtfsError("bad-record", `${path}: $FILE_NAME attribute ${a.id} not found again in record ${a.recordNumber}`, { path });
+      const valueOffset = own.offset + (edit.bytes[own.offset + 20] | (edit.bytes[own.offset + 21] << 8));
+      writeSize(edit.bytes, valueOffset + 40, allocatedSize);
+      writeSize(edit.bytes, valueOffset + 48, data.length);
+    }
+    indexEntriesUpdated = updateIndexSizes(vol, n, names, { allocatedSize, dataSize: data.length }, records, pending);
+  }
+
+  const mirroredRecords: number[] = [];
+  for (const edit of records.values()) if (commitRecord(vol, edit, pending)) mirroredRecords.push(edit.number);
+
+  pending.apply(vol.device);
+  vol.forgetCachedRecords();
+  return {
+    path,
+    record: n,
+    sizeBefore: stream.size,
+    sizeAfter: data.length,
+    allocatedBefore: stream.allocatedSize,
+    allocatedAfter: allocatedSize,
+    clustersAllocated,
+    recordsWritten: [...records.keys()],
+    mirroredRecords,
+    indexEntriesUpdated,
+    writes: pending.list.map((w) => ({ deviceOffset: w.deviceOffset, length: w.bytes.length, what: w.what })),
+  };
+}
+
+/** Queues the new content followed by zeros to the end of its last cluster. */
+function addData(pending: PendingWrites, runs: readonly DataRun[], cs: number, data: Uint8Array, clusters: number): void {
+  const padded = clusters * cs;
+  for (const piece of mapRuns(runs, cs, padded)) {
+    const bytes = new Uint8Array(piece.length);
+    bytes.set(data.subarray(piece.offset, Math.min(data.length, piece.offset + piece.length)));
+    pending.add(piece.deviceOffset, bytes, "file data");
+  }
+}
