@@ -156,7 +156,8 @@ export class VhdDynamicMap implements WritableAddressMap {
     const entry = this.tables.u32be(batAt);
     const allocated = entry !== UNALLOCATED;
     if (plan) {
-      if (!allocated && this.file.resize === undefined) {
+      if (allocated) checkHostRun(this.file, entry * SECTOR, this.bitmapSize + inBlock + run, `VHD BAT entry ${blockIndex}`, this.path);
+      else if (this.file.resize === undefined) {
         throw new RefusedError("needs-allocation", `${this.path}: VHD block ${blockIndex} is unallocated and the host file cannot grow`, { path: this.path });
       }
       return { file: this.file, offset: -1, length: run };
