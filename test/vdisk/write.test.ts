@@ -372,6 +372,25 @@ describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("allocation edge cases, 
     ]);
   });
 
+  it("qcow2 zero cluster that keeps its host cluster (write -z): written in place, the rest of it reads as zeros", () => {
+    const path = create("qcow2", "", "1M");
+    const prep = runTool("qemu-io", ["-f", "qcow2", "-c", "write -P 0x55 0 128k", "-c", "write -z 0 64k", path]);
+    expect(prep.status).toBe(0);
+    const sizeBefore = statSync(path).size;
+    const image = openImage(path, { writable: true });
+    image.device.write(1000, new Uint8Array(100).fill(0x66));
+    image.close();
+    // The preallocated host cluster was reused: the file did not grow.
+    expect(statSync(path).size).toBe(sizeBefore);
+    expectQemuCheck("qcow2", path);
+    qemuReads("qcow2", path, [
+      [0, 0, 1000],
+      [0x66, 1000, 100],
+      [0, 1100, 65536 - 1100],
+      [0x55, 65536, 65536],
+    ]);
+  });
+
   it("qcow2 with 1-bit refcounts is refused for writing, still readable", () => {
     const path = create("qcow2", "refcount_bits=1", "16M");
     expect(() => openImage(path, { writable: true })).toThrow(RefusedError);
