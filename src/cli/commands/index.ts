@@ -3,6 +3,7 @@ import type { Output } from "../output.js";
 import { registerDisk } from "./disk.js";
 import { registerInspect } from "./inspect.js";
 import { registerReg } from "./reg.js";
+import { registerReport } from "./report.js";
 import { registerRegWrite } from "./reg-write.js";
 import { registerVm } from "./vm.js";
 
@@ -11,6 +12,7 @@ export function registerCommands(program: Command, output: Output): void {
   registerDisk(program, output);
   registerInspect(program, output);
   registerReg(program, output);
+  registerReport(program, output);
   registerRegWrite(program, output);
   registerVm(program, output);
 }

@@ -1,0 +1,77 @@
+/**
+ * `p2vfix report TARGET [--json] [--partition N] [--no-logs]`: the first-boot results the
+ * runner left in SOFTWARE\p2vfix\FirstBoot after the VM booted and shut down. TARGET: a disk
+ * image or a mounted Windows root (its SOFTWARE hive is found), or a SOFTWARE hive file (or its
+ * .reg export) taken from a live system. Exit code 0 whatever the steps' outcome.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import type { Command } from "commander";
+import { NotFoundError, UsageError } from "../../errors.js";
+import { readFirstBootReport, renderFirstBootReport } from "../../firstboot/results.js";
+import { openHiveSource } from "../../image/index.js";
+import { parseRegFile } from "../../regf/import/reg-file.js";
+import { registryFromRegFile } from "../../windows/memory-registry.js";
+import type { RegistryKey } from "../../windows/registry.js";
+import type { Output } from "../output.js";
+
+interface ReportOptions {
+  json?: boolean;
+  partition?: string;
+  logs: boolean;
+}
+
+function head(path: string): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const buf = new Uint8Array(96);
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isRegExport(bytes: Uint8Array): boolean {
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe;
+  return /^\uFEFF?(Windows Registry Editor|REGEDIT4)/.test(new TextDecoder(utf16 ? "utf-16le" : "utf-8").decode(bytes));
+}
+
+/** Opens the SOFTWARE hive the target names; the caller closes. */
+function openSoftware(target: string, options: ReportOptions): { root: RegistryKey; source: string; close(): void } {
+  const partition = options.partition === undefined ? undefined : Number(options.partition);
+  if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(options.partition)}`);
+  if (!existsSync(target)) throw new NotFoundError("target-not-found", `${target} does not exist`, { path: target });
+  if (statSync(target).isFile()) {
+    const bytes = head(target);
+    if (isRegExport(bytes)) {
+      const root = registryFromRegFile(parseRegFile(new Uint8Array(readFileSync(target)), target), { source: target });
+      return { root, source: target, close: () => {} };
+    }
+    if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === "regf") {
+      const opened = openHiveSource(target, { useLogs: options.logs });
+      return { root: opened.hive.root(), source: opened.source, close: () => opened.close() };
+    }
+  }
+  const opened = openHiveSource(`${target}:SOFTWARE`, { useLogs: options.logs, ...(partition === undefined ? {} : { partition }) });
+  return { root: opened.hive.root(), source: opened.source, close: () => opened.close() };
+}
+
+export function registerReport(program: Command, output: Output): void {
+  program
+    .command("report")
+    .description("Show the first-boot results (each step's status, time, exit code and output tail) left in the image after the VM booted")
+    .argument("<target>", "disk image, mounted Windows root, or SOFTWARE hive file (or .reg export) from a live system")
+    .option("--json", "machine-readable report")
+    .option("--partition <n>", "disk image with several Windows installations: the partition to read")
+    .option("--no-logs", "do not replay transaction logs found beside the hive")
+    .action((target: string, opts: ReportOptions) => {
+      const software = openSoftware(target, opts);
+      let report;
+      try {
+        report = readFirstBootReport(software.root);
+      } finally {
+        software.close();
+      }
+      if (opts.json) output.out(JSON.stringify({ source: software.source, firstBoot: report }, null, 2) + "\n");
+      else output.out(renderFirstBootReport(report, software.source));
+    });
+}

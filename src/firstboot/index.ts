@@ -1,0 +1,12 @@
+export { FIRSTBOOT_KEY, STEPS_KEY, RESULTS_KEY, HELD_SERVICES_KEY, SETUP_ORIGINAL_KEY, SERVICE_NAME, Limits } from "./layout.js";
+export { installRunner, setupCommandLine, serviceImagePath, RUNNER_FIXUP, MAX_HOOK_COMMAND, type RunnerOptions, type RunnerInstall, type HeldService } from "./install.js";
+export { stepsToRegistry, validateStep, STEP_ID } from "./steps-registry.js";
+export { bootstrapScript, runnerScript, STEP_LOADER, type HookName } from "./runner-script.js";
+export { readFirstBootReport, renderFirstBootReport, type FirstBootReport, type StepResult } from "./results.js";
+export { moveStaticIpStep, type StaticIpOptions } from "./steps/static-ip.js";
+export { removeGhostDevicesStep, PNPUTIL_REMOVE_BUILD, type GhostDeviceOptions } from "./steps/ghost-devices.js";
+export { resetNetworkStackStep, tcpAutotuningStep, AUTOTUNING_LEVELS, type AutotuningLevel } from "./steps/network-stack.js";
+export { adapterAdvancedStep, adapterKeywords, OFFLOAD_KEYWORDS, type AdapterSettings } from "./steps/adapter-advanced.js";
+export { uninstallStep, uninstallCommand, type UninstallEntry } from "./steps/uninstall.js";
+export { userStep, type UserStepInput } from "./steps/user-step.js";
+export { normalizeMac, findAdapterScript, type FindAdapter } from "./steps/find-adapter.js";

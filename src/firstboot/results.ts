@@ -1,0 +1,114 @@
+/**
+ * The first-boot results, typed: what `p2vfix report` shows. Built on the Windows model's
+ * generic reader (src/windows/firstboot-results.ts reads SOFTWARE\p2vfix\FirstBoot\Results as
+ * plain values); this adds the meaning of the runner's value names, and the runner state kept
+ * beside the results (still armed, running, interrupted).
+ */
+import { readFirstBootResults } from "../windows/firstboot-results.js";
+import { readDword, readString, type RegistryKey } from "../windows/registry.js";
+import { FIRSTBOOT_KEY, Value } from "./layout.js";
+
+type Plain = string | number | string[];
+
+export interface StepResult {
+  id: string;
+  title: string | null;
+  /** ok, ok-reboot, failed, timeout, running (interrupted), or what the runner wrote. */
+  status: string;
+  started: string | null;
+  finished: string | null;
+  exitCode: number | null;
+  attempts: number | null;
+  output: string[];
+}
+
+export interface FirstBootReport {
+  /** Runner state: armed (not run yet), running, done, failed, gave-up; null when no runner key. */
+  state: string | null;
+  /** Hook that ran the steps (setup, service), or the hooks armed when it has not run. */
+  mechanism: string | null;
+  boots: number | null;
+  maxBoots: number | null;
+  started: string | null;
+  finished: string | null;
+  summary: string | null;
+  stepsOk: number | null;
+  stepsFailed: number | null;
+  rebootRequired: boolean | null;
+  pnpSettled: boolean | null;
+  servicesRestored: string[];
+  steps: StepResult[];
+}
+
+const text = (v: Plain | undefined): string | null => (v === undefined ? null : Array.isArray(v) ? v.join("\n") : String(v));
+const num = (v: Plain | undefined): number | null => (typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : null);
+const list = (v: Plain | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : String(v).split(/\r?\n/)).filter((s) => s !== ""));
+const flag = (v: Plain | undefined): boolean | null => (num(v) === null ? null : num(v) !== 0);
+
+/** ExitCode is stored as a DWORD: -1 (could not start, timed out) reads back as 0xFFFFFFFF. */
+function signed(v: number | null): number | null {
+  return v !== null && v > 0x7fffffff && v <= 0xffffffff ? v - 0x100000000 : v;
+}
+
+/** null when the hive holds neither a runner nor results (p2vfix never prepared this image). */
+export function readFirstBootReport(software: RegistryKey): FirstBootReport | null {
+  const runner = software.key(FIRSTBOOT_KEY);
+  const results = readFirstBootResults(software);
+  if (!runner && !results) return null;
+  const r = results?.values ?? {};
+  return {
+    state: text(r.State) ?? readString(runner, Value.state) ?? null,
+    mechanism: text(r.Mechanism) ?? readString(runner, Value.mechanism) ?? null,
+    boots: num(r.Boots) ?? readDword(runner, Value.boots) ?? null,
+    maxBoots: readDword(runner, Value.maxBoots) ?? null,
+    started: text(r.Started),
+    finished: text(r.Finished),
+    summary: text(r.Summary),
+    stepsOk: num(r.StepsOk),
+    stepsFailed: num(r.StepsFailed),
+    rebootRequired: flag(r.RebootRequired),
+    pnpSettled: flag(r.PnpSettled),
+    servicesRestored: list(r.ServicesRestored),
+    steps: (results?.steps ?? []).map((s) => ({
+      id: s.name,
+      title: text(s.values.Title),
+      status: text(s.values.Status) ?? "unknown",
+      started: text(s.values.Started),
+      finished: text(s.values.Finished),
+      exitCode: signed(num(s.values.ExitCode)),
+      attempts: num(s.values.Attempts),
+      output: list(s.values.Output),
+    })),
+  };
+}
+
+/** The human table of `p2vfix report`. */
+export function renderFirstBootReport(report: FirstBootReport | null, source: string): string {
+  if (!report) return `${source}: no p2vfix first-boot runner or results in this SOFTWARE hive.\n`;
+  const lines: string[] = [];
+  const field = (label: string, value: string | number | boolean | null): void => {
+    if (value !== null && value !== "") lines.push(`${label.padEnd(18)}${String(value)}`);
+  };
+  lines.push(`First boot (${source})`);
+  field("State", report.state);
+  field("Hook", report.mechanism);
+  field("Boots", report.boots === null ? null : report.maxBoots === null ? report.boots : `${report.boots} of at most ${report.maxBoots}`);
+  field("Started", report.started);
+  field("Finished", report.finished);
+  field("Summary", report.summary);
+  field("PnP settled", report.pnpSettled === null ? null : report.pnpSettled ? "yes" : "no (waited the limit)");
+  field("Restart needed", report.rebootRequired === null ? null : report.rebootRequired ? "yes" : "no");
+  if (report.servicesRestored.length) field("Services restored", report.servicesRestored.join(", "));
+  if (report.state === "armed") lines.push("", "The runner is installed and has not run yet: boot the VM, shut it down, then run this again.");
+  if (report.steps.length === 0) return lines.join("\n") + "\n";
+  const rows = report.steps.map((s) => [s.id, s.status, s.exitCode === null ? "" : String(s.exitCode), s.attempts === null ? "" : String(s.attempts), s.started ?? "", s.finished ?? "", s.title ?? ""]);
+  const head = ["STEP", "STATUS", "EXIT", "TRIES", "STARTED", "FINISHED", "TITLE"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  lines.push("", fmt(head), ...rows.map(fmt));
+  for (const s of report.steps) {
+    if (s.output.length === 0) continue;
+    lines.push("", `${s.id} output (last ${s.output.length} line${s.output.length === 1 ? "" : "s"}):`, ...s.output.map((l) => `  ${l}`));
+  }
+  return lines.join("\n") + "\n";
+}

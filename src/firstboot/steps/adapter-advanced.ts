@@ -1,0 +1,100 @@
+/**
+ * Step: per-adapter offload, jumbo frame and interrupt moderation settings of the new NIC,
+ * written as the driver's standardized advanced keywords in its class key
+ * (Control\Class\{4d36e972...}\NNNN, reference §3.1, §6). Only keywords the driver declares
+ * under Ndi\Params are written; the adapter is then disabled and enabled (WMI) to apply them.
+ */
+import { PlanError } from "../../errors.js";
+import type { FirstBootStep } from "../../plan/change.js";
+import { psBool, psStringArray } from "../powershell-text.js";
+import { findAdapterScript, type FindAdapter } from "./find-adapter.js";
+
+/** Standardized INF keywords that switch task offloads (0 = disabled). */
+export const OFFLOAD_KEYWORDS = [
+  "*IPChecksumOffloadIPv4",
+  "*TCPChecksumOffloadIPv4",
+  "*TCPChecksumOffloadIPv6",
+  "*UDPChecksumOffloadIPv4",
+  "*UDPChecksumOffloadIPv6",
+  "*LsoV1IPv4",
+  "*LsoV2IPv4",
+  "*LsoV2IPv6",
+] as const;
+
+export interface AdapterSettings {
+  /** false: every offload keyword 0; true: checksum offloads 3 (Rx and Tx), LSO 1. */
+  offload?: boolean;
+  /** *JumboPacket in bytes (standard values 1514, 4088, 9014). */
+  jumboPacket?: number;
+  interruptModeration?: boolean;
+  /** Any other keyword → value (as the driver's Ndi\Params enumeration expects). */
+  keywords?: Record<string, string>;
+}
+
+const KEYWORD = /^\*?[A-Za-z0-9_]{1,64}$/;
+
+export function adapterKeywords(settings: AdapterSettings): [string, string][] {
+  const out = new Map<string, string>();
+  if (settings.offload !== undefined) {
+    for (const k of OFFLOAD_KEYWORDS) out.set(k, settings.offload ? (k.includes("Checksum") ? "3" : "1") : "0");
+  }
+  if (settings.jumboPacket !== undefined) {
+    if (!Number.isInteger(settings.jumboPacket) || settings.jumboPacket < 1514 || settings.jumboPacket > 16384) throw new PlanError("bad-jumbo", `jumbo packet size must be 1514 to 16384, not ${settings.jumboPacket}`);
+    out.set("*JumboPacket", String(settings.jumboPacket));
+  }
+  if (settings.interruptModeration !== undefined) out.set("*InterruptModeration", settings.interruptModeration ? "1" : "0");
+  for (const [k, v] of Object.entries(settings.keywords ?? {})) {
+    if (!KEYWORD.test(k)) throw new PlanError("bad-keyword", `not an adapter keyword name: ${JSON.stringify(k)}`);
+    if (!/^[A-Za-z0-9 ._-]{0,64}$/.test(v)) throw new PlanError("bad-keyword-value", `value of ${k}: ${JSON.stringify(v)}`);
+    out.set(k, v);
+  }
+  if (out.size === 0) throw new PlanError("empty-step", "adapter settings step with no setting");
+  return [...out.entries()];
+}
+
+export function adapterAdvancedStep(options: FindAdapter & { settings: AdapterSettings; restartAdapter?: boolean; fixup?: string }): FirstBootStep {
+  const pairs = adapterKeywords(options.settings);
+  const script = `${findAdapterScript(options)}
+$names = ${psStringArray(pairs.map((p) => p[0]))}
+$values = ${psStringArray(pairs.map((p) => p[1]))}
+$classRoot = 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4d36e972-e325-11ce-bfc1-08002be10318}'
+$classKey = $null
+foreach ($k in @(Get-ChildItem -Path $classRoot -ErrorAction SilentlyContinue)) {
+  $id = [string](Get-ItemProperty -Path $k.PSPath -Name NetCfgInstanceId -ErrorAction SilentlyContinue).NetCfgInstanceId
+  if ($id -and $id -eq [string]$nic.GUID) { $classKey = $k.PSPath; break }
+}
+if ($classKey -eq $null) {
+  Write-Output ('no class key for adapter ' + $nic.GUID)
+  exit 2
+}
+$changed = 0
+for ($i = 0; $i -lt $names.Count; $i++) {
+  $name = $names[$i]
+  if (-not (Test-Path -Path ($classKey + '\\Ndi\\Params\\' + $name))) {
+    Write-Output ($name + ': not offered by this driver, left alone')
+    continue
+  }
+  $old = [string](Get-ItemProperty -Path $classKey -Name $name -ErrorAction SilentlyContinue).$name
+  $null = New-ItemProperty -Path $classKey -Name $name -Value $values[$i] -PropertyType String -Force
+  Write-Output ($name + ': ' + $old + ' -> ' + $values[$i])
+  $changed = $changed + 1
+}
+if ($changed -gt 0 -and ${psBool(options.restartAdapter ?? true)}) {
+  $null = $nic.Disable()
+  Start-Sleep -Seconds 3
+  $r = $nic.Enable()
+  Write-Output ('adapter restarted: ' + $r.ReturnValue)
+}
+exit 0`;
+  return {
+    kind: "firstboot-step",
+    fixup: options.fixup ?? "adapter-settings",
+    reason: "offload, jumbo frame and interrupt moderation settings belong to the new NIC's driver, which exists only after its first installation",
+    id: "adapter-settings",
+    title: `NIC settings: ${pairs.map(([k, v]) => `${k}=${v}`).join(", ")}`,
+    shell: "powershell",
+    script: script.replace(/\r?\n/g, "\r\n"),
+    timeoutSeconds: 600,
+    retries: 1,
+  };
+}
