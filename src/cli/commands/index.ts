@@ -5,6 +5,7 @@ import { registerInspect } from "./inspect.js";
 import { registerReg } from "./reg.js";
 import { registerReport } from "./report.js";
 import { registerRegWrite } from "./reg-write.js";
+import { registerUndo } from "./undo.js";
 import { registerVm } from "./vm.js";
 
 /** Every command group registers here, one line each. */
@@ -14,5 +15,6 @@ export function registerCommands(program: Command, output: Output): void {
   registerReg(program, output);
   registerReport(program, output);
   registerRegWrite(program, output);
+  registerUndo(program, output);
   registerVm(program, output);
 }

@@ -1,0 +1,123 @@
+/**
+ * `reg set|delete|import IMAGE:HIVE ...`: the hive-file commands, pointed at a hive inside a
+ * disk image. The commands themselves edit host files (reg-write.ts); this hook, installed by
+ * one line there, runs them on a copy of the hive (and its logs) taken out of the image, then
+ * writes the result back through the safe write path (src/apply): preflight refusals, overlay,
+ * verify, undo file, journal. Nothing is written when the image is refused.
+ *
+ * Preflight runs first (a dry transaction with the hive unchanged), so a refused image is
+ * refused before the edit is even tried.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { writeHivesInImage, type TransactionReport, type WriteHivesOptions, type WrittenHive } from "../../apply/index.js";
+import { UsageError } from "../../errors.js";
+import { openTarget } from "../../image/open-target.js";
+import { readHiveWithLogs, resolveInnerPath } from "../../image/hive-source.js";
+import { parseTargetSpec } from "../../image/target-spec.js";
+import { formatBytes } from "../format.js";
+import type { Output } from "../output.js";
+
+/** Options every image write from the CLI uses; the tests set `rewriter` here. */
+export const imageHiveWriteOptions: WriteHivesOptions = {};
+
+interface ImageOptions {
+  dryRun?: boolean;
+  backupDir?: string;
+  partition?: number;
+  json?: boolean;
+}
+
+function partitionNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError("bad-partition", `--partition takes a partition number, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Copies the hive and its logs out of the image into a temp folder; returns the temp hive path. */
+function extractHive(container: string, inner: string, partition: number | undefined, dir: string): string {
+  const target = openTarget(container);
+  try {
+    const { volume, path } = resolveInnerPath(target, inner, partition);
+    const { bytes, logs } = readHiveWithLogs(volume.fs(), path, true);
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    writeFileSync(join(dir, name), bytes);
+    for (const log of logs) writeFileSync(join(dir, log.name), log.bytes);
+    return join(dir, name);
+  } finally {
+    target.close();
+  }
+}
+
+function describe(report: TransactionReport<WrittenHive[]>): string {
+  const lines: string[] = [];
+  for (const h of report.result) {
+    lines.push(`${report.dryRun ? "would write" : "written"}: ${h.source} (${h.sizeAfter} bytes${h.recovered ? ", recovered from its logs first" : ""})`);
+  }
+  for (const f of report.files) {
+    lines.push(`  ${f.path}: ${f.ranges.length} ranges, ${formatBytes(report.bytesWritten)}${f.newSize !== f.originalSize ? `, size ${f.originalSize} → ${f.newSize}` : ""}`);
+    if (report.dryRun) for (const r of f.ranges) lines.push(`    offset ${r.offset} (0x${r.offset.toString(16)}), ${r.length} bytes`);
+  }
+  if (report.undoFile) lines.push(`  undo file: ${report.undoFile} (p2vfix undo ${report.image})`);
+  if (report.dryRun) lines.push("  dry run: nothing was written");
+  return lines.join("\n") + "\n";
+}
+
+/** Installs the IMAGE:HIVE branch on `reg set`, `reg delete` and `reg import`. */
+export function registerImageHiveHook(reg: Command, output: Output): void {
+  for (const name of ["set", "delete", "import"]) {
+    const cmd = reg.commands.find((c) => c.name() === name);
+    if (!cmd) continue;
+    cmd
+      .option("--dry-run", "IMAGE:HIVE only: verify and print what would be written, write nothing")
+      .option("--backup-dir <dir>", "IMAGE:HIVE only: folder for the undo file (default: beside the image)")
+      .option("--partition <n>", "IMAGE:HIVE only: partition number when several qualify", partitionNumber);
+    let pending: { spec: string; container: string; inner: string; temp: string; dir: string; printed: string[]; out: Output["out"] } | undefined;
+    cmd.hook("preAction", (_this, action) => {
+      const spec = String(action.processedArgs[0]);
+      const { container, inner } = parseTargetSpec(spec);
+      if (inner === undefined) return;
+      const opts = action.opts<ImageOptions>();
+      const options: WriteHivesOptions = { ...imageHiveWriteOptions, ...(opts.partition === undefined ? {} : { partition: opts.partition }) };
+      // Refusals first, before the edit is tried.
+      writeHivesInImage(spec, (c) => c.hive.bytes, { ...options, dryRun: true });
+      const dir = mkdtempSync(join(tmpdir(), "p2vfix-image-hive-"));
+      const temp = extractHive(container, inner, opts.partition, dir);
+      // The command reports on the temp copy: hold its output back and show it with the image's name.
+      const printed: string[] = [];
+      pending = { spec, container, inner, temp, dir, printed, out: output.out };
+      output.out = (text) => void printed.push(text);
+      action.processedArgs[0] = temp;
+    });
+    cmd.hook("postAction", (_this, action) => {
+      const job = pending;
+      pending = undefined;
+      if (!job) return;
+      output.out = job.out;
+      const commandOutput = job.printed.join("").split(job.temp).join(job.spec);
+      try {
+        const opts = action.opts<ImageOptions>();
+        const edited = new Uint8Array(readFileSync(job.temp));
+        const report = writeHivesInImage(job.spec, () => edited, {
+          ...imageHiveWriteOptions,
+          ...(opts.partition === undefined ? {} : { partition: opts.partition }),
+          ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
+          dryRun: Boolean(opts.dryRun),
+        });
+        if (opts.json) {
+          const lines = commandOutput.split("\n").filter((l) => l.trim() !== "");
+          const command = lines.length === 1 ? (JSON.parse(lines[0]) as Record<string, unknown>) : {};
+          delete command.backup;
+          output.out(JSON.stringify({ ...command, path: job.spec, image: report }) + "\n");
+        } else {
+          output.out(commandOutput.replace(/, original kept as [^;)]*/, ""));
+          output.out(describe(report));
+        }
+      } finally {
+        rmSync(job.dir, { recursive: true, force: true });
+      }
+    });
+  }
+}
