@@ -39,14 +39,60 @@ export interface UndoReport {
   warnings: string[];
 }
 
-/** The newest `IMAGE.*.p2vfix-undo` beside the image. */
-export function findLatestUndoFile(imagePath: string): string | undefined {
+/** The `IMAGE.*.p2vfix-undo` files beside the image, newest first. */
+export function undoFilesBeside(imagePath: string): string[] {
   const dir = dirname(resolve(imagePath));
   const prefix = `${basename(imagePath)}.`;
-  const names = readdirSync(dir)
+  return readdirSync(dir)
     .filter((n) => n.startsWith(prefix) && n.endsWith(".p2vfix-undo"))
-    .sort();
-  return names.length ? join(dir, names[names.length - 1]) : undefined;
+    .sort()
+    .reverse()
+    .map((n) => join(dir, n));
+}
+
+/** The `IMAGE.*.p2vfix-undo` files beside the image, newest first. */
+export function undoFilesBeside(imagePath: string): string[] {
+  const dir = dirname(resolve(imagePath));
+  const prefix = `${basename(imagePath)}.`;
+  return readdirSync(dir)
+    .filter((n) => n.startsWith(prefix) && n.endsWith(".p2vfix-undo"))
+    .sort()
+    .reverse()
+    .map((n) => join(dir, n));
+}
+
+/** The newest `IMAGE.*.p2vfix-undo` beside the image. */
+export function findLatestUndoFile(imagePath: string): string | undefined {
+  return undoFilesBeside(imagePath)[0];
+}
+
+/**
+ * The undo file `p2vfix undo IMAGE` uses: the journal's, unless that one was already undone;
+ * then the newest older one beside the image whose changes are still in the image. Undoing
+ * again and again so walks back through the applies, newest first.
+ */
+function chooseUndoFile(imagePath: string, journalFile: string | undefined, journalUndone: boolean): string | undefined {
+  if (journalFile && !journalUndone && existsSync(journalFile)) return journalFile;
+  // After an undo, only applies made before the one undone are candidates.
+  const older = undoFilesBeside(imagePath).filter((p) => !journalFile || !journalUndone || basename(p) < basename(journalFile));
+  for (const candidate of older) {
+    try {
+      const undo = readUndoFile(candidate);
+      if (undo.header.files.some((entry, i) => needsRestore(hostPathOf(imagePath, entry, i), entry, undo))) return candidate;
+    } catch {
+      // A damaged or foreign file is not a candidate; naming it explicitly reports why.
+    }
+  }
+  return journalFile && existsSync(journalFile) ? journalFile : older[0];
+}
+
+function needsRestore(path: string, entry: UndoFileEntry, undo: UndoFile): boolean {
+  const device = new FileDevice(path);
+  try {
+    return device.size !== entry.originalSize || entry.ranges.some((r) => rangeState(device, undo, r) !== "before");
+  } finally {
+    device.close();
+  }
 }
 
 /** Host path of an undo entry: the image itself for the first file; extents beside it. */
@@ -66,7 +112,8 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
   const steps = options.steps ?? createStepCounter();
   if (!existsSync(imagePath)) throw new NotFoundError("not-found", `${imagePath} does not exist`, { path: imagePath });
   const journal = readJournal(imagePath);
-  const undoPath = options.undoFile ?? (journal && existsSync(journal.undoFile) ? journal.undoFile : undefined) ?? findLatestUndoFile(imagePath);
+  const journalDone = journal !== undefined && (journal.state === "undone" || journal.state === "rolled-back");
+  const undoPath = options.undoFile ?? chooseUndoFile(imagePath, journal?.undoFile, journalDone);
   if (!undoPath) {
     const why = journal?.state === "applying" ? " (the journal says an apply was cut off before its undo file was complete: the image was not written yet)" : "";
     throw new NotFoundError("no-undo-file", `no undo file for ${imagePath} beside it${why}; give its path: p2vfix undo IMAGE UNDOFILE`, { path: imagePath });

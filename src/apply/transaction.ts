@@ -12,7 +12,7 @@
  * writing rolls back from the bytes in memory; a killed process is rolled back by
  * `p2vfix undo` (restore.ts) from the undo file.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";
@@ -67,9 +67,15 @@ export function imageIdentity(path: string): ImageIdentity {
   return { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
 }
 
+/** `IMAGE.<UTC time to the millisecond>[-n].p2vfix-undo`: names sort oldest to newest, and never collide. */
+/** `IMAGE.<UTC time to the millisecond>[-n].p2vfix-undo`: names sort oldest to newest, and never collide. */
 export function undoFilePath(imagePath: string, backupDir: string | undefined, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return join(backupDir ?? dirname(resolve(imagePath)), `${basename(imagePath)}.${stamp}.p2vfix-undo`);
+  const stamp = now.toISOString().replace(/[-:]/g, "");
+  const dir = backupDir ?? dirname(resolve(imagePath));
+  for (let n = 0; ; n++) {
+    const path = join(dir, `${basename(imagePath)}.${stamp}${n ? `-${n}` : ""}.p2vfix-undo`);
+    if (!existsSync(path)) return path;
+  }
 }
 
 const REFUSED_OPEN_CODES: Record<string, string> = {

@@ -17,6 +17,7 @@ import { parseRegFile } from "../../regf/import/reg-file.js";
 import { RegType, regTypeName, regTypeNumber } from "../../regf/value-types.js";
 import type { Output } from "../output.js";
 import { openHiveArgument } from "./reg.js";
+import { registerImageHiveHook } from "./reg-image.js";
 
 interface WriteOptions {
   backup: boolean;
@@ -205,4 +206,7 @@ export function registerRegWrite(program: Command, output: Output): void {
       printCheck(output, hivePath, result, Boolean(opts.json));
       if (!result.ok) output.exitCode = ExitCode.verifyFailed;
     });
+
+  // IMAGE:HIVE targets (set/delete/import) go through the safe write path (src/apply).
+  registerImageHiveHook(reg, output);
 }
