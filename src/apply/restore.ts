@@ -50,17 +50,6 @@ export function undoFilesBeside(imagePath: string): string[] {
     .map((n) => join(dir, n));
 }
 
-/** The `IMAGE.*.p2vfix-undo` files beside the image, newest first. */
-export function undoFilesBeside(imagePath: string): string[] {
-  const dir = dirname(resolve(imagePath));
-  const prefix = `${basename(imagePath)}.`;
-  return readdirSync(dir)
-    .filter((n) => n.startsWith(prefix) && n.endsWith(".p2vfix-undo"))
-    .sort()
-    .reverse()
-    .map((n) => join(dir, n));
-}
-
 /** The newest `IMAGE.*.p2vfix-undo` beside the image. */
 export function findLatestUndoFile(imagePath: string): string | undefined {
   return undoFilesBeside(imagePath)[0];
