@@ -1,7 +1,7 @@
 /** A registry key: a view over its nk cell; subkeys and values are read when asked for. */
 import { RegfError } from "../errors.js";
 import { CELL_NONE, type CellSpace } from "./cells/cell.js";
-import { readNk, type NkRecord } from "./cells/nk.js";
+import { NK, readNk, type NkRecord } from "./cells/nk.js";
 import { readSk } from "./cells/sk.js";
 import { readSubkeyOffsets } from "./cells/subkey-list.js";
 import { readValueList } from "./cells/value-list.js";
@@ -15,8 +15,6 @@ export class RegKey {
   readonly path: string;
   /** Cell offset of the nk record (relative to the hive bins data). */
   readonly offset: number;
-  /** FILETIME: 100 ns ticks since 1601-01-01 UTC. */
-  readonly lastWritten: bigint;
   readonly flags: number;
   readonly subkeyCount: number;
   readonly valueCount: number;
@@ -29,7 +27,6 @@ export class RegKey {
     this.name = record.name;
     this.path = path;
     this.offset = record.offset;
-    this.lastWritten = record.lastWritten;
     this.flags = record.flags;
     this.subkeyCount = record.subkeyCount;
     this.valueCount = record.valueCount;
@@ -40,6 +37,11 @@ export class RegKey {
     const record = readNk(space, offset);
     const path = parentPath === undefined ? "" : parentPath === "" ? record.name : `${parentPath}\\${record.name}`;
     return new RegKey(space, record, path);
+  }
+
+  /** FILETIME: 100 ns ticks since 1601-01-01 UTC (read when asked: a BigInt per key adds up). */
+  get lastWritten(): bigint {
+    return this.space.u64(this.record.pos + NK.lastWritten);
   }
 
   /** Cell offset of the parent key node (as stored). */

@@ -58,7 +58,6 @@ export interface NkRecord {
   /** File position of the signature. */
   pos: number;
   flags: number;
-  lastWritten: bigint;
   parent: number;
   subkeyCount: number;
   subkeyList: number;
@@ -85,7 +84,6 @@ export function readNk(space: CellSpace, offset: number): NkRecord {
     offset,
     pos,
     flags,
-    lastWritten: space.u64(pos + NK.lastWritten),
     parent: space.u32(pos + NK.parent),
     subkeyCount: space.u32(pos + NK.subkeyCount),
     subkeyList: space.u32(pos + NK.subkeyList),

@@ -91,7 +91,11 @@ export function writeRegValue(sink: TextSink, value: RegValue): void {
   sink.text(head);
   const data = value.dataView();
   if (value.type === RegType.SZ) {
-    const text = losslessString(data);
+    if (sink.quotedUtf16(data)) {
+      sink.ascii(CRLF);
+      return;
+    }
+    const text = sink.unit === 2 ? undefined : losslessString(data);
     if (text !== undefined) {
       sink.text(`"${escapeRegString(text)}"\r\n`);
       return;

@@ -69,6 +69,52 @@ export class TextSink {
     this.pos = p;
   }
 
+  /**
+   * A REG_SZ's UTF-16LE bytes (terminator excluded) as a quoted, escaped string, when they
+   * pass the lossless rule (see losslessString); returns false and writes nothing otherwise.
+   * Only for UTF-16 output, where the bytes go across unchanged.
+   */
+  quotedUtf16(data: Uint8Array): boolean {
+    const n = data.length;
+    if (this.unit !== 2 || n < 2 || n % 2 !== 0 || data[n - 1] !== 0 || data[n - 2] !== 0) return false;
+    const units = n / 2 - 1;
+    let escapes = 0;
+    for (let i = 0; i < units; i++) {
+      const c = data[2 * i] | (data[2 * i + 1] << 8);
+      if (c === 0 || c === 0x0d || c === 0x0a) return false;
+      if (c === 0x5c || c === 0x22) escapes++;
+      else if (c >= 0xd800 && c <= 0xdbff) {
+        const next = i + 1 < units ? data[2 * i + 2] | (data[2 * i + 3] << 8) : 0;
+        if (next < 0xdc00 || next > 0xdfff) return false;
+        i++;
+      } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+    }
+    this.reserve((units + escapes + 2) * 2);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = 0x22;
+    b[p++] = 0;
+    if (escapes === 0) {
+      b.set(data.subarray(0, units * 2), p);
+      p += units * 2;
+    } else {
+      for (let i = 0; i < units; i++) {
+        const lo = data[2 * i];
+        const hi = data[2 * i + 1];
+        if (hi === 0 && (lo === 0x5c || lo === 0x22)) {
+          b[p++] = 0x5c;
+          b[p++] = 0;
+        }
+        b[p++] = lo;
+        b[p++] = hi;
+      }
+    }
+    b[p++] = 0x22;
+    b[p++] = 0;
+    this.pos = p;
+    return true;
+  }
+
   /** Text known to be ASCII (no encoding work). */
   ascii(s: string): void {
     const n = s.length;
