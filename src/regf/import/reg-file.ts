@@ -55,9 +55,16 @@ function logicalLines(text: string): LogicalLine[] {
     const start = i;
     let current = physical[i];
     // A value line continues while it ends with a backslash; key lines never continue.
-    while (current.endsWith("\\") && !current.trimStart().startsWith("[") && i + 1 < physical.length) {
-      i++;
-      current = current.slice(0, -1) + physical[i].trimStart();
+    // The pieces are joined once at the end: appending line by line is quadratic for big values.
+    if (current.endsWith("\\") && !current.trimStart().startsWith("[") && i + 1 < physical.length) {
+      const pieces: string[] = [];
+      while (current.endsWith("\\") && i + 1 < physical.length) {
+        pieces.push(current.slice(0, -1));
+        i++;
+        current = physical[i].trimStart();
+      }
+      pieces.push(current);
+      current = pieces.join("");
     }
     out.push({ text: current, line: start + 1 });
   }
