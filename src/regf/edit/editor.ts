@@ -185,14 +185,24 @@ export class HiveEditor {
   createKey(path: string): number {
     const parts = splitPath(path);
     if (parts.length > MAX_DEPTH) throw new UsageError("key-too-deep", `key path has ${parts.length} levels (at most ${MAX_DEPTH})`, { path });
+    const cacheKey = upcaseName(parts.join("\\"));
+    const cached = this.paths.get(cacheKey);
+    if (cached !== undefined) return cached;
+    // .reg files list a key right after its parent: start from the parent when it is known.
     let nk = this.rootOffset;
-    let sofar = "";
-    for (const part of parts) {
-      sofar = sofar === "" ? part : `${sofar}\\${part}`;
-      const existing = this.find(sofar);
-      nk = existing ?? this.addSubkey(nk, part);
-      if (existing === undefined) this.paths.set(upcaseName(sofar), nk);
+    let first = 0;
+    if (parts.length > 1) {
+      const parent = this.paths.get(upcaseName(parts.slice(0, -1).join("\\")));
+      if (parent !== undefined) {
+        nk = parent;
+        first = parts.length - 1;
+      }
     }
+    for (let i = first; i < parts.length; i++) {
+      const existing = this.nk(nk, NK.subkeyCount) === 0 ? undefined : findSubkey(this.cells, this.nk(nk, NK.subkeyList), parts[i], this.nameOf);
+      nk = existing ?? this.addSubkey(nk, parts[i]);
+    }
+    this.paths.set(cacheKey, nk);
     return nk;
   }
 

@@ -98,7 +98,11 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], op
     return parts.join("\\");
   };
 
+  // The key the last value went to (reset by anything that can move or remove keys).
+  let lastKeyPath: string | undefined;
+  let lastKey = 0;
   for (const op of ops) {
+    if (op.kind !== "value") lastKeyPath = undefined;
     try {
       switch (op.kind) {
         case "key": {
@@ -118,11 +122,14 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], op
           break;
         }
         case "value": {
-          const path = hivePath(op.keyPath, op.line);
-          const before = editor.keysAdded;
-          editor.createKey(path);
-          report.keysCreated += editor.keysAdded - before;
-          editor.setValue(path, op.name, op.type, op.data);
+          // Values follow their [KEY] line: resolve the key once per run of values.
+          if (op.keyPath !== lastKeyPath) {
+            const before = editor.keysAdded;
+            lastKey = editor.createKey(hivePath(op.keyPath, op.line));
+            report.keysCreated += editor.keysAdded - before;
+            lastKeyPath = op.keyPath;
+          }
+          editor.setValueAt(lastKey, op.name, op.type, op.data);
           report.valuesSet++;
           break;
         }
