@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Hive } from "../../src/regf/hive.js";
-import { exportReg, formatHex, losslessString, REG_HEADER } from "../../src/regf/export/reg-export.js";
+import { exportReg, formatHex, losslessString, REG_HEADER, regExportBytes } from "../../src/regf/export/reg-export.js";
 import { exportJson } from "../../src/regf/export/json-export.js";
 import { parseRegFile } from "../../src/regf/import/reg-file.js";
 import { corpusBytes, hasCorpus } from "../helpers/corpus.js";
@@ -90,6 +90,10 @@ describe.skipIf(!hasCorpus())("export of corpus hives", () => {
         if (/^ {2}[0-9a-f]/.test(line)) expect(line.length).toBeLessThanOrEqual(78);
       }
       expect(exportedKeySet(text, prefix)).toEqual(hiveKeySet(hive));
+      // The UTF-16 file (BOM + the same text) takes a separate fast path for strings.
+      const utf16 = Buffer.concat([...regExportBytes(hive.root(), { prefix, encoding: "utf16le", chunkSize: 4096 })]);
+      expect([...utf16.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+      expect(utf16.subarray(2).toString("utf16le") === text).toBe(true);
     });
   }
 
