@@ -138,6 +138,17 @@ export class Qcow2Map implements WritableAddressMap {
       this.mapOffset(virtualOffset); // validates the host cluster position
       return { file: this.file, offset: host + inCluster, length: run };
     }
+    if (host !== 0) {
+      // A preallocated zero cluster: it reads as zeros whatever it holds; make that true on
+      // disk, write, then clear the flag. No allocation.
+      if (host % this.clusterSize !== 0) {
+        throw new ImageError("bad-l2", `${this.path}: qcow2 L2 entry points to unaligned cluster ${host}`, { path: this.path, offset: l2At });
+      }
+      checkHostRun(this.file, host, this.clusterSize, `qcow2 L2 entry at ${l2At}`, this.path);
+      if (plan) return { file: this.file, offset: -1, length: run };
+      this.file.write(host, new Uint8Array(this.clusterSize));
+      return { file: this.file, offset: host + inCluster, length: run, commit: () => this.tables.write(l2At, be64(entry & ~ZERO_FLAG)) };
+    }
     if (this.file.resize === undefined) throw refuse("it is unallocated and the host file cannot grow", l2At);
     if (plan) {
       // Count what this write's earlier runs would add, so the refusal comes before the first byte.
@@ -147,11 +158,6 @@ export class Qcow2Map implements WritableAddressMap {
       return { file: this.file, offset: -1, length: run };
     }
     refcounts.checkRoom(l2Table === 0 ? 2 : 1);
-    if (host !== 0) {
-      // A preallocated zero cluster: it reads as zeros whatever it holds; make that true on disk, then clear the flag.
-      this.file.write(host, new Uint8Array(this.clusterSize));
-      return { file: this.file, offset: host + inCluster, length: run, commit: () => this.tables.write(l2At, be64(entry & ~ZERO_FLAG)) };
-    }
     if (l2Table === 0) {
       l2Table = refcounts.allocateCluster();
       this.tables.write(l2Table, new Uint8Array(this.clusterSize));
