@@ -4,7 +4,8 @@
  * readFirstBootReport and by `p2vfix report` from a hive file, a mounted root and a .reg
  * export, human and JSON.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -143,6 +144,14 @@ describe("p2vfix report edge cases", () => {
       ["01-wait-pnp", "ok", ["PnP settled after 12 s"]],
       ["02-remove-ghosts", "ok", ["removed 3 non-present devices (Net: 1, SCSIAdapter: 2)"]],
     ]);
+  });
+
+  it("a disk image: the SOFTWARE hive is found through the image layer (VHDX > MBR > NTFS)", async () => {
+    const image = join(dir, "demo.vhdx");
+    writeFileSync(image, gunzipSync(readFileSync(join(scenarioDir("."), "demo-hp-proliant.vhdx.gz"))));
+    const out = captureOutput();
+    expect(await main(["report", image, "--json"], out)).toBe(0);
+    expect(JSON.parse(out.stdout())).toEqual({ source: `${image}:partition 1:Windows/System32/config/SOFTWARE`, firstBoot: null });
   });
 
   it("no runner in the hive: says so, JSON null", async () => {

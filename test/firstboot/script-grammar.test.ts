@@ -81,3 +81,13 @@ describe("every wait is bounded", () => {
     expect(complete.indexOf("Disable-ServiceHook")).toBeLessThan(complete.indexOf("shutdown.exe"));
   });
 });
+
+describe("the runner writes what the report reads", () => {
+  it("run and step result value names", async () => {
+    const runner = scripts.find(([n]) => n === "runner")![1];
+    const written = (target: string) => [...new Set([...runner.matchAll(new RegExp(`Set-Val \\$${target} '(\\w+)'`, "g"))].map((m) => m[1]))].sort();
+    expect(written("resultsKey")).toEqual(["Boots", "Finished", "Mechanism", "PnpSettled", "RebootRequired", "ServicesRestored", "Started", "State", "StepsFailed", "StepsOk", "Summary"]);
+    expect(written("res")).toEqual(["Attempts", "ExitCode", "Finished", "Output", "Started", "Status", "Title"]);
+    expect(written("fbKey")).toEqual(["BootId", "Boots", "Mechanism", "State"]);
+  });
+});
