@@ -91,3 +91,16 @@ describe("the runner writes what the report reads", () => {
     expect(written("fbKey")).toEqual(["BootId", "Boots", "Mechanism", "State"]);
   });
 });
+
+describe("ConstrainedLanguage-safe hooks", () => {
+  it("bootstrap and step loader call no .NET methods; the runner only string/date ones", async () => {
+    for (const name of ["bootstrap(setup)", "bootstrap(service)", "step loader"]) {
+      const parsed = await parsePowerShell(scripts.find(([n]) => n === name)![1]);
+      expect(parsed.methods).toEqual([]);
+      expect(parsed.commands.map((c) => c.name)).not.toContain("Add-Type");
+    }
+    const runner = await parsePowerShell(scripts.find(([n]) => n === "runner")![1]);
+    expect([...new Set(runner.methods)].sort()).toEqual(["AddSeconds", "Substring", "ToString", "ToUniversalTime", "Trim"]);
+    expect(runner.commands.map((c) => c.name)).not.toContain("Add-Type");
+  });
+});
