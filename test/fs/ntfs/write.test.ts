@@ -5,10 +5,12 @@
  * clusters come from free ones in $Bitmap; records get a fresh update sequence number.
  * Refusals leave the device untouched.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FsError, NotFoundError, RefusedError } from "../../../src/errors.js";
 import { MemoryDevice, OverlayDevice } from "../../../src/io/index.js";
-import { AttributeType } from "../../../src/fs/ntfs/attribute.js";
+import { AttributeType, type NonResidentAttribute } from "../../../src/fs/ntfs/attribute.js";
+import { decodeRunlist, encodeRunlist } from "../../../src/fs/ntfs/runlist.js";
 import { openNtfs, type NtfsVolume } from "../../../src/fs/ntfs/volume.js";
 import { PendingWrites } from "../../../src/fs/ntfs/write/pending-writes.js";
 import { commitRecord, loadRecord } from "../../../src/fs/ntfs/write/record-edit.js";
@@ -122,6 +124,55 @@ describe("NtfsVolume.rewriteFile", () => {
     const fresh = openNtfs(device);
     expect(fresh.list("/Windows").find((f) => f.name === "hive-b")!.size).toBe(100000);
     expect(Buffer.from(fresh.readFile(paths.otherLink)).equals(Buffer.from(data))).toBe(true);
+  });
+});
+
+describe("NtfsVolume.rewriteFile over many rewrites", () => {
+  it("any sequence of sizes reads back exactly, and $Bitmap covers every cluster", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(paths.system, paths.fragmented, paths.inBigDirectory), fc.array(fc.integer({ min: 0, max: 1_600_000 }), { minLength: 1, maxLength: 4 }), (path, sizes) => {
+        const { device, vol } = writableVolume();
+        let current = vol;
+        sizes.forEach((size, i) => {
+          const data = hiveLike(100 + i, size);
+          current.rewriteFile(path, data);
+          current = openNtfs(device);
+          expect(Buffer.from(current.readFile(path)).equals(Buffer.from(data))).toBe(true);
+        });
+        const bitmap = bitmapOf(current);
+        for (const run of current.stream(current.resolve(path)!.record, AttributeType.data, "").runs) {
+          for (let lcn = run.lcn!; lcn < run.lcn! + run.length; lcn++) expect(bit(bitmap, lcn)).toBe(1);
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it("mapping pairs re-encoded from ntfs-3g's runlists are byte-identical", () => {
+    const { vol } = writableVolume();
+    for (const path of [paths.fragmented, "/Frag/full-160.bin", paths.system]) {
+      const attr = vol.attributes(vol.resolve(path)!.record).find((a) => a.type === AttributeType.data && !a.resident) as NonResidentAttribute;
+      const runs = decodeRunlist(attr.mappingPairs, 0);
+      const encoded = encodeRunlist(runs);
+      expect(Buffer.from(attr.mappingPairs.subarray(0, encoded.length)).equals(Buffer.from(encoded)), path).toBe(true);
+    }
+  });
+
+  it("an index whose entry does not match the file's $FILE_NAME is an error, and nothing is written", () => {
+    // Change the namespace byte of SYSTEM's index entry (lookup by name still finds it).
+    const device = new MemoryDevice(fixtureBytes("write").slice(), { writable: true });
+    const vol = openNtfs(device);
+    const dir = vol.resolve("/Windows/System32/config")!.record;
+    const edit = loadRecord(vol, dir);
+    const at = Buffer.from(edit.bytes).indexOf(Buffer.from("SYSTEM", "utf16le"));
+    expect(at).toBeGreaterThan(0);
+    edit.bytes[at - 1] = 1; // namespace @65 of the key, just before the name @66
+    const pending = new PendingWrites();
+    commitRecord(vol, edit, pending);
+    pending.apply(device);
+    const overlay = new OverlayDevice(new MemoryDevice(device.bytes, { writable: false }));
+    expect(() => openNtfs(overlay).rewriteFile(paths.system, hiveLike(9, 5000))).toThrow(expect.objectContaining({ code: "index-entry-missing" }));
+    expect(overlay.writes()).toEqual([]);
   });
 });
 
