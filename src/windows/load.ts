@@ -5,7 +5,7 @@
  * already-opened FileSystem (an image's volume).
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { NotFoundError, P2vfixError } from "../errors.js";
 import type { FileSystem } from "../fs/filesystem.js";
 import { openHostDir } from "../fs/hostdir/index.js";
@@ -13,6 +13,7 @@ import { chooseInstallation, locateWindows, openTarget } from "../image/index.js
 import { findLogNames } from "../regf/find-logs.js";
 import { parseRegFile } from "../regf/import/reg-file.js";
 import type { LogInput } from "../regf/log/types.js";
+import type { Hive } from "../regf/hive.js";
 import { openHive, openHiveFile } from "../regf/open.js";
 import { registryFromRegFile } from "./memory-registry.js";
 import type { ModelOptions } from "./model.js";
@@ -41,10 +42,20 @@ function isRegExport(bytes: Uint8Array): boolean {
   return /^\uFEFF?(Windows Registry Editor|REGEDIT4)/.test(head);
 }
 
+/** What the recovery of a hive says a person should know, prefixed with the hive's name. */
+function recoveryNotes(hive: Hive, label: string, notes: string[]): void {
+  const r = hive.recovery;
+  if (!r) return;
+  for (const log of r.appliedLogs) notes.push(`${label}: dirty, recovered from ${log.name} (${log.entries} log entries)`);
+  for (const w of r.warnings) notes.push(`${label}: ${w}`);
+}
+
 /** A hive file on the host: a regf hive (with its logs) or a .reg export. */
-function openHostHive(path: string, useLogs: boolean): RegistryKey {
+function openHostHive(path: string, useLogs: boolean, notes: string[] = []): RegistryKey {
   if (isRegExport(fileHead(path))) return registryFromRegFile(parseRegFile(new Uint8Array(readFileSync(path)), path), { source: path });
-  return openHiveFile(path, { useLogs }).root();
+  const hive = openHiveFile(path, { useLogs });
+  recoveryNotes(hive, basename(path), notes);
+  return hive.root();
 }
 
 /** Case-insensitive lookup of the first name that exists in a host folder. */
@@ -76,23 +87,26 @@ function optionalHive(
 function loadFolder(dir: string, useLogs: boolean): LoadedWindows {
   const system = findIn(dir, ["SYSTEM", "SYSTEM.reg"]);
   if (!system) throw new NotFoundError("no-system-hive", `no SYSTEM hive (or SYSTEM.reg) in ${dir}`, { path: dir });
-  const hives: WindowsHives = { system: openHostHive(system, useLogs), sources: { system } };
+  const warnings: string[] = [];
+  const hives: WindowsHives = { system: openHostHive(system, useLogs, warnings), sources: { system }, warnings };
   const software = findIn(dir, ["SOFTWARE", "SOFTWARE.reg"]);
-  optionalHive(hives, "software", software, () => openHostHive(software!, useLogs));
+  optionalHive(hives, "software", software, () => openHostHive(software!, useLogs, warnings));
   const bcd = findIn(dir, ["BCD", "BCD.reg"]);
-  optionalHive(hives, "bcd", bcd, () => openHostHive(bcd!, useLogs));
+  optionalHive(hives, "bcd", bcd, () => openHostHive(bcd!, useLogs, warnings));
   return { hives, options: {}, close: noClose };
 }
 
 /** Opens a hive inside a filesystem, with the logs beside it. */
-function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean): RegistryKey {
+function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean, notes: string[] = []): RegistryKey {
   const path = `${dir}/${name}`;
   const logs: LogInput[] = [];
   if (useLogs) {
     const siblings = fs.list(dir).map((f) => f.name);
     for (const log of findLogNames(name, siblings)) logs.push({ name: log, bytes: fs.readFile(`${dir}/${log}`) });
   }
-  return openHive(fs.readFile(path), { logs, source: path }).root();
+  const hive = openHive(fs.readFile(path), { logs, source: path });
+  recoveryNotes(hive, name, notes);
+  return hive.root();
 }
 
 /** Where a driver's image file lives, relative to the volume root (systemRoot: "Windows" or "WINNT"). */
@@ -121,16 +135,21 @@ export function loadFromFileSystem(fs: FileSystem, options: FileSystemLoadOption
   const find = (n: string) => names.find((x) => x.toLowerCase() === n.toLowerCase());
   const systemName = find("SYSTEM");
   if (!systemName) throw new NotFoundError("no-system-hive", `no SYSTEM hive in ${configDir}`, { path: configDir });
-  const hives: WindowsHives = { system: openFsHive(fs, configDir, systemName, useLogs), sources: { system: `${configDir}/${systemName}` } };
+  const warnings: string[] = [];
+  const hives: WindowsHives = {
+    system: openFsHive(fs, configDir, systemName, useLogs, warnings),
+    sources: { system: `${configDir}/${systemName}` },
+    warnings,
+  };
   const softwareName = find("SOFTWARE");
-  optionalHive(hives, "software", softwareName && `${configDir}/${softwareName}`, () => openFsHive(fs, configDir, softwareName!, useLogs));
+  optionalHive(hives, "software", softwareName && `${configDir}/${softwareName}`, () => openFsHive(fs, configDir, softwareName!, useLogs, warnings));
   if (options.bcd) {
     const { fs: bcdFs, path } = options.bcd;
     const cut = path.lastIndexOf("/");
-    optionalHive(hives, "bcd", options.bcd.source, () => openFsHive(bcdFs, path.slice(0, cut), path.slice(cut + 1), useLogs));
+    optionalHive(hives, "bcd", options.bcd.source, () => openFsHive(bcdFs, path.slice(0, cut), path.slice(cut + 1), useLogs, warnings));
   } else if (fs.stat("Boot/BCD")) {
     // BIOS installs keep the store on the system partition, often this volume.
-    optionalHive(hives, "bcd", "Boot/BCD", () => openFsHive(fs, "Boot", fs.stat("Boot/BCD")!.name, useLogs));
+    optionalHive(hives, "bcd", "Boot/BCD", () => openFsHive(fs, "Boot", fs.stat("Boot/BCD")!.name, useLogs, warnings));
   }
   const modelOptions: ModelOptions = {
     driverFileExists: (service, imagePath) => fs.stat(driverFilePath(service, imagePath, configDir.split("/")[0])) !== undefined,
@@ -188,7 +207,8 @@ export function loadWindows(target: string | FileSystem, options: LoadOptions = 
   if (!existsSync(target)) throw new NotFoundError("target-not-found", `${target} does not exist`, { path: target });
   if (statSync(target).isFile()) {
     if (!isHiveOrRegFile(target)) return loadImage(target, options);
-    return { hives: { system: openHostHive(target, useLogs), sources: { system: target } }, options: {}, close: noClose };
+    const warnings: string[] = [];
+    return { hives: { system: openHostHive(target, useLogs, warnings), sources: { system: target }, warnings }, options: {}, close: noClose };
   }
   const fs = openHostDir(target);
   if (fs.stat(`${CONFIG_DIR}/SYSTEM`)) return loadFromFileSystem(fs, { ...options, description: `mounted Windows root ${target}` });

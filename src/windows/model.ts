@@ -54,7 +54,7 @@ export function buildModel(hives: WindowsHives, options: ModelOptions = {}): Win
     readAdapters(ccs, (classKey, err) => unknown.push({ section: `network.adapters.${classKey}`, reason: err.describe() })),
   );
   return {
-    sources: { system: hives.sources.system, software: hives.sources.software ?? null, bcd: hives.sources.bcd ?? null, filesystem: options.filesystem ?? null },
+    sources: { system: hives.sources.system, software: hives.sources.software ?? null, bcd: hives.sources.bcd ?? null, filesystem: options.filesystem ?? null, warnings: hives.warnings ?? [] },
     unknown,
     installation: section("installation", blankInstallation(), () => readInstallation(ccs, software)),
     controlSets,

@@ -37,6 +37,8 @@ export interface WindowsHives {
   sources: { system: string; software?: string; bcd?: string };
   /** Hives that were found but could not be opened: their sections become "unknown". */
   problems?: { section: string; reason: string }[];
+  /** What a person should know about the hives as read (dirty, logs applied or missing). */
+  warnings?: string[];
 }
 
 function isStringType(type: number): boolean {

@@ -34,12 +34,13 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
   const heading = (s: string) => out.push("", c("bold", s), c("bold", "=".repeat(s.length)));
   const i = r.installation;
 
-  out.push(c("bold", `p2vfix inspect: ${v(i.productName ?? i.family)} (${v(i.computerName)})`));
+  out.push(c("bold", `p2vfix inspect: ${i.productName ?? i.family ?? "Windows (version unknown without SOFTWARE)"} (${v(i.computerName)})`));
   out.push(`SYSTEM: ${r.sources.system}`);
   if (r.sources.software) out.push(`SOFTWARE: ${r.sources.software}`);
   if (r.sources.bcd) out.push(`BCD: ${r.sources.bcd}`);
   if (r.sources.filesystem) out.push(`Files: ${r.sources.filesystem}`);
   if (r.target) out.push(`Target hypervisor: ${r.target}`);
+  for (const w of r.sources.warnings) out.push(c("yellow", `hive: ${w}`));
   for (const u of r.unknown) out.push(c("dim", `unknown: ${u.section}: ${u.reason}`));
 
   heading(`Findings (${r.findings.length})`);

@@ -265,7 +265,13 @@ export const Unknown = z.object({ section: z.string(), reason: z.string() });
 
 export const InspectReport = z.object({
   schemaVersion: z.literal(INSPECT_SCHEMA_VERSION),
-  sources: z.object({ system: z.string(), software: str, bcd: str, filesystem: str }),
+  sources: z.object({
+    system: z.string(),
+    software: str,
+    bcd: str,
+    filesystem: str,
+    warnings: z.array(z.string()).describe("Hive state: dirty, logs replayed or missing (the view may be stale)"),
+  }),
   target: str.describe("Target hypervisor the findings were computed for"),
   unknown: z.array(Unknown),
   installation: Installation,
