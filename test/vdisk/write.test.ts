@@ -325,6 +325,40 @@ describe("refused writes change nothing", () => {
     openImage(path).close();
   });
 
+  it.each([
+    [
+      "dynamic VHD in a saved state",
+      "dynamic.vhd",
+      (b: Uint8Array, v: DataView) => {
+        const at = b.length - 512;
+        b[at + 84] = 1;
+        v.setUint32(at + 64, 0, false);
+        let sum = 0;
+        for (let i = 0; i < 512; i++) sum += b[at + i];
+        v.setUint32(at + 64, ~sum >>> 0, false);
+      },
+      /saved state/,
+    ],
+    ["VMDK sparse extent not closed cleanly", "sparse.vmdk", (b: Uint8Array) => void (b[72] = 1), /uncleanShutdown/],
+    ["VHDX with one damaged header", "default.vhdx", (b: Uint8Array) => void (b[65536 + 200] ^= 0xff), /header 1 is invalid/],
+  ] as const)("%s: refused for writing, readable, unchanged", (_label, name, patch, message) => {
+    const { path, files } = copyFixture(name);
+    const bytes = new Uint8Array(readFileSync(path));
+    patch(bytes, new DataView(bytes.buffer));
+    writeFileSync(path, bytes);
+    const before = sha(files);
+    let err: unknown;
+    try {
+      openImage(path, { writable: true }).close();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RefusedError);
+    expect((err as P2vfixError).message).toMatch(message);
+    expect(sha(files)).toEqual(before);
+    openImage(path).close();
+  });
+
   it("a read-only device cannot carry a writable image", () => {
     const device = new FileDevice(fixturePath("v3.qcow2"));
     try {

@@ -10,8 +10,8 @@ import { FileDevice } from "../../io/file-device.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
 import type { ImageFormat, Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
-import { newCidPatch } from "./cid.js";
 import { checkHostRun, readStructure } from "../util.js";
+import { newCidPatch } from "./cid.js";
 import { MAX_DESCRIPTOR_SIZE, parseDescriptor, refuseParent, type VmdkDescriptor } from "./descriptor.js";
 import { SparseExtent } from "./sparse-extent.js";
 
@@ -120,12 +120,11 @@ export function openVmdkSparse(file: BlockDevice, path: string, onClose: () => v
     throw new RefusedError("unsupported-write", `${path}: the embedded descriptor lists several extents; refusing to write only one of them`, { path });
   }
   const size = extent.size;
-  const { descriptorOffset, descriptorSize } = extent.header;
-  const descriptorAt = text ? { file, offset: descriptorOffset * SECTOR, length: text.length } : undefined;
+  const descriptorAt = text ? { file, offset: extent.header.descriptorOffset * SECTOR, length: text.length } : undefined;
   const map = new VmdkExtentMap(
     [{ start: 0, size, map: (o, l) => extent.mapOffset(o, l), mapWrite: (o, l, plan) => extent.mapWrite(o, l, plan) }],
     path,
-    descriptorAt && descriptorSize > 0 ? descriptorAt : undefined,
+    descriptorAt,
     [file],
   );
   const device = new MappedDevice(map, path, onClose, undefined, writable ? map : undefined);
