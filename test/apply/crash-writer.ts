@@ -1,13 +1,13 @@
 /**
  * Child process of the crash test: one registry edit written into IMAGE through the real
- * transaction, with the same-size NTFS test rewriter. P2VFIX_TEST_KILL_AFTER_STEPS=N makes it
+ * transaction, with the NTFS writer (or the same-size test double before it existed). P2VFIX_TEST_KILL_AFTER_STEPS=N makes it
  * SIGKILL itself after step N. Prints the step names as JSON when it finishes.
  *
  *   node --import tsx test/apply/crash-writer.ts IMAGE
  */
 import { createStepCounter, writeHivesInImage } from "../../src/apply/index.js";
 import { editHive } from "../../src/regf/edit/editor.js";
-import { sameSizeRewriter } from "./helpers.js";
+import { bestRewriter } from "./helpers.js";
 
 export const CRASH_KEY = "ControlSet001\\Services\\p2vfix-fixture";
 
@@ -22,6 +22,6 @@ const report = writeHivesInImage(
     e.setValue(CRASH_KEY, "Start", 4, new Uint8Array([4, 0, 0, 0]));
     return e.serialize({ minSequence: c.recovery.lastAppliedSequence ?? 0 });
   },
-  { rewriter: sameSizeRewriter, steps },
+  { ...(bestRewriter ? { rewriter: bestRewriter } : {}), steps },
 );
 process.stdout.write(JSON.stringify({ steps: steps.names, sha256After: report.result[0].sha256After, ranges: report.files[0].ranges.length }) + "\n");

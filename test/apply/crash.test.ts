@@ -5,14 +5,16 @@
  * after the journal said "done", the finished image must first read back the intended hive.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { readJournal, writerLockPath } from "../../src/apply/index.js";
 import { main } from "../../src/cli/main.js";
 import { captureOutput } from "../../src/cli/output.js";
 import { openHiveSource } from "../../src/image/index.js";
+import { toolsAvailable } from "../helpers/interop.js";
 import { fileSha256, freshCopy } from "./helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,10 +40,26 @@ function hiveSha(image: string): string {
 import { createHash } from "node:crypto";
 const fileSha256FromBytes = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-describe("crash at every step of a write", () => {
-  it("undo restores the original image after a kill at each step (or the finished write verifies)", { timeout: 60_000 }, async () => {
-    const reference = freshCopy("clean.img");
-    const original = fileSha256(reference);
+/** A fresh image to write: the clean raw fixture, or qemu-img's conversion of it. */
+function makeImage(format: string): string {
+  const raw = freshCopy("clean.img");
+  if (format === "raw") return raw;
+  const out = join(dirname(raw), `disk.${format}`);
+  const r = spawnSync("qemu-img", ["convert", "-O", format, raw, out]);
+  if (r.status !== 0) throw new Error(`qemu-img convert failed: ${r.stderr}`);
+  return out;
+}
+
+describe.each(toolsAvailable("qemu-img") ? ["raw", "vhdx"] : ["raw"])("crash at every step of a write (%s)", (format) => {
+  it("undo restores the original image after a kill at each step (or the finished write verifies)", { timeout: 90_000 }, async () => {
+    const pristine = makeImage(format);
+    const original = fileSha256(pristine);
+    const copyOf = () => {
+      const copy = join(mkdtempSync(join(tmpdir(), "p2vfix-crash-")), basename(pristine));
+      copyFileSync(pristine, copy);
+      return copy;
+    };
+    const reference = copyOf();
     const full = runWriter(reference);
     expect(full.status, full.stderr).toBe(0);
     const { steps, sha256After } = JSON.parse(full.stdout) as { steps: string[]; sha256After: string };
@@ -52,7 +70,7 @@ describe("crash at every step of a write", () => {
 
     const outcomes: string[] = [];
     for (let k = 1; k <= steps.length; k++) {
-      const image = freshCopy("clean.img");
+      const image = copyOf();
       const child = runWriter(image, k);
       expect(child.signal, `kill point ${k}: ${child.stderr}`).toBe("SIGKILL");
       // The killed writer leaves its lock behind; undo must see it is stale.
@@ -74,6 +92,6 @@ describe("crash at every step of a write", () => {
     }
     // Every kill point was tried: one per durable step.
     expect(outcomes).toHaveLength(steps.length);
-    console.log(`crash test: ${steps.length} kill points (${steps.join(", ")}): ${outcomes.join(" ")}`);
+    console.log(`crash test (${format}): ${steps.length} kill points (${steps.join(", ")}): ${outcomes.join(" ")}`);
   });
 });

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileRewriter } from "../../src/apply/index.js";
 import { AttributeType } from "../../src/fs/ntfs/attribute.js";
+import { NtfsVolume } from "../../src/fs/ntfs/volume.js";
 import { fixtureFile } from "../helpers/fixtures.js";
 
 export function freshCopy(name: string, dir = mkdtempSync(join(tmpdir(), "p2vfix-apply-"))): string {
@@ -36,3 +37,9 @@ export const sameSizeRewriter: FileRewriter = (fs, path, data) => {
     fs.device.write(run.lcn * cs, data.subarray(from, to));
   }
 };
+
+/** NtfsVolume.rewriteFile is there (the NTFS writer landed): tests then go through the real path. */
+export const hasNtfsWriter = typeof (NtfsVolume.prototype as unknown as { rewriteFile?: unknown }).rewriteFile === "function";
+
+/** The real NTFS writer when present, else the same-size double. */
+export const bestRewriter: FileRewriter | undefined = hasNtfsWriter ? undefined : sameSizeRewriter;

@@ -1,0 +1,63 @@
+/**
+ * The same registry edit written into every container format qemu-img makes from the clean
+ * fixture (qcow2, VHDX, VHD, VMDK sparse): qemu-img check still passes, qemu-img compare finds
+ * each image identical to a raw twin given the same edit (so only the intended change was
+ * made), and `p2vfix undo` gives back the original host file byte for byte.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { undoApply, writeHivesInImage, type HiveEditContext } from "../../src/apply/index.js";
+import { editHive } from "../../src/regf/edit/editor.js";
+import { toolsAvailable } from "../helpers/interop.js";
+import { bestRewriter, fileSha256, freshCopy } from "./helpers.js";
+
+const edit = (c: HiveEditContext) => {
+  const e = editHive(c.hive, { now: () => new Date("2025-01-01T00:00:00Z") });
+  e.setValue("ControlSet001\\Services\\p2vfix-fixture", "Start", 4, new Uint8Array([2, 0, 0, 0]));
+  e.setValue("ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName", 1, new Uint8Array(Buffer.from("CONVERTED-PC\0", "utf16le")));
+  return e.serialize({ minSequence: c.recovery.lastAppliedSequence ?? 0 });
+};
+const options = bestRewriter ? { rewriter: bestRewriter } : {};
+
+function qemu(args: string[]) {
+  const r = spawnSync("qemu-img", args, { encoding: "utf8" });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe.skipIf(!toolsAvailable("qemu-img"))("writes into container formats", () => {
+  const formats: [string, string, boolean][] = [
+    ["qcow2", "qcow2", true],
+    ["vhdx", "vhdx", true],
+    ["vpc", "vhd", false], // qemu-img check does not support vpc
+    ["vmdk", "vmdk", true],
+  ];
+  for (const [format, ext, checkable] of formats) {
+    it(`${ext}: qemu-img check passes, compare shows only the intended change, undo restores the file`, () => {
+      const raw = freshCopy("clean.img");
+      const dir = dirname(raw);
+      const twin = join(dir, "twin.img");
+      copyFileSync(raw, twin);
+      const image = join(dir, `disk.${ext}`);
+      expect(qemu(["convert", "-O", format, raw, image]).status).toBe(0);
+      const originalSha = fileSha256(image);
+
+      const rawReport = writeHivesInImage(`${twin}:SYSTEM`, edit, options);
+      const report = writeHivesInImage(`${image}:SYSTEM`, edit, options);
+      expect(report.result[0].sha256After).toBe(rawReport.result[0].sha256After);
+      if (checkable) {
+        const check = qemu(["check", "-f", format, image]);
+        expect(check.status, check.out).toBe(0);
+      }
+      const same = qemu(["compare", "-f", "raw", "-F", format, twin, image]);
+      expect(same.status, same.out).toBe(0);
+      const differs = qemu(["compare", "-f", "raw", "-F", format, raw, image]);
+      expect(differs.status, differs.out).toBe(1);
+
+      const undo = undoApply(image);
+      expect(undo.action).toBe("restored");
+      expect(fileSha256(image)).toBe(originalSha);
+    });
+  }
+});
