@@ -14,7 +14,11 @@ import { decodeRunlist, encodeRunlist } from "../../../src/fs/ntfs/runlist.js";
 import { openNtfs, type NtfsVolume } from "../../../src/fs/ntfs/volume.js";
 import { PendingWrites } from "../../../src/fs/ntfs/write/pending-writes.js";
 import { commitRecord, loadRecord } from "../../../src/fs/ntfs/write/record-edit.js";
-import { fixtureBytes } from "./helpers.js";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { readPartitionTable } from "../../../src/partition/index.js";
+import { fixtureBytes, fixtureDir } from "./helpers.js";
 import { hiveLike, overlayVolume, paths, writableVolume } from "./write-helpers.js";
 
 const targets = [paths.system, paths.inBigDirectory, paths.hardLinked, paths.fragmented, "/Frag/full-160.bin"];
@@ -239,6 +243,14 @@ describe("NtfsVolume.rewriteFile refusals write nothing", () => {
     expect(overlay.writes()).toEqual([]);
     const ro = openNtfs(new MemoryDevice(fixtureBytes("write"), { writable: false }));
     expect(() => ro.rewriteFile(paths.system, new Uint8Array(10))).toThrow(expect.objectContaining({ code: "read-only" }));
+  });
+
+  it.each(["logfile-dirty", "fast-startup"])("$LogFile with a client in use (%s.img from build-refusals.sh)", (name) => {
+    const disk = new Uint8Array(gunzipSync(readFileSync(resolve(fixtureDir, `../apply/${name}.img.gz`))));
+    const overlay = new OverlayDevice(new MemoryDevice(disk, { writable: false }));
+    const partition = readPartitionTable(overlay).partitions[0];
+    expect(() => openNtfs(partition.device).rewriteFile(paths.system, new Uint8Array(8192))).toThrow(expect.objectContaining({ code: "logfile-not-clean" }));
+    expect(overlay.writes()).toEqual([]);
   });
 
   it.each([
