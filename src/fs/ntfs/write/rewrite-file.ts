@@ -139,9 +139,8 @@ export function rewriteFile(vol: NtfsVolume, path: string, data: Uint8Array): Re
     const hint = last && last.lcn !== null ? last.lcn + last.length : 0;
     // Plan on a scratch list: the allocation's $Bitmap write must come after the data.
     const bitmapWrites = new PendingWrites();
-    const allocation = allocateClusters(vol, clustersNeeded - clustersHeld, hint, bitmapWrites);
-    clustersAllocated = allocation.runs;
-    runs = appendRuns(runs, allocation.runs);
+    clustersAllocated = allocateClusters(vol, clustersNeeded - clustersHeld, hint, bitmapWrites);
+    runs = appendRuns(runs, clustersAllocated);
     allocatedSize = clustersNeeded * cs;
     const file = loadRecord(vol, n);
     const attr = file.parsed.attributes.find((a) => a.type === AttributeType.data && a.name === "" && !a.resident) as NonResidentAttribute;
