@@ -15,7 +15,7 @@ import { OverlayDevice } from "../../src/io/overlay-device.js";
 import { openContainer, openImage } from "../../src/vdisk/index.js";
 import { fixturePath } from "./fixtures.js";
 
-const formats = ["dynamic.vhd", "block1m.vhdx", "sparse.vmdk", "split.vmdk", "cluster4k.qcow2", "v2.qcow2"] as const;
+const formats = ["dynamic.vhd", "block1m.vhdx", "sparse.vmdk", "split.vmdk", "cluster4k.qcow2", "v2.qcow2", "compressed.qcow2"] as const;
 
 const write = fc.record({ offset: fc.nat({ max: 12 * 2 ** 20 - 1 }), length: fc.integer({ min: 1, max: 150_000 }), seed: fc.integer({ min: 1, max: 255 }) });
 

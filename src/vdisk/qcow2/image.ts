@@ -68,8 +68,9 @@ export function openQcow2(file: BlockDevice, path: string, onClose: () => void, 
  * qcow2 translation. Writes land in place in standard clusters whose L2 entry has COPIED set
  * (refcount 1: no snapshot shares them). Unallocated clusters (and zero clusters without a host
  * cluster) get a new cluster at the end of the file, refcounted first, then pointed to by the L2
- * entry (a missing L2 table is allocated the same way). Compressed clusters and clusters or
- * L2 tables without COPIED (shared with an internal snapshot) are refused: they would need
+ * entry (a missing L2 table is allocated the same way). A compressed cluster is rewritten
+ * uncompressed into a new cluster. Clusters or L2 tables without COPIED (shared with an internal
+ * snapshot), and compressed clusters in images with snapshots, are refused: they would need
  * copy-on-write.
  */
 export class Qcow2Map implements WritableAddressMap {
@@ -130,7 +131,7 @@ export class Qcow2Map implements WritableAddressMap {
       entry = this.tables.u64be(l2Table + (cluster % this.l2Entries) * 8);
     }
     const l2At = l2Table + (cluster % this.l2Entries) * 8;
-    if (entry & COMPRESSED) throw refuse("it is compressed", l2At);
+    if (entry & COMPRESSED) return this.rewriteCompressed(virtualOffset, run, entry, l2At, refcounts, plan);
     const host = Number(entry & OFFSET_MASK);
     if (host !== 0 && !(entry & COPIED)) throw refuse("it is shared with a snapshot", l2At);
     const zeroFlag = this.h.version >= 3 && (entry & ZERO_FLAG) !== 0n;
@@ -166,6 +167,50 @@ export class Qcow2Map implements WritableAddressMap {
     const newL2At = l2Table + (cluster % this.l2Entries) * 8;
     const data = refcounts.allocateCluster();
     return { file: this.file, offset: data + inCluster, length: run, commit: () => this.tables.write(newL2At, be64(BigInt(data) | COPIED)) };
+  }
+
+  /**
+   * A write into a compressed cluster: the cluster is inflated into a new uncompressed one, the
+   * L2 entry switched to it, then the references of the compressed bytes dropped (a crash in
+   * between leaks those clusters, never frees live ones). Only without internal snapshots: a
+   * compressed cluster has no COPIED flag to tell whether a snapshot shares it.
+   */
+  private rewriteCompressed(virtualOffset: number, run: number, entry: bigint, l2At: number, refcounts: Qcow2Refcounts, plan?: WritePlan): WriteTarget {
+    const cluster = Math.floor(virtualOffset / this.clusterSize);
+    if (this.h.nbSnapshots > 0) {
+      throw new RefusedError("unsupported-write", `${this.path}: cannot write guest cluster ${cluster}: it is compressed and the image has internal snapshots that may share it; convert the image (qemu-img convert) to write it`, {
+        path: this.path,
+        offset: l2At,
+      });
+    }
+    // Host clusters the compressed bytes are counted in (qemu: from the sector holding the
+    // start, for the stored number of sectors).
+    const shift = this.compressedShift;
+    const host = Number(entry & ((1n << shift) - 1n));
+    const sectors = Number((entry >> shift) & ((1n << (62n - shift)) - 1n)) + 1;
+    const start = host - (host % 512);
+    const first = Math.floor(start / this.clusterSize);
+    const last = Math.floor((start + sectors * 512 - 1) / this.clusterSize);
+    refcounts.checkReleasable(first, last);
+    if (this.file.resize === undefined) {
+      throw new RefusedError("needs-allocation", `${this.path}: guest cluster ${cluster} is compressed and the host file cannot grow`, { path: this.path, offset: l2At });
+    }
+    const unit = this.mapOffset(virtualOffset - (virtualOffset % this.clusterSize));
+    if (unit.kind !== "compressed") throw new ImageError("bad-mapping", `${this.path}: qcow2 cluster ${cluster} did not map as compressed`, { path: this.path, offset: l2At });
+    if (plan) {
+      plan.newUnits += 1;
+      refcounts.checkRoom(plan.newUnits + plan.newTables.size);
+      return { file: this.file, offset: -1, length: run };
+    }
+    const plain = unit.load();
+    refcounts.checkRoom(1);
+    const data = refcounts.allocateCluster();
+    this.file.write(data, plain);
+    const commit = () => {
+      this.tables.write(l2At, be64(BigInt(data) | COPIED));
+      refcounts.release(first, last);
+    };
+    return { file: this.file, offset: data + (virtualOffset % this.clusterSize), length: run, commit };
   }
 
   flush(): void {

@@ -95,6 +95,41 @@ export class Qcow2Refcounts {
     this.tables.write(tableAt, entry);
   }
 
+  /** Refcount entry position of host `cluster`; undefined when no refcount block covers it. */
+  private entryAt(cluster: number): number | undefined {
+    const tableIndex = Math.floor(cluster / this.perBlock);
+    if (tableIndex >= this.tableEntries) return undefined;
+    const tableAt = this.tableOffset + tableIndex * 8;
+    const block = Number(this.tables.u64be(tableAt) & OFFSET_MASK);
+    if (block === 0) return undefined;
+    if (block % this.clusterSize !== 0 || block + this.clusterSize > this.file.size) {
+      throw new ImageError("bad-refcount", `${this.path}: qcow2 refcount table entry ${tableIndex} points to ${block}, not a cluster inside the file`, { path: this.path, offset: tableAt });
+    }
+    return block + (cluster % this.perBlock) * this.entryBytes;
+  }
+
+  /** The host clusters [first, last] each counted by a reference that is about to go (a compressed cluster's bytes). */
+  checkReleasable(first: number, last: number): void {
+    for (let c = first; c <= last; c++) {
+      const at = this.entryAt(c);
+      if (at === undefined || this.read(at) === 0n) {
+        throw new ImageError("bad-refcount", `${this.path}: qcow2 host cluster ${c} holds compressed data but has refcount 0; the image is inconsistent (qemu-img check)`, {
+          path: this.path,
+          ...(at === undefined ? {} : { offset: at }),
+        });
+      }
+    }
+  }
+
+  /** Drops one reference from each host cluster [first, last] (checked by checkReleasable). Clusters reaching 0 are free. */
+  release(first: number, last: number): void {
+    this.checkReleasable(first, last);
+    for (let c = first; c <= last; c++) {
+      const at = this.entryAt(c) as number;
+      this.tables.write(at, this.encode(this.read(at) - 1n));
+    }
+  }
+
   private read(at: number): bigint {
     switch (this.entryBytes) {
       case 1:
