@@ -84,9 +84,10 @@ function needsRestore(path: string, entry: UndoFileEntry, undo: UndoFile): boole
   }
 }
 
-/** Host path of an undo entry: the image itself for the first file; extents beside it. */
+/** Host path of an undo entry: the image itself for the first file; an extent where it was, else beside the image (the folder was moved). */
 function hostPathOf(imagePath: string, entry: UndoFileEntry, index: number): string {
-  return index === 0 ? imagePath : join(dirname(resolve(imagePath)), basename(entry.path));
+  if (index === 0) return imagePath;
+  return existsSync(entry.path) ? entry.path : join(dirname(resolve(imagePath)), basename(entry.path));
 }
 
 function rangeState(device: FileDevice, undo: UndoFile, range: UndoFileEntry["ranges"][number]): RangeState {

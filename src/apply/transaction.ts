@@ -83,18 +83,6 @@ const REFUSED_OPEN_CODES: Record<string, string> = {
   "unsupported-differencing": "this is a differencing disk or snapshot: merge the chain into one image first (Hyper-V Edit Disk > Merge, `qemu-img convert`, `vmware-vdiskmanager -r`)",
 };
 
-/** Opens the container on `device`; the reader's "cannot read this safely" errors become refusals. */
-function openForWrite(device: OverlayDevice | ReadOnlyView, path: string, writable: boolean): DiskImage {
-  try {
-    return openContainer(device, path, writable ? { writable: true } : {});
-  } catch (err) {
-    if (err instanceof ImageError && REFUSED_OPEN_CODES[err.code]) {
-      throw new RefusedError(err.code, `${err.message}: ${REFUSED_OPEN_CODES[err.code]}`, { path, cause: err });
-    }
-    throw err;
-  }
-}
-
 /** Container states a writer must not build on, found among the reader's warnings. */
 function refuseUncleanContainer(image: DiskImage, path: string): void {
   for (const w of image.warnings) {
@@ -154,29 +142,60 @@ export function writeRanges(device: FileDevice, ranges: readonly { offset: numbe
   }
 }
 
+/** One host file of the image during a transaction: the file read-only, and the overlay every write lands in. */
+interface HostFile {
+  path: string;
+  base: FileDevice;
+  overlay: OverlayDevice;
+}
+
+/** Host files by resolved path, opened on first use (the image itself, then VMDK extents as the descriptor names them). */
+class HostFiles {
+  private readonly byPath = new Map<string, HostFile>();
+  get(path: string): HostFile {
+    const key = resolve(path);
+    let file = this.byPath.get(key);
+    if (!file) {
+      const base = new FileDevice(key);
+      file = { path: key, base, overlay: new OverlayDevice(base) };
+      this.byPath.set(key, file);
+    }
+    return file;
+  }
+  all(): HostFile[] {
+    return [...this.byPath.values()];
+  }
+  close(): void {
+    for (const f of this.byPath.values()) f.base.close();
+  }
+}
+
+interface FileChanges {
+  path: string;
+  originalSize: number;
+  newSize: number;
+  changes: RangeChange[];
+}
+
 export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) => EditOutcome<T>, options: TransactionOptions = {}): TransactionReport<T> {
   const steps = options.steps ?? createStepCounter();
   // Which host files make up the image, and whether it can be written at all, from a plain read-only open.
-  const probe = new FileDevice(imagePath);
+  const probeFiles = new HostFiles();
   let files: string[];
   try {
-    const image = openForWrite(new ReadOnlyView(probe), imagePath, false);
+    const image = openStack(probeFiles, imagePath, "read-only");
     files = image.files;
     refuseUncleanContainer(image, imagePath);
     image.close();
   } finally {
-    probe.close();
-  }
-  if (files.length > 1) {
-    throw new RefusedError("multi-file-image", `${imagePath} is made of ${files.length} files (descriptor and extents); writing such images through the overlay is not supported yet: convert it to a single-file image`, { path: imagePath });
+    probeFiles.close();
   }
   refuseIfInUse(files);
   const identity = imageIdentity(imagePath);
   const lock = options.dryRun ? undefined : acquireWriterLock(imagePath);
-  const base = new FileDevice(imagePath);
+  const hostFiles = new HostFiles();
   try {
-    const overlay = new OverlayDevice(base);
-    const image = openForWrite(overlay, imagePath, true);
+    const image = openStack(hostFiles, imagePath, "overlay");
     let outcome: EditOutcome<T>;
     try {
       outcome = edit(image);
@@ -185,101 +204,134 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       image.close();
     }
     // Verify on a fresh stack before a single byte reaches the host.
-    const fresh = openForWrite(new ReadOnlyView(overlay), imagePath, false);
+    const fresh = openStack(hostFiles, imagePath, "overlay-read-only");
     try {
       outcome.verify(fresh);
     } finally {
       fresh.close();
     }
-    const changes = rangeChanges(base, overlay);
-    const planned: PlannedFile = { path: resolve(imagePath), originalSize: base.size, newSize: overlay.size, ranges: changes.map((c) => ({ offset: c.offset, length: c.after.length })) };
+    const perFile: FileChanges[] = hostFiles
+      .all()
+      .map((f) => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, changes: rangeChanges(f.base, f.overlay) }))
+      .filter((f) => f.changes.length > 0 || f.newSize !== f.originalSize);
     const report: TransactionReport<T> = {
       dryRun: Boolean(options.dryRun),
       image: resolve(imagePath),
       format: fresh.format,
       changes: outcome.changes,
-      files: [planned],
-      bytesWritten: changes.reduce((n, c) => n + c.after.length, 0),
+      files: perFile.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes.map((c) => ({ offset: c.offset, length: c.after.length })) })),
+      bytesWritten: perFile.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.after.length, 0), 0),
       result: outcome.result,
     };
-    if (options.dryRun || (changes.length === 0 && overlay.size === base.size)) return report;
+    if (options.dryRun || perFile.length === 0) return report;
 
     const undoFile = undoFilePath(imagePath, options.backupDir);
-    writeUndoFile(undoFile, { image: identity, changes: outcome.changes, files: [{ path: planned.path, originalSize: base.size, newSize: overlay.size, ranges: changes }] });
+    // The image itself first: undo maps the first entry to the image path it is given.
+    const ordered = [...perFile].sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)));
+    writeUndoFile(undoFile, { image: identity, changes: outcome.changes, files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })) });
     steps.step("undo-file");
     writeJournal(imagePath, "applying", undoFile);
     steps.step("journal-applying");
     report.undoFile = undoFile;
-    commit(imagePath, base.size, overlay.size, changes, steps, undoFile);
+    commit(imagePath, ordered, steps, undoFile);
     writeJournal(imagePath, "done", undoFile);
     steps.step("journal-done");
     return report;
   } finally {
-    base.close();
+    hostFiles.close();
     lock?.release();
   }
 }
 
-/** Writes the changes to the host file, reads them back, and rolls back from memory on any failure. */
-function commit(path: string, originalSize: number, newSize: number, changes: RangeChange[], steps: StepCounter, undoFile: string): void {
-  const target = new FileDevice(path, { writable: true });
+/**
+ * Opens the container over the host files: "read-only" straight on the files, "overlay"
+ * writable on their overlays, "overlay-read-only" a fresh reader on the overlays (verify).
+ */
+function openStack(files: HostFiles, imagePath: string, mode: "read-only" | "overlay" | "overlay-read-only"): DiskImage {
+  const deviceOf = (path: string) => {
+    const f = files.get(path);
+    return mode === "overlay" ? f.overlay : new ReadOnlyView(mode === "read-only" ? f.base : f.overlay);
+  };
+  const writable = mode === "overlay";
   try {
-    if (target.size !== originalSize) {
-      throw new RefusedError("image-changed", `${path} changed size while p2vfix was preparing the write (${originalSize} → ${target.size} bytes); nothing was written`, { path });
+    return openContainer(deviceOf(imagePath), imagePath, { writable, openExtent: (path) => deviceOf(path) });
+  } catch (err) {
+    if (err instanceof ImageError && REFUSED_OPEN_CODES[err.code]) {
+      throw new RefusedError(err.code, `${err.message}: ${REFUSED_OPEN_CODES[err.code]}`, { path: imagePath, cause: err });
     }
-    try {
-      if (newSize > originalSize) {
-        target.resize(newSize);
-        steps.step("resize");
-      }
-      writeRanges(target, changes.map((c) => ({ offset: c.offset, data: c.after })), steps);
-      if (newSize < originalSize) {
-        target.resize(newSize);
-        steps.step("resize");
-      }
-      target.flush();
-      steps.step("fsync");
-    } catch (err) {
-      rollBack(target, originalSize, changes);
-      throw err;
+    throw err;
+  }
+}
+
+/** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */
+function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undoFile: string): void {
+  for (const f of files) {
+    const size = statSync(f.path).size;
+    if (size !== f.originalSize) {
+      writeJournal(imagePath, "rolled-back", undoFile);
+      throw new RefusedError("image-changed", `${f.path} changed size while p2vfix was preparing the write (${f.originalSize} → ${size} bytes); nothing was written`, { path: f.path });
     }
+  }
+  const done: FileChanges[] = [];
+  try {
+    for (const f of files) {
+      done.push(f);
+      commitFile(f, steps);
+    }
+  } catch (err) {
+    rollBackAll(done);
+    writeJournal(imagePath, "rolled-back", undoFile);
+    throw err;
+  }
+}
+
+function commitFile(f: FileChanges, steps: StepCounter): void {
+  const target = new FileDevice(f.path, { writable: true });
+  try {
+    if (f.newSize > f.originalSize) {
+      target.resize(f.newSize);
+      steps.step("resize");
+    }
+    writeRanges(target, f.changes.map((c) => ({ offset: c.offset, data: c.after })), steps);
+    if (f.newSize < f.originalSize) {
+      target.resize(f.newSize);
+      steps.step("resize");
+    }
+    target.flush();
+    steps.step("fsync");
   } finally {
     target.close();
   }
   // Read back through a fresh handle: what the host filesystem now holds.
-  const check = new FileDevice(path);
-  let mismatch: string | undefined;
+  const check = new FileDevice(f.path);
   try {
-    if (check.size !== newSize) mismatch = `size is ${check.size}, expected ${newSize}`;
-    for (const c of changes) {
-      if (mismatch) break;
-      if (!equalBytes(check.read(c.offset, c.after.length), c.after)) mismatch = `bytes at ${c.offset} (${c.after.length} bytes) differ from what was written`;
+    if (check.size !== f.newSize) throw new VerifyError("readback-mismatch", `${f.path}: after the write the file is ${check.size} bytes, expected ${f.newSize}; the original bytes were restored`, { path: f.path });
+    for (const c of f.changes) {
+      if (!equalBytes(check.read(c.offset, c.after.length), c.after)) {
+        throw new VerifyError("readback-mismatch", `${f.path}: reading back the ${c.after.length} bytes written at ${c.offset} gives different bytes; the original bytes were restored`, { path: f.path, offset: c.offset });
+      }
     }
   } finally {
     check.close();
   }
-  if (mismatch) {
-    const target2 = new FileDevice(path, { writable: true });
-    try {
-      rollBack(target2, originalSize, changes);
-    } finally {
-      target2.close();
-    }
-    writeJournal(path, "rolled-back", undoFile);
-    throw new VerifyError("readback-mismatch", `${path}: reading back after the write: ${mismatch}; the original bytes were restored`, { path });
-  }
 }
 
-function rollBack(target: FileDevice, originalSize: number, changes: RangeChange[]): void {
-  try {
-    if (target.size < originalSize) target.resize(originalSize);
-    for (const c of changes) if (c.before.length > 0) target.write(c.offset, c.before);
-    if (target.size !== originalSize) target.resize(originalSize);
-    target.flush();
-  } catch (err) {
-    throw new VerifyError("rollback-failed", `${target.path}: restoring the original bytes after a failed write failed too (${(err as Error).message}); run \`p2vfix undo ${target.path}\``, {
-      path: target.path,
-      cause: err instanceof P2vfixError ? err : undefined,
-    });
+function rollBackAll(files: FileChanges[]): void {
+  for (const f of files) {
+    let target: FileDevice | undefined;
+    try {
+      target = new FileDevice(f.path, { writable: true });
+      if (target.size < f.originalSize) target.resize(f.originalSize);
+      for (const c of f.changes) if (c.before.length > 0) target.write(c.offset, c.before);
+      if (target.size !== f.originalSize) target.resize(f.originalSize);
+      target.flush();
+    } catch (err) {
+      throw new VerifyError("rollback-failed", `${f.path}: restoring the original bytes after a failed write failed too (${(err as Error).message}); run \`p2vfix undo\` on the image`, {
+        path: f.path,
+        cause: err instanceof P2vfixError ? err : undefined,
+      });
+    } finally {
+      target?.close();
+    }
   }
 }

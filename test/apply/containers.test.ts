@@ -5,8 +5,8 @@
  * made), and `p2vfix undo` gives back the original host file byte for byte.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { copyFileSync, readdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { undoApply, writeHivesInImage, type HiveEditContext } from "../../src/apply/index.js";
 import { editHive } from "../../src/regf/edit/editor.js";
@@ -27,21 +27,26 @@ function qemu(args: string[]) {
 }
 
 describe.skipIf(!toolsAvailable("qemu-img"))("writes into container formats", () => {
-  const formats: [string, string, boolean][] = [
+  const formats: [string, string, boolean, string?][] = [
     ["qcow2", "qcow2", true],
     ["vhdx", "vhdx", true],
     ["vpc", "vhd", false], // qemu-img check does not support vpc
     ["vmdk", "vmdk", true],
+    // Descriptor plus extent files: every host file goes through its own overlay and undo entry.
+    ["vmdk", "vmdk", true, "twoGbMaxExtentSparse"],
+    ["vmdk", "vmdk", true, "monolithicFlat"],
   ];
-  for (const [format, ext, checkable] of formats) {
-    it(`${ext}: qemu-img check passes, compare shows only the intended change, undo restores the file`, () => {
+  for (const [format, ext, checkable, subformat] of formats) {
+    it(`${ext}${subformat ? ` ${subformat}` : ""}: qemu-img check passes, compare shows only the intended change, undo restores every file`, () => {
       const raw = freshCopy("clean.img");
       const dir = dirname(raw);
       const twin = join(dir, "twin.img");
       copyFileSync(raw, twin);
       const image = join(dir, `disk.${ext}`);
-      expect(qemu(["convert", "-O", format, raw, image]).status).toBe(0);
-      const originalSha = fileSha256(image);
+      expect(qemu(["convert", "-O", format, ...(subformat ? ["-o", `subformat=${subformat}`] : []), raw, image]).status).toBe(0);
+      const hostFiles = readdirSync(dir).filter((n) => n.startsWith("disk")).map((n) => join(dir, n));
+      expect(hostFiles.length).toBe(subformat ? 2 : 1);
+      const originalShas = hostFiles.map(fileSha256);
 
       const rawReport = writeHivesInImage(`${twin}:SYSTEM`, edit, options);
       const report = writeHivesInImage(`${image}:SYSTEM`, edit, options);
@@ -55,9 +60,10 @@ describe.skipIf(!toolsAvailable("qemu-img"))("writes into container formats", ()
       const differs = qemu(["compare", "-f", "raw", "-F", format, raw, image]);
       expect(differs.status, differs.out).toBe(1);
 
+      if (subformat) expect(report.files.map((f) => basename(f.path)).sort(), JSON.stringify(report.files)).toEqual(hostFiles.map((f) => basename(f)).sort()); // the descriptor (CID) and the extent (data)
       const undo = undoApply(image);
       expect(undo.action).toBe("restored");
-      expect(fileSha256(image)).toBe(originalSha);
+      expect(hostFiles.map(fileSha256)).toEqual(originalShas);
     });
   }
 });

@@ -57,7 +57,7 @@ function describe(report: TransactionReport<WrittenHive[]>): string {
     lines.push(`${report.dryRun ? "would write" : "written"}: ${h.source} (${h.sizeAfter} bytes${h.recovered ? ", recovered from its logs first" : ""})`);
   }
   for (const f of report.files) {
-    lines.push(`  ${f.path}: ${f.ranges.length} ranges, ${formatBytes(report.bytesWritten)}${f.newSize !== f.originalSize ? `, size ${f.originalSize} → ${f.newSize}` : ""}`);
+    lines.push(`  ${f.path}: ${f.ranges.length} ranges, ${formatBytes(f.ranges.reduce((n, r) => n + r.length, 0))}${f.newSize !== f.originalSize ? `, size ${f.originalSize} → ${f.newSize}` : ""}`);
     if (report.dryRun) for (const r of f.ranges) lines.push(`    offset ${r.offset} (0x${r.offset.toString(16)}), ${r.length} bytes`);
   }
   if (report.undoFile) lines.push(`  undo file: ${report.undoFile} (p2vfix undo ${report.image})`);
