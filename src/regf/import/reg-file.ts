@@ -183,7 +183,48 @@ function parseValueData(spec: string, version: 4 | 5, fail: Fail): { type: numbe
   return fail("bad-value-data", `unknown value data ${JSON.stringify(spec.slice(0, 40))}: expected "string", dword:, hex:, hex(N): or -`);
 }
 
+/** Value of a hex digit's char code, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/** The common well-formed case ("01,ab, ff") without temporary strings; undefined: take the careful path. */
+function parseHexBytesFast(list: string): Uint8Array | undefined {
+  let items = 1;
+  for (let k = list.indexOf(","); k >= 0; k = list.indexOf(",", k + 1)) items++;
+  const out = new Uint8Array(items);
+  let n = 0;
+  let i = 0;
+  const len = list.length;
+  const isSpace = (c: number) => c === 32 || c === 9;
+  while (i < len) {
+    while (i < len && isSpace(list.charCodeAt(i))) i++;
+    if (i === len) break;
+    const d1 = hexDigit(list.charCodeAt(i));
+    if (d1 < 0) return undefined;
+    let v = d1;
+    i++;
+    if (i < len) {
+      const d2 = hexDigit(list.charCodeAt(i));
+      if (d2 >= 0) {
+        v = v * 16 + d2;
+        i++;
+      }
+    }
+    out[n++] = v;
+    while (i < len && isSpace(list.charCodeAt(i))) i++;
+    if (i === len) break;
+    if (list.charCodeAt(i) !== 44 /* , */) return undefined;
+    i++;
+  }
+  return n === out.length ? out : out.subarray(0, n);
+}
+
 function parseHexBytes(list: string, fail: Fail): Uint8Array {
+  const fast = parseHexBytesFast(list);
+  if (fast) return fast;
   const trimmed = list.trim();
   if (trimmed === "") return new Uint8Array(0);
   const parts = trimmed.split(",");
