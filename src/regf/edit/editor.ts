@@ -412,6 +412,9 @@ export class HiveEditor {
   private findValue(nk: number, name: string): { index: number; vk: number } | undefined {
     const offsets = this.valueOffsets(nk);
     for (let i = 0; i < offsets.length; i++) {
+      // A stored name of another length (1 byte per character if compressed, else 2) cannot match.
+      const stored = this.cells.view.getUint16(this.cells.pos(offsets[i]) + VK.nameLength, true);
+      if (stored !== name.length && stored !== 2 * name.length) continue;
       if (namesEqual(readValueName(this.cells, offsets[i]), name)) return { index: i, vk: offsets[i] };
     }
     return undefined;
