@@ -22,7 +22,7 @@ const dir = () => mkdtempSync(join(tmpdir(), "p2vfix-ntfs-write-"));
 
 type Edit = { path: string; size: (old: number) => number };
 
-const files = [paths.system, paths.inBigDirectory, paths.hardLinked, paths.fragmented, "/Frag/full-160.bin"];
+const files = [paths.system, paths.inBigDirectory, paths.hardLinked, paths.fragmented, "/Frag/full-160.bin", "/Frag/full-166.bin"];
 const scenarios: Array<{ name: string; edits: Edit[][] }> = [
   { name: "same size", edits: [files.map((path) => ({ path, size: (old) => old }))] },
   { name: "smaller", edits: [files.map((path) => ({ path, size: (old) => old - 5000 - 1 }))] },

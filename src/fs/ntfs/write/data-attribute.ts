@@ -1,7 +1,8 @@
 /**
- * Rewriting the non-resident header of a $DATA attribute inside an MFT record: sizes, highest
- * VCN and, when clusters were added, the mapping pairs (which can change the attribute's
- * length and move the attributes after it).
+ * Rewriting the non-resident header of a $DATA extent inside an MFT record. The sizes live in
+ * the extent whose lowest VCN is 0; new clusters are appended to the runs of the last extent
+ * (its highest VCN and mapping pairs change, which can change the attribute's length and move
+ * the attributes after it). With one extent both are the same attribute.
  */
 import { RefusedError } from "../../../errors.js";
 import type { NonResidentAttribute } from "../attribute.js";
@@ -10,49 +11,51 @@ import { encodeRunlist, type DataRun } from "../runlist.js";
 import type { RecordEdit } from "./record-edit.js";
 import { writeSize } from "./index-entry-sizes.js";
 
-export interface DataHeaderUpdate {
+export interface DataSizes {
   allocatedSize: number;
   dataSize: number;
   initializedSize: number;
-  /** New runs when the allocation changed; undefined keeps the mapping pairs as they are. */
-  runs?: DataRun[];
+}
+
+/** Sets the sizes of the first extent (fixed offsets: nothing moves). */
+export function setDataSizes(edit: RecordEdit, head: NonResidentAttribute, sizes: DataSizes): void {
+  writeSize(edit.bytes, head.offset + 40, sizes.allocatedSize);
+  writeSize(edit.bytes, head.offset + 48, sizes.dataSize);
+  writeSize(edit.bytes, head.offset + 56, sizes.initializedSize);
 }
 
 /**
- * Applies `update` to the attribute at `attr.offset` of the record. Throws RefusedError when
- * the new mapping pairs do not fit in the record's allocated bytes (an attribute list would be
- * needed, which this writer does not create).
+ * Replaces the mapping pairs of the extent at `extent.offset` with `runs` (absolute VCNs,
+ * starting at the extent's lowest VCN) and sets its highest VCN. Throws RefusedError when they
+ * no longer fit in the record's allocated bytes (a new extent and attribute list entry would be
+ * needed, which this writer does not create). Call last: later attributes of the record move.
  */
-export function updateDataHeader(edit: RecordEdit, attr: NonResidentAttribute, update: DataHeaderUpdate, path: string): void {
+export function setExtentRuns(edit: RecordEdit, extent: NonResidentAttribute, runs: DataRun[], path: string): void {
   const bytes = edit.bytes;
   const r = ntfsReader(bytes);
-  const at = attr.offset;
-  if (update.runs) {
-    const oldLength = r.u32(at + 4);
-    const mappingOffset = r.u16(at + 32);
-    const pairs = encodeRunlist(update.runs);
-    const newLength = Math.ceil((mappingOffset + pairs.length) / 8) * 8;
-    const bytesInUse = r.u32(24);
-    const bytesAllocated = r.u32(28);
-    const newInUse = bytesInUse - oldLength + newLength;
-    if (newInUse > bytesAllocated) {
-      throw new RefusedError(
-        "mft-record-full",
-        `${path}: the grown runlist needs ${newInUse} bytes in MFT record ${edit.number}, which holds ${bytesAllocated}; growing it would need an attribute list, which p2vfix does not create; nothing was written`,
-        { path },
-      );
-    }
-    // Move what follows the attribute (later attributes and the end marker), then rewrite it.
-    const tail = bytes.slice(at + oldLength, bytesInUse);
-    bytes.fill(0, at + mappingOffset, Math.max(bytesInUse, newInUse));
-    bytes.set(pairs, at + mappingOffset);
-    bytes.set(tail, at + newLength);
-    new DataView(bytes.buffer, bytes.byteOffset).setUint32(at + 4, newLength, true);
-    new DataView(bytes.buffer, bytes.byteOffset).setUint32(24, newInUse, true);
-    const last = update.runs[update.runs.length - 1];
-    writeSize(bytes, at + 24, last ? last.vcn + last.length - 1 : -1);
+  const at = extent.offset;
+  const oldLength = r.u32(at + 4);
+  const mappingOffset = r.u16(at + 32);
+  const pairs = encodeRunlist(runs);
+  const newLength = Math.ceil((mappingOffset + pairs.length) / 8) * 8;
+  const bytesInUse = r.u32(24);
+  const bytesAllocated = r.u32(28);
+  const newInUse = bytesInUse - oldLength + newLength;
+  if (newInUse > bytesAllocated) {
+    throw new RefusedError(
+      "mft-record-full",
+      `${path}: the grown runlist needs ${newInUse} bytes in MFT record ${edit.number}, which holds ${bytesAllocated}; growing it would need another attribute list entry, which p2vfix does not create; nothing was written`,
+      { path },
+    );
   }
-  writeSize(bytes, at + 40, update.allocatedSize);
-  writeSize(bytes, at + 48, update.dataSize);
-  writeSize(bytes, at + 56, update.initializedSize);
+  // Move what follows the attribute (later attributes and the end marker), then rewrite it.
+  const tail = bytes.slice(at + oldLength, bytesInUse);
+  bytes.fill(0, at + mappingOffset, Math.max(bytesInUse, newInUse));
+  bytes.set(pairs, at + mappingOffset);
+  bytes.set(tail, at + newLength);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setUint32(at + 4, newLength, true);
+  view.setUint32(24, newInUse, true);
+  const last = runs[runs.length - 1];
+  writeSize(bytes, at + 24, last ? last.vcn + last.length - 1 : extent.lowestVcn - 1);
 }

@@ -16,10 +16,13 @@
  * Times in $STANDARD_INFORMATION and $FILE_NAME are left as they are: they are cosmetic, and
  * leaving them keeps the write (and the undo file) to the bytes that matter.
  *
+ * A $DATA split into extents over several records (attribute list) is handled the same way:
+ * sizes in the first extent, new runs appended to the last one, in whichever records hold them.
+ *
  * Refused with a typed error and nothing written: a read-only device, a dirty, hibernated or
  * not cleanly unmounted volume, directories, named streams, resident, compressed, sparse or
- * encrypted data, reparse points (WOF), a size change of a $DATA split over an attribute
- * list, growth that no longer fits the MFT record, and a full volume.
+ * encrypted data, reparse points (WOF), growth whose runlist no longer fits the record of the
+ * last extent (a new extent would be needed), and a full volume.
  *
  * All checks run and all writes are planned before the first byte is written; the writes
  * then go out in the order data → $Bitmap → index nodes → MFT records, so a crash half way
@@ -33,7 +36,7 @@ import { FileAttributeFlag, parseStandardInformation } from "../standard-informa
 import { volumeState } from "../volume-state.js";
 import type { NtfsVolume } from "../volume.js";
 import { allocateClusters, type ClusterRun } from "./cluster-bitmap.js";
-import { updateDataHeader } from "./data-attribute.js";
+import { setDataSizes, setExtentRuns } from "./data-attribute.js";
 import { updateIndexSizes, writeSize, type NameToUpdate, type UpdatedIndexEntry } from "./index-entry-sizes.js";
 import { PendingWrites } from "./pending-writes.js";
 import { commitRecord, loadRecord, type RecordEdit } from "./record-edit.js";
@@ -124,55 +127,60 @@ export function rewriteFile(vol: NtfsVolume, path: string, data: Uint8Array): Re
   const clustersNeeded = Math.ceil(data.length / cs);
   const sizeChanges = data.length !== stream.size || stream.initializedSize !== stream.size;
   const grows = clustersNeeded > clustersHeld;
-  const split = extents.length > 1 || head.recordNumber !== n;
-  if (split && (sizeChanges || grows)) {
-    refuse("attribute-list", path, `the data is described across MFT records (attribute list); only a same-size rewrite is supported (${stream.size} bytes, new ${data.length})`);
-  }
+  // Extents in VCN order: the sizes live in the first, new runs go to the last.
+  const sorted = (extents as NonResidentAttribute[]).slice().sort((x, y) => x.lowestVcn - y.lowestVcn);
+  const last = sorted[sorted.length - 1];
 
   const pending = new PendingWrites();
   const records = new Map<number, RecordEdit>();
+  const edit = (record: number): RecordEdit => {
+    let e = records.get(record);
+    if (!e) records.set(record, (e = loadRecord(vol, record)));
+    return e;
+  };
+  /** The same extent as parsed from the record being edited (attribute ids are per record). */
+  const extentIn = (e: RecordEdit, extent: NonResidentAttribute): NonResidentAttribute => {
+    const found = e.parsed.attributes.find((x) => x.type === AttributeType.data && x.name === "" && !x.resident && x.id === extent.id);
+    if (!found) throw new NtfsError("bad-record", `${path}: $DATA extent ${extent.id} not found again in record ${e.number}`, { path });
+    return found as NonResidentAttribute;
+  };
+
   let runs: DataRun[] = [...stream.runs];
   let clustersAllocated: ClusterRun[] = [];
   let allocatedSize = stream.allocatedSize;
+  // Planned on a scratch list: $Bitmap is written after the data it will describe.
+  const bitmapWrites = new PendingWrites();
   if (grows) {
-    const last = runs[runs.length - 1];
-    const hint = last && last.lcn !== null ? last.lcn + last.length : 0;
-    // Plan on a scratch list: the allocation's $Bitmap write must come after the data.
-    const bitmapWrites = new PendingWrites();
+    const end = runs[runs.length - 1];
+    const hint = end && end.lcn !== null ? end.lcn + end.length : 0;
     clustersAllocated = allocateClusters(vol, clustersNeeded - clustersHeld, hint, bitmapWrites);
     runs = appendRuns(runs, clustersAllocated);
     allocatedSize = clustersNeeded * cs;
-    const file = loadRecord(vol, n);
-    const attr = file.parsed.attributes.find((a) => a.type === AttributeType.data && a.name === "" && !a.resident) as NonResidentAttribute;
-    updateDataHeader(file, attr, { allocatedSize, dataSize: data.length, initializedSize: data.length, runs }, path);
-    records.set(n, file);
-    addData(pending, runs, cs, data, clustersNeeded);
-    pending.list.push(...bitmapWrites.list);
-  } else {
-    addData(pending, runs, cs, data, clustersNeeded);
-    if (sizeChanges) {
-      const file = loadRecord(vol, n);
-      const attr = file.parsed.attributes.find((a) => a.type === AttributeType.data && a.name === "" && !a.resident) as NonResidentAttribute;
-      updateDataHeader(file, attr, { allocatedSize, dataSize: data.length, initializedSize: data.length }, path);
-      records.set(n, file);
-    }
   }
+  addData(pending, runs, cs, data, clustersNeeded);
+  pending.list.push(...bitmapWrites.list);
 
   let indexEntriesUpdated: UpdatedIndexEntry[] = [];
   if (sizeChanges || grows) {
+    const headEdit = edit(head.recordNumber);
+    setDataSizes(headEdit, extentIn(headEdit, head as NonResidentAttribute), { allocatedSize, dataSize: data.length, initializedSize: data.length });
     // $FILE_NAME attributes may sit in extension records when the file has an attribute list.
     const names: NameToUpdate[] = [];
     for (const a of attrs) {
       if (a.type !== AttributeType.fileName || !a.resident) continue;
       const fn = parseFileName(a.value, a.offset);
       names.push({ directory: fn.parent.record, name: fn.name, namespace: fn.namespace });
-      const edit = records.get(a.recordNumber) ?? loadRecord(vol, a.recordNumber);
-      records.set(a.recordNumber, edit);
-      const own = edit.parsed.attributes.find((b) => b.type === AttributeType.fileName && b.id === a.id);
+      const e = edit(a.recordNumber);
+      const own = e.parsed.attributes.find((b) => b.type === AttributeType.fileName && b.id === a.id);
       if (!own) throw new NtfsError("bad-record", `${path}: $FILE_NAME attribute ${a.id} not found again in record ${a.recordNumber}`, { path });
-      const valueOffset = own.offset + (edit.bytes[own.offset + 20] | (edit.bytes[own.offset + 21] << 8));
-      writeSize(edit.bytes, valueOffset + 40, allocatedSize);
-      writeSize(edit.bytes, valueOffset + 48, data.length);
+      const valueOffset = own.offset + (e.bytes[own.offset + 20] | (e.bytes[own.offset + 21] << 8));
+      writeSize(e.bytes, valueOffset + 40, allocatedSize);
+      writeSize(e.bytes, valueOffset + 48, data.length);
+    }
+    if (grows) {
+      // Last: re-encoding the runlist moves the attributes after it in that record.
+      const lastEdit = edit(last.recordNumber);
+      setExtentRuns(lastEdit, extentIn(lastEdit, last), runs.filter((r) => r.vcn >= last.lowestVcn), path);
     }
     indexEntriesUpdated = updateIndexSizes(vol, n, names, { allocatedSize, dataSize: data.length }, records, pending);
   }
