@@ -426,6 +426,22 @@ describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("allocation edge cases, 
     ]);
   });
 
+  it("VHDX with 1 MiB blocks: blocks on both sides of the first sector-bitmap BAT entry", () => {
+    // chunk ratio = 2^23 × 512 / 1 MiB = 4096 blocks: BAT entry 4096 is a sector-bitmap slot, after 4 GiB.
+    const path = create("vhdx", "block_size=1M", "10G");
+    const image = openImage(path, { writable: true });
+    image.device.write(4 * 1024 * MiB - 2048, new Uint8Array(4096).fill(0x42));
+    image.device.write(9 * 1024 * MiB + 5, new Uint8Array(100).fill(0x43));
+    image.close();
+    expectQemuCheck("vhdx", path);
+    qemuReads("vhdx", path, [
+      [0x42, 4 * 1024 * MiB - 2048, 4096],
+      [0x43, 9 * 1024 * MiB + 5, 100],
+      [0, 9 * 1024 * MiB, 5],
+      [0, 4 * 1024 * MiB + 2048, 4096],
+    ]);
+  });
+
   it("qcow2 with 1-bit refcounts is refused for writing, still readable", () => {
     const path = create("qcow2", "refcount_bits=1", "16M");
     expect(() => openImage(path, { writable: true })).toThrow(RefusedError);
