@@ -1,9 +1,9 @@
 /**
  * After our writer changed files in write.ntfs, ntfs-3g (ntfscat, ntfsls, ntfsinfo, ntfsfix,
  * ntfscluster), sleuthkit (icat, fls) and libfsntfs (fsntfsinfo) must read the new bytes and
- * sizes; ntfs-3g also checks $MFT against $MFTMirr on every open. A 64 KiB-cluster volume made
- * by mkntfs puts the root directory's record inside $MFTMirr, so a size change there must
- * reach the mirror.
+ * sizes; ntfs-3g also checks $MFT against $MFTMirr on every open. Other geometries (4Kn with
+ * 4 KiB records, 64 KiB clusters whose $MFTMirr holds 64 records, 1 KiB and 512-byte clusters)
+ * come from mkntfs + ntfscp at test time.
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -106,20 +106,26 @@ describe.skipIf(!toolsAvailable("ntfsfix", "ntfscat", "ntfsinfo", "ntfsls", "ntf
     for (const [path, bytes] of expected) expect(sha(fresh.readFile(path))).toBe(sha(bytes));
   });
 
-  it("64 KiB clusters: a grown file in a volume whose $MFTMirr holds 64 records", () => {
+  it.each([
+    { sector: 512, cluster: 65536, mib: 32, mirrored: 64 },
+    { sector: 4096, cluster: 4096, mib: 16, mirrored: 4 },
+    { sector: 512, cluster: 1024, mib: 8, mirrored: 4 },
+    { sector: 512, cluster: 512, mib: 8, mirrored: 4 },
+  ])("mkntfs volume with $sector-byte sectors and $cluster-byte clusters: shrink then grow", ({ sector, cluster, mib, mirrored }) => {
     const d = dir();
-    const image = join(d, "big-clusters.ntfs");
+    const image = join(d, "geometry.ntfs");
     writeFileSync(image, new Uint8Array(0));
-    expect(runTool("truncate", ["-s", "32M", image]).status).toBe(0);
-    const made = runTool("mkntfs", ["-F", "-Q", "-T", "-q", "-c", "65536", "-L", "MIRROR", image]);
+    expect(runTool("truncate", ["-s", `${mib}M`, image]).status).toBe(0);
+    const made = runTool("mkntfs", ["-F", "-Q", "-T", "-q", "-s", String(sector), "-c", String(cluster), "-L", "GEOMETRY", image]);
     expect(made.status, made.stderr).toBe(0);
     writeFileSync(join(d, "hive"), hiveLike(30, 300000));
     expect(runTool("ntfscp", ["-f", image, join(d, "hive"), "/SYSTEM"]).status).toBe(0);
-    const device = new MemoryDevice(new Uint8Array(new FileDevice(image).read(0, 32 * 1024 * 1024)), { writable: true });
+    const device = new MemoryDevice(new Uint8Array(new FileDevice(image).read(0, mib * 1024 * 1024)), { writable: true });
     const vol = openNtfs(device);
-    expect(mirroredRecordCount(vol)).toBe(64);
-    const data = hiveLike(31, 500000);
-    const report = vol.rewriteFile("/SYSTEM", data);
+    expect(mirroredRecordCount(vol)).toBe(mirrored);
+    vol.rewriteFile("/SYSTEM", hiveLike(31, 250001));
+    const data = hiveLike(32, 500000);
+    const report = openNtfs(device).rewriteFile("/SYSTEM", data);
     expect(report.clustersAllocated.length).toBeGreaterThan(0);
     const out = join(d, "after.ntfs");
     writeFileSync(out, device.bytes);
