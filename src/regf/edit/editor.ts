@@ -9,6 +9,7 @@ import { BASE_BLOCK_SIZE, dateToFiletime, HBINS_START, writeBaseBlockChecksum } 
 import { CELL_NONE } from "../cells/cell.js";
 import { KeyFlags, NK, NK_FIXED_SIZE } from "../cells/nk.js";
 import { VK, VK_FIXED_SIZE, ValueFlags } from "../cells/vk.js";
+import { checkHive } from "../check/check-hive.js";
 import { Hive } from "../hive.js";
 import { namesEqual, upcaseName } from "../names.js";
 import { CellAllocator } from "./allocator.js";
@@ -542,7 +543,7 @@ function decode(bytes: Uint8Array, pos: number, length: number, compressed: bool
 /**
  * An editor over a copy of an opened hive (already recovered from its logs by openHive). A
  * hive that is dirty and was not recovered is refused: writing it would make the changes that
- * only exist in its logs permanently lost.
+ * only exist in its logs permanently lost. So is one that fails the structural check.
  */
 export function editHive(hive: Hive, options: EditorOptions = {}): HiveEditor {
   const r = hive.recovery;
@@ -553,6 +554,16 @@ export function editHive(hive: Hive, options: EditorOptions = {}): HiveEditor {
   }
   if (hive.dataSizeSource !== "base-block") {
     throw new RegfError("unsound-base-block", `the hive's base block is unsound (${hive.warnings.join("; ")}): refusing to edit`, { path: hive.source });
+  }
+  // Only a structurally sound hive is edited: the editor trusts every reference it follows.
+  const check = checkHive(hive.bytes.subarray(0, HBINS_START + hive.dataSize));
+  const fatal = check.errors.filter((e) => e.code !== "dirty");
+  if (fatal.length > 0) {
+    const first = fatal[0];
+    throw new RegfError("unsound-hive", `the hive has ${fatal.length} structural errors, refusing to edit it (first: ${first.code}: ${first.message})`, {
+      path: hive.source,
+      ...(first.offset === undefined ? {} : { offset: first.offset }),
+    });
   }
   const base = hive.baseBlock;
   const bytes = new Uint8Array(HBINS_START + hive.dataSize);
