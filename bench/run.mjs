@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
 
-const sections = ["./regf-export.mjs", "./regf-write.mjs", "./inspect.mjs"];
+const sections = ["./regf-export.mjs", "./regf-write.mjs", "./inspect.mjs", "./apply.mjs"];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const only = process.argv[2];
