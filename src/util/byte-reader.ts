@@ -5,8 +5,17 @@
  */
 export type ErrorFactory = (code: string, message: string, offset: number) => Error;
 
-const latin1Decoder = new TextDecoder("latin1");
 const utf16Decoder = new TextDecoder("utf-16le");
+
+/**
+ * ISO-8859-1: each byte is the code point of the same number. (TextDecoder("latin1") is
+ * windows-1252 by the web standard and maps 0x80–0x9F elsewhere, so it is not used.)
+ */
+export function decodeLatin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return out;
+}
 
 export class ByteReader {
   readonly bytes: Uint8Array;
@@ -84,10 +93,10 @@ export class ByteReader {
     return new ByteReader(this.slice(offset, length, what), this.fail, this.base + offset);
   }
   ascii(offset: number, length: number): string {
-    return latin1Decoder.decode(this.slice(offset, length));
+    return decodeLatin1(this.slice(offset, length));
   }
   latin1(offset: number, length: number): string {
-    return latin1Decoder.decode(this.slice(offset, length));
+    return decodeLatin1(this.slice(offset, length));
   }
   utf16(offset: number, length: number): string {
     return utf16Decoder.decode(this.slice(offset, length));
@@ -99,10 +108,6 @@ function safeNumber(value: bigint, offset: number, fail: ErrorFactory): number {
     throw fail("value-too-large", `64-bit value 0x${value.toString(16)} is too large to be an offset or size`, offset);
   }
   return Number(value);
-}
-
-export function decodeLatin1(bytes: Uint8Array): string {
-  return latin1Decoder.decode(bytes);
 }
 
 export function decodeUtf16le(bytes: Uint8Array): string {

@@ -7,6 +7,7 @@
  * `"name"=…` and `@=…`; values `"string"`, `dword:`, `hex:`, `hex(N):`, and `-` (delete).
  */
 import { RegFileError } from "../../errors.js";
+import { decodeLatin1 } from "../../util/byte-reader.js";
 
 export type RegFileOp =
   | { kind: "key"; path: string; line: number }
@@ -37,7 +38,7 @@ export function decodeRegFileBytes(bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return new TextDecoder("latin1").decode(bytes);
+    return decodeLatin1(bytes);
   }
 }
 
