@@ -6,7 +6,7 @@
  * come from mkntfs + ntfscp at test time.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { FileDevice, MemoryDevice } from "../../../src/io/index.js";
 import { openNtfs } from "../../../src/fs/ntfs/volume.js";
 import { PendingWrites } from "../../../src/fs/ntfs/write/pending-writes.js";
 import { commitRecord, loadRecord, mirroredRecordCount } from "../../../src/fs/ntfs/write/record-edit.js";
+import { corpusPath, hasCorpus } from "../../helpers/corpus.js";
 import { runTool, toolsAvailable } from "../../helpers/interop.js";
 import { hiveLike, paths, writableVolume } from "./write-helpers.js";
 
@@ -130,6 +131,21 @@ describe.skipIf(!toolsAvailable("ntfsfix", "ntfscat", "ntfsinfo", "ntfsls", "ntf
     const out = join(d, "after.ntfs");
     writeFileSync(out, device.bytes);
     checkWithTools(out, new Map([["/SYSTEM", data]]));
+  });
+
+  it.skipIf(!hasCorpus() || !toolsAvailable("qemu-img"))("a volume made by Windows (dfvfs windows_volume.qcow2): grow, shrink, same size", () => {
+    const d = dir();
+    const raw = join(d, "windows_volume.raw");
+    expect(runTool("qemu-img", ["convert", "-O", "raw", corpusPath("images/dfvfs/windows_volume.qcow2"), raw]).status).toBe(0);
+    const device = new MemoryDevice(new Uint8Array(readFileSync(raw)), { writable: true });
+    const path = "/Windows/System32/config/syslog";
+    let data: Uint8Array = new Uint8Array(0);
+    for (const [i, size] of [300000, 5000, 5000].entries()) {
+      data = hiveLike(40 + i, size);
+      openNtfs(device).rewriteFile(path, data);
+    }
+    writeFileSync(raw, device.bytes);
+    checkWithTools(raw, new Map([[path, data]]));
   });
 
   it("a rewritten record below the mirror size reaches $MFTMirr (ntfs-3g compares them on open)", () => {
