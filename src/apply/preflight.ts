@@ -29,6 +29,7 @@ export const RefusalCode = {
   dirtyHive: "dirty-hive-unrecoverable",
 } as const;
 
+const capitalized = (text: string) => text[0].toUpperCase() + text.slice(1);
 const BOOT_WINDOWS = "boot the machine into Windows and shut it down with `shutdown /s /t 0` (a full shutdown, not Fast Startup)";
 
 /** The NTFS volume a hive lives on, refused when writing to it would not be safe. */
@@ -46,11 +47,11 @@ export function preflightVolume(volume: Volume, where: string): NtfsVolume {
   if (state.hibernated.active) {
     throw new RefusedError(
       RefusalCode.hibernated,
-      `${where}: Windows is hibernated or was shut down with Fast Startup (hiberfil.sys starts with "${state.hibernated.signature}"); on resume Windows would overwrite the change and may corrupt the volume. ${BOOT_WINDOWS}, or disable Fast Startup (powercfg /h off) before capturing the image`,
+      `${where}: Windows is hibernated or was shut down with Fast Startup (hiberfil.sys starts with "${state.hibernated.signature}"); on resume Windows would overwrite the change and may corrupt the volume. ${capitalized(BOOT_WINDOWS)}, or disable Fast Startup (powercfg /h off) before capturing the image`,
     );
   }
   if (state.logFileVersion === "2.0" && state.logFileClean !== true) {
-    throw new RefusedError(RefusalCode.fastStartup, `${where}: Windows kept NTFS metadata in its cache (Fast Startup / hybrid shutdown, $LogFile 2.0 not clean). ${BOOT_WINDOWS}`);
+    throw new RefusedError(RefusalCode.fastStartup, `${where}: Windows kept NTFS metadata in its cache (Fast Startup / hybrid shutdown, $LogFile 2.0 not clean). ${capitalized(BOOT_WINDOWS)}`);
   }
   if (state.logFileClean !== true) {
     throw new RefusedError(
