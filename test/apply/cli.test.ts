@@ -4,7 +4,8 @@
  * image as it was, and repeated undo walks back through the writes to the original bytes.
  */
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readUndoFile } from "../../src/apply/index.js";
@@ -109,5 +110,40 @@ describe("reg set/delete/import on IMAGE:HIVE", () => {
     expect(spawnSync("qemu-img", ["check", "-q", image]).status).toBe(0);
     expect((await run("undo", image)).code).toBe(ExitCode.ok);
     expect(fileSha256(image)).toBe(original);
+  });
+
+  it("--backup-dir keeps the undo file elsewhere; the journal finds it; undo refuses while the image is in use", async () => {
+    const image = freshCopy("clean.img");
+    const original = fileSha256(image);
+    const backups = mkdtempSync(join(tmpdir(), "p2vfix-backups-"));
+    const r = await run("reg", "set", `${image}:SYSTEM`, KEY, "Start", "-t", "dword", "1", "--backup-dir", backups, "--json");
+    expect(r.code, r.stderr).toBe(ExitCode.ok);
+    const undoFile = (JSON.parse(r.stdout) as { image: { undoFile: string } }).image.undoFile;
+    expect(dirname(undoFile)).toBe(backups);
+    expect(readdirSync(dirname(image)).filter((n) => n.endsWith(".p2vfix-undo"))).toEqual([]);
+
+    writeFileSync(`${image}.lck`, "");
+    const busy = await run("undo", image);
+    expect(busy.code).toBe(ExitCode.refused);
+    expect(busy.stderr).toMatch(/image-in-use/);
+    rmSync(`${image}.lck`);
+
+    const undo = await run("undo", image, "--json");
+    expect(undo.code, undo.stderr).toBe(ExitCode.ok);
+    expect(JSON.parse(undo.stdout)).toMatchObject({ undoFile, action: "restored" });
+    expect(fileSha256(image)).toBe(original);
+  });
+
+  it("undo on a copy of the image warns that it is another file, and still checks every range", async () => {
+    const image = freshCopy("clean.img");
+    const original = fileSha256(image);
+    const r = await run("reg", "set", `${image}:SYSTEM`, KEY, "Start", "-t", "dword", "1", "--json");
+    const undoFile = (JSON.parse(r.stdout) as { image: { undoFile: string } }).image.undoFile;
+    const copy = join(mkdtempSync(join(tmpdir(), "p2vfix-copy-")), "copy.img");
+    copyFileSync(image, copy);
+    const undo = await run("undo", copy, undoFile, "--json");
+    expect(undo.code, undo.stderr).toBe(ExitCode.ok);
+    expect((JSON.parse(undo.stdout) as { warnings: string[] }).warnings.join()).toMatch(/not the same file/);
+    expect(fileSha256(copy)).toBe(original);
   });
 });

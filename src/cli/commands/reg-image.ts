@@ -20,6 +20,21 @@ import { parseTargetSpec } from "../../image/target-spec.js";
 import { formatBytes } from "../format.js";
 import type { Output } from "../output.js";
 
+/** Temp folders of hive copies; removed when the process ends even if the command failed. */
+const tempDirs = new Set<string>();
+let cleanupInstalled = false;
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "p2vfix-image-hive-"));
+  tempDirs.add(dir);
+  if (!cleanupInstalled) {
+    cleanupInstalled = true;
+    process.once("exit", () => {
+      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
 /** Options every image write from the CLI uses; the tests set `rewriter` here. */
 export const imageHiveWriteOptions: WriteHivesOptions = {};
 
@@ -83,7 +98,7 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
       const options: WriteHivesOptions = { ...imageHiveWriteOptions, ...(opts.partition === undefined ? {} : { partition: opts.partition }) };
       // Refusals first, before the edit is tried.
       writeHivesInImage(spec, (c) => c.hive.bytes, { ...options, dryRun: true });
-      const dir = mkdtempSync(join(tmpdir(), "p2vfix-image-hive-"));
+      const dir = tempDir();
       const temp = extractHive(container, inner, opts.partition, dir);
       // The command reports on the temp copy: hold its output back and show it with the image's name.
       const printed: string[] = [];
@@ -117,6 +132,7 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
         }
       } finally {
         rmSync(job.dir, { recursive: true, force: true });
+        tempDirs.delete(job.dir);
       }
     });
   }
