@@ -5,6 +5,7 @@ import { NK } from "../../../src/regf/cells/nk.js";
 import { SK } from "../../../src/regf/cells/sk.js";
 import { editHive } from "../../../src/regf/edit/editor.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
+import { defaultSecurityDescriptor, findOrAddSecurity } from "../../../src/regf/edit/security.js";
 import { MAX_LEAF_ENTRIES } from "../../../src/regf/edit/subkey-index.js";
 import { Hive } from "../../../src/regf/hive.js";
 import { openHive } from "../../../src/regf/open.js";
@@ -178,6 +179,36 @@ describe("HiveEditor", () => {
     e.deleteKey("A");
     hive = checked(e.serialize());
     expect(refs(hive.bytes, sk)).toBe(1);
+  });
+
+  it("frees a security record whose last key goes and relinks the sk list around it", () => {
+    const e = createHive("ROOT", { now: fixedNow });
+    const root = e.root;
+    const rootSk = e.cells.view.getUint32(e.cells.pos(root) + NK.security, true);
+    const descriptors = [1, 2, 3].map((n) => {
+      const sd = defaultSecurityDescriptor();
+      sd[sd.length - 1] = n; // a different last sub-authority: a distinct descriptor
+      return sd;
+    });
+    const sks = descriptors.map((sd) => findOrAddSecurity(e.cells, rootSk, sd));
+    expect(new Set(sks).size).toBe(3);
+    sks.forEach((sk, i) => e.addSubkey(root, `Own${i}`, { security: sk }));
+    e.createKey("Own1\Child"); // inherits Own1's record: 2 references
+    expect(checkHive(e.serialize()).stats.securityRecords).toBe(4);
+    e.deleteKey("Own1\Child");
+    expect(checkHive(e.serialize()).stats.securityRecords).toBe(4);
+    e.deleteKey("Own1");
+    let r = checkHive(e.serialize());
+    expect(r.errors).toEqual([]);
+    expect(r.stats.securityRecords).toBe(3);
+    e.deleteKey("Own0");
+    e.deleteKey("Own2");
+    r = checkHive(e.serialize());
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([]);
+    expect(r.stats.securityRecords).toBe(1);
+    // The same descriptor is found again rather than duplicated.
+    expect(findOrAddSecurity(e.cells, rootSk, e.toHive().root().securityDescriptor()!)).toBe(rootSk);
   });
 
   it("writes both sequence numbers equal and above the old ones and above minSequence", () => {
