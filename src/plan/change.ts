@@ -57,3 +57,21 @@ export interface VmLinkChange extends ChangeBase {
 }
 
 export type Change = RegistryChange | FirstBootStep | VmLinkChange;
+
+/**
+ * A service whose Start a plan changes, with the value it had, so the change can be undone by
+ * hand and, when `reEnable` is set, the first-boot runner writes `originalStart` back once the
+ * network is configured (its held-services list).
+ */
+export interface ServiceStartChange {
+  fixup: string;
+  reason: string;
+  service: string;
+  /** Start as found in the image (null: the service had no Start value). */
+  originalStart: number | null;
+  start: number;
+  /** The first-boot runner restores originalStart after its steps (services held back only). */
+  reEnable: boolean;
+  /** Control sets whose Services\<service>\Start is written (ControlSet001, ...). */
+  controlSets: string[];
+}

@@ -1,0 +1,69 @@
+/**
+ * Boot storage for the target hypervisor (reference §9): on every boot path of the target
+ * whose drivers are installed and whose hardware id is bound (CriticalDeviceDatabase or
+ * DriverDatabase), each driver gets Start=0 and loses the StartOverride that demotes it, in
+ * every control set (so Last Known Good boots too). A storage class filter list naming a
+ * service that cannot start loses that name. SanPolicy=1 brings the other disks online on the
+ * new controller. Drivers that are not installed cannot be added offline: the plan says which.
+ */
+import type { RegistryChange } from "../plan/change.js";
+import { dword, multi, serviceByName, serviceStart } from "./helpers.js";
+import { emptyResult, findingsFor, type Fixup } from "./types.js";
+
+const ID = "boot-storage";
+
+export const bootStorageFixup: Fixup = {
+  id: ID,
+  title: "Boot storage driver of the target loads (no STOP 0x7B)",
+  detect: findingsFor(ID),
+  plan(context) {
+    const result = emptyResult();
+    const { model, options, hives } = context;
+    const found = this.detect(model, context.findings);
+    if (found.length === 0) return result;
+    const reg: RegistryChange[] = result.registry;
+    const allSets = [...model.controlSets.available];
+    const target = model.bootStorage.targets.find((t) => t.target === options.target);
+    if (target && !target.willLoad) {
+      const fixable = target.paths.filter((p) => !p.ok && p.drivers.every((d) => d.state !== "missing") && (p.hardwareIds.length === 0 || p.hardwareIds.some((h) => h.found)));
+      if (fixable.length === 0) {
+        const missing = [...new Set(target.paths.flatMap((p) => p.drivers.filter((d) => d.state === "missing").map((d) => d.service)))];
+        result.notices.push(`No boot path for ${target.name} can be enabled offline: ${missing.length ? `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not installed` : "no hardware id is bound"}. Install the driver on the source (or inject it) before converting, or boot from a controller the image supports.`);
+      }
+      const done = new Set<string>();
+      for (const p of fixable) {
+        for (const d of p.drivers) {
+          if (d.state === "boot-start" || done.has(d.service.toLowerCase())) continue;
+          done.add(d.service.toLowerCase());
+          const s = serviceByName(context, d.service)!;
+          if (s.start !== 0) result.services.push(serviceStart(context, ID, s, 0, `boot path "${p.description}" of ${target.name}: the driver must load at boot`, { allControlSets: true }));
+          for (const cs of allSets) {
+            const override = hives.system.key(`${cs}\\Services\\${s.name}\\StartOverride`);
+            if (override) reg.push({ kind: "delete-key", fixup: ID, hive: "SYSTEM", key: `${cs}\\Services\\${s.name}\\StartOverride`, reason: `${s.name}: StartOverride demotes the boot driver on new hardware (${override.values().map((v) => `${v.name}=${v.dword()}`).join(", ")})` });
+          }
+        }
+      }
+    }
+    for (const f of model.bootStorage.filters) {
+      if (f.broken.length === 0) continue;
+      const broken = new Set(f.broken.map((b) => b.service.toLowerCase()));
+      const kept = f.services.filter((s) => !broken.has(s.toLowerCase()));
+      for (const cs of allSets) {
+        const key = `${cs}\\Control\\Class\\${f.classGuid}`;
+        if (!hives.system.key(key)?.value(f.list)) continue;
+        reg.push({ kind: "set-value", fixup: ID, hive: "SYSTEM", key, name: f.list, data: multi(kept), reason: `${f.className} ${f.list}: ${f.broken.map((b) => `${b.service} (${b.reason})`).join(", ")} would fail the whole storage stack` });
+      }
+    }
+    const build = model.installation.build;
+    if (options.bootStorage.sanPolicyOnlineAll && build !== null && build >= 6000 && reg.length + result.services.length > 0) {
+      const current = hives.system.key(`${model.controlSets.resolved}\\Services\\partmgr\\Parameters`)?.value("SanPolicy")?.dword();
+      if (current !== 1) {
+        for (const cs of allSets) {
+          if (!hives.system.key(`${cs}\\Services\\partmgr`)) continue;
+          reg.push({ kind: "set-value", fixup: ID, hive: "SYSTEM", key: `${cs}\\Services\\partmgr\\Parameters`, name: "SanPolicy", data: dword(1), reason: `SAN policy OnlineAll (was ${current ?? "absent"}): data disks on the new controller come online` });
+        }
+      }
+    }
+    return result;
+  },
+};

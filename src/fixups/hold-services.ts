@@ -1,0 +1,37 @@
+/**
+ * Network-dependent services held back during the first boot (issue 7: "keep network-dependent
+ * services from starting until the network is configured"): Start=3 offline, original Start
+ * recorded and restored by the first-boot runner after its steps.
+ */
+import type { Service } from "../windows/schema.js";
+import { serviceByName, serviceStart } from "./helpers.js";
+import { fixupKnowledge } from "./knowledge.js";
+import { emptyResult, type Fixup } from "./types.js";
+
+const ID = "hold-services";
+
+export const holdServicesFixup: Fixup = {
+  id: ID,
+  title: "Hold network-dependent services until the network is configured",
+  detect: () => [],
+  plan(context) {
+    const result = emptyResult();
+    const { options } = context;
+    const names = [...options.holdServices];
+    if (options.holdNetworkServices) names.push(...fixupKnowledge().held.services.filter((s) => s.group === "network").map((s) => s.name));
+    if (names.length === 0) return result;
+    if (!context.firstBoot) {
+      result.notices.push(`Services not held (${names.join(", ")}): no first-boot runner on this Windows to restore them.`);
+      return result;
+    }
+    const seen = new Set<string>();
+    for (const name of names) {
+      const s: Service | undefined = serviceByName(context, name);
+      if (!s || seen.has(s.name.toLowerCase())) continue;
+      seen.add(s.name.toLowerCase());
+      if (!s.installed || s.start === null || s.start > 2) continue;
+      result.services.push(serviceStart(context, ID, s, 3, `${s.name} waits until the first-boot steps have configured the network, then gets Start=${s.start} back`, { reEnable: true }));
+    }
+    return result;
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * Winsock / TCP/IP reset, TCP autotuning and the new NIC's offload, jumbo frame and interrupt
+ * moderation settings, as the person chooses (reference §6): all online, in first-boot steps,
+ * because the NSI TCP module layout is undocumented and the new NIC exists only then.
+ */
+import { adapterAdvancedStep, resetNetworkStackStep, tcpAutotuningStep, type AdapterSettings } from "../firstboot/index.js";
+import { emptyResult, type Fixup } from "./types.js";
+
+const ID = "network-stack";
+
+export const networkStackFixup: Fixup = {
+  id: ID,
+  title: "Network stack reset and tuning at first boot",
+  detect: () => [],
+  plan(context) {
+    const result = emptyResult();
+    const o = context.options.networkStack;
+    const settings: AdapterSettings = {
+      ...(o.offload !== undefined ? { offload: o.offload } : {}),
+      ...(o.jumboPacket !== undefined ? { jumboPacket: o.jumboPacket } : {}),
+      ...(o.interruptModeration !== undefined ? { interruptModeration: o.interruptModeration } : {}),
+    };
+    const wanted = o.resetWinsock || o.resetTcpip || o.autotuning !== undefined || Object.keys(settings).length > 0;
+    if (!wanted) return result;
+    if (!context.firstBoot) {
+      result.notices.push("Network stack reset/tuning needs the first-boot runner, which this Windows cannot run: run netsh by hand after the first boot.");
+      return result;
+    }
+    if (o.resetWinsock || o.resetTcpip) result.steps.push(resetNetworkStackStep({ winsock: o.resetWinsock, tcpip: o.resetTcpip, fixup: ID }));
+    if (o.autotuning !== undefined) result.steps.push(tcpAutotuningStep(o.autotuning, { fixup: ID }));
+    if (Object.keys(settings).length > 0) {
+      const oldDeviceIds = context.model.network.adapters.flatMap((a) => [a.deviceInstanceId, a.pnpInstanceId]).filter((x): x is string => Boolean(x));
+      result.steps.push(adapterAdvancedStep({ settings, fixup: ID, oldDeviceIds, ...(context.options.mac ? { mac: context.options.mac } : {}) }));
+    }
+    return result;
+  },
+};

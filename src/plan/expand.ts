@@ -1,0 +1,134 @@
+/**
+ * A loaded plan → the change list apply writes: the enabled fixups' registry entries, their
+ * service Start changes, and, when there are first-boot steps, the runner's own registry
+ * edits (installRunner) with the steps and the held-back services.
+ *
+ * Re-applying a plan must change nothing: installRunner reads SYSTEM\Setup and the runner's
+ * keys, which the first apply changed. When the image holds a runner this plan's apply armed
+ * and that has not run yet, the runner is planned against the state before it (the original
+ * Setup values it saved, no runner keys), which gives the same edits as the first time.
+ */
+import { PlanError } from "../errors.js";
+import { FIRSTBOOT_KEY, installRunner, SETUP_ORIGINAL_KEY, type HeldService } from "../firstboot/index.js";
+import { RegType } from "../regf/value-types.js";
+import { readDword, readString, type RegistryKey, type RegistryValue } from "../windows/registry.js";
+import type { FirstBootStep, RegistryChange, ServiceStartChange, VmLinkChange } from "./change.js";
+import { entryToChange, entryToService, entryToStep, serviceRegistryChanges } from "./entries.js";
+import type { PlanFile } from "./schema.js";
+
+export interface ExpandedPlan {
+  registry: RegistryChange[];
+  services: ServiceStartChange[];
+  steps: FirstBootStep[];
+  vm: VmLinkChange | null;
+  notices: string[];
+}
+
+function stringValue(name: string, type: number, text: string | string[]): RegistryValue {
+  const bytes = Array.isArray(text)
+    ? new Uint8Array(Buffer.from(text.map((t) => t + "\u0000").join("") + "\u0000", "utf16le"))
+    : new Uint8Array(Buffer.from(text + "\u0000", "utf16le"));
+  return {
+    name,
+    type,
+    data: () => bytes,
+    string: () => (Array.isArray(text) ? text[0] ?? "" : text),
+    multiString: () => (Array.isArray(text) ? text : [text]),
+    dword: () => undefined,
+    qword: () => undefined,
+  };
+}
+
+function dwordValue(name: string, value: number): RegistryValue {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value, true);
+  return { name, type: RegType.DWORD, data: () => bytes, string: () => "", multiString: () => [], dword: () => value, qword: () => undefined };
+}
+
+/** A key with fixed values and no subkeys. */
+function fixedKey(name: string, path: string, values: RegistryValue[]): RegistryKey {
+  const find = (n: string) => values.find((v) => v.name.toLowerCase() === n.toLowerCase());
+  return { name, path, subkeys: () => [], subkey: () => undefined, key: (p) => (p === "" ? fixedKey(name, path, values) : undefined), values: () => values, value: find };
+}
+
+/** `root` with its top-level subkey `name` replaced (or hidden when `replacement` is undefined). */
+function withSubkey(root: RegistryKey, name: string, replacement: RegistryKey | undefined): RegistryKey {
+  const is = (n: string) => n.toLowerCase() === name.toLowerCase();
+  const first = (p: string) => p.split("\\")[0];
+  return {
+    name: root.name,
+    path: root.path,
+    subkeys: () => root.subkeys().flatMap((k) => (is(k.name) ? (replacement ? [replacement] : []) : [k])),
+    subkey: (n) => (is(n) ? replacement : root.subkey(n)),
+    key: (p) => (is(first(p)) ? (p.includes("\\") ? replacement?.key(p.slice(p.indexOf("\\") + 1)) : replacement) : root.key(p)),
+    values: () => root.values(),
+    value: (n) => root.value(n),
+  };
+}
+
+/**
+ * The hives as they were before an armed, not yet run p2vfix runner, or the hives themselves.
+ * Armed = SOFTWARE\p2vfix\FirstBoot State "armed" and, for the Setup hook, SYSTEM\Setup CmdLine
+ * still the one the runner recorded as installed.
+ */
+export function hivesBeforeRunner(system: RegistryKey, software: RegistryKey | undefined): { system: RegistryKey; software: RegistryKey | undefined } {
+  const state = readString(software?.key(FIRSTBOOT_KEY), "State");
+  if (!software || state !== "armed") return { system, software };
+  const hiddenSoftware = withSubkey(software, "p2vfix", undefined);
+  const original = software.key(SETUP_ORIGINAL_KEY);
+  const setup = system.subkey("Setup");
+  if (!original || !setup || readString(setup, "CmdLine") !== readString(original, "Installed")) return { system, software: hiddenSoftware };
+  // Setup as it was: its other values, with SetupType and CmdLine from the saved originals.
+  const kept = setup.values().filter((v) => !["setuptype", "cmdline"].includes(v.name.toLowerCase()));
+  const values = [...kept, dwordValue("SetupType", readDword(original, "SetupType") ?? 0)];
+  const cmdType = readString(original, "CmdLineType");
+  const cmd = original.value("CmdLine");
+  if (cmdType === "MultiString" && cmd) values.push(stringValue("CmdLine", RegType.MULTI_SZ, cmd.multiString()));
+  else if (cmdType === "ExpandString" && cmd) values.push(stringValue("CmdLine", RegType.EXPAND_SZ, cmd.string()));
+  else if (cmdType === "String" && cmd) values.push(stringValue("CmdLine", RegType.SZ, cmd.string()));
+  const before = fixedKey(setup.name, setup.path, values);
+  return { system: withSubkey(system, "Setup", before), software: hiddenSoftware };
+}
+
+export function expandPlan(plan: PlanFile, hives: { system: RegistryKey; software?: RegistryKey }): ExpandedPlan {
+  const enabled = plan.fixups.filter((f) => f.enabled);
+  const disabled = new Set(plan.fixups.filter((f) => !f.enabled).map((f) => f.id));
+  const registry: RegistryChange[] = [];
+  const services: ServiceStartChange[] = [];
+  for (const f of enabled) {
+    for (const e of f.registry) registry.push(entryToChange(e, f.id));
+    for (const s of f.services) {
+      const change = entryToService(s, f.id);
+      services.push(change);
+      registry.push(...serviceRegistryChanges(change));
+    }
+  }
+  const notices: string[] = [];
+  const steps = (plan.firstBoot?.steps ?? []).filter((s) => !disabled.has(s.fixup)).map(entryToStep);
+  const held: HeldService[] = services.filter((s) => s.reEnable && s.originalStart !== null).map((s) => ({ name: s.service, originalStart: s.originalStart! }));
+  if (plan.firstBoot && steps.length > 0) {
+    if (!hives.software) throw new PlanError("no-software-hive", "the plan has first-boot steps, which live in the SOFTWARE hive, and the target has none");
+    const view = hivesBeforeRunner(hives.system, hives.software);
+    const runner = installRunner({
+      system: view.system,
+      ...(view.software ? { software: view.software } : {}),
+      steps,
+      heldServices: held,
+      mechanism: plan.firstBoot.mechanism,
+      maxBoots: plan.firstBoot.maxBoots,
+      pnpSettleSeconds: plan.firstBoot.pnpSettleSeconds,
+      rebootWhenRequired: plan.firstBoot.rebootWhenRequired,
+    });
+    registry.push(...runner.changes);
+    notices.push(...runner.notices);
+    if (runner.hooks.length === 0 && held.length > 0) {
+      throw new PlanError("held-services-without-runner", `services ${held.map((h) => h.name).join(", ")} are held back for the first-boot runner, which cannot be installed here (${runner.notices.join(" ")}); set their reEnable to false or remove them`);
+    }
+  } else if (held.length > 0) {
+    throw new PlanError("held-services-without-runner", `services ${held.map((h) => h.name).join(", ")} are held back (reEnable: true) but the plan has no first-boot steps to restore them after`);
+  }
+  const vm: VmLinkChange | null = plan.vm
+    ? { kind: "vm-link", fixup: "vm-link", reason: plan.vm.reason ?? "", file: plan.vm.file, nic: { ...(plan.vm.nic.mac ? { mac: plan.vm.nic.mac } : {}), ...(plan.vm.nic.index !== undefined ? { index: plan.vm.nic.index } : {}) }, up: plan.vm.link === "up" }
+    : null;
+  return { registry, services, steps, vm, notices };
+}

@@ -1,0 +1,57 @@
+/**
+ * Reading a plan file: YAML syntax errors and schema errors are PlanErrors naming the line
+ * (from the yaml package's node ranges), so a person editing the plan finds the spot.
+ */
+import { readFileSync } from "node:fs";
+import { isNode, LineCounter, parseDocument, type Document } from "yaml";
+import { NotFoundError, PlanError } from "../errors.js";
+import { PlanFile } from "./schema.js";
+
+/** Line (1-based) of the deepest node that exists along `path`. */
+function lineOf(doc: Document, counter: LineCounter, path: PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as (string | number)[], true);
+    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+export function parsePlan(text: string, source = "plan"): PlanFile {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const line = counter.linePos(e.pos[0]).line;
+    throw new PlanError("plan-syntax", `not valid YAML: ${e.message.split("\n")[0]}`, { path: source, line });
+  }
+  const result = PlanFile.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.map(String).join(".");
+    const line = lineOf(doc, counter, issue.path);
+    throw new PlanError("plan-invalid", `${where ? `${where}: ` : ""}${issue.message}`, { path: source, ...(line === undefined ? {} : { line }) });
+  }
+  const plan = result.data;
+  const seen = new Set<string>();
+  plan.firstBoot?.steps.forEach((s, i) => {
+    if (seen.has(s.id.toLowerCase())) {
+      throw new PlanError("duplicate-step-id", `two first-boot steps have the id ${JSON.stringify(s.id)}`, { path: source, ...lineProp(lineOf(doc, counter, ["firstBoot", "steps", i, "id"])) });
+    }
+    seen.add(s.id.toLowerCase());
+  });
+  return plan;
+}
+
+function lineProp(line: number | undefined): { line?: number } {
+  return line === undefined ? {} : { line };
+}
+
+export function loadPlan(path: string): PlanFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new NotFoundError("plan-not-found", `cannot read the plan ${path}`, { path, cause });
+  }
+  return parsePlan(text, path);
+}

@@ -1,0 +1,151 @@
+/**
+ * The plan file (YAML, edited by people): one zod schema, the source of the types, of the
+ * loader's checks and of docs/plan-schema.json. Registry entries name their hive as the first
+ * path element (SYSTEM\ControlSet001\..., SOFTWARE\...); the control set is already resolved.
+ */
+import { z } from "zod";
+import { TARGET_HYPERVISORS } from "../fixups/options.js";
+
+export const PLAN_VERSION = 1;
+
+export const HIVES = ["SYSTEM", "SOFTWARE", "DEFAULT", "SAM", "SECURITY", "BCD"] as const;
+export const TYPE_NAMES = ["REG_SZ", "REG_EXPAND_SZ", "REG_MULTI_SZ", "REG_DWORD", "REG_QWORD", "REG_BINARY", "REG_NONE"] as const;
+
+const keyPath = z
+  .string()
+  .regex(/^(SYSTEM|SOFTWARE|DEFAULT|SAM|SECURITY|BCD)\\[^\\]/i, "a key path starting with the hive name, e.g. SYSTEM\\ControlSet001\\Services\\Tcpip")
+  .describe("Key path starting with the hive name");
+
+export const RegistryEntry = z
+  .object({
+    set: keyPath.optional().describe("Set a value in this key (the key is created when missing)"),
+    "delete-value": keyPath.optional(),
+    "create-key": keyPath.optional(),
+    "delete-key": keyPath.optional().describe("Delete this key and everything under it"),
+    name: z.string().optional().describe("Value name (\"\" = the default value)"),
+    type: z.union([z.enum(TYPE_NAMES), z.number().int().min(0).max(0xffffffff)]).optional(),
+    data: z.union([z.string(), z.number(), z.array(z.string())]).optional(),
+    reason: z.string().optional(),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const ops = (["set", "delete-value", "create-key", "delete-key"] as const).filter((k) => e[k] !== undefined);
+    if (ops.length !== 1) {
+      ctx.addIssue({ code: "custom", message: `each entry needs exactly one of set, delete-value, create-key, delete-key (found ${ops.length ? ops.join(", ") : "none"})` });
+      return;
+    }
+    const op = ops[0];
+    if ((op === "set" || op === "delete-value") && e.name === undefined) ctx.addIssue({ code: "custom", path: ["name"], message: `${op} needs a value name` });
+    if (op === "set") {
+      if (e.type === undefined) ctx.addIssue({ code: "custom", path: ["type"], message: "set needs a type (REG_SZ, REG_DWORD, ...)" });
+      if (e.data === undefined) ctx.addIssue({ code: "custom", path: ["data"], message: "set needs data" });
+      if (e.type !== undefined && e.data !== undefined) {
+        const problem = dataProblem(e.type, e.data);
+        if (problem) ctx.addIssue({ code: "custom", path: ["data"], message: problem });
+      }
+    }
+  });
+
+/** Why `data` does not fit `type`, or undefined when it does. */
+function dataProblem(type: (typeof TYPE_NAMES)[number] | number, data: string | number | string[]): string | undefined {
+  switch (type) {
+    case "REG_SZ":
+    case "REG_EXPAND_SZ":
+      return typeof data === "string" ? undefined : `${type} data must be a string`;
+    case "REG_MULTI_SZ":
+      return Array.isArray(data) ? undefined : "REG_MULTI_SZ data must be a list of strings";
+    case "REG_DWORD":
+      return typeof data === "number" && Number.isInteger(data) && data >= 0 && data <= 0xffffffff ? undefined : "REG_DWORD data must be an integer from 0 to 4294967295";
+    case "REG_QWORD":
+      return (typeof data === "number" && Number.isSafeInteger(data) && data >= 0) || (typeof data === "string" && /^\d+$/.test(data) && BigInt(data) < 2n ** 64n)
+        ? undefined
+        : "REG_QWORD data must be a non-negative integer (a string of digits above 2^53)";
+    default:
+      return typeof data === "string" && /^([0-9A-Fa-f]{2}[\s,:]?)*$/.test(data.trim()) ? undefined : "data of this type must be hex bytes, e.g. \"01 00 ff\"";
+  }
+}
+
+export const ServiceEntry = z
+  .object({
+    service: z.string().min(1),
+    start: z.number().int().min(0).max(4).describe("New Start: 0 boot, 1 system, 2 automatic, 3 demand, 4 disabled"),
+    originalStart: z.number().int().min(0).max(4).nullable().describe("Start as found in the image (null: absent)"),
+    reEnable: z.boolean().default(false).describe("The first-boot runner restores originalStart after its steps"),
+    controlSets: z.array(z.string().regex(/^ControlSet\d{3}$/i)).min(1),
+    reason: z.string().optional(),
+  })
+  .strict();
+
+export const StepEntry = z
+  .object({
+    id: z.string().min(1),
+    title: z.string().optional(),
+    fixup: z.string().default("user").describe("Fixup that added the step; \"user\" for steps people add"),
+    shell: z.enum(["powershell", "cmd"]),
+    timeoutSeconds: z.number().int().min(1).default(600),
+    retries: z.number().int().min(0).default(0),
+    reason: z.string().optional(),
+    script: z.string().min(1),
+  })
+  .strict();
+
+export const FixupEntry = z
+  .object({
+    id: z.string().min(1),
+    title: z.string().optional(),
+    enabled: z.boolean().default(true).describe("false: none of this fixup's changes or steps are applied"),
+    findings: z.array(z.string()).default([]),
+    registry: z.array(RegistryEntry).default([]),
+    services: z.array(ServiceEntry).default([]),
+    notices: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const PlanFile = z
+  .object({
+    version: z.literal(PLAN_VERSION),
+    source: z.string().describe("What the plan was made from"),
+    target: z.enum(TARGET_HYPERVISORS).nullable().default(null),
+    profile: z.string().default("p2v-default"),
+    windows: z
+      .object({ name: z.string().nullable(), build: z.number().nullable(), controlSet: z.string(), computerName: z.string().nullable() })
+      .strict()
+      .optional()
+      .describe("What the plan was made for (information; apply checks the control set)"),
+    fixups: z.array(FixupEntry).default([]),
+    firstBoot: z
+      .object({
+        mechanism: z.enum(["both", "setup", "service"]).default("both"),
+        maxBoots: z.number().int().min(1).max(10).default(3),
+        pnpSettleSeconds: z.number().int().min(0).max(3600).default(300),
+        rebootWhenRequired: z.boolean().default(false),
+        steps: z.array(StepEntry).default([]),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+    vm: z
+      .object({
+        file: z.string().min(1),
+        nic: z.object({ index: z.number().int().min(0).optional(), mac: z.string().optional() }).strict(),
+        link: z.enum(["down", "up"]).default("down"),
+        reason: z.string().optional(),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+    notices: z.array(z.string()).default([]),
+    unaddressed: z.array(z.string()).default([]).describe("Findings no fixup addresses (to do by hand)"),
+  })
+  .strict();
+
+export type RegistryEntry = z.infer<typeof RegistryEntry>;
+export type ServiceEntry = z.infer<typeof ServiceEntry>;
+export type StepEntry = z.infer<typeof StepEntry>;
+export type FixupEntry = z.infer<typeof FixupEntry>;
+export type PlanFile = z.infer<typeof PlanFile>;
+
+export function planJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(PlanFile, { target: "draft-2020-12", io: "input" }) as Record<string, unknown>;
+  return { title: `p2vfix plan file, version ${PLAN_VERSION}`, description: "Written by `p2vfix plan`, edited by people, applied by `p2vfix apply`.", ...schema };
+}

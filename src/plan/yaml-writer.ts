@@ -1,0 +1,50 @@
+/**
+ * The plan as YAML for people: a header saying how to edit it, each fixup headed by a comment
+ * naming the findings it fixes, scripts as literal blocks. `loadPlan` reads it back.
+ */
+import { Document, isMap, isSeq, Scalar, type YAMLMap, type YAMLSeq } from "yaml";
+import type { PlanFile } from "./schema.js";
+
+const HEADER = [
+  " p2vfix plan: what `p2vfix apply TARGET PLAN` writes. Edit it freely:",
+  "  - set a fixup's `enabled: false` to leave it out, or delete single entries;",
+  "  - registry entries: set / delete-value / create-key / delete-key, key paths start with the hive;",
+  "  - services: `start` is written to Services\\<name>\\Start in each control set listed;",
+  "    `originalStart` is what the image had; reEnable: true = restored by the first-boot runner;",
+  "  - firstBoot.steps run in order inside the VM at its first boot (add your own: shell powershell",
+  "    or cmd, a script, timeoutSeconds, retries).",
+  " Schema: docs/plan-schema.json. `p2vfix apply --dry-run` shows the diff without writing.",
+];
+
+function block(node: unknown): void {
+  if (isMap(node)) for (const pair of (node as YAMLMap).items) {
+    const v = pair.value;
+    if (v instanceof Scalar && typeof v.value === "string" && v.value.includes("\n")) v.type = Scalar.BLOCK_LITERAL;
+    else block(v);
+  }
+  else if (isSeq(node)) for (const item of (node as YAMLSeq).items) block(item);
+}
+
+export function planToYaml(plan: PlanFile): string {
+  const doc = new Document(plan);
+  doc.commentBefore = HEADER.join("\n");
+  const root = doc.contents as YAMLMap;
+  const fixups = root.get("fixups", true) as YAMLSeq | undefined;
+  if (fixups) {
+    fixups.items.forEach((item, i) => {
+      const f = plan.fixups[i];
+      const lines = [` ${f.id}: ${f.title ?? ""}`];
+      if (f.findings.length) lines.push(` fixes: ${f.findings.join(", ")}`);
+      (item as YAMLMap).commentBefore = lines.join("\n");
+    });
+  }
+  const firstBoot = root.get("firstBoot", true);
+  if (isMap(firstBoot)) {
+    (firstBoot as YAMLMap).commentBefore =
+      " Steps the first-boot runner executes inside the VM (PowerShell 2.0+), in this order, each bounded by\n timeoutSeconds and retries; results: `p2vfix report TARGET` after the first boot.";
+  }
+  const vm = root.get("vm", true);
+  if (isMap(vm)) (vm as YAMLMap).commentBefore = " The VM definition whose NIC apply unplugs (kept as FILE.bak; `p2vfix undo` plugs it back).";
+  block(root);
+  return doc.toString({ lineWidth: 0, blockQuote: "literal" });
+}
