@@ -5,7 +5,7 @@
  * read from beside it, in the same filesystem.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { NotFoundError, UsageError } from "../errors.js";
+import { NotFoundError, RegfError, UsageError } from "../errors.js";
 import type { FileSystem } from "../fs/filesystem.js";
 import { findLogNames } from "../regf/find-logs.js";
 import type { Hive } from "../regf/hive.js";
@@ -81,11 +81,19 @@ export function chooseInstallation(installations: WindowsInstallation[], targetP
 export function openHiveSource(spec: string, options: HiveSourceOptions = {}): OpenedHive {
   const useLogs = options.useLogs ?? true;
   const { container, inner } = parseTargetSpec(spec);
-  if (inner === undefined && isHiveFile(container)) {
-    return { hive: openHiveFile(container, { useLogs }), source: container, close: () => {} };
-  }
   if (inner === undefined) {
-    throw new UsageError("hive-path-needed", `${container} is not a hive file: to read a hive inside an image or folder, write ${container}:SYSTEM (or :SOFTWARE, :SAM, :SECURITY, :DEFAULT, :BCD, or :path/inside)`);
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(container).isDirectory();
+    } catch {
+      throw new NotFoundError("file-not-found", `no such file: ${container}`, { path: container });
+    }
+    if (isDirectory || !isHiveFile(container)) {
+      const what = isDirectory ? "a folder" : "not a registry hive";
+      const error = isDirectory ? UsageError : RegfError;
+      throw new error(isDirectory ? "hive-path-needed" : "not-a-hive", `${container} is ${what}: to read a hive inside a disk image or mounted Windows root, write ${container}:SYSTEM (or :SOFTWARE, :SAM, :SECURITY, :DEFAULT, :BCD, or :path/inside)`, { path: container });
+    }
+    return { hive: openHiveFile(container, { useLogs }), source: container, close: () => {} };
   }
   const target = openTarget(container);
   try {

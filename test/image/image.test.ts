@@ -104,6 +104,27 @@ describe("Windows installations in a volume", () => {
   });
 });
 
+describe("hives inside an image through reg commands", () => {
+  const demo = fixtureFile("scenarios/demo-hp-proliant.vhdx");
+  it("reads IMAGE:SYSTEM and IMAGE:SOFTWARE short forms from the VHDX demo image", async () => {
+    const select = await run("reg", "get", `${demo}:SYSTEM`, "Select", "Current", "--json");
+    expect(select.code).toBe(0);
+    expect(JSON.parse(select.stdout)).toMatchObject({ typeName: "REG_DWORD", data: 1 });
+    const ls = await run("reg", "ls", `${demo}:software`, "Microsoft\\Windows NT\\CurrentVersion");
+    expect(ls.stdout).toMatch(/^ProductName\s+REG_SZ/m);
+    const byPath = await run("reg", "info", `${demo}:Windows/System32/config/SYSTEM`, "--json", "--partition", "1");
+    expect(JSON.parse(byPath.stdout).keys).toBeGreaterThan(10);
+  });
+
+  it("says what to write when a hive argument is an image or not a hive", async () => {
+    const r = await run("reg", "ls", demo);
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stderr).toMatch(/:SYSTEM/);
+    expect((await run("reg", "ls", `${demo}:SAM`)).code).toBe(ExitCode.notFound);
+    expect((await run("reg", "ls", `${demo}:SYSTEM`, "--partition", "x")).code).toBe(ExitCode.usage);
+  });
+});
+
 describe.skipIf(!hasCorpus())("corpus images through the image layer", () => {
   if (!hasCorpus()) console.warn(noCorpusReason);
   it("reads dfvfs windows_volume.qcow2 (bare NTFS in qcow2) to the manifest's MD5", async () => {

@@ -12,13 +12,8 @@ import { volumeState, type VolumeState } from "../../fs/ntfs/volume-state.js";
 import type { NtfsVolume } from "../../fs/ntfs/volume.js";
 import { findFileVolume, locateWindows, openTarget, parseTargetSpec, type OpenedTarget, type Volume } from "../../image/index.js";
 import { formatBytes, table } from "../format.js";
+import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
-
-function partitionOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError("bad-partition", `--partition needs a partition number, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 function withTarget<T>(path: string, run: (target: OpenedTarget) => T): T {
   const target = openTarget(path);
@@ -161,7 +156,7 @@ export function registerDisk(program: Command, output: Output): void {
     .description("List a folder inside an image: IMAGE or IMAGE:PATH.")
     .argument("<spec>", "IMAGE[:PATH]")
     .option("-l, --long", "sizes and dates")
-    .option("--partition <n>", "partition number", partitionOption)
+    .option("--partition <n>", "partition number", parsePartition)
     .option("--json", "JSON output")
     .action((spec: string, opts: { long?: boolean; partition?: number; json?: boolean }) => {
       const { container, inner } = parseTargetSpec(spec);
@@ -204,7 +199,7 @@ export function registerDisk(program: Command, output: Output): void {
     .command("cat")
     .description("Write a file from inside an image to standard output: IMAGE:PATH.")
     .argument("<spec>", "IMAGE:PATH")
-    .option("--partition <n>", "partition number", partitionOption)
+    .option("--partition <n>", "partition number", parsePartition)
     .action((spec: string, opts: { partition?: number }) => {
       const { container, inner } = parseTargetSpec(spec);
       if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
@@ -219,7 +214,7 @@ export function registerDisk(program: Command, output: Output): void {
     .description("Copy a file out of an image: IMAGE:PATH DEST (DEST may be a folder).")
     .argument("<spec>", "IMAGE:PATH")
     .argument("<dest>", "destination file or folder on the host")
-    .option("--partition <n>", "partition number", partitionOption)
+    .option("--partition <n>", "partition number", parsePartition)
     .action((spec: string, dest: string, opts: { partition?: number }) => {
       const { container, inner } = parseTargetSpec(spec);
       if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);

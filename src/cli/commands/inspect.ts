@@ -9,6 +9,7 @@ import { UsageError } from "../../errors.js";
 import { inspectWindows, TARGETS } from "../../windows/inspect.js";
 import { loadWindows } from "../../windows/load.js";
 import { renderReport } from "../../windows/report-text.js";
+import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 
 interface InspectOptions {
@@ -16,7 +17,7 @@ interface InspectOptions {
   json?: boolean;
   allServices?: boolean;
   logs: boolean;
-  partition?: string;
+  partition?: number;
 }
 
 export function registerInspect(program: Command, output: Output): void {
@@ -27,14 +28,13 @@ export function registerInspect(program: Command, output: Output): void {
     .option("--target <hypervisor>", `target hypervisor for the boot-storage and tools findings (${TARGETS.join(", ")})`)
     .option("--json", "machine-readable report (schema: docs/inspect-schema.json)")
     .option("--all-services", "list every service and driver, not only the vendor-tagged ones")
-    .option("--partition <n>", "disk image with several Windows installations: the partition to inspect")
+    .option("--partition <n>", "disk image with several Windows installations: the partition to inspect", parsePartition)
     .option("--no-logs", "do not replay transaction logs found beside the hives")
     .action((target: string, opts: InspectOptions) => {
       if (opts.target !== undefined && !(TARGETS as readonly string[]).includes(opts.target)) {
         throw new UsageError("bad-target", `--target must be one of ${TARGETS.join(", ")}, not ${JSON.stringify(opts.target)}`);
       }
-      const partition = opts.partition === undefined ? undefined : Number(opts.partition);
-      if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
+      const partition = opts.partition;
       const loaded = loadWindows(target, { useLogs: opts.logs, ...(partition === undefined ? {} : { partition }) });
       let report;
       try {

@@ -11,24 +11,27 @@ import { jsonExportChunks, jsonKey, jsonValue, decodedData } from "../../regf/ex
 import { regExportBytes } from "../../regf/export/reg-export.js";
 import type { Hive } from "../../regf/hive.js";
 import type { RegKey } from "../../regf/key.js";
-import { openHiveFile } from "../../regf/open.js";
+import { openHiveSource } from "../../image/hive-source.js";
 import type { RegValue } from "../../regf/value.js";
 import { regTypeName } from "../../regf/value-types.js";
+import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 
 interface CommonOptions {
   logs: boolean;
+  partition?: number;
   json?: boolean;
 }
 
 /**
- * The one place a HIVE argument becomes a Hive. Today: a host file path. (Image paths
- * "IMAGE:PATH" plug in here.)
+ * The one place a HIVE argument becomes a Hive: a hive file on the host, or a hive inside a
+ * disk image or mounted root (`IMAGE:SYSTEM`, `IMAGE:path/to/hive`), with its logs.
  */
-export function openHiveArgument(spec: string, { useLogs }: { useLogs: boolean }): Hive {
-  if (!existsSync(spec)) throw new NotFoundError("file-not-found", `no such file: ${spec}`, { path: spec });
-  if (!statSync(spec).isFile()) throw new UsageError("not-a-file", `not a file: ${spec}`, { path: spec });
-  return openHiveFile(spec, { useLogs });
+export function openHiveArgument(spec: string, { useLogs, partition }: { useLogs: boolean; partition?: number }): Hive {
+  const opened = openHiveSource(spec, { useLogs, ...(partition === undefined ? {} : { partition }) });
+  // The hive's bytes are in memory: the image can be closed right away.
+  opened.close();
+  return opened.hive;
 }
 
 function staleNotes(hive: Hive, opts: CommonOptions): string[] {
@@ -79,8 +82,9 @@ export function registerReg(program: Command, output: Output): void {
     .argument("<hive>", "hive file")
     .option("--json", "JSON output")
     .option("--no-logs", "ignore the transaction logs beside the hive")
+    .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
     .action((hivePath: string, opts: CommonOptions) => {
-      const hive = openHiveArgument(hivePath, { useLogs: opts.logs });
+      const hive = openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       const b = hive.baseBlock;
       const stats = hive.stats();
       const r = hive.recovery;
@@ -140,8 +144,9 @@ export function registerReg(program: Command, output: Output): void {
     .argument("[key]", "key path relative to the hive root (\\-separated)", "")
     .option("--json", "JSON output")
     .option("--no-logs", "ignore the transaction logs beside the hive")
+    .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
     .action((hivePath: string, keyPath: string, opts: CommonOptions) => {
-      const hive = openHiveArgument(hivePath, { useLogs: opts.logs });
+      const hive = openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       const key = findKey(hive, keyPath);
       const subkeys = key.subkeys();
       const values = key.values();
@@ -175,8 +180,9 @@ export function registerReg(program: Command, output: Output): void {
     .argument("[value]", 'value name ("" for the default value)')
     .option("--json", "JSON output")
     .option("--no-logs", "ignore the transaction logs beside the hive")
+    .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
     .action((hivePath: string, keyPath: string, valueName: string | undefined, opts: CommonOptions) => {
-      const hive = openHiveArgument(hivePath, { useLogs: opts.logs });
+      const hive = openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       const key = findKey(hive, keyPath);
       let values: RegValue[];
       if (valueName === undefined) values = key.values();
@@ -208,11 +214,12 @@ export function registerReg(program: Command, output: Output): void {
     .option("--prefix <prefix>", "root key path written in [..] lines (default HKEY_LOCAL_MACHINE\\<HIVE FILE NAME>)")
     .option("--json", "JSON instead of .reg (always UTF-8)")
     .option("--no-logs", "ignore the transaction logs beside the hive")
+    .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
     .action((hivePath: string, keyPath: string, opts: CommonOptions & { output?: string; encoding: string; prefix?: string }) => {
       if (opts.encoding !== "utf16" && opts.encoding !== "utf8") {
         throw new UsageError("bad-encoding", `--encoding must be utf16 or utf8, not ${JSON.stringify(opts.encoding)}`);
       }
-      const hive = openHiveArgument(hivePath, { useLogs: opts.logs });
+      const hive = openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       for (const n of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${n}\n`);
       const key = findKey(hive, keyPath);
       const prefix = opts.prefix ?? `HKEY_LOCAL_MACHINE\\${basename(hivePath).toUpperCase()}`;

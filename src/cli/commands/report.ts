@@ -12,11 +12,12 @@ import { openHiveSource } from "../../image/index.js";
 import { parseRegFile } from "../../regf/import/reg-file.js";
 import { registryFromRegFile } from "../../windows/memory-registry.js";
 import type { RegistryKey } from "../../windows/registry.js";
+import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 
 interface ReportOptions {
   json?: boolean;
-  partition?: string;
+  partition?: number;
   logs: boolean;
 }
 
@@ -37,8 +38,7 @@ function isRegExport(bytes: Uint8Array): boolean {
 
 /** Opens the SOFTWARE hive the target names; the caller closes. */
 function openSoftware(target: string, options: ReportOptions): { root: RegistryKey; source: string; close(): void } {
-  const partition = options.partition === undefined ? undefined : Number(options.partition);
-  if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(options.partition)}`);
+      const partition = options.partition;
   if (!existsSync(target)) throw new NotFoundError("target-not-found", `${target} does not exist`, { path: target });
   if (statSync(target).isFile()) {
     const bytes = head(target);
@@ -61,7 +61,7 @@ export function registerReport(program: Command, output: Output): void {
     .description("Show the first-boot results (each step's status, time, exit code and output tail) left in the image after the VM booted")
     .argument("<target>", "disk image, mounted Windows root, or SOFTWARE hive file (or .reg export) from a live system")
     .option("--json", "machine-readable report")
-    .option("--partition <n>", "disk image with several Windows installations: the partition to read")
+    .option("--partition <n>", "disk image with several Windows installations: the partition to read", parsePartition)
     .option("--no-logs", "do not replay transaction logs found beside the hive")
     .action((target: string, opts: ReportOptions) => {
       const software = openSoftware(target, opts);
