@@ -16,6 +16,7 @@ import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, 
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { RefusedError } from "../errors.js";
+import { findDependentChildren } from "./children.js";
 
 export interface InUseFinding {
   code: string;
@@ -119,8 +120,16 @@ export function findInUse(files: readonly string[]): InUseFinding[] {
   return findings;
 }
 
-/** Refuses when findInUse finds anything. */
+/** Refuses when findInUse finds anything, or when a differencing child depends on the image. */
 export function refuseIfInUse(files: readonly string[]): void {
+  const children = files.length ? findDependentChildren(files[0]) : [];
+  if (children.length) {
+    throw new RefusedError(
+      "image-has-children",
+      `${children.map((c) => `${c.path} (${c.kind}) is a differencing disk or snapshot based on ${files[0]}`).join("; ")}: writing the parent would corrupt what the child shows. Merge the chain first (delete or apply the checkpoint/snapshot, qemu-img commit), or write the child instead`,
+      { path: children[0].path },
+    );
+  }
   const findings = findInUse(files);
   if (findings.length === 0) return;
   const first = findings[0];

@@ -187,6 +187,21 @@ describe("container refusals (made with qemu-img)", () => {
     expect(refused.message).toMatch(/replayed/);
   });
 
+  it.skipIf(!toolsAvailable("qemu-img"))("a parent with a qcow2 overlay beside it (backing file = the image) is refused", () => {
+    const image = freshCopy("clean.img");
+    expect(spawnSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", basename(image), "-F", "raw", join(dirname(image), "overlay.qcow2")]).status).toBe(0);
+    const refused = expectRefused(`${image}:SYSTEM`, "image-has-children", image);
+    expect(refused.message).toMatch(/overlay\.qcow2 \(qcow2\) is a differencing disk/);
+  });
+
+  it.skipIf(!toolsAvailable("qemu-img"))("a VMDK parent with a snapshot child (parentFileNameHint) is refused", () => {
+    const raw = freshCopy("clean.img");
+    const parent = join(dirname(raw), "parent.vmdk");
+    expect(spawnSync("qemu-img", ["convert", "-O", "vmdk", raw, parent]).status).toBe(0);
+    expect(spawnSync("qemu-img", ["create", "-q", "-f", "vmdk", "-b", "parent.vmdk", "-F", "vmdk", join(dirname(raw), "parent-000001.vmdk")]).status).toBe(0);
+    expectRefused(`${parent}:SYSTEM`, "image-has-children", parent);
+  });
+
   it("writing the BCD store is refused for now", () => {
     const image = freshCopy("clean.img");
     expectRefused(`${image}:BCD`, "bcd-write-unsupported", image);
