@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AttributeType } from "../../../src/fs/ntfs/attribute.js";
 import { openNtfs, type NtfsVolume } from "../../../src/fs/ntfs/volume.js";
-import { allocateClusters } from "../../../src/fs/ntfs/write/cluster-bitmap.js";
+import { allocateClusters, mftZone } from "../../../src/fs/ntfs/write/cluster-bitmap.js";
 import { PendingWrites } from "../../../src/fs/ntfs/write/pending-writes.js";
 import { writableVolume } from "./write-helpers.js";
 import type { MemoryDevice } from "../../../src/io/index.js";
@@ -34,6 +34,28 @@ describe("$Bitmap allocation", () => {
     ]);
     pending.apply(device);
     expect(readBitmap(openNtfs(device))[k]).toBe(0b1110_1111);
+  });
+
+  it("keeps out of the MFT zone until the rest of the volume is full", () => {
+    const { device, vol } = writableVolume();
+    const zone = mftZone(vol);
+    const total = vol.geometry.totalClusters;
+    expect(zone.end - zone.start).toBe(Math.floor(total / 8));
+    const inside = (zone.start + 64) & ~7; // 8 free clusters in the zone
+    const outside = (total - 24) & ~7; // 8 free clusters elsewhere
+    const bitmap = readBitmap(vol);
+    bitmap.fill(0xff, 0, Math.ceil(total / 8));
+    bitmap[inside >> 3] = 0;
+    bitmap[outside >> 3] = 0;
+    setBitmap(device, vol, bitmap);
+    const fresh = openNtfs(device);
+    expect(allocateClusters(fresh, 4, inside, new PendingWrites(), zone)).toEqual([{ lcn: outside, length: 4 }]);
+    expect(allocateClusters(fresh, 10, inside, new PendingWrites(), zone)).toEqual([
+      { lcn: outside, length: 8 },
+      { lcn: inside, length: 2 },
+    ]);
+    // Without a zone the first fit from the hint wins.
+    expect(allocateClusters(fresh, 4, inside, new PendingWrites())).toEqual([{ lcn: inside, length: 4 }]);
   });
 
   it("refuses when the volume is too full, queueing nothing", () => {

@@ -27,11 +27,28 @@ function queueBitmapBytes(stream: DataStream, offset: number, bytes: Uint8Array,
   }
 }
 
+/** Clusters kept for $MFT to grow into, used only when everything else is taken. */
+export interface ReservedZone {
+  start: number;
+  end: number;
+}
+
 /**
- * Picks `count` free clusters (contiguous when the space after `hint` allows) and queues the
- * $Bitmap bytes that mark them used. Throws RefusedError when the volume is too full.
+ * The MFT zone: NTFS keeps the space after $MFT free for the MFT to grow into, 12.5% of the
+ * volume by default (Microsoft, "fsutil behavior" mftzone: 1 = 12.5%). Files get clusters
+ * there only when the rest of the volume is full.
  */
-export function allocateClusters(vol: NtfsVolume, count: number, hint: number, pending: PendingWrites): ClusterRun[] {
+export function mftZone(vol: NtfsVolume): ReservedZone {
+  const total = vol.geometry.totalClusters;
+  return { start: vol.boot.mftLcn, end: Math.min(total, vol.boot.mftLcn + Math.floor(total / 8)) };
+}
+
+/**
+ * Picks `count` free clusters (contiguous when the space after `hint` allows), outside
+ * `reserved` unless nothing else is left, and queues the $Bitmap bytes that mark them used.
+ * Throws RefusedError when the volume is too full.
+ */
+export function allocateClusters(vol: NtfsVolume, count: number, hint: number, pending: PendingWrites, reserved?: ReservedZone): ClusterRun[] {
   const stream = vol.stream(BITMAP_RECORD, AttributeType.data, "");
   const total = vol.geometry.totalClusters;
   const needed = Math.ceil(total / 8);
@@ -43,29 +60,37 @@ export function allocateClusters(vol: NtfsVolume, count: number, hint: number, p
   const changed = new Map<number, number>();
   let remaining = count;
   const start = hint >= 0 && hint < total ? hint : 0;
-  // One pass from the hint to the end, then from 0 to the hint.
-  for (const [from, to] of [[start, total], [0, start]] as const) {
-    for (let chunkStart = from; chunkStart < to && remaining > 0; ) {
-      const byteStart = chunkStart >> 3;
-      const chunkEnd = Math.min(to, (byteStart + CHUNK_BYTES) * 8);
-      const byteEnd = Math.ceil(chunkEnd / 8);
-      const bitmap = stream.read(byteStart, byteEnd - byteStart);
-      for (const [offset, value] of changed) if (offset >= byteStart && offset < byteEnd) bitmap[offset - byteStart] = value;
-      for (let lcn = chunkStart; lcn < chunkEnd && remaining > 0; lcn++) {
-        const i = (lcn >> 3) - byteStart;
-        if ((lcn & 7) === 0 && bitmap[i] === 0xff && lcn + 8 <= chunkEnd) {
-          lcn += 7; // a whole byte in use
-          continue;
+  // Outside the reserved zone first, then anywhere; each round from the hint to the end, then
+  // from 0 to the hint.
+  const rounds = reserved && reserved.end > reserved.start ? [reserved, undefined] : [undefined];
+  for (const skip of rounds) {
+    for (const [from, to] of [[start, total], [0, start]] as const) {
+      for (let chunkStart = from; chunkStart < to && remaining > 0; ) {
+        const byteStart = chunkStart >> 3;
+        const chunkEnd = Math.min(to, (byteStart + CHUNK_BYTES) * 8);
+        const byteEnd = Math.ceil(chunkEnd / 8);
+        const bitmap = stream.read(byteStart, byteEnd - byteStart);
+        for (const [offset, value] of changed) if (offset >= byteStart && offset < byteEnd) bitmap[offset - byteStart] = value;
+        for (let lcn = chunkStart; lcn < chunkEnd && remaining > 0; lcn++) {
+          if (skip && lcn >= skip.start && lcn < skip.end) {
+            lcn = Math.min(chunkEnd, skip.end) - 1;
+            continue;
+          }
+          const i = (lcn >> 3) - byteStart;
+          if ((lcn & 7) === 0 && bitmap[i] === 0xff && lcn + 8 <= chunkEnd) {
+            lcn += 7; // a whole byte in use
+            continue;
+          }
+          if (bitmap[i] & (1 << (lcn & 7))) continue;
+          bitmap[i] |= 1 << (lcn & 7);
+          changed.set(byteStart + i, bitmap[i]);
+          const last = runs[runs.length - 1];
+          if (last && last.lcn + last.length === lcn) last.length++;
+          else runs.push({ lcn, length: 1 });
+          remaining--;
         }
-        if (bitmap[i] & (1 << (lcn & 7))) continue;
-        bitmap[i] |= 1 << (lcn & 7);
-        changed.set(byteStart + i, bitmap[i]);
-        const last = runs[runs.length - 1];
-        if (last && last.lcn + last.length === lcn) last.length++;
-        else runs.push({ lcn, length: 1 });
-        remaining--;
+        chunkStart = chunkEnd;
       }
-      chunkStart = chunkEnd;
     }
   }
   if (remaining > 0) throw new RefusedError("volume-full", `the volume has fewer than ${count} free clusters; nothing was written`);

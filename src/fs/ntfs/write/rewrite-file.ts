@@ -9,7 +9,7 @@
  *   every $FILE_NAME copy — the index entries in the parent directories (as ntfs-3g does) and
  *   the $FILE_NAME attributes in the file's own record (kept equal to the index copies);
  * - when the file outgrows its clusters: new clusters from $Bitmap (first fit from the
- *   cluster after the file's last one), re-encoded mapping pairs, highest VCN and allocated
+ *   cluster after the file's last one, outside the MFT zone while space remains elsewhere), re-encoded mapping pairs, highest VCN and allocated
  *   size. A smaller file keeps its clusters (allocated size above data size is valid NTFS).
  * - MFT and INDX records are written with a fresh update sequence number; records that
  *   $MFTMirr mirrors are written there too.
@@ -35,7 +35,7 @@ import type { DataRun } from "../runlist.js";
 import { FileAttributeFlag, parseStandardInformation } from "../standard-information.js";
 import { volumeState } from "../volume-state.js";
 import type { NtfsVolume } from "../volume.js";
-import { allocateClusters, type ClusterRun } from "./cluster-bitmap.js";
+import { allocateClusters, mftZone, type ClusterRun } from "./cluster-bitmap.js";
 import { setDataSizes, setExtentRuns } from "./data-attribute.js";
 import { updateIndexSizes, writeSize, type NameToUpdate, type UpdatedIndexEntry } from "./index-entry-sizes.js";
 import { PendingWrites } from "./pending-writes.js";
@@ -153,7 +153,7 @@ export function rewriteFile(vol: NtfsVolume, path: string, data: Uint8Array): Re
   if (grows) {
     const end = runs[runs.length - 1];
     const hint = end && end.lcn !== null ? end.lcn + end.length : 0;
-    clustersAllocated = allocateClusters(vol, clustersNeeded - clustersHeld, hint, bitmapWrites);
+    clustersAllocated = allocateClusters(vol, clustersNeeded - clustersHeld, hint, bitmapWrites, mftZone(vol));
     runs = appendRuns(runs, clustersAllocated);
     allocatedSize = clustersNeeded * cs;
   }
