@@ -144,10 +144,13 @@ function checkBaseBlock(bytes: Uint8Array, report: Report): BaseBlock | undefine
   return base;
 }
 
-/** Walks the bins and their cells; returns allocated cell offset -> cell size. */
-function walkCells(bytes: Uint8Array, dataSize: number, report: Report, stats: CheckStats): Map<number, number> | undefined {
+/** Cell sizes by cell offset / 8: the size of the allocated cell starting there, else 0. */
+type CellTable = Int32Array;
+
+/** Walks the bins and their cells; returns the allocated cells' sizes. */
+function walkCells(bytes: Uint8Array, dataSize: number, report: Report, stats: CheckStats): CellTable | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const allocated = new Map<number, number>();
+  const allocated: CellTable = new Int32Array(dataSize / 8);
   let rel = 0;
   while (rel < dataSize) {
     const pos = HBINS_START + rel;
@@ -174,7 +177,7 @@ function walkCells(bytes: Uint8Array, dataSize: number, report: Report, stats: C
         break;
       }
       if (raw < 0) {
-        allocated.set(off, cellSize);
+        allocated[off / 8] = cellSize;
         stats.allocatedCells++;
         stats.allocatedBytes += cellSize;
       } else {
@@ -191,39 +194,48 @@ function walkCells(bytes: Uint8Array, dataSize: number, report: Report, stats: C
 class TreeCheck {
   private readonly space: CellSpace;
   private readonly view: DataView;
-  /** Cells reached from the root, with what reached them. */
-  private readonly owned = new Map<number, string>();
+  /** Cells reached from the root: 1 + the offset of the key whose structure claimed it (0: not reached). */
+  private readonly owned: Int32Array;
   private readonly skRefs = new Map<number, number>();
 
   constructor(
     private readonly bytes: Uint8Array,
     dataSize: number,
     private readonly base: BaseBlock,
-    private readonly allocated: Map<number, number>,
+    private readonly allocated: CellTable,
     private readonly report: Report,
     private readonly stats: CheckStats,
   ) {
     this.space = new CellSpace(bytes, dataSize, base.minorVersion);
+    this.owned = new Int32Array(allocated.length);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** The key whose structures are being claimed (for "shared cell" messages). */
+  private currentKey = 0;
+
+  private isCell(offset: number): boolean {
+    return offset % 8 === 0 && offset / 8 < this.allocated.length && this.allocated[offset / 8] > 0;
   }
 
   /** Claims a cell for `what`; false when it is not an allocated cell or already claimed. */
   private claim(offset: number, what: string, path: string): boolean {
-    if (!this.allocated.has(offset)) {
+    if (!this.isCell(offset)) {
       this.report.error("dangling-reference", `${what} points to ${hex(offset)}, which is not an allocated cell`, { offset: HBINS_START + offset, path });
       return false;
     }
-    const prior = this.owned.get(offset);
-    if (prior !== undefined) {
-      this.report.error("shared-cell", `${what} uses cell ${hex(offset)}, already used by ${prior}`, { offset: HBINS_START + offset, path });
+    const prior = this.owned[offset / 8];
+    if (prior !== 0) {
+      const by = prior < 0 ? "the security list" : `a structure of the key node at ${hex(prior - 1)}`;
+      this.report.error("shared-cell", `${what} uses cell ${hex(offset)}, already used by ${by}`, { offset: HBINS_START + offset, path });
       return false;
     }
-    this.owned.set(offset, what);
+    this.owned[offset / 8] = this.currentKey + 1;
     return true;
   }
 
   private capacity(offset: number): number {
-    return (this.allocated.get(offset) ?? CELL_SIZE_FIELD) - CELL_SIZE_FIELD;
+    return (this.isCell(offset) ? this.allocated[offset / 8] : CELL_SIZE_FIELD) - CELL_SIZE_FIELD;
   }
 
   run(): void {
@@ -232,6 +244,7 @@ class TreeCheck {
     ];
     while (stack.length > 0) {
       const item = stack.pop()!;
+      this.currentKey = item.nk;
       if (!this.claim(item.nk, `key node of ${JSON.stringify(item.path)}`, item.path)) continue;
       try {
         this.checkKey(item.nk, item.path, item.parent, item.depth, stack);
@@ -415,11 +428,11 @@ class TreeCheck {
   private checkSecurityList(): void {
     const root = this.skRefs.size > 0 ? readRootSecurity(this.space, this.base.rootCellOffset) : undefined;
     const inList = new Set<number>();
-    if (root !== undefined && this.allocated.has(root)) {
+    if (root !== undefined && this.isCell(root)) {
       let sk = root;
       let previous: number | undefined;
-      for (let guard = 0; guard <= this.allocated.size; guard++) {
-        if (!this.allocated.has(sk)) {
+      for (let guard = 0; guard <= this.stats.allocatedCells; guard++) {
+        if (!this.isCell(sk)) {
           this.report.error("bad-security-list", `security list points to ${hex(sk)}, not an allocated cell`, { offset: HBINS_START + sk });
           break;
         }
@@ -450,11 +463,11 @@ class TreeCheck {
     }
     this.stats.securityRecords = inList.size;
     for (const sk of inList) {
-      if (this.owned.has(sk)) {
-        this.report.error("shared-cell", `security record ${hex(sk)} is also used as ${this.owned.get(sk)}`, { offset: HBINS_START + sk });
+      if (this.owned[sk / 8] !== 0) {
+        this.report.error("shared-cell", `security record ${hex(sk)} is also used by the key node at ${hex(this.owned[sk / 8] - 1)}`, { offset: HBINS_START + sk });
         continue;
       }
-      this.owned.set(sk, "security record");
+      this.owned[sk / 8] = -1;
       const stored = this.view.getUint32(HBINS_START + sk + CELL_SIZE_FIELD + SK.referenceCount, true);
       const counted = this.skRefs.get(sk) ?? 0;
       if (stored < counted) {
@@ -470,8 +483,10 @@ class TreeCheck {
 
   private checkLeaks(): void {
     const sample: string[] = [];
-    for (const [offset, size] of this.allocated) {
-      if (this.owned.has(offset)) continue;
+    for (let i = 0; i < this.allocated.length; i++) {
+      const size = this.allocated[i];
+      if (size === 0 || this.owned[i] !== 0) continue;
+      const offset = i * 8;
       this.stats.leakedCells++;
       this.stats.leakedBytes += size;
       if (sample.length < 5) sample.push(hex(offset));
