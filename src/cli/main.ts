@@ -17,7 +17,7 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
       writeErr: (s) => output.err(s),
     })
     .showHelpAfterError(false);
-  registerCommands(program, output);
+  await registerCommands(program, output, argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return output.exitCode ?? ExitCode.ok;

@@ -1,24 +1,36 @@
 import type { Command } from "commander";
 import type { Output } from "../output.js";
-import { registerApply } from "./apply.js";
-import { registerDisk } from "./disk.js";
-import { registerInspect } from "./inspect.js";
-import { registerPlan } from "./plan.js";
-import { registerReg } from "./reg.js";
-import { registerReport } from "./report.js";
-import { registerRegWrite } from "./reg-write.js";
-import { registerUndo } from "./undo.js";
-import { registerVm } from "./vm.js";
 
-/** Every command group registers here, one line each. */
-export function registerCommands(program: Command, output: Output): void {
-  registerApply(program, output);
-  registerDisk(program, output);
-  registerInspect(program, output);
-  registerPlan(program, output);
-  registerReg(program, output);
-  registerReport(program, output);
-  registerRegWrite(program, output);
-  registerUndo(program, output);
-  registerVm(program, output);
+type Register = (program: Command, output: Output) => void;
+
+interface CommandModule {
+  /** Top-level command names the module registers. */
+  names: string[];
+  load: () => Promise<Register>;
+}
+
+/**
+ * Every command module, with the top-level names it registers. Modules are imported only
+ * when their command runs: loading them all costs more start-up time than a small job takes.
+ */
+const modules: CommandModule[] = [
+  { names: ["apply"], load: async () => (await import("./apply.js")).registerApply },
+  { names: ["disk", "ls", "cat", "cp"], load: async () => (await import("./disk.js")).registerDisk },
+  { names: ["inspect"], load: async () => (await import("./inspect.js")).registerInspect },
+  { names: ["plan"], load: async () => (await import("./plan.js")).registerPlan },
+  { names: ["reg"], load: async () => (await import("./reg.js")).registerReg },
+  { names: ["reg"], load: async () => (await import("./reg-write.js")).registerRegWrite },
+  { names: ["report"], load: async () => (await import("./report.js")).registerReport },
+  { names: ["undo"], load: async () => (await import("./undo.js")).registerUndo },
+  { names: ["vm"], load: async () => (await import("./vm.js")).registerVm },
+];
+
+/**
+ * Registers the modules that `argv` needs: the one owning its first word, or all of them
+ * when there is none (help, version, an unknown command).
+ */
+export async function registerCommands(program: Command, output: Output, argv: readonly string[] = []): Promise<void> {
+  const first = argv.find((a) => !a.startsWith("-"));
+  const wanted = modules.filter((m) => first !== undefined && m.names.includes(first));
+  for (const m of wanted.length > 0 ? wanted : modules) (await m.load())(program, output);
 }
