@@ -1,22 +1,32 @@
-// `npm run bench`: runs every benchmark section in order. A section is a module in this
-// folder exporting `name` and `run(context)`; add yours to the list below.
+// `npm run bench [SECTION]`: runs every benchmark section in order, against the peer tools in
+// the same run. A section is a module in this folder exporting `name` (or `section.name`) and
+// `run(context)`; a section that returns rows also exports `format(rows)` to print them.
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
 
-const sections = ["./regf-export.mjs", "./regf-write.mjs", "./inspect.mjs", "./apply.mjs"];
+const sections = [
+  "./regf-export.mjs",
+  "./regf-write.mjs",
+  "./vdisk-containers.mjs",
+  "./vdisk-write.mjs",
+  "./inspect.mjs",
+  "./apply.mjs",
+];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const only = process.argv[2];
 let failed = false;
 for (const file of sections) {
-  const section = await import(file);
-  if (only && section.name !== only) continue;
-  console.log(`\n== ${section.name} ==`);
+  const module = await import(file);
+  const name = module.name ?? module.section?.name ?? file;
+  if (only && name !== only && !file.includes(only)) continue;
+  console.log(`\n== ${name} ==`);
   try {
-    await section.run({ root });
+    const rows = await module.run({ root });
+    if (rows !== undefined && typeof module.format === "function") console.log(module.format(rows));
   } catch (err) {
     failed = true;
-    console.error(`bench section ${section.name} failed: ${err?.stack ?? err}`);
+    console.error(`bench section ${name} failed: ${err?.stack ?? err}`);
   }
 }
 process.exitCode = failed ? 1 : 0;
