@@ -108,6 +108,18 @@ describe("reg set/delete/import on IMAGE:HIVE", () => {
     expect(r.stdout).toMatch(/size \d+ → \d+/);
     expect(readDword(image, "ControlSet001\\Services\\grown", "V0299")).toBe(299);
     expect(spawnSync("qemu-img", ["check", "-q", image]).status).toBe(0);
+    if (toolsAvailable("icat", "ifind", "hivexregedit")) {
+      // sleuthkit finds the grown hive in the raw conversion, and hivex reads the imported values.
+      const flat = join(dirname(raw), "flat.img");
+      expect(spawnSync("qemu-img", ["convert", "-O", "raw", image, flat]).status).toBe(0);
+      const inode = spawnSync("ifind", ["-o", "2048", "-n", "/Windows/System32/config/SYSTEM", flat], { encoding: "utf8" }).stdout.trim();
+      const hive = spawnSync("icat", ["-o", "2048", flat, inode], { maxBuffer: 1 << 26 }).stdout;
+      const hiveFile = join(dirname(raw), "SYSTEM.grown");
+      writeFileSync(hiveFile, hive);
+      const exported = spawnSync("hivexregedit", ["--export", hiveFile, "\\ControlSet001\\Services\\grown"], { encoding: "utf8", maxBuffer: 1 << 26 }).stdout;
+      expect(exported).toMatch(/"V0299"=dword:0000012b/);
+      expect(exported).toMatch(/"Big"=hex\(3\):00,01,02,03,/); // hivexregedit writes REG_BINARY as hex(3)
+    }
     expect((await run("undo", image)).code).toBe(ExitCode.ok);
     expect(fileSha256(image)).toBe(original);
   });

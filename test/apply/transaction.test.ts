@@ -34,7 +34,7 @@ function run(cmd: string, args: string[]): { status: number | null; stdout: Buff
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
-describe.skipIf(!toolsAvailable("icat", "ifind", "istat", "ntfscat", "ntfsfix", "hivexregedit", "qemu-img"))("write a hive into a raw image: interop", () => {
+describe.skipIf(!toolsAvailable("icat", "ifind", "istat", "fsstat", "ntfscat", "ntfsinfo", "ntfsfix", "hivexregedit", "qemu-img"))("write a hive into a raw image: interop", () => {
   it("peer tools read the new hive; the image differs from the original only in the hive's clusters; undo restores it", async () => {
     const image = freshCopy("clean.img");
     const dir = dirname(image);
@@ -60,6 +60,11 @@ describe.skipIf(!toolsAvailable("icat", "ifind", "istat", "ntfscat", "ntfsfix", 
     expect(sha256(ntfscat.stdout)).toBe(report.result[0].sha256After);
     const fix = run("ntfsfix", ["-n", part]);
     expect(fix.status, fix.stderr).toBe(0);
+    const info = run("ntfsinfo", ["-F", "/Windows/System32/config/SYSTEM", part]).stdout.toString();
+    expect(info).toMatch(new RegExp(`Data size:\\s+${report.result[0].sizeAfter}\\b`));
+    const fsstat = run("fsstat", ["-o", String(PART_OFFSET_SECTORS), image]);
+    expect(fsstat.status, fsstat.stderr).toBe(0);
+    expect(fsstat.stdout.toString()).toMatch(/File System Type: NTFS/);
 
     // hivex reads the written value.
     const hiveFile = join(dir, "SYSTEM.out");
