@@ -49,6 +49,7 @@ describe("reg set/delete/import on IMAGE:HIVE", () => {
     const dry = await run("reg", "set", `${image}:SYSTEM`, KEY, "Start", "-t", "dword", "4", "--dry-run");
     expect(dry.code, dry.stderr).toBe(ExitCode.ok);
     expect(dry.stdout).toMatch(/would write: .*Windows\/System32\/config\/SYSTEM/);
+    expect(dry.stdout).toMatch(/^set \(dry run, on a copy\): /);
     expect(dry.stdout).toMatch(/offset \d+ \(0x[0-9a-f]+\), \d+ bytes/);
     expect(fileSha256(image)).toBe(original);
 

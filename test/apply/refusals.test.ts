@@ -202,6 +202,28 @@ describe("container refusals (made with qemu-img)", () => {
     expectRefused(`${parent}:SYSTEM`, "image-has-children", parent);
   });
 
+  it.skipIf(!toolsAvailable("qemu-img"))("a qcow2 with its dirty bit set (lazy refcounts, not closed) is refused", () => {
+    const raw = freshCopy("clean.img");
+    const image = join(dirname(raw), "dirty.qcow2");
+    expect(spawnSync("qemu-img", ["convert", "-O", "qcow2", raw, image]).status).toBe(0);
+    const fd = openSync(image, "r+");
+    writeSync(fd, Buffer.from([1]), 0, 1, 79); // incompatible_features bit 0 (dirty), big-endian u64 at 72
+    closeSync(fd);
+    expect(spawnSync("qemu-img", ["info", image]).stdout.toString()).toMatch(/cleanly shut down: no/); // qemu agrees: the dirty bit is set
+    const refused = expectRefused(`${image}:SYSTEM`, "qcow2-dirty", image);
+    expect(refused.message).toMatch(/qemu-img check -r all/);
+  });
+
+  it.skipIf(!toolsAvailable("qemu-img"))("a VMDK not closed cleanly (uncleanShutdown) is refused", () => {
+    const raw = freshCopy("clean.img");
+    const image = join(dirname(raw), "unclean.vmdk");
+    expect(spawnSync("qemu-img", ["convert", "-O", "vmdk", raw, image]).status).toBe(0);
+    const fd = openSync(image, "r+");
+    writeSync(fd, Buffer.from([1]), 0, 1, 72); // SparseExtentHeader.uncleanShutdown
+    closeSync(fd);
+    expectRefused(`${image}:SYSTEM`, "vmdk-unclean", image);
+  });
+
   it("writing the BCD store is refused for now", () => {
     const image = freshCopy("clean.img");
     expectRefused(`${image}:BCD`, "bcd-write-unsupported", image);

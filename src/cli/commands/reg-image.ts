@@ -127,7 +127,8 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
           delete command.backup;
           output.out(JSON.stringify({ ...command, path: job.spec, image: report }) + "\n");
         } else {
-          output.out(commandOutput.replace(/, original kept as [^;)]*/, ""));
+          const shown = commandOutput.replace(/, original kept as [^;)]*/, "");
+          output.out(opts.dryRun ? shown.replace(/^(\w+):/, "$1 (dry run, on a copy):") : shown);
           output.out(describe(report));
         }
       } finally {
