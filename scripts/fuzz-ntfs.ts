@@ -16,6 +16,7 @@ import { AttributeType } from "../src/fs/ntfs/attribute.js";
 import { ReparseTag } from "../src/fs/ntfs/reparse-point.js";
 import { openNtfs } from "../src/fs/ntfs/volume.js";
 import { volumeState } from "../src/fs/ntfs/volume-state.js";
+import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../test/fixtures/ntfs");
 const FIXTURES = ["windows", "hibernated", "dirty"] as const;
@@ -77,17 +78,6 @@ export interface FuzzResult {
   failures: { fixture: string; mutation: string; error: string }[];
 }
 
-/** Small deterministic PRNG (mulberry32) so a seed reproduces a run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function fuzzNtfs(options: { runs: number; seed: number }): FuzzResult {
   const random = prng(options.seed);
@@ -133,16 +123,11 @@ export function fuzzNtfs(options: { runs: number; seed: number }): FuzzResult {
 }
 
 function main(argv: string[]): number {
-  const arg = (name: string, fallback: number) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? Number(argv[i + 1]) : fallback;
-  };
-  const runs = arg("--runs", 300);
-  const seed = arg("--seed", Date.now() & 0xffffffff);
+  const { runs, seed } = fuzzArgs(argv, 300);
   const r = fuzzNtfs({ runs, seed });
   console.log(`fuzz-ntfs: seed ${seed}: ${r.inputs} inputs run, ${r.opened} read fully, ${r.typedErrors} typed errors, ${r.failures.length} failures`);
   for (const f of r.failures) console.log(`  ${f.fixture}: ${f.mutation}\n    ${f.error.split("\n").slice(0, 4).join("\n    ")}`);
   return r.failures.length === 0 ? 0 : 1;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) process.exitCode = main(process.argv.slice(2));
+if (isMainModule(import.meta.url)) process.exitCode = main(process.argv.slice(2));

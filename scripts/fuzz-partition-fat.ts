@@ -17,6 +17,7 @@ import type { FileSystem } from "../src/fs/filesystem.js";
 import { MemoryDevice, OverlayDevice } from "../src/io/index.js";
 import type { BlockDevice } from "../src/io/block-device.js";
 import { readPartitionTable } from "../src/partition/index.js";
+import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../test/fixtures");
 
@@ -88,17 +89,6 @@ export function targets(): Target[] {
   return list;
 }
 
-/** Small deterministic PRNG (mulberry32) so a failing input can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FuzzReport {
   inputs: number;
@@ -132,9 +122,8 @@ export function fuzz(iterations: number, seed = 1): FuzzReport {
   return report;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const iterations = Number(process.argv[2] ?? 2000);
-  const seed = Number(process.argv[3] ?? 1);
+if (isMainModule(import.meta.url)) {
+  const { runs: iterations, seed } = fuzzArgs(process.argv.slice(2), 2000);
   const started = Date.now();
   const report = fuzz(iterations, seed);
   console.log(`inputs run: ${report.inputs} (seed ${seed}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

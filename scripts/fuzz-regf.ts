@@ -9,6 +9,7 @@ import { NotFoundError, RegfError } from "../src/errors.js";
 import { jsonExportChunks } from "../src/regf/export/json-export.js";
 import { regExportChunks } from "../src/regf/export/reg-export.js";
 import { Hive } from "../src/regf/hive.js";
+import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
 
 /** Small seed hives covering ri, big data, compressed and UTF-16 names, many value types. */
 export const FUZZ_SEEDS = [
@@ -32,19 +33,6 @@ export interface FuzzResult {
   refused: number;
   /** Inputs read and exported completely. */
   accepted: number;
-}
-
-/** xorshift32: deterministic, so a failing input can be reproduced from its seed. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
 }
 
 const EXTREMES = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff8, 0x20, 0x1000, 0xffff, 0x80000004, 16344, 16345];
@@ -105,7 +93,7 @@ export function exercise(bytes: Uint8Array): void {
 }
 
 export function fuzzRegf(seeds: Uint8Array[], iterations: number, seed = 1): FuzzResult {
-  const random = rng(seed);
+  const random = prng(seed);
   const result: FuzzResult = { inputs: 0, refused: 0, accepted: 0 };
   for (let i = 0; i < iterations; i++) {
     const input = mutate(seeds, random);
@@ -130,15 +118,14 @@ export function fuzzRegf(seeds: Uint8Array[], iterations: number, seed = 1): Fuz
 async function main(): Promise<void> {
   const { corpusBytes, hasCorpus, noCorpusReason } = await import("../test/helpers/corpus.js");
   if (!hasCorpus()) throw new Error(noCorpusReason);
-  const iterations = Number(process.argv[2] ?? 2000);
-  const seed = Number(process.argv[3] ?? 1);
+  const { runs: iterations, seed } = fuzzArgs(process.argv.slice(2), 2000);
   const seeds = await Promise.all(FUZZ_SEEDS.map((f) => corpusBytes(f)));
   const started = Date.now();
   const r = fuzzRegf(seeds, iterations, seed);
-  console.log(`fuzz-regf: ${r.inputs} inputs (${r.accepted} read completely, ${r.refused} refused with RegfError), 0 escapes, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`fuzz-regf seed ${seed}: ${r.inputs} inputs (${r.accepted} read completely, ${r.refused} refused with RegfError), 0 escapes, ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (isMainModule(import.meta.url)) {
   main().catch((err) => {
     const input = (err as { input?: Uint8Array }).input;
     if (input) {

@@ -16,6 +16,7 @@ import { FileDevice } from "../src/io/file-device.js";
 import { OverlayDevice } from "../src/io/overlay-device.js";
 import { SliceDevice } from "../src/io/slice-device.js";
 import { openContainer } from "../src/vdisk/index.js";
+import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../test/fixtures/vdisk");
 
@@ -26,17 +27,6 @@ export interface FuzzResult {
   failures: { fixture: string; mutation: string; error: string }[];
 }
 
-/** Small deterministic PRNG (mulberry32) so a seed reproduces a run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function fuzzVdisk(options: { runs: number; seed: number }): FuzzResult {
   const random = prng(options.seed);
@@ -103,13 +93,8 @@ export function fuzzVdisk(options: { runs: number; seed: number }): FuzzResult {
   return result;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const arg = (flag: string, fallback: number) => {
-    const i = process.argv.indexOf(flag);
-    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  };
-  const runs = arg("--runs", 500);
-  const seed = arg("--seed", Date.now() % 2 ** 31);
+if (isMainModule(import.meta.url)) {
+  const { runs, seed } = fuzzArgs(process.argv.slice(2), 500);
   const r = fuzzVdisk({ runs, seed });
   console.log(`fuzz-vdisk seed ${seed}: ${r.inputs} inputs run, ${r.opened} opened and read, ${r.typedErrors} typed errors, ${r.failures.length} failures`);
   for (const f of r.failures.slice(0, 20)) console.log(`  ${f.fixture}: ${f.mutation} → ${f.error}`);
