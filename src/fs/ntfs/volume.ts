@@ -1,8 +1,8 @@
 /**
- * An NTFS volume opened read-only behind the FileSystem interface: boot sector → $MFT (its
- * own data runs, including extents listed in its attribute list) → $UpCase → directory
- * indexes. Paths are matched case-insensitively through $UpCase; "path:stream" names an
- * alternate data stream.
+ * An NTFS volume behind the FileSystem interface: boot sector → $MFT (its own data runs,
+ * including extents listed in its attribute list) → $UpCase → directory indexes. Paths are
+ * matched case-insensitively through $UpCase; "path:stream" names an alternate data stream.
+ * Reading never writes; the one writing operation, rewriteFile, lives in write/.
  */
 import { FsError, NotFoundError, NtfsError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
