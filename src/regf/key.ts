@@ -6,7 +6,7 @@ import { readSk } from "./cells/sk.js";
 import { readSubkeyOffsets } from "./cells/subkey-list.js";
 import { readValueList } from "./cells/value-list.js";
 import { readVk } from "./cells/vk.js";
-import { namesEqual } from "./names.js";
+import { compareNames, namesEqual } from "./names.js";
 import { utf16All, RegValue } from "./value.js";
 
 export class RegKey {
@@ -71,11 +71,9 @@ export class RegKey {
 
   /** Case-insensitive (Windows upper-casing); undefined when there is no such subkey. */
   subkey(name: string): RegKey | undefined {
-    for (const off of this.subkeyOffsets()) {
-      const child = readNk(this.space, off);
-      if (namesEqual(child.name, name)) return new RegKey(this.space, child, this.path === "" ? child.name : `${this.path}\\${child.name}`);
-    }
-    return undefined;
+    const offsets = this.subkeyOffsets();
+    const found = findSorted(this.space, offsets, name) ?? offsets.map((off) => readNk(this.space, off)).find((nk) => namesEqual(nk.name, name));
+    return found && new RegKey(this.space, found, this.path === "" ? found.name : `${this.path}\\${found.name}`);
   }
 
   /** A descendant by "\"-separated relative path; "" is this key. */
@@ -114,4 +112,22 @@ export class RegKey {
   get securityOffset(): number | undefined {
     return this.record.security === CELL_NONE ? undefined : this.record.security;
   }
+}
+
+/**
+ * Binary search of a subkey list in Windows' upper-case order, as Windows looks keys up. A list
+ * that is not sorted (yarp WrongOrderHive) can hide a name from it; the caller then scans.
+ */
+function findSorted(space: CellSpace, offsets: number[], name: string): NkRecord | undefined {
+  let low = 0;
+  let high = offsets.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const nk = readNk(space, offsets[mid]);
+    const order = compareNames(nk.name, name);
+    if (order === 0) return nk;
+    if (order < 0) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
 }

@@ -175,3 +175,25 @@ describe.skipIf(!hasCorpus())("reader on feature hives", () => {
     expect(hive.root().className()).toBeUndefined();
   });
 });
+
+describe.skipIf(!hasCorpus())("subkey lookup", () => {
+  it.each(["nt-hive/testhive", "yarp/WrongOrderHive", "yarp/ManySubkeysHive", "dfwinreg/SYSTEM"])(
+    "finds every subkey of every key by its name in any case (%s: sorted lists by binary search, unsorted ones by scan)",
+    async (rel) => {
+      const hive = await open(rel);
+      let checked = 0;
+      const visit = (key: ReturnType<typeof hive.root>, depth: number) => {
+        for (const child of key.subkeys()) {
+          // Spellings Windows treats as the same name (JS lower-casing can cross surrogate pairs: U+10410 vs U+10438).
+          const spellings = [child.name, child.name.toLowerCase(), upcaseName(child.name)].filter((s) => upcaseName(s) === upcaseName(child.name));
+          for (const spelling of spellings) expect(key.subkey(spelling)?.offset).toBe(child.offset);
+          checked++;
+          if (depth < 6) visit(child, depth + 1);
+        }
+        expect(key.subkey("\u0000no such key\u0000")).toBeUndefined();
+      };
+      visit(hive.root(), 0);
+      expect(checked).toBeGreaterThan(3);
+    },
+  );
+});
