@@ -45,6 +45,8 @@ describe("volume and file refusals (fixtures)", () => {
     ["logfile-dirty.img", "logfile-not-clean", /\$LogFile holds unfinished transactions/],
     ["fast-startup.img", "fast-startup", /Fast Startup/],
     ["compressed-hive.img", "file-compressed", /NTFS-compressed.*compact \/u/],
+    ["sparse-hive.img", "file-sparse", /sparse file/],
+    ["encrypted-hive.img", "file-encrypted", /EFS-encrypted.*cipher \/d/],
   ];
   for (const [fixture, code, message] of cases) {
     it(`${fixture}: refused (${code}), image unchanged`, () => {
