@@ -81,6 +81,7 @@ export function undoFilePath(imagePath: string, backupDir: string | undefined, n
 const REFUSED_OPEN_CODES: Record<string, string> = {
   "unsupported-log": "the VHDX log must be replayed first: start and shut down the VM once in Hyper-V, or run `qemu-img check -r all IMAGE`",
   "unsupported-differencing": "this is a differencing disk or snapshot: merge the chain into one image first (Hyper-V Edit Disk > Merge, `qemu-img convert`, `vmware-vdiskmanager -r`)",
+  "unsupported-backing-file": "this qcow2 is an overlay on a backing file: merge it first (`qemu-img commit`, or `qemu-img convert` to a standalone image)",
 };
 
 /** Container states a writer must not build on, found among the reader's warnings. */

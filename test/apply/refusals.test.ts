@@ -166,9 +166,10 @@ describe("container refusals (made with qemu-img)", () => {
     } catch (err) {
       caught = err;
     }
-    // The container reader refuses overlays before anything is opened for writing.
-    expect(caught).toBeInstanceOf(P2vfixError);
-    expect((caught as P2vfixError).code).toMatch(/backing|differencing/);
+    // The container reader rejects overlays before anything is opened for writing; the write path makes that a refusal.
+    expect(caught).toBeInstanceOf(RefusedError);
+    expect((caught as P2vfixError).code).toBe("unsupported-backing-file");
+    expect((caught as P2vfixError).message).toMatch(/qemu-img commit/);
     expect(fileSha256(child)).toBe(before);
   });
 
@@ -202,6 +203,9 @@ describe("container refusals (made with qemu-img)", () => {
     expect(spawnSync("qemu-img", ["convert", "-O", "vmdk", raw, parent]).status).toBe(0);
     expect(spawnSync("qemu-img", ["create", "-q", "-f", "vmdk", "-b", "parent.vmdk", "-F", "vmdk", join(dirname(raw), "parent-000001.vmdk")]).status).toBe(0);
     expectRefused(`${parent}:SYSTEM`, "image-has-children", parent);
+    // And the child itself is a differencing disk: refused as well.
+    const child = join(dirname(raw), "parent-000001.vmdk");
+    expectRefused(`${child}:SYSTEM`, "unsupported-differencing", child);
   });
 
   it.skipIf(!toolsAvailable("qemu-img"))("a qcow2 with its dirty bit set (lazy refcounts, not closed) is refused", () => {
