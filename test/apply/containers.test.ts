@@ -5,10 +5,10 @@
  * made), and `p2vfix undo` gives back the original host file byte for byte.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, readdirSync } from "node:fs";
+import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { undoApply, writeHivesInImage, type HiveEditContext } from "../../src/apply/index.js";
+import { sha256, undoApply, writeHivesInImage, type HiveEditContext } from "../../src/apply/index.js";
 import { editHive } from "../../src/regf/edit/editor.js";
 import { toolsAvailable } from "../helpers/interop.js";
 import { bestRewriter, fileSha256, freshCopy } from "./helpers.js";
@@ -59,6 +59,18 @@ describe.skipIf(!toolsAvailable("qemu-img"))("writes into container formats", ()
       expect(same.status, same.out).toBe(0);
       const differs = qemu(["compare", "-f", "raw", "-F", format, raw, image]);
       expect(differs.status, differs.out).toBe(1);
+      if (toolsAvailable("icat", "ifind", "hivexregedit")) {
+        // qemu's own reading of the container, then sleuthkit and hivex on that: the new hive, byte for byte.
+        const flat = join(dir, "flat.img");
+        expect(qemu(["convert", "-f", format, "-O", "raw", image, flat]).status).toBe(0);
+        const inode = spawnSync("ifind", ["-o", "2048", "-n", "/Windows/System32/config/SYSTEM", flat], { encoding: "utf8" }).stdout.trim();
+        const hive = spawnSync("icat", ["-o", "2048", flat, inode], { maxBuffer: 1 << 26 }).stdout;
+        expect(sha256(hive)).toBe(report.result[0].sha256After);
+        const hiveFile = join(dir, "SYSTEM.out");
+        writeFileSync(hiveFile, hive);
+        const exported = spawnSync("hivexregedit", ["--export", hiveFile, "\\ControlSet001\\Control\\ComputerName\\ComputerName"], { encoding: "utf8" }).stdout;
+        expect(exported).toMatch(/"ComputerName"=hex\(1\):43,00,4f,00,4e,00/); // "CON..." in UTF-16LE
+      }
 
       if (subformat) expect(report.files.map((f) => basename(f.path)).sort(), JSON.stringify(report.files)).toEqual(hostFiles.map((f) => basename(f)).sort()); // the descriptor (CID) and the extent (data)
       const undo = undoApply(image);
