@@ -1,66 +1,14 @@
 /**
- * Key and value names compare case-insensitively the way Windows does: each UTF-16 code unit
- * is upper-cased on its own (RtlUpcaseUnicodeChar), so surrogate pairs never fold (U+10410 and
- * U+10438 are different names) and a letter whose upper case is two characters (ß) stays as is.
+ * Registry names compare as Windows compares them (src/util/windows-names.ts); the `lh` hash
+ * is the registry's own use of that upper-casing.
  */
-/** Upper case per code unit, filled on first use of each unit (0 = not computed yet). */
-const upcaseTable = new Uint16Array(0x10000);
+import { upcaseUnit } from "../util/windows-names.js";
 
-function computeUpcase(c: number): number {
-  let u = c;
-  if (c >= 0x61 && !(c >= 0xd800 && c <= 0xdfff)) {
-    const up = String.fromCharCode(c).toUpperCase();
-    if (up.length === 1) u = up.charCodeAt(0);
-  }
-  upcaseTable[c] = u;
-  return u;
-}
-
-function up(c: number): number {
-  return upcaseTable[c] || computeUpcase(c);
-}
-
-/** One UTF-16 code unit upper-cased as Windows does. */
-export function upcaseUnit(unit: number): number {
-  return up(unit & 0xffff);
-}
-
-/** The whole name upper-cased unit by unit. */
-export function upcaseName(name: string): string {
-  let out = "";
-  let changed = false;
-  const units = new Array<number>(name.length);
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    const u = up(c);
-    if (u !== c) changed = true;
-    units[i] = u;
-  }
-  if (!changed) return name;
-  for (let i = 0; i < units.length; i += 8192) out += String.fromCharCode(...units.slice(i, i + 8192));
-  return out;
-}
-
-/** Windows' ordering of subkey names: by upper-cased UTF-16 code units. Negative, 0 or positive. */
-export function compareNames(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca === cb) continue;
-    const d = up(ca) - up(cb);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
-export function namesEqual(a: string, b: string): boolean {
-  return a.length === b.length && compareNames(a, b) === 0;
-}
+export { compareNames, namesEqual, upcaseName, upcaseUnit } from "../util/windows-names.js";
 
 /** The `lh` list hint: hash = hash * 37 + upcase(unit) over the name, 32-bit. */
 export function lhHash(name: string): number {
   let h = 0;
-  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 37) + up(name.charCodeAt(i))) >>> 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 37) + upcaseUnit(name.charCodeAt(i))) >>> 0;
   return h;
 }

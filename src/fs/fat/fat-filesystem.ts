@@ -8,7 +8,7 @@ import { pathComponents, type FileInfo, type FileSystem } from "../filesystem.js
 import { parseFatBootSector, type FatBootSector, type FatType } from "./boot-sector.js";
 import { parseDirectory, type DirEntry } from "./directory-entry.js";
 import { FatTable } from "./fat-table.js";
-import { upcaseName } from "./name-case.js";
+import { upcaseName } from "../../util/windows-names.js";
 
 /** The FAT spec caps a directory at 65536 entries (2 MiB). */
 const MAX_DIRECTORY_BYTES = 65536 * 32;

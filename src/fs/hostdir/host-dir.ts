@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join, sep } from "node:path";
 import { FsError, NotFoundError } from "../../errors.js";
-import { upcaseName } from "../fat/name-case.js";
+import { upcaseName } from "../../util/windows-names.js";
 import { pathComponents, type FileInfo, type FileSystem } from "../filesystem.js";
 
 /** Bounds a resolution through pathological trees. */

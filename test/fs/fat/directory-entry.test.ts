@@ -98,7 +98,7 @@ describe("directory entries", () => {
 
 describe("name case", () => {
   it("upper-cases unit by unit, never changing the length", async () => {
-    const { upcaseName } = await import("../../../src/fs/fat/name-case.js");
+    const { upcaseName } = await import("../../../src/util/windows-names.js");
     expect(upcaseName("straße.txt")).toBe("STRAßE.TXT");
     expect(upcaseName("Ünïcödé файл")).toBe("ÜNÏCÖDÉ ФАЙЛ");
   });
