@@ -67,7 +67,7 @@ function chooseUndoFile(imagePath: string, journalFile: string | undefined, jour
   for (const candidate of older) {
     try {
       const undo = readUndoFile(candidate);
-      if (undo.header.files.some((entry, i) => needsRestore(hostPathOf(imagePath, entry, i), entry, undo))) return candidate;
+      if (undo.header.files.some((entry, i) => needsRestore(hostPathOf(imagePath, entry, i), entry))) return candidate;
     } catch {
       // A damaged or foreign file is not a candidate; naming it explicitly reports why.
     }
@@ -75,10 +75,10 @@ function chooseUndoFile(imagePath: string, journalFile: string | undefined, jour
   return journalFile && existsSync(journalFile) ? journalFile : older[0];
 }
 
-function needsRestore(path: string, entry: UndoFileEntry, undo: UndoFile): boolean {
+function needsRestore(path: string, entry: UndoFileEntry): boolean {
   const device = new FileDevice(path);
   try {
-    return device.size !== entry.originalSize || entry.ranges.some((r) => rangeState(device, undo, r) !== "before");
+    return device.size !== entry.originalSize || entry.ranges.some((r) => rangeState(device, r) !== "before");
   } finally {
     device.close();
   }
@@ -90,11 +90,10 @@ function hostPathOf(imagePath: string, entry: UndoFileEntry, index: number): str
   return existsSync(entry.path) ? entry.path : join(dirname(resolve(imagePath)), basename(entry.path));
 }
 
-function rangeState(device: FileDevice, undo: UndoFile, range: UndoFileEntry["ranges"][number]): RangeState {
+function rangeState(device: FileDevice, range: UndoFileEntry["ranges"][number]): RangeState {
   const available = Math.max(0, Math.min(range.length, device.size - range.offset));
   if (available === range.length && sha256(device.read(range.offset, range.length)) === range.sha256After) return "after";
   if (available >= range.beforeLength && sha256(device.read(range.offset, range.beforeLength)) === range.sha256Before) return "before";
-  void undo;
   return "other";
 }
 
@@ -124,7 +123,7 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
   for (const { entry, path } of entries) {
     const device = new FileDevice(path);
     try {
-      const ranges = entry.ranges.map((r) => ({ offset: r.offset, length: r.length, state: rangeState(device, undo, r) }));
+      const ranges = entry.ranges.map((r) => ({ offset: r.offset, length: r.length, state: rangeState(device, r) }));
       report.files.push({ path, currentSize: device.size, originalSize: entry.originalSize, newSize: entry.newSize, ranges });
       if (device.size !== entry.originalSize || ranges.some((r) => r.state !== "before")) needsWork = true;
       const other = ranges.find((r) => r.state === "other");
