@@ -18,7 +18,7 @@ import type { Hive } from "../regf/hive.js";
 import { openHiveFile } from "../regf/open.js";
 import { readControlSets } from "../windows/control-sets.js";
 import { loadWindows } from "../windows/load.js";
-import type { RegistryKey } from "../windows/registry.js";
+import { readString, type RegistryKey } from "../windows/registry.js";
 import { applyRegistryChanges, type DiffEntry } from "./apply-changes.js";
 import type { HiveName } from "./change.js";
 import { expandPlan, type ExpandedPlan } from "./expand.js";
@@ -88,11 +88,16 @@ function hostHiveFiles(target: string): Partial<Record<HiveName, string>> | unde
   return out;
 }
 
+/** A plan made for another machine (other computer name or control set) is refused. */
 function checkControlSet(plan: PlanFile, system: RegistryKey, where: string): void {
   if (!plan.windows) return;
   const resolved = readControlSets(system).resolved;
   if (resolved.toLowerCase() !== plan.windows.controlSet.toLowerCase()) {
     throw new PlanError("plan-target-mismatch", `the plan was made for control set ${plan.windows.controlSet}, and ${where} boots ${resolved}: make the plan again for this target`, { path: where });
+  }
+  const name = readString(system.key(`${resolved}\\Control\\ComputerName\\ComputerName`), "ComputerName");
+  if (plan.windows.computerName && name && name.toUpperCase() !== plan.windows.computerName.toUpperCase()) {
+    throw new PlanError("plan-target-mismatch", `the plan was made for ${plan.windows.computerName}, and ${where} is ${name}: make the plan again for this target`, { path: where });
   }
 }
 

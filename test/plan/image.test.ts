@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { demoImage } from "../../scripts/fixtures/build-scenarios.js";
+import { buildScenario, demoImage } from "../../scripts/fixtures/build-scenarios.js";
 import { restoreVmLinks, vmSidecarPath } from "../../src/plan/vm-link.js";
 import { openVmConfig } from "../../src/vmconfig/index.js";
 import { inspectWindows } from "../../src/windows/inspect.js";
 import { loadWindows } from "../../src/windows/load.js";
 import { fixtureFile } from "../helpers/fixtures.js";
+import { runTool, toolsAvailable } from "../helpers/interop.js";
 import { cli, sha } from "./helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "p2vfix-plan-image-"));
@@ -74,5 +75,51 @@ describe("apply on a disk image", () => {
     expect(restoreVmLinks(image)).toEqual([`${vmx}: NIC ${nic.mac} plugged back`]);
     expect(readFileSync(vmx)).toEqual(vmxBytes);
     expect(() => readFileSync(vmSidecarPath(image))).toThrow();
+  });
+});
+
+describe.skipIf(!toolsAvailable("qemu-img"))("apply on the demo image in every writable container format", () => {
+  const formats = [
+    { name: "raw", args: ["-O", "raw"] },
+    { name: "vhd", args: ["-O", "vpc"] },
+    { name: "vmdk", args: ["-O", "vmdk", "-o", "subformat=monolithicSparse"] },
+    { name: "qcow2", args: ["-O", "qcow2"] },
+  ];
+  for (const f of formats) {
+    it(`${f.name}: apply fixes the findings, a second apply writes nothing, undo gives the SHA-256 back`, async () => {
+      const vhdx = join(work, `src-${f.name}.vhdx`);
+      writeFileSync(vhdx, gunzipSync(readFileSync(demoImage)));
+      const image = join(work, `demo.${f.name}`);
+      const r = runTool("qemu-img", ["convert", ...f.args, vhdx, image]);
+      expect(r.status, r.stderr).toBe(0);
+      const original = sha(image);
+      const planPath = join(work, `plan-${f.name}.yaml`);
+      expect((await cli("plan", image, "--target", "hyperv", "-o", planPath)).code).toBe(0);
+      const applied = await cli("apply", image, planPath);
+      expect(applied.code, applied.stderr).toBe(0);
+      const loaded = loadWindows(image);
+      expect(inspectWindows(loaded.hives, { ...loaded.options, target: "hyperv" }).findings.map((x) => x.id)).toEqual(["nic-teaming"]);
+      loaded.close();
+      const written = sha(image);
+      expect((await cli("apply", image, planPath)).stdout).toContain("nothing written");
+      expect(sha(image)).toBe(written);
+      const undo = await cli("undo", image);
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(sha(image)).toBe(original);
+    }, 60_000);
+  }
+});
+
+describe("a plan is applied only to the machine it was made for", () => {
+  it("the HP plan on the Windows 10 hives is refused, nothing written", async () => {
+    const hp = buildScenario("hp-proliant-2012r2", join(work, "mismatch"));
+    const win10 = buildScenario("win10-hyperv-guest", join(work, "mismatch"));
+    const planPath = join(work, "hp-plan.yaml");
+    expect((await cli("plan", hp, "--target", "hyperv", "-o", planPath)).code).toBe(0);
+    const before = sha(join(win10, "SYSTEM"));
+    const r = await cli("apply", win10, planPath);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/plan-target-mismatch: the plan was made for HQ-FS01/);
+    expect(sha(join(win10, "SYSTEM"))).toBe(before);
   });
 });
