@@ -125,6 +125,26 @@ describe("hives inside an image through reg commands", () => {
   });
 });
 
+describe("the README's demo image", () => {
+  it("examples/demo-hp-proliant.qcow2 holds the same disk as the VHDX demo fixture, and inspect reads it", async () => {
+    const { openImage } = await import("../../src/vdisk/index.js");
+    const qcow2 = openImage(new URL("../../examples/demo-hp-proliant.qcow2", import.meta.url).pathname);
+    const vhdx = openImage(fixtureFile("scenarios/demo-hp-proliant.vhdx"));
+    try {
+      expect(qcow2.format).toBe("qcow2");
+      expect(qcow2.virtualSize).toBe(vhdx.virtualSize);
+      for (let off = 0; off < vhdx.virtualSize; off += 1 << 20) expect(sha256(qcow2.device.read(off, 1 << 20))).toBe(sha256(vhdx.device.read(off, 1 << 20)));
+    } finally {
+      qcow2.close();
+      vhdx.close();
+    }
+    const r = await run("inspect", "examples/demo-hp-proliant.qcow2", "--target", "hyperv", "--json");
+    expect(r.code).toBe(0);
+    const ids = JSON.parse(r.stdout).findings.map((f: { id: string }) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(["boot-driver-missing:hyperv", "stale-static-ip", "nic-teaming", "ncsi-active-probing"]));
+  });
+});
+
 describe.skipIf(!hasCorpus())("corpus images through the image layer", () => {
   if (!hasCorpus()) console.warn(noCorpusReason);
   it("reads dfvfs windows_volume.qcow2 (bare NTFS in qcow2) to the manifest's MD5", async () => {
