@@ -23,6 +23,8 @@ export class CellAllocator {
   /** buckets[size / 8] = offsets of free cells of exactly that size (size <= BUCKET_LIMIT). */
   private readonly buckets: Set<number>[] = [];
   private readonly largeFree = new Set<number>();
+  /** Bit b set: buckets[b] is not empty (so that best fit skips empty buckets a word at a time). */
+  private readonly nonEmpty = new Uint32Array(Math.ceil((BUCKET_LIMIT / CELL_ALIGNMENT + 1) / 32));
   /** End offset of each free cell -> its start, to merge with the preceding free cell. */
   private readonly freeByEnd = new Map<number, number>();
   private cachedSpace: CellSpace | undefined;
@@ -96,13 +98,32 @@ export class CellAllocator {
   private writeFree(offset: number, size: number): void {
     this.dataView.setInt32(HBINS_START + offset, size, true);
     this.bucketOf(size).add(offset);
+    if (size <= BUCKET_LIMIT) {
+      const b = size / CELL_ALIGNMENT;
+      this.nonEmpty[b >>> 5] |= 1 << (b & 31);
+    }
     this.freeByEnd.set(offset + size, offset);
   }
 
   private unindex(offset: number): void {
     const size = this.dataView.getInt32(HBINS_START + offset, true);
-    this.bucketOf(size).delete(offset);
+    const set = this.bucketOf(size);
+    set.delete(offset);
+    if (size <= BUCKET_LIMIT && set.size === 0) {
+      const b = size / CELL_ALIGNMENT;
+      this.nonEmpty[b >>> 5] &= ~(1 << (b & 31));
+    }
     this.freeByEnd.delete(offset + size);
+  }
+
+  /** The first non-empty bucket at or above `from`, or -1. */
+  private nextBucket(from: number): number {
+    for (let w = from >>> 5; w < this.nonEmpty.length; w++) {
+      let bits = this.nonEmpty[w];
+      if (w === from >>> 5) bits &= -1 << (from & 31);
+      if (bits !== 0) return w * 32 + (31 - Math.clz32(bits & -bits));
+    }
+    return -1;
   }
 
   private isFree(offset: number): boolean {
@@ -141,15 +162,14 @@ export class CellAllocator {
 
   private bestFit(need: number): number | undefined {
     if (need <= BUCKET_LIMIT) {
-      for (let s = need / CELL_ALIGNMENT; s < this.buckets.length; s++) {
-        const set = this.buckets[s];
-        if (set.size > 0) {
-          // Lowest offset first keeps data packed towards the start.
-          let best = Infinity;
-          if (set.size > 16) return set.values().next().value as number;
-          for (const off of set) if (off < best) best = off;
-          return best;
-        }
+      const b = this.nextBucket(need / CELL_ALIGNMENT);
+      if (b >= 0) {
+        const set = this.buckets[b];
+        // Lowest offset first keeps data packed towards the start (for short buckets).
+        if (set.size > 16) return set.values().next().value as number;
+        let best = Infinity;
+        for (const off of set) if (off < best) best = off;
+        return best;
       }
     }
     let best: number | undefined;

@@ -252,3 +252,32 @@ describe("HiveEditor", () => {
     checked(after);
   });
 });
+
+describe("CellAllocator", () => {
+  it("takes the smallest free cell that fits, splits it, and merges freed neighbours", () => {
+    const e = createHive("ROOT", { now: fixedNow });
+    const a = e.cells;
+    const before = a.freeBytes();
+    const cells = [40, 200, 40, 1000, 40].map((n) => a.alloc(n));
+    a.free(cells[1]); // a 208-byte hole
+    a.free(cells[3]); // a 1008-byte hole
+    const small = a.alloc(100); // best fit: the 208-byte hole, split
+    expect(small).toBe(cells[1]);
+    expect(a.cellSize(small)).toBe(104);
+    const big = a.alloc(900); // only the 1008-byte hole fits
+    expect(big).toBe(cells[3]);
+    for (const c of [cells[0], small, cells[2], big, cells[4]]) a.free(c);
+    // Everything merged back: the same free space as before, as one run up to the bin's end.
+    expect(a.freeBytes()).toBe(before);
+    expect(a.alloc(before - 4)).toBe(cells[0]);
+  });
+
+  it("appends a bin big enough for a cell larger than 4 KiB", () => {
+    const e = createHive("ROOT", { now: fixedNow });
+    const size = e.cells.dataSize;
+    const c = e.cells.alloc(10_000);
+    expect(c).toBe(size + 32);
+    expect(e.cells.dataSize).toBe(size + 12288);
+    expect(checkHive(e.serialize()).warnings.map((w) => w.code)).toEqual(["leaked-cells"]);
+  });
+});
