@@ -91,6 +91,7 @@ function hostPathOf(imagePath: string, entry: UndoFileEntry, index: number): str
 }
 
 function rangeState(device: FileDevice, range: UndoFileEntry["ranges"][number]): RangeState {
+  if (range.offset >= device.size) return range.beforeLength === 0 ? "before" : "other"; // past the end: the file is (back) at a smaller size
   const available = Math.max(0, Math.min(range.length, device.size - range.offset));
   if (available === range.length && sha256(device.read(range.offset, range.length)) === range.sha256After) return "after";
   if (available >= range.beforeLength && sha256(device.read(range.offset, range.beforeLength)) === range.sha256Before) return "before";
@@ -191,6 +192,7 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
   try {
     if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path });
     for (const r of entry.ranges) {
+      if (r.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
       if (sha256(check.read(r.offset, r.beforeLength)) !== r.sha256Before) {
         throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${r.offset} do not match the original SHA-256`, { path, offset: r.offset });
       }

@@ -123,7 +123,11 @@ function rangeChanges(base: FileDevice, overlay: OverlayDevice): RangeChange[] {
       if (runStart >= 0) {
         changes.push({ offset: runStart, before: base.read(runStart, insideEnd - runStart), after: w.data.slice(runStart - w.offset) });
         runStart = -1;
-      } else changes.push({ offset: insideEnd, before: new Uint8Array(), after: w.data.slice(insideEnd - w.offset) });
+      } else {
+        // A write can start past the old end (the gap reads as zeros, which the resize gives).
+        const from = Math.max(w.offset, insideEnd);
+        changes.push({ offset: from, before: new Uint8Array(), after: w.data.slice(from - w.offset) });
+      }
     } else flush(insideEnd);
   }
   return changes;
@@ -235,6 +239,8 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     steps.step("journal-applying");
     report.undoFile = undoFile;
     commit(imagePath, ordered, steps, undoFile);
+    // The same check as before the write, now through the real files: what the host holds must read back as intended.
+    verifyCommitted(imagePath, outcome, ordered, undoFile);
     writeJournal(imagePath, "done", undoFile);
     steps.step("journal-done");
     return report;
@@ -262,6 +268,25 @@ function openStack(files: HostFiles, imagePath: string, mode: "read-only" | "ove
     }
     throw err;
   }
+}
+
+function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: FileChanges[], undoFile: string): void {
+  const committed = new HostFiles();
+  try {
+    const image = openStack(committed, imagePath, "read-only");
+    try {
+      outcome.verify(image);
+    } finally {
+      image.close();
+    }
+  } catch (err) {
+    committed.close();
+    rollBackAll(files);
+    writeJournal(imagePath, "rolled-back", undoFile);
+    const why = err instanceof Error ? err.message : String(err);
+    throw new VerifyError("readback-mismatch", `${imagePath}: after the write, reading the image back did not give the intended result (${why}); the original bytes were restored`, { path: imagePath, cause: err });
+  }
+  committed.close();
 }
 
 /** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */

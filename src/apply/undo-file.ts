@@ -158,7 +158,10 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
   if (sha256(blob) !== header.blobSha256) throw bad("the original bytes do not match their SHA-256 (the undo file is damaged)", PREFIX + headerLength);
   for (const file of header.files) {
     for (const r of file.ranges) {
-      if (r.beforeLength > r.length || r.blobOffset + r.beforeLength > header.blobSize || r.offset + r.beforeLength > file.originalSize) {
+      const beforeOutside = r.beforeLength > 0 && r.offset + r.beforeLength > file.originalSize;
+      // Bytes that existed before are stored whole: a range inside the old size has all of them.
+      const beforeMissing = r.offset < file.originalSize && r.beforeLength !== Math.min(r.length, file.originalSize - r.offset);
+      if (r.beforeLength > r.length || r.blobOffset + r.beforeLength > header.blobSize || beforeOutside || beforeMissing || r.offset + r.length > Math.max(file.newSize, file.originalSize)) {
         throw bad(`range at ${r.offset} of ${file.path} is inconsistent with the file sizes or the stored data`);
       }
     }
