@@ -11,6 +11,7 @@ const sections = [
   "./vdisk-write.mjs",
   "./inspect.mjs",
   "./apply.mjs",
+  "./plan-apply.mjs",
 ];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
