@@ -5,6 +5,7 @@
  * after the journal said "done", the finished image must first read back the intended hive.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -52,7 +53,6 @@ function hiveSha(image: string): string {
   }
 }
 
-import { createHash } from "node:crypto";
 const fileSha256FromBytes = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** A fresh image to write: the clean raw fixture, or qemu-img's conversion of it. */
