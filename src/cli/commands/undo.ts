@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { undoApply, type UndoReport } from "../../apply/index.js";
+import { restoreVmLinks } from "../../plan/vm-link.js";
 import { formatBytes } from "../format.js";
 import type { Output } from "../output.js";
 
@@ -46,7 +47,9 @@ export function registerUndo(program: Command, output: Output): void {
     .option("--json", "JSON output")
     .action((image: string, undoFile: string | undefined, opts: { force?: boolean; dryRun?: boolean; json?: boolean }) => {
       const report = undoApply(image, { ...(undoFile ? { undoFile } : {}), force: Boolean(opts.force), dryRun: Boolean(opts.dryRun) });
-      if (opts.json) output.out(JSON.stringify(report, null, 2) + "\n");
-      else output.out(describe(report, Boolean(opts.dryRun)));
+      // `apply` may also have unplugged the NIC in the VM definition: plug it back as it was.
+      const vm = restoreVmLinks(image, { dryRun: Boolean(opts.dryRun) });
+      if (opts.json) output.out(JSON.stringify({ ...report, vm }, null, 2) + "\n");
+      else output.out(describe(report, Boolean(opts.dryRun)) + vm.map((l) => `${l}\n`).join(""));
     });
 }
