@@ -7,7 +7,7 @@
  * disarms the other, and the runner disarms both when it is done. The original SetupType and
  * CmdLine are kept under SOFTWARE\p2vfix\FirstBoot\SetupOriginal so the runner restores them.
  */
-import type { FirstBootStep, RegData, RegistryChange } from "../plan/change.js";
+import type { FirstBootStep, RegData, RegistryChange } from "../changes/change.js";
 import { controlSetName, readControlSets } from "../windows/control-sets.js";
 import { readDword, readString, type RegistryKey } from "../windows/registry.js";
 import { RegType } from "../regf/value-types.js";

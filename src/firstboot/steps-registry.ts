@@ -4,7 +4,7 @@
  * reads them back in name order.
  */
 import { PlanError } from "../errors.js";
-import type { FirstBootStep, RegistryChange } from "../plan/change.js";
+import type { FirstBootStep, RegistryChange } from "../changes/change.js";
 import { Limits, STEPS_KEY, StepValue } from "./layout.js";
 
 /** Step ids name result keys: keep them to characters a registry key and a file name accept. */

@@ -6,7 +6,7 @@
  * service that cannot start loses that name. SanPolicy=1 brings the other disks online on the
  * new controller. Drivers that are not installed cannot be added offline: the plan says which.
  */
-import type { RegistryChange } from "../plan/change.js";
+import type { RegistryChange } from "../changes/change.js";
 import { dword, multi, serviceByName, serviceStart } from "./helpers.js";
 import { emptyResult, findingsFor, type Fixup } from "./types.js";
 

@@ -1,5 +1,5 @@
 /** Small builders the fixups share: control sets to edit, service Start changes, key paths. */
-import type { RegData, RegistryChange, ServiceStartChange } from "../plan/change.js";
+import type { RegData, RegistryChange, ServiceStartChange } from "../changes/change.js";
 import { controlSetName } from "../windows/control-sets.js";
 import type { Service } from "../windows/schema.js";
 import type { FixupContext } from "./types.js";

@@ -5,7 +5,7 @@
  * then see "Internet access"). Domain members also get AlwaysExpectDomainController, so NLA
  * keeps retrying domain detection instead of settling on Public.
  */
-import type { RegistryChange } from "../plan/change.js";
+import type { RegistryChange } from "../changes/change.js";
 import { controlSetsToEdit, dword, setSystem, sz } from "./helpers.js";
 import { emptyResult, findingsFor, type Fixup } from "./types.js";
 

@@ -6,7 +6,7 @@
  * the team adapter when there is one) on the new NIC, found by MAC or as the only new adapter.
  */
 import { PlanError } from "../errors.js";
-import type { RegData } from "../plan/change.js";
+import type { RegData } from "../changes/change.js";
 import { moveStaticIpStep } from "../firstboot/index.js";
 import { NSI_IPV4, NSI_IPV6 } from "../windows/nsi.js";
 import type { Adapter, Tcpip } from "../windows/schema.js";

@@ -4,7 +4,7 @@
  * the options into data: registry edits, service Start changes (with the original Start) and
  * first-boot steps. Both are pure: dry run, diff and apply all start from what `plan` returns.
  */
-import type { FirstBootStep, RegistryChange, ServiceStartChange } from "../plan/change.js";
+import type { FirstBootStep, RegistryChange, ServiceStartChange } from "../changes/change.js";
 import type { WindowsHives } from "../windows/registry.js";
 import type { WindowsModel } from "../windows/model.js";
 import type { Finding } from "../windows/schema.js";

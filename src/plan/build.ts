@@ -8,7 +8,7 @@ import { detectFindings } from "../windows/findings/index.js";
 import { buildModel, type ModelOptions, type WindowsModel } from "../windows/model.js";
 import type { WindowsHives } from "../windows/registry.js";
 import type { Finding } from "../windows/schema.js";
-import type { FirstBootStep } from "./change.js";
+import type { FirstBootStep } from "../changes/change.js";
 import { registryToEntry, serviceToEntry, stepToEntry } from "./entries.js";
 import { PLAN_VERSION, type PlanFile } from "./schema.js";
 

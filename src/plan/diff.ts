@@ -2,7 +2,7 @@
  * The diff a person reads before apply writes: per hive, each key and value with old → new,
  * grouped by fixup, then the first-boot steps and the VM link change.
  */
-import type { FirstBootStep, VmLinkChange } from "./change.js";
+import type { FirstBootStep, VmLinkChange } from "../changes/change.js";
 import type { DiffEntry } from "./apply-changes.js";
 
 export interface DiffInput {

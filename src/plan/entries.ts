@@ -4,7 +4,7 @@
  * turn them back into RegistryChange / ServiceStartChange / FirstBootStep.
  */
 import { PlanError } from "../errors.js";
-import type { FirstBootStep, HiveName, RegData, RegistryChange, ServiceStartChange } from "./change.js";
+import type { FirstBootStep, HiveName, RegData, RegistryChange, ServiceStartChange } from "../changes/change.js";
 import { HIVES, type RegistryEntry, type ServiceEntry, type StepEntry } from "./schema.js";
 
 export function registryToEntry(c: RegistryChange): RegistryEntry {

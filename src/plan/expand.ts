@@ -12,7 +12,7 @@ import { PlanError } from "../errors.js";
 import { FIRSTBOOT_KEY, installRunner, SETUP_ORIGINAL_KEY, type HeldService } from "../firstboot/index.js";
 import { RegType } from "../regf/value-types.js";
 import { readDword, readString, type RegistryKey, type RegistryValue } from "../windows/registry.js";
-import type { FirstBootStep, RegistryChange, ServiceStartChange, VmLinkChange } from "./change.js";
+import type { FirstBootStep, RegistryChange, ServiceStartChange, VmLinkChange } from "../changes/change.js";
 import { entryToChange, entryToService, entryToStep, serviceRegistryChanges } from "./entries.js";
 import type { PlanFile } from "./schema.js";
 

@@ -10,4 +10,4 @@ export { applyVmLink, restoreVmLinks, vmSidecarPath, type VmLinkOutcome } from "
 export { loadProfile, profileNames, resolveOptions, type Profile } from "./profiles.js";
 export { PlanFile, PLAN_VERSION, planJsonSchema } from "./schema.js";
 export { encodeRegData, describeRegBytes, describeRegData } from "./reg-data.js";
-export type * from "./change.js";
+export type * from "../changes/change.js";

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { PlanError } from "../errors.js";
 import { openVmConfig } from "../vmconfig/index.js";
 import type { NicSelector } from "../vmconfig/types.js";
-import type { VmLinkChange } from "./change.js";
+import type { VmLinkChange } from "../changes/change.js";
 
 const Sidecar = z.object({
   version: z.literal(1),

@@ -2,7 +2,7 @@
  * Test helper: applies RegistryChange lists to a hive with the regf writer, so the tests can
  * read back what an install writes (the real apply path lives in the plan/apply layer).
  */
-import type { RegData, RegistryChange } from "../../src/plan/change.js";
+import type { RegData, RegistryChange } from "../../src/changes/change.js";
 import type { HiveEditor } from "../../src/regf/edit/editor.js";
 import { RegType } from "../../src/regf/value-types.js";
 

@@ -10,7 +10,7 @@ import { readFirstBootReport } from "../../src/firstboot/results.js";
 import { bootstrapScript, runnerScript } from "../../src/firstboot/runner-script.js";
 import { stepsToRegistry } from "../../src/firstboot/steps-registry.js";
 import { userStep } from "../../src/firstboot/steps/user-step.js";
-import type { RegistryChange } from "../../src/plan/change.js";
+import type { RegistryChange } from "../../src/changes/change.js";
 import { PlanError } from "../../src/errors.js";
 import { createHive } from "../../src/regf/edit/new-hive.js";
 import { parseRegFile } from "../../src/regf/import/reg-file.js";

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { captureOutput } from "../../src/cli/output.js";
 import { readFirstBootReport } from "../../src/firstboot/results.js";
-import type { RegistryChange } from "../../src/plan/change.js";
+import type { RegistryChange } from "../../src/changes/change.js";
 import { createHive } from "../../src/regf/edit/new-hive.js";
 import { applyChanges } from "./apply-changes.js";
 import { scenarioDir } from "./samples.js";

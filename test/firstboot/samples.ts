@@ -3,7 +3,7 @@
  * fixtures' models (HP ProLiant 2012 R2 with a static IP, Server 2019) plus the runner itself.
  */
 import { join } from "node:path";
-import type { FirstBootStep } from "../../src/plan/change.js";
+import type { FirstBootStep } from "../../src/changes/change.js";
 import { bootstrapScript, runnerScript, STEP_LOADER } from "../../src/firstboot/runner-script.js";
 import { adapterAdvancedStep } from "../../src/firstboot/steps/adapter-advanced.js";
 import { removeGhostDevicesStep } from "../../src/firstboot/steps/ghost-devices.js";

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { main } from "../../src/cli/main.js";
 import { captureOutput } from "../../src/cli/output.js";
-import type { RegistryChange } from "../../src/plan/change.js";
+import type { RegistryChange } from "../../src/changes/change.js";
 import { exportReg } from "../../src/regf/export/reg-export.js";
 import { openHive } from "../../src/regf/open.js";
 

@@ -5,7 +5,7 @@
  * under Ndi\Params are written; the adapter is then disabled and enabled (WMI) to apply them.
  */
 import { PlanError } from "../../errors.js";
-import type { FirstBootStep } from "../../plan/change.js";
+import type { FirstBootStep } from "../../changes/change.js";
 import { psBool, psStringArray } from "../powershell-text.js";
 import { findAdapterScript, type FindAdapter } from "./find-adapter.js";
 

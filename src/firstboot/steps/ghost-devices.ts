@@ -8,7 +8,7 @@
  * FullLanguage: under ConstrainedLanguage the step lists the ghosts and exits 3).
  */
 import { PlanError } from "../../errors.js";
-import type { FirstBootStep } from "../../plan/change.js";
+import type { FirstBootStep } from "../../changes/change.js";
 import { psInt, psStringArray } from "../powershell-text.js";
 import { ghostFilters } from "./ghost-filters.js";
 

@@ -5,7 +5,7 @@
  * also clears static IP settings: plan it before the static-IP step (reference §6).
  */
 import { PlanError } from "../../errors.js";
-import type { FirstBootStep } from "../../plan/change.js";
+import type { FirstBootStep } from "../../changes/change.js";
 import { psString } from "../powershell-text.js";
 
 export function resetNetworkStackStep(options: { winsock?: boolean; tcpip?: boolean; fixup?: string } = {}): FirstBootStep {

@@ -6,7 +6,7 @@
  * are success; anything else fails the step.
  */
 import { PlanError } from "../../errors.js";
-import type { FirstBootStep } from "../../plan/change.js";
+import type { FirstBootStep } from "../../changes/change.js";
 import type { Tcpip } from "../../windows/schema.js";
 import { psInt, psString, psStringArray } from "../powershell-text.js";
 import { findAdapterScript, type FindAdapter } from "./find-adapter.js";

@@ -6,7 +6,7 @@
  * MSI 1605 (product not installed) counts as done; 3010 is success with a restart needed.
  */
 import { PlanError } from "../../errors.js";
-import type { FirstBootStep } from "../../plan/change.js";
+import type { FirstBootStep } from "../../changes/change.js";
 
 export interface UninstallEntry {
   /** Uninstall key name or DisplayName: names the step. */

@@ -2,7 +2,7 @@
  * A step the user wrote in the plan (PowerShell or cmd), passed through after the same checks
  * as the built-in ones.
  */
-import type { FirstBootStep } from "../../plan/change.js";
+import type { FirstBootStep } from "../../changes/change.js";
 import { validateStep } from "../steps-registry.js";
 
 export interface UserStepInput {
