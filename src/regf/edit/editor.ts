@@ -20,8 +20,12 @@ import { freeData, storeData } from "./value-data.js";
 /** Windows limits: key names 255 characters, value names 16383. */
 export const MAX_KEY_NAME = 255;
 export const MAX_VALUE_NAME = 16383;
-const MAX_DEPTH = 512;
+/** Deepest key path the editor creates (levels below the root). */
+export const MAX_KEY_DEPTH = 512;
+const MAX_DEPTH = MAX_KEY_DEPTH;
 const NAME_LENGTH_MASK = 0xffff;
+/** Keys with at least this many values get a name index while values are set on them. */
+const VALUE_INDEX_MIN = 16;
 
 export interface EditorOptions {
   /** Clock for last-written timestamps (tests pin it). */
@@ -208,6 +212,15 @@ export class HiveEditor {
   }
 
   /**
+   * The subkey `name` of the key node `parent`, created when missing; returns its key node
+   * offset. For callers that resolve paths themselves (bulk import: a key follows its parent).
+   */
+  createSubkeyAt(parent: number, name: string): number {
+    const existing = this.nk(parent, NK.subkeyCount) === 0 ? undefined : findSubkey(this.cells, this.nk(parent, NK.subkeyList), name, this.nameOf);
+    return existing ?? this.addSubkey(parent, name);
+  }
+
+  /**
    * Adds a subkey `name` under the key node `parent`; it shares the parent's security record
    * unless `attrs.security` says otherwise. Low level: the caller checks that it is new.
    */
@@ -310,6 +323,7 @@ export class HiveEditor {
 
   private freeKeyNode(nk: number): void {
     const a = this.cells;
+    if (this.valueIndex?.nk === nk) this.valueIndex = undefined;
     for (const vk of this.valueOffsets(nk)) this.freeValue(vk);
     const valueList = this.nk(nk, NK.valueList);
     if (this.nk(nk, NK.valueCount) > 0 && valueList !== CELL_NONE) a.free(valueList);
@@ -344,6 +358,7 @@ export class HiveEditor {
     }
     const enc = encodeName(newName);
     const moved = a.realloc(nk, NK_FIXED_SIZE + enc.bytes.length);
+    this.valueIndex = undefined;
     this.names.delete(nk);
     if (moved !== nk) {
       for (const child of this.childOffsets(moved)) this.setNk(child, NK.parent, moved);
@@ -410,8 +425,29 @@ export class HiveEditor {
     return out;
   }
 
+  /**
+   * Upper-cased value names -> index in the value list, for the last key that got many values
+   * (a bulk import sets them one after another: a scan per value would be quadratic).
+   * Forgotten by anything that removes values or key nodes.
+   */
+  private valueIndex: { nk: number; byName: Map<string, number> } | undefined;
+
   private findValue(nk: number, name: string): { index: number; vk: number } | undefined {
+    const indexed = this.valueIndex?.nk === nk ? this.valueIndex.byName : undefined;
+    if (indexed) {
+      const index = indexed.get(upcaseName(name));
+      return index === undefined ? undefined : { index, vk: this.cells.view.getUint32(this.cells.pos(this.nk(nk, NK.valueList)) + 4 * index, true) };
+    }
     const offsets = this.valueOffsets(nk);
+    if (offsets.length >= VALUE_INDEX_MIN) {
+      const byName = new Map<string, number>();
+      for (let i = 0; i < offsets.length; i++) {
+        const upper = upcaseName(readValueName(this.cells, offsets[i]));
+        if (!byName.has(upper)) byName.set(upper, i);
+      }
+      this.valueIndex = { nk, byName };
+      return this.findValue(nk, name);
+    }
     for (let i = 0; i < offsets.length; i++) {
       // A stored name of another length (1 byte per character if compressed, else 2) cannot match.
       const stored = this.cells.view.getUint16(this.cells.pos(offsets[i]) + VK.nameLength, true);
@@ -457,6 +493,7 @@ export class HiveEditor {
       const oldList = this.nk(nk, NK.valueList);
       const list = count === 0 || oldList === CELL_NONE ? a.alloc(4) : a.realloc(oldList, (count + 1) * 4, listHeadroom(count, 4));
       a.view.setUint32(a.pos(list) + 4 * count, vk, true);
+      if (this.valueIndex?.nk === nk) this.valueIndex.byName.set(upcaseName(name), count);
       this.setNk(nk, NK.valueList, list);
       this.setNk(nk, NK.valueCount, count + 1);
       this.raiseMax(nk, NK.maxValueNameLength, name.length * 2);
@@ -476,6 +513,7 @@ export class HiveEditor {
     const found = this.findValue(nk, name);
     if (!found) return false;
     this.dirty = true;
+    this.valueIndex = undefined;
     const a = this.cells;
     this.freeValue(found.vk);
     const count = this.nk(nk, NK.valueCount);

@@ -8,7 +8,7 @@
  * as Windows maps it at boot. Every error names the .reg line.
  */
 import { P2vfixError, RegFileError } from "../../errors.js";
-import type { HiveEditor } from "../edit/editor.js";
+import { MAX_KEY_DEPTH, type HiveEditor } from "../edit/editor.js";
 import { namesEqual, upcaseName } from "../names.js";
 import { RegKey } from "../key.js";
 import type { RegFile, RegFileOp } from "./reg-file.js";
@@ -98,18 +98,46 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], op
     return parts.join("\\");
   };
 
-  // The key the last value went to (reset by anything that can move or remove keys).
+  // Key node offsets by the path exactly as written in the file, so that a key whose parent
+  // came just before (the .reg order) is one lookup in its parent, not a walk from the root.
+  // Emptied by a key deletion, the only operation here that frees key nodes.
+  const resolved = new Map<string, { nk: number; depth: number }>();
+  const root = editor.root;
+  const resolveKey = (path: string, line: number): number => {
+    const known = resolved.get(path);
+    if (known !== undefined) return known.nk;
+    const before = editor.keysAdded;
+    let key: { nk: number; depth: number } | undefined;
+    const cut = path.lastIndexOf("\\");
+    if (cut > 0 && cut < path.length - 1) {
+      const parent = resolved.get(path.slice(0, cut));
+      // Below the root only (a child of the root may be CurrentControlSet, which maps), and
+      // within the editor's depth limit (createKey reports a path that goes past it).
+      if (parent !== undefined && parent.nk !== root && parent.depth < MAX_KEY_DEPTH) {
+        key = { nk: editor.createSubkeyAt(parent.nk, path.slice(cut + 1)), depth: parent.depth + 1 };
+      }
+    }
+    if (key === undefined) {
+      const inHive = hivePath(path, line);
+      key = { nk: editor.createKey(inHive), depth: inHive.split("\\").filter((p) => p !== "").length };
+    }
+    report.keysCreated += editor.keysAdded - before;
+    resolved.set(path, key);
+    return key.nk;
+  };
+
+  // The key the last value went to.
   let lastKeyPath: string | undefined;
   let lastKey = 0;
   for (const op of ops) {
-    if (op.kind !== "value") lastKeyPath = undefined;
+    if (op.kind === "delete-key") {
+      lastKeyPath = undefined;
+      resolved.clear();
+    }
     try {
       switch (op.kind) {
         case "key": {
-          const path = hivePath(op.path, op.line);
-          const before = editor.keysAdded;
-          editor.createKey(path);
-          report.keysCreated += editor.keysAdded - before;
+          resolveKey(op.path, op.line);
           break;
         }
         case "delete-key": {
@@ -124,9 +152,7 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], op
         case "value": {
           // Values follow their [KEY] line: resolve the key once per run of values.
           if (op.keyPath !== lastKeyPath) {
-            const before = editor.keysAdded;
-            lastKey = editor.createKey(hivePath(op.keyPath, op.line));
-            report.keysCreated += editor.keysAdded - before;
+            lastKey = resolveKey(op.keyPath, op.line);
             lastKeyPath = op.keyPath;
           }
           editor.setValueAt(lastKey, op.name, op.type, op.data);
