@@ -3,11 +3,11 @@
  * scripts/fixtures/build-containers.sh), decompressed once into a temp folder so that
  * descriptors find their extents beside them.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
+import { fixtureFile } from "../helpers/fixtures.js";
 
 export const fixtureSource = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures/vdisk");
 
@@ -33,19 +33,12 @@ export const containerFixtures = [
 
 let dir: string | undefined;
 
-/** Folder holding every fixture decompressed (once per process). */
+/** Folder holding every fixture decompressed (once per process), so descriptors find their extents. */
 export function fixtureDir(): string {
   if (dir) return dir;
-  const out = join(tmpdir(), "p2vfix-vdisk-fixtures");
-  mkdirSync(out, { recursive: true });
+  let out = "";
   for (const name of readdirSync(fixtureSource)) {
-    if (!name.endsWith(".gz")) continue;
-    const target = join(out, name.slice(0, -3));
-    const source = join(fixtureSource, name);
-    if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) continue;
-    const tmp = `${target}.tmp${process.pid}`;
-    writeFileSync(tmp, gunzipSync(readFileSync(source)));
-    renameSync(tmp, target);
+    if (name.endsWith(".gz")) out = dirname(fixtureFile(`vdisk/${name.slice(0, -3)}`));
   }
   dir = out;
   return out;

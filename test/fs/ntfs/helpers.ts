@@ -1,10 +1,9 @@
 /** Shared helpers for the NTFS tests: fixture and corpus volumes as BlockDevices. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
 import { MemoryDevice } from "../../../src/io/index.js";
+import { fixtureFile as sharedFixtureFile } from "../../helpers/fixtures.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const fixtureDir = resolve(here, "../../fixtures/ntfs");
@@ -17,7 +16,7 @@ const cache = new Map<string, Uint8Array>();
 export function fixtureBytes(name: FixtureName): Uint8Array {
   let bytes = cache.get(name);
   if (!bytes) {
-    bytes = new Uint8Array(gunzipSync(readFileSync(join(fixtureDir, `${name}.ntfs.gz`))));
+    bytes = new Uint8Array(readFileSync(fixtureFile(name)));
     cache.set(name, bytes);
   }
   return bytes;
@@ -27,16 +26,9 @@ export function fixtureDevice(name: FixtureName): MemoryDevice {
   return new MemoryDevice(fixtureBytes(name), { writable: false });
 }
 
-/** The fixture as a plain file (for the peer tools), in the OS temp folder. */
+/** The fixture as a plain file (for the peer tools), decompressed into the shared fixture cache. */
 export function fixtureFile(name: FixtureName): string {
-  const path = join(tmpdir(), "p2vfix-ntfs-fixtures", `${name}.ntfs`);
-  if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp${process.pid}`;
-    writeFileSync(tmp, fixtureBytes(name));
-    renameSync(tmp, path);
-  }
-  return path;
+  return sharedFixtureFile(`ntfs/${name}.ntfs`);
 }
 
 export interface ManifestEntry {
