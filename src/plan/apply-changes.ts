@@ -8,7 +8,7 @@
 import type { HiveEditor } from "../regf/edit/editor.js";
 import { RegKey } from "../regf/key.js";
 import type { HiveName, RegistryChange } from "../changes/change.js";
-import { describeRegBytes, encodeRegData } from "./reg-data.js";
+import { describeRegBytes, encodeRegData } from "../changes/reg-data.js";
 
 export interface DiffEntry {
   hive: HiveName;

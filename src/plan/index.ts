@@ -9,5 +9,5 @@ export { applyPlan, type ApplyOptions, type ApplyReport } from "./apply.js";
 export { applyVmLink, restoreVmLinks, vmSidecarPath, type VmLinkOutcome } from "./vm-link.js";
 export { loadProfile, profileNames, resolveOptions, type Profile } from "./profiles.js";
 export { PlanFile, PLAN_VERSION, planJsonSchema } from "./schema.js";
-export { encodeRegData, describeRegBytes, describeRegData } from "./reg-data.js";
+export { encodeRegData, describeRegBytes, describeRegData } from "../changes/reg-data.js";
 export type * from "../changes/change.js";

@@ -4,7 +4,7 @@
  */
 import { PlanError } from "../errors.js";
 import { RegType, regTypeName } from "../regf/value-types.js";
-import type { RegData } from "../changes/change.js";
+import type { RegData } from "./change.js";
 
 const utf16z = (s: string): Uint8Array => new Uint8Array(Buffer.from(s + "\u0000", "utf16le"));
 
