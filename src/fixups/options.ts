@@ -8,6 +8,18 @@ import { AUTOTUNING_LEVELS } from "../firstboot/index.js";
 
 export const TARGET_HYPERVISORS = ["hyperv", "vmware", "kvm", "xen"] as const;
 
+/** How the first-boot runner is installed and bounded (profiles and plan files share it). */
+export const FirstBootRunnerOptions = z
+  .object({
+    mechanism: z.enum(["both", "setup", "service"]).default("both"),
+    maxBoots: z.number().int().min(1).max(10).default(3),
+    pnpSettleSeconds: z.number().int().min(0).max(3600).default(300),
+    rebootWhenRequired: z.boolean().default(false),
+  })
+  .strict();
+
+export const FIRST_BOOT_DEFAULTS = { mechanism: "both", maxBoots: 3, pnpSettleSeconds: 300, rebootWhenRequired: false } as const;
+
 export const FixupOptionsSchema = z
   .object({
     target: z.enum(TARGET_HYPERVISORS).optional().describe("Target hypervisor: boot storage and guest tools"),
@@ -65,15 +77,7 @@ export const FixupOptionsSchema = z
     crl: z.object({ disableRevocationCheck: z.boolean().default(false) }).strict().default({ disableRevocationCheck: false }),
     crashControl: z.object({ autoRebootOff: z.boolean().default(true) }).strict().default({ autoRebootOff: true }),
     bootStorage: z.object({ sanPolicyOnlineAll: z.boolean().default(true) }).strict().default({ sanPolicyOnlineAll: true }),
-    firstBoot: z
-      .object({
-        mechanism: z.enum(["both", "setup", "service"]).default("both"),
-        maxBoots: z.number().int().min(1).max(10).default(3),
-        pnpSettleSeconds: z.number().int().min(0).max(3600).default(300),
-        rebootWhenRequired: z.boolean().default(false),
-      })
-      .strict()
-      .default({ mechanism: "both", maxBoots: 3, pnpSettleSeconds: 300, rebootWhenRequired: false }),
+    firstBoot: FirstBootRunnerOptions.default(FIRST_BOOT_DEFAULTS),
   })
   .strict();
 

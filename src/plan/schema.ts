@@ -4,7 +4,7 @@
  * path element (SYSTEM\ControlSet001\..., SOFTWARE\...); the control set is already resolved.
  */
 import { z } from "zod";
-import { TARGET_HYPERVISORS } from "../fixups/options.js";
+import { FirstBootRunnerOptions, TARGET_HYPERVISORS } from "../fixups/options.js";
 
 export const PLAN_VERSION = 1;
 
@@ -113,14 +113,7 @@ export const PlanFile = z
       .optional()
       .describe("What the plan was made for (information; apply checks the control set)"),
     fixups: z.array(FixupEntry).default([]),
-    firstBoot: z
-      .object({
-        mechanism: z.enum(["both", "setup", "service"]).default("both"),
-        maxBoots: z.number().int().min(1).max(10).default(3),
-        pnpSettleSeconds: z.number().int().min(0).max(3600).default(300),
-        rebootWhenRequired: z.boolean().default(false),
-        steps: z.array(StepEntry).default([]),
-      })
+    firstBoot: FirstBootRunnerOptions.extend({ steps: z.array(StepEntry).default([]) })
       .strict()
       .nullable()
       .default(null),
