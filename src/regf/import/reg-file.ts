@@ -42,42 +42,121 @@ export function decodeRegFileBytes(bytes: Uint8Array): string {
   }
 }
 
-interface LogicalLine {
-  text: string;
-  /** Line number where the logical line starts. */
-  line: number;
+/**
+ * Reads logical lines: physical lines (ended by CRLF, LF or CR) with `\`-continued value
+ * lines joined, each continuation line without its leading whitespace. It works on indexes
+ * into the text, so that a long continued hex value can be parsed where it lies instead of
+ * being copied into one joined string first.
+ */
+class LogicalLineReader {
+  /** Start of the next physical line; past the end when there is none. */
+  private pos = 0;
+  private physicalLine = 0;
+  private nextLf = -1;
+  private nextCr = -1;
+  /** Line number where the current logical line starts. */
+  line = 0;
+  /** The current logical line's first physical line: [start, end) in the text. */
+  start = 0;
+  end = 0;
+  /** Continuation lines of the current logical line, as [start, end) pairs (raw, break excluded). */
+  readonly continuations: number[] = [];
+
+  constructor(private readonly text: string) {
+    this.nextLf = text.indexOf("\n");
+    this.nextCr = text.indexOf("\r");
+  }
+
+  /** Reads the next physical line into [lineStart, lineEnd); false at the end of the text. */
+  private lineStart = 0;
+  private lineEnd = 0;
+  /** Whether the physical line just read was ended by a line break (so another line follows). */
+  private hasNext = false;
+
+  private nextPhysical(): boolean {
+    const text = this.text;
+    if (this.pos > text.length) return false;
+    // The next LF and CR are searched again only once passed (a file has only one kind).
+    if (this.nextLf >= 0 && this.nextLf < this.pos) this.nextLf = text.indexOf("\n", this.pos);
+    if (this.nextCr >= 0 && this.nextCr < this.pos) this.nextCr = text.indexOf("\r", this.pos);
+    const lf = this.nextLf;
+    const cr = this.nextCr;
+    this.lineStart = this.pos;
+    this.physicalLine++;
+    const brk = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+    if (brk < 0) {
+      this.lineEnd = text.length;
+      this.pos = text.length + 1;
+      this.hasNext = false;
+      return true;
+    }
+    this.lineEnd = brk;
+    this.pos = brk === cr && lf === cr + 1 ? brk + 2 : brk + 1;
+    this.hasNext = true;
+    return true;
+  }
+
+  /** Moves to the next logical line; false at the end. */
+  next(): boolean {
+    if (!this.nextPhysical()) return false;
+    this.line = this.physicalLine;
+    this.start = this.lineStart;
+    this.end = this.lineEnd;
+    this.continuations.length = 0;
+    const text = this.text;
+    // A value line continues while it ends with a backslash; key lines never continue.
+    if (this.end > this.start && text.charCodeAt(this.end - 1) === 0x5c && this.hasNext && !text.slice(this.start, this.end).trimStart().startsWith("[")) {
+      let more = true;
+      while (more && this.nextPhysical()) {
+        this.continuations.push(this.lineStart, this.lineEnd);
+        more = this.lineEnd > this.lineStart && text.charCodeAt(this.lineEnd - 1) === 0x5c && this.hasNext;
+      }
+    }
+    return true;
+  }
+
+  /** The whole logical line as a string (continuations trimmed at the start and joined). */
+  joined(): string {
+    if (this.continuations.length === 0) return this.text.slice(this.start, this.end);
+    const pieces: string[] = [this.text.slice(this.start, this.end - 1)];
+    const c = this.continuations;
+    for (let i = 0; i < c.length; i += 2) {
+      const piece = this.text.slice(c[i], c[i + 1]).trimStart();
+      pieces.push(i + 2 < c.length ? piece.slice(0, -1) : piece);
+    }
+    return pieces.join("");
+  }
+
+  /**
+   * The ranges a continued line's data runs over, from `from` in its first physical line to
+   * its end: [start, end) pairs, each continued line's final backslash left out.
+   */
+  ranges(from: number): number[] {
+    const out = [from, this.end - 1];
+    const c = this.continuations;
+    for (let i = 0; i < c.length; i += 2) out.push(c[i], i + 2 < c.length ? c[i + 1] - 1 : c[i + 1]);
+    return out;
+  }
 }
 
-/** Joins `\`-continued physical lines into logical lines, dropping blanks. */
-function logicalLines(text: string): LogicalLine[] {
-  const physical = text.split(/\r\n|\n|\r/);
-  const out: LogicalLine[] = [];
-  for (let i = 0; i < physical.length; i++) {
-    const start = i;
-    let current = physical[i];
-    // A value line continues while it ends with a backslash; key lines never continue.
-    // The pieces are joined once at the end: appending line by line is quadratic for big values.
-    if (current.endsWith("\\") && !current.trimStart().startsWith("[") && i + 1 < physical.length) {
-      const pieces: string[] = [];
-      while (current.endsWith("\\") && i + 1 < physical.length) {
-        pieces.push(current.slice(0, -1));
-        i++;
-        current = physical[i].trimStart();
-      }
-      pieces.push(current);
-      current = pieces.join("");
-    }
-    out.push({ text: current, line: start + 1 });
-  }
-  return out;
+function trimTrailingBackslashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x5c) end--;
+  return end === path.length ? path : path.slice(0, end);
 }
 
 export function parseRegFile(input: string | Uint8Array, source = "input"): RegFile {
   const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeRegFileBytes(input);
-  const lines = logicalLines(text);
-  let index = 0;
-  while (index < lines.length && lines[index].text.trim() === "") index++;
-  const header = index < lines.length ? lines[index].text.trim() : "";
+  const lines = new LogicalLineReader(text);
+  let header = "";
+  let found = false;
+  while (lines.next()) {
+    header = lines.joined().trim();
+    if (header !== "") {
+      found = true;
+      break;
+    }
+  }
   let version: 4 | 5;
   if (header === HEADER_V5) version = 5;
   else if (header === HEADER_V4) version = 4;
@@ -85,25 +164,34 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
     throw new RegFileError(
       "bad-reg-header",
       `not a .reg file: the first line must be "${HEADER_V5}" or "${HEADER_V4}", found ${JSON.stringify(header.slice(0, 60))}`,
-      { path: source, line: index < lines.length ? lines[index].line : 1 },
+      { path: source, line: found ? lines.line : 1 },
     );
   }
   const ops: RegFileOp[] = [];
   let currentKey: string | undefined;
-  for (index++; index < lines.length; index++) {
-    const { text: raw, line } = lines[index];
-    const text = raw.trim();
-    if (text === "" || text.startsWith(";")) continue;
-    const fail = (code: string, message: string): never => {
-      throw new RegFileError(code, message, { path: source, line });
-    };
-    if (text.startsWith("[")) {
-      const close = text.lastIndexOf("]");
-      if (close < 0) fail("bad-key-line", `key line has no closing "]": ${text.slice(0, 80)}`);
-      let path = text.slice(1, close);
+  let line = 0;
+  const fail = (code: string, message: string): never => {
+    throw new RegFileError(code, message, { path: source, line });
+  };
+  while (lines.next()) {
+    line = lines.line;
+    if (lines.continuations.length > 0 && currentKey !== undefined) {
+      // A long hex value: parse the bytes where they lie; anything unusual takes the joined path.
+      const op = continuedHexValue(text, lines, currentKey, version, fail);
+      if (op) {
+        ops.push(op);
+        continue;
+      }
+    }
+    const text_ = lines.joined().trim();
+    if (text_ === "" || text_.charCodeAt(0) === 0x3b /* ; */) continue;
+    if (text_.charCodeAt(0) === 0x5b /* [ */) {
+      const close = text_.lastIndexOf("]");
+      if (close < 0) fail("bad-key-line", `key line has no closing "]": ${text_.slice(0, 80)}`);
+      let path = text_.slice(1, close);
       const deleting = path.startsWith("-");
       if (deleting) path = path.slice(1);
-      path = path.replace(/\\+$/, "");
+      path = trimTrailingBackslashes(path);
       if (path === "") fail("bad-key-line", "empty key path");
       if (deleting) {
         ops.push({ kind: "delete-key", path, line });
@@ -114,7 +202,7 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
       }
       continue;
     }
-    const { name, rest } = parseValueName(text, fail);
+    const { name, rest } = parseValueName(text_, fail);
     if (currentKey === undefined) fail("value-outside-key", "value line before any [KEY] line (or after a [-KEY] deletion)");
     const keyPath = currentKey as string;
     const spec = rest.trim();
@@ -126,6 +214,78 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
     ops.push({ kind: "value", keyPath, name, type, data, line });
   }
   return { version, ops };
+}
+
+/**
+ * A continued `"name"=hex…:` line parsed in place (the same result as joining it first), or
+ * undefined when it is anything else or not in the common well-formed shape.
+ */
+function continuedHexValue(text: string, lines: LogicalLineReader, keyPath: string, version: 4 | 5, fail: Fail): RegFileOp | undefined {
+  const first = text.slice(lines.start, lines.end - 1);
+  const trimmed = first.trimStart();
+  const c = trimmed.charCodeAt(0);
+  if (c !== 0x22 /* " */ && c !== 0x40 /* @ */) return undefined;
+  let parsed: { name: string; rest: string };
+  try {
+    parsed = parseValueName(trimmed, fail);
+  } catch {
+    return undefined;
+  }
+  const spec = parsed.rest.trimStart();
+  const hex = hexPrefix(spec);
+  if (!hex) return undefined;
+  let data = hexBytesInRanges(text, lines.ranges(lines.end - 1 - spec.length + hex.dataStart));
+  if (!data) return undefined;
+  if (version === 4 && (hex.type === REG_SZ || hex.type === REG_EXPAND_SZ || hex.type === REG_MULTI_SZ)) data = ansiToUtf16(data);
+  return { kind: "value", keyPath, name: parsed.name, type: hex.type, data, line: lines.line };
+}
+
+/**
+ * parseHexBytesFast over the concatenation of text ranges: "01,ab, ff" items, spaces and tabs
+ * around them, an optional trailing comma. Undefined for anything else.
+ */
+function hexBytesInRanges(text: string, ranges: number[]): Uint8Array | undefined {
+  let items = 1;
+  for (let r = 0; r < ranges.length; r += 2) {
+    for (let k = text.indexOf(",", ranges[r]); k >= 0 && k < ranges[r + 1]; k = text.indexOf(",", k + 1)) items++;
+  }
+  const out = new Uint8Array(items);
+  let n = 0;
+  // 0: before an item, 1: after its first digit, 2: after the item.
+  let state = 0;
+  let v = 0;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const end = ranges[r + 1];
+    for (let i = ranges[r]; i < end; i++) {
+      const ch = text.charCodeAt(i);
+      const space = ch === 32 || ch === 9;
+      if (state === 0) {
+        if (space) continue;
+        const d = hexDigit(ch);
+        if (d < 0) return undefined;
+        v = d;
+        state = 1;
+      } else if (state === 1) {
+        const d = hexDigit(ch);
+        if (d >= 0) {
+          out[n++] = v * 16 + d;
+          state = 2;
+        } else if (space) {
+          out[n++] = v;
+          state = 2;
+        } else if (ch === 44) {
+          out[n++] = v;
+          state = 0;
+        } else return undefined;
+      } else {
+        if (space) continue;
+        if (ch !== 44) return undefined;
+        state = 0;
+      }
+    }
+  }
+  if (state === 1) out[n++] = v;
+  return n === out.length ? out : out.subarray(0, n);
 }
 
 type Fail = (code: string, message: string) => never;
@@ -145,43 +305,58 @@ function parseValueName(text: string, fail: Fail): { name: string; rest: string 
 
 /** Reads a "…" string starting at `start` (the opening quote); `\x` stands for x. */
 function readQuoted(text: string, start: number, fail: Fail): { value: string; end: number } {
+  // Runs without a backslash are copied as one slice.
   let out = "";
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text[i];
-    if (c === "\\" && i + 1 < text.length) {
-      out += text[++i];
-    } else if (c === '"') {
-      return { value: out, end: i + 1 };
-    } else {
-      out += c;
+  let from = start + 1;
+  let quote = text.indexOf('"', from);
+  for (;;) {
+    if (quote >= 0 && quote < from) quote = text.indexOf('"', from);
+    const escape = text.indexOf("\\", from);
+    if (escape >= 0 && (quote < 0 || escape < quote) && escape + 1 < text.length) {
+      out += text.slice(from, escape) + text[escape + 1];
+      from = escape + 2;
+      continue;
     }
+    if (quote < 0) return fail("unterminated-string", "string has no closing quote");
+    return { value: out + text.slice(from, quote), end: quote + 1 };
   }
-  return fail("unterminated-string", "string has no closing quote");
 }
 
 function parseValueData(spec: string, version: 4 | 5, fail: Fail): { type: number; data: Uint8Array } {
   if (spec.startsWith('"')) {
     const { value, end } = readQuoted(spec, 0, fail);
-    if (spec.slice(end).trim() !== "") fail("bad-value-data", `unexpected text after the string: ${JSON.stringify(spec.slice(end, end + 40))}`);
+    if (end < spec.length && spec.slice(end).trim() !== "") fail("bad-value-data", `unexpected text after the string: ${JSON.stringify(spec.slice(end, end + 40))}`);
     return { type: REG_SZ, data: utf16z(value) };
   }
-  const lower = spec.toLowerCase();
-  if (lower.startsWith("dword:")) {
+  // Only the prefix is lower-cased: the data after it can be megabytes of hex.
+  const lower = spec.slice(0, 6).toLowerCase();
+  if (lower === "dword:") {
     const digits = spec.slice(6).trim();
     if (!/^[0-9a-fA-F]{1,8}$/.test(digits)) fail("bad-dword", `dword needs 1 to 8 hex digits, found ${JSON.stringify(digits)}`);
     const data = new Uint8Array(4);
     new DataView(data.buffer).setUint32(0, parseInt(digits, 16), true);
     return { type: REG_DWORD, data };
   }
-  const hex = /^hex(?:\(([0-9a-fA-F]{1,8})\))?:(.*)$/s.exec(spec);
+  const hex = hexPrefix(spec);
   if (hex) {
-    const type = hex[1] === undefined ? REG_BINARY : parseInt(hex[1], 16);
-    let data = parseHexBytes(hex[2], fail);
+    let data = parseHexBytes(spec, hex.dataStart, fail);
     // REGEDIT4 writes string types as single-byte ANSI; the hive stores UTF-16LE.
-    if (version === 4 && (type === REG_SZ || type === REG_EXPAND_SZ || type === REG_MULTI_SZ)) data = ansiToUtf16(data);
-    return { type, data };
+    if (version === 4 && (hex.type === REG_SZ || hex.type === REG_EXPAND_SZ || hex.type === REG_MULTI_SZ)) data = ansiToUtf16(data);
+    return { type: hex.type, data };
   }
   return fail("bad-value-data", `unknown value data ${JSON.stringify(spec.slice(0, 40))}: expected "string", dword:, hex:, hex(N): or -`);
+}
+
+/** `hex:` or `hex(N):` (N: 1 to 8 hex digits) at the start of `spec`: the type and where the bytes start. */
+function hexPrefix(spec: string): { type: number; dataStart: number } | undefined {
+  if (!spec.startsWith("hex")) return undefined;
+  if (spec[3] === ":") return { type: REG_BINARY, dataStart: 4 };
+  if (spec[3] !== "(") return undefined;
+  const close = spec.indexOf(")", 4);
+  if (close < 5 || close > 12 || spec[close + 1] !== ":") return undefined;
+  const digits = spec.slice(4, close);
+  if (!/^[0-9a-fA-F]{1,8}$/.test(digits)) return undefined;
+  return { type: parseInt(digits, 16), dataStart: close + 2 };
 }
 
 /** Value of a hex digit's char code, or -1. */
@@ -192,12 +367,12 @@ function hexDigit(c: number): number {
 }
 
 /** The common well-formed case ("01,ab, ff") without temporary strings; undefined: take the careful path. */
-function parseHexBytesFast(list: string): Uint8Array | undefined {
+function parseHexBytesFast(list: string, start: number): Uint8Array | undefined {
   let items = 1;
-  for (let k = list.indexOf(","); k >= 0; k = list.indexOf(",", k + 1)) items++;
+  for (let k = list.indexOf(",", start); k >= 0; k = list.indexOf(",", k + 1)) items++;
   const out = new Uint8Array(items);
   let n = 0;
-  let i = 0;
+  let i = start;
   const len = list.length;
   const isSpace = (c: number) => c === 32 || c === 9;
   while (i < len) {
@@ -223,10 +398,10 @@ function parseHexBytesFast(list: string): Uint8Array | undefined {
   return n === out.length ? out : out.subarray(0, n);
 }
 
-function parseHexBytes(list: string, fail: Fail): Uint8Array {
-  const fast = parseHexBytesFast(list);
+function parseHexBytes(spec: string, start: number, fail: Fail): Uint8Array {
+  const fast = parseHexBytesFast(spec, start);
   if (fast) return fast;
-  const trimmed = list.trim();
+  const trimmed = spec.slice(start).trim();
   if (trimmed === "") return new Uint8Array(0);
   const parts = trimmed.split(",");
   // regedit ends continued lines with ",\" so a trailing comma can remain.
