@@ -81,6 +81,46 @@ describe("applyRegFile", () => {
     expect(() => applyRegFile(createHive("R"), reg([`[\\${long}]`]))).toThrow(expect.objectContaining({ code: "bad-key-name", line: 3 }));
   });
 
+  it("keys resolved through their parents and many-valued keys behave as single edits would", () => {
+    const e = systemLike();
+    const values = Array.from({ length: 40 }, (_, i) => `"v${i}"=dword:${i.toString(16).padStart(8, "0")}`);
+    const r = applyRegFile(
+      e,
+      reg([
+        "[HKLM\\SYSTEM\\CurrentControlSet\\Services\\Many]",
+        ...values,
+        '"V7"=dword:000000aa', // the same value, other case: replaced, not added
+        "[HKLM\\SYSTEM\\CurrentControlSet\\Services\\Many\\Sub]",
+        '"a"="1"',
+        "[hklm\\system\\currentcontrolset\\services\\many\\SUB\\Deeper]",
+        "[HKLM\\SYSTEM\\CurrentControlSet\\Services\\Many]",
+        '"v3"=-',
+        '"v39"=dword:000000bb',
+        '"new"=dword:000000cc',
+        "[-HKLM\\SYSTEM\\CurrentControlSet\\Services\\Many\\Sub]",
+        "[HKLM\\SYSTEM\\CurrentControlSet\\Services\\Many\\Sub]",
+        '"b"="2"',
+        "[HKLM\\SYSTEM\\CurrentControlSet]",
+        "[HKLM\\SYSTEM\\CurrentControlSet\\Control]",
+      ]),
+      { prefix: "HKLM\\SYSTEM" },
+    );
+    expect(r).toMatchObject({ keysCreated: 5, keysDeleted: 1, valuesSet: 45, valuesDeleted: 1, currentControlSet: "ControlSet002" });
+    const hive = new Hive(e.serialize());
+    expect(checkHive(hive.bytes).ok).toBe(true);
+    const many = hive.key("ControlSet002\\Services\\Many")!;
+    expect(many.values().map((v) => v.name).sort()).toEqual([...Array.from({ length: 40 }, (_, i) => `v${i}`).filter((n) => n !== "v3"), "new"].sort());
+    expect(many.value("v7")!.dword()).toBe(0xaa);
+    expect(many.value("v39")!.dword()).toBe(0xbb);
+    // The deleted subtree is gone; the key made again under the same path is a new, empty one.
+    const sub = hive.key("ControlSet002\\Services\\Many\\Sub")!;
+    expect(sub.values().map((v) => v.name)).toEqual(["b"]);
+    expect(sub.subkeys()).toEqual([]);
+    // A child of the root named CurrentControlSet is still mapped (not created literally).
+    expect(hive.key("CurrentControlSet")).toBeUndefined();
+    expect(hive.key("ControlSet002\\Control")).toBeDefined();
+  });
+
   it("round-trips: export a generated hive, import into a new hive, export again: identical", () => {
     const e = systemLike();
     e.setValue("ControlSet001\\Services", "bin", RegType.BINARY, Uint8Array.from({ length: 300 }, (_, i) => i & 0xff));

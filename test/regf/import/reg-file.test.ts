@@ -81,4 +81,43 @@ describe(".reg parser", () => {
       { numRuns: 500 },
     );
   });
+  it("parses a continued hex value exactly as the same line joined (any split, spacing, line ends)", () => {
+    const hexItem = fc.integer({ min: 0, max: 255 }).map((b) => b.toString(16).padStart(2, "0"));
+    fc.assert(
+      fc.property(
+        fc.array(hexItem, { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.constantFrom("\r\n", "\n", "\r"),
+        fc.constantFrom("", " ", "  ", "\t"),
+        fc.constantFrom("hex:", "hex(7):", "hex(0):", "hex(ffff0001):"),
+        fc.boolean(),
+        (items, cuts, eol, indent, prefix, v4) => {
+          const list = items.join(",");
+          const splits = [...new Set(cuts.map((c) => (list.length === 0 ? 0 : c % list.length)))].sort((a, b) => a - b);
+          // regedit breaks after a comma; here also inside items: the joined text is what counts.
+          let continued = "";
+          let from = 0;
+          for (const at of splits) {
+            continued += list.slice(from, at) + "\\" + eol + indent;
+            from = at;
+          }
+          continued += list.slice(from);
+          const head = (v4 ? "REGEDIT4" : "Windows Registry Editor Version 5.00") + eol + "[K]" + eol;
+          const one = parseRegFile(head + `"v"=${prefix}${list}` + eol);
+          const many = parseRegFile(head + `"v"=${prefix}${continued}` + eol);
+          expect(many.ops.map((o) => ({ ...o, line: 0 }))).toEqual(one.ops.map((o) => ({ ...o, line: 0 })));
+          const value = many.ops[1];
+          expect(value.kind).toBe("value");
+          if (value.kind === "value" && !(v4 && prefix === "hex(7):")) expect([...value.data]).toEqual(items.map((h) => parseInt(h, 16)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps line numbers across continued lines, CR-only line ends and a last line without an end", () => {
+    const r = parseRegFile('REGEDIT4\r[K]\r"a"=hex:01,\\\r  02,\\\r  03\r"b"=dword:00000001');
+    expect(r.ops.map((o) => o.line)).toEqual([2, 3, 6]);
+    expect(r.ops[1].kind === "value" && [...r.ops[1].data]).toEqual([1, 2, 3]);
+  });
 });
