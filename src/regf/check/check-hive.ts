@@ -218,16 +218,19 @@ class TreeCheck {
     return offset % 8 === 0 && offset / 8 < this.allocated.length && this.allocated[offset / 8] > 0;
   }
 
-  /** Claims a cell for `what`; false when it is not an allocated cell or already claimed. */
-  private claim(offset: number, what: string, path: string): boolean {
+  /**
+   * Claims a cell for `what` (a function: the description is only built for a message);
+   * false when it is not an allocated cell or already claimed.
+   */
+  private claim(offset: number, what: () => string, path: string): boolean {
     if (!this.isCell(offset)) {
-      this.report.error("dangling-reference", `${what} points to ${hex(offset)}, which is not an allocated cell`, { offset: HBINS_START + offset, path });
+      this.report.error("dangling-reference", `${what()} points to ${hex(offset)}, which is not an allocated cell`, { offset: HBINS_START + offset, path });
       return false;
     }
     const prior = this.owned[offset / 8];
     if (prior !== 0) {
       const by = prior < 0 ? "the security list" : `a structure of the key node at ${hex(prior - 1)}`;
-      this.report.error("shared-cell", `${what} uses cell ${hex(offset)}, already used by ${by}`, { offset: HBINS_START + offset, path });
+      this.report.error("shared-cell", `${what()} uses cell ${hex(offset)}, already used by ${by}`, { offset: HBINS_START + offset, path });
       return false;
     }
     this.owned[offset / 8] = this.currentKey + 1;
@@ -245,7 +248,7 @@ class TreeCheck {
     while (stack.length > 0) {
       const item = stack.pop()!;
       this.currentKey = item.nk;
-      if (!this.claim(item.nk, `key node of ${JSON.stringify(item.path)}`, item.path)) continue;
+      if (!this.claim(item.nk, () => `key node of ${JSON.stringify(item.path)}`, item.path)) continue;
       try {
         this.checkKey(item.nk, item.path, item.parent, item.depth, stack);
       } catch (e) {
@@ -275,7 +278,7 @@ class TreeCheck {
     if (nk.security !== CELL_NONE) this.skRefs.set(nk.security, (this.skRefs.get(nk.security) ?? 0) + 1);
     else this.report.error("no-security", "key has no security record", { offset: nk.pos + NK.security, path });
     if (nk.classNameLength > 0 && nk.className !== CELL_NONE) {
-      if (this.claim(nk.className, `class name of ${JSON.stringify(path)}`, path) && nk.classNameLength > this.capacity(nk.className)) {
+      if (this.claim(nk.className, () => `class name of ${JSON.stringify(path)}`, path) && nk.classNameLength > this.capacity(nk.className)) {
         this.report.error("bad-class-name", `class name of ${nk.classNameLength} bytes does not fit its cell`, { offset: nk.pos + NK.classNameLength, path });
       }
     }
@@ -307,7 +310,7 @@ class TreeCheck {
       this.report.error("missing-subkey-list", "key has subkeys but no subkey list", { offset: nkPos + NK.subkeyList, path });
       return out;
     }
-    if (!this.claim(list, `subkey list of ${JSON.stringify(path)}`, path)) return out;
+    if (!this.claim(list, () => `subkey list of ${JSON.stringify(path)}`, path)) return out;
     const pos = this.space.cell(list, "subkey list");
     const kind = this.space.signature(pos);
     const leaves: number[] = [];
@@ -316,7 +319,7 @@ class TreeCheck {
       if (4 + n * 4 > this.capacity(list)) throw new RegfError("bad-subkey-list", `index root claims ${n} leaves beyond its cell`, { offset: pos });
       for (let i = 0; i < n; i++) {
         const leaf = this.space.u32(pos + SUBKEY_LIST.elements + 4 * i);
-        if (this.claim(leaf, `index leaf of ${JSON.stringify(path)}`, path)) leaves.push(leaf);
+        if (this.claim(leaf, () => `index leaf of ${JSON.stringify(path)}`, path)) leaves.push(leaf);
       }
       if (n === 0) this.report.error("empty-index-root", "index root with no leaves", { offset: pos, path });
     } else {
@@ -365,7 +368,7 @@ class TreeCheck {
 
   private checkValues(list: number, count: number, path: string): void {
     if (count === 0) return;
-    if (list === CELL_NONE || !this.claim(list, `value list of ${JSON.stringify(path)}`, path)) return;
+    if (list === CELL_NONE || !this.claim(list, () => `value list of ${JSON.stringify(path)}`, path)) return;
     if (count * 4 > this.capacity(list)) {
       this.report.error("bad-value-list", `value list cell holds ${this.capacity(list) >> 2} entries, key says ${count}`, { offset: HBINS_START + list, path });
       return;
@@ -374,7 +377,7 @@ class TreeCheck {
     const seen = new Set<string>();
     for (let i = 0; i < count; i++) {
       const vkOffset = this.space.u32(pos + 4 * i);
-      if (!this.claim(vkOffset, `value ${i} of ${JSON.stringify(path)}`, path)) continue;
+      if (!this.claim(vkOffset, () => `value ${i} of ${JSON.stringify(path)}`, path)) continue;
       let vk;
       try {
         vk = readVk(this.space, vkOffset);
@@ -398,29 +401,29 @@ class TreeCheck {
       return;
     }
     if (size === 0) return;
-    const what = `data of value ${JSON.stringify(name)} in ${JSON.stringify(path)}`;
+    const what = () => `data of value ${JSON.stringify(name)} in ${JSON.stringify(path)}`;
     if (!this.claim(dataOffset, what, path)) return;
     const pos = HBINS_START + dataOffset + CELL_SIZE_FIELD;
     const cap = this.capacity(dataOffset);
     const isDb = this.base.minorVersion >= BIG_DATA_MIN_MINOR_VERSION && size > BIG_DATA_SEGMENT_SIZE && cap >= 8 && this.space.signature(pos) === "db";
     if (!isDb) {
-      if (size > cap) this.report.error("bad-value-data", `${what}: ${size} bytes do not fit its ${cap}-byte cell`, { offset: pos, path });
+      if (size > cap) this.report.error("bad-value-data", `${what()}: ${size} bytes do not fit its ${cap}-byte cell`, { offset: pos, path });
       return;
     }
     const segments = this.space.u16(pos + DB.segmentCount);
     const segList = this.space.u32(pos + DB.segmentList);
-    if (segments * BIG_DATA_SEGMENT_SIZE < size) this.report.error("bad-big-data", `${what}: ${segments} segments cannot hold ${size} bytes`, { offset: pos, path });
-    if (!this.claim(segList, `segment list of ${what}`, path)) return;
+    if (segments * BIG_DATA_SEGMENT_SIZE < size) this.report.error("bad-big-data", `${what()}: ${segments} segments cannot hold ${size} bytes`, { offset: pos, path });
+    if (!this.claim(segList, () => `segment list of ${what()}`, path)) return;
     if (segments * 4 > this.capacity(segList)) {
-      this.report.error("bad-big-data", `${what}: segment list too small for ${segments} segments`, { offset: HBINS_START + segList, path });
+      this.report.error("bad-big-data", `${what()}: segment list too small for ${segments} segments`, { offset: HBINS_START + segList, path });
       return;
     }
     let left = size;
     for (let i = 0; i < segments; i++) {
       const seg = this.space.u32(HBINS_START + segList + CELL_SIZE_FIELD + 4 * i);
-      if (!this.claim(seg, `segment ${i} of ${what}`, path)) continue;
+      if (!this.claim(seg, () => `segment ${i} of ${what()}`, path)) continue;
       const need = Math.min(left, BIG_DATA_SEGMENT_SIZE);
-      if (need > this.capacity(seg)) this.report.error("bad-big-data", `${what}: segment ${i} holds ${this.capacity(seg)} bytes, ${need} needed`, { offset: HBINS_START + seg, path });
+      if (need > this.capacity(seg)) this.report.error("bad-big-data", `${what()}: segment ${i} holds ${this.capacity(seg)} bytes, ${need} needed`, { offset: HBINS_START + seg, path });
       left -= need;
     }
   }
