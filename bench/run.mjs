@@ -11,6 +11,7 @@ const sections = [
   "./vdisk-write.mjs",
   "./inspect.mjs",
   "./apply.mjs",
+  "./image-read.mjs",
   "./plan-apply.mjs",
 ];
 
