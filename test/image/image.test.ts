@@ -72,6 +72,15 @@ describe("Windows installations in a volume", () => {
     }
   });
 
+  it("cat and cp take the short names too (IMAGE:BCD)", async () => {
+    const gpt = fixtureFile("partition/gpt-512.img");
+    const viaShort = await run("cat", `${gpt}:BCD`);
+    const viaPath = await run("cat", `${gpt}:EFI/Microsoft/Boot/BCD`);
+    expect(viaShort.code).toBe(0);
+    expect(viaShort.bytes.length).toBeGreaterThan(0);
+    expect(viaShort.bytes).toEqual(viaPath.bytes);
+  });
+
   it("disk info, ls, cat and cp work on it through the CLI", async () => {
     const info = await run("disk", "info", ntfs, "--json");
     expect(info.code).toBe(0);

@@ -10,7 +10,7 @@ import { P2vfixError, UsageError } from "../../errors.js";
 import type { FileInfo } from "../../fs/filesystem.js";
 import { volumeState, type VolumeState } from "../../fs/ntfs/volume-state.js";
 import type { NtfsVolume } from "../../fs/ntfs/volume.js";
-import { findFileVolume, locateWindows, openTarget, parseTargetSpec, type OpenedTarget, type Volume } from "../../image/index.js";
+import { findFileVolume, locateWindows, openTarget, parseTargetSpec, resolveInnerPath, type OpenedTarget, type Volume } from "../../image/index.js";
 import { formatBytes, table } from "../format.js";
 import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
@@ -197,21 +197,21 @@ export function registerDisk(program: Command, output: Output): void {
 
   program
     .command("cat")
-    .description("Write a file from inside an image to standard output: IMAGE:PATH.")
+    .description("Write a file from inside an image to standard output: IMAGE:PATH (or IMAGE:SYSTEM, :SOFTWARE, :SAM, :SECURITY, :DEFAULT, :BCD).")
     .argument("<spec>", "IMAGE:PATH")
     .option("--partition <n>", "partition number", parsePartition)
     .action((spec: string, opts: { partition?: number }) => {
       const { container, inner } = parseTargetSpec(spec);
       if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
       withTarget(container, (target) => {
-        const { volume, path } = findFileVolume(target, inner, opts.partition);
+        const { volume, path } = resolveInnerPath(target, inner, opts.partition);
         output.outBytes(volume.fs().readFile(path));
       });
     });
 
   program
     .command("cp")
-    .description("Copy a file out of an image: IMAGE:PATH DEST (DEST may be a folder).")
+    .description("Copy a file out of an image: IMAGE:PATH DEST (DEST may be a folder); IMAGE:SYSTEM and the other hive short names work too.")
     .argument("<spec>", "IMAGE:PATH")
     .argument("<dest>", "destination file or folder on the host")
     .option("--partition <n>", "partition number", parsePartition)
@@ -219,7 +219,7 @@ export function registerDisk(program: Command, output: Output): void {
       const { container, inner } = parseTargetSpec(spec);
       if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
       withTarget(container, (target) => {
-        const { volume, path } = findFileVolume(target, inner, opts.partition);
+        const { volume, path } = resolveInnerPath(target, inner, opts.partition);
         const fs = volume.fs();
         const info = fs.stat(path);
         if (info?.isDirectory) throw new UsageError("is-directory", `${spec} is a folder; cp copies files`);

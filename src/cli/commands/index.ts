@@ -26,11 +26,13 @@ const modules: CommandModule[] = [
 ];
 
 /**
- * Registers the modules that `argv` needs: the one owning its first word, or all of them
- * when there is none (help, version, an unknown command).
+ * Registers the modules that `argv` needs: the one owning its first word, none for
+ * `--version`, or all of them otherwise (help, an unknown command).
  */
 export async function registerCommands(program: Command, output: Output, argv: readonly string[] = []): Promise<void> {
   const first = argv.find((a) => !a.startsWith("-"));
+  // `p2vfix --version` needs no command at all.
+  if (first === undefined && argv.some((a) => a === "-V" || a === "--version")) return;
   const wanted = modules.filter((m) => first !== undefined && m.names.includes(first));
   for (const m of wanted.length > 0 ? wanted : modules) (await m.load())(program, output);
 }
