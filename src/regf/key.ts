@@ -39,6 +39,11 @@ export class RegKey {
     return new RegKey(space, record, path);
   }
 
+  /** The cells the key is read from: for whole-tree walks that work on offsets (walk.ts). */
+  get cellSpace(): CellSpace {
+    return this.space;
+  }
+
   /** FILETIME: 100 ns ticks since 1601-01-01 UTC (read when asked: a BigInt per key adds up). */
   get lastWritten(): bigint {
     return this.space.u64(this.record.pos + NK.lastWritten);

@@ -1,8 +1,8 @@
 /** A registry value: a view over its vk cell; the data is read when asked for. */
 import { RegfError } from "../errors.js";
 import { BIG_DATA_MIN_MINOR_VERSION, BIG_DATA_SEGMENT_SIZE, isBigDataCell, readBigData } from "./cells/big-data.js";
-import type { CellSpace } from "./cells/cell.js";
-import { VK, VK_INLINE_MAX, type VkRecord } from "./cells/vk.js";
+import { decodeName, type CellSpace } from "./cells/cell.js";
+import { ValueFlags, VK, VK_DATA_INLINE, VK_INLINE_MAX, type VkRecord } from "./cells/vk.js";
 import { RegType } from "./value-types.js";
 
 export class RegValue {
@@ -45,30 +45,11 @@ export class RegValue {
   }
 
   private read(copy: boolean): Uint8Array {
-    const { space, record } = this;
-    const size = record.dataSize;
-    if (record.inline) {
-      if (size > VK_INLINE_MAX) {
-        throw new RegfError("bad-value-data", `value ${JSON.stringify(record.name)} claims ${size} inline bytes (at most 4 fit)`, {
-          offset: record.pos + VK.dataSize,
-        });
-      }
-      return space.bytes.slice(record.pos + VK.dataOffset, record.pos + VK.dataOffset + size); // tiny: always a copy
-    }
-    if (size === 0) return new Uint8Array(0);
-    const pos = space.cell(record.dataOffset, `data of value ${JSON.stringify(record.name)}`);
-    const length = space.lastLength;
-    // Big data only exists from format 1.4 and only for data over one segment; older hives
-    // (and Windows itself below that size) keep the data in one cell.
-    if (space.minorVersion >= BIG_DATA_MIN_MINOR_VERSION && size > BIG_DATA_SEGMENT_SIZE && isBigDataCell(space, pos, length)) {
-      return readBigData(space, pos, size);
-    }
-    if (size > length) {
-      throw new RegfError("bad-value-data", `value ${JSON.stringify(record.name)} has ${size} bytes of data but its data cell holds ${length}`, {
-        offset: record.pos + VK.dataSize,
-      });
-    }
-    return copy ? space.bytes.slice(pos, pos + size) : space.bytes.subarray(pos, pos + size);
+    const span = locateValueData(this.space, this.record.pos, SPAN);
+    const { bytes, start, length } = span;
+    if (bytes !== this.space.bytes) return bytes; // big data: already a fresh array
+    // Inline data is tiny: always a copy.
+    return copy || this.record.inline ? bytes.slice(start, start + length) : bytes.subarray(start, start + length);
   }
 
   /** UTF-16LE text up to the first NUL (an odd last byte is ignored). */
@@ -102,6 +83,64 @@ export class RegValue {
     const d = this.dataView();
     return new DataView(d.buffer, d.byteOffset, 8).getBigUint64(0, true);
   }
+}
+
+/** Where a value's data lies: `bytes[start, start + length)`. */
+export interface DataSpan {
+  /** The hive's own bytes, or a fresh array (big data, which is stored in segments). */
+  bytes: Uint8Array;
+  start: number;
+  length: number;
+}
+
+const SPAN: DataSpan = { bytes: new Uint8Array(0), start: 0, length: 0 };
+
+/**
+ * Locates the data of the value whose vk signature is at file position `vkPos` (checked by
+ * `vkPosition`), with every check `RegValue.data()` makes; fills and returns `out`, so that a
+ * whole-hive export allocates nothing per value.
+ */
+export function locateValueData(space: CellSpace, vkPos: number, out: DataSpan): DataSpan {
+  const rawSize = space.u32(vkPos + VK.dataSize);
+  const size = rawSize & 0x7fffffff;
+  out.bytes = space.bytes;
+  if ((rawSize & VK_DATA_INLINE) !== 0) {
+    if (size > VK_INLINE_MAX) {
+      throw new RegfError("bad-value-data", `value ${JSON.stringify(nameAt(space, vkPos))} claims ${size} inline bytes (at most 4 fit)`, {
+        offset: vkPos + VK.dataSize,
+      });
+    }
+    out.start = vkPos + VK.dataOffset;
+    out.length = size;
+    return out;
+  }
+  out.start = 0;
+  out.length = 0;
+  if (size === 0) return out;
+  const dataOffset = space.u32(vkPos + VK.dataOffset);
+  let pos = space.tryCell(dataOffset);
+  if (pos < 0) pos = space.cell(dataOffset, `data of value ${JSON.stringify(nameAt(space, vkPos))}`);
+  const length = space.lastLength;
+  // Big data only exists from format 1.4 and only for data over one segment; older hives
+  // (and Windows itself below that size) keep the data in one cell.
+  if (space.minorVersion >= BIG_DATA_MIN_MINOR_VERSION && size > BIG_DATA_SEGMENT_SIZE && isBigDataCell(space, pos, length)) {
+    out.bytes = readBigData(space, pos, size);
+    out.length = size;
+    return out;
+  }
+  if (size > length) {
+    throw new RegfError("bad-value-data", `value ${JSON.stringify(nameAt(space, vkPos))} has ${size} bytes of data but its data cell holds ${length}`, {
+      offset: vkPos + VK.dataSize,
+    });
+  }
+  out.start = pos;
+  out.length = size;
+  return out;
+}
+
+function nameAt(space: CellSpace, vkPos: number): string {
+  const nameLength = space.u16(vkPos + VK.nameLength);
+  return decodeName(space.bytes, vkPos + VK.name, nameLength, (space.u16(vkPos + VK.flags) & ValueFlags.COMP_NAME) !== 0);
 }
 
 function unitsToString(bytes: Uint8Array, units: number): string {

@@ -5,9 +5,12 @@
  */
 import { RegfError } from "../errors.js";
 import { HBINS_START } from "./base-block.js";
+import { CELL_SIZE_FIELD, decodeName, type CellSpace } from "./cells/cell.js";
+import { KeyFlags, NK, nkPosition } from "./cells/nk.js";
+import { appendSubkeyOffsets } from "./cells/subkey-list.js";
 import type { RegKey } from "./key.js";
 import type { RegValue } from "./value.js";
-import { compareNames, upcaseName } from "./names.js";
+import { compareNames, upcaseName, upcaseUnit } from "./names.js";
 
 /** Windows refuses keys nested deeper than 512 levels. */
 export const MAX_KEY_DEPTH = 512;
@@ -102,4 +105,194 @@ export function checkedValues(key: RegKey, seenValues: Set<number>): RegValue[] 
     seenValues.add(v.offset);
   }
   return values;
+}
+
+/** A growable stack of u32 cell offsets (no boxed numbers, no array per key). */
+class OffsetStack {
+  items = new Uint32Array(1024);
+  length = 0;
+
+  push(offset: number): void {
+    if (this.length === this.items.length) {
+      const grown = new Uint32Array(this.items.length * 2);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    this.items[this.length++] = offset;
+  }
+}
+
+/** One bit per 8-byte cell slot: "reached already" for cell offsets that passed `cell()`. */
+export class CellBitmap {
+  private readonly bits: Uint8Array;
+
+  constructor(dataSize: number) {
+    this.bits = new Uint8Array((dataSize >>> 6) + 1);
+  }
+
+  /** Marks `offset`; false when it was marked already. */
+  mark(offset: number): boolean {
+    const i = offset >>> 6;
+    const bit = 1 << ((offset >>> 3) & 7);
+    if ((this.bits[i] & bit) !== 0) return false;
+    this.bits[i] |= bit;
+    return true;
+  }
+}
+
+/**
+ * `iterateKeys` for whole-tree exports, on cell offsets instead of RegKey objects: the same
+ * order, the same checks (nk cells, duplicate names, a key reached twice, depth) and the same
+ * errors, but nothing allocated per key. After `next()` returns true, `pos` is the file
+ * position of the current key's nk signature and `depth` its depth (0 for the start key).
+ */
+export class KeyCellWalk {
+  readonly space: CellSpace;
+  pos = -1;
+  offset = -1;
+  depth = 0;
+  private readonly startPath: string;
+  private readonly seen: CellBitmap;
+  /** Subkey offsets of the keys on the current chain, each list above its parent's. */
+  private readonly offsets = new OffsetStack();
+  /** Per depth level: where its subkeys start in `offsets`, the next one to visit. */
+  private frameStart: number[] = [];
+  private frameNext: number[] = [];
+  /** nk positions of the current key and its ancestors, by depth (for error paths). */
+  private chain: number[] = [];
+  private started = false;
+
+  constructor(start: RegKey) {
+    this.space = start.cellSpace;
+    this.startPath = start.path;
+    this.seen = new CellBitmap(this.space.dataSize);
+    this.offset = start.offset;
+    this.seen.mark(start.offset);
+  }
+
+  next(): boolean {
+    const space = this.space;
+    if (!this.started) {
+      this.started = true;
+      this.pos = nkPosition(space, this.offset);
+      this.chain[0] = this.pos;
+      this.depth = 0;
+      return true;
+    }
+    // The current key's subkeys go on the stack now that its own block is done (the start
+    // key's list is pushed even when empty, as iterateKeys does: it sets the depths).
+    if (space.u32(this.pos + NK.subkeyCount) > 0) this.pushSubkeys();
+    else if (this.depth === 0) {
+      this.frameStart.push(this.offsets.length);
+      this.frameNext.push(this.offsets.length);
+    }
+    const items = this.offsets;
+    for (;;) {
+      const top = this.frameNext.length - 1;
+      if (top < 0) return false;
+      // The top level's subkeys run to the end of the stack.
+      if (this.frameNext[top] >= items.length) {
+        items.length = this.frameStart[top];
+        this.frameStart.pop();
+        this.frameNext.pop();
+        continue;
+      }
+      const index = this.frameNext[top]++;
+      const offset = items.items[index];
+      const depth = top + 1;
+      // Already checked by pushSubkeys: a valid nk cell, so aligned and inside the bins.
+      const pos = HBINS_START + offset + CELL_SIZE_FIELD;
+      this.chain[depth] = pos;
+      if (!this.seen.mark(offset)) {
+        throw new RegfError("key-reached-twice", `key node at 0x${offset.toString(16)} is reached twice (a cycle or a duplicate subkey entry)`, {
+          offset: HBINS_START + offset,
+          path: this.pathAt(depth),
+        });
+      }
+      if (depth > MAX_KEY_DEPTH) {
+        throw new RegfError("too-deep", `keys are nested deeper than ${MAX_KEY_DEPTH} levels`, { path: this.pathAt(depth) });
+      }
+      this.offset = offset;
+      this.pos = pos;
+      this.depth = depth;
+      return true;
+    }
+  }
+
+  /** The current key's path ("\"-separated, from the hive root), as RegKey.path gives it. */
+  path(): string {
+    return this.pathAt(this.depth);
+  }
+
+  private pathAt(depth: number): string {
+    let path = this.startPath;
+    for (let d = 1; d <= depth; d++) {
+      const name = nkName(this.space, this.chain[d]);
+      path = path === "" ? name : `${path}\\${name}`;
+    }
+    return path;
+  }
+
+  /** Pushes and checks the current key's subkeys, as checkedSubkeys does. */
+  private pushSubkeys(): void {
+    const space = this.space;
+    const items = this.offsets;
+    const first = items.length;
+    appendSubkeyOffsets(space, space.u32(this.pos + NK.subkeyList), items);
+    const end = items.length;
+    for (let i = first; i < end; i++) nkPosition(space, items.items[i]);
+    let sorted = true;
+    for (let i = first + 1; i < end; i++) {
+      const c = compareNkNames(space, HBINS_START + CELL_SIZE_FIELD + items.items[i - 1], HBINS_START + CELL_SIZE_FIELD + items.items[i]);
+      if (c === 0) throw this.duplicateAt(items.items[i]);
+      if (c > 0) sorted = false;
+    }
+    if (!sorted) {
+      const names = new Set<string>();
+      for (let i = first; i < end; i++) {
+        const up = upcaseName(nkName(space, HBINS_START + CELL_SIZE_FIELD + items.items[i]));
+        if (names.has(up)) throw this.duplicateAt(items.items[i]);
+        names.add(up);
+      }
+    }
+    this.frameStart.push(first);
+    this.frameNext.push(first);
+  }
+
+  private duplicateAt(offset: number): RegfError {
+    const pos = HBINS_START + CELL_SIZE_FIELD + offset;
+    const name = nkName(this.space, pos);
+    const parent = this.pathAt(this.depth);
+    return new RegfError("duplicate-subkey", `two subkeys are named ${JSON.stringify(name)}`, {
+      offset: HBINS_START + offset,
+      path: parent === "" ? name : `${parent}\\${name}`,
+    });
+  }
+}
+
+/** The name of the key node whose signature is at `pos`. */
+function nkName(space: CellSpace, pos: number): string {
+  return decodeName(space.bytes, pos + NK.name, space.u16(pos + NK.nameLength), (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0);
+}
+
+/** compareNames on two key nodes' stored names, without decoding them. */
+function compareNkNames(space: CellSpace, a: number, b: number): number {
+  const bytes = space.bytes;
+  const lengthA = bytes[a + NK.nameLength] | (bytes[a + NK.nameLength + 1] << 8);
+  const lengthB = bytes[b + NK.nameLength] | (bytes[b + NK.nameLength + 1] << 8);
+  const wideA = (bytes[a + NK.flags] & KeyFlags.COMP_NAME) === 0;
+  const wideB = (bytes[b + NK.flags] & KeyFlags.COMP_NAME) === 0;
+  const unitsA = wideA ? lengthA >>> 1 : lengthA;
+  const unitsB = wideB ? lengthB >>> 1 : lengthB;
+  const n = unitsA < unitsB ? unitsA : unitsB;
+  const nameA = a + NK.name;
+  const nameB = b + NK.name;
+  for (let i = 0; i < n; i++) {
+    const ca = wideA ? bytes[nameA + 2 * i] | (bytes[nameA + 2 * i + 1] << 8) : bytes[nameA + i];
+    const cb = wideB ? bytes[nameB + 2 * i] | (bytes[nameB + 2 * i + 1] << 8) : bytes[nameB + i];
+    if (ca === cb) continue;
+    const d = upcaseUnit(ca) - upcaseUnit(cb);
+    if (d !== 0) return d;
+  }
+  return unitsA - unitsB;
 }

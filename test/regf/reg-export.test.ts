@@ -3,8 +3,13 @@
  * gives every key and every value's type and exact bytes.
  */
 import { describe, expect, it } from "vitest";
+import { RegfError } from "../../src/errors.js";
 import { Hive } from "../../src/regf/hive.js";
-import { exportReg, formatHex, losslessString, REG_HEADER, regExportBytes } from "../../src/regf/export/reg-export.js";
+import { exportReg, formatHex, losslessString, REG_HEADER, regExportBytes, regKeyPath, writeRegValue } from "../../src/regf/export/reg-export.js";
+import { TextSink, type SinkEncoding } from "../../src/regf/export/text-sink.js";
+import { checkedValues, iterateKeys, KeyCellWalk } from "../../src/regf/walk.js";
+import { FUZZ_SEEDS, mutate } from "../../scripts/fuzz-regf.js";
+import { prng } from "../../scripts/fuzz-common.js";
 import { exportJson } from "../../src/regf/export/json-export.js";
 import { parseRegFile } from "../../src/regf/import/reg-file.js";
 import { corpusBytes, hasCorpus } from "../helpers/corpus.js";
@@ -122,5 +127,112 @@ describe.skipIf(!hasCorpus())("export of corpus hives", () => {
     expect(byName["reg-multi-sz"].data).toEqual(["multi-sz-test", "line2"]);
     expect(byName["qword"].data).toBe("18446744073709551615");
     expect(Buffer.from(byName["binary"].base64, "base64")).toEqual(Buffer.from([1, 2, 3, 4, 5]));
+  });
+});
+
+/**
+ * The export written the plain way, one RegKey and RegValue object at a time (iterateKeys,
+ * checkedValues, writeRegValue): the oracle for regExportBytes' offset-based fast path.
+ */
+function referenceExport(hive: Hive, prefix: string, encoding: SinkEncoding): { bytes: Buffer; error?: string } {
+  const sink = new TextSink(encoding, 1 << 16);
+  if (encoding === "utf16le") sink.raw([0xff, 0xfe]);
+  sink.ascii(REG_HEADER + "\r\n\r\n");
+  const seen = new Set<number>();
+  try {
+    for (const { key } of iterateKeys(hive.root())) {
+      sink.text(`[${regKeyPath(key, prefix)}]\r\n`);
+      for (const v of checkedValues(key, seen)) writeRegValue(sink, v);
+      sink.ascii("\r\n");
+    }
+  } catch (e) {
+    return { bytes: Buffer.from(sink.take()), error: describeError(e) };
+  }
+  return { bytes: Buffer.from(sink.take()) };
+}
+
+function fastExport(hive: Hive, prefix: string, encoding: SinkEncoding): { bytes: Buffer; error?: string } {
+  const chunks: Uint8Array[] = [];
+  try {
+    for (const chunk of regExportBytes(hive.root(), { prefix, encoding, chunkSize: 2048 })) chunks.push(chunk);
+  } catch (e) {
+    return { bytes: Buffer.concat(chunks), error: describeError(e) };
+  }
+  return { bytes: Buffer.concat(chunks) };
+}
+
+/** Same error; same bytes, or (chunks end at key blocks) a prefix of the plain export before the error. */
+function expectSameExport(got: { bytes: Buffer; error?: string }, want: { bytes: Buffer; error?: string }): void {
+  expect(got.error).toBe(want.error);
+  if (want.error === undefined) expect(got.bytes.equals(want.bytes)).toBe(true);
+  else expect(want.bytes.subarray(0, got.bytes.length).equals(got.bytes)).toBe(true);
+}
+
+function describeError(e: unknown): string {
+  if (!(e instanceof RegfError)) throw e;
+  return `${e.code} | ${e.message} | ${e.offset} | ${e.path}`;
+}
+
+describe.skipIf(!hasCorpus())("fast export = the plain RegKey/RegValue export", () => {
+  const hives = ["yarp/UnicodeHive", "python-registry/UNICODE_TESTS", "yarp/ExtendedASCIIHive", "hivex/special", "yarp/BigDataHive", "plaso/100_sub_keys.hiv", "yarp/WrongOrderHive", "yarp/DuplicateSubkeysHive", "yarp/ManySubkeysHive"];
+  for (const rel of hives) {
+    it(`${rel}: the same bytes in UTF-16 and UTF-8, with and without a prefix`, async () => {
+      const hive = new Hive(await corpusBytes(`hives/${rel}`));
+      for (const [prefix, encoding] of [["HKEY_LOCAL_MACHINE\\T", "utf16le"], ["", "utf8"], ["P\u00e9\ud83d\ude00", "utf8"], ["", "utf16le"]] as const) {
+        expectSameExport(fastExport(hive, prefix, encoding), referenceExport(hive, prefix, encoding));
+      }
+    });
+  }
+
+  it("names with quotes, backslashes and lone surrogates, stored as UTF-16 and as Latin-1", async () => {
+    const bytes = new Uint8Array(await corpusBytes("hives/python-registry/UNICODE_TESTS"));
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const at = (offset: number) => 4096 + offset + 4; // a cell's data (its signature)
+    let hive = new Hive(bytes);
+    const key = hive.key("ASCII_KEY_NAME0")!;
+    const values = key.values();
+    const wide = values.find((v) => (v.flags & 1) === 0 && v.name.length >= 4)!;
+    const latin = values.find((v) => (v.flags & 1) !== 0 && v.name.length >= 3)!;
+    for (const [i, unit] of [0x5c, 0x22, 0xd800, 0x5c].entries()) view.setUint16(at(wide.offset) + 20 + 2 * i, unit, true);
+    for (const [i, byte] of [0x22, 0x5c, 0xe9].entries()) bytes[at(latin.offset) + 20 + i] = byte;
+    const wideKey = hive.key("UNICODE_JUMBLE_{H~\u2591\u00f4\u00ab}")!;
+    for (const [i, unit] of [0x22, 0xdc00, 0xd83d, 0xde00].entries()) view.setUint16(at(wideKey.offset) + 76 + 2 * i, unit, true);
+    hive = new Hive(bytes);
+    for (const encoding of ["utf16le", "utf8"] as const) {
+      const want = referenceExport(hive, "P", encoding);
+      expect(want.error).toBeUndefined();
+      expect(want.bytes.toString(encoding === "utf8" ? "utf8" : "utf16le")).toContain('"\\\\\\"');
+      expectSameExport(fastExport(hive, "P", encoding), want);
+    }
+  });
+
+  it("walks keys in iterateKeys' order and depths", async () => {
+    const hive = new Hive(await corpusBytes("hives/plaso/100_sub_keys.hiv"));
+    const walk = new KeyCellWalk(hive.root());
+    const got: string[] = [];
+    while (walk.next()) got.push(`${walk.offset}@${walk.depth}:${walk.path()}`);
+    expect(got).toEqual([...iterateKeys(hive.root())].map(({ key, depth }) => `${key.offset}@${depth}:${key.path}`));
+    expect(got.length).toBeGreaterThan(100);
+  });
+
+  it("400 mutated hives: the same error (code, message, offset, path) and the same bytes before it", { timeout: 20_000 }, async () => {
+    const seeds = await Promise.all(FUZZ_SEEDS.map((f) => corpusBytes(f)));
+    const random = prng(4242);
+    let refused = 0;
+    for (let i = 0; i < 400; i++) {
+      const bytes = mutate(seeds, random);
+      let hive: Hive;
+      try {
+        hive = new Hive(bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(RegfError);
+        continue;
+      }
+      const encoding = i % 2 === 0 ? "utf16le" : "utf8";
+      const want = referenceExport(hive, "HKLM\\F", encoding);
+      expectSameExport(fastExport(hive, "HKLM\\F", encoding), want);
+      if (want.error !== undefined) refused++;
+    }
+    expect(refused).toBeGreaterThan(20); // the mutations do reach the export's checks
   });
 });

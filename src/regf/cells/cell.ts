@@ -29,22 +29,39 @@ export class CellSpace {
    * cell lies in the hive bins data. The cell length (without its size field) is in `lastLength`.
    */
   cell(offset: number, what: string): number {
+    const pos = this.tryCell(offset);
+    if (pos >= 0) return pos;
+    throw this.cellError(offset, what);
+  }
+
+  /**
+   * `cell()` without the error: the data position, or -1 when `cell()` would throw. Hot loops
+   * use it so that they build no message for the cells that are fine.
+   */
+  tryCell(offset: number): number {
+    if (offset === CELL_NONE || (offset & (CELL_ALIGNMENT - 1)) !== 0 || offset + CELL_SIZE_FIELD > this.dataSize) return -1;
+    const pos = HBINS_START + offset;
+    const raw = this.view.getInt32(pos, true);
+    if (raw >= 0) return -1;
+    const size = -raw;
+    if (size < CELL_SIZE_FIELD + 2 || offset + size > this.dataSize) return -1;
+    this.lastLength = size - CELL_SIZE_FIELD;
+    return pos + CELL_SIZE_FIELD;
+  }
+
+  /** The error `cell()` throws for a bad offset. */
+  cellError(offset: number, what: string): RegfError {
     if (offset === CELL_NONE || offset % CELL_ALIGNMENT !== 0 || offset + CELL_SIZE_FIELD > this.dataSize) {
-      throw new RegfError("bad-cell-offset", `${what}: cell offset 0x${offset.toString(16)} is outside the hive bins data or misaligned`, {
+      return new RegfError("bad-cell-offset", `${what}: cell offset 0x${offset.toString(16)} is outside the hive bins data or misaligned`, {
         offset: HBINS_START + offset,
       });
     }
     const pos = HBINS_START + offset;
     const raw = this.view.getInt32(pos, true);
     if (raw >= 0) {
-      throw new RegfError("unallocated-cell", `${what}: cell at 0x${offset.toString(16)} is free (size ${raw}), not allocated`, { offset: pos });
+      return new RegfError("unallocated-cell", `${what}: cell at 0x${offset.toString(16)} is free (size ${raw}), not allocated`, { offset: pos });
     }
-    const size = -raw;
-    if (size < CELL_SIZE_FIELD + 2 || offset + size > this.dataSize) {
-      throw new RegfError("bad-cell-size", `${what}: cell at 0x${offset.toString(16)} has an impossible size ${size}`, { offset: pos });
-    }
-    this.lastLength = size - CELL_SIZE_FIELD;
-    return pos + CELL_SIZE_FIELD;
+    return new RegfError("bad-cell-size", `${what}: cell at 0x${offset.toString(16)} has an impossible size ${-raw}`, { offset: pos });
   }
 
   /** Length of the cell data returned by the last `cell()` call. */

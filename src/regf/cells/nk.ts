@@ -69,17 +69,30 @@ export interface NkRecord {
   name: string;
 }
 
-export function readNk(space: CellSpace, offset: number): NkRecord {
-  const pos = space.cell(offset, "key node");
+/**
+ * File position of the key node at `offset` (its signature), after every check `readNk` makes:
+ * for walks that read the fields they need straight from the bytes.
+ */
+export function nkPosition(space: CellSpace, offset: number): number {
+  let pos = space.tryCell(offset);
+  if (pos < 0) pos = space.cell(offset, "key node");
   const length = space.lastLength;
-  if (length < NK_FIXED_SIZE || space.signature(pos) !== NK_SIGNATURE) {
+  const bytes = space.bytes;
+  // "nk" = 0x6e 0x6b
+  if (length < NK_FIXED_SIZE || bytes[pos] !== 0x6e || bytes[pos + 1] !== 0x6b) {
     throw new RegfError("bad-key-node", `cell at 0x${offset.toString(16)} is not a key node (nk)`, { offset: pos });
   }
-  const flags = space.u16(pos + NK.flags);
-  const nameLength = space.u16(pos + NK.nameLength);
+  const nameLength = bytes[pos + NK.nameLength] | (bytes[pos + NK.nameLength + 1] << 8);
   if (NK_FIXED_SIZE + nameLength > length) {
     throw new RegfError("bad-key-node", `key node name (${nameLength} bytes) runs past its cell`, { offset: pos + NK.nameLength });
   }
+  return pos;
+}
+
+export function readNk(space: CellSpace, offset: number): NkRecord {
+  const pos = nkPosition(space, offset);
+  const flags = space.u16(pos + NK.flags);
+  const nameLength = space.u16(pos + NK.nameLength);
   return {
     offset,
     pos,

@@ -35,7 +35,12 @@ function readList(space: CellSpace, listOffset: number, what: string): { pos: nu
   return { pos, kind: kind as Kind, count };
 }
 
-function readLeaf(space: CellSpace, pos: number, kind: Kind, count: number, out: number[]): void {
+/** Somewhere to put subkey offsets: a plain array, or a walk's own growable stack. */
+export interface OffsetSink {
+  push(offset: number): unknown;
+}
+
+function readLeaf(space: CellSpace, pos: number, kind: Kind, count: number, out: OffsetSink): void {
   const size = ELEMENT_SIZE[kind];
   for (let i = 0; i < count; i++) out.push(space.u32(pos + SUBKEY_LIST.elements + i * size));
 }
@@ -43,11 +48,17 @@ function readLeaf(space: CellSpace, pos: number, kind: Kind, count: number, out:
 /** Key node offsets of a key's subkeys, in stored order, following an index root. */
 export function readSubkeyOffsets(space: CellSpace, listOffset: number): number[] {
   const out: number[] = [];
-  if (listOffset === CELL_NONE) return out;
+  appendSubkeyOffsets(space, listOffset, out);
+  return out;
+}
+
+/** `readSubkeyOffsets`, appending to `out` (same checks, no array per key). */
+export function appendSubkeyOffsets(space: CellSpace, listOffset: number, out: OffsetSink): void {
+  if (listOffset === CELL_NONE) return;
   const top = readList(space, listOffset, "subkey list");
   if (top.kind !== "ri") {
     readLeaf(space, top.pos, top.kind, top.count, out);
-    return out;
+    return;
   }
   // Distinct leaves only, so the offsets returned stay bounded by the hive size.
   const seen = new Set<number>();
@@ -63,7 +74,6 @@ export function readSubkeyOffsets(space: CellSpace, listOffset: number): number[
     }
     readLeaf(space, leaf.pos, leaf.kind, leaf.count, out);
   }
-  return out;
 }
 
 /** The stored list kind and leaf count, for the writer and the structural check. */

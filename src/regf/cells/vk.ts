@@ -30,16 +30,26 @@ export interface VkRecord {
   flags: number;
 }
 
-export function readVk(space: CellSpace, offset: number): VkRecord {
-  const pos = space.cell(offset, "value");
+/** File position of the value at `offset` (its signature), after every check `readVk` makes. */
+export function vkPosition(space: CellSpace, offset: number): number {
+  let pos = space.tryCell(offset);
+  if (pos < 0) pos = space.cell(offset, "value");
   const length = space.lastLength;
-  if (length < VK_FIXED_SIZE || space.signature(pos) !== VK_SIGNATURE) {
+  const bytes = space.bytes;
+  // "vk" = 0x76 0x6b
+  if (length < VK_FIXED_SIZE || bytes[pos] !== 0x76 || bytes[pos + 1] !== 0x6b) {
     throw new RegfError("bad-value", `cell at 0x${offset.toString(16)} is not a value (vk)`, { offset: pos });
   }
-  const nameLength = space.u16(pos + VK.nameLength);
+  const nameLength = bytes[pos + VK.nameLength] | (bytes[pos + VK.nameLength + 1] << 8);
   if (VK_FIXED_SIZE + nameLength > length) {
     throw new RegfError("bad-value", `value name (${nameLength} bytes) runs past its cell`, { offset: pos + VK.nameLength });
   }
+  return pos;
+}
+
+export function readVk(space: CellSpace, offset: number): VkRecord {
+  const pos = vkPosition(space, offset);
+  const nameLength = space.u16(pos + VK.nameLength);
   const rawSize = space.u32(pos + VK.dataSize);
   const flags = space.u16(pos + VK.flags);
   return {

@@ -10,10 +10,16 @@
  * LF that regedit cannot re-read) goes out as hex(1):, and a REG_DWORD that is not 4 bytes as
  * hex(4):, so importing the file gives back the same bytes.
  */
+import { RegfError } from "../../errors.js";
+import { HBINS_START } from "../base-block.js";
+import { CELL_SIZE_FIELD, type CellSpace } from "../cells/cell.js";
+import { KeyFlags, NK } from "../cells/nk.js";
+import { valueListPosition } from "../cells/value-list.js";
+import { ValueFlags, VK, vkPosition } from "../cells/vk.js";
 import type { RegKey } from "../key.js";
-import type { RegValue } from "../value.js";
+import { locateValueData, type DataSpan, type RegValue } from "../value.js";
 import { RegType } from "../value-types.js";
-import { checkedValues, iterateKeys } from "../walk.js";
+import { CellBitmap, KeyCellWalk } from "../walk.js";
 import { TextSink, type SinkEncoding } from "./text-sink.js";
 
 export const REG_HEADER = "Windows Registry Editor Version 5.00";
@@ -72,8 +78,10 @@ export function losslessString(data: Uint8Array): string | undefined {
   return s;
 }
 
+const HEX_TAGS = Array.from({ length: 16 }, (_, t) => (t === RegType.BINARY ? "hex:" : `hex(${t.toString(16)}):`));
+
 function hexTag(type: number): string {
-  return type === RegType.BINARY ? "hex:" : `hex(${(type >>> 0).toString(16)}):`;
+  return type < HEX_TAGS.length ? HEX_TAGS[type] : `hex(${(type >>> 0).toString(16)}):`;
 }
 
 /** `hex:` / `hex(N):` data with regedit's wrapping; `lineLength` is what precedes it on the line. */
@@ -118,7 +126,11 @@ export function formatRegValue(value: RegValue): string {
   return Buffer.from(sink.take()).toString("utf8").slice(0, -2);
 }
 
-/** The export as encoded chunks: what a .reg file holds, byte for byte. */
+/**
+ * The export as encoded chunks: what a .reg file holds, byte for byte. Walks cell offsets
+ * (KeyCellWalk) and encodes names and data straight from the hive bytes: the same output and
+ * the same errors as writing each RegKey and RegValue, without an object per key or value.
+ */
 export function* regExportBytes(start: RegKey, options: RegExportBytesOptions = {}): Generator<Uint8Array> {
   const prefix = options.prefix ?? "";
   const chunkSize = options.chunkSize ?? 1 << 18;
@@ -126,14 +138,92 @@ export function* regExportBytes(start: RegKey, options: RegExportBytesOptions = 
   const sink = new TextSink(encoding, chunkSize + (chunkSize >> 2));
   if (encoding === "utf16le") sink.raw([0xff, 0xfe]);
   sink.ascii(REG_HEADER + CRLF + CRLF);
-  const seenValues = new Set<number>();
-  for (const { key } of iterateKeys(start)) {
-    sink.text(`[${regKeyPath(key, prefix)}]\r\n`);
-    for (const v of checkedValues(key, seenValues)) writeRegValue(sink, v);
-    sink.ascii(CRLF);
+  const walk = new KeyCellWalk(start);
+  const space = walk.space;
+  const bytes = space.bytes;
+  // The encoded prefix, then the current key's path (without the prefix), level by level.
+  const prefixSink = new TextSink(encoding, 256);
+  prefixSink.text(prefix);
+  const pathSink = new TextSink(encoding, 1024);
+  pathSink.text(start.path);
+  const pathEnds: number[] = [pathSink.pos];
+  const seenValues = new CellBitmap(space.dataSize);
+  const span: DataSpan = { bytes, start: 0, length: 0 };
+  while (walk.next()) {
+    const pos = walk.pos;
+    const depth = walk.depth;
+    if (depth > 0) {
+      // As RegKey.at: a child of "" is its bare name.
+      pathSink.pos = pathEnds[depth - 1];
+      if (pathSink.pos > 0) pathSink.ascii("\\");
+      const nameLength = bytes[pos + NK.nameLength] | (bytes[pos + NK.nameLength + 1] << 8);
+      pathSink.storedName(bytes, pos + NK.name, nameLength, (bytes[pos + NK.flags] & KeyFlags.COMP_NAME) !== 0, false);
+      pathEnds[depth] = pathSink.pos;
+    }
+    const pathEnd = pathEnds[depth];
+    sink.ascii("[");
+    // regKeyPath: the prefix alone for the root, the path alone without a prefix.
+    if (prefixSink.pos > 0) sink.copyFrom(prefixSink, 0, prefixSink.pos);
+    if (prefixSink.pos > 0 && pathEnd > 0) sink.ascii("\\");
+    if (pathEnd > 0) sink.copyFrom(pathSink, 0, pathEnd);
+    sink.ascii("]");
+    sink.crlf();
+    const valueCount = space.u32(pos + NK.valueCount);
+    if (valueCount > 0) writeKeyValues(sink, walk, valueCount, seenValues, span);
+    sink.crlf();
     if (sink.pos >= chunkSize) yield sink.take();
   }
   if (sink.pos > 0) yield sink.take();
+}
+
+/** The current key's values, with checkedValues' checks in its order: every vk, then repeats, then the data. */
+function writeKeyValues(sink: TextSink, walk: KeyCellWalk, count: number, seen: CellBitmap, span: DataSpan): void {
+  const space = walk.space;
+  const list = valueListPosition(space, space.u32(walk.pos + NK.valueList), count);
+  if (list < 0) return;
+  for (let i = 0; i < count; i++) vkPosition(space, space.u32(list + 4 * i));
+  for (let i = 0; i < count; i++) {
+    const offset = space.u32(list + 4 * i);
+    if (!seen.mark(offset)) {
+      throw new RegfError("value-reached-twice", `value cell 0x${offset.toString(16)} is listed twice`, {
+        offset: HBINS_START + offset,
+        path: walk.path(),
+      });
+    }
+  }
+  // Checked above: a valid vk cell, so its signature follows the size field.
+  for (let i = 0; i < count; i++) writeStoredValue(sink, space, HBINS_START + CELL_SIZE_FIELD + space.u32(list + 4 * i), span);
+}
+
+/** writeRegValue for the value whose vk signature is at `vkPos`, read straight from the bytes. */
+function writeStoredValue(sink: TextSink, space: CellSpace, vkPos: number, span: DataSpan): void {
+  const bytes = space.bytes;
+  const nameLength = bytes[vkPos + VK.nameLength] | (bytes[vkPos + VK.nameLength + 1] << 8);
+  const compressed = (bytes[vkPos + VK.flags] & ValueFlags.COMP_NAME) !== 0;
+  let head: number;
+  if ((compressed ? nameLength : nameLength >>> 1) === 0) {
+    sink.ascii("@=");
+    head = 2;
+  } else {
+    sink.ascii('"');
+    head = 3 + sink.storedName(bytes, vkPos + VK.name, nameLength, compressed, true);
+    sink.ascii('"=');
+  }
+  const type = space.u32(vkPos + VK.type);
+  const { bytes: data, start, length } = locateValueData(space, vkPos, span);
+  if (type === RegType.SZ) {
+    if (sink.quotedString(data, start, length)) {
+      sink.crlf();
+      return;
+    }
+  } else if (type === RegType.DWORD && length === 4) {
+    sink.dwordLine((data[start] | (data[start + 1] << 8) | (data[start + 2] << 16) | (data[start + 3] << 24)) >>> 0);
+    return;
+  }
+  const tag = hexTag(type);
+  sink.ascii(tag);
+  sink.hexRange(data, start, length, head + tag.length, HEX_WRAP_COLUMN);
+  sink.crlf();
 }
 
 /** The export as text chunks (each a whole number of key blocks). */

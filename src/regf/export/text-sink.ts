@@ -75,19 +75,47 @@ export class TextSink {
    * Only for UTF-16 output, where the bytes go across unchanged.
    */
   quotedUtf16(data: Uint8Array): boolean {
-    const n = data.length;
-    if (this.unit !== 2 || n < 2 || n % 2 !== 0 || data[n - 1] !== 0 || data[n - 2] !== 0) return false;
+    return this.unit === 2 && this.quotedString(data, 0, data.length);
+  }
+
+  /**
+   * The REG_SZ bytes `src[start, start + n)` as a quoted, escaped string in the sink's
+   * encoding, when they pass the lossless rule (see losslessString); returns false and writes
+   * nothing otherwise.
+   */
+  quotedString(src: Uint8Array, start: number, n: number): boolean {
+    if (n < 2 || n % 2 !== 0 || src[start + n - 1] !== 0 || src[start + n - 2] !== 0) return false;
     const units = n / 2 - 1;
     let escapes = 0;
+    let ascii = true;
     for (let i = 0; i < units; i++) {
-      const c = data[2 * i] | (data[2 * i + 1] << 8);
+      const c = src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
       if (c === 0 || c === 0x0d || c === 0x0a) return false;
       if (c === 0x5c || c === 0x22) escapes++;
-      else if (c >= 0xd800 && c <= 0xdbff) {
-        const next = i + 1 < units ? data[2 * i + 2] | (data[2 * i + 3] << 8) : 0;
-        if (next < 0xdc00 || next > 0xdfff) return false;
-        i++;
-      } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+      else if (c >= 0x80) {
+        ascii = false;
+        if (c >= 0xd800 && c <= 0xdbff) {
+          const next = i + 1 < units ? src[start + 2 * i + 2] | (src[start + 2 * i + 3] << 8) : 0;
+          if (next < 0xdc00 || next > 0xdfff) return false;
+          i++;
+        } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+      }
+    }
+    if (this.unit === 1) {
+      this.reserve(units * 3 + escapes + 2);
+      const b = this.buf;
+      let p = this.pos;
+      b[p++] = 0x22;
+      if (ascii) {
+        for (let i = 0; i < units; i++) {
+          const c = src[start + 2 * i];
+          if (c === 0x5c || c === 0x22) b[p++] = 0x5c;
+          b[p++] = c;
+        }
+      } else p = this.utf8Units(src, start, units, true, p);
+      b[p++] = 0x22;
+      this.pos = p;
+      return true;
     }
     this.reserve((units + escapes + 2) * 2);
     const b = this.buf;
@@ -95,12 +123,13 @@ export class TextSink {
     b[p++] = 0x22;
     b[p++] = 0;
     if (escapes === 0) {
-      b.set(data.subarray(0, units * 2), p);
+      if (units > 32) b.set(src.subarray(start, start + units * 2), p);
+      else for (let i = 0; i < units * 2; i++) b[p + i] = src[start + i];
       p += units * 2;
     } else {
       for (let i = 0; i < units; i++) {
-        const lo = data[2 * i];
-        const hi = data[2 * i + 1];
+        const lo = src[start + 2 * i];
+        const hi = src[start + 2 * i + 1];
         if (hi === 0 && (lo === 0x5c || lo === 0x22)) {
           b[p++] = 0x5c;
           b[p++] = 0;
@@ -113,6 +142,137 @@ export class TextSink {
     b[p++] = 0;
     this.pos = p;
     return true;
+  }
+
+  /**
+   * A name stored in a hive (Latin-1 when `compressed`, else UTF-16LE with an odd last byte
+   * ignored) in the sink's encoding, each `\` and `"` preceded by `\` when `escape`; the
+   * same bytes `text(name)` would write. Returns the UTF-16 length of what was written.
+   */
+  storedName(src: Uint8Array, start: number, byteLength: number, compressed: boolean, escape: boolean): number {
+    const units = compressed ? byteLength : byteLength >>> 1;
+    this.reserve(units * 4 + 4);
+    const b = this.buf;
+    let p = this.pos;
+    let escapes = 0;
+    if (compressed) {
+      for (let i = 0; i < units; i++) {
+        const c = src[start + i];
+        if (escape && (c === 0x5c || c === 0x22)) {
+          escapes++;
+          b[p++] = 0x5c;
+          if (this.unit === 2) b[p++] = 0;
+        }
+        if (this.unit === 2) {
+          b[p++] = c;
+          b[p++] = 0;
+        } else if (c < 0x80) b[p++] = c;
+        else {
+          b[p++] = 0xc0 | (c >> 6);
+          b[p++] = 0x80 | (c & 0x3f);
+        }
+      }
+    } else if (this.unit === 2) {
+      for (let i = 0; i < units; i++) {
+        const lo = src[start + 2 * i];
+        const hi = src[start + 2 * i + 1];
+        if (escape && hi === 0 && (lo === 0x5c || lo === 0x22)) {
+          escapes++;
+          b[p++] = 0x5c;
+          b[p++] = 0;
+        }
+        b[p++] = lo;
+        b[p++] = hi;
+      }
+    } else {
+      if (escape) {
+        for (let i = 0; i < units; i++) {
+          if (src[start + 2 * i + 1] === 0 && (src[start + 2 * i] === 0x5c || src[start + 2 * i] === 0x22)) escapes++;
+        }
+      }
+      p = this.utf8Units(src, start, units, escape, p);
+    }
+    this.pos = p;
+    return units + escapes;
+  }
+
+  /**
+   * UTF-16LE units as UTF-8 at `p` (room reserved by the caller: 3 bytes per unit plus one per
+   * escape), as Buffer's encoder does it: a lone surrogate becomes U+FFFD. Returns the new end.
+   */
+  private utf8Units(src: Uint8Array, start: number, units: number, escape: boolean, p: number): number {
+    const b = this.buf;
+    for (let i = 0; i < units; i++) {
+      const c = src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
+      if (c < 0x80) {
+        if (escape && (c === 0x5c || c === 0x22)) b[p++] = 0x5c;
+        b[p++] = c;
+      } else if (c < 0x800) {
+        b[p++] = 0xc0 | (c >> 6);
+        b[p++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < units ? src[start + 2 * i + 2] | (src[start + 2 * i + 3] << 8) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          b[p++] = 0xf0 | (cp >> 18);
+          b[p++] = 0x80 | ((cp >> 12) & 0x3f);
+          b[p++] = 0x80 | ((cp >> 6) & 0x3f);
+          b[p++] = 0x80 | (cp & 0x3f);
+          i++;
+        } else {
+          b[p++] = 0xef;
+          b[p++] = 0xbf;
+          b[p++] = 0xbd;
+        }
+      } else {
+        b[p++] = 0xe0 | (c >> 12);
+        b[p++] = 0x80 | ((c >> 6) & 0x3f);
+        b[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    return p;
+  }
+
+  /** Bytes [start, end) of another sink's output (a key path built once, written per line). */
+  copyFrom(other: TextSink, start: number, end: number): void {
+    this.reserve(end - start);
+    other.buf.copy(this.buf, this.pos, start, end);
+    this.pos += end - start;
+  }
+
+  /** `dword:xxxxxxxx` and CRLF. */
+  dwordLine(n: number): void {
+    this.ascii("dword:");
+    this.reserve(10 * this.unit);
+    const b = this.buf;
+    let p = this.pos;
+    const wide = this.unit === 2;
+    for (let shift = 28; shift >= 0; shift -= 4) {
+      b[p++] = HEX_DIGITS.charCodeAt((n >>> shift) & 15);
+      if (wide) b[p++] = 0;
+    }
+    b[p++] = 0x0d;
+    if (wide) b[p++] = 0;
+    b[p++] = 0x0a;
+    if (wide) b[p++] = 0;
+    this.pos = p;
+  }
+
+  /** CRLF. */
+  crlf(): void {
+    this.reserve(4);
+    const b = this.buf;
+    if (this.unit === 2) {
+      b[this.pos] = 0x0d;
+      b[this.pos + 1] = 0;
+      b[this.pos + 2] = 0x0a;
+      b[this.pos + 3] = 0;
+      this.pos += 4;
+    } else {
+      b[this.pos] = 0x0d;
+      b[this.pos + 1] = 0x0a;
+      this.pos += 2;
+    }
   }
 
   /** Text known to be ASCII (no encoding work). */
@@ -137,42 +297,69 @@ export class TextSink {
    * a comma that brings it to `wrapAt` characters or more. Returns the final line length.
    */
   hexList(data: Uint8Array, lineLength: number, wrapAt: number): number {
-    const n = data.length;
+    return this.hexRange(data, 0, data.length, lineLength, wrapAt);
+  }
+
+  /** `hexList` of `src[start, start + n)`. */
+  hexRange(src: Uint8Array, start: number, n: number, lineLength: number, wrapAt: number): number {
     // At most "xx," per byte plus "\\\r\n  " per 25 bytes (and per byte on a long first line).
     this.reserve((n * 8 + 16) * this.unit);
     const b = this.buf;
-    const wide = this.unit === 2;
     let p = this.pos;
     let len = lineLength;
-    for (let i = 0; i < n; i++) {
-      const v = data[i];
-      if (wide) {
+    if (this.unit === 2) {
+      for (let i = 0; i < n; i++) {
+        const v = src[start + i];
         b[p] = HEX_HI[v];
         b[p + 1] = 0;
         b[p + 2] = HEX_LO[v];
         b[p + 3] = 0;
         p += 4;
-      } else {
-        b[p] = HEX_HI[v];
-        b[p + 1] = HEX_LO[v];
-        p += 2;
-      }
-      if (i === n - 1) {
-        len += 2;
-        break;
-      }
-      if (wide) {
+        if (i === n - 1) {
+          len += 2;
+          break;
+        }
         b[p] = 0x2c;
         b[p + 1] = 0;
         p += 2;
-      } else b[p++] = 0x2c;
-      len += 3;
-      if (len >= wrapAt) {
-        for (const c of [0x5c, 0x0d, 0x0a, 0x20, 0x20]) {
-          b[p++] = c;
-          if (wide) b[p++] = 0;
+        len += 3;
+        if (len >= wrapAt) {
+          // backslash, CR, LF and two spaces
+          b[p] = 0x5c;
+          b[p + 1] = 0;
+          b[p + 2] = 0x0d;
+          b[p + 3] = 0;
+          b[p + 4] = 0x0a;
+          b[p + 5] = 0;
+          b[p + 6] = 0x20;
+          b[p + 7] = 0;
+          b[p + 8] = 0x20;
+          b[p + 9] = 0;
+          p += 10;
+          len = 2;
         }
-        len = 2;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = src[start + i];
+        b[p] = HEX_HI[v];
+        b[p + 1] = HEX_LO[v];
+        p += 2;
+        if (i === n - 1) {
+          len += 2;
+          break;
+        }
+        b[p++] = 0x2c;
+        len += 3;
+        if (len >= wrapAt) {
+          b[p] = 0x5c;
+          b[p + 1] = 0x0d;
+          b[p + 2] = 0x0a;
+          b[p + 3] = 0x20;
+          b[p + 4] = 0x20;
+          p += 5;
+          len = 2;
+        }
       }
     }
     this.pos = p;
