@@ -374,7 +374,8 @@ class TreeCheck {
       return;
     }
     const pos = HBINS_START + list + CELL_SIZE_FIELD;
-    const seen = new Set<string>();
+    // Duplicate names need two values to exist.
+    const seen = count > 1 ? new Set<string>() : undefined;
     for (let i = 0; i < count; i++) {
       const vkOffset = this.space.u32(pos + 4 * i);
       if (!this.claim(vkOffset, () => `value ${i} of ${JSON.stringify(path)}`, path)) continue;
@@ -387,9 +388,11 @@ class TreeCheck {
         continue;
       }
       this.stats.values++;
-      const upper = upcaseName(vk.name);
-      if (seen.has(upper)) this.report.warn("duplicate-value", `value ${JSON.stringify(vk.name)} appears twice`, { offset: vk.pos, path });
-      seen.add(upper);
+      if (seen) {
+        const upper = upcaseName(vk.name);
+        if (seen.has(upper)) this.report.warn("duplicate-value", `value ${JSON.stringify(vk.name)} appears twice`, { offset: vk.pos, path });
+        seen.add(upper);
+      }
       this.checkValueData(vk.dataSize | (vk.inline ? VK_DATA_INLINE : 0), vk.dataOffset, vk.name, path);
     }
   }

@@ -25,8 +25,12 @@ export class CellAllocator {
   private readonly largeFree = new Set<number>();
   /** Bit b set: buckets[b] is not empty (so that best fit skips empty buckets a word at a time). */
   private readonly nonEmpty = new Uint32Array(Math.ceil((BUCKET_LIMIT / CELL_ALIGNMENT + 1) / 32));
-  /** End offset of each free cell -> its start, to merge with the preceding free cell. */
-  private readonly freeByEnd = new Map<number, number>();
+  /**
+   * endToStart[end / 8] = start of the free cell ending at `end`, 0 if none (no cell starts
+   * at 0: bins begin with their header), to merge a freed cell with the free one before it.
+   * A typed array rather than a Map: a bulk import updates it a few hundred thousand times.
+   */
+  private endToStart: Int32Array;
   private cachedSpace: CellSpace | undefined;
   /** Timestamp written into new bins' headers (FILETIME). */
   binTimestamp = 0n;
@@ -37,6 +41,7 @@ export class CellAllocator {
     this.dataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.dataSize = dataSize;
     this.minorVersion = minorVersion;
+    this.endToStart = new Int32Array(Math.floor(Math.max(dataSize, bytes.length - HBINS_START) / CELL_ALIGNMENT) + 1);
     this.bins = listHbins(bytes, dataSize);
     for (let i = 0; i <= BUCKET_LIMIT / CELL_ALIGNMENT; i++) this.buckets.push(new Set());
     for (const bin of this.bins) this.indexFreeCells(bin);
@@ -102,7 +107,7 @@ export class CellAllocator {
       const b = size / CELL_ALIGNMENT;
       this.nonEmpty[b >>> 5] |= 1 << (b & 31);
     }
-    this.freeByEnd.set(offset + size, offset);
+    this.endToStart[(offset + size) / CELL_ALIGNMENT] = offset;
   }
 
   private unindex(offset: number): void {
@@ -113,7 +118,7 @@ export class CellAllocator {
       const b = size / CELL_ALIGNMENT;
       this.nonEmpty[b >>> 5] &= ~(1 << (b & 31));
     }
-    this.freeByEnd.delete(offset + size);
+    this.endToStart[(offset + size) / CELL_ALIGNMENT] = 0;
   }
 
   /** The first non-empty bucket at or above `from`, or -1. */
@@ -127,7 +132,7 @@ export class CellAllocator {
   }
 
   private isFree(offset: number): boolean {
-    return offset < this.dataSize && this.dataView.getInt32(HBINS_START + offset, true) > 0 && this.freeByEnd.get(offset + this.dataView.getInt32(HBINS_START + offset, true)) === offset;
+    return offset < this.dataSize && this.dataView.getInt32(HBINS_START + offset, true) > 0 && this.endToStart[(offset + this.dataView.getInt32(HBINS_START + offset, true)) / CELL_ALIGNMENT] === offset;
   }
 
   private binEnd(offset: number): number {
@@ -207,6 +212,9 @@ export class CellAllocator {
     grown.set(this.buffer);
     this.buffer = grown;
     this.dataView = new DataView(grown.buffer);
+    const ends = new Int32Array(Math.floor((grown.length - HBINS_START) / CELL_ALIGNMENT) + 1);
+    ends.set(this.endToStart);
+    this.endToStart = ends;
   }
 
   /** Frees the allocated cell at `offset`, merging it with free neighbours in its bin. */
@@ -220,8 +228,8 @@ export class CellAllocator {
       size += this.dataView.getInt32(HBINS_START + next, true);
       this.unindex(next);
     }
-    const prev = this.freeByEnd.get(offset);
-    if (prev !== undefined) {
+    const prev = this.endToStart[offset / CELL_ALIGNMENT];
+    if (prev !== 0) {
       this.unindex(prev);
       size += offset - prev;
       start = prev;
@@ -261,7 +269,7 @@ export class CellAllocator {
   /** Free bytes in the bins (for stats and tests). */
   freeBytes(): number {
     let total = 0;
-    for (const [end, start] of this.freeByEnd) total += end - start;
+    for (const set of [...this.buckets, this.largeFree]) for (const off of set) total += this.dataView.getInt32(HBINS_START + off, true);
     return total;
   }
 }

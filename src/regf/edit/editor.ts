@@ -122,8 +122,16 @@ export class HiveEditor {
     return this.dirty;
   }
 
+  private lastMs = Number.NaN;
+  private lastFiletime = 0n;
+  /** Now as a FILETIME; the BigInt conversion is done once per millisecond (a bulk import touches keys ~10^5 times). */
   private filetime(): bigint {
-    return dateToFiletime(this.now());
+    const ms = this.now().getTime();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastFiletime = dateToFiletime(new Date(ms));
+    }
+    return this.lastFiletime;
   }
 
   // --- nk field access -------------------------------------------------------------------
@@ -438,6 +446,8 @@ export class HiveEditor {
       const index = indexed.get(upcaseName(name));
       return index === undefined ? undefined : { index, vk: this.cells.view.getUint32(this.cells.pos(this.nk(nk, NK.valueList)) + 4 * index, true) };
     }
+    const count = this.nk(nk, NK.valueCount);
+    if (count === 0) return undefined;
     const offsets = this.valueOffsets(nk);
     if (offsets.length >= VALUE_INDEX_MIN) {
       const byName = new Map<string, number>();
