@@ -137,7 +137,9 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], op
     try {
       switch (op.kind) {
         case "key": {
-          resolveKey(op.path, op.line);
+          // Its values follow with the same path string: they start from this key.
+          lastKey = resolveKey(op.path, op.line);
+          lastKeyPath = op.path;
           break;
         }
         case "delete-key": {
