@@ -68,6 +68,26 @@ export function encodeName(name: string): EncodedName {
   return { bytes, compressed };
 }
 
+/** Whether `name` is stored compressed (every unit fits in a byte). */
+function fitsLatin1(name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+/** Writes `name` as encodeName would, straight into `bytes` at `pos`; returns its byte length. */
+function writeName(bytes: Uint8Array, pos: number, name: string, compressed: boolean): number {
+  if (compressed) {
+    for (let i = 0; i < name.length; i++) bytes[pos + i] = name.charCodeAt(i);
+    return name.length;
+  }
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    bytes[pos + 2 * i] = c & 0xff;
+    bytes[pos + 2 * i + 1] = c >>> 8;
+  }
+  return 2 * name.length;
+}
+
 function utf16le(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 2);
   for (let i = 0; i < text.length; i++) {
@@ -86,6 +106,8 @@ export class HiveEditor {
   private baseBlock: Uint8Array;
   private rootOffset: number;
   private readonly now: () => Date;
+  /** The clock in milliseconds (Date.now itself unless a test pins the clock). */
+  private readonly nowMs: () => number;
   private readonly names = new Map<number, string>();
   private readonly paths = new Map<string, number>();
   private readonly startSequence: number;
@@ -99,6 +121,7 @@ export class HiveEditor {
     this.rootOffset = rootOffset;
     this.startSequence = sequence;
     this.now = options.now ?? (() => new Date());
+    this.nowMs = options.now ? () => this.now().getTime() : Date.now;
     this.cells.binTimestamp = this.filetime();
   }
 
@@ -126,7 +149,7 @@ export class HiveEditor {
   private lastFiletime = 0n;
   /** Now as a FILETIME; the BigInt conversion is done once per millisecond (a bulk import touches keys ~10^5 times). */
   private filetime(): bigint {
-    const ms = this.now().getTime();
+    const ms = this.nowMs();
     if (ms !== this.lastMs) {
       this.lastMs = ms;
       this.lastFiletime = dateToFiletime(new Date(ms));
@@ -238,13 +261,14 @@ export class HiveEditor {
     }
     this.dirty = true;
     this.keysAdded++;
-    const enc = encodeName(name);
+    const compressed = fitsLatin1(name);
+    const nameLength = compressed ? name.length : 2 * name.length;
     const a = this.cells;
-    const nk = a.alloc(NK_FIXED_SIZE + enc.bytes.length);
+    const nk = a.alloc(NK_FIXED_SIZE + nameLength);
     const p = a.pos(nk);
     a.bytes[p] = 0x6e; // "n"
     a.bytes[p + 1] = 0x6b; // "k"
-    const flags = ((attrs.flags ?? 0) & ~KeyFlags.COMP_NAME) | (enc.compressed ? KeyFlags.COMP_NAME : 0);
+    const flags = ((attrs.flags ?? 0) & ~KeyFlags.COMP_NAME) | (compressed ? KeyFlags.COMP_NAME : 0);
     a.view.setUint16(p + NK.flags, flags, true);
     a.view.setBigUint64(p + NK.lastWritten, attrs.lastWritten ?? this.filetime(), true);
     a.view.setUint32(p + NK.accessBits, attrs.accessBits ?? 0, true);
@@ -254,8 +278,8 @@ export class HiveEditor {
     a.view.setUint32(p + NK.valueList, CELL_NONE, true);
     a.view.setUint32(p + NK.className, CELL_NONE, true);
     a.view.setUint32(p + NK.maxSubkeyNameLength, ((attrs.nameLengthHighBits ?? 0) << 16) >>> 0, true);
-    a.view.setUint16(p + NK.nameLength, enc.bytes.length, true);
-    a.bytes.set(enc.bytes, p + NK.name);
+    a.view.setUint16(p + NK.nameLength, nameLength, true);
+    writeName(a.bytes, p + NK.name, name, compressed);
     const security = attrs.security ?? this.nk(parent, NK.security);
     a.view.setUint32(p + NK.security, security, true);
     if (security !== CELL_NONE) addSecurityRef(a, security);
@@ -491,14 +515,15 @@ export class HiveEditor {
       const p = a.pos(vk);
       freeData(a, a.view.getUint32(p + VK.dataSize, true), a.view.getUint32(p + VK.dataOffset, true));
     } else {
-      const enc = encodeName(name);
-      vk = a.alloc(VK_FIXED_SIZE + enc.bytes.length);
+      const compressed = fitsLatin1(name);
+      const nameLength = compressed ? name.length : 2 * name.length;
+      vk = a.alloc(VK_FIXED_SIZE + nameLength);
       const p = a.pos(vk);
       a.bytes[p] = 0x76; // "v"
       a.bytes[p + 1] = 0x6b; // "k"
-      a.view.setUint16(p + VK.nameLength, enc.bytes.length, true);
-      a.view.setUint16(p + VK.flags, enc.compressed && name.length > 0 ? ValueFlags.COMP_NAME : 0, true);
-      a.bytes.set(enc.bytes, p + VK.name);
+      a.view.setUint16(p + VK.nameLength, nameLength, true);
+      a.view.setUint16(p + VK.flags, compressed && name.length > 0 ? ValueFlags.COMP_NAME : 0, true);
+      writeName(a.bytes, p + VK.name, name, compressed);
       const count = this.nk(nk, NK.valueCount);
       const oldList = this.nk(nk, NK.valueList);
       const list = count === 0 || oldList === CELL_NONE ? a.alloc(4) : a.realloc(oldList, (count + 1) * 4, listHeadroom(count, 4));
