@@ -59,6 +59,16 @@ export async function run({ root }) {
   const bin = join(root, "bin/p2vfix.js");
   const dir = mkdtempSync(join(tmpdir(), "p2vfix-bench-"));
   try {
+    // The fixed cost in every figure below: Node start-up, loading the CLI, opening a hive.
+    const minimal = join(corpus, "hives/hivex/minimal");
+    if (existsSync(minimal)) {
+      const base = measure(`node /dev/null`, dir);
+      const small = measure(`node ${bin} reg export ${minimal} -o ${dir}/minimal.reg`, dir);
+      console.log(
+        `start-up: p2vfix reg export of an 8 KiB hive ${small.seconds.toFixed(3)} s wall, ${small.cpu?.toFixed(3) ?? "?"} s CPU ` +
+          `(bare node ${base.seconds.toFixed(3)} s, ${base.cpu?.toFixed(3) ?? "?"} s CPU)`,
+      );
+    }
     for (const rel of HIVES) {
       const stored = join(corpus, rel);
       if (!existsSync(stored)) {

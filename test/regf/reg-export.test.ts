@@ -197,12 +197,19 @@ describe.skipIf(!hasCorpus())("fast export = the plain RegKey/RegValue export", 
     for (const [i, byte] of [0x22, 0x5c, 0xe9].entries()) bytes[at(latin.offset) + 20 + i] = byte;
     const wideKey = hive.key("UNICODE_JUMBLE_{H~\u2591\u00f4\u00ab}")!;
     for (const [i, unit] of [0x22, 0xdc00, 0xd83d, 0xde00].entries()) view.setUint16(at(wideKey.offset) + 76 + 2 * i, unit, true);
+    // A root subkey with an empty name: its path is "" (the line holds the prefix alone).
+    const emptyNamed = hive.root().subkeys().at(-1)!;
+    view.setUint16(at(emptyNamed.offset) + 72, 0, true);
     hive = new Hive(bytes);
     for (const encoding of ["utf16le", "utf8"] as const) {
-      const want = referenceExport(hive, "P", encoding);
-      expect(want.error).toBeUndefined();
-      expect(want.bytes.toString(encoding === "utf8" ? "utf8" : "utf16le")).toContain('"\\\\\\"');
-      expectSameExport(fastExport(hive, "P", encoding), want);
+      for (const prefix of ["P", ""]) {
+        const want = referenceExport(hive, prefix, encoding);
+        expect(want.error).toBeUndefined();
+        const text = want.bytes.toString(encoding === "utf8" ? "utf8" : "utf16le");
+        expect(text).toContain('"\\\\\\"');
+        expect(text).toContain(prefix === "" ? "\r\n[]\r\n" : "\r\n[P]\r\n");
+        expectSameExport(fastExport(hive, prefix, encoding), want);
+      }
     }
   });
 

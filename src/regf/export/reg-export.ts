@@ -80,8 +80,9 @@ export function losslessString(data: Uint8Array): string | undefined {
 
 const HEX_TAGS = Array.from({ length: 16 }, (_, t) => (t === RegType.BINARY ? "hex:" : `hex(${t.toString(16)}):`));
 
+/** `hex:` or `hex(N):` for a type number, read as unsigned or signed 32-bit. */
 function hexTag(type: number): string {
-  return type < HEX_TAGS.length ? HEX_TAGS[type] : `hex(${(type >>> 0).toString(16)}):`;
+  return type >= 0 && type < HEX_TAGS.length ? HEX_TAGS[type] : `hex(${(type >>> 0).toString(16)}):`;
 }
 
 /** `hex:` / `hex(N):` data with regedit's wrapping; `lineLength` is what precedes it on the line. */
@@ -141,33 +142,36 @@ export function* regExportBytes(start: RegKey, options: RegExportBytesOptions = 
   const walk = new KeyCellWalk(start);
   const space = walk.space;
   const bytes = space.bytes;
-  // The encoded prefix, then the current key's path (without the prefix), level by level.
-  const prefixSink = new TextSink(encoding, 256);
-  prefixSink.text(prefix);
-  const pathSink = new TextSink(encoding, 1024);
-  pathSink.text(start.path);
-  const pathEnds: number[] = [pathSink.pos];
+  // "[" and the encoded prefix, then the current key's path, level by level: each key line
+  // is one copy. As regKeyPath and RegKey.at: the prefix and the path are joined by "\\"
+  // unless one is empty, and a child of an empty path is its bare name.
+  const line = new TextSink(encoding, 1024);
+  line.ascii("[");
+  line.text(prefix);
+  const pathStart = line.pos;
+  if (start.path !== "") {
+    if (prefix !== "") line.ascii("\\");
+    line.text(start.path);
+  }
+  const lineEnds: number[] = [line.pos];
   const seenValues = new CellBitmap(space.dataSize);
   const span: DataSpan = { bytes, start: 0, length: 0 };
   while (walk.next()) {
     const pos = walk.pos;
     const depth = walk.depth;
     if (depth > 0) {
-      // As RegKey.at: a child of "" is its bare name.
-      pathSink.pos = pathEnds[depth - 1];
-      if (pathSink.pos > 0) pathSink.ascii("\\");
+      const parentEnd = lineEnds[depth - 1];
+      line.pos = parentEnd;
+      const parentPathEmpty = parentEnd === pathStart;
+      if (!parentPathEmpty || prefix !== "") line.ascii("\\");
       const nameLength = bytes[pos + NK.nameLength] | (bytes[pos + NK.nameLength + 1] << 8);
-      pathSink.storedName(bytes, pos + NK.name, nameLength, (bytes[pos + NK.flags] & KeyFlags.COMP_NAME) !== 0, false);
-      pathEnds[depth] = pathSink.pos;
+      const units = line.storedName(bytes, pos + NK.name, nameLength, (bytes[pos + NK.flags] & KeyFlags.COMP_NAME) !== 0, false);
+      // An empty name under an empty path leaves the path empty: no separator after the prefix.
+      if (parentPathEmpty && units === 0) line.pos = pathStart;
+      lineEnds[depth] = line.pos;
     }
-    const pathEnd = pathEnds[depth];
-    sink.ascii("[");
-    // regKeyPath: the prefix alone for the root, the path alone without a prefix.
-    if (prefixSink.pos > 0) sink.copyFrom(prefixSink, 0, prefixSink.pos);
-    if (prefixSink.pos > 0 && pathEnd > 0) sink.ascii("\\");
-    if (pathEnd > 0) sink.copyFrom(pathSink, 0, pathEnd);
-    sink.ascii("]");
-    sink.crlf();
+    sink.copyFrom(line, 0, lineEnds[depth]);
+    sink.ascii("]\r\n");
     const valueCount = space.u32(pos + NK.valueCount);
     if (valueCount > 0) writeKeyValues(sink, walk, valueCount, seenValues, span);
     sink.crlf();
@@ -209,7 +213,8 @@ function writeStoredValue(sink: TextSink, space: CellSpace, vkPos: number, span:
     head = 3 + sink.storedName(bytes, vkPos + VK.name, nameLength, compressed, true);
     sink.ascii('"=');
   }
-  const type = space.u32(vkPos + VK.type);
+  // As a signed 32-bit integer (see hexTag): types with the top bit set stay small integers for the JIT.
+  const type = bytes[vkPos + VK.type] | (bytes[vkPos + VK.type + 1] << 8) | (bytes[vkPos + VK.type + 2] << 16) | (bytes[vkPos + VK.type + 3] << 24);
   const { bytes: data, start, length } = locateValueData(space, vkPos, span);
   if (type === RegType.SZ) {
     if (sink.quotedString(data, start, length)) {
@@ -217,7 +222,8 @@ function writeStoredValue(sink: TextSink, space: CellSpace, vkPos: number, span:
       return;
     }
   } else if (type === RegType.DWORD && length === 4) {
-    sink.dwordLine((data[start] | (data[start + 1] << 8) | (data[start + 2] << 16) | (data[start + 3] << 24)) >>> 0);
+    // Kept as a signed 32-bit integer: a small integer for the JIT whatever the top bit.
+    sink.dwordLine(data[start] | (data[start + 1] << 8) | (data[start + 2] << 16) | (data[start + 3] << 24));
     return;
   }
   const tag = hexTag(type);

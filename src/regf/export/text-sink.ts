@@ -6,6 +6,8 @@
 export type SinkEncoding = "utf16le" | "utf8";
 
 const HEX_DIGITS = "0123456789abcdef";
+const HEX_CHARS = Uint8Array.from(HEX_DIGITS, (c) => c.charCodeAt(0));
+const DWORD_TAG = Uint8Array.from("dword:", (c) => c.charCodeAt(0));
 const HEX_HI = new Uint8Array(256);
 const HEX_LO = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
@@ -236,19 +238,23 @@ export class TextSink {
   /** Bytes [start, end) of another sink's output (a key path built once, written per line). */
   copyFrom(other: TextSink, start: number, end: number): void {
     this.reserve(end - start);
-    other.buf.copy(this.buf, this.pos, start, end);
+    // set(subarray) is the cheapest copy of a short run before the JIT has warmed up.
+    this.buf.set(other.buf.subarray(start, end), this.pos);
     this.pos += end - start;
   }
 
-  /** `dword:xxxxxxxx` and CRLF. */
+  /** `dword:xxxxxxxx` and CRLF, for the 32 bits of `n` (signed or not). */
   dwordLine(n: number): void {
-    this.ascii("dword:");
-    this.reserve(10 * this.unit);
+    this.reserve(16 * this.unit);
     const b = this.buf;
     let p = this.pos;
     const wide = this.unit === 2;
+    for (let i = 0; i < DWORD_TAG.length; i++) {
+      b[p++] = DWORD_TAG[i];
+      if (wide) b[p++] = 0;
+    }
     for (let shift = 28; shift >= 0; shift -= 4) {
-      b[p++] = HEX_DIGITS.charCodeAt((n >>> shift) & 15);
+      b[p++] = HEX_CHARS[(n >>> shift) & 15];
       if (wide) b[p++] = 0;
     }
     b[p++] = 0x0d;
