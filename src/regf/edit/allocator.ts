@@ -246,7 +246,7 @@ export class CellAllocator {
 
   private ensureLength(length: number): void {
     if (length <= this.buffer.length) return;
-    const grown = new Uint8Array(Math.max(length, Math.floor(this.buffer.length * 1.5)));
+    const grown = new Uint8Array(Math.max(length, this.buffer.length * 2));
     grown.set(this.buffer);
     this.buffer = grown;
     this.dataView = new DataView(grown.buffer);

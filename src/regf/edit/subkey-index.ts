@@ -85,10 +85,24 @@ function locateInLeaf(a: CellAllocator, leaf: number, name: string, nameOf: Name
   return { index: lo, found: false };
 }
 
+/** Position after the last entry of `leaf` when `name` sorts after it (the .reg order: keys come sorted), else undefined. */
+function afterLast(a: CellAllocator, leaf: number, name: string, nameOf: NameOf): number | undefined {
+  const n = count(a, leaf);
+  if (n === 0) return undefined;
+  return compareNames(nameOf(element(a, leaf, leafKind(a, leaf), n - 1)), name) < 0 ? n : undefined;
+}
+
 function locate(a: CellAllocator, list: number, name: string, nameOf: NameOf): Position {
-  if (signature(a, list) !== "ri") return { leaf: list, rootIndex: -1, ...locateInLeaf(a, list, name, nameOf) };
+  if (signature(a, list) !== "ri") {
+    const end = afterLast(a, list, name, nameOf);
+    if (end !== undefined) return { leaf: list, rootIndex: -1, index: end, found: false };
+    return { leaf: list, rootIndex: -1, ...locateInLeaf(a, list, name, nameOf) };
+  }
   const leaves = count(a, list);
   if (leaves === 0) throw new RegfError("bad-subkey-list", `index root at 0x${list.toString(16)} is empty`, { offset: a.pos(list) });
+  const lastLeaf = element(a, list, "ri", leaves - 1);
+  const end = afterLast(a, lastLeaf, name, nameOf);
+  if (end !== undefined) return { leaf: lastLeaf, rootIndex: leaves - 1, index: end, found: false };
   // The first leaf whose last name is >= name holds it (or would).
   let lo = 0;
   let hi = leaves - 1;
