@@ -8,11 +8,11 @@
 import { P2vfixError, RegfError } from "../../errors.js";
 import { baseBlockChecksum, BASE_BLOCK_SIZE, HBINS_START, parseBaseBlock, type BaseBlock } from "../base-block.js";
 import { BIG_DATA_MIN_MINOR_VERSION, BIG_DATA_SEGMENT_SIZE, DB } from "../cells/big-data.js";
-import { CELL_NONE, CELL_SIZE_FIELD, CellSpace } from "../cells/cell.js";
+import { CELL_NONE, CELL_SIZE_FIELD, CellSpace, decodeName } from "../cells/cell.js";
 import { KeyFlags, NK, readNk } from "../cells/nk.js";
 import { readSk, SK } from "../cells/sk.js";
 import { ELEMENT_SIZE, SUBKEY_LIST } from "../cells/subkey-list.js";
-import { readVk, VK_DATA_INLINE } from "../cells/vk.js";
+import { ValueFlags, VK, vkPosition, VK_DATA_INLINE } from "../cells/vk.js";
 import { HBIN, HBIN_ALIGNMENT, HBIN_HEADER_SIZE, HBIN_SIGNATURE } from "../hbin.js";
 import { compareNames, lhHash, upcaseName } from "../names.js";
 import { lfHint } from "../edit/subkey-index.js";
@@ -379,32 +379,36 @@ class TreeCheck {
     for (let i = 0; i < count; i++) {
       const vkOffset = this.space.u32(pos + 4 * i);
       if (!this.claim(vkOffset, () => `value ${i} of ${JSON.stringify(path)}`, path)) continue;
-      let vk;
+      let vkPos: number;
       try {
-        vk = readVk(this.space, vkOffset);
+        vkPos = vkPosition(this.space, vkOffset);
       } catch (e) {
         if (!(e instanceof P2vfixError)) throw e;
         this.report.error(e.code, e.message, { offset: HBINS_START + vkOffset, path });
         continue;
       }
       this.stats.values++;
+      // The name is decoded only when needed: for the duplicate test or a message.
+      const at = vkPos;
+      const name = () => decodeName(this.space.bytes, at + VK.name, this.space.u16(at + VK.nameLength), (this.space.u16(at + VK.flags) & ValueFlags.COMP_NAME) !== 0);
       if (seen) {
-        const upper = upcaseName(vk.name);
-        if (seen.has(upper)) this.report.warn("duplicate-value", `value ${JSON.stringify(vk.name)} appears twice`, { offset: vk.pos, path });
+        const decoded = name();
+        const upper = upcaseName(decoded);
+        if (seen.has(upper)) this.report.warn("duplicate-value", `value ${JSON.stringify(decoded)} appears twice`, { offset: vkPos, path });
         seen.add(upper);
       }
-      this.checkValueData(vk.dataSize | (vk.inline ? VK_DATA_INLINE : 0), vk.dataOffset, vk.name, path);
+      this.checkValueData(this.space.u32(vkPos + VK.dataSize), this.space.u32(vkPos + VK.dataOffset), name, path);
     }
   }
 
-  private checkValueData(sizeField: number, dataOffset: number, name: string, path: string): void {
+  private checkValueData(sizeField: number, dataOffset: number, name: () => string, path: string): void {
     const size = sizeField & 0x7fffffff;
     if ((sizeField & VK_DATA_INLINE) !== 0) {
-      if (size > 4) this.report.error("bad-value-data", `value ${JSON.stringify(name)} claims ${size} inline bytes`, { path });
+      if (size > 4) this.report.error("bad-value-data", `value ${JSON.stringify(name())} claims ${size} inline bytes`, { path });
       return;
     }
     if (size === 0) return;
-    const what = () => `data of value ${JSON.stringify(name)} in ${JSON.stringify(path)}`;
+    const what = () => `data of value ${JSON.stringify(name())} in ${JSON.stringify(path)}`;
     if (!this.claim(dataOffset, what, path)) return;
     const pos = HBINS_START + dataOffset + CELL_SIZE_FIELD;
     const cap = this.capacity(dataOffset);
