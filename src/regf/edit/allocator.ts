@@ -244,6 +244,14 @@ export class CellAllocator {
     this.setTail(offset + HBIN_HEADER_SIZE, size - HBIN_HEADER_SIZE);
   }
 
+  /**
+   * Makes room for about `bytes` more bytes of bins up front, so that a big batch of edits
+   * (an import) does not copy the growing buffer over and over. Changes no cell.
+   */
+  reserve(bytes: number): void {
+    this.ensureLength(HBINS_START + this.dataSize + Math.max(0, Math.ceil(bytes / HBIN_ALIGNMENT) * HBIN_ALIGNMENT));
+  }
+
   private ensureLength(length: number): void {
     if (length <= this.buffer.length) return;
     const grown = new Uint8Array(Math.max(length, this.buffer.length * 2));

@@ -126,6 +126,15 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], op
     return key.nk;
   };
 
+  // Room for what the file adds (a rough upper bound: cells, names and list entries), so that
+  // the hive buffer does not grow by repeated copies.
+  let estimate = 0;
+  for (const op of ops) {
+    if (op.kind === "value") estimate += op.data.length + op.name.length * 2 + 48;
+    else if (op.kind === "key") estimate += 160;
+  }
+  editor.cells.reserve(Math.min(estimate, 1 << 30));
+
   // The key the last value went to.
   let lastKeyPath: string | undefined;
   let lastKey = 0;
