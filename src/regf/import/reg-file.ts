@@ -305,21 +305,21 @@ function parseValueName(text: string, fail: Fail): { name: string; rest: string 
 
 /** Reads a "…" string starting at `start` (the opening quote); `\x` stands for x. */
 function readQuoted(text: string, start: number, fail: Fail): { value: string; end: number } {
-  // Runs without a backslash are copied as one slice.
+  // Runs without a backslash are copied as one slice; the scan stops at the closing quote
+  // (not at the end of a long line).
   let out = "";
   let from = start + 1;
-  let quote = text.indexOf('"', from);
-  for (;;) {
-    if (quote >= 0 && quote < from) quote = text.indexOf('"', from);
-    const escape = text.indexOf("\\", from);
-    if (escape >= 0 && (quote < 0 || escape < quote) && escape + 1 < text.length) {
-      out += text.slice(from, escape) + text[escape + 1];
-      from = escape + 2;
-      continue;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c /* \ */ && i + 1 < text.length) {
+      out += text.slice(from, i) + text[i + 1];
+      i++;
+      from = i + 1;
+    } else if (c === 0x22 /* " */) {
+      return { value: out + text.slice(from, i), end: i + 1 };
     }
-    if (quote < 0) return fail("unterminated-string", "string has no closing quote");
-    return { value: out + text.slice(from, quote), end: quote + 1 };
   }
+  return fail("unterminated-string", "string has no closing quote");
 }
 
 function parseValueData(spec: string, version: 4 | 5, fail: Fail): { type: number; data: Uint8Array } {
