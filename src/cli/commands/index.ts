@@ -6,6 +6,8 @@ type Register = (program: Command, output: Output) => void;
 interface CommandModule {
   /** Top-level command names the module registers. */
   names: string[];
+  /** Sub-commands it adds to a group another module creates (loaded only for those, or for help). */
+  subcommands?: string[];
   load: () => Promise<Register>;
 }
 
@@ -19,7 +21,11 @@ const modules: CommandModule[] = [
   { names: ["inspect"], load: async () => (await import("./inspect.js")).registerInspect },
   { names: ["plan"], load: async () => (await import("./plan.js")).registerPlan },
   { names: ["reg"], load: async () => (await import("./reg.js")).registerReg },
-  { names: ["reg"], load: async () => (await import("./reg-write.js")).registerRegWrite },
+  {
+    names: ["reg"],
+    subcommands: ["set", "delete", "import", "new", "compact", "check"],
+    load: async () => (await import("./reg-write.js")).registerRegWrite,
+  },
   { names: ["report"], load: async () => (await import("./report.js")).registerReport },
   { names: ["undo"], load: async () => (await import("./undo.js")).registerUndo },
   { names: ["vm"], load: async () => (await import("./vm.js")).registerVm },
@@ -33,6 +39,10 @@ export async function registerCommands(program: Command, output: Output, argv: r
   const first = argv.find((a) => !a.startsWith("-"));
   // `p2vfix --version` needs no command at all.
   if (first === undefined && argv.some((a) => a === "-V" || a === "--version")) return;
-  const wanted = modules.filter((m) => first !== undefined && m.names.includes(first));
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const sub = words[1];
+  const wanted = modules.filter(
+    (m) => first !== undefined && m.names.includes(first) && (!m.subcommands || sub === undefined || sub === "help" || m.subcommands.includes(sub)),
+  );
   for (const m of wanted.length > 0 ? wanted : modules) (await m.load())(program, output);
 }

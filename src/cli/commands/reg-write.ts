@@ -76,8 +76,8 @@ export function valueBytes(type: number, args: string[]): Uint8Array {
   }
 }
 
-function openForEdit(hivePath: string): HiveEditor {
-  const hive = openHiveArgument(hivePath, { useLogs: true });
+async function openForEdit(hivePath: string): Promise<HiveEditor> {
+  const hive = await openHiveArgument(hivePath, { useLogs: true });
   return editHive(hive);
 }
 
@@ -122,11 +122,11 @@ export function registerRegWrite(program: Command, output: Output): void {
       .argument("<name>", "value name (@ for the default value)")
       .argument("[value...]", "the data")
       .requiredOption("-t, --type <type>", "REG_SZ, sz, expand_sz, multi_sz, dword, qword, binary, none, ... or a number"),
-  ).action((hivePath: string, keyPath: string, name: string, values: string[], opts: WriteOptions & { type: string }) => {
+  ).action(async (hivePath: string, keyPath: string, name: string, values: string[], opts: WriteOptions & { type: string }) => {
     const type = regTypeNumber(opts.type);
     if (type === undefined) throw new UsageError("bad-type", `unknown value type ${JSON.stringify(opts.type)}`);
     const data = valueBytes(type, values);
-    const editor = openForEdit(hivePath);
+    const editor = await openForEdit(hivePath);
     editor.createKey(keyPath);
     editor.setValue(keyPath, valueName(name), type, data);
     report(output, opts, "set", saveHiveFile(hivePath, editor, { backup: opts.backup }), { key: keyPath, value: name === "@" ? "(default)" : name, type: regTypeName(type), size: data.length });
@@ -139,8 +139,8 @@ export function registerRegWrite(program: Command, output: Output): void {
       .argument("<hive>", "hive file")
       .argument("<key>", "key path from the hive root")
       .argument("[name]", "value name"),
-  ).action((hivePath: string, keyPath: string, name: string | undefined, opts: WriteOptions) => {
-    const editor = openForEdit(hivePath);
+  ).action(async (hivePath: string, keyPath: string, name: string | undefined, opts: WriteOptions) => {
+    const editor = await openForEdit(hivePath);
     if (name === undefined) {
       editor.deleteKey(keyPath);
     } else if (!editor.deleteValue(keyPath, valueName(name))) {
@@ -157,10 +157,10 @@ export function registerRegWrite(program: Command, output: Output): void {
       .argument("<file>", ".reg file")
       .option("--prefix <path>", "registry path of the hive root, e.g. HKEY_LOCAL_MACHINE\\SYSTEM (HKLM\\SYSTEM)")
       .option("--no-map-current-control-set", "keep CurrentControlSet as a literal key name"),
-  ).action((hivePath: string, file: string, opts: WriteOptions & { prefix?: string; mapCurrentControlSet: boolean }) => {
+  ).action(async (hivePath: string, file: string, opts: WriteOptions & { prefix?: string; mapCurrentControlSet: boolean }) => {
     if (!existsSync(file)) throw new NotFoundError("file-not-found", `no such file: ${file}`, { path: file });
     const parsed = parseRegFile(new Uint8Array(readFileSync(file)), file);
-    const editor = openForEdit(hivePath);
+    const editor = await openForEdit(hivePath);
     const applied = applyRegFile(editor, parsed, { source: file, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
     report(output, opts, "imported", saveHiveFile(hivePath, editor, { backup: opts.backup }), { ...applied });
   });
@@ -186,9 +186,9 @@ export function registerRegWrite(program: Command, output: Output): void {
     .argument("<hive>", "hive file")
     .requiredOption("-o, --output <file>", "file to write (must not be the input)")
     .option("--json", "JSON output")
-    .action((hivePath: string, opts: { output: string; json?: boolean }) => {
+    .action(async (hivePath: string, opts: { output: string; json?: boolean }) => {
       if (existsSync(opts.output)) throw new RefusedError("file-exists", `${opts.output} already exists`, { path: opts.output });
-      const hive = openHiveArgument(hivePath, { useLogs: true });
+      const hive = await openHiveArgument(hivePath, { useLogs: true });
       editHive(hive); // refuses a dirty hive its logs cannot recover
       const copy = copyHive(hive);
       const saved = saveHiveBytes(opts.output, copy.serialize(), { backup: false }, false);

@@ -2,7 +2,7 @@
  * `p2vfix reg info|ls|get|export`: read a hive (a host file for now), recovered from the
  * transaction logs beside it unless --no-logs.
  */
-import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { NotFoundError, UsageError } from "../../errors.js";
@@ -11,7 +11,7 @@ import { jsonExportChunks, jsonKey, jsonValue, decodedData } from "../../regf/ex
 import { regExportBytes } from "../../regf/export/reg-export.js";
 import type { Hive } from "../../regf/hive.js";
 import type { RegKey } from "../../regf/key.js";
-import { openHiveSource } from "../../image/hive-source.js";
+import { openHiveFile } from "../../regf/open.js";
 import type { RegValue } from "../../regf/value.js";
 import { regTypeName } from "../../regf/value-types.js";
 import { parsePartition } from "../options.js";
@@ -25,13 +25,31 @@ interface CommonOptions {
 
 /**
  * The one place a HIVE argument becomes a Hive: a hive file on the host, or a hive inside a
- * disk image or mounted root (`IMAGE:SYSTEM`, `IMAGE:path/to/hive`), with its logs.
+ * disk image or mounted root (`IMAGE:SYSTEM`, `IMAGE:path/to/hive`), with its logs. The image
+ * stack is loaded only for the second kind: a plain hive file needs the regf reader alone.
  */
-export function openHiveArgument(spec: string, { useLogs, partition }: { useLogs: boolean; partition?: number }): Hive {
+export async function openHiveArgument(spec: string, { useLogs, partition }: { useLogs: boolean; partition?: number }): Promise<Hive> {
+  if (partition === undefined && isRegfFile(spec)) return openHiveFile(spec, { useLogs });
+  const { openHiveSource } = await import("../../image/hive-source.js");
   const opened = openHiveSource(spec, { useLogs, ...(partition === undefined ? {} : { partition }) });
   // The hive's bytes are in memory: the image can be closed right away.
   opened.close();
   return opened.hive;
+}
+
+/** A host file that starts with the regf signature (reads 4 bytes). */
+function isRegfFile(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    if (!statSync(path).isFile()) return false;
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function staleNotes(hive: Hive, opts: CommonOptions): string[] {
@@ -83,8 +101,8 @@ export function registerReg(program: Command, output: Output): void {
     .option("--json", "JSON output")
     .option("--no-logs", "ignore the transaction logs beside the hive")
     .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
-    .action((hivePath: string, opts: CommonOptions) => {
-      const hive = openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
+    .action(async (hivePath: string, opts: CommonOptions) => {
+      const hive = await openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       const b = hive.baseBlock;
       const stats = hive.stats();
       const r = hive.recovery;
@@ -145,8 +163,8 @@ export function registerReg(program: Command, output: Output): void {
     .option("--json", "JSON output")
     .option("--no-logs", "ignore the transaction logs beside the hive")
     .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
-    .action((hivePath: string, keyPath: string, opts: CommonOptions) => {
-      const hive = openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
+    .action(async (hivePath: string, keyPath: string, opts: CommonOptions) => {
+      const hive = await openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       const key = findKey(hive, keyPath);
       const subkeys = key.subkeys();
       const values = key.values();
@@ -181,8 +199,8 @@ export function registerReg(program: Command, output: Output): void {
     .option("--json", "JSON output")
     .option("--no-logs", "ignore the transaction logs beside the hive")
     .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
-    .action((hivePath: string, keyPath: string, valueName: string | undefined, opts: CommonOptions) => {
-      const hive = openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
+    .action(async (hivePath: string, keyPath: string, valueName: string | undefined, opts: CommonOptions) => {
+      const hive = await openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       const key = findKey(hive, keyPath);
       let values: RegValue[];
       if (valueName === undefined) values = key.values();
@@ -215,11 +233,11 @@ export function registerReg(program: Command, output: Output): void {
     .option("--json", "JSON instead of .reg (always UTF-8)")
     .option("--no-logs", "ignore the transaction logs beside the hive")
     .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
-    .action((hivePath: string, keyPath: string, opts: CommonOptions & { output?: string; encoding: string; prefix?: string }) => {
+    .action(async (hivePath: string, keyPath: string, opts: CommonOptions & { output?: string; encoding: string; prefix?: string }) => {
       if (opts.encoding !== "utf16" && opts.encoding !== "utf8") {
         throw new UsageError("bad-encoding", `--encoding must be utf16 or utf8, not ${JSON.stringify(opts.encoding)}`);
       }
-      const hive = openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
+      const hive = await openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       for (const n of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${n}\n`);
       const key = findKey(hive, keyPath);
       const prefix = opts.prefix ?? `HKEY_LOCAL_MACHINE\\${basename(hivePath).toUpperCase()}`;
