@@ -92,7 +92,7 @@ export function describeValueData(value: RegValue): string {
 }
 
 export function registerReg(program: Command, output: Output): void {
-  const reg = program.command("reg").description("Read registry hives: info, list keys, get values, export (.reg or JSON).");
+  const reg = program.command("reg").description("Registry hives (files, or IMAGE:SYSTEM inside an image): read, export, edit, import, check.");
 
   reg
     .command("info")
