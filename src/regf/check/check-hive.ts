@@ -56,6 +56,19 @@ export interface CheckOptions {
 
 const MAX_DEPTH = 512;
 
+/** What a cell is claimed as (its description is built only for a message). */
+const enum Claim {
+  keyNode,
+  className,
+  subkeyList,
+  indexLeaf,
+  valueList,
+  value,
+  data,
+  segmentList,
+  segment,
+}
+
 class Report {
   readonly errors: CheckIssue[] = [];
   readonly warnings: CheckIssue[] = [];
@@ -222,15 +235,15 @@ class TreeCheck {
    * Claims a cell for `what` (a function: the description is only built for a message);
    * false when it is not an allocated cell or already claimed.
    */
-  private claim(offset: number, what: () => string, path: string): boolean {
+  private claim(offset: number, kind: Claim, path: string, index = 0, vkPos = 0): boolean {
     if (!this.isCell(offset)) {
-      this.report.error("dangling-reference", `${what()} points to ${hex(offset)}, which is not an allocated cell`, { offset: HBINS_START + offset, path });
+      this.report.error("dangling-reference", `${this.describe(kind, path, index, vkPos)} points to ${hex(offset)}, which is not an allocated cell`, { offset: HBINS_START + offset, path });
       return false;
     }
     const prior = this.owned[offset / 8];
     if (prior !== 0) {
       const by = prior < 0 ? "the security list" : `a structure of the key node at ${hex(prior - 1)}`;
-      this.report.error("shared-cell", `${what()} uses cell ${hex(offset)}, already used by ${by}`, { offset: HBINS_START + offset, path });
+      this.report.error("shared-cell", `${this.describe(kind, path, index, vkPos)} uses cell ${hex(offset)}, already used by ${by}`, { offset: HBINS_START + offset, path });
       return false;
     }
     this.owned[offset / 8] = this.currentKey + 1;
@@ -248,7 +261,7 @@ class TreeCheck {
     while (stack.length > 0) {
       const item = stack.pop()!;
       this.currentKey = item.nk;
-      if (!this.claim(item.nk, () => `key node of ${JSON.stringify(item.path)}`, item.path)) continue;
+      if (!this.claim(item.nk, Claim.keyNode, item.path)) continue;
       try {
         this.checkKey(item.nk, item.path, item.parent, item.depth, stack);
       } catch (e) {
@@ -278,7 +291,7 @@ class TreeCheck {
     if (nk.security !== CELL_NONE) this.skRefs.set(nk.security, (this.skRefs.get(nk.security) ?? 0) + 1);
     else this.report.error("no-security", "key has no security record", { offset: nk.pos + NK.security, path });
     if (nk.classNameLength > 0 && nk.className !== CELL_NONE) {
-      if (this.claim(nk.className, () => `class name of ${JSON.stringify(path)}`, path) && nk.classNameLength > this.capacity(nk.className)) {
+      if (this.claim(nk.className, Claim.className, path) && nk.classNameLength > this.capacity(nk.className)) {
         this.report.error("bad-class-name", `class name of ${nk.classNameLength} bytes does not fit its cell`, { offset: nk.pos + NK.classNameLength, path });
       }
     }
@@ -310,7 +323,7 @@ class TreeCheck {
       this.report.error("missing-subkey-list", "key has subkeys but no subkey list", { offset: nkPos + NK.subkeyList, path });
       return out;
     }
-    if (!this.claim(list, () => `subkey list of ${JSON.stringify(path)}`, path)) return out;
+    if (!this.claim(list, Claim.subkeyList, path)) return out;
     const pos = this.space.cell(list, "subkey list");
     const kind = this.space.signature(pos);
     const leaves: number[] = [];
@@ -319,7 +332,7 @@ class TreeCheck {
       if (4 + n * 4 > this.capacity(list)) throw new RegfError("bad-subkey-list", `index root claims ${n} leaves beyond its cell`, { offset: pos });
       for (let i = 0; i < n; i++) {
         const leaf = this.space.u32(pos + SUBKEY_LIST.elements + 4 * i);
-        if (this.claim(leaf, () => `index leaf of ${JSON.stringify(path)}`, path)) leaves.push(leaf);
+        if (this.claim(leaf, Claim.indexLeaf, path)) leaves.push(leaf);
       }
       if (n === 0) this.report.error("empty-index-root", "index root with no leaves", { offset: pos, path });
     } else {
@@ -368,7 +381,7 @@ class TreeCheck {
 
   private checkValues(list: number, count: number, path: string): void {
     if (count === 0) return;
-    if (list === CELL_NONE || !this.claim(list, () => `value list of ${JSON.stringify(path)}`, path)) return;
+    if (list === CELL_NONE || !this.claim(list, Claim.valueList, path)) return;
     if (count * 4 > this.capacity(list)) {
       this.report.error("bad-value-list", `value list cell holds ${this.capacity(list) >> 2} entries, key says ${count}`, { offset: HBINS_START + list, path });
       return;
@@ -378,7 +391,7 @@ class TreeCheck {
     const seen = count > 1 ? new Set<string>() : undefined;
     for (let i = 0; i < count; i++) {
       const vkOffset = this.space.u32(pos + 4 * i);
-      if (!this.claim(vkOffset, () => `value ${i} of ${JSON.stringify(path)}`, path)) continue;
+      if (!this.claim(vkOffset, Claim.value, path, i)) continue;
       let vkPos: number;
       try {
         vkPos = vkPosition(this.space, vkOffset);
@@ -389,27 +402,55 @@ class TreeCheck {
       }
       this.stats.values++;
       // The name is decoded only when needed: for the duplicate test or a message.
-      const at = vkPos;
-      const name = () => decodeName(this.space.bytes, at + VK.name, this.space.u16(at + VK.nameLength), (this.space.u16(at + VK.flags) & ValueFlags.COMP_NAME) !== 0);
       if (seen) {
-        const decoded = name();
+        const decoded = this.valueName(vkPos);
         const upper = upcaseName(decoded);
         if (seen.has(upper)) this.report.warn("duplicate-value", `value ${JSON.stringify(decoded)} appears twice`, { offset: vkPos, path });
         seen.add(upper);
       }
-      this.checkValueData(this.space.u32(vkPos + VK.dataSize), this.space.u32(vkPos + VK.dataOffset), name, path);
+      this.checkValueData(this.space.u32(vkPos + VK.dataSize), this.space.u32(vkPos + VK.dataOffset), vkPos, path);
     }
   }
 
-  private checkValueData(sizeField: number, dataOffset: number, name: () => string, path: string): void {
+  private valueName(vkPos: number): string {
+    return decodeName(this.space.bytes, vkPos + VK.name, this.space.u16(vkPos + VK.nameLength), (this.space.u16(vkPos + VK.flags) & ValueFlags.COMP_NAME) !== 0);
+  }
+
+  /** What a claimed cell is, for a message (built only when one is reported). */
+  private describe(kind: Claim, path: string, index: number, vkPos: number): string {
+    const key = JSON.stringify(path);
+    const data = () => `data of value ${JSON.stringify(this.valueName(vkPos))} in ${key}`;
+    switch (kind) {
+      case Claim.keyNode:
+        return `key node of ${key}`;
+      case Claim.className:
+        return `class name of ${key}`;
+      case Claim.subkeyList:
+        return `subkey list of ${key}`;
+      case Claim.indexLeaf:
+        return `index leaf of ${key}`;
+      case Claim.valueList:
+        return `value list of ${key}`;
+      case Claim.value:
+        return `value ${index} of ${key}`;
+      case Claim.data:
+        return data();
+      case Claim.segmentList:
+        return `segment list of ${data()}`;
+      case Claim.segment:
+        return `segment ${index} of ${data()}`;
+    }
+  }
+
+  private checkValueData(sizeField: number, dataOffset: number, vkPos: number, path: string): void {
     const size = sizeField & 0x7fffffff;
     if ((sizeField & VK_DATA_INLINE) !== 0) {
-      if (size > 4) this.report.error("bad-value-data", `value ${JSON.stringify(name())} claims ${size} inline bytes`, { path });
+      if (size > 4) this.report.error("bad-value-data", `value ${JSON.stringify(this.valueName(vkPos))} claims ${size} inline bytes`, { path });
       return;
     }
     if (size === 0) return;
-    const what = () => `data of value ${JSON.stringify(name())} in ${JSON.stringify(path)}`;
-    if (!this.claim(dataOffset, what, path)) return;
+    const what = () => this.describe(Claim.data, path, 0, vkPos);
+    if (!this.claim(dataOffset, Claim.data, path, 0, vkPos)) return;
     const pos = HBINS_START + dataOffset + CELL_SIZE_FIELD;
     const cap = this.capacity(dataOffset);
     const isDb = this.base.minorVersion >= BIG_DATA_MIN_MINOR_VERSION && size > BIG_DATA_SEGMENT_SIZE && cap >= 8 && this.space.signature(pos) === "db";
@@ -420,7 +461,7 @@ class TreeCheck {
     const segments = this.space.u16(pos + DB.segmentCount);
     const segList = this.space.u32(pos + DB.segmentList);
     if (segments * BIG_DATA_SEGMENT_SIZE < size) this.report.error("bad-big-data", `${what()}: ${segments} segments cannot hold ${size} bytes`, { offset: pos, path });
-    if (!this.claim(segList, () => `segment list of ${what()}`, path)) return;
+    if (!this.claim(segList, Claim.segmentList, path, 0, vkPos)) return;
     if (segments * 4 > this.capacity(segList)) {
       this.report.error("bad-big-data", `${what()}: segment list too small for ${segments} segments`, { offset: HBINS_START + segList, path });
       return;
@@ -428,7 +469,7 @@ class TreeCheck {
     let left = size;
     for (let i = 0; i < segments; i++) {
       const seg = this.space.u32(HBINS_START + segList + CELL_SIZE_FIELD + 4 * i);
-      if (!this.claim(seg, () => `segment ${i} of ${what()}`, path)) continue;
+      if (!this.claim(seg, Claim.segment, path, i, vkPos)) continue;
       const need = Math.min(left, BIG_DATA_SEGMENT_SIZE);
       if (need > this.capacity(seg)) this.report.error("bad-big-data", `${what()}: segment ${i} holds ${this.capacity(seg)} bytes, ${need} needed`, { offset: HBINS_START + seg, path });
       left -= need;
