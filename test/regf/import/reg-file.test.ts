@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RegFileError } from "../../../src/errors.js";
-import { parseRegFile } from "../../../src/regf/import/reg-file.js";
+import { decodeRegFileBytes, parseRegFile } from "../../../src/regf/import/reg-file.js";
 
 const utf16bom = (text: string) => new Uint8Array([0xff, 0xfe, ...Buffer.from(text, "utf16le")]);
 
@@ -119,5 +119,20 @@ describe(".reg parser", () => {
     const r = parseRegFile('REGEDIT4\r[K]\r"a"=hex:01,\\\r  02,\\\r  03\r"b"=dword:00000001');
     expect(r.ops.map((o) => o.line)).toEqual([2, 3, 6]);
     expect(r.ops[1].kind === "value" && [...r.ops[1].data]).toEqual([1, 2, 3]);
+  });
+  it("decodes UTF-16 exactly as TextDecoder does, lone surrogates and odd lengths included", () => {
+    const unit = fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd7f0, max: 0xe010 }));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }), fc.boolean(), (units, odd) => {
+        const body = new Uint8Array(units.length * 2 + (odd ? 1 : 0));
+        units.forEach((u, i) => {
+          body[2 * i] = u & 0xff;
+          body[2 * i + 1] = u >> 8;
+        });
+        if (odd) body[body.length - 1] = 0x41;
+        expect(decodeRegFileBytes(Uint8Array.from([0xff, 0xfe, ...body]))).toBe(new TextDecoder("utf-16le").decode(body));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
