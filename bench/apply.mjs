@@ -18,26 +18,12 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { dist, exec, has, median } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = resolve(process.env.P2VFIX_DIST ?? join(here, "../dist"));
+
 const fixture = join(here, "../test/fixtures/apply/clean.img.gz");
 const KEY = "ControlSet001\\Services\\p2vfix-fixture";
-
-function exec(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function has(cmd) {
-  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export async function run({ repeats = 5 } = {}) {
   const { writeHivesInImage } = await import(pathToFileURL(join(dist, "apply/index.js")).href);

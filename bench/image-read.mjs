@@ -25,11 +25,12 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { GiB, dist, exec, median } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = resolve(here, "..", process.env.P2VFIX_DIST ?? "dist");
+
 const fixture = join(here, "../test/fixtures/image/windows-gpt.img.gz");
-const GiB = 2 ** 30;
+
 const hivePath = "Windows/System32/config/SYSTEM";
 
 const formats = [
@@ -42,12 +43,6 @@ const formats = [
   { label: "qcow2", args: ["-O", "qcow2"], ext: "qcow2" },
 ];
 
-function exec(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 
 /** Runs a command under /usr/bin/time; returns wall ms, peak RSS (KiB) and stdout. */

@@ -13,16 +13,12 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { dist, median } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
-const dist = resolve(process.env.P2VFIX_DIST ?? join(root, "dist"));
-const corpus = resolve(process.env.P2VFIX_CORPUS ?? join(root, "../shared/corpus"));
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+const corpus = resolve(process.env.P2VFIX_CORPUS ?? join(root, "../shared/corpus"));
 
 function time(fn) {
   const t0 = process.hrtime.bigint();

@@ -19,19 +19,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { dist, exec, has, lib, median } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = resolve(here, "..", process.env.P2VFIX_DIST ?? "dist");
-const demo = join(here, "../test/fixtures/scenarios/demo-hp-proliant.vhdx.gz");
 
-function exec(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const lib = (p) => import(pathToFileURL(join(dist, p)).href);
+const demo = join(here, "../test/fixtures/scenarios/demo-hp-proliant.vhdx.gz");
 
 export async function run({ repeats = 3 } = {}) {
   const { buildPlan, planToYaml, parsePlan, applyPlan, loadProfile, resolveOptions, expandPlan } = await lib("plan/index.js");

@@ -15,11 +15,9 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { GiB, MiB, dist, exec, median } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = resolve(process.env.P2VFIX_DIST ?? join(here, "../dist"));
-const GiB = 2 ** 30;
-const MiB = 2 ** 20;
 
 const formats = [
   { label: "vhd dynamic", qemu: "vpc", opts: "subformat=dynamic,force_size=on" },
@@ -27,17 +25,6 @@ const formats = [
   { label: "vmdk monolithicSparse", qemu: "vmdk", opts: "subformat=monolithicSparse" },
   { label: "qcow2", qemu: "qcow2", opts: "" },
 ];
-
-function exec(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export async function run({ repeats = 5 } = {}) {
   const { openContainer } = await import(pathToFileURL(join(dist, "vdisk/index.js")).href);

@@ -1,0 +1,25 @@
+// What every bench section shares: where the built library is, running peer tools, medians.
+import { spawnSync } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The built library (`npm run build`); P2VFIX_DIST points elsewhere, relative to the project root. */
+export const dist = resolve(root, process.env.P2VFIX_DIST ?? "dist");
+export const MiB = 2 ** 20;
+export const GiB = 2 ** 30;
+
+/** Imports a module of the built library, e.g. lib("apply/index.js"). */
+export const lib = (path) => import(pathToFileURL(join(dist, path)).href);
+
+/** Runs a command and returns its stdout; throws with its stderr when it fails. */
+export function exec(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** True when a peer tool is installed. */
+export const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
