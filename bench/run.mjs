@@ -1,6 +1,6 @@
 // `npm run bench [SECTION]`: runs every benchmark section in order, against the peer tools in
 // the same run. A section is a module in this folder exporting `name` (or `section.name`) and
-// `run(context)`; a section that returns rows also exports `format(rows)` to print them.
+// `run(context)`, which prints its own table.
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
 
@@ -24,8 +24,7 @@ for (const file of sections) {
   if (only && name !== only && !file.includes(only)) continue;
   console.log(`\n== ${name} ==`);
   try {
-    const rows = await module.run({ root });
-    if (rows !== undefined && typeof module.format === "function") console.log(module.format(rows));
+    await module.run({ root });
   } catch (err) {
     failed = true;
     console.error(`bench section ${name} failed: ${err?.stack ?? err}`);
