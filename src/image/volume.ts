@@ -2,7 +2,7 @@
  * A volume of an opened target: a partition (or a bare volume, or a mounted folder) and the
  * filesystem on it, opened on first use.
  */
-import { FsError } from "../errors.js";
+import { FsError, P2vfixError } from "../errors.js";
 import type { BlockDevice } from "../io/block-device.js";
 import { detectFileSystem, type DetectedFileSystem } from "../fs/detect.js";
 import { openFat } from "../fs/fat/index.js";
@@ -57,7 +57,7 @@ export function volumeOn(device: BlockDevice, index: number, partition?: Partiti
     kind = detectFileSystem(device);
   } catch (err) {
     // A partition that runs past the end of the disk cannot even be probed.
-    if (!(err instanceof Error) || !("code" in err)) throw err;
+    if (!(err instanceof P2vfixError)) throw err;
     kind = "unknown";
   }
   return new Volume(index, kind, device, partition, () => {
