@@ -4,13 +4,13 @@
  * `IMAGE:SAM`, `IMAGE:SECURITY`, `IMAGE:DEFAULT`, `IMAGE:BCD`). The hive's transaction logs are
  * read from beside it, in the same filesystem.
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { NotFoundError, RegfError, UsageError } from "../errors.js";
 import type { FileSystem } from "../fs/filesystem.js";
 import { findLogNames } from "../regf/find-logs.js";
 import type { Hive } from "../regf/hive.js";
 import type { LogInput } from "../regf/log/types.js";
-import { openHive, openHiveFile } from "../regf/open.js";
+import { isHiveFile, openHive, openHiveFile } from "../regf/open.js";
 import { locateWindows, MACHINE_HIVES, type WindowsInstallation } from "./locate-windows.js";
 import { openTarget, type OpenedTarget } from "./open-target.js";
 import { parseTargetSpec } from "./target-spec.js";
@@ -46,21 +46,6 @@ export function readHiveWithLogs(fs: FileSystem, path: string, useLogs: boolean)
     }
   }
   return { bytes, logs };
-}
-
-/** True when `path` is a host file starting with the regf signature (reads 4 bytes only). */
-function isHiveFile(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    if (!statSync(path).isFile()) return false;
-    fd = openSync(path, "r");
-    const head = Buffer.alloc(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** Picks the installation the user meant: the only one, or the one on --partition. */

@@ -1,5 +1,5 @@
 /** Opening a hive: recover it from its transaction logs first, then read it. */
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { findLogNames } from "./find-logs.js";
 import { Hive } from "./hive.js";
@@ -39,4 +39,19 @@ export function openHiveFile(path: string, { useLogs = true }: OpenHiveFileOptio
 function readBytes(path: string): Uint8Array {
   const buf = readFileSync(path);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/** True when `path` is a host file that starts with the regf signature (reads 4 bytes only). */
+export function isHiveFile(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    if (!statSync(path).isFile()) return false;
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -2,7 +2,7 @@
  * `p2vfix reg info|ls|get|export`: read a hive (a host file for now), recovered from the
  * transaction logs beside it unless --no-logs.
  */
-import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { NotFoundError, UsageError } from "../../errors.js";
@@ -11,7 +11,7 @@ import { jsonExportChunks, jsonKey, jsonValue, decodedData } from "../../regf/ex
 import { regExportBytes } from "../../regf/export/reg-export.js";
 import type { Hive } from "../../regf/hive.js";
 import type { RegKey } from "../../regf/key.js";
-import { openHiveFile } from "../../regf/open.js";
+import { isHiveFile, openHiveFile } from "../../regf/open.js";
 import type { RegValue } from "../../regf/value.js";
 import { regTypeName } from "../../regf/value-types.js";
 import { parsePartition } from "../options.js";
@@ -29,27 +29,12 @@ interface CommonOptions {
  * stack is loaded only for the second kind: a plain hive file needs the regf reader alone.
  */
 export async function openHiveArgument(spec: string, { useLogs, partition }: { useLogs: boolean; partition?: number }): Promise<Hive> {
-  if (partition === undefined && isRegfFile(spec)) return openHiveFile(spec, { useLogs });
+  if (partition === undefined && isHiveFile(spec)) return openHiveFile(spec, { useLogs });
   const { openHiveSource } = await import("../../image/hive-source.js");
   const opened = openHiveSource(spec, { useLogs, ...(partition === undefined ? {} : { partition }) });
   // The hive's bytes are in memory: the image can be closed right away.
   opened.close();
   return opened.hive;
-}
-
-/** A host file that starts with the regf signature (reads 4 bytes). */
-function isRegfFile(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    if (!statSync(path).isFile()) return false;
-    fd = openSync(path, "r");
-    const head = Buffer.alloc(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 function staleNotes(hive: Hive, opts: CommonOptions): string[] {
