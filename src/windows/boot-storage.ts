@@ -3,8 +3,7 @@
  * load, and whether the storage class filters name services that cannot start (0x7B).
  */
 import { knowledge } from "./knowledge.js";
-import { upcaseName } from "../regf/names.js";
-import { readMulti, readString, subkeysOf, type RegistryKey } from "./registry.js";
+import { readMulti, readString, subkeysNamed, type RegistryKey } from "./registry.js";
 import type { BootPath, BootStorage, BootTarget, ClassFilter, DriverCheck, HardwareIdCheck, Service } from "./schema.js";
 
 /** Answers whether a file exists under the Windows directory; absent when no filesystem is known. */
@@ -24,20 +23,26 @@ function hardwareIdCheck(hwid: string, system: RegistryKey, cdd: Map<string, Reg
     const key = system.key(`DriverDatabase\\DeviceIds\\${hwid}`);
     return { hardwareId: hwid, database: "DriverDatabase", found: key !== undefined && key.values().length > 0, binding: key?.values()[0]?.name ?? null };
   }
-  const key = cdd.get(upcaseName(hwid.replace(/\\/g, "#")));
+  const key = cdd.get(criticalDeviceName(hwid));
   return { hardwareId: hwid, database: "CriticalDeviceDatabase", found: key !== undefined, binding: readString(key, "Service") ?? null };
 }
 
-/** The CriticalDeviceDatabase by upper-cased name: read once (thousands of entries on 7). */
-function criticalDevices(ccs: RegistryKey): Map<string, RegistryKey> {
-  return new Map(subkeysOf(ccs.key("Control\\CriticalDeviceDatabase")).map((k) => [upcaseName(k.name), k]));
+/** A hardware id as a CriticalDeviceDatabase key name ("pci\\ven_..." is stored as "pci#ven_..."). */
+function criticalDeviceName(hwid: string): string {
+  return hwid.replace(/\\/g, "#");
 }
 
 export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services: Service[], fileExists?: DriverFileCheck): BootStorage {
   const byName = new Map(services.map((s) => [s.name.toLowerCase(), s]));
   const useDriverDatabase = system.subkey("DriverDatabase") !== undefined;
   const { targets, filterClasses } = knowledge().boot;
-  const cdd = useDriverDatabase ? undefined : criticalDevices(ccs);
+  const cdd = useDriverDatabase
+    ? undefined
+    : // One pass over its thousands of subkeys (Windows 7) for every id of every target.
+      subkeysNamed(
+        ccs.key("Control\\CriticalDeviceDatabase"),
+        Object.values(targets).flatMap((t) => t.paths.flatMap((p) => p.hardwareIds.map(criticalDeviceName))),
+      );
   const out: BootTarget[] = Object.entries(targets).map(([target, t]) => {
     const paths: BootPath[] = t.paths.map((p) => {
       const drivers = p.drivers.map((d) => driverCheck(d, byName, fileExists));

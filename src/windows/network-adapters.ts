@@ -6,9 +6,9 @@
 import { P2vfixError } from "../errors.js";
 import { knowledge } from "./knowledge.js";
 import { luidHex, readNsi } from "./nsi.js";
-import { readDword, readMulti, readString, subkeysOf, withValueIndex, type RegistryKey } from "./registry.js";
+import { readDword, readMulti, readString, subkeysNamed, subkeysOf, withValueIndex, type RegistryKey } from "./registry.js";
 import type { Adapter, Network, NetworkCard, Tcpip } from "./schema.js";
-import { readTcpip } from "./tcpip.js";
+import { readTcpip, tcpipRoots, type TcpipRoots } from "./tcpip.js";
 
 export const NET_CLASS = "{4D36E972-E325-11CE-BFC1-08002BE10318}";
 
@@ -53,26 +53,39 @@ function linkTeams(adapters: Adapter[]): void {
   }
 }
 
+/**
+ * The parents every adapter is joined through, looked up once per call: each lookup from the
+ * control set walks several levels, and a parent that is absent (NetworkSetup2 before Windows
+ * 10) costs a scan of its siblings to prove it.
+ */
+interface AdapterRoots extends TcpipRoots {
+  /** CCS\Control\Network\{4D36E972-...}: one subkey per NetCfgInstanceId. */
+  connections: RegistryKey | undefined;
+  /** CCS\Control\NetworkSetup2\Interfaces (Windows 10 and later). */
+  setup2Interfaces: RegistryKey | undefined;
+}
+
 /** NetworkSetup2 Kernel\PermanentAddress (REG_BINARY, 6 bytes) as aa-bb-cc-dd-ee-ff. */
-function permanentAddress(ccs: RegistryKey, guid: string | null): string | null {
+function permanentAddress(roots: AdapterRoots, guid: string | null): string | null {
   if (!guid) return null;
-  const data = ccs.key(`Control\\NetworkSetup2\\Interfaces\\${guid}\\Kernel`)?.value("PermanentAddress")?.data();
+  const data = roots.setup2Interfaces?.key(`${guid}\\Kernel`)?.value("PermanentAddress")?.data();
   if (!data || data.length !== 6) return null;
   return [...data].map((b) => b.toString(16).padStart(2, "0")).join("-");
 }
 
 /** Standardized keywords ("*JumboPacket") and vendor keywords that have an Ndi\Params entry. */
 function advancedKeywords(key: RegistryKey): Record<string, string> {
-  const params = key.key("Ndi\\Params");
+  const strings = key.values().filter((v) => v.type === 1 || v.type === 2);
+  const vendor = strings.filter((v) => !v.name.startsWith("*")).map((v) => v.name);
+  // Params entries found in one pass: most string values have none, and each miss alone would
+  // read every Params name.
+  const params = vendor.length > 0 ? subkeysNamed(key.key("Ndi\\Params"), vendor) : new Map<string, RegistryKey>();
   const out: Record<string, string> = {};
-  for (const v of key.values()) {
-    if (v.type !== 1 && v.type !== 2) continue;
-    if (v.name.startsWith("*") || params?.subkey(v.name)) out[v.name] = v.string();
-  }
+  for (const v of strings) if (v.name.startsWith("*") || params.has(v.name)) out[v.name] = v.string();
   return out;
 }
 
-function readAdapter(ccs: RegistryKey, raw: RegistryKey, nsi: ReturnType<typeof readNsi>): Adapter {
+function readAdapter(roots: AdapterRoots, raw: RegistryKey, nsi: ReturnType<typeof readNsi>): Adapter {
   const key = withValueIndex(raw);
   const guid = readString(key, "NetCfgInstanceId") ?? null;
   const componentId = readString(key, "ComponentId") ?? null;
@@ -81,7 +94,7 @@ function readAdapter(ccs: RegistryKey, raw: RegistryKey, nsi: ReturnType<typeof 
   const netLuidIndex = readDword(key, "NetLuidIndex") ?? null;
   const ifType = readDword(key, "*IfType") ?? null;
   const luid = netLuidIndex !== null && ifType !== null ? luidHex(netLuidIndex, ifType) : null;
-  const connection = guid ? ccs.key(`Control\\Network\\${NET_CLASS}\\${guid}\\Connection`) : undefined;
+  const connection = guid ? roots.connections?.key(`${guid}\\Connection`) : undefined;
   return {
     classKey: key.name,
     netCfgInstanceId: guid,
@@ -99,14 +112,14 @@ function readAdapter(ccs: RegistryKey, raw: RegistryKey, nsi: ReturnType<typeof 
     ifType,
     luid,
     networkAddress: readString(key, "NetworkAddress") || null,
-    permanentAddress: permanentAddress(ccs, guid),
+    permanentAddress: permanentAddress(roots, guid),
     connectionName: readString(connection, "Name") ?? null,
     pnpInstanceId: readString(connection, "PnpInstanceID") ?? null,
     advanced: advancedKeywords(key),
     upperBind: readMulti(key.subkey("Linkage"), "UpperBind") ?? [],
     team: teamOf(componentId, service),
     teamMemberOf: null,
-    tcpip: guid ? readTcpip(ccs, guid, nsi, luid) : null,
+    tcpip: guid ? readTcpip(roots, guid, nsi, luid) : null,
   };
 }
 
@@ -124,10 +137,15 @@ export function readAdapters(
   onError?: (classKey: string, err: P2vfixError) => void,
 ): { adapters: Adapter[]; orphanInterfaces: Tcpip[]; nsiTcpModulePresent: boolean } {
   const nsi = readNsi(ccs);
+  const roots: AdapterRoots = {
+    ...tcpipRoots(ccs),
+    connections: ccs.key(`Control\\Network\\${NET_CLASS}`),
+    setup2Interfaces: ccs.key("Control\\NetworkSetup2\\Interfaces"),
+  };
   const adapters: Adapter[] = [];
   for (const k of subkeysOf(ccs.key(`Control\\Class\\${NET_CLASS}`)).filter((x) => /^\d{4}$/.test(x.name))) {
     try {
-      adapters.push(readAdapter(ccs, k, nsi));
+      adapters.push(readAdapter(roots, k, nsi));
     } catch (err) {
       if (!(err instanceof P2vfixError) || !onError) throw err;
       onError(k.name, err);
@@ -136,9 +154,9 @@ export function readAdapters(
   linkTeams(adapters);
   const known = new Set(adapters.map((a) => a.netCfgInstanceId?.toLowerCase()).filter((g) => g !== undefined));
   const orphanInterfaces: Tcpip[] = [];
-  for (const iface of subkeysOf(ccs.key("Services\\Tcpip\\Parameters\\Interfaces"))) {
+  for (const iface of subkeysOf(roots.tcpipInterfaces)) {
     if (known.has(iface.name.toLowerCase())) continue;
-    const t = readTcpip(ccs, iface.name, nsi, null);
+    const t = readTcpip(roots, iface.name, nsi, null);
     if (t && t.hasStaticAddress) orphanInterfaces.push(t);
   }
   return { adapters, orphanInterfaces, nsiTcpModulePresent: nsi.tcpModulePresent };

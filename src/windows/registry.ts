@@ -3,7 +3,9 @@
  * src/regf satisfy it structurally, and so does the in-memory registry built from a .reg file
  * (memory-registry.ts), so the model runs on a hive or on a regedit export alike.
  */
-import { upcaseName } from "../regf/names.js";
+import { readNk } from "../regf/cells/nk.js";
+import { RegKey } from "../regf/key.js";
+import { namesEqual } from "../regf/names.js";
 import { RegType } from "../regf/value-types.js";
 
 export interface RegistryValue {
@@ -83,6 +85,38 @@ export function subkeysOf(key: RegistryKey | undefined): RegistryKey[] {
   return key ? key.subkeys() : [];
 }
 
+/**
+ * The subkeys with the given names (compared as Windows does), found in one pass over the
+ * key's subkey names: for many names asked of a large key (thousands of entries), where most
+ * are absent and proving each absence alone would read every name again. Keyed by the name
+ * as asked; a name present twice (corrupt) gives the last.
+ */
+export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<string>): Map<string, RegistryKey> {
+  const found = new Map<string, RegistryKey>();
+  if (!key) return found;
+  // Grouped by length: nearly every subkey is ruled out without a character compared.
+  const byLength = new Map<number, string[]>();
+  for (const name of new Set(names)) {
+    const group = byLength.get(name.length);
+    if (group) group.push(name);
+    else byLength.set(name.length, [name]);
+  }
+  if (key instanceof RegKey) {
+    const space = key.cellSpace;
+    for (const offset of key.subkeyOffsets()) {
+      const name = readNk(space, offset).name;
+      const group = byLength.get(name.length);
+      if (group === undefined) continue;
+      for (const want of group) if (namesEqual(want, name)) found.set(want, RegKey.at(space, offset, key.path));
+    }
+    return found;
+  }
+  for (const sub of key.subkeys()) {
+    for (const want of byLength.get(sub.name.length) ?? []) if (namesEqual(want, sub.name)) found.set(want, sub);
+  }
+  return found;
+}
+
 /** Joins key path components with "\". */
 export function joinPath(...parts: string[]): string {
   return parts.filter((p) => p.length > 0).join("\\");
@@ -96,27 +130,23 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /**
- * A view of a key whose values are read once into a map: for keys the model asks many values
- * of (a service, an adapter), instead of one value-list scan per lookup.
+ * A view of a key whose values are decoded once: for keys the model asks many values of (a
+ * service, an adapter), instead of one value-list scan (and vk decode) per lookup. A lookup
+ * compares names as Windows does, first match first; no upper-cased copy of every name is
+ * built (a key has a handful of values, most of other lengths: a scan beats a map here).
  */
 export function withValueIndex(key: RegistryKey): RegistryKey {
-  let index: Map<string, RegistryValue> | undefined;
+  let all: RegistryValue[] | undefined;
   return {
     name: key.name,
     path: key.path,
     subkeys: () => key.subkeys(),
     subkey: (name) => key.subkey(name),
     key: (rel) => key.key(rel),
-    values: () => key.values(),
+    values: () => (all ??= key.values()),
     value(name: string): RegistryValue | undefined {
-      if (!index) {
-        index = new Map();
-        for (const v of key.values()) {
-          const upper = upcaseName(v.name);
-          if (!index.has(upper)) index.set(upper, v);
-        }
-      }
-      return index.get(upcaseName(name));
+      for (const v of (all ??= key.values())) if (namesEqual(v.name, name)) return v;
+      return undefined;
     },
   };
 }

@@ -2,7 +2,7 @@
  * Per-interface TCP/IP configuration (reference 4.1): Tcpip\Parameters\Interfaces\{GUID},
  * NetBT\Parameters\Interfaces\Tcpip_{GUID}, and the NSI entries of the adapter's LUID.
  */
-import { readDword, readMulti, readString, type RegistryKey } from "./registry.js";
+import { readDword, readMulti, readString, withValueIndex, type RegistryKey } from "./registry.js";
 import type { NsiStore } from "./nsi.js";
 import type { Tcpip } from "./schema.js";
 
@@ -12,8 +12,25 @@ function splitServers(text: string | undefined): string[] {
   return (text ?? "").split(/[\s,]+/).filter((s) => s.length > 0);
 }
 
-export function readTcpip(ccs: RegistryKey, guid: string, nsi: NsiStore, luid: string | null): Tcpip | null {
-  const iface = ccs.key(`Services\\Tcpip\\Parameters\\Interfaces\\${guid}`);
+/**
+ * The per-interface parents, looked up once per inspection rather than from the control set
+ * for every adapter: CCS\Services\Tcpip\Parameters\Interfaces and ...\NetBT\Parameters\Interfaces.
+ */
+export interface TcpipRoots {
+  tcpipInterfaces: RegistryKey | undefined;
+  netbtInterfaces: RegistryKey | undefined;
+}
+
+export function tcpipRoots(ccs: RegistryKey): TcpipRoots {
+  return {
+    tcpipInterfaces: ccs.key("Services\\Tcpip\\Parameters\\Interfaces"),
+    netbtInterfaces: ccs.key("Services\\NetBT\\Parameters\\Interfaces"),
+  };
+}
+
+export function readTcpip(roots: TcpipRoots, guid: string, nsi: NsiStore, luid: string | null): Tcpip | null {
+  const found = roots.tcpipInterfaces?.key(guid);
+  const iface = found && withValueIndex(found); // a dozen values are asked of it
   const nsiPart = {
     ipv4: luid ? nsi.ipv4.filter((a) => a.luid === luid) : [],
     ipv6: luid ? nsi.ipv6.filter((a) => a.luid === luid) : [],
@@ -30,7 +47,7 @@ export function readTcpip(ccs: RegistryKey, guid: string, nsi: NsiStore, luid: s
     .filter((g) => !EMPTY_V4.has(g))
     .map((address, i) => ({ address, metric: metrics[i] !== undefined && /^\d+$/.test(metrics[i]) ? Number(metrics[i]) : null }));
   const dhcpAddress = readString(iface, "DhcpIPAddress");
-  const netbt = ccs.key(`Services\\NetBT\\Parameters\\Interfaces\\Tcpip_${guid}`);
+  const netbt = roots.netbtInterfaces?.key(`Tcpip_${guid}`);
   return {
     interfaceKey: iface ? `SYSTEM\\${iface.path}` : "",
     dhcp: enable === undefined ? null : enable !== 0,
