@@ -58,9 +58,8 @@ function openHostHive(path: string, useLogs: boolean, notes: string[] = []): Reg
   return hive.root();
 }
 
-/** Case-insensitive lookup of the first name that exists in a host folder. */
-function findIn(dir: string, names: string[]): string | undefined {
-  const entries = readdirSync(dir);
+/** Case-insensitive lookup of the first name that exists in a host folder (entries: its listing). */
+function findIn(dir: string, entries: string[], names: string[]): string | undefined {
   for (const want of names) {
     const hit = entries.find((e) => e.toLowerCase() === want.toLowerCase());
     if (hit && statSync(join(dir, hit)).isFile()) return join(dir, hit);
@@ -85,13 +84,14 @@ function optionalHive(
 }
 
 function loadFolder(dir: string, useLogs: boolean): LoadedWindows {
-  const system = findIn(dir, ["SYSTEM", "SYSTEM.reg"]);
+  const entries = readdirSync(dir); // listed once for the three hives
+  const system = findIn(dir, entries, ["SYSTEM", "SYSTEM.reg"]);
   if (!system) throw new NotFoundError("no-system-hive", `no SYSTEM hive (or SYSTEM.reg) in ${dir}`, { path: dir });
   const warnings: string[] = [];
   const hives: WindowsHives = { system: openHostHive(system, useLogs, warnings), sources: { system }, warnings };
-  const software = findIn(dir, ["SOFTWARE", "SOFTWARE.reg"]);
+  const software = findIn(dir, entries, ["SOFTWARE", "SOFTWARE.reg"]);
   optionalHive(hives, "software", software, () => openHostHive(software!, useLogs, warnings));
-  const bcd = findIn(dir, ["BCD", "BCD.reg"]);
+  const bcd = findIn(dir, entries, ["BCD", "BCD.reg"]);
   optionalHive(hives, "bcd", bcd, () => openHostHive(bcd!, useLogs, warnings));
   return { hives, options: {}, close: noClose };
 }
