@@ -3,10 +3,10 @@ import { RegfError } from "../errors.js";
 import { CELL_NONE, type CellSpace } from "./cells/cell.js";
 import { NK, readNk, type NkRecord } from "./cells/nk.js";
 import { readSk } from "./cells/sk.js";
-import { readSubkeyOffsets } from "./cells/subkey-list.js";
+import { readSubkeyOffsets, subkeyCandidates } from "./cells/subkey-list.js";
 import { readValueList } from "./cells/value-list.js";
 import { readVk } from "./cells/vk.js";
-import { compareNames, namesEqual } from "./names.js";
+import { compareNames, lhHash, namesEqual } from "./names.js";
 import { utf16All, RegValue } from "./value.js";
 
 export class RegKey {
@@ -76,8 +76,15 @@ export class RegKey {
 
   /** Case-insensitive (Windows upper-casing); undefined when there is no such subkey. */
   subkey(name: string): RegKey | undefined {
+    if (this.record.subkeyCount === 0) return undefined;
     const offsets = this.subkeyOffsets();
-    const found = findSorted(this.space, offsets, name) ?? offsets.map((off) => readNk(this.space, off)).find((nk) => namesEqual(nk.name, name));
+    // An unsorted list can hide a name from the binary search; then look where Windows looks:
+    // entries whose lh hash matches (every entry of lf/li lists).
+    const found =
+      findSorted(this.space, offsets, name) ??
+      subkeyCandidates(this.space, this.record.subkeyList, lhHash(name))
+        .map((off) => readNk(this.space, off))
+        .find((nk) => namesEqual(nk.name, name));
     return found && new RegKey(this.space, found, this.path === "" ? found.name : `${this.path}\\${found.name}`);
   }
 

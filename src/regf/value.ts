@@ -73,8 +73,7 @@ export class RegValue {
   dword(): number | undefined {
     if ((this.type !== RegType.DWORD && this.type !== RegType.DWORD_BIG_ENDIAN) || this.dataSize !== 4) return undefined;
     const d = this.dataView();
-    const view = new DataView(d.buffer, d.byteOffset, 4);
-    return view.getUint32(0, this.type === RegType.DWORD);
+    return this.type === RegType.DWORD ? (d[0] | (d[1] << 8) | (d[2] << 16) | (d[3] << 24)) >>> 0 : ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
   }
 
   /** REG_QWORD of exactly 8 bytes; otherwise undefined. */

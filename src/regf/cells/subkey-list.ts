@@ -76,6 +76,42 @@ export function appendSubkeyOffsets(space: CellSpace, listOffset: number, out: O
   }
 }
 
+/**
+ * Subkeys that may be named `name`, as Windows narrows a lookup: in `lh` leaves only the entries
+ * whose stored hash equals the name's (`hashOf(name)`), in `lf`/`li` leaves every entry. Same
+ * checks as appendSubkeyOffsets (it walks the same lists).
+ */
+export function subkeyCandidates(space: CellSpace, listOffset: number, hash: number): number[] {
+  const out: number[] = [];
+  if (listOffset === CELL_NONE) return out;
+  const leaf = (pos: number, kind: Kind, count: number) => {
+    if (kind !== "lh") return readLeaf(space, pos, kind, count, out);
+    for (let i = 0; i < count; i++) {
+      const at = pos + SUBKEY_LIST.elements + i * 8;
+      if (space.u32(at + 4) === hash) out.push(space.u32(at));
+    }
+  };
+  const top = readList(space, listOffset, "subkey list");
+  if (top.kind !== "ri") {
+    leaf(top.pos, top.kind, top.count);
+    return out;
+  }
+  const seen = new Set<number>();
+  for (let i = 0; i < top.count; i++) {
+    const leafOffset = space.u32(top.pos + SUBKEY_LIST.elements + i * 4);
+    if (seen.has(leafOffset)) {
+      throw new RegfError("bad-subkey-list", `index root lists leaf 0x${leafOffset.toString(16)} twice`, { offset: top.pos + SUBKEY_LIST.elements + i * 4 });
+    }
+    seen.add(leafOffset);
+    const l = readList(space, leafOffset, "index root leaf");
+    if (l.kind === "ri") {
+      throw new RegfError("nested-index-root", `index root at 0x${listOffset.toString(16)} points to another index root`, { offset: l.pos });
+    }
+    leaf(l.pos, l.kind, l.count);
+  }
+  return out;
+}
+
 /** The stored list kind and leaf count, for the writer and the structural check. */
 export function subkeyListKind(space: CellSpace, listOffset: number): Kind {
   return readList(space, listOffset, "subkey list").kind;
