@@ -1,12 +1,12 @@
 /** A registry key: a view over its nk cell; subkeys and values are read when asked for. */
 import { RegfError } from "../errors.js";
 import { CELL_NONE, type CellSpace } from "./cells/cell.js";
-import { NK, readNk, type NkRecord } from "./cells/nk.js";
+import { KeyFlags, NK, nkPosition, readNk, type NkRecord } from "./cells/nk.js";
 import { readSk } from "./cells/sk.js";
 import { readSubkeyOffsets, subkeyCandidates } from "./cells/subkey-list.js";
-import { readValueList } from "./cells/value-list.js";
-import { readVk } from "./cells/vk.js";
-import { compareNames, lhHash, namesEqual } from "./names.js";
+import { readValueList, valueListPosition } from "./cells/value-list.js";
+import { readVk, ValueFlags, VK, vkPosition } from "./cells/vk.js";
+import { lhHash, namesEqual, upcaseUnit } from "./names.js";
 import { utf16All, RegValue } from "./value.js";
 
 export class RegKey {
@@ -106,10 +106,17 @@ export class RegKey {
 
   /** Case-insensitive; "" is the default value. */
   value(name: string): RegValue | undefined {
-    const offsets = readValueList(this.space, this.record.valueList, this.record.valueCount);
-    for (const off of offsets) {
-      const vk = readVk(this.space, off);
-      if (namesEqual(vk.name, name)) return new RegValue(this.space, vk);
+    const space = this.space;
+    const list = valueListPosition(space, this.record.valueList, this.record.valueCount);
+    if (list < 0) return undefined;
+    // Names are compared where they are stored: only the value found is decoded.
+    for (let i = 0; i < this.record.valueCount; i++) {
+      const off = space.u32(list + 4 * i);
+      const pos = vkPosition(space, off);
+      const compressed = (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0;
+      if (storedNameOrder(space.bytes, pos + VK.name, space.u16(pos + VK.nameLength), compressed, name, true) === 0) {
+        return new RegValue(space, readVk(space, off));
+      }
     }
     return undefined;
   }
@@ -135,11 +142,32 @@ function findSorted(space: CellSpace, offsets: number[], name: string): NkRecord
   let high = offsets.length - 1;
   while (low <= high) {
     const mid = (low + high) >>> 1;
-    const nk = readNk(space, offsets[mid]);
-    const order = compareNames(nk.name, name);
-    if (order === 0) return nk;
+    // Compared where the name is stored: only the key found is decoded.
+    const pos = nkPosition(space, offsets[mid]);
+    const compressed = (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0;
+    const order = storedNameOrder(space.bytes, pos + NK.name, space.u16(pos + NK.nameLength), compressed, name, false);
+    if (order === 0) return readNk(space, offsets[mid]);
     if (order < 0) low = mid + 1;
     else high = mid - 1;
   }
   return undefined;
+}
+
+/**
+ * `compareNames(decoded, name)` for a name still in the hive bytes (Latin-1 when `compressed`,
+ * else UTF-16LE; an odd last byte ignored, as decodeName does). With `equalOnly`, any nonzero
+ * result just means "different" (names of other lengths are ruled out without a compare).
+ */
+function storedNameOrder(bytes: Uint8Array, pos: number, byteLength: number, compressed: boolean, name: string, equalOnly: boolean): number {
+  const units = compressed ? byteLength : byteLength >>> 1;
+  if (equalOnly && units !== name.length) return 1;
+  const n = Math.min(units, name.length);
+  for (let i = 0; i < n; i++) {
+    const stored = compressed ? bytes[pos + i] : bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
+    const wanted = name.charCodeAt(i);
+    if (stored === wanted) continue;
+    const d = upcaseUnit(stored) - upcaseUnit(wanted);
+    if (d !== 0) return d;
+  }
+  return units - name.length;
 }

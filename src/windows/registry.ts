@@ -3,7 +3,7 @@
  * src/regf satisfy it structurally, and so does the in-memory registry built from a .reg file
  * (memory-registry.ts), so the model runs on a hive or on a regedit export alike.
  */
-import { readNk } from "../regf/cells/nk.js";
+import { KeyFlags, NK, nkPosition, readNk } from "../regf/cells/nk.js";
 import { RegKey } from "../regf/key.js";
 import { namesEqual } from "../regf/names.js";
 import { RegType } from "../regf/value-types.js";
@@ -104,9 +104,13 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
   if (key instanceof RegKey) {
     const space = key.cellSpace;
     for (const offset of key.subkeyOffsets()) {
-      const name = readNk(space, offset).name;
-      const group = byLength.get(name.length);
+      // The length is read from the node (every check readNk makes, no name decoded) and
+      // only a key whose name could match is decoded.
+      const pos = nkPosition(space, offset);
+      const byteLength = space.u16(pos + NK.nameLength);
+      const group = byLength.get((space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0 ? byteLength : byteLength >>> 1);
       if (group === undefined) continue;
+      const name = readNk(space, offset).name;
       for (const want of group) if (namesEqual(want, name)) found.set(want, RegKey.at(space, offset, key.path));
     }
     return found;
@@ -150,3 +154,4 @@ export function withValueIndex(key: RegistryKey): RegistryKey {
     },
   };
 }
+
