@@ -99,8 +99,13 @@ export class RegKey {
     return key;
   }
 
+  /** Offsets of the vk cells in stored order (the list checked, the entries not yet). */
+  valueOffsets(): number[] {
+    return readValueList(this.space, this.record.valueList, this.record.valueCount);
+  }
+
   values(): RegValue[] {
-    const offsets = readValueList(this.space, this.record.valueList, this.record.valueCount);
+    const offsets = this.valueOffsets();
     return offsets.map((off) => new RegValue(this.space, readVk(this.space, off)));
   }
 
@@ -158,7 +163,7 @@ function findSorted(space: CellSpace, offsets: number[], name: string): NkRecord
  * else UTF-16LE; an odd last byte ignored, as decodeName does). With `equalOnly`, any nonzero
  * result just means "different" (names of other lengths are ruled out without a compare).
  */
-function storedNameOrder(bytes: Uint8Array, pos: number, byteLength: number, compressed: boolean, name: string, equalOnly: boolean): number {
+export function storedNameOrder(bytes: Uint8Array, pos: number, byteLength: number, compressed: boolean, name: string, equalOnly: boolean): number {
   const units = compressed ? byteLength : byteLength >>> 1;
   if (equalOnly && units !== name.length) return 1;
   const n = Math.min(units, name.length);

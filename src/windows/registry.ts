@@ -3,8 +3,10 @@
  * src/regf satisfy it structurally, and so does the in-memory registry built from a .reg file
  * (memory-registry.ts), so the model runs on a hive or on a regedit export alike.
  */
-import { KeyFlags, NK, nkPosition, readNk } from "../regf/cells/nk.js";
-import { RegKey } from "../regf/key.js";
+import { KeyFlags, NK, nkPosition } from "../regf/cells/nk.js";
+import { readVk, ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
+import { RegKey, storedNameOrder } from "../regf/key.js";
+import { RegValue } from "../regf/value.js";
 import { namesEqual } from "../regf/names.js";
 import { RegType } from "../regf/value-types.js";
 
@@ -104,14 +106,16 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
   if (key instanceof RegKey) {
     const space = key.cellSpace;
     for (const offset of key.subkeyOffsets()) {
-      // The length is read from the node (every check readNk makes, no name decoded) and
-      // only a key whose name could match is decoded.
+      // Names are compared where they are stored (after every check readNk makes): only the
+      // keys found are decoded.
       const pos = nkPosition(space, offset);
       const byteLength = space.u16(pos + NK.nameLength);
-      const group = byLength.get((space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0 ? byteLength : byteLength >>> 1);
+      const compressed = (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0;
+      const group = byLength.get(compressed ? byteLength : byteLength >>> 1);
       if (group === undefined) continue;
-      const name = readNk(space, offset).name;
-      for (const want of group) if (namesEqual(want, name)) found.set(want, RegKey.at(space, offset, key.path));
+      for (const want of group) {
+        if (storedNameOrder(space.bytes, pos + NK.name, byteLength, compressed, want, true) === 0) found.set(want, RegKey.at(space, offset, key.path));
+      }
     }
     return found;
   }
@@ -140,6 +144,7 @@ export function toHex(bytes: Uint8Array): string {
  * built (a key has a handful of values, most of other lengths: a scan beats a map here).
  */
 export function withValueIndex(key: RegistryKey): RegistryKey {
+  if (key instanceof RegKey) return withStoredValueIndex(key);
   let all: RegistryValue[] | undefined;
   return {
     name: key.name,
@@ -155,3 +160,35 @@ export function withValueIndex(key: RegistryKey): RegistryKey {
   };
 }
 
+
+/**
+ * `withValueIndex` for a hive key: every vk of the list is checked once, on first use (as
+ * `values()` would, so a corrupt entry fails the key just the same), and a lookup compares
+ * names where they are stored, decoding only the value found.
+ */
+function withStoredValueIndex(key: RegKey): RegistryKey {
+  const space = key.cellSpace;
+  let offsets: number[] | undefined;
+  let positions: number[] | undefined;
+  let all: RegistryValue[] | undefined;
+  return {
+    name: key.name,
+    path: key.path,
+    subkeys: () => key.subkeys(),
+    subkey: (name) => key.subkey(name),
+    key: (rel) => key.key(rel),
+    values: () => (all ??= key.values()),
+    value(name: string): RegistryValue | undefined {
+      offsets ??= key.valueOffsets();
+      positions ??= offsets.map((off) => vkPosition(space, off));
+      for (let i = 0; i < positions.length; i++) {
+        const pos = positions[i];
+        const compressed = (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0;
+        if (storedNameOrder(space.bytes, pos + VK.name, space.u16(pos + VK.nameLength), compressed, name, true) === 0) {
+          return new RegValue(space, readVk(space, offsets[i]));
+        }
+      }
+      return undefined;
+    },
+  };
+}
