@@ -54,7 +54,9 @@ export class RegValue {
 
   /** UTF-16LE text up to the first NUL (an odd last byte is ignored). */
   string(): string {
-    return utf16UpToNul(this.dataView());
+    // Decoded where the data lies: no view or copy of it per value.
+    const { bytes, start, length } = locateValueData(this.space, this.record.pos, SPAN);
+    return utf16UpToNulAt(bytes, start, length);
   }
 
   /**
@@ -72,8 +74,11 @@ export class RegValue {
   /** REG_DWORD (little-endian) or REG_DWORD_BIG_ENDIAN of exactly 4 bytes; otherwise undefined. */
   dword(): number | undefined {
     if ((this.type !== RegType.DWORD && this.type !== RegType.DWORD_BIG_ENDIAN) || this.dataSize !== 4) return undefined;
-    const d = this.dataView();
-    return this.type === RegType.DWORD ? (d[0] | (d[1] << 8) | (d[2] << 16) | (d[3] << 24)) >>> 0 : ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
+    // Read where the data lies (4 bytes are never big data): no copy of it per value.
+    const { bytes: d, start: i } = locateValueData(this.space, this.record.pos, SPAN);
+    return this.type === RegType.DWORD
+      ? (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0
+      : ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) >>> 0;
   }
 
   /** REG_QWORD of exactly 8 bytes; otherwise undefined. */
@@ -142,12 +147,13 @@ function nameAt(space: CellSpace, vkPos: number): string {
   return decodeName(space.bytes, vkPos + VK.name, nameLength, (space.u16(vkPos + VK.flags) & ValueFlags.COMP_NAME) !== 0);
 }
 
-function unitsToString(bytes: Uint8Array, units: number): string {
+/** `units` UTF-16LE code units from `bytes[start]`. */
+function unitsToString(bytes: Uint8Array, units: number, start = 0): string {
   let s = "";
   for (let i = 0; i < units; i += 4096) {
     const end = Math.min(units, i + 4096);
     const codes = new Array<number>(end - i);
-    for (let j = i; j < end; j++) codes[j - i] = bytes[2 * j] | (bytes[2 * j + 1] << 8);
+    for (let j = i; j < end; j++) codes[j - i] = bytes[start + 2 * j] | (bytes[start + 2 * j + 1] << 8);
     s += String.fromCharCode(...codes);
   }
   return s;
@@ -155,10 +161,15 @@ function unitsToString(bytes: Uint8Array, units: number): string {
 
 /** Decodes UTF-16LE unit by unit (lone surrogates kept) up to the first NUL unit. */
 export function utf16UpToNul(bytes: Uint8Array): string {
-  const units = bytes.length >>> 1;
+  return utf16UpToNulAt(bytes, 0, bytes.length);
+}
+
+/** `utf16UpToNul` of `bytes[start, start + length)`, without a view of it. */
+function utf16UpToNulAt(bytes: Uint8Array, start: number, length: number): string {
+  const units = length >>> 1;
   let n = 0;
-  while (n < units && (bytes[2 * n] | bytes[2 * n + 1]) !== 0) n++;
-  return unitsToString(bytes, n);
+  while (n < units && (bytes[start + 2 * n] | bytes[start + 2 * n + 1]) !== 0) n++;
+  return unitsToString(bytes, n, start);
 }
 
 export function utf16All(bytes: Uint8Array): string {
