@@ -5,7 +5,7 @@ import { KeyFlags, NK, nkPosition, readNk, type NkRecord } from "./cells/nk.js";
 import { readSk } from "./cells/sk.js";
 import { readSubkeyOffsets, subkeyCandidates } from "./cells/subkey-list.js";
 import { readValueList, valueListPosition } from "./cells/value-list.js";
-import { readVk, ValueFlags, VK, vkPosition } from "./cells/vk.js";
+import { readVk, ValueFlags, VK, VK_DATA_INLINE, vkPosition, type VkRecord } from "./cells/vk.js";
 import { lhHash, namesEqual, upcaseUnit } from "./names.js";
 import { utf16All, RegValue } from "./value.js";
 
@@ -117,11 +117,8 @@ export class RegKey {
     // Names are compared where they are stored: only the value found is decoded.
     for (let i = 0; i < this.record.valueCount; i++) {
       const off = space.u32(list + 4 * i);
-      const pos = vkPosition(space, off);
-      const compressed = (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0;
-      if (storedNameOrder(space.bytes, pos + VK.name, space.u16(pos + VK.nameLength), compressed, name, true) === 0) {
-        return new RegValue(space, readVk(space, off));
-      }
+      const found = valueNamedAt(space, off, vkPosition(space, off), name);
+      if (found) return found;
     }
     return undefined;
   }
@@ -175,4 +172,40 @@ export function storedNameOrder(bytes: Uint8Array, pos: number, byteLength: numb
     if (d !== 0) return d;
   }
   return units - name.length;
+}
+
+/**
+ * The value whose checked vk (`vkPosition`) is at `pos` when its name is `name` (as Windows
+ * compares), else undefined: what `key.value(name)` tests per entry. A stored name identical
+ * to `name` is not decoded again; the value is the one `readVk` would give.
+ */
+export function valueNamedAt(space: CellSpace, offset: number, pos: number, name: string): RegValue | undefined {
+  const flags = space.u16(pos + VK.flags);
+  const compressed = (flags & ValueFlags.COMP_NAME) !== 0;
+  const byteLength = space.u16(pos + VK.nameLength);
+  const units = compressed ? byteLength : byteLength >>> 1;
+  if (units !== name.length) return undefined;
+  const bytes = space.bytes;
+  const at = pos + VK.name;
+  let exact = true;
+  for (let i = 0; i < units; i++) {
+    const stored = compressed ? bytes[at + i] : bytes[at + 2 * i] | (bytes[at + 2 * i + 1] << 8);
+    const wanted = name.charCodeAt(i);
+    if (stored === wanted) continue;
+    if (upcaseUnit(stored) !== upcaseUnit(wanted)) return undefined;
+    exact = false;
+  }
+  if (!exact) return new RegValue(space, readVk(space, offset));
+  const rawSize = space.u32(pos + VK.dataSize);
+  const record: VkRecord = {
+    offset,
+    pos,
+    name,
+    dataSize: rawSize & 0x7fffffff,
+    inline: (rawSize & VK_DATA_INLINE) !== 0,
+    dataOffset: space.u32(pos + VK.dataOffset),
+    type: space.u32(pos + VK.type),
+    flags,
+  };
+  return new RegValue(space, record);
 }

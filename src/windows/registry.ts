@@ -4,9 +4,8 @@
  * (memory-registry.ts), so the model runs on a hive or on a regedit export alike.
  */
 import { KeyFlags, NK, nkPosition } from "../regf/cells/nk.js";
-import { readVk, ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
-import { RegKey, storedNameOrder } from "../regf/key.js";
-import { RegValue } from "../regf/value.js";
+import { vkPosition } from "../regf/cells/vk.js";
+import { RegKey, storedNameOrder, valueNamedAt } from "../regf/key.js";
 import { namesEqual } from "../regf/names.js";
 import { RegType } from "../regf/value-types.js";
 
@@ -144,7 +143,7 @@ export function toHex(bytes: Uint8Array): string {
  * built (a key has a handful of values, most of other lengths: a scan beats a map here).
  */
 export function withValueIndex(key: RegistryKey): RegistryKey {
-  if (key instanceof RegKey) return withStoredValueIndex(key);
+  if (key instanceof RegKey) return new StoredValueIndex(key);
   let all: RegistryValue[] | undefined;
   return {
     name: key.name,
@@ -164,31 +163,45 @@ export function withValueIndex(key: RegistryKey): RegistryKey {
 /**
  * `withValueIndex` for a hive key: every vk of the list is checked once, on first use (as
  * `values()` would, so a corrupt entry fails the key just the same), and a lookup compares
- * names where they are stored, decoding only the value found.
+ * names where they are stored, decoding only the value found. A class: hundreds are made
+ * per inspect (one per service).
  */
-function withStoredValueIndex(key: RegKey): RegistryKey {
-  const space = key.cellSpace;
-  let offsets: number[] | undefined;
-  let positions: number[] | undefined;
-  let all: RegistryValue[] | undefined;
-  return {
-    name: key.name,
-    path: key.path,
-    subkeys: () => key.subkeys(),
-    subkey: (name) => key.subkey(name),
-    key: (rel) => key.key(rel),
-    values: () => (all ??= key.values()),
-    value(name: string): RegistryValue | undefined {
-      offsets ??= key.valueOffsets();
-      positions ??= offsets.map((off) => vkPosition(space, off));
-      for (let i = 0; i < positions.length; i++) {
-        const pos = positions[i];
-        const compressed = (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0;
-        if (storedNameOrder(space.bytes, pos + VK.name, space.u16(pos + VK.nameLength), compressed, name, true) === 0) {
-          return new RegValue(space, readVk(space, offsets[i]));
-        }
-      }
-      return undefined;
-    },
-  };
+class StoredValueIndex implements RegistryKey {
+  readonly name: string;
+  readonly path: string;
+  private offsets: number[] | undefined;
+  private positions: number[] | undefined;
+  private all: RegistryValue[] | undefined;
+
+  constructor(private readonly hiveKey: RegKey) {
+    this.name = hiveKey.name;
+    this.path = hiveKey.path;
+  }
+
+  subkeys(): RegistryKey[] {
+    return this.hiveKey.subkeys();
+  }
+
+  subkey(name: string): RegistryKey | undefined {
+    return this.hiveKey.subkey(name);
+  }
+
+  key(rel: string): RegistryKey | undefined {
+    return this.hiveKey.key(rel);
+  }
+
+  values(): RegistryValue[] {
+    return (this.all ??= this.hiveKey.values());
+  }
+
+  value(name: string): RegistryValue | undefined {
+    const space = this.hiveKey.cellSpace;
+    const offsets = (this.offsets ??= this.hiveKey.valueOffsets());
+    const positions = (this.positions ??= offsets.map((off) => vkPosition(space, off)));
+    for (let i = 0; i < positions.length; i++) {
+      const found = valueNamedAt(space, offsets[i], positions[i], name);
+      if (found) return found;
+    }
+    return undefined;
+  }
 }
