@@ -3,7 +3,7 @@ import { RegfError } from "../errors.js";
 import { CELL_NONE, type CellSpace } from "./cells/cell.js";
 import { KeyFlags, NK, nkPosition, readNk, type NkRecord } from "./cells/nk.js";
 import { readSk } from "./cells/sk.js";
-import { readSubkeyOffsets, subkeyCandidates } from "./cells/subkey-list.js";
+import { ELEMENT_SIZE, readSubkeyOffsets, SUBKEY_LIST, subkeyCandidates, subkeyListKind } from "./cells/subkey-list.js";
 import { readValueList, valueListPosition } from "./cells/value-list.js";
 import { readVk, ValueFlags, VK, VK_DATA_INLINE, vkPosition, type VkRecord } from "./cells/vk.js";
 import { lhHash, namesEqual, upcaseUnit } from "./names.js";
@@ -77,11 +77,24 @@ export class RegKey {
   /** Case-insensitive (Windows upper-casing); undefined when there is no such subkey. */
   subkey(name: string): RegKey | undefined {
     if (this.record.subkeyCount === 0) return undefined;
-    const offsets = this.subkeyOffsets();
+    const space = this.space;
+    const list = this.record.subkeyList;
+    let sorted: NkRecord | undefined;
+    const kind = list === CELL_NONE ? "ri" : subkeyListKind(space, list);
+    if (kind !== "ri") {
+      // One leaf (checked by subkeyListKind as subkeyOffsets would): searched where it lies,
+      // without an array of its offsets.
+      const pos = space.cell(list, "subkey list");
+      const stride = ELEMENT_SIZE[kind];
+      sorted = findSorted(space, name, space.u16(pos + SUBKEY_LIST.count), undefined, pos + SUBKEY_LIST.elements, stride);
+    } else {
+      const offsets = this.subkeyOffsets();
+      sorted = findSorted(space, name, offsets.length, offsets);
+    }
     // An unsorted list can hide a name from the binary search; then look where Windows looks:
     // entries whose lh hash matches (every entry of lf/li lists).
     const found =
-      findSorted(this.space, offsets, name) ??
+      sorted ??
       subkeyCandidates(this.space, this.record.subkeyList, lhHash(name))
         .map((off) => readNk(this.space, off))
         .find((nk) => namesEqual(nk.name, name));
@@ -139,16 +152,24 @@ export class RegKey {
  * Binary search of a subkey list in Windows' upper-case order, as Windows looks keys up. A list
  * that is not sorted (yarp WrongOrderHive) can hide a name from it; the caller then scans.
  */
-function findSorted(space: CellSpace, offsets: number[], name: string): NkRecord | undefined {
+function findSorted(
+  space: CellSpace,
+  name: string,
+  count: number,
+  offsets: number[] | undefined,
+  leafElements = 0,
+  stride = 0,
+): NkRecord | undefined {
   let low = 0;
-  let high = offsets.length - 1;
+  let high = count - 1;
   while (low <= high) {
     const mid = (low + high) >>> 1;
+    const offset = offsets ? offsets[mid] : space.u32(leafElements + mid * stride);
     // Compared where the name is stored: only the key found is decoded.
-    const pos = nkPosition(space, offsets[mid]);
+    const pos = nkPosition(space, offset);
     const compressed = (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0;
     const order = storedNameOrder(space.bytes, pos + NK.name, space.u16(pos + NK.nameLength), compressed, name, false);
-    if (order === 0) return readNk(space, offsets[mid]);
+    if (order === 0) return readNk(space, offset);
     if (order < 0) low = mid + 1;
     else high = mid - 1;
   }
