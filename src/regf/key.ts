@@ -3,7 +3,7 @@ import { RegfError } from "../errors.js";
 import { CELL_NONE, type CellSpace } from "./cells/cell.js";
 import { KeyFlags, NK, nkPosition, readNk, type NkRecord } from "./cells/nk.js";
 import { readSk } from "./cells/sk.js";
-import { ELEMENT_SIZE, readSubkeyOffsets, SUBKEY_LIST, subkeyCandidates, subkeyListKind } from "./cells/subkey-list.js";
+import { readSubkeyOffsets, SUBKEY_LIST, subkeyCandidates, subkeyListKind } from "./cells/subkey-list.js";
 import { readValueList, valueListPosition } from "./cells/value-list.js";
 import { readVk, ValueFlags, VK, VK_DATA_INLINE, vkPosition, type VkRecord } from "./cells/vk.js";
 import { lhHash, namesEqual, upcaseUnit } from "./names.js";
@@ -77,28 +77,45 @@ export class RegKey {
   /** Case-insensitive (Windows upper-casing); undefined when there is no such subkey. */
   subkey(name: string): RegKey | undefined {
     if (this.record.subkeyCount === 0) return undefined;
+    const found = this.findSubkey(name);
+    return found && new RegKey(this.space, found, this.path === "" ? found.name : `${this.path}\\${found.name}`);
+  }
+
+  private findSubkey(name: string): NkRecord | undefined {
     const space = this.space;
     const list = this.record.subkeyList;
-    let sorted: NkRecord | undefined;
-    const kind = list === CELL_NONE ? "ri" : subkeyListKind(space, list);
-    if (kind !== "ri") {
-      // One leaf (checked by subkeyListKind as subkeyOffsets would): searched where it lies,
-      // without an array of its offsets.
-      const pos = space.cell(list, "subkey list");
-      const stride = ELEMENT_SIZE[kind];
-      sorted = findSorted(space, name, space.u16(pos + SUBKEY_LIST.count), undefined, pos + SUBKEY_LIST.elements, stride);
-    } else {
+    const leaf = list === CELL_NONE ? -1 : leafPosition(space, list);
+    if (leaf < 0) {
+      // An index root (or no list): through the offsets of all its leaves.
       const offsets = this.subkeyOffsets();
-      sorted = findSorted(space, name, offsets.length, offsets);
+      // An unsorted list can hide a name from the binary search; then look where Windows looks:
+      // entries whose lh hash matches (every entry of lf/li lists).
+      return (
+        findSorted(space, name, offsets.length, offsets) ??
+        subkeyCandidates(space, list, lhHash(name))
+          .map((off) => readNk(space, off))
+          .find((nk) => namesEqual(nk.name, name))
+      );
     }
-    // An unsorted list can hide a name from the binary search; then look where Windows looks:
-    // entries whose lh hash matches (every entry of lf/li lists).
-    const found =
-      sorted ??
-      subkeyCandidates(this.space, this.record.subkeyList, lhHash(name))
-        .map((off) => readNk(this.space, off))
-        .find((nk) => namesEqual(nk.name, name));
-    return found && new RegKey(this.space, found, this.path === "" ? found.name : `${this.path}\\${found.name}`);
+    // One leaf: searched where it lies, without an array of its offsets; the same fallback.
+    const count = space.u16(leaf + SUBKEY_LIST.count);
+    const isLh = space.bytes[leaf + 1] === 0x68;
+    const stride = space.bytes[leaf + 1] === 0x69 ? 4 : 8;
+    const elements = leaf + SUBKEY_LIST.elements;
+    const sorted = findSorted(space, name, count, undefined, elements, stride);
+    if (sorted) return sorted;
+    const hash = isLh ? lhHash(name) : 0;
+    let match = -1;
+    for (let i = 0; i < count; i++) {
+      if (isLh && space.u32(elements + i * 8 + 4) !== hash) continue;
+      const offset = space.u32(elements + i * stride);
+      // Every candidate is checked, as reading each would (a corrupt one fails the lookup).
+      const pos = nkPosition(space, offset);
+      if (match >= 0) continue;
+      const compressed = (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0;
+      if (storedNameOrder(space.bytes, pos + NK.name, space.u16(pos + NK.nameLength), compressed, name, true) === 0) match = offset;
+    }
+    return match >= 0 ? readNk(space, match) : undefined;
   }
 
   /** A descendant by "\"-separated relative path; "" is this key. */
@@ -146,6 +163,21 @@ export class RegKey {
   get securityOffset(): number | undefined {
     return this.record.security === CELL_NONE ? undefined : this.record.security;
   }
+}
+
+/**
+ * File position of a subkey list that is one leaf (li/lf/lh), after every check
+ * `readSubkeyOffsets` makes of it; -1 for an index root, whose leaves are read apart.
+ */
+function leafPosition(space: CellSpace, list: number): number {
+  const pos = space.cell(list, "subkey list");
+  const length = space.lastLength;
+  const b0 = space.bytes[pos];
+  const b1 = space.bytes[pos + 1];
+  const stride = b0 === 0x6c ? (b1 === 0x69 ? 4 : b1 === 0x66 || b1 === 0x68 ? 8 : 0) : b0 === 0x72 && b1 === 0x69 ? 4 : 0;
+  if (length >= 4 && stride > 0 && SUBKEY_LIST.elements + space.u16(pos + SUBKEY_LIST.count) * stride <= length) return b0 === 0x72 ? -1 : pos;
+  // Not a well-formed list: the reader's own check says why (with its message and offset).
+  return subkeyListKind(space, list) === "ri" ? -1 : pos;
 }
 
 /**
