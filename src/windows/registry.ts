@@ -6,7 +6,7 @@
 import { KeyFlags, NK, nkPosition } from "../regf/cells/nk.js";
 import { vkPosition } from "../regf/cells/vk.js";
 import { RegKey, storedNameOrder, valueNamedAt } from "../regf/key.js";
-import { namesEqual } from "../regf/names.js";
+import { lhHash, namesEqual, upcaseUnit } from "../regf/names.js";
 import { RegType } from "../regf/value-types.js";
 
 export interface RegistryValue {
@@ -103,17 +103,31 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
     else byLength.set(name.length, [name]);
   }
   if (key instanceof RegKey) {
+    // Many names share a length (hardware ids): a name of a wanted length is hashed once as
+    // lh lists hash it (upper-cased), and compared only with the names of its hash.
+    const byHash = new Map<number, string[]>();
+    for (const group of byLength.values()) {
+      for (const want of group) {
+        const hash = lhHash(want);
+        const same = byHash.get(hash);
+        if (same) same.push(want);
+        else byHash.set(hash, [want]);
+      }
+    }
     const space = key.cellSpace;
+    const bytes = space.bytes;
     for (const offset of key.subkeyOffsets()) {
       // Names are compared where they are stored (after every check readNk makes): only the
       // keys found are decoded.
       const pos = nkPosition(space, offset);
       const byteLength = space.u16(pos + NK.nameLength);
       const compressed = (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0;
-      const group = byLength.get(compressed ? byteLength : byteLength >>> 1);
+      const units = compressed ? byteLength : byteLength >>> 1;
+      if (!byLength.has(units)) continue;
+      const group = byHash.get(storedNameHash(bytes, pos + NK.name, units, compressed));
       if (group === undefined) continue;
       for (const want of group) {
-        if (storedNameOrder(space.bytes, pos + NK.name, byteLength, compressed, want, true) === 0) found.set(want, RegKey.at(space, offset, key.path));
+        if (storedNameOrder(bytes, pos + NK.name, byteLength, compressed, want, true) === 0) found.set(want, RegKey.at(space, offset, key.path));
       }
     }
     return found;
@@ -124,15 +138,27 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
   return found;
 }
 
+/** `lhHash` of a name still in the hive bytes (Latin-1 when `compressed`, else UTF-16LE). */
+function storedNameHash(bytes: Uint8Array, pos: number, units: number, compressed: boolean): number {
+  let h = 0;
+  for (let i = 0; i < units; i++) {
+    const unit = compressed ? bytes[pos + i] : bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
+    h = (Math.imul(h, 37) + upcaseUnit(unit)) >>> 0;
+  }
+  return h;
+}
+
 /** Joins key path components with "\". */
 export function joinPath(...parts: string[]): string {
   return parts.filter((p) => p.length > 0).join("\\");
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 /** Lower-case hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
   let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) s += HEX_BYTES[bytes[i]];
   return s;
 }
 
