@@ -83,24 +83,23 @@ export class CellSpace {
   }
 }
 
+const SHORT_NAME_UNITS = 256;
+const shortName = new Uint16Array(SHORT_NAME_UNITS);
+
 /** Reads a name stored either as Latin-1 (compressed flag) or UTF-16LE. */
 export function decodeName(bytes: Uint8Array, pos: number, length: number, compressed: boolean): string {
   if (compressed) {
     // Latin-1 proper (not TextDecoder's "latin1", which is windows-1252 for 0x80-0x9F).
-    if (length <= 64) {
-      let s = "";
-      for (let i = 0; i < length; i++) s += String.fromCharCode(bytes[pos + i]);
-      return s;
-    }
+    if (length <= 8192) return String.fromCharCode.apply(null, bytes.subarray(pos, pos + length) as unknown as number[]);
     let s = "";
     for (let i = 0; i < length; i += 8192) s += String.fromCharCode(...bytes.subarray(pos + i, pos + Math.min(length, i + 8192)));
     return s;
   }
   const units = length >>> 1;
-  if (units <= 64) {
-    let s = "";
-    for (let i = 0; i < units; i++) s += String.fromCharCode(bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8));
-    return s;
+  if (units <= SHORT_NAME_UNITS) {
+    // One string per name (not one per character): names are decoded for every key visited.
+    for (let i = 0; i < units; i++) shortName[i] = bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
+    return String.fromCharCode.apply(null, shortName.subarray(0, units) as unknown as number[]);
   }
   // Unit by unit, so that lone surrogates survive (TextDecoder would replace them).
   const codes = new Array<number>(units);
