@@ -8,8 +8,8 @@ import { ntfsReader } from "./ntfs-reader.js";
 
 export const FIXUP_STRIDE = 512;
 
-/** Returns a copy of `record` with the fixups applied; throws on a torn record. */
-export function applyFixups(record: Uint8Array, base: number, what: string): Uint8Array {
+/** Where the record's update sequence array lies, checked against the record's size. */
+function updateSequenceArray(record: Uint8Array, base: number, what: string) {
   const r = ntfsReader(record, base);
   const usaOffset = r.u16(4);
   const usaCount = r.u16(6);
@@ -18,6 +18,12 @@ export function applyFixups(record: Uint8Array, base: number, what: string): Uin
     throw new NtfsError("bad-fixup", `${what}: update sequence array (offset ${usaOffset}, count ${usaCount}) does not fit a ${record.length}-byte record`, { offset: base + 4 });
   }
   r.check(usaOffset, usaCount * 2, `${what} update sequence array`);
+  return { r, usaOffset, strides };
+}
+
+/** Returns a copy of `record` with the fixups applied; throws on a torn record. */
+export function applyFixups(record: Uint8Array, base: number, what: string): Uint8Array {
+  const { r, usaOffset, strides } = updateSequenceArray(record, base, what);
   const out = record.slice();
   const usn = r.u16(usaOffset);
   for (let i = 0; i < strides; i++) {
@@ -38,14 +44,7 @@ export function applyFixups(record: Uint8Array, base: number, what: string): Uin
  * two bytes move into the array and the new number takes their place.
  */
 export function protectRecord(record: Uint8Array, base: number, what: string): Uint8Array {
-  const r = ntfsReader(record, base);
-  const usaOffset = r.u16(4);
-  const usaCount = r.u16(6);
-  const strides = usaCount - 1;
-  if (usaCount < 2 || strides * FIXUP_STRIDE > record.length || usaOffset % 2 !== 0 || usaOffset < 8) {
-    throw new NtfsError("bad-fixup", `${what}: update sequence array (offset ${usaOffset}, count ${usaCount}) does not fit a ${record.length}-byte record`, { offset: base + 4 });
-  }
-  r.check(usaOffset, usaCount * 2, `${what} update sequence array`);
+  const { r, usaOffset, strides } = updateSequenceArray(record, base, what);
   const out = record.slice();
   let usn = (r.u16(usaOffset) + 1) & 0xffff;
   if (usn === 0 || usn === 0xffff) usn = 1;
