@@ -238,7 +238,8 @@ describe("container refusals (made with qemu-img)", () => {
 
 async function waitForLock(image: string): Promise<void> {
   const { locksOnFile } = await import("../../src/apply/locks.js");
-  for (let i = 0; i < 100; i++) {
+  // Up to 30 s: a loaded 2-core machine can take seconds to start the lock holder.
+  for (let i = 0; i < 600; i++) {
     if (locksOnFile(image).length > 0) return;
     await new Promise((r) => setTimeout(r, 50));
   }
