@@ -51,16 +51,22 @@ export class FileDevice implements BlockDevice {
   }
 
   read(offset: number, length: number): Uint8Array {
-    checkRange(offset, length, this.size, this.path);
     const out = new Uint8Array(length);
+    this.readInto(offset, out, 0, length);
+    return out;
+  }
+
+  /** read() into a caller's buffer at `targetOffset`, without an intermediate copy. */
+  readInto(offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+    checkRange(offset, length, this.size, this.path);
+    checkRange(targetOffset, length, target.length, "read target");
     const fd = this.handle();
     let done = 0;
     while (done < length) {
-      const n = readSync(fd, out, done, length - done, offset + done);
+      const n = readSync(fd, target, targetOffset + done, length - done, offset + done);
       if (n === 0) throw new ImageError("short-read", `${this.path}: unexpected end of file at ${offset + done}`, { offset: offset + done, path: this.path });
       done += n;
     }
-    return out;
   }
 
   write(offset: number, data: Uint8Array): void {

@@ -5,9 +5,10 @@
 import { RegfError } from "../errors.js";
 import { BASE_BLOCK_SIZE, checksumOk, FileType, HBINS_START, parseBaseBlock, type BaseBlock } from "./base-block.js";
 import { CellSpace } from "./cells/cell.js";
-import { HBIN_ALIGNMENT, walkHbins } from "./hbin.js";
+import { HBIN_ALIGNMENT, HBIN_HEADER_SIZE, readHbinHeader, walkHbins } from "./hbin.js";
 import { RegKey } from "./key.js";
 import type { RecoveryResult } from "./log/types.js";
+import type { OnDemandBytes } from "./on-demand-bytes.js";
 import { checkedValues, walkKeys } from "./walk.js";
 
 export interface HiveOptions {
@@ -15,6 +16,8 @@ export interface HiveOptions {
   recovery?: RecoveryResult;
   /** Where the bytes came from, for messages. */
   source?: string;
+  /** The bytes are read from their file as cells are visited (`bytes` must be its buffer). */
+  onDemand?: OnDemandBytes;
 }
 
 export interface HiveStats {
@@ -30,7 +33,6 @@ export interface HiveStats {
 }
 
 export class Hive {
-  readonly bytes: Uint8Array;
   readonly baseBlock: BaseBlock;
   readonly recovery: RecoveryResult | undefined;
   readonly source: string | undefined;
@@ -41,9 +43,12 @@ export class Hive {
   /** Anomalies that did not stop the open. */
   readonly warnings: string[] = [];
   private readonly space: CellSpace;
+  private readonly data: Uint8Array;
+  private readonly onDemand: OnDemandBytes | undefined;
 
   constructor(bytes: Uint8Array, options: HiveOptions = {}) {
-    this.bytes = bytes;
+    this.data = bytes;
+    this.onDemand = options.onDemand;
     this.recovery = options.recovery;
     this.source = options.source;
     const what = options.source ?? "hive";
@@ -58,13 +63,23 @@ export class Hive {
     if (base.majorVersion !== 1 || base.minorVersion < 2 || base.minorVersion > 6) {
       throw new RegfError("unsupported-version", `regf format ${base.majorVersion}.${base.minorVersion} is not supported`, { offset: 20 });
     }
-    const resolved = resolveDataSize(bytes, base, what);
+    const resolved = this.onDemand ? resolveDataSizeOnDemand(this.onDemand, base, what) : resolveDataSize(bytes, base, what);
     this.dataSize = resolved.size;
     this.dataSizeSource = resolved.source;
     if (resolved.warning) this.warnings.push(resolved.warning);
-    this.space = new CellSpace(bytes, this.dataSize, base.minorVersion);
+    this.space = new CellSpace(bytes, this.dataSize, base.minorVersion, this.onDemand);
     // Fail now, not on first use, when the root is not a key node.
     this.root();
+  }
+
+  /** The whole hive file as read (for a hive read on demand, reading what was not read yet). */
+  get bytes(): Uint8Array {
+    return this.onDemand ? this.onDemand.all() : this.data;
+  }
+
+  /** Releases the file of a hive read on demand (nothing to do for one held in memory). */
+  close(): void {
+    this.onDemand?.close();
   }
 
   root(): RegKey {
@@ -91,6 +106,29 @@ export class Hive {
     }, { onWarning: (message) => void s.warnings.push(message) });
     return s;
   }
+}
+
+/**
+ * The hive bins data size of a hive read on demand. A sound base block is trusted without
+ * walking every bin (that would read the whole file); the first bin must be valid. Otherwise the
+ * whole file is read and sized as below.
+ */
+function resolveDataSizeOnDemand(
+  onDemand: OnDemandBytes,
+  base: BaseBlock,
+  what: string,
+): { size: number; source: "base-block" | "hbin-walk"; warning?: string } {
+  const field = base.hiveBinsDataSize;
+  const bytes = onDemand.bytes;
+  if (checksumOk(base) && field > 0 && field % HBIN_ALIGNMENT === 0 && HBINS_START + field <= bytes.length) {
+    onDemand.ensure(HBINS_START, HBIN_HEADER_SIZE);
+    const first = readHbinHeader(bytes, 0);
+    if (!first || first.size > field) {
+      throw new RegfError("bad-hbin", `no valid hive bin at relative offset 0x0 (base block says the bins run to 0x${field.toString(16)})`, { offset: HBINS_START });
+    }
+    return { size: field, source: "base-block" };
+  }
+  return resolveDataSize(onDemand.all(), base, what);
 }
 
 /**

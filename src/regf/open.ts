@@ -1,10 +1,14 @@
 /** Opening a hive: recover it from its transaction logs first, then read it. */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { RegfError } from "../errors.js";
+import { FileDevice } from "../io/file-device.js";
+import { checksumOk, FileType, parseBaseBlock } from "./base-block.js";
 import { findLogNames } from "./find-logs.js";
 import { Hive } from "./hive.js";
 import { recoverHive } from "./log/recover.js";
 import type { LogInput } from "./log/types.js";
+import { CHUNK_SIZE, OnDemandBytes, type ByteSource } from "./on-demand-bytes.js";
 
 export interface OpenHiveOptions {
   /** Transaction logs of this primary (.LOG, .LOG1, .LOG2); none means "not given". */
@@ -17,14 +21,51 @@ export function openHive(bytes: Uint8Array, options: OpenHiveOptions = {}): Hive
   return new Hive(recovery.bytes, { recovery, ...(options.source === undefined ? {} : { source: options.source }) });
 }
 
+/**
+ * Opens a clean hive whose cells are read from `source` as they are visited (read-only use: the
+ * caller closes the hive when done). Returns undefined, with the source closed, when the hive must
+ * be read whole instead: dirty (the logs rewrite it), or not sound enough to open this way (the
+ * whole-file open then gives the precise error). The logs of a clean hive are only reported.
+ */
+export function openHiveOnDemand(source: ByteSource, logs: LogInput[], what: string, options: { poison?: number } = {}): Hive | undefined {
+  let hive: Hive | undefined;
+  try {
+    const head = source.read(0, Math.min(source.size, CHUNK_SIZE));
+    if (!isCleanPrimary(head)) return undefined;
+    const onDemand = new OnDemandBytes(source, head, what, options);
+    const recovery = { ...recoverHive(head, logs), bytes: onDemand.bytes };
+    hive = new Hive(onDemand.bytes, { recovery, source: what, onDemand });
+    return hive;
+  } catch (err) {
+    if (err instanceof RegfError) return undefined;
+    throw err;
+  } finally {
+    if (hive === undefined) source.close();
+  }
+}
+
+function isCleanPrimary(head: Uint8Array): boolean {
+  try {
+    const base = parseBaseBlock(head, "hive");
+    return base.fileType === FileType.primary && base.primarySequence === base.secondarySequence && checksumOk(base);
+  } catch (err) {
+    if (err instanceof RegfError) return false;
+    throw err;
+  }
+}
+
 export interface OpenHiveFileOptions {
   /** Read the logs found beside the file (default true). */
   useLogs?: boolean;
+  /**
+   * Read cells from the file as they are visited instead of reading it whole first (a clean hive
+   * only; read-only use; `hive.close()` releases the file). Default false.
+   */
+  onDemand?: boolean;
 }
 
 /** Reads a hive file from the host, with the logs beside it (any case) unless useLogs is false. */
-export function openHiveFile(path: string, { useLogs = true }: OpenHiveFileOptions = {}): Hive {
-  const bytes = readBytes(path);
+export function openHiveFile(path: string, { useLogs = true, onDemand = false }: OpenHiveFileOptions = {}): Hive {
   const logs: LogInput[] = [];
   if (useLogs) {
     const dir = dirname(path);
@@ -32,7 +73,11 @@ export function openHiveFile(path: string, { useLogs = true }: OpenHiveFileOptio
       logs.push({ name, bytes: readBytes(join(dir, name)) });
     }
   }
-  return openHive(bytes, { logs, source: path });
+  if (onDemand) {
+    const hive = openHiveOnDemand(new FileDevice(path), logs, path);
+    if (hive) return hive;
+  }
+  return openHive(readBytes(path), { logs, source: path });
 }
 
 /** The file's bytes without a second copy (`new Uint8Array(buffer)` would copy). */

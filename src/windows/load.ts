@@ -50,12 +50,23 @@ function recoveryNotes(hive: Hive, label: string, notes: string[]): void {
   for (const w of r.warnings) notes.push(`${label}: ${w}`);
 }
 
-/** A hive file on the host: a regf hive (with its logs) or a .reg export. */
-function openHostHive(path: string, useLogs: boolean, notes: string[] = []): RegistryKey {
+/**
+ * A hive file on the host: a regf hive (with its logs) or a .reg export. A clean hive is read on
+ * demand (the model visits a small part of it) and goes into `opened`, to be closed with the load.
+ */
+function openHostHive(path: string, useLogs: boolean, notes: string[], opened: Hive[]): RegistryKey {
   if (isRegExport(fileHead(path))) return registryFromRegFile(parseRegFile(new Uint8Array(readFileSync(path)), path), { source: path });
-  const hive = openHiveFile(path, { useLogs });
+  const hive = openHiveFile(path, { useLogs, onDemand: true });
+  opened.push(hive);
   recoveryNotes(hive, basename(path), notes);
   return hive.root();
+}
+
+/** Closes the hives a load read on demand (their files stay open until then). */
+function closeAll(opened: Hive[]): () => void {
+  return () => {
+    for (const hive of opened.splice(0)) hive.close();
+  };
 }
 
 /** Case-insensitive lookup of the first name that exists in a host folder (entries: its listing). */
@@ -88,12 +99,19 @@ function loadFolder(dir: string, useLogs: boolean): LoadedWindows {
   const system = findIn(dir, entries, ["SYSTEM", "SYSTEM.reg"]);
   if (!system) throw new NotFoundError("no-system-hive", `no SYSTEM hive (or SYSTEM.reg) in ${dir}`, { path: dir });
   const warnings: string[] = [];
-  const hives: WindowsHives = { system: openHostHive(system, useLogs, warnings), sources: { system }, warnings };
-  const software = findIn(dir, entries, ["SOFTWARE", "SOFTWARE.reg"]);
-  optionalHive(hives, "software", software, () => openHostHive(software!, useLogs, warnings));
-  const bcd = findIn(dir, entries, ["BCD", "BCD.reg"]);
-  optionalHive(hives, "bcd", bcd, () => openHostHive(bcd!, useLogs, warnings));
-  return { hives, options: {}, close: noClose };
+  const opened: Hive[] = [];
+  const close = closeAll(opened);
+  try {
+    const hives: WindowsHives = { system: openHostHive(system, useLogs, warnings, opened), sources: { system }, warnings };
+    const software = findIn(dir, entries, ["SOFTWARE", "SOFTWARE.reg"]);
+    optionalHive(hives, "software", software, () => openHostHive(software!, useLogs, warnings, opened));
+    const bcd = findIn(dir, entries, ["BCD", "BCD.reg"]);
+    optionalHive(hives, "bcd", bcd, () => openHostHive(bcd!, useLogs, warnings, opened));
+    return { hives, options: {}, close };
+  } catch (err) {
+    close();
+    throw err;
+  }
 }
 
 /** Opens a hive inside a filesystem, with the logs beside it. */
@@ -208,7 +226,8 @@ export function loadWindows(target: string | FileSystem, options: LoadOptions = 
   if (statSync(target).isFile()) {
     if (!isHiveOrRegFile(target)) return loadImage(target, options);
     const warnings: string[] = [];
-    return { hives: { system: openHostHive(target, useLogs, warnings), sources: { system: target }, warnings }, options: {}, close: noClose };
+    const opened: Hive[] = [];
+    return { hives: { system: openHostHive(target, useLogs, warnings, opened), sources: { system: target }, warnings }, options: {}, close: closeAll(opened) };
   }
   const fs = openHostDir(target);
   if (fs.stat(`${CONFIG_DIR}/SYSTEM`)) return loadFromFileSystem(fs, { ...options, description: `mounted Windows root ${target}` });

@@ -5,6 +5,7 @@
  */
 import { RegfError } from "../../errors.js";
 import { HBINS_START } from "../base-block.js";
+import type { OnDemandBytes } from "../on-demand-bytes.js";
 
 export const CELL_NONE = 0xffffffff;
 export const CELL_SIZE_FIELD = 4;
@@ -16,9 +17,12 @@ export class CellSpace {
   /** Length of the hive bins data: valid cell offsets are below this. */
   readonly dataSize: number;
   readonly minorVersion: number;
+  /** Set when `bytes` is filled on demand: every cell is read in before it is looked at. */
+  private readonly onDemand: OnDemandBytes | undefined;
 
-  constructor(bytes: Uint8Array, dataSize: number, minorVersion: number) {
+  constructor(bytes: Uint8Array, dataSize: number, minorVersion: number, onDemand?: OnDemandBytes) {
     this.bytes = bytes;
+    this.onDemand = onDemand;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.dataSize = dataSize;
     this.minorVersion = minorVersion;
@@ -41,10 +45,13 @@ export class CellSpace {
   tryCell(offset: number): number {
     if (offset === CELL_NONE || (offset & (CELL_ALIGNMENT - 1)) !== 0 || offset + CELL_SIZE_FIELD > this.dataSize) return -1;
     const pos = HBINS_START + offset;
+    const onDemand = this.onDemand;
+    if (onDemand !== undefined) onDemand.ensure(pos, CELL_SIZE_FIELD);
     const raw = this.view.getInt32(pos, true);
     if (raw >= 0) return -1;
     const size = -raw;
     if (size < CELL_SIZE_FIELD + 2 || offset + size > this.dataSize) return -1;
+    if (onDemand !== undefined) onDemand.ensure(pos, size);
     this.lastLength = size - CELL_SIZE_FIELD;
     return pos + CELL_SIZE_FIELD;
   }
