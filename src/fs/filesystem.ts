@@ -37,6 +37,16 @@ export interface FileSystem {
   readFile(path: string): Uint8Array;
   /** Reads part of a file without reading the rest (large files such as hiberfil.sys). */
   readFileRange(path: string, offset: number, length: number): Uint8Array;
+  /** Opens a file for many ranged reads (a hive read on demand): the path is resolved once. */
+  openFile(path: string): OpenFile;
+}
+
+/** A file opened by `FileSystem.openFile`; the caller closes it. */
+export interface OpenFile {
+  readonly size: number;
+  /** Exactly `length` bytes at `offset`; the range must lie inside the file. */
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
 }
 
 /** Splits a path on "/" and "\" into its non-empty components. */

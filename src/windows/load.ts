@@ -14,7 +14,7 @@ import { findLogNames } from "../regf/find-logs.js";
 import { parseRegFile } from "../regf/import/reg-file.js";
 import type { LogInput } from "../regf/log/types.js";
 import type { Hive } from "../regf/hive.js";
-import { openHive, openHiveFile } from "../regf/open.js";
+import { openHive, openHiveFile, openHiveOnDemand } from "../regf/open.js";
 import { registryFromRegFile } from "./memory-registry.js";
 import type { ModelOptions } from "./model.js";
 import type { RegistryKey, WindowsHives } from "./registry.js";
@@ -33,7 +33,6 @@ export interface LoadOptions {
   partition?: number;
 }
 
-const noClose = (): void => {};
 
 const CONFIG_DIR = "Windows/System32/config";
 
@@ -114,15 +113,17 @@ function loadFolder(dir: string, useLogs: boolean): LoadedWindows {
   }
 }
 
-/** Opens a hive inside a filesystem, with the logs beside it. */
-function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean, notes: string[] = []): RegistryKey {
+/** Opens a hive inside a filesystem, with the logs beside it; read on demand when clean (see openHostHive). */
+function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean, notes: string[], opened: Hive[]): RegistryKey {
   const path = `${dir}/${name}`;
   const logs: LogInput[] = [];
   if (useLogs) {
     const siblings = fs.list(dir).map((f) => f.name);
     for (const log of findLogNames(name, siblings)) logs.push({ name: log, bytes: fs.readFile(`${dir}/${log}`) });
   }
-  const hive = openHive(fs.readFile(path), { logs, source: path });
+  const onDemand = openHiveOnDemand(fs.openFile(path), logs, path);
+  if (onDemand) opened.push(onDemand);
+  const hive = onDemand ?? openHive(fs.readFile(path), { logs, source: path });
   recoveryNotes(hive, name, notes);
   return hive.root();
 }
@@ -154,20 +155,24 @@ export function loadFromFileSystem(fs: FileSystem, options: FileSystemLoadOption
   const systemName = find("SYSTEM");
   if (!systemName) throw new NotFoundError("no-system-hive", `no SYSTEM hive in ${configDir}`, { path: configDir });
   const warnings: string[] = [];
-  const hives: WindowsHives = {
-    system: openFsHive(fs, configDir, systemName, useLogs, warnings),
-    sources: { system: `${configDir}/${systemName}` },
-    warnings,
-  };
-  const softwareName = find("SOFTWARE");
-  optionalHive(hives, "software", softwareName && `${configDir}/${softwareName}`, () => openFsHive(fs, configDir, softwareName!, useLogs, warnings));
-  if (options.bcd) {
-    const { fs: bcdFs, path } = options.bcd;
-    const cut = path.lastIndexOf("/");
-    optionalHive(hives, "bcd", options.bcd.source, () => openFsHive(bcdFs, path.slice(0, cut), path.slice(cut + 1), useLogs, warnings));
-  } else if (fs.stat("Boot/BCD")) {
-    // BIOS installs keep the store on the system partition, often this volume.
-    optionalHive(hives, "bcd", "Boot/BCD", () => openFsHive(fs, "Boot", fs.stat("Boot/BCD")!.name, useLogs, warnings));
+  const opened: Hive[] = [];
+  const close = closeAll(opened);
+  let hives: WindowsHives;
+  try {
+    hives = { system: openFsHive(fs, configDir, systemName, useLogs, warnings, opened), sources: { system: `${configDir}/${systemName}` }, warnings };
+    const softwareName = find("SOFTWARE");
+    optionalHive(hives, "software", softwareName && `${configDir}/${softwareName}`, () => openFsHive(fs, configDir, softwareName!, useLogs, warnings, opened));
+    if (options.bcd) {
+      const { fs: bcdFs, path } = options.bcd;
+      const cut = path.lastIndexOf("/");
+      optionalHive(hives, "bcd", options.bcd.source, () => openFsHive(bcdFs, path.slice(0, cut), path.slice(cut + 1), useLogs, warnings, opened));
+    } else if (fs.stat("Boot/BCD")) {
+      // BIOS installs keep the store on the system partition, often this volume.
+      optionalHive(hives, "bcd", "Boot/BCD", () => openFsHive(fs, "Boot", fs.stat("Boot/BCD")!.name, useLogs, warnings, opened));
+    }
+  } catch (err) {
+    close();
+    throw err;
   }
   const modelOptions: ModelOptions = {
     driverFileExists: (service, imagePath) => fs.stat(driverFilePath(service, imagePath, configDir.split("/")[0])) !== undefined,
@@ -178,7 +183,7 @@ export function loadFromFileSystem(fs: FileSystem, options: FileSystemLoadOption
     },
     filesystem: options.description ?? fs.type,
   };
-  return { hives, options: modelOptions, close: noClose };
+  return { hives, options: modelOptions, close };
 }
 
 /** A disk image: the image layer finds the installation and the BCD store. */
@@ -195,7 +200,13 @@ function loadImage(path: string, options: LoadOptions): LoadedWindows {
       description: `${path}, partition ${install.volume.index} (${fs.type})`,
       ...(store ? { bcd: { fs: store.volume.fs(), path: store.path, source: `partition ${store.volume.index}:${store.path}` } } : {}),
     });
-    return { ...loaded, close: () => target.close() };
+    return {
+      ...loaded,
+      close: () => {
+        loaded.close();
+        target.close();
+      },
+    };
   } catch (err) {
     target.close();
     throw err;

@@ -4,7 +4,7 @@
  */
 import { FsError, NotFoundError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
-import { pathComponents, type FileInfo, type FileSystem } from "../filesystem.js";
+import { pathComponents, type FileInfo, type FileSystem, type OpenFile } from "../filesystem.js";
 import { parseFatBootSector, type FatBootSector, type FatType } from "./boot-sector.js";
 import { parseDirectory, type DirEntry } from "./directory-entry.js";
 import { FatTable } from "./fat-table.js";
@@ -169,8 +169,16 @@ export class FatFileSystem implements FileSystem {
     return this.readEntryRange(entry, path, 0, entry.size);
   }
 
-  readFileRange(path: string, offset: number, length: number): Uint8Array {
+  openFile(path: string): OpenFile {
     const entry = this.fileEntry(path);
+    return { size: entry.size, read: (offset, length) => this.readEntryRangeChecked(entry, path, offset, length), close: () => {} };
+  }
+
+  readFileRange(path: string, offset: number, length: number): Uint8Array {
+    return this.readEntryRangeChecked(this.fileEntry(path), path, offset, length);
+  }
+
+  private readEntryRangeChecked(entry: DirEntry, path: string, offset: number, length: number): Uint8Array {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > entry.size) {
       throw new FsError("out-of-range", `read of ${length} bytes at ${offset} is outside ${path} (${entry.size} bytes)`, { path });
     }

@@ -9,7 +9,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realp
 import { join, sep } from "node:path";
 import { FsError, NotFoundError } from "../../errors.js";
 import { upcaseName } from "../../util/windows-names.js";
-import { pathComponents, type FileInfo, type FileSystem } from "../filesystem.js";
+import { pathComponents, type FileInfo, type FileSystem, type OpenFile } from "../filesystem.js";
 
 /** Bounds a resolution through pathological trees. */
 const MAX_PATH_DEPTH = 256;
@@ -141,29 +141,58 @@ export class HostDirFileSystem implements FileSystem {
 
   readFileRange(path: string, offset: number, length: number): Uint8Array {
     const r = this.file(path);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > r.stats.size) {
-      throw new FsError("out-of-range", `read of ${length} bytes at ${offset} is outside ${path} (${r.stats.size} bytes)`, { path });
-    }
+    checkFileRange(path, offset, length, r.stats.size);
     return this.readAt(r, path, offset, length, false);
   }
 
+  openFile(path: string): OpenFile {
+    const fd = this.openResolved(this.file(path), path);
+    const size = fstatSync(fd).size;
+    let open = true;
+    return {
+      size,
+      read: (offset, length) => {
+        if (!open) throw new FsError("closed", `${path} was closed`, { path });
+        checkFileRange(path, offset, length, size);
+        return readFully(fd, path, offset, length);
+      },
+      close: () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
+  }
+
   private readAt(r: Resolved, path: string, offset: number, length: number, whole: boolean): Uint8Array {
-    // Open the resolved real path so a symlink swapped after the check cannot redirect the read.
-    const real = realpathSync(r.hostPath);
-    if (!this.inside(real)) throw new FsError("path-escape", `${path} now points outside the root`, { path });
-    const fd = openSync(real, "r");
+    const fd = this.openResolved(r, path);
     try {
-      const size = whole ? fstatSync(fd).size : length;
-      const out = new Uint8Array(size);
-      let done = 0;
-      while (done < size) {
-        const n = readSync(fd, out, done, size - done, offset + done);
-        if (n === 0) throw new FsError("short-read", `${path} ended at ${offset + done} while reading`, { path, offset: offset + done });
-        done += n;
-      }
-      return out;
+      return readFully(fd, path, offset, whole ? fstatSync(fd).size : length);
     } finally {
       closeSync(fd);
     }
   }
+
+  /** Opens the resolved real path, so that a symlink swapped after the check cannot redirect the read. */
+  private openResolved(r: Resolved, path: string): number {
+    const real = realpathSync(r.hostPath);
+    if (!this.inside(real)) throw new FsError("path-escape", `${path} now points outside the root`, { path });
+    return openSync(real, "r");
+  }
+}
+
+function checkFileRange(path: string, offset: number, length: number, size: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+    throw new FsError("out-of-range", `read of ${length} bytes at ${offset} is outside ${path} (${size} bytes)`, { path });
+  }
+}
+
+function readFully(fd: number, path: string, offset: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let done = 0;
+  while (done < size) {
+    const n = readSync(fd, out, done, size - done, offset + done);
+    if (n === 0) throw new FsError("short-read", `${path} ended at ${offset + done} while reading`, { path, offset: offset + done });
+    done += n;
+  }
+  return out;
 }

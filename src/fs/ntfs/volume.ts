@@ -6,7 +6,7 @@
  */
 import { FsError, NotFoundError, NtfsError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
-import { pathComponents, type FileInfo, type FileSystem } from "../filesystem.js";
+import { pathComponents, type FileInfo, type FileSystem, type OpenFile } from "../filesystem.js";
 import { AttributeType, type Attribute, type NonResidentAttribute } from "./attribute.js";
 import { parseAttributeList } from "./attribute-list.js";
 import { parseBootSector, type NtfsBootSector } from "./boot-sector.js";
@@ -348,6 +348,11 @@ export class NtfsVolume implements FileSystem {
     const stream = this.fileStream(path);
     if (stream.size > MAX_READ_BYTES) throw new NtfsError("too-large", `${path} holds ${stream.size} bytes; read it in ranges`, { path });
     return stream.read(0, stream.size);
+  }
+
+  openFile(path: string): OpenFile {
+    const stream = this.fileStream(path);
+    return { size: stream.size, read: (offset, length) => stream.read(offset, length), close: () => {} };
   }
 
   readFileRange(path: string, offset: number, length: number): Uint8Array {

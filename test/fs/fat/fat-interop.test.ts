@@ -91,6 +91,10 @@ describe.each(volumes)("$name", (volume) => {
     expect(fs.readFileRange("FRAGMENTED.BIN", 4000, 9000)).toEqual(whole.subarray(4000, 13000));
     expect(fs.readFileRange("fragmented.bin", 19999, 1)).toEqual(whole.subarray(19999));
     expect(() => fs.readFileRange("fragmented.bin", 19999, 2)).toThrowError(expect.objectContaining({ code: "out-of-range" }));
+    const opened = fs.openFile("Fragmented.Bin");
+    expect(opened.size).toBe(20000);
+    expect(opened.read(4000, 9000)).toEqual(whole.subarray(4000, 13000));
+    expect(() => opened.read(19999, 2)).toThrowError(expect.objectContaining({ code: "out-of-range" }));
   });
 
   it.skipIf(!toolsAvailable("mdir", "mcopy"))("lists and reads exactly what mtools lists and extracts", () => {

@@ -42,6 +42,13 @@ describe("hostdir", () => {
     expect(info).toMatchObject({ name: "SYSTEM", path: "Windows/System32/config/SYSTEM", size: 10000, isDirectory: false });
     expect(fs.readFile("windows/system32/config/system")).toEqual(system);
     expect(fs.readFileRange("WINDOWS/SYSTEM32/CONFIG/SYSTEM", 4096, 100)).toEqual(system.subarray(4096, 4196));
+    const opened = fs.openFile("windows/System32/config/SYSTEM");
+    expect(opened.size).toBe(10000);
+    expect(opened.read(9000, 1000)).toEqual(system.subarray(9000));
+    expect(opened.read(0, 16)).toEqual(system.subarray(0, 16));
+    expect(() => opened.read(9999, 2)).toThrowError(expect.objectContaining({ code: "out-of-range" }));
+    opened.close();
+    expect(() => opened.read(0, 1)).toThrowError(expect.objectContaining({ code: "closed" }));
     expect(fs.stat("efi/microsoft/boot/bcd")?.path).toBe("EFI/Microsoft/Boot/BCD");
     expect(fs.stat("")).toMatchObject({ isDirectory: true, path: "" });
     expect(fs.readFile("PAGEFILE.SYS")).toHaveLength(0);

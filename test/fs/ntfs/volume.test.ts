@@ -154,6 +154,10 @@ describe("NTFS fixture windows.ntfs (mkntfs + ntfs-3g)", () => {
     expect(stream.runs.length).toBeGreaterThan(20);
     const whole = vol.readFile("/Frag/fragmented.bin");
     expect(vol.readFileRange("/Frag/fragmented.bin", 4090, 9000)).toEqual(whole.subarray(4090, 13090));
+    const opened = vol.openFile("/Frag/fragmented.bin");
+    expect(opened.size).toBe(whole.length);
+    for (const at of [0, 4090, 77777, whole.length - 300]) expect(opened.read(at, 300)).toEqual(whole.subarray(at, at + 300));
+    expect(() => opened.read(whole.length - 1, 2)).toThrow(/outside the stream/);
     // The device ranges a writer would overwrite hold exactly the file's bytes.
     const pieces = stream.mapRange(1000, 50000);
     expect(pieces.length).toBeGreaterThan(10);
