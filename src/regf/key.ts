@@ -153,6 +153,21 @@ export class RegKey {
     return undefined;
   }
 
+  /**
+   * File position of the vk `value(name)` finds (-1 when none), with the same checks: for
+   * callers that only read its data (value.ts typeAt, stringAt, ...), so no value is built.
+   */
+  valuePosition(name: string): number {
+    const space = this.space;
+    const list = valueListPosition(space, this.record.valueList, this.record.valueCount);
+    if (list < 0) return -1;
+    for (let i = 0; i < this.record.valueCount; i++) {
+      const pos = vkPosition(space, space.u32(list + 4 * i));
+      if (vkNameMatch(space, pos, name) !== NAME_DIFFERENT) return pos;
+    }
+    return -1;
+  }
+
   /** The self-relative SECURITY_DESCRIPTOR bytes of the key's sk record (a copy). */
   securityDescriptor(): Uint8Array | undefined {
     if (this.record.security === CELL_NONE) return undefined;
@@ -227,28 +242,43 @@ export function storedNameOrder(bytes: Uint8Array, pos: number, byteLength: numb
   return units - name.length;
 }
 
+/** Results of `vkNameMatch`. */
+export const NAME_DIFFERENT = 0;
+export const NAME_IDENTICAL = 1;
+export const NAME_EQUAL_IGNORING_CASE = 2;
+
+/**
+ * How the name of the checked vk at `pos` compares with `name` (as Windows compares), in the
+ * hive bytes: different, identical, or equal up to case.
+ */
+export function vkNameMatch(space: CellSpace, pos: number, name: string): number {
+  const flags = space.u16(pos + VK.flags);
+  const compressed = (flags & ValueFlags.COMP_NAME) !== 0;
+  const byteLength = space.u16(pos + VK.nameLength);
+  const units = compressed ? byteLength : byteLength >>> 1;
+  if (units !== name.length) return NAME_DIFFERENT;
+  const bytes = space.bytes;
+  const at = pos + VK.name;
+  let match = NAME_IDENTICAL;
+  for (let i = 0; i < units; i++) {
+    const stored = compressed ? bytes[at + i] : bytes[at + 2 * i] | (bytes[at + 2 * i + 1] << 8);
+    const wanted = name.charCodeAt(i);
+    if (stored === wanted) continue;
+    if (upcaseUnit(stored) !== upcaseUnit(wanted)) return NAME_DIFFERENT;
+    match = NAME_EQUAL_IGNORING_CASE;
+  }
+  return match;
+}
+
 /**
  * The value whose checked vk (`vkPosition`) is at `pos` when its name is `name` (as Windows
  * compares), else undefined: what `key.value(name)` tests per entry. A stored name identical
  * to `name` is not decoded again; the value is the one `readVk` would give.
  */
 export function valueNamedAt(space: CellSpace, offset: number, pos: number, name: string): RegValue | undefined {
-  const flags = space.u16(pos + VK.flags);
-  const compressed = (flags & ValueFlags.COMP_NAME) !== 0;
-  const byteLength = space.u16(pos + VK.nameLength);
-  const units = compressed ? byteLength : byteLength >>> 1;
-  if (units !== name.length) return undefined;
-  const bytes = space.bytes;
-  const at = pos + VK.name;
-  let exact = true;
-  for (let i = 0; i < units; i++) {
-    const stored = compressed ? bytes[at + i] : bytes[at + 2 * i] | (bytes[at + 2 * i + 1] << 8);
-    const wanted = name.charCodeAt(i);
-    if (stored === wanted) continue;
-    if (upcaseUnit(stored) !== upcaseUnit(wanted)) return undefined;
-    exact = false;
-  }
-  if (!exact) return new RegValue(space, readVk(space, offset));
+  const match = vkNameMatch(space, pos, name);
+  if (match === NAME_DIFFERENT) return undefined;
+  if (match === NAME_EQUAL_IGNORING_CASE) return new RegValue(space, readVk(space, offset));
   const rawSize = space.u32(pos + VK.dataSize);
   const record: VkRecord = {
     offset,
@@ -258,7 +288,7 @@ export function valueNamedAt(space: CellSpace, offset: number, pos: number, name
     inline: (rawSize & VK_DATA_INLINE) !== 0,
     dataOffset: space.u32(pos + VK.dataOffset),
     type: space.u32(pos + VK.type),
-    flags,
+    flags: space.u16(pos + VK.flags),
   };
   return new RegValue(space, record);
 }

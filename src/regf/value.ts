@@ -54,9 +54,7 @@ export class RegValue {
 
   /** UTF-16LE text up to the first NUL (an odd last byte is ignored). */
   string(): string {
-    // Decoded where the data lies: no view or copy of it per value.
-    const { bytes, start, length } = locateValueData(this.space, this.record.pos, SPAN);
-    return utf16UpToNulAt(bytes, start, length);
+    return stringAt(this.space, this.record.pos);
   }
 
   /**
@@ -64,29 +62,70 @@ export class RegValue {
    * terminator at the end; empty items in the middle are kept.
    */
   multiString(): string[] {
-    const text = utf16All(this.dataView());
-    const items = text.split("\0");
-    if (items.length > 0 && items[items.length - 1] === "") items.pop();
-    if (items.length > 0 && items[items.length - 1] === "") items.pop();
-    return items;
+    return multiStringAt(this.space, this.record.pos);
   }
 
   /** REG_DWORD (little-endian) or REG_DWORD_BIG_ENDIAN of exactly 4 bytes; otherwise undefined. */
   dword(): number | undefined {
-    if ((this.type !== RegType.DWORD && this.type !== RegType.DWORD_BIG_ENDIAN) || this.dataSize !== 4) return undefined;
-    // Read where the data lies (4 bytes are never big data): no copy of it per value.
-    const { bytes: d, start: i } = locateValueData(this.space, this.record.pos, SPAN);
-    return this.type === RegType.DWORD
-      ? (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0
-      : ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) >>> 0;
+    return dwordOf(this.space, this.record.pos, this.type, this.dataSize);
   }
 
   /** REG_QWORD of exactly 8 bytes; otherwise undefined. */
   qword(): bigint | undefined {
-    if (this.type !== RegType.QWORD || this.dataSize !== 8) return undefined;
-    const d = this.dataView();
-    return new DataView(d.buffer, d.byteOffset, 8).getBigUint64(0, true);
+    return qwordOf(this.space, this.record.pos, this.type, this.dataSize);
   }
+}
+
+/*
+ * The typed reads of a value by the file position of its checked vk (`vkPosition`): what the
+ * RegValue methods do, for callers that look a value up only to read its data (no RegValue,
+ * no record, no copy or view of the data).
+ */
+
+/** Type of the value whose vk is at `vkPos`. */
+export function typeAt(space: CellSpace, vkPos: number): number {
+  return space.u32(vkPos + VK.type);
+}
+
+/** `RegValue.string()` of the value whose vk is at `vkPos`. */
+export function stringAt(space: CellSpace, vkPos: number): string {
+  // Decoded where the data lies: no view or copy of it per value.
+  const { bytes, start, length } = locateValueData(space, vkPos, SPAN);
+  return utf16UpToNulAt(bytes, start, length);
+}
+
+/** `RegValue.multiString()` of the value whose vk is at `vkPos`. */
+export function multiStringAt(space: CellSpace, vkPos: number): string[] {
+  const { bytes, start, length } = locateValueData(space, vkPos, SPAN);
+  const items = unitsToString(bytes, length >>> 1, start).split("\0");
+  if (items.length > 0 && items[items.length - 1] === "") items.pop();
+  if (items.length > 0 && items[items.length - 1] === "") items.pop();
+  return items;
+}
+
+/** `RegValue.dword()` of the value whose vk is at `vkPos`. */
+export function dwordAt(space: CellSpace, vkPos: number): number | undefined {
+  return dwordOf(space, vkPos, space.u32(vkPos + VK.type), space.u32(vkPos + VK.dataSize) & 0x7fffffff);
+}
+
+/** `RegValue.qword()` of the value whose vk is at `vkPos`. */
+export function qwordAt(space: CellSpace, vkPos: number): bigint | undefined {
+  return qwordOf(space, vkPos, space.u32(vkPos + VK.type), space.u32(vkPos + VK.dataSize) & 0x7fffffff);
+}
+
+function dwordOf(space: CellSpace, vkPos: number, type: number, dataSize: number): number | undefined {
+  if ((type !== RegType.DWORD && type !== RegType.DWORD_BIG_ENDIAN) || dataSize !== 4) return undefined;
+  // Read where the data lies (4 bytes are never big data): no copy of it per value.
+  const { bytes: d, start: i } = locateValueData(space, vkPos, SPAN);
+  return type === RegType.DWORD
+    ? (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0
+    : ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) >>> 0;
+}
+
+function qwordOf(space: CellSpace, vkPos: number, type: number, dataSize: number): bigint | undefined {
+  if (type !== RegType.QWORD || dataSize !== 8) return undefined;
+  const { bytes, start } = locateValueData(space, vkPos, SPAN);
+  return new DataView(bytes.buffer, bytes.byteOffset + start, 8).getBigUint64(0, true);
 }
 
 /** Where a value's data lies: `bytes[start, start + length)`. */

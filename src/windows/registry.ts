@@ -4,9 +4,11 @@
  * (memory-registry.ts), so the model runs on a hive or on a regedit export alike.
  */
 import { KeyFlags, NK, nkPosition } from "../regf/cells/nk.js";
-import { vkPosition } from "../regf/cells/vk.js";
-import { RegKey, storedNameOrder, valueNamedAt } from "../regf/key.js";
+import { ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
+import type { CellSpace } from "../regf/cells/cell.js";
+import { NAME_DIFFERENT, RegKey, storedNameOrder, valueNamedAt, vkNameMatch } from "../regf/key.js";
 import { lhHash, namesEqual, upcaseUnit } from "../regf/names.js";
+import { dwordAt, multiStringAt, qwordAt, stringAt, typeAt } from "../regf/value.js";
 import { RegType } from "../regf/value-types.js";
 
 export interface RegistryValue {
@@ -48,21 +50,71 @@ function isStringType(type: number): boolean {
   return type === RegType.SZ || type === RegType.EXPAND_SZ;
 }
 
+/** What the typed reads below ask of a value (a RegistryValue, or a hive value read in place). */
+interface ValueData {
+  readonly type: number;
+  string(): string;
+  multiString(): string[];
+  dword(): number | undefined;
+  qword(): bigint | undefined;
+}
+
+/**
+ * A hive value the typed reads use in place of a RegValue: the data is read where the vk
+ * points, and nothing is built per lookup. One instance, repointed by each read; it never
+ * leaves this module.
+ */
+class StoredValueData implements ValueData {
+  space!: CellSpace;
+  pos = 0;
+  get type(): number {
+    return typeAt(this.space, this.pos);
+  }
+  string(): string {
+    return stringAt(this.space, this.pos);
+  }
+  multiString(): string[] {
+    return multiStringAt(this.space, this.pos);
+  }
+  dword(): number | undefined {
+    return dwordAt(this.space, this.pos);
+  }
+  qword(): bigint | undefined {
+    return qwordAt(this.space, this.pos);
+  }
+}
+
+const storedValueData = new StoredValueData();
+
+/** The value `key.value(name)` gives, as ValueData (read in place for a hive key). */
+function valueData(key: RegistryKey | undefined, name: string): ValueData | undefined {
+  if (key === undefined) return undefined;
+  const hiveKey = key instanceof StoredValueIndex ? key : key instanceof RegKey ? key : undefined;
+  if (hiveKey === undefined) return key.value(name);
+  const pos = hiveKey.valuePosition(name);
+  if (pos < 0) return undefined;
+  storedValueData.space = hiveKey.cellSpace;
+  storedValueData.pos = pos;
+  return storedValueData;
+}
+
 /** A REG_SZ/REG_EXPAND_SZ value as text (first string of a MULTI_SZ); undefined otherwise. */
 export function readString(key: RegistryKey | undefined, name: string): string | undefined {
-  const v = key?.value(name);
+  const v = valueData(key, name);
   if (!v) return undefined;
-  if (isStringType(v.type)) return v.string();
-  if (v.type === RegType.MULTI_SZ) return v.multiString()[0];
+  const type = v.type;
+  if (isStringType(type)) return v.string();
+  if (type === RegType.MULTI_SZ) return v.multiString()[0];
   return undefined;
 }
 
 /** A REG_MULTI_SZ as a list; a plain string value becomes a one-element list. Empty strings dropped. */
 export function readMulti(key: RegistryKey | undefined, name: string): string[] | undefined {
-  const v = key?.value(name);
+  const v = valueData(key, name);
   if (!v) return undefined;
-  if (v.type === RegType.MULTI_SZ) return v.multiString().filter((s) => s.length > 0);
-  if (isStringType(v.type)) {
+  const type = v.type;
+  if (type === RegType.MULTI_SZ) return v.multiString().filter((s) => s.length > 0);
+  if (isStringType(type)) {
     const s = v.string();
     return s.length > 0 ? [s] : [];
   }
@@ -71,10 +123,11 @@ export function readMulti(key: RegistryKey | undefined, name: string): string[] 
 
 /** A REG_DWORD (or a 4-byte value of type NONE/BINARY, as some installers write); undefined otherwise. */
 export function readDword(key: RegistryKey | undefined, name: string): number | undefined {
-  const v = key?.value(name);
+  const v = valueData(key, name);
   if (!v) return undefined;
-  if (v.type === RegType.DWORD || v.type === RegType.DWORD_BIG_ENDIAN) return v.dword();
-  if (v.type === RegType.QWORD) {
+  const type = v.type;
+  if (type === RegType.DWORD || type === RegType.DWORD_BIG_ENDIAN) return v.dword();
+  if (type === RegType.QWORD) {
     const q = v.qword();
     return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
   }
@@ -195,8 +248,8 @@ export function withValueIndex(key: RegistryKey): RegistryKey {
 class StoredValueIndex implements RegistryKey {
   readonly name: string;
   readonly path: string;
-  private offsets: number[] | undefined;
-  private positions: number[] | undefined;
+  /** Per entry: vk offset, checked vk position, name length in units (filled on first use). */
+  private entries: number[] | undefined;
   private all: RegistryValue[] | undefined;
 
   constructor(private readonly hiveKey: RegKey) {
@@ -220,14 +273,45 @@ class StoredValueIndex implements RegistryKey {
     return (this.all ??= this.hiveKey.values());
   }
 
+  get cellSpace(): CellSpace {
+    return this.hiveKey.cellSpace;
+  }
+
   value(name: string): RegistryValue | undefined {
     const space = this.hiveKey.cellSpace;
-    const offsets = (this.offsets ??= this.hiveKey.valueOffsets());
-    const positions = (this.positions ??= offsets.map((off) => vkPosition(space, off)));
-    for (let i = 0; i < positions.length; i++) {
-      const found = valueNamedAt(space, offsets[i], positions[i], name);
+    const entries = (this.entries ??= this.index());
+    // Names of another length (nearly all) are ruled out without touching the hive.
+    for (let i = 0; i < entries.length; i += 3) {
+      if (entries[i + 2] !== name.length) continue;
+      const found = valueNamedAt(space, entries[i], entries[i + 1], name);
       if (found) return found;
     }
     return undefined;
+  }
+
+  /** File position of the vk `value(name)` finds, or -1 (see RegKey.valuePosition). */
+  valuePosition(name: string): number {
+    const space = this.hiveKey.cellSpace;
+    const entries = (this.entries ??= this.index());
+    for (let i = 0; i < entries.length; i += 3) {
+      if (entries[i + 2] === name.length && vkNameMatch(space, entries[i + 1], name) !== NAME_DIFFERENT) return entries[i + 1];
+    }
+    return -1;
+  }
+
+  /** Every vk checked (in list order, so the first bad one fails the key) and its name length. */
+  private index(): number[] {
+    const space = this.hiveKey.cellSpace;
+    const offsets = this.hiveKey.valueOffsets();
+    // A plain array: a typed array costs more to allocate than this whole index to fill.
+    const entries = new Array<number>(offsets.length * 3);
+    for (let i = 0; i < offsets.length; i++) {
+      const pos = vkPosition(space, offsets[i]);
+      const byteLength = space.u16(pos + VK.nameLength);
+      entries[3 * i] = offsets[i];
+      entries[3 * i + 1] = pos;
+      entries[3 * i + 2] = (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0 ? byteLength : byteLength >>> 1;
+    }
+    return entries;
   }
 }
