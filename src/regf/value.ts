@@ -186,16 +186,27 @@ function nameAt(space: CellSpace, vkPos: number): string {
   return decodeName(space.bytes, vkPos + VK.name, nameLength, (space.u16(vkPos + VK.flags) & ValueFlags.COMP_NAME) !== 0);
 }
 
-/** `units` UTF-16LE code units from `bytes[start]`. */
-function unitsToString(bytes: Uint8Array, units: number, start = 0): string {
-  let s = "";
-  for (let i = 0; i < units; i += 4096) {
-    const end = Math.min(units, i + 4096);
-    const codes = new Array<number>(end - i);
-    for (let j = i; j < end; j++) codes[j - i] = bytes[start + 2 * j] | (bytes[start + 2 * j + 1] << 8);
-    s += String.fromCharCode(...codes);
+/** Buffer views of the arrays values are decoded from: one per hive (and per big data value). */
+const bufferViews = new WeakMap<Uint8Array, Buffer>();
+let lastBytes: Uint8Array | undefined;
+let lastView: Buffer | undefined;
+
+function bufferView(bytes: Uint8Array): Buffer {
+  if (bytes === lastBytes) return lastView!;
+  let view = bufferViews.get(bytes);
+  if (view === undefined) {
+    view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    bufferViews.set(bytes, view);
   }
-  return s;
+  lastBytes = bytes;
+  lastView = view;
+  return view;
+}
+
+/** `units` UTF-16LE code units from `bytes[start]`, each as it is (lone surrogates kept). */
+function unitsToString(bytes: Uint8Array, units: number, start = 0): string {
+  // Node decodes UTF-16LE by copying the units (no replacement character), at any alignment.
+  return bufferView(bytes).toString("utf16le", start, start + 2 * units);
 }
 
 /** Decodes UTF-16LE unit by unit (lone surrogates kept) up to the first NUL unit. */
@@ -205,10 +216,11 @@ export function utf16UpToNul(bytes: Uint8Array): string {
 
 /** `utf16UpToNul` of `bytes[start, start + length)`, without a view of it. */
 function utf16UpToNulAt(bytes: Uint8Array, start: number, length: number): string {
-  const units = length >>> 1;
-  let n = 0;
-  while (n < units && (bytes[start + 2 * n] | bytes[start + 2 * n + 1]) !== 0) n++;
-  return unitsToString(bytes, n, start);
+  // Decoded whole, then cut at the first NUL: the search in the string is native (nearly
+  // every string ends with its one NUL).
+  const text = unitsToString(bytes, length >>> 1, start);
+  const nul = text.indexOf("\0");
+  return nul < 0 ? text : text.slice(0, nul);
 }
 
 export function utf16All(bytes: Uint8Array): string {

@@ -50,85 +50,94 @@ function isStringType(type: number): boolean {
   return type === RegType.SZ || type === RegType.EXPAND_SZ;
 }
 
-/** What the typed reads below ask of a value (a RegistryValue, or a hive value read in place). */
-interface ValueData {
-  readonly type: number;
-  string(): string;
-  multiString(): string[];
-  dword(): number | undefined;
-  qword(): bigint | undefined;
-}
-
-/**
- * A hive value the typed reads use in place of a RegValue: the data is read where the vk
- * points, and nothing is built per lookup. One instance, repointed by each read; it never
- * leaves this module.
- */
-class StoredValueData implements ValueData {
-  space!: CellSpace;
-  pos = 0;
-  get type(): number {
-    return typeAt(this.space, this.pos);
-  }
-  string(): string {
-    return stringAt(this.space, this.pos);
-  }
-  multiString(): string[] {
-    return multiStringAt(this.space, this.pos);
-  }
-  dword(): number | undefined {
-    return dwordAt(this.space, this.pos);
-  }
-  qword(): bigint | undefined {
-    return qwordAt(this.space, this.pos);
-  }
-}
-
-const storedValueData = new StoredValueData();
-
-/** The value `key.value(name)` gives, as ValueData (read in place for a hive key). */
-function valueData(key: RegistryKey | undefined, name: string): ValueData | undefined {
-  if (key === undefined) return undefined;
-  const hiveKey = key instanceof StoredValueIndex ? key : key instanceof RegKey ? key : undefined;
-  if (hiveKey === undefined) return key.value(name);
-  const pos = hiveKey.valuePosition(name);
-  if (pos < 0) return undefined;
-  storedValueData.space = hiveKey.cellSpace;
-  storedValueData.pos = pos;
-  return storedValueData;
+/** The value `key.value(name)` gives: its vk position for a hive key (-1: none), else the value. */
+function findValue(key: RegistryKey, name: string): RegistryValue | number | undefined {
+  if (key instanceof StoredValueIndex || key instanceof RegKey) return key.valuePosition(name);
+  return key.value(name);
 }
 
 /** A REG_SZ/REG_EXPAND_SZ value as text (first string of a MULTI_SZ); undefined otherwise. */
 export function readString(key: RegistryKey | undefined, name: string): string | undefined {
-  const v = valueData(key, name);
-  if (!v) return undefined;
-  const type = v.type;
-  if (isStringType(type)) return v.string();
-  if (type === RegType.MULTI_SZ) return v.multiString()[0];
-  return undefined;
+  if (key === undefined) return undefined;
+  const found = findValue(key, name);
+  return typeof found === "number" ? storedString((key as RegKey).cellSpace, found) : stringOf(found);
 }
 
 /** A REG_MULTI_SZ as a list; a plain string value becomes a one-element list. Empty strings dropped. */
 export function readMulti(key: RegistryKey | undefined, name: string): string[] | undefined {
-  const v = valueData(key, name);
+  if (key === undefined) return undefined;
+  const found = findValue(key, name);
+  return typeof found === "number" ? storedMulti((key as RegKey).cellSpace, found) : multiOf(found);
+}
+
+/** A REG_DWORD (or a 4-byte value of type NONE/BINARY, as some installers write); undefined otherwise. */
+export function readDword(key: RegistryKey | undefined, name: string): number | undefined {
+  if (key === undefined) return undefined;
+  const found = findValue(key, name);
+  return typeof found === "number" ? storedDword((key as RegKey).cellSpace, found) : dwordOf(found);
+}
+
+/*
+ * Each typed read twice: of a RegistryValue, and of a hive value by the position of its
+ * checked vk (-1: none), read where it lies with value.ts (no RegValue per lookup). The pairs
+ * must answer alike (test/windows/typed-reads.test.ts).
+ */
+
+function stringOf(v: RegistryValue | undefined): string | undefined {
   if (!v) return undefined;
-  const type = v.type;
-  if (type === RegType.MULTI_SZ) return v.multiString().filter((s) => s.length > 0);
-  if (isStringType(type)) {
+  if (isStringType(v.type)) return v.string();
+  if (v.type === RegType.MULTI_SZ) return v.multiString()[0];
+  return undefined;
+}
+
+/** `readString` of the hive value whose vk is at `pos`. */
+export function storedString(space: CellSpace, pos: number): string | undefined {
+  if (pos < 0) return undefined;
+  const type = typeAt(space, pos);
+  if (isStringType(type)) return stringAt(space, pos);
+  if (type === RegType.MULTI_SZ) return multiStringAt(space, pos)[0];
+  return undefined;
+}
+
+function multiOf(v: RegistryValue | undefined): string[] | undefined {
+  if (!v) return undefined;
+  if (v.type === RegType.MULTI_SZ) return v.multiString().filter((s) => s.length > 0);
+  if (isStringType(v.type)) {
     const s = v.string();
     return s.length > 0 ? [s] : [];
   }
   return undefined;
 }
 
-/** A REG_DWORD (or a 4-byte value of type NONE/BINARY, as some installers write); undefined otherwise. */
-export function readDword(key: RegistryKey | undefined, name: string): number | undefined {
-  const v = valueData(key, name);
+/** `readMulti` of the hive value whose vk is at `pos`. */
+export function storedMulti(space: CellSpace, pos: number): string[] | undefined {
+  if (pos < 0) return undefined;
+  const type = typeAt(space, pos);
+  if (type === RegType.MULTI_SZ) return multiStringAt(space, pos).filter((s) => s.length > 0);
+  if (isStringType(type)) {
+    const s = stringAt(space, pos);
+    return s.length > 0 ? [s] : [];
+  }
+  return undefined;
+}
+
+function dwordOf(v: RegistryValue | undefined): number | undefined {
   if (!v) return undefined;
-  const type = v.type;
-  if (type === RegType.DWORD || type === RegType.DWORD_BIG_ENDIAN) return v.dword();
-  if (type === RegType.QWORD) {
+  if (v.type === RegType.DWORD || v.type === RegType.DWORD_BIG_ENDIAN) return v.dword();
+  if (v.type === RegType.QWORD) {
     const q = v.qword();
+    return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
+  }
+  return undefined;
+}
+
+/** `readDword` of the hive value whose vk is at `pos`. */
+export function storedDword(space: CellSpace, pos: number): number | undefined {
+  if (pos < 0) return undefined;
+  const type = typeAt(space, pos);
+  if (type === RegType.DWORD || type === RegType.DWORD_BIG_ENDIAN) return dwordAt(space, pos);
+  if (type === RegType.QWORD) {
+    const q = qwordAt(space, pos);
     return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
   }
   return undefined;

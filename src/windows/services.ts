@@ -1,7 +1,8 @@
 /** Services and drivers under CCS\Services (reference section 2). */
 import { P2vfixError } from "../errors.js";
-import { readDword, readMulti, readString, withValueIndex, type RegistryKey } from "./registry.js";
+import type { RegistryKey } from "./registry.js";
 import type { Service } from "./schema.js";
+import { ValueNames } from "./value-names.js";
 import { vendorTag } from "./vendor-tags.js";
 
 const START_NAMES = ["boot", "system", "automatic", "manual", "disabled"];
@@ -37,18 +38,32 @@ export function resolveDisplayName(raw: string | undefined, serviceName: string)
   return serviceName;
 }
 
-export function readService(raw: RegistryKey): Service {
-  const key = withValueIndex(raw);
-  const type = readDword(key, "Type") ?? null;
-  const start = readDword(key, "Start") ?? null;
-  const delayed = (readDword(key, "DelayedAutostart") ?? 0) !== 0;
-  const rawName = readString(key, "DisplayName");
+/** The values read of every service (hundreds per hive): looked up in one pass per key. */
+const SERVICE_VALUES = new ValueNames([
+  "Type",
+  "Start",
+  "DelayedAutostart",
+  "DisplayName",
+  "ImagePath",
+  "ErrorControl",
+  "Group",
+  "ObjectName",
+  "DependOnService",
+  "DependOnGroup",
+] as const);
+
+export function readService(key: RegistryKey): Service {
+  const values = SERVICE_VALUES.of(key);
+  const type = values.readDword("Type") ?? null;
+  const start = values.readDword("Start") ?? null;
+  const delayed = (values.readDword("DelayedAutostart") ?? 0) !== 0;
+  const rawName = values.readString("DisplayName");
   const overrides: Record<string, number> = {};
   for (const v of key.subkey("StartOverride")?.values() ?? []) {
     const d = v.dword();
     if (d !== undefined) overrides[v.name] = d;
   }
-  const imagePath = readString(key, "ImagePath") ?? null;
+  const imagePath = values.readString("ImagePath") ?? null;
   return {
     name: key.name,
     displayName: resolveDisplayName(rawName, key.name),
@@ -59,12 +74,12 @@ export function readService(raw: RegistryKey): Service {
     startName: startName(start, delayed),
     delayedAutostart: delayed,
     startOverride: overrides,
-    errorControl: readDword(key, "ErrorControl") ?? null,
-    group: readString(key, "Group") ?? null,
+    errorControl: values.readDword("ErrorControl") ?? null,
+    group: values.readString("Group") ?? null,
     imagePath,
-    objectName: readString(key, "ObjectName") ?? null,
-    dependOnService: readMulti(key, "DependOnService") ?? [],
-    dependOnGroup: readMulti(key, "DependOnGroup") ?? [],
+    objectName: values.readString("ObjectName") ?? null,
+    dependOnService: values.readMulti("DependOnService") ?? [],
+    dependOnGroup: values.readMulti("DependOnGroup") ?? [],
     installed: type !== null || imagePath !== null,
     vendor: vendorTag(key.name),
   };

@@ -1,8 +1,8 @@
 /**
- * The typed reads (readString, readMulti, readDword) of a hive key read the value where it is
- * stored (RegKey.valuePosition + value.ts typeAt/stringAt/...): they must answer exactly what
- * the same reads through `key.value(name)` (a RegValue) answer, errors included, on real hives
- * and on hives whose bytes were damaged at random.
+ * The typed reads (readString, readMulti, readDword, and ValueNames' one-pass reads) of a hive
+ * key read the value where it is stored (RegKey.valuePosition + value.ts typeAt/stringAt/...):
+ * they must answer exactly what the same reads through `key.value(name)` (a RegValue) answer,
+ * errors included, on real hives and on hives whose value cells were damaged.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { RegKey } from "../../src/regf/key.js";
 import { openHive } from "../../src/regf/open.js";
 import { RegType } from "../../src/regf/value-types.js";
 import { readDword, readMulti, readString, withValueIndex, type RegistryKey } from "../../src/windows/registry.js";
+import { ValueNames, type NamedValues } from "../../src/windows/value-names.js";
 import { corpusBytes, hasCorpus, noCorpusReason } from "../helpers/corpus.js";
 
 /** The reads as written against RegistryValue: the reference the in-place reads must match. */
@@ -68,7 +69,10 @@ function askedNames(key: RegKey): string[] {
 function expectSameReads(key: RegKey): number {
   let compared = 0;
   const indexed = withValueIndex(key);
-  for (const name of askedNames(key)) {
+  const asked = [...new Set(askedNames(key))];
+  // ValueNames checks every entry at once, as values() and the index do.
+  const named = outcome(() => new ValueNames(asked).of(key)) as { ok?: NamedValues<string> };
+  for (const name of asked) {
     for (const read of ["readString", "readMulti", "readDword"] as const) {
       const expected = outcome(() => reference[read](key, name));
       expect(outcome(() => reads[read](key, name)), `${key.path} ${read}(${name})`).toEqual(expected);
@@ -76,6 +80,8 @@ function expectSameReads(key: RegKey): number {
       const listed = outcome(() => key.values());
       const viaIndex = outcome(() => reads[read](indexed, name));
       expect(viaIndex, `index ${key.path} ${read}(${name})`).toEqual("error" in (listed as object) ? listed : expected);
+      const viaNames = named.ok ? outcome(() => named.ok![read](name)) : named;
+      expect(viaNames, `ValueNames ${key.path} ${read}(${name})`).toEqual("error" in (listed as object) ? listed : expected);
       compared++;
     }
   }
