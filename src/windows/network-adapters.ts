@@ -6,9 +6,10 @@
 import { P2vfixError } from "../errors.js";
 import { knowledge } from "./knowledge.js";
 import { luidHex, readNsi } from "./nsi.js";
-import { readDword, readMulti, readString, subkeysNamed, subkeysOf, withValueIndex, type RegistryKey } from "./registry.js";
+import { readMulti, readString, subkeysNamed, subkeysOf, type RegistryKey } from "./registry.js";
 import type { Adapter, Network, NetworkCard, Tcpip } from "./schema.js";
 import { readTcpip, tcpipRoots, type TcpipRoots } from "./tcpip.js";
+import { ValueNames } from "./value-names.js";
 
 export const NET_CLASS = "{4D36E972-E325-11CE-BFC1-08002BE10318}";
 
@@ -29,11 +30,20 @@ export function characteristicFlags(c: number | null): string[] {
   return NCF_FLAGS.filter(([bit]) => (c & bit) !== 0).map(([, name]) => name);
 }
 
+/** The team kinds with their component ids and services lower-cased once. */
+let teamMatchers: { kind: string; vendor: string; componentIds: string[]; services: string[] }[] | undefined;
+
 function teamOf(componentId: string | null, service: string | null): Adapter["team"] {
+  teamMatchers ??= knowledge().vendors.teams.map((t) => ({
+    kind: t.kind,
+    vendor: t.vendor,
+    componentIds: t.componentIds.map((c) => c.toLowerCase()),
+    services: t.services.map((s) => s.toLowerCase()),
+  }));
   const cid = componentId?.toLowerCase() ?? "";
   const svc = service?.toLowerCase() ?? "";
-  for (const t of knowledge().vendors.teams) {
-    if (t.componentIds.some((c) => cid !== "" && cid.startsWith(c.toLowerCase())) || t.services.some((s) => s.toLowerCase() === svc)) {
+  for (const t of teamMatchers) {
+    if (t.componentIds.some((c) => cid !== "" && cid.startsWith(c)) || t.services.some((s) => s === svc)) {
       return { kind: t.kind, vendor: t.vendor, members: [] };
     }
   }
@@ -85,33 +95,48 @@ function advancedKeywords(key: RegistryKey): Record<string, string> {
   return out;
 }
 
-function readAdapter(roots: AdapterRoots, raw: RegistryKey, nsi: ReturnType<typeof readNsi>): Adapter {
-  const key = withValueIndex(raw);
-  const guid = readString(key, "NetCfgInstanceId") ?? null;
-  const componentId = readString(key, "ComponentId") ?? null;
+/** The values read of every adapter's class key, looked up in one pass. */
+const ADAPTER_VALUES = new ValueNames([
+  "NetCfgInstanceId",
+  "ComponentId",
+  "Characteristics",
+  "NetLuidIndex",
+  "*IfType",
+  "DriverDesc",
+  "MatchingDeviceId",
+  "DeviceInstanceID",
+  "ProviderName",
+  "DriverVersion",
+  "NetworkAddress",
+] as const);
+
+function readAdapter(roots: AdapterRoots, key: RegistryKey, nsi: ReturnType<typeof readNsi>): Adapter {
+  const values = ADAPTER_VALUES.of(key);
+  const guid = values.readString("NetCfgInstanceId") ?? null;
+  const componentId = values.readString("ComponentId") ?? null;
   const service = readString(key.subkey("Ndi"), "Service") ?? null;
-  const characteristics = readDword(key, "Characteristics") ?? null;
-  const netLuidIndex = readDword(key, "NetLuidIndex") ?? null;
-  const ifType = readDword(key, "*IfType") ?? null;
+  const characteristics = values.readDword("Characteristics") ?? null;
+  const netLuidIndex = values.readDword("NetLuidIndex") ?? null;
+  const ifType = values.readDword("*IfType") ?? null;
   const luid = netLuidIndex !== null && ifType !== null ? luidHex(netLuidIndex, ifType) : null;
   const connection = guid ? roots.connections?.key(`${guid}\\Connection`) : undefined;
   return {
     classKey: key.name,
     netCfgInstanceId: guid,
-    driverDesc: readString(key, "DriverDesc") ?? null,
+    driverDesc: values.readString("DriverDesc") ?? null,
     componentId,
-    matchingDeviceId: readString(key, "MatchingDeviceId") ?? null,
-    deviceInstanceId: readString(key, "DeviceInstanceID") ?? null,
+    matchingDeviceId: values.readString("MatchingDeviceId") ?? null,
+    deviceInstanceId: values.readString("DeviceInstanceID") ?? null,
     service,
     characteristics,
     flags: characteristicFlags(characteristics),
     physical: characteristics !== null && (characteristics & 0x4) !== 0,
-    providerName: readString(key, "ProviderName") ?? null,
-    driverVersion: readString(key, "DriverVersion") ?? null,
+    providerName: values.readString("ProviderName") ?? null,
+    driverVersion: values.readString("DriverVersion") ?? null,
     netLuidIndex,
     ifType,
     luid,
-    networkAddress: readString(key, "NetworkAddress") || null,
+    networkAddress: values.readString("NetworkAddress") || null,
     permanentAddress: permanentAddress(roots, guid),
     connectionName: readString(connection, "Name") ?? null,
     pnpInstanceId: readString(connection, "PnpInstanceID") ?? null,

@@ -7,7 +7,7 @@ import { KeyFlags, NK, nkPosition } from "../regf/cells/nk.js";
 import { ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
 import type { CellSpace } from "../regf/cells/cell.js";
 import { NAME_DIFFERENT, RegKey, storedNameOrder, valueNamedAt, vkNameMatch } from "../regf/key.js";
-import { lhHash, namesEqual, upcaseUnit } from "../regf/names.js";
+import { namesEqual, upcaseUnit } from "../regf/names.js";
 import { dwordAt, multiStringAt, qwordAt, stringAt, typeAt } from "../regf/value.js";
 import { RegType } from "../regf/value-types.js";
 
@@ -165,15 +165,19 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
     else byLength.set(name.length, [name]);
   }
   if (key instanceof RegKey) {
-    // Many names share a length (hardware ids): a name of a wanted length is hashed once as
-    // lh lists hash it (upper-cased), and compared only with the names of its hash.
-    const byHash = new Map<number, string[]>();
+    // Many names share a length (hardware ids, "pci#ven_8086&dev_7111"): a stored name of a
+    // wanted length is keyed by its length and its last few units upper-cased (where such ids
+    // differ), and compared only with the wanted names of the same key. Equal names always
+    // have equal keys, so the key only spares compares, it never decides.
+    const wantedLength: boolean[] = [];
+    const byTail = new Map<number, string[]>();
     for (const group of byLength.values()) {
       for (const want of group) {
-        const hash = lhHash(want);
-        const same = byHash.get(hash);
+        wantedLength[want.length] = true;
+        const tail = nameTailKey(want);
+        const same = byTail.get(tail);
         if (same) same.push(want);
-        else byHash.set(hash, [want]);
+        else byTail.set(tail, [want]);
       }
     }
     const space = key.cellSpace;
@@ -185,11 +189,12 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
       const byteLength = space.u16(pos + NK.nameLength);
       const compressed = (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0;
       const units = compressed ? byteLength : byteLength >>> 1;
-      if (!byLength.has(units)) continue;
-      const group = byHash.get(storedNameHash(bytes, pos + NK.name, units, compressed));
+      if (wantedLength[units] !== true) continue;
+      const at = pos + NK.name;
+      const group = byTail.get(storedTailKey(bytes, at, units, compressed));
       if (group === undefined) continue;
       for (const want of group) {
-        if (storedNameOrder(bytes, pos + NK.name, byteLength, compressed, want, true) === 0) found.set(want, RegKey.at(space, offset, key.path));
+        if (storedNameOrder(bytes, at, byteLength, compressed, want, true) === 0) found.set(want, RegKey.at(space, offset, key.path));
       }
     }
     return found;
@@ -200,10 +205,20 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
   return found;
 }
 
-/** `lhHash` of a name still in the hive bytes (Latin-1 when `compressed`, else UTF-16LE). */
-function storedNameHash(bytes: Uint8Array, pos: number, units: number, compressed: boolean): number {
-  let h = 0;
-  for (let i = 0; i < units; i++) {
+/** Units hashed by `tailKey`: the end of a name is where hardware ids and GUIDs differ. */
+const TAIL_UNITS = 4;
+
+/** A name's length and its last TAIL_UNITS units upper-cased, as one number. */
+function nameTailKey(name: string): number {
+  let h = name.length;
+  for (let i = Math.max(0, name.length - TAIL_UNITS); i < name.length; i++) h = (Math.imul(h, 37) + upcaseUnit(name.charCodeAt(i))) >>> 0;
+  return h;
+}
+
+/** `nameTailKey` of a name still in the hive bytes (Latin-1 when `compressed`, else UTF-16LE). */
+function storedTailKey(bytes: Uint8Array, pos: number, units: number, compressed: boolean): number {
+  let h = units;
+  for (let i = Math.max(0, units - TAIL_UNITS); i < units; i++) {
     const unit = compressed ? bytes[pos + i] : bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
     h = (Math.imul(h, 37) + upcaseUnit(unit)) >>> 0;
   }

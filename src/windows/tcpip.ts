@@ -2,9 +2,10 @@
  * Per-interface TCP/IP configuration (reference 4.1): Tcpip\Parameters\Interfaces\{GUID},
  * NetBT\Parameters\Interfaces\Tcpip_{GUID}, and the NSI entries of the adapter's LUID.
  */
-import { readDword, readMulti, readString, withValueIndex, type RegistryKey } from "./registry.js";
+import { readDword, readMulti, type RegistryKey } from "./registry.js";
 import type { NsiStore } from "./nsi.js";
 import type { Tcpip } from "./schema.js";
+import { ValueNames } from "./value-names.js";
 
 const EMPTY_V4 = new Set(["", "0.0.0.0"]);
 
@@ -28,42 +29,59 @@ export function tcpipRoots(ccs: RegistryKey): TcpipRoots {
   };
 }
 
+/** The values read of every interface key, looked up in one pass. */
+const INTERFACE_VALUES = new ValueNames([
+  "EnableDHCP",
+  "IPAddress",
+  "SubnetMask",
+  "DefaultGateway",
+  "DefaultGatewayMetric",
+  "DhcpIPAddress",
+  "NameServer",
+  "Domain",
+  "RegistrationEnabled",
+  "DhcpServer",
+  "DhcpSubnetMask",
+  "DhcpNameServer",
+  "DhcpDomain",
+] as const);
+
 export function readTcpip(roots: TcpipRoots, guid: string, nsi: NsiStore, luid: string | null): Tcpip | null {
-  const found = roots.tcpipInterfaces?.key(guid);
-  const iface = found && withValueIndex(found); // a dozen values are asked of it
+  const iface = roots.tcpipInterfaces?.key(guid);
   const nsiPart = {
     ipv4: luid ? nsi.ipv4.filter((a) => a.luid === luid) : [],
     ipv6: luid ? nsi.ipv6.filter((a) => a.luid === luid) : [],
     routes: luid ? nsi.routes.filter((r) => r.luid === luid) : [],
   };
   if (!iface && nsiPart.ipv4.length + nsiPart.ipv6.length + nsiPart.routes.length === 0) return null;
-  const enable = readDword(iface, "EnableDHCP");
-  const ips = readMulti(iface, "IPAddress") ?? [];
-  const masks = readMulti(iface, "SubnetMask") ?? [];
+  const values = INTERFACE_VALUES.of(iface);
+  const enable = values.readDword("EnableDHCP");
+  const ips = values.readMulti("IPAddress") ?? [];
+  const masks = values.readMulti("SubnetMask") ?? [];
   const addresses = ips.filter((a) => !EMPTY_V4.has(a)).map((address) => ({ address, mask: masks[ips.indexOf(address)] ?? null }));
-  const gws = readMulti(iface, "DefaultGateway") ?? [];
-  const metrics = readMulti(iface, "DefaultGatewayMetric") ?? [];
+  const gws = values.readMulti("DefaultGateway") ?? [];
+  const metrics = values.readMulti("DefaultGatewayMetric") ?? [];
   const gateways = gws
     .filter((g) => !EMPTY_V4.has(g))
     .map((address, i) => ({ address, metric: metrics[i] !== undefined && /^\d+$/.test(metrics[i]) ? Number(metrics[i]) : null }));
-  const dhcpAddress = readString(iface, "DhcpIPAddress");
+  const dhcpAddress = values.readString("DhcpIPAddress");
   const netbt = roots.netbtInterfaces?.key(`Tcpip_${guid}`);
   return {
     interfaceKey: iface ? `SYSTEM\\${iface.path}` : "",
     dhcp: enable === undefined ? null : enable !== 0,
     addresses,
     gateways,
-    dnsServers: splitServers(readString(iface, "NameServer")),
-    domain: readString(iface, "Domain") || null,
-    registrationEnabled: readDword(iface, "RegistrationEnabled") ?? null,
+    dnsServers: splitServers(values.readString("NameServer")),
+    domain: values.readString("Domain") || null,
+    registrationEnabled: values.readDword("RegistrationEnabled") ?? null,
     dhcpLease:
-      dhcpAddress !== undefined || readString(iface, "DhcpServer") !== undefined
+      dhcpAddress !== undefined || values.readString("DhcpServer") !== undefined
         ? {
             address: dhcpAddress ?? null,
-            mask: readString(iface, "DhcpSubnetMask") ?? null,
-            server: readString(iface, "DhcpServer") ?? null,
-            dnsServers: splitServers(readString(iface, "DhcpNameServer")),
-            domain: readString(iface, "DhcpDomain") || null,
+            mask: values.readString("DhcpSubnetMask") ?? null,
+            server: values.readString("DhcpServer") ?? null,
+            dnsServers: splitServers(values.readString("DhcpNameServer")),
+            domain: values.readString("DhcpDomain") || null,
           }
         : null,
     netbios: netbt ? { options: readDword(netbt, "NetbiosOptions") ?? null, wins: readMulti(netbt, "NameServerList") ?? [] } : null,

@@ -9,10 +9,14 @@ import { registryFromRegFile } from "../../src/windows/memory-registry.js";
 import { subkeysNamed, withValueIndex, type RegistryKey } from "../../src/windows/registry.js";
 import { corpusBytes, hasCorpus, noCorpusReason } from "../helpers/corpus.js";
 
-/** Every subkey name in its own, lower and upper case, plus names that are not there. */
+/**
+ * Every subkey name in its own, lower and upper case, plus names that are not there: among them
+ * each name with its first unit changed (same length and same ending: found only if it exists).
+ */
 function askedNames(key: RegistryKey): string[] {
   const names = key.subkeys().map((k) => k.name);
-  return [...names, ...names.map((n) => n.toLowerCase()), ...names.map((n) => n.toUpperCase()), "", "absent", `${names[0] ?? "x"}_`];
+  const sameTail = names.map((n) => (n[0] === "x" ? "y" : "x") + n.slice(1));
+  return [...names, ...names.map((n) => n.toLowerCase()), ...names.map((n) => n.toUpperCase()), ...sameTail, "", "absent", `${names[0] ?? "x"}_`];
 }
 
 function expectSameAsSubkey(key: RegistryKey): void {
