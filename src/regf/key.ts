@@ -129,6 +129,14 @@ export class RegKey {
     return key;
   }
 
+  /**
+   * File position of the value list (checked as `valueOffsets()` checks it), -1 when the key
+   * has no values: entry i is the vk offset `cellSpace.u32(pos + 4 * i)`, i < valueCount.
+   */
+  valueListPosition(): number {
+    return valueListPosition(this.space, this.record.valueList, this.record.valueCount);
+  }
+
   /** Offsets of the vk cells in stored order (the list checked, the entries not yet). */
   valueOffsets(): number[] {
     return readValueList(this.space, this.record.valueList, this.record.valueCount);

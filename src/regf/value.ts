@@ -216,9 +216,11 @@ export function utf16UpToNul(bytes: Uint8Array): string {
 
 /** `utf16UpToNul` of `bytes[start, start + length)`, without a view of it. */
 function utf16UpToNulAt(bytes: Uint8Array, start: number, length: number): string {
-  // Decoded whole, then cut at the first NUL: the search in the string is native (nearly
-  // every string ends with its one NUL).
-  const text = unitsToString(bytes, length >>> 1, start);
+  // Decoded whole, then cut at the first NUL: the search in the string is native. Nearly
+  // every string ends with its one NUL, which is left out (one string made, not two).
+  let units = length >>> 1;
+  if (units > 0 && (bytes[start + 2 * units - 2] | bytes[start + 2 * units - 1]) === 0) units--;
+  const text = unitsToString(bytes, units, start);
   const nul = text.indexOf("\0");
   return nul < 0 ? text : text.slice(0, nul);
 }

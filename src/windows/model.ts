@@ -15,6 +15,7 @@ import { readAdapters, readNetworkCardsOrNull } from "./network-adapters.js";
 import { readPending } from "./pending.js";
 import { readCrashControl, readPageFile, readPower, type HiberfileProbe } from "./power.js";
 import type { WindowsHives } from "./registry.js";
+import { RememberedKey } from "./remembered-key.js";
 import type { InspectReport, Unknown } from "./schema.js";
 import { readServices } from "./services.js";
 
@@ -31,7 +32,10 @@ export interface ModelOptions {
 
 export function buildModel(hives: WindowsHives, options: ModelOptions = {}): WindowsModel {
   const unknown: Unknown[] = [...(hives.problems ?? [])];
-  const { system, software, bcd } = hives;
+  // Lookups remembered for this build only: the sections look up the same keys many times.
+  const system = new RememberedKey(hives.system);
+  const software = hives.software && new RememberedKey(hives.software);
+  const bcd = hives.bcd;
   // Without a control set nothing else makes sense: let that error through.
   const controlSets = readControlSets(system);
   const ccs = system.subkey(controlSets.resolved)!;

@@ -10,6 +10,7 @@ import { NAME_DIFFERENT, RegKey, storedNameOrder, valueNamedAt, vkNameMatch } fr
 import { namesEqual, upcaseUnit } from "../regf/names.js";
 import { dwordAt, multiStringAt, qwordAt, stringAt, typeAt } from "../regf/value.js";
 import { RegType } from "../regf/value-types.js";
+import { RememberedKey } from "./remembered-key.js";
 
 export interface RegistryValue {
   readonly name: string;
@@ -50,31 +51,43 @@ function isStringType(type: number): boolean {
   return type === RegType.SZ || type === RegType.EXPAND_SZ;
 }
 
+/** The hive key behind `key` (itself, or the key a RememberedKey remembers for), if any. */
+export function storedKey(key: RegistryKey): RegKey | undefined {
+  if (key instanceof RegKey) return key;
+  return key instanceof RememberedKey ? storedKey(key.inner) : undefined;
+}
+
 /** The value `key.value(name)` gives: its vk position for a hive key (-1: none), else the value. */
 function findValue(key: RegistryKey, name: string): RegistryValue | number | undefined {
-  if (key instanceof StoredValueIndex || key instanceof RegKey) return key.valuePosition(name);
-  return key.value(name);
+  if (key instanceof StoredValueIndex) return key.valuePosition(name);
+  const stored = storedKey(key);
+  return stored ? stored.valuePosition(name) : key.value(name);
+}
+
+/** The cells of a key `findValue` answered with a position for. */
+function cellSpaceOf(key: RegistryKey): CellSpace {
+  return key instanceof StoredValueIndex ? key.cellSpace : storedKey(key)!.cellSpace;
 }
 
 /** A REG_SZ/REG_EXPAND_SZ value as text (first string of a MULTI_SZ); undefined otherwise. */
 export function readString(key: RegistryKey | undefined, name: string): string | undefined {
   if (key === undefined) return undefined;
   const found = findValue(key, name);
-  return typeof found === "number" ? storedString((key as RegKey).cellSpace, found) : stringOf(found);
+  return typeof found === "number" ? storedString(cellSpaceOf(key), found) : stringOf(found);
 }
 
 /** A REG_MULTI_SZ as a list; a plain string value becomes a one-element list. Empty strings dropped. */
 export function readMulti(key: RegistryKey | undefined, name: string): string[] | undefined {
   if (key === undefined) return undefined;
   const found = findValue(key, name);
-  return typeof found === "number" ? storedMulti((key as RegKey).cellSpace, found) : multiOf(found);
+  return typeof found === "number" ? storedMulti(cellSpaceOf(key), found) : multiOf(found);
 }
 
 /** A REG_DWORD (or a 4-byte value of type NONE/BINARY, as some installers write); undefined otherwise. */
 export function readDword(key: RegistryKey | undefined, name: string): number | undefined {
   if (key === undefined) return undefined;
   const found = findValue(key, name);
-  return typeof found === "number" ? storedDword((key as RegKey).cellSpace, found) : dwordOf(found);
+  return typeof found === "number" ? storedDword(cellSpaceOf(key), found) : dwordOf(found);
 }
 
 /*
@@ -164,7 +177,8 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
     if (group) group.push(name);
     else byLength.set(name.length, [name]);
   }
-  if (key instanceof RegKey) {
+  const stored = storedKey(key);
+  if (stored) {
     // Many names share a length (hardware ids, "pci#ven_8086&dev_7111"): a stored name of a
     // wanted length is keyed by its length and its last few units upper-cased (where such ids
     // differ), and compared only with the wanted names of the same key. Equal names always
@@ -180,9 +194,9 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
         else byTail.set(tail, [want]);
       }
     }
-    const space = key.cellSpace;
+    const space = stored.cellSpace;
     const bytes = space.bytes;
-    for (const offset of key.subkeyOffsets()) {
+    for (const offset of stored.subkeyOffsets()) {
       // Names are compared where they are stored (after every check readNk makes): only the
       // keys found are decoded.
       const pos = nkPosition(space, offset);
@@ -194,7 +208,7 @@ export function subkeysNamed(key: RegistryKey | undefined, names: Iterable<strin
       const group = byTail.get(storedTailKey(bytes, at, units, compressed));
       if (group === undefined) continue;
       for (const want of group) {
-        if (storedNameOrder(bytes, at, byteLength, compressed, want, true) === 0) found.set(want, RegKey.at(space, offset, key.path));
+        if (storedNameOrder(bytes, at, byteLength, compressed, want, true) === 0) found.set(want, RegKey.at(space, offset, stored.path));
       }
     }
     return found;
@@ -246,7 +260,8 @@ export function toHex(bytes: Uint8Array): string {
  * built (a key has a handful of values, most of other lengths: a scan beats a map here).
  */
 export function withValueIndex(key: RegistryKey): RegistryKey {
-  if (key instanceof RegKey) return new StoredValueIndex(key);
+  const stored = storedKey(key);
+  if (stored) return new StoredValueIndex(stored);
   let all: RegistryValue[] | undefined;
   return {
     name: key.name,

@@ -6,8 +6,8 @@
  */
 import type { CellSpace } from "../regf/cells/cell.js";
 import { ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
-import { NAME_DIFFERENT, RegKey, vkNameMatch } from "../regf/key.js";
-import { readDword, readMulti, readString, storedDword, storedMulti, storedString, withValueIndex, type RegistryKey } from "./registry.js";
+import { upcaseUnit } from "../regf/names.js";
+import { readDword, readMulti, readString, storedDword, storedMulti, storedKey, storedString, withValueIndex, type RegistryKey } from "./registry.js";
 
 export class ValueNames<Name extends string> {
   private readonly slots = new Map<string, number>();
@@ -26,22 +26,39 @@ export class ValueNames<Name extends string> {
    * order (as `values()` checks them: a corrupt entry fails the key), whatever is asked later.
    */
   of(key: RegistryKey | undefined): NamedValues<Name> {
-    if (!(key instanceof RegKey)) return new ValuesOfKey(key === undefined ? undefined : withValueIndex(key));
-    const space = key.cellSpace;
+    const stored = key === undefined ? undefined : storedKey(key);
+    if (!stored) return new ValuesOfKey(key === undefined ? undefined : withValueIndex(key));
+    const space = stored.cellSpace;
+    const bytes = space.bytes;
     const found = new Array<number>(this.names.length).fill(-1);
-    for (const offset of key.valueOffsets()) {
-      const pos = vkPosition(space, offset);
+    const list = stored.valueListPosition();
+    const count = list < 0 ? 0 : stored.valueCount;
+    for (let i = 0; i < count; i++) {
+      const pos = vkPosition(space, space.u32(list + 4 * i));
       const byteLength = space.u16(pos + VK.nameLength);
-      const units = (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0 ? byteLength : byteLength >>> 1;
-      const candidates = this.byLength[units];
+      const compressed = (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0;
+      const candidates = this.byLength[compressed ? byteLength : byteLength >>> 1];
       if (candidates === undefined) continue;
       // The first entry of a name wins, as a lookup by name finds it.
       for (const slot of candidates) {
-        if (found[slot] < 0 && vkNameMatch(space, pos, this.names[slot]) !== NAME_DIFFERENT) found[slot] = pos;
+        if (found[slot] < 0 && sameName(bytes, pos + VK.name, compressed, this.names[slot])) found[slot] = pos;
       }
     }
     return new StoredValues(space, found, this.slots);
   }
+}
+
+/**
+ * Whether the name stored at `at` (Latin-1 when `compressed`, else UTF-16LE; as many units as
+ * `name` has) is `name` as Windows compares names: unit by unit, upper-cased.
+ */
+function sameName(bytes: Uint8Array, at: number, compressed: boolean, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const stored = compressed ? bytes[at + i] : bytes[at + 2 * i] | (bytes[at + 2 * i + 1] << 8);
+    const wanted = name.charCodeAt(i);
+    if (stored !== wanted && upcaseUnit(stored) !== upcaseUnit(wanted)) return false;
+  }
+  return true;
 }
 
 /** The typed reads of one key's wanted values. */

@@ -7,6 +7,7 @@ import { parseRegFile } from "../../src/regf/import/reg-file.js";
 import { openHive } from "../../src/regf/open.js";
 import { registryFromRegFile } from "../../src/windows/memory-registry.js";
 import { subkeysNamed, withValueIndex, type RegistryKey } from "../../src/windows/registry.js";
+import { RememberedKey } from "../../src/windows/remembered-key.js";
 import { corpusBytes, hasCorpus, noCorpusReason } from "../helpers/corpus.js";
 
 /**
@@ -49,6 +50,29 @@ describe.skipIf(!hasCorpus())(`lookup shortcuts on a Windows 7 SYSTEM hive (${no
   });
 });
 
+/** A RememberedKey answers every lookup as its key does, asked once or again. */
+function expectSameAsRemembered(key: RegistryKey, paths: string[]): void {
+  const remembered = new RememberedKey(key);
+  for (const round of [1, 2]) {
+    for (const path of paths) {
+      expect(remembered.key(path)?.path, `${path} (${round})`).toBe(key.key(path)?.path);
+      expect(remembered.subkey(path)?.name, `${path} (${round})`).toBe(key.subkey(path)?.name);
+    }
+  }
+  expect(remembered.subkeys().map((k) => k.path)).toEqual(key.subkeys().map((k) => k.path));
+  expect(remembered.values().map((v) => v.name)).toEqual(key.values().map((v) => v.name));
+}
+
+describe.skipIf(!hasCorpus())(`remembered lookups on a Windows 7 SYSTEM hive (${noCorpusReason})`, () => {
+  it("answer as the hive key, in any case, present or absent, nested", async () => {
+    const root = openHive(await corpusBytes("hives/regipy/SYSTEM.xz")).root();
+    const ccs = root.key("ControlSet001")!;
+    const paths = [...askedNames(ccs), ...askedNames(ccs.key("Control")!).flatMap((n) => [`Control\\${n}`, `control\\\\${n}\\`])];
+    paths.push("Services\\Tcpip\\Parameters\\Interfaces", "SERVICES\\tcpip\\absent", "", "\\");
+    expectSameAsRemembered(ccs, paths);
+  });
+});
+
 describe("lookup shortcuts on the in-memory registry of a .reg file", () => {
   it("answer as its own lookups, duplicates in other case included", () => {
     const root = registryFromRegFile(
@@ -58,6 +82,7 @@ describe("lookup shortcuts on the in-memory registry of a .reg file", () => {
     );
     expectSameAsSubkey(root);
     expectSameAsValue(root.subkey("AB")!);
+    expectSameAsRemembered(root, [...askedNames(root), "ab\\x", "B\\"]);
     expect(subkeysNamed(undefined, ["a"]).size).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ import { RegKey } from "../../src/regf/key.js";
 import { openHive } from "../../src/regf/open.js";
 import { RegType } from "../../src/regf/value-types.js";
 import { readDword, readMulti, readString, withValueIndex, type RegistryKey } from "../../src/windows/registry.js";
+import { RememberedKey } from "../../src/windows/remembered-key.js";
 import { ValueNames, type NamedValues } from "../../src/windows/value-names.js";
 import { corpusBytes, hasCorpus, noCorpusReason } from "../helpers/corpus.js";
 
@@ -80,6 +81,7 @@ function expectSameReads(key: RegKey): number {
       const listed = outcome(() => key.values());
       const viaIndex = outcome(() => reads[read](indexed, name));
       expect(viaIndex, `index ${key.path} ${read}(${name})`).toEqual("error" in (listed as object) ? listed : expected);
+      expect(outcome(() => reads[read](new RememberedKey(key), name)), `remembered ${key.path} ${read}(${name})`).toEqual(expected);
       const viaNames = named.ok ? outcome(() => named.ok![read](name)) : named;
       expect(viaNames, `ValueNames ${key.path} ${read}(${name})`).toEqual("error" in (listed as object) ? listed : expected);
       compared++;
