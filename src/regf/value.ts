@@ -186,27 +186,18 @@ function nameAt(space: CellSpace, vkPos: number): string {
   return decodeName(space.bytes, vkPos + VK.name, nameLength, (space.u16(vkPos + VK.flags) & ValueFlags.COMP_NAME) !== 0);
 }
 
-/** Buffer views of the arrays values are decoded from: one per hive (and per big data value). */
-const bufferViews = new WeakMap<Uint8Array, Buffer>();
-let lastBytes: Uint8Array | undefined;
-let lastView: Buffer | undefined;
-
-function bufferView(bytes: Uint8Array): Buffer {
-  if (bytes === lastBytes) return lastView!;
-  let view = bufferViews.get(bytes);
-  if (view === undefined) {
-    view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    bufferViews.set(bytes, view);
-  }
-  lastBytes = bytes;
-  lastView = view;
-  return view;
-}
+/**
+ * Node's own UTF-16LE decoder (what `buffer.toString("utf16le", start, end)` ends in, without
+ * its argument handling, a measurable share of decoding short values), which takes any
+ * Uint8Array. Not documented: when a Node lacks it, toString on a Buffer view is used.
+ */
+const ucs2Slice = (Buffer.prototype as unknown as { ucs2Slice?: (this: Uint8Array, start: number, end: number) => string }).ucs2Slice;
 
 /** `units` UTF-16LE code units from `bytes[start]`, each as it is (lone surrogates kept). */
 function unitsToString(bytes: Uint8Array, units: number, start = 0): string {
   // Node decodes UTF-16LE by copying the units (no replacement character), at any alignment.
-  return bufferView(bytes).toString("utf16le", start, start + 2 * units);
+  if (ucs2Slice !== undefined) return ucs2Slice.call(bytes, start, start + 2 * units);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf16le", start, start + 2 * units);
 }
 
 /** Decodes UTF-16LE unit by unit (lone surrogates kept) up to the first NUL unit. */

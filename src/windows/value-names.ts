@@ -13,11 +13,24 @@ export class ValueNames<Name extends string> {
   private readonly slots = new Map<string, number>();
   /** Slot numbers of the wanted names, by name length. */
   private readonly byLength: number[][] = [];
+  /**
+   * Per slot, the whole 4-byte words of the name's Latin-1 bytes (little-endian; the bytes
+   * left over are compared one by one), empty when the name is not Latin-1: value names are
+   * nearly all stored compressed, in the case they are asked in.
+   */
+  private readonly words: number[][] = [];
 
   constructor(readonly names: readonly Name[]) {
     names.forEach((name, slot) => {
       this.slots.set(name, slot);
       (this.byLength[name.length] ??= []).push(slot);
+      const words: number[] = [];
+      if (/^[\x00-\xff]*$/.test(name)) {
+        for (let i = 0; i + 4 <= name.length; i += 4) {
+          words.push((name.charCodeAt(i) | (name.charCodeAt(i + 1) << 8) | (name.charCodeAt(i + 2) << 16) | (name.charCodeAt(i + 3) << 24)) >>> 0);
+        }
+      }
+      this.words.push(words);
     });
   }
 
@@ -41,11 +54,23 @@ export class ValueNames<Name extends string> {
       if (candidates === undefined) continue;
       // The first entry of a name wins, as a lookup by name finds it.
       for (const slot of candidates) {
-        if (found[slot] < 0 && sameName(bytes, pos + VK.name, compressed, this.names[slot])) found[slot] = pos;
+        if (found[slot] >= 0) continue;
+        const name = this.names[slot];
+        // Identical in whole words first (the usual case), else unit by unit, upper-cased.
+        if ((compressed && sameWords(space, pos + VK.name, this.words[slot], name)) || sameName(bytes, pos + VK.name, compressed, name)) found[slot] = pos;
       }
     }
     return new StoredValues(space, found, this.slots);
   }
+}
+
+/** Whether the Latin-1 name stored at `at` is byte for byte `name` (whose whole words are `words`). */
+function sameWords(space: CellSpace, at: number, words: number[], name: string): boolean {
+  if (words.length === 0 && name.length >= 4) return false;
+  for (let w = 0; w < words.length; w++) if (space.u32(at + 4 * w) !== words[w]) return false;
+  const bytes = space.bytes;
+  for (let i = 4 * words.length; i < name.length; i++) if (bytes[at + i] !== name.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
