@@ -4,7 +4,8 @@ import { detectFindings } from "./findings/index.js";
 import { knowledge } from "./knowledge.js";
 import { buildModel, type ModelOptions } from "./model.js";
 import type { WindowsHives } from "./registry.js";
-import { INSPECT_SCHEMA_VERSION, type InspectReport } from "./schema.js";
+import type { InspectReport } from "./schema.js";
+import { INSPECT_SCHEMA_VERSION } from "./schema-version.js";
 
 export const TARGETS = ["hyperv", "vmware", "kvm", "xen"] as const;
 

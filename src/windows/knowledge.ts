@@ -1,126 +1,71 @@
 /**
  * The knowledge files under data/ (vendor services, boot storage paths, NCSI defaults,
- * Windows builds), parsed with `yaml` and validated with zod. A malformed data file is a
- * bug in the project: the error names the file and the field.
+ * Windows builds). Their shape and validation live in ./knowledge-schema.ts; `npm run build`
+ * also writes a validated copy beside the compiled module (knowledge.compiled.json), used while
+ * the files' bytes are the ones it was made from, so that an unchanged run loads neither yaml
+ * nor zod. An edited file, or a run from src/, is parsed and validated as before.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
-import { z } from "zod";
 import { NotFoundError } from "../errors.js";
+import { compileData, dataFileValue, fileSha256, readCompiledData, type CompiledData } from "../util/compiled-data.js";
+import { knowledgeValidatorFile, knowledgeValidators, type Knowledge } from "./knowledge-schema.js";
+
+export type { BootFile, BuildsFile, Hypervisor, Knowledge, NcsiFile, VendorFile } from "./knowledge-schema.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 /** data/ sits at the package root, two levels above both src/windows and dist/windows. */
-export const dataDir: string = resolve(dirname(fileURLToPath(import.meta.url)), "../../data");
+export const dataDir: string = resolve(here, "../../data");
 
-const Category = z.enum(["management-agent", "storage-driver", "nic-driver", "teaming", "hypervisor-tools", "backup-agent", "antivirus"]);
-export const Hypervisor = z.enum(["hyperv", "vmware", "kvm", "xen", "parallels"]);
-export type Hypervisor = z.infer<typeof Hypervisor>;
+/** Where the build writes the validated copy: beside this module, so only dist/ has one. */
+export const compiledKnowledgePath: string = join(here, "knowledge.compiled.json");
 
-const VendorFile = z.object({
-  sources: z.record(z.string(), z.string()),
-  groups: z.array(
-    z.object({
-      vendor: z.string(),
-      category: Category,
-      hypervisor: Hypervisor.optional(),
-      hardwareBound: z.boolean(),
-      source: z.string(),
-      verified: z.boolean().default(true),
-      services: z.array(z.string()).min(1),
-    }),
-  ),
-  teams: z.array(
-    z.object({
-      kind: z.string(),
-      vendor: z.string(),
-      componentIds: z.array(z.string()),
-      services: z.array(z.string()),
-      protocols: z.array(z.string()),
-      source: z.string(),
-      verified: z.boolean().default(true),
-    }),
-  ),
-});
-export type VendorFile = z.infer<typeof VendorFile>;
+type KnowledgeFile = keyof typeof knowledgeValidators;
+const files = Object.keys(knowledgeValidators) as KnowledgeFile[];
 
-const BootFile = z.object({
-  sources: z.record(z.string(), z.string()),
-  targets: z.record(
-    z.string(),
-    z.object({
-      name: z.string(),
-      paths: z.array(
-        z.object({
-          id: z.string(),
-          description: z.string(),
-          drivers: z.array(z.string()).min(1),
-          hardwareIds: z.array(z.string()),
-          source: z.string(),
-        }),
-      ),
-    }),
-  ),
-  filterClasses: z.record(z.string(), z.string()),
-});
-export type BootFile = z.infer<typeof BootFile>;
-
-const NcsiFile = z.object({
-  source: z.string(),
-  publicProbeHosts: z.array(z.string()),
-  defaultEnableActiveProbing: z.number(),
-});
-export type NcsiFile = z.infer<typeof NcsiFile>;
-
-const BuildsFile = z.object({
-  source: z.string(),
-  families: z.array(z.object({ minBuild: z.number(), client: z.string(), server: z.string() })),
-});
-export type BuildsFile = z.infer<typeof BuildsFile>;
-
-function load<T>(file: string, schema: z.ZodType<T>, check?: (data: T) => string | undefined): T {
-  const path = join(dataDir, file);
-  let text: string;
+function readDataFile(dir: string, file: string): Buffer {
+  const path = join(dir, file);
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch (cause) {
     throw new NotFoundError("data-file-missing", `knowledge file ${file} not found`, { path, cause });
   }
-  const result = schema.safeParse(parse(text));
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new Error(`data/${file} is invalid at ${issue.path.join(".")}: ${issue.message}`);
-  }
-  const problem = check?.(result.data);
-  if (problem) throw new Error(`data/${file}: ${problem}`);
-  return result.data;
 }
 
-export interface Knowledge {
-  vendors: VendorFile;
-  boot: BootFile;
-  ncsi: NcsiFile;
-  builds: BuildsFile;
+/**
+ * The knowledge files of `dir`: from `compiled` where a file's bytes match it, else parsed and
+ * validated (same value either way; same errors for a bad file).
+ */
+export function loadKnowledge(dir: string, compiled: CompiledData | undefined): Knowledge {
+  const validatorSha256 = compiled === undefined ? undefined : fileSha256(knowledgeValidatorFile);
+  const value = <F extends KnowledgeFile>(file: F): ReturnType<(typeof knowledgeValidators)[F]> =>
+    dataFileValue(compiled, validatorSha256, file, readDataFile(dir, file), knowledgeValidators[file] as (text: string) => ReturnType<(typeof knowledgeValidators)[F]>);
+  return {
+    vendors: value("vendor-services.yaml"),
+    boot: value("boot-storage.yaml"),
+    ncsi: value("ncsi.yaml"),
+    builds: value("windows-builds.yaml"),
+  };
+}
+
+/** The validated copy of every knowledge file of `dir` (the build writes it to compiledKnowledgePath). */
+export function compileKnowledge(dir: string = dataDir): CompiledData {
+  const validatorSha256 = fileSha256(knowledgeValidatorFile);
+  if (validatorSha256 === undefined) throw new Error(`cannot read ${knowledgeValidatorFile}`);
+  return compileData(
+    validatorSha256,
+    files.map((file) => {
+      const bytes = readDataFile(dir, file);
+      return { file, bytes, value: knowledgeValidators[file](bytes.toString("utf8")) };
+    }),
+  );
 }
 
 let cached: Knowledge | undefined;
 
-/** Every entry must name a source the file defines. */
-function unknownSource(sources: Record<string, string>, used: string[]): string | undefined {
-  const missing = used.find((s) => !(s in sources));
-  return missing === undefined ? undefined : `source "${missing}" is not defined under sources`;
-}
-
 export function knowledge(): Knowledge {
-  cached ??= {
-    vendors: load("vendor-services.yaml", VendorFile, (d) =>
-      unknownSource(d.sources, [...d.groups.map((g) => g.source), ...d.teams.map((t) => t.source)]),
-    ),
-    boot: load("boot-storage.yaml", BootFile, (d) =>
-      unknownSource(d.sources, Object.values(d.targets).flatMap((t) => t.paths.map((p) => p.source))),
-    ),
-    ncsi: load("ncsi.yaml", NcsiFile),
-    builds: load("windows-builds.yaml", BuildsFile),
-  };
+  cached ??= loadKnowledge(dataDir, readCompiledData(compiledKnowledgePath));
   return cached;
 }

@@ -5,8 +5,9 @@
  * under `unknown` with the reason.
  */
 import { z } from "zod";
+import { INSPECT_SCHEMA_VERSION } from "./schema-version.js";
 
-export const INSPECT_SCHEMA_VERSION = 1;
+export { INSPECT_SCHEMA_VERSION };
 
 const str = z.string().nullable();
 const num = z.number().nullable();
