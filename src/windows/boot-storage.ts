@@ -33,7 +33,8 @@ function criticalDeviceName(hwid: string): string {
 }
 
 export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services: Service[], fileExists?: DriverFileCheck): BootStorage {
-  const byName = new Map(services.map((s) => [s.name.toLowerCase(), s]));
+  const byName = new Map<string, Service>();
+  for (const s of services) byName.set(s.name.toLowerCase(), s);
   const useDriverDatabase = system.subkey("DriverDatabase") !== undefined;
   const { targets, filterClasses } = knowledge().boot;
   const cdd = useDriverDatabase
