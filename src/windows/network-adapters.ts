@@ -6,7 +6,7 @@
 import { P2vfixError } from "../errors.js";
 import { knowledge } from "./knowledge.js";
 import { luidHex, readNsi } from "./nsi.js";
-import { readMulti, readString, subkeysNamed, subkeysOf, type RegistryKey } from "./registry.js";
+import { readMulti, readString, stringValues, subkeysNamed, subkeysOf, type RegistryKey } from "./registry.js";
 import type { Adapter, Network, NetworkCard, Tcpip } from "./schema.js";
 import { readTcpip, tcpipRoots, type TcpipRoots } from "./tcpip.js";
 import { ValueNames } from "./value-names.js";
@@ -85,13 +85,15 @@ function permanentAddress(roots: AdapterRoots, guid: string | null): string | nu
 
 /** Standardized keywords ("*JumboPacket") and vendor keywords that have an Ndi\Params entry. */
 function advancedKeywords(key: RegistryKey): Record<string, string> {
-  const strings = key.values().filter((v) => v.type === 1 || v.type === 2);
-  const vendor = strings.filter((v) => !v.name.startsWith("*")).map((v) => v.name);
+  const strings = stringValues(key);
+  const vendor = strings.names.filter((name) => !name.startsWith("*"));
   // Params entries found in one pass: most string values have none, and each miss alone would
   // read every Params name.
   const params = vendor.length > 0 ? subkeysNamed(key.key("Ndi\\Params"), vendor) : new Map<string, RegistryKey>();
   const out: Record<string, string> = {};
-  for (const v of strings) if (v.name.startsWith("*") || params.has(v.name)) out[v.name] = v.string();
+  strings.names.forEach((name, i) => {
+    if (name.startsWith("*") || params.has(name)) out[name] = strings.text(i);
+  });
   return out;
 }
 

@@ -5,7 +5,7 @@
  */
 import { KeyFlags, NK, nkPosition } from "../regf/cells/nk.js";
 import { ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
-import type { CellSpace } from "../regf/cells/cell.js";
+import { decodeName, type CellSpace } from "../regf/cells/cell.js";
 import { NAME_DIFFERENT, RegKey, storedNameOrder, valueNamedAt, vkNameMatch } from "../regf/key.js";
 import { namesEqual, upcaseUnit } from "../regf/names.js";
 import { dwordAt, multiStringAt, qwordAt, stringAt, typeAt } from "../regf/value.js";
@@ -154,6 +154,37 @@ export function storedDword(space: CellSpace, pos: number): number | undefined {
     return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
   }
   return undefined;
+}
+
+/** A key's REG_SZ/REG_EXPAND_SZ values in stored order: their names, and each one's text. */
+export interface StringValues {
+  names: string[];
+  text(index: number): string;
+}
+
+/**
+ * The string values of a key (what `values()` filtered on those types gives). For a hive key
+ * every entry is checked as `values()` checks it, but only the string values' names are decoded
+ * and no value is built: for keys read whole, with many values (a network adapter's).
+ */
+export function stringValues(key: RegistryKey): StringValues {
+  const stored = storedKey(key);
+  if (!stored) {
+    const values = key.values().filter((v) => isStringType(v.type));
+    return { names: values.map((v) => v.name), text: (i) => values[i].string() };
+  }
+  const space = stored.cellSpace;
+  const names: string[] = [];
+  const positions: number[] = [];
+  const list = stored.valueListPosition();
+  const count = list < 0 ? 0 : stored.valueCount;
+  for (let i = 0; i < count; i++) {
+    const pos = vkPosition(space, space.u32(list + 4 * i));
+    if (!isStringType(typeAt(space, pos))) continue;
+    names.push(decodeName(space.bytes, pos + VK.name, space.u16(pos + VK.nameLength), (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0));
+    positions.push(pos);
+  }
+  return { names, text: (i) => stringAt(space, positions[i]) };
 }
 
 /** Subkeys, tolerating a key that vanished. Bounded: a registry never has this many children. */

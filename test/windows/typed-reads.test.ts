@@ -1,8 +1,8 @@
 /**
- * The typed reads (readString, readMulti, readDword, and ValueNames' one-pass reads) of a hive
- * key read the value where it is stored (RegKey.valuePosition + value.ts typeAt/stringAt/...):
- * they must answer exactly what the same reads through `key.value(name)` (a RegValue) answer,
- * errors included, on real hives and on hives whose value cells were damaged.
+ * The typed reads of a hive key (readString, readMulti, readDword, stringValues, ValueNames)
+ * read values where they are stored (RegKey.valuePosition, value.ts typeAt/stringAt/...): they
+ * must answer exactly what the same reads through RegValues (`key.value(name)`, `values()`)
+ * answer, errors included, on real hives and on hives whose value cells were damaged.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { Hive } from "../../src/regf/hive.js";
 import { RegKey } from "../../src/regf/key.js";
 import { openHive } from "../../src/regf/open.js";
 import { RegType } from "../../src/regf/value-types.js";
-import { readDword, readMulti, readString, withValueIndex, type RegistryKey } from "../../src/windows/registry.js";
+import { readDword, readMulti, readString, stringValues, withValueIndex, type RegistryKey } from "../../src/windows/registry.js";
 import { RememberedKey } from "../../src/windows/remembered-key.js";
 import { ValueNames, type NamedValues } from "../../src/windows/value-names.js";
 import { corpusBytes, hasCorpus, noCorpusReason } from "../helpers/corpus.js";
@@ -71,6 +71,16 @@ function expectSameReads(key: RegKey): number {
   let compared = 0;
   const indexed = withValueIndex(key);
   const asked = [...new Set(askedNames(key))];
+  // stringValues: the string values of values(), names and texts, or the same error.
+  const listedStrings = outcome(() => {
+    const strings = key.values().filter((v) => v.type === RegType.SZ || v.type === RegType.EXPAND_SZ);
+    return strings.map((v) => [v.name, outcome(() => v.string())]);
+  });
+  const viaStringValues = outcome(() => {
+    const strings = stringValues(key);
+    return strings.names.map((name, i) => [name, outcome(() => strings.text(i))]);
+  });
+  expect(viaStringValues, `stringValues ${key.path}`).toEqual(listedStrings);
   // ValueNames checks every entry at once, as values() and the index do.
   const named = outcome(() => new ValueNames(asked).of(key)) as { ok?: NamedValues<string> };
   for (const name of asked) {
