@@ -1,7 +1,7 @@
 /** A registry key: a view over its nk cell; subkeys and values are read when asked for. */
 import { RegfError } from "../errors.js";
-import { CELL_NONE, type CellSpace } from "./cells/cell.js";
-import { KeyFlags, NK, nkPosition, readNk, type NkRecord } from "./cells/nk.js";
+import { CELL_NONE, decodeName, type CellSpace } from "./cells/cell.js";
+import { KeyFlags, NK, nkPosition, readNk } from "./cells/nk.js";
 import { readSk } from "./cells/sk.js";
 import { readSubkeyOffsets, SUBKEY_LIST, subkeyCandidates, subkeyListKind } from "./cells/subkey-list.js";
 import { readValueList, valueListPosition } from "./cells/value-list.js";
@@ -11,32 +11,60 @@ import { utf16All, RegValue } from "./value.js";
 
 export class RegKey {
   readonly name: string;
-  /** Path from the hive root, "\"-separated; "" for the root itself. */
-  readonly path: string;
   /** Cell offset of the nk record (relative to the hive bins data). */
   readonly offset: number;
-  readonly flags: number;
-  readonly subkeyCount: number;
-  readonly valueCount: number;
   private readonly space: CellSpace;
-  private readonly record: NkRecord;
+  /** File position of the nk record (its signature): the fields are read from there when asked. */
+  private readonly pos: number;
+  /** Path of the parent from the hive root; undefined for the root itself. */
+  private readonly parentPath: string | undefined;
+  private joinedPath: string | undefined = undefined;
 
-  constructor(space: CellSpace, record: NkRecord, path: string) {
+  private constructor(space: CellSpace, offset: number, parentPath: string | undefined) {
+    const pos = nkPosition(space, offset);
     this.space = space;
-    this.record = record;
-    this.name = record.name;
-    this.path = path;
-    this.offset = record.offset;
-    this.flags = record.flags;
-    this.subkeyCount = record.subkeyCount;
-    this.valueCount = record.valueCount;
+    this.offset = offset;
+    this.pos = pos;
+    this.parentPath = parentPath;
+    this.name = decodeName(space.bytes, pos + NK.name, space.u16(pos + NK.nameLength), (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0);
   }
 
   /** Reads the key node at `offset` as a child of `parentPath`. */
   static at(space: CellSpace, offset: number, parentPath: string | undefined): RegKey {
-    const record = readNk(space, offset);
-    const path = parentPath === undefined ? "" : parentPath === "" ? record.name : `${parentPath}\\${record.name}`;
-    return new RegKey(space, record, path);
+    return new RegKey(space, offset, parentPath);
+  }
+
+  /** Path from the hive root, "\"-separated; "" for the root itself (joined when first asked). */
+  get path(): string {
+    if (this.joinedPath === undefined) {
+      const parent = this.parentPath;
+      this.joinedPath = parent === undefined ? "" : parent === "" ? this.name : `${parent}\\${this.name}`;
+    }
+    return this.joinedPath;
+  }
+
+  get flags(): number {
+    return this.space.u16(this.pos + NK.flags);
+  }
+
+  get subkeyCount(): number {
+    return this.space.u32(this.pos + NK.subkeyCount);
+  }
+
+  get valueCount(): number {
+    return this.space.u32(this.pos + NK.valueCount);
+  }
+
+  private get subkeyList(): number {
+    return this.space.u32(this.pos + NK.subkeyList);
+  }
+
+  private get valueList(): number {
+    return this.space.u32(this.pos + NK.valueList);
+  }
+
+  private get security(): number {
+    return this.space.u32(this.pos + NK.security);
   }
 
   /** The cells the key is read from: for whole-tree walks that work on offsets (walk.ts). */
@@ -46,16 +74,17 @@ export class RegKey {
 
   /** FILETIME: 100 ns ticks since 1601-01-01 UTC (read when asked: a BigInt per key adds up). */
   get lastWritten(): bigint {
-    return this.space.u64(this.record.pos + NK.lastWritten);
+    return this.space.u64(this.pos + NK.lastWritten);
   }
 
   /** Cell offset of the parent key node (as stored). */
   get parentOffset(): number {
-    return this.record.parent;
+    return this.space.u32(this.pos + NK.parent);
   }
 
   className(): string | undefined {
-    const { className, classNameLength } = this.record;
+    const className = this.space.u32(this.pos + NK.className);
+    const classNameLength = this.space.u16(this.pos + NK.classNameLength);
     if (className === CELL_NONE || classNameLength === 0) return undefined;
     const pos = this.space.cell(className, "class name");
     if (classNameLength > this.space.lastLength) {
@@ -66,8 +95,8 @@ export class RegKey {
 
   /** Offsets of the subkey nk cells in stored order (sorted by Windows' upper case). */
   subkeyOffsets(): number[] {
-    if (this.record.subkeyCount === 0) return [];
-    return readSubkeyOffsets(this.space, this.record.subkeyList);
+    if (this.subkeyCount === 0) return [];
+    return readSubkeyOffsets(this.space, this.subkeyList);
   }
 
   subkeys(): RegKey[] {
@@ -76,26 +105,27 @@ export class RegKey {
 
   /** Case-insensitive (Windows upper-casing); undefined when there is no such subkey. */
   subkey(name: string): RegKey | undefined {
-    if (this.record.subkeyCount === 0) return undefined;
+    if (this.subkeyCount === 0) return undefined;
     const found = this.findSubkey(name);
-    return found && new RegKey(this.space, found, this.path === "" ? found.name : `${this.path}\\${found.name}`);
+    return found < 0 ? undefined : new RegKey(this.space, found, this.path);
   }
 
-  private findSubkey(name: string): NkRecord | undefined {
+  /** Offset of the subkey's nk cell, -1 when there is none. */
+  private findSubkey(name: string): number {
     const space = this.space;
-    const list = this.record.subkeyList;
+    const list = this.subkeyList;
     const leaf = list === CELL_NONE ? -1 : leafPosition(space, list);
     if (leaf < 0) {
       // An index root (or no list): through the offsets of all its leaves.
       const offsets = this.subkeyOffsets();
       // An unsorted list can hide a name from the binary search; then look where Windows looks:
       // entries whose lh hash matches (every entry of lf/li lists).
-      return (
-        findSorted(space, name, offsets.length, offsets) ??
-        subkeyCandidates(space, list, lhHash(name))
-          .map((off) => readNk(space, off))
-          .find((nk) => namesEqual(nk.name, name))
-      );
+      const sorted = findSorted(space, name, offsets.length, offsets);
+      if (sorted >= 0) return sorted;
+      const candidate = subkeyCandidates(space, list, lhHash(name))
+        .map((off) => readNk(space, off))
+        .find((nk) => namesEqual(nk.name, name));
+      return candidate ? candidate.offset : -1;
     }
     // One leaf: searched where it lies, without an array of its offsets; the same fallback.
     const count = space.u16(leaf + SUBKEY_LIST.count);
@@ -103,7 +133,7 @@ export class RegKey {
     const stride = space.bytes[leaf + 1] === 0x69 ? 4 : 8;
     const elements = leaf + SUBKEY_LIST.elements;
     const sorted = findSorted(space, name, count, undefined, elements, stride);
-    if (sorted) return sorted;
+    if (sorted >= 0) return sorted;
     const hash = isLh ? lhHash(name) : 0;
     let match = -1;
     for (let i = 0; i < count; i++) {
@@ -115,7 +145,7 @@ export class RegKey {
       const compressed = (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0;
       if (storedNameOrder(space.bytes, pos + NK.name, space.u16(pos + NK.nameLength), compressed, name, true) === 0) match = offset;
     }
-    return match >= 0 ? readNk(space, match) : undefined;
+    return match;
   }
 
   /** A descendant by "\"-separated relative path; "" is this key. */
@@ -134,12 +164,12 @@ export class RegKey {
    * has no values: entry i is the vk offset `cellSpace.u32(pos + 4 * i)`, i < valueCount.
    */
   valueListPosition(): number {
-    return valueListPosition(this.space, this.record.valueList, this.record.valueCount);
+    return valueListPosition(this.space, this.valueList, this.valueCount);
   }
 
   /** Offsets of the vk cells in stored order (the list checked, the entries not yet). */
   valueOffsets(): number[] {
-    return readValueList(this.space, this.record.valueList, this.record.valueCount);
+    return readValueList(this.space, this.valueList, this.valueCount);
   }
 
   values(): RegValue[] {
@@ -150,10 +180,10 @@ export class RegKey {
   /** Case-insensitive; "" is the default value. */
   value(name: string): RegValue | undefined {
     const space = this.space;
-    const list = valueListPosition(space, this.record.valueList, this.record.valueCount);
+    const list = valueListPosition(space, this.valueList, this.valueCount);
     if (list < 0) return undefined;
     // Names are compared where they are stored: only the value found is decoded.
-    for (let i = 0; i < this.record.valueCount; i++) {
+    for (let i = 0; i < this.valueCount; i++) {
       const off = space.u32(list + 4 * i);
       const found = valueNamedAt(space, off, vkPosition(space, off), name);
       if (found) return found;
@@ -167,9 +197,9 @@ export class RegKey {
    */
   valuePosition(name: string): number {
     const space = this.space;
-    const list = valueListPosition(space, this.record.valueList, this.record.valueCount);
+    const list = valueListPosition(space, this.valueList, this.valueCount);
     if (list < 0) return -1;
-    for (let i = 0; i < this.record.valueCount; i++) {
+    for (let i = 0; i < this.valueCount; i++) {
       const pos = vkPosition(space, space.u32(list + 4 * i));
       if (vkNameMatch(space, pos, name) !== NAME_DIFFERENT) return pos;
     }
@@ -178,13 +208,15 @@ export class RegKey {
 
   /** The self-relative SECURITY_DESCRIPTOR bytes of the key's sk record (a copy). */
   securityDescriptor(): Uint8Array | undefined {
-    if (this.record.security === CELL_NONE) return undefined;
-    return readSk(this.space, this.record.security).descriptor.slice();
+    const security = this.security;
+    if (security === CELL_NONE) return undefined;
+    return readSk(this.space, security).descriptor.slice();
   }
 
   /** Cell offset of the key's sk record, or undefined. */
   get securityOffset(): number | undefined {
-    return this.record.security === CELL_NONE ? undefined : this.record.security;
+    const security = this.security;
+    return security === CELL_NONE ? undefined : security;
   }
 }
 
@@ -214,7 +246,7 @@ function findSorted(
   offsets: number[] | undefined,
   leafElements = 0,
   stride = 0,
-): NkRecord | undefined {
+): number {
   let low = 0;
   let high = count - 1;
   while (low <= high) {
@@ -224,11 +256,11 @@ function findSorted(
     const pos = nkPosition(space, offset);
     const compressed = (space.u16(pos + NK.flags) & KeyFlags.COMP_NAME) !== 0;
     const order = storedNameOrder(space.bytes, pos + NK.name, space.u16(pos + NK.nameLength), compressed, name, false);
-    if (order === 0) return readNk(space, offset);
+    if (order === 0) return offset;
     if (order < 0) low = mid + 1;
     else high = mid - 1;
   }
-  return undefined;
+  return -1;
 }
 
 /**
