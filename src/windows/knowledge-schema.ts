@@ -3,18 +3,15 @@
  * defaults, Windows builds) and their validation: `yaml` parses, zod checks. A malformed data
  * file is a bug in the project: the error names the file and the field.
  *
- * zod and yaml are loaded here only when a file is validated (createRequire, synchronous), not
- * when this module is imported: a run whose data files match the build's compiled copy never
- * pays for them (see src/util/compiled-data.ts).
+ * zod and yaml are loaded only when a file is validated (src/util/yaml-validation.ts): a run
+ * whose data files match the build's compiled copy never pays for them (src/util/compiled-data.ts).
  */
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { z as Zod } from "zod";
+import { lazyZod, unknownSource, validateYaml } from "../util/yaml-validation.js";
 
 /** This module's file: its hash tells whether a compiled copy was made by this validator. */
 export const knowledgeValidatorFile: string = fileURLToPath(import.meta.url);
-
-const requireFromHere = createRequire(import.meta.url);
 
 function defineSchemas(z: typeof Zod) {
   const Category = z.enum(["management-agent", "storage-driver", "nic-driver", "teaming", "hypervisor-tools", "backup-agent", "antivirus"]);
@@ -95,51 +92,18 @@ export interface Knowledge {
 }
 
 let schemas: Schemas | undefined;
-let parseYaml: ((text: string) => unknown) | undefined;
-
-function loaded(): { schemas: Schemas; parseYaml: (text: string) => unknown } {
-  schemas ??= defineSchemas((requireFromHere("zod") as typeof import("zod")).z);
-  parseYaml ??= (requireFromHere("yaml") as typeof import("yaml")).parse;
-  return { schemas, parseYaml };
-}
-
-/** Every entry must name a source the file defines. */
-function unknownSource(sources: Record<string, string>, used: string[]): string | undefined {
-  const missing = used.find((s) => !(s in sources));
-  return missing === undefined ? undefined : `source "${missing}" is not defined under sources`;
-}
-
-function validate<T>(file: string, text: string, schema: Zod.ZodType<T>, parse: (text: string) => unknown, check?: (data: T) => string | undefined): T {
-  const result = schema.safeParse(parse(text));
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new Error(`data/${file} is invalid at ${issue.path.join(".")}: ${issue.message}`);
-  }
-  const problem = check?.(result.data);
-  if (problem) throw new Error(`data/${file}: ${problem}`);
-  return result.data;
-}
+const loaded = (): Schemas => (schemas ??= defineSchemas(lazyZod()));
 
 /** The knowledge files, by their name under data/, each with its validator. */
 export const knowledgeValidators = {
-  "vendor-services.yaml": (text: string): VendorFile => {
-    const { schemas, parseYaml } = loaded();
-    return validate("vendor-services.yaml", text, schemas.VendorFile, parseYaml, (d) =>
+  "vendor-services.yaml": (text: string): VendorFile =>
+    validateYaml("data/vendor-services.yaml", text, loaded().VendorFile, (d) =>
       unknownSource(d.sources, [...d.groups.map((g) => g.source), ...d.teams.map((t) => t.source)]),
-    );
-  },
-  "boot-storage.yaml": (text: string): BootFile => {
-    const { schemas, parseYaml } = loaded();
-    return validate("boot-storage.yaml", text, schemas.BootFile, parseYaml, (d) =>
+    ),
+  "boot-storage.yaml": (text: string): BootFile =>
+    validateYaml("data/boot-storage.yaml", text, loaded().BootFile, (d) =>
       unknownSource(d.sources, Object.values(d.targets).flatMap((t) => t.paths.map((p) => p.source))),
-    );
-  },
-  "ncsi.yaml": (text: string): NcsiFile => {
-    const { schemas, parseYaml } = loaded();
-    return validate("ncsi.yaml", text, schemas.NcsiFile, parseYaml);
-  },
-  "windows-builds.yaml": (text: string): BuildsFile => {
-    const { schemas, parseYaml } = loaded();
-    return validate("windows-builds.yaml", text, schemas.BuildsFile, parseYaml);
-  },
+    ),
+  "ncsi.yaml": (text: string): NcsiFile => validateYaml("data/ncsi.yaml", text, loaded().NcsiFile),
+  "windows-builds.yaml": (text: string): BuildsFile => validateYaml("data/windows-builds.yaml", text, loaded().BuildsFile),
 };
