@@ -1,7 +1,8 @@
 /**
  * Mutation fuzzer for the regf reader, seeded from corpus hives: flips bytes, writes extreme
  * dwords (cell offsets, counts, sizes), truncates and splices, then opens, walks, reads every
- * value and exports. Only RegfError (or NotFoundError) may escape; anything else is a bug.
+ * value and exports, whole and on demand (the two must agree). Only RegfError (or NotFoundError)
+ * may escape; anything else is a bug.
  *
  *   tsx scripts/fuzz-regf.ts [ITERATIONS=2000] [SEED=1]
  */
@@ -9,6 +10,8 @@ import { NotFoundError, RegfError } from "../src/errors.js";
 import { jsonExportChunks } from "../src/regf/export/json-export.js";
 import { regExportChunks } from "../src/regf/export/reg-export.js";
 import { Hive } from "../src/regf/hive.js";
+import { MemoryDevice } from "../src/io/memory-device.js";
+import { openHiveOnDemand } from "../src/regf/open.js";
 import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
 
 /** Small seed hives covering ri, big data, compressed and UTF-16 names, many value types. */
@@ -72,12 +75,12 @@ export function mutate(seeds: Uint8Array[], random: () => number): Uint8Array {
   return bytes;
 }
 
-/** Reads everything the public API can reach; throws what the reader throws. */
-export function exercise(bytes: Uint8Array): void {
-  const hive = new Hive(bytes);
+/** Reads everything the public API can reach; returns the .reg export, throws what the reader throws. */
+function readAll(hive: Hive): string {
   hive.stats();
   const root = hive.root();
-  for (const chunk of regExportChunks(root, { prefix: "HKLM\\F" })) void chunk.length;
+  let exported = "";
+  for (const chunk of regExportChunks(root, { prefix: "HKLM\\F" })) exported += chunk;
   for (const chunk of jsonExportChunks(root)) void chunk.length;
   for (const k of root.subkeys()) {
     k.className();
@@ -90,6 +93,37 @@ export function exercise(bytes: Uint8Array): void {
       v.qword();
     }
   }
+  return exported;
+}
+
+/** The export, or the typed error the reader refused with (anything else escapes: a bug). */
+function attempt(read: () => string): { exported: string } | { refusal: RegfError | NotFoundError } {
+  try {
+    return { exported: read() };
+  } catch (err) {
+    if (err instanceof RegfError || err instanceof NotFoundError) return { refusal: err };
+    throw err;
+  }
+}
+
+/**
+ * Reads the input whole, and also on demand (cells read as visited in 512-byte chunks, so that
+ * many cells cross a chunk edge; unread bytes poisoned): where
+ * the whole read succeeds, the on-demand read must give the same export. Throws the whole read's
+ * refusal, or an Error when the two reads disagree.
+ */
+export function exercise(bytes: Uint8Array): void {
+  const whole = attempt(() => readAll(new Hive(bytes)));
+  const lazy = attempt(() => {
+    const hive = openHiveOnDemand(new MemoryDevice(bytes, { writable: false }), [], "fuzz input", { poison: 0xa5, chunkSize: 512 });
+    return hive ? readAll(hive) : "not opened on demand";
+  });
+  if ("exported" in whole) {
+    if (!("exported" in lazy)) throw new Error(`read whole, but refused on demand: ${lazy.refusal.message}`);
+    if (lazy.exported !== "not opened on demand" && lazy.exported !== whole.exported) throw new Error("the on-demand read exports differently from the whole read");
+    return;
+  }
+  throw whole.refusal;
 }
 
 export function fuzzRegf(seeds: Uint8Array[], iterations: number, seed = 1): FuzzResult {

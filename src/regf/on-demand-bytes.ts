@@ -21,7 +21,16 @@ export interface ByteSource {
 
 /** 16 KiB: measured on the corpus SYSTEM hives, fewer bytes than 64 KiB and fewer reads than 4 KiB. */
 export const CHUNK_SIZE = 16 * 1024;
-const CHUNK_SHIFT = 14;
+
+export interface OnDemandOptions {
+  /**
+   * Fill the unread bytes with this value (tests use it to catch a read of a chunk that was never
+   * loaded); by default they are left uninitialised, which costs nothing.
+   */
+  poison?: number;
+  /** A power of two from 512 to 1 MiB (default CHUNK_SIZE); tests use small ones to cross more chunk edges. */
+  chunkSize?: number;
+}
 
 export class OnDemandBytes {
   readonly bytes: Uint8Array;
@@ -29,13 +38,15 @@ export class OnDemandBytes {
   private missing: number;
   private source: ByteSource | undefined;
   private readonly what: string;
+  private readonly chunkShift: number;
 
-  /**
-   * `head`: bytes already read from the start of the source (the base block), kept as they are.
-   * `poison`: fill the unread bytes with this value (tests use it to catch a read of a chunk that
-   * was never loaded); by default they are left uninitialised, which costs nothing.
-   */
-  constructor(source: ByteSource, head: Uint8Array, what: string, options: { poison?: number } = {}) {
+  /** `head`: bytes already read from the start of the source (the base block), kept as they are. */
+  constructor(source: ByteSource, head: Uint8Array, what: string, options: OnDemandOptions = {}) {
+    const chunkSize = options.chunkSize ?? CHUNK_SIZE;
+    if (!Number.isInteger(chunkSize) || chunkSize < 512 || chunkSize > 1 << 20 || (chunkSize & (chunkSize - 1)) !== 0) {
+      throw new RangeError(`chunk size ${chunkSize} is not a power of two from 512 to 1 MiB`);
+    }
+    this.chunkShift = Math.log2(chunkSize);
     this.source = source;
     this.what = what;
     // Not zero-filled: 12 MB of zeroes cost as much as reading the chunks an inspect needs. A
@@ -43,21 +54,22 @@ export class OnDemandBytes {
     const buffer = Buffer.allocUnsafeSlow(source.size);
     this.bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
     if (options.poison !== undefined) this.bytes.fill(options.poison);
-    const chunks = Math.ceil(source.size / CHUNK_SIZE);
+    const chunks = Math.ceil(source.size / chunkSize);
     this.loaded = new Uint8Array(chunks);
     this.missing = chunks;
     const kept = Math.min(head.length, source.size);
     this.bytes.set(head.subarray(0, kept));
     // A chunk counts as read only when the head covers all of it.
-    const whole = kept === source.size ? chunks : kept >>> CHUNK_SHIFT;
+    const whole = kept === source.size ? chunks : kept >>> this.chunkShift;
     for (let c = 0; c < whole; c++) this.markLoaded(c);
   }
 
   /** Makes bytes [position, position + length) readable in `bytes` (clipped to the file). */
   ensure(position: number, length: number): void {
     if (this.missing === 0) return;
-    const first = position >>> CHUNK_SHIFT;
-    const last = Math.min(this.loaded.length - 1, (position + Math.max(length, 1) - 1) >>> CHUNK_SHIFT);
+    const shift = this.chunkShift;
+    const first = position >>> shift;
+    const last = Math.min(this.loaded.length - 1, (position + Math.max(length, 1) - 1) >>> shift);
     for (let c = first; c <= last; c++) {
       if (this.loaded[c] !== 0) continue;
       // One read for a run of missing chunks.
@@ -84,8 +96,8 @@ export class OnDemandBytes {
   private load(firstChunk: number, endChunk: number): void {
     const source = this.source;
     if (!source) throw new RegfError("closed", `${this.what} was closed: its bytes can no longer be read`, { path: this.what });
-    const start = firstChunk << CHUNK_SHIFT;
-    const end = Math.min(this.bytes.length, endChunk << CHUNK_SHIFT);
+    const start = firstChunk << this.chunkShift;
+    const end = Math.min(this.bytes.length, endChunk << this.chunkShift);
     if (source.readInto) {
       source.readInto(start, this.bytes, start, end - start);
     } else {

@@ -3,12 +3,12 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } fr
 import { basename, dirname, join } from "node:path";
 import { RegfError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";
-import { checksumOk, FileType, parseBaseBlock } from "./base-block.js";
+import { BASE_BLOCK_SIZE, checksumOk, FileType, parseBaseBlock } from "./base-block.js";
 import { findLogNames } from "./find-logs.js";
 import { Hive } from "./hive.js";
 import { recoverHive } from "./log/recover.js";
 import type { LogInput } from "./log/types.js";
-import { CHUNK_SIZE, OnDemandBytes, type ByteSource } from "./on-demand-bytes.js";
+import { CHUNK_SIZE, OnDemandBytes, type ByteSource, type OnDemandOptions } from "./on-demand-bytes.js";
 
 export interface OpenHiveOptions {
   /** Transaction logs of this primary (.LOG, .LOG1, .LOG2); none means "not given". */
@@ -27,10 +27,10 @@ export function openHive(bytes: Uint8Array, options: OpenHiveOptions = {}): Hive
  * be read whole instead: dirty (the logs rewrite it), or not sound enough to open this way (the
  * whole-file open then gives the precise error). The logs of a clean hive are only reported.
  */
-export function openHiveOnDemand(source: ByteSource, logs: LogInput[], what: string, options: { poison?: number } = {}): Hive | undefined {
+export function openHiveOnDemand(source: ByteSource, logs: LogInput[], what: string, options: OnDemandOptions = {}): Hive | undefined {
   let hive: Hive | undefined;
   try {
-    const head = source.read(0, Math.min(source.size, CHUNK_SIZE));
+    const head = source.read(0, Math.min(source.size, Math.max(BASE_BLOCK_SIZE, options.chunkSize ?? CHUNK_SIZE)));
     if (!isCleanPrimary(head)) return undefined;
     const onDemand = new OnDemandBytes(source, head, what, options);
     const recovery = { ...recoverHive(head, logs), bytes: onDemand.bytes };
