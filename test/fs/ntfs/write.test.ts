@@ -235,6 +235,50 @@ describe("NtfsVolume.rewriteFile refusals write nothing", () => {
     expect(overlay.writes()).toEqual([]);
   });
 
+  describe("a runlist that cannot be the file's own (damage): cross-linked", () => {
+    /** write.ntfs with `path`'s data runs moved to start at `lcn` (same lengths), under an overlay. */
+    function movedRuns(path: string, lcn: (vol: NtfsVolume, clusters: number) => number): { overlay: OverlayDevice; vol: NtfsVolume } {
+      const device = new MemoryDevice(fixtureBytes("write").slice(), { writable: true });
+      const vol = openNtfs(device);
+      const n = vol.resolve(path)!.record;
+      const edit = loadRecord(vol, n);
+      const data = edit.parsed.attributes.find((a) => a.type === AttributeType.data && a.name === "" && !a.resident) as NonResidentAttribute;
+      const runs = decodeRunlist(data.mappingPairs, data.lowestVcn);
+      const total = runs.reduce((sum, r) => sum + r.length, 0);
+      const encoded = encodeRunlist([{ vcn: 0, lcn: lcn(vol, total), length: total }]);
+      const at = data.offset + (edit.bytes[data.offset + 32] | (edit.bytes[data.offset + 33] << 8));
+      expect(encoded.length).toBeLessThanOrEqual(data.mappingPairs.length); // fits where the old pairs were
+      edit.bytes.fill(0, at, at + data.mappingPairs.length);
+      edit.bytes.set(encoded, at);
+      const pending = new PendingWrites();
+      commitRecord(vol, edit, pending);
+      pending.apply(device);
+      const overlay = new OverlayDevice(new MemoryDevice(device.bytes, { writable: false }));
+      return { overlay, vol: openNtfs(overlay) };
+    }
+    const indexStart = (dir: (vol: NtfsVolume) => number) => (vol: NtfsVolume) => vol.stream(dir(vol), AttributeType.indexAllocation, "$I30").runs[0].lcn!;
+    const refusedWith = (path: string, lcn: (vol: NtfsVolume, clusters: number) => number, message: RegExp) => () => {
+      const { overlay, vol } = movedRuns(path, lcn);
+      expect(() => vol.rewriteFile(path, hiveLike(9, vol.stat(path)!.size))).toThrow(expect.objectContaining({ code: "cross-linked", message: expect.stringMatching(message) }));
+      expect(overlay.writes()).toEqual([]);
+    };
+
+    // Found by the write fuzzer: one changed byte pointed this file at the root directory's index.
+    it("onto the root directory's index", refusedWith(paths.inBigDirectory, indexStart(() => 5), /overlap those of system file record \d+/));
+    it("onto its own directory's index", refusedWith(paths.inBigDirectory, indexStart((vol) => vol.resolve("/Big")!.record), /overlap those of directory record \d+/));
+    it("onto $MFT", refusedWith(paths.system, (vol) => vol.boot.mftLcn, /overlap those of system file record 0/));
+    it("onto clusters $Bitmap says are free", refusedWith(paths.system, (vol, clusters) => {
+      const bitmap = bitmapOf(vol);
+      // The last stretch of free clusters long enough: outside every file, so only $Bitmap can tell.
+      for (let lcn = vol.geometry.totalClusters - clusters; lcn > 0; lcn--) {
+        let free = true;
+        for (let c = lcn; c < lcn + clusters && free; c++) free = (bitmap[c >> 3] & (1 << (c & 7))) === 0;
+        if (free) return lcn;
+      }
+      throw new Error("no free stretch in the fixture");
+    }, /is marked free in \$Bitmap/));
+  });
+
   it("directories, missing files and read-only devices", () => {
     const { overlay, vol } = overlayVolume();
     expect(() => vol.rewriteFile("/Windows", new Uint8Array(10))).toThrow(FsError);

@@ -22,7 +22,8 @@
  * Refused with a typed error and nothing written: a read-only device, a dirty, hibernated or
  * not cleanly unmounted volume, directories, named streams, resident, compressed, sparse or
  * encrypted data, reparse points (WOF), growth whose runlist no longer fits the record of the
- * last extent (a new extent would be needed), and a full volume.
+ * last extent (a new extent would be needed), a full volume, and a runlist that cannot be the
+ * file's own (cluster-ownership.ts: free in $Bitmap, or over metadata or the path's directories).
  *
  * All checks run and all writes are planned before the first byte is written; the writes
  * then go out in the order data → $Bitmap → index nodes → MFT records, so a crash half way
@@ -36,6 +37,7 @@ import { FileAttributeFlag, parseStandardInformation } from "../standard-informa
 import { volumeState } from "../volume-state.js";
 import type { NtfsVolume } from "../volume.js";
 import { allocateClusters, mftZone, type ClusterRun } from "./cluster-bitmap.js";
+import { checkClustersOwned } from "./cluster-ownership.js";
 import { setDataSizes, setExtentRuns } from "./data-attribute.js";
 import { updateIndexSizes, writeSize, type NameToUpdate, type UpdatedIndexEntry } from "./index-entry-sizes.js";
 import { PendingWrites } from "./pending-writes.js";
@@ -121,6 +123,7 @@ export function rewriteFile(vol: NtfsVolume, path: string, data: Uint8Array): Re
   if (head.sparse) refuse("sparse", path, "the data attribute is sparse");
   const stream = vol.stream(n, AttributeType.data, "");
   if (stream.runs.some((r) => r.lcn === null)) refuse("sparse", path, "the data has unallocated (sparse) runs");
+  checkClustersOwned(vol, path, n, stream.runs);
 
   const cs = vol.geometry.clusterSize;
   const clustersHeld = stream.runs.reduce((sum, r) => sum + r.length, 0);
