@@ -30,6 +30,8 @@ export function openHive(bytes: Uint8Array, options: OpenHiveOptions = {}): Hive
 export function openHiveOnDemand(source: ByteSource, logs: LogInput[], what: string, options: OnDemandOptions = {}): Hive | undefined {
   let hive: Hive | undefined;
   try {
+    // Chunk arithmetic is 32-bit, as regf offsets are; the whole-file path decides about larger files.
+    if (source.size > 0xffffffff) return undefined;
     const head = source.read(0, Math.min(source.size, Math.max(BASE_BLOCK_SIZE, options.chunkSize ?? CHUNK_SIZE)));
     if (!isCleanPrimary(head)) return undefined;
     const onDemand = new OnDemandBytes(source, head, what, options);
