@@ -8,6 +8,7 @@ import { readValueList, valueListPosition } from "./cells/value-list.js";
 import { readVk, ValueFlags, VK, VK_DATA_INLINE, vkPosition, type VkRecord } from "./cells/vk.js";
 import { lhHash, namesEqual, upcaseUnit } from "./names.js";
 import { utf16All, RegValue } from "./value.js";
+import { descendantAt } from "../util/key-path.js";
 
 export class RegKey {
   readonly name: string;
@@ -150,13 +151,7 @@ export class RegKey {
 
   /** A descendant by "\"-separated relative path; "" is this key. */
   key(relPath: string): RegKey | undefined {
-    let key: RegKey | undefined = this;
-    for (const part of relPath.split("\\")) {
-      if (part === "") continue;
-      key = key.subkey(part);
-      if (!key) return undefined;
-    }
-    return key;
+    return descendantAt<RegKey>(this, relPath);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { RegFile } from "../regf/import/reg-file.js";
 import { compareNames, upcaseName } from "../regf/names.js";
 import { RegType } from "../regf/value-types.js";
 import type { RegistryKey, RegistryValue } from "./registry.js";
+import { descendantAt } from "../util/key-path.js";
 
 function utf16(bytes: Uint8Array): string {
   return new TextDecoder("utf-16le").decode(bytes.subarray(0, bytes.length & ~1));
@@ -61,13 +62,7 @@ export class MemoryKey implements RegistryKey {
     return this.children.get(upcaseName(name));
   }
   key(relPath: string): MemoryKey | undefined {
-    let k: MemoryKey | undefined = this;
-    for (const part of relPath.split("\\")) {
-      if (part === "") continue;
-      k = k.subkey(part);
-      if (!k) return undefined;
-    }
-    return k;
+    return descendantAt<MemoryKey>(this, relPath);
   }
   values(): MemoryValue[] {
     return [...this.valueMap.values()];

@@ -7,6 +7,7 @@
  */
 import { upcaseName } from "../regf/names.js";
 import type { RegistryKey, RegistryValue } from "./registry.js";
+import { descendantAt } from "../util/key-path.js";
 
 export class RememberedKey implements RegistryKey {
   /** By name upper-cased as Windows compares names; null: known to be absent. */
@@ -39,13 +40,7 @@ export class RememberedKey implements RegistryKey {
 
   /** As RegKey.key: "\"-separated parts, empty parts skipped. */
   key(relPath: string): RememberedKey | undefined {
-    let key: RememberedKey | undefined = this;
-    for (const part of relPath.split("\\")) {
-      if (part === "") continue;
-      key = key.subkey(part);
-      if (!key) return undefined;
-    }
-    return key;
+    return descendantAt<RememberedKey>(this, relPath);
   }
 
   values(): RegistryValue[] {
