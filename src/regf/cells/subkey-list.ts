@@ -52,15 +52,18 @@ export function readSubkeyOffsets(space: CellSpace, listOffset: number): number[
   return out;
 }
 
-/** `readSubkeyOffsets`, appending to `out` (same checks, no array per key). */
-export function appendSubkeyOffsets(space: CellSpace, listOffset: number, out: OffsetSink): void {
+/**
+ * Calls `visit` for each leaf of the subkey list at `listOffset`: the list itself, or each
+ * distinct leaf of an index root (a leaf listed twice, or an index root below an index root,
+ * is an error; so the offsets visited stay bounded by the hive size).
+ */
+function forEachLeaf(space: CellSpace, listOffset: number, visit: (pos: number, kind: Kind, count: number) => void): void {
   if (listOffset === CELL_NONE) return;
   const top = readList(space, listOffset, "subkey list");
   if (top.kind !== "ri") {
-    readLeaf(space, top.pos, top.kind, top.count, out);
+    visit(top.pos, top.kind, top.count);
     return;
   }
-  // Distinct leaves only, so the offsets returned stay bounded by the hive size.
   const seen = new Set<number>();
   for (let i = 0; i < top.count; i++) {
     const leafOffset = space.u32(top.pos + SUBKEY_LIST.elements + i * 4);
@@ -72,8 +75,13 @@ export function appendSubkeyOffsets(space: CellSpace, listOffset: number, out: O
     if (leaf.kind === "ri") {
       throw new RegfError("nested-index-root", `index root at 0x${listOffset.toString(16)} points to another index root`, { offset: leaf.pos });
     }
-    readLeaf(space, leaf.pos, leaf.kind, leaf.count, out);
+    visit(leaf.pos, leaf.kind, leaf.count);
   }
+}
+
+/** `readSubkeyOffsets`, appending to `out` (same checks, no array per key). */
+export function appendSubkeyOffsets(space: CellSpace, listOffset: number, out: OffsetSink): void {
+  forEachLeaf(space, listOffset, (pos, kind, count) => readLeaf(space, pos, kind, count, out));
 }
 
 /**
@@ -83,32 +91,13 @@ export function appendSubkeyOffsets(space: CellSpace, listOffset: number, out: O
  */
 export function subkeyCandidates(space: CellSpace, listOffset: number, hash: number): number[] {
   const out: number[] = [];
-  if (listOffset === CELL_NONE) return out;
-  const leaf = (pos: number, kind: Kind, count: number) => {
+  forEachLeaf(space, listOffset, (pos, kind, count) => {
     if (kind !== "lh") return readLeaf(space, pos, kind, count, out);
     for (let i = 0; i < count; i++) {
       const at = pos + SUBKEY_LIST.elements + i * 8;
       if (space.u32(at + 4) === hash) out.push(space.u32(at));
     }
-  };
-  const top = readList(space, listOffset, "subkey list");
-  if (top.kind !== "ri") {
-    leaf(top.pos, top.kind, top.count);
-    return out;
-  }
-  const seen = new Set<number>();
-  for (let i = 0; i < top.count; i++) {
-    const leafOffset = space.u32(top.pos + SUBKEY_LIST.elements + i * 4);
-    if (seen.has(leafOffset)) {
-      throw new RegfError("bad-subkey-list", `index root lists leaf 0x${leafOffset.toString(16)} twice`, { offset: top.pos + SUBKEY_LIST.elements + i * 4 });
-    }
-    seen.add(leafOffset);
-    const l = readList(space, leafOffset, "index root leaf");
-    if (l.kind === "ri") {
-      throw new RegfError("nested-index-root", `index root at 0x${listOffset.toString(16)} points to another index root`, { offset: l.pos });
-    }
-    leaf(l.pos, l.kind, l.count);
-  }
+  });
   return out;
 }
 
