@@ -6,6 +6,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The built library (`npm run build`); P2VFIX_DIST points elsewhere, relative to the project root. */
 export const dist = resolve(root, process.env.P2VFIX_DIST ?? "dist");
+/** The shared test corpus (real hives and images); P2VFIX_CORPUS points elsewhere. */
+export const corpus = resolve(process.env.P2VFIX_CORPUS ?? join(root, "../shared/corpus"));
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
 

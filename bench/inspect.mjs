@@ -10,16 +10,17 @@
  * P2VFIX_DIST overrides the built library folder (default ../dist); P2VFIX_CORPUS the corpus.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { dist, median } from "./common.mjs";
+import { corpus, dist, median, root } from "./common.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "..");
-
-const corpus = resolve(process.env.P2VFIX_CORPUS ?? join(root, "../shared/corpus"));
+/** Import statements for a child process: the built library's loader and inspect. */
+const libraryImports = `
+  const { loadWindows } = await import(${JSON.stringify(pathToFileURL(join(dist, "windows/load.js")).href)});
+  const { inspectWindows } = await import(${JSON.stringify(pathToFileURL(join(dist, "windows/inspect.js")).href)});
+`;
 
 /**
  * `rounds` timed rounds (after WARMUP_ROUNDS rounds that let the JIT optimise the code) of reading the folder's SYSTEM and SOFTWARE
@@ -30,8 +31,7 @@ const WARMUP_ROUNDS = 20;
 function timedRounds(kind, folder, rounds) {
   const code = `
     import { readFileSync } from "node:fs";
-    const { loadWindows } = await import(${JSON.stringify(pathToFileURL(join(dist, "windows/load.js")).href)});
-    const { inspectWindows } = await import(${JSON.stringify(pathToFileURL(join(dist, "windows/inspect.js")).href)});
+    ${libraryImports}
     const folder = ${JSON.stringify(folder)};
     const times = [];
     const WARMUP = ${WARMUP_ROUNDS};
@@ -70,7 +70,7 @@ export async function run({ repeats = 30 } = {}) {
     const build = spawnSync("npx", ["tsx", join(root, "scripts/fixtures/build-scenarios.ts"), "--out", work, "hp-proliant-2012r2"], { encoding: "utf8", cwd: root });
     if (build.status !== 0) throw new Error(`build-scenarios failed: ${build.stderr}`);
     const built = join(work, "hp-proliant-2012r2");
-    spawnSync("mkdir", ["-p", folder]);
+    mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, "SYSTEM"), xz.stdout);
     copyFileSync(join(built, "SOFTWARE"), join(folder, "SOFTWARE"));
 
@@ -90,8 +90,7 @@ export async function run({ repeats = 30 } = {}) {
     }
     // Peak memory of one cold inspect in a fresh process.
     const child = spawnSync(process.execPath, ["--input-type=module", "-e", `
-      const { loadWindows } = await import(${JSON.stringify(pathToFileURL(join(dist, "windows/load.js")).href)});
-      const { inspectWindows } = await import(${JSON.stringify(pathToFileURL(join(dist, "windows/inspect.js")).href)});
+      ${libraryImports}
       const t0 = process.hrtime.bigint();
       const l = loadWindows(${JSON.stringify(folder)}, { useLogs: false });
       inspectWindows(l.hives, { ...l.options, target: "hyperv" });

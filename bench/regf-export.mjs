@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { corpus } from "./common.mjs";
 
 export const name = "regf-export";
 
@@ -55,7 +56,6 @@ function maxRssMb(command) {
 }
 
 export async function run({ root }) {
-  const corpus = process.env.P2VFIX_CORPUS ?? join(root, "../shared/corpus");
   const bin = join(root, "bin/p2vfix.js");
   const dir = mkdtempSync(join(tmpdir(), "p2vfix-bench-"));
   try {

@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { corpus } from "./common.mjs";
 
 export const name = "regf-write";
 
@@ -74,7 +75,6 @@ async function verify(root, path, expect) {
 }
 
 export async function run({ root }) {
-  const corpus = process.env.P2VFIX_CORPUS ?? join(root, "../shared/corpus");
   const stored = join(corpus, HIVE);
   if (!existsSync(stored)) {
     console.log(`${HIVE}: not in the corpus, skipped`);
