@@ -54,7 +54,7 @@ export function uninstallStep(entry: UninstallEntry, options: { fixup?: string; 
     id: `uninstall-${slug(entry.name)}`,
     title: `Uninstall ${label}`,
     shell: "cmd",
-    script: ["@echo off", `echo running: ${batchLiteral(command).replace(/[\^&|<>()]/g, "^$&")}`, batchLiteral(command), "set rc=%ERRORLEVEL%", 'if "%rc%"=="1605" exit /b 0', "exit /b %rc%"].join("\r\n"),
+    script: ["@echo off", `echo running: ${batchLiteral(command).replace(/[\^&|<>]/g, "^$&")}`, batchLiteral(command), "set rc=%ERRORLEVEL%", 'if "%rc%"=="1605" exit /b 0', "exit /b %rc%"].join("\r\n"),
     timeoutSeconds: options.timeoutSeconds ?? 1200,
     retries: 0,
   };
