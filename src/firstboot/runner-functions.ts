@@ -92,7 +92,7 @@ function Get-MyClaim {
 }
 
 function Test-ClaimAlive($claim) {
-  if ($claim -notmatch '^(\\d+)@') { return $false }
+  if (-not ([string]$claim -match '^(\\d+)@')) { return $false }
   $p = Get-Process -Id ([int]$matches[1]) -ErrorAction SilentlyContinue
   if ($p -eq $null) { return $false }
   return ((Get-ClaimOf $p) -eq $claim)
@@ -114,9 +114,9 @@ function Test-SafeFolder($path) {
   $acl = Get-Acl -Path $path -ErrorAction SilentlyContinue
   if ($acl -eq $null) { return $false }
   $sddl = [string]$acl.Sddl
-  if ($sddl -notmatch '^O:(SY|BA|S-1-5-18|S-1-5-32-544)G') { return $false }
+  if (-not ($sddl -match '^O:(SY|BA|S-1-5-18|S-1-5-32-544)(G:|D:|$)')) { return $false }
   foreach ($ace in @($sddl -split '\\(')) {
-    if ($ace -notmatch '^A;[^;]*;([^;]*);[^;]*;[^;]*;([^)]*)\\)') { continue }
+    if (-not ($ace -match '^A;[^;]*;([^;]*);[^;]*;[^;]*;([^)]*)\\)')) { continue }
     if ($untrusted -contains $matches[2] -and $matches[1] -notmatch '^(FR|GR|GX|FX|GRGX|FRFX|0x1200a9)?$') { return $false }
   }
   return $true

@@ -166,7 +166,7 @@ describe("the working folder", () => {
     const runner = runnerScript();
     expect(WORK_DIR).toBe("System32\\config\\systemprofile\\p2vfix-firstboot");
     expect(runner).not.toContain("Temp\\p2vfix-firstboot");
-    expect(runner).toContain("if ($sddl -notmatch '^O:(SY|BA|S-1-5-18|S-1-5-32-544)G') { return $false }");
+    expect(runner).toContain("if (-not ($sddl -match '^O:(SY|BA|S-1-5-18|S-1-5-32-544)(G:|D:|$)')) { return $false }");
     expect(runner).toContain("if ([string]$item.Attributes -match 'ReparsePoint') { return $false }");
     // Used only after the check; never removed.
     const body = runner.slice(runner.indexOf("function Get-WorkDir"));
@@ -183,5 +183,18 @@ describe("the working folder", () => {
     expect(readOnly.test(parse("A;OICI;0x1200a9;;;BU)")[1])).toBe(true);
     expect(readOnly.test(parse("A;OICI;FA;;;BU)")[1])).toBe(false);
     expect(readOnly.test(parse("A;OICIIO;GW;;;AU)")[1])).toBe(false);
+  });
+});
+
+describe("the restore list: what apply writes is what the runner reads", () => {
+  it("value names of Restore\\NNN match the runner's reads, and the runner restores only unchanged values", async () => {
+    const { restoreListChanges } = await import("../../src/firstboot/restore-list.js");
+    const written = restoreListChanges([{ fixup: "crash-control", hive: "SYSTEM", key: "ControlSet001\\Control\\CrashControl", name: "AutoReboot", original: { type: "REG_DWORD", value: 1 }, written: { type: "REG_DWORD", value: 0 } }], "firstboot-runner")
+      .filter((c) => c.kind === "set-value")
+      .map((c) => (c as { name: string }).name);
+    const runner = runnerScript();
+    const read = [...runner.matchAll(/Get-Val \$rk '(\w+)'/g)].map((m) => m[1]);
+    expect([...new Set(read)].sort()).toEqual(written.filter((n) => n !== "Fixup").sort());
+    expect(runner).toContain("if ($now -ne $written) {");
   });
 });
