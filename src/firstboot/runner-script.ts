@@ -100,6 +100,7 @@ if ($workDir -eq $null) {
   Complete-Run 'failed' 0 1 $false
   exit 0
 }
+$env:P2VFIX_WORKDIR = $workDir
 $settle = [int](Get-Val $fbKey '${Value.pnpSettleSeconds}' 300)
 if ($settle -lt 0 -or $settle -gt 3600) { $settle = 300 }
 $env:P2VFIX_SETTLE = [string]$settle

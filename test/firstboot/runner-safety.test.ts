@@ -165,7 +165,8 @@ describe("the working folder", () => {
   it("lives in the SYSTEM profile and is checked (owner, ACL, no reparse point) before use", () => {
     const runner = runnerScript();
     expect(WORK_DIR).toBe("System32\\config\\systemprofile\\p2vfix-firstboot");
-    expect(runner).not.toContain("Temp\\p2vfix-firstboot");
+    for (const [name, script] of generatedPowerShell()) expect(script, name).not.toMatch(/Temp\\p2vfix/i);
+    expect(runner).toContain("$env:P2VFIX_WORKDIR = $workDir");
     expect(runner).toContain("if (-not ($sddl -match '^O:(SY|BA|S-1-5-18|S-1-5-32-544)(G:|D:|$)')) { return $false }");
     expect(runner).toContain("if ([string]$item.Attributes -match 'ReparsePoint') { return $false }");
     // Used only after the check; never removed.
