@@ -24,11 +24,11 @@ const FIRST_BOOT_ONLY = ["crash-control", "ncsi", "crl-check", "san-policy"];
 const work = mkdtempSync(join(tmpdir(), "p2vfix-first-boot-only-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function planFor(name: string, target: "kvm" | "hyperv") {
+function planFor(name: string, target: "kvm" | "hyperv", extra: Record<string, unknown> = {}) {
   const dir = buildScenario(name, join(work, "built"));
   const loaded = loadWindows(dir);
   try {
-    const options = FixupOptionsSchema.parse({ target, crl: { disableRevocationCheck: true } });
+    const options = FixupOptionsSchema.parse({ target, crl: { disableRevocationCheck: true }, ...extra });
     const built = buildPlan({ hives: loaded.hives, options, source: dir, profile: "test" });
     const hives = { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) };
     return { plan: built.plan, expanded: expandPlan(built.plan, hives), hives };
@@ -116,5 +116,16 @@ describe("SAN policy", () => {
     const notice = cluster.plan.fixups.find((f) => f.id === "san-policy")?.notices.join(" ") ?? "";
     expect(notice).toMatch(/ClusSvc/);
     expect(notice).toMatch(/iSCSI/);
+  });
+});
+
+describe("held services with start triggers", () => {
+  it("the plan says that Start=3 does not hold a trigger-start service (W32Time with TriggerInfo)", () => {
+    const { plan } = planFor("server2019-cluster-node", "kvm", { holdNetworkServices: true });
+    const hold = plan.fixups.find((f) => f.id === "hold-services")!;
+    expect(hold.services.map((s) => s.service)).toContain("W32Time");
+    expect(hold.notices.join(" ")).toMatch(/W32Time has start triggers \(TriggerInfo\)/);
+    const twin = planFor("server2019-vmware", "kvm", { holdNetworkServices: true });
+    expect(twin.plan.fixups.find((f) => f.id === "hold-services")?.notices.join(" ") ?? "").not.toMatch(/TriggerInfo/);
   });
 });
