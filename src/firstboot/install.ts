@@ -6,6 +6,9 @@
  * with `cmd /c start`. Both start the same bootstrap; whichever runs first claims the run and
  * disarms the other, and the runner disarms both when it is done. The original SetupType and
  * CmdLine are kept under SOFTWARE\p2vfix\FirstBoot\SetupOriginal so the runner restores them.
+ * Also written: the Setup-hook deadline (SetupDeadlineSeconds), the held services and the
+ * restore list of values changed for the first boot only (restore-list.ts). The runner is
+ * installed when there is any of steps, held services or values to put back.
  */
 import type { FirstBootStep, RegData, RegistryChange } from "../changes/change.js";
 import { controlSetName, readControlSets } from "../windows/control-sets.js";
