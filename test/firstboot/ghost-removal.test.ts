@@ -16,6 +16,8 @@ describe("ghost removal before 19041", () => {
     expect(csharp).toContain("const int DI_REMOVEDEVICE_GLOBAL = 0x01;");
     expect(csharp).toMatch(/public struct RemoveDeviceParams \{ public int HeaderSize; public int InstallFunction; public int Scope; public int HwProfile; \}/);
     expect(csharp).toContain("p.HeaderSize = 8;");
+    expect(csharp).toContain("p.InstallFunction = DIF_REMOVE;");
+    expect(csharp).toContain("p.Scope = DI_REMOVEDEVICE_GLOBAL;");
     const setParams = csharp.indexOf("if (!SetupDiSetClassInstallParamsW(set, ref data, ref p, Marshal.SizeOf(typeof(RemoveDeviceParams))))");
     const call = csharp.indexOf("if (!SetupDiCallClassInstaller(DIF_REMOVE, set, ref data))");
     expect(setParams).toBeGreaterThan(0);
