@@ -30,7 +30,15 @@ interface ChangeBase {
 export type RegistryChange =
   | (ChangeBase & { kind: "create-key"; hive: HiveName; key: string })
   | (ChangeBase & { kind: "delete-key"; hive: HiveName; key: string })
-  | (ChangeBase & { kind: "set-value"; hive: HiveName; key: string; name: string; data: RegData })
+  | (ChangeBase & {
+      kind: "set-value";
+      hive: HiveName;
+      key: string;
+      name: string;
+      data: RegData;
+      /** For the first boot only: the runner puts the original value back at the end of its run. */
+      restoreAfterFirstBoot?: boolean;
+    })
   | (ChangeBase & { kind: "delete-value"; hive: HiveName; key: string; name: string });
 
 /** A step the first-boot runner executes inside the booted VM, in order. */

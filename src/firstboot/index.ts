@@ -10,3 +10,4 @@ export { adapterAdvancedStep, adapterKeywords, OFFLOAD_KEYWORDS, type AdapterSet
 export { uninstallStep, uninstallCommand, type UninstallEntry } from "./steps/uninstall.js";
 export { userStep, type UserStepInput } from "./steps/user-step.js";
 export { normalizeMac, findAdapterScript, type FindAdapter } from "./steps/find-adapter.js";
+export { readFirstBootOnly, readRestoreList, restoreListChanges, type FirstBootOnlyValue } from "./restore-list.js";

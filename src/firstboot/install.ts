@@ -6,14 +6,18 @@
  * with `cmd /c start`. Both start the same bootstrap; whichever runs first claims the run and
  * disarms the other, and the runner disarms both when it is done. The original SetupType and
  * CmdLine are kept under SOFTWARE\p2vfix\FirstBoot\SetupOriginal so the runner restores them.
+ * Also written: the Setup-hook deadline (SetupDeadlineSeconds), the held services and the
+ * restore list of values changed for the first boot only (restore-list.ts). The runner is
+ * installed when there is any of steps, held services or values to put back.
  */
 import type { FirstBootStep, RegData, RegistryChange } from "../changes/change.js";
 import { controlSetName, readControlSets } from "../windows/control-sets.js";
 import { readDword, readString, type RegistryKey } from "../windows/registry.js";
 import { RegType } from "../regf/value-types.js";
-import { FIRSTBOOT_KEY, HELD_SERVICES_KEY, Limits, RESULTS_KEY, SERVICE_NAME, SETUP_KEY, SETUP_ORIGINAL_KEY, STEPS_KEY, Value } from "./layout.js";
+import { FIRSTBOOT_KEY, HELD_SERVICES_KEY, Limits, RESTORE_KEY, RESULTS_KEY, SERVICE_NAME, SETUP_KEY, SETUP_ORIGINAL_KEY, STEPS_KEY, Value } from "./layout.js";
 import { encodeCommand } from "./powershell-text.js";
 import { bootstrapScript, runnerScript, type HookName } from "./runner-script.js";
+import { restoreListChanges, type FirstBootOnlyValue } from "./restore-list.js";
 import { stepsToRegistry } from "./steps-registry.js";
 
 export const RUNNER_FIXUP = "firstboot-runner";
@@ -42,6 +46,10 @@ export interface RunnerOptions {
   pnpSettleSeconds?: number;
   /** Restart once after the run when a step exited 3010 (default false: only reported). */
   rebootWhenRequired?: boolean;
+  /** Longest time the Setup hook may hold the logon screen; past it the service continues. Default 600 s. */
+  setupDeadlineSeconds?: number;
+  /** Values changed for the first boot only, with their originals: restored at the end of the run. */
+  firstBootOnly?: FirstBootOnlyValue[];
 }
 
 export interface RunnerInstall {
@@ -119,13 +127,16 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
   const none = (notice: string): RunnerInstall => ({ changes: [], hooks: [], notices: [...notices, notice] });
   const maxBoots = bounded("maxBoots", options.maxBoots ?? 3, 1, Limits.maxBoots);
   const settle = bounded("pnpSettleSeconds", options.pnpSettleSeconds ?? 300, 0, 3600);
-  if (options.steps.length === 0) return none("No first-boot steps: the first-boot runner is not installed.");
+  const deadline = bounded("setupDeadlineSeconds", options.setupDeadlineSeconds ?? Limits.defaultSetupDeadlineSeconds, Limits.minSetupDeadlineSeconds, Limits.maxSetupDeadlineSeconds);
+  const restore = options.firstBootOnly ?? [];
+  if (options.steps.length === 0 && restore.length === 0 && (options.heldServices ?? []).length === 0) return none("No first-boot steps: the first-boot runner is not installed.");
 
   const versions = readVersions(options.software);
   if ((versions.major !== null && versions.major < 6) || (versions.build !== null && versions.build < 6000)) {
     return none(
       `Windows ${versions.build ?? "5.x"} (XP / Server 2003) has no PowerShell to run first-boot steps: the runner is not installed; ` +
-        `the offline fixups still apply, and the ${options.steps.length} first-boot step(s) (${options.steps.map((s) => s.id).join(", ")}) must be done by hand after the first boot.`,
+        `the offline fixups still apply, and the ${options.steps.length} first-boot step(s) (${options.steps.map((s) => s.id).join(", ")}) must be done by hand after the first boot` +
+        (restore.length ? `; the first-boot-only values (${restore.map((r) => r.name).join(", ")}) stay until put back by hand.` : "."),
     );
   }
   // PowerShell 2.0 is built into 7 / 2008 R2 and later full installs; Vista/2008 need WMF 2.0
@@ -161,7 +172,7 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
   const sz = (value: string): RegData => ({ type: "REG_SZ", value });
 
   // Leftovers of an earlier run would make the runner skip steps it finds "ok" or run old ones.
-  for (const key of [STEPS_KEY, RESULTS_KEY, HELD_SERVICES_KEY, SETUP_ORIGINAL_KEY]) {
+  for (const key of [STEPS_KEY, RESULTS_KEY, HELD_SERVICES_KEY, SETUP_ORIGINAL_KEY, RESTORE_KEY]) {
     if (options.software?.key(key)) changes.push({ kind: "delete-key", fixup, hive: "SOFTWARE", key, reason: "remove what an earlier first-boot run left" });
   }
   changes.push({ kind: "create-key", fixup, hive: "SOFTWARE", key: FIRSTBOOT_KEY, reason: "first-boot runner state" });
@@ -172,6 +183,7 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
   set("SOFTWARE", FIRSTBOOT_KEY, Value.pnpSettleSeconds, dword(settle), "longest wait for Plug and Play to settle");
   set("SOFTWARE", FIRSTBOOT_KEY, Value.rebootWhenRequired, dword(options.rebootWhenRequired ? 1 : 0), "restart once after the run when a step asks (exit 3010)");
   set("SOFTWARE", FIRSTBOOT_KEY, Value.mechanism, sz(hooks.join(",")), "hooks armed");
+  set("SOFTWARE", FIRSTBOOT_KEY, Value.setupDeadlineSeconds, dword(deadline), `the Setup hook holds the logon screen at most ${deadline} s; then the fallback service takes the remaining steps`);
 
   if (hooks.includes("setup")) {
     const cmdLine = setupCommandLine(systemRoot);
@@ -216,6 +228,7 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
       set("SOFTWARE", HELD_SERVICES_KEY, s.name, dword(bounded(`Start of ${s.name}`, s.originalStart, 0, 4)), `re-enable ${s.name} after the steps (original Start ${s.originalStart})`);
     }
   }
+  changes.push(...restoreListChanges(restore, fixup));
   changes.push(...stepsToRegistry(options.steps));
   return { changes, hooks, notices };
 }

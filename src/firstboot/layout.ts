@@ -15,6 +15,14 @@ export const HELD_SERVICES_KEY = `${FIRSTBOOT_KEY}\\HeldServices`;
 /** Original SYSTEM\Setup values the Setup hook overwrote, restored when the runner is done. */
 export const SETUP_ORIGINAL_KEY = `${FIRSTBOOT_KEY}\\SetupOriginal`;
 
+/**
+ * Values changed for the first boot only (crash AutoReboot, NCSI, CRL, SAN policy...): one
+ * subkey per value with Hive, Key, Name, Existed, Type, Data (the original, same registry type)
+ * and Written (what p2vfix set). The runner puts Data back at the end of the run, but only
+ * where the value is still what p2vfix wrote.
+ */
+export const RESTORE_KEY = `${FIRSTBOOT_KEY}\\Restore`;
+
 /** SYSTEM hive root key winlogon reads SetupType and CmdLine from (not inside a control set). */
 export const SETUP_KEY = "Setup";
 
@@ -27,10 +35,13 @@ export const Value = {
   state: "State",
   boots: "Boots",
   maxBoots: "MaxBoots",
-  bootId: "BootId",
   mechanism: "Mechanism",
   pnpSettleSeconds: "PnpSettleSeconds",
   rebootWhenRequired: "RebootWhenRequired",
+  /** Longest time the Setup-hook phase may hold the logon screen; past it the service takes over. */
+  setupDeadlineSeconds: "SetupDeadlineSeconds",
+  /** "<pid>@<process start time>" of the runner that holds the run (liveness, not a boot id). */
+  claim: "Claim",
 } as const;
 
 /** Values of one Steps\NNN subkey. */
@@ -41,6 +52,8 @@ export const StepValue = {
   script: "Script",
   timeoutSeconds: "TimeoutSeconds",
   retries: "Retries",
+  /** cmd steps: the batch text as UTF-8 bytes (REG_BINARY) behind `chcp 65001`, written as is. */
+  scriptBytes: "ScriptBytes",
 } as const;
 
 /** The hard limits every step and run stays inside, checked when steps are generated. */
@@ -49,6 +62,10 @@ export const Limits = {
   maxTimeoutSeconds: 24 * 3600,
   maxRetries: 10,
   maxBoots: 10,
+  /** Bounds of the Setup-hook phase deadline (default 10 minutes). */
+  minSetupDeadlineSeconds: 60,
+  maxSetupDeadlineSeconds: 3600,
+  defaultSetupDeadlineSeconds: 600,
   /** Output lines kept per step result, and characters per line. */
   outputTailLines: 20,
   outputLineChars: 240,

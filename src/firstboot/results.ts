@@ -37,6 +37,10 @@ export interface FirstBootReport {
   rebootRequired: boolean | null;
   pnpSettled: boolean | null;
   servicesRestored: string[];
+  /** Values changed for the first boot only that the runner put back (or kept: "... kept (changed since)"). */
+  valuesRestored: string[];
+  /** Why the run could not start its steps (no safe working folder), when that happened. */
+  workDirProblem: string | null;
   steps: StepResult[];
 }
 
@@ -69,6 +73,8 @@ export function readFirstBootReport(software: RegistryKey): FirstBootReport | nu
     rebootRequired: flag(r.RebootRequired),
     pnpSettled: flag(r.PnpSettled),
     servicesRestored: list(r.ServicesRestored),
+    valuesRestored: list(r.ValuesRestored),
+    workDirProblem: text(r.WorkDir),
     steps: (results?.steps ?? []).map((s) => ({
       id: s.name,
       title: text(s.values.Title),
@@ -99,6 +105,8 @@ export function renderFirstBootReport(report: FirstBootReport | null, source: st
   field("PnP settled", report.pnpSettled === null ? null : report.pnpSettled ? "yes" : "no (waited the limit)");
   field("Restart needed", report.rebootRequired === null ? null : report.rebootRequired ? "yes" : "no");
   if (report.servicesRestored.length) field("Services restored", report.servicesRestored.join(", "));
+  if (report.valuesRestored.length) field("First-boot values put back", report.valuesRestored.join(", "));
+  if (report.workDirProblem) field("Working folder", report.workDirProblem);
   if (report.state === "armed") lines.push("", "The runner is installed and has not run yet: boot the VM, shut it down, then run this again.");
   if (report.steps.length === 0) return lines.join("\n") + "\n";
   const rows = report.steps.map((s) => [s.id, s.status, s.exitCode === null ? "" : String(s.exitCode), s.attempts === null ? "" : String(s.attempts), s.started ?? "", s.finished ?? "", s.title ?? ""]);

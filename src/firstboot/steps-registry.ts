@@ -25,6 +25,16 @@ export function validateStep(step: FirstBootStep): void {
   if (step.script.includes("\u0000")) throw new PlanError("bad-step-script", "the step's script contains a NUL character", where);
 }
 
+/**
+ * A cmd step's batch file, byte for byte: UTF-8 without a byte-order mark (cmd would run the
+ * mark as a command) behind `chcp 65001`, so a path like C:\Données keeps its letters; CRLF
+ * line ends. The runner writes these bytes as they are (Set-Content -Encoding Byte).
+ */
+export function cmdFileBytes(script: string): Buffer {
+  const lines = script.split(/\r?\n/);
+  return Buffer.from(["@chcp 65001 >nul", ...lines].join("\r\n") + "\r\n", "utf8");
+}
+
 export function stepKeyName(index: number): string {
   return String(index + 1).padStart(3, "0");
 }
@@ -46,6 +56,9 @@ export function stepsToRegistry(steps: FirstBootStep[]): RegistryChange[] {
     changes.push({ ...base, kind: "set-value", name: StepValue.title, data: { type: "REG_SZ", value: step.title }, reason });
     changes.push({ ...base, kind: "set-value", name: StepValue.shell, data: { type: "REG_SZ", value: step.shell }, reason });
     changes.push({ ...base, kind: "set-value", name: StepValue.script, data: { type: "REG_SZ", value: step.script }, reason: `${reason} (${step.reason})` });
+    if (step.shell === "cmd") {
+      changes.push({ ...base, kind: "set-value", name: StepValue.scriptBytes, data: { type: "REG_BINARY", hex: cmdFileBytes(step.script).toString("hex") }, reason: `${reason} (the batch file as UTF-8)` });
+    }
     changes.push({ ...base, kind: "set-value", name: StepValue.timeoutSeconds, data: { type: "REG_DWORD", value: step.timeoutSeconds }, reason });
     changes.push({ ...base, kind: "set-value", name: StepValue.retries, data: { type: "REG_DWORD", value: step.retries }, reason });
   });

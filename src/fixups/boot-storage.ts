@@ -3,11 +3,11 @@
  * whose drivers are installed and whose hardware id is bound (CriticalDeviceDatabase or
  * DriverDatabase), each driver gets Start=0 and loses the StartOverride that demotes it, in
  * every control set (so Last Known Good boots too). A storage class filter list naming a
- * service that cannot start loses that name. SanPolicy=1 brings the other disks online on the
- * new controller. Drivers that are not installed cannot be added offline: the plan says which.
+ * service that cannot start loses that name (the SAN policy for the data disks is
+ * san-policy.ts). Drivers that are not installed cannot be added offline: the plan says which.
  */
 import type { RegistryChange } from "../changes/change.js";
-import { dword, multi, serviceByName, serviceStart } from "./helpers.js";
+import { multi, serviceByName, serviceStart } from "./helpers.js";
 import { emptyResult, findingsFor, type Fixup } from "./types.js";
 
 const ID = "boot-storage";
@@ -52,16 +52,6 @@ export const bootStorageFixup: Fixup = {
         const key = `${cs}\\Control\\Class\\${f.classGuid}`;
         if (!hives.system.key(key)?.value(f.list)) continue;
         reg.push({ kind: "set-value", fixup: ID, hive: "SYSTEM", key, name: f.list, data: multi(kept), reason: `${f.className} ${f.list}: ${f.broken.map((b) => `${b.service} (${b.reason})`).join(", ")} would fail the whole storage stack` });
-      }
-    }
-    const build = model.installation.build;
-    if (options.bootStorage.sanPolicyOnlineAll && build !== null && build >= 6000 && reg.length + result.services.length > 0) {
-      const current = hives.system.key(`${model.controlSets.resolved}\\Services\\partmgr\\Parameters`)?.value("SanPolicy")?.dword();
-      if (current !== 1) {
-        for (const cs of allSets) {
-          if (!hives.system.key(`${cs}\\Services\\partmgr`)) continue;
-          reg.push({ kind: "set-value", fixup: ID, hive: "SYSTEM", key: `${cs}\\Services\\partmgr\\Parameters`, name: "SanPolicy", data: dword(1), reason: `SAN policy OnlineAll (was ${current ?? "absent"}): data disks on the new controller come online` });
-        }
       }
     }
     return result;

@@ -6,6 +6,7 @@ const ID = "crash-control";
 
 export const crashControlFixup: Fixup = {
   id: ID,
+  firstBootOnly: true,
   title: "Keep a first-boot STOP error on screen",
   detect: findingsFor(ID),
   plan(context) {

@@ -8,6 +8,7 @@ import { ghostDevicesFixup } from "./ghost-devices.js";
 import { hibernationFixup } from "./hibernation.js";
 import { holdServicesFixup } from "./hold-services.js";
 import { ncsiFixup } from "./ncsi.js";
+import { sanPolicyFixup } from "./san-policy.js";
 import { networkStackFixup } from "./network-stack.js";
 import { staticIpFixup } from "./static-ip.js";
 import { teamingFixup } from "./teaming.js";
@@ -17,6 +18,7 @@ import { windowsUpdateFixup } from "./windows-update.js";
 
 export const FIXUPS: readonly Fixup[] = [
   bootStorageFixup,
+  sanPolicyFixup,
   hibernationFixup,
   crashControlFixup,
   vendorSoftwareFixup,
@@ -54,7 +56,8 @@ export function runFixups(context: FixupContext): FixupOutcome[] {
   const out: FixupOutcome[] = [];
   for (const fixup of FIXUPS) {
     if (context.options.disable.includes(fixup.id)) continue;
-    const result = fixup.plan(context);
+    const planned = fixup.plan(context);
+    const result = fixup.firstBootOnly ? { ...planned, registry: planned.registry.map((c) => (c.kind === "set-value" ? { ...c, restoreAfterFirstBoot: true } : c)) } : planned;
     if (result.registry.length + result.services.length + result.steps.length + result.notices.length === 0) continue;
     out.push({ ...result, fixup, findings: fixup.detect(context.model, context.findings) });
   }

@@ -15,6 +15,7 @@ const POLICY = "Policies\\Microsoft\\Windows\\NetworkConnectivityStatusIndicator
 
 export const ncsiFixup: Fixup = {
   id: ID,
+  firstBootOnly: true,
   title: "NCSI and NLA: no Internet probe wait at first boot",
   detect: findingsFor(ID),
   plan(context) {

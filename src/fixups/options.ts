@@ -15,10 +15,11 @@ export const FirstBootRunnerOptions = z
     maxBoots: z.number().int().min(1).max(10).default(3),
     pnpSettleSeconds: z.number().int().min(0).max(3600).default(300),
     rebootWhenRequired: z.boolean().default(false),
+    setupDeadlineSeconds: z.number().int().min(60).max(3600).default(600).describe("Longest time the Setup hook holds the logon screen; then the fallback service takes the remaining steps"),
   })
   .strict();
 
-export const FIRST_BOOT_DEFAULTS = { mechanism: "both", maxBoots: 3, pnpSettleSeconds: 300, rebootWhenRequired: false } as const;
+export const FIRST_BOOT_DEFAULTS = { mechanism: "both", maxBoots: 3, pnpSettleSeconds: 300, rebootWhenRequired: false, setupDeadlineSeconds: 600 } as const;
 
 export const FixupOptionsSchema = z
   .object({

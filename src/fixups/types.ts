@@ -31,6 +31,11 @@ export interface FixupResult {
 export interface Fixup {
   id: string;
   title: string;
+  /**
+   * Its registry values are for the first boot only (crash AutoReboot, NCSI, CRL, SAN policy):
+   * runFixups flags each set-value change, and the runner puts the original back at the end.
+   */
+  firstBootOnly?: boolean;
   /** The findings this fixup addresses (those whose `fixup` field names it). */
   detect(model: WindowsModel, findings: Finding[]): Finding[];
   plan(context: FixupContext): FixupResult;

@@ -42,6 +42,7 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
   const outcomes = runFixups({ model, findings, hives: input.hives, options: input.options, firstBoot });
   const steps = outcomes.flatMap((o) => o.steps).map((s, i) => ({ s, i })).sort((a, b) => stepRank(a.s.id) - stepRank(b.s.id) || a.i - b.i).map((x) => x.s);
   if (firstBoot && steps.length === 0 && outcomes.some((o) => o.services.some((x) => x.reEnable))) steps.push(waitForNetworkStep());
+  const restores = outcomes.some((o) => o.registry.some((c) => c.kind === "set-value" && c.restoreAfterFirstBoot));
   const notices: string[] = [];
   if (!input.hives.software) notices.push("No SOFTWARE hive: first-boot steps, policies and the installed-program list are not planned.");
   else if (!firstBoot) notices.push(`Windows build ${model.installation.build} (XP / Server 2003) has no PowerShell for first-boot steps: only offline changes are planned; the notices say what to do by hand after the first boot.`);
@@ -62,8 +63,8 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
       notices: o.notices,
     })),
     firstBoot:
-      firstBoot && (steps.length > 0 || outcomes.some((o) => o.services.some((s) => s.reEnable)))
-        ? { mechanism: input.options.firstBoot.mechanism, maxBoots: input.options.firstBoot.maxBoots, pnpSettleSeconds: input.options.firstBoot.pnpSettleSeconds, rebootWhenRequired: input.options.firstBoot.rebootWhenRequired, steps: steps.map(stepToEntry) }
+      firstBoot && (steps.length > 0 || restores || outcomes.some((o) => o.services.some((s) => s.reEnable)))
+        ? { ...input.options.firstBoot, steps: steps.map(stepToEntry) }
         : null,
     vm: input.vm
       ? { file: input.vm.file, nic: { ...(input.vm.mac ? { mac: input.vm.mac } : {}), ...(input.vm.index !== undefined && !input.vm.mac ? { index: input.vm.index } : {}) }, link: "down", reason: "boot the first time with the cable unplugged: no DHCP, APIPA, NLA or NCSI wait before the new NIC is set up" }

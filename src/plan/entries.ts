@@ -19,9 +19,10 @@ export function registryToEntry(c: RegistryChange): RegistryEntry {
       return { "delete-value": path, name: c.name, reason };
     case "set-value": {
       const d = c.data;
-      if ("hex" in d) return { set: path, name: c.name, type: d.type, data: d.hex, reason };
-      if (d.type === "REG_QWORD") return { set: path, name: c.name, type: d.type, data: typeof d.value === "bigint" ? d.value.toString() : d.value, reason };
-      return { set: path, name: c.name, type: d.type, data: d.value, reason };
+      const restore = c.restoreAfterFirstBoot ? { restoreAfterFirstBoot: true } : {};
+      if ("hex" in d) return { set: path, name: c.name, type: d.type, data: d.hex, reason, ...restore };
+      if (d.type === "REG_QWORD") return { set: path, name: c.name, type: d.type, data: typeof d.value === "bigint" ? d.value.toString() : d.value, reason, ...restore };
+      return { set: path, name: c.name, type: d.type, data: d.value, reason, ...restore };
     }
   }
 }
@@ -55,7 +56,7 @@ function entryData(type: NonNullable<RegistryEntry["type"]>, data: NonNullable<R
 /** An entry as a change; `fixup` names the fixup it belongs to. The schema has checked its shape. */
 export function entryToChange(e: RegistryEntry, fixup: string): RegistryChange {
   const reason = e.reason ?? "";
-  if (e.set !== undefined) return { kind: "set-value", fixup, reason, ...splitPath(e.set), name: e.name!, data: entryData(e.type!, e.data!) };
+  if (e.set !== undefined) return { kind: "set-value", fixup, reason, ...splitPath(e.set), name: e.name!, data: entryData(e.type!, e.data!), ...(e.restoreAfterFirstBoot ? { restoreAfterFirstBoot: true } : {}) };
   if (e["delete-value"] !== undefined) return { kind: "delete-value", fixup, reason, ...splitPath(e["delete-value"]), name: e.name! };
   if (e["create-key"] !== undefined) return { kind: "create-key", fixup, reason, ...splitPath(e["create-key"]) };
   return { kind: "delete-key", fixup, reason, ...splitPath(e["delete-key"]!) };

@@ -10,6 +10,7 @@
  */
 import { PlanError } from "../errors.js";
 import { FIRSTBOOT_KEY, installRunner, SETUP_ORIGINAL_KEY, type HeldService } from "../firstboot/index.js";
+import { firstBootOnlyChanges, readFirstBootOnly, readRestoreList } from "../firstboot/restore-list.js";
 import { RegType } from "../regf/value-types.js";
 import { readDword, readString, type RegistryKey, type RegistryValue } from "../windows/registry.js";
 import type { FirstBootStep, RegistryChange, ServiceStartChange, VmLinkChange } from "../changes/change.js";
@@ -106,9 +107,11 @@ export function expandPlan(plan: PlanFile, hives: { system: RegistryKey; softwar
   const notices: string[] = [];
   const steps = (plan.firstBoot?.steps ?? []).filter((s) => !disabled.has(s.fixup)).map(entryToStep);
   const held: HeldService[] = services.filter((s) => s.reEnable && s.originalStart !== null).map((s) => ({ name: s.service, originalStart: s.originalStart! }));
-  if (plan.firstBoot && steps.length > 0) {
+  const restoring = firstBootOnlyChanges(registry).length > 0;
+  if (plan.firstBoot && (steps.length > 0 || restoring)) {
     if (!hives.software) throw new PlanError("no-software-hive", "the plan has first-boot steps, which live in the SOFTWARE hive, and the target has none");
     const view = hivesBeforeRunner(hives.system, hives.software);
+    const armed = view.software !== hives.software ? readRestoreList(hives.software) : [];
     const runner = installRunner({
       system: view.system,
       ...(view.software ? { software: view.software } : {}),
@@ -118,12 +121,16 @@ export function expandPlan(plan: PlanFile, hives: { system: RegistryKey; softwar
       maxBoots: plan.firstBoot.maxBoots,
       pnpSettleSeconds: plan.firstBoot.pnpSettleSeconds,
       rebootWhenRequired: plan.firstBoot.rebootWhenRequired,
+      setupDeadlineSeconds: plan.firstBoot.setupDeadlineSeconds,
+      firstBootOnly: readFirstBootOnly(registry, { system: view.system, ...(view.software ? { software: view.software } : {}) }, armed),
     });
     registry.push(...runner.changes);
     notices.push(...runner.notices);
     if (runner.hooks.length === 0 && held.length > 0) {
       throw new PlanError("held-services-without-runner", `services ${held.map((h) => h.name).join(", ")} are held back for the first-boot runner, which cannot be installed here (${runner.notices.join(" ")}); set their reEnable to false or remove them`);
     }
+  } else if (restoring) {
+    notices.push(`No first-boot runner: the values set for the first boot only (${firstBootOnlyChanges(registry).map((c) => c.name).join(", ")}) stay as set; put them back by hand after the first boot.`);
   } else if (held.length > 0) {
     throw new PlanError("held-services-without-runner", `services ${held.map((h) => h.name).join(", ")} are held back (reEnable: true) but the plan has no first-boot steps to restore them after`);
   }

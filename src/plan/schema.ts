@@ -26,6 +26,7 @@ export const RegistryEntry = z
     type: z.union([z.enum(TYPE_NAMES), z.number().int().min(0).max(0xffffffff)]).optional(),
     data: z.union([z.string(), z.number(), z.array(z.string())]).optional(),
     reason: z.string().optional(),
+    restoreAfterFirstBoot: z.boolean().optional().describe("For the first boot only: the runner puts the original value back at the end (false keeps the change)"),
   })
   .strict()
   .superRefine((e, ctx) => {

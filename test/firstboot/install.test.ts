@@ -78,6 +78,7 @@ describe("installRunner on HP ProLiant 2012 R2", () => {
       PnpSettleSeconds: 300,
       RebootWhenRequired: 0,
       Mechanism: "setup,service",
+      SetupDeadlineSeconds: 600,
     });
     expect(values(result.changes, "SOFTWARE", "p2vfix\\FirstBoot\\HeldServices")).toEqual({ Dhcp: 2, NlaSvc: 2 });
   });

@@ -39,6 +39,7 @@ function runnerOutcome(): RegistryChange[] {
     set(R, "RebootRequired", dw(1)),
     set(R, "Summary", sz("1 ok, 2 failed")),
     set(R, "ServicesRestored", { type: "REG_MULTI_SZ", value: ["Dhcp=2", "NlaSvc=2"] }),
+    set(R, "ValuesRestored", { type: "REG_MULTI_SZ", value: ["HKLM:\\SYSTEM\\ControlSet001\\Control\\CrashControl\\AutoReboot"] }),
     set(`${R}\\move-static-ip`, "Title", sz("Static IP 10.20.30.40 on the new NIC")),
     set(`${R}\\move-static-ip`, "Status", sz("ok-reboot")),
     set(`${R}\\move-static-ip`, "Attempts", dw(1)),
@@ -87,6 +88,8 @@ describe("readFirstBootReport", () => {
       rebootRequired: true,
       pnpSettled: true,
       servicesRestored: ["Dhcp=2", "NlaSvc=2"],
+      valuesRestored: ["HKLM:\\SYSTEM\\ControlSet001\\Control\\CrashControl\\AutoReboot"],
+      workDirProblem: null,
       steps: [
         {
           id: "move-static-ip",

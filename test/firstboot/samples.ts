@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import type { FirstBootStep } from "../../src/changes/change.js";
+import { PNP_SETTLE_SCRIPT, PROCESS_SWEEP_SCRIPT, STEP_SUPERVISOR } from "../../src/firstboot/child-scripts.js";
 import { bootstrapScript, runnerScript, STEP_LOADER } from "../../src/firstboot/runner-script.js";
 import { adapterAdvancedStep } from "../../src/firstboot/steps/adapter-advanced.js";
 import { removeGhostDevicesStep } from "../../src/firstboot/steps/ghost-devices.js";
@@ -58,6 +59,9 @@ export function generatedPowerShell(): [string, string][] {
     ["bootstrap(service)", bootstrapScript("service")],
     ["runner", runnerScript()],
     ["step loader", STEP_LOADER],
+    ["step supervisor", STEP_SUPERVISOR],
+    ["pnp settle", PNP_SETTLE_SCRIPT],
+    ["process sweep", PROCESS_SWEEP_SCRIPT],
     ...sampleSteps()
       .filter((s) => s.shell === "powershell")
       .map((s): [string, string] => [`step ${s.id}`, s.script]),

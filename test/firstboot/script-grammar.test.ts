@@ -59,9 +59,9 @@ describe("PowerShell 2.0 compatibility", () => {
 describe("every wait is bounded", () => {
   it.each(scripts)("%s: loops have a deadline or a counted limit, waits a timeout", async (_name, script) => {
     const parsed = await parsePowerShell(script);
-    for (const loop of parsed.whileLoops) expect(loop).toMatch(/\$deadline|\$attempt -le \$retries/);
+    for (const loop of parsed.whileLoops) expect(loop).toMatch(/\$deadline|\$attempt -le \$retries|^while \(\$(try|pass) -lt \d+\)/);
     for (const c of parsed.commands.filter((c) => /^Wait-Process$/i.test(c.name))) expect(c.args).toMatch(/-Timeout \S+/);
-    for (const c of parsed.commands.filter((c) => /^Start-Sleep$/i.test(c.name))) expect(c.args).toMatch(/-Seconds \d+/);
+    for (const c of parsed.commands.filter((c) => /^Start-Sleep$/i.test(c.name))) expect(c.args).toMatch(/-Seconds (\d+|\$pause)$/);
     // No do/until loops (not checked above) and no self-restart.
     expect(script).not.toMatch(/\bdo\s*\{/i);
     expect(parsed.commands.filter((c) => /^(Restart-Computer|Stop-Computer)$/i.test(c.name))).toEqual([]);
@@ -86,9 +86,9 @@ describe("the runner writes what the report reads", () => {
   it("run and step result value names", async () => {
     const runner = scripts.find(([n]) => n === "runner")![1];
     const written = (target: string) => [...new Set([...runner.matchAll(new RegExp(`Set-Val \\$${target} '(\\w+)'`, "g"))].map((m) => m[1]))].sort();
-    expect(written("resultsKey")).toEqual(["Boots", "Finished", "Mechanism", "PnpSettled", "RebootRequired", "ServicesRestored", "Started", "State", "StepsFailed", "StepsOk", "Summary"]);
+    expect(written("resultsKey")).toEqual(["Boots", "Finished", "Mechanism", "PnpSettled", "RebootRequired", "ServicesRestored", "Started", "State", "StepsFailed", "StepsOk", "Summary", "ValuesRestored", "WorkDir"]);
     expect(written("res")).toEqual(["Attempts", "ExitCode", "Finished", "Output", "Started", "Status", "Title"]);
-    expect(written("fbKey")).toEqual(["BootId", "Boots", "Mechanism", "State"]);
+    expect(written("fbKey")).toEqual(["Boots", "Claim", "Mechanism", "State"]);
   });
 });
 

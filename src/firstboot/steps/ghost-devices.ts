@@ -4,8 +4,9 @@
  * (reference §8). Listing needs no binary: device instances from the Enum tree (read only)
  * minus the present ones (Win32_PnPEntity, problem 45 "not connected" counts as absent).
  * Removal goes through PnP, never by deleting Enum keys: `pnputil /remove-device` on Windows 10
- * 2004 (build 19041) and later; before that SetupDiRemoveDevice through Add-Type (which needs
- * FullLanguage: under ConstrainedLanguage the step lists the ghosts and exits 3).
+ * 2004 (build 19041) and later; before that DIF_REMOVE through the class installer, as Device
+ * Manager does, via Add-Type (which needs FullLanguage: under ConstrainedLanguage the step
+ * lists the ghosts and exits 3).
  */
 import { PlanError } from "../../errors.js";
 import type { FirstBootStep } from "../../changes/change.js";
@@ -24,17 +25,34 @@ export interface GhostDeviceOptions {
   timeoutSeconds?: number;
 }
 
+/**
+ * Before 19041: removal as Device Manager does it, through the device's class installer:
+ * SetupDiSetClassInstallParams with SP_REMOVEDEVICE_PARAMS (Scope DI_REMOVEDEVICE_GLOBAL), then
+ * SetupDiCallClassInstaller(DIF_REMOVE). The Net class installer then frees the adapter's
+ * bindings and its connection name ("Ethernet 2"), which SetupDiRemoveDevice alone (the
+ * default DIF_REMOVE handler, "only class installers should call" it) skips.
+ * Sources (Microsoft Learn): setupapi SP_REMOVEDEVICE_PARAMS, SP_CLASSINSTALL_HEADER,
+ * SetupDiSetClassInstallParamsW, SetupDiCallClassInstaller, SetupDiRemoveDevice, DIF_REMOVE.
+ * setupapi.h: DIF_REMOVE = 0x05, DI_REMOVEDEVICE_GLOBAL = 0x01; the header is 8 bytes
+ * (cbSize, InstallFunction), the parameters 16 (header, Scope, HwProfile).
+ */
 const SETUPAPI_CSHARP = `using System;
 using System.Runtime.InteropServices;
 public static class P2vfixSetupApi {
   [StructLayout(LayoutKind.Sequential)]
   public struct DevInfoData { public int Size; public Guid ClassGuid; public int DevInst; public IntPtr Reserved; }
+  [StructLayout(LayoutKind.Sequential)]
+  public struct RemoveDeviceParams { public int HeaderSize; public int InstallFunction; public int Scope; public int HwProfile; }
+  const int DIF_REMOVE = 0x05;
+  const int DI_REMOVEDEVICE_GLOBAL = 0x01;
   [DllImport("setupapi.dll", SetLastError = true)]
   static extern IntPtr SetupDiCreateDeviceInfoList(IntPtr classGuid, IntPtr parent);
   [DllImport("setupapi.dll", CharSet = CharSet.Unicode, SetLastError = true)]
   static extern bool SetupDiOpenDeviceInfoW(IntPtr set, string instanceId, IntPtr parent, int flags, ref DevInfoData data);
+  [DllImport("setupapi.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+  static extern bool SetupDiSetClassInstallParamsW(IntPtr set, ref DevInfoData data, ref RemoveDeviceParams parameters, int size);
   [DllImport("setupapi.dll", SetLastError = true)]
-  static extern bool SetupDiRemoveDevice(IntPtr set, ref DevInfoData data);
+  static extern bool SetupDiCallClassInstaller(int installFunction, IntPtr set, ref DevInfoData data);
   [DllImport("setupapi.dll", SetLastError = true)]
   static extern bool SetupDiDestroyDeviceInfoList(IntPtr set);
   public static int Remove(string instanceId) {
@@ -44,7 +62,13 @@ public static class P2vfixSetupApi {
       DevInfoData data = new DevInfoData();
       data.Size = Marshal.SizeOf(typeof(DevInfoData));
       if (!SetupDiOpenDeviceInfoW(set, instanceId, IntPtr.Zero, 0, ref data)) return Marshal.GetLastWin32Error();
-      if (!SetupDiRemoveDevice(set, ref data)) return Marshal.GetLastWin32Error();
+      RemoveDeviceParams p = new RemoveDeviceParams();
+      p.HeaderSize = 8;
+      p.InstallFunction = DIF_REMOVE;
+      p.Scope = DI_REMOVEDEVICE_GLOBAL;
+      p.HwProfile = 0;
+      if (!SetupDiSetClassInstallParamsW(set, ref data, ref p, Marshal.SizeOf(typeof(RemoveDeviceParams)))) return Marshal.GetLastWin32Error();
+      if (!SetupDiCallClassInstaller(DIF_REMOVE, set, ref data)) return Marshal.GetLastWin32Error();
       return 0;
     } finally {
       SetupDiDestroyDeviceInfoList(set);

@@ -12,7 +12,8 @@ export function resetNetworkStackStep(options: { winsock?: boolean; tcpip?: bool
   const winsock = options.winsock ?? true;
   const tcpip = options.tcpip ?? true;
   if (!winsock && !tcpip) throw new PlanError("empty-step", "network reset step with neither Winsock nor TCP/IP");
-  const lines = ["$failures = 0", "$log = Join-Path $env:SystemRoot 'Temp\\p2vfix-firstboot\\int-ip-reset.log'"];
+  // The runner's checked working folder (P2VFIX_WORKDIR); run by hand, the SYSTEM profile.
+  const lines = ["$failures = 0", "$dir = $env:P2VFIX_WORKDIR", "if (-not $dir) { $dir = Join-Path $env:SystemRoot 'System32\\config\\systemprofile' }", "$log = Join-Path $dir 'int-ip-reset.log'"];
   const run = (label: string, command: string): void => {
     lines.push(
       `$out = ${command} 2>&1`,

@@ -30,6 +30,15 @@ export function uninstallCommand(entry: UninstallEntry): string {
   return command;
 }
 
+/**
+ * A command as literal batch-file text: in a batch file `%` starts a variable reference
+ * and `^%` does not escape it; `%%` is a literal percent sign (cmd's batch parser, phase 1).
+ * The uninstall string is run as recorded, so no reference in it is expanded.
+ */
+export function batchLiteral(command: string): string {
+  return command.replace(/%/g, "%%");
+}
+
 function slug(name: string): string {
   const s = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   return s.slice(0, 48) || "entry";
@@ -45,7 +54,7 @@ export function uninstallStep(entry: UninstallEntry, options: { fixup?: string; 
     id: `uninstall-${slug(entry.name)}`,
     title: `Uninstall ${label}`,
     shell: "cmd",
-    script: ["@echo off", `echo running: ${command.replace(/[%^&|<>]/g, "^$&")}`, command, "set rc=%ERRORLEVEL%", 'if "%rc%"=="1605" exit /b 0', "exit /b %rc%"].join("\r\n"),
+    script: ["@echo off", `echo running: ${batchLiteral(command).replace(/[\^&|<>]/g, "^$&")}`, batchLiteral(command), "set rc=%ERRORLEVEL%", 'if "%rc%"=="1605" exit /b 0', "exit /b %rc%"].join("\r\n"),
     timeoutSeconds: options.timeoutSeconds ?? 1200,
     retries: 0,
   };

@@ -1,0 +1,340 @@
+/**
+ * The runner's variables and functions (PowerShell 2.0, ConstrainedLanguage-safe): registry
+ * helpers, the two disarms, the claim, the working folder check, the supervised child process
+ * with its tree kill, one step with its retries, the hand-over to the fallback service and the
+ * end of the run. runner-script.ts puts the phases after them.
+ */
+import { CHILD_EXIT_VALUE, PNP_SETTLE_SCRIPT, PROCESS_SWEEP_SCRIPT, STEP_LOADER, STEP_SUPERVISOR } from "./child-scripts.js";
+import { FIRSTBOOT_KEY, HELD_SERVICES_KEY, Limits, RESTORE_KEY, RESULTS_KEY, SERVICE_NAME, SETUP_ORIGINAL_KEY, STEPS_KEY, StepValue, Value } from "./layout.js";
+import { encodeCommand, psString } from "./powershell-text.js";
+
+const hklm = (softwareRelative: string): string => `HKLM:\\SOFTWARE\\${softwareRelative}`;
+
+/** Folder the runner works in: inside the SYSTEM profile, which only SYSTEM and Administrators can write (see docs/first-boot.md). */
+export const WORK_DIR = "System32\\config\\systemprofile\\p2vfix-firstboot";
+
+/** SDDL trustees that must hold no write right on the working folder (Users, Authenticated Users, Everyone, Interactive, Guests). */
+export const UNTRUSTED_SIDS = ["BU", "AU", "WD", "IU", "BG", "S-1-5-32-545", "S-1-5-11", "S-1-1-0", "S-1-5-4"];
+
+/** Pause before a retry: doubles from 10 s up to this. */
+export const MAX_RETRY_PAUSE_SECONDS = 120;
+
+const args = "-NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ";
+
+export function runnerFunctions(): string {
+  return `$fbKey = ${psString(hklm(FIRSTBOOT_KEY))}
+$stepsKey = ${psString(hklm(STEPS_KEY))}
+$resultsKey = ${psString(hklm(RESULTS_KEY))}
+$heldKey = ${psString(hklm(HELD_SERVICES_KEY))}
+$restoreKey = ${psString(hklm(RESTORE_KEY))}
+$setupOriginalKey = ${psString(hklm(SETUP_ORIGINAL_KEY))}
+$setupKey = 'HKLM:\\SYSTEM\\Setup'
+$serviceName = ${psString(SERVICE_NAME)}
+$svcKey = 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\' + $serviceName
+$psExe = Join-Path $env:SystemRoot 'System32\\WindowsPowerShell\\v1.0\\powershell.exe'
+$scExe = Join-Path $env:SystemRoot 'System32\\sc.exe'
+$env:P2VFIX_LOADER = ${psString(encodeCommand(STEP_LOADER))}
+$stepSupervisor = ${psString(args + encodeCommand(STEP_SUPERVISOR))}
+$pnpSettle = ${psString(args + encodeCommand(PNP_SETTLE_SCRIPT))}
+$processSweep = ${psString(args + encodeCommand(PROCESS_SWEEP_SCRIPT))}
+$untrusted = @(${UNTRUSTED_SIDS.map((s) => psString(s)).join(", ")})
+$maxSteps = ${Limits.maxSteps}
+$tailLines = ${Limits.outputTailLines}
+$lineChars = ${Limits.outputLineChars}
+$phaseEnd = $null
+
+function Get-Val($path, $name, $default) {
+  $item = Get-ItemProperty -Path $path -Name $name -ErrorAction SilentlyContinue
+  if ($item -eq $null) { return $default }
+  return $item.$name
+}
+
+function Set-Val($path, $name, $value, $type) {
+  if (-not (Test-Path -Path $path)) { $null = New-Item -Path $path -Force }
+  $null = New-ItemProperty -Path $path -Name $name -Value $value -PropertyType $type -Force
+}
+
+function Get-Now {
+  return (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+}
+
+# SYSTEM\\Setup: put back what was there, but only while the CmdLine is still ours.
+function Disable-SetupHook {
+  if (-not (Test-Path -Path $setupOriginalKey)) { return }
+  $ours = Get-Val $setupOriginalKey 'Installed' $null
+  $now = Get-Val $setupKey 'CmdLine' $null
+  if ($ours -ne $null -and [string]$now -ne [string]$ours) { return }
+  Set-Val $setupKey 'SetupType' ([int](Get-Val $setupOriginalKey 'SetupType' 0)) 'DWord'
+  $cmdType = Get-Val $setupOriginalKey 'CmdLineType' 'String'
+  if ($cmdType -eq 'Absent') {
+    Remove-ItemProperty -Path $setupKey -Name 'CmdLine' -ErrorAction SilentlyContinue
+  } else {
+    Set-Val $setupKey 'CmdLine' (Get-Val $setupOriginalKey 'CmdLine' '') $cmdType
+  }
+}
+
+# The fallback service: never start again (every control set), then delete it.
+function Disable-ServiceHook {
+  foreach ($set in @(Get-ChildItem -Path 'HKLM:\\SYSTEM' -ErrorAction SilentlyContinue | Where-Object { $_.PSChildName -like 'ControlSet0*' })) {
+    $svc = 'HKLM:\\SYSTEM\\' + $set.PSChildName + '\\Services\\' + $serviceName
+    if (Test-Path -Path $svc) { Set-Val $svc 'Start' 4 'DWord' }
+  }
+  $null = & $scExe delete $serviceName 2>&1
+}
+
+# This process as "<pid>@<start time>": stable for its life, never matched by a reused PID.
+function Get-ClaimOf($p) {
+  return [string]$p.Id + '@' + $p.StartTime.ToUniversalTime().ToString('yyyyMMddHHmmssfffffff')
+}
+
+function Get-MyClaim {
+  return Get-ClaimOf (Get-Process -Id $PID)
+}
+
+function Test-ClaimAlive($claim) {
+  if (-not ([string]$claim -match '^(\\d+)@')) { return $false }
+  $p = Get-Process -Id ([int]$matches[1]) -ErrorAction SilentlyContinue
+  if ($p -eq $null) { return $false }
+  return ((Get-ClaimOf $p) -eq $claim)
+}
+
+# Seconds left in the Setup-hook phase (the service has no phase deadline).
+function Get-PhaseLeft {
+  if ($phaseEnd -eq $null) { return 2147483647 }
+  return [int](($phaseEnd - (Get-Date)).TotalSeconds)
+}
+
+# A folder is safe when it is no reparse point, SYSTEM or Administrators own it, and no
+# untrusted group (Users, Authenticated Users, Everyone...) has any allow ACE on it other
+# than read/execute. SDDL is not localized, unlike account names.
+function Test-SafeFolder($path) {
+  $item = Get-Item -Path $path -Force -ErrorAction SilentlyContinue
+  if ($item -eq $null -or -not $item.PSIsContainer) { return $false }
+  if ([string]$item.Attributes -match 'ReparsePoint') { return $false }
+  $acl = Get-Acl -Path $path -ErrorAction SilentlyContinue
+  if ($acl -eq $null) { return $false }
+  $sddl = [string]$acl.Sddl
+  if (-not ($sddl -match '^O:(SY|BA|S-1-5-18|S-1-5-32-544)(G:|D:|$)')) { return $false }
+  foreach ($ace in @($sddl -split '\\(')) {
+    if (-not ($ace -match '^A;[^;]*;([^;]*);[^;]*;[^;]*;([^)]*)\\)')) { continue }
+    if ($untrusted -contains $matches[2] -and $matches[1] -notmatch '^(FR|GR|GX|FX|GRGX|FRFX|0x1200a9)?$') { return $false }
+  }
+  return $true
+}
+
+# The working folder: under the SYSTEM profile, checked before every use of a new one; an
+# unsafe one is never used, deleted or followed: a fresh name is tried instead.
+function Get-WorkDir {
+  $parent = Join-Path $env:SystemRoot 'System32\\config\\systemprofile'
+  if (-not (Test-SafeFolder $parent)) { return $null }
+  $try = 0
+  while ($try -lt 3) {
+    $try = $try + 1
+    $dir = Join-Path $env:SystemRoot ${psString(WORK_DIR)}
+    if ($try -gt 1) { $dir = $dir + '-' + [string](Get-Random) }
+    if (-not (Test-Path -Path $dir)) { $null = New-Item -Path $dir -ItemType Directory -ErrorAction SilentlyContinue }
+    if (Test-SafeFolder $dir) { return $dir }
+  }
+  return $null
+}
+
+function Stop-ProcessTree($p, $since) {
+  $null = & taskkill.exe /T /F /PID $p.Id 2>&1
+  $env:P2VFIX_ROOT = [string]$p.Id
+  $env:P2VFIX_SINCE = $since
+  $env:P2VFIX_SESSION = [string](Get-Process -Id $PID).SessionId
+  $sweepOut = Join-Path $workDir 'sweep.out.txt'
+  $sweep = Invoke-Child $processSweep $sweepOut (Join-Path $workDir 'sweep.err.txt') 60 $null $false
+  if ($sweep.Code -ne 0) { return }
+  foreach ($line in @(Get-Content -Path $sweepOut -ErrorAction SilentlyContinue)) {
+    if ([string]$line -match '^\\d+$' -and [int]$line -ne $PID) { $null = & taskkill.exe /T /F /PID ([string]$line) 2>&1 }
+  }
+}
+
+# A child PowerShell with a time limit (any length: polled, no Wait-Process 32767 s cap) and
+# the Setup-hook phase deadline. On either limit it is killed with its whole tree. The exit
+# code comes from what the supervisor recorded in $resultKey when there is one.
+function Invoke-Child($arguments, $outFile, $errFile, $limit, $resultKey, $inPhase) {
+  $r = @{ Code = -1; TimedOut = $false; Interrupted = $false }
+  $left = 2147483647
+  if ($inPhase) { $left = Get-PhaseLeft }
+  $cut = $false
+  if ($left -lt $limit) { $limit = $left; $cut = $true }
+  if ($limit -lt 1) { $r.Interrupted = $true; return $r }
+  if ($resultKey -ne $null) { Remove-ItemProperty -Path $resultKey -Name '${CHILD_EXIT_VALUE}' -ErrorAction SilentlyContinue }
+  Remove-Item -Path $outFile, $errFile -Force -ErrorAction SilentlyContinue
+  $since = (Get-Date).ToString('yyyyMMddHHmmss')
+  $p = $null
+  try {
+    $p = Start-Process -FilePath $psExe -ArgumentList $arguments -NoNewWindow -PassThru -RedirectStandardOutput $outFile -RedirectStandardError $errFile
+  } catch {
+    Set-Content -Path $errFile -Value ('could not start: ' + $_) -ErrorAction SilentlyContinue
+    return $r
+  }
+  $deadline = (Get-Date).AddSeconds($limit)
+  if ($p -ne $null) {
+    $null = $p.Handle
+    while (-not $p.HasExited -and (Get-Date) -lt $deadline) { Start-Sleep -Seconds 1 }
+    if (-not $p.HasExited) {
+      if ($cut) { $r.Interrupted = $true } else { $r.TimedOut = $true }
+      if ($resultKey -ne $null) { Stop-ProcessTree $p $since } else { $null = & taskkill.exe /T /F /PID $p.Id 2>&1 }
+      return $r
+    }
+  }
+  $recorded = $null
+  if ($resultKey -ne $null) { $recorded = Get-Val $resultKey '${CHILD_EXIT_VALUE}' $null }
+  if ($recorded -ne $null -and [string]$recorded -match '^-?\\d+$') { $code = [long][string]$recorded } elseif ($p -ne $null) { $code = [long]$p.ExitCode } else { $code = -1 }
+  if ($code -gt 2147483647) { $code = $code - 4294967296 }
+  $r.Code = [int]$code
+  return $r
+}
+
+function Get-Tail($files) {
+  $lines = @()
+  foreach ($f in $files) {
+    if (Test-Path -Path $f) { $lines = $lines + @(Get-Content -Path $f -ErrorAction SilentlyContinue) }
+  }
+  $tail = @($lines | Where-Object { $_ -ne $null -and ([string]$_).Trim() -ne '' } | Select-Object -Last $tailLines)
+  $out = @()
+  foreach ($line in $tail) {
+    $text = [string]$line
+    if ($text.Length -gt $lineChars) { $text = $text.Substring(0, $lineChars) }
+    $out = $out + $text
+  }
+  if ($out.Count -eq 0) { $out = @('') }
+  return [string[]]$out
+}
+
+function Skip-Step($stepPath, $why) {
+  $id = [string](Get-Val $stepPath '${StepValue.id}' (Split-Path -Path $stepPath -Leaf))
+  $res = $resultsKey + '\\' + $id
+  if ([string](Get-Val $res 'Status' '') -eq 'ok') { return }
+  Set-Val $res 'Title' ([string](Get-Val $stepPath '${StepValue.title}' $id)) 'String'
+  Set-Val $res 'Status' $why 'String'
+}
+
+# Runs one step: a supervised child per attempt; retries after a growing pause while the phase
+# has time. 'interrupted' = the Setup-hook phase deadline cut the attempt.
+function Invoke-Step($stepPath, $workDir) {
+  $id = [string](Get-Val $stepPath '${StepValue.id}' (Split-Path -Path $stepPath -Leaf))
+  $title = [string](Get-Val $stepPath '${StepValue.title}' $id)
+  $shell = [string](Get-Val $stepPath '${StepValue.shell}' 'powershell')
+  $timeout = [int](Get-Val $stepPath '${StepValue.timeoutSeconds}' 600)
+  $retries = [int](Get-Val $stepPath '${StepValue.retries}' 0)
+  if ($timeout -lt 1 -or $timeout -gt ${Limits.maxTimeoutSeconds}) { $timeout = 600 }
+  if ($retries -lt 0 -or $retries -gt ${Limits.maxRetries}) { $retries = 0 }
+  $res = $resultsKey + '\\' + $id
+  if ([string](Get-Val $res 'Status' '') -eq 'ok') { return 'ok' }
+  $attempts = [int](Get-Val $res 'Attempts' 0)
+  Set-Val $res 'Title' $title 'String'
+  $env:P2VFIX_STEP = $stepPath
+  $env:P2VFIX_RESULT = $res
+  $env:P2VFIX_CMD = ''
+  if ($shell -eq 'cmd') {
+    $env:P2VFIX_CMD = Join-Path $workDir ($id + '.cmd')
+    Set-Content -Path $env:P2VFIX_CMD -Value ([byte[]](Get-Val $stepPath '${StepValue.scriptBytes}' @())) -Encoding Byte
+  }
+  $status = 'failed'
+  $pause = 10
+  $attempt = 0
+  while ($attempt -le $retries) {
+    $attempt = $attempt + 1
+    if ($attempt -gt 1) {
+      if ((Get-PhaseLeft) -le $pause) { return 'interrupted' }
+      Start-Sleep -Seconds $pause
+      if ($pause -lt ${MAX_RETRY_PAUSE_SECONDS}) { $pause = $pause * 2 }
+    }
+    $attempts = $attempts + 1
+    Set-Val $res 'Status' 'running' 'String'
+    Set-Val $res 'Attempts' $attempts 'DWord'
+    Set-Val $res 'Started' (Get-Now) 'String'
+    $outFile = Join-Path $workDir ($id + '.out.txt')
+    $errFile = Join-Path $workDir ($id + '.err.txt')
+    $run = Invoke-Child $stepSupervisor $outFile $errFile $timeout $res $true
+    Set-Val $res 'Finished' (Get-Now) 'String'
+    Set-Val $res 'ExitCode' $run.Code 'DWord'
+    Set-Val $res 'Output' (Get-Tail @($outFile, $errFile)) 'MultiString'
+    if ($run.Interrupted) { $status = 'interrupted' } elseif ($run.TimedOut) { $status = 'timeout' } elseif ($run.Code -eq 0) { $status = 'ok' } elseif ($run.Code -eq 3010) { $status = 'ok-reboot' } else { $status = 'failed' }
+    Set-Val $res 'Status' $status 'String'
+    if ($status -eq 'ok' -or $status -eq 'ok-reboot' -or $status -eq 'interrupted') { break }
+  }
+  return $status
+}
+
+# Past the Setup-hook deadline: the fallback service takes the remaining steps. The start is
+# requested by a detached sc.exe (its StartService call may wait for the SCM), never awaited.
+function Send-ToService {
+  if (-not (Test-Path -Path $svcKey)) { return $false }
+  Set-Val $fbKey '${Value.state}' 'handed-over' 'String'
+  Set-Val $fbKey '${Value.claim}' '' 'String'
+  try { $null = Start-Process -FilePath $scExe -ArgumentList ('start ' + $serviceName) -WindowStyle Hidden } catch { }
+  return $true
+}
+
+# Held services get their original Start back; automatic ones are asked to start by a
+# detached sc.exe: the runner never waits on a service (Start-Service waits on "start
+# pending" for ever).
+function Restore-HeldServices {
+  $restored = @()
+  if (-not (Test-Path -Path $heldKey)) { return $restored }
+  foreach ($name in @((Get-Item -Path $heldKey).Property)) {
+    if (-not $name) { continue }
+    $start = Get-Val $heldKey $name $null
+    $svc = 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\' + $name
+    if ($start -eq $null -or -not (Test-Path -Path $svc)) { continue }
+    Set-Val $svc 'Start' ([int]$start) 'DWord'
+    if ([int]$start -eq 2) {
+      try { $null = Start-Process -FilePath $scExe -ArgumentList ('start "' + $name + '"') -WindowStyle Hidden } catch { }
+    }
+    $restored = $restored + ($name + '=' + $start)
+  }
+  return $restored
+}
+
+# Values changed for the first boot only go back to what they were, unless someone changed
+# them since (then theirs is kept): the original absent = the value is removed.
+function Restore-FirstBootValues {
+  $restored = @()
+  foreach ($entry in @(Get-ChildItem -Path $restoreKey -ErrorAction SilentlyContinue)) {
+    $rk = $restoreKey + '\\' + $entry.PSChildName
+    $path = 'HKLM:\\' + [string](Get-Val $rk 'Hive' '') + '\\' + [string](Get-Val $rk 'Key' '')
+    $name = [string](Get-Val $rk 'Name' '')
+    $now = @(Get-Val $path $name $null) -join '|'
+    $written = @(Get-Val $rk 'Written' $null) -join '|'
+    if ($now -ne $written) { $restored = $restored + ($path + '\\' + $name + ' kept (changed since)'); continue }
+    if ([int](Get-Val $rk 'Existed' 0) -eq 1) {
+      Set-Val $path $name (Get-Val $rk 'Data' $null) ([string](Get-Val $rk 'Type' 'String'))
+    } else {
+      Remove-ItemProperty -Path $path -Name $name -ErrorAction SilentlyContinue
+    }
+    $restored = $restored + ($path + '\\' + $name)
+  }
+  return $restored
+}
+
+# The end of a run, in an order that cannot hang: both hooks off first, then the results,
+# then restores that only write values or request starts without waiting.
+function Complete-Run($state, $ok, $failed, $reboot) {
+  Disable-SetupHook
+  Disable-ServiceHook
+  Set-Val $fbKey '${Value.state}' $state 'String'
+  Set-Val $resultsKey 'StepsOk' $ok 'DWord'
+  Set-Val $resultsKey 'StepsFailed' $failed 'DWord'
+  Set-Val $resultsKey 'RebootRequired' ([int]$reboot) 'DWord'
+  Set-Val $resultsKey 'Summary' ([string]$ok + ' ok, ' + [string]$failed + ' failed') 'String'
+  $restored = @(Restore-HeldServices)
+  if ($restored.Count -eq 0) { $restored = @('') }
+  Set-Val $resultsKey 'ServicesRestored' ([string[]]$restored) 'MultiString'
+  $values = @(Restore-FirstBootValues)
+  if ($values.Count -eq 0) { $values = @('') }
+  Set-Val $resultsKey 'ValuesRestored' ([string[]]$values) 'MultiString'
+  Set-Val $resultsKey 'Finished' (Get-Now) 'String'
+  Set-Val $resultsKey 'State' $state 'String'
+  Remove-ItemProperty -Path $fbKey -Name '${Value.runner}' -ErrorAction SilentlyContinue
+  Remove-Item -Path $stepsKey -Recurse -Force -ErrorAction SilentlyContinue
+  if ($reboot -and [int](Get-Val $fbKey '${Value.rebootWhenRequired}' 0) -eq 1) {
+    $null = & shutdown.exe /r /t 60 /c 'p2vfix first boot: a step asked for a restart' 2>&1
+  }
+}
+`;
+}
