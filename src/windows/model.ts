@@ -54,7 +54,7 @@ export function buildModel(hives: WindowsHives, options: ModelOptions = {}): Win
   const services = section("services", [], () =>
     readServices(ccs, (name, err) => unknown.push({ section: `services.${name}`, reason: err.describe() })),
   );
-  const adapterPart = section("network.adapters", { adapters: [], orphanInterfaces: [], nsiTcpModulePresent: false }, () =>
+  const adapterPart = section("network.adapters", { adapters: [], orphanInterfaces: [], persistentRoutes: [], nsiTcpModulePresent: false }, () =>
     readAdapters(ccs, (classKey, err) => unknown.push({ section: `network.adapters.${classKey}`, reason: err.describe() })),
   );
   return {
@@ -66,6 +66,7 @@ export function buildModel(hives: WindowsHives, options: ModelOptions = {}): Win
     network: {
       adapters: adapterPart.adapters,
       orphanInterfaces: adapterPart.orphanInterfaces,
+      persistentRoutes: adapterPart.persistentRoutes,
       networkCards: section("network.networkCards", null, () => readNetworkCardsOrNull(software)),
       ncsi: section("network.ncsi", readNcsiFallback(), () => readNcsi(ccs, software)),
       profiles: section("network.profiles", null, () => readProfiles(software)),

@@ -89,8 +89,19 @@ export const Service = z.object({
   vendor: VendorTag.nullable(),
 });
 
-export const NsiAddress = z.object({ luid: z.string(), address: z.string(), valueName: z.string(), dataHex: z.string() });
-export const NsiRoute = z.object({ luid: z.string(), nextHop: z.string(), valueName: z.string() });
+export const NsiAddress = z.object({
+  luid: z.string(),
+  address: z.string(),
+  prefixLength: num.describe("On-link prefix length read from the value's data (null: not readable)"),
+  valueName: z.string(),
+  dataHex: z.string(),
+});
+export const NsiRoute = z.object({
+  luid: z.string(),
+  nextHop: z.string(),
+  isDefault: z.boolean().describe("Destination 0.0.0.0/0 or ::/0 (all-zero destination block)"),
+  valueName: z.string(),
+});
 
 export const Tcpip = z.object({
   interfaceKey: z.string(),
@@ -99,10 +110,12 @@ export const Tcpip = z.object({
   gateways: z.array(z.object({ address: z.string(), metric: num })),
   dnsServers: z.array(z.string()),
   domain: str,
-  registrationEnabled: num,
+  registrationEnabled: num.describe("RegistrationEnabled: register this connection's addresses in DNS"),
+  registerAdapterName: num.describe("RegisterAdapterName: also register under the connection-specific suffix"),
+  ipv6DnsServers: z.array(z.string()).describe("Tcpip6\\Parameters\\Interfaces\\{GUID} NameServer"),
   dhcpLease: z.object({ address: str, mask: str, server: str, dnsServers: z.array(z.string()), domain: str }).nullable(),
   netbios: z.object({ options: num, wins: z.array(z.string()) }).nullable(),
-  nsi: z.object({ ipv4: z.array(NsiAddress), ipv6: z.array(NsiAddress), routes: z.array(NsiRoute) }),
+  nsi: z.object({ ipv4: z.array(NsiAddress), ipv6: z.array(NsiAddress), routes: z.array(NsiRoute), routesV6: z.array(NsiRoute) }),
   hasStaticAddress: z.boolean(),
 });
 
@@ -175,6 +188,9 @@ export const TcpGlobal = z.object({
 export const Network = z.object({
   adapters: z.array(Adapter),
   orphanInterfaces: z.array(Tcpip).describe("Tcpip interface keys with no adapter class key"),
+  persistentRoutes: z
+    .array(z.object({ valueName: z.string(), destination: z.string(), mask: z.string(), gateway: z.string(), metric: num }))
+    .describe("Tcpip\\Parameters\\PersistentRoutes (route -p): machine-wide, no interface"),
   networkCards: z.array(NetworkCard).nullable(),
   ncsi: Ncsi,
   profiles: z.array(NetworkProfile).nullable(),

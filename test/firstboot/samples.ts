@@ -41,6 +41,20 @@ export function sampleSteps(): FirstBootStep[] {
     resetNetworkStackStep(),
     moveStaticIpStep({ tcpip: old.tcpip, mac: "00-15-5d-01-0a-02", oldDeviceIds: oldIds, ipv6: [{ address: "2001:db8:10::40", prefixLength: 64 }] }),
     { ...moveStaticIpStep({ tcpip: old.tcpip, oldDeviceIds: oldIds }), id: "move-static-ip-by-new" },
+    // Everything a multi-NIC server carries: IPv6 with prefix, gateway and DNS, routes, the connection name.
+    moveStaticIpStep({
+      id: "move-static-ip-2",
+      tcpip: { ...old.tcpip, registerAdapterName: 1 },
+      mac: "00:15:5d:01:0a:03",
+      ipv6: [{ address: "2001:db8:20::40", prefixLength: 56 }, { address: "fd00::40", prefixLength: null }],
+      ipv6Gateways: ["2001:db8:20::1"],
+      ipv6Dns: ["2001:db8:20::53", "2001:db8:20::54"],
+      routes: [
+        { destination: "10.50.0.0", mask: "255.255.0.0", gateway: "10.20.30.254", metric: 10 },
+        { destination: "172.16.0.0", mask: "255.240.0.0", gateway: "10.20.30.253", metric: null },
+      ],
+      connectionName: "Production Team's NIC",
+    }),
     removeGhostDevicesStep({ oldPciVendors: ["103C", "PCI\\VEN_14E4"] }),
     tcpAutotuningStep("normal"),
     adapterAdvancedStep({ mac: "00:15:5D:01:0A:02", settings: { offload: false, jumboPacket: 9014, interruptModeration: false } }),
