@@ -41,6 +41,13 @@ export function sampleSteps(): FirstBootStep[] {
     resetNetworkStackStep(),
     moveStaticIpStep({ tcpip: old.tcpip, mac: "00-15-5d-01-0a-02", oldDeviceIds: oldIds, ipv6: [{ address: "2001:db8:10::40", prefixLength: 64 }] }),
     { ...moveStaticIpStep({ tcpip: old.tcpip, oldDeviceIds: oldIds }), id: "move-static-ip-by-new" },
+    removeGhostDevicesStep({ oldPciVendors: ["103C", "PCI\\VEN_14E4"] }),
+    tcpAutotuningStep("normal"),
+    adapterAdvancedStep({ mac: "00:15:5D:01:0A:02", settings: { offload: false, jumboPacket: 9014, interruptModeration: false } }),
+    uninstallStep({ name: "{6A8C5F52-5D43-4F0F-8E6A-2D7D7A5B0C11}", displayName: "HP Insight Management Agents", uninstallString: "MsiExec.exe /I{6a8c5f52-5d43-4f0f-8e6a-2d7d7a5b0c11}" }),
+    uninstallStep({ name: "HPSUM", uninstallString: '"C:\\Program Files\\HP\\hpsum\\uninstall.exe" /s' }),
+    userStep({ id: "hello", shell: "powershell", script: "Write-Output 'it''s alive'\nexit 0" }),
+    userStep({ id: "cmd-hello", shell: "cmd", script: "echo hello\nexit /b 0" }),
     // Everything a multi-NIC server carries: IPv6 with prefix, gateway and DNS, routes, the connection name.
     moveStaticIpStep({
       id: "move-static-ip-2",
@@ -55,13 +62,6 @@ export function sampleSteps(): FirstBootStep[] {
       ],
       connectionName: "Production Team's NIC",
     }),
-    removeGhostDevicesStep({ oldPciVendors: ["103C", "PCI\\VEN_14E4"] }),
-    tcpAutotuningStep("normal"),
-    adapterAdvancedStep({ mac: "00:15:5D:01:0A:02", settings: { offload: false, jumboPacket: 9014, interruptModeration: false } }),
-    uninstallStep({ name: "{6A8C5F52-5D43-4F0F-8E6A-2D7D7A5B0C11}", displayName: "HP Insight Management Agents", uninstallString: "MsiExec.exe /I{6a8c5f52-5d43-4f0f-8e6a-2d7d7a5b0c11}" }),
-    uninstallStep({ name: "HPSUM", uninstallString: '"C:\\Program Files\\HP\\hpsum\\uninstall.exe" /s' }),
-    userStep({ id: "hello", shell: "powershell", script: "Write-Output 'it''s alive'\nexit 0" }),
-    userStep({ id: "cmd-hello", shell: "cmd", script: "echo hello\nexit /b 0" }),
   ];
 }
 
