@@ -90,6 +90,11 @@ function recordUnmapped(context: FixupContext, o: OldAdapter): RegistryChange[] 
   return [{ kind: "create-key", fixup: ID, hive: "SOFTWARE", key, reason }, ...values.map(([name, data]): RegistryChange => ({ kind: "set-value", fixup: ID, hive: "SOFTWARE", key, name, data, reason }))];
 }
 
+/** The id of the step moving the i-th mapped adapter's configuration (of `count`). */
+export function moveStepId(index: number, count: number): string {
+  return count > 1 ? `move-static-ip-${index + 1}` : "move-static-ip";
+}
+
 function stepFor(context: FixupContext, a: NicAssignment, id: string, routes: { destination: string; mask: string; gateway: string; metric: number | null }[]) {
   return moveStaticIpStep({
     tcpip: a.tcpip,
@@ -134,11 +139,10 @@ export const staticIpFixup: Fixup = {
         if (present?.value(r.route.valueName)) result.registry.push({ kind: "delete-value", fixup: ID, hive: "SYSTEM", key, name: r.route.valueName, reason: `persistent route ${r.route.valueName}: ${r.why}` });
       }
     }
-    const many = mapping.assigned.length > 1;
     mapping.assigned.forEach((a, i) => {
       const moved = (routes.moveWith.get(a.tcpip) ?? []).map((r) => ({ destination: r.destination, mask: r.mask, gateway: r.gateway, metric: r.metric }));
       try {
-        result.steps.push(stepFor(context, a, many ? `move-static-ip-${i + 1}` : "move-static-ip", moved));
+        result.steps.push(stepFor(context, a, moveStepId(i, mapping.assigned.length), moved));
       } catch (err) {
         if (!(err instanceof PlanError)) throw err;
         result.notices.push(`The static configuration of ${a.label} cannot be moved automatically (${err.message}): set ${describeTcpip(a.tcpip)} by hand after the first boot.`);
