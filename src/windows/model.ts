@@ -57,10 +57,11 @@ export function buildModel(hives: WindowsHives, options: ModelOptions = {}): Win
   const adapterPart = section("network.adapters", { adapters: [], orphanInterfaces: [], persistentRoutes: [], nsiTcpModulePresent: false }, () =>
     readAdapters(ccs, (classKey, err) => unknown.push({ section: `network.adapters.${classKey}`, reason: err.describe() })),
   );
+  const installation = section("installation", blankInstallation(), () => readInstallation(ccs, software));
   return {
     sources: { system: hives.sources.system, software: hives.sources.software ?? null, bcd: hives.sources.bcd ?? null, filesystem: options.filesystem ?? null, warnings: hives.warnings ?? [] },
     unknown,
-    installation: section("installation", blankInstallation(), () => readInstallation(ccs, software)),
+    installation,
     controlSets,
     services: { count: services.length, items: services },
     network: {
@@ -73,7 +74,7 @@ export function buildModel(hives: WindowsHives, options: ModelOptions = {}): Win
       tcpGlobal: section("network.tcpGlobal", readTcpGlobalFallback(), () => readTcpGlobal(ccs, adapterPart.nsiTcpModulePresent)),
     },
     bootStorage: section("bootStorage", { database: "CriticalDeviceDatabase", targets: [], filters: [] }, () =>
-      readBootStorage(system, ccs, services, options.driverFileExists),
+      readBootStorage(system, ccs, services, options.driverFileExists, installation.build),
     ),
     power: section("power", readPowerFallback(), () => readPower(ccs, options.hiberfile)),
     pageFile: section("pageFile", { pagingFiles: [], existingPageFiles: [], clearAtShutdown: null }, () => readPageFile(ccs)),

@@ -215,13 +215,29 @@ export const HardwareIdCheck = z.object({
 export const BootPath = z.object({
   id: z.string(),
   description: z.string(),
+  controller: z.string().describe("The VM storage controller this path boots from (ide, ahci, nvme, virtio-scsi, ...)"),
+  advice: z.string().describe("What to set in the VM for this path"),
   drivers: z.array(DriverCheck),
   hardwareIds: z.array(HardwareIdCheck),
   ok: z.boolean(),
   reasons: z.array(z.string()),
 });
 
-export const BootTarget = z.object({ target: z.string(), name: z.string(), paths: z.array(BootPath), willLoad: z.boolean() });
+export const NicDriver = z.object({
+  model: z.string().describe("NIC model of the hypervisor (virtio-net, vmxnet3, e1000, netvsc...)"),
+  state: z.enum(["installed", "in-box", "in-box-unverified", "missing"]).describe("installed: its driver service is in the image; in-box: Windows ships it for this build"),
+  services: z.array(z.string()),
+  evidence: z.string(),
+});
+
+export const BootTarget = z.object({
+  target: z.string(),
+  name: z.string(),
+  paths: z.array(BootPath).describe("Boot paths that apply to this Windows build"),
+  willLoad: z.boolean(),
+  advice: z.string().nullable().describe("Which controller the VM must use, when the default one will not boot"),
+  nics: z.array(NicDriver),
+});
 
 export const ClassFilter = z.object({
   classGuid: z.string(),
@@ -325,6 +341,7 @@ export type DriverCheck = z.infer<typeof DriverCheck>;
 export type HardwareIdCheck = z.infer<typeof HardwareIdCheck>;
 export type BootPath = z.infer<typeof BootPath>;
 export type BootTarget = z.infer<typeof BootTarget>;
+export type NicDriver = z.infer<typeof NicDriver>;
 export type ClassFilter = z.infer<typeof ClassFilter>;
 export type BootStorage = z.infer<typeof BootStorage>;
 export type Power = z.infer<typeof Power>;
