@@ -30,6 +30,10 @@ export const FixupOptionsSchema = z
       .array(z.object({ adapter: z.string().min(1).describe("Old adapter: connection name, interface GUID or class key"), mac: z.string().describe("MAC of the new NIC that takes its configuration") }).strict())
       .default([])
       .describe("Old adapter → new NIC, before the --mac list is given out"),
+    vmNics: z
+      .array(z.object({ mac: z.string().optional(), model: z.string() }).strict())
+      .default([])
+      .describe("The VM's NICs (from --vm): their models are checked against the NIC drivers in the image"),
     disable: z.array(z.string()).default([]).describe("Fixup ids left out of the plan"),
     ncsi: z
       .object({

@@ -11,7 +11,9 @@
  */
 import { PlanError } from "../errors.js";
 import type { RegData, RegistryChange } from "../changes/change.js";
-import { moveStaticIpStep } from "../firstboot/index.js";
+import { moveStaticIpStep, normalizeMac } from "../firstboot/index.js";
+import { knowledge } from "../windows/knowledge.js";
+import { UNMAPPED_ADAPTERS_KEY as UNMAPPED_KEY } from "../windows/unmapped-adapters.js";
 import { NSI_IPV4, NSI_IPV6 } from "../windows/nsi.js";
 import type { Tcpip } from "../windows/schema.js";
 import { controlSetsToEdit, dword, multi, stripHive, sz } from "./helpers.js";
@@ -21,8 +23,6 @@ import { emptyResult, findingsFor, type Fixup, type FixupContext, type FixupResu
 
 const ID = "static-ip";
 
-/** SOFTWARE-relative key holding one subkey per old adapter whose configuration no new NIC took. */
-export const UNMAPPED_KEY = "p2vfix\\Network\\Unmapped";
 
 function oldDeviceIds(context: FixupContext): string[] {
   const ids = new Set<string>();
@@ -108,6 +108,18 @@ function stepFor(context: FixupContext, a: NicAssignment, id: string, routes: { 
   });
 }
 
+/** The VM NIC's model (from --vm) when the image has no driver for it, as a sentence; else null. */
+function missingNicDriver(context: FixupContext, a: NicAssignment): string | null {
+  const vmNics = context.options.vmNics;
+  const nic = a.mac ? vmNics.find((n) => n.mac && normalizeMac(n.mac) === a.mac) : vmNics.length === 1 ? vmNics[0] : undefined;
+  if (!nic) return null;
+  const target = context.model.bootStorage.targets.find((t) => t.target === context.options.target);
+  const known = knowledge().boot.targets[context.options.target ?? ""]?.nics.find((n) => n.vmModels.includes(nic.model.toLowerCase()));
+  const state = known && target?.nics.find((n) => n.model === known.model);
+  if (!state || state.state !== "missing") return null;
+  return `The VM's NIC ${a.mac ?? ""} is a ${nic.model} (${state.model}) and the image has no driver for it (${state.evidence})`.replace("NIC  is", "NIC is");
+}
+
 export const staticIpFixup: Fixup = {
   id: ID,
   title: "Old static IP off the ghost adapters, onto the new NICs",
@@ -142,7 +154,14 @@ export const staticIpFixup: Fixup = {
     mapping.assigned.forEach((a, i) => {
       const moved = (routes.moveWith.get(a.tcpip) ?? []).map((r) => ({ destination: r.destination, mask: r.mask, gateway: r.gateway, metric: r.metric }));
       try {
-        result.steps.push(stepFor(context, a, moveStepId(i, mapping.assigned.length), moved));
+        const step = stepFor(context, a, moveStepId(i, mapping.assigned.length), moved);
+        const missing = missingNicDriver(context, a);
+        if (missing) {
+          // Retrying cannot make a driver appear: one attempt, and the plan says why.
+          step.retries = 0;
+          result.notices.push(`${missing}: the step for ${a.label} will not find the NIC. Install the driver in the image or give the VM a NIC model it has a driver for.`);
+        }
+        result.steps.push(step);
       } catch (err) {
         if (!(err instanceof PlanError)) throw err;
         result.notices.push(`The static configuration of ${a.label} cannot be moved automatically (${err.message}): set ${describeTcpip(a.tcpip)} by hand after the first boot.`);

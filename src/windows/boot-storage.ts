@@ -37,17 +37,21 @@ export function usablePath(p: BootPath): boolean {
   return p.ok || (p.drivers.every((d) => d.state !== "missing") && (p.hardwareIds.length === 0 || p.hardwareIds.some((h) => h.found)));
 }
 
-/** Which controller the VM must use, when some of the target's controllers cannot boot the image (null: any will do). */
+/**
+ * Which controller the VM must use, when some of the target's controllers cannot boot the image
+ * (null: any will do). When a path boots already, the boot-storage fixup changes nothing, so only
+ * those paths are advised; else the paths it can enable (drivers installed, hardware id bound).
+ */
 export function controllerAdvice(name: string, paths: BootPath[]): string | null {
-  const usable = paths.filter(usablePath);
-  const unusable = paths.filter((p) => !usablePath(p));
+  const usable = paths.some((p) => p.ok) ? paths.filter((p) => p.ok) : paths.filter(usablePath);
+  const unusable = paths.filter((p) => !usable.includes(p));
   if (unusable.length === 0) return null;
   const missing = [...new Set(unusable.flatMap((p) => p.drivers.filter((d) => d.state === "missing").map((d) => d.service)))];
-  const why = missing.length > 0 ? `driver${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not installed` : "no hardware id bound";
   if (usable.length === 0) {
+    const why = missing.length > 0 ? `driver${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not installed` : "no hardware id bound";
     return `No ${name} boot controller can load this image (${why}): install the drivers in the image or on the source before converting, or boot it where it has a driver.`;
   }
-  return `Boot the VM from ${usable.map((p) => p.advice).join(", or ")}; not from ${unusable.map((p) => p.description).join(", ")} (${why}).`;
+  return `Boot the VM from ${usable.map((p) => p.advice).join(", or ")}; not from ${unusable.map((p) => `${p.description} (${p.reasons.join("; ")})`).join(", ")}.`;
 }
 
 /** Build range of a path (data minBuild/maxBuild); an unknown build keeps every path. */

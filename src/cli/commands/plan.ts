@@ -31,7 +31,7 @@ interface PlanOptions {
 
 const TARGET_OF: Partial<Record<Hypervisor, (typeof TARGET_HYPERVISORS)[number]>> = { vmware: "vmware", kvm: "kvm", proxmox: "kvm", hyperv: "hyperv" };
 
-type VmChoice = { file: string; mac?: string; index?: number; all?: true; macs: string[]; target?: (typeof TARGET_HYPERVISORS)[number] };
+type VmChoice = { file: string; mac?: string; index?: number; all?: true; macs: string[]; models: { mac?: string; model: string }[]; target?: (typeof TARGET_HYPERVISORS)[number] };
 
 /** The VM's NIC(s): --nic or one --mac picks one; a VM with several NICs and neither gives them all, in order (their MACs go to the old adapters in order). */
 function vmChoice(file: string, opts: PlanOptions): VmChoice {
@@ -48,11 +48,11 @@ function vmChoice(file: string, opts: PlanOptions): VmChoice {
     if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${opts.mac[0]}`);
   } else if (nics.length > 1 && opts.mac.length === 0) {
     const macs = nics.flatMap((n) => (n.mac ? [n.mac] : []));
-    return { file, all: true, macs, ...(target ? { target } : {}) };
+    return { file, all: true, macs, models: nics.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
   } else if (nics.length !== 1) {
     throw new UsageError("ambiguous-nic", `${file} has ${nics.length} NICs: choose the new one with --nic N or --mac MAC, or give no --mac to use them all`);
   }
-  return { file, index: nic.index, ...(nic.mac ? { mac: nic.mac } : {}), macs: nic.mac ? [nic.mac] : [], ...(target ? { target } : {}) };
+  return { file, index: nic.index, ...(nic.mac ? { mac: nic.mac } : {}), macs: nic.mac ? [nic.mac] : [], models: [{ ...(nic.mac ? { mac: nic.mac } : {}), model: nic.model }], ...(target ? { target } : {}) };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -85,7 +85,7 @@ export function registerPlan(program: Command, output: Output): void {
       const macs = opts.mac.length > 0 ? opts.mac : (vm?.macs ?? []);
       const mac = macs[0];
       const profile = loadProfile(opts.profile);
-      const options = resolveOptions(profile, { ...(target ? { target } : {}), ...(opts.keepIp !== undefined ? { keepIp: opts.keepIp } : {}), ...(mac ? { mac } : {}), ...(macs.length > 1 ? { macs } : {}) });
+      const options = resolveOptions(profile, { ...(target ? { target } : {}), ...(opts.keepIp !== undefined ? { keepIp: opts.keepIp } : {}), ...(mac ? { mac } : {}), ...(macs.length > 1 ? { macs } : {}), ...(vm ? { vmNics: vm.models } : {}) });
       const partition = opts.partition === undefined ? undefined : Number(opts.partition);
       if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
       const loaded = loadWindows(targetPath, { useLogs: opts.logs, ...(partition === undefined ? {} : { partition }) });
