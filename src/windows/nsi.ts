@@ -103,10 +103,14 @@ export function readNsi(ccs: RegistryKey): NsiStore {
   return store;
 }
 
-/** An IPv6 route name: the first 8-byte group repeated at once is the LUID pair (UNVERIFIED layout). */
+/**
+ * An IPv6 route name: the LUID pair is the last 8-byte group repeated at once with room for the
+ * 16-byte next hop after it (UNVERIFIED layout; searched from the end because the zero bytes of a
+ * default destination also repeat one byte off the real pair).
+ */
 function ipv6Route(n: string): Omit<NsiRoute, "valueName"> | null {
   if (!/^[0-9a-f]+$/.test(n) || n.length % 2 !== 0) return null;
-  for (let i = 0; i + 64 <= n.length; i += 2) {
+  for (let i = n.length - 64; i >= 0; i -= 2) {
     const luid = n.slice(i, i + 16);
     if (/^0+$/.test(luid) || n.slice(i + 16, i + 32) !== luid) continue;
     return { luid, nextHop: ipv6(n.slice(i + 32, i + 64)), isDefault: /^0*$/.test(n.slice(0, i)) };

@@ -29,7 +29,9 @@ export const bootController: FindingRule = (model, { target }) => {
   if (!target) return [];
   const t = model.bootStorage.targets.find((x) => x.target === target);
   if (!t || !t.willLoad || t.advice === null) return [];
+  // Only when a controller lacks its driver: a path merely demoted by StartOverride is normal on 8+.
   const missing = t.paths.filter((p) => p.drivers.some((d) => d.state === "missing"));
+  if (missing.length === 0) return [];
   return [
     {
       id: `boot-controller:${target}`,
