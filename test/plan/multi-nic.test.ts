@@ -125,6 +125,14 @@ describe("fewer new NICs than old adapters", () => {
   });
 });
 
+describe("teams", () => {
+  it("the team's configuration goes to the first MAC, before an adapter listed earlier; team members take none", () => {
+    const { plan: p } = plan({ target: "hyperv", macs: [A] }, join(scenariosDir, "hp-proliant-2012r2"));
+    expect(p.nics.map((n) => [n.adapter, n.mac, n.step])).toEqual([["Production Team", A, "move-static-ip"], ["Backup", null, null]]);
+    expect(step(p, "move-static-ip").script).toContain("$ips = [string[]]@('10.20.30.40')");
+  });
+});
+
 describe("nics: mapping", () => {
   it("an explicit nics: option picks the adapter by connection name; the --mac list fills the rest", () => {
     const { plan: p } = plan({ nics: [{ adapter: "local area connection 2", mac: A }], macs: [B] });
