@@ -88,6 +88,16 @@ describe("move static IP", () => {
     expect(netsh.map((c) => c.args)).toEqual(["interface ipv6 add address ('interface=' + $nic.InterfaceIndex) 'address=2001:db8::10/48' 'store=persistent' 2>&1"]);
   });
 
+  it("an IPv6-only adapter moves too: no IPv4 WMI call, netsh for the address with its prefix", async () => {
+    const tcpip: Tcpip = { ...old.tcpip, dhcp: true, addresses: [], gateways: [], dnsServers: [], domain: null, registrationEnabled: null, registerAdapterName: null, netbios: null, nsi: { ...old.tcpip.nsi, ipv6: [{ luid: "x", address: "2001:db8:99::5", prefixLength: 60, valueName: "v", dataHex: "" }] } };
+    const step = moveStaticIpStep({ tcpip, mac: "AA-BB-CC-DD-EE-FF" });
+    const parsed = await parsePowerShell(step.script);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.methods.filter((m) => /^(Enable|Set)/.test(m))).toEqual([]);
+    expect(parsed.commands.filter((c) => /netsh/i.test(c.name)).map((c) => c.args)).toEqual(["interface ipv6 add address ('interface=' + $nic.InterfaceIndex) 'address=2001:db8:99::5/60' 'store=persistent' 2>&1"]);
+    expect(step.title).toBe("Static IP 2001:db8:99::5/60 on the new NIC (AA-BB-CC-DD-EE-FF)");
+  });
+
   it("rejects what it cannot move", () => {
     expect(() => moveStaticIpStep({ tcpip: { ...old.tcpip, addresses: [] } })).toThrow(/no static IPv4 or IPv6 address/);
     expect(() => moveStaticIpStep({ tcpip: { ...old.tcpip, addresses: [{ address: "10.0.0.1", mask: null }] } })).toThrow(PlanError);

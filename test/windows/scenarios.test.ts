@@ -35,6 +35,11 @@ const scenarios: { name: string; target: string; findings: string[] }[] = [
     findings: ["boot-driver-missing:kvm", "nic-driver-missing:kvm", "stale-static-ip", "ncsi-active-probing", "hypervisor-tools"],
   },
   {
+    name: "server2008r2-two-nics",
+    target: "kvm",
+    findings: ["stale-static-ip", "boot-controller:kvm", "nic-driver-missing:kvm", "ncsi-active-probing"],
+  },
+  {
     name: "server2003-dc",
     target: "xen",
     findings: ["boot-controller:xen", "storage-filter-broken", "stale-static-ip", "vendor-agent", "vendor-driver", "domain-controller", "backup-av-agent", "crash-auto-reboot"],
