@@ -117,7 +117,7 @@ function missingNicDriver(context: FixupContext, a: NicAssignment): string | nul
   const known = knowledge().boot.targets[context.options.target ?? ""]?.nics.find((n) => n.vmModels.includes(nic.model.toLowerCase()));
   const state = known && target?.nics.find((n) => n.model === known.model);
   if (!state || state.state !== "missing") return null;
-  return `The VM's NIC ${a.mac ?? ""} is a ${nic.model} (${state.model}) and the image has no driver for it (${state.evidence})`.replace("NIC  is", "NIC is");
+  return `The VM's NIC${a.mac ? ` ${a.mac}` : ""} (model ${nic.model}) has no driver in the image (${state.model}: ${state.evidence})`;
 }
 
 export const staticIpFixup: Fixup = {

@@ -5,7 +5,7 @@
  * PowerShell grammar), the offline route clean-up, unmapped adapters recorded and reported, the
  * plan's nics: edits, and a VM NIC without a driver.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,7 +17,9 @@ import { loadProfile, resolveOptions } from "../../src/plan/profiles.js";
 import type { FixupOptionsInput } from "../../src/fixups/options.js";
 import { loadWindows } from "../../src/windows/load.js";
 import { parsePowerShell } from "../firstboot/powershell-grammar.js";
+import { openVmConfig } from "../../src/vmconfig/index.js";
 import { corpusFile, hasCorpus, noCorpusReason } from "../helpers/corpus.js";
+import { fixtureFile } from "../helpers/fixtures.js";
 import { cli } from "./helpers.js";
 
 const SCENARIO = "server2008r2-two-nics";
@@ -156,11 +158,35 @@ describe("nics: mapping", () => {
   });
 });
 
+describe("plan --vm with several NICs", () => {
+  it("every NIC of the libvirt domain, in order (or in --mac order); apply unplugs them all; each NIC's model is checked", async () => {
+    const dir = buildScenario(SCENARIO, join(work, "vm"));
+    const xml = join(work, "fs01-p2v.xml");
+    copyFileSync(fixtureFile("vmconfig/fs01-p2v.xml"), xml);
+    const planPath = join(work, "vm.yaml");
+    const r = await cli("plan", dir, "--vm", xml, "-o", planPath);
+    expect(r.code, r.stderr).toBe(0);
+    const p = loadPlan(planPath);
+    expect(p.vm?.nic).toEqual({ all: true });
+    expect(p.nics.map((n) => [n.adapter, n.mac, n.step])).toEqual([["Local Area Connection", "52:54:00:6B:3C:58", "move-static-ip-1"], ["Local Area Connection 2", "52:54:00:AA:01:02", "move-static-ip-2"]]);
+    // e1000e has no driver on 2008 R2 (not installed, not in-box before 8), virtio never: one attempt each, said in the plan.
+    expect(p.firstBoot!.steps.filter((s) => s.id.startsWith("move-static-ip")).map((s) => s.retries)).toEqual([0, 0]);
+    const notices = p.fixups.find((f) => f.id === "static-ip")!.notices.join("\n");
+    expect(notices).toContain("The VM's NIC 52:54:00:6B:3C:58 (model e1000e) has no driver in the image (e1000e: none of");
+    expect(notices).toContain("The VM's NIC 52:54:00:AA:01:02 (model virtio) has no driver in the image (virtio-net: none of netkvm is installed; Windows does not ship it)");
+    const reversed = await cli("plan", dir, "--vm", xml, "--mac", "52:54:00:aa:01:02", "--mac", "52:54:00:6b:3c:58", "-o", planPath);
+    expect(reversed.code, reversed.stderr).toBe(0);
+    expect(loadPlan(planPath).nics.map((n) => n.mac)).toEqual(["52:54:00:AA:01:02", "52:54:00:6B:3C:58"]);
+    expect((await cli("apply", dir, planPath)).code).toBe(0);
+    expect(openVmConfig(xml).nics().map((n) => n.connected)).toEqual([false, false]);
+  });
+});
+
 describe("the new NIC's driver", () => {
   it("a virtio NIC on an image without netkvm: the step gets one attempt and the plan says why", () => {
     const { plan: p, findings } = plan({ macs: [A], vmNics: [{ mac: A.toLowerCase(), model: "virtio" }] });
     expect(step(p, "move-static-ip").retries).toBe(0);
-    expect(fixup(p, "static-ip").notices.join("\n")).toMatch(/The VM's NIC 52:54:00:00:00:0A is a virtio \(virtio-net\) and the image has no driver for it .* will not find the NIC/);
+    expect(fixup(p, "static-ip").notices.join("\n")).toMatch(/The VM's NIC 52:54:00:00:00:0A \(model virtio\) has no driver in the image \(virtio-net: .*\): the step for Local Area Connection will not find the NIC/);
     expect(findings.map((f) => f.id)).toContain("nic-driver-missing:kvm");
     // An e1000 NIC has its driver here (E1G60): the step keeps its retries.
     expect(step(plan({ macs: [A], vmNics: [{ mac: A, model: "e1000" }] }).plan, "move-static-ip").retries).toBe(2);

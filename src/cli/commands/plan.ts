@@ -46,6 +46,14 @@ function vmChoice(file: string, opts: PlanOptions): VmChoice {
     const want = opts.mac[0].replace(/[-:.]/g, "").toLowerCase();
     nic = nics.find((n) => n.mac?.replace(/:/g, "") === want)!;
     if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${opts.mac[0]}`);
+  } else if (opts.mac.length > 1) {
+    const picked = opts.mac.map((m) => {
+      const want = m.replace(/[-:.]/g, "").toLowerCase();
+      const hit = nics.find((n) => n.mac?.replace(/:/g, "") === want);
+      if (!hit) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${m}`);
+      return hit;
+    });
+    return { file, all: true, macs: opts.mac, models: picked.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
   } else if (nics.length > 1 && opts.mac.length === 0) {
     const macs = nics.flatMap((n) => (n.mac ? [n.mac] : []));
     return { file, all: true, macs, models: nics.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
