@@ -70,7 +70,7 @@ describe("two old NICs, two new MACs", () => {
 
   it("WMI return codes are read as [long]; the busy codes are retried after a growing pause", () => {
     const s = step(p, "move-static-ip-1").script;
-    expect(s).toContain("$code = [long](& $call).ReturnValue");
+    expect(s).toContain("$code = [long]$r.ReturnValue");
     expect(s).toContain("$code -ne 2147786788 -and $code -ne 84");
     expect(s).toContain("$pause = $pause * 2");
     expect(s).not.toMatch(/\[int\]\$result/);

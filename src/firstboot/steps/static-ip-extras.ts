@@ -112,10 +112,11 @@ export function connectionNameLines(name: string): string[] {
   return [
     `$wantedName = ${psString(name)}`,
     "if ([string]$nic.NetConnectionID -eq $wantedName) { Write-Output ('connection name: ' + $wantedName) } else {",
+    "  $oldName = [string]$nic.NetConnectionID",
     "  try {",
     "    $nic.NetConnectionID = $wantedName",
     "    $null = $nic.Put()",
-    "    Write-Output ('connection name: ' + $wantedName + ' (was ' + $nic.NetConnectionID + ')')",
+    "    Write-Output ('connection name: ' + $wantedName + ' (was ' + $oldName + ')')",
     "  } catch {",
     "    Write-Output ('connection name ' + $wantedName + ' not set (still held by another adapter?): ' + $_.Exception.Message)",
     "  }",

@@ -57,7 +57,10 @@ const INVOKE_WMI = `function Invoke-Wmi($what, $call) {
   $pause = 2
   $code = -1
   for ($attempt = 1; $attempt -le 5; $attempt++) {
-    try { $code = [long](& $call).ReturnValue } catch { $code = -1; Write-Output ($what + ': ' + $_.Exception.Message) }
+    try {
+      $r = & $call
+      if ($r -eq $null) { $code = -1 } else { $code = [long]$r.ReturnValue }
+    } catch { $code = -1; Write-Output ($what + ': ' + $_.Exception.Message) }
     if ((${WMI_RETRY_CODES.map((c) => `$code -ne ${c}`).join(" -and ")}) -or $attempt -eq 5) { break }
     Write-Output ($what + ': ' + $code + ', again in ' + $pause + ' s')
     for ($s = 0; $s -lt $pause; $s++) { Start-Sleep -Seconds 1 }
