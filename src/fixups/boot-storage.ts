@@ -4,9 +4,11 @@
  * DriverDatabase), each driver gets Start=0 and loses the StartOverride that demotes it, in
  * every control set (so Last Known Good boots too). A storage class filter list naming a
  * service that cannot start loses that name (the SAN policy for the data disks is
- * san-policy.ts). Drivers that are not installed cannot be added offline: the plan says which.
+ * san-policy.ts). Drivers that are not installed cannot be added offline: the plan says which,
+ * and which controller the VM must boot from instead (the model's advice).
  */
 import type { RegistryChange } from "../changes/change.js";
+import { usablePath } from "../windows/boot-storage.js";
 import { multi, serviceByName, serviceStart } from "./helpers.js";
 import { emptyResult, findingsFor, type Fixup } from "./types.js";
 
@@ -24,12 +26,9 @@ export const bootStorageFixup: Fixup = {
     const reg: RegistryChange[] = result.registry;
     const allSets = [...model.controlSets.available];
     const target = model.bootStorage.targets.find((t) => t.target === options.target);
+    if (target?.advice) result.notices.push(target.advice);
     if (target && !target.willLoad) {
-      const fixable = target.paths.filter((p) => !p.ok && p.drivers.every((d) => d.state !== "missing") && (p.hardwareIds.length === 0 || p.hardwareIds.some((h) => h.found)));
-      if (fixable.length === 0) {
-        const missing = [...new Set(target.paths.flatMap((p) => p.drivers.filter((d) => d.state === "missing").map((d) => d.service)))];
-        result.notices.push(`No boot path for ${target.name} can be enabled offline: ${missing.length ? `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not installed` : "no hardware id is bound"}. Install the driver on the source (or inject it) before converting, or boot from a controller the image supports.`);
-      }
+      const fixable = target.paths.filter((p) => !p.ok && usablePath(p));
       const done = new Set<string>();
       for (const p of fixable) {
         for (const d of p.drivers) {

@@ -42,7 +42,8 @@ export const FIXUP_IDS: readonly string[] = FIXUPS.map((f) => f.id);
 const STEP_ORDER = ["remove-ghost-devices", "reset-network-stack", "move-static-ip", "tcp-autotuning", "adapter-settings", "winhttp-proxy"];
 
 export function stepRank(id: string): number {
-  const i = STEP_ORDER.indexOf(id);
+  // "move-static-ip-2": one step per old adapter ranks with its kind.
+  const i = STEP_ORDER.findIndex((s) => id === s || (id.startsWith(`${s}-`) && /^\d+$/.test(id.slice(s.length + 1))));
   return i >= 0 ? i : STEP_ORDER.length;
 }
 

@@ -26,6 +26,15 @@ export const FixupOptionsSchema = z
     target: z.enum(TARGET_HYPERVISORS).optional().describe("Target hypervisor: boot storage and guest tools"),
     keepIp: z.boolean().default(true).describe("Move the old static IP configuration to the new NIC at first boot"),
     mac: z.string().optional().describe("MAC of the new NIC (the first-boot steps find it by MAC)"),
+    macs: z.array(z.string()).default([]).describe("MACs of the new NICs, given in order to the old adapters with a static configuration (plan --mac M1 --mac M2)"),
+    nics: z
+      .array(z.object({ adapter: z.string().min(1).describe("Old adapter: connection name, interface GUID or class key"), mac: z.string().describe("MAC of the new NIC that takes its configuration") }).strict())
+      .default([])
+      .describe("Old adapter → new NIC, before the --mac list is given out"),
+    vmNics: z
+      .array(z.object({ mac: z.string().optional(), model: z.string() }).strict())
+      .default([])
+      .describe("The VM's NICs (from --vm): their models are checked against the NIC drivers in the image"),
     disable: z.array(z.string()).default([]).describe("Fixup ids left out of the plan"),
     ncsi: z
       .object({

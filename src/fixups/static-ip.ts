@@ -1,96 +1,179 @@
 /**
  * Stale static IP (reference §4.4, KB269155): the old adapters keep their static addresses,
- * and the new NIC cannot take them ("already assigned to another adapter"). Offline: every
+ * and the new NICs cannot take them ("already assigned to another adapter"). Offline: every
  * old interface goes back to DHCP with its addresses cleared, and on Vista+ the NSI values
- * carrying its LUID are deleted. With keepIp, a first-boot step puts the configuration (from
- * the team adapter when there is one) on the new NIC, found by MAC or as the only new adapter.
+ * carrying its LUID (IPv4/IPv6 addresses and routes) are deleted. With keepIp, one first-boot
+ * step per old adapter mapped to a new NIC (nic-mapping.ts) puts its whole configuration there:
+ * every IPv4 address, gateways, DNS, suffix and registration, WINS/NetBIOS, IPv6 addresses with
+ * their prefix, IPv6 gateway and DNS, its persistent routes (persistent-routes.ts) and its
+ * connection name. An old adapter no new NIC takes is recorded in the image
+ * (SOFTWARE\p2vfix\Network\Unmapped, read by `report`) and named in the plan.
  */
 import { PlanError } from "../errors.js";
-import type { RegData } from "../changes/change.js";
-import { moveStaticIpStep } from "../firstboot/index.js";
+import type { RegData, RegistryChange } from "../changes/change.js";
+import { moveStaticIpStep, normalizeMac } from "../firstboot/index.js";
+import { knowledge } from "../windows/knowledge.js";
+import { UNMAPPED_ADAPTERS_KEY as UNMAPPED_KEY } from "../windows/unmapped-adapters.js";
 import { NSI_IPV4, NSI_IPV6 } from "../windows/nsi.js";
-import type { Adapter, Tcpip } from "../windows/schema.js";
-import { dword, multi, stripHive, sz } from "./helpers.js";
-import { emptyResult, findingsFor, type Fixup } from "./types.js";
+import type { Tcpip } from "../windows/schema.js";
+import { controlSetsToEdit, dword, multi, stripHive, sz } from "./helpers.js";
+import { globalIpv6, mapNics, type NicAssignment, type OldAdapter } from "./nic-mapping.js";
+import { planRoutes } from "./persistent-routes.js";
+import { emptyResult, findingsFor, type Fixup, type FixupContext, type FixupResult } from "./types.js";
 
 const ID = "static-ip";
 
-function oldDeviceIds(adapters: Adapter[]): string[] {
+
+function oldDeviceIds(context: FixupContext): string[] {
   const ids = new Set<string>();
-  for (const a of adapters) for (const id of [a.deviceInstanceId, a.pnpInstanceId]) if (id) ids.add(id);
+  for (const a of context.model.network.adapters) for (const id of [a.deviceInstanceId, a.pnpInstanceId]) if (id) ids.add(id);
   return [...ids];
+}
+
+/** One line a person can act on: "10.3.58.5/255.255.255.0, gateway 10.3.58.1, DNS 10.3.58.4". */
+export function describeTcpip(t: Tcpip): string {
+  const parts = [t.addresses.map((a) => `${a.address}/${a.mask ?? "?"}`).join(", ")];
+  const v6 = globalIpv6(t).map((a) => (a.prefixLength ? `${a.address}/${a.prefixLength}` : a.address));
+  if (v6.length > 0) parts.push(v6.join(", "));
+  if (t.gateways.length > 0) parts.push(`gateway ${t.gateways.map((g) => g.address).join(", ")}`);
+  if (t.dnsServers.length + t.ipv6DnsServers.length > 0) parts.push(`DNS ${[...t.dnsServers, ...t.ipv6DnsServers].join(", ")}`);
+  if (t.domain) parts.push(`suffix ${t.domain}`);
+  return parts.filter((p) => p !== "").join(", ");
+}
+
+/** Offline: the old interface back to DHCP, its NSI values deleted. */
+function clearOld(result: FixupResult, label: string, t: Tcpip): void {
+  const { key } = stripHive(t.interfaceKey);
+  const why = `${label}: the old adapter gives up its static configuration (kept in this plan for the new NIC)`;
+  const set = (name: string, data: RegData): void => {
+    result.registry.push({ kind: "set-value", fixup: ID, hive: "SYSTEM", key, name, data, reason: why });
+  };
+  if (key && t.dhcp === false) {
+    set("EnableDHCP", dword(1));
+    if (t.addresses.length > 0) {
+      set("IPAddress", multi(["0.0.0.0"]));
+      set("SubnetMask", multi(["0.0.0.0"]));
+    }
+    if (t.gateways.length > 0) {
+      set("DefaultGateway", multi([]));
+      set("DefaultGatewayMetric", multi([]));
+    }
+    if (t.dnsServers.length > 0) set("NameServer", sz(""));
+  }
+  const cs = key ? key.split("\\")[0] : null;
+  if (!cs) return;
+  const nsi = (store: string, table: string, valueName: string, what: string): void => {
+    result.registry.push({ kind: "delete-value", fixup: ID, hive: "SYSTEM", key: `${cs}\\Control\\Nsi\\${store}\\${table}`, name: valueName, reason: `${label}: persistent ${what} of the old adapter (NSI store)` });
+  };
+  for (const n of t.nsi.ipv4) nsi(NSI_IPV4, "10", n.valueName, `IPv4 address ${n.address}`);
+  for (const n of t.nsi.ipv6) nsi(NSI_IPV6, "10", n.valueName, `IPv6 address ${n.address}`);
+  for (const r of t.nsi.routes) nsi(NSI_IPV4, "16", r.valueName, `route via ${r.nextHop}`);
+  for (const r of t.nsi.routesV6) nsi(NSI_IPV6, "16", r.valueName, `IPv6 route via ${r.nextHop}`);
+}
+
+/** The unmapped adapter's configuration, kept in SOFTWARE for `report` (and for the person who sets it by hand). */
+function recordUnmapped(context: FixupContext, o: OldAdapter): RegistryChange[] {
+  if (!context.hives.software) return [];
+  const key = `${UNMAPPED_KEY}\\${o.adapter.netCfgInstanceId ?? o.adapter.classKey}`;
+  const reason = `${o.label}: no new NIC takes this configuration; recorded for \`p2vfix report\` and to be set by hand`;
+  const t = o.tcpip;
+  const values: [string, RegData][] = [
+    ["Name", sz(o.label)],
+    ["Description", sz(o.adapter.driverDesc ?? "")],
+    ["IPv4", multi(t.addresses.map((a) => `${a.address}/${a.mask ?? "?"}`))],
+    ["Gateways", multi(t.gateways.map((g) => g.address))],
+    ["DnsServers", multi([...t.dnsServers, ...t.ipv6DnsServers])],
+    ["IPv6", multi(globalIpv6(t).map((a) => (a.prefixLength ? `${a.address}/${a.prefixLength}` : a.address)))],
+    ["DnsSuffix", sz(t.domain ?? "")],
+    ["Summary", sz(describeTcpip(t))],
+  ];
+  return [{ kind: "create-key", fixup: ID, hive: "SOFTWARE", key, reason }, ...values.map(([name, data]): RegistryChange => ({ kind: "set-value", fixup: ID, hive: "SOFTWARE", key, name, data, reason }))];
+}
+
+/** The id of the step moving the i-th mapped adapter's configuration (of `count`). */
+export function moveStepId(index: number, count: number): string {
+  return count > 1 ? `move-static-ip-${index + 1}` : "move-static-ip";
+}
+
+function stepFor(context: FixupContext, a: NicAssignment, id: string, routes: { destination: string; mask: string; gateway: string; metric: number | null }[]) {
+  return moveStaticIpStep({
+    tcpip: a.tcpip,
+    id,
+    label: a.label,
+    fixup: ID,
+    ...(a.mac ? { mac: a.mac } : {}),
+    oldDeviceIds: oldDeviceIds(context),
+    routes,
+    connectionName: a.adapter.connectionName,
+  });
+}
+
+/** The VM NIC's model (from --vm) when the image has no driver for it, as a sentence; else null. */
+function missingNicDriver(context: FixupContext, a: NicAssignment): string | null {
+  const vmNics = context.options.vmNics;
+  const nic = a.mac ? vmNics.find((n) => n.mac && normalizeMac(n.mac) === a.mac) : vmNics.length === 1 ? vmNics[0] : undefined;
+  if (!nic) return null;
+  const target = context.model.bootStorage.targets.find((t) => t.target === context.options.target);
+  const known = knowledge().boot.targets[context.options.target ?? ""]?.nics.find((n) => n.vmModels.includes(nic.model.toLowerCase()));
+  const state = known && target?.nics.find((n) => n.model === known.model);
+  if (!state || state.state !== "missing") return null;
+  return `The VM's NIC${a.mac ? ` ${a.mac}` : ""} (model ${nic.model}) has no driver in the image (${state.model}: ${state.evidence})`;
 }
 
 export const staticIpFixup: Fixup = {
   id: ID,
-  title: "Old static IP off the ghost adapters, onto the new NIC",
+  title: "Old static IP off the ghost adapters, onto the new NICs",
   detect: findingsFor(ID),
   plan(context) {
     const result = emptyResult();
     const { model, options } = context;
     if (this.detect(model, context.findings).length === 0) return result;
-    const stale: { label: string; tcpip: Tcpip; adapter?: Adapter }[] = [];
-    for (const a of model.network.adapters) if (a.tcpip?.hasStaticAddress) stale.push({ label: a.connectionName ?? a.driverDesc ?? a.classKey, tcpip: a.tcpip, adapter: a });
-    for (const t of model.network.orphanInterfaces) if (t.hasStaticAddress) stale.push({ label: `interface ${t.interfaceKey.split("\\").pop()}`, tcpip: t });
-    for (const s of stale) {
-      const t = s.tcpip;
-      const { key } = stripHive(t.interfaceKey);
-      const why = `${s.label}: the old adapter gives up its static configuration (kept in this plan for the new NIC)`;
-      const set = (name: string, data: RegData): void => {
-        result.registry.push({ kind: "set-value", fixup: ID, hive: "SYSTEM", key, name, data, reason: why });
-      };
-      if (t.dhcp === false) {
-        set("EnableDHCP", dword(1));
-        if (t.addresses.length > 0) {
-          set("IPAddress", multi(["0.0.0.0"]));
-          set("SubnetMask", multi(["0.0.0.0"]));
-        }
-        if (t.gateways.length > 0) {
-          set("DefaultGateway", multi([]));
-          set("DefaultGatewayMetric", multi([]));
-        }
-        if (t.dnsServers.length > 0) set("NameServer", sz(""));
-      }
-      const cs = key.split("\\")[0];
-      const nsi = (store: string, table: string, valueName: string, what: string): void => {
-        result.registry.push({ kind: "delete-value", fixup: ID, hive: "SYSTEM", key: `${cs}\\Control\\Nsi\\${store}\\${table}`, name: valueName, reason: `${s.label}: persistent ${what} of the old adapter (NSI store)` });
-      };
-      for (const n of t.nsi.ipv4) nsi(NSI_IPV4, "10", n.valueName, `IPv4 address ${n.address}`);
-      for (const n of t.nsi.ipv6) nsi(NSI_IPV6, "10", n.valueName, `IPv6 address ${n.address}`);
-      for (const r of t.nsi.routes) nsi(NSI_IPV4, "16", r.valueName, `route via ${r.nextHop}`);
-    }
+    for (const a of model.network.adapters) if (a.tcpip?.hasStaticAddress) clearOld(result, a.connectionName ?? a.driverDesc ?? a.classKey, a.tcpip);
+    for (const t of model.network.orphanInterfaces) if (t.hasStaticAddress) clearOld(result, `interface ${t.interfaceKey.split("\\").pop()}`, t);
     if (!options.keepIp) {
       result.notices.push("keepIp is off: the old static configuration is cleared and the new NIC uses DHCP.");
       return result;
     }
-    // The team adapter carries the server's address; else the first adapter with static IPv4.
-    const movable = stale.filter((s) => s.tcpip.dhcp === false && s.tcpip.addresses.length > 0);
-    const source = movable.find((s) => s.adapter?.team) ?? movable[0];
-    if (!source) {
+    const mapping = mapNics(model, options);
+    if (mapping.assigned.length === 0 && mapping.unmapped.length === 0) {
       result.notices.push("The old static addresses are only in the NSI store (no legacy TCP/IP values): set the new NIC's address by hand after the first boot.");
       return result;
     }
-    const addresses = source.tcpip.addresses.map((a) => `${a.address}/${a.mask ?? "?"}`).join(", ");
     if (!context.firstBoot) {
-      result.notices.push(`No first-boot runner on this Windows: after the first boot, set ${addresses} (gateway ${source.tcpip.gateways.map((g) => g.address).join(", ") || "none"}, DNS ${source.tcpip.dnsServers.join(", ") || "none"}) on the new NIC by hand.`);
+      for (const o of [...mapping.assigned, ...mapping.unmapped]) result.notices.push(`No first-boot runner on this Windows: after the first boot, set ${describeTcpip(o.tcpip)} on the new NIC by hand (was ${o.label}).`);
       return result;
     }
-    if (movable.length > 1) {
-      result.notices.push(`Several old adapters had static IPv4 (${movable.map((m) => m.label).join("; ")}): the first-boot step moves ${source.label}'s (${addresses}); the others are cleared only.`);
+    const routes = planRoutes(model.network.persistentRoutes, mapping.assigned.map((a) => a.tcpip));
+    for (const cs of controlSetsToEdit(context)) {
+      const key = `${cs}\\Services\\Tcpip\\Parameters\\PersistentRoutes`;
+      const present = context.hives.system.key(key);
+      for (const r of routes.remove) {
+        if (present?.value(r.route.valueName)) result.registry.push({ kind: "delete-value", fixup: ID, hive: "SYSTEM", key, name: r.route.valueName, reason: `persistent route ${r.route.valueName}: ${r.why}` });
+      }
     }
-    try {
-      result.steps.push(
-        moveStaticIpStep({
-          tcpip: source.tcpip,
-          fixup: ID,
-          ...(options.mac ? { mac: options.mac } : {}),
-          oldDeviceIds: oldDeviceIds(model.network.adapters),
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof PlanError)) throw err;
-      result.notices.push(`The static IP of ${source.label} cannot be moved automatically (${err.message}): set it by hand after the first boot.`);
+    mapping.assigned.forEach((a, i) => {
+      const moved = (routes.moveWith.get(a.tcpip) ?? []).map((r) => ({ destination: r.destination, mask: r.mask, gateway: r.gateway, metric: r.metric }));
+      try {
+        const step = stepFor(context, a, moveStepId(i, mapping.assigned.length), moved);
+        const missing = missingNicDriver(context, a);
+        if (missing) {
+          // Retrying cannot make a driver appear: one attempt, and the plan says why.
+          step.retries = 0;
+          result.notices.push(`${missing}: the step for ${a.label} will not find the NIC. Install the driver in the image or give the VM a NIC model it has a driver for.`);
+        }
+        result.steps.push(step);
+      } catch (err) {
+        if (!(err instanceof PlanError)) throw err;
+        result.notices.push(`The static configuration of ${a.label} cannot be moved automatically (${err.message}): set ${describeTcpip(a.tcpip)} by hand after the first boot.`);
+      }
+    });
+    for (const o of mapping.unmapped) {
+      result.registry.push(...recordUnmapped(context, o));
+      result.notices.push(`${o.label} (${describeTcpip(o.tcpip)}) has no new NIC: its configuration is cleared from the ghost and recorded in the image (p2vfix report lists it); give a MAC with --mac or nics: to move it.`);
     }
+    for (const o of mapping.teamMembers) result.notices.push(`${o.label} is a member of a team: its own static values are cleared only (the team's configuration is what moves).`);
+    for (const m of mapping.spareMacs) result.notices.push(`The new NIC ${m} has no old adapter with a static configuration left to take: it keeps DHCP.`);
+    if (routes.left.length > 0) result.notices.push(`Persistent routes left as they are (no moved adapter reaches their gateway): ${routes.left.map((r) => r.valueName).join("; ")}.`);
     return result;
   },
 };

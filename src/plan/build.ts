@@ -9,6 +9,8 @@ import { buildModel, type ModelOptions, type WindowsModel } from "../windows/mod
 import type { WindowsHives } from "../windows/registry.js";
 import type { Finding } from "../windows/schema.js";
 import type { FirstBootStep } from "../changes/change.js";
+import { mapNics } from "../fixups/nic-mapping.js";
+import { describeTcpip, moveStepId } from "../fixups/static-ip.js";
 import { registryToEntry, serviceToEntry, stepToEntry } from "./entries.js";
 import { PLAN_VERSION, type PlanFile } from "./schema.js";
 
@@ -20,7 +22,7 @@ export interface BuildPlanInput {
   source: string;
   profile: string;
   /** The VM definition whose NIC apply unplugs (from `plan --vm`). */
-  vm?: { file: string; mac?: string; index?: number };
+  vm?: { file: string; mac?: string; index?: number; all?: true };
 }
 
 export interface BuiltPlan {
@@ -67,12 +69,31 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
         ? { ...input.options.firstBoot, steps: steps.map(stepToEntry) }
         : null,
     vm: input.vm
-      ? { file: input.vm.file, nic: { ...(input.vm.mac ? { mac: input.vm.mac } : {}), ...(input.vm.index !== undefined && !input.vm.mac ? { index: input.vm.index } : {}) }, link: "down", reason: "boot the first time with the cable unplugged: no DHCP, APIPA, NLA or NCSI wait before the new NIC is set up" }
+      ? { file: input.vm.file, nic: input.vm.all ? { all: true } : { ...(input.vm.mac ? { mac: input.vm.mac } : {}), ...(input.vm.index !== undefined && !input.vm.mac ? { index: input.vm.index } : {}) }, link: "down", reason: "boot the first time with the cable unplugged: no DHCP, APIPA, NLA or NCSI wait before the new NIC is set up" }
       : null,
+    nics: nicEntries(model, input.options, outcomes.some((o) => o.fixup.id === "static-ip") && firstBoot, steps),
     notices,
     unaddressed: unaddressed(model, findings).map((f) => `${f.id}: ${f.title}`),
   };
   return { plan, model, findings };
+}
+
+/** The plan's `nics:` list: every old adapter with a static configuration, the NIC that takes it and its step. */
+function nicEntries(model: WindowsModel, options: FixupOptions, moving: boolean, steps: FirstBootStep[]): PlanFile["nics"] {
+  if (!moving || !options.keepIp) return [];
+  const mapping = mapNics(model, options);
+  const ids = new Set(steps.map((s) => s.id));
+  const entry = (o: (typeof mapping.unmapped)[number], mac: string | null, step: string | null): PlanFile["nics"][number] => ({
+    adapter: o.label,
+    interface: o.adapter.netCfgInstanceId,
+    configuration: describeTcpip(o.tcpip),
+    mac,
+    step: step !== null && ids.has(step) ? step : null,
+  });
+  return [
+    ...mapping.assigned.map((a, i) => entry(a, a.mac, moveStepId(i, mapping.assigned.length))),
+    ...mapping.unmapped.map((o) => entry(o, null, null)),
+  ];
 }
 
 /**

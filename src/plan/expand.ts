@@ -15,6 +15,7 @@ import { RegType } from "../regf/value-types.js";
 import { readDword, readString, type RegistryKey, type RegistryValue } from "../windows/registry.js";
 import type { FirstBootStep, RegistryChange, ServiceStartChange, VmLinkChange } from "../changes/change.js";
 import { entryToChange, entryToService, entryToStep, serviceRegistryChanges } from "./entries.js";
+import { stepsWithNicEdits } from "./nics.js";
 import type { PlanFile } from "./schema.js";
 
 export interface ExpandedPlan {
@@ -105,7 +106,7 @@ export function expandPlan(plan: PlanFile, hives: { system: RegistryKey; softwar
     }
   }
   const notices: string[] = [];
-  const steps = (plan.firstBoot?.steps ?? []).filter((s) => !disabled.has(s.fixup)).map(entryToStep);
+  const steps = stepsWithNicEdits(plan).filter((s) => !disabled.has(s.fixup)).map(entryToStep);
   const held: HeldService[] = services.filter((s) => s.reEnable && s.originalStart !== null).map((s) => ({ name: s.service, originalStart: s.originalStart! }));
   const restoring = firstBootOnlyChanges(registry).length > 0;
   if (plan.firstBoot && (steps.length > 0 || restoring)) {
@@ -135,7 +136,7 @@ export function expandPlan(plan: PlanFile, hives: { system: RegistryKey; softwar
     throw new PlanError("held-services-without-runner", `services ${held.map((h) => h.name).join(", ")} are held back (reEnable: true) but the plan has no first-boot steps to restore them after`);
   }
   const vm: VmLinkChange | null = plan.vm
-    ? { kind: "vm-link", fixup: "vm-link", reason: plan.vm.reason ?? "", file: plan.vm.file, nic: { ...(plan.vm.nic.mac ? { mac: plan.vm.nic.mac } : {}), ...(plan.vm.nic.index !== undefined ? { index: plan.vm.nic.index } : {}) }, up: plan.vm.link === "up" }
+    ? { kind: "vm-link", fixup: "vm-link", reason: plan.vm.reason ?? "", file: plan.vm.file, nic: plan.vm.nic.all ? { all: true } : { ...(plan.vm.nic.mac ? { mac: plan.vm.nic.mac } : {}), ...(plan.vm.nic.index !== undefined ? { index: plan.vm.nic.index } : {}) }, up: plan.vm.link === "up" }
     : null;
   return { registry, services, steps, vm, notices };
 }

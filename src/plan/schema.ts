@@ -121,13 +121,27 @@ export const PlanFile = z
     vm: z
       .object({
         file: z.string().min(1),
-        nic: z.object({ index: z.number().int().min(0).optional(), mac: z.string().optional() }).strict(),
+        nic: z.object({ index: z.number().int().min(0).optional(), mac: z.string().optional(), all: z.literal(true).optional().describe("Every NIC of the VM (several new NICs)") }).strict(),
         link: z.enum(["down", "up"]).default("down"),
         reason: z.string().optional(),
       })
       .strict()
       .nullable()
       .default(null),
+    nics: z
+      .array(
+        z
+          .object({
+            adapter: z.string().describe("Old adapter with a static configuration (connection name)"),
+            interface: z.string().nullable().describe("Its interface GUID (NetCfgInstanceId)"),
+            configuration: z.string().describe("What moves (information)"),
+            mac: z.string().nullable().describe("New NIC that takes it; null: the only new adapter (when there is a step) or none"),
+            step: z.string().nullable().describe("First-boot step that moves it; null: no new NIC, the configuration is recorded in the image for `report`"),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("Old adapter → new NIC. Editing `mac` here changes the NIC its step looks for"),
     notices: z.array(z.string()).default([]),
     unaddressed: z.array(z.string()).default([]).describe("Findings no fixup addresses (to do by hand)"),
   })

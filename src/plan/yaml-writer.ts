@@ -43,6 +43,11 @@ export function planToYaml(plan: PlanFile): string {
     (firstBoot as YAMLMap).commentBefore =
       " Steps the first-boot runner executes inside the VM (PowerShell 2.0+), in this order, each bounded by\n timeoutSeconds and retries; results: `p2vfix report TARGET` after the first boot.";
   }
+  const nics = root.get("nics", true);
+  if (isSeq(nics) && (nics as YAMLSeq).items.length > 0) {
+    (nics as YAMLSeq).commentBefore =
+      " Old adapters with a static configuration and the new NIC (MAC) that takes each one. Change a `mac` to\n send that configuration to another NIC; `step: null` = no new NIC (recorded in the image, `p2vfix report` lists it).";
+  }
   const vm = root.get("vm", true);
   if (isMap(vm)) (vm as YAMLMap).commentBefore = " The VM definition whose NIC apply unplugs (kept as FILE.bak; `p2vfix undo` plugs it back).";
   block(root);

@@ -4,7 +4,7 @@
  */
 import { knowledge } from "./knowledge.js";
 import { readMulti, readString, subkeysNamed, type RegistryKey } from "./registry.js";
-import type { BootPath, BootStorage, BootTarget, ClassFilter, DriverCheck, HardwareIdCheck, Service } from "./schema.js";
+import type { BootPath, BootStorage, BootTarget, ClassFilter, DriverCheck, HardwareIdCheck, NicDriver, Service } from "./schema.js";
 
 /** Answers whether a file exists under the Windows directory; absent when no filesystem is known. */
 export type DriverFileCheck = (serviceName: string, imagePath: string | null) => boolean;
@@ -32,7 +32,47 @@ function criticalDeviceName(hwid: string): string {
   return hwid.replace(/\\/g, "#");
 }
 
-export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services: Service[], fileExists?: DriverFileCheck): BootStorage {
+/** A path that boots now, or once p2vfix sets its installed drivers to boot-start (its hardware id bound). */
+export function usablePath(p: BootPath): boolean {
+  return p.ok || (p.drivers.every((d) => d.state !== "missing") && (p.hardwareIds.length === 0 || p.hardwareIds.some((h) => h.found)));
+}
+
+/**
+ * Which controller the VM must use, when some of the target's controllers cannot boot the image
+ * (null: any will do). When a path boots already, the boot-storage fixup changes nothing, so only
+ * those paths are advised; else the paths it can enable (drivers installed, hardware id bound).
+ */
+export function controllerAdvice(name: string, paths: BootPath[]): string | null {
+  const usable = paths.some((p) => p.ok) ? paths.filter((p) => p.ok) : paths.filter(usablePath);
+  const unusable = paths.filter((p) => !usable.includes(p));
+  if (unusable.length === 0) return null;
+  const missing = [...new Set(unusable.flatMap((p) => p.drivers.filter((d) => d.state === "missing").map((d) => d.service)))];
+  if (usable.length === 0) {
+    const why = missing.length > 0 ? `driver${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not installed` : "no hardware id bound";
+    return `No ${name} boot controller can load this image (${why}): install the drivers in the image or on the source before converting, or boot it where it has a driver.`;
+  }
+  return `Boot the VM from ${usable.map((p) => p.advice).join(", or ")}; not from ${unusable.map((p) => `${p.description} (${p.reasons.join("; ")})`).join(", ")}.`;
+}
+
+/** Build range of a path (data minBuild/maxBuild); an unknown build keeps every path. */
+function appliesTo(p: { minBuild?: number; maxBuild?: number }, build: number | null): boolean {
+  if (build === null) return true;
+  return (p.minBuild === undefined || build >= p.minBuild) && (p.maxBuild === undefined || build <= p.maxBuild);
+}
+
+function nicDriver(n: { model: string; services: string[]; inboxFrom: number | null; inboxVerified: boolean; source: string }, byName: Map<string, Service>, build: number | null): NicDriver {
+  const installed = n.services.map((x) => byName.get(x.toLowerCase())).find((s) => s?.installed);
+  if (installed) return { model: n.model, state: "installed", services: n.services, evidence: `service ${installed.name} (Start=${installed.start ?? "absent"})` };
+  if (n.inboxFrom !== null && build === null) {
+    return { model: n.model, state: "in-box-unverified", services: n.services, evidence: `Windows ships ${n.services.join("/")} from build ${n.inboxFrom}; this image's build is unknown` };
+  }
+  if (n.inboxFrom !== null && build !== null && build >= n.inboxFrom) {
+    return { model: n.model, state: n.inboxVerified ? "in-box" : "in-box-unverified", services: n.services, evidence: `Windows ships ${n.services.join("/")} from build ${n.inboxFrom} (${n.source}${n.inboxVerified ? "" : ", unverified"})` };
+  }
+  return { model: n.model, state: "missing", services: n.services, evidence: `none of ${n.services.join(", ")} is installed${n.inboxFrom === null ? "; Windows does not ship it" : ""}` };
+}
+
+export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services: Service[], fileExists?: DriverFileCheck, build: number | null = null): BootStorage {
   const byName = new Map<string, Service>();
   for (const s of services) byName.set(s.name.toLowerCase(), s);
   const useDriverDatabase = system.subkey("DriverDatabase") !== undefined;
@@ -45,7 +85,7 @@ export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services:
         Object.values(targets).flatMap((t) => t.paths.flatMap((p) => p.hardwareIds.map(criticalDeviceName))),
       );
   const out: BootTarget[] = Object.entries(targets).map(([target, t]) => {
-    const paths: BootPath[] = t.paths.map((p) => {
+    const paths: BootPath[] = t.paths.filter((p) => appliesTo(p, build)).map((p) => {
       const drivers = p.drivers.map((d) => driverCheck(d, byName, fileExists));
       const hardwareIds = p.hardwareIds.map((h) => hardwareIdCheck(h, system, cdd));
       const reasons: string[] = [];
@@ -59,9 +99,9 @@ export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services:
       if (hardwareIds.length > 0 && !hardwareIds.some((h) => h.found)) {
         reasons.push(`no ${useDriverDatabase ? "DriverDatabase" : "CriticalDeviceDatabase"} entry for ${p.hardwareIds.join(" or ")}`);
       }
-      return { id: p.id, description: p.description, drivers, hardwareIds, ok: reasons.length === 0, reasons };
+      return { id: p.id, description: p.description, controller: p.controller, advice: p.advice, drivers, hardwareIds, ok: reasons.length === 0, reasons };
     });
-    return { target, name: t.name, paths, willLoad: paths.some((p) => p.ok) };
+    return { target, name: t.name, paths, willLoad: paths.some((p) => p.ok), advice: controllerAdvice(t.name, paths), nics: t.nics.map((n) => nicDriver(n, byName, build)) };
   });
 
   const filters: ClassFilter[] = [];

@@ -56,8 +56,25 @@ function defineSchemas(z: typeof Zod) {
             drivers: z.array(z.string()).min(1),
             hardwareIds: z.array(z.string()),
             source: z.string(),
+            controller: z.string(),
+            advice: z.string(),
+            minBuild: z.number().int().optional(),
+            maxBuild: z.number().int().optional(),
           }),
         ),
+        nics: z
+          .array(
+            z.object({
+              model: z.string(),
+              services: z.array(z.string()).min(1),
+              hardwareIds: z.array(z.string()),
+              vmModels: z.array(z.string()),
+              inboxFrom: z.number().int().nullable(),
+              inboxVerified: z.boolean().default(true),
+              source: z.string(),
+            }),
+          )
+          .default([]),
       }),
     ),
     filterClasses: z.record(z.string(), z.string()),
@@ -102,7 +119,7 @@ export const knowledgeValidators = {
     ),
   "boot-storage.yaml": (text: string): BootFile =>
     validateYaml("data/boot-storage.yaml", text, loaded().BootFile, (d) =>
-      unknownSource(d.sources, Object.values(d.targets).flatMap((t) => t.paths.map((p) => p.source))),
+      unknownSource(d.sources, Object.values(d.targets).flatMap((t) => [...t.paths.map((p) => p.source), ...t.nics.map((n) => n.source)])),
     ),
   "ncsi.yaml": (text: string): NcsiFile => validateYaml("data/ncsi.yaml", text, loaded().NcsiFile),
   "windows-builds.yaml": (text: string): BuildsFile => validateYaml("data/windows-builds.yaml", text, loaded().BuildsFile),

@@ -54,25 +54,27 @@ export function buildModel(hives: WindowsHives, options: ModelOptions = {}): Win
   const services = section("services", [], () =>
     readServices(ccs, (name, err) => unknown.push({ section: `services.${name}`, reason: err.describe() })),
   );
-  const adapterPart = section("network.adapters", { adapters: [], orphanInterfaces: [], nsiTcpModulePresent: false }, () =>
+  const adapterPart = section("network.adapters", { adapters: [], orphanInterfaces: [], persistentRoutes: [], nsiTcpModulePresent: false }, () =>
     readAdapters(ccs, (classKey, err) => unknown.push({ section: `network.adapters.${classKey}`, reason: err.describe() })),
   );
+  const installation = section("installation", blankInstallation(), () => readInstallation(ccs, software));
   return {
     sources: { system: hives.sources.system, software: hives.sources.software ?? null, bcd: hives.sources.bcd ?? null, filesystem: options.filesystem ?? null, warnings: hives.warnings ?? [] },
     unknown,
-    installation: section("installation", blankInstallation(), () => readInstallation(ccs, software)),
+    installation,
     controlSets,
     services: { count: services.length, items: services },
     network: {
       adapters: adapterPart.adapters,
       orphanInterfaces: adapterPart.orphanInterfaces,
+      persistentRoutes: adapterPart.persistentRoutes,
       networkCards: section("network.networkCards", null, () => readNetworkCardsOrNull(software)),
       ncsi: section("network.ncsi", readNcsiFallback(), () => readNcsi(ccs, software)),
       profiles: section("network.profiles", null, () => readProfiles(software)),
       tcpGlobal: section("network.tcpGlobal", readTcpGlobalFallback(), () => readTcpGlobal(ccs, adapterPart.nsiTcpModulePresent)),
     },
     bootStorage: section("bootStorage", { database: "CriticalDeviceDatabase", targets: [], filters: [] }, () =>
-      readBootStorage(system, ccs, services, options.driverFileExists),
+      readBootStorage(system, ccs, services, options.driverFileExists, installation.build),
     ),
     power: section("power", readPowerFallback(), () => readPower(ccs, options.hiberfile)),
     pageFile: section("pageFile", { pagingFiles: [], existingPageFiles: [], clearAtShutdown: null }, () => readPageFile(ccs)),

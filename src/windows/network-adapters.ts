@@ -8,7 +8,7 @@ import { knowledge } from "./knowledge.js";
 import { luidHex, readNsi } from "./nsi.js";
 import { readMulti, readString, stringValues, subkeysNamed, subkeysOf, type RegistryKey } from "./registry.js";
 import type { Adapter, Network, NetworkCard, Tcpip } from "./schema.js";
-import { readTcpip, tcpipRoots, type TcpipRoots } from "./tcpip.js";
+import { readPersistentRoutes, readTcpip, tcpipRoots, type PersistentRoute, type TcpipRoots } from "./tcpip.js";
 import { ValueNames } from "./value-names.js";
 
 export const NET_CLASS = "{4D36E972-E325-11CE-BFC1-08002BE10318}";
@@ -162,7 +162,7 @@ function readNetworkCards(software: RegistryKey): NetworkCard[] {
 export function readAdapters(
   ccs: RegistryKey,
   onError?: (classKey: string, err: P2vfixError) => void,
-): { adapters: Adapter[]; orphanInterfaces: Tcpip[]; nsiTcpModulePresent: boolean } {
+): { adapters: Adapter[]; orphanInterfaces: Tcpip[]; persistentRoutes: PersistentRoute[]; nsiTcpModulePresent: boolean } {
   const nsi = readNsi(ccs);
   const roots: AdapterRoots = {
     ...tcpipRoots(ccs),
@@ -186,7 +186,7 @@ export function readAdapters(
     const t = readTcpip(roots, iface.name, nsi, null);
     if (t && t.hasStaticAddress) orphanInterfaces.push(t);
   }
-  return { adapters, orphanInterfaces, nsiTcpModulePresent: nsi.tcpModulePresent };
+  return { adapters, orphanInterfaces, persistentRoutes: readPersistentRoutes(ccs), nsiTcpModulePresent: nsi.tcpModulePresent };
 }
 
 export function readNetworkCardsOrNull(software: RegistryKey | undefined): NetworkCard[] | null {

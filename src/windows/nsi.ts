@@ -3,6 +3,16 @@
  * opaque; only the value NAMES are decoded: NET_LUID (8 bytes little-endian as 16 hex digits)
  * followed by the address in network order. Layout of IPv4 unicast names and routes verified on
  * the Windows 7 sample; the IPv6 names are read by analogy (LUID + 16 address bytes).
+ *
+ * Two facts read from the DATA, kept here so they are easy to change:
+ * - unicast address data: two DWORD lifetimes (0xffffffff = infinite), two DWORDs, then the
+ *   on-link prefix length as a DWORD at offset 16. Verified for IPv4 on the Windows 7 sample
+ *   (10.3.58.5 with SubnetMask 255.255.255.0 holds 0x18); the same offset for IPv6 is
+ *   UNVERIFIED (by analogy; netsh's own /64 default applies when it cannot be read).
+ * - route names: a destination block, the interface LUID twice, then the next hop. The IPv4
+ *   layout (24-byte block, 4-byte next hop) is verified on the Windows 7 sample, and only for
+ *   default routes (an all-zero block); the IPv6 one (16-byte next hop after the LUID pair) is
+ *   UNVERIFIED. A route whose block is not all zeros is kept as "not default" and not decoded.
  */
 import { toHex, type RegistryKey } from "./registry.js";
 import type { NsiAddress, NsiRoute } from "./schema.js";
@@ -20,6 +30,16 @@ export function luidHex(netLuidIndex: number, ifType: number): string {
   b[6] = ifType & 0xff;
   b[7] = (ifType >> 8) & 0xff;
   return toHex(b);
+}
+
+/** Offset of the prefix length DWORD in unicast address data (see above). */
+export const NSI_PREFIX_LENGTH_OFFSET = 16;
+
+/** The prefix length from an address value's data, or null when it is short or out of range. */
+export function nsiPrefixLength(data: Uint8Array, max: number): number | null {
+  if (data.length < NSI_PREFIX_LENGTH_OFFSET + 4) return null;
+  const n = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(NSI_PREFIX_LENGTH_OFFSET, true);
+  return n >= 1 && n <= max ? n : null;
 }
 
 function ipv4(hex: string): string {
@@ -49,28 +69,51 @@ export interface NsiStore {
   ipv4: NsiAddress[];
   ipv6: NsiAddress[];
   routes: NsiRoute[];
+  /** IPv6 routes: the LUID pair is found in the name, the 16-byte next hop follows it. */
+  routesV6: NsiRoute[];
   tcpModulePresent: boolean;
 }
 
 export function readNsi(ccs: RegistryKey): NsiStore {
   const nsi = ccs.key("Control\\Nsi");
-  const store: NsiStore = { ipv4: [], ipv6: [], routes: [], tcpModulePresent: nsi?.subkey(NSI_TCP) !== undefined };
+  const store: NsiStore = { ipv4: [], ipv6: [], routes: [], routesV6: [], tcpModulePresent: nsi?.subkey(NSI_TCP) !== undefined };
   if (!nsi) return store;
   for (const v of nsi.key(`${NSI_IPV4}\\10`)?.values() ?? []) {
     const n = v.name.toLowerCase();
     if (!/^[0-9a-f]{24,}$/.test(n)) continue;
-    store.ipv4.push({ luid: n.slice(0, 16), address: ipv4(n.slice(16, 24)), valueName: v.name, dataHex: toHex(v.data()) });
+    const data = v.data();
+    store.ipv4.push({ luid: n.slice(0, 16), address: ipv4(n.slice(16, 24)), prefixLength: nsiPrefixLength(data, 32), valueName: v.name, dataHex: toHex(data) });
   }
   for (const v of nsi.key(`${NSI_IPV6}\\10`)?.values() ?? []) {
     const n = v.name.toLowerCase();
     if (!/^[0-9a-f]{48,}$/.test(n)) continue;
-    store.ipv6.push({ luid: n.slice(0, 16), address: ipv6(n.slice(16, 48)), valueName: v.name, dataHex: toHex(v.data()) });
+    const data = v.data();
+    store.ipv6.push({ luid: n.slice(0, 16), address: ipv6(n.slice(16, 48)), prefixLength: nsiPrefixLength(data, 128), valueName: v.name, dataHex: toHex(data) });
   }
   // Route names: destination prefix block (24 bytes), LUID, LUID, next hop (4), padding (4).
   for (const v of nsi.key(`${NSI_IPV4}\\16`)?.values() ?? []) {
     const n = v.name.toLowerCase();
     if (!/^[0-9a-f]{96}$/.test(n)) continue;
-    store.routes.push({ luid: n.slice(48, 64), nextHop: ipv4(n.slice(80, 88)), valueName: v.name });
+    store.routes.push({ luid: n.slice(48, 64), nextHop: ipv4(n.slice(80, 88)), isDefault: /^0+$/.test(n.slice(0, 48)), valueName: v.name });
+  }
+  for (const v of nsi.key(`${NSI_IPV6}\\16`)?.values() ?? []) {
+    const route = ipv6Route(v.name.toLowerCase());
+    if (route) store.routesV6.push({ ...route, valueName: v.name });
   }
   return store;
+}
+
+/**
+ * An IPv6 route name: the LUID pair is the last 8-byte group repeated at once with room for the
+ * 16-byte next hop after it (UNVERIFIED layout; searched from the end because the zero bytes of a
+ * default destination also repeat one byte off the real pair).
+ */
+function ipv6Route(n: string): Omit<NsiRoute, "valueName"> | null {
+  if (!/^[0-9a-f]+$/.test(n) || n.length % 2 !== 0) return null;
+  for (let i = n.length - 64; i >= 0; i -= 2) {
+    const luid = n.slice(i, i + 16);
+    if (/^0+$/.test(luid) || n.slice(i + 16, i + 32) !== luid) continue;
+    return { luid, nextHop: ipv6(n.slice(i + 32, i + 64)), isDefault: /^0*$/.test(n.slice(0, i)) };
+  }
+  return null;
 }

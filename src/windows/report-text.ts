@@ -114,6 +114,9 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
     ),
   );
   for (const f of r.bootStorage.filters) out.push(`${f.className} ${f.list}: ${f.services.join(", ")}${f.broken.length ? c("red", ` (broken: ${f.broken.map((b) => b.service).join(", ")})`) : ""}`);
+  for (const t of targets) if (t.advice) out.push(`${t.name}: ${t.advice}`);
+  const nics = targets.flatMap((t) => t.nics.map((n) => [t.name, n.model, n.state, n.evidence]));
+  if (nics.length > 0) out.push(table(["target", "NIC model", "driver", "evidence"], nics));
 
   const notable = r.services.items.filter((s) => options.allServices || s.vendor !== null);
   heading(`Services and drivers (${r.services.count}; ${options.allServices ? "all" : "vendor-tagged"} shown)`);

@@ -89,8 +89,19 @@ export const Service = z.object({
   vendor: VendorTag.nullable(),
 });
 
-export const NsiAddress = z.object({ luid: z.string(), address: z.string(), valueName: z.string(), dataHex: z.string() });
-export const NsiRoute = z.object({ luid: z.string(), nextHop: z.string(), valueName: z.string() });
+export const NsiAddress = z.object({
+  luid: z.string(),
+  address: z.string(),
+  prefixLength: num.describe("On-link prefix length read from the value's data (null: not readable)"),
+  valueName: z.string(),
+  dataHex: z.string(),
+});
+export const NsiRoute = z.object({
+  luid: z.string(),
+  nextHop: z.string(),
+  isDefault: z.boolean().describe("Destination 0.0.0.0/0 or ::/0 (all-zero destination block)"),
+  valueName: z.string(),
+});
 
 export const Tcpip = z.object({
   interfaceKey: z.string(),
@@ -99,10 +110,12 @@ export const Tcpip = z.object({
   gateways: z.array(z.object({ address: z.string(), metric: num })),
   dnsServers: z.array(z.string()),
   domain: str,
-  registrationEnabled: num,
+  registrationEnabled: num.describe("RegistrationEnabled: register this connection's addresses in DNS"),
+  registerAdapterName: num.describe("RegisterAdapterName: also register under the connection-specific suffix"),
+  ipv6DnsServers: z.array(z.string()).describe("Tcpip6\\Parameters\\Interfaces\\{GUID} NameServer"),
   dhcpLease: z.object({ address: str, mask: str, server: str, dnsServers: z.array(z.string()), domain: str }).nullable(),
   netbios: z.object({ options: num, wins: z.array(z.string()) }).nullable(),
-  nsi: z.object({ ipv4: z.array(NsiAddress), ipv6: z.array(NsiAddress), routes: z.array(NsiRoute) }),
+  nsi: z.object({ ipv4: z.array(NsiAddress), ipv6: z.array(NsiAddress), routes: z.array(NsiRoute), routesV6: z.array(NsiRoute) }),
   hasStaticAddress: z.boolean(),
 });
 
@@ -175,6 +188,9 @@ export const TcpGlobal = z.object({
 export const Network = z.object({
   adapters: z.array(Adapter),
   orphanInterfaces: z.array(Tcpip).describe("Tcpip interface keys with no adapter class key"),
+  persistentRoutes: z
+    .array(z.object({ valueName: z.string(), destination: z.string(), mask: z.string(), gateway: z.string(), metric: num }))
+    .describe("Tcpip\\Parameters\\PersistentRoutes (route -p): machine-wide, no interface"),
   networkCards: z.array(NetworkCard).nullable(),
   ncsi: Ncsi,
   profiles: z.array(NetworkProfile).nullable(),
@@ -199,13 +215,29 @@ export const HardwareIdCheck = z.object({
 export const BootPath = z.object({
   id: z.string(),
   description: z.string(),
+  controller: z.string().describe("The VM storage controller this path boots from (ide, ahci, nvme, virtio-scsi, ...)"),
+  advice: z.string().describe("What to set in the VM for this path"),
   drivers: z.array(DriverCheck),
   hardwareIds: z.array(HardwareIdCheck),
   ok: z.boolean(),
   reasons: z.array(z.string()),
 });
 
-export const BootTarget = z.object({ target: z.string(), name: z.string(), paths: z.array(BootPath), willLoad: z.boolean() });
+export const NicDriver = z.object({
+  model: z.string().describe("NIC model of the hypervisor (virtio-net, vmxnet3, e1000, netvsc...)"),
+  state: z.enum(["installed", "in-box", "in-box-unverified", "missing"]).describe("installed: its driver service is in the image; in-box: Windows ships it for this build"),
+  services: z.array(z.string()),
+  evidence: z.string(),
+});
+
+export const BootTarget = z.object({
+  target: z.string(),
+  name: z.string(),
+  paths: z.array(BootPath).describe("Boot paths that apply to this Windows build"),
+  willLoad: z.boolean(),
+  advice: z.string().nullable().describe("Which controller the VM must use, when the default one will not boot"),
+  nics: z.array(NicDriver),
+});
 
 export const ClassFilter = z.object({
   classGuid: z.string(),
@@ -309,6 +341,7 @@ export type DriverCheck = z.infer<typeof DriverCheck>;
 export type HardwareIdCheck = z.infer<typeof HardwareIdCheck>;
 export type BootPath = z.infer<typeof BootPath>;
 export type BootTarget = z.infer<typeof BootTarget>;
+export type NicDriver = z.infer<typeof NicDriver>;
 export type ClassFilter = z.infer<typeof ClassFilter>;
 export type BootStorage = z.infer<typeof BootStorage>;
 export type Power = z.infer<typeof Power>;

@@ -154,7 +154,7 @@ describe("p2vfix report edge cases", () => {
     writeFileSync(image, gunzipSync(readFileSync(join(scenarioDir("."), "demo-hp-proliant.vhdx.gz"))));
     const out = captureOutput();
     expect(await main(["report", image, "--json"], out)).toBe(0);
-    expect(JSON.parse(out.stdout())).toEqual({ source: `${image}:partition 1:Windows/System32/config/SOFTWARE`, firstBoot: null });
+    expect(JSON.parse(out.stdout())).toEqual({ source: `${image}:partition 1:Windows/System32/config/SOFTWARE`, firstBoot: null, unmappedAdapters: [] });
   });
 
   it("no runner in the hive: says so, JSON null", async () => {

@@ -49,6 +49,20 @@ export function sampleSteps(): FirstBootStep[] {
     uninstallStep({ name: "HPSUM", uninstallString: '"C:\\Program Files\\HP\\hpsum\\uninstall.exe" /s' }),
     userStep({ id: "hello", shell: "powershell", script: "Write-Output 'it''s alive'\nexit 0" }),
     userStep({ id: "cmd-hello", shell: "cmd", script: "echo hello\nexit /b 0" }),
+    // Everything a multi-NIC server carries: IPv6 with prefix, gateway and DNS, routes, the connection name.
+    moveStaticIpStep({
+      id: "move-static-ip-2",
+      tcpip: { ...old.tcpip, registerAdapterName: 1 },
+      mac: "00:15:5d:01:0a:03",
+      ipv6: [{ address: "2001:db8:20::40", prefixLength: 56 }, { address: "fd00::40", prefixLength: null }],
+      ipv6Gateways: ["2001:db8:20::1"],
+      ipv6Dns: ["2001:db8:20::53", "2001:db8:20::54"],
+      routes: [
+        { destination: "10.50.0.0", mask: "255.255.0.0", gateway: "10.20.30.254", metric: 10 },
+        { destination: "172.16.0.0", mask: "255.240.0.0", gateway: "10.20.30.253", metric: null },
+      ],
+      connectionName: "Production Team's NIC",
+    }),
   ];
 }
 

@@ -45,11 +45,11 @@ describe("move static IP", () => {
     expect(parsed.errors).toEqual([]);
     // Metric "0" (automatic) → SetGateways without metrics; NetbiosOptions 0 → SetTcpipNetbios(0).
     expect(parsed.methods.filter((m) => /^(Enable|Set)/.test(m))).toEqual(["EnableStatic", "SetGateways", "SetDNSServerSearchOrder", "SetDNSDomain", "SetDynamicDNSRegistration", "SetTcpipNetbios", "SetWINSServer"]);
-    expect(step.script).toContain("$result = $cfg.SetGateways($gateways)\r\n");
-    expect(step.script).toContain("$result = $cfg.SetWINSServer('10.20.30.5', '')");
-    expect(step.script).toContain("$result = $cfg.SetDNSDomain('corp.contoso.com')");
-    expect(step.script).toContain("$result = $cfg.SetDynamicDNSRegistration($true, $false)");
-    expect(step.script).toContain("$result = $cfg.SetTcpipNetbios(0)");
+    expect(step.script).toContain("{ $cfg.SetGateways($gateways) }\r\n");
+    expect(step.script).toContain("{ $cfg.SetWINSServer('10.20.30.5', '') }");
+    expect(step.script).toContain("{ $cfg.SetDNSDomain('corp.contoso.com') }");
+    expect(step.script).toContain("{ $cfg.SetDynamicDNSRegistration($true, $false) }");
+    expect(step.script).toContain("{ $cfg.SetTcpipNetbios(0) }");
     expect(step.script).toContain("Where-Object { $_.MACAddress -eq $targetMac }");
     expect(parsed.commands.filter((c) => /netsh/i.test(c.name))).toEqual([]);
     expect(step).toMatchObject({ id: "move-static-ip", shell: "powershell", retries: 2, timeoutSeconds: 600 });
@@ -73,22 +73,33 @@ describe("move static IP", () => {
       ],
       gateways: [{ address: "192.168.1.1", metric: 10 }, { address: "192.168.1.2", metric: 0 }],
       netbios: { options: 2, wins: ["192.168.1.5", "192.168.1.6", "192.168.1.7"] },
-      nsi: { ...old.tcpip.nsi, ipv6: [{ luid: "x", address: "fe80::1", valueName: "v", dataHex: "" }, { luid: "x", address: "2001:db8::10", valueName: "w", dataHex: "" }] },
+      nsi: { ...old.tcpip.nsi, ipv6: [{ luid: "x", address: "fe80::1", prefixLength: 64, valueName: "v", dataHex: "" }, { luid: "x", address: "2001:db8::10", prefixLength: 48, valueName: "w", dataHex: "" }] },
     };
     const step = moveStaticIpStep({ tcpip, mac: "AA-BB-CC-DD-EE-FF" });
     const a = assignments(step.script);
     expect(a.ips).toBe("[string[]]@('192.168.1.10','192.168.2.10')");
     expect(a.masks).toBe("[string[]]@('255.255.255.0','255.255.254.0')");
     expect(a.metrics).toBe("[UInt16[]]@(10,1)");
-    expect(step.script).toContain("$result = $cfg.SetGateways($gateways, $metrics)");
-    expect(step.script).toContain("$result = $cfg.SetTcpipNetbios(2)");
-    expect(step.script).toContain("$result = $cfg.SetWINSServer('192.168.1.5', '192.168.1.6')");
+    expect(step.script).toContain("{ $cfg.SetGateways($gateways, $metrics) }");
+    expect(step.script).toContain("{ $cfg.SetTcpipNetbios(2) }");
+    expect(step.script).toContain("{ $cfg.SetWINSServer('192.168.1.5', '192.168.1.6') }");
     const netsh = (await parsePowerShell(step.script)).commands.filter((c) => /netsh/i.test(c.name));
-    expect(netsh.map((c) => c.args)).toEqual(["interface ipv6 add address ('interface=' + $nic.InterfaceIndex) 'address=2001:db8::10' 'store=persistent' 2>&1"]);
+    // The prefix length read from NSI goes with the address.
+    expect(netsh.map((c) => c.args)).toEqual(["interface ipv6 add address ('interface=' + $nic.InterfaceIndex) 'address=2001:db8::10/48' 'store=persistent' 2>&1"]);
+  });
+
+  it("an IPv6-only adapter moves too: no IPv4 WMI call, netsh for the address with its prefix", async () => {
+    const tcpip: Tcpip = { ...old.tcpip, dhcp: true, addresses: [], gateways: [], dnsServers: [], domain: null, registrationEnabled: null, registerAdapterName: null, netbios: null, nsi: { ...old.tcpip.nsi, ipv6: [{ luid: "x", address: "2001:db8:99::5", prefixLength: 60, valueName: "v", dataHex: "" }] } };
+    const step = moveStaticIpStep({ tcpip, mac: "AA-BB-CC-DD-EE-FF" });
+    const parsed = await parsePowerShell(step.script);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.methods.filter((m) => /^(Enable|Set)/.test(m))).toEqual([]);
+    expect(parsed.commands.filter((c) => /netsh/i.test(c.name)).map((c) => c.args)).toEqual(["interface ipv6 add address ('interface=' + $nic.InterfaceIndex) 'address=2001:db8:99::5/60' 'store=persistent' 2>&1"]);
+    expect(step.title).toBe("Static IP 2001:db8:99::5/60 on the new NIC (AA-BB-CC-DD-EE-FF)");
   });
 
   it("rejects what it cannot move", () => {
-    expect(() => moveStaticIpStep({ tcpip: { ...old.tcpip, addresses: [] } })).toThrow(/no static IPv4 address/);
+    expect(() => moveStaticIpStep({ tcpip: { ...old.tcpip, addresses: [] } })).toThrow(/no static IPv4 or IPv6 address/);
     expect(() => moveStaticIpStep({ tcpip: { ...old.tcpip, addresses: [{ address: "10.0.0.1", mask: null }] } })).toThrow(PlanError);
     expect(() => moveStaticIpStep({ tcpip: { ...old.tcpip, addresses: [{ address: "10.0.0.1'; Remove-Item C:\\ -Recurse; '", mask: "255.0.0.0" }] } })).toThrow(/not an IPv4 address/);
     expect(() => moveStaticIpStep({ tcpip: old.tcpip, mac: "00:11:22:33:44" })).toThrow(/not a MAC address/);

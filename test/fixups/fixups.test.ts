@@ -79,7 +79,7 @@ describe("fixups", () => {
 
   it("a target whose boot drivers are not installed gets a notice naming them", () => {
     const { plan: p } = plan("win10-hyperv-guest", { target: "vmware" });
-    expect(p.fixups.find((f) => f.id === "boot-storage")!.notices[0]).toMatch(/No boot path for VMware can be enabled offline: LSI_SAS, LSI_SCSI, symmpi, pvscsi are not installed/);
+    expect(p.fixups.find((f) => f.id === "boot-storage")!.notices[0]).toMatch(/^No VMware boot controller can load this image \(drivers LSI_SAS, LSI_SCSI, symmpi, pvscsi, storahci, stornvme not installed\)/);
   });
 
   it("vendor programs are found in the Uninstall keys of the vendors whose services were found", () => {

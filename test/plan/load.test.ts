@@ -39,7 +39,7 @@ describe("plan YAML", () => {
     const plan = hpPlan();
     const text = planToYaml(plan);
     expect(text).toMatch(/^# p2vfix plan/);
-    expect(text).toContain("# static-ip: Old static IP off the ghost adapters, onto the new NIC\n  # fixes: stale-static-ip");
+    expect(text).toContain("# static-ip: Old static IP off the ghost adapters, onto the new NICs\n  # fixes: stale-static-ip");
     expect(text).toMatch(/script: \|-?\n {8}\$classGuids = /);
     const back = parsePlan(text);
     expect(back.fixups).toEqual(plan.fixups);

@@ -24,8 +24,9 @@ const FIXED = ["stale-static-ip", "ncsi-active-probing", "storage-filter-broken"
 const scenarios = [
   { name: "hp-proliant-2012r2", target: "hyperv", remaining: ["nic-teaming"], steps: ["remove-ghost-devices", "move-static-ip"] },
   { name: "win10-hyperv-guest", target: "hyperv", remaining: ["pending-reboot"], steps: ["remove-ghost-devices"] },
-  { name: "server2019-vmware", target: "kvm", remaining: [], steps: ["remove-ghost-devices", "move-static-ip"] },
-  { name: "server2003-dc", target: "xen", remaining: ["backup-av-agent", "domain-controller"], steps: [] },
+  { name: "server2019-vmware", target: "kvm", remaining: ["boot-controller:kvm", "nic-driver-missing:kvm"], steps: ["remove-ghost-devices", "move-static-ip"] },
+  { name: "server2008r2-two-nics", target: "kvm", remaining: ["boot-controller:kvm", "nic-driver-missing:kvm"], steps: ["remove-ghost-devices", "move-static-ip"] },
+  { name: "server2003-dc", target: "xen", remaining: ["backup-av-agent", "boot-controller:xen", "domain-controller"], steps: [] },
 ];
 
 const work = mkdtempSync(join(tmpdir(), "p2vfix-plan-scenarios-"));

@@ -24,9 +24,14 @@ describe("plan --vm and the NIC unplug", () => {
     const xml = join(work, "fs01-p2v.xml");
     copyFileSync(fixtureFile("vmconfig/fs01-p2v.xml"), xml);
     const original = readFileSync(xml);
-    const ambiguous = await cli("plan", dir, "--vm", xml, "-o", join(work, "x.yaml"));
-    expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toMatch(/choose the new one with --nic N or --mac MAC/);
+    // Several NICs and no --nic/--mac: every NIC, their MACs given in order to the old adapters
+    // (one static adapter here: the second NIC keeps DHCP), and apply unplugs them all.
+    const every = await cli("plan", dir, "--vm", xml, "-o", join(work, "x.yaml"));
+    expect(every.code, every.stderr).toBe(0);
+    const all = loadPlan(join(work, "x.yaml"));
+    expect(all.vm?.nic).toEqual({ all: true });
+    expect(all.nics.map((n) => [n.adapter, n.mac, n.step])).toEqual([["Ethernet0", "52:54:00:6B:3C:58", "move-static-ip"]]);
+    expect(all.fixups.find((f) => f.id === "static-ip")!.notices.join("\n")).toContain("The new NIC 52:54:00:AA:01:02 has no old adapter with a static configuration left to take: it keeps DHCP.");
     const planPath = join(work, "kvm.yaml");
     const r = await cli("plan", dir, "--vm", xml, "--mac", "52-54-00-AA-01-02", "-o", planPath);
     expect(r.code, r.stderr).toBe(0);

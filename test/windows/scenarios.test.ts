@@ -32,12 +32,17 @@ const scenarios: { name: string; target: string; findings: string[] }[] = [
   {
     name: "server2019-vmware",
     target: "kvm",
-    findings: ["boot-driver-missing:kvm", "stale-static-ip", "ncsi-active-probing", "hypervisor-tools"],
+    findings: ["boot-driver-missing:kvm", "nic-driver-missing:kvm", "stale-static-ip", "ncsi-active-probing", "hypervisor-tools"],
+  },
+  {
+    name: "server2008r2-two-nics",
+    target: "kvm",
+    findings: ["stale-static-ip", "boot-controller:kvm", "nic-driver-missing:kvm", "ncsi-active-probing"],
   },
   {
     name: "server2003-dc",
     target: "xen",
-    findings: ["storage-filter-broken", "stale-static-ip", "vendor-agent", "vendor-driver", "domain-controller", "backup-av-agent", "crash-auto-reboot"],
+    findings: ["boot-controller:xen", "storage-filter-broken", "stale-static-ip", "vendor-agent", "vendor-driver", "domain-controller", "backup-av-agent", "crash-auto-reboot"],
   },
 ];
 

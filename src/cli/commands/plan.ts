@@ -19,7 +19,7 @@ import type { Output } from "../output.js";
 interface PlanOptions {
   target?: string;
   keepIp?: boolean;
-  mac?: string;
+  mac: string[];
   vm?: string;
   nic?: string;
   profile: string;
@@ -31,22 +31,40 @@ interface PlanOptions {
 
 const TARGET_OF: Partial<Record<Hypervisor, (typeof TARGET_HYPERVISORS)[number]>> = { vmware: "vmware", kvm: "kvm", proxmox: "kvm", hyperv: "hyperv" };
 
-function vmChoice(file: string, opts: PlanOptions): { file: string; mac?: string; index?: number; target?: (typeof TARGET_HYPERVISORS)[number] } {
+type VmChoice = { file: string; mac?: string; index?: number; all?: true; macs: string[]; models: { mac?: string; model: string }[]; target?: (typeof TARGET_HYPERVISORS)[number] };
+
+/** The VM's NIC(s): --nic or one --mac picks one; a VM with several NICs and neither gives them all, in order (their MACs go to the old adapters in order). */
+function vmChoice(file: string, opts: PlanOptions): VmChoice {
   const config = openVmConfig(file);
   const nics = config.nics();
+  const target = TARGET_OF[config.hypervisor];
   let nic = nics[0];
   if (opts.nic !== undefined) {
     nic = nics.find((n) => n.index === Number(opts.nic))!;
     if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC ${opts.nic} (NICs: ${nics.map((n) => n.index).join(", ") || "none"})`);
-  } else if (opts.mac !== undefined) {
-    const want = opts.mac.replace(/[-:.]/g, "").toLowerCase();
+  } else if (opts.mac.length === 1) {
+    const want = opts.mac[0].replace(/[-:.]/g, "").toLowerCase();
     nic = nics.find((n) => n.mac?.replace(/:/g, "") === want)!;
-    if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${opts.mac}`);
+    if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${opts.mac[0]}`);
+  } else if (opts.mac.length > 1) {
+    const picked = opts.mac.map((m) => {
+      const want = m.replace(/[-:.]/g, "").toLowerCase();
+      const hit = nics.find((n) => n.mac?.replace(/:/g, "") === want);
+      if (!hit) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${m}`);
+      return hit;
+    });
+    return { file, all: true, macs: opts.mac, models: picked.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
+  } else if (nics.length > 1 && opts.mac.length === 0) {
+    const macs = nics.flatMap((n) => (n.mac ? [n.mac] : []));
+    return { file, all: true, macs, models: nics.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
   } else if (nics.length !== 1) {
-    throw new UsageError("ambiguous-nic", `${file} has ${nics.length} NICs: choose the new one with --nic N or --mac MAC`);
+    throw new UsageError("ambiguous-nic", `${file} has ${nics.length} NICs: choose the new one with --nic N or --mac MAC, or give no --mac to use them all`);
   }
-  const target = TARGET_OF[config.hypervisor];
-  return { file, index: nic.index, ...(nic.mac ? { mac: nic.mac } : {}), ...(target ? { target } : {}) };
+  return { file, index: nic.index, ...(nic.mac ? { mac: nic.mac } : {}), macs: nic.mac ? [nic.mac] : [], models: [{ ...(nic.mac ? { mac: nic.mac } : {}), model: nic.model }], ...(target ? { target } : {}) };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 export function registerPlan(program: Command, output: Output): void {
@@ -57,7 +75,7 @@ export function registerPlan(program: Command, output: Output): void {
     .option("--target <hypervisor>", `target hypervisor (${TARGET_HYPERVISORS.join(", ")}); taken from --vm when given`)
     .option("--keep-ip", "move the old static IP configuration to the new NIC at first boot (profile default)")
     .option("--no-keep-ip", "clear the old static IP configuration only; the new NIC uses DHCP")
-    .option("--mac <mac>", "MAC of the new NIC (taken from --vm when given)")
+    .option("--mac <mac>", "MAC of a new NIC; repeat for several, given in order to the old adapters with a static configuration (taken from --vm when given)", collect, [])
     .option("--vm <vmfile>", "VM definition: the new NIC's MAC and the hypervisor; apply unplugs the NIC")
     .option("--nic <n>", "with --vm: the NIC number when the VM has several")
     .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default")
@@ -72,9 +90,10 @@ export function registerPlan(program: Command, output: Output): void {
       const vm = opts.vm ? vmChoice(opts.vm, opts) : undefined;
       if (vm?.target && opts.target && vm.target !== opts.target) throw new UsageError("target-conflict", `--target ${opts.target} but ${opts.vm} is a ${vm.target} VM`);
       const target = (opts.target ?? vm?.target) as (typeof TARGET_HYPERVISORS)[number] | undefined;
-      const mac = opts.mac ?? vm?.mac;
+      const macs = opts.mac.length > 0 ? opts.mac : (vm?.macs ?? []);
+      const mac = macs[0];
       const profile = loadProfile(opts.profile);
-      const options = resolveOptions(profile, { ...(target ? { target } : {}), ...(opts.keepIp !== undefined ? { keepIp: opts.keepIp } : {}), ...(mac ? { mac } : {}) });
+      const options = resolveOptions(profile, { ...(target ? { target } : {}), ...(opts.keepIp !== undefined ? { keepIp: opts.keepIp } : {}), ...(mac ? { mac } : {}), ...(macs.length > 1 ? { macs } : {}), ...(vm ? { vmNics: vm.models } : {}) });
       const partition = opts.partition === undefined ? undefined : Number(opts.partition);
       if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
       const loaded = loadWindows(targetPath, { useLogs: opts.logs, ...(partition === undefined ? {} : { partition }) });
@@ -85,15 +104,16 @@ export function registerPlan(program: Command, output: Output): void {
         loaded.close();
       }
       const { plan } = built;
-      if (vm && !vm.mac) plan.notices.push(`${opts.vm}: the NIC has no MAC yet (the hypervisor assigns it at start): the first-boot steps find the new NIC as the only new adapter.`);
+      if (vm && !vm.all && !vm.mac) plan.notices.push(`${opts.vm}: the NIC has no MAC yet (the hypervisor assigns it at start): the first-boot steps find the new NIC as the only new adapter.`);
       const text = opts.json ? JSON.stringify(plan, null, 2) + "\n" : planToYaml(plan);
       if (opts.output) {
         writeFileSync(opts.output, text);
         const registry = plan.fixups.reduce((n, f) => n + f.registry.length + f.services.length, 0);
         output.out(
-          `plan written to ${opts.output}: ${plan.fixups.length} fixups (${plan.fixups.map((f) => f.id).join(", ")}), ${registry} registry/service changes, ${plan.firstBoot?.steps.length ?? 0} first-boot steps${plan.vm ? `, unplug ${plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`} in ${plan.vm.file}` : ""}\n`,
+          `plan written to ${opts.output}: ${plan.fixups.length} fixups (${plan.fixups.map((f) => f.id).join(", ")}), ${registry} registry/service changes, ${plan.firstBoot?.steps.length ?? 0} first-boot steps${plan.vm ? `, unplug ${plan.vm.nic.all ? "every NIC" : (plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`)} in ${plan.vm.file}` : ""}\n`,
         );
         for (const u of plan.unaddressed) output.out(`to do by hand: ${u}\n`);
+        for (const n of plan.nics.filter((x) => x.step === null)) output.out(`no new NIC for ${n.adapter}: ${n.configuration}\n`);
       } else output.out(text);
     });
 }

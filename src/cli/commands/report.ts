@@ -11,6 +11,7 @@ import { readFirstBootReport, renderFirstBootReport } from "../../firstboot/resu
 import { openHiveSource } from "../../image/index.js";
 import { parseRegFile } from "../../regf/import/reg-file.js";
 import { registryFromRegFile } from "../../windows/memory-registry.js";
+import { readUnmappedAdapters, renderUnmappedAdapters } from "../../windows/unmapped-adapters.js";
 import type { RegistryKey } from "../../windows/registry.js";
 import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
@@ -66,12 +67,14 @@ export function registerReport(program: Command, output: Output): void {
     .action((target: string, opts: ReportOptions) => {
       const software = openSoftware(target, opts);
       let report;
+      let unmapped;
       try {
         report = readFirstBootReport(software.root);
+        unmapped = readUnmappedAdapters(software.root);
       } finally {
         software.close();
       }
-      if (opts.json) output.out(JSON.stringify({ source: software.source, firstBoot: report }, null, 2) + "\n");
-      else output.out(renderFirstBootReport(report, software.source));
+      if (opts.json) output.out(JSON.stringify({ source: software.source, firstBoot: report, unmappedAdapters: unmapped }, null, 2) + "\n");
+      else output.out(renderFirstBootReport(report, software.source) + renderUnmappedAdapters(unmapped));
     });
 }

@@ -1,51 +1,81 @@
 /**
- * Step: put the old static IP configuration on the new NIC with WMI
- * (Win32_NetworkAdapterConfiguration: EnableStatic, SetGateways, SetDNSServerSearchOrder,
- * SetDNSDomain, SetDynamicDNSRegistration, SetTcpipNetbios, SetWINSServer) and `netsh` for
- * static IPv6. PowerShell 2.0: no NetTCPIP cmdlets. WMI return codes 0 and 1 (reboot needed)
- * are success; anything else fails the step.
+ * Step: put one old adapter's static configuration on the new NIC mapped to it, with WMI
+ * (Win32_NetworkAdapterConfiguration: EnableStatic with every IPv4 address, primary and
+ * secondary, SetGateways, SetDNSServerSearchOrder, SetDNSDomain, SetDynamicDNSRegistration,
+ * SetTcpipNetbios, SetWINSServer), `netsh` for IPv6 (addresses with their prefix length,
+ * default gateway, DNS servers), `route.exe -p` for the persistent routes that went through
+ * the old adapter, and the old connection name. PowerShell 2.0: no NetTCPIP cmdlets.
+ *
+ * WMI return values are UInt32 and read as [long] (2147786788 does not fit [int]); 0 and 1
+ * (reboot needed) are success. 2147786788 (0x8004A024, "could not obtain a write lock": another
+ * network configuration change in progress, e.g. PnP still installing) and 84 ("IP not enabled
+ * on the adapter": the stack is still binding) are retried after a growing pause (2, 4, 8, 16 s).
+ * Return codes: Win32_NetworkAdapterConfiguration methods
+ * (https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/enablestatic-method-in-class-win32-networkadapterconfiguration).
  */
 import { PlanError } from "../../errors.js";
 import type { FirstBootStep } from "../../changes/change.js";
 import type { Tcpip } from "../../windows/schema.js";
 import { psInt, psString, psStringArray } from "../powershell-text.js";
 import { findAdapterScript, type FindAdapter } from "./find-adapter.js";
+import { connectionNameLines, ipv6Addresses, ipv6Lines, routeLines, type Ipv6Address, type RouteToMove } from "./static-ip-extras.js";
 
 export interface StaticIpOptions extends FindAdapter {
   /** The old adapter's TCP/IP configuration from the model (network.adapters[].tcpip). */
   tcpip: Tcpip;
-  /** Static IPv6 addresses to add (link-local ones are skipped); default: the model's NSI IPv6 addresses. */
-  ipv6?: { address: string; prefixLength?: number }[];
+  /** Static IPv6 addresses to add (link-local ones are skipped); default: the model's NSI IPv6 addresses with their prefix length. */
+  ipv6?: Ipv6Address[];
+  /** IPv6 default gateways; default: the next hops of the adapter's NSI ::/0 routes. */
+  ipv6Gateways?: string[];
+  /** IPv6 DNS servers; default: tcpip.ipv6DnsServers. */
+  ipv6Dns?: string[];
+  /** Persistent IPv4 routes to bind to the new interface. */
+  routes?: RouteToMove[];
+  /** The old adapter's connection name, given to the new NIC (after the ghost that held it is gone). */
+  connectionName?: string | null;
+  /** Step id (several old adapters: one step each). */
+  id?: string;
+  /** Who the configuration came from, for the title ("Local Area Connection 2"). */
+  label?: string;
   fixup?: string;
   timeoutSeconds?: number;
   retries?: number;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^[0-9A-Fa-f:.]+$/;
 
 function ipv4(value: string, what: string): string {
   if (!IPV4.test(value)) throw new PlanError("bad-address", `${what}: not an IPv4 address: ${JSON.stringify(value)}`);
   return value;
 }
 
-/** The list of address/prefix pairs the step adds with netsh (IPv6 link-local excluded). */
-function ipv6List(options: StaticIpOptions): { address: string; prefixLength?: number }[] {
-  const list: { address: string; prefixLength?: number }[] = options.ipv6 ?? options.tcpip.nsi.ipv6.map((a) => ({ address: a.address }));
-  return list
-    .filter((a) => !/^fe[89ab][0-9a-f]:/i.test(a.address))
-    .map((a) => {
-      if (!IPV6.test(a.address) || !a.address.includes(":")) throw new PlanError("bad-address", `not an IPv6 address: ${JSON.stringify(a.address)}`);
-      if (a.prefixLength !== undefined && !(Number.isInteger(a.prefixLength) && a.prefixLength >= 1 && a.prefixLength <= 128)) {
-        throw new PlanError("bad-prefix", `IPv6 prefix length must be 1 to 128, not ${a.prefixLength}`);
-      }
-      return a;
-    });
-}
+/** WMI codes retried after a pause (see above). */
+export const WMI_RETRY_CODES = [2147786788, 84] as const;
+
+/** Calls a WMI method in a scriptblock; unsigned return read as [long]; retried with a growing pause on the busy codes. */
+const INVOKE_WMI = `function Invoke-Wmi($what, $call) {
+  $pause = 2
+  $code = -1
+  for ($attempt = 1; $attempt -le 5; $attempt++) {
+    try {
+      $r = & $call
+      if ($r -eq $null) { $code = -1 } else { $code = [long]$r.ReturnValue }
+    } catch { $code = -1; Write-Output ($what + ': ' + $_.Exception.Message) }
+    if ((${WMI_RETRY_CODES.map((c) => `$code -ne ${c}`).join(" -and ")}) -or $attempt -eq 5) { break }
+    Write-Output ($what + ': ' + $code + ', again in ' + $pause + ' s')
+    for ($s = 0; $s -lt $pause; $s++) { Start-Sleep -Seconds 1 }
+    $pause = $pause * 2
+  }
+  Write-Output ($what + ': ' + $code)
+  if ($code -ne 0 -and $code -ne 1) { $script:failures = $script:failures + 1 }
+}`;
 
 export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
   const t = options.tcpip;
-  if (t.addresses.length === 0) throw new PlanError("no-static-ip", `the TCP/IP configuration of ${t.interfaceKey} has no static IPv4 address to move`);
+  const v6 = ipv6Addresses(options.ipv6 ?? t.nsi.ipv6.map((a) => ({ address: a.address, prefixLength: a.prefixLength })));
+  const v6Gateways = options.ipv6Gateways ?? t.nsi.routesV6.filter((r) => r.isDefault && r.nextHop !== "::").map((r) => r.nextHop);
+  const v6Dns = options.ipv6Dns ?? t.ipv6DnsServers;
+  if (t.addresses.length === 0 && v6.length === 0) throw new PlanError("no-static-ip", `the TCP/IP configuration of ${t.interfaceKey || "the adapter"} has no static IPv4 or IPv6 address to move`);
   const ips = t.addresses.map((a) => ipv4(a.address, "address"));
   const masks = t.addresses.map((a) => {
     if (a.mask === null) throw new PlanError("no-mask", `address ${a.address} has no subnet mask`);
@@ -57,27 +87,17 @@ export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
   const automaticMetrics = metrics.every((m) => m === 0);
   for (const m of metrics) if (!Number.isInteger(m) || m < 0 || m > 9999) throw new PlanError("bad-metric", `gateway metric must be 0 to 9999, not ${m}`);
   const dns = t.dnsServers.map((d) => ipv4(d, "DNS server"));
-  const v6 = ipv6List(options);
   const netbios = t.netbios?.options ?? null;
   const wins = (t.netbios?.wins ?? []).map((w) => ipv4(w, "WINS server"));
 
-  const lines: string[] = [findAdapterScript(options), ""];
-  // Call, then check: a method call written as a command argument parses differently across hosts.
+  const lines: string[] = [findAdapterScript(options), "", "$failures = 0", INVOKE_WMI, "$cfg = Get-WmiObject -Class Win32_NetworkAdapterConfiguration -Filter ('Index=' + $nic.Index)"];
   const wmi = (label: string, call: string): void => {
-    lines.push(`$result = $cfg.${call}`, `Test-Wmi ${label} $result`);
+    lines.push(`Invoke-Wmi ${label} { $cfg.${call} }`);
   };
-  lines.push(
-    "$failures = 0",
-    "function Test-Wmi($what, $result) {",
-    "  $code = [int]$result.ReturnValue",
-    "  Write-Output ($what + ': ' + $code)",
-    "  if ($code -ne 0 -and $code -ne 1) { $script:failures = $script:failures + 1 }",
-    "}",
-    "$cfg = Get-WmiObject -Class Win32_NetworkAdapterConfiguration -Filter ('Index=' + $nic.Index)",
-    `$ips = [string[]]${psStringArray(ips)}`,
-    `$masks = [string[]]${psStringArray(masks)}`,
-  );
-  wmi("('EnableStatic ' + ($ips -join ',') + ' / ' + ($masks -join ','))", "EnableStatic($ips, $masks)");
+  if (ips.length > 0) {
+    lines.push(`$ips = [string[]]${psStringArray(ips)}`, `$masks = [string[]]${psStringArray(masks)}`);
+    wmi("('EnableStatic ' + ($ips -join ',') + ' / ' + ($masks -join ','))", "EnableStatic($ips, $masks)");
+  }
   if (gateways.length > 0) {
     lines.push(`$gateways = [string[]]${psStringArray(gateways)}`);
     if (automaticMetrics) wmi("('SetGateways ' + ($gateways -join ','))", "SetGateways($gateways)");
@@ -91,34 +111,34 @@ export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
     wmi("('SetDNSServerSearchOrder ' + ($dns -join ','))", "SetDNSServerSearchOrder($dns)");
   }
   if (t.domain) wmi(psString(`SetDNSDomain ${t.domain}`), `SetDNSDomain(${psString(t.domain)})`);
-  if (t.registrationEnabled !== null) {
-    wmi(`'SetDynamicDNSRegistration ${t.registrationEnabled !== 0}'`, `SetDynamicDNSRegistration(${t.registrationEnabled !== 0 ? "$true" : "$false"}, $false)`);
+  if (t.registrationEnabled !== null || t.registerAdapterName !== null) {
+    // Windows' defaults when a value is absent: register the addresses (1), not under the connection suffix (0).
+    const full = (t.registrationEnabled ?? 1) !== 0;
+    const domain = (t.registerAdapterName ?? 0) !== 0;
+    wmi(`'SetDynamicDNSRegistration ${full} ${domain}'`, `SetDynamicDNSRegistration(${full ? "$true" : "$false"}, ${domain ? "$true" : "$false"})`);
   }
   if (netbios !== null) {
     if (![0, 1, 2].includes(netbios)) throw new PlanError("bad-netbios", `NetbiosOptions must be 0, 1 or 2, not ${netbios}`);
     wmi(`'SetTcpipNetbios ${netbios}'`, `SetTcpipNetbios(${psInt(netbios)})`);
   }
   if (wins.length > 0) wmi(psString(`SetWINSServer ${wins.slice(0, 2).join(",")}`), `SetWINSServer(${psString(wins[0])}, ${psString(wins[1] ?? "")})`);
-  for (const a of v6) {
-    const addr = a.prefixLength === undefined ? a.address : `${a.address}/${a.prefixLength}`;
-    lines.push(
-      `$out = & netsh.exe interface ipv6 add address ('interface=' + $nic.InterfaceIndex) ${psString(`address=${addr}`)} 'store=persistent' 2>&1`,
-      `Write-Output (${psString(`netsh ipv6 add address ${addr}: `)} + ($out -join ' ') + ' (exit ' + $LASTEXITCODE + ')')`,
-      "if ($LASTEXITCODE -ne 0) { $failures = $failures + 1 }",
-    );
-  }
+  lines.push(...ipv6Lines(v6, v6Gateways, v6Dns));
+  lines.push(...routeLines(options.routes ?? []));
+  if (options.connectionName) lines.push(...connectionNameLines(options.connectionName));
   lines.push(
     "$now = Get-WmiObject -Class Win32_NetworkAdapterConfiguration -Filter ('Index=' + $nic.Index)",
     "Write-Output ('now: ' + (@($now.IPAddress) -join ',') + ' gw ' + (@($now.DefaultIPGateway) -join ',') + ' dns ' + (@($now.DNSServerSearchOrder) -join ','))",
     "if ($failures -gt 0) { exit 1 }",
     "exit 0",
   );
+  const shown = [...ips, ...v6.map((a) => (a.prefixLength ? `${a.address}/${a.prefixLength}` : a.address))];
+  const from = options.label ?? (t.interfaceKey || "the old adapter");
   return {
     kind: "firstboot-step",
     fixup: options.fixup ?? "static-ip",
-    reason: `move ${ips.join(", ")} from the old adapter (${t.interfaceKey}) to the new NIC`,
-    id: "move-static-ip",
-    title: `Static IP ${ips.join(", ")} on the new NIC${options.mac ? ` (${options.mac})` : ""}`,
+    reason: `move ${shown.join(", ")} from ${from} to the new NIC${options.mac ? ` ${options.mac}` : ""}`,
+    id: options.id ?? "move-static-ip",
+    title: `Static IP ${shown.join(", ")} on the new NIC${options.mac ? ` (${options.mac})` : ""}`,
     shell: "powershell",
     script: lines.join("\r\n"),
     timeoutSeconds: options.timeoutSeconds ?? 600,

@@ -14,8 +14,31 @@ export const bootDriverMissing: FindingRule = (model, { target }) => {
       id: `boot-driver-missing:${target}`,
       severity: "problem",
       title: `No boot storage driver for ${t.name} will load (STOP 0x7B)`,
-      detail: t.paths.map((p) => `${p.description}: ${p.reasons.join("; ")}`).join(". "),
+      detail: `${t.paths.map((p) => `${p.description}: ${p.reasons.join("; ")}`).join(". ")}.${t.advice ? ` ${t.advice}` : ""}`,
       evidence,
+      fixup: "boot-storage",
+    },
+  ];
+};
+
+/**
+ * The image boots on the target, but not from every controller it offers (KVM without virtio
+ * drivers: IDE or SATA only): say which one the VM must use, before someone picks virtio.
+ */
+export const bootController: FindingRule = (model, { target }) => {
+  if (!target) return [];
+  const t = model.bootStorage.targets.find((x) => x.target === target);
+  if (!t || !t.willLoad || t.advice === null) return [];
+  // Only when a controller lacks its driver: a path merely demoted by StartOverride is normal on 8+.
+  const missing = t.paths.filter((p) => p.drivers.some((d) => d.state === "missing"));
+  if (missing.length === 0) return [];
+  return [
+    {
+      id: `boot-controller:${target}`,
+      severity: "warning",
+      title: `The ${t.name} VM must boot from a controller this image has a driver for`,
+      detail: t.advice,
+      evidence: missing.flatMap((p) => p.drivers.filter((d) => d.state === "missing").map((d) => systemEvidence(model, `Services\\${d.service}`, "Start", "(not installed)"))),
       fixup: "boot-storage",
     },
   ];

@@ -2,12 +2,13 @@
 import type { WindowsModel } from "../model.js";
 import type { Finding } from "../schema.js";
 import { backupAvAgent } from "./backup-av-agent.js";
-import { bootDriverMissing } from "./boot-driver-missing.js";
+import { bootController, bootDriverMissing } from "./boot-driver-missing.js";
 import { crashAutoReboot } from "./crash-auto-reboot.js";
 import { domainController } from "./domain-controller.js";
 import { fastStartup, hibernated } from "./hibernation.js";
 import { hypervisorTools } from "./hypervisor-tools.js";
 import { ncsiActiveProbing } from "./ncsi-active-probing.js";
+import { nicDriverMissing } from "./nic-driver-missing.js";
 import { nicTeaming } from "./nic-teaming.js";
 import { pendingReboot } from "./pending-reboot.js";
 import { previousFirstBoot } from "./previous-firstboot.js";
@@ -20,6 +21,8 @@ import { vendorDriver } from "./vendor-driver.js";
 export const findingRules: readonly FindingRule[] = [
   hibernated,
   bootDriverMissing,
+  bootController,
+  nicDriverMissing,
   storageFilterBroken,
   staleStaticIp,
   nicTeaming,
@@ -39,6 +42,8 @@ export const findingRules: readonly FindingRule[] = [
 export const FINDING_IDS = [
   "hibernated",
   "boot-driver-missing:<target>",
+  "boot-controller:<target>",
+  "nic-driver-missing:<target>",
   "storage-filter-broken",
   "stale-static-ip",
   "nic-teaming",

@@ -8,7 +8,7 @@ export const staleStaticIp: FindingRule = (model) => {
   for (const a of model.network.adapters) {
     const t = a.tcpip;
     if (!t || !t.hasStaticAddress) continue;
-    names.push(`${a.connectionName ?? a.driverDesc ?? a.classKey} (${[...t.addresses.map((x) => x.address), ...t.nsi.ipv4.map((x) => x.address)].filter((v, i, all) => all.indexOf(v) === i).join(", ")})`);
+    names.push(`${a.connectionName ?? a.driverDesc ?? a.classKey} (${[...t.addresses.map((x) => x.address), ...t.nsi.ipv4.map((x) => x.address), ...t.nsi.ipv6.filter((x) => !/^fe[89ab]/i.test(x.address)).map((x) => x.address)].filter((v, i, all) => all.indexOf(v) === i).join(", ")})`);
     if (t.interfaceKey && t.addresses.length > 0) {
       evidence.push({ key: t.interfaceKey, value: "IPAddress", data: t.addresses.map((x) => x.address).join(",") });
     }

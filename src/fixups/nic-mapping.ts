@@ -1,0 +1,109 @@
+/**
+ * Which new NIC takes which old adapter's static configuration. The old adapters with a static
+ * configuration are put in one order (teams first, as they carry the server's address, then
+ * adapters with a default gateway, then the others; class-key order inside each group), and the
+ * new NICs' MACs are given to them: first those the `nics:` option names explicitly (by
+ * connection name, interface GUID or class key), then the `--mac` list in order. Team members
+ * never take a NIC: their own TCP/IP binding is inactive while they are in a team.
+ *
+ * With no MAC at all, the first adapter in that order still moves, to "the only new adapter"
+ * (the step finds it by its PnP id); the others stay unmapped: their configuration is cleared
+ * from the ghost, recorded in the image and listed by `report`.
+ */
+import { PlanError } from "../errors.js";
+import { normalizeMac } from "../firstboot/index.js";
+import type { WindowsModel } from "../windows/model.js";
+import type { Adapter, Tcpip } from "../windows/schema.js";
+import type { FixupOptions } from "./options.js";
+
+export interface OldAdapter {
+  adapter: Adapter;
+  tcpip: Tcpip;
+  /** Connection name, else driver description, else class key. */
+  label: string;
+}
+
+export interface NicAssignment extends OldAdapter {
+  /** WMI form "00:15:5D:01:0A:02"; null: found as the only new adapter. */
+  mac: string | null;
+}
+
+export interface NicMapping {
+  assigned: NicAssignment[];
+  unmapped: OldAdapter[];
+  /** MACs no old adapter with a static configuration was left for (that NIC keeps DHCP). */
+  spareMacs: string[];
+  /** Team members whose own static values are only cleared. */
+  teamMembers: OldAdapter[];
+}
+
+/** IPv6 addresses worth moving: not link-local. */
+export function globalIpv6(t: Tcpip): Tcpip["nsi"]["ipv6"] {
+  return t.nsi.ipv6.filter((a) => !/^fe[89ab][0-9a-f]:/i.test(a.address));
+}
+
+/** A static configuration a step can put on a new NIC: IPv4 with DHCP off, or global IPv6 in NSI. */
+export function isMovable(t: Tcpip): boolean {
+  return (t.dhcp === false && t.addresses.length > 0) || globalIpv6(t).length > 0;
+}
+
+export function adapterLabel(a: Adapter): string {
+  return a.connectionName ?? a.driverDesc ?? a.classKey;
+}
+
+function rank(o: OldAdapter): number {
+  if (o.adapter.team) return 0;
+  return o.tcpip.gateways.length > 0 || o.tcpip.nsi.routesV6.some((r) => r.isDefault) ? 1 : 2;
+}
+
+/** The old adapters with a movable configuration, in mapping order (see above). */
+export function oldAdapters(model: WindowsModel): { movable: OldAdapter[]; teamMembers: OldAdapter[] } {
+  const movable: OldAdapter[] = [];
+  const teamMembers: OldAdapter[] = [];
+  for (const a of model.network.adapters) {
+    if (!a.tcpip || !isMovable(a.tcpip)) continue;
+    const o = { adapter: a, tcpip: a.tcpip, label: adapterLabel(a) };
+    (a.teamMemberOf ? teamMembers : movable).push(o);
+  }
+  movable.sort((x, y) => rank(x) - rank(y));
+  return { movable, teamMembers };
+}
+
+function matches(o: OldAdapter, name: string): boolean {
+  const n = name.trim().toLowerCase();
+  const guid = o.adapter.netCfgInstanceId?.toLowerCase();
+  return [o.adapter.connectionName, o.adapter.classKey, o.adapter.driverDesc].some((x) => x?.toLowerCase() === n) || (guid !== undefined && (guid === n || guid === `{${n}}`));
+}
+
+export function mapNics(model: WindowsModel, options: Pick<FixupOptions, "mac" | "macs" | "nics">): NicMapping {
+  const { movable, teamMembers } = oldAdapters(model);
+  const macs = (options.macs.length > 0 ? options.macs : options.mac ? [options.mac] : []).map(normalizeMac);
+  const explicit = options.nics.map((n) => ({ ...n, mac: normalizeMac(n.mac) }));
+  const seen = new Set<string>();
+  for (const m of [...explicit.map((e) => e.mac), ...macs]) {
+    if (seen.has(m)) throw new PlanError("duplicate-mac", `the MAC ${m} is given for two old adapters: each new NIC takes one adapter's configuration`);
+    seen.add(m);
+  }
+  const byAdapter = new Map<OldAdapter, string>();
+  for (const e of explicit) {
+    const hit = movable.find((o) => matches(o, e.adapter));
+    if (!hit) {
+      const known = movable.map((o) => o.label).join(", ") || "none";
+      throw new PlanError("unknown-old-adapter", `nics: no old adapter with a static configuration is named ${JSON.stringify(e.adapter)} (adapters: ${known})`);
+    }
+    if (byAdapter.has(hit)) throw new PlanError("duplicate-old-adapter", `nics: ${hit.label} is given two MACs`);
+    byAdapter.set(hit, e.mac);
+  }
+  const queue = [...macs];
+  for (const o of movable) if (!byAdapter.has(o) && queue.length > 0) byAdapter.set(o, queue.shift()!);
+  const assigned: NicAssignment[] = [];
+  const unmapped: OldAdapter[] = [];
+  const anyMac = explicit.length + macs.length > 0;
+  for (const o of movable) {
+    const mac = byAdapter.get(o);
+    if (mac) assigned.push({ ...o, mac });
+    else if (!anyMac && assigned.length === 0) assigned.push({ ...o, mac: null });
+    else unmapped.push(o);
+  }
+  return { assigned, unmapped, spareMacs: queue, teamMembers };
+}

@@ -1,0 +1,27 @@
+/**
+ * The target's NIC models whose driver the image lacks (data/boot-storage.yaml `nics`): the VM
+ * must use a model the image has a driver for, or the first-boot steps find no adapter to
+ * configure. virtio-net and vmxnet3 drivers are never in-box; netvsc is from 7/2008 R2.
+ */
+import type { FindingRule } from "./types.js";
+import { systemEvidence } from "./types.js";
+
+export const nicDriverMissing: FindingRule = (model, { target }) => {
+  if (!target) return [];
+  const t = model.bootStorage.targets.find((x) => x.target === target);
+  if (!t || t.nics.length === 0) return [];
+  const missing = t.nics.filter((n) => n.state === "missing");
+  if (missing.length === 0) return [];
+  const usable = t.nics.filter((n) => n.state !== "missing");
+  const use = usable.length > 0 ? ` Give the VM ${usable.map((n) => `${n.model} (${n.state === "installed" ? "installed" : n.state === "in-box" ? "in-box" : "in-box, unverified"})`).join(" or ")}, or install the missing driver in the image before the first boot.` : " The image has no driver for any NIC model of this hypervisor: install one before the first boot, or the VM has no network.";
+  return [
+    {
+      id: `nic-driver-missing:${target}`,
+      severity: usable.length > 0 ? "warning" : "problem",
+      title: `No driver in the image for the ${t.name} NIC model${missing.length > 1 ? "s" : ""} ${missing.map((n) => n.model).join(", ")}`,
+      detail: `${missing.map((n) => `${n.model}: ${n.evidence}`).join("; ")}.${use}`,
+      evidence: missing.flatMap((n) => n.services.map((s) => systemEvidence(model, `Services\\${s}`, "Type", "(not installed)"))),
+      fixup: "manual",
+    },
+  ];
+};
