@@ -99,22 +99,14 @@ function minimalSigned(value: bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function minimalUnsigned(value: bigint): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  do {
-    out.push(Number(v & 0xffn));
-    v >>= 8n;
-  } while (v > 0n);
-  return Uint8Array.from(out);
-}
-
 /** Encodes runs (contiguous VCNs) as mapping pairs with minimal field sizes, terminator included. */
 export function encodeRunlist(runs: readonly DataRun[]): Uint8Array {
   const parts: number[] = [];
   let previousLcn = 0n;
   for (const run of runs) {
-    const lengthBytes = minimalUnsigned(BigInt(run.length));
+    // The length is read as signed by ntfs-3g (runlist.c: a top bit set is "invalid length")
+    // and Windows writes it that way: 227 takes two bytes (e3 00), not one.
+    const lengthBytes = minimalSigned(BigInt(run.length));
     let offsetBytes: Uint8Array = new Uint8Array(0);
     if (run.lcn !== null) {
       offsetBytes = minimalSigned(BigInt(run.lcn) - previousLcn);

@@ -12,7 +12,8 @@
  * - $STANDARD_INFORMATION (NTFS 3.x, 72 bytes): the times given (default: now), attributes
  *   ARCHIVE for files and none for folders, and the parent folder's security id, which by
  *   being in use by the parent exists in $Secure; owner id, quota and USN 0;
- * - one $FILE_NAME in the Win32 namespace (no DOS 8.3 alias: see docs/ntfs-create.md);
+ * - one $FILE_NAME, POSIX or Win32&DOS namespace (win32-name.ts namespaceFor; no separate DOS
+ *   8.3 alias: see docs/ntfs-create.md);
  * - $DATA resident while it fits the record, else non-resident in clusters from $Bitmap taken
  *   outside the MFT zone first; folders get an empty $INDEX_ROOT:$I30 instead.
  * Deleting frees the record (in-use flag cleared, sequence advanced, bitmap bit cleared) and
@@ -35,10 +36,9 @@ import { growMft } from "./mft-growth.js";
 import { allocateMftRecord, type AllocatedRecord, FIRST_FREE_RECORD, freeRecordBytes, releaseClusters, releaseMftRecord } from "./mft-allocation.js";
 import { align8, freeSpace, layoutRecord, nonResidentAttribute, residentAttribute, utf16le, type AttributeBytes } from "./record-layout.js";
 import { everyoneSecurityDescriptor } from "./security-descriptor.js";
-import { checkWin32Name } from "./win32-name.js";
+import { checkWin32Name, namespaceFor } from "./win32-name.js";
 
 const ROOT = 5;
-const WIN32 = 1;
 const ARCHIVE = 0x20;
 const DUP_INDEX_PRESENT = 0x10000000;
 const EPOCH_DIFF_100NS = 116444736000000000n;
@@ -176,7 +176,7 @@ export class NtfsWriter {
     v.setBigUint64(48, BigInt(size), true);
     v.setUint32(56, attributes, true);
     value[64] = name.length;
-    value[65] = WIN32;
+    value[65] = namespaceFor(name);
     value.set(utf16le(name), 66);
     return value;
   }
@@ -253,7 +253,7 @@ export class NtfsWriter {
     if (!resident) this.writeData(runs, content, size);
     pending.apply(this.overlay);
     this.vol.forgetCachedRecords();
-    this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: WIN32 });
+    this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: namespaceFor(name) });
     return slot.number;
   }
 
@@ -299,7 +299,7 @@ export class NtfsWriter {
     this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x3 }, [si, residentAttribute(AttributeType.fileName, "", fn, true), ...security.attributes, root], pending, path);
     pending.apply(this.overlay);
     this.vol.forgetCachedRecords();
-    this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: WIN32 });
+    this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: namespaceFor(name) });
     this.dirs.set(slot.number, { entries: [], dirty: false });
     return slot.number;
   }

@@ -40,3 +40,16 @@ export function checkWin32Name(name: string, path: string): void {
     } else if (unit >= 0xdc00 && unit <= 0xdfff) throw new UsageError("invalid-name", `${path}: the name holds an unpaired UTF-16 surrogate`, { path });
   }
 }
+
+/** An 8.3 name as DOS stores it: 1-8 characters, optionally a period and 1-3 more, upper case, DOS characters only. */
+const DOS_NAME = /^[A-Z0-9!#$%&'()\-@^_`{}~]{1,8}(\.[A-Z0-9!#$%&'()\-@^_`{}~]{1,3})?$/;
+
+/**
+ * The $FILE_NAME namespace for a new name with no separate 8.3 alias: WIN32_AND_DOS (3) when
+ * the name is itself a valid upper-case 8.3 name, as Windows stores "README.TXT"; POSIX (0)
+ * otherwise, as ntfs-3g does. Not WIN32 (1): that namespace promises a separate DOS name, and
+ * ntfs-3g's unlink (dir.c ntfs_delete) fails with ENOENT when it does not find one.
+ */
+export function namespaceFor(name: string): number {
+  return DOS_NAME.test(name) ? 3 : 0;
+}
