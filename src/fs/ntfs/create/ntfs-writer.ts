@@ -19,7 +19,7 @@
  * Deleting frees the record (in-use flag cleared, sequence advanced, bitmap bit cleared) and
  * its clusters, and removes every index entry naming it.
  */
-import { FsError, NotFoundError, RefusedError, UsageError } from "../../../errors.js";
+import { FsError, NotFoundError, NtfsError, RefusedError, UsageError } from "../../../errors.js";
 import { OverlayDevice } from "../../../io/overlay-device.js";
 import { pathComponents } from "../../filesystem.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
@@ -88,10 +88,40 @@ export class NtfsWriter {
   private dir(record: number): DirectoryState {
     let state = this.dirs.get(record);
     if (!state) {
-      state = { entries: readDirectoryEntries(this.vol, record).entries, dirty: false };
+      const entries = readDirectoryEntries(this.vol, record).entries;
+      entries.forEach((e, i) => {
+        this.checkEntry(record, e);
+        // Out of collation order, the rebuilt tree would hide entries from every lookup.
+        if (i > 0 && collateNames(this.vol.upcase, entries[i - 1].name, e.name) >= 0) {
+          throw new NtfsError("bad-index", `folder record ${record}: entries "${entries[i - 1].name}" and "${e.name}" are out of order; run chkdsk on Windows first; nothing was written`);
+        }
+      });
+      state = { entries, dirty: false };
       this.dirs.set(record, state);
     }
     return state;
+  }
+
+  /**
+   * An entry the rebuilt index will carry over must name a base record in use, with its
+   * sequence number, whose key says it lives in this folder: a damaged index is refused
+   * rather than written back.
+   */
+  private checkEntry(dir: number, e: RawIndexEntry): void {
+    const n = recordOf(e.reference);
+    const sequence = Number(e.reference >> 48n);
+    const parent = Number(new DataView(e.key.buffer, e.key.byteOffset, 8).getBigUint64(0, true) & 0xffffffffffffn);
+    let why: string | undefined;
+    try {
+      const target = this.vol.record(n);
+      if (!target.inUse) why = "is not in use";
+      else if (sequence !== 0 && sequence !== target.sequence) why = `has sequence ${target.sequence}, the entry says ${sequence}`;
+      else if (target.baseReference.record !== 0) why = "is an extension record";
+      else if (parent !== dir) why = `is keyed under folder ${parent}`;
+    } catch (err) {
+      why = `cannot be read (${(err as Error).message})`;
+    }
+    if (why) throw new NtfsError("stale-reference", `folder record ${dir}: entry "${e.name}" points to record ${n}, which ${why}; run chkdsk on Windows first; nothing was written`);
   }
 
   /** Index of the first entry whose name equals `name` ignoring case, or -1. */
