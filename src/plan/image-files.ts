@@ -120,18 +120,22 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const fs = preflightVolume(volume, where);
       const writer = fs.writer();
       const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0 };
-      const plans: Array<{ op: ImageFileOperation; items: CopyItem[] }> = operations.map((op) => ({ op, items: [] }));
-      for (const p of plans) {
-        if (p.op.kind !== "copy") continue;
-        const op = p.op;
+      // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
+      // mkdir in the same call may create its folder).
+      const sizing: CopyItem[] = [];
+      for (const op of operations) if (op.kind === "copy") for (const source of op.sources) walkSource(source, "/", op.recursive ?? false, sizing, []);
+      const total = sizing.reduce((t, i) => t + i.size, 0);
+      const plans: Array<{ op: ImageFileOperation; items: CopyItem[] }> = [];
+      const itemsOf = (op: ImageFileOperation & { kind: "copy" }): CopyItem[] => {
+        const items: CopyItem[] = [];
         const dest = imagePath(op.dest);
         const destRecord = writer.lookup(dest);
         const intoFolder = destRecord !== undefined && writer.vol.record(destRecord).isDirectory;
         if (op.sources.length > 1 && !intoFolder) throw new UsageError("not-a-directory", `${where}:${dest} must be an existing folder to copy several sources into`);
-        for (const source of op.sources) walkSource(source, intoFolder ? `${dest === "/" ? "" : dest}/${basename(source)}` : dest, op.recursive ?? false, p.items, result.skipped);
-      }
-      const total = plans.reduce((s, p) => s + p.items.reduce((t, i) => t + i.size, 0), 0);
-      for (const { op, items } of plans) {
+        for (const source of op.sources) walkSource(source, intoFolder ? `${dest === "/" ? "" : dest}/${basename(source)}` : dest, op.recursive ?? false, items, result.skipped);
+        return items;
+      };
+      for (const op of operations) {
         if (op.kind === "mkdir") {
           writer.mkdir(imagePath(op.path), { parents: op.parents });
           result.folders.push(imagePath(op.path));
@@ -139,6 +143,8 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
           writer.remove(imagePath(op.path), { recursive: op.recursive });
           result.removed.push(imagePath(op.path));
         } else {
+          const items = itemsOf(op);
+          plans.push({ op, items });
           for (const item of items) {
             if (item.dir) {
               const existing = writer.lookup(item.dest);
@@ -215,4 +221,21 @@ function checkAgainstHost(result: ImageFilesResult, items: CopyItem[]): void {
       closeSync(fd);
     }
   }
+}
+
+/** A plan's `files:` entries as operations: each `to` folder made, then `from`'s contents copied into it. */
+export function planFileOperations(entries: ReadonlyArray<{ from: string; to: string }>): ImageFileOperation[] {
+  const ops: ImageFileOperation[] = [];
+  for (const e of entries) {
+    ops.push({ kind: "mkdir", path: e.to, parents: true });
+    let st;
+    try {
+      st = lstatSync(e.from);
+    } catch {
+      throw new NotFoundError("not-found", `plan files: ${e.from} does not exist on the host`, { path: e.from });
+    }
+    const sources = st.isDirectory() ? readdirSync(e.from).sort().map((n) => join(e.from, n)) : [e.from];
+    if (sources.length > 0) ops.push({ kind: "copy", sources, dest: e.to, recursive: true });
+  }
+  return ops;
 }

@@ -101,6 +101,14 @@ export const FixupEntry = z
   })
   .strict();
 
+export const FileCopyEntry = z
+  .object({
+    from: z.string().min(1).describe("Host folder whose contents are copied (or one host file); relative paths are from the current folder"),
+    to: z.string().min(1).describe("Folder inside the image, e.g. /p2vfix/tools (created when missing; files there are replaced)"),
+    reason: z.string().optional(),
+  })
+  .strict();
+
 export const PlanFile = z
   .object({
     version: z.literal(PLAN_VERSION),
@@ -128,6 +136,7 @@ export const PlanFile = z
       .nullable()
       .default(null),
     notices: z.array(z.string()).default([]),
+    files: z.array(FileCopyEntry).optional().describe("Host folders copied into the image's Windows volume at apply (undone by p2vfix undo)"),
     unaddressed: z.array(z.string()).default([]).describe("Findings no fixup addresses (to do by hand)"),
   })
   .strict();
@@ -137,6 +146,7 @@ export type ServiceEntry = z.infer<typeof ServiceEntry>;
 export type StepEntry = z.infer<typeof StepEntry>;
 export type FixupEntry = z.infer<typeof FixupEntry>;
 export type PlanFile = z.infer<typeof PlanFile>;
+export type FileCopyEntry = z.infer<typeof FileCopyEntry>;
 
 export function planJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(PlanFile, { target: "draft-2020-12", io: "input" }) as Record<string, unknown>;
