@@ -12,6 +12,7 @@ import { basename, join } from "node:path";
 import { NotFoundError, RefusedError, UsageError, VerifyError } from "../errors.js";
 import type { FileContent } from "../fs/ntfs/create/ntfs-writer.js";
 import { NtfsVolume } from "../fs/ntfs/volume.js";
+import { AttributeType } from "../fs/ntfs/attribute.js";
 import { pathComponents } from "../fs/filesystem.js";
 import { preflightVolume, runTransaction, targetOf, type TransactionOptions, type TransactionReport } from "../apply/index.js";
 import { locateWindows, type Volume } from "../image/index.js";
@@ -79,18 +80,27 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
   items.push({ source, dest, dir: false, size: st.size });
 }
 
-/** A host file read piece by piece while the writer copies it. */
-function hostContent(fd: number, size: number): FileContent {
+/** A host file read piece by piece while the writer copies it; hashes what it hands out (read in order). */
+function hostContent(fd: number, size: number, source: string): FileContent & { sha256(): string } {
+  const hash = createHash("sha256");
+  let hashed = 0;
   return {
     size,
     read(offset, length) {
       const out = new Uint8Array(length);
       for (let at = 0; at < length; ) {
         const n = readSync(fd, out, at, length - at, offset + at);
-        if (n === 0) throw new VerifyError("source-changed", `a host file shrank while it was being copied`);
+        if (n === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
         at += n;
       }
+      if (offset !== hashed) throw new VerifyError("source-read-order", `${source} was read out of order (internal error); nothing was written`, { path: source });
+      hash.update(out);
+      hashed += length;
       return out;
+    },
+    sha256() {
+      if (hashed !== size) throw new VerifyError("source-read-order", `${source}: ${hashed} of ${size} bytes were read (internal error); nothing was written`, { path: source });
+      return hash.digest("hex");
     },
   };
 }
@@ -156,11 +166,15 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
             const fd = openSync(item.source, "r");
             try {
               // The size is taken again from the open file: it is what gets copied.
-              const size = fstatSync(fd).size;
-              const content = hostContent(fd, size);
+              const before = fstatSync(fd);
+              const content = hostContent(fd, before.size, item.source);
               writer.createFile(item.dest, content, { overwrite: options.overwrite });
-              result.created.push({ path: item.dest, size, sha256: "" });
-              result.bytes += size;
+              const after = fstatSync(fd);
+              if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+                throw new VerifyError("source-changed", `${item.source} changed while it was copied into the image; nothing was written`, { path: item.source });
+              }
+              result.created.push({ path: item.dest, size: before.size, sha256: content.sha256() });
+              result.bytes += before.size;
             } finally {
               closeSync(fd);
             }
@@ -169,20 +183,26 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
         }
       }
       writer.commit();
-      // The hashes of what the image now holds (read back through the writer's view).
-      const written = new NtfsVolume(fs.device);
-      for (const c of result.created) c.sha256 = hashFile(written, c.path);
       return {
         changes: [...result.folders.map((f) => `${where}:${f}/`), ...result.created.map((c) => `${where}:${c.path}`), ...result.removed.map((r) => `${where}:${r} (removed)`)],
         verify: (fresh) => {
           const again = chooseVolume(fresh, imageFile, volume.index).fs();
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
           for (const f of result.folders) if (!again.stat(f)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${f} is not a folder after the write`);
+          // One index walk per folder, then each file's data by record number.
+          const byFolder = new Map<string, typeof result.created>();
           for (const c of result.created) {
-            if (hashFile(again, c.path) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
+            const folder = c.path.slice(0, c.path.lastIndexOf("/")) || "/";
+            byFolder.set(folder, [...(byFolder.get(folder) ?? []), c]);
+          }
+          for (const [folder, files] of byFolder) {
+            const records = new Map(again.indexEntries(folder).map((e) => [e.fileName.name.toUpperCase(), e.reference.record]));
+            for (const c of files) {
+              const record = records.get(c.path.slice(c.path.lastIndexOf("/") + 1).toUpperCase());
+              if (record === undefined || hashStream(again, record) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
+            }
           }
           for (const r of result.removed) if (again.stat(r) !== undefined) throw new VerifyError("verify-failed", `${where}:${r} still exists after the write`);
-          checkAgainstHost(result, plans.flatMap((p) => p.items));
         },
         result,
       };
@@ -191,36 +211,12 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
   );
 }
 
-/** SHA-256 of a file in the image, read in 4 MiB pieces. */
-function hashFile(vol: NtfsVolume, path: string): string {
-  const file = vol.openFile(path);
+/** SHA-256 of a file's unnamed data in the image, read in 4 MiB pieces. */
+function hashStream(vol: NtfsVolume, record: number): string {
+  const stream = vol.stream(record, AttributeType.data, "");
   const hash = createHash("sha256");
-  for (let at = 0; at < file.size; at += 4 << 20) hash.update(file.read(at, Math.min(4 << 20, file.size - at)));
-  file.close();
+  for (let at = 0; at < stream.size; at += 4 << 20) hash.update(stream.read(at, Math.min(4 << 20, stream.size - at)));
   return hash.digest("hex");
-}
-
-/** The host files must still hash as they were copied (a file changed during the copy fails the write). */
-function checkAgainstHost(result: ImageFilesResult, items: CopyItem[]): void {
-  const byDest = new Map(items.filter((i) => !i.dir).map((i) => [i.dest, i.source]));
-  for (const c of result.created) {
-    const source = byDest.get(c.path);
-    if (!source) continue;
-    const fd = openSync(source, "r");
-    try {
-      const hash = createHash("sha256");
-      const buffer = new Uint8Array(4 << 20);
-      for (let at = 0; ; ) {
-        const n = readSync(fd, buffer, 0, buffer.length, at);
-        if (n === 0) break;
-        hash.update(buffer.subarray(0, n));
-        at += n;
-      }
-      if (hash.digest("hex") !== c.sha256) throw new VerifyError("source-changed", `${source} changed while it was copied into the image; nothing was written`, { path: source });
-    } finally {
-      closeSync(fd);
-    }
-  }
 }
 
 /** A plan's `files:` entries as operations: each `to` folder made, then `from`'s contents copied into it. */

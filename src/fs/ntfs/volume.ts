@@ -153,9 +153,10 @@ export class NtfsVolume implements FileSystem {
     });
   }
 
-  /** Drops parsed records after a writer changed them on the device. */
-  forgetCachedRecords(): void {
-    this.records.clear();
+  /** Drops parsed records after a writer changed them on the device (those given, or all). */
+  forgetCachedRecords(numbers?: Iterable<number>): void {
+    if (numbers === undefined) this.records.clear();
+    else for (const n of numbers) this.records.delete(n);
   }
 
   /**

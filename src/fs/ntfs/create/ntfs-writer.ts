@@ -2,7 +2,7 @@
  * Creating and deleting files and folders on an NTFS volume: one writer session, any number
  * of operations, one commit.
  *
- * Every operation works on a copy-on-write overlay of the volume's device; nothing reaches the
+ * Every operation works on a copy-on-write staging layer over the volume's device (staging-device.ts); nothing reaches the
  * device before commit(), so a refusal or error anywhere (a bad name, a full MFT, a damaged
  * index) leaves it untouched. Directory indexes changed by the session are rebuilt once each,
  * at commit (directory-index-write.ts), which keeps a 1,500-file copy linear.
@@ -20,7 +20,7 @@
  * its clusters, and removes every index entry naming it.
  */
 import { FsError, NotFoundError, NtfsError, RefusedError, UsageError } from "../../../errors.js";
-import { OverlayDevice } from "../../../io/overlay-device.js";
+import { StagingDevice } from "./staging-device.js";
 import { pathComponents } from "../../filesystem.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
 import { decodeRunlist, type DataRun } from "../runlist.js";
@@ -72,7 +72,7 @@ function fileTime(date: Date): bigint {
 const recordOf = (reference: bigint): number => Number(reference & 0xffffffffffffn);
 
 export class NtfsWriter {
-  private readonly overlay: OverlayDevice;
+  private readonly overlay: StagingDevice;
   /** The volume as the session has changed it so far (reopened when $MFT grows). */
   vol: NtfsVolume;
   private readonly dirs = new Map<number, DirectoryState>();
@@ -81,7 +81,7 @@ export class NtfsWriter {
 
   constructor(private readonly target: NtfsVolume) {
     checkVolumeWritable(target, "/");
-    this.overlay = new OverlayDevice(target.device);
+    this.overlay = new StagingDevice(target.device);
     this.vol = new NtfsVolume(this.overlay);
   }
 
@@ -282,7 +282,7 @@ export class NtfsWriter {
     this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x1 }, [si, residentAttribute(AttributeType.fileName, "", fn, true), ...security.attributes, data], pending, path);
     if (!resident) this.writeData(runs, content, size);
     pending.apply(this.overlay);
-    this.vol.forgetCachedRecords();
+    this.vol.forgetCachedRecords([slot.number]);
     this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: namespaceFor(name) });
     return slot.number;
   }
@@ -328,7 +328,7 @@ export class NtfsWriter {
     const root = residentAttribute(AttributeType.indexRoot, "$I30", emptyIndexRoot(this.vol));
     this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x3 }, [si, residentAttribute(AttributeType.fileName, "", fn, true), ...security.attributes, root], pending, path);
     pending.apply(this.overlay);
-    this.vol.forgetCachedRecords();
+    this.vol.forgetCachedRecords([slot.number]);
     this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: namespaceFor(name) });
     this.dirs.set(slot.number, { entries: [], dirty: false });
     return slot.number;
@@ -368,7 +368,7 @@ export class NtfsWriter {
     commitRecordBytes(this.vol, record, freeRecordBytes(this.vol, record), pending);
     releaseMftRecord(this.vol, record, pending);
     pending.apply(this.overlay);
-    this.vol.forgetCachedRecords();
+    this.vol.forgetCachedRecords([record]);
     const state = this.dir(parent);
     state.entries = state.entries.filter((e) => recordOf(e.reference) !== record);
     state.dirty = true;
@@ -390,12 +390,11 @@ export class NtfsWriter {
       const pending = new PendingWrites();
       writeDirectoryIndex(this.vol, this.vol.upcase, dir, state.entries, pending);
       pending.apply(this.overlay);
-      this.vol.forgetCachedRecords();
+      this.vol.forgetCachedRecords([dir]);
       state.dirty = false;
     }
     this.committed = true;
-    const ranges = this.overlay.writes().map((w) => ({ offset: w.offset, length: w.data.length }));
-    for (const w of this.overlay.writes()) this.target.device.write(w.offset, w.data);
+    const ranges = this.overlay.commit();
     this.target.forgetCachedRecords();
     return ranges;
   }
