@@ -54,8 +54,11 @@ describe.skipIf(!available)("p2vfix-created trees read by ntfs-3g, sleuthkit and
       dirs.push(dir);
       const image = mkntfsVolume(dir, g);
       const tree = testTree({ manyFiles: g.many, largeBytes: g.large });
+      const logBefore = sha(runTool("ntfscat", [image, "$LogFile"]).stdout);
       writeVolume(image, tree);
       expect(runTool("ntfsfix", ["-n", image]).status).toBe(0);
+      // $LogFile is left as it was (clean), as ntfs-3g leaves a clean volume's log.
+      expect(sha(runTool("ntfscat", [image, "$LogFile"]).stdout)).toBe(logBefore);
 
       // ntfs-3g: every byte through a FUSE mount, else names and a sample through ntfsls/ntfscat.
       const host = hostTree(join(dir, "host"), tree);
