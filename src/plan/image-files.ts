@@ -69,7 +69,7 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
   }
   if (st.isDirectory()) {
     if (!recursive) throw new UsageError("is-directory", `${source} is a folder: use -r to copy it with its contents`, { path: source });
-    items.push({ source, dest, dir: true, size: 0 });
+    items.push({ source, dest: imagePath(dest), dir: true, size: 0 });
     for (const name of readdirSync(source).sort()) walkSource(join(source, name), `${dest}/${name}`, true, items, skipped);
     return;
   }
@@ -77,7 +77,7 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
     skipped.push({ source, reason: "not a regular file" });
     return;
   }
-  items.push({ source, dest, dir: false, size: st.size });
+  items.push({ source, dest: imagePath(dest), dir: false, size: st.size });
 }
 
 /** A host file read piece by piece while the writer copies it; hashes what it hands out (read in order). */

@@ -117,3 +117,19 @@ export function encodeRunlist(runs: readonly DataRun[]): Uint8Array {
   parts.push(0);
   return Uint8Array.from(parts);
 }
+
+/**
+ * Device pieces behind bytes [offset, offset + length) of an attribute laid out by `runs`
+ * (`at` = position in that range). Sparse runs and unmapped bytes are left out: callers that
+ * must write every byte compare the pieces' total with `length`.
+ */
+export function mapRunRange(runs: readonly DataRun[], clusterSize: number, offset: number, length: number): Array<{ at: number; deviceOffset: number; length: number }> {
+  const out: Array<{ at: number; deviceOffset: number; length: number }> = [];
+  for (const run of runs) {
+    const start = run.vcn * clusterSize;
+    const from = Math.max(start, offset);
+    const to = Math.min(start + run.length * clusterSize, offset + length);
+    if (from < to && run.lcn !== null) out.push({ at: from - offset, deviceOffset: run.lcn * clusterSize + (from - start), length: to - from });
+  }
+  return out;
+}

@@ -14,7 +14,7 @@
  */
 import { NtfsError, RefusedError } from "../../../errors.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
-import { decodeRunlist, type DataRun } from "../runlist.js";
+import { decodeRunlist, mapRunRange, type DataRun } from "../runlist.js";
 import type { UpCaseTable } from "../upcase.js";
 import { protectRecord } from "../update-sequence.js";
 import type { NtfsVolume } from "../volume.js";
@@ -72,19 +72,10 @@ function indxRecord(size: number, vcn: number, entries: Uint8Array, internal: bo
   return out;
 }
 
-/** Device pieces behind bytes [offset, offset + length) of an attribute laid out by `runs`. */
-function mapThroughRuns(runs: readonly DataRun[], cs: number, offset: number, length: number): Array<{ at: number; deviceOffset: number; length: number }> {
-  const out: Array<{ at: number; deviceOffset: number; length: number }> = [];
-  for (const run of runs) {
-    const start = run.vcn * cs;
-    const end = start + run.length * cs;
-    const from = Math.max(start, offset);
-    const to = Math.min(end, offset + length);
-    if (from >= to) continue;
-    if (run.lcn === null) throw new NtfsError("bad-index", "$INDEX_ALLOCATION is sparse");
-    out.push({ at: from - offset, deviceOffset: run.lcn * cs + (from - start), length: to - from });
-  }
-  if (out.reduce((s, p) => s + p.length, 0) !== length) throw new NtfsError("bad-index", "$INDEX_ALLOCATION does not map an index record");
+/** Device pieces of an index record; all of it must be mapped. */
+function indexRecordPieces(runs: readonly DataRun[], cs: number, offset: number, length: number): Array<{ at: number; deviceOffset: number; length: number }> {
+  const out = mapRunRange(runs, cs, offset, length);
+  if (out.reduce((s, p) => s + p.length, 0) !== length) throw new NtfsError("bad-index", "$INDEX_ALLOCATION does not map an index record (sparse or short)");
   return out;
 }
 
@@ -160,7 +151,7 @@ export function writeDirectoryIndex(vol: NtfsVolume, upcase: UpCaseTable, dir: n
     newAttributes.push({ ...residentAttribute(AttributeType.bitmap, I30, bits), id: bitmapOld?.id });
     runs = runs.map((r) => ({ ...r }));
     for (let slot = 0; slot < n; slot++) {
-      const pieces = mapThroughRuns(runs, cs, slot * size, size);
+      const pieces = indexRecordPieces(runs, cs, slot * size, size);
       // Continue the old record's update sequence number when the slot held a node.
       const head = vol.device.read(pieces[0].deviceOffset, Math.min(pieces[0].length, 0x2a));
       const usn = slot < oldSlots && head[0] === 0x49 && head[1] === 0x4e && head[2] === 0x44 && head[3] === 0x58 ? head[0x28] | (head[0x29] << 8) : 0;

@@ -10,7 +10,7 @@
  */
 import { RefusedError } from "../../../errors.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
-import { decodeRunlist, type DataRun } from "../runlist.js";
+import { decodeRunlist, mapRunRange, type DataRun } from "../runlist.js";
 import { protectRecord } from "../update-sequence.js";
 import type { NtfsVolume } from "../volume.js";
 import { allocateClusters } from "../write/cluster-bitmap.js";
@@ -23,18 +23,6 @@ export const MFT_GROWTH_RECORDS = 256;
 
 function refuse(why: string): never {
   throw new RefusedError("mft-full", `the MFT has no free record and ${why}; nothing was written`);
-}
-
-/** Device pieces of bytes [offset, offset+length) of an attribute laid out by `runs`. */
-function pieces(runs: readonly DataRun[], cs: number, offset: number, length: number): Array<{ at: number; deviceOffset: number; length: number }> {
-  const out: Array<{ at: number; deviceOffset: number; length: number }> = [];
-  for (const run of runs) {
-    const start = run.vcn * cs;
-    const from = Math.max(start, offset);
-    const to = Math.min(start + run.length * cs, offset + length);
-    if (from < to && run.lcn !== null) out.push({ at: from - offset, deviceOffset: run.lcn * cs + (from - start), length: to - from });
-  }
-  return out;
 }
 
 /** Queues the growth of $MFT by at least `records` records. */
@@ -84,7 +72,7 @@ export function growMft(vol: NtfsVolume, records: number, pending: PendingWrites
     if (nr.allocatedSize < bitmapBytes) refuse(`$MFT's $BITMAP (${nr.allocatedSize} bytes) has no room for more records`);
     // The newly initialized bitmap bytes must read as zeros on disk.
     const bitmapRuns = decodeRunlist(nr.mappingPairs, 0);
-    for (const p of pieces(bitmapRuns, cs, nr.initializedSize, bitmapBytes - nr.initializedSize)) pending.add(p.deviceOffset, new Uint8Array(p.length), "$MFT bitmap");
+    for (const p of mapRunRange(bitmapRuns, cs, nr.initializedSize, bitmapBytes - nr.initializedSize)) pending.add(p.deviceOffset, new Uint8Array(p.length), "$MFT bitmap");
     const bytes = a.bytes.slice();
     const v = new DataView(bytes.buffer);
     v.setBigUint64(48, BigInt(bitmapBytes), true);
@@ -96,7 +84,7 @@ export function growMft(vol: NtfsVolume, records: number, pending: PendingWrites
   for (let n = oldRecords; n < newRecords; n++) {
     const blank = layoutRecord({ recordNumber: n, recordSize: rs, sequence: 0, linkCount: 0, flags: 0, nextAttributeId: 0, usn: 0 }, [], `MFT record ${n}`);
     const bytes = protectRecord(blank, 0, `MFT record ${n}`);
-    for (const p of pieces(runs, cs, n * rs, rs)) pending.add(p.deviceOffset, bytes.subarray(p.at, p.at + p.length), `new MFT record ${n}`);
+    for (const p of mapRunRange(runs, cs, n * rs, rs)) pending.add(p.deviceOffset, bytes.subarray(p.at, p.at + p.length), `new MFT record ${n}`);
   }
   const v = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
   const record = layoutRecord(

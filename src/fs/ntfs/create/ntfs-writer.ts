@@ -124,29 +124,27 @@ export class NtfsWriter {
     if (why) throw new NtfsError("stale-reference", `folder record ${dir}: entry "${e.name}" points to record ${n}, which ${why}; run chkdsk on Windows first; nothing was written`);
   }
 
+  /** First position in the sorted entries whose name does not collate before `name` under `compare`. */
+  private lowerBound(state: DirectoryState, name: string, compare: (a: string, b: string) => number): number {
+    let lo = 0;
+    let hi = state.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(state.entries[mid].name, name) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Index of the first entry whose name equals `name` ignoring case, or -1. */
   private find(state: DirectoryState, name: string): number {
     const upcase = this.vol.upcase;
-    let lo = 0;
-    let hi = state.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (upcase.compare(state.entries[mid].name, name) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < state.entries.length && upcase.compare(state.entries[lo].name, name) === 0 ? lo : -1;
+    const at = this.lowerBound(state, name, (a, b) => upcase.compare(a, b));
+    return at < state.entries.length && upcase.compare(state.entries[at].name, name) === 0 ? at : -1;
   }
 
   private insert(state: DirectoryState, entry: RawIndexEntry): void {
-    const upcase = this.vol.upcase;
-    let lo = 0;
-    let hi = state.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (collateNames(upcase, state.entries[mid].name, entry.name) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    state.entries.splice(lo, 0, entry);
+    state.entries.splice(this.lowerBound(state, entry.name, (a, b) => collateNames(this.vol.upcase, a, b)), 0, entry);
     state.dirty = true;
   }
 
