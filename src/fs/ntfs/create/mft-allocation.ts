@@ -13,6 +13,7 @@ import type { DataRun } from "../runlist.js";
 import type { NtfsVolume } from "../volume.js";
 import type { PendingWrites } from "../write/pending-writes.js";
 import { loadRecord } from "../write/record-edit.js";
+import { queueBitmapBytes, queueChangedBytes } from "../write/cluster-bitmap.js";
 
 export const FIRST_FREE_RECORD = 24;
 const MFT_RECORD = 0;
@@ -27,11 +28,7 @@ export interface AllocatedRecord {
 }
 
 function queueBits(vol: NtfsVolume, record: number, offset: number, bytes: Uint8Array, pending: PendingWrites, what: string): void {
-  const stream = vol.stream(record, record === MFT_RECORD ? AttributeType.bitmap : AttributeType.data, "");
-  for (const piece of stream.mapRange(offset, bytes.length)) {
-    if (piece.deviceOffset === null) throw new RefusedError("bitmap-sparse", `${what} is sparse where bits would change; nothing was written`);
-    pending.add(piece.deviceOffset, bytes.slice(piece.offset - offset, piece.offset - offset + piece.length), what);
-  }
+  queueBitmapBytes(vol.stream(record, record === MFT_RECORD ? AttributeType.bitmap : AttributeType.data, ""), offset, bytes, pending, what);
 }
 
 /** The slot's old state when it can be reused, undefined when it must be skipped. */
@@ -102,11 +99,5 @@ export function releaseClusters(vol: NtfsVolume, runs: readonly DataRun[], pendi
     for (let lcn = run.lcn; lcn < run.lcn + run.length; lcn++) bytes[(lcn >> 3) - first] &= ~(1 << (lcn & 7));
     for (let i = 0; i < bytes.length; i++) changed.set(first + i, bytes[i]);
   }
-  const offsets = [...changed.keys()].sort((a, b) => a - b);
-  for (let i = 0; i < offsets.length; ) {
-    let j = i + 1;
-    while (j < offsets.length && offsets[j] === offsets[j - 1] + 1) j++;
-    queueBits(vol, BITMAP_RECORD, offsets[i], Uint8Array.from(offsets.slice(i, j), (o) => changed.get(o)!), pending, "$Bitmap");
-    i = j;
-  }
+  queueChangedBytes(stream, changed, pending);
 }
