@@ -109,6 +109,8 @@ function hostContent(fd: number, size: number, source: string): FileContent & { 
 function chooseVolume(image: DiskImage, imageFile: string, partition: number | undefined): Volume {
   const target = targetOf(image, imageFile);
   const ntfs = target.volumes.filter((v) => (partition === undefined ? v.kind === "ntfs" : v.index === partition));
+  const fat = target.volumes.find((v) => v.kind.startsWith("fat"));
+  if (ntfs.length === 0 && partition === undefined && fat) return fat; // refused by the caller, with the reason
   if (ntfs.length === 0) throw new NotFoundError("no-volume", `${imageFile}: ${partition === undefined ? "no NTFS volume" : `no partition ${partition}`}`);
   if (ntfs.length === 1) return ntfs[0];
   const windows = locateWindows(target.volumes).installations.map((i) => i.volume);

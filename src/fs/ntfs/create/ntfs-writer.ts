@@ -345,9 +345,11 @@ export class NtfsWriter {
   private removeTree(parent: number, record: number, path: string, recursive: boolean): void {
     if (record < FIRST_FREE_RECORD) throw new RefusedError("system-file", `${path} is an NTFS system file or reserved record (${record}); p2vfix does not delete it; nothing was written`, { path });
     if (this.vol.record(record).isDirectory) {
-      const children = [...new Set(this.dir(record).entries.map((e) => recordOf(e.reference)))];
-      if (children.length > 0 && !recursive) throw new FsError("directory-not-empty", `${path} is a folder that is not empty (use -r to remove it with its contents)`, { path });
-      for (const child of children) this.removeTree(record, child, `${path}/…(record ${child})`, true);
+      // One name per child (a Win32 name and its DOS alias lead to the same record).
+      const children = new Map<number, string>();
+      for (const e of this.dir(record).entries) if (!children.has(recordOf(e.reference)) || e.namespace !== 2) children.set(recordOf(e.reference), e.name);
+      if (children.size > 0 && !recursive) throw new FsError("directory-not-empty", `${path} is a folder that is not empty (use -r to remove it with its contents)`, { path });
+      for (const [child, name] of children) this.removeTree(record, child, `${path}/${name}`, true);
     }
     this.removeRecord(parent, record, path);
   }
