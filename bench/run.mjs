@@ -13,6 +13,7 @@ const sections = [
   "./apply.mjs",
   "./image-read.mjs",
   "./plan-apply.mjs",
+  "./ntfs-create.mjs",
 ];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");

@@ -10,6 +10,7 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { planFileOperations, writeFilesInImage } from "./image-files.js";
 import { writeHiveTargets, type HiveTarget, type TransactionReport, type WriteHivesOptions, type WrittenHive } from "../apply/index.js";
 import { NotFoundError, PlanError, RefusedError } from "../errors.js";
 import { editHive } from "../regf/edit/editor.js";
@@ -45,6 +46,10 @@ export interface ApplyReport {
   undoFile?: string;
   image?: TransactionReport<WrittenHive[]>;
   vm?: VmLinkOutcome;
+  /** The plan's `files:` as copied (or, in a dry run, as they would be): one line per file. */
+  files?: string[];
+  /** Undo file of the `files:` copy (a second transaction after the registry's). */
+  filesUndoFile?: string;
 }
 
 const HIVE_ORDER: HiveName[] = ["SYSTEM", "SOFTWARE", "DEFAULT", "SAM", "SECURITY", "BCD"];
@@ -112,6 +117,12 @@ export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions 
   let report: ApplyReport;
   if (files) report = applyToFiles(target, files, plan, dryRun, options.backup ?? true);
   else report = applyToImage(target, plan, dryRun, options.image ?? {});
+  if (plan.files && plan.files.length > 0) {
+    if (report.kind !== "image") throw new PlanError("files-need-image", `the plan's files: section copies into a disk image; ${target} is not one (copy the folders by hand)`, { path: target });
+    const copied = writeFilesInImage(target, planFileOperations(plan.files), { ...(options.image ?? {}), dryRun, overwrite: true });
+    report.files = copied.result.created.map((c) => `${c.path} (${c.size} bytes)`);
+    if (copied.undoFile) report.filesUndoFile = copied.undoFile;
+  }
   if (report.expanded.vm) report.vm = applyVmLink(report.expanded.vm, target, dryRun);
   return report;
 }

@@ -12,6 +12,8 @@ export interface DiffInput {
   /** What the VM change would do or did ("ethernet0: unplugged (line 27)"); absent: not known. */
   vmResult?: string;
   notices: string[];
+  /** Files a plan's `files:` section copies into the image ("/p2vfix/tools/cleanup.cmd (10 B)"). */
+  files?: string[];
 }
 
 const ACTION_MARK = { "create-key": "+", "delete-key": "-", "set-value": "~", "delete-value": "-" } as const;
@@ -51,6 +53,7 @@ export function renderDiff(input: DiffInput): string {
     input.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.id} [${s.shell}, ${s.timeoutSeconds} s, ${s.retries} retries]: ${s.title}`));
   }
   if (input.vm) lines.push("", `VM definition ${input.vm.file}: NIC ${input.vm.nic.mac ?? input.vm.nic.index ?? "(the only one)"} link ${input.vm.up ? "up" : "down"}${input.vmResult ? `: ${input.vmResult}` : ""}`);
+  if (input.files?.length) lines.push("", `files copied into the image (${input.files.length}):`, ...input.files.map((f) => `+ ${f}`));
   for (const n of input.notices) lines.push(`note: ${n}`);
   return lines.join("\n") + "\n";
 }

@@ -102,6 +102,14 @@ export const FixupEntry = z
   })
   .strict();
 
+export const FileCopyEntry = z
+  .object({
+    from: z.string().min(1).describe("Host folder whose contents are copied (or one host file); relative paths are from the current folder"),
+    to: z.string().min(1).describe("Folder inside the image, e.g. /p2vfix/tools (created when missing; files there are replaced)"),
+    reason: z.string().optional(),
+  })
+  .strict();
+
 export const PlanFile = z
   .object({
     version: z.literal(PLAN_VERSION),
@@ -143,6 +151,7 @@ export const PlanFile = z
       .default([])
       .describe("Old adapter → new NIC. Editing `mac` here changes the NIC its step looks for"),
     notices: z.array(z.string()).default([]),
+    files: z.array(FileCopyEntry).optional().describe("Host folders copied into the image's Windows volume at apply (undone by p2vfix undo)"),
     unaddressed: z.array(z.string()).default([]).describe("Findings no fixup addresses (to do by hand)"),
   })
   .strict();
@@ -152,6 +161,7 @@ export type ServiceEntry = z.infer<typeof ServiceEntry>;
 export type StepEntry = z.infer<typeof StepEntry>;
 export type FixupEntry = z.infer<typeof FixupEntry>;
 export type PlanFile = z.infer<typeof PlanFile>;
+export type FileCopyEntry = z.infer<typeof FileCopyEntry>;
 
 export function planJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(PlanFile, { target: "draft-2020-12", io: "input" }) as Record<string, unknown>;

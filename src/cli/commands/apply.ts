@@ -56,7 +56,7 @@ export function registerApply(program: Command, output: Output): void {
         output.out(JSON.stringify({ ...rest, steps: expanded.steps.map((s) => ({ id: s.id, title: s.title, shell: s.shell })), notices: expanded.notices, image: image ? { format: image.format, files: image.files, bytesWritten: image.bytesWritten } : null }, null, 2) + "\n");
         return;
       }
-      output.out(renderDiff({ entries: report.diff, steps: report.expanded.steps, vm: report.expanded.vm, ...(report.vm ? { vmResult: report.vm.summary } : {}), notices: report.expanded.notices }));
+      output.out(renderDiff({ entries: report.diff, steps: report.expanded.steps, vm: report.expanded.vm, ...(report.vm ? { vmResult: report.vm.summary } : {}), notices: report.expanded.notices, ...(report.files ? { files: report.files } : {}) }));
       output.out(summary(report));
     });
 }

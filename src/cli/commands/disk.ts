@@ -211,11 +211,24 @@ export function registerDisk(program: Command, output: Output): void {
 
   program
     .command("cp")
-    .description("Copy a file out of an image: IMAGE:PATH DEST (DEST may be a folder); IMAGE:SYSTEM and the other hive short names work too.")
+    .description("Copy a file out of an image: IMAGE:PATH DEST (DEST may be a folder); IMAGE:SYSTEM and the other hive short names work too. Copy in: cp [-r] SRC... IMAGE:/DEST.")
     .argument("<spec>", "IMAGE:PATH")
     .argument("<dest>", "destination file or folder on the host")
+    .argument("[more...]", "copy in: more sources, the last argument being IMAGE:/DEST")
     .option("--partition <n>", "partition number", parsePartition)
-    .action((spec: string, dest: string, opts: { partition?: number }) => {
+    .option("-r, --recursive", "copy in: copy folders with their contents")
+    .option("-f, --force", "copy in: replace files that exist in the image")
+    .option("--dry-run", "copy in: check and report, write nothing")
+    .option("--backup-dir <dir>", "copy in: folder for the undo file")
+    .option("--json", "copy in: JSON output")
+    .action(async (spec: string, dest: string, more: string[], opts: { partition?: number }) => {
+      const copyIn = await import("./image-files.js");
+      const args = [spec, dest, ...more];
+      if (copyIn.isImageDestination(args[args.length - 1]) && !copyIn.isImageDestination(spec)) {
+        copyIn.copyIn(output, args.slice(0, -1), args[args.length - 1], opts);
+        return;
+      }
+      if (more.length > 0) throw new UsageError("too-many-arguments", "cp IMAGE:PATH DEST copies one file out; to copy in, end with IMAGE:/DEST");
       const { container, inner } = parseTargetSpec(spec);
       if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
       withTarget(container, (target) => {

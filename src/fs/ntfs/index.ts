@@ -22,6 +22,9 @@ const MAX_DEPTH = 64;
 export interface IndexEntry {
   reference: FileReference;
   fileName: FileName;
+  /** The entry's file reference and key ($FILE_NAME value) as stored: what a writer carries over. */
+  rawReference: bigint;
+  key: Uint8Array;
 }
 
 interface NodeEntry {
@@ -62,9 +65,12 @@ function parseNodeEntries(r: ByteReader, headerOffset: number, what: string): No
     }
     if (!(flags & ENTRY_LAST)) {
       if (keyLength < 66 || 16 + keyLength > entryLength) throw new NtfsError("bad-index", `${what}: key length ${keyLength} is invalid`, { offset: r.base + pos + 10 });
+      const key = r.slice(pos + 16, keyLength);
       node.entry = {
         reference: readFileReference(r.u64big(pos)),
-        fileName: parseFileName(r.slice(pos + 16, keyLength), r.base + pos + 16),
+        fileName: parseFileName(key, r.base + pos + 16),
+        rawReference: r.u64big(pos),
+        key,
       };
     }
     entries.push(node);

@@ -99,22 +99,14 @@ function minimalSigned(value: bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function minimalUnsigned(value: bigint): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  do {
-    out.push(Number(v & 0xffn));
-    v >>= 8n;
-  } while (v > 0n);
-  return Uint8Array.from(out);
-}
-
 /** Encodes runs (contiguous VCNs) as mapping pairs with minimal field sizes, terminator included. */
 export function encodeRunlist(runs: readonly DataRun[]): Uint8Array {
   const parts: number[] = [];
   let previousLcn = 0n;
   for (const run of runs) {
-    const lengthBytes = minimalUnsigned(BigInt(run.length));
+    // The length is read as signed by ntfs-3g (runlist.c: a top bit set is "invalid length")
+    // and Windows writes it that way: 227 takes two bytes (e3 00), not one.
+    const lengthBytes = minimalSigned(BigInt(run.length));
     let offsetBytes: Uint8Array = new Uint8Array(0);
     if (run.lcn !== null) {
       offsetBytes = minimalSigned(BigInt(run.lcn) - previousLcn);
@@ -124,4 +116,20 @@ export function encodeRunlist(runs: readonly DataRun[]): Uint8Array {
   }
   parts.push(0);
   return Uint8Array.from(parts);
+}
+
+/**
+ * Device pieces behind bytes [offset, offset + length) of an attribute laid out by `runs`
+ * (`at` = position in that range). Sparse runs and unmapped bytes are left out: callers that
+ * must write every byte compare the pieces' total with `length`.
+ */
+export function mapRunRange(runs: readonly DataRun[], clusterSize: number, offset: number, length: number): Array<{ at: number; deviceOffset: number; length: number }> {
+  const out: Array<{ at: number; deviceOffset: number; length: number }> = [];
+  for (const run of runs) {
+    const start = run.vcn * clusterSize;
+    const from = Math.max(start, offset);
+    const to = Math.min(start + run.length * clusterSize, offset + length);
+    if (from < to && run.lcn !== null) out.push({ at: from - offset, deviceOffset: run.lcn * clusterSize + (from - start), length: to - from });
+  }
+  return out;
 }

@@ -20,6 +20,7 @@ import { decodeRunlist, type DataRun } from "./runlist.js";
 import { FileAttributeFlag, parseStandardInformation } from "./standard-information.js";
 import { UpCaseTable } from "./upcase.js";
 import { rewriteFile, type RewriteReport } from "./write/rewrite-file.js";
+import { NtfsWriter, type CreateOptions, type FileContent, type RemoveOptions } from "./create/ntfs-writer.js";
 
 export const MftRecordNumber = { mft: 0, mftMirr: 1, logFile: 2, volume: 3, root: 5, upCase: 10, firstUser: 16 } as const;
 
@@ -152,9 +153,10 @@ export class NtfsVolume implements FileSystem {
     });
   }
 
-  /** Drops parsed records after a writer changed them on the device. */
-  forgetCachedRecords(): void {
-    this.records.clear();
+  /** Drops parsed records after a writer changed them on the device (those given, or all). */
+  forgetCachedRecords(numbers?: Iterable<number>): void {
+    if (numbers === undefined) this.records.clear();
+    else for (const n of numbers) this.records.delete(n);
   }
 
   /**
@@ -163,6 +165,37 @@ export class NtfsVolume implements FileSystem {
    */
   rewriteFile(path: string, data: Uint8Array): RewriteReport {
     return rewriteFile(this, path, data);
+  }
+
+  /**
+   * A session for creating and deleting files and folders (create/ntfs-writer.ts): nothing
+   * reaches this volume's device until its commit().
+   */
+  writer(): NtfsWriter {
+    return new NtfsWriter(this);
+  }
+
+  /** Creates (or with `overwrite` replaces) one file and commits; returns its record number. */
+  createFile(path: string, content: FileContent, options: CreateOptions = {}): number {
+    const w = this.writer();
+    const n = w.createFile(path, content, options);
+    w.commit();
+    return n;
+  }
+
+  /** Creates one folder (and its parents with `parents`) and commits; returns its record number. */
+  mkdir(path: string, options: { parents?: boolean; time?: Date } = {}): number {
+    const w = this.writer();
+    const n = w.mkdir(path, options);
+    w.commit();
+    return n;
+  }
+
+  /** Deletes a file or a folder (empty, or with its contents when `recursive`) and commits. */
+  remove(path: string, options: RemoveOptions = {}): void {
+    const w = this.writer();
+    w.remove(path, options);
+    w.commit();
   }
 
   /** All attributes of a file: its base record's and those its attribute list places elsewhere. */

@@ -32,6 +32,8 @@ describe("NTFS runlists", () => {
     );
     expect(encodeRunlist([{ vcn: 0, lcn: 0x80, length: 1 }])).toEqual(Uint8Array.from([0x21, 0x01, 0x80, 0x00, 0x00]));
     expect(encodeRunlist([{ vcn: 0, lcn: 0x7f, length: 1 }])).toEqual(Uint8Array.from([0x11, 0x01, 0x7f, 0x00]));
+    // Lengths are signed too (ntfs-3g rejects a length whose top bit is set): 227 is e3 00.
+    expect(encodeRunlist([{ vcn: 0, lcn: 0x11, length: 0xe3 }])).toEqual(Uint8Array.from([0x12, 0xe3, 0x00, 0x11, 0x00]));
   });
 
   it("rejects bad headers, truncation, negative LCNs and a missing terminator", () => {

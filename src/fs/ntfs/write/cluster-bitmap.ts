@@ -19,11 +19,22 @@ export interface ClusterRun {
   length: number;
 }
 
-/** Queues bitmap bytes [offset, offset + bytes.length) of $Bitmap's data. */
-function queueBitmapBytes(stream: DataStream, offset: number, bytes: Uint8Array, pending: PendingWrites): void {
+/** Queues bytes [offset, offset + bytes.length) of a bitmap stream ($Bitmap, $MFT's $BITMAP). */
+export function queueBitmapBytes(stream: DataStream, offset: number, bytes: Uint8Array, pending: PendingWrites, what = "$Bitmap"): void {
   for (const piece of stream.mapRange(offset, bytes.length)) {
-    if (piece.deviceOffset === null) throw new RefusedError("bitmap-sparse", "$Bitmap is sparse where clusters would be marked; nothing was written");
-    pending.add(piece.deviceOffset, bytes.slice(piece.offset - offset, piece.offset - offset + piece.length), "$Bitmap");
+    if (piece.deviceOffset === null) throw new RefusedError("bitmap-sparse", `${what} is sparse where bits would change; nothing was written`);
+    pending.add(piece.deviceOffset, bytes.slice(piece.offset - offset, piece.offset - offset + piece.length), what);
+  }
+}
+
+/** Queues changed bitmap bytes (offset → value), one write per stretch of consecutive offsets. */
+export function queueChangedBytes(stream: DataStream, changed: Map<number, number>, pending: PendingWrites): void {
+  const offsets = [...changed.keys()].sort((a, b) => a - b);
+  for (let i = 0; i < offsets.length; ) {
+    let j = i + 1;
+    while (j < offsets.length && offsets[j] === offsets[j - 1] + 1) j++;
+    queueBitmapBytes(stream, offsets[i], Uint8Array.from(offsets.slice(i, j), (o) => changed.get(o)!), pending);
+    i = j;
   }
 }
 
@@ -94,13 +105,6 @@ export function allocateClusters(vol: NtfsVolume, count: number, hint: number, p
     }
   }
   if (remaining > 0) throw new RefusedError("volume-full", `the volume has fewer than ${count} free clusters; nothing was written`);
-  // One write per stretch of consecutive changed bytes.
-  const offsets = [...changed.keys()].sort((a, b) => a - b);
-  for (let i = 0; i < offsets.length; ) {
-    let j = i + 1;
-    while (j < offsets.length && offsets[j] === offsets[j - 1] + 1) j++;
-    queueBitmapBytes(stream, offsets[i], Uint8Array.from(offsets.slice(i, j), (o) => changed.get(o)!), pending);
-    i = j;
-  }
+  queueChangedBytes(stream, changed, pending);
   return runs;
 }

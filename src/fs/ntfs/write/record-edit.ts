@@ -49,20 +49,25 @@ export function mirroredRecordCount(vol: NtfsVolume): number {
 
 /** Queues the protected record; returns true when it was mirrored too. */
 export function commitRecord(vol: NtfsVolume, edit: RecordEdit, pending: PendingWrites): boolean {
+  return commitRecordBytes(vol, edit.number, edit.bytes, pending);
+}
+
+/** Queues fixed-up record bytes for record `number` (and its $MFTMirr copy); true when mirrored. */
+export function commitRecordBytes(vol: NtfsVolume, number: number, bytes: Uint8Array, pending: PendingWrites): boolean {
   const rs = vol.boot.mftRecordSize;
-  if (edit.bytes.length !== rs) throw new NtfsError("bad-record", `MFT record ${edit.number}: edited record has ${edit.bytes.length} bytes, expected ${rs}`);
-  const protectedBytes = protectRecord(edit.bytes, 0, `MFT record ${edit.number}`);
+  if (bytes.length !== rs) throw new NtfsError("bad-record", `MFT record ${number}: edited record has ${bytes.length} bytes, expected ${rs}`);
+  const protectedBytes = protectRecord(bytes, 0, `MFT record ${number}`);
   let at = 0;
-  for (const piece of vol.recordPlacement(edit.number)) {
-    pending.add(piece.deviceOffset, protectedBytes.subarray(at, at + piece.length), `MFT record ${edit.number}`);
+  for (const piece of vol.recordPlacement(number)) {
+    pending.add(piece.deviceOffset, protectedBytes.subarray(at, at + piece.length), `MFT record ${number}`);
     at += piece.length;
   }
-  if (edit.number >= mirroredRecordCount(vol)) return false;
+  if (number >= mirroredRecordCount(vol)) return false;
   const mirror = vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
   at = 0;
-  for (const piece of mirror.mapRange(edit.number * rs, rs)) {
-    if (piece.deviceOffset === null) throw new NtfsError("bad-mft", `$MFTMirr is sparse at record ${edit.number}`);
-    pending.add(piece.deviceOffset, protectedBytes.subarray(at, at + piece.length), `$MFTMirr copy of record ${edit.number}`);
+  for (const piece of mirror.mapRange(number * rs, rs)) {
+    if (piece.deviceOffset === null) throw new NtfsError("bad-mft", `$MFTMirr is sparse at record ${number}`);
+    pending.add(piece.deviceOffset, protectedBytes.subarray(at, at + piece.length), `$MFTMirr copy of record ${number}`);
     at += piece.length;
   }
   return true;

@@ -66,7 +66,7 @@ function refuse(code: string, path: string, why: string): never {
   throw new RefusedError(code, `${path}: ${why}; nothing was written`, { path });
 }
 
-function checkVolumeWritable(vol: NtfsVolume, path: string): void {
+export function checkVolumeWritable(vol: NtfsVolume, path: string): void {
   if (!vol.device.writable) refuse("read-only", path, "the volume was opened read-only");
   const state = volumeState(vol);
   if (state.dirty) refuse("ntfs-dirty", path, "the volume is marked dirty; let Windows run chkdsk on it first");

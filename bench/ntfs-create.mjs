@@ -1,0 +1,87 @@
+/**
+ * Bench section "ntfs create": copying a tree of 1,500 small files in one folder plus one
+ * 40 MiB file into a raw NTFS volume image (mkntfs, 256 MiB, 4 KiB clusters).
+ * - p2vfix: the whole process, `p2vfix cp -r TREE IMAGE:/tree` (refusal checks, undo file
+ *   written and fsynced, write, verify), under /usr/bin/time for wall time and peak RSS;
+ * - peer: ntfs-3g, `ntfs-3g IMAGE MNT && cp -r TREE MNT/tree && umount MNT` on a copy of the
+ *   same image (the umount waits for ntfs-3g to write everything).
+ * The same again with the large file at 120 MiB shows how peak RSS follows the bytes copied.
+ *
+ *   npm run build && node bench/ntfs-create.mjs      (or as a section of bench/run.mjs)
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MiB, exec, has, median, root } from "./common.mjs";
+
+export const name = "ntfs create";
+
+function tree(dir, largeBytes) {
+  mkdirSync(join(dir, "many"), { recursive: true });
+  for (let i = 0; i < 1500; i++) writeFileSync(join(dir, "many", `file-${String(i).padStart(5, "0")}.txt`), `content of file ${i}\n`.repeat(1 + (i % 20)));
+  const large = Buffer.alloc(largeBytes);
+  for (let i = 0; i < large.length; i += 4096) large.writeUInt32LE(i, i);
+  writeFileSync(join(dir, "large.bin"), large);
+  return 1501;
+}
+
+/** Runs a command under /usr/bin/time: wall seconds and peak RSS (KiB). */
+function timed(cmd, args) {
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+  const [wall, rss] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
+  return { wall, rss };
+}
+
+export async function run({ repeats = 3 } = {}) {
+  if (!has("mkntfs") || !has("ntfs-3g") || !existsSync("/usr/bin/time") || !existsSync("/dev/fuse")) {
+    console.log("skipped: needs mkntfs, ntfs-3g with FUSE, and /usr/bin/time");
+    return;
+  }
+  const work = mkdtempSync(join(tmpdir(), "p2vfix-bench-ntfs-create-"));
+  const bin = join(root, "bin/p2vfix.js");
+  const rows = [];
+  try {
+    const blank = join(work, "blank.ntfs");
+    exec("truncate", ["-s", "256M", blank]);
+    exec("mkntfs", ["-F", "-Q", "-q", blank]);
+    for (const largeMiB of [40, 120]) {
+      const src = join(work, `tree-${largeMiB}`);
+      const files = tree(src, largeMiB * MiB);
+      const bytes = largeMiB * MiB + 1500 * 200;
+      const ours = [];
+      const peer = [];
+      for (let i = 0; i < repeats; i++) {
+        const a = join(work, "ours.ntfs");
+        copyFileSync(blank, a);
+        ours.push(timed("node", [bin, "cp", "-r", "--backup-dir", work, src, `${a}:/tree`]));
+        rmSync(a);
+        spawnSync("sh", ["-c", `rm -f ${work}/*.p2vfix-undo ${work}/*.p2vfix-journal`]);
+        const b = join(work, "peer.ntfs");
+        const mnt = join(work, "mnt");
+        copyFileSync(blank, b);
+        mkdirSync(mnt, { recursive: true });
+        peer.push(timed("sh", ["-c", `ntfs-3g '${b}' '${mnt}' && cp -r '${src}' '${mnt}/tree' && umount '${mnt}'`]));
+        rmSync(b);
+      }
+      const o = median(ours.map((x) => x.wall));
+      const p = median(peer.map((x) => x.wall));
+      rows.push({
+        tree: `1,500 files + ${largeMiB} MiB`,
+        "p2vfix s": o.toFixed(2),
+        "ntfs-3g s": p.toFixed(2),
+        "p2vfix files/s": Math.round(files / o),
+        "p2vfix MiB/s": (bytes / MiB / o).toFixed(1),
+        "ntfs-3g MiB/s": (bytes / MiB / p).toFixed(1),
+        "ntfs-3g / p2vfix": (p / o).toFixed(2),
+        "p2vfix peak RSS MiB": Math.round(median(ours.map((x) => x.rss)) / 1024),
+      });
+    }
+    console.table(rows);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

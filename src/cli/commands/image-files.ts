@@ -1,0 +1,117 @@
+/**
+ * Writing files into an image: `p2vfix mkdir IMAGE:/PATH`, `p2vfix rm [-r] IMAGE:/PATH`, and
+ * the copy-in form of `p2vfix cp [-r] SRC... IMAGE:/DEST` (disk.ts hands it over here when its
+ * last argument names a path inside an image). Every write goes through the safe write path
+ * (refusals, undo file, verify); `p2vfix undo IMAGE` puts the image back.
+ */
+import type { Command } from "commander";
+import { SingleBar } from "cli-progress";
+import { UsageError } from "../../errors.js";
+import { parseTargetSpec } from "../../image/index.js";
+import { writeFilesInImage, type ImageFileOperation, type ImageFilesOptions } from "../../plan/image-files.js";
+import type { TransactionReport } from "../../apply/index.js";
+import type { ImageFilesResult } from "../../plan/image-files.js";
+import { formatBytes } from "../format.js";
+import { parsePartition } from "../options.js";
+import type { Output } from "../output.js";
+
+/** Files above this many bytes in total get a progress bar (on a terminal). */
+const PROGRESS_THRESHOLD = 16 * 1024 * 1024;
+
+interface WriteOptions {
+  partition?: number;
+  json?: boolean;
+  dryRun?: boolean;
+  backupDir?: string;
+}
+
+function imageAndPath(spec: string): { image: string; path: string } {
+  const { container, inner } = parseTargetSpec(spec);
+  if (inner === undefined || inner === "") throw new UsageError("path-needed", `give a path inside the image: ${container}:/PATH`);
+  return { image: container, path: inner };
+}
+
+function report(output: Output, r: TransactionReport<ImageFilesResult>, json: boolean | undefined): void {
+  if (json) {
+    output.out(JSON.stringify({ image: r.image, dryRun: r.dryRun, undoFile: r.undoFile, bytesWritten: r.bytesWritten, ...r.result }, null, 2) + "\n");
+    return;
+  }
+  const lines: string[] = [];
+  for (const f of r.result.folders) lines.push(`folder  ${f}`);
+  for (const c of r.result.created) lines.push(`file    ${c.path} (${formatBytes(c.size)})`);
+  for (const d of r.result.removed) lines.push(`removed ${d}`);
+  for (const s of r.result.skipped) lines.push(`skipped ${s.source}: ${s.reason}`);
+  lines.push(
+    r.dryRun
+      ? `dry run: ${r.result.created.length} files (${formatBytes(r.result.bytes)}) would be written; nothing was changed`
+      : `${r.result.created.length} files (${formatBytes(r.result.bytes)}) written to partition ${r.result.partition}; undo file: ${r.undoFile} (p2vfix undo ${r.image})`,
+  );
+  output.out(lines.join("\n") + "\n");
+}
+
+function run(output: Output, image: string, operations: ImageFileOperation[], opts: WriteOptions & { overwrite?: boolean }): void {
+  let bar: SingleBar | undefined;
+  const options: ImageFilesOptions = {
+    ...(opts.partition !== undefined ? { partition: opts.partition } : {}),
+    ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
+    dryRun: Boolean(opts.dryRun),
+    overwrite: Boolean(opts.overwrite),
+    onProgress: (done, total) => {
+      if (!output.isTTY || opts.json || total < PROGRESS_THRESHOLD) return;
+      if (!bar) {
+        bar = new SingleBar({ format: "copying [{bar}] {percentage}% {value}/{total} MiB", stream: process.stderr, hideCursor: true });
+        bar.start(Math.ceil(total / 1048576), 0);
+      }
+      bar.update(Math.floor(done / 1048576));
+    },
+  };
+  try {
+    report(output, writeFilesInImage(image, operations, options), opts.json);
+  } finally {
+    bar?.stop();
+  }
+}
+
+/** `cp [-r] SRC... IMAGE:/DEST`: called by the cp command when the destination is inside an image. */
+export function copyIn(output: Output, sources: string[], destSpec: string, opts: WriteOptions & { recursive?: boolean; force?: boolean }): void {
+  const { image, path } = imageAndPath(destSpec);
+  if (sources.length === 0) throw new UsageError("source-needed", "name at least one host file or folder to copy");
+  run(output, image, [{ kind: "copy", sources, dest: path, recursive: Boolean(opts.recursive) }], { ...opts, overwrite: Boolean(opts.force) });
+}
+
+/** True when `spec` names a path inside an existing image (IMAGE:PATH), so cp copies in. */
+export function isImageDestination(spec: string): boolean {
+  const { inner } = parseTargetSpec(spec);
+  return inner !== undefined && inner !== "";
+}
+
+const common = (c: Command) =>
+  c
+    .option("--partition <n>", "partition number (default: the Windows volume, or the only NTFS one)", parsePartition)
+    .option("--dry-run", "check and report, write nothing")
+    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image)")
+    .option("--json", "JSON output");
+
+export function registerImageFiles(program: Command, output: Output): void {
+  common(
+    program
+      .command("mkdir")
+      .description("Create a folder inside an image (NTFS): IMAGE:/PATH. Undo with `p2vfix undo IMAGE`.")
+      .argument("<spec>", "IMAGE:/PATH")
+      .option("-p, --parents", "also create missing parent folders; an existing folder is fine"),
+  ).action((spec: string, opts: WriteOptions & { parents?: boolean }) => {
+    const { image, path } = imageAndPath(spec);
+    run(output, image, [{ kind: "mkdir", path, parents: Boolean(opts.parents) }], opts);
+  });
+
+  common(
+    program
+      .command("rm")
+      .description("Delete a file or an empty folder inside an image (NTFS): IMAGE:/PATH; -r for a folder with its contents. Undo with `p2vfix undo IMAGE`.")
+      .argument("<spec>", "IMAGE:/PATH")
+      .option("-r, --recursive", "delete a folder with everything in it"),
+  ).action((spec: string, opts: WriteOptions & { recursive?: boolean }) => {
+    const { image, path } = imageAndPath(spec);
+    run(output, image, [{ kind: "remove", path, recursive: Boolean(opts.recursive) }], opts);
+  });
+}

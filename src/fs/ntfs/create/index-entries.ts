@@ -1,0 +1,45 @@
+/**
+ * A directory's $I30 entries as raw bytes, in collation order: what the index writer rebuilds
+ * a directory from, read by the reader's own tree walk (index.ts), so a damaged index gives an
+ * NtfsError before anything is planned.
+ */
+import { NtfsError } from "../../../errors.js";
+import { AttributeType, type Attribute } from "../attribute.js";
+import type { NtfsVolume } from "../volume.js";
+
+/** One index entry: the 8-byte file reference and the $FILE_NAME key, as stored. */
+export interface RawIndexEntry {
+  reference: bigint;
+  key: Uint8Array;
+  /** The key's name and namespace, decoded (for lookup and collation). */
+  name: string;
+  namespace: number;
+}
+
+/** The directory's $I30 attributes (base record only: directories with attribute lists are refused). */
+export interface I30Attributes {
+  root: Attribute & { resident: true };
+  allocation?: Attribute;
+  bitmap?: Attribute;
+}
+
+export function i30Attributes(vol: NtfsVolume, dir: number): I30Attributes {
+  const record = vol.record(dir);
+  if (record.attributes.some((a) => a.type === AttributeType.attributeList)) {
+    throw new NtfsError("unsupported", `directory record ${dir} spreads over several MFT records (attribute list); p2vfix does not change such directories`);
+  }
+  const attrs = record.attributes.filter((a) => a.name === "$I30");
+  const root = attrs.find((a) => a.type === AttributeType.indexRoot);
+  if (!root || !root.resident) throw new NtfsError("not-a-directory", `MFT record ${dir} has no $I30 index root`);
+  const allocation = attrs.find((a) => a.type === AttributeType.indexAllocation);
+  const bitmap = attrs.find((a) => a.type === AttributeType.bitmap);
+  if (allocation?.resident) throw new NtfsError("bad-index", `directory record ${dir}: $INDEX_ALLOCATION is resident`);
+  return { root: root as Attribute & { resident: true }, allocation, bitmap };
+}
+
+/** Every entry of directory `dir`, in the order the tree holds them (the reader's walk: fixups, VCNs, $BITMAP, loops and depth checked). */
+export function readDirectoryEntries(vol: NtfsVolume, dir: number): { entries: RawIndexEntry[] } {
+  i30Attributes(vol, dir);
+  const entries = vol.directoryIndex(dir).entries().map((e) => ({ reference: e.rawReference, key: e.key.slice(), name: e.fileName.name, namespace: e.fileName.namespace }));
+  return { entries };
+}

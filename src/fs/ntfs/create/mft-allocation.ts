@@ -1,0 +1,103 @@
+/**
+ * MFT record allocation from $MFT's own $BITMAP (record 0, attribute 0xB0: one bit per record,
+ * 1 = in use), and cluster release in $Bitmap. New records are taken from 24 up: records 0-15
+ * are the system files and 16-23 are kept free for them (Windows places $Extend's children
+ * there; ntfs-3g starts user records at 24 too: mft.c RESERVED_MFT_RECORDS). A slot whose
+ * bitmap bit is clear but whose record still says "in use" is skipped, never reused.
+ * $MFT is not grown: a full MFT is a RefusedError "mft-full".
+ */
+import { RefusedError } from "../../../errors.js";
+import { AttributeType } from "../attribute.js";
+import { ntfsReader } from "../ntfs-reader.js";
+import type { DataRun } from "../runlist.js";
+import type { NtfsVolume } from "../volume.js";
+import type { PendingWrites } from "../write/pending-writes.js";
+import { loadRecord } from "../write/record-edit.js";
+import { queueBitmapBytes, queueChangedBytes } from "../write/cluster-bitmap.js";
+
+export const FIRST_FREE_RECORD = 24;
+const MFT_RECORD = 0;
+const BITMAP_RECORD = 6;
+
+export interface AllocatedRecord {
+  number: number;
+  /** Sequence number for the new file (the slot's stored one, never 0). */
+  sequence: number;
+  /** Update sequence number to continue from. */
+  usn: number;
+}
+
+function queueBits(vol: NtfsVolume, record: number, offset: number, bytes: Uint8Array, pending: PendingWrites, what: string): void {
+  queueBitmapBytes(vol.stream(record, record === MFT_RECORD ? AttributeType.bitmap : AttributeType.data, ""), offset, bytes, pending, what);
+}
+
+/** The slot's old state when it can be reused, undefined when it must be skipped. */
+function slotState(vol: NtfsVolume, n: number): { sequence: number; usn: number } | undefined {
+  const rs = vol.boot.mftRecordSize;
+  const raw = new Uint8Array(rs);
+  let at = 0;
+  for (const p of vol.recordPlacement(n)) {
+    raw.set(vol.device.read(p.deviceOffset, p.length), at);
+    at += p.length;
+  }
+  const r = ntfsReader(raw);
+  if (r.ascii(0, 4) !== "FILE") return { sequence: 1, usn: 0 };
+  if (r.u16(22) & 0x1) return undefined;
+  const sequence = r.u16(16) || 1;
+  const usaOffset = r.u16(4);
+  return { sequence, usn: usaOffset + 2 <= rs ? r.u16(usaOffset) : 0 };
+}
+
+/** Takes the first free record from 24 up and queues its $MFT bitmap bit. */
+export function allocateMftRecord(vol: NtfsVolume, pending: PendingWrites, from = FIRST_FREE_RECORD): AllocatedRecord {
+  const rs = vol.boot.mftRecordSize;
+  const mft = vol.stream(MFT_RECORD, AttributeType.data, "");
+  const usable = Math.floor(Math.min(mft.size, mft.initializedSize) / rs);
+  const bitmap = vol.stream(MFT_RECORD, AttributeType.bitmap, "");
+  const bytes = bitmap.read(0, Math.min(bitmap.size, Math.ceil(usable / 8)));
+  for (let n = Math.max(from, FIRST_FREE_RECORD); n < usable; n++) {
+    if ((n & 7) === 0 && bytes[n >> 3] === 0xff) {
+      n += 7;
+      continue;
+    }
+    if (bytes[n >> 3] & (1 << (n & 7))) continue;
+    const state = slotState(vol, n);
+    if (!state) continue;
+    queueBits(vol, MFT_RECORD, n >> 3, Uint8Array.of(bytes[n >> 3] | (1 << (n & 7))), pending, "$MFT bitmap");
+    return { number: n, ...state };
+  }
+  throw new RefusedError("mft-full", `the MFT has no free record (${usable} records, all in use); p2vfix does not grow $MFT: free some files on Windows or run chkdsk, then retry; nothing was written`);
+}
+
+/** Queues the $MFT bitmap bit of record `n` cleared. */
+export function releaseMftRecord(vol: NtfsVolume, n: number, pending: PendingWrites): void {
+  const bitmap = vol.stream(MFT_RECORD, AttributeType.bitmap, "");
+  const byte = bitmap.read(n >> 3, 1)[0];
+  queueBits(vol, MFT_RECORD, n >> 3, Uint8Array.of(byte & ~(1 << (n & 7))), pending, "$MFT bitmap");
+}
+
+/** The record's bytes marked not in use with its sequence number advanced (skipping 0), as ntfs-3g frees one. */
+export function freeRecordBytes(vol: NtfsVolume, n: number): Uint8Array {
+  const edit = loadRecord(vol, n);
+  const v = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
+  v.setUint16(22, v.getUint16(22, true) & ~0x1, true);
+  const seq = (v.getUint16(16, true) + 1) & 0xffff;
+  v.setUint16(16, seq === 0 ? 1 : seq, true);
+  return edit.bytes;
+}
+
+/** Queues the clusters of `runs` marked free in $Bitmap. */
+export function releaseClusters(vol: NtfsVolume, runs: readonly DataRun[], pending: PendingWrites): void {
+  const stream = vol.stream(BITMAP_RECORD, AttributeType.data, "");
+  const changed = new Map<number, number>();
+  for (const run of runs) {
+    if (run.lcn === null) continue;
+    const first = run.lcn >> 3;
+    const last = (run.lcn + run.length - 1) >> 3;
+    const bytes = stream.read(first, last - first + 1);
+    for (const [o, value] of changed) if (o >= first && o <= last) bytes[o - first] = value;
+    for (let lcn = run.lcn; lcn < run.lcn + run.length; lcn++) bytes[(lcn >> 3) - first] &= ~(1 << (lcn & 7));
+    for (let i = 0; i < bytes.length; i++) changed.set(first + i, bytes[i]);
+  }
+  queueChangedBytes(stream, changed, pending);
+}

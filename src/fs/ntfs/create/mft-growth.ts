@@ -1,0 +1,96 @@
+/**
+ * Growing $MFT when every record is in use, as ntfs-3g does (mft.c ntfs_mft_data_extend_allocation
+ * and ntfs_mft_bitmap_extend_initialized): new clusters for $MFT's $DATA, taken right after
+ * its last run (the MFT zone is there for this), the new records formatted as free "FILE"
+ * records, data and initialized size raised, and $MFT's $BITMAP made long enough for them.
+ * Record 0 is rewritten, and with it its $MFTMirr copy (record-edit.ts commitRecordBytes).
+ *
+ * Refused ("mft-full") when $MFT spreads over several records (attribute list) or its
+ * $BITMAP has no allocated room left for the new bits: p2vfix does not create extents.
+ */
+import { RefusedError } from "../../../errors.js";
+import { AttributeType, type NonResidentAttribute } from "../attribute.js";
+import { decodeRunlist, mapRunRange, type DataRun } from "../runlist.js";
+import { protectRecord } from "../update-sequence.js";
+import type { NtfsVolume } from "../volume.js";
+import { allocateClusters } from "../write/cluster-bitmap.js";
+import type { PendingWrites } from "../write/pending-writes.js";
+import { commitRecordBytes, loadRecord } from "../write/record-edit.js";
+import { align8, existingAttributes, layoutRecord, nonResidentAttribute, residentAttribute } from "./record-layout.js";
+
+/** Records added per growth: 256 (a quarter MiB with 1 KiB records). */
+export const MFT_GROWTH_RECORDS = 256;
+
+function refuse(why: string): never {
+  throw new RefusedError("mft-full", `the MFT has no free record and ${why}; nothing was written`);
+}
+
+/** Queues the growth of $MFT by at least `records` records. */
+export function growMft(vol: NtfsVolume, records: number, pending: PendingWrites): void {
+  const rs = vol.boot.mftRecordSize;
+  const cs = vol.geometry.clusterSize;
+  const edit = loadRecord(vol, 0);
+  if (edit.parsed.attributes.some((a) => a.type === AttributeType.attributeList)) refuse("$MFT spreads over several records (attribute list), which p2vfix does not extend");
+  const data = edit.parsed.attributes.find((a) => a.type === AttributeType.data && a.name === "") as NonResidentAttribute | undefined;
+  const bitmap = edit.parsed.attributes.find((a) => a.type === AttributeType.bitmap && a.name === "");
+  if (!data || data.resident || data.lowestVcn !== 0 || !bitmap) refuse("$MFT's $DATA or $BITMAP is not in the expected form");
+  const oldRecords = Math.floor(data.initializedSize / rs);
+  if (data.initializedSize !== data.dataSize) refuse("$MFT's initialized size differs from its size");
+  const newRecords = oldRecords + Math.max(records, MFT_GROWTH_RECORDS);
+  const newSize = newRecords * rs;
+  const clustersHeld = Math.ceil(data.allocatedSize / cs);
+  const clustersNeeded = Math.ceil(newSize / cs);
+  const runs: DataRun[] = decodeRunlist(data.mappingPairs, 0).map((r) => ({ ...r }));
+  if (clustersNeeded > clustersHeld) {
+    const last = runs[runs.length - 1];
+    let vcn = clustersHeld;
+    for (const a of allocateClusters(vol, clustersNeeded - clustersHeld, last && last.lcn !== null ? last.lcn + last.length : 0, pending)) {
+      const tail = runs[runs.length - 1];
+      if (tail && tail.lcn !== null && tail.lcn + tail.length === a.lcn) tail.length += a.length;
+      else runs.push({ vcn, lcn: a.lcn, length: a.length });
+      vcn += a.length;
+    }
+  }
+
+  // The bitmap: one bit per record, its size kept a multiple of 8 bytes.
+  const bitmapBytes = align8(Math.ceil(newRecords / 8));
+  const attrs = existingAttributes(edit.bytes);
+  const next = attrs.map((a) => {
+    if (a.type === AttributeType.data && a.name === "") {
+      const allocatedSize = Math.max(clustersNeeded, clustersHeld) * cs;
+      return { ...nonResidentAttribute(AttributeType.data, "", runs, { allocatedSize, dataSize: newSize, initializedSize: newSize }), id: a.id };
+    }
+    if (a.type !== AttributeType.bitmap || a.name !== "") return a;
+    if (bitmap.resident) {
+      if (bitmap.value.length >= bitmapBytes) return a;
+      const value = new Uint8Array(bitmapBytes);
+      value.set(bitmap.value);
+      return { ...residentAttribute(AttributeType.bitmap, "", value), id: a.id };
+    }
+    const nr = bitmap as NonResidentAttribute;
+    if (nr.dataSize >= bitmapBytes) return a;
+    if (nr.allocatedSize < bitmapBytes) refuse(`$MFT's $BITMAP (${nr.allocatedSize} bytes) has no room for more records`);
+    // The newly initialized bitmap bytes must read as zeros on disk.
+    const bitmapRuns = decodeRunlist(nr.mappingPairs, 0);
+    for (const p of mapRunRange(bitmapRuns, cs, nr.initializedSize, bitmapBytes - nr.initializedSize)) pending.add(p.deviceOffset, new Uint8Array(p.length), "$MFT bitmap");
+    const bytes = a.bytes.slice();
+    const v = new DataView(bytes.buffer);
+    v.setBigUint64(48, BigInt(bitmapBytes), true);
+    v.setBigUint64(56, BigInt(bitmapBytes), true);
+    return { ...a, bytes };
+  });
+
+  // New records: free "FILE" records (not in use), as ntfs-3g formats them.
+  for (let n = oldRecords; n < newRecords; n++) {
+    const blank = layoutRecord({ recordNumber: n, recordSize: rs, sequence: 0, linkCount: 0, flags: 0, nextAttributeId: 0, usn: 0 }, [], `MFT record ${n}`);
+    const bytes = protectRecord(blank, 0, `MFT record ${n}`);
+    for (const p of mapRunRange(runs, cs, n * rs, rs)) pending.add(p.deviceOffset, bytes.subarray(p.at, p.at + p.length), `new MFT record ${n}`);
+  }
+  const v = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
+  const record = layoutRecord(
+    { recordNumber: 0, recordSize: rs, sequence: v.getUint16(16, true), linkCount: v.getUint16(18, true), flags: v.getUint16(22, true), nextAttributeId: v.getUint16(40, true), usn: v.getUint16(0x30, true), lsn: v.getBigUint64(8, true) },
+    next,
+    "MFT record 0",
+  );
+  commitRecordBytes(vol, 0, record, pending);
+}

@@ -1,0 +1,401 @@
+/**
+ * Creating and deleting files and folders on an NTFS volume: one writer session, any number
+ * of operations, one commit.
+ *
+ * Every operation works on a copy-on-write staging layer over the volume's device (staging-device.ts); nothing reaches the
+ * device before commit(), so a refusal or error anywhere (a bad name, a full MFT, a damaged
+ * index) leaves it untouched. Directory indexes changed by the session are rebuilt once each,
+ * at commit (directory-index-write.ts), which keeps a 1,500-file copy linear.
+ *
+ * What a new file gets (Windows' and ntfs-3g's layout, libfsntfs attribute docs):
+ * - a record from $MFT's bitmap (24 up), sequence number continuing the slot's;
+ * - $STANDARD_INFORMATION (NTFS 3.x, 72 bytes): the times given (default: now), attributes
+ *   ARCHIVE for files and none for folders, and the parent folder's security id, which by
+ *   being in use by the parent exists in $Secure; owner id, quota and USN 0;
+ * - one $FILE_NAME, POSIX or Win32&DOS namespace (win32-name.ts namespaceFor; no separate DOS
+ *   8.3 alias: see docs/ntfs-create.md);
+ * - $DATA resident while it fits the record, else non-resident in clusters from $Bitmap taken
+ *   outside the MFT zone first; folders get an empty $INDEX_ROOT:$I30 instead.
+ * Deleting frees the record (in-use flag cleared, sequence advanced, bitmap bit cleared) and
+ * its clusters, and removes every index entry naming it.
+ */
+import { FsError, NotFoundError, NtfsError, RefusedError, UsageError } from "../../../errors.js";
+import { StagingDevice } from "./staging-device.js";
+import { pathComponents } from "../../filesystem.js";
+import { AttributeType, type NonResidentAttribute } from "../attribute.js";
+import { decodeRunlist, type DataRun } from "../runlist.js";
+import { NtfsVolume } from "../volume.js";
+import { allocateClusters, mftZone } from "../write/cluster-bitmap.js";
+import { PendingWrites } from "../write/pending-writes.js";
+import { commitRecordBytes } from "../write/record-edit.js";
+import { checkVolumeWritable } from "../write/rewrite-file.js";
+import { emptyIndexRoot, writeDirectoryIndex } from "./directory-index-write.js";
+import { readDirectoryEntries, type RawIndexEntry } from "./index-entries.js";
+import { collateNames } from "./index-tree.js";
+import { growMft } from "./mft-growth.js";
+import { allocateMftRecord, type AllocatedRecord, FIRST_FREE_RECORD, freeRecordBytes, releaseClusters, releaseMftRecord } from "./mft-allocation.js";
+import { align8, freeSpace, layoutRecord, nonResidentAttribute, residentAttribute, utf16le, type AttributeBytes } from "./record-layout.js";
+import { everyoneSecurityDescriptor } from "./security-descriptor.js";
+import { checkWin32Name, namespaceFor } from "./win32-name.js";
+
+const ROOT = 5;
+const ARCHIVE = 0x20;
+const DUP_INDEX_PRESENT = 0x10000000;
+const EPOCH_DIFF_100NS = 116444736000000000n;
+/** Content is copied to the volume in pieces of this size. */
+const COPY_CHUNK = 4 * 1024 * 1024;
+
+/** File content: bytes, or a sized reader (a host file) read piece by piece. */
+export type FileContent = Uint8Array | { size: number; read(offset: number, length: number): Uint8Array };
+
+export interface CreateOptions {
+  /** Replace an existing file of that name (folders are never replaced). */
+  overwrite?: boolean;
+  /** Creation/modification time (default: now). */
+  time?: Date;
+}
+
+export interface RemoveOptions {
+  /** Remove a folder with everything in it. */
+  recursive?: boolean;
+}
+
+interface DirectoryState {
+  entries: RawIndexEntry[];
+  dirty: boolean;
+}
+
+function fileTime(date: Date): bigint {
+  return BigInt(date.getTime()) * 10000n + EPOCH_DIFF_100NS;
+}
+
+const recordOf = (reference: bigint): number => Number(reference & 0xffffffffffffn);
+
+export class NtfsWriter {
+  private readonly overlay: StagingDevice;
+  /** The volume as the session has changed it so far (reopened when $MFT grows). */
+  vol: NtfsVolume;
+  private readonly dirs = new Map<number, DirectoryState>();
+  private clusterHint = 0;
+  private committed = false;
+
+  constructor(private readonly target: NtfsVolume) {
+    checkVolumeWritable(target, "/");
+    this.overlay = new StagingDevice(target.device);
+    this.vol = new NtfsVolume(this.overlay);
+  }
+
+  private dir(record: number): DirectoryState {
+    let state = this.dirs.get(record);
+    if (!state) {
+      const entries = readDirectoryEntries(this.vol, record).entries;
+      entries.forEach((e, i) => {
+        this.checkEntry(record, e);
+        // Out of collation order, the rebuilt tree would hide entries from every lookup.
+        if (i > 0 && collateNames(this.vol.upcase, entries[i - 1].name, e.name) >= 0) {
+          throw new NtfsError("bad-index", `folder record ${record}: entries "${entries[i - 1].name}" and "${e.name}" are out of order; run chkdsk on Windows first; nothing was written`);
+        }
+      });
+      state = { entries, dirty: false };
+      this.dirs.set(record, state);
+    }
+    return state;
+  }
+
+  /**
+   * An entry the rebuilt index will carry over must name a base record in use, with its
+   * sequence number, whose key says it lives in this folder: a damaged index is refused
+   * rather than written back.
+   */
+  private checkEntry(dir: number, e: RawIndexEntry): void {
+    const n = recordOf(e.reference);
+    const sequence = Number(e.reference >> 48n);
+    const parent = Number(new DataView(e.key.buffer, e.key.byteOffset, 8).getBigUint64(0, true) & 0xffffffffffffn);
+    let why: string | undefined;
+    try {
+      const target = this.vol.record(n);
+      if (!target.inUse) why = "is not in use";
+      else if (sequence !== 0 && sequence !== target.sequence) why = `has sequence ${target.sequence}, the entry says ${sequence}`;
+      else if (target.baseReference.record !== 0) why = "is an extension record";
+      else if (parent !== dir) why = `is keyed under folder ${parent}`;
+    } catch (err) {
+      why = `cannot be read (${(err as Error).message})`;
+    }
+    if (why) throw new NtfsError("stale-reference", `folder record ${dir}: entry "${e.name}" points to record ${n}, which ${why}; run chkdsk on Windows first; nothing was written`);
+  }
+
+  /** First position in the sorted entries whose name does not collate before `name` under `compare`. */
+  private lowerBound(state: DirectoryState, name: string, compare: (a: string, b: string) => number): number {
+    let lo = 0;
+    let hi = state.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(state.entries[mid].name, name) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the first entry whose name equals `name` ignoring case, or -1. */
+  private find(state: DirectoryState, name: string): number {
+    const upcase = this.vol.upcase;
+    const at = this.lowerBound(state, name, (a, b) => upcase.compare(a, b));
+    return at < state.entries.length && upcase.compare(state.entries[at].name, name) === 0 ? at : -1;
+  }
+
+  private insert(state: DirectoryState, entry: RawIndexEntry): void {
+    state.entries.splice(this.lowerBound(state, entry.name, (a, b) => collateNames(this.vol.upcase, a, b)), 0, entry);
+    state.dirty = true;
+  }
+
+  /** The record a path names, or undefined; a component that is a file is an error. */
+  lookup(path: string): number | undefined {
+    let record = ROOT;
+    const parts = pathComponents(path);
+    for (let i = 0; i < parts.length; i++) {
+      if (!this.vol.record(record).isDirectory) throw new FsError("not-a-directory", `${path}: "${parts.slice(0, i).join("/")}" is a file, not a folder`, { path });
+      const state = this.dir(record);
+      const at = this.find(state, parts[i]);
+      if (at < 0) return undefined;
+      record = recordOf(state.entries[at].reference);
+    }
+    return record;
+  }
+
+  private parentOf(path: string): { parent: number; name: string } {
+    const parts = pathComponents(path);
+    if (parts.some((p) => p === "..")) throw new UsageError("invalid-path", `${path}: ".." is not allowed in a path inside the image`, { path });
+    const name = parts.pop();
+    if (name === undefined) throw new UsageError("invalid-path", `${path}: name a file or folder, not the root`, { path });
+    checkWin32Name(name, path);
+    const parent = this.lookup(parts.join("/"));
+    if (parent === undefined) throw new NotFoundError("not-found", `${path}: the folder /${parts.join("/")} does not exist`, { path });
+    if (!this.vol.record(parent).isDirectory) throw new FsError("not-a-directory", `${path}: /${parts.join("/")} is a file, not a folder`, { path });
+    return { parent, name };
+  }
+
+  /**
+   * The security of a new file in `dir`: the folder's security id from its NTFS 3.x
+   * $STANDARD_INFORMATION (u32 at 52; in use by the folder, so present in $Secure), or, when
+   * the folder has none, id 0 and ntfs-3g's Everyone descriptor as a $SECURITY_DESCRIPTOR.
+   */
+  private security(dir: number): { id: number; attributes: AttributeBytes[] } {
+    const si = this.vol.attributes(dir).find((a) => a.type === AttributeType.standardInformation);
+    const id = si?.resident && si.value.length >= 72 ? new DataView(si.value.buffer, si.value.byteOffset, si.value.byteLength).getUint32(52, true) : 0;
+    if (id !== 0) return { id, attributes: [] };
+    return { id: 0, attributes: [residentAttribute(AttributeType.securityDescriptor, "", everyoneSecurityDescriptor())] };
+  }
+
+  private standardInformation(time: bigint, attributes: number, securityId: number): Uint8Array {
+    const value = new Uint8Array(72);
+    const v = new DataView(value.buffer);
+    for (let i = 0; i < 4; i++) v.setBigUint64(i * 8, time, true);
+    v.setUint32(32, attributes, true);
+    v.setUint32(52, securityId, true);
+    return value;
+  }
+
+  private fileName(parent: number, name: string, time: bigint, allocated: number, size: number, attributes: number): Uint8Array {
+    const value = new Uint8Array(66 + name.length * 2);
+    const v = new DataView(value.buffer);
+    v.setBigUint64(0, BigInt(parent) | (BigInt(this.vol.record(parent).sequence) << 48n), true);
+    for (let i = 0; i < 4; i++) v.setBigUint64(8 + i * 8, time, true);
+    v.setBigUint64(40, BigInt(allocated), true);
+    v.setBigUint64(48, BigInt(size), true);
+    v.setUint32(56, attributes, true);
+    value[64] = name.length;
+    value[65] = namespaceFor(name);
+    value.set(utf16le(name), 66);
+    return value;
+  }
+
+  /** A free MFT record, growing $MFT first when it is full. */
+  private allocateRecord(pending: PendingWrites): AllocatedRecord {
+    try {
+      return allocateMftRecord(this.vol, pending);
+    } catch (err) {
+      if (!(err instanceof RefusedError) || err.code !== "mft-full" || pending.list.length > 0) throw err;
+    }
+    const growth = new PendingWrites();
+    growMft(this.vol, 1, growth);
+    growth.apply(this.overlay);
+    this.vol = new NtfsVolume(this.overlay);
+    return allocateMftRecord(this.vol, pending);
+  }
+
+  /** Claims the name in `parent`: free, or (overwrite) an existing file removed first. */
+  private claimName(parent: number, name: string, path: string, overwrite: boolean): void {
+    const state = this.dir(parent);
+    const at = this.find(state, name);
+    if (at < 0) return;
+    const existing = recordOf(state.entries[at].reference);
+    const what = `${path}: "${state.entries[at].name}" already exists`;
+    if (this.vol.record(existing).isDirectory) throw new FsError("exists", `${what} as a folder`, { path });
+    if (!overwrite) throw new FsError("exists", `${what} (names are compared ignoring case, as Windows does)`, { path });
+    this.removeRecord(parent, existing, path);
+  }
+
+  private placeRecord(number: number, header: { sequence: number; usn: number; flags: number }, attributes: AttributeBytes[], pending: PendingWrites, path: string): void {
+    const record = layoutRecord({ recordNumber: number, recordSize: this.vol.boot.mftRecordSize, linkCount: 1, nextAttributeId: 0, ...header }, attributes, path);
+    commitRecordBytes(this.vol, number, record, pending);
+  }
+
+  /** Creates (or with overwrite replaces) a file; returns its MFT record number. */
+  createFile(path: string, content: FileContent, options: CreateOptions = {}): number {
+    this.checkOpen();
+    const { parent, name } = this.parentOf(path);
+    this.claimName(parent, name, path, options.overwrite ?? false);
+    const pending = new PendingWrites();
+    const slot = this.allocateRecord(pending);
+    const time = fileTime(options.time ?? new Date());
+    const rs = this.vol.boot.mftRecordSize;
+    const cs = this.vol.geometry.clusterSize;
+    const size = content instanceof Uint8Array ? content.length : content.size;
+    const security = this.security(parent);
+    const si = residentAttribute(AttributeType.standardInformation, "", this.standardInformation(time, ARCHIVE, security.id));
+    const fixedSize = si.bytes.length + align8(24 + 66 + name.length * 2) + security.attributes.reduce((s, a) => s + a.bytes.length, 0);
+    const resident = freeSpace(rs, fixedSize + align8(24 + size)) >= 0;
+    let data: AttributeBytes;
+    let allocated: number;
+    let runs: DataRun[] = [];
+    if (resident) {
+      const bytes = content instanceof Uint8Array ? content : content.read(0, size);
+      data = residentAttribute(AttributeType.data, "", bytes);
+      allocated = align8(size);
+    } else {
+      const clusters = Math.ceil(size / cs);
+      let vcn = 0;
+      runs = allocateClusters(this.vol, clusters, this.clusterHint, pending, mftZone(this.vol)).map((r) => {
+        const run = { vcn, lcn: r.lcn, length: r.length };
+        vcn += r.length;
+        return run;
+      });
+      const last = runs[runs.length - 1];
+      this.clusterHint = last.lcn! + last.length;
+      allocated = clusters * cs;
+      data = nonResidentAttribute(AttributeType.data, "", runs, { allocatedSize: allocated, dataSize: size, initializedSize: size });
+    }
+    const fn = this.fileName(parent, name, time, allocated, size, ARCHIVE);
+    // Laid out (and refused when the runlist does not fit) before any byte is written.
+    this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x1 }, [si, residentAttribute(AttributeType.fileName, "", fn, true), ...security.attributes, data], pending, path);
+    if (!resident) this.writeData(runs, content, size);
+    pending.apply(this.overlay);
+    this.vol.forgetCachedRecords([slot.number]);
+    this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: namespaceFor(name) });
+    return slot.number;
+  }
+
+  /** File bytes then zeros to the end of the last cluster, in COPY_CHUNK pieces. */
+  private writeData(runs: readonly DataRun[], content: FileContent, size: number): void {
+    const cs = this.vol.geometry.clusterSize;
+    for (const run of runs) {
+      const start = run.vcn * cs;
+      const end = start + run.length * cs;
+      for (let at = start; at < end; at += COPY_CHUNK) {
+        const length = Math.min(COPY_CHUNK, end - at);
+        const piece = new Uint8Array(length);
+        const have = Math.max(0, Math.min(size, at + length) - at);
+        if (have > 0) piece.set(content instanceof Uint8Array ? content.subarray(at, at + have) : content.read(at, have));
+        this.overlay.write(run.lcn! * cs + (at - start), piece);
+      }
+    }
+  }
+
+  /** Creates a folder (parents too with `parents`); an existing folder is fine with `parents`. */
+  mkdir(path: string, options: { parents?: boolean; time?: Date } = {}): number {
+    this.checkOpen();
+    if (options.parents) {
+      const parts = pathComponents(path);
+      let record = ROOT;
+      for (let i = 0; i < parts.length; i++) {
+        const sub = parts.slice(0, i + 1).join("/");
+        const found = this.lookup(sub);
+        if (found !== undefined && !this.vol.record(found).isDirectory) throw new FsError("not-a-directory", `${path}: /${sub} is a file, not a folder`, { path });
+        record = found ?? this.mkdir(sub, { time: options.time });
+      }
+      return record;
+    }
+    const { parent, name } = this.parentOf(path);
+    this.claimName(parent, name, path, false);
+    const pending = new PendingWrites();
+    const slot = this.allocateRecord(pending);
+    const time = fileTime(options.time ?? new Date());
+    const security = this.security(parent);
+    const si = residentAttribute(AttributeType.standardInformation, "", this.standardInformation(time, 0, security.id));
+    const fn = this.fileName(parent, name, time, 0, 0, DUP_INDEX_PRESENT);
+    const root = residentAttribute(AttributeType.indexRoot, "$I30", emptyIndexRoot(this.vol));
+    this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x3 }, [si, residentAttribute(AttributeType.fileName, "", fn, true), ...security.attributes, root], pending, path);
+    pending.apply(this.overlay);
+    this.vol.forgetCachedRecords([slot.number]);
+    this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: namespaceFor(name) });
+    this.dirs.set(slot.number, { entries: [], dirty: false });
+    return slot.number;
+  }
+
+  /** Deletes a file, or a folder (empty, or anything with `recursive`). */
+  remove(path: string, options: RemoveOptions = {}): void {
+    this.checkOpen();
+    const { parent, name } = this.parentOf(path);
+    const state = this.dir(parent);
+    const at = this.find(state, name);
+    if (at < 0) throw new NotFoundError("not-found", `no such file or folder: ${path}`, { path });
+    this.removeTree(parent, recordOf(state.entries[at].reference), path, options.recursive ?? false);
+  }
+
+  private removeTree(parent: number, record: number, path: string, recursive: boolean): void {
+    if (record < FIRST_FREE_RECORD) throw new RefusedError("system-file", `${path} is an NTFS system file or reserved record (${record}); p2vfix does not delete it; nothing was written`, { path });
+    if (this.vol.record(record).isDirectory) {
+      // One name per child (a Win32 name and its DOS alias lead to the same record).
+      const children = new Map<number, string>();
+      for (const e of this.dir(record).entries) if (!children.has(recordOf(e.reference)) || e.namespace !== 2) children.set(recordOf(e.reference), e.name);
+      if (children.size > 0 && !recursive) throw new FsError("directory-not-empty", `${path} is a folder that is not empty (use -r to remove it with its contents)`, { path });
+      for (const [child, name] of children) this.removeTree(record, child, `${path}/${name}`, true);
+    }
+    this.removeRecord(parent, record, path);
+  }
+
+  private removeRecord(parent: number, record: number, path: string): void {
+    const base = this.vol.record(record);
+    if (base.attributes.some((a) => a.type === AttributeType.attributeList)) {
+      throw new RefusedError("unsupported", `${path} spreads over several MFT records (attribute list); p2vfix does not delete such files; nothing was written`, { path });
+    }
+    if (this.vol.fileNames(record).some((f) => f.parent.record !== parent)) {
+      throw new RefusedError("hard-link", `${path} has hard links in other folders; p2vfix does not delete it; nothing was written`, { path });
+    }
+    const pending = new PendingWrites();
+    const runs = base.attributes.filter((a): a is NonResidentAttribute => !a.resident).flatMap((a) => decodeRunlist(a.mappingPairs, a.lowestVcn));
+    releaseClusters(this.vol, runs, pending);
+    commitRecordBytes(this.vol, record, freeRecordBytes(this.vol, record), pending);
+    releaseMftRecord(this.vol, record, pending);
+    pending.apply(this.overlay);
+    this.vol.forgetCachedRecords([record]);
+    const state = this.dir(parent);
+    state.entries = state.entries.filter((e) => recordOf(e.reference) !== record);
+    state.dirty = true;
+    this.dirs.delete(record);
+  }
+
+  private checkOpen(): void {
+    if (this.committed) throw new UsageError("writer-committed", "this NTFS writer has already committed; start a new one");
+  }
+
+  /**
+   * Rebuilds the changed directory indexes, then copies every changed byte to the volume's
+   * device. Returns the device ranges written.
+   */
+  commit(): Array<{ offset: number; length: number }> {
+    this.checkOpen();
+    for (const [dir, state] of this.dirs) {
+      if (!state.dirty) continue;
+      const pending = new PendingWrites();
+      writeDirectoryIndex(this.vol, this.vol.upcase, dir, state.entries, pending);
+      pending.apply(this.overlay);
+      this.vol.forgetCachedRecords([dir]);
+      state.dirty = false;
+    }
+    this.committed = true;
+    const ranges = this.overlay.commit();
+    this.target.forgetCachedRecords();
+    return ranges;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Laying out an MFT file record from attributes: the header (libfsntfs "MFT entry header",
+ * NTFS 3.1 layout: update sequence array at 0x30, record number at 44), then the attributes
+ * sorted by type and name, then the end marker. Attribute builders give the resident and
+ * non-resident forms (libfsntfs "MFT attribute"). Records are built fixed-up (plain bytes);
+ * record-edit.ts protects them with the update sequence before they are written.
+ */
+import { NtfsError, RefusedError } from "../../../errors.js";
+import { encodeRunlist, type DataRun } from "../runlist.js";
+
+export const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+const END_MARKER = 0xffffffff;
+const USA_OFFSET = 0x30;
+
+/** An attribute ready to place: its full bytes (header included); the id is set when placed. */
+export interface AttributeBytes {
+  type: number;
+  name: string;
+  bytes: Uint8Array;
+  /** Keep this attribute id (instance); undefined = take the record's next id. */
+  id?: number;
+}
+
+function nameBytes(name: string): Uint8Array {
+  const out = new Uint8Array(name.length * 2);
+  for (let i = 0; i < name.length; i++) {
+    out[2 * i] = name.charCodeAt(i) & 0xff;
+    out[2 * i + 1] = name.charCodeAt(i) >> 8;
+  }
+  return out;
+}
+
+export function utf16le(text: string): Uint8Array {
+  return nameBytes(text);
+}
+
+/** A resident attribute; `indexed` marks a $FILE_NAME that an index refers to (flag @22). */
+export function residentAttribute(type: number, name: string, value: Uint8Array, indexed = false): AttributeBytes {
+  const valueOffset = align8(24 + name.length * 2);
+  const length = align8(valueOffset + value.length);
+  const bytes = new Uint8Array(length);
+  const v = new DataView(bytes.buffer);
+  v.setUint32(0, type, true);
+  v.setUint32(4, length, true);
+  bytes[9] = name.length;
+  v.setUint16(10, 24, true);
+  v.setUint32(16, value.length, true);
+  v.setUint16(20, valueOffset, true);
+  bytes[22] = indexed ? 1 : 0;
+  bytes.set(nameBytes(name), 24);
+  bytes.set(value, valueOffset);
+  return { type, name, bytes };
+}
+
+export interface NonResidentSizes {
+  allocatedSize: number;
+  dataSize: number;
+  initializedSize: number;
+}
+
+/** A non-resident attribute with one extent holding all `runs` (VCNs from 0). */
+export function nonResidentAttribute(type: number, name: string, runs: readonly DataRun[], sizes: NonResidentSizes): AttributeBytes {
+  const pairsOffset = align8(64 + name.length * 2);
+  const pairs = encodeRunlist(runs);
+  const length = align8(pairsOffset + pairs.length);
+  const bytes = new Uint8Array(length);
+  const v = new DataView(bytes.buffer);
+  v.setUint32(0, type, true);
+  v.setUint32(4, length, true);
+  bytes[8] = 1;
+  bytes[9] = name.length;
+  v.setUint16(10, 64, true);
+  const clusters = runs.reduce((s, r) => s + r.length, 0);
+  v.setBigUint64(16, 0n, true);
+  v.setBigInt64(24, BigInt(clusters - 1), true);
+  v.setUint16(32, pairsOffset, true);
+  v.setBigUint64(40, BigInt(sizes.allocatedSize), true);
+  v.setBigUint64(48, BigInt(sizes.dataSize), true);
+  v.setBigUint64(56, BigInt(sizes.initializedSize), true);
+  bytes.set(nameBytes(name), 64);
+  bytes.set(pairs, pairsOffset);
+  return { type, name, bytes };
+}
+
+/** The attributes of a fixed-up record, as bytes that can be placed again (ids kept). */
+export function existingAttributes(record: Uint8Array): AttributeBytes[] {
+  const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  const out: AttributeBytes[] = [];
+  const inUse = v.getUint32(24, true);
+  for (let pos = v.getUint16(20, true); pos + 4 <= inUse; ) {
+    const type = v.getUint32(pos, true);
+    if (type === END_MARKER) return out;
+    const length = v.getUint32(pos + 4, true);
+    if (length < 24 || pos + length > inUse) throw new NtfsError("bad-attribute", `attribute at ${pos} has invalid length ${length}`);
+    const nameLength = record[pos + 9];
+    const nameOffset = v.getUint16(pos + 10, true);
+    let name = "";
+    for (let i = 0; i < nameLength; i++) name += String.fromCharCode(v.getUint16(pos + nameOffset + 2 * i, true));
+    out.push({ type, name, bytes: record.slice(pos, pos + length), id: v.getUint16(pos + 14, true) });
+    pos += length;
+  }
+  throw new NtfsError("bad-attribute", "attributes run past the used size without an end marker");
+}
+
+export interface RecordHeader {
+  recordNumber: number;
+  recordSize: number;
+  sequence: number;
+  linkCount: number;
+  /** 0x1 in use, 0x2 directory. */
+  flags: number;
+  nextAttributeId: number;
+  /** Update sequence number to continue from (the old record's), 0 for a never-used slot. */
+  usn: number;
+  /** $LogFile sequence number to keep (a rewritten record keeps its own, as ntfs-3g does). */
+  lsn?: bigint;
+}
+
+/** Bytes a record's header and update sequence array take before the first attribute. */
+export function firstAttributeOffset(recordSize: number): number {
+  return align8(USA_OFFSET + 2 * (recordSize / 512 + 1));
+}
+
+/** Room left for attributes in a record of `recordSize` holding `used` attribute bytes. */
+export function freeSpace(recordSize: number, used: number): number {
+  return recordSize - firstAttributeOffset(recordSize) - used - 8;
+}
+
+/**
+ * A fixed-up record with `attributes` sorted by (type, name); attributes without an id get
+ * the next free one. Throws RefusedError "mft-record-full" when they do not fit.
+ */
+export function layoutRecord(header: RecordHeader, attributes: AttributeBytes[], what: string): Uint8Array {
+  const rs = header.recordSize;
+  const first = firstAttributeOffset(rs);
+  const sorted = attributes.slice().sort((a, b) => a.type - b.type || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const total = sorted.reduce((s, a) => s + a.bytes.length, 0);
+  if (first + total + 8 > rs) {
+    throw new RefusedError("mft-record-full", `${what}: the attributes need ${first + total + 8} bytes, more than the ${rs}-byte MFT record holds; nothing was written`);
+  }
+  const out = new Uint8Array(rs);
+  const v = new DataView(out.buffer);
+  out.set([0x46, 0x49, 0x4c, 0x45]); // "FILE"
+  v.setUint16(4, USA_OFFSET, true);
+  v.setUint16(6, rs / 512 + 1, true);
+  v.setBigUint64(8, header.lsn ?? 0n, true);
+  v.setUint16(16, header.sequence, true);
+  v.setUint16(18, header.linkCount, true);
+  v.setUint16(20, first, true);
+  v.setUint16(22, header.flags, true);
+  v.setUint32(28, rs, true);
+  v.setUint32(44, header.recordNumber, true);
+  v.setUint16(USA_OFFSET, header.usn, true);
+  const used = new Set(sorted.filter((a) => a.id !== undefined).map((a) => a.id as number));
+  let nextId = Math.max(header.nextAttributeId, ...[...used].map((id) => id + 1));
+  let pos = first;
+  for (const a of sorted) {
+    out.set(a.bytes, pos);
+    let id = a.id;
+    if (id === undefined) {
+      id = nextId++;
+    }
+    v.setUint16(pos + 14, id, true);
+    pos += a.bytes.length;
+  }
+  v.setUint32(pos, END_MARKER, true);
+  v.setUint32(24, pos + 8, true);
+  v.setUint16(40, nextId, true);
+  return out;
+}

@@ -1,0 +1,239 @@
+/**
+ * Copying host files and folders into an image, making folders and deleting, through the safe
+ * write path (apply/transaction.ts: refusals, undo file, write, verify): what `p2vfix cp`,
+ * `mkdir`, `rm` and a plan's `files:` section run. All operations of one call are one NTFS
+ * writer session and one transaction: one undo file puts the image back byte for byte.
+ *
+ * Host side: sources are read with lstat; symbolic links inside a copied folder are skipped and
+ * reported (p2vfix never follows a link it did not create), as are sockets and devices.
+ */
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from "node:fs";
+import { basename, join } from "node:path";
+import { NotFoundError, RefusedError, UsageError, VerifyError } from "../errors.js";
+import type { FileContent } from "../fs/ntfs/create/ntfs-writer.js";
+import { NtfsVolume } from "../fs/ntfs/volume.js";
+import { AttributeType } from "../fs/ntfs/attribute.js";
+import { pathComponents } from "../fs/filesystem.js";
+import { preflightVolume, runTransaction, targetOf, type TransactionOptions, type TransactionReport } from "../apply/index.js";
+import { locateWindows, type Volume } from "../image/index.js";
+import type { DiskImage } from "../vdisk/index.js";
+import { createHash } from "node:crypto";
+
+export type ImageFileOperation =
+  | { kind: "mkdir"; path: string; parents?: boolean }
+  /** Host files or folders into `dest`: into it when it is a folder, else as that name. */
+  | { kind: "copy"; sources: string[]; dest: string; recursive?: boolean }
+  | { kind: "remove"; path: string; recursive?: boolean };
+
+export interface ImageFilesOptions extends TransactionOptions {
+  partition?: number;
+  /** Replace files that exist (folders are merged, never replaced). */
+  overwrite?: boolean;
+  /** Bytes copied so far out of the total, after each file. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ImageFilesResult {
+  partition: number;
+  created: Array<{ path: string; size: number; sha256: string }>;
+  folders: string[];
+  removed: string[];
+  /** Host entries not copied (links, devices) with the reason. */
+  skipped: Array<{ source: string; reason: string }>;
+  bytes: number;
+}
+
+/** One host file or folder to create at `dest` in the image. */
+interface CopyItem {
+  source: string;
+  dest: string;
+  dir: boolean;
+  size: number;
+}
+
+function imagePath(path: string): string {
+  return "/" + pathComponents(path.replace(/\\/g, "/")).join("/");
+}
+
+/** Walks a host source (lstat only), listing what to create, parents before children. */
+function walkSource(source: string, dest: string, recursive: boolean, items: CopyItem[], skipped: ImageFilesResult["skipped"]): void {
+  let st;
+  try {
+    st = lstatSync(source);
+  } catch {
+    throw new NotFoundError("not-found", `${source}: no such file or folder on the host`, { path: source });
+  }
+  if (st.isSymbolicLink()) {
+    skipped.push({ source, reason: "symbolic link (not followed)" });
+    return;
+  }
+  if (st.isDirectory()) {
+    if (!recursive) throw new UsageError("is-directory", `${source} is a folder: use -r to copy it with its contents`, { path: source });
+    items.push({ source, dest: imagePath(dest), dir: true, size: 0 });
+    for (const name of readdirSync(source).sort()) walkSource(join(source, name), `${dest}/${name}`, true, items, skipped);
+    return;
+  }
+  if (!st.isFile()) {
+    skipped.push({ source, reason: "not a regular file" });
+    return;
+  }
+  items.push({ source, dest: imagePath(dest), dir: false, size: st.size });
+}
+
+/** A host file read piece by piece while the writer copies it; hashes what it hands out (read in order). */
+function hostContent(fd: number, size: number, source: string): FileContent & { sha256(): string } {
+  const hash = createHash("sha256");
+  let hashed = 0;
+  return {
+    size,
+    read(offset, length) {
+      const out = new Uint8Array(length);
+      for (let at = 0; at < length; ) {
+        const n = readSync(fd, out, at, length - at, offset + at);
+        if (n === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
+        at += n;
+      }
+      if (offset !== hashed) throw new VerifyError("source-read-order", `${source} was read out of order (internal error); nothing was written`, { path: source });
+      hash.update(out);
+      hashed += length;
+      return out;
+    },
+    sha256() {
+      if (hashed !== size) throw new VerifyError("source-read-order", `${source}: ${hashed} of ${size} bytes were read (internal error); nothing was written`, { path: source });
+      return hash.digest("hex");
+    },
+  };
+}
+
+/** The NTFS volume the operations land on: --partition, else the one holding Windows, else the only NTFS one. */
+function chooseVolume(image: DiskImage, imageFile: string, partition: number | undefined): Volume {
+  const target = targetOf(image, imageFile);
+  const ntfs = target.volumes.filter((v) => (partition === undefined ? v.kind === "ntfs" : v.index === partition));
+  const fat = target.volumes.find((v) => v.kind.startsWith("fat"));
+  if (ntfs.length === 0 && partition === undefined && fat) return fat; // refused by the caller, with the reason
+  if (ntfs.length === 0) throw new NotFoundError("no-volume", `${imageFile}: ${partition === undefined ? "no NTFS volume" : `no partition ${partition}`}`);
+  if (ntfs.length === 1) return ntfs[0];
+  const windows = locateWindows(target.volumes).installations.map((i) => i.volume);
+  const withWindows = ntfs.filter((v) => windows.includes(v));
+  if (withWindows.length === 1) return withWindows[0];
+  throw new UsageError("ambiguous-volume", `${imageFile}: partitions ${ntfs.map((v) => v.index).join(", ")} could all hold the path: pick one with --partition N`);
+}
+
+/** Runs `operations` on one volume of the image in one transaction. */
+export function writeFilesInImage(imageFile: string, operations: ImageFileOperation[], options: ImageFilesOptions = {}): TransactionReport<ImageFilesResult> {
+  return runTransaction(
+    imageFile,
+    (image) => {
+      const volume = chooseVolume(image, imageFile, options.partition);
+      const where = `${imageFile}:${volume.index ? `partition ${volume.index}` : "volume"}`;
+      if (volume.kind.startsWith("fat")) {
+        throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates files on NTFS only: copy to the Windows volume, or pick it with --partition`);
+      }
+      const fs = preflightVolume(volume, where);
+      const writer = fs.writer();
+      const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0 };
+      // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
+      // mkdir in the same call may create its folder).
+      const sizing: CopyItem[] = [];
+      for (const op of operations) if (op.kind === "copy") for (const source of op.sources) walkSource(source, "/", op.recursive ?? false, sizing, []);
+      const total = sizing.reduce((t, i) => t + i.size, 0);
+      const plans: Array<{ op: ImageFileOperation; items: CopyItem[] }> = [];
+      const itemsOf = (op: ImageFileOperation & { kind: "copy" }): CopyItem[] => {
+        const items: CopyItem[] = [];
+        const dest = imagePath(op.dest);
+        const destRecord = writer.lookup(dest);
+        const intoFolder = destRecord !== undefined && writer.vol.record(destRecord).isDirectory;
+        if (op.sources.length > 1 && !intoFolder) throw new UsageError("not-a-directory", `${where}:${dest} must be an existing folder to copy several sources into`);
+        for (const source of op.sources) walkSource(source, intoFolder ? `${dest === "/" ? "" : dest}/${basename(source)}` : dest, op.recursive ?? false, items, result.skipped);
+        return items;
+      };
+      for (const op of operations) {
+        if (op.kind === "mkdir") {
+          writer.mkdir(imagePath(op.path), { parents: op.parents });
+          result.folders.push(imagePath(op.path));
+        } else if (op.kind === "remove") {
+          writer.remove(imagePath(op.path), { recursive: op.recursive });
+          result.removed.push(imagePath(op.path));
+        } else {
+          const items = itemsOf(op);
+          plans.push({ op, items });
+          for (const item of items) {
+            if (item.dir) {
+              const existing = writer.lookup(item.dest);
+              if (existing === undefined) writer.mkdir(item.dest);
+              else if (!writer.vol.record(existing).isDirectory) throw new UsageError("exists", `${where}:${item.dest} is a file; a folder cannot replace it`);
+              result.folders.push(item.dest);
+              continue;
+            }
+            const fd = openSync(item.source, "r");
+            try {
+              // The size is taken again from the open file: it is what gets copied.
+              const before = fstatSync(fd);
+              const content = hostContent(fd, before.size, item.source);
+              writer.createFile(item.dest, content, { overwrite: options.overwrite });
+              const after = fstatSync(fd);
+              if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+                throw new VerifyError("source-changed", `${item.source} changed while it was copied into the image; nothing was written`, { path: item.source });
+              }
+              result.created.push({ path: item.dest, size: before.size, sha256: content.sha256() });
+              result.bytes += before.size;
+            } finally {
+              closeSync(fd);
+            }
+            options.onProgress?.(result.bytes, total);
+          }
+        }
+      }
+      writer.commit();
+      return {
+        changes: [...result.folders.map((f) => `${where}:${f}/`), ...result.created.map((c) => `${where}:${c.path}`), ...result.removed.map((r) => `${where}:${r} (removed)`)],
+        verify: (fresh) => {
+          const again = chooseVolume(fresh, imageFile, volume.index).fs();
+          if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
+          for (const f of result.folders) if (!again.stat(f)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${f} is not a folder after the write`);
+          // One index walk per folder, then each file's data by record number.
+          const byFolder = new Map<string, typeof result.created>();
+          for (const c of result.created) {
+            const folder = c.path.slice(0, c.path.lastIndexOf("/")) || "/";
+            byFolder.set(folder, [...(byFolder.get(folder) ?? []), c]);
+          }
+          for (const [folder, files] of byFolder) {
+            const records = new Map(again.indexEntries(folder).map((e) => [e.fileName.name.toUpperCase(), e.reference.record]));
+            for (const c of files) {
+              const record = records.get(c.path.slice(c.path.lastIndexOf("/") + 1).toUpperCase());
+              if (record === undefined || hashStream(again, record) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
+            }
+          }
+          for (const r of result.removed) if (again.stat(r) !== undefined) throw new VerifyError("verify-failed", `${where}:${r} still exists after the write`);
+        },
+        result,
+      };
+    },
+    options,
+  );
+}
+
+/** SHA-256 of a file's unnamed data in the image, read in 4 MiB pieces. */
+function hashStream(vol: NtfsVolume, record: number): string {
+  const stream = vol.stream(record, AttributeType.data, "");
+  const hash = createHash("sha256");
+  for (let at = 0; at < stream.size; at += 4 << 20) hash.update(stream.read(at, Math.min(4 << 20, stream.size - at)));
+  return hash.digest("hex");
+}
+
+/** A plan's `files:` entries as operations: each `to` folder made, then `from`'s contents copied into it. */
+export function planFileOperations(entries: ReadonlyArray<{ from: string; to: string }>): ImageFileOperation[] {
+  const ops: ImageFileOperation[] = [];
+  for (const e of entries) {
+    ops.push({ kind: "mkdir", path: e.to, parents: true });
+    let st;
+    try {
+      st = lstatSync(e.from);
+    } catch {
+      throw new NotFoundError("not-found", `plan files: ${e.from} does not exist on the host`, { path: e.from });
+    }
+    const sources = st.isDirectory() ? readdirSync(e.from).sort().map((n) => join(e.from, n)) : [e.from];
+    if (sources.length > 0) ops.push({ kind: "copy", sources, dest: e.to, recursive: true });
+  }
+  return ops;
+}

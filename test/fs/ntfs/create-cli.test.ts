@@ -1,0 +1,86 @@
+/**
+ * The copy-in commands' refusals and modes, in process: typed errors with their exit codes and
+ * the image unchanged (no undo file either), --dry-run, --json, and the clear refusal on a FAT
+ * volume (the EFI system partition), which p2vfix does not allocate on.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { main } from "../../../src/cli/main.js";
+import { captureOutput } from "../../../src/cli/output.js";
+import { ExitCode } from "../../../src/errors.js";
+import { fixtureFile } from "../../helpers/fixtures.js";
+import { toolsAvailable } from "../../helpers/interop.js";
+import { mkntfsVolume, sha, tempDir } from "./create-helpers.js";
+
+async function p2vfix(...argv: string[]) {
+  const out = captureOutput();
+  const code = await main(argv, out);
+  return { code, stdout: out.stdout(), stderr: out.stderr() };
+}
+
+const undoFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".p2vfix-undo"));
+
+describe.skipIf(!toolsAvailable("mkntfs"))("p2vfix cp / mkdir / rm: refusals and modes", () => {
+  it("typed errors leave the image and its folder unchanged", async () => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 16 });
+    const src = join(dir, "src.txt");
+    writeFileSync(src, "x");
+    expect((await p2vfix("mkdir", `${image}:/Tools`)).code).toBe(0);
+    const before = sha(readFileSync(image));
+    const undoBefore = undoFiles(dir).length;
+    const cases: Array<[string[], number, string]> = [
+      [["cp", src, `${image}:/Tools/CON`], ExitCode.usage, "reserved-name"],
+      [["cp", src, `${image}:/Tools/aux.txt`], ExitCode.usage, "reserved-name"],
+      [["cp", src, `${image}:/Tools/a|b`], ExitCode.usage, "invalid-name"],
+      [["cp", src, `${image}:/Tools/${"n".repeat(256)}`], ExitCode.usage, "name-too-long"],
+      [["mkdir", `${image}:/TOOLS`], ExitCode.badInput, "exists"],
+      [["cp", src, `${image}:/nowhere/x.txt`], ExitCode.notFound, "not-found"],
+      [["cp", join(dir, "missing"), `${image}:/Tools/`], ExitCode.notFound, "not-found"],
+      [["cp", dir, `${image}:/Tools/`], ExitCode.usage, "is-directory"],
+      [["rm", `${image}:/$MFT`], ExitCode.refused, "system-file"],
+    ];
+    for (const [argv, code, what] of cases) {
+      const r = await p2vfix(...argv);
+      expect(r.stderr, argv.join(" ")).toContain(what);
+      expect(r.code, argv.join(" ")).toBe(code);
+    }
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(undoFiles(dir).length).toBe(undoBefore);
+
+    // Through a file: the file exists now, the path below it does not.
+    expect((await p2vfix("cp", src, `${image}:/Tools/file.txt`)).code).toBe(0);
+    const through = await p2vfix("cp", src, `${image}:/Tools/file.txt/inner.txt`);
+    expect(through.stderr).toContain("not-a-directory");
+  });
+
+  it("--dry-run writes nothing; --json reports what was written", async () => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 16 });
+    const src = join(dir, "tool.cmd");
+    writeFileSync(src, "@echo off\r\n");
+    const before = sha(readFileSync(image));
+    const dry = await p2vfix("cp", "--dry-run", src, `${image}:/`);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("dry run");
+    expect(sha(readFileSync(image))).toBe(before);
+    const real = await p2vfix("cp", "--json", src, `${image}:/`);
+    const report = JSON.parse(real.stdout);
+    expect(report.created).toEqual([{ path: "/tool.cmd", size: 11, sha256: sha(readFileSync(src)) }]);
+    expect(existsSync(report.undoFile)).toBe(true);
+    expect((await p2vfix("cat", `${image}:/tool.cmd`)).stdout).toBe("@echo off\r\n");
+  });
+
+  it("a FAT volume is refused with the reason", async () => {
+    const dir = tempDir();
+    const image = join(dir, "esp.img");
+    writeFileSync(image, gunzipSync(readFileSync(fixtureFile("fat/fat32.img.gz"))));
+    const before = sha(readFileSync(image));
+    const r = await p2vfix("mkdir", `${image}:/EFI/p2vfix`);
+    expect(r.stderr).toContain("fat-not-supported");
+    expect(r.code).toBe(ExitCode.refused);
+    expect(sha(readFileSync(image))).toBe(before);
+  });
+});
