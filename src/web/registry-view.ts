@@ -55,6 +55,7 @@ export function previewHive(hive: Hive, name: HiveName, changes: RegistryChange[
 
 export function cleanKeyPath(path: string): string {
   const clean = path.replace(/\//g, "\\").replace(/^\\+|\\+$/g, "");
+  if (clean === "") return clean;
   if (clean.length > 32_767) throw new UsageError("bad-key-path", "key path too long");
   if (clean.split("\\").some((part) => part === "")) throw new UsageError("bad-key-path", `empty key name in ${JSON.stringify(path)}`);
   return clean;

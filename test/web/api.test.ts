@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acquireWriterLock } from "../../src/apply/index.js";
 import { cli, client, demoCopy, jobEnd, openConsole, raw, sha256 } from "./console-fixture.js";
 
 const TCPIP = "ControlSet001\\Services\\Tcpip\\Parameters";
@@ -131,6 +132,29 @@ describe("console API", () => {
     expect((await jobEnd(api)).state).toBe("done");
     expect(sha256(image)).toBe(original);
     expect(existsSync(`${image}.p2vfix.lock`)).toBe(false);
+  });
+});
+
+describe("console API, image locked by another writer", () => {
+  it("refuses the apply with the image lock's error and writes nothing", async () => {
+    const image = demoCopy();
+    const original = sha256(image);
+    const c = await openConsole(image);
+    const lock = acquireWriterLock(image);
+    try {
+      const api = client(c);
+      await api.post("/api/edits", { op: "service-start", service: "CIMnotify", start: 4 });
+      expect((await api.post("/api/apply", { revision: (await api.get("/api/plan")).json.revision })).status).toBe(202);
+      const job = await jobEnd(api);
+      expect(job.state).toBe("failed");
+      expect(job.error?.code).toBe("image-locked");
+      expect(sha256(image)).toBe(original);
+      // The staged edit survives the refusal: apply again once the other writer is done.
+      expect((await api.get("/api/plan")).json.edits).toHaveLength(1);
+    } finally {
+      lock.release();
+      await c.close();
+    }
   });
 });
 

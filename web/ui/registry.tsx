@@ -123,7 +123,14 @@ export function Registry({ version, changed, readOnly }: PageProps) {
   const toggle = async (hive: string, path: string, open?: boolean) => {
     const nid = id(hive, path);
     const willOpen = open ?? !expanded.has(nid);
-    if (willOpen && !children[nid]) await load(hive, path);
+    if (willOpen && !children[nid]) {
+      try {
+        await load(hive, path);
+      } catch (e) {
+        setMessage({ text: (e as Error).message, error: true });
+        return;
+      }
+    }
     setExpanded((x) => {
       const n = new Set(x);
       if (willOpen) n.add(nid);

@@ -120,22 +120,22 @@ export function Services({ version, changed, readOnly }: PageProps) {
               <tr class={r.staged !== null ? "staged" : ""} data-service={r.name}>
                 <td><code>{r.name}</code></td>
                 <td>{r.displayName}</td>
-                <td class="nowrap">
+                <td class="start-col">
                   {readOnly || r.start === null ? (
                     startName(r.start)
                   ) : (
                     <select aria-label={`Start type of ${r.name}`} value={String(r.staged ?? r.start)} onChange={(e) => setStart(r, Number((e.target as HTMLSelectElement).value))}>
                       {START_NAMES.map((n, i) => (
                         <option value={String(i)}>
-                          {n} ({i}){i === r.start ? " — as found" : ""}
+                          {n} ({i})
                         </option>
                       ))}
                     </select>
                   )}
-                  {r.staged !== null && <span class="badge pending">pending: {startName(r.start)} → {startName(r.staged)}</span>}
                   {r.delayedAutostart && <span class="muted"> delayed</span>}
+                  {r.staged !== null && <div class="badge pending">pending: {startName(r.start)} → {startName(r.staged)}</div>}
                 </td>
-                <td>{r.kind}</td>
+                <td class="nowrap">{r.kind}</td>
                 <td>{r.group ?? ""}</td>
                 <td class="path">{r.imagePath ?? ""}</td>
                 <td>{r.vendor ?? ""}</td>
