@@ -81,8 +81,10 @@ describe.skipIf(!chromiumAvailable())("console in a browser", () => {
     await tree.getByRole("treeitem", { name: "SYSTEM" }).focus();
     await page.keyboard.press("ArrowRight"); // open SYSTEM
     await expect.poll(() => tree.getByRole("treeitem", { name: "ControlSet001" }).count()).toBe(1);
-    await tree.getByRole("treeitem", { name: "ControlSet001" }).focus();
+    const cs1 = tree.getByRole("treeitem", { name: "ControlSet001" });
+    await cs1.focus();
     await page.keyboard.press("ArrowRight");
+    await expect.poll(() => cs1.getAttribute("aria-expanded")).toBe("true");
     await page.keyboard.press("ArrowDown"); // first child of ControlSet001
     await page.keyboard.press("Enter");
     await expect.poll(() => page.locator(".keypath").textContent()).toMatch(/^SYSTEM\\ControlSet001\\/);
@@ -118,6 +120,11 @@ describe.skipIf(!chromiumAvailable())("console in a browser", () => {
     const start = await cli("reg", "get", `${image}:SYSTEM`, "ControlSet001\\Services\\CIMnotify", "Start");
     expect(start.stdout).toMatch(/\b4\b/);
     expect(sha256(image)).not.toBe(original);
+    // The first-boot runner is now armed in the image: the report page says so.
+    await page.getByRole("link", { name: "First boot report" }).click();
+    await expect.poll(() => page.locator(".firstboot .badge").first().textContent()).toBe("armed");
+    await shot("6-first-boot-armed");
+    await page.getByRole("link", { name: /^Plan/ }).click();
   });
 
   it("undoes the apply: the image's SHA-256 is the original's again", async () => {
@@ -126,13 +133,14 @@ describe.skipIf(!chromiumAvailable())("console in a browser", () => {
     expect(sha256(image)).toBe(original);
   });
 
-  it("shows the Network and First boot pages", async () => {
+  it("shows the old adapters, their TCP/IP and what the plan does with them on the Network page", async () => {
     await page.getByRole("link", { name: "Network" }).click();
-    await expect.poll(() => page.locator(".network tbody tr").count()).toBeGreaterThan(0);
-    expect(await page.locator(".network").textContent()).toContain("Production Team");
-    await shot("6-network");
+    const team = page.locator(".network tbody tr", { hasText: "Production Team" });
+    await expect.poll(() => team.textContent()).toContain("10.20.30.40");
+    expect(await team.textContent()).toContain("first boot: Static IP 10.20.30.40 on the new NIC");
+    await shot("7-network");
+    // After the undo the image has no runner again.
     await page.getByRole("link", { name: "First boot report" }).click();
-    await expect.poll(() => page.locator("main").textContent()).toMatch(/first-boot|runner|State/i);
-    await shot("7-first-boot");
+    await expect.poll(() => page.locator("main").textContent()).toContain("No first-boot runner");
   });
 });

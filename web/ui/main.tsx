@@ -83,4 +83,7 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById("app")!);
+const root = document.getElementById("app")!;
+// The "Loading" line is plain HTML: preact would keep it beside the app.
+root.textContent = "";
+render(<App />, root);

@@ -169,12 +169,12 @@ export function Plan({ version, changed, readOnly }: PageProps) {
             <table class="grid diff">
               <thead>
                 <tr>
-                  <th scope="col"><span class="sr-only">Change</span></th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Before</th>
-                  <th scope="col">After</th>
-                  <th scope="col">Fixup</th>
+                  <th scope="col" class="w-mark"><span class="sr-only">Change</span></th>
+                  <th scope="col" class="w-key">Key</th>
+                  <th scope="col" class="w-name">Value</th>
+                  <th scope="col" class="w-data">Before</th>
+                  <th scope="col" class="w-data">After</th>
+                  <th scope="col" class="w-fixup">Fixup</th>
                 </tr>
               </thead>
               <tbody>
