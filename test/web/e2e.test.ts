@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { interopRequired } from "../helpers/interop.js";
-import { cli, demoCopy, openConsole, repoRoot, sha256 } from "./console-fixture.js";
+import { cli, client, demoCopy, jobEnd, openConsole, repoRoot, sha256 } from "./console-fixture.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const shots = join(repoRoot, "tmp/web-screenshots");
@@ -142,5 +142,27 @@ describe.skipIf(!chromiumAvailable())("console in a browser", () => {
     // After the undo the image has no runner again.
     await page.getByRole("link", { name: "First boot report" }).click();
     await expect.poll(() => page.locator("main").textContent()).toContain("No first-boot runner");
+  });
+
+  it("shows the results a first boot left in the image", async () => {
+    // What the runner writes after a boot, written here through the console's own API and Apply.
+    const api = client(c);
+    const R = "p2vfix\\FirstBoot\\Results";
+    const set = (key: string, name: string, type: string, data: unknown) => api.post("/api/edits", { op: "set-value", hive: "SOFTWARE", key, name, type, data });
+    await set(R, "State", "REG_SZ", "done");
+    await set(R, "Mechanism", "REG_SZ", "setup");
+    await set(R, "Summary", "REG_SZ", "1 ok");
+    await set(`${R}\\move-static-ip`, "Title", "REG_SZ", "Static IP 10.20.30.40 on the new NIC");
+    await set(`${R}\\move-static-ip`, "Status", "REG_SZ", "ok");
+    await set(`${R}\\move-static-ip`, "ExitCode", "REG_DWORD", 0);
+    await set(`${R}\\move-static-ip`, "Output", "REG_MULTI_SZ", ["adapter: Microsoft Hyper-V Network Adapter", "EnableStatic 10.20.30.40 / 255.255.255.0: 0"]);
+    const { revision } = (await api.get("/api/plan")).json;
+    expect((await api.post("/api/apply", { revision })).status).toBe(202);
+    expect((await jobEnd(api)).state).toBe("done");
+    await page.reload();
+    const step = page.locator(".firstboot tbody tr", { hasText: "move-static-ip" });
+    await expect.poll(() => step.textContent()).toContain("EnableStatic 10.20.30.40");
+    expect(await page.locator(".firstboot .facts").textContent()).toContain("1 ok");
+    await shot("8-first-boot-results");
   });
 });

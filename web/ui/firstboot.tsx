@@ -36,7 +36,7 @@ export function FirstBoot({ version }: PageProps) {
       <table class="facts">
         <tbody>
           <tr><th scope="row">State</th><td><span class={`badge state-${r.state}`}>{r.state ?? "—"}</span></td></tr>
-          <tr><th scope="row">Ran by</th><td>{r.mechanism ?? "—"}</td></tr>
+          <tr><th scope="row">{r.state === "armed" ? "Armed hooks" : "Ran by"}</th><td>{r.mechanism ?? "—"}</td></tr>
           <tr><th scope="row">Boots</th><td>{r.boots ?? "—"}{r.maxBoots ? ` of at most ${r.maxBoots}` : ""}</td></tr>
           <tr><th scope="row">Started</th><td>{r.started ?? "—"}</td></tr>
           <tr><th scope="row">Finished</th><td>{r.finished ?? "—"}</td></tr>
@@ -45,7 +45,8 @@ export function FirstBoot({ version }: PageProps) {
         </tbody>
       </table>
       <h2>Steps ({r.steps.length})</h2>
-      <div class="table-wrap">
+      {r.steps.length === 0 && <p class="muted">{r.state === "armed" ? "No results yet: the runner runs at the VM's first boot. Boot it, shut it down, and open the console again." : "No step results."}</p>}
+      {r.steps.length > 0 && <div class="table-wrap">
         <table class="grid">
           <thead>
             <tr><th scope="col">Step</th><th scope="col">Status</th><th scope="col">Exit code</th><th scope="col">Attempts</th><th scope="col">Time</th><th scope="col">Output (tail)</th></tr>
@@ -63,7 +64,7 @@ export function FirstBoot({ version }: PageProps) {
             ))}
           </tbody>
         </table>
-      </div>
+      </div>}
     </div>
   );
 }
