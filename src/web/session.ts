@@ -6,9 +6,9 @@
  * the plan as one more fixup ("console"), and only applyPlan writes, as `p2vfix apply` does;
  * `undoApply` undoes, as `p2vfix undo` does.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { undoApply } from "../apply/index.js";
-import { P2vfixError, RefusedError, UsageError } from "../errors.js";
+import { NotFoundError, P2vfixError, RefusedError, UsageError } from "../errors.js";
 import { readFirstBootReport, type FirstBootReport } from "../firstboot/index.js";
 import type { FixupOptions } from "../fixups/options.js";
 import { applyPlan, type ApplyReport } from "../plan/apply.js";
@@ -94,6 +94,7 @@ export class ConsoleSession {
     const profile = loadProfile(options.profile ?? "p2v-default");
     this.profileName = profile.name;
     this.fixupOptions = resolveOptions(profile, { ...(options.hypervisor ? { target: options.hypervisor } : {}), ...(options.mac ? { mac: options.mac } : {}) });
+    if (!existsSync(options.target)) throw new NotFoundError("target-not-found", `${options.target} does not exist`, { path: options.target });
     const st = statSync(options.target);
     this.isImage = st.isFile() && !isHiveFile(options.target) && !/\.reg$/i.test(options.target);
     this.reload();
