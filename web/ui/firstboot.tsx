@@ -1,28 +1,9 @@
 /** First boot report: what the runner left in the image after the VM booted (as `p2vfix report`). */
+import type { FirstBootReport } from "../../src/firstboot/results.js";
 import { useApi } from "./hooks";
 import type { PageProps } from "./main";
 
-interface Step {
-  id: string;
-  title: string | null;
-  status: string;
-  started: string | null;
-  finished: string | null;
-  exitCode: number | null;
-  attempts: number | null;
-  output: string[];
-}
-interface Report {
-  state: string | null;
-  mechanism: string | null;
-  boots: number | null;
-  maxBoots: number | null;
-  started: string | null;
-  finished: string | null;
-  summary: string | null;
-  servicesRestored: string[];
-  steps: Step[];
-}
+type Report = FirstBootReport;
 
 export function FirstBoot({ version }: PageProps) {
   const { data, error } = useApi<{ report: Report | null; hasSoftware: boolean }>("/api/firstboot", version);

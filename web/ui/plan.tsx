@@ -3,28 +3,13 @@
  * of it all against the image (a dry run of apply), Apply with its progress, then Undo.
  */
 import { useEffect, useState } from "preact/hooks";
+import type { DiffEntry } from "../../src/plan/apply-changes.js";
+import type { JobView } from "../../src/web/session.js";
 import { del, get, post } from "./api";
 import { useApi } from "./hooks";
 import type { PageProps } from "./main";
 
-interface DiffEntry {
-  hive: string;
-  key: string;
-  name?: string;
-  action: "create-key" | "delete-key" | "set-value" | "delete-value";
-  before?: string;
-  after?: string;
-  fixup: string;
-  reason: string;
-}
-interface Job {
-  id: number;
-  kind: string;
-  state: "running" | "done" | "failed";
-  phases: { name: string; state: string }[];
-  messages: string[];
-  error?: { code: string; message: string };
-}
+type Job = JobView;
 interface PlanData {
   revision: number;
   readOnly: boolean;

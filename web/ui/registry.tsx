@@ -4,6 +4,7 @@
  * create / rename / delete / set. Every change is staged and shown in the Plan page's diff.
  */
 import { useEffect, useState } from "preact/hooks";
+import type { SearchHit, ValueView } from "../../src/web/registry-view.js";
 import { get, post, qs } from "./api";
 import { useApi } from "./hooks";
 import type { PageProps } from "./main";
@@ -18,15 +19,7 @@ interface SubkeyInfo {
   name: string;
   hasSubkeys: boolean;
 }
-export interface ValueInfo {
-  name: string;
-  type: number;
-  typeName: string;
-  size: number;
-  data: string | string[] | number | null;
-  hex: string;
-  truncated: boolean;
-}
+export type ValueInfo = ValueView;
 interface KeyInfo {
   hive: string;
   path: string;
@@ -35,12 +28,7 @@ interface KeyInfo {
   values: ValueInfo[];
   writable: boolean;
 }
-interface Hit {
-  hive: string;
-  path: string;
-  value?: string;
-  match: string;
-}
+type Hit = SearchHit;
 
 const id = (hive: string, path: string) => `${hive}|${path}`;
 const child = (path: string, name: string) => (path === "" ? name : `${path}\\${name}`);
