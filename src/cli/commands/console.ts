@@ -70,6 +70,8 @@ export function registerConsole(program: Command, output: Output): void {
           ...(opts.profile ? { profile: opts.profile } : {}),
           ...(opts.partition === undefined ? {} : { partition: opts.partition }),
           ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
+          // Tests and front-end development serve a fresh build from elsewhere.
+          ...(process.env.P2VFIX_WEB_ASSETS ? { assetsDir: process.env.P2VFIX_WEB_ASSETS } : {}),
         });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
