@@ -98,3 +98,26 @@ export async function cli(...argv: string[]): Promise<{ code: number; stdout: st
   const code = await main(argv, out);
   return { code, stdout: out.stdout(), stderr: out.stderr() };
 }
+
+export interface DemoConsole {
+  image: string;
+  /** SHA-256 of the image before any test wrote to it. */
+  original: string;
+  c: ConsoleServer & { token: string };
+  api: ReturnType<typeof client>;
+}
+
+/** A console on a fresh demo copy for the tests of one describe block (opened before, closed after). */
+export function useDemoConsole(hooks: { beforeAll: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<void>) => void }): DemoConsole {
+  const state = {} as DemoConsole;
+  hooks.beforeAll(async () => {
+    state.image = demoCopy();
+    state.original = sha256(state.image);
+    state.c = await openConsole(state.image);
+    state.api = client(state.c);
+  });
+  hooks.afterAll(async () => {
+    await state.c?.close();
+  });
+  return state;
+}

@@ -8,55 +8,42 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, client, demoCopy, jobEnd, openConsole, raw, sha256 } from "./console-fixture.js";
+import { cli, client, demoCopy, jobEnd, openConsole, raw, sha256, useDemoConsole } from "./console-fixture.js";
 
 const TCPIP = "ControlSet001\\Services\\Tcpip\\Parameters";
 const key = (hive: string, path: string) => `/api/key?hive=${hive}&path=${encodeURIComponent(path)}`;
 
 describe("Registry Editor API", () => {
-  let image: string;
-  let original: string;
-  let c: Awaited<ReturnType<typeof openConsole>>;
-  let api: ReturnType<typeof client>;
-
-  beforeAll(async () => {
-    image = demoCopy();
-    original = sha256(image);
-    c = await openConsole(image);
-    api = client(c);
-  });
-  afterAll(async () => {
-    await c?.close();
-  });
+  const demo = useDemoConsole({ beforeAll, afterAll });
 
   it("lists the hives, a key's subkeys and values of every type with their bytes", async () => {
-    const hives = (await api.get("/api/hives")).json.hives;
+    const hives = (await demo.api.get("/api/hives")).json.hives;
     expect(hives.map((h: { name: string; writable: boolean }) => `${h.name}:${h.writable}`)).toEqual(["SYSTEM:true", "SOFTWARE:true"]);
-    const root = (await api.get(key("SYSTEM", ""))).json;
+    const root = (await demo.api.get(key("SYSTEM", ""))).json;
     expect(root.subkeys.map((s: { name: string }) => s.name)).toContain("ControlSet001");
-    const select = (await api.get(key("SYSTEM", "Select"))).json;
+    const select = (await demo.api.get(key("SYSTEM", "Select"))).json;
     expect(select.values.find((v: { name: string }) => v.name === "Default")).toMatchObject({ typeName: "REG_DWORD", data: 1, hex: "01000000", size: 4 });
   });
 
   it("finds keys, value names and data", async () => {
-    const r = (await api.get(`/api/search?hive=SYSTEM&q=mshome`)).json;
+    const r = (await demo.api.get(`/api/search?hive=SYSTEM&q=mshome`)).json;
     expect(r.complete).toBe(true);
     expect(r.hits).toContainEqual({ hive: "SYSTEM", path: TCPIP, value: "ICSDomain", match: "data" });
-    const names = (await api.get(`/api/search?hive=SYSTEM&q=icsdomain`)).json.hits;
+    const names = (await demo.api.get(`/api/search?hive=SYSTEM&q=icsdomain`)).json.hits;
     expect(names).toContainEqual({ hive: "SYSTEM", path: TCPIP, value: "ICSDomain", match: "value-name" });
-    expect((await api.get(`/api/search?hive=SYSTEM&q=`)).status).toBe(400);
+    expect((await demo.api.get(`/api/search?hive=SYSTEM&q=`)).status).toBe(400);
   });
 
   it("exports a key as the same .reg bytes as p2vfix reg export", async () => {
-    const r = await raw(c.port, "GET", `/api/export?hive=SYSTEM&path=${encodeURIComponent(TCPIP)}`, { "X-P2vfix-Token": c.token });
+    const r = await raw(demo.c.port, "GET", `/api/export?hive=SYSTEM&path=${encodeURIComponent(TCPIP)}`, { "X-P2vfix-Token": demo.c.token });
     expect(r.status).toBe(200);
     expect(r.headers["content-disposition"]).toBe('attachment; filename="SYSTEM-Parameters.reg"');
     const dir = mkdtempSync(join(tmpdir(), "p2vfix-console-export-"));
     const out = join(dir, "cli.reg");
-    expect((await cli("reg", "export", `${image}:SYSTEM`, TCPIP, "-o", out, "--prefix", "HKEY_LOCAL_MACHINE\\SYSTEM")).code).toBe(0);
+    expect((await cli("reg", "export", `${demo.image}:SYSTEM`, TCPIP, "-o", out, "--prefix", "HKEY_LOCAL_MACHINE\\SYSTEM")).code).toBe(0);
     const bytes = await new Promise<Buffer>((ok, fail) => {
       // The raw helper decodes UTF-8; fetch the bytes again as they are.
-      fetch(`http://127.0.0.1:${c.port}/api/export?hive=SYSTEM&path=${encodeURIComponent(TCPIP)}`, { headers: { "X-P2vfix-Token": c.token } })
+      fetch(`http://127.0.0.1:${demo.c.port}/api/export?hive=SYSTEM&path=${encodeURIComponent(TCPIP)}`, { headers: { "X-P2vfix-Token": demo.c.token } })
         .then((res) => res.arrayBuffer())
         .then((b) => ok(Buffer.from(b)), fail);
     });
@@ -66,32 +53,32 @@ describe("Registry Editor API", () => {
 
   it("shows staged key and value renames, creations and deletions before anything is written", async () => {
     const base = "ControlSet001\\Services\\Tcpip";
-    expect((await api.post("/api/edits", { op: "rename-key", hive: "SYSTEM", key: `${base}\\Parameters`, newName: "Parameters2" })).status).toBe(201);
-    const moved = (await api.get(key("SYSTEM", `${base}\\Parameters2`))).json;
-    const before = c.session.originalHive("SYSTEM").hive.key(`${base}\\Parameters`)!;
+    expect((await demo.api.post("/api/edits", { op: "rename-key", hive: "SYSTEM", key: `${base}\\Parameters`, newName: "Parameters2" })).status).toBe(201);
+    const moved = (await demo.api.get(key("SYSTEM", `${base}\\Parameters2`))).json;
+    const before = demo.c.session.originalHive("SYSTEM").hive.key(`${base}\\Parameters`)!;
     expect(moved.values.map((v: { name: string; hex: string }) => `${v.name}=${v.hex}`).sort()).toEqual(
       before.values().map((v) => `${v.name}=${Buffer.from(v.data()).toString("hex")}`).sort(),
     );
     expect(moved.subkeys.map((s: { name: string }) => s.name)).toEqual(["Interfaces"]);
-    expect((await api.get(key("SYSTEM", `${base}\\Parameters`))).status).toBe(404);
-    expect((await api.post("/api/edits", { op: "rename-value", hive: "SYSTEM", key: `${base}\\Parameters2`, name: "ICSDomain", newName: "ICS" })).status).toBe(201);
-    expect((await api.post("/api/edits", { op: "create-key", hive: "SOFTWARE", key: "Contoso\\Migration" })).status).toBe(201);
-    expect((await api.post("/api/edits", { op: "set-value", hive: "SOFTWARE", key: "Contoso\\Migration", name: "Blob", type: 3, data: "00ff10" })).status).toBe(201);
-    expect((await api.post("/api/edits", { op: "delete-value", hive: "SYSTEM", key: "Select", name: "Failed" })).status).toBe(201);
-    const p2 = (await api.get(key("SYSTEM", `${base}\\Parameters2`))).json.values.map((v: { name: string }) => v.name);
+    expect((await demo.api.get(key("SYSTEM", `${base}\\Parameters`))).status).toBe(404);
+    expect((await demo.api.post("/api/edits", { op: "rename-value", hive: "SYSTEM", key: `${base}\\Parameters2`, name: "ICSDomain", newName: "ICS" })).status).toBe(201);
+    expect((await demo.api.post("/api/edits", { op: "create-key", hive: "SOFTWARE", key: "Contoso\\Migration" })).status).toBe(201);
+    expect((await demo.api.post("/api/edits", { op: "set-value", hive: "SOFTWARE", key: "Contoso\\Migration", name: "Blob", type: 3, data: "00ff10" })).status).toBe(201);
+    expect((await demo.api.post("/api/edits", { op: "delete-value", hive: "SYSTEM", key: "Select", name: "Failed" })).status).toBe(201);
+    const p2 = (await demo.api.get(key("SYSTEM", `${base}\\Parameters2`))).json.values.map((v: { name: string }) => v.name);
     expect(p2).toContain("ICS");
     expect(p2).not.toContain("ICSDomain");
-    expect((await api.get(key("SOFTWARE", "Contoso\\Migration"))).json.values).toEqual([expect.objectContaining({ name: "Blob", typeName: "REG_BINARY", hex: "00ff10", data: null })]);
-    expect((await api.get(key("SYSTEM", "Select"))).json.values.map((v: { name: string }) => v.name)).not.toContain("Failed");
+    expect((await demo.api.get(key("SOFTWARE", "Contoso\\Migration"))).json.values).toEqual([expect.objectContaining({ name: "Blob", typeName: "REG_BINARY", hex: "00ff10", data: null })]);
+    expect((await demo.api.get(key("SYSTEM", "Select"))).json.values.map((v: { name: string }) => v.name)).not.toContain("Failed");
     // Refused edits: existing names, the root, unknown values.
-    expect((await api.post("/api/edits", { op: "rename-key", hive: "SYSTEM", key: "Select", newName: "Setup" })).json.error.code).toBe("key-exists");
-    expect((await api.post("/api/edits", { op: "delete-key", hive: "SYSTEM", key: "" })).status).toBe(400);
-    expect((await api.post("/api/edits", { op: "rename-value", hive: "SYSTEM", key: "Select", name: "Nope", newName: "X" })).json.error.code).toBe("value-not-found");
-    const diff = (await api.get("/api/plan")).json.diff.entries.filter((e: { fixup: string }) => e.fixup === "console");
+    expect((await demo.api.post("/api/edits", { op: "rename-key", hive: "SYSTEM", key: "Select", newName: "Setup" })).json.error.code).toBe("key-exists");
+    expect((await demo.api.post("/api/edits", { op: "delete-key", hive: "SYSTEM", key: "" })).status).toBe(400);
+    expect((await demo.api.post("/api/edits", { op: "rename-value", hive: "SYSTEM", key: "Select", name: "Nope", newName: "X" })).json.error.code).toBe("value-not-found");
+    const diff = (await demo.api.get("/api/plan")).json.diff.entries.filter((e: { fixup: string }) => e.fixup === "console");
     expect(diff.some((e: { action: string; key: string }) => e.action === "delete-key" && e.key === `${base}\\Parameters`)).toBe(true);
-    expect(sha256(image)).toBe(original);
-    expect((await api.del("/api/edits")).status).toBe(200);
-    expect((await api.get(key("SYSTEM", `${base}\\Parameters`))).status).toBe(200);
+    expect(sha256(demo.image)).toBe(demo.original);
+    expect((await demo.api.del("/api/edits")).status).toBe(200);
+    expect((await demo.api.get(key("SYSTEM", `${base}\\Parameters`))).status).toBe(200);
   });
 });
 
