@@ -30,6 +30,7 @@ const modules: CommandModule[] = [
   { names: ["undo"], load: async () => (await import("./undo.js")).registerUndo },
   { names: ["vm"], load: async () => (await import("./vm.js")).registerVm },
   { names: ["mkdir", "rm"], load: async () => (await import("./image-files.js")).registerImageFiles },
+  { names: ["console"], load: async () => (await import("./console.js")).registerConsole },
 ];
 
 /**
