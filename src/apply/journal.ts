@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
+import { privateModeFor } from "../io/safe-file.js";
 import { writeFileDurably } from "./durable.js";
 
 export const JournalState = ["applying", "done", "rolled-back", "undone"] as const;
@@ -27,7 +28,7 @@ export function journalPath(imagePath: string): string {
 
 export function writeJournal(imagePath: string, state: JournalState, undoFile: string): void {
   const journal: Journal = { format: "p2vfix-journal", version: 1, state, undoFile, updatedAt: new Date().toISOString(), pid: process.pid };
-  writeFileDurably(journalPath(imagePath), new TextEncoder().encode(`${JSON.stringify(journal, null, 2)}\n`));
+  writeFileDurably(journalPath(imagePath), new TextEncoder().encode(`${JSON.stringify(journal, null, 2)}\n`), privateModeFor(imagePath));
 }
 
 /** The journal of `imagePath`, or undefined when p2vfix never wrote to it. */

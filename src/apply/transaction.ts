@@ -18,6 +18,7 @@ import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js
 import { FileDevice } from "../io/file-device.js";
 import { OverlayDevice } from "../io/overlay-device.js";
 import { openContainer, type DiskImage } from "../vdisk/index.js";
+import { privateModeFor } from "../io/safe-file.js";
 import { writeJournal } from "./journal.js";
 import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { ReadOnlyView } from "./read-only-view.js";
@@ -233,7 +234,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     const undoFile = undoFilePath(imagePath, options.backupDir);
     // The image itself first: undo maps the first entry to the image path it is given.
     const ordered = [...perFile].sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)));
-    writeUndoFile(undoFile, { image: identity, changes: outcome.changes, files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })) });
+    writeUndoFile(undoFile, { image: identity, changes: outcome.changes, files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })) }, privateModeFor(imagePath));
     steps.step("undo-file");
     writeJournal(imagePath, "applying", undoFile);
     steps.step("journal-applying");

@@ -172,8 +172,9 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
   };
 }
 
-export function writeUndoFile(path: string, input: UndoInput): void {
-  writeFileDurably(path, encodeUndoFile(input));
+/** Creates the undo file (never over an existing name) with `mode`: the image's permission bits, it holds the image's bytes. */
+export function writeUndoFile(path: string, input: UndoInput, mode = 0o600): void {
+  writeFileDurably(path, encodeUndoFile(input), mode, { noReplace: true });
 }
 
 export function readUndoFile(path: string): UndoFile {
