@@ -154,3 +154,28 @@ export async function fuzzMain(target: () => Promise<FuzzTarget> | FuzzTarget, d
   console.log(fuzzSummary(t.name, r.inputs, r.seconds, r.failures.length));
   if (r.failures.length) process.exitCode = 1;
 }
+
+/**
+ * For fuzzers with their own loop: runs `batch(runs, seed)` once (`--runs`), or again and again
+ * with fresh seeds until `--seconds` is spent; prints the summary line. Returns the exit code.
+ */
+export function runBudget(target: string, argv: readonly string[], defaultRuns: number, batchRuns: number, batch: (runs: number, seed: number) => { inputs: number; failures: number }): number {
+  const { runs, seed } = fuzzArgs(argv, defaultRuns);
+  const seconds = fuzzSeconds(argv);
+  const started = performance.now();
+  let inputs = 0;
+  let failures = 0;
+  if (seconds === undefined) {
+    const r = batch(runs, seed);
+    inputs = r.inputs;
+    failures = r.failures;
+  } else {
+    for (let round = 0; performance.now() - started < seconds * 1000 && failures === 0; round++) {
+      const r = batch(batchRuns, seed + round);
+      inputs += r.inputs;
+      failures += r.failures;
+    }
+  }
+  console.log(fuzzSummary(target, inputs, (performance.now() - started) / 1000, failures));
+  return failures ? 1 : 0;
+}
