@@ -19,6 +19,7 @@ import { FileDevice } from "../io/file-device.js";
 import { OverlayDevice } from "../io/overlay-device.js";
 import { openContainer, type DiskImage } from "../vdisk/index.js";
 import { privateModeFor } from "../io/safe-file.js";
+import { openerWarnings } from "./open-by-others.js";
 import { writeJournal } from "./journal.js";
 import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { ReadOnlyView } from "./read-only-view.js";
@@ -60,6 +61,8 @@ export interface TransactionReport<T> {
   files: PlannedFile[];
   bytesWritten: number;
   undoFile?: string;
+  /** Processes that have a host file open without a lock (Linux /proc/PID/fd), warned about, not refused. */
+  warnings?: string[];
   result: T;
 }
 
@@ -197,6 +200,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     probeFiles.close();
   }
   refuseIfInUse(files);
+  const openerNotes = openerWarnings(files);
   const identity = imageIdentity(imagePath);
   const lock = options.dryRun ? undefined : acquireWriterLock(imagePath);
   const hostFiles = new HostFiles();
@@ -228,6 +232,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       files: perFile.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes.map((c) => ({ offset: c.offset, length: c.after.length })) })),
       bytesWritten: perFile.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.after.length, 0), 0),
       result: outcome.result,
+      ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
     if (options.dryRun || perFile.length === 0) return report;
 

@@ -4,11 +4,13 @@
  * a YAML alias bomb, a qcow2 with an impossible L1 size. Each must leave the victim file and the
  * image byte for byte as they were, with a typed error.
  */
+import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeUndoFile, journalPath, readUndoFile, runTransaction, undoApply, writeJournal, writeUndoFile } from "../../src/apply/index.js";
+import { openersOf } from "../../src/apply/open-by-others.js";
 import { ExitCode, P2vfixError } from "../../src/errors.js";
 import { vmSidecarPath, restoreVmLinks } from "../../src/plan/vm-link.js";
 import { replaceFileAtomically } from "../../src/vmconfig/file-store.js";
@@ -163,6 +165,26 @@ describe("no symlink or pre-created file is followed", () => {
     const ok = await cli("cp", `${image}:/Windows/System32/config/SYSTEM`, `${out}.2`);
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(`${out}.2`).subarray(0, 4).toString("latin1")).toBe("regf");
+  });
+});
+
+describe("another opener without a lock", () => {
+  it.skipIf(process.platform !== "linux")("a process holding the image open is named in the transaction's warnings", async () => {
+    const dir = scratch();
+    const image = join(dir, "disk.img");
+    writeFileSync(image, new Uint8Array(SIZE));
+    const child = spawn(process.execPath, ["-e", `require("fs").openSync(${JSON.stringify(image)}, "r"); process.stdout.write("open\\n"); setInterval(() => {}, 1000);`], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      await new Promise<void>((done) => child.stdout!.once("data", () => done()));
+      expect(openersOf([image]).map((o) => o.pid)).toContain(child.pid);
+      const report = runTransaction(image, (img) => {
+        img.device.write(0, new Uint8Array(512).fill(1));
+        return { changes: ["x"], verify: () => undefined, result: undefined };
+      });
+      expect(report.warnings?.join("\n")).toContain(`process ${child.pid}`);
+    } finally {
+      child.kill();
+    }
   });
 });
 
