@@ -59,7 +59,8 @@ export function createExclusive(path: string, mode = 0o600): number {
   }
 }
 
-function isSymlink(path: string): boolean {
+/** True when `path` itself is a symbolic link (lstat: the link is not followed). */
+export function isSymlink(path: string): boolean {
   try {
     return lstatSync(path).isSymbolicLink();
   } catch {

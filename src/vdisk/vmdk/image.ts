@@ -3,11 +3,11 @@
  * or a text descriptor naming FLAT/VMFS/SPARSE/ZERO extents (monolithicFlat, vmfs,
  * twoGbMaxExtentFlat, twoGbMaxExtentSparse). Delta disks (parentCID) are refused.
  */
-import { lstatSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import { FileDevice } from "../../io/file-device.js";
+import { isSymlink } from "../../io/safe-file.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
 import type { ImageFormat, Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
@@ -218,13 +218,5 @@ export function openVmdkDescriptor(
   } catch (err) {
     for (const f of extraFiles) f.device.close();
     throw err;
-  }
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
   }
 }
