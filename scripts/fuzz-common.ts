@@ -144,7 +144,8 @@ export async function fuzzMain(target: () => Promise<FuzzTarget> | FuzzTarget, d
   const { runs, seed } = fuzzArgs(argv, defaultRuns);
   const seconds = fuzzSeconds(argv);
   const t = await target();
-  const r = fuzzLoop(t, { runs, seed, ...(seconds === undefined ? {} : { seconds }) });
+  // Long runs go on past a failure (up to 20), so one finding does not end the run.
+  const r = fuzzLoop(t, { runs, seed, maxFailures: 20, ...(seconds === undefined ? {} : { seconds }) });
   for (const f of r.failures) {
     const { writeFileSync } = await import("node:fs");
     const path = `/tmp/fuzz-${t.name}-failure-${seed}-${f.index}.bin`;
