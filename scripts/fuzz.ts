@@ -19,6 +19,7 @@ const fuzzers = [
   "fuzz-plan.ts",
   "fuzz-vmconfig.ts",
   "fuzz-undo-journal.ts",
+  "fuzz-ntfs-write.ts",
 ];
 const args = process.argv.slice(2);
 let failed = 0;

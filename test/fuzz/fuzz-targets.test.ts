@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { fuzzLoop, type FuzzTarget } from "../../scripts/fuzz-common.js";
+import { ntfsWriteTarget } from "../../scripts/fuzz-ntfs-write.js";
 import { lznt1Target, referenceLznt1 } from "../../scripts/fuzz-lznt1.js";
 import { planTarget } from "../../scripts/fuzz-plan.js";
 import { FUZZ_SEEDS, regfTarget } from "../../scripts/fuzz-regf.js";
@@ -28,6 +29,11 @@ describe("fuzz targets (short runs)", () => {
   });
   it("plan loader", () => shortRun(planTarget(), 300, 17));
   it("VM definitions and OVA", () => shortRun(vmconfigTarget(), 300, 3));
+  it("NTFS in-place write: the unmutated volume is written and reads back; mutated ones keep the oracles", { timeout: 60_000 }, () => {
+    const t = ntfsWriteTarget();
+    t.run(new Uint8Array()); // no patches: the write succeeds and every oracle holds
+    shortRun(t, 60, 17);
+  });
   it("undo file and journal decoders", () => shortRun(undoJournalTarget(), 400, 17));
   it.skipIf(!hasCorpus())("regf log replay", { timeout: 60_000 }, async () => shortRun(await regfLogTarget(), 40, 17));
   it.skipIf(!hasCorpus())("regf with the reg check and cell-bounds oracles", { timeout: 60_000 }, async () => {
