@@ -28,7 +28,12 @@ describe("fuzz targets (short runs)", () => {
     shortRun(t, 3000, 17);
   });
   it("plan loader", () => shortRun(planTarget(), 300, 17));
-  it("VM definitions and OVA", () => shortRun(vmconfigTarget(), 300, 3));
+  it("VM definitions and OVA: every real definition round-trips byte for byte, mutated ones keep the oracles", () => {
+    const t = vmconfigTarget();
+    expect(t.seeds.length).toBeGreaterThanOrEqual(6);
+    for (const seed of t.seeds) t.run(seed);
+    shortRun(t, 300, 3);
+  });
   it("NTFS in-place write: the unmutated volume is written and reads back; mutated ones keep the oracles", { timeout: 60_000 }, () => {
     const t = ntfsWriteTarget();
     t.run(new Uint8Array()); // no patches: the write succeeds and every oracle holds
