@@ -16,7 +16,7 @@ import { AttributeType } from "../src/fs/ntfs/attribute.js";
 import { ReparseTag } from "../src/fs/ntfs/reparse-point.js";
 import { openNtfs } from "../src/fs/ntfs/volume.js";
 import { volumeState } from "../src/fs/ntfs/volume-state.js";
-import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
+import { isMainModule, prng, runBudget } from "./fuzz-common.js";
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../test/fixtures/ntfs");
 const FIXTURES = ["windows", "hibernated", "dirty"] as const;
@@ -123,11 +123,11 @@ export function fuzzNtfs(options: { runs: number; seed: number }): FuzzResult {
 }
 
 function main(argv: string[]): number {
-  const { runs, seed } = fuzzArgs(argv, 300);
-  const r = fuzzNtfs({ runs, seed });
-  console.log(`fuzz-ntfs: seed ${seed}: ${r.inputs} inputs run, ${r.opened} read fully, ${r.typedErrors} typed errors, ${r.failures.length} failures`);
-  for (const f of r.failures) console.log(`  ${f.fixture}: ${f.mutation}\n    ${f.error.split("\n").slice(0, 4).join("\n    ")}`);
-  return r.failures.length === 0 ? 0 : 1;
+  return runBudget("ntfs", argv, 300, 50, (runs, seed) => {
+    const r = fuzzNtfs({ runs, seed });
+    for (const f of r.failures) console.log(`  seed ${seed} ${f.fixture}: ${f.mutation}\n    ${f.error.split("\n").slice(0, 4).join("\n    ")}`);
+    return { inputs: r.inputs, failures: r.failures.length };
+  });
 }
 
 if (isMainModule(import.meta.url)) process.exitCode = main(process.argv.slice(2));

@@ -17,7 +17,7 @@ import type { FileSystem } from "../src/fs/filesystem.js";
 import { MemoryDevice, OverlayDevice } from "../src/io/index.js";
 import type { BlockDevice } from "../src/io/block-device.js";
 import { readPartitionTable } from "../src/partition/index.js";
-import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
+import { isMainModule, prng, runBudget } from "./fuzz-common.js";
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../test/fixtures");
 
@@ -123,12 +123,9 @@ export function fuzz(iterations: number, seed = 1): FuzzReport {
 }
 
 if (isMainModule(import.meta.url)) {
-  const { runs: iterations, seed } = fuzzArgs(process.argv.slice(2), 2000);
-  const started = Date.now();
-  const report = fuzz(iterations, seed);
-  console.log(`inputs run: ${report.inputs} (seed ${seed}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`readable: ${report.ok}; typed errors: ${report.inputs - report.ok - report.failures.length}`);
-  for (const [code, n] of [...report.typedErrors].sort((a, b) => b[1] - a[1])) console.log(`  ${code}: ${n}`);
-  for (const f of report.failures) console.log(`UNTYPED ERROR on ${f.target}, input seed ${f.seed}:`, f.error);
-  process.exit(report.failures.length ? 1 : 0);
+  process.exitCode = runBudget("partition-fat", process.argv.slice(2), 2000, 500, (runs, seed) => {
+    const report = fuzz(runs, seed);
+    for (const f of report.failures) console.log(`UNTYPED ERROR on ${f.target}, input seed ${f.seed}:`, f.error);
+    return { inputs: report.inputs, failures: report.failures.length };
+  });
 }

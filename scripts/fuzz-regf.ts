@@ -12,7 +12,9 @@ import { regExportChunks } from "../src/regf/export/reg-export.js";
 import { Hive } from "../src/regf/hive.js";
 import { MemoryDevice } from "../src/io/memory-device.js";
 import { openHiveOnDemand } from "../src/regf/open.js";
-import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
+import { CellSpace } from "../src/regf/cells/cell.js";
+import { checkHive } from "../src/regf/check/check-hive.js";
+import { fuzzArgs, fuzzMain, isMainModule, mutateAnywhere, OracleFailure, prng, type FuzzTarget } from "./fuzz-common.js";
 
 /** Small seed hives covering ri, big data, compressed and UTF-16 names, many value types. */
 export const FUZZ_SEEDS = [
@@ -149,24 +151,115 @@ export function fuzzRegf(seeds: Uint8Array[], iterations: number, seed = 1): Fuz
   return result;
 }
 
+/**
+ * What `reg check` may still report on a hive the reader reads completely: properties the
+ * reader deliberately does not rely on (hashes, sort order, the base block checksum, security
+ * descriptors, counts it recounts, parent links, cells it never visits). Anything else
+ * (a cell overrunning the bins, a value it reads out of bounds) means the reader accepted
+ * bytes it should have refused.
+ */
+export const TOLERATED_CHECK_ERRORS = new Set([
+  "bad-hash",
+  "unsorted-subkeys",
+  "bad-checksum",
+  "bad-cell-size",
+  "dangling-reference",
+  "bad-security-list",
+  "security-not-listed",
+  "missing-subkey-list",
+  "bad-subkey-count",
+  "bad-parent",
+  "bad-security",
+  "dirty",
+  // Two references to one cell: the reader reads each in bounds, and does not track ownership.
+  "shared-cell",
+  // Security records: the reader shows descriptors, it does not rely on their reference counts or presence.
+  "bad-reference-count",
+  "no-security",
+]);
+
+/**
+ * Runs `read` with every cell the reader looks at recorded (file position of its data and its
+ * length); `weakened` also removes the cell reader's bounds check (the seam the oracle
+ * mutation test uses: the oracles must then fail quickly).
+ */
+function tracingCells<T>(read: () => T, weakened: boolean): { result: T; cells: [number, number][] } {
+  const original = Object.getOwnPropertyDescriptor(CellSpace.prototype, "tryCell")!;
+  const strict = original.value as (this: CellSpace, offset: number) => number;
+  const cells: [number, number][] = [];
+  CellSpace.prototype.tryCell = function (this: CellSpace, offset: number): number {
+    let pos: number;
+    if (!weakened) pos = strict.call(this, offset);
+    else {
+      if ((offset & 7) !== 0 || offset + 4 > this.dataSize) return -1;
+      const at = 4096 + offset;
+      const onDemand = (this as unknown as { onDemand?: { ensure(at: number, length: number): void } }).onDemand;
+      onDemand?.ensure(at, 4);
+      const raw = this.view.getInt32(at, true);
+      if (raw >= 0) return -1;
+      // Removed: `if (size < 6 || offset + size > this.dataSize) return -1;` (the cell must end inside the hive bins data).
+      onDemand?.ensure(at, Math.min(-raw, this.bytes.length - at));
+      this.lastLength = -raw - 4;
+      pos = at + 4;
+    }
+    if (pos >= 0 && cells.length < 1_000_000) cells.push([pos, this.lastLength]);
+    return pos;
+  };
+  try {
+    return { result: read(), cells };
+  } finally {
+    Object.defineProperty(CellSpace.prototype, "tryCell", original);
+  }
+}
+
+/**
+ * The regf target with oracles beyond "no crash": the checker (checkHive, `reg check`) must
+ * never throw; an input the reader refuses must fail the check; an input the reader reads
+ * completely must pass it, up to TOLERATED_CHECK_ERRORS, and every cell it read must lie inside
+ * the hive bins data the base block declares. `weakened` reads through a cell
+ * reader without its bounds check: the oracles must then fail quickly (the mutation test).
+ */
+export function regfTarget(seeds: Uint8Array[], options: { weakened?: boolean } = {}): FuzzTarget {
+  return {
+    name: options.weakened ? "regf-weakened" : "regf",
+    seeds,
+    mutate: (s, random) => (random() < 0.5 ? mutate(s as Uint8Array[], random) : mutateAnywhere(s, random, EXTREMES)),
+    run(input) {
+      let refusal: unknown;
+      let cells: [number, number][] = [];
+      try {
+        cells = tracingCells(() => exercise(input), options.weakened ?? false).cells;
+      } catch (err) {
+        if (!(err instanceof RegfError || err instanceof NotFoundError)) throw err;
+        refusal = err;
+      }
+      const check = checkHive(input);
+      if (refusal !== undefined) {
+        if (check.ok) throw new OracleFailure(`the reader refused (${(refusal as RegfError).code}) a hive reg check passes`);
+        return;
+      }
+      // regf spec: a cell lies inside the hive bins data, whose length the base block gives (offset 40).
+      const binsEnd = 4096 + new DataView(input.buffer, input.byteOffset, input.byteLength).getUint32(40, true);
+      const outside = cells.find(([pos, length]) => pos + length > binsEnd);
+      if (outside) throw new OracleFailure(`the reader read a cell at 0x${(outside[0] - 4).toString(16)} of ${outside[1]} bytes that ends past the hive bins data (0x${binsEnd.toString(16)})`);
+      const untolerated = check.errors.find((e) => !TOLERATED_CHECK_ERRORS.has(e.code));
+      if (untolerated) throw new OracleFailure(`the reader read completely a hive reg check refuses: ${untolerated.code}: ${untolerated.message}`);
+    },
+    expected: () => false,
+    perInputMs: 2000,
+  };
+}
+
 async function main(): Promise<void> {
   const { corpusBytes, hasCorpus, noCorpusReason } = await import("../test/helpers/corpus.js");
   if (!hasCorpus()) throw new Error(noCorpusReason);
-  const { runs: iterations, seed } = fuzzArgs(process.argv.slice(2), 2000);
   const seeds = await Promise.all(FUZZ_SEEDS.map((f) => corpusBytes(f)));
-  const started = Date.now();
-  const r = fuzzRegf(seeds, iterations, seed);
-  console.log(`fuzz-regf seed ${seed}: ${r.inputs} inputs (${r.accepted} read completely, ${r.refused} refused with RegfError), 0 escapes, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await fuzzMain(() => regfTarget(seeds, { weakened: process.argv.includes("--weakened") }));
+  void fuzzArgs;
 }
 
 if (isMainModule(import.meta.url)) {
   main().catch((err) => {
-    const input = (err as { input?: Uint8Array }).input;
-    if (input) {
-      const path = `/tmp/fuzz-regf-failure-${Date.now()}.bin`;
-      void import("node:fs").then((fs) => fs.writeFileSync(path, input));
-      console.error(`failing input written to ${path}`);
-    }
     console.error(err);
     process.exitCode = 1;
   });

@@ -16,7 +16,7 @@ import { FileDevice } from "../src/io/file-device.js";
 import { OverlayDevice } from "../src/io/overlay-device.js";
 import { SliceDevice } from "../src/io/slice-device.js";
 import { openContainer } from "../src/vdisk/index.js";
-import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
+import { isMainModule, prng, runBudget } from "./fuzz-common.js";
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../test/fixtures/vdisk");
 
@@ -94,9 +94,9 @@ export function fuzzVdisk(options: { runs: number; seed: number }): FuzzResult {
 }
 
 if (isMainModule(import.meta.url)) {
-  const { runs, seed } = fuzzArgs(process.argv.slice(2), 500);
-  const r = fuzzVdisk({ runs, seed });
-  console.log(`fuzz-vdisk seed ${seed}: ${r.inputs} inputs run, ${r.opened} opened and read, ${r.typedErrors} typed errors, ${r.failures.length} failures`);
-  for (const f of r.failures.slice(0, 20)) console.log(`  ${f.fixture}: ${f.mutation} → ${f.error}`);
-  process.exitCode = r.failures.length ? 1 : 0;
+  process.exitCode = runBudget("vdisk", process.argv.slice(2), 500, 100, (runs, seed) => {
+    const r = fuzzVdisk({ runs, seed });
+    for (const f of r.failures.slice(0, 20)) console.log(`  seed ${seed} ${f.fixture}: ${f.mutation} → ${f.error}`);
+    return { inputs: r.inputs, failures: r.failures.length };
+  });
 }

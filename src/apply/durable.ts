@@ -1,33 +1,13 @@
 /**
- * Durable small-file writes: write aside, fsync, rename over, fsync the folder. A crash leaves
- * either the old file or the new one, never half of one (POSIX rename is atomic).
+ * Durable small-file writes: an exclusive temp beside the file, fsync, rename over (never onto
+ * a symlink), fsync the folder. A crash leaves either the old file or the new one, never half
+ * of one (POSIX rename is atomic). The safe-create rules live in io/safe-file.ts.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { fsyncFolder, replaceFileSafely } from "../io/safe-file.js";
 
-/** fsync a folder so a rename or create in it survives a power cut (a no-op where folders cannot be opened, e.g. Windows). */
-export function fsyncFolder(path: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, "r");
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot open a folder for fsync; NTFS journals the rename itself.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
+export { fsyncFolder };
 
-export function writeFileDurably(path: string, data: Uint8Array): void {
-  const aside = `${path}.${process.pid}.tmp`;
-  const fd = openSync(aside, "w");
-  try {
-    let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done, data.length - done);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(aside, path);
-  fsyncFolder(dirname(path));
+/** `mode`: permission bits of the new file (undo files and journals take the image's, see privateModeFor). */
+export function writeFileDurably(path: string, data: Uint8Array, mode = 0o600, options: { noReplace?: boolean } = {}): void {
+  replaceFileSafely(path, data, { mode, ...options });
 }

@@ -3,9 +3,10 @@
  * atomically at each state change, so `p2vfix undo` knows whether an apply was cut off
  * ("applying": roll back) and which undo file belongs to the last apply.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
+import { privateModeFor } from "../io/safe-file.js";
 import { writeFileDurably } from "./durable.js";
 
 export const JournalState = ["applying", "done", "rolled-back", "undone"] as const;
@@ -21,19 +22,25 @@ const journalSchema = z.object({
 });
 export type Journal = z.infer<typeof journalSchema>;
 
+/** A journal is a few hundred bytes of JSON. */
+const MAX_JOURNAL = 64 * 1024;
+
 export function journalPath(imagePath: string): string {
   return `${imagePath}.p2vfix-journal`;
 }
 
 export function writeJournal(imagePath: string, state: JournalState, undoFile: string): void {
   const journal: Journal = { format: "p2vfix-journal", version: 1, state, undoFile, updatedAt: new Date().toISOString(), pid: process.pid };
-  writeFileDurably(journalPath(imagePath), new TextEncoder().encode(`${JSON.stringify(journal, null, 2)}\n`));
+  writeFileDurably(journalPath(imagePath), new TextEncoder().encode(`${JSON.stringify(journal, null, 2)}\n`), privateModeFor(imagePath));
 }
 
 /** The journal of `imagePath`, or undefined when p2vfix never wrote to it. */
 export function readJournal(imagePath: string): Journal | undefined {
   const path = journalPath(imagePath);
   if (!existsSync(path)) return undefined;
+  // Someone who can write the folder can plant a link to a device or a huge file here: read only a small regular file.
+  const st = lstatSync(path);
+  if (!st.isFile() || st.size > MAX_JOURNAL) throw new ImageError("bad-journal", `${path} is not a p2vfix journal (${st.isFile() ? `${st.size} bytes` : "not a regular file"})`, { path });
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));

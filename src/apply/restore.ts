@@ -7,9 +7,10 @@
  * there since, or the write was torn). A third state is refused unless --force, except after
  * a cut-off apply, where torn ranges are expected and restored.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { NotFoundError, RefusedError, VerifyError } from "../errors.js";
+import { openImage } from "../vdisk/index.js";
 import { FileDevice } from "../io/file-device.js";
 import { readJournal, writeJournal, type JournalState } from "./journal.js";
 import { acquireWriterLock, refuseIfInUse } from "./locks.js";
@@ -61,13 +62,15 @@ export function findLatestUndoFile(imagePath: string): string | undefined {
  * again and again so walks back through the applies, newest first.
  */
 function chooseUndoFile(imagePath: string, journalFile: string | undefined, journalUndone: boolean): string | undefined {
+  if (journalFile) checkJournalUndoName(imagePath, journalFile);
   if (journalFile && !journalUndone && existsSync(journalFile)) return journalFile;
   // After an undo, only applies made before the one undone are candidates.
   const older = undoFilesBeside(imagePath).filter((p) => !journalFile || !journalUndone || basename(p) < basename(journalFile));
   for (const candidate of older) {
     try {
       const undo = readUndoFile(candidate);
-      if (undo.header.files.some((entry, i) => needsRestore(hostPathOf(imagePath, entry, i), entry))) return candidate;
+      const paths = hostPathsOf(imagePath, undo, candidate);
+      if (undo.header.files.some((entry, i) => needsRestore(paths[i], entry))) return candidate;
     } catch {
       // A damaged or foreign file is not a candidate; naming it explicitly reports why.
     }
@@ -84,10 +87,60 @@ function needsRestore(path: string, entry: UndoFileEntry): boolean {
   }
 }
 
-/** Host path of an undo entry: the image itself for the first file; an extent where it was, else beside the image (the folder was moved). */
-function hostPathOf(imagePath: string, entry: UndoFileEntry, index: number): string {
-  if (index === 0) return imagePath;
-  return existsSync(entry.path) ? entry.path : join(dirname(resolve(imagePath)), basename(entry.path));
+/**
+ * The journal is a file anyone who can write the image's folder can plant: the undo file it
+ * names is only taken when it is a regular file (no link, no device or pipe) named like the
+ * undo files of this image, `IMAGE.*.p2vfix-undo` (beside it, or in the --backup-dir).
+ */
+function checkJournalUndoName(imagePath: string, journalFile: string): void {
+  const name = basename(journalFile);
+  const prefix = `${basename(imagePath)}.`;
+  let regular = true;
+  try {
+    regular = lstatSync(journalFile).isFile();
+  } catch {
+    // missing: chooseUndoFile falls back to the files beside the image
+  }
+  if (!name.startsWith(prefix) || !name.endsWith(".p2vfix-undo") || !regular) {
+    throw new RefusedError("journal-foreign-path", `the journal of ${imagePath} names ${journalFile}, which is not an undo file of this image (${prefix}*.p2vfix-undo, a regular file): refused; give the undo file on the command line if it is yours`, {
+      path: journalFile,
+    });
+  }
+}
+
+/**
+ * Where each undo entry is restored to, never taken from the undo file: the first entry is the
+ * image the user named; every other one must be a file that opening the image itself names (a
+ * VMDK extent, which the descriptor reader already keeps beside the descriptor), matched by
+ * name. An undo file naming anything else (a host file, a path outside the image's folder) is
+ * refused before anything is written.
+ */
+export function hostPathsOf(imagePath: string, undo: UndoFile, undoPath: string): string[] {
+  const entries = undo.header.files;
+  if (entries.length <= 1) return entries.map(() => imagePath);
+  let imageFiles: string[];
+  try {
+    const image = openImage(imagePath);
+    imageFiles = image.files.slice(1);
+    image.close();
+  } catch (err) {
+    throw new RefusedError("undo-foreign-path", `${undoPath} restores ${entries.length - 1} file(s) besides ${imagePath}, but the image cannot be opened to check that they belong to it (${(err as Error).message})`, {
+      path: undoPath,
+      cause: err,
+    });
+  }
+  const used = new Set<string>();
+  return entries.map((entry, i) => {
+    if (i === 0) return imagePath;
+    const match = imageFiles.find((f) => basename(f) === basename(entry.path));
+    if (!match || used.has(match) || !lstatSync(match).isFile()) {
+      throw new RefusedError("undo-foreign-path", `${undoPath} names ${entry.path}, which is not a file of the image ${imagePath} (its files: ${[imagePath, ...imageFiles].join(", ")}): refused, nothing written`, {
+        path: undoPath,
+      });
+    }
+    used.add(match);
+    return match;
+  });
 }
 
 function rangeState(device: FileDevice, range: UndoFileEntry["ranges"][number]): RangeState {
@@ -118,7 +171,8 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
 
   const report: UndoReport = { undoFile: undoPath, action: "nothing-to-do", files: [], bytesRestored: 0, warnings };
   if (journal) report.journalState = journal.state;
-  const entries = undo.header.files.map((entry, i) => ({ entry, path: hostPathOf(imagePath, entry, i) }));
+  const paths = hostPathsOf(imagePath, undo, undoPath);
+  const entries = undo.header.files.map((entry, i) => ({ entry, path: paths[i] }));
   let needsWork = false;
   let unexpected: string | undefined;
   for (const { entry, path } of entries) {

@@ -18,6 +18,8 @@ import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js
 import { FileDevice } from "../io/file-device.js";
 import { OverlayDevice } from "../io/overlay-device.js";
 import { openContainer, type DiskImage } from "../vdisk/index.js";
+import { privateModeFor } from "../io/safe-file.js";
+import { openerWarnings } from "./open-by-others.js";
 import { writeJournal } from "./journal.js";
 import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { ReadOnlyView } from "./read-only-view.js";
@@ -59,6 +61,8 @@ export interface TransactionReport<T> {
   files: PlannedFile[];
   bytesWritten: number;
   undoFile?: string;
+  /** Processes that have a host file open without a lock (Linux /proc/PID/fd), warned about, not refused. */
+  warnings?: string[];
   result: T;
 }
 
@@ -196,6 +200,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     probeFiles.close();
   }
   refuseIfInUse(files);
+  const openerNotes = openerWarnings(files);
   const identity = imageIdentity(imagePath);
   const lock = options.dryRun ? undefined : acquireWriterLock(imagePath);
   const hostFiles = new HostFiles();
@@ -227,13 +232,14 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       files: perFile.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes.map((c) => ({ offset: c.offset, length: c.after.length })) })),
       bytesWritten: perFile.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.after.length, 0), 0),
       result: outcome.result,
+      ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
     if (options.dryRun || perFile.length === 0) return report;
 
     const undoFile = undoFilePath(imagePath, options.backupDir);
     // The image itself first: undo maps the first entry to the image path it is given.
     const ordered = [...perFile].sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)));
-    writeUndoFile(undoFile, { image: identity, changes: outcome.changes, files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })) });
+    writeUndoFile(undoFile, { image: identity, changes: outcome.changes, files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })) }, privateModeFor(imagePath));
     steps.step("undo-file");
     writeJournal(imagePath, "applying", undoFile);
     steps.step("journal-applying");

@@ -14,7 +14,7 @@
  * after. The image identity (path, size, mtime, device, inode) says which file it was made for.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
 import { writeFileDurably } from "./durable.js";
@@ -172,13 +172,16 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
   };
 }
 
-export function writeUndoFile(path: string, input: UndoInput): void {
-  writeFileDurably(path, encodeUndoFile(input));
+/** Creates the undo file (never over an existing name) with `mode`: the image's permission bits, it holds the image's bytes. */
+export function writeUndoFile(path: string, input: UndoInput, mode = 0o600): void {
+  writeFileDurably(path, encodeUndoFile(input), mode, { noReplace: true });
 }
 
 export function readUndoFile(path: string): UndoFile {
   let bytes: Uint8Array;
   try {
+    // A pipe or device planted under an undo file's name would hang or fill memory: regular files only.
+    if (!statSync(path).isFile()) throw new Error("not a regular file");
     bytes = new Uint8Array(readFileSync(path));
   } catch (err) {
     throw new ImageError("undo-file-unreadable", `cannot read undo file ${path}: ${(err as Error).message}`, { path, cause: err });

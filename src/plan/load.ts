@@ -2,7 +2,7 @@
  * Reading a plan file: YAML syntax errors and schema errors are PlanErrors naming the line
  * (from the yaml package's node ranges), so a person editing the plan finds the spot.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import { NotFoundError, PlanError } from "../errors.js";
 import { PlanFile } from "./schema.js";
@@ -24,7 +24,14 @@ export function parsePlan(text: string, source = "plan"): PlanFile {
     const line = counter.linePos(e.pos[0]).line;
     throw new PlanError("plan-syntax", `not valid YAML: ${e.message.split("\n")[0]}`, { path: source, line });
   }
-  const result = PlanFile.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  let json: unknown;
+  try {
+    // The yaml library throws a plain ReferenceError when aliases expand past the limit (a "billion laughs" bomb).
+    json = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    throw new PlanError("plan-alias-limit", `the plan expands YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times: ${(err as Error).message}; a plan p2vfix writes has none`, { path: source, cause: err });
+  }
+  const result = PlanFile.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue.path.map(String).join(".");
@@ -46,11 +53,18 @@ function lineProp(line: number | undefined): { line?: number } {
   return line === undefined ? {} : { line };
 }
 
+/** A plan is a few KiB of YAML; a file much larger is not one (and would cost memory to parse). */
+export const MAX_PLAN_BYTES = 4 * 1024 * 1024;
+const MAX_ALIAS_COUNT = 100;
+
 export function loadPlan(path: string): PlanFile {
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_PLAN_BYTES) throw new PlanError("plan-too-large", `the plan ${path} is ${size} bytes, more than ${MAX_PLAN_BYTES}: not a p2vfix plan`, { path });
     text = readFileSync(path, "utf8");
   } catch (cause) {
+    if (cause instanceof PlanError) throw cause;
     throw new NotFoundError("plan-not-found", `cannot read the plan ${path}`, { path, cause });
   }
   return parsePlan(text, path);

@@ -4,10 +4,11 @@
  * sidecar beside the target, `TARGET.p2vfix-vm.json`, which `restoreVmLinks` (called by
  * `p2vfix undo`) reads to set the link back and then removes.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { PlanError } from "../errors.js";
+import { PlanError, RefusedError } from "../errors.js";
+import { privateModeFor, replaceFileSafely } from "../io/safe-file.js";
 import { openVmConfig } from "../vmconfig/index.js";
 import type { NicSelector } from "../vmconfig/types.js";
 import type { VmLinkChange } from "../changes/change.js";
@@ -60,23 +61,76 @@ export function applyVmLink(change: VmLinkChange, target: string, dryRun: boolea
     nics: edit.changed.map((c) => ({ index: c.nic.index, ...(c.nic.mac ? { mac: c.nic.mac } : {}), wasConnected: before.get(c.nic.index) ?? true })),
   };
   // The record goes first: a crash after saving the VM file still leaves undo able to plug back.
-  writeFileSync(`${sidecarPath}.tmp`, JSON.stringify(sidecar, null, 2) + "\n");
-  renameSync(`${sidecarPath}.tmp`, sidecarPath);
+  replaceFileSafely(sidecarPath, new TextEncoder().encode(JSON.stringify(sidecar, null, 2) + "\n"), { mode: privateModeFor(target) });
   config.save({ backup: true });
   return { summary, changed: edit.changed.length, commands: [] };
 }
 
-/** Plugs back what apply unplugged for `target` (no sidecar: nothing to do). Returns a line per NIC. */
-export function restoreVmLinks(target: string, options: { dryRun?: boolean } = {}): string[] {
+/** A sidecar is a few hundred bytes; anything larger was not written by p2vfix. */
+const MAX_SIDECAR = 1024 * 1024;
+
+function readSidecar(path: string): VmSidecar {
+  const st = lstatSync(path);
+  if (!st.isFile() || st.size > MAX_SIDECAR) throw new PlanError("bad-vm-sidecar", `${path} is not a p2vfix VM link record (${st.isFile() ? "too large" : "not a regular file"})`, { path });
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new PlanError("bad-vm-sidecar", `${path} is not valid JSON: ${(err as Error).message}`, { path, cause: err });
+  }
+  const parsed = Sidecar.safeParse(json);
+  if (!parsed.success) throw new PlanError("bad-vm-sidecar", `${path} is not a p2vfix VM link record`, { path });
+  return parsed.data;
+}
+
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The sidecar sits beside the image, where others may write: the VM definition it names is only
+ * edited when the user names the same file again (`undo --vm FILE`), or when it lies in the
+ * image's own folder and lists the image among its disks. A symbolic link is never edited.
+ */
+function confirmVmFile(target: string, recorded: string, given: string | undefined): void {
+  const refuse = (why: string) =>
+    new RefusedError("vm-file-not-confirmed", `${vmSidecarPath(target)} asks to edit ${recorded}, but ${why}: refused, nothing written; if that VM definition is yours, run again with --vm ${recorded}`, {
+      path: recorded,
+    });
+  if (!existsSync(recorded)) throw refuse("it does not exist");
+  if (lstatSync(recorded).isSymbolicLink()) throw refuse("it is a symbolic link");
+  if (given !== undefined) {
+    if (realOrNull(given) !== realOrNull(recorded)) throw refuse(`--vm names another file (${given})`);
+    return;
+  }
+  const imageReal = realOrNull(target);
+  if (dirname(realOrNull(recorded) ?? "") !== dirname(imageReal ?? "/nonexistent/x")) throw refuse("it is not in the image's folder");
+  const folder = dirname(resolve(recorded));
+  const namesImage = openVmConfig(recorded)
+    .disks()
+    .some((d) => d.file !== undefined && realOrNull(resolve(folder, d.file)) === imageReal);
+  if (!namesImage) throw refuse("it does not list the image among its disks");
+}
+
+/**
+ * Plugs back what apply unplugged for `target` (no sidecar: nothing to do). Returns a line per
+ * NIC. `vmFile`: the VM definition the user names again on the command line (see confirmVmFile).
+ * With dryRun, every check runs and nothing is written (the CLI runs it before the image undo).
+ */
+export function restoreVmLinks(target: string, options: { dryRun?: boolean; vmFile?: string } = {}): string[] {
   const path = vmSidecarPath(target);
   if (!existsSync(path)) return [];
-  const parsed = Sidecar.safeParse(JSON.parse(readFileSync(path, "utf8")));
-  if (!parsed.success) throw new PlanError("bad-vm-sidecar", `${path} is not a p2vfix VM link record`, { path });
-  const config = openVmConfig(parsed.data.vmFile);
+  const sidecar = readSidecar(path);
+  confirmVmFile(target, sidecar.vmFile, options.vmFile);
+  const config = openVmConfig(sidecar.vmFile);
   const lines: string[] = [];
-  for (const nic of parsed.data.nics) {
+  for (const nic of sidecar.nics) {
     const edit = config.setLink(nic.mac ? { mac: nic.mac } : { nic: nic.index }, nic.wasConnected);
-    lines.push(`${parsed.data.vmFile}: NIC ${nic.mac ?? nic.index} ${edit.changed.length ? (nic.wasConnected ? "plugged back" : "unplugged again") : "already as it was"}`);
+    lines.push(`${sidecar.vmFile}: NIC ${nic.mac ?? nic.index} ${edit.changed.length ? (nic.wasConnected ? "plugged back" : "unplugged again") : "already as it was"}`);
   }
   if (!options.dryRun) {
     if (config.dirty) config.save({ backup: true });

@@ -1,11 +1,12 @@
 /**
- * Writing a definition back: a temp file in the same folder, flushed, then renamed over the
- * original, so a crash leaves either the old or the new file. The backup FILE.bak is a hard
- * link to the old file when the filesystem allows (no copy of a large OVA), else a copy.
+ * Writing a definition back: an exclusive temp file in the same folder, flushed, then renamed
+ * over the original (never over a symlink), so a crash leaves either the old or the new file.
+ * The backup FILE.bak is a hard link to the old file when the filesystem allows (no copy of a
+ * large OVA), else an exclusive copy; a symlink or other non-file at FILE.bak is refused.
  */
-import { closeSync, copyFileSync, fsyncSync, linkSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { VmConfigError } from "../errors.js";
+import { constants, copyFileSync, linkSync, rmSync } from "node:fs";
+import { P2vfixError, VmConfigError } from "../errors.js";
+import { privateModeFor, refuseUnsafeTarget, replaceFileSafely } from "../io/safe-file.js";
 
 export interface Writer {
   write(bytes: Uint8Array): void;
@@ -13,37 +14,23 @@ export interface Writer {
 
 /** Calls `fill` with a writer on a temp file, then replaces `path` with it atomically. */
 export function replaceFileAtomically(path: string, fill: (out: Writer) => void, backup: boolean): void {
-  const temp = join(dirname(path), `.${basename(path)}.p2vfix-${process.pid}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(temp, "wx");
-    const handle = fd;
-    fill({
-      write(bytes) {
-        let done = 0;
-        while (done < bytes.length) done += writeSync(handle, bytes, done, bytes.length - done);
+    replaceFileSafely(path, (write) => fill({ write }), {
+      mode: privateModeFor(path),
+      beforeRename: () => {
+        if (!backup) return;
+        const bak = `${path}.bak`;
+        refuseUnsafeTarget(bak);
+        rmSync(bak, { force: true });
+        try {
+          linkSync(path, bak);
+        } catch {
+          copyFileSync(path, bak, constants.COPYFILE_EXCL);
+        }
       },
     });
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    if (backup) {
-      const bak = `${path}.bak`;
-      rmSync(bak, { force: true });
-      try {
-        linkSync(path, bak);
-      } catch {
-        copyFileSync(path, bak);
-      }
-    }
-    renameSync(temp, path);
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already renamed or never created
-    }
+    if (err instanceof P2vfixError) throw err;
     throw new VmConfigError("write-failed", `cannot write ${path}: ${(err as Error).message}`, { path, cause: err });
   }
 }

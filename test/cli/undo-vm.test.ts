@@ -1,4 +1,4 @@
-/** `p2vfix undo` after an apply that also unplugged a NIC: the image and the VM definition both come back byte for byte. */
+/** `p2vfix undo --vm FILE` after an apply that also unplugged a NIC: the image and the VM definition both come back byte for byte. */
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -26,8 +26,14 @@ describe("undo after plan --vm / apply", () => {
     expect((await run("apply", image, plan)).code).toBe(0);
     const shown = JSON.parse((await run("vm", "show", vmx, "--json")).stdout);
     expect(shown.nics.find((n: { index: number }) => n.index === 1).connected).toBe(false);
-    const undo = await run("undo", image);
-    expect(undo.code).toBe(0);
+    // The VM definition does not list this image among its disks: undo edits it only when the user names it again.
+    const imageBefore = readFileSync(image);
+    const unconfirmed = await run("undo", image);
+    expect(unconfirmed.code).toBe(4);
+    expect(unconfirmed.stderr).toContain("vm-file-not-confirmed");
+    expect(readFileSync(image)).toEqual(imageBefore);
+    const undo = await run("undo", image, "--vm", vmx);
+    expect(undo.code, undo.stderr).toBe(0);
     expect(undo.stdout).toMatch(/plugged back/);
     expect(readFileSync(image)).toEqual(readFileSync(join(root, "examples/demo-hp-proliant.qcow2")));
     expect(readFileSync(vmx)).toEqual(readFileSync(join(root, "test/fixtures/vmconfig/FS01-p2v.vmx")));

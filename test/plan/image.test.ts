@@ -70,7 +70,7 @@ describe("apply on a disk image", () => {
     expect(sha(image)).toBe(written);
     expect(undoFiles()).toHaveLength(1);
 
-    const undo = await cli("undo", image);
+    const undo = await cli("undo", image, "--vm", vmx);
     expect(undo.code, undo.stderr).toBe(0);
     expect(sha(image)).toBe(original);
     // undo plugs the NIC back too (from the sidecar record), so nothing is left to restore.

@@ -47,7 +47,7 @@ describe("plan --vm and the NIC unplug", () => {
     expect(openVmConfig(xml).nics().find((n) => n.mac === "52:54:00:aa:01:02")!.connected).toBe(false);
     expect(readFileSync(`${xml}.bak`)).toEqual(original);
     expect(existsSync(vmSidecarPath(dir))).toBe(true);
-    expect(restoreVmLinks(dir)).toEqual([`${xml}: NIC 52:54:00:aa:01:02 plugged back`]);
+    expect(restoreVmLinks(dir, { vmFile: xml })).toEqual([`${xml}: NIC 52:54:00:aa:01:02 plugged back`]);
     expect(readFileSync(xml)).toEqual(original);
     expect(restoreVmLinks(dir)).toEqual([]);
   });

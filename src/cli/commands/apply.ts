@@ -28,6 +28,7 @@ function summary(r: ApplyReport): string {
     for (const b of r.backups) lines.push(`original kept: ${b}`);
     if (r.undoFile) lines.push(`undo file: ${r.undoFile} (p2vfix undo ${r.target} restores the image)`);
   }
+  for (const w of r.image?.warnings ?? []) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";
 }
 

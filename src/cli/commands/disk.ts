@@ -3,7 +3,8 @@
  * `p2vfix cp IMAGE:PATH DEST`: look inside a disk image (or a mounted Windows root) without
  * mounting it.
  */
-import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { replaceFileSafely } from "../../io/safe-file.js";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
 import { P2vfixError, UsageError } from "../../errors.js";
@@ -238,10 +239,8 @@ export function registerDisk(program: Command, output: Output): void {
         if (info?.isDirectory) throw new UsageError("is-directory", `${spec} is a folder; cp copies files`);
         const data = fs.readFile(path);
         const out = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, basename(path.replace(/:.*$/, ""))) : dest;
-        // Temp file + rename: an interrupted copy never leaves a half-written destination.
-        const tmp = `${out}.p2vfix-tmp-${process.pid}`;
-        writeFileSync(tmp, data);
-        renameSync(tmp, out);
+        // Exclusive random temp + rename (never onto a symlink): an interrupted copy never leaves a half-written destination.
+        replaceFileSafely(out, data, { mode: 0o600 });
         output.err(`copied ${data.length} bytes to ${out}\n`);
       });
     });

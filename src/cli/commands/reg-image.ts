@@ -77,6 +77,7 @@ function describe(report: TransactionReport<WrittenHive[]>): string {
   }
   if (report.undoFile) lines.push(`  undo file: ${report.undoFile} (p2vfix undo ${report.image})`);
   if (report.dryRun) lines.push("  dry run: nothing was written");
+  for (const w of report.warnings ?? []) lines.push(`  warning: ${w}`);
   return lines.join("\n") + "\n";
 }
 

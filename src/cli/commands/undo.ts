@@ -45,10 +45,14 @@ export function registerUndo(program: Command, output: Output): void {
     .option("--force", "restore even where the image holds neither the original nor the written bytes (it was changed since)")
     .option("--dry-run", "only report what would be restored")
     .option("--json", "JSON output")
-    .action((image: string, undoFile: string | undefined, opts: { force?: boolean; dryRun?: boolean; json?: boolean }) => {
+    .option("--vm <file>", "the VM definition apply edited (needed when it is not in the image's folder naming the image)")
+    .action((image: string, undoFile: string | undefined, opts: { force?: boolean; dryRun?: boolean; json?: boolean; vm?: string }) => {
+      const vmFile = opts.vm;
+      // Every check on the VM definition first: a refused one leaves the image untouched too.
+      restoreVmLinks(image, { dryRun: true, ...(vmFile ? { vmFile } : {}) });
       const report = undoApply(image, { ...(undoFile ? { undoFile } : {}), force: Boolean(opts.force), dryRun: Boolean(opts.dryRun) });
       // `apply` may also have unplugged the NIC in the VM definition: plug it back as it was.
-      const vm = restoreVmLinks(image, { dryRun: Boolean(opts.dryRun) });
+      const vm = restoreVmLinks(image, { dryRun: Boolean(opts.dryRun), ...(vmFile ? { vmFile } : {}) });
       if (opts.json) output.out(JSON.stringify({ ...report, vm }, null, 2) + "\n");
       else output.out(describe(report, Boolean(opts.dryRun)) + vm.map((l) => `${l}\n`).join(""));
     });

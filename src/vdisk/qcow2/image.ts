@@ -51,9 +51,16 @@ export function openQcow2(file: BlockDevice, path: string, onClose: () => void, 
   const clusterSize = 2 ** h.clusterBits;
   const l2Entries = clusterSize / 8;
   const l1Needed = Math.ceil(h.size / (clusterSize * l2Entries));
+  // qemu block/qcow2.h: QCOW_MAX_L1_SIZE = 32 MiB (4 Mi entries), QCOW_MAX_REFTABLE_SIZE = 8 MiB;
+  // qcow2_do_open refuses larger tables ("Active L1 table too large", "Reference count table too large").
+  if (h.l1Size > QCOW_MAX_L1_SIZE / 8) throw fail("bad-l1", `qcow2 L1 table has ${h.l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_SIZE / 8})`, 36);
+  if (h.refcountTableClusters * clusterSize > QCOW_MAX_REFTABLE_SIZE) {
+    throw fail("bad-refcount-table", `qcow2 refcount table of ${h.refcountTableClusters} clusters is larger than qemu accepts (${QCOW_MAX_REFTABLE_SIZE} bytes)`, 56);
+  }
   if (h.l1Size < l1Needed) throw fail("bad-l1", `qcow2 L1 table has ${h.l1Size} entries, ${l1Needed} needed for ${h.size} bytes`, 36);
   if (h.l1TableOffset % clusterSize !== 0) throw fail("bad-l1", `qcow2 L1 table offset ${h.l1TableOffset} is not cluster aligned`, 40);
   checkHostRun(file, h.l1TableOffset, l1Needed * 8, "qcow2 L1 table", path);
+  if (writable) refuseMetadataOverlap(h, clusterSize, path);
   if (writable && incompatible & (IncompatibleFeature.dirty | IncompatibleFeature.corrupt)) {
     throw new RefusedError("unsafe-write", `${path}: refusing to write a qcow2 image marked ${incompatible & IncompatibleFeature.corrupt ? "corrupt" : "dirty"}; run "qemu-img check -r all" first`, {
       path,
@@ -62,6 +69,27 @@ export function openQcow2(file: BlockDevice, path: string, onClose: () => void, 
   }
   const map = new Qcow2Map(file, path, h, writable);
   return { format: "qcow2", device: new MappedDevice(map, path, onClose, undefined, writable ? map : undefined), virtualSize: h.size, logicalSectorSize: 512, warnings, extraFiles: [] };
+}
+
+const QCOW_MAX_L1_SIZE = 32 * 1024 * 1024;
+const QCOW_MAX_REFTABLE_SIZE = 8 * 1024 * 1024;
+
+/** Before writing: the header cluster, the L1 table and the refcount table must not share bytes (a write to one would corrupt another). */
+function refuseMetadataOverlap(h: Qcow2Header, clusterSize: number, path: string): void {
+  const regions = [
+    { name: "header", start: 0, end: clusterSize },
+    { name: "L1 table", start: h.l1TableOffset, end: h.l1TableOffset + h.l1Size * 8 },
+    { name: "refcount table", start: h.refcountTableOffset, end: h.refcountTableOffset + h.refcountTableClusters * clusterSize },
+  ];
+  for (let i = 0; i < regions.length; i++) {
+    for (let j = i + 1; j < regions.length; j++) {
+      const a = regions[i];
+      const b = regions[j];
+      if (a.start < b.end && b.start < a.end && a.end > a.start && b.end > b.start) {
+        throw new RefusedError("qcow2-metadata-overlap", `${path}: the qcow2 ${a.name} and ${b.name} overlap; qemu-img check would report corruption: run "qemu-img check -r all" first`, { path });
+      }
+    }
+  }
 }
 
 /**

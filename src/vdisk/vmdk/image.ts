@@ -7,6 +7,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import { FileDevice } from "../../io/file-device.js";
+import { isSymlink } from "../../io/safe-file.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
 import type { ImageFormat, Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
@@ -131,13 +132,20 @@ export function openVmdkSparse(file: BlockDevice, path: string, onClose: () => v
   return { format: sparseFormat(descriptor, extent), device, virtualSize: size, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
 }
 
-/** Resolves an extent file name against the descriptor's folder, refusing names that leave it. */
-function extentPath(descriptorPath: string, name: string, line: number): string {
+/**
+ * Resolves an extent file name against the descriptor's folder, refusing names that leave it;
+ * for writing (and undo), also an extent that is a symbolic link: a link planted beside the
+ * descriptor would send the write to any host file.
+ */
+function extentPath(descriptorPath: string, name: string, line: number, writable: boolean): string {
   const folder = dirname(resolve(descriptorPath));
   const full = resolve(folder, name);
   const rel = relative(folder, full);
   if (isAbsolute(name) || rel === "" || rel.startsWith(".." + sep) || rel === ".." || isAbsolute(rel)) {
     throw new ImageError("bad-extent-path", `${descriptorPath}: VMDK extent "${name}" (line ${line}) is not a file beside the descriptor`, { path: descriptorPath });
+  }
+  if (writable && isSymlink(full)) {
+    throw new RefusedError("extent-is-symlink", `${descriptorPath}: VMDK extent "${name}" (line ${line}) is a symbolic link: p2vfix does not write through links; copy the extent in place first`, { path: full });
   }
   return full;
 }
@@ -173,7 +181,7 @@ export function openVmdkDescriptor(
         extents.push({ start, size, map: (_o, l) => ({ kind: "zero", length: l }) });
       } else if (line.type === "FLAT" || line.type === "VMFS") {
         if (line.file === undefined) throw new ImageError("bad-descriptor", `${path}: VMDK extent on line ${line.line} names no file`, { path });
-        const extentFile = extentPath(path, line.file, line.line);
+        const extentFile = extentPath(path, line.file, line.line, writable);
         const device = openExtent(extentFile, writable);
         extraFiles.push({ path: extentFile, device });
         const base = line.offset * SECTOR;
@@ -182,7 +190,7 @@ export function openVmdkDescriptor(
         extents.push({ start, size, map: direct, mapWrite: direct });
       } else if (line.type === "SPARSE") {
         if (line.file === undefined) throw new ImageError("bad-descriptor", `${path}: VMDK extent on line ${line.line} names no file`, { path });
-        const extentFile = extentPath(path, line.file, line.line);
+        const extentFile = extentPath(path, line.file, line.line, writable);
         const device = openExtent(extentFile, writable);
         extraFiles.push({ path: extentFile, device });
         const sparse = new SparseExtent(device, extentFile, warnings);
