@@ -13,7 +13,7 @@ import { editHive, type HiveEditor } from "../../regf/edit/editor.js";
 import { createHive } from "../../regf/edit/new-hive.js";
 import { saveHiveBytes, saveHiveFile, type SaveResult } from "../../regf/edit/save.js";
 import { applyRegFile } from "../../regf/import/apply.js";
-import { parseRegFile } from "../../regf/import/reg-file.js";
+import { readRegFile } from "../../regf/import/reg-file.js";
 import { RegType, regTypeName, regTypeNumber } from "../../regf/value-types.js";
 import type { Output } from "../output.js";
 import { openHiveArgument } from "./reg.js";
@@ -159,9 +159,11 @@ export function registerRegWrite(program: Command, output: Output): void {
       .option("--no-map-current-control-set", "keep CurrentControlSet as a literal key name"),
   ).action(async (hivePath: string, file: string, opts: WriteOptions & { prefix?: string; mapCurrentControlSet: boolean }) => {
     if (!existsSync(file)) throw new NotFoundError("file-not-found", `no such file: ${file}`, { path: file });
-    const parsed = parseRegFile(new Uint8Array(readFileSync(file)), file);
     const editor = await openForEdit(hivePath);
-    const applied = applyRegFile(editor, parsed, { source: file, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
+    // Parsed as applied: only the file's bytes and its text are held, not a list of operations.
+    const buffer = readFileSync(file);
+    const stream = readRegFile(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), file);
+    const applied = applyRegFile(editor, stream.ops, { source: file, sizeHint: stream.characters, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
     report(output, opts, "imported", saveHiveFile(hivePath, editor, { backup: opts.backup }), { ...applied });
   });
 

@@ -20,6 +20,27 @@ export interface RegFile {
   ops: RegFileOp[];
 }
 
+/** A .reg file read as it goes: the header is checked at once, operations come one at a time. */
+export interface RegFileStream {
+  version: 4 | 5;
+  /** Length of the decoded text (a size hint for the writer). */
+  characters: number;
+  ops: Iterable<RegFileOp>;
+}
+
+/**
+ * Longest logical line (a value with its continuation lines) accepted, in characters: 64 Mi
+ * characters is ~21 MB of hex data, 128 MB of REG_SZ. Longer lines are refused before they are
+ * copied or decoded, so a hostile one-line value costs the file's text and nothing more.
+ */
+export const MAX_REG_LINE = 64 * 1024 * 1024;
+
+/**
+ * Largest value data regf can hold: a big-data record lists at most 65535 segments of 16344
+ * bytes (regf spec, "db" record); hives older than 1.4 hold one cell, the same bound is used.
+ */
+export const MAX_VALUE_DATA = 65535 * 16344;
+
 const HEADER_V5 = "Windows Registry Editor Version 5.00";
 const HEADER_V4 = "REGEDIT4";
 
@@ -128,6 +149,14 @@ class LogicalLineReader {
     return true;
   }
 
+  /** Characters in the current logical line (its physical lines, breaks excluded). */
+  length(): number {
+    let n = this.end - this.start;
+    const c = this.continuations;
+    for (let i = 0; i < c.length; i += 2) n += c[i + 1] - c[i];
+    return n;
+  }
+
   /** The whole logical line as a string (continuations trimmed at the start and joined). */
   joined(): string {
     if (this.continuations.length === 0) return this.text.slice(this.start, this.end);
@@ -159,6 +188,12 @@ function trimTrailingBackslashes(path: string): string {
 }
 
 export function parseRegFile(input: string | Uint8Array, source = "input"): RegFile {
+  const { version, ops } = readRegFile(input, source);
+  return { version, ops: [...ops] };
+}
+
+/** Checks the header now and parses the operations as they are iterated (no list of them all). */
+export function readRegFile(input: string | Uint8Array, source = "input"): RegFileStream {
   const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeRegFileBytes(input);
   const lines = new LogicalLineReader(text);
   let header = "";
@@ -180,7 +215,10 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
       { path: source, line: found ? lines.line : 1 },
     );
   }
-  const ops: RegFileOp[] = [];
+  return { version, characters: text.length, ops: regFileOps(text, lines, version, source) };
+}
+
+function* regFileOps(text: string, lines: LogicalLineReader, version: 4 | 5, source: string): Generator<RegFileOp> {
   let currentKey: string | undefined;
   let line = 0;
   const fail = (code: string, message: string): never => {
@@ -188,11 +226,14 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
   };
   while (lines.next()) {
     line = lines.line;
+    if (lines.length() > MAX_REG_LINE) {
+      fail("line-too-long", `line is ${lines.length()} characters long (more than ${MAX_REG_LINE}): a value this large cannot be imported from a .reg file`);
+    }
     if (lines.continuations.length > 0 && currentKey !== undefined) {
       // A long hex value: parse the bytes where they lie; anything unusual takes the joined path.
       const op = continuedHexValue(text, lines, currentKey, version, fail);
       if (op) {
-        ops.push(op);
+        yield op;
         continue;
       }
     }
@@ -207,10 +248,10 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
       path = trimTrailingBackslashes(path);
       if (path === "") fail("bad-key-line", "empty key path");
       if (deleting) {
-        ops.push({ kind: "delete-key", path, line });
+        yield { kind: "delete-key", path, line };
         currentKey = undefined;
       } else {
-        ops.push({ kind: "key", path, line });
+        yield { kind: "key", path, line };
         currentKey = path;
       }
       continue;
@@ -220,13 +261,13 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
     const keyPath = currentKey as string;
     const spec = rest.trim();
     if (spec === "-") {
-      ops.push({ kind: "delete-value", keyPath, name, line });
+      yield { kind: "delete-value", keyPath, name, line };
       continue;
     }
     const { type, data } = parseValueData(spec, version, fail);
-    ops.push({ kind: "value", keyPath, name, type, data, line });
+    if (data.length > MAX_VALUE_DATA) fail("value-too-large", `value data is ${data.length} bytes: regf holds at most ${MAX_VALUE_DATA}`);
+    yield { kind: "value", keyPath, name, type, data, line };
   }
-  return { version, ops };
 }
 
 /**
