@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fuzzers = ["fuzz-regf.ts", "fuzz-vdisk.ts", "fuzz-partition-fat.ts", "fuzz-ntfs.ts"];
+const fuzzers = ["fuzz-regf.ts", "fuzz-vdisk.ts", "fuzz-partition-fat.ts", "fuzz-ntfs.ts", "fuzz-reg-import.ts", "fuzz-hive-edit.ts"];
 const args = process.argv.slice(2);
 let failed = 0;
 for (const script of fuzzers) {
