@@ -117,6 +117,12 @@ function printCheck(output: Output, path: string, r: CheckResult, json: boolean)
   output.out(`  ${s.keys} keys, ${s.values} values, ${s.securityRecords} security records, ${s.hiveBins} bins, ${s.allocatedBytes} bytes allocated, ${s.freeBytes} free, ${s.leakedCells} leaked cells\n`);
 }
 
+/** A file's bytes without a copy (`new Uint8Array(buffer)` would copy). */
+function fileBytes(path: string): Uint8Array {
+  const buffer = readFileSync(path);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+}
+
 const valueName = (name: string) => (name === "@" ? "" : name);
 
 export function registerRegWrite(program: Command, output: Output): void {
@@ -180,8 +186,8 @@ export function registerRegWrite(program: Command, output: Output): void {
     if (!existsSync(file)) throw new NotFoundError("file-not-found", `no such file: ${file}`, { path: file });
     const editor = await openForEdit(hivePath);
     // Parsed as applied: only the file's bytes and its text are held, not a list of operations.
-    const buffer = readFileSync(file);
-    const stream = readRegFile(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), file);
+    // The file's bytes are not kept once decoded (the stream holds the text alone).
+    const stream = readRegFile(fileBytes(file), file);
     const applied = applyRegFile(editor, stream.ops, { source: file, sizeHint: stream.characters, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
     report(output, opts, "imported", saveHiveFile(hivePath, editor, saveOptions(opts)), { ...applied });
   });
