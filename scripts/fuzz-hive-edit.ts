@@ -17,7 +17,8 @@ import { createHive } from "../src/regf/edit/new-hive.js";
 import { Hive } from "../src/regf/hive.js";
 import type { RegKey } from "../src/regf/key.js";
 import { iterateKeys } from "../src/regf/walk.js";
-import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
+import { isMainModule, prng } from "./fuzz-common.js";
+import { runTimedFuzzer } from "./fuzz-timed.js";
 
 const PYTHON = "/usr/bin/python3";
 const HIVEX_DUMP = `
@@ -136,15 +137,4 @@ export function fuzzHiveEdit(runs: number, seed: number, seconds = Infinity, hiv
   return outcome;
 }
 
-if (isMainModule(import.meta.url)) {
-  const argv = process.argv.slice(2);
-  const { runs, seed } = fuzzArgs(argv, 500);
-  const i = argv.indexOf("--seconds");
-  const seconds = i >= 0 ? Number(argv[i + 1]) : Infinity;
-  const start = performance.now();
-  const r = fuzzHiveEdit(argv.includes("--runs") || i < 0 ? runs : Number.MAX_SAFE_INTEGER, seed, seconds);
-  const took = (performance.now() - start) / 1000;
-  if (r.firstFailure) console.error(r.firstFailure);
-  console.log(`fuzz hive-edit: ${r.inputs} inputs, ${took.toFixed(1)} s, ${Math.round(r.inputs / took)} inputs/s, ${r.failures} failures`);
-  process.exitCode = r.failures ? 1 : 0;
-}
+if (isMainModule(import.meta.url)) runTimedFuzzer("hive-edit", 500, (runs, seed, seconds) => fuzzHiveEdit(runs, seed, seconds));

@@ -13,7 +13,8 @@ import { regExportBytes } from "../src/regf/export/reg-export.js";
 import { applyRegFile } from "../src/regf/import/apply.js";
 import { readRegFile } from "../src/regf/import/reg-file.js";
 import type { HiveEditor } from "../src/regf/edit/editor.js";
-import { fuzzArgs, isMainModule, prng } from "./fuzz-common.js";
+import { isMainModule, prng } from "./fuzz-common.js";
+import { runTimedFuzzer } from "./fuzz-timed.js";
 
 const PREFIX = "HKEY_LOCAL_MACHINE\\FUZZ";
 const TOKENS = ["\r\n", "\\\r\n  ", "[", "]", "[-", '"', "\\\\", "=", "@=", "=-", "hex:", "hex(7):", "hex(2):", "hex(0):", "dword:", "dword:ffffffff", "00,", ",", ";", "\uffff", "\ud800", "CurrentControlSet", "HKEY_LOCAL_MACHINE\\", "\\"];
@@ -123,15 +124,4 @@ export function fuzzRegImport(runs: number, seed: number, seconds = Infinity): F
   return outcome;
 }
 
-if (isMainModule(import.meta.url)) {
-  const argv = process.argv.slice(2);
-  const { runs, seed } = fuzzArgs(argv, 2000);
-  const i = argv.indexOf("--seconds");
-  const seconds = i >= 0 ? Number(argv[i + 1]) : Infinity;
-  const start = performance.now();
-  const r = fuzzRegImport(argv.includes("--runs") || i < 0 ? runs : Number.MAX_SAFE_INTEGER, seed, seconds);
-  const took = (performance.now() - start) / 1000;
-  if (r.firstFailure) console.error(r.firstFailure);
-  console.log(`fuzz reg-import: ${r.inputs} inputs, ${took.toFixed(1)} s, ${Math.round(r.inputs / took)} inputs/s, ${r.failures} failures`);
-  process.exitCode = r.failures ? 1 : 0;
-}
+if (isMainModule(import.meta.url)) runTimedFuzzer("reg-import", 2000, (runs, seed, seconds) => fuzzRegImport(runs, seed, seconds));
