@@ -13,7 +13,8 @@ import { editHive, type HiveEditor } from "../../regf/edit/editor.js";
 import { createHive } from "../../regf/edit/new-hive.js";
 import { saveHiveBytes, saveHiveFile, type SaveResult } from "../../regf/edit/save.js";
 import { applyRegFile } from "../../regf/import/apply.js";
-import { readRegFile } from "../../regf/import/reg-file.js";
+import { readRegFileWindows } from "../../regf/import/reg-file.js";
+import { regFileWindows } from "../../regf/import/reg-file-windows.js";
 import { RegType, regTypeName, regTypeNumber } from "../../regf/value-types.js";
 import type { Output } from "../output.js";
 import { openHiveArgument } from "./reg.js";
@@ -117,12 +118,6 @@ function printCheck(output: Output, path: string, r: CheckResult, json: boolean)
   output.out(`  ${s.keys} keys, ${s.values} values, ${s.securityRecords} security records, ${s.hiveBins} bins, ${s.allocatedBytes} bytes allocated, ${s.freeBytes} free, ${s.leakedCells} leaked cells\n`);
 }
 
-/** A file's bytes without a copy (`new Uint8Array(buffer)` would copy). */
-function fileBytes(path: string): Uint8Array {
-  const buffer = readFileSync(path);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
-}
-
 const valueName = (name: string) => (name === "@" ? "" : name);
 
 export function registerRegWrite(program: Command, output: Output): void {
@@ -186,8 +181,9 @@ export function registerRegWrite(program: Command, output: Output): void {
     if (!existsSync(file)) throw new NotFoundError("file-not-found", `no such file: ${file}`, { path: file });
     const editor = await openForEdit(hivePath);
     // Parsed as applied: only the file's bytes and its text are held, not a list of operations.
-    // The file's bytes are not kept once decoded (the stream holds the text alone).
-    const stream = readRegFile(fileBytes(file), file);
+    // Read in windows as it is applied: neither the file nor its whole text is held.
+    const { windows, characters } = regFileWindows(file);
+    const stream = readRegFileWindows(windows, file, characters);
     const applied = applyRegFile(editor, stream.ops, { source: file, sizeHint: stream.characters, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
     report(output, opts, "imported", saveHiveFile(hivePath, editor, saveOptions(opts)), { ...applied });
   });

@@ -96,7 +96,11 @@ class LogicalLineReader {
   /** Continuation lines of the current logical line, as [start, end) pairs (raw, break excluded). */
   readonly continuations: number[] = [];
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    /** Physical lines before this text (when a file is read in windows). */
+    private readonly lineOffset = 0,
+  ) {
     this.nextLf = text.indexOf("\n");
     this.nextCr = text.indexOf("\r");
   }
@@ -133,7 +137,7 @@ class LogicalLineReader {
   /** Moves to the next logical line; false at the end. */
   next(): boolean {
     if (!this.nextPhysical()) return false;
-    this.line = this.physicalLine;
+    this.line = this.physicalLine + this.lineOffset;
     this.start = this.lineStart;
     this.end = this.lineEnd;
     this.continuations.length = 0;
@@ -147,6 +151,11 @@ class LogicalLineReader {
       }
     }
     return true;
+  }
+
+  /** Physical lines read so far (the empty one after a final line break included). */
+  get physicalLines(): number {
+    return this.physicalLine;
   }
 
   /** Characters in the current logical line (its physical lines, breaks excluded). */
@@ -195,11 +204,19 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
 /** Checks the header now and parses the operations as they are iterated (no list of them all). */
 export function readRegFile(input: string | Uint8Array, source = "input"): RegFileStream {
   const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeRegFileBytes(input);
-  const lines = new LogicalLineReader(text);
+  return readRegFileWindows([text][Symbol.iterator](), source, text.length);
+}
+
+/**
+ * The same from a file's text in windows, each ending at a line break that does not continue a
+ * value (see reg-file-windows.ts): only one window is held at a time.
+ */
+export function readRegFileWindows(windows: Iterator<string>, source: string, characters: number): RegFileStream {
+  const lines = new WindowedLines(windows);
   let header = "";
   let found = false;
   while (lines.next()) {
-    header = lines.joined().trim();
+    header = lines.reader.joined().trim();
     if (header !== "") {
       found = true;
       break;
@@ -212,19 +229,46 @@ export function readRegFile(input: string | Uint8Array, source = "input"): RegFi
     throw new RegFileError(
       "bad-reg-header",
       `not a .reg file: the first line must be "${HEADER_V5}" or "${HEADER_V4}", found ${JSON.stringify(header.slice(0, 60))}`,
-      { path: source, line: found ? lines.line : 1 },
+      { path: source, line: found ? lines.reader.line : 1 },
     );
   }
-  return { version, characters: text.length, ops: regFileOps(text, lines, version, source) };
+  return { version, characters, ops: regFileOps(lines, version, source) };
 }
 
-function* regFileOps(text: string, lines: LogicalLineReader, version: 4 | 5, source: string): Generator<RegFileOp> {
+/** Logical lines across windows of text, numbered from the start of the file. */
+class WindowedLines {
+  text = "";
+  reader: LogicalLineReader;
+  private offset = 0;
+  private started = false;
+
+  constructor(private readonly windows: Iterator<string>) {
+    this.reader = new LogicalLineReader("");
+  }
+
+  next(): boolean {
+    for (;;) {
+      if (this.started && this.reader.next()) return true;
+      const window = this.windows.next();
+      if (window.done) return false;
+      // A window ends with a line break, after which the reader sees one more, empty, line.
+      if (this.started) this.offset += this.reader.physicalLines - 1;
+      this.started = true;
+      this.text = window.value;
+      this.reader = new LogicalLineReader(this.text, this.offset);
+    }
+  }
+}
+
+function* regFileOps(windowed: WindowedLines, version: 4 | 5, source: string): Generator<RegFileOp> {
   let currentKey: string | undefined;
   let line = 0;
   const fail = (code: string, message: string): never => {
     throw new RegFileError(code, message, { path: source, line });
   };
-  while (lines.next()) {
+  while (windowed.next()) {
+    const lines = windowed.reader;
+    const text = windowed.text;
     line = lines.line;
     if (lines.length() > MAX_REG_LINE) {
       fail("line-too-long", `line is ${lines.length()} characters long (more than ${MAX_REG_LINE}): a value this large cannot be imported from a .reg file`);
