@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 const sections = [
   "./regf-export.mjs",
   "./regf-write.mjs",
+  "./regf-pairs.mjs",
   "./vdisk-containers.mjs",
   "./vdisk-write.mjs",
   "./inspect.mjs",

@@ -20,6 +20,8 @@ const fuzzers = [
   "fuzz-vmconfig.ts",
   "fuzz-undo-journal.ts",
   "fuzz-ntfs-write.ts",
+  "fuzz-reg-import.ts",
+  "fuzz-hive-edit.ts",
 ];
 const args = process.argv.slice(2);
 let failed = 0;

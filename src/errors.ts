@@ -21,6 +21,7 @@ export const ExitCode = {
   refused: 4,
   verifyFailed: 5,
   notFound: 6,
+  recoveryFailed: 7,
 } as const;
 
 export abstract class P2vfixError extends Error {
@@ -105,4 +106,9 @@ export class RefusedError extends P2vfixError {
 /** A write was made but reading it back did not give what was written. */
 export class VerifyError extends P2vfixError {
   readonly exitCode = ExitCode.verifyFailed;
+}
+
+/** A dirty hive's transaction logs could not be applied (the message names each log and why). */
+export class RecoveryError extends P2vfixError {
+  readonly exitCode = ExitCode.recoveryFailed;
 }

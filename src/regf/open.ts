@@ -1,24 +1,46 @@
 /** Opening a hive: recover it from its transaction logs first, then read it. */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { RegfError } from "../errors.js";
+import { RecoveryError, RegfError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";
 import { BASE_BLOCK_SIZE, checksumOk, FileType, parseBaseBlock } from "./base-block.js";
 import { findLogNames } from "./find-logs.js";
 import { Hive } from "./hive.js";
 import { recoverHive } from "./log/recover.js";
-import type { LogInput } from "./log/types.js";
+import type { LogInput, RecoveryResult } from "./log/types.js";
 import { CHUNK_SIZE, OnDemandBytes, type ByteSource, type OnDemandOptions } from "./on-demand-bytes.js";
 
 export interface OpenHiveOptions {
   /** Transaction logs of this primary (.LOG, .LOG1, .LOG2); none means "not given". */
   logs?: LogInput[];
   source?: string;
+  /**
+   * Read the stale primary (with a warning) when the hive is dirty and none of its logs can be
+   * applied. Default false: that is a RecoveryError, as Windows refuses to load such a hive.
+   */
+  allowStale?: boolean;
 }
 
 export function openHive(bytes: Uint8Array, options: OpenHiveOptions = {}): Hive {
-  const recovery = recoverHive(bytes, options.logs ?? []);
+  const logs = options.logs ?? [];
+  const recovery = recoverHive(bytes, logs);
+  if (recovery.dirty && !recovery.recovered && logs.length > 0 && !options.allowStale) throw recoveryFailed(recovery, options.source);
   return new Hive(recovery.bytes, { recovery, ...(options.source === undefined ? {} : { source: options.source }) });
+}
+
+/**
+ * A dirty hive whose logs were found but none could be applied. No logs at all stays a warning
+ * (a hive copied without its logs is common and hivex/reged read it the same way).
+ */
+function recoveryFailed(r: RecoveryResult, source: string | undefined): RecoveryError {
+  const why = r.ignoredLogs.map((l) => `${l.name}: ${l.reason}`);
+  const notes = r.warnings.filter((w) => !/view may be stale/.test(w));
+  return new RecoveryError(
+    "recovery-failed",
+    `hive is dirty (${r.dirtyReasons.join("; ")}) and its transaction logs cannot be applied (${[...why, ...notes].join("; ")}); ` +
+      "use --no-logs to read the primary as it is (a stale view)",
+    source === undefined ? {} : { path: source },
+  );
 }
 
 /**

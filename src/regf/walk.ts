@@ -51,6 +51,21 @@ export function checkedSubkeys(key: RegKey, options: WalkOptions = {}): RegKey[]
   return keys;
 }
 
+/**
+ * A key node's parent field must point back to the key whose list holds it: Windows' own
+ * walks go up through it (paths, security inheritance), so a mismatch is corruption.
+ */
+function checkParent(child: RegKey, parentOffset: number): void {
+  if (child.parentOffset !== parentOffset) throw badParent(child.offset, child.parentOffset, parentOffset, child.path);
+}
+
+export function badParent(offset: number, stored: number, expected: number, path: string): RegfError {
+  return new RegfError("bad-parent", `key's parent field is 0x${stored.toString(16)}, but it is listed under 0x${expected.toString(16)}`, {
+    offset: HBINS_START + offset,
+    path,
+  });
+}
+
 function duplicate(key: RegKey): RegfError {
   return new RegfError("duplicate-subkey", `two subkeys are named ${JSON.stringify(key.name)}`, {
     offset: HBINS_START + key.offset,
@@ -61,7 +76,9 @@ function duplicate(key: RegKey): RegfError {
 export function* iterateKeys(start: RegKey, options: WalkOptions = {}): Generator<WalkedKey> {
   const seen = new Set<number>([start.offset]);
   yield { key: start, depth: 0 };
-  const stack: { keys: RegKey[]; next: number }[] = [{ keys: checkedSubkeys(start, options), next: 0 }];
+  const first = checkedSubkeys(start, options);
+  for (const child of first) checkParent(child, start.offset);
+  const stack: { keys: RegKey[]; next: number }[] = [{ keys: first, next: 0 }];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
     if (top.next >= top.keys.length) {
@@ -80,7 +97,11 @@ export function* iterateKeys(start: RegKey, options: WalkOptions = {}): Generato
       throw new RegfError("too-deep", `keys are nested deeper than ${MAX_KEY_DEPTH} levels`, { path: key.path });
     }
     yield { key, depth: stack.length };
-    if (key.subkeyCount > 0) stack.push({ keys: checkedSubkeys(key, options), next: 0 });
+    if (key.subkeyCount > 0) {
+      const keys = checkedSubkeys(key, options);
+      for (const child of keys) checkParent(child, key.offset);
+      stack.push({ keys, next: 0 });
+    }
   }
 }
 
@@ -254,6 +275,14 @@ export class KeyCellWalk {
         if (names.has(up)) throw this.duplicateAt(items.items[i]);
         names.add(up);
       }
+    }
+    for (let i = first; i < end; i++) {
+      const pos = HBINS_START + CELL_SIZE_FIELD + items.items[i];
+      const stored = space.u32(pos + NK.parent);
+      if (stored === this.offset) continue;
+      const parent = this.pathAt(this.depth);
+      const name = nkName(space, pos);
+      throw badParent(items.items[i], stored, this.offset, parent === "" ? name : `${parent}\\${name}`);
     }
     this.frameStart.push(first);
     this.frameNext.push(first);

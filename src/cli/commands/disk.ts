@@ -78,6 +78,9 @@ function entryJson(e: FileInfo): Record<string, unknown> {
   };
 }
 
+/** Bytes `cat` reads and writes at a time. */
+const CAT_CHUNK = 4 << 20;
+
 export function registerDisk(program: Command, output: Output): void {
   const disk = program.command("disk").description("Disk images: container, partitions, filesystems, Windows installations.");
 
@@ -206,7 +209,16 @@ export function registerDisk(program: Command, output: Output): void {
       if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
       withTarget(container, (target) => {
         const { volume, path } = resolveInnerPath(target, inner, opts.partition);
-        output.outBytes(volume.fs().readFile(path));
+        const fs = volume.fs();
+        if (fs.stat(path)?.isDirectory) throw new UsageError("is-directory", `${spec} is a folder; cat writes files`);
+        // In chunks as they are read: memory stays flat whatever the file's size, and the path
+        // is resolved once.
+        const file = fs.openFile(path);
+        try {
+          for (let offset = 0; offset < file.size; offset += CAT_CHUNK) output.outBytes(file.read(offset, Math.min(CAT_CHUNK, file.size - offset)));
+        } finally {
+          file.close();
+        }
       });
     });
 

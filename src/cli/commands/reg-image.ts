@@ -8,16 +8,13 @@
  * Preflight runs first (a dry transaction with the hive unchanged), so a refused image is
  * refused before the edit is even tried.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { writeHivesInImage, type TransactionReport, type WriteHivesOptions, type WrittenHive } from "../../apply/index.js";
+import type { WriteHivesOptions } from "../../apply/index.js";
 import { UsageError } from "../../errors.js";
-import { openTarget } from "../../image/open-target.js";
-import { readHiveWithLogs, resolveInnerPath } from "../../image/hive-source.js";
 import { parseTargetSpec } from "../../image/target-spec.js";
-import { formatBytes } from "../format.js";
 import type { Output } from "../output.js";
 
 /** Temp folders of hive copies; removed when the process ends even if the command failed. */
@@ -51,36 +48,6 @@ function partitionNumber(value: string): number {
   return n;
 }
 
-/** Copies the hive and its logs out of the image into a temp folder; returns the temp hive path. */
-function extractHive(container: string, inner: string, partition: number | undefined, dir: string): string {
-  const target = openTarget(container);
-  try {
-    const { volume, path } = resolveInnerPath(target, inner, partition);
-    const { bytes, logs } = readHiveWithLogs(volume.fs(), path, true);
-    const name = path.slice(path.lastIndexOf("/") + 1);
-    writeFileSync(join(dir, name), bytes);
-    for (const log of logs) writeFileSync(join(dir, log.name), log.bytes);
-    return join(dir, name);
-  } finally {
-    target.close();
-  }
-}
-
-function describe(report: TransactionReport<WrittenHive[]>): string {
-  const lines: string[] = [];
-  for (const h of report.result) {
-    lines.push(`${report.dryRun ? "would write" : "written"}: ${h.source} (${h.sizeAfter} bytes${h.recovered ? ", recovered from its logs first" : ""})`);
-  }
-  for (const f of report.files) {
-    lines.push(`  ${f.path}: ${f.ranges.length} ranges, ${formatBytes(f.ranges.reduce((n, r) => n + r.length, 0))}${f.newSize !== f.originalSize ? `, size ${f.originalSize} → ${f.newSize}` : ""}`);
-    if (report.dryRun) for (const r of f.ranges) lines.push(`    offset ${r.offset} (0x${r.offset.toString(16)}), ${r.length} bytes`);
-  }
-  if (report.undoFile) lines.push(`  undo file: ${report.undoFile} (p2vfix undo ${report.image})`);
-  if (report.dryRun) lines.push("  dry run: nothing was written");
-  for (const w of report.warnings ?? []) lines.push(`  warning: ${w}`);
-  return lines.join("\n") + "\n";
-}
-
 /** Installs the IMAGE:HIVE branch on `reg set`, `reg delete` and `reg import`. */
 export function registerImageHiveHook(reg: Command, output: Output): void {
   for (const name of ["set", "delete", "import"]) {
@@ -91,10 +58,13 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
       .option("--backup-dir <dir>", "IMAGE:HIVE only: folder for the undo file (default: beside the image)")
       .option("--partition <n>", "IMAGE:HIVE only: partition number when several qualify", partitionNumber);
     let pending: { spec: string; container: string; inner: string; temp: string; dir: string; printed: string[]; out: Output["out"] } | undefined;
-    cmd.hook("preAction", (_this, action) => {
+    // The image stack and the write transaction (zod, NTFS writer, containers) are loaded only
+    // for an IMAGE:HIVE target: a hive file on the host needs none of them.
+    cmd.hook("preAction", async (_this, action) => {
       const spec = String(action.processedArgs[0]);
       const { container, inner } = parseTargetSpec(spec);
       if (inner === undefined) return;
+      const { writeHivesInImage, extractHive } = await import("./reg-image-write.js");
       const opts = action.opts<ImageOptions>();
       const options: WriteHivesOptions = { ...imageHiveWriteOptions, ...(opts.partition === undefined ? {} : { partition: opts.partition }) };
       // Refusals first, before the edit is tried.
@@ -107,10 +77,11 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
       output.out = (text) => void printed.push(text);
       action.processedArgs[0] = temp;
     });
-    cmd.hook("postAction", (_this, action) => {
+    cmd.hook("postAction", async (_this, action) => {
       const job = pending;
       pending = undefined;
       if (!job) return;
+      const { writeHivesInImage, describe } = await import("./reg-image-write.js");
       output.out = job.out;
       const commandOutput = job.printed.join("").split(job.temp).join(job.spec);
       try {

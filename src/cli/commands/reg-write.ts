@@ -13,7 +13,8 @@ import { editHive, type HiveEditor } from "../../regf/edit/editor.js";
 import { createHive } from "../../regf/edit/new-hive.js";
 import { saveHiveBytes, saveHiveFile, type SaveResult } from "../../regf/edit/save.js";
 import { applyRegFile } from "../../regf/import/apply.js";
-import { parseRegFile } from "../../regf/import/reg-file.js";
+import { readRegFileWindows } from "../../regf/import/reg-file.js";
+import { regFileWindows } from "../../regf/import/reg-file-windows.js";
 import { RegType, regTypeName, regTypeNumber } from "../../regf/value-types.js";
 import type { Output } from "../output.js";
 import { openHiveArgument } from "./reg.js";
@@ -22,7 +23,18 @@ import { registerImageHiveHook } from "./reg-image.js";
 interface WriteOptions {
   backup: boolean;
   json?: boolean;
+  verify?: boolean;
 }
+
+/**
+ * A small edit checks what it touches (the keys on its path, every bin and cell header) before
+ * and after; --verify reads the written file back and checks the whole hive.
+ */
+const saveOptions = (opts: WriteOptions, checkOnly?: { paths: string[]; subtrees?: boolean }) => ({
+  backup: opts.backup,
+  verify: Boolean(opts.verify),
+  ...(checkOnly && !opts.verify ? { checkOnly } : {}),
+});
 
 const utf16z = (s: string) => new Uint8Array(Buffer.from(s + "\0", "utf16le"));
 
@@ -76,9 +88,10 @@ export function valueBytes(type: number, args: string[]): Uint8Array {
   }
 }
 
-async function openForEdit(hivePath: string): Promise<HiveEditor> {
+async function openForEdit(hivePath: string, checkOnly?: { paths: string[]; subtrees?: boolean }, verify?: boolean): Promise<HiveEditor> {
   const hive = await openHiveArgument(hivePath, { useLogs: true });
-  return editHive(hive);
+  // The hive's bytes were read for this edit alone: the editor takes them without a copy.
+  return editHive(hive, {}, { adopt: true, ...(checkOnly && !verify ? { checkOnly } : {}) });
 }
 
 function report(output: Output, opts: WriteOptions, what: string, saved: SaveResult, extra: Record<string, unknown> = {}): void {
@@ -109,7 +122,11 @@ const valueName = (name: string) => (name === "@" ? "" : name);
 
 export function registerRegWrite(program: Command, output: Output): void {
   const reg = program.commands.find((c) => c.name() === "reg") ?? program.command("reg").description("Registry hives.");
-  const writeOptions = (c: Command) => c.option("--no-backup", "do not keep the original as HIVE.bak").option("--json", "JSON output");
+  const writeOptions = (c: Command) =>
+    c
+      .option("--no-backup", "do not keep the original as HIVE.bak")
+      .option("--json", "JSON output")
+      .option("--verify", "check the whole hive before editing and read the written file back and check it (default: what the edit touches)");
 
   writeOptions(
     reg
@@ -126,10 +143,11 @@ export function registerRegWrite(program: Command, output: Output): void {
     const type = regTypeNumber(opts.type);
     if (type === undefined) throw new UsageError("bad-type", `unknown value type ${JSON.stringify(opts.type)}`);
     const data = valueBytes(type, values);
-    const editor = await openForEdit(hivePath);
+    const touched = { paths: [keyPath] };
+    const editor = await openForEdit(hivePath, touched, opts.verify);
     editor.createKey(keyPath);
     editor.setValue(keyPath, valueName(name), type, data);
-    report(output, opts, "set", saveHiveFile(hivePath, editor, { backup: opts.backup }), { key: keyPath, value: name === "@" ? "(default)" : name, type: regTypeName(type), size: data.length });
+    report(output, opts, "set", saveHiveFile(hivePath, editor, saveOptions(opts, touched)), { key: keyPath, value: name === "@" ? "(default)" : name, type: regTypeName(type), size: data.length });
   });
 
   writeOptions(
@@ -140,13 +158,15 @@ export function registerRegWrite(program: Command, output: Output): void {
       .argument("<key>", "key path from the hive root")
       .argument("[name]", "value name"),
   ).action(async (hivePath: string, keyPath: string, name: string | undefined, opts: WriteOptions) => {
-    const editor = await openForEdit(hivePath);
+    // Deleting a key frees everything below it: that subtree is checked too.
+    const touched = { paths: [keyPath], subtrees: name === undefined };
+    const editor = await openForEdit(hivePath, touched, opts.verify);
     if (name === undefined) {
       editor.deleteKey(keyPath);
     } else if (!editor.deleteValue(keyPath, valueName(name))) {
       throw new NotFoundError("value-not-found", `no value ${JSON.stringify(name)} in key ${JSON.stringify(keyPath)}`, { path: keyPath });
     }
-    report(output, opts, "deleted", saveHiveFile(hivePath, editor, { backup: opts.backup }), name === undefined ? { key: keyPath } : { key: keyPath, value: name === "@" ? "(default)" : name });
+    report(output, opts, "deleted", saveHiveFile(hivePath, editor, saveOptions(opts, touched)), name === undefined ? { key: keyPath } : { key: keyPath, value: name === "@" ? "(default)" : name });
   });
 
   writeOptions(
@@ -159,10 +179,13 @@ export function registerRegWrite(program: Command, output: Output): void {
       .option("--no-map-current-control-set", "keep CurrentControlSet as a literal key name"),
   ).action(async (hivePath: string, file: string, opts: WriteOptions & { prefix?: string; mapCurrentControlSet: boolean }) => {
     if (!existsSync(file)) throw new NotFoundError("file-not-found", `no such file: ${file}`, { path: file });
-    const parsed = parseRegFile(new Uint8Array(readFileSync(file)), file);
     const editor = await openForEdit(hivePath);
-    const applied = applyRegFile(editor, parsed, { source: file, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
-    report(output, opts, "imported", saveHiveFile(hivePath, editor, { backup: opts.backup }), { ...applied });
+    // Parsed as applied: only the file's bytes and its text are held, not a list of operations.
+    // Read in windows as it is applied: neither the file nor its whole text is held.
+    const { windows, characters } = regFileWindows(file);
+    const stream = readRegFileWindows(windows, file, characters);
+    const applied = applyRegFile(editor, stream.ops, { source: file, sizeHint: stream.characters, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
+    report(output, opts, "imported", saveHiveFile(hivePath, editor, saveOptions(opts)), { ...applied });
   });
 
   reg

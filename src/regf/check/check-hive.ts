@@ -52,6 +52,13 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Most issues listed per kind (errors, warnings); the rest are counted. Default 200. */
   maxIssues?: number;
+  /**
+   * Check only what an edit of these keys touches ("\\"-separated paths from the root): the
+   * base block, every bin and cell header, and the keys along each path with their lists,
+   * values and data (and, for `subtrees`, everything under them). Leaks and security reference
+   * counts need the whole tree and are not checked. Default: the whole hive.
+   */
+  only?: { paths: string[]; subtrees?: boolean };
 }
 
 const MAX_DEPTH = 512;
@@ -111,7 +118,7 @@ export function checkHive(bytes: Uint8Array, options: CheckOptions = {}): CheckR
   stats.hiveBinsDataSize = dataSize;
   const allocated = walkCells(bytes, dataSize, report, stats);
   if (!allocated) return result();
-  new TreeCheck(bytes, dataSize, base, allocated, report, stats).run();
+  new TreeCheck(bytes, dataSize, base, allocated, report, stats, options.only).run();
   return result();
 }
 
@@ -218,7 +225,12 @@ class TreeCheck {
     private readonly allocated: CellTable,
     private readonly report: Report,
     private readonly stats: CheckStats,
+    only?: { paths: string[]; subtrees?: boolean },
   ) {
+    if (only) {
+      this.onlyPaths = only.paths.map((p) => upcaseName(p.split("\\").filter((x) => x !== "").join("\\")));
+      this.onlySubtrees = Boolean(only.subtrees);
+    }
     this.space = new CellSpace(bytes, dataSize, base.minorVersion);
     this.owned = new Int32Array(allocated.length);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -226,6 +238,20 @@ class TreeCheck {
 
   /** The key whose structures are being claimed (for "shared cell" messages). */
   private currentKey = 0;
+  /** Partial check: the upper-case paths whose keys (and ancestors) are checked. */
+  private readonly onlyPaths: string[] | undefined;
+  private readonly onlySubtrees: boolean = false;
+
+  /** Whether the key at `path` is checked (always, for a whole-hive check). */
+  private wanted(path: string): boolean {
+    if (!this.onlyPaths) return true;
+    const up = upcaseName(path);
+    for (const t of this.onlyPaths) {
+      if (t === up || t.startsWith(`${up}\\`)) return true;
+      if (this.onlySubtrees && up.startsWith(`${t}\\`)) return true;
+    }
+    return false;
+  }
 
   private isCell(offset: number): boolean {
     return offset % 8 === 0 && offset / 8 < this.allocated.length && this.allocated[offset / 8] > 0;
@@ -269,6 +295,7 @@ class TreeCheck {
         this.report.error(e.code, e.message, { ...(e.offset === undefined ? {} : { offset: e.offset }), path: item.path });
       }
     }
+    if (this.onlyPaths) return;
     this.checkSecurityList();
     this.checkLeaks();
   }
@@ -308,7 +335,8 @@ class TreeCheck {
     let maxName = 0;
     for (const child of children) {
       maxName = Math.max(maxName, child.name.length * 2);
-      stack.push({ nk: child.nk, path: path === "" ? child.name : `${path}\\${child.name}`, parent: offset, depth: depth + 1 });
+      const childPath = path === "" ? child.name : `${path}\\${child.name}`;
+      if (this.wanted(childPath)) stack.push({ nk: child.nk, path: childPath, parent: offset, depth: depth + 1 });
     }
     const recorded = this.view.getUint32(nk.pos + NK.maxSubkeyNameLength, true) & 0xffff;
     if (recorded < maxName) {

@@ -9,7 +9,7 @@ import { BASE_BLOCK_SIZE, dateToFiletime, HBINS_START, writeBaseBlockChecksum } 
 import { CELL_NONE } from "../cells/cell.js";
 import { KeyFlags, NK, NK_FIXED_SIZE } from "../cells/nk.js";
 import { VK, VK_FIXED_SIZE, ValueFlags } from "../cells/vk.js";
-import { checkHive } from "../check/check-hive.js";
+import { checkHive, type CheckOptions } from "../check/check-hive.js";
 import { Hive } from "../hive.js";
 import { namesEqual, upcaseName } from "../names.js";
 import { CellAllocator } from "./allocator.js";
@@ -35,6 +35,21 @@ export interface EditorOptions {
 export interface SerializeOptions {
   /** Sequence numbers written are above this too (e.g. the highest seen in logs beside the hive). */
   minSequence?: number;
+  /**
+   * Return the editor's own buffer with the base block updated instead of a copy (the caller
+   * writes it out and does not use the bytes after a further edit).
+   */
+  inPlace?: boolean;
+}
+
+export interface EditHiveOptions {
+  /**
+   * Check only the keys the edit will touch (see CheckOptions.only) instead of the whole hive
+   * before editing. Default: the whole hive.
+   */
+  checkOnly?: CheckOptions["only"];
+  /** Edit the hive's own bytes instead of a copy (the Hive must not be read afterwards). */
+  adopt?: boolean;
 }
 
 /** Attributes a copied key keeps (compact, import of raw keys). */
@@ -572,8 +587,9 @@ export class HiveEditor {
    * one, root offset, hive bins size, timestamp, checksum) followed by the hive bins.
    */
   serialize(options: SerializeOptions = {}): Uint8Array {
-    const out = this.cells.bytes.slice(0, HBINS_START + this.cells.dataSize);
-    const view = new DataView(out.buffer);
+    const end = HBINS_START + this.cells.dataSize;
+    const out = options.inPlace ? this.cells.bytes.subarray(0, end) : this.cells.bytes.slice(0, end);
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
     const sequence = (Math.max(this.startSequence, options.minSequence ?? 0) + 1) >>> 0;
     view.setUint32(4, sequence, true);
     view.setUint32(8, sequence, true);
@@ -618,7 +634,7 @@ function decode(bytes: Uint8Array, pos: number, length: number, compressed: bool
  * hive that is dirty and was not recovered is refused: writing it would make the changes that
  * only exist in its logs permanently lost. So is one that fails the structural check.
  */
-export function editHive(hive: Hive, options: EditorOptions = {}): HiveEditor {
+export function editHive(hive: Hive, options: EditorOptions = {}, open: EditHiveOptions = {}): HiveEditor {
   const r = hive.recovery;
   if (r?.dirty && !r.recovered) {
     throw new RegfError("unrecoverable-dirty-hive", `the hive is dirty (${r.dirtyReasons.join("; ")}) and its logs could not recover it: refusing to edit`, {
@@ -629,7 +645,7 @@ export function editHive(hive: Hive, options: EditorOptions = {}): HiveEditor {
     throw new RegfError("unsound-base-block", `the hive's base block is unsound (${hive.warnings.join("; ")}): refusing to edit`, { path: hive.source });
   }
   // Only a structurally sound hive is edited: the editor trusts every reference it follows.
-  const check = checkHive(hive.bytes.subarray(0, HBINS_START + hive.dataSize));
+  const check = checkHive(hive.bytes.subarray(0, HBINS_START + hive.dataSize), open.checkOnly ? { only: open.checkOnly } : {});
   const fatal = check.errors.filter((e) => e.code !== "dirty");
   if (fatal.length > 0) {
     const first = fatal[0];
@@ -639,8 +655,8 @@ export function editHive(hive: Hive, options: EditorOptions = {}): HiveEditor {
     });
   }
   const base = hive.baseBlock;
-  const bytes = new Uint8Array(HBINS_START + hive.dataSize);
-  bytes.set(hive.bytes.subarray(0, HBINS_START + hive.dataSize));
+  let bytes = hive.bytes.subarray(0, HBINS_START + hive.dataSize);
+  if (!open.adopt) bytes = bytes.slice();
   const sequence = Math.max(base.primarySequence, base.secondarySequence, r?.lastAppliedSequence ?? 0);
   return new HiveEditor(bytes, hive.dataSize, base.minorVersion, base.rootCellOffset, sequence, options);
 }

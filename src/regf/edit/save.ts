@@ -9,13 +9,20 @@ import { basename, dirname, join } from "node:path";
 import { VerifyError } from "../../errors.js";
 import { FileType } from "../base-block.js";
 import { parseNewLog } from "../log/new-log.js";
-import { checkHive, type CheckResult } from "../check/check-hive.js";
+import { checkHive, type CheckOptions, type CheckResult } from "../check/check-hive.js";
 import { findLogNames } from "../find-logs.js";
 import type { HiveEditor } from "./editor.js";
 
 export interface SaveOptions {
   /** Keep the original as `<path>.bak` (default true). */
   backup?: boolean;
+  /**
+   * Read the written temporary file back and check the whole hive before the rename (default
+   * true). When false the bytes are checked in memory before they are written, as `checkOnly`
+   * says (the keys an edit touched, every bin and cell header) or whole when it is not given.
+   */
+  verify?: boolean;
+  checkOnly?: CheckOptions["only"];
 }
 
 export interface SaveResult {
@@ -65,16 +72,25 @@ function writeDurably(path: string, bytes: Uint8Array): void {
 }
 
 /** Writes `bytes` (a whole hive) to `path` through a checked temporary file. */
-export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true }: SaveOptions = {}, originalExists = true): SaveResult {
+export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true, verify = true, checkOnly }: SaveOptions = {}, originalExists = true): SaveResult {
   const temp = join(dirname(path), `.${basename(path)}.p2vfix-${process.pid}.tmp`);
-  writeDurably(temp, bytes);
-  const check = checkHive(new Uint8Array(readFileSync(temp)));
-  if (!check.ok) {
+  const refuse = (check: CheckResult): never => {
     rmSync(temp, { force: true });
     const first = check.errors[0];
     throw new VerifyError("check-failed", `the written hive fails the structural check (${check.errors.length} errors; first: ${first.code}: ${first.message}); nothing was replaced`, {
       path,
     });
+  };
+  let check: CheckResult | undefined;
+  if (!verify) {
+    check = checkHive(bytes, checkOnly ? { only: checkOnly } : {});
+    if (!check.ok) refuse(check);
+  }
+  writeDurably(temp, bytes);
+  if (verify) {
+    const written = readFileSync(temp);
+    check = checkHive(new Uint8Array(written.buffer, written.byteOffset, written.length));
+    if (!check.ok) refuse(check);
   }
   let backupPath: string | undefined;
   if (backup && originalExists) {
@@ -82,7 +98,7 @@ export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true }
     copyFileSync(path, backupPath);
   }
   renameSync(temp, path);
-  return { path, bytes: bytes.length, check, ...(backupPath === undefined ? {} : { backup: backupPath }) };
+  return { path, bytes: bytes.length, check: check!, ...(backupPath === undefined ? {} : { backup: backupPath }) };
 }
 
 /**
@@ -90,5 +106,5 @@ export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true }
  * treats those logs as stale) and saves it.
  */
 export function saveHiveFile(path: string, editor: HiveEditor, options: SaveOptions = {}, originalExists = true): SaveResult {
-  return saveHiveBytes(path, editor.serialize({ minSequence: logSequenceCeiling(path) }), options, originalExists);
+  return saveHiveBytes(path, editor.serialize({ minSequence: logSequenceCeiling(path), inPlace: true }), options, originalExists);
 }

@@ -20,6 +20,11 @@ export interface ApplyOptions {
   mapCurrentControlSet?: boolean;
   /** File name for messages. */
   source?: string;
+  /**
+   * For a stream of operations: characters of the .reg text, from which room in the hive is
+   * reserved up front (half of it: hex takes 3 characters a byte, strings 1 per 2 bytes).
+   */
+  sizeHint?: number;
 }
 
 export interface ApplyReport {
@@ -58,8 +63,8 @@ export function currentControlSetName(editor: HiveEditor): string | undefined {
   return `ControlSet${String(n).padStart(3, "0")}`;
 }
 
-export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], options: ApplyOptions = {}): ApplyReport {
-  const ops = Array.isArray(file) ? file : file.ops;
+export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFileOp>, options: ApplyOptions = {}): ApplyReport {
+  const ops: Iterable<RegFileOp> = "ops" in file ? file.ops : file;
   const prefix = normalize(options.prefix ?? "");
   const report: ApplyReport = { keysCreated: 0, keysDeleted: 0, valuesSet: 0, valuesDeleted: 0 };
   let controlSet: string | null | undefined;
@@ -128,10 +133,14 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | RegFileOp[], op
 
   // Room for what the file adds (a rough upper bound: cells, names and list entries), so that
   // the hive buffer does not grow by repeated copies.
-  let estimate = 0;
-  for (const op of ops) {
-    if (op.kind === "value") estimate += op.data.length + op.name.length * 2 + 48;
-    else if (op.kind === "key") estimate += 160;
+  // A stream is read once: its text size stands in (a .reg file is larger than what it adds).
+  let estimate = Math.ceil((options.sizeHint ?? 0) / 2);
+  if (Array.isArray(ops)) {
+    estimate = 0;
+    for (const op of ops as RegFileOp[]) {
+      if (op.kind === "value") estimate += op.data.length + op.name.length * 2 + 48;
+      else if (op.kind === "key") estimate += 160;
+    }
   }
   editor.cells.reserve(Math.min(estimate, 1 << 30));
 

@@ -20,6 +20,27 @@ export interface RegFile {
   ops: RegFileOp[];
 }
 
+/** A .reg file read as it goes: the header is checked at once, operations come one at a time. */
+export interface RegFileStream {
+  version: 4 | 5;
+  /** Length of the decoded text (a size hint for the writer). */
+  characters: number;
+  ops: Iterable<RegFileOp>;
+}
+
+/**
+ * Longest logical line (a value with its continuation lines) accepted, in characters: 64 Mi
+ * characters is ~21 MB of hex data, 128 MB of REG_SZ. Longer lines are refused before they are
+ * copied or decoded, so a hostile one-line value costs the file's text and nothing more.
+ */
+export const MAX_REG_LINE = 64 * 1024 * 1024;
+
+/**
+ * Largest value data regf can hold: a big-data record lists at most 65535 segments of 16344
+ * bytes (regf spec, "db" record); hives older than 1.4 hold one cell, the same bound is used.
+ */
+export const MAX_VALUE_DATA = 65535 * 16344;
+
 const HEADER_V5 = "Windows Registry Editor Version 5.00";
 const HEADER_V4 = "REGEDIT4";
 
@@ -75,7 +96,11 @@ class LogicalLineReader {
   /** Continuation lines of the current logical line, as [start, end) pairs (raw, break excluded). */
   readonly continuations: number[] = [];
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    /** Physical lines before this text (when a file is read in windows). */
+    private readonly lineOffset = 0,
+  ) {
     this.nextLf = text.indexOf("\n");
     this.nextCr = text.indexOf("\r");
   }
@@ -112,7 +137,7 @@ class LogicalLineReader {
   /** Moves to the next logical line; false at the end. */
   next(): boolean {
     if (!this.nextPhysical()) return false;
-    this.line = this.physicalLine;
+    this.line = this.physicalLine + this.lineOffset;
     this.start = this.lineStart;
     this.end = this.lineEnd;
     this.continuations.length = 0;
@@ -126,6 +151,19 @@ class LogicalLineReader {
       }
     }
     return true;
+  }
+
+  /** Physical lines read so far (the empty one after a final line break included). */
+  get physicalLines(): number {
+    return this.physicalLine;
+  }
+
+  /** Characters in the current logical line (its physical lines, breaks excluded). */
+  length(): number {
+    let n = this.end - this.start;
+    const c = this.continuations;
+    for (let i = 0; i < c.length; i += 2) n += c[i + 1] - c[i];
+    return n;
   }
 
   /** The whole logical line as a string (continuations trimmed at the start and joined). */
@@ -159,12 +197,26 @@ function trimTrailingBackslashes(path: string): string {
 }
 
 export function parseRegFile(input: string | Uint8Array, source = "input"): RegFile {
+  const { version, ops } = readRegFile(input, source);
+  return { version, ops: [...ops] };
+}
+
+/** Checks the header now and parses the operations as they are iterated (no list of them all). */
+export function readRegFile(input: string | Uint8Array, source = "input"): RegFileStream {
   const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeRegFileBytes(input);
-  const lines = new LogicalLineReader(text);
+  return readRegFileWindows([text][Symbol.iterator](), source, text.length);
+}
+
+/**
+ * The same from a file's text in windows, each ending at a line break that does not continue a
+ * value (see reg-file-windows.ts): only one window is held at a time.
+ */
+export function readRegFileWindows(windows: Iterator<string>, source: string, characters: number): RegFileStream {
+  const lines = new WindowedLines(windows);
   let header = "";
   let found = false;
   while (lines.next()) {
-    header = lines.joined().trim();
+    header = lines.reader.joined().trim();
     if (header !== "") {
       found = true;
       break;
@@ -177,22 +229,55 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
     throw new RegFileError(
       "bad-reg-header",
       `not a .reg file: the first line must be "${HEADER_V5}" or "${HEADER_V4}", found ${JSON.stringify(header.slice(0, 60))}`,
-      { path: source, line: found ? lines.line : 1 },
+      { path: source, line: found ? lines.reader.line : 1 },
     );
   }
-  const ops: RegFileOp[] = [];
+  return { version, characters, ops: regFileOps(lines, version, source) };
+}
+
+/** Logical lines across windows of text, numbered from the start of the file. */
+class WindowedLines {
+  text = "";
+  reader: LogicalLineReader;
+  private offset = 0;
+  private started = false;
+
+  constructor(private readonly windows: Iterator<string>) {
+    this.reader = new LogicalLineReader("");
+  }
+
+  next(): boolean {
+    for (;;) {
+      if (this.started && this.reader.next()) return true;
+      const window = this.windows.next();
+      if (window.done) return false;
+      // A window ends with a line break, after which the reader sees one more, empty, line.
+      if (this.started) this.offset += this.reader.physicalLines - 1;
+      this.started = true;
+      this.text = window.value;
+      this.reader = new LogicalLineReader(this.text, this.offset);
+    }
+  }
+}
+
+function* regFileOps(windowed: WindowedLines, version: 4 | 5, source: string): Generator<RegFileOp> {
   let currentKey: string | undefined;
   let line = 0;
   const fail = (code: string, message: string): never => {
     throw new RegFileError(code, message, { path: source, line });
   };
-  while (lines.next()) {
+  while (windowed.next()) {
+    const lines = windowed.reader;
+    const text = windowed.text;
     line = lines.line;
+    if (lines.length() > MAX_REG_LINE) {
+      fail("line-too-long", `line is ${lines.length()} characters long (more than ${MAX_REG_LINE}): a value this large cannot be imported from a .reg file`);
+    }
     if (lines.continuations.length > 0 && currentKey !== undefined) {
       // A long hex value: parse the bytes where they lie; anything unusual takes the joined path.
       const op = continuedHexValue(text, lines, currentKey, version, fail);
       if (op) {
-        ops.push(op);
+        yield op;
         continue;
       }
     }
@@ -207,10 +292,10 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
       path = trimTrailingBackslashes(path);
       if (path === "") fail("bad-key-line", "empty key path");
       if (deleting) {
-        ops.push({ kind: "delete-key", path, line });
+        yield { kind: "delete-key", path, line };
         currentKey = undefined;
       } else {
-        ops.push({ kind: "key", path, line });
+        yield { kind: "key", path, line };
         currentKey = path;
       }
       continue;
@@ -220,13 +305,13 @@ export function parseRegFile(input: string | Uint8Array, source = "input"): RegF
     const keyPath = currentKey as string;
     const spec = rest.trim();
     if (spec === "-") {
-      ops.push({ kind: "delete-value", keyPath, name, line });
+      yield { kind: "delete-value", keyPath, name, line };
       continue;
     }
     const { type, data } = parseValueData(spec, version, fail);
-    ops.push({ kind: "value", keyPath, name, type, data, line });
+    if (data.length > MAX_VALUE_DATA) fail("value-too-large", `value data is ${data.length} bytes: regf holds at most ${MAX_VALUE_DATA}`);
+    yield { kind: "value", keyPath, name, type, data, line };
   }
-  return { version, ops };
 }
 
 /**

@@ -255,7 +255,7 @@ function recoverFromNewLogs(
     if (c.log.log.torn) warnings.push(`${c.log.name}: a damaged entry ends the log (${c.log.log.stopReason})`);
     if (kept.length < entries.length) break;
   }
-  if (plans.length === 0) return undefined;
+  if (plans.length === 0) return baseSource ? baseBlockOnly(primary, baseSource, warnings) : undefined;
 
   const out = new Uint8Array(neededLength);
   out.set(primary.subarray(0, Math.min(primary.length, neededLength)));
@@ -288,6 +288,21 @@ function recoverFromNewLogs(
   const recovery: Recovery = { bytes: out, applied, lastAppliedSequence: lastEntry.sequence };
   if (baseSource) recovery.baseBlockRebuiltFrom = baseSource.name;
   return recovery;
+}
+
+/**
+ * A bad primary base block is rebuilt from the log's copy even when no entry is left to replay
+ * (the hive bins are current, only the base block write was torn): Windows judges the rebuilt
+ * block, not the damaged one, so a corrupt version or root offset does not make the hive unreadable.
+ */
+function baseBlockOnly(primary: Uint8Array, source: Extract<ParsedLog, { format: "new" }>, warnings: string[]): Recovery {
+  const out = new Uint8Array(Math.max(primary.length, BASE_BLOCK_SIZE));
+  out.set(primary);
+  rebuildBaseBlock(out, source.bytes.subarray(0, 512));
+  const sequence = source.log.base.secondarySequence;
+  finishBaseBlock(out, (sequence - 1) >>> 0, source.log.base.hiveBinsDataSize, undefined);
+  warnings.push(`${source.name}: the primary base block was rebuilt from this log's copy; no log entry was left to replay`);
+  return { bytes: out, applied: [], lastAppliedSequence: (sequence - 1) >>> 0, baseBlockRebuiltFrom: source.name };
 }
 
 // ---------------------------------------------------------------------------------------------

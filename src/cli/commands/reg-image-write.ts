@@ -1,0 +1,43 @@
+/**
+ * The image half of `reg set|delete|import IMAGE:HIVE`: copying a hive and its logs out of an
+ * image and describing the transaction. Loaded by reg-image.ts only for an IMAGE:HIVE target.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TransactionReport, WrittenHive } from "../../apply/index.js";
+import { openTarget } from "../../image/open-target.js";
+import { readHiveWithLogs, resolveInnerPath } from "../../image/hive-source.js";
+import { formatBytes } from "../format.js";
+
+export { writeHivesInImage } from "../../apply/index.js";
+
+/** Copies the hive and its logs out of the image into a temp folder; returns the temp hive path. */
+export function extractHive(container: string, inner: string, partition: number | undefined, dir: string): string {
+  const target = openTarget(container);
+  try {
+    const { volume, path } = resolveInnerPath(target, inner, partition);
+    const { bytes, logs } = readHiveWithLogs(volume.fs(), path, true);
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    writeFileSync(join(dir, name), bytes);
+    for (const log of logs) writeFileSync(join(dir, log.name), log.bytes);
+    return join(dir, name);
+  } finally {
+    target.close();
+  }
+}
+
+export function describe(report: TransactionReport<WrittenHive[]>): string {
+  const lines: string[] = [];
+  for (const h of report.result) {
+    lines.push(`${report.dryRun ? "would write" : "written"}: ${h.source} (${h.sizeAfter} bytes${h.recovered ? ", recovered from its logs first" : ""})`);
+  }
+  for (const f of report.files) {
+    lines.push(`  ${f.path}: ${f.ranges.length} ranges, ${formatBytes(f.ranges.reduce((n, r) => n + r.length, 0))}${f.newSize !== f.originalSize ? `, size ${f.originalSize} → ${f.newSize}` : ""}`);
+    if (report.dryRun) for (const r of f.ranges) lines.push(`    offset ${r.offset} (0x${r.offset.toString(16)}), ${r.length} bytes`);
+  }
+  if (report.undoFile) lines.push(`  undo file: ${report.undoFile} (p2vfix undo ${report.image})`);
+  if (report.dryRun) lines.push("  dry run: nothing was written");
+  for (const w of report.warnings ?? []) lines.push(`  warning: ${w}`);
+  return lines.join("\n") + "\n";
+}
+
