@@ -21,6 +21,8 @@ export const ExitCode = {
   refused: 4,
   verifyFailed: 5,
   notFound: 6,
+  /** The operating system refused a read or write (disk full, permission, missing folder). */
+  io: 8,
 } as const;
 
 export abstract class P2vfixError extends Error {
@@ -105,4 +107,9 @@ export class RefusedError extends P2vfixError {
 /** A write was made but reading it back did not give what was written. */
 export class VerifyError extends P2vfixError {
   readonly exitCode = ExitCode.verifyFailed;
+}
+
+/** The operating system refused a read or write (ENOSPC, EACCES, ENOENT, EROFS...); the message says what to do. */
+export class IoError extends P2vfixError {
+  readonly exitCode = ExitCode.io;
 }
