@@ -42,7 +42,7 @@ export function renderDiff(input: DiffInput): string {
       lines.push(`  [${key}]`);
       lastKey = key;
     }
-    const name = e.name === "" ? "(default)" : JSON.stringify(e.name);
+    const name = e.name === "" ? "@" : JSON.stringify(e.name);
     if (e.action === "delete-value") lines.push(`${ACTION_MARK[e.action]}   ${name}: ${e.before} → (deleted)`);
     else lines.push(`${e.before === undefined ? "+" : "~"}   ${name}: ${e.before ?? "(absent)"} → ${e.after}`);
   }

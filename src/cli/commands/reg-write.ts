@@ -129,7 +129,7 @@ export function registerRegWrite(program: Command, output: Output): void {
     const editor = await openForEdit(hivePath);
     editor.createKey(keyPath);
     editor.setValue(keyPath, valueName(name), type, data);
-    report(output, opts, "set", saveHiveFile(hivePath, editor, { backup: opts.backup }), { key: keyPath, value: name === "@" ? "(default)" : name, type: regTypeName(type), size: data.length });
+    report(output, opts, "set", saveHiveFile(hivePath, editor, { backup: opts.backup }), { key: keyPath, value: name === "" ? "@" : name, type: regTypeName(type), size: data.length });
   });
 
   writeOptions(
@@ -138,7 +138,7 @@ export function registerRegWrite(program: Command, output: Output): void {
       .description("Delete a key with everything below it, or one value of it when NAME is given (@ = the default value).")
       .argument("<hive>", "hive file")
       .argument("<key>", "key path from the hive root")
-      .argument("[name]", "value name"),
+      .argument("[name]", "value name (@ for the default value)"),
   ).action(async (hivePath: string, keyPath: string, name: string | undefined, opts: WriteOptions) => {
     const editor = await openForEdit(hivePath);
     if (name === undefined) {
@@ -146,7 +146,7 @@ export function registerRegWrite(program: Command, output: Output): void {
     } else if (!editor.deleteValue(keyPath, valueName(name))) {
       throw new NotFoundError("value-not-found", `no value ${JSON.stringify(name)} in key ${JSON.stringify(keyPath)}`, { path: keyPath });
     }
-    report(output, opts, "deleted", saveHiveFile(hivePath, editor, { backup: opts.backup }), name === undefined ? { key: keyPath } : { key: keyPath, value: name === "@" ? "(default)" : name });
+    report(output, opts, "deleted", saveHiveFile(hivePath, editor, { backup: opts.backup }), name === undefined ? { key: keyPath } : { key: keyPath, value: name === "" ? "@" : name });
   });
 
   writeOptions(
