@@ -14,6 +14,9 @@ import { planToYaml } from "../../plan/yaml-writer.js";
 import { openVmConfig } from "../../vmconfig/index.js";
 import type { Hypervisor } from "../../vmconfig/types.js";
 import { loadWindows } from "../../windows/load.js";
+import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
+import { planNotices, renderNotices } from "../notices.js";
+import { parseMacOption } from "../options.js";
 import type { Output } from "../output.js";
 
 interface PlanOptions {
@@ -54,7 +57,7 @@ export function registerPlan(program: Command, output: Output): void {
     .command("plan")
     .description("Write a commented YAML plan of the fixups for this image's first boot on the new hypervisor")
     .argument("<target>", "disk image, folder with SYSTEM/SOFTWARE hives (or .reg exports), mounted Windows root, or SYSTEM hive file")
-    .option("--target <hypervisor>", `target hypervisor (${TARGET_HYPERVISORS.join(", ")}); taken from --vm when given`)
+    .option("--target <hypervisor>", `${TARGET_HELP}; taken from --vm when given`)
     .option("--keep-ip", "move the old static IP configuration to the new NIC at first boot (profile default)")
     .option("--no-keep-ip", "clear the old static IP configuration only; the new NIC uses DHCP")
     .option("--mac <mac>", "MAC of the new NIC (taken from --vm when given)")
@@ -66,9 +69,9 @@ export function registerPlan(program: Command, output: Output): void {
     .option("--partition <n>", "disk image with several Windows installations: the partition")
     .option("--no-logs", "do not replay transaction logs found beside the hives")
     .action((targetPath: string, opts: PlanOptions) => {
-      if (opts.target !== undefined && !(TARGET_HYPERVISORS as readonly string[]).includes(opts.target)) {
-        throw new UsageError("bad-target", `--target must be one of ${TARGET_HYPERVISORS.join(", ")}, not ${JSON.stringify(opts.target)}`);
-      }
+      if (opts.target !== undefined) opts.target = parseTargetHypervisor(opts.target);
+      // A MAC that is not one is a usage error (exit 2), never a silently dropped step.
+      for (const m of [opts.mac].flat()) if (m !== undefined) parseMacOption(m);
       const vm = opts.vm ? vmChoice(opts.vm, opts) : undefined;
       if (vm?.target && opts.target && vm.target !== opts.target) throw new UsageError("target-conflict", `--target ${opts.target} but ${opts.vm} is a ${vm.target} VM`);
       const target = (opts.target ?? vm?.target) as (typeof TARGET_HYPERVISORS)[number] | undefined;
@@ -93,7 +96,11 @@ export function registerPlan(program: Command, output: Output): void {
         output.out(
           `plan written to ${opts.output}: ${plan.fixups.length} fixups (${plan.fixups.map((f) => f.id).join(", ")}), ${registry} registry/service changes, ${plan.firstBoot?.steps.length ?? 0} first-boot steps${plan.vm ? `, unplug ${plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`} in ${plan.vm.file}` : ""}\n`,
         );
-        for (const u of plan.unaddressed) output.out(`to do by hand: ${u}\n`);
-      } else output.out(text);
+        output.out(renderNotices(planNotices(plan)));
+      } else {
+        output.out(text);
+        // The plan itself is on stdout: the warnings go to stderr, where the person sees them.
+        if (!opts.json) output.err(renderNotices(planNotices(plan)));
+      }
     });
 }
