@@ -48,7 +48,7 @@ export function renderDiff(input: DiffInput): string {
   }
   if (input.steps.length > 0) {
     lines.push("", `first-boot steps (${input.steps.length}), run in this order inside the VM:`);
-    input.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.id} [${s.shell}, ${s.timeoutSeconds} s, ${s.retries} retries]: ${s.title}`));
+    input.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.id} [${s.shell}, ${s.timeoutSeconds} s, ${s.retries} ${s.retries === 1 ? "retry" : "retries"}]: ${s.title}`));
   }
   if (input.vm) lines.push("", `VM definition ${input.vm.file}: NIC ${input.vm.nic.mac ?? input.vm.nic.index ?? "(the only one)"} link ${input.vm.up ? "up" : "down"}${input.vmResult ? `: ${input.vmResult}` : ""}`);
   for (const n of input.notices) lines.push(`note: ${n}`);

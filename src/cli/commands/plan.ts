@@ -9,13 +9,14 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { TARGET_HYPERVISORS } from "../../fixups/options.js";
 import { buildPlan } from "../../plan/build.js";
+import { expandPlan } from "../../plan/expand.js";
 import { loadProfile, profileNames, resolveOptions } from "../../plan/profiles.js";
 import { planToYaml } from "../../plan/yaml-writer.js";
 import { openVmConfig } from "../../vmconfig/index.js";
 import type { Hypervisor } from "../../vmconfig/types.js";
 import { loadWindows } from "../../windows/load.js";
 import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
-import { planNotices, renderNotices } from "../notices.js";
+import { planNotices, plural, renderNotices } from "../notices.js";
 import { parseMacOption } from "../options.js";
 import type { Output } from "../output.js";
 
@@ -82,8 +83,11 @@ export function registerPlan(program: Command, output: Output): void {
       if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
       const loaded = loadWindows(targetPath, { useLogs: opts.logs, ...(partition === undefined ? {} : { partition }) });
       let built;
+      let registryChanges = 0;
       try {
         built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: targetPath, profile: profile.name, ...(vm ? { vm } : {}) });
+        // Counted as apply counts them (the runner's keys included), so the two numbers agree.
+        registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
       } finally {
         loaded.close();
       }
@@ -92,9 +96,8 @@ export function registerPlan(program: Command, output: Output): void {
       const text = opts.json ? JSON.stringify(plan, null, 2) + "\n" : planToYaml(plan);
       if (opts.output) {
         writeFileSync(opts.output, text);
-        const registry = plan.fixups.reduce((n, f) => n + f.registry.length + f.services.length, 0);
         output.out(
-          `plan written to ${opts.output}: ${plan.fixups.length} fixups (${plan.fixups.map((f) => f.id).join(", ")}), ${registry} registry/service changes, ${plan.firstBoot?.steps.length ?? 0} first-boot steps${plan.vm ? `, unplug ${plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`} in ${plan.vm.file}` : ""}\n`,
+          `plan written to ${opts.output}: ${plural(plan.fixups.length, "fixup")} (${plan.fixups.map((f) => f.id).join(", ")}), ${plural(registryChanges, "registry value")} to set or delete (apply skips those already in place), ${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`} in ${plan.vm.file}` : ""}\n`,
         );
         output.out(renderNotices(planNotices(plan)));
       } else {
