@@ -29,6 +29,7 @@ const modules: CommandModule[] = [
   { names: ["report"], load: async () => (await import("./report.js")).registerReport },
   { names: ["undo"], load: async () => (await import("./undo.js")).registerUndo },
   { names: ["vm"], load: async () => (await import("./vm.js")).registerVm },
+  { names: ["fix"], load: async () => (await import("./fix.js")).registerFix },
 ];
 
 /**

@@ -35,7 +35,7 @@ interface PlanOptions {
 
 const TARGET_OF: Partial<Record<Hypervisor, (typeof TARGET_HYPERVISORS)[number]>> = { vmware: "vmware", kvm: "kvm", proxmox: "kvm", hyperv: "hyperv" };
 
-function vmChoice(file: string, opts: PlanOptions): { file: string; mac?: string; index?: number; target?: (typeof TARGET_HYPERVISORS)[number] } {
+export function vmChoice(file: string, opts: PlanOptions): { file: string; mac?: string; index?: number; target?: (typeof TARGET_HYPERVISORS)[number] } {
   const config = openVmConfig(file);
   const nics = config.nics();
   let nic = nics[0];
