@@ -30,6 +30,8 @@ const modules: CommandModule[] = [
   { names: ["undo"], load: async () => (await import("./undo.js")).registerUndo },
   { names: ["vm"], load: async () => (await import("./vm.js")).registerVm },
   { names: ["fix"], load: async () => (await import("./fix.js")).registerFix },
+  { names: ["unlock"], load: async () => (await import("./unlock.js")).registerUnlock },
+  { names: ["firstboot"], load: async () => (await import("./firstboot.js")).registerFirstboot },
 ];
 
 /**
