@@ -4,7 +4,8 @@
  * read-only refusal, and after a failure a sentence saying what became of the image.
  */
 import { existsSync, statSync } from "node:fs";
-import { acquireWriterLock, shellQuote } from "../apply/locks.js";
+import { dirname } from "node:path";
+import { acquireWriterLock, shellQuote, type WriterLock } from "../apply/locks.js";
 import { readJournal } from "../apply/journal.js";
 import { refuseReadOnlyImage } from "../apply/preflight.js";
 import { P2vfixError } from "../errors.js";
@@ -35,21 +36,36 @@ function imageFate(target: string, before: string): string {
   return `the image may be partly written: run \`p2vfix undo ${shellQuote(target)}\` to restore it`;
 }
 
+/** The writer lock; a system error taking it (a full disk) is typed and says the image was not touched. */
+export function lockImage(target: string): WriterLock {
+  try {
+    return acquireWriterLock(target);
+  } catch (err) {
+    if (err instanceof P2vfixError) throw err;
+    const typed = toIoError(err, `the image's folder (${dirname(target)}), writing the lock file`);
+    if (!typed) throw err;
+    typed.message += "; the image was not changed";
+    throw typed;
+  }
+}
+
 /** applyPlan with the CLI's safety around it (see the module comment). */
 export function runApply(target: string, plan: PlanFile, options: ApplyOptions & { force?: boolean }): ApplyReport {
   const isFile = existsSync(target) && statSync(target).isFile();
   if (options.dryRun || !isFile) return applyPlan(target, plan, options);
   refuseReadOnlyImage(target, options.force === true);
-  const lock = acquireWriterLock(target);
   const before = journalSnapshot(target);
+  let lock: WriterLock | undefined;
   try {
+    lock = lockImage(target);
     return applyPlan(target, plan, options);
   } catch (err) {
-    const typed = err instanceof P2vfixError ? err : toIoError(err);
+    const folders = options.image?.backupDir ? `${dirname(target)} or ${options.image.backupDir}` : dirname(target);
+    const typed = err instanceof P2vfixError ? err : toIoError(err, `the image's folder (${folders})`);
     // Refusals and verify errors say what became of the image themselves.
-    if (typed && typed.exitCode !== 4 && !/restored|nothing was written/.test(typed.message)) typed.message += `; ${imageFate(target, before)}`;
+    if (typed && typed.exitCode !== 4 && !/restored|nothing was written|image was not changed/.test(typed.message)) typed.message += `; ${imageFate(target, before)}`;
     throw typed ?? err;
   } finally {
-    lock.release();
+    lock?.release();
   }
 }

@@ -6,7 +6,7 @@ import { IoError } from "../errors.js";
 import { shellQuote } from "../apply/locks.js";
 
 const ADVICE: Record<string, (path: string) => string> = {
-  ENOSPC: (p) => `no space left on the device holding ${p}: free some space (df -h ${shellQuote(p)}) or choose another folder (--backup-dir for the undo file), then run the command again`,
+  ENOSPC: (p) => `no space left on the device holding ${p}: free some space there (df -h shows it) or choose another folder (--backup-dir for the undo file), then run the command again`,
   EDQUOT: (p) => `disk quota exceeded writing ${p}: free some space or raise the quota, then run the command again`,
   EACCES: (p) => `permission denied on ${p}: check its owner and mode (ls -l ${shellQuote(p)}), or run as a user who may write there`,
   EPERM: (p) => `the system does not allow this operation on ${p} (immutable attribute, or not permitted for this user)`,
@@ -23,11 +23,14 @@ const ADVICE: Record<string, (path: string) => string> = {
   ENAMETOOLONG: (p) => `the path ${p} is too long`,
 };
 
-/** The IoError for a Node system error, or undefined when `err` is not one. */
-export function toIoError(err: unknown): IoError | undefined {
+/**
+ * The IoError for a Node system error, or undefined when `err` is not one. `where` names the
+ * place for errors that carry no path (a write(2) on an open file reports none).
+ */
+export function toIoError(err: unknown, where?: string): IoError | undefined {
   const e = err as NodeJS.ErrnoException;
   if (!(e instanceof Error) || typeof e.code !== "string" || !/^E[A-Z]+$/.test(e.code) || typeof e.syscall !== "string") return undefined;
-  const path = e.path ?? (e as { dest?: string }).dest ?? "the file";
+  const path = e.path ?? (e as { dest?: string }).dest ?? where ?? "the file being read or written";
   const advice = ADVICE[e.code];
   const message = advice ? advice(path) : `${e.syscall} failed on ${path}: ${e.message}`;
   // The message names the path already; describe() would repeat it.

@@ -7,7 +7,6 @@
  */
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { acquireWriterLock, shellQuote } from "../../apply/locks.js";
 import { refuseReadOnlyImage } from "../../apply/preflight.js";
 import { NotFoundError, RefusedError, UsageError } from "../../errors.js";
 import { buildPlan } from "../../plan/build.js";
@@ -19,7 +18,7 @@ import { planToYaml } from "../../plan/yaml-writer.js";
 import type { Finding } from "../../windows/schema.js";
 import { inspectWindows } from "../../windows/inspect.js";
 import { loadWindows } from "../../windows/load.js";
-import { runApply } from "../apply-run.js";
+import { lockImage, runApply } from "../apply-run.js";
 import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
 import { parseMacOption, parsePartition } from "../options.js";
@@ -123,7 +122,7 @@ Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (sa
       const isFile = statSync(image).isFile();
       if (isFile && !opts.dryRun) refuseReadOnlyImage(image, opts.force === true);
       // Before the image is read: a concurrent writer makes this one say "in use", never see a half-written image.
-      const lock = isFile && !opts.dryRun ? acquireWriterLock(image) : undefined;
+      const lock = isFile && !opts.dryRun ? lockImage(image) : undefined;
       try {
         const { findings, plan, yaml, values } = inspectAndPlan(image, opts);
         const say = (text: string) => (opts.json ? undefined : output.out(text));
