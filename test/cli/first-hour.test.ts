@@ -75,6 +75,29 @@ describe("usage errors", () => {
   });
 });
 
+describe("formats and copies", () => {
+  it("an E01 image gets the ewfexport/ewfmount hint", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "p2vfix-e01-"));
+    const e01 = join(dir, "server 1.E01");
+    writeFileSync(e01, Buffer.concat([Buffer.from("EVF\x09\x0d\x0a\xff\x00", "latin1"), Buffer.alloc(4096)]));
+    const r = await run("inspect", e01);
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stderr).toMatch(/EnCase EWF \(E01\) images are not supported; convert it to a raw image first: ewfexport -t disk -f raw '.*server 1.E01'.*ewfmount/);
+  });
+
+  it("cp out refuses to overwrite without --force", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "p2vfix-cp-"));
+    const dest = join(dir, "SYSTEM");
+    writeFileSync(dest, "mine\n");
+    const r = await run("cp", `${demo}:SYSTEM`, dest);
+    expect(r.code).toBe(ExitCode.refused);
+    expect(r.stderr).toMatch(/destination-exists: .* exists already: nothing was copied; pass --force/);
+    expect(readFileSync(dest, "utf8")).toBe("mine\n");
+    expect((await run("cp", `${demo}:SYSTEM`, dest, "--force")).code).toBe(0);
+    expect(readFileSync(dest).subarray(0, 4).toString()).toBe("regf");
+  });
+});
+
 describe("I/O errors are typed, with a sentence to act on and no stack trace", () => {
   it("a missing output folder", async () => {
     const { dir, image } = demoCopy();

@@ -3,10 +3,10 @@
  * `p2vfix cp IMAGE:PATH DEST`: look inside a disk image (or a mounted Windows root) without
  * mounting it.
  */
-import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
-import { P2vfixError, UsageError } from "../../errors.js";
+import { P2vfixError, RefusedError, UsageError } from "../../errors.js";
 import type { FileInfo } from "../../fs/filesystem.js";
 import { volumeState, type VolumeState } from "../../fs/ntfs/volume-state.js";
 import type { NtfsVolume } from "../../fs/ntfs/volume.js";
@@ -215,7 +215,8 @@ export function registerDisk(program: Command, output: Output): void {
     .argument("<spec>", "IMAGE:PATH")
     .argument("<dest>", "destination file or folder on the host")
     .option("--partition <n>", "partition number", parsePartition)
-    .action((spec: string, dest: string, opts: { partition?: number }) => {
+    .option("--force", "replace DEST when it exists")
+    .action((spec: string, dest: string, opts: { partition?: number; force?: boolean }) => {
       const { container, inner } = parseTargetSpec(spec);
       if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
       withTarget(container, (target) => {
@@ -225,6 +226,7 @@ export function registerDisk(program: Command, output: Output): void {
         if (info?.isDirectory) throw new UsageError("is-directory", `${spec} is a folder; cp copies files`);
         const data = fs.readFile(path);
         const out = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, basename(path.replace(/:.*$/, ""))) : dest;
+        if (!opts.force && pathTaken(out)) throw new RefusedError("destination-exists", `${out} exists already: nothing was copied; pass --force to replace it, or choose another name`, { path: out });
         // Temp file + rename: an interrupted copy never leaves a half-written destination.
         const tmp = `${out}.p2vfix-tmp-${process.pid}`;
         writeFileSync(tmp, data);
@@ -232,4 +234,14 @@ export function registerDisk(program: Command, output: Output): void {
         output.err(`copied ${data.length} bytes to ${out}\n`);
       });
     });
+}
+
+/** True when something (a file, a folder, even a dangling symlink) is at `path`. */
+function pathTaken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
