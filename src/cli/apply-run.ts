@@ -3,7 +3,7 @@
  * the image is read (a second writer is told "in use", never shown a half-written image), the
  * read-only refusal, and after a failure a sentence saying what became of the image.
  */
-import { existsSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { acquireWriterLock, shellQuote, type WriterLock } from "../apply/locks.js";
 import { readJournal } from "../apply/journal.js";
@@ -12,6 +12,21 @@ import { P2vfixError } from "../errors.js";
 import { applyPlan, type ApplyOptions, type ApplyReport } from "../plan/apply.js";
 import type { PlanFile } from "../plan/schema.js";
 import { toIoError } from "./io-errors.js";
+
+function isHiveFile(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A hive file is replaced by rename with HIVE.bak kept; the read-only guard is for disk images written in place. */
+export function guardReadOnly(target: string, force: boolean): void {
+  if (!isHiveFile(target)) refuseReadOnlyImage(target, force);
+}
 
 function journalSnapshot(target: string): string {
   try {
@@ -53,7 +68,7 @@ export function lockImage(target: string): WriterLock {
 export function runApply(target: string, plan: PlanFile, options: ApplyOptions & { force?: boolean }): ApplyReport {
   const isFile = existsSync(target) && statSync(target).isFile();
   if (options.dryRun || !isFile) return applyPlan(target, plan, options);
-  refuseReadOnlyImage(target, options.force === true);
+  guardReadOnly(target, options.force === true);
   const before = journalSnapshot(target);
   let lock: WriterLock | undefined;
   try {

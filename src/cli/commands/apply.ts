@@ -46,7 +46,8 @@ function summary(r: ApplyReport): string {
 
 /** The diff, the summary, every warning and, once an image was written, the next steps. */
 export function renderApplied(report: ApplyReport, plan: PlanFile): string {
-  let text = renderDiff({ entries: report.diff, steps: report.expanded.steps, vm: report.expanded.vm, ...(report.vm ? { vmResult: report.vm.summary } : {}), notices: report.expanded.notices });
+  // The notices come once, in the warnings summary below.
+  let text = renderDiff({ entries: report.diff, steps: report.expanded.steps, vm: report.expanded.vm, ...(report.vm ? { vmResult: report.vm.summary } : {}), notices: [] });
   text += summary(report);
   text += renderNotices(planNotices(plan, report.expanded.notices));
   if (report.kind === "image" && !report.dryRun && report.diff.length > 0) text += renderNextSteps(report.target, plan.target, report.expanded.vm?.file ?? null);

@@ -7,7 +7,6 @@
  */
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { refuseReadOnlyImage } from "../../apply/preflight.js";
 import { NotFoundError, RefusedError, UsageError } from "../../errors.js";
 import { buildPlan } from "../../plan/build.js";
 import { expandPlan } from "../../plan/expand.js";
@@ -18,7 +17,7 @@ import { planToYaml } from "../../plan/yaml-writer.js";
 import type { Finding } from "../../windows/schema.js";
 import { inspectWindows } from "../../windows/inspect.js";
 import { loadWindows } from "../../windows/load.js";
-import { lockImage, runApply } from "../apply-run.js";
+import { guardReadOnly, lockImage, runApply } from "../apply-run.js";
 import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
 import { parseMacOption, parsePartition } from "../options.js";
@@ -120,7 +119,7 @@ Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (sa
       for (const m of opts.mac) parseMacOption(m);
       if (opts.planOut !== undefined && existsSync(opts.planOut)) throw new RefusedError("plan-out-exists", `${opts.planOut} exists already: choose another name or remove it (fix never overwrites a file)`, { path: opts.planOut });
       const isFile = statSync(image).isFile();
-      if (isFile && !opts.dryRun) refuseReadOnlyImage(image, opts.force === true);
+      if (isFile && !opts.dryRun) guardReadOnly(image, opts.force === true);
       // Before the image is read: a concurrent writer makes this one say "in use", never see a half-written image.
       const lock = isFile && !opts.dryRun ? lockImage(image) : undefined;
       try {
