@@ -25,7 +25,18 @@ export async function main(argvIn: string[], output: Output = createOutput()): P
         if (!json) write(s);
       },
     })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  p2vfix fix disk.vhdx --target hyperv            # the whole job: inspect, plan, ask, apply, next steps
+  p2vfix inspect disk.vmdk --target kvm           # what will break at the first boot
+  p2vfix plan disk.qcow2 --vm newvm.vmx -o plan.yaml && p2vfix apply disk.qcow2 plan.yaml
+  p2vfix report disk.vhdx                         # after the first boot: what the steps did
+  p2vfix undo disk.vhdx                           # every byte back
+Errors: --debug shows the stack trace; with --json they are JSON on stderr.`,
+    );
   await registerCommands(program, output, argv);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -69,6 +69,14 @@ export function registerPlan(program: Command, output: Output): void {
     .option("--json", "the plan as JSON instead of YAML")
     .option("--partition <n>", "disk image with several Windows installations: the partition")
     .option("--no-logs", "do not replay transaction logs found beside the hives")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  p2vfix plan disk.qcow2 --target Hyper-V --mac 00:15:5d:01:0a:02 -o plan.yaml
+  p2vfix plan disk.vmdk --vm newvm.vmx --nic 1 -o plan.yaml   # MAC and hypervisor from the VM
+  p2vfix plan /mnt/win --target kvm --no-keep-ip                # YAML to stdout, warnings to stderr`,
+    )
     .action((targetPath: string, opts: PlanOptions) => {
       if (opts.target !== undefined) opts.target = parseTargetHypervisor(opts.target);
       // A MAC that is not one is a usage error (exit 2), never a silently dropped step.
