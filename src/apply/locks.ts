@@ -9,8 +9,12 @@
  *
  * Writer lock: Node has no flock() without a native addon, so the substitute for an OS
  * advisory lock is a lock file `IMAGE.p2vfix.lock` created with O_EXCL (pid, host and time
- * inside). Another p2vfix finding it refuses, unless the pid it names is gone on this host
- * (a killed writer), in which case the stale lock is replaced.
+ * inside; O_NOFOLLOW too, so a symlink planted at that name is never followed). Another p2vfix
+ * finding it refuses, unless the pid it names is gone on this host (a killed writer): that
+ * stale lock is renamed aside and checked to be the file read before it is removed, so a lock
+ * taken meanwhile by a third process survives. A write that fails (a full disk) removes its
+ * own empty lock. The CLI takes the lock before reading the image; the transaction taking it
+ * again in the same process nests.
  */
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
@@ -251,6 +255,25 @@ function takeOver(info: LockInfo): void {
   unlinkSync(aside);
 }
 
+/** One holder's handle: the lock file goes when the last holder in this process releases. */
+function handle(path: string, key: string, entry: { count: number }): WriterLock {
+  let released = false;
+  return {
+    path,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--entry.count > 0) return;
+      held.delete(key);
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone: nothing to release.
+      }
+    },
+  };
+}
+
 /** Takes the writer lock (see the module comment); refuses while another live writer holds it. */
 export function acquireWriterLock(imagePath: string): WriterLock {
   const path = writerLockPath(imagePath);
@@ -258,15 +281,7 @@ export function acquireWriterLock(imagePath: string): WriterLock {
   const mine = held.get(key);
   if (mine) {
     mine.count++;
-    let released = false;
-    return {
-      path,
-      release: () => {
-        if (released) return;
-        released = true;
-        mine.count--;
-      },
-    };
+    return handle(path, key, mine);
   }
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
@@ -292,21 +307,7 @@ export function acquireWriterLock(imagePath: string): WriterLock {
     closeSync(fd);
     const entry = { count: 1 };
     held.set(key, entry);
-    let released = false;
-    return {
-      path,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--entry.count > 0) return;
-        held.delete(key);
-        try {
-          unlinkSync(path);
-        } catch {
-          // Already gone: nothing to release.
-        }
-      },
-    };
+    return handle(path, key, entry);
   }
   throw new RefusedError("image-locked", `could not take the lock ${path}: other p2vfix processes keep taking it; try again`, { path });
 }
