@@ -22,6 +22,8 @@ export const ExitCode = {
   verifyFailed: 5,
   notFound: 6,
   recoveryFailed: 7,
+  /** The operating system refused a read or write (disk full, permission, missing folder). */
+  io: 8,
 } as const;
 
 export abstract class P2vfixError extends Error {
@@ -111,4 +113,9 @@ export class VerifyError extends P2vfixError {
 /** A dirty hive's transaction logs could not be applied (the message names each log and why). */
 export class RecoveryError extends P2vfixError {
   readonly exitCode = ExitCode.recoveryFailed;
+}
+
+/** The operating system refused a read or write (ENOSPC, EACCES, ENOENT, EROFS...); the message says what to do. */
+export class IoError extends P2vfixError {
+  readonly exitCode = ExitCode.io;
 }

@@ -9,12 +9,16 @@
  *
  * Writer lock: Node has no flock() without a native addon, so the substitute for an OS
  * advisory lock is a lock file `IMAGE.p2vfix.lock` created with O_EXCL (pid, host and time
- * inside). Another p2vfix finding it refuses, unless the pid it names is gone on this host
- * (a killed writer), in which case the stale lock is replaced.
+ * inside; O_NOFOLLOW too, so a symlink planted at that name is never followed). Another p2vfix
+ * finding it refuses, unless the pid it names is gone on this host (a killed writer): that
+ * stale lock is renamed aside and checked to be the file read before it is removed, so a lock
+ * taken meanwhile by a third process survives. A write that fails (a full disk) removes its
+ * own empty lock. The CLI takes the lock before reading the image; the transaction taking it
+ * again in the same process nests.
  */
-import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { RefusedError } from "../errors.js";
 import { findDependentChildren } from "./children.js";
 
@@ -158,52 +162,162 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Why an existing lock file still counts (undefined = stale: its writer is gone). */
-function liveLockHolder(path: string): string | undefined {
-  let text: string;
+/** O_NOFOLLOW where the platform has it (not on Windows): a planted symlink is never opened. */
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** What a lock file says about its owner. */
+export interface LockInfo {
+  path: string;
+  /** "live": its writer runs; "other-host": it cannot be checked from here; "stale": the writer is gone; "empty": no owner written; "not-a-file": a symlink or folder p2vfix did not make. */
+  state: "live" | "other-host" | "stale" | "empty" | "not-a-file";
+  pid?: number;
+  host?: string;
+  time?: string;
+  /** Inode of the lock file read, so a takeover removes that file and no newer one. */
+  ino?: bigint;
+}
+
+/** Reads the lock file of `imagePath` without following a symlink; undefined when there is none. */
+export function readWriterLock(imagePath: string): LockInfo | undefined {
+  const path = writerLockPath(imagePath);
+  let fd: number;
   try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return undefined;
+    fd = openSync(path, constants.O_RDONLY | NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ELOOP") return { path, state: "not-a-file" };
+    throw err;
+  }
+  let text: string;
+  let ino: bigint;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) return { path, state: "not-a-file" };
+    ino = st.ino;
+    const buf = Buffer.alloc(512);
+    text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString("utf8");
+  } finally {
+    closeSync(fd);
   }
   const pid = Number(/^pid=(\d+)$/m.exec(text)?.[1]);
   const host = /^host=(.*)$/m.exec(text)?.[1];
-  if (!Number.isSafeInteger(pid) || pid <= 0) return "an unreadable lock file";
-  if (host !== undefined && host !== hostname()) return `process ${pid} on host ${host}`;
-  return processAlive(pid) ? `process ${pid}` : undefined;
+  const time = /^time=(.*)$/m.exec(text)?.[1];
+  if (!Number.isSafeInteger(pid) || pid <= 0) return { path, state: "empty", ino };
+  const info = { path, pid, ino, ...(host === undefined ? {} : { host }), ...(time === undefined ? {} : { time }) };
+  if (host !== undefined && host !== hostname()) return { ...info, state: "other-host" };
+  return { ...info, state: processAlive(pid) ? "live" : "stale" };
+}
+
+/** One sentence for a person: who holds the lock and what to do. */
+export function describeLock(imagePath: string, info: LockInfo): string {
+  const unlock = `p2vfix unlock ${shellQuote(imagePath)}`;
+  switch (info.state) {
+    case "live":
+      return `another p2vfix (process ${info.pid}, since ${info.time ?? "an unknown time"}) is writing ${imagePath}: wait for it to finish`;
+    case "other-host":
+      return `p2vfix on host ${info.host} (process ${info.pid}, since ${info.time ?? "an unknown time"}) holds ${info.path}: wait for it to finish; if that process is gone, \`${unlock} --force\` removes the lock`;
+    case "stale":
+      return `${info.path} names process ${info.pid} on this host, which is gone: the lock is stale and the next write takes it over`;
+    case "empty":
+      return `${info.path} names no owner (a p2vfix stopped before writing its PID, e.g. on a full disk): if no p2vfix is running on ${imagePath}, \`${unlock} --force\` removes it`;
+    case "not-a-file":
+      return `${info.path} is not a lock file p2vfix made (a symlink or folder): remove it yourself after checking what it is`;
+  }
+}
+
+/** A path as a POSIX shell word: left alone when it is plain, single-quoted otherwise. */
+export function shellQuote(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Locks this process holds, by lock path: taking one again (the CLI, then the transaction) nests. */
+const held = new Map<string, { count: number }>();
+
+/** Removes a stale lock file: renamed aside first, so a lock another process took meanwhile is put back, never removed. */
+function takeOver(info: LockInfo): void {
+  const aside = `${info.path}.stale-${process.pid}-${Date.now()}`;
+  try {
+    renameSync(info.path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return; // someone else took it over first
+    throw err;
+  }
+  const moved = lstatSync(aside, { bigint: true });
+  if (moved.ino !== info.ino) {
+    // A new lock appeared between the read and the rename: give it back (link never replaces).
+    try {
+      linkSync(aside, info.path);
+    } catch {
+      // The path is taken again: that holder wins; ours is the one aside.
+    }
+  }
+  unlinkSync(aside);
+}
+
+/** One holder's handle: the lock file goes when the last holder in this process releases. */
+function handle(path: string, key: string, entry: { count: number }): WriterLock {
+  let released = false;
+  return {
+    path,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--entry.count > 0) return;
+      held.delete(key);
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone: nothing to release.
+      }
+    },
+  };
 }
 
 /** Takes the writer lock (see the module comment); refuses while another live writer holds it. */
 export function acquireWriterLock(imagePath: string): WriterLock {
   const path = writerLockPath(imagePath);
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const key = resolve(path);
+  const mine = held.get(key);
+  if (mine) {
+    mine.count++;
+    return handle(path, key, mine);
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
-      fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+      fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | NOFOLLOW, 0o644);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = liveLockHolder(path);
-      if (holder !== undefined) {
-        throw new RefusedError("image-locked", `another p2vfix (${holder}) is writing ${imagePath} (lock ${path}); wait for it to finish, or remove the lock if that process is gone`, { path });
-      }
-      unlinkSync(path);
+      const info = readWriterLock(imagePath);
+      if (info === undefined) continue; // released meanwhile
+      if (info.state !== "stale") throw new RefusedError("image-locked", `${imagePath} is in use: ${describeLock(imagePath, info)}`, { path });
+      takeOver(info);
       continue;
     }
-    writeSync(fd, `pid=${process.pid}\nhost=${hostname()}\ntime=${new Date().toISOString()}\n`);
+    try {
+      writeSync(fd, `pid=${process.pid}\nhost=${hostname()}\ntime=${new Date().toISOString()}\n`);
+      fsyncSync(fd);
+    } catch (err) {
+      // A full disk: leave no empty lock behind to block the next run.
+      closeSync(fd);
+      unlinkSync(path);
+      throw err;
+    }
     closeSync(fd);
-    let released = false;
-    return {
-      path,
-      release: () => {
-        if (released) return;
-        released = true;
-        try {
-          unlinkSync(path);
-        } catch {
-          // Already gone: nothing to release.
-        }
-      },
-    };
+    const entry = { count: 1 };
+    held.set(key, entry);
+    return handle(path, key, entry);
   }
-  throw new RefusedError("image-locked", `could not take the lock ${path}`, { path });
+  throw new RefusedError("image-locked", `could not take the lock ${path}: other p2vfix processes keep taking it; try again`, { path });
+}
+
+/** `p2vfix unlock`: removes a lock whose owner is gone (or, with force, one that names no owner or another host). */
+export function removeWriterLock(imagePath: string, force: boolean): LockInfo | undefined {
+  const info = readWriterLock(imagePath);
+  if (info === undefined) return undefined;
+  const removable = info.state === "stale" || (force && (info.state === "empty" || info.state === "other-host"));
+  if (!removable) throw new RefusedError("image-locked", describeLock(imagePath, info), { path: info.path });
+  takeOver(info);
+  return info;
 }

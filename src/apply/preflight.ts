@@ -5,6 +5,7 @@
  * Container-level checks (in use, differencing, VHDX log, dirty qcow2) are in transaction.ts
  * and locks.ts.
  */
+import { statSync } from "node:fs";
 import { RefusedError, RegfError } from "../errors.js";
 import { isBitLockerVolume, volumeState, VolumeFlag } from "../fs/ntfs/volume-state.js";
 import { NtfsVolume } from "../fs/ntfs/volume.js";
@@ -95,4 +96,19 @@ export function preflightHiveRecovery(bytes: Uint8Array, logs: LogInput[], where
     }
     throw err;
   }
+}
+
+/**
+ * An image file whose mode has no write bit was made read-only on purpose (an evidence copy,
+ * a golden image): refused even for root, who could write it anyway, unless the user insists.
+ */
+export function refuseReadOnlyImage(imagePath: string, force: boolean): void {
+  if (force) return;
+  const st = statSync(imagePath);
+  if (!st.isFile() || (st.mode & 0o222) !== 0) return;
+  throw new RefusedError(
+    "image-read-only",
+    `${imagePath} is read-only (mode ${(st.mode & 0o777).toString(8).padStart(3, "0")}): someone protected it on purpose. Work on a copy, or make it writable (chmod u+w), or pass --force to write it anyway`,
+    { path: imagePath },
+  );
 }

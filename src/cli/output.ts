@@ -13,6 +13,19 @@ export interface Output {
   readonly color: boolean;
   /** Set by a command that wants a non-zero exit without throwing (e.g. findings present). */
   exitCode?: number;
+  /** Asks a yes/no question on the terminal; absent when there is no terminal to ask on. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+/** A yes/no question on stdin/stderr (stdout may be piped); anything but y/yes is no. */
+async function confirmOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export function createOutput(): Output {
@@ -28,6 +41,7 @@ export function createOutput(): Output {
     outBytes: (b) => void process.stdout.write(b),
     isTTY,
     color: isTTY && !process.env.NO_COLOR,
+    ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm: confirmOnTerminal } : {}),
   };
 }
 

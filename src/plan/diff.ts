@@ -44,13 +44,13 @@ export function renderDiff(input: DiffInput): string {
       lines.push(`  [${key}]`);
       lastKey = key;
     }
-    const name = e.name === "" ? "(default)" : JSON.stringify(e.name);
+    const name = e.name === "" ? "@" : JSON.stringify(e.name);
     if (e.action === "delete-value") lines.push(`${ACTION_MARK[e.action]}   ${name}: ${e.before} → (deleted)`);
     else lines.push(`${e.before === undefined ? "+" : "~"}   ${name}: ${e.before ?? "(absent)"} → ${e.after}`);
   }
   if (input.steps.length > 0) {
     lines.push("", `first-boot steps (${input.steps.length}), run in this order inside the VM:`);
-    input.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.id} [${s.shell}, ${s.timeoutSeconds} s, ${s.retries} retries]: ${s.title}`));
+    input.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.id} [${s.shell}, ${s.timeoutSeconds} s, ${s.retries} ${s.retries === 1 ? "retry" : "retries"}]: ${s.title}`));
   }
   if (input.vm) lines.push("", `VM definition ${input.vm.file}: NIC ${input.vm.nic.mac ?? input.vm.nic.index ?? "(the only one)"} link ${input.vm.up ? "up" : "down"}${input.vmResult ? `: ${input.vmResult}` : ""}`);
   if (input.files?.length) lines.push("", `files copied into the image (${input.files.length}):`, ...input.files.map((f) => `+ ${f}`));

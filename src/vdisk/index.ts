@@ -88,7 +88,7 @@ export function openContainer(file: BlockDevice, path: string, options: OpenImag
       opened = openVmdkDescriptor(file, path, closeFile, writable, options.openExtent);
       break;
     case "unsupported":
-      throw new ImageError("unsupported-format", `${path}: ${detected.name} images are not supported`, { path });
+      throw new ImageError("unsupported-format", `${path}: ${detected.name} images are not supported${unsupportedHint(detected.name, path)}`, { path });
   }
   if (writable && !opened.device.writable) {
     for (const f of opened.extraFiles) f.device.close();
@@ -111,4 +111,15 @@ export function openContainer(file: BlockDevice, path: string, options: OpenImag
     hostDevices: hostFiles,
     close: () => device.close(),
   };
+}
+
+/** What to do with a format p2vfix does not open: the usual converter (qemu-img(1); libewf's ewfexport/ewfmount). */
+function unsupportedHint(name: string, path: string): string {
+  const q = /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+  if (name.startsWith("EnCase")) {
+    return `; convert it to a raw image first: ewfexport -t disk -f raw ${q} (package ewf-tools), or ewfmount ${q} /mnt/ewf and copy /mnt/ewf/ewf1 to a raw file; p2vfix then works on that copy`;
+  }
+  if (name === "VirtualBox VDI" || name === "QED" || name.startsWith("qcow version")) return `; convert it: qemu-img convert -p -O qcow2 ${q} disk.qcow2 (or VBoxManage clonemedium --format VHD)`;
+  if (name.startsWith("VMDK COWD")) return "; consolidate the snapshot on ESXi first (or vmkfstools -i to a flat disk)";
+  return "";
 }

@@ -50,7 +50,7 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
     out.push(`${sev(f)}  ${f.id}: ${f.title}`);
     out.push(`         ${f.detail}`);
     out.push(`         fixup: ${f.fixup}`);
-    for (const e of f.evidence) out.push(c("dim", `         - ${e.key}${e.value !== undefined ? ` : ${e.value === "" ? "(default)" : e.value}` : ""}${e.data !== undefined ? ` = ${e.data}` : ""}`));
+    for (const e of f.evidence) out.push(c("dim", `         - ${e.key}${e.value !== undefined ? ` : ${e.value === "" ? "@" : e.value}` : ""}${e.data !== undefined ? ` = ${e.data}` : ""}`));
   }
 
   heading("Installation");

@@ -6,9 +6,14 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { applyPlan, type ApplyReport } from "../../plan/apply.js";
+import type { ApplyReport } from "../../plan/apply.js";
 import { renderDiff } from "../../plan/diff.js";
 import { loadPlan } from "../../plan/load.js";
+import type { PlanFile } from "../../plan/schema.js";
+import { shellQuote } from "../../apply/locks.js";
+import { runApply } from "../apply-run.js";
+import { renderNextSteps } from "../next-steps.js";
+import { planNotices, plural, renderNotices } from "../notices.js";
 import type { Output } from "../output.js";
 
 interface ApplyCliOptions {
@@ -17,19 +22,49 @@ interface ApplyCliOptions {
   backup: boolean;
   backupDir?: string;
   partition?: string;
+  force?: boolean;
+}
+
+/** Counted in registry values as `plan` counts them; keys created on the way are counted apart. */
+function changeCount(r: ApplyReport): string {
+  const values = r.diff.filter((d) => d.action === "set-value" || d.action === "delete-value").length;
+  const keys = r.diff.length - values;
+  return `${plural(values, "registry value")}${keys ? ` (and ${plural(keys, "key")} created or deleted)` : ""}`;
 }
 
 function summary(r: ApplyReport): string {
   const lines: string[] = [];
   if (r.diff.length === 0) lines.push(r.dryRun ? "dry run: nothing to write (already applied)" : "nothing written: the target already holds this plan");
-  else if (r.dryRun) lines.push(`dry run: ${r.diff.length} registry changes would be written; nothing was written`);
+  else if (r.dryRun) lines.push(`dry run: ${changeCount(r)} would be written; nothing was written`);
   else {
-    lines.push(`written: ${r.diff.length} registry changes in ${r.written.join(", ")}`);
+    lines.push(`written: ${changeCount(r)} in ${r.written.join(", ")}`);
     for (const b of r.backups) lines.push(`original kept: ${b}`);
-    if (r.undoFile) lines.push(`undo file: ${r.undoFile} (p2vfix undo ${r.target} restores the image)`);
+    if (r.undoFile) lines.push(`undo file: ${r.undoFile} (p2vfix undo ${shellQuote(r.target)} restores the image)`);
   }
   for (const w of r.image?.warnings ?? []) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";
+}
+
+/** The diff, the summary, every warning and, once an image was written, the next steps. */
+export function renderApplied(report: ApplyReport, plan: PlanFile): string {
+  // The notices come once, in the warnings summary below.
+  let text = renderDiff({ entries: report.diff, steps: report.expanded.steps, vm: report.expanded.vm, ...(report.vm ? { vmResult: report.vm.summary } : {}), notices: [], ...(report.files ? { files: report.files } : {}) });
+  text += summary(report);
+  text += renderNotices(planNotices(plan, report.expanded.notices));
+  if (report.kind === "image" && !report.dryRun && report.diff.length > 0) text += renderNextSteps(report.target, plan.target, report.expanded.vm?.file ?? null);
+  return text;
+}
+
+/** The --json report of apply (and fix). */
+export function appliedJson(report: ApplyReport, plan: PlanFile): Record<string, unknown> {
+  const { expanded, image, ...rest } = report;
+  return {
+    ...rest,
+    steps: expanded.steps.map((s) => ({ id: s.id, title: s.title, shell: s.shell })),
+    notices: expanded.notices,
+    warnings: [...planNotices(plan, expanded.notices), ...(image?.warnings ?? [])],
+    image: image ? { format: image.format, files: image.files, bytesWritten: image.bytesWritten } : null,
+  };
 }
 
 export function registerApply(program: Command, output: Output): void {
@@ -43,21 +78,28 @@ export function registerApply(program: Command, output: Output): void {
     .option("--no-backup", "hive files: do not keep the original as HIVE.bak")
     .option("--backup-dir <dir>", "images: folder for the undo file (default: beside the image)")
     .option("--partition <n>", "disk image with several Windows installations: the partition")
+    .option("--force", "write an image file even though its mode is read-only (chmod a-w)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  p2vfix plan disk.qcow2 --target hyperv -o plan.yaml   # review plan.yaml, then:
+  p2vfix apply disk.qcow2 plan.yaml --dry-run           # the diff only
+  p2vfix apply disk.qcow2 plan.yaml                     # write it (undo file beside the image)
+  p2vfix undo disk.qcow2                                # put every byte back
+One command for the whole job: p2vfix fix disk.qcow2 --target hyperv`,
+    )
     .action((target: string, planPath: string, opts: ApplyCliOptions) => {
       const plan = loadPlan(planPath);
       const partition = opts.partition === undefined ? undefined : Number(opts.partition);
       if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
-      const report = applyPlan(target, plan, {
+      const report = runApply(target, plan, {
+        force: opts.force === true,
         dryRun: Boolean(opts.dryRun),
         backup: opts.backup,
         image: { ...(opts.backupDir ? { backupDir: opts.backupDir } : {}), ...(partition === undefined ? {} : { partition }) },
       });
-      if (opts.json) {
-        const { expanded, image, ...rest } = report;
-        output.out(JSON.stringify({ ...rest, steps: expanded.steps.map((s) => ({ id: s.id, title: s.title, shell: s.shell })), notices: expanded.notices, image: image ? { format: image.format, files: image.files, bytesWritten: image.bytesWritten } : null }, null, 2) + "\n");
-        return;
-      }
-      output.out(renderDiff({ entries: report.diff, steps: report.expanded.steps, vm: report.expanded.vm, ...(report.vm ? { vmResult: report.vm.summary } : {}), notices: report.expanded.notices, ...(report.files ? { files: report.files } : {}) }));
-      output.out(summary(report));
+      if (opts.json) output.out(JSON.stringify(appliedJson(report, plan), null, 2) + "\n");
+      else output.out(renderApplied(report, plan));
     });
 }

@@ -3,11 +3,11 @@
  * `p2vfix cp IMAGE:PATH DEST`: look inside a disk image (or a mounted Windows root) without
  * mounting it.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync, statSync } from "node:fs";
 import { replaceFileSafely } from "../../io/safe-file.js";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
-import { P2vfixError, UsageError } from "../../errors.js";
+import { P2vfixError, RefusedError, UsageError } from "../../errors.js";
 import type { FileInfo } from "../../fs/filesystem.js";
 import { volumeState, type VolumeState } from "../../fs/ntfs/volume-state.js";
 import type { NtfsVolume } from "../../fs/ntfs/volume.js";
@@ -230,11 +230,11 @@ export function registerDisk(program: Command, output: Output): void {
     .argument("[more...]", "copy in: more sources, the last argument being IMAGE:/DEST")
     .option("--partition <n>", "partition number", parsePartition)
     .option("-r, --recursive", "copy in: copy folders with their contents")
-    .option("-f, --force", "copy in: replace files that exist in the image")
+    .option("-f, --force", "replace what exists: copy in, files in the image; copy out, DEST on the host")
     .option("--dry-run", "copy in: check and report, write nothing")
     .option("--backup-dir <dir>", "copy in: folder for the undo file")
     .option("--json", "copy in: JSON output")
-    .action(async (spec: string, dest: string, more: string[], opts: { partition?: number }) => {
+    .action(async (spec: string, dest: string, more: string[], opts: { partition?: number; force?: boolean }) => {
       const copyIn = await import("./image-files.js");
       const args = [spec, dest, ...more];
       if (copyIn.isImageDestination(args[args.length - 1]) && !copyIn.isImageDestination(spec)) {
@@ -251,9 +251,20 @@ export function registerDisk(program: Command, output: Output): void {
         if (info?.isDirectory) throw new UsageError("is-directory", `${spec} is a folder; cp copies files`);
         const data = fs.readFile(path);
         const out = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, basename(path.replace(/:.*$/, ""))) : dest;
+        if (!opts.force && pathTaken(out)) throw new RefusedError("destination-exists", `${out} exists already: nothing was copied; pass --force to replace it, or choose another name`, { path: out });
         // Exclusive random temp + rename (never onto a symlink): an interrupted copy never leaves a half-written destination.
         replaceFileSafely(out, data, { mode: 0o600 });
         output.err(`copied ${data.length} bytes to ${out}\n`);
       });
     });
+}
+
+/** True when something (a file, a folder, even a dangling symlink) is at `path`. */
+function pathTaken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -31,6 +31,9 @@ const modules: CommandModule[] = [
   { names: ["vm"], load: async () => (await import("./vm.js")).registerVm },
   { names: ["mkdir", "rm"], load: async () => (await import("./image-files.js")).registerImageFiles },
   { names: ["console"], load: async () => (await import("./console.js")).registerConsole },
+  { names: ["fix"], load: async () => (await import("./fix.js")).registerFix },
+  { names: ["unlock"], load: async () => (await import("./unlock.js")).registerUnlock },
+  { names: ["firstboot"], load: async () => (await import("./firstboot.js")).registerFirstboot },
 ];
 
 /**

@@ -9,11 +9,15 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { TARGET_HYPERVISORS } from "../../fixups/options.js";
 import { buildPlan } from "../../plan/build.js";
+import { expandPlan } from "../../plan/expand.js";
 import { loadProfile, profileNames, resolveOptions } from "../../plan/profiles.js";
 import { planToYaml } from "../../plan/yaml-writer.js";
 import { openVmConfig } from "../../vmconfig/index.js";
 import type { Hypervisor } from "../../vmconfig/types.js";
 import { loadWindows } from "../../windows/load.js";
+import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
+import { planNotices, plural, renderNotices } from "../notices.js";
+import { parseMacOption } from "../options.js";
 import type { Output } from "../output.js";
 
 interface PlanOptions {
@@ -31,10 +35,10 @@ interface PlanOptions {
 
 const TARGET_OF: Partial<Record<Hypervisor, (typeof TARGET_HYPERVISORS)[number]>> = { vmware: "vmware", kvm: "kvm", proxmox: "kvm", hyperv: "hyperv" };
 
-type VmChoice = { file: string; mac?: string; index?: number; all?: true; macs: string[]; models: { mac?: string; model: string }[]; target?: (typeof TARGET_HYPERVISORS)[number] };
+export type VmChoice = { file: string; mac?: string; index?: number; all?: true; macs: string[]; models: { mac?: string; model: string }[]; target?: (typeof TARGET_HYPERVISORS)[number] };
 
 /** The VM's NIC(s): --nic or one --mac picks one; a VM with several NICs and neither gives them all, in order (their MACs go to the old adapters in order). */
-function vmChoice(file: string, opts: PlanOptions): VmChoice {
+export function vmChoice(file: string, opts: Pick<PlanOptions, "mac" | "nic">): VmChoice {
   const config = openVmConfig(file);
   const nics = config.nics();
   const target = TARGET_OF[config.hypervisor];
@@ -63,6 +67,21 @@ function vmChoice(file: string, opts: PlanOptions): VmChoice {
   return { file, index: nic.index, ...(nic.mac ? { mac: nic.mac } : {}), macs: nic.mac ? [nic.mac] : [], models: [{ ...(nic.mac ? { mac: nic.mac } : {}), model: nic.model }], ...(target ? { target } : {}) };
 }
 
+/** What --target, --mac, --vm, --nic, --keep-ip and --profile ask for, checked: the VM's NIC(s), the target and the fixup options (plan and fix alike). */
+export function resolvePlanRequest(opts: Pick<PlanOptions, "target" | "keepIp" | "mac" | "vm" | "nic" | "profile">) {
+  const asked = opts.target === undefined ? undefined : parseTargetHypervisor(opts.target);
+  // A MAC that is not one is a usage error (exit 2), never a silently dropped step.
+  for (const m of opts.mac) parseMacOption(m);
+  const vm = opts.vm ? vmChoice(opts.vm, opts) : undefined;
+  if (vm?.target && asked && vm.target !== asked) throw new UsageError("target-conflict", `--target ${asked} but ${opts.vm} is a ${vm.target} VM`);
+  const target = (asked ?? vm?.target) as (typeof TARGET_HYPERVISORS)[number] | undefined;
+  const macs = opts.mac.length > 0 ? opts.mac : (vm?.macs ?? []);
+  const mac = macs[0];
+  const profile = loadProfile(opts.profile);
+  const options = resolveOptions(profile, { ...(target ? { target } : {}), ...(opts.keepIp !== undefined ? { keepIp: opts.keepIp } : {}), ...(mac ? { mac } : {}), ...(macs.length > 1 ? { macs } : {}), ...(vm ? { vmNics: vm.models } : {}) });
+  return { vm, target, profile, options };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -72,7 +91,7 @@ export function registerPlan(program: Command, output: Output): void {
     .command("plan")
     .description("Write a commented YAML plan of the fixups for this image's first boot on the new hypervisor")
     .argument("<target>", "disk image, folder with SYSTEM/SOFTWARE hives (or .reg exports), mounted Windows root, or SYSTEM hive file")
-    .option("--target <hypervisor>", `target hypervisor (${TARGET_HYPERVISORS.join(", ")}); taken from --vm when given`)
+    .option("--target <hypervisor>", `${TARGET_HELP}; taken from --vm when given`)
     .option("--keep-ip", "move the old static IP configuration to the new NIC at first boot (profile default)")
     .option("--no-keep-ip", "clear the old static IP configuration only; the new NIC uses DHCP")
     .option("--mac <mac>", "MAC of a new NIC; repeat for several, given in order to the old adapters with a static configuration (taken from --vm when given)", collect, [])
@@ -83,23 +102,25 @@ export function registerPlan(program: Command, output: Output): void {
     .option("--json", "the plan as JSON instead of YAML")
     .option("--partition <n>", "disk image with several Windows installations: the partition")
     .option("--no-logs", "do not replay transaction logs found beside the hives")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  p2vfix plan disk.qcow2 --target Hyper-V --mac 00:15:5d:01:0a:02 -o plan.yaml
+  p2vfix plan disk.vmdk --vm newvm.vmx --nic 1 -o plan.yaml   # MAC and hypervisor from the VM
+  p2vfix plan /mnt/win --target kvm --no-keep-ip                # YAML to stdout, warnings to stderr`,
+    )
     .action((targetPath: string, opts: PlanOptions) => {
-      if (opts.target !== undefined && !(TARGET_HYPERVISORS as readonly string[]).includes(opts.target)) {
-        throw new UsageError("bad-target", `--target must be one of ${TARGET_HYPERVISORS.join(", ")}, not ${JSON.stringify(opts.target)}`);
-      }
-      const vm = opts.vm ? vmChoice(opts.vm, opts) : undefined;
-      if (vm?.target && opts.target && vm.target !== opts.target) throw new UsageError("target-conflict", `--target ${opts.target} but ${opts.vm} is a ${vm.target} VM`);
-      const target = (opts.target ?? vm?.target) as (typeof TARGET_HYPERVISORS)[number] | undefined;
-      const macs = opts.mac.length > 0 ? opts.mac : (vm?.macs ?? []);
-      const mac = macs[0];
-      const profile = loadProfile(opts.profile);
-      const options = resolveOptions(profile, { ...(target ? { target } : {}), ...(opts.keepIp !== undefined ? { keepIp: opts.keepIp } : {}), ...(mac ? { mac } : {}), ...(macs.length > 1 ? { macs } : {}), ...(vm ? { vmNics: vm.models } : {}) });
+      const { vm, profile, options } = resolvePlanRequest(opts);
       const partition = opts.partition === undefined ? undefined : Number(opts.partition);
       if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
       const loaded = loadWindows(targetPath, { useLogs: opts.logs, ...(partition === undefined ? {} : { partition }) });
       let built;
+      let registryChanges = 0;
       try {
         built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: targetPath, profile: profile.name, ...(vm ? { vm } : {}) });
+        // Counted as apply counts them (the runner's keys included), so the two numbers agree.
+        registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
       } finally {
         loaded.close();
       }
@@ -108,12 +129,18 @@ export function registerPlan(program: Command, output: Output): void {
       const text = opts.json ? JSON.stringify(plan, null, 2) + "\n" : planToYaml(plan);
       if (opts.output) {
         writeFileSync(opts.output, text);
-        const registry = plan.fixups.reduce((n, f) => n + f.registry.length + f.services.length, 0);
         output.out(
-          `plan written to ${opts.output}: ${plan.fixups.length} fixups (${plan.fixups.map((f) => f.id).join(", ")}), ${registry} registry/service changes, ${plan.firstBoot?.steps.length ?? 0} first-boot steps${plan.vm ? `, unplug ${plan.vm.nic.all ? "every NIC" : (plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`)} in ${plan.vm.file}` : ""}\n`,
+          `plan written to ${opts.output}: ${plural(plan.fixups.length, "fixup")} (${plan.fixups.map((f) => f.id).join(", ")}), ${plural(registryChanges, "registry value")} to set or delete (apply skips those already in place), ${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.all ? "every NIC" : (plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`)} in ${plan.vm.file}` : ""}\n`,
         );
-        for (const u of plan.unaddressed) output.out(`to do by hand: ${u}\n`);
+        output.out(renderNotices(planNotices(plan)));
         for (const n of plan.nics.filter((x) => x.step === null)) output.out(`no new NIC for ${n.adapter}: ${n.configuration}\n`);
-      } else output.out(text);
+      } else {
+        output.out(text);
+        // The plan itself is on stdout: the warnings go to stderr, where the person sees them.
+        if (!opts.json) {
+          output.err(renderNotices(planNotices(plan)));
+          for (const n of plan.nics.filter((x) => x.step === null)) output.err(`no new NIC for ${n.adapter}: ${n.configuration}\n`);
+        }
+      }
     });
 }

@@ -147,7 +147,7 @@ export function registerRegWrite(program: Command, output: Output): void {
     const editor = await openForEdit(hivePath, touched, opts.verify);
     editor.createKey(keyPath);
     editor.setValue(keyPath, valueName(name), type, data);
-    report(output, opts, "set", saveHiveFile(hivePath, editor, saveOptions(opts, touched)), { key: keyPath, value: name === "@" ? "(default)" : name, type: regTypeName(type), size: data.length });
+    report(output, opts, "set", saveHiveFile(hivePath, editor, saveOptions(opts, touched)), { key: keyPath, value: name === "" ? "@" : name, type: regTypeName(type), size: data.length });
   });
 
   writeOptions(
@@ -156,7 +156,7 @@ export function registerRegWrite(program: Command, output: Output): void {
       .description("Delete a key with everything below it, or one value of it when NAME is given (@ = the default value).")
       .argument("<hive>", "hive file")
       .argument("<key>", "key path from the hive root")
-      .argument("[name]", "value name"),
+      .argument("[name]", "value name (@ for the default value)"),
   ).action(async (hivePath: string, keyPath: string, name: string | undefined, opts: WriteOptions) => {
     // Deleting a key frees everything below it: that subtree is checked too.
     const touched = { paths: [keyPath], subtrees: name === undefined };
@@ -166,7 +166,7 @@ export function registerRegWrite(program: Command, output: Output): void {
     } else if (!editor.deleteValue(keyPath, valueName(name))) {
       throw new NotFoundError("value-not-found", `no value ${JSON.stringify(name)} in key ${JSON.stringify(keyPath)}`, { path: keyPath });
     }
-    report(output, opts, "deleted", saveHiveFile(hivePath, editor, saveOptions(opts, touched)), name === undefined ? { key: keyPath } : { key: keyPath, value: name === "@" ? "(default)" : name });
+    report(output, opts, "deleted", saveHiveFile(hivePath, editor, saveOptions(opts, touched)), name === undefined ? { key: keyPath } : { key: keyPath, value: name === "" ? "@" : name });
   });
 
   writeOptions(

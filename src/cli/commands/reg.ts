@@ -171,7 +171,7 @@ export function registerReg(program: Command, output: Output): void {
       for (const n of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${n}\n`);
       const lines: string[] = [];
       for (const k of subkeys) lines.push(`${k.name}\\`);
-      for (const v of values) lines.push(`${v.name === "" ? "(default)" : v.name}  ${regTypeName(v.type)}  ${v.dataSize}`);
+      for (const v of values) lines.push(`${v.name === "" ? "@" : v.name}  ${regTypeName(v.type)}  ${v.dataSize}`);
       output.out(lines.length ? lines.join("\n") + "\n" : "");
     });
 
@@ -180,7 +180,7 @@ export function registerReg(program: Command, output: Output): void {
     .description("Show one value, or all values of a key.")
     .argument("<hive>", "hive file")
     .argument("<key>", "key path relative to the hive root")
-    .argument("[value]", 'value name ("" for the default value)')
+    .argument("[value]", "value name (@ for the default value)")
     .option("--json", "JSON output")
     .option("--no-logs", "ignore the transaction logs beside the hive")
     .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
@@ -190,7 +190,7 @@ export function registerReg(program: Command, output: Output): void {
       let values: RegValue[];
       if (valueName === undefined) values = key.values();
       else {
-        const v = key.value(valueName);
+        const v = key.value(valueName === "@" ? "" : valueName);
         if (!v) throw new NotFoundError("value-not-found", `key ${JSON.stringify(key.path)} has no value ${JSON.stringify(valueName)}`, { path: key.path });
         values = [v];
       }
@@ -204,7 +204,7 @@ export function registerReg(program: Command, output: Output): void {
         output.out(`${regTypeName(values[0].type)}  ${describeValueData(values[0])}\n`);
         return;
       }
-      output.out(values.map((v) => `${v.name === "" ? "(default)" : v.name}  ${regTypeName(v.type)}  ${describeValueData(v)}`).join("\n") + (values.length ? "\n" : ""));
+      output.out(values.map((v) => `${v.name === "" ? "@" : v.name}  ${regTypeName(v.type)}  ${describeValueData(v)}`).join("\n") + (values.length ? "\n" : ""));
     });
 
   reg

@@ -1,0 +1,86 @@
+/**
+ * What `apply` and `fix` share around the library's applyPlan: the writer lock taken before
+ * the image is read (a second writer is told "in use", never shown a half-written image), the
+ * read-only refusal, and after a failure a sentence saying what became of the image.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { acquireWriterLock, shellQuote, type WriterLock } from "../apply/locks.js";
+import { readJournal } from "../apply/journal.js";
+import { refuseReadOnlyImage } from "../apply/preflight.js";
+import { P2vfixError } from "../errors.js";
+import { applyPlan, type ApplyOptions, type ApplyReport } from "../plan/apply.js";
+import type { PlanFile } from "../plan/schema.js";
+import { toIoError } from "./io-errors.js";
+
+function isHiveFile(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A hive file is replaced by rename with HIVE.bak kept; the read-only guard is for disk images written in place. */
+export function guardReadOnly(target: string, force: boolean): void {
+  if (!isHiveFile(target)) refuseReadOnlyImage(target, force);
+}
+
+function journalSnapshot(target: string): string {
+  try {
+    return JSON.stringify(readJournal(target) ?? null);
+  } catch {
+    return "unreadable";
+  }
+}
+
+/** What happened to the image, from its journal before and after the failed run. */
+function imageFate(target: string, before: string): string {
+  const after = journalSnapshot(target);
+  if (after === before) return "the image was not changed (the failure came before any write to it)";
+  let state: string | undefined;
+  try {
+    state = readJournal(target)?.state;
+  } catch {
+    state = undefined;
+  }
+  if (state === "rolled-back") return "the image was rolled back to its original bytes";
+  if (state === "done") return "the image was written completely; the failure came after";
+  return `the image may be partly written: run \`p2vfix undo ${shellQuote(target)}\` to restore it`;
+}
+
+/** The writer lock; a system error taking it (a full disk) is typed and says the image was not touched. */
+export function lockImage(target: string): WriterLock {
+  try {
+    return acquireWriterLock(target);
+  } catch (err) {
+    if (err instanceof P2vfixError) throw err;
+    const typed = toIoError(err, `the image's folder (${dirname(target)}), writing the lock file`);
+    if (!typed) throw err;
+    typed.message += "; the image was not changed";
+    throw typed;
+  }
+}
+
+/** applyPlan with the CLI's safety around it (see the module comment). */
+export function runApply(target: string, plan: PlanFile, options: ApplyOptions & { force?: boolean }): ApplyReport {
+  const isFile = existsSync(target) && statSync(target).isFile();
+  if (options.dryRun || !isFile) return applyPlan(target, plan, options);
+  guardReadOnly(target, options.force === true);
+  const before = journalSnapshot(target);
+  let lock: WriterLock | undefined;
+  try {
+    lock = lockImage(target);
+    return applyPlan(target, plan, options);
+  } catch (err) {
+    const folders = options.image?.backupDir ? `${dirname(target)} or ${options.image.backupDir}` : dirname(target);
+    const typed = err instanceof P2vfixError ? err : toIoError(err, `the image's folder (${folders})`);
+    // Refusals and verify errors say what became of the image themselves.
+    if (typed && typed.exitCode !== 4 && !/restored|nothing was written|image was not changed/.test(typed.message)) typed.message += `; ${imageFate(target, before)}`;
+    throw typed ?? err;
+  } finally {
+    lock?.release();
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * `p2vfix fix IMAGE [--target T] [--vm VMFILE | --mac MAC...] [--profile P] [--yes] [--plan-out FILE]`:
+ * the whole job in one command. The writer lock is taken first; then inspect → plan (the same
+ * plan `p2vfix plan` writes, through the same YAML) → the findings, the plan's summary and its
+ * warnings → a question on the terminal (or --yes) → apply → what was done, the undo file, and
+ * the next steps. Without a terminal and without --yes nothing is written.
+ */
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { NotFoundError, RefusedError, UsageError } from "../../errors.js";
+import { buildPlan } from "../../plan/build.js";
+import { expandPlan } from "../../plan/expand.js";
+import { parsePlan } from "../../plan/load.js";
+import { profileNames } from "../../plan/profiles.js";
+import type { PlanFile } from "../../plan/schema.js";
+import { planToYaml } from "../../plan/yaml-writer.js";
+import type { Finding } from "../../windows/schema.js";
+import { inspectWindows } from "../../windows/inspect.js";
+import { loadWindows } from "../../windows/load.js";
+import { guardReadOnly, lockImage, runApply } from "../apply-run.js";
+import { TARGET_HELP } from "../hypervisors.js";
+import { planNotices, plural, renderNotices } from "../notices.js";
+import { parseMacOption, parsePartition } from "../options.js";
+import type { Output } from "../output.js";
+import { appliedJson, renderApplied } from "./apply.js";
+import { resolvePlanRequest } from "./plan.js";
+
+interface FixOptions {
+  target?: string;
+  vm?: string;
+  nic?: string;
+  mac: string[];
+  keepIp?: boolean;
+  profile: string;
+  yes?: boolean;
+  planOut?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  partition?: number;
+  backupDir?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Inspect and plan from one read of the image: the findings, and the plan as `plan -o` would write it. */
+function inspectAndPlan(image: string, opts: FixOptions): { findings: Finding[]; plan: PlanFile; yaml: string; values: number } {
+  const { vm, target, profile, options } = resolvePlanRequest(opts);
+  const loaded = loadWindows(image, opts.partition === undefined ? {} : { partition: opts.partition });
+  try {
+    const report = inspectWindows(loaded.hives, { ...loaded.options, ...(target ? { target } : {}) });
+    const built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: image, profile: profile.name, ...(vm ? { vm } : {}) });
+    if (vm && !vm.all && !vm.mac) built.plan.notices.push(`${opts.vm}: the NIC has no MAC yet (the hypervisor assigns it at start): the first-boot steps find the new NIC as the only new adapter.`);
+    // Through the YAML `plan -o` writes and `apply` reads: fix applies exactly what plan + apply would.
+    const yaml = planToYaml(built.plan);
+    const plan = parsePlan(yaml, "the plan");
+    const expanded = expandPlan(plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) });
+    const values = expanded.registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
+    return { findings: report.findings, plan, yaml, values };
+  } finally {
+    loaded.close();
+  }
+}
+
+function renderFindings(findings: readonly Finding[]): string {
+  const shown = findings.filter((f) => f.severity !== "info");
+  const problems = findings.filter((f) => f.severity === "problem").length;
+  const lines = [`findings: ${plural(problems, "problem")}, ${plural(shown.length - problems, "warning")}, ${findings.length - shown.length} for information`];
+  for (const f of shown) lines.push(`  ${f.severity === "problem" ? "PROBLEM" : "WARNING"}  ${f.title}${f.fixup === "manual" ? " (by hand)" : ` → ${f.fixup}`}`);
+  return lines.join("\n") + "\n";
+}
+
+function renderPlanSummary(plan: PlanFile, values: number): string {
+  const enabled = plan.fixups.filter((f) => f.enabled);
+  return (
+    `plan: ${plural(enabled.length, "fixup")} (${enabled.map((f) => f.id).join(", ") || "none"}), ${plural(values, "registry value")} to set or delete, ` +
+    `${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`} in ${plan.vm.file}` : ""}\n`
+  );
+}
+
+export function registerFix(program: Command, output: Output): void {
+  program
+    .command("fix")
+    .description("The whole job in one command: inspect the image, plan the fixups, show them, ask, apply, and say what to do next")
+    .argument("<image>", "disk image (VHDX, VHD, VMDK, qcow2, raw), or a folder of hives / mounted Windows root")
+    .option("--target <hypervisor>", `${TARGET_HELP}; taken from --vm when given`)
+    .option("--vm <vmfile>", "VM definition of the new VM: the new NIC's MAC and the hypervisor; its NIC is unplugged for the first boot")
+    .option("--nic <n>", "with --vm: the NIC number when the VM has several")
+    .option("--mac <mac>", "MAC of a new NIC when there is no VM definition; repeat for several, in the order of the old adapters", collect, [])
+    .option("--keep-ip", "move the old static IP configuration to the new NIC at first boot (profile default)")
+    .option("--no-keep-ip", "clear the old static IP configuration only; the new NIC uses DHCP")
+    .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default")
+    .option("-y, --yes", "apply without asking (needed when there is no terminal)")
+    .option("--plan-out <file>", "also keep the plan here for review (never overwrites a file)")
+    .option("--dry-run", "everything but the write: findings, plan, diff")
+    .option("--force", "write an image file even though its mode is read-only")
+    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image)")
+    .option("--partition <n>", "disk image with several Windows installations: the partition", parsePartition)
+    .option("--json", "machine-readable result (implies no question: give --yes to write)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  p2vfix fix disk.qcow2 --target hyperv                 # shows everything, then asks
+  p2vfix fix disk.vmdk --vm newvm.vmx --yes             # MAC and hypervisor from the VM; its NIC unplugged
+  p2vfix fix disk.vhdx --target Hyper-V --mac 00:15:5d:01:02:03 --plan-out plan.yaml --dry-run
+Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (same result).`,
+    )
+    .action(async (image: string, opts: FixOptions) => {
+      if (!existsSync(image)) throw new NotFoundError("target-not-found", `${image} does not exist`, { path: image });
+      if (opts.vm !== undefined && opts.mac.length > 0) throw new UsageError("vm-and-mac", "give --vm VMFILE or --mac MAC, not both (with --vm, choose its NIC with --nic N)");
+      for (const m of opts.mac) parseMacOption(m);
+      if (opts.planOut !== undefined && existsSync(opts.planOut)) throw new RefusedError("plan-out-exists", `${opts.planOut} exists already: choose another name or remove it (fix never overwrites a file)`, { path: opts.planOut });
+      const isFile = statSync(image).isFile();
+      if (isFile && !opts.dryRun) guardReadOnly(image, opts.force === true);
+      // Before the image is read: a concurrent writer makes this one say "in use", never see a half-written image.
+      const lock = isFile && !opts.dryRun ? lockImage(image) : undefined;
+      try {
+        const { findings, plan, yaml, values } = inspectAndPlan(image, opts);
+        const say = (text: string) => (opts.json ? undefined : output.out(text));
+        say(renderFindings(findings));
+        say(renderPlanSummary(plan, values));
+        say(renderNotices(planNotices(plan)));
+        if (opts.planOut !== undefined) {
+          writeFileSync(opts.planOut, yaml, { flag: "wx" });
+          say(`plan kept in ${opts.planOut}\n`);
+        }
+        if (!opts.dryRun && !opts.yes) {
+          if (opts.json || !output.confirm) {
+            throw new RefusedError("confirmation-needed", `nothing was written: fix asks before writing, and there is no terminal to ask on. Review the above (--plan-out FILE keeps the plan), then run the same command again with --yes`, { path: image });
+          }
+          if (!(await output.confirm(`Write these changes to ${image}?`))) {
+            output.out("nothing was written.\n");
+            return;
+          }
+        }
+        const report = runApply(image, plan, {
+          dryRun: opts.dryRun === true,
+          force: opts.force === true,
+          image: { ...(opts.backupDir ? { backupDir: opts.backupDir } : {}), ...(opts.partition === undefined ? {} : { partition: opts.partition }) },
+        });
+        if (opts.json) output.out(JSON.stringify({ findings, plan: { fixups: plan.fixups.filter((f) => f.enabled).map((f) => f.id), registryValues: values, firstBootSteps: plan.firstBoot?.steps.length ?? 0 }, ...appliedJson(report, plan) }, null, 2) + "\n");
+        else output.out(renderApplied(report, plan));
+      } finally {
+        lock?.release();
+      }
+    });
+}

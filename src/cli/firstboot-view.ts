@@ -1,0 +1,73 @@
+/**
+ * The first-boot runner as apply left it in SOFTWARE\p2vfix\FirstBoot (layout:
+ * src/firstboot/layout.ts): its state, hooks, and the steps in the order they will run, with
+ * their scripts. What `inspect` mentions and `firstboot show` prints in full.
+ */
+import { FIRSTBOOT_KEY, StepValue, STEPS_KEY, Value } from "../firstboot/layout.js";
+import { readDword, readString, type RegistryKey } from "../windows/registry.js";
+import { plural } from "./notices.js";
+
+export interface RunnerStepView {
+  key: string;
+  id: string;
+  title: string;
+  shell: string;
+  timeoutSeconds: number | null;
+  retries: number | null;
+  script: string;
+}
+
+export interface RunnerView {
+  state: string | null;
+  mechanism: string | null;
+  maxBoots: number | null;
+  boots: number | null;
+  runner: string | null;
+  steps: RunnerStepView[];
+}
+
+/** The runner in this SOFTWARE hive, or null when p2vfix never installed one. */
+export function readRunner(software: RegistryKey | undefined): RunnerView | null {
+  const root = software?.key(FIRSTBOOT_KEY);
+  if (!root) return null;
+  const stepsKey = software?.key(STEPS_KEY);
+  // Step keys are numbered (001, 002...): that order is the run order.
+  const keys = (stepsKey?.subkeys() ?? []).sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
+  return {
+    state: readString(root, Value.state) ?? null,
+    mechanism: readString(root, Value.mechanism) ?? null,
+    maxBoots: readDword(root, Value.maxBoots) ?? null,
+    boots: readDword(root, Value.boots) ?? null,
+    runner: readString(root, Value.runner) ?? null,
+    steps: keys.map((k) => ({
+      key: k.name,
+      id: readString(k, StepValue.id) ?? k.name,
+      title: readString(k, StepValue.title) ?? "",
+      shell: readString(k, StepValue.shell) ?? "powershell",
+      timeoutSeconds: readDword(k, StepValue.timeoutSeconds) ?? null,
+      retries: readDword(k, StepValue.retries) ?? null,
+      script: readString(k, StepValue.script) ?? "",
+    })),
+  };
+}
+
+/** A few lines: state, hooks, and one line per step. */
+export function renderRunnerSummary(view: RunnerView): string {
+  const lines = [
+    `First-boot runner: ${view.state ?? "installed"}${view.mechanism ? ` (hook: ${view.mechanism})` : ""}${view.maxBoots !== null ? `, at most ${plural(view.maxBoots, "boot")}` : ""}; ${plural(view.steps.length, "step")}:`,
+  ];
+  view.steps.forEach((s, i) =>
+    lines.push(`  ${String(i + 1).padStart(2)}. ${s.id} [${s.shell}${s.timeoutSeconds !== null ? `, ${s.timeoutSeconds} s` : ""}${s.retries !== null ? `, ${plural(s.retries, "retry", "retries")}` : ""}]: ${s.title}`),
+  );
+  if (view.state === "armed") lines.push("  It runs at the next boot; `p2vfix firstboot show IMAGE` prints the scripts, `p2vfix report IMAGE` the results afterwards.");
+  return lines.join("\n") + "\n";
+}
+
+/** Everything as one PowerShell file to read: the runner, then each step's script, in run order. */
+export function renderRunnerPs1(view: RunnerView): string {
+  const parts = [`# p2vfix first-boot runner (state: ${view.state ?? "unknown"}, hook: ${view.mechanism ?? "unknown"})`, view.runner ?? "# (no runner script stored)"];
+  for (const s of view.steps) {
+    parts.push("", `# ---- step ${s.key}: ${s.id} — ${s.title} (${s.shell}, ${s.timeoutSeconds ?? "?"} s, ${s.retries ?? 0} retries) ----`, s.script);
+  }
+  return parts.join("\n").replace(/\r\n/g, "\n") + "\n";
+}

@@ -1,0 +1,33 @@
+/**
+ * The warnings of a plan, gathered from where they live (each fixup's notices, the plan's own,
+ * the findings no fixup addresses, the runner's) into one list the terminal shows: a person
+ * should not have to read a long YAML to learn that an address is only cleared.
+ */
+import type { PlanFile } from "../plan/schema.js";
+
+export interface Notice {
+  /** The fixup it comes from, "plan", "runner" or "to do by hand". */
+  source: string;
+  text: string;
+}
+
+/** Every notice of the plan's enabled fixups, the plan's own, and the findings left to do by hand. */
+export function planNotices(plan: PlanFile, extra: readonly string[] = []): Notice[] {
+  const out: Notice[] = [];
+  for (const f of plan.fixups) if (f.enabled) for (const text of f.notices) out.push({ source: f.id, text });
+  for (const text of plan.notices) out.push({ source: "plan", text });
+  for (const text of extra) if (!out.some((n) => n.text === text)) out.push({ source: "runner", text });
+  for (const text of plan.unaddressed) out.push({ source: "to do by hand", text });
+  return out;
+}
+
+/** "1 warning", "3 warnings": counts in words a person reads. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A short block for the terminal; empty when there is nothing to say. */
+export function renderNotices(notices: readonly Notice[]): string {
+  if (notices.length === 0) return "";
+  return `${plural(notices.length, "warning")}:\n${notices.map((n) => `  ! [${n.source}] ${n.text}`).join("\n")}\n`;
+}
