@@ -160,7 +160,11 @@ describe("no symlink or pre-created file is followed", () => {
     symlinkSync(target.path, out);
     const r = await cli("cp", `${image}:/Windows/System32/config/SYSTEM`, out);
     expect(r.code, r.stderr).toBe(ExitCode.refused);
-    expect(r.stderr).toContain("symlink-target");
+    expect(r.stderr).toContain("destination-exists");
+    // Even told to replace what exists, a link is never written through.
+    const forced = await cli("cp", "--force", `${image}:/Windows/System32/config/SYSTEM`, out);
+    expect(forced.code, forced.stderr).toBe(ExitCode.refused);
+    expect(forced.stderr).toContain("symlink-target");
     expect(sha(target.path)).toBe(target.sha);
     const ok = await cli("cp", `${image}:/Windows/System32/config/SYSTEM`, `${out}.2`);
     expect(ok.code, ok.stderr).toBe(0);

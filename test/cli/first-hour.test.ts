@@ -141,7 +141,7 @@ describe("apply and fix", () => {
     const plan = join(dir, "plan.yaml");
     const p = await run("plan", image, "--target", "hyperv", "-o", plan);
     expect(p.stdout).toMatch(/(\d+) registry values to set or delete/);
-    expect(p.stdout).toMatch(/2 warnings:\n {2}! \[teaming\] .*\n {2}! \[static-ip\] .*the others are cleared only/);
+    expect(p.stdout).toMatch(/2 warnings:\n {2}! \[teaming\] .*\n {2}! \[static-ip\] .*has no new NIC: its configuration is cleared from the ghost and recorded/);
     // Plan to stdout: the YAML stays clean, the warnings go to stderr.
     const toStdout = await run("plan", image, "--target", "hyperv");
     expect(toStdout.stderr).toMatch(/2 warnings:/);
@@ -160,7 +160,7 @@ describe("apply and fix", () => {
     const r = await run("fix", image, "--target", "hyperv");
     expect(r.code).toBe(ExitCode.refused);
     expect(r.stdout).toMatch(/findings: 3 problems, 3 warnings/);
-    expect(r.stdout).toMatch(/plan: 7 fixups/);
+    expect(r.stdout).toMatch(/plan: 8 fixups/);
     expect(r.stderr).toMatch(/confirmation-needed: nothing was written: .*--yes/);
     expect(readFileSync(image)).toEqual(readFileSync(demo));
     expect(existsSync(writerLockPath(image))).toBe(false);

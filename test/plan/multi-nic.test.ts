@@ -100,7 +100,7 @@ describe("fewer new NICs than old adapters", () => {
     const planPath = join(work, "one-mac.yaml");
     const r = await cli("plan", dir, "--target", "kvm", "--mac", A, "-o", planPath);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("no new NIC for Local Area Connection 2: 192.168.50.20/255.255.255.0");
+    expect(r.stdout).toContain("! [static-ip] Local Area Connection 2 (192.168.50.20/255.255.255.0) has no new NIC");
     const p = loadPlan(planPath);
     expect(p.nics.map((n) => [n.adapter, n.mac, n.step])).toEqual([["Local Area Connection", A, "move-static-ip"], ["Local Area Connection 2", null, null]]);
     const record = fixup(p as never, "static-ip").registry.filter((e) => e.set?.startsWith("SOFTWARE\\p2vfix\\Network\\Unmapped\\"));

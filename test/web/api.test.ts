@@ -3,10 +3,11 @@
  * checks, requests that name something outside the target, staged edits becoming the plan's
  * diff, read-only mode, and two clients applying at once.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acquireWriterLock } from "../../src/apply/index.js";
+import { writerLockPath } from "../../src/apply/locks.js";
 import { cli, client, demoCopy, jobEnd, openConsole, raw, sha256, useDemoConsole } from "./console-fixture.js";
 
 const TCPIP = "ControlSet001\\Services\\Tcpip\\Parameters";
@@ -127,7 +128,8 @@ describe("console API, image locked by another writer", () => {
     const image = demoCopy();
     const original = sha256(image);
     const c = await openConsole(image);
-    const lock = acquireWriterLock(image);
+    // Another writer: a live process on this host (our parent) holds the lock; locks nest only within one process.
+    writeFileSync(writerLockPath(image), `pid=${process.ppid}\nhost=${hostname()}\ntime=2026-01-01T00:00:00Z\n`);
     try {
       const api = client(c);
       await api.post("/api/edits", { op: "service-start", service: "CIMnotify", start: 4 });
@@ -139,7 +141,7 @@ describe("console API, image locked by another writer", () => {
       // The staged edit survives the refusal: apply again once the other writer is done.
       expect((await api.get("/api/plan")).json.edits).toHaveLength(1);
     } finally {
-      lock.release();
+      rmSync(writerLockPath(image), { force: true });
       await c.close();
     }
   });

@@ -133,14 +133,10 @@ Examples:
           `plan written to ${opts.output}: ${plural(plan.fixups.length, "fixup")} (${plan.fixups.map((f) => f.id).join(", ")}), ${plural(registryChanges, "registry value")} to set or delete (apply skips those already in place), ${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.all ? "every NIC" : (plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`)} in ${plan.vm.file}` : ""}\n`,
         );
         output.out(renderNotices(planNotices(plan)));
-        for (const n of plan.nics.filter((x) => x.step === null)) output.out(`no new NIC for ${n.adapter}: ${n.configuration}\n`);
       } else {
         output.out(text);
         // The plan itself is on stdout: the warnings go to stderr, where the person sees them.
-        if (!opts.json) {
-          output.err(renderNotices(planNotices(plan)));
-          for (const n of plan.nics.filter((x) => x.step === null)) output.err(`no new NIC for ${n.adapter}: ${n.configuration}\n`);
-        }
+        if (!opts.json) output.err(renderNotices(planNotices(plan)));
       }
     });
 }
