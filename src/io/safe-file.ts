@@ -96,7 +96,7 @@ export function writeAll(fd: number, data: Uint8Array): void {
  * there), fsync the folder. A crash leaves the old file
  * or the new one, never half of one. `fill` may write in pieces (large outputs).
  */
-export function replaceFileSafely(path: string, fill: Uint8Array | ((write: (bytes: Uint8Array) => void) => void), options: { mode?: number; beforeRename?: () => void; noReplace?: boolean } = {}): void {
+export function replaceFileSafely(path: string, fill: Uint8Array | ((write: (bytes: Uint8Array) => void) => void), options: { mode?: number; beforeRename?: (temp: string) => void; noReplace?: boolean } = {}): void {
   refuseUnsafeTarget(path);
   const temp = tempPathBeside(path);
   let fd: number | undefined = createExclusive(temp, options.mode ?? 0o600);
@@ -107,7 +107,7 @@ export function replaceFileSafely(path: string, fill: Uint8Array | ((write: (byt
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    options.beforeRename?.();
+    options.beforeRename?.(temp);
     // Checked again right before the rename: the folder may have changed while we wrote.
     if (options.noReplace) publishExclusive(temp, path);
     else {

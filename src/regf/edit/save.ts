@@ -4,9 +4,10 @@
  * original (kept as HIVE.bak unless told otherwise). A hive that fails the check is never
  * put in place.
  */
-import { closeSync, copyFileSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VerifyError } from "../../errors.js";
+import { privateModeFor, replaceFileSafely } from "../../io/safe-file.js";
 import { FileType } from "../base-block.js";
 import { parseNewLog } from "../log/new-log.js";
 import { checkHive, type CheckOptions, type CheckResult } from "../check/check-hive.js";
@@ -60,22 +61,9 @@ export function logSequenceCeiling(path: string): number {
   return max;
 }
 
-function writeDurably(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, "w", 0o644);
-  try {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Writes `bytes` (a whole hive) to `path` through a checked temporary file. */
 export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true, verify = true, checkOnly }: SaveOptions = {}, originalExists = true): SaveResult {
-  const temp = join(dirname(path), `.${basename(path)}.p2vfix-${process.pid}.tmp`);
   const refuse = (check: CheckResult): never => {
-    rmSync(temp, { force: true });
     const first = check.errors[0];
     throw new VerifyError("check-failed", `the written hive fails the structural check (${check.errors.length} errors; first: ${first.code}: ${first.message}); nothing was replaced`, {
       path,
@@ -86,18 +74,23 @@ export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true, 
     check = checkHive(bytes, checkOnly ? { only: checkOnly } : {});
     if (!check.ok) refuse(check);
   }
-  writeDurably(temp, bytes);
-  if (verify) {
-    const written = readFileSync(temp);
-    check = checkHive(new Uint8Array(written.buffer, written.byteOffset, written.length));
-    if (!check.ok) refuse(check);
-  }
+  // The hive keeps its own permission bits; the temp, the backup and the rename never follow a link.
+  const mode = originalExists ? privateModeFor(path) : 0o644;
   let backupPath: string | undefined;
-  if (backup && originalExists) {
-    backupPath = `${path}.bak`;
-    copyFileSync(path, backupPath);
-  }
-  renameSync(temp, path);
+  replaceFileSafely(path, bytes, {
+    mode,
+    beforeRename: (temp) => {
+      if (verify) {
+        const written = readFileSync(temp);
+        check = checkHive(new Uint8Array(written.buffer, written.byteOffset, written.length));
+        if (!check.ok) refuse(check);
+      }
+      if (backup && originalExists) {
+        backupPath = `${path}.bak`;
+        replaceFileSafely(backupPath, readFileSync(path), { mode });
+      }
+    },
+  });
   return { path, bytes: bytes.length, check: check!, ...(backupPath === undefined ? {} : { backup: backupPath }) };
 }
 
