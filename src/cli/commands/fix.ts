@@ -11,19 +11,17 @@ import { NotFoundError, RefusedError, UsageError } from "../../errors.js";
 import { buildPlan } from "../../plan/build.js";
 import { expandPlan } from "../../plan/expand.js";
 import { parsePlan } from "../../plan/load.js";
-import { profileNames } from "../../plan/profiles.js";
 import type { PlanFile } from "../../plan/schema.js";
 import { planToYaml } from "../../plan/yaml-writer.js";
 import type { Finding } from "../../windows/schema.js";
 import { inspectWindows } from "../../windows/inspect.js";
 import { loadWindows } from "../../windows/load.js";
 import { guardReadOnly, lockImage, runApply } from "../apply-run.js";
-import { TARGET_HELP } from "../hypervisors.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
 import { parseMacOption, parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 import { appliedJson, renderApplied } from "./apply.js";
-import { resolvePlanRequest } from "./plan.js";
+import { resolvePlanRequest, withPlanRequestOptions } from "./plan.js";
 
 interface FixOptions {
   target?: string;
@@ -41,7 +39,6 @@ interface FixOptions {
   backupDir?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Inspect and plan from one read of the image: the findings, and the plan as `plan -o` would write it. */
 function inspectAndPlan(image: string, opts: FixOptions): { findings: Finding[]; plan: PlanFile; yaml: string; values: number } {
@@ -79,17 +76,9 @@ function renderPlanSummary(plan: PlanFile, values: number): string {
 }
 
 export function registerFix(program: Command, output: Output): void {
-  program
-    .command("fix")
+  withPlanRequestOptions(program.command("fix"))
     .description("The whole job in one command: inspect the image, plan the fixups, show them, ask, apply, and say what to do next")
     .argument("<image>", "disk image (VHDX, VHD, VMDK, qcow2, raw), or a folder of hives / mounted Windows root")
-    .option("--target <hypervisor>", `${TARGET_HELP}; taken from --vm when given`)
-    .option("--vm <vmfile>", "VM definition of the new VM: the new NIC's MAC and the hypervisor; its NIC is unplugged for the first boot")
-    .option("--nic <n>", "with --vm: the NIC number when the VM has several")
-    .option("--mac <mac>", "MAC of a new NIC when there is no VM definition; repeat for several, in the order of the old adapters", collect, [])
-    .option("--keep-ip", "move the old static IP configuration to the new NIC at first boot (profile default)")
-    .option("--no-keep-ip", "clear the old static IP configuration only; the new NIC uses DHCP")
-    .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default")
     .option("-y, --yes", "apply without asking (needed when there is no terminal)")
     .option("--plan-out <file>", "also keep the plan here for review (never overwrites a file)")
     .option("--dry-run", "everything but the write: findings, plan, diff")

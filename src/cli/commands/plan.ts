@@ -86,18 +86,25 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function registerPlan(program: Command, output: Output): void {
-  program
-    .command("plan")
-    .description("Write a commented YAML plan of the fixups for this image's first boot on the new hypervisor")
-    .argument("<target>", "disk image, folder with SYSTEM/SOFTWARE hives (or .reg exports), mounted Windows root, or SYSTEM hive file")
+/** The options that choose what the plan does (resolvePlanRequest reads them): plan and fix alike. */
+export function withPlanRequestOptions(command: Command): Command {
+  return command
     .option("--target <hypervisor>", `${TARGET_HELP}; taken from --vm when given`)
     .option("--keep-ip", "move the old static IP configuration to the new NIC at first boot (profile default)")
     .option("--no-keep-ip", "clear the old static IP configuration only; the new NIC uses DHCP")
     .option("--mac <mac>", "MAC of a new NIC; repeat for several, given in order to the old adapters with a static configuration (taken from --vm when given)", collect, [])
-    .option("--vm <vmfile>", "VM definition: the new NIC's MAC and the hypervisor; apply unplugs the NIC")
+    .option("--vm <vmfile>", "VM definition: the new NIC's MAC(s) and the hypervisor; apply unplugs the NIC(s) for the first boot")
     .option("--nic <n>", "with --vm: the NIC number when the VM has several")
-    .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default")
+    .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default");
+}
+
+export function registerPlan(program: Command, output: Output): void {
+  withPlanRequestOptions(
+    program
+      .command("plan")
+      .description("Write a commented YAML plan of the fixups for this image's first boot on the new hypervisor")
+      .argument("<target>", "disk image, folder with SYSTEM/SOFTWARE hives (or .reg exports), mounted Windows root, or SYSTEM hive file"),
+  )
     .option("-o, --output <file>", "write the plan here (default: stdout)")
     .option("--json", "the plan as JSON instead of YAML")
     .option("--partition <n>", "disk image with several Windows installations: the partition")
