@@ -55,7 +55,7 @@ export class HostExtentIndex {
     if (!other) return;
     const name = typeof self === "number" ? this.blockName(self) : self;
     throw new RefusedError(
-      `${format}-overlap`,
+      `${format.toLowerCase()}-overlap`,
       `${path}: the ${format} ${name} (host bytes ${start}..${end}) overlaps the ${other.name} (${other.start}..${other.end}); qemu refuses such an image: run "qemu-img check -r all" or convert it first`,
       { path, offset: start },
     );
