@@ -114,6 +114,17 @@ describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("writes refused where ho
       expect(refusedWrite(image, 0).code).toBe("qcow2-overlap");
     });
 
+    it("one write over two guest clusters that two L2 tables map to the same host cluster", () => {
+      const image = qemuImage("qcow2", "cluster_size=4096", "8M", ["2044k 8k"]);
+      patch(image, (b) => {
+        const { l1, l2 } = layout(b);
+        const next = Number(b.readBigUInt64BE(l1 + 8) & OFFSET_MASK);
+        b.writeBigUInt64BE(b.readBigUInt64BE(l2 + 511 * 8), next); // guest 2 MiB → guest 2 MiB - 4 KiB's host cluster
+      });
+      const spanning = refusedWrite(image, 2 * 2 ** 20 - 256);
+      expect(spanning.code).toBe("qcow2-overlap");
+    });
+
     it("two L1 entries sharing one L2 table", () => {
       const image = make();
       patch(image, (b) => {
