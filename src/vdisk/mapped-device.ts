@@ -72,7 +72,7 @@ export class MappedDevice implements BlockDevice {
     if (!writer) throw new ImageError("read-only", `${this.what} was opened read-only`);
     checkRange(offset, data.length, this.size, this.what);
     // Every run is checked first, so a refused write changes nothing at all.
-    const plan: WritePlan = { newUnits: 0, newTables: new Set() };
+    const plan: WritePlan = { newUnits: 0, newTables: new Set(), hostUnits: new Map() };
     this.walk(offset, data.length, (at, remaining) => writer.mapWrite(at, remaining, plan).length);
     if (!this.writeBegun && data.length > 0) {
       writer.beginWrite?.();

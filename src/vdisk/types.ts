@@ -82,6 +82,8 @@ export interface WritePlan {
   newUnits: number;
   /** Tables to be added (qcow2 L2 tables, VMDK grain tables), by a format-specific key. */
   newTables: Set<string>;
+  /** Host unit → guest unit, for formats that refuse two guest units of one write sharing a host unit. */
+  hostUnits?: Map<number, number>;
 }
 
 /** A format that can also be written: the same translation, allocating where it must. */

@@ -13,6 +13,7 @@ import { TableCache } from "../table-cache.js";
 import type { Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, readStructure } from "../util.js";
 import { IncompatibleFeature, parseQcow2Header, type Qcow2Header } from "./header.js";
+import { Qcow2Claims } from "./claims.js";
 import { Qcow2Refcounts } from "./refcounts.js";
 
 /** Bits 9-55 of L1/L2 entries: host offset. */
@@ -111,6 +112,7 @@ export class Qcow2Map implements WritableAddressMap {
   private readonly compressedShift: bigint;
 
   private readonly refcounts?: Qcow2Refcounts;
+  private readonly claims?: Qcow2Claims;
 
   constructor(
     private readonly file: BlockDevice,
@@ -128,6 +130,7 @@ export class Qcow2Map implements WritableAddressMap {
         throw new ImageError("bad-refcount", `${path}: qcow2 refcount table offset ${h.refcountTableOffset} is not cluster aligned`, { path, offset: 48 });
       }
       checkHostRun(file, h.refcountTableOffset, h.refcountTableClusters * this.clusterSize, "qcow2 refcount table", path);
+      this.claims = new Qcow2Claims(file, path, h, this.tables, this.clusterSize, this.compressedShift);
       this.refcounts = new Qcow2Refcounts(file, path, this.tables, this.clusterSize, h.refcountOrder, h.refcountTableOffset, h.refcountTableClusters);
     }
   }
@@ -139,7 +142,8 @@ export class Qcow2Map implements WritableAddressMap {
 
   mapWrite(virtualOffset: number, length: number, plan?: WritePlan): WriteTarget {
     const refcounts = this.refcounts;
-    if (!refcounts) throw new ImageError("read-only", `${this.path} was opened read-only`, { path: this.path });
+    const claims = this.claims;
+    if (!refcounts || !claims) throw new ImageError("read-only", `${this.path} was opened read-only`, { path: this.path });
     const cluster = Math.floor(virtualOffset / this.clusterSize);
     const inCluster = virtualOffset - cluster * this.clusterSize;
     const run = Math.min(this.clusterSize - inCluster, this.virtualSize - virtualOffset, length);
@@ -156,6 +160,7 @@ export class Qcow2Map implements WritableAddressMap {
     let entry = 0n;
     if (l2Table !== 0) {
       this.mapOffset(virtualOffset); // validates the L2 table position
+      claims.checkL2Table(l2Table, l1Index);
       entry = this.tables.u64be(l2Table + (cluster % this.l2Entries) * 8);
     }
     const l2At = l2Table + (cluster % this.l2Entries) * 8;
@@ -165,6 +170,7 @@ export class Qcow2Map implements WritableAddressMap {
     const zeroFlag = this.h.version >= 3 && (entry & ZERO_FLAG) !== 0n;
     if (host !== 0 && !zeroFlag) {
       this.mapOffset(virtualOffset); // validates the host cluster position
+      claims.checkDataCluster(host, cluster, l2Table, plan?.hostUnits);
       return { file: this.file, offset: host + inCluster, length: run };
     }
     if (host !== 0) {
@@ -174,6 +180,7 @@ export class Qcow2Map implements WritableAddressMap {
         throw new ImageError("bad-l2", `${this.path}: qcow2 L2 entry points to unaligned cluster ${host}`, { path: this.path, offset: l2At });
       }
       checkHostRun(this.file, host, this.clusterSize, `qcow2 L2 entry at ${l2At}`, this.path);
+      claims.checkDataCluster(host, cluster, l2Table, plan?.hostUnits);
       if (plan) return { file: this.file, offset: -1, length: run };
       this.file.write(host, new Uint8Array(this.clusterSize));
       return { file: this.file, offset: host + inCluster, length: run, commit: () => this.tables.write(l2At, be64(entry & ~ZERO_FLAG)) };

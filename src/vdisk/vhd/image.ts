@@ -7,6 +7,7 @@
 import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import type { OpenedContainer } from "../container.js";
+import { HostExtentIndex } from "../host-extents.js";
 import { HostSlice } from "../host-slice.js";
 import { MappedDevice } from "../mapped-device.js";
 import { TableCache } from "../table-cache.js";
@@ -89,7 +90,7 @@ export function openVhd(file: BlockDevice, path: string, onClose: () => void, wr
     });
   }
   checkHostRun(file, header.tableOffset, header.maxTableEntries * 4, "VHD BAT", path);
-  const map = new VhdDynamicMap(file, path, header, virtualSize);
+  const map = new VhdDynamicMap(file, path, header, virtualSize, headerOffset);
   const device = new MappedDevice(map, path, onClose, undefined, writable ? map : undefined);
   return { format: "vhd-dynamic", device, virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
 }
@@ -110,6 +111,7 @@ export class VhdDynamicMap implements WritableAddressMap {
     private readonly path: string,
     private readonly header: VhdDynamicHeader,
     readonly virtualSize: number,
+    private readonly headerOffset = 512,
   ) {
     this.tables = new TableCache(file, `${path} VHD BAT`);
     this.bitmapSize = Math.ceil(header.blockSize / SECTOR / 8 / SECTOR) * SECTOR;
@@ -155,6 +157,7 @@ export class VhdDynamicMap implements WritableAddressMap {
     const batAt = tableOffset + blockIndex * 4;
     const entry = this.tables.u32be(batAt);
     const allocated = entry !== UNALLOCATED;
+    if (allocated) this.extents().refuseOverlap(entry * SECTOR, entry * SECTOR + this.bitmapSize + blockSize, blockIndex, "VHD", this.path);
     if (plan) {
       if (allocated) checkHostRun(this.file, entry * SECTOR, this.bitmapSize + inBlock + run, `VHD BAT entry ${blockIndex}`, this.path);
       else if (this.file.resize === undefined) {
@@ -183,6 +186,32 @@ export class VhdDynamicMap implements WritableAddressMap {
       }
     };
     return { file: this.file, offset: blockStart + this.bitmapSize + inBlock, length: run, commit };
+  }
+
+  private extentIndex?: HostExtentIndex;
+
+  /**
+   * Every allocated block and the fixed structures (footer copy, dynamic header, BAT), read once
+   * before the first write: an allocated block written must not share bytes with any of them.
+   */
+  private extents(): HostExtentIndex {
+    if (this.extentIndex) return this.extentIndex;
+    const { blockSize, tableOffset } = this.header;
+    const count = Math.ceil(this.virtualSize / blockSize);
+    const bat = this.file.read(tableOffset, count * 4);
+    const view = new DataView(bat.buffer, bat.byteOffset, bat.byteLength);
+    const blocks: [number, number][] = [];
+    for (let i = 0; i < count; i++) {
+      const entry = view.getUint32(i * 4, false);
+      if (entry !== UNALLOCATED) blocks.push([i, entry * SECTOR]);
+    }
+    const fixed = [
+      { name: "footer copy", start: 0, end: FOOTER_SIZE },
+      { name: "dynamic header", start: this.headerOffset, end: this.headerOffset + DYNAMIC_HEADER_SIZE },
+      { name: "BAT", start: tableOffset, end: tableOffset + Math.ceil((this.header.maxTableEntries * 4) / SECTOR) * SECTOR },
+    ];
+    this.extentIndex = new HostExtentIndex(fixed, blocks, this.bitmapSize + blockSize, (i) => `BAT entry ${i}`);
+    return this.extentIndex;
   }
 
   /** Appends an empty block (zero bitmap, zero data) where the footer is and rewrites the footer after it. */

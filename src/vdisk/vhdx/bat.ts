@@ -6,6 +6,7 @@
  */
 import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
+import { type HostExtent, HostExtentIndex } from "../host-extents.js";
 import { TableCache } from "../table-cache.js";
 import type { Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun } from "../util.js";
@@ -51,6 +52,8 @@ export class VhdxBatMap implements WritableAddressMap {
     readonly virtualSize: number,
     /** Called once before the first write (the session header update). */
     private readonly onBeginWrite: () => void = () => {},
+    /** Headers, log, BAT and metadata regions: no block may share bytes with them. */
+    private readonly regions: HostExtent[] = [],
   ) {
     this.tables = new TableCache(file, `${path} VHDX BAT`);
     this.ratio = chunkRatio(logicalSectorSize, blockSize);
@@ -110,6 +113,8 @@ export class VhdxBatMap implements WritableAddressMap {
     if (state === PayloadState.fullyPresent) {
       const m = this.mapOffset(virtualOffset);
       if (m.kind !== "data") throw new ImageError("bad-mapping", `${this.path}: VHDX block ${block} did not map to data`, { path: this.path });
+      const blockStart = m.offset - inBlock;
+      this.extents().refuseOverlap(blockStart, blockStart + this.blockSize, index, "VHDX", this.path);
       return { file: this.file, offset: m.offset, length: run };
     }
     if (state === PayloadState.partiallyPresent || state > PayloadState.unmapped) this.mapOffset(virtualOffset); // throws the typed error
@@ -123,6 +128,32 @@ export class VhdxBatMap implements WritableAddressMap {
     const entry = new Uint8Array(8);
     new DataView(entry.buffer).setBigUint64(0, (BigInt(blockStart / MiB) << 20n) | BigInt(PayloadState.fullyPresent), true);
     return { file: this.file, offset: blockStart + inBlock, length: run, commit: () => this.tables.write(entryAt, entry) };
+  }
+
+  private extentIndex?: HostExtentIndex;
+
+  /**
+   * Every block the BAT places (payload and sector-bitmap entries) and the fixed regions, read
+   * once before the first write: a block written must not share bytes with any of them
+   * (what qemu's vhdx_region_check refuses at open).
+   */
+  private extents(): HostExtentIndex {
+    if (this.extentIndex) return this.extentIndex;
+    const count = batEntryCount(this.virtualSize, this.blockSize, this.ratio);
+    const bat = this.file.read(this.batOffset, count * 8);
+    const view = new DataView(bat.buffer, bat.byteOffset, bat.byteLength);
+    const blocks: [number, number][] = [];
+    const fixed = [...this.regions];
+    for (let i = 0; i < count; i++) {
+      const entry = view.getBigUint64(i * 8, true);
+      const state = Number(entry & 7n);
+      const start = Number(entry >> 20n) * MiB;
+      const bitmapSlot = (i + 1) % (this.ratio + 1) === 0;
+      if (bitmapSlot && state === PayloadState.fullyPresent) fixed.push({ name: `sector bitmap entry ${i}`, start, end: start + MiB });
+      else if (!bitmapSlot && (state === PayloadState.fullyPresent || state === PayloadState.partiallyPresent)) blocks.push([i, start]);
+    }
+    this.extentIndex = new HostExtentIndex(fixed, blocks, this.blockSize, (i) => `BAT entry ${i}`);
+    return this.extentIndex;
   }
 
   flush(): void {

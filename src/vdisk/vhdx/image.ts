@@ -86,7 +86,12 @@ export function openVhdx(file: BlockDevice, path: string, onClose: () => void, w
   if (writable && warnings.length > 0) {
     throw new RefusedError("unsafe-write", `${path}: refusing to write a damaged VHDX: ${warnings.join("; ")}. Repair it first (qemu-img check -r all)`, { path });
   }
-  const map = new VhdxBatMap(file, path, batRegion.fileOffset, meta.blockSize, meta.logicalSectorSize, meta.virtualSize, () => writeSessionHeaders(file, header));
+  const map = new VhdxBatMap(file, path, batRegion.fileOffset, meta.blockSize, meta.logicalSectorSize, meta.virtualSize, () => writeSessionHeaders(file, header), [
+    { name: "header section", start: 0, end: MiB },
+    { name: "log", start: header.logOffset, end: header.logOffset + header.logLength },
+    { name: "BAT region", start: batRegion.fileOffset, end: batRegion.fileOffset + batRegion.length },
+    { name: "metadata region", start: metaRegion.fileOffset, end: metaRegion.fileOffset + metaRegion.length },
+  ]);
   const device = new MappedDevice(map, path, onClose, meta.logicalSectorSize, writable ? map : undefined);
   return { format: "vhdx", device, virtualSize: meta.virtualSize, logicalSectorSize: meta.logicalSectorSize, warnings, extraFiles: [] };
 }

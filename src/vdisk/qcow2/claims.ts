@@ -1,0 +1,103 @@
+/**
+ * Before a qcow2 write: the host clusters it touches must be claimed once. The L2 table whose
+ * entry changes must not be another L1 entry's L2 table, nor share bytes with the header, the
+ * L1 table, the refcount table or a refcount block; the data cluster written must not be any
+ * of those either, nor be mapped by another entry of the same L2 table (or by another guest
+ * cluster of the same write). qemu refuses such writes (qcow2_check_metadata_overlap) and
+ * `qemu-img check` reports them. The metadata index is read once; an L2 table's references are
+ * counted once per table. Source: qemu docs/interop/qcow2.txt, block/qcow2-refcount.c.
+ */
+import { RefusedError } from "../../errors.js";
+import type { BlockDevice } from "../../io/block-device.js";
+import { HostExtentIndex, type HostExtent } from "../host-extents.js";
+import type { TableCache } from "../table-cache.js";
+import type { Qcow2Header } from "./header.js";
+
+const OFFSET_MASK = 0x00fffffffffffe00n;
+const COMPRESSED = 1n << 62n;
+/** L2 tables whose reference counts are kept; past it the cache starts over (memory bound). */
+const MAX_COUNTED_TABLES = 64;
+
+export class Qcow2Claims {
+  private index?: HostExtentIndex;
+  private readonly counted = new Map<number, Map<number, number>>();
+
+  constructor(
+    private readonly file: BlockDevice,
+    private readonly path: string,
+    private readonly h: Qcow2Header,
+    private readonly tables: TableCache,
+    private readonly clusterSize: number,
+    private readonly compressedShift: bigint,
+  ) {}
+
+  /** Refuses unless the L2 table of L1 entry `l1Index` at `l2Table` is claimed by that entry alone. */
+  checkL2Table(l2Table: number, l1Index: number): void {
+    this.metadata().refuseOverlap(l2Table, l2Table + this.clusterSize, l1Index, "qcow2", this.path);
+  }
+
+  /**
+   * Refuses unless host cluster `host`, to be written for guest cluster `cluster` (mapped by
+   * the L2 table at `l2Table`), is claimed by that L2 entry alone. `seen` holds the host
+   * clusters earlier runs of the same write map to.
+   */
+  checkDataCluster(host: number, cluster: number, l2Table: number, seen?: Map<number, number>): void {
+    const self = `data cluster of guest cluster ${cluster}`;
+    this.metadata().refuseOverlap(host, host + this.clusterSize, self, "qcow2", this.path);
+    const references = this.references(l2Table).get(host / this.clusterSize) ?? 0;
+    const earlier = seen?.get(host);
+    if (references > 1 || (earlier !== undefined && earlier !== cluster)) {
+      throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 host cluster at ${host} is mapped by more than one L2 entry (guest cluster ${cluster} and another); qemu-img check reports it: run "qemu-img check -r all" or convert the image first`, {
+        path: this.path,
+        offset: host,
+      });
+    }
+    seen?.set(host, cluster);
+  }
+
+  /** Host cluster → how many entries of this L2 table reference it (standard and compressed). */
+  private references(l2Table: number): Map<number, number> {
+    let counts = this.counted.get(l2Table);
+    if (counts) return counts;
+    if (this.counted.size >= MAX_COUNTED_TABLES) this.counted.clear();
+    counts = new Map();
+    const entries = this.clusterSize / 8;
+    for (let i = 0; i < entries; i++) {
+      const entry = this.tables.u64be(l2Table + i * 8);
+      const host = entry & COMPRESSED ? Number(entry & ((1n << this.compressedShift) - 1n)) : Number(entry & OFFSET_MASK);
+      if (host === 0) continue;
+      const key = Math.floor(host / this.clusterSize);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    this.counted.set(l2Table, counts);
+    return counts;
+  }
+
+  /** Header, L1 table, refcount table, refcount blocks (fixed) and every L2 table (by L1 index). */
+  private metadata(): HostExtentIndex {
+    if (this.index) return this.index;
+    const { h, clusterSize } = this;
+    const fixed: HostExtent[] = [
+      { name: "header", start: 0, end: clusterSize },
+      { name: "L1 table", start: h.l1TableOffset, end: h.l1TableOffset + h.l1Size * 8 },
+      { name: "refcount table", start: h.refcountTableOffset, end: h.refcountTableOffset + h.refcountTableClusters * clusterSize },
+    ];
+    const refTable = this.file.read(h.refcountTableOffset, h.refcountTableClusters * clusterSize);
+    const refView = new DataView(refTable.buffer, refTable.byteOffset, refTable.byteLength);
+    for (let i = 0; i < refTable.byteLength / 8; i++) {
+      const block = Number(refView.getBigUint64(i * 8, false) & OFFSET_MASK);
+      if (block !== 0) fixed.push({ name: `refcount block ${i}`, start: block, end: block + clusterSize });
+    }
+    // The entries the virtual size uses (the opener checked they lie inside the file).
+    const l1Used = Math.ceil(h.size / (clusterSize * (clusterSize / 8)));
+    const l1 = this.file.read(h.l1TableOffset, l1Used * 8);
+    const l1View = new DataView(l1.buffer, l1.byteOffset, l1.byteLength);
+    const l2Tables: [number, number][] = [];
+    for (let i = 0; i < l1Used; i++) {
+      const table = Number(l1View.getBigUint64(i * 8, false) & OFFSET_MASK);
+      if (table !== 0) l2Tables.push([i, table]);
+    }
+    this.index = new HostExtentIndex(fixed, l2Tables, clusterSize, (i) => `L2 table of L1 entry ${i}`);
+    return this.index;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Issue 17 item 5: before writing into a container, host space claimed twice where the write
+ * lands is refused (exit 4, typed error, image byte for byte unchanged): qcow2 data or L2
+ * clusters referenced twice or overlapping metadata, VHD and VHDX BAT entries overlapping each
+ * other or the format's own structures. Each defect is crafted from an image qemu made.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { journalPath, runTransaction } from "../../src/apply/index.js";
+import { ExitCode, P2vfixError } from "../../src/errors.js";
+import { currentHeader, HEADER_OFFSETS, HEADER_SIZE, parseHeader } from "../../src/vdisk/vhdx/header.js";
+import { parseRegionTable, REGION_TABLE_OFFSETS, REGION_TABLE_SIZE, RegionGuid } from "../../src/vdisk/vhdx/region-table.js";
+import { imageReader } from "../../src/vdisk/util.js";
+import { runTool, toolsAvailable } from "../helpers/interop.js";
+import { sha } from "../plan/helpers.js";
+import { scratchDir } from "../vdisk/fixtures.js";
+
+const scratch = scratchDir("integrity");
+const COPIED = 1n << 63n;
+const OFFSET_MASK = 0x00fffffffffffe00n;
+
+/** A qemu-made image with `writes` ("offset length" for qemu-io) filled with data. */
+function qemuImage(format: string, opts: string, size: string, writes: string[]): string {
+  const path = join(scratch, `${format}-${Math.random().toString(36).slice(2)}.img`);
+  const made = runTool("qemu-img", ["create", "-q", "-f", format, "-o", opts, path, size]);
+  if (made.status !== 0) throw new Error(made.stderr);
+  const wrote = runTool("qemu-io", ["-f", format, ...writes.flatMap((w) => ["-c", `write -P 0x5a ${w}`]), path]);
+  if (wrote.status !== 0) throw new Error(wrote.stderr);
+  return path;
+}
+
+/** Writes 512 bytes at guest `offset` through a transaction; returns the typed refusal. */
+function refusedWrite(image: string, offset: number): P2vfixError {
+  const before = sha(image);
+  let error: unknown;
+  try {
+    runTransaction(image, (img) => {
+      img.device.write(offset, new Uint8Array(512).fill(0xee));
+      return { changes: ["integrity test write"], verify: () => undefined, result: undefined };
+    });
+  } catch (err) {
+    error = err;
+  }
+  expect(error, "the write was not refused").toBeInstanceOf(P2vfixError);
+  const typed = error as P2vfixError;
+  expect(typed.exitCode).toBe(ExitCode.refused);
+  expect(sha(image)).toBe(before);
+  expect(existsSync(journalPath(image))).toBe(false);
+  return typed;
+}
+
+/** The unpatched image takes the same kind of write: the refusals come from the defects alone. */
+function acceptedWrite(image: string, offset: number, qemuFormat?: string): void {
+  const before = sha(image);
+  runTransaction(image, (img) => {
+    img.device.write(offset, new Uint8Array(512).fill(0xee));
+    return { changes: ["control"], verify: () => undefined, result: undefined };
+  });
+  expect(sha(image)).not.toBe(before);
+  if (qemuFormat) expect(runTool("qemu-img", ["check", "-q", "-f", qemuFormat, image]).status).toBe(0);
+}
+
+function patch(path: string, edit: (b: Buffer) => void): void {
+  const bytes = readFileSync(path);
+  edit(bytes);
+  writeFileSync(path, bytes);
+}
+
+describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("writes refused where host space is claimed twice", () => {
+  describe("qcow2", () => {
+    /** 4 KiB clusters: one L2 table maps 2 MiB, so an 8 MiB disk has four L1 entries. */
+    const make = () => qemuImage("qcow2", "cluster_size=4096", "8M", ["0 16k", "2M 4k"]);
+    const layout = (b: Buffer) => {
+      const l1 = Number(b.readBigUInt64BE(40));
+      const refTable = Number(b.readBigUInt64BE(48));
+      const l2 = Number(b.readBigUInt64BE(l1) & OFFSET_MASK);
+      return { l1, l2, refTable, refBlock: Number(b.readBigUInt64BE(refTable) & OFFSET_MASK) };
+    };
+
+    it("control: the untouched image is written", () => {
+      acceptedWrite(make(), 512, "qcow2");
+    });
+
+    it("two L2 entries mapping the same data cluster", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { l2 } = layout(b);
+        b.writeBigUInt64BE(b.readBigUInt64BE(l2), l2 + 8); // guest cluster 1 → guest cluster 0's host cluster
+      });
+      expect(refusedWrite(image, 4096).code).toBe("qcow2-overlap");
+    });
+
+    it("a data cluster that is a refcount block", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { l2, refBlock } = layout(b);
+        b.writeBigUInt64BE(BigInt(refBlock) | COPIED, l2);
+      });
+      expect(refusedWrite(image, 0).code).toBe("qcow2-overlap");
+    });
+
+    it("a data cluster that is its own L2 table", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { l2 } = layout(b);
+        b.writeBigUInt64BE(BigInt(l2) | COPIED, l2 + 16);
+      });
+      expect(refusedWrite(image, 2 * 4096).code).toBe("qcow2-overlap");
+    });
+
+    it("an L2 table that is the refcount table", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { l1, refTable } = layout(b);
+        b.writeBigUInt64BE(BigInt(refTable) | COPIED, l1);
+      });
+      expect(refusedWrite(image, 0).code).toBe("qcow2-overlap");
+    });
+
+    it("one write over two guest clusters that two L2 tables map to the same host cluster", () => {
+      const image = qemuImage("qcow2", "cluster_size=4096", "8M", ["2044k 8k"]);
+      patch(image, (b) => {
+        const { l1, l2 } = layout(b);
+        const next = Number(b.readBigUInt64BE(l1 + 8) & OFFSET_MASK);
+        b.writeBigUInt64BE(b.readBigUInt64BE(l2 + 511 * 8), next); // guest 2 MiB → guest 2 MiB - 4 KiB's host cluster
+      });
+      const spanning = refusedWrite(image, 2 * 2 ** 20 - 256);
+      expect(spanning.code).toBe("qcow2-overlap");
+    });
+
+    it("two L1 entries sharing one L2 table", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { l1 } = layout(b);
+        b.writeBigUInt64BE(b.readBigUInt64BE(l1), l1 + 8); // guest 2 MiB.. maps through L1[0]'s table
+      });
+      expect(refusedWrite(image, 2 * 2 ** 20).code).toBe("qcow2-overlap");
+    });
+  });
+
+  describe("VHD dynamic", () => {
+    /** 2 MiB blocks; qemu places the BAT at 1536 and blocks 0 and 1 after it. */
+    const make = () => qemuImage("vpc", "subformat=dynamic", "8M", ["0 4M"]);
+    const BAT = 1536;
+
+    it("control: the untouched image is written", () => {
+      acceptedWrite(make(), 2 ** 21);
+    });
+
+    it("two BAT entries pointing at the same block", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32BE(b.readUInt32BE(BAT), BAT + 4));
+      expect(refusedWrite(image, 2 ** 21).code).toBe("vhd-overlap");
+    });
+
+    it("two BAT entries pointing at overlapping blocks", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32BE(b.readUInt32BE(BAT) + 8, BAT + 4));
+      expect(refusedWrite(image, 2 ** 21).code).toBe("vhd-overlap");
+    });
+
+    it("a BAT entry whose block covers the dynamic header and the BAT", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32BE(1, BAT));
+      expect(refusedWrite(image, 0).code).toBe("vhd-overlap");
+    });
+  });
+
+  describe("VHDX", () => {
+    /** 1 MiB blocks: blocks 0 and 1 allocated. */
+    const make = () => qemuImage("vhdx", "block_size=1M", "8M", ["0 2M"]);
+    const layout = (b: Buffer) => {
+      const header = currentHeader(
+        ...(HEADER_OFFSETS.map((at, slot) => parseHeader(imageReader(new Uint8Array(b.subarray(at, at + HEADER_SIZE)), "x", at), slot)) as [never, never]),
+      );
+      const regions = parseRegionTable(imageReader(new Uint8Array(b.subarray(REGION_TABLE_OFFSETS[0], REGION_TABLE_OFFSETS[0] + REGION_TABLE_SIZE)), "x"));
+      if (typeof header !== "object" || !regions) throw new Error("qemu made an unreadable VHDX");
+      const region = (guid: string) => regions.find((r) => r.guid === guid)!.fileOffset;
+      return { log: header.logOffset, bat: region(RegionGuid.bat), metadata: region(RegionGuid.metadata) };
+    };
+    /** A FULLY_PRESENT BAT entry placing the block at `offset`. */
+    const entry = (offset: number) => (BigInt(offset / 2 ** 20) << 20n) | 6n;
+
+    it("control: the untouched image is written", () => {
+      acceptedWrite(make(), 2 ** 20, "vhdx");
+    });
+
+    it("two BAT entries pointing at the same block", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { bat } = layout(b);
+        b.writeBigUInt64LE(b.readBigUInt64LE(bat), bat + 8);
+      });
+      expect(refusedWrite(image, 2 ** 20).code).toBe("vhdx-overlap");
+    });
+
+    it.each(["log", "bat", "metadata"] as const)("a BAT entry placing a block on the %s region", (region) => {
+      const image = make();
+      patch(image, (b) => {
+        const l = layout(b);
+        b.writeBigUInt64LE(entry(l[region]), l.bat);
+      });
+      expect(refusedWrite(image, 0).code).toBe("vhdx-overlap");
+    });
+  });
+});
