@@ -14,6 +14,8 @@ import { MemoryDevice } from "../src/io/memory-device.js";
 import { openHiveOnDemand } from "../src/regf/open.js";
 import { CellSpace } from "../src/regf/cells/cell.js";
 import { checkHive } from "../src/regf/check/check-hive.js";
+import { baseBlockChecksum } from "../src/regf/base-block.js";
+import { walkHbins } from "../src/regf/hbin.js";
 import { fuzzArgs, fuzzMain, isMainModule, mutateAnywhere, OracleFailure, prng, type FuzzTarget } from "./fuzz-common.js";
 
 /** Small seed hives covering ri, big data, compressed and UTF-16 names, many value types. */
@@ -238,8 +240,12 @@ export function regfTarget(seeds: Uint8Array[], options: { weakened?: boolean } 
         if (check.ok) throw new OracleFailure(`the reader refused (${(refusal as RegfError).code}) a hive reg check passes`);
         return;
       }
-      // regf spec: a cell lies inside the hive bins data, whose length the base block gives (offset 40).
-      const binsEnd = 4096 + new DataView(input.buffer, input.byteOffset, input.byteLength).getUint32(40, true);
+      // regf spec: a cell lies inside the hive bins data, whose length a sound base block gives
+      // (offset 40); one with a wrong checksum is invalid (recovered from a log by Windows), the
+      // bins present bound it then (yarp EffectiveSizeHive).
+      const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+      const sound = input.length >= 512 && view.getUint32(508, true) === baseBlockChecksum(input);
+      const binsEnd = 4096 + (sound ? view.getUint32(40, true) : walkHbins(input));
       const outside = cells.find(([pos, length]) => pos + length > binsEnd);
       if (outside) throw new OracleFailure(`the reader read a cell at 0x${(outside[0] - 4).toString(16)} of ${outside[1]} bytes that ends past the hive bins data (0x${binsEnd.toString(16)})`);
       const untolerated = check.errors.find((e) => !TOLERATED_CHECK_ERRORS.has(e.code));

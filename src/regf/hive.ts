@@ -5,7 +5,8 @@
 import { RegfError } from "../errors.js";
 import { BASE_BLOCK_SIZE, checksumOk, FileType, HBINS_START, parseBaseBlock, type BaseBlock } from "./base-block.js";
 import { CellSpace } from "./cells/cell.js";
-import { HBIN_ALIGNMENT, HBIN_HEADER_SIZE, readHbinHeader, walkHbins } from "./hbin.js";
+import { HBIN_ALIGNMENT, HBIN_HEADER_SIZE, readHbinHeader } from "./hbin.js";
+import { hiveBinsExtent, type HiveBinsExtent } from "./hive-bins-extent.js";
 import { RegKey } from "./key.js";
 import type { RecoveryResult } from "./log/types.js";
 import type { OnDemandBytes } from "./on-demand-bytes.js";
@@ -63,7 +64,7 @@ export class Hive {
     if (base.majorVersion !== 1 || base.minorVersion < 2 || base.minorVersion > 6) {
       throw new RegfError("unsupported-version", `regf format ${base.majorVersion}.${base.minorVersion} is not supported`, { offset: 20 });
     }
-    const resolved = this.onDemand ? resolveDataSizeOnDemand(this.onDemand, base, what) : resolveDataSize(bytes, base, what);
+    const resolved = this.onDemand ? resolveDataSizeOnDemand(this.onDemand, base, what) : hiveBinsExtent(bytes, base, what);
     this.dataSize = resolved.size;
     this.dataSizeSource = resolved.source;
     if (resolved.warning) this.warnings.push(resolved.warning);
@@ -111,13 +112,13 @@ export class Hive {
 /**
  * The hive bins data size of a hive read on demand. A sound base block is trusted without
  * walking every bin (that would read the whole file); the first bin must be valid. Otherwise the
- * whole file is read and sized as below.
+ * whole file is read and sized by hiveBinsExtent (the rule the checker shares).
  */
 function resolveDataSizeOnDemand(
   onDemand: OnDemandBytes,
   base: BaseBlock,
   what: string,
-): { size: number; source: "base-block" | "hbin-walk"; warning?: string } {
+): HiveBinsExtent {
   const field = base.hiveBinsDataSize;
   const bytes = onDemand.bytes;
   if (checksumOk(base) && field > 0 && field % HBIN_ALIGNMENT === 0 && HBINS_START + field <= bytes.length) {
@@ -128,42 +129,5 @@ function resolveDataSizeOnDemand(
     }
     return { size: field, source: "base-block" };
   }
-  return resolveDataSize(onDemand.all(), base, what);
-}
-
-/**
- * The hive bins data size: the base block's field when the base block is sound and the bins
- * really cover it; otherwise the extent of the consecutive valid bins (a base block that
- * Windows did not finish writing can carry a stale size: yarp's EffectiveSizeHive).
- */
-function resolveDataSize(
-  bytes: Uint8Array,
-  base: BaseBlock,
-  what: string,
-): { size: number; source: "base-block" | "hbin-walk"; warning?: string } {
-  const field = base.hiveBinsDataSize;
-  const fieldWellFormed = field > 0 && field % HBIN_ALIGNMENT === 0;
-  if (checksumOk(base) && fieldWellFormed) {
-    if (HBINS_START + field > bytes.length) {
-      throw new RegfError("truncated", `${what} is truncated: its base block says ${field} bytes of hive bins but only ${bytes.length - HBINS_START} follow`, {
-        offset: bytes.length,
-      });
-    }
-    const walked = walkHbins(bytes, field);
-    if (walked !== field) {
-      throw new RegfError("bad-hbin", `no valid hive bin at relative offset 0x${walked.toString(16)} (base block says the bins run to 0x${field.toString(16)})`, {
-        offset: HBINS_START + walked,
-      });
-    }
-    return { size: field, source: "base-block" };
-  }
-  const walked = walkHbins(bytes);
-  if (walked === 0) {
-    throw new RegfError("bad-hbin", `${what} has no valid hive bin after its base block`, { offset: HBINS_START });
-  }
-  return {
-    size: walked,
-    source: "hbin-walk",
-    warning: `base block ${checksumOk(base) ? "hive bins size field is invalid" : "checksum is wrong"}: hive bins size taken from walking the bins (${walked} bytes, field says ${field})`,
-  };
+  return hiveBinsExtent(onDemand.all(), base, what);
 }

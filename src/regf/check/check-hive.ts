@@ -14,6 +14,7 @@ import { readSk, SK } from "../cells/sk.js";
 import { ELEMENT_SIZE, SUBKEY_LIST } from "../cells/subkey-list.js";
 import { ValueFlags, VK, vkPosition, VK_DATA_INLINE } from "../cells/vk.js";
 import { HBIN, HBIN_ALIGNMENT, HBIN_HEADER_SIZE, HBIN_SIGNATURE } from "../hbin.js";
+import { hiveBinsExtent } from "../hive-bins-extent.js";
 import { compareNames, lhHash, upcaseName } from "../names.js";
 import { lfHint } from "../edit/subkey-index.js";
 
@@ -112,9 +113,9 @@ export function checkHive(bytes: Uint8Array, options: CheckOptions = {}): CheckR
   };
   const result = (): CheckResult => ({ ok: report.errorCount === 0, errors: report.errors, warnings: report.warnings, omitted: report.omitted, stats });
 
-  const base = checkBaseBlock(bytes, report);
-  if (!base) return result();
-  const dataSize = base.hiveBinsDataSize;
+  const sound = checkBaseBlock(bytes, report);
+  if (!sound) return result();
+  const { base, dataSize } = sound;
   stats.hiveBinsDataSize = dataSize;
   const allocated = walkCells(bytes, dataSize, report, stats);
   if (!allocated) return result();
@@ -122,7 +123,8 @@ export function checkHive(bytes: Uint8Array, options: CheckOptions = {}): CheckR
   return result();
 }
 
-function checkBaseBlock(bytes: Uint8Array, report: Report): BaseBlock | undefined {
+/** The base block and the hive bins data size the reader would use (undefined: nothing more to check). */
+function checkBaseBlock(bytes: Uint8Array, report: Report): { base: BaseBlock; dataSize: number } | undefined {
   if (bytes.length < BASE_BLOCK_SIZE + HBIN_ALIGNMENT) {
     report.error("truncated", `file is ${bytes.length} bytes: too short for a base block and one hive bin`, { offset: 0 });
     return undefined;
@@ -145,13 +147,15 @@ function checkBaseBlock(bytes: Uint8Array, report: Report): BaseBlock | undefine
   }
   if (base.fileType !== 0) report.error("not-a-primary", `file type is ${base.fileType}, not a primary hive (0)`, { offset: 28 });
   if (base.fileFormat !== 1) report.warn("file-format", `file format field is ${base.fileFormat} (1 expected)`, { offset: 32 });
-  const size = base.hiveBinsDataSize;
-  if (size === 0 || size % HBIN_ALIGNMENT !== 0) {
-    report.error("bad-hive-bins-size", `hive bins data size ${size} is not a positive multiple of 4096`, { offset: 40 });
-    return undefined;
-  }
-  if (HBINS_START + size > bytes.length) {
-    report.error("truncated", `base block says ${size} bytes of hive bins but the file holds ${bytes.length - HBINS_START}`, { offset: 40 });
+  // The reader's own rule (hive-bins-extent.ts): the field when the base block is sound, else the bins walked.
+  let size: number;
+  try {
+    const extent = hiveBinsExtent(bytes, base, "file");
+    size = extent.size;
+    if (extent.warning) report.warn("hive-bins-size-from-bins", extent.warning, { offset: 40 });
+  } catch (e) {
+    if (!(e instanceof RegfError)) throw e;
+    report.error(e.code, e.message, { offset: e.offset ?? 40 });
     return undefined;
   }
   if (HBINS_START + size < bytes.length) {
@@ -161,7 +165,7 @@ function checkBaseBlock(bytes: Uint8Array, report: Report): BaseBlock | undefine
     report.error("bad-root-offset", `root cell offset ${hex(base.rootCellOffset)} is outside the hive bins`, { offset: 36 });
     return undefined;
   }
-  return base;
+  return { base, dataSize: size };
 }
 
 /** Cell sizes by cell offset / 8: the size of the allocated cell starting there, else 0. */
