@@ -54,6 +54,7 @@ function run(output: Output, image: string, operations: ImageFileOperation[], op
     dryRun: Boolean(opts.dryRun),
     overwrite: Boolean(opts.overwrite),
     onProgress: progress.phase("copying"),
+    onWriteProgress: progress.phase("writing"),
   };
   try {
     report(output, writeFilesInImage(image, operations, options), opts.json);
