@@ -28,6 +28,8 @@ export interface UndoOptions {
   /** Only report what would be restored. */
   dryRun?: boolean;
   steps?: StepCounter;
+  /** Original bytes written back so far out of their total: monotonic, ending at total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface UndoReport {
@@ -206,7 +208,10 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
   refuseIfInUse(entries.map((e) => e.path));
   const lock = acquireWriterLock(imagePath);
   try {
-    for (const { entry, path } of entries) report.bytesRestored += restoreFile(path, entry, undo, steps);
+    const total = entries.reduce((n, { entry }) => n + entry.ranges.reduce((m, r) => m + r.beforeLength, 0), 0);
+    options.onProgress?.(0, total);
+    const restored = (bytes: number) => options.onProgress?.(Math.min(total, (report.bytesRestored += bytes)), total);
+    for (const { entry, path } of entries) restoreFile(path, entry, undo, steps, restored);
     writeJournal(imagePath, torn ? "rolled-back" : "undone", undoPath);
     steps.step("journal");
   } finally {
@@ -216,8 +221,7 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
   return report;
 }
 
-function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: StepCounter): number {
-  let restored = 0;
+function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: StepCounter, restored: (bytes: number) => void): void {
   const device = new FileDevice(path, { writable: true });
   try {
     // Back to at least the original size first, so every original range has a place to go.
@@ -228,10 +232,11 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
     for (const r of entry.ranges) {
       const before = undo.before(r);
       for (let at = 0; at < before.length; at += WRITE_CHUNK) {
-        device.write(r.offset + at, before.subarray(at, Math.min(before.length, at + WRITE_CHUNK)));
+        const chunk = before.subarray(at, Math.min(before.length, at + WRITE_CHUNK));
+        device.write(r.offset + at, chunk);
         steps.step("write");
+        restored(chunk.length);
       }
-      restored += before.length;
     }
     if (device.size !== entry.originalSize) {
       device.resize(entry.originalSize);
@@ -254,5 +259,4 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
   } finally {
     check.close();
   }
-  return restored;
 }

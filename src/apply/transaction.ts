@@ -44,6 +44,12 @@ export interface TransactionOptions {
   dryRun?: boolean;
   /** Counts durable steps; the crash test kills the process after N of them (see steps.ts). */
   steps?: StepCounter;
+  /**
+   * Bytes of the commit done so far out of its total: every changed byte is written once and
+   * read back once (total = twice the bytes written), monotonic, ending at total. Not called for
+   * a dry run or when nothing changes. (Not `onProgress`: copy-in has its own by that name.)
+   */
+  onWriteProgress?: (done: number, total: number) => void;
 }
 
 export interface PlannedFile {
@@ -141,14 +147,28 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-/** Writes ranges in WRITE_CHUNK calls, counting each as a step. */
-export function writeRanges(device: FileDevice, ranges: readonly { offset: number; data: Uint8Array }[], steps: StepCounter): void {
+/** Writes ranges in WRITE_CHUNK calls, counting each as a step (and its bytes, when asked). */
+export function writeRanges(device: FileDevice, ranges: readonly { offset: number; data: Uint8Array }[], steps: StepCounter, wrote?: (bytes: number) => void): void {
   for (const r of ranges) {
     for (let at = 0; at < r.data.length; at += WRITE_CHUNK) {
-      device.write(r.offset + at, r.data.subarray(at, Math.min(r.data.length, at + WRITE_CHUNK)));
+      const chunk = r.data.subarray(at, Math.min(r.data.length, at + WRITE_CHUNK));
+      device.write(r.offset + at, chunk);
       steps.step("write");
+      wrote?.(chunk.length);
     }
   }
+}
+
+/** Progress of a commit in bytes: each changed byte written, then read back. */
+function commitProgress(files: FileChanges[], onProgress: ((done: number, total: number) => void) | undefined): (bytes: number) => void {
+  if (!onProgress) return () => {};
+  const total = 2 * files.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.after.length, 0), 0);
+  let done = 0;
+  onProgress(0, total);
+  return (bytes) => {
+    done = Math.min(total, done + bytes);
+    onProgress(done, total);
+  };
 }
 
 /** One host file of the image during a transaction: the file read-only, and the overlay every write lands in. */
@@ -244,7 +264,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     writeJournal(imagePath, "applying", undoFile);
     steps.step("journal-applying");
     report.undoFile = undoFile;
-    commit(imagePath, ordered, steps, undoFile);
+    commit(imagePath, ordered, steps, undoFile, commitProgress(ordered, options.onWriteProgress));
     // The same check as before the write, now through the real files: what the host holds must read back as intended.
     verifyCommitted(imagePath, outcome, ordered, undoFile);
     writeJournal(imagePath, "done", undoFile);
@@ -296,7 +316,7 @@ function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: F
 }
 
 /** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */
-function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undoFile: string): void {
+function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undoFile: string, progress: (bytes: number) => void): void {
   for (const f of files) {
     const size = statSync(f.path).size;
     if (size !== f.originalSize) {
@@ -308,7 +328,7 @@ function commit(imagePath: string, files: FileChanges[], steps: StepCounter, und
   try {
     for (const f of files) {
       done.push(f);
-      commitFile(f, steps);
+      commitFile(f, steps, progress);
     }
   } catch (err) {
     rollBackAll(done);
@@ -317,14 +337,14 @@ function commit(imagePath: string, files: FileChanges[], steps: StepCounter, und
   }
 }
 
-function commitFile(f: FileChanges, steps: StepCounter): void {
+function commitFile(f: FileChanges, steps: StepCounter, progress: (bytes: number) => void): void {
   const target = new FileDevice(f.path, { writable: true });
   try {
     if (f.newSize > f.originalSize) {
       target.resize(f.newSize);
       steps.step("resize");
     }
-    writeRanges(target, f.changes.map((c) => ({ offset: c.offset, data: c.after })), steps);
+    writeRanges(target, f.changes.map((c) => ({ offset: c.offset, data: c.after })), steps, progress);
     if (f.newSize < f.originalSize) {
       target.resize(f.newSize);
       steps.step("resize");
@@ -342,6 +362,7 @@ function commitFile(f: FileChanges, steps: StepCounter): void {
       if (!equalBytes(check.read(c.offset, c.after.length), c.after)) {
         throw new VerifyError("readback-mismatch", `${f.path}: reading back the ${c.after.length} bytes written at ${c.offset} gives different bytes; the original bytes were restored`, { path: f.path, offset: c.offset });
       }
+      progress(c.after.length);
     }
   } finally {
     check.close();

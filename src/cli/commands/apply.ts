@@ -15,6 +15,7 @@ import { runApply } from "../apply-run.js";
 import { renderNextSteps } from "../next-steps.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
 import type { Output } from "../output.js";
+import { createProgress } from "../progress.js";
 
 interface ApplyCliOptions {
   dryRun?: boolean;
@@ -93,12 +94,18 @@ One command for the whole job: p2vfix fix disk.qcow2 --target hyperv`,
       const plan = loadPlan(planPath);
       const partition = opts.partition === undefined ? undefined : Number(opts.partition);
       if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
-      const report = runApply(target, plan, {
-        force: opts.force === true,
-        dryRun: Boolean(opts.dryRun),
-        backup: opts.backup,
-        image: { ...(opts.backupDir ? { backupDir: opts.backupDir } : {}), ...(partition === undefined ? {} : { partition }) },
-      });
+      const progress = createProgress(output, { json: opts.json });
+      let report: ReturnType<typeof runApply>;
+      try {
+        report = runApply(target, plan, {
+          force: opts.force === true,
+          dryRun: Boolean(opts.dryRun),
+          backup: opts.backup,
+          image: { ...(opts.backupDir ? { backupDir: opts.backupDir } : {}), ...(partition === undefined ? {} : { partition }), onWriteProgress: progress.phase("writing") },
+        });
+      } finally {
+        progress.stop();
+      }
       if (opts.json) output.out(JSON.stringify(appliedJson(report, plan), null, 2) + "\n");
       else output.out(renderApplied(report, plan));
     });

@@ -22,6 +22,7 @@ import { parseMacOption, parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 import { appliedJson, renderApplied } from "./apply.js";
 import { resolvePlanRequest, withPlanRequestOptions } from "./plan.js";
+import { createProgress } from "../progress.js";
 
 interface FixOptions {
   target?: string;
@@ -123,11 +124,17 @@ Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (sa
             return;
           }
         }
-        const report = runApply(image, plan, {
-          dryRun: opts.dryRun === true,
-          force: opts.force === true,
-          image: { ...(opts.backupDir ? { backupDir: opts.backupDir } : {}), ...(opts.partition === undefined ? {} : { partition: opts.partition }) },
-        });
+        const progress = createProgress(output, { json: opts.json });
+        let report: ReturnType<typeof runApply>;
+        try {
+          report = runApply(image, plan, {
+            dryRun: opts.dryRun === true,
+            force: opts.force === true,
+            image: { ...(opts.backupDir ? { backupDir: opts.backupDir } : {}), ...(opts.partition === undefined ? {} : { partition: opts.partition }), onWriteProgress: progress.phase("writing") },
+          });
+        } finally {
+          progress.stop();
+        }
         if (opts.json) output.out(JSON.stringify({ findings, plan: { fixups: plan.fixups.filter((f) => f.enabled).map((f) => f.id), registryValues: values, firstBootSteps: plan.firstBoot?.steps.length ?? 0 }, ...appliedJson(report, plan) }, null, 2) + "\n");
         else output.out(renderApplied(report, plan));
       } finally {

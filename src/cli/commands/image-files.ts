@@ -5,7 +5,6 @@
  * (refusals, undo file, verify); `p2vfix undo IMAGE` puts the image back.
  */
 import type { Command } from "commander";
-import { SingleBar } from "cli-progress";
 import { UsageError } from "../../errors.js";
 import { parseTargetSpec } from "../../image/index.js";
 import { writeFilesInImage, type ImageFileOperation, type ImageFilesOptions } from "../../plan/image-files.js";
@@ -14,9 +13,7 @@ import type { ImageFilesResult } from "../../plan/image-files.js";
 import { formatBytes } from "../format.js";
 import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
-
-/** Files above this many bytes in total get a progress bar (on a terminal). */
-const PROGRESS_THRESHOLD = 16 * 1024 * 1024;
+import { createProgress } from "../progress.js";
 
 interface WriteOptions {
   partition?: number;
@@ -50,25 +47,19 @@ function report(output: Output, r: TransactionReport<ImageFilesResult>, json: bo
 }
 
 function run(output: Output, image: string, operations: ImageFileOperation[], opts: WriteOptions & { overwrite?: boolean }): void {
-  let bar: SingleBar | undefined;
+  const progress = createProgress(output, { json: opts.json });
   const options: ImageFilesOptions = {
     ...(opts.partition !== undefined ? { partition: opts.partition } : {}),
     ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
     dryRun: Boolean(opts.dryRun),
     overwrite: Boolean(opts.overwrite),
-    onProgress: (done, total) => {
-      if (!output.isTTY || opts.json || total < PROGRESS_THRESHOLD) return;
-      if (!bar) {
-        bar = new SingleBar({ format: "copying [{bar}] {percentage}% {value}/{total} MiB", stream: process.stderr, hideCursor: true });
-        bar.start(Math.ceil(total / 1048576), 0);
-      }
-      bar.update(Math.floor(done / 1048576));
-    },
+    onProgress: progress.phase("copying"),
+    onWriteProgress: progress.phase("writing"),
   };
   try {
     report(output, writeFilesInImage(image, operations, options), opts.json);
   } finally {
-    bar?.stop();
+    progress.stop();
   }
 }
 

@@ -16,6 +16,7 @@ import type { WriteHivesOptions } from "../../apply/index.js";
 import { UsageError } from "../../errors.js";
 import { parseTargetSpec } from "../../image/target-spec.js";
 import type { Output } from "../output.js";
+import { createProgress } from "../progress.js";
 
 /** Temp folders of hive copies; removed when the process ends even if the command failed. */
 const tempDirs = new Set<string>();
@@ -87,12 +88,19 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
       try {
         const opts = action.opts<ImageOptions>();
         const edited = new Uint8Array(readFileSync(job.temp));
-        const report = writeHivesInImage(job.spec, () => edited, {
-          ...imageHiveWriteOptions,
-          ...(opts.partition === undefined ? {} : { partition: opts.partition }),
-          ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
-          dryRun: Boolean(opts.dryRun),
-        });
+        const progress = createProgress(output, { json: opts.json });
+        let report: ReturnType<typeof writeHivesInImage>;
+        try {
+          report = writeHivesInImage(job.spec, () => edited, {
+            ...imageHiveWriteOptions,
+            ...(opts.partition === undefined ? {} : { partition: opts.partition }),
+            ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
+            dryRun: Boolean(opts.dryRun),
+            onWriteProgress: progress.phase("writing"),
+          });
+        } finally {
+          progress.stop();
+        }
         if (opts.json) {
           const lines = commandOutput.split("\n").filter((l) => l.trim() !== "");
           const command = lines.length === 1 ? (JSON.parse(lines[0]) as Record<string, unknown>) : {};

@@ -17,6 +17,7 @@ import { readRegFileWindows } from "../../regf/import/reg-file.js";
 import { regFileWindows } from "../../regf/import/reg-file-windows.js";
 import { RegType, regTypeName, regTypeNumber } from "../../regf/value-types.js";
 import type { Output } from "../output.js";
+import { createProgress } from "../progress.js";
 import { openHiveArgument } from "./reg.js";
 import { registerImageHiveHook } from "./reg-image.js";
 
@@ -182,9 +183,15 @@ export function registerRegWrite(program: Command, output: Output): void {
     const editor = await openForEdit(hivePath);
     // Parsed as applied: only the file's bytes and its text are held, not a list of operations.
     // Read in windows as it is applied: neither the file nor its whole text is held.
-    const { windows, characters } = regFileWindows(file);
-    const stream = readRegFileWindows(windows, file, characters);
-    const applied = applyRegFile(editor, stream.ops, { source: file, sizeHint: stream.characters, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
+    const progress = createProgress(output, { json: opts.json });
+    let applied: ReturnType<typeof applyRegFile>;
+    try {
+      const { windows, characters } = regFileWindows(file, undefined, progress.phase("importing"));
+      const stream = readRegFileWindows(windows, file, characters);
+      applied = applyRegFile(editor, stream.ops, { source: file, sizeHint: stream.characters, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
+    } finally {
+      progress.stop();
+    }
     report(output, opts, "imported", saveHiveFile(hivePath, editor, saveOptions(opts)), { ...applied });
   });
 

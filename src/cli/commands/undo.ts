@@ -7,6 +7,7 @@ import { undoApply, type UndoReport } from "../../apply/index.js";
 import { restoreVmLinks } from "../../plan/vm-link.js";
 import { formatBytes } from "../format.js";
 import type { Output } from "../output.js";
+import { createProgress } from "../progress.js";
 
 function describe(report: UndoReport, dryRun: boolean): string {
   const lines: string[] = [];
@@ -50,7 +51,13 @@ export function registerUndo(program: Command, output: Output): void {
       const vmFile = opts.vm;
       // Every check on the VM definition first: a refused one leaves the image untouched too.
       restoreVmLinks(image, { dryRun: true, ...(vmFile ? { vmFile } : {}) });
-      const report = undoApply(image, { ...(undoFile ? { undoFile } : {}), force: Boolean(opts.force), dryRun: Boolean(opts.dryRun) });
+      const progress = createProgress(output, { json: opts.json });
+      let report: ReturnType<typeof undoApply>;
+      try {
+        report = undoApply(image, { ...(undoFile ? { undoFile } : {}), force: Boolean(opts.force), dryRun: Boolean(opts.dryRun), onProgress: progress.phase("restoring") });
+      } finally {
+        progress.stop();
+      }
       // `apply` may also have unplugged the NIC in the VM definition: plug it back as it was.
       const vm = restoreVmLinks(image, { dryRun: Boolean(opts.dryRun), ...(vmFile ? { vmFile } : {}) });
       if (opts.json) output.out(JSON.stringify({ ...report, vm }, null, 2) + "\n");

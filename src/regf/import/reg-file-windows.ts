@@ -17,13 +17,14 @@ export interface RegFileWindows {
   characters: number;
 }
 
-function* chunks(fd: number, from: number, size = CHUNK): Generator<Uint8Array> {
+function* chunks(fd: number, from: number, size = CHUNK, read?: (position: number) => void): Generator<Uint8Array> {
   const buffer = Buffer.alloc(size);
   let position = from;
   for (;;) {
     const n = readSync(fd, buffer, 0, size, position);
     if (n === 0) return;
     position += n;
+    read?.(position);
     yield buffer.subarray(0, n);
   }
 }
@@ -50,8 +51,12 @@ function safeCut(text: string): number {
   return last;
 }
 
-/** Opens `path` and returns its text in windows (the file is closed when they are done or abandoned). */
-export function regFileWindows(path: string, chunkSize = CHUNK): RegFileWindows {
+/**
+ * Opens `path` and returns its text in windows (the file is closed when they are done or
+ * abandoned). `onProgress` gets the bytes of the file read so far out of its size, as each chunk
+ * is read (monotonic, ending at the size once the last window is taken).
+ */
+export function regFileWindows(path: string, chunkSize = CHUNK, onProgress?: (done: number, total: number) => void): RegFileWindows {
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
@@ -64,14 +69,14 @@ export function regFileWindows(path: string, chunkSize = CHUNK): RegFileWindows 
     else if (got >= 4 && head[1] === 0 && head[3] === 0 && head[0] !== 0) encoding = "utf-16le";
     else encoding = isUtf8(fd, 0) ? "utf-8" : "latin1";
     const characters = encoding === "utf-16le" ? Math.floor((size - skip) / 2) : size - skip;
-    return { windows: windows(fd, skip, encoding, chunkSize), characters };
+    return { windows: windows(fd, skip, encoding, chunkSize, onProgress && ((read) => onProgress(Math.min(size, read), size))), characters };
   } catch (err) {
     closeSync(fd);
     throw err;
   }
 }
 
-function* windows(fd: number, skip: number, encoding: "utf-16le" | "utf-8" | "latin1", chunkSize: number): Generator<string> {
+function* windows(fd: number, skip: number, encoding: "utf-16le" | "utf-8" | "latin1", chunkSize: number, read?: (position: number) => void): Generator<string> {
   try {
     const decoder = new TextDecoder(encoding === "latin1" ? "utf-8" : encoding);
     const decode = (chunk: Uint8Array | undefined): string =>
@@ -81,7 +86,7 @@ function* windows(fd: number, skip: number, encoding: "utf-16le" | "utf-8" | "la
     let pieces: string[] = [];
     let length = 0;
     let tail = "";
-    for (const chunk of chunks(fd, skip, chunkSize)) {
+    for (const chunk of chunks(fd, skip, chunkSize, read)) {
       const piece = decode(chunk);
       const cut = safeCut(tail + piece) - tail.length;
       if (cut > 0) {
@@ -105,6 +110,7 @@ function* windows(fd: number, skip: number, encoding: "utf-16le" | "utf-8" | "la
       }
     }
     pieces.push(decode(undefined));
+    read?.(Number.MAX_SAFE_INTEGER); // the end, even if the file shrank while it was read
     yield pieces.join("");
   } finally {
     closeSync(fd);
