@@ -128,4 +128,18 @@ describe.skipIf(!toolsAvailable("tar"))("OVA: the tar bytes around the edited .o
     expect(openVmConfig(path).format).toBe("ova");
     expect(roundTrip(path).equals(original)).toBe(true);
   });
+
+  it("a manifest digest that is not the .ovf's own is refused (undoing could not give it back), the archive left as it was", () => {
+    const dir = mkdtempSync(join(tmpdir(), "p2vfix-exact-mf-"));
+    writeFileSync(join(dir, OVF), fixtureBytes(OVF));
+    writeFileSync(join(dir, "vm.mf"), `SHA256(${OVF})= ${"ab".repeat(32)}\n`);
+    const path = join(dir, "vm.ova");
+    const r = runTool("tar", ["--format=ustar", "-cf", path, "-C", dir, OVF, "vm.mf"]);
+    expect(r.status, r.stderr).toBe(0);
+    const original = readFileSync(path);
+    const vm = openVmConfig(path);
+    vm.setLink({ all: true }, false);
+    expect(() => vm.save({ backup: false })).toThrow(VmConfigError);
+    expect(readFileSync(path).equals(original)).toBe(true);
+  });
 });
