@@ -97,26 +97,26 @@ describe.skipIf(!toolsAvailable("tar"))("OVA: the tar bytes around the edited .o
     expect(roundTrip(path).equals(bytes)).toBe(true);
   });
 
+  /** Unplugging `path` (holding `bytes`) must fail to save with a typed error, leaving the file as it was. */
+  const expectRefusedSave = (path: string, bytes: Buffer): void => {
+    writeFileSync(path, bytes);
+    const vm = openVmConfig(path);
+    vm.setLink({ all: true }, false);
+    expect(() => vm.save({ backup: false })).toThrow(VmConfigError);
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+  };
+
   it("non-zero padding after the .ovf is refused (typed error), the archive left as it was", () => {
     const { path, bytes, paddingAt, paddingEnd } = ova();
     const damaged = Buffer.from(bytes);
     damaged[paddingEnd - 1] = 0x41;
     damaged[paddingAt] = 0x3c;
-    writeFileSync(path, damaged);
-    const vm = openVmConfig(path);
-    vm.setLink({ all: true }, false);
-    expect(() => vm.save({ backup: false })).toThrow(VmConfigError);
-    expect(readFileSync(path).equals(damaged)).toBe(true);
+    expectRefusedSave(path, damaged);
   });
 
   it("an archive cut off inside the .ovf padding is refused, left as it was", () => {
     const { path, bytes, paddingAt } = ova();
-    const cut = bytes.subarray(0, paddingAt + 3);
-    writeFileSync(path, cut);
-    const vm = openVmConfig(path);
-    vm.setLink({ all: true }, false);
-    expect(() => vm.save({ backup: false })).toThrow(VmConfigError);
-    expect(readFileSync(path).equals(cut)).toBe(true);
+    expectRefusedSave(path, bytes.subarray(0, paddingAt + 3));
   });
 
   it("a checksum written as 7 digits and NUL (another tar's layout) keeps its layout", () => {
@@ -136,10 +136,6 @@ describe.skipIf(!toolsAvailable("tar"))("OVA: the tar bytes around the edited .o
     const path = join(dir, "vm.ova");
     const r = runTool("tar", ["--format=ustar", "-cf", path, "-C", dir, OVF, "vm.mf"]);
     expect(r.status, r.stderr).toBe(0);
-    const original = readFileSync(path);
-    const vm = openVmConfig(path);
-    vm.setLink({ all: true }, false);
-    expect(() => vm.save({ backup: false })).toThrow(VmConfigError);
-    expect(readFileSync(path).equals(original)).toBe(true);
+    expectRefusedSave(path, readFileSync(path));
   });
 });
