@@ -80,9 +80,10 @@ export class OvaConfig extends OvfConfig {
     try {
       const header = rewriteHeaderSize(file.read(this.ovfMember.headerOffset, BLOCK), ovfBytes.length, this.path);
       const oldEnd = this.ovfMember.dataOffset + Math.ceil(this.ovfMember.size / BLOCK) * BLOCK;
+      this.checkPaddingIsZero(file);
       const padding = new Uint8Array((BLOCK - (ovfBytes.length % BLOCK)) % BLOCK);
       let manifestBytes: Uint8Array | undefined;
-      if (this.manifest) manifestBytes = this.renewManifest(file.read(this.manifest.dataOffset, this.manifest.size), ovfBytes);
+      if (this.manifest) manifestBytes = this.renewManifest(file.read(this.manifest.dataOffset, this.manifest.size), file.read(this.ovfMember.dataOffset, this.ovfMember.size), ovfBytes);
       const copy = (out: { write(b: Uint8Array): void }, from: number, to: number): void => {
         for (let at = from; at < to; at += COPY_CHUNK) out.write(file.read(at, Math.min(COPY_CHUNK, to - at)));
       };
@@ -109,8 +110,26 @@ export class OvaConfig extends OvfConfig {
     super.markSaved();
   }
 
+  /**
+   * The rewrite pads the new descriptor with zeroes, as tar does; the old padding is not kept
+   * (its length changes with the descriptor's), so it must be zeroes and complete for the
+   * rewrite to give the original bytes back when the edit is undone: anything else is refused.
+   */
+  private checkPaddingIsZero(file: RandomAccess): void {
+    const from = this.ovfMember.dataOffset + this.ovfMember.size;
+    const to = this.ovfMember.dataOffset + Math.ceil(this.ovfMember.size / BLOCK) * BLOCK;
+    if (to > file.size) {
+      throw new VmConfigError("tar-truncated", `the archive ends inside the padding of ${this.ovfMember.name}: rewriting it would change bytes it does not edit`, { path: this.path, offset: file.size });
+    }
+    const padding = file.read(from, to - from);
+    const at = padding.findIndex((b) => b !== 0);
+    if (at >= 0) {
+      throw new VmConfigError("tar-padding", `the tar padding after ${this.ovfMember.name} holds non-zero bytes (offset ${from + at}): rewriting it would lose them`, { path: this.path, offset: from + at });
+    }
+  }
+
   /** The manifest with the OVF's digest replaced; same algorithm, so the same length. */
-  private renewManifest(manifest: Uint8Array, ovfBytes: Uint8Array): Uint8Array {
+  private renewManifest(manifest: Uint8Array, oldOvfBytes: Uint8Array, ovfBytes: Uint8Array): Uint8Array {
     const text = bytesToText(manifest);
     const ovfName = this.ovfMember.name.split("/").pop() ?? this.ovfMember.name;
     let found = false;
@@ -118,8 +137,16 @@ export class OvaConfig extends OvfConfig {
       const m = MANIFEST_LINE.exec(line);
       if (!m || m[2] !== ovfName) return line;
       found = true;
-      const digest = createHash(m[1].toLowerCase()).update(ovfBytes).digest("hex");
-      const cased = m[3] === m[3].toUpperCase() && /[A-F]/.test(m[3]) ? digest.toUpperCase() : digest;
+      const upper = m[3] === m[3].toUpperCase() && /[A-F]/.test(m[3]);
+      const digestOf = (bytes: Uint8Array) => {
+        const hex = createHash(m[1].toLowerCase()).update(bytes).digest("hex");
+        return upper ? hex.toUpperCase() : hex;
+      };
+      // A digest that is not the descriptor's own (stale, damaged, mixed case) could not be given back by undoing the edit.
+      if (digestOf(oldOvfBytes) !== m[3]) {
+        throw new VmConfigError("manifest-mismatch", `the manifest ${this.manifest?.name ?? ""} does not hold the digest of ${ovfName} as it is: the archive is damaged`, { path: this.path });
+      }
+      const cased = digestOf(ovfBytes);
       const at = line.lastIndexOf(m[3]);
       return line.slice(0, at) + cased + line.slice(at + m[3].length);
     });

@@ -131,6 +131,14 @@ export class OvfConfig extends TextVmConfig<ParsedOvf> {
       const inner = this.text.slice(auto.tagEnd, auto.contentEnd);
       const lead = inner.length - inner.trimStart().length;
       const value = inner.trim();
+      // Only a plain "true"/"false" can be set and set back to the same bytes; anything else
+      // (other spellings, entities, comments, markup in the value) is refused, nothing written.
+      if (value !== "true" && value !== "false") {
+        throw new VmConfigError("ovf-link-value", `line ${lineAt(this.text, auto.start)}: <${auto.name}> holds ${JSON.stringify(value.slice(0, 60))}, not true or false: set it by hand`, {
+          path: this.path,
+          offset: auto.tagEnd + lead,
+        });
+      }
       return { start: auto.tagEnd + lead, end: auto.tagEnd + lead + value.length, text: up ? "true" : "false" };
     }
     if (up) return undefined;

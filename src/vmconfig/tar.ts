@@ -105,15 +105,28 @@ function parsePax(data: string): Map<string, string> {
   return map;
 }
 
-/** A copy of `header` with its size field set to `size` (same width) and checksum redone. */
+/**
+ * `value` written into a numeric field laid out as `old` is: the run of octal digits keeps its
+ * place and width (zero-padded), every byte around it (leading spaces, NUL or space terminators)
+ * is kept, so writing a field's own value back gives its bytes back. Undefined when it does not fit.
+ */
+function octalInLayout(old: string, value: number): string | undefined {
+  const m = /^( *)([0-7]*)/.exec(old);
+  const lead = m?.[1].length ?? 0;
+  const width = m?.[2].length ?? 0;
+  const digits = value.toString(8);
+  if (width === 0 || digits.length > width) return undefined;
+  return old.slice(0, lead) + digits.padStart(width, "0") + old.slice(lead + width);
+}
+
+/** A copy of `header` with its size field set to `size` and checksum redone, each in the field's own layout. */
 export function rewriteHeaderSize(header: Uint8Array, size: number, path: string): Uint8Array {
   const out = new Uint8Array(header);
-  const old = Buffer.from(header.subarray(124, 136)).toString("latin1");
-  const width = /^[0-7 ]*/.exec(old)?.[0].length || 11;
-  const digits = size.toString(8);
-  if (digits.length > width) throw new VmConfigError("tar-size", "the new OVF does not fit the tar size field", { path });
-  out.set(Buffer.from(digits.padStart(width, "0"), "latin1"), 124);
-  const sum = headerChecksum(out).toString(8).padStart(6, "0");
-  out.set(Buffer.from(`${sum}\0 `, "latin1"), 148);
+  const sizeField = octalInLayout(Buffer.from(header.subarray(124, 136)).toString("latin1"), size);
+  if (sizeField === undefined) throw new VmConfigError("tar-size", "the new OVF does not fit the tar size field", { path });
+  out.set(Buffer.from(sizeField, "latin1"), 124);
+  const sumField = octalInLayout(Buffer.from(header.subarray(148, 156)).toString("latin1"), headerChecksum(out));
+  if (sumField === undefined) throw new VmConfigError("tar-checksum", "the new checksum does not fit the tar header's checksum field", { path });
+  out.set(Buffer.from(sumField, "latin1"), 148);
   return out;
 }

@@ -17,6 +17,13 @@ import type { ControllerType, Disk, Nic, NicSelector, RunningState, StorageContr
 /** The comment p2vfix writes above a startConnected line it inserts, so `plug` can remove both. */
 export const VMX_MARKER = '# p2vfix: link down for the first boot; "p2vfix vm plug" removes this and the next line';
 
+/**
+ * The comment p2vfix writes above a startConnected line whose value it cannot set back from
+ * TRUE/FALSE alone ("TsUE", "yes", "0", " TRUE"): it records the value as written, and setting
+ * the link back removes the comment and puts that value back, byte for byte.
+ */
+const VMX_RECORD = '# p2vfix: link changed for the first boot; setting it back restores startConnected = ';
+
 interface VmxEntry {
   key: string;
   /** Lower-case key, for lookups. */
@@ -158,7 +165,18 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
         return { start: prev.start - before, end: entry.line.next, text: "" };
       }
       const old = this.text.slice(entry.valueStart, entry.valueEnd);
-      return { start: entry.valueStart, end: entry.valueEnd, text: matchCase(old, up ? "TRUE" : "FALSE") };
+      const eol = lineEnding(this.text);
+      const indent = /^[ \t]*/.exec(entry.line.text)?.[0] ?? "";
+      const keyPart = this.text.slice(entry.line.start, entry.valueStart);
+      const recorded = prev ? recordedValue(prev.text, indent) : undefined;
+      if (prev && recorded !== undefined && this.text.slice(prev.end, prev.next) === eol && canRestore(recorded, old, up)) {
+        // p2vfix recorded the value it replaced: put it back and remove the record.
+        return { start: prev.start, end: entry.valueEnd, text: keyPart + recorded };
+      }
+      const word = matchCase(old, up ? "TRUE" : "FALSE");
+      if (matchCase(word, up ? "FALSE" : "TRUE") === old) return { start: entry.valueStart, end: entry.valueEnd, text: word };
+      // Setting the link back could not give this spelling back: record it above the line.
+      return { start: entry.line.start, end: entry.valueEnd, text: `${indent}${VMX_RECORD}"${old}"${eol}${keyPart}${word}` };
     }
     if (up) return undefined; // absent means connected
     // Insert after the NIC's last line, with the file's own line ending and indentation.
@@ -201,4 +219,19 @@ function matchCase(old: string, word: string): string {
   if (old !== "" && old === old.toLowerCase()) return word.toLowerCase();
   if (old.length > 1 && old.slice(1) === old.slice(1).toLowerCase()) return word[0] + word.slice(1).toLowerCase();
   return word;
+}
+
+/** The value a VMX_RECORD comment line holds (undefined when `line` is not one, with `indent`). */
+function recordedValue(line: string, indent: string): string | undefined {
+  const head = `${indent}${VMX_RECORD}"`;
+  if (!line.startsWith(head) || !line.endsWith('"') || line.length < head.length + 1) return undefined;
+  const value = line.slice(head.length, -1);
+  return value.includes('"') ? undefined : value;
+}
+
+/** True when setting the link to `up` over `current` is the undo of the edit that recorded `recorded`. */
+function canRestore(recorded: string, current: string, up: boolean): boolean {
+  if (isFalse(recorded) === up) return false; // recorded a value of the other state
+  const written = matchCase(recorded, up ? "FALSE" : "TRUE");
+  return written === current && matchCase(written, up ? "TRUE" : "FALSE") !== recorded;
 }

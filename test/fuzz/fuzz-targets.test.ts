@@ -3,6 +3,7 @@
  * mutation test: with the cell reader's bounds check removed (the seam in fuzz-regf.ts), the
  * regf oracles fail within a short run, while the real reader passes the same inputs.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fuzzLoop, type FuzzTarget } from "../../scripts/fuzz-common.js";
 import { ntfsWriteTarget } from "../../scripts/fuzz-ntfs-write.js";
@@ -12,6 +13,7 @@ import { FUZZ_SEEDS, regfTarget } from "../../scripts/fuzz-regf.js";
 import { regfLogTarget } from "../../scripts/fuzz-regf-log.js";
 import { undoJournalTarget } from "../../scripts/fuzz-undo-journal.js";
 import { vmconfigTarget } from "../../scripts/fuzz-vmconfig.js";
+import { VmConfigError } from "../../src/errors.js";
 import { decompressLznt1 } from "../../src/fs/ntfs/lznt1.js";
 import { corpusBytes, hasCorpus } from "../helpers/corpus.js";
 
@@ -28,10 +30,12 @@ describe("fuzz targets (short runs)", () => {
     shortRun(t, 3000, 17);
   });
   it("plan loader", () => shortRun(planTarget(), 300, 17));
-  it("VM definitions and OVA: every real definition round-trips byte for byte, mutated ones keep the oracles", () => {
+  it("VM definitions and OVA: every accepted definition, real or mutated, round-trips byte for byte", () => {
     const t = vmconfigTarget();
     expect(t.seeds.length).toBeGreaterThanOrEqual(6);
     for (const seed of t.seeds) t.run(seed);
+    // Input 879 (seed 4) once lost bytes on unplug → plug; now its damaged value is refused, a typed error.
+    expect(() => t.run(new Uint8Array(readFileSync(new URL("./regressions/vmconfig-879.ovf", import.meta.url))))).toThrow(VmConfigError);
     shortRun(t, 300, 3);
   });
   it("NTFS in-place write: the unmutated volume is written and reads back; mutated ones keep the oracles", { timeout: 60_000 }, () => {
