@@ -1,6 +1,8 @@
 /**
  * The first-boot scripts as data files (data/firstboot/*.ps1, *.cs) and their one renderer:
- * each .ps1 parses as PowerShell on its own, before any value is filled in; its tags are
+ * each .ps1 parses on its own, before any value is filled in, with a real PowerShell grammar
+ * (tree-sitter-powershell, as the other script tests: it reports unclosed strings, here-strings,
+ * brackets and stray closers, shown below); its tags are
  * well formed, all filled by the code and none left after rendering; the renderer takes only
  * escaped values (PsValue) and refuses unknown, unfilled and malformed tags.
  */
@@ -44,6 +46,10 @@ describe("data/firstboot templates on their own", () => {
   it("the parser does see a broken template (the check can fail)", async () => {
     const broken = templateText("runner.ps1").replace("function Get-Val($path, $name, $default) {", "function Get-Val($path, $name, $default) ");
     expect((await parsePowerShell(broken)).errors.length).toBeGreaterThan(0);
+    // Unclosed here-string, strings, paren and brace; a stray closer.
+    for (const bad of ["$x = @'\r\nabc\r\n", "$x = 'abc\r\nexit 0", '$x = "abc\r\n', "$x = (1 + 2\r\nexit 0", "if ($a) { $b = 1\r\n", "$x = @(1, 2))\r\n"]) {
+      expect((await parsePowerShell(bad)).errors.length, bad).toBeGreaterThan(0);
+    }
   });
 });
 
