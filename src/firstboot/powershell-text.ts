@@ -112,6 +112,6 @@ export class PsValue {
   }
 }
 
-/** A template tag: a single-quoted string literal, so the template parses as PowerShell on its own. */
+/** A template tag: a single-quoted string literal, so the template parses as PowerShell on its own (global: use with replace/matchAll, which reset it). */
 export const TAG = /'\{\{p2vfix:([A-Za-z][A-Za-z0-9]*)\}\}'/g;
 const STRAY_TAG = /\{\{\s*p2vfix[^}]*\}*/i;
