@@ -95,9 +95,10 @@ export class PsValue {
    * Fills every `'{{p2vfix:name}}'` tag of a template (quotes included) with its value's text,
    * in one pass: text a value brings in is never read as a tag. Refuses a tag with no value, a
    * value with no tag, a tag not written exactly so, and anything but a PsValue. The result is
-   * a value too, so a rendered template can fill another's tag.
+   * a value too, so a rendered template can fill another's tag. Only render-template.ts calls
+   * this, with the text of one of the package's own data/firstboot files (a test checks).
    */
-  static fill(template: string, values: Readonly<Record<string, PsValue>>, where: string): PsValue {
+  static fillTemplate(template: string, values: Readonly<Record<string, PsValue>>, where: string): PsValue {
     for (const [tag, value] of Object.entries(values)) {
       if (!PsValue.isPsValue(value)) throw new TypeError(`${where}: the value of tag ${tag} is not an escaped PowerShell value`);
       if (!template.includes(`'{{p2vfix:${tag}}}'`)) throw new RangeError(`${where}: unknown tag ${tag} (not in the template)`);

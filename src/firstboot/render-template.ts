@@ -44,5 +44,5 @@ export function templateText(file: string): string {
 
 /** Renders data/firstboot/<file> with its tags filled (see above). */
 export function renderTemplate(file: string, values: Readonly<Record<string, PsValue>> = {}): PsValue {
-  return PsValue.fill(templateText(file), values, `data/firstboot/${file}`);
+  return PsValue.fillTemplate(templateText(file), values, `data/firstboot/${file}`);
 }

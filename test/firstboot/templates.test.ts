@@ -68,40 +68,40 @@ describe("the renderer", () => {
   const template = "$a = '{{p2vfix:a}}'\r\n$b = '{{p2vfix:b}}'";
 
   it("fills each tag, quotes included, with the value's text", () => {
-    expect(PsValue.fill(template, { a: PsValue.string("it's"), b: PsValue.int(7) }, "t").text).toBe("$a = 'it''s'\r\n$b = 7");
+    expect(PsValue.fillTemplate(template, { a: PsValue.string("it's"), b: PsValue.int(7) }, "t").text).toBe("$a = 'it''s'\r\n$b = 7");
   });
 
   it("refuses a tag with no value", () => {
-    expect(() => PsValue.fill(template, { a: PsValue.int(1) }, "t")).toThrow(/tag b has no value/);
+    expect(() => PsValue.fillTemplate(template, { a: PsValue.int(1) }, "t")).toThrow(/tag b has no value/);
   });
 
   it("refuses a value with no tag", () => {
-    expect(() => PsValue.fill(template, { a: PsValue.int(1), b: PsValue.int(2), c: PsValue.int(3) }, "t")).toThrow(/unknown tag c/);
+    expect(() => PsValue.fillTemplate(template, { a: PsValue.int(1), b: PsValue.int(2), c: PsValue.int(3) }, "t")).toThrow(/unknown tag c/);
   });
 
   it("refuses a malformed tag (no quotes, double quotes, bad name)", () => {
     for (const bad of ["$x = {{p2vfix:a}}", '$x = "{{p2vfix:a}}"', "$x = '{{p2vfix:a-b}}'", "$x = '{{ p2vfix:a }}'"]) {
-      expect(() => PsValue.fill(bad, {}, "t"), bad).toThrow(/malformed tag/);
+      expect(() => PsValue.fillTemplate(bad, {}, "t"), bad).toThrow(/malformed tag/);
     }
   });
 
   it("refuses raw strings and look-alike objects, by type and at run time", () => {
     // @ts-expect-error a plain string is not an escaped value
-    expect(() => PsValue.fill(template, { a: "x", b: PsValue.int(1) }, "t")).toThrow(/not an escaped PowerShell value/);
+    expect(() => PsValue.fillTemplate(template, { a: "x", b: PsValue.int(1) }, "t")).toThrow(/not an escaped PowerShell value/);
     const lookAlike = Object.create(PsValue.prototype) as PsValue;
-    expect(() => PsValue.fill(template, { a: lookAlike, b: PsValue.int(1) }, "t")).toThrow(/not an escaped PowerShell value/);
+    expect(() => PsValue.fillTemplate(template, { a: lookAlike, b: PsValue.int(1) }, "t")).toThrow(/not an escaped PowerShell value/);
     // @ts-expect-error an object with a text field is not one either
-    expect(() => PsValue.fill(template, { a: { text: "x" }, b: PsValue.int(1) }, "t")).toThrow(/not an escaped PowerShell value/);
+    expect(() => PsValue.fillTemplate(template, { a: { text: "x" }, b: PsValue.int(1) }, "t")).toThrow(/not an escaped PowerShell value/);
   });
 
   it("never reads a value's text as a tag", () => {
-    const out = PsValue.fill(template, { a: PsValue.string("'{{p2vfix:b}}'"), b: PsValue.string("{{p2vfix:a}}") }, "t").text;
+    const out = PsValue.fillTemplate(template, { a: PsValue.string("'{{p2vfix:b}}'"), b: PsValue.string("{{p2vfix:a}}") }, "t").text;
     expect(out).toBe("$a = '''{{p2vfix:b}}'''\r\n$b = '{{p2vfix:a}}'");
   });
 
   it("a rendered template fills another's tag", () => {
-    const inner = PsValue.fill("Write-Output '{{p2vfix:x}}'", { x: PsValue.bool(true) }, "inner");
-    expect(PsValue.fill("if ($c) { '{{p2vfix:body}}' }", { body: inner }, "outer").text).toBe("if ($c) { Write-Output $true }");
+    const inner = PsValue.fillTemplate("Write-Output '{{p2vfix:x}}'", { x: PsValue.bool(true) }, "inner");
+    expect(PsValue.fillTemplate("if ($c) { '{{p2vfix:body}}' }", { body: inner }, "outer").text).toBe("if ($c) { Write-Output $true }");
   });
 
   it("checks what it cannot escape", () => {
@@ -111,6 +111,14 @@ describe("the renderer", () => {
     expect(() => PsValue.hereString("a\n'@\nb")).toThrow(/end it/);
     expect(() => PsValue.hereString("a\r\n\u2019@ b")).toThrow(/end it/);
     expect(PsValue.hereString("a\nb '@ c").text).toBe("@'\r\na\r\nb '@ c\r\n'@");
+  });
+
+  it("only render-template.ts turns template text into a value", () => {
+    const callers = readdirSync(join(import.meta.dirname, "..", "..", "src"), { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".ts") && readFileSync(join(import.meta.dirname, "..", "..", "src", f), "utf8").includes("fillTemplate("))
+      .map((f) => f.replace(/\\/g, "/"))
+      .sort();
+    expect(callers).toEqual(["firstboot/powershell-text.ts", "firstboot/render-template.ts"]);
   });
 
   it("loads the files from the package's data folder, notes dropped", () => {
