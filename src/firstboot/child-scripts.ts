@@ -2,6 +2,7 @@
  * The small PowerShell programs the runner starts as child processes, each with a time limit,
  * so that nothing which can hang (a step, WMI, the process sweep) ever runs in the runner's
  * own process. All are ConstrainedLanguage-safe (no .NET method calls) and PowerShell 2.0.
+ * The scripts themselves are data/firstboot/*.ps1 (rendered by render-template.ts).
  *
  * - STEP_LOADER runs one step's script (read from the step's registry key).
  * - STEP_SUPERVISOR starts the step (STEP_LOADER in a nested PowerShell, or cmd.exe on the
@@ -14,61 +15,23 @@
  *   MSI mutex (error 1618) for the next step.
  */
 import { StepValue } from "./layout.js";
+import { PsValue } from "./powershell-text.js";
+import { renderTemplate } from "./render-template.js";
 
 /** Result value the supervisor writes with the step's exit code. */
 export const CHILD_EXIT_VALUE = "ChildExit";
 
-export const STEP_LOADER = [
-  "$ErrorActionPreference = 'Continue'",
-  "try {",
-  `  $s = (Get-ItemProperty -Path $env:P2VFIX_STEP -Name ${StepValue.script}).${StepValue.script}`,
-  "  Invoke-Expression $s",
-  "  if ($LASTEXITCODE) { exit $LASTEXITCODE }",
-  "  exit 0",
-  "} catch {",
-  "  Write-Output ('error: ' + $_)",
-  "  exit 1",
-  "}",
-].join("\r\n");
+export const STEP_LOADER = renderTemplate("step-loader.ps1", { scriptValue: PsValue.name(StepValue.script) }).text;
 
 /** Environment: P2VFIX_STEP, P2VFIX_RESULT (result key), P2VFIX_CMD (batch file, cmd steps), P2VFIX_LOADER (encoded STEP_LOADER). */
-export const STEP_SUPERVISOR = [
-  "$ErrorActionPreference = 'Continue'",
-  "$code = 1",
-  "try {",
-  "  if ($env:P2VFIX_CMD) {",
-  "    & (Join-Path $env:SystemRoot 'System32\\cmd.exe') /d /c $env:P2VFIX_CMD 2>&1",
-  "  } else {",
-  "    & (Join-Path $env:SystemRoot 'System32\\WindowsPowerShell\\v1.0\\powershell.exe') -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand $env:P2VFIX_LOADER 2>&1",
-  "  }",
-  "  $code = $LASTEXITCODE",
-  "  if ($code -eq $null) { $code = 1 }",
-  "} catch {",
-  "  Write-Output ('error: ' + $_)",
-  "}",
-  `$null = New-ItemProperty -Path $env:P2VFIX_RESULT -Name ${CHILD_EXIT_VALUE} -Value ([string]$code) -PropertyType String -Force`,
-  "exit $code",
-].join("\r\n");
+export const STEP_SUPERVISOR = renderTemplate("step-supervisor.ps1", { childExitValue: PsValue.name(CHILD_EXIT_VALUE) }).text;
 
 /**
  * Exit 0 when Plug and Play has settled: no driver install (drvinst.exe) running and the same
  * device count over three polls; exit 2 at P2VFIX_SETTLE seconds. The runner kills it if WMI
  * hangs past its own limit.
  */
-export const PNP_SETTLE_SCRIPT = [
-  "$deadline = (Get-Date).AddSeconds([int]$env:P2VFIX_SETTLE)",
-  "$last = -1",
-  "$stable = 0",
-  "while ((Get-Date) -lt $deadline) {",
-  "  $count = @(Get-WmiObject -Class Win32_PnPEntity -ErrorAction SilentlyContinue).Count",
-  "  $installing = @(Get-Process -Name drvinst -ErrorAction SilentlyContinue).Count",
-  "  if ($count -eq $last -and $installing -eq 0) { $stable = $stable + 1 } else { $stable = 0 }",
-  "  $last = $count",
-  "  if ($stable -ge 3) { exit 0 }",
-  "  Start-Sleep -Seconds 5",
-  "}",
-  "exit 2",
-].join("\r\n");
+export const PNP_SETTLE_SCRIPT = renderTemplate("pnp-settle.ps1").text;
 
 /** Processes a sweep never names, even when they look orphaned (they belong to Windows or the logon). */
 export const SWEEP_PROTECTED = ["csrss", "wininit", "winlogon", "services", "lsass", "smss", "svchost", "explorer", "userinit", "dwm", "logonui", "taskhost", "taskhostw", "taskhostex", "sihost", "ctfmon", "fontdrvhost", "msiexec"];
@@ -81,42 +44,4 @@ export const SWEEP_PROTECTED = ["csrss", "wininit", "winlogon", "services", "lsa
  * msiexec is protected because its server runs under services.exe; its client children are
  * killed through the tree.
  */
-export const PROCESS_SWEEP_SCRIPT = [
-  "$root = [int]$env:P2VFIX_ROOT",
-  "$since = [string]$env:P2VFIX_SINCE",
-  "$session = [string]$env:P2VFIX_SESSION",
-  `$protected = @(${SWEEP_PROTECTED.map((n) => `'${n}'`).join(", ")})`,
-  "$all = @(Get-WmiObject -Class Win32_Process -ErrorAction SilentlyContinue)",
-  "$created = @{}",
-  "foreach ($x in $all) { $created[[int]$x.ProcessId] = [string]$x.CreationDate }",
-  "$mine = @{}",
-  "$mine[$root] = $true",
-  "$pass = 0",
-  "while ($pass -lt 32) {",
-  "  $pass = $pass + 1",
-  "  $grew = $false",
-  "  foreach ($x in $all) {",
-  "    $id = [int]$x.ProcessId",
-  "    $parent = [int]$x.ParentProcessId",
-  "    if ($mine[$id] -or -not $mine[$parent] -or $id -eq $PID) { continue }",
-  "    if ($created[$parent] -and [string]$x.CreationDate -lt $created[$parent]) { continue }",
-  "    $mine[$id] = $true",
-  "    $grew = $true",
-  "  }",
-  "  if (-not $grew) { break }",
-  "}",
-  "foreach ($x in $all) {",
-  "  $id = [int]$x.ProcessId",
-  "  if ($mine[$id] -or $id -eq $PID) { continue }",
-  "  $name = ([string]$x.Name) -replace '\\.exe$', ''",
-  "  if ($protected -contains $name.ToLower()) { continue }",
-  "  if ([string]$x.SessionId -ne $session) { continue }",
-  "  $when = [string]$x.CreationDate",
-  "  if ($when.Length -lt 14 -or $when.Substring(0, 14) -lt $since) { continue }",
-  "  $parent = [int]$x.ParentProcessId",
-  "  $parentGone = (-not $created[$parent]) -or ($created[$parent] -gt $when)",
-  "  if ($parentGone) { $mine[$id] = $true }",
-  "}",
-  "foreach ($id in @($mine.Keys)) { if ($id -ne $root) { Write-Output $id } }",
-  "exit 0",
-].join("\r\n");
+export const PROCESS_SWEEP_SCRIPT = renderTemplate("process-sweep.ps1", { protectedNames: PsValue.stringArray(SWEEP_PROTECTED, ", ") }).text;

@@ -20,118 +20,83 @@
  * Both are PowerShell 2.0 compatible (Windows 7 / 2008 R2) and use cmdlets only where they can
  * (they may run in ConstrainedLanguage under WDAC: no Add-Type, no .NET method calls outside
  * strings and dates). Every loop and wait has a limit.
+ *
+ * The scripts are data/firstboot/bootstrap.ps1 and runner.ps1; this module fills their tags
+ * (render-template.ts) with the registry layout (layout.ts), the limits and the child scripts.
  */
-import { encodeCommand, psString } from "./powershell-text.js";
-import { STEP_LOADER } from "./child-scripts.js";
-import { FIRSTBOOT_KEY, Limits, SERVICE_NAME, Value } from "./layout.js";
-import { runnerFunctions } from "./runner-functions.js";
+import { CHILD_EXIT_VALUE, PNP_SETTLE_SCRIPT, PROCESS_SWEEP_SCRIPT, STEP_LOADER, STEP_SUPERVISOR } from "./child-scripts.js";
+import { FIRSTBOOT_KEY, HELD_SERVICES_KEY, Limits, RESTORE_KEY, RESULTS_KEY, SERVICE_NAME, SETUP_ORIGINAL_KEY, STEPS_KEY, StepValue, Value } from "./layout.js";
+import { encodeCommand, PsValue } from "./powershell-text.js";
+import { renderTemplate } from "./render-template.js";
 
 export { STEP_LOADER };
 
 export type HookName = "setup" | "service";
 
-const hklm = (softwareRelative: string): string => `HKLM:\\SOFTWARE\\${softwareRelative}`;
+/** Folder the runner works in: inside the SYSTEM profile, which only SYSTEM and Administrators can write (see docs/first-boot.md). */
+export const WORK_DIR = "System32\\config\\systemprofile\\p2vfix-firstboot";
+
+/** SDDL trustees that must hold no write right on the working folder (Users, Authenticated Users, Everyone, Interactive, Guests). */
+export const UNTRUSTED_SIDS = ["BU", "AU", "WD", "IU", "BG", "S-1-5-32-545", "S-1-5-11", "S-1-1-0", "S-1-5-4"];
+
+/** Pause before a retry: doubles from 10 s up to this. */
+export const MAX_RETRY_PAUSE_SECONDS = 120;
+
+const hklm = (softwareRelative: string): PsValue => PsValue.string(`HKLM:\\SOFTWARE\\${softwareRelative}`);
+
+/** A child script as powershell.exe arguments. */
+const childArguments = (script: string): PsValue => PsValue.string(`-NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ${encodeCommand(script)}`);
 
 /** The bootstrap both hooks run, for one hook. */
 export function bootstrapScript(hook: HookName): string {
-  return [
-    `$m = ${psString(hook)}`,
-    `$k = ${psString(hklm(FIRSTBOOT_KEY))}`,
-    `$r = Get-ItemProperty -Path $k -Name ${Value.runner} -ErrorAction SilentlyContinue`,
-    `if ($r -ne $null -and $r.${Value.runner}) {`,
-    `  Invoke-Expression $r.${Value.runner}`,
-    `} else {`,
-    // No runner (removed by hand, or a restored SOFTWARE hive): do not leave the hooks armed.
-    hook === "setup"
-      ? `  Set-ItemProperty -Path 'HKLM:\\SYSTEM\\Setup' -Name SetupType -Value 0 -ErrorAction SilentlyContinue`
-      : `  $null = & sc.exe delete ${SERVICE_NAME} 2>&1`,
-    `}`,
-  ].join("\r\n");
+  // No runner (removed by hand, or a restored SOFTWARE hive): do not leave the hooks armed.
+  const disarm = hook === "setup" ? renderTemplate("bootstrap-disarm-setup.ps1") : renderTemplate("bootstrap-disarm-service.ps1", { serviceName: PsValue.name(SERVICE_NAME) });
+  return renderTemplate("bootstrap.ps1", { hook: PsValue.string(hook), fbKey: hklm(FIRSTBOOT_KEY), runnerValue: PsValue.name(Value.runner), disarm }).text;
 }
-
 
 /** The runner, stored in SOFTWARE\\p2vfix\\FirstBoot\\Runner; the bootstrap sets $m to the hook name. */
 export function runnerScript(): string {
-  return `# p2vfix first-boot runner (PowerShell 2.0 compatible). Started by the bootstrap with $m = hook name.
-$ErrorActionPreference = 'Continue'
-if (-not $m) { $m = 'manual' }
-${runnerFunctions()}
-# 1. Disarm the Setup hook before anything else: whatever happens next, the next boot goes
-#    straight to the logon screen. The fallback service stays armed as the resume path (it
-#    starts detached after logon is possible and never holds a boot).
-Disable-SetupHook
-$phaseStart = Get-Date
-$state = [string](Get-Val $fbKey '${Value.state}' 'armed')
-if ($state -eq 'done' -or $state -eq 'failed' -or $state -eq 'gave-up') {
-  Disable-ServiceHook
-  exit 0
-}
-
-# 2. Claim the run. A run whose claimer is still alive (the other hook, this boot) is left
-#    alone; the claimer is named by PID and process start time, which neither PID reuse nor a
-#    clock change can fake. A run handed over by the Setup hook continues without counting a
-#    boot; any other interrupted run resumes, counted, and gives up after MaxBoots.
-if ($state -eq 'running' -and (Test-ClaimAlive ([string](Get-Val $fbKey '${Value.claim}' '')))) { exit 0 }
-$boots = [int](Get-Val $fbKey '${Value.boots}' 0)
-if ($state -ne 'handed-over') { $boots = $boots + 1 }
-$maxBoots = [int](Get-Val $fbKey '${Value.maxBoots}' 3)
-if ($maxBoots -lt 1 -or $maxBoots -gt ${Limits.maxBoots}) { $maxBoots = 3 }
-Set-Val $fbKey '${Value.boots}' $boots 'DWord'
-Set-Val $fbKey '${Value.claim}' (Get-MyClaim) 'String'
-Set-Val $fbKey '${Value.state}' 'running' 'String'
-Set-Val $fbKey '${Value.mechanism}' $m 'String'
-Set-Val $resultsKey 'State' 'running' 'String'
-Set-Val $resultsKey 'Mechanism' $m 'String'
-Set-Val $resultsKey 'Boots' $boots 'DWord'
-if ([string](Get-Val $resultsKey 'Started' '') -eq '') { Set-Val $resultsKey 'Started' (Get-Now) 'String' }
-if ($boots -gt $maxBoots) {
-  Complete-Run 'gave-up' 0 0 $false
-  exit 0
-}
-
-# 3. One deadline for the Setup-hook phase (the logon screen waits on it); none for the service.
-$phaseSeconds = [int](Get-Val $fbKey '${Value.setupDeadlineSeconds}' ${Limits.defaultSetupDeadlineSeconds})
-if ($phaseSeconds -lt ${Limits.minSetupDeadlineSeconds} -or $phaseSeconds -gt ${Limits.maxSetupDeadlineSeconds}) { $phaseSeconds = ${Limits.defaultSetupDeadlineSeconds} }
-if ($m -eq 'setup') { $phaseEnd = $phaseStart.AddSeconds($phaseSeconds) } else { $phaseEnd = $null }
-
-$workDir = Get-WorkDir
-if ($workDir -eq $null) {
-  Set-Val $resultsKey 'WorkDir' 'no safe working folder (owner or ACL not SYSTEM/Administrators only)' 'String'
-  Complete-Run 'failed' 0 1 $false
-  exit 0
-}
-$env:P2VFIX_WORKDIR = $workDir
-$settle = [int](Get-Val $fbKey '${Value.pnpSettleSeconds}' 300)
-if ($settle -lt 0 -or $settle -gt 3600) { $settle = 300 }
-$env:P2VFIX_SETTLE = [string]$settle
-$settleRun = Invoke-Child $pnpSettle (Join-Path $workDir 'pnp.out.txt') (Join-Path $workDir 'pnp.err.txt') ($settle + 60) $null $true
-Set-Val $resultsKey 'PnpSettled' ([int]($settleRun.Code -eq 0)) 'DWord'
-
-$ok = 0
-$failed = 0
-$reboot = $false
-$handedOver = $false
-$steps = @(Get-ChildItem -Path $stepsKey -ErrorAction SilentlyContinue | Sort-Object -Property PSChildName | Select-Object -First $maxSteps)
-foreach ($step in $steps) {
-  $stepPath = $stepsKey + '\\' + $step.PSChildName
-  if (-not $handedOver -and (Get-PhaseLeft) -le 0) {
-    if (Send-ToService) { $handedOver = $true } else { Skip-Step $stepPath 'not-run'; $failed = $failed + 1; continue }
-  }
-  if ($handedOver) { continue }
-  $status = Invoke-Step $stepPath $workDir
-  if ($status -eq 'interrupted') {
-    if (Send-ToService) { $handedOver = $true; continue }
-    $status = 'timeout'
-  }
-  if ($status -eq 'ok' -or $status -eq 'ok-reboot') { $ok = $ok + 1 } else { $failed = $failed + 1 }
-  if ($status -eq 'ok-reboot') { $reboot = $true }
-}
-if ($handedOver) {
-  Set-Val $resultsKey 'State' 'handed-over' 'String'
-  exit 0
-}
-if ($failed -eq 0) { $final = 'done' } else { $final = 'failed' }
-Complete-Run $final $ok $failed $reboot
-exit 0
-`.replace(/\n/g, "\r\n");
+  const values: Record<string, PsValue> = {
+    fbKey: hklm(FIRSTBOOT_KEY),
+    stepsKey: hklm(STEPS_KEY),
+    resultsKey: hklm(RESULTS_KEY),
+    heldKey: hklm(HELD_SERVICES_KEY),
+    restoreKey: hklm(RESTORE_KEY),
+    setupOriginalKey: hklm(SETUP_ORIGINAL_KEY),
+    serviceName: PsValue.string(SERVICE_NAME),
+    stepLoader: PsValue.string(encodeCommand(STEP_LOADER)),
+    stepSupervisor: childArguments(STEP_SUPERVISOR),
+    pnpSettle: childArguments(PNP_SETTLE_SCRIPT),
+    processSweep: childArguments(PROCESS_SWEEP_SCRIPT),
+    untrustedSids: PsValue.stringArray(UNTRUSTED_SIDS, ", "),
+    workDir: PsValue.string(WORK_DIR),
+    childExitValue: PsValue.string(CHILD_EXIT_VALUE),
+    maxSteps: PsValue.int(Limits.maxSteps),
+    tailLines: PsValue.int(Limits.outputTailLines),
+    lineChars: PsValue.int(Limits.outputLineChars),
+    maxTimeoutSeconds: PsValue.int(Limits.maxTimeoutSeconds),
+    maxRetries: PsValue.int(Limits.maxRetries),
+    maxBoots: PsValue.int(Limits.maxBoots),
+    minSetupDeadlineSeconds: PsValue.int(Limits.minSetupDeadlineSeconds),
+    maxSetupDeadlineSeconds: PsValue.int(Limits.maxSetupDeadlineSeconds),
+    defaultSetupDeadlineSeconds: PsValue.int(Limits.defaultSetupDeadlineSeconds),
+    maxRetryPauseSeconds: PsValue.int(MAX_RETRY_PAUSE_SECONDS),
+    stateValue: PsValue.string(Value.state),
+    claimValue: PsValue.string(Value.claim),
+    bootsValue: PsValue.string(Value.boots),
+    maxBootsValue: PsValue.string(Value.maxBoots),
+    mechanismValue: PsValue.string(Value.mechanism),
+    setupDeadlineValue: PsValue.string(Value.setupDeadlineSeconds),
+    pnpSettleValue: PsValue.string(Value.pnpSettleSeconds),
+    runnerValue: PsValue.string(Value.runner),
+    rebootWhenRequiredValue: PsValue.string(Value.rebootWhenRequired),
+    stepIdValue: PsValue.string(StepValue.id),
+    stepTitleValue: PsValue.string(StepValue.title),
+    stepShellValue: PsValue.string(StepValue.shell),
+    stepTimeoutValue: PsValue.string(StepValue.timeoutSeconds),
+    stepRetriesValue: PsValue.string(StepValue.retries),
+    stepScriptBytesValue: PsValue.string(StepValue.scriptBytes),
+  };
+  // The stored runner has always ended with a line end.
+  return renderTemplate("runner.ps1", values).text + "\r\n";
 }

@@ -10,7 +10,7 @@ import type { Node } from "web-tree-sitter";
 import { describe, expect, it } from "vitest";
 import { PROCESS_SWEEP_SCRIPT, STEP_SUPERVISOR } from "../../src/firstboot/child-scripts.js";
 import { runnerScript } from "../../src/firstboot/runner-script.js";
-import { WORK_DIR } from "../../src/firstboot/runner-functions.js";
+import { WORK_DIR } from "../../src/firstboot/runner-script.js";
 import { generatedPowerShell } from "./samples.js";
 import { parsePowerShell, powershellParser } from "./powershell-grammar.js";
 

@@ -3,11 +3,13 @@
  * written as the driver's standardized advanced keywords in its class key
  * (Control\Class\{4d36e972...}\NNNN, reference §3.1, §6). Only keywords the driver declares
  * under Ndi\Params are written; the adapter is then disabled and enabled (WMI) to apply them.
+ * The script is data/firstboot/adapter-settings.ps1.
  */
 import { PlanError } from "../../errors.js";
 import type { FirstBootStep } from "../../changes/change.js";
-import { psBool, psStringArray } from "../powershell-text.js";
-import { findAdapterScript, type FindAdapter } from "./find-adapter.js";
+import { PsValue } from "../powershell-text.js";
+import { renderTemplate } from "../render-template.js";
+import { findAdapterValue, type FindAdapter } from "./find-adapter.js";
 
 /** Standardized INF keywords that switch task offloads (0 = disabled). */
 export const OFFLOAD_KEYWORDS = [
@@ -54,38 +56,12 @@ export function adapterKeywords(settings: AdapterSettings): [string, string][] {
 
 export function adapterAdvancedStep(options: FindAdapter & { settings: AdapterSettings; restartAdapter?: boolean; fixup?: string }): FirstBootStep {
   const pairs = adapterKeywords(options.settings);
-  const script = `${findAdapterScript(options)}
-$names = ${psStringArray(pairs.map((p) => p[0]))}
-$values = ${psStringArray(pairs.map((p) => p[1]))}
-$classRoot = 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4d36e972-e325-11ce-bfc1-08002be10318}'
-$classKey = $null
-foreach ($k in @(Get-ChildItem -Path $classRoot -ErrorAction SilentlyContinue)) {
-  $id = [string](Get-ItemProperty -Path $k.PSPath -Name NetCfgInstanceId -ErrorAction SilentlyContinue).NetCfgInstanceId
-  if ($id -and $id -eq [string]$nic.GUID) { $classKey = $k.PSPath; break }
-}
-if ($classKey -eq $null) {
-  Write-Output ('no class key for adapter ' + $nic.GUID)
-  exit 2
-}
-$changed = 0
-for ($i = 0; $i -lt $names.Count; $i++) {
-  $name = $names[$i]
-  if (-not (Test-Path -Path ($classKey + '\\Ndi\\Params\\' + $name))) {
-    Write-Output ($name + ': not offered by this driver, left alone')
-    continue
-  }
-  $old = [string](Get-ItemProperty -Path $classKey -Name $name -ErrorAction SilentlyContinue).$name
-  $null = New-ItemProperty -Path $classKey -Name $name -Value $values[$i] -PropertyType String -Force
-  Write-Output ($name + ': ' + $old + ' -> ' + $values[$i])
-  $changed = $changed + 1
-}
-if ($changed -gt 0 -and ${psBool(options.restartAdapter ?? true)}) {
-  $null = $nic.Disable()
-  Start-Sleep -Seconds 3
-  $r = $nic.Enable()
-  Write-Output ('adapter restarted: ' + $r.ReturnValue)
-}
-exit 0`;
+  const script = renderTemplate("adapter-settings.ps1", {
+    findAdapter: findAdapterValue(options),
+    names: PsValue.stringArray(pairs.map((p) => p[0])),
+    values: PsValue.stringArray(pairs.map((p) => p[1])),
+    restartAdapter: PsValue.bool(options.restartAdapter ?? true),
+  }).text;
   return {
     kind: "firstboot-step",
     fixup: options.fixup ?? "adapter-settings",
@@ -93,7 +69,7 @@ exit 0`;
     id: "adapter-settings",
     title: `NIC settings: ${pairs.map(([k, v]) => `${k}=${v}`).join(", ")}`,
     shell: "powershell",
-    script: script.replace(/\r?\n/g, "\r\n"),
+    script,
     timeoutSeconds: 600,
     retries: 1,
   };

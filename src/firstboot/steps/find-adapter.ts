@@ -3,9 +3,11 @@
  * configure it: by MAC when the plan knows it (from the VM definition or the user), else as
  * the only physical adapter that was not in the image before (its PnP instance id is new).
  * It polls until the adapter appears, bounded by a deadline, and sets $nic (Win32_NetworkAdapter).
+ * The script is data/firstboot/find-adapter.ps1.
  */
 import { PlanError } from "../../errors.js";
-import { psInt, psString, psStringArray } from "../powershell-text.js";
+import { PsValue } from "../powershell-text.js";
+import { renderTemplate } from "../render-template.js";
 
 /** "00-15-5d-01-0a-02", "00155D010A02", "00:15:5D:01:0A:02" → the form WMI uses: "00:15:5D:01:0A:02". */
 export function normalizeMac(mac: string): string {
@@ -23,31 +25,19 @@ export interface FindAdapter {
   waitSeconds?: number;
 }
 
-export function findAdapterScript(find: FindAdapter): string {
+/** The script (data/firstboot/find-adapter.ps1) as a value for a step template's tag. */
+export function findAdapterValue(find: FindAdapter): PsValue {
   const wait = find.waitSeconds ?? 180;
   if (!Number.isInteger(wait) || wait < 0 || wait > 3600) throw new PlanError("bad-wait", `waitSeconds must be 0 to 3600, not ${wait}`);
   const mac = find.mac === undefined ? "" : normalizeMac(find.mac);
-  return `$targetMac = ${psString(mac)}
-$oldDeviceIds = ${psStringArray(find.oldDeviceIds ?? [])}
-$deadline = (Get-Date).AddSeconds(${psInt(wait)})
-$nic = $null
-$why = 'no adapter found'
-while ($nic -eq $null) {
-  $physical = @(Get-WmiObject -Class Win32_NetworkAdapter -Filter 'PhysicalAdapter=TRUE' | Where-Object { $_.MACAddress })
-  if ($targetMac) {
-    $hits = @($physical | Where-Object { $_.MACAddress -eq $targetMac })
-    $why = 'no physical adapter with MAC ' + $targetMac
-  } else {
-    $hits = @($physical | Where-Object { $oldDeviceIds -notcontains [string]$_.PNPDeviceID })
-    $why = [string]$hits.Count + ' new physical adapters'
-  }
-  if ($hits.Count -eq 1) { $nic = $hits[0]; break }
-  if ((Get-Date) -ge $deadline) { break }
-  Start-Sleep -Seconds 5
+  return renderTemplate("find-adapter.ps1", { targetMac: PsValue.string(mac), oldDeviceIds: PsValue.stringArray(find.oldDeviceIds ?? []), waitSeconds: PsValue.int(wait) });
 }
-if ($nic -eq $null) {
-  Write-Output ('cannot find the new adapter: ' + $why)
-  exit 2
-}
-Write-Output ('adapter: ' + $nic.Name + ' MAC ' + $nic.MACAddress + ' index ' + $nic.Index)`;
+
+/**
+ * The script as text for the steps built line by line (static-ip.ts), with the LF line ends they
+ * have always stored it with: plan/nics.ts finds the `$targetMac = '...'` line by a pattern that
+ * ends the line at LF.
+ */
+export function findAdapterScript(find: FindAdapter): string {
+  return findAdapterValue(find).text.replace(/\r\n/g, "\n");
 }

@@ -16,7 +16,8 @@
 import { PlanError } from "../../errors.js";
 import type { FirstBootStep } from "../../changes/change.js";
 import type { Tcpip } from "../../windows/schema.js";
-import { psInt, psString, psStringArray } from "../powershell-text.js";
+import { psInt, psString, psStringArray, PsValue } from "../powershell-text.js";
+import { renderTemplate } from "../render-template.js";
 import { findAdapterScript, type FindAdapter } from "./find-adapter.js";
 import { connectionNameLines, ipv6Addresses, ipv6Lines, routeLines, type Ipv6Address, type RouteToMove } from "./static-ip-extras.js";
 
@@ -52,23 +53,10 @@ function ipv4(value: string, what: string): string {
 /** WMI codes retried after a pause (see above). */
 export const WMI_RETRY_CODES = [2147786788, 84] as const;
 
-/** Calls a WMI method in a scriptblock; unsigned return read as [long]; retried with a growing pause on the busy codes. */
-const INVOKE_WMI = `function Invoke-Wmi($what, $call) {
-  $pause = 2
-  $code = -1
-  for ($attempt = 1; $attempt -le 5; $attempt++) {
-    try {
-      $r = & $call
-      if ($r -eq $null) { $code = -1 } else { $code = [long]$r.ReturnValue }
-    } catch { $code = -1; Write-Output ($what + ': ' + $_.Exception.Message) }
-    if ((${WMI_RETRY_CODES.map((c) => `$code -ne ${c}`).join(" -and ")}) -or $attempt -eq 5) { break }
-    Write-Output ($what + ': ' + $code + ', again in ' + $pause + ' s')
-    for ($s = 0; $s -lt $pause; $s++) { Start-Sleep -Seconds 1 }
-    $pause = $pause * 2
-  }
-  Write-Output ($what + ': ' + $code)
-  if ($code -ne 0 -and $code -ne 1) { $script:failures = $script:failures + 1 }
-}`;
+/** Calls a WMI method in a scriptblock; unsigned return read as [long]; retried with a growing pause on the busy codes (data/firstboot/invoke-wmi.ps1). */
+const INVOKE_WMI = renderTemplate("invoke-wmi.ps1", { writeLockBusy: PsValue.int(WMI_RETRY_CODES[0]), ipNotEnabled: PsValue.int(WMI_RETRY_CODES[1]) })
+  // LF line ends inside the CRLF-joined step, as the step has always stored this function.
+  .text.replace(/\r\n/g, "\n");
 
 export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
   const t = options.tcpip;

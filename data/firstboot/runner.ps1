@@ -1,46 +1,29 @@
-/**
- * The runner's variables and functions (PowerShell 2.0, ConstrainedLanguage-safe): registry
- * helpers, the two disarms, the claim, the working folder check, the supervised child process
- * with its tree kill, one step with its retries, the hand-over to the fallback service and the
- * end of the run. runner-script.ts puts the phases after them.
- */
-import { CHILD_EXIT_VALUE, PNP_SETTLE_SCRIPT, PROCESS_SWEEP_SCRIPT, STEP_LOADER, STEP_SUPERVISOR } from "./child-scripts.js";
-import { FIRSTBOOT_KEY, HELD_SERVICES_KEY, Limits, RESTORE_KEY, RESULTS_KEY, SERVICE_NAME, SETUP_ORIGINAL_KEY, STEPS_KEY, StepValue, Value } from "./layout.js";
-import { encodeCommand, psString } from "./powershell-text.js";
-
-const hklm = (softwareRelative: string): string => `HKLM:\\SOFTWARE\\${softwareRelative}`;
-
-/** Folder the runner works in: inside the SYSTEM profile, which only SYSTEM and Administrators can write (see docs/first-boot.md). */
-export const WORK_DIR = "System32\\config\\systemprofile\\p2vfix-firstboot";
-
-/** SDDL trustees that must hold no write right on the working folder (Users, Authenticated Users, Everyone, Interactive, Guests). */
-export const UNTRUSTED_SIDS = ["BU", "AU", "WD", "IU", "BG", "S-1-5-32-545", "S-1-5-11", "S-1-1-0", "S-1-5-4"];
-
-/** Pause before a retry: doubles from 10 s up to this. */
-export const MAX_RETRY_PAUSE_SECONDS = 120;
-
-const args = "-NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ";
-
-export function runnerFunctions(): string {
-  return `$fbKey = ${psString(hklm(FIRSTBOOT_KEY))}
-$stepsKey = ${psString(hklm(STEPS_KEY))}
-$resultsKey = ${psString(hklm(RESULTS_KEY))}
-$heldKey = ${psString(hklm(HELD_SERVICES_KEY))}
-$restoreKey = ${psString(hklm(RESTORE_KEY))}
-$setupOriginalKey = ${psString(hklm(SETUP_ORIGINAL_KEY))}
-$setupKey = 'HKLM:\\SYSTEM\\Setup'
-$serviceName = ${psString(SERVICE_NAME)}
-$svcKey = 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\' + $serviceName
-$psExe = Join-Path $env:SystemRoot 'System32\\WindowsPowerShell\\v1.0\\powershell.exe'
-$scExe = Join-Path $env:SystemRoot 'System32\\sc.exe'
-$env:P2VFIX_LOADER = ${psString(encodeCommand(STEP_LOADER))}
-$stepSupervisor = ${psString(args + encodeCommand(STEP_SUPERVISOR))}
-$pnpSettle = ${psString(args + encodeCommand(PNP_SETTLE_SCRIPT))}
-$processSweep = ${psString(args + encodeCommand(PROCESS_SWEEP_SCRIPT))}
-$untrusted = @(${UNTRUSTED_SIDS.map((s) => psString(s)).join(", ")})
-$maxSteps = ${Limits.maxSteps}
-$tailLines = ${Limits.outputTailLines}
-$lineChars = ${Limits.outputLineChars}
+## p2vfix first-boot runner: stored in SOFTWARE\p2vfix\FirstBoot\Runner, started by the
+## bootstrap (bootstrap.ps1) with $m = the hook name. What it does and why: src/firstboot/runner-script.ts.
+## Tags are filled by src/firstboot/render-template.ts (registry paths and value
+## names from src/firstboot/layout.ts, limits, the encoded child scripts); these ## lines are not rendered.
+# p2vfix first-boot runner (PowerShell 2.0 compatible). Started by the bootstrap with $m = hook name.
+$ErrorActionPreference = 'Continue'
+if (-not $m) { $m = 'manual' }
+$fbKey = '{{p2vfix:fbKey}}'
+$stepsKey = '{{p2vfix:stepsKey}}'
+$resultsKey = '{{p2vfix:resultsKey}}'
+$heldKey = '{{p2vfix:heldKey}}'
+$restoreKey = '{{p2vfix:restoreKey}}'
+$setupOriginalKey = '{{p2vfix:setupOriginalKey}}'
+$setupKey = 'HKLM:\SYSTEM\Setup'
+$serviceName = '{{p2vfix:serviceName}}'
+$svcKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\' + $serviceName
+$psExe = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
+$scExe = Join-Path $env:SystemRoot 'System32\sc.exe'
+$env:P2VFIX_LOADER = '{{p2vfix:stepLoader}}'
+$stepSupervisor = '{{p2vfix:stepSupervisor}}'
+$pnpSettle = '{{p2vfix:pnpSettle}}'
+$processSweep = '{{p2vfix:processSweep}}'
+$untrusted = '{{p2vfix:untrustedSids}}'
+$maxSteps = '{{p2vfix:maxSteps}}'
+$tailLines = '{{p2vfix:tailLines}}'
+$lineChars = '{{p2vfix:lineChars}}'
 $phaseEnd = $null
 
 function Get-Val($path, $name, $default) {
@@ -58,7 +41,7 @@ function Get-Now {
   return (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
 }
 
-# SYSTEM\\Setup: put back what was there, but only while the CmdLine is still ours.
+# SYSTEM\Setup: put back what was there, but only while the CmdLine is still ours.
 function Disable-SetupHook {
   if (-not (Test-Path -Path $setupOriginalKey)) { return }
   $ours = Get-Val $setupOriginalKey 'Installed' $null
@@ -75,8 +58,8 @@ function Disable-SetupHook {
 
 # The fallback service: never start again (every control set), then delete it.
 function Disable-ServiceHook {
-  foreach ($set in @(Get-ChildItem -Path 'HKLM:\\SYSTEM' -ErrorAction SilentlyContinue | Where-Object { $_.PSChildName -like 'ControlSet0*' })) {
-    $svc = 'HKLM:\\SYSTEM\\' + $set.PSChildName + '\\Services\\' + $serviceName
+  foreach ($set in @(Get-ChildItem -Path 'HKLM:\SYSTEM' -ErrorAction SilentlyContinue | Where-Object { $_.PSChildName -like 'ControlSet0*' })) {
+    $svc = 'HKLM:\SYSTEM\' + $set.PSChildName + '\Services\' + $serviceName
     if (Test-Path -Path $svc) { Set-Val $svc 'Start' 4 'DWord' }
   }
   $null = & $scExe delete $serviceName 2>&1
@@ -92,7 +75,7 @@ function Get-MyClaim {
 }
 
 function Test-ClaimAlive($claim) {
-  if (-not ([string]$claim -match '^(\\d+)@')) { return $false }
+  if (-not ([string]$claim -match '^(\d+)@')) { return $false }
   $p = Get-Process -Id ([int]$matches[1]) -ErrorAction SilentlyContinue
   if ($p -eq $null) { return $false }
   return ((Get-ClaimOf $p) -eq $claim)
@@ -115,8 +98,8 @@ function Test-SafeFolder($path) {
   if ($acl -eq $null) { return $false }
   $sddl = [string]$acl.Sddl
   if (-not ($sddl -match '^O:(SY|BA|S-1-5-18|S-1-5-32-544)(G:|D:|$)')) { return $false }
-  foreach ($ace in @($sddl -split '\\(')) {
-    if (-not ($ace -match '^A;[^;]*;([^;]*);[^;]*;[^;]*;([^)]*)\\)')) { continue }
+  foreach ($ace in @($sddl -split '\(')) {
+    if (-not ($ace -match '^A;[^;]*;([^;]*);[^;]*;[^;]*;([^)]*)\)')) { continue }
     if ($untrusted -contains $matches[2] -and $matches[1] -notmatch '^(FR|GR|GX|FX|GRGX|FRFX|0x1200a9)?$') { return $false }
   }
   return $true
@@ -125,12 +108,12 @@ function Test-SafeFolder($path) {
 # The working folder: under the SYSTEM profile, checked before every use of a new one; an
 # unsafe one is never used, deleted or followed: a fresh name is tried instead.
 function Get-WorkDir {
-  $parent = Join-Path $env:SystemRoot 'System32\\config\\systemprofile'
+  $parent = Join-Path $env:SystemRoot 'System32\config\systemprofile'
   if (-not (Test-SafeFolder $parent)) { return $null }
   $try = 0
   while ($try -lt 3) {
     $try = $try + 1
-    $dir = Join-Path $env:SystemRoot ${psString(WORK_DIR)}
+    $dir = Join-Path $env:SystemRoot '{{p2vfix:workDir}}'
     if ($try -gt 1) { $dir = $dir + '-' + [string](Get-Random) }
     if (-not (Test-Path -Path $dir)) { $null = New-Item -Path $dir -ItemType Directory -ErrorAction SilentlyContinue }
     if (Test-SafeFolder $dir) { return $dir }
@@ -147,7 +130,7 @@ function Stop-ProcessTree($p, $since) {
   $sweep = Invoke-Child $processSweep $sweepOut (Join-Path $workDir 'sweep.err.txt') 60 $null $false
   if ($sweep.Code -ne 0) { return }
   foreach ($line in @(Get-Content -Path $sweepOut -ErrorAction SilentlyContinue)) {
-    if ([string]$line -match '^\\d+$' -and [int]$line -ne $PID) { $null = & taskkill.exe /T /F /PID ([string]$line) 2>&1 }
+    if ([string]$line -match '^\d+$' -and [int]$line -ne $PID) { $null = & taskkill.exe /T /F /PID ([string]$line) 2>&1 }
   }
 }
 
@@ -161,7 +144,7 @@ function Invoke-Child($arguments, $outFile, $errFile, $limit, $resultKey, $inPha
   $cut = $false
   if ($left -lt $limit) { $limit = $left; $cut = $true }
   if ($limit -lt 1) { $r.Interrupted = $true; return $r }
-  if ($resultKey -ne $null) { Remove-ItemProperty -Path $resultKey -Name '${CHILD_EXIT_VALUE}' -ErrorAction SilentlyContinue }
+  if ($resultKey -ne $null) { Remove-ItemProperty -Path $resultKey -Name '{{p2vfix:childExitValue}}' -ErrorAction SilentlyContinue }
   Remove-Item -Path $outFile, $errFile -Force -ErrorAction SilentlyContinue
   $since = (Get-Date).ToString('yyyyMMddHHmmss')
   $p = $null
@@ -182,8 +165,8 @@ function Invoke-Child($arguments, $outFile, $errFile, $limit, $resultKey, $inPha
     }
   }
   $recorded = $null
-  if ($resultKey -ne $null) { $recorded = Get-Val $resultKey '${CHILD_EXIT_VALUE}' $null }
-  if ($recorded -ne $null -and [string]$recorded -match '^-?\\d+$') { $code = [long][string]$recorded } elseif ($p -ne $null) { $code = [long]$p.ExitCode } else { $code = -1 }
+  if ($resultKey -ne $null) { $recorded = Get-Val $resultKey '{{p2vfix:childExitValue}}' $null }
+  if ($recorded -ne $null -and [string]$recorded -match '^-?\d+$') { $code = [long][string]$recorded } elseif ($p -ne $null) { $code = [long]$p.ExitCode } else { $code = -1 }
   if ($code -gt 2147483647) { $code = $code - 4294967296 }
   $r.Code = [int]$code
   return $r
@@ -206,24 +189,24 @@ function Get-Tail($files) {
 }
 
 function Skip-Step($stepPath, $why) {
-  $id = [string](Get-Val $stepPath '${StepValue.id}' (Split-Path -Path $stepPath -Leaf))
-  $res = $resultsKey + '\\' + $id
+  $id = [string](Get-Val $stepPath '{{p2vfix:stepIdValue}}' (Split-Path -Path $stepPath -Leaf))
+  $res = $resultsKey + '\' + $id
   if ([string](Get-Val $res 'Status' '') -eq 'ok') { return }
-  Set-Val $res 'Title' ([string](Get-Val $stepPath '${StepValue.title}' $id)) 'String'
+  Set-Val $res 'Title' ([string](Get-Val $stepPath '{{p2vfix:stepTitleValue}}' $id)) 'String'
   Set-Val $res 'Status' $why 'String'
 }
 
 # Runs one step: a supervised child per attempt; retries after a growing pause while the phase
 # has time. 'interrupted' = the Setup-hook phase deadline cut the attempt.
 function Invoke-Step($stepPath, $workDir) {
-  $id = [string](Get-Val $stepPath '${StepValue.id}' (Split-Path -Path $stepPath -Leaf))
-  $title = [string](Get-Val $stepPath '${StepValue.title}' $id)
-  $shell = [string](Get-Val $stepPath '${StepValue.shell}' 'powershell')
-  $timeout = [int](Get-Val $stepPath '${StepValue.timeoutSeconds}' 600)
-  $retries = [int](Get-Val $stepPath '${StepValue.retries}' 0)
-  if ($timeout -lt 1 -or $timeout -gt ${Limits.maxTimeoutSeconds}) { $timeout = 600 }
-  if ($retries -lt 0 -or $retries -gt ${Limits.maxRetries}) { $retries = 0 }
-  $res = $resultsKey + '\\' + $id
+  $id = [string](Get-Val $stepPath '{{p2vfix:stepIdValue}}' (Split-Path -Path $stepPath -Leaf))
+  $title = [string](Get-Val $stepPath '{{p2vfix:stepTitleValue}}' $id)
+  $shell = [string](Get-Val $stepPath '{{p2vfix:stepShellValue}}' 'powershell')
+  $timeout = [int](Get-Val $stepPath '{{p2vfix:stepTimeoutValue}}' 600)
+  $retries = [int](Get-Val $stepPath '{{p2vfix:stepRetriesValue}}' 0)
+  if ($timeout -lt 1 -or $timeout -gt '{{p2vfix:maxTimeoutSeconds}}') { $timeout = 600 }
+  if ($retries -lt 0 -or $retries -gt '{{p2vfix:maxRetries}}') { $retries = 0 }
+  $res = $resultsKey + '\' + $id
   if ([string](Get-Val $res 'Status' '') -eq 'ok') { return 'ok' }
   $attempts = [int](Get-Val $res 'Attempts' 0)
   Set-Val $res 'Title' $title 'String'
@@ -232,7 +215,7 @@ function Invoke-Step($stepPath, $workDir) {
   $env:P2VFIX_CMD = ''
   if ($shell -eq 'cmd') {
     $env:P2VFIX_CMD = Join-Path $workDir ($id + '.cmd')
-    Set-Content -Path $env:P2VFIX_CMD -Value ([byte[]](Get-Val $stepPath '${StepValue.scriptBytes}' @())) -Encoding Byte
+    Set-Content -Path $env:P2VFIX_CMD -Value ([byte[]](Get-Val $stepPath '{{p2vfix:stepScriptBytesValue}}' @())) -Encoding Byte
   }
   $status = 'failed'
   $pause = 10
@@ -242,7 +225,7 @@ function Invoke-Step($stepPath, $workDir) {
     if ($attempt -gt 1) {
       if ((Get-PhaseLeft) -le $pause) { return 'interrupted' }
       Start-Sleep -Seconds $pause
-      if ($pause -lt ${MAX_RETRY_PAUSE_SECONDS}) { $pause = $pause * 2 }
+      if ($pause -lt '{{p2vfix:maxRetryPauseSeconds}}') { $pause = $pause * 2 }
     }
     $attempts = $attempts + 1
     Set-Val $res 'Status' 'running' 'String'
@@ -265,8 +248,8 @@ function Invoke-Step($stepPath, $workDir) {
 # requested by a detached sc.exe (its StartService call may wait for the SCM), never awaited.
 function Send-ToService {
   if (-not (Test-Path -Path $svcKey)) { return $false }
-  Set-Val $fbKey '${Value.state}' 'handed-over' 'String'
-  Set-Val $fbKey '${Value.claim}' '' 'String'
+  Set-Val $fbKey '{{p2vfix:stateValue}}' 'handed-over' 'String'
+  Set-Val $fbKey '{{p2vfix:claimValue}}' '' 'String'
   try { $null = Start-Process -FilePath $scExe -ArgumentList ('start ' + $serviceName) -WindowStyle Hidden } catch { }
   return $true
 }
@@ -280,7 +263,7 @@ function Restore-HeldServices {
   foreach ($name in @((Get-Item -Path $heldKey).Property)) {
     if (-not $name) { continue }
     $start = Get-Val $heldKey $name $null
-    $svc = 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\' + $name
+    $svc = 'HKLM:\SYSTEM\CurrentControlSet\Services\' + $name
     if ($start -eq $null -or -not (Test-Path -Path $svc)) { continue }
     Set-Val $svc 'Start' ([int]$start) 'DWord'
     if ([int]$start -eq 2) {
@@ -296,18 +279,18 @@ function Restore-HeldServices {
 function Restore-FirstBootValues {
   $restored = @()
   foreach ($entry in @(Get-ChildItem -Path $restoreKey -ErrorAction SilentlyContinue)) {
-    $rk = $restoreKey + '\\' + $entry.PSChildName
-    $path = 'HKLM:\\' + [string](Get-Val $rk 'Hive' '') + '\\' + [string](Get-Val $rk 'Key' '')
+    $rk = $restoreKey + '\' + $entry.PSChildName
+    $path = 'HKLM:\' + [string](Get-Val $rk 'Hive' '') + '\' + [string](Get-Val $rk 'Key' '')
     $name = [string](Get-Val $rk 'Name' '')
     $now = @(Get-Val $path $name $null) -join '|'
     $written = @(Get-Val $rk 'Written' $null) -join '|'
-    if ($now -ne $written) { $restored = $restored + ($path + '\\' + $name + ' kept (changed since)'); continue }
+    if ($now -ne $written) { $restored = $restored + ($path + '\' + $name + ' kept (changed since)'); continue }
     if ([int](Get-Val $rk 'Existed' 0) -eq 1) {
       Set-Val $path $name (Get-Val $rk 'Data' $null) ([string](Get-Val $rk 'Type' 'String'))
     } else {
       Remove-ItemProperty -Path $path -Name $name -ErrorAction SilentlyContinue
     }
-    $restored = $restored + ($path + '\\' + $name)
+    $restored = $restored + ($path + '\' + $name)
   }
   return $restored
 }
@@ -317,7 +300,7 @@ function Restore-FirstBootValues {
 function Complete-Run($state, $ok, $failed, $reboot) {
   Disable-SetupHook
   Disable-ServiceHook
-  Set-Val $fbKey '${Value.state}' $state 'String'
+  Set-Val $fbKey '{{p2vfix:stateValue}}' $state 'String'
   Set-Val $resultsKey 'StepsOk' $ok 'DWord'
   Set-Val $resultsKey 'StepsFailed' $failed 'DWord'
   Set-Val $resultsKey 'RebootRequired' ([int]$reboot) 'DWord'
@@ -330,11 +313,87 @@ function Complete-Run($state, $ok, $failed, $reboot) {
   Set-Val $resultsKey 'ValuesRestored' ([string[]]$values) 'MultiString'
   Set-Val $resultsKey 'Finished' (Get-Now) 'String'
   Set-Val $resultsKey 'State' $state 'String'
-  Remove-ItemProperty -Path $fbKey -Name '${Value.runner}' -ErrorAction SilentlyContinue
+  Remove-ItemProperty -Path $fbKey -Name '{{p2vfix:runnerValue}}' -ErrorAction SilentlyContinue
   Remove-Item -Path $stepsKey -Recurse -Force -ErrorAction SilentlyContinue
-  if ($reboot -and [int](Get-Val $fbKey '${Value.rebootWhenRequired}' 0) -eq 1) {
+  if ($reboot -and [int](Get-Val $fbKey '{{p2vfix:rebootWhenRequiredValue}}' 0) -eq 1) {
     $null = & shutdown.exe /r /t 60 /c 'p2vfix first boot: a step asked for a restart' 2>&1
   }
 }
-`;
+
+# 1. Disarm the Setup hook before anything else: whatever happens next, the next boot goes
+#    straight to the logon screen. The fallback service stays armed as the resume path (it
+#    starts detached after logon is possible and never holds a boot).
+Disable-SetupHook
+$phaseStart = Get-Date
+$state = [string](Get-Val $fbKey '{{p2vfix:stateValue}}' 'armed')
+if ($state -eq 'done' -or $state -eq 'failed' -or $state -eq 'gave-up') {
+  Disable-ServiceHook
+  exit 0
 }
+
+# 2. Claim the run. A run whose claimer is still alive (the other hook, this boot) is left
+#    alone; the claimer is named by PID and process start time, which neither PID reuse nor a
+#    clock change can fake. A run handed over by the Setup hook continues without counting a
+#    boot; any other interrupted run resumes, counted, and gives up after MaxBoots.
+if ($state -eq 'running' -and (Test-ClaimAlive ([string](Get-Val $fbKey '{{p2vfix:claimValue}}' '')))) { exit 0 }
+$boots = [int](Get-Val $fbKey '{{p2vfix:bootsValue}}' 0)
+if ($state -ne 'handed-over') { $boots = $boots + 1 }
+$maxBoots = [int](Get-Val $fbKey '{{p2vfix:maxBootsValue}}' 3)
+if ($maxBoots -lt 1 -or $maxBoots -gt '{{p2vfix:maxBoots}}') { $maxBoots = 3 }
+Set-Val $fbKey '{{p2vfix:bootsValue}}' $boots 'DWord'
+Set-Val $fbKey '{{p2vfix:claimValue}}' (Get-MyClaim) 'String'
+Set-Val $fbKey '{{p2vfix:stateValue}}' 'running' 'String'
+Set-Val $fbKey '{{p2vfix:mechanismValue}}' $m 'String'
+Set-Val $resultsKey 'State' 'running' 'String'
+Set-Val $resultsKey 'Mechanism' $m 'String'
+Set-Val $resultsKey 'Boots' $boots 'DWord'
+if ([string](Get-Val $resultsKey 'Started' '') -eq '') { Set-Val $resultsKey 'Started' (Get-Now) 'String' }
+if ($boots -gt $maxBoots) {
+  Complete-Run 'gave-up' 0 0 $false
+  exit 0
+}
+
+# 3. One deadline for the Setup-hook phase (the logon screen waits on it); none for the service.
+$phaseSeconds = [int](Get-Val $fbKey '{{p2vfix:setupDeadlineValue}}' '{{p2vfix:defaultSetupDeadlineSeconds}}')
+if ($phaseSeconds -lt '{{p2vfix:minSetupDeadlineSeconds}}' -or $phaseSeconds -gt '{{p2vfix:maxSetupDeadlineSeconds}}') { $phaseSeconds = '{{p2vfix:defaultSetupDeadlineSeconds}}' }
+if ($m -eq 'setup') { $phaseEnd = $phaseStart.AddSeconds($phaseSeconds) } else { $phaseEnd = $null }
+
+$workDir = Get-WorkDir
+if ($workDir -eq $null) {
+  Set-Val $resultsKey 'WorkDir' 'no safe working folder (owner or ACL not SYSTEM/Administrators only)' 'String'
+  Complete-Run 'failed' 0 1 $false
+  exit 0
+}
+$env:P2VFIX_WORKDIR = $workDir
+$settle = [int](Get-Val $fbKey '{{p2vfix:pnpSettleValue}}' 300)
+if ($settle -lt 0 -or $settle -gt 3600) { $settle = 300 }
+$env:P2VFIX_SETTLE = [string]$settle
+$settleRun = Invoke-Child $pnpSettle (Join-Path $workDir 'pnp.out.txt') (Join-Path $workDir 'pnp.err.txt') ($settle + 60) $null $true
+Set-Val $resultsKey 'PnpSettled' ([int]($settleRun.Code -eq 0)) 'DWord'
+
+$ok = 0
+$failed = 0
+$reboot = $false
+$handedOver = $false
+$steps = @(Get-ChildItem -Path $stepsKey -ErrorAction SilentlyContinue | Sort-Object -Property PSChildName | Select-Object -First $maxSteps)
+foreach ($step in $steps) {
+  $stepPath = $stepsKey + '\' + $step.PSChildName
+  if (-not $handedOver -and (Get-PhaseLeft) -le 0) {
+    if (Send-ToService) { $handedOver = $true } else { Skip-Step $stepPath 'not-run'; $failed = $failed + 1; continue }
+  }
+  if ($handedOver) { continue }
+  $status = Invoke-Step $stepPath $workDir
+  if ($status -eq 'interrupted') {
+    if (Send-ToService) { $handedOver = $true; continue }
+    $status = 'timeout'
+  }
+  if ($status -eq 'ok' -or $status -eq 'ok-reboot') { $ok = $ok + 1 } else { $failed = $failed + 1 }
+  if ($status -eq 'ok-reboot') { $reboot = $true }
+}
+if ($handedOver) {
+  Set-Val $resultsKey 'State' 'handed-over' 'String'
+  exit 0
+}
+if ($failed -eq 0) { $final = 'done' } else { $final = 'failed' }
+Complete-Run $final $ok $failed $reboot
+exit 0

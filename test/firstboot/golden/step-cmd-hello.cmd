@@ -1,0 +1,2 @@
+echo hello
+exit /b 0

@@ -1,0 +1,2 @@
+Write-Output 'it''s alive'
+exit 0

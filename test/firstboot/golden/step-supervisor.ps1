@@ -1,0 +1,15 @@
+$ErrorActionPreference = 'Continue'
+$code = 1
+try {
+  if ($env:P2VFIX_CMD) {
+    & (Join-Path $env:SystemRoot 'System32\cmd.exe') /d /c $env:P2VFIX_CMD 2>&1
+  } else {
+    & (Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe') -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand $env:P2VFIX_LOADER 2>&1
+  }
+  $code = $LASTEXITCODE
+  if ($code -eq $null) { $code = 1 }
+} catch {
+  Write-Output ('error: ' + $_)
+}
+$null = New-ItemProperty -Path $env:P2VFIX_RESULT -Name ChildExit -Value ([string]$code) -PropertyType String -Force
+exit $code

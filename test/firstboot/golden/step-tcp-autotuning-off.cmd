@@ -1,0 +1,3 @@
+@echo off
+netsh int tcp set global autotuninglevel=disabled
+exit /b %ERRORLEVEL%

@@ -1,0 +1,3 @@
+@echo off
+netsh int tcp set global autotuninglevel=normal
+exit /b %ERRORLEVEL%
