@@ -6,7 +6,7 @@
  * through an old answer.
  */
 import { upcaseName } from "../regf/names.js";
-import type { RegistryKey, RegistryValue } from "./registry.js";
+import type { RegistryKey, RegistryValue } from "./registry-interface.js";
 import { descendantAt } from "../util/key-path.js";
 
 export class RememberedKey implements RegistryKey {
