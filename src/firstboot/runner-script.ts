@@ -21,7 +21,7 @@
  * (they may run in ConstrainedLanguage under WDAC: no Add-Type, no .NET method calls outside
  * strings and dates). Every loop and wait has a limit.
  */
-import { encodeCommand, psString } from "./powershell-text.js";
+import { psString } from "./powershell-text.js";
 import { STEP_LOADER } from "./child-scripts.js";
 import { FIRSTBOOT_KEY, Limits, SERVICE_NAME, Value } from "./layout.js";
 import { runnerFunctions } from "./runner-functions.js";

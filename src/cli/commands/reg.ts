@@ -2,7 +2,7 @@
  * `p2vfix reg info|ls|get|export`: read a hive (a host file for now), recovered from the
  * transaction logs beside it unless --no-logs.
  */
-import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { NotFoundError, UsageError } from "../../errors.js";

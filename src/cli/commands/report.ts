@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import type { Command } from "commander";
-import { NotFoundError, UsageError } from "../../errors.js";
+import { NotFoundError } from "../../errors.js";
 import { readFirstBootReport, renderFirstBootReport } from "../../firstboot/results.js";
 import { openHiveSource } from "../../image/index.js";
 import { parseRegFile } from "../../regf/import/reg-file.js";

@@ -223,7 +223,7 @@ class TreeCheck {
   private readonly skRefs = new Map<number, number>();
 
   constructor(
-    private readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     dataSize: number,
     private readonly base: BaseBlock,
     private readonly allocated: CellTable,

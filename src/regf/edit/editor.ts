@@ -5,7 +5,7 @@
  * `serialize()` gives the bytes to write, and `toHive()` a reader over them.
  */
 import { NotFoundError, RegfError, UsageError } from "../../errors.js";
-import { BASE_BLOCK_SIZE, dateToFiletime, HBINS_START, writeBaseBlockChecksum } from "../base-block.js";
+import { dateToFiletime, HBINS_START, writeBaseBlockChecksum } from "../base-block.js";
 import { CELL_NONE } from "../cells/cell.js";
 import { KeyFlags, NK, NK_FIXED_SIZE } from "../cells/nk.js";
 import { VK, VK_FIXED_SIZE, ValueFlags } from "../cells/vk.js";
@@ -118,7 +118,6 @@ function splitPath(path: string): string[] {
 
 export class HiveEditor {
   readonly cells: CellAllocator;
-  private baseBlock: Uint8Array;
   private rootOffset: number;
   private readonly now: () => Date;
   /** The clock in milliseconds (Date.now itself unless a test pins the clock). */
@@ -132,7 +131,6 @@ export class HiveEditor {
 
   constructor(bytes: Uint8Array, dataSize: number, minorVersion: number, rootOffset: number, sequence: number, options: EditorOptions = {}) {
     this.cells = new CellAllocator(bytes, dataSize, minorVersion);
-    this.baseBlock = bytes.subarray(0, BASE_BLOCK_SIZE);
     this.rootOffset = rootOffset;
     this.startSequence = sequence;
     this.now = options.now ?? (() => new Date());
