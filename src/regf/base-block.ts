@@ -56,6 +56,14 @@ export function baseBlockChecksum(block: Uint8Array): number {
 
 const regfError = (code: string, message: string, offset: number) => new RegfError(code, message, { offset });
 
+/** "regf": the first four bytes of every primary hive file and of every transaction log. */
+export const REGF_SIGNATURE = Uint8Array.of(0x72, 0x65, 0x67, 0x66);
+
+/** True when `bytes` starts with the regf signature (a hive or one of its logs). */
+export function hasRegfSignature(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && REGF_SIGNATURE.every((b, i) => bytes[i] === b);
+}
+
 /**
  * Parses a base block. Only the signature and length are enforced here; checksum and
  * sequence numbers are reported so that callers decide (a bad checksum on a primary means
@@ -67,7 +75,7 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
   }
   const r = new ByteReader(bytes, regfError);
   const signature = r.ascii(0, 4);
-  if (signature !== "regf") {
+  if (!hasRegfSignature(bytes)) {
     throw new RegfError("not-a-hive", `${what} does not start with the "regf" signature (found ${JSON.stringify(signature)})`, {
       offset: 0,
     });

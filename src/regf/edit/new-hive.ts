@@ -3,7 +3,7 @@
  * root key node with a security record (defaultSecurityDescriptor, or the one given).
  */
 import { UsageError } from "../../errors.js";
-import { BASE_BLOCK_SIZE, dateToFiletime, HBINS_START, writeBaseBlockChecksum } from "../base-block.js";
+import { BASE_BLOCK_SIZE, dateToFiletime, HBINS_START, REGF_SIGNATURE, writeBaseBlockChecksum } from "../base-block.js";
 import { CELL_NONE } from "../cells/cell.js";
 import { KeyFlags, NK, NK_FIXED_SIZE } from "../cells/nk.js";
 import { HBIN, HBIN_ALIGNMENT, HBIN_HEADER_SIZE, HBIN_SIGNATURE } from "../hbin.js";
@@ -29,7 +29,7 @@ export function createHive(rootName: string, options: NewHiveOptions = {}): Hive
   const now = dateToFiletime((options.now ?? (() => new Date()))());
   const bytes = new Uint8Array(BASE_BLOCK_SIZE + HBIN_ALIGNMENT);
   const view = new DataView(bytes.buffer);
-  bytes.set([0x72, 0x65, 0x67, 0x66], 0); // "regf"
+  bytes.set(REGF_SIGNATURE, 0);
   view.setUint32(4, 1, true);
   view.setUint32(8, 1, true);
   view.setBigUint64(12, now, true);
