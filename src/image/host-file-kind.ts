@@ -4,8 +4,7 @@
  * Every command that accepts "a hive file, a .reg export or an image" asks here, so they agree.
  */
 import { readFileHead } from "../io/file-head.js";
-import { hasRegfSignature } from "../regf/base-block.js";
-import { looksLikeRegExport, REG_SNIFF_BYTES } from "../regf/import/reg-header.js";
+import { hasRegfSignature, looksLikeRegExport, REG_SNIFF_BYTES } from "../regf/internal.js";
 
 export type HostFileKind = "hive" | "reg-export" | "other";
 

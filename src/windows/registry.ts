@@ -3,13 +3,29 @@
  * (registry-interface.ts), fast-pathed to read a hive value where it lies when the key is a
  * hive key, so the Windows model runs on a hive or on a regedit export alike.
  */
-import { KeyFlags, NK, nkPosition } from "../regf/cells/nk.js";
-import { ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
-import { decodeName, type CellSpace } from "../regf/cells/cell.js";
-import { NAME_DIFFERENT, RegKey, storedNameOrder, valueNamedAt, vkNameMatch } from "../regf/key.js";
-import { namesEqual, upcaseUnit } from "../regf/names.js";
-import { dwordAt, multiStringAt, qwordAt, stringAt, typeAt } from "../regf/value.js";
-import { RegType } from "../regf/value-types.js";
+import {
+  KeyFlags,
+  NK,
+  nkPosition,
+  ValueFlags,
+  VK,
+  vkPosition,
+  decodeName,
+  type CellSpace,
+  NAME_DIFFERENT,
+  RegKey,
+  storedNameOrder,
+  valueNamedAt,
+  vkNameMatch,
+  namesEqual,
+  upcaseUnit,
+  dwordAt,
+  multiStringAt,
+  qwordAt,
+  stringAt,
+  typeAt,
+  RegType,
+} from "../regf/internal.js";
 import { RememberedKey } from "./remembered-key.js";
 import type { RegistryKey, RegistryValue } from "./registry-interface.js";
 

@@ -5,7 +5,7 @@
  * own answer. Lives only as long as the build that made it, so an edited hive is never seen
  * through an old answer.
  */
-import { upcaseName } from "../regf/names.js";
+import { upcaseName } from "../regf/internal.js";
 import type { RegistryKey, RegistryValue } from "./registry-interface.js";
 import { descendantAt } from "../util/key-path.js";
 

@@ -3,32 +3,11 @@
  * name (neither can be read, tested or moved alone) and is what casts and `instanceof` chains
  * get added to patch over. The graph comes from TypeScript's own import scanner.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import ts from "typescript";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const SRC = resolve(import.meta.dirname, "../../src");
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith(".d.ts") ? [path] : [];
-  });
-}
-
-/** The src files `file` imports or re-exports (relative specifiers only; packages are leaves). */
-function localImports(file: string): string[] {
-  const scanned = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
-  return scanned.importedFiles.flatMap(({ fileName }) => {
-    if (!fileName.startsWith(".")) return [];
-    const base = resolve(dirname(file), fileName.replace(/\.js$/, ""));
-    const target = [`${base}.ts`, `${base}.tsx`, join(base, "index.ts")].find(existsSync);
-    return target ? [target] : [];
-  });
-}
+import { localImports, SRC, sourceFiles } from "../helpers/import-graph.js";
 
 /** Strongly connected components of more than one file (Tarjan), each sorted, relative to `root`. */
 function importCycles(root: string): string[][] {

@@ -6,14 +6,20 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { NotFoundError, UsageError } from "../../errors.js";
-import { filetimeToDate } from "../../regf/base-block.js";
-import { jsonExportChunks, jsonKey, jsonValue, decodedData } from "../../regf/export/json-export.js";
-import { regExportBytes } from "../../regf/export/reg-export.js";
-import type { Hive } from "../../regf/hive.js";
-import type { RegKey } from "../../regf/key.js";
-import { isHiveFile, openHiveFile } from "../../regf/open.js";
-import type { RegValue } from "../../regf/value.js";
-import { regTypeName } from "../../regf/value-types.js";
+import {
+  filetimeToDate,
+  jsonExportChunks,
+  jsonKey,
+  jsonValue,
+  decodedData,
+  regExportBytes,
+  type Hive,
+  type RegKey,
+  isHiveFile,
+  openHiveFile,
+  type RegValue,
+  regTypeName,
+} from "../../regf/internal.js";
 import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 

@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import { NotFoundError } from "../../errors.js";
 import { readFirstBootReport, renderFirstBootReport } from "../../firstboot/results.js";
 import { openHiveSource } from "../../image/index.js";
-import { parseRegFile } from "../../regf/import/reg-file.js";
+import { parseRegFile } from "../../regf/internal.js";
 import { registryFromRegFile } from "../../windows/memory-registry.js";
 import { readUnmappedAdapters, renderUnmappedAdapters } from "../../windows/unmapped-adapters.js";
 import type { RegistryKey } from "../../windows/registry.js";
