@@ -6,7 +6,7 @@ import { HBINS_START, writeBaseBlockChecksum } from "../../../src/regf/base-bloc
 import { NK } from "../../../src/regf/cells/nk.js";
 import { SK } from "../../../src/regf/cells/sk.js";
 import { checkHive } from "../../../src/regf/check/check-hive.js";
-import { editHive } from "../../../src/regf/edit/editor.js";
+import { editHive } from "../../../src/regf/edit/admission.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
 import { Hive } from "../../../src/regf/hive.js";
 import { openHiveFile } from "../../../src/regf/open.js";
