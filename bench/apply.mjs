@@ -27,7 +27,7 @@ const KEY = "ControlSet001\\Services\\p2vfix-fixture";
 
 export async function run({ repeats = 5 } = {}) {
   const { writeHivesInImage } = await import(pathToFileURL(join(dist, "apply/index.js")).href);
-  const { editHive } = await import(pathToFileURL(join(dist, "regf/edit/editor.js")).href);
+  const { editHive } = await import(pathToFileURL(join(dist, "regf/edit/admission.js")).href);
   const work = mkdtempSync(join(tmpdir(), "p2vfix-bench-apply-"));
   const raw = join(work, "disk.img");
   writeFileSync(raw, gunzipSync(readFileSync(fixture)));

@@ -9,7 +9,7 @@
  *   tsx scripts/fuzz-ntfs-write.ts [--runs N | --seconds S] [--seed S]
  */
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { P2vfixError } from "../src/errors.js";

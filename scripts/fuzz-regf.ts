@@ -201,10 +201,9 @@ function tracingCells<T>(read: () => T, weakened: boolean): { result: T; cells: 
       if (raw >= 0) return -1;
       // Removed: `if (size < 6 || offset + size > this.dataSize) return -1;` (the cell must end inside the hive bins data).
       onDemand?.ensure(at, Math.min(-raw, this.bytes.length - at));
-      this.lastLength = -raw - 4;
       pos = at + 4;
     }
-    if (pos >= 0 && cells.length < 1_000_000) cells.push([pos, this.lastLength]);
+    if (pos >= 0 && cells.length < 1_000_000) cells.push([pos, this.dataLength(pos)]);
     return pos;
   };
   try {

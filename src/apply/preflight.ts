@@ -10,9 +10,7 @@ import { RefusedError, RegfError } from "../errors.js";
 import { isBitLockerVolume, volumeState, VolumeFlag } from "../fs/ntfs/volume-state.js";
 import { NtfsVolume } from "../fs/ntfs/volume.js";
 import type { Volume } from "../image/volume.js";
-import { recoverHiveStrict } from "../regf/log/recover.js";
-import type { LogInput } from "../regf/log/types.js";
-import type { RecoveryResult } from "../regf/log/types.js";
+import { recoverHiveStrict, type LogInput, type RecoveryResult } from "../regf/internal.js";
 
 export const RefusalCode = {
   bitlocker: "bitlocker",

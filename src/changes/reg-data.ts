@@ -3,7 +3,7 @@
  * back to text for diffs. Strings are UTF-16LE with their terminator, as regedit writes them.
  */
 import { PlanError } from "../errors.js";
-import { RegType, regTypeName } from "../regf/value-types.js";
+import { RegType, regTypeName } from "../regf/internal.js";
 import type { RegData } from "./change.js";
 
 const utf16z = (s: string): Uint8Array => new Uint8Array(Buffer.from(s + "\u0000", "utf16le"));

@@ -3,29 +3,20 @@
  * the image is read (a second writer is told "in use", never shown a half-written image), the
  * read-only refusal, and after a failure a sentence saying what became of the image.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { acquireWriterLock, shellQuote, type WriterLock } from "../apply/locks.js";
 import { readJournal } from "../apply/journal.js";
 import { refuseReadOnlyImage } from "../apply/preflight.js";
 import { P2vfixError } from "../errors.js";
+import { hostFileKind } from "../image/host-file-kind.js";
 import { applyPlan, type ApplyOptions, type ApplyReport } from "../plan/apply.js";
 import type { PlanFile } from "../plan/schema.js";
 import { toIoError } from "./io-errors.js";
 
-function isHiveFile(path: string): boolean {
-  const fd = openSync(path, "r");
-  try {
-    const head = Buffer.alloc(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** A hive file is replaced by rename with HIVE.bak kept; the read-only guard is for disk images written in place. */
 export function guardReadOnly(target: string, force: boolean): void {
-  if (!isHiveFile(target)) refuseReadOnlyImage(target, force);
+  if (hostFileKind(target) !== "hive") refuseReadOnlyImage(target, force);
 }
 
 function journalSnapshot(target: string): string {

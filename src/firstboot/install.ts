@@ -13,7 +13,7 @@
 import type { FirstBootStep, RegData, RegistryChange } from "../changes/change.js";
 import { controlSetName, readControlSets } from "../windows/control-sets.js";
 import { readDword, readString, type RegistryKey } from "../windows/registry.js";
-import { RegType } from "../regf/value-types.js";
+import { RegType } from "../regf/internal.js";
 import { FIRSTBOOT_KEY, HELD_SERVICES_KEY, Limits, RESTORE_KEY, RESULTS_KEY, SERVICE_NAME, SETUP_KEY, SETUP_ORIGINAL_KEY, STEPS_KEY, Value } from "./layout.js";
 import { encodeCommand } from "./powershell-text.js";
 import { bootstrapScript, runnerScript, type HookName } from "./runner-script.js";

@@ -7,7 +7,7 @@
  * fixup is covered by construction.
  */
 import type { RegData, RegistryChange } from "../changes/change.js";
-import { RegType } from "../regf/value-types.js";
+import { RegType } from "../regf/internal.js";
 import type { RegistryKey, RegistryValue } from "../windows/registry.js";
 import { RESTORE_KEY } from "./layout.js";
 

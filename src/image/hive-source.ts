@@ -7,10 +7,7 @@
 import { statSync } from "node:fs";
 import { NotFoundError, RegfError, UsageError } from "../errors.js";
 import type { FileSystem } from "../fs/filesystem.js";
-import { findLogNames } from "../regf/find-logs.js";
-import type { Hive } from "../regf/hive.js";
-import type { LogInput } from "../regf/log/types.js";
-import { isHiveFile, openHive, openHiveFile } from "../regf/open.js";
+import { findLogNames, type Hive, type LogInput, isHiveFile, openHive, openHiveFile } from "../regf/internal.js";
 import { locateWindows, MACHINE_HIVES, type WindowsInstallation } from "./locate-windows.js";
 import { openTarget, type OpenedTarget } from "./open-target.js";
 import { parseTargetSpec } from "./target-spec.js";

@@ -5,8 +5,7 @@
  * changes nothing the second time. Every change made is returned with the old and new state
  * for the diff.
  */
-import type { HiveEditor } from "../regf/edit/editor.js";
-import { RegKey } from "../regf/key.js";
+import { type HiveEditor, RegKey } from "../regf/internal.js";
 import type { HiveName, RegistryChange } from "../changes/change.js";
 import { describeRegBytes, encodeRegData } from "../changes/reg-data.js";
 

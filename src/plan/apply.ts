@@ -8,15 +8,13 @@
  * and finally the VM definition's NIC link (vm-link.ts). Nothing is written when no change is
  * needed, so applying the same plan twice writes nothing the second time.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { hostFileKind } from "../image/host-file-kind.js";
 import { join } from "node:path";
 import { planFileOperations, writeFilesInImage } from "./image-files.js";
 import { writeHiveTargets, type HiveTarget, type TransactionReport, type WriteHivesOptions, type WrittenHive } from "../apply/index.js";
 import { NotFoundError, PlanError, RefusedError } from "../errors.js";
-import { editHive } from "../regf/edit/editor.js";
-import { saveHiveFile } from "../regf/edit/save.js";
-import type { Hive } from "../regf/hive.js";
-import { openHiveFile } from "../regf/open.js";
+import { editHive, saveHiveFile, type Hive, openHiveFile } from "../regf/internal.js";
 import { readControlSets } from "../windows/control-sets.js";
 import { loadWindows } from "../windows/load.js";
 import { readString, type RegistryKey } from "../windows/registry.js";
@@ -54,26 +52,13 @@ export interface ApplyReport {
 
 const HIVE_ORDER: HiveName[] = ["SYSTEM", "SOFTWARE", "DEFAULT", "SAM", "SECURITY", "BCD"];
 
-function head(path: string, n = 96): Uint8Array {
-  const fd = openSync(path, "r");
-  try {
-    const buf = new Uint8Array(n);
-    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const isRegf = (b: Uint8Array) => b[0] === 0x72 && b[1] === 0x65 && b[2] === 0x67 && b[3] === 0x66;
-const isRegText = (b: Uint8Array) => /^\uFEFF?(Windows Registry Editor|REGEDIT4)/.test(new TextDecoder(b[0] === 0xff ? "utf-16le" : "utf-8").decode(b));
-
 /** Host hive files of a target: a single hive file (SYSTEM), a folder of hives, or a mounted root. */
 function hostHiveFiles(target: string): Partial<Record<HiveName, string>> | undefined {
   const st = statSync(target);
   if (st.isFile()) {
-    const b = head(target);
-    if (isRegText(b)) throw new RefusedError("reg-export-target", `${target} is a .reg export: apply writes real hives (build one with p2vfix reg import, or give the folder of hive files)`, { path: target });
-    return isRegf(b) ? { SYSTEM: target } : undefined;
+    const kind = hostFileKind(target);
+    if (kind === "reg-export") throw new RefusedError("reg-export-target", `${target} is a .reg export: apply writes real hives (build one with p2vfix reg import, or give the folder of hive files)`, { path: target });
+    return kind === "hive" ? { SYSTEM: target } : undefined;
   }
   const dir = existsSync(join(target, "Windows/System32/config/SYSTEM")) ? join(target, "Windows/System32/config") : target;
   const out: Partial<Record<HiveName, string>> = {};
@@ -83,8 +68,7 @@ function hostHiveFiles(target: string): Partial<Record<HiveName, string>> | unde
     if (!name) continue;
     const path = join(dir, name);
     if (!statSync(path).isFile()) continue;
-    const b = head(path);
-    if (isRegf(b)) out[hive] = path;
+    if (hostFileKind(path) === "hive") out[hive] = path;
   }
   if (!out.SYSTEM) {
     if (names.has("SYSTEM.REG")) throw new RefusedError("reg-export-target", `${dir} holds .reg exports, not hives: apply writes real hive files`, { path: dir });

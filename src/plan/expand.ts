@@ -11,7 +11,7 @@
 import { PlanError } from "../errors.js";
 import { FIRSTBOOT_KEY, installRunner, SETUP_ORIGINAL_KEY, type HeldService } from "../firstboot/index.js";
 import { firstBootOnlyChanges, readFirstBootOnly, readRestoreList } from "../firstboot/restore-list.js";
-import { RegType } from "../regf/value-types.js";
+import { RegType } from "../regf/internal.js";
 import { readDword, readString, type RegistryKey, type RegistryValue } from "../windows/registry.js";
 import type { FirstBootStep, RegistryChange, ServiceStartChange, VmLinkChange } from "../changes/change.js";
 import { entryToChange, entryToService, entryToStep, serviceRegistryChanges } from "./entries.js";

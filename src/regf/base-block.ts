@@ -56,6 +56,33 @@ export function baseBlockChecksum(block: Uint8Array): number {
 
 const regfError = (code: string, message: string, offset: number) => new RegfError(code, message, { offset });
 
+/** Byte offsets of the base block's fields (regf spec, "Base block"). */
+export const BaseBlockField = {
+  signature: 0,
+  primarySequence: 4,
+  secondarySequence: 8,
+  lastWritten: 12,
+  majorVersion: 20,
+  minorVersion: 24,
+  fileType: 28,
+  fileFormat: 32,
+  rootCellOffset: 36,
+  hiveBinsDataSize: 40,
+  clusteringFactor: 44,
+  fileName: 48,
+  flags: 144,
+  bootType: 4088,
+  bootRecover: 4092,
+} as const;
+
+/** "regf": the first four bytes of every primary hive file and of every transaction log. */
+export const REGF_SIGNATURE = Uint8Array.of(0x72, 0x65, 0x67, 0x66);
+
+/** True when `bytes` starts with the regf signature (a hive or one of its logs). */
+export function hasRegfSignature(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && REGF_SIGNATURE.every((b, i) => bytes[i] === b);
+}
+
 /**
  * Parses a base block. Only the signature and length are enforced here; checksum and
  * sequence numbers are reported so that callers decide (a bad checksum on a primary means
@@ -67,33 +94,33 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
   }
   const r = new ByteReader(bytes, regfError);
   const signature = r.ascii(0, 4);
-  if (signature !== "regf") {
+  if (!hasRegfSignature(bytes)) {
     throw new RegfError("not-a-hive", `${what} does not start with the "regf" signature (found ${JSON.stringify(signature)})`, {
       offset: 0,
     });
   }
-  const nameBytes = r.slice(48, 64);
+  const nameBytes = r.slice(BaseBlockField.fileName, BaseBlockField.fileName + 64);
   let nameEnd = 0;
   while (nameEnd < 64 && (nameBytes[nameEnd] !== 0 || nameBytes[nameEnd + 1] !== 0)) nameEnd += 2;
   const full = bytes.length >= BASE_BLOCK_SIZE;
   return {
     signature,
-    primarySequence: r.u32(4),
-    secondarySequence: r.u32(8),
-    lastWritten: r.u64big(12),
-    majorVersion: r.u32(20),
-    minorVersion: r.u32(24),
-    fileType: r.u32(28),
-    fileFormat: r.u32(32),
-    rootCellOffset: r.u32(36),
-    hiveBinsDataSize: r.u32(40),
-    clusteringFactor: r.u32(44),
-    fileName: r.utf16(48, nameEnd),
-    flags: r.u32(144),
+    primarySequence: r.u32(BaseBlockField.primarySequence),
+    secondarySequence: r.u32(BaseBlockField.secondarySequence),
+    lastWritten: r.u64big(BaseBlockField.lastWritten),
+    majorVersion: r.u32(BaseBlockField.majorVersion),
+    minorVersion: r.u32(BaseBlockField.minorVersion),
+    fileType: r.u32(BaseBlockField.fileType),
+    fileFormat: r.u32(BaseBlockField.fileFormat),
+    rootCellOffset: r.u32(BaseBlockField.rootCellOffset),
+    hiveBinsDataSize: r.u32(BaseBlockField.hiveBinsDataSize),
+    clusteringFactor: r.u32(BaseBlockField.clusteringFactor),
+    fileName: r.utf16(BaseBlockField.fileName, nameEnd),
+    flags: r.u32(BaseBlockField.flags),
     storedChecksum: r.u32(CHECKSUM_OFFSET),
     computedChecksum: baseBlockChecksum(bytes),
-    bootType: full ? r.u32(4088) : 0,
-    bootRecover: full ? r.u32(4092) : 0,
+    bootType: full ? r.u32(BaseBlockField.bootType) : 0,
+    bootRecover: full ? r.u32(BaseBlockField.bootRecover) : 0,
   };
 }
 

@@ -88,7 +88,7 @@ export class RegKey {
     const classNameLength = this.space.u16(this.pos + NK.classNameLength);
     if (className === CELL_NONE || classNameLength === 0) return undefined;
     const pos = this.space.cell(className, "class name");
-    if (classNameLength > this.space.lastLength) {
+    if (classNameLength > this.space.dataLength(pos)) {
       throw new RegfError("bad-class-name", `class name (${classNameLength} bytes) runs past its cell`, { offset: pos, path: this.path });
     }
     return utf16All(this.space.bytes.subarray(pos, pos + classNameLength));
@@ -221,7 +221,7 @@ export class RegKey {
  */
 function leafPosition(space: CellSpace, list: number): number {
   const pos = space.cell(list, "subkey list");
-  const length = space.lastLength;
+  const length = space.dataLength(pos);
   const b0 = space.bytes[pos];
   const b1 = space.bytes[pos + 1];
   const stride = b0 === 0x6c ? (b1 === 0x69 ? 4 : b1 === 0x66 || b1 === 0x68 ? 8 : 0) : b0 === 0x72 && b1 === 0x69 ? 4 : 0;

@@ -1,9 +1,10 @@
 /** Opening a hive: recover it from its transaction logs first, then read it. */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { RecoveryError, RegfError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";
-import { BASE_BLOCK_SIZE, checksumOk, FileType, parseBaseBlock } from "./base-block.js";
+import { BASE_BLOCK_SIZE, checksumOk, FileType, hasRegfSignature, parseBaseBlock, REGF_SIGNATURE } from "./base-block.js";
+import { readFileHead } from "../io/file-head.js";
 import { findLogNames } from "./find-logs.js";
 import { Hive } from "./hive.js";
 import { recoverHive } from "./log/recover.js";
@@ -112,15 +113,9 @@ function readBytes(path: string): Uint8Array {
 
 /** True when `path` is a host file that starts with the regf signature (reads 4 bytes only). */
 export function isHiveFile(path: string): boolean {
-  let fd: number | undefined;
   try {
-    if (!statSync(path).isFile()) return false;
-    fd = openSync(path, "r");
-    const head = Buffer.alloc(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && head.toString("latin1") === "regf";
+    return statSync(path).isFile() && hasRegfSignature(readFileHead(path, REGF_SIGNATURE.length));
   } catch {
     return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

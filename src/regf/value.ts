@@ -163,7 +163,7 @@ export function locateValueData(space: CellSpace, vkPos: number, out: DataSpan):
   const dataOffset = space.u32(vkPos + VK.dataOffset);
   let pos = space.tryCell(dataOffset);
   if (pos < 0) pos = space.cell(dataOffset, `data of value ${JSON.stringify(nameAt(space, vkPos))}`);
-  const length = space.lastLength;
+  const length = space.dataLength(pos);
   // Big data only exists from format 1.4 and only for data over one segment; older hives
   // (and Windows itself below that size) keep the data in one cell.
   if (space.minorVersion >= BIG_DATA_MIN_MINOR_VERSION && size > BIG_DATA_SEGMENT_SIZE && isBigDataCell(space, pos, length)) {

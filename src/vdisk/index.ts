@@ -36,7 +36,7 @@ export interface OpenImageOptions {
   openExtent?: ExtentOpener;
 }
 
-function openRaw(file: BlockDevice, path: string, onClose: () => void): OpenedContainer {
+function openRaw(file: BlockDevice, onClose: () => void): OpenedContainer {
   const warnings: string[] = [];
   if (file.size % 512 !== 0) warnings.push(`raw image size ${file.size} is not a multiple of 512 bytes`);
   return { format: "raw", device: new HostSlice(file, 0, file.size, onClose), virtualSize: file.size, logicalSectorSize: 512, warnings, extraFiles: [] };
@@ -70,7 +70,7 @@ export function openContainer(file: BlockDevice, path: string, options: OpenImag
   const detected = detectFormat(file);
   switch (detected.kind) {
     case "raw":
-      opened = openRaw(file, path, closeFile);
+      opened = openRaw(file, closeFile);
       break;
     case "vhd":
       opened = openVhd(file, path, closeFile, writable);

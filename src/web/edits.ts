@@ -6,8 +6,7 @@
  * they are on disk: create + copy (every value as its exact type and bytes) + delete.
  */
 import { UsageError } from "../errors.js";
-import type { Hive } from "../regf/hive.js";
-import type { RegKey } from "../regf/key.js";
+import { type Hive, type RegKey } from "../regf/internal.js";
 import type { HiveName, RegistryChange, ServiceStartChange } from "../changes/change.js";
 import { entryToChange } from "../plan/entries.js";
 import { RegistryEntry } from "../plan/schema.js";

@@ -9,8 +9,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { P2vfixError } from "../errors.js";
 import { openHiveSource } from "../image/hive-source.js";
-import type { Hive } from "../regf/hive.js";
-import { isHiveFile, openHiveFile } from "../regf/open.js";
+import { type Hive, isHiveFile, openHiveFile } from "../regf/internal.js";
 import type { HiveName } from "../changes/change.js";
 
 export const HIVE_NAMES: readonly HiveName[] = ["SYSTEM", "SOFTWARE", "DEFAULT", "SAM", "SECURITY", "BCD"];

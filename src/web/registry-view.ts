@@ -6,13 +6,7 @@
  * of their edits before anything is written.
  */
 import { NotFoundError, UsageError } from "../errors.js";
-import { decodedData } from "../regf/export/json-export.js";
-import { regExportBytes } from "../regf/export/reg-export.js";
-import { editHive } from "../regf/edit/editor.js";
-import type { Hive } from "../regf/hive.js";
-import type { RegKey } from "../regf/key.js";
-import type { RegValue } from "../regf/value.js";
-import { regTypeName } from "../regf/value-types.js";
+import { decodedData, regExportBytes, editHive, type Hive, type RegKey, type RegValue, regTypeName } from "../regf/internal.js";
 import type { HiveName, RegistryChange } from "../changes/change.js";
 import { applyRegistryChanges } from "../plan/apply-changes.js";
 

@@ -3,7 +3,7 @@
  * of the Results key and one entry per step subkey, read generically (the runner of issue 7
  * defines the value names).
  */
-import { RegType } from "../regf/value-types.js";
+import { RegType } from "../regf/internal.js";
 import type { RegistryKey, RegistryValue } from "./registry.js";
 import type { FirstBootResults } from "./schema.js";
 

@@ -4,17 +4,14 @@
  * SYSTEM hive (or .reg export) file, a disk image (through the image layer's locator), or an
  * already-opened FileSystem (an image's volume).
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { hostFileKind } from "../image/host-file-kind.js";
 import { basename, join } from "node:path";
 import { NotFoundError, P2vfixError } from "../errors.js";
 import type { FileSystem } from "../fs/filesystem.js";
 import { openHostDir } from "../fs/hostdir/index.js";
 import { chooseInstallation, locateWindows, openTarget } from "../image/index.js";
-import { findLogNames } from "../regf/find-logs.js";
-import { parseRegFile } from "../regf/import/reg-file.js";
-import type { LogInput } from "../regf/log/types.js";
-import type { Hive } from "../regf/hive.js";
-import { openHive, openHiveFile, openHiveOnDemand } from "../regf/open.js";
+import { findLogNames, parseRegFile, type LogInput, type Hive, openHive, openHiveFile, openHiveOnDemand } from "../regf/internal.js";
 import { registryFromRegFile } from "./memory-registry.js";
 import type { ModelOptions } from "./model.js";
 import type { RegistryKey, WindowsHives } from "./registry.js";
@@ -36,11 +33,6 @@ export interface LoadOptions {
 
 const CONFIG_DIR = "Windows/System32/config";
 
-function isRegExport(bytes: Uint8Array): boolean {
-  const head = new TextDecoder(bytes[0] === 0xff && bytes[1] === 0xfe ? "utf-16le" : "utf-8").decode(bytes.subarray(0, 96));
-  return /^\uFEFF?(Windows Registry Editor|REGEDIT4)/.test(head);
-}
-
 /** What the recovery of a hive says a person should know, prefixed with the hive's name. */
 function recoveryNotes(hive: Hive, label: string, notes: string[]): void {
   const r = hive.recovery;
@@ -54,7 +46,7 @@ function recoveryNotes(hive: Hive, label: string, notes: string[]): void {
  * demand (the model visits a small part of it) and goes into `opened`, to be closed with the load.
  */
 function openHostHive(path: string, useLogs: boolean, notes: string[], opened: Hive[]): RegistryKey {
-  if (isRegExport(fileHead(path))) return registryFromRegFile(parseRegFile(new Uint8Array(readFileSync(path)), path), { source: path });
+  if (hostFileKind(path) === "reg-export") return registryFromRegFile(parseRegFile(new Uint8Array(readFileSync(path)), path), { source: path });
   const hive = openHiveFile(path, { useLogs, onDemand: true });
   opened.push(hive);
   recoveryNotes(hive, basename(path), notes);
@@ -213,29 +205,13 @@ function loadImage(path: string, options: LoadOptions): LoadedWindows {
   }
 }
 
-/** The first bytes of a host file, without reading the rest (images are large). */
-function fileHead(path: string, length = 96): Uint8Array {
-  const fd = openSync(path, "r");
-  try {
-    const buf = new Uint8Array(length);
-    return buf.subarray(0, readSync(fd, buf, 0, length, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function isHiveOrRegFile(path: string): boolean {
-  const head = fileHead(path);
-  return (head[0] === 0x72 && head[1] === 0x65 && head[2] === 0x67 && head[3] === 0x66) || isRegExport(head);
-}
-
 /** Loads from a host path or an opened filesystem; see the file comment for what is accepted. */
 export function loadWindows(target: string | FileSystem, options: LoadOptions = {}): LoadedWindows {
   const useLogs = options.useLogs ?? true;
   if (typeof target !== "string") return loadFromFileSystem(target, options);
   if (!existsSync(target)) throw new NotFoundError("target-not-found", `${target} does not exist`, { path: target });
   if (statSync(target).isFile()) {
-    if (!isHiveOrRegFile(target)) return loadImage(target, options);
+    if (hostFileKind(target) === "other") return loadImage(target, options);
     const warnings: string[] = [];
     const opened: Hive[] = [];
     return { hives: { system: openHostHive(target, useLogs, warnings, opened), sources: { system: target }, warnings }, options: {}, close: closeAll(opened) };

@@ -4,9 +4,7 @@
  * case-insensitive with Windows' upper-casing, like a hive's.
  */
 import { NotFoundError } from "../errors.js";
-import type { RegFile } from "../regf/import/reg-file.js";
-import { compareNames, upcaseName } from "../regf/names.js";
-import { RegType } from "../regf/value-types.js";
+import { type RegFile, compareNames, upcaseName, RegType } from "../regf/internal.js";
 import type { RegistryKey, RegistryValue } from "./registry.js";
 import { descendantAt } from "../util/key-path.js";
 

@@ -1,51 +1,35 @@
 /**
- * The small read interface the Windows model is written against. `RegKey`/`RegValue` from
- * src/regf satisfy it structurally, and so does the in-memory registry built from a .reg file
- * (memory-registry.ts), so the model runs on a hive or on a regedit export alike.
+ * Typed reads (string, multi-string, dword) over the registry read interface
+ * (registry-interface.ts), fast-pathed to read a hive value where it lies when the key is a
+ * hive key, so the Windows model runs on a hive or on a regedit export alike.
  */
-import { KeyFlags, NK, nkPosition } from "../regf/cells/nk.js";
-import { ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
-import { decodeName, type CellSpace } from "../regf/cells/cell.js";
-import { NAME_DIFFERENT, RegKey, storedNameOrder, valueNamedAt, vkNameMatch } from "../regf/key.js";
-import { namesEqual, upcaseUnit } from "../regf/names.js";
-import { dwordAt, multiStringAt, qwordAt, stringAt, typeAt } from "../regf/value.js";
-import { RegType } from "../regf/value-types.js";
+import {
+  KeyFlags,
+  NK,
+  nkPosition,
+  ValueFlags,
+  VK,
+  vkPosition,
+  decodeName,
+  type CellSpace,
+  NAME_DIFFERENT,
+  RegKey,
+  storedNameOrder,
+  valueNamedAt,
+  vkNameMatch,
+  namesEqual,
+  upcaseUnit,
+  dwordAt,
+  multiStringAt,
+  qwordAt,
+  stringAt,
+  typeAt,
+  RegType,
+} from "../regf/internal.js";
 import { RememberedKey } from "./remembered-key.js";
+import type { RegistryKey, RegistryValue } from "./registry-interface.js";
 
-export interface RegistryValue {
-  readonly name: string;
-  readonly type: number;
-  data(): Uint8Array;
-  string(): string;
-  multiString(): string[];
-  dword(): number | undefined;
-  qword(): bigint | undefined;
-}
-
-export interface RegistryKey {
-  readonly name: string;
-  /** Path from the hive root, "\"-separated, "" for the root. */
-  readonly path: string;
-  subkeys(): RegistryKey[];
-  subkey(name: string): RegistryKey | undefined;
-  /** Case-insensitive relative path lookup. */
-  key(relPath: string): RegistryKey | undefined;
-  values(): RegistryValue[];
-  value(name: string): RegistryValue | undefined;
-}
-
-/** The hive roots the model reads; a missing hive makes its sections "unknown". */
-export interface WindowsHives {
-  system: RegistryKey;
-  software?: RegistryKey;
-  bcd?: RegistryKey;
-  /** Where each came from, for the report. */
-  sources: { system: string; software?: string; bcd?: string };
-  /** Hives that were found but could not be opened: their sections become "unknown". */
-  problems?: { section: string; reason: string }[];
-  /** What a person should know about the hives as read (dirty, logs applied or missing). */
-  warnings?: string[];
-}
+export type { RegistryKey, RegistryValue, WindowsHives } from "./registry-interface.js";
 
 function isStringType(type: number): boolean {
   return type === RegType.SZ || type === RegType.EXPAND_SZ;

@@ -5,8 +5,8 @@
  * own answer. Lives only as long as the build that made it, so an edited hive is never seen
  * through an old answer.
  */
-import { upcaseName } from "../regf/names.js";
-import type { RegistryKey, RegistryValue } from "./registry.js";
+import { upcaseName } from "../regf/internal.js";
+import type { RegistryKey, RegistryValue } from "./registry-interface.js";
 import { descendantAt } from "../util/key-path.js";
 
 export class RememberedKey implements RegistryKey {

@@ -4,9 +4,7 @@
  * name compared only with the wanted names of its length, instead of one scan per name.
  * Answers exactly as readString/readMulti/readDword(key, name) would, errors included.
  */
-import type { CellSpace } from "../regf/cells/cell.js";
-import { ValueFlags, VK, vkPosition } from "../regf/cells/vk.js";
-import { upcaseUnit } from "../regf/names.js";
+import { type CellSpace, ValueFlags, VK, vkPosition, upcaseUnit } from "../regf/internal.js";
 import { readDword, readMulti, readString, storedDword, storedMulti, storedKey, storedString, withValueIndex, type RegistryKey } from "./registry.js";
 
 export class ValueNames<Name extends string> {

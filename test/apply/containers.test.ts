@@ -9,7 +9,7 @@ import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sha256, undoApply, writeHivesInImage, type HiveEditContext } from "../../src/apply/index.js";
-import { editHive } from "../../src/regf/edit/editor.js";
+import { editHive } from "../../src/regf/edit/admission.js";
 import { toolsAvailable } from "../helpers/interop.js";
 import { bestRewriter, fileSha256, freshCopy } from "./helpers.js";
 

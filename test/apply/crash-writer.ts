@@ -6,7 +6,7 @@
  *   node --import tsx test/apply/crash-writer.ts IMAGE
  */
 import { createStepCounter, writeHivesInImage } from "../../src/apply/index.js";
-import { editHive } from "../../src/regf/edit/editor.js";
+import { editHive } from "../../src/regf/edit/admission.js";
 import { bestRewriter } from "./helpers.js";
 
 export const CRASH_KEY = "ControlSet001\\Services\\p2vfix-fixture";

@@ -14,7 +14,7 @@ import { main } from "../../src/cli/main.js";
 import { captureOutput } from "../../src/cli/output.js";
 import { ExitCode, VerifyError } from "../../src/errors.js";
 import { NtfsVolume } from "../../src/fs/ntfs/volume.js";
-import { editHive } from "../../src/regf/edit/editor.js";
+import { editHive } from "../../src/regf/edit/admission.js";
 import { toolsAvailable } from "../helpers/interop.js";
 import { fileSha256, freshCopy, sameSizeRewriter } from "./helpers.js";
 

@@ -137,6 +137,7 @@ describe.skipIf(!hasCorpus())(`on-demand reading reads only what is visited (${h
         } catch (err) {
           return err;
         }
+        return undefined;
       })();
       expect(whole).toBeInstanceOf(RegfError);
       expect(() => openHiveFile(path, { useLogs: false, onDemand: true })).toThrow(expect.objectContaining({ code: (whole as RegfError).code }));

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { RegfError } from "../../src/errors.js";
 import { Hive } from "../../src/regf/hive.js";
-import { exportReg, formatHex, losslessString, REG_HEADER, regExportBytes, regKeyPath, writeRegValue } from "../../src/regf/export/reg-export.js";
+import { exportReg, formatHex, losslessString, regExportBytes, regKeyPath, writeRegValue } from "../../src/regf/export/reg-export.js";
+import { REG_HEADER_V5 } from "../../src/regf/import/reg-header.js";
 import { TextSink, type SinkEncoding } from "../../src/regf/export/text-sink.js";
 import { checkedValues, iterateKeys, KeyCellWalk } from "../../src/regf/walk.js";
 import { FUZZ_SEEDS, mutate } from "../../scripts/fuzz-regf.js";
@@ -87,7 +88,7 @@ describe.skipIf(!hasCorpus())("export of corpus hives", () => {
       const hive = new Hive(await corpusBytes(`hives/${rel}`));
       const prefix = "HKEY_LOCAL_MACHINE\\TEST";
       const text = exportReg(hive.root(), { prefix });
-      expect(text.startsWith(REG_HEADER + "\r\n\r\n[HKEY_LOCAL_MACHINE\\TEST]\r\n")).toBe(true);
+      expect(text.startsWith(REG_HEADER_V5 + "\r\n\r\n[HKEY_LOCAL_MACHINE\\TEST]\r\n")).toBe(true);
       expect(text.endsWith("\r\n\r\n")).toBe(true);
       expect(/[^\r]\n/.test(text)).toBe(false); // CRLF only
       for (const line of text.split("\r\n")) {
@@ -137,7 +138,7 @@ describe.skipIf(!hasCorpus())("export of corpus hives", () => {
 function referenceExport(hive: Hive, prefix: string, encoding: SinkEncoding): { bytes: Buffer; error?: string } {
   const sink = new TextSink(encoding, 1 << 16);
   if (encoding === "utf16le") sink.raw([0xff, 0xfe]);
-  sink.ascii(REG_HEADER + "\r\n\r\n");
+  sink.ascii(REG_HEADER_V5 + "\r\n\r\n");
   const seen = new Set<number>();
   try {
     for (const { key } of iterateKeys(hive.root())) {

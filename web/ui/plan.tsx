@@ -56,7 +56,7 @@ function JobProgress({ job }: { job: Job }) {
 }
 
 export function Plan({ version, changed, readOnly }: PageProps) {
-  const { data, error, reload } = useApi<PlanData>("/api/plan", version);
+  const { data, error } = useApi<PlanData>("/api/plan", version);
   const [job, setJob] = useState<Job | null>(null);
   const [message, setMessage] = useState<{ text: string; error?: boolean } | undefined>();
   useEffect(() => {

@@ -7,15 +7,23 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ExitCode, NotFoundError, RefusedError, UsageError } from "../../errors.js";
-import { checkHive, type CheckResult } from "../../regf/check/check-hive.js";
-import { copyHive } from "../../regf/edit/copy.js";
-import { editHive, type HiveEditor } from "../../regf/edit/editor.js";
-import { createHive } from "../../regf/edit/new-hive.js";
-import { saveHiveBytes, saveHiveFile, type SaveResult } from "../../regf/edit/save.js";
-import { applyRegFile } from "../../regf/import/apply.js";
-import { readRegFileWindows } from "../../regf/import/reg-file.js";
-import { regFileWindows } from "../../regf/import/reg-file-windows.js";
-import { RegType, regTypeName, regTypeNumber } from "../../regf/value-types.js";
+import {
+  checkHive,
+  type CheckResult,
+  copyHive,
+  editHive,
+  type HiveEditor,
+  createHive,
+  saveHiveBytes,
+  saveHiveFile,
+  type SaveResult,
+  applyRegFile,
+  readRegFileWindows,
+  regFileWindows,
+  RegType,
+  regTypeName,
+  regTypeNumber,
+} from "../../regf/internal.js";
 import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
 import { openHiveArgument } from "./reg.js";

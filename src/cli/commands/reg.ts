@@ -2,18 +2,24 @@
  * `p2vfix reg info|ls|get|export`: read a hive (a host file for now), recovered from the
  * transaction logs beside it unless --no-logs.
  */
-import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { NotFoundError, UsageError } from "../../errors.js";
-import { filetimeToDate } from "../../regf/base-block.js";
-import { jsonExportChunks, jsonKey, jsonValue, decodedData } from "../../regf/export/json-export.js";
-import { regExportBytes } from "../../regf/export/reg-export.js";
-import type { Hive } from "../../regf/hive.js";
-import type { RegKey } from "../../regf/key.js";
-import { isHiveFile, openHiveFile } from "../../regf/open.js";
-import type { RegValue } from "../../regf/value.js";
-import { regTypeName } from "../../regf/value-types.js";
+import {
+  filetimeToDate,
+  jsonExportChunks,
+  jsonKey,
+  jsonValue,
+  decodedData,
+  regExportBytes,
+  type Hive,
+  type RegKey,
+  isHiveFile,
+  openHiveFile,
+  type RegValue,
+  regTypeName,
+} from "../../regf/internal.js";
 import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 

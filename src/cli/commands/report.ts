@@ -4,12 +4,13 @@
  * image or a mounted Windows root (its SOFTWARE hive is found), or a SOFTWARE hive file (or its
  * .reg export) taken from a live system. Exit code 0 whatever the steps' outcome.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { hostFileKind } from "../../image/host-file-kind.js";
 import type { Command } from "commander";
-import { NotFoundError, UsageError } from "../../errors.js";
+import { NotFoundError } from "../../errors.js";
 import { readFirstBootReport, renderFirstBootReport } from "../../firstboot/results.js";
 import { openHiveSource } from "../../image/index.js";
-import { parseRegFile } from "../../regf/import/reg-file.js";
+import { parseRegFile } from "../../regf/internal.js";
 import { registryFromRegFile } from "../../windows/memory-registry.js";
 import { readUnmappedAdapters, renderUnmappedAdapters } from "../../windows/unmapped-adapters.js";
 import type { RegistryKey } from "../../windows/registry.js";
@@ -22,32 +23,17 @@ interface ReportOptions {
   logs: boolean;
 }
 
-function head(path: string): Uint8Array {
-  const fd = openSync(path, "r");
-  try {
-    const buf = new Uint8Array(96);
-    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function isRegExport(bytes: Uint8Array): boolean {
-  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe;
-  return /^\uFEFF?(Windows Registry Editor|REGEDIT4)/.test(new TextDecoder(utf16 ? "utf-16le" : "utf-8").decode(bytes));
-}
-
 /** Opens the SOFTWARE hive the target names; the caller closes. */
 function openSoftware(target: string, options: ReportOptions): { root: RegistryKey; source: string; close(): void } {
       const partition = options.partition;
   if (!existsSync(target)) throw new NotFoundError("target-not-found", `${target} does not exist`, { path: target });
   if (statSync(target).isFile()) {
-    const bytes = head(target);
-    if (isRegExport(bytes)) {
+    const kind = hostFileKind(target);
+    if (kind === "reg-export") {
       const root = registryFromRegFile(parseRegFile(new Uint8Array(readFileSync(target)), target), { source: target });
       return { root, source: target, close: () => {} };
     }
-    if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === "regf") {
+    if (kind === "hive") {
       const opened = openHiveSource(target, { useLogs: options.logs });
       return { root: opened.hive.root(), source: opened.source, close: () => opened.close() };
     }

@@ -7,7 +7,7 @@ import type { BlockDevice } from "../../io/block-device.js";
 import { AttributeType } from "./attribute.js";
 import { isBitLockerBootSector } from "./boot-sector.js";
 import { parseLogFileState } from "./log-file.js";
-import { MftRecordNumber, type NtfsVolume } from "./volume.js";
+import { MftRecordNumber, type ReadableNtfsVolume } from "./readable-volume.js";
 
 /** $Volume VOLUME_INFORMATION flags (libfsntfs, "Volume information attribute"). */
 export const VolumeFlag = {
@@ -66,7 +66,7 @@ export function isBitLockerVolume(device: BlockDevice): boolean {
 
 const ACTIVE_SIGNATURES = new Set(["hibr", "HIBR"]);
 
-function hibernationState(vol: NtfsVolume): HibernationState {
+function hibernationState(vol: ReadableNtfsVolume): HibernationState {
   const resolved = vol.resolve("/hiberfil.sys");
   if (!resolved) return { file: false, active: false };
   let head: Uint8Array;
@@ -82,7 +82,7 @@ function hibernationState(vol: NtfsVolume): HibernationState {
   return { file: true, signature, active: ACTIVE_SIGNATURES.has(signature) };
 }
 
-function logFileState(vol: NtfsVolume): { clean: boolean | "unknown"; version?: string } {
+function logFileState(vol: ReadableNtfsVolume): { clean: boolean | "unknown"; version?: string } {
   try {
     const stream = vol.stream(MftRecordNumber.logFile, AttributeType.data, "");
     const state = parseLogFileState(stream.read(0, Math.min(stream.size, 2 * 65536)));
@@ -93,7 +93,7 @@ function logFileState(vol: NtfsVolume): { clean: boolean | "unknown"; version?: 
   }
 }
 
-export function volumeState(vol: NtfsVolume): VolumeState {
+export function volumeState(vol: ReadableNtfsVolume): VolumeState {
   const log = logFileState(vol);
   const state: VolumeState = {
     dirty: (vol.volumeFlags & VolumeFlag.dirty) !== 0,

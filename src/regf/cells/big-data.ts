@@ -26,7 +26,7 @@ export function readBigData(space: CellSpace, pos: number, size: number): Uint8A
     throw new RegfError("bad-big-data", `big data has ${count} segments, too few for ${size} bytes`, { offset: pos + DB.segmentCount });
   }
   const listPos = space.cell(listOffset, "big data segment list");
-  if (count * 4 > space.lastLength) {
+  if (count * 4 > space.dataLength(listPos)) {
     throw new RegfError("bad-big-data", `big data segment list is too small for ${count} segments`, { offset: listPos });
   }
   const out = new Uint8Array(size);
@@ -42,8 +42,8 @@ export function readBigData(space: CellSpace, pos: number, size: number): Uint8A
     seen.add(segOffset);
     const segPos = space.cell(segOffset, "big data segment");
     const take = Math.min(size - done, BIG_DATA_SEGMENT_SIZE);
-    if (take > space.lastLength) {
-      throw new RegfError("bad-big-data", `big data segment ${i} holds ${space.lastLength} bytes, ${take} needed`, { offset: segPos });
+    if (take > space.dataLength(segPos)) {
+      throw new RegfError("bad-big-data", `big data segment ${i} holds ${space.dataLength(segPos)} bytes, ${take} needed`, { offset: segPos });
     }
     out.set(space.bytes.subarray(segPos, segPos + take), done);
     done += take;

@@ -30,7 +30,7 @@ export class CellSpace {
 
   /**
    * File position of the data of the allocated cell at `offset`, checking that the whole
-   * cell lies in the hive bins data. The cell length (without its size field) is in `lastLength`.
+   * cell lies in the hive bins data. Its data length is `dataLength(pos)`.
    */
   cell(offset: number, what: string): number {
     const pos = this.tryCell(offset);
@@ -52,7 +52,6 @@ export class CellSpace {
     const size = -raw;
     if (size < CELL_SIZE_FIELD + 2 || offset + size > this.dataSize) return -1;
     if (onDemand !== undefined) onDemand.ensure(pos, size);
-    this.lastLength = size - CELL_SIZE_FIELD;
     return pos + CELL_SIZE_FIELD;
   }
 
@@ -71,8 +70,10 @@ export class CellSpace {
     return new RegfError("bad-cell-size", `${what}: cell at 0x${offset.toString(16)} has an impossible size ${-raw}`, { offset: pos });
   }
 
-  /** Length of the cell data returned by the last `cell()` call. */
-  lastLength = 0;
+  /** Length of the data of the allocated cell whose data starts at `pos` (a position `cell()` or `tryCell()` returned). */
+  dataLength(pos: number): number {
+    return -this.view.getInt32(pos - CELL_SIZE_FIELD, true) - CELL_SIZE_FIELD;
+  }
 
   /** The two-byte signature at a file position, as a string ("nk", "lh", ...). */
   signature(pos: number): string {

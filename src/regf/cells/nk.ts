@@ -76,7 +76,7 @@ export interface NkRecord {
 export function nkPosition(space: CellSpace, offset: number): number {
   let pos = space.tryCell(offset);
   if (pos < 0) pos = space.cell(offset, "key node");
-  const length = space.lastLength;
+  const length = space.dataLength(pos);
   const bytes = space.bytes;
   // "nk" = 0x6e 0x6b
   if (length < NK_FIXED_SIZE || bytes[pos] !== 0x6e || bytes[pos + 1] !== 0x6b) {

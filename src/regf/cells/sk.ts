@@ -21,7 +21,7 @@ export interface SkRecord {
 
 export function readSk(space: CellSpace, offset: number): SkRecord {
   const pos = space.cell(offset, "security");
-  const length = space.lastLength;
+  const length = space.dataLength(pos);
   if (length < SK_FIXED_SIZE || space.signature(pos) !== SK_SIGNATURE) {
     throw new RegfError("bad-security", `cell at 0x${offset.toString(16)} is not a security record (sk)`, { offset: pos });
   }

@@ -18,7 +18,7 @@ type Kind = keyof typeof ELEMENT_SIZE;
 
 function readList(space: CellSpace, listOffset: number, what: string): { pos: number; kind: Kind; count: number } {
   const pos = space.cell(listOffset, what);
-  const length = space.lastLength;
+  const length = space.dataLength(pos);
   const kind = space.signature(pos);
   if (length < 4 || !(kind in ELEMENT_SIZE)) {
     throw new RegfError("bad-subkey-list", `cell at 0x${listOffset.toString(16)} is not a subkey list (found ${JSON.stringify(kind)})`, {

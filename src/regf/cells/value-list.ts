@@ -6,8 +6,8 @@ import { CELL_NONE, type CellSpace } from "./cell.js";
 export function valueListPosition(space: CellSpace, listOffset: number, count: number): number {
   if (count === 0 || listOffset === CELL_NONE) return -1;
   const pos = space.cell(listOffset, "value list");
-  if (count * 4 > space.lastLength) {
-    throw new RegfError("bad-value-list", `value list holds ${space.lastLength >> 2} entries but the key says ${count}`, { offset: pos });
+  if (count * 4 > space.dataLength(pos)) {
+    throw new RegfError("bad-value-list", `value list holds ${space.dataLength(pos) >> 2} entries but the key says ${count}`, { offset: pos });
   }
   return pos;
 }

@@ -34,7 +34,7 @@ export interface VkRecord {
 export function vkPosition(space: CellSpace, offset: number): number {
   let pos = space.tryCell(offset);
   if (pos < 0) pos = space.cell(offset, "value");
-  const length = space.lastLength;
+  const length = space.dataLength(pos);
   const bytes = space.bytes;
   // "vk" = 0x76 0x6b
   if (length < VK_FIXED_SIZE || bytes[pos] !== 0x76 || bytes[pos + 1] !== 0x6b) {

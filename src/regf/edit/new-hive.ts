@@ -3,11 +3,12 @@
  * root key node with a security record (defaultSecurityDescriptor, or the one given).
  */
 import { UsageError } from "../../errors.js";
-import { BASE_BLOCK_SIZE, dateToFiletime, HBINS_START, writeBaseBlockChecksum } from "../base-block.js";
+import { BASE_BLOCK_SIZE, BaseBlockField, dateToFiletime, HBINS_START, REGF_SIGNATURE, writeBaseBlockChecksum } from "../base-block.js";
 import { CELL_NONE } from "../cells/cell.js";
 import { KeyFlags, NK, NK_FIXED_SIZE } from "../cells/nk.js";
 import { HBIN, HBIN_ALIGNMENT, HBIN_HEADER_SIZE, HBIN_SIGNATURE } from "../hbin.js";
-import { HiveEditor, encodeName, MAX_KEY_NAME, type EditorOptions } from "./editor.js";
+import { HiveEditor, MAX_KEY_NAME, type EditorOptions } from "./editor.js";
+import { encodeName } from "./stored-names.js";
 import { addSecurityRef, defaultSecurityDescriptor, findOrAddSecurity } from "./security.js";
 
 export interface NewHiveOptions extends EditorOptions {
@@ -29,16 +30,16 @@ export function createHive(rootName: string, options: NewHiveOptions = {}): Hive
   const now = dateToFiletime((options.now ?? (() => new Date()))());
   const bytes = new Uint8Array(BASE_BLOCK_SIZE + HBIN_ALIGNMENT);
   const view = new DataView(bytes.buffer);
-  bytes.set([0x72, 0x65, 0x67, 0x66], 0); // "regf"
-  view.setUint32(4, 1, true);
-  view.setUint32(8, 1, true);
-  view.setBigUint64(12, now, true);
-  view.setUint32(20, 1, true);
-  view.setUint32(24, minor, true);
-  view.setUint32(28, 0, true); // primary file
-  view.setUint32(32, 1, true); // direct memory load format
-  view.setUint32(40, HBIN_ALIGNMENT, true);
-  view.setUint32(44, 1, true); // clustering factor
+  bytes.set(REGF_SIGNATURE, 0);
+  view.setUint32(BaseBlockField.primarySequence, 1, true);
+  view.setUint32(BaseBlockField.secondarySequence, 1, true);
+  view.setBigUint64(BaseBlockField.lastWritten, now, true);
+  view.setUint32(BaseBlockField.majorVersion, 1, true);
+  view.setUint32(BaseBlockField.minorVersion, minor, true);
+  view.setUint32(BaseBlockField.fileType, 0, true); // primary file
+  view.setUint32(BaseBlockField.fileFormat, 1, true); // direct memory load format
+  view.setUint32(BaseBlockField.hiveBinsDataSize, HBIN_ALIGNMENT, true);
+  view.setUint32(BaseBlockField.clusteringFactor, 1, true);
   const hbin = HBINS_START;
   view.setUint32(hbin + HBIN.signature, HBIN_SIGNATURE, true);
   view.setUint32(hbin + HBIN.offset, 0, true);

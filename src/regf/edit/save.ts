@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VerifyError } from "../../errors.js";
 import { privateModeFor, replaceFileSafely } from "../../io/safe-file.js";
-import { FileType } from "../base-block.js";
+import { FileType, hasRegfSignature } from "../base-block.js";
 import { parseNewLog } from "../log/new-log.js";
 import { checkHive, type CheckOptions, type CheckResult } from "../check/check-hive.js";
 import { findLogNames } from "../find-logs.js";
@@ -49,7 +49,7 @@ export function logSequenceCeiling(path: string): number {
   for (const name of names) {
     try {
       const bytes = readFileSync(join(dir, name));
-      if (bytes.length < 512 || bytes.toString("latin1", 0, 4) !== "regf") continue;
+      if (bytes.length < 512 || !hasRegfSignature(bytes)) continue;
       max = Math.max(max, bytes.readUInt32LE(4), bytes.readUInt32LE(8));
       if (bytes.readUInt32LE(28) === FileType.newLog) {
         for (const entry of parseNewLog(new Uint8Array(bytes), name).entries) max = Math.max(max, entry.sequence);

@@ -18,11 +18,11 @@ import { valueListPosition } from "../cells/value-list.js";
 import { ValueFlags, VK, vkPosition } from "../cells/vk.js";
 import type { RegKey } from "../key.js";
 import { locateValueData, type DataSpan, type RegValue } from "../value.js";
+import { REG_HEADER_V5 } from "../import/reg-header.js";
 import { RegType } from "../value-types.js";
 import { CellBitmap, KeyCellWalk } from "../walk.js";
 import { TextSink, type SinkEncoding } from "./text-sink.js";
 
-export const REG_HEADER = "Windows Registry Editor Version 5.00";
 const CRLF = "\r\n";
 /** regedit breaks a hex line once it has reached this many characters. */
 export const HEX_WRAP_COLUMN = 77;
@@ -138,7 +138,7 @@ export function* regExportBytes(start: RegKey, options: RegExportBytesOptions = 
   const encoding = options.encoding ?? "utf16le";
   const sink = new TextSink(encoding, chunkSize + (chunkSize >> 2));
   if (encoding === "utf16le") sink.raw([0xff, 0xfe]);
-  sink.ascii(REG_HEADER + CRLF + CRLF);
+  sink.ascii(REG_HEADER_V5 + CRLF + CRLF);
   const walk = new KeyCellWalk(start);
   const space = walk.space;
   const bytes = space.bytes;

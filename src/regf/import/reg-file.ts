@@ -8,6 +8,7 @@
  */
 import { RegFileError } from "../../errors.js";
 import { decodeLatin1 } from "../../util/byte-reader.js";
+import { REG_HEADER_V4, REG_HEADER_V5 } from "./reg-header.js";
 
 export type RegFileOp =
   | { kind: "key"; path: string; line: number }
@@ -40,9 +41,6 @@ export const MAX_REG_LINE = 64 * 1024 * 1024;
  * bytes (regf spec, "db" record); hives older than 1.4 hold one cell, the same bound is used.
  */
 export const MAX_VALUE_DATA = 65535 * 16344;
-
-const HEADER_V5 = "Windows Registry Editor Version 5.00";
-const HEADER_V4 = "REGEDIT4";
 
 const REG_SZ = 1;
 const REG_EXPAND_SZ = 2;
@@ -223,12 +221,12 @@ export function readRegFileWindows(windows: Iterator<string>, source: string, ch
     }
   }
   let version: 4 | 5;
-  if (header === HEADER_V5) version = 5;
-  else if (header === HEADER_V4) version = 4;
+  if (header === REG_HEADER_V5) version = 5;
+  else if (header === REG_HEADER_V4) version = 4;
   else {
     throw new RegFileError(
       "bad-reg-header",
-      `not a .reg file: the first line must be "${HEADER_V5}" or "${HEADER_V4}", found ${JSON.stringify(header.slice(0, 60))}`,
+      `not a .reg file: the first line must be "${REG_HEADER_V5}" or "${REG_HEADER_V4}", found ${JSON.stringify(header.slice(0, 60))}`,
       { path: source, line: found ? lines.reader.line : 1 },
     );
   }

@@ -6,7 +6,7 @@ import { HBINS_START, writeBaseBlockChecksum } from "../../../src/regf/base-bloc
 import { NK } from "../../../src/regf/cells/nk.js";
 import { SK } from "../../../src/regf/cells/sk.js";
 import { checkHive } from "../../../src/regf/check/check-hive.js";
-import { editHive } from "../../../src/regf/edit/editor.js";
+import { editHive } from "../../../src/regf/edit/admission.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
 import { Hive } from "../../../src/regf/hive.js";
 import { openHiveFile } from "../../../src/regf/open.js";
@@ -23,7 +23,7 @@ function sample(): Uint8Array {
 }
 
 const codes = (issues: { code: string }[]) => [...new Set(issues.map((i) => i.code))].sort();
-const cellPos = (hive: Hive, off: number) => HBINS_START + off + 4;
+const cellPos = (off: number) => HBINS_START + off + 4;
 
 describe("checkHive on generated hives", () => {
   it("passes a hive the writer produced, with stats", () => {
@@ -39,31 +39,31 @@ describe("checkHive on generated hives", () => {
     ["bad checksum", (b) => void (b[508] ^= 1), "bad-checksum", "error"],
     ["dirty sequence numbers", (b, _h, v) => { v.setUint32(4, 7, true); writeBaseBlockChecksum(b); }, "dirty", "error"],
     ["wrong lh hash", (_b, h, v) => {
-      const list = v.getUint32(cellPos(h, h.root().offset) + NK.subkeyList, true);
-      v.setUint32(cellPos(h, list) + 8, 12345, true);
+      const list = v.getUint32(cellPos(h.root().offset) + NK.subkeyList, true);
+      v.setUint32(cellPos(list) + 8, 12345, true);
     }, "bad-hash", "error"],
-    ["subkey count too high", (_b, h, v) => v.setUint32(cellPos(h, h.root().offset) + NK.subkeyCount, 4, true), "bad-subkey-count", "error"],
+    ["subkey count too high", (_b, h, v) => v.setUint32(cellPos(h.root().offset) + NK.subkeyCount, 4, true), "bad-subkey-count", "error"],
     ["unsorted list", (_b, h, v) => {
-      const list = v.getUint32(cellPos(h, h.root().offset) + NK.subkeyList, true);
-      const p = cellPos(h, list) + 4;
+      const list = v.getUint32(cellPos(h.root().offset) + NK.subkeyList, true);
+      const p = cellPos(list) + 4;
       const a = v.getBigUint64(p, true);
       v.setBigUint64(p, v.getBigUint64(p + 8, true), true);
       v.setBigUint64(p + 8, a, true);
     }, "unsorted-subkeys", "error"],
-    ["too few sk references", (_b, h, v) => v.setUint32(cellPos(h, h.root().securityOffset!) + SK.referenceCount, 2, true), "bad-reference-count", "error"],
-    ["surplus sk references", (_b, h, v) => v.setUint32(cellPos(h, h.root().securityOffset!) + SK.referenceCount, 99, true), "surplus-reference-count", "warning"],
-    ["broken sk list", (_b, h, v) => v.setUint32(cellPos(h, h.root().securityOffset!) + SK.blink, h.root().offset, true), "bad-security-list", "error"],
+    ["too few sk references", (_b, h, v) => v.setUint32(cellPos(h.root().securityOffset!) + SK.referenceCount, 2, true), "bad-reference-count", "error"],
+    ["surplus sk references", (_b, h, v) => v.setUint32(cellPos(h.root().securityOffset!) + SK.referenceCount, 99, true), "surplus-reference-count", "warning"],
+    ["broken sk list", (_b, h, v) => v.setUint32(cellPos(h.root().securityOffset!) + SK.blink, h.root().offset, true), "bad-security-list", "error"],
     ["cell size not aligned", (_b, h, v) => v.setInt32(HBINS_START + h.key("Beta")!.offset, -0x5a, true), "bad-cell-size", "error"],
-    ["dangling value list", (_b, h, v) => v.setUint32(cellPos(h, h.key("Beta")!.offset) + NK.valueList, 0x7ff8, true), "dangling-reference", "error"],
+    ["dangling value list", (_b, h, v) => v.setUint32(cellPos(h.key("Beta")!.offset) + NK.valueList, 0x7ff8, true), "dangling-reference", "error"],
     ["shared cell", (_b, h, v) => {
       const beta = h.key("Beta")!;
-      v.setUint32(cellPos(h, h.key("Alpha\\One")!.offset) + NK.valueList, v.getUint32(cellPos(h, beta.offset) + NK.valueList, true), true);
-      v.setUint32(cellPos(h, h.key("Alpha\\One")!.offset) + NK.valueCount, 1, true);
+      v.setUint32(cellPos(h.key("Alpha\\One")!.offset) + NK.valueList, v.getUint32(cellPos(beta.offset) + NK.valueList, true), true);
+      v.setUint32(cellPos(h.key("Alpha\\One")!.offset) + NK.valueCount, 1, true);
     }, "shared-cell", "error"],
     ["leaked cell", (_b, h, v) => {
-      v.setUint32(cellPos(h, h.key("Beta")!.offset) + NK.valueCount, 1, true);
+      v.setUint32(cellPos(h.key("Beta")!.offset) + NK.valueCount, 1, true);
     }, "leaked-cells", "warning"],
-    ["bad parent", (_b, h, v) => v.setUint32(cellPos(h, h.key("Gamma\\Two")!.offset) + NK.parent, h.root().offset, true), "bad-parent", "error"],
+    ["bad parent", (_b, h, v) => v.setUint32(cellPos(h.key("Gamma\\Two")!.offset) + NK.parent, h.root().offset, true), "bad-parent", "error"],
     ["hbin offset field", (_b, _h, v) => v.setUint32(HBINS_START + 4, 4096, true), "bad-hbin", "error"],
     ["hive bins size beyond the file", (b, _h, v) => { v.setUint32(40, 0x100000, true); writeBaseBlockChecksum(b); }, "truncated", "error"],
   ];

@@ -4,7 +4,7 @@ import { checkHive } from "../../../src/regf/check/check-hive.js";
 import { HBINS_START } from "../../../src/regf/base-block.js";
 import { NK } from "../../../src/regf/cells/nk.js";
 import { SK } from "../../../src/regf/cells/sk.js";
-import { editHive } from "../../../src/regf/edit/editor.js";
+import { editHive } from "../../../src/regf/edit/admission.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
 import { defaultSecurityDescriptor, findOrAddSecurity } from "../../../src/regf/edit/security.js";
 import { MAX_LEAF_ENTRIES } from "../../../src/regf/edit/subkey-index.js";

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { P2vfixError } from "../../../src/errors.js";
 import { checkHive } from "../../../src/regf/check/check-hive.js";
-import { editHive } from "../../../src/regf/edit/editor.js";
+import { editHive } from "../../../src/regf/edit/admission.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
 import { openHive } from "../../../src/regf/open.js";
 import { RegType } from "../../../src/regf/value-types.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkHive } from "../../../src/regf/check/check-hive.js";
 import { copyHive } from "../../../src/regf/edit/copy.js";
-import { editHive } from "../../../src/regf/edit/editor.js";
+import { editHive } from "../../../src/regf/edit/admission.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
 import { exportReg } from "../../../src/regf/export/reg-export.js";
 import { Hive } from "../../../src/regf/hive.js";

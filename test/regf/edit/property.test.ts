@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkHive } from "../../../src/regf/check/check-hive.js";
-import { editHive, type HiveEditor } from "../../../src/regf/edit/editor.js";
+import { editHive } from "../../../src/regf/edit/admission.js";
+import type { HiveEditor } from "../../../src/regf/edit/editor.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
 import { Hive } from "../../../src/regf/hive.js";
 import { upcaseName } from "../../../src/regf/names.js";

@@ -17,7 +17,7 @@ import { AttributeType, type NonResidentAttribute } from "../attribute.js";
 import { decodeRunlist, mapRunRange, type DataRun } from "../runlist.js";
 import type { UpCaseTable } from "../upcase.js";
 import { protectRecord } from "../update-sequence.js";
-import type { NtfsVolume } from "../volume.js";
+import type { ReadableNtfsVolume } from "../readable-volume.js";
 import { allocateClusters, mftZone } from "../write/cluster-bitmap.js";
 import type { PendingWrites } from "../write/pending-writes.js";
 import { commitRecordBytes, loadRecord } from "../write/record-edit.js";
@@ -34,7 +34,7 @@ const ROOT_OVERHEAD = align8(24 + 8) + 32;
 const RUNLIST_SLACK = 24;
 
 /** The value of an empty $INDEX_ROOT for a new directory (file name index, collation 1). */
-export function emptyIndexRoot(vol: NtfsVolume): Uint8Array {
+export function emptyIndexRoot(vol: ReadableNtfsVolume): Uint8Array {
   const size = vol.boot.indexRecordSize;
   const cs = vol.geometry.clusterSize;
   const value = new Uint8Array(48);
@@ -80,7 +80,7 @@ function indexRecordPieces(runs: readonly DataRun[], cs: number, offset: number,
 }
 
 /** Queues the rewrite of directory `dir`'s index so that it holds exactly `entries` (sorted). */
-export function writeDirectoryIndex(vol: NtfsVolume, upcase: UpCaseTable, dir: number, entries: readonly RawIndexEntry[], pending: PendingWrites): void {
+export function writeDirectoryIndex(vol: ReadableNtfsVolume, upcase: UpCaseTable, dir: number, entries: readonly RawIndexEntry[], pending: PendingWrites): void {
   void upcase;
   const what = `directory record ${dir}`;
   const rs = vol.boot.mftRecordSize;

@@ -5,7 +5,7 @@
  */
 import { NtfsError } from "../../../errors.js";
 import { AttributeType, type Attribute } from "../attribute.js";
-import type { NtfsVolume } from "../volume.js";
+import type { ReadableNtfsVolume } from "../readable-volume.js";
 
 /** One index entry: the 8-byte file reference and the $FILE_NAME key, as stored. */
 export interface RawIndexEntry {
@@ -23,7 +23,7 @@ export interface I30Attributes {
   bitmap?: Attribute;
 }
 
-export function i30Attributes(vol: NtfsVolume, dir: number): I30Attributes {
+export function i30Attributes(vol: ReadableNtfsVolume, dir: number): I30Attributes {
   const record = vol.record(dir);
   if (record.attributes.some((a) => a.type === AttributeType.attributeList)) {
     throw new NtfsError("unsupported", `directory record ${dir} spreads over several MFT records (attribute list); p2vfix does not change such directories`);
@@ -38,7 +38,7 @@ export function i30Attributes(vol: NtfsVolume, dir: number): I30Attributes {
 }
 
 /** Every entry of directory `dir`, in the order the tree holds them (the reader's walk: fixups, VCNs, $BITMAP, loops and depth checked). */
-export function readDirectoryEntries(vol: NtfsVolume, dir: number): { entries: RawIndexEntry[] } {
+export function readDirectoryEntries(vol: ReadableNtfsVolume, dir: number): { entries: RawIndexEntry[] } {
   i30Attributes(vol, dir);
   const entries = vol.directoryIndex(dir).entries().map((e) => ({ reference: e.rawReference, key: e.key.slice(), name: e.fileName.name, namespace: e.fileName.namespace }));
   return { entries };

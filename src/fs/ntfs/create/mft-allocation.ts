@@ -10,7 +10,7 @@ import { RefusedError } from "../../../errors.js";
 import { AttributeType } from "../attribute.js";
 import { ntfsReader } from "../ntfs-reader.js";
 import type { DataRun } from "../runlist.js";
-import type { NtfsVolume } from "../volume.js";
+import type { ReadableNtfsVolume } from "../readable-volume.js";
 import type { PendingWrites } from "../write/pending-writes.js";
 import { loadRecord } from "../write/record-edit.js";
 import { queueBitmapBytes, queueChangedBytes } from "../write/cluster-bitmap.js";
@@ -27,12 +27,12 @@ export interface AllocatedRecord {
   usn: number;
 }
 
-function queueBits(vol: NtfsVolume, record: number, offset: number, bytes: Uint8Array, pending: PendingWrites, what: string): void {
+function queueBits(vol: ReadableNtfsVolume, record: number, offset: number, bytes: Uint8Array, pending: PendingWrites, what: string): void {
   queueBitmapBytes(vol.stream(record, record === MFT_RECORD ? AttributeType.bitmap : AttributeType.data, ""), offset, bytes, pending, what);
 }
 
 /** The slot's old state when it can be reused, undefined when it must be skipped. */
-function slotState(vol: NtfsVolume, n: number): { sequence: number; usn: number } | undefined {
+function slotState(vol: ReadableNtfsVolume, n: number): { sequence: number; usn: number } | undefined {
   const rs = vol.boot.mftRecordSize;
   const raw = new Uint8Array(rs);
   let at = 0;
@@ -49,7 +49,7 @@ function slotState(vol: NtfsVolume, n: number): { sequence: number; usn: number 
 }
 
 /** Takes the first free record from 24 up and queues its $MFT bitmap bit. */
-export function allocateMftRecord(vol: NtfsVolume, pending: PendingWrites, from = FIRST_FREE_RECORD): AllocatedRecord {
+export function allocateMftRecord(vol: ReadableNtfsVolume, pending: PendingWrites, from = FIRST_FREE_RECORD): AllocatedRecord {
   const rs = vol.boot.mftRecordSize;
   const mft = vol.stream(MFT_RECORD, AttributeType.data, "");
   const usable = Math.floor(Math.min(mft.size, mft.initializedSize) / rs);
@@ -70,14 +70,14 @@ export function allocateMftRecord(vol: NtfsVolume, pending: PendingWrites, from 
 }
 
 /** Queues the $MFT bitmap bit of record `n` cleared. */
-export function releaseMftRecord(vol: NtfsVolume, n: number, pending: PendingWrites): void {
+export function releaseMftRecord(vol: ReadableNtfsVolume, n: number, pending: PendingWrites): void {
   const bitmap = vol.stream(MFT_RECORD, AttributeType.bitmap, "");
   const byte = bitmap.read(n >> 3, 1)[0];
   queueBits(vol, MFT_RECORD, n >> 3, Uint8Array.of(byte & ~(1 << (n & 7))), pending, "$MFT bitmap");
 }
 
 /** The record's bytes marked not in use with its sequence number advanced (skipping 0), as ntfs-3g frees one. */
-export function freeRecordBytes(vol: NtfsVolume, n: number): Uint8Array {
+export function freeRecordBytes(vol: ReadableNtfsVolume, n: number): Uint8Array {
   const edit = loadRecord(vol, n);
   const v = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
   v.setUint16(22, v.getUint16(22, true) & ~0x1, true);
@@ -87,7 +87,7 @@ export function freeRecordBytes(vol: NtfsVolume, n: number): Uint8Array {
 }
 
 /** Queues the clusters of `runs` marked free in $Bitmap. */
-export function releaseClusters(vol: NtfsVolume, runs: readonly DataRun[], pending: PendingWrites): void {
+export function releaseClusters(vol: ReadableNtfsVolume, runs: readonly DataRun[], pending: PendingWrites): void {
   const stream = vol.stream(BITMAP_RECORD, AttributeType.data, "");
   const changed = new Map<number, number>();
   for (const run of runs) {

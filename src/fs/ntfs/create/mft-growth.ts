@@ -12,7 +12,7 @@ import { RefusedError } from "../../../errors.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
 import { decodeRunlist, mapRunRange, type DataRun } from "../runlist.js";
 import { protectRecord } from "../update-sequence.js";
-import type { NtfsVolume } from "../volume.js";
+import type { ReadableNtfsVolume } from "../readable-volume.js";
 import { allocateClusters } from "../write/cluster-bitmap.js";
 import type { PendingWrites } from "../write/pending-writes.js";
 import { commitRecordBytes, loadRecord } from "../write/record-edit.js";
@@ -26,7 +26,7 @@ function refuse(why: string): never {
 }
 
 /** Queues the growth of $MFT by at least `records` records. */
-export function growMft(vol: NtfsVolume, records: number, pending: PendingWrites): void {
+export function growMft(vol: ReadableNtfsVolume, records: number, pending: PendingWrites): void {
   const rs = vol.boot.mftRecordSize;
   const cs = vol.geometry.clusterSize;
   const edit = loadRecord(vol, 0);

@@ -24,7 +24,7 @@ import { StagingDevice } from "./staging-device.js";
 import { pathComponents } from "../../filesystem.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
 import { decodeRunlist, type DataRun } from "../runlist.js";
-import { NtfsVolume } from "../volume.js";
+import { ReadableNtfsVolume } from "../readable-volume.js";
 import { allocateClusters, mftZone } from "../write/cluster-bitmap.js";
 import { PendingWrites } from "../write/pending-writes.js";
 import { commitRecordBytes } from "../write/record-edit.js";
@@ -74,15 +74,15 @@ const recordOf = (reference: bigint): number => Number(reference & 0xfffffffffff
 export class NtfsWriter {
   private readonly overlay: StagingDevice;
   /** The volume as the session has changed it so far (reopened when $MFT grows). */
-  vol: NtfsVolume;
+  vol: ReadableNtfsVolume;
   private readonly dirs = new Map<number, DirectoryState>();
   private clusterHint = 0;
   private committed = false;
 
-  constructor(private readonly target: NtfsVolume) {
+  constructor(private readonly target: ReadableNtfsVolume) {
     checkVolumeWritable(target, "/");
     this.overlay = new StagingDevice(target.device);
-    this.vol = new NtfsVolume(this.overlay);
+    this.vol = new ReadableNtfsVolume(this.overlay);
   }
 
   private dir(record: number): DirectoryState {
@@ -219,7 +219,7 @@ export class NtfsWriter {
     const growth = new PendingWrites();
     growMft(this.vol, 1, growth);
     growth.apply(this.overlay);
-    this.vol = new NtfsVolume(this.overlay);
+    this.vol = new ReadableNtfsVolume(this.overlay);
     return allocateMftRecord(this.vol, pending);
   }
 

@@ -7,7 +7,7 @@
 import { RefusedError } from "../../../errors.js";
 import { AttributeType } from "../attribute.js";
 import type { DataStream } from "../data-stream.js";
-import type { NtfsVolume } from "../volume.js";
+import type { ReadableNtfsVolume } from "../readable-volume.js";
 import type { PendingWrites } from "./pending-writes.js";
 
 const BITMAP_RECORD = 6;
@@ -49,7 +49,7 @@ export interface ReservedZone {
  * volume by default (Microsoft, "fsutil behavior" mftzone: 1 = 12.5%). Files get clusters
  * there only when the rest of the volume is full.
  */
-export function mftZone(vol: NtfsVolume): ReservedZone {
+export function mftZone(vol: ReadableNtfsVolume): ReservedZone {
   const total = vol.geometry.totalClusters;
   return { start: vol.boot.mftLcn, end: Math.min(total, vol.boot.mftLcn + Math.floor(total / 8)) };
 }
@@ -59,7 +59,7 @@ export function mftZone(vol: NtfsVolume): ReservedZone {
  * `reserved` unless nothing else is left, and queues the $Bitmap bytes that mark them used.
  * Throws RefusedError when the volume is too full.
  */
-export function allocateClusters(vol: NtfsVolume, count: number, hint: number, pending: PendingWrites, reserved?: ReservedZone): ClusterRun[] {
+export function allocateClusters(vol: ReadableNtfsVolume, count: number, hint: number, pending: PendingWrites, reserved?: ReservedZone): ClusterRun[] {
   const stream = vol.stream(BITMAP_RECORD, AttributeType.data, "");
   const total = vol.geometry.totalClusters;
   const needed = Math.ceil(total / 8);

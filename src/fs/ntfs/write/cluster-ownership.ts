@@ -13,7 +13,7 @@
 import { RefusedError } from "../../../errors.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
 import { decodeRunlist, type DataRun } from "../runlist.js";
-import type { NtfsVolume } from "../volume.js";
+import type { ReadableNtfsVolume } from "../readable-volume.js";
 
 const BITMAP_RECORD = 6;
 const FIRST_USER_RECORD = 16;
@@ -32,7 +32,7 @@ function refuse(path: string, why: string): never {
 }
 
 /** The allocated runs of every non-resident attribute of record `n`. */
-function runsOf(vol: NtfsVolume, n: number, owner: string): OwnedRun[] {
+function runsOf(vol: ReadableNtfsVolume, n: number, owner: string): OwnedRun[] {
   const out: OwnedRun[] = [];
   for (const a of vol.attributes(n)) {
     if (a.resident) continue;
@@ -45,7 +45,7 @@ function runsOf(vol: NtfsVolume, n: number, owner: string): OwnedRun[] {
 }
 
 /** The directories from the file's parents up to the root. */
-function ancestors(vol: NtfsVolume, file: number): number[] {
+function ancestors(vol: ReadableNtfsVolume, file: number): number[] {
   const seen = new Set<number>();
   let level = vol.fileNames(file).map((f) => f.parent.record);
   for (let depth = 0; level.length > 0 && depth < MAX_DEPTH; depth++) {
@@ -65,7 +65,7 @@ function overlaps(a: { lcn: number; length: number }, b: { lcn: number; length: 
 }
 
 /** Refuses (RefusedError "cross-linked") when `runs` of file record `file` cannot be its own. */
-export function checkClustersOwned(vol: NtfsVolume, path: string, file: number, runs: readonly DataRun[]): void {
+export function checkClustersOwned(vol: ReadableNtfsVolume, path: string, file: number, runs: readonly DataRun[]): void {
   // (That the runs lie inside the volume and do not overlap one another, the stream's reader
   // has checked: runlist.ts checkRuns.)
   const own = runs.filter((r): r is DataRun & { lcn: number } => r.lcn !== null && r.length > 0);

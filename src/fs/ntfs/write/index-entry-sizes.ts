@@ -9,7 +9,7 @@ import { AttributeType } from "../attribute.js";
 import { readFileReference } from "../mft-record.js";
 import { ntfsReader } from "../ntfs-reader.js";
 import { applyFixups, protectRecord } from "../update-sequence.js";
-import type { NtfsVolume } from "../volume.js";
+import type { ReadableNtfsVolume } from "../readable-volume.js";
 import type { PendingWrites } from "./pending-writes.js";
 import { loadRecord, type RecordEdit } from "./record-edit.js";
 
@@ -70,7 +70,7 @@ function matchingKeys(bytes: Uint8Array, headerOffset: number, target: number, n
  * missing: the index then does not describe the file and the volume needs chkdsk.
  */
 export function updateIndexSizes(
-  vol: NtfsVolume,
+  vol: ReadableNtfsVolume,
   target: number,
   names: NameToUpdate[],
   sizes: { allocatedSize: number; dataSize: number },

@@ -7,7 +7,7 @@ import { NtfsError } from "../../../errors.js";
 import { AttributeType } from "../attribute.js";
 import { parseMftRecord, type MftRecord } from "../mft-record.js";
 import { applyFixups, protectRecord } from "../update-sequence.js";
-import { MftRecordNumber, type NtfsVolume } from "../volume.js";
+import { MftRecordNumber, type ReadableNtfsVolume } from "../readable-volume.js";
 import type { PendingWrites } from "./pending-writes.js";
 
 export interface RecordEdit {
@@ -18,7 +18,7 @@ export interface RecordEdit {
   parsed: MftRecord;
 }
 
-function readPieces(vol: NtfsVolume, pieces: Array<{ deviceOffset: number; length: number }>, size: number): Uint8Array {
+function readPieces(vol: ReadableNtfsVolume, pieces: Array<{ deviceOffset: number; length: number }>, size: number): Uint8Array {
   const out = new Uint8Array(size);
   let at = 0;
   for (const p of pieces) {
@@ -28,7 +28,7 @@ function readPieces(vol: NtfsVolume, pieces: Array<{ deviceOffset: number; lengt
   return out;
 }
 
-export function loadRecord(vol: NtfsVolume, n: number): RecordEdit {
+export function loadRecord(vol: ReadableNtfsVolume, n: number): RecordEdit {
   const rs = vol.boot.mftRecordSize;
   const raw = readPieces(vol, vol.recordPlacement(n), rs);
   const parsed = parseMftRecord(raw, n, 0);
@@ -39,7 +39,7 @@ export function loadRecord(vol: NtfsVolume, n: number): RecordEdit {
  * How many leading records $MFTMirr holds: 4, or a cluster's worth when a cluster holds more
  * (ntfs-3g volume.c), never more than $MFTMirr's own data.
  */
-export function mirroredRecordCount(vol: NtfsVolume): number {
+export function mirroredRecordCount(vol: ReadableNtfsVolume): number {
   const rs = vol.boot.mftRecordSize;
   const cs = vol.boot.clusterSize;
   const wanted = cs <= 4 * rs ? 4 : cs / rs;
@@ -48,12 +48,12 @@ export function mirroredRecordCount(vol: NtfsVolume): number {
 }
 
 /** Queues the protected record; returns true when it was mirrored too. */
-export function commitRecord(vol: NtfsVolume, edit: RecordEdit, pending: PendingWrites): boolean {
+export function commitRecord(vol: ReadableNtfsVolume, edit: RecordEdit, pending: PendingWrites): boolean {
   return commitRecordBytes(vol, edit.number, edit.bytes, pending);
 }
 
 /** Queues fixed-up record bytes for record `number` (and its $MFTMirr copy); true when mirrored. */
-export function commitRecordBytes(vol: NtfsVolume, number: number, bytes: Uint8Array, pending: PendingWrites): boolean {
+export function commitRecordBytes(vol: ReadableNtfsVolume, number: number, bytes: Uint8Array, pending: PendingWrites): boolean {
   const rs = vol.boot.mftRecordSize;
   if (bytes.length !== rs) throw new NtfsError("bad-record", `MFT record ${number}: edited record has ${bytes.length} bytes, expected ${rs}`);
   const protectedBytes = protectRecord(bytes, 0, `MFT record ${number}`);

@@ -35,7 +35,7 @@ import { parseFileName } from "../file-name.js";
 import type { DataRun } from "../runlist.js";
 import { FileAttributeFlag, parseStandardInformation } from "../standard-information.js";
 import { volumeState } from "../volume-state.js";
-import type { NtfsVolume } from "../volume.js";
+import type { ReadableNtfsVolume } from "../readable-volume.js";
 import { allocateClusters, mftZone, type ClusterRun } from "./cluster-bitmap.js";
 import { checkClustersOwned } from "./cluster-ownership.js";
 import { setDataSizes, setExtentRuns } from "./data-attribute.js";
@@ -66,7 +66,7 @@ function refuse(code: string, path: string, why: string): never {
   throw new RefusedError(code, `${path}: ${why}; nothing was written`, { path });
 }
 
-export function checkVolumeWritable(vol: NtfsVolume, path: string): void {
+export function checkVolumeWritable(vol: ReadableNtfsVolume, path: string): void {
   if (!vol.device.writable) refuse("read-only", path, "the volume was opened read-only");
   const state = volumeState(vol);
   if (state.dirty) refuse("ntfs-dirty", path, "the volume is marked dirty; let Windows run chkdsk on it first");
@@ -99,7 +99,7 @@ function appendRuns(runs: readonly DataRun[], added: ClusterRun[]): DataRun[] {
   return out;
 }
 
-export function rewriteFile(vol: NtfsVolume, path: string, data: Uint8Array): RewriteReport {
+export function rewriteFile(vol: ReadableNtfsVolume, path: string, data: Uint8Array): RewriteReport {
   checkVolumeWritable(vol, path);
   const resolved = vol.resolve(path);
   if (!resolved) throw new NotFoundError("not-found", `no such file: ${path}`, { path });
