@@ -8,9 +8,9 @@
  * Windows) gives a typed error naming the file (and line) and leaves the image unchanged.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { undoApply } from "../../src/apply/index.js";
 import { addDriversToImage } from "../../src/drivers/install-image.js";
@@ -34,9 +34,21 @@ const tools = toolsAvailable("genisoimage", "mkntfs", "icat", "fls", "hivexget")
 const corpus = hasCorpus();
 if (!corpus) console.warn(noCorpusReason);
 
+/** fls -r -p of the volume, read again only when the volume's bytes changed. */
+const listings = new Map<string, { hash: string; list: string }>();
+function fls(volume: string): string {
+  const st = statSync(volume);
+  const hash = `${st.mtimeMs}:${st.size}`;
+  const cached = listings.get(volume);
+  if (cached?.hash === hash) return cached.list;
+  const list = runTool("fls", ["-r", "-p", volume]).stdout.toString();
+  listings.set(volume, { hash, list });
+  return list;
+}
+
 /** File bytes on the NTFS volume, found with fls and read with icat (sleuthkit). */
 function icat(volume: string, path: string): string | undefined {
-  const list = runTool("fls", ["-r", "-p", volume]).stdout.toString();
+  const list = fls(volume);
   const line = list.split("\n").find((l) => l.split("\t")[1]?.toLowerCase() === path.toLowerCase());
   if (!line) return undefined;
   const inode = /(\d+)(-\d+-\d+)?:/.exec(line.split("\t")[0])![1];
@@ -44,12 +56,16 @@ function icat(volume: string, path: string): string | undefined {
 }
 
 /** hivexget on the SYSTEM (or SOFTWARE) hive read out of the volume by icat. */
+const extracted = new Map<string, string>();
 function hivexget(volume: string, hive: "SYSTEM" | "SOFTWARE", key: string, value: string): string {
-  const list = runTool("fls", ["-r", "-p", volume]).stdout.toString();
-  const line = list.split("\n").find((l) => l.split("\t")[1] === `Windows/System32/config/${hive}`)!;
-  const inode = /(\d+)/.exec(line.split("\t")[0])![1];
-  const file = join(work, `${hive}-${process.pid}-readback`);
-  writeFileSync(file, runTool("icat", [volume, inode]).stdout);
+  const st = statSync(volume);
+  const file = join(work, `${hive}-${basename(volume)}-${st.mtimeMs}`);
+  if (!extracted.has(file)) {
+    const line = fls(volume).split("\n").find((l) => l.split("\t")[1] === `Windows/System32/config/${hive}`)!;
+    const inode = /(\d+)/.exec(line.split("\t")[0])![1];
+    writeFileSync(file, runTool("icat", [volume, inode]).stdout);
+    extracted.set(file, file);
+  }
   const r = runTool("hivexget", [file, key, value]);
   return r.status === 0 ? r.stdout.toString().trim() : `(absent: ${r.stderr.trim()})`;
 }
