@@ -71,4 +71,25 @@ describe.skipIf(!toolsAvailable("genisoimage", "mkntfs") || !hasCorpus())("p2vfi
     expect(bad.stderr).toMatch(/no-driver-for-windows: .*no driver package fits Windows NT 10.0 build 19045 client amd64/);
     expect(sha(vol)).toBe(before);
   });
+
+  it("plan --drivers: the plan carries the drivers, apply installs them (diff shows files and keys), undo restores the image", async () => {
+    const vol = windowsVolume(work, "plan", system, software);
+    const before = sha(vol);
+    const planPath = join(work, "plan.yaml");
+    const plan = await cli("plan", vol, "--target", "kvm", "--drivers", iso, "--driver", "viostor", "-o", planPath);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(readFileSync(planPath, "utf8")).toMatch(/^drivers:\n {2}from: .*virtio-win\.iso\n {2}only:\n {4}- viostor/m);
+    const dry = await cli("apply", vol, planPath, "--dry-run");
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("/Windows/System32/drivers/viostor.sys");
+    expect(dry.stdout).toContain("ControlSet001\\Services\\viostor");
+    expect(sha(vol)).toBe(before);
+    const applied = await cli("apply", vol, planPath);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/driver viostor \(viostor\/w10\/amd64\/viostor\.inf\): boot start, bound in DriverDatabase/);
+    const findings = await cli("inspect", vol, "--target", "kvm", "--json");
+    expect(JSON.parse(findings.stdout).findings.map((f: { id: string }) => f.id)).not.toContain("boot-driver-missing:kvm");
+    for (let i = 0; i < 3 && sha(vol) !== before; i++) expect((await cli("undo", vol)).code).toBe(0);
+    expect(sha(vol)).toBe(before);
+  });
 });

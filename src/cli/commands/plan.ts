@@ -6,7 +6,11 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { DriverError, UsageError } from "../../errors.js";
+import { selectDrivers, targetOsOf } from "../../drivers/select.js";
+import { openDriverSource } from "../../drivers/source.js";
+import type { PlanFile } from "../../plan/schema.js";
+import type { RegistryKey } from "../../windows/registry.js";
 import { TARGET_HYPERVISORS } from "../../fixups/options.js";
 import { buildPlan } from "../../plan/build.js";
 import { expandPlan } from "../../plan/expand.js";
@@ -31,6 +35,8 @@ interface PlanOptions {
   json?: boolean;
   partition?: string;
   logs: boolean;
+  drivers?: string;
+  driver?: string[];
 }
 
 const TARGET_OF: Partial<Record<Hypervisor, (typeof TARGET_HYPERVISORS)[number]>> = { vmware: "vmware", kvm: "kvm", proxmox: "kvm", hyperv: "hyperv" };
@@ -98,6 +104,19 @@ export function withPlanRequestOptions(command: Command): Command {
     .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default");
 }
 
+/** `--drivers`: checked now (a package must fit this Windows), recorded for apply; the choice as notices. */
+function planDrivers(plan: PlanFile, from: string, only: string[] | undefined, system: RegistryKey, software: RegistryKey | undefined, where: string): string[] {
+  const source = openDriverSource(from);
+  try {
+    const selection = selectDrivers(source, targetOsOf(system, software, where), only);
+    if (selection.chosen.length === 0) throw new DriverError("no-driver-for-windows", `${from}: no driver package fits ${selection.osDescription} (p2vfix drivers list --from ${from} --for ${where} --verbose says why)`, { path: from });
+    plan.drivers = { from, ...(only ? { only } : {}), reason: `drivers for ${selection.osDescription}` };
+    return selection.chosen.map((c) => `Drivers: ${c.driver} from ${c.infPath} is installed at apply (${c.why}).`);
+  } finally {
+    source.close();
+  }
+}
+
 export function registerPlan(program: Command, output: Output): void {
   withPlanRequestOptions(
     program
@@ -109,6 +128,8 @@ export function registerPlan(program: Command, output: Output): void {
     .option("--json", "the plan as JSON instead of YAML")
     .option("--partition <n>", "disk image with several Windows installations: the partition")
     .option("--no-logs", "do not replay transaction logs found beside the hives")
+    .option("--drivers <source>", "install drivers from this ISO, folder or .inf at apply (p2vfix drivers add)")
+    .option("--driver <names>", "with --drivers: only these drivers (comma-separated)", (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")])
     .addHelpText(
       "after",
       `
@@ -128,6 +149,7 @@ Examples:
         built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: targetPath, profile: profile.name, ...(vm ? { vm } : {}) });
         // Counted as apply counts them (the runner's keys included), so the two numbers agree.
         registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
+        if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, targetPath));
       } finally {
         loaded.close();
       }
