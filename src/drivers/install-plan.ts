@@ -54,7 +54,8 @@ export interface DriverInstallPlan {
 const infDir = (infPath: string) => (infPath.includes("/") ? infPath.slice(0, infPath.lastIndexOf("/") + 1) : "");
 const infBase = (infPath: string) => infPath.slice(infPath.lastIndexOf("/") + 1);
 
-function isBootStorage(c: DriverChoice): boolean {
+/** A boot storage controller driver: SCSIAdapter/HDC class with an associated boot-start service. */
+export function isBootStorage(c: DriverChoice): boolean {
   const r = c.resolved;
   return STORAGE_CLASSES.has((r.classGuid ?? "").toLowerCase()) && r.services.some((s) => s.associated && s.startType === 0);
 }

@@ -79,6 +79,13 @@ describe.skipIf(!toolsAvailable("genisoimage", "mkntfs") || !hasCorpus())("p2vfi
     const plan = await cli("plan", vol, "--target", "kvm", "--drivers", iso, "--driver", "viostor", "-o", planPath);
     expect(plan.code, plan.stderr).toBe(0);
     expect(readFileSync(planPath, "utf8")).toMatch(/^drivers:\n {2}from: .*virtio-win\.iso\n {2}only:\n {4}- viostor/m);
+    expect(readFileSync(planPath, "utf8")).not.toContain("drivers-pnputil");
+    // With NetKVM (staged for Plug and Play) the plan's first first-boot step installs it with pnputil.
+    const all = await cli("plan", vol, "--target", "kvm", "--drivers", iso, "--json");
+    expect(all.code, all.stderr).toBe(0);
+    const steps = JSON.parse(all.stdout).firstBoot.steps;
+    expect(steps[0]).toMatchObject({ id: "drivers-pnputil", shell: "powershell", fixup: "drivers" });
+    expect(steps[0].script).toContain("pnputil.exe -i -a");
     const dry = await cli("apply", vol, planPath, "--dry-run");
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("/Windows/System32/drivers/viostor.sys");
