@@ -173,15 +173,18 @@ describe.skipIf(!tools || !corpus)("drivers add on images with real SYSTEM hives
       vol = windowsVolume(work, "bad", win10, softwareHive({ productName: "Windows 10 Pro", currentVersion: "6.3", build: 19045, installationType: "Client", major: 10 }));
       before = sha(vol);
     });
+    /** The install from an ISO of `tree`, as a function for expect(...).toThrow. */
     const attempt = (tree: Record<string, string>, name: string) => {
       const path = join(work, `${name}.iso`);
       makeIso(writeHostTree(join(work, name), tree), path, "joliet");
-      const source = openDriverSource(path);
-      try {
-        return () => addDriversToImage(vol, source, { backupDir: work });
-      } finally {
-        setTimeout(() => source.close(), 0);
-      }
+      return () => {
+        const source = openDriverSource(path);
+        try {
+          return addDriversToImage(vol, source, { backupDir: work });
+        } finally {
+          source.close();
+        }
+      };
     };
     const base = () => Object.fromEntries(Object.entries(virtioTree()).filter(([k]) => k.startsWith("viostor/w10/amd64/")).map(([k, v]) => [k, v as string]));
 
@@ -206,6 +209,31 @@ describe.skipIf(!tools || !corpus)("drivers add on images with real SYSTEM hives
       delete tree["viostor/w10/amd64/viostor.sys"];
       expect(attempt(tree, "nosys")).toThrow(expect.objectContaining({ code: "driver-file-missing", line: expect.any(Number), message: expect.stringContaining("viostor.sys is named by the INF") }));
       expect(sha(vol)).toBe(before);
+    });
+
+    it("another build of a driver already in the image is refused unless --replace", () => {
+      const tree = base();
+      tree["viostor/w10/amd64/viostor.sys"] = "MZ another build\n";
+      const copy = join(work, "replace.ntfs");
+      writeFileSync(copy, readFileSync(vol));
+      const first = join(work, "first.iso");
+      makeIso(writeHostTree(join(work, "first"), base()), first, "joliet");
+      const s1 = openDriverSource(first);
+      addDriversToImage(copy, s1, { backupDir: work });
+      s1.close();
+      const installed = sha(copy);
+      const other = join(work, "other.iso");
+      makeIso(writeHostTree(join(work, "other"), tree), other, "joliet");
+      const s2 = openDriverSource(other);
+      try {
+        expect(() => addDriversToImage(copy, s2, { backupDir: work })).toThrow(expect.objectContaining({ code: "driver-file-exists" }));
+        expect(sha(copy)).toBe(installed);
+        const replaced = addDriversToImage(copy, s2, { backupDir: work, replace: true });
+        expect(replaced.result.files.find((f) => f.path.endsWith("System32/drivers/viostor.sys"))?.state).toBe("replaced");
+      } finally {
+        s2.close();
+      }
+      expect(icat(copy, "Windows/System32/drivers/viostor.sys")).toBe("MZ another build\n");
     });
 
     it("no package for this Windows", () => {
