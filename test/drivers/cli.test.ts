@@ -80,6 +80,7 @@ describe.skipIf(!toolsAvailable("genisoimage", "mkntfs") || !hasCorpus())("p2vfi
     expect(plan.code, plan.stderr).toBe(0);
     expect(readFileSync(planPath, "utf8")).toMatch(/^drivers:\n {2}from: .*virtio-win\.iso\n {2}only:\n {4}- viostor/m);
     expect(readFileSync(planPath, "utf8")).not.toContain("drivers-pnputil");
+    expect(plan.stdout).toContain("with them the VM can also boot from the virtio disk bus (virtio-blk) once the plan is applied");
     // With NetKVM (staged for Plug and Play) the plan's first first-boot step installs it with pnputil.
     const all = await cli("plan", vol, "--target", "kvm", "--drivers", iso, "--json");
     expect(all.code, all.stderr).toBe(0);

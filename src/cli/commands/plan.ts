@@ -19,6 +19,7 @@ import { loadProfile, profileNames, resolveOptions } from "../../plan/profiles.j
 import { planToYaml } from "../../plan/yaml-writer.js";
 import { openVmConfig } from "../../vmconfig/index.js";
 import type { Hypervisor } from "../../vmconfig/types.js";
+import { knowledge } from "../../windows/knowledge.js";
 import { loadWindows } from "../../windows/load.js";
 import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
@@ -118,6 +119,11 @@ function planDrivers(plan: PlanFile, firstBoot: PlanFile["firstBoot"], from: str
     if (selection.chosen.length === 0) throw new DriverError("no-driver-for-windows", `${from}: no driver package fits ${selection.osDescription} (p2vfix drivers list --from ${from} --for ${where} --verbose says why)`, { path: from });
     plan.drivers = { from, ...(only ? { only } : {}), reason: `drivers for ${selection.osDescription}` };
     const notices = selection.chosen.map((c) => `Drivers: ${c.driver} from ${c.infPath} is installed at apply (${c.why}).`);
+    // The boot-storage advice above was made from the image as it is; these drivers open more boot paths.
+    const bootServices = new Set(selection.chosen.filter(isBootStorage).flatMap((c) => c.resolved.services.map((x) => x.name.toLowerCase())));
+    const paths = plan.target ? (knowledge().boot.targets[plan.target]?.paths ?? []) : [];
+    const opened = paths.filter((p) => p.drivers.length > 0 && p.drivers.every((d) => bootServices.has(d.toLowerCase())));
+    if (opened.length > 0) notices.push(`Drivers: with them the VM can also boot from the ${opened.map((p) => p.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`);
     const staged = selection.chosen.filter((c) => !isBootStorage(c));
     if (staged.length > 0 && software && selection.os.major >= 6) {
       const step = {
