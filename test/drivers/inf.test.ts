@@ -3,6 +3,7 @@
  * (inf-fixtures.ts): syntax (comments, quotes, continuation, [Strings]), decorations
  * (architecture, version, product type, build), services, files and AddReg, and bad input.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InfError } from "../../src/errors.js";
 import { parseInf } from "../../src/drivers/inf.js";
@@ -122,5 +123,25 @@ describe("INF resolution: services, files, AddReg", () => {
     expect(() => resolveInf(noSource, server2019)).toThrow(expect.objectContaining({ code: "inf-file-not-listed", path: "v.inf" }));
     const noService = parseInf(enc(text.replace("[viostor_Service_Inst]", "[renamed]")), "v.inf");
     expect(() => resolveInf(noService, server2019)).toThrow(expect.objectContaining({ code: "inf-missing-section", line: expect.any(Number) }));
+  });
+});
+
+describe("INF robustness", () => {
+  it("property: damaged INF text gives InfError or a result, never another exception", () => {
+    const seed = storageInf({ service: "viostor", description: "d", ids: ["PCI\\VEN_1AF4&DEV_1001"], decorations: ["NTamd64.10.0", "NTx86.6.1"] });
+    const pieces = ["[", "]", '"', ";", "\\\r\n", "%", ",", "=", "\r\n", "[Strings]\r\n", "%12%", "0x", "@"];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(seed.length), fc.nat(Math.floor(seed.length / 8)), fc.constantFrom(...pieces)), { minLength: 1, maxLength: 8 }), (edits) => {
+        let text = seed;
+        for (const [at, cut, piece] of edits) text = text.slice(0, at) + piece + text.slice(Math.min(text.length, at + cut));
+        try {
+          const inf = parseInf(enc(text), "fuzz.inf");
+          for (const os of [server2019, win7x86]) resolveInf(inf, os);
+        } catch (err) {
+          if (!(err instanceof InfError)) throw err;
+        }
+      }),
+      { numRuns: 500, seed: 14 },
+    );
   });
 });
