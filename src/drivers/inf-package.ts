@@ -77,6 +77,8 @@ export interface ResolvedInf {
   /** Models section chosen, e.g. "VirtIO.NTamd64.10.0...17763", and why. */
   modelsSection: string;
   why: string;
+  /** The TargetOSVersion decoration of the chosen Models section ({text: ""} when undecorated). */
+  decoration: Decoration;
   devices: InfDevice[];
   services: InfService[];
   files: InfFileCopy[];
@@ -224,7 +226,7 @@ function service(inf: InfFile, e: InfEntry, issues: string[]): InfService {
 }
 
 /** Chooses the Models section for `os`; undefined with the reasons when none applies. */
-export function chooseModels(inf: InfFile, os: TargetOs): { section: string; why: string; manufacturer: string } | { rejected: string[] } {
+export function chooseModels(inf: InfFile, os: TargetOs): { section: string; why: string; manufacturer: string; decoration: Decoration } | { rejected: string[] } {
   const manufacturers = inf.section("Manufacturer")?.entries ?? [];
   if (manufacturers.length === 0) throw inf.error("inf-no-manufacturer", "no [Manufacturer] section: not a device driver INF");
   const rejected: string[] = [];
@@ -246,7 +248,7 @@ export function chooseModels(inf: InfFile, os: TargetOs): { section: string; why
     }
   }
   if (!best) return { rejected };
-  return { section: best.section, manufacturer: best.manufacturer, why: `[${best.section}] is the closest Models section for ${describeOs(os)}` };
+  return { section: best.section, manufacturer: best.manufacturer, decoration: best.d, why: `[${best.section}] is the closest Models section for ${describeOs(os)}` };
 }
 
 /** Resolves the INF for `os`; throws InfError on structural problems, DriverError-worthy cases return `rejected`. */
@@ -292,6 +294,7 @@ export function resolveInf(inf: InfFile, os: TargetOs): ResolvedInf | { rejected
     ...(get("DriverVer") ? { driverVer: get("DriverVer")! } : {}),
     modelsSection: models.section,
     why: models.why,
+    decoration: models.decoration,
     devices,
     services: [...services.values()],
     files: [...files.values()],

@@ -13,6 +13,7 @@
  *   [Manufacturer] decorations alone.
  * Per driver (virtio: the DRIVER folder; else the INF's file name) one package is chosen.
  */
+import { createHash } from "node:crypto";
 import { DriverError, InfError } from "../errors.js";
 import { readControlSets } from "../windows/control-sets.js";
 import { readInstallation } from "../windows/installation.js";
@@ -20,7 +21,7 @@ import type { RegistryKey } from "../windows/registry.js";
 import { parseInf } from "./inf.js";
 import { resolveInf, type ResolvedInf } from "./inf-package.js";
 import type { DriverSource } from "./source.js";
-import { describeOs, type TargetOs, type WindowsArch } from "./target-os.js";
+import { compareDecorations, describeOs, type TargetOs, type WindowsArch } from "./target-os.js";
 
 /** virtio-win OS folders (names as on the virtio-win ISO) and the Windows each one is built for. */
 const VIRTIO_OS_DIRS: Array<{ dir: string; major: number; minor: number; server: boolean; minBuild?: number; maxBuild?: number }> = [
@@ -86,11 +87,18 @@ export interface DriverSelection {
 }
 
 interface Candidate {
+  /** Shown name: the virtio-win DRIVER folder, else the INF's name without .inf. */
   driver: string;
+  /** Grouping key: the INF's file name, lower case (the same driver in both virtio-win layouts). */
+  key: string;
   infPath: string;
   virtio?: { osDir: string; arch: string };
 }
 
+/**
+ * INFs of the source. virtio-win ships each driver twice: DRIVER/OSDIR/ARCH/x.inf and
+ * ARCH/OSDIR/x.inf (the same files); both are recognised.
+ */
 function candidates(files: string[]): Candidate[] {
   const osDirs = new Map(VIRTIO_OS_DIRS.map((d) => [d.dir.toLowerCase(), d.dir]));
   return files
@@ -98,29 +106,49 @@ function candidates(files: string[]): Candidate[] {
     .map((infPath) => {
       const parts = infPath.split("/");
       const n = parts.length;
+      const name = parts[n - 1].replace(/\.inf$/i, "");
+      const key = parts[n - 1].toLowerCase();
       if (n >= 4 && osDirs.has(parts[n - 3].toLowerCase()) && VIRTIO_ARCH[parts[n - 2].toLowerCase()]) {
-        return { driver: parts[n - 4], infPath, virtio: { osDir: osDirs.get(parts[n - 3].toLowerCase())!, arch: VIRTIO_ARCH[parts[n - 2].toLowerCase()] } };
+        return { driver: parts[n - 4], key, infPath, virtio: { osDir: osDirs.get(parts[n - 3].toLowerCase())!, arch: VIRTIO_ARCH[parts[n - 2].toLowerCase()] } };
       }
-      return { driver: parts[n - 1].replace(/\.inf$/i, ""), infPath };
+      if (n >= 3 && VIRTIO_ARCH[parts[n - 3].toLowerCase()] && osDirs.has(parts[n - 2].toLowerCase())) {
+        return { driver: name, key, infPath, virtio: { osDir: osDirs.get(parts[n - 2].toLowerCase())!, arch: VIRTIO_ARCH[parts[n - 3].toLowerCase()] } };
+      }
+      return { driver: name, key, infPath };
     });
+}
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/**
+ * One package among several that fit: the same INF bytes are one package (virtio-win's two
+ * layouts; the DRIVER/OSDIR/ARCH one is kept, it sorts first); else the closest decoration;
+ * a tie is ambiguous (undefined).
+ */
+function pickOne<T extends DriverChoice & { sha: string }>(options: T[]): T | undefined {
+  if (new Set(options.map((o) => o.sha)).size === 1) return [...options].sort((a, b) => b.infPath.split("/").length - a.infPath.split("/").length)[0];
+  const sorted = [...options].sort((a, b) => compareDecorations(a.resolved.decoration, b.resolved.decoration));
+  return compareDecorations(sorted[0].resolved.decoration, sorted[1].resolved.decoration) < 0 ? sorted[0] : undefined;
 }
 
 /** Chooses one package per driver for `os` (`only`: driver names to keep, case-insensitive). */
 export function selectDrivers(source: DriverSource, os: TargetOs, only?: string[]): DriverSelection {
   const osDir = virtioOsDir(os);
-  const byDriver = new Map<string, { name: string; options: DriverChoice[]; reasons: string[] }>();
+  const byDriver = new Map<string, { name: string; options: Array<DriverChoice & { sha: string }>; reasons: string[] }>();
   const keep = only?.map((o) => o.toLowerCase());
   for (const c of candidates(source.files())) {
-    if (keep && !keep.includes(c.driver.toLowerCase())) continue;
-    const slot = byDriver.get(c.driver.toLowerCase()) ?? { name: c.driver, options: [], reasons: [] };
-    byDriver.set(c.driver.toLowerCase(), slot);
+    if (keep && !keep.includes(c.driver.toLowerCase()) && !keep.includes(c.key.replace(/\.inf$/, ""))) continue;
+    const slot = byDriver.get(c.key) ?? { name: c.driver, options: [], reasons: [] };
+    if (c.virtio && c.infPath.split("/").length >= 4) slot.name = c.driver;
+    byDriver.set(c.key, slot);
     if (c.virtio) {
       if (c.virtio.osDir !== osDir || c.virtio.arch !== os.arch) {
         slot.reasons.push(`${c.infPath}: folder ${c.virtio.osDir}/${c.virtio.arch} is for another Windows or architecture (this image needs ${osDir ?? "a folder virtio-win does not have"}/${os.arch})`);
         continue;
       }
     }
-    const inf = parseInf(source.read(c.infPath), `${source.description}:${c.infPath}`);
+    const bytes = source.read(c.infPath);
+    const inf = parseInf(bytes, `${source.description}:${c.infPath}`);
     let r;
     try {
       r = resolveInf(inf, os);
@@ -137,7 +165,7 @@ export function selectDrivers(source: DriverSource, os: TargetOs, only?: string[
       continue;
     }
     const why = c.virtio ? `virtio-win folder ${c.virtio.osDir}/${c.virtio.arch} is the one for ${describeOs(os)}; ${r.why}` : r.why;
-    slot.options.push({ driver: c.driver, infPath: c.infPath, resolved: r, why });
+    slot.options.push({ driver: c.driver, infPath: c.infPath, resolved: r, why, sha: sha(bytes) });
   }
   const chosen: DriverChoice[] = [];
   const unmatched: DriverSelection["unmatched"] = [];
@@ -146,11 +174,14 @@ export function selectDrivers(source: DriverSource, os: TargetOs, only?: string[
       unmatched.push({ driver: slot.name, reasons: slot.reasons });
       continue;
     }
-    if (slot.options.length > 1) {
+    const one = slot.options.length === 1 ? slot.options[0] : pickOne(slot.options);
+    if (!one) {
       throw new DriverError("driver-ambiguous", `${source.description}: ${slot.options.length} packages of ${slot.name} fit ${describeOs(os)} (${slot.options.map((o) => o.infPath).join(", ")}); give the one to use as the source`, { path: source.description });
     }
-    chosen.push(slot.options[0]);
+    const { sha: _sha, ...choice } = one;
+    chosen.push({ ...choice, driver: slot.name });
   }
-  if (keep) for (const k of keep) if (!byDriver.has(k)) unmatched.push({ driver: k, reasons: [`no INF for ${k} in ${source.description}`] });
+  const known = new Set([...byDriver.values()].map((s) => s.name.toLowerCase()).concat([...byDriver.keys()].map((k) => k.replace(/\.inf$/, ""))));
+  if (keep) for (const k of keep) if (!known.has(k)) unmatched.push({ driver: k, reasons: [`no INF for ${k} in ${source.description}`] });
   return { os, osDescription: describeOs(os), virtioOsDir: osDir ?? null, chosen, unmatched };
 }

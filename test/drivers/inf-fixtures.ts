@@ -119,9 +119,12 @@ export function virtioTree(): HostTree {
         ["viostor", VIOSTOR_IDS, "Red Hat VirtIO SCSI controller"],
         ["vioscsi", VIOSCSI_IDS, "Red Hat VirtIO SCSI pass-through controller"],
       ] as const) {
-        tree[`${driver}/${os}/${arch}/${driver}.inf`] = storageInf({ service: driver, description: desc, ids: [...ids], decorations: [decoration] });
-        tree[`${driver}/${os}/${arch}/${driver}.sys`] = sysBytes(driver, os, arch);
-        tree[`${driver}/${os}/${arch}/${driver}.cat`] = `catalog ${driver} ${os} ${arch}`;
+        // virtio-win carries each package twice: DRIVER/OSDIR/ARCH and ARCH/OSDIR.
+        for (const dir of [`${driver}/${os}/${arch}`, `${arch}/${os}`]) {
+          tree[`${dir}/${driver}.inf`] = storageInf({ service: driver, description: desc, ids: [...ids], decorations: [decoration] });
+          tree[`${dir}/${driver}.sys`] = sysBytes(driver, os, arch);
+          tree[`${dir}/${driver}.cat`] = `catalog ${driver} ${os} ${arch}`;
+        }
       }
     }
   }
