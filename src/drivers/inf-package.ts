@@ -144,6 +144,21 @@ function ddinstall(inf: InfFile, base: string, os: TargetOs): string | undefined
   return [`${base}.NT${os.arch}`, `${base}.NT`, base].find((n) => inf.section(n) !== undefined);
 }
 
+/**
+ * A file name from the INF must be a plain name, and a source sub-folder must stay inside the
+ * package: p2vfix never reads or writes outside the folders it was given (an INF is input).
+ */
+function plainName(inf: InfFile, name: string, line: number): string {
+  if (name === "" || name === "." || name === ".." || /[\\/:\u0000-\u001f<>"|?*]/.test(name)) throw inf.error("inf-bad-file-name", `"${name}" is not a plain file name`, line);
+  return name;
+}
+
+function insidePath(inf: InfFile, parts: string[], line: number): string {
+  const segments = parts.flatMap((p) => p.split(/[\\/]+/)).filter((p) => p !== "" && p !== ".");
+  if (segments.some((p) => p === ".." || p.includes(":"))) throw inf.error("inf-bad-source-path", `source path ${parts.filter((p) => p).join("\\")} leaves the package folder`, line);
+  return segments.join("/");
+}
+
 /** [SourceDisksFiles.arch] then [SourceDisksFiles]: file → path relative to the INF folder. */
 function sourcePath(inf: InfFile, file: string, os: TargetOs, line: number): string {
   for (const suffix of [`.${os.arch}`, ""]) {
@@ -153,7 +168,7 @@ function sourcePath(inf: InfFile, file: string, os: TargetOs, line: number): str
     const subdir = e.values[1] ?? "";
     const diskEntry = inf.entry(`SourceDisksNames${suffix}`, disk) ?? inf.entry("SourceDisksNames", disk);
     const diskPath = diskEntry?.values[3] ?? "";
-    return [diskPath, subdir, file].map((p) => p.replace(/\\/g, "/").replace(/^\/+|\/+$/g, "")).filter((p) => p !== "").join("/");
+    return insidePath(inf, [diskPath, subdir, plainName(inf, file, e.line)], e.line);
   }
   throw inf.error("inf-file-not-listed", `${file} is copied but not listed in [SourceDisksFiles] or [SourceDisksFiles.${os.arch}]`, line);
 }
@@ -168,7 +183,7 @@ function destination(inf: InfFile, section: string): { dirid: number; subdir: st
 function copyFiles(inf: InfFile, entry: InfEntry, os: TargetOs, out: InfFileCopy[]): void {
   for (const name of entry.values.filter((v) => v !== "")) {
     if (name.startsWith("@")) {
-      const file = name.slice(1);
+      const file = plainName(inf, name.slice(1), entry.line);
       out.push({ name: file, source: sourcePath(inf, file, os, entry.line), ...destination(inf, "DefaultDestDir"), line: entry.line });
       continue;
     }
@@ -180,7 +195,7 @@ function copyFiles(inf: InfFile, entry: InfEntry, os: TargetOs, out: InfFileCopy
       const target = fields[0];
       const from = fields[1] || target;
       if (!target) continue;
-      out.push({ name: target, source: sourcePath(inf, from, os, f.line), ...dest, line: f.line });
+      out.push({ name: plainName(inf, target, f.line), source: sourcePath(inf, from, os, f.line), ...dest, line: f.line });
     }
   }
 }
@@ -285,12 +300,13 @@ export function resolveInf(inf: InfFile, os: TargetOs): ResolvedInf | { rejected
     if (inf.section(`${section}.HW`)) issues.push(`${inf.source}: [${section}.HW] (device hardware key settings) is left to Plug and Play at first boot`);
   }
   const get = (k: string) => version(k);
+  const catalog = inf.entry("Version", `CatalogFile.NT${os.arch}`) ?? inf.entry("Version", "CatalogFile");
   return {
     inf,
     ...(get("Class") ? { className: get("Class")! } : {}),
     ...(get("ClassGUID") ? { classGuid: get("ClassGUID")! } : {}),
     ...(get("Provider") ? { provider: get("Provider")! } : {}),
-    ...(inf.entry("Version", `CatalogFile.NT${os.arch}`) || inf.entry("Version", "CatalogFile") ? { catalogFile: (inf.entry("Version", `CatalogFile.NT${os.arch}`) ?? inf.entry("Version", "CatalogFile"))!.values[0] } : {}),
+    ...(catalog ? { catalogFile: plainName(inf, catalog.values[0] ?? "", catalog.line) } : {}),
     ...(get("DriverVer") ? { driverVer: get("DriverVer")! } : {}),
     modelsSection: models.section,
     why: models.why,

@@ -75,6 +75,7 @@ class FolderSource implements DriverSource {
     return [...this.list];
   }
   read(path: string): Uint8Array {
+    if (path.split(/[\\/]/).some((p) => p === "..") || path.startsWith("/")) throw new DriverError("driver-path-outside", `${this.description}: ${path} is outside the source folder`, { path: this.description });
     // Case-insensitive like Windows: INFs name files in any case.
     const actual = this.byLower.get(path.toLowerCase());
     const full = join(this.root, actual ?? path);

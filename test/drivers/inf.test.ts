@@ -121,6 +121,13 @@ describe("INF resolution: services, files, AddReg", () => {
     const text = storageInf({ service: "viostor", description: "d", ids: ["PCI\\VEN_1AF4&DEV_1001"], decorations: ["NTamd64.10.0"] });
     const noSource = parseInf(enc(text.replace("viostor.sys = 1,,", "other.sys = 1,,")), "v.inf");
     expect(() => resolveInf(noSource, server2019)).toThrow(expect.objectContaining({ code: "inf-file-not-listed", path: "v.inf" }));
+    // An INF is input: names and source paths that would leave the package are refused.
+    const escape = parseInf(enc(text.replace('1 = %DiskId1%,,,""', '1 = %DiskId1%,,,"..\\..\\etc"')), "v.inf");
+    expect(() => resolveInf(escape, server2019)).toThrow(expect.objectContaining({ code: "inf-bad-source-path" }));
+    const dest = parseInf(enc(text.replace("viostor.sys,,,2", "..\\config\\SYSTEM,viostor.sys,,2")), "v.inf");
+    expect(() => resolveInf(dest, server2019)).toThrow(expect.objectContaining({ code: "inf-bad-file-name" }));
+    const cat = parseInf(enc(text.replace("CatalogFile = viostor.cat", "CatalogFile = ../x.cat")), "v.inf");
+    expect(() => resolveInf(cat, server2019)).toThrow(expect.objectContaining({ code: "inf-bad-file-name" }));
     const noService = parseInf(enc(text.replace("[viostor_Service_Inst]", "[renamed]")), "v.inf");
     expect(() => resolveInf(noService, server2019)).toThrow(expect.objectContaining({ code: "inf-missing-section", line: expect.any(Number) }));
   });
