@@ -118,6 +118,7 @@ export function planDriverInstall(selection: DriverSelection, source: DriverSour
       }
       drivers.push({ driver: c.driver, infPath: c.infPath, mode: "boot-storage", service: service.name, binding: useDriverDatabase ? "DriverDatabase" : "CriticalDeviceDatabase", hardwareIds: ids, why: c.why, issues: c.resolved.issues, ...(packageId ? { packageId } : {}) });
     } else {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/.test(c.driver)) throw new DriverError("driver-bad-name", `${source.description}: driver folder name "${c.driver}" is not a plain name (letters, digits, . _ - and spaces)`, { path: source.description });
       const folder = `${root}/Drivers/p2vfix/${c.driver}`;
       for (const f of pkg) files.push({ path: `${folder}/${f.name}`, bytes: f.bytes, from: f.from });
       stagedFolders.push(`%SystemRoot%\\Drivers\\p2vfix\\${c.driver}`);
