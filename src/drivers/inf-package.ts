@@ -201,7 +201,8 @@ function copyFiles(inf: InfFile, entry: InfEntry, os: TargetOs, out: InfFileCopy
 }
 
 function service(inf: InfFile, e: InfEntry, issues: string[]): InfService {
-  const [name = "", flagText = "", sectionName = ""] = e.values;
+  const [name = "", flagText = "", sectionName = "", eventLog = ""] = e.values;
+  if (eventLog) issues.push(`${inf.source}:${e.line}: AddService ${name}: event-log section [${eventLog}] (the service's event source) is not written offline`);
   if (!name || !sectionName) throw inf.error("inf-bad-addservice", `AddService needs a service name and a service-install section`, e.line);
   const flags = infNumber(flagText) ?? 0;
   const section = inf.section(sectionName);

@@ -112,6 +112,7 @@ describe("INF resolution: services, files, AddReg", () => {
 
   it("what is not applied offline is reported: the .HW section, unknown directives", () => {
     expect(r.issues.join("\n")).toMatch(/viostor_inst\.HW/);
+    expect(r.issues.join("\n")).toMatch(/event-log section \[viostor_EventLog_Inst\]/);
     const net = resolved(resolveInf(parseInf(enc(netInf()), "netkvm.inf"), server2019));
     expect(net.issues.join("\n")).toMatch(/\*IfType is not understood/);
     expect(net.services[0]).toMatchObject({ name: "netkvm", startType: 3 });
