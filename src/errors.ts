@@ -119,3 +119,18 @@ export class RecoveryError extends P2vfixError {
 export class IoError extends P2vfixError {
   readonly exitCode = ExitCode.io;
 }
+
+/** An ISO 9660 image (a driver ISO) is invalid or unsupported (UDF-only). */
+export class IsoError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** A driver INF file is malformed (the error names the file and line). */
+export class InfError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** A driver package cannot be used for this image (no build for its Windows, a file missing). */
+export class DriverError extends P2vfixError {
+  readonly exitCode = ExitCode.badInput;
+}

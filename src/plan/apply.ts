@@ -12,6 +12,8 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { hostFileKind } from "../image/host-file-kind.js";
 import { join } from "node:path";
 import { planFileOperations, writeFilesInImage } from "./image-files.js";
+import { addDriversToImage } from "../drivers/install-image.js";
+import { openDriverSource } from "../drivers/source.js";
 import { writeHiveTargets, type HiveTarget, type TransactionReport, type WriteHivesOptions, type WrittenHive } from "../apply/index.js";
 import { NotFoundError, PlanError, RefusedError } from "../errors.js";
 import { editHive, saveHiveFile, type Hive, openHiveFile } from "../regf/internal.js";
@@ -48,6 +50,10 @@ export interface ApplyReport {
   files?: string[];
   /** Undo file of the `files:` copy (a second transaction after the registry's). */
   filesUndoFile?: string;
+  /** The plan's `drivers:` as installed (or, in a dry run, as they would be): one line per driver. */
+  drivers?: string[];
+  /** Undo file of the drivers install (its own transaction, after the files'). */
+  driversUndoFile?: string;
 }
 
 const HIVE_ORDER: HiveName[] = ["SYSTEM", "SOFTWARE", "DEFAULT", "SAM", "SECURITY", "BCD"];
@@ -106,6 +112,19 @@ export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions 
     const copied = writeFilesInImage(target, planFileOperations(plan.files), { ...(options.image ?? {}), dryRun, overwrite: true });
     report.files = copied.result.created.map((c) => `${c.path} (${c.size} bytes)`);
     if (copied.undoFile) report.filesUndoFile = copied.undoFile;
+  }
+  if (plan.drivers) {
+    if (report.kind !== "image") throw new PlanError("drivers-need-image", `the plan's drivers: section installs into a disk image; ${target} is not one (use p2vfix drivers add on the image)`, { path: target });
+    const source = openDriverSource(plan.drivers.from);
+    try {
+      const added = addDriversToImage(target, source, { ...(options.image ?? {}), dryRun, ...(plan.drivers.only ? { only: plan.drivers.only } : {}) });
+      report.drivers = added.result.drivers.map((d) => `${d.driver} (${d.infPath}): ${d.mode === "boot-storage" ? `boot start, bound in ${d.binding}` : "staged for Plug and Play"}`);
+      report.files = [...(report.files ?? []), ...added.result.files.filter((f) => f.state !== "unchanged").map((f) => `${f.path} (${f.size} bytes)`)];
+      report.diff.push(...added.result.diff);
+      if (added.undoFile) report.driversUndoFile = added.undoFile;
+    } finally {
+      source.close();
+    }
   }
   if (report.expanded.vm) report.vm = applyVmLink(report.expanded.vm, target, dryRun);
   return report;

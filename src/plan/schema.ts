@@ -110,6 +110,14 @@ export const FileCopyEntry = z
   })
   .strict();
 
+export const DriversEntry = z
+  .object({
+    from: z.string().min(1).describe("Driver source on the host: a virtio-win / VMware Tools ISO, a folder, or one .inf"),
+    only: z.array(z.string().min(1)).optional().describe("Only these drivers (virtio-win folder or INF names); default: every driver with a package for the image's Windows"),
+    reason: z.string().optional(),
+  })
+  .strict();
+
 export const PlanFile = z
   .object({
     version: z.literal(PLAN_VERSION),
@@ -152,6 +160,7 @@ export const PlanFile = z
       .describe("Old adapter → new NIC. Editing `mac` here changes the NIC its step looks for"),
     notices: z.array(z.string()).default([]),
     files: z.array(FileCopyEntry).optional().describe("Host folders copied into the image's Windows volume at apply (undone by p2vfix undo)"),
+    drivers: DriversEntry.optional().describe("Drivers installed offline at apply (p2vfix drivers add; undone by p2vfix undo)"),
     unaddressed: z.array(z.string()).default([]).describe("Findings no fixup addresses (to do by hand)"),
   })
   .strict();
@@ -162,6 +171,7 @@ export type StepEntry = z.infer<typeof StepEntry>;
 export type FixupEntry = z.infer<typeof FixupEntry>;
 export type PlanFile = z.infer<typeof PlanFile>;
 export type FileCopyEntry = z.infer<typeof FileCopyEntry>;
+export type DriversEntry = z.infer<typeof DriversEntry>;
 
 export function planJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(PlanFile, { target: "draft-2020-12", io: "input" }) as Record<string, unknown>;

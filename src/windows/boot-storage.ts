@@ -18,13 +18,44 @@ function driverCheck(name: string, services: Map<string, Service>, fileExists: D
   return { service: s.name, state, start: s.start, startOverride: s.startOverride, imageFile };
 }
 
-function hardwareIdCheck(hwid: string, system: RegistryKey, cdd: Map<string, RegistryKey> | undefined): HardwareIdCheck {
+function hardwareIdCheck(hwid: string, system: RegistryKey, cdd: Map<string, RegistryKey> | undefined, more: MoreSpecific): HardwareIdCheck {
   if (!cdd) {
     const key = system.key(`DriverDatabase\\DeviceIds\\${hwid}`);
-    return { hardwareId: hwid, database: "DriverDatabase", found: key !== undefined && key.values().length > 0, binding: key?.values()[0]?.name ?? null };
+    if (key !== undefined && key.values().length > 0) return { hardwareId: hwid, database: "DriverDatabase", found: true, binding: key.values()[0].name };
+    const specific = more.driverDatabase(hwid);
+    return { hardwareId: hwid, database: "DriverDatabase", found: specific !== undefined, binding: specific?.values()[0]?.name ?? null };
   }
-  const key = cdd.get(criticalDeviceName(hwid));
+  const key = cdd.get(criticalDeviceName(hwid)) ?? more.criticalDevice(hwid);
   return { hardwareId: hwid, database: "CriticalDeviceDatabase", found: key !== undefined, binding: readString(key, "Service") ?? null };
+}
+
+/**
+ * Entries for a more specific form of an id ("pci\\ven_1af4&dev_1001&subsys_00021af4&rev_00"
+ * for "pci\\ven_1af4&dev_1001"): PnP matches a device by its most specific ids first (PCI ids
+ * with SUBSYS and REV, "Identifiers for PCI Devices" on Microsoft Learn), and driver INFs and
+ * virt-v2v bind those. Only looked for when the plain id is not there; subkey names read once.
+ */
+interface MoreSpecific {
+  criticalDevice(hwid: string): RegistryKey | undefined;
+  driverDatabase(hwid: string): RegistryKey | undefined;
+}
+
+function moreSpecific(system: RegistryKey, cddRoot: RegistryKey | undefined): MoreSpecific {
+  const cache = new Map<RegistryKey, RegistryKey[]>();
+  const under = (parent: RegistryKey | undefined, prefix: string) => {
+    if (!parent) return undefined;
+    let children = cache.get(parent);
+    if (!children) cache.set(parent, (children = parent.subkeys()));
+    const want = prefix.toLowerCase() + "&";
+    return children.find((k) => k.name.toLowerCase().startsWith(want) && k.values().length > 0);
+  };
+  return {
+    criticalDevice: (hwid) => under(cddRoot, criticalDeviceName(hwid)),
+    driverDatabase: (hwid) => {
+      const cut = hwid.indexOf("\\");
+      return cut < 0 ? undefined : under(system.key(`DriverDatabase\\DeviceIds\\${hwid.slice(0, cut)}`), hwid.slice(cut + 1));
+    },
+  };
 }
 
 /** A hardware id as a CriticalDeviceDatabase key name ("pci\\ven_..." is stored as "pci#ven_..."). */
@@ -84,10 +115,11 @@ export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services:
         ccs.key("Control\\CriticalDeviceDatabase"),
         Object.values(targets).flatMap((t) => t.paths.flatMap((p) => p.hardwareIds.map(criticalDeviceName))),
       );
+  const more = moreSpecific(system, useDriverDatabase ? undefined : ccs.key("Control\\CriticalDeviceDatabase"));
   const out: BootTarget[] = Object.entries(targets).map(([target, t]) => {
     const paths: BootPath[] = t.paths.filter((p) => appliesTo(p, build)).map((p) => {
       const drivers = p.drivers.map((d) => driverCheck(d, byName, fileExists));
-      const hardwareIds = p.hardwareIds.map((h) => hardwareIdCheck(h, system, cdd));
+      const hardwareIds = p.hardwareIds.map((h) => hardwareIdCheck(h, system, cdd, more));
       const reasons: string[] = [];
       for (const d of drivers) {
         if (d.state === "missing") reasons.push(`${d.service} is not installed`);

@@ -41,7 +41,9 @@ function summary(r: ApplyReport): string {
     lines.push(`written: ${changeCount(r)} in ${r.written.join(", ")}`);
     for (const b of r.backups) lines.push(`original kept: ${b}`);
     if (r.undoFile) lines.push(`undo file: ${r.undoFile} (p2vfix undo ${shellQuote(r.target)} restores the image)`);
+    if (r.driversUndoFile) lines.push(`drivers undo file: ${r.driversUndoFile} (undone first by p2vfix undo, the newest write)`);
   }
+  for (const d of r.drivers ?? []) lines.push(`driver ${d}`);
   for (const w of r.image?.warnings ?? []) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";
 }

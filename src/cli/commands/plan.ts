@@ -6,7 +6,12 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { DriverError, UsageError } from "../../errors.js";
+import { isBootStorage } from "../../drivers/install-plan.js";
+import { selectDrivers, targetOsOf } from "../../drivers/select.js";
+import { openDriverSource } from "../../drivers/source.js";
+import type { PlanFile } from "../../plan/schema.js";
+import type { RegistryKey } from "../../windows/registry.js";
 import { TARGET_HYPERVISORS } from "../../fixups/options.js";
 import { buildPlan } from "../../plan/build.js";
 import { expandPlan } from "../../plan/expand.js";
@@ -14,6 +19,7 @@ import { loadProfile, profileNames, resolveOptions } from "../../plan/profiles.j
 import { planToYaml } from "../../plan/yaml-writer.js";
 import { openVmConfig } from "../../vmconfig/index.js";
 import type { Hypervisor } from "../../vmconfig/types.js";
+import { knowledge } from "../../windows/knowledge.js";
 import { loadWindows } from "../../windows/load.js";
 import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
@@ -31,6 +37,8 @@ interface PlanOptions {
   json?: boolean;
   partition?: string;
   logs: boolean;
+  drivers?: string;
+  driver?: string[];
 }
 
 const TARGET_OF: Partial<Record<Hypervisor, (typeof TARGET_HYPERVISORS)[number]>> = { vmware: "vmware", kvm: "kvm", proxmox: "kvm", hyperv: "hyperv" };
@@ -98,6 +106,54 @@ export function withPlanRequestOptions(command: Command): Command {
     .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default");
 }
 
+/**
+ * `--drivers`: checked now (a package must fit this Windows), recorded for apply; the choice as
+ * notices. Drivers staged for Plug and Play also get a first-boot step, first in order (a NIC
+ * driver must be installed before the network steps look for the new adapter): pnputil -i -a
+ * on each staged INF (the syntax Windows 7 to 11 accept; `pnputil /add-driver` is 10+ only).
+ */
+function planDrivers(plan: PlanFile, firstBoot: PlanFile["firstBoot"], from: string, only: string[] | undefined, system: RegistryKey, software: RegistryKey | undefined, where: string): string[] {
+  const source = openDriverSource(from);
+  try {
+    const selection = selectDrivers(source, targetOsOf(system, software, where), only);
+    if (selection.chosen.length === 0) throw new DriverError("no-driver-for-windows", `${from}: no driver package fits ${selection.osDescription} (p2vfix drivers list --from ${from} --for ${where} --verbose says why)`, { path: from });
+    plan.drivers = { from, ...(only ? { only } : {}), reason: `drivers for ${selection.osDescription}` };
+    const notices = selection.chosen.map((c) => `Drivers: ${c.driver} from ${c.infPath} is installed at apply (${c.why}).`);
+    // The boot-storage advice above was made from the image as it is; these drivers open more boot paths.
+    const bootServices = new Set(selection.chosen.filter(isBootStorage).flatMap((c) => c.resolved.services.map((x) => x.name.toLowerCase())));
+    const paths = plan.target ? (knowledge().boot.targets[plan.target]?.paths ?? []) : [];
+    const opened = paths.filter((p) => p.drivers.length > 0 && p.drivers.every((d) => bootServices.has(d.toLowerCase())));
+    if (opened.length > 0) notices.push(`Drivers: with them the VM can also boot from the ${opened.map((p) => p.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`);
+    const staged = selection.chosen.filter((c) => !isBootStorage(c));
+    if (staged.length > 0 && software && selection.os.major >= 6) {
+      const step = {
+        id: "drivers-pnputil",
+        title: "Install the staged drivers for the new devices",
+        fixup: "drivers",
+        shell: "powershell" as const,
+        timeoutSeconds: 600,
+        retries: 1,
+        reason: `${staged.map((c) => c.driver).join(", ")} staged under Windows\\Drivers\\p2vfix by apply`,
+        script: [
+          "$root = Join-Path $env:SystemRoot 'Drivers\\p2vfix'",
+          "if (-not (Test-Path $root)) { Write-Output 'no staged drivers'; exit 0 }",
+          "$failed = 0",
+          "foreach ($inf in @(Get-ChildItem -Path $root -Recurse -Filter *.inf)) {",
+          "  & pnputil.exe -i -a $inf.FullName | Out-String | Write-Output",
+          "  if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 3010) { $failed++ }",
+          "}",
+          "exit $failed",
+        ].join("\n"),
+      };
+      plan.firstBoot = firstBoot ? { ...firstBoot, steps: [step, ...firstBoot.steps.filter((s) => s.id !== step.id)] } : null;
+      if (!plan.firstBoot) notices.push(`Drivers: ${staged.map((c) => c.driver).join(", ")} are staged for Plug and Play (DevicePath); no first-boot runner is planned, so no pnputil step.`);
+    }
+    return notices;
+  } finally {
+    source.close();
+  }
+}
+
 export function registerPlan(program: Command, output: Output): void {
   withPlanRequestOptions(
     program
@@ -109,6 +165,8 @@ export function registerPlan(program: Command, output: Output): void {
     .option("--json", "the plan as JSON instead of YAML")
     .option("--partition <n>", "disk image with several Windows installations: the partition")
     .option("--no-logs", "do not replay transaction logs found beside the hives")
+    .option("--drivers <source>", "install drivers from this ISO, folder or .inf at apply (p2vfix drivers add)")
+    .option("--driver <names>", "with --drivers: only these drivers (comma-separated)", (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")])
     .addHelpText(
       "after",
       `
@@ -128,6 +186,7 @@ Examples:
         built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: targetPath, profile: profile.name, ...(vm ? { vm } : {}) });
         // Counted as apply counts them (the runner's keys included), so the two numbers agree.
         registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
+        if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, built.plan.firstBoot ?? (loaded.hives.software ? { ...options.firstBoot, steps: [] } : null), opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, targetPath));
       } finally {
         loaded.close();
       }
