@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { undoApply } from "../../src/apply/index.js";
 import { addDriversToImage } from "../../src/drivers/install-image.js";
 import { openDriverSource } from "../../src/drivers/source.js";
-import { editHive } from "../../src/regf/edit/editor.js";
+import { editHive } from "../../src/regf/edit/admission.js";
 import { Hive } from "../../src/regf/hive.js";
 import { RegType } from "../../src/regf/value-types.js";
 import { inspectWindows } from "../../src/windows/inspect.js";
