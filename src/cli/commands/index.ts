@@ -34,6 +34,7 @@ const modules: CommandModule[] = [
   { names: ["fix"], load: async () => (await import("./fix.js")).registerFix },
   { names: ["unlock"], load: async () => (await import("./unlock.js")).registerUnlock },
   { names: ["firstboot"], load: async () => (await import("./firstboot.js")).registerFirstboot },
+  { names: ["batch"], load: async () => (await import("./batch.js")).registerBatch },
 ];
 
 /**
