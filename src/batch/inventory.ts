@@ -59,6 +59,7 @@ function fail(path: string, line: number, message: string, code = "inventory.inv
 function firstIssue(error: z.ZodError): { key: PropertyKey | undefined; message: string } {
   const issue = error.issues[0]!;
   if (issue.code === "unrecognized_keys") return { key: issue.keys[0], message: `unknown key "${String(issue.keys[0])}" (keys: ${INVENTORY_KEYS.join(", ")})` };
+  if (issue.code === "invalid_type" && issue.path.length === 1 && issue.path[0] === "image" && issue.input === undefined) return { key: "image", message: "every entry needs `image:` (the image file's path)" };
   return { key: issue.path[0], message: `${issue.path.join(".") || "entry"}: ${issue.message}` };
 }
 

@@ -1,0 +1,59 @@
+/** `p2vfix batch` refuses a bad inventory before anything is written: the error names the line, and no state folder appears. */
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { captureOutput } from "../../src/cli/output.js";
+import { ExitCode } from "../../src/errors.js";
+
+async function run(...argv: string[]) {
+  const out = captureOutput();
+  const code = await main(argv, out);
+  return { code, stdout: out.stdout(), stderr: out.stderr() };
+}
+
+function wave(text: string, name = "wave.yaml"): { dir: string; inv: string; state: string } {
+  const dir = mkdtempSync(join(tmpdir(), "p2vfix-batch-cli-"));
+  writeFileSync(join(dir, "a.raw"), new Uint8Array(4096));
+  writeFileSync(join(dir, name), text);
+  return { dir, inv: join(dir, name), state: join(dir, "state") };
+}
+
+describe("batch: a bad inventory writes nothing", () => {
+  const cases: [string, string, string, number, RegExp][] = [
+    ["unknown key", "wave.yaml", "images:\n  - image: a.raw\n    macaddress: 52:54:00:12:34:56\n", ExitCode.badInput, /unknown key "macaddress".*wave\.yaml:3\)/],
+    ["missing image key", "wave.yaml", "images:\n  - image: a.raw\n  - target: kvm\n", ExitCode.badInput, /every entry needs `image:`.*wave\.yaml:3\)/],
+    ["missing image file", "wave.yaml", "images:\n  - image: a.raw\n  - image: gone.raw\n", ExitCode.notFound, /image .*gone\.raw does not exist.*wave\.yaml:3\b/],
+    ["duplicate image", "wave.csv", "image,target\na.raw,kvm\na.raw,hyperv\n", ExitCode.badInput, /duplicate image "a\.raw" \(first at line 2\).*wave\.csv:3\)/],
+    ["bad MAC", "wave.csv", "image,macs\na.raw,52:54:00:12:34\n", ExitCode.badInput, /not a MAC address.*wave\.csv:2\)/],
+    ["drivers", "wave.yaml", "images:\n  - image: a.raw\n    drivers: /isos/virtio-win.iso\n", ExitCode.badInput, /inventory\.drivers-not-supported: drivers not yet supported.*wave\.yaml:3\b/],
+  ];
+  for (const [what, name, text, code, message] of cases) {
+    it(what, async () => {
+      const { inv, state } = wave(text, name);
+      const r = await run("batch", inv, "--state", state);
+      expect(r.code).toBe(code);
+      expect(r.stderr.replace(/\n/g, " ")).toMatch(message);
+      expect(existsSync(state)).toBe(false);
+    });
+  }
+
+  it("--index past the end is a usage error; --json errors are JSON", async () => {
+    const { inv, state } = wave("images:\n  - image: a.raw\n");
+    const r = await run("batch", inv, "--index", "1", "--state", state, "--json");
+    expect(r.code).toBe(ExitCode.usage);
+    expect(JSON.parse(r.stderr).error).toMatchObject({ code: "bad-index" });
+    expect(existsSync(state)).toBe(false);
+  });
+
+  it("a state folder that is a symlink is refused", async () => {
+    const { dir, inv } = wave("images:\n  - image: a.raw\n");
+    const { symlinkSync, mkdirSync } = await import("node:fs");
+    mkdirSync(join(dir, "elsewhere"));
+    symlinkSync(join(dir, "elsewhere"), join(dir, "state"));
+    const r = await run("batch", inv, "--index", "0", "--state", join(dir, "state"));
+    expect(r.code).toBe(ExitCode.refused);
+    expect(r.stderr).toMatch(/symbolic link/);
+  });
+});
