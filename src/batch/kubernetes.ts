@@ -132,6 +132,7 @@ export function buildKubernetesManifests(entries: readonly InventoryEntry[], inv
 export function emitKubernetes(entries: readonly InventoryEntry[], inventoryPath: string, opts: KubernetesOptions, output: Output): void {
   const { configMap, job } = buildKubernetesManifests(entries, readFileSync(inventoryPath, "utf8"), inventoryPath, opts);
   const text = `${stringify(configMap)}---\n${stringify(job)}`;
+  if (opts.volumeMode === "block") output.err("p2vfix: warning: block mode is emitted for review only: p2vfix does not open block devices yet, so its pods fail until it does (docs/kubernetes.md)\n");
   if (!opts.out) {
     output.out(text);
     return;
