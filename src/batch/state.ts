@@ -37,6 +37,8 @@ export const ImageRecord = z.object({
   seconds: z.number().optional(),
   error: z.object({ code: z.string(), message: z.string(), exitCode: z.number().int() }).optional(),
   notes: z.array(z.string()).default([]),
+  /** Peak resident memory of the worker process that ran this attempt (KiB), for sizing pods. */
+  peakRssKiB: z.number().optional(),
   /** Undo files beside the image when this attempt started: one it leaves behind unused is told apart from the user's own. */
   undoFilesBefore: z.array(z.string()).default([]),
 });

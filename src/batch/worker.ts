@@ -103,7 +103,7 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
   };
   const finish = (status: ImageRecord["status"]): ImageRecord => {
     const end = now();
-    Object.assign(record, { status, finishedAt: end.toISOString(), seconds: (end.getTime() - started.getTime()) / 1000 });
+    Object.assign(record, { status, finishedAt: end.toISOString(), seconds: (end.getTime() - started.getTime()) / 1000, peakRssKiB: process.resourceUsage().maxRSS });
     if (dir) state!.writeRecord(dir, record);
     return record;
   };
