@@ -41,8 +41,11 @@ export function createWaveView(total: number, enabled: boolean, stream: NodeJS.W
       if (record.status === "failed") failed++;
       bars.log(`${oneLine(record)}\n`);
       wave.increment(1, { status: failed ? `${failed} failed` : "" });
+      // Drawn now: a line logged just before stop() would otherwise never reach the terminal.
+      bars.update();
     },
     stop() {
+      bars.update();
       bars.stop();
     },
   };
