@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { ExitCode } from "../errors.js";
 import type { ImageJob } from "./jobs.js";
-import type { ImageRecord, StateDir } from "./state.js";
+import { newRecord, type ImageRecord, type StateDir } from "./state.js";
 
 /** How much of a child's output is kept: its record is one line; stderr only for the message of a crash. */
 const MAX_STDOUT = 1024 * 1024;
@@ -68,20 +68,7 @@ function crashRecord(job: ImageJob, started: Date, code: number | null, signal: 
   // The child's own "running" record (this attempt) is completed; an older record is not ours to change.
   const ours = base && base.status === "running" && Date.parse(base.startedAt) >= started.getTime() - 1000 ? base : undefined;
   const record: ImageRecord = {
-    index: job.index,
-    image: job.image,
-    line: job.line,
-    attempt: ours?.attempt ?? (base?.attempt ?? 0) + 1,
-    requestSha256: job.requestSha256,
-    findingsBefore: [],
-    findingsAfter: [],
-    undoFile: null,
-    filesUndoFile: null,
-    bytesWritten: 0,
-    plan: null,
-    log: null,
-    notes: [],
-    undoFilesBefore: [],
+    ...newRecord(job, ours?.attempt ?? (base?.attempt ?? 0) + 1, started),
     ...ours,
     status: "failed",
     startedAt: ours?.startedAt ?? started.toISOString(),

@@ -44,6 +44,12 @@ export const ImageRecord = z.object({
 });
 export type ImageRecord = z.infer<typeof ImageRecord>;
 
+/** A new attempt's record: nothing found and nothing written yet. */
+export function newRecord(job: { index: number; image: string; line: number; requestSha256: string }, attempt: number, startedAt: Date): ImageRecord {
+  const { index, image, line, requestSha256 } = job;
+  return { index, image, line, status: "running", attempt, requestSha256, findingsBefore: [], findingsAfter: [], undoFile: null, filesUndoFile: null, bytesWritten: 0, plan: null, log: null, startedAt: startedAt.toISOString(), notes: [], undoFilesBefore: [] };
+}
+
 /** A record is a few KiB; a bigger result.json was not written by p2vfix. */
 const MAX_RECORD_BYTES = 1024 * 1024;
 

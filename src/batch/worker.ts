@@ -18,7 +18,7 @@ import type { Finding } from "../windows/schema.js";
 import { inspectWindows } from "../windows/inspect.js";
 import { loadWindows } from "../windows/load.js";
 import type { ImageJob } from "./jobs.js";
-import type { ImageRecord, StateDir } from "./state.js";
+import { newRecord, type ImageRecord, type StateDir } from "./state.js";
 
 export interface WorkerOptions {
   state?: StateDir;
@@ -83,24 +83,7 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
   const log = (text: string) => {
     if (dir) state!.appendLog(dir, `${now().toISOString()} ${text}\n`);
   };
-  const record: ImageRecord = {
-    index: job.index,
-    image: job.image,
-    line: job.line,
-    status: "running",
-    attempt: (previous?.attempt ?? 0) + 1,
-    requestSha256: job.requestSha256,
-    findingsBefore: [],
-    findingsAfter: [],
-    undoFile: null,
-    filesUndoFile: null,
-    bytesWritten: 0,
-    plan: null,
-    log: dir ? `${dir}/log.txt` : null,
-    startedAt: started.toISOString(),
-    notes: [],
-    undoFilesBefore: [],
-  };
+  const record: ImageRecord = { ...newRecord(job, (previous?.attempt ?? 0) + 1, started), log: dir ? `${dir}/log.txt` : null };
   const finish = (status: ImageRecord["status"]): ImageRecord => {
     const end = now();
     Object.assign(record, { status, finishedAt: end.toISOString(), seconds: (end.getTime() - started.getTime()) / 1000, peakRssKiB: process.resourceUsage().maxRSS });

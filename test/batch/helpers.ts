@@ -39,7 +39,7 @@ export function runCli(args: string[], cwd: string) {
 
 /** The CLI started in its own process group, so a kill can take the wave's parent and all its workers at once. */
 export function startCli(args: string[], cwd: string) {
-  return spawn(process.execPath, [cliBundle(), ...args], { cwd, detached: true, stdio: "ignore" });
+  return spawn(process.execPath, [cliBundle(), ...args], { cwd, detached: true, stdio: ["ignore", "pipe", "ignore"] });
 }
 
 export function sha(path: string): string {

@@ -110,6 +110,34 @@ describe.skipIf(!toolsAvailable("qemu-img"))("batch: a wave of images", () => {
     }
   });
 
+  it.skipIf(!existsSync("/proc/self/task"))("a worker killed on its own is reported as crashed; the other images are prepared; a rerun prepares it", { timeout: 120_000 }, async () => {
+    const { dir, images } = makeWave(["k1.qcow2", "k2.raw", "k3.vhdx"]);
+    const originals = images.map(sha);
+    const inv = inventory(dir, images);
+    const wave = startCli(["batch", inv, "--jobs", "2", "--state", "state", "--json"], dir);
+    let out = "";
+    wave.stdout!.on("data", (b: Buffer) => (out += String(b)));
+    // The first worker the parent starts (Linux: /proc/PID/task/PID/children).
+    const children = () => readFileSync(`/proc/${wave.pid}/task/${wave.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    let victim: number | undefined;
+    for (let i = 0; i < 600 && victim === undefined; i++) {
+      victim = children()[0];
+      if (victim === undefined) await sleep(20);
+    }
+    const argv = readFileSync(`/proc/${victim}/cmdline`, "utf8").split("\0");
+    const index = Number(argv[argv.indexOf("--index") + 1]);
+    process.kill(victim!, "SIGKILL");
+    const code = await new Promise((r) => wave.once("exit", r));
+    expect(code).toBe(10);
+    const result = JSON.parse(out) as WaveJson;
+    expect(result.images[index]).toMatchObject({ status: "failed", error: { code: "worker-crashed" } });
+    expect(result.summary).toMatchObject({ done: 2, failed: 1 });
+    const rerun = runCli(["batch", inv, "--jobs", "2", "--state", "state", "--json"], dir);
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect((JSON.parse(rerun.stdout) as WaveJson).summary).toMatchObject({ done: 1, skipped: 2, failed: 0 });
+    images.forEach((image, i) => expectPreparedOnce(image, originals[i]!));
+  });
+
   it("an apply cut off after its write (journal still 'applying') is rolled back, then done again, one undo file kept", { timeout: 60_000 }, async () => {
     const { dir, images } = makeWave(["torn.qcow2"]);
     const [image] = images as [string];

@@ -14,27 +14,19 @@ import { runPool } from "../../batch/pool.js";
 import { StateDir } from "../../batch/state.js";
 import { createWaveView, renderWaveTable, summarize, waveJson, publicRecord } from "../../batch/view.js";
 import { runImage } from "../../batch/worker.js";
+import type { KubernetesOptions } from "../../batch/kubernetes.js";
 import type { Output } from "../output.js";
 
 /** Exit status of a wave in which an image failed (0 only when every image is prepared or already was). */
 export const WAVE_FAILED_EXIT_CODE = 10;
 
-interface BatchOptions {
-  jobs?: number;
+interface BatchOptions extends Partial<KubernetesOptions> {
   state?: string;
   dryRun?: boolean;
   json?: boolean;
   index?: number;
   base?: string;
   emit?: string;
-  out?: string;
-  pvc?: string;
-  volumeMode?: string;
-  containerImage?: string;
-  name?: string;
-  namespace?: string;
-  mount?: string;
-  statePvc?: string;
 }
 
 function positiveInt(what: string) {
