@@ -57,3 +57,22 @@ describe("batch: a bad inventory writes nothing", () => {
     expect(r.stderr).toMatch(/symbolic link/);
   });
 });
+
+describe("batch --index: one image in this process", () => {
+  it("copies the entry's files into the image (the plan's files:) and keeps the plan in the state folder", { timeout: 60_000 }, async () => {
+    const { copyFileSync, mkdirSync, readdirSync, readFileSync } = await import("node:fs");
+    const { dir, inv } = wave("defaults:\n  target: hyperv\nimages:\n  - image: demo.qcow2\n    macs: ['00:15:5d:01:02:03']\n    files:\n      - from: tools\n        to: /p2vfix/tools\n");
+    copyFileSync(join(import.meta.dirname, "../../examples/demo-hp-proliant.qcow2"), join(dir, "demo.qcow2"));
+    mkdirSync(join(dir, "tools"));
+    writeFileSync(join(dir, "tools", "hello.txt"), "hello from the wave\r\n");
+    const r = await run("batch", inv, "--index", "0", "--state", join(dir, "state"), "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const record = JSON.parse(r.stdout) as { status: string; plan: string; filesUndoFile: string | null };
+    expect(record.status).toBe("done");
+    expect(record.filesUndoFile).not.toBeNull();
+    expect(readFileSync(record.plan, "utf8")).toMatch(/files:\n\s+- from: .*tools\n\s+to: \/p2vfix\/tools/);
+    const cat = await run("cat", `${join(dir, "demo.qcow2")}:/p2vfix/tools/hello.txt`);
+    expect(cat.stdout).toBe("hello from the wave\r\n");
+    expect(readdirSync(join(dir, "state"))).toHaveLength(1);
+  });
+});
