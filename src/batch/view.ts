@@ -83,7 +83,7 @@ export function renderWaveTable(records: readonly ImageRecord[]): string {
     rows.push([
       String(r.index),
       basename(r.image),
-      r.status === "failed" ? `failed (${r.error?.code ?? "?"})` : r.status === "running" ? "stopped while running" : r.status,
+      r.status === "failed" ? `failed (${r.error?.code ?? "?"})` : r.status === "running" ? "running (or stopped)" : r.status,
       r.status === "failed" && r.findingsBefore.length === 0 ? "-" : `${r.findingsBefore.length} → ${r.findingsAfter.length}`,
       r.undoFile ? basename(r.undoFile) : "-",
       r.seconds === undefined ? "-" : `${r.seconds.toFixed(1)} s`,

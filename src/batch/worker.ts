@@ -103,7 +103,8 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
     if (!options.dryRun) {
       guardReadOnly(job.image, false);
       recoverInterrupted(job.image, previous, record, log);
-      if (dir) state!.writeRecord(dir, { ...record, undoFilesBefore: (record.undoFilesBefore = undoFilesBeside(job.image)) });
+      record.undoFilesBefore = undoFilesBeside(job.image);
+      if (dir) state!.writeRecord(dir, record);
     }
     // The writer lock before the image is read, as `fix` takes it: a second writer is refused, never shown a half-written image.
     const lock = options.dryRun ? undefined : lockImage(job.image);
