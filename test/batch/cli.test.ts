@@ -76,3 +76,22 @@ describe("batch --index: one image in this process", () => {
     expect(readdirSync(join(dir, "state"))).toHaveLength(1);
   });
 });
+
+describe("batch --dry-run", () => {
+  it("plans the image and writes nothing: no state folder, the image and its folder unchanged", { timeout: 60_000 }, async () => {
+    const { copyFileSync, readdirSync, readFileSync } = await import("node:fs");
+    const { dir, inv, state } = wave("images:\n  - image: demo.qcow2\n    target: kvm\n");
+    copyFileSync(join(import.meta.dirname, "../../examples/demo-hp-proliant.qcow2"), join(dir, "demo.qcow2"));
+    const before = readFileSync(join(dir, "demo.qcow2"));
+    const listing = readdirSync(dir).sort();
+    const r = await run("batch", inv, "--index", "0", "--state", state, "--dry-run", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const record = JSON.parse(r.stdout) as { status: string; findingsBefore: string[]; undoFile: string | null };
+    expect(record.status).toBe("dry-run");
+    expect(record.findingsBefore.length).toBeGreaterThan(0);
+    expect(record.undoFile).toBeNull();
+    expect(readFileSync(join(dir, "demo.qcow2"))).toEqual(before);
+    expect(readdirSync(dir).sort()).toEqual(listing);
+    expect(existsSync(state)).toBe(false);
+  });
+});

@@ -102,7 +102,7 @@ Exit status: 0 when every image is prepared (or was already), ${WAVE_FAILED_EXIT
       if (opts.index !== undefined) {
         const job = jobs[opts.index];
         if (!job) throw new UsageError("bad-index", `--index ${opts.index}: the inventory has ${jobs.length} images (0 to ${jobs.length - 1})`);
-        const record = runImage(job, { dryRun: opts.dryRun === true, ...(opts.state ? { state: StateDir.open(opts.state) } : {}) });
+        const record = runImage(job, { dryRun: opts.dryRun === true, ...(opts.state && !opts.dryRun ? { state: StateDir.open(opts.state) } : {}) });
         output.out(opts.json ? `${JSON.stringify(publicRecord(record))}\n` : renderOne(record));
         if (record.error) output.exitCode = record.error.exitCode;
         return;
