@@ -15,6 +15,7 @@ const sections = [
   "./image-read.mjs",
   "./plan-apply.mjs",
   "./ntfs-create.mjs",
+  "./batch.mjs",
 ];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");

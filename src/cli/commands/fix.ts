@@ -24,7 +24,7 @@ import { appliedJson, renderApplied } from "./apply.js";
 import { resolvePlanRequest, withPlanRequestOptions } from "./plan.js";
 import { createProgress } from "../progress.js";
 
-interface FixOptions {
+export interface FixOptions {
   target?: string;
   vm?: string;
   nic?: string;
@@ -42,7 +42,7 @@ interface FixOptions {
 
 
 /** Inspect and plan from one read of the image: the findings, and the plan as `plan -o` would write it. */
-function inspectAndPlan(image: string, opts: FixOptions): { findings: Finding[]; plan: PlanFile; yaml: string; values: number } {
+export function inspectAndPlan(image: string, opts: FixOptions): { findings: Finding[]; plan: PlanFile; yaml: string; values: number } {
   const { vm, target, profile, options } = resolvePlanRequest(opts);
   const loaded = loadWindows(image, opts.partition === undefined ? {} : { partition: opts.partition });
   try {

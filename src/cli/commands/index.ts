@@ -35,6 +35,7 @@ const modules: CommandModule[] = [
   { names: ["unlock"], load: async () => (await import("./unlock.js")).registerUnlock },
   { names: ["firstboot"], load: async () => (await import("./firstboot.js")).registerFirstboot },
   { names: ["drivers"], load: async () => (await import("./drivers.js")).registerDrivers },
+  { names: ["batch"], load: async () => (await import("./batch.js")).registerBatch },
 ];
 
 /**
