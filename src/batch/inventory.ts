@@ -37,7 +37,7 @@ const entryFields = {
   vm: z.string().min(1).optional(),
   /** With `vm`: the VM's NIC number when it has several (as `plan --nic`). */
   nic: z.number().int().min(0).optional(),
-  /** Driver source (a folder of .inf packages or an ISO); accepted and checked, refused until plans carry drivers. */
+  /** Drivers installed at apply: an ISO (virtio-win, VMware Tools), a folder of packages or one .inf (as `plan --drivers`). */
   drivers: z.string().optional(),
   /** Host folders or files copied into the image at apply: the plan's `files:`. */
   files: z.array(fileCopy).optional(),
@@ -67,11 +67,11 @@ function firstIssue(error: z.ZodError): { key: PropertyKey | undefined; message:
 function checkEntry(entry: InventoryEntry, path: string, lineOfKey: (key: string) => number): InventoryEntry {
   if (entry.vm && entry.macs) fail(path, lineOfKey("vm"), "give either `vm` or `macs`, not both");
   if (entry.nic !== undefined && !entry.vm) fail(path, lineOfKey("nic"), "`nic` chooses a NIC of the VM definition: it needs `vm`");
-  if (entry.drivers !== undefined && entry.drivers.trim() !== "") {
-    fail(path, lineOfKey("drivers"), `drivers not yet supported: plans cannot add drivers yet, so "${entry.drivers}" would be ignored; remove \`drivers\` (or leave it empty) for now`, "inventory.drivers-not-supported");
+  if (entry.drivers !== undefined && entry.drivers.trim() === "") {
+    const { drivers: _empty, ...rest } = entry;
+    return rest;
   }
-  const { drivers: _unused, ...rest } = entry;
-  return rest as InventoryEntry;
+  return entry;
 }
 
 function checkUnique(entries: InventoryEntry[], path: string): InventoryEntry[] {

@@ -1,5 +1,5 @@
 /**
- * From inventory entries to jobs: every path resolved (relative ones from the inventory's
+ * From inventory entries to jobs: every path (image, VM definition, files, drivers) resolved (relative ones from the inventory's
  * folder, or --base), checked to exist before anything is written (a missing image is an error
  * naming its inventory line), and the request's SHA-256 that tells a rerun whether the same
  * thing was asked.
@@ -22,6 +22,8 @@ export interface ImageJob {
   vm?: string;
   nic?: number;
   files?: { from: string; to: string; reason?: string }[];
+  /** Drivers installed at apply (an ISO, a folder or an .inf), as `plan --drivers`. */
+  drivers?: string;
   /** SHA-256 of the request (all of the above but index and line). */
   requestSha256: string;
 }
@@ -37,6 +39,7 @@ export function toJob(entry: InventoryEntry, index: number, base: string): Image
     ...(entry.vm ? { vm: at(entry.vm) } : {}),
     ...(entry.nic === undefined ? {} : { nic: entry.nic }),
     ...(entry.files ? { files: entry.files.map((f) => ({ ...f, from: at(f.from) })) } : {}),
+    ...(entry.drivers ? { drivers: at(entry.drivers) } : {}),
   };
   return { index, line: entry.line, ...request, requestSha256: createHash("sha256").update(JSON.stringify(request)).digest("hex") };
 }
@@ -47,6 +50,7 @@ export function checkJobPaths(jobs: readonly ImageJob[], inventoryPath: string):
     const missing = [
       ["image", job.image],
       ["vm", job.vm],
+      ["drivers", job.drivers],
       ...(job.files ?? []).map((f) => ["files.from", f.from]),
     ].find(([, p]) => p !== undefined && !existsSync(p));
     if (missing) throw new NotFoundError("inventory.missing-file", `${missing[0]} ${missing[1]} does not exist`, { path: inventoryPath, line: job.line });

@@ -29,6 +29,7 @@ export const ImageRecord = z.object({
   findingsAfter: z.array(z.string()).default([]),
   undoFile: z.string().nullable().default(null),
   filesUndoFile: z.string().nullable().default(null),
+  driversUndoFile: z.string().nullable().default(null),
   bytesWritten: z.number().default(0),
   plan: z.string().nullable().default(null),
   log: z.string().nullable().default(null),
@@ -47,7 +48,7 @@ export type ImageRecord = z.infer<typeof ImageRecord>;
 /** A new attempt's record: nothing found and nothing written yet. */
 export function newRecord(job: { index: number; image: string; line: number; requestSha256: string }, attempt: number, startedAt: Date): ImageRecord {
   const { index, image, line, requestSha256 } = job;
-  return { index, image, line, status: "running", attempt, requestSha256, findingsBefore: [], findingsAfter: [], undoFile: null, filesUndoFile: null, bytesWritten: 0, plan: null, log: null, startedAt: startedAt.toISOString(), notes: [], undoFilesBefore: [] };
+  return { index, image, line, status: "running", attempt, requestSha256, findingsBefore: [], findingsAfter: [], undoFile: null, filesUndoFile: null, driversUndoFile: null, bytesWritten: 0, plan: null, log: null, startedAt: startedAt.toISOString(), notes: [], undoFilesBefore: [] };
 }
 
 /** A record is a few KiB; a bigger result.json was not written by p2vfix. */

@@ -117,6 +117,7 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
         ...(job.vm ? { vm: job.vm } : {}),
         ...(job.nic === undefined ? {} : { nic: String(job.nic) }),
         ...(job.keepIp === undefined ? {} : { keepIp: job.keepIp }),
+        ...(job.drivers ? { drivers: job.drivers } : {}),
       });
       if (job.files) plan.files = job.files;
       record.findingsBefore = shown(findings);
@@ -127,6 +128,7 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
       // Nothing written this time (already in place after a kill past the journal's "done"): the undo file is the journal's.
       record.undoFile = report.undoFile ?? (options.dryRun ? null : (readJournal(job.image)?.undoFile ?? null));
       record.filesUndoFile = report.filesUndoFile ?? null;
+      record.driversUndoFile = report.driversUndoFile ?? null;
       record.findingsAfter = options.dryRun ? record.findingsBefore : findingsNow(job.image, plan.target ?? undefined);
       record.imageSha256After = fileSha256(job.image);
       log(options.dryRun ? "dry run: nothing written" : `applied: ${record.bytesWritten} bytes written, undo file ${record.undoFile ?? "none (nothing to write)"}; ${record.findingsAfter.length} problems and warnings left`);

@@ -27,7 +27,7 @@ describe("batch: a bad inventory writes nothing", () => {
     ["missing image file", "wave.yaml", "images:\n  - image: a.raw\n  - image: gone.raw\n", ExitCode.notFound, /image .*gone\.raw does not exist.*wave\.yaml:3\b/],
     ["duplicate image", "wave.csv", "image,target\na.raw,kvm\na.raw,hyperv\n", ExitCode.badInput, /duplicate image "a\.raw" \(first at line 2\).*wave\.csv:3\)/],
     ["bad MAC", "wave.csv", "image,macs\na.raw,52:54:00:12:34\n", ExitCode.badInput, /not a MAC address.*wave\.csv:2\)/],
-    ["drivers", "wave.yaml", "images:\n  - image: a.raw\n    drivers: /isos/virtio-win.iso\n", ExitCode.badInput, /inventory\.drivers-not-supported: drivers not yet supported.*wave\.yaml:3\b/],
+    ["missing drivers source", "wave.yaml", "images:\n  - image: a.raw\n    drivers: /isos/virtio-win.iso\n", ExitCode.notFound, /drivers \/isos\/virtio-win\.iso does not exist.*wave\.yaml:2\b/],
   ];
   for (const [what, name, text, code, message] of cases) {
     it(what, async () => {

@@ -52,13 +52,11 @@ describe("batch inventory: the other keys", () => {
     expect(b).toMatchObject({ image: "b.raw", target: "vmware", line: 9 });
     expect(b).not.toHaveProperty("drivers");
   });
-  it("a non-empty drivers field is a typed error naming its line (in an entry or in defaults)", () => {
-    const own = errorOf("images:\n  - image: a\n  - image: b\n    drivers: /isos/virtio-win.iso\n");
-    expect(own.code).toBe("inventory.drivers-not-supported");
-    expect(own.line).toBe(4);
-    expect(own.message).toMatch(/^drivers not yet supported/);
-    const inherited = errorOf("defaults:\n  profile: p2v-default\n  drivers: /isos/virtio-win.iso\nimages:\n  - image: a\n");
-    expect(inherited.line).toBe(3);
+  it("keeps a drivers source, its own or from defaults (the plan's drivers:)", () => {
+    const [a, b] = parseInventoryYaml("defaults:\n  drivers: isos/virtio-win.iso\nimages:\n  - image: a\n  - image: b\n    drivers: vmware-tools.iso\n", "inv.yaml");
+    expect(a).toMatchObject({ image: "a", drivers: "isos/virtio-win.iso" });
+    expect(b).toMatchObject({ image: "b", drivers: "vmware-tools.iso" });
+    expect(parseInventoryCsv("image,drivers\na,/isos/virtio.iso\n", "inv.csv")[0]).toMatchObject({ image: "a", drivers: "/isos/virtio.iso" });
   });
   it("refuses multicast and all-zero MACs, an unknown hypervisor, nic without vm, vm with macs", () => {
     expect(errorOf("images:\n  - image: a\n    macs: ['01:00:5e:00:00:01']\n").message).toMatch(/multicast/);
@@ -87,7 +85,6 @@ describe("batch inventory (CSV)", () => {
     expect(csvErrorOf("image\na\n\nb\na\n")).toMatchObject({ line: 5, message: expect.stringContaining("first at line 2") });
     expect(csvErrorOf('image\na\n"b\n\n').line).toBe(3);
     expect(csvErrorOf("target\nkvm\n").message).toMatch(/no "image" column/);
-    expect(csvErrorOf("image,drivers\na,/isos/virtio.iso\n").code).toBe("inventory.drivers-not-supported");
   });
 });
 

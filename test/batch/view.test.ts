@@ -22,7 +22,7 @@ function terminal(): Writable & { text: () => string; isTTY: boolean; columns: n
 const job = (index: number, image: string): ImageJob => ({ index, line: index + 2, image, macs: [], requestSha256: "0".repeat(64) });
 const record = (index: number, image: string, status: ImageRecord["status"], extra: Partial<ImageRecord> = {}): ImageRecord => ({
   index, image, line: index + 2, status, attempt: 1, requestSha256: "0".repeat(64), findingsBefore: ["a", "b", "c"], findingsAfter: ["c"], undoFile: `${image}.20261205T000000.000Z.p2vfix-undo`,
-  filesUndoFile: null, bytesWritten: 1, plan: null, log: null, startedAt: "2026-12-05T00:00:00.000Z", seconds: 1.25, notes: [], undoFilesBefore: [], ...extra,
+  filesUndoFile: null, driversUndoFile: null, bytesWritten: 1, plan: null, log: null, startedAt: "2026-12-05T00:00:00.000Z", seconds: 1.25, notes: [], undoFilesBefore: [], ...extra,
 });
 
 describe("wave view", () => {

@@ -21,10 +21,14 @@ import { planNotices, plural, renderNotices } from "../notices.js";
 import { parseMacOption, parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 import { appliedJson, renderApplied } from "./apply.js";
-import { resolvePlanRequest, withPlanRequestOptions } from "./plan.js";
+import { planDrivers, resolvePlanRequest, withPlanRequestOptions } from "./plan.js";
 import { createProgress } from "../progress.js";
 
 export interface FixOptions {
+  /** Drivers to install at apply (an ISO, a folder or an .inf), as `plan --drivers`. */
+  drivers?: string;
+  /** With `drivers`: only these. */
+  driver?: string[];
   target?: string;
   vm?: string;
   nic?: string;
@@ -49,6 +53,7 @@ export function inspectAndPlan(image: string, opts: FixOptions): { findings: Fin
     const report = inspectWindows(loaded.hives, { ...loaded.options, ...(target ? { target } : {}) });
     const built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: image, profile: profile.name, ...(vm ? { vm } : {}) });
     if (vm && !vm.all && !vm.mac) built.plan.notices.push(`${opts.vm}: the NIC has no MAC yet (the hypervisor assigns it at start): the first-boot steps find the new NIC as the only new adapter.`);
+    if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, options.firstBoot, opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, image));
     // Through the YAML `plan -o` writes and `apply` reads: fix applies exactly what plan + apply would.
     const yaml = planToYaml(built.plan);
     const plan = parsePlan(yaml, "the plan");

@@ -103,7 +103,9 @@ export function withPlanRequestOptions(command: Command): Command {
     .option("--mac <mac>", "MAC of a new NIC; repeat for several, given in order to the old adapters with a static configuration (taken from --vm when given)", collect, [])
     .option("--vm <vmfile>", "VM definition: the new NIC's MAC(s) and the hypervisor; apply unplugs the NIC(s) for the first boot")
     .option("--nic <n>", "with --vm: the NIC number when the VM has several")
-    .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default");
+    .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default")
+    .option("--drivers <source>", "install drivers from this ISO, folder or .inf at apply (p2vfix drivers add)")
+    .option("--driver <names>", "with --drivers: only these drivers (comma-separated)", (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")]);
 }
 
 /**
@@ -112,7 +114,8 @@ export function withPlanRequestOptions(command: Command): Command {
  * driver must be installed before the network steps look for the new adapter): pnputil -i -a
  * on each staged INF (the syntax Windows 7 to 11 accept; `pnputil /add-driver` is 10+ only).
  */
-function planDrivers(plan: PlanFile, firstBoot: PlanFile["firstBoot"], from: string, only: string[] | undefined, system: RegistryKey, software: RegistryKey | undefined, where: string): string[] {
+export function planDrivers(plan: PlanFile, firstBootDefaults: Omit<NonNullable<PlanFile["firstBoot"]>, "steps">, from: string, only: string[] | undefined, system: RegistryKey, software: RegistryKey | undefined, where: string): string[] {
+  const firstBoot = plan.firstBoot ?? (software ? { ...firstBootDefaults, steps: [] } : null);
   const source = openDriverSource(from);
   try {
     const selection = selectDrivers(source, targetOsOf(system, software, where), only);
@@ -165,8 +168,6 @@ export function registerPlan(program: Command, output: Output): void {
     .option("--json", "the plan as JSON instead of YAML")
     .option("--partition <n>", "disk image with several Windows installations: the partition")
     .option("--no-logs", "do not replay transaction logs found beside the hives")
-    .option("--drivers <source>", "install drivers from this ISO, folder or .inf at apply (p2vfix drivers add)")
-    .option("--driver <names>", "with --drivers: only these drivers (comma-separated)", (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")])
     .addHelpText(
       "after",
       `
@@ -186,7 +187,7 @@ Examples:
         built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: targetPath, profile: profile.name, ...(vm ? { vm } : {}) });
         // Counted as apply counts them (the runner's keys included), so the two numbers agree.
         registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
-        if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, built.plan.firstBoot ?? (loaded.hives.software ? { ...options.firstBoot, steps: [] } : null), opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, targetPath));
+        if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, options.firstBoot, opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, targetPath));
       } finally {
         loaded.close();
       }
