@@ -3,7 +3,7 @@ import { RegfError } from "../errors.js";
 import { CELL_NONE, decodeName, type CellSpace } from "./cells/cell.js";
 import { KeyFlags, NK, nkPosition, readNk } from "./cells/nk.js";
 import { readSk } from "./cells/sk.js";
-import { readSubkeyOffsets, SUBKEY_LIST, subkeyCandidates, subkeyListKind } from "./cells/subkey-list.js";
+import { ELEMENT_SIZE, listKindAt, readSubkeyOffsets, SUBKEY_LIST, subkeyCandidates, subkeyListKind } from "./cells/subkey-list.js";
 import { readValueList, valueListPosition } from "./cells/value-list.js";
 import { readVk, ValueFlags, VK, VK_DATA_INLINE, vkPosition, type VkRecord } from "./cells/vk.js";
 import { lhHash, namesEqual, upcaseUnit } from "./names.js";
@@ -222,10 +222,8 @@ export class RegKey {
 function leafPosition(space: CellSpace, list: number): number {
   const pos = space.cell(list, "subkey list");
   const length = space.dataLength(pos);
-  const b0 = space.bytes[pos];
-  const b1 = space.bytes[pos + 1];
-  const stride = b0 === 0x6c ? (b1 === 0x69 ? 4 : b1 === 0x66 || b1 === 0x68 ? 8 : 0) : b0 === 0x72 && b1 === 0x69 ? 4 : 0;
-  if (length >= 4 && stride > 0 && SUBKEY_LIST.elements + space.u16(pos + SUBKEY_LIST.count) * stride <= length) return b0 === 0x72 ? -1 : pos;
+  const kind = listKindAt(space.bytes, pos);
+  if (length >= 4 && kind !== undefined && SUBKEY_LIST.elements + space.u16(pos + SUBKEY_LIST.count) * ELEMENT_SIZE[kind] <= length) return kind === "ri" ? -1 : pos;
   // Not a well-formed list: the reader's own check says why (with its message and offset).
   return subkeyListKind(space, list) === "ri" ? -1 : pos;
 }

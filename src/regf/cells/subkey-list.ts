@@ -14,25 +14,38 @@ export const LeafKind = { li: "li", lf: "lf", lh: "lh", ri: "ri" } as const;
 /** Bytes per element: li and ri hold offsets only, lf and lh an offset plus a hint. */
 export const ELEMENT_SIZE = { li: 4, ri: 4, lf: 8, lh: 8 } as const;
 
-type Kind = keyof typeof ELEMENT_SIZE;
+export type SubkeyListKind = keyof typeof ELEMENT_SIZE;
+type Kind = SubkeyListKind;
+
+/** The kind of the subkey list whose cell data starts at `pos`, from its signature; undefined when it is none. */
+export function listKindAt(bytes: Uint8Array, pos: number): Kind | undefined {
+  const second = bytes[pos + 1];
+  if (bytes[pos] === 0x6c) return second === 0x68 ? "lh" : second === 0x66 ? "lf" : second === 0x69 ? "li" : undefined; // "l?"
+  return bytes[pos] === 0x72 && second === 0x69 ? "ri" : undefined;
+}
+
+/** File position of element `index` of the list of `kind` whose cell data starts at `pos`. */
+export function elementPosition(pos: number, kind: Kind, index: number): number {
+  return pos + SUBKEY_LIST.elements + index * ELEMENT_SIZE[kind];
+}
 
 function readList(space: CellSpace, listOffset: number, what: string): { pos: number; kind: Kind; count: number } {
   const pos = space.cell(listOffset, what);
   const length = space.dataLength(pos);
-  const kind = space.signature(pos);
-  if (length < 4 || !(kind in ELEMENT_SIZE)) {
-    throw new RegfError("bad-subkey-list", `cell at 0x${listOffset.toString(16)} is not a subkey list (found ${JSON.stringify(kind)})`, {
+  const kind = length < 4 ? undefined : listKindAt(space.bytes, pos);
+  if (kind === undefined) {
+    throw new RegfError("bad-subkey-list", `cell at 0x${listOffset.toString(16)} is not a subkey list (found ${JSON.stringify(space.signature(pos))})`, {
       offset: pos,
     });
   }
   const count = space.u16(pos + SUBKEY_LIST.count);
-  const size = ELEMENT_SIZE[kind as Kind];
+  const size = ELEMENT_SIZE[kind];
   if (SUBKEY_LIST.elements + count * size > length) {
     throw new RegfError("bad-subkey-list", `subkey list claims ${count} entries but its cell holds ${(length - 4) / size | 0}`, {
       offset: pos + SUBKEY_LIST.count,
     });
   }
-  return { pos, kind: kind as Kind, count };
+  return { pos, kind, count };
 }
 
 /** Somewhere to put subkey offsets: a plain array, or a walk's own growable stack. */
@@ -99,6 +112,15 @@ export function subkeyCandidates(space: CellSpace, listOffset: number, hash: num
     }
   });
   return out;
+}
+
+/** Cell offsets of a subkey list: the list itself, then an index root's leaves (as freeing a list needs them). */
+export function subkeyListCells(space: CellSpace, listOffset: number): number[] {
+  if (listOffset === CELL_NONE) return [];
+  const top = readList(space, listOffset, "subkey list");
+  const cells = [listOffset];
+  if (top.kind === "ri") for (let i = 0; i < top.count; i++) cells.push(space.u32(elementPosition(top.pos, "ri", i)));
+  return cells;
 }
 
 /** The stored list kind and leaf count, for the writer and the structural check. */

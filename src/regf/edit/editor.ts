@@ -16,7 +16,8 @@ import { KeyNodeFields } from "./key-node-fields.js";
 import { KeyValues } from "./key-values.js";
 import { addSecurityRef, releaseSecurity } from "./security.js";
 import { encodeName, fitsLatin1, readKeyName, writeName } from "./stored-names.js";
-import { findSubkey, insertSubkey, listCells, removeSubkey, type LeafKind } from "./subkey-index.js";
+import { findSubkey, insertSubkey, removeSubkey, type LeafKind } from "./subkey-index.js";
+import { listKindAt, readSubkeyOffsets, subkeyListCells } from "../cells/subkey-list.js";
 
 /** Windows limits: key names 255 characters, value names 16383. */
 export const MAX_KEY_NAME = 255;
@@ -235,10 +236,9 @@ export class HiveEditor {
   }
 
   private existingLeafKind(list: number): LeafKind {
-    const cells = listCells(this.cells, list);
+    const cells = subkeyListCells(this.cells.space, list);
     const leaf = cells.length > 1 ? cells[1] : cells[0];
-    const p = this.cells.pos(leaf);
-    const kind = String.fromCharCode(this.cells.bytes[p], this.cells.bytes[p + 1]);
+    const kind = listKindAt(this.cells.bytes, this.cells.pos(leaf));
     return kind === "li" || kind === "lf" ? kind : "lh";
   }
 
@@ -280,16 +280,7 @@ export class HiveEditor {
   /** Key node offsets of a key's subkeys, in order. */
   childOffsets(nk: number): number[] {
     if (this.fields.get(nk, NK.subkeyCount) === 0) return [];
-    const out: number[] = [];
-    for (const cell of listCells(this.cells, this.fields.get(nk, NK.subkeyList))) {
-      const p = this.cells.pos(cell);
-      const kind = String.fromCharCode(this.cells.bytes[p], this.cells.bytes[p + 1]);
-      if (kind === "ri") continue;
-      const n = this.cells.view.getUint16(p + 2, true);
-      const step = kind === "li" ? 4 : 8;
-      for (let i = 0; i < n; i++) out.push(this.cells.view.getUint32(p + 4 + i * step, true));
-    }
-    return out;
+    return readSubkeyOffsets(this.cells.space, this.fields.get(nk, NK.subkeyList));
   }
 
   private freeKeyNode(nk: number): void {
@@ -297,7 +288,7 @@ export class HiveEditor {
     this.values.freeAll(nk);
     const className = this.fields.get(nk, NK.className);
     if (className !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) a.free(className);
-    if (this.fields.get(nk, NK.subkeyCount) > 0) for (const cell of listCells(a, this.fields.get(nk, NK.subkeyList))) a.free(cell);
+    if (this.fields.get(nk, NK.subkeyCount) > 0) for (const cell of subkeyListCells(a.space, this.fields.get(nk, NK.subkeyList))) a.free(cell);
     const sk = this.fields.get(nk, NK.security);
     if (sk !== CELL_NONE) releaseSecurity(a, sk);
     a.free(nk);

@@ -7,7 +7,7 @@
  */
 import { RegfError } from "../../errors.js";
 import { CELL_NONE } from "../cells/cell.js";
-import { ELEMENT_SIZE, SUBKEY_LIST } from "../cells/subkey-list.js";
+import { ELEMENT_SIZE, elementPosition, listKindAt, SUBKEY_LIST, type SubkeyListKind } from "../cells/subkey-list.js";
 import { compareNames, lhHash } from "../names.js";
 import type { CellAllocator } from "./allocator.js";
 
@@ -43,9 +43,10 @@ interface Position {
   found: boolean;
 }
 
+/** The list's kind from its signature ("ri", "lh"...), or its two signature characters when it is none (for the message). */
 function signature(a: CellAllocator, offset: number): string {
   const p = a.pos(offset);
-  return String.fromCharCode(a.bytes[p], a.bytes[p + 1]);
+  return listKindAt(a.bytes, p) ?? String.fromCharCode(a.bytes[p], a.bytes[p + 1]);
 }
 
 function count(a: CellAllocator, offset: number): number {
@@ -60,12 +61,12 @@ function leafKind(a: CellAllocator, offset: number): LeafKind {
   return kind;
 }
 
-function element(a: CellAllocator, offset: number, kind: keyof typeof ELEMENT_SIZE, i: number): number {
-  return a.view.getUint32(a.pos(offset) + SUBKEY_LIST.elements + i * ELEMENT_SIZE[kind], true);
+function element(a: CellAllocator, offset: number, kind: SubkeyListKind, i: number): number {
+  return a.view.getUint32(elementPosition(a.pos(offset), kind, i), true);
 }
 
 function writeElement(a: CellAllocator, leaf: number, kind: LeafKind, i: number, nk: number, name: string): void {
-  const p = a.pos(leaf) + SUBKEY_LIST.elements + i * ELEMENT_SIZE[kind];
+  const p = elementPosition(a.pos(leaf), kind, i);
   a.view.setUint32(p, nk, true);
   if (kind === "lh") a.view.setUint32(p + 4, lhHash(name), true);
   else if (kind === "lf") a.view.setUint32(p + 4, lfHint(name), true);
@@ -215,11 +216,3 @@ export function removeSubkey(a: CellAllocator, list: number, name: string, nameO
   return { list: CELL_NONE, nk };
 }
 
-/** Every key node offset of a list, in order (the reader's walk, over the editor's bytes). */
-export function listCells(a: CellAllocator, list: number): number[] {
-  if (list === CELL_NONE) return [];
-  if (signature(a, list) !== "ri") return [list];
-  const out = [list];
-  for (let i = 0; i < count(a, list); i++) out.push(element(a, list, "ri", i));
-  return out;
-}
