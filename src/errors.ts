@@ -10,6 +10,10 @@ export interface ErrorDetails {
   path?: string;
   /** 1-based line in a text input (.reg file, plan, VM definition). */
   line?: number;
+  /** Where the error compares: what the format or the request says should be there... */
+  expected?: string | number;
+  /** ...and what was found. */
+  actual?: string | number;
   cause?: unknown;
 }
 
@@ -31,6 +35,8 @@ export abstract class P2vfixError extends Error {
   readonly offset?: number;
   readonly path?: string;
   readonly line?: number;
+  readonly expected?: string | number;
+  readonly actual?: string | number;
   abstract readonly exitCode: number;
 
   constructor(code: string, message: string, details: ErrorDetails = {}) {
@@ -40,6 +46,8 @@ export abstract class P2vfixError extends Error {
     if (details.offset !== undefined) this.offset = details.offset;
     if (details.path !== undefined) this.path = details.path;
     if (details.line !== undefined) this.line = details.line;
+    if (details.expected !== undefined) this.expected = details.expected;
+    if (details.actual !== undefined) this.actual = details.actual;
   }
 
   /** One line for a person: code, message, and where. */

@@ -249,7 +249,7 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
   }
   const check = new FileDevice(path);
   try {
-    if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path });
+    if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path, expected: entry.originalSize, actual: check.size });
     for (const r of entry.ranges) {
       if (r.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
       if (sha256(check.read(r.offset, r.beforeLength)) !== r.sha256Before) {

@@ -357,7 +357,7 @@ function commitFile(f: FileChanges, steps: StepCounter, progress: (bytes: number
   // Read back through a fresh handle: what the host filesystem now holds.
   const check = new FileDevice(f.path);
   try {
-    if (check.size !== f.newSize) throw new VerifyError("readback-mismatch", `${f.path}: after the write the file is ${check.size} bytes, expected ${f.newSize}; the original bytes were restored`, { path: f.path });
+    if (check.size !== f.newSize) throw new VerifyError("readback-mismatch", `${f.path}: after the write the file is ${check.size} bytes, expected ${f.newSize}; the original bytes were restored`, { path: f.path, expected: f.newSize, actual: check.size });
     for (const c of f.changes) {
       if (!equalBytes(check.read(c.offset, c.after.length), c.after)) {
         throw new VerifyError("readback-mismatch", `${f.path}: reading back the ${c.after.length} bytes written at ${c.offset} gives different bytes; the original bytes were restored`, { path: f.path, offset: c.offset });

@@ -76,5 +76,7 @@ function errorJson(err: P2vfixError): Record<string, unknown> {
     ...(err.path === undefined ? {} : { path: err.path }),
     ...(err.line === undefined ? {} : { line: err.line }),
     ...(err.offset === undefined ? {} : { offset: err.offset }),
+    ...(err.expected === undefined ? {} : { expected: err.expected }),
+    ...(err.actual === undefined ? {} : { actual: err.actual }),
   };
 }

@@ -7,6 +7,7 @@
 import { statSync } from "node:fs";
 import { NotFoundError, RegfError, UsageError } from "../errors.js";
 import type { FileSystem } from "../fs/filesystem.js";
+import { readFileHead } from "../io/file-head.js";
 import { findLogNames, type Hive, type LogInput, isHiveFile, openHive, openHiveFile } from "../regf/internal.js";
 import { locateWindows, MACHINE_HIVES, type WindowsInstallation } from "./locate-windows.js";
 import { openTarget, type OpenedTarget } from "./open-target.js";
@@ -71,9 +72,10 @@ export function openHiveSource(spec: string, options: HiveSourceOptions = {}): O
       throw new NotFoundError("file-not-found", `no such file: ${container}`, { path: container });
     }
     if (isDirectory || !isHiveFile(container)) {
-      const what = isDirectory ? "a folder" : "not a registry hive";
-      const error = isDirectory ? UsageError : RegfError;
-      throw new error(isDirectory ? "hive-path-needed" : "not-a-hive", `${container} is ${what}: to read a hive inside a disk image or mounted Windows root, write ${container}:SYSTEM (or :SOFTWARE, :SAM, :SECURITY, :DEFAULT, :BCD, or :path/inside)`, { path: container });
+      const hint = `to read a hive inside a disk image or mounted Windows root, write ${container}:SYSTEM (or :SOFTWARE, :SAM, :SECURITY, :DEFAULT, :BCD, or :path/inside)`;
+      if (isDirectory) throw new UsageError("hive-path-needed", `${container} is a folder: ${hint}`, { path: container });
+      const signature = Buffer.from(readFileHead(container, 4)).toString("latin1");
+      throw new RegfError("not-a-hive", `${container} is not a registry hive: ${hint}`, { path: container, expected: "regf", actual: signature });
     }
     return { hive: openHiveFile(container, { useLogs }), source: container, close: () => {} };
   }

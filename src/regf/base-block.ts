@@ -97,6 +97,8 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
   if (!hasRegfSignature(bytes)) {
     throw new RegfError("not-a-hive", `${what} does not start with the "regf" signature (found ${JSON.stringify(signature)})`, {
       offset: 0,
+      expected: "regf",
+      actual: signature,
     });
   }
   const nameBytes = r.slice(BaseBlockField.fileName, BaseBlockField.fileName + 64);

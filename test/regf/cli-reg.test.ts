@@ -53,6 +53,11 @@ describe.skipIf(!hasCorpus())("p2vfix reg", () => {
     const bad = await run("reg", "info", corpusPath("hives/EricZimmerman-Registry/NotAHive"));
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/not-a-hive/);
+    // --json: the comparison as data, not only in the message.
+    const badJson = JSON.parse((await run("reg", "info", corpusPath("hives/EricZimmerman-Registry/NotAHive"), "--json")).stderr);
+    expect(badJson.error).toMatchObject({ code: "not-a-hive", exitCode: 3, expected: "regf" });
+    expect(typeof badJson.error.actual).toBe("string");
+    expect(badJson.error.actual).not.toBe("regf");
     expect((await run("reg", "export", hive, "--encoding", "latin9")).code).toBe(2);
   });
 

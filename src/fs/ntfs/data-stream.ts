@@ -66,7 +66,7 @@ export class DataStream {
     let nextVcn = 0;
     for (const extent of sorted) {
       if (extent.lowestVcn !== nextVcn) {
-        throw new NtfsError("bad-runlist", `${what}: extent starts at VCN ${extent.lowestVcn}, expected ${nextVcn}`, { offset: extent.offset });
+        throw new NtfsError("bad-runlist", `${what}: extent starts at VCN ${extent.lowestVcn}, expected ${nextVcn}`, { offset: extent.offset, expected: nextVcn, actual: extent.lowestVcn });
       }
       const extentRuns = decodeRunlist(extent.mappingPairs, extent.lowestVcn, extent.mappingPairsOffset);
       for (const run of extentRuns) runs.push(run);

@@ -129,7 +129,7 @@ export class DirectoryIndex {
     }
     const raw = this.allocation.read(offset, size);
     const magic = ntfsReader(raw).ascii(0, 4);
-    if (magic !== "INDX") throw new NtfsError("bad-index", `${this.what}: index node VCN ${vcn} has signature ${JSON.stringify(magic)}, expected "INDX"`);
+    if (magic !== "INDX") throw new NtfsError("bad-index", `${this.what}: index node VCN ${vcn} has signature ${JSON.stringify(magic)}, expected "INDX"`, { expected: "INDX", actual: magic });
     const bytes = applyFixups(raw, offset, `${this.what} index node ${vcn}`);
     const r = ntfsReader(bytes, offset);
     const storedVcn = Number(r.u64big(16));

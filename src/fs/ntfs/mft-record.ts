@@ -44,7 +44,7 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
   const head = ntfsReader(raw, offset);
   const magic = head.ascii(0, 4);
   if (magic === "BAAD") throw new NtfsError("bad-record", `MFT record ${recordNumber} is marked BAAD (a torn write detected by chkdsk)`, { offset });
-  if (magic !== "FILE") throw new NtfsError("bad-record", `MFT record ${recordNumber} has signature ${JSON.stringify(magic)}, expected "FILE"`, { offset });
+  if (magic !== "FILE") throw new NtfsError("bad-record", `MFT record ${recordNumber} has signature ${JSON.stringify(magic)}, expected "FILE"`, { offset, expected: "FILE", actual: magic });
   const bytes = applyFixups(raw, offset, `MFT record ${recordNumber}`);
   const r = ntfsReader(bytes, offset);
   const firstAttribute = r.u16(20);

@@ -8,7 +8,7 @@ export class UpCaseTable {
   private readonly table: Uint16Array;
 
   constructor(bytes: Uint8Array) {
-    if (bytes.length < 65536 * 2) throw new NtfsError("bad-upcase", `$UpCase holds ${bytes.length} bytes, expected 131072`);
+    if (bytes.length < 65536 * 2) throw new NtfsError("bad-upcase", `$UpCase holds ${bytes.length} bytes, expected 131072`, { expected: 131072, actual: bytes.length });
     this.table = new Uint16Array(65536);
     for (let i = 0; i < 65536; i++) this.table[i] = bytes[2 * i] | (bytes[2 * i + 1] << 8);
   }

@@ -30,7 +30,7 @@ export function applyFixups(record: Uint8Array, base: number, what: string): Uin
     const end = (i + 1) * FIXUP_STRIDE - 2;
     const stored = out[end] | (out[end + 1] << 8);
     if (stored !== usn) {
-      throw new NtfsError("torn-record", `${what}: sector ${i} ends with 0x${stored.toString(16)}, expected update sequence number 0x${usn.toString(16)} (torn write)`, { offset: base + end });
+      throw new NtfsError("torn-record", `${what}: sector ${i} ends with 0x${stored.toString(16)}, expected update sequence number 0x${usn.toString(16)} (torn write)`, { offset: base + end, expected: usn, actual: stored });
     }
     out[end] = record[usaOffset + 2 + 2 * i];
     out[end + 1] = record[usaOffset + 3 + 2 * i];

@@ -55,7 +55,7 @@ export function commitRecord(vol: ReadableNtfsVolume, edit: RecordEdit, pending:
 /** Queues fixed-up record bytes for record `number` (and its $MFTMirr copy); true when mirrored. */
 export function commitRecordBytes(vol: ReadableNtfsVolume, number: number, bytes: Uint8Array, pending: PendingWrites): boolean {
   const rs = vol.boot.mftRecordSize;
-  if (bytes.length !== rs) throw new NtfsError("bad-record", `MFT record ${number}: edited record has ${bytes.length} bytes, expected ${rs}`);
+  if (bytes.length !== rs) throw new NtfsError("bad-record", `MFT record ${number}: edited record has ${bytes.length} bytes, expected ${rs}`, { expected: rs, actual: bytes.length });
   const protectedBytes = protectRecord(bytes, 0, `MFT record ${number}`);
   let at = 0;
   for (const piece of vol.recordPlacement(number)) {
