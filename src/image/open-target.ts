@@ -26,7 +26,7 @@ export function openTarget(path: string, options: { writable?: boolean } = {}): 
     throw new NotFoundError("not-found", `${path} does not exist`, { path });
   }
   if (isDirectory) {
-    const volume = new Volume(0, "hostdir", undefined, undefined, () => openHostDir(path));
+    const volume = new Volume({ index: 0, kind: "hostdir", openFs: () => openHostDir(path) });
     return { kind: "hostdir", path, volumes: [volume], close: () => {} };
   }
   const image = openImage(path, options.writable ? { writable: true } : {});

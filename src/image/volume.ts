@@ -12,18 +12,34 @@ import type { Partition } from "../partition/index.js";
 
 export type VolumeKind = DetectedFileSystem | "hostdir";
 
+export interface VolumeParts {
+  /** Partition number (1-based), or 0 for a bare volume or a mounted folder. */
+  index: number;
+  kind: VolumeKind;
+  /** The volume's bytes (none for a mounted folder). */
+  device?: BlockDevice;
+  /** Its partition table entry (none for a bare volume or a folder). */
+  partition?: Partition;
+  /** Opens the filesystem (called once, on first use). */
+  openFs: () => FileSystem;
+}
+
 export class Volume {
+  readonly index: number;
+  readonly kind: VolumeKind;
+  readonly device: BlockDevice | undefined;
+  readonly partition: Partition | undefined;
+  private readonly openFs: () => FileSystem;
   private opened: FileSystem | undefined;
   private openError: unknown;
 
-  constructor(
-    /** Partition number (1-based), or 0 for a bare volume or a mounted folder. */
-    readonly index: number,
-    readonly kind: VolumeKind,
-    readonly device: BlockDevice | undefined,
-    readonly partition: Partition | undefined,
-    private readonly openFs: () => FileSystem,
-  ) {}
+  constructor(parts: VolumeParts) {
+    this.index = parts.index;
+    this.kind = parts.kind;
+    this.device = parts.device;
+    this.partition = parts.partition;
+    this.openFs = parts.openFs;
+  }
 
   /** True when the filesystem is one p2vfix reads (NTFS, FAT, a host folder). */
   get readable(): boolean {
@@ -60,7 +76,7 @@ export function volumeOn(device: BlockDevice, index: number, partition?: Partiti
     if (!(err instanceof P2vfixError)) throw err;
     kind = "unknown";
   }
-  return new Volume(index, kind, device, partition, () => {
+  const openFs = (): FileSystem => {
     switch (kind) {
       case "ntfs":
         return openNtfs(device);
@@ -73,5 +89,6 @@ export function volumeOn(device: BlockDevice, index: number, partition?: Partiti
       default:
         throw new FsError("unknown-filesystem", `${index === 0 ? "the volume" : `partition ${index}`} holds no filesystem p2vfix reads (NTFS or FAT)`);
     }
-  });
+  };
+  return new Volume({ index, kind, device, ...(partition ? { partition } : {}), openFs });
 }
