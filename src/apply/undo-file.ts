@@ -14,6 +14,7 @@
  * after. The image identity (path, size, mtime, device, inode) says which file it was made for.
  */
 import { createHash } from "node:crypto";
+import { replaceFileSafely } from "../io/safe-file.js";
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
@@ -170,6 +171,74 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
     header,
     before: (r) => blob.subarray(r.blobOffset, r.blobOffset + r.beforeLength),
   };
+}
+
+/** A written range measured without holding its bytes: sizes and the SHA-256 of before and after. */
+export interface MeasuredRange {
+  offset: number;
+  length: number;
+  beforeLength: number;
+  sha256Before: string;
+  sha256After: string;
+}
+
+export interface StreamedUndoInput {
+  image: ImageIdentity;
+  changes: string[];
+  files: { path: string; originalSize: number; newSize: number; ranges: MeasuredRange[] }[];
+  /** SHA-256 of every range's before bytes, files and ranges in order (the blob). */
+  blobSha256: string;
+  /** The original bytes of a range, read piece by piece (`at` within the range's before bytes). */
+  before(file: number, range: MeasuredRange, at: number, length: number): Uint8Array;
+  createdAt?: Date;
+}
+
+/** Pieces the blob is copied in: memory stays this size whatever the change. */
+const BLOB_PIECE = 1 << 20;
+
+/**
+ * Creates the undo file like writeUndoFile, but reads each range's before bytes as it writes them
+ * (the header already has their SHA-256): for changes too large to hold in memory. Returns where
+ * the blob starts in the file, so a rollback can read the original bytes back from it.
+ */
+export function writeUndoFileStreamed(path: string, input: StreamedUndoInput, mode = 0o600): number {
+  let blobSize = 0;
+  const files = input.files.map((f) => ({
+    path: f.path,
+    originalSize: f.originalSize,
+    newSize: f.newSize,
+    ranges: f.ranges.map((r) => {
+      const range: UndoRange = { ...r, blobOffset: blobSize };
+      blobSize += r.beforeLength;
+      return range;
+    }),
+  }));
+  const header: UndoHeader = { format: "p2vfix-undo", version: 1, createdAt: (input.createdAt ?? new Date()).toISOString(), image: input.image, changes: input.changes, files, blobSize, blobSha256: input.blobSha256 };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const prefix = new Uint8Array(PREFIX);
+  prefix.set(new TextEncoder().encode(UNDO_MAGIC), 0);
+  new DataView(prefix.buffer).setUint32(8, json.length, true);
+  replaceFileSafely(
+    path,
+    (write) => {
+      write(prefix);
+      write(json);
+      const blob = createHash("sha256");
+      input.files.forEach((f, i) => {
+        for (const r of f.ranges) {
+          for (let at = 0; at < r.beforeLength; at += BLOB_PIECE) {
+            const piece = input.before(i, r, at, Math.min(BLOB_PIECE, r.beforeLength - at));
+            blob.update(piece);
+            write(piece);
+          }
+        }
+      });
+      // Read twice (measured, then copied): a file changed in between must not leave a wrong undo file.
+      if (blob.digest("hex") !== input.blobSha256) throw new ImageError("image-changed", `${input.image.path} changed while p2vfix was writing the undo file; nothing was written to the image`, { path: input.image.path });
+    },
+    { mode, noReplace: true },
+  );
+  return PREFIX + json.length;
 }
 
 /** Creates the undo file (never over an existing name) with `mode`: the image's permission bits, it holds the image's bytes. */

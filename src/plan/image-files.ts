@@ -130,7 +130,8 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
         throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates files on NTFS only: copy to the Windows volume, or pick it with --partition`);
       }
       const fs = preflightVolume(volume, where);
-      const writer = fs.writer();
+      // The transaction's overlay is the staging layer: any error throws it all away.
+      const writer = fs.writer({ staged: false });
       const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0 };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).

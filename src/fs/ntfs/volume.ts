@@ -20,7 +20,7 @@ import { decodeRunlist, type DataRun } from "./runlist.js";
 import { FileAttributeFlag, parseStandardInformation } from "./standard-information.js";
 import { UpCaseTable } from "./upcase.js";
 import { rewriteFile, type RewriteReport } from "./write/rewrite-file.js";
-import { NtfsWriter, type CreateOptions, type FileContent, type RemoveOptions } from "./create/ntfs-writer.js";
+import { NtfsWriter, type CreateOptions, type FileContent, type RemoveOptions, type WriterOptions } from "./create/ntfs-writer.js";
 
 export const MftRecordNumber = { mft: 0, mftMirr: 1, logFile: 2, volume: 3, root: 5, upCase: 10, firstUser: 16 } as const;
 
@@ -169,10 +169,10 @@ export class NtfsVolume implements FileSystem {
 
   /**
    * A session for creating and deleting files and folders (create/ntfs-writer.ts): nothing
-   * reaches this volume's device until its commit().
+   * reaches this volume's device until its commit() (unless `staged: false`, see WriterOptions).
    */
-  writer(): NtfsWriter {
-    return new NtfsWriter(this);
+  writer(options: WriterOptions = {}): NtfsWriter {
+    return new NtfsWriter(this, options);
   }
 
   /** Creates (or with `overwrite` replaces) one file and commits; returns its record number. */

@@ -21,6 +21,7 @@
  */
 import { FsError, NotFoundError, NtfsError, RefusedError, UsageError } from "../../../errors.js";
 import { StagingDevice } from "./staging-device.js";
+import type { BlockDevice } from "../../../io/block-device.js";
 import { pathComponents } from "../../filesystem.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
 import { decodeRunlist, type DataRun } from "../runlist.js";
@@ -55,6 +56,16 @@ export interface CreateOptions {
   time?: Date;
 }
 
+export interface WriterOptions {
+  /**
+   * false: write straight to the volume's device, for a caller whose device is itself a
+   * throw-away layer (the safe write path's overlay, apply/transaction.ts, discards it on any
+   * error and spools it to disk past a memory budget). Default true: stage in memory, nothing
+   * reaches the device before commit().
+   */
+  staged?: boolean;
+}
+
 export interface RemoveOptions {
   /** Remove a folder with everything in it. */
   recursive?: boolean;
@@ -72,16 +83,20 @@ function fileTime(date: Date): bigint {
 const recordOf = (reference: bigint): number => Number(reference & 0xffffffffffffn);
 
 export class NtfsWriter {
-  private readonly overlay: StagingDevice;
+  /** Where the session writes: a StagingDevice over the volume's device, or (unstaged) the device itself. */
+  private readonly overlay: BlockDevice;
   /** The volume as the session has changed it so far (reopened when $MFT grows). */
   vol: NtfsVolume;
   private readonly dirs = new Map<number, DirectoryState>();
   private clusterHint = 0;
   private committed = false;
 
-  constructor(private readonly target: NtfsVolume) {
+  constructor(
+    private readonly target: NtfsVolume,
+    options: WriterOptions = {},
+  ) {
     checkVolumeWritable(target, "/");
-    this.overlay = new StagingDevice(target.device);
+    this.overlay = options.staged === false ? target.device : new StagingDevice(target.device);
     this.vol = new NtfsVolume(this.overlay);
   }
 
@@ -293,9 +308,14 @@ export class NtfsWriter {
       const end = start + run.length * cs;
       for (let at = start; at < end; at += COPY_CHUNK) {
         const length = Math.min(COPY_CHUNK, end - at);
-        const piece = new Uint8Array(length);
         const have = Math.max(0, Math.min(size, at + length) - at);
-        if (have > 0) piece.set(content instanceof Uint8Array ? content.subarray(at, at + have) : content.read(at, have));
+        const bytes = have > 0 ? (content instanceof Uint8Array ? content.subarray(at, at + have) : content.read(at, have)) : new Uint8Array();
+        // Whole pieces go as read; the last one is padded with zeros to its cluster's end.
+        let piece = bytes;
+        if (have < length) {
+          piece = new Uint8Array(length);
+          piece.set(bytes);
+        }
         this.overlay.write(run.lcn! * cs + (at - start), piece);
       }
     }
@@ -381,7 +401,7 @@ export class NtfsWriter {
 
   /**
    * Rebuilds the changed directory indexes, then copies every changed byte to the volume's
-   * device. Returns the device ranges written.
+   * device. Returns the device ranges written (none when unstaged: they are already there).
    */
   commit(): Array<{ offset: number; length: number }> {
     this.checkOpen();
@@ -394,7 +414,7 @@ export class NtfsWriter {
       state.dirty = false;
     }
     this.committed = true;
-    const ranges = this.overlay.commit();
+    const ranges = this.overlay instanceof StagingDevice ? this.overlay.commit() : [];
     this.target.forgetCachedRecords();
     return ranges;
   }
