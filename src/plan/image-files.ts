@@ -18,6 +18,7 @@ import { preflightVolume, runTransaction, targetOf, type TransactionOptions, typ
 import { locateWindows, type Volume } from "../image/index.js";
 import type { DiskImage } from "../vdisk/index.js";
 import { createHash } from "node:crypto";
+import { shortNamePolicyFor } from "./short-name-policy.js";
 
 export type ImageFileOperation =
   | { kind: "mkdir"; path: string; parents?: boolean }
@@ -41,6 +42,8 @@ export interface ImageFilesResult {
   /** Host entries not copied (links, devices) with the reason. */
   skipped: Array<{ source: string; reason: string }>;
   bytes: number;
+  /** Whether new names got DOS 8.3 aliases, and why (the image's NtfsDisable8dot3NameCreation). */
+  shortNames: { create: boolean; reason: string };
 }
 
 /** One host file or folder to create at `dest` in the image. */
@@ -130,9 +133,10 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
         throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates files on NTFS only: copy to the Windows volume, or pick it with --partition`);
       }
       const fs = preflightVolume(volume, where);
+      const policy = shortNamePolicyFor(targetOf(image, imageFile).volumes, volume);
       // The transaction's overlay is the staging layer: any error throws it all away.
-      const writer = fs.writer({ staged: false });
-      const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0 };
+      const writer = fs.writer({ staged: false, shortNames: policy.create });
+      const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0, shortNames: { create: policy.create, reason: policy.reason } };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).
       const sizing: CopyItem[] = [];
