@@ -16,7 +16,7 @@
 import { openHive } from "../regf/open.js";
 import { readHiveWithLogs } from "../image/hive-source.js";
 import { locateWindows, type Volume } from "../image/index.js";
-import { controlSetName, readControlSets } from "../windows/control-sets.js";
+import { readControlSets } from "../windows/control-sets.js";
 import { readDword, type RegistryKey } from "../windows/registry.js";
 import { P2vfixError } from "../errors.js";
 
@@ -59,9 +59,14 @@ export function shortNamePolicyFor(volumes: readonly Volume[], volume: Volume): 
   }
   const system = installations[0]?.hives.get("SYSTEM");
   if (!system) return shortNamePolicy(undefined, false);
-  const { bytes, logs } = readHiveWithLogs(installations[0].volume.fs(), system, true);
-  const root = openHive(bytes, { logs, source: system, allowStale: true }).root() as unknown as RegistryKey;
-  const sets = readControlSets(root);
-  const fileSystem = root.subkey(sets.resolved)?.subkey("Control")?.subkey("FileSystem");
-  return shortNamePolicy(readDword(fileSystem, "NtfsDisable8dot3NameCreation"), true);
+  try {
+    const { bytes, logs } = readHiveWithLogs(installations[0].volume.fs(), system, true);
+    const root = openHive(bytes, { logs, source: system, allowStale: true }).root() as unknown as RegistryKey;
+    const fileSystem = root.subkey(readControlSets(root).resolved)?.subkey("Control")?.subkey("FileSystem");
+    return shortNamePolicy(readDword(fileSystem, "NtfsDisable8dot3NameCreation"), true);
+  } catch (err) {
+    // A hive p2vfix cannot read says nothing about short names: the safe side, none.
+    if (!(err instanceof P2vfixError)) throw err;
+    return { create: false, reason: `${system} could not be read (${err.message}): no short names` };
+  }
 }

@@ -4,13 +4,15 @@
  * with short names read back by p2vfix, sleuthkit (lookup by the short name) and ntfs-3g (its
  * system.ntfs_dos_name view, and deleting such files), ntfsfix finding nothing wrong.
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileDevice } from "../../../src/io/index.js";
 import { openNtfs } from "../../../src/fs/ntfs/volume.js";
 import { shortNameFor } from "../../../src/fs/ntfs/create/short-name.js";
 import { shortNamePolicy } from "../../../src/plan/short-name-policy.js";
+import { writeFilesInImage } from "../../../src/plan/image-files.js";
+import { createHive } from "../../../src/regf/edit/new-hive.js";
 import { runTool, toolsAvailable } from "../../helpers/interop.js";
 import { mkntfsVolume, tempDir } from "./create-helpers.js";
 
@@ -130,4 +132,43 @@ describe.skipIf(!available)("volumes written with short names", () => {
     expect(openNtfs(new FileDevice(image)).indexEntries("/Some Folder").some((e) => e.fileName.name === other[1])).toBe(false);
     expect(runTool("ntfsfix", ["-n", image]).status).toBe(0);
   });
+});
+
+/** A SYSTEM hive whose next boot's control set holds NtfsDisable8dot3NameCreation = value (none when undefined). */
+function systemHive(value: number | undefined): Uint8Array {
+  const h = createHive("ROOT");
+  const dword = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
+  h.createKey("Select");
+  h.setValue("Select", "Default", 4, dword(1));
+  h.setValue("Select", "Current", 4, dword(1));
+  h.createKey("ControlSet001\\Control\\FileSystem");
+  if (value !== undefined) h.setValue("ControlSet001\\Control\\FileSystem", "NtfsDisable8dot3NameCreation", 4, dword(value));
+  return h.serialize();
+}
+
+describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image follows its NtfsDisable8dot3NameCreation", () => {
+  for (const value of [0, 1, 2, 3, undefined]) {
+    it(`value ${value ?? "absent"}: short names ${shortNamePolicy(value, true).create ? "made" : "not made"}`, () => {
+      const dir = tempDir();
+      dirs.push(dir);
+      const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
+      const device = new FileDevice(image, { writable: true });
+      try {
+        const w = openNtfs(device).writer();
+        w.mkdir("/Windows/System32/config", { parents: true });
+        w.createFile("/Windows/System32/config/SYSTEM", systemHive(value));
+        w.commit();
+      } finally {
+        device.close();
+      }
+      const host = join(dir, "Long Script Name.cmd");
+      writeFileSync(host, "echo hello\r\n");
+      const report = writeFilesInImage(image, [{ kind: "copy", sources: [host], dest: "/", recursive: false }], { backupDir: dir });
+      const expected = shortNamePolicy(value, true);
+      expect(report.result.shortNames).toEqual({ create: expected.create, reason: expected.reason });
+      const names = openNtfs(new FileDevice(image)).indexEntries("/").map((e) => e.fileName.name);
+      expect(names).toContain("Long Script Name.cmd");
+      expect(names.includes("LONGSC~1.CMD")).toBe(expected.create);
+    });
+  }
 });
