@@ -130,7 +130,10 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const volume = chooseVolume(image, imageFile, options.partition);
       const where = `${imageFile}:${volume.index ? `partition ${volume.index}` : "volume"}`;
       if (volume.kind.startsWith("fat")) {
-        throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates files on NTFS only: copy to the Windows volume, or pick it with --partition`);
+        // FAT writes (long-name entries, every FAT copy, FSInfo, growing folders) are not built: see docs/ntfs-create.md "FAT".
+        const ntfs = targetOf(image, imageFile).volumes.filter((v) => v.kind === "ntfs").map((v) => v.index);
+        const hint = ntfs.length > 0 ? `pick an NTFS partition with --partition (${ntfs.join(", ")})` : "this image has no NTFS volume to copy to";
+        throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates, replaces and deletes files on NTFS only, nothing was written: ${hint}`);
       }
       const fs = preflightVolume(volume, where);
       const policy = shortNamePolicyFor(targetOf(image, imageFile).volumes, volume);
