@@ -26,33 +26,43 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, bl
     out.push({ offset: run.offset, length: run.length, beforeLength: run.beforeLength, sha256Before: run.before.digest("hex"), sha256After: run.after.digest("hex") });
     run = undefined;
   };
+  /** Adds bytes [from, to) of the current piece to the open run (starting one at `from` if none). */
+  const extend = (from: number, to: number, piece: number, after: Uint8Array, before: Uint8Array, insideEnd: number) => {
+    run ??= { offset: from, length: 0, beforeLength: 0, before: createHash("sha256"), after: createHash("sha256") };
+    run.after.update(after.subarray(from - piece, to - piece));
+    run.length += to - from;
+    const beforeTo = Math.min(to, insideEnd);
+    if (beforeTo > from) {
+      // A run reaching past the original end goes on there; its bytes past the end have no before.
+      const b = before.subarray(from - piece, beforeTo - piece);
+      run.before.update(b);
+      blob.update(b);
+      run.beforeLength += b.length;
+    }
+  };
   for (const s of overlay.stretches()) {
     const end = s.offset + s.length;
     for (let piece = s.offset; piece < end; piece += PIECE) {
       const pieceEnd = Math.min(end, piece + PIECE);
       const after = overlay.read(piece, pieceEnd - piece);
-      const insideEnd = Math.min(pieceEnd, base.size);
+      const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));
       const before = insideEnd > piece ? base.read(piece, insideEnd - piece) : new Uint8Array();
+      const a = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
+      const b = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
+      // Changed spans of whole sectors: runs of differing units merged, one hash update each.
+      let spanStart = -1;
       for (let at = piece; at < pieceEnd; ) {
         const inside = at < insideEnd;
         const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
-        const a = after.subarray(at - piece, next - piece);
-        const b = inside ? before.subarray(at - piece, next - piece) : undefined;
-        if (b && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))) {
+        const same = inside && a.compare(b, at - piece, next - piece, at - piece, next - piece) === 0;
+        if (same) {
+          if (spanStart >= 0) extend(spanStart, at, piece, after, before, insideEnd);
+          spanStart = -1;
           close();
-        } else {
-          // A run reaching past the original end goes on there; its bytes past the end have no before.
-          run ??= { offset: at, length: 0, beforeLength: 0, before: createHash("sha256"), after: createHash("sha256") };
-          run.after.update(a);
-          run.length += a.length;
-          if (b) {
-            run.before.update(b);
-            blob.update(b);
-            run.beforeLength += b.length;
-          }
-        }
+        } else if (spanStart < 0) spanStart = at;
         at = next;
       }
+      if (spanStart >= 0) extend(spanStart, pieceEnd, piece, after, before, insideEnd);
     }
     close();
   }

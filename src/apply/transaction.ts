@@ -36,8 +36,13 @@ export const WRITE_CHUNK = 64 * 1024;
 export interface EditOutcome<T> {
   /** What was changed, for people and the undo file ("partition 2:Windows/System32/config/SYSTEM"). */
   changes: string[];
-  /** Called with the image reopened fresh, read-only, on the overlays: throws VerifyError when the result is not what was intended. */
-  verify(fresh: DiskImage): void;
+  /**
+   * Called with the image reopened fresh, read-only, on the overlays ("staged"): throws
+   * VerifyError when the result is not what was intended. Called again after the commit on the
+   * real files ("committed"), when every written byte has also been read back and compared
+   * with the overlay: a check that only re-reads bulk data may skip it then.
+   */
+  verify(fresh: DiskImage, stage?: "staged" | "committed"): void;
   result: T;
 }
 
@@ -235,7 +240,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     // Verify on a fresh stack before a single byte reaches the host.
     const fresh = openStack(hostFiles, imagePath, "overlay-read-only");
     try {
-      outcome.verify(fresh);
+      outcome.verify(fresh, "staged");
     } finally {
       fresh.close();
     }
@@ -319,7 +324,7 @@ function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: F
   try {
     const image = openStack(committed, imagePath, "read-only");
     try {
-      outcome.verify(image);
+      outcome.verify(image, "committed");
     } finally {
       image.close();
     }

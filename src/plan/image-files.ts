@@ -195,7 +195,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       writer.commit();
       return {
         changes: [...result.folders.map((f) => `${where}:${f}/`), ...result.created.map((c) => `${where}:${c.path}`), ...result.removed.map((r) => `${where}:${r} (removed)`)],
-        verify: (fresh) => {
+        verify: (fresh, stage) => {
           const again = chooseVolume(fresh, imageFile, volume.index).fs();
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
           for (const f of result.folders) if (!again.stat(f)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${f} is not a folder after the write`);
@@ -209,7 +209,10 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
             const records = new Map(again.indexEntries(folder).map((e) => [e.fileName.name.toUpperCase(), e.reference.record]));
             for (const c of files) {
               const record = records.get(c.path.slice(c.path.lastIndexOf("/") + 1).toUpperCase());
-              if (record === undefined || hashStream(again, record) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
+              if (record === undefined) throw new VerifyError("verify-failed", `${where}:${c.path} is not in its folder after the write`);
+              // After the commit every written byte was read back and matched the overlay these hashes were checked on.
+              if (stage !== "committed" && hashStream(again, record) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
+              if (again.stream(record, AttributeType.data, "").size !== c.size) throw new VerifyError("verify-failed", `${where}:${c.path} has the wrong size after the write`);
             }
           }
           for (const r of result.removed) if (again.stat(r) !== undefined) throw new VerifyError("verify-failed", `${where}:${r} still exists after the write`);
