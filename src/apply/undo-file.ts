@@ -95,48 +95,39 @@ export interface UndoInput {
 }
 
 export function encodeUndoFile(input: UndoInput): Uint8Array {
-  const blobs: Uint8Array[] = [];
+  const blob = Buffer.concat(input.files.flatMap((f) => f.ranges.map((r) => r.before)));
+  const head = undoHead({
+    image: input.image,
+    changes: input.changes,
+    files: input.files.map((f) => ({ ...f, ranges: f.ranges.map((r) => ({ offset: r.offset, length: r.after.length, beforeLength: r.before.length, sha256Before: sha256(r.before), sha256After: sha256(r.after) })) })),
+    blobSha256: sha256(blob),
+    ...(input.createdAt ? { createdAt: input.createdAt } : {}),
+  });
+  const out = new Uint8Array(head.length + blob.length);
+  out.set(head, 0);
+  out.set(blob, head.length);
+  return out;
+}
+
+/** The magic, header length and JSON header of an undo file whose blob holds every range's before bytes in order. */
+function undoHead(input: Omit<StreamedUndoInput, "before">): Uint8Array {
   let blobSize = 0;
   const files = input.files.map((f) => ({
     path: f.path,
     originalSize: f.originalSize,
     newSize: f.newSize,
     ranges: f.ranges.map((r) => {
-      const range: UndoRange = {
-        offset: r.offset,
-        length: r.after.length,
-        beforeLength: r.before.length,
-        blobOffset: blobSize,
-        sha256Before: sha256(r.before),
-        sha256After: sha256(r.after),
-      };
-      blobs.push(r.before);
-      blobSize += r.before.length;
+      const range: UndoRange = { offset: r.offset, length: r.length, beforeLength: r.beforeLength, blobOffset: blobSize, sha256Before: r.sha256Before, sha256After: r.sha256After };
+      blobSize += r.beforeLength;
       return range;
     }),
   }));
-  const blob = new Uint8Array(blobSize);
-  let at = 0;
-  for (const b of blobs) {
-    blob.set(b, at);
-    at += b.length;
-  }
-  const header: UndoHeader = {
-    format: "p2vfix-undo",
-    version: 1,
-    createdAt: (input.createdAt ?? new Date()).toISOString(),
-    image: input.image,
-    changes: input.changes,
-    files,
-    blobSize,
-    blobSha256: sha256(blob),
-  };
+  const header: UndoHeader = { format: "p2vfix-undo", version: 1, createdAt: (input.createdAt ?? new Date()).toISOString(), image: input.image, changes: input.changes, files, blobSize, blobSha256: input.blobSha256 };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(PREFIX + json.length + blobSize);
+  const out = new Uint8Array(PREFIX + json.length);
   out.set(new TextEncoder().encode(UNDO_MAGIC), 0);
   new DataView(out.buffer).setUint32(8, json.length, true);
   out.set(json, PREFIX);
-  out.set(blob, PREFIX + json.length);
   return out;
 }
 
@@ -202,27 +193,11 @@ const BLOB_PIECE = 1 << 20;
  * the blob starts in the file, so a rollback can read the original bytes back from it.
  */
 export function writeUndoFileStreamed(path: string, input: StreamedUndoInput, mode = 0o600): number {
-  let blobSize = 0;
-  const files = input.files.map((f) => ({
-    path: f.path,
-    originalSize: f.originalSize,
-    newSize: f.newSize,
-    ranges: f.ranges.map((r) => {
-      const range: UndoRange = { ...r, blobOffset: blobSize };
-      blobSize += r.beforeLength;
-      return range;
-    }),
-  }));
-  const header: UndoHeader = { format: "p2vfix-undo", version: 1, createdAt: (input.createdAt ?? new Date()).toISOString(), image: input.image, changes: input.changes, files, blobSize, blobSha256: input.blobSha256 };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const prefix = new Uint8Array(PREFIX);
-  prefix.set(new TextEncoder().encode(UNDO_MAGIC), 0);
-  new DataView(prefix.buffer).setUint32(8, json.length, true);
+  const head = undoHead(input);
   replaceFileSafely(
     path,
     (write) => {
-      write(prefix);
-      write(json);
+      write(head);
       const blob = createHash("sha256");
       input.files.forEach((f, i) => {
         for (const r of f.ranges) {
@@ -238,7 +213,7 @@ export function writeUndoFileStreamed(path: string, input: StreamedUndoInput, mo
     },
     { mode, noReplace: true },
   );
-  return PREFIX + json.length;
+  return head.length;
 }
 
 /** Creates the undo file (never over an existing name) with `mode`: the image's permission bits, it holds the image's bytes. */
