@@ -34,7 +34,7 @@ function timed(cmd, args) {
   return { wall, rss };
 }
 
-export async function run({ repeats = 3 } = {}) {
+export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}) {
   if (!has("mkntfs") || !has("ntfs-3g") || !existsSync("/usr/bin/time") || !existsSync("/dev/fuse")) {
     console.log("skipped: needs mkntfs, ntfs-3g with FUSE, and /usr/bin/time");
     return;

@@ -12,18 +12,22 @@
  * writing rolls back from the bytes in memory; a killed process is rolled back by
  * `p2vfix undo` (restore.ts) from the undo file.
  */
-import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";
-import { OverlayDevice } from "../io/overlay-device.js";
+import { SpoolOverlayDevice, spoolFile, type SpoolFile } from "../io/spool-overlay-device.js";
+import { createExclusive, tempPathBeside } from "../io/safe-file.js";
+import { createHash } from "node:crypto";
+import { existsSync, statSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { measureChanges } from "./change-map.js";
 import { openContainer, type DiskImage } from "../vdisk/index.js";
 import { privateModeFor } from "../io/safe-file.js";
 import { openerWarnings } from "./open-by-others.js";
 import { writeJournal } from "./journal.js";
 import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { ReadOnlyView } from "./read-only-view.js";
-import { writeUndoFile, type ImageIdentity, type RangeChange } from "./undo-file.js";
+import { writeUndoFileStreamed, type ImageIdentity, type MeasuredRange } from "./undo-file.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
 
 /** Largest single write call to a host file: a crash can tear a range only at these boundaries. */
@@ -32,8 +36,13 @@ export const WRITE_CHUNK = 64 * 1024;
 export interface EditOutcome<T> {
   /** What was changed, for people and the undo file ("partition 2:Windows/System32/config/SYSTEM"). */
   changes: string[];
-  /** Called with the image reopened fresh, read-only, on the overlays: throws VerifyError when the result is not what was intended. */
-  verify(fresh: DiskImage): void;
+  /**
+   * Called with the image reopened fresh, read-only, on the overlays ("staged"): throws
+   * VerifyError when the result is not what was intended. Called again after the commit on the
+   * real files ("committed"), when every written byte has also been read back and compared
+   * with the overlay: a check that only re-reads bulk data may skip it then.
+   */
+  verify(fresh: DiskImage, stage?: "staged" | "committed"): void;
   result: T;
 }
 
@@ -102,67 +111,53 @@ function refuseUncleanContainer(image: DiskImage, path: string): void {
   }
 }
 
-/** Granularity of the change map: ranges are cut to the 512-byte sectors whose bytes really change. */
-export const DIFF_UNIT = 512;
-
-/**
- * What the overlay really changes: its written ranges cut down to the sectors whose bytes
- * differ from the host file (a rewritten hive file is mostly the same bytes), plus everything
- * past the original end. Before bytes exist only inside the original size.
- */
-function rangeChanges(base: FileDevice, overlay: OverlayDevice): RangeChange[] {
-  const changes: RangeChange[] = [];
-  for (const w of overlay.writes()) {
-    const end = w.offset + w.data.length;
-    const insideEnd = Math.min(end, base.size);
-    let runStart = -1;
-    const flush = (to: number) => {
-      if (runStart < 0) return;
-      changes.push({ offset: runStart, before: base.read(runStart, to - runStart), after: w.data.slice(runStart - w.offset, to - w.offset) });
-      runStart = -1;
-    };
-    for (let at = w.offset; at < insideEnd; ) {
-      const next = Math.min(insideEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
-      const same = equalBytes(base.read(at, next - at), w.data.subarray(at - w.offset, next - w.offset));
-      if (!same && runStart < 0) runStart = at;
-      if (same) flush(at);
-      at = next;
-    }
-    if (end > insideEnd) {
-      // Past the original end: all new, no before bytes.
-      if (runStart >= 0) {
-        changes.push({ offset: runStart, before: base.read(runStart, insideEnd - runStart), after: w.data.slice(runStart - w.offset) });
-        runStart = -1;
-      } else {
-        // A write can start past the old end (the gap reads as zeros, which the resize gives).
-        const from = Math.max(w.offset, insideEnd);
-        changes.push({ offset: from, before: new Uint8Array(), after: w.data.slice(from - w.offset) });
-      }
-    } else flush(insideEnd);
-  }
-  return changes;
-}
-
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-/** Writes ranges in WRITE_CHUNK calls, counting each as a step (and its bytes, when asked). */
-export function writeRanges(device: FileDevice, ranges: readonly { offset: number; data: Uint8Array }[], steps: StepCounter, wrote?: (bytes: number) => void): void {
-  for (const r of ranges) {
-    for (let at = 0; at < r.data.length; at += WRITE_CHUNK) {
-      const chunk = r.data.subarray(at, Math.min(r.data.length, at + WRITE_CHUNK));
-      device.write(r.offset + at, chunk);
+/** Bytes copied per read while committing or rolling back: memory stays this size. */
+const COMMIT_PIECE = 1 << 20;
+
+/** Writes `length` bytes read from `source` at `offset` in WRITE_CHUNK calls, counting each as a step (and its bytes, when asked). */
+function copyRange(device: FileDevice, offset: number, length: number, source: (at: number, length: number) => Uint8Array, steps: StepCounter, wrote?: (bytes: number) => void): void {
+  for (let piece = 0; piece < length; piece += COMMIT_PIECE) {
+    const data = source(offset + piece, Math.min(COMMIT_PIECE, length - piece));
+    for (let at = 0; at < data.length; at += WRITE_CHUNK) {
+      const chunk = data.subarray(at, Math.min(data.length, at + WRITE_CHUNK));
+      device.write(offset + piece + at, chunk);
       steps.step("write");
       wrote?.(chunk.length);
     }
   }
 }
 
+/** A spool file for an overlay's pages: created exclusively under a random name beside the undo file (tmpdir when that folder refuses), 0600, removed at once where the platform allows. */
+function openSpoolBeside(dir: string): SpoolFile {
+  const create = (folder: string) => {
+    const path = tempPathBeside(join(folder, "spool"));
+    const fd = createExclusive(path, 0o600, true);
+    const remove = () => {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already removed (POSIX: right after opening)
+      }
+    };
+    remove();
+    return spoolFile(fd, remove);
+  };
+  try {
+    return create(dir);
+  } catch (err) {
+    if (err instanceof RefusedError) throw err;
+    return create(tmpdir());
+  }
+}
+
 /** Progress of a commit in bytes: each changed byte written, then read back. */
 function commitProgress(files: FileChanges[], onProgress: ((done: number, total: number) => void) | undefined): (bytes: number) => void {
   if (!onProgress) return () => {};
-  const total = 2 * files.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.after.length, 0), 0);
+  const total = 2 * files.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.length, 0), 0);
   let done = 0;
   onProgress(0, total);
   return (bytes) => {
@@ -175,18 +170,20 @@ function commitProgress(files: FileChanges[], onProgress: ((done: number, total:
 interface HostFile {
   path: string;
   base: FileDevice;
-  overlay: OverlayDevice;
+  overlay: SpoolOverlayDevice;
 }
 
 /** Host files by resolved path, opened on first use (the image itself, then VMDK extents as the descriptor names them). */
 class HostFiles {
   private readonly byPath = new Map<string, HostFile>();
+  /** `spoolDir`: where overlays put the pages that do not fit their memory budget. */
+  constructor(private readonly spoolDir: string) {}
   get(path: string): HostFile {
     const key = resolve(path);
     let file = this.byPath.get(key);
     if (!file) {
       const base = new FileDevice(key);
-      file = { path: key, base, overlay: new OverlayDevice(base) };
+      file = { path: key, base, overlay: new SpoolOverlayDevice(base, () => openSpoolBeside(this.spoolDir)) };
       this.byPath.set(key, file);
     }
     return file;
@@ -195,7 +192,10 @@ class HostFiles {
     return [...this.byPath.values()];
   }
   close(): void {
-    for (const f of this.byPath.values()) f.base.close();
+    for (const f of this.byPath.values()) {
+      f.overlay.dispose();
+      f.base.close();
+    }
   }
 }
 
@@ -203,13 +203,17 @@ interface FileChanges {
   path: string;
   originalSize: number;
   newSize: number;
-  changes: RangeChange[];
+  changes: MeasuredRange[];
+  /** The overlay holding the new bytes (read piece by piece at commit). */
+  overlay: SpoolOverlayDevice;
+  base: FileDevice;
 }
 
 export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) => EditOutcome<T>, options: TransactionOptions = {}): TransactionReport<T> {
   const steps = options.steps ?? createStepCounter();
   // Which host files make up the image, and whether it can be written at all, from a plain read-only open.
-  const probeFiles = new HostFiles();
+  const spoolDir = options.backupDir ?? dirname(resolve(imagePath));
+  const probeFiles = new HostFiles(spoolDir);
   let files: string[];
   try {
     const image = openStack(probeFiles, imagePath, "read-only");
@@ -223,7 +227,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
   const openerNotes = openerWarnings(files);
   const identity = imageIdentity(imagePath);
   const lock = options.dryRun ? undefined : acquireWriterLock(imagePath);
-  const hostFiles = new HostFiles();
+  const hostFiles = new HostFiles(spoolDir);
   try {
     const image = openStack(hostFiles, imagePath, "overlay");
     let outcome: EditOutcome<T>;
@@ -236,37 +240,50 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     // Verify on a fresh stack before a single byte reaches the host.
     const fresh = openStack(hostFiles, imagePath, "overlay-read-only");
     try {
-      outcome.verify(fresh);
+      outcome.verify(fresh, "staged");
     } finally {
       fresh.close();
     }
+    // The image itself first: undo maps the first entry to the image path it is given.
+    const blob = createHash("sha256");
     const perFile: FileChanges[] = hostFiles
       .all()
-      .map((f) => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, changes: rangeChanges(f.base, f.overlay) }))
+      .sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)))
+      .map((f) => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, changes: measureChanges(f.base, f.overlay, blob), overlay: f.overlay, base: f.base }))
       .filter((f) => f.changes.length > 0 || f.newSize !== f.originalSize);
     const report: TransactionReport<T> = {
       dryRun: Boolean(options.dryRun),
       image: resolve(imagePath),
       format: fresh.format,
       changes: outcome.changes,
-      files: perFile.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes.map((c) => ({ offset: c.offset, length: c.after.length })) })),
-      bytesWritten: perFile.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.after.length, 0), 0),
+      files: perFile.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes.map((c) => ({ offset: c.offset, length: c.length })) })),
+      bytesWritten: perFile.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.length, 0), 0),
       result: outcome.result,
       ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
     if (options.dryRun || perFile.length === 0) return report;
 
     const undoFile = undoFilePath(imagePath, options.backupDir);
-    // The image itself first: undo maps the first entry to the image path it is given.
-    const ordered = [...perFile].sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)));
-    writeUndoFile(undoFile, { image: identity, changes: outcome.changes, files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })) }, privateModeFor(imagePath));
+    const ordered = perFile;
+    const blobStart = writeUndoFileStreamed(
+      undoFile,
+      {
+        image: identity,
+        changes: outcome.changes,
+        files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })),
+        blobSha256: blob.digest("hex"),
+        before: (i, r, at, length) => ordered[i].base.read(r.offset + at, length),
+      },
+      privateModeFor(imagePath),
+    );
     steps.step("undo-file");
+    const undo = { path: undoFile, blobStart };
     writeJournal(imagePath, "applying", undoFile);
     steps.step("journal-applying");
     report.undoFile = undoFile;
-    commit(imagePath, ordered, steps, undoFile, commitProgress(ordered, options.onWriteProgress));
+    commit(imagePath, ordered, steps, undo, commitProgress(ordered, options.onWriteProgress));
     // The same check as before the write, now through the real files: what the host holds must read back as intended.
-    verifyCommitted(imagePath, outcome, ordered, undoFile);
+    verifyCommitted(imagePath, outcome, ordered, undo, spoolDir);
     writeJournal(imagePath, "done", undoFile);
     steps.step("journal-done");
     return report;
@@ -296,19 +313,25 @@ function openStack(files: HostFiles, imagePath: string, mode: "read-only" | "ove
   }
 }
 
-function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: FileChanges[], undoFile: string): void {
-  const committed = new HostFiles();
+/** The undo file just written, and where its blob of original bytes starts: rollbacks read from it. */
+interface WrittenUndo {
+  path: string;
+  blobStart: number;
+}
+
+function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: FileChanges[], undo: WrittenUndo, spoolDir: string): void {
+  const committed = new HostFiles(spoolDir);
   try {
     const image = openStack(committed, imagePath, "read-only");
     try {
-      outcome.verify(image);
+      outcome.verify(image, "committed");
     } finally {
       image.close();
     }
   } catch (err) {
     committed.close();
-    rollBackAll(files);
-    writeJournal(imagePath, "rolled-back", undoFile);
+    rollBackAll(files, undo);
+    writeJournal(imagePath, "rolled-back", undo.path);
     const why = err instanceof Error ? err.message : String(err);
     throw new VerifyError("readback-mismatch", `${imagePath}: after the write, reading the image back did not give the intended result (${why}); the original bytes were restored`, { path: imagePath, cause: err });
   }
@@ -316,11 +339,11 @@ function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: F
 }
 
 /** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */
-function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undoFile: string, progress: (bytes: number) => void): void {
+function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void): void {
   for (const f of files) {
     const size = statSync(f.path).size;
     if (size !== f.originalSize) {
-      writeJournal(imagePath, "rolled-back", undoFile);
+      writeJournal(imagePath, "rolled-back", undo.path);
       throw new RefusedError("image-changed", `${f.path} changed size while p2vfix was preparing the write (${f.originalSize} → ${size} bytes); nothing was written`, { path: f.path });
     }
   }
@@ -331,8 +354,8 @@ function commit(imagePath: string, files: FileChanges[], steps: StepCounter, und
       commitFile(f, steps, progress);
     }
   } catch (err) {
-    rollBackAll(done);
-    writeJournal(imagePath, "rolled-back", undoFile);
+    rollBackAll(done, undo);
+    writeJournal(imagePath, "rolled-back", undo.path);
     throw err;
   }
 }
@@ -344,7 +367,7 @@ function commitFile(f: FileChanges, steps: StepCounter, progress: (bytes: number
       target.resize(f.newSize);
       steps.step("resize");
     }
-    writeRanges(target, f.changes.map((c) => ({ offset: c.offset, data: c.after })), steps, progress);
+    for (const c of f.changes) copyRange(target, c.offset, c.length, (at, length) => f.overlay.read(at, length), steps, progress);
     if (f.newSize < f.originalSize) {
       target.resize(f.newSize);
       steps.step("resize");
@@ -359,23 +382,41 @@ function commitFile(f: FileChanges, steps: StepCounter, progress: (bytes: number
   try {
     if (check.size !== f.newSize) throw new VerifyError("readback-mismatch", `${f.path}: after the write the file is ${check.size} bytes, expected ${f.newSize}; the original bytes were restored`, { path: f.path, expected: f.newSize, actual: check.size });
     for (const c of f.changes) {
-      if (!equalBytes(check.read(c.offset, c.after.length), c.after)) {
-        throw new VerifyError("readback-mismatch", `${f.path}: reading back the ${c.after.length} bytes written at ${c.offset} gives different bytes; the original bytes were restored`, { path: f.path, offset: c.offset });
+      for (let piece = 0; piece < c.length; piece += COMMIT_PIECE) {
+        const length = Math.min(COMMIT_PIECE, c.length - piece);
+        if (!equalBytes(check.read(c.offset + piece, length), f.overlay.read(c.offset + piece, length))) {
+          throw new VerifyError("readback-mismatch", `${f.path}: reading back the ${c.length} bytes written at ${c.offset} gives different bytes; the original bytes were restored`, { path: f.path, offset: c.offset });
+        }
+        progress(length);
       }
-      progress(c.after.length);
     }
   } finally {
     check.close();
   }
 }
 
-function rollBackAll(files: FileChanges[]): void {
-  for (const f of files) {
+/** Rollback writes are not crash-test steps (they never were). */
+const UNCOUNTED: StepCounter = { step() {}, count: 0, names: [] };
+
+/** Puts the original bytes back from the undo file (fsynced before the first write), piece by piece. */
+function rollBackAll(files: FileChanges[], undo: WrittenUndo): void {
+  let blobOffset = 0;
+  const blobOffsets = files.map((f) =>
+    f.changes.map((c) => {
+      const at = blobOffset;
+      blobOffset += c.beforeLength;
+      return at;
+    }),
+  );
+  let saved: FileDevice | undefined;
+  files.forEach((f, i) => {
     let target: FileDevice | undefined;
     try {
+      saved ??= new FileDevice(undo.path);
+      const blob = saved;
       target = new FileDevice(f.path, { writable: true });
       if (target.size < f.originalSize) target.resize(f.originalSize);
-      for (const c of f.changes) if (c.before.length > 0) target.write(c.offset, c.before);
+      f.changes.forEach((c, k) => copyRange(target!, c.offset, c.beforeLength, (at, length) => blob.read(undo.blobStart + blobOffsets[i][k] + (at - c.offset), length), UNCOUNTED));
       if (target.size !== f.originalSize) target.resize(f.originalSize);
       target.flush();
     } catch (err) {
@@ -386,5 +427,6 @@ function rollBackAll(files: FileChanges[]): void {
     } finally {
       target?.close();
     }
-  }
+  });
+  (saved as FileDevice | undefined)?.close();
 }

@@ -14,6 +14,7 @@
  * after. The image identity (path, size, mtime, device, inode) says which file it was made for.
  */
 import { createHash } from "node:crypto";
+import { replaceFileSafely } from "../io/safe-file.js";
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
@@ -94,48 +95,39 @@ export interface UndoInput {
 }
 
 export function encodeUndoFile(input: UndoInput): Uint8Array {
-  const blobs: Uint8Array[] = [];
+  const blob = Buffer.concat(input.files.flatMap((f) => f.ranges.map((r) => r.before)));
+  const head = undoHead({
+    image: input.image,
+    changes: input.changes,
+    files: input.files.map((f) => ({ ...f, ranges: f.ranges.map((r) => ({ offset: r.offset, length: r.after.length, beforeLength: r.before.length, sha256Before: sha256(r.before), sha256After: sha256(r.after) })) })),
+    blobSha256: sha256(blob),
+    ...(input.createdAt ? { createdAt: input.createdAt } : {}),
+  });
+  const out = new Uint8Array(head.length + blob.length);
+  out.set(head, 0);
+  out.set(blob, head.length);
+  return out;
+}
+
+/** The magic, header length and JSON header of an undo file whose blob holds every range's before bytes in order. */
+function undoHead(input: Omit<StreamedUndoInput, "before">): Uint8Array {
   let blobSize = 0;
   const files = input.files.map((f) => ({
     path: f.path,
     originalSize: f.originalSize,
     newSize: f.newSize,
     ranges: f.ranges.map((r) => {
-      const range: UndoRange = {
-        offset: r.offset,
-        length: r.after.length,
-        beforeLength: r.before.length,
-        blobOffset: blobSize,
-        sha256Before: sha256(r.before),
-        sha256After: sha256(r.after),
-      };
-      blobs.push(r.before);
-      blobSize += r.before.length;
+      const range: UndoRange = { offset: r.offset, length: r.length, beforeLength: r.beforeLength, blobOffset: blobSize, sha256Before: r.sha256Before, sha256After: r.sha256After };
+      blobSize += r.beforeLength;
       return range;
     }),
   }));
-  const blob = new Uint8Array(blobSize);
-  let at = 0;
-  for (const b of blobs) {
-    blob.set(b, at);
-    at += b.length;
-  }
-  const header: UndoHeader = {
-    format: "p2vfix-undo",
-    version: 1,
-    createdAt: (input.createdAt ?? new Date()).toISOString(),
-    image: input.image,
-    changes: input.changes,
-    files,
-    blobSize,
-    blobSha256: sha256(blob),
-  };
+  const header: UndoHeader = { format: "p2vfix-undo", version: 1, createdAt: (input.createdAt ?? new Date()).toISOString(), image: input.image, changes: input.changes, files, blobSize, blobSha256: input.blobSha256 };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(PREFIX + json.length + blobSize);
+  const out = new Uint8Array(PREFIX + json.length);
   out.set(new TextEncoder().encode(UNDO_MAGIC), 0);
   new DataView(out.buffer).setUint32(8, json.length, true);
   out.set(json, PREFIX);
-  out.set(blob, PREFIX + json.length);
   return out;
 }
 
@@ -170,6 +162,58 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
     header,
     before: (r) => blob.subarray(r.blobOffset, r.blobOffset + r.beforeLength),
   };
+}
+
+/** A written range measured without holding its bytes: sizes and the SHA-256 of before and after. */
+export interface MeasuredRange {
+  offset: number;
+  length: number;
+  beforeLength: number;
+  sha256Before: string;
+  sha256After: string;
+}
+
+export interface StreamedUndoInput {
+  image: ImageIdentity;
+  changes: string[];
+  files: { path: string; originalSize: number; newSize: number; ranges: MeasuredRange[] }[];
+  /** SHA-256 of every range's before bytes, files and ranges in order (the blob). */
+  blobSha256: string;
+  /** The original bytes of a range, read piece by piece (`at` within the range's before bytes). */
+  before(file: number, range: MeasuredRange, at: number, length: number): Uint8Array;
+  createdAt?: Date;
+}
+
+/** Pieces the blob is copied in: memory stays this size whatever the change. */
+const BLOB_PIECE = 1 << 20;
+
+/**
+ * Creates the undo file like writeUndoFile, but reads each range's before bytes as it writes them
+ * (the header already has their SHA-256): for changes too large to hold in memory. Returns where
+ * the blob starts in the file, so a rollback can read the original bytes back from it.
+ */
+export function writeUndoFileStreamed(path: string, input: StreamedUndoInput, mode = 0o600): number {
+  const head = undoHead(input);
+  replaceFileSafely(
+    path,
+    (write) => {
+      write(head);
+      const blob = createHash("sha256");
+      input.files.forEach((f, i) => {
+        for (const r of f.ranges) {
+          for (let at = 0; at < r.beforeLength; at += BLOB_PIECE) {
+            const piece = input.before(i, r, at, Math.min(BLOB_PIECE, r.beforeLength - at));
+            blob.update(piece);
+            write(piece);
+          }
+        }
+      });
+      // Read twice (measured, then copied): a file changed in between must not leave a wrong undo file.
+      if (blob.digest("hex") !== input.blobSha256) throw new ImageError("image-changed", `${input.image.path} changed while p2vfix was writing the undo file; nothing was written to the image`, { path: input.image.path });
+    },
+    { mode, noReplace: true },
+  );
+  return head.length;
 }
 
 /** Creates the undo file (never over an existing name) with `mode`: the image's permission bits, it holds the image's bytes. */

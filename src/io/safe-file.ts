@@ -43,10 +43,10 @@ export function privateModeFor(imagePath: string): number {
   }
 }
 
-/** Opens a brand-new file for writing; refuses (typed) when anything at all exists at `path`. */
-export function createExclusive(path: string, mode = 0o600): number {
+/** Opens a brand-new file for writing (`readBack`: and reading, e.g. a spool file); refuses (typed) when anything at all exists at `path`. */
+export function createExclusive(path: string, mode = 0o600, readBack = false): number {
   try {
-    return openSync(path, CREATE_EXCLUSIVE, mode);
+    return openSync(path, readBack ? (CREATE_EXCLUSIVE & ~constants.O_WRONLY) | constants.O_RDWR : CREATE_EXCLUSIVE, mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EEXIST" || code === "ELOOP") {

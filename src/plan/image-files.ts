@@ -18,6 +18,7 @@ import { preflightVolume, runTransaction, targetOf, type TransactionOptions, typ
 import { locateWindows, type Volume } from "../image/index.js";
 import type { DiskImage } from "../vdisk/index.js";
 import { createHash } from "node:crypto";
+import { shortNamePolicyFor } from "./short-name-policy.js";
 
 export type ImageFileOperation =
   | { kind: "mkdir"; path: string; parents?: boolean }
@@ -41,6 +42,8 @@ export interface ImageFilesResult {
   /** Host entries not copied (links, devices) with the reason. */
   skipped: Array<{ source: string; reason: string }>;
   bytes: number;
+  /** Whether new names got DOS 8.3 aliases, and why (the image's NtfsDisable8dot3NameCreation). */
+  shortNames: { create: boolean; reason: string };
 }
 
 /** One host file or folder to create at `dest` in the image. */
@@ -127,11 +130,16 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const volume = chooseVolume(image, imageFile, options.partition);
       const where = `${imageFile}:${volume.index ? `partition ${volume.index}` : "volume"}`;
       if (volume.kind.startsWith("fat")) {
-        throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates files on NTFS only: copy to the Windows volume, or pick it with --partition`);
+        // FAT writes (long-name entries, every FAT copy, FSInfo, growing folders) are not built: see docs/ntfs-create.md "FAT".
+        const ntfs = targetOf(image, imageFile).volumes.filter((v) => v.kind === "ntfs").map((v) => v.index);
+        const hint = ntfs.length > 0 ? `pick an NTFS partition with --partition (${ntfs.join(", ")})` : "this image has no NTFS volume to copy to";
+        throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates, replaces and deletes files on NTFS only, nothing was written: ${hint}`);
       }
       const fs = preflightVolume(volume, where);
-      const writer = fs.writer();
-      const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0 };
+      const policy = shortNamePolicyFor(targetOf(image, imageFile).volumes, volume);
+      // The transaction's overlay is the staging layer: any error throws it all away.
+      const writer = fs.writer({ staged: false, shortNames: policy.create });
+      const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0, shortNames: { create: policy.create, reason: policy.reason } };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).
       const sizing: CopyItem[] = [];
@@ -187,7 +195,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       writer.commit();
       return {
         changes: [...result.folders.map((f) => `${where}:${f}/`), ...result.created.map((c) => `${where}:${c.path}`), ...result.removed.map((r) => `${where}:${r} (removed)`)],
-        verify: (fresh) => {
+        verify: (fresh, stage) => {
           const again = chooseVolume(fresh, imageFile, volume.index).fs();
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
           for (const f of result.folders) if (!again.stat(f)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${f} is not a folder after the write`);
@@ -201,7 +209,10 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
             const records = new Map(again.indexEntries(folder).map((e) => [e.fileName.name.toUpperCase(), e.reference.record]));
             for (const c of files) {
               const record = records.get(c.path.slice(c.path.lastIndexOf("/") + 1).toUpperCase());
-              if (record === undefined || hashStream(again, record) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
+              if (record === undefined) throw new VerifyError("verify-failed", `${where}:${c.path} is not in its folder after the write`);
+              // After the commit every written byte was read back and matched the overlay these hashes were checked on.
+              if (stage !== "committed" && hashStream(again, record) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
+              if (again.stream(record, AttributeType.data, "").size !== c.size) throw new VerifyError("verify-failed", `${where}:${c.path} has the wrong size after the write`);
             }
           }
           for (const r of result.removed) if (again.stat(r) !== undefined) throw new VerifyError("verify-failed", `${where}:${r} still exists after the write`);

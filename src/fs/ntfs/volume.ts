@@ -6,7 +6,7 @@
 import type { BlockDevice } from "../../io/block-device.js";
 import { ReadableNtfsVolume } from "./readable-volume.js";
 import { rewriteFile, type RewriteReport } from "./write/rewrite-file.js";
-import { NtfsWriter, type CreateOptions, type FileContent, type RemoveOptions } from "./create/ntfs-writer.js";
+import { NtfsWriter, type CreateOptions, type FileContent, type RemoveOptions, type WriterOptions } from "./create/ntfs-writer.js";
 
 export { MftRecordNumber, ReadableNtfsVolume, type NtfsListOptions, type NtfsPath } from "./readable-volume.js";
 
@@ -21,10 +21,10 @@ export class NtfsVolume extends ReadableNtfsVolume {
 
   /**
    * A session for creating and deleting files and folders (create/ntfs-writer.ts): nothing
-   * reaches this volume's device until its commit().
+   * reaches this volume's device until its commit() (unless `staged: false`, see WriterOptions).
    */
-  writer(): NtfsWriter {
-    return new NtfsWriter(this);
+  writer(options: WriterOptions = {}): NtfsWriter {
+    return new NtfsWriter(this, options);
   }
 
   /** Creates (or with `overwrite` replaces) one file and commits; returns its record number. */

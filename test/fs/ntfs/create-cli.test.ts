@@ -83,4 +83,21 @@ describe.skipIf(!toolsAvailable("mkntfs"))("p2vfix cp / mkdir / rm: refusals and
     expect(r.code).toBe(ExitCode.refused);
     expect(sha(readFileSync(image))).toBe(before);
   });
+
+  it("the EFI system partition of a GPT image is refused for cp, mkdir and rm alike, naming the NTFS partitions; the image unchanged", async () => {
+    const dir = tempDir();
+    const image = join(dir, "windows-gpt.img");
+    writeFileSync(image, gunzipSync(readFileSync(fixtureFile("image/windows-gpt.img.gz"))));
+    const src = join(dir, "tool.cmd");
+    writeFileSync(src, "@echo off\r\n");
+    const before = sha(readFileSync(image));
+    for (const args of [["cp", "--partition", "1", src, `${image}:/EFI`], ["mkdir", "--partition", "1", `${image}:/EFI/p2vfix`], ["rm", "--partition", "1", `${image}:/EFI/Microsoft/Boot/BCD`]]) {
+      const r = await p2vfix(...args);
+      expect(r.stderr).toContain("fat-not-supported");
+      expect(r.stderr).toContain("--partition (3, 4)");
+      expect(r.code).toBe(ExitCode.refused);
+    }
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(readdirSync(dir).filter((n) => /p2vfix-(undo|journal)|\.tmp$/.test(n))).toEqual([]);
+  });
 });

@@ -45,6 +45,9 @@ const geometries: Array<Geometry & { many: number; large: number }> = [
   { clusterSize: 512, sizeMiB: 48, many: 300, large: 3 * 1024 * 1024 },
   { clusterSize: 65536, sizeMiB: 96, many: 300, large: 3 * 1024 * 1024 },
   { clusterSize: 4096, sectorSize: 4096, sizeMiB: 48, many: 300, large: 0 },
+  // Every cluster size between: below the 4 KiB index record (index VCNs in clusters), and above
+  // it (index VCNs in 512-byte units, ntfs-3g index.c), smaller trees to keep the run short.
+  ...[1024, 2048, 8192, 16384, 32768].map((clusterSize) => ({ clusterSize, sizeMiB: 32, many: 200, large: 1024 * 1024 })),
 ];
 
 describe.skipIf(!available)("p2vfix-created trees read by ntfs-3g, sleuthkit and libfsntfs", () => {

@@ -12,8 +12,8 @@
  * - $STANDARD_INFORMATION (NTFS 3.x, 72 bytes): the times given (default: now), attributes
  *   ARCHIVE for files and none for folders, and the parent folder's security id, which by
  *   being in use by the parent exists in $Secure; owner id, quota and USN 0;
- * - one $FILE_NAME, POSIX or Win32&DOS namespace (win32-name.ts namespaceFor; no separate DOS
- *   8.3 alias: see docs/ntfs-create.md);
+ * - one $FILE_NAME, POSIX or Win32&DOS namespace (win32-name.ts namespaceFor), or with
+ *   `shortNames` a Win32 one plus a generated DOS 8.3 one (short-name.ts; docs/ntfs-create.md);
  * - $DATA resident while it fits the record, else non-resident in clusters from $Bitmap taken
  *   outside the MFT zone first; folders get an empty $INDEX_ROOT:$I30 instead.
  * Deleting frees the record (in-use flag cleared, sequence advanced, bitmap bit cleared) and
@@ -21,6 +21,7 @@
  */
 import { FsError, NotFoundError, NtfsError, RefusedError, UsageError } from "../../../errors.js";
 import { StagingDevice } from "./staging-device.js";
+import type { BlockDevice } from "../../../io/block-device.js";
 import { pathComponents } from "../../filesystem.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
 import { decodeRunlist, type DataRun } from "../runlist.js";
@@ -37,6 +38,7 @@ import { allocateMftRecord, type AllocatedRecord, FIRST_FREE_RECORD, freeRecordB
 import { align8, freeSpace, layoutRecord, nonResidentAttribute, residentAttribute, utf16le, type AttributeBytes } from "./record-layout.js";
 import { everyoneSecurityDescriptor } from "./security-descriptor.js";
 import { checkWin32Name, namespaceFor } from "./win32-name.js";
+import { DOS_NAME, shortNameFor } from "./short-name.js";
 
 const ROOT = 5;
 const ARCHIVE = 0x20;
@@ -53,6 +55,23 @@ export interface CreateOptions {
   overwrite?: boolean;
   /** Creation/modification time (default: now). */
   time?: Date;
+}
+
+export interface WriterOptions {
+  /**
+   * false: write straight to the volume's device, for a caller whose device is itself a
+   * throw-away layer (the safe write path's overlay, apply/transaction.ts, discards it on any
+   * error and spools it to disk past a memory budget). Default true: stage in memory, nothing
+   * reaches the device before commit().
+   */
+  staged?: boolean;
+  /**
+   * Give a new name that is not itself an upper-case 8.3 name a DOS short name too (a Win32
+   * $FILE_NAME plus a DOS one, two index entries, link count 2, as ntfs-3g's
+   * system.ntfs_dos_name and Windows do). Default false: one POSIX / WIN32_AND_DOS name. The
+   * caller decides from the image's NtfsDisable8dot3NameCreation (plan/short-name-policy.ts).
+   */
+  shortNames?: boolean;
 }
 
 export interface RemoveOptions {
@@ -72,16 +91,22 @@ function fileTime(date: Date): bigint {
 const recordOf = (reference: bigint): number => Number(reference & 0xffffffffffffn);
 
 export class NtfsWriter {
-  private readonly overlay: StagingDevice;
+  /** Where the session writes: a StagingDevice over the volume's device, or (unstaged) the device itself. */
+  private readonly overlay: BlockDevice;
   /** The volume as the session has changed it so far (reopened when $MFT grows). */
   vol: ReadableNtfsVolume;
   private readonly dirs = new Map<number, DirectoryState>();
   private clusterHint = 0;
   private committed = false;
+  private readonly shortNames: boolean;
 
-  constructor(private readonly target: ReadableNtfsVolume) {
+  constructor(
+    private readonly target: ReadableNtfsVolume,
+    options: WriterOptions = {},
+  ) {
     checkVolumeWritable(target, "/");
-    this.overlay = new StagingDevice(target.device);
+    this.overlay = options.staged === false ? target.device : new StagingDevice(target.device);
+    this.shortNames = options.shortNames ?? false;
     this.vol = new ReadableNtfsVolume(this.overlay);
   }
 
@@ -195,7 +220,7 @@ export class NtfsWriter {
     return value;
   }
 
-  private fileName(parent: number, name: string, time: bigint, allocated: number, size: number, attributes: number): Uint8Array {
+  private fileName(parent: number, name: string, namespace: number, time: bigint, allocated: number, size: number, attributes: number): Uint8Array {
     const value = new Uint8Array(66 + name.length * 2);
     const v = new DataView(value.buffer);
     v.setBigUint64(0, BigInt(parent) | (BigInt(this.vol.record(parent).sequence) << 48n), true);
@@ -204,9 +229,19 @@ export class NtfsWriter {
     v.setBigUint64(48, BigInt(size), true);
     v.setUint32(56, attributes, true);
     value[64] = name.length;
-    value[65] = namespaceFor(name);
+    value[65] = namespace;
     value.set(utf16le(name), 66);
     return value;
+  }
+
+  /** The names a new entry gets in `parent`: its own, plus a generated DOS name when the session makes them. */
+  private namesFor(parent: number, name: string): Array<{ name: string; namespace: number }> {
+    if (!this.shortNames || DOS_NAME.test(name)) return [{ name, namespace: namespaceFor(name) }];
+    const state = this.dir(parent);
+    return [
+      { name, namespace: 1 },
+      { name: shortNameFor(name, (candidate) => this.find(state, candidate) >= 0), namespace: 2 },
+    ];
   }
 
   /** A free MFT record, growing $MFT first when it is full. */
@@ -235,8 +270,8 @@ export class NtfsWriter {
     this.removeRecord(parent, existing, path);
   }
 
-  private placeRecord(number: number, header: { sequence: number; usn: number; flags: number }, attributes: AttributeBytes[], pending: PendingWrites, path: string): void {
-    const record = layoutRecord({ recordNumber: number, recordSize: this.vol.boot.mftRecordSize, linkCount: 1, nextAttributeId: 0, ...header }, attributes, path);
+  private placeRecord(number: number, header: { sequence: number; usn: number; flags: number; linkCount: number }, attributes: AttributeBytes[], pending: PendingWrites, path: string): void {
+    const record = layoutRecord({ recordNumber: number, recordSize: this.vol.boot.mftRecordSize, nextAttributeId: 0, ...header }, attributes, path);
     commitRecordBytes(this.vol, number, record, pending);
   }
 
@@ -252,8 +287,9 @@ export class NtfsWriter {
     const cs = this.vol.geometry.clusterSize;
     const size = content instanceof Uint8Array ? content.length : content.size;
     const security = this.security(parent);
+    const names = this.namesFor(parent, name);
     const si = residentAttribute(AttributeType.standardInformation, "", this.standardInformation(time, ARCHIVE, security.id));
-    const fixedSize = si.bytes.length + align8(24 + 66 + name.length * 2) + security.attributes.reduce((s, a) => s + a.bytes.length, 0);
+    const fixedSize = si.bytes.length + names.reduce((s, n) => s + align8(24 + 66 + n.name.length * 2), 0) + security.attributes.reduce((s, a) => s + a.bytes.length, 0);
     const resident = freeSpace(rs, fixedSize + align8(24 + size)) >= 0;
     let data: AttributeBytes;
     let allocated: number;
@@ -275,13 +311,14 @@ export class NtfsWriter {
       allocated = clusters * cs;
       data = nonResidentAttribute(AttributeType.data, "", runs, { allocatedSize: allocated, dataSize: size, initializedSize: size });
     }
-    const fn = this.fileName(parent, name, time, allocated, size, ARCHIVE);
+    const keys = names.map((n) => ({ ...n, key: this.fileName(parent, n.name, n.namespace, time, allocated, size, ARCHIVE) }));
     // Laid out (and refused when the runlist does not fit) before any byte is written.
-    this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x1 }, [si, residentAttribute(AttributeType.fileName, "", fn, true), ...security.attributes, data], pending, path);
+    const fileNames = keys.map((k) => residentAttribute(AttributeType.fileName, "", k.key, true));
+    this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x1, linkCount: names.length }, [si, ...fileNames, ...security.attributes, data], pending, path);
     if (!resident) this.writeData(runs, content, size);
     pending.apply(this.overlay);
     this.vol.forgetCachedRecords([slot.number]);
-    this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: namespaceFor(name) });
+    for (const k of keys) this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: k.key, name: k.name, namespace: k.namespace });
     return slot.number;
   }
 
@@ -293,9 +330,14 @@ export class NtfsWriter {
       const end = start + run.length * cs;
       for (let at = start; at < end; at += COPY_CHUNK) {
         const length = Math.min(COPY_CHUNK, end - at);
-        const piece = new Uint8Array(length);
         const have = Math.max(0, Math.min(size, at + length) - at);
-        if (have > 0) piece.set(content instanceof Uint8Array ? content.subarray(at, at + have) : content.read(at, have));
+        const bytes = have > 0 ? (content instanceof Uint8Array ? content.subarray(at, at + have) : content.read(at, have)) : new Uint8Array();
+        // Whole pieces go as read; the last one is padded with zeros to its cluster's end.
+        let piece = bytes;
+        if (have < length) {
+          piece = new Uint8Array(length);
+          piece.set(bytes);
+        }
         this.overlay.write(run.lcn! * cs + (at - start), piece);
       }
     }
@@ -322,12 +364,13 @@ export class NtfsWriter {
     const time = fileTime(options.time ?? new Date());
     const security = this.security(parent);
     const si = residentAttribute(AttributeType.standardInformation, "", this.standardInformation(time, 0, security.id));
-    const fn = this.fileName(parent, name, time, 0, 0, DUP_INDEX_PRESENT);
+    const keys = this.namesFor(parent, name).map((n) => ({ ...n, key: this.fileName(parent, n.name, n.namespace, time, 0, 0, DUP_INDEX_PRESENT) }));
     const root = residentAttribute(AttributeType.indexRoot, "$I30", emptyIndexRoot(this.vol));
-    this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x3 }, [si, residentAttribute(AttributeType.fileName, "", fn, true), ...security.attributes, root], pending, path);
+    const fileNames = keys.map((k) => residentAttribute(AttributeType.fileName, "", k.key, true));
+    this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x3, linkCount: keys.length }, [si, ...fileNames, ...security.attributes, root], pending, path);
     pending.apply(this.overlay);
     this.vol.forgetCachedRecords([slot.number]);
-    this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: fn, name, namespace: namespaceFor(name) });
+    for (const k of keys) this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: k.key, name: k.name, namespace: k.namespace });
     this.dirs.set(slot.number, { entries: [], dirty: false });
     return slot.number;
   }
@@ -381,7 +424,7 @@ export class NtfsWriter {
 
   /**
    * Rebuilds the changed directory indexes, then copies every changed byte to the volume's
-   * device. Returns the device ranges written.
+   * device. Returns the device ranges written (none when unstaged: they are already there).
    */
   commit(): Array<{ offset: number; length: number }> {
     this.checkOpen();
@@ -394,7 +437,7 @@ export class NtfsWriter {
       state.dirty = false;
     }
     this.committed = true;
-    const ranges = this.overlay.commit();
+    const ranges = this.overlay instanceof StagingDevice ? this.overlay.commit() : [];
     this.target.forgetCachedRecords();
     return ranges;
   }

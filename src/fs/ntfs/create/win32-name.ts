@@ -10,6 +10,7 @@
  * - NTFS names hold at most 255 UTF-16 code units.
  */
 import { UsageError } from "../../../errors.js";
+import { DOS_NAME } from "./short-name.js";
 
 export const MAX_NAME_UNITS = 255;
 
@@ -41,8 +42,6 @@ export function checkWin32Name(name: string, path: string): void {
   }
 }
 
-/** An 8.3 name as DOS stores it: 1-8 characters, optionally a period and 1-3 more, upper case, DOS characters only. */
-const DOS_NAME = /^[A-Z0-9!#$%&'()\-@^_`{}~]{1,8}(\.[A-Z0-9!#$%&'()\-@^_`{}~]{1,3})?$/;
 
 /**
  * The $FILE_NAME namespace for a new name with no separate 8.3 alias: WIN32_AND_DOS (3) when

@@ -1,0 +1,71 @@
+/**
+ * What an overlay really changes in its host file, measured piece by piece without holding the
+ * bytes: the written stretches cut down to the 512-byte sectors whose bytes differ from the file
+ * (a rewritten hive is mostly the same bytes), plus everything past the original end, each with
+ * the SHA-256 of its bytes before and after. Before bytes exist only inside the original size.
+ */
+import { createHash, type Hash } from "node:crypto";
+import type { FileDevice } from "../io/file-device.js";
+import type { SpoolOverlayDevice } from "../io/spool-overlay-device.js";
+import type { MeasuredRange } from "./undo-file.js";
+
+/** Granularity of the change map: ranges are cut to the 512-byte sectors whose bytes really change. */
+export const DIFF_UNIT = 512;
+/** Bytes compared per read: memory stays this size whatever the change. */
+const PIECE = 1 << 20;
+
+/**
+ * The changed ranges of `overlay` against `base`, in offset order. `blob` is fed every range's
+ * before bytes in order (the undo file's blob hash, continued across files).
+ */
+export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, blob: Hash): MeasuredRange[] {
+  const out: MeasuredRange[] = [];
+  let run: { offset: number; length: number; beforeLength: number; before: Hash; after: Hash } | undefined;
+  const close = () => {
+    if (!run) return;
+    out.push({ offset: run.offset, length: run.length, beforeLength: run.beforeLength, sha256Before: run.before.digest("hex"), sha256After: run.after.digest("hex") });
+    run = undefined;
+  };
+  /** Adds bytes [from, to) of the current piece to the open run (starting one at `from` if none). */
+  const extend = (from: number, to: number, piece: number, after: Uint8Array, before: Uint8Array, insideEnd: number) => {
+    run ??= { offset: from, length: 0, beforeLength: 0, before: createHash("sha256"), after: createHash("sha256") };
+    run.after.update(after.subarray(from - piece, to - piece));
+    run.length += to - from;
+    const beforeTo = Math.min(to, insideEnd);
+    if (beforeTo > from) {
+      // A run reaching past the original end goes on there; its bytes past the end have no before.
+      const b = before.subarray(from - piece, beforeTo - piece);
+      run.before.update(b);
+      blob.update(b);
+      run.beforeLength += b.length;
+    }
+  };
+  for (const s of overlay.stretches()) {
+    const end = s.offset + s.length;
+    for (let piece = s.offset; piece < end; piece += PIECE) {
+      const pieceEnd = Math.min(end, piece + PIECE);
+      const after = overlay.read(piece, pieceEnd - piece);
+      const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));
+      const before = insideEnd > piece ? base.read(piece, insideEnd - piece) : new Uint8Array();
+      const a = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
+      const b = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
+      // Changed spans of whole sectors: runs of differing units merged, one hash update each.
+      let spanStart = -1;
+      for (let at = piece; at < pieceEnd; ) {
+        const inside = at < insideEnd;
+        const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
+        const same = inside && a.compare(b, at - piece, next - piece, at - piece, next - piece) === 0;
+        if (same) {
+          if (spanStart >= 0) extend(spanStart, at, piece, after, before, insideEnd);
+          spanStart = -1;
+          close();
+        } else if (spanStart < 0) spanStart = at;
+        at = next;
+      }
+      if (spanStart >= 0) extend(spanStart, pieceEnd, piece, after, before, insideEnd);
+    }
+    close();
+  }
+  close();
+  return out;
+}

@@ -1,0 +1,233 @@
+/**
+ * Copy-on-write overlay whose written bytes stay bounded in memory: like OverlayDevice (writes
+ * land here, reads see them over the base, the base is never touched), but kept as 4 KiB pages,
+ * and once the pages in memory pass a budget the oldest ones move to a spool file. Copying a
+ * 120 MiB tree into an image then costs the budget in memory, not the tree.
+ *
+ * The spool file is opened by the caller (see transaction.ts: created exclusively under a random
+ * name, 0600, unlinked at once where the platform allows), so this class never names a path.
+ */
+import { closeSync, readSync, writeSync } from "node:fs";
+import type { BlockDevice } from "./block-device.js";
+import { checkRange } from "./range.js";
+
+const PAGE = 4096;
+/** Pages kept in memory before the oldest move to the spool (16 MiB). */
+const DEFAULT_BUDGET = 4096;
+
+export interface SpoolFile {
+  fd: number;
+  /** Called once when the overlay is done with it (close and remove the file). */
+  release(): void;
+}
+
+export class SpoolOverlayDevice implements BlockDevice {
+  readonly writable = true;
+  readonly sectorSize?: number;
+  /** Page index → its bytes (in memory) or its slot in the spool file. */
+  private readonly pages = new Map<number, Uint8Array | number>();
+  private inMemory = 0;
+  /** In-memory page indexes, oldest first (stale entries skipped when spilling). */
+  private order: number[] = [];
+  private orderHead = 0;
+  private spool: SpoolFile | undefined;
+  private spoolSlots = 0;
+  private currentSize: number;
+  /** How much of the base still shows through: shrinking hides the base's tail for good. */
+  private baseVisible: number;
+
+  constructor(
+    readonly base: BlockDevice,
+    private readonly openSpool: () => SpoolFile,
+    private readonly budgetPages = DEFAULT_BUDGET,
+  ) {
+    if (base.sectorSize !== undefined) this.sectorSize = base.sectorSize;
+    this.currentSize = base.size;
+    this.baseVisible = base.size;
+  }
+
+  get size(): number {
+    return this.currentSize;
+  }
+
+  /** Bytes held in memory and in the spool file. */
+  get stagedBytes(): { memory: number; spooled: number } {
+    return { memory: this.inMemory * PAGE, spooled: (this.pages.size - this.inMemory) * PAGE };
+  }
+
+  resize(newSize: number): void {
+    if (!Number.isSafeInteger(newSize) || newSize < 0) throw new RangeError(`invalid size ${newSize}`);
+    if (newSize < this.currentSize) {
+      for (const index of [...this.pages.keys()]) {
+        if (index * PAGE >= newSize) this.drop(index);
+        else if ((index + 1) * PAGE > newSize) {
+          const p = this.load(index);
+          p.fill(0, newSize - index * PAGE);
+          this.store(index, p);
+        }
+      }
+    }
+    this.currentSize = newSize;
+    this.baseVisible = Math.min(this.baseVisible, newSize);
+  }
+
+  private drop(index: number): void {
+    const p = this.pages.get(index);
+    if (p instanceof Uint8Array) this.inMemory--;
+    this.pages.delete(index);
+  }
+
+  /** A page's current bytes: written ones, else the base's (zeros past what the base shows). */
+  private load(index: number): Uint8Array {
+    const p = this.pages.get(index);
+    if (p instanceof Uint8Array) return p;
+    const out = new Uint8Array(PAGE);
+    if (typeof p === "number") {
+      this.readSlots(p * PAGE, out, 0, PAGE);
+      return out;
+    }
+    const at = index * PAGE;
+    const have = Math.min(PAGE, this.baseVisible - at);
+    if (have > 0) out.set(this.base.read(at, have));
+    return out;
+  }
+
+  /** Keeps a page's new bytes: over its spool slot when it has one, else in memory (spilling the oldest past the budget). */
+  private store(index: number, bytes: Uint8Array): void {
+    const p = this.pages.get(index);
+    if (typeof p === "number") {
+      this.writeSlot(p, bytes);
+      return;
+    }
+    if (p === undefined) {
+      this.inMemory++;
+      this.order.push(index);
+    }
+    this.pages.set(index, bytes);
+    if (this.inMemory > this.budgetPages) this.spill();
+  }
+
+  private writeSlot(slot: number, bytes: Uint8Array): void {
+    for (let at = 0; at < PAGE; ) at += writeSync(this.spool!.fd, bytes, at, PAGE - at, slot * PAGE + at);
+  }
+
+  /** Moves the oldest half of the in-memory pages to the spool file, in writes of up to 256 pages. */
+  private spill(): void {
+    this.spool ??= this.openSpool();
+    let move = this.inMemory - (this.budgetPages >> 1);
+    const batch: Uint8Array[] = [];
+    const flush = () => {
+      if (batch.length === 0) return;
+      const bytes = Buffer.concat(batch);
+      const at = (this.spoolSlots - batch.length) * PAGE;
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.spool!.fd, bytes, done, bytes.length - done, at + done);
+      batch.length = 0;
+    };
+    while (move > 0 && this.orderHead < this.order.length) {
+      const index = this.order[this.orderHead++];
+      const p = this.pages.get(index);
+      if (!(p instanceof Uint8Array)) continue;
+      batch.push(p);
+      this.pages.set(index, this.spoolSlots++);
+      this.inMemory--;
+      move--;
+      if (batch.length === 256) flush();
+    }
+    flush();
+    this.order = this.order.slice(this.orderHead);
+    this.orderHead = 0;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    checkRange(offset, length, this.size, "overlay");
+    const out = new Uint8Array(length);
+    const visible = Math.min(offset + length, this.baseVisible);
+    if (visible > offset) out.set(this.base.read(offset, visible - offset));
+    if (this.pages.size === 0) return out;
+    const end = offset + length;
+    for (let index = Math.floor(offset / PAGE); index * PAGE < end; index++) {
+      const p = this.pages.get(index);
+      if (p === undefined) continue;
+      if (typeof p === "number") {
+        // Pages spilled together sit in consecutive slots: one read for the whole stretch.
+        let last = index;
+        while ((last + 1) * PAGE < end && this.pages.get(last + 1) === p + (last + 1 - index)) last++;
+        const from = Math.max(offset, index * PAGE);
+        const to = Math.min(end, (last + 1) * PAGE);
+        this.readSlots(p * PAGE + (from - index * PAGE), out, from - offset, to - from);
+        index = last;
+        continue;
+      }
+      const from = Math.max(offset, index * PAGE);
+      const to = Math.min(end, (index + 1) * PAGE);
+      out.set(p.subarray(from - index * PAGE, to - index * PAGE), from - offset);
+    }
+    return out;
+  }
+
+  private readSlots(spoolOffset: number, into: Uint8Array, at: number, length: number): void {
+    for (let done = 0; done < length; ) {
+      const n = readSync(this.spool!.fd, into, at + done, length - done, spoolOffset + done);
+      if (n === 0) throw new Error(`spool file: short read at ${spoolOffset + done}`);
+      done += n;
+    }
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    checkRange(offset, data.length, this.size, "overlay");
+    for (let at = 0; at < data.length; ) {
+      const index = Math.floor((offset + at) / PAGE);
+      const within = (offset + at) % PAGE;
+      const n = Math.min(PAGE - within, data.length - at);
+      let page: Uint8Array;
+      if (n === PAGE && !this.pages.has(index)) page = data.slice(at, at + PAGE);
+      else {
+        page = this.load(index);
+        page.set(data.subarray(at, at + n), within);
+      }
+      this.store(index, page);
+      at += n;
+    }
+  }
+
+  /** The written stretches (consecutive pages, cut at the current size), in offset order. */
+  stretches(): Array<{ offset: number; length: number }> {
+    const indexes = [...this.pages.keys()].sort((a, b) => a - b);
+    const out: Array<{ offset: number; length: number }> = [];
+    for (let i = 0; i < indexes.length; ) {
+      let j = i + 1;
+      while (j < indexes.length && indexes[j] === indexes[j - 1] + 1) j++;
+      const offset = indexes[i] * PAGE;
+      const end = Math.min(this.currentSize, indexes[j - 1] * PAGE + PAGE);
+      if (end > offset) out.push({ offset, length: end - offset });
+      i = j;
+    }
+    return out;
+  }
+
+  flush(): void {}
+  /** The stack above closes its device when done; the pages stay until dispose(). */
+  close(): void {}
+
+  /** Forgets every page and gives the spool file back. */
+  dispose(): void {
+    this.pages.clear();
+    this.inMemory = 0;
+    this.order = [];
+    this.orderHead = 0;
+    const spool = this.spool;
+    this.spool = undefined;
+    spool?.release();
+  }
+}
+
+/** A SpoolFile over an fd the caller opened: close() closes it, then runs `remove`. */
+export function spoolFile(fd: number, remove: () => void): SpoolFile {
+  return {
+    fd,
+    release() {
+      closeSync(fd);
+      remove();
+    },
+  };
+}
