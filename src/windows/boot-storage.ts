@@ -85,6 +85,11 @@ export function controllerAdvice(name: string, paths: BootPath[]): string | null
   return `Boot the VM from ${usable.map((p) => p.advice).join(", or ")}; not from ${unusable.map((p) => `${p.description} (${p.reasons.join("; ")})`).join(", ")}.`;
 }
 
+/** True for a sentence controllerAdvice wrote (a plan that adds drivers replaces it). */
+export function isControllerAdvice(notice: string): boolean {
+  return /^No .+ boot controller can load this image \(/.test(notice) || /^Boot the VM from .+; not from /.test(notice);
+}
+
 /** Build range of a path (data minBuild/maxBuild); an unknown build keeps every path. */
 function appliesTo(p: { minBuild?: number; maxBuild?: number }, build: number | null): boolean {
   if (build === null) return true;

@@ -81,6 +81,13 @@ describe.skipIf(!toolsAvailable("genisoimage", "mkntfs") || !hasCorpus())("p2vfi
     expect(readFileSync(planPath, "utf8")).toMatch(/^drivers:\n {2}from: .*virtio-win\.iso\n {2}only:\n {4}- viostor/m);
     expect(readFileSync(planPath, "utf8")).not.toContain("drivers-pnputil");
     expect(plan.stdout).toContain("with them the VM can also boot from the virtio disk bus (virtio-blk) once the plan is applied");
+    // The boot-storage fixup's advice from the image as it is ("no KVM boot controller can load this image") gives way to it.
+    const without = await cli("plan", vol, "--target", "kvm", "--json");
+    const adviceOf = (text: string) => JSON.parse(text).fixups.find((f: { id: string }) => f.id === "boot-storage")?.notices ?? [];
+    expect(adviceOf(without.stdout).join(" ")).toMatch(/^No KVM boot controller can load this image|Boot the VM from/);
+    const withDrivers = await cli("plan", vol, "--target", "kvm", "--drivers", iso, "--driver", "viostor", "--json");
+    expect(adviceOf(withDrivers.stdout).join(" ")).not.toMatch(/No KVM boot controller can load this image|Boot the VM from/);
+    expect(adviceOf(withDrivers.stdout).join(" ")).toContain("with them the VM can also boot from the virtio disk bus (virtio-blk)");
     // With NetKVM (staged for Plug and Play) the plan's first first-boot step installs it with pnputil.
     const all = await cli("plan", vol, "--target", "kvm", "--drivers", iso, "--json");
     expect(all.code, all.stderr).toBe(0);

@@ -20,6 +20,7 @@ import { planToYaml } from "../../plan/yaml-writer.js";
 import { openVmConfig } from "../../vmconfig/index.js";
 import type { Hypervisor } from "../../vmconfig/types.js";
 import { knowledge } from "../../windows/knowledge.js";
+import { isControllerAdvice } from "../../windows/boot-storage.js";
 import { loadWindows } from "../../windows/load.js";
 import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
@@ -126,7 +127,13 @@ export function planDrivers(plan: PlanFile, firstBootDefaults: Omit<NonNullable<
     const bootServices = new Set(selection.chosen.filter(isBootStorage).flatMap((c) => c.resolved.services.map((x) => x.name.toLowerCase())));
     const paths = plan.target ? (knowledge().boot.targets[plan.target]?.paths ?? []) : [];
     const opened = paths.filter((p) => p.drivers.length > 0 && p.drivers.every((d) => bootServices.has(d.toLowerCase())));
-    if (opened.length > 0) notices.push(`Drivers: with them the VM can also boot from the ${opened.map((p) => p.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`);
+    if (opened.length > 0) {
+      const sentence = `Drivers: with them the VM can also boot from the ${opened.map((p) => p.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`;
+      notices.push(sentence);
+      // The boot-storage fixup advised from the image as it is (e.g. "boot from IDE"): the drivers change that advice.
+      const bootStorage = plan.fixups.find((f) => f.id === "boot-storage");
+      if (bootStorage) bootStorage.notices = [...bootStorage.notices.filter((n) => !isControllerAdvice(n)), sentence];
+    }
     const staged = selection.chosen.filter((c) => !isBootStorage(c));
     if (staged.length > 0 && software && selection.os.major >= 6) {
       const step = {
