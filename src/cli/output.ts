@@ -9,6 +9,11 @@ export interface Output {
   err(text: string): void;
   /** Raw bytes to stdout (exports in UTF-16, `cat`). */
   outBytes(bytes: Uint8Array): void;
+  /**
+   * Raw bytes to stdout, resolved once the stream has taken them: the caller may then reuse
+   * the buffer, and a slow reader slows the writer down instead of filling memory.
+   */
+  writeBytes(bytes: Uint8Array): Promise<void>;
   /** True when stdout is a terminal: colour and progress bars are allowed. */
   readonly isTTY: boolean;
   /** True when colour may be used (a TTY and NO_COLOR unset). */
@@ -43,6 +48,7 @@ export function createOutput(): Output {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
     outBytes: (b) => void process.stdout.write(b),
+    writeBytes: (b) => new Promise<void>((resolve, reject) => void process.stdout.write(b, (err) => (err ? reject(err) : resolve()))),
     isTTY,
     color: isTTY && !process.env.NO_COLOR,
     ...(isatty(0) && isatty(2) ? { confirm: confirmOnTerminal } : {}),
@@ -58,6 +64,8 @@ export function captureOutput(): Output & { stdout: () => string; stderr: () => 
     out: (s) => void outChunks.push(enc.encode(s)),
     err: (s) => void (err += s),
     outBytes: (b) => void outChunks.push(b),
+    // A copy: the caller reuses its buffer once this resolves.
+    writeBytes: async (b) => void outChunks.push(b.slice()),
     isTTY: false,
     color: false,
     stdout: () => Buffer.concat(outChunks).toString("utf8"),
