@@ -11,6 +11,7 @@
  *
  * `node scripts/build-cli.mjs [OUTDIR]`.
  */
+import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +35,8 @@ function ownImportMetaUrl(outDir) {
 }
 
 export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
+  // Chunk names carry content hashes: clear the chunks of an earlier build.
+  rmSync(outDir, { recursive: true, force: true });
   await build({
     entryPoints: { main: join(root, "dist/cli/main.js") },
     outdir: outDir,

@@ -2,8 +2,6 @@
  * Where the CLI writes. Commands never touch process.stdout directly, so tests can run
  * `main()` in process and capture everything.
  */
-import { isatty } from "node:tty";
-
 export interface Output {
   out(text: string): void;
   err(text: string): void;
@@ -36,22 +34,27 @@ async function confirmOnTerminal(question: string): Promise<boolean> {
 }
 
 export function createOutput(): Output {
-  // isatty(fd), not process.stdin/stderr.isTTY: touching process.stdin builds a stream (and
-  // loads the stream modules), ~15 ms of a small command's start-up.
-  const isTTY = isatty(1);
   // `p2vfix reg export … | head`: the reader went away; that is not an error.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(0);
     throw err;
   });
+  // Terminal state is looked at when a command asks: process.stdin builds a stream (and
+  // node:tty loads node:net), ~15 ms of start-up that cat or export never need.
   return {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
     outBytes: (b) => void process.stdout.write(b),
     writeBytes: (b) => new Promise<void>((resolve, reject) => void process.stdout.write(b, (err) => (err ? reject(err) : resolve()))),
-    isTTY,
-    color: isTTY && !process.env.NO_COLOR,
-    ...(isatty(0) && isatty(2) ? { confirm: confirmOnTerminal } : {}),
+    get isTTY() {
+      return Boolean(process.stdout.isTTY);
+    },
+    get color() {
+      return this.isTTY && !process.env.NO_COLOR;
+    },
+    get confirm() {
+      return process.stdin.isTTY && process.stderr.isTTY ? confirmOnTerminal : undefined;
+    },
   };
 }
 
