@@ -68,7 +68,7 @@ export function captureOutput(): Output & { stdout: () => string; stderr: () => 
     err: (s) => void (err += s),
     outBytes: (b) => void outChunks.push(b),
     // A copy: the caller reuses its buffer once this resolves.
-    writeBytes: async (b) => void outChunks.push(b.slice()),
+    writeBytes: async (b) => void outChunks.push(new Uint8Array(b)), // (Buffer.slice would not copy)
     isTTY: false,
     color: false,
     stdout: () => Buffer.concat(outChunks).toString("utf8"),
