@@ -8,6 +8,7 @@ const sections = [
   "./regf-export.mjs",
   "./regf-write.mjs",
   "./regf-pairs.mjs",
+  "./cat-pairs.mjs",
   "./vdisk-containers.mjs",
   "./vdisk-write.mjs",
   "./inspect.mjs",

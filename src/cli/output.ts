@@ -7,6 +7,11 @@ export interface Output {
   err(text: string): void;
   /** Raw bytes to stdout (exports in UTF-16, `cat`). */
   outBytes(bytes: Uint8Array): void;
+  /**
+   * Raw bytes to stdout, resolved once the stream has taken them: the caller may then reuse
+   * the buffer, and a slow reader slows the writer down instead of filling memory.
+   */
+  writeBytes(bytes: Uint8Array): Promise<void>;
   /** True when stdout is a terminal: colour and progress bars are allowed. */
   readonly isTTY: boolean;
   /** True when colour may be used (a TTY and NO_COLOR unset). */
@@ -29,19 +34,27 @@ async function confirmOnTerminal(question: string): Promise<boolean> {
 }
 
 export function createOutput(): Output {
-  const isTTY = Boolean(process.stdout.isTTY);
   // `p2vfix reg export … | head`: the reader went away; that is not an error.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(0);
     throw err;
   });
+  // Terminal state is looked at when a command asks: process.stdin builds a stream (and
+  // node:tty loads node:net), ~15 ms of start-up that cat or export never need.
   return {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
     outBytes: (b) => void process.stdout.write(b),
-    isTTY,
-    color: isTTY && !process.env.NO_COLOR,
-    ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm: confirmOnTerminal } : {}),
+    writeBytes: (b) => new Promise<void>((resolve, reject) => void process.stdout.write(b, (err) => (err ? reject(err) : resolve()))),
+    get isTTY() {
+      return Boolean(process.stdout.isTTY);
+    },
+    get color() {
+      return this.isTTY && !process.env.NO_COLOR;
+    },
+    get confirm() {
+      return process.stdin.isTTY && process.stderr.isTTY ? confirmOnTerminal : undefined;
+    },
   };
 }
 
@@ -54,6 +67,8 @@ export function captureOutput(): Output & { stdout: () => string; stderr: () => 
     out: (s) => void outChunks.push(enc.encode(s)),
     err: (s) => void (err += s),
     outBytes: (b) => void outChunks.push(b),
+    // A copy: the caller reuses its buffer once this resolves.
+    writeBytes: async (b) => void outChunks.push(new Uint8Array(b)), // (Buffer.slice would not copy)
     isTTY: false,
     color: false,
     stdout: () => Buffer.concat(outChunks).toString("utf8"),

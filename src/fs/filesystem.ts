@@ -46,6 +46,8 @@ export interface OpenFile {
   readonly size: number;
   /** Exactly `length` bytes at `offset`; the range must lie inside the file. */
   read(offset: number, length: number): Uint8Array;
+  /** read() into `target` at `targetOffset` without an intermediate copy, where the filesystem can. */
+  readInto?(offset: number, target: Uint8Array, targetOffset: number, length: number): void;
   close(): void;
 }
 

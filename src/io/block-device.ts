@@ -14,6 +14,11 @@ export interface BlockDevice {
   readonly writable: boolean;
   /** Reads exactly `length` bytes at `offset`; throws if the range is outside the device. */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * read() into a caller's buffer at `targetOffset`, without an intermediate copy (large
+   * sequential reads such as `cat`). Optional: readDeviceInto falls back to read().
+   */
+  readInto?(offset: number, target: Uint8Array, targetOffset: number, length: number): void;
   /** Writes `data` at `offset`; throws if not writable or the range is outside the device. */
   write(offset: number, data: Uint8Array): void;
   /**
@@ -25,4 +30,10 @@ export interface BlockDevice {
   /** Makes previous writes durable (fsync for files). */
   flush(): void;
   close(): void;
+}
+
+/** `device.readInto` where the device has it, else read() and one copy. */
+export function readDeviceInto(device: BlockDevice, offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+  if (device.readInto) device.readInto(offset, target, targetOffset, length);
+  else target.set(device.read(offset, length), targetOffset);
 }

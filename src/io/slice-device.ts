@@ -1,4 +1,4 @@
-import type { BlockDevice } from "./block-device.js";
+import { readDeviceInto, type BlockDevice } from "./block-device.js";
 import { checkRange } from "./range.js";
 
 /** A window [start, start+size) of another device: a partition, or a flat extent. */
@@ -18,6 +18,10 @@ export class SliceDevice implements BlockDevice {
   read(offset: number, length: number): Uint8Array {
     checkRange(offset, length, this.size, "slice");
     return this.parent.read(this.start + offset, length);
+  }
+  readInto(offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+    checkRange(offset, length, this.size, "slice");
+    readDeviceInto(this.parent, this.start + offset, target, targetOffset, length);
   }
   write(offset: number, data: Uint8Array): void {
     checkRange(offset, data.length, this.size, "slice");

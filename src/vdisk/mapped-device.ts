@@ -3,7 +3,7 @@
  * `mapOffset` run by run, so the cost follows the bytes read, never the virtual size.
  */
 import { ImageError } from "../errors.js";
-import type { BlockDevice } from "../io/block-device.js";
+import { readDeviceInto, type BlockDevice } from "../io/block-device.js";
 import { checkRange } from "../io/range.js";
 import type { AddressMap, WritableAddressMap, WritePlan } from "./types.js";
 
@@ -35,8 +35,28 @@ export class MappedDevice implements BlockDevice {
   }
 
   read(offset: number, length: number): Uint8Array {
-    checkRange(offset, length, this.size, this.what);
     const out = new Uint8Array(length);
+    this.readInto(offset, out, 0, length);
+    return out;
+  }
+
+  /**
+   * Reads straight into `target`. Runs that follow each other in the same host file (clusters
+   * a converter wrote in order) become one host read: a large read costs few system calls.
+   */
+  readInto(offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+    checkRange(offset, length, this.size, this.what);
+    checkRange(targetOffset, length, target.length, "read target");
+    // A pending host read [pendingOffset, +pendingLength) of `pendingFile` into target at pendingAt.
+    let pendingFile: BlockDevice | undefined;
+    let pendingOffset = 0;
+    let pendingLength = 0;
+    let pendingAt = 0;
+    const flush = () => {
+      if (pendingFile && pendingLength > 0) readDeviceInto(pendingFile, pendingOffset, target, pendingAt, pendingLength);
+      pendingFile = undefined;
+      pendingLength = 0;
+    };
     let done = 0;
     while (done < length) {
       const m = this.map.mapOffset(offset + done);
@@ -45,12 +65,24 @@ export class MappedDevice implements BlockDevice {
         throw new ImageError("bad-mapping", `${this.what}: no progress mapping offset ${offset + done}`, { offset: offset + done });
       }
       const n = Math.min(m.length, length - done);
-      if (m.kind === "data") out.set(m.file.read(m.offset, n), done);
-      else if (m.kind === "compressed") out.set(this.unit(m.key, m.load).subarray(m.offsetInUnit, m.offsetInUnit + n), done);
-      // "zero": the output is already zero-filled.
+      const at = targetOffset + done;
+      if (m.kind === "data") {
+        if (pendingFile === m.file && pendingOffset + pendingLength === m.offset) pendingLength += n;
+        else {
+          flush();
+          pendingFile = m.file;
+          pendingOffset = m.offset;
+          pendingLength = n;
+          pendingAt = at;
+        }
+      } else {
+        flush();
+        if (m.kind === "compressed") target.set(this.unit(m.key, m.load).subarray(m.offsetInUnit, m.offsetInUnit + n), at);
+        else target.fill(0, at, at + n);
+      }
       done += n;
     }
-    return out;
+    flush();
   }
 
   private unit(key: string, load: () => Uint8Array): Uint8Array {

@@ -75,4 +75,14 @@ describe.skipIf(!hasCorpus())("p2vfix reg", () => {
     const json = JSON.parse((await run("reg", "export", hive, "--json")).stdout);
     expect(json.keys.map((k: { path: string }) => k.path)).toEqual(["", "key"]);
   });
+
+  it("export of several MiB: stdout (chunks of one reused buffer) holds the same bytes as -o FILE", async () => {
+    const hive = await corpusFile("hives/plaso/UsrClass.dat");
+    const out = join(mkdtempSync(join(tmpdir(), "p2vfix-reg-")), "big.reg");
+    expect((await run("reg", "export", hive, "-o", out)).code).toBe(0);
+    const file = readFileSync(out);
+    expect(file.length).toBeGreaterThan(3 << 20); // more than one chunk
+    const piped = await run("reg", "export", hive);
+    expect(Buffer.from(piped.bytes).equals(file)).toBe(true);
+  });
 });

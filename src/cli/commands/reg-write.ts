@@ -194,7 +194,7 @@ export function registerRegWrite(program: Command, output: Output): void {
     const progress = createProgress(output, { json: opts.json });
     let applied: ReturnType<typeof applyRegFile>;
     try {
-      const { windows, characters } = regFileWindows(file, undefined, progress.phase("importing"));
+      const { windows, characters } = regFileWindows(file, 1 << 16, progress.phase("importing"));
       const stream = readRegFileWindows(windows, file, characters);
       applied = applyRegFile(editor, stream.ops, { source: file, sizeHint: stream.characters, mapCurrentControlSet: opts.mapCurrentControlSet, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
     } finally {

@@ -236,14 +236,14 @@ export function registerReg(program: Command, output: Output): void {
         ? (function* () {
             for (const text of jsonExportChunks(key, { prefix })) yield Buffer.from(text, "utf8");
           })()
-        : regExportBytes(key, { prefix, encoding: opts.encoding === "utf16" ? "utf16le" : "utf8" });
+        : // Each chunk is written before the next is made, so one buffer serves them all.
+          regExportBytes(key, { prefix, encoding: opts.encoding === "utf16" ? "utf16le" : "utf8", chunkSize: 1 << 20, reuseBuffer: true });
       const fd = opts.output === undefined ? undefined : openSync(opts.output, "w");
-      const write = (bytes: Uint8Array) => {
-        if (fd === undefined) output.outBytes(bytes);
-        else writeSync(fd, bytes);
-      };
       try {
-        for (const chunk of chunks) write(chunk);
+        for (const chunk of chunks) {
+          if (fd === undefined) await output.writeBytes(chunk);
+          else writeSync(fd, chunk);
+        }
       } finally {
         if (fd !== undefined) closeSync(fd);
       }

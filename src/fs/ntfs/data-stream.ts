@@ -5,7 +5,7 @@
  * unit at a time. The run map is kept (`runs`) so that a writer can reuse it.
  */
 import { NtfsError } from "../../errors.js";
-import type { BlockDevice } from "../../io/block-device.js";
+import { readDeviceInto, type BlockDevice } from "../../io/block-device.js";
 import type { Attribute, NonResidentAttribute } from "./attribute.js";
 import { decompressLznt1 } from "./lznt1.js";
 import { checkRuns, decodeRunlist, type DataRun } from "./runlist.js";
@@ -84,16 +84,36 @@ export class DataStream {
 
   /** Reads `length` bytes at `offset`; the range must lie inside the stream's size. */
   read(offset: number, length: number): Uint8Array {
+    this.checkRead(offset, length);
+    if (this.residentValue) return this.residentValue.slice(offset, offset + length);
+    const out = new Uint8Array(length);
+    this.readInto(offset, out, 0, length);
+    return out;
+  }
+
+  /** read() into `target` at `targetOffset`: clusters go from the device straight into it. */
+  readInto(offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+    this.checkRead(offset, length);
+    if (!Number.isSafeInteger(targetOffset) || targetOffset < 0 || targetOffset + length > target.length) {
+      throw new NtfsError("out-of-range", `${this.what}: read target of ${target.length} bytes cannot take ${length} at ${targetOffset}`);
+    }
+    if (this.residentValue) {
+      target.set(this.residentValue.subarray(offset, offset + length), targetOffset);
+      return;
+    }
+    const end = Math.min(offset + length, this.initializedSize);
+    // Past the initialized size the stream reads as zeros.
+    target.fill(0, targetOffset + Math.max(0, end - offset), targetOffset + length);
+    if (offset >= end) return;
+    const outBase = offset - targetOffset;
+    if (this.compressionUnitSize > 0) this.readCompressed(offset, end, target, outBase);
+    else this.readClusters(offset, end, target, outBase);
+  }
+
+  private checkRead(offset: number, length: number): void {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
       throw new NtfsError("out-of-range", `${this.what}: read of ${length} bytes at ${offset} is outside the stream (${this.size} bytes)`);
     }
-    if (this.residentValue) return this.residentValue.slice(offset, offset + length);
-    const out = new Uint8Array(length);
-    const end = Math.min(offset + length, this.initializedSize);
-    if (offset >= end) return out;
-    if (this.compressionUnitSize > 0) this.readCompressed(offset, end, out, offset);
-    else this.readClusters(offset, end, out, offset);
-    return out;
   }
 
   /**
@@ -146,10 +166,8 @@ export class DataStream {
       if (index < 0) throw new NtfsError("bad-runlist", `${this.what}: no data run maps byte ${pos} (VCN ${vcn})`);
       const run = this.runs[index];
       const runEnd = Math.min(to, (run.vcn + run.length) * cs);
-      if (run.lcn !== null) {
-        const deviceOffset = run.lcn * cs + (pos - run.vcn * cs);
-        out.set(this.device.read(deviceOffset, runEnd - pos), pos - outBase);
-      }
+      if (run.lcn !== null) readDeviceInto(this.device, run.lcn * cs + (pos - run.vcn * cs), out, pos - outBase, runEnd - pos);
+      else out.fill(0, pos - outBase, runEnd - outBase); // sparse
       pos = runEnd;
     }
   }

@@ -345,7 +345,12 @@ export class ReadableNtfsVolume implements FileSystem {
 
   openFile(path: string): OpenFile {
     const stream = this.fileStream(path);
-    return { size: stream.size, read: (offset, length) => stream.read(offset, length), close: () => {} };
+    return {
+      size: stream.size,
+      read: (offset, length) => stream.read(offset, length),
+      readInto: (offset, target, targetOffset, length) => stream.readInto(offset, target, targetOffset, length),
+      close: () => {},
+    };
   }
 
   readFileRange(path: string, offset: number, length: number): Uint8Array {

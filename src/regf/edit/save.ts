@@ -4,7 +4,7 @@
  * original (kept as HIVE.bak unless told otherwise). A hive that fails the check is never
  * put in place.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VerifyError } from "../../errors.js";
 import { privateModeFor, replaceFileSafely } from "../../io/safe-file.js";
@@ -81,8 +81,10 @@ export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true, 
     mode,
     beforeRename: (temp) => {
       if (verify) {
-        const written = readFileSync(temp);
-        check = checkHive(new Uint8Array(written.buffer, written.byteOffset, written.length));
+        // The file holds exactly these bytes (read back piece by piece, not as a second copy of
+        // the hive), and these bytes pass the whole check: so does the file.
+        readBackEquals(temp, bytes, path);
+        check = checkHive(bytes);
         if (!check.ok) refuse(check);
       }
       if (backup && originalExists) {
@@ -92,6 +94,30 @@ export function saveHiveBytes(path: string, bytes: Uint8Array, { backup = true, 
     },
   });
   return { path, bytes: bytes.length, check: check!, ...(backupPath === undefined ? {} : { backup: backupPath }) };
+}
+
+/** Reads `file` back in 1 MiB pieces and throws a VerifyError unless it holds exactly `bytes`. */
+export function readBackEquals(file: string, bytes: Uint8Array, path: string): void {
+  const piece = Buffer.alloc(Math.min(1 << 20, Math.max(1, bytes.length)));
+  const expected = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const fd = openSync(file, "r");
+  try {
+    if (fstatSync(fd).size !== bytes.length) throw new VerifyError("read-back-differs", `the written hive reads back with another size; nothing was replaced`, { path });
+    for (let at = 0; at < bytes.length; at += piece.length) {
+      const length = Math.min(piece.length, bytes.length - at);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(fd, piece, got, length - got, at + got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got !== length || piece.compare(expected, at, at + length, 0, length) !== 0) {
+        throw new VerifyError("read-back-differs", `the written hive reads back with other bytes at ${at}..${at + length}; nothing was replaced`, { path, offset: at });
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -32,6 +32,11 @@ export interface RegExportOptions {
   prefix?: string;
   /** Bytes per chunk handed out (a key block is never split). */
   chunkSize?: number;
+  /**
+   * Hand out views of one reused buffer (each valid until the generator resumes) instead of a
+   * fresh buffer per chunk: for a consumer that writes each chunk out before asking for the next.
+   */
+  reuseBuffer?: boolean;
 }
 
 export interface RegExportBytesOptions extends RegExportOptions {
@@ -135,6 +140,7 @@ export function formatRegValue(value: RegValue): string {
 export function* regExportBytes(start: RegKey, options: RegExportBytesOptions = {}): Generator<Uint8Array> {
   const prefix = options.prefix ?? "";
   const chunkSize = options.chunkSize ?? 1 << 18;
+  const reuse = options.reuseBuffer === true;
   const encoding = options.encoding ?? "utf16le";
   const sink = new TextSink(encoding, chunkSize + (chunkSize >> 2));
   if (encoding === "utf16le") sink.raw([0xff, 0xfe]);
@@ -175,9 +181,9 @@ export function* regExportBytes(start: RegKey, options: RegExportBytesOptions = 
     const valueCount = space.u32(pos + NK.valueCount);
     if (valueCount > 0) writeKeyValues(sink, walk, valueCount, seenValues, span);
     sink.crlf();
-    if (sink.pos >= chunkSize) yield sink.take();
+    if (sink.pos >= chunkSize) yield reuse ? sink.flushView() : sink.take();
   }
-  if (sink.pos > 0) yield sink.take();
+  if (sink.pos > 0) yield reuse ? sink.flushView() : sink.take();
 }
 
 /** The current key's values, with checkedValues' checks in its order: every vk, then repeats, then the data. */

@@ -15,25 +15,48 @@ for (let i = 0; i < 256; i++) {
   HEX_LO[i] = HEX_DIGITS.charCodeAt(i & 15);
 }
 
+/**
+ * Uint8Array's own subarray: Buffer overrides it with one that does more work per call, which
+ * shows in an export (one per key line, one per long string).
+ */
+const plainSubarray = Uint8Array.prototype.subarray;
+
+/** A buffer on its own ArrayBuffer: offset 0, so a Uint16Array view of it is aligned. */
+function ownBuffer(size: number): Buffer {
+  return Buffer.from(new ArrayBuffer(size));
+}
+
 export class TextSink {
   readonly encoding: SinkEncoding;
   /** Bytes per ASCII character. */
   readonly unit: 1 | 2;
   private buf: Buffer;
+  /**
+   * UTF-16 output as code units over the same memory: one store per character instead of two
+   * (`pos` is always even in UTF-16). Empty for UTF-8.
+   */
+  private u16: Uint16Array;
   pos = 0;
 
   constructor(encoding: SinkEncoding, initialSize = 1 << 20) {
     this.encoding = encoding;
     this.unit = encoding === "utf16le" ? 2 : 1;
-    this.buf = Buffer.allocUnsafe(initialSize);
+    this.buf = ownBuffer(initialSize + (initialSize & 1));
+    this.u16 = this.view(this.buf);
+  }
+
+  private view(buf: Buffer): Uint16Array {
+    return this.unit === 2 ? new Uint16Array(buf.buffer, buf.byteOffset, buf.length >>> 1) : new Uint16Array(0);
   }
 
   /** Makes room for `bytes` more bytes. */
   reserve(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+    const size = Math.max(this.buf.length * 2, this.pos + bytes);
+    const next = ownBuffer(size + (size & 1));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.u16 = this.view(next);
   }
 
   /** Bytes as they are (a byte order mark). */
@@ -47,14 +70,10 @@ export class TextSink {
     const n = s.length;
     if (this.unit === 2) {
       this.reserve(n * 2);
-      const b = this.buf;
-      let p = this.pos;
-      for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        b[p++] = c & 0xff;
-        b[p++] = c >> 8;
-      }
-      this.pos = p;
+      const u = this.u16;
+      const q = this.pos >>> 1;
+      for (let i = 0; i < n; i++) u[q + i] = s.charCodeAt(i);
+      this.pos += 2 * n;
       return;
     }
     this.reserve(n * 3);
@@ -125,7 +144,7 @@ export class TextSink {
     b[p++] = 0x22;
     b[p++] = 0;
     if (escapes === 0) {
-      if (units > 32) b.set(src.subarray(start, start + units * 2), p);
+      if (units > 32) b.set(plainSubarray.call(src, start, start + units * 2), p);
       else for (let i = 0; i < units * 2; i++) b[p + i] = src[start + i];
       p += units * 2;
     } else {
@@ -154,37 +173,36 @@ export class TextSink {
   storedName(src: Uint8Array, start: number, byteLength: number, compressed: boolean, escape: boolean): number {
     const units = compressed ? byteLength : byteLength >>> 1;
     this.reserve(units * 4 + 4);
+    let escapes = 0;
+    if (this.unit === 2) {
+      // UTF-16: one code unit per character, from one byte (Latin-1) or two.
+      const u = this.u16;
+      let q = this.pos >>> 1;
+      for (let i = 0; i < units; i++) {
+        const c = compressed ? src[start + i] : src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
+        if (escape && (c === 0x5c || c === 0x22)) {
+          escapes++;
+          u[q++] = 0x5c;
+        }
+        u[q++] = c;
+      }
+      this.pos = q << 1;
+      return units + escapes;
+    }
     const b = this.buf;
     let p = this.pos;
-    let escapes = 0;
     if (compressed) {
       for (let i = 0; i < units; i++) {
         const c = src[start + i];
         if (escape && (c === 0x5c || c === 0x22)) {
           escapes++;
           b[p++] = 0x5c;
-          if (this.unit === 2) b[p++] = 0;
         }
-        if (this.unit === 2) {
-          b[p++] = c;
-          b[p++] = 0;
-        } else if (c < 0x80) b[p++] = c;
+        if (c < 0x80) b[p++] = c;
         else {
           b[p++] = 0xc0 | (c >> 6);
           b[p++] = 0x80 | (c & 0x3f);
         }
-      }
-    } else if (this.unit === 2) {
-      for (let i = 0; i < units; i++) {
-        const lo = src[start + 2 * i];
-        const hi = src[start + 2 * i + 1];
-        if (escape && hi === 0 && (lo === 0x5c || lo === 0x22)) {
-          escapes++;
-          b[p++] = 0x5c;
-          b[p++] = 0;
-        }
-        b[p++] = lo;
-        b[p++] = hi;
       }
     } else {
       if (escape) {
@@ -239,28 +257,29 @@ export class TextSink {
   copyFrom(other: TextSink, start: number, end: number): void {
     this.reserve(end - start);
     // set(subarray) is the cheapest copy of a short run before the JIT has warmed up.
-    this.buf.set(other.buf.subarray(start, end), this.pos);
+    this.buf.set(plainSubarray.call(other.buf, start, end), this.pos);
     this.pos += end - start;
   }
 
   /** `dword:xxxxxxxx` and CRLF, for the 32 bits of `n` (signed or not). */
   dwordLine(n: number): void {
     this.reserve(16 * this.unit);
+    if (this.unit === 2) {
+      const u = this.u16;
+      let q = this.pos >>> 1;
+      for (let i = 0; i < DWORD_TAG.length; i++) u[q++] = DWORD_TAG[i];
+      for (let shift = 28; shift >= 0; shift -= 4) u[q++] = HEX_CHARS[(n >>> shift) & 15];
+      u[q++] = 0x0d;
+      u[q++] = 0x0a;
+      this.pos = q << 1;
+      return;
+    }
     const b = this.buf;
     let p = this.pos;
-    const wide = this.unit === 2;
-    for (let i = 0; i < DWORD_TAG.length; i++) {
-      b[p++] = DWORD_TAG[i];
-      if (wide) b[p++] = 0;
-    }
-    for (let shift = 28; shift >= 0; shift -= 4) {
-      b[p++] = HEX_CHARS[(n >>> shift) & 15];
-      if (wide) b[p++] = 0;
-    }
+    for (let i = 0; i < DWORD_TAG.length; i++) b[p++] = DWORD_TAG[i];
+    for (let shift = 28; shift >= 0; shift -= 4) b[p++] = HEX_CHARS[(n >>> shift) & 15];
     b[p++] = 0x0d;
-    if (wide) b[p++] = 0;
     b[p++] = 0x0a;
-    if (wide) b[p++] = 0;
     this.pos = p;
   }
 
@@ -269,10 +288,9 @@ export class TextSink {
     this.reserve(4);
     const b = this.buf;
     if (this.unit === 2) {
-      b[this.pos] = 0x0d;
-      b[this.pos + 1] = 0;
-      b[this.pos + 2] = 0x0a;
-      b[this.pos + 3] = 0;
+      const q = this.pos >>> 1;
+      this.u16[q] = 0x0d;
+      this.u16[q + 1] = 0x0a;
       this.pos += 4;
     } else {
       b[this.pos] = 0x0d;
@@ -285,16 +303,16 @@ export class TextSink {
   ascii(s: string): void {
     const n = s.length;
     this.reserve(n * this.unit);
+    if (this.unit === 2) {
+      const u = this.u16;
+      const q = this.pos >>> 1;
+      for (let i = 0; i < n; i++) u[q + i] = s.charCodeAt(i);
+      this.pos += 2 * n;
+      return;
+    }
     const b = this.buf;
     let p = this.pos;
-    if (this.unit === 2) {
-      for (let i = 0; i < n; i++) {
-        b[p++] = s.charCodeAt(i);
-        b[p++] = 0;
-      }
-    } else {
-      for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-    }
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
     this.pos = p;
   }
 
@@ -310,62 +328,56 @@ export class TextSink {
   hexRange(src: Uint8Array, start: number, n: number, lineLength: number, wrapAt: number): number {
     // At most "xx," per byte plus "\\\r\n  " per 25 bytes (and per byte on a long first line).
     this.reserve((n * 8 + 16) * this.unit);
-    const b = this.buf;
-    let p = this.pos;
     let len = lineLength;
     if (this.unit === 2) {
+      const u = this.u16;
+      let q = this.pos >>> 1;
       for (let i = 0; i < n; i++) {
         const v = src[start + i];
-        b[p] = HEX_HI[v];
-        b[p + 1] = 0;
-        b[p + 2] = HEX_LO[v];
-        b[p + 3] = 0;
-        p += 4;
+        u[q] = HEX_HI[v];
+        u[q + 1] = HEX_LO[v];
+        q += 2;
         if (i === n - 1) {
           len += 2;
           break;
         }
-        b[p] = 0x2c;
-        b[p + 1] = 0;
-        p += 2;
+        u[q++] = 0x2c;
         len += 3;
         if (len >= wrapAt) {
           // backslash, CR, LF and two spaces
-          b[p] = 0x5c;
-          b[p + 1] = 0;
-          b[p + 2] = 0x0d;
-          b[p + 3] = 0;
-          b[p + 4] = 0x0a;
-          b[p + 5] = 0;
-          b[p + 6] = 0x20;
-          b[p + 7] = 0;
-          b[p + 8] = 0x20;
-          b[p + 9] = 0;
-          p += 10;
+          u[q] = 0x5c;
+          u[q + 1] = 0x0d;
+          u[q + 2] = 0x0a;
+          u[q + 3] = 0x20;
+          u[q + 4] = 0x20;
+          q += 5;
           len = 2;
         }
       }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const v = src[start + i];
-        b[p] = HEX_HI[v];
-        b[p + 1] = HEX_LO[v];
-        p += 2;
-        if (i === n - 1) {
-          len += 2;
-          break;
-        }
-        b[p++] = 0x2c;
-        len += 3;
-        if (len >= wrapAt) {
-          b[p] = 0x5c;
-          b[p + 1] = 0x0d;
-          b[p + 2] = 0x0a;
-          b[p + 3] = 0x20;
-          b[p + 4] = 0x20;
-          p += 5;
-          len = 2;
-        }
+      this.pos = q << 1;
+      return len;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const v = src[start + i];
+      b[p] = HEX_HI[v];
+      b[p + 1] = HEX_LO[v];
+      p += 2;
+      if (i === n - 1) {
+        len += 2;
+        break;
+      }
+      b[p++] = 0x2c;
+      len += 3;
+      if (len >= wrapAt) {
+        b[p] = 0x5c;
+        b[p + 1] = 0x0d;
+        b[p + 2] = 0x0a;
+        b[p + 3] = 0x20;
+        b[p + 4] = 0x20;
+        p += 5;
+        len = 2;
       }
     }
     this.pos = p;
@@ -375,7 +387,18 @@ export class TextSink {
   /** The bytes written so far, and start over in a fresh buffer (the chunk stays valid). */
   take(): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.buf = ownBuffer(this.buf.length);
+    this.u16 = this.view(this.buf);
+    this.pos = 0;
+    return out;
+  }
+
+  /**
+   * The bytes written so far, and start over in the same buffer: the chunk is valid only
+   * until the next write (for a consumer that writes it out at once).
+   */
+  flushView(): Uint8Array {
+    const out = this.buf.subarray(0, this.pos);
     this.pos = 0;
     return out;
   }

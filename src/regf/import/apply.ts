@@ -103,31 +103,38 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFil
     return parts.join("\\");
   };
 
-  // Key node offsets by the path exactly as written in the file, so that a key whose parent
-  // came just before (the .reg order) is one lookup in its parent, not a walk from the root.
-  // Emptied by a key deletion, the only operation here that frees key nodes.
-  const resolved = new Map<string, { nk: number; depth: number }>();
+  // The keys resolved along the current branch, by the path exactly as written in the file: a
+  // key whose parent came just before (the .reg order) is one lookup in its parent, not a walk
+  // from the root. Only the branch is kept, not every path of the file, so memory stays flat;
+  // a path met again elsewhere is found from the root. Emptied by a key deletion, the only
+  // operation here that frees key nodes.
+  const branch: { path: string; nk: number; depth: number }[] = [];
+  const onBranch = (path: string) => {
+    for (let i = branch.length - 1; i >= 0; i--) if (branch[i].path === path) return branch[i];
+    return undefined;
+  };
   const root = editor.root;
   const resolveKey = (path: string, line: number): number => {
-    const known = resolved.get(path);
+    const known = onBranch(path);
     if (known !== undefined) return known.nk;
     const before = editor.keysAdded;
-    let key: { nk: number; depth: number } | undefined;
+    let key: { path: string; nk: number; depth: number } | undefined;
     const cut = path.lastIndexOf("\\");
     if (cut > 0 && cut < path.length - 1) {
-      const parent = resolved.get(path.slice(0, cut));
+      const parent = onBranch(path.slice(0, cut));
       // Below the root only (a child of the root may be CurrentControlSet, which maps), and
       // within the editor's depth limit (createKey reports a path that goes past it).
       if (parent !== undefined && parent.nk !== root && parent.depth < MAX_KEY_DEPTH) {
-        key = { nk: editor.createSubkeyAt(parent.nk, path.slice(cut + 1)), depth: parent.depth + 1 };
+        key = { path, nk: editor.createSubkeyAt(parent.nk, path.slice(cut + 1)), depth: parent.depth + 1 };
       }
     }
     if (key === undefined) {
       const inHive = hivePath(path, line);
-      key = { nk: editor.createKey(inHive), depth: inHive.split("\\").filter((p) => p !== "").length };
+      key = { path, nk: editor.createKey(inHive), depth: inHive.split("\\").filter((p) => p !== "").length };
     }
     report.keysCreated += editor.keysAdded - before;
-    resolved.set(path, key);
+    while (branch.length > 0 && !path.startsWith(branch[branch.length - 1].path + "\\")) branch.pop();
+    branch.push(key);
     return key.nk;
   };
 
@@ -150,7 +157,7 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFil
   for (const op of ops) {
     if (op.kind === "delete-key") {
       lastKeyPath = undefined;
-      resolved.clear();
+      branch.length = 0;
     }
     try {
       switch (op.kind) {

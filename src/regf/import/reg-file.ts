@@ -188,6 +188,15 @@ class LogicalLineReader {
   }
 }
 
+/**
+ * A copy of a key path that does not point into the text it was cut from. A substring is a view
+ * of its parent string in V8: an importer that remembers paths (key caches) would otherwise keep
+ * every window of the file's text alive, the whole decoded file in the end.
+ */
+function ownString(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, "utf16le").toString("utf16le");
+}
+
 function trimTrailingBackslashes(path: string): string {
   let end = path.length;
   while (end > 0 && path.charCodeAt(end - 1) === 0x5c) end--;
@@ -287,7 +296,7 @@ function* regFileOps(windowed: WindowedLines, version: 4 | 5, source: string): G
       let path = text_.slice(1, close);
       const deleting = path.startsWith("-");
       if (deleting) path = path.slice(1);
-      path = trimTrailingBackslashes(path);
+      path = ownString(trimTrailingBackslashes(path));
       if (path === "") fail("bad-key-line", "empty key path");
       if (deleting) {
         yield { kind: "delete-key", path, line };

@@ -4,7 +4,6 @@
  * invalidates them as it must), SequenceNumber + 1, CRC-32C, written over the NON-current slot;
  * then once more over the other slot, so both copies are current (qemu does the same).
  */
-import { randomBytes } from "node:crypto";
 import type { BlockDevice } from "../../io/block-device.js";
 import { crc32c } from "./crc32c.js";
 import { HEADER_OFFSETS, HEADER_SIZE, type VhdxHeader } from "./header.js";
@@ -14,7 +13,7 @@ const DATA_WRITE_GUID = 32;
 
 /** A random (version 4) GUID in the on-disk Microsoft layout (Data3 little-endian). */
 function newGuid(): Uint8Array {
-  const g = new Uint8Array(randomBytes(16));
+  const g = crypto.getRandomValues(new Uint8Array(16));
   g[7] = (g[7] & 0x0f) | 0x40;
   g[8] = (g[8] & 0x3f) | 0x80;
   return g;

@@ -5,7 +5,6 @@
  * unpadded ("CID=%" PRIx32), so one disk in sixteen has fewer than 8 digits. The new value has
  * as many digits as the old one, so it is replaced in place without moving any other byte.
  */
-import { randomBytes } from "node:crypto";
 
 /** The byte offset and new bytes of the CID value in `descriptor`, or undefined when it has no CID line. */
 export function newCidPatch(descriptor: Uint8Array): { offset: number; bytes: Uint8Array } | undefined {
@@ -16,7 +15,7 @@ export function newCidPatch(descriptor: Uint8Array): { offset: number; bytes: Ui
   const digits = old.length;
   let cid: string;
   do {
-    cid = randomBytes(4).toString("hex").slice(0, digits);
+    cid = Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex").slice(0, digits);
     // ffffffff means "no parent" in parentCID and fffffffe is a marker some tools use: avoid both.
   } while (cid === old || cid === "ffffffff" || cid === "fffffffe");
   return { offset: m.index + m[1].length, bytes: new TextEncoder().encode(cid) };

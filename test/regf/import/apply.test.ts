@@ -53,6 +53,33 @@ describe("applyRegFile", () => {
     expect(hive.key("CurrentControlSet")).toBeUndefined();
   });
 
+  it("keys in any order: a parent off the current branch, a key met again later, a sibling's child", () => {
+    const e = createHive("SOFTWARE");
+    const r = applyRegFile(
+      e,
+      reg([
+        "[HKLM\\SOFTWARE\\A\\B]",
+        '"v"=dword:00000001',
+        "[HKLM\\SOFTWARE\\C]",
+        "[HKLM\\SOFTWARE\\A\\B\\D]", // its parent is no longer on the branch
+        "[HKLM\\SOFTWARE\\A\\B]", // met again, away from where it was created
+        '"w"=dword:00000002',
+        "[HKLM\\SOFTWARE\\A\\BB]", // starts with A\B but is its sibling
+        "[HKLM\\SOFTWARE\\A\\BB\\E]",
+        "[HKLM\\SOFTWARE\\a\\b\\F]", // other case: the same keys
+      ]),
+      { prefix: "HKLM\\SOFTWARE" },
+    );
+    expect(r).toMatchObject({ keysCreated: 7, valuesSet: 2 });
+    const hive = new Hive(e.serialize());
+    expect(checkHive(hive.bytes).ok).toBe(true);
+    expect(hive.key("A\\B")!.values().map((v) => [v.name, v.dword()])).toEqual([["v", 1], ["w", 2]]);
+    expect(hive.key("A\\B")!.subkeys().map((k) => k.name)).toEqual(["D", "F"]);
+    expect(hive.key("A")!.subkeys().map((k) => k.name)).toEqual(["B", "BB"]);
+    expect(hive.key("A\\BB\\E")).toBeDefined();
+    expect(hive.key("C")).toBeDefined();
+  });
+
   it("falls back to Select\\Default, and keeps CurrentControlSet literal when asked", () => {
     const e = systemLike();
     e.deleteValue("Select", "Current");

@@ -1,0 +1,61 @@
+/**
+ * Part of `npm run build`, after tsc: bundles the command line (dist/cli/main.js and the
+ * command modules it imports on demand) into a few files in dist/cli-bundle, which
+ * bin/p2vfix.js runs. Node loads ~130 separate modules for a small command such as `cat`;
+ * resolving, reading and compiling them one by one was most of its start-up (bench/image-read).
+ * Command modules stay separate chunks (code splitting), so a command still loads only its own
+ * code. Packages (commander, zod, yaml ...) stay external: they load from node_modules as before.
+ *
+ * A module that locates files beside itself (`import.meta.url`: the compiled knowledge, the web
+ * console's assets) keeps doing so from its own place in dist/, not from the bundle's.
+ *
+ * `node scripts/build-cli.mjs [OUTDIR]`.
+ */
+import { rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Rewrites `import.meta.url` in a bundled module to the URL of its own file in dist/. */
+function ownImportMetaUrl(outDir) {
+  return {
+    name: "own-import-meta-url",
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, async (args) => {
+        const text = await readFile(args.path, "utf8");
+        if (!text.includes("import.meta.url")) return undefined;
+        const own = relative(outDir, args.path).split("\\").join("/");
+        return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(own)}, import.meta.url).href`), loader: "js" };
+      });
+    },
+  };
+}
+
+export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
+  // Chunk names carry content hashes: clear the chunks of an earlier build.
+  rmSync(outDir, { recursive: true, force: true });
+  await build({
+    entryPoints: { main: join(root, "dist/cli/main.js") },
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    external: ["zod", "yaml", "@xmldom/xmldom", "cli-progress", "preact", "preact/*"],
+    sourcemap: false,
+    legalComments: "none",
+    // commander is CommonJS: its require("node:events") etc. need a real require in ESM.
+    banner: { js: 'import { createRequire as __p2vfixRequire } from "node:module"; const require = __p2vfixRequire(import.meta.url);' },
+    logLevel: "warning",
+    plugins: [ownImportMetaUrl(outDir)],
+  });
+  return outDir;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await buildCli(process.argv[2] ? resolve(process.argv[2]) : undefined);
+}
