@@ -2,7 +2,8 @@
  * Issue 17 item 5: before writing into a container, host space claimed twice where the write
  * lands is refused (exit 4, typed error, image byte for byte unchanged): qcow2 data or L2
  * clusters referenced twice or overlapping metadata, VHD and VHDX BAT entries overlapping each
- * other or the format's own structures. Each defect is crafted from an image qemu made.
+ * other or the format's own structures, VMDK grains and grain tables overlapping each other, the
+ * header, descriptor or directories. Each defect is crafted from an image qemu made.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -202,6 +203,84 @@ describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("writes refused where ho
         b.writeBigUInt64LE(entry(l[region]), l.bat);
       });
       expect(refusedWrite(image, 0).code).toBe("vhdx-overlap");
+    });
+  });
+
+  describe("VMDK monolithicSparse", () => {
+    /**
+     * 64 KiB grains, 512-entry grain tables: a 64 MiB disk has two grain directory entries (one
+     * per 32 MiB), in both directories. Grains 0-3 and 512 are allocated.
+     */
+    const make = () => qemuImage("vmdk", "subformat=monolithicSparse", "64M", ["0 256k", "32M 64k"]);
+    const layout = (b: Buffer) => {
+      const gd = Number(b.readBigUInt64LE(56)) * 512;
+      const rgd = Number(b.readBigUInt64LE(48)) * 512;
+      return { gd, rgd, gt0: b.readUInt32LE(gd) * 512, gt1: b.readUInt32LE(gd + 4) * 512, rgt0: b.readUInt32LE(rgd) * 512 };
+    };
+    /** qemu-img check's verdict on the crafted file: it looks only for grains past the end of the file. */
+    const qemuCheck = (image: string) => runTool("qemu-img", ["check", "-q", "-f", "vmdk", image]).status;
+
+    it("control: the untouched image is written, in an allocated grain and in a new one", () => {
+      acceptedWrite(make(), 512, "vmdk");
+      acceptedWrite(make(), 2 ** 20, "vmdk");
+    });
+
+    it("two grain table entries mapping the same grain (qemu-img check sees nothing)", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { gt0 } = layout(b);
+        b.writeUInt32LE(b.readUInt32LE(gt0), gt0 + 4); // guest grain 1 → guest grain 0's host grain
+      });
+      expect(qemuCheck(image)).toBe(0);
+      const err = refusedWrite(image, 65536);
+      expect(err.code).toBe("vmdk-overlap");
+      expect(err.message).toMatch(/grain 1 .* overlaps the grain 0/);
+    });
+
+    it("a grain that is a grain table", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { gt0, gt1 } = layout(b);
+        b.writeUInt32LE(gt1 / 512, gt0 + 8);
+      });
+      expect(refusedWrite(image, 2 * 65536).message).toMatch(/grain 2 .* overlaps the grain table of grain directory entry 1/);
+    });
+
+    it("a grain over the embedded descriptor refuses every write (the CID update rewrites the descriptor)", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32LE(2, layout(b).gt0 + 12));
+      expect(refusedWrite(image, 2 ** 20).message).toMatch(/embedded descriptor .* overlaps the grain 3/);
+    });
+
+    it("two directory entries sharing one grain table, where a new grain's entry would be written", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { gd } = layout(b);
+        b.writeUInt32LE(b.readUInt32LE(gd), gd + 4);
+      });
+      expect(refusedWrite(image, 32 * 2 ** 20 + 2 ** 20).message).toMatch(/grain table of grain directory entry 1 .* overlaps the grain table of grain directory entry 0/);
+    });
+
+    it("a redundant grain table over a grain, where a new grain's entry would be written in both tables", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { rgd, gt0 } = layout(b);
+        b.writeUInt32LE(b.readUInt32LE(gt0), rgd);
+      });
+      expect(refusedWrite(image, 2 ** 20).message).toMatch(/redundant grain table of grain directory entry 0 .* overlaps the grain 0/);
+    });
+
+    it("grain tables larger than qemu opens (numGTEsPerGT > 512) are not written", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32LE(1024, 44));
+      expect(refusedWrite(image, 512).message).toMatch(/more than qemu accepts \(512\)/);
+    });
+
+    it("a grain past the end of the file: qemu-img check reports corruption, and every write is refused", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32LE(2 ** 30, layout(b).gt0 + 20));
+      expect(qemuCheck(image)).not.toBe(0);
+      expect(refusedWrite(image, 512).code).toBe("vmdk-grain-past-eof");
     });
   });
 });
