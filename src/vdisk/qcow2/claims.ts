@@ -5,7 +5,17 @@
  * of those either, nor be mapped by another entry of the same L2 table (or by another guest
  * cluster of the same write). qemu refuses such writes (qcow2_check_metadata_overlap) and
  * `qemu-img check` reports them. The metadata index is read once; an L2 table's references are
- * counted once per table. Source: qemu docs/interop/qcow2.txt, block/qcow2-refcount.c.
+ * counted once per table.
+ *
+ * References against refcounts, where the write lands: a data cluster written in place, or an
+ * L2 table whose entry changes, is marked COPIED, so its refcount must be exactly 1 — 0 means
+ * the refcount structures call it free (qemu would hand it out again), more means COPIED lies;
+ * `qemu-img check` reports both as corruption ("refcount=0 reference=1", "ERROR OFLAG_COPIED").
+ * A data cluster must also be mapped by one entry of all the active L2 tables ("refcount=1
+ * reference=2"): those are read once, keeping one number per standard cluster mapped (at most
+ * as many as the file has clusters, or the write is refused). Leaks (refcount above the
+ * references, no COPIED) are harmless and left alone, as qemu-img check does.
+ * Source: qemu docs/interop/qcow2.txt, block/qcow2-refcount.c.
  */
 import { RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
@@ -21,6 +31,8 @@ const MAX_COUNTED_TABLES = 64;
 export class Qcow2Claims {
   private index?: HostExtentIndex;
   private readonly counted = new Map<number, Map<number, number>>();
+  /** Sorted host cluster numbers of every standard data cluster the active L2 tables map. */
+  private mapped?: Float64Array;
 
   constructor(
     private readonly file: BlockDevice,
@@ -29,7 +41,25 @@ export class Qcow2Claims {
     private readonly tables: TableCache,
     private readonly clusterSize: number,
     private readonly compressedShift: bigint,
+    private readonly refcountOf: (cluster: number) => bigint,
   ) {}
+
+  /**
+   * Refuses unless the host cluster at `host` (a data cluster written in place or an L2 table
+   * whose entry changes, both marked COPIED) has refcount 1.
+   */
+  checkRefcount(host: number, what: string): void {
+    const refcount = this.refcountOf(host / this.clusterSize);
+    if (refcount === 1n) return;
+    const why =
+      refcount === 0n
+        ? "its refcount is 0: the image counts it as free space, to be handed out again"
+        : `its refcount is ${refcount} although its entry says it is not shared (COPIED)`;
+    throw new RefusedError("qcow2-refcount", `${this.path}: the qcow2 ${what} at host ${host} is in use but ${why}; qemu-img check reports this as corruption: run "qemu-img check -r all" or convert the image first`, {
+      path: this.path,
+      offset: host,
+    });
+  }
 
   /** Refuses unless the L2 table of L1 entry `l1Index` at `l2Table` is claimed by that entry alone. */
   checkL2Table(l2Table: number, l1Index: number): void {
@@ -46,13 +76,52 @@ export class Qcow2Claims {
     this.metadata().refuseOverlap(host, host + this.clusterSize, self, "qcow2", this.path);
     const references = this.references(l2Table).get(host / this.clusterSize) ?? 0;
     const earlier = seen?.get(host);
-    if (references > 1 || (earlier !== undefined && earlier !== cluster)) {
+    const acrossTables = countEqual(this.allMapped(), host / this.clusterSize);
+    if (references > 1 || acrossTables > 1 || (earlier !== undefined && earlier !== cluster)) {
       throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 host cluster at ${host} is mapped by more than one L2 entry (guest cluster ${cluster} and another); qemu-img check reports it: run "qemu-img check -r all" or convert the image first`, {
         path: this.path,
         offset: host,
       });
     }
     seen?.set(host, cluster);
+  }
+
+  /** Every standard data cluster the active L2 tables map (host cluster numbers, sorted), read once. */
+  private allMapped(): Float64Array {
+    if (this.mapped) return this.mapped;
+    const { h, clusterSize, file } = this;
+    const l1Used = Math.ceil(h.size / (clusterSize * (clusterSize / 8)));
+    const l1 = file.read(h.l1TableOffset, l1Used * 8);
+    const l1View = new DataView(l1.buffer, l1.byteOffset, l1.byteLength);
+    const limit = Math.ceil(file.size / clusterSize);
+    let out = new Float64Array(Math.min(limit, 4096));
+    let n = 0;
+    for (let i = 0; i < l1Used; i++) {
+      const table = Number(l1View.getBigUint64(i * 8, false) & OFFSET_MASK);
+      // Tables reads would reject are skipped: a write through them is refused on its own.
+      if (table === 0 || table % clusterSize !== 0 || table + clusterSize > file.size) continue;
+      const l2 = file.read(table, clusterSize);
+      const l2View = new DataView(l2.buffer, l2.byteOffset, l2.byteLength);
+      for (let e = 0; e < clusterSize / 8; e++) {
+        const entry = l2View.getBigUint64(e * 8, false);
+        if (entry & COMPRESSED) continue;
+        const host = Number(entry & OFFSET_MASK);
+        if (host === 0 || host >= file.size) continue;
+        if (n >= limit) {
+          throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 L2 tables map more data clusters than the file holds (${limit}): some are mapped twice; run "qemu-img check -r all" or convert the image first`, {
+            path: this.path,
+          });
+        }
+        if (n === out.length) {
+          const bigger = new Float64Array(Math.min(limit, out.length * 2));
+          bigger.set(out);
+          out = bigger;
+        }
+        out[n++] = host / clusterSize;
+      }
+    }
+    this.mapped = out.slice(0, n).sort();
+    return this.mapped;
   }
 
   /** Host cluster → how many entries of this L2 table reference it (standard and compressed). */
@@ -100,4 +169,18 @@ export class Qcow2Claims {
     this.index = new HostExtentIndex(fixed, l2Tables, clusterSize, (i) => `L2 table of L1 entry ${i}`);
     return this.index;
   }
+}
+
+/** How many entries of the sorted `values` equal `value`. */
+function countEqual(values: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  while (lo + n < values.length && values[lo + n] === value) n++;
+  return n;
 }
