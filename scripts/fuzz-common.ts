@@ -67,7 +67,10 @@ export function mutateAnywhere(seeds: readonly Uint8Array[], random: () => numbe
       bytes = out;
     } else if (op === 5) {
       const len = 1 + pick(Math.min(64, bytes.length - at));
-      bytes = Uint8Array.from([...bytes.subarray(0, at), ...bytes.subarray(at + len)]);
+      const out = new Uint8Array(bytes.length - len);
+      out.set(bytes.subarray(0, at));
+      out.set(bytes.subarray(at + len), at);
+      bytes = out;
     } else {
       // Copy a piece of the input over another place in it (repeats structures, swaps fields).
       const from = pick(bytes.length);
