@@ -92,6 +92,10 @@ export interface FuzzTarget {
   /** Per-input limits: a slower input or a heap that grows past the limit is a failure. */
   perInputMs?: number;
   heapLimitBytes?: number;
+  /** Differential against hivex (regf target): inputs compared, and those hivex refused. */
+  hivex?: { compared: number; refused: number };
+  /** Removes what the target created (scratch files). */
+  cleanup?: () => void;
 }
 
 /** An oracle saw a wrong answer (not a crash): always a failure. */
