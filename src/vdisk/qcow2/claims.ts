@@ -12,8 +12,7 @@
  * the refcount structures call it free (qemu would hand it out again), more means COPIED lies;
  * `qemu-img check` reports both as corruption ("refcount=0 reference=1", "ERROR OFLAG_COPIED").
  * A data cluster must also be mapped by one entry of all the active L2 tables ("refcount=1
- * reference=2"): those are read once, keeping one number per standard cluster mapped (at most
- * as many as the file has clusters, or the write is refused). Leaks (refcount above the
+ * reference=2"): those are read once into a bitmap of the file's clusters. Leaks (refcount above the
  * references, no COPIED) are harmless and left alone, as qemu-img check does.
  * Source: qemu docs/interop/qcow2.txt, block/qcow2-refcount.c.
  */
@@ -27,12 +26,14 @@ const OFFSET_MASK = 0x00fffffffffffe00n;
 const COMPRESSED = 1n << 62n;
 /** L2 tables whose reference counts are kept; past it the cache starts over (memory bound). */
 const MAX_COUNTED_TABLES = 64;
+/** Host clusters mapped twice that are kept before the image is refused as a whole (memory bound). */
+const MAX_MAPPED_TWICE = 65536;
 
 export class Qcow2Claims {
   private index?: HostExtentIndex;
   private readonly counted = new Map<number, Map<number, number>>();
-  /** Sorted host cluster numbers of every standard data cluster the active L2 tables map. */
-  private mapped?: Float64Array;
+  /** Host cluster numbers more than one standard entry of the active L2 tables maps. */
+  private twice?: Set<number>;
 
   constructor(
     private readonly file: BlockDevice,
@@ -76,8 +77,8 @@ export class Qcow2Claims {
     this.metadata().refuseOverlap(host, host + this.clusterSize, self, "qcow2", this.path);
     const references = this.references(l2Table).get(host / this.clusterSize) ?? 0;
     const earlier = seen?.get(host);
-    const acrossTables = countEqual(this.allMapped(), host / this.clusterSize);
-    if (references > 1 || acrossTables > 1 || (earlier !== undefined && earlier !== cluster)) {
+    const acrossTables = this.mappedTwice().has(Math.floor(host / this.clusterSize));
+    if (references > 1 || acrossTables || (earlier !== undefined && earlier !== cluster)) {
       throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 host cluster at ${host} is mapped by more than one L2 entry (guest cluster ${cluster} and another); qemu-img check reports it: run "qemu-img check -r all" or convert the image first`, {
         path: this.path,
         offset: host,
@@ -86,16 +87,19 @@ export class Qcow2Claims {
     seen?.set(host, cluster);
   }
 
-  /** Every standard data cluster the active L2 tables map (host cluster numbers, sorted), read once. */
-  private allMapped(): Float64Array {
-    if (this.mapped) return this.mapped;
+  /**
+   * Host clusters that more than one standard entry of the active L2 tables maps, read once:
+   * a bitmap of the file's clusters (1 bit each) finds them, so memory follows the file size
+   * divided by 8 x the cluster size, plus the clusters found twice (refused past a bound).
+   */
+  private mappedTwice(): Set<number> {
+    if (this.twice) return this.twice;
     const { h, clusterSize, file } = this;
     const l1Used = Math.ceil(h.size / (clusterSize * (clusterSize / 8)));
     const l1 = file.read(h.l1TableOffset, l1Used * 8);
     const l1View = new DataView(l1.buffer, l1.byteOffset, l1.byteLength);
-    const limit = Math.ceil(file.size / clusterSize);
-    let out = new Float64Array(Math.min(limit, 4096));
-    let n = 0;
+    const seen = new Uint8Array(Math.ceil(file.size / clusterSize / 8));
+    const twice = new Set<number>();
     for (let i = 0; i < l1Used; i++) {
       const table = Number(l1View.getBigUint64(i * 8, false) & OFFSET_MASK);
       // Tables reads would reject are skipped: a write through them is refused on its own.
@@ -107,21 +111,21 @@ export class Qcow2Claims {
         if (entry & COMPRESSED) continue;
         const host = Number(entry & OFFSET_MASK);
         if (host === 0 || host >= file.size) continue;
-        if (n >= limit) {
-          throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 L2 tables map more data clusters than the file holds (${limit}): some are mapped twice; run "qemu-img check -r all" or convert the image first`, {
+        const c = Math.floor(host / clusterSize);
+        if ((seen[c >> 3] & (1 << (c & 7))) === 0) {
+          seen[c >> 3] |= 1 << (c & 7);
+          continue;
+        }
+        twice.add(c);
+        if (twice.size > MAX_MAPPED_TWICE) {
+          throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 L2 tables map more than ${MAX_MAPPED_TWICE} host clusters twice; run "qemu-img check -r all" or convert the image first`, {
             path: this.path,
           });
         }
-        if (n === out.length) {
-          const bigger = new Float64Array(Math.min(limit, out.length * 2));
-          bigger.set(out);
-          out = bigger;
-        }
-        out[n++] = host / clusterSize;
       }
     }
-    this.mapped = out.slice(0, n).sort();
-    return this.mapped;
+    this.twice = twice;
+    return twice;
   }
 
   /** Host cluster → how many entries of this L2 table reference it (standard and compressed). */
@@ -171,16 +175,3 @@ export class Qcow2Claims {
   }
 }
 
-/** How many entries of the sorted `values` equal `value`. */
-function countEqual(values: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  let n = 0;
-  while (lo + n < values.length && values[lo + n] === value) n++;
-  return n;
-}
