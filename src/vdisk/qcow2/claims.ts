@@ -12,8 +12,8 @@
  * the refcount structures call it free (qemu would hand it out again), more means COPIED lies;
  * `qemu-img check` reports both as corruption ("refcount=0 reference=1", "ERROR OFLAG_COPIED").
  * A data cluster must also be mapped by one entry of all the active L2 tables ("refcount=1
- * reference=2"): those are read once into a bitmap of the file's clusters. Leaks (refcount above the
- * references, no COPIED) are harmless and left alone, as qemu-img check does.
+ * reference=2"): those are read once into a bitmap of the file's clusters. Leaks (refcount
+ * above the references, no COPIED) are harmless and left alone, as qemu-img check does.
  * Source: qemu docs/interop/qcow2.txt, block/qcow2-refcount.c.
  */
 import { RefusedError } from "../../errors.js";
