@@ -298,7 +298,9 @@ export class HiveEditor {
     const security = attrs.security ?? this.nk(parent, NK.security);
     a.view.setUint32(p + NK.security, security, true);
     if (security !== CELL_NONE) addSecurityRef(a, security);
-    this.names.set(nk, name);
+    // Cached as read back from the cell: `name` may be a slice of a large text (a .reg window)
+    // that the cache would otherwise keep in memory for the life of the editor.
+    this.names.set(nk, readName(a, nk));
 
     const list = this.nk(parent, NK.subkeyList);
     const kind = list === CELL_NONE ? this.defaultLeafKind() : undefined;

@@ -36,6 +36,9 @@ export interface ApplyReport {
   currentControlSet?: string;
 }
 
+/** Key paths kept resolved during an import before the cache starts over (memory bound). */
+const RESOLVED_KEPT = 1024;
+
 const ROOT_ABBREVIATIONS: Record<string, string> = {
   HKLM: "HKEY_LOCAL_MACHINE",
   HKCU: "HKEY_CURRENT_USER",
@@ -105,7 +108,10 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFil
 
   // Key node offsets by the path exactly as written in the file, so that a key whose parent
   // came just before (the .reg order) is one lookup in its parent, not a walk from the root.
-  // Emptied by a key deletion, the only operation here that frees key nodes.
+  // Emptied by a key deletion, the only operation here that frees key nodes, and when it holds
+  // RESOLVED_KEPT paths: a parent is almost always among the last keys, and each path is a
+  // slice of the text window it was read from, which it would keep in memory (a full SYSTEM
+  // import held 16 MB of windows through this map).
   const resolved = new Map<string, { nk: number; depth: number }>();
   const root = editor.root;
   const resolveKey = (path: string, line: number): number => {
@@ -127,6 +133,7 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFil
       key = { nk: editor.createKey(inHive), depth: inHive.split("\\").filter((p) => p !== "").length };
     }
     report.keysCreated += editor.keysAdded - before;
+    if (resolved.size >= RESOLVED_KEPT) resolved.clear();
     resolved.set(path, key);
     return key.nk;
   };
