@@ -327,6 +327,15 @@ describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("writes refused where ho
       expect(refusedWrite(image, 2 ** 20).message).toMatch(/redundant grain table of grain directory entry 0 .* overlaps the grain 0/);
     });
 
+    it("more allocated grains than the file can hold apart: refused before any index grows with them", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { gt0 } = layout(b);
+        for (let e = 4; e < 512; e++) b.writeUInt32LE(b.readUInt32LE(gt0), gt0 + 4 * e);
+      });
+      expect(refusedWrite(image, 2 ** 20 + 512).message).toMatch(/map more grains than \d+, all the file can hold/);
+    });
+
     it("grain tables larger than qemu opens (numGTEsPerGT > 512) are not written", () => {
       const image = make();
       patch(image, (b) => b.writeUInt32LE(1024, 44));
