@@ -16,7 +16,11 @@ import { CellSpace } from "../src/regf/cells/cell.js";
 import { checkHive } from "../src/regf/check/check-hive.js";
 import { baseBlockChecksum } from "../src/regf/base-block.js";
 import { walkHbins } from "../src/regf/hbin.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fuzzArgs, fuzzMain, isMainModule, mutateAnywhere, OracleFailure, prng, type FuzzTarget } from "./fuzz-common.js";
+import { hasHivex, hivexTree, ourTree } from "./fuzz-hivex.js";
 
 /** Small seed hives covering ri, big data, compressed and UTF-16 names, many value types. */
 export const FUZZ_SEEDS = [
@@ -220,7 +224,12 @@ function tracingCells<T>(read: () => T, weakened: boolean): { result: T; cells: 
  * the hive bins data the base block declares. `weakened` reads through a cell
  * reader without its bounds check: the oracles must then fail quickly (the mutation test).
  */
-export function regfTarget(seeds: Uint8Array[], options: { weakened?: boolean } = {}): FuzzTarget {
+export function regfTarget(seeds: Uint8Array[], options: { weakened?: boolean; hivexEvery?: number } = {}): FuzzTarget {
+  const hivexEvery = options.hivexEvery ?? 0;
+  const differential = hivexEvery > 0 && hasHivex();
+  let accepted = 0;
+  const hivex = { compared: 0, refused: 0 };
+  let scratch: string | undefined;
   return {
     name: options.weakened ? "regf-weakened" : "regf",
     seeds,
@@ -249,6 +258,23 @@ export function regfTarget(seeds: Uint8Array[], options: { weakened?: boolean } 
       if (outside) throw new OracleFailure(`the reader read a cell at 0x${(outside[0] - 4).toString(16)} of ${outside[1]} bytes that ends past the hive bins data (0x${binsEnd.toString(16)})`);
       const untolerated = check.errors.find((e) => !TOLERATED_CHECK_ERRORS.has(e.code));
       if (untolerated) throw new OracleFailure(`the reader read completely a hive reg check refuses: ${untolerated.code}: ${untolerated.message}`);
+      // Sampled differential: where hivex reads the hive too, it must see the same tree.
+      if (differential && accepted++ % hivexEvery === 0) {
+        scratch ??= mkdtempSync(join(tmpdir(), "p2vfix-fuzz-hivex-"));
+        const file = join(scratch, "input.hiv");
+        writeFileSync(file, input);
+        const theirs = hivexTree(file);
+        hivex.compared++;
+        if (theirs.tree === undefined) {
+          hivex.refused++;
+          return;
+        }
+        if (theirs.tree !== ourTree(new Hive(input))) throw new OracleFailure("hivex reads a different key/value tree from this hive");
+      }
+    },
+    hivex,
+    cleanup() {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
     expected: () => false,
     perInputMs: 2000,
@@ -259,7 +285,16 @@ async function main(): Promise<void> {
   const { corpusBytes, hasCorpus, noCorpusReason } = await import("../test/helpers/corpus.js");
   if (!hasCorpus()) throw new Error(noCorpusReason);
   const seeds = await Promise.all(FUZZ_SEEDS.map((f) => corpusBytes(f)));
-  await fuzzMain(() => regfTarget(seeds, { weakened: process.argv.includes("--weakened") }));
+  // --hivex-every N: the hivex differential on every Nth accepted input (0: off; default 200).
+  const at = process.argv.indexOf("--hivex-every");
+  const hivexEvery = at >= 0 ? Number(process.argv[at + 1]) : 200;
+  const target = regfTarget(seeds, { weakened: process.argv.includes("--weakened"), hivexEvery });
+  try {
+    await fuzzMain(() => target);
+  } finally {
+    target.cleanup?.();
+    if (target.hivex) console.log(`hivex differential: ${target.hivex.compared} accepted inputs compared, ${target.hivex.refused} of them refused by hivex`);
+  }
   void fuzzArgs;
 }
 

@@ -2,7 +2,8 @@
  * Issue 17 item 5: before writing into a container, host space claimed twice where the write
  * lands is refused (exit 4, typed error, image byte for byte unchanged): qcow2 data or L2
  * clusters referenced twice or overlapping metadata, VHD and VHDX BAT entries overlapping each
- * other or the format's own structures. Each defect is crafted from an image qemu made.
+ * other or the format's own structures, VMDK grains and grain tables overlapping each other, the
+ * header, descriptor or directories. Each defect is crafted from an image qemu made.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,6 +29,13 @@ function qemuImage(format: string, opts: string, size: string, writes: string[])
   const wrote = runTool("qemu-io", ["-f", format, ...writes.flatMap((w) => ["-c", `write -P 0x5a ${w}`]), path]);
   if (wrote.status !== 0) throw new Error(wrote.stderr);
   return path;
+}
+
+/** qemu-img check's exit status on `image` (2: corruption), asserting its report matches `expect`. */
+function qemuCheck(image: string, report: RegExp): number | null {
+  const run = runTool("qemu-img", ["check", image]);
+  expect(`${run.stdout}${run.stderr}`).toMatch(report);
+  return run.status;
 }
 
 /** Writes 512 bytes at guest `offset` through a transaction; returns the typed refusal. */
@@ -129,6 +137,56 @@ describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("writes refused where ho
       expect(spanning.code).toBe("qcow2-overlap");
     });
 
+    /** The refcount (16-bit, qemu's default) of the host cluster at `host`. */
+    const refcountAt = (b: Buffer, host: number) => layout(b).refBlock + 2 * (host / 4096);
+
+    it("a data cluster whose refcount is 0 (qemu-img check: refcount=0 reference=1)", () => {
+      const image = make();
+      patch(image, (b) => {
+        const data = Number(b.readBigUInt64BE(layout(b).l2) & OFFSET_MASK);
+        b.writeUInt16BE(0, refcountAt(b, data));
+      });
+      expect(qemuCheck(image, /ERROR cluster \d+ refcount=0 reference=1/)).toBe(2);
+      const err = refusedWrite(image, 512);
+      expect(err.code).toBe("qcow2-refcount");
+      expect(err.message).toMatch(/data cluster of guest cluster 0 .* refcount is 0/);
+    });
+
+    it("a data cluster marked COPIED whose refcount is 2 (qemu-img check: ERROR OFLAG_COPIED)", () => {
+      const image = make();
+      patch(image, (b) => {
+        const data = Number(b.readBigUInt64BE(layout(b).l2) & OFFSET_MASK);
+        b.writeUInt16BE(2, refcountAt(b, data));
+      });
+      expect(qemuCheck(image, /ERROR OFLAG_COPIED data cluster/)).toBe(2);
+      expect(refusedWrite(image, 512).message).toMatch(/refcount is 2 although/);
+    });
+
+    it("an L2 table whose refcount is 0, where a new cluster's entry would be written", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt16BE(0, refcountAt(b, layout(b).l2)));
+      expect(qemuCheck(image, /ERROR OFLAG_COPIED L2 cluster/)).toBe(2);
+      // Guest cluster 8 is unallocated: its entry in L1[0]'s table would change.
+      expect(refusedWrite(image, 8 * 4096).message).toMatch(/L2 table of L1 entry 0 .* refcount is 0/);
+    });
+
+    it("an L2 table whose refcount is 0 is not touched by an in-place write (a leak-like defect qemu would not hit either)", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt16BE(0, refcountAt(b, layout(b).l2)));
+      acceptedWrite(image, 512);
+    });
+
+    it("two L2 tables mapping the same data cluster, refcount 1 (qemu-img check: refcount=1 reference=2)", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { l1, l2 } = layout(b);
+        const second = Number(b.readBigUInt64BE(l1 + 8) & OFFSET_MASK);
+        b.writeBigUInt64BE(b.readBigUInt64BE(l2), second + 8); // guest 2 MiB + 4 KiB → guest cluster 0's host cluster
+      });
+      expect(qemuCheck(image, /ERROR cluster \d+ refcount=1 reference=2/)).toBe(2);
+      expect(refusedWrite(image, 2 * 2 ** 20 + 4096).code).toBe("qcow2-overlap");
+    });
+
     it("two L1 entries sharing one L2 table", () => {
       const image = make();
       patch(image, (b) => {
@@ -202,6 +260,93 @@ describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("writes refused where ho
         b.writeBigUInt64LE(entry(l[region]), l.bat);
       });
       expect(refusedWrite(image, 0).code).toBe("vhdx-overlap");
+    });
+  });
+
+  describe("VMDK monolithicSparse", () => {
+    /**
+     * 64 KiB grains, 512-entry grain tables: a 64 MiB disk has two grain directory entries (one
+     * per 32 MiB), in both directories. Grains 0-3 and 512 are allocated.
+     */
+    const make = () => qemuImage("vmdk", "subformat=monolithicSparse", "64M", ["0 256k", "32M 64k"]);
+    const layout = (b: Buffer) => {
+      const gd = Number(b.readBigUInt64LE(56)) * 512;
+      const rgd = Number(b.readBigUInt64LE(48)) * 512;
+      return { gd, rgd, gt0: b.readUInt32LE(gd) * 512, gt1: b.readUInt32LE(gd + 4) * 512, rgt0: b.readUInt32LE(rgd) * 512 };
+    };
+    /** qemu-img check's verdict on the crafted file: it looks only for grains past the end of the file. */
+    const qemuVerdict = (image: string) => runTool("qemu-img", ["check", "-q", "-f", "vmdk", image]).status;
+
+    it("control: the untouched image is written, in an allocated grain and in a new one", () => {
+      acceptedWrite(make(), 512, "vmdk");
+      acceptedWrite(make(), 2 ** 20, "vmdk");
+    });
+
+    it("two grain table entries mapping the same grain (qemu-img check sees nothing)", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { gt0 } = layout(b);
+        b.writeUInt32LE(b.readUInt32LE(gt0), gt0 + 4); // guest grain 1 → guest grain 0's host grain
+      });
+      expect(qemuVerdict(image)).toBe(0);
+      const err = refusedWrite(image, 65536);
+      expect(err.code).toBe("vmdk-overlap");
+      expect(err.message).toMatch(/grain 1 .* overlaps the grain 0/);
+    });
+
+    it("a grain that is a grain table", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { gt0, gt1 } = layout(b);
+        b.writeUInt32LE(gt1 / 512, gt0 + 8);
+      });
+      expect(refusedWrite(image, 2 * 65536).message).toMatch(/grain 2 .* overlaps the grain table of grain directory entry 1/);
+    });
+
+    it("a grain over the embedded descriptor refuses every write (the CID update rewrites the descriptor)", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32LE(2, layout(b).gt0 + 12));
+      expect(refusedWrite(image, 2 ** 20).message).toMatch(/embedded descriptor .* overlaps the grain 3/);
+    });
+
+    it("two directory entries sharing one grain table, where a new grain's entry would be written", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { gd } = layout(b);
+        b.writeUInt32LE(b.readUInt32LE(gd), gd + 4);
+      });
+      expect(refusedWrite(image, 32 * 2 ** 20 + 2 ** 20).message).toMatch(/grain table of grain directory entry 1 .* overlaps the grain table of grain directory entry 0/);
+    });
+
+    it("a redundant grain table over a grain, where a new grain's entry would be written in both tables", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { rgd, gt0 } = layout(b);
+        b.writeUInt32LE(b.readUInt32LE(gt0), rgd);
+      });
+      expect(refusedWrite(image, 2 ** 20).message).toMatch(/redundant grain table of grain directory entry 0 .* overlaps the grain 0/);
+    });
+
+    it("more allocated grains than the file can hold apart: refused before any index grows with them", () => {
+      const image = make();
+      patch(image, (b) => {
+        const { gt0 } = layout(b);
+        for (let e = 4; e < 512; e++) b.writeUInt32LE(b.readUInt32LE(gt0), gt0 + 4 * e);
+      });
+      expect(refusedWrite(image, 2 ** 20 + 512).message).toMatch(/map more grains than \d+, all the file can hold/);
+    });
+
+    it("grain tables larger than qemu opens (numGTEsPerGT > 512) are not written", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32LE(1024, 44));
+      expect(refusedWrite(image, 512).message).toMatch(/more than qemu accepts \(512\)/);
+    });
+
+    it("a grain past the end of the file: qemu-img check reports corruption, and every write is refused", () => {
+      const image = make();
+      patch(image, (b) => b.writeUInt32LE(2 ** 30, layout(b).gt0 + 20));
+      expect(qemuVerdict(image)).not.toBe(0);
+      expect(refusedWrite(image, 512).code).toBe("vmdk-grain-past-eof");
     });
   });
 });

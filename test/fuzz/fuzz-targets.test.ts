@@ -9,6 +9,7 @@ import { fuzzLoop, type FuzzTarget } from "../../scripts/fuzz-common.js";
 import { ntfsWriteTarget } from "../../scripts/fuzz-ntfs-write.js";
 import { lznt1Target, referenceLznt1 } from "../../scripts/fuzz-lznt1.js";
 import { planTarget } from "../../scripts/fuzz-plan.js";
+import { hasHivex } from "../../scripts/fuzz-hivex.js";
 import { FUZZ_SEEDS, regfTarget } from "../../scripts/fuzz-regf.js";
 import { regfLogTarget } from "../../scripts/fuzz-regf-log.js";
 import { undoJournalTarget } from "../../scripts/fuzz-undo-journal.js";
@@ -45,9 +46,15 @@ describe("fuzz targets (short runs)", () => {
   });
   it("undo file and journal decoders", () => shortRun(undoJournalTarget(), 400, 17));
   it.skipIf(!hasCorpus())("regf log replay", { timeout: 60_000 }, async () => shortRun(await regfLogTarget(), 40, 17));
-  it.skipIf(!hasCorpus())("regf with the reg check and cell-bounds oracles", { timeout: 60_000 }, async () => {
+  it.skipIf(!hasCorpus())("regf with the reg check and cell-bounds oracles, and hivex reading the same tree (every 20th accepted input)", { timeout: 60_000 }, async () => {
     const seeds = await Promise.all(FUZZ_SEEDS.map((f) => corpusBytes(f)));
-    shortRun(regfTarget(seeds), 200, 1);
+    const target = regfTarget(seeds, { hivexEvery: 20 });
+    try {
+      shortRun(target, 200, 1);
+    } finally {
+      target.cleanup?.();
+    }
+    if (hasHivex()) expect(target.hivex!.compared - target.hivex!.refused).toBeGreaterThan(0);
   });
 });
 

@@ -77,8 +77,11 @@ describe.skipIf(!toolsAvailable("qemu-img", "qemu-io"))("small writes into 100 G
     const read = counters.reduce((sum, c) => sum + c.bytesRead, 0);
     let written = 0;
     for (const o of overlays.values()) for (const r of o.writes()) written += r.data.length;
-    // Table pages (64 KiB each) and the written data; nothing proportional to 100 GiB.
-    expect(read).toBeLessThan(4 * MiB);
+    // Table pages (64 KiB each) and the written data; nothing proportional to 100 GiB but, for a
+    // monolithic sparse VMDK, its grain tables (4 bytes per 64 KiB grain), read once before the
+    // first write to refuse grains claimed twice (src/vdisk/vmdk/claims.ts).
+    const grainTables = opts === "subformat=monolithicSparse" ? ((100 * GiB) / (64 * 1024)) * 4 : 0;
+    expect(read).toBeLessThan(4 * MiB + grainTables);
     expect(written).toBeLessThan(2 * MiB);
     for (const [p, o] of overlays) {
       const file = new FileDevice(p, { writable: true });

@@ -5,7 +5,16 @@
  * of those either, nor be mapped by another entry of the same L2 table (or by another guest
  * cluster of the same write). qemu refuses such writes (qcow2_check_metadata_overlap) and
  * `qemu-img check` reports them. The metadata index is read once; an L2 table's references are
- * counted once per table. Source: qemu docs/interop/qcow2.txt, block/qcow2-refcount.c.
+ * counted once per table.
+ *
+ * References against refcounts, where the write lands: a data cluster written in place, or an
+ * L2 table whose entry changes, is marked COPIED, so its refcount must be exactly 1 — 0 means
+ * the refcount structures call it free (qemu would hand it out again), more means COPIED lies;
+ * `qemu-img check` reports both as corruption ("refcount=0 reference=1", "ERROR OFLAG_COPIED").
+ * A data cluster must also be mapped by one entry of all the active L2 tables ("refcount=1
+ * reference=2"): those are read once into a bitmap of the file's clusters. Leaks (refcount
+ * above the references, no COPIED) are harmless and left alone, as qemu-img check does.
+ * Source: qemu docs/interop/qcow2.txt, block/qcow2-refcount.c.
  */
 import { RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
@@ -17,10 +26,14 @@ const OFFSET_MASK = 0x00fffffffffffe00n;
 const COMPRESSED = 1n << 62n;
 /** L2 tables whose reference counts are kept; past it the cache starts over (memory bound). */
 const MAX_COUNTED_TABLES = 64;
+/** Host clusters mapped twice that are kept before the image is refused as a whole (memory bound). */
+const MAX_MAPPED_TWICE = 65536;
 
 export class Qcow2Claims {
   private index?: HostExtentIndex;
   private readonly counted = new Map<number, Map<number, number>>();
+  /** Host cluster numbers more than one standard entry of the active L2 tables maps. */
+  private twice?: Set<number>;
 
   constructor(
     private readonly file: BlockDevice,
@@ -29,7 +42,25 @@ export class Qcow2Claims {
     private readonly tables: TableCache,
     private readonly clusterSize: number,
     private readonly compressedShift: bigint,
+    private readonly refcountOf: (cluster: number) => bigint,
   ) {}
+
+  /**
+   * Refuses unless the host cluster at `host` (a data cluster written in place or an L2 table
+   * whose entry changes, both marked COPIED) has refcount 1.
+   */
+  checkRefcount(host: number, what: string): void {
+    const refcount = this.refcountOf(host / this.clusterSize);
+    if (refcount === 1n) return;
+    const why =
+      refcount === 0n
+        ? "its refcount is 0: the image counts it as free space, to be handed out again"
+        : `its refcount is ${refcount} although its entry says it is not shared (COPIED)`;
+    throw new RefusedError("qcow2-refcount", `${this.path}: the qcow2 ${what} at host ${host} is in use but ${why}; qemu-img check reports this as corruption: run "qemu-img check -r all" or convert the image first`, {
+      path: this.path,
+      offset: host,
+    });
+  }
 
   /** Refuses unless the L2 table of L1 entry `l1Index` at `l2Table` is claimed by that entry alone. */
   checkL2Table(l2Table: number, l1Index: number): void {
@@ -46,13 +77,55 @@ export class Qcow2Claims {
     this.metadata().refuseOverlap(host, host + this.clusterSize, self, "qcow2", this.path);
     const references = this.references(l2Table).get(host / this.clusterSize) ?? 0;
     const earlier = seen?.get(host);
-    if (references > 1 || (earlier !== undefined && earlier !== cluster)) {
+    const acrossTables = this.mappedTwice().has(Math.floor(host / this.clusterSize));
+    if (references > 1 || acrossTables || (earlier !== undefined && earlier !== cluster)) {
       throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 host cluster at ${host} is mapped by more than one L2 entry (guest cluster ${cluster} and another); qemu-img check reports it: run "qemu-img check -r all" or convert the image first`, {
         path: this.path,
         offset: host,
       });
     }
     seen?.set(host, cluster);
+  }
+
+  /**
+   * Host clusters that more than one standard entry of the active L2 tables maps, read once:
+   * a bitmap of the file's clusters (1 bit each) finds them, so memory follows the file size
+   * divided by 8 x the cluster size, plus the clusters found twice (refused past a bound).
+   */
+  private mappedTwice(): Set<number> {
+    if (this.twice) return this.twice;
+    const { h, clusterSize, file } = this;
+    const l1Used = Math.ceil(h.size / (clusterSize * (clusterSize / 8)));
+    const l1 = file.read(h.l1TableOffset, l1Used * 8);
+    const l1View = new DataView(l1.buffer, l1.byteOffset, l1.byteLength);
+    const seen = new Uint8Array(Math.ceil(file.size / clusterSize / 8));
+    const twice = new Set<number>();
+    for (let i = 0; i < l1Used; i++) {
+      const table = Number(l1View.getBigUint64(i * 8, false) & OFFSET_MASK);
+      // Tables reads would reject are skipped: a write through them is refused on its own.
+      if (table === 0 || table % clusterSize !== 0 || table + clusterSize > file.size) continue;
+      const l2 = file.read(table, clusterSize);
+      const l2View = new DataView(l2.buffer, l2.byteOffset, l2.byteLength);
+      for (let e = 0; e < clusterSize / 8; e++) {
+        const entry = l2View.getBigUint64(e * 8, false);
+        if (entry & COMPRESSED) continue;
+        const host = Number(entry & OFFSET_MASK);
+        if (host === 0 || host >= file.size) continue;
+        const c = Math.floor(host / clusterSize);
+        if ((seen[c >> 3] & (1 << (c & 7))) === 0) {
+          seen[c >> 3] |= 1 << (c & 7);
+          continue;
+        }
+        twice.add(c);
+        if (twice.size > MAX_MAPPED_TWICE) {
+          throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 L2 tables map more than ${MAX_MAPPED_TWICE} host clusters twice; run "qemu-img check -r all" or convert the image first`, {
+            path: this.path,
+          });
+        }
+      }
+    }
+    this.twice = twice;
+    return twice;
   }
 
   /** Host cluster → how many entries of this L2 table reference it (standard and compressed). */
@@ -101,3 +174,4 @@ export class Qcow2Claims {
     return this.index;
   }
 }
+

@@ -130,8 +130,9 @@ export class Qcow2Map implements WritableAddressMap {
         throw new ImageError("bad-refcount", `${path}: qcow2 refcount table offset ${h.refcountTableOffset} is not cluster aligned`, { path, offset: 48 });
       }
       checkHostRun(file, h.refcountTableOffset, h.refcountTableClusters * this.clusterSize, "qcow2 refcount table", path);
-      this.claims = new Qcow2Claims(file, path, h, this.tables, this.clusterSize, this.compressedShift);
-      this.refcounts = new Qcow2Refcounts(file, path, this.tables, this.clusterSize, h.refcountOrder, h.refcountTableOffset, h.refcountTableClusters);
+      const refcounts = new Qcow2Refcounts(file, path, this.tables, this.clusterSize, h.refcountOrder, h.refcountTableOffset, h.refcountTableClusters);
+      this.refcounts = refcounts;
+      this.claims = new Qcow2Claims(file, path, h, this.tables, this.clusterSize, this.compressedShift, (c) => refcounts.refcountOf(c));
     }
   }
 
@@ -164,13 +165,21 @@ export class Qcow2Map implements WritableAddressMap {
       entry = this.tables.u64be(l2Table + (cluster % this.l2Entries) * 8);
     }
     const l2At = l2Table + (cluster % this.l2Entries) * 8;
-    if (entry & COMPRESSED) return this.rewriteCompressed(virtualOffset, run, entry, l2At, refcounts, plan);
+    // Every path but an in-place write of a data cluster changes the L2 entry.
+    const entryChanges = () => {
+      if (l2Table !== 0) claims.checkRefcount(l2Table, `L2 table of L1 entry ${l1Index}`);
+    };
+    if (entry & COMPRESSED) {
+      entryChanges();
+      return this.rewriteCompressed(virtualOffset, run, entry, l2At, refcounts, plan);
+    }
     const host = Number(entry & OFFSET_MASK);
     if (host !== 0 && !(entry & COPIED)) throw refuse("it is shared with a snapshot", l2At);
     const zeroFlag = this.h.version >= 3 && (entry & ZERO_FLAG) !== 0n;
     if (host !== 0 && !zeroFlag) {
       this.mapOffset(virtualOffset); // validates the host cluster position
       claims.checkDataCluster(host, cluster, l2Table, plan?.hostUnits);
+      claims.checkRefcount(host, `data cluster of guest cluster ${cluster}`);
       return { file: this.file, offset: host + inCluster, length: run };
     }
     if (host !== 0) {
@@ -181,11 +190,14 @@ export class Qcow2Map implements WritableAddressMap {
       }
       checkHostRun(this.file, host, this.clusterSize, `qcow2 L2 entry at ${l2At}`, this.path);
       claims.checkDataCluster(host, cluster, l2Table, plan?.hostUnits);
+      claims.checkRefcount(host, `data cluster of guest cluster ${cluster}`);
+      entryChanges();
       if (plan) return { file: this.file, offset: -1, length: run };
       this.file.write(host, new Uint8Array(this.clusterSize));
       return { file: this.file, offset: host + inCluster, length: run, commit: () => this.tables.write(l2At, be64(entry & ~ZERO_FLAG)) };
     }
     if (this.file.resize === undefined) throw refuse("it is unallocated and the host file cannot grow", l2At);
+    entryChanges();
     if (plan) {
       // Count what this write's earlier runs would add, so the refusal comes before the first byte.
       plan.newUnits += 1;

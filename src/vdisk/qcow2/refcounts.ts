@@ -108,6 +108,12 @@ export class Qcow2Refcounts {
     return block + (cluster % this.perBlock) * this.entryBytes;
   }
 
+  /** The refcount of host `cluster`: 0 where no refcount block covers it. */
+  refcountOf(cluster: number): bigint {
+    const at = this.entryAt(cluster);
+    return at === undefined ? 0n : this.read(at);
+  }
+
   /** The host clusters [first, last] each counted by a reference that is about to go (a compressed cluster's bytes). */
   checkReleasable(first: number, last: number): void {
     for (let c = first; c <= last; c++) {

@@ -10,6 +10,7 @@ import type { BlockDevice } from "../../io/block-device.js";
 import { TableCache } from "../table-cache.js";
 import type { Mapping, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, isPowerOfTwo, readStructure } from "../util.js";
+import { QEMU_MAX_GD_ENTRIES, QEMU_MAX_GTES_PER_GT, VmdkClaims } from "./claims.js";
 import { GD_AT_END, parseSparseHeader, SPARSE_HEADER_SIZE, SPARSE_MAGIC, SparseFlag, type SparseHeader } from "./sparse-header.js";
 
 const SECTOR = 512;
@@ -32,6 +33,8 @@ export class SparseExtent {
   private warnedRedundant = false;
   /** The primary grain directory was unusable and the redundant one is read instead. */
   private readonly gdFallback: boolean;
+  /** What each host byte is claimed by, read on the first write. */
+  private claimIndex?: VmdkClaims;
 
   constructor(
     readonly file: BlockDevice,
@@ -170,7 +173,16 @@ export class SparseExtent {
     if (this.compressed) return "stream-optimized (compressed) VMDK extents are read-only; convert the disk to monolithicSparse or flat first";
     if (this.header.uncleanShutdown !== 0) return "the VMDK extent was not closed cleanly (uncleanShutdown is set); let VMware repair it first";
     if (this.gdFallback || this.warnedRedundant) return "the VMDK grain directory is damaged (the redundant copy is in use); repair the disk first";
+    // qemu's limits (vmdk_open_vmdk4, vmdk_add_extent): past them qemu does not open the extent,
+    // and the claims check would need tables of that size.
+    if (this.header.numGTEsPerGT > QEMU_MAX_GTES_PER_GT) return `the VMDK grain tables hold ${this.header.numGTEsPerGT} entries, more than qemu accepts (${QEMU_MAX_GTES_PER_GT})`;
+    if (this.gdEntries > QEMU_MAX_GD_ENTRIES) return `the VMDK grain directory has ${this.gdEntries} entries, more than qemu accepts (${QEMU_MAX_GD_ENTRIES})`;
     return undefined;
+  }
+
+  private claims(): VmdkClaims {
+    this.claimIndex ??= new VmdkClaims(this.file, this.path, { header: this.header, gdOffset: this.gdOffset, rgdOffset: this.rgdOffset, gdEntries: this.gdEntries });
+    return this.claimIndex;
   }
 
   /**
@@ -213,6 +225,9 @@ export class SparseExtent {
       if (this.file.resize === undefined) {
         throw new RefusedError("needs-allocation", `${this.path}: VMDK grain directory entry ${gdIndex} has no grain table and the extent file cannot grow`, { path: this.path });
       }
+      const tablesAt = Math.ceil(this.file.size / SECTOR) * SECTOR;
+      const copies = this.rgdOffset === undefined ? 1 : 2;
+      this.claims().checkNewSpace(tablesAt, tablesAt + copies * Math.ceil((this.header.numGTEsPerGT * 4) / SECTOR) * SECTOR, `new grain tables of grain directory entry ${gdIndex}`);
       if (plan) return { file: this.file, offset: -1, length };
       this.appendGrainTables(gdIndex);
       return this.mapWrite(offset, limit);
@@ -221,6 +236,7 @@ export class SparseExtent {
     const zeroGrain = gte === 1 && (this.header.flags & SparseFlag.zeroedGrainGte) !== 0;
     if (gte !== 0 && !zeroGrain) {
       checkHostRun(this.file, gte * SECTOR + inGrain, length, `VMDK grain table entry at ${table + inTable}`, this.path);
+      this.claims().checkGrain(gte * SECTOR, grain);
       return { file: this.file, offset: gte * SECTOR + inGrain, length };
     }
     if (this.file.resize === undefined) {
@@ -228,8 +244,12 @@ export class SparseExtent {
     }
     const redundant = this.rgdOffset === undefined ? 0 : this.tables.u32le(this.rgdOffset + gdIndex * 4) * SECTOR;
     if (redundant !== 0) checkHostRun(this.file, redundant, this.header.numGTEsPerGT * 4, `VMDK redundant grain directory entry ${gdIndex}`, this.path);
-    if (plan) return { file: this.file, offset: -1, length };
+    // Both tables get the new entry.
+    this.claims().checkGrainTable(table, gdIndex, false);
+    if (redundant !== 0) this.claims().checkGrainTable(redundant, gdIndex, true);
     const grainAt = Math.ceil(this.file.size / SECTOR) * SECTOR;
+    this.claims().checkNewSpace(grainAt, grainAt + this.grainBytes, `new grain ${grain}`);
+    if (plan) return { file: this.file, offset: -1, length };
     if (grainAt / SECTOR > 0xffffffff) throw new RefusedError("needs-allocation", `${this.path}: the VMDK extent is too large for another grain`, { path: this.path });
     this.file.resize(grainAt + this.grainBytes);
     const entry = new Uint8Array(4);
