@@ -5,7 +5,7 @@
  * restores). A plan already applied writes nothing.
  */
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { parsePartition } from "../options.js";
 import type { ApplyReport } from "../../plan/apply.js";
 import { renderDiff } from "../../plan/diff.js";
 import { loadPlan } from "../../plan/load.js";
@@ -22,7 +22,7 @@ interface ApplyCliOptions {
   json?: boolean;
   backup: boolean;
   backupDir?: string;
-  partition?: string;
+  partition?: number;
   force?: boolean;
 }
 
@@ -80,7 +80,7 @@ export function registerApply(program: Command, output: Output): void {
     .option("--json", "JSON report")
     .option("--no-backup", "hive files: do not keep the original as HIVE.bak")
     .option("--backup-dir <dir>", "images: folder for the undo file (default: beside the image)")
-    .option("--partition <n>", "disk image with several Windows installations: the partition")
+    .option("--partition <n>", "disk image with several Windows installations: the partition", parsePartition)
     .option("--force", "write an image file even though its mode is read-only (chmod a-w)")
     .addHelpText(
       "after",
@@ -94,8 +94,7 @@ One command for the whole job: p2vfix fix disk.qcow2 --target hyperv`,
     )
     .action((target: string, planPath: string, opts: ApplyCliOptions) => {
       const plan = loadPlan(planPath);
-      const partition = opts.partition === undefined ? undefined : Number(opts.partition);
-      if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
+      const partition = opts.partition;
       const progress = createProgress(output, { json: opts.json });
       let report: ReturnType<typeof runApply>;
       try {

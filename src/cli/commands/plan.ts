@@ -24,7 +24,7 @@ import { isControllerAdvice } from "../../windows/boot-storage.js";
 import { loadWindows } from "../../windows/load.js";
 import { parseTargetHypervisor, TARGET_HELP } from "../hypervisors.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
-import { parseMacOption } from "../options.js";
+import { parseMacOption, parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 
 interface PlanOptions {
@@ -36,7 +36,7 @@ interface PlanOptions {
   profile: string;
   output?: string;
   json?: boolean;
-  partition?: string;
+  partition?: number;
   logs: boolean;
   drivers?: string;
   driver?: string[];
@@ -173,7 +173,7 @@ export function registerPlan(program: Command, output: Output): void {
   )
     .option("-o, --output <file>", "write the plan here (default: stdout)")
     .option("--json", "the plan as JSON instead of YAML")
-    .option("--partition <n>", "disk image with several Windows installations: the partition")
+    .option("--partition <n>", "disk image with several Windows installations: the partition", parsePartition)
     .option("--no-logs", "do not replay transaction logs found beside the hives")
     .addHelpText(
       "after",
@@ -185,8 +185,7 @@ Examples:
     )
     .action((targetPath: string, opts: PlanOptions) => {
       const { vm, profile, options } = resolvePlanRequest(opts);
-      const partition = opts.partition === undefined ? undefined : Number(opts.partition);
-      if (partition !== undefined && !Number.isInteger(partition)) throw new UsageError("bad-partition", `--partition must be a number, not ${JSON.stringify(opts.partition)}`);
+      const partition = opts.partition;
       const loaded = loadWindows(targetPath, { useLogs: opts.logs, ...(partition === undefined ? {} : { partition }) });
       let built;
       let registryChanges = 0;

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { WriteHivesOptions } from "../../apply/index.js";
-import { UsageError } from "../../errors.js";
+import { parsePartition } from "../options.js";
 import { parseTargetSpec } from "../../image/target-spec.js";
 import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
@@ -43,12 +43,6 @@ interface ImageOptions {
   json?: boolean;
 }
 
-function partitionNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError("bad-partition", `--partition takes a partition number, not ${JSON.stringify(value)}`);
-  return n;
-}
-
 /** Installs the IMAGE:HIVE branch on `reg set`, `reg delete` and `reg import`. */
 export function registerImageHiveHook(reg: Command, output: Output): void {
   for (const name of ["set", "delete", "import"]) {
@@ -57,7 +51,7 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
     cmd
       .option("--dry-run", "IMAGE:HIVE only: verify and print what would be written, write nothing")
       .option("--backup-dir <dir>", "IMAGE:HIVE only: folder for the undo file (default: beside the image)")
-      .option("--partition <n>", "IMAGE:HIVE only: partition number when several qualify", partitionNumber);
+      .option("--partition <n>", "IMAGE:HIVE only: partition number when several qualify", parsePartition);
     let pending: { spec: string; container: string; inner: string; temp: string; dir: string; printed: string[]; out: Output["out"] } | undefined;
     // The image stack and the write transaction (zod, NTFS writer, containers) are loaded only
     // for an IMAGE:HIVE target: a hive file on the host needs none of them.
