@@ -3,10 +3,11 @@
  * atomically at each state change, so `p2vfix undo` knows whether an apply was cut off
  * ("applying": roll back) and which undo file belongs to the last apply.
  */
-import { existsSync, lstatSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
 import { privateModeFor } from "../io/safe-file.js";
+import { readJsonRecord } from "../util/json-record.js";
 import { writeFileDurably } from "./durable.js";
 
 export const JournalState = ["applying", "done", "rolled-back", "undone"] as const;
@@ -39,15 +40,5 @@ export function readJournal(imagePath: string): Journal | undefined {
   const path = journalPath(imagePath);
   if (!existsSync(path)) return undefined;
   // Someone who can write the folder can plant a link to a device or a huge file here: read only a small regular file.
-  const st = lstatSync(path);
-  if (!st.isFile() || st.size > MAX_JOURNAL) throw new ImageError("bad-journal", `${path} is not a p2vfix journal (${st.isFile() ? `${st.size} bytes` : "not a regular file"})`, { path });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new ImageError("bad-journal", `${path} is not valid JSON: ${(err as Error).message}`, { path, cause: err });
-  }
-  const result = journalSchema.safeParse(parsed);
-  if (!result.success) throw new ImageError("bad-journal", `${path} is not a p2vfix journal`, { path });
-  return result.data;
+  return readJsonRecord(path, { schema: journalSchema, maxBytes: MAX_JOURNAL, what: "a p2vfix journal", refuse: (message, cause) => new ImageError("bad-journal", message, { path, cause }) });
 }

@@ -5,12 +5,13 @@
  * records, one JSON line per image, written at the end of a wave run. Every file is created by
  * p2vfix itself (src/io/safe-file.ts): a planted symlink is refused, never followed.
  */
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { RefusedError } from "../errors.js";
 import { createExclusive, refuseUnsafeTarget, replaceFileSafely, writeAll } from "../io/safe-file.js";
+import { readJsonRecord } from "../util/json-record.js";
 
 export const RECORD_STATUSES = ["done", "skipped", "failed", "running", "dry-run"] as const;
 
@@ -102,16 +103,12 @@ export class StateDir {
 
   readRecord(imageDir: string): ImageRecord | undefined {
     const path = join(imageDir, "result.json");
-    let st;
     try {
-      st = lstatSync(path);
+      lstatSync(path);
     } catch {
       return undefined;
     }
-    if (!st.isFile() || st.size > MAX_RECORD_BYTES) throw new RefusedError("state-bad-record", `${path} is not a record p2vfix wrote (${st.isFile() ? `${st.size} bytes` : "not a regular file"})`, { path });
-    const parsed = ImageRecord.safeParse(safeJson(readFileSync(path, "utf8")));
-    if (!parsed.success) throw new RefusedError("state-bad-record", `${path} is not a record p2vfix wrote: ${parsed.error.issues[0]?.message}`, { path });
-    return parsed.data;
+    return readJsonRecord(path, { schema: ImageRecord, maxBytes: MAX_RECORD_BYTES, what: "a record p2vfix wrote", refuse: (message, cause) => new RefusedError("state-bad-record", message, { path, cause }) });
   }
 
   writeRecord(imageDir: string, record: ImageRecord): void {
@@ -166,10 +163,3 @@ export class StateDir {
   }
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -4,11 +4,12 @@
  * sidecar beside the target, `TARGET.p2vfix-vm.json`, which `restoreVmLinks` (called by
  * `p2vfix undo`) reads to set the link back and then removes.
  */
-import { existsSync, lstatSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { PlanError, RefusedError } from "../errors.js";
 import { privateModeFor, replaceFileSafely } from "../io/safe-file.js";
+import { readJsonRecord } from "../util/json-record.js";
 import { openVmConfig } from "../vmconfig/index.js";
 import type { NicSelector } from "../vmconfig/types.js";
 import type { VmLinkChange } from "../changes/change.js";
@@ -70,17 +71,7 @@ export function applyVmLink(change: VmLinkChange, target: string, dryRun: boolea
 const MAX_SIDECAR = 1024 * 1024;
 
 function readSidecar(path: string): VmSidecar {
-  const st = lstatSync(path);
-  if (!st.isFile() || st.size > MAX_SIDECAR) throw new PlanError("bad-vm-sidecar", `${path} is not a p2vfix VM link record (${st.isFile() ? "too large" : "not a regular file"})`, { path });
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new PlanError("bad-vm-sidecar", `${path} is not valid JSON: ${(err as Error).message}`, { path, cause: err });
-  }
-  const parsed = Sidecar.safeParse(json);
-  if (!parsed.success) throw new PlanError("bad-vm-sidecar", `${path} is not a p2vfix VM link record`, { path });
-  return parsed.data;
+  return readJsonRecord(path, { schema: Sidecar, maxBytes: MAX_SIDECAR, what: "a p2vfix VM link record", refuse: (message, cause) => new PlanError("bad-vm-sidecar", message, { path, cause }) });
 }
 
 function realOrNull(path: string): string | null {
