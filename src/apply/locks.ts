@@ -153,13 +153,30 @@ export function writerLockPath(imagePath: string): string {
   return `${imagePath}.p2vfix.lock`;
 }
 
+/**
+ * Whether process `pid` still runs. A process killed while its parent was killed too (a whole
+ * wave or pod) stays a zombie until something reaps it, and signal 0 still reaches a zombie:
+ * on Linux its state in /proc/PID/stat ("Z", or "X" while it goes) says it is gone.
+ */
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch {
+    return false; // no /proc (macOS, Windows) or the process is gone now: signal 0 decided
+  }
+  // "PID (COMMAND) STATE ...": the command may hold spaces and parentheses, the state follows the last ")".
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state === "Z" || state === "X";
 }
 
 /** O_NOFOLLOW where the platform has it (not on Windows): a planted symlink is never opened. */

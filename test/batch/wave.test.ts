@@ -97,7 +97,7 @@ describe.skipIf(!toolsAvailable("qemu-img"))("batch: a wave of images", () => {
     expect(done).toBeLessThan(images.length);
 
     const rerun = runCli(["batch", inv, "--jobs", "2", "--state", "state", "--json"], dir);
-    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.status, rerun.stderr + rerun.stdout).toBe(0);
     const summary = (JSON.parse(rerun.stdout) as WaveJson).summary;
     expect(summary.failed).toBe(0);
     expect(summary.skipped).toBeGreaterThanOrEqual(done);
@@ -133,7 +133,7 @@ describe.skipIf(!toolsAvailable("qemu-img"))("batch: a wave of images", () => {
     expect(result.images[index]).toMatchObject({ status: "failed", error: { code: "worker-crashed" } });
     expect(result.summary).toMatchObject({ done: 2, failed: 1 });
     const rerun = runCli(["batch", inv, "--jobs", "2", "--state", "state", "--json"], dir);
-    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.status, rerun.stderr + rerun.stdout).toBe(0);
     expect((JSON.parse(rerun.stdout) as WaveJson).summary).toMatchObject({ done: 1, skipped: 2, failed: 0 });
     images.forEach((image, i) => expectPreparedOnce(image, originals[i]!));
   });

@@ -91,3 +91,31 @@ describe("writer lock", () => {
     expect(existsSync(writerLockPath(image))).toBe(true);
   });
 });
+
+describe.skipIf(!existsSync("/proc/self/stat"))("writer lock of a killed writer that nobody reaped", () => {
+  it("a zombie holds no lock: its lock is stale and the next writer takes it over", async () => {
+    // `sh` starts a short sleep, then becomes a long one that never reaps it: the short one stays a zombie.
+    const { spawn } = await import("node:child_process");
+    const parent = spawn("sh", ["-c", "sleep 0.05 & echo $!; exec sleep 10"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()))));
+      let state = "";
+      for (let i = 0; i < 100 && state !== "Z"; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+        state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      }
+      expect(state).toBe("Z");
+      const dir = mkdtempSync(join(tmpdir(), "p2vfix-zombie-lock-"));
+      const image = join(dir, "disk.raw");
+      writeFileSync(image, new Uint8Array(4096));
+      writeFileSync(writerLockPath(image), `pid=${pid}\nhost=${hostname()}\ntime=2026-12-05T00:00:00.000Z\n`);
+      expect(readWriterLock(image)?.state).toBe("stale");
+      const lock = acquireWriterLock(image);
+      expect(readFileSync(writerLockPath(image), "utf8")).toContain(`pid=${process.pid}`);
+      lock.release();
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+});
