@@ -66,7 +66,9 @@ function windowsRoot(name: string, system: string): { root: string; hive: string
   return { root: join(dir, name), hive: join(config, "SYSTEM") };
 }
 
-describe.skipIf(!distReady || !hasCorpus())(`peak RSS per command (${distReady ? noCorpusReason : noDistReason})`, () => {
+const skipReason = !distReady ? noDistReason : !hasCorpus() ? noCorpusReason : undefined;
+
+describe.skipIf(skipReason !== undefined)(`peak RSS per command${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   let large: { root: string; hive: string };
   let small: { root: string; hive: string };
   let hiveSize = 0;
