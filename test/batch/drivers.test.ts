@@ -3,13 +3,11 @@
  * (file, service, binding) at apply with its own undo file, the record names that undo file, a
  * rerun skips the image, and undo takes the image back to its original bytes.
  */
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { captureOutput } from "../../src/cli/output.js";
+import { cli, sha } from "../helpers/cli.js";
 import { FileDevice } from "../../src/io/file-device.js";
 import { NtfsVolume } from "../../src/fs/ntfs/volume.js";
 import { corpusFile, hasCorpus } from "../helpers/corpus.js";
@@ -20,13 +18,7 @@ import { softwareHive, windowsVolume } from "../drivers/image-helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "p2vfix-batch-drivers-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
-async function cli(...args: string[]) {
-  const out = captureOutput();
-  const code = await main(args, out);
-  return { code, stdout: out.stdout(), stderr: out.stderr() };
-}
 
 function imageFile(image: string, path: string): string {
   const device = new FileDevice(image);

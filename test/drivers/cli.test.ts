@@ -2,13 +2,11 @@
  * The CLI: `drivers list --from ISO --for HIVES` (human and --json), `drivers add --dry-run`
  * (nothing written), and a refusal's exit code (no package for this Windows → 3, bad input).
  */
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { captureOutput } from "../../src/cli/output.js";
+import { cli, sha } from "../helpers/cli.js";
 import { corpusFile, hasCorpus } from "../helpers/corpus.js";
 import { toolsAvailable } from "../helpers/interop.js";
 import { virtioTree } from "./inf-fixtures.js";
@@ -17,13 +15,7 @@ import { softwareHive, windowsVolume } from "./image-helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "p2vfix-drivers-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
-async function cli(...args: string[]) {
-  const out = captureOutput();
-  const code = await main(args, out);
-  return { code, stdout: out.stdout(), stderr: out.stderr() };
-}
 
 describe.skipIf(!toolsAvailable("genisoimage", "mkntfs") || !hasCorpus())("p2vfix drivers", () => {
   let iso = "";

@@ -2,23 +2,11 @@
  * Shared by the plan tests: run the CLI in process, SHA-256 of files, and the whole-hive diff
  * (both hives exported with the reader's exportReg, compared key block by key block).
  */
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { main } from "../../src/cli/main.js";
-import { captureOutput } from "../../src/cli/output.js";
 import type { RegistryChange } from "../../src/changes/change.js";
 import { exportReg } from "../../src/regf/export/reg-export.js";
 import { openHive } from "../../src/regf/open.js";
 
-export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = captureOutput();
-  const code = await main(argv, out);
-  return { code, stdout: out.stdout(), stderr: out.stderr() };
-}
-
-export function sha(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
-}
+export { cli, sha } from "../helpers/cli.js";
 
 /** Key path (upper-cased, from the root) → its .reg block, from exportReg of the whole hive. */
 export function keyBlocks(bytes: Uint8Array): Map<string, string> {
