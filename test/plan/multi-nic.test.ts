@@ -152,6 +152,10 @@ describe("nics: mapping", () => {
     const expanded = expandPlan(edited, { system: hives.system, software: hives.software! });
     expect(expanded.steps.find((s) => s.id === "move-static-ip-2")!.script).toContain("$targetMac = '52:54:00:00:00:0D'\r\n");
     expect(expanded.steps.find((s) => s.id === "move-static-ip-1")!.script).toContain(`$targetMac = '${A}'`);
+    const crlf = { ...edited, firstBoot: { ...edited.firstBoot!, steps: edited.firstBoot!.steps.map((s) => ({ ...s, script: s.script.replace(/\r?\n/g, "\r\n") })) } };
+    const crlfScript = expandPlan(crlf, { system: hives.system, software: hives.software! }).steps.find((s) => s.id === "move-static-ip-2")!.script;
+    expect(crlfScript).toContain("$targetMac = '52:54:00:00:00:0D'\r\n");
+    expect(crlfScript).not.toContain(`$targetMac = '${B}'`);
     const one = plan({ macs: [A] });
     const bad = { ...one.plan, nics: one.plan.nics.map((n) => (n.step === null ? { ...n, mac: B } : n)) };
     expect(() => expandPlan(bad, { system: one.hives.system, software: one.hives.software! })).toThrow(/has the MAC .* but no first-boot step/);
