@@ -53,6 +53,7 @@ if ($useSetupApi) {
 }
 $removed = @{}
 $failed = 0
+$restart = $false
 foreach ($g in $ghosts) {
   if ($useSetupApi) {
     $code = [P2vfixSetupApi]::Remove($g.Id)
@@ -62,7 +63,12 @@ foreach ($g in $ghosts) {
   }
   if ($code -eq 0 -or $code -eq 3010) {
     $removed[$g.Class] = 1 + [int]$removed[$g.Class]
-    Write-Output ('removed ' + $g.Class + ' ' + $g.Id)
+    if ($code -eq 3010) {
+      $restart = $true
+      Write-Output ('removed (Windows asks for a restart) ' + $g.Class + ' ' + $g.Id)
+    } else {
+      Write-Output ('removed ' + $g.Class + ' ' + $g.Id)
+    }
   } else {
     $failed = $failed + 1
     Write-Output ('failed (' + $code + ') ' + $g.Class + ' ' + $g.Id)
@@ -72,4 +78,6 @@ $parts = @()
 foreach ($k in @($removed.Keys | Sort-Object)) { $parts = $parts + ($k + ': ' + $removed[$k]) }
 Write-Output ('removed ' + ($ghosts.Count - $failed) + ' non-present devices (' + ($parts -join ', ') + ')')
 if ($failed -gt 0) { exit 1 }
+# 3010 tells the runner a restart is needed (its ok-reboot status), as pnputil's own code does.
+if ($restart) { exit 3010 }
 exit 0

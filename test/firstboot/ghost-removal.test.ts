@@ -27,4 +27,16 @@ describe("ghost removal before 19041", () => {
   it("no longer calls SetupDiRemoveDevice itself", () => {
     expect(csharp).not.toMatch(/extern bool SetupDiRemoveDevice|SetupDiRemoveDevice\(/);
   });
+
+  it("a removal Windows wants a restart for is reported as 3010, from SetupAPI's flags and from pnputil alike", () => {
+    const readFlags = csharp.indexOf("SetupDiGetDeviceInstallParamsW(set, ref data, ref after)");
+    expect(readFlags).toBeGreaterThan(csharp.indexOf("if (!SetupDiCallClassInstaller(DIF_REMOVE, set, ref data))"));
+    expect(csharp).toContain("(after.Flags & (DI_NEEDRESTART | DI_NEEDREBOOT)) != 0) return ERROR_SUCCESS_REBOOT_REQUIRED;");
+    // The step exits 3010 (the runner's ok-reboot) only when nothing failed: a failure wins.
+    const failedExit = script.indexOf("if ($failed -gt 0) { exit 1 }");
+    const restartExit = script.indexOf("if ($restart) { exit 3010 }");
+    expect(failedExit).toBeGreaterThan(0);
+    expect(restartExit).toBeGreaterThan(failedExit);
+    expect(script).toMatch(/if \(\$code -eq 3010\) \{\s+\$restart = \$true/);
+  });
 });

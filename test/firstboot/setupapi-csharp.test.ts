@@ -28,6 +28,9 @@ public static class Probe {
     Console.WriteLine("SP_REMOVEDEVICE_PARAMS " + Marshal.SizeOf(api.GetNestedType("RemoveDeviceParams")));
     Console.WriteLine("DIF_REMOVE " + api.GetField("DIF_REMOVE", all).GetRawConstantValue());
     Console.WriteLine("DI_REMOVEDEVICE_GLOBAL " + api.GetField("DI_REMOVEDEVICE_GLOBAL", all).GetRawConstantValue());
+    Console.WriteLine("SP_DEVINSTALL_PARAMS_W " + Marshal.SizeOf(api.GetNestedType("DevInstallParams")));
+    Console.WriteLine("DI_NEEDRESTART " + api.GetField("DI_NEEDRESTART", all).GetRawConstantValue());
+    Console.WriteLine("DI_NEEDREBOOT " + api.GetField("DI_NEEDREBOOT", all).GetRawConstantValue());
     foreach (MethodInfo m in api.GetMethods(all)) {
       object[] imports = m.GetCustomAttributes(typeof(DllImportAttribute), false);
       if (imports.Length > 0) Console.WriteLine("import " + ((DllImportAttribute)imports[0]).Value + " " + m.Name);
@@ -71,11 +74,21 @@ describe.skipIf(!toolsAvailable("mcs", "mono"))("SetupAPI C# compiles (mono mcs)
     const lines = run.stdout.toString().trim().split(/\r?\n/);
     const pointer = Number(lines[0].split(" ")[1]);
     // SP_DEVINFO_DATA: DWORD, GUID, DWORD, ULONG_PTR (28 bytes on x86, 32 on x64); SP_REMOVEDEVICE_PARAMS: 8-byte header + 2 DWORDs.
-    expect(lines.slice(1, 5)).toEqual([`SP_DEVINFO_DATA ${pointer === 8 ? 32 : 28}`, "SP_REMOVEDEVICE_PARAMS 16", "DIF_REMOVE 5", "DI_REMOVEDEVICE_GLOBAL 1"]);
-    expect(lines.slice(5).sort()).toEqual([
+    // SP_DEVINSTALL_PARAMS_W: 3 DWORDs, 5 pointers, a DWORD and WCHAR[260] (556 bytes on x86, 584 on x64).
+    expect(lines.slice(1, 8)).toEqual([
+      `SP_DEVINFO_DATA ${pointer === 8 ? 32 : 28}`,
+      "SP_REMOVEDEVICE_PARAMS 16",
+      "DIF_REMOVE 5",
+      "DI_REMOVEDEVICE_GLOBAL 1",
+      `SP_DEVINSTALL_PARAMS_W ${pointer === 8 ? 584 : 556}`,
+      "DI_NEEDRESTART 128",
+      "DI_NEEDREBOOT 256",
+    ]);
+    expect(lines.slice(8).sort()).toEqual([
       "import setupapi.dll SetupDiCallClassInstaller",
       "import setupapi.dll SetupDiCreateDeviceInfoList",
       "import setupapi.dll SetupDiDestroyDeviceInfoList",
+      "import setupapi.dll SetupDiGetDeviceInstallParamsW",
       "import setupapi.dll SetupDiOpenDeviceInfoW",
       "import setupapi.dll SetupDiSetClassInstallParamsW",
     ]);

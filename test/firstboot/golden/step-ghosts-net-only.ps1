@@ -49,8 +49,17 @@ public static class P2vfixSetupApi {
   public struct DevInfoData { public int Size; public Guid ClassGuid; public int DevInst; public IntPtr Reserved; }
   [StructLayout(LayoutKind.Sequential)]
   public struct RemoveDeviceParams { public int HeaderSize; public int InstallFunction; public int Scope; public int HwProfile; }
+  [StructLayout(LayoutKind.Sequential, CharSet = CharSet.Unicode)]
+  public struct DevInstallParams {
+    public int Size; public int Flags; public int FlagsEx; public IntPtr HwndParent; public IntPtr InstallMsgHandler;
+    public IntPtr InstallMsgHandlerContext; public IntPtr FileQueue; public UIntPtr ClassInstallReserved; public int Reserved;
+    [MarshalAs(UnmanagedType.ByValTStr, SizeConst = 260)] public string DriverPath;
+  }
   const int DIF_REMOVE = 0x05;
   const int DI_REMOVEDEVICE_GLOBAL = 0x01;
+  const int DI_NEEDRESTART = 0x80;
+  const int DI_NEEDREBOOT = 0x100;
+  const int ERROR_SUCCESS_REBOOT_REQUIRED = 3010;
   [DllImport("setupapi.dll", SetLastError = true)]
   static extern IntPtr SetupDiCreateDeviceInfoList(IntPtr classGuid, IntPtr parent);
   [DllImport("setupapi.dll", CharSet = CharSet.Unicode, SetLastError = true)]
@@ -59,6 +68,8 @@ public static class P2vfixSetupApi {
   static extern bool SetupDiSetClassInstallParamsW(IntPtr set, ref DevInfoData data, ref RemoveDeviceParams parameters, int size);
   [DllImport("setupapi.dll", SetLastError = true)]
   static extern bool SetupDiCallClassInstaller(int installFunction, IntPtr set, ref DevInfoData data);
+  [DllImport("setupapi.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+  static extern bool SetupDiGetDeviceInstallParamsW(IntPtr set, ref DevInfoData data, ref DevInstallParams parameters);
   [DllImport("setupapi.dll", SetLastError = true)]
   static extern bool SetupDiDestroyDeviceInfoList(IntPtr set);
   public static int Remove(string instanceId) {
@@ -75,6 +86,11 @@ public static class P2vfixSetupApi {
       p.HwProfile = 0;
       if (!SetupDiSetClassInstallParamsW(set, ref data, ref p, Marshal.SizeOf(typeof(RemoveDeviceParams)))) return Marshal.GetLastWin32Error();
       if (!SetupDiCallClassInstaller(DIF_REMOVE, set, ref data)) return Marshal.GetLastWin32Error();
+      // The device is gone; only whether Windows asks for a restart is left to learn, so a
+      // failure to read the parameters still counts as removed.
+      DevInstallParams after = new DevInstallParams();
+      after.Size = Marshal.SizeOf(typeof(DevInstallParams));
+      if (SetupDiGetDeviceInstallParamsW(set, ref data, ref after) && (after.Flags & (DI_NEEDRESTART | DI_NEEDREBOOT)) != 0) return ERROR_SUCCESS_REBOOT_REQUIRED;
       return 0;
     } finally {
       SetupDiDestroyDeviceInfoList(set);
@@ -89,6 +105,7 @@ public static class P2vfixSetupApi {
 }
 $removed = @{}
 $failed = 0
+$restart = $false
 foreach ($g in $ghosts) {
   if ($useSetupApi) {
     $code = [P2vfixSetupApi]::Remove($g.Id)
@@ -98,7 +115,12 @@ foreach ($g in $ghosts) {
   }
   if ($code -eq 0 -or $code -eq 3010) {
     $removed[$g.Class] = 1 + [int]$removed[$g.Class]
-    Write-Output ('removed ' + $g.Class + ' ' + $g.Id)
+    if ($code -eq 3010) {
+      $restart = $true
+      Write-Output ('removed (Windows asks for a restart) ' + $g.Class + ' ' + $g.Id)
+    } else {
+      Write-Output ('removed ' + $g.Class + ' ' + $g.Id)
+    }
   } else {
     $failed = $failed + 1
     Write-Output ('failed (' + $code + ') ' + $g.Class + ' ' + $g.Id)
@@ -108,4 +130,6 @@ $parts = @()
 foreach ($k in @($removed.Keys | Sort-Object)) { $parts = $parts + ($k + ': ' + $removed[$k]) }
 Write-Output ('removed ' + ($ghosts.Count - $failed) + ' non-present devices (' + ($parts -join ', ') + ')')
 if ($failed -gt 0) { exit 1 }
+# 3010 tells the runner a restart is needed (its ok-reboot status), as pnputil's own code does.
+if ($restart) { exit 3010 }
 exit 0
