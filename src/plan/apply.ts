@@ -128,7 +128,7 @@ export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions 
       source.close();
     }
   }
-  if (report.expanded.vm) report.vm = applyVmLink(report.expanded.vm, target, dryRun);
+  if (report.expanded.vm) report.vm = applyVmLink(report.expanded.vm, target, dryRun, options.image?.backupDir);
   return report;
 }
 

@@ -79,7 +79,7 @@ export function registerApply(program: Command, output: Output): void {
     .option("--dry-run", "show the diff only; write nothing")
     .option("--json", "JSON report")
     .option("--no-backup", "hive files: do not keep the original as HIVE.bak")
-    .option("--backup-dir <dir>", "images: folder for the undo file (default: beside the image)")
+    .option("--backup-dir <dir>", "images: folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
     .option("--partition <n>", "disk image with several Windows installations: the partition", parsePartition)
     .option("--force", "write an image file even though its mode is read-only (chmod a-w)")
     .addHelpText(

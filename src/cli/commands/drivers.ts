@@ -106,7 +106,7 @@ export function registerDrivers(program: Command, output: Output): void {
     .option("--replace", "overwrite a driver file the image has with other bytes (the undo file keeps it)")
     .option("--partition <n>", "partition of the Windows installation", parsePartition)
     .option("--dry-run", "check and report, write nothing")
-    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image)")
+    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
     .option("--json", "JSON output")
     .action((image: string, opts: { from: string; driver?: string[]; replace?: boolean; partition?: number; dryRun?: boolean; backupDir?: string; json?: boolean }) => {
       const source = openDriverSource(opts.from);

@@ -80,7 +80,7 @@ const common = (c: Command) =>
   c
     .option("--partition <n>", "partition number (default: the Windows volume, or the only NTFS one)", parsePartition)
     .option("--dry-run", "check and report, write nothing")
-    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image)")
+    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
     .option("--json", "JSON output");
 
 export function registerImageFiles(program: Command, output: Output): void {
