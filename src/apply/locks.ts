@@ -232,7 +232,7 @@ export function readWriterLock(imagePath: string, folder?: string): LockInfo | u
 
 /** One sentence for a person: who holds the lock and what to do. */
 export function describeLock(imagePath: string, info: LockInfo): string {
-  const unlock = `p2vfix unlock ${shellQuote(imagePath)}`;
+  const unlock = `p2vfix unlock ${shellQuote(imagePath)}${isBlockDevicePath(imagePath) ? ` --backup-dir ${shellQuote(dirname(info.path))}` : ""}`;
   switch (info.state) {
     case "live":
       return `another p2vfix (process ${info.pid}, since ${info.time ?? "an unknown time"}) is writing ${imagePath}: wait for it to finish`;

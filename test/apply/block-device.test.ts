@@ -100,10 +100,16 @@ describe.skipIf(!loopDevicesAvailable() || !peers)("p2vfix on a block device", (
     expect(refused.stderr).toContain("--backup-dir");
     expect(deviceSha(device)).toBe(original);
 
+    // A dry run writes nothing anywhere, so it needs no folder.
+    const dry = await cli("apply", device, plan, "--dry-run");
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(deviceSha(device)).toBe(original);
+
     const state = join(work, "undo-state");
     mkdirSync(state);
     const applied = await cli("apply", device, plan, "--backup-dir", state);
     expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`(p2vfix undo ${device} --backup-dir ${state} restores the image)`);
     const files = readdirSync(state).sort();
     expect(files).toHaveLength(2);
     expect(files[0]).toMatch(new RegExp(`^${basename(device)}\\.\\d{8}T\\d{6}\\.\\d{3}Z\\.p2vfix-undo$`));

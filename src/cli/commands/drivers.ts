@@ -5,6 +5,7 @@
  * bound for the first boot, the others staged for Plug and Play) in one transaction of the safe
  * write path; `p2vfix undo IMAGE` puts the image back.
  */
+import { undoCommand } from "../apply-run.js";
 import type { Command } from "commander";
 import type { TransactionReport } from "../../apply/index.js";
 import { addDriversToImage, type DriversAddResult } from "../../drivers/install-image.js";
@@ -67,7 +68,7 @@ function addText(r: TransactionReport<DriversAddResult>): string[] {
   const changed = r.result.files.some((f) => f.state !== "unchanged") || r.result.diff.length > 0;
   if (r.dryRun) lines.push("dry run: nothing was written");
   else if (!changed) lines.push("nothing written: the drivers are already installed");
-  else lines.push(`undo file: ${r.undoFile} (p2vfix undo ${r.image})`);
+  else lines.push(`undo file: ${r.undoFile} (${undoCommand(r.image, r.undoFile)})`);
   return lines;
 }
 
