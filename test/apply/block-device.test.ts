@@ -8,8 +8,7 @@
  * it would have to grow, refused with nothing written.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -18,7 +17,7 @@ import { demoImage } from "../../scripts/fixtures/build-scenarios.js";
 import { acquireWriterLock } from "../../src/apply/locks.js";
 import { ExitCode } from "../../src/errors.js";
 import { runTool, toolsAvailable } from "../helpers/interop.js";
-import { attachLoop, detachLoops, loopUnavailable, loopDevicesAvailable } from "../helpers/loop-device.js";
+import { attachLoop, detachLoops, deviceSha, loopUnavailable, loopDevicesAvailable } from "../helpers/loop-device.js";
 import { cli } from "../helpers/cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "p2vfix-blockdev-apply-"));
@@ -29,23 +28,6 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** SHA-256 of a whole device, read in 1 MiB pieces to its end. */
-function deviceSha(path: string): string {
-  const hash = createHash("sha256");
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    for (let at = 0; ; ) {
-      const n = readSync(fd, buf, 0, buf.length, at);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-      at += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest("hex");
-}
 
 /** Nothing of p2vfix's beside the device node. */
 function sidecarsInDev(device: string): string[] {

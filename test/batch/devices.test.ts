@@ -4,8 +4,7 @@
  * are in its folder of the state (nothing beside /dev), a rerun skips it, `p2vfix undo` with
  * that folder restores it; without --state a device is refused with a usage error naming it.
  */
-import { createHash } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -14,7 +13,7 @@ import { demoImage } from "../../scripts/fixtures/build-scenarios.js";
 import { ExitCode } from "../../src/errors.js";
 import { cli } from "../helpers/cli.js";
 import { runTool, toolsAvailable } from "../helpers/interop.js";
-import { attachLoop, detachLoops, loopDevicesAvailable, loopUnavailable } from "../helpers/loop-device.js";
+import { attachLoop, detachLoops, deviceSha, loopDevicesAvailable, loopUnavailable } from "../helpers/loop-device.js";
 
 const work = mkdtempSync(join(tmpdir(), "p2vfix-batch-devices-"));
 afterAll(() => {
@@ -22,17 +21,6 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function deviceSha(path: string): string {
-  const hash = createHash("sha256");
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    for (let at = 0, n = 0; (n = readSync(fd, buf, 0, buf.length, at)) > 0; at += n) hash.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest("hex");
-}
 
 describe.skipIf(!loopDevicesAvailable() || (loopUnavailable() === undefined && !toolsAvailable("qemu-img")))("batch with a block device", () => {
   let device = "";

@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileSha256 } from "../../src/batch/worker.js";
 
 const attached: string[] = [];
 let available: string | undefined | null = null;
@@ -52,3 +53,6 @@ export function attachLoop(file: string, options: { offset?: number; readOnly?: 
 export function detachLoops(): void {
   for (const device of attached.splice(0)) spawnSync("losetup", ["-d", device]);
 }
+
+/** SHA-256 of a whole device (read to its end: fstat says 0 bytes for a device). */
+export const deviceSha: (path: string) => string = fileSha256;
