@@ -19,6 +19,7 @@ import { ExitCode } from "../../src/errors.js";
 import { runTool, toolsAvailable } from "../helpers/interop.js";
 import { attachLoop, detachLoops, deviceSha, loopUnavailable, loopDevicesAvailable } from "../helpers/loop-device.js";
 import { cli } from "../helpers/cli.js";
+import { cliBundle } from "../batch/helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "p2vfix-blockdev-apply-"));
 const mounts: string[] = [];
@@ -107,6 +108,22 @@ describe.skipIf(!loopDevicesAvailable() || !peers)("p2vfix on a block device", (
     expect((await cli("undo", device)).code).toBe(ExitCode.usage);
     const undone = await cli("undo", device, "--backup-dir", state);
     expect(undone.code, undone.stderr).toBe(0);
+    expect(deviceSha(device)).toBe(original);
+    expect(sidecarsInDev(device)).toEqual([]);
+  });
+
+  it("an apply killed half way (SIGKILL after its first writes) is rolled back by undo from the folder; the kill released the device", async () => {
+    const original = deviceSha(device);
+    const state = join(work, "killed-state");
+    mkdirSync(state);
+    // Steps: undo file, journal "applying", then 64 KiB write calls: killed after the second write.
+    const killed = spawnSync(process.execPath, [cliBundle(), "apply", device, plan, "--backup-dir", state], { env: { ...process.env, P2VFIX_TEST_KILL_AFTER_STEPS: "4" }, encoding: "utf8" });
+    expect(killed.signal).toBe("SIGKILL");
+    expect(JSON.parse(readFileSync(join(state, `${basename(device)}.p2vfix-journal`), "utf8")).state).toBe("applying");
+    expect(deviceSha(device)).not.toBe(original);
+    const undone = await cli("undo", device, "--backup-dir", state);
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(undone.stdout).toContain("rolled back the interrupted write");
     expect(deviceSha(device)).toBe(original);
     expect(sidecarsInDev(device)).toEqual([]);
   });
