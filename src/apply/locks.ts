@@ -23,7 +23,7 @@ import { RefusedError } from "../errors.js";
 import { deviceNumbers } from "../io/device-numbers.js";
 import { isBlockDevicePath } from "../io/node-kind.js";
 import { findDependentChildren } from "./children.js";
-import { deviceUses } from "./device-in-use.js";
+import { deviceUses } from "../io/device-in-use.js";
 import { sidecarPath } from "./sidecar-folder.js";
 
 export interface InUseFinding {

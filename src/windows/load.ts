@@ -12,6 +12,7 @@ import type { FileSystem } from "../fs/filesystem.js";
 import { openHostDir } from "../fs/hostdir/index.js";
 import { chooseInstallation, locateWindows, openTarget } from "../image/index.js";
 import { hostTargetKind } from "../image/host-target.js";
+import { deviceUses } from "../io/device-in-use.js";
 import { findLogNames, parseRegFile, type LogInput, type Hive, openHive, openHiveFile, openHiveOnDemand } from "../regf/internal.js";
 import { registryFromRegFile } from "./memory-registry.js";
 import type { ModelOptions } from "./model.js";
@@ -211,7 +212,12 @@ export function loadWindows(target: string | FileSystem, options: LoadOptions = 
   const useLogs = options.useLogs ?? true;
   if (typeof target !== "string") return loadFromFileSystem(target, options);
   const kind = hostTargetKind(target);
-  if (kind === "block-device") return loadImage(target, options);
+  if (kind === "block-device") {
+    const loaded = loadImage(target, options);
+    // Read, not refused (writes are): a mounted volume's on-disk state may lag what its filesystem holds in memory.
+    for (const use of deviceUses(target)) (loaded.hives.warnings ??= []).push(`${use.what}: what is read from it may be out of date or inconsistent`);
+    return loaded;
+  }
   if (kind === "file") {
     if (hostFileKind(target) === "other") return loadImage(target, options);
     const warnings: string[] = [];

@@ -4,7 +4,7 @@
  * (required for a device: a typed usage error names it), never into /dev; sleuthkit (icat) and
  * hivex read the change back from the device; undo restores the device's SHA-256. A second
  * writer is refused whatever folder it keeps its lock in (the exclusive open), a mounted device
- * is refused, a qcow2 written onto a device is written in place (qemu-img check clean) or, when
+ * is refused for writing (read with a warning), a qcow2 written onto a device is written in place (qemu-img check clean) or, when
  * it would have to grow, refused with nothing written.
  */
 import { spawnSync } from "node:child_process";
@@ -158,6 +158,10 @@ describe.skipIf(!loopDevicesAvailable() || !peers)("p2vfix on a block device", (
     const state = join(work, "mounted-state");
     mkdirSync(state);
     try {
+      // Reading is allowed, with a warning in the report.
+      const inspected = await cli("inspect", partition, "--json");
+      expect(inspected.code, inspected.stderr).toBe(0);
+      expect(JSON.parse(inspected.stdout).sources.warnings).toEqual([`${partition} is mounted on ${mnt} (fuseblk): what is read from it may be out of date or inconsistent`]);
       const r = await cli("apply", partition, plan, "--backup-dir", state);
       expect(r.code, r.stderr).toBe(ExitCode.refused);
       expect(r.stderr).toContain("image-in-use:device-mounted");

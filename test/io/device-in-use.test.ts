@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { deviceUses } from "../../src/apply/device-in-use.js";
+import { deviceUses } from "../../src/io/device-in-use.js";
 
 const work = mkdtempSync(join(tmpdir(), "p2vfix-device-use-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -55,7 +55,7 @@ describe.skipIf(!node || !part2)("deviceUses", () => {
 
   it("a partition mounted (kernel filesystem, by major:minor; mount point with a space)", () => {
     const uses = deviceUses(node!, { sys: fakeSys(), proc: fakeProc(`${root}40 22 8:17 / /mnt/win\\040c rw - ntfs3 /dev/sdb1 rw\n`) });
-    expect(uses).toEqual([{ code: "device-mounted", message: expect.stringContaining("its partition sdb1 is mounted on /mnt/win c (ntfs3)") }]);
+    expect(uses).toEqual([{ code: "device-mounted", what: "its partition sdb1 is mounted on /mnt/win c (ntfs3)", message: expect.stringContaining("umount /mnt/win c") }]);
   });
 
   it("a FUSE mount named by its source device (fuseblk with another major:minor)", () => {

@@ -9,11 +9,18 @@
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { deviceNumbers } from "../io/device-numbers.js";
+import { deviceNumbers } from "./device-numbers.js";
 
 export interface DeviceUse {
   code: "device-mounted" | "device-held" | "device-swap";
+  /** What uses it ("/dev/sdb1 is mounted on /mnt (ntfs3)"). */
+  what: string;
+  /** `what`, then what to do. */
   message: string;
+}
+
+function use(code: DeviceUse["code"], what: string, advice: string): DeviceUse {
+  return { code, what, message: `${what}: ${advice}` };
 }
 
 interface Member {
@@ -83,7 +90,7 @@ export function deviceUses(path: string, options: { sys?: string; proc?: string 
     const fields = left.split(" ");
     const [fstype, source] = right.split(" ");
     const hit = byKey.get(fields[2] ?? "") ?? (source?.startsWith("/") ? byKey.get(numbersOf(source) ?? "") : undefined);
-    if (hit) uses.push({ code: "device-mounted", message: `${which(hit)} is mounted on ${unescape(fields[4] ?? "?")} (${fstype}): unmount it first (umount ${unescape(fields[4] ?? "")}); writing under a mounted filesystem corrupts it` });
+    if (hit) uses.push(use("device-mounted", `${which(hit)} is mounted on ${unescape(fields[4] ?? "?")} (${fstype})`, `unmount it first (umount ${unescape(fields[4] ?? "")}); writing under a mounted filesystem corrupts it`));
   }
   for (const m of all) {
     if (!m.sysDir) continue;
@@ -100,7 +107,7 @@ export function deviceUses(path: string, options: { sys?: string; proc?: string 
       } catch {
         dmName = "";
       }
-      uses.push({ code: "device-held", message: `${which(m)} is held by ${h}${dmName ? ` (device-mapper ${dmName})` : ""}: LVM, dm-crypt, multipath or RAID uses it; deactivate that first (vgchange -an, cryptsetup close, mdadm --stop)` });
+      uses.push(use("device-held", `${which(m)} is held by ${h}${dmName ? ` (device-mapper ${dmName})` : ""}`, "LVM, dm-crypt, multipath or RAID uses it; deactivate that first (vgchange -an, cryptsetup close, mdadm --stop)"));
     }
   }
   let swaps = "";
@@ -112,7 +119,7 @@ export function deviceUses(path: string, options: { sys?: string; proc?: string 
   for (const line of swaps.split("\n").slice(1)) {
     const file = unescape(line.split(/\s+/)[0] ?? "");
     const hit = file.startsWith("/") ? byKey.get(numbersOf(file) ?? "") : undefined;
-    if (hit) uses.push({ code: "device-swap", message: `${which(hit)} is in use as swap: swapoff ${file} first` });
+    if (hit) uses.push(use("device-swap", `${which(hit)} is in use as swap`, `swapoff ${file} first`));
   }
   return uses;
 }
