@@ -1,11 +1,11 @@
 /**
  * FileDevice over a real block device (a loop device): the size comes from the kernel (fstat
  * says 0), unaligned reads and writes go through whole sectors and land exactly, the size cannot
- * change; the size found by reading agrees with the kernel's. Character devices, FIFOs are
+ * change; the size found by reading agrees with the kernel's; a link to it outside /dev is refused. Character devices, FIFOs are
  * refused with a typed error, without waiting on them.
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,6 +85,13 @@ describe.skipIf(!loopDevicesAvailable())("a loop device", () => {
     expect(dev.allocatedBytes()).toBe(size);
     expect(hostTargetKind(device)).toBe("block-device");
     dev.close();
+  });
+
+  it("is taken by its own name, not through a link outside /dev (a link planted in an image folder)", () => {
+    const link = join(work, "disk.img");
+    symlinkSync(device, link);
+    expect(() => hostTargetKind(link)).toThrow(expect.objectContaining({ code: "device-through-link" }));
+    expect(() => hostTargetKind(link)).toThrow(RefusedError);
   });
 
   it("reads and writes at unaligned offsets through whole sectors, exactly", () => {
