@@ -66,6 +66,7 @@ describe("batch --emit kubernetes", () => {
     // Never replaces a file.
     const again = await run("batch", inv, "--emit", "kubernetes", "--pvc", "converted-disks", "--out", out);
     expect(again.code).toBe(ExitCode.io);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("block mode: each image's PVC attached as a raw device, the pods' inventory naming the devices", () => {
