@@ -275,9 +275,9 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       result: outcome.result,
       ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
-    if (options.dryRun || perFile.length === 0) return report;
-    // Before the undo file: a device cannot grow, so a container that allocated blocks at its end is refused here, nothing written.
+    // Before the undo file (and in a dry run, which must show what the write would do): a device cannot grow, so a container that allocated blocks at its end is refused here, nothing written.
     for (const f of perFile) if (f.base.isBlockDevice && f.newSize !== f.originalSize) throw deviceCannotResize(f.path, f.originalSize, f.newSize);
+    if (options.dryRun || perFile.length === 0) return report;
 
     const undoFile = undoFilePath(imagePath, options.backupDir);
     const ordered = perFile;

@@ -197,6 +197,9 @@ describe.skipIf(!loopDevicesAvailable() || !peers)("p2vfix on a block device", (
     // qemu-img's compact qcow2 has no cluster where some hive blocks must go: growing a device is impossible.
     const compact = attachLoop(demoAs("compact.qcow2", "qcow2"));
     const before = deviceSha(compact);
+    const dry = await cli("fix", compact, "--target", "kvm", "--dry-run");
+    expect(dry.code).toBe(ExitCode.refused);
+    expect(dry.stderr).toContain("device-cannot-grow");
     const grow = await cli("fix", compact, "--target", "kvm", "--yes", "--backup-dir", state);
     expect(grow.code).toBe(ExitCode.refused);
     expect(grow.stderr).toContain("device-cannot-grow");
