@@ -15,6 +15,10 @@
  * taken meanwhile by a third process survives. A write that fails (a full disk) removes its
  * own empty lock. The CLI takes the lock before reading the image; the transaction taking it
  * again in the same process nests.
+ *
+ * A block device: the lock file lives in its --backup-dir (sidecar-folder.ts), and while the
+ * lock is held the device is also open with O_EXCL (claimDevice); in use means mounted (it or a
+ * partition), held by device-mapper/md, or swap (io/device-in-use.ts).
  */
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
