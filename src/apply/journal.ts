@@ -1,5 +1,5 @@
 /**
- * The journal beside the image (`IMAGE.p2vfix-journal`): one small JSON file replaced
+ * The journal beside the image (`IMAGE.p2vfix-journal`; a block device's in its --backup-dir): one small JSON file replaced
  * atomically at each state change, so `p2vfix undo` knows whether an apply was cut off
  * ("applying": roll back) and which undo file belongs to the last apply.
  */
@@ -9,6 +9,7 @@ import { ImageError } from "../errors.js";
 import { privateModeFor } from "../io/safe-file.js";
 import { readJsonRecord } from "../util/json-record.js";
 import { writeFileDurably } from "./durable.js";
+import { sidecarPath } from "./sidecar-folder.js";
 
 export const JournalState = ["applying", "done", "rolled-back", "undone"] as const;
 export type JournalState = (typeof JournalState)[number];
@@ -26,18 +27,19 @@ export type Journal = z.infer<typeof journalSchema>;
 /** A journal is a few hundred bytes of JSON. */
 const MAX_JOURNAL = 64 * 1024;
 
-export function journalPath(imagePath: string): string {
-  return `${imagePath}.p2vfix-journal`;
+/** `folder`: where a block device's files go (sidecar-folder.ts); ignored for an image file. */
+export function journalPath(imagePath: string, folder?: string): string {
+  return sidecarPath(imagePath, ".p2vfix-journal", folder);
 }
 
-export function writeJournal(imagePath: string, state: JournalState, undoFile: string): void {
+export function writeJournal(imagePath: string, state: JournalState, undoFile: string, folder?: string): void {
   const journal: Journal = { format: "p2vfix-journal", version: 1, state, undoFile, updatedAt: new Date().toISOString(), pid: process.pid };
-  writeFileDurably(journalPath(imagePath), new TextEncoder().encode(`${JSON.stringify(journal, null, 2)}\n`), privateModeFor(imagePath));
+  writeFileDurably(journalPath(imagePath, folder), new TextEncoder().encode(`${JSON.stringify(journal, null, 2)}\n`), privateModeFor(imagePath));
 }
 
 /** The journal of `imagePath`, or undefined when p2vfix never wrote to it. */
-export function readJournal(imagePath: string): Journal | undefined {
-  const path = journalPath(imagePath);
+export function readJournal(imagePath: string, folder?: string): Journal | undefined {
+  const path = journalPath(imagePath, folder);
   if (!existsSync(path)) return undefined;
   // Someone who can write the folder can plant a link to a device or a huge file here: read only a small regular file.
   return readJsonRecord(path, { schema: journalSchema, maxBytes: MAX_JOURNAL, what: "a p2vfix journal", refuse: (message, cause) => new ImageError("bad-journal", message, { path, cause }) });

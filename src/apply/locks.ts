@@ -15,12 +15,20 @@
  * taken meanwhile by a third process survives. A write that fails (a full disk) removes its
  * own empty lock. The CLI takes the lock before reading the image; the transaction taking it
  * again in the same process nests.
+ *
+ * A block device: the lock file lives in its --backup-dir (sidecar-folder.ts), and while the
+ * lock is held the device is also open with O_EXCL (claimDevice); in use means mounted (it or a
+ * partition), held by device-mapper/md, or swap (io/device-in-use.ts).
  */
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { RefusedError } from "../errors.js";
+import { deviceNumbers } from "../io/device-numbers.js";
+import { isBlockDevicePath } from "../io/node-kind.js";
 import { findDependentChildren } from "./children.js";
+import { deviceUses } from "../io/device-in-use.js";
+import { sidecarPath } from "./sidecar-folder.js";
 
 export interface InUseFinding {
   code: string;
@@ -28,12 +36,8 @@ export interface InUseFinding {
   path: string;
 }
 
-/** glibc's gnu_dev_major/gnu_dev_minor: how /proc/locks prints st_dev (hex major:minor). */
-export function deviceNumbers(dev: bigint): { major: bigint; minor: bigint } {
-  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
-  return { major, minor };
-}
+/** How /proc/locks prints st_dev (hex major:minor). */
+export { deviceNumbers };
 
 export interface ProcLock {
   kind: string;
@@ -83,7 +87,10 @@ function siblings(dir: string): string[] {
 /** Everything that says a VM has the image open. `files` are the image's host files (descriptor first). */
 export function findInUse(files: readonly string[]): InUseFinding[] {
   const findings: InUseFinding[] = [];
-  const dirs = new Set(files.map((f) => dirname(f)));
+  const devices = files.filter((f) => isBlockDevicePath(f));
+  // A block device: mounted, held by device-mapper or md, swap. Its folder (/dev) holds no hypervisor's files.
+  for (const device of devices) for (const use of deviceUses(device)) findings.push({ code: use.code, message: use.message, path: device });
+  const dirs = new Set(files.filter((f) => !devices.includes(f)).map((f) => dirname(f)));
   for (const dir of dirs) {
     for (const name of siblings(dir)) {
       const lower = name.toLowerCase();
@@ -126,7 +133,7 @@ export function findInUse(files: readonly string[]): InUseFinding[] {
 
 /** Refuses when findInUse finds anything, or when a differencing child depends on the image. */
 export function refuseIfInUse(files: readonly string[]): void {
-  const children = files.length ? findDependentChildren(files[0]) : [];
+  const children = files.length && !isBlockDevicePath(files[0]) ? findDependentChildren(files[0]) : [];
   if (children.length) {
     throw new RefusedError(
       "image-has-children",
@@ -149,8 +156,9 @@ export interface WriterLock {
   release(): void;
 }
 
-export function writerLockPath(imagePath: string): string {
-  return `${imagePath}.p2vfix.lock`;
+/** `IMAGE.p2vfix.lock`; a block device's in its folder (sidecar-folder.ts), `folder` being required then. */
+export function writerLockPath(imagePath: string, folder?: string): string {
+  return sidecarPath(imagePath, ".p2vfix.lock", folder);
 }
 
 /**
@@ -195,8 +203,8 @@ export interface LockInfo {
 }
 
 /** Reads the lock file of `imagePath` without following a symlink; undefined when there is none. */
-export function readWriterLock(imagePath: string): LockInfo | undefined {
-  const path = writerLockPath(imagePath);
+export function readWriterLock(imagePath: string, folder?: string): LockInfo | undefined {
+  const path = writerLockPath(imagePath, folder);
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | NOFOLLOW);
@@ -228,7 +236,7 @@ export function readWriterLock(imagePath: string): LockInfo | undefined {
 
 /** One sentence for a person: who holds the lock and what to do. */
 export function describeLock(imagePath: string, info: LockInfo): string {
-  const unlock = `p2vfix unlock ${shellQuote(imagePath)}`;
+  const unlock = `p2vfix unlock ${shellQuote(imagePath)}${isBlockDevicePath(imagePath) ? ` --backup-dir ${shellQuote(dirname(info.path))}` : ""}`;
   switch (info.state) {
     case "live":
       return `another p2vfix (process ${info.pid}, since ${info.time ?? "an unknown time"}) is writing ${imagePath}: wait for it to finish`;
@@ -248,8 +256,8 @@ export function shellQuote(path: string): string {
   return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Locks this process holds, by lock path: taking one again (the CLI, then the transaction) nests. */
-const held = new Map<string, { count: number }>();
+/** Locks this process holds, by lock path: taking one again (the CLI, then the transaction) nests. `claim`: a device's exclusive open. */
+const held = new Map<string, { count: number; claim?: number }>();
 
 /** Removes a stale lock file: renamed aside first, so a lock another process took meanwhile is put back, never removed. */
 function takeOver(info: LockInfo): void {
@@ -273,7 +281,7 @@ function takeOver(info: LockInfo): void {
 }
 
 /** One holder's handle: the lock file goes when the last holder in this process releases. */
-function handle(path: string, key: string, entry: { count: number }): WriterLock {
+function handle(path: string, key: string, entry: { count: number; claim?: number }): WriterLock {
   let released = false;
   return {
     path,
@@ -282,6 +290,7 @@ function handle(path: string, key: string, entry: { count: number }): WriterLock
       released = true;
       if (--entry.count > 0) return;
       held.delete(key);
+      if (entry.claim !== undefined) closeSync(entry.claim);
       try {
         unlinkSync(path);
       } catch {
@@ -292,8 +301,8 @@ function handle(path: string, key: string, entry: { count: number }): WriterLock
 }
 
 /** Takes the writer lock (see the module comment); refuses while another live writer holds it. */
-export function acquireWriterLock(imagePath: string): WriterLock {
-  const path = writerLockPath(imagePath);
+export function acquireWriterLock(imagePath: string, folder?: string): WriterLock {
+  const path = writerLockPath(imagePath, folder);
   const key = resolve(path);
   const mine = held.get(key);
   if (mine) {
@@ -306,7 +315,7 @@ export function acquireWriterLock(imagePath: string): WriterLock {
       fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | NOFOLLOW, 0o644);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const info = readWriterLock(imagePath);
+      const info = readWriterLock(imagePath, folder);
       if (info === undefined) continue; // released meanwhile
       if (info.state !== "stale") throw new RefusedError("image-locked", `${imagePath} is in use: ${describeLock(imagePath, info)}`, { path });
       takeOver(info);
@@ -322,16 +331,47 @@ export function acquireWriterLock(imagePath: string): WriterLock {
       throw err;
     }
     closeSync(fd);
-    const entry = { count: 1 };
+    let claim: number | undefined;
+    try {
+      claim = claimDevice(imagePath);
+    } catch (err) {
+      unlinkSync(path);
+      throw err;
+    }
+    const entry = { count: 1, ...(claim === undefined ? {} : { claim }) };
     held.set(key, entry);
     return handle(path, key, entry);
   }
   throw new RefusedError("image-locked", `could not take the lock ${path}: other p2vfix processes keep taking it; try again`, { path });
 }
 
+/**
+ * A block device is also held open with O_EXCL while the lock is held (Linux): the kernel then
+ * refuses a second exclusive open (another p2vfix, whatever folder it keeps its lock in), a
+ * mount, and LVM/md/dm-crypt taking it, with EBUSY, and fails this open the same way when one
+ * of them holds it now (open(2), "O_EXCL ... block device"). The claim ends with the process,
+ * so a killed writer leaves none behind. Elsewhere undefined: the lock file is the lock.
+ */
+function claimDevice(imagePath: string): number | undefined {
+  if (process.platform !== "linux" || !isBlockDevicePath(imagePath)) return undefined;
+  try {
+    return openSync(imagePath, constants.O_RDONLY | constants.O_EXCL);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EBUSY") throw err;
+    // Say what holds it where the kernel tells (a mount, a holder); else it is another exclusive opener.
+    const uses = deviceUses(imagePath);
+    if (uses.length) throw new RefusedError(`image-in-use:${uses[0]!.code}`, uses.map((u) => u.message).join("; "), { path: imagePath, cause: err });
+    throw new RefusedError(
+      "image-in-use:device-claimed",
+      `${imagePath} is in use: the kernel refuses an exclusive open (it, or one of its partitions, is mounted, held by LVM, dm-crypt or md, or another p2vfix is writing it): unmount or deactivate it, or wait for that p2vfix, and run again`,
+      { path: imagePath, cause: err },
+    );
+  }
+}
+
 /** `p2vfix unlock`: removes a lock whose owner is gone (or, with force, one that names no owner or another host). */
-export function removeWriterLock(imagePath: string, force: boolean): LockInfo | undefined {
-  const info = readWriterLock(imagePath);
+export function removeWriterLock(imagePath: string, force: boolean, folder?: string): LockInfo | undefined {
+  const info = readWriterLock(imagePath, folder);
   if (info === undefined) return undefined;
   const removable = info.state === "stale" || (force && (info.state === "empty" || info.state === "other-host"));
   if (!removable) throw new RefusedError("image-locked", describeLock(imagePath, info), { path: info.path });

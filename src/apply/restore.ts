@@ -17,12 +17,15 @@ import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
 import { readUndoFile, sha256, type UndoFile, type UndoFileEntry } from "./undo-file.js";
 import { WRITE_CHUNK } from "./transaction.js";
+import { sidecarFolder } from "./sidecar-folder.js";
 
 export type RangeState = "after" | "before" | "other";
 
 export interface UndoOptions {
   /** Undo file to use (default: the one the journal names, else the newest beside the image). */
   undoFile?: string;
+  /** A block device's folder of undo files, journal and lock (`--backup-dir`, required for a device; sidecar-folder.ts). */
+  backupDir?: string;
   /** Restore even ranges that hold neither the before nor the after bytes. */
   force?: boolean;
   /** Only report what would be restored. */
@@ -42,9 +45,9 @@ export interface UndoReport {
   warnings: string[];
 }
 
-/** The `IMAGE.*.p2vfix-undo` files beside the image, newest first. */
-export function undoFilesBeside(imagePath: string): string[] {
-  const dir = dirname(resolve(imagePath));
+/** The `IMAGE.*.p2vfix-undo` files beside the image (a block device's: in its folder), newest first. */
+export function undoFilesBeside(imagePath: string, folder?: string): string[] {
+  const dir = sidecarFolder(imagePath, folder) ?? dirname(resolve(imagePath));
   const prefix = `${basename(imagePath)}.`;
   return readdirSync(dir)
     .filter((n) => n.startsWith(prefix) && n.endsWith(".p2vfix-undo"))
@@ -54,8 +57,8 @@ export function undoFilesBeside(imagePath: string): string[] {
 }
 
 /** The newest `IMAGE.*.p2vfix-undo` beside the image. */
-export function findLatestUndoFile(imagePath: string): string | undefined {
-  return undoFilesBeside(imagePath)[0];
+export function findLatestUndoFile(imagePath: string, folder?: string): string | undefined {
+  return undoFilesBeside(imagePath, folder)[0];
 }
 
 /**
@@ -63,11 +66,11 @@ export function findLatestUndoFile(imagePath: string): string | undefined {
  * then the newest older one beside the image whose changes are still in the image. Undoing
  * again and again so walks back through the applies, newest first.
  */
-function chooseUndoFile(imagePath: string, journalFile: string | undefined, journalUndone: boolean): string | undefined {
+function chooseUndoFile(imagePath: string, journalFile: string | undefined, journalUndone: boolean, folder: string | undefined): string | undefined {
   if (journalFile) checkJournalUndoName(imagePath, journalFile);
   if (journalFile && !journalUndone && existsSync(journalFile)) return journalFile;
   // After an undo, only applies made before the one undone are candidates.
-  const older = undoFilesBeside(imagePath).filter((p) => !journalFile || !journalUndone || basename(p) < basename(journalFile));
+  const older = undoFilesBeside(imagePath, folder).filter((p) => !journalFile || !journalUndone || basename(p) < basename(journalFile));
   for (const candidate of older) {
     try {
       const undo = readUndoFile(candidate);
@@ -92,7 +95,8 @@ function needsRestore(path: string, entry: UndoFileEntry): boolean {
 /**
  * The journal is a file anyone who can write the image's folder can plant: the undo file it
  * names is only taken when it is a regular file (no link, no device or pipe) named like the
- * undo files of this image, `IMAGE.*.p2vfix-undo` (beside it, or in the --backup-dir).
+ * undo files of this image, `IMAGE.*.p2vfix-undo` (beside it, or in the --backup-dir; a block
+ * device's `DEVICE.*.p2vfix-undo` in its --backup-dir).
  */
 function checkJournalUndoName(imagePath: string, journalFile: string): void {
   const name = basename(journalFile);
@@ -156,12 +160,13 @@ function rangeState(device: FileDevice, range: UndoFileEntry["ranges"][number]):
 export function undoApply(imagePath: string, options: UndoOptions = {}): UndoReport {
   const steps = options.steps ?? createStepCounter();
   if (!existsSync(imagePath)) throw new NotFoundError("not-found", `${imagePath} does not exist`, { path: imagePath });
-  const journal = readJournal(imagePath);
+  const folder = options.backupDir;
+  const journal = readJournal(imagePath, folder);
   const journalDone = journal !== undefined && (journal.state === "undone" || journal.state === "rolled-back");
-  const undoPath = options.undoFile ?? chooseUndoFile(imagePath, journal?.undoFile, journalDone);
+  const undoPath = options.undoFile ?? chooseUndoFile(imagePath, journal?.undoFile, journalDone, folder);
   if (!undoPath) {
     const why = journal?.state === "applying" ? " (the journal says an apply was cut off before its undo file was complete: the image was not written yet)" : "";
-    throw new NotFoundError("no-undo-file", `no undo file for ${imagePath} beside it${why}; give its path: p2vfix undo IMAGE UNDOFILE`, { path: imagePath });
+    throw new NotFoundError("no-undo-file", `no undo file for ${imagePath} ${folder && sidecarFolder(imagePath, folder) ? `in ${folder}` : "beside it"}${why}; give its path: p2vfix undo IMAGE UNDOFILE`, { path: imagePath });
   }
   const undo = readUndoFile(undoPath);
   const torn = journal?.state === "applying" && resolve(journal.undoFile) === resolve(undoPath);
@@ -193,7 +198,7 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
     }
   }
   if (!needsWork) {
-    if (torn && !options.dryRun) writeJournal(imagePath, "rolled-back", undoPath);
+    if (torn && !options.dryRun) writeJournal(imagePath, "rolled-back", undoPath, folder);
     return report;
   }
   if (unexpected && !torn && !options.force) {
@@ -206,13 +211,13 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
     return report;
   }
   refuseIfInUse(entries.map((e) => e.path));
-  const lock = acquireWriterLock(imagePath);
+  const lock = acquireWriterLock(imagePath, folder);
   try {
     const total = entries.reduce((n, { entry }) => n + entry.ranges.reduce((m, r) => m + r.beforeLength, 0), 0);
     options.onProgress?.(0, total);
     const restored = (bytes: number) => options.onProgress?.(Math.min(total, (report.bytesRestored += bytes)), total);
     for (const { entry, path } of entries) restoreFile(path, entry, undo, steps, restored);
-    writeJournal(imagePath, torn ? "rolled-back" : "undone", undoPath);
+    writeJournal(imagePath, torn ? "rolled-back" : "undone", undoPath, folder);
     steps.step("journal");
   } finally {
     lock.release();

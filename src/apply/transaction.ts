@@ -14,7 +14,9 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js";
-import { FileDevice } from "../io/file-device.js";
+import { deviceCannotResize, FileDevice } from "../io/file-device.js";
+import { isBlockDevicePath } from "../io/node-kind.js";
+import { sidecarFolder } from "./sidecar-folder.js";
 import { SpoolOverlayDevice, spoolFile, type SpoolFile } from "../io/spool-overlay-device.js";
 import { createExclusive, tempPathBeside } from "../io/safe-file.js";
 import { createHash } from "node:crypto";
@@ -83,7 +85,17 @@ export interface TransactionReport<T> {
 
 export function imageIdentity(path: string): ImageIdentity {
   const st = statSync(path);
-  return { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+  return { path: resolve(path), size: st.isBlockDevice() ? hostSize(path) : st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+}
+
+/** The size of a host file or block device now (fstat says 0 for a device). */
+function hostSize(path: string): number {
+  const device = new FileDevice(path);
+  try {
+    return device.size;
+  } finally {
+    device.close();
+  }
 }
 
 /** `IMAGE.<UTC time to the millisecond>[-n].p2vfix-undo`: names sort oldest to newest, and never collide. */
@@ -212,7 +224,9 @@ interface FileChanges {
 export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) => EditOutcome<T>, options: TransactionOptions = {}): TransactionReport<T> {
   const steps = options.steps ?? createStepCounter();
   // Which host files make up the image, and whether it can be written at all, from a plain read-only open.
-  const spoolDir = options.backupDir ?? dirname(resolve(imagePath));
+  // A block device's folder is /dev: its spool goes to the --backup-dir, or the temp folder for a dry run.
+  const folder = options.dryRun ? options.backupDir : sidecarFolder(imagePath, options.backupDir);
+  const spoolDir = options.backupDir ?? (isBlockDevicePath(imagePath) ? tmpdir() : dirname(resolve(imagePath)));
   const probeFiles = new HostFiles(spoolDir);
   let files: string[];
   try {
@@ -226,7 +240,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
   refuseIfInUse(files);
   const openerNotes = openerWarnings(files);
   const identity = imageIdentity(imagePath);
-  const lock = options.dryRun ? undefined : acquireWriterLock(imagePath);
+  const lock = options.dryRun ? undefined : acquireWriterLock(imagePath, folder);
   const hostFiles = new HostFiles(spoolDir);
   try {
     const image = openStack(hostFiles, imagePath, "overlay");
@@ -261,6 +275,8 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       result: outcome.result,
       ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
+    // Before the undo file (and in a dry run, which must show what the write would do): a device cannot grow, so a container that allocated blocks at its end is refused here, nothing written.
+    for (const f of perFile) if (f.base.isBlockDevice && f.newSize !== f.originalSize) throw deviceCannotResize(f.path, f.originalSize, f.newSize);
     if (options.dryRun || perFile.length === 0) return report;
 
     const undoFile = undoFilePath(imagePath, options.backupDir);
@@ -278,13 +294,13 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     );
     steps.step("undo-file");
     const undo = { path: undoFile, blobStart };
-    writeJournal(imagePath, "applying", undoFile);
+    writeJournal(imagePath, "applying", undoFile, folder);
     steps.step("journal-applying");
     report.undoFile = undoFile;
-    commit(imagePath, ordered, steps, undo, commitProgress(ordered, options.onWriteProgress));
+    commit(imagePath, ordered, steps, undo, commitProgress(ordered, options.onWriteProgress), folder);
     // The same check as before the write, now through the real files: what the host holds must read back as intended.
-    verifyCommitted(imagePath, outcome, ordered, undo, spoolDir);
-    writeJournal(imagePath, "done", undoFile);
+    verifyCommitted(imagePath, outcome, ordered, undo, spoolDir, folder);
+    writeJournal(imagePath, "done", undoFile, folder);
     steps.step("journal-done");
     return report;
   } finally {
@@ -319,7 +335,7 @@ interface WrittenUndo {
   blobStart: number;
 }
 
-function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: FileChanges[], undo: WrittenUndo, spoolDir: string): void {
+function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: FileChanges[], undo: WrittenUndo, spoolDir: string, folder: string | undefined): void {
   const committed = new HostFiles(spoolDir);
   try {
     const image = openStack(committed, imagePath, "read-only");
@@ -331,7 +347,7 @@ function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: F
   } catch (err) {
     committed.close();
     rollBackAll(files, undo);
-    writeJournal(imagePath, "rolled-back", undo.path);
+    writeJournal(imagePath, "rolled-back", undo.path, folder);
     const why = err instanceof Error ? err.message : String(err);
     throw new VerifyError("readback-mismatch", `${imagePath}: after the write, reading the image back did not give the intended result (${why}); the original bytes were restored`, { path: imagePath, cause: err });
   }
@@ -339,11 +355,11 @@ function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: F
 }
 
 /** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */
-function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void): void {
+function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void, folder: string | undefined): void {
   for (const f of files) {
-    const size = statSync(f.path).size;
+    const size = hostSize(f.path);
     if (size !== f.originalSize) {
-      writeJournal(imagePath, "rolled-back", undo.path);
+      writeJournal(imagePath, "rolled-back", undo.path, folder);
       throw new RefusedError("image-changed", `${f.path} changed size while p2vfix was preparing the write (${f.originalSize} → ${size} bytes); nothing was written`, { path: f.path });
     }
   }
@@ -355,7 +371,7 @@ function commit(imagePath: string, files: FileChanges[], steps: StepCounter, und
     }
   } catch (err) {
     rollBackAll(done, undo);
-    writeJournal(imagePath, "rolled-back", undo.path);
+    writeJournal(imagePath, "rolled-back", undo.path, folder);
     throw err;
   }
 }

@@ -5,7 +5,9 @@
  * the very command a local worker runs. Facts used (Kubernetes batch/v1 API reference):
  * completionMode Indexed sets the pod annotation batch.kubernetes.io/job-completion-index;
  * backoffLimitPerIndex and podFailurePolicy need restartPolicy Never; a block-mode PVC is
- * attached with volumeDevices (devicePath), a filesystem one with volumeMounts.
+ * attached with volumeDevices (devicePath), a filesystem one with volumeMounts; an emptyDir
+ * volume lives as long as its pod. In block mode the state folder (which then also holds each
+ * device's undo files, journal and lock) is the --state-pvc, else an emptyDir.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
@@ -90,6 +92,11 @@ export function buildKubernetesManifests(entries: readonly InventoryEntry[], inv
     volumes.push({ name: "state", persistentVolumeClaim: { claimName: dnsName(opts.statePvc, "--state-pvc") } });
     mounts.push({ name: "state", mountPath: "/state" });
     state = "/state";
+  } else if (mode === "block") {
+    // A device keeps its undo files, journal and lock in the state folder, which must be a filesystem: without a PVC, the pod's own emptyDir (lost with the pod; emitKubernetes warns).
+    volumes.push({ name: "state", emptyDir: {} });
+    mounts.push({ name: "state", mountPath: "/state" });
+    state = "/state";
   }
   const labels = { "app.kubernetes.io/name": "p2vfix", "app.kubernetes.io/component": "wave", "app.kubernetes.io/instance": name };
   const metadata = (n: string) => ({ name: n, ...(opts.namespace ? { namespace: dnsName(opts.namespace, "--namespace") } : {}), labels });
@@ -132,7 +139,9 @@ export function buildKubernetesManifests(entries: readonly InventoryEntry[], inv
 export function emitKubernetes(entries: readonly InventoryEntry[], inventoryPath: string, opts: KubernetesOptions, output: Output): void {
   const { configMap, job } = buildKubernetesManifests(entries, readFileSync(inventoryPath, "utf8"), inventoryPath, opts);
   const text = `${stringify(configMap)}---\n${stringify(job)}`;
-  if (opts.volumeMode === "block") output.err("p2vfix: warning: block mode is emitted for review only: p2vfix does not open block devices yet, so its pods fail until it does (docs/kubernetes.md)\n");
+  if (opts.volumeMode === "block" && !opts.statePvc) {
+    output.err("p2vfix: warning: block mode without --state-pvc: each pod keeps its undo files, journal and record in an emptyDir, which is deleted with the pod; give --state-pvc NAME (a filesystem PVC) to keep them for p2vfix undo (docs/kubernetes.md)\n");
+  }
   if (!opts.out) {
     output.out(text);
     return;

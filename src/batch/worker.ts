@@ -12,7 +12,7 @@ import { undoApply, undoFilesBeside } from "../apply/restore.js";
 import { guardReadOnly, lockImage, runApply } from "../cli/apply-run.js";
 import { inspectAndPlan } from "../cli/commands/fix.js";
 import { toIoError } from "../cli/io-errors.js";
-import { ExitCode, NotFoundError, P2vfixError } from "../errors.js";
+import { ExitCode, NotFoundError, P2vfixError, UsageError } from "../errors.js";
 import { planToYaml } from "../plan/yaml-writer.js";
 import type { Finding } from "../windows/schema.js";
 import { inspectWindows } from "../windows/inspect.js";
@@ -92,7 +92,11 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
   };
   try {
     log(`attempt ${record.attempt}: ${job.image}${options.dryRun ? " (dry run)" : ""}`);
-    if (!statSync(job.image, { throwIfNoEntry: false })) throw new NotFoundError("target-not-found", `${job.image} does not exist`, { path: job.image });
+    const st = statSync(job.image, { throwIfNoEntry: false });
+    if (!st) throw new NotFoundError("target-not-found", `${job.image} does not exist`, { path: job.image });
+    // A block device keeps its undo files, journal and lock in its folder of the state (sidecar-folder.ts): nothing beside /dev.
+    const folder = st.isBlockDevice() && dir ? dir : undefined;
+    if (st.isBlockDevice() && !dir && !options.dryRun) throw new UsageError("device-needs-state", `${job.image} is a block device: a wave keeps its undo files, journal and lock in the state folder; run the wave with --state DIR (in Kubernetes, --state-pvc)`, { path: job.image });
     if (previous?.status === "done" && previous.requestSha256 === job.requestSha256 && previous.imageSha256After !== undefined) {
       if (fileSha256(job.image) === previous.imageSha256After) {
         log(`skipped: prepared at ${previous.finishedAt}, and neither the image nor the request changed since`);
@@ -102,12 +106,12 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
     }
     if (!options.dryRun) {
       guardReadOnly(job.image, false);
-      recoverInterrupted(job.image, previous, record, log);
-      record.undoFilesBefore = undoFilesBeside(job.image);
+      recoverInterrupted(job.image, previous, record, log, folder);
+      record.undoFilesBefore = undoFilesBeside(job.image, folder);
       if (dir) state!.writeRecord(dir, record);
     }
     // The writer lock before the image is read, as `fix` takes it: a second writer is refused, never shown a half-written image.
-    const lock = options.dryRun ? undefined : lockImage(job.image);
+    const lock = options.dryRun ? undefined : lockImage(job.image, folder);
     try {
       record.imageSha256Before = fileSha256(job.image);
       const { findings, plan } = inspectAndPlan(job.image, {
@@ -123,10 +127,10 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
       record.findingsBefore = shown(findings);
       if (dir) record.plan = state!.writePlan(dir, planToYaml(plan));
       log(`planned: ${plan.fixups.filter((f) => f.enabled).map((f) => f.id).join(", ") || "no fixups"}; ${record.findingsBefore.length} problems and warnings`);
-      const report = runApply(job.image, plan, { dryRun: options.dryRun === true });
+      const report = runApply(job.image, plan, { dryRun: options.dryRun === true, ...(folder ? { image: { backupDir: folder } } : {}) });
       record.bytesWritten = report.image?.bytesWritten ?? 0;
       // Nothing written this time (already in place after a kill past the journal's "done"): the undo file is the journal's.
-      record.undoFile = report.undoFile ?? (options.dryRun ? null : (readJournal(job.image)?.undoFile ?? null));
+      record.undoFile = report.undoFile ?? (options.dryRun ? null : (readJournal(job.image, folder)?.undoFile ?? null));
       record.filesUndoFile = report.filesUndoFile ?? null;
       record.driversUndoFile = report.driversUndoFile ?? null;
       record.findingsAfter = options.dryRun ? record.findingsBefore : findingsNow(job.image, plan.target ?? undefined);
@@ -149,20 +153,20 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
  * An undo file a killed attempt wrote before its journal said "applying" (the image not yet
  * touched) is set aside too; undo files the user made otherwise are left alone.
  */
-function recoverInterrupted(image: string, previous: ImageRecord | undefined, record: ImageRecord, log: (text: string) => void): void {
-  const journal = readJournal(image);
+function recoverInterrupted(image: string, previous: ImageRecord | undefined, record: ImageRecord, log: (text: string) => void, folder: string | undefined): void {
+  const journal = readJournal(image, folder);
   if (journal?.state === "applying") {
     log(`an apply was cut off (journal "applying", undo file ${journal.undoFile}): rolling it back`);
-    const undone = undoApply(image, { undoFile: journal.undoFile });
+    const undone = undoApply(image, { undoFile: journal.undoFile, ...(folder ? { backupDir: folder } : {}) });
     const kept = setAside(journal.undoFile, "rolled-back");
     record.notes.push(`an interrupted apply was rolled back (${undone.action}); its undo file is kept as ${kept}`);
     log(`rolled back (${undone.action}); undo file kept as ${kept}`);
   }
   if (!previous || previous.status === "done" || previous.status === "skipped") return;
-  const current = readJournal(image)?.undoFile;
+  const current = readJournal(image, folder)?.undoFile;
   const from = Date.parse(previous.startedAt);
   const to = previous.finishedAt ? Date.parse(previous.finishedAt) : Number.POSITIVE_INFINITY;
-  for (const file of undoFilesBeside(image)) {
+  for (const file of undoFilesBeside(image, folder)) {
     if (previous.undoFilesBefore.includes(file) || file === current) continue;
     const mtime = lstatSync(file).mtimeMs;
     if (mtime < from || mtime > to) continue;

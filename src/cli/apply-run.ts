@@ -10,6 +10,7 @@ import { readJournal } from "../apply/journal.js";
 import { refuseReadOnlyImage } from "../apply/preflight.js";
 import { P2vfixError } from "../errors.js";
 import { hostFileKind } from "../image/host-file-kind.js";
+import { isBlockDevicePath } from "../io/node-kind.js";
 import { applyPlan, type ApplyOptions, type ApplyReport } from "../plan/apply.js";
 import type { PlanFile } from "../plan/schema.js";
 import { toIoError } from "./io-errors.js";
@@ -19,33 +20,38 @@ export function guardReadOnly(target: string, force: boolean): void {
   if (hostFileKind(target) !== "hive") refuseReadOnlyImage(target, force);
 }
 
-function journalSnapshot(target: string): string {
+function journalSnapshot(target: string, folder: string | undefined): string {
   try {
-    return JSON.stringify(readJournal(target) ?? null);
+    return JSON.stringify(readJournal(target, folder) ?? null);
   } catch {
     return "unreadable";
   }
 }
 
 /** What happened to the image, from its journal before and after the failed run. */
-function imageFate(target: string, before: string): string {
-  const after = journalSnapshot(target);
+function imageFate(target: string, before: string, folder: string | undefined): string {
+  const after = journalSnapshot(target, folder);
   if (after === before) return "the image was not changed (the failure came before any write to it)";
   let state: string | undefined;
   try {
-    state = readJournal(target)?.state;
+    state = readJournal(target, folder)?.state;
   } catch {
     state = undefined;
   }
   if (state === "rolled-back") return "the image was rolled back to its original bytes";
   if (state === "done") return "the image was written completely; the failure came after";
-  return `the image may be partly written: run \`p2vfix undo ${shellQuote(target)}\` to restore it`;
+  return `the image may be partly written: run \`p2vfix undo ${shellQuote(target)}${folder && isBlockDevicePath(target) ? ` --backup-dir ${shellQuote(folder)}` : ""}\` to restore it`;
+}
+
+/** The command that undoes a write: a block device's needs the folder its undo file is in. */
+export function undoCommand(image: string, undoFile: string | undefined): string {
+  return `p2vfix undo ${shellQuote(image)}${undoFile && isBlockDevicePath(image) ? ` --backup-dir ${shellQuote(dirname(undoFile))}` : ""}`;
 }
 
 /** The writer lock; a system error taking it (a full disk) is typed and says the image was not touched. */
-export function lockImage(target: string): WriterLock {
+export function lockImage(target: string, folder?: string): WriterLock {
   try {
-    return acquireWriterLock(target);
+    return acquireWriterLock(target, folder);
   } catch (err) {
     if (err instanceof P2vfixError) throw err;
     const typed = toIoError(err, `the image's folder (${dirname(target)}), writing the lock file`);
@@ -57,19 +63,21 @@ export function lockImage(target: string): WriterLock {
 
 /** applyPlan with the CLI's safety around it (see the module comment). */
 export function runApply(target: string, plan: PlanFile, options: ApplyOptions & { force?: boolean }): ApplyReport {
-  const isFile = existsSync(target) && statSync(target).isFile();
-  if (options.dryRun || !isFile) return applyPlan(target, plan, options);
+  const st = existsSync(target) ? statSync(target) : undefined;
+  const inPlace = st !== undefined && (st.isFile() || st.isBlockDevice());
+  if (options.dryRun || !inPlace) return applyPlan(target, plan, options);
   guardReadOnly(target, options.force === true);
-  const before = journalSnapshot(target);
+  const folder = options.image?.backupDir;
+  const before = journalSnapshot(target, folder);
   let lock: WriterLock | undefined;
   try {
-    lock = lockImage(target);
+    lock = lockImage(target, folder);
     return applyPlan(target, plan, options);
   } catch (err) {
     const folders = options.image?.backupDir ? `${dirname(target)} or ${options.image.backupDir}` : dirname(target);
     const typed = err instanceof P2vfixError ? err : toIoError(err, `the image's folder (${folders})`);
     // Refusals and verify errors say what became of the image themselves.
-    if (typed && typed.exitCode !== 4 && !/restored|nothing was written|image was not changed/.test(typed.message)) typed.message += `; ${imageFate(target, before)}`;
+    if (typed && typed.exitCode !== 4 && typed.exitCode !== 2 && !/restored|nothing was written|image was not changed/.test(typed.message)) typed.message += `; ${imageFate(target, before, folder)}`;
     throw typed ?? err;
   } finally {
     lock?.release();

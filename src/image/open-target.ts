@@ -1,12 +1,12 @@
 /**
  * Opens what the user points p2vfix at: a disk image (any container, partitioned or a bare
- * volume) or a mounted Windows root on the host, as a list of volumes.
+ * volume; a file, or a block device holding one) or a mounted Windows root on the host, as a
+ * list of volumes.
  */
-import { statSync } from "node:fs";
-import { NotFoundError } from "../errors.js";
 import { openHostDir } from "../fs/hostdir/index.js";
 import { readPartitionTable, type PartitionTable } from "../partition/index.js";
 import { openImage, type DiskImage } from "../vdisk/index.js";
+import { hostTargetKind } from "./host-target.js";
 import { Volume, volumeOn } from "./volume.js";
 
 export interface OpenedTarget {
@@ -19,13 +19,8 @@ export interface OpenedTarget {
 }
 
 export function openTarget(path: string, options: { writable?: boolean } = {}): OpenedTarget {
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch {
-    throw new NotFoundError("not-found", `${path} does not exist`, { path });
-  }
-  if (isDirectory) {
+  // An image file or a block device is read the same way, by its content (hostTargetKind refuses the rest).
+  if (hostTargetKind(path) === "directory") {
     const volume = new Volume({ index: 0, kind: "hostdir", openFs: () => openHostDir(path) });
     return { kind: "hostdir", path, volumes: [volume], close: () => {} };
   }

@@ -10,6 +10,7 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { hostFileKind } from "../image/host-file-kind.js";
+import { hostTargetKind } from "../image/host-target.js";
 import { join } from "node:path";
 import { planFileOperations, writeFilesInImage } from "./image-files.js";
 import { addDriversToImage } from "../drivers/install-image.js";
@@ -61,6 +62,7 @@ const HIVE_ORDER: HiveName[] = ["SYSTEM", "SOFTWARE", "DEFAULT", "SAM", "SECURIT
 /** Host hive files of a target: a single hive file (SYSTEM), a folder of hives, or a mounted root. */
 function hostHiveFiles(target: string): Partial<Record<HiveName, string>> | undefined {
   const st = statSync(target);
+  if (st.isBlockDevice()) return undefined; // a disk (or a container written onto a device): the image path
   if (st.isFile()) {
     const kind = hostFileKind(target);
     if (kind === "reg-export") throw new RefusedError("reg-export-target", `${target} is a .reg export: apply writes real hives (build one with p2vfix reg import, or give the folder of hive files)`, { path: target });
@@ -101,7 +103,7 @@ function hivesNeeded(expanded: ExpandedPlan): HiveName[] {
 }
 
 export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions = {}): ApplyReport {
-  if (!existsSync(target)) throw new NotFoundError("target-not-found", `${target} does not exist`, { path: target });
+  hostTargetKind(target); // missing, or a character device, FIFO or socket: refused before anything opens it
   const dryRun = options.dryRun ?? false;
   const files = hostHiveFiles(target);
   let report: ApplyReport;
@@ -126,7 +128,7 @@ export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions 
       source.close();
     }
   }
-  if (report.expanded.vm) report.vm = applyVmLink(report.expanded.vm, target, dryRun);
+  if (report.expanded.vm) report.vm = applyVmLink(report.expanded.vm, target, dryRun, options.image?.backupDir);
   return report;
 }
 

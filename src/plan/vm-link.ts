@@ -1,7 +1,7 @@
 /**
  * Unplugging the new NIC in the VM definition at apply, and plugging it back at undo. The VM
  * file is saved atomically with FILE.bak (vmconfig); what apply changed is recorded in a
- * sidecar beside the target, `TARGET.p2vfix-vm.json`, which `restoreVmLinks` (called by
+ * sidecar beside the target, `TARGET.p2vfix-vm.json` (a block device's: in its --backup-dir), which `restoreVmLinks` (called by
  * `p2vfix undo`) reads to set the link back and then removes.
  */
 import { existsSync, lstatSync, realpathSync, rmSync } from "node:fs";
@@ -10,6 +10,7 @@ import { z } from "zod";
 import { PlanError, RefusedError } from "../errors.js";
 import { privateModeFor, replaceFileSafely } from "../io/safe-file.js";
 import { readJsonRecord } from "../util/json-record.js";
+import { sidecarPath } from "../apply/sidecar-folder.js";
 import { openVmConfig } from "../vmconfig/index.js";
 import type { NicSelector } from "../vmconfig/types.js";
 import type { VmLinkChange } from "../changes/change.js";
@@ -22,8 +23,9 @@ const Sidecar = z.object({
 });
 export type VmSidecar = z.infer<typeof Sidecar>;
 
-export function vmSidecarPath(target: string): string {
-  return `${resolve(target)}.p2vfix-vm.json`;
+/** `folder`: a block device's folder for its files (sidecar-folder.ts), required for one. */
+export function vmSidecarPath(target: string, folder?: string): string {
+  return sidecarPath(resolve(target), ".p2vfix-vm.json", folder);
 }
 
 export interface VmLinkOutcome {
@@ -42,7 +44,7 @@ function selectorOf(change: VmLinkChange): NicSelector {
 }
 
 /** Sets the link as the plan says; with dryRun only reports. Records the old state in the target's sidecar. */
-export function applyVmLink(change: VmLinkChange, target: string, dryRun: boolean): VmLinkOutcome {
+export function applyVmLink(change: VmLinkChange, target: string, dryRun: boolean, folder?: string): VmLinkOutcome {
   const config = openVmConfig(change.file);
   const selector = selectorOf(change);
   const running = config.running();
@@ -55,14 +57,14 @@ export function applyVmLink(change: VmLinkChange, target: string, dryRun: boolea
   if (edit.changed.length === 0) return { summary: `already ${change.up ? "plugged" : "unplugged"}`, changed: 0, commands: [] };
   const summary = edit.changed.map((c) => `${c.nic.id}${c.nic.mac ? ` (${c.nic.mac})` : ""}: ${change.up ? "plugged" : "unplugged"}${c.line ? ` (line ${c.line})` : ""}`).join(", ");
   if (dryRun) return { summary: `would be ${summary}`, changed: edit.changed.length, commands: [] };
-  const sidecarPath = vmSidecarPath(target);
+  const recordPath = vmSidecarPath(target, folder);
   const sidecar: VmSidecar = {
     version: 1,
     vmFile: resolve(change.file),
     nics: edit.changed.map((c) => ({ index: c.nic.index, ...(c.nic.mac ? { mac: c.nic.mac } : {}), wasConnected: before.get(c.nic.index) ?? true })),
   };
   // The record goes first: a crash after saving the VM file still leaves undo able to plug back.
-  replaceFileSafely(sidecarPath, new TextEncoder().encode(JSON.stringify(sidecar, null, 2) + "\n"), { mode: privateModeFor(target) });
+  replaceFileSafely(recordPath, new TextEncoder().encode(JSON.stringify(sidecar, null, 2) + "\n"), { mode: privateModeFor(target) });
   config.save({ backup: true });
   return { summary, changed: edit.changed.length, commands: [] };
 }
@@ -87,9 +89,9 @@ function realOrNull(path: string): string | null {
  * edited when the user names the same file again (`undo --vm FILE`), or when it lies in the
  * image's own folder and lists the image among its disks. A symbolic link is never edited.
  */
-function confirmVmFile(target: string, recorded: string, given: string | undefined): void {
+function confirmVmFile(target: string, recorded: string, given: string | undefined, backupDir: string | undefined): void {
   const refuse = (why: string) =>
-    new RefusedError("vm-file-not-confirmed", `${vmSidecarPath(target)} asks to edit ${recorded}, but ${why}: refused, nothing written; if that VM definition is yours, run again with --vm ${recorded}`, {
+    new RefusedError("vm-file-not-confirmed", `${vmSidecarPath(target, backupDir)} asks to edit ${recorded}, but ${why}: refused, nothing written; if that VM definition is yours, run again with --vm ${recorded}`, {
       path: recorded,
     });
   if (!existsSync(recorded)) throw refuse("it does not exist");
@@ -112,11 +114,11 @@ function confirmVmFile(target: string, recorded: string, given: string | undefin
  * NIC. `vmFile`: the VM definition the user names again on the command line (see confirmVmFile).
  * With dryRun, every check runs and nothing is written (the CLI runs it before the image undo).
  */
-export function restoreVmLinks(target: string, options: { dryRun?: boolean; vmFile?: string } = {}): string[] {
-  const path = vmSidecarPath(target);
+export function restoreVmLinks(target: string, options: { dryRun?: boolean; vmFile?: string; backupDir?: string } = {}): string[] {
+  const path = vmSidecarPath(target, options.backupDir);
   if (!existsSync(path)) return [];
   const sidecar = readSidecar(path);
-  confirmVmFile(target, sidecar.vmFile, options.vmFile);
+  confirmVmFile(target, sidecar.vmFile, options.vmFile, options.backupDir);
   const config = openVmConfig(sidecar.vmFile);
   const lines: string[] = [];
   for (const nic of sidecar.nics) {

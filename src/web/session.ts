@@ -95,7 +95,7 @@ export class ConsoleSession {
     this.fixupOptions = resolveOptions(profile, { ...(options.hypervisor ? { target: options.hypervisor } : {}), ...(options.mac ? { mac: options.mac } : {}) });
     if (!existsSync(options.target)) throw new NotFoundError("target-not-found", `${options.target} does not exist`, { path: options.target });
     const st = statSync(options.target);
-    this.isImage = st.isFile() && !isHiveFile(options.target) && !/\.reg$/i.test(options.target);
+    this.isImage = st.isBlockDevice() || (st.isFile() && !isHiveFile(options.target) && !/\.reg$/i.test(options.target));
     this.reload();
   }
 
@@ -344,10 +344,10 @@ export class ConsoleSession {
     if (!this.isImage) throw new RefusedError("undo-unavailable", "undo works on disk images (undo file); for hive files apply kept the originals as HIVE.bak beside them");
     return this.runJob("undo", [
       ["restore the original bytes from the undo file", (say) => {
-        const report = undoApply(this.target, this.lastUndoFile ? { undoFile: this.lastUndoFile } : {});
+        const report = undoApply(this.target, { ...(this.lastUndoFile ? { undoFile: this.lastUndoFile } : {}), ...(this.options.backupDir ? { backupDir: this.options.backupDir } : {}) });
         say(`undo file: ${report.undoFile}: ${report.action}, ${report.bytesRestored} bytes restored`);
         for (const w of report.warnings) say(`warning: ${w}`);
-        for (const line of restoreVmLinks(this.target)) say(line);
+        for (const line of restoreVmLinks(this.target, this.options.backupDir ? { backupDir: this.options.backupDir } : {})) say(line);
         this.lastUndoFile = undefined;
         return true;
       }],

@@ -4,13 +4,15 @@
  * SYSTEM hive (or .reg export) file, a disk image (through the image layer's locator), or an
  * already-opened FileSystem (an image's volume).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { hostFileKind } from "../image/host-file-kind.js";
 import { basename, join } from "node:path";
 import { NotFoundError, P2vfixError } from "../errors.js";
 import type { FileSystem } from "../fs/filesystem.js";
 import { openHostDir } from "../fs/hostdir/index.js";
 import { chooseInstallation, locateWindows, openTarget } from "../image/index.js";
+import { hostTargetKind } from "../image/host-target.js";
+import { deviceUses } from "../io/device-in-use.js";
 import { findLogNames, parseRegFile, type LogInput, type Hive, openHive, openHiveFile, openHiveOnDemand } from "../regf/internal.js";
 import { registryFromRegFile } from "./memory-registry.js";
 import type { ModelOptions } from "./model.js";
@@ -209,8 +211,14 @@ function loadImage(path: string, options: LoadOptions): LoadedWindows {
 export function loadWindows(target: string | FileSystem, options: LoadOptions = {}): LoadedWindows {
   const useLogs = options.useLogs ?? true;
   if (typeof target !== "string") return loadFromFileSystem(target, options);
-  if (!existsSync(target)) throw new NotFoundError("target-not-found", `${target} does not exist`, { path: target });
-  if (statSync(target).isFile()) {
+  const kind = hostTargetKind(target);
+  if (kind === "block-device") {
+    const loaded = loadImage(target, options);
+    // Read, not refused (writes are): a mounted volume's on-disk state may lag what its filesystem holds in memory.
+    for (const use of deviceUses(target)) (loaded.hives.warnings ??= []).push(`${use.what}: what is read from it may be out of date or inconsistent`);
+    return loaded;
+  }
+  if (kind === "file") {
     if (hostFileKind(target) === "other") return loadImage(target, options);
     const warnings: string[] = [];
     const opened: Hive[] = [];

@@ -4,7 +4,7 @@
  * each pod runs `batch --index $(JOB_COMPLETION_INDEX)` on the inventory it is given, with the
  * images PVC mounted (filesystem mode) or each image's PVC attached as a raw device (block mode).
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Job } from "kubernetes-models/batch/v1";
@@ -66,6 +66,7 @@ describe("batch --emit kubernetes", () => {
     // Never replaces a file.
     const again = await run("batch", inv, "--emit", "kubernetes", "--pvc", "converted-disks", "--out", out);
     expect(again.code).toBe(ExitCode.io);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("block mode: each image's PVC attached as a raw device, the pods' inventory naming the devices", () => {
@@ -87,6 +88,26 @@ describe("batch --emit kubernetes", () => {
       ["/dev/p2vfix/disk-0", "hyperv", ["00:15:5d:01:02:03"]],
       ["/dev/p2vfix/disk-1", "hyperv", undefined],
     ]);
+  });
+
+  it("block mode without --state-pvc: the state (each device's undo files, journal, lock) on an emptyDir, and a warning that it goes with the pod", async () => {
+    const entries = parseInventoryYaml("images:\n  - image: srv01-disk0\n", "inv.yaml");
+    const { job } = buildKubernetesManifests(entries, "", "inv.yaml", { jobs: 1, volumeMode: "block" });
+    new Job(job as never).validate();
+    const spec = (job as unknown as JobShape).spec.template.spec as JobShape["spec"]["template"]["spec"] & { volumes: { name: string; emptyDir?: object }[] };
+    const container = spec.containers[0]!;
+    expect(container.command.slice(-2)).toEqual(["--state", "/state"]);
+    expect(container.volumeMounts).toContainEqual({ name: "state", mountPath: "/state" });
+    expect(spec.volumes.find((v) => v.name === "state")).toEqual({ name: "state", emptyDir: {} });
+    const dir = mkdtempSync(join(tmpdir(), "p2vfix-k8s-"));
+    const inv = join(dir, "wave.yaml");
+    writeFileSync(inv, "images:\n  - image: srv01-disk0\n");
+    const r = await run("batch", inv, "--emit", "kubernetes", "--volume-mode", "block");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("emptyDir, which is deleted with the pod");
+    const withPvc = await run("batch", inv, "--emit", "kubernetes", "--volume-mode", "block", "--state-pvc", "wave-state");
+    expect(withPvc.stderr).toBe("");
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("refuses what a pod could not use: host paths, PVC names that are not names, a VM file in block mode", () => {

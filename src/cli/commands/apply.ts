@@ -10,8 +10,7 @@ import type { ApplyReport } from "../../plan/apply.js";
 import { renderDiff } from "../../plan/diff.js";
 import { loadPlan } from "../../plan/load.js";
 import type { PlanFile } from "../../plan/schema.js";
-import { shellQuote } from "../../apply/locks.js";
-import { runApply } from "../apply-run.js";
+import { runApply, undoCommand } from "../apply-run.js";
 import { renderNextSteps } from "../next-steps.js";
 import { planNotices, plural, renderNotices } from "../notices.js";
 import type { Output } from "../output.js";
@@ -40,7 +39,7 @@ function summary(r: ApplyReport): string {
   else {
     lines.push(`written: ${changeCount(r)} in ${r.written.join(", ")}`);
     for (const b of r.backups) lines.push(`original kept: ${b}`);
-    if (r.undoFile) lines.push(`undo file: ${r.undoFile} (p2vfix undo ${shellQuote(r.target)} restores the image)`);
+    if (r.undoFile) lines.push(`undo file: ${r.undoFile} (${undoCommand(r.target, r.undoFile)} restores the image)`);
     if (r.driversUndoFile) lines.push(`drivers undo file: ${r.driversUndoFile} (undone first by p2vfix undo, the newest write)`);
   }
   for (const d of r.drivers ?? []) lines.push(`driver ${d}`);
@@ -79,7 +78,7 @@ export function registerApply(program: Command, output: Output): void {
     .option("--dry-run", "show the diff only; write nothing")
     .option("--json", "JSON report")
     .option("--no-backup", "hive files: do not keep the original as HIVE.bak")
-    .option("--backup-dir <dir>", "images: folder for the undo file (default: beside the image)")
+    .option("--backup-dir <dir>", "images: folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
     .option("--partition <n>", "disk image with several Windows installations: the partition", parsePartition)
     .option("--force", "write an image file even though its mode is read-only (chmod a-w)")
     .addHelpText(

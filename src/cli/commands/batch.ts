@@ -77,7 +77,7 @@ export function registerBatch(program: Command, output: Output): void {
     .option("--name <name>", "with --emit kubernetes: name of the Job and ConfigMap", "p2vfix-wave")
     .option("--namespace <ns>", "with --emit kubernetes: namespace")
     .option("--mount <path>", "with --emit kubernetes: where the images PVC is mounted in the pods (filesystem mode)", "/images")
-    .option("--state-pvc <name>", "with --emit kubernetes: PVC for the state folder (default: p2vfix-state/ on the images PVC; block mode: none, records in the pod logs)")
+    .option("--state-pvc <name>", "with --emit kubernetes: PVC for the state folder (default: p2vfix-state/ on the images PVC; block mode, where it also keeps each device's undo files: an emptyDir, lost with the pod)")
     .addHelpText(
       "after",
       `

@@ -53,7 +53,7 @@ export function registerConsole(program: Command, output: Output): void {
     .option("--mac <mac>", "MAC of the new NIC, as for p2vfix plan")
     .option("--profile <name>", "plan profile, as for p2vfix plan", "p2v-default")
     .option("--partition <n>", "disk image with several Windows installations: the partition", parsePartition)
-    .option("--backup-dir <dir>", "images: folder for the undo file (default: beside the image)")
+    .option("--backup-dir <dir>", "images: folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
     .action(async (target: string, opts: ConsoleCliOptions) => {
       const port = parsePort(opts.port);
       if (opts.target !== undefined && !(TARGET_HYPERVISORS as readonly string[]).includes(opts.target)) {

@@ -248,7 +248,7 @@ export function registerDisk(program: Command, output: Output): void {
     .option("-r, --recursive", "copy in: copy folders with their contents")
     .option("-f, --force", "replace what exists: copy in, files in the image; copy out, DEST on the host")
     .option("--dry-run", "copy in: check and report, write nothing")
-    .option("--backup-dir <dir>", "copy in: folder for the undo file")
+    .option("--backup-dir <dir>", "copy in: folder for the undo file (a block device needs it, and keeps its journal and lock there too)")
     .option("--json", "copy in: JSON output")
     .action(async (spec: string, dest: string, more: string[], opts: { partition?: number; force?: boolean }) => {
       const copyIn = await import("./image-files.js");

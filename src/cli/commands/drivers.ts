@@ -5,6 +5,7 @@
  * bound for the first boot, the others staged for Plug and Play) in one transaction of the safe
  * write path; `p2vfix undo IMAGE` puts the image back.
  */
+import { undoCommand } from "../apply-run.js";
 import type { Command } from "commander";
 import type { TransactionReport } from "../../apply/index.js";
 import { addDriversToImage, type DriversAddResult } from "../../drivers/install-image.js";
@@ -67,7 +68,7 @@ function addText(r: TransactionReport<DriversAddResult>): string[] {
   const changed = r.result.files.some((f) => f.state !== "unchanged") || r.result.diff.length > 0;
   if (r.dryRun) lines.push("dry run: nothing was written");
   else if (!changed) lines.push("nothing written: the drivers are already installed");
-  else lines.push(`undo file: ${r.undoFile} (p2vfix undo ${r.image})`);
+  else lines.push(`undo file: ${r.undoFile} (${undoCommand(r.image, r.undoFile)})`);
   return lines;
 }
 
@@ -106,7 +107,7 @@ export function registerDrivers(program: Command, output: Output): void {
     .option("--replace", "overwrite a driver file the image has with other bytes (the undo file keeps it)")
     .option("--partition <n>", "partition of the Windows installation", parsePartition)
     .option("--dry-run", "check and report, write nothing")
-    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image)")
+    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
     .option("--json", "JSON output")
     .action((image: string, opts: { from: string; driver?: string[]; replace?: boolean; partition?: number; dryRun?: boolean; backupDir?: string; json?: boolean }) => {
       const source = openDriverSource(opts.from);

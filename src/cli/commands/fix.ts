@@ -89,7 +89,7 @@ export function registerFix(program: Command, output: Output): void {
     .option("--plan-out <file>", "also keep the plan here for review (never overwrites a file)")
     .option("--dry-run", "everything but the write: findings, plan, diff")
     .option("--force", "write an image file even though its mode is read-only")
-    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image)")
+    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
     .option("--partition <n>", "disk image with several Windows installations: the partition", parsePartition)
     .option("--json", "machine-readable result (implies no question: give --yes to write)")
     .addHelpText(
@@ -106,10 +106,11 @@ Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (sa
       if (opts.vm !== undefined && opts.mac.length > 0) throw new UsageError("vm-and-mac", "give --vm VMFILE or --mac MAC, not both (with --vm, choose its NIC with --nic N)");
       for (const m of opts.mac) parseMacOption(m);
       if (opts.planOut !== undefined && existsSync(opts.planOut)) throw new RefusedError("plan-out-exists", `${opts.planOut} exists already: choose another name or remove it (fix never overwrites a file)`, { path: opts.planOut });
-      const isFile = statSync(image).isFile();
+      const st = statSync(image);
+      const isFile = st.isFile() || st.isBlockDevice(); // written in place (a folder's hive files are replaced by rename)
       if (isFile && !opts.dryRun) guardReadOnly(image, opts.force === true);
       // Before the image is read: a concurrent writer makes this one say "in use", never see a half-written image.
-      const lock = isFile && !opts.dryRun ? lockImage(image) : undefined;
+      const lock = isFile && !opts.dryRun ? lockImage(image, opts.backupDir) : undefined;
       try {
         const { findings, plan, yaml, values } = inspectAndPlan(image, opts);
         const say = (text: string) => (opts.json ? undefined : output.out(text));

@@ -4,6 +4,7 @@
  * last argument names a path inside an image). Every write goes through the safe write path
  * (refusals, undo file, verify); `p2vfix undo IMAGE` puts the image back.
  */
+import { undoCommand } from "../apply-run.js";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { parseTargetSpec } from "../../image/index.js";
@@ -41,7 +42,7 @@ function report(output: Output, r: TransactionReport<ImageFilesResult>, json: bo
   lines.push(
     r.dryRun
       ? `dry run: ${r.result.created.length} files (${formatBytes(r.result.bytes)}) would be written; nothing was changed`
-      : `${r.result.created.length} files (${formatBytes(r.result.bytes)}) written to partition ${r.result.partition}; undo file: ${r.undoFile} (p2vfix undo ${r.image})`,
+      : `${r.result.created.length} files (${formatBytes(r.result.bytes)}) written to partition ${r.result.partition}; undo file: ${r.undoFile} (${undoCommand(r.image, r.undoFile)})`,
   );
   output.out(lines.join("\n") + "\n");
 }
@@ -80,7 +81,7 @@ const common = (c: Command) =>
   c
     .option("--partition <n>", "partition number (default: the Windows volume, or the only NTFS one)", parsePartition)
     .option("--dry-run", "check and report, write nothing")
-    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image)")
+    .option("--backup-dir <dir>", "folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
     .option("--json", "JSON output");
 
 export function registerImageFiles(program: Command, output: Output): void {

@@ -2,6 +2,7 @@
  * The image half of `reg set|delete|import IMAGE:HIVE`: copying a hive and its logs out of an
  * image and describing the transaction. Loaded by reg-image.ts only for an IMAGE:HIVE target.
  */
+import { undoCommand } from "../apply-run.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TransactionReport, WrittenHive } from "../../apply/index.js";
@@ -35,7 +36,7 @@ export function describe(report: TransactionReport<WrittenHive[]>): string {
     lines.push(`  ${f.path}: ${f.ranges.length} ranges, ${formatBytes(f.ranges.reduce((n, r) => n + r.length, 0))}${f.newSize !== f.originalSize ? `, size ${f.originalSize} → ${f.newSize}` : ""}`);
     if (report.dryRun) for (const r of f.ranges) lines.push(`    offset ${r.offset} (0x${r.offset.toString(16)}), ${r.length} bytes`);
   }
-  if (report.undoFile) lines.push(`  undo file: ${report.undoFile} (p2vfix undo ${report.image})`);
+  if (report.undoFile) lines.push(`  undo file: ${report.undoFile} (${undoCommand(report.image, report.undoFile)})`);
   if (report.dryRun) lines.push("  dry run: nothing was written");
   for (const w of report.warnings ?? []) lines.push(`  warning: ${w}`);
   return lines.join("\n") + "\n";

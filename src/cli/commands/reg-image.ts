@@ -50,7 +50,7 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
     if (!cmd) continue;
     cmd
       .option("--dry-run", "IMAGE:HIVE only: verify and print what would be written, write nothing")
-      .option("--backup-dir <dir>", "IMAGE:HIVE only: folder for the undo file (default: beside the image)")
+      .option("--backup-dir <dir>", "IMAGE:HIVE only: folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")
       .option("--partition <n>", "IMAGE:HIVE only: partition number when several qualify", parsePartition);
     let pending: { spec: string; container: string; inner: string; temp: string; dir: string; printed: string[]; out: Output["out"] } | undefined;
     // The image stack and the write transaction (zod, NTFS writer, containers) are loaded only

@@ -47,19 +47,21 @@ export function registerUndo(program: Command, output: Output): void {
     .option("--dry-run", "only report what would be restored")
     .option("--json", "JSON output")
     .option("--vm <file>", "the VM definition apply edited (needed when it is not in the image's folder naming the image)")
-    .action((image: string, undoFile: string | undefined, opts: { force?: boolean; dryRun?: boolean; json?: boolean; vm?: string }) => {
+    .option("--backup-dir <dir>", "a block device: the folder its writes kept their undo files, journal and lock in (the --backup-dir they were given)")
+    .action((image: string, undoFile: string | undefined, opts: { force?: boolean; dryRun?: boolean; json?: boolean; vm?: string; backupDir?: string }) => {
       const vmFile = opts.vm;
+      const backupDir = opts.backupDir === undefined ? {} : { backupDir: opts.backupDir };
       // Every check on the VM definition first: a refused one leaves the image untouched too.
-      restoreVmLinks(image, { dryRun: true, ...(vmFile ? { vmFile } : {}) });
+      restoreVmLinks(image, { dryRun: true, ...(vmFile ? { vmFile } : {}), ...backupDir });
       const progress = createProgress(output, { json: opts.json });
       let report: ReturnType<typeof undoApply>;
       try {
-        report = undoApply(image, { ...(undoFile ? { undoFile } : {}), force: Boolean(opts.force), dryRun: Boolean(opts.dryRun), onProgress: progress.phase("restoring") });
+        report = undoApply(image, { ...(undoFile ? { undoFile } : {}), ...backupDir, force: Boolean(opts.force), dryRun: Boolean(opts.dryRun), onProgress: progress.phase("restoring") });
       } finally {
         progress.stop();
       }
       // `apply` may also have unplugged the NIC in the VM definition: plug it back as it was.
-      const vm = restoreVmLinks(image, { dryRun: Boolean(opts.dryRun), ...(vmFile ? { vmFile } : {}) });
+      const vm = restoreVmLinks(image, { dryRun: Boolean(opts.dryRun), ...(vmFile ? { vmFile } : {}), ...backupDir });
       if (opts.json) output.out(JSON.stringify({ ...report, vm }, null, 2) + "\n");
       else output.out(describe(report, Boolean(opts.dryRun)) + vm.map((l) => `${l}\n`).join(""));
     });
