@@ -28,7 +28,7 @@ import { deviceNumbers } from "../io/device-numbers.js";
 import { isBlockDevicePath } from "../io/node-kind.js";
 import { findDependentChildren } from "./children.js";
 import { deviceUses } from "../io/device-in-use.js";
-import { sidecarPath } from "./sidecar-folder.js";
+import { ensureSidecarFolder, sidecarFolder, sidecarPath } from "./sidecar-folder.js";
 
 export interface InUseFinding {
   code: string;
@@ -303,6 +303,7 @@ function handle(path: string, key: string, entry: { count: number; claim?: numbe
 /** Takes the writer lock (see the module comment); refuses while another live writer holds it. */
 export function acquireWriterLock(imagePath: string, folder?: string): WriterLock {
   const path = writerLockPath(imagePath, folder);
+  ensureSidecarFolder(sidecarFolder(imagePath, folder));
   const key = resolve(path);
   const mine = held.get(key);
   if (mine) {

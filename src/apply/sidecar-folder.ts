@@ -6,6 +6,7 @@
  * (`--backup-dir DIR`; in a batch, the image's folder in `--state DIR`), named after the device
  * node: `DIR/sdb.p2vfix-journal`, `DIR/sdb.<time>.p2vfix-undo`.
  */
+import { mkdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { isBlockDevicePath } from "../io/node-kind.js";
@@ -32,4 +33,13 @@ export function sidecarFolder(imagePath: string, folder: string | undefined): st
 export function sidecarPath(imagePath: string, suffix: string, folder: string | undefined): string {
   const dir = sidecarFolder(imagePath, folder);
   return dir === undefined ? `${imagePath}${suffix}` : join(dir, `${basename(imagePath)}${suffix}`);
+}
+
+/**
+ * Makes the --backup-dir a write is about to put files in, when it does not exist yet (mode
+ * 0700: undo files hold the image's original bytes). Called only on the write path, after a
+ * dry run has returned, so a dry run creates nothing. An existing folder is used as it is.
+ */
+export function ensureSidecarFolder(folder: string | undefined): void {
+  if (folder !== undefined) mkdirSync(resolve(folder), { recursive: true, mode: 0o700 });
 }

@@ -16,7 +16,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js";
 import { deviceCannotResize, FileDevice } from "../io/file-device.js";
 import { isBlockDevicePath } from "../io/node-kind.js";
-import { sidecarFolder } from "./sidecar-folder.js";
+import { ensureSidecarFolder, sidecarFolder } from "./sidecar-folder.js";
 import { SpoolOverlayDevice, spoolFile, type SpoolFile } from "../io/spool-overlay-device.js";
 import { createExclusive, tempPathBeside } from "../io/safe-file.js";
 import { createHash } from "node:crypto";
@@ -226,7 +226,10 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
   // Which host files make up the image, and whether it can be written at all, from a plain read-only open.
   // A block device's folder is /dev: its spool goes to the --backup-dir, or the temp folder for a dry run.
   const folder = options.dryRun ? options.backupDir : sidecarFolder(imagePath, options.backupDir);
-  const spoolDir = options.backupDir ?? (isBlockDevicePath(imagePath) ? tmpdir() : dirname(resolve(imagePath)));
+  // A write makes its --backup-dir when missing; a dry run makes nothing and spools where it would without one.
+  if (!options.dryRun) ensureSidecarFolder(options.backupDir);
+  const backupDir = options.backupDir !== undefined && existsSync(options.backupDir) ? options.backupDir : undefined;
+  const spoolDir = backupDir ?? (isBlockDevicePath(imagePath) ? tmpdir() : dirname(resolve(imagePath)));
   const probeFiles = new HostFiles(spoolDir);
   let files: string[];
   try {

@@ -4,7 +4,7 @@
  * image as it was, and repeated undo walks back through the writes to the original bytes.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,6 +145,18 @@ describe("reg set/delete/import on IMAGE:HIVE", () => {
     expect(undo.code, undo.stderr).toBe(ExitCode.ok);
     expect(JSON.parse(undo.stdout)).toMatchObject({ undoFile, action: "restored" });
     expect(fileSha256(image)).toBe(original);
+  });
+
+  it("a --backup-dir that does not exist yet is made (0700) by a write, not by a dry run", async () => {
+    const image = freshCopy("clean.img");
+    const backups = join(mkdtempSync(join(tmpdir(), "p2vfix-backups-")), "undo", "files");
+    const dry = await run("reg", "set", `${image}:SYSTEM`, KEY, "Start", "-t", "dword", "1", "--backup-dir", backups, "--dry-run");
+    expect(dry.code, dry.stderr).toBe(ExitCode.ok);
+    expect(existsSync(backups)).toBe(false);
+    const r = await run("reg", "set", `${image}:SYSTEM`, KEY, "Start", "-t", "dword", "1", "--backup-dir", backups, "--json");
+    expect(r.code, r.stderr).toBe(ExitCode.ok);
+    expect(statSync(backups).mode & 0o777).toBe(0o700);
+    expect(dirname((JSON.parse(r.stdout) as { image: { undoFile: string } }).image.undoFile)).toBe(backups);
   });
 
   it("undo on a copy of the image warns that it is another file, and still checks every range", async () => {
