@@ -18,7 +18,7 @@ import { preflightHiveRecovery, preflightVolume, runTransaction, targetOf, type 
 import { checkHive, editHive, Hive } from "../regf/internal.js";
 import { loadFromFileSystem } from "../windows/load.js";
 import type { HiveName } from "../changes/change.js";
-import { applyRegistryChanges, type DiffEntry } from "../plan/apply-changes.js";
+import { applyRegistryChanges, type DiffEntry } from "../changes/apply-registry-changes.js";
 import { planDriverInstall, type DriverInstallPlan, type PlannedDriver } from "./install-plan.js";
 import { selectDrivers, targetOsOf, type DriverSelection } from "./select.js";
 import type { DriverSource } from "./source.js";

@@ -20,7 +20,7 @@ import { editHive, saveHiveFile, type Hive, openHiveFile } from "../regf/interna
 import { readControlSets } from "../windows/control-sets.js";
 import { loadWindows } from "../windows/load.js";
 import { readString, type RegistryKey } from "../windows/registry.js";
-import { applyRegistryChanges, type DiffEntry } from "./apply-changes.js";
+import { applyRegistryChanges, type DiffEntry } from "../changes/apply-registry-changes.js";
 import type { HiveName } from "../changes/change.js";
 import { expandPlan, type ExpandedPlan } from "./expand.js";
 import type { PlanFile } from "./schema.js";

@@ -3,7 +3,7 @@
  * grouped by fixup, then the first-boot steps and the VM link change.
  */
 import type { FirstBootStep, VmLinkChange } from "../changes/change.js";
-import type { DiffEntry } from "./apply-changes.js";
+import type { DiffEntry } from "../changes/apply-registry-changes.js";
 
 export interface DiffInput {
   entries: DiffEntry[];

@@ -8,7 +8,7 @@
 import { NotFoundError, UsageError } from "../errors.js";
 import { decodedData, regExportBytes, editHive, type Hive, type RegKey, type RegValue, regTypeName } from "../regf/internal.js";
 import type { HiveName, RegistryChange } from "../changes/change.js";
-import { applyRegistryChanges } from "../plan/apply-changes.js";
+import { applyRegistryChanges } from "../changes/apply-registry-changes.js";
 
 /** Values larger than this are sent truncated (the page says so); the .reg export has them whole. */
 export const MAX_VALUE_BYTES = 64 * 1024;

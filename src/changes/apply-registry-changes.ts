@@ -6,8 +6,8 @@
  * for the diff.
  */
 import { type HiveEditor, RegKey } from "../regf/internal.js";
-import type { HiveName, RegistryChange } from "../changes/change.js";
-import { describeRegBytes, encodeRegData } from "../changes/reg-data.js";
+import type { HiveName, RegistryChange } from "./change.js";
+import { describeRegBytes, encodeRegData } from "./reg-data.js";
 
 export interface DiffEntry {
   hive: HiveName;
