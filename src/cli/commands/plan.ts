@@ -15,6 +15,8 @@ import type { RegistryKey } from "../../windows/registry.js";
 import { TARGET_HYPERVISORS } from "../../fixups/options.js";
 import { buildPlan } from "../../plan/build.js";
 import { expandPlan } from "../../plan/expand.js";
+import { stepToEntry } from "../../plan/entries.js";
+import { installStagedDriversStep } from "../../firstboot/index.js";
 import { loadProfile, profileNames, resolveOptions } from "../../plan/profiles.js";
 import { planToYaml } from "../../plan/yaml-writer.js";
 import { openVmConfig } from "../../vmconfig/index.js";
@@ -113,7 +115,7 @@ export function withPlanRequestOptions(command: Command): Command {
  * `--drivers`: checked now (a package must fit this Windows), recorded for apply; the choice as
  * notices. Drivers staged for Plug and Play also get a first-boot step, first in order (a NIC
  * driver must be installed before the network steps look for the new adapter): pnputil -i -a
- * on each staged INF (the syntax Windows 7 to 11 accept; `pnputil /add-driver` is 10+ only).
+ * on each staged INF (firstboot/steps/install-drivers.ts).
  */
 export function planDrivers(plan: PlanFile, firstBootDefaults: Omit<NonNullable<PlanFile["firstBoot"]>, "steps">, from: string, only: string[] | undefined, system: RegistryKey, software: RegistryKey | undefined, where: string): string[] {
   const firstBoot = plan.firstBoot ?? (software ? { ...firstBootDefaults, steps: [] } : null);
@@ -136,25 +138,7 @@ export function planDrivers(plan: PlanFile, firstBootDefaults: Omit<NonNullable<
     }
     const staged = selection.chosen.filter((c) => !isBootStorage(c));
     if (staged.length > 0 && software && selection.os.major >= 6) {
-      const step = {
-        id: "drivers-pnputil",
-        title: "Install the staged drivers for the new devices",
-        fixup: "drivers",
-        shell: "powershell" as const,
-        timeoutSeconds: 600,
-        retries: 1,
-        reason: `${staged.map((c) => c.driver).join(", ")} staged under Windows\\Drivers\\p2vfix by apply`,
-        script: [
-          "$root = Join-Path $env:SystemRoot 'Drivers\\p2vfix'",
-          "if (-not (Test-Path $root)) { Write-Output 'no staged drivers'; exit 0 }",
-          "$failed = 0",
-          "foreach ($inf in @(Get-ChildItem -Path $root -Recurse -Filter *.inf)) {",
-          "  & pnputil.exe -i -a $inf.FullName | Out-String | Write-Output",
-          "  if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 3010) { $failed++ }",
-          "}",
-          "exit $failed",
-        ].join("\n"),
-      };
+      const step = stepToEntry(installStagedDriversStep(staged.map((c) => c.driver)));
       plan.firstBoot = firstBoot ? { ...firstBoot, steps: [step, ...firstBoot.steps.filter((s) => s.id !== step.id)] } : null;
       if (!plan.firstBoot) notices.push(`Drivers: ${staged.map((c) => c.driver).join(", ")} are staged for Plug and Play (DevicePath); no first-boot runner is planned, so no pnputil step.`);
     }
