@@ -53,7 +53,7 @@ export function inspectAndPlan(image: string, opts: FixOptions): { findings: Fin
     const report = inspectWindows(loaded.hives, { ...loaded.options, ...(target ? { target } : {}) });
     const built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: image, profile: profile.name, ...(vm ? { vm } : {}) });
     if (vm && !vm.all && !vm.mac) built.plan.notices.push(`${opts.vm}: the NIC has no MAC yet (the hypervisor assigns it at start): the first-boot steps find the new NIC as the only new adapter.`);
-    if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, options.firstBoot, opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, image));
+    if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, { from: opts.drivers, only: opts.driver, hives: loaded.hives, where: image, firstBootDefaults: options.firstBoot }));
     // Through the YAML `plan -o` writes and `apply` reads: fix applies exactly what plan + apply would.
     const yaml = planToYaml(built.plan);
     const plan = parsePlan(yaml, "the plan");

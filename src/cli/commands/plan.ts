@@ -117,7 +117,20 @@ export function withPlanRequestOptions(command: Command): Command {
  * driver must be installed before the network steps look for the new adapter): pnputil -i -a
  * on each staged INF (firstboot/steps/install-drivers.ts).
  */
-export function planDrivers(plan: PlanFile, firstBootDefaults: Omit<NonNullable<PlanFile["firstBoot"]>, "steps">, from: string, only: string[] | undefined, system: RegistryKey, software: RegistryKey | undefined, where: string): string[] {
+export interface PlanDriversRequest {
+  /** `--drivers`: an ISO, folder or .inf. */
+  from: string;
+  /** `--driver`: only these drivers (undefined: every one that fits). */
+  only?: string[] | undefined;
+  /** The image's hives (SOFTWARE missing: no first-boot step can be planned). */
+  hives: { system: RegistryKey; software?: RegistryKey | undefined };
+  /** The image or hive folder, as messages name it. */
+  where: string;
+  /** The runner's options when the plan has no first boot yet. */
+  firstBootDefaults: Omit<NonNullable<PlanFile["firstBoot"]>, "steps">;
+}
+
+export function planDrivers(plan: PlanFile, { from, only, hives: { system, software }, where, firstBootDefaults }: PlanDriversRequest): string[] {
   const firstBoot = plan.firstBoot ?? (software ? { ...firstBootDefaults, steps: [] } : null);
   const source = openDriverSource(from);
   try {
@@ -177,7 +190,7 @@ Examples:
         built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: targetPath, profile: profile.name, ...(vm ? { vm } : {}) });
         // Counted as apply counts them (the runner's keys included), so the two numbers agree.
         registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
-        if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, options.firstBoot, opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, targetPath));
+        if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, { from: opts.drivers, only: opts.driver, hives: loaded.hives, where: targetPath, firstBootDefaults: options.firstBoot }));
       } finally {
         loaded.close();
       }

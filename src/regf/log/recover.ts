@@ -284,7 +284,7 @@ function recoverFromNewLogs(
     });
   }
   if (!lastEntry) return undefined;
-  finishBaseBlock(out, lastEntry.sequence, lastEntry.hiveBinsDataSize, lastEntry.flags);
+  finishBaseBlock(out, { lastSequence: lastEntry.sequence, hbinsSize: lastEntry.hiveBinsDataSize, flags: lastEntry.flags });
   const recovery: Recovery = { bytes: out, applied, lastAppliedSequence: lastEntry.sequence };
   if (baseSource) recovery.baseBlockRebuiltFrom = baseSource.name;
   return recovery;
@@ -300,7 +300,7 @@ function baseBlockOnly(primary: Uint8Array, source: Extract<ParsedLog, { format:
   out.set(primary);
   rebuildBaseBlock(out, source.bytes.subarray(0, 512));
   const sequence = source.log.base.secondarySequence;
-  finishBaseBlock(out, (sequence - 1) >>> 0, source.log.base.hiveBinsDataSize, undefined);
+  finishBaseBlock(out, { lastSequence: (sequence - 1) >>> 0, hbinsSize: source.log.base.hiveBinsDataSize });
   warnings.push(`${source.name}: the primary base block was rebuilt from this log's copy; no log entry was left to replay`);
   return { bytes: out, applied: [], lastAppliedSequence: (sequence - 1) >>> 0, baseBlockRebuiltFrom: source.name };
 }
@@ -363,7 +363,7 @@ function recoverFromOldLogs(
       }
     }
     const sequence = log.base.secondarySequence;
-    finishBaseBlock(out, sequence, validSize, undefined);
+    finishBaseBlock(out, { lastSequence: sequence, hbinsSize: validSize });
     for (const other of logs.slice(index + 1)) ignored.push({ name: other.name, reason: `another old-format log (${p.name}) was applied` });
     const recovery: Recovery = {
       bytes: out,
@@ -405,7 +405,11 @@ function rebuildBaseBlock(hive: Uint8Array, copy: Uint8Array): void {
   writeU32(hive, FILE_TYPE, FileType.primary);
 }
 
-function finishBaseBlock(hive: Uint8Array, lastSequence: number, hbinsSize: number, flags: number | undefined): void {
+/**
+ * Makes the recovered base block current: both sequence numbers one past the last applied,
+ * primary again, the hive bins' size, the flags the last entry carried (new-format logs only).
+ */
+function finishBaseBlock(hive: Uint8Array, { lastSequence, hbinsSize, flags }: { lastSequence: number; hbinsSize: number; flags?: number }): void {
   const next = (lastSequence + 1) >>> 0;
   writeU32(hive, SEQ1, next);
   writeU32(hive, SEQ2, next);
