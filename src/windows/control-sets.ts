@@ -14,7 +14,7 @@ export function readControlSets(system: RegistryKey): ControlSets {
   const select = system.subkey("Select");
   const available = system
     .subkeys()
-    .map((k) => k.name)
+    .map((subkey) => subkey.name)
     .filter((n) => /^ControlSet\d{3}$/i.test(n))
     .sort();
   const current = readDword(select, "Current") ?? null;

@@ -10,7 +10,7 @@ const ROLE: Record<string, Installation["role"]> = { winnt: "workstation", serve
 
 export function familyName(build: number | null, role: Installation["role"]): string | null {
   if (build === null) return null;
-  const row = knowledge().builds.families.find((f) => build >= f.minBuild);
+  const row = knowledge().builds.families.find((family) => build >= family.minBuild);
   if (!row) return null;
   return role === "server" || role === "domain-controller" ? row.server : row.client;
 }

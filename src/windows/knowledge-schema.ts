@@ -115,11 +115,11 @@ const loaded = (): Schemas => (schemas ??= defineSchemas(lazyZod()));
 export const knowledgeValidators = {
   "vendor-services.yaml": (text: string): VendorFile =>
     validateYaml("data/vendor-services.yaml", text, loaded().VendorFile, (d) =>
-      unknownSource(d.sources, [...d.groups.map((g) => g.source), ...d.teams.map((t) => t.source)]),
+      unknownSource(d.sources, [...d.groups.map((group) => group.source), ...d.teams.map((team) => team.source)]),
     ),
   "boot-storage.yaml": (text: string): BootFile =>
     validateYaml("data/boot-storage.yaml", text, loaded().BootFile, (d) =>
-      unknownSource(d.sources, Object.values(d.targets).flatMap((t) => [...t.paths.map((p) => p.source), ...t.nics.map((n) => n.source)])),
+      unknownSource(d.sources, Object.values(d.targets).flatMap((t) => [...t.paths.map((path) => path.source), ...t.nics.map((nic) => nic.source)])),
     ),
   "ncsi.yaml": (text: string): NcsiFile => validateYaml("data/ncsi.yaml", text, loaded().NcsiFile),
   "windows-builds.yaml": (text: string): BuildsFile => validateYaml("data/windows-builds.yaml", text, loaded().BuildsFile),

@@ -35,10 +35,10 @@ const CONFIG_DIR = "Windows/System32/config";
 
 /** What the recovery of a hive says a person should know, prefixed with the hive's name. */
 function recoveryNotes(hive: Hive, label: string, notes: string[]): void {
-  const r = hive.recovery;
-  if (!r) return;
-  for (const log of r.appliedLogs) notes.push(`${label}: dirty, recovered from ${log.name} (${log.entries} log entries)`);
-  for (const w of r.warnings) notes.push(`${label}: ${w}`);
+  const recoveryResult = hive.recovery;
+  if (!recoveryResult) return;
+  for (const log of recoveryResult.appliedLogs) notes.push(`${label}: dirty, recovered from ${log.name} (${log.entries} log entries)`);
+  for (const warning of recoveryResult.warnings) notes.push(`${label}: ${warning}`);
 }
 
 /**
@@ -63,7 +63,7 @@ function closeAll(opened: Hive[]): () => void {
 /** Case-insensitive lookup of the first name that exists in a host folder (entries: its listing). */
 function findIn(dir: string, entries: string[], names: string[]): string | undefined {
   for (const want of names) {
-    const hit = entries.find((e) => e.toLowerCase() === want.toLowerCase());
+    const hit = entries.find((entry) => entry.toLowerCase() === want.toLowerCase());
     if (hit && statSync(join(dir, hit)).isFile()) return join(dir, hit);
   }
   return undefined;
@@ -110,7 +110,7 @@ function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean,
   const path = `${dir}/${name}`;
   const logs: LogInput[] = [];
   if (useLogs) {
-    const siblings = fs.list(dir).map((f) => f.name);
+    const siblings = fs.list(dir).map((fileInfo) => fileInfo.name);
     for (const log of findLogNames(name, siblings)) logs.push({ name: log, bytes: fs.readFile(`${dir}/${log}`) });
   }
   const onDemand = openHiveOnDemand(fs.openFile(path), logs, path);
@@ -142,7 +142,7 @@ export function loadFromFileSystem(fs: FileSystem, options: FileSystemLoadOption
   const configDir = options.configDir ?? CONFIG_DIR;
   const config = fs.stat(configDir);
   if (!config?.isDirectory) throw new NotFoundError("no-windows", `no ${configDir} on this volume: not a Windows system volume`, { path: configDir });
-  const names = fs.list(configDir).map((f) => f.name);
+  const names = fs.list(configDir).map((fileInfo) => fileInfo.name);
   const find = (n: string) => names.find((x) => x.toLowerCase() === n.toLowerCase());
   const systemName = find("SYSTEM");
   if (!systemName) throw new NotFoundError("no-system-hive", `no SYSTEM hive in ${configDir}`, { path: configDir });
@@ -185,7 +185,7 @@ function loadImage(path: string, options: LoadOptions): LoadedWindows {
     const located = locateWindows(target.volumes);
     const install = chooseInstallation(located.installations, path, options.partition);
     const fs = install.volume.fs();
-    const store = located.bcdStores.find((b) => b.firmware === "uefi") ?? located.bcdStores[0];
+    const store = located.bcdStores.find((bcdStore) => bcdStore.firmware === "uefi") ?? located.bcdStores[0];
     const loaded = loadFromFileSystem(fs, {
       ...options,
       configDir: install.configDir,

@@ -23,13 +23,13 @@ export const NSI_TCP = "{eb004a03-9b1a-11d4-9123-0050047759bc}";
 
 /** NET_LUID as NSI writes it in value names: reserved(3) index(3, LE) ifType(2, LE). */
 export function luidHex(netLuidIndex: number, ifType: number): string {
-  const b = new Uint8Array(8);
-  b[3] = netLuidIndex & 0xff;
-  b[4] = (netLuidIndex >> 8) & 0xff;
-  b[5] = (netLuidIndex >> 16) & 0xff;
-  b[6] = ifType & 0xff;
-  b[7] = (ifType >> 8) & 0xff;
-  return toHex(b);
+  const bytes = new Uint8Array(8);
+  bytes[3] = netLuidIndex & 0xff;
+  bytes[4] = (netLuidIndex >> 8) & 0xff;
+  bytes[5] = (netLuidIndex >> 16) & 0xff;
+  bytes[6] = ifType & 0xff;
+  bytes[7] = (ifType >> 8) & 0xff;
+  return toHex(bytes);
 }
 
 /** Offset of the prefix length DWORD in unicast address data (see above). */
@@ -78,27 +78,27 @@ export function readNsi(ccs: RegistryKey): NsiStore {
   const nsi = ccs.key("Control\\Nsi");
   const store: NsiStore = { ipv4: [], ipv6: [], routes: [], routesV6: [], tcpModulePresent: nsi?.subkey(NSI_TCP) !== undefined };
   if (!nsi) return store;
-  for (const v of nsi.key(`${NSI_IPV4}\\10`)?.values() ?? []) {
-    const n = v.name.toLowerCase();
+  for (const value of nsi.key(`${NSI_IPV4}\\10`)?.values() ?? []) {
+    const n = value.name.toLowerCase();
     if (!/^[0-9a-f]{24,}$/.test(n)) continue;
-    const data = v.data();
-    store.ipv4.push({ luid: n.slice(0, 16), address: ipv4(n.slice(16, 24)), prefixLength: nsiPrefixLength(data, 32), valueName: v.name, dataHex: toHex(data) });
+    const data = value.data();
+    store.ipv4.push({ luid: n.slice(0, 16), address: ipv4(n.slice(16, 24)), prefixLength: nsiPrefixLength(data, 32), valueName: value.name, dataHex: toHex(data) });
   }
-  for (const v of nsi.key(`${NSI_IPV6}\\10`)?.values() ?? []) {
-    const n = v.name.toLowerCase();
+  for (const registryValue of nsi.key(`${NSI_IPV6}\\10`)?.values() ?? []) {
+    const n = registryValue.name.toLowerCase();
     if (!/^[0-9a-f]{48,}$/.test(n)) continue;
-    const data = v.data();
-    store.ipv6.push({ luid: n.slice(0, 16), address: ipv6(n.slice(16, 48)), prefixLength: nsiPrefixLength(data, 128), valueName: v.name, dataHex: toHex(data) });
+    const data = registryValue.data();
+    store.ipv6.push({ luid: n.slice(0, 16), address: ipv6(n.slice(16, 48)), prefixLength: nsiPrefixLength(data, 128), valueName: registryValue.name, dataHex: toHex(data) });
   }
   // Route names: destination prefix block (24 bytes), LUID, LUID, next hop (4), padding (4).
-  for (const v of nsi.key(`${NSI_IPV4}\\16`)?.values() ?? []) {
-    const n = v.name.toLowerCase();
+  for (const value of nsi.key(`${NSI_IPV4}\\16`)?.values() ?? []) {
+    const n = value.name.toLowerCase();
     if (!/^[0-9a-f]{96}$/.test(n)) continue;
-    store.routes.push({ luid: n.slice(48, 64), nextHop: ipv4(n.slice(80, 88)), isDefault: /^0+$/.test(n.slice(0, 48)), valueName: v.name });
+    store.routes.push({ luid: n.slice(48, 64), nextHop: ipv4(n.slice(80, 88)), isDefault: /^0+$/.test(n.slice(0, 48)), valueName: value.name });
   }
-  for (const v of nsi.key(`${NSI_IPV6}\\16`)?.values() ?? []) {
-    const route = ipv6Route(v.name.toLowerCase());
-    if (route) store.routesV6.push({ ...route, valueName: v.name });
+  for (const registryValue of nsi.key(`${NSI_IPV6}\\16`)?.values() ?? []) {
+    const route = ipv6Route(registryValue.name.toLowerCase());
+    if (route) store.routesV6.push({ ...route, valueName: registryValue.name });
   }
   return store;
 }

@@ -80,10 +80,10 @@ export function readDword(key: RegistryKey | undefined, name: string): number | 
  * must answer alike (test/windows/typed-reads.test.ts).
  */
 
-function stringOf(v: RegistryValue | undefined): string | undefined {
-  if (!v) return undefined;
-  if (isStringType(v.type)) return v.string();
-  if (v.type === RegType.MULTI_SZ) return v.multiString()[0];
+function stringOf(registryValue: RegistryValue | undefined): string | undefined {
+  if (!registryValue) return undefined;
+  if (isStringType(registryValue.type)) return registryValue.string();
+  if (registryValue.type === RegType.MULTI_SZ) return registryValue.multiString()[0];
   return undefined;
 }
 
@@ -96,11 +96,11 @@ export function storedString(space: CellSpace, pos: number): string | undefined 
   return undefined;
 }
 
-function multiOf(v: RegistryValue | undefined): string[] | undefined {
-  if (!v) return undefined;
-  if (v.type === RegType.MULTI_SZ) return v.multiString().filter((s) => s.length > 0);
-  if (isStringType(v.type)) {
-    const s = v.string();
+function multiOf(registryValue: RegistryValue | undefined): string[] | undefined {
+  if (!registryValue) return undefined;
+  if (registryValue.type === RegType.MULTI_SZ) return registryValue.multiString().filter((s) => s.length > 0);
+  if (isStringType(registryValue.type)) {
+    const s = registryValue.string();
     return s.length > 0 ? [s] : [];
   }
   return undefined;
@@ -118,11 +118,11 @@ export function storedMulti(space: CellSpace, pos: number): string[] | undefined
   return undefined;
 }
 
-function dwordOf(v: RegistryValue | undefined): number | undefined {
-  if (!v) return undefined;
-  if (v.type === RegType.DWORD || v.type === RegType.DWORD_BIG_ENDIAN) return v.dword();
-  if (v.type === RegType.QWORD) {
-    const q = v.qword();
+function dwordOf(registryValue: RegistryValue | undefined): number | undefined {
+  if (!registryValue) return undefined;
+  if (registryValue.type === RegType.DWORD || registryValue.type === RegType.DWORD_BIG_ENDIAN) return registryValue.dword();
+  if (registryValue.type === RegType.QWORD) {
+    const q = registryValue.qword();
     return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
   }
   return undefined;
@@ -154,8 +154,8 @@ export interface StringValues {
 export function stringValues(key: RegistryKey): StringValues {
   const stored = storedKey(key);
   if (!stored) {
-    const values = key.values().filter((v) => isStringType(v.type));
-    return { names: values.map((v) => v.name), text: (i) => values[i].string() };
+    const values = key.values().filter((registryValue) => isStringType(registryValue.type));
+    return { names: values.map((value) => value.name), text: (i) => values[i].string() };
   }
   const space = stored.cellSpace;
   const names: string[] = [];
@@ -256,7 +256,7 @@ function storedTailKey(bytes: Uint8Array, pos: number, units: number, compressed
 
 /** Joins key path components with "\". */
 export function joinPath(...parts: string[]): string {
-  return parts.filter((p) => p.length > 0).join("\\");
+  return parts.filter((part) => part.length > 0).join("\\");
 }
 
 const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
@@ -286,7 +286,7 @@ export function withValueIndex(key: RegistryKey): RegistryKey {
     key: (rel) => key.key(rel),
     values: () => (all ??= key.values()),
     value(name: string): RegistryValue | undefined {
-      for (const v of (all ??= key.values())) if (namesEqual(v.name, name)) return v;
+      for (const registryValue of (all ??= key.values())) if (namesEqual(registryValue.name, name)) return registryValue;
       return undefined;
     },
   };

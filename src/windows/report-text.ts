@@ -14,13 +14,13 @@ const ANSI = { red: "\x1b[31m", yellow: "\x1b[33m", cyan: "\x1b[36m", bold: "\x1
 
 /** Aligned columns; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
       .join("  ")
       .trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return [line(headers), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
 }
 
 function v(x: string | number | null | undefined | boolean): string {
@@ -40,17 +40,17 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
   if (r.sources.bcd) out.push(`BCD: ${r.sources.bcd}`);
   if (r.sources.filesystem) out.push(`Files: ${r.sources.filesystem}`);
   if (r.target) out.push(`Target hypervisor: ${r.target}`);
-  for (const w of r.sources.warnings) out.push(c("yellow", `hive: ${w}`));
+  for (const warning of r.sources.warnings) out.push(c("yellow", `hive: ${warning}`));
   for (const u of r.unknown) out.push(c("dim", `unknown: ${u.section}: ${u.reason}`));
 
   heading(`Findings (${r.findings.length})`);
   if (r.findings.length === 0) out.push("none");
   const sev = (f: Finding) => (f.severity === "problem" ? c("red", "PROBLEM") : f.severity === "warning" ? c("yellow", "WARNING") : c("cyan", "INFO   "));
-  for (const f of r.findings) {
-    out.push(`${sev(f)}  ${f.id}: ${f.title}`);
-    out.push(`         ${f.detail}`);
-    out.push(`         fixup: ${f.fixup}`);
-    for (const e of f.evidence) out.push(c("dim", `         - ${e.key}${e.value !== undefined ? ` : ${e.value === "" ? "@" : e.value}` : ""}${e.data !== undefined ? ` = ${e.data}` : ""}`));
+  for (const finding of r.findings) {
+    out.push(`${sev(finding)}  ${finding.id}: ${finding.title}`);
+    out.push(`         ${finding.detail}`);
+    out.push(`         fixup: ${finding.fixup}`);
+    for (const e of finding.evidence) out.push(c("dim", `         - ${e.key}${e.value !== undefined ? ` : ${e.value === "" ? "@" : e.value}` : ""}${e.data !== undefined ? ` = ${e.data}` : ""}`));
   }
 
   heading("Installation");
@@ -78,31 +78,31 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
   out.push(
     table(
       ["key", "connection", "driver", "kind", "IPv4", "gateway", "DNS"],
-      r.network.adapters.map((a) => {
-        const t = a.tcpip;
+      r.network.adapters.map((adapter) => {
+        const t = adapter.tcpip;
         const ips = t ? (t.dhcp ? `DHCP${t.dhcpLease?.address ? ` (${t.dhcpLease.address})` : ""}` : t.addresses.map((x) => `${x.address}/${x.mask ?? "?"}`).join(",")) : "";
         return [
-          a.classKey,
-          v(a.connectionName),
-          v(a.driverDesc),
-          a.team ? `team:${a.team.kind}` : a.physical ? "physical" : a.flags.includes("virtual") ? "virtual" : v(a.flags.join(",")),
+          adapter.classKey,
+          v(adapter.connectionName),
+          v(adapter.driverDesc),
+          adapter.team ? `team:${adapter.team.kind}` : adapter.physical ? "physical" : adapter.flags.includes("virtual") ? "virtual" : v(adapter.flags.join(",")),
           v(ips),
-          v(t?.gateways.map((g) => g.address).join(",")),
+          v(t?.gateways.map((gateway) => gateway.address).join(",")),
           v(t?.dnsServers.join(",")),
         ];
       }),
     ),
   );
-  const nsiRows = r.network.adapters.flatMap((a) => [...(a.tcpip?.nsi.ipv4 ?? []), ...(a.tcpip?.nsi.ipv6 ?? [])].map((n) => [v(a.connectionName ?? a.classKey), n.luid, n.address]));
+  const nsiRows = r.network.adapters.flatMap((adapter) => [...(adapter.tcpip?.nsi.ipv4 ?? []), ...(adapter.tcpip?.nsi.ipv6 ?? [])].map((n) => [v(adapter.connectionName ?? adapter.classKey), n.luid, n.address]));
   if (nsiRows.length) out.push("", "NSI persistent addresses:", table(["adapter", "LUID", "address"], nsiRows));
-  for (const o of r.network.orphanInterfaces) out.push(`orphan interface ${o.interfaceKey}: ${o.addresses.map((x) => x.address).join(",")}`);
-  if (r.network.networkCards) out.push("", `NetworkCards: ${r.network.networkCards.map((n) => `${n.index}=${v(n.description)}`).join("; ") || "none"}`);
+  for (const orphanInterface of r.network.orphanInterfaces) out.push(`orphan interface ${orphanInterface.interfaceKey}: ${orphanInterface.addresses.map((x) => x.address).join(",")}`);
+  if (r.network.networkCards) out.push("", `NetworkCards: ${r.network.networkCards.map((networkCard) => `${networkCard.index}=${v(networkCard.description)}`).join("; ") || "none"}`);
 
   heading("NCSI / network location");
   const n = r.network.ncsi;
   out.push(`active probing: ${n.activeProbing ? "on" : "off"} (EnableActiveProbing ${v(n.enableActiveProbing)}, policy NoActiveProbe ${v(n.policyNoActiveProbe)}); web probe ${v(n.webProbeHost)}/${v(n.webProbePath)}; DNS probe ${v(n.dnsProbeHost)}`);
   if (r.network.profiles) {
-    out.push(table(["profile", "category", "managed", "last connected"], r.network.profiles.map((p) => [v(p.name), p.categoryName, v(p.managed), v(p.dateLastConnected)])));
+    out.push(table(["profile", "category", "managed", "last connected"], r.network.profiles.map((profile) => [v(profile.name), profile.categoryName, v(profile.managed), v(profile.dateLastConnected)])));
   }
 
   heading(`Boot storage (${r.bootStorage.database})`);
@@ -110,15 +110,15 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
   out.push(
     table(
       ["target", "path", "drivers", "ok", "why not"],
-      targets.flatMap((t) => t.paths.map((p) => [t.name, p.id, p.drivers.map((d) => `${d.service}:${d.state}`).join(" "), p.ok ? "yes" : "no", p.reasons.join("; ")])),
+      targets.flatMap((target) => target.paths.map((path) => [target.name, path.id, path.drivers.map((driver) => `${driver.service}:${driver.state}`).join(" "), path.ok ? "yes" : "no", path.reasons.join("; ")])),
     ),
   );
-  for (const f of r.bootStorage.filters) out.push(`${f.className} ${f.list}: ${f.services.join(", ")}${f.broken.length ? c("red", ` (broken: ${f.broken.map((b) => b.service).join(", ")})`) : ""}`);
-  for (const t of targets) if (t.advice) out.push(`${t.name}: ${t.advice}`);
-  const nics = targets.flatMap((t) => t.nics.map((n) => [t.name, n.model, n.state, n.evidence]));
+  for (const filter of r.bootStorage.filters) out.push(`${filter.className} ${filter.list}: ${filter.services.join(", ")}${filter.broken.length ? c("red", ` (broken: ${filter.broken.map((b) => b.service).join(", ")})`) : ""}`);
+  for (const target of targets) if (target.advice) out.push(`${target.name}: ${target.advice}`);
+  const nics = targets.flatMap((target) => target.nics.map((nic) => [target.name, nic.model, nic.state, nic.evidence]));
   if (nics.length > 0) out.push(table(["target", "NIC model", "driver", "evidence"], nics));
 
-  const notable = r.services.items.filter((s) => options.allServices || s.vendor !== null);
+  const notable = r.services.items.filter((item) => options.allServices || item.vendor !== null);
   heading(`Services and drivers (${r.services.count}; ${options.allServices ? "all" : "vendor-tagged"} shown)`);
   out.push(
     table(
@@ -135,7 +135,7 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
       [
         ["Fast Startup", `${p.fastStartup ? "on" : "off"} (HiberbootEnabled ${v(p.hiberbootEnabled)}, HibernateEnabled ${v(p.hibernateEnabled)})`],
         ["hiberfil.sys", p.hiberfile.checked ? (p.hiberfile.present ? `present, ${p.hiberfile.hibernated ? "HIBERNATED" : "not hibernated"}` : "absent") : "not checked (no file access)"],
-        ["page files", r.pageFile.pagingFiles.map((x) => x.raw).join("; ") || "-"],
+        ["page files", r.pageFile.pagingFiles.map((pagingFile) => pagingFile.raw).join("; ") || "-"],
         ["crash dump", `CrashDumpEnabled ${v(r.crashControl.crashDumpEnabled)}, AutoReboot ${v(r.crashControl.autoReboot)}`],
         ["pending renames", String(r.pending.fileRenames.length)],
         ["servicing reboot", v(r.pending.cbsRebootPending)],
@@ -145,7 +145,7 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
   if (r.bcd) out.push("", `BCD: ${r.bcd.firmware}, default ${v(r.bcd.defaultLoader?.description)} ${v(r.bcd.defaultLoader?.path)}`);
   if (r.firstBootResults) {
     heading("Previous p2vfix first boot");
-    out.push(table(["step", "values"], r.firstBootResults.steps.map((s) => [s.name, Object.entries(s.values).map(([k, x]) => `${k}=${Array.isArray(x) ? x.join("|") : x}`).join(", ")])));
+    out.push(table(["step", "values"], r.firstBootResults.steps.map((step) => [step.name, Object.entries(step.values).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join("|") : value}`).join(", ")])));
   }
   return out.join("\n") + "\n";
 }

@@ -59,9 +59,9 @@ export function readService(key: RegistryKey): Service {
   const delayed = (values.readDword("DelayedAutostart") ?? 0) !== 0;
   const rawName = values.readString("DisplayName");
   const overrides: Record<string, number> = {};
-  for (const v of key.subkey("StartOverride")?.values() ?? []) {
-    const d = v.dword();
-    if (d !== undefined) overrides[v.name] = d;
+  for (const value of key.subkey("StartOverride")?.values() ?? []) {
+    const d = value.dword();
+    if (d !== undefined) overrides[value.name] = d;
   }
   const imagePath = values.readString("ImagePath") ?? null;
   return {

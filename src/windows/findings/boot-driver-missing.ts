@@ -6,15 +6,15 @@ export const bootDriverMissing: FindingRule = (model, { target }) => {
   if (!target) return [];
   const t = model.bootStorage.targets.find((x) => x.target === target);
   if (!t || t.willLoad) return [];
-  const evidence = t.paths.flatMap((p) =>
-    p.drivers.map((d) => systemEvidence(model, `Services\\${d.service}`, "Start", d.state === "missing" ? "(not installed)" : shown(d.start))),
+  const evidence = t.paths.flatMap((path) =>
+    path.drivers.map((driver) => systemEvidence(model, `Services\\${driver.service}`, "Start", driver.state === "missing" ? "(not installed)" : shown(driver.start))),
   );
   return [
     {
       id: `boot-driver-missing:${target}`,
       severity: "problem",
       title: `No boot storage driver for ${t.name} will load (STOP 0x7B)`,
-      detail: `${t.paths.map((p) => `${p.description}: ${p.reasons.join("; ")}`).join(". ")}.${t.advice ? ` ${t.advice}` : ""}`,
+      detail: `${t.paths.map((path) => `${path.description}: ${path.reasons.join("; ")}`).join(". ")}.${t.advice ? ` ${t.advice}` : ""}`,
       evidence,
       fixup: "boot-storage",
     },
@@ -30,7 +30,7 @@ export const bootController: FindingRule = (model, { target }) => {
   const t = model.bootStorage.targets.find((x) => x.target === target);
   if (!t || !t.willLoad || t.advice === null) return [];
   // Only when a controller lacks its driver: a path merely demoted by StartOverride is normal on 8+.
-  const missing = t.paths.filter((p) => p.drivers.some((d) => d.state === "missing"));
+  const missing = t.paths.filter((path) => path.drivers.some((driver) => driver.state === "missing"));
   if (missing.length === 0) return [];
   return [
     {
@@ -38,7 +38,7 @@ export const bootController: FindingRule = (model, { target }) => {
       severity: "warning",
       title: `The ${t.name} VM must boot from a controller this image has a driver for`,
       detail: t.advice,
-      evidence: missing.flatMap((p) => p.drivers.filter((d) => d.state === "missing").map((d) => systemEvidence(model, `Services\\${d.service}`, "Start", "(not installed)"))),
+      evidence: missing.flatMap((p) => p.drivers.filter((driver) => driver.state === "missing").map((driver) => systemEvidence(model, `Services\\${driver.service}`, "Start", "(not installed)"))),
       fixup: "boot-storage",
     },
   ];

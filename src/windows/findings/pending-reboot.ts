@@ -9,7 +9,7 @@ export const pendingReboot: FindingRule = (model) => {
   const parts: string[] = [];
   if (p.fileRenames.length > 0) {
     parts.push(`${p.fileRenames.length} pending file rename(s)`);
-    evidence.push(systemEvidence(model, "Control\\Session Manager", "PendingFileRenameOperations", p.fileRenames.map((r) => `${r.from} -> ${r.to || "(delete)"}`).join("; ")));
+    evidence.push(systemEvidence(model, "Control\\Session Manager", "PendingFileRenameOperations", p.fileRenames.map((fileRename) => `${fileRename.from} -> ${fileRename.to || "(delete)"}`).join("; ")));
   }
   if (p.cbsRebootPending) {
     parts.push("Component Based Servicing reboot pending");

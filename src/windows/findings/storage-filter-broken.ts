@@ -3,7 +3,7 @@ import type { FindingRule } from "./types.js";
 import { systemEvidence } from "./types.js";
 
 export const storageFilterBroken: FindingRule = (model) => {
-  const bad = model.bootStorage.filters.filter((f) => f.broken.length > 0);
+  const bad = model.bootStorage.filters.filter((filter) => filter.broken.length > 0);
   if (bad.length === 0) return [];
   return [
     {
