@@ -118,8 +118,8 @@ export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions 
     const source = openDriverSource(plan.drivers.from);
     try {
       const added = addDriversToImage(target, source, { ...(options.image ?? {}), dryRun, ...(plan.drivers.only ? { only: plan.drivers.only } : {}) });
-      report.drivers = added.result.drivers.map((d) => `${d.driver} (${d.infPath}): ${d.mode === "boot-storage" ? `boot start, bound in ${d.binding}` : "staged for Plug and Play"}`);
-      report.files = [...(report.files ?? []), ...added.result.files.filter((f) => f.state !== "unchanged").map((f) => `${f.path} (${f.size} bytes)`)];
+      report.drivers = added.result.drivers.map((plannedDriver) => `${plannedDriver.driver} (${plannedDriver.infPath}): ${plannedDriver.mode === "boot-storage" ? `boot start, bound in ${plannedDriver.binding}` : "staged for Plug and Play"}`);
+      report.files = [...(report.files ?? []), ...added.result.files.filter((file) => file.state !== "unchanged").map((file) => `${file.path} (${file.size} bytes)`)];
       report.diff.push(...added.result.diff);
       if (added.undoFile) report.driversUndoFile = added.undoFile;
     } finally {
@@ -184,5 +184,5 @@ function applyToImage(target: string, plan: PlanFile, dryRun: boolean, imageOpti
   const diff = needed.flatMap((h) => diffs.get(h) ?? []);
   if (dryRun || changedHives.length === 0) return { target, kind: "image", dryRun, diff, expanded, written: [], backups: [], image: preview };
   const real = writeHiveTargets(target, targets(changedHives), { ...imageOptions, dryRun: false });
-  return { target, kind: "image", dryRun, diff, expanded, written: real.result.map((w) => w.source), backups: [], ...(real.undoFile ? { undoFile: real.undoFile } : {}), image: real };
+  return { target, kind: "image", dryRun, diff, expanded, written: real.result.map((writtenHive) => writtenHive.source), backups: [], ...(real.undoFile ? { undoFile: real.undoFile } : {}), image: real };
 }

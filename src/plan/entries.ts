@@ -62,8 +62,8 @@ export function entryToChange(e: RegistryEntry, fixup: string): RegistryChange {
   return { kind: "delete-key", fixup, reason, ...splitPath(e["delete-key"]!) };
 }
 
-export function serviceToEntry(s: ServiceStartChange): ServiceEntry {
-  return { service: s.service, start: s.start, originalStart: s.originalStart, reEnable: s.reEnable, controlSets: s.controlSets, reason: s.reason };
+export function serviceToEntry(serviceStartChange: ServiceStartChange): ServiceEntry {
+  return { service: serviceStartChange.service, start: serviceStartChange.start, originalStart: serviceStartChange.originalStart, reEnable: serviceStartChange.reEnable, controlSets: serviceStartChange.controlSets, reason: serviceStartChange.reason };
 }
 
 export function entryToService(e: ServiceEntry, fixup: string): ServiceStartChange {
@@ -71,21 +71,21 @@ export function entryToService(e: ServiceEntry, fixup: string): ServiceStartChan
 }
 
 /** The Start values a service change writes, one per control set. */
-export function serviceRegistryChanges(s: ServiceStartChange): RegistryChange[] {
-  return s.controlSets.map((cs) => ({
+export function serviceRegistryChanges(serviceStartChange: ServiceStartChange): RegistryChange[] {
+  return serviceStartChange.controlSets.map((cs) => ({
     kind: "set-value" as const,
-    fixup: s.fixup,
+    fixup: serviceStartChange.fixup,
     hive: "SYSTEM" as const,
-    key: `${cs}\\Services\\${s.service}`,
+    key: `${cs}\\Services\\${serviceStartChange.service}`,
     name: "Start",
-    data: { type: "REG_DWORD" as const, value: s.start },
-    reason: `${s.reason} (Start ${s.originalStart ?? "absent"} → ${s.start})`,
+    data: { type: "REG_DWORD" as const, value: serviceStartChange.start },
+    reason: `${serviceStartChange.reason} (Start ${serviceStartChange.originalStart ?? "absent"} → ${serviceStartChange.start})`,
   }));
 }
 
 /** Scripts are kept with plain line feeds in the plan and CRLF in the image (cmd needs it). */
-export function stepToEntry(s: FirstBootStep): StepEntry {
-  return { id: s.id, title: s.title, fixup: s.fixup, shell: s.shell, timeoutSeconds: s.timeoutSeconds, retries: s.retries, reason: s.reason, script: s.script.replace(/\r\n/g, "\n") };
+export function stepToEntry(firstBootStep: FirstBootStep): StepEntry {
+  return { id: firstBootStep.id, title: firstBootStep.title, fixup: firstBootStep.fixup, shell: firstBootStep.shell, timeoutSeconds: firstBootStep.timeoutSeconds, retries: firstBootStep.retries, reason: firstBootStep.reason, script: firstBootStep.script.replace(/\r\n/g, "\n") };
 }
 
 export function entryToStep(e: StepEntry): FirstBootStep {

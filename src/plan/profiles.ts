@@ -42,7 +42,7 @@ export function loadProfile(nameOrPath: string): Profile {
 
 /** Profile options with command-line overrides applied, validated again. */
 export function resolveOptions(profile: Profile, overrides: FixupOptionsInput): FixupOptions {
-  const merged = { ...profile.raw, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const merged = { ...profile.raw, ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) };
   const result = FixupOptionsSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0];

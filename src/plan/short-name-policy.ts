@@ -52,7 +52,7 @@ export function shortNamePolicy(value: number | undefined, systemVolume: boolean
 export function shortNamePolicyFor(volumes: readonly Volume[], volume: Volume): ShortNamePolicy {
   let installations;
   try {
-    installations = locateWindows(volumes).installations.filter((i) => i.volume.index === volume.index);
+    installations = locateWindows(volumes).installations.filter((installation) => installation.volume.index === volume.index);
   } catch (err) {
     if (err instanceof P2vfixError) return shortNamePolicy(undefined, false);
     throw err;
