@@ -28,17 +28,17 @@ export const bootStorageFixup: Fixup = {
     const target = model.bootStorage.targets.find((t) => t.target === options.target);
     if (target?.advice) result.notices.push(target.advice);
     if (target && !target.willLoad) {
-      const fixable = target.paths.filter((p) => !p.ok && usablePath(p));
+      const fixable = target.paths.filter((path) => !path.ok && usablePath(path));
       const done = new Set<string>();
       for (const p of fixable) {
-        for (const d of p.drivers) {
-          if (d.state === "boot-start" || done.has(d.service.toLowerCase())) continue;
-          done.add(d.service.toLowerCase());
-          const s = serviceByName(context, d.service)!;
+        for (const driver of p.drivers) {
+          if (driver.state === "boot-start" || done.has(driver.service.toLowerCase())) continue;
+          done.add(driver.service.toLowerCase());
+          const s = serviceByName(context, driver.service)!;
           if (s.start !== 0) result.services.push(serviceStart(context, ID, s, 0, `boot path "${p.description}" of ${target.name}: the driver must load at boot`, { allControlSets: true }));
           for (const cs of allSets) {
             const override = hives.system.key(`${cs}\\Services\\${s.name}\\StartOverride`);
-            if (override) reg.push({ kind: "delete-key", fixup: ID, hive: "SYSTEM", key: `${cs}\\Services\\${s.name}\\StartOverride`, reason: `${s.name}: StartOverride demotes the boot driver on new hardware (${override.values().map((v) => `${v.name}=${v.dword()}`).join(", ")})` });
+            if (override) reg.push({ kind: "delete-key", fixup: ID, hive: "SYSTEM", key: `${cs}\\Services\\${s.name}\\StartOverride`, reason: `${s.name}: StartOverride demotes the boot driver on new hardware (${override.values().map((registryValue) => `${registryValue.name}=${registryValue.dword()}`).join(", ")})` });
           }
         }
       }
@@ -46,7 +46,7 @@ export const bootStorageFixup: Fixup = {
     for (const f of model.bootStorage.filters) {
       if (f.broken.length === 0) continue;
       const broken = new Set(f.broken.map((b) => b.service.toLowerCase()));
-      const kept = f.services.filter((s) => !broken.has(s.toLowerCase()));
+      const kept = f.services.filter((service) => !broken.has(service.toLowerCase()));
       for (const cs of allSets) {
         const key = `${cs}\\Control\\Class\\${f.classGuid}`;
         if (!hives.system.key(key)?.value(f.list)) continue;

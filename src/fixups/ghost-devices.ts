@@ -19,8 +19,8 @@ export const ghostDevicesFixup: Fixup = {
     const result = emptyResult();
     const { model, options } = context;
     if (!options.ghostDevices.enabled) return result;
-    const physical = model.network.adapters.filter((a) => a.physical);
-    const hardware = model.services.items.some((s) => s.vendor?.hardwareBound && s.installed && (s.start ?? 4) <= 3);
+    const physical = model.network.adapters.filter((adapter) => adapter.physical);
+    const hardware = model.services.items.some((item) => item.vendor?.hardwareBound && item.installed && (item.start ?? 4) <= 3);
     if (physical.length === 0 && !hardware) return result;
     if (!context.firstBoot) {
       result.notices.push("Ghost devices of the old hardware stay: remove them by hand after the first boot (Device Manager, View > Show hidden devices).");
@@ -29,8 +29,8 @@ export const ghostDevicesFixup: Fixup = {
     const vendors = new Set<string>();
     for (const a of physical) {
       for (const id of [a.deviceInstanceId, a.pnpInstanceId, a.componentId, a.matchingDeviceId]) {
-        const m = /ven_([0-9a-f]{4})/i.exec(id ?? "");
-        if (m && !HYPERVISOR_PCI_VENDORS.has(m[1].toUpperCase())) vendors.add(m[1].toUpperCase());
+        const match = /ven_([0-9a-f]{4})/i.exec(id ?? "");
+        if (match && !HYPERVISOR_PCI_VENDORS.has(match[1].toUpperCase())) vendors.add(match[1].toUpperCase());
       }
     }
     result.steps.push(removeGhostDevicesStep({ fixup: ID, oldPciVendors: [...vendors].sort(), ...(options.ghostDevices.classes ? { classes: options.ghostDevices.classes } : {}) }));

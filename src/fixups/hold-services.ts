@@ -18,7 +18,7 @@ export const holdServicesFixup: Fixup = {
     const result = emptyResult();
     const { options } = context;
     const names = [...options.holdServices];
-    if (options.holdNetworkServices) names.push(...fixupKnowledge().held.services.filter((s) => s.group === "network").map((s) => s.name));
+    if (options.holdNetworkServices) names.push(...fixupKnowledge().held.services.filter((service) => service.group === "network").map((service) => service.name));
     if (names.length === 0) return result;
     if (!context.firstBoot) {
       result.notices.push(`Services not held (${names.join(", ")}): no first-boot runner on this Windows to restore them.`);

@@ -32,7 +32,7 @@ export const FIXUPS: readonly Fixup[] = [
   networkStackFixup,
 ];
 
-export const FIXUP_IDS: readonly string[] = FIXUPS.map((f) => f.id);
+export const FIXUP_IDS: readonly string[] = FIXUPS.map((fixup) => fixup.id);
 
 /**
  * Order of first-boot steps by id (reference §14 and the step generators' notes): ghosts out
@@ -67,7 +67,7 @@ export function runFixups(context: FixupContext): FixupOutcome[] {
 
 /** Findings no fixup addresses (their fixup is "manual" or unknown): the plan lists them. */
 export function unaddressed(model: WindowsModel, findings: Finding[]): Finding[] {
-  return findings.filter((f) => !FIXUPS.some((x) => x.detect(model, [f]).length > 0));
+  return findings.filter((finding) => !FIXUPS.some((fixup) => fixup.detect(model, [finding]).length > 0));
 }
 
 export type { Fixup, FixupContext, FixupResult } from "./types.js";

@@ -37,7 +37,7 @@ const loaded = (): Schemas => (schemas ??= defineSchemas(lazyZod()));
 /** The files, by their name under data/fixups, each with its validator. */
 export const fixupKnowledgeValidators = {
   "held-services.yaml": (text: string): HeldFile =>
-    validateYaml("data/fixups/held-services.yaml", text, loaded().HeldFile, (d) => unknownSource(d.sources, d.services.map((s) => s.source))),
+    validateYaml("data/fixups/held-services.yaml", text, loaded().HeldFile, (d) => unknownSource(d.sources, d.services.map((service) => service.source))),
   "vendor-uninstall.yaml": (text: string): UninstallFile =>
-    validateYaml("data/fixups/vendor-uninstall.yaml", text, loaded().UninstallFile, (d) => unknownSource(d.sources, d.programs.map((p) => p.source))),
+    validateYaml("data/fixups/vendor-uninstall.yaml", text, loaded().UninstallFile, (d) => unknownSource(d.sources, d.programs.map((program) => program.source))),
 };

@@ -29,7 +29,7 @@ export const networkStackFixup: Fixup = {
     if (o.resetWinsock || o.resetTcpip) result.steps.push(resetNetworkStackStep({ winsock: o.resetWinsock, tcpip: o.resetTcpip, fixup: ID }));
     if (o.autotuning !== undefined) result.steps.push(tcpAutotuningStep(o.autotuning, { fixup: ID }));
     if (Object.keys(settings).length > 0) {
-      const oldDeviceIds = context.model.network.adapters.flatMap((a) => [a.deviceInstanceId, a.pnpInstanceId]).filter((x): x is string => Boolean(x));
+      const oldDeviceIds = context.model.network.adapters.flatMap((adapter) => [adapter.deviceInstanceId, adapter.pnpInstanceId]).filter((x): x is string => Boolean(x));
       result.steps.push(adapterAdvancedStep({ settings, fixup: ID, oldDeviceIds, ...(context.options.mac ? { mac: context.options.mac } : {}) }));
     }
     return result;

@@ -15,7 +15,7 @@ import type { PersistentRoute } from "../windows/tcpip.js";
 import type { Tcpip } from "../windows/schema.js";
 
 function toInt(dotted: string): number {
-  return dotted.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+  return dotted.split(".").reduce((sum, part) => sum * 256 + Number(part), 0);
 }
 
 /** The gateway is inside one of the configuration's IPv4 subnets. */
@@ -36,14 +36,14 @@ export interface RoutePlan {
 export function planRoutes(routes: PersistentRoute[], mapped: Tcpip[]): RoutePlan {
   const out: RoutePlan = { remove: [], moveWith: new Map(), left: [] };
   const kept = new Map<string, PersistentRoute>();
-  for (const r of routes) {
-    const key = `${r.destination}/${r.mask}/${r.gateway}`;
+  for (const persistentRoute of routes) {
+    const key = `${persistentRoute.destination}/${persistentRoute.mask}/${persistentRoute.gateway}`;
     const first = kept.get(key);
     if (first) {
-      out.remove.push({ route: r, why: `the same route as ${first.valueName}` });
+      out.remove.push({ route: persistentRoute, why: `the same route as ${first.valueName}` });
       continue;
     }
-    kept.set(key, r);
+    kept.set(key, persistentRoute);
   }
   for (const r of kept.values()) {
     const owner = mapped.find((t) => reaches(t, r.gateway));

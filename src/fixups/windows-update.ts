@@ -46,7 +46,7 @@ export const windowsUpdateFixup: Fixup = {
     if (o.holdUntilConfigured) {
       if (!context.firstBoot) result.notices.push("windowsUpdate.holdUntilConfigured needs the first-boot runner to restore the services: not held.");
       else {
-        for (const entry of fixupKnowledge().held.services.filter((s) => s.group === "windowsUpdate")) {
+        for (const entry of fixupKnowledge().held.services.filter((service) => service.group === "windowsUpdate")) {
           const s = serviceByName(context, entry.name);
           if (!s || !s.installed || s.start === null || s.start > 2) continue;
           result.services.push(serviceStart(context, ID, s, 3, `${s.name} held back until the first-boot steps are done, then restored`, { reEnable: true }));
