@@ -95,14 +95,14 @@ function splitLine(text: string, line: number, source: string): { key?: RawField
     plain += c;
   }
   flush();
-  const trimmed = fields.map((f) => trimParts(f));
+  const trimmed = fields.map((field) => trimParts(field));
   if (key === undefined && trimmed.length === 1 && trimmed[0].length === 0) return undefined;
   return key === undefined ? { fields: trimmed } : { key: trimParts(key), fields: trimmed };
 }
 
 /** Unquoted text around quoted parts is trimmed at the field's ends only. */
 function trimParts(parts: RawField[]): RawField[] {
-  const out = parts.map((p) => ({ ...p }));
+  const out = parts.map((part) => ({ ...part }));
   if (out.length > 0 && !out[0].quoted) out[0].text = out[0].text.trimStart();
   if (out.length > 0 && !out[out.length - 1].quoted) out[out.length - 1].text = out[out.length - 1].text.trimEnd();
   return out.filter((p) => p.quoted || p.text !== "");
@@ -166,20 +166,20 @@ export class InfFile {
       if (parts) raw.push({ section: current, line, parts });
     }
     // [Strings] first (any language section as fallback), then substitute everywhere.
-    const stringSections = [...this.sectionMap.values()].filter((s) => /^strings(\.[0-9a-f]{4})?$/i.test(s.name)).sort((a, b) => a.name.length - b.name.length);
+    const stringSections = [...this.sectionMap.values()].filter((value) => /^strings(\.[0-9a-f]{4})?$/i.test(value.name)).sort((a, b) => a.name.length - b.name.length);
     for (const section of stringSections) {
       for (const r of raw.filter((x) => x.section === section)) {
-        const key = r.parts.key?.map((p) => p.text).join("");
+        const key = r.parts.key?.map((rawField) => rawField.text).join("");
         if (key === undefined) continue;
         const k = key.toLowerCase();
-        if (!this.strings.has(k)) this.strings.set(k, r.parts.fields.map((f) => f.map((p) => p.text).join("")).join(","));
+        if (!this.strings.has(k)) this.strings.set(k, r.parts.fields.map((field) => field.map((rawField) => rawField.text).join("")).join(","));
       }
     }
     for (const r of raw) {
       const line = r.line;
       const isStrings = stringSections.includes(r.section);
       // Substitution applies inside quotes too: INFs write "%%SystemRoot%%\..." to get one "%".
-      const join = (parts: RawField[]) => parts.map((p) => (isStrings ? p.text : this.substitute(p.text, line))).join("");
+      const join = (parts: RawField[]) => parts.map((part) => (isStrings ? part.text : this.substitute(part.text, line))).join("");
       r.section.entries.push({ ...(r.parts.key ? { key: join(r.parts.key) } : {}), values: r.parts.fields.map(join), line });
     }
   }
@@ -205,12 +205,12 @@ export class InfFile {
 
   /** The first entry with this key in a section (case-insensitive). */
   entry(section: string, key: string): InfEntry | undefined {
-    return this.section(section)?.entries.find((e) => e.key?.toLowerCase() === key.toLowerCase());
+    return this.section(section)?.entries.find((entry) => entry.key?.toLowerCase() === key.toLowerCase());
   }
 
   /** Every entry with this key in a section. */
   entries(section: string, key: string): InfEntry[] {
-    return this.section(section)?.entries.filter((e) => e.key?.toLowerCase() === key.toLowerCase()) ?? [];
+    return this.section(section)?.entries.filter((entry) => entry.key?.toLowerCase() === key.toLowerCase()) ?? [];
   }
 
   string(key: string): string | undefined {

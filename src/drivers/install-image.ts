@@ -39,7 +39,7 @@ export interface DriversAddResult {
   notices: string[];
 }
 
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /** Reads the image (no write) and plans: the selection and what would be written. */
 export function planDriversForImage(imagePath: string, source: DriverSource, options: { partition?: number; only?: string[] } = {}): { selection: DriverSelection; plan: DriverInstallPlan; where: string } {
@@ -78,24 +78,24 @@ export function addDriversToImage(imagePath: string, source: DriverSource, optio
       const result: DriversAddResult = { selection, drivers: plan.drivers, files: [], diff: [], notices: plan.notices };
       // Files: one NTFS writer session (folders made as needed, existing identical files kept).
       const writer = fs.writer();
-      for (const f of plan.files) {
-        for (const dir of parents(f.path)) {
+      for (const file of plan.files) {
+        for (const dir of parents(file.path)) {
           const n = writer.lookup(dir);
           if (n === undefined) writer.mkdir(dir);
-          else if (!writer.vol.record(n).isDirectory) throw new RefusedError("driver-path-not-folder", `${where}:${dir} is a file, where p2vfix must make a folder for ${f.path}; nothing was written`);
+          else if (!writer.vol.record(n).isDirectory) throw new RefusedError("driver-path-not-folder", `${where}:${dir} is a file, where p2vfix must make a folder for ${file.path}; nothing was written`);
         }
-        const existing = writer.lookup(f.path);
+        const existing = writer.lookup(file.path);
         let state: DriversAddResult["files"][number]["state"] = "created";
         if (existing !== undefined) {
           const rec = writer.vol.record(existing);
-          if (rec.isDirectory) throw new RefusedError("driver-path-is-folder", `${where}:${f.path} is a folder; nothing was written`);
-          const current = writer.vol.readFile(f.path);
-          if (sha(current) === sha(f.bytes)) state = "unchanged";
-          else if (!options.replace) throw new RefusedError("driver-file-exists", `${where}:${f.path} exists with other bytes (another build of the driver?); give --replace to overwrite it (the undo file keeps the old one); nothing was written`);
+          if (rec.isDirectory) throw new RefusedError("driver-path-is-folder", `${where}:${file.path} is a folder; nothing was written`);
+          const current = writer.vol.readFile(file.path);
+          if (sha(current) === sha(file.bytes)) state = "unchanged";
+          else if (!options.replace) throw new RefusedError("driver-file-exists", `${where}:${file.path} exists with other bytes (another build of the driver?); give --replace to overwrite it (the undo file keeps the old one); nothing was written`);
           else state = "replaced";
         }
-        if (state !== "unchanged") writer.createFile(f.path, f.bytes, { overwrite: state === "replaced" });
-        result.files.push({ path: f.path, size: f.bytes.length, sha256: sha(f.bytes), state });
+        if (state !== "unchanged") writer.createFile(file.path, file.bytes, { overwrite: state === "replaced" });
+        result.files.push({ path: file.path, size: file.bytes.length, sha256: sha(file.bytes), state });
       }
       writer.commit();
       // Hives: read again over the volume as the writer left it, edited, checked, rewritten in place.
@@ -117,13 +117,13 @@ export function addDriversToImage(imagePath: string, source: DriverSource, optio
         after.rewriteFile(path, out);
         written.push({ path, bytes: out });
       }
-      const changed = result.files.filter((f) => f.state !== "unchanged");
+      const changed = result.files.filter((file) => file.state !== "unchanged");
       return {
         changes: [...changed.map((f) => `${where}:${f.path}`), ...written.map((w) => `${where}:${w.path}`)],
         verify: (fresh) => {
           const again = targetOf(fresh, imagePath).volumes.find((v) => v.index === install.volume.index)?.fs();
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
-          for (const f of result.files) if (sha(again.readFile(f.path)) !== f.sha256) throw new VerifyError("verify-failed", `${where}:${f.path} reads back different bytes; nothing was written`);
+          for (const file of result.files) if (sha(again.readFile(file.path)) !== file.sha256) throw new VerifyError("verify-failed", `${where}:${file.path} reads back different bytes; nothing was written`);
           for (const w of written) if (sha(again.readFile(w.path)) !== sha(w.bytes)) throw new VerifyError("verify-failed", `${where}:${w.path} reads back different bytes; nothing was written`);
         },
         result,

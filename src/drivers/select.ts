@@ -102,7 +102,7 @@ interface Candidate {
 function candidates(files: string[]): Candidate[] {
   const osDirs = new Map(VIRTIO_OS_DIRS.map((d) => [d.dir.toLowerCase(), d.dir]));
   return files
-    .filter((f) => /\.inf$/i.test(f))
+    .filter((file) => /\.inf$/i.test(file))
     .map((infPath) => {
       const parts = infPath.split("/");
       const n = parts.length;
@@ -118,7 +118,7 @@ function candidates(files: string[]): Candidate[] {
     });
 }
 
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * One package among several that fit: the same INF bytes are one package (virtio-win's two
@@ -136,36 +136,36 @@ export function selectDrivers(source: DriverSource, os: TargetOs, only?: string[
   const osDir = virtioOsDir(os);
   const byDriver = new Map<string, { name: string; options: Array<DriverChoice & { sha: string }>; reasons: string[] }>();
   const keep = only?.map((o) => o.toLowerCase());
-  for (const c of candidates(source.files())) {
-    if (keep && !keep.includes(c.driver.toLowerCase()) && !keep.includes(c.key.replace(/\.inf$/, ""))) continue;
-    const slot = byDriver.get(c.key) ?? { name: c.driver, options: [], reasons: [] };
-    if (c.virtio && c.infPath.split("/").length >= 4) slot.name = c.driver;
-    byDriver.set(c.key, slot);
-    if (c.virtio) {
-      if (c.virtio.osDir !== osDir || c.virtio.arch !== os.arch) {
-        slot.reasons.push(`${c.infPath}: folder ${c.virtio.osDir}/${c.virtio.arch} is for another Windows or architecture (this image needs ${osDir ?? "a folder virtio-win does not have"}/${os.arch})`);
+  for (const candidate of candidates(source.files())) {
+    if (keep && !keep.includes(candidate.driver.toLowerCase()) && !keep.includes(candidate.key.replace(/\.inf$/, ""))) continue;
+    const slot = byDriver.get(candidate.key) ?? { name: candidate.driver, options: [], reasons: [] };
+    if (candidate.virtio && candidate.infPath.split("/").length >= 4) slot.name = candidate.driver;
+    byDriver.set(candidate.key, slot);
+    if (candidate.virtio) {
+      if (candidate.virtio.osDir !== osDir || candidate.virtio.arch !== os.arch) {
+        slot.reasons.push(`${candidate.infPath}: folder ${candidate.virtio.osDir}/${candidate.virtio.arch} is for another Windows or architecture (this image needs ${osDir ?? "a folder virtio-win does not have"}/${os.arch})`);
         continue;
       }
     }
-    const bytes = source.read(c.infPath);
-    const inf = parseInf(bytes, `${source.description}:${c.infPath}`);
+    const bytes = source.read(candidate.infPath);
+    const inf = parseInf(bytes, `${source.description}:${candidate.infPath}`);
     let r;
     try {
       r = resolveInf(inf, os);
     } catch (err) {
       // A non-device INF (no [Manufacturer]) is not a driver package: skipped, with the reason.
       if (err instanceof InfError && err.code === "inf-no-manufacturer") {
-        slot.reasons.push(`${c.infPath}: ${err.message}`);
+        slot.reasons.push(`${candidate.infPath}: ${err.message}`);
         continue;
       }
       throw err;
     }
     if ("rejected" in r) {
-      slot.reasons.push(...r.rejected.map((x) => `${c.infPath}: ${x}`));
+      slot.reasons.push(...r.rejected.map((x) => `${candidate.infPath}: ${x}`));
       continue;
     }
-    const why = c.virtio ? `virtio-win folder ${c.virtio.osDir}/${c.virtio.arch} is the one for ${describeOs(os)}; ${r.why}` : r.why;
-    slot.options.push({ driver: c.driver, infPath: c.infPath, resolved: r, why, sha: sha(bytes) });
+    const why = candidate.virtio ? `virtio-win folder ${candidate.virtio.osDir}/${candidate.virtio.arch} is the one for ${describeOs(os)}; ${r.why}` : r.why;
+    slot.options.push({ driver: candidate.driver, infPath: candidate.infPath, resolved: r, why, sha: sha(bytes) });
   }
   const chosen: DriverChoice[] = [];
   const unmatched: DriverSelection["unmatched"] = [];

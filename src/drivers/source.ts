@@ -33,16 +33,16 @@ class IsoSource implements DriverSource {
     private readonly device: FileDevice,
     readonly description: string,
   ) {
-    for (const e of iso.list()) if (!e.directory) this.byPath.set(e.path.slice(1).toLowerCase(), e);
+    for (const isoEntry of iso.list()) if (!isoEntry.directory) this.byPath.set(isoEntry.path.slice(1).toLowerCase(), isoEntry);
   }
   files(): string[] {
-    return [...this.byPath.values()].map((e) => e.path.slice(1));
+    return [...this.byPath.values()].map((value) => value.path.slice(1));
   }
   read(path: string): Uint8Array {
-    const e = this.byPath.get(path.toLowerCase());
-    if (!e) throw new NotFoundError("driver-file-missing", `${this.description}: ${path} is not on the ISO`, { path: this.description });
-    if (e.size > MAX_FILE_BYTES) throw new DriverError("driver-file-too-large", `${this.description}: ${path} is ${e.size} bytes`, { path: this.description });
-    return this.iso.read(e);
+    const isoEntry = this.byPath.get(path.toLowerCase());
+    if (!isoEntry) throw new NotFoundError("driver-file-missing", `${this.description}: ${path} is not on the ISO`, { path: this.description });
+    if (isoEntry.size > MAX_FILE_BYTES) throw new DriverError("driver-file-too-large", `${this.description}: ${path} is ${isoEntry.size} bytes`, { path: this.description });
+    return this.iso.read(isoEntry);
   }
   close(): void {
     this.device.close();
