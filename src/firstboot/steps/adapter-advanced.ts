@@ -45,10 +45,10 @@ export function adapterKeywords(settings: AdapterSettings): [string, string][] {
     out.set("*JumboPacket", String(settings.jumboPacket));
   }
   if (settings.interruptModeration !== undefined) out.set("*InterruptModeration", settings.interruptModeration ? "1" : "0");
-  for (const [k, v] of Object.entries(settings.keywords ?? {})) {
-    if (!KEYWORD.test(k)) throw new PlanError("bad-keyword", `not an adapter keyword name: ${JSON.stringify(k)}`);
-    if (!/^[A-Za-z0-9 ._-]{0,64}$/.test(v)) throw new PlanError("bad-keyword-value", `value of ${k}: ${JSON.stringify(v)}`);
-    out.set(k, v);
+  for (const [key, value] of Object.entries(settings.keywords ?? {})) {
+    if (!KEYWORD.test(key)) throw new PlanError("bad-keyword", `not an adapter keyword name: ${JSON.stringify(key)}`);
+    if (!/^[A-Za-z0-9 ._-]{0,64}$/.test(value)) throw new PlanError("bad-keyword-value", `value of ${key}: ${JSON.stringify(value)}`);
+    out.set(key, value);
   }
   if (out.size === 0) throw new PlanError("empty-step", "adapter settings step with no setting");
   return [...out.entries()];
@@ -58,8 +58,8 @@ export function adapterAdvancedStep(options: FindAdapter & { settings: AdapterSe
   const pairs = adapterKeywords(options.settings);
   const script = renderTemplate("adapter-settings.ps1", {
     findAdapter: findAdapterValue(options),
-    names: PsValue.stringArray(pairs.map((p) => p[0])),
-    values: PsValue.stringArray(pairs.map((p) => p[1])),
+    names: PsValue.stringArray(pairs.map((pair) => pair[0])),
+    values: PsValue.stringArray(pairs.map((pair) => pair[1])),
     restartAdapter: PsValue.bool(options.restartAdapter ?? true),
   }).text;
   return {

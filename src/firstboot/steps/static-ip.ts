@@ -69,14 +69,14 @@ export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
     if (a.mask === null) throw new PlanError("no-mask", `address ${a.address} has no subnet mask`);
     return ipv4(a.mask, `mask of ${a.address}`);
   });
-  const gateways = t.gateways.map((g) => ipv4(g.address, "gateway"));
+  const gateways = t.gateways.map((gateway) => ipv4(gateway.address, "gateway"));
   // DefaultGatewayMetric "0" means automatic; SetGateways takes 1-9999, so automatic is left out.
-  const metrics = t.gateways.map((g) => g.metric ?? 0);
-  const automaticMetrics = metrics.every((m) => m === 0);
-  for (const m of metrics) if (!Number.isInteger(m) || m < 0 || m > 9999) throw new PlanError("bad-metric", `gateway metric must be 0 to 9999, not ${m}`);
-  const dns = t.dnsServers.map((d) => ipv4(d, "DNS server"));
+  const metrics = t.gateways.map((gateway) => gateway.metric ?? 0);
+  const automaticMetrics = metrics.every((metric) => metric === 0);
+  for (const metric of metrics) if (!Number.isInteger(metric) || metric < 0 || metric > 9999) throw new PlanError("bad-metric", `gateway metric must be 0 to 9999, not ${metric}`);
+  const dns = t.dnsServers.map((dnsServer) => ipv4(dnsServer, "DNS server"));
   const netbios = t.netbios?.options ?? null;
-  const wins = (t.netbios?.wins ?? []).map((w) => ipv4(w, "WINS server"));
+  const wins = (t.netbios?.wins ?? []).map((winsServer) => ipv4(winsServer, "WINS server"));
 
   const lines: string[] = [findAdapterScript(options), "", "$failures = 0", INVOKE_WMI, "$cfg = Get-WmiObject -Class Win32_NetworkAdapterConfiguration -Filter ('Index=' + $nic.Index)"];
   const wmi = (label: string, call: string): void => {
@@ -90,7 +90,7 @@ export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
     lines.push(`$gateways = [string[]]${psStringArray(gateways)}`);
     if (automaticMetrics) wmi("('SetGateways ' + ($gateways -join ','))", "SetGateways($gateways)");
     else {
-      lines.push(`$metrics = [UInt16[]]@(${metrics.map((m) => psInt(Math.max(1, m))).join(",")})`);
+      lines.push(`$metrics = [UInt16[]]@(${metrics.map((metric) => psInt(Math.max(1, metric))).join(",")})`);
       wmi("('SetGateways ' + ($gateways -join ',') + ' metrics ' + ($metrics -join ','))", "SetGateways($gateways, $metrics)");
     }
   }
@@ -119,7 +119,7 @@ export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
     "if ($failures -gt 0) { exit 1 }",
     "exit 0",
   );
-  const shown = [...ips, ...v6.map((a) => (a.prefixLength ? `${a.address}/${a.prefixLength}` : a.address))];
+  const shown = [...ips, ...v6.map((ipv6Address) => (ipv6Address.prefixLength ? `${ipv6Address.address}/${ipv6Address.prefixLength}` : ipv6Address.address))];
   const from = options.label ?? (t.interfaceKey || "the old adapter");
   return {
     kind: "firstboot-step",
