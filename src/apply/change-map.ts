@@ -34,15 +34,15 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, bl
     const beforeTo = Math.min(to, insideEnd);
     if (beforeTo > from) {
       // A run reaching past the original end goes on there; its bytes past the end have no before.
-      const b = before.subarray(from - piece, beforeTo - piece);
-      run.before.update(b);
-      blob.update(b);
-      run.beforeLength += b.length;
+      const bytes = before.subarray(from - piece, beforeTo - piece);
+      run.before.update(bytes);
+      blob.update(bytes);
+      run.beforeLength += bytes.length;
     }
   };
-  for (const s of overlay.stretches()) {
-    const end = s.offset + s.length;
-    for (let piece = s.offset; piece < end; piece += PIECE) {
+  for (const stretch of overlay.stretches()) {
+    const end = stretch.offset + stretch.length;
+    for (let piece = stretch.offset; piece < end; piece += PIECE) {
       const pieceEnd = Math.min(end, piece + PIECE);
       const after = overlay.read(piece, pieceEnd - piece);
       const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));

@@ -21,9 +21,9 @@ function readAt(fd: number, offset: number, length: number): Buffer {
   return out.subarray(0, n);
 }
 
-function samePath(a: string, b: string): boolean {
+function samePath(left: string, right: string): boolean {
   try {
-    return realpathSync(a) === realpathSync(b);
+    return realpathSync(left) === realpathSync(right);
   } catch {
     return false;
   }
