@@ -74,10 +74,10 @@ export class LibvirtConfig extends TextVmConfig<ParsedDomain> {
     });
 
     const controllers: StorageController[] = [];
-    for (const c of devices ? childrenNamed(devices, "controller") : []) {
-      const type = attr(c, "type");
-      const index = attr(c, "index") ?? "0";
-      const model = attr(c, "model") ?? "";
+    for (const xmlElement of devices ? childrenNamed(devices, "controller") : []) {
+      const type = attr(xmlElement, "type");
+      const index = attr(xmlElement, "index") ?? "0";
+      const model = attr(xmlElement, "model") ?? "";
       let t: ControllerType | undefined;
       if (type === "scsi") t = SCSI_MODELS[model] ?? (model === "" ? "lsilogic" : "unknown");
       else if (type === "sata") t = "ahci";
@@ -87,29 +87,29 @@ export class LibvirtConfig extends TextVmConfig<ParsedDomain> {
       if (t) controllers.push({ id: `${type}${index}`, type: t, model });
     }
     const disks: Disk[] = [];
-    for (const d of devices ? childrenNamed(devices, "disk") : []) {
-      const target = child(d, "target");
+    for (const xmlElement of devices ? childrenNamed(devices, "disk") : []) {
+      const target = child(xmlElement, "target");
       const dev = target ? attr(target, "dev") : undefined;
       if (!target || !dev) {
-        throw new VmConfigError("malformed-libvirt", `line ${lineAt(text, d.start)}: <disk> without <target dev=...>`, { path: this.path, offset: d.start });
+        throw new VmConfigError("malformed-libvirt", `line ${lineAt(text, xmlElement.start)}: <disk> without <target dev=...>`, { path: this.path, offset: xmlElement.start });
       }
       const bus = attr(target, "bus") ?? (dev.startsWith("vd") ? "virtio" : dev.startsWith("hd") ? "ide" : "scsi");
-      const address = child(d, "address");
+      const address = child(xmlElement, "address");
       const ctlIndex = (address && attr(address, "controller")) ?? "0";
       let controller = `${bus}${ctlIndex}`;
       if (bus === "virtio") {
         controller = "virtio-blk";
-        if (!controllers.some((c) => c.id === controller)) controllers.push({ id: controller, type: "virtio-blk", model: "" });
+        if (!controllers.some((storageController) => storageController.id === controller)) controllers.push({ id: controller, type: "virtio-blk", model: "" });
       } else if (bus === "usb") {
         controller = "usb";
-      } else if (!controllers.some((c) => c.id === controller)) {
+      } else if (!controllers.some((storageController) => storageController.id === controller)) {
         // libvirt adds the controller itself when the XML leaves it out.
         const implied: ControllerType = bus === "sata" ? "ahci" : bus === "ide" ? "ide" : bus === "nvme" ? "nvme" : bus === "fdc" ? "floppy" : "lsilogic";
         controllers.push({ id: controller, type: implied, model: "" });
       }
-      const source = child(d, "source");
+      const source = child(xmlElement, "source");
       const file = source ? (attr(source, "file") ?? attr(source, "dev") ?? attr(source, "volume") ?? attr(source, "name")) : undefined;
-      const device = attr(d, "device");
+      const device = attr(xmlElement, "device");
       disks.push({ id: dev, device: device === "cdrom" ? "cdrom" : device === "floppy" ? "floppy" : "disk", controller, ...(file ? { file } : {}) });
     }
     const name = nameEl ? textOf(text, nameEl) : undefined;
@@ -129,7 +129,7 @@ export class LibvirtConfig extends TextVmConfig<ParsedDomain> {
         const from = lineStart >= 0 && this.text.slice(lineStart + 1, link.start).trim() === "" ? (this.text[lineStart - 1] === "\r" ? lineStart - 1 : lineStart) : link.start;
         return { start: from, end: link.start + LIBVIRT_INSERTED_LINK.length, text: "" };
       }
-      const state = link.attrs.find((a) => a.name === "state");
+      const state = link.attrs.find((xmlAttr) => xmlAttr.name === "state");
       if (state) return { start: state.valueStart, end: state.valueEnd, text: up ? "up" : "down" };
       const at = link.start + "<link".length;
       return { start: at, end: at, text: ` state='${up ? "up" : "down"}'` };

@@ -55,13 +55,13 @@ export class OvfConfig extends TextVmConfig<ParsedOvf> {
     let name: string | undefined;
     const walk = (el: XmlElement, depth: number): void => {
       if (depth > 16) return;
-      for (const c of el.children) {
-        if (c.local === "VirtualSystem" && name === undefined) {
-          const n = child(c, "Name");
+      for (const xmlElement of el.children) {
+        if (xmlElement.local === "VirtualSystem" && name === undefined) {
+          const n = child(xmlElement, "Name");
           if (n) name = textOf(text, n);
         }
-        if (c.local === "VirtualHardwareSection") items.push(...c.children.filter((i) => ITEM_NAMES.has(i.local)));
-        else if (c.local === "VirtualSystem" || c.local === "VirtualSystemCollection") walk(c, depth + 1);
+        if (xmlElement.local === "VirtualHardwareSection") items.push(...xmlElement.children.filter((i) => ITEM_NAMES.has(i.local)));
+        else if (xmlElement.local === "VirtualSystem" || xmlElement.local === "VirtualSystemCollection") walk(xmlElement, depth + 1);
       }
     };
     walk(root, 0);
@@ -85,7 +85,7 @@ export class OvfConfig extends TextVmConfig<ParsedOvf> {
         const mac = macText ? normaliseMac(macText) : undefined;
         if (macText && !mac) throw new VmConfigError("bad-mac", `line ${lineAt(text, item.start)}: not a MAC address: ${macText}`, { path: this.path, offset: item.start });
         const raw: Record<string, string> = {};
-        for (const c of item.children) raw[c.local] = textOf(text, c);
+        for (const xmlElement of item.children) raw[xmlElement.local] = textOf(text, xmlElement);
         nicItems.push(item);
         const network = field(item, "Connection");
         nics.push({
@@ -145,7 +145,7 @@ export class OvfConfig extends TextVmConfig<ParsedOvf> {
     const typeEl = child(item, "ResourceType");
     const prefix = typeEl && typeEl.name.includes(":") ? typeEl.name.slice(0, typeEl.name.indexOf(":") + 1) : "rasd:";
     const element = `<${prefix}AutomaticAllocation>false</${prefix}AutomaticAllocation>${OVF_MARKER}`;
-    const next = item.children.find((c) => c.local > "AutomaticAllocation");
+    const next = item.children.find((xmlElement) => xmlElement.local > "AutomaticAllocation");
     const eol = lineEnding(this.text);
     if (next) {
       const indent = indentOfLineAt(this.text, next.start);

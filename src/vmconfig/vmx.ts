@@ -70,16 +70,16 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     for (const line of lines) {
       const body = line.text.trim();
       if (body === "" || body.startsWith("#")) continue;
-      const m = ENTRY.exec(line.text);
-      if (!m) {
+      const match = ENTRY.exec(line.text);
+      if (!match) {
         throw new VmConfigError("malformed-vmx", `line ${line.number}: expected key = "value", found ${JSON.stringify(displayText(line.text.slice(0, 80)))}`, {
           path: this.path,
           offset: line.start,
         });
       }
-      const key = m[2];
-      const quoted = m[3] !== undefined;
-      const value = quoted ? m[3] : (m[4] ?? "");
+      const key = match[2];
+      const quoted = match[3] !== undefined;
+      const value = quoted ? match[3] : (match[4] ?? "");
       const valueStart = quoted ? line.start + line.text.indexOf('"', line.text.indexOf("=")) + 1 : line.start + line.text.length - line.text.trimStart().length;
       const valueStartExact = quoted ? valueStart : line.start + line.text.lastIndexOf(value);
       // A later duplicate wins, as in VMware.
@@ -88,26 +88,26 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     const get = (k: string): string | undefined => entries.get(k.toLowerCase())?.value;
 
     const nicNumbers = new Set<number>();
-    for (const e of entries.values()) {
-      const m = /^ethernet(\d+)\./.exec(e.lkey);
-      if (m) nicNumbers.add(Number(m[1]));
+    for (const entry of entries.values()) {
+      const match = /^ethernet(\d+)\./.exec(entry.lkey);
+      if (match) nicNumbers.add(Number(match[1]));
     }
     const nics: Nic[] = [];
-    for (const n of [...nicNumbers].sort((a, b) => a - b)) {
-      const p = `ethernet${n}.`;
+    for (const nicNumber of [...nicNumbers].sort((a, b) => a - b)) {
+      const p = `ethernet${nicNumber}.`;
       if (!isTrue(get(`${p}present`))) continue;
       const addressType = (get(`${p}addressType`) ?? "generated").toLowerCase();
       const macText = addressType === "static" ? get(`${p}address`) : (get(`${p}generatedAddress`) ?? get(`${p}address`));
       const raw: Record<string, string> = {};
-      for (const e of entries.values()) if (e.lkey.startsWith(p)) raw[e.key] = e.value;
+      for (const entry of entries.values()) if (entry.lkey.startsWith(p)) raw[entry.key] = entry.value;
       const mac = macText ? normaliseMac(macText) : undefined;
       if (macText && !mac) {
-        const e = entries.get(`${p}${addressType === "static" ? "address" : "generatedaddress"}`);
-        throw new VmConfigError("bad-mac", `line ${e?.line.number ?? 0}: not a MAC address: ${macText}`, { path: this.path });
+        const vmxEntry = entries.get(`${p}${addressType === "static" ? "address" : "generatedaddress"}`);
+        throw new VmConfigError("bad-mac", `line ${vmxEntry?.line.number ?? 0}: not a MAC address: ${macText}`, { path: this.path });
       }
       nics.push({
-        index: n,
-        id: `ethernet${n}`,
+        index: nicNumber,
+        id: `ethernet${nicNumber}`,
         model: get(`${p}virtualDev`) ?? "vlance",
         ...(mac ? { mac } : {}),
         network: get(`${p}networkName`) ?? get(`${p}vnet`) ?? get(`${p}connectionType`) ?? "bridged",
@@ -123,28 +123,28 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
       ["nvme", "nvme"],
       ["ide", "ide"],
     ]);
-    for (const e of entries.values()) {
-      const c = /^(scsi|sata|nvme)(\d+)\.present$/.exec(e.lkey);
-      if (c && isTrue(e.value)) {
-        const id = `${c[1]}${c[2]}`;
-        const model = c[1] === "scsi" ? (get(`${id}.virtualDev`) ?? "") : "";
-        const type = c[1] === "scsi" ? (SCSI_MODELS[model.toLowerCase()] ?? "unknown") : (busCtl.get(c[1]) ?? "unknown");
+    for (const entry of entries.values()) {
+      const match = /^(scsi|sata|nvme)(\d+)\.present$/.exec(entry.lkey);
+      if (match && isTrue(entry.value)) {
+        const id = `${match[1]}${match[2]}`;
+        const model = match[1] === "scsi" ? (get(`${id}.virtualDev`) ?? "") : "";
+        const type = match[1] === "scsi" ? (SCSI_MODELS[model.toLowerCase()] ?? "unknown") : (busCtl.get(match[1]) ?? "unknown");
         controllers.push({ id, type, model });
       }
-      const d = /^(scsi|sata|nvme|ide)(\d+):(\d+)\.present$/.exec(e.lkey);
-      if (d && isTrue(e.value)) {
+      const d = /^(scsi|sata|nvme|ide)(\d+):(\d+)\.present$/.exec(entry.lkey);
+      if (d && isTrue(entry.value)) {
         const id = `${d[1]}${d[2]}:${d[3]}`;
         const deviceType = (get(`${id}.deviceType`) ?? "disk").toLowerCase();
         const file = get(`${id}.fileName`);
         disks.push({ id, device: deviceType.includes("cdrom") ? "cdrom" : "disk", controller: `${d[1]}${d[2]}`, ...(file ? { file } : {}) });
-        if (d[1] === "ide" && !controllers.some((x) => x.id === `ide${d[2]}`)) controllers.push({ id: `ide${d[2]}`, type: "ide", model: "" });
+        if (d[1] === "ide" && !controllers.some((controller) => controller.id === `ide${d[2]}`)) controllers.push({ id: `ide${d[2]}`, type: "ide", model: "" });
       }
     }
-    for (const e of entries.values()) {
-      const f = /^floppy(\d+)\.present$/.exec(e.lkey);
-      if (f && isTrue(e.value)) {
-        const file = get(`floppy${f[1]}.fileName`);
-        disks.push({ id: `floppy${f[1]}`, device: "floppy", controller: "floppy", ...(file ? { file } : {}) });
+    for (const vmxEntry of entries.values()) {
+      const match = /^floppy(\d+)\.present$/.exec(vmxEntry.lkey);
+      if (match && isTrue(vmxEntry.value)) {
+        const file = get(`floppy${match[1]}.fileName`);
+        disks.push({ id: `floppy${match[1]}`, device: "floppy", controller: "floppy", ...(file ? { file } : {}) });
       }
     }
     const name = get("displayName");
@@ -181,8 +181,8 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     if (up) return undefined; // absent means connected
     // Insert after the NIC's last line, with the file's own line ending and indentation.
     let last: VmxEntry | undefined;
-    for (const e of this.parsed.entries.values()) {
-      if (e.lkey.startsWith(`ethernet${nic.index}.`) && (!last || e.line.start > last.line.start)) last = e;
+    for (const value of this.parsed.entries.values()) {
+      if (value.lkey.startsWith(`ethernet${nic.index}.`) && (!last || value.line.start > last.line.start)) last = value;
     }
     if (!last) return undefined;
     const eol = lineEnding(this.text);

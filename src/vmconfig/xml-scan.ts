@@ -118,9 +118,9 @@ export function scanXml(text: string, path: string): XmlElement {
     }
     if (text[lt + 1] === "/") {
       NAME.lastIndex = lt + 2;
-      const m = NAME.exec(text);
-      if (!m) fail(lt, "bad end tag");
-      const name = (m as RegExpExecArray)[0];
+      const match = NAME.exec(text);
+      if (!match) fail(lt, "bad end tag");
+      const name = (match as RegExpExecArray)[0];
       const gt = text.indexOf(">", lt);
       if (gt < 0 || text.slice(lt + 2 + name.length, gt).trim() !== "") fail(lt, `bad end tag </${name}`);
       const open = stack.pop();
@@ -173,16 +173,16 @@ export function scanXml(text: string, path: string): XmlElement {
       i += attrName.length;
       const eq = /[ \t\r\n]*=[ \t\r\n]*/y;
       eq.lastIndex = i;
-      const e = eq.exec(text);
-      if (!e) fail(i, `attribute ${attrName} in <${name}> has no value`);
-      i += (e as RegExpExecArray)[0].length;
+      const match = eq.exec(text);
+      if (!match) fail(i, `attribute ${attrName} in <${name}> has no value`);
+      i += (match as RegExpExecArray)[0].length;
       const quote = text[i];
       if (quote !== '"' && quote !== "'") fail(i, `attribute ${attrName} in <${name}> is not quoted`);
       const close = text.indexOf(quote, i + 1);
       if (close < 0) fail(i, `unterminated value of ${attrName} in <${name}>`);
       const raw = text.slice(i + 1, close);
       if (raw.includes("<")) fail(i, `"<" in the value of ${attrName} in <${name}>`);
-      if (el.attrs.some((a) => a.name === attrName)) fail(attrStart, `attribute ${attrName} repeated in <${name}>`);
+      if (el.attrs.some((xmlAttr) => xmlAttr.name === attrName)) fail(attrStart, `attribute ${attrName} repeated in <${name}>`);
       el.attrs.push({ name: attrName, value: decodeEntities(raw), start: attrStart, end: close + 1, valueStart: i + 1, valueEnd: close });
       i = close + 1;
     }
@@ -206,15 +206,15 @@ export function scanXml(text: string, path: string): XmlElement {
 }
 
 export function attr(el: XmlElement, name: string): string | undefined {
-  return el.attrs.find((a) => a.name === name || a.name.endsWith(`:${name}`))?.value;
+  return el.attrs.find((xmlAttr) => xmlAttr.name === name || xmlAttr.name.endsWith(`:${name}`))?.value;
 }
 
 export function childrenNamed(el: XmlElement, local: string): XmlElement[] {
-  return el.children.filter((c) => c.local === local);
+  return el.children.filter((xmlElement) => xmlElement.local === local);
 }
 
 export function child(el: XmlElement, local: string): XmlElement | undefined {
-  return el.children.find((c) => c.local === local);
+  return el.children.find((xmlElement) => xmlElement.local === local);
 }
 
 /** Text content of a leaf element (entities expanded), trimmed. */
