@@ -24,8 +24,8 @@ export interface ApiResponse {
 
 const ok = (json: unknown, status = 200): ApiResponse => ({ status, json });
 
-function param(q: URLSearchParams, name: string, required = true): string {
-  const v = q.get(name);
+function param(urlSearchParams: URLSearchParams, name: string, required = true): string {
+  const v = urlSearchParams.get(name);
   if (v === null) {
     if (required) throw new UsageError("missing-parameter", `the request needs ?${name}=`);
     return "";
@@ -38,80 +38,80 @@ function body(req: ApiRequest): Record<string, unknown> {
   return req.body as Record<string, unknown>;
 }
 
-function overview(s: ConsoleSession): unknown {
-  const r = s.report;
+function overview(consoleSession: ConsoleSession): unknown {
+  const r = consoleSession.report;
   return {
-    target: s.target,
-    readOnly: s.readOnly,
-    isImage: s.isImage,
-    revision: s.revision,
-    edits: s.stagedEdits.length,
+    target: consoleSession.target,
+    readOnly: consoleSession.readOnly,
+    isImage: consoleSession.isImage,
+    revision: consoleSession.revision,
+    edits: consoleSession.stagedEdits.length,
     installation: r.installation,
     controlSets: r.controlSets,
     sources: r.sources,
     unknown: r.unknown,
     hypervisor: r.target,
     findings: r.findings,
-    hiveProblems: s.hiveProblems,
-    busy: s.busy,
+    hiveProblems: consoleSession.hiveProblems,
+    busy: consoleSession.busy,
   };
 }
 
 function services(s: ConsoleSession): unknown {
   const actions = s.serviceActions();
   const staged = new Map<string, number>();
-  for (const f of s.plan().fixups) if (f.id === "console") for (const x of f.services) staged.set(x.service.toUpperCase(), x.start);
+  for (const fixup of s.plan().fixups) if (fixup.id === "console") for (const x of fixup.services) staged.set(x.service.toUpperCase(), x.start);
   return {
     readOnly: s.readOnly,
     controlSet: s.report.controlSets.resolved,
-    items: s.report.services.items.map((x) => ({
-      name: x.name,
-      displayName: x.displayName,
-      start: x.start,
-      staged: staged.get(x.name.toUpperCase()) ?? null,
-      delayedAutostart: x.delayedAutostart,
-      startOverride: x.startOverride,
-      type: x.type,
-      kind: x.kind,
-      group: x.group,
-      imagePath: x.imagePath,
-      installed: x.installed,
-      vendor: x.vendor ? `${x.vendor.vendor} (${x.vendor.category})` : null,
-      plan: actions.get(x.name.toUpperCase()) ?? [],
+    items: s.report.services.items.map((item) => ({
+      name: item.name,
+      displayName: item.displayName,
+      start: item.start,
+      staged: staged.get(item.name.toUpperCase()) ?? null,
+      delayedAutostart: item.delayedAutostart,
+      startOverride: item.startOverride,
+      type: item.type,
+      kind: item.kind,
+      group: item.group,
+      imagePath: item.imagePath,
+      installed: item.installed,
+      vendor: item.vendor ? `${item.vendor.vendor} (${item.vendor.category})` : null,
+      plan: actions.get(item.name.toUpperCase()) ?? [],
     })),
   };
 }
 
 /** Old adapters with TCP/IP, and what the plan does with them at first boot. */
-function network(s: ConsoleSession): unknown {
-  const n = s.report.network;
-  const plan = s.plan();
+function network(consoleSession: ConsoleSession): unknown {
+  const n = consoleSession.report.network;
+  const plan = consoleSession.plan();
   const steps = plan.firstBoot?.steps ?? [];
-  const adapters = n.adapters.map((a) => {
-    const addresses = a.tcpip?.addresses.map((x) => x.address) ?? [];
-    const guid = a.netCfgInstanceId?.toUpperCase();
+  const adapters = n.adapters.map((adapter) => {
+    const addresses = adapter.tcpip?.addresses.map((x) => x.address) ?? [];
+    const guid = adapter.netCfgInstanceId?.toUpperCase();
     const touches = plan.fixups
-      .filter((f) => f.enabled)
-      .flatMap((f) =>
-        f.registry
+      .filter((fixup) => fixup.enabled)
+      .flatMap((fixup) =>
+        fixup.registry
           .filter((r) => {
             const path = (r.set ?? r["delete-value"] ?? r["create-key"] ?? r["delete-key"] ?? "").toUpperCase();
-            return path.includes(`\\${a.classKey.toUpperCase()}`) || (guid !== undefined && path.includes(guid));
+            return path.includes(`\\${adapter.classKey.toUpperCase()}`) || (guid !== undefined && path.includes(guid));
           })
-          .map((r) => `${r["delete-key"] ? "delete key" : r.set ? `set ${r.name}` : r["delete-value"] ? `delete ${r.name}` : "create key"} [${f.id}]`),
+          .map((r) => `${r["delete-key"] ? "delete key" : r.set ? `set ${r.name}` : r["delete-value"] ? `delete ${r.name}` : "create key"} [${fixup.id}]`),
       );
     const moved = steps.filter((st) => addresses.some((ip) => st.script.includes(ip))).map((st) => `first boot: ${st.title ?? st.id}`);
     return {
-      classKey: a.classKey,
-      connectionName: a.connectionName,
-      driverDesc: a.driverDesc,
-      service: a.service,
-      physical: a.physical,
-      team: a.team ?? null,
-      teamMemberOf: a.teamMemberOf,
-      permanentAddress: a.permanentAddress,
-      networkAddress: a.networkAddress,
-      tcpip: a.tcpip,
+      classKey: adapter.classKey,
+      connectionName: adapter.connectionName,
+      driverDesc: adapter.driverDesc,
+      service: adapter.service,
+      physical: adapter.physical,
+      team: adapter.team ?? null,
+      teamMemberOf: adapter.teamMemberOf,
+      permanentAddress: adapter.permanentAddress,
+      networkAddress: adapter.networkAddress,
+      tcpip: adapter.tcpip,
       plan: [...new Set([...moved, ...touches])],
     };
   });
@@ -120,7 +120,7 @@ function network(s: ConsoleSession): unknown {
     orphanInterfaces: n.orphanInterfaces,
     networkCards: n.networkCards,
     ncsi: n.ncsi,
-    newNic: { mac: s.newNicMac ?? null, vm: plan.vm },
+    newNic: { mac: consoleSession.newNicMac ?? null, vm: plan.vm },
     steps: steps.map((st) => ({ id: st.id, title: st.title, fixup: st.fixup })),
   };
 }
@@ -130,73 +130,73 @@ function editRequest(b: Record<string, unknown>): EditRequest {
   return b as unknown as EditRequest;
 }
 
-export function handleApi(s: ConsoleSession, req: ApiRequest): ApiResponse {
-  const { method, path, query: q } = req;
+export function handleApi(consoleSession: ConsoleSession, req: ApiRequest): ApiResponse {
+  const { method, path, query: urlSearchParams } = req;
   const route = `${method} ${path}`;
   switch (route) {
     case "GET /api/overview":
-      return ok(overview(s));
+      return ok(overview(consoleSession));
     case "GET /api/services":
-      return ok(services(s));
+      return ok(services(consoleSession));
     case "GET /api/network":
-      return ok(network(s));
+      return ok(network(consoleSession));
     case "GET /api/firstboot":
-      return ok({ report: s.firstBoot, hasSoftware: s.report.sources.software !== null });
+      return ok({ report: consoleSession.firstBoot, hasSoftware: consoleSession.report.sources.software !== null });
     case "GET /api/hives":
-      return ok({ hives: s.hives(), problems: s.hiveProblems, readOnly: s.readOnly });
+      return ok({ hives: consoleSession.hives(), problems: consoleSession.hiveProblems, readOnly: consoleSession.readOnly });
     case "GET /api/key": {
-      const h = s.hive(param(q, "hive"));
-      return ok({ ...keyView(h.hive, h.name, param(q, "path", false)), writable: h.writable && !s.readOnly });
+      const h = consoleSession.hive(param(urlSearchParams, "hive"));
+      return ok({ ...keyView(h.hive, h.name, param(urlSearchParams, "path", false)), writable: h.writable && !consoleSession.readOnly });
     }
     case "GET /api/search": {
-      const h = s.hive(param(q, "hive"));
-      return ok(searchHive(h.hive, h.name, param(q, "q"), param(q, "path", false)));
+      const h = consoleSession.hive(param(urlSearchParams, "hive"));
+      return ok(searchHive(h.hive, h.name, param(urlSearchParams, "q"), param(urlSearchParams, "path", false)));
     }
     case "GET /api/export": {
-      const h = s.originalHive(param(q, "hive"));
-      const keyPath = param(q, "path", false);
+      const h = consoleSession.originalHive(param(urlSearchParams, "hive"));
+      const keyPath = param(urlSearchParams, "path", false);
       const last = keyPath.split("\\").filter(Boolean).pop() ?? h.name;
       return { status: 200, file: { bytes: exportKey(h.hive, h.name, keyPath), type: "text/plain; charset=utf-16le", name: `${h.name}-${last}.reg`.replace(/[^\w.-]+/g, "_") } };
     }
     case "GET /api/plan": {
-      const plan = s.plan();
+      const plan = consoleSession.plan();
       return ok({
-        revision: s.revision,
-        readOnly: s.readOnly,
-        isImage: s.isImage,
-        edits: s.stagedEdits,
-        fixups: plan.fixups.map((f) => ({ id: f.id, title: f.title, enabled: f.enabled, findings: f.findings, notices: f.notices, changes: f.registry.length + f.services.length })),
+        revision: consoleSession.revision,
+        readOnly: consoleSession.readOnly,
+        isImage: consoleSession.isImage,
+        edits: consoleSession.stagedEdits,
+        fixups: plan.fixups.map((fixup) => ({ id: fixup.id, title: fixup.title, enabled: fixup.enabled, findings: fixup.findings, notices: fixup.notices, changes: fixup.registry.length + fixup.services.length })),
         unaddressed: plan.unaddressed,
         planNotices: plan.notices,
-        diff: s.diff(),
-        job: s.currentJob ?? null,
+        diff: consoleSession.diff(),
+        job: consoleSession.currentJob ?? null,
       });
     }
     case "GET /api/job":
-      return ok({ job: s.currentJob ?? null, revision: s.revision });
+      return ok({ job: consoleSession.currentJob ?? null, revision: consoleSession.revision });
     case "POST /api/edits":
-      return ok({ edit: s.addEdit(editRequest(body(req))), revision: s.revision }, 201);
+      return ok({ edit: consoleSession.addEdit(editRequest(body(req))), revision: consoleSession.revision }, 201);
     case "DELETE /api/edits":
-      s.removeEdit("all");
-      return ok({ revision: s.revision });
+      consoleSession.removeEdit("all");
+      return ok({ revision: consoleSession.revision });
     case "POST /api/fixups": {
       const b = body(req);
       if (typeof b.id !== "string" || typeof b.enabled !== "boolean") throw new UsageError("bad-request", "give {id, enabled}");
-      s.setFixupEnabled(b.id, b.enabled);
-      return ok({ revision: s.revision });
+      consoleSession.setFixupEnabled(b.id, b.enabled);
+      return ok({ revision: consoleSession.revision });
     }
     case "POST /api/apply": {
       const b = body(req);
       if (typeof b.revision !== "number") throw new UsageError("bad-request", "give {revision}: the plan revision the page shows");
-      return ok({ job: s.startApply(b.revision) }, 202);
+      return ok({ job: consoleSession.startApply(b.revision) }, 202);
     }
     case "POST /api/undo":
-      return ok({ job: s.startUndo() }, 202);
+      return ok({ job: consoleSession.startUndo() }, 202);
   }
   const edit = /^DELETE \/api\/edits\/(\d{1,9})$/.exec(route);
   if (edit) {
-    s.removeEdit(Number(edit[1]));
-    return ok({ revision: s.revision });
+    consoleSession.removeEdit(Number(edit[1]));
+    return ok({ revision: consoleSession.revision });
   }
   throw new NotFoundError("no-such-api", `no ${method} ${path}`);
 }

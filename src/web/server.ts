@@ -73,14 +73,14 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
+    req.on("data", (buffer: Buffer) => {
+      size += buffer.length;
       if (size > MAX_BODY) {
         reject(Object.assign(new Error("body too large"), { status: 413 }));
         req.destroy();
         return;
       }
-      chunks.push(c);
+      chunks.push(buffer);
     });
     req.on("end", () => {
       if (size === 0) return resolve(undefined);
@@ -129,9 +129,9 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Conso
       return sendJson(res, (err as { status?: number }).status ?? 400, { error: { code: "bad-request", message: (err as Error).message } });
     }
     try {
-      const r = handleApi(session, { method, path: url.pathname, query: url.searchParams, body });
-      if (r.file) return send(res, r.status, r.file.bytes, r.file.type, { "Content-Disposition": `attachment; filename="${r.file.name}"` });
-      return sendJson(res, r.status, r.json);
+      const apiResponse = handleApi(session, { method, path: url.pathname, query: url.searchParams, body });
+      if (apiResponse.file) return send(res, apiResponse.status, apiResponse.file.bytes, apiResponse.file.type, { "Content-Disposition": `attachment; filename="${apiResponse.file.name}"` });
+      return sendJson(res, apiResponse.status, apiResponse.json);
     } catch (err) {
       const status = statusOf(err);
       const e = err as { code?: string; message?: string };
