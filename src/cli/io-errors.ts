@@ -28,11 +28,11 @@ const ADVICE: Record<string, (path: string) => string> = {
  * place for errors that carry no path (a write(2) on an open file reports none).
  */
 export function toIoError(err: unknown, where?: string): IoError | undefined {
-  const e = err as NodeJS.ErrnoException;
-  if (!(e instanceof Error) || typeof e.code !== "string" || !/^E[A-Z]+$/.test(e.code) || typeof e.syscall !== "string") return undefined;
-  const path = e.path ?? (e as { dest?: string }).dest ?? where ?? "the file being read or written";
-  const advice = ADVICE[e.code];
-  const message = advice ? advice(path) : `${e.syscall} failed on ${path}: ${e.message}`;
+  const errnoException = err as NodeJS.ErrnoException;
+  if (!(errnoException instanceof Error) || typeof errnoException.code !== "string" || !/^E[A-Z]+$/.test(errnoException.code) || typeof errnoException.syscall !== "string") return undefined;
+  const path = errnoException.path ?? (errnoException as { dest?: string }).dest ?? where ?? "the file being read or written";
+  const advice = ADVICE[errnoException.code];
+  const message = advice ? advice(path) : `${errnoException.syscall} failed on ${path}: ${errnoException.message}`;
   // The message names the path already; describe() would repeat it.
-  return new IoError(`io-${e.code.toLowerCase()}`, message, { cause: err });
+  return new IoError(`io-${errnoException.code.toLowerCase()}`, message, { cause: err });
 }

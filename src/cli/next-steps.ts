@@ -41,5 +41,5 @@ export function renderNextSteps(image: string, target: TargetHypervisor | null, 
       : "boot the VM with its network adapter unplugged (link down), so the old static IP cannot clash while the first-boot runner works",
     `after the first boot, shut the VM down and run: p2vfix report ${shellQuote(image)} (each step's result); then plug the network back in`,
   ];
-  return `next steps:\n${steps.map((s, i) => `  ${i + 1}. ${s}`).join("\n")}\n`;
+  return `next steps:\n${steps.map((step, i) => `  ${i + 1}. ${step}`).join("\n")}\n`;
 }

@@ -14,9 +14,9 @@ export interface Notice {
 /** Every notice of the plan's enabled fixups, the plan's own, and the findings left to do by hand. */
 export function planNotices(plan: PlanFile, extra: readonly string[] = []): Notice[] {
   const out: Notice[] = [];
-  for (const f of plan.fixups) if (f.enabled) for (const text of f.notices) out.push({ source: f.id, text });
+  for (const fixup of plan.fixups) if (fixup.enabled) for (const text of fixup.notices) out.push({ source: fixup.id, text });
   for (const text of plan.notices) out.push({ source: "plan", text });
-  for (const text of extra) if (!out.some((n) => n.text === text)) out.push({ source: "runner", text });
+  for (const text of extra) if (!out.some((notice) => notice.text === text)) out.push({ source: "runner", text });
   for (const text of plan.unaddressed) out.push({ source: "to do by hand", text });
   return out;
 }
@@ -29,5 +29,5 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** A short block for the terminal; empty when there is nothing to say. */
 export function renderNotices(notices: readonly Notice[]): string {
   if (notices.length === 0) return "";
-  return `${plural(notices.length, "warning")}:\n${notices.map((n) => `  ! [${n.source}] ${n.text}`).join("\n")}\n`;
+  return `${plural(notices.length, "warning")}:\n${notices.map((notice) => `  ! [${notice.source}] ${notice.text}`).join("\n")}\n`;
 }

@@ -44,8 +44,8 @@ export function createOutput(): Output {
   return {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
-    outBytes: (b) => void process.stdout.write(b),
-    writeBytes: (b) => new Promise<void>((resolve, reject) => void process.stdout.write(b, (err) => (err ? reject(err) : resolve()))),
+    outBytes: (bytes) => void process.stdout.write(bytes),
+    writeBytes: (bytes) => new Promise<void>((resolve, reject) => void process.stdout.write(bytes, (err) => (err ? reject(err) : resolve()))),
     get isTTY() {
       return Boolean(process.stdout.isTTY);
     },
@@ -66,9 +66,9 @@ export function captureOutput(): Output & { stdout: () => string; stderr: () => 
   return {
     out: (s) => void outChunks.push(enc.encode(s)),
     err: (s) => void (err += s),
-    outBytes: (b) => void outChunks.push(b),
+    outBytes: (bytes) => void outChunks.push(bytes),
     // A copy: the caller reuses its buffer once this resolves.
-    writeBytes: async (b) => void outChunks.push(new Uint8Array(b)), // (Buffer.slice would not copy)
+    writeBytes: async (bytes) => void outChunks.push(new Uint8Array(bytes)), // (Buffer.slice would not copy)
     isTTY: false,
     color: false,
     stdout: () => Buffer.concat(outChunks).toString("utf8"),

@@ -98,7 +98,7 @@ Exit status: 0 when every image is prepared (or was already), ${WAVE_FAILED_EXIT
         emitKubernetes(entries, inventory, { ...opts, jobs: opts.jobs ?? availableParallelism() }, output);
         return;
       }
-      const jobs = entries.map((e, i) => toJob(e, i, base));
+      const jobs = entries.map((entry, i) => toJob(entry, i, base));
       if (opts.index !== undefined) {
         const job = jobs[opts.index];
         if (!job) throw new UsageError("bad-index", `--index ${opts.index}: the inventory has ${jobs.length} images (0 to ${jobs.length - 1})`);
@@ -126,7 +126,7 @@ Exit status: 0 when every image is prepared (or was already), ${WAVE_FAILED_EXIT
       const wave = state?.writeWave(records);
       if (opts.json) output.out(waveJson(records, { inventory, ...(wave ? { results: wave } : {}) }));
       else output.out(renderWaveTable(records) + (wave ? `records: ${wave}\n` : ""));
-      if (summarize(records).failed > 0 || records.some((r) => r.status === "running")) output.exitCode = WAVE_FAILED_EXIT_CODE;
+      if (summarize(records).failed > 0 || records.some((record) => record.status === "running")) output.exitCode = WAVE_FAILED_EXIT_CODE;
     });
 
   batch

@@ -17,32 +17,32 @@ import type { Output } from "../output.js";
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")];
 
-function selectionJson(s: DriverSelection) {
+function selectionJson(driverSelection: DriverSelection) {
   return {
-    windows: s.osDescription,
-    os: s.os,
-    virtioOsDir: s.virtioOsDir,
-    chosen: s.chosen.map((c) => ({
-      driver: c.driver,
-      inf: c.infPath,
-      why: c.why,
-      class: c.resolved.className ?? null,
-      driverVer: c.resolved.driverVer ?? null,
-      services: c.resolved.services.map((x) => ({ name: x.name, startType: x.startType })),
-      hardwareIds: c.resolved.devices.flatMap((d) => d.hardwareIds),
-      issues: c.resolved.issues,
+    windows: driverSelection.osDescription,
+    os: driverSelection.os,
+    virtioOsDir: driverSelection.virtioOsDir,
+    chosen: driverSelection.chosen.map((driverChoice) => ({
+      driver: driverChoice.driver,
+      inf: driverChoice.infPath,
+      why: driverChoice.why,
+      class: driverChoice.resolved.className ?? null,
+      driverVer: driverChoice.resolved.driverVer ?? null,
+      services: driverChoice.resolved.services.map((service) => ({ name: service.name, startType: service.startType })),
+      hardwareIds: driverChoice.resolved.devices.flatMap((device) => device.hardwareIds),
+      issues: driverChoice.resolved.issues,
     })),
-    unmatched: s.unmatched,
+    unmatched: driverSelection.unmatched,
   };
 }
 
 function selectionText(s: DriverSelection, verbose: boolean): string[] {
   const lines = [`image: ${s.osDescription}${s.virtioOsDir ? ` (virtio-win folder ${s.virtioOsDir})` : ""}`];
-  for (const c of s.chosen) {
-    const boot = c.resolved.services.some((x) => x.associated && x.startType === 0);
-    lines.push(`  ${c.driver}: ${c.infPath} (${c.resolved.className ?? "no class"}, ${c.resolved.driverVer ?? "no DriverVer"}${boot ? ", boot start" : ""})`);
-    lines.push(`    why: ${c.why}`);
-    if (verbose) for (const i of c.resolved.issues) lines.push(`    note: ${i}`);
+  for (const driverChoice of s.chosen) {
+    const boot = driverChoice.resolved.services.some((service) => service.associated && service.startType === 0);
+    lines.push(`  ${driverChoice.driver}: ${driverChoice.infPath} (${driverChoice.resolved.className ?? "no class"}, ${driverChoice.resolved.driverVer ?? "no DriverVer"}${boot ? ", boot start" : ""})`);
+    lines.push(`    why: ${driverChoice.why}`);
+    if (verbose) for (const issue of driverChoice.resolved.issues) lines.push(`    note: ${issue}`);
   }
   for (const u of s.unmatched) {
     lines.push(`  ${u.driver}: no package for this Windows`);
@@ -52,22 +52,22 @@ function selectionText(s: DriverSelection, verbose: boolean): string[] {
   return lines;
 }
 
-function addText(r: TransactionReport<DriversAddResult>): string[] {
-  const lines = selectionText(r.result.selection, false);
-  for (const d of r.result.drivers) {
+function addText(transactionReport: TransactionReport<DriversAddResult>): string[] {
+  const lines = selectionText(transactionReport.result.selection, false);
+  for (const plannedDriver of transactionReport.result.drivers) {
     lines.push(
-      d.mode === "boot-storage"
-        ? `installed ${d.driver}: service ${d.service} boot start, ${d.hardwareIds.length} hardware ids bound in ${d.binding}${d.packageId ? ` (driver store package ${d.packageId})` : ""}`
-        : `staged ${d.driver} for Plug and Play at the first boot (DevicePath)`,
+      plannedDriver.mode === "boot-storage"
+        ? `installed ${plannedDriver.driver}: service ${plannedDriver.service} boot start, ${plannedDriver.hardwareIds.length} hardware ids bound in ${plannedDriver.binding}${plannedDriver.packageId ? ` (driver store package ${plannedDriver.packageId})` : ""}`
+        : `staged ${plannedDriver.driver} for Plug and Play at the first boot (DevicePath)`,
     );
   }
-  for (const f of r.result.files.filter((x) => x.state !== "unchanged")) lines.push(`  file ${f.path} (${formatBytes(f.size)}${f.state === "replaced" ? ", replaced" : ""})`);
-  for (const d of r.result.diff) lines.push(`  ${d.hive}\\${d.key}${d.name !== undefined ? ` ${d.name || "(default)"}` : ""}: ${d.action}${d.after !== undefined ? ` = ${d.after}` : ""}`);
-  for (const n of r.result.notices) lines.push(`note: ${n}`);
-  const changed = r.result.files.some((f) => f.state !== "unchanged") || r.result.diff.length > 0;
-  if (r.dryRun) lines.push("dry run: nothing was written");
+  for (const file of transactionReport.result.files.filter((x) => x.state !== "unchanged")) lines.push(`  file ${file.path} (${formatBytes(file.size)}${file.state === "replaced" ? ", replaced" : ""})`);
+  for (const diffEntry of transactionReport.result.diff) lines.push(`  ${diffEntry.hive}\\${diffEntry.key}${diffEntry.name !== undefined ? ` ${diffEntry.name || "(default)"}` : ""}: ${diffEntry.action}${diffEntry.after !== undefined ? ` = ${diffEntry.after}` : ""}`);
+  for (const notice of transactionReport.result.notices) lines.push(`note: ${notice}`);
+  const changed = transactionReport.result.files.some((file) => file.state !== "unchanged") || transactionReport.result.diff.length > 0;
+  if (transactionReport.dryRun) lines.push("dry run: nothing was written");
   else if (!changed) lines.push("nothing written: the drivers are already installed");
-  else lines.push(`undo file: ${r.undoFile} (p2vfix undo ${r.image})`);
+  else lines.push(`undo file: ${transactionReport.undoFile} (p2vfix undo ${transactionReport.image})`);
   return lines;
 }
 
@@ -110,9 +110,9 @@ export function registerDrivers(program: Command, output: Output): void {
     .option("--json", "JSON output")
     .action((image: string, opts: { from: string; driver?: string[]; replace?: boolean; partition?: number; dryRun?: boolean; backupDir?: string; json?: boolean }) => {
       const source = openDriverSource(opts.from);
-      let r: TransactionReport<DriversAddResult>;
+      let transactionReport: TransactionReport<DriversAddResult>;
       try {
-        r = addDriversToImage(image, source, {
+        transactionReport = addDriversToImage(image, source, {
           ...(opts.partition !== undefined ? { partition: opts.partition } : {}),
           ...(opts.driver ? { only: opts.driver } : {}),
           ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
@@ -123,8 +123,8 @@ export function registerDrivers(program: Command, output: Output): void {
         source.close();
       }
       if (opts.json) {
-        const { selection, ...rest } = r.result;
-        output.out(JSON.stringify({ image: r.image, dryRun: r.dryRun, undoFile: r.undoFile ?? null, bytesWritten: r.bytesWritten, selection: selectionJson(selection), ...rest }, null, 2) + "\n");
-      } else output.out(addText(r).join("\n") + "\n");
+        const { selection, ...rest } = transactionReport.result;
+        output.out(JSON.stringify({ image: transactionReport.image, dryRun: transactionReport.dryRun, undoFile: transactionReport.undoFile ?? null, bytesWritten: transactionReport.bytesWritten, selection: selectionJson(selection), ...rest }, null, 2) + "\n");
+      } else output.out(addText(transactionReport).join("\n") + "\n");
     });
 }

@@ -66,15 +66,15 @@ export function inspectAndPlan(image: string, opts: FixOptions): { findings: Fin
 }
 
 function renderFindings(findings: readonly Finding[]): string {
-  const shown = findings.filter((f) => f.severity !== "info");
-  const problems = findings.filter((f) => f.severity === "problem").length;
+  const shown = findings.filter((finding) => finding.severity !== "info");
+  const problems = findings.filter((finding) => finding.severity === "problem").length;
   const lines = [`findings: ${plural(problems, "problem")}, ${plural(shown.length - problems, "warning")}, ${findings.length - shown.length} for information`];
   for (const f of shown) lines.push(`  ${f.severity === "problem" ? "PROBLEM" : "WARNING"}  ${f.title}${f.fixup === "manual" ? " (by hand)" : ` → ${f.fixup}`}`);
   return lines.join("\n") + "\n";
 }
 
 function renderPlanSummary(plan: PlanFile, values: number): string {
-  const enabled = plan.fixups.filter((f) => f.enabled);
+  const enabled = plan.fixups.filter((fixup) => fixup.enabled);
   return (
     `plan: ${plural(enabled.length, "fixup")} (${enabled.map((f) => f.id).join(", ") || "none"}), ${plural(values, "registry value")} to set or delete, ` +
     `${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`} in ${plan.vm.file}` : ""}\n`
@@ -140,7 +140,7 @@ Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (sa
         } finally {
           progress.stop();
         }
-        if (opts.json) output.out(JSON.stringify({ findings, plan: { fixups: plan.fixups.filter((f) => f.enabled).map((f) => f.id), registryValues: values, firstBootSteps: plan.firstBoot?.steps.length ?? 0 }, ...appliedJson(report, plan) }, null, 2) + "\n");
+        if (opts.json) output.out(JSON.stringify({ findings, plan: { fixups: plan.fixups.filter((fixup) => fixup.enabled).map((fixup) => fixup.id), registryValues: values, firstBootSteps: plan.firstBoot?.steps.length ?? 0 }, ...appliedJson(report, plan) }, null, 2) + "\n");
         else output.out(renderApplied(report, plan));
       } finally {
         lock?.release();

@@ -49,7 +49,7 @@ export async function registerCommands(program: Command, output: Output, argv: r
   const words = argv.filter((a) => !a.startsWith("-"));
   const sub = words[1];
   const wanted = modules.filter(
-    (m) => first !== undefined && m.names.includes(first) && (!m.subcommands || sub === undefined || sub === "help" || m.subcommands.includes(sub)),
+    (commandModule) => first !== undefined && commandModule.names.includes(first) && (!commandModule.subcommands || sub === undefined || sub === "help" || commandModule.subcommands.includes(sub)),
   );
-  for (const m of wanted.length > 0 ? wanted : modules) (await m.load())(program, output);
+  for (const commandModule of wanted.length > 0 ? wanted : modules) (await commandModule.load())(program, output);
 }

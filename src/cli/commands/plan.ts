@@ -137,23 +137,23 @@ export function planDrivers(plan: PlanFile, { from, only, hives: { system, softw
     const selection = selectDrivers(source, targetOsOf(system, software, where), only);
     if (selection.chosen.length === 0) throw new DriverError("no-driver-for-windows", `${from}: no driver package fits ${selection.osDescription} (p2vfix drivers list --from ${from} --for ${where} --verbose says why)`, { path: from });
     plan.drivers = { from, ...(only ? { only } : {}), reason: `drivers for ${selection.osDescription}` };
-    const notices = selection.chosen.map((c) => `Drivers: ${c.driver} from ${c.infPath} is installed at apply (${c.why}).`);
+    const notices = selection.chosen.map((driverChoice) => `Drivers: ${driverChoice.driver} from ${driverChoice.infPath} is installed at apply (${driverChoice.why}).`);
     // The boot-storage advice above was made from the image as it is; these drivers open more boot paths.
-    const bootServices = new Set(selection.chosen.filter(isBootStorage).flatMap((c) => c.resolved.services.map((x) => x.name.toLowerCase())));
+    const bootServices = new Set(selection.chosen.filter(isBootStorage).flatMap((driverChoice) => driverChoice.resolved.services.map((service) => service.name.toLowerCase())));
     const paths = plan.target ? (knowledge().boot.targets[plan.target]?.paths ?? []) : [];
-    const opened = paths.filter((p) => p.drivers.length > 0 && p.drivers.every((d) => bootServices.has(d.toLowerCase())));
+    const opened = paths.filter((path) => path.drivers.length > 0 && path.drivers.every((driver) => bootServices.has(driver.toLowerCase())));
     if (opened.length > 0) {
       const sentence = `Drivers: with them the VM can also boot from the ${opened.map((p) => p.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`;
       notices.push(sentence);
       // The boot-storage fixup advised from the image as it is (e.g. "boot from IDE"): the drivers change that advice.
-      const bootStorage = plan.fixups.find((f) => f.id === "boot-storage");
-      if (bootStorage) bootStorage.notices = [...bootStorage.notices.filter((n) => !isControllerAdvice(n)), sentence];
+      const bootStorage = plan.fixups.find((fixup) => fixup.id === "boot-storage");
+      if (bootStorage) bootStorage.notices = [...bootStorage.notices.filter((notice) => !isControllerAdvice(notice)), sentence];
     }
-    const staged = selection.chosen.filter((c) => !isBootStorage(c));
+    const staged = selection.chosen.filter((driverChoice) => !isBootStorage(driverChoice));
     if (staged.length > 0 && software && selection.os.major >= 6) {
-      const step = stepToEntry(installStagedDriversStep(staged.map((c) => c.driver)));
+      const step = stepToEntry(installStagedDriversStep(staged.map((driverChoice) => driverChoice.driver)));
       plan.firstBoot = firstBoot ? { ...firstBoot, steps: [step, ...firstBoot.steps.filter((s) => s.id !== step.id)] } : null;
-      if (!plan.firstBoot) notices.push(`Drivers: ${staged.map((c) => c.driver).join(", ")} are staged for Plug and Play (DevicePath); no first-boot runner is planned, so no pnputil step.`);
+      if (!plan.firstBoot) notices.push(`Drivers: ${staged.map((driverChoice) => driverChoice.driver).join(", ")} are staged for Plug and Play (DevicePath); no first-boot runner is planned, so no pnputil step.`);
     }
     return notices;
   } finally {
@@ -200,7 +200,7 @@ Examples:
       if (opts.output) {
         writeFileSync(opts.output, text);
         output.out(
-          `plan written to ${opts.output}: ${plural(plan.fixups.length, "fixup")} (${plan.fixups.map((f) => f.id).join(", ")}), ${plural(registryChanges, "registry value")} to set or delete (apply skips those already in place), ${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.all ? "every NIC" : (plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`)} in ${plan.vm.file}` : ""}\n`,
+          `plan written to ${opts.output}: ${plural(plan.fixups.length, "fixup")} (${plan.fixups.map((fixup) => fixup.id).join(", ")}), ${plural(registryChanges, "registry value")} to set or delete (apply skips those already in place), ${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.all ? "every NIC" : (plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`)} in ${plan.vm.file}` : ""}\n`,
         );
         output.out(renderNotices(planNotices(plan)));
       } else {

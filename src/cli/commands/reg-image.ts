@@ -46,7 +46,7 @@ interface ImageOptions {
 /** Installs the IMAGE:HIVE branch on `reg set`, `reg delete` and `reg import`. */
 export function registerImageHiveHook(reg: Command, output: Output): void {
   for (const name of ["set", "delete", "import"]) {
-    const cmd = reg.commands.find((c) => c.name() === name);
+    const cmd = reg.commands.find((command) => command.name() === name);
     if (!cmd) continue;
     cmd
       .option("--dry-run", "IMAGE:HIVE only: verify and print what would be written, write nothing")
@@ -63,7 +63,7 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
       const opts = action.opts<ImageOptions>();
       const options: WriteHivesOptions = { ...imageHiveWriteOptions, ...(opts.partition === undefined ? {} : { partition: opts.partition }) };
       // Refusals first, before the edit is tried.
-      writeHivesInImage(spec, (c) => c.hive.bytes, { ...options, dryRun: true });
+      writeHivesInImage(spec, (hiveEditContext) => hiveEditContext.hive.bytes, { ...options, dryRun: true });
       const dir = tempDir();
       const temp = extractHive(container, inner, opts.partition, dir);
       // The command reports on the temp copy: hold its output back and show it with the image's name.
