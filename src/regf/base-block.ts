@@ -92,8 +92,8 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
   if (bytes.length < 512) {
     throw new RegfError("truncated", `${what} is ${bytes.length} bytes: too short to hold a regf base block`, { offset: 0 });
   }
-  const r = new ByteReader(bytes, regfError);
-  const signature = r.ascii(0, 4);
+  const byteReader = new ByteReader(bytes, regfError);
+  const signature = byteReader.ascii(0, 4);
   if (!hasRegfSignature(bytes)) {
     throw new RegfError("not-a-hive", `${what} does not start with the "regf" signature (found ${JSON.stringify(signature)})`, {
       offset: 0,
@@ -101,28 +101,28 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
       actual: signature,
     });
   }
-  const nameBytes = r.slice(BaseBlockField.fileName, BaseBlockField.fileName + 64);
+  const nameBytes = byteReader.slice(BaseBlockField.fileName, BaseBlockField.fileName + 64);
   let nameEnd = 0;
   while (nameEnd < 64 && (nameBytes[nameEnd] !== 0 || nameBytes[nameEnd + 1] !== 0)) nameEnd += 2;
   const full = bytes.length >= BASE_BLOCK_SIZE;
   return {
     signature,
-    primarySequence: r.u32(BaseBlockField.primarySequence),
-    secondarySequence: r.u32(BaseBlockField.secondarySequence),
-    lastWritten: r.u64big(BaseBlockField.lastWritten),
-    majorVersion: r.u32(BaseBlockField.majorVersion),
-    minorVersion: r.u32(BaseBlockField.minorVersion),
-    fileType: r.u32(BaseBlockField.fileType),
-    fileFormat: r.u32(BaseBlockField.fileFormat),
-    rootCellOffset: r.u32(BaseBlockField.rootCellOffset),
-    hiveBinsDataSize: r.u32(BaseBlockField.hiveBinsDataSize),
-    clusteringFactor: r.u32(BaseBlockField.clusteringFactor),
-    fileName: r.utf16(BaseBlockField.fileName, nameEnd),
-    flags: r.u32(BaseBlockField.flags),
-    storedChecksum: r.u32(CHECKSUM_OFFSET),
+    primarySequence: byteReader.u32(BaseBlockField.primarySequence),
+    secondarySequence: byteReader.u32(BaseBlockField.secondarySequence),
+    lastWritten: byteReader.u64big(BaseBlockField.lastWritten),
+    majorVersion: byteReader.u32(BaseBlockField.majorVersion),
+    minorVersion: byteReader.u32(BaseBlockField.minorVersion),
+    fileType: byteReader.u32(BaseBlockField.fileType),
+    fileFormat: byteReader.u32(BaseBlockField.fileFormat),
+    rootCellOffset: byteReader.u32(BaseBlockField.rootCellOffset),
+    hiveBinsDataSize: byteReader.u32(BaseBlockField.hiveBinsDataSize),
+    clusteringFactor: byteReader.u32(BaseBlockField.clusteringFactor),
+    fileName: byteReader.utf16(BaseBlockField.fileName, nameEnd),
+    flags: byteReader.u32(BaseBlockField.flags),
+    storedChecksum: byteReader.u32(CHECKSUM_OFFSET),
     computedChecksum: baseBlockChecksum(bytes),
-    bootType: full ? r.u32(BaseBlockField.bootType) : 0,
-    bootRecover: full ? r.u32(BaseBlockField.bootRecover) : 0,
+    bootType: full ? byteReader.u32(BaseBlockField.bootType) : 0,
+    bootRecover: full ? byteReader.u32(BaseBlockField.bootRecover) : 0,
   };
 }
 

@@ -16,7 +16,7 @@ export const RegType = {
 
 export type RegTypeName = keyof typeof RegType;
 
-const byNumber = new Map<number, RegTypeName>(Object.entries(RegType).map(([k, v]) => [v, k as RegTypeName]));
+const byNumber = new Map<number, RegTypeName>(Object.entries(RegType).map(([key, value]) => [value, key as RegTypeName]));
 
 /** "REG_SZ" for 1; "REG_0x1f4" style for numbers outside the standard set. */
 export function regTypeName(type: number): string {

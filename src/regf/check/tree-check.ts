@@ -54,7 +54,7 @@ export class TreeCheck {
     only?: { paths: string[]; subtrees?: boolean },
   ) {
     if (only) {
-      this.onlyPaths = only.paths.map((p) => upcaseName(p.split("\\").filter((x) => x !== "").join("\\")));
+      this.onlyPaths = only.paths.map((path) => upcaseName(path.split("\\").filter((x) => x !== "").join("\\")));
       this.onlySubtrees = Boolean(only.subtrees);
     }
     this.space = new CellSpace(bytes, dataSize, base.minorVersion);
@@ -72,9 +72,9 @@ export class TreeCheck {
   private wanted(path: string): boolean {
     if (!this.onlyPaths) return true;
     const up = upcaseName(path);
-    for (const t of this.onlyPaths) {
-      if (t === up || t.startsWith(`${up}\\`)) return true;
-      if (this.onlySubtrees && up.startsWith(`${t}\\`)) return true;
+    for (const onlyPath of this.onlyPaths) {
+      if (onlyPath === up || onlyPath.startsWith(`${up}\\`)) return true;
+      if (this.onlySubtrees && up.startsWith(`${onlyPath}\\`)) return true;
     }
     return false;
   }
@@ -116,9 +116,9 @@ export class TreeCheck {
       if (!this.claim(item.nk, Claim.keyNode, item.path)) continue;
       try {
         this.checkKey(item.nk, item.path, item.parent, item.depth, stack);
-      } catch (e) {
-        if (!(e instanceof P2vfixError)) throw e;
-        this.report.error(e.code, e.message, { ...(e.offset === undefined ? {} : { offset: e.offset }), path: item.path });
+      } catch (err) {
+        if (!(err instanceof P2vfixError)) throw err;
+        this.report.error(err.code, err.message, { ...(err.offset === undefined ? {} : { offset: err.offset }), path: item.path });
       }
     }
     if (this.onlyPaths) return;
@@ -212,9 +212,9 @@ export class TreeCheck {
         let name: string;
         try {
           name = readNk(this.space, child).name;
-        } catch (e) {
-          if (!(e instanceof P2vfixError)) throw e;
-          this.report.error(e.code, `subkey entry ${i}: ${e.message}`, { offset: at, path });
+        } catch (err) {
+          if (!(err instanceof P2vfixError)) throw err;
+          this.report.error(err.code, `subkey entry ${i}: ${err.message}`, { offset: at, path });
           continue;
         }
         if (lkind === "lh" && this.space.u32(at + 4) !== lhHash(name)) {
@@ -249,9 +249,9 @@ export class TreeCheck {
       let vkPos: number;
       try {
         vkPos = vkPosition(this.space, vkOffset);
-      } catch (e) {
-        if (!(e instanceof P2vfixError)) throw e;
-        this.report.error(e.code, e.message, { offset: HBINS_START + vkOffset, path });
+      } catch (err) {
+        if (!(err instanceof P2vfixError)) throw err;
+        this.report.error(err.code, err.message, { offset: HBINS_START + vkOffset, path });
         continue;
       }
       this.stats.values++;
@@ -344,9 +344,9 @@ export class TreeCheck {
         let rec;
         try {
           rec = readSk(this.space, sk);
-        } catch (e) {
-          if (!(e instanceof P2vfixError)) throw e;
-          this.report.error(e.code, e.message, { offset: HBINS_START + sk });
+        } catch (err) {
+          if (!(err instanceof P2vfixError)) throw err;
+          this.report.error(err.code, err.message, { offset: HBINS_START + sk });
           break;
         }
         if (previous !== undefined && rec.blink !== previous) {

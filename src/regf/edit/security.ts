@@ -6,9 +6,9 @@ import { RegfError } from "../../errors.js";
 import { SK, SK_FIXED_SIZE, SK_SIGNATURE } from "../cells/sk.js";
 import type { CellAllocator } from "./allocator.js";
 
-export function addSecurityRef(a: CellAllocator, sk: number): void {
-  const p = a.pos(sk) + SK.referenceCount;
-  a.view.setUint32(p, a.view.getUint32(p, true) + 1, true);
+export function addSecurityRef(cellAllocator: CellAllocator, sk: number): void {
+  const p = cellAllocator.pos(sk) + SK.referenceCount;
+  cellAllocator.view.setUint32(p, cellAllocator.view.getUint32(p, true) + 1, true);
 }
 
 /** Drops one reference; at zero the record leaves the list and its cell is freed. */
@@ -36,40 +36,40 @@ export function releaseSecurity(a: CellAllocator, sk: number): void {
  * new one (reference count 0) linked in before `head` (at the list's end). `head` undefined:
  * the new record is a list of its own.
  */
-export function findOrAddSecurity(a: CellAllocator, head: number | undefined, descriptor: Uint8Array): number {
+export function findOrAddSecurity(cellAllocator: CellAllocator, head: number | undefined, descriptor: Uint8Array): number {
   if (head !== undefined) {
     let sk = head;
     for (let guard = 0; guard < 1_000_000; guard++) {
-      const p = a.pos(sk);
-      const size = a.view.getUint32(p + SK.descriptorSize, true);
-      if (size === descriptor.length && equalBytes(a.bytes.subarray(p + SK.descriptor, p + SK.descriptor + size), descriptor)) return sk;
-      sk = a.view.getUint32(p + SK.flink, true);
+      const p = cellAllocator.pos(sk);
+      const size = cellAllocator.view.getUint32(p + SK.descriptorSize, true);
+      if (size === descriptor.length && equalBytes(cellAllocator.bytes.subarray(p + SK.descriptor, p + SK.descriptor + size), descriptor)) return sk;
+      sk = cellAllocator.view.getUint32(p + SK.flink, true);
       if (sk === head) break;
       if (guard === 999_999) throw new RegfError("security-list-loop", "security record list does not come back to its start");
     }
   }
-  const sk = a.alloc(SK_FIXED_SIZE + descriptor.length);
-  const p = a.pos(sk);
-  a.bytes[p] = SK_SIGNATURE.charCodeAt(0);
-  a.bytes[p + 1] = SK_SIGNATURE.charCodeAt(1);
-  a.view.setUint32(p + SK.descriptorSize, descriptor.length, true);
-  a.bytes.set(descriptor, p + SK.descriptor);
+  const sk = cellAllocator.alloc(SK_FIXED_SIZE + descriptor.length);
+  const p = cellAllocator.pos(sk);
+  cellAllocator.bytes[p] = SK_SIGNATURE.charCodeAt(0);
+  cellAllocator.bytes[p + 1] = SK_SIGNATURE.charCodeAt(1);
+  cellAllocator.view.setUint32(p + SK.descriptorSize, descriptor.length, true);
+  cellAllocator.bytes.set(descriptor, p + SK.descriptor);
   if (head === undefined) {
-    a.view.setUint32(p + SK.flink, sk, true);
-    a.view.setUint32(p + SK.blink, sk, true);
+    cellAllocator.view.setUint32(p + SK.flink, sk, true);
+    cellAllocator.view.setUint32(p + SK.blink, sk, true);
   } else {
-    const last = a.view.getUint32(a.pos(head) + SK.blink, true);
-    a.view.setUint32(p + SK.flink, head, true);
-    a.view.setUint32(p + SK.blink, last, true);
-    a.view.setUint32(a.pos(last) + SK.flink, sk, true);
-    a.view.setUint32(a.pos(head) + SK.blink, sk, true);
+    const last = cellAllocator.view.getUint32(cellAllocator.pos(head) + SK.blink, true);
+    cellAllocator.view.setUint32(p + SK.flink, head, true);
+    cellAllocator.view.setUint32(p + SK.blink, last, true);
+    cellAllocator.view.setUint32(cellAllocator.pos(last) + SK.flink, sk, true);
+    cellAllocator.view.setUint32(cellAllocator.pos(head) + SK.blink, sk, true);
   }
   return sk;
 }
 
-function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+function equalBytes(bytes: Uint8Array, y: Uint8Array): boolean {
+  if (bytes.length !== y.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== y[i]) return false;
   return true;
 }
 
@@ -81,7 +81,7 @@ function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
 export function defaultSecurityDescriptor(): Uint8Array {
   const sid = (authority: number, ...subs: number[]): number[] => {
     const out = [1, subs.length, 0, 0, 0, 0, 0, authority];
-    for (const s of subs) out.push(s & 0xff, (s >>> 8) & 0xff, (s >>> 16) & 0xff, (s >>> 24) & 0xff);
+    for (const sub of subs) out.push(sub & 0xff, (sub >>> 8) & 0xff, (sub >>> 16) & 0xff, (sub >>> 24) & 0xff);
     return out;
   };
   const system = sid(5, 18);

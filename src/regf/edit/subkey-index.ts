@@ -44,19 +44,19 @@ interface Position {
 }
 
 /** The list's kind from its signature ("ri", "lh"...), or its two signature characters when it is none (for the message). */
-function signature(a: CellAllocator, offset: number): string {
-  const p = a.pos(offset);
-  return listKindAt(a.bytes, p) ?? String.fromCharCode(a.bytes[p], a.bytes[p + 1]);
+function signature(cellAllocator: CellAllocator, offset: number): string {
+  const p = cellAllocator.pos(offset);
+  return listKindAt(cellAllocator.bytes, p) ?? String.fromCharCode(cellAllocator.bytes[p], cellAllocator.bytes[p + 1]);
 }
 
 function count(a: CellAllocator, offset: number): number {
   return a.view.getUint16(a.pos(offset) + SUBKEY_LIST.count, true);
 }
 
-function leafKind(a: CellAllocator, offset: number): LeafKind {
-  const kind = signature(a, offset);
+function leafKind(cellAllocator: CellAllocator, offset: number): LeafKind {
+  const kind = signature(cellAllocator, offset);
   if (kind !== "li" && kind !== "lf" && kind !== "lh") {
-    throw new RegfError("bad-subkey-list", `cell at 0x${offset.toString(16)} is not a subkey leaf (found ${JSON.stringify(kind)})`, { offset: a.pos(offset) });
+    throw new RegfError("bad-subkey-list", `cell at 0x${offset.toString(16)} is not a subkey leaf (found ${JSON.stringify(kind)})`, { offset: cellAllocator.pos(offset) });
   }
   return kind;
 }
@@ -65,11 +65,11 @@ function element(a: CellAllocator, offset: number, kind: SubkeyListKind, i: numb
   return a.view.getUint32(elementPosition(a.pos(offset), kind, i), true);
 }
 
-function writeElement(a: CellAllocator, leaf: number, kind: LeafKind, i: number, nk: number, name: string): void {
-  const p = elementPosition(a.pos(leaf), kind, i);
-  a.view.setUint32(p, nk, true);
-  if (kind === "lh") a.view.setUint32(p + 4, lhHash(name), true);
-  else if (kind === "lf") a.view.setUint32(p + 4, lfHint(name), true);
+function writeElement(cellAllocator: CellAllocator, leaf: number, kind: LeafKind, i: number, nk: number, name: string): void {
+  const p = elementPosition(cellAllocator.pos(leaf), kind, i);
+  cellAllocator.view.setUint32(p, nk, true);
+  if (kind === "lh") cellAllocator.view.setUint32(p + 4, lhHash(name), true);
+  else if (kind === "lf") cellAllocator.view.setUint32(p + 4, lfHint(name), true);
 }
 
 function locateInLeaf(a: CellAllocator, leaf: number, name: string, nameOf: NameOf): { index: number; found: boolean } {
@@ -87,10 +87,10 @@ function locateInLeaf(a: CellAllocator, leaf: number, name: string, nameOf: Name
 }
 
 /** Position after the last entry of `leaf` when `name` sorts after it (the .reg order: keys come sorted), else undefined. */
-function afterLast(a: CellAllocator, leaf: number, name: string, nameOf: NameOf): number | undefined {
-  const n = count(a, leaf);
+function afterLast(cellAllocator: CellAllocator, leaf: number, name: string, nameOf: NameOf): number | undefined {
+  const n = count(cellAllocator, leaf);
   if (n === 0) return undefined;
-  return compareNames(nameOf(element(a, leaf, leafKind(a, leaf), n - 1)), name) < 0 ? n : undefined;
+  return compareNames(nameOf(element(cellAllocator, leaf, leafKind(cellAllocator, leaf), n - 1)), name) < 0 ? n : undefined;
 }
 
 function locate(a: CellAllocator, list: number, name: string, nameOf: NameOf): Position {
@@ -120,10 +120,10 @@ function locate(a: CellAllocator, list: number, name: string, nameOf: NameOf): P
 }
 
 /** Key node offset of the subkey called `name` (case-insensitive), or undefined. */
-export function findSubkey(a: CellAllocator, list: number, name: string, nameOf: NameOf): number | undefined {
+export function findSubkey(cellAllocator: CellAllocator, list: number, name: string, nameOf: NameOf): number | undefined {
   if (list === CELL_NONE) return undefined;
-  const at = locate(a, list, name, nameOf);
-  return at.found ? element(a, at.leaf, leafKind(a, at.leaf), at.index) : undefined;
+  const at = locate(cellAllocator, list, name, nameOf);
+  return at.found ? element(cellAllocator, at.leaf, leafKind(cellAllocator, at.leaf), at.index) : undefined;
 }
 
 function newLeaf(a: CellAllocator, kind: LeafKind, entries: number): number {
@@ -136,13 +136,13 @@ function newLeaf(a: CellAllocator, kind: LeafKind, entries: number): number {
 }
 
 /** Inserts offset `item` at index `i` of an ri; returns the ri's (possibly new) offset. */
-function insertIntoRoot(a: CellAllocator, root: number, i: number, item: number): number {
-  const n = count(a, root);
-  root = a.realloc(root, SUBKEY_LIST.elements + (n + 1) * 4, listHeadroom(n, 4));
-  const base = a.pos(root) + SUBKEY_LIST.elements;
-  a.bytes.copyWithin(base + (i + 1) * 4, base + i * 4, base + n * 4);
-  a.view.setUint32(base + i * 4, item, true);
-  a.view.setUint16(a.pos(root) + SUBKEY_LIST.count, n + 1, true);
+function insertIntoRoot(cellAllocator: CellAllocator, root: number, i: number, item: number): number {
+  const n = count(cellAllocator, root);
+  root = cellAllocator.realloc(root, SUBKEY_LIST.elements + (n + 1) * 4, listHeadroom(n, 4));
+  const base = cellAllocator.pos(root) + SUBKEY_LIST.elements;
+  cellAllocator.bytes.copyWithin(base + (i + 1) * 4, base + i * 4, base + n * 4);
+  cellAllocator.view.setUint32(base + i * 4, item, true);
+  cellAllocator.view.setUint16(cellAllocator.pos(root) + SUBKEY_LIST.count, n + 1, true);
   return root;
 }
 
@@ -193,26 +193,26 @@ export function insertSubkey(a: CellAllocator, list: number, nk: number, name: s
  * Removes the subkey called `name`; returns the list's new offset (CELL_NONE when it became
  * empty, its cells freed) and the removed key node's offset.
  */
-export function removeSubkey(a: CellAllocator, list: number, name: string, nameOf: NameOf): { list: number; nk: number } {
-  const at = list === CELL_NONE ? undefined : locate(a, list, name, nameOf);
+export function removeSubkey(cellAllocator: CellAllocator, list: number, name: string, nameOf: NameOf): { list: number; nk: number } {
+  const at = list === CELL_NONE ? undefined : locate(cellAllocator, list, name, nameOf);
   if (!at || !at.found) throw new RegfError("key-not-found", `no subkey named ${JSON.stringify(name)}`);
-  const kind = leafKind(a, at.leaf);
+  const kind = leafKind(cellAllocator, at.leaf);
   const size = ELEMENT_SIZE[kind];
-  const nk = element(a, at.leaf, kind, at.index);
-  const n = count(a, at.leaf);
-  const base = a.pos(at.leaf) + SUBKEY_LIST.elements;
-  a.bytes.copyWithin(base + at.index * size, base + (at.index + 1) * size, base + n * size);
-  a.bytes.fill(0, base + (n - 1) * size, base + n * size);
-  a.view.setUint16(a.pos(at.leaf) + SUBKEY_LIST.count, n - 1, true);
+  const nk = element(cellAllocator, at.leaf, kind, at.index);
+  const n = count(cellAllocator, at.leaf);
+  const base = cellAllocator.pos(at.leaf) + SUBKEY_LIST.elements;
+  cellAllocator.bytes.copyWithin(base + at.index * size, base + (at.index + 1) * size, base + n * size);
+  cellAllocator.bytes.fill(0, base + (n - 1) * size, base + n * size);
+  cellAllocator.view.setUint16(cellAllocator.pos(at.leaf) + SUBKEY_LIST.count, n - 1, true);
   if (n - 1 > 0) return { list, nk };
-  a.free(at.leaf);
+  cellAllocator.free(at.leaf);
   if (at.rootIndex < 0) return { list: CELL_NONE, nk };
-  const leaves = count(a, list);
-  const rbase = a.pos(list) + SUBKEY_LIST.elements;
-  a.bytes.copyWithin(rbase + at.rootIndex * 4, rbase + (at.rootIndex + 1) * 4, rbase + leaves * 4);
-  a.view.setUint16(a.pos(list) + SUBKEY_LIST.count, leaves - 1, true);
+  const leaves = count(cellAllocator, list);
+  const rbase = cellAllocator.pos(list) + SUBKEY_LIST.elements;
+  cellAllocator.bytes.copyWithin(rbase + at.rootIndex * 4, rbase + (at.rootIndex + 1) * 4, rbase + leaves * 4);
+  cellAllocator.view.setUint16(cellAllocator.pos(list) + SUBKEY_LIST.count, leaves - 1, true);
   if (leaves - 1 > 0) return { list, nk };
-  a.free(list);
+  cellAllocator.free(list);
   return { list: CELL_NONE, nk };
 }
 

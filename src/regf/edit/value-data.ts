@@ -19,33 +19,33 @@ export function usesBigData(length: number, minorVersion: number): boolean {
   return minorVersion >= BIG_DATA_MIN_MINOR_VERSION && length > BIG_DATA_SEGMENT_SIZE;
 }
 
-export function storeData(a: CellAllocator, data: Uint8Array): StoredData {
+export function storeData(cellAllocator: CellAllocator, data: Uint8Array): StoredData {
   if (data.length <= VK_INLINE_MAX) {
     let inline = 0;
     for (let i = 0; i < data.length; i++) inline |= data[i] << (8 * i);
     return { sizeField: (data.length | VK_DATA_INLINE) >>> 0, offsetField: inline >>> 0 };
   }
-  if (!usesBigData(data.length, a.minorVersion)) {
-    const cell = a.alloc(data.length);
-    a.bytes.set(data, a.pos(cell));
+  if (!usesBigData(data.length, cellAllocator.minorVersion)) {
+    const cell = cellAllocator.alloc(data.length);
+    cellAllocator.bytes.set(data, cellAllocator.pos(cell));
     return { sizeField: data.length, offsetField: cell };
   }
   const segments = Math.ceil(data.length / BIG_DATA_SEGMENT_SIZE);
-  const db = a.alloc(DB.segmentList + 4 + 4);
-  const list = a.alloc(segments * 4);
+  const db = cellAllocator.alloc(DB.segmentList + 4 + 4);
+  const list = cellAllocator.alloc(segments * 4);
   for (let i = 0; i < segments; i++) {
     const chunk = data.subarray(i * BIG_DATA_SEGMENT_SIZE, Math.min(data.length, (i + 1) * BIG_DATA_SEGMENT_SIZE));
     // 4 spare bytes, as in Windows' segments (16344 data bytes in a 16352-byte cell): hivex
     // and libregf take a segment's data as its cell size minus 8.
-    const seg = a.alloc(chunk.length + 4);
-    a.bytes.set(chunk, a.pos(seg));
-    a.view.setUint32(a.pos(list) + 4 * i, seg, true);
+    const seg = cellAllocator.alloc(chunk.length + 4);
+    cellAllocator.bytes.set(chunk, cellAllocator.pos(seg));
+    cellAllocator.view.setUint32(cellAllocator.pos(list) + 4 * i, seg, true);
   }
-  const p = a.pos(db);
-  a.bytes[p] = DB_SIGNATURE.charCodeAt(0);
-  a.bytes[p + 1] = DB_SIGNATURE.charCodeAt(1);
-  a.view.setUint16(p + DB.segmentCount, segments, true);
-  a.view.setUint32(p + DB.segmentList, list, true);
+  const p = cellAllocator.pos(db);
+  cellAllocator.bytes[p] = DB_SIGNATURE.charCodeAt(0);
+  cellAllocator.bytes[p + 1] = DB_SIGNATURE.charCodeAt(1);
+  cellAllocator.view.setUint16(p + DB.segmentCount, segments, true);
+  cellAllocator.view.setUint32(p + DB.segmentList, list, true);
   return { sizeField: data.length, offsetField: db };
 }
 
@@ -63,6 +63,6 @@ export function dataCells(a: CellAllocator, sizeField: number, offsetField: numb
   return out;
 }
 
-export function freeData(a: CellAllocator, sizeField: number, offsetField: number): void {
-  for (const cell of dataCells(a, sizeField, offsetField)) a.free(cell);
+export function freeData(cellAllocator: CellAllocator, sizeField: number, offsetField: number): void {
+  for (const cell of dataCells(cellAllocator, sizeField, offsetField)) cellAllocator.free(cell);
 }
