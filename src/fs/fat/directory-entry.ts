@@ -61,11 +61,11 @@ interface PendingLongName {
   parts: string[];
 }
 
-function longNamePart(e: Uint8Array): string {
+function longNamePart(bytes: Uint8Array): string {
   const units = new Uint8Array(LFN_CHARS_PER_ENTRY * 2);
-  units.set(e.subarray(1, 11), 0);
-  units.set(e.subarray(14, 26), 10);
-  units.set(e.subarray(28, 32), 22);
+  units.set(bytes.subarray(1, 11), 0);
+  units.set(bytes.subarray(14, 26), 10);
+  units.set(bytes.subarray(28, 32), 22);
   const text = decodeUtf16le(units);
   const end = text.indexOf("\0");
   return end >= 0 ? text.slice(0, end) : text;
