@@ -42,18 +42,18 @@ export function upcaseName(name: string): string {
 }
 
 /** Windows' ordering of subkey names: by upper-cased UTF-16 code units. Negative, 0 or positive. */
-export function compareNames(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
+export function compareNames(left: string, right: string): number {
+  const n = Math.min(left.length, right.length);
   for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
+    const ca = left.charCodeAt(i);
+    const cb = right.charCodeAt(i);
     if (ca === cb) continue;
     const d = up(ca) - up(cb);
     if (d !== 0) return d;
   }
-  return a.length - b.length;
+  return left.length - right.length;
 }
 
-export function namesEqual(a: string, b: string): boolean {
-  return a.length === b.length && compareNames(a, b) === 0;
+export function namesEqual(left: string, right: string): boolean {
+  return left.length === right.length && compareNames(left, right) === 0;
 }
