@@ -49,7 +49,7 @@ export function describeRegBytes(type: number, bytes: Uint8Array): string {
   }
   if (type === RegType.MULTI_SZ && bytes.length % 2 === 0) {
     const parts = utf16(bytes).replace(/\u0000+$/, "").split("\u0000");
-    return `${name} [${parts.filter((p, i) => p !== "" || i < parts.length - 1).map((p) => JSON.stringify(p)).join(", ")}]`;
+    return `${name} [${parts.filter((part, i) => part !== "" || i < parts.length - 1).map((part) => JSON.stringify(part)).join(", ")}]`;
   }
   if (type === RegType.DWORD && bytes.length === 4) {
     const v = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
