@@ -15,8 +15,8 @@ function plain(registryValue: RegistryValue): string | number | string[] {
     case RegType.DWORD_BIG_ENDIAN:
       return registryValue.dword() ?? 0;
     case RegType.QWORD: {
-      const q = registryValue.qword() ?? 0n;
-      return q <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(q) : q.toString();
+      const qword = registryValue.qword() ?? 0n;
+      return qword <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(qword) : qword.toString();
     }
     case RegType.MULTI_SZ:
       return registryValue.multiString();

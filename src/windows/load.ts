@@ -122,11 +122,11 @@ function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean,
 
 /** Where a driver's image file lives, relative to the volume root (systemRoot: "Windows" or "WINNT"). */
 export function driverFilePath(serviceName: string, imagePath: string | null, systemRoot = "Windows"): string {
-  let p = (imagePath ?? `System32\\drivers\\${serviceName}.sys`).trim().replace(/^"|"$/g, "");
-  p = p.replace(/^\\\?\?\\/, "");
-  if (/^[A-Za-z]:\\/.test(p)) return p.slice(3).replace(/\\/g, "/");
-  p = p.replace(/^\\?SystemRoot\\/i, "").replace(/^%SystemRoot%\\/i, "").replace(/^\\+/, "");
-  return `${systemRoot}/${p}`.replace(/\\/g, "/");
+  let path = (imagePath ?? `System32\\drivers\\${serviceName}.sys`).trim().replace(/^"|"$/g, "");
+  path = path.replace(/^\\\?\?\\/, "");
+  if (/^[A-Za-z]:\\/.test(path)) return path.slice(3).replace(/\\/g, "/");
+  path = path.replace(/^\\?SystemRoot\\/i, "").replace(/^%SystemRoot%\\/i, "").replace(/^\\+/, "");
+  return `${systemRoot}/${path}`.replace(/\\/g, "/");
 }
 
 export interface FileSystemLoadOptions extends LoadOptions {
@@ -143,7 +143,7 @@ export function loadFromFileSystem(fs: FileSystem, options: FileSystemLoadOption
   const config = fs.stat(configDir);
   if (!config?.isDirectory) throw new NotFoundError("no-windows", `no ${configDir} on this volume: not a Windows system volume`, { path: configDir });
   const names = fs.list(configDir).map((fileInfo) => fileInfo.name);
-  const find = (n: string) => names.find((x) => x.toLowerCase() === n.toLowerCase());
+  const find = (wanted: string) => names.find((name) => name.toLowerCase() === wanted.toLowerCase());
   const systemName = find("SYSTEM");
   if (!systemName) throw new NotFoundError("no-system-hive", `no SYSTEM hive in ${configDir}`, { path: configDir });
   const warnings: string[] = [];

@@ -11,7 +11,7 @@ export function readNcsi(ccs: RegistryKey, software: RegistryKey | undefined): N
   const host = readString(internet, "ActiveWebProbeHost") ?? null;
   const dnsHost = readString(internet, "ActiveDnsProbeHost") ?? null;
   const { publicProbeHosts, defaultEnableActiveProbing } = knowledge().ncsi;
-  const isPublic = (h: string | null) => h !== null && publicProbeHosts.some((publicProbeHost) => publicProbeHost.toLowerCase() === h.toLowerCase());
+  const isPublic = (probeHost: string | null) => probeHost !== null && publicProbeHosts.some((publicProbeHost) => publicProbeHost.toLowerCase() === probeHost.toLowerCase());
   return {
     enableActiveProbing: enable,
     policyNoActiveProbe: noActive,
@@ -35,10 +35,10 @@ const CATEGORY = ["public", "private", "domain"];
 export function systemTime(bytes: Uint8Array | undefined): string | null {
   if (!bytes || bytes.length < 16) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, 16);
-  const [y, mo, , d, h, mi, s] = [0, 2, 4, 6, 8, 10, 12].map((o) => view.getUint16(o, true));
-  if (y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31) return null;
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${p(y, 4)}-${p(mo)}-${p(d)}T${p(h)}:${p(mi)}:${p(s)}`;
+  const [year, mo, , day, hour, mi, second] = [0, 2, 4, 6, 8, 10, 12].map((offset) => view.getUint16(offset, true));
+  if (year < 1601 || mo < 1 || mo > 12 || day < 1 || day > 31) return null;
+  const pad = (value: number, width = 2) => String(value).padStart(width, "0");
+  return `${pad(year, 4)}-${pad(mo)}-${pad(day)}T${pad(hour)}:${pad(mi)}:${pad(second)}`;
 }
 
 export function readProfiles(software: RegistryKey | undefined): NetworkProfile[] | null {

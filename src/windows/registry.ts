@@ -98,10 +98,10 @@ export function storedString(space: CellSpace, pos: number): string | undefined 
 
 function multiOf(registryValue: RegistryValue | undefined): string[] | undefined {
   if (!registryValue) return undefined;
-  if (registryValue.type === RegType.MULTI_SZ) return registryValue.multiString().filter((s) => s.length > 0);
+  if (registryValue.type === RegType.MULTI_SZ) return registryValue.multiString().filter((text) => text.length > 0);
   if (isStringType(registryValue.type)) {
-    const s = registryValue.string();
-    return s.length > 0 ? [s] : [];
+    const text = registryValue.string();
+    return text.length > 0 ? [text] : [];
   }
   return undefined;
 }
@@ -110,10 +110,10 @@ function multiOf(registryValue: RegistryValue | undefined): string[] | undefined
 export function storedMulti(space: CellSpace, pos: number): string[] | undefined {
   if (pos < 0) return undefined;
   const type = typeAt(space, pos);
-  if (type === RegType.MULTI_SZ) return multiStringAt(space, pos).filter((s) => s.length > 0);
+  if (type === RegType.MULTI_SZ) return multiStringAt(space, pos).filter((text) => text.length > 0);
   if (isStringType(type)) {
-    const s = stringAt(space, pos);
-    return s.length > 0 ? [s] : [];
+    const text = stringAt(space, pos);
+    return text.length > 0 ? [text] : [];
   }
   return undefined;
 }
@@ -122,8 +122,8 @@ function dwordOf(registryValue: RegistryValue | undefined): number | undefined {
   if (!registryValue) return undefined;
   if (registryValue.type === RegType.DWORD || registryValue.type === RegType.DWORD_BIG_ENDIAN) return registryValue.dword();
   if (registryValue.type === RegType.QWORD) {
-    const q = registryValue.qword();
-    return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
+    const qword = registryValue.qword();
+    return qword !== undefined && qword <= 0xffffffffn ? Number(qword) : undefined;
   }
   return undefined;
 }
@@ -134,8 +134,8 @@ export function storedDword(space: CellSpace, pos: number): number | undefined {
   const type = typeAt(space, pos);
   if (type === RegType.DWORD || type === RegType.DWORD_BIG_ENDIAN) return dwordAt(space, pos);
   if (type === RegType.QWORD) {
-    const q = qwordAt(space, pos);
-    return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
+    const qword = qwordAt(space, pos);
+    return qword !== undefined && qword <= 0xffffffffn ? Number(qword) : undefined;
   }
   return undefined;
 }
@@ -155,7 +155,7 @@ export function stringValues(key: RegistryKey): StringValues {
   const stored = storedKey(key);
   if (!stored) {
     const values = key.values().filter((registryValue) => isStringType(registryValue.type));
-    return { names: values.map((value) => value.name), text: (i) => values[i].string() };
+    return { names: values.map((value) => value.name), text: (index) => values[index].string() };
   }
   const space = stored.cellSpace;
   const names: string[] = [];
@@ -168,7 +168,7 @@ export function stringValues(key: RegistryKey): StringValues {
     names.push(decodeName(space.bytes, pos + VK.name, space.u16(pos + VK.nameLength), (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0));
     positions.push(pos);
   }
-  return { names, text: (i) => stringAt(space, positions[i]) };
+  return { names, text: (index) => stringAt(space, positions[index]) };
 }
 
 /** Subkeys, tolerating a key that vanished. Bounded: a registry never has this many children. */
@@ -239,19 +239,19 @@ const TAIL_UNITS = 4;
 
 /** A name's length and its last TAIL_UNITS units upper-cased, as one number. */
 function nameTailKey(name: string): number {
-  let h = name.length;
-  for (let i = Math.max(0, name.length - TAIL_UNITS); i < name.length; i++) h = (Math.imul(h, 37) + upcaseUnit(name.charCodeAt(i))) >>> 0;
-  return h;
+  let hash = name.length;
+  for (let i = Math.max(0, name.length - TAIL_UNITS); i < name.length; i++) hash = (Math.imul(hash, 37) + upcaseUnit(name.charCodeAt(i))) >>> 0;
+  return hash;
 }
 
 /** `nameTailKey` of a name still in the hive bytes (Latin-1 when `compressed`, else UTF-16LE). */
 function storedTailKey(bytes: Uint8Array, pos: number, units: number, compressed: boolean): number {
-  let h = units;
+  let hash = units;
   for (let i = Math.max(0, units - TAIL_UNITS); i < units; i++) {
     const unit = compressed ? bytes[pos + i] : bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
-    h = (Math.imul(h, 37) + upcaseUnit(unit)) >>> 0;
+    hash = (Math.imul(hash, 37) + upcaseUnit(unit)) >>> 0;
   }
-  return h;
+  return hash;
 }
 
 /** Joins key path components with "\". */
@@ -259,13 +259,13 @@ export function joinPath(...parts: string[]): string {
   return parts.filter((part) => part.length > 0).join("\\");
 }
 
-const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 /** Lower-case hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += HEX_BYTES[bytes[i]];
-  return s;
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += HEX_BYTES[bytes[i]];
+  return text;
 }
 
 /**

@@ -26,7 +26,7 @@ import { ValueNames } from "./value-names.js";
 const EMPTY_V4 = new Set(["", "0.0.0.0"]);
 
 function splitServers(text: string | undefined): string[] {
-  return (text ?? "").split(/[\s,]+/).filter((s) => s.length > 0);
+  return (text ?? "").split(/[\s,]+/).filter((part) => part.length > 0);
 }
 
 /**
@@ -63,11 +63,11 @@ const DOTTED = /^\d{1,3}(\.\d{1,3}){3}$/;
 export function readPersistentRoutes(ccs: RegistryKey): PersistentRoute[] {
   const out: PersistentRoute[] = [];
   for (const value of ccs.key("Services\\Tcpip\\Parameters\\PersistentRoutes")?.values() ?? []) {
-    const [destination, mask, gateway, metric, ...rest] = value.name.split(",").map((p) => p.trim());
-    if (rest.length > 0 || ![destination, mask, gateway].every((x) => x !== undefined && DOTTED.test(x))) continue;
-    const m = metric === undefined || metric === "" ? -1 : Number(metric);
-    if (!Number.isInteger(m) || m < -1 || m > 9999) continue;
-    out.push({ valueName: value.name, destination, mask, gateway, metric: m <= 0 ? null : m });
+    const [destination, mask, gateway, metric, ...rest] = value.name.split(",").map((field) => field.trim());
+    if (rest.length > 0 || ![destination, mask, gateway].every((field) => field !== undefined && DOTTED.test(field))) continue;
+    const metricNumber = metric === undefined || metric === "" ? -1 : Number(metric);
+    if (!Number.isInteger(metricNumber) || metricNumber < -1 || metricNumber > 9999) continue;
+    out.push({ valueName: value.name, destination, mask, gateway, metric: metricNumber <= 0 ? null : metricNumber });
   }
   return out;
 }
@@ -93,10 +93,10 @@ const INTERFACE_VALUES = new ValueNames([
 export function readTcpip(roots: TcpipRoots, guid: string, nsi: NsiStore, luid: string | null): Tcpip | null {
   const iface = roots.tcpipInterfaces?.key(guid);
   const nsiPart = {
-    ipv4: luid ? nsi.ipv4.filter((a) => a.luid === luid) : [],
-    ipv6: luid ? nsi.ipv6.filter((a) => a.luid === luid) : [],
+    ipv4: luid ? nsi.ipv4.filter((address) => address.luid === luid) : [],
+    ipv6: luid ? nsi.ipv6.filter((address) => address.luid === luid) : [],
     routes: luid ? nsi.routes.filter((route) => route.luid === luid) : [],
-    routesV6: luid ? nsi.routesV6.filter((r) => r.luid === luid) : [],
+    routesV6: luid ? nsi.routesV6.filter((route) => route.luid === luid) : [],
   };
   if (!iface && nsiPart.ipv4.length + nsiPart.ipv6.length + nsiPart.routes.length + nsiPart.routesV6.length === 0) return null;
   const values = INTERFACE_VALUES.of(iface);

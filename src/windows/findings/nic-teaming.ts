@@ -6,8 +6,8 @@ import { systemEvidence, shown } from "./types.js";
 export const nicTeaming: FindingRule = (model) => {
   const evidence: Evidence[] = [];
   const parts: string[] = [];
-  for (const adapter of model.network.adapters.filter((x) => x.team)) {
-    const members = adapter.team!.members.map((member) => model.network.adapters.find((x) => x.classKey === member)?.driverDesc ?? member);
+  for (const adapter of model.network.adapters.filter((candidate) => candidate.team)) {
+    const members = adapter.team!.members.map((member) => model.network.adapters.find((candidate) => candidate.classKey === member)?.driverDesc ?? member);
     parts.push(`team adapter "${adapter.connectionName ?? adapter.driverDesc ?? adapter.classKey}" (${adapter.team!.vendor} ${adapter.team!.kind}${members.length ? `, members: ${members.join(", ")}` : ""})`);
     evidence.push(systemEvidence(model, `Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\${adapter.classKey}`, "ComponentId", adapter.componentId ?? ""));
   }
