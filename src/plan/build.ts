@@ -42,9 +42,9 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
   const findings = detectFindings(model, input.options.target ? { target: input.options.target } : {});
   const firstBoot = runnerPossible(model, input.hives);
   const outcomes = runFixups({ model, findings, hives: input.hives, options: input.options, firstBoot });
-  const steps = outcomes.flatMap((outcome) => outcome.steps).map((firstBootStep, i) => ({ s: firstBootStep, i })).sort((a, b) => stepRank(a.s.id) - stepRank(b.s.id) || a.i - b.i).map((x) => x.s);
+  const steps = outcomes.flatMap((outcome) => outcome.steps).map((firstBootStep, i) => ({ s: firstBootStep, i })).sort((a, b) => stepRank(a.s.id) - stepRank(b.s.id) || a.i - b.i).map((ranked) => ranked.s);
   if (firstBoot && steps.length === 0 && outcomes.some((outcome) => outcome.services.some((service) => service.reEnable))) steps.push(waitForNetworkStep());
-  const restores = outcomes.some((outcome) => outcome.registry.some((c) => c.kind === "set-value" && c.restoreAfterFirstBoot));
+  const restores = outcomes.some((outcome) => outcome.registry.some((change) => change.kind === "set-value" && change.restoreAfterFirstBoot));
   const notices: string[] = [];
   if (!input.hives.software) notices.push("No SOFTWARE hive: first-boot steps, policies and the installed-program list are not planned.");
   else if (!firstBoot) notices.push(`Windows build ${model.installation.build} (XP / Server 2003) has no PowerShell for first-boot steps: only offline changes are planned; the notices say what to do by hand after the first boot.`);
@@ -73,7 +73,7 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
       : null,
     nics: nicEntries(model, input.options, outcomes.some((outcome) => outcome.fixup.id === "static-ip") && firstBoot, steps),
     notices,
-    unaddressed: unaddressed(model, findings).map((f) => `${f.id}: ${f.title}`),
+    unaddressed: unaddressed(model, findings).map((finding) => `${finding.id}: ${finding.title}`),
   };
   return { plan, model, findings };
 }

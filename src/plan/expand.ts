@@ -28,7 +28,7 @@ export interface ExpandedPlan {
 
 function stringValue(name: string, type: number, text: string | string[]): RegistryValue {
   const bytes = Array.isArray(text)
-    ? new Uint8Array(Buffer.from(text.map((t) => t + "\u0000").join("") + "\u0000", "utf16le"))
+    ? new Uint8Array(Buffer.from(text.map((line) => line + "\u0000").join("") + "\u0000", "utf16le"))
     : new Uint8Array(Buffer.from(text + "\u0000", "utf16le"));
   return {
     name,
@@ -49,22 +49,22 @@ function dwordValue(name: string, value: number): RegistryValue {
 
 /** A key with fixed values and no subkeys. */
 function fixedKey(name: string, path: string, values: RegistryValue[]): RegistryKey {
-  const find = (n: string) => values.find((value) => value.name.toLowerCase() === n.toLowerCase());
-  return { name, path, subkeys: () => [], subkey: () => undefined, key: (p) => (p === "" ? fixedKey(name, path, values) : undefined), values: () => values, value: find };
+  const find = (valueName: string) => values.find((value) => value.name.toLowerCase() === valueName.toLowerCase());
+  return { name, path, subkeys: () => [], subkey: () => undefined, key: (keyPath) => (keyPath === "" ? fixedKey(name, path, values) : undefined), values: () => values, value: find };
 }
 
 /** `root` with its top-level subkey `name` replaced (or hidden when `replacement` is undefined). */
 function withSubkey(root: RegistryKey, name: string, replacement: RegistryKey | undefined): RegistryKey {
-  const is = (n: string) => n.toLowerCase() === name.toLowerCase();
-  const first = (p: string) => p.split("\\")[0];
+  const is = (keyName: string) => keyName.toLowerCase() === name.toLowerCase();
+  const first = (keyPath: string) => keyPath.split("\\")[0];
   return {
     name: root.name,
     path: root.path,
     subkeys: () => root.subkeys().flatMap((subkey) => (is(subkey.name) ? (replacement ? [replacement] : []) : [subkey])),
-    subkey: (n) => (is(n) ? replacement : root.subkey(n)),
-    key: (p) => (is(first(p)) ? (p.includes("\\") ? replacement?.key(p.slice(p.indexOf("\\") + 1)) : replacement) : root.key(p)),
+    subkey: (keyName) => (is(keyName) ? replacement : root.subkey(keyName)),
+    key: (keyPath) => (is(first(keyPath)) ? (keyPath.includes("\\") ? replacement?.key(keyPath.slice(keyPath.indexOf("\\") + 1)) : replacement) : root.key(keyPath)),
     values: () => root.values(),
-    value: (n) => root.value(n),
+    value: (valueName) => root.value(valueName),
   };
 }
 
@@ -97,10 +97,10 @@ export function expandPlan(plan: PlanFile, hives: { system: RegistryKey; softwar
   const disabled = new Set(plan.fixups.filter((fixup) => !fixup.enabled).map((fixup) => fixup.id));
   const registry: RegistryChange[] = [];
   const services: ServiceStartChange[] = [];
-  for (const f of enabled) {
-    for (const e of f.registry) registry.push(entryToChange(e, f.id));
-    for (const service of f.services) {
-      const change = entryToService(service, f.id);
+  for (const fixup of enabled) {
+    for (const entry of fixup.registry) registry.push(entryToChange(entry, fixup.id));
+    for (const service of fixup.services) {
+      const change = entryToService(service, fixup.id);
       services.push(change);
       registry.push(...serviceRegistryChanges(change));
     }

@@ -92,9 +92,9 @@ function hostContent(fd: number, size: number, source: string): FileContent & { 
     read(offset, length) {
       const out = new Uint8Array(length);
       for (let at = 0; at < length; ) {
-        const n = readSync(fd, out, at, length - at, offset + at);
-        if (n === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
-        at += n;
+        const bytesRead = readSync(fd, out, at, length - at, offset + at);
+        if (bytesRead === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
+        at += bytesRead;
       }
       if (offset !== hashed) throw new VerifyError("source-read-order", `${source} was read out of order (internal error); nothing was written`, { path: source });
       hash.update(out);
@@ -131,7 +131,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const where = `${imageFile}:${volume.index ? `partition ${volume.index}` : "volume"}`;
       if (volume.kind.startsWith("fat")) {
         // FAT writes (long-name entries, every FAT copy, FSInfo, growing folders) are not built: see docs/ntfs-create.md "FAT".
-        const ntfs = targetOf(image, imageFile).volumes.filter((v) => v.kind === "ntfs").map((v) => v.index);
+        const ntfs = targetOf(image, imageFile).volumes.filter((candidate) => candidate.kind === "ntfs").map((candidate) => candidate.index);
         const hint = ntfs.length > 0 ? `pick an NTFS partition with --partition (${ntfs.join(", ")})` : "this image has no NTFS volume to copy to";
         throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates, replaces and deletes files on NTFS only, nothing was written: ${hint}`);
       }
@@ -194,16 +194,16 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       }
       writer.commit();
       return {
-        changes: [...result.folders.map((folder) => `${where}:${folder}/`), ...result.created.map((c) => `${where}:${c.path}`), ...result.removed.map((r) => `${where}:${r} (removed)`)],
+        changes: [...result.folders.map((folder) => `${where}:${folder}/`), ...result.created.map((created) => `${where}:${created.path}`), ...result.removed.map((removed) => `${where}:${removed} (removed)`)],
         verify: (fresh, stage) => {
           const again = chooseVolume(fresh, imageFile, volume.index).fs();
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
           for (const folder of result.folders) if (!again.stat(folder)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${folder} is not a folder after the write`);
           // One index walk per folder, then each file's data by record number.
           const byFolder = new Map<string, typeof result.created>();
-          for (const c of result.created) {
-            const folder = c.path.slice(0, c.path.lastIndexOf("/")) || "/";
-            byFolder.set(folder, [...(byFolder.get(folder) ?? []), c]);
+          for (const created of result.created) {
+            const folder = created.path.slice(0, created.path.lastIndexOf("/")) || "/";
+            byFolder.set(folder, [...(byFolder.get(folder) ?? []), created]);
           }
           for (const [folder, files] of byFolder) {
             const records = new Map(again.indexEntries(folder).map((indexEntry) => [indexEntry.fileName.name.toUpperCase(), indexEntry.reference.record]));
@@ -215,7 +215,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
               if (again.stream(record, AttributeType.data, "").size !== file.size) throw new VerifyError("verify-failed", `${where}:${file.path} has the wrong size after the write`);
             }
           }
-          for (const r of result.removed) if (again.stat(r) !== undefined) throw new VerifyError("verify-failed", `${where}:${r} still exists after the write`);
+          for (const removed of result.removed) if (again.stat(removed) !== undefined) throw new VerifyError("verify-failed", `${where}:${removed} still exists after the write`);
         },
         result,
       };
@@ -243,7 +243,7 @@ export function planFileOperations(entries: ReadonlyArray<{ from: string; to: st
     } catch {
       throw new NotFoundError("not-found", `plan files: ${entry.from} does not exist on the host`, { path: entry.from });
     }
-    const sources = st.isDirectory() ? readdirSync(entry.from).sort().map((n) => join(entry.from, n)) : [entry.from];
+    const sources = st.isDirectory() ? readdirSync(entry.from).sort().map((fileName) => join(entry.from, fileName)) : [entry.from];
     if (sources.length > 0) ops.push({ kind: "copy", sources, dest: entry.to, recursive: true });
   }
   return ops;

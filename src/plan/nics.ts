@@ -20,14 +20,14 @@ export function stepsWithNicEdits(plan: PlanFile): StepEntry[] {
     if (nic.step === null && nic.mac !== null) {
       throw new PlanError("nic-without-step", `nics: ${nic.adapter} has the MAC ${nic.mac} but no first-boot step: make the plan again with --mac (or a nics: option) so the step is generated`);
     }
-    if (nic.step !== null && !steps.some((s) => s.id.toLowerCase() === nic.step!.toLowerCase())) {
+    if (nic.step !== null && !steps.some((step) => step.id.toLowerCase() === nic.step!.toLowerCase())) {
       throw new PlanError("nic-step-missing", `nics: ${nic.adapter} names the step ${JSON.stringify(nic.step)}, which is not in firstBoot.steps`);
     }
   }
   return steps.map((step) => {
-    const n = byId.get(step.id.toLowerCase());
-    if (!n) return step;
-    const mac = n.mac === null ? "" : normalizeMac(n.mac);
+    const nic = byId.get(step.id.toLowerCase());
+    if (!nic) return step;
+    const mac = nic.mac === null ? "" : normalizeMac(nic.mac);
     const match = TARGET_MAC_LINE.exec(step.script);
     if (!match) throw new PlanError("nic-step-edited", `nics: the step ${step.id} no longer has its $targetMac line; set the MAC in the script itself or make the plan again`);
     const line = `$targetMac = ${psString(mac)}`;

@@ -24,7 +24,7 @@ export interface Profile {
 const profilesDir = join(dataDir, "profiles");
 
 export function profileNames(): string[] {
-  return readdirSync(profilesDir).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(profilesDir).filter((fileName) => fileName.endsWith(".yaml")).map((fileName) => fileName.slice(0, -5)).sort();
 }
 
 export function loadProfile(nameOrPath: string): Profile {
