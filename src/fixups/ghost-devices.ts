@@ -27,8 +27,8 @@ export const ghostDevicesFixup: Fixup = {
       return result;
     }
     const vendors = new Set<string>();
-    for (const a of physical) {
-      for (const id of [a.deviceInstanceId, a.pnpInstanceId, a.componentId, a.matchingDeviceId]) {
+    for (const physicalAdapter of physical) {
+      for (const id of [physicalAdapter.deviceInstanceId, physicalAdapter.pnpInstanceId, physicalAdapter.componentId, physicalAdapter.matchingDeviceId]) {
         const match = /ven_([0-9a-f]{4})/i.exec(id ?? "");
         if (match && !HYPERVISOR_PCI_VENDORS.has(match[1].toUpperCase())) vendors.add(match[1].toUpperCase());
       }

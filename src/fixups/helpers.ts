@@ -13,7 +13,7 @@ export function controlSetsToEdit(context: FixupContext, all = false): string[] 
   if (all) return [...cs.available];
   const out = [cs.resolved];
   if (cs.current !== null) {
-    const current = cs.available.find((n) => n.toLowerCase() === controlSetName(cs.current!).toLowerCase());
+    const current = cs.available.find((setName) => setName.toLowerCase() === controlSetName(cs.current!).toLowerCase());
     if (current && !out.includes(current)) out.push(current);
   }
   return out;

@@ -20,13 +20,13 @@ const ID = "vendor-software";
 const UNINSTALL_KEYS = ["Microsoft\\Windows\\CurrentVersion\\Uninstall", "Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"];
 const MAX_UNINSTALL_ENTRIES = 5000;
 
-const isDriver = (s: Service): boolean => s.type !== null && (s.type & 0xf) !== 0 && s.type < 0x10;
-const startsAtBoot = (s: Service): boolean => s.installed && (overriddenStart(s) ?? 4) <= 2;
+const isDriver = (service: Service): boolean => service.type !== null && (service.type & 0xf) !== 0 && service.type < 0x10;
+const startsAtBoot = (service: Service): boolean => service.installed && (overriddenStart(service) ?? 4) <= 2;
 
 /** Programs under the Uninstall keys whose publisher and name match a vendor whose services were found. */
 export function vendorPrograms(software: RegistryKey | undefined, vendors: Set<string>): UninstallEntry[] {
   if (!software || vendors.size === 0) return [];
-  const rules = fixupKnowledge().uninstall.programs.filter((program) => [...vendors].some((v) => v === program.vendor || v.startsWith(program.vendor.split("/")[0])));
+  const rules = fixupKnowledge().uninstall.programs.filter((program) => [...vendors].some((vendor) => vendor === program.vendor || vendor.startsWith(program.vendor.split("/")[0])));
   const out: UninstallEntry[] = [];
   let seen = 0;
   for (const path of UNINSTALL_KEYS) {
@@ -48,7 +48,7 @@ export function vendorPrograms(software: RegistryKey | undefined, vendors: Set<s
 function protectedDrivers(context: FixupContext): Set<string> {
   const names = new Set<string>();
   for (const filter of context.model.bootStorage.filters) for (const service of filter.services) names.add(service.toLowerCase());
-  const target = context.model.bootStorage.targets.find((t) => t.target === context.options.target);
+  const target = context.model.bootStorage.targets.find((candidate) => candidate.target === context.options.target);
   for (const path of target?.paths ?? []) for (const driver of path.drivers) names.add(driver.service.toLowerCase());
   return names;
 }
@@ -60,7 +60,7 @@ export const vendorSoftwareFixup: Fixup = {
   plan(context) {
     const result = emptyResult();
     const { model, options } = context;
-    const extra = options.vendor.extraServices.map((extraService) => serviceByName(context, extraService)).filter((s): s is Service => s !== undefined && s.installed && s.start !== 4);
+    const extra = options.vendor.extraServices.map((extraService) => serviceByName(context, extraService)).filter((service): service is Service => service !== undefined && service.installed && service.start !== 4);
     if (this.detect(model, context.findings).length === 0 && extra.length === 0) return result;
     const keep = protectedDrivers(context);
     const vendors = new Set<string>();
@@ -88,7 +88,7 @@ export const vendorSoftwareFixup: Fixup = {
         }
       }
     }
-    for (const s of extra) if (!result.services.some((serviceStartChange) => serviceStartChange.service === s.name)) result.services.push(serviceStart(context, ID, s, 4, "listed in vendor.extraServices"));
+    for (const extraService of extra) if (!result.services.some((serviceStartChange) => serviceStartChange.service === extraService.name)) result.services.push(serviceStart(context, ID, extraService, 4, "listed in vendor.extraServices"));
     if (options.vendor.uninstall) {
       const programs = vendorPrograms(context.hives.software, vendors);
       if (programs.length > 0 && !context.firstBoot) {
