@@ -26,7 +26,7 @@ import type { TargetOs } from "./target-os.js";
 
 export const FIXUP_ID = "drivers";
 
-const hex = (bytes: Uint8Array) => [...bytes].map((x) => x.toString(16).padStart(2, "0")).join(" ");
+const hex = (bytes: Uint8Array) => [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join(" ");
 
 function regData(infRegEntry: InfRegEntry): RegData {
   const text = () => Buffer.from(infRegEntry.data).toString("utf16le").replace(/\u0000+$/, "");
@@ -97,13 +97,13 @@ export function driverStorePackageId(infName: string, infBytes: Uint8Array, os: 
 }
 
 function guidBytes(guid: string): Uint8Array {
-  const h = guid.replace(/[{}]/g, "").split("-");
+  const groups = guid.replace(/[{}]/g, "").split("-");
   const out = new Uint8Array(16);
   const dv = new DataView(out.buffer);
-  dv.setUint32(0, parseInt(h[0], 16), true);
-  dv.setUint16(4, parseInt(h[1], 16), true);
-  dv.setUint16(6, parseInt(h[2], 16), true);
-  const rest = h[3] + h[4];
+  dv.setUint32(0, parseInt(groups[0], 16), true);
+  dv.setUint16(4, parseInt(groups[1], 16), true);
+  dv.setUint16(6, parseInt(groups[2], 16), true);
+  const rest = groups[3] + groups[4];
   for (let i = 0; i < 8; i++) out[8 + i] = parseInt(rest.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
@@ -118,16 +118,16 @@ export function versionBlob(classGuid: string, driverVer: string | undefined): U
   const out = new Uint8Array(48);
   out.set([0xff, 0xff, 0x09, 0x00], 0);
   out.set(guidBytes(classGuid), 8);
-  const [date = "", version = ""] = (driverVer ?? "").split(",").map((s) => s.trim());
+  const [date = "", version = ""] = (driverVer ?? "").split(",").map((field) => field.trim());
   const dm = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(date);
   const dv = new DataView(out.buffer);
   if (dm) {
     const ms = Date.UTC(Number(dm[3]), Number(dm[1]) - 1, Number(dm[2]));
     dv.setBigUint64(24, BigInt(ms) * 10000n + 116444736000000000n, true);
   }
-  const parts = version.split(".").map((p) => Number(p) & 0xffff);
-  const v = parts.slice(0, 4).reduce((acc, part, i) => acc | (BigInt(Number.isFinite(part) ? part : 0) << BigInt(48 - 16 * i)), 0n);
-  dv.setBigUint64(32, v, true);
+  const parts = version.split(".").map((part) => Number(part) & 0xffff);
+  const packed = parts.slice(0, 4).reduce((acc, part, i) => acc | (BigInt(Number.isFinite(part) ? part : 0) << BigInt(48 - 16 * i)), 0n);
+  dv.setBigUint64(32, packed, true);
   return out;
 }
 

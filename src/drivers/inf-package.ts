@@ -92,9 +92,9 @@ const KNOWN_SERVICE = new Set(["displayname", "description", "servicetype", "sta
 
 export function infNumber(text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === "") return undefined;
-  const t = text.trim();
-  const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? parseInt(t, 10) : NaN;
-  return Number.isNaN(n) ? undefined : n;
+  const trimmed = text.trim();
+  const parsed = /^0x[0-9a-f]+$/i.test(trimmed) ? parseInt(trimmed.slice(2), 16) : /^\d+$/.test(trimmed) ? parseInt(trimmed, 10) : NaN;
+  return Number.isNaN(parsed) ? undefined : parsed;
 }
 
 function utf16z(texts: string[]): Uint8Array {
@@ -103,11 +103,11 @@ function utf16z(texts: string[]): Uint8Array {
 
 /** One AddReg line as registry data (AddReg doc flags); throws InfError on a value that does not fit. */
 function regEntry(inf: InfFile, infEntry: InfEntry): InfRegEntry {
-  const v = infEntry.key !== undefined ? [infEntry.key, ...infEntry.values] : infEntry.values;
-  const [root = "", subkey = "", name = "", flagText = ""] = v;
+  const fields = infEntry.key !== undefined ? [infEntry.key, ...infEntry.values] : infEntry.values;
+  const [root = "", subkey = "", name = "", flagText = ""] = fields;
   const flags = flagText.trim() === "" ? 0 : infNumber(flagText);
   if (flags === undefined) throw inf.error("inf-bad-addreg", `AddReg flags "${flagText}" are not a number`, infEntry.line);
-  const values = v.slice(4);
+  const values = fields.slice(4);
   const typeBits = flags & 0xffff0001;
   let type: number;
   let data: Uint8Array;
@@ -115,11 +115,11 @@ function regEntry(inf: InfFile, infEntry: InfEntry): InfRegEntry {
   else if (typeBits === 0x00020000) [type, data] = [2, utf16z([values.join(",")])];
   else if (typeBits === 0x00010000) [type, data] = [7, utf16z([...values.filter((value, i) => value !== "" || i < values.length - 1), ""])];
   else if (typeBits === 0x00010001) {
-    const n = values.length === 0 ? 0 : infNumber(values[0]);
-    if (n === undefined || n > 0xffffffff) throw inf.error("inf-bad-addreg", `REG_DWORD value "${values[0]}" is not a 32-bit number`, infEntry.line);
+    const flagValue = values.length === 0 ? 0 : infNumber(values[0]);
+    if (flagValue === undefined || flagValue > 0xffffffff) throw inf.error("inf-bad-addreg", `REG_DWORD value "${values[0]}" is not a 32-bit number`, infEntry.line);
     type = 4;
     data = new Uint8Array(4);
-    new DataView(data.buffer).setUint32(0, n, true);
+    new DataView(data.buffer).setUint32(0, flagValue, true);
   } else {
     // Binary: REG_BINARY (0x1), REG_NONE (0x20001), or another type in the high word.
     type = typeBits === 0x00000001 ? 3 : typeBits === 0x00020001 ? 0 : typeBits >>> 16;
@@ -141,7 +141,7 @@ function sectionsOf(inf: InfFile, entry: InfEntry): InfEntry[] {
 
 /** The DDInstall section with the best platform extension for `os`. */
 function ddinstall(inf: InfFile, base: string, os: TargetOs): string | undefined {
-  return [`${base}.NT${os.arch}`, `${base}.NT`, base].find((n) => inf.section(n) !== undefined);
+  return [`${base}.NT${os.arch}`, `${base}.NT`, base].find((sectionName) => inf.section(sectionName) !== undefined);
 }
 
 /**
@@ -154,7 +154,7 @@ function plainName(inf: InfFile, name: string, line: number): string {
 }
 
 function insidePath(inf: InfFile, parts: string[], line: number): string {
-  const segments = parts.flatMap((part) => part.split(/[\\/]+/)).filter((p) => p !== "" && p !== ".");
+  const segments = parts.flatMap((part) => part.split(/[\\/]+/)).filter((segment) => segment !== "" && segment !== ".");
   if (segments.some((segment) => segment === ".." || segment.includes(":"))) throw inf.error("inf-bad-source-path", `source path ${parts.filter((part) => part).join("\\")} leaves the package folder`, line);
   return segments.join("/");
 }
@@ -207,20 +207,20 @@ function service(inf: InfFile, infEntry: InfEntry, issues: string[]): InfService
   const flags = infNumber(flagText) ?? 0;
   const section = inf.section(sectionName);
   if (!section) throw inf.error("inf-missing-section", `service-install section [${sectionName}] of AddService ${name} is not in the file`, infEntry.line);
-  const get = (k: string) => section.entries.find((entry) => entry.key?.toLowerCase() === k)?.values;
-  const required = (k: string) => {
-    const n = infNumber(get(k.toLowerCase())?.[0]);
-    if (n === undefined) throw inf.error("inf-bad-service", `[${section.name}] has no numeric ${k}`, section.line);
-    return n;
+  const get = (lowerKey: string) => section.entries.find((entry) => entry.key?.toLowerCase() === lowerKey)?.values;
+  const required = (key: string) => {
+    const parsed = infNumber(get(key.toLowerCase())?.[0]);
+    if (parsed === undefined) throw inf.error("inf-bad-service", `[${section.name}] has no numeric ${key}`, section.line);
+    return parsed;
   };
   const binary = get("servicebinary")?.[0];
   if (!binary) throw inf.error("inf-bad-service", `[${section.name}] has no ServiceBinary`, section.line);
   const addReg: InfRegEntry[] = [];
   for (const entry of section.entries) {
-    const k = entry.key?.toLowerCase();
-    if (k === "addreg") for (const r of sectionsOf(inf, entry)) addReg.push(regEntry(inf, r));
-    else if (k && !KNOWN_SERVICE.has(k)) issues.push(`${inf.source}:${entry.line}: [${section.name}] ${entry.key} is not understood; ignored`);
-    else if (k === "delreg" || k === "bitreg") issues.push(`${inf.source}:${entry.line}: [${section.name}] ${entry.key} is not applied offline`);
+    const lowerKey = entry.key?.toLowerCase();
+    if (lowerKey === "addreg") for (const regSection of sectionsOf(inf, entry)) addReg.push(regEntry(inf, regSection));
+    else if (lowerKey && !KNOWN_SERVICE.has(lowerKey)) issues.push(`${inf.source}:${entry.line}: [${section.name}] ${entry.key} is not understood; ignored`);
+    else if (lowerKey === "delreg" || lowerKey === "bitreg") issues.push(`${inf.source}:${entry.line}: [${section.name}] ${entry.key} is not applied offline`);
   }
   const group = get("loadordergroup")?.[0];
   const display = get("displayname")?.[0];
@@ -272,7 +272,7 @@ export function resolveInf(inf: InfFile, os: TargetOs): ResolvedInf | { rejected
   const models = chooseModels(inf, os);
   if ("rejected" in models) return models;
   const issues: string[] = [...inf.warnings];
-  const version = (k: string) => inf.entry("Version", k)?.values.join(",") || undefined;
+  const version = (key: string) => inf.entry("Version", key)?.values.join(",") || undefined;
   const devices: InfDevice[] = [];
   const services = new Map<string, InfService>();
   const files = new Map<string, InfFileCopy>();
@@ -287,11 +287,11 @@ export function resolveInf(inf: InfFile, os: TargetOs): ResolvedInf | { rejected
     done.add(section.toUpperCase());
     const copies: InfFileCopy[] = [];
     for (const infEntry of inf.section(section)!.entries) {
-      const k = infEntry.key?.toLowerCase();
-      if (k === "copyfiles") copyFiles(inf, infEntry, os, copies);
-      else if (k === "include" || k === "needs") needs.push(`${infEntry.key}=${infEntry.values.join(",")}`);
-      else if (k === "addreg") issues.push(`${inf.source}:${infEntry.line}: [${section}] AddReg writes the device's software key, which exists only once Plug and Play installs the device; left to PnP at first boot`);
-      else if (k === undefined || !KNOWN_DDINSTALL.has(k)) issues.push(`${inf.source}:${infEntry.line}: [${section}] ${infEntry.key ?? infEntry.values.join(",")} is not understood; ignored`);
+      const lowerKey = infEntry.key?.toLowerCase();
+      if (lowerKey === "copyfiles") copyFiles(inf, infEntry, os, copies);
+      else if (lowerKey === "include" || lowerKey === "needs") needs.push(`${infEntry.key}=${infEntry.values.join(",")}`);
+      else if (lowerKey === "addreg") issues.push(`${inf.source}:${infEntry.line}: [${section}] AddReg writes the device's software key, which exists only once Plug and Play installs the device; left to PnP at first boot`);
+      else if (lowerKey === undefined || !KNOWN_DDINSTALL.has(lowerKey)) issues.push(`${inf.source}:${infEntry.line}: [${section}] ${infEntry.key ?? infEntry.values.join(",")} is not understood; ignored`);
     }
     for (const copy of copies) files.set(`${copy.dirid}\\${copy.subdir}\\${copy.name}`.toLowerCase(), copy);
     for (const infEntry of inf.entries(`${section}.Services`, "AddService")) {
@@ -300,7 +300,7 @@ export function resolveInf(inf: InfFile, os: TargetOs): ResolvedInf | { rejected
     }
     if (inf.section(`${section}.HW`)) issues.push(`${inf.source}: [${section}.HW] (device hardware key settings) is left to Plug and Play at first boot`);
   }
-  const get = (k: string) => version(k);
+  const get = (key: string) => version(key);
   const catalog = inf.entry("Version", `CatalogFile.NT${os.arch}`) ?? inf.entry("Version", "CatalogFile");
   return {
     inf,

@@ -62,7 +62,7 @@ export function planDriversForImage(imagePath: string, source: DriverSource, opt
 }
 
 function parents(path: string): string[] {
-  const parts = path.split("/").filter((p) => p !== "");
+  const parts = path.split("/").filter((part) => part !== "");
   return parts.slice(0, -1).map((_, i) => "/" + parts.slice(0, i + 1).join("/"));
 }
 
@@ -80,9 +80,9 @@ export function addDriversToImage(imagePath: string, source: DriverSource, optio
       const writer = fs.writer();
       for (const file of plan.files) {
         for (const dir of parents(file.path)) {
-          const n = writer.lookup(dir);
-          if (n === undefined) writer.mkdir(dir);
-          else if (!writer.vol.record(n).isDirectory) throw new RefusedError("driver-path-not-folder", `${where}:${dir} is a file, where p2vfix must make a folder for ${file.path}; nothing was written`);
+          const record = writer.lookup(dir);
+          if (record === undefined) writer.mkdir(dir);
+          else if (!writer.vol.record(record).isDirectory) throw new RefusedError("driver-path-not-folder", `${where}:${dir} is a file, where p2vfix must make a folder for ${file.path}; nothing was written`);
         }
         const existing = writer.lookup(file.path);
         let state: DriversAddResult["files"][number]["state"] = "created";
@@ -102,7 +102,7 @@ export function addDriversToImage(imagePath: string, source: DriverSource, optio
       const after = new NtfsVolume(fs.device);
       const written: Array<{ path: string; bytes: Uint8Array }> = [];
       for (const name of ["SYSTEM", "SOFTWARE"] as HiveName[]) {
-        if (!plan.registry.some((c) => c.hive === name)) continue;
+        if (!plan.registry.some((change) => change.hive === name)) continue;
         const path = install.hives.get(name);
         if (!path) throw new DriverError("hive-missing", `${where}: the drivers change the ${name} hive, which is not in ${install.configDir}`);
         const { bytes, logs } = readHiveWithLogs(after, path, true);
@@ -119,12 +119,12 @@ export function addDriversToImage(imagePath: string, source: DriverSource, optio
       }
       const changed = result.files.filter((file) => file.state !== "unchanged");
       return {
-        changes: [...changed.map((f) => `${where}:${f.path}`), ...written.map((w) => `${where}:${w.path}`)],
+        changes: [...changed.map((changedFile) => `${where}:${changedFile.path}`), ...written.map((writtenFile) => `${where}:${writtenFile.path}`)],
         verify: (fresh) => {
-          const again = targetOf(fresh, imagePath).volumes.find((v) => v.index === install.volume.index)?.fs();
+          const again = targetOf(fresh, imagePath).volumes.find((volume) => volume.index === install.volume.index)?.fs();
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
           for (const file of result.files) if (sha(again.readFile(file.path)) !== file.sha256) throw new VerifyError("verify-failed", `${where}:${file.path} reads back different bytes; nothing was written`);
-          for (const w of written) if (sha(again.readFile(w.path)) !== sha(w.bytes)) throw new VerifyError("verify-failed", `${where}:${w.path} reads back different bytes; nothing was written`);
+          for (const writtenFile of written) if (sha(again.readFile(writtenFile.path)) !== sha(writtenFile.bytes)) throw new VerifyError("verify-failed", `${where}:${writtenFile.path} reads back different bytes; nothing was written`);
         },
         result,
       };

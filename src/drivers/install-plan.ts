@@ -61,18 +61,18 @@ export function isBootStorage(driverChoice: DriverChoice): boolean {
 }
 
 /** The package's own files: the INF, its catalog, and every file CopyFiles names (read now: a missing one is an error). */
-function packageFiles(source: DriverSource, c: DriverChoice): Array<{ name: string; bytes: Uint8Array; from: string; dirid?: number }> {
-  const dir = infDir(c.infPath);
+function packageFiles(source: DriverSource, driverChoice: DriverChoice): Array<{ name: string; bytes: Uint8Array; from: string; dirid?: number }> {
+  const dir = infDir(driverChoice.infPath);
   const read = (rel: string, line?: number) => {
     try {
       return source.read(dir + rel);
     } catch (err) {
-      throw new DriverError("driver-file-missing", `${source.description}:${c.infPath}${line ? `:${line}` : ""}: ${rel} is named by the INF but is not in the package (${(err as Error).message})`, { path: `${source.description}:${c.infPath}`, ...(line ? { line } : {}), cause: err });
+      throw new DriverError("driver-file-missing", `${source.description}:${driverChoice.infPath}${line ? `:${line}` : ""}: ${rel} is named by the INF but is not in the package (${(err as Error).message})`, { path: `${source.description}:${driverChoice.infPath}`, ...(line ? { line } : {}), cause: err });
     }
   };
-  const out: Array<{ name: string; bytes: Uint8Array; from: string; dirid?: number }> = [{ name: infBase(c.infPath), bytes: source.read(c.infPath), from: `${source.description}:${c.infPath}` }];
-  if (c.resolved.catalogFile) out.push({ name: c.resolved.catalogFile, bytes: read(c.resolved.catalogFile), from: `${source.description}:${dir}${c.resolved.catalogFile}` });
-  for (const file of c.resolved.files) out.push({ name: file.name, bytes: read(file.source, file.line), from: `${source.description}:${dir}${file.source}`, dirid: file.dirid });
+  const out: Array<{ name: string; bytes: Uint8Array; from: string; dirid?: number }> = [{ name: infBase(driverChoice.infPath), bytes: source.read(driverChoice.infPath), from: `${source.description}:${driverChoice.infPath}` }];
+  if (driverChoice.resolved.catalogFile) out.push({ name: driverChoice.resolved.catalogFile, bytes: read(driverChoice.resolved.catalogFile), from: `${source.description}:${dir}${driverChoice.resolved.catalogFile}` });
+  for (const file of driverChoice.resolved.files) out.push({ name: file.name, bytes: read(file.source, file.line), from: `${source.description}:${dir}${file.source}`, dirid: file.dirid });
   return out;
 }
 
@@ -85,7 +85,7 @@ export interface PlanTarget {
 
 export function planDriverInstall(selection: DriverSelection, source: DriverSource, target: PlanTarget): DriverInstallPlan {
   if (selection.chosen.length === 0) {
-    const why = selection.unmatched.flatMap((u) => u.reasons.slice(0, 3).map((reason) => `  ${u.driver}: ${reason}`)).join("\n");
+    const why = selection.unmatched.flatMap((unmatched) => unmatched.reasons.slice(0, 3).map((reason) => `  ${unmatched.driver}: ${reason}`)).join("\n");
     throw new DriverError("no-driver-for-windows", `${source.description}: no driver package fits ${selection.osDescription}${why ? `:\n${why}` : ""}`, { path: source.description });
   }
   const controlSets = readControlSets(target.system).available;
@@ -102,16 +102,16 @@ export function planDriverInstall(selection: DriverSelection, source: DriverSour
     const reason = `${driverChoice.driver} from ${source.description}:${driverChoice.infPath} (${driverChoice.resolved.driverVer ?? "no DriverVer"})`;
     if (isBootStorage(driverChoice)) {
       const service = driverChoice.resolved.services.find((infService) => infService.associated && infService.startType === 0)!;
-      for (const f of pkg) if (f.dirid === 12) files.push({ path: `${root}/System32/drivers/${f.name}`, bytes: f.bytes, from: f.from });
-      const other = pkg.filter((f) => f.dirid !== undefined && f.dirid !== 12);
-      if (other.length > 0) notices.push(`${driverChoice.driver}: ${other.map((f) => `${f.name} (DIRID ${f.dirid})`).join(", ")} left to Plug and Play at the first boot (only DIRID 12, the drivers folder, is written offline)`);
+      for (const packageFile of pkg) if (packageFile.dirid === 12) files.push({ path: `${root}/System32/drivers/${packageFile.name}`, bytes: packageFile.bytes, from: packageFile.from });
+      const other = pkg.filter((packageFile) => packageFile.dirid !== undefined && packageFile.dirid !== 12);
+      if (other.length > 0) notices.push(`${driverChoice.driver}: ${other.map((packageFile) => `${packageFile.name} (DIRID ${packageFile.dirid})`).join(", ")} left to Plug and Play at the first boot (only DIRID 12, the drivers folder, is written offline)`);
       for (const infService of driverChoice.resolved.services) registry.push(...serviceChanges(infService, controlSets, reason));
       let packageId: string | undefined;
       if (useDriverDatabase) {
         const infName = infBase(driverChoice.infPath);
         packageId = driverStorePackageId(infName, pkg[0].bytes, selection.os);
         registry.push(...driverDatabaseChanges(driverChoice.resolved, infName, packageId, reason));
-        for (const f of pkg) files.push({ path: `${root}/System32/DriverStore/FileRepository/${packageId}/${f.name}`, bytes: f.bytes, from: f.from });
+        for (const packageFile of pkg) files.push({ path: `${root}/System32/DriverStore/FileRepository/${packageId}/${packageFile.name}`, bytes: packageFile.bytes, from: packageFile.from });
       } else {
         if (!driverChoice.resolved.classGuid) throw new DriverError("inf-no-classguid", `${source.description}:${driverChoice.infPath}: [Version] has no ClassGUID, needed for the CriticalDeviceDatabase entry`, { path: `${source.description}:${driverChoice.infPath}` });
         registry.push(...criticalDeviceChanges(ids, service.name, driverChoice.resolved.classGuid, controlSets, reason));
@@ -120,7 +120,7 @@ export function planDriverInstall(selection: DriverSelection, source: DriverSour
     } else {
       if (!/^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/.test(driverChoice.driver)) throw new DriverError("driver-bad-name", `${source.description}: driver folder name "${driverChoice.driver}" is not a plain name (letters, digits, . _ - and spaces)`, { path: source.description });
       const folder = `${root}/Drivers/p2vfix/${driverChoice.driver}`;
-      for (const f of pkg) files.push({ path: `${folder}/${f.name}`, bytes: f.bytes, from: f.from });
+      for (const packageFile of pkg) files.push({ path: `${folder}/${packageFile.name}`, bytes: packageFile.bytes, from: packageFile.from });
       stagedFolders.push(`%SystemRoot%\\Drivers\\p2vfix\\${driverChoice.driver}`);
       drivers.push({ driver: driverChoice.driver, infPath: driverChoice.infPath, mode: "plug-and-play", service: driverChoice.resolved.services.find((service) => service.associated)?.name ?? null, binding: "DevicePath", hardwareIds: ids, why: driverChoice.why, issues: driverChoice.resolved.issues });
     }
@@ -129,7 +129,7 @@ export function planDriverInstall(selection: DriverSelection, source: DriverSour
     const key = "Microsoft\\Windows\\CurrentVersion";
     if (!target.software) throw new DriverError("no-software-hive", "drivers staged for Plug and Play are found through SOFTWARE DevicePath, and the target has no SOFTWARE hive");
     const current = readString(target.software.key(key), "DevicePath") ?? "%SystemRoot%\\inf";
-    const parts = current.split(";").filter((p) => p !== "");
+    const parts = current.split(";").filter((folder) => folder !== "");
     const added = stagedFolders.filter((stagedFolder) => !parts.some((part) => part.toLowerCase() === stagedFolder.toLowerCase()));
     if (added.length > 0) {
       registry.push({ kind: "set-value", fixup: FIXUP_ID, hive: "SOFTWARE", key, name: "DevicePath", data: { type: "REG_EXPAND_SZ", value: [...parts, ...added].join(";") }, reason: `Plug and Play looks for the staged drivers (${added.join(", ")}) here at the first boot` });

@@ -48,12 +48,12 @@ export type IsoNames = "joliet" | "rock-ridge" | "iso9660";
 
 const le32 = (bytes: Uint8Array, at: number) => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
 const le16 = (bytes: Uint8Array, at: number) => bytes[at] | (bytes[at + 1] << 8);
-const ascii = (bytes: Uint8Array, at: number, n: number) => String.fromCharCode(...bytes.subarray(at, at + n));
+const ascii = (bytes: Uint8Array, at: number, length: number) => String.fromCharCode(...bytes.subarray(at, at + length));
 
 function ucs2be(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i + 1 < bytes.length; i += 2) s += String.fromCharCode((bytes[i] << 8) | bytes[i + 1]);
-  return s;
+  let text = "";
+  for (let i = 0; i + 1 < bytes.length; i += 2) text += String.fromCharCode((bytes[i] << 8) | bytes[i + 1]);
+  return text;
 }
 
 export class IsoImage {

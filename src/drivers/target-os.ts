@@ -31,7 +31,7 @@ export interface Decoration {
   build?: number;
 }
 
-const num = (s: string | undefined): number | undefined => (s === undefined || s === "" ? undefined : s.toLowerCase().startsWith("0x") ? parseInt(s.slice(2), 16) : parseInt(s, 10));
+const num = (text: string | undefined): number | undefined => (text === undefined || text === "" ? undefined : text.toLowerCase().startsWith("0x") ? parseInt(text.slice(2), 16) : parseInt(text, 10));
 
 /** Parses "NTamd64.10.0...17763"; undefined when it is not a TargetOSVersion decoration. */
 export function parseDecoration(text: string): Decoration | undefined {
@@ -51,18 +51,18 @@ export function parseDecoration(text: string): Decoration | undefined {
 }
 
 /** Why the decoration does not apply to `os`, or undefined when it does. */
-export function decorationMismatch(d: Decoration, os: TargetOs): string | undefined {
-  const arch = d.arch ?? "x86";
+export function decorationMismatch(decoration: Decoration, os: TargetOs): string | undefined {
+  const arch = decoration.arch ?? "x86";
   if (arch !== os.arch) return `for ${arch}, the image is ${os.arch}`;
-  const version = (d.major ?? 0) * 1000 + (d.minor ?? 0);
-  if (os.major * 1000 + os.minor < version) return `needs Windows NT ${d.major}.${d.minor ?? 0} or later, the image is ${os.major}.${os.minor}`;
-  if (d.productType !== undefined && d.productType !== 0) {
+  const version = (decoration.major ?? 0) * 1000 + (decoration.minor ?? 0);
+  if (os.major * 1000 + os.minor < version) return `needs Windows NT ${decoration.major}.${decoration.minor ?? 0} or later, the image is ${os.major}.${os.minor}`;
+  if (decoration.productType !== undefined && decoration.productType !== 0) {
     // A domain controller is a server for driver purposes. UNVERIFIED: the docs list 1, 2 and 3
     // as the product types; whether setupapi lets 3 match a DC (2) is not stated.
-    const matches = d.productType === os.productType || (d.productType === 3 && os.productType === 2);
-    if (!matches) return `for product type ${d.productType} (${d.productType === 1 ? "workstation" : "server"}), the image is ${os.productType === 1 ? "a workstation" : "a server"}`;
+    const matches = decoration.productType === os.productType || (decoration.productType === 3 && os.productType === 2);
+    if (!matches) return `for product type ${decoration.productType} (${decoration.productType === 1 ? "workstation" : "server"}), the image is ${os.productType === 1 ? "a workstation" : "a server"}`;
   }
-  if (d.build !== undefined && os.build < d.build) return `needs build ${d.build} or later, the image is build ${os.build}`;
+  if (decoration.build !== undefined && os.build < decoration.build) return `needs build ${decoration.build} or later, the image is build ${os.build}`;
   return undefined;
 }
 
