@@ -90,8 +90,8 @@ function setupBusyReasons(setup: RegistryKey | undefined): string[] {
     if (text.trim() !== "") reasons.push(`CmdLine is ${JSON.stringify(text)}`);
   }
   for (const name of ["SystemSetupInProgress", "OOBEInProgress", "SetupPhase"]) {
-    const v = readDword(setup, name);
-    if (v !== undefined && v !== 0) reasons.push(`${name} is ${v}`);
+    const current = readDword(setup, name);
+    if (current !== undefined && current !== 0) reasons.push(`${name} is ${current}`);
   }
   return reasons;
 }
@@ -204,7 +204,7 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
     if (imagePath.length > MAX_HOOK_COMMAND) throw new RangeError(`service ImagePath is ${imagePath.length} characters (limit ${MAX_HOOK_COMMAND})`);
     const sets = readControlSets(options.system);
     const names = new Set<string>();
-    for (const n of [sets.current, sets.default]) if (n !== null && options.system.subkey(controlSetName(n))) names.add(controlSetName(n));
+    for (const setNumber of [sets.current, sets.default]) if (setNumber !== null && options.system.subkey(controlSetName(setNumber))) names.add(controlSetName(setNumber));
     names.add(sets.resolved);
     for (const cs of [...names].sort()) {
       const key = `${cs}\\Services\\${SERVICE_NAME}`;

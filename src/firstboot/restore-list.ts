@@ -76,7 +76,7 @@ export function readRestoreList(software: RegistryKey | undefined): FirstBootOnl
   if (!list) return [];
   const out: FirstBootOnlyValue[] = [];
   for (const subkey of list.subkeys()) {
-    const text = (n: string) => { const registryValue = subkey.value(n); return registryValue && (registryValue.type === RegType.SZ || registryValue.type === RegType.EXPAND_SZ) ? registryValue.string() : undefined; };
+    const text = (valueName: string) => { const registryValue = subkey.value(valueName); return registryValue && (registryValue.type === RegType.SZ || registryValue.type === RegType.EXPAND_SZ) ? registryValue.string() : undefined; };
     const hive = text("Hive");
     const key = text("Key");
     const name = text("Name");

@@ -38,7 +38,7 @@ const KEYWORD = /^\*?[A-Za-z0-9_]{1,64}$/;
 export function adapterKeywords(settings: AdapterSettings): [string, string][] {
   const out = new Map<string, string>();
   if (settings.offload !== undefined) {
-    for (const k of OFFLOAD_KEYWORDS) out.set(k, settings.offload ? (k.includes("Checksum") ? "3" : "1") : "0");
+    for (const keyword of OFFLOAD_KEYWORDS) out.set(keyword, settings.offload ? (keyword.includes("Checksum") ? "3" : "1") : "0");
   }
   if (settings.jumboPacket !== undefined) {
     if (!Number.isInteger(settings.jumboPacket) || settings.jumboPacket < 1514 || settings.jumboPacket > 16384) throw new PlanError("bad-jumbo", `jumbo packet size must be 1514 to 16384, not ${settings.jumboPacket}`);
@@ -67,7 +67,7 @@ export function adapterAdvancedStep(options: FindAdapter & { settings: AdapterSe
     fixup: options.fixup ?? "adapter-settings",
     reason: "offload, jumbo frame and interrupt moderation settings belong to the new NIC's driver, which exists only after its first installation",
     id: "adapter-settings",
-    title: `NIC settings: ${pairs.map(([k, v]) => `${k}=${v}`).join(", ")}`,
+    title: `NIC settings: ${pairs.map(([keyword, setting]) => `${keyword}=${setting}`).join(", ")}`,
     shell: "powershell",
     script,
     timeoutSeconds: 600,

@@ -44,8 +44,8 @@ export function ipv6Addresses(list: Ipv6Address[]): Ipv6Address[] {
     .filter((ipv6Address) => !LINK_LOCAL.test(ipv6Address.address))
     .map((ipv6Address) => {
       ipv6Text(ipv6Address.address, "IPv6 address");
-      const p = ipv6Address.prefixLength;
-      if (p !== undefined && p !== null && !(Number.isInteger(p) && p >= 1 && p <= 128)) throw new PlanError("bad-prefix", `IPv6 prefix length must be 1 to 128, not ${p}`);
+      const prefixLength = ipv6Address.prefixLength;
+      if (prefixLength !== undefined && prefixLength !== null && !(Number.isInteger(prefixLength) && prefixLength >= 1 && prefixLength <= 128)) throw new PlanError("bad-prefix", `IPv6 prefix length must be 1 to 128, not ${prefixLength}`);
       return ipv6Address;
     });
 }
@@ -67,13 +67,13 @@ export function ipv6Lines(addresses: Ipv6Address[], gateways: string[], dns: str
   for (const ipv6Address of addresses) {
     const text = ipv6Address.prefixLength ? `${ipv6Address.address}/${ipv6Address.prefixLength}` : ipv6Address.address;
     lines.push(`if ($have -contains ${psString(ipv6Address.address)}) { Write-Output ${psString(`IPv6 ${ipv6Address.address}: already set`)} } else {`);
-    lines.push(...netsh(`netsh ipv6 add address ${text}`, `interface ipv6 add address ('interface=' + $nic.InterfaceIndex) ${psString(`address=${text}`)} 'store=persistent'`).map((l) => `  ${l}`), "}");
+    lines.push(...netsh(`netsh ipv6 add address ${text}`, `interface ipv6 add address ('interface=' + $nic.InterfaceIndex) ${psString(`address=${text}`)} 'store=persistent'`).map((line) => `  ${line}`), "}");
   }
-  for (const g of gateways.map((gateway) => ipv6Text(gateway, "IPv6 gateway"))) {
-    lines.push(...netsh(`netsh ipv6 add route ::/0 via ${g}`, `interface ipv6 add route 'prefix=::/0' ('interface=' + $nic.InterfaceIndex) ${psString(`nexthop=${g}`)} 'store=persistent'`));
+  for (const gatewayText of gateways.map((gateway) => ipv6Text(gateway, "IPv6 gateway"))) {
+    lines.push(...netsh(`netsh ipv6 add route ::/0 via ${gatewayText}`, `interface ipv6 add route 'prefix=::/0' ('interface=' + $nic.InterfaceIndex) ${psString(`nexthop=${gatewayText}`)} 'store=persistent'`));
   }
-  dns.map((dnsServer) => ipv6Text(dnsServer, "IPv6 DNS server")).forEach((d, i) => {
-    lines.push(...netsh(`netsh ipv6 add dnsserver ${d}`, `interface ipv6 add dnsserver ('interface=' + $nic.InterfaceIndex) ${psString(`address=${d}`)} ${psString(`index=${i + 1}`)}`));
+  dns.map((dnsServer) => ipv6Text(dnsServer, "IPv6 DNS server")).forEach((server, i) => {
+    lines.push(...netsh(`netsh ipv6 add dnsserver ${server}`, `interface ipv6 add dnsserver ('interface=' + $nic.InterfaceIndex) ${psString(`address=${server}`)} ${psString(`index=${i + 1}`)}`));
   });
   return lines;
 }
@@ -89,8 +89,8 @@ const DOTTED = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-
 export function routeLines(routes: RouteToMove[]): string[] {
   const lines: string[] = [];
   for (const route of routes) {
-    for (const [v, what] of [[route.destination, "destination"], [route.mask, "mask"], [route.gateway, "gateway"]] as const) {
-      if (!DOTTED.test(v)) throw new PlanError("bad-route", `persistent route ${what}: not an IPv4 address: ${JSON.stringify(v)}`);
+    for (const [field, what] of [[route.destination, "destination"], [route.mask, "mask"], [route.gateway, "gateway"]] as const) {
+      if (!DOTTED.test(field)) throw new PlanError("bad-route", `persistent route ${what}: not an IPv4 address: ${JSON.stringify(field)}`);
     }
     if (route.metric !== null && !(Number.isInteger(route.metric) && route.metric >= 1 && route.metric <= 9999)) throw new PlanError("bad-metric", `route metric must be 1 to 9999, not ${route.metric}`);
     const label = `route ${route.destination} mask ${route.mask} ${route.gateway}`;
