@@ -47,14 +47,14 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, bl
       const after = overlay.read(piece, pieceEnd - piece);
       const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));
       const before = insideEnd > piece ? base.read(piece, insideEnd - piece) : new Uint8Array();
-      const a = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
-      const b = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
+      const afterBytes = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
+      const beforeBytes = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
       // Changed spans of whole sectors: runs of differing units merged, one hash update each.
       let spanStart = -1;
       for (let at = piece; at < pieceEnd; ) {
         const inside = at < insideEnd;
         const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
-        const same = inside && a.compare(b, at - piece, next - piece, at - piece, next - piece) === 0;
+        const same = inside && afterBytes.compare(beforeBytes, at - piece, next - piece, at - piece, next - piece) === 0;
         if (same) {
           if (spanStart >= 0) extend(spanStart, at, piece, after, before, insideEnd);
           spanStart = -1;

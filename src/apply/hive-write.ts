@@ -131,16 +131,16 @@ export function writeHiveTargets(imagePath: string, targets: HiveTarget[], optio
         });
       }
       return {
-        changes: written.map((w) => w.source),
+        changes: written.map((hive) => hive.source),
         verify: (fresh) => {
           const again = targetOf(fresh, imagePath);
-          for (const w of written) {
-            const volume = again.volumes.find((v) => v.index === w.volume);
-            if (!volume) throw new VerifyError("verify-failed", `${w.source}: the volume is gone after the write`);
-            const bytes = volume.fs().readFile(w.path);
-            if (!sameBytes(bytes, w.bytes)) throw new VerifyError("verify-failed", `${w.source}: reading the hive back through the image gives different bytes than were written; nothing was written`);
+          for (const hive of written) {
+            const volume = again.volumes.find((candidate) => candidate.index === hive.volume);
+            if (!volume) throw new VerifyError("verify-failed", `${hive.source}: the volume is gone after the write`);
+            const bytes = volume.fs().readFile(hive.path);
+            if (!sameBytes(bytes, hive.bytes)) throw new VerifyError("verify-failed", `${hive.source}: reading the hive back through the image gives different bytes than were written; nothing was written`);
             const check = checkHive(bytes);
-            if (!check.ok) throw new VerifyError("verify-failed", `${w.source}: the hive read back fails the structural check (${check.errors[0]?.message}); nothing was written`);
+            if (!check.ok) throw new VerifyError("verify-failed", `${hive.source}: the hive read back fails the structural check (${check.errors[0]?.message}); nothing was written`);
           }
         },
         result: written.map(({ bytes: _bytes, ...rest }) => rest),

@@ -48,7 +48,7 @@ export interface ProcLock {
 export function parseProcLocks(text: string): ProcLock[] {
   const locks: ProcLock[] = [];
   for (const line of text.split("\n")) {
-    const tokens = line.trim().split(/\s+/).filter((t) => t !== "->");
+    const tokens = line.trim().split(/\s+/).filter((token) => token !== "->");
     const where = tokens.findIndex((token) => /^[0-9a-f]+:[0-9a-f]+:\d+$/i.test(token));
     if (where < 4) continue;
     const [maj, min, ino] = tokens[where].split(":");

@@ -30,7 +30,7 @@ export function openersOf(paths: readonly string[], proc = "/proc"): Opener[] {
   let scanned = 0;
   let pids: string[];
   try {
-    pids = readdirSync(proc).filter((n) => /^\d+$/.test(n));
+    pids = readdirSync(proc).filter((entryName) => /^\d+$/.test(entryName));
   } catch {
     return [];
   }

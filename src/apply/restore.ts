@@ -47,10 +47,10 @@ export function undoFilesBeside(imagePath: string): string[] {
   const dir = dirname(resolve(imagePath));
   const prefix = `${basename(imagePath)}.`;
   return readdirSync(dir)
-    .filter((n) => n.startsWith(prefix) && n.endsWith(".p2vfix-undo"))
+    .filter((fileName) => fileName.startsWith(prefix) && fileName.endsWith(".p2vfix-undo"))
     .sort()
     .reverse()
-    .map((n) => join(dir, n));
+    .map((fileName) => join(dir, fileName));
 }
 
 /** The newest `IMAGE.*.p2vfix-undo` beside the image. */
@@ -67,7 +67,7 @@ function chooseUndoFile(imagePath: string, journalFile: string | undefined, jour
   if (journalFile) checkJournalUndoName(imagePath, journalFile);
   if (journalFile && !journalUndone && existsSync(journalFile)) return journalFile;
   // After an undo, only applies made before the one undone are candidates.
-  const older = undoFilesBeside(imagePath).filter((p) => !journalFile || !journalUndone || basename(p) < basename(journalFile));
+  const older = undoFilesBeside(imagePath).filter((undoFile) => !journalFile || !journalUndone || basename(undoFile) < basename(journalFile));
   for (const candidate of older) {
     try {
       const undo = readUndoFile(candidate);
@@ -208,7 +208,7 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
   refuseIfInUse(entries.map((entry) => entry.path));
   const lock = acquireWriterLock(imagePath);
   try {
-    const total = entries.reduce((sum, { entry }) => sum + entry.ranges.reduce((m, range) => m + range.beforeLength, 0), 0);
+    const total = entries.reduce((sum, { entry }) => sum + entry.ranges.reduce((rangeSum, range) => rangeSum + range.beforeLength, 0), 0);
     options.onProgress?.(0, total);
     const restored = (bytes: number) => options.onProgress?.(Math.min(total, (report.bytesRestored += bytes)), total);
     for (const { entry, path } of entries) restoreFile(path, entry, undo, steps, restored);

@@ -157,7 +157,7 @@ function openSpoolBeside(dir: string): SpoolFile {
 /** Progress of a commit in bytes: each changed byte written, then read back. */
 function commitProgress(files: FileChanges[], onProgress: ((done: number, total: number) => void) | undefined): (bytes: number) => void {
   if (!onProgress) return () => {};
-  const total = 2 * files.reduce((sum, file) => sum + file.changes.reduce((m, change) => m + change.length, 0), 0);
+  const total = 2 * files.reduce((sum, file) => sum + file.changes.reduce((fileSum, change) => fileSum + change.length, 0), 0);
   let done = 0;
   onProgress(0, total);
   return (bytes) => {
@@ -250,14 +250,14 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       .all()
       .sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)))
       .map((hostFile) => ({ path: hostFile.path, originalSize: hostFile.base.size, newSize: hostFile.overlay.size, changes: measureChanges(hostFile.base, hostFile.overlay, blob), overlay: hostFile.overlay, base: hostFile.base }))
-      .filter((f) => f.changes.length > 0 || f.newSize !== f.originalSize);
+      .filter((planned) => planned.changes.length > 0 || planned.newSize !== planned.originalSize);
     const report: TransactionReport<T> = {
       dryRun: Boolean(options.dryRun),
       image: resolve(imagePath),
       format: fresh.format,
       changes: outcome.changes,
       files: perFile.map((fileChanges) => ({ path: fileChanges.path, originalSize: fileChanges.originalSize, newSize: fileChanges.newSize, ranges: fileChanges.changes.map((change) => ({ offset: change.offset, length: change.length })) })),
-      bytesWritten: perFile.reduce((sum, fileChanges) => sum + fileChanges.changes.reduce((m, change) => m + change.length, 0), 0),
+      bytesWritten: perFile.reduce((sum, fileChanges) => sum + fileChanges.changes.reduce((fileSum, change) => fileSum + change.length, 0), 0),
       result: outcome.result,
       ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
@@ -272,7 +272,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
         changes: outcome.changes,
         files: ordered.map((fileChanges) => ({ path: fileChanges.path, originalSize: fileChanges.originalSize, newSize: fileChanges.newSize, ranges: fileChanges.changes })),
         blobSha256: blob.digest("hex"),
-        before: (i, measuredRange, at, length) => ordered[i].base.read(measuredRange.offset + at, length),
+        before: (fileIndex, measuredRange, at, length) => ordered[fileIndex].base.read(measuredRange.offset + at, length),
       },
       privateModeFor(imagePath),
     );
@@ -416,7 +416,7 @@ function rollBackAll(files: FileChanges[], undo: WrittenUndo): void {
       const blob = saved;
       target = new FileDevice(file.path, { writable: true });
       if (target.size < file.originalSize) target.resize(file.originalSize);
-      file.changes.forEach((change, k) => copyRange(target!, change.offset, change.beforeLength, (at, length) => blob.read(undo.blobStart + blobOffsets[i][k] + (at - change.offset), length), UNCOUNTED));
+      file.changes.forEach((change, changeIndex) => copyRange(target!, change.offset, change.beforeLength, (at, length) => blob.read(undo.blobStart + blobOffsets[i][changeIndex] + (at - change.offset), length), UNCOUNTED));
       if (target.size !== file.originalSize) target.resize(file.originalSize);
       target.flush();
     } catch (err) {

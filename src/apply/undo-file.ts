@@ -160,7 +160,7 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
   }
   return {
     header,
-    before: (r) => blob.subarray(r.blobOffset, r.blobOffset + r.beforeLength),
+    before: (stored) => blob.subarray(stored.blobOffset, stored.blobOffset + stored.beforeLength),
   };
 }
 
