@@ -78,13 +78,13 @@ export class LibvirtConfig extends TextVmConfig<ParsedDomain> {
       const type = attr(xmlElement, "type");
       const index = attr(xmlElement, "index") ?? "0";
       const model = attr(xmlElement, "model") ?? "";
-      let t: ControllerType | undefined;
-      if (type === "scsi") t = SCSI_MODELS[model] ?? (model === "" ? "lsilogic" : "unknown");
-      else if (type === "sata") t = "ahci";
-      else if (type === "ide") t = "ide";
-      else if (type === "nvme") t = "nvme";
-      else if (type === "fdc") t = "floppy";
-      if (t) controllers.push({ id: `${type}${index}`, type: t, model });
+      let controllerType: ControllerType | undefined;
+      if (type === "scsi") controllerType = SCSI_MODELS[model] ?? (model === "" ? "lsilogic" : "unknown");
+      else if (type === "sata") controllerType = "ahci";
+      else if (type === "ide") controllerType = "ide";
+      else if (type === "nvme") controllerType = "nvme";
+      else if (type === "fdc") controllerType = "floppy";
+      if (controllerType) controllers.push({ id: `${type}${index}`, type: controllerType, model });
     }
     const disks: Disk[] = [];
     for (const xmlElement of devices ? childrenNamed(devices, "disk") : []) {

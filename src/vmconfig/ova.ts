@@ -26,9 +26,9 @@ function openRandomAccess(path: string): RandomAccess & { close(): void } {
       const buf = new Uint8Array(length);
       let done = 0;
       while (done < length) {
-        const n = readSync(fd, buf, done, length - done, offset + done);
-        if (n === 0) throw new VmConfigError("short-read", `unexpected end of ${path}`, { path, offset: offset + done });
-        done += n;
+        const bytesRead = readSync(fd, buf, done, length - done, offset + done);
+        if (bytesRead === 0) throw new VmConfigError("short-read", `unexpected end of ${path}`, { path, offset: offset + done });
+        done += bytesRead;
       }
       return buf;
     },
@@ -122,7 +122,7 @@ export class OvaConfig extends OvfConfig {
       throw new VmConfigError("tar-truncated", `the archive ends inside the padding of ${this.ovfMember.name}: rewriting it would change bytes it does not edit`, { path: this.path, offset: file.size });
     }
     const padding = file.read(from, to - from);
-    const at = padding.findIndex((b) => b !== 0);
+    const at = padding.findIndex((byte) => byte !== 0);
     if (at >= 0) {
       throw new VmConfigError("tar-padding", `the tar padding after ${this.ovfMember.name} holds non-zero bytes (offset ${from + at}): rewriting it would lose them`, { path: this.path, offset: from + at });
     }

@@ -25,16 +25,16 @@ interface ParsedOvf extends ParsedDefinition {
 const ITEM_NAMES = new Set(["Item", "EthernetPortItem", "StorageItem"]);
 
 function controllerType(resourceType: string, subtype: string): ControllerType {
-  const s = subtype.toLowerCase();
+  const lowerSubtype = subtype.toLowerCase();
   if (resourceType === "5") return "ide";
-  if (s.includes("virtualscsi") || s.includes("pvscsi")) return "pvscsi";
-  if (s.includes("lsilogicsas") || s.includes("lsisas")) return "lsisas";
-  if (s.includes("lsilogic")) return "lsilogic";
-  if (s.includes("buslogic")) return "buslogic";
-  if (s.includes("virtio-scsi") || s.includes("virtioscsi")) return "virtio-scsi";
-  if (s.includes("ahci") || s.includes("sata")) return "ahci";
-  if (s.includes("nvme")) return "nvme";
-  if (resourceType === "6" && s === "") return "lsilogic";
+  if (lowerSubtype.includes("virtualscsi") || lowerSubtype.includes("pvscsi")) return "pvscsi";
+  if (lowerSubtype.includes("lsilogicsas") || lowerSubtype.includes("lsisas")) return "lsisas";
+  if (lowerSubtype.includes("lsilogic")) return "lsilogic";
+  if (lowerSubtype.includes("buslogic")) return "buslogic";
+  if (lowerSubtype.includes("virtio-scsi") || lowerSubtype.includes("virtioscsi")) return "virtio-scsi";
+  if (lowerSubtype.includes("ahci") || lowerSubtype.includes("sata")) return "ahci";
+  if (lowerSubtype.includes("nvme")) return "nvme";
+  if (resourceType === "6" && lowerSubtype === "") return "lsilogic";
   return "unknown";
 }
 
@@ -57,10 +57,10 @@ export class OvfConfig extends TextVmConfig<ParsedOvf> {
       if (depth > 16) return;
       for (const xmlElement of el.children) {
         if (xmlElement.local === "VirtualSystem" && name === undefined) {
-          const n = child(xmlElement, "Name");
-          if (n) name = textOf(text, n);
+          const nameElement = child(xmlElement, "Name");
+          if (nameElement) name = textOf(text, nameElement);
         }
-        if (xmlElement.local === "VirtualHardwareSection") items.push(...xmlElement.children.filter((i) => ITEM_NAMES.has(i.local)));
+        if (xmlElement.local === "VirtualHardwareSection") items.push(...xmlElement.children.filter((item) => ITEM_NAMES.has(item.local)));
         else if (xmlElement.local === "VirtualSystem" || xmlElement.local === "VirtualSystemCollection") walk(xmlElement, depth + 1);
       }
     };

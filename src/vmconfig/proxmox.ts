@@ -78,14 +78,14 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
         continue;
       }
       if (body === "" || body.startsWith("#")) continue;
-      const m = KEY_LINE.exec(line.text);
-      if (!m) {
+      const keyMatch = KEY_LINE.exec(line.text);
+      if (!keyMatch) {
         throw new VmConfigError("malformed-proxmox", `line ${line.number}: expected "key: value", found ${JSON.stringify(displayText(line.text.slice(0, 80)))}`, {
           path: this.path,
           offset: line.start,
         });
       }
-      const [, key, value] = m;
+      const [, key, value] = keyMatch;
       if (values.has(key)) throw new VmConfigError("malformed-proxmox", `line ${line.number}: key ${key} repeated`, { path: this.path, offset: line.start });
       values.set(key, displayText(value));
       const net = /^net(\d+)$/.exec(key);
@@ -99,10 +99,10 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
       const props = parseProps(net.value);
       let model = props.get("model");
       let macText = props.get("macaddr");
-      for (const [k, v] of props) {
-        if (NIC_MODELS.has(k)) {
-          model = k;
-          if (v) macText = v;
+      for (const [key, value] of props) {
+        if (NIC_MODELS.has(key)) {
+          model = key;
+          if (value) macText = value;
         }
       }
       if (!model) {
@@ -184,7 +184,7 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
   /** The netN value with link_down set as asked, for `qm set`. */
   private netValue(nic: Nic, up: boolean): string {
     const net = this.parsed.nets.get(nic.index);
-    const base = (net?.value ?? "").split(",").filter((p) => !p.startsWith("link_down="));
+    const base = (net?.value ?? "").split(",").filter((option) => !option.startsWith("link_down="));
     if (!up) base.push("link_down=1");
     return displayText(base.join(","));
   }

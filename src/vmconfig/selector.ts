@@ -11,7 +11,7 @@ export function selectNics(nics: Nic[], selector: NicSelector, path: string): Ni
     return nics;
   }
   if (selector.nic !== undefined) {
-    const found = nics.filter((n) => n.index === selector.nic);
+    const found = nics.filter((nic) => nic.index === selector.nic);
     if (found.length === 0) {
       throw new NotFoundError("nic-not-found", `no NIC ${selector.nic} (NICs: ${nics.map((nic) => nic.index).join(", ") || "none"})`, { path });
     }

@@ -62,7 +62,7 @@ export function readTar(file: RandomAccess, path: string): TarMember[] {
   let pax: Map<string, string> | undefined;
   while (offset + BLOCK <= file.size) {
     const block = file.read(offset, BLOCK);
-    if (block.every((b) => b === 0)) break; // end-of-archive marker
+    if (block.every((byte) => byte === 0)) break; // end-of-archive marker
     if (!verifyChecksum(block)) throw new VmConfigError("malformed-tar", `tar header at ${offset}: checksum mismatch`, { path, offset });
     const size = octal(block, 124, 12, path, offset);
     const type = String.fromCharCode(block[156] ?? 0);

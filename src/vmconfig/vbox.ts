@@ -65,7 +65,7 @@ export class VboxConfig extends TextVmConfig<ParsedVbox> {
       const macText = attr(xmlElement, "MACAddress");
       const mac = macText ? normaliseMac(macText) : undefined;
       if (macText && !mac) throw new VmConfigError("bad-mac", `line ${lineAt(text, xmlElement.start)}: not a MAC address: ${macText}`, where(xmlElement));
-      const attachment = xmlElement.children.find((c) => ATTACHMENTS.includes(c.local));
+      const attachment = xmlElement.children.find((candidate) => ATTACHMENTS.includes(candidate.local));
       const netName = attachment ? (attr(attachment, "name") ?? attachment.local) : "not attached";
       adapters.set(slot, xmlElement);
       nics.push({

@@ -46,8 +46,8 @@ export function looksLikeVmx(text: string): boolean {
   return /^[ \t]*(config\.version|virtualHW\.version|\.encoding|displayName|guestOS|ethernet\d+\.[A-Za-z]+)[ \t]*=[ \t]*"/im.test(text);
 }
 
-const isTrue = (v: string | undefined): boolean => v !== undefined && /^(true|yes|1)$/i.test(v.trim());
-const isFalse = (v: string | undefined): boolean => v !== undefined && /^(false|no|0)$/i.test(v.trim());
+const isTrue = (value: string | undefined): boolean => value !== undefined && /^(true|yes|1)$/i.test(value.trim());
+const isFalse = (value: string | undefined): boolean => value !== undefined && /^(false|no|0)$/i.test(value.trim());
 
 const SCSI_MODELS: Record<string, ControllerType> = {
   lsilogic: "lsilogic",
@@ -85,7 +85,7 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
       // A later duplicate wins, as in VMware.
       entries.set(key.toLowerCase(), { key, lkey: key.toLowerCase(), value: displayText(value), line, valueStart: valueStartExact, valueEnd: valueStartExact + value.length });
     }
-    const get = (k: string): string | undefined => entries.get(k.toLowerCase())?.value;
+    const get = (key: string): string | undefined => entries.get(key.toLowerCase())?.value;
 
     const nicNumbers = new Set<number>();
     for (const entry of entries.values()) {
@@ -94,24 +94,24 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     }
     const nics: Nic[] = [];
     for (const nicNumber of [...nicNumbers].sort((a, b) => a - b)) {
-      const p = `ethernet${nicNumber}.`;
-      if (!isTrue(get(`${p}present`))) continue;
-      const addressType = (get(`${p}addressType`) ?? "generated").toLowerCase();
-      const macText = addressType === "static" ? get(`${p}address`) : (get(`${p}generatedAddress`) ?? get(`${p}address`));
+      const prefix = `ethernet${nicNumber}.`;
+      if (!isTrue(get(`${prefix}present`))) continue;
+      const addressType = (get(`${prefix}addressType`) ?? "generated").toLowerCase();
+      const macText = addressType === "static" ? get(`${prefix}address`) : (get(`${prefix}generatedAddress`) ?? get(`${prefix}address`));
       const raw: Record<string, string> = {};
-      for (const entry of entries.values()) if (entry.lkey.startsWith(p)) raw[entry.key] = entry.value;
+      for (const entry of entries.values()) if (entry.lkey.startsWith(prefix)) raw[entry.key] = entry.value;
       const mac = macText ? normaliseMac(macText) : undefined;
       if (macText && !mac) {
-        const vmxEntry = entries.get(`${p}${addressType === "static" ? "address" : "generatedaddress"}`);
+        const vmxEntry = entries.get(`${prefix}${addressType === "static" ? "address" : "generatedaddress"}`);
         throw new VmConfigError("bad-mac", `line ${vmxEntry?.line.number ?? 0}: not a MAC address: ${macText}`, { path: this.path });
       }
       nics.push({
         index: nicNumber,
         id: `ethernet${nicNumber}`,
-        model: get(`${p}virtualDev`) ?? "vlance",
+        model: get(`${prefix}virtualDev`) ?? "vlance",
         ...(mac ? { mac } : {}),
-        network: get(`${p}networkName`) ?? get(`${p}vnet`) ?? get(`${p}connectionType`) ?? "bridged",
-        connected: !isFalse(get(`${p}startConnected`)),
+        network: get(`${prefix}networkName`) ?? get(`${prefix}vnet`) ?? get(`${prefix}connectionType`) ?? "bridged",
+        connected: !isFalse(get(`${prefix}startConnected`)),
         raw,
       });
     }
@@ -131,13 +131,13 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
         const type = match[1] === "scsi" ? (SCSI_MODELS[model.toLowerCase()] ?? "unknown") : (busCtl.get(match[1]) ?? "unknown");
         controllers.push({ id, type, model });
       }
-      const d = /^(scsi|sata|nvme|ide)(\d+):(\d+)\.present$/.exec(entry.lkey);
-      if (d && isTrue(entry.value)) {
-        const id = `${d[1]}${d[2]}:${d[3]}`;
+      const diskMatch = /^(scsi|sata|nvme|ide)(\d+):(\d+)\.present$/.exec(entry.lkey);
+      if (diskMatch && isTrue(entry.value)) {
+        const id = `${diskMatch[1]}${diskMatch[2]}:${diskMatch[3]}`;
         const deviceType = (get(`${id}.deviceType`) ?? "disk").toLowerCase();
         const file = get(`${id}.fileName`);
-        disks.push({ id, device: deviceType.includes("cdrom") ? "cdrom" : "disk", controller: `${d[1]}${d[2]}`, ...(file ? { file } : {}) });
-        if (d[1] === "ide" && !controllers.some((controller) => controller.id === `ide${d[2]}`)) controllers.push({ id: `ide${d[2]}`, type: "ide", model: "" });
+        disks.push({ id, device: deviceType.includes("cdrom") ? "cdrom" : "disk", controller: `${diskMatch[1]}${diskMatch[2]}`, ...(file ? { file } : {}) });
+        if (diskMatch[1] === "ide" && !controllers.some((controller) => controller.id === `ide${diskMatch[2]}`)) controllers.push({ id: `ide${diskMatch[2]}`, type: "ide", model: "" });
       }
     }
     for (const vmxEntry of entries.values()) {
@@ -204,7 +204,7 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     const folder = dirname(this.path);
     let locks: string[] = [];
     try {
-      locks = readdirSync(folder).filter((f) => f.toLowerCase().endsWith(".lck"));
+      locks = readdirSync(folder).filter((fileName) => fileName.toLowerCase().endsWith(".lck"));
     } catch {
       return { running: "unknown", evidence: `cannot list ${folder}` };
     }
