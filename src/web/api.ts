@@ -25,12 +25,12 @@ export interface ApiResponse {
 const ok = (json: unknown, status = 200): ApiResponse => ({ status, json });
 
 function param(urlSearchParams: URLSearchParams, name: string, required = true): string {
-  const v = urlSearchParams.get(name);
-  if (v === null) {
+  const value = urlSearchParams.get(name);
+  if (value === null) {
     if (required) throw new UsageError("missing-parameter", `the request needs ?${name}=`);
     return "";
   }
-  return v;
+  return value;
 }
 
 function body(req: ApiRequest): Record<string, unknown> {
@@ -39,32 +39,32 @@ function body(req: ApiRequest): Record<string, unknown> {
 }
 
 function overview(consoleSession: ConsoleSession): unknown {
-  const r = consoleSession.report;
+  const report = consoleSession.report;
   return {
     target: consoleSession.target,
     readOnly: consoleSession.readOnly,
     isImage: consoleSession.isImage,
     revision: consoleSession.revision,
     edits: consoleSession.stagedEdits.length,
-    installation: r.installation,
-    controlSets: r.controlSets,
-    sources: r.sources,
-    unknown: r.unknown,
-    hypervisor: r.target,
-    findings: r.findings,
+    installation: report.installation,
+    controlSets: report.controlSets,
+    sources: report.sources,
+    unknown: report.unknown,
+    hypervisor: report.target,
+    findings: report.findings,
     hiveProblems: consoleSession.hiveProblems,
     busy: consoleSession.busy,
   };
 }
 
-function services(s: ConsoleSession): unknown {
-  const actions = s.serviceActions();
+function services(consoleSession: ConsoleSession): unknown {
+  const actions = consoleSession.serviceActions();
   const staged = new Map<string, number>();
-  for (const fixup of s.plan().fixups) if (fixup.id === "console") for (const x of fixup.services) staged.set(x.service.toUpperCase(), x.start);
+  for (const fixup of consoleSession.plan().fixups) if (fixup.id === "console") for (const service of fixup.services) staged.set(service.service.toUpperCase(), service.start);
   return {
-    readOnly: s.readOnly,
-    controlSet: s.report.controlSets.resolved,
-    items: s.report.services.items.map((item) => ({
+    readOnly: consoleSession.readOnly,
+    controlSet: consoleSession.report.controlSets.resolved,
+    items: consoleSession.report.services.items.map((item) => ({
       name: item.name,
       displayName: item.displayName,
       start: item.start,
@@ -84,21 +84,21 @@ function services(s: ConsoleSession): unknown {
 
 /** Old adapters with TCP/IP, and what the plan does with them at first boot. */
 function network(consoleSession: ConsoleSession): unknown {
-  const n = consoleSession.report.network;
+  const networkReport = consoleSession.report.network;
   const plan = consoleSession.plan();
   const steps = plan.firstBoot?.steps ?? [];
-  const adapters = n.adapters.map((adapter) => {
-    const addresses = adapter.tcpip?.addresses.map((x) => x.address) ?? [];
+  const adapters = networkReport.adapters.map((adapter) => {
+    const addresses = adapter.tcpip?.addresses.map((address) => address.address) ?? [];
     const guid = adapter.netCfgInstanceId?.toUpperCase();
     const touches = plan.fixups
       .filter((fixup) => fixup.enabled)
       .flatMap((fixup) =>
         fixup.registry
-          .filter((r) => {
-            const path = (r.set ?? r["delete-value"] ?? r["create-key"] ?? r["delete-key"] ?? "").toUpperCase();
+          .filter((entry) => {
+            const path = (entry.set ?? entry["delete-value"] ?? entry["create-key"] ?? entry["delete-key"] ?? "").toUpperCase();
             return path.includes(`\\${adapter.classKey.toUpperCase()}`) || (guid !== undefined && path.includes(guid));
           })
-          .map((r) => `${r["delete-key"] ? "delete key" : r.set ? `set ${r.name}` : r["delete-value"] ? `delete ${r.name}` : "create key"} [${fixup.id}]`),
+          .map((entry) => `${entry["delete-key"] ? "delete key" : entry.set ? `set ${entry.name}` : entry["delete-value"] ? `delete ${entry.name}` : "create key"} [${fixup.id}]`),
       );
     const moved = steps.filter((st) => addresses.some((ip) => st.script.includes(ip))).map((st) => `first boot: ${st.title ?? st.id}`);
     return {
@@ -117,17 +117,17 @@ function network(consoleSession: ConsoleSession): unknown {
   });
   return {
     adapters,
-    orphanInterfaces: n.orphanInterfaces,
-    networkCards: n.networkCards,
-    ncsi: n.ncsi,
+    orphanInterfaces: networkReport.orphanInterfaces,
+    networkCards: networkReport.networkCards,
+    ncsi: networkReport.ncsi,
     newNic: { mac: consoleSession.newNicMac ?? null, vm: plan.vm },
     steps: steps.map((st) => ({ id: st.id, title: st.title, fixup: st.fixup })),
   };
 }
 
-function editRequest(b: Record<string, unknown>): EditRequest {
-  if (typeof b.op !== "string") throw new UsageError("bad-edit", "an edit needs an op");
-  return b as unknown as EditRequest;
+function editRequest(requestBody: Record<string, unknown>): EditRequest {
+  if (typeof requestBody.op !== "string") throw new UsageError("bad-edit", "an edit needs an op");
+  return requestBody as unknown as EditRequest;
 }
 
 export function handleApi(consoleSession: ConsoleSession, req: ApiRequest): ApiResponse {
@@ -145,18 +145,18 @@ export function handleApi(consoleSession: ConsoleSession, req: ApiRequest): ApiR
     case "GET /api/hives":
       return ok({ hives: consoleSession.hives(), problems: consoleSession.hiveProblems, readOnly: consoleSession.readOnly });
     case "GET /api/key": {
-      const h = consoleSession.hive(param(urlSearchParams, "hive"));
-      return ok({ ...keyView(h.hive, h.name, param(urlSearchParams, "path", false)), writable: h.writable && !consoleSession.readOnly });
+      const hive = consoleSession.hive(param(urlSearchParams, "hive"));
+      return ok({ ...keyView(hive.hive, hive.name, param(urlSearchParams, "path", false)), writable: hive.writable && !consoleSession.readOnly });
     }
     case "GET /api/search": {
-      const h = consoleSession.hive(param(urlSearchParams, "hive"));
-      return ok(searchHive(h.hive, h.name, param(urlSearchParams, "q"), param(urlSearchParams, "path", false)));
+      const hive = consoleSession.hive(param(urlSearchParams, "hive"));
+      return ok(searchHive(hive.hive, hive.name, param(urlSearchParams, "q"), param(urlSearchParams, "path", false)));
     }
     case "GET /api/export": {
-      const h = consoleSession.originalHive(param(urlSearchParams, "hive"));
+      const hive = consoleSession.originalHive(param(urlSearchParams, "hive"));
       const keyPath = param(urlSearchParams, "path", false);
-      const last = keyPath.split("\\").filter(Boolean).pop() ?? h.name;
-      return { status: 200, file: { bytes: exportKey(h.hive, h.name, keyPath), type: "text/plain; charset=utf-16le", name: `${h.name}-${last}.reg`.replace(/[^\w.-]+/g, "_") } };
+      const last = keyPath.split("\\").filter(Boolean).pop() ?? hive.name;
+      return { status: 200, file: { bytes: exportKey(hive.hive, hive.name, keyPath), type: "text/plain; charset=utf-16le", name: `${hive.name}-${last}.reg`.replace(/[^\w.-]+/g, "_") } };
     }
     case "GET /api/plan": {
       const plan = consoleSession.plan();
@@ -180,15 +180,15 @@ export function handleApi(consoleSession: ConsoleSession, req: ApiRequest): ApiR
       consoleSession.removeEdit("all");
       return ok({ revision: consoleSession.revision });
     case "POST /api/fixups": {
-      const b = body(req);
-      if (typeof b.id !== "string" || typeof b.enabled !== "boolean") throw new UsageError("bad-request", "give {id, enabled}");
-      consoleSession.setFixupEnabled(b.id, b.enabled);
+      const requestBody = body(req);
+      if (typeof requestBody.id !== "string" || typeof requestBody.enabled !== "boolean") throw new UsageError("bad-request", "give {id, enabled}");
+      consoleSession.setFixupEnabled(requestBody.id, requestBody.enabled);
       return ok({ revision: consoleSession.revision });
     }
     case "POST /api/apply": {
-      const b = body(req);
-      if (typeof b.revision !== "number") throw new UsageError("bad-request", "give {revision}: the plan revision the page shows");
-      return ok({ job: consoleSession.startApply(b.revision) }, 202);
+      const requestBody = body(req);
+      if (typeof requestBody.revision !== "number") throw new UsageError("bad-request", "give {revision}: the plan revision the page shows");
+      return ok({ job: consoleSession.startApply(requestBody.revision) }, 202);
     }
     case "POST /api/undo":
       return ok({ job: consoleSession.startUndo() }, 202);

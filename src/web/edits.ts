@@ -48,9 +48,9 @@ function checkName(name: unknown, what: string, max: number): string {
 }
 
 function checkKeyName(name: unknown): string {
-  const n = checkName(name, "a key name", 255);
-  if (n === "" || n.includes("\\")) throw new UsageError("bad-edit", "a key name is 1 to 255 characters without a backslash");
-  return n;
+  const checked = checkName(name, "a key name", 255);
+  if (checked === "" || checked.includes("\\")) throw new UsageError("bad-edit", "a key name is 1 to 255 characters without a backslash");
+  return checked;
 }
 
 function hexOf(bytes: Uint8Array): string {

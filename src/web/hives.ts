@@ -47,7 +47,7 @@ function hostHiveFiles(target: string): Partial<Record<HiveName, string>> | unde
   if (entries.some((entry) => entry.toLowerCase() === "windows")) return undefined;
   const found: Partial<Record<HiveName, string>> = {};
   for (const name of HIVE_NAMES) {
-    const entry = entries.find((e) => e.toUpperCase() === name);
+    const entry = entries.find((fileName) => fileName.toUpperCase() === name);
     if (!entry) continue;
     const path = join(target, entry);
     if (statSync(path).isFile() && startsWithRegf(path)) found[name] = path;

@@ -66,7 +66,7 @@ function send(res: ServerResponse, status: number, body: string | Buffer, type: 
 }
 
 function sendJson(res: ServerResponse, status: number, json: unknown): void {
-  send(res, status, JSON.stringify(json, (_k, v) => (typeof v === "bigint" ? v.toString() : v)), "application/json; charset=utf-8");
+  send(res, status, JSON.stringify(json, (_k, value) => (typeof value === "bigint" ? value.toString() : value)), "application/json; charset=utf-8");
 }
 
 function readBody(req: IncomingMessage): Promise<unknown> {
@@ -134,8 +134,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Conso
       return sendJson(res, apiResponse.status, apiResponse.json);
     } catch (err) {
       const status = statusOf(err);
-      const e = err as { code?: string; message?: string };
-      return sendJson(res, status, { error: { code: status === 500 ? "internal" : e.code, message: e.message ?? String(err) } });
+      const error = err as { code?: string; message?: string };
+      return sendJson(res, status, { error: { code: status === 500 ? "internal" : error.code, message: error.message ?? String(err) } });
     }
   };
 

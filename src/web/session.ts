@@ -188,8 +188,8 @@ export class ConsoleSession {
     this.refuseWrites();
     const staged = stageEdit(request, {
       writableHive: (name) => {
-        const h = this.hive(String(name));
-        return h.writable ? h : undefined;
+        const hive = this.hive(String(name));
+        return hive.writable ? hive : undefined;
       },
       serviceStart: (service) => this.serviceStart(service),
     });
@@ -204,7 +204,7 @@ export class ConsoleSession {
     }
     const edit = { ...staged, id: this.nextEditId++ };
     // Applied to a copy first: an edit the hive editor refuses is refused now, not at Apply.
-    for (const name of new Set(edit.registry.map((c) => c.hive))) previewHive(this.hive(name).hive, name, edit.registry);
+    for (const name of new Set(edit.registry.map((change) => change.hive))) previewHive(this.hive(name).hive, name, edit.registry);
     this.edits.push(edit);
     this.bump();
     return { id: edit.id, label: edit.label };
@@ -265,12 +265,12 @@ export class ConsoleSession {
     };
     for (const fixup of this.plan().fixups) {
       if (!fixup.enabled) continue;
-      for (const s of fixup.services) add(s.service, `Start ${s.originalStart ?? "absent"} → ${s.start}${s.reEnable ? ` (back to ${s.originalStart} after first boot)` : ""} [${fixup.id}]`);
-      for (const r of fixup.registry) {
-        const path = r.set ?? r["delete-value"] ?? r["create-key"] ?? r["delete-key"] ?? "";
+      for (const service of fixup.services) add(service.service, `Start ${service.originalStart ?? "absent"} → ${service.start}${service.reEnable ? ` (back to ${service.originalStart} after first boot)` : ""} [${fixup.id}]`);
+      for (const entry of fixup.registry) {
+        const path = entry.set ?? entry["delete-value"] ?? entry["create-key"] ?? entry["delete-key"] ?? "";
         const match = SERVICES_KEY.exec(path.replace(/^SYSTEM\\/i, ""));
         if (!path.toUpperCase().startsWith("SYSTEM\\") || !match) continue;
-        const op = r["delete-key"] ? "delete key" : r.set ? `set ${r.name || "(default)"}` : r["delete-value"] ? `delete ${r.name}` : "create key";
+        const op = entry["delete-key"] ? "delete key" : entry.set ? `set ${entry.name || "(default)"}` : entry["delete-value"] ? `delete ${entry.name}` : "create key";
         add(match[2], `${op} [${fixup.id}]`);
       }
     }
@@ -358,29 +358,29 @@ export class ConsoleSession {
     ]);
   }
 
-  private runJob(kind: JobView["kind"], phases: [string, (say: (m: string) => void) => boolean][]): JobView {
+  private runJob(kind: JobView["kind"], phases: [string, (say: (message: string) => void) => boolean][]): JobView {
     const job: JobView = { id: this.nextJobId++, kind, state: "running", phases: phases.map(([name]) => ({ name, state: "waiting" })), messages: [] };
     this.job = job;
-    const say = (m: string) => void job.messages.push(m);
-    const step = (i: number) => {
-      if (i >= phases.length) {
+    const say = (message: string) => void job.messages.push(message);
+    const step = (index: number) => {
+      if (index >= phases.length) {
         job.state = "done";
         return;
       }
-      job.phases[i].state = "running";
+      job.phases[index].state = "running";
       setImmediate(() => {
         try {
-          const more = phases[i][1](say);
-          job.phases[i].state = "done";
+          const more = phases[index][1](say);
+          job.phases[index].state = "done";
           if (!more) {
             say("nothing to write: the image already holds this plan");
-            job.phases.slice(i + 1).forEach((phase) => (phase.state = "done"));
+            job.phases.slice(index + 1).forEach((phase) => (phase.state = "done"));
             job.state = "done";
             return;
           }
-          step(i + 1);
+          step(index + 1);
         } catch (err) {
-          job.phases[i].state = "failed";
+          job.phases[index].state = "failed";
           job.state = "failed";
           job.error = err instanceof P2vfixError ? { code: err.code, message: err.message } : { code: "internal", message: String((err as Error)?.message ?? err) };
           // What is on disk decides what the pages show, whatever happened.
