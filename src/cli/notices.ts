@@ -22,8 +22,8 @@ export function planNotices(plan: PlanFile, extra: readonly string[] = []): Noti
 }
 
 /** "1 warning", "3 warnings": counts in words a person reads. */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** A short block for the terminal; empty when there is nothing to say. */

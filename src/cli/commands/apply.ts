@@ -33,18 +33,18 @@ function changeCount(applyReport: ApplyReport): string {
   return `${plural(values, "registry value")}${keys ? ` (and ${plural(keys, "key")} created or deleted)` : ""}`;
 }
 
-function summary(r: ApplyReport): string {
+function summary(applyReport: ApplyReport): string {
   const lines: string[] = [];
-  if (r.diff.length === 0) lines.push(r.dryRun ? "dry run: nothing to write (already applied)" : "nothing written: the target already holds this plan");
-  else if (r.dryRun) lines.push(`dry run: ${changeCount(r)} would be written; nothing was written`);
+  if (applyReport.diff.length === 0) lines.push(applyReport.dryRun ? "dry run: nothing to write (already applied)" : "nothing written: the target already holds this plan");
+  else if (applyReport.dryRun) lines.push(`dry run: ${changeCount(applyReport)} would be written; nothing was written`);
   else {
-    lines.push(`written: ${changeCount(r)} in ${r.written.join(", ")}`);
-    for (const backup of r.backups) lines.push(`original kept: ${backup}`);
-    if (r.undoFile) lines.push(`undo file: ${r.undoFile} (p2vfix undo ${shellQuote(r.target)} restores the image)`);
-    if (r.driversUndoFile) lines.push(`drivers undo file: ${r.driversUndoFile} (undone first by p2vfix undo, the newest write)`);
+    lines.push(`written: ${changeCount(applyReport)} in ${applyReport.written.join(", ")}`);
+    for (const backup of applyReport.backups) lines.push(`original kept: ${backup}`);
+    if (applyReport.undoFile) lines.push(`undo file: ${applyReport.undoFile} (p2vfix undo ${shellQuote(applyReport.target)} restores the image)`);
+    if (applyReport.driversUndoFile) lines.push(`drivers undo file: ${applyReport.driversUndoFile} (undone first by p2vfix undo, the newest write)`);
   }
-  for (const driver of r.drivers ?? []) lines.push(`driver ${driver}`);
-  for (const warning of r.image?.warnings ?? []) lines.push(`warning: ${warning}`);
+  for (const driver of applyReport.drivers ?? []) lines.push(`driver ${driver}`);
+  for (const warning of applyReport.image?.warnings ?? []) lines.push(`warning: ${warning}`);
   return lines.join("\n") + "\n";
 }
 

@@ -31,15 +31,15 @@ interface BatchOptions extends Partial<KubernetesOptions> {
 
 function positiveInt(what: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`bad-${what}`, `--${what} needs a whole number, not ${JSON.stringify(value)}`);
-    return n;
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new UsageError(`bad-${what}`, `--${what} needs a whole number, not ${JSON.stringify(value)}`);
+    return parsed;
   };
 }
 
 /** Node flags this process was started with that a worker needs too (a loader such as tsx); never a debugger port. */
 function childExecArgv(): string[] {
-  return process.execArgv.filter((a) => !/^--inspect/.test(a) && !/^--debug-port/.test(a));
+  return process.execArgv.filter((arg) => !/^--inspect/.test(arg) && !/^--debug-port/.test(arg));
 }
 
 /** The worker's command line: node running this same CLI entry for one image. */

@@ -39,9 +39,9 @@ interface VolumeReport {
 }
 
 function describeVolume(volume: Volume): VolumeReport {
-  const p = volume.partition;
+  const partition = volume.partition;
   const report: VolumeReport = { index: volume.index, filesystem: volume.kind };
-  if (p) Object.assign(report, { start: p.start, size: p.size, type: p.type, typeName: p.typeName, ...(p.name ? { name: p.name } : {}) });
+  if (partition) Object.assign(report, { start: partition.start, size: partition.size, type: partition.type, typeName: partition.typeName, ...(partition.name ? { name: partition.name } : {}) });
   else if (volume.device) report.size = volume.device.size;
   if (!volume.readable) return report;
   try {
@@ -55,12 +55,12 @@ function describeVolume(volume: Volume): VolumeReport {
   return report;
 }
 
-function ntfsStateText(s: VolumeState): string {
+function ntfsStateText(state: VolumeState): string {
   const parts: string[] = [];
-  parts.push(s.dirty ? "DIRTY" : "clean");
-  parts.push(s.logFileClean === true ? "$LogFile clean" : s.logFileClean === false ? "$LogFile NOT clean" : "$LogFile unknown");
-  if (s.hibernated.active) parts.push(`HIBERNATED (hiberfil.sys "${s.hibernated.signature}")`);
-  else if (s.hibernated.file) parts.push("hiberfil.sys present, not hibernated");
+  parts.push(state.dirty ? "DIRTY" : "clean");
+  parts.push(state.logFileClean === true ? "$LogFile clean" : state.logFileClean === false ? "$LogFile NOT clean" : "$LogFile unknown");
+  if (state.hibernated.active) parts.push(`HIBERNATED (hiberfil.sys "${state.hibernated.signature}")`);
+  else if (state.hibernated.file) parts.push("hiberfil.sys present, not hibernated");
   return parts.join(", ");
 }
 
@@ -115,7 +115,7 @@ export function registerDisk(program: Command, output: Output): void {
           hives: Object.fromEntries(installation.hives),
         }));
         const bcd = located.bcdStores.map((bcdStore) => ({ partition: bcdStore.volume.index, path: bcdStore.path, firmware: bcdStore.firmware }));
-        const skipped = located.skipped.map((s) => ({ partition: s.volume.index, reason: s.reason }));
+        const skipped = located.skipped.map((skip) => ({ partition: skip.volume.index, reason: skip.reason }));
         const image = target.image;
         if (opts.json) {
           output.out(
@@ -164,8 +164,8 @@ export function registerDisk(program: Command, output: Output): void {
         lines.push(table(rows), "");
         if (installations.length === 0) lines.push("Windows:     none found");
         for (const installation of installations) lines.push(`Windows:     partition ${installation.partition}: ${installation.configDir} (${Object.keys(installation.hives).join(", ")})`);
-        for (const b of bcd) lines.push(`BCD store:   partition ${b.partition}: ${b.path} (${b.firmware === "uefi" ? "UEFI" : "BIOS"})`);
-        for (const s of skipped) lines.push(`skipped:     partition ${s.partition}: ${s.reason}`);
+        for (const store of bcd) lines.push(`BCD store:   partition ${store.partition}: ${store.path} (${store.firmware === "uefi" ? "UEFI" : "BIOS"})`);
+        for (const skip of skipped) lines.push(`skipped:     partition ${skip.partition}: ${skip.reason}`);
         output.out(lines.join("\n") + "\n");
       }),
     );
@@ -180,13 +180,13 @@ export function registerDisk(program: Command, output: Output): void {
     .action((spec: string, opts: { long?: boolean; partition?: number; json?: boolean }) => {
       const { container, inner } = parseTargetSpec(spec);
       withTarget(container, (target) => {
-        const readable = target.volumes.filter((v) => v.readable && (opts.partition === undefined || v.index === opts.partition));
+        const readable = target.volumes.filter((candidate) => candidate.readable && (opts.partition === undefined || candidate.index === opts.partition));
         if (inner === undefined && opts.partition === undefined && readable.length > 1) {
           // Several filesystems and no path: show what there is to list.
           const rows = [["partition", "filesystem", "size", "label"]];
-          for (const v of readable) {
-            const volumeReport = describeVolume(v);
-            rows.push([String(v.index), v.kind, volumeReport.size === undefined ? "" : formatBytes(volumeReport.size), volumeReport.label ?? ""]);
+          for (const readableVolume of readable) {
+            const volumeReport = describeVolume(readableVolume);
+            rows.push([String(readableVolume.index), readableVolume.kind, volumeReport.size === undefined ? "" : formatBytes(volumeReport.size), volumeReport.label ?? ""]);
           }
           if (opts.json) output.out(JSON.stringify(readable.map(describeVolume), null, 2) + "\n");
           else output.out(`${container} has ${readable.length} readable volumes; list one with --partition N or ${container}:PATH\n${table(rows)}\n`);

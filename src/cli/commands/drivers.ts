@@ -15,7 +15,7 @@ import { formatBytes } from "../format.js";
 import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 
-const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")];
+const list = (value: string, prev: string[] = []) => [...prev, ...value.split(",").filter((name) => name !== "")];
 
 function selectionJson(driverSelection: DriverSelection) {
   return {
@@ -36,18 +36,18 @@ function selectionJson(driverSelection: DriverSelection) {
   };
 }
 
-function selectionText(s: DriverSelection, verbose: boolean): string[] {
-  const lines = [`image: ${s.osDescription}${s.virtioOsDir ? ` (virtio-win folder ${s.virtioOsDir})` : ""}`];
-  for (const driverChoice of s.chosen) {
+function selectionText(driverSelection: DriverSelection, verbose: boolean): string[] {
+  const lines = [`image: ${driverSelection.osDescription}${driverSelection.virtioOsDir ? ` (virtio-win folder ${driverSelection.virtioOsDir})` : ""}`];
+  for (const driverChoice of driverSelection.chosen) {
     const boot = driverChoice.resolved.services.some((service) => service.associated && service.startType === 0);
     lines.push(`  ${driverChoice.driver}: ${driverChoice.infPath} (${driverChoice.resolved.className ?? "no class"}, ${driverChoice.resolved.driverVer ?? "no DriverVer"}${boot ? ", boot start" : ""})`);
     lines.push(`    why: ${driverChoice.why}`);
     if (verbose) for (const issue of driverChoice.resolved.issues) lines.push(`    note: ${issue}`);
   }
-  for (const u of s.unmatched) {
-    lines.push(`  ${u.driver}: no package for this Windows`);
-    for (const r of verbose ? u.reasons : u.reasons.slice(0, 2)) lines.push(`    ${r}`);
-    if (!verbose && u.reasons.length > 2) lines.push(`    … ${u.reasons.length - 2} more (--verbose)`);
+  for (const unmatched of driverSelection.unmatched) {
+    lines.push(`  ${unmatched.driver}: no package for this Windows`);
+    for (const reason of verbose ? unmatched.reasons : unmatched.reasons.slice(0, 2)) lines.push(`    ${reason}`);
+    if (!verbose && unmatched.reasons.length > 2) lines.push(`    … ${unmatched.reasons.length - 2} more (--verbose)`);
   }
   return lines;
 }
@@ -61,7 +61,7 @@ function addText(transactionReport: TransactionReport<DriversAddResult>): string
         : `staged ${plannedDriver.driver} for Plug and Play at the first boot (DevicePath)`,
     );
   }
-  for (const file of transactionReport.result.files.filter((x) => x.state !== "unchanged")) lines.push(`  file ${file.path} (${formatBytes(file.size)}${file.state === "replaced" ? ", replaced" : ""})`);
+  for (const file of transactionReport.result.files.filter((fileResult) => fileResult.state !== "unchanged")) lines.push(`  file ${file.path} (${formatBytes(file.size)}${file.state === "replaced" ? ", replaced" : ""})`);
   for (const diffEntry of transactionReport.result.diff) lines.push(`  ${diffEntry.hive}\\${diffEntry.key}${diffEntry.name !== undefined ? ` ${diffEntry.name || "(default)"}` : ""}: ${diffEntry.action}${diffEntry.after !== undefined ? ` = ${diffEntry.after}` : ""}`);
   for (const notice of transactionReport.result.notices) lines.push(`note: ${notice}`);
   const changed = transactionReport.result.files.some((file) => file.state !== "unchanged") || transactionReport.result.diff.length > 0;

@@ -58,7 +58,7 @@ export function inspectAndPlan(image: string, opts: FixOptions): { findings: Fin
     const yaml = planToYaml(built.plan);
     const plan = parsePlan(yaml, "the plan");
     const expanded = expandPlan(plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) });
-    const values = expanded.registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
+    const values = expanded.registry.filter((change) => change.kind === "set-value" || change.kind === "delete-value").length;
     return { findings: report.findings, plan, yaml, values };
   } finally {
     loaded.close();
@@ -69,14 +69,14 @@ function renderFindings(findings: readonly Finding[]): string {
   const shown = findings.filter((finding) => finding.severity !== "info");
   const problems = findings.filter((finding) => finding.severity === "problem").length;
   const lines = [`findings: ${plural(problems, "problem")}, ${plural(shown.length - problems, "warning")}, ${findings.length - shown.length} for information`];
-  for (const f of shown) lines.push(`  ${f.severity === "problem" ? "PROBLEM" : "WARNING"}  ${f.title}${f.fixup === "manual" ? " (by hand)" : ` → ${f.fixup}`}`);
+  for (const shownFinding of shown) lines.push(`  ${shownFinding.severity === "problem" ? "PROBLEM" : "WARNING"}  ${shownFinding.title}${shownFinding.fixup === "manual" ? " (by hand)" : ` → ${shownFinding.fixup}`}`);
   return lines.join("\n") + "\n";
 }
 
 function renderPlanSummary(plan: PlanFile, values: number): string {
   const enabled = plan.fixups.filter((fixup) => fixup.enabled);
   return (
-    `plan: ${plural(enabled.length, "fixup")} (${enabled.map((f) => f.id).join(", ") || "none"}), ${plural(values, "registry value")} to set or delete, ` +
+    `plan: ${plural(enabled.length, "fixup")} (${enabled.map((enabledFixup) => enabledFixup.id).join(", ") || "none"}), ${plural(values, "registry value")} to set or delete, ` +
     `${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`} in ${plan.vm.file}` : ""}\n`
   );
 }
@@ -104,7 +104,7 @@ Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (sa
     .action(async (image: string, opts: FixOptions) => {
       if (!existsSync(image)) throw new NotFoundError("target-not-found", `${image} does not exist`, { path: image });
       if (opts.vm !== undefined && opts.mac.length > 0) throw new UsageError("vm-and-mac", "give --vm VMFILE or --mac MAC, not both (with --vm, choose its NIC with --nic N)");
-      for (const m of opts.mac) parseMacOption(m);
+      for (const mac of opts.mac) parseMacOption(mac);
       if (opts.planOut !== undefined && existsSync(opts.planOut)) throw new RefusedError("plan-out-exists", `${opts.planOut} exists already: choose another name or remove it (fix never overwrites a file)`, { path: opts.planOut });
       const isFile = statSync(image).isFile();
       if (isFile && !opts.dryRun) guardReadOnly(image, opts.force === true);

@@ -35,9 +35,9 @@ function report(output: Output, transactionReport: TransactionReport<ImageFilesR
   }
   const lines: string[] = [];
   for (const folder of transactionReport.result.folders) lines.push(`folder  ${folder}`);
-  for (const c of transactionReport.result.created) lines.push(`file    ${c.path} (${formatBytes(c.size)})`);
-  for (const d of transactionReport.result.removed) lines.push(`removed ${d}`);
-  for (const s of transactionReport.result.skipped) lines.push(`skipped ${s.source}: ${s.reason}`);
+  for (const created of transactionReport.result.created) lines.push(`file    ${created.path} (${formatBytes(created.size)})`);
+  for (const removed of transactionReport.result.removed) lines.push(`removed ${removed}`);
+  for (const skip of transactionReport.result.skipped) lines.push(`skipped ${skip.source}: ${skip.reason}`);
   lines.push(
     transactionReport.dryRun
       ? `dry run: ${transactionReport.result.created.length} files (${formatBytes(transactionReport.result.bytes)}) would be written; nothing was changed`

@@ -55,23 +55,23 @@ export function vmChoice(file: string, opts: Pick<PlanOptions, "mac" | "nic">): 
   const target = TARGET_OF[config.hypervisor];
   let nic = nics[0];
   if (opts.nic !== undefined) {
-    nic = nics.find((n) => n.index === Number(opts.nic))!;
-    if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC ${opts.nic} (NICs: ${nics.map((n) => n.index).join(", ") || "none"})`);
+    nic = nics.find((candidate) => candidate.index === Number(opts.nic))!;
+    if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC ${opts.nic} (NICs: ${nics.map((candidate) => candidate.index).join(", ") || "none"})`);
   } else if (opts.mac.length === 1) {
     const want = opts.mac[0].replace(/[-:.]/g, "").toLowerCase();
-    nic = nics.find((n) => n.mac?.replace(/:/g, "") === want)!;
+    nic = nics.find((candidate) => candidate.mac?.replace(/:/g, "") === want)!;
     if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${opts.mac[0]}`);
   } else if (opts.mac.length > 1) {
-    const picked = opts.mac.map((m) => {
-      const want = m.replace(/[-:.]/g, "").toLowerCase();
-      const hit = nics.find((n) => n.mac?.replace(/:/g, "") === want);
-      if (!hit) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${m}`);
+    const picked = opts.mac.map((mac) => {
+      const want = mac.replace(/[-:.]/g, "").toLowerCase();
+      const hit = nics.find((candidate) => candidate.mac?.replace(/:/g, "") === want);
+      if (!hit) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${mac}`);
       return hit;
     });
-    return { file, all: true, macs: opts.mac, models: picked.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
+    return { file, all: true, macs: opts.mac, models: picked.map((pickedNic) => ({ ...(pickedNic.mac ? { mac: pickedNic.mac } : {}), model: pickedNic.model })), ...(target ? { target } : {}) };
   } else if (nics.length > 1 && opts.mac.length === 0) {
-    const macs = nics.flatMap((n) => (n.mac ? [n.mac] : []));
-    return { file, all: true, macs, models: nics.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
+    const macs = nics.flatMap((candidate) => (candidate.mac ? [candidate.mac] : []));
+    return { file, all: true, macs, models: nics.map((candidate) => ({ ...(candidate.mac ? { mac: candidate.mac } : {}), model: candidate.model })), ...(target ? { target } : {}) };
   } else if (nics.length !== 1) {
     throw new UsageError("ambiguous-nic", `${file} has ${nics.length} NICs: choose the new one with --nic N or --mac MAC, or give no --mac to use them all`);
   }
@@ -82,7 +82,7 @@ export function vmChoice(file: string, opts: Pick<PlanOptions, "mac" | "nic">): 
 export function resolvePlanRequest(opts: Pick<PlanOptions, "target" | "keepIp" | "mac" | "vm" | "nic" | "profile">) {
   const asked = opts.target === undefined ? undefined : parseTargetHypervisor(opts.target);
   // A MAC that is not one is a usage error (exit 2), never a silently dropped step.
-  for (const m of opts.mac) parseMacOption(m);
+  for (const macOption of opts.mac) parseMacOption(macOption);
   const vm = opts.vm ? vmChoice(opts.vm, opts) : undefined;
   if (vm?.target && asked && vm.target !== asked) throw new UsageError("target-conflict", `--target ${asked} but ${opts.vm} is a ${vm.target} VM`);
   const target = (asked ?? vm?.target) as (typeof TARGET_HYPERVISORS)[number] | undefined;
@@ -108,7 +108,7 @@ export function withPlanRequestOptions(command: Command): Command {
     .option("--nic <n>", "with --vm: the NIC number when the VM has several")
     .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default")
     .option("--drivers <source>", "install drivers from this ISO, folder or .inf at apply (p2vfix drivers add)")
-    .option("--driver <names>", "with --drivers: only these drivers (comma-separated)", (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")]);
+    .option("--driver <names>", "with --drivers: only these drivers (comma-separated)", (value: string, prev: string[] = []) => [...prev, ...value.split(",").filter((name) => name !== "")]);
 }
 
 /**
@@ -143,7 +143,7 @@ export function planDrivers(plan: PlanFile, { from, only, hives: { system, softw
     const paths = plan.target ? (knowledge().boot.targets[plan.target]?.paths ?? []) : [];
     const opened = paths.filter((path) => path.drivers.length > 0 && path.drivers.every((driver) => bootServices.has(driver.toLowerCase())));
     if (opened.length > 0) {
-      const sentence = `Drivers: with them the VM can also boot from the ${opened.map((p) => p.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`;
+      const sentence = `Drivers: with them the VM can also boot from the ${opened.map((bootPath) => bootPath.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`;
       notices.push(sentence);
       // The boot-storage fixup advised from the image as it is (e.g. "boot from IDE"): the drivers change that advice.
       const bootStorage = plan.fixups.find((fixup) => fixup.id === "boot-storage");
@@ -152,7 +152,7 @@ export function planDrivers(plan: PlanFile, { from, only, hives: { system, softw
     const staged = selection.chosen.filter((driverChoice) => !isBootStorage(driverChoice));
     if (staged.length > 0 && software && selection.os.major >= 6) {
       const step = stepToEntry(installStagedDriversStep(staged.map((driverChoice) => driverChoice.driver)));
-      plan.firstBoot = firstBoot ? { ...firstBoot, steps: [step, ...firstBoot.steps.filter((s) => s.id !== step.id)] } : null;
+      plan.firstBoot = firstBoot ? { ...firstBoot, steps: [step, ...firstBoot.steps.filter((planned) => planned.id !== step.id)] } : null;
       if (!plan.firstBoot) notices.push(`Drivers: ${staged.map((driverChoice) => driverChoice.driver).join(", ")} are staged for Plug and Play (DevicePath); no first-boot runner is planned, so no pnputil step.`);
     }
     return notices;
@@ -189,7 +189,7 @@ Examples:
       try {
         built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: targetPath, profile: profile.name, ...(vm ? { vm } : {}) });
         // Counted as apply counts them (the runner's keys included), so the two numbers agree.
-        registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
+        registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((change) => change.kind === "set-value" || change.kind === "delete-value").length;
         if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, { from: opts.drivers, only: opts.driver, hives: loaded.hives, where: targetPath, firstBootDefaults: options.firstBoot }));
       } finally {
         loaded.close();

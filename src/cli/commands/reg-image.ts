@@ -27,7 +27,7 @@ function tempDir(): string {
   if (!cleanupInstalled) {
     cleanupInstalled = true;
     process.once("exit", () => {
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+      for (const made of tempDirs) rmSync(made, { recursive: true, force: true });
     });
   }
   return dir;
@@ -96,7 +96,7 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
           progress.stop();
         }
         if (opts.json) {
-          const lines = commandOutput.split("\n").filter((l) => l.trim() !== "");
+          const lines = commandOutput.split("\n").filter((line) => line.trim() !== "");
           const command = lines.length === 1 ? (JSON.parse(lines[0]) as Record<string, unknown>) : {};
           delete command.backup;
           output.out(JSON.stringify({ ...command, path: job.spec, image: report }) + "\n");

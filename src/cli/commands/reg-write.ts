@@ -45,20 +45,20 @@ const saveOptions = (opts: WriteOptions, checkOnly?: { paths: string[]; subtrees
   ...(checkOnly && !opts.verify ? { checkOnly } : {}),
 });
 
-const utf16z = (s: string) => new Uint8Array(Buffer.from(s + "\0", "utf16le"));
+const utf16z = (text: string) => new Uint8Array(Buffer.from(text + "\0", "utf16le"));
 
 function parseInteger(text: string, bits: 32 | 64): bigint {
-  const t = text.trim();
-  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t)) throw new UsageError("bad-value", `${JSON.stringify(text)} is not a decimal or 0x-hex number`);
-  const n = BigInt(t);
-  if (n >= 1n << BigInt(bits)) throw new UsageError("bad-value", `${text} does not fit in ${bits} bits`);
-  return n;
+  const trimmed = text.trim();
+  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(trimmed)) throw new UsageError("bad-value", `${JSON.stringify(text)} is not a decimal or 0x-hex number`);
+  const parsed = BigInt(trimmed);
+  if (parsed >= 1n << BigInt(bits)) throw new UsageError("bad-value", `${text} does not fit in ${bits} bits`);
+  return parsed;
 }
 
 function parseHex(text: string): Uint8Array {
-  const t = text.replace(/[\s,:]/g, "");
-  if (t.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(t)) throw new UsageError("bad-value", `${JSON.stringify(text.slice(0, 40))} is not hex bytes (e.g. 01,02,ff or 0102ff)`);
-  return new Uint8Array(Buffer.from(t, "hex"));
+  const digits = text.replace(/[\s,:]/g, "");
+  if (digits.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(digits)) throw new UsageError("bad-value", `${JSON.stringify(text.slice(0, 40))} is not hex bytes (e.g. 01,02,ff or 0102ff)`);
+  return new Uint8Array(Buffer.from(digits, "hex"));
 }
 
 /**
@@ -119,8 +119,8 @@ function printCheck(output: Output, path: string, checkResult: CheckResult, json
     return;
   }
   output.out(`${path}: ${checkResult.ok ? "OK" : "FAILED"} (${checkResult.errors.length} errors, ${checkResult.warnings.length} warnings${checkResult.omitted ? `, ${checkResult.omitted} more not listed` : ""})\n`);
-  const where = (i: { offset?: number; path?: string }) =>
-    [i.path !== undefined ? `key ${JSON.stringify(i.path)}` : "", i.offset !== undefined ? `offset 0x${i.offset.toString(16)}` : ""].filter(Boolean).join(", ");
+  const where = (issue: { offset?: number; path?: string }) =>
+    [issue.path !== undefined ? `key ${JSON.stringify(issue.path)}` : "", issue.offset !== undefined ? `offset 0x${issue.offset.toString(16)}` : ""].filter(Boolean).join(", ");
   for (const error of checkResult.errors) output.out(`  error ${error.code}: ${error.message}${where(error) ? ` (${where(error)})` : ""}\n`);
   for (const warning of checkResult.warnings) output.out(`  warning ${warning.code}: ${warning.message}${where(warning) ? ` (${where(warning)})` : ""}\n`);
   const checkStats = checkResult.stats;

@@ -94,19 +94,19 @@ export function registerReg(program: Command, output: Output): void {
     .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
     .action(async (hivePath: string, opts: CommonOptions) => {
       const hive = await openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
-      const b = hive.baseBlock;
+      const baseBlock = hive.baseBlock;
       const stats = hive.stats();
       const recoveryResult = hive.recovery;
       const info = {
         file: hivePath,
         fileSize: hive.bytes.length,
-        version: `${b.majorVersion}.${b.minorVersion}`,
-        fileName: b.fileName,
-        sequence: { primary: b.primarySequence, secondary: b.secondarySequence },
-        lastWritten: iso(b.lastWritten),
-        checksum: { stored: b.storedChecksum, computed: b.computedChecksum, ok: b.storedChecksum === b.computedChecksum },
-        rootCellOffset: b.rootCellOffset,
-        hiveBinsDataSize: { baseBlock: b.hiveBinsDataSize, used: hive.dataSize, source: hive.dataSizeSource },
+        version: `${baseBlock.majorVersion}.${baseBlock.minorVersion}`,
+        fileName: baseBlock.fileName,
+        sequence: { primary: baseBlock.primarySequence, secondary: baseBlock.secondarySequence },
+        lastWritten: iso(baseBlock.lastWritten),
+        checksum: { stored: baseBlock.storedChecksum, computed: baseBlock.computedChecksum, ok: baseBlock.storedChecksum === baseBlock.computedChecksum },
+        rootCellOffset: baseBlock.rootCellOffset,
+        hiveBinsDataSize: { baseBlock: baseBlock.hiveBinsDataSize, used: hive.dataSize, source: hive.dataSizeSource },
         rootName: hive.root().name,
         dirty: recoveryResult?.dirty ?? false,
         dirtyReasons: recoveryResult?.dirtyReasons ?? [],
@@ -131,10 +131,10 @@ export function registerReg(program: Command, output: Output): void {
         `file:            ${info.file} (${info.fileSize} bytes)`,
         `format:          regf ${info.version}, root key ${JSON.stringify(info.rootName)}`,
         `file name field: ${info.fileName}`,
-        `sequence:        ${b.primarySequence}/${b.secondarySequence}`,
+        `sequence:        ${baseBlock.primarySequence}/${baseBlock.secondarySequence}`,
         `last written:    ${info.lastWritten}`,
-        `checksum:        ${info.checksum.ok ? "ok" : `WRONG (stored 0x${b.storedChecksum.toString(16)}, computed 0x${b.computedChecksum.toString(16)})`}`,
-        `hive bins:       ${hive.dataSize} bytes${hive.dataSizeSource === "hbin-walk" ? ` (from walking the bins; base block says ${b.hiveBinsDataSize})` : ""}`,
+        `checksum:        ${info.checksum.ok ? "ok" : `WRONG (stored 0x${baseBlock.storedChecksum.toString(16)}, computed 0x${baseBlock.computedChecksum.toString(16)})`}`,
+        `hive bins:       ${hive.dataSize} bytes${hive.dataSizeSource === "hbin-walk" ? ` (from walking the bins; base block says ${baseBlock.hiveBinsDataSize})` : ""}`,
         `state:           ${info.dirty ? `DIRTY: ${info.dirtyReasons.join("; ")}` : "clean"}`,
       ];
       if (recoveryResult) {

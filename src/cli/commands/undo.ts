@@ -61,6 +61,6 @@ export function registerUndo(program: Command, output: Output): void {
       // `apply` may also have unplugged the NIC in the VM definition: plug it back as it was.
       const vm = restoreVmLinks(image, { dryRun: Boolean(opts.dryRun), ...(vmFile ? { vmFile } : {}) });
       if (opts.json) output.out(JSON.stringify({ ...report, vm }, null, 2) + "\n");
-      else output.out(describe(report, Boolean(opts.dryRun)) + vm.map((l) => `${l}\n`).join(""));
+      else output.out(describe(report, Boolean(opts.dryRun)) + vm.map((line) => `${line}\n`).join(""));
     });
 }
