@@ -80,7 +80,7 @@ export const REGF_SIGNATURE = Uint8Array.of(0x72, 0x65, 0x67, 0x66);
 
 /** True when `bytes` starts with the regf signature (a hive or one of its logs). */
 export function hasRegfSignature(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && REGF_SIGNATURE.every((b, i) => bytes[i] === b);
+  return bytes.length >= 4 && REGF_SIGNATURE.every((byte, i) => bytes[i] === byte);
 }
 
 /**

@@ -35,9 +35,9 @@ export function checkedSubkeys(key: RegKey, options: WalkOptions = {}): RegKey[]
   const keys = key.subkeys();
   let sorted = true;
   for (let i = 1; i < keys.length; i++) {
-    const c = compareNames(keys[i - 1].name, keys[i].name);
-    if (c === 0) throw duplicate(keys[i]);
-    if (c > 0) sorted = false;
+    const order = compareNames(keys[i - 1].name, keys[i].name);
+    if (order === 0) throw duplicate(keys[i]);
+    if (order > 0) sorted = false;
   }
   if (!sorted) {
     options.onWarning?.(`subkey list of ${JSON.stringify(key.path)} is not in Windows' sort order`, key);
@@ -153,10 +153,10 @@ export class CellBitmap {
 
   /** Marks `offset`; false when it was marked already. */
   mark(offset: number): boolean {
-    const i = offset >>> 6;
+    const slot = offset >>> 6;
     const bit = 1 << ((offset >>> 3) & 7);
-    if ((this.bits[i] & bit) !== 0) return false;
-    this.bits[i] |= bit;
+    if ((this.bits[slot] & bit) !== 0) return false;
+    this.bits[slot] |= bit;
     return true;
   }
 }
@@ -264,9 +264,9 @@ export class KeyCellWalk {
     for (let i = first; i < end; i++) nkPosition(space, items.items[i]);
     let sorted = true;
     for (let i = first + 1; i < end; i++) {
-      const c = compareNkNames(space, HBINS_START + CELL_SIZE_FIELD + items.items[i - 1], HBINS_START + CELL_SIZE_FIELD + items.items[i]);
-      if (c === 0) throw this.duplicateAt(items.items[i]);
-      if (c > 0) sorted = false;
+      const order = compareNkNames(space, HBINS_START + CELL_SIZE_FIELD + items.items[i - 1], HBINS_START + CELL_SIZE_FIELD + items.items[i]);
+      if (order === 0) throw this.duplicateAt(items.items[i]);
+      if (order > 0) sorted = false;
     }
     if (!sorted) {
       const names = new Set<string>();
@@ -313,15 +313,15 @@ function compareNkNames(space: CellSpace, left: number, right: number): number {
   const wideB = (bytes[right + NK.flags] & KeyFlags.COMP_NAME) === 0;
   const unitsA = wideA ? lengthA >>> 1 : lengthA;
   const unitsB = wideB ? lengthB >>> 1 : lengthB;
-  const n = unitsA < unitsB ? unitsA : unitsB;
+  const shorter = unitsA < unitsB ? unitsA : unitsB;
   const nameA = left + NK.name;
   const nameB = right + NK.name;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < shorter; i++) {
     const ca = wideA ? bytes[nameA + 2 * i] | (bytes[nameA + 2 * i + 1] << 8) : bytes[nameA + i];
     const cb = wideB ? bytes[nameB + 2 * i] | (bytes[nameB + 2 * i + 1] << 8) : bytes[nameB + i];
     if (ca === cb) continue;
-    const d = upcaseUnit(ca) - upcaseUnit(cb);
-    if (d !== 0) return d;
+    const difference = upcaseUnit(ca) - upcaseUnit(cb);
+    if (difference !== 0) return difference;
   }
   return unitsA - unitsB;
 }

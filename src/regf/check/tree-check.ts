@@ -54,7 +54,7 @@ export class TreeCheck {
     only?: { paths: string[]; subtrees?: boolean },
   ) {
     if (only) {
-      this.onlyPaths = only.paths.map((path) => upcaseName(path.split("\\").filter((x) => x !== "").join("\\")));
+      this.onlyPaths = only.paths.map((path) => upcaseName(path.split("\\").filter((part) => part !== "").join("\\")));
       this.onlySubtrees = Boolean(only.subtrees);
     }
     this.space = new CellSpace(bytes, dataSize, base.minorVersion);
@@ -182,13 +182,13 @@ export class TreeCheck {
     const kind = this.space.signature(pos);
     const leaves: number[] = [];
     if (kind === "ri") {
-      const n = this.space.u16(pos + SUBKEY_LIST.count);
-      if (4 + n * 4 > this.capacity(list)) throw new RegfError("bad-subkey-list", `index root claims ${n} leaves beyond its cell`, { offset: pos });
-      for (let i = 0; i < n; i++) {
+      const count = this.space.u16(pos + SUBKEY_LIST.count);
+      if (4 + count * 4 > this.capacity(list)) throw new RegfError("bad-subkey-list", `index root claims ${count} leaves beyond its cell`, { offset: pos });
+      for (let i = 0; i < count; i++) {
         const leaf = this.space.u32(pos + SUBKEY_LIST.elements + 4 * i);
         if (this.claim(leaf, Claim.indexLeaf, path)) leaves.push(leaf);
       }
-      if (n === 0) this.report.error("empty-index-root", "index root with no leaves", { offset: pos, path });
+      if (count === 0) this.report.error("empty-index-root", "index root with no leaves", { offset: pos, path });
     } else {
       leaves.push(list);
     }
@@ -200,13 +200,13 @@ export class TreeCheck {
         this.report.error("bad-subkey-list", `${lkind === "ri" ? "index root inside an index root" : `unknown list ${JSON.stringify(lkind)}`} at ${hex(leaf)}`, { offset: lpos, path });
         continue;
       }
-      const n = this.space.u16(lpos + SUBKEY_LIST.count);
+      const count = this.space.u16(lpos + SUBKEY_LIST.count);
       const size = ELEMENT_SIZE[lkind];
-      if (4 + n * size > this.capacity(leaf)) {
-        this.report.error("bad-subkey-list", `subkey list claims ${n} entries beyond its cell`, { offset: lpos, path });
+      if (4 + count * size > this.capacity(leaf)) {
+        this.report.error("bad-subkey-list", `subkey list claims ${count} entries beyond its cell`, { offset: lpos, path });
         continue;
       }
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < count; i++) {
         const at = lpos + SUBKEY_LIST.elements + i * size;
         const child = this.space.u32(at);
         let name: string;

@@ -52,7 +52,7 @@ export interface KeyAttributes {
 }
 
 function splitPath(path: string): string[] {
-  return path.split("\\").filter((p) => p !== "");
+  return path.split("\\").filter((part) => part !== "");
 }
 
 export class HiveEditor {
@@ -205,23 +205,23 @@ export class HiveEditor {
     const nameLength = compressed ? name.length : 2 * name.length;
     const cellAllocator = this.cells;
     const nk = cellAllocator.alloc(NK_FIXED_SIZE + nameLength);
-    const p = cellAllocator.pos(nk);
-    cellAllocator.bytes[p] = 0x6e; // "n"
-    cellAllocator.bytes[p + 1] = 0x6b; // "k"
+    const pos = cellAllocator.pos(nk);
+    cellAllocator.bytes[pos] = 0x6e; // "n"
+    cellAllocator.bytes[pos + 1] = 0x6b; // "k"
     const flags = ((attrs.flags ?? 0) & ~KeyFlags.COMP_NAME) | (compressed ? KeyFlags.COMP_NAME : 0);
-    cellAllocator.view.setUint16(p + NK.flags, flags, true);
-    cellAllocator.view.setBigUint64(p + NK.lastWritten, attrs.lastWritten ?? this.filetime(), true);
-    cellAllocator.view.setUint32(p + NK.accessBits, attrs.accessBits ?? 0, true);
-    cellAllocator.view.setUint32(p + NK.parent, parent, true);
-    cellAllocator.view.setUint32(p + NK.subkeyList, CELL_NONE, true);
-    cellAllocator.view.setUint32(p + NK.volatileSubkeyList, CELL_NONE, true);
-    cellAllocator.view.setUint32(p + NK.valueList, CELL_NONE, true);
-    cellAllocator.view.setUint32(p + NK.className, CELL_NONE, true);
-    cellAllocator.view.setUint32(p + NK.maxSubkeyNameLength, ((attrs.nameLengthHighBits ?? 0) << 16) >>> 0, true);
-    cellAllocator.view.setUint16(p + NK.nameLength, nameLength, true);
-    writeName(cellAllocator.bytes, p + NK.name, name, compressed);
+    cellAllocator.view.setUint16(pos + NK.flags, flags, true);
+    cellAllocator.view.setBigUint64(pos + NK.lastWritten, attrs.lastWritten ?? this.filetime(), true);
+    cellAllocator.view.setUint32(pos + NK.accessBits, attrs.accessBits ?? 0, true);
+    cellAllocator.view.setUint32(pos + NK.parent, parent, true);
+    cellAllocator.view.setUint32(pos + NK.subkeyList, CELL_NONE, true);
+    cellAllocator.view.setUint32(pos + NK.volatileSubkeyList, CELL_NONE, true);
+    cellAllocator.view.setUint32(pos + NK.valueList, CELL_NONE, true);
+    cellAllocator.view.setUint32(pos + NK.className, CELL_NONE, true);
+    cellAllocator.view.setUint32(pos + NK.maxSubkeyNameLength, ((attrs.nameLengthHighBits ?? 0) << 16) >>> 0, true);
+    cellAllocator.view.setUint16(pos + NK.nameLength, nameLength, true);
+    writeName(cellAllocator.bytes, pos + NK.name, name, compressed);
     const security = attrs.security ?? this.fields.get(parent, NK.security);
-    cellAllocator.view.setUint32(p + NK.security, security, true);
+    cellAllocator.view.setUint32(pos + NK.security, security, true);
     if (security !== CELL_NONE) addSecurityRef(cellAllocator, security);
     this.names.set(nk, name);
 
@@ -324,12 +324,12 @@ export class HiveEditor {
       if (parent === undefined) this.rootOffset = moved;
       nk = moved;
     }
-    const p = cellAllocator.pos(nk);
-    const flags = (cellAllocator.view.getUint16(p + NK.flags, true) & ~KeyFlags.COMP_NAME) | (enc.compressed ? KeyFlags.COMP_NAME : 0);
-    cellAllocator.view.setUint16(p + NK.flags, flags, true);
-    cellAllocator.view.setUint16(p + NK.nameLength, enc.bytes.length, true);
-    cellAllocator.bytes.fill(0, p + NK.name, p + cellAllocator.capacity(nk));
-    cellAllocator.bytes.set(enc.bytes, p + NK.name);
+    const pos = cellAllocator.pos(nk);
+    const flags = (cellAllocator.view.getUint16(pos + NK.flags, true) & ~KeyFlags.COMP_NAME) | (enc.compressed ? KeyFlags.COMP_NAME : 0);
+    cellAllocator.view.setUint16(pos + NK.flags, flags, true);
+    cellAllocator.view.setUint16(pos + NK.nameLength, enc.bytes.length, true);
+    cellAllocator.bytes.fill(0, pos + NK.name, pos + cellAllocator.capacity(nk));
+    cellAllocator.bytes.set(enc.bytes, pos + NK.name);
     this.names.set(nk, newName);
     this.fields.touch(nk);
     if (parent !== undefined) {
@@ -351,10 +351,10 @@ export class HiveEditor {
     const cellAllocator = this.cells;
     const old = this.fields.get(nk, NK.className);
     if (old !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) cellAllocator.free(old);
-    const p = cellAllocator.pos(nk);
+    const pos = cellAllocator.pos(nk);
     if (className === undefined || className.length === 0) {
-      cellAllocator.view.setUint32(p + NK.className, CELL_NONE, true);
-      cellAllocator.view.setUint16(p + NK.classNameLength, 0, true);
+      cellAllocator.view.setUint32(pos + NK.className, CELL_NONE, true);
+      cellAllocator.view.setUint16(pos + NK.classNameLength, 0, true);
     } else {
       const bytes = encodeUtf16le(className);
       if (bytes.length > 0xffff) throw new UsageError("class-name-too-long", `class name of ${className.length} characters is too long`);

@@ -7,28 +7,28 @@ import { SK, SK_FIXED_SIZE, SK_SIGNATURE } from "../cells/sk.js";
 import type { CellAllocator } from "./allocator.js";
 
 export function addSecurityRef(cellAllocator: CellAllocator, sk: number): void {
-  const p = cellAllocator.pos(sk) + SK.referenceCount;
-  cellAllocator.view.setUint32(p, cellAllocator.view.getUint32(p, true) + 1, true);
+  const pos = cellAllocator.pos(sk) + SK.referenceCount;
+  cellAllocator.view.setUint32(pos, cellAllocator.view.getUint32(pos, true) + 1, true);
 }
 
 /** Drops one reference; at zero the record leaves the list and its cell is freed. */
-export function releaseSecurity(a: CellAllocator, sk: number): void {
-  const p = a.pos(sk);
-  const refs = a.view.getUint32(p + SK.referenceCount, true);
+export function releaseSecurity(cellAllocator: CellAllocator, sk: number): void {
+  const pos = cellAllocator.pos(sk);
+  const refs = cellAllocator.view.getUint32(pos + SK.referenceCount, true);
   if (refs > 1) {
-    a.view.setUint32(p + SK.referenceCount, refs - 1, true);
+    cellAllocator.view.setUint32(pos + SK.referenceCount, refs - 1, true);
     return;
   }
-  const flink = a.view.getUint32(p + SK.flink, true);
-  const blink = a.view.getUint32(p + SK.blink, true);
+  const flink = cellAllocator.view.getUint32(pos + SK.flink, true);
+  const blink = cellAllocator.view.getUint32(pos + SK.blink, true);
   if (flink === sk) {
     // The last record of the hive: keep it (only the root's can be the last, and the root stays).
-    a.view.setUint32(p + SK.referenceCount, 0, true);
+    cellAllocator.view.setUint32(pos + SK.referenceCount, 0, true);
     return;
   }
-  a.view.setUint32(a.pos(blink) + SK.flink, flink, true);
-  a.view.setUint32(a.pos(flink) + SK.blink, blink, true);
-  a.free(sk);
+  cellAllocator.view.setUint32(cellAllocator.pos(blink) + SK.flink, flink, true);
+  cellAllocator.view.setUint32(cellAllocator.pos(flink) + SK.blink, blink, true);
+  cellAllocator.free(sk);
 }
 
 /**
@@ -40,36 +40,36 @@ export function findOrAddSecurity(cellAllocator: CellAllocator, head: number | u
   if (head !== undefined) {
     let sk = head;
     for (let guard = 0; guard < 1_000_000; guard++) {
-      const p = cellAllocator.pos(sk);
-      const size = cellAllocator.view.getUint32(p + SK.descriptorSize, true);
-      if (size === descriptor.length && equalBytes(cellAllocator.bytes.subarray(p + SK.descriptor, p + SK.descriptor + size), descriptor)) return sk;
-      sk = cellAllocator.view.getUint32(p + SK.flink, true);
+      const pos = cellAllocator.pos(sk);
+      const size = cellAllocator.view.getUint32(pos + SK.descriptorSize, true);
+      if (size === descriptor.length && equalBytes(cellAllocator.bytes.subarray(pos + SK.descriptor, pos + SK.descriptor + size), descriptor)) return sk;
+      sk = cellAllocator.view.getUint32(pos + SK.flink, true);
       if (sk === head) break;
       if (guard === 999_999) throw new RegfError("security-list-loop", "security record list does not come back to its start");
     }
   }
   const sk = cellAllocator.alloc(SK_FIXED_SIZE + descriptor.length);
-  const p = cellAllocator.pos(sk);
-  cellAllocator.bytes[p] = SK_SIGNATURE.charCodeAt(0);
-  cellAllocator.bytes[p + 1] = SK_SIGNATURE.charCodeAt(1);
-  cellAllocator.view.setUint32(p + SK.descriptorSize, descriptor.length, true);
-  cellAllocator.bytes.set(descriptor, p + SK.descriptor);
+  const cellPos = cellAllocator.pos(sk);
+  cellAllocator.bytes[cellPos] = SK_SIGNATURE.charCodeAt(0);
+  cellAllocator.bytes[cellPos + 1] = SK_SIGNATURE.charCodeAt(1);
+  cellAllocator.view.setUint32(cellPos + SK.descriptorSize, descriptor.length, true);
+  cellAllocator.bytes.set(descriptor, cellPos + SK.descriptor);
   if (head === undefined) {
-    cellAllocator.view.setUint32(p + SK.flink, sk, true);
-    cellAllocator.view.setUint32(p + SK.blink, sk, true);
+    cellAllocator.view.setUint32(cellPos + SK.flink, sk, true);
+    cellAllocator.view.setUint32(cellPos + SK.blink, sk, true);
   } else {
     const last = cellAllocator.view.getUint32(cellAllocator.pos(head) + SK.blink, true);
-    cellAllocator.view.setUint32(p + SK.flink, head, true);
-    cellAllocator.view.setUint32(p + SK.blink, last, true);
+    cellAllocator.view.setUint32(cellPos + SK.flink, head, true);
+    cellAllocator.view.setUint32(cellPos + SK.blink, last, true);
     cellAllocator.view.setUint32(cellAllocator.pos(last) + SK.flink, sk, true);
     cellAllocator.view.setUint32(cellAllocator.pos(head) + SK.blink, sk, true);
   }
   return sk;
 }
 
-function equalBytes(bytes: Uint8Array, y: Uint8Array): boolean {
-  if (bytes.length !== y.length) return false;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== y[i]) return false;
+function equalBytes(bytes: Uint8Array, other: Uint8Array): boolean {
+  if (bytes.length !== other.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== other[i]) return false;
   return true;
 }
 
@@ -87,8 +87,8 @@ export function defaultSecurityDescriptor(): Uint8Array {
   const system = sid(5, 18);
   const admins = sid(5, 32, 544);
   const users = sid(5, 32, 545);
-  const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-  const u16 = (v: number) => [v & 0xff, (v >>> 8) & 0xff];
+  const u32 = (value: number) => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
+  const u16 = (value: number) => [value & 0xff, (value >>> 8) & 0xff];
   const CONTAINER_INHERIT = 0x02;
   const ace = (mask: number, who: number[]) => [0 /* ACCESS_ALLOWED */, CONTAINER_INHERIT, ...u16(8 + who.length), ...u32(mask), ...who];
   const aces = [...ace(0xf003f, system), ...ace(0xf003f, admins), ...ace(0x20019, users)];

@@ -23,9 +23,9 @@ export function listHeadroom(entries: number, entrySize: number): number {
 export function lfHint(name: string): number {
   let hint = 0;
   for (let i = 0; i < 4 && i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 0xff) return 0;
-    hint |= c << (8 * i);
+    const code = name.charCodeAt(i);
+    if (code > 0xff) return 0;
+    hint |= code << (8 * i);
   }
   return hint >>> 0;
 }
@@ -45,12 +45,12 @@ interface Position {
 
 /** The list's kind from its signature ("ri", "lh"...), or its two signature characters when it is none (for the message). */
 function signature(cellAllocator: CellAllocator, offset: number): string {
-  const p = cellAllocator.pos(offset);
-  return listKindAt(cellAllocator.bytes, p) ?? String.fromCharCode(cellAllocator.bytes[p], cellAllocator.bytes[p + 1]);
+  const pos = cellAllocator.pos(offset);
+  return listKindAt(cellAllocator.bytes, pos) ?? String.fromCharCode(cellAllocator.bytes[pos], cellAllocator.bytes[pos + 1]);
 }
 
-function count(a: CellAllocator, offset: number): number {
-  return a.view.getUint16(a.pos(offset) + SUBKEY_LIST.count, true);
+function count(cellAllocator: CellAllocator, offset: number): number {
+  return cellAllocator.view.getUint16(cellAllocator.pos(offset) + SUBKEY_LIST.count, true);
 }
 
 function leafKind(cellAllocator: CellAllocator, offset: number): LeafKind {
@@ -61,26 +61,26 @@ function leafKind(cellAllocator: CellAllocator, offset: number): LeafKind {
   return kind;
 }
 
-function element(a: CellAllocator, offset: number, kind: SubkeyListKind, i: number): number {
-  return a.view.getUint32(elementPosition(a.pos(offset), kind, i), true);
+function element(cellAllocator: CellAllocator, offset: number, kind: SubkeyListKind, index: number): number {
+  return cellAllocator.view.getUint32(elementPosition(cellAllocator.pos(offset), kind, index), true);
 }
 
-function writeElement(cellAllocator: CellAllocator, leaf: number, kind: LeafKind, i: number, nk: number, name: string): void {
-  const p = elementPosition(cellAllocator.pos(leaf), kind, i);
-  cellAllocator.view.setUint32(p, nk, true);
-  if (kind === "lh") cellAllocator.view.setUint32(p + 4, lhHash(name), true);
-  else if (kind === "lf") cellAllocator.view.setUint32(p + 4, lfHint(name), true);
+function writeElement(cellAllocator: CellAllocator, leaf: number, kind: LeafKind, slot: number, nk: number, name: string): void {
+  const pos = elementPosition(cellAllocator.pos(leaf), kind, slot);
+  cellAllocator.view.setUint32(pos, nk, true);
+  if (kind === "lh") cellAllocator.view.setUint32(pos + 4, lhHash(name), true);
+  else if (kind === "lf") cellAllocator.view.setUint32(pos + 4, lfHint(name), true);
 }
 
-function locateInLeaf(a: CellAllocator, leaf: number, name: string, nameOf: NameOf): { index: number; found: boolean } {
-  const kind = leafKind(a, leaf);
+function locateInLeaf(cellAllocator: CellAllocator, leaf: number, name: string, nameOf: NameOf): { index: number; found: boolean } {
+  const kind = leafKind(cellAllocator, leaf);
   let lo = 0;
-  let hi = count(a, leaf);
+  let hi = count(cellAllocator, leaf);
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const c = compareNames(nameOf(element(a, leaf, kind, mid)), name);
-    if (c === 0) return { index: mid, found: true };
-    if (c < 0) lo = mid + 1;
+    const order = compareNames(nameOf(element(cellAllocator, leaf, kind, mid)), name);
+    if (order === 0) return { index: mid, found: true };
+    if (order < 0) lo = mid + 1;
     else hi = mid;
   }
   return { index: lo, found: false };
@@ -88,35 +88,35 @@ function locateInLeaf(a: CellAllocator, leaf: number, name: string, nameOf: Name
 
 /** Position after the last entry of `leaf` when `name` sorts after it (the .reg order: keys come sorted), else undefined. */
 function afterLast(cellAllocator: CellAllocator, leaf: number, name: string, nameOf: NameOf): number | undefined {
-  const n = count(cellAllocator, leaf);
-  if (n === 0) return undefined;
-  return compareNames(nameOf(element(cellAllocator, leaf, leafKind(cellAllocator, leaf), n - 1)), name) < 0 ? n : undefined;
+  const total = count(cellAllocator, leaf);
+  if (total === 0) return undefined;
+  return compareNames(nameOf(element(cellAllocator, leaf, leafKind(cellAllocator, leaf), total - 1)), name) < 0 ? total : undefined;
 }
 
-function locate(a: CellAllocator, list: number, name: string, nameOf: NameOf): Position {
-  if (signature(a, list) !== "ri") {
-    const end = afterLast(a, list, name, nameOf);
+function locate(cellAllocator: CellAllocator, list: number, name: string, nameOf: NameOf): Position {
+  if (signature(cellAllocator, list) !== "ri") {
+    const end = afterLast(cellAllocator, list, name, nameOf);
     if (end !== undefined) return { leaf: list, rootIndex: -1, index: end, found: false };
-    return { leaf: list, rootIndex: -1, ...locateInLeaf(a, list, name, nameOf) };
+    return { leaf: list, rootIndex: -1, ...locateInLeaf(cellAllocator, list, name, nameOf) };
   }
-  const leaves = count(a, list);
-  if (leaves === 0) throw new RegfError("bad-subkey-list", `index root at 0x${list.toString(16)} is empty`, { offset: a.pos(list) });
-  const lastLeaf = element(a, list, "ri", leaves - 1);
-  const end = afterLast(a, lastLeaf, name, nameOf);
+  const leaves = count(cellAllocator, list);
+  if (leaves === 0) throw new RegfError("bad-subkey-list", `index root at 0x${list.toString(16)} is empty`, { offset: cellAllocator.pos(list) });
+  const lastLeaf = element(cellAllocator, list, "ri", leaves - 1);
+  const end = afterLast(cellAllocator, lastLeaf, name, nameOf);
   if (end !== undefined) return { leaf: lastLeaf, rootIndex: leaves - 1, index: end, found: false };
   // The first leaf whose last name is >= name holds it (or would).
   let lo = 0;
   let hi = leaves - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const leaf = element(a, list, "ri", mid);
-    const n = count(a, leaf);
-    const last = n === 0 ? "" : nameOf(element(a, leaf, leafKind(a, leaf), n - 1));
-    if (n > 0 && compareNames(last, name) < 0) lo = mid + 1;
+    const leaf = element(cellAllocator, list, "ri", mid);
+    const total = count(cellAllocator, leaf);
+    const last = total === 0 ? "" : nameOf(element(cellAllocator, leaf, leafKind(cellAllocator, leaf), total - 1));
+    if (total > 0 && compareNames(last, name) < 0) lo = mid + 1;
     else hi = mid;
   }
-  const leaf = element(a, list, "ri", lo);
-  return { leaf, rootIndex: lo, ...locateInLeaf(a, leaf, name, nameOf) };
+  const leaf = element(cellAllocator, list, "ri", lo);
+  return { leaf, rootIndex: lo, ...locateInLeaf(cellAllocator, leaf, name, nameOf) };
 }
 
 /** Key node offset of the subkey called `name` (case-insensitive), or undefined. */
@@ -126,23 +126,23 @@ export function findSubkey(cellAllocator: CellAllocator, list: number, name: str
   return at.found ? element(cellAllocator, at.leaf, leafKind(cellAllocator, at.leaf), at.index) : undefined;
 }
 
-function newLeaf(a: CellAllocator, kind: LeafKind, entries: number): number {
-  const leaf = a.alloc(SUBKEY_LIST.elements + entries * ELEMENT_SIZE[kind]);
-  const p = a.pos(leaf);
-  a.bytes[p] = kind.charCodeAt(0);
-  a.bytes[p + 1] = kind.charCodeAt(1);
-  a.view.setUint16(p + SUBKEY_LIST.count, entries, true);
+function newLeaf(cellAllocator: CellAllocator, kind: LeafKind, entries: number): number {
+  const leaf = cellAllocator.alloc(SUBKEY_LIST.elements + entries * ELEMENT_SIZE[kind]);
+  const pos = cellAllocator.pos(leaf);
+  cellAllocator.bytes[pos] = kind.charCodeAt(0);
+  cellAllocator.bytes[pos + 1] = kind.charCodeAt(1);
+  cellAllocator.view.setUint16(pos + SUBKEY_LIST.count, entries, true);
   return leaf;
 }
 
 /** Inserts offset `item` at index `i` of an ri; returns the ri's (possibly new) offset. */
-function insertIntoRoot(cellAllocator: CellAllocator, root: number, i: number, item: number): number {
-  const n = count(cellAllocator, root);
-  root = cellAllocator.realloc(root, SUBKEY_LIST.elements + (n + 1) * 4, listHeadroom(n, 4));
+function insertIntoRoot(cellAllocator: CellAllocator, root: number, index: number, item: number): number {
+  const total = count(cellAllocator, root);
+  root = cellAllocator.realloc(root, SUBKEY_LIST.elements + (total + 1) * 4, listHeadroom(total, 4));
   const base = cellAllocator.pos(root) + SUBKEY_LIST.elements;
-  cellAllocator.bytes.copyWithin(base + (i + 1) * 4, base + i * 4, base + n * 4);
-  cellAllocator.view.setUint32(base + i * 4, item, true);
-  cellAllocator.view.setUint16(cellAllocator.pos(root) + SUBKEY_LIST.count, n + 1, true);
+  cellAllocator.bytes.copyWithin(base + (index + 1) * 4, base + index * 4, base + total * 4);
+  cellAllocator.view.setUint32(base + index * 4, item, true);
+  cellAllocator.view.setUint16(cellAllocator.pos(root) + SUBKEY_LIST.count, total + 1, true);
   return root;
 }
 
@@ -150,42 +150,42 @@ function insertIntoRoot(cellAllocator: CellAllocator, root: number, i: number, i
  * Adds key node `nk` called `name` to the list at `list` (CELL_NONE: a new `kind` leaf).
  * Returns the list's offset, which changes when a cell moved or an ri was put on top.
  */
-export function insertSubkey(a: CellAllocator, list: number, nk: number, name: string, nameOf: NameOf, kind: LeafKind): number {
+export function insertSubkey(cellAllocator: CellAllocator, list: number, nk: number, name: string, nameOf: NameOf, kind: LeafKind): number {
   if (list === CELL_NONE) {
-    const leaf = newLeaf(a, kind, 1);
-    writeElement(a, leaf, kind, 0, nk, name);
+    const leaf = newLeaf(cellAllocator, kind, 1);
+    writeElement(cellAllocator, leaf, kind, 0, nk, name);
     return leaf;
   }
-  const at = locate(a, list, name, nameOf);
+  const at = locate(cellAllocator, list, name, nameOf);
   if (at.found) throw new RegfError("duplicate-key", `a subkey named ${JSON.stringify(name)} already exists`);
-  const leafKindHere = leafKind(a, at.leaf);
+  const leafKindHere = leafKind(cellAllocator, at.leaf);
   const size = ELEMENT_SIZE[leafKindHere];
-  const n = count(a, at.leaf);
-  let leaf = a.realloc(at.leaf, SUBKEY_LIST.elements + (n + 1) * size, Math.min(listHeadroom(n, size), (MAX_LEAF_ENTRIES - n) * size));
-  if (at.rootIndex >= 0) a.view.setUint32(a.pos(list) + SUBKEY_LIST.elements + at.rootIndex * 4, leaf, true);
+  const total = count(cellAllocator, at.leaf);
+  let leaf = cellAllocator.realloc(at.leaf, SUBKEY_LIST.elements + (total + 1) * size, Math.min(listHeadroom(total, size), (MAX_LEAF_ENTRIES - total) * size));
+  if (at.rootIndex >= 0) cellAllocator.view.setUint32(cellAllocator.pos(list) + SUBKEY_LIST.elements + at.rootIndex * 4, leaf, true);
   else list = leaf;
-  const base = a.pos(leaf) + SUBKEY_LIST.elements;
-  a.bytes.copyWithin(base + (at.index + 1) * size, base + at.index * size, base + n * size);
-  writeElement(a, leaf, leafKindHere, at.index, nk, name);
-  a.view.setUint16(a.pos(leaf) + SUBKEY_LIST.count, n + 1, true);
-  if (n + 1 <= MAX_LEAF_ENTRIES) return list;
+  const base = cellAllocator.pos(leaf) + SUBKEY_LIST.elements;
+  cellAllocator.bytes.copyWithin(base + (at.index + 1) * size, base + at.index * size, base + total * size);
+  writeElement(cellAllocator, leaf, leafKindHere, at.index, nk, name);
+  cellAllocator.view.setUint16(cellAllocator.pos(leaf) + SUBKEY_LIST.count, total + 1, true);
+  if (total + 1 <= MAX_LEAF_ENTRIES) return list;
 
   // Split the full leaf: the upper half moves to a new leaf right after it.
-  const keep = (n + 1) >> 1;
-  const moved = n + 1 - keep;
-  const upper = newLeaf(a, leafKindHere, moved);
-  leaf = at.rootIndex >= 0 ? element(a, list, "ri", at.rootIndex) : leaf;
-  const from = a.pos(leaf) + SUBKEY_LIST.elements + keep * size;
-  a.bytes.copyWithin(a.pos(upper) + SUBKEY_LIST.elements, from, from + moved * size);
-  a.view.setUint16(a.pos(leaf) + SUBKEY_LIST.count, keep, true);
-  if (at.rootIndex >= 0) return insertIntoRoot(a, list, at.rootIndex + 1, upper);
-  const root = a.alloc(SUBKEY_LIST.elements + 2 * 4);
-  const p = a.pos(root);
-  a.bytes[p] = 0x72; // "r"
-  a.bytes[p + 1] = 0x69; // "i"
-  a.view.setUint16(p + SUBKEY_LIST.count, 2, true);
-  a.view.setUint32(p + SUBKEY_LIST.elements, leaf, true);
-  a.view.setUint32(p + SUBKEY_LIST.elements + 4, upper, true);
+  const keep = (total + 1) >> 1;
+  const moved = total + 1 - keep;
+  const upper = newLeaf(cellAllocator, leafKindHere, moved);
+  leaf = at.rootIndex >= 0 ? element(cellAllocator, list, "ri", at.rootIndex) : leaf;
+  const from = cellAllocator.pos(leaf) + SUBKEY_LIST.elements + keep * size;
+  cellAllocator.bytes.copyWithin(cellAllocator.pos(upper) + SUBKEY_LIST.elements, from, from + moved * size);
+  cellAllocator.view.setUint16(cellAllocator.pos(leaf) + SUBKEY_LIST.count, keep, true);
+  if (at.rootIndex >= 0) return insertIntoRoot(cellAllocator, list, at.rootIndex + 1, upper);
+  const root = cellAllocator.alloc(SUBKEY_LIST.elements + 2 * 4);
+  const pos = cellAllocator.pos(root);
+  cellAllocator.bytes[pos] = 0x72; // "r"
+  cellAllocator.bytes[pos + 1] = 0x69; // "i"
+  cellAllocator.view.setUint16(pos + SUBKEY_LIST.count, 2, true);
+  cellAllocator.view.setUint32(pos + SUBKEY_LIST.elements, leaf, true);
+  cellAllocator.view.setUint32(pos + SUBKEY_LIST.elements + 4, upper, true);
   return root;
 }
 
@@ -199,12 +199,12 @@ export function removeSubkey(cellAllocator: CellAllocator, list: number, name: s
   const kind = leafKind(cellAllocator, at.leaf);
   const size = ELEMENT_SIZE[kind];
   const nk = element(cellAllocator, at.leaf, kind, at.index);
-  const n = count(cellAllocator, at.leaf);
+  const total = count(cellAllocator, at.leaf);
   const base = cellAllocator.pos(at.leaf) + SUBKEY_LIST.elements;
-  cellAllocator.bytes.copyWithin(base + at.index * size, base + (at.index + 1) * size, base + n * size);
-  cellAllocator.bytes.fill(0, base + (n - 1) * size, base + n * size);
-  cellAllocator.view.setUint16(cellAllocator.pos(at.leaf) + SUBKEY_LIST.count, n - 1, true);
-  if (n - 1 > 0) return { list, nk };
+  cellAllocator.bytes.copyWithin(base + at.index * size, base + (at.index + 1) * size, base + total * size);
+  cellAllocator.bytes.fill(0, base + (total - 1) * size, base + total * size);
+  cellAllocator.view.setUint16(cellAllocator.pos(at.leaf) + SUBKEY_LIST.count, total - 1, true);
+  if (total - 1 > 0) return { list, nk };
   cellAllocator.free(at.leaf);
   if (at.rootIndex < 0) return { list: CELL_NONE, nk };
   const leaves = count(cellAllocator, list);

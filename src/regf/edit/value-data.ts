@@ -41,25 +41,25 @@ export function storeData(cellAllocator: CellAllocator, data: Uint8Array): Store
     cellAllocator.bytes.set(chunk, cellAllocator.pos(seg));
     cellAllocator.view.setUint32(cellAllocator.pos(list) + 4 * i, seg, true);
   }
-  const p = cellAllocator.pos(db);
-  cellAllocator.bytes[p] = DB_SIGNATURE.charCodeAt(0);
-  cellAllocator.bytes[p + 1] = DB_SIGNATURE.charCodeAt(1);
-  cellAllocator.view.setUint16(p + DB.segmentCount, segments, true);
-  cellAllocator.view.setUint32(p + DB.segmentList, list, true);
+  const pos = cellAllocator.pos(db);
+  cellAllocator.bytes[pos] = DB_SIGNATURE.charCodeAt(0);
+  cellAllocator.bytes[pos + 1] = DB_SIGNATURE.charCodeAt(1);
+  cellAllocator.view.setUint16(pos + DB.segmentCount, segments, true);
+  cellAllocator.view.setUint32(pos + DB.segmentList, list, true);
   return { sizeField: data.length, offsetField: db };
 }
 
 /** The cells holding a value's data (for freeing and for the structural check). */
-export function dataCells(a: CellAllocator, sizeField: number, offsetField: number): number[] {
+export function dataCells(cellAllocator: CellAllocator, sizeField: number, offsetField: number): number[] {
   const size = sizeField & 0x7fffffff;
   if ((sizeField & VK_DATA_INLINE) !== 0 || size === 0 || offsetField === CELL_NONE) return [];
-  const p = a.pos(offsetField);
-  const isDb = usesBigData(size, a.minorVersion) && a.bytes[p] === 0x64 && a.bytes[p + 1] === 0x62 && a.capacity(offsetField) >= 8;
+  const pos = cellAllocator.pos(offsetField);
+  const isDb = usesBigData(size, cellAllocator.minorVersion) && cellAllocator.bytes[pos] === 0x64 && cellAllocator.bytes[pos + 1] === 0x62 && cellAllocator.capacity(offsetField) >= 8;
   if (!isDb) return [offsetField];
-  const count = a.view.getUint16(p + DB.segmentCount, true);
-  const list = a.view.getUint32(p + DB.segmentList, true);
+  const count = cellAllocator.view.getUint16(pos + DB.segmentCount, true);
+  const list = cellAllocator.view.getUint32(pos + DB.segmentList, true);
   const out = [offsetField, list];
-  for (let i = 0; i < count; i++) out.push(a.view.getUint32(a.pos(list) + 4 * i, true));
+  for (let i = 0; i < count; i++) out.push(cellAllocator.view.getUint32(cellAllocator.pos(list) + 4 * i, true));
   return out;
 }
 

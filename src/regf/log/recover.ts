@@ -73,12 +73,12 @@ export function recoverHive(primary: Uint8Array, logs: LogInput[], options: Reco
   }
 
   if (!dirty && state.base) {
-    for (const p of parsed) ignoredLogs.push({ name: p.name, reason: cleanHiveLogReason(p, state.base) });
+    for (const log of parsed) ignoredLogs.push({ name: log.name, reason: cleanHiveLogReason(log, state.base) });
     return { bytes: primary, dirty, dirtyReasons, recovered: false, appliedLogs: [], ignoredLogs, warnings };
   }
 
-  const newLogs = parsed.filter((p): p is Extract<ParsedLog, { format: "new" }> => p.format === "new");
-  const oldLogs = parsed.filter((p): p is Extract<ParsedLog, { format: "old" }> => p.format === "old");
+  const newLogs = parsed.filter((log): log is Extract<ParsedLog, { format: "new" }> => log.format === "new");
+  const oldLogs = parsed.filter((log): log is Extract<ParsedLog, { format: "old" }> => log.format === "old");
   const logBudget = logs.reduce((sum, log) => sum + log.bytes.length, 0);
   let recovery: Recovery | undefined;
   // A hive has logs of one format; should both be present, the new format (what Windows 8.1+
@@ -147,14 +147,14 @@ function parseLog(input: LogInput): ParsedLog | IgnoredLog {
   }
 }
 
-function cleanHiveLogReason(p: ParsedLog, base: BaseBlock): string {
-  if (p.format === "old") {
-    return p.log.base.secondarySequence < base.secondarySequence
-      ? `stale: log sequence ${p.log.base.secondarySequence} is older than the primary's ${base.secondarySequence}`
+function cleanHiveLogReason(log: ParsedLog, base: BaseBlock): string {
+  if (log.format === "old") {
+    return log.log.base.secondarySequence < base.secondarySequence
+      ? `stale: log sequence ${log.log.base.secondarySequence} is older than the primary's ${base.secondarySequence}`
       : "hive is clean: an old-format log is only used to recover a dirty hive";
   }
-  const entries = p.log.entries;
-  if (entries.length === 0) return `no valid log entries${p.log.stopReason ? ` (${p.log.stopReason})` : ""}`;
+  const entries = log.log.entries;
+  if (entries.length === 0) return `no valid log entries${log.log.stopReason ? ` (${log.log.stopReason})` : ""}`;
   const first = entries[0].sequence;
   const last = entries[entries.length - 1].sequence;
   if (last < base.secondarySequence) return `stale: log entries ${first}..${last} are older than the primary's sequence ${base.secondarySequence}`;
@@ -186,10 +186,10 @@ function recoverFromNewLogs(
     // Rebuild from the log with the earliest base block copy; when the primary's sequence number
     // can still be read, never from a log older than it (that would roll the hive back).
     const floor = state.base?.secondarySequence ?? 0;
-    const candidates = logs.filter((l) => l.log.base.secondarySequence >= floor).sort((a, b) => a.log.base.secondarySequence - b.log.base.secondarySequence);
+    const candidates = logs.filter((log) => log.log.base.secondarySequence >= floor).sort((a, b) => a.log.base.secondarySequence - b.log.base.secondarySequence);
     baseSource = candidates[0];
     if (!baseSource) {
-      for (const l of logs) ignored.push({ name: l.name, reason: `cannot rebuild the primary base block: log sequence ${l.log.base.secondarySequence} is older than the primary's ${floor}` });
+      for (const log of logs) ignored.push({ name: log.name, reason: `cannot rebuild the primary base block: log sequence ${log.log.base.secondarySequence} is older than the primary's ${floor}` });
       return undefined;
     }
     secondary = baseSource.log.base.secondarySequence;
