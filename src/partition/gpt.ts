@@ -120,15 +120,15 @@ export function parseGptEntries(
   const byteReader = new ByteReader(array, gptError, base);
   const partitions: Partition[] = [];
   for (let i = 0; i < header.entryCount; i++) {
-    const o = i * header.entrySize;
-    if (isZeroGuid(array, o)) continue; // unused slot
-    const typeGuid = formatGuid(array, o);
-    const firstLba = byteReader.u64(o + 32);
-    const lastLba = byteReader.u64(o + 40);
+    const entryOffset = i * header.entrySize;
+    if (isZeroGuid(array, entryOffset)) continue; // unused slot
+    const typeGuid = formatGuid(array, entryOffset);
+    const firstLba = byteReader.u64(entryOffset + 32);
+    const lastLba = byteReader.u64(entryOffset + 40);
     if (lastLba < firstLba) {
-      throw gptError("gpt-bad-entry", `GPT entry ${i + 1} ends (LBA ${lastLba}) before it starts (LBA ${firstLba})`, base + o + 32);
+      throw gptError("gpt-bad-entry", `GPT entry ${i + 1} ends (LBA ${lastLba}) before it starts (LBA ${firstLba})`, base + entryOffset + 32);
     }
-    const nameBytes = byteReader.slice(o + 56, Math.min(72, header.entrySize - 56));
+    const nameBytes = byteReader.slice(entryOffset + 56, Math.min(72, header.entrySize - 56));
     const name = decodeUtf16le(nameBytes).replace(/\0[\s\S]*$/, "");
     const partition = makePartition(disk, sectorSize, {
       index: i + 1,
@@ -136,8 +136,8 @@ export function parseGptEntries(
       sectorCount: lastLba - firstLba + 1,
       type: typeGuid,
       typeName: gptTypeName(typeGuid),
-      guid: formatGuid(array, o + 16),
-      attributes: "0x" + byteReader.u64big(o + 48).toString(16).padStart(16, "0"),
+      guid: formatGuid(array, entryOffset + 16),
+      attributes: "0x" + byteReader.u64big(entryOffset + 48).toString(16).padStart(16, "0"),
       name,
     });
     if (firstLba < header.firstUsableLba || lastLba > header.lastUsableLba) {

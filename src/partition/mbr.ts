@@ -37,8 +37,8 @@ export function parseMbrEntries(sector: Uint8Array, base = 0): MbrEntry[] {
   const byteReader = new ByteReader(sector, mbrError, base);
   const entries: MbrEntry[] = [];
   for (let i = 0; i < 4; i++) {
-    const o = ENTRIES_OFFSET + i * ENTRY_SIZE;
-    entries.push({ status: byteReader.u8(o), type: byteReader.u8(o + 4), startSector: byteReader.u32(o + 8), sectorCount: byteReader.u32(o + 12) });
+    const entryOffset = ENTRIES_OFFSET + i * ENTRY_SIZE;
+    entries.push({ status: byteReader.u8(entryOffset), type: byteReader.u8(entryOffset + 4), startSector: byteReader.u32(entryOffset + 8), sectorCount: byteReader.u32(entryOffset + 12) });
   }
   return entries;
 }
@@ -118,7 +118,7 @@ function readLogicalPartitions(disk: BlockDevice, ext: MbrEntry, sectorSize: num
     const ebr = disk.read(offset, MBR_SIZE);
     if (!hasMbrSignature(ebr)) {
       // An extended partition with no logicals often has an unwritten first EBR.
-      if (steps > 0 || ebr.some((b) => b !== 0)) warnings.push(`EBR at sector ${ebrSector} has no 0x55AA signature; chain ends there`);
+      if (steps > 0 || ebr.some((byte) => byte !== 0)) warnings.push(`EBR at sector ${ebrSector} has no 0x55AA signature; chain ends there`);
       break;
     }
     const [logical, next] = parseMbrEntries(ebr, offset);
