@@ -40,7 +40,7 @@ export interface FatBootSector {
 
 const fatError = (code: string, message: string, offset: number) => new FsError(code, message, { offset });
 
-const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+const isPowerOfTwo = (value: number) => value > 0 && (value & (value - 1)) === 0;
 
 /** Parses a FAT boot sector; throws FsError naming the first field that is not sane. */
 export function parseFatBootSector(sector: Uint8Array, volumeSize?: number): FatBootSector {

@@ -94,12 +94,12 @@ export class FatFileSystem implements FileSystem {
       const pos = offset + done;
       const index = Math.floor(pos / size);
       const within = pos - index * size;
-      const n = Math.min(size - within, length - done);
+      const chunk = Math.min(size - within, length - done);
       // Merge physically consecutive clusters into one read.
-      let run = n;
-      let k = index;
-      while (within === 0 && run < length - done && k + 1 < clusters.length && clusters[k + 1] === clusters[k] + 1) {
-        k++;
+      let run = chunk;
+      let cluster = index;
+      while (within === 0 && run < length - done && cluster + 1 < clusters.length && clusters[cluster + 1] === clusters[cluster] + 1) {
+        cluster++;
         run = Math.min(run + size, length - done);
       }
       out.set(this.device.read(this.fat.clusterOffset(clusters[index]) + within, run), done);

@@ -58,7 +58,7 @@ export class HostDirFileSystem implements FileSystem {
       lstatSync(join(dir, wanted));
       // The exact name exists; on a case-insensitive host it may differ in case from the stored one.
       const names = readdirSync(dir);
-      return names.includes(wanted) ? wanted : (names.find((n) => upcaseName(n) === upcaseName(wanted)) ?? wanted);
+      return names.includes(wanted) ? wanted : (names.find((candidate) => upcaseName(candidate) === upcaseName(wanted)) ?? wanted);
     } catch {
       // Not there by that exact name: look for it case-insensitively.
       const upper = upcaseName(wanted);
@@ -68,7 +68,7 @@ export class HostDirFileSystem implements FileSystem {
       } catch {
         return undefined;
       }
-      return names.filter((n) => upcaseName(n) === upper).sort()[0];
+      return names.filter((candidate) => upcaseName(candidate) === upper).sort()[0];
     }
   }
 
@@ -84,9 +84,9 @@ export class HostDirFileSystem implements FileSystem {
       const name = this.childName(hostPath, part);
       if (name === undefined) return undefined;
       hostPath = join(hostPath, name);
-      const s = this.safeStat(hostPath);
-      if (s === undefined) return undefined;
-      stats = s;
+      const hostStats = this.safeStat(hostPath);
+      if (hostStats === undefined) return undefined;
+      stats = hostStats;
       stored.push(name);
     }
     return { hostPath, path: stored.join("/"), stats };
@@ -173,8 +173,8 @@ export class HostDirFileSystem implements FileSystem {
   }
 
   /** Opens the resolved real path, so that a symlink swapped after the check cannot redirect the read. */
-  private openResolved(r: Resolved, path: string): number {
-    const real = realpathSync(r.hostPath);
+  private openResolved(resolved: Resolved, path: string): number {
+    const real = realpathSync(resolved.hostPath);
     if (!this.inside(real)) throw new FsError("path-escape", `${path} now points outside the root`, { path });
     return openSync(real, "r");
   }
@@ -190,9 +190,9 @@ function readFully(fd: number, path: string, offset: number, size: number): Uint
   const out = new Uint8Array(size);
   let done = 0;
   while (done < size) {
-    const n = readSync(fd, out, done, size - done, offset + done);
-    if (n === 0) throw new FsError("short-read", `${path} ended at ${offset + done} while reading`, { path, offset: offset + done });
-    done += n;
+    const bytesRead = readSync(fd, out, done, size - done, offset + done);
+    if (bytesRead === 0) throw new FsError("short-read", `${path} ended at ${offset + done} while reading`, { path, offset: offset + done });
+    done += bytesRead;
   }
   return out;
 }
