@@ -1,5 +1,6 @@
 /**
- * Renames the one-letter declarations test/structure/one-letter-names.test.ts finds, through
+ * Renames the one-letter variables and parameters test/structure/one-letter-names.test.ts finds
+ * (a one-letter function declaration is left to a person), through
  * TypeScript's own rename: every reference follows, and a shorthand property `{ c }` becomes
  * `{ c: change }`. A name is proposed from context: the singular of the array a callback or
  * for-of walks (`changes.map((c) => ...)` → `change`), `err` in a catch, `left`/`right` for a

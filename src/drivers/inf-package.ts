@@ -246,7 +246,7 @@ export function chooseModels(inf: InfFile, os: TargetOs): { section: string; why
   const manufacturers = inf.section("Manufacturer")?.entries ?? [];
   if (manufacturers.length === 0) throw inf.error("inf-no-manufacturer", "no [Manufacturer] section: not a device driver INF");
   const rejected: string[] = [];
-  let best: { d: Decoration; section: string; manufacturer: string } | undefined;
+  let best: { decoration: Decoration; section: string; manufacturer: string } | undefined;
   for (const infEntry of manufacturers) {
     const base = infEntry.values[0];
     if (!base) throw inf.error("inf-bad-manufacturer", "a [Manufacturer] entry names no Models section", infEntry.line);
@@ -260,11 +260,11 @@ export function chooseModels(inf: InfFile, os: TargetOs): { section: string; why
         continue;
       }
       if (!inf.section(section)) throw inf.error("inf-missing-section", `Models section [${section}] named in [Manufacturer] is not in the file`, infEntry.line);
-      if (!best || compareDecorations(candidate, best.d) < 0) best = { d: candidate, section, manufacturer: infEntry.key ?? base };
+      if (!best || compareDecorations(candidate, best.decoration) < 0) best = { decoration: candidate, section, manufacturer: infEntry.key ?? base };
     }
   }
   if (!best) return { rejected };
-  return { section: best.section, manufacturer: best.manufacturer, decoration: best.d, why: `[${best.section}] is the closest Models section for ${describeOs(os)}` };
+  return { section: best.section, manufacturer: best.manufacturer, decoration: best.decoration, why: `[${best.section}] is the closest Models section for ${describeOs(os)}` };
 }
 
 /** Resolves the INF for `os`; throws InfError on structural problems, DriverError-worthy cases return `rejected`. */

@@ -42,7 +42,7 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
   const findings = detectFindings(model, input.options.target ? { target: input.options.target } : {});
   const firstBoot = runnerPossible(model, input.hives);
   const outcomes = runFixups({ model, findings, hives: input.hives, options: input.options, firstBoot });
-  const steps = outcomes.flatMap((outcome) => outcome.steps).map((firstBootStep, i) => ({ s: firstBootStep, i })).sort((a, b) => stepRank(a.s.id) - stepRank(b.s.id) || a.i - b.i).map((ranked) => ranked.s);
+  const steps = outcomes.flatMap((outcome) => outcome.steps).map((step, order) => ({ step, order })).sort((a, b) => stepRank(a.step.id) - stepRank(b.step.id) || a.order - b.order).map((ranked) => ranked.step);
   if (firstBoot && steps.length === 0 && outcomes.some((outcome) => outcome.services.some((service) => service.reEnable))) steps.push(waitForNetworkStep());
   const restores = outcomes.some((outcome) => outcome.registry.some((change) => change.kind === "set-value" && change.restoreAfterFirstBoot));
   const notices: string[] = [];

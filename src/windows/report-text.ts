@@ -23,7 +23,7 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
 }
 
-function v(value: string | number | null | undefined | boolean): string {
+function orDash(value: string | number | null | undefined | boolean): string {
   if (value === null || value === undefined || value === "") return "-";
   return String(value);
 }
@@ -34,7 +34,7 @@ export function renderReport(report: InspectReport, options: TextOptions = {}): 
   const heading = (text: string) => out.push("", paint("bold", text), paint("bold", "=".repeat(text.length)));
   const installation = report.installation;
 
-  out.push(paint("bold", `p2vfix inspect: ${installation.productName ?? installation.family ?? "Windows (version unknown without SOFTWARE)"} (${v(installation.computerName)})`));
+  out.push(paint("bold", `p2vfix inspect: ${installation.productName ?? installation.family ?? "Windows (version unknown without SOFTWARE)"} (${orDash(installation.computerName)})`));
   out.push(`SYSTEM: ${report.sources.system}`);
   if (report.sources.software) out.push(`SOFTWARE: ${report.sources.software}`);
   if (report.sources.bcd) out.push(`BCD: ${report.sources.bcd}`);
@@ -58,18 +58,18 @@ export function renderReport(report: InspectReport, options: TextOptions = {}): 
     table(
       ["fact", "value"],
       [
-        ["product", v(installation.productName)],
-        ["family", v(installation.family)],
-        ["edition", v(installation.editionId)],
-        ["version", `${v(installation.ntVersion)} build ${v(installation.build)}${installation.ubr !== null ? `.${installation.ubr}` : ""}${installation.displayVersion ? ` (${installation.displayVersion})` : ""}${installation.csdVersion ? ` ${installation.csdVersion}` : ""}`],
-        ["role", `${installation.role} (${v(installation.productType)})`],
-        ["architecture", v(installation.architecture)],
-        ["computer name", v(installation.computerName)],
-        ["hostname", `${v(installation.hostname)}${installation.pendingHostname ? ` (pending rename to ${installation.pendingHostname})` : ""}`],
-        ["DNS suffix", v(installation.dnsSuffix)],
+        ["product", orDash(installation.productName)],
+        ["family", orDash(installation.family)],
+        ["edition", orDash(installation.editionId)],
+        ["version", `${orDash(installation.ntVersion)} build ${orDash(installation.build)}${installation.ubr !== null ? `.${installation.ubr}` : ""}${installation.displayVersion ? ` (${installation.displayVersion})` : ""}${installation.csdVersion ? ` ${installation.csdVersion}` : ""}`],
+        ["role", `${installation.role} (${orDash(installation.productType)})`],
+        ["architecture", orDash(installation.architecture)],
+        ["computer name", orDash(installation.computerName)],
+        ["hostname", `${orDash(installation.hostname)}${installation.pendingHostname ? ` (pending rename to ${installation.pendingHostname})` : ""}`],
+        ["DNS suffix", orDash(installation.dnsSuffix)],
         ["domain hints", installation.domainHints.length ? installation.domainHints.join("; ") : "none (workgroup?)"],
-        ["time zone", `${v(installation.timeZone)}${installation.realTimeIsUniversal ? ", RTC in UTC" : ", RTC in local time"}`],
-        ["control set", `${report.controlSets.resolved} (from Select\\${report.controlSets.resolvedFrom}; LastKnownGood ${v(report.controlSets.lastKnownGood)}; present ${report.controlSets.available.join(", ")})`],
+        ["time zone", `${orDash(installation.timeZone)}${installation.realTimeIsUniversal ? ", RTC in UTC" : ", RTC in local time"}`],
+        ["control set", `${report.controlSets.resolved} (from Select\\${report.controlSets.resolvedFrom}; LastKnownGood ${orDash(report.controlSets.lastKnownGood)}; present ${report.controlSets.available.join(", ")})`],
       ],
     ),
   );
@@ -83,26 +83,26 @@ export function renderReport(report: InspectReport, options: TextOptions = {}): 
         const ips = tcpip ? (tcpip.dhcp ? `DHCP${tcpip.dhcpLease?.address ? ` (${tcpip.dhcpLease.address})` : ""}` : tcpip.addresses.map((address) => `${address.address}/${address.mask ?? "?"}`).join(",")) : "";
         return [
           adapter.classKey,
-          v(adapter.connectionName),
-          v(adapter.driverDesc),
-          adapter.team ? `team:${adapter.team.kind}` : adapter.physical ? "physical" : adapter.flags.includes("virtual") ? "virtual" : v(adapter.flags.join(",")),
-          v(ips),
-          v(tcpip?.gateways.map((gateway) => gateway.address).join(",")),
-          v(tcpip?.dnsServers.join(",")),
+          orDash(adapter.connectionName),
+          orDash(adapter.driverDesc),
+          adapter.team ? `team:${adapter.team.kind}` : adapter.physical ? "physical" : adapter.flags.includes("virtual") ? "virtual" : orDash(adapter.flags.join(",")),
+          orDash(ips),
+          orDash(tcpip?.gateways.map((gateway) => gateway.address).join(",")),
+          orDash(tcpip?.dnsServers.join(",")),
         ];
       }),
     ),
   );
-  const nsiRows = report.network.adapters.flatMap((adapter) => [...(adapter.tcpip?.nsi.ipv4 ?? []), ...(adapter.tcpip?.nsi.ipv6 ?? [])].map((nsiAddress) => [v(adapter.connectionName ?? adapter.classKey), nsiAddress.luid, nsiAddress.address]));
+  const nsiRows = report.network.adapters.flatMap((adapter) => [...(adapter.tcpip?.nsi.ipv4 ?? []), ...(adapter.tcpip?.nsi.ipv6 ?? [])].map((nsiAddress) => [orDash(adapter.connectionName ?? adapter.classKey), nsiAddress.luid, nsiAddress.address]));
   if (nsiRows.length) out.push("", "NSI persistent addresses:", table(["adapter", "LUID", "address"], nsiRows));
   for (const orphanInterface of report.network.orphanInterfaces) out.push(`orphan interface ${orphanInterface.interfaceKey}: ${orphanInterface.addresses.map((address) => address.address).join(",")}`);
-  if (report.network.networkCards) out.push("", `NetworkCards: ${report.network.networkCards.map((networkCard) => `${networkCard.index}=${v(networkCard.description)}`).join("; ") || "none"}`);
+  if (report.network.networkCards) out.push("", `NetworkCards: ${report.network.networkCards.map((networkCard) => `${networkCard.index}=${orDash(networkCard.description)}`).join("; ") || "none"}`);
 
   heading("NCSI / network location");
   const ncsi = report.network.ncsi;
-  out.push(`active probing: ${ncsi.activeProbing ? "on" : "off"} (EnableActiveProbing ${v(ncsi.enableActiveProbing)}, policy NoActiveProbe ${v(ncsi.policyNoActiveProbe)}); web probe ${v(ncsi.webProbeHost)}/${v(ncsi.webProbePath)}; DNS probe ${v(ncsi.dnsProbeHost)}`);
+  out.push(`active probing: ${ncsi.activeProbing ? "on" : "off"} (EnableActiveProbing ${orDash(ncsi.enableActiveProbing)}, policy NoActiveProbe ${orDash(ncsi.policyNoActiveProbe)}); web probe ${orDash(ncsi.webProbeHost)}/${orDash(ncsi.webProbePath)}; DNS probe ${orDash(ncsi.dnsProbeHost)}`);
   if (report.network.profiles) {
-    out.push(table(["profile", "category", "managed", "last connected"], report.network.profiles.map((profile) => [v(profile.name), profile.categoryName, v(profile.managed), v(profile.dateLastConnected)])));
+    out.push(table(["profile", "category", "managed", "last connected"], report.network.profiles.map((profile) => [orDash(profile.name), profile.categoryName, orDash(profile.managed), orDash(profile.dateLastConnected)])));
   }
 
   heading(`Boot storage (${report.bootStorage.database})`);
@@ -133,16 +133,16 @@ export function renderReport(report: InspectReport, options: TextOptions = {}): 
     table(
       ["item", "value"],
       [
-        ["Fast Startup", `${power.fastStartup ? "on" : "off"} (HiberbootEnabled ${v(power.hiberbootEnabled)}, HibernateEnabled ${v(power.hibernateEnabled)})`],
+        ["Fast Startup", `${power.fastStartup ? "on" : "off"} (HiberbootEnabled ${orDash(power.hiberbootEnabled)}, HibernateEnabled ${orDash(power.hibernateEnabled)})`],
         ["hiberfil.sys", power.hiberfile.checked ? (power.hiberfile.present ? `present, ${power.hiberfile.hibernated ? "HIBERNATED" : "not hibernated"}` : "absent") : "not checked (no file access)"],
         ["page files", report.pageFile.pagingFiles.map((pagingFile) => pagingFile.raw).join("; ") || "-"],
-        ["crash dump", `CrashDumpEnabled ${v(report.crashControl.crashDumpEnabled)}, AutoReboot ${v(report.crashControl.autoReboot)}`],
+        ["crash dump", `CrashDumpEnabled ${orDash(report.crashControl.crashDumpEnabled)}, AutoReboot ${orDash(report.crashControl.autoReboot)}`],
         ["pending renames", String(report.pending.fileRenames.length)],
-        ["servicing reboot", v(report.pending.cbsRebootPending)],
+        ["servicing reboot", orDash(report.pending.cbsRebootPending)],
       ],
     ),
   );
-  if (report.bcd) out.push("", `BCD: ${report.bcd.firmware}, default ${v(report.bcd.defaultLoader?.description)} ${v(report.bcd.defaultLoader?.path)}`);
+  if (report.bcd) out.push("", `BCD: ${report.bcd.firmware}, default ${orDash(report.bcd.defaultLoader?.description)} ${orDash(report.bcd.defaultLoader?.path)}`);
   if (report.firstBootResults) {
     heading("Previous p2vfix first boot");
     out.push(table(["step", "values"], report.firstBootResults.steps.map((step) => [step.name, Object.entries(step.values).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join("|") : value}`).join(", ")])));

@@ -1,6 +1,6 @@
 /**
  * One-letter declarations in a source file, as TypeScript's parser sees them (const/let/var,
- * parameters, destructuring, catch), less the conventions below. Used by
+ * parameters, destructuring, catch, function declarations), less the conventions below. Used by
  * test/structure/one-letter-names.test.ts and scripts/rename-one-letter.ts.
  */
 import { readFileSync } from "node:fs";
@@ -44,7 +44,7 @@ export function oneLetterNames(file: string, text = readFileSync(file, "utf8")):
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: OneLetterName[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) && ts.isIdentifier(node.name)) {
+    if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node) || ts.isFunctionDeclaration(node)) && node.name && ts.isIdentifier(node.name)) {
       const name = node.name;
       if (name.text.length === 1 && !isConvention(name, node)) {
         const line = source.getLineAndCharacterOfPosition(name.getStart(source)).line + 1;

@@ -25,13 +25,13 @@ function describe(report: UndoReport, dryRun: boolean): string {
     restored: `restored ${formatBytes(report.bytesRestored)}: the image is back to its original bytes`,
     "rolled-back": `rolled back the interrupted write (${formatBytes(report.bytesRestored)}): the image is back to its original bytes`,
     "nothing-to-do": "nothing to do: the image already holds its original bytes",
-    "would-restore": `would restore ${f(report)} (dry run: nothing written)`,
+    "would-restore": `would restore ${rangesToRestore(report)} (dry run: nothing written)`,
   }[report.action];
   lines.push(dryRun && report.action === "nothing-to-do" ? `${what} (dry run)` : what);
   return lines.join("\n") + "\n";
 }
 
-function f(report: UndoReport): string {
+function rangesToRestore(report: UndoReport): string {
   let bytes = 0;
   for (const file of report.files) for (const range of file.ranges) if (range.state !== "before") bytes += range.length;
   return `${report.files.reduce((sum, file) => sum + file.ranges.filter((range) => range.state !== "before").length, 0)} ranges (${formatBytes(bytes)})`;
