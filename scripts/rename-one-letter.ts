@@ -14,6 +14,8 @@
  *   npx tsx scripts/rename-one-letter.ts vdisk/ --apply            # write them
  *   npx tsx scripts/rename-one-letter.ts vdisk/ --apply --overrides=names.json
  *       names.json: { "vdisk/vhd/image.ts:94:m": "mapping", ... }  (file:line:old → new)
+ *   npx tsx scripts/rename-one-letter.ts regf/edit/ --name=cellAllocator --to=cells --apply
+ *       a second pass: one name to another, with the same checks
  *
  * Then `npx tsc -p tsconfig.json --noEmit`, the folder's tests, and a read of the diff: the
  * names are guesses a person confirms.
@@ -30,6 +32,9 @@ const write = args.includes("--apply");
 const overridesFile = args.find((arg) => arg.startsWith("--overrides="))?.slice("--overrides=".length);
 const overrides: Record<string, string> = overridesFile ? JSON.parse(readFileSync(overridesFile, "utf8")) : {};
 const folders = args.filter((arg) => !arg.startsWith("--"));
+/** --name=cellAllocator --to=cells: rename every declaration with that name instead (a second pass over a guess). */
+const onlyName = args.find((arg) => arg.startsWith("--name="))?.slice("--name=".length);
+const toName = args.find((arg) => arg.startsWith("--to="))?.slice("--to=".length);
 
 const ARRAY_METHODS = new Set(["map", "filter", "find", "findLast", "findIndex", "findLastIndex", "some", "every", "flatMap", "forEach", "reduce", "reduceRight"]);
 /** Names for values of these types (the type's own name would say less). */
@@ -233,14 +238,14 @@ for (const file of sources.filter((source) => folders.some((folder) => relative(
   const declarations: { name: ts.Identifier; declaration: ts.Node }[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isIdentifier(node)) identifierAt.set(node.getStart(source), node);
-    if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) && ts.isIdentifier(node.name) && node.name.text.length === 1 && !isConvention(node.name, node)) declarations.push({ name: node.name, declaration: node });
+    if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) && ts.isIdentifier(node.name) && (onlyName ? node.name.text === onlyName : node.name.text.length === 1 && !isConvention(node.name, node))) declarations.push({ name: node.name, declaration: node });
     ts.forEachChild(node, visit);
   };
   visit(source);
   const accepted: { newName: string; scope: ts.Node; locations: readonly ts.RenameLocation[] }[] = [];
   for (const { name, declaration } of declarations) {
     const key = `${relative(SRC, file)}:${source.getLineAndCharacterOfPosition(name.getStart(source)).line + 1}:${name.text}`;
-    const tried = key in overrides ? [overrides[key]] : proposals(checker, name, declaration);
+    const tried = key in overrides ? [overrides[key]] : onlyName && toName ? [toName] : proposals(checker, name, declaration);
     const locations = service.findRenameLocations(file, name.getStart(source), false, false, { providePrefixAndSuffixTextForRename: true });
     if (!locations || locations.some((location) => location.fileName !== file)) {
       left.push(`${key} (used in other files)`);

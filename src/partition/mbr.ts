@@ -34,11 +34,11 @@ export function hasMbrSignature(sector: Uint8Array): boolean {
 
 /** The four entries of an MBR or EBR sector; `base` is its byte offset on the disk (for errors). */
 export function parseMbrEntries(sector: Uint8Array, base = 0): MbrEntry[] {
-  const byteReader = new ByteReader(sector, mbrError, base);
+  const reader = new ByteReader(sector, mbrError, base);
   const entries: MbrEntry[] = [];
   for (let i = 0; i < 4; i++) {
     const entryOffset = ENTRIES_OFFSET + i * ENTRY_SIZE;
-    entries.push({ status: byteReader.u8(entryOffset), type: byteReader.u8(entryOffset + 4), startSector: byteReader.u32(entryOffset + 8), sectorCount: byteReader.u32(entryOffset + 12) });
+    entries.push({ status: reader.u8(entryOffset), type: reader.u8(entryOffset + 4), startSector: reader.u32(entryOffset + 8), sectorCount: reader.u32(entryOffset + 12) });
   }
   return entries;
 }

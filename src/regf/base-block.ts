@@ -92,8 +92,8 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
   if (bytes.length < 512) {
     throw new RegfError("truncated", `${what} is ${bytes.length} bytes: too short to hold a regf base block`, { offset: 0 });
   }
-  const byteReader = new ByteReader(bytes, regfError);
-  const signature = byteReader.ascii(0, 4);
+  const reader = new ByteReader(bytes, regfError);
+  const signature = reader.ascii(0, 4);
   if (!hasRegfSignature(bytes)) {
     throw new RegfError("not-a-hive", `${what} does not start with the "regf" signature (found ${JSON.stringify(signature)})`, {
       offset: 0,
@@ -101,28 +101,28 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
       actual: signature,
     });
   }
-  const nameBytes = byteReader.slice(BaseBlockField.fileName, BaseBlockField.fileName + 64);
+  const nameBytes = reader.slice(BaseBlockField.fileName, BaseBlockField.fileName + 64);
   let nameEnd = 0;
   while (nameEnd < 64 && (nameBytes[nameEnd] !== 0 || nameBytes[nameEnd + 1] !== 0)) nameEnd += 2;
   const full = bytes.length >= BASE_BLOCK_SIZE;
   return {
     signature,
-    primarySequence: byteReader.u32(BaseBlockField.primarySequence),
-    secondarySequence: byteReader.u32(BaseBlockField.secondarySequence),
-    lastWritten: byteReader.u64big(BaseBlockField.lastWritten),
-    majorVersion: byteReader.u32(BaseBlockField.majorVersion),
-    minorVersion: byteReader.u32(BaseBlockField.minorVersion),
-    fileType: byteReader.u32(BaseBlockField.fileType),
-    fileFormat: byteReader.u32(BaseBlockField.fileFormat),
-    rootCellOffset: byteReader.u32(BaseBlockField.rootCellOffset),
-    hiveBinsDataSize: byteReader.u32(BaseBlockField.hiveBinsDataSize),
-    clusteringFactor: byteReader.u32(BaseBlockField.clusteringFactor),
-    fileName: byteReader.utf16(BaseBlockField.fileName, nameEnd),
-    flags: byteReader.u32(BaseBlockField.flags),
-    storedChecksum: byteReader.u32(CHECKSUM_OFFSET),
+    primarySequence: reader.u32(BaseBlockField.primarySequence),
+    secondarySequence: reader.u32(BaseBlockField.secondarySequence),
+    lastWritten: reader.u64big(BaseBlockField.lastWritten),
+    majorVersion: reader.u32(BaseBlockField.majorVersion),
+    minorVersion: reader.u32(BaseBlockField.minorVersion),
+    fileType: reader.u32(BaseBlockField.fileType),
+    fileFormat: reader.u32(BaseBlockField.fileFormat),
+    rootCellOffset: reader.u32(BaseBlockField.rootCellOffset),
+    hiveBinsDataSize: reader.u32(BaseBlockField.hiveBinsDataSize),
+    clusteringFactor: reader.u32(BaseBlockField.clusteringFactor),
+    fileName: reader.utf16(BaseBlockField.fileName, nameEnd),
+    flags: reader.u32(BaseBlockField.flags),
+    storedChecksum: reader.u32(CHECKSUM_OFFSET),
     computedChecksum: baseBlockChecksum(bytes),
-    bootType: full ? byteReader.u32(BaseBlockField.bootType) : 0,
-    bootRecover: full ? byteReader.u32(BaseBlockField.bootRecover) : 0,
+    bootType: full ? reader.u32(BaseBlockField.bootType) : 0,
+    bootRecover: full ? reader.u32(BaseBlockField.bootRecover) : 0,
   };
 }
 

@@ -203,31 +203,31 @@ export class HiveEditor {
     this.keysAdded++;
     const compressed = fitsLatin1(name);
     const nameLength = compressed ? name.length : 2 * name.length;
-    const cellAllocator = this.cells;
-    const nk = cellAllocator.alloc(NK_FIXED_SIZE + nameLength);
-    const pos = cellAllocator.pos(nk);
-    cellAllocator.bytes[pos] = 0x6e; // "n"
-    cellAllocator.bytes[pos + 1] = 0x6b; // "k"
+    const cells = this.cells;
+    const nk = cells.alloc(NK_FIXED_SIZE + nameLength);
+    const pos = cells.pos(nk);
+    cells.bytes[pos] = 0x6e; // "n"
+    cells.bytes[pos + 1] = 0x6b; // "k"
     const flags = ((attrs.flags ?? 0) & ~KeyFlags.COMP_NAME) | (compressed ? KeyFlags.COMP_NAME : 0);
-    cellAllocator.view.setUint16(pos + NK.flags, flags, true);
-    cellAllocator.view.setBigUint64(pos + NK.lastWritten, attrs.lastWritten ?? this.filetime(), true);
-    cellAllocator.view.setUint32(pos + NK.accessBits, attrs.accessBits ?? 0, true);
-    cellAllocator.view.setUint32(pos + NK.parent, parent, true);
-    cellAllocator.view.setUint32(pos + NK.subkeyList, CELL_NONE, true);
-    cellAllocator.view.setUint32(pos + NK.volatileSubkeyList, CELL_NONE, true);
-    cellAllocator.view.setUint32(pos + NK.valueList, CELL_NONE, true);
-    cellAllocator.view.setUint32(pos + NK.className, CELL_NONE, true);
-    cellAllocator.view.setUint32(pos + NK.maxSubkeyNameLength, ((attrs.nameLengthHighBits ?? 0) << 16) >>> 0, true);
-    cellAllocator.view.setUint16(pos + NK.nameLength, nameLength, true);
-    writeName(cellAllocator.bytes, pos + NK.name, name, compressed);
+    cells.view.setUint16(pos + NK.flags, flags, true);
+    cells.view.setBigUint64(pos + NK.lastWritten, attrs.lastWritten ?? this.filetime(), true);
+    cells.view.setUint32(pos + NK.accessBits, attrs.accessBits ?? 0, true);
+    cells.view.setUint32(pos + NK.parent, parent, true);
+    cells.view.setUint32(pos + NK.subkeyList, CELL_NONE, true);
+    cells.view.setUint32(pos + NK.volatileSubkeyList, CELL_NONE, true);
+    cells.view.setUint32(pos + NK.valueList, CELL_NONE, true);
+    cells.view.setUint32(pos + NK.className, CELL_NONE, true);
+    cells.view.setUint32(pos + NK.maxSubkeyNameLength, ((attrs.nameLengthHighBits ?? 0) << 16) >>> 0, true);
+    cells.view.setUint16(pos + NK.nameLength, nameLength, true);
+    writeName(cells.bytes, pos + NK.name, name, compressed);
     const security = attrs.security ?? this.fields.get(parent, NK.security);
-    cellAllocator.view.setUint32(pos + NK.security, security, true);
-    if (security !== CELL_NONE) addSecurityRef(cellAllocator, security);
+    cells.view.setUint32(pos + NK.security, security, true);
+    if (security !== CELL_NONE) addSecurityRef(cells, security);
     this.names.set(nk, name);
 
     const list = this.fields.get(parent, NK.subkeyList);
     const kind = list === CELL_NONE ? this.defaultLeafKind() : undefined;
-    const newList = insertSubkey(cellAllocator, list, nk, name, this.nameOf, kind ?? this.existingLeafKind(list));
+    const newList = insertSubkey(cells, list, nk, name, this.nameOf, kind ?? this.existingLeafKind(list));
     this.fields.set(parent, NK.subkeyList, newList);
     this.fields.set(parent, NK.subkeyCount, this.fields.get(parent, NK.subkeyCount) + 1);
     this.fields.raiseMax(parent, NK.maxSubkeyNameLength, name.length * 2, true);
@@ -284,14 +284,14 @@ export class HiveEditor {
   }
 
   private freeKeyNode(nk: number): void {
-    const cellAllocator = this.cells;
+    const cells = this.cells;
     this.values.freeAll(nk);
     const className = this.fields.get(nk, NK.className);
-    if (className !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) cellAllocator.free(className);
-    if (this.fields.get(nk, NK.subkeyCount) > 0) for (const cell of subkeyListCells(cellAllocator.space, this.fields.get(nk, NK.subkeyList))) cellAllocator.free(cell);
+    if (className !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) cells.free(className);
+    if (this.fields.get(nk, NK.subkeyCount) > 0) for (const cell of subkeyListCells(cells.space, this.fields.get(nk, NK.subkeyList))) cells.free(cell);
     const sk = this.fields.get(nk, NK.security);
-    if (sk !== CELL_NONE) releaseSecurity(cellAllocator, sk);
-    cellAllocator.free(nk);
+    if (sk !== CELL_NONE) releaseSecurity(cells, sk);
+    cells.free(nk);
     this.names.delete(nk);
   }
 
@@ -310,13 +310,13 @@ export class HiveEditor {
       }
     }
     this.dirty = true;
-    const cellAllocator = this.cells;
+    const cells = this.cells;
     if (parent !== undefined) {
-      const removed = removeSubkey(cellAllocator, this.fields.get(parent, NK.subkeyList), oldName, this.nameOf);
+      const removed = removeSubkey(cells, this.fields.get(parent, NK.subkeyList), oldName, this.nameOf);
       this.fields.set(parent, NK.subkeyList, removed.list);
     }
     const enc = encodeName(newName);
-    const moved = cellAllocator.realloc(nk, NK_FIXED_SIZE + enc.bytes.length);
+    const moved = cells.realloc(nk, NK_FIXED_SIZE + enc.bytes.length);
     this.values.forget();
     this.names.delete(nk);
     if (moved !== nk) {
@@ -324,16 +324,16 @@ export class HiveEditor {
       if (parent === undefined) this.rootOffset = moved;
       nk = moved;
     }
-    const pos = cellAllocator.pos(nk);
-    const flags = (cellAllocator.view.getUint16(pos + NK.flags, true) & ~KeyFlags.COMP_NAME) | (enc.compressed ? KeyFlags.COMP_NAME : 0);
-    cellAllocator.view.setUint16(pos + NK.flags, flags, true);
-    cellAllocator.view.setUint16(pos + NK.nameLength, enc.bytes.length, true);
-    cellAllocator.bytes.fill(0, pos + NK.name, pos + cellAllocator.capacity(nk));
-    cellAllocator.bytes.set(enc.bytes, pos + NK.name);
+    const pos = cells.pos(nk);
+    const flags = (cells.view.getUint16(pos + NK.flags, true) & ~KeyFlags.COMP_NAME) | (enc.compressed ? KeyFlags.COMP_NAME : 0);
+    cells.view.setUint16(pos + NK.flags, flags, true);
+    cells.view.setUint16(pos + NK.nameLength, enc.bytes.length, true);
+    cells.bytes.fill(0, pos + NK.name, pos + cells.capacity(nk));
+    cells.bytes.set(enc.bytes, pos + NK.name);
     this.names.set(nk, newName);
     this.fields.touch(nk);
     if (parent !== undefined) {
-      this.fields.set(parent, NK.subkeyList, insertSubkey(cellAllocator, this.fields.get(parent, NK.subkeyList), nk, newName, this.nameOf, this.defaultLeafKind()));
+      this.fields.set(parent, NK.subkeyList, insertSubkey(cells, this.fields.get(parent, NK.subkeyList), nk, newName, this.nameOf, this.defaultLeafKind()));
       this.fields.raiseMax(parent, NK.maxSubkeyNameLength, newName.length * 2, true);
       this.fields.touch(parent);
     }
@@ -348,20 +348,20 @@ export class HiveEditor {
   /** setClassName on a key node offset. */
   setClassNameAt(nk: number, className: string | undefined): void {
     this.dirty = true;
-    const cellAllocator = this.cells;
+    const cells = this.cells;
     const old = this.fields.get(nk, NK.className);
-    if (old !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) cellAllocator.free(old);
-    const pos = cellAllocator.pos(nk);
+    if (old !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) cells.free(old);
+    const pos = cells.pos(nk);
     if (className === undefined || className.length === 0) {
-      cellAllocator.view.setUint32(pos + NK.className, CELL_NONE, true);
-      cellAllocator.view.setUint16(pos + NK.classNameLength, 0, true);
+      cells.view.setUint32(pos + NK.className, CELL_NONE, true);
+      cells.view.setUint16(pos + NK.classNameLength, 0, true);
     } else {
       const bytes = encodeUtf16le(className);
       if (bytes.length > 0xffff) throw new UsageError("class-name-too-long", `class name of ${className.length} characters is too long`);
-      const cell = cellAllocator.alloc(bytes.length);
-      cellAllocator.bytes.set(bytes, cellAllocator.pos(cell));
-      cellAllocator.view.setUint32(cellAllocator.pos(nk) + NK.className, cell, true);
-      cellAllocator.view.setUint16(cellAllocator.pos(nk) + NK.classNameLength, bytes.length, true);
+      const cell = cells.alloc(bytes.length);
+      cells.bytes.set(bytes, cells.pos(cell));
+      cells.view.setUint32(cells.pos(nk) + NK.className, cell, true);
+      cells.view.setUint16(cells.pos(nk) + NK.classNameLength, bytes.length, true);
       if (nk !== this.rootOffset) this.fields.raiseMax(this.fields.get(nk, NK.parent), NK.maxSubkeyClassLength, bytes.length);
     }
     this.fields.touch(nk);

@@ -6,29 +6,29 @@ import { RegfError } from "../../errors.js";
 import { SK, SK_FIXED_SIZE, SK_SIGNATURE } from "../cells/sk.js";
 import type { CellAllocator } from "./allocator.js";
 
-export function addSecurityRef(cellAllocator: CellAllocator, sk: number): void {
-  const pos = cellAllocator.pos(sk) + SK.referenceCount;
-  cellAllocator.view.setUint32(pos, cellAllocator.view.getUint32(pos, true) + 1, true);
+export function addSecurityRef(cells: CellAllocator, sk: number): void {
+  const pos = cells.pos(sk) + SK.referenceCount;
+  cells.view.setUint32(pos, cells.view.getUint32(pos, true) + 1, true);
 }
 
 /** Drops one reference; at zero the record leaves the list and its cell is freed. */
-export function releaseSecurity(cellAllocator: CellAllocator, sk: number): void {
-  const pos = cellAllocator.pos(sk);
-  const refs = cellAllocator.view.getUint32(pos + SK.referenceCount, true);
+export function releaseSecurity(cells: CellAllocator, sk: number): void {
+  const pos = cells.pos(sk);
+  const refs = cells.view.getUint32(pos + SK.referenceCount, true);
   if (refs > 1) {
-    cellAllocator.view.setUint32(pos + SK.referenceCount, refs - 1, true);
+    cells.view.setUint32(pos + SK.referenceCount, refs - 1, true);
     return;
   }
-  const flink = cellAllocator.view.getUint32(pos + SK.flink, true);
-  const blink = cellAllocator.view.getUint32(pos + SK.blink, true);
+  const flink = cells.view.getUint32(pos + SK.flink, true);
+  const blink = cells.view.getUint32(pos + SK.blink, true);
   if (flink === sk) {
     // The last record of the hive: keep it (only the root's can be the last, and the root stays).
-    cellAllocator.view.setUint32(pos + SK.referenceCount, 0, true);
+    cells.view.setUint32(pos + SK.referenceCount, 0, true);
     return;
   }
-  cellAllocator.view.setUint32(cellAllocator.pos(blink) + SK.flink, flink, true);
-  cellAllocator.view.setUint32(cellAllocator.pos(flink) + SK.blink, blink, true);
-  cellAllocator.free(sk);
+  cells.view.setUint32(cells.pos(blink) + SK.flink, flink, true);
+  cells.view.setUint32(cells.pos(flink) + SK.blink, blink, true);
+  cells.free(sk);
 }
 
 /**
@@ -36,33 +36,33 @@ export function releaseSecurity(cellAllocator: CellAllocator, sk: number): void 
  * new one (reference count 0) linked in before `head` (at the list's end). `head` undefined:
  * the new record is a list of its own.
  */
-export function findOrAddSecurity(cellAllocator: CellAllocator, head: number | undefined, descriptor: Uint8Array): number {
+export function findOrAddSecurity(cells: CellAllocator, head: number | undefined, descriptor: Uint8Array): number {
   if (head !== undefined) {
     let sk = head;
     for (let guard = 0; guard < 1_000_000; guard++) {
-      const pos = cellAllocator.pos(sk);
-      const size = cellAllocator.view.getUint32(pos + SK.descriptorSize, true);
-      if (size === descriptor.length && equalBytes(cellAllocator.bytes.subarray(pos + SK.descriptor, pos + SK.descriptor + size), descriptor)) return sk;
-      sk = cellAllocator.view.getUint32(pos + SK.flink, true);
+      const pos = cells.pos(sk);
+      const size = cells.view.getUint32(pos + SK.descriptorSize, true);
+      if (size === descriptor.length && equalBytes(cells.bytes.subarray(pos + SK.descriptor, pos + SK.descriptor + size), descriptor)) return sk;
+      sk = cells.view.getUint32(pos + SK.flink, true);
       if (sk === head) break;
       if (guard === 999_999) throw new RegfError("security-list-loop", "security record list does not come back to its start");
     }
   }
-  const sk = cellAllocator.alloc(SK_FIXED_SIZE + descriptor.length);
-  const cellPos = cellAllocator.pos(sk);
-  cellAllocator.bytes[cellPos] = SK_SIGNATURE.charCodeAt(0);
-  cellAllocator.bytes[cellPos + 1] = SK_SIGNATURE.charCodeAt(1);
-  cellAllocator.view.setUint32(cellPos + SK.descriptorSize, descriptor.length, true);
-  cellAllocator.bytes.set(descriptor, cellPos + SK.descriptor);
+  const sk = cells.alloc(SK_FIXED_SIZE + descriptor.length);
+  const cellPos = cells.pos(sk);
+  cells.bytes[cellPos] = SK_SIGNATURE.charCodeAt(0);
+  cells.bytes[cellPos + 1] = SK_SIGNATURE.charCodeAt(1);
+  cells.view.setUint32(cellPos + SK.descriptorSize, descriptor.length, true);
+  cells.bytes.set(descriptor, cellPos + SK.descriptor);
   if (head === undefined) {
-    cellAllocator.view.setUint32(cellPos + SK.flink, sk, true);
-    cellAllocator.view.setUint32(cellPos + SK.blink, sk, true);
+    cells.view.setUint32(cellPos + SK.flink, sk, true);
+    cells.view.setUint32(cellPos + SK.blink, sk, true);
   } else {
-    const last = cellAllocator.view.getUint32(cellAllocator.pos(head) + SK.blink, true);
-    cellAllocator.view.setUint32(cellPos + SK.flink, head, true);
-    cellAllocator.view.setUint32(cellPos + SK.blink, last, true);
-    cellAllocator.view.setUint32(cellAllocator.pos(last) + SK.flink, sk, true);
-    cellAllocator.view.setUint32(cellAllocator.pos(head) + SK.blink, sk, true);
+    const last = cells.view.getUint32(cells.pos(head) + SK.blink, true);
+    cells.view.setUint32(cellPos + SK.flink, head, true);
+    cells.view.setUint32(cellPos + SK.blink, last, true);
+    cells.view.setUint32(cells.pos(last) + SK.flink, sk, true);
+    cells.view.setUint32(cells.pos(head) + SK.blink, sk, true);
   }
   return sk;
 }
