@@ -28,11 +28,11 @@ const ADVICE: Record<string, (path: string) => string> = {
  * place for errors that carry no path (a write(2) on an open file reports none).
  */
 export function toIoError(err: unknown, where?: string): IoError | undefined {
-  const errnoException = err as NodeJS.ErrnoException;
-  if (!(errnoException instanceof Error) || typeof errnoException.code !== "string" || !/^E[A-Z]+$/.test(errnoException.code) || typeof errnoException.syscall !== "string") return undefined;
-  const path = errnoException.path ?? (errnoException as { dest?: string }).dest ?? where ?? "the file being read or written";
-  const advice = ADVICE[errnoException.code];
-  const message = advice ? advice(path) : `${errnoException.syscall} failed on ${path}: ${errnoException.message}`;
+  const ioError = err as NodeJS.ErrnoException;
+  if (!(ioError instanceof Error) || typeof ioError.code !== "string" || !/^E[A-Z]+$/.test(ioError.code) || typeof ioError.syscall !== "string") return undefined;
+  const path = ioError.path ?? (ioError as { dest?: string }).dest ?? where ?? "the file being read or written";
+  const advice = ADVICE[ioError.code];
+  const message = advice ? advice(path) : `${ioError.syscall} failed on ${path}: ${ioError.message}`;
   // The message names the path already; describe() would repeat it.
-  return new IoError(`io-${errnoException.code.toLowerCase()}`, message, { cause: err });
+  return new IoError(`io-${ioError.code.toLowerCase()}`, message, { cause: err });
 }

@@ -24,8 +24,8 @@ export interface ApiResponse {
 
 const ok = (json: unknown, status = 200): ApiResponse => ({ status, json });
 
-function param(urlSearchParams: URLSearchParams, name: string, required = true): string {
-  const value = urlSearchParams.get(name);
+function param(query: URLSearchParams, name: string, required = true): string {
+  const value = query.get(name);
   if (value === null) {
     if (required) throw new UsageError("missing-parameter", `the request needs ?${name}=`);
     return "";
@@ -38,33 +38,33 @@ function body(req: ApiRequest): Record<string, unknown> {
   return req.body as Record<string, unknown>;
 }
 
-function overview(consoleSession: ConsoleSession): unknown {
-  const report = consoleSession.report;
+function overview(session: ConsoleSession): unknown {
+  const report = session.report;
   return {
-    target: consoleSession.target,
-    readOnly: consoleSession.readOnly,
-    isImage: consoleSession.isImage,
-    revision: consoleSession.revision,
-    edits: consoleSession.stagedEdits.length,
+    target: session.target,
+    readOnly: session.readOnly,
+    isImage: session.isImage,
+    revision: session.revision,
+    edits: session.stagedEdits.length,
     installation: report.installation,
     controlSets: report.controlSets,
     sources: report.sources,
     unknown: report.unknown,
     hypervisor: report.target,
     findings: report.findings,
-    hiveProblems: consoleSession.hiveProblems,
-    busy: consoleSession.busy,
+    hiveProblems: session.hiveProblems,
+    busy: session.busy,
   };
 }
 
-function services(consoleSession: ConsoleSession): unknown {
-  const actions = consoleSession.serviceActions();
+function services(session: ConsoleSession): unknown {
+  const actions = session.serviceActions();
   const staged = new Map<string, number>();
-  for (const fixup of consoleSession.plan().fixups) if (fixup.id === "console") for (const service of fixup.services) staged.set(service.service.toUpperCase(), service.start);
+  for (const fixup of session.plan().fixups) if (fixup.id === "console") for (const service of fixup.services) staged.set(service.service.toUpperCase(), service.start);
   return {
-    readOnly: consoleSession.readOnly,
-    controlSet: consoleSession.report.controlSets.resolved,
-    items: consoleSession.report.services.items.map((item) => ({
+    readOnly: session.readOnly,
+    controlSet: session.report.controlSets.resolved,
+    items: session.report.services.items.map((item) => ({
       name: item.name,
       displayName: item.displayName,
       start: item.start,
@@ -83,9 +83,9 @@ function services(consoleSession: ConsoleSession): unknown {
 }
 
 /** Old adapters with TCP/IP, and what the plan does with them at first boot. */
-function network(consoleSession: ConsoleSession): unknown {
-  const networkReport = consoleSession.report.network;
-  const plan = consoleSession.plan();
+function network(session: ConsoleSession): unknown {
+  const networkReport = session.report.network;
+  const plan = session.plan();
   const steps = plan.firstBoot?.steps ?? [];
   const adapters = networkReport.adapters.map((adapter) => {
     const addresses = adapter.tcpip?.addresses.map((address) => address.address) ?? [];
@@ -120,7 +120,7 @@ function network(consoleSession: ConsoleSession): unknown {
     orphanInterfaces: networkReport.orphanInterfaces,
     networkCards: networkReport.networkCards,
     ncsi: networkReport.ncsi,
-    newNic: { mac: consoleSession.newNicMac ?? null, vm: plan.vm },
+    newNic: { mac: session.newNicMac ?? null, vm: plan.vm },
     steps: steps.map((st) => ({ id: st.id, title: st.title, fixup: st.fixup })),
   };
 }
@@ -130,73 +130,73 @@ function editRequest(requestBody: Record<string, unknown>): EditRequest {
   return requestBody as unknown as EditRequest;
 }
 
-export function handleApi(consoleSession: ConsoleSession, req: ApiRequest): ApiResponse {
-  const { method, path, query: urlSearchParams } = req;
+export function handleApi(session: ConsoleSession, req: ApiRequest): ApiResponse {
+  const { method, path, query: query } = req;
   const route = `${method} ${path}`;
   switch (route) {
     case "GET /api/overview":
-      return ok(overview(consoleSession));
+      return ok(overview(session));
     case "GET /api/services":
-      return ok(services(consoleSession));
+      return ok(services(session));
     case "GET /api/network":
-      return ok(network(consoleSession));
+      return ok(network(session));
     case "GET /api/firstboot":
-      return ok({ report: consoleSession.firstBoot, hasSoftware: consoleSession.report.sources.software !== null });
+      return ok({ report: session.firstBoot, hasSoftware: session.report.sources.software !== null });
     case "GET /api/hives":
-      return ok({ hives: consoleSession.hives(), problems: consoleSession.hiveProblems, readOnly: consoleSession.readOnly });
+      return ok({ hives: session.hives(), problems: session.hiveProblems, readOnly: session.readOnly });
     case "GET /api/key": {
-      const hive = consoleSession.hive(param(urlSearchParams, "hive"));
-      return ok({ ...keyView(hive.hive, hive.name, param(urlSearchParams, "path", false)), writable: hive.writable && !consoleSession.readOnly });
+      const hive = session.hive(param(query, "hive"));
+      return ok({ ...keyView(hive.hive, hive.name, param(query, "path", false)), writable: hive.writable && !session.readOnly });
     }
     case "GET /api/search": {
-      const hive = consoleSession.hive(param(urlSearchParams, "hive"));
-      return ok(searchHive(hive.hive, hive.name, param(urlSearchParams, "q"), param(urlSearchParams, "path", false)));
+      const hive = session.hive(param(query, "hive"));
+      return ok(searchHive(hive.hive, hive.name, param(query, "q"), param(query, "path", false)));
     }
     case "GET /api/export": {
-      const hive = consoleSession.originalHive(param(urlSearchParams, "hive"));
-      const keyPath = param(urlSearchParams, "path", false);
+      const hive = session.originalHive(param(query, "hive"));
+      const keyPath = param(query, "path", false);
       const last = keyPath.split("\\").filter(Boolean).pop() ?? hive.name;
       return { status: 200, file: { bytes: exportKey(hive.hive, hive.name, keyPath), type: "text/plain; charset=utf-16le", name: `${hive.name}-${last}.reg`.replace(/[^\w.-]+/g, "_") } };
     }
     case "GET /api/plan": {
-      const plan = consoleSession.plan();
+      const plan = session.plan();
       return ok({
-        revision: consoleSession.revision,
-        readOnly: consoleSession.readOnly,
-        isImage: consoleSession.isImage,
-        edits: consoleSession.stagedEdits,
+        revision: session.revision,
+        readOnly: session.readOnly,
+        isImage: session.isImage,
+        edits: session.stagedEdits,
         fixups: plan.fixups.map((fixup) => ({ id: fixup.id, title: fixup.title, enabled: fixup.enabled, findings: fixup.findings, notices: fixup.notices, changes: fixup.registry.length + fixup.services.length })),
         unaddressed: plan.unaddressed,
         planNotices: plan.notices,
-        diff: consoleSession.diff(),
-        job: consoleSession.currentJob ?? null,
+        diff: session.diff(),
+        job: session.currentJob ?? null,
       });
     }
     case "GET /api/job":
-      return ok({ job: consoleSession.currentJob ?? null, revision: consoleSession.revision });
+      return ok({ job: session.currentJob ?? null, revision: session.revision });
     case "POST /api/edits":
-      return ok({ edit: consoleSession.addEdit(editRequest(body(req))), revision: consoleSession.revision }, 201);
+      return ok({ edit: session.addEdit(editRequest(body(req))), revision: session.revision }, 201);
     case "DELETE /api/edits":
-      consoleSession.removeEdit("all");
-      return ok({ revision: consoleSession.revision });
+      session.removeEdit("all");
+      return ok({ revision: session.revision });
     case "POST /api/fixups": {
       const requestBody = body(req);
       if (typeof requestBody.id !== "string" || typeof requestBody.enabled !== "boolean") throw new UsageError("bad-request", "give {id, enabled}");
-      consoleSession.setFixupEnabled(requestBody.id, requestBody.enabled);
-      return ok({ revision: consoleSession.revision });
+      session.setFixupEnabled(requestBody.id, requestBody.enabled);
+      return ok({ revision: session.revision });
     }
     case "POST /api/apply": {
       const requestBody = body(req);
       if (typeof requestBody.revision !== "number") throw new UsageError("bad-request", "give {revision}: the plan revision the page shows");
-      return ok({ job: consoleSession.startApply(requestBody.revision) }, 202);
+      return ok({ job: session.startApply(requestBody.revision) }, 202);
     }
     case "POST /api/undo":
-      return ok({ job: consoleSession.startUndo() }, 202);
+      return ok({ job: session.startUndo() }, 202);
   }
   const edit = /^DELETE \/api\/edits\/(\d{1,9})$/.exec(route);
   if (edit) {
-    consoleSession.removeEdit(Number(edit[1]));
-    return ok({ revision: consoleSession.revision });
+    session.removeEdit(Number(edit[1]));
+    return ok({ revision: session.revision });
   }
   throw new NotFoundError("no-such-api", `no ${method} ${path}`);
 }

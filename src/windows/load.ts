@@ -35,10 +35,10 @@ const CONFIG_DIR = "Windows/System32/config";
 
 /** What the recovery of a hive says a person should know, prefixed with the hive's name. */
 function recoveryNotes(hive: Hive, label: string, notes: string[]): void {
-  const recoveryResult = hive.recovery;
-  if (!recoveryResult) return;
-  for (const log of recoveryResult.appliedLogs) notes.push(`${label}: dirty, recovered from ${log.name} (${log.entries} log entries)`);
-  for (const warning of recoveryResult.warnings) notes.push(`${label}: ${warning}`);
+  const recovery = hive.recovery;
+  if (!recovery) return;
+  for (const log of recovery.appliedLogs) notes.push(`${label}: dirty, recovered from ${log.name} (${log.entries} log entries)`);
+  for (const warning of recovery.warnings) notes.push(`${label}: ${warning}`);
 }
 
 /**

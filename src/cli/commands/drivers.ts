@@ -52,22 +52,22 @@ function selectionText(driverSelection: DriverSelection, verbose: boolean): stri
   return lines;
 }
 
-function addText(transactionReport: TransactionReport<DriversAddResult>): string[] {
-  const lines = selectionText(transactionReport.result.selection, false);
-  for (const plannedDriver of transactionReport.result.drivers) {
+function addText(report: TransactionReport<DriversAddResult>): string[] {
+  const lines = selectionText(report.result.selection, false);
+  for (const plannedDriver of report.result.drivers) {
     lines.push(
       plannedDriver.mode === "boot-storage"
         ? `installed ${plannedDriver.driver}: service ${plannedDriver.service} boot start, ${plannedDriver.hardwareIds.length} hardware ids bound in ${plannedDriver.binding}${plannedDriver.packageId ? ` (driver store package ${plannedDriver.packageId})` : ""}`
         : `staged ${plannedDriver.driver} for Plug and Play at the first boot (DevicePath)`,
     );
   }
-  for (const file of transactionReport.result.files.filter((fileResult) => fileResult.state !== "unchanged")) lines.push(`  file ${file.path} (${formatBytes(file.size)}${file.state === "replaced" ? ", replaced" : ""})`);
-  for (const diffEntry of transactionReport.result.diff) lines.push(`  ${diffEntry.hive}\\${diffEntry.key}${diffEntry.name !== undefined ? ` ${diffEntry.name || "(default)"}` : ""}: ${diffEntry.action}${diffEntry.after !== undefined ? ` = ${diffEntry.after}` : ""}`);
-  for (const notice of transactionReport.result.notices) lines.push(`note: ${notice}`);
-  const changed = transactionReport.result.files.some((file) => file.state !== "unchanged") || transactionReport.result.diff.length > 0;
-  if (transactionReport.dryRun) lines.push("dry run: nothing was written");
+  for (const file of report.result.files.filter((fileResult) => fileResult.state !== "unchanged")) lines.push(`  file ${file.path} (${formatBytes(file.size)}${file.state === "replaced" ? ", replaced" : ""})`);
+  for (const diffEntry of report.result.diff) lines.push(`  ${diffEntry.hive}\\${diffEntry.key}${diffEntry.name !== undefined ? ` ${diffEntry.name || "(default)"}` : ""}: ${diffEntry.action}${diffEntry.after !== undefined ? ` = ${diffEntry.after}` : ""}`);
+  for (const notice of report.result.notices) lines.push(`note: ${notice}`);
+  const changed = report.result.files.some((file) => file.state !== "unchanged") || report.result.diff.length > 0;
+  if (report.dryRun) lines.push("dry run: nothing was written");
   else if (!changed) lines.push("nothing written: the drivers are already installed");
-  else lines.push(`undo file: ${transactionReport.undoFile} (p2vfix undo ${transactionReport.image})`);
+  else lines.push(`undo file: ${report.undoFile} (p2vfix undo ${report.image})`);
   return lines;
 }
 
@@ -110,9 +110,9 @@ export function registerDrivers(program: Command, output: Output): void {
     .option("--json", "JSON output")
     .action((image: string, opts: { from: string; driver?: string[]; replace?: boolean; partition?: number; dryRun?: boolean; backupDir?: string; json?: boolean }) => {
       const source = openDriverSource(opts.from);
-      let transactionReport: TransactionReport<DriversAddResult>;
+      let report: TransactionReport<DriversAddResult>;
       try {
-        transactionReport = addDriversToImage(image, source, {
+        report = addDriversToImage(image, source, {
           ...(opts.partition !== undefined ? { partition: opts.partition } : {}),
           ...(opts.driver ? { only: opts.driver } : {}),
           ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
@@ -123,8 +123,8 @@ export function registerDrivers(program: Command, output: Output): void {
         source.close();
       }
       if (opts.json) {
-        const { selection, ...rest } = transactionReport.result;
-        output.out(JSON.stringify({ image: transactionReport.image, dryRun: transactionReport.dryRun, undoFile: transactionReport.undoFile ?? null, bytesWritten: transactionReport.bytesWritten, selection: selectionJson(selection), ...rest }, null, 2) + "\n");
-      } else output.out(addText(transactionReport).join("\n") + "\n");
+        const { selection, ...rest } = report.result;
+        output.out(JSON.stringify({ image: report.image, dryRun: report.dryRun, undoFile: report.undoFile ?? null, bytesWritten: report.bytesWritten, selection: selectionJson(selection), ...rest }, null, 2) + "\n");
+      } else output.out(addText(report).join("\n") + "\n");
     });
 }

@@ -45,13 +45,13 @@ export async function openHiveArgument(spec: string, { useLogs, partition }: { u
 
 function staleNotes(hive: Hive, opts: CommonOptions): string[] {
   const notes: string[] = [];
-  const recoveryResult = hive.recovery;
+  const recovery = hive.recovery;
   // The recovery's own warning already says so when logs were looked for.
-  if (recoveryResult?.dirty && !recoveryResult.recovered && (!opts.logs || !recoveryResult.warnings.some((warning) => /stale/.test(warning)))) {
+  if (recovery?.dirty && !recovery.recovered && (!opts.logs || !recovery.warnings.some((warning) => /stale/.test(warning)))) {
     notes.push(
       opts.logs
-        ? `hive is dirty (${recoveryResult.dirtyReasons.join("; ")}) and was not recovered from logs: the view may be stale`
-        : `hive is dirty (${recoveryResult.dirtyReasons.join("; ")}) and --no-logs was given: the view may be stale`,
+        ? `hive is dirty (${recovery.dirtyReasons.join("; ")}) and was not recovered from logs: the view may be stale`
+        : `hive is dirty (${recovery.dirtyReasons.join("; ")}) and --no-logs was given: the view may be stale`,
     );
   }
   return notes;
@@ -96,7 +96,7 @@ export function registerReg(program: Command, output: Output): void {
       const hive = await openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
       const baseBlock = hive.baseBlock;
       const stats = hive.stats();
-      const recoveryResult = hive.recovery;
+      const recovery = hive.recovery;
       const info = {
         file: hivePath,
         fileSize: hive.bytes.length,
@@ -108,20 +108,20 @@ export function registerReg(program: Command, output: Output): void {
         rootCellOffset: baseBlock.rootCellOffset,
         hiveBinsDataSize: { baseBlock: baseBlock.hiveBinsDataSize, used: hive.dataSize, source: hive.dataSizeSource },
         rootName: hive.root().name,
-        dirty: recoveryResult?.dirty ?? false,
-        dirtyReasons: recoveryResult?.dirtyReasons ?? [],
+        dirty: recovery?.dirty ?? false,
+        dirtyReasons: recovery?.dirtyReasons ?? [],
         recovery: {
           logsUsed: opts.logs,
-          recovered: recoveryResult?.recovered ?? false,
-          appliedLogs: recoveryResult?.appliedLogs ?? [],
-          ignoredLogs: recoveryResult?.ignoredLogs ?? [],
+          recovered: recovery?.recovered ?? false,
+          appliedLogs: recovery?.appliedLogs ?? [],
+          ignoredLogs: recovery?.ignoredLogs ?? [],
         },
         keys: stats.keys,
         values: stats.values,
         maxDepth: stats.maxDepth,
         valueDataBytes: stats.valueDataBytes,
         bigDataValues: stats.bigDataValues,
-        warnings: [...(opts.logs ? (recoveryResult?.warnings ?? []) : []), ...hive.warnings, ...stats.warnings, ...staleNotes(hive, opts)],
+        warnings: [...(opts.logs ? (recovery?.warnings ?? []) : []), ...hive.warnings, ...stats.warnings, ...staleNotes(hive, opts)],
       };
       if (opts.json) {
         output.out(JSON.stringify(info, null, 2) + "\n");
@@ -137,9 +137,9 @@ export function registerReg(program: Command, output: Output): void {
         `hive bins:       ${hive.dataSize} bytes${hive.dataSizeSource === "hbin-walk" ? ` (from walking the bins; base block says ${baseBlock.hiveBinsDataSize})` : ""}`,
         `state:           ${info.dirty ? `DIRTY: ${info.dirtyReasons.join("; ")}` : "clean"}`,
       ];
-      if (recoveryResult) {
-        for (const appliedLog of recoveryResult.appliedLogs) lines.push(`applied log:     ${appliedLog.name} (${appliedLog.format} format, ${appliedLog.entries} entries, ${appliedLog.pages} pages, seq ${appliedLog.firstSequence}-${appliedLog.lastSequence})`);
-        for (const ignoredLog of recoveryResult.ignoredLogs) lines.push(`ignored log:     ${ignoredLog.name}: ${ignoredLog.reason}`);
+      if (recovery) {
+        for (const appliedLog of recovery.appliedLogs) lines.push(`applied log:     ${appliedLog.name} (${appliedLog.format} format, ${appliedLog.entries} entries, ${appliedLog.pages} pages, seq ${appliedLog.firstSequence}-${appliedLog.lastSequence})`);
+        for (const ignoredLog of recovery.ignoredLogs) lines.push(`ignored log:     ${ignoredLog.name}: ${ignoredLog.reason}`);
       }
       lines.push(`keys:            ${stats.keys}`, `values:          ${stats.values}`, `max depth:       ${stats.maxDepth}`);
       for (const warning of info.warnings) lines.push(`warning:         ${warning}`);

@@ -25,9 +25,9 @@ export interface EditHiveOptions {
  * only exist in its logs permanently lost. So is one that fails the structural check.
  */
 export function editHive(hive: Hive, options: EditorOptions = {}, open: EditHiveOptions = {}): HiveEditor {
-  const recoveryResult = hive.recovery;
-  if (recoveryResult?.dirty && !recoveryResult.recovered) {
-    throw new RegfError("unrecoverable-dirty-hive", `the hive is dirty (${recoveryResult.dirtyReasons.join("; ")}) and its logs could not recover it: refusing to edit`, {
+  const recovery = hive.recovery;
+  if (recovery?.dirty && !recovery.recovered) {
+    throw new RegfError("unrecoverable-dirty-hive", `the hive is dirty (${recovery.dirtyReasons.join("; ")}) and its logs could not recover it: refusing to edit`, {
       path: hive.source,
     });
   }
@@ -47,6 +47,6 @@ export function editHive(hive: Hive, options: EditorOptions = {}, open: EditHive
   const base = hive.baseBlock;
   let bytes = hive.bytes.subarray(0, HBINS_START + hive.dataSize);
   if (!open.adopt) bytes = bytes.slice();
-  const sequence = Math.max(base.primarySequence, base.secondarySequence, recoveryResult?.lastAppliedSequence ?? 0);
+  const sequence = Math.max(base.primarySequence, base.secondarySequence, recovery?.lastAppliedSequence ?? 0);
   return new HiveEditor(bytes, hive.dataSize, base.minorVersion, base.rootCellOffset, sequence, options);
 }
