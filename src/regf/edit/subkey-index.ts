@@ -135,7 +135,7 @@ function newLeaf(cells: CellAllocator, kind: LeafKind, entries: number): number 
   return leaf;
 }
 
-/** Inserts offset `item` at index `i` of an ri; returns the ri's (possibly new) offset. */
+/** Inserts offset `item` at `index` of an ri; returns the ri's (possibly new) offset. */
 function insertIntoRoot(cells: CellAllocator, root: number, index: number, item: number): number {
   const total = count(cells, root);
   root = cells.realloc(root, SUBKEY_LIST.elements + (total + 1) * 4, listHeadroom(total, 4));
