@@ -20,7 +20,7 @@ export const ghostDevicesFixup: Fixup = {
     const { model, options } = context;
     if (!options.ghostDevices.enabled) return result;
     const physical = model.network.adapters.filter((adapter) => adapter.physical);
-    const hardware = model.services.items.some((item) => item.vendor?.hardwareBound && item.installed && (item.start ?? 4) <= 3);
+    const hardware = model.services.items.some((service) => service.vendor?.hardwareBound && service.installed && (service.start ?? 4) <= 3);
     if (physical.length === 0 && !hardware) return result;
     if (!context.firstBoot) {
       result.notices.push("Ghost devices of the old hardware stay: remove them by hand after the first boot (Device Manager, View > Show hidden devices).");

@@ -21,7 +21,7 @@ export function controlSetsToEdit(context: FixupContext, all = false): string[] 
 
 export function serviceByName(context: FixupContext, name: string): Service | undefined {
   const lower = name.toLowerCase();
-  return context.model.services.items.find((item) => item.name.toLowerCase() === lower);
+  return context.model.services.items.find((service) => service.name.toLowerCase() === lower);
 }
 
 export function serviceStart(

@@ -118,7 +118,7 @@ export function renderReport(report: InspectReport, options: TextOptions = {}): 
   const nics = targets.flatMap((target) => target.nics.map((nic) => [target.name, nic.model, nic.state, nic.evidence]));
   if (nics.length > 0) out.push(table(["target", "NIC model", "driver", "evidence"], nics));
 
-  const notable = report.services.items.filter((item) => options.allServices || item.vendor !== null);
+  const notable = report.services.items.filter((service) => options.allServices || service.vendor !== null);
   heading(`Services and drivers (${report.services.count}; ${options.allServices ? "all" : "vendor-tagged"} shown)`);
   out.push(
     table(

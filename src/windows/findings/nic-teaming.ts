@@ -11,7 +11,7 @@ export const nicTeaming: FindingRule = (model) => {
     parts.push(`team adapter "${adapter.connectionName ?? adapter.driverDesc ?? adapter.classKey}" (${adapter.team!.vendor} ${adapter.team!.kind}${members.length ? `, members: ${members.join(", ")}` : ""})`);
     evidence.push(systemEvidence(model, `Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\${adapter.classKey}`, "ComponentId", adapter.componentId ?? ""));
   }
-  const services = model.services.items.filter((item) => item.vendor?.category === "teaming" && item.installed && item.start !== 4);
+  const services = model.services.items.filter((service) => service.vendor?.category === "teaming" && service.installed && service.start !== 4);
   for (const service of services) {
     parts.push(`teaming driver ${service.name} (${service.startName})`);
     evidence.push(systemEvidence(model, `Services\\${service.name}`, "Start", shown(service.start)));
