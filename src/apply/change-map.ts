@@ -34,27 +34,27 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, bl
     const beforeTo = Math.min(to, insideEnd);
     if (beforeTo > from) {
       // A run reaching past the original end goes on there; its bytes past the end have no before.
-      const b = before.subarray(from - piece, beforeTo - piece);
-      run.before.update(b);
-      blob.update(b);
-      run.beforeLength += b.length;
+      const bytes = before.subarray(from - piece, beforeTo - piece);
+      run.before.update(bytes);
+      blob.update(bytes);
+      run.beforeLength += bytes.length;
     }
   };
-  for (const s of overlay.stretches()) {
-    const end = s.offset + s.length;
-    for (let piece = s.offset; piece < end; piece += PIECE) {
+  for (const stretch of overlay.stretches()) {
+    const end = stretch.offset + stretch.length;
+    for (let piece = stretch.offset; piece < end; piece += PIECE) {
       const pieceEnd = Math.min(end, piece + PIECE);
       const after = overlay.read(piece, pieceEnd - piece);
       const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));
       const before = insideEnd > piece ? base.read(piece, insideEnd - piece) : new Uint8Array();
-      const a = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
-      const b = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
+      const afterBytes = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
+      const beforeBytes = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
       // Changed spans of whole sectors: runs of differing units merged, one hash update each.
       let spanStart = -1;
       for (let at = piece; at < pieceEnd; ) {
         const inside = at < insideEnd;
         const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
-        const same = inside && a.compare(b, at - piece, next - piece, at - piece, next - piece) === 0;
+        const same = inside && afterBytes.compare(beforeBytes, at - piece, next - piece, at - piece, next - piece) === 0;
         if (same) {
           if (spanStart >= 0) extend(spanStart, at, piece, after, before, insideEnd);
           spanStart = -1;

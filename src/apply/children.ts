@@ -17,13 +17,13 @@ export interface DependentChild {
 
 function readAt(fd: number, offset: number, length: number): Buffer {
   const out = Buffer.alloc(length);
-  const n = readSync(fd, out, 0, length, offset);
-  return out.subarray(0, n);
+  const bytesRead = readSync(fd, out, 0, length, offset);
+  return out.subarray(0, bytesRead);
 }
 
-function samePath(a: string, b: string): boolean {
+function samePath(left: string, right: string): boolean {
   try {
-    return realpathSync(a) === realpathSync(b);
+    return realpathSync(left) === realpathSync(right);
   } catch {
     return false;
   }
@@ -42,7 +42,7 @@ function utf16(text: string, bigEndian: boolean): Buffer {
 
 /** Case-insensitive search for `name` in UTF-16 (Windows stores parent paths that way). */
 function mentionsUtf16(bytes: Buffer, name: string, bigEndian: boolean): boolean {
-  return [name, name.toLowerCase(), name.toUpperCase()].some((n) => bytes.includes(utf16(n, bigEndian)));
+  return [name, name.toLowerCase(), name.toUpperCase()].some((spelling) => bytes.includes(utf16(spelling, bigEndian)));
 }
 
 function childOf(path: string, imagePath: string): DependentChild | undefined {

@@ -71,12 +71,12 @@ export interface WrittenHive {
 export function targetOf(image: DiskImage, path: string): OpenedTarget {
   const table = readPartitionTable(image.device);
   const volumes =
-    table.scheme === "none" ? [volumeOn(image.device, 0)] : table.partitions.filter((p) => !/extended/i.test(p.typeName)).map((p) => volumeOn(p.device, p.index, p));
+    table.scheme === "none" ? [volumeOn(image.device, 0)] : table.partitions.filter((partition) => !/extended/i.test(partition.typeName)).map((partition) => volumeOn(partition.device, partition.index, partition));
   return { kind: "image", path, image, table, volumes, close: () => image.close() };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
+  return left.length === right.length && Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(Buffer.from(right.buffer, right.byteOffset, right.byteLength));
 }
 
 /** resolveInnerPath, but a hive missing because its volume is BitLocker-encrypted is a refusal, not "not found". */
@@ -84,9 +84,9 @@ function resolveOrRefuse(target: OpenedTarget, inner: string, partition: number 
   try {
     return resolveInnerPath(target, inner, partition);
   } catch (err) {
-    const locked = target.volumes.filter((v) => v.kind === "bitlocker" && (partition === undefined || v.index === partition));
+    const locked = target.volumes.filter((volume) => volume.kind === "bitlocker" && (partition === undefined || volume.index === partition));
     if (err instanceof NotFoundError && locked.length > 0) {
-      throw new RefusedError(RefusalCode.bitlocker, `${target.path}: ${locked.map((v) => v.name).join(", ")} ${locked.length > 1 ? "are" : "is"} BitLocker-encrypted, so ${inner} cannot be reached; decrypt it on the source machine (manage-bde -off C:) before converting, or give p2vfix an unlocked export`, { cause: err });
+      throw new RefusedError(RefusalCode.bitlocker, `${target.path}: ${locked.map((volume) => volume.name).join(", ")} ${locked.length > 1 ? "are" : "is"} BitLocker-encrypted, so ${inner} cannot be reached; decrypt it on the source machine (manage-bde -off C:) before converting, or give p2vfix an unlocked export`, { cause: err });
     }
     throw err;
   }
@@ -101,15 +101,15 @@ export function writeHiveTargets(imagePath: string, targets: HiveTarget[], optio
     (image) => {
       const target = targetOf(image, imagePath);
       const written: (WrittenHive & { bytes: Uint8Array })[] = [];
-      for (const t of targets) {
-        const { volume, path } = resolveOrRefuse(target, t.inner, options.partition);
+      for (const hiveTarget of targets) {
+        const { volume, path } = resolveOrRefuse(target, hiveTarget.inner, options.partition);
         const where = `${imagePath}:${volume.index ? `partition ${volume.index}:` : ""}${path}`;
         const fs = preflightVolume(volume, where);
         preflightFile(fs, path, where);
         const { bytes, logs } = readHiveWithLogs(fs, path, useLogs);
         const recovery = preflightHiveRecovery(bytes, logs, where);
         let current = recovery.bytes;
-        for (const edit of t.edits) {
+        for (const edit of hiveTarget.edits) {
           current = edit({ hive: new Hive(current, { recovery, source: where }), source: where, recovery });
         }
         const check = checkHive(current);
@@ -131,16 +131,16 @@ export function writeHiveTargets(imagePath: string, targets: HiveTarget[], optio
         });
       }
       return {
-        changes: written.map((w) => w.source),
+        changes: written.map((hive) => hive.source),
         verify: (fresh) => {
           const again = targetOf(fresh, imagePath);
-          for (const w of written) {
-            const volume = again.volumes.find((v) => v.index === w.volume);
-            if (!volume) throw new VerifyError("verify-failed", `${w.source}: the volume is gone after the write`);
-            const bytes = volume.fs().readFile(w.path);
-            if (!sameBytes(bytes, w.bytes)) throw new VerifyError("verify-failed", `${w.source}: reading the hive back through the image gives different bytes than were written; nothing was written`);
+          for (const hive of written) {
+            const volume = again.volumes.find((candidate) => candidate.index === hive.volume);
+            if (!volume) throw new VerifyError("verify-failed", `${hive.source}: the volume is gone after the write`);
+            const bytes = volume.fs().readFile(hive.path);
+            if (!sameBytes(bytes, hive.bytes)) throw new VerifyError("verify-failed", `${hive.source}: reading the hive back through the image gives different bytes than were written; nothing was written`);
             const check = checkHive(bytes);
-            if (!check.ok) throw new VerifyError("verify-failed", `${w.source}: the hive read back fails the structural check (${check.errors[0]?.message}); nothing was written`);
+            if (!check.ok) throw new VerifyError("verify-failed", `${hive.source}: the hive read back fails the structural check (${check.errors[0]?.message}); nothing was written`);
           }
         },
         result: written.map(({ bytes: _bytes, ...rest }) => rest),

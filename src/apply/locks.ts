@@ -52,8 +52,8 @@ export interface ProcLock {
 export function parseProcLocks(text: string): ProcLock[] {
   const locks: ProcLock[] = [];
   for (const line of text.split("\n")) {
-    const tokens = line.trim().split(/\s+/).filter((t) => t !== "->");
-    const where = tokens.findIndex((t) => /^[0-9a-f]+:[0-9a-f]+:\d+$/i.test(t));
+    const tokens = line.trim().split(/\s+/).filter((token) => token !== "->");
+    const where = tokens.findIndex((token) => /^[0-9a-f]+:[0-9a-f]+:\d+$/i.test(token));
     if (where < 4) continue;
     const [maj, min, ino] = tokens[where].split(":");
     locks.push({
@@ -73,7 +73,7 @@ export function locksOnFile(path: string, procLocks = "/proc/locks"): ProcLock[]
   if (!existsSync(procLocks)) return [];
   const st = statSync(path, { bigint: true });
   const { major, minor } = deviceNumbers(st.dev);
-  return parseProcLocks(readFileSync(procLocks, "utf8")).filter((l) => l.inode === st.ino && l.major === major && l.minor === minor);
+  return parseProcLocks(readFileSync(procLocks, "utf8")).filter((procLock) => procLock.inode === st.ino && procLock.major === major && procLock.minor === minor);
 }
 
 function siblings(dir: string): string[] {
@@ -87,15 +87,15 @@ function siblings(dir: string): string[] {
 /** Everything that says a VM has the image open. `files` are the image's host files (descriptor first). */
 export function findInUse(files: readonly string[]): InUseFinding[] {
   const findings: InUseFinding[] = [];
-  const devices = files.filter((f) => isBlockDevicePath(f));
+  const devices = files.filter((file) => isBlockDevicePath(file));
   // A block device: mounted, held by device-mapper or md, swap. Its folder (/dev) holds no hypervisor's files.
   for (const device of devices) for (const use of deviceUses(device)) findings.push({ code: use.code, message: use.message, path: device });
-  const dirs = new Set(files.filter((f) => !devices.includes(f)).map((f) => dirname(f)));
+  const dirs = new Set(files.filter((file) => !devices.includes(file)).map((file) => dirname(file)));
   for (const dir of dirs) {
     for (const name of siblings(dir)) {
       const lower = name.toLowerCase();
       const path = join(dir, name);
-      if (lower.endsWith(".vmx.lck") || files.some((f) => dirname(f) === dir && lower === `${basename(f).toLowerCase()}.lck`)) {
+      if (lower.endsWith(".vmx.lck") || files.some((file) => dirname(file) === dir && lower === `${basename(file).toLowerCase()}.lck`)) {
         findings.push({ code: "vmware-lock", message: `VMware lock ${path} exists: the VM is running (or crashed without cleaning up)`, path });
       } else if (lower.endsWith(".vmss") || lower.endsWith(".vmem")) {
         findings.push({ code: "vmware-suspended", message: `${path} exists: the VM is suspended; its memory state still expects the old disk contents`, path });
@@ -111,10 +111,10 @@ export function findInUse(files: readonly string[]): InUseFinding[] {
     } catch {
       held = [];
     }
-    for (const l of held) {
+    for (const procLock of held) {
       // Our own process holds none (p2vfix never locks with fcntl/flock), so any lock is someone else's.
-      const who = l.pid > 0 ? `process ${l.pid}` : "a process (OFD lock: qemu, libvirt, Proxmox)";
-      findings.push({ code: "file-locked", message: `${file} is locked by ${who} (${l.kind} ${l.access}): a VM or qemu tool has it open`, path: file });
+      const who = procLock.pid > 0 ? `process ${procLock.pid}` : "a process (OFD lock: qemu, libvirt, Proxmox)";
+      findings.push({ code: "file-locked", message: `${file} is locked by ${who} (${procLock.kind} ${procLock.access}): a VM or qemu tool has it open`, path: file });
     }
     // Hyper-V (and anything else holding the file exclusively on Windows) makes this fail.
     try {
@@ -137,7 +137,7 @@ export function refuseIfInUse(files: readonly string[]): void {
   if (children.length) {
     throw new RefusedError(
       "image-has-children",
-      `${children.map((c) => `${c.path} (${c.kind}) is a differencing disk or snapshot based on ${files[0]}`).join("; ")}: writing the parent would corrupt what the child shows. Merge the chain first (delete or apply the checkpoint/snapshot, qemu-img commit), or write the child instead`,
+      `${children.map((child) => `${child.path} (${child.kind}) is a differencing disk or snapshot based on ${files[0]}`).join("; ")}: writing the parent would corrupt what the child shows. Merge the chain first (delete or apply the checkpoint/snapshot, qemu-img commit), or write the child instead`,
       { path: children[0].path },
     );
   }
@@ -148,7 +148,7 @@ export function refuseIfInUse(files: readonly string[]): void {
     first.code === "not-writable"
       ? "check the file's permissions"
       : "shut the VM down (or stop the program holding the image) and run the command again; if nothing uses it, remove the stale lock yourself";
-  throw new RefusedError(`image-in-use:${first.code}`, `${findings.map((f) => f.message).join("; ")}: ${advice}`, { path: first.path });
+  throw new RefusedError(`image-in-use:${first.code}`, `${findings.map((finding) => finding.message).join("; ")}: ${advice}`, { path: first.path });
 }
 
 export interface WriterLock {

@@ -19,9 +19,9 @@ const MAX_FDS_SCANNED = 500_000;
 export function openersOf(paths: readonly string[], proc = "/proc"): Opener[] {
   if (process.platform !== "linux") return [];
   const wanted = new Map<string, string>();
-  for (const p of paths) {
+  for (const path of paths) {
     try {
-      wanted.set(realpathSync(p), p);
+      wanted.set(realpathSync(path), path);
     } catch {
       // gone: nobody has it open under that name
     }
@@ -30,7 +30,7 @@ export function openersOf(paths: readonly string[], proc = "/proc"): Opener[] {
   let scanned = 0;
   let pids: string[];
   try {
-    pids = readdirSync(proc).filter((n) => /^\d+$/.test(n));
+    pids = readdirSync(proc).filter((entryName) => /^\d+$/.test(entryName));
   } catch {
     return [];
   }
@@ -51,7 +51,7 @@ export function openersOf(paths: readonly string[], proc = "/proc"): Opener[] {
         continue;
       }
       const path = wanted.get(target);
-      if (path === undefined || found.some((f) => f.pid === Number(pid) && f.path === path)) continue;
+      if (path === undefined || found.some((opener) => opener.pid === Number(pid) && opener.path === path)) continue;
       let name: string | undefined;
       try {
         name = readFileSync(`${proc}/${pid}/comm`, "utf8").trim();
@@ -66,5 +66,5 @@ export function openersOf(paths: readonly string[], proc = "/proc"): Opener[] {
 
 /** One warning line per opener, for reports. */
 export function openerWarnings(paths: readonly string[]): string[] {
-  return openersOf(paths).map((o) => `${o.path} is open in process ${o.pid}${o.name ? ` (${o.name})` : ""}, which holds no lock: if it writes too, the image will be damaged; close it first`);
+  return openersOf(paths).map((opener) => `${opener.path} is open in process ${opener.pid}${opener.name ? ` (${opener.name})` : ""}, which holds no lock: if it writes too, the image will be damaged; close it first`);
 }

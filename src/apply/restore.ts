@@ -50,10 +50,10 @@ export function undoFilesBeside(imagePath: string, folder?: string): string[] {
   const dir = sidecarFolder(imagePath, folder) ?? dirname(resolve(imagePath));
   const prefix = `${basename(imagePath)}.`;
   return readdirSync(dir)
-    .filter((n) => n.startsWith(prefix) && n.endsWith(".p2vfix-undo"))
+    .filter((fileName) => fileName.startsWith(prefix) && fileName.endsWith(".p2vfix-undo"))
     .sort()
     .reverse()
-    .map((n) => join(dir, n));
+    .map((fileName) => join(dir, fileName));
 }
 
 /** The newest `IMAGE.*.p2vfix-undo` beside the image. */
@@ -70,7 +70,7 @@ function chooseUndoFile(imagePath: string, journalFile: string | undefined, jour
   if (journalFile) checkJournalUndoName(imagePath, journalFile);
   if (journalFile && !journalUndone && existsSync(journalFile)) return journalFile;
   // After an undo, only applies made before the one undone are candidates.
-  const older = undoFilesBeside(imagePath, folder).filter((p) => !journalFile || !journalUndone || basename(p) < basename(journalFile));
+  const older = undoFilesBeside(imagePath, folder).filter((undoFile) => !journalFile || !journalUndone || basename(undoFile) < basename(journalFile));
   for (const candidate of older) {
     try {
       const undo = readUndoFile(candidate);
@@ -86,7 +86,7 @@ function chooseUndoFile(imagePath: string, journalFile: string | undefined, jour
 function needsRestore(path: string, entry: UndoFileEntry): boolean {
   const device = new FileDevice(path);
   try {
-    return device.size !== entry.originalSize || entry.ranges.some((r) => rangeState(device, r) !== "before");
+    return device.size !== entry.originalSize || entry.ranges.some((range) => rangeState(device, range) !== "before");
   } finally {
     device.close();
   }
@@ -138,7 +138,7 @@ export function hostPathsOf(imagePath: string, undo: UndoFile, undoPath: string)
   const used = new Set<string>();
   return entries.map((entry, i) => {
     if (i === 0) return imagePath;
-    const match = imageFiles.find((f) => basename(f) === basename(entry.path));
+    const match = imageFiles.find((imageFile) => basename(imageFile) === basename(entry.path));
     if (!match || used.has(match) || !lstatSync(match).isFile()) {
       throw new RefusedError("undo-foreign-path", `${undoPath} names ${entry.path}, which is not a file of the image ${imagePath} (its files: ${[imagePath, ...imageFiles].join(", ")}): refused, nothing written`, {
         path: undoPath,
@@ -185,10 +185,10 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
   for (const { entry, path } of entries) {
     const device = new FileDevice(path);
     try {
-      const ranges = entry.ranges.map((r) => ({ offset: r.offset, length: r.length, state: rangeState(device, r) }));
+      const ranges = entry.ranges.map((range) => ({ offset: range.offset, length: range.length, state: rangeState(device, range) }));
       report.files.push({ path, currentSize: device.size, originalSize: entry.originalSize, newSize: entry.newSize, ranges });
-      if (device.size !== entry.originalSize || ranges.some((r) => r.state !== "before")) needsWork = true;
-      const other = ranges.find((r) => r.state === "other");
+      if (device.size !== entry.originalSize || ranges.some((range) => range.state !== "before")) needsWork = true;
+      const other = ranges.find((range) => range.state === "other");
       if (other && !unexpected) unexpected = `${path}: the ${other.length} bytes at offset ${other.offset} are neither the original nor what p2vfix wrote`;
       if (!unexpected && device.size !== entry.originalSize && device.size !== entry.newSize) {
         unexpected = `${path} is ${device.size} bytes: neither its original size ${entry.originalSize} nor the size p2vfix left it at (${entry.newSize})`;
@@ -210,10 +210,10 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
     report.action = "would-restore";
     return report;
   }
-  refuseIfInUse(entries.map((e) => e.path));
+  refuseIfInUse(entries.map((entry) => entry.path));
   const lock = acquireWriterLock(imagePath, folder);
   try {
-    const total = entries.reduce((n, { entry }) => n + entry.ranges.reduce((m, r) => m + r.beforeLength, 0), 0);
+    const total = entries.reduce((sum, { entry }) => sum + entry.ranges.reduce((rangeSum, range) => rangeSum + range.beforeLength, 0), 0);
     options.onProgress?.(0, total);
     const restored = (bytes: number) => options.onProgress?.(Math.min(total, (report.bytesRestored += bytes)), total);
     for (const { entry, path } of entries) restoreFile(path, entry, undo, steps, restored);
@@ -234,11 +234,11 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
       device.resize(entry.originalSize);
       steps.step("resize");
     }
-    for (const r of entry.ranges) {
-      const before = undo.before(r);
+    for (const range of entry.ranges) {
+      const before = undo.before(range);
       for (let at = 0; at < before.length; at += WRITE_CHUNK) {
         const chunk = before.subarray(at, Math.min(before.length, at + WRITE_CHUNK));
-        device.write(r.offset + at, chunk);
+        device.write(range.offset + at, chunk);
         steps.step("write");
         restored(chunk.length);
       }
@@ -255,10 +255,10 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
   const check = new FileDevice(path);
   try {
     if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path, expected: entry.originalSize, actual: check.size });
-    for (const r of entry.ranges) {
-      if (r.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
-      if (sha256(check.read(r.offset, r.beforeLength)) !== r.sha256Before) {
-        throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${r.offset} do not match the original SHA-256`, { path, offset: r.offset });
+    for (const range of entry.ranges) {
+      if (range.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
+      if (sha256(check.read(range.offset, range.beforeLength)) !== range.sha256Before) {
+        throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${range.offset} do not match the original SHA-256`, { path, offset: range.offset });
       }
     }
   } finally {

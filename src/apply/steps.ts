@@ -27,6 +27,6 @@ export function createStepCounter(killAfter: number | undefined = envKillAfter()
 function envKillAfter(): number | undefined {
   const raw = process.env.P2VFIX_TEST_KILL_AFTER_STEPS;
   if (raw === undefined || raw === "") return undefined;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  const parsed = Number(raw);
+  return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : undefined;
 }

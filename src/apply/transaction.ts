@@ -117,14 +117,14 @@ const REFUSED_OPEN_CODES: Record<string, string> = {
 
 /** Container states a writer must not build on, found among the reader's warnings. */
 function refuseUncleanContainer(image: DiskImage, path: string): void {
-  for (const w of image.warnings) {
-    if (/dirty bit is set/i.test(w)) throw new RefusedError("qcow2-dirty", `${path}: ${w}: run \`qemu-img check -r all ${path}\` first`, { path });
-    if (/uncleanShutdown/i.test(w)) throw new RefusedError("vmdk-unclean", `${path}: ${w}: open and close the VM once in VMware, or repair the disk (vmware-vdiskmanager -R)`, { path });
+  for (const warning of image.warnings) {
+    if (/dirty bit is set/i.test(warning)) throw new RefusedError("qcow2-dirty", `${path}: ${warning}: run \`qemu-img check -r all ${path}\` first`, { path });
+    if (/uncleanShutdown/i.test(warning)) throw new RefusedError("vmdk-unclean", `${path}: ${warning}: open and close the VM once in VMware, or repair the disk (vmware-vdiskmanager -R)`, { path });
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
+  return left.length === right.length && Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(Buffer.from(right.buffer, right.byteOffset, right.byteLength));
 }
 
 /** Bytes copied per read while committing or rolling back: memory stays this size. */
@@ -169,7 +169,7 @@ function openSpoolBeside(dir: string): SpoolFile {
 /** Progress of a commit in bytes: each changed byte written, then read back. */
 function commitProgress(files: FileChanges[], onProgress: ((done: number, total: number) => void) | undefined): (bytes: number) => void {
   if (!onProgress) return () => {};
-  const total = 2 * files.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.length, 0), 0);
+  const total = 2 * files.reduce((sum, file) => sum + file.changes.reduce((fileSum, change) => fileSum + change.length, 0), 0);
   let done = 0;
   onProgress(0, total);
   return (bytes) => {
@@ -204,9 +204,9 @@ class HostFiles {
     return [...this.byPath.values()];
   }
   close(): void {
-    for (const f of this.byPath.values()) {
-      f.overlay.dispose();
-      f.base.close();
+    for (const value of this.byPath.values()) {
+      value.overlay.dispose();
+      value.base.close();
     }
   }
 }
@@ -266,15 +266,15 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     const perFile: FileChanges[] = hostFiles
       .all()
       .sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)))
-      .map((f) => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, changes: measureChanges(f.base, f.overlay, blob), overlay: f.overlay, base: f.base }))
-      .filter((f) => f.changes.length > 0 || f.newSize !== f.originalSize);
+      .map((hostFile) => ({ path: hostFile.path, originalSize: hostFile.base.size, newSize: hostFile.overlay.size, changes: measureChanges(hostFile.base, hostFile.overlay, blob), overlay: hostFile.overlay, base: hostFile.base }))
+      .filter((planned) => planned.changes.length > 0 || planned.newSize !== planned.originalSize);
     const report: TransactionReport<T> = {
       dryRun: Boolean(options.dryRun),
       image: resolve(imagePath),
       format: fresh.format,
       changes: outcome.changes,
-      files: perFile.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes.map((c) => ({ offset: c.offset, length: c.length })) })),
-      bytesWritten: perFile.reduce((n, f) => n + f.changes.reduce((m, c) => m + c.length, 0), 0),
+      files: perFile.map((fileChanges) => ({ path: fileChanges.path, originalSize: fileChanges.originalSize, newSize: fileChanges.newSize, ranges: fileChanges.changes.map((change) => ({ offset: change.offset, length: change.length })) })),
+      bytesWritten: perFile.reduce((sum, fileChanges) => sum + fileChanges.changes.reduce((fileSum, change) => fileSum + change.length, 0), 0),
       result: outcome.result,
       ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
@@ -289,9 +289,9 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       {
         image: identity,
         changes: outcome.changes,
-        files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })),
+        files: ordered.map((fileChanges) => ({ path: fileChanges.path, originalSize: fileChanges.originalSize, newSize: fileChanges.newSize, ranges: fileChanges.changes })),
         blobSha256: blob.digest("hex"),
-        before: (i, r, at, length) => ordered[i].base.read(r.offset + at, length),
+        before: (fileIndex, measuredRange, at, length) => ordered[fileIndex].base.read(measuredRange.offset + at, length),
       },
       privateModeFor(imagePath),
     );
@@ -318,8 +318,8 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
  */
 function openStack(files: HostFiles, imagePath: string, mode: "read-only" | "overlay" | "overlay-read-only"): DiskImage {
   const deviceOf = (path: string) => {
-    const f = files.get(path);
-    return mode === "overlay" ? f.overlay : new ReadOnlyView(mode === "read-only" ? f.base : f.overlay);
+    const hostFile = files.get(path);
+    return mode === "overlay" ? hostFile.overlay : new ReadOnlyView(mode === "read-only" ? hostFile.base : hostFile.overlay);
   };
   const writable = mode === "overlay";
   try {
@@ -359,18 +359,18 @@ function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: F
 
 /** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */
 function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void, folder: string | undefined): void {
-  for (const f of files) {
-    const size = hostSize(f.path);
-    if (size !== f.originalSize) {
+  for (const file of files) {
+    const size = hostSize(file.path);
+    if (size !== file.originalSize) {
       writeJournal(imagePath, "rolled-back", undo.path, folder);
-      throw new RefusedError("image-changed", `${f.path} changed size while p2vfix was preparing the write (${f.originalSize} → ${size} bytes); nothing was written`, { path: f.path });
+      throw new RefusedError("image-changed", `${file.path} changed size while p2vfix was preparing the write (${file.originalSize} → ${size} bytes); nothing was written`, { path: file.path });
     }
   }
   const done: FileChanges[] = [];
   try {
-    for (const f of files) {
-      done.push(f);
-      commitFile(f, steps, progress);
+    for (const file of files) {
+      done.push(file);
+      commitFile(file, steps, progress);
     }
   } catch (err) {
     rollBackAll(done, undo);
@@ -379,16 +379,16 @@ function commit(imagePath: string, files: FileChanges[], steps: StepCounter, und
   }
 }
 
-function commitFile(f: FileChanges, steps: StepCounter, progress: (bytes: number) => void): void {
-  const target = new FileDevice(f.path, { writable: true });
+function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (bytes: number) => void): void {
+  const target = new FileDevice(fileChanges.path, { writable: true });
   try {
-    if (f.newSize > f.originalSize) {
-      target.resize(f.newSize);
+    if (fileChanges.newSize > fileChanges.originalSize) {
+      target.resize(fileChanges.newSize);
       steps.step("resize");
     }
-    for (const c of f.changes) copyRange(target, c.offset, c.length, (at, length) => f.overlay.read(at, length), steps, progress);
-    if (f.newSize < f.originalSize) {
-      target.resize(f.newSize);
+    for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => fileChanges.overlay.read(at, length), steps, progress);
+    if (fileChanges.newSize < fileChanges.originalSize) {
+      target.resize(fileChanges.newSize);
       steps.step("resize");
     }
     target.flush();
@@ -397,14 +397,14 @@ function commitFile(f: FileChanges, steps: StepCounter, progress: (bytes: number
     target.close();
   }
   // Read back through a fresh handle: what the host filesystem now holds.
-  const check = new FileDevice(f.path);
+  const check = new FileDevice(fileChanges.path);
   try {
-    if (check.size !== f.newSize) throw new VerifyError("readback-mismatch", `${f.path}: after the write the file is ${check.size} bytes, expected ${f.newSize}; the original bytes were restored`, { path: f.path, expected: f.newSize, actual: check.size });
-    for (const c of f.changes) {
-      for (let piece = 0; piece < c.length; piece += COMMIT_PIECE) {
-        const length = Math.min(COMMIT_PIECE, c.length - piece);
-        if (!equalBytes(check.read(c.offset + piece, length), f.overlay.read(c.offset + piece, length))) {
-          throw new VerifyError("readback-mismatch", `${f.path}: reading back the ${c.length} bytes written at ${c.offset} gives different bytes; the original bytes were restored`, { path: f.path, offset: c.offset });
+    if (check.size !== fileChanges.newSize) throw new VerifyError("readback-mismatch", `${fileChanges.path}: after the write the file is ${check.size} bytes, expected ${fileChanges.newSize}; the original bytes were restored`, { path: fileChanges.path, expected: fileChanges.newSize, actual: check.size });
+    for (const change of fileChanges.changes) {
+      for (let piece = 0; piece < change.length; piece += COMMIT_PIECE) {
+        const length = Math.min(COMMIT_PIECE, change.length - piece);
+        if (!equalBytes(check.read(change.offset + piece, length), fileChanges.overlay.read(change.offset + piece, length))) {
+          throw new VerifyError("readback-mismatch", `${fileChanges.path}: reading back the ${change.length} bytes written at ${change.offset} gives different bytes; the original bytes were restored`, { path: fileChanges.path, offset: change.offset });
         }
         progress(length);
       }
@@ -420,27 +420,27 @@ const UNCOUNTED: StepCounter = { step() {}, count: 0, names: [] };
 /** Puts the original bytes back from the undo file (fsynced before the first write), piece by piece. */
 function rollBackAll(files: FileChanges[], undo: WrittenUndo): void {
   let blobOffset = 0;
-  const blobOffsets = files.map((f) =>
-    f.changes.map((c) => {
+  const blobOffsets = files.map((file) =>
+    file.changes.map((change) => {
       const at = blobOffset;
-      blobOffset += c.beforeLength;
+      blobOffset += change.beforeLength;
       return at;
     }),
   );
   let saved: FileDevice | undefined;
-  files.forEach((f, i) => {
+  files.forEach((file, i) => {
     let target: FileDevice | undefined;
     try {
       saved ??= new FileDevice(undo.path);
       const blob = saved;
-      target = new FileDevice(f.path, { writable: true });
-      if (target.size < f.originalSize) target.resize(f.originalSize);
-      f.changes.forEach((c, k) => copyRange(target!, c.offset, c.beforeLength, (at, length) => blob.read(undo.blobStart + blobOffsets[i][k] + (at - c.offset), length), UNCOUNTED));
-      if (target.size !== f.originalSize) target.resize(f.originalSize);
+      target = new FileDevice(file.path, { writable: true });
+      if (target.size < file.originalSize) target.resize(file.originalSize);
+      file.changes.forEach((change, changeIndex) => copyRange(target!, change.offset, change.beforeLength, (at, length) => blob.read(undo.blobStart + blobOffsets[i][changeIndex] + (at - change.offset), length), UNCOUNTED));
+      if (target.size !== file.originalSize) target.resize(file.originalSize);
       target.flush();
     } catch (err) {
-      throw new VerifyError("rollback-failed", `${f.path}: restoring the original bytes after a failed write failed too (${(err as Error).message}); run \`p2vfix undo\` on the image`, {
-        path: f.path,
+      throw new VerifyError("rollback-failed", `${file.path}: restoring the original bytes after a failed write failed too (${(err as Error).message}); run \`p2vfix undo\` on the image`, {
+        path: file.path,
         cause: err instanceof P2vfixError ? err : undefined,
       });
     } finally {

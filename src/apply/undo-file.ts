@@ -95,11 +95,11 @@ export interface UndoInput {
 }
 
 export function encodeUndoFile(input: UndoInput): Uint8Array {
-  const blob = Buffer.concat(input.files.flatMap((f) => f.ranges.map((r) => r.before)));
+  const blob = Buffer.concat(input.files.flatMap((file) => file.ranges.map((range) => range.before)));
   const head = undoHead({
     image: input.image,
     changes: input.changes,
-    files: input.files.map((f) => ({ ...f, ranges: f.ranges.map((r) => ({ offset: r.offset, length: r.after.length, beforeLength: r.before.length, sha256Before: sha256(r.before), sha256After: sha256(r.after) })) })),
+    files: input.files.map((file) => ({ ...file, ranges: file.ranges.map((range) => ({ offset: range.offset, length: range.after.length, beforeLength: range.before.length, sha256Before: sha256(range.before), sha256After: sha256(range.after) })) })),
     blobSha256: sha256(blob),
     ...(input.createdAt ? { createdAt: input.createdAt } : {}),
   });
@@ -112,13 +112,13 @@ export function encodeUndoFile(input: UndoInput): Uint8Array {
 /** The magic, header length and JSON header of an undo file whose blob holds every range's before bytes in order. */
 function undoHead(input: Omit<StreamedUndoInput, "before">): Uint8Array {
   let blobSize = 0;
-  const files = input.files.map((f) => ({
-    path: f.path,
-    originalSize: f.originalSize,
-    newSize: f.newSize,
-    ranges: f.ranges.map((r) => {
-      const range: UndoRange = { offset: r.offset, length: r.length, beforeLength: r.beforeLength, blobOffset: blobSize, sha256Before: r.sha256Before, sha256After: r.sha256After };
-      blobSize += r.beforeLength;
+  const files = input.files.map((file) => ({
+    path: file.path,
+    originalSize: file.originalSize,
+    newSize: file.newSize,
+    ranges: file.ranges.map((measuredRange) => {
+      const range: UndoRange = { offset: measuredRange.offset, length: measuredRange.length, beforeLength: measuredRange.beforeLength, blobOffset: blobSize, sha256Before: measuredRange.sha256Before, sha256After: measuredRange.sha256After };
+      blobSize += measuredRange.beforeLength;
       return range;
     }),
   }));
@@ -149,18 +149,18 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
   if (blob.length !== header.blobSize) throw bad(`holds ${blob.length} bytes of original data, the header says ${header.blobSize} (truncated?)`, PREFIX + headerLength);
   if (sha256(blob) !== header.blobSha256) throw bad("the original bytes do not match their SHA-256 (the undo file is damaged)", PREFIX + headerLength);
   for (const file of header.files) {
-    for (const r of file.ranges) {
-      const beforeOutside = r.beforeLength > 0 && r.offset + r.beforeLength > file.originalSize;
+    for (const range of file.ranges) {
+      const beforeOutside = range.beforeLength > 0 && range.offset + range.beforeLength > file.originalSize;
       // Bytes that existed before are stored whole: a range inside the old size has all of them.
-      const beforeMissing = r.offset < file.originalSize && r.beforeLength !== Math.min(r.length, file.originalSize - r.offset);
-      if (r.beforeLength > r.length || r.blobOffset + r.beforeLength > header.blobSize || beforeOutside || beforeMissing || r.offset + r.length > Math.max(file.newSize, file.originalSize)) {
-        throw bad(`range at ${r.offset} of ${file.path} is inconsistent with the file sizes or the stored data`);
+      const beforeMissing = range.offset < file.originalSize && range.beforeLength !== Math.min(range.length, file.originalSize - range.offset);
+      if (range.beforeLength > range.length || range.blobOffset + range.beforeLength > header.blobSize || beforeOutside || beforeMissing || range.offset + range.length > Math.max(file.newSize, file.originalSize)) {
+        throw bad(`range at ${range.offset} of ${file.path} is inconsistent with the file sizes or the stored data`);
       }
     }
   }
   return {
     header,
-    before: (r) => blob.subarray(r.blobOffset, r.blobOffset + r.beforeLength),
+    before: (stored) => blob.subarray(stored.blobOffset, stored.blobOffset + stored.beforeLength),
   };
 }
 
@@ -199,10 +199,10 @@ export function writeUndoFileStreamed(path: string, input: StreamedUndoInput, mo
     (write) => {
       write(head);
       const blob = createHash("sha256");
-      input.files.forEach((f, i) => {
-        for (const r of f.ranges) {
-          for (let at = 0; at < r.beforeLength; at += BLOB_PIECE) {
-            const piece = input.before(i, r, at, Math.min(BLOB_PIECE, r.beforeLength - at));
+      input.files.forEach((file, i) => {
+        for (const range of file.ranges) {
+          for (let at = 0; at < range.beforeLength; at += BLOB_PIECE) {
+            const piece = input.before(i, range, at, Math.min(BLOB_PIECE, range.beforeLength - at));
             blob.update(piece);
             write(piece);
           }

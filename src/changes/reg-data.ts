@@ -6,7 +6,7 @@ import { PlanError } from "../errors.js";
 import { RegType, regTypeName } from "../regf/internal.js";
 import type { RegData } from "./change.js";
 
-const utf16z = (s: string): Uint8Array => new Uint8Array(Buffer.from(s + "\u0000", "utf16le"));
+const utf16z = (text: string): Uint8Array => new Uint8Array(Buffer.from(text + "\u0000", "utf16le"));
 
 export function encodeRegData(data: RegData): { type: number; bytes: Uint8Array } {
   if ("hex" in data) {
@@ -21,17 +21,17 @@ export function encodeRegData(data: RegData): { type: number; bytes: Uint8Array 
     case "REG_EXPAND_SZ":
       return { type: RegType.EXPAND_SZ, bytes: utf16z(data.value) };
     case "REG_MULTI_SZ":
-      return { type: RegType.MULTI_SZ, bytes: new Uint8Array(Buffer.from(data.value.map((s) => s + "\u0000").join("") + "\u0000", "utf16le")) };
+      return { type: RegType.MULTI_SZ, bytes: new Uint8Array(Buffer.from(data.value.map((text) => text + "\u0000").join("") + "\u0000", "utf16le")) };
     case "REG_DWORD": {
       if (!Number.isInteger(data.value) || data.value < 0 || data.value > 0xffffffff) throw new PlanError("bad-dword", `REG_DWORD must be 0 to 0xffffffff, not ${data.value}`);
-      const b = new Uint8Array(4);
-      new DataView(b.buffer).setUint32(0, data.value, true);
-      return { type: RegType.DWORD, bytes: b };
+      const bytes = new Uint8Array(4);
+      new DataView(bytes.buffer).setUint32(0, data.value, true);
+      return { type: RegType.DWORD, bytes: bytes };
     }
     case "REG_QWORD": {
-      const b = new Uint8Array(8);
-      new DataView(b.buffer).setBigUint64(0, BigInt(data.value), true);
-      return { type: RegType.QWORD, bytes: b };
+      const bytes = new Uint8Array(8);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(data.value), true);
+      return { type: RegType.QWORD, bytes: bytes };
     }
   }
 }
@@ -49,11 +49,11 @@ export function describeRegBytes(type: number, bytes: Uint8Array): string {
   }
   if (type === RegType.MULTI_SZ && bytes.length % 2 === 0) {
     const parts = utf16(bytes).replace(/\u0000+$/, "").split("\u0000");
-    return `${name} [${parts.filter((p, i) => p !== "" || i < parts.length - 1).map((p) => JSON.stringify(p)).join(", ")}]`;
+    return `${name} [${parts.filter((part, i) => part !== "" || i < parts.length - 1).map((part) => JSON.stringify(part)).join(", ")}]`;
   }
   if (type === RegType.DWORD && bytes.length === 4) {
-    const v = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-    return `${name} 0x${v.toString(16).padStart(8, "0")} (${v})`;
+    const dword = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+    return `${name} 0x${dword.toString(16).padStart(8, "0")} (${dword})`;
   }
   if (type === RegType.QWORD && bytes.length === 8) return `${name} ${new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true)}`;
   const hex = Buffer.from(bytes).toString("hex");

@@ -39,14 +39,14 @@ export function readRunner(software: RegistryKey | undefined): RunnerView | null
     maxBoots: readDword(root, Value.maxBoots) ?? null,
     boots: readDword(root, Value.boots) ?? null,
     runner: readString(root, Value.runner) ?? null,
-    steps: keys.map((k) => ({
-      key: k.name,
-      id: readString(k, StepValue.id) ?? k.name,
-      title: readString(k, StepValue.title) ?? "",
-      shell: readString(k, StepValue.shell) ?? "powershell",
-      timeoutSeconds: readDword(k, StepValue.timeoutSeconds) ?? null,
-      retries: readDword(k, StepValue.retries) ?? null,
-      script: readString(k, StepValue.script) ?? "",
+    steps: keys.map((registryKey) => ({
+      key: registryKey.name,
+      id: readString(registryKey, StepValue.id) ?? registryKey.name,
+      title: readString(registryKey, StepValue.title) ?? "",
+      shell: readString(registryKey, StepValue.shell) ?? "powershell",
+      timeoutSeconds: readDword(registryKey, StepValue.timeoutSeconds) ?? null,
+      retries: readDword(registryKey, StepValue.retries) ?? null,
+      script: readString(registryKey, StepValue.script) ?? "",
     })),
   };
 }
@@ -56,8 +56,8 @@ export function renderRunnerSummary(view: RunnerView): string {
   const lines = [
     `First-boot runner: ${view.state ?? "installed"}${view.mechanism ? ` (hook: ${view.mechanism})` : ""}${view.maxBoots !== null ? `, at most ${plural(view.maxBoots, "boot")}` : ""}; ${plural(view.steps.length, "step")}:`,
   ];
-  view.steps.forEach((s, i) =>
-    lines.push(`  ${String(i + 1).padStart(2)}. ${s.id} [${s.shell}${s.timeoutSeconds !== null ? `, ${s.timeoutSeconds} s` : ""}${s.retries !== null ? `, ${plural(s.retries, "retry", "retries")}` : ""}]: ${s.title}`),
+  view.steps.forEach((step, i) =>
+    lines.push(`  ${String(i + 1).padStart(2)}. ${step.id} [${step.shell}${step.timeoutSeconds !== null ? `, ${step.timeoutSeconds} s` : ""}${step.retries !== null ? `, ${plural(step.retries, "retry", "retries")}` : ""}]: ${step.title}`),
   );
   if (view.state === "armed") lines.push("  It runs at the next boot; `p2vfix firstboot show IMAGE` prints the scripts, `p2vfix report IMAGE` the results afterwards.");
   return lines.join("\n") + "\n";
@@ -66,8 +66,8 @@ export function renderRunnerSummary(view: RunnerView): string {
 /** Everything as one PowerShell file to read: the runner, then each step's script, in run order. */
 export function renderRunnerPs1(view: RunnerView): string {
   const parts = [`# p2vfix first-boot runner (state: ${view.state ?? "unknown"}, hook: ${view.mechanism ?? "unknown"})`, view.runner ?? "# (no runner script stored)"];
-  for (const s of view.steps) {
-    parts.push("", `# ---- step ${s.key}: ${s.id} — ${s.title} (${s.shell}, ${s.timeoutSeconds ?? "?"} s, ${s.retries ?? 0} retries) ----`, s.script);
+  for (const step of view.steps) {
+    parts.push("", `# ---- step ${step.key}: ${step.id} — ${step.title} (${step.shell}, ${step.timeoutSeconds ?? "?"} s, ${step.retries ?? 0} retries) ----`, step.script);
   }
   return parts.join("\n").replace(/\r\n/g, "\n") + "\n";
 }

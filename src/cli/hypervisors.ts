@@ -22,7 +22,7 @@ const squash = (name: string) => name.toLowerCase().replace(/[\s_-]/g, "");
 /** The target family for a name, or undefined when it is not a known spelling. */
 export function targetHypervisorOf(name: string): TargetHypervisor | undefined {
   const key = squash(name);
-  return (Object.keys(ALIASES) as TargetHypervisor[]).find((t) => ALIASES[t].includes(key));
+  return (Object.keys(ALIASES) as TargetHypervisor[]).find((hypervisor) => ALIASES[hypervisor].includes(key));
 }
 
 /** `--target NAME`: the family, or a usage error listing what is accepted. */

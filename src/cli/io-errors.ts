@@ -6,21 +6,21 @@ import { IoError } from "../errors.js";
 import { shellQuote } from "../apply/locks.js";
 
 const ADVICE: Record<string, (path: string) => string> = {
-  ENOSPC: (p) => `no space left on the device holding ${p}: free some space there (df -h shows it) or choose another folder (--backup-dir for the undo file), then run the command again`,
-  EDQUOT: (p) => `disk quota exceeded writing ${p}: free some space or raise the quota, then run the command again`,
-  EACCES: (p) => `permission denied on ${p}: check its owner and mode (ls -l ${shellQuote(p)}), or run as a user who may write there`,
-  EPERM: (p) => `the system does not allow this operation on ${p} (immutable attribute, or not permitted for this user)`,
-  ENOENT: (p) => `${p} does not exist: check the path (for an output file, its folder must exist already)`,
-  ENOTDIR: (p) => `a part of ${p} is not a folder: check the path`,
-  EISDIR: (p) => `${p} is a folder where a file was expected: give a file name`,
-  EROFS: (p) => `${p} is on a read-only filesystem: copy the image to a writable place, or remount it read-write`,
-  EEXIST: (p) => `${p} exists already: remove it or choose another name`,
-  EBUSY: (p) => `${p} is busy (in use by another program): stop that program and run the command again`,
+  ENOSPC: (path) => `no space left on the device holding ${path}: free some space there (df -h shows it) or choose another folder (--backup-dir for the undo file), then run the command again`,
+  EDQUOT: (path) => `disk quota exceeded writing ${path}: free some space or raise the quota, then run the command again`,
+  EACCES: (path) => `permission denied on ${path}: check its owner and mode (ls -l ${shellQuote(path)}), or run as a user who may write there`,
+  EPERM: (path) => `the system does not allow this operation on ${path} (immutable attribute, or not permitted for this user)`,
+  ENOENT: (path) => `${path} does not exist: check the path (for an output file, its folder must exist already)`,
+  ENOTDIR: (path) => `a part of ${path} is not a folder: check the path`,
+  EISDIR: (path) => `${path} is a folder where a file was expected: give a file name`,
+  EROFS: (path) => `${path} is on a read-only filesystem: copy the image to a writable place, or remount it read-write`,
+  EEXIST: (path) => `${path} exists already: remove it or choose another name`,
+  EBUSY: (path) => `${path} is busy (in use by another program): stop that program and run the command again`,
   EMFILE: () => `too many open files: raise the limit (ulimit -n) and run the command again`,
-  ELOOP: (p) => `${p} is a symbolic link (or has too many levels of them): p2vfix does not follow links where it writes`,
-  EIO: (p) => `input/output error on ${p}: the disk or the network share failed; check the system log (dmesg)`,
-  EFBIG: (p) => `${p} would grow past the largest file this filesystem allows`,
-  ENAMETOOLONG: (p) => `the path ${p} is too long`,
+  ELOOP: (path) => `${path} is a symbolic link (or has too many levels of them): p2vfix does not follow links where it writes`,
+  EIO: (path) => `input/output error on ${path}: the disk or the network share failed; check the system log (dmesg)`,
+  EFBIG: (path) => `${path} would grow past the largest file this filesystem allows`,
+  ENAMETOOLONG: (path) => `the path ${path} is too long`,
 };
 
 /**
@@ -28,11 +28,11 @@ const ADVICE: Record<string, (path: string) => string> = {
  * place for errors that carry no path (a write(2) on an open file reports none).
  */
 export function toIoError(err: unknown, where?: string): IoError | undefined {
-  const e = err as NodeJS.ErrnoException;
-  if (!(e instanceof Error) || typeof e.code !== "string" || !/^E[A-Z]+$/.test(e.code) || typeof e.syscall !== "string") return undefined;
-  const path = e.path ?? (e as { dest?: string }).dest ?? where ?? "the file being read or written";
-  const advice = ADVICE[e.code];
-  const message = advice ? advice(path) : `${e.syscall} failed on ${path}: ${e.message}`;
+  const ioError = err as NodeJS.ErrnoException;
+  if (!(ioError instanceof Error) || typeof ioError.code !== "string" || !/^E[A-Z]+$/.test(ioError.code) || typeof ioError.syscall !== "string") return undefined;
+  const path = ioError.path ?? (ioError as { dest?: string }).dest ?? where ?? "the file being read or written";
+  const advice = ADVICE[ioError.code];
+  const message = advice ? advice(path) : `${ioError.syscall} failed on ${path}: ${ioError.message}`;
   // The message names the path already; describe() would repeat it.
-  return new IoError(`io-${e.code.toLowerCase()}`, message, { cause: err });
+  return new IoError(`io-${ioError.code.toLowerCase()}`, message, { cause: err });
 }

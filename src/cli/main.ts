@@ -11,18 +11,18 @@ import { createOutput, type Output } from "./output.js";
 export async function main(argvIn: string[], output: Output = createOutput()): Promise<number> {
   // `--debug` anywhere: stack traces on errors. `--json`: errors as JSON on stderr too.
   const debug = argvIn.includes("--debug") || process.env.P2VFIX_DEBUG === "1";
-  const argv = argvIn.filter((a) => a !== "--debug");
+  const argv = argvIn.filter((arg) => arg !== "--debug");
   const json = argv.includes("--json");
   const program = new Command("p2vfix")
     .description("Prepare a Windows disk image after P2V/V2V for its first boot: offline, no helper VM.")
     .version(VERSION)
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => output.out(s),
-      writeErr: (s) => output.err(s),
+      writeOut: (text) => output.out(text),
+      writeErr: (text) => output.err(text),
       // With --json the error goes out once, as JSON (reportError).
-      outputError: (s, write) => {
-        if (!json) write(s);
+      outputError: (text, write) => {
+        if (!json) write(text);
       },
     })
     .showHelpAfterError(false)
@@ -62,9 +62,9 @@ function reportError(err: unknown, output: Output, mode: { debug: boolean; json:
     if (mode.debug) output.err(`${(typed.cause as Error | undefined)?.stack ?? typed.stack}\n`);
     return typed.exitCode;
   }
-  const e = err as Error;
-  if (mode.json) output.err(JSON.stringify({ error: { code: "internal", message: `internal error (a bug: please report it): ${e?.message ?? String(err)}`, exitCode: ExitCode.failure, ...(mode.debug ? { stack: e?.stack } : {}) } }) + "\n");
-  else output.err(`p2vfix: internal error (a bug: please report it with --debug's output): ${mode.debug ? (e?.stack ?? String(err)) : (e?.message ?? String(err))}\n`);
+  const error = err as Error;
+  if (mode.json) output.err(JSON.stringify({ error: { code: "internal", message: `internal error (a bug: please report it): ${error?.message ?? String(err)}`, exitCode: ExitCode.failure, ...(mode.debug ? { stack: error?.stack } : {}) } }) + "\n");
+  else output.err(`p2vfix: internal error (a bug: please report it with --debug's output): ${mode.debug ? (error?.stack ?? String(err)) : (error?.message ?? String(err))}\n`);
   return ExitCode.failure;
 }
 

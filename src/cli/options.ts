@@ -4,9 +4,9 @@ import { normaliseMac } from "../vmconfig/mac.js";
 
 /** `--partition N`: a partition number as `disk info` lists them (0 for a bare volume). */
 export function parsePartition(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new UsageError("bad-partition", `--partition needs a partition number, not ${JSON.stringify(value)}`);
-  return n;
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isInteger(parsed) || parsed < 0) throw new UsageError("bad-partition", `--partition needs a partition number, not ${JSON.stringify(value)}`);
+  return parsed;
 }
 
 /** `--mac MAC`: six bytes of hex in any usual spelling, or a usage error (exit 2), never silently dropped. */

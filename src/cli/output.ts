@@ -42,10 +42,10 @@ export function createOutput(): Output {
   // Terminal state is looked at when a command asks: process.stdin builds a stream (and
   // node:tty loads node:net), ~15 ms of start-up that cat or export never need.
   return {
-    out: (s) => void process.stdout.write(s),
-    err: (s) => void process.stderr.write(s),
-    outBytes: (b) => void process.stdout.write(b),
-    writeBytes: (b) => new Promise<void>((resolve, reject) => void process.stdout.write(b, (err) => (err ? reject(err) : resolve()))),
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    outBytes: (bytes) => void process.stdout.write(bytes),
+    writeBytes: (bytes) => new Promise<void>((resolve, reject) => void process.stdout.write(bytes, (err) => (err ? reject(err) : resolve()))),
     get isTTY() {
       return Boolean(process.stdout.isTTY);
     },
@@ -64,11 +64,11 @@ export function captureOutput(): Output & { stdout: () => string; stderr: () => 
   let err = "";
   const enc = new TextEncoder();
   return {
-    out: (s) => void outChunks.push(enc.encode(s)),
-    err: (s) => void (err += s),
-    outBytes: (b) => void outChunks.push(b),
+    out: (text) => void outChunks.push(enc.encode(text)),
+    err: (text) => void (err += text),
+    outBytes: (bytes) => void outChunks.push(bytes),
     // A copy: the caller reuses its buffer once this resolves.
-    writeBytes: async (b) => void outChunks.push(new Uint8Array(b)), // (Buffer.slice would not copy)
+    writeBytes: async (bytes) => void outChunks.push(new Uint8Array(bytes)), // (Buffer.slice would not copy)
     isTTY: false,
     color: false,
     stdout: () => Buffer.concat(outChunks).toString("utf8"),

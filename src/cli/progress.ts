@@ -57,7 +57,7 @@ export function createProgress(output: Output, settings: ProgressSettings = {}):
           if (done >= total || now() - started < PROGRESS_DELAY_MS) return;
           bar = new SingleBar({
             format: `${label} [{bar}] {percentage}% {value} of {total}`,
-            formatValue: (v, _o, type) => (type === "value" || type === "total" ? formatBytes(v) : String(v)),
+            formatValue: (amount, _o, type) => (type === "value" || type === "total" ? formatBytes(amount) : String(amount)),
             stream: stream as NodeJS.WriteStream,
             hideCursor: true,
             clearOnComplete: true,

@@ -26,53 +26,53 @@ import type { TargetOs } from "./target-os.js";
 
 export const FIXUP_ID = "drivers";
 
-const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join(" ");
+const hex = (bytes: Uint8Array) => [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join(" ");
 
-function regData(e: InfRegEntry): RegData {
-  const text = () => Buffer.from(e.data).toString("utf16le").replace(/\u0000+$/, "");
-  switch (e.type) {
+function regData(infRegEntry: InfRegEntry): RegData {
+  const text = () => Buffer.from(infRegEntry.data).toString("utf16le").replace(/\u0000+$/, "");
+  switch (infRegEntry.type) {
     case 1:
     case 2:
-      return { type: e.type === 1 ? "REG_SZ" : "REG_EXPAND_SZ", value: text() };
+      return { type: infRegEntry.type === 1 ? "REG_SZ" : "REG_EXPAND_SZ", value: text() };
     case 4:
-      return { type: "REG_DWORD", value: Buffer.from(e.data).readUInt32LE(0) };
+      return { type: "REG_DWORD", value: Buffer.from(infRegEntry.data).readUInt32LE(0) };
     case 7: {
-      const parts = Buffer.from(e.data).toString("utf16le").split("\u0000");
+      const parts = Buffer.from(infRegEntry.data).toString("utf16le").split("\u0000");
       return { type: "REG_MULTI_SZ", value: parts.slice(0, Math.max(0, parts.length - 2)) };
     }
     default:
-      return { type: e.type, hex: hex(e.data) };
+      return { type: infRegEntry.type, hex: hex(infRegEntry.data) };
   }
 }
 
 /** ServiceBinary "%12%\x.sys" → ImagePath "System32\drivers\x.sys" (relative to SystemRoot). */
 export function imagePathOf(binary: string): string {
   const dirids: Record<string, string> = { "10": "", "11": "System32\\", "12": "System32\\drivers\\" };
-  const m = /^%(\d+)%\\(.+)$/.exec(binary.trim());
-  if (m && dirids[m[1]] !== undefined) return dirids[m[1]] + m[2];
+  const match = /^%(\d+)%\\(.+)$/.exec(binary.trim());
+  if (match && dirids[match[1]] !== undefined) return dirids[match[1]] + match[2];
   return binary.trim();
 }
 
 /** The service key and its AddReg lines, in every control set. */
-export function serviceChanges(s: InfService, controlSets: string[], reason: string): RegistryChange[] {
+export function serviceChanges(infService: InfService, controlSets: string[], reason: string): RegistryChange[] {
   const out: RegistryChange[] = [];
   for (const cs of controlSets) {
-    const key = `${cs}\\Services\\${s.name}`;
+    const key = `${cs}\\Services\\${infService.name}`;
     const set = (name: string, data: RegData) => out.push({ kind: "set-value", fixup: FIXUP_ID, hive: "SYSTEM", key, name, data, reason });
-    set("Type", { type: "REG_DWORD", value: s.serviceType });
-    set("Start", { type: "REG_DWORD", value: s.startType });
-    set("ErrorControl", { type: "REG_DWORD", value: s.errorControl });
-    set("ImagePath", { type: "REG_EXPAND_SZ", value: imagePathOf(s.serviceBinary) });
-    if (s.loadOrderGroup) set("Group", { type: "REG_SZ", value: s.loadOrderGroup });
-    if (s.displayName) set("DisplayName", { type: "REG_SZ", value: s.displayName });
-    if (s.dependencies) set("DependOnService", { type: "REG_MULTI_SZ", value: s.dependencies });
+    set("Type", { type: "REG_DWORD", value: infService.serviceType });
+    set("Start", { type: "REG_DWORD", value: infService.startType });
+    set("ErrorControl", { type: "REG_DWORD", value: infService.errorControl });
+    set("ImagePath", { type: "REG_EXPAND_SZ", value: imagePathOf(infService.serviceBinary) });
+    if (infService.loadOrderGroup) set("Group", { type: "REG_SZ", value: infService.loadOrderGroup });
+    if (infService.displayName) set("DisplayName", { type: "REG_SZ", value: infService.displayName });
+    if (infService.dependencies) set("DependOnService", { type: "REG_MULTI_SZ", value: infService.dependencies });
     // A StartOverride would demote the new boot driver on this hardware (reference §9.1).
     out.push({ kind: "delete-key", fixup: FIXUP_ID, hive: "SYSTEM", key: `${key}\\StartOverride`, reason });
-    for (const r of s.addReg) {
-      if (r.root !== "HKR" || (r.flags & 0x4) !== 0) continue;
-      const sub = r.subkey ? `${key}\\${r.subkey}` : key;
-      if ((r.flags & 0x10) !== 0) out.push({ kind: "create-key", fixup: FIXUP_ID, hive: "SYSTEM", key: sub, reason });
-      else out.push({ kind: "set-value", fixup: FIXUP_ID, hive: "SYSTEM", key: sub, name: r.name, data: regData(r), reason: `${reason} (AddReg line ${r.line})` });
+    for (const infRegEntry of infService.addReg) {
+      if (infRegEntry.root !== "HKR" || (infRegEntry.flags & 0x4) !== 0) continue;
+      const sub = infRegEntry.subkey ? `${key}\\${infRegEntry.subkey}` : key;
+      if ((infRegEntry.flags & 0x10) !== 0) out.push({ kind: "create-key", fixup: FIXUP_ID, hive: "SYSTEM", key: sub, reason });
+      else out.push({ kind: "set-value", fixup: FIXUP_ID, hive: "SYSTEM", key: sub, name: infRegEntry.name, data: regData(infRegEntry), reason: `${reason} (AddReg line ${infRegEntry.line})` });
     }
   }
   return out;
@@ -97,13 +97,13 @@ export function driverStorePackageId(infName: string, infBytes: Uint8Array, os: 
 }
 
 function guidBytes(guid: string): Uint8Array {
-  const h = guid.replace(/[{}]/g, "").split("-");
+  const groups = guid.replace(/[{}]/g, "").split("-");
   const out = new Uint8Array(16);
   const dv = new DataView(out.buffer);
-  dv.setUint32(0, parseInt(h[0], 16), true);
-  dv.setUint16(4, parseInt(h[1], 16), true);
-  dv.setUint16(6, parseInt(h[2], 16), true);
-  const rest = h[3] + h[4];
+  dv.setUint32(0, parseInt(groups[0], 16), true);
+  dv.setUint16(4, parseInt(groups[1], 16), true);
+  dv.setUint16(6, parseInt(groups[2], 16), true);
+  const rest = groups[3] + groups[4];
   for (let i = 0; i < 8; i++) out[8 + i] = parseInt(rest.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
@@ -118,43 +118,43 @@ export function versionBlob(classGuid: string, driverVer: string | undefined): U
   const out = new Uint8Array(48);
   out.set([0xff, 0xff, 0x09, 0x00], 0);
   out.set(guidBytes(classGuid), 8);
-  const [date = "", version = ""] = (driverVer ?? "").split(",").map((s) => s.trim());
+  const [date = "", version = ""] = (driverVer ?? "").split(",").map((field) => field.trim());
   const dm = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(date);
   const dv = new DataView(out.buffer);
   if (dm) {
     const ms = Date.UTC(Number(dm[3]), Number(dm[1]) - 1, Number(dm[2]));
     dv.setBigUint64(24, BigInt(ms) * 10000n + 116444736000000000n, true);
   }
-  const parts = version.split(".").map((p) => Number(p) & 0xffff);
-  const v = parts.slice(0, 4).reduce((acc, p, i) => acc | (BigInt(Number.isFinite(p) ? p : 0) << BigInt(48 - 16 * i)), 0n);
-  dv.setBigUint64(32, v, true);
+  const parts = version.split(".").map((part) => Number(part) & 0xffff);
+  const packed = parts.slice(0, 4).reduce((acc, part, i) => acc | (BigInt(Number.isFinite(part) ? part : 0) << BigInt(48 - 16 * i)), 0n);
+  dv.setBigUint64(32, packed, true);
   return out;
 }
 
 /** Windows 8+: the DriverDatabase entries binding the package's hardware ids to its service. */
-export function driverDatabaseChanges(r: ResolvedInf, infName: string, packageId: string, reason: string): RegistryChange[] {
+export function driverDatabaseChanges(resolvedInf: ResolvedInf, infName: string, packageId: string, reason: string): RegistryChange[] {
   const out: RegistryChange[] = [];
   const set = (key: string, name: string, data: RegData) => out.push({ kind: "set-value", fixup: FIXUP_ID, hive: "SYSTEM", key, name, data, reason });
   const inf = infName.toLowerCase();
-  const configs = [...new Set(r.devices.map((d) => d.installSection))];
+  const configs = [...new Set(resolvedInf.devices.map((device) => device.installSection))];
   set(`DriverDatabase\\DriverInfFiles\\${inf}`, "", { type: "REG_MULTI_SZ", value: [packageId] });
   set(`DriverDatabase\\DriverInfFiles\\${inf}`, "Active", { type: "REG_SZ", value: packageId });
   set(`DriverDatabase\\DriverInfFiles\\${inf}`, "Configurations", { type: "REG_MULTI_SZ", value: configs });
   const pkg = `DriverDatabase\\DriverPackages\\${packageId}`;
-  set(pkg, "Version", { type: "REG_BINARY", hex: hex(versionBlob(r.classGuid ?? "{00000000-0000-0000-0000-000000000000}", r.driverVer)) });
+  set(pkg, "Version", { type: "REG_BINARY", hex: hex(versionBlob(resolvedInf.classGuid ?? "{00000000-0000-0000-0000-000000000000}", resolvedInf.driverVer)) });
   set(pkg, "", { type: "REG_SZ", value: inf });
-  if (r.provider) set(pkg, "Provider", { type: "REG_SZ", value: r.provider });
-  const associated = r.services.find((s) => s.associated) ?? r.services[0];
-  for (const c of configs) {
-    if (associated) set(`${pkg}\\Configurations\\${c}`, "Service", { type: "REG_SZ", value: associated.name });
-    set(`${pkg}\\Configurations\\${c}`, "ConfigFlags", { type: "REG_DWORD", value: 0 });
-    set(`${pkg}\\Configurations\\${c}`, "ConfigScope", { type: "REG_DWORD", value: 7 }); // GUESS: the sample's value
+  if (resolvedInf.provider) set(pkg, "Provider", { type: "REG_SZ", value: resolvedInf.provider });
+  const associated = resolvedInf.services.find((service) => service.associated) ?? resolvedInf.services[0];
+  for (const config of configs) {
+    if (associated) set(`${pkg}\\Configurations\\${config}`, "Service", { type: "REG_SZ", value: associated.name });
+    set(`${pkg}\\Configurations\\${config}`, "ConfigFlags", { type: "REG_DWORD", value: 0 });
+    set(`${pkg}\\Configurations\\${config}`, "ConfigScope", { type: "REG_DWORD", value: 7 }); // GUESS: the sample's value
   }
-  for (const d of r.devices) {
-    for (const id of d.hardwareIds) {
+  for (const device of resolvedInf.devices) {
+    for (const id of device.hardwareIds) {
       set(`DriverDatabase\\DeviceIds\\${id}`, inf, { type: "REG_BINARY", hex: "01 ff 00 00" });
-      set(`${pkg}\\Descriptors\\${id}`, "Configuration", { type: "REG_SZ", value: d.installSection });
-      set(`${pkg}\\Descriptors\\${id}`, "Description", { type: "REG_SZ", value: d.description });
+      set(`${pkg}\\Descriptors\\${id}`, "Configuration", { type: "REG_SZ", value: device.installSection });
+      set(`${pkg}\\Descriptors\\${id}`, "Description", { type: "REG_SZ", value: device.description });
     }
   }
   return out;

@@ -92,56 +92,56 @@ const KNOWN_SERVICE = new Set(["displayname", "description", "servicetype", "sta
 
 export function infNumber(text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === "") return undefined;
-  const t = text.trim();
-  const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? parseInt(t, 10) : NaN;
-  return Number.isNaN(n) ? undefined : n;
+  const trimmed = text.trim();
+  const parsed = /^0x[0-9a-f]+$/i.test(trimmed) ? parseInt(trimmed.slice(2), 16) : /^\d+$/.test(trimmed) ? parseInt(trimmed, 10) : NaN;
+  return Number.isNaN(parsed) ? undefined : parsed;
 }
 
 function utf16z(texts: string[]): Uint8Array {
-  return new Uint8Array(Buffer.from(texts.map((t) => t + "\u0000").join(""), "utf16le"));
+  return new Uint8Array(Buffer.from(texts.map((text) => text + "\u0000").join(""), "utf16le"));
 }
 
 /** One AddReg line as registry data (AddReg doc flags); throws InfError on a value that does not fit. */
-function regEntry(inf: InfFile, e: InfEntry): InfRegEntry {
-  const v = e.key !== undefined ? [e.key, ...e.values] : e.values;
-  const [root = "", subkey = "", name = "", flagText = ""] = v;
+function regEntry(inf: InfFile, infEntry: InfEntry): InfRegEntry {
+  const fields = infEntry.key !== undefined ? [infEntry.key, ...infEntry.values] : infEntry.values;
+  const [root = "", subkey = "", name = "", flagText = ""] = fields;
   const flags = flagText.trim() === "" ? 0 : infNumber(flagText);
-  if (flags === undefined) throw inf.error("inf-bad-addreg", `AddReg flags "${flagText}" are not a number`, e.line);
-  const values = v.slice(4);
+  if (flags === undefined) throw inf.error("inf-bad-addreg", `AddReg flags "${flagText}" are not a number`, infEntry.line);
+  const values = fields.slice(4);
   const typeBits = flags & 0xffff0001;
   let type: number;
   let data: Uint8Array;
   if (typeBits === 0x00000000) [type, data] = [1, utf16z([values.join(",")])];
   else if (typeBits === 0x00020000) [type, data] = [2, utf16z([values.join(",")])];
-  else if (typeBits === 0x00010000) [type, data] = [7, utf16z([...values.filter((x, i) => x !== "" || i < values.length - 1), ""])];
+  else if (typeBits === 0x00010000) [type, data] = [7, utf16z([...values.filter((value, i) => value !== "" || i < values.length - 1), ""])];
   else if (typeBits === 0x00010001) {
-    const n = values.length === 0 ? 0 : infNumber(values[0]);
-    if (n === undefined || n > 0xffffffff) throw inf.error("inf-bad-addreg", `REG_DWORD value "${values[0]}" is not a 32-bit number`, e.line);
+    const flagValue = values.length === 0 ? 0 : infNumber(values[0]);
+    if (flagValue === undefined || flagValue > 0xffffffff) throw inf.error("inf-bad-addreg", `REG_DWORD value "${values[0]}" is not a 32-bit number`, infEntry.line);
     type = 4;
     data = new Uint8Array(4);
-    new DataView(data.buffer).setUint32(0, n, true);
+    new DataView(data.buffer).setUint32(0, flagValue, true);
   } else {
     // Binary: REG_BINARY (0x1), REG_NONE (0x20001), or another type in the high word.
     type = typeBits === 0x00000001 ? 3 : typeBits === 0x00020001 ? 0 : typeBits >>> 16;
-    const bytes = values.map((b) => (/^[0-9a-f]{1,2}$/i.test(b.trim()) ? parseInt(b.trim(), 16) : NaN));
-    if (bytes.some(Number.isNaN)) throw inf.error("inf-bad-addreg", `binary value bytes must be hex (00..ff)`, e.line);
+    const bytes = values.map((value) => (/^[0-9a-f]{1,2}$/i.test(value.trim()) ? parseInt(value.trim(), 16) : NaN));
+    if (bytes.some(Number.isNaN)) throw inf.error("inf-bad-addreg", `binary value bytes must be hex (00..ff)`, infEntry.line);
     data = new Uint8Array(bytes);
   }
-  return { root: root.toUpperCase(), subkey, name, type, data, flags, line: e.line };
+  return { root: root.toUpperCase(), subkey, name, type, data, flags, line: infEntry.line };
 }
 
 /** Entries of the sections named in a directive's values (AddReg=a,b), each section required. */
 function sectionsOf(inf: InfFile, entry: InfEntry): InfEntry[] {
-  return entry.values.filter((n) => n !== "").flatMap((n) => {
-    const s = inf.section(n);
-    if (!s) throw inf.error("inf-missing-section", `section [${n}] named by ${entry.key} is not in the file`, entry.line);
-    return s.entries;
+  return entry.values.filter((value) => value !== "").flatMap((value) => {
+    const infSection = inf.section(value);
+    if (!infSection) throw inf.error("inf-missing-section", `section [${value}] named by ${entry.key} is not in the file`, entry.line);
+    return infSection.entries;
   });
 }
 
 /** The DDInstall section with the best platform extension for `os`. */
 function ddinstall(inf: InfFile, base: string, os: TargetOs): string | undefined {
-  return [`${base}.NT${os.arch}`, `${base}.NT`, base].find((n) => inf.section(n) !== undefined);
+  return [`${base}.NT${os.arch}`, `${base}.NT`, base].find((sectionName) => inf.section(sectionName) !== undefined);
 }
 
 /**
@@ -154,34 +154,34 @@ function plainName(inf: InfFile, name: string, line: number): string {
 }
 
 function insidePath(inf: InfFile, parts: string[], line: number): string {
-  const segments = parts.flatMap((p) => p.split(/[\\/]+/)).filter((p) => p !== "" && p !== ".");
-  if (segments.some((p) => p === ".." || p.includes(":"))) throw inf.error("inf-bad-source-path", `source path ${parts.filter((p) => p).join("\\")} leaves the package folder`, line);
+  const segments = parts.flatMap((part) => part.split(/[\\/]+/)).filter((segment) => segment !== "" && segment !== ".");
+  if (segments.some((segment) => segment === ".." || segment.includes(":"))) throw inf.error("inf-bad-source-path", `source path ${parts.filter((part) => part).join("\\")} leaves the package folder`, line);
   return segments.join("/");
 }
 
 /** [SourceDisksFiles.arch] then [SourceDisksFiles]: file → path relative to the INF folder. */
 function sourcePath(inf: InfFile, file: string, os: TargetOs, line: number): string {
   for (const suffix of [`.${os.arch}`, ""]) {
-    const e = inf.entry(`SourceDisksFiles${suffix}`, file);
-    if (!e) continue;
-    const disk = e.values[0] ?? "";
-    const subdir = e.values[1] ?? "";
+    const infEntry = inf.entry(`SourceDisksFiles${suffix}`, file);
+    if (!infEntry) continue;
+    const disk = infEntry.values[0] ?? "";
+    const subdir = infEntry.values[1] ?? "";
     const diskEntry = inf.entry(`SourceDisksNames${suffix}`, disk) ?? inf.entry("SourceDisksNames", disk);
     const diskPath = diskEntry?.values[3] ?? "";
-    return insidePath(inf, [diskPath, subdir, plainName(inf, file, e.line)], e.line);
+    return insidePath(inf, [diskPath, subdir, plainName(inf, file, infEntry.line)], infEntry.line);
   }
   throw inf.error("inf-file-not-listed", `${file} is copied but not listed in [SourceDisksFiles] or [SourceDisksFiles.${os.arch}]`, line);
 }
 
 function destination(inf: InfFile, section: string): { dirid: number; subdir: string } {
-  const e = inf.entry("DestinationDirs", section) ?? inf.entry("DestinationDirs", "DefaultDestDir");
-  const dirid = infNumber(e?.values[0]);
+  const infEntry = inf.entry("DestinationDirs", section) ?? inf.entry("DestinationDirs", "DefaultDestDir");
+  const dirid = infNumber(infEntry?.values[0]);
   // No DestinationDirs entry: the docs' default is DIRID 11 (System32) for a CopyFiles section.
-  return { dirid: dirid ?? 11, subdir: e?.values[1] ?? "" };
+  return { dirid: dirid ?? 11, subdir: infEntry?.values[1] ?? "" };
 }
 
 function copyFiles(inf: InfFile, entry: InfEntry, os: TargetOs, out: InfFileCopy[]): void {
-  for (const name of entry.values.filter((v) => v !== "")) {
+  for (const name of entry.values.filter((value) => value !== "")) {
     if (name.startsWith("@")) {
       const file = plainName(inf, name.slice(1), entry.line);
       out.push({ name: file, source: sourcePath(inf, file, os, entry.line), ...destination(inf, "DefaultDestDir"), line: entry.line });
@@ -190,37 +190,37 @@ function copyFiles(inf: InfFile, entry: InfEntry, os: TargetOs, out: InfFileCopy
     const section = inf.section(name);
     if (!section) throw inf.error("inf-missing-section", `CopyFiles section [${name}] is not in the file`, entry.line);
     const dest = destination(inf, section.name);
-    for (const f of section.entries) {
-      const fields = f.key !== undefined ? [f.key, ...f.values] : f.values;
+    for (const infEntry of section.entries) {
+      const fields = infEntry.key !== undefined ? [infEntry.key, ...infEntry.values] : infEntry.values;
       const target = fields[0];
       const from = fields[1] || target;
       if (!target) continue;
-      out.push({ name: plainName(inf, target, f.line), source: sourcePath(inf, from, os, f.line), ...dest, line: f.line });
+      out.push({ name: plainName(inf, target, infEntry.line), source: sourcePath(inf, from, os, infEntry.line), ...dest, line: infEntry.line });
     }
   }
 }
 
-function service(inf: InfFile, e: InfEntry, issues: string[]): InfService {
-  const [name = "", flagText = "", sectionName = "", eventLog = ""] = e.values;
-  if (eventLog) issues.push(`${inf.source}:${e.line}: AddService ${name}: event-log section [${eventLog}] (the service's event source) is not written offline`);
-  if (!name || !sectionName) throw inf.error("inf-bad-addservice", `AddService needs a service name and a service-install section`, e.line);
+function service(inf: InfFile, infEntry: InfEntry, issues: string[]): InfService {
+  const [name = "", flagText = "", sectionName = "", eventLog = ""] = infEntry.values;
+  if (eventLog) issues.push(`${inf.source}:${infEntry.line}: AddService ${name}: event-log section [${eventLog}] (the service's event source) is not written offline`);
+  if (!name || !sectionName) throw inf.error("inf-bad-addservice", `AddService needs a service name and a service-install section`, infEntry.line);
   const flags = infNumber(flagText) ?? 0;
   const section = inf.section(sectionName);
-  if (!section) throw inf.error("inf-missing-section", `service-install section [${sectionName}] of AddService ${name} is not in the file`, e.line);
-  const get = (k: string) => section.entries.find((x) => x.key?.toLowerCase() === k)?.values;
-  const required = (k: string) => {
-    const n = infNumber(get(k.toLowerCase())?.[0]);
-    if (n === undefined) throw inf.error("inf-bad-service", `[${section.name}] has no numeric ${k}`, section.line);
-    return n;
+  if (!section) throw inf.error("inf-missing-section", `service-install section [${sectionName}] of AddService ${name} is not in the file`, infEntry.line);
+  const get = (lowerKey: string) => section.entries.find((entry) => entry.key?.toLowerCase() === lowerKey)?.values;
+  const required = (key: string) => {
+    const parsed = infNumber(get(key.toLowerCase())?.[0]);
+    if (parsed === undefined) throw inf.error("inf-bad-service", `[${section.name}] has no numeric ${key}`, section.line);
+    return parsed;
   };
   const binary = get("servicebinary")?.[0];
   if (!binary) throw inf.error("inf-bad-service", `[${section.name}] has no ServiceBinary`, section.line);
   const addReg: InfRegEntry[] = [];
-  for (const x of section.entries) {
-    const k = x.key?.toLowerCase();
-    if (k === "addreg") for (const r of sectionsOf(inf, x)) addReg.push(regEntry(inf, r));
-    else if (k && !KNOWN_SERVICE.has(k)) issues.push(`${inf.source}:${x.line}: [${section.name}] ${x.key} is not understood; ignored`);
-    else if (k === "delreg" || k === "bitreg") issues.push(`${inf.source}:${x.line}: [${section.name}] ${x.key} is not applied offline`);
+  for (const entry of section.entries) {
+    const lowerKey = entry.key?.toLowerCase();
+    if (lowerKey === "addreg") for (const regSection of sectionsOf(inf, entry)) addReg.push(regEntry(inf, regSection));
+    else if (lowerKey && !KNOWN_SERVICE.has(lowerKey)) issues.push(`${inf.source}:${entry.line}: [${section.name}] ${entry.key} is not understood; ignored`);
+    else if (lowerKey === "delreg" || lowerKey === "bitreg") issues.push(`${inf.source}:${entry.line}: [${section.name}] ${entry.key} is not applied offline`);
   }
   const group = get("loadordergroup")?.[0];
   const display = get("displayname")?.[0];
@@ -235,9 +235,9 @@ function service(inf: InfFile, e: InfEntry, issues: string[]): InfService {
     errorControl: required("ErrorControl"),
     serviceBinary: binary,
     ...(group ? { loadOrderGroup: group } : {}),
-    ...(deps && deps.some((d) => d !== "") ? { dependencies: deps.filter((d) => d !== "") } : {}),
+    ...(deps && deps.some((dep) => dep !== "") ? { dependencies: deps.filter((dep) => dep !== "") } : {}),
     addReg,
-    line: e.line,
+    line: infEntry.line,
   };
 }
 
@@ -246,25 +246,25 @@ export function chooseModels(inf: InfFile, os: TargetOs): { section: string; why
   const manufacturers = inf.section("Manufacturer")?.entries ?? [];
   if (manufacturers.length === 0) throw inf.error("inf-no-manufacturer", "no [Manufacturer] section: not a device driver INF");
   const rejected: string[] = [];
-  let best: { d: Decoration; section: string; manufacturer: string } | undefined;
-  for (const m of manufacturers) {
-    const base = m.values[0];
-    if (!base) throw inf.error("inf-bad-manufacturer", "a [Manufacturer] entry names no Models section", m.line);
-    const decorations = m.values.slice(1).filter((v) => v !== "");
-    const candidates: Decoration[] = decorations.length === 0 ? [{ text: "" }] : decorations.map((t) => parseDecoration(t) ?? { text: t, arch: "invalid" });
-    for (const d of candidates) {
-      const section = d.text ? `${base}.${d.text}` : base;
-      const why = d.arch === "invalid" ? `"${d.text}" is not a TargetOSVersion decoration` : decorationMismatch(d, os);
+  let best: { decoration: Decoration; section: string; manufacturer: string } | undefined;
+  for (const infEntry of manufacturers) {
+    const base = infEntry.values[0];
+    if (!base) throw inf.error("inf-bad-manufacturer", "a [Manufacturer] entry names no Models section", infEntry.line);
+    const decorations = infEntry.values.slice(1).filter((value) => value !== "");
+    const candidates: Decoration[] = decorations.length === 0 ? [{ text: "" }] : decorations.map((decoration) => parseDecoration(decoration) ?? { text: decoration, arch: "invalid" });
+    for (const candidate of candidates) {
+      const section = candidate.text ? `${base}.${candidate.text}` : base;
+      const why = candidate.arch === "invalid" ? `"${candidate.text}" is not a TargetOSVersion decoration` : decorationMismatch(candidate, os);
       if (why) {
         rejected.push(`[${section}]: ${why}`);
         continue;
       }
-      if (!inf.section(section)) throw inf.error("inf-missing-section", `Models section [${section}] named in [Manufacturer] is not in the file`, m.line);
-      if (!best || compareDecorations(d, best.d) < 0) best = { d, section, manufacturer: m.key ?? base };
+      if (!inf.section(section)) throw inf.error("inf-missing-section", `Models section [${section}] named in [Manufacturer] is not in the file`, infEntry.line);
+      if (!best || compareDecorations(candidate, best.decoration) < 0) best = { decoration: candidate, section, manufacturer: infEntry.key ?? base };
     }
   }
   if (!best) return { rejected };
-  return { section: best.section, manufacturer: best.manufacturer, decoration: best.d, why: `[${best.section}] is the closest Models section for ${describeOs(os)}` };
+  return { section: best.section, manufacturer: best.manufacturer, decoration: best.decoration, why: `[${best.section}] is the closest Models section for ${describeOs(os)}` };
 }
 
 /** Resolves the INF for `os`; throws InfError on structural problems, DriverError-worthy cases return `rejected`. */
@@ -272,35 +272,35 @@ export function resolveInf(inf: InfFile, os: TargetOs): ResolvedInf | { rejected
   const models = chooseModels(inf, os);
   if ("rejected" in models) return models;
   const issues: string[] = [...inf.warnings];
-  const version = (k: string) => inf.entry("Version", k)?.values.join(",") || undefined;
+  const version = (key: string) => inf.entry("Version", key)?.values.join(",") || undefined;
   const devices: InfDevice[] = [];
   const services = new Map<string, InfService>();
   const files = new Map<string, InfFileCopy>();
   const needs: string[] = [];
   const done = new Set<string>();
-  for (const m of inf.section(models.section)!.entries) {
-    const [install = "", ...ids] = m.values;
+  for (const entry of inf.section(models.section)!.entries) {
+    const [install = "", ...ids] = entry.values;
     const section = ddinstall(inf, install, os);
-    if (!section) throw inf.error("inf-missing-section", `DDInstall section [${install}] (or .NT${os.arch} / .NT) is not in the file`, m.line);
-    devices.push({ description: m.key ?? "", hardwareIds: ids.filter((i) => i !== ""), installSection: section, line: m.line });
+    if (!section) throw inf.error("inf-missing-section", `DDInstall section [${install}] (or .NT${os.arch} / .NT) is not in the file`, entry.line);
+    devices.push({ description: entry.key ?? "", hardwareIds: ids.filter((id) => id !== ""), installSection: section, line: entry.line });
     if (done.has(section.toUpperCase())) continue;
     done.add(section.toUpperCase());
     const copies: InfFileCopy[] = [];
-    for (const e of inf.section(section)!.entries) {
-      const k = e.key?.toLowerCase();
-      if (k === "copyfiles") copyFiles(inf, e, os, copies);
-      else if (k === "include" || k === "needs") needs.push(`${e.key}=${e.values.join(",")}`);
-      else if (k === "addreg") issues.push(`${inf.source}:${e.line}: [${section}] AddReg writes the device's software key, which exists only once Plug and Play installs the device; left to PnP at first boot`);
-      else if (k === undefined || !KNOWN_DDINSTALL.has(k)) issues.push(`${inf.source}:${e.line}: [${section}] ${e.key ?? e.values.join(",")} is not understood; ignored`);
+    for (const infEntry of inf.section(section)!.entries) {
+      const lowerKey = infEntry.key?.toLowerCase();
+      if (lowerKey === "copyfiles") copyFiles(inf, infEntry, os, copies);
+      else if (lowerKey === "include" || lowerKey === "needs") needs.push(`${infEntry.key}=${infEntry.values.join(",")}`);
+      else if (lowerKey === "addreg") issues.push(`${inf.source}:${infEntry.line}: [${section}] AddReg writes the device's software key, which exists only once Plug and Play installs the device; left to PnP at first boot`);
+      else if (lowerKey === undefined || !KNOWN_DDINSTALL.has(lowerKey)) issues.push(`${inf.source}:${infEntry.line}: [${section}] ${infEntry.key ?? infEntry.values.join(",")} is not understood; ignored`);
     }
-    for (const c of copies) files.set(`${c.dirid}\\${c.subdir}\\${c.name}`.toLowerCase(), c);
-    for (const e of inf.entries(`${section}.Services`, "AddService")) {
-      const s = service(inf, e, issues);
-      if (!services.has(s.name.toLowerCase())) services.set(s.name.toLowerCase(), s);
+    for (const copy of copies) files.set(`${copy.dirid}\\${copy.subdir}\\${copy.name}`.toLowerCase(), copy);
+    for (const infEntry of inf.entries(`${section}.Services`, "AddService")) {
+      const infService = service(inf, infEntry, issues);
+      if (!services.has(infService.name.toLowerCase())) services.set(infService.name.toLowerCase(), infService);
     }
     if (inf.section(`${section}.HW`)) issues.push(`${inf.source}: [${section}.HW] (device hardware key settings) is left to Plug and Play at first boot`);
   }
-  const get = (k: string) => version(k);
+  const get = (key: string) => version(key);
   const catalog = inf.entry("Version", `CatalogFile.NT${os.arch}`) ?? inf.entry("Version", "CatalogFile");
   return {
     inf,

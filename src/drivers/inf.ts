@@ -59,53 +59,53 @@ function splitLine(text: string, line: number, source: string): { key?: RawField
     plain = "";
   };
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === ";") break;
-    if (c === '"') {
+    const char = text[i];
+    if (char === ";") break;
+    if (char === '"') {
       flush();
-      let s = "";
+      let current = "";
       let closed = false;
       for (i++; i < text.length; i++) {
         if (text[i] === '"') {
           if (text[i + 1] === '"') {
-            s += '"';
+            current += '"';
             i++;
             continue;
           }
           closed = true;
           break;
         }
-        s += text[i];
+        current += text[i];
       }
       if (!closed) throw new InfError("inf-unterminated-string", `${source}:${line}: a quoted string is not closed`, { path: source, line });
-      fields[fields.length - 1].push({ text: s, quoted: true });
+      fields[fields.length - 1].push({ text: current, quoted: true });
       continue;
     }
-    if (c === "=" && key === undefined) {
+    if (char === "=" && key === undefined) {
       flush();
       key = fields[0];
       fields[0] = [];
       continue;
     }
-    if (c === ",") {
+    if (char === ",") {
       flush();
       fields.push([]);
       continue;
     }
-    plain += c;
+    plain += char;
   }
   flush();
-  const trimmed = fields.map((f) => trimParts(f));
+  const trimmed = fields.map((field) => trimParts(field));
   if (key === undefined && trimmed.length === 1 && trimmed[0].length === 0) return undefined;
   return key === undefined ? { fields: trimmed } : { key: trimParts(key), fields: trimmed };
 }
 
 /** Unquoted text around quoted parts is trimmed at the field's ends only. */
 function trimParts(parts: RawField[]): RawField[] {
-  const out = parts.map((p) => ({ ...p }));
+  const out = parts.map((part) => ({ ...part }));
   if (out.length > 0 && !out[0].quoted) out[0].text = out[0].text.trimStart();
   if (out.length > 0 && !out[out.length - 1].quoted) out[out.length - 1].text = out[out.length - 1].text.trimEnd();
-  return out.filter((p) => p.quoted || p.text !== "");
+  return out.filter((field) => field.quoted || field.text !== "");
 }
 
 /** Where a line's comment starts (a ";" outside quotes), or its length. */
@@ -166,21 +166,21 @@ export class InfFile {
       if (parts) raw.push({ section: current, line, parts });
     }
     // [Strings] first (any language section as fallback), then substitute everywhere.
-    const stringSections = [...this.sectionMap.values()].filter((s) => /^strings(\.[0-9a-f]{4})?$/i.test(s.name)).sort((a, b) => a.name.length - b.name.length);
+    const stringSections = [...this.sectionMap.values()].filter((value) => /^strings(\.[0-9a-f]{4})?$/i.test(value.name)).sort((a, b) => a.name.length - b.name.length);
     for (const section of stringSections) {
-      for (const r of raw.filter((x) => x.section === section)) {
-        const key = r.parts.key?.map((p) => p.text).join("");
+      for (const rawEntry of raw.filter((candidate) => candidate.section === section)) {
+        const key = rawEntry.parts.key?.map((rawField) => rawField.text).join("");
         if (key === undefined) continue;
-        const k = key.toLowerCase();
-        if (!this.strings.has(k)) this.strings.set(k, r.parts.fields.map((f) => f.map((p) => p.text).join("")).join(","));
+        const lowerKey = key.toLowerCase();
+        if (!this.strings.has(lowerKey)) this.strings.set(lowerKey, rawEntry.parts.fields.map((field) => field.map((rawField) => rawField.text).join("")).join(","));
       }
     }
-    for (const r of raw) {
-      const line = r.line;
-      const isStrings = stringSections.includes(r.section);
+    for (const rawEntry of raw) {
+      const line = rawEntry.line;
+      const isStrings = stringSections.includes(rawEntry.section);
       // Substitution applies inside quotes too: INFs write "%%SystemRoot%%\..." to get one "%".
-      const join = (parts: RawField[]) => parts.map((p) => (isStrings ? p.text : this.substitute(p.text, line))).join("");
-      r.section.entries.push({ ...(r.parts.key ? { key: join(r.parts.key) } : {}), values: r.parts.fields.map(join), line });
+      const join = (parts: RawField[]) => parts.map((part) => (isStrings ? part.text : this.substitute(part.text, line))).join("");
+      rawEntry.section.entries.push({ ...(rawEntry.parts.key ? { key: join(rawEntry.parts.key) } : {}), values: rawEntry.parts.fields.map(join), line });
     }
   }
 
@@ -205,12 +205,12 @@ export class InfFile {
 
   /** The first entry with this key in a section (case-insensitive). */
   entry(section: string, key: string): InfEntry | undefined {
-    return this.section(section)?.entries.find((e) => e.key?.toLowerCase() === key.toLowerCase());
+    return this.section(section)?.entries.find((entry) => entry.key?.toLowerCase() === key.toLowerCase());
   }
 
   /** Every entry with this key in a section. */
   entries(section: string, key: string): InfEntry[] {
-    return this.section(section)?.entries.filter((e) => e.key?.toLowerCase() === key.toLowerCase()) ?? [];
+    return this.section(section)?.entries.filter((entry) => entry.key?.toLowerCase() === key.toLowerCase()) ?? [];
   }
 
   string(key: string): string | undefined {

@@ -18,7 +18,7 @@ import { preflightHiveRecovery, preflightVolume, runTransaction, targetOf, type 
 import { checkHive, editHive, Hive } from "../regf/internal.js";
 import { loadFromFileSystem } from "../windows/load.js";
 import type { HiveName } from "../changes/change.js";
-import { applyRegistryChanges, type DiffEntry } from "../plan/apply-changes.js";
+import { applyRegistryChanges, type DiffEntry } from "../changes/apply-registry-changes.js";
 import { planDriverInstall, type DriverInstallPlan, type PlannedDriver } from "./install-plan.js";
 import { selectDrivers, targetOsOf, type DriverSelection } from "./select.js";
 import type { DriverSource } from "./source.js";
@@ -39,7 +39,7 @@ export interface DriversAddResult {
   notices: string[];
 }
 
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /** Reads the image (no write) and plans: the selection and what would be written. */
 export function planDriversForImage(imagePath: string, source: DriverSource, options: { partition?: number; only?: string[] } = {}): { selection: DriverSelection; plan: DriverInstallPlan; where: string } {
@@ -62,7 +62,7 @@ export function planDriversForImage(imagePath: string, source: DriverSource, opt
 }
 
 function parents(path: string): string[] {
-  const parts = path.split("/").filter((p) => p !== "");
+  const parts = path.split("/").filter((part) => part !== "");
   return parts.slice(0, -1).map((_, i) => "/" + parts.slice(0, i + 1).join("/"));
 }
 
@@ -78,31 +78,31 @@ export function addDriversToImage(imagePath: string, source: DriverSource, optio
       const result: DriversAddResult = { selection, drivers: plan.drivers, files: [], diff: [], notices: plan.notices };
       // Files: one NTFS writer session (folders made as needed, existing identical files kept).
       const writer = fs.writer();
-      for (const f of plan.files) {
-        for (const dir of parents(f.path)) {
-          const n = writer.lookup(dir);
-          if (n === undefined) writer.mkdir(dir);
-          else if (!writer.vol.record(n).isDirectory) throw new RefusedError("driver-path-not-folder", `${where}:${dir} is a file, where p2vfix must make a folder for ${f.path}; nothing was written`);
+      for (const file of plan.files) {
+        for (const dir of parents(file.path)) {
+          const record = writer.lookup(dir);
+          if (record === undefined) writer.mkdir(dir);
+          else if (!writer.vol.record(record).isDirectory) throw new RefusedError("driver-path-not-folder", `${where}:${dir} is a file, where p2vfix must make a folder for ${file.path}; nothing was written`);
         }
-        const existing = writer.lookup(f.path);
+        const existing = writer.lookup(file.path);
         let state: DriversAddResult["files"][number]["state"] = "created";
         if (existing !== undefined) {
           const rec = writer.vol.record(existing);
-          if (rec.isDirectory) throw new RefusedError("driver-path-is-folder", `${where}:${f.path} is a folder; nothing was written`);
-          const current = writer.vol.readFile(f.path);
-          if (sha(current) === sha(f.bytes)) state = "unchanged";
-          else if (!options.replace) throw new RefusedError("driver-file-exists", `${where}:${f.path} exists with other bytes (another build of the driver?); give --replace to overwrite it (the undo file keeps the old one); nothing was written`);
+          if (rec.isDirectory) throw new RefusedError("driver-path-is-folder", `${where}:${file.path} is a folder; nothing was written`);
+          const current = writer.vol.readFile(file.path);
+          if (sha(current) === sha(file.bytes)) state = "unchanged";
+          else if (!options.replace) throw new RefusedError("driver-file-exists", `${where}:${file.path} exists with other bytes (another build of the driver?); give --replace to overwrite it (the undo file keeps the old one); nothing was written`);
           else state = "replaced";
         }
-        if (state !== "unchanged") writer.createFile(f.path, f.bytes, { overwrite: state === "replaced" });
-        result.files.push({ path: f.path, size: f.bytes.length, sha256: sha(f.bytes), state });
+        if (state !== "unchanged") writer.createFile(file.path, file.bytes, { overwrite: state === "replaced" });
+        result.files.push({ path: file.path, size: file.bytes.length, sha256: sha(file.bytes), state });
       }
       writer.commit();
       // Hives: read again over the volume as the writer left it, edited, checked, rewritten in place.
       const after = new NtfsVolume(fs.device);
       const written: Array<{ path: string; bytes: Uint8Array }> = [];
       for (const name of ["SYSTEM", "SOFTWARE"] as HiveName[]) {
-        if (!plan.registry.some((c) => c.hive === name)) continue;
+        if (!plan.registry.some((change) => change.hive === name)) continue;
         const path = install.hives.get(name);
         if (!path) throw new DriverError("hive-missing", `${where}: the drivers change the ${name} hive, which is not in ${install.configDir}`);
         const { bytes, logs } = readHiveWithLogs(after, path, true);
@@ -117,14 +117,14 @@ export function addDriversToImage(imagePath: string, source: DriverSource, optio
         after.rewriteFile(path, out);
         written.push({ path, bytes: out });
       }
-      const changed = result.files.filter((f) => f.state !== "unchanged");
+      const changed = result.files.filter((file) => file.state !== "unchanged");
       return {
-        changes: [...changed.map((f) => `${where}:${f.path}`), ...written.map((w) => `${where}:${w.path}`)],
+        changes: [...changed.map((changedFile) => `${where}:${changedFile.path}`), ...written.map((writtenFile) => `${where}:${writtenFile.path}`)],
         verify: (fresh) => {
-          const again = targetOf(fresh, imagePath).volumes.find((v) => v.index === install.volume.index)?.fs();
+          const again = targetOf(fresh, imagePath).volumes.find((volume) => volume.index === install.volume.index)?.fs();
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
-          for (const f of result.files) if (sha(again.readFile(f.path)) !== f.sha256) throw new VerifyError("verify-failed", `${where}:${f.path} reads back different bytes; nothing was written`);
-          for (const w of written) if (sha(again.readFile(w.path)) !== sha(w.bytes)) throw new VerifyError("verify-failed", `${where}:${w.path} reads back different bytes; nothing was written`);
+          for (const file of result.files) if (sha(again.readFile(file.path)) !== file.sha256) throw new VerifyError("verify-failed", `${where}:${file.path} reads back different bytes; nothing was written`);
+          for (const writtenFile of written) if (sha(again.readFile(writtenFile.path)) !== sha(writtenFile.bytes)) throw new VerifyError("verify-failed", `${where}:${writtenFile.path} reads back different bytes; nothing was written`);
         },
         result,
       };

@@ -55,24 +55,24 @@ const infDir = (infPath: string) => (infPath.includes("/") ? infPath.slice(0, in
 const infBase = (infPath: string) => infPath.slice(infPath.lastIndexOf("/") + 1);
 
 /** A boot storage controller driver: SCSIAdapter/HDC class with an associated boot-start service. */
-export function isBootStorage(c: DriverChoice): boolean {
-  const r = c.resolved;
-  return STORAGE_CLASSES.has((r.classGuid ?? "").toLowerCase()) && r.services.some((s) => s.associated && s.startType === 0);
+export function isBootStorage(driverChoice: DriverChoice): boolean {
+  const resolvedInf = driverChoice.resolved;
+  return STORAGE_CLASSES.has((resolvedInf.classGuid ?? "").toLowerCase()) && resolvedInf.services.some((service) => service.associated && service.startType === 0);
 }
 
 /** The package's own files: the INF, its catalog, and every file CopyFiles names (read now: a missing one is an error). */
-function packageFiles(source: DriverSource, c: DriverChoice): Array<{ name: string; bytes: Uint8Array; from: string; dirid?: number }> {
-  const dir = infDir(c.infPath);
+function packageFiles(source: DriverSource, driverChoice: DriverChoice): Array<{ name: string; bytes: Uint8Array; from: string; dirid?: number }> {
+  const dir = infDir(driverChoice.infPath);
   const read = (rel: string, line?: number) => {
     try {
       return source.read(dir + rel);
     } catch (err) {
-      throw new DriverError("driver-file-missing", `${source.description}:${c.infPath}${line ? `:${line}` : ""}: ${rel} is named by the INF but is not in the package (${(err as Error).message})`, { path: `${source.description}:${c.infPath}`, ...(line ? { line } : {}), cause: err });
+      throw new DriverError("driver-file-missing", `${source.description}:${driverChoice.infPath}${line ? `:${line}` : ""}: ${rel} is named by the INF but is not in the package (${(err as Error).message})`, { path: `${source.description}:${driverChoice.infPath}`, ...(line ? { line } : {}), cause: err });
     }
   };
-  const out: Array<{ name: string; bytes: Uint8Array; from: string; dirid?: number }> = [{ name: infBase(c.infPath), bytes: source.read(c.infPath), from: `${source.description}:${c.infPath}` }];
-  if (c.resolved.catalogFile) out.push({ name: c.resolved.catalogFile, bytes: read(c.resolved.catalogFile), from: `${source.description}:${dir}${c.resolved.catalogFile}` });
-  for (const f of c.resolved.files) out.push({ name: f.name, bytes: read(f.source, f.line), from: `${source.description}:${dir}${f.source}`, dirid: f.dirid });
+  const out: Array<{ name: string; bytes: Uint8Array; from: string; dirid?: number }> = [{ name: infBase(driverChoice.infPath), bytes: source.read(driverChoice.infPath), from: `${source.description}:${driverChoice.infPath}` }];
+  if (driverChoice.resolved.catalogFile) out.push({ name: driverChoice.resolved.catalogFile, bytes: read(driverChoice.resolved.catalogFile), from: `${source.description}:${dir}${driverChoice.resolved.catalogFile}` });
+  for (const file of driverChoice.resolved.files) out.push({ name: file.name, bytes: read(file.source, file.line), from: `${source.description}:${dir}${file.source}`, dirid: file.dirid });
   return out;
 }
 
@@ -85,7 +85,7 @@ export interface PlanTarget {
 
 export function planDriverInstall(selection: DriverSelection, source: DriverSource, target: PlanTarget): DriverInstallPlan {
   if (selection.chosen.length === 0) {
-    const why = selection.unmatched.flatMap((u) => u.reasons.slice(0, 3).map((r) => `  ${u.driver}: ${r}`)).join("\n");
+    const why = selection.unmatched.flatMap((unmatched) => unmatched.reasons.slice(0, 3).map((reason) => `  ${unmatched.driver}: ${reason}`)).join("\n");
     throw new DriverError("no-driver-for-windows", `${source.description}: no driver package fits ${selection.osDescription}${why ? `:\n${why}` : ""}`, { path: source.description });
   }
   const controlSets = readControlSets(target.system).available;
@@ -96,41 +96,41 @@ export function planDriverInstall(selection: DriverSelection, source: DriverSour
   const drivers: PlannedDriver[] = [];
   const notices: string[] = [];
   const stagedFolders: string[] = [];
-  for (const c of selection.chosen) {
-    const pkg = packageFiles(source, c);
-    const ids = c.resolved.devices.flatMap((d) => d.hardwareIds);
-    const reason = `${c.driver} from ${source.description}:${c.infPath} (${c.resolved.driverVer ?? "no DriverVer"})`;
-    if (isBootStorage(c)) {
-      const service = c.resolved.services.find((s) => s.associated && s.startType === 0)!;
-      for (const f of pkg) if (f.dirid === 12) files.push({ path: `${root}/System32/drivers/${f.name}`, bytes: f.bytes, from: f.from });
-      const other = pkg.filter((f) => f.dirid !== undefined && f.dirid !== 12);
-      if (other.length > 0) notices.push(`${c.driver}: ${other.map((f) => `${f.name} (DIRID ${f.dirid})`).join(", ")} left to Plug and Play at the first boot (only DIRID 12, the drivers folder, is written offline)`);
-      for (const s of c.resolved.services) registry.push(...serviceChanges(s, controlSets, reason));
+  for (const driverChoice of selection.chosen) {
+    const pkg = packageFiles(source, driverChoice);
+    const ids = driverChoice.resolved.devices.flatMap((device) => device.hardwareIds);
+    const reason = `${driverChoice.driver} from ${source.description}:${driverChoice.infPath} (${driverChoice.resolved.driverVer ?? "no DriverVer"})`;
+    if (isBootStorage(driverChoice)) {
+      const service = driverChoice.resolved.services.find((infService) => infService.associated && infService.startType === 0)!;
+      for (const packageFile of pkg) if (packageFile.dirid === 12) files.push({ path: `${root}/System32/drivers/${packageFile.name}`, bytes: packageFile.bytes, from: packageFile.from });
+      const other = pkg.filter((packageFile) => packageFile.dirid !== undefined && packageFile.dirid !== 12);
+      if (other.length > 0) notices.push(`${driverChoice.driver}: ${other.map((packageFile) => `${packageFile.name} (DIRID ${packageFile.dirid})`).join(", ")} left to Plug and Play at the first boot (only DIRID 12, the drivers folder, is written offline)`);
+      for (const infService of driverChoice.resolved.services) registry.push(...serviceChanges(infService, controlSets, reason));
       let packageId: string | undefined;
       if (useDriverDatabase) {
-        const infName = infBase(c.infPath);
+        const infName = infBase(driverChoice.infPath);
         packageId = driverStorePackageId(infName, pkg[0].bytes, selection.os);
-        registry.push(...driverDatabaseChanges(c.resolved, infName, packageId, reason));
-        for (const f of pkg) files.push({ path: `${root}/System32/DriverStore/FileRepository/${packageId}/${f.name}`, bytes: f.bytes, from: f.from });
+        registry.push(...driverDatabaseChanges(driverChoice.resolved, infName, packageId, reason));
+        for (const packageFile of pkg) files.push({ path: `${root}/System32/DriverStore/FileRepository/${packageId}/${packageFile.name}`, bytes: packageFile.bytes, from: packageFile.from });
       } else {
-        if (!c.resolved.classGuid) throw new DriverError("inf-no-classguid", `${source.description}:${c.infPath}: [Version] has no ClassGUID, needed for the CriticalDeviceDatabase entry`, { path: `${source.description}:${c.infPath}` });
-        registry.push(...criticalDeviceChanges(ids, service.name, c.resolved.classGuid, controlSets, reason));
+        if (!driverChoice.resolved.classGuid) throw new DriverError("inf-no-classguid", `${source.description}:${driverChoice.infPath}: [Version] has no ClassGUID, needed for the CriticalDeviceDatabase entry`, { path: `${source.description}:${driverChoice.infPath}` });
+        registry.push(...criticalDeviceChanges(ids, service.name, driverChoice.resolved.classGuid, controlSets, reason));
       }
-      drivers.push({ driver: c.driver, infPath: c.infPath, mode: "boot-storage", service: service.name, binding: useDriverDatabase ? "DriverDatabase" : "CriticalDeviceDatabase", hardwareIds: ids, why: c.why, issues: c.resolved.issues, ...(packageId ? { packageId } : {}) });
+      drivers.push({ driver: driverChoice.driver, infPath: driverChoice.infPath, mode: "boot-storage", service: service.name, binding: useDriverDatabase ? "DriverDatabase" : "CriticalDeviceDatabase", hardwareIds: ids, why: driverChoice.why, issues: driverChoice.resolved.issues, ...(packageId ? { packageId } : {}) });
     } else {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/.test(c.driver)) throw new DriverError("driver-bad-name", `${source.description}: driver folder name "${c.driver}" is not a plain name (letters, digits, . _ - and spaces)`, { path: source.description });
-      const folder = `${root}/Drivers/p2vfix/${c.driver}`;
-      for (const f of pkg) files.push({ path: `${folder}/${f.name}`, bytes: f.bytes, from: f.from });
-      stagedFolders.push(`%SystemRoot%\\Drivers\\p2vfix\\${c.driver}`);
-      drivers.push({ driver: c.driver, infPath: c.infPath, mode: "plug-and-play", service: c.resolved.services.find((s) => s.associated)?.name ?? null, binding: "DevicePath", hardwareIds: ids, why: c.why, issues: c.resolved.issues });
+      if (!/^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/.test(driverChoice.driver)) throw new DriverError("driver-bad-name", `${source.description}: driver folder name "${driverChoice.driver}" is not a plain name (letters, digits, . _ - and spaces)`, { path: source.description });
+      const folder = `${root}/Drivers/p2vfix/${driverChoice.driver}`;
+      for (const packageFile of pkg) files.push({ path: `${folder}/${packageFile.name}`, bytes: packageFile.bytes, from: packageFile.from });
+      stagedFolders.push(`%SystemRoot%\\Drivers\\p2vfix\\${driverChoice.driver}`);
+      drivers.push({ driver: driverChoice.driver, infPath: driverChoice.infPath, mode: "plug-and-play", service: driverChoice.resolved.services.find((service) => service.associated)?.name ?? null, binding: "DevicePath", hardwareIds: ids, why: driverChoice.why, issues: driverChoice.resolved.issues });
     }
   }
   if (stagedFolders.length > 0) {
     const key = "Microsoft\\Windows\\CurrentVersion";
     if (!target.software) throw new DriverError("no-software-hive", "drivers staged for Plug and Play are found through SOFTWARE DevicePath, and the target has no SOFTWARE hive");
     const current = readString(target.software.key(key), "DevicePath") ?? "%SystemRoot%\\inf";
-    const parts = current.split(";").filter((p) => p !== "");
-    const added = stagedFolders.filter((f) => !parts.some((p) => p.toLowerCase() === f.toLowerCase()));
+    const parts = current.split(";").filter((folder) => folder !== "");
+    const added = stagedFolders.filter((stagedFolder) => !parts.some((part) => part.toLowerCase() === stagedFolder.toLowerCase()));
     if (added.length > 0) {
       registry.push({ kind: "set-value", fixup: FIXUP_ID, hive: "SOFTWARE", key, name: "DevicePath", data: { type: "REG_EXPAND_SZ", value: [...parts, ...added].join(";") }, reason: `Plug and Play looks for the staged drivers (${added.join(", ")}) here at the first boot` });
     }

@@ -46,14 +46,14 @@ interface DirRecord {
 
 export type IsoNames = "joliet" | "rock-ridge" | "iso9660";
 
-const le32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
-const le16 = (b: Uint8Array, at: number) => b[at] | (b[at + 1] << 8);
-const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
+const le32 = (bytes: Uint8Array, at: number) => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
+const le16 = (bytes: Uint8Array, at: number) => bytes[at] | (bytes[at + 1] << 8);
+const ascii = (bytes: Uint8Array, at: number, length: number) => String.fromCharCode(...bytes.subarray(at, at + length));
 
-function ucs2be(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode((b[i] << 8) | b[i + 1]);
-  return s;
+function ucs2be(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i + 1 < bytes.length; i += 2) text += String.fromCharCode((bytes[i] << 8) | bytes[i + 1]);
+  return text;
 }
 
 export class IsoImage {
@@ -75,16 +75,16 @@ export class IsoImage {
     for (let i = 0; i < MAX_DESCRIPTORS; i++) {
       const at = (16 + i) * SECTOR;
       if (at + SECTOR > device.size) break;
-      const d = device.read(at, SECTOR);
-      const id = ascii(d, 1, 5);
+      const bytes = device.read(at, SECTOR);
+      const id = ascii(bytes, 1, 5);
       if (id === "BEA01" || id === "NSR02" || id === "NSR03" || id === "TEA01") {
         if (id.startsWith("NSR")) udf = true;
         continue;
       }
       if (id !== "CD001") break;
-      if (d[0] === 255) break;
-      if (d[0] === 1 && !primary) primary = d;
-      if (d[0] === 2 && !joliet && d[88] === 0x25 && d[89] === 0x2f && [0x40, 0x43, 0x45].includes(d[90])) joliet = d;
+      if (bytes[0] === 255) break;
+      if (bytes[0] === 1 && !primary) primary = bytes;
+      if (bytes[0] === 2 && !joliet && bytes[88] === 0x25 && bytes[89] === 0x2f && [0x40, 0x43, 0x45].includes(bytes[90])) joliet = bytes;
     }
     if (!primary) {
       if (udf) throw new IsoError("udf-only", `${source} is a UDF-only disc image: p2vfix reads ISO 9660 (with Joliet or Rock Ridge names); extract the drivers to a folder and give the folder`, { path: source });
@@ -115,23 +115,23 @@ export class IsoImage {
   }
 
   /** One directory record; undefined for "." / ".." (unless `keepDots`, which reports Rock Ridge presence). */
-  private parseRecord(r: Uint8Array, parent: string, keepDots: boolean, offset = 0): DirRecord | undefined {
-    if (r.length < 34 || r[0] < 34 || r[0] > r.length) throw new IsoError("bad-directory-record", `${this.source}: directory record in ${parent} has length ${r[0]}`, { path: this.source, offset });
-    const nameLength = r[32];
-    if (33 + nameLength > r[0]) throw new IsoError("bad-directory-record", `${this.source}: a name in ${parent} runs past its record`, { path: this.source, offset });
-    const raw = r.subarray(33, 33 + nameLength);
-    const flags = r[25];
-    const base = { extent: le32(r, 2), size: le32(r, 10), directory: (flags & 0x02) !== 0, multiExtent: (flags & 0x80) !== 0 };
+  private parseRecord(bytes: Uint8Array, parent: string, keepDots: boolean, offset = 0): DirRecord | undefined {
+    if (bytes.length < 34 || bytes[0] < 34 || bytes[0] > bytes.length) throw new IsoError("bad-directory-record", `${this.source}: directory record in ${parent} has length ${bytes[0]}`, { path: this.source, offset });
+    const nameLength = bytes[32];
+    if (33 + nameLength > bytes[0]) throw new IsoError("bad-directory-record", `${this.source}: a name in ${parent} runs past its record`, { path: this.source, offset });
+    const raw = bytes.subarray(33, 33 + nameLength);
+    const flags = bytes[25];
+    const base = { extent: le32(bytes, 2), size: le32(bytes, 10), directory: (flags & 0x02) !== 0, multiExtent: (flags & 0x80) !== 0 };
     if (nameLength === 1 && raw[0] <= 1) {
       if (!keepDots || raw[0] !== 0) return undefined;
-      const su = r.subarray(33 + nameLength + ((nameLength & 1) === 0 ? 1 : 0), r[0]);
+      const su = bytes.subarray(33 + nameLength + ((nameLength & 1) === 0 ? 1 : 0), bytes[0]);
       return { ...base, name: su[0] === 0x53 && su[1] === 0x50 ? "\u0000rr" : "\u0000" };
     }
     let name: string;
     if (this.joliet) name = ucs2be(raw);
     else {
       name = ascii(raw, 0, raw.length);
-      const su = r.subarray(33 + nameLength + ((nameLength & 1) === 0 ? 1 : 0), r[0]);
+      const su = bytes.subarray(33 + nameLength + ((nameLength & 1) === 0 ? 1 : 0), bytes[0]);
       const rr = this.rockRidgeName(su, parent);
       if (rr !== undefined) return { ...base, name: rr };
     }

@@ -47,7 +47,7 @@ const VIRTIO_ARCH: Record<string, WindowsArch> = { x86: "x86", amd64: "amd64", a
 /** The virtio-win OS folder for `os`, or undefined (then no virtio-win folder fits it). */
 export function virtioOsDir(os: TargetOs): string | undefined {
   const server = os.productType !== 1;
-  return VIRTIO_OS_DIRS.find((d) => d.major === os.major && d.minor === os.minor && d.server === server && (d.minBuild === undefined || os.build >= d.minBuild) && (d.maxBuild === undefined || os.build <= d.maxBuild))?.dir;
+  return VIRTIO_OS_DIRS.find((osDir) => osDir.major === os.major && osDir.minor === os.minor && osDir.server === server && (osDir.minBuild === undefined || os.build >= osDir.minBuild) && (osDir.maxBuild === undefined || os.build <= osDir.maxBuild))?.dir;
 }
 
 /** The image's Windows as driver selection needs it; DriverError naming what is unknown. */
@@ -100,25 +100,25 @@ interface Candidate {
  * ARCH/OSDIR/x.inf (the same files); both are recognised.
  */
 function candidates(files: string[]): Candidate[] {
-  const osDirs = new Map(VIRTIO_OS_DIRS.map((d) => [d.dir.toLowerCase(), d.dir]));
+  const osDirs = new Map(VIRTIO_OS_DIRS.map((osDir) => [osDir.dir.toLowerCase(), osDir.dir]));
   return files
-    .filter((f) => /\.inf$/i.test(f))
+    .filter((file) => /\.inf$/i.test(file))
     .map((infPath) => {
       const parts = infPath.split("/");
-      const n = parts.length;
-      const name = parts[n - 1].replace(/\.inf$/i, "");
-      const key = parts[n - 1].toLowerCase();
-      if (n >= 4 && osDirs.has(parts[n - 3].toLowerCase()) && VIRTIO_ARCH[parts[n - 2].toLowerCase()]) {
-        return { driver: parts[n - 4], key, infPath, virtio: { osDir: osDirs.get(parts[n - 3].toLowerCase())!, arch: VIRTIO_ARCH[parts[n - 2].toLowerCase()] } };
+      const depth = parts.length;
+      const name = parts[depth - 1].replace(/\.inf$/i, "");
+      const key = parts[depth - 1].toLowerCase();
+      if (depth >= 4 && osDirs.has(parts[depth - 3].toLowerCase()) && VIRTIO_ARCH[parts[depth - 2].toLowerCase()]) {
+        return { driver: parts[depth - 4], key, infPath, virtio: { osDir: osDirs.get(parts[depth - 3].toLowerCase())!, arch: VIRTIO_ARCH[parts[depth - 2].toLowerCase()] } };
       }
-      if (n >= 3 && VIRTIO_ARCH[parts[n - 3].toLowerCase()] && osDirs.has(parts[n - 2].toLowerCase())) {
-        return { driver: name, key, infPath, virtio: { osDir: osDirs.get(parts[n - 2].toLowerCase())!, arch: VIRTIO_ARCH[parts[n - 3].toLowerCase()] } };
+      if (depth >= 3 && VIRTIO_ARCH[parts[depth - 3].toLowerCase()] && osDirs.has(parts[depth - 2].toLowerCase())) {
+        return { driver: name, key, infPath, virtio: { osDir: osDirs.get(parts[depth - 2].toLowerCase())!, arch: VIRTIO_ARCH[parts[depth - 3].toLowerCase()] } };
       }
       return { driver: name, key, infPath };
     });
 }
 
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * One package among several that fit: the same INF bytes are one package (virtio-win's two
@@ -126,7 +126,7 @@ const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
  * a tie is ambiguous (undefined).
  */
 function pickOne<T extends DriverChoice & { sha: string }>(options: T[]): T | undefined {
-  if (new Set(options.map((o) => o.sha)).size === 1) return [...options].sort((a, b) => b.infPath.split("/").length - a.infPath.split("/").length)[0];
+  if (new Set(options.map((option) => option.sha)).size === 1) return [...options].sort((a, b) => b.infPath.split("/").length - a.infPath.split("/").length)[0];
   const sorted = [...options].sort((a, b) => compareDecorations(a.resolved.decoration, b.resolved.decoration));
   return compareDecorations(sorted[0].resolved.decoration, sorted[1].resolved.decoration) < 0 ? sorted[0] : undefined;
 }
@@ -135,37 +135,37 @@ function pickOne<T extends DriverChoice & { sha: string }>(options: T[]): T | un
 export function selectDrivers(source: DriverSource, os: TargetOs, only?: string[]): DriverSelection {
   const osDir = virtioOsDir(os);
   const byDriver = new Map<string, { name: string; options: Array<DriverChoice & { sha: string }>; reasons: string[] }>();
-  const keep = only?.map((o) => o.toLowerCase());
-  for (const c of candidates(source.files())) {
-    if (keep && !keep.includes(c.driver.toLowerCase()) && !keep.includes(c.key.replace(/\.inf$/, ""))) continue;
-    const slot = byDriver.get(c.key) ?? { name: c.driver, options: [], reasons: [] };
-    if (c.virtio && c.infPath.split("/").length >= 4) slot.name = c.driver;
-    byDriver.set(c.key, slot);
-    if (c.virtio) {
-      if (c.virtio.osDir !== osDir || c.virtio.arch !== os.arch) {
-        slot.reasons.push(`${c.infPath}: folder ${c.virtio.osDir}/${c.virtio.arch} is for another Windows or architecture (this image needs ${osDir ?? "a folder virtio-win does not have"}/${os.arch})`);
+  const keep = only?.map((name) => name.toLowerCase());
+  for (const candidate of candidates(source.files())) {
+    if (keep && !keep.includes(candidate.driver.toLowerCase()) && !keep.includes(candidate.key.replace(/\.inf$/, ""))) continue;
+    const slot = byDriver.get(candidate.key) ?? { name: candidate.driver, options: [], reasons: [] };
+    if (candidate.virtio && candidate.infPath.split("/").length >= 4) slot.name = candidate.driver;
+    byDriver.set(candidate.key, slot);
+    if (candidate.virtio) {
+      if (candidate.virtio.osDir !== osDir || candidate.virtio.arch !== os.arch) {
+        slot.reasons.push(`${candidate.infPath}: folder ${candidate.virtio.osDir}/${candidate.virtio.arch} is for another Windows or architecture (this image needs ${osDir ?? "a folder virtio-win does not have"}/${os.arch})`);
         continue;
       }
     }
-    const bytes = source.read(c.infPath);
-    const inf = parseInf(bytes, `${source.description}:${c.infPath}`);
-    let r;
+    const bytes = source.read(candidate.infPath);
+    const inf = parseInf(bytes, `${source.description}:${candidate.infPath}`);
+    let rejection;
     try {
-      r = resolveInf(inf, os);
+      rejection = resolveInf(inf, os);
     } catch (err) {
       // A non-device INF (no [Manufacturer]) is not a driver package: skipped, with the reason.
       if (err instanceof InfError && err.code === "inf-no-manufacturer") {
-        slot.reasons.push(`${c.infPath}: ${err.message}`);
+        slot.reasons.push(`${candidate.infPath}: ${err.message}`);
         continue;
       }
       throw err;
     }
-    if ("rejected" in r) {
-      slot.reasons.push(...r.rejected.map((x) => `${c.infPath}: ${x}`));
+    if ("rejected" in rejection) {
+      slot.reasons.push(...rejection.rejected.map((reason) => `${candidate.infPath}: ${reason}`));
       continue;
     }
-    const why = c.virtio ? `virtio-win folder ${c.virtio.osDir}/${c.virtio.arch} is the one for ${describeOs(os)}; ${r.why}` : r.why;
-    slot.options.push({ driver: c.driver, infPath: c.infPath, resolved: r, why, sha: sha(bytes) });
+    const why = candidate.virtio ? `virtio-win folder ${candidate.virtio.osDir}/${candidate.virtio.arch} is the one for ${describeOs(os)}; ${rejection.why}` : rejection.why;
+    slot.options.push({ driver: candidate.driver, infPath: candidate.infPath, resolved: rejection, why, sha: sha(bytes) });
   }
   const chosen: DriverChoice[] = [];
   const unmatched: DriverSelection["unmatched"] = [];
@@ -176,12 +176,12 @@ export function selectDrivers(source: DriverSource, os: TargetOs, only?: string[
     }
     const one = slot.options.length === 1 ? slot.options[0] : pickOne(slot.options);
     if (!one) {
-      throw new DriverError("driver-ambiguous", `${source.description}: ${slot.options.length} packages of ${slot.name} fit ${describeOs(os)} (${slot.options.map((o) => o.infPath).join(", ")}); give the one to use as the source`, { path: source.description });
+      throw new DriverError("driver-ambiguous", `${source.description}: ${slot.options.length} packages of ${slot.name} fit ${describeOs(os)} (${slot.options.map((option) => option.infPath).join(", ")}); give the one to use as the source`, { path: source.description });
     }
     const { sha: _sha, ...choice } = one;
     chosen.push({ ...choice, driver: slot.name });
   }
-  const known = new Set([...byDriver.values()].map((s) => s.name.toLowerCase()).concat([...byDriver.keys()].map((k) => k.replace(/\.inf$/, ""))));
-  if (keep) for (const k of keep) if (!known.has(k)) unmatched.push({ driver: k, reasons: [`no INF for ${k} in ${source.description}`] });
+  const known = new Set([...byDriver.values()].map((slot) => slot.name.toLowerCase()).concat([...byDriver.keys()].map((infName) => infName.replace(/\.inf$/, ""))));
+  if (keep) for (const wanted of keep) if (!known.has(wanted)) unmatched.push({ driver: wanted, reasons: [`no INF for ${wanted} in ${source.description}`] });
   return { os, osDescription: describeOs(os), virtioOsDir: osDir ?? null, chosen, unmatched };
 }

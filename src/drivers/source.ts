@@ -33,16 +33,16 @@ class IsoSource implements DriverSource {
     private readonly device: FileDevice,
     readonly description: string,
   ) {
-    for (const e of iso.list()) if (!e.directory) this.byPath.set(e.path.slice(1).toLowerCase(), e);
+    for (const isoEntry of iso.list()) if (!isoEntry.directory) this.byPath.set(isoEntry.path.slice(1).toLowerCase(), isoEntry);
   }
   files(): string[] {
-    return [...this.byPath.values()].map((e) => e.path.slice(1));
+    return [...this.byPath.values()].map((value) => value.path.slice(1));
   }
   read(path: string): Uint8Array {
-    const e = this.byPath.get(path.toLowerCase());
-    if (!e) throw new NotFoundError("driver-file-missing", `${this.description}: ${path} is not on the ISO`, { path: this.description });
-    if (e.size > MAX_FILE_BYTES) throw new DriverError("driver-file-too-large", `${this.description}: ${path} is ${e.size} bytes`, { path: this.description });
-    return this.iso.read(e);
+    const isoEntry = this.byPath.get(path.toLowerCase());
+    if (!isoEntry) throw new NotFoundError("driver-file-missing", `${this.description}: ${path} is not on the ISO`, { path: this.description });
+    if (isoEntry.size > MAX_FILE_BYTES) throw new DriverError("driver-file-too-large", `${this.description}: ${path} is ${isoEntry.size} bytes`, { path: this.description });
+    return this.iso.read(isoEntry);
   }
   close(): void {
     this.device.close();
@@ -59,7 +59,7 @@ class FolderSource implements DriverSource {
   ) {
     if (only) this.list.push(...only);
     else this.walk("", 0);
-    for (const p of this.list) this.byLower.set(p.toLowerCase(), p);
+    for (const listed of this.list) this.byLower.set(listed.toLowerCase(), listed);
   }
   private walk(rel: string, depth: number): void {
     if (depth > MAX_HOST_DEPTH) throw new DriverError("driver-folder-too-deep", `${this.description}: folders nest deeper than ${MAX_HOST_DEPTH} levels at ${rel}`, { path: this.description });
@@ -75,7 +75,7 @@ class FolderSource implements DriverSource {
     return [...this.list];
   }
   read(path: string): Uint8Array {
-    if (path.split(/[\\/]/).some((p) => p === "..") || path.startsWith("/")) throw new DriverError("driver-path-outside", `${this.description}: ${path} is outside the source folder`, { path: this.description });
+    if (path.split(/[\\/]/).some((part) => part === "..") || path.startsWith("/")) throw new DriverError("driver-path-outside", `${this.description}: ${path} is outside the source folder`, { path: this.description });
     // Case-insensitive like Windows: INFs name files in any case.
     const actual = this.byLower.get(path.toLowerCase());
     const full = join(this.root, actual ?? path);
@@ -91,9 +91,9 @@ class FolderSource implements DriverSource {
       if (st.size > MAX_FILE_BYTES) throw new DriverError("driver-file-too-large", `${full} is ${st.size} bytes`, { path: full });
       const out = new Uint8Array(st.size);
       for (let at = 0; at < out.length; ) {
-        const n = readSync(fd, out, at, out.length - at, at);
-        if (n === 0) throw new DriverError("driver-file-changed", `${full} shrank while it was read`, { path: full });
-        at += n;
+        const bytesRead = readSync(fd, out, at, out.length - at, at);
+        if (bytesRead === 0) throw new DriverError("driver-file-changed", `${full} shrank while it was read`, { path: full });
+        at += bytesRead;
       }
       return out;
     } finally {

@@ -31,46 +31,46 @@ export interface Decoration {
   build?: number;
 }
 
-const num = (s: string | undefined): number | undefined => (s === undefined || s === "" ? undefined : s.toLowerCase().startsWith("0x") ? parseInt(s.slice(2), 16) : parseInt(s, 10));
+const num = (text: string | undefined): number | undefined => (text === undefined || text === "" ? undefined : text.toLowerCase().startsWith("0x") ? parseInt(text.slice(2), 16) : parseInt(text, 10));
 
 /** Parses "NTamd64.10.0...17763"; undefined when it is not a TargetOSVersion decoration. */
 export function parseDecoration(text: string): Decoration | undefined {
-  const m = /^nt(x86|amd64|ia64|arm64|arm)?(?:\.([^.]*)(?:\.([^.]*)(?:\.([^.]*)(?:\.([^.]*)(?:\.([^.]*))?)?)?)?)?$/i.exec(text.trim());
-  if (!m) return undefined;
-  const fields = [m[2], m[3], m[4], m[5], m[6]].map(num);
-  if (fields.some((f) => f !== undefined && Number.isNaN(f))) return undefined;
-  const d: Decoration = { text: text.trim() };
-  if (m[1]) d.arch = m[1].toLowerCase();
+  const match = /^nt(x86|amd64|ia64|arm64|arm)?(?:\.([^.]*)(?:\.([^.]*)(?:\.([^.]*)(?:\.([^.]*)(?:\.([^.]*))?)?)?)?)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const fields = [match[2], match[3], match[4], match[5], match[6]].map(num);
+  if (fields.some((field) => field !== undefined && Number.isNaN(field))) return undefined;
+  const decoration: Decoration = { text: text.trim() };
+  if (match[1]) decoration.arch = match[1].toLowerCase();
   const [major, minor, productType, suiteMask, build] = fields;
-  if (major !== undefined) d.major = major;
-  if (minor !== undefined) d.minor = minor;
-  if (productType !== undefined) d.productType = productType;
-  if (suiteMask !== undefined) d.suiteMask = suiteMask;
-  if (build !== undefined) d.build = build;
-  return d;
+  if (major !== undefined) decoration.major = major;
+  if (minor !== undefined) decoration.minor = minor;
+  if (productType !== undefined) decoration.productType = productType;
+  if (suiteMask !== undefined) decoration.suiteMask = suiteMask;
+  if (build !== undefined) decoration.build = build;
+  return decoration;
 }
 
 /** Why the decoration does not apply to `os`, or undefined when it does. */
-export function decorationMismatch(d: Decoration, os: TargetOs): string | undefined {
-  const arch = d.arch ?? "x86";
+export function decorationMismatch(decoration: Decoration, os: TargetOs): string | undefined {
+  const arch = decoration.arch ?? "x86";
   if (arch !== os.arch) return `for ${arch}, the image is ${os.arch}`;
-  const version = (d.major ?? 0) * 1000 + (d.minor ?? 0);
-  if (os.major * 1000 + os.minor < version) return `needs Windows NT ${d.major}.${d.minor ?? 0} or later, the image is ${os.major}.${os.minor}`;
-  if (d.productType !== undefined && d.productType !== 0) {
+  const version = (decoration.major ?? 0) * 1000 + (decoration.minor ?? 0);
+  if (os.major * 1000 + os.minor < version) return `needs Windows NT ${decoration.major}.${decoration.minor ?? 0} or later, the image is ${os.major}.${os.minor}`;
+  if (decoration.productType !== undefined && decoration.productType !== 0) {
     // A domain controller is a server for driver purposes. UNVERIFIED: the docs list 1, 2 and 3
     // as the product types; whether setupapi lets 3 match a DC (2) is not stated.
-    const matches = d.productType === os.productType || (d.productType === 3 && os.productType === 2);
-    if (!matches) return `for product type ${d.productType} (${d.productType === 1 ? "workstation" : "server"}), the image is ${os.productType === 1 ? "a workstation" : "a server"}`;
+    const matches = decoration.productType === os.productType || (decoration.productType === 3 && os.productType === 2);
+    if (!matches) return `for product type ${decoration.productType} (${decoration.productType === 1 ? "workstation" : "server"}), the image is ${os.productType === 1 ? "a workstation" : "a server"}`;
   }
-  if (d.build !== undefined && os.build < d.build) return `needs build ${d.build} or later, the image is build ${os.build}`;
+  if (decoration.build !== undefined && os.build < decoration.build) return `needs build ${decoration.build} or later, the image is build ${os.build}`;
   return undefined;
 }
 
 /** Orders applying decorations: the closest (highest version, then build, then a product type given) first. */
-export function compareDecorations(a: Decoration, b: Decoration): number {
-  const key = (d: Decoration) => [d.major ?? 0, d.minor ?? 0, d.build ?? 0, d.productType ? 1 : 0];
-  const ka = key(a);
-  const kb = key(b);
+export function compareDecorations(left: Decoration, right: Decoration): number {
+  const key = (decoration: Decoration) => [decoration.major ?? 0, decoration.minor ?? 0, decoration.build ?? 0, decoration.productType ? 1 : 0];
+  const ka = key(left);
+  const kb = key(right);
   for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i] - ka[i];
   return 0;
 }

@@ -11,3 +11,4 @@ export { uninstallStep, uninstallCommand, type UninstallEntry } from "./steps/un
 export { userStep, type UserStepInput } from "./steps/user-step.js";
 export { normalizeMac, findAdapterScript, type FindAdapter } from "./steps/find-adapter.js";
 export { readFirstBootOnly, readRestoreList, restoreListChanges, type FirstBootOnlyValue } from "./restore-list.js";
+export { installStagedDriversStep } from "./steps/install-drivers.js";

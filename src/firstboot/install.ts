@@ -90,19 +90,19 @@ function setupBusyReasons(setup: RegistryKey | undefined): string[] {
     if (text.trim() !== "") reasons.push(`CmdLine is ${JSON.stringify(text)}`);
   }
   for (const name of ["SystemSetupInProgress", "OOBEInProgress", "SetupPhase"]) {
-    const v = readDword(setup, name);
-    if (v !== undefined && v !== 0) reasons.push(`${name} is ${v}`);
+    const current = readDword(setup, name);
+    if (current !== undefined && current !== 0) reasons.push(`${name} is ${current}`);
   }
   return reasons;
 }
 
 /** The original CmdLine as the runner restores it: its data and its New-ItemProperty type. */
 function originalCmdLine(setup: RegistryKey | undefined): { type: string; data: RegData | null } {
-  const v = setup?.value("CmdLine");
-  if (!v) return { type: "Absent", data: null };
-  if (v.type === RegType.MULTI_SZ) return { type: "MultiString", data: { type: "REG_MULTI_SZ", value: v.multiString() } };
-  if (v.type === RegType.EXPAND_SZ) return { type: "ExpandString", data: { type: "REG_EXPAND_SZ", value: v.string() } };
-  return { type: "String", data: { type: "REG_SZ", value: v.type === RegType.SZ ? v.string() : "" } };
+  const registryValue = setup?.value("CmdLine");
+  if (!registryValue) return { type: "Absent", data: null };
+  if (registryValue.type === RegType.MULTI_SZ) return { type: "MultiString", data: { type: "REG_MULTI_SZ", value: registryValue.multiString() } };
+  if (registryValue.type === RegType.EXPAND_SZ) return { type: "ExpandString", data: { type: "REG_EXPAND_SZ", value: registryValue.string() } };
+  return { type: "String", data: { type: "REG_SZ", value: registryValue.type === RegType.SZ ? registryValue.string() : "" } };
 }
 
 const POWERSHELL_ARGS = "-NoProfile -NonInteractive -ExecutionPolicy Bypass";
@@ -135,8 +135,8 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
   if ((versions.major !== null && versions.major < 6) || (versions.build !== null && versions.build < 6000)) {
     return none(
       `Windows ${versions.build ?? "5.x"} (XP / Server 2003) has no PowerShell to run first-boot steps: the runner is not installed; ` +
-        `the offline fixups still apply, and the ${options.steps.length} first-boot step(s) (${options.steps.map((s) => s.id).join(", ")}) must be done by hand after the first boot` +
-        (restore.length ? `; the first-boot-only values (${restore.map((r) => r.name).join(", ")}) stay until put back by hand.` : "."),
+        `the offline fixups still apply, and the ${options.steps.length} first-boot step(s) (${options.steps.map((step) => step.id).join(", ")}) must be done by hand after the first boot` +
+        (restore.length ? `; the first-boot-only values (${restore.map((firstBootOnlyValue) => firstBootOnlyValue.name).join(", ")}) stay until put back by hand.` : "."),
     );
   }
   // PowerShell 2.0 is built into 7 / 2008 R2 and later full installs; Vista/2008 need WMF 2.0
@@ -158,7 +158,7 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
   let hooks: HookName[] = options.mechanism === undefined || options.mechanism === "both" ? ["setup", "service"] : [options.mechanism];
   const busy = setupBusyReasons(setup);
   if (busy.length > 0 && hooks.includes("setup")) {
-    hooks = hooks.filter((h) => h !== "setup");
+    hooks = hooks.filter((hook) => hook !== "setup");
     notices.push(`SYSTEM\\Setup is in use by Windows Setup (${busy.join(", ")}): the Setup hook is not armed${hooks.length ? "; the fallback service runs the steps" : ""}.`);
     if (hooks.length === 0) return none("The plan asked for the Setup hook only, and Setup owns the key: the runner is not installed.");
   }
@@ -204,7 +204,7 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
     if (imagePath.length > MAX_HOOK_COMMAND) throw new RangeError(`service ImagePath is ${imagePath.length} characters (limit ${MAX_HOOK_COMMAND})`);
     const sets = readControlSets(options.system);
     const names = new Set<string>();
-    for (const n of [sets.current, sets.default]) if (n !== null && options.system.subkey(controlSetName(n))) names.add(controlSetName(n));
+    for (const setNumber of [sets.current, sets.default]) if (setNumber !== null && options.system.subkey(controlSetName(setNumber))) names.add(controlSetName(setNumber));
     names.add(sets.resolved);
     for (const cs of [...names].sort()) {
       const key = `${cs}\\Services\\${SERVICE_NAME}`;
@@ -224,8 +224,8 @@ export function installRunner(options: RunnerOptions): RunnerInstall {
 
   if (options.heldServices && options.heldServices.length > 0) {
     changes.push({ kind: "create-key", fixup, hive: "SOFTWARE", key: HELD_SERVICES_KEY, reason: "services held back until the first boot is configured" });
-    for (const s of options.heldServices) {
-      set("SOFTWARE", HELD_SERVICES_KEY, s.name, dword(bounded(`Start of ${s.name}`, s.originalStart, 0, 4)), `re-enable ${s.name} after the steps (original Start ${s.originalStart})`);
+    for (const heldService of options.heldServices) {
+      set("SOFTWARE", HELD_SERVICES_KEY, heldService.name, dword(bounded(`Start of ${heldService.name}`, heldService.originalStart, 0, 4)), `re-enable ${heldService.name} after the steps (original Start ${heldService.originalStart})`);
     }
   }
   changes.push(...restoreListChanges(restore, fixup));

@@ -7,7 +7,7 @@
 /** A PowerShell single-quoted string literal: only the quote itself needs doubling. */
 export function psString(value: string): string {
   // PowerShell also treats the typographic single quotes as quote characters.
-  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
+  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (quote) => quote + quote)}'`;
 }
 
 /** A PowerShell array literal of strings: @('a','b'); @() when empty. */

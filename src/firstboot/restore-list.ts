@@ -26,26 +26,26 @@ type SetValue = Extract<RegistryChange, { kind: "set-value" }>;
 
 /** The set-value changes flagged first-boot-only, on SYSTEM or SOFTWARE (what the runner can reach as HKLM). */
 export function firstBootOnlyChanges(changes: RegistryChange[]): SetValue[] {
-  return changes.filter((c): c is SetValue => c.kind === "set-value" && c.restoreAfterFirstBoot === true && (c.hive === "SYSTEM" || c.hive === "SOFTWARE"));
+  return changes.filter((change): change is SetValue => change.kind === "set-value" && change.restoreAfterFirstBoot === true && (change.hive === "SYSTEM" || change.hive === "SOFTWARE"));
 }
 
 /** A registry value as plan data, exactly (odd types as hex). */
-export function valueData(v: RegistryValue): RegData {
-  switch (v.type) {
+export function valueData(registryValue: RegistryValue): RegData {
+  switch (registryValue.type) {
     case RegType.SZ:
-      return { type: "REG_SZ", value: v.string() };
+      return { type: "REG_SZ", value: registryValue.string() };
     case RegType.EXPAND_SZ:
-      return { type: "REG_EXPAND_SZ", value: v.string() };
+      return { type: "REG_EXPAND_SZ", value: registryValue.string() };
     case RegType.MULTI_SZ:
-      return { type: "REG_MULTI_SZ", value: v.multiString() };
+      return { type: "REG_MULTI_SZ", value: registryValue.multiString() };
     case RegType.DWORD:
-      if (v.dword() !== undefined) return { type: "REG_DWORD", value: v.dword()! };
+      if (registryValue.dword() !== undefined) return { type: "REG_DWORD", value: registryValue.dword()! };
       break;
     case RegType.QWORD:
-      if (v.qword() !== undefined) return { type: "REG_QWORD", value: v.qword()! };
+      if (registryValue.qword() !== undefined) return { type: "REG_QWORD", value: registryValue.qword()! };
       break;
   }
-  return { type: v.type === RegType.BINARY ? "REG_BINARY" : v.type, hex: Buffer.from(v.data()).toString("hex") } as RegData;
+  return { type: registryValue.type === RegType.BINARY ? "REG_BINARY" : registryValue.type, hex: Buffer.from(registryValue.data()).toString("hex") } as RegData;
 }
 
 /**
@@ -56,16 +56,16 @@ export function valueData(v: RegistryValue): RegData {
 export function readFirstBootOnly(changes: RegistryChange[], hives: { system: RegistryKey; software?: RegistryKey }, recorded: FirstBootOnlyValue[] = []): FirstBootOnlyValue[] {
   const out: FirstBootOnlyValue[] = [];
   const seen = new Set<string>();
-  for (const c of firstBootOnlyChanges(changes)) {
-    const id = `${c.hive}\\${c.key}\\${c.name}`.toLowerCase();
+  for (const firstBootOnlyChange of firstBootOnlyChanges(changes)) {
+    const id = `${firstBootOnlyChange.hive}\\${firstBootOnlyChange.key}\\${firstBootOnlyChange.name}`.toLowerCase();
     if (seen.has(id)) continue;
     seen.add(id);
-    const hive = c.hive as "SYSTEM" | "SOFTWARE";
-    const earlier = recorded.find((r) => `${r.hive}\\${r.key}\\${r.name}`.toLowerCase() === id);
+    const hive = firstBootOnlyChange.hive as "SYSTEM" | "SOFTWARE";
+    const earlier = recorded.find((firstBootOnlyValue) => `${firstBootOnlyValue.hive}\\${firstBootOnlyValue.key}\\${firstBootOnlyValue.name}`.toLowerCase() === id);
     const root = hive === "SYSTEM" ? hives.system : hives.software;
-    const current = root?.key(c.key)?.value(c.name);
+    const current = root?.key(firstBootOnlyChange.key)?.value(firstBootOnlyChange.name);
     const original = earlier ? earlier.original : current ? valueData(current) : null;
-    out.push({ fixup: c.fixup, hive, key: c.key, name: c.name, original, written: c.data });
+    out.push({ fixup: firstBootOnlyChange.fixup, hive, key: firstBootOnlyChange.key, name: firstBootOnlyChange.name, original, written: firstBootOnlyChange.data });
   }
   return out;
 }
@@ -75,15 +75,15 @@ export function readRestoreList(software: RegistryKey | undefined): FirstBootOnl
   const list = software?.key(RESTORE_KEY);
   if (!list) return [];
   const out: FirstBootOnlyValue[] = [];
-  for (const k of list.subkeys()) {
-    const text = (n: string) => { const v = k.value(n); return v && (v.type === RegType.SZ || v.type === RegType.EXPAND_SZ) ? v.string() : undefined; };
+  for (const subkey of list.subkeys()) {
+    const text = (valueName: string) => { const registryValue = subkey.value(valueName); return registryValue && (registryValue.type === RegType.SZ || registryValue.type === RegType.EXPAND_SZ) ? registryValue.string() : undefined; };
     const hive = text("Hive");
     const key = text("Key");
     const name = text("Name");
-    const written = k.value("Written");
+    const written = subkey.value("Written");
     if ((hive !== "SYSTEM" && hive !== "SOFTWARE") || key === undefined || name === undefined || !written) continue;
-    const data = k.value("Data");
-    out.push({ fixup: text("Fixup") ?? "", hive, key, name, original: k.value("Existed")?.dword() === 1 && data ? valueData(data) : null, written: valueData(written) });
+    const data = subkey.value("Data");
+    out.push({ fixup: text("Fixup") ?? "", hive, key, name, original: subkey.value("Existed")?.dword() === 1 && data ? valueData(data) : null, written: valueData(written) });
   }
   return out;
 }
@@ -111,19 +111,19 @@ export function restoreListChanges(values: FirstBootOnlyValue[], fixup: string):
   const changes: RegistryChange[] = [];
   if (values.length === 0) return changes;
   changes.push({ kind: "create-key", fixup, hive: "SOFTWARE", key: RESTORE_KEY, reason: "values changed for the first boot only, put back by the runner at the end" });
-  values.forEach((v, i) => {
+  values.forEach((firstBootOnlyValue, i) => {
     const key = `${RESTORE_KEY}\\${String(i + 1).padStart(3, "0")}`;
-    const reason = `restore ${v.hive}\\${v.key}\\${v.name} after the first boot (${v.fixup})`;
+    const reason = `restore ${firstBootOnlyValue.hive}\\${firstBootOnlyValue.key}\\${firstBootOnlyValue.name} after the first boot (${firstBootOnlyValue.fixup})`;
     const set = (name: string, data: RegData) => changes.push({ kind: "set-value", fixup, hive: "SOFTWARE", key, name, data, reason });
     changes.push({ kind: "create-key", fixup, hive: "SOFTWARE", key, reason });
-    set("Fixup", { type: "REG_SZ", value: v.fixup });
-    set("Hive", { type: "REG_SZ", value: v.hive });
-    set("Key", { type: "REG_SZ", value: v.key });
-    set("Name", { type: "REG_SZ", value: v.name });
-    set("Existed", { type: "REG_DWORD", value: v.original ? 1 : 0 });
-    set("Type", { type: "REG_SZ", value: v.original ? propertyType(v.original) : "" });
-    if (v.original) set("Data", v.original);
-    set("Written", v.written);
+    set("Fixup", { type: "REG_SZ", value: firstBootOnlyValue.fixup });
+    set("Hive", { type: "REG_SZ", value: firstBootOnlyValue.hive });
+    set("Key", { type: "REG_SZ", value: firstBootOnlyValue.key });
+    set("Name", { type: "REG_SZ", value: firstBootOnlyValue.name });
+    set("Existed", { type: "REG_DWORD", value: firstBootOnlyValue.original ? 1 : 0 });
+    set("Type", { type: "REG_SZ", value: firstBootOnlyValue.original ? propertyType(firstBootOnlyValue.original) : "" });
+    if (firstBootOnlyValue.original) set("Data", firstBootOnlyValue.original);
+    set("Written", firstBootOnlyValue.written);
   });
   return changes;
 }

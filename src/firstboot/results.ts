@@ -44,14 +44,14 @@ export interface FirstBootReport {
   steps: StepResult[];
 }
 
-const text = (v: Plain | undefined): string | null => (v === undefined ? null : Array.isArray(v) ? v.join("\n") : String(v));
-const num = (v: Plain | undefined): number | null => (typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : null);
-const list = (v: Plain | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : String(v).split(/\r?\n/)).filter((s) => s !== ""));
-const flag = (v: Plain | undefined): boolean | null => (num(v) === null ? null : num(v) !== 0);
+const text = (plain: Plain | undefined): string | null => (plain === undefined ? null : Array.isArray(plain) ? plain.join("\n") : String(plain));
+const num = (plain: Plain | undefined): number | null => (typeof plain === "number" ? plain : typeof plain === "string" && /^-?\d+$/.test(plain) ? Number(plain) : null);
+const list = (plain: Plain | undefined): string[] => (plain === undefined ? [] : (Array.isArray(plain) ? plain : String(plain).split(/\r?\n/)).filter((line) => line !== ""));
+const flag = (plain: Plain | undefined): boolean | null => (num(plain) === null ? null : num(plain) !== 0);
 
 /** ExitCode is stored as a DWORD: -1 (could not start, timed out) reads back as 0xFFFFFFFF. */
-function signed(v: number | null): number | null {
-  return v !== null && v > 0x7fffffff && v <= 0xffffffff ? v - 0x100000000 : v;
+function signed(value: number | null): number | null {
+  return value !== null && value > 0x7fffffff && value <= 0xffffffff ? value - 0x100000000 : value;
 }
 
 /** null when the hive holds neither a runner nor results (p2vfix never prepared this image). */
@@ -59,31 +59,31 @@ export function readFirstBootReport(software: RegistryKey): FirstBootReport | nu
   const runner = software.key(FIRSTBOOT_KEY);
   const results = readFirstBootResults(software);
   if (!runner && !results) return null;
-  const r = results?.values ?? {};
+  const values = results?.values ?? {};
   return {
-    state: text(r.State) ?? readString(runner, Value.state) ?? null,
-    mechanism: text(r.Mechanism) ?? readString(runner, Value.mechanism) ?? null,
-    boots: num(r.Boots) ?? readDword(runner, Value.boots) ?? null,
+    state: text(values.State) ?? readString(runner, Value.state) ?? null,
+    mechanism: text(values.Mechanism) ?? readString(runner, Value.mechanism) ?? null,
+    boots: num(values.Boots) ?? readDword(runner, Value.boots) ?? null,
     maxBoots: readDword(runner, Value.maxBoots) ?? null,
-    started: text(r.Started),
-    finished: text(r.Finished),
-    summary: text(r.Summary),
-    stepsOk: num(r.StepsOk),
-    stepsFailed: num(r.StepsFailed),
-    rebootRequired: flag(r.RebootRequired),
-    pnpSettled: flag(r.PnpSettled),
-    servicesRestored: list(r.ServicesRestored),
-    valuesRestored: list(r.ValuesRestored),
-    workDirProblem: text(r.WorkDir),
-    steps: (results?.steps ?? []).map((s) => ({
-      id: s.name,
-      title: text(s.values.Title),
-      status: text(s.values.Status) ?? "unknown",
-      started: text(s.values.Started),
-      finished: text(s.values.Finished),
-      exitCode: signed(num(s.values.ExitCode)),
-      attempts: num(s.values.Attempts),
-      output: list(s.values.Output),
+    started: text(values.Started),
+    finished: text(values.Finished),
+    summary: text(values.Summary),
+    stepsOk: num(values.StepsOk),
+    stepsFailed: num(values.StepsFailed),
+    rebootRequired: flag(values.RebootRequired),
+    pnpSettled: flag(values.PnpSettled),
+    servicesRestored: list(values.ServicesRestored),
+    valuesRestored: list(values.ValuesRestored),
+    workDirProblem: text(values.WorkDir),
+    steps: (results?.steps ?? []).map((step) => ({
+      id: step.name,
+      title: text(step.values.Title),
+      status: text(step.values.Status) ?? "unknown",
+      started: text(step.values.Started),
+      finished: text(step.values.Finished),
+      exitCode: signed(num(step.values.ExitCode)),
+      attempts: num(step.values.Attempts),
+      output: list(step.values.Output),
     })),
   };
 }
@@ -109,14 +109,14 @@ export function renderFirstBootReport(report: FirstBootReport | null, source: st
   if (report.workDirProblem) field("Working folder", report.workDirProblem);
   if (report.state === "armed") lines.push("", "The runner is installed and has not run yet: boot the VM, shut it down, then run this again.");
   if (report.steps.length === 0) return lines.join("\n") + "\n";
-  const rows = report.steps.map((s) => [s.id, s.status, s.exitCode === null ? "" : String(s.exitCode), s.attempts === null ? "" : String(s.attempts), s.started ?? "", s.finished ?? "", s.title ?? ""]);
+  const rows = report.steps.map((step) => [step.id, step.status, step.exitCode === null ? "" : String(step.exitCode), step.attempts === null ? "" : String(step.attempts), step.started ?? "", step.finished ?? "", step.title ?? ""]);
   const head = ["STEP", "STATUS", "EXIT", "TRIES", "STARTED", "FINISHED", "TITLE"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const widths = head.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]): string => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd();
   lines.push("", fmt(head), ...rows.map(fmt));
-  for (const s of report.steps) {
-    if (s.output.length === 0) continue;
-    lines.push("", `${s.id} output (last ${s.output.length} line${s.output.length === 1 ? "" : "s"}):`, ...s.output.map((l) => `  ${l}`));
+  for (const step of report.steps) {
+    if (step.output.length === 0) continue;
+    lines.push("", `${step.id} output (last ${step.output.length} line${step.output.length === 1 ? "" : "s"}):`, ...step.output.map((line) => `  ${line}`));
   }
   return lines.join("\n") + "\n";
 }

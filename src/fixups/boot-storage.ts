@@ -25,32 +25,32 @@ export const bootStorageFixup: Fixup = {
     if (found.length === 0) return result;
     const reg: RegistryChange[] = result.registry;
     const allSets = [...model.controlSets.available];
-    const target = model.bootStorage.targets.find((t) => t.target === options.target);
+    const target = model.bootStorage.targets.find((candidate) => candidate.target === options.target);
     if (target?.advice) result.notices.push(target.advice);
     if (target && !target.willLoad) {
-      const fixable = target.paths.filter((p) => !p.ok && usablePath(p));
+      const fixable = target.paths.filter((path) => !path.ok && usablePath(path));
       const done = new Set<string>();
-      for (const p of fixable) {
-        for (const d of p.drivers) {
-          if (d.state === "boot-start" || done.has(d.service.toLowerCase())) continue;
-          done.add(d.service.toLowerCase());
-          const s = serviceByName(context, d.service)!;
-          if (s.start !== 0) result.services.push(serviceStart(context, ID, s, 0, `boot path "${p.description}" of ${target.name}: the driver must load at boot`, { allControlSets: true }));
+      for (const bootPath of fixable) {
+        for (const driver of bootPath.drivers) {
+          if (driver.state === "boot-start" || done.has(driver.service.toLowerCase())) continue;
+          done.add(driver.service.toLowerCase());
+          const service = serviceByName(context, driver.service)!;
+          if (service.start !== 0) result.services.push(serviceStart(context, ID, service, 0, `boot path "${bootPath.description}" of ${target.name}: the driver must load at boot`, { allControlSets: true }));
           for (const cs of allSets) {
-            const override = hives.system.key(`${cs}\\Services\\${s.name}\\StartOverride`);
-            if (override) reg.push({ kind: "delete-key", fixup: ID, hive: "SYSTEM", key: `${cs}\\Services\\${s.name}\\StartOverride`, reason: `${s.name}: StartOverride demotes the boot driver on new hardware (${override.values().map((v) => `${v.name}=${v.dword()}`).join(", ")})` });
+            const override = hives.system.key(`${cs}\\Services\\${service.name}\\StartOverride`);
+            if (override) reg.push({ kind: "delete-key", fixup: ID, hive: "SYSTEM", key: `${cs}\\Services\\${service.name}\\StartOverride`, reason: `${service.name}: StartOverride demotes the boot driver on new hardware (${override.values().map((registryValue) => `${registryValue.name}=${registryValue.dword()}`).join(", ")})` });
           }
         }
       }
     }
-    for (const f of model.bootStorage.filters) {
-      if (f.broken.length === 0) continue;
-      const broken = new Set(f.broken.map((b) => b.service.toLowerCase()));
-      const kept = f.services.filter((s) => !broken.has(s.toLowerCase()));
+    for (const filter of model.bootStorage.filters) {
+      if (filter.broken.length === 0) continue;
+      const broken = new Set(filter.broken.map((brokenEntry) => brokenEntry.service.toLowerCase()));
+      const kept = filter.services.filter((service) => !broken.has(service.toLowerCase()));
       for (const cs of allSets) {
-        const key = `${cs}\\Control\\Class\\${f.classGuid}`;
-        if (!hives.system.key(key)?.value(f.list)) continue;
-        reg.push({ kind: "set-value", fixup: ID, hive: "SYSTEM", key, name: f.list, data: multi(kept), reason: `${f.className} ${f.list}: ${f.broken.map((b) => `${b.service} (${b.reason})`).join(", ")} would fail the whole storage stack` });
+        const key = `${cs}\\Control\\Class\\${filter.classGuid}`;
+        if (!hives.system.key(key)?.value(filter.list)) continue;
+        reg.push({ kind: "set-value", fixup: ID, hive: "SYSTEM", key, name: filter.list, data: multi(kept), reason: `${filter.className} ${filter.list}: ${filter.broken.map((brokenEntry) => `${brokenEntry.service} (${brokenEntry.reason})`).join(", ")} would fail the whole storage stack` });
       }
     }
     return result;

@@ -34,7 +34,7 @@ export function crlTimeouts(): CrlTimeoutsFile {
     const path = join(dataDir, "firstboot", "crl-timeouts.yaml");
     const parsed = CrlTimeoutsFile.safeParse(parse(readFileSync(path, "utf8")));
     if (!parsed.success) throw new Error(`${path}: ${parsed.error.message}`);
-    for (const v of parsed.data.values) if (!(v.source in parsed.data.sources)) throw new Error(`${path}: unknown source ${v.source}`);
+    for (const value of parsed.data.values) if (!(value.source in parsed.data.sources)) throw new Error(`${path}: unknown source ${value.source}`);
     cached = parsed.data;
   }
   return cached;
@@ -53,16 +53,16 @@ export const crlCheckFixup: Fixup = {
       return result;
     }
     const file = crlTimeouts();
-    for (const v of file.values) {
-      const what = v.name === "CertificateRevocation" ? "no server certificate revocation check (WinINet machine policy)" : `CryptoAPI chain engine ${v.name} = ${v.data} ms`;
+    for (const value of file.values) {
+      const what = value.name === "CertificateRevocation" ? "no server certificate revocation check (WinINet machine policy)" : `CryptoAPI chain engine ${value.name} = ${value.data} ms`;
       result.registry.push({
         kind: "set-value",
         fixup: ID,
         hive: "SOFTWARE",
-        key: v.key,
-        name: v.name,
-        data: dword(v.data),
-        reason: `first boot only: ${what}, the CRL servers are unreachable from the isolated network${v.verified ? "" : " (registry form not confirmed by a Microsoft page)"}`,
+        key: value.key,
+        name: value.name,
+        data: dword(value.data),
+        reason: `first boot only: ${what}, the CRL servers are unreachable from the isolated network${value.verified ? "" : " (registry form not confirmed by a Microsoft page)"}`,
       });
     }
     result.notices.push("The per-user publisher revocation check (WinTrust State in each user hive) is not changed by this plan.");

@@ -19,18 +19,18 @@ export const ghostDevicesFixup: Fixup = {
     const result = emptyResult();
     const { model, options } = context;
     if (!options.ghostDevices.enabled) return result;
-    const physical = model.network.adapters.filter((a) => a.physical);
-    const hardware = model.services.items.some((s) => s.vendor?.hardwareBound && s.installed && (s.start ?? 4) <= 3);
+    const physical = model.network.adapters.filter((adapter) => adapter.physical);
+    const hardware = model.services.items.some((service) => service.vendor?.hardwareBound && service.installed && (service.start ?? 4) <= 3);
     if (physical.length === 0 && !hardware) return result;
     if (!context.firstBoot) {
       result.notices.push("Ghost devices of the old hardware stay: remove them by hand after the first boot (Device Manager, View > Show hidden devices).");
       return result;
     }
     const vendors = new Set<string>();
-    for (const a of physical) {
-      for (const id of [a.deviceInstanceId, a.pnpInstanceId, a.componentId, a.matchingDeviceId]) {
-        const m = /ven_([0-9a-f]{4})/i.exec(id ?? "");
-        if (m && !HYPERVISOR_PCI_VENDORS.has(m[1].toUpperCase())) vendors.add(m[1].toUpperCase());
+    for (const physicalAdapter of physical) {
+      for (const id of [physicalAdapter.deviceInstanceId, physicalAdapter.pnpInstanceId, physicalAdapter.componentId, physicalAdapter.matchingDeviceId]) {
+        const match = /ven_([0-9a-f]{4})/i.exec(id ?? "");
+        if (match && !HYPERVISOR_PCI_VENDORS.has(match[1].toUpperCase())) vendors.add(match[1].toUpperCase());
       }
     }
     result.steps.push(removeGhostDevicesStep({ fixup: ID, oldPciVendors: [...vendors].sort(), ...(options.ghostDevices.classes ? { classes: options.ghostDevices.classes } : {}) }));

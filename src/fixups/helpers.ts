@@ -13,7 +13,7 @@ export function controlSetsToEdit(context: FixupContext, all = false): string[] 
   if (all) return [...cs.available];
   const out = [cs.resolved];
   if (cs.current !== null) {
-    const current = cs.available.find((n) => n.toLowerCase() === controlSetName(cs.current!).toLowerCase());
+    const current = cs.available.find((setName) => setName.toLowerCase() === controlSetName(cs.current!).toLowerCase());
     if (current && !out.includes(current)) out.push(current);
   }
   return out;
@@ -21,7 +21,7 @@ export function controlSetsToEdit(context: FixupContext, all = false): string[] 
 
 export function serviceByName(context: FixupContext, name: string): Service | undefined {
   const lower = name.toLowerCase();
-  return context.model.services.items.find((s) => s.name.toLowerCase() === lower);
+  return context.model.services.items.find((service) => service.name.toLowerCase() === lower);
 }
 
 export function serviceStart(

@@ -15,10 +15,10 @@ export const hibernationFixup: Fixup = {
   plan(context) {
     const result = emptyResult();
     const found = this.detect(context.model, context.findings);
-    if (found.some((f) => f.id === "hibernated")) {
+    if (found.some((finding) => finding.id === "hibernated")) {
       result.notices.push("Windows is hibernated: boot the source machine and shut it down fully (shutdown /s /f /t 0) before converting; apply refuses to write a hibernated volume.");
     }
-    if (found.some((f) => f.id === "fast-startup")) {
+    if (found.some((finding) => finding.id === "fast-startup")) {
       for (const cs of controlSetsToEdit(context)) {
         result.registry.push(setSystem(ID, cs, "Control\\Session Manager\\Power", "HiberbootEnabled", dword(0), "Fast Startup off: shutdowns of the VM leave the volume clean for later offline work"));
       }

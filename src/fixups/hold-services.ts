@@ -18,7 +18,7 @@ export const holdServicesFixup: Fixup = {
     const result = emptyResult();
     const { options } = context;
     const names = [...options.holdServices];
-    if (options.holdNetworkServices) names.push(...fixupKnowledge().held.services.filter((s) => s.group === "network").map((s) => s.name));
+    if (options.holdNetworkServices) names.push(...fixupKnowledge().held.services.filter((service) => service.group === "network").map((service) => service.name));
     if (names.length === 0) return result;
     if (!context.firstBoot) {
       result.notices.push(`Services not held (${names.join(", ")}): no first-boot runner on this Windows to restore them.`);
@@ -27,12 +27,12 @@ export const holdServicesFixup: Fixup = {
     const seen = new Set<string>();
     const triggered: string[] = [];
     for (const name of names) {
-      const s: Service | undefined = serviceByName(context, name);
-      if (!s || seen.has(s.name.toLowerCase())) continue;
-      seen.add(s.name.toLowerCase());
-      if (!s.installed || s.start === null || s.start > 2) continue;
-      result.services.push(serviceStart(context, ID, s, 3, `${s.name} waits until the first-boot steps have configured the network, then gets Start=${s.start} back`, { reEnable: true }));
-      if (context.hives.system.key(`${context.model.controlSets.resolved}\\Services\\${s.name}\\TriggerInfo`)) triggered.push(s.name);
+      const service: Service | undefined = serviceByName(context, name);
+      if (!service || seen.has(service.name.toLowerCase())) continue;
+      seen.add(service.name.toLowerCase());
+      if (!service.installed || service.start === null || service.start > 2) continue;
+      result.services.push(serviceStart(context, ID, service, 3, `${service.name} waits until the first-boot steps have configured the network, then gets Start=${service.start} back`, { reEnable: true }));
+      if (context.hives.system.key(`${context.model.controlSets.resolved}\\Services\\${service.name}\\TriggerInfo`)) triggered.push(service.name);
     }
     // Start=3 does not stop a trigger-start service: its trigger (network, domain join, device) still starts it.
     if (triggered.length > 0) result.notices.push(`${triggered.join(", ")} ${triggered.length > 1 ? "have" : "has"} start triggers (TriggerInfo): demand start (Start=3) does not keep ${triggered.length > 1 ? "them" : "it"} from starting when the trigger fires during the first boot.`);

@@ -32,7 +32,7 @@ export const FIXUPS: readonly Fixup[] = [
   networkStackFixup,
 ];
 
-export const FIXUP_IDS: readonly string[] = FIXUPS.map((f) => f.id);
+export const FIXUP_IDS: readonly string[] = FIXUPS.map((fixup) => fixup.id);
 
 /**
  * Order of first-boot steps by id (reference §14 and the step generators' notes): ghosts out
@@ -43,8 +43,8 @@ const STEP_ORDER = ["remove-ghost-devices", "reset-network-stack", "move-static-
 
 export function stepRank(id: string): number {
   // "move-static-ip-2": one step per old adapter ranks with its kind.
-  const i = STEP_ORDER.findIndex((s) => id === s || (id.startsWith(`${s}-`) && /^\d+$/.test(id.slice(s.length + 1))));
-  return i >= 0 ? i : STEP_ORDER.length;
+  const rank = STEP_ORDER.findIndex((stepId) => id === stepId || (id.startsWith(`${stepId}-`) && /^\d+$/.test(id.slice(stepId.length + 1))));
+  return rank >= 0 ? rank : STEP_ORDER.length;
 }
 
 export interface FixupOutcome extends FixupResult {
@@ -58,7 +58,7 @@ export function runFixups(context: FixupContext): FixupOutcome[] {
   for (const fixup of FIXUPS) {
     if (context.options.disable.includes(fixup.id)) continue;
     const planned = fixup.plan(context);
-    const result = fixup.firstBootOnly ? { ...planned, registry: planned.registry.map((c) => (c.kind === "set-value" ? { ...c, restoreAfterFirstBoot: true } : c)) } : planned;
+    const result = fixup.firstBootOnly ? { ...planned, registry: planned.registry.map((change) => (change.kind === "set-value" ? { ...change, restoreAfterFirstBoot: true } : change)) } : planned;
     if (result.registry.length + result.services.length + result.steps.length + result.notices.length === 0) continue;
     out.push({ ...result, fixup, findings: fixup.detect(context.model, context.findings) });
   }
@@ -67,7 +67,7 @@ export function runFixups(context: FixupContext): FixupOutcome[] {
 
 /** Findings no fixup addresses (their fixup is "manual" or unknown): the plan lists them. */
 export function unaddressed(model: WindowsModel, findings: Finding[]): Finding[] {
-  return findings.filter((f) => !FIXUPS.some((x) => x.detect(model, [f]).length > 0));
+  return findings.filter((finding) => !FIXUPS.some((fixup) => fixup.detect(model, [finding]).length > 0));
 }
 
 export type { Fixup, FixupContext, FixupResult } from "./types.js";

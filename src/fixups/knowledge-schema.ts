@@ -10,14 +10,14 @@ import { lazyZod, unknownSource, validateYaml } from "../util/yaml-validation.js
 /** This module's file: its hash tells whether a compiled copy was made by this validator. */
 export const fixupKnowledgeValidatorFile: string = fileURLToPath(import.meta.url);
 
-function defineSchemas(z: typeof Zod) {
-  const HeldFile = z.object({
-    sources: z.record(z.string(), z.string()),
-    services: z.array(z.object({ name: z.string(), group: z.enum(["windowsUpdate", "network"]), source: z.string() })),
+function defineSchemas(zod: typeof Zod) {
+  const HeldFile = zod.object({
+    sources: zod.record(zod.string(), zod.string()),
+    services: zod.array(zod.object({ name: zod.string(), group: zod.enum(["windowsUpdate", "network"]), source: zod.string() })),
   });
-  const UninstallFile = z.object({
-    sources: z.record(z.string(), z.string()),
-    programs: z.array(z.object({ vendor: z.string(), publisher: z.string(), displayName: z.string(), source: z.string() })),
+  const UninstallFile = zod.object({
+    sources: zod.record(zod.string(), zod.string()),
+    programs: zod.array(zod.object({ vendor: zod.string(), publisher: zod.string(), displayName: zod.string(), source: zod.string() })),
   });
   return { HeldFile, UninstallFile };
 }
@@ -37,7 +37,7 @@ const loaded = (): Schemas => (schemas ??= defineSchemas(lazyZod()));
 /** The files, by their name under data/fixups, each with its validator. */
 export const fixupKnowledgeValidators = {
   "held-services.yaml": (text: string): HeldFile =>
-    validateYaml("data/fixups/held-services.yaml", text, loaded().HeldFile, (d) => unknownSource(d.sources, d.services.map((s) => s.source))),
+    validateYaml("data/fixups/held-services.yaml", text, loaded().HeldFile, (file) => unknownSource(file.sources, file.services.map((service) => service.source))),
   "vendor-uninstall.yaml": (text: string): UninstallFile =>
-    validateYaml("data/fixups/vendor-uninstall.yaml", text, loaded().UninstallFile, (d) => unknownSource(d.sources, d.programs.map((p) => p.source))),
+    validateYaml("data/fixups/vendor-uninstall.yaml", text, loaded().UninstallFile, (file) => unknownSource(file.sources, file.programs.map((program) => program.source))),
 };

@@ -21,26 +21,26 @@ export const ncsiFixup: Fixup = {
   plan(context) {
     const result = emptyResult();
     const { model, options } = context;
-    const o = options.ncsi;
-    const wanted = this.detect(model, context.findings).length > 0 || o.mode === "internal-probe";
+    const ncsiOptions = options.ncsi;
+    const wanted = this.detect(model, context.findings).length > 0 || ncsiOptions.mode === "internal-probe";
     if (!wanted) return result;
     const sets = controlSetsToEdit(context);
     const reg: RegistryChange[] = result.registry;
-    if (o.mode === "internal-probe") {
-      if (!o.probeHost) {
+    if (ncsiOptions.mode === "internal-probe") {
+      if (!ncsiOptions.probeHost) {
         result.notices.push("ncsi.mode is internal-probe but ncsi.probeHost is not set: probing is turned off instead.");
       } else {
         for (const cs of sets) {
-          const why = `NCSI probes ${o.probeHost} on the target network instead of Microsoft's public host`;
-          reg.push(setSystem(ID, cs, INTERNET, "ActiveWebProbeHost", sz(o.probeHost), why));
-          reg.push(setSystem(ID, cs, INTERNET, "ActiveWebProbePath", sz(o.probePath), why));
-          reg.push(setSystem(ID, cs, INTERNET, "ActiveWebProbeContent", sz(o.probeContent), why));
-          if (o.dnsProbeHost) reg.push(setSystem(ID, cs, INTERNET, "ActiveDnsProbeHost", sz(o.dnsProbeHost), why));
-          if (o.dnsProbeContent) reg.push(setSystem(ID, cs, INTERNET, "ActiveDnsProbeContent", sz(o.dnsProbeContent), why));
+          const why = `NCSI probes ${ncsiOptions.probeHost} on the target network instead of Microsoft's public host`;
+          reg.push(setSystem(ID, cs, INTERNET, "ActiveWebProbeHost", sz(ncsiOptions.probeHost), why));
+          reg.push(setSystem(ID, cs, INTERNET, "ActiveWebProbePath", sz(ncsiOptions.probePath), why));
+          reg.push(setSystem(ID, cs, INTERNET, "ActiveWebProbeContent", sz(ncsiOptions.probeContent), why));
+          if (ncsiOptions.dnsProbeHost) reg.push(setSystem(ID, cs, INTERNET, "ActiveDnsProbeHost", sz(ncsiOptions.dnsProbeHost), why));
+          if (ncsiOptions.dnsProbeContent) reg.push(setSystem(ID, cs, INTERNET, "ActiveDnsProbeContent", sz(ncsiOptions.dnsProbeContent), why));
         }
       }
     }
-    if (o.mode === "disable-probing" || !o.probeHost) {
+    if (ncsiOptions.mode === "disable-probing" || !ncsiOptions.probeHost) {
       for (const cs of sets) {
         reg.push(setSystem(ID, cs, INTERNET, "EnableActiveProbing", dword(0), "no active HTTP/DNS probe to the Internet: the first boot does not wait on it"));
       }
@@ -49,7 +49,7 @@ export const ncsiFixup: Fixup = {
       }
     }
     const domainMember = model.installation.role === "domain-controller" || model.installation.domainHints.length > 0;
-    if (o.alwaysExpectDomainController && domainMember && model.network.ncsi.alwaysExpectDomainController !== 1) {
+    if (ncsiOptions.alwaysExpectDomainController && domainMember && model.network.ncsi.alwaysExpectDomainController !== 1) {
       for (const cs of sets) {
         reg.push(setSystem(ID, cs, "Services\\NlaSvc\\Parameters", "AlwaysExpectDomainController", dword(1), "domain member: NLA keeps retrying domain detection rather than settling on a Public profile"));
       }

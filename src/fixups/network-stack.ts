@@ -14,22 +14,22 @@ export const networkStackFixup: Fixup = {
   detect: () => [],
   plan(context) {
     const result = emptyResult();
-    const o = context.options.networkStack;
+    const stackOptions = context.options.networkStack;
     const settings: AdapterSettings = {
-      ...(o.offload !== undefined ? { offload: o.offload } : {}),
-      ...(o.jumboPacket !== undefined ? { jumboPacket: o.jumboPacket } : {}),
-      ...(o.interruptModeration !== undefined ? { interruptModeration: o.interruptModeration } : {}),
+      ...(stackOptions.offload !== undefined ? { offload: stackOptions.offload } : {}),
+      ...(stackOptions.jumboPacket !== undefined ? { jumboPacket: stackOptions.jumboPacket } : {}),
+      ...(stackOptions.interruptModeration !== undefined ? { interruptModeration: stackOptions.interruptModeration } : {}),
     };
-    const wanted = o.resetWinsock || o.resetTcpip || o.autotuning !== undefined || Object.keys(settings).length > 0;
+    const wanted = stackOptions.resetWinsock || stackOptions.resetTcpip || stackOptions.autotuning !== undefined || Object.keys(settings).length > 0;
     if (!wanted) return result;
     if (!context.firstBoot) {
       result.notices.push("Network stack reset/tuning needs the first-boot runner, which this Windows cannot run: run netsh by hand after the first boot.");
       return result;
     }
-    if (o.resetWinsock || o.resetTcpip) result.steps.push(resetNetworkStackStep({ winsock: o.resetWinsock, tcpip: o.resetTcpip, fixup: ID }));
-    if (o.autotuning !== undefined) result.steps.push(tcpAutotuningStep(o.autotuning, { fixup: ID }));
+    if (stackOptions.resetWinsock || stackOptions.resetTcpip) result.steps.push(resetNetworkStackStep({ winsock: stackOptions.resetWinsock, tcpip: stackOptions.resetTcpip, fixup: ID }));
+    if (stackOptions.autotuning !== undefined) result.steps.push(tcpAutotuningStep(stackOptions.autotuning, { fixup: ID }));
     if (Object.keys(settings).length > 0) {
-      const oldDeviceIds = context.model.network.adapters.flatMap((a) => [a.deviceInstanceId, a.pnpInstanceId]).filter((x): x is string => Boolean(x));
+      const oldDeviceIds = context.model.network.adapters.flatMap((adapter) => [adapter.deviceInstanceId, adapter.pnpInstanceId]).filter((id): id is string => Boolean(id));
       result.steps.push(adapterAdvancedStep({ settings, fixup: ID, oldDeviceIds, ...(context.options.mac ? { mac: context.options.mac } : {}) }));
     }
     return result;

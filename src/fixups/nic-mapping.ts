@@ -38,72 +38,72 @@ export interface NicMapping {
 }
 
 /** IPv6 addresses worth moving: not link-local. */
-export function globalIpv6(t: Tcpip): Tcpip["nsi"]["ipv6"] {
-  return t.nsi.ipv6.filter((a) => !/^fe[89ab][0-9a-f]:/i.test(a.address));
+export function globalIpv6(tcpip: Tcpip): Tcpip["nsi"]["ipv6"] {
+  return tcpip.nsi.ipv6.filter((address) => !/^fe[89ab][0-9a-f]:/i.test(address.address));
 }
 
 /** A static configuration a step can put on a new NIC: IPv4 with DHCP off, or global IPv6 in NSI. */
-export function isMovable(t: Tcpip): boolean {
-  return (t.dhcp === false && t.addresses.length > 0) || globalIpv6(t).length > 0;
+export function isMovable(settings: Tcpip): boolean {
+  return (settings.dhcp === false && settings.addresses.length > 0) || globalIpv6(settings).length > 0;
 }
 
-export function adapterLabel(a: Adapter): string {
-  return a.connectionName ?? a.driverDesc ?? a.classKey;
+export function adapterLabel(adapter: Adapter): string {
+  return adapter.connectionName ?? adapter.driverDesc ?? adapter.classKey;
 }
 
-function rank(o: OldAdapter): number {
-  if (o.adapter.team) return 0;
-  return o.tcpip.gateways.length > 0 || o.tcpip.nsi.routesV6.some((r) => r.isDefault) ? 1 : 2;
+function rank(oldAdapter: OldAdapter): number {
+  if (oldAdapter.adapter.team) return 0;
+  return oldAdapter.tcpip.gateways.length > 0 || oldAdapter.tcpip.nsi.routesV6.some((route) => route.isDefault) ? 1 : 2;
 }
 
 /** The old adapters with a movable configuration, in mapping order (see above). */
 export function oldAdapters(model: WindowsModel): { movable: OldAdapter[]; teamMembers: OldAdapter[] } {
   const movable: OldAdapter[] = [];
   const teamMembers: OldAdapter[] = [];
-  for (const a of model.network.adapters) {
-    if (!a.tcpip || !isMovable(a.tcpip)) continue;
-    const o = { adapter: a, tcpip: a.tcpip, label: adapterLabel(a) };
-    (a.teamMemberOf ? teamMembers : movable).push(o);
+  for (const adapter of model.network.adapters) {
+    if (!adapter.tcpip || !isMovable(adapter.tcpip)) continue;
+    const movableAdapter = { adapter: adapter, tcpip: adapter.tcpip, label: adapterLabel(adapter) };
+    (adapter.teamMemberOf ? teamMembers : movable).push(movableAdapter);
   }
-  movable.sort((x, y) => rank(x) - rank(y));
+  movable.sort((oldAdapter, other) => rank(oldAdapter) - rank(other));
   return { movable, teamMembers };
 }
 
-function matches(o: OldAdapter, name: string): boolean {
-  const n = name.trim().toLowerCase();
-  const guid = o.adapter.netCfgInstanceId?.toLowerCase();
-  return [o.adapter.connectionName, o.adapter.classKey, o.adapter.driverDesc].some((x) => x?.toLowerCase() === n) || (guid !== undefined && (guid === n || guid === `{${n}}`));
+function matches(oldAdapter: OldAdapter, name: string): boolean {
+  const wanted = name.trim().toLowerCase();
+  const guid = oldAdapter.adapter.netCfgInstanceId?.toLowerCase();
+  return [oldAdapter.adapter.connectionName, oldAdapter.adapter.classKey, oldAdapter.adapter.driverDesc].some((label) => label?.toLowerCase() === wanted) || (guid !== undefined && (guid === wanted || guid === `{${wanted}}`));
 }
 
 export function mapNics(model: WindowsModel, options: Pick<FixupOptions, "mac" | "macs" | "nics">): NicMapping {
   const { movable, teamMembers } = oldAdapters(model);
   const macs = (options.macs.length > 0 ? options.macs : options.mac ? [options.mac] : []).map(normalizeMac);
-  const explicit = options.nics.map((n) => ({ ...n, mac: normalizeMac(n.mac) }));
+  const explicit = options.nics.map((nic) => ({ ...nic, mac: normalizeMac(nic.mac) }));
   const seen = new Set<string>();
-  for (const m of [...explicit.map((e) => e.mac), ...macs]) {
-    if (seen.has(m)) throw new PlanError("duplicate-mac", `the MAC ${m} is given for two old adapters: each new NIC takes one adapter's configuration`);
-    seen.add(m);
+  for (const mac of [...explicit.map((pick) => pick.mac), ...macs]) {
+    if (seen.has(mac)) throw new PlanError("duplicate-mac", `the MAC ${mac} is given for two old adapters: each new NIC takes one adapter's configuration`);
+    seen.add(mac);
   }
   const byAdapter = new Map<OldAdapter, string>();
-  for (const e of explicit) {
-    const hit = movable.find((o) => matches(o, e.adapter));
+  for (const pick of explicit) {
+    const hit = movable.find((oldAdapter) => matches(oldAdapter, pick.adapter));
     if (!hit) {
-      const known = movable.map((o) => o.label).join(", ") || "none";
-      throw new PlanError("unknown-old-adapter", `nics: no old adapter with a static configuration is named ${JSON.stringify(e.adapter)} (adapters: ${known})`);
+      const known = movable.map((oldAdapter) => oldAdapter.label).join(", ") || "none";
+      throw new PlanError("unknown-old-adapter", `nics: no old adapter with a static configuration is named ${JSON.stringify(pick.adapter)} (adapters: ${known})`);
     }
     if (byAdapter.has(hit)) throw new PlanError("duplicate-old-adapter", `nics: ${hit.label} is given two MACs`);
-    byAdapter.set(hit, e.mac);
+    byAdapter.set(hit, pick.mac);
   }
   const queue = [...macs];
-  for (const o of movable) if (!byAdapter.has(o) && queue.length > 0) byAdapter.set(o, queue.shift()!);
+  for (const oldAdapter of movable) if (!byAdapter.has(oldAdapter) && queue.length > 0) byAdapter.set(oldAdapter, queue.shift()!);
   const assigned: NicAssignment[] = [];
   const unmapped: OldAdapter[] = [];
   const anyMac = explicit.length + macs.length > 0;
-  for (const o of movable) {
-    const mac = byAdapter.get(o);
-    if (mac) assigned.push({ ...o, mac });
-    else if (!anyMac && assigned.length === 0) assigned.push({ ...o, mac: null });
-    else unmapped.push(o);
+  for (const oldAdapter of movable) {
+    const mac = byAdapter.get(oldAdapter);
+    if (mac) assigned.push({ ...oldAdapter, mac });
+    else if (!anyMac && assigned.length === 0) assigned.push({ ...oldAdapter, mac: null });
+    else unmapped.push(oldAdapter);
   }
   return { assigned, unmapped, spareMacs: queue, teamMembers };
 }

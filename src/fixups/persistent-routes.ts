@@ -15,13 +15,13 @@ import type { PersistentRoute } from "../windows/tcpip.js";
 import type { Tcpip } from "../windows/schema.js";
 
 function toInt(dotted: string): number {
-  return dotted.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+  return dotted.split(".").reduce((sum, part) => sum * 256 + Number(part), 0);
 }
 
 /** The gateway is inside one of the configuration's IPv4 subnets. */
-export function reaches(t: Tcpip, gateway: string): boolean {
-  const g = toInt(gateway);
-  return t.addresses.some((a) => a.mask !== null && (toInt(a.address) & toInt(a.mask)) >>> 0 === (g & toInt(a.mask)) >>> 0);
+export function reaches(tcpip: Tcpip, gateway: string): boolean {
+  const gatewayInt = toInt(gateway);
+  return tcpip.addresses.some((address) => address.mask !== null && (toInt(address.address) & toInt(address.mask)) >>> 0 === (gatewayInt & toInt(address.mask)) >>> 0);
 }
 
 export interface RoutePlan {
@@ -36,24 +36,24 @@ export interface RoutePlan {
 export function planRoutes(routes: PersistentRoute[], mapped: Tcpip[]): RoutePlan {
   const out: RoutePlan = { remove: [], moveWith: new Map(), left: [] };
   const kept = new Map<string, PersistentRoute>();
-  for (const r of routes) {
-    const key = `${r.destination}/${r.mask}/${r.gateway}`;
+  for (const persistentRoute of routes) {
+    const key = `${persistentRoute.destination}/${persistentRoute.mask}/${persistentRoute.gateway}`;
     const first = kept.get(key);
     if (first) {
-      out.remove.push({ route: r, why: `the same route as ${first.valueName}` });
+      out.remove.push({ route: persistentRoute, why: `the same route as ${first.valueName}` });
       continue;
     }
-    kept.set(key, r);
+    kept.set(key, persistentRoute);
   }
-  for (const r of kept.values()) {
-    const owner = mapped.find((t) => reaches(t, r.gateway));
-    const isDefault = r.destination === "0.0.0.0" && r.mask === "0.0.0.0";
-    if (owner && isDefault && owner.gateways.some((g) => g.address === r.gateway)) {
-      out.remove.push({ route: r, why: "a second default route through the gateway the first-boot step sets on the new NIC" });
+  for (const persistentRoute of kept.values()) {
+    const owner = mapped.find((tcpip) => reaches(tcpip, persistentRoute.gateway));
+    const isDefault = persistentRoute.destination === "0.0.0.0" && persistentRoute.mask === "0.0.0.0";
+    if (owner && isDefault && owner.gateways.some((gateway) => gateway.address === persistentRoute.gateway)) {
+      out.remove.push({ route: persistentRoute, why: "a second default route through the gateway the first-boot step sets on the new NIC" });
     } else if (owner) {
-      out.moveWith.set(owner, [...(out.moveWith.get(owner) ?? []), r]);
+      out.moveWith.set(owner, [...(out.moveWith.get(owner) ?? []), persistentRoute]);
     } else {
-      out.left.push(r);
+      out.left.push(persistentRoute);
     }
   }
   return out;

@@ -21,8 +21,8 @@ const ID = "san-policy";
 export function sharedStorageReasons(context: FixupContext): string[] {
   const reasons: string[] = [];
   const enabled = (name: string, maxStart: number): boolean => {
-    const s = serviceByName(context, name);
-    return !!s && s.installed && s.start !== null && s.start <= maxStart;
+    const service = serviceByName(context, name);
+    return !!service && service.installed && service.start !== null && service.start <= maxStart;
   };
   if (enabled("ClusSvc", 3)) reasons.push("the Cluster Service (ClusSvc) is enabled: this is a failover cluster node");
   if (enabled("MSiSCSI", 2)) reasons.push("the Microsoft iSCSI Initiator service starts automatically");

@@ -16,13 +16,13 @@ export const teamingFixup: Fixup = {
   plan(context) {
     const result = emptyResult();
     if (this.detect(context.model, context.findings).length === 0) return result;
-    for (const s of context.model.services.items) {
-      if (s.vendor?.category !== "teaming" || !s.installed || s.start === 4) continue;
-      result.services.push(serviceStart(context, ID, s, 4, `${s.vendor.vendor} teaming driver: its member NICs do not exist in the VM`));
+    for (const item of context.model.services.items) {
+      if (item.vendor?.category !== "teaming" || !item.installed || item.start === 4) continue;
+      result.services.push(serviceStart(context, ID, item, 4, `${item.vendor.vendor} teaming driver: its member NICs do not exist in the VM`));
     }
-    const teams = context.model.network.adapters.filter((a) => a.team);
+    const teams = context.model.network.adapters.filter((adapter) => adapter.team);
     if (teams.length > 0) {
-      result.notices.push(`The team adapter${teams.length > 1 ? "s" : ""} (${teams.map((a) => a.driverDesc ?? a.classKey).join(", ")}) stay${teams.length > 1 ? "" : "s"} registered until the team software is uninstalled inside the VM; with its driver disabled it no longer starts.`);
+      result.notices.push(`The team adapter${teams.length > 1 ? "s" : ""} (${teams.map((team) => team.driverDesc ?? team.classKey).join(", ")}) stay${teams.length > 1 ? "" : "s"} registered until the team software is uninstalled inside the VM; with its driver disabled it no longer starts.`);
     }
     return result;
   },

@@ -47,5 +47,5 @@ export function emptyResult(): FixupResult {
 
 /** The findings whose `fixup` is `id`. */
 export function findingsFor(id: string): Fixup["detect"] {
-  return (_model, findings) => findings.filter((f) => f.fixup === id);
+  return (_model, findings) => findings.filter((finding) => finding.fixup === id);
 }

@@ -20,13 +20,13 @@ const ID = "vendor-software";
 const UNINSTALL_KEYS = ["Microsoft\\Windows\\CurrentVersion\\Uninstall", "Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"];
 const MAX_UNINSTALL_ENTRIES = 5000;
 
-const isDriver = (s: Service): boolean => s.type !== null && (s.type & 0xf) !== 0 && s.type < 0x10;
-const startsAtBoot = (s: Service): boolean => s.installed && (overriddenStart(s) ?? 4) <= 2;
+const isDriver = (service: Service): boolean => service.type !== null && (service.type & 0xf) !== 0 && service.type < 0x10;
+const startsAtBoot = (service: Service): boolean => service.installed && (overriddenStart(service) ?? 4) <= 2;
 
 /** Programs under the Uninstall keys whose publisher and name match a vendor whose services were found. */
 export function vendorPrograms(software: RegistryKey | undefined, vendors: Set<string>): UninstallEntry[] {
   if (!software || vendors.size === 0) return [];
-  const rules = fixupKnowledge().uninstall.programs.filter((p) => [...vendors].some((v) => v === p.vendor || v.startsWith(p.vendor.split("/")[0])));
+  const rules = fixupKnowledge().uninstall.programs.filter((program) => [...vendors].some((vendor) => vendor === program.vendor || vendor.startsWith(program.vendor.split("/")[0])));
   const out: UninstallEntry[] = [];
   let seen = 0;
   for (const path of UNINSTALL_KEYS) {
@@ -35,7 +35,7 @@ export function vendorPrograms(software: RegistryKey | undefined, vendors: Set<s
       const displayName = readString(key, "DisplayName");
       const publisher = readString(key, "Publisher") ?? "";
       if (!displayName) continue;
-      if (!rules.some((r) => new RegExp(r.publisher, "i").test(publisher) && new RegExp(r.displayName, "i").test(displayName))) continue;
+      if (!rules.some((rule) => new RegExp(rule.publisher, "i").test(publisher) && new RegExp(rule.displayName, "i").test(displayName))) continue;
       if (readString(key, "SystemComponent") === "1") continue;
       const uninstallString = readString(key, "UninstallString");
       const quiet = readString(key, "QuietUninstallString");
@@ -47,9 +47,9 @@ export function vendorPrograms(software: RegistryKey | undefined, vendors: Set<s
 
 function protectedDrivers(context: FixupContext): Set<string> {
   const names = new Set<string>();
-  for (const f of context.model.bootStorage.filters) for (const s of f.services) names.add(s.toLowerCase());
-  const target = context.model.bootStorage.targets.find((t) => t.target === context.options.target);
-  for (const p of target?.paths ?? []) for (const d of p.drivers) names.add(d.service.toLowerCase());
+  for (const filter of context.model.bootStorage.filters) for (const service of filter.services) names.add(service.toLowerCase());
+  const target = context.model.bootStorage.targets.find((candidate) => candidate.target === context.options.target);
+  for (const path of target?.paths ?? []) for (const driver of path.drivers) names.add(driver.service.toLowerCase());
   return names;
 }
 
@@ -60,50 +60,50 @@ export const vendorSoftwareFixup: Fixup = {
   plan(context) {
     const result = emptyResult();
     const { model, options } = context;
-    const extra = options.vendor.extraServices.map((n) => serviceByName(context, n)).filter((s): s is Service => s !== undefined && s.installed && s.start !== 4);
+    const extra = options.vendor.extraServices.map((extraService) => serviceByName(context, extraService)).filter((service): service is Service => service !== undefined && service.installed && service.start !== 4);
     if (this.detect(model, context.findings).length === 0 && extra.length === 0) return result;
     const keep = protectedDrivers(context);
     const vendors = new Set<string>();
-    for (const s of model.services.items) {
-      const tag = s.vendor;
-      if (!tag || !startsAtBoot(s)) continue;
+    for (const item of model.services.items) {
+      const tag = item.vendor;
+      if (!tag || !startsAtBoot(item)) continue;
       const hv = toolsHypervisor(tag);
       const category = tag.category.split(":")[0];
       if (category === "management-agent") {
-        result.services.push(serviceStart(context, ID, s, 4, `${tag.vendor} agent: its hardware is not in the VM`));
+        result.services.push(serviceStart(context, ID, item, 4, `${tag.vendor} agent: its hardware is not in the VM`));
         vendors.add(tag.vendor);
       } else if (category === "storage-driver" || category === "nic-driver" || (hv !== undefined && options.target !== undefined && hv !== options.target)) {
-        if (keep.has(s.name.toLowerCase())) {
-          result.notices.push(`${s.name} is in a storage filter list or on a boot path of the target: its Start (${s.start}) is left as it is.`);
+        if (keep.has(item.name.toLowerCase())) {
+          result.notices.push(`${item.name} is in a storage filter list or on a boot path of the target: its Start (${item.start}) is left as it is.`);
           continue;
         }
-        if (hv !== undefined && !isDriver(s)) result.services.push(serviceStart(context, ID, s, 4, `${tag.vendor} guest tools: the VM runs on ${options.target}`));
-        else result.services.push(serviceStart(context, ID, s, 3, `${tag.vendor} ${hv ? "guest tools driver" : category.replace("-", " ")}: demand start, loads only if its device is present`));
+        if (hv !== undefined && !isDriver(item)) result.services.push(serviceStart(context, ID, item, 4, `${tag.vendor} guest tools: the VM runs on ${options.target}`));
+        else result.services.push(serviceStart(context, ID, item, 3, `${tag.vendor} ${hv ? "guest tools driver" : category.replace("-", " ")}: demand start, loads only if its device is present`));
         vendors.add(tag.vendor);
       } else if (category === "backup-agent" || category === "antivirus") {
         if (context.firstBoot) {
-          result.services.push(serviceStart(context, ID, s, 3, `${tag.vendor}: held back until the first-boot steps have configured the network, then restored`, { reEnable: true }));
+          result.services.push(serviceStart(context, ID, item, 3, `${tag.vendor}: held back until the first-boot steps have configured the network, then restored`, { reEnable: true }));
         } else {
-          result.notices.push(`${s.name} (${tag.vendor}) starts automatically and may stall the first boot on an isolated network; left as it is (no first-boot runner to restore it on this Windows).`);
+          result.notices.push(`${item.name} (${tag.vendor}) starts automatically and may stall the first boot on an isolated network; left as it is (no first-boot runner to restore it on this Windows).`);
         }
       }
     }
-    for (const s of extra) if (!result.services.some((c) => c.service === s.name)) result.services.push(serviceStart(context, ID, s, 4, "listed in vendor.extraServices"));
+    for (const extraService of extra) if (!result.services.some((serviceStartChange) => serviceStartChange.service === extraService.name)) result.services.push(serviceStart(context, ID, extraService, 4, "listed in vendor.extraServices"));
     if (options.vendor.uninstall) {
       const programs = vendorPrograms(context.hives.software, vendors);
       if (programs.length > 0 && !context.firstBoot) {
-        result.notices.push(`Uninstall by hand after the first boot: ${programs.map((p) => p.displayName ?? p.name).join(", ")}.`);
+        result.notices.push(`Uninstall by hand after the first boot: ${programs.map((program) => program.displayName ?? program.name).join(", ")}.`);
       } else {
         const ids = new Set<string>();
-        for (const p of programs) {
+        for (const program of programs) {
           try {
-            const step = uninstallStep(p, { fixup: ID });
+            const step = uninstallStep(program, { fixup: ID });
             if (ids.has(step.id)) continue;
             ids.add(step.id);
             result.steps.push(step);
           } catch (err) {
             if (!(err instanceof PlanError)) throw err;
-            result.notices.push(`${p.displayName ?? p.name}: ${err.message}; uninstall it by hand.`);
+            result.notices.push(`${program.displayName ?? program.name}: ${err.message}; uninstall it by hand.`);
           }
         }
       }

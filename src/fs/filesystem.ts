@@ -53,5 +53,5 @@ export interface OpenFile {
 
 /** Splits a path on "/" and "\" into its non-empty components. */
 export function pathComponents(path: string): string[] {
-  return path.split(/[\\/]+/).filter((c) => c.length > 0 && c !== ".");
+  return path.split(/[\\/]+/).filter((component) => component.length > 0 && component !== ".");
 }

@@ -44,13 +44,13 @@ export function hasGptSignature(disk: BlockDevice, lba: number, sectorSize: numb
 /** Parses and checks one header sector read at `lba`: signature, size, CRC, MyLBA. */
 export function parseGptHeader(sector: Uint8Array, lba: number, sectorSize: number): GptHeader {
   const base = lba * sectorSize;
-  const r = new ByteReader(sector, gptError, base);
-  if (r.ascii(0, 8) !== GPT_SIGNATURE) throw gptError("gpt-bad-signature", `no "EFI PART" signature at LBA ${lba}`, base);
-  const headerSize = r.u32(12);
+  const reader = new ByteReader(sector, gptError, base);
+  if (reader.ascii(0, 8) !== GPT_SIGNATURE) throw gptError("gpt-bad-signature", `no "EFI PART" signature at LBA ${lba}`, base);
+  const headerSize = reader.u32(12);
   if (headerSize < MIN_HEADER_SIZE || headerSize > sectorSize) {
     throw gptError("gpt-bad-header-size", `GPT header size ${headerSize} is outside ${MIN_HEADER_SIZE}..${sectorSize}`, base + 12);
   }
-  const stored = r.u32(16);
+  const stored = reader.u32(16);
   const copy = sector.slice(0, headerSize);
   copy.fill(0, 16, 20);
   const computed = crc32(copy);
@@ -62,17 +62,17 @@ export function parseGptHeader(sector: Uint8Array, lba: number, sectorSize: numb
     );
   }
   const header: GptHeader = {
-    revision: r.u32(8),
+    revision: reader.u32(8),
     headerSize,
-    myLba: r.u64(24),
-    alternateLba: r.u64(32),
-    firstUsableLba: r.u64(40),
-    lastUsableLba: r.u64(48),
+    myLba: reader.u64(24),
+    alternateLba: reader.u64(32),
+    firstUsableLba: reader.u64(40),
+    lastUsableLba: reader.u64(48),
     diskGuid: formatGuid(sector, 56),
-    entriesLba: r.u64(72),
-    entryCount: r.u32(80),
-    entrySize: r.u32(84),
-    entriesCrc: r.u32(88),
+    entriesLba: reader.u64(72),
+    entryCount: reader.u32(80),
+    entrySize: reader.u32(84),
+    entriesCrc: reader.u32(88),
   };
   if (header.myLba !== lba) {
     throw gptError("gpt-bad-my-lba", `GPT header read at LBA ${lba} says it is at LBA ${header.myLba}`, base + 24);
@@ -117,18 +117,18 @@ export function parseGptEntries(
   warnings: string[],
 ): Partition[] {
   const base = header.entriesLba * sectorSize;
-  const r = new ByteReader(array, gptError, base);
+  const reader = new ByteReader(array, gptError, base);
   const partitions: Partition[] = [];
   for (let i = 0; i < header.entryCount; i++) {
-    const o = i * header.entrySize;
-    if (isZeroGuid(array, o)) continue; // unused slot
-    const typeGuid = formatGuid(array, o);
-    const firstLba = r.u64(o + 32);
-    const lastLba = r.u64(o + 40);
+    const entryOffset = i * header.entrySize;
+    if (isZeroGuid(array, entryOffset)) continue; // unused slot
+    const typeGuid = formatGuid(array, entryOffset);
+    const firstLba = reader.u64(entryOffset + 32);
+    const lastLba = reader.u64(entryOffset + 40);
     if (lastLba < firstLba) {
-      throw gptError("gpt-bad-entry", `GPT entry ${i + 1} ends (LBA ${lastLba}) before it starts (LBA ${firstLba})`, base + o + 32);
+      throw gptError("gpt-bad-entry", `GPT entry ${i + 1} ends (LBA ${lastLba}) before it starts (LBA ${firstLba})`, base + entryOffset + 32);
     }
-    const nameBytes = r.slice(o + 56, Math.min(72, header.entrySize - 56));
+    const nameBytes = reader.slice(entryOffset + 56, Math.min(72, header.entrySize - 56));
     const name = decodeUtf16le(nameBytes).replace(/\0[\s\S]*$/, "");
     const partition = makePartition(disk, sectorSize, {
       index: i + 1,
@@ -136,8 +136,8 @@ export function parseGptEntries(
       sectorCount: lastLba - firstLba + 1,
       type: typeGuid,
       typeName: gptTypeName(typeGuid),
-      guid: formatGuid(array, o + 16),
-      attributes: "0x" + r.u64big(o + 48).toString(16).padStart(16, "0"),
+      guid: formatGuid(array, entryOffset + 16),
+      attributes: "0x" + reader.u64big(entryOffset + 48).toString(16).padStart(16, "0"),
       name,
     });
     if (firstLba < header.firstUsableLba || lastLba > header.lastUsableLba) {

@@ -3,7 +3,7 @@
  * three groups little-endian, the last two as bytes. Formatted upper case like sfdisk.
  */
 export function formatGuid(bytes: Uint8Array, offset = 0): string {
-  const hex = (i: number) => bytes[offset + i].toString(16).padStart(2, "0");
+  const hex = (index: number) => bytes[offset + index].toString(16).padStart(2, "0");
   const group = (indices: number[]) => indices.map(hex).join("");
   return [
     group([3, 2, 1, 0]),

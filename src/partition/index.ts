@@ -59,12 +59,12 @@ export function readPartitionTable(disk: BlockDevice, options: ReadPartitionTabl
 
   const mbrValid = hasMbrSignature(sector0);
   const entries = mbrValid ? parseMbrEntries(sector0) : [];
-  const protective = entries.some((e) => !isEmptyEntry(e) && e.type === PROTECTIVE_TYPE);
+  const protective = entries.some((entry) => !isEmptyEntry(entry) && entry.type === PROTECTIVE_TYPE);
   const gptSectorSize = findGptSectorSize(disk, given);
 
   if (protective || (!mbrValid && gptSectorSize !== undefined)) {
     if (!mbrValid) warnings.push("GPT disk without a protective MBR");
-    if (entries.some((e) => !isEmptyEntry(e) && e.type !== PROTECTIVE_TYPE)) {
+    if (entries.some((entry) => !isEmptyEntry(entry) && entry.type !== PROTECTIVE_TYPE)) {
       warnings.push("hybrid MBR: the MBR lists partitions besides the GPT protective entry; the GPT is used");
     }
     // With the primary header unreadable, the sector size is unknown: the backup decides.

@@ -34,17 +34,17 @@ export function hasMbrSignature(sector: Uint8Array): boolean {
 
 /** The four entries of an MBR or EBR sector; `base` is its byte offset on the disk (for errors). */
 export function parseMbrEntries(sector: Uint8Array, base = 0): MbrEntry[] {
-  const r = new ByteReader(sector, mbrError, base);
+  const reader = new ByteReader(sector, mbrError, base);
   const entries: MbrEntry[] = [];
   for (let i = 0; i < 4; i++) {
-    const o = ENTRIES_OFFSET + i * ENTRY_SIZE;
-    entries.push({ status: r.u8(o), type: r.u8(o + 4), startSector: r.u32(o + 8), sectorCount: r.u32(o + 12) });
+    const entryOffset = ENTRIES_OFFSET + i * ENTRY_SIZE;
+    entries.push({ status: reader.u8(entryOffset), type: reader.u8(entryOffset + 4), startSector: reader.u32(entryOffset + 8), sectorCount: reader.u32(entryOffset + 12) });
   }
   return entries;
 }
 
-export function isEmptyEntry(e: MbrEntry): boolean {
-  return e.type === 0 || e.sectorCount === 0;
+export function isEmptyEntry(mbrEntry: MbrEntry): boolean {
+  return mbrEntry.type === 0 || mbrEntry.sectorCount === 0;
 }
 
 export function mbrDiskSignature(sector: Uint8Array): string {
@@ -57,26 +57,26 @@ export function readMbrPartitions(disk: BlockDevice, mbr: Uint8Array, sectorSize
   const partitions: Partition[] = [];
   const entries = parseMbrEntries(mbr, 0);
   const extended: MbrEntry[] = [];
-  entries.forEach((e, i) => {
-    if (isEmptyEntry(e)) return;
-    if (e.status !== 0 && e.status !== 0x80) warnings.push(`MBR entry ${i + 1} has an invalid status byte 0x${e.status.toString(16)}`);
+  entries.forEach((entry, i) => {
+    if (isEmptyEntry(entry)) return;
+    if (entry.status !== 0 && entry.status !== 0x80) warnings.push(`MBR entry ${i + 1} has an invalid status byte 0x${entry.status.toString(16)}`);
     partitions.push(
       makePartition(disk, sectorSize, {
         index: i + 1,
-        startSector: e.startSector,
-        sectorCount: e.sectorCount,
-        type: e.type,
-        typeName: mbrTypeName(e.type),
-        bootable: e.status === 0x80,
+        startSector: entry.startSector,
+        sectorCount: entry.sectorCount,
+        type: entry.type,
+        typeName: mbrTypeName(entry.type),
+        bootable: entry.status === 0x80,
       }),
     );
-    if (extendedMbrTypes.has(e.type)) extended.push(e);
+    if (extendedMbrTypes.has(entry.type)) extended.push(entry);
   });
   if (extended.length > 1) warnings.push("MBR has more than one extended partition; only the first is followed");
   if (extended.length > 0) partitions.push(...readLogicalPartitions(disk, extended[0], sectorSize, warnings));
-  for (const p of partitions) {
-    if (p.start + p.size > disk.size) {
-      warnings.push(`partition ${p.index} (sectors ${p.startSector}+${p.sectorCount}) runs past the end of the disk`);
+  for (const partition of partitions) {
+    if (partition.start + partition.size > disk.size) {
+      warnings.push(`partition ${partition.index} (sectors ${partition.startSector}+${partition.sectorCount}) runs past the end of the disk`);
     }
   }
   return partitions;
@@ -118,7 +118,7 @@ function readLogicalPartitions(disk: BlockDevice, ext: MbrEntry, sectorSize: num
     const ebr = disk.read(offset, MBR_SIZE);
     if (!hasMbrSignature(ebr)) {
       // An extended partition with no logicals often has an unwritten first EBR.
-      if (steps > 0 || ebr.some((b) => b !== 0)) warnings.push(`EBR at sector ${ebrSector} has no 0x55AA signature; chain ends there`);
+      if (steps > 0 || ebr.some((byte) => byte !== 0)) warnings.push(`EBR at sector ${ebrSector} has no 0x55AA signature; chain ends there`);
       break;
     }
     const [logical, next] = parseMbrEntries(ebr, offset);

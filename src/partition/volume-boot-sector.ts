@@ -5,7 +5,7 @@
  * filesystems, so it checks only what identifies a boot sector: the OEM id for NTFS,
  * BitLocker and exFAT, and a plausible BIOS parameter block for FAT.
  */
-const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+const isPowerOfTwo = (value: number) => value > 0 && (value & (value - 1)) === 0;
 
 export type VolumeKind = "ntfs" | "bitlocker" | "exfat" | "fat";
 

@@ -21,7 +21,7 @@ import { editHive, saveHiveFile, type Hive, openHiveFile } from "../regf/interna
 import { readControlSets } from "../windows/control-sets.js";
 import { loadWindows } from "../windows/load.js";
 import { readString, type RegistryKey } from "../windows/registry.js";
-import { applyRegistryChanges, type DiffEntry } from "./apply-changes.js";
+import { applyRegistryChanges, type DiffEntry } from "../changes/apply-registry-changes.js";
 import type { HiveName } from "../changes/change.js";
 import { expandPlan, type ExpandedPlan } from "./expand.js";
 import type { PlanFile } from "./schema.js";
@@ -70,7 +70,7 @@ function hostHiveFiles(target: string): Partial<Record<HiveName, string>> | unde
   }
   const dir = existsSync(join(target, "Windows/System32/config/SYSTEM")) ? join(target, "Windows/System32/config") : target;
   const out: Partial<Record<HiveName, string>> = {};
-  const names = new Map(readdirSync(dir).map((n) => [n.toUpperCase(), n]));
+  const names = new Map(readdirSync(dir).map((fileName) => [fileName.toUpperCase(), fileName]));
   for (const hive of HIVE_ORDER) {
     const name = names.get(hive);
     if (!name) continue;
@@ -99,7 +99,7 @@ function checkControlSet(plan: PlanFile, system: RegistryKey, where: string): vo
 }
 
 function hivesNeeded(expanded: ExpandedPlan): HiveName[] {
-  return HIVE_ORDER.filter((h) => expanded.registry.some((c) => c.hive === h));
+  return HIVE_ORDER.filter((hive) => expanded.registry.some((change) => change.hive === hive));
 }
 
 export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions = {}): ApplyReport {
@@ -112,7 +112,7 @@ export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions 
   if (plan.files && plan.files.length > 0) {
     if (report.kind !== "image") throw new PlanError("files-need-image", `the plan's files: section copies into a disk image; ${target} is not one (copy the folders by hand)`, { path: target });
     const copied = writeFilesInImage(target, planFileOperations(plan.files), { ...(options.image ?? {}), dryRun, overwrite: true });
-    report.files = copied.result.created.map((c) => `${c.path} (${c.size} bytes)`);
+    report.files = copied.result.created.map((created) => `${created.path} (${created.size} bytes)`);
     if (copied.undoFile) report.filesUndoFile = copied.undoFile;
   }
   if (plan.drivers) {
@@ -120,8 +120,8 @@ export function applyPlan(target: string, plan: PlanFile, options: ApplyOptions 
     const source = openDriverSource(plan.drivers.from);
     try {
       const added = addDriversToImage(target, source, { ...(options.image ?? {}), dryRun, ...(plan.drivers.only ? { only: plan.drivers.only } : {}) });
-      report.drivers = added.result.drivers.map((d) => `${d.driver} (${d.infPath}): ${d.mode === "boot-storage" ? `boot start, bound in ${d.binding}` : "staged for Plug and Play"}`);
-      report.files = [...(report.files ?? []), ...added.result.files.filter((f) => f.state !== "unchanged").map((f) => `${f.path} (${f.size} bytes)`)];
+      report.drivers = added.result.drivers.map((plannedDriver) => `${plannedDriver.driver} (${plannedDriver.infPath}): ${plannedDriver.mode === "boot-storage" ? `boot start, bound in ${plannedDriver.binding}` : "staged for Plug and Play"}`);
+      report.files = [...(report.files ?? []), ...added.result.files.filter((file) => file.state !== "unchanged").map((file) => `${file.path} (${file.size} bytes)`)];
       report.diff.push(...added.result.diff);
       if (added.undoFile) report.driversUndoFile = added.undoFile;
     } finally {
@@ -138,7 +138,7 @@ function applyToFiles(target: string, files: Partial<Record<HiveName, string>>, 
   const system = hives.SYSTEM!.root();
   checkControlSet(plan, system, target);
   const expanded = expandPlan(plan, { system, ...(hives.SOFTWARE ? { software: hives.SOFTWARE.root() } : {}) });
-  const missing = hivesNeeded(expanded).filter((h) => !hives[h]);
+  const missing = hivesNeeded(expanded).filter((hive) => !hives[hive]);
   if (missing.length > 0) throw new PlanError("hive-missing", `the plan changes ${missing.join(", ")}, and ${target} has no such hive file`, { path: target });
   const diff: DiffEntry[] = [];
   const written: string[] = [];
@@ -165,7 +165,7 @@ function applyToImage(target: string, plan: PlanFile, dryRun: boolean, imageOpti
     loaded.close();
   }
   const needed = hivesNeeded(expanded);
-  const unsupported = needed.filter((h) => h !== "SYSTEM" && h !== "SOFTWARE");
+  const unsupported = needed.filter((hive) => hive !== "SYSTEM" && hive !== "SOFTWARE");
   if (unsupported.length > 0) throw new PlanError("hive-unsupported", `the plan changes ${unsupported.join(", ")}: only SYSTEM and SOFTWARE are written in images`);
   // First pass in memory (a dry transaction): which hives really change, and the diff.
   const diffs = new Map<HiveName, DiffEntry[]>();
@@ -182,9 +182,9 @@ function applyToImage(target: string, plan: PlanFile, dryRun: boolean, imageOpti
       ],
     }));
   const preview = writeHiveTargets(target, targets(needed), { ...imageOptions, dryRun: true });
-  const changedHives = needed.filter((h) => (diffs.get(h) ?? []).length > 0);
-  const diff = needed.flatMap((h) => diffs.get(h) ?? []);
+  const changedHives = needed.filter((hive) => (diffs.get(hive) ?? []).length > 0);
+  const diff = needed.flatMap((hive) => diffs.get(hive) ?? []);
   if (dryRun || changedHives.length === 0) return { target, kind: "image", dryRun, diff, expanded, written: [], backups: [], image: preview };
   const real = writeHiveTargets(target, targets(changedHives), { ...imageOptions, dryRun: false });
-  return { target, kind: "image", dryRun, diff, expanded, written: real.result.map((w) => w.source), backups: [], ...(real.undoFile ? { undoFile: real.undoFile } : {}), image: real };
+  return { target, kind: "image", dryRun, diff, expanded, written: real.result.map((writtenHive) => writtenHive.source), backups: [], ...(real.undoFile ? { undoFile: real.undoFile } : {}), image: real };
 }

@@ -42,9 +42,9 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
   const findings = detectFindings(model, input.options.target ? { target: input.options.target } : {});
   const firstBoot = runnerPossible(model, input.hives);
   const outcomes = runFixups({ model, findings, hives: input.hives, options: input.options, firstBoot });
-  const steps = outcomes.flatMap((o) => o.steps).map((s, i) => ({ s, i })).sort((a, b) => stepRank(a.s.id) - stepRank(b.s.id) || a.i - b.i).map((x) => x.s);
-  if (firstBoot && steps.length === 0 && outcomes.some((o) => o.services.some((x) => x.reEnable))) steps.push(waitForNetworkStep());
-  const restores = outcomes.some((o) => o.registry.some((c) => c.kind === "set-value" && c.restoreAfterFirstBoot));
+  const steps = outcomes.flatMap((outcome) => outcome.steps).map((step, order) => ({ step, order })).sort((a, b) => stepRank(a.step.id) - stepRank(b.step.id) || a.order - b.order).map((ranked) => ranked.step);
+  if (firstBoot && steps.length === 0 && outcomes.some((outcome) => outcome.services.some((service) => service.reEnable))) steps.push(waitForNetworkStep());
+  const restores = outcomes.some((outcome) => outcome.registry.some((change) => change.kind === "set-value" && change.restoreAfterFirstBoot));
   const notices: string[] = [];
   if (!input.hives.software) notices.push("No SOFTWARE hive: first-boot steps, policies and the installed-program list are not planned.");
   else if (!firstBoot) notices.push(`Windows build ${model.installation.build} (XP / Server 2003) has no PowerShell for first-boot steps: only offline changes are planned; the notices say what to do by hand after the first boot.`);
@@ -55,25 +55,25 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
     target: input.options.target ?? null,
     profile: input.profile,
     windows: { name: inst.family ?? inst.productName, build: inst.build, controlSet: model.controlSets.resolved, computerName: inst.computerName },
-    fixups: outcomes.map((o) => ({
-      id: o.fixup.id,
-      title: o.fixup.title,
+    fixups: outcomes.map((outcome) => ({
+      id: outcome.fixup.id,
+      title: outcome.fixup.title,
       enabled: true,
-      findings: o.findings.map((f) => f.id),
-      registry: o.registry.map(registryToEntry),
-      services: o.services.map(serviceToEntry),
-      notices: o.notices,
+      findings: outcome.findings.map((finding) => finding.id),
+      registry: outcome.registry.map(registryToEntry),
+      services: outcome.services.map(serviceToEntry),
+      notices: outcome.notices,
     })),
     firstBoot:
-      firstBoot && (steps.length > 0 || restores || outcomes.some((o) => o.services.some((s) => s.reEnable)))
+      firstBoot && (steps.length > 0 || restores || outcomes.some((outcome) => outcome.services.some((service) => service.reEnable)))
         ? { ...input.options.firstBoot, steps: steps.map(stepToEntry) }
         : null,
     vm: input.vm
       ? { file: input.vm.file, nic: input.vm.all ? { all: true } : { ...(input.vm.mac ? { mac: input.vm.mac } : {}), ...(input.vm.index !== undefined && !input.vm.mac ? { index: input.vm.index } : {}) }, link: "down", reason: "boot the first time with the cable unplugged: no DHCP, APIPA, NLA or NCSI wait before the new NIC is set up" }
       : null,
-    nics: nicEntries(model, input.options, outcomes.some((o) => o.fixup.id === "static-ip") && firstBoot, steps),
+    nics: nicEntries(model, input.options, outcomes.some((outcome) => outcome.fixup.id === "static-ip") && firstBoot, steps),
     notices,
-    unaddressed: unaddressed(model, findings).map((f) => `${f.id}: ${f.title}`),
+    unaddressed: unaddressed(model, findings).map((finding) => `${finding.id}: ${finding.title}`),
   };
   return { plan, model, findings };
 }
@@ -82,17 +82,17 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
 function nicEntries(model: WindowsModel, options: FixupOptions, moving: boolean, steps: FirstBootStep[]): PlanFile["nics"] {
   if (!moving || !options.keepIp) return [];
   const mapping = mapNics(model, options);
-  const ids = new Set(steps.map((s) => s.id));
-  const entry = (o: (typeof mapping.unmapped)[number], mac: string | null, step: string | null): PlanFile["nics"][number] => ({
-    adapter: o.label,
-    interface: o.adapter.netCfgInstanceId,
-    configuration: describeTcpip(o.tcpip),
+  const ids = new Set(steps.map((step) => step.id));
+  const entry = (oldAdapter: (typeof mapping.unmapped)[number], mac: string | null, step: string | null): PlanFile["nics"][number] => ({
+    adapter: oldAdapter.label,
+    interface: oldAdapter.adapter.netCfgInstanceId,
+    configuration: describeTcpip(oldAdapter.tcpip),
     mac,
     step: step !== null && ids.has(step) ? step : null,
   });
   return [
-    ...mapping.assigned.map((a, i) => entry(a, a.mac, moveStepId(i, mapping.assigned.length))),
-    ...mapping.unmapped.map((o) => entry(o, null, null)),
+    ...mapping.assigned.map((nicAssignment, i) => entry(nicAssignment, nicAssignment.mac, moveStepId(i, mapping.assigned.length))),
+    ...mapping.unmapped.map((oldAdapter) => entry(oldAdapter, null, null)),
   ];
 }
 

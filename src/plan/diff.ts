@@ -3,7 +3,7 @@
  * grouped by fixup, then the first-boot steps and the VM link change.
  */
 import type { FirstBootStep, VmLinkChange } from "../changes/change.js";
-import type { DiffEntry } from "./apply-changes.js";
+import type { DiffEntry } from "../changes/apply-registry-changes.js";
 
 export interface DiffInput {
   entries: DiffEntry[];
@@ -23,20 +23,20 @@ export function renderDiff(input: DiffInput): string {
   if (input.entries.length === 0) lines.push("registry: no change (the image already holds everything the plan sets)");
   let lastKey = "";
   let lastFixup = "";
-  for (const e of input.entries) {
-    if (e.fixup !== lastFixup) {
-      lines.push(`# ${e.fixup}`);
-      lastFixup = e.fixup;
+  for (const entry of input.entries) {
+    if (entry.fixup !== lastFixup) {
+      lines.push(`# ${entry.fixup}`);
+      lastFixup = entry.fixup;
       lastKey = "";
     }
-    const key = `${e.hive}\\${e.key}`;
-    if (e.action === "create-key") {
+    const key = `${entry.hive}\\${entry.key}`;
+    if (entry.action === "create-key") {
       lines.push(`+ [${key}]`);
       lastKey = key;
       continue;
     }
-    if (e.action === "delete-key") {
-      lines.push(`- [${key}] (${e.before})`);
+    if (entry.action === "delete-key") {
+      lines.push(`- [${key}] (${entry.before})`);
       lastKey = "";
       continue;
     }
@@ -44,16 +44,16 @@ export function renderDiff(input: DiffInput): string {
       lines.push(`  [${key}]`);
       lastKey = key;
     }
-    const name = e.name === "" ? "@" : JSON.stringify(e.name);
-    if (e.action === "delete-value") lines.push(`${ACTION_MARK[e.action]}   ${name}: ${e.before} → (deleted)`);
-    else lines.push(`${e.before === undefined ? "+" : "~"}   ${name}: ${e.before ?? "(absent)"} → ${e.after}`);
+    const name = entry.name === "" ? "@" : JSON.stringify(entry.name);
+    if (entry.action === "delete-value") lines.push(`${ACTION_MARK[entry.action]}   ${name}: ${entry.before} → (deleted)`);
+    else lines.push(`${entry.before === undefined ? "+" : "~"}   ${name}: ${entry.before ?? "(absent)"} → ${entry.after}`);
   }
   if (input.steps.length > 0) {
     lines.push("", `first-boot steps (${input.steps.length}), run in this order inside the VM:`);
-    input.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.id} [${s.shell}, ${s.timeoutSeconds} s, ${s.retries} ${s.retries === 1 ? "retry" : "retries"}]: ${s.title}`));
+    input.steps.forEach((step, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${step.id} [${step.shell}, ${step.timeoutSeconds} s, ${step.retries} ${step.retries === 1 ? "retry" : "retries"}]: ${step.title}`));
   }
   if (input.vm) lines.push("", `VM definition ${input.vm.file}: NIC ${input.vm.nic.mac ?? input.vm.nic.index ?? "(the only one)"} link ${input.vm.up ? "up" : "down"}${input.vmResult ? `: ${input.vmResult}` : ""}`);
-  if (input.files?.length) lines.push("", `files copied into the image (${input.files.length}):`, ...input.files.map((f) => `+ ${f}`));
-  for (const n of input.notices) lines.push(`note: ${n}`);
+  if (input.files?.length) lines.push("", `files copied into the image (${input.files.length}):`, ...input.files.map((file) => `+ ${file}`));
+  for (const notice of input.notices) lines.push(`note: ${notice}`);
   return lines.join("\n") + "\n";
 }

@@ -7,22 +7,22 @@ import { PlanError } from "../errors.js";
 import type { FirstBootStep, HiveName, RegData, RegistryChange, ServiceStartChange } from "../changes/change.js";
 import { HIVES, type RegistryEntry, type ServiceEntry, type StepEntry } from "./schema.js";
 
-export function registryToEntry(c: RegistryChange): RegistryEntry {
-  const path = `${c.hive}\\${c.key}`;
-  const reason = c.reason;
-  switch (c.kind) {
+export function registryToEntry(change: RegistryChange): RegistryEntry {
+  const path = `${change.hive}\\${change.key}`;
+  const reason = change.reason;
+  switch (change.kind) {
     case "create-key":
       return { "create-key": path, reason };
     case "delete-key":
       return { "delete-key": path, reason };
     case "delete-value":
-      return { "delete-value": path, name: c.name, reason };
+      return { "delete-value": path, name: change.name, reason };
     case "set-value": {
-      const d = c.data;
-      const restore = c.restoreAfterFirstBoot ? { restoreAfterFirstBoot: true } : {};
-      if ("hex" in d) return { set: path, name: c.name, type: d.type, data: d.hex, reason, ...restore };
-      if (d.type === "REG_QWORD") return { set: path, name: c.name, type: d.type, data: typeof d.value === "bigint" ? d.value.toString() : d.value, reason, ...restore };
-      return { set: path, name: c.name, type: d.type, data: d.value, reason, ...restore };
+      const data = change.data;
+      const restore = change.restoreAfterFirstBoot ? { restoreAfterFirstBoot: true } : {};
+      if ("hex" in data) return { set: path, name: change.name, type: data.type, data: data.hex, reason, ...restore };
+      if (data.type === "REG_QWORD") return { set: path, name: change.name, type: data.type, data: typeof data.value === "bigint" ? data.value.toString() : data.value, reason, ...restore };
+      return { set: path, name: change.name, type: data.type, data: data.value, reason, ...restore };
     }
   }
 }
@@ -54,50 +54,50 @@ function entryData(type: NonNullable<RegistryEntry["type"]>, data: NonNullable<R
 }
 
 /** An entry as a change; `fixup` names the fixup it belongs to. The schema has checked its shape. */
-export function entryToChange(e: RegistryEntry, fixup: string): RegistryChange {
-  const reason = e.reason ?? "";
-  if (e.set !== undefined) return { kind: "set-value", fixup, reason, ...splitPath(e.set), name: e.name!, data: entryData(e.type!, e.data!), ...(e.restoreAfterFirstBoot ? { restoreAfterFirstBoot: true } : {}) };
-  if (e["delete-value"] !== undefined) return { kind: "delete-value", fixup, reason, ...splitPath(e["delete-value"]), name: e.name! };
-  if (e["create-key"] !== undefined) return { kind: "create-key", fixup, reason, ...splitPath(e["create-key"]) };
-  return { kind: "delete-key", fixup, reason, ...splitPath(e["delete-key"]!) };
+export function entryToChange(entry: RegistryEntry, fixup: string): RegistryChange {
+  const reason = entry.reason ?? "";
+  if (entry.set !== undefined) return { kind: "set-value", fixup, reason, ...splitPath(entry.set), name: entry.name!, data: entryData(entry.type!, entry.data!), ...(entry.restoreAfterFirstBoot ? { restoreAfterFirstBoot: true } : {}) };
+  if (entry["delete-value"] !== undefined) return { kind: "delete-value", fixup, reason, ...splitPath(entry["delete-value"]), name: entry.name! };
+  if (entry["create-key"] !== undefined) return { kind: "create-key", fixup, reason, ...splitPath(entry["create-key"]) };
+  return { kind: "delete-key", fixup, reason, ...splitPath(entry["delete-key"]!) };
 }
 
-export function serviceToEntry(s: ServiceStartChange): ServiceEntry {
-  return { service: s.service, start: s.start, originalStart: s.originalStart, reEnable: s.reEnable, controlSets: s.controlSets, reason: s.reason };
+export function serviceToEntry(serviceStartChange: ServiceStartChange): ServiceEntry {
+  return { service: serviceStartChange.service, start: serviceStartChange.start, originalStart: serviceStartChange.originalStart, reEnable: serviceStartChange.reEnable, controlSets: serviceStartChange.controlSets, reason: serviceStartChange.reason };
 }
 
-export function entryToService(e: ServiceEntry, fixup: string): ServiceStartChange {
-  return { fixup, reason: e.reason ?? "", service: e.service, start: e.start, originalStart: e.originalStart, reEnable: e.reEnable, controlSets: e.controlSets };
+export function entryToService(entry: ServiceEntry, fixup: string): ServiceStartChange {
+  return { fixup, reason: entry.reason ?? "", service: entry.service, start: entry.start, originalStart: entry.originalStart, reEnable: entry.reEnable, controlSets: entry.controlSets };
 }
 
 /** The Start values a service change writes, one per control set. */
-export function serviceRegistryChanges(s: ServiceStartChange): RegistryChange[] {
-  return s.controlSets.map((cs) => ({
+export function serviceRegistryChanges(serviceStartChange: ServiceStartChange): RegistryChange[] {
+  return serviceStartChange.controlSets.map((cs) => ({
     kind: "set-value" as const,
-    fixup: s.fixup,
+    fixup: serviceStartChange.fixup,
     hive: "SYSTEM" as const,
-    key: `${cs}\\Services\\${s.service}`,
+    key: `${cs}\\Services\\${serviceStartChange.service}`,
     name: "Start",
-    data: { type: "REG_DWORD" as const, value: s.start },
-    reason: `${s.reason} (Start ${s.originalStart ?? "absent"} → ${s.start})`,
+    data: { type: "REG_DWORD" as const, value: serviceStartChange.start },
+    reason: `${serviceStartChange.reason} (Start ${serviceStartChange.originalStart ?? "absent"} → ${serviceStartChange.start})`,
   }));
 }
 
 /** Scripts are kept with plain line feeds in the plan and CRLF in the image (cmd needs it). */
-export function stepToEntry(s: FirstBootStep): StepEntry {
-  return { id: s.id, title: s.title, fixup: s.fixup, shell: s.shell, timeoutSeconds: s.timeoutSeconds, retries: s.retries, reason: s.reason, script: s.script.replace(/\r\n/g, "\n") };
+export function stepToEntry(firstBootStep: FirstBootStep): StepEntry {
+  return { id: firstBootStep.id, title: firstBootStep.title, fixup: firstBootStep.fixup, shell: firstBootStep.shell, timeoutSeconds: firstBootStep.timeoutSeconds, retries: firstBootStep.retries, reason: firstBootStep.reason, script: firstBootStep.script.replace(/\r\n/g, "\n") };
 }
 
-export function entryToStep(e: StepEntry): FirstBootStep {
+export function entryToStep(entry: StepEntry): FirstBootStep {
   return {
     kind: "firstboot-step",
-    fixup: e.fixup,
-    reason: e.reason ?? (e.fixup === "user" ? "step added to the plan by the user" : ""),
-    id: e.id,
-    title: e.title ?? e.id,
-    shell: e.shell,
-    script: e.script.replace(/\r?\n/g, "\r\n"),
-    timeoutSeconds: e.timeoutSeconds,
-    retries: e.retries,
+    fixup: entry.fixup,
+    reason: entry.reason ?? (entry.fixup === "user" ? "step added to the plan by the user" : ""),
+    id: entry.id,
+    title: entry.title ?? entry.id,
+    shell: entry.shell,
+    script: entry.script.replace(/\r?\n/g, "\r\n"),
+    timeoutSeconds: entry.timeoutSeconds,
+    retries: entry.retries,
   };
 }

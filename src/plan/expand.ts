@@ -28,7 +28,7 @@ export interface ExpandedPlan {
 
 function stringValue(name: string, type: number, text: string | string[]): RegistryValue {
   const bytes = Array.isArray(text)
-    ? new Uint8Array(Buffer.from(text.map((t) => t + "\u0000").join("") + "\u0000", "utf16le"))
+    ? new Uint8Array(Buffer.from(text.map((line) => line + "\u0000").join("") + "\u0000", "utf16le"))
     : new Uint8Array(Buffer.from(text + "\u0000", "utf16le"));
   return {
     name,
@@ -49,22 +49,22 @@ function dwordValue(name: string, value: number): RegistryValue {
 
 /** A key with fixed values and no subkeys. */
 function fixedKey(name: string, path: string, values: RegistryValue[]): RegistryKey {
-  const find = (n: string) => values.find((v) => v.name.toLowerCase() === n.toLowerCase());
-  return { name, path, subkeys: () => [], subkey: () => undefined, key: (p) => (p === "" ? fixedKey(name, path, values) : undefined), values: () => values, value: find };
+  const find = (valueName: string) => values.find((value) => value.name.toLowerCase() === valueName.toLowerCase());
+  return { name, path, subkeys: () => [], subkey: () => undefined, key: (keyPath) => (keyPath === "" ? fixedKey(name, path, values) : undefined), values: () => values, value: find };
 }
 
 /** `root` with its top-level subkey `name` replaced (or hidden when `replacement` is undefined). */
 function withSubkey(root: RegistryKey, name: string, replacement: RegistryKey | undefined): RegistryKey {
-  const is = (n: string) => n.toLowerCase() === name.toLowerCase();
-  const first = (p: string) => p.split("\\")[0];
+  const is = (keyName: string) => keyName.toLowerCase() === name.toLowerCase();
+  const first = (keyPath: string) => keyPath.split("\\")[0];
   return {
     name: root.name,
     path: root.path,
-    subkeys: () => root.subkeys().flatMap((k) => (is(k.name) ? (replacement ? [replacement] : []) : [k])),
-    subkey: (n) => (is(n) ? replacement : root.subkey(n)),
-    key: (p) => (is(first(p)) ? (p.includes("\\") ? replacement?.key(p.slice(p.indexOf("\\") + 1)) : replacement) : root.key(p)),
+    subkeys: () => root.subkeys().flatMap((subkey) => (is(subkey.name) ? (replacement ? [replacement] : []) : [subkey])),
+    subkey: (keyName) => (is(keyName) ? replacement : root.subkey(keyName)),
+    key: (keyPath) => (is(first(keyPath)) ? (keyPath.includes("\\") ? replacement?.key(keyPath.slice(keyPath.indexOf("\\") + 1)) : replacement) : root.key(keyPath)),
     values: () => root.values(),
-    value: (n) => root.value(n),
+    value: (valueName) => root.value(valueName),
   };
 }
 
@@ -81,7 +81,7 @@ export function hivesBeforeRunner(system: RegistryKey, software: RegistryKey | u
   const setup = system.subkey("Setup");
   if (!original || !setup || readString(setup, "CmdLine") !== readString(original, "Installed")) return { system, software: hiddenSoftware };
   // Setup as it was: its other values, with SetupType and CmdLine from the saved originals.
-  const kept = setup.values().filter((v) => !["setuptype", "cmdline"].includes(v.name.toLowerCase()));
+  const kept = setup.values().filter((registryValue) => !["setuptype", "cmdline"].includes(registryValue.name.toLowerCase()));
   const values = [...kept, dwordValue("SetupType", readDword(original, "SetupType") ?? 0)];
   const cmdType = readString(original, "CmdLineType");
   const cmd = original.value("CmdLine");
@@ -93,21 +93,21 @@ export function hivesBeforeRunner(system: RegistryKey, software: RegistryKey | u
 }
 
 export function expandPlan(plan: PlanFile, hives: { system: RegistryKey; software?: RegistryKey }): ExpandedPlan {
-  const enabled = plan.fixups.filter((f) => f.enabled);
-  const disabled = new Set(plan.fixups.filter((f) => !f.enabled).map((f) => f.id));
+  const enabled = plan.fixups.filter((fixup) => fixup.enabled);
+  const disabled = new Set(plan.fixups.filter((fixup) => !fixup.enabled).map((fixup) => fixup.id));
   const registry: RegistryChange[] = [];
   const services: ServiceStartChange[] = [];
-  for (const f of enabled) {
-    for (const e of f.registry) registry.push(entryToChange(e, f.id));
-    for (const s of f.services) {
-      const change = entryToService(s, f.id);
+  for (const fixup of enabled) {
+    for (const entry of fixup.registry) registry.push(entryToChange(entry, fixup.id));
+    for (const service of fixup.services) {
+      const change = entryToService(service, fixup.id);
       services.push(change);
       registry.push(...serviceRegistryChanges(change));
     }
   }
   const notices: string[] = [];
-  const steps = stepsWithNicEdits(plan).filter((s) => !disabled.has(s.fixup)).map(entryToStep);
-  const held: HeldService[] = services.filter((s) => s.reEnable && s.originalStart !== null).map((s) => ({ name: s.service, originalStart: s.originalStart! }));
+  const steps = stepsWithNicEdits(plan).filter((stepsWithNicEdit) => !disabled.has(stepsWithNicEdit.fixup)).map(entryToStep);
+  const held: HeldService[] = services.filter((service) => service.reEnable && service.originalStart !== null).map((serviceStartChange) => ({ name: serviceStartChange.service, originalStart: serviceStartChange.originalStart! }));
   const restoring = firstBootOnlyChanges(registry).length > 0;
   if (plan.firstBoot && (steps.length > 0 || restoring)) {
     if (!hives.software) throw new PlanError("no-software-hive", "the plan has first-boot steps, which live in the SOFTWARE hive, and the target has none");
@@ -128,12 +128,12 @@ export function expandPlan(plan: PlanFile, hives: { system: RegistryKey; softwar
     registry.push(...runner.changes);
     notices.push(...runner.notices);
     if (runner.hooks.length === 0 && held.length > 0) {
-      throw new PlanError("held-services-without-runner", `services ${held.map((h) => h.name).join(", ")} are held back for the first-boot runner, which cannot be installed here (${runner.notices.join(" ")}); set their reEnable to false or remove them`);
+      throw new PlanError("held-services-without-runner", `services ${held.map((heldService) => heldService.name).join(", ")} are held back for the first-boot runner, which cannot be installed here (${runner.notices.join(" ")}); set their reEnable to false or remove them`);
     }
   } else if (restoring) {
-    notices.push(`No first-boot runner: the values set for the first boot only (${firstBootOnlyChanges(registry).map((c) => c.name).join(", ")}) stay as set; put them back by hand after the first boot.`);
+    notices.push(`No first-boot runner: the values set for the first boot only (${firstBootOnlyChanges(registry).map((firstBootOnlyChange) => firstBootOnlyChange.name).join(", ")}) stay as set; put them back by hand after the first boot.`);
   } else if (held.length > 0) {
-    throw new PlanError("held-services-without-runner", `services ${held.map((h) => h.name).join(", ")} are held back (reEnable: true) but the plan has no first-boot steps to restore them after`);
+    throw new PlanError("held-services-without-runner", `services ${held.map((heldService) => heldService.name).join(", ")} are held back (reEnable: true) but the plan has no first-boot steps to restore them after`);
   }
   const vm: VmLinkChange | null = plan.vm
     ? { kind: "vm-link", fixup: "vm-link", reason: plan.vm.reason ?? "", file: plan.vm.file, nic: plan.vm.nic.all ? { all: true } : { ...(plan.vm.nic.mac ? { mac: plan.vm.nic.mac } : {}), ...(plan.vm.nic.index !== undefined ? { index: plan.vm.nic.index } : {}) }, up: plan.vm.link === "up" }

@@ -92,9 +92,9 @@ function hostContent(fd: number, size: number, source: string): FileContent & { 
     read(offset, length) {
       const out = new Uint8Array(length);
       for (let at = 0; at < length; ) {
-        const n = readSync(fd, out, at, length - at, offset + at);
-        if (n === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
-        at += n;
+        const bytesRead = readSync(fd, out, at, length - at, offset + at);
+        if (bytesRead === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
+        at += bytesRead;
       }
       if (offset !== hashed) throw new VerifyError("source-read-order", `${source} was read out of order (internal error); nothing was written`, { path: source });
       hash.update(out);
@@ -111,15 +111,15 @@ function hostContent(fd: number, size: number, source: string): FileContent & { 
 /** The NTFS volume the operations land on: --partition, else the one holding Windows, else the only NTFS one. */
 function chooseVolume(image: DiskImage, imageFile: string, partition: number | undefined): Volume {
   const target = targetOf(image, imageFile);
-  const ntfs = target.volumes.filter((v) => (partition === undefined ? v.kind === "ntfs" : v.index === partition));
-  const fat = target.volumes.find((v) => v.kind.startsWith("fat"));
+  const ntfs = target.volumes.filter((volume) => (partition === undefined ? volume.kind === "ntfs" : volume.index === partition));
+  const fat = target.volumes.find((volume) => volume.kind.startsWith("fat"));
   if (ntfs.length === 0 && partition === undefined && fat) return fat; // refused by the caller, with the reason
   if (ntfs.length === 0) throw new NotFoundError("no-volume", `${imageFile}: ${partition === undefined ? "no NTFS volume" : `no partition ${partition}`}`);
   if (ntfs.length === 1) return ntfs[0];
-  const windows = locateWindows(target.volumes).installations.map((i) => i.volume);
-  const withWindows = ntfs.filter((v) => windows.includes(v));
+  const windows = locateWindows(target.volumes).installations.map((installation) => installation.volume);
+  const withWindows = ntfs.filter((volume) => windows.includes(volume));
   if (withWindows.length === 1) return withWindows[0];
-  throw new UsageError("ambiguous-volume", `${imageFile}: partitions ${ntfs.map((v) => v.index).join(", ")} could all hold the path: pick one with --partition N`);
+  throw new UsageError("ambiguous-volume", `${imageFile}: partitions ${ntfs.map((volume) => volume.index).join(", ")} could all hold the path: pick one with --partition N`);
 }
 
 /** Runs `operations` on one volume of the image in one transaction. */
@@ -131,7 +131,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const where = `${imageFile}:${volume.index ? `partition ${volume.index}` : "volume"}`;
       if (volume.kind.startsWith("fat")) {
         // FAT writes (long-name entries, every FAT copy, FSInfo, growing folders) are not built: see docs/ntfs-create.md "FAT".
-        const ntfs = targetOf(image, imageFile).volumes.filter((v) => v.kind === "ntfs").map((v) => v.index);
+        const ntfs = targetOf(image, imageFile).volumes.filter((candidate) => candidate.kind === "ntfs").map((candidate) => candidate.index);
         const hint = ntfs.length > 0 ? `pick an NTFS partition with --partition (${ntfs.join(", ")})` : "this image has no NTFS volume to copy to";
         throw new RefusedError("fat-not-supported", `${where} is a FAT volume (the EFI system partition); p2vfix creates, replaces and deletes files on NTFS only, nothing was written: ${hint}`);
       }
@@ -144,7 +144,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       // mkdir in the same call may create its folder).
       const sizing: CopyItem[] = [];
       for (const op of operations) if (op.kind === "copy") for (const source of op.sources) walkSource(source, "/", op.recursive ?? false, sizing, []);
-      const total = sizing.reduce((t, i) => t + i.size, 0);
+      const total = sizing.reduce((sum, copyItem) => sum + copyItem.size, 0);
       const plans: Array<{ op: ImageFileOperation; items: CopyItem[] }> = [];
       const itemsOf = (op: ImageFileOperation & { kind: "copy" }): CopyItem[] => {
         const items: CopyItem[] = [];
@@ -194,28 +194,28 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       }
       writer.commit();
       return {
-        changes: [...result.folders.map((f) => `${where}:${f}/`), ...result.created.map((c) => `${where}:${c.path}`), ...result.removed.map((r) => `${where}:${r} (removed)`)],
+        changes: [...result.folders.map((folder) => `${where}:${folder}/`), ...result.created.map((created) => `${where}:${created.path}`), ...result.removed.map((removed) => `${where}:${removed} (removed)`)],
         verify: (fresh, stage) => {
           const again = chooseVolume(fresh, imageFile, volume.index).fs();
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
-          for (const f of result.folders) if (!again.stat(f)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${f} is not a folder after the write`);
+          for (const folder of result.folders) if (!again.stat(folder)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${folder} is not a folder after the write`);
           // One index walk per folder, then each file's data by record number.
           const byFolder = new Map<string, typeof result.created>();
-          for (const c of result.created) {
-            const folder = c.path.slice(0, c.path.lastIndexOf("/")) || "/";
-            byFolder.set(folder, [...(byFolder.get(folder) ?? []), c]);
+          for (const created of result.created) {
+            const folder = created.path.slice(0, created.path.lastIndexOf("/")) || "/";
+            byFolder.set(folder, [...(byFolder.get(folder) ?? []), created]);
           }
           for (const [folder, files] of byFolder) {
-            const records = new Map(again.indexEntries(folder).map((e) => [e.fileName.name.toUpperCase(), e.reference.record]));
-            for (const c of files) {
-              const record = records.get(c.path.slice(c.path.lastIndexOf("/") + 1).toUpperCase());
-              if (record === undefined) throw new VerifyError("verify-failed", `${where}:${c.path} is not in its folder after the write`);
+            const records = new Map(again.indexEntries(folder).map((indexEntry) => [indexEntry.fileName.name.toUpperCase(), indexEntry.reference.record]));
+            for (const file of files) {
+              const record = records.get(file.path.slice(file.path.lastIndexOf("/") + 1).toUpperCase());
+              if (record === undefined) throw new VerifyError("verify-failed", `${where}:${file.path} is not in its folder after the write`);
               // After the commit every written byte was read back and matched the overlay these hashes were checked on.
-              if (stage !== "committed" && hashStream(again, record) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
-              if (again.stream(record, AttributeType.data, "").size !== c.size) throw new VerifyError("verify-failed", `${where}:${c.path} has the wrong size after the write`);
+              if (stage !== "committed" && hashStream(again, record) !== file.sha256) throw new VerifyError("verify-failed", `${where}:${file.path} reads back different bytes; nothing was written`);
+              if (again.stream(record, AttributeType.data, "").size !== file.size) throw new VerifyError("verify-failed", `${where}:${file.path} has the wrong size after the write`);
             }
           }
-          for (const r of result.removed) if (again.stat(r) !== undefined) throw new VerifyError("verify-failed", `${where}:${r} still exists after the write`);
+          for (const removed of result.removed) if (again.stat(removed) !== undefined) throw new VerifyError("verify-failed", `${where}:${removed} still exists after the write`);
         },
         result,
       };
@@ -235,16 +235,16 @@ function hashStream(vol: NtfsVolume, record: number): string {
 /** A plan's `files:` entries as operations: each `to` folder made, then `from`'s contents copied into it. */
 export function planFileOperations(entries: ReadonlyArray<{ from: string; to: string }>): ImageFileOperation[] {
   const ops: ImageFileOperation[] = [];
-  for (const e of entries) {
-    ops.push({ kind: "mkdir", path: e.to, parents: true });
+  for (const entry of entries) {
+    ops.push({ kind: "mkdir", path: entry.to, parents: true });
     let st;
     try {
-      st = lstatSync(e.from);
+      st = lstatSync(entry.from);
     } catch {
-      throw new NotFoundError("not-found", `plan files: ${e.from} does not exist on the host`, { path: e.from });
+      throw new NotFoundError("not-found", `plan files: ${entry.from} does not exist on the host`, { path: entry.from });
     }
-    const sources = st.isDirectory() ? readdirSync(e.from).sort().map((n) => join(e.from, n)) : [e.from];
-    if (sources.length > 0) ops.push({ kind: "copy", sources, dest: e.to, recursive: true });
+    const sources = st.isDirectory() ? readdirSync(entry.from).sort().map((fileName) => join(entry.from, fileName)) : [entry.from];
+    if (sources.length > 0) ops.push({ kind: "copy", sources, dest: entry.to, recursive: true });
   }
   return ops;
 }

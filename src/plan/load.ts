@@ -20,9 +20,9 @@ export function parsePlan(text: string, source = "plan"): PlanFile {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const line = counter.linePos(e.pos[0]).line;
-    throw new PlanError("plan-syntax", `not valid YAML: ${e.message.split("\n")[0]}`, { path: source, line });
+    const yamlError = doc.errors[0];
+    const line = counter.linePos(yamlError.pos[0]).line;
+    throw new PlanError("plan-syntax", `not valid YAML: ${yamlError.message.split("\n")[0]}`, { path: source, line });
   }
   let json: unknown;
   try {
@@ -40,11 +40,11 @@ export function parsePlan(text: string, source = "plan"): PlanFile {
   }
   const plan = result.data;
   const seen = new Set<string>();
-  plan.firstBoot?.steps.forEach((s, i) => {
-    if (seen.has(s.id.toLowerCase())) {
-      throw new PlanError("duplicate-step-id", `two first-boot steps have the id ${JSON.stringify(s.id)}`, { path: source, ...lineProp(lineOf(doc, counter, ["firstBoot", "steps", i, "id"])) });
+  plan.firstBoot?.steps.forEach((step, i) => {
+    if (seen.has(step.id.toLowerCase())) {
+      throw new PlanError("duplicate-step-id", `two first-boot steps have the id ${JSON.stringify(step.id)}`, { path: source, ...lineProp(lineOf(doc, counter, ["firstBoot", "steps", i, "id"])) });
     }
-    seen.add(s.id.toLowerCase());
+    seen.add(step.id.toLowerCase());
   });
   return plan;
 }

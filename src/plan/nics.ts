@@ -15,22 +15,22 @@ const TARGET_MAC_LINE = /^\$targetMac = '[^'\n]*'$/m;
 export function stepsWithNicEdits(plan: PlanFile): StepEntry[] {
   const steps = plan.firstBoot?.steps ?? [];
   if (plan.nics.length === 0) return steps;
-  const byId = new Map(plan.nics.filter((n) => n.step !== null).map((n) => [n.step!.toLowerCase(), n]));
-  for (const n of plan.nics) {
-    if (n.step === null && n.mac !== null) {
-      throw new PlanError("nic-without-step", `nics: ${n.adapter} has the MAC ${n.mac} but no first-boot step: make the plan again with --mac (or a nics: option) so the step is generated`);
+  const byId = new Map(plan.nics.filter((nic) => nic.step !== null).map((nic) => [nic.step!.toLowerCase(), nic]));
+  for (const nic of plan.nics) {
+    if (nic.step === null && nic.mac !== null) {
+      throw new PlanError("nic-without-step", `nics: ${nic.adapter} has the MAC ${nic.mac} but no first-boot step: make the plan again with --mac (or a nics: option) so the step is generated`);
     }
-    if (n.step !== null && !steps.some((s) => s.id.toLowerCase() === n.step!.toLowerCase())) {
-      throw new PlanError("nic-step-missing", `nics: ${n.adapter} names the step ${JSON.stringify(n.step)}, which is not in firstBoot.steps`);
+    if (nic.step !== null && !steps.some((step) => step.id.toLowerCase() === nic.step!.toLowerCase())) {
+      throw new PlanError("nic-step-missing", `nics: ${nic.adapter} names the step ${JSON.stringify(nic.step)}, which is not in firstBoot.steps`);
     }
   }
-  return steps.map((s) => {
-    const n = byId.get(s.id.toLowerCase());
-    if (!n) return s;
-    const mac = n.mac === null ? "" : normalizeMac(n.mac);
-    const match = TARGET_MAC_LINE.exec(s.script);
-    if (!match) throw new PlanError("nic-step-edited", `nics: the step ${s.id} no longer has its $targetMac line; set the MAC in the script itself or make the plan again`);
+  return steps.map((step) => {
+    const nic = byId.get(step.id.toLowerCase());
+    if (!nic) return step;
+    const mac = nic.mac === null ? "" : normalizeMac(nic.mac);
+    const match = TARGET_MAC_LINE.exec(step.script);
+    if (!match) throw new PlanError("nic-step-edited", `nics: the step ${step.id} no longer has its $targetMac line; set the MAC in the script itself or make the plan again`);
     const line = `$targetMac = ${psString(mac)}`;
-    return line === match[0] ? s : { ...s, script: s.script.replace(TARGET_MAC_LINE, () => line) };
+    return line === match[0] ? step : { ...step, script: step.script.replace(TARGET_MAC_LINE, () => line) };
   });
 }

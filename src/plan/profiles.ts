@@ -24,7 +24,7 @@ export interface Profile {
 const profilesDir = join(dataDir, "profiles");
 
 export function profileNames(): string[] {
-  return readdirSync(profilesDir).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(profilesDir).filter((fileName) => fileName.endsWith(".yaml")).map((fileName) => fileName.slice(0, -5)).sort();
 }
 
 export function loadProfile(nameOrPath: string): Profile {
@@ -42,7 +42,7 @@ export function loadProfile(nameOrPath: string): Profile {
 
 /** Profile options with command-line overrides applied, validated again. */
 export function resolveOptions(profile: Profile, overrides: FixupOptionsInput): FixupOptions {
-  const merged = { ...profile.raw, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const merged = { ...profile.raw, ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) };
   const result = FixupOptionsSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -29,19 +29,19 @@ export const RegistryEntry = z
     restoreAfterFirstBoot: z.boolean().optional().describe("For the first boot only: the runner puts the original value back at the end (false keeps the change)"),
   })
   .strict()
-  .superRefine((e, ctx) => {
-    const ops = (["set", "delete-value", "create-key", "delete-key"] as const).filter((k) => e[k] !== undefined);
+  .superRefine((entry, ctx) => {
+    const ops = (["set", "delete-value", "create-key", "delete-key"] as const).filter((operation) => entry[operation] !== undefined);
     if (ops.length !== 1) {
       ctx.addIssue({ code: "custom", message: `each entry needs exactly one of set, delete-value, create-key, delete-key (found ${ops.length ? ops.join(", ") : "none"})` });
       return;
     }
     const op = ops[0];
-    if ((op === "set" || op === "delete-value") && e.name === undefined) ctx.addIssue({ code: "custom", path: ["name"], message: `${op} needs a value name` });
+    if ((op === "set" || op === "delete-value") && entry.name === undefined) ctx.addIssue({ code: "custom", path: ["name"], message: `${op} needs a value name` });
     if (op === "set") {
-      if (e.type === undefined) ctx.addIssue({ code: "custom", path: ["type"], message: "set needs a type (REG_SZ, REG_DWORD, ...)" });
-      if (e.data === undefined) ctx.addIssue({ code: "custom", path: ["data"], message: "set needs data" });
-      if (e.type !== undefined && e.data !== undefined) {
-        const problem = dataProblem(e.type, e.data);
+      if (entry.type === undefined) ctx.addIssue({ code: "custom", path: ["type"], message: "set needs a type (REG_SZ, REG_DWORD, ...)" });
+      if (entry.data === undefined) ctx.addIssue({ code: "custom", path: ["data"], message: "set needs data" });
+      if (entry.type !== undefined && entry.data !== undefined) {
+        const problem = dataProblem(entry.type, entry.data);
         if (problem) ctx.addIssue({ code: "custom", path: ["data"], message: problem });
       }
     }

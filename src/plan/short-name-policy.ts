@@ -31,20 +31,20 @@ export interface ShortNamePolicy {
 
 /** The policy for a volume given the value and whether the volume holds that Windows (its system volume). */
 export function shortNamePolicy(value: number | undefined, systemVolume: boolean): ShortNamePolicy {
-  const v = value === undefined ? {} : { value };
+  const found = value === undefined ? {} : { value };
   switch (value) {
     case undefined:
-      return { create: systemVolume, ...v, reason: systemVolume ? "NtfsDisable8dot3NameCreation is not set: Windows creates short names" : "no Windows installation on this volume to say whether it keeps short names: none created" };
+      return { create: systemVolume, ...found, reason: systemVolume ? "NtfsDisable8dot3NameCreation is not set: Windows creates short names" : "no Windows installation on this volume to say whether it keeps short names: none created" };
     case 0:
-      return { create: true, ...v, reason: "NtfsDisable8dot3NameCreation = 0: short names on every volume" };
+      return { create: true, ...found, reason: "NtfsDisable8dot3NameCreation = 0: short names on every volume" };
     case 1:
-      return { create: false, ...v, reason: "NtfsDisable8dot3NameCreation = 1: no short names" };
+      return { create: false, ...found, reason: "NtfsDisable8dot3NameCreation = 1: no short names" };
     case 3:
-      return { create: systemVolume, ...v, reason: `NtfsDisable8dot3NameCreation = 3: short names on the system volume only${systemVolume ? "" : " (this is not it)"}` };
+      return { create: systemVolume, ...found, reason: `NtfsDisable8dot3NameCreation = 3: short names on the system volume only${systemVolume ? "" : " (this is not it)"}` };
     case 2:
-      return { create: false, ...v, reason: "NtfsDisable8dot3NameCreation = 2 (per volume): the volume's own flag cannot be read offline, so no short names are created" };
+      return { create: false, ...found, reason: "NtfsDisable8dot3NameCreation = 2 (per volume): the volume's own flag cannot be read offline, so no short names are created" };
     default:
-      return { create: false, ...v, reason: `NtfsDisable8dot3NameCreation = ${value} is not a documented value: no short names` };
+      return { create: false, ...found, reason: `NtfsDisable8dot3NameCreation = ${value} is not a documented value: no short names` };
   }
 }
 
@@ -52,7 +52,7 @@ export function shortNamePolicy(value: number | undefined, systemVolume: boolean
 export function shortNamePolicyFor(volumes: readonly Volume[], volume: Volume): ShortNamePolicy {
   let installations;
   try {
-    installations = locateWindows(volumes).installations.filter((i) => i.volume.index === volume.index);
+    installations = locateWindows(volumes).installations.filter((installation) => installation.volume.index === volume.index);
   } catch (err) {
     if (err instanceof P2vfixError) return shortNamePolicy(undefined, false);
     throw err;

@@ -52,16 +52,16 @@ export function applyVmLink(change: VmLinkChange, target: string, dryRun: boolea
     const commands = config.liveCommand(selector, change.up);
     return { summary: `${config.editable ? `the VM is running (${running.evidence})` : `${config.format} has no file to edit`}: run ${commands.join(" ; ")}`, changed: 0, commands };
   }
-  const before = new Map(config.nics().map((n) => [n.index, n.connected]));
+  const before = new Map(config.nics().map((nic) => [nic.index, nic.connected]));
   const edit = config.setLink(selector, change.up);
   if (edit.changed.length === 0) return { summary: `already ${change.up ? "plugged" : "unplugged"}`, changed: 0, commands: [] };
-  const summary = edit.changed.map((c) => `${c.nic.id}${c.nic.mac ? ` (${c.nic.mac})` : ""}: ${change.up ? "plugged" : "unplugged"}${c.line ? ` (line ${c.line})` : ""}`).join(", ");
+  const summary = edit.changed.map((nicChange) => `${nicChange.nic.id}${nicChange.nic.mac ? ` (${nicChange.nic.mac})` : ""}: ${change.up ? "plugged" : "unplugged"}${nicChange.line ? ` (line ${nicChange.line})` : ""}`).join(", ");
   if (dryRun) return { summary: `would be ${summary}`, changed: edit.changed.length, commands: [] };
   const recordPath = vmSidecarPath(target, folder);
   const sidecar: VmSidecar = {
     version: 1,
     vmFile: resolve(change.file),
-    nics: edit.changed.map((c) => ({ index: c.nic.index, ...(c.nic.mac ? { mac: c.nic.mac } : {}), wasConnected: before.get(c.nic.index) ?? true })),
+    nics: edit.changed.map((nicChange) => ({ index: nicChange.nic.index, ...(nicChange.nic.mac ? { mac: nicChange.nic.mac } : {}), wasConnected: before.get(nicChange.nic.index) ?? true })),
   };
   // The record goes first: a crash after saving the VM file still leaves undo able to plug back.
   replaceFileSafely(recordPath, new TextEncoder().encode(JSON.stringify(sidecar, null, 2) + "\n"), { mode: privateModeFor(target) });
@@ -105,7 +105,7 @@ function confirmVmFile(target: string, recorded: string, given: string | undefin
   const folder = dirname(resolve(recorded));
   const namesImage = openVmConfig(recorded)
     .disks()
-    .some((d) => d.file !== undefined && realOrNull(resolve(folder, d.file)) === imageReal);
+    .some((disk) => disk.file !== undefined && realOrNull(resolve(folder, disk.file)) === imageReal);
   if (!namesImage) throw refuse("it does not list the image among its disks");
 }
 

@@ -18,9 +18,9 @@ const HEADER = [
 
 function block(node: unknown): void {
   if (isMap(node)) for (const pair of (node as YAMLMap).items) {
-    const v = pair.value;
-    if (v instanceof Scalar && typeof v.value === "string" && v.value.includes("\n")) v.type = Scalar.BLOCK_LITERAL;
-    else block(v);
+    const value = pair.value;
+    if (value instanceof Scalar && typeof value.value === "string" && value.value.includes("\n")) value.type = Scalar.BLOCK_LITERAL;
+    else block(value);
   }
   else if (isSeq(node)) for (const item of (node as YAMLSeq).items) block(item);
 }
@@ -32,9 +32,9 @@ export function planToYaml(plan: PlanFile): string {
   const fixups = root.get("fixups", true) as YAMLSeq | undefined;
   if (fixups) {
     fixups.items.forEach((item, i) => {
-      const f = plan.fixups[i];
-      const lines = [` ${f.id}: ${f.title ?? ""}`];
-      if (f.findings.length) lines.push(` fixes: ${f.findings.join(", ")}`);
+      const fixup = plan.fixups[i];
+      const lines = [` ${fixup.id}: ${fixup.title ?? ""}`];
+      if (fixup.findings.length) lines.push(` fixes: ${fixup.findings.join(", ")}`);
       (item as YAMLMap).commentBefore = lines.join("\n");
     });
   }

@@ -80,7 +80,7 @@ export const REGF_SIGNATURE = Uint8Array.of(0x72, 0x65, 0x67, 0x66);
 
 /** True when `bytes` starts with the regf signature (a hive or one of its logs). */
 export function hasRegfSignature(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && REGF_SIGNATURE.every((b, i) => bytes[i] === b);
+  return bytes.length >= 4 && REGF_SIGNATURE.every((byte, i) => bytes[i] === byte);
 }
 
 /**
@@ -92,8 +92,8 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
   if (bytes.length < 512) {
     throw new RegfError("truncated", `${what} is ${bytes.length} bytes: too short to hold a regf base block`, { offset: 0 });
   }
-  const r = new ByteReader(bytes, regfError);
-  const signature = r.ascii(0, 4);
+  const reader = new ByteReader(bytes, regfError);
+  const signature = reader.ascii(0, 4);
   if (!hasRegfSignature(bytes)) {
     throw new RegfError("not-a-hive", `${what} does not start with the "regf" signature (found ${JSON.stringify(signature)})`, {
       offset: 0,
@@ -101,28 +101,28 @@ export function parseBaseBlock(bytes: Uint8Array, what = "hive"): BaseBlock {
       actual: signature,
     });
   }
-  const nameBytes = r.slice(BaseBlockField.fileName, BaseBlockField.fileName + 64);
+  const nameBytes = reader.slice(BaseBlockField.fileName, BaseBlockField.fileName + 64);
   let nameEnd = 0;
   while (nameEnd < 64 && (nameBytes[nameEnd] !== 0 || nameBytes[nameEnd + 1] !== 0)) nameEnd += 2;
   const full = bytes.length >= BASE_BLOCK_SIZE;
   return {
     signature,
-    primarySequence: r.u32(BaseBlockField.primarySequence),
-    secondarySequence: r.u32(BaseBlockField.secondarySequence),
-    lastWritten: r.u64big(BaseBlockField.lastWritten),
-    majorVersion: r.u32(BaseBlockField.majorVersion),
-    minorVersion: r.u32(BaseBlockField.minorVersion),
-    fileType: r.u32(BaseBlockField.fileType),
-    fileFormat: r.u32(BaseBlockField.fileFormat),
-    rootCellOffset: r.u32(BaseBlockField.rootCellOffset),
-    hiveBinsDataSize: r.u32(BaseBlockField.hiveBinsDataSize),
-    clusteringFactor: r.u32(BaseBlockField.clusteringFactor),
-    fileName: r.utf16(BaseBlockField.fileName, nameEnd),
-    flags: r.u32(BaseBlockField.flags),
-    storedChecksum: r.u32(CHECKSUM_OFFSET),
+    primarySequence: reader.u32(BaseBlockField.primarySequence),
+    secondarySequence: reader.u32(BaseBlockField.secondarySequence),
+    lastWritten: reader.u64big(BaseBlockField.lastWritten),
+    majorVersion: reader.u32(BaseBlockField.majorVersion),
+    minorVersion: reader.u32(BaseBlockField.minorVersion),
+    fileType: reader.u32(BaseBlockField.fileType),
+    fileFormat: reader.u32(BaseBlockField.fileFormat),
+    rootCellOffset: reader.u32(BaseBlockField.rootCellOffset),
+    hiveBinsDataSize: reader.u32(BaseBlockField.hiveBinsDataSize),
+    clusteringFactor: reader.u32(BaseBlockField.clusteringFactor),
+    fileName: reader.utf16(BaseBlockField.fileName, nameEnd),
+    flags: reader.u32(BaseBlockField.flags),
+    storedChecksum: reader.u32(CHECKSUM_OFFSET),
     computedChecksum: baseBlockChecksum(bytes),
-    bootType: full ? r.u32(BaseBlockField.bootType) : 0,
-    bootRecover: full ? r.u32(BaseBlockField.bootRecover) : 0,
+    bootType: full ? reader.u32(BaseBlockField.bootType) : 0,
+    bootRecover: full ? reader.u32(BaseBlockField.bootRecover) : 0,
   };
 }
 

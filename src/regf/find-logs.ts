@@ -8,6 +8,6 @@ const LOG_SUFFIX = /^\.log[12]?$/i;
 export function findLogNames(primaryName: string, siblings: readonly string[]): string[] {
   const lower = primaryName.toLowerCase();
   return siblings
-    .filter((s) => s.length > primaryName.length && s.toLowerCase().startsWith(lower) && LOG_SUFFIX.test(s.slice(primaryName.length)))
+    .filter((sibling) => sibling.length > primaryName.length && sibling.toLowerCase().startsWith(lower) && LOG_SUFFIX.test(sibling.slice(primaryName.length)))
     .sort((a, b) => a.slice(primaryName.length).toLowerCase().localeCompare(b.slice(primaryName.length).toLowerCase()));
 }

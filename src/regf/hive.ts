@@ -94,18 +94,18 @@ export class Hive {
 
   /** Walks the whole tree (bounded, cycle-checked) and counts keys and values. */
   stats(): HiveStats {
-    const s: HiveStats = { keys: 0, values: 0, maxDepth: 0, valueDataBytes: 0, bigDataValues: 0, warnings: [] };
+    const hiveStats: HiveStats = { keys: 0, values: 0, maxDepth: 0, valueDataBytes: 0, bigDataValues: 0, warnings: [] };
     const seenValues = new Set<number>();
     walkKeys(this.root(), (key, depth) => {
-      s.keys++;
-      if (depth > s.maxDepth) s.maxDepth = depth;
-      for (const v of checkedValues(key, seenValues)) {
-        s.values++;
-        s.valueDataBytes += v.dataSize;
-        if (v.dataSize > 16344 && this.baseBlock.minorVersion >= 4 && !v.inline) s.bigDataValues++;
+      hiveStats.keys++;
+      if (depth > hiveStats.maxDepth) hiveStats.maxDepth = depth;
+      for (const checkedValue of checkedValues(key, seenValues)) {
+        hiveStats.values++;
+        hiveStats.valueDataBytes += checkedValue.dataSize;
+        if (checkedValue.dataSize > 16344 && this.baseBlock.minorVersion >= 4 && !checkedValue.inline) hiveStats.bigDataValues++;
       }
-    }, { onWarning: (message) => void s.warnings.push(message) });
-    return s;
+    }, { onWarning: (message) => void hiveStats.warnings.push(message) });
+    return hiveStats;
   }
 }
 

@@ -264,13 +264,13 @@ function findSorted(
 export function storedNameOrder(bytes: Uint8Array, pos: number, byteLength: number, compressed: boolean, name: string, equalOnly: boolean): number {
   const units = compressed ? byteLength : byteLength >>> 1;
   if (equalOnly && units !== name.length) return 1;
-  const n = Math.min(units, name.length);
-  for (let i = 0; i < n; i++) {
+  const compared = Math.min(units, name.length);
+  for (let i = 0; i < compared; i++) {
     const stored = compressed ? bytes[pos + i] : bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
     const wanted = name.charCodeAt(i);
     if (stored === wanted) continue;
-    const d = upcaseUnit(stored) - upcaseUnit(wanted);
-    if (d !== 0) return d;
+    const difference = upcaseUnit(stored) - upcaseUnit(wanted);
+    if (difference !== 0) return difference;
   }
   return units - name.length;
 }

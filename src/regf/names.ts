@@ -8,7 +8,7 @@ export { compareNames, namesEqual, upcaseName, upcaseUnit } from "../util/window
 
 /** The `lh` list hint: hash = hash * 37 + upcase(unit) over the name, 32-bit. */
 export function lhHash(name: string): number {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 37) + upcaseUnit(name.charCodeAt(i))) >>> 0;
-  return h;
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (Math.imul(hash, 37) + upcaseUnit(name.charCodeAt(i))) >>> 0;
+  return hash;
 }

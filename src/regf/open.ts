@@ -33,12 +33,12 @@ export function openHive(bytes: Uint8Array, options: OpenHiveOptions = {}): Hive
  * A dirty hive whose logs were found but none could be applied. No logs at all stays a warning
  * (a hive copied without its logs is common and hivex/reged read it the same way).
  */
-function recoveryFailed(r: RecoveryResult, source: string | undefined): RecoveryError {
-  const why = r.ignoredLogs.map((l) => `${l.name}: ${l.reason}`);
-  const notes = r.warnings.filter((w) => !/view may be stale/.test(w));
+function recoveryFailed(recovery: RecoveryResult, source: string | undefined): RecoveryError {
+  const why = recovery.ignoredLogs.map((ignoredLog) => `${ignoredLog.name}: ${ignoredLog.reason}`);
+  const notes = recovery.warnings.filter((warning) => !/view may be stale/.test(warning));
   return new RecoveryError(
     "recovery-failed",
-    `hive is dirty (${r.dirtyReasons.join("; ")}) and its transaction logs cannot be applied (${[...why, ...notes].join("; ")}); ` +
+    `hive is dirty (${recovery.dirtyReasons.join("; ")}) and its transaction logs cannot be applied (${[...why, ...notes].join("; ")}); ` +
       "use --no-logs to read the primary as it is (a stale view)",
     source === undefined ? {} : { path: source },
   );

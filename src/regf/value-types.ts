@@ -16,7 +16,7 @@ export const RegType = {
 
 export type RegTypeName = keyof typeof RegType;
 
-const byNumber = new Map<number, RegTypeName>(Object.entries(RegType).map(([k, v]) => [v, k as RegTypeName]));
+const byNumber = new Map<number, RegTypeName>(Object.entries(RegType).map(([key, value]) => [value, key as RegTypeName]));
 
 /** "REG_SZ" for 1; "REG_0x1f4" style for numbers outside the standard set. */
 export function regTypeName(type: number): string {
@@ -30,8 +30,8 @@ export function regTypeNumber(name: string): number | undefined {
   if (bare in RegType) return RegType[bare as RegTypeName];
   if (/^0X[0-9A-F]{1,8}$/.test(bare)) return parseInt(bare.slice(2), 16);
   if (/^[0-9]{1,10}$/.test(bare)) {
-    const n = Number(bare);
-    return n <= 0xffffffff ? n : undefined;
+    const parsed = Number(bare);
+    return parsed <= 0xffffffff ? parsed : undefined;
   }
   return undefined;
 }

@@ -116,10 +116,10 @@ export function qwordAt(space: CellSpace, vkPos: number): bigint | undefined {
 function dwordOf(space: CellSpace, vkPos: number, type: number, dataSize: number): number | undefined {
   if ((type !== RegType.DWORD && type !== RegType.DWORD_BIG_ENDIAN) || dataSize !== 4) return undefined;
   // Read where the data lies (4 bytes are never big data): no copy of it per value.
-  const { bytes: d, start: i } = locateValueData(space, vkPos, SPAN);
+  const { bytes: bytes, start: start } = locateValueData(space, vkPos, SPAN);
   return type === RegType.DWORD
-    ? (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0
-    : ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) >>> 0;
+    ? (bytes[start] | (bytes[start + 1] << 8) | (bytes[start + 2] << 16) | (bytes[start + 3] << 24)) >>> 0
+    : ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
 }
 
 function qwordOf(space: CellSpace, vkPos: number, type: number, dataSize: number): bigint | undefined {

@@ -35,16 +35,16 @@ export function checkedSubkeys(key: RegKey, options: WalkOptions = {}): RegKey[]
   const keys = key.subkeys();
   let sorted = true;
   for (let i = 1; i < keys.length; i++) {
-    const c = compareNames(keys[i - 1].name, keys[i].name);
-    if (c === 0) throw duplicate(keys[i]);
-    if (c > 0) sorted = false;
+    const order = compareNames(keys[i - 1].name, keys[i].name);
+    if (order === 0) throw duplicate(keys[i]);
+    if (order > 0) sorted = false;
   }
   if (!sorted) {
     options.onWarning?.(`subkey list of ${JSON.stringify(key.path)} is not in Windows' sort order`, key);
     const names = new Set<string>();
-    for (const k of keys) {
-      const up = upcaseName(k.name);
-      if (names.has(up)) throw duplicate(k);
+    for (const regKey of keys) {
+      const up = upcaseName(regKey.name);
+      if (names.has(up)) throw duplicate(regKey);
       names.add(up);
     }
   }
@@ -116,14 +116,14 @@ export function walkKeys(start: RegKey, visit: (key: RegKey, depth: number) => v
 export function checkedValues(key: RegKey, seenValues: Set<number>): RegValue[] {
   if (key.valueCount === 0) return [];
   const values = key.values();
-  for (const v of values) {
-    if (seenValues.has(v.offset)) {
-      throw new RegfError("value-reached-twice", `value cell 0x${v.offset.toString(16)} is listed twice`, {
-        offset: HBINS_START + v.offset,
+  for (const value of values) {
+    if (seenValues.has(value.offset)) {
+      throw new RegfError("value-reached-twice", `value cell 0x${value.offset.toString(16)} is listed twice`, {
+        offset: HBINS_START + value.offset,
         path: key.path,
       });
     }
-    seenValues.add(v.offset);
+    seenValues.add(value.offset);
   }
   return values;
 }
@@ -153,10 +153,10 @@ export class CellBitmap {
 
   /** Marks `offset`; false when it was marked already. */
   mark(offset: number): boolean {
-    const i = offset >>> 6;
+    const slot = offset >>> 6;
     const bit = 1 << ((offset >>> 3) & 7);
-    if ((this.bits[i] & bit) !== 0) return false;
-    this.bits[i] |= bit;
+    if ((this.bits[slot] & bit) !== 0) return false;
+    this.bits[slot] |= bit;
     return true;
   }
 }
@@ -264,9 +264,9 @@ export class KeyCellWalk {
     for (let i = first; i < end; i++) nkPosition(space, items.items[i]);
     let sorted = true;
     for (let i = first + 1; i < end; i++) {
-      const c = compareNkNames(space, HBINS_START + CELL_SIZE_FIELD + items.items[i - 1], HBINS_START + CELL_SIZE_FIELD + items.items[i]);
-      if (c === 0) throw this.duplicateAt(items.items[i]);
-      if (c > 0) sorted = false;
+      const order = compareNkNames(space, HBINS_START + CELL_SIZE_FIELD + items.items[i - 1], HBINS_START + CELL_SIZE_FIELD + items.items[i]);
+      if (order === 0) throw this.duplicateAt(items.items[i]);
+      if (order > 0) sorted = false;
     }
     if (!sorted) {
       const names = new Set<string>();
@@ -305,23 +305,23 @@ function nkName(space: CellSpace, pos: number): string {
 }
 
 /** compareNames on two key nodes' stored names, without decoding them. */
-function compareNkNames(space: CellSpace, a: number, b: number): number {
+function compareNkNames(space: CellSpace, left: number, right: number): number {
   const bytes = space.bytes;
-  const lengthA = bytes[a + NK.nameLength] | (bytes[a + NK.nameLength + 1] << 8);
-  const lengthB = bytes[b + NK.nameLength] | (bytes[b + NK.nameLength + 1] << 8);
-  const wideA = (bytes[a + NK.flags] & KeyFlags.COMP_NAME) === 0;
-  const wideB = (bytes[b + NK.flags] & KeyFlags.COMP_NAME) === 0;
+  const lengthA = bytes[left + NK.nameLength] | (bytes[left + NK.nameLength + 1] << 8);
+  const lengthB = bytes[right + NK.nameLength] | (bytes[right + NK.nameLength + 1] << 8);
+  const wideA = (bytes[left + NK.flags] & KeyFlags.COMP_NAME) === 0;
+  const wideB = (bytes[right + NK.flags] & KeyFlags.COMP_NAME) === 0;
   const unitsA = wideA ? lengthA >>> 1 : lengthA;
   const unitsB = wideB ? lengthB >>> 1 : lengthB;
-  const n = unitsA < unitsB ? unitsA : unitsB;
-  const nameA = a + NK.name;
-  const nameB = b + NK.name;
-  for (let i = 0; i < n; i++) {
+  const shorter = unitsA < unitsB ? unitsA : unitsB;
+  const nameA = left + NK.name;
+  const nameB = right + NK.name;
+  for (let i = 0; i < shorter; i++) {
     const ca = wideA ? bytes[nameA + 2 * i] | (bytes[nameA + 2 * i + 1] << 8) : bytes[nameA + i];
     const cb = wideB ? bytes[nameB + 2 * i] | (bytes[nameB + 2 * i + 1] << 8) : bytes[nameB + i];
     if (ca === cb) continue;
-    const d = upcaseUnit(ca) - upcaseUnit(cb);
-    if (d !== 0) return d;
+    const difference = upcaseUnit(ca) - upcaseUnit(cb);
+    if (difference !== 0) return difference;
   }
   return unitsA - unitsB;
 }

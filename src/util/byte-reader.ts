@@ -117,9 +117,9 @@ export function decodeUtf16le(bytes: Uint8Array): string {
 export function encodeUtf16le(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 2);
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out[i * 2] = c & 0xff;
-    out[i * 2 + 1] = c >> 8;
+    const code = text.charCodeAt(i);
+    out[i * 2] = code & 0xff;
+    out[i * 2 + 1] = code >> 8;
   }
   return out;
 }

@@ -53,10 +53,10 @@ export function readCompiledData(path: string): CompiledData | undefined {
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null) return undefined;
-  const c = parsed as Partial<CompiledData>;
-  if (c.format !== COMPILED_DATA_FORMAT || typeof c.validatorSha256 !== "string") return undefined;
-  if (typeof c.files !== "object" || c.files === null || Array.isArray(c.files)) return undefined;
-  return c as CompiledData;
+  const candidate = parsed as Partial<CompiledData>;
+  if (candidate.format !== COMPILED_DATA_FORMAT || typeof candidate.validatorSha256 !== "string") return undefined;
+  if (typeof candidate.files !== "object" || candidate.files === null || Array.isArray(candidate.files)) return undefined;
+  return candidate as CompiledData;
 }
 
 /**

@@ -6,18 +6,18 @@
 /** Upper case per code unit, filled on first use of each unit (0 = not computed yet). */
 const upcaseTable = new Uint16Array(0x10000);
 
-function computeUpcase(c: number): number {
-  let u = c;
-  if (c >= 0x61 && !(c >= 0xd800 && c <= 0xdfff)) {
-    const up = String.fromCharCode(c).toUpperCase();
-    if (up.length === 1) u = up.charCodeAt(0);
+function computeUpcase(code: number): number {
+  let upper = code;
+  if (code >= 0x61 && !(code >= 0xd800 && code <= 0xdfff)) {
+    const up = String.fromCharCode(code).toUpperCase();
+    if (up.length === 1) upper = up.charCodeAt(0);
   }
-  upcaseTable[c] = u;
-  return u;
+  upcaseTable[code] = upper;
+  return upper;
 }
 
-function up(c: number): number {
-  return upcaseTable[c] || computeUpcase(c);
+function up(unit: number): number {
+  return upcaseTable[unit] || computeUpcase(unit);
 }
 
 /** One UTF-16 code unit upper-cased as Windows does. */
@@ -31,10 +31,10 @@ export function upcaseName(name: string): string {
   let changed = false;
   const units = new Array<number>(name.length);
   for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    const u = up(c);
-    if (u !== c) changed = true;
-    units[i] = u;
+    const code = name.charCodeAt(i);
+    const upper = up(code);
+    if (upper !== code) changed = true;
+    units[i] = upper;
   }
   if (!changed) return name;
   for (let i = 0; i < units.length; i += 8192) out += String.fromCharCode(...units.slice(i, i + 8192));
@@ -42,18 +42,18 @@ export function upcaseName(name: string): string {
 }
 
 /** Windows' ordering of subkey names: by upper-cased UTF-16 code units. Negative, 0 or positive. */
-export function compareNames(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
+export function compareNames(left: string, right: string): number {
+  const shorter = Math.min(left.length, right.length);
+  for (let i = 0; i < shorter; i++) {
+    const ca = left.charCodeAt(i);
+    const cb = right.charCodeAt(i);
     if (ca === cb) continue;
-    const d = up(ca) - up(cb);
-    if (d !== 0) return d;
+    const difference = up(ca) - up(cb);
+    if (difference !== 0) return difference;
   }
-  return a.length - b.length;
+  return left.length - right.length;
 }
 
-export function namesEqual(a: string, b: string): boolean {
-  return a.length === b.length && compareNames(a, b) === 0;
+export function namesEqual(left: string, right: string): boolean {
+  return left.length === right.length && compareNames(left, right) === 0;
 }

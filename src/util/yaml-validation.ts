@@ -34,6 +34,6 @@ export function validateYaml<T>(label: string, text: string, schema: Zod.ZodType
 
 /** Every entry must name a source its file defines: the first that does not, as a problem. */
 export function unknownSource(sources: Record<string, string>, used: string[]): string | undefined {
-  const missing = used.find((s) => !(s in sources));
+  const missing = used.find((source) => !(source in sources));
   return missing === undefined ? undefined : `source "${missing}" is not defined under sources`;
 }

@@ -14,10 +14,10 @@ import { psQuote } from "./text.js";
 import type { Disk, LiveCommandOptions, Nic, NicSelector, RunningState, StorageController, VmConfig, VmConfigEdit } from "./types.js";
 
 export function decodeJsonExport(bytes: Uint8Array): string {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b[0] === 0xff && b[1] === 0xfe) return b.subarray(2).toString("utf16le");
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.subarray(3).toString("utf8");
-  return b.toString("utf8");
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer[0] === 0xff && buffer[1] === 0xfe) return buffer.subarray(2).toString("utf16le");
+  if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return buffer.subarray(3).toString("utf8");
+  return buffer.toString("utf8");
 }
 
 type Json = Record<string, unknown>;
@@ -46,14 +46,14 @@ export class HypervConfig implements VmConfig {
       throw new VmConfigError("malformed-json", `line ${line}: ${(err as Error).message}`, { path, cause: err });
     }
     const objects = (Array.isArray(data) ? data : [data]) as unknown[];
-    for (const [i, o] of objects.entries()) {
-      if (typeof o !== "object" || o === null) throw new VmConfigError("malformed-hyperv", `item ${i}: not an object`, { path });
-      const obj = o as Json;
-      if ("MacAddress" in obj) this.addAdapter(obj, i);
+    for (const [key, value] of objects.entries()) {
+      if (typeof value !== "object" || value === null) throw new VmConfigError("malformed-hyperv", `item ${key}: not an object`, { path });
+      const obj = value as Json;
+      if ("MacAddress" in obj) this.addAdapter(obj, key);
       else if ("ControllerType" in obj) this.addDrive(obj);
-      else throw new VmConfigError("malformed-hyperv", `item ${i}: neither a VMNetworkAdapter (MacAddress) nor a hard disk drive (ControllerType)`, { path });
+      else throw new VmConfigError("malformed-hyperv", `item ${key}: neither a VMNetworkAdapter (MacAddress) nor a hard disk drive (ControllerType)`, { path });
     }
-    const vmName = objects.map((o) => (o as Json).VMName).find((v) => typeof v === "string");
+    const vmName = objects.map((object) => (object as Json).VMName).find((name) => typeof name === "string");
     if (typeof vmName === "string") this.name = vmName;
   }
 
@@ -66,7 +66,7 @@ export class HypervConfig implements VmConfig {
     this.adapterName.set(index, name);
     const switchName = typeof obj.SwitchName === "string" && obj.SwitchName !== "" ? obj.SwitchName : undefined;
     const raw: Record<string, string> = {};
-    for (const k of ["Name", "VMName", "SwitchName", "MacAddress", "Connected", "IsLegacy", "DynamicMacAddressEnabled"]) if (k in obj) raw[k] = String(obj[k]);
+    for (const field of ["Name", "VMName", "SwitchName", "MacAddress", "Connected", "IsLegacy", "DynamicMacAddressEnabled"]) if (field in obj) raw[field] = String(obj[field]);
     this.nicList.push({
       index,
       id: name,
@@ -80,10 +80,10 @@ export class HypervConfig implements VmConfig {
   }
 
   private addDrive(obj: Json): void {
-    const t = obj.ControllerType;
-    const scsi = t === 1 || t === "SCSI";
+    const controllerType = obj.ControllerType;
+    const scsi = controllerType === 1 || controllerType === "SCSI";
     const id = `${scsi ? "scsi" : "ide"}${String(obj.ControllerNumber ?? 0)}`;
-    if (!this.controllerList.some((c) => c.id === id)) this.controllerList.push({ id, type: scsi ? "hyperv-scsi" : "hyperv-ide", model: scsi ? "SCSI" : "IDE" });
+    if (!this.controllerList.some((storageController) => storageController.id === id)) this.controllerList.push({ id, type: scsi ? "hyperv-scsi" : "hyperv-ide", model: scsi ? "SCSI" : "IDE" });
     const path = typeof obj.Path === "string" ? obj.Path : undefined;
     this.diskList.push({ id: `${id}:${String(obj.ControllerLocation ?? 0)}`, device: "disk", controller: id, ...(path ? { file: path } : {}) });
   }
@@ -102,8 +102,8 @@ export class HypervConfig implements VmConfig {
   setLink(selector: NicSelector, up: boolean): VmConfigEdit {
     const selected = selectNics(this.nicList, selector, this.path);
     return {
-      changed: selected.filter((n) => n.connected !== up).map((nic) => ({ nic, line: 0, before: "", after: "" })),
-      unchanged: selected.filter((n) => n.connected === up),
+      changed: selected.filter((nic) => nic.connected !== up).map((nic) => ({ nic, line: 0, before: "", after: "" })),
+      unchanged: selected.filter((nic) => nic.connected === up),
     };
   }
 

@@ -50,9 +50,9 @@ export function openVmConfig(path: string): VmConfig {
   try {
     let done = 0;
     while (done < size) {
-      const n = readSync(again, bytes, done, size - done, done);
-      if (n === 0) break;
-      done += n;
+      const bytesRead = readSync(again, bytes, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
     }
   } finally {
     closeSync(again);

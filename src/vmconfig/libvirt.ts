@@ -74,42 +74,42 @@ export class LibvirtConfig extends TextVmConfig<ParsedDomain> {
     });
 
     const controllers: StorageController[] = [];
-    for (const c of devices ? childrenNamed(devices, "controller") : []) {
-      const type = attr(c, "type");
-      const index = attr(c, "index") ?? "0";
-      const model = attr(c, "model") ?? "";
-      let t: ControllerType | undefined;
-      if (type === "scsi") t = SCSI_MODELS[model] ?? (model === "" ? "lsilogic" : "unknown");
-      else if (type === "sata") t = "ahci";
-      else if (type === "ide") t = "ide";
-      else if (type === "nvme") t = "nvme";
-      else if (type === "fdc") t = "floppy";
-      if (t) controllers.push({ id: `${type}${index}`, type: t, model });
+    for (const xmlElement of devices ? childrenNamed(devices, "controller") : []) {
+      const type = attr(xmlElement, "type");
+      const index = attr(xmlElement, "index") ?? "0";
+      const model = attr(xmlElement, "model") ?? "";
+      let controllerType: ControllerType | undefined;
+      if (type === "scsi") controllerType = SCSI_MODELS[model] ?? (model === "" ? "lsilogic" : "unknown");
+      else if (type === "sata") controllerType = "ahci";
+      else if (type === "ide") controllerType = "ide";
+      else if (type === "nvme") controllerType = "nvme";
+      else if (type === "fdc") controllerType = "floppy";
+      if (controllerType) controllers.push({ id: `${type}${index}`, type: controllerType, model });
     }
     const disks: Disk[] = [];
-    for (const d of devices ? childrenNamed(devices, "disk") : []) {
-      const target = child(d, "target");
+    for (const xmlElement of devices ? childrenNamed(devices, "disk") : []) {
+      const target = child(xmlElement, "target");
       const dev = target ? attr(target, "dev") : undefined;
       if (!target || !dev) {
-        throw new VmConfigError("malformed-libvirt", `line ${lineAt(text, d.start)}: <disk> without <target dev=...>`, { path: this.path, offset: d.start });
+        throw new VmConfigError("malformed-libvirt", `line ${lineAt(text, xmlElement.start)}: <disk> without <target dev=...>`, { path: this.path, offset: xmlElement.start });
       }
       const bus = attr(target, "bus") ?? (dev.startsWith("vd") ? "virtio" : dev.startsWith("hd") ? "ide" : "scsi");
-      const address = child(d, "address");
+      const address = child(xmlElement, "address");
       const ctlIndex = (address && attr(address, "controller")) ?? "0";
       let controller = `${bus}${ctlIndex}`;
       if (bus === "virtio") {
         controller = "virtio-blk";
-        if (!controllers.some((c) => c.id === controller)) controllers.push({ id: controller, type: "virtio-blk", model: "" });
+        if (!controllers.some((storageController) => storageController.id === controller)) controllers.push({ id: controller, type: "virtio-blk", model: "" });
       } else if (bus === "usb") {
         controller = "usb";
-      } else if (!controllers.some((c) => c.id === controller)) {
+      } else if (!controllers.some((storageController) => storageController.id === controller)) {
         // libvirt adds the controller itself when the XML leaves it out.
         const implied: ControllerType = bus === "sata" ? "ahci" : bus === "ide" ? "ide" : bus === "nvme" ? "nvme" : bus === "fdc" ? "floppy" : "lsilogic";
         controllers.push({ id: controller, type: implied, model: "" });
       }
-      const source = child(d, "source");
+      const source = child(xmlElement, "source");
       const file = source ? (attr(source, "file") ?? attr(source, "dev") ?? attr(source, "volume") ?? attr(source, "name")) : undefined;
-      const device = attr(d, "device");
+      const device = attr(xmlElement, "device");
       disks.push({ id: dev, device: device === "cdrom" ? "cdrom" : device === "floppy" ? "floppy" : "disk", controller, ...(file ? { file } : {}) });
     }
     const name = nameEl ? textOf(text, nameEl) : undefined;
@@ -129,7 +129,7 @@ export class LibvirtConfig extends TextVmConfig<ParsedDomain> {
         const from = lineStart >= 0 && this.text.slice(lineStart + 1, link.start).trim() === "" ? (this.text[lineStart - 1] === "\r" ? lineStart - 1 : lineStart) : link.start;
         return { start: from, end: link.start + LIBVIRT_INSERTED_LINK.length, text: "" };
       }
-      const state = link.attrs.find((a) => a.name === "state");
+      const state = link.attrs.find((xmlAttr) => xmlAttr.name === "state");
       if (state) return { start: state.valueStart, end: state.valueEnd, text: up ? "up" : "down" };
       const at = link.start + "<link".length;
       return { start: at, end: at, text: ` state='${up ? "up" : "down"}'` };

@@ -26,9 +26,9 @@ function openRandomAccess(path: string): RandomAccess & { close(): void } {
       const buf = new Uint8Array(length);
       let done = 0;
       while (done < length) {
-        const n = readSync(fd, buf, done, length - done, offset + done);
-        if (n === 0) throw new VmConfigError("short-read", `unexpected end of ${path}`, { path, offset: offset + done });
-        done += n;
+        const bytesRead = readSync(fd, buf, done, length - done, offset + done);
+        if (bytesRead === 0) throw new VmConfigError("short-read", `unexpected end of ${path}`, { path, offset: offset + done });
+        done += bytesRead;
       }
       return buf;
     },
@@ -55,10 +55,10 @@ export class OvaConfig extends OvfConfig {
     const file = openRandomAccess(path);
     try {
       const members = readTar(file, path);
-      const ovf = members.find((m) => m.name.toLowerCase().endsWith(".ovf"));
+      const ovf = members.find((member) => member.name.toLowerCase().endsWith(".ovf"));
       if (!ovf) throw new VmConfigError("no-ovf", "the OVA archive has no .ovf member", { path });
       if (ovf.size > MAX_DESCRIPTOR) throw new VmConfigError("ovf-too-large", `the .ovf member is ${ovf.size} bytes`, { path, offset: ovf.dataOffset });
-      const manifest = members.find((m) => m.name.toLowerCase().endsWith(".mf"));
+      const manifest = members.find((member) => member.name.toLowerCase().endsWith(".mf"));
       return new OvaConfig(path, bytesToText(file.read(ovf.dataOffset, ovf.size)), members, ovf, manifest);
     } finally {
       file.close();
@@ -67,11 +67,11 @@ export class OvaConfig extends OvfConfig {
 
   /** Member names in archive order. */
   memberNames(): string[] {
-    return this.members.map((m) => m.name);
+    return this.members.map((member) => member.name);
   }
 
   override save(options: SaveOptions = {}): void {
-    if (this.members.some((m) => m.name.toLowerCase().endsWith(".cert"))) {
+    if (this.members.some((member) => member.name.toLowerCase().endsWith(".cert"))) {
       throw new RefusedError("signed-ova", "the OVA is signed (.cert): changing it would break the signature; extract it and edit the .ovf instead", { path: this.path });
     }
     if (this.ovfMember.paxSize) throw new RefusedError("pax-size", "the .ovf member's size is in a pax header: not supported", { path: this.path });
@@ -84,20 +84,20 @@ export class OvaConfig extends OvfConfig {
       const padding = new Uint8Array((BLOCK - (ovfBytes.length % BLOCK)) % BLOCK);
       let manifestBytes: Uint8Array | undefined;
       if (this.manifest) manifestBytes = this.renewManifest(file.read(this.manifest.dataOffset, this.manifest.size), file.read(this.ovfMember.dataOffset, this.ovfMember.size), ovfBytes);
-      const copy = (out: { write(b: Uint8Array): void }, from: number, to: number): void => {
+      const copy = (out: { write(bytes: Uint8Array): void }, from: number, to: number): void => {
         for (let at = from; at < to; at += COPY_CHUNK) out.write(file.read(at, Math.min(COPY_CHUNK, to - at)));
       };
       replaceFileAtomically(
         this.path,
         (out) => {
-          const m = this.manifest;
+          const tarMember = this.manifest;
           const pieces: Array<[number, number, Uint8Array[]]> = [[this.ovfMember.headerOffset, oldEnd, [header, ovfBytes, padding]]];
-          if (m && manifestBytes) pieces.push([m.dataOffset, m.dataOffset + m.size, [manifestBytes]]);
+          if (tarMember && manifestBytes) pieces.push([tarMember.dataOffset, tarMember.dataOffset + tarMember.size, [manifestBytes]]);
           pieces.sort((a, b) => a[0] - b[0]);
           let at = 0;
           for (const [start, end, replacement] of pieces) {
             copy(out, at, start);
-            for (const r of replacement) out.write(r);
+            for (const bytes of replacement) out.write(bytes);
             at = end;
           }
           copy(out, at, file.size);
@@ -122,7 +122,7 @@ export class OvaConfig extends OvfConfig {
       throw new VmConfigError("tar-truncated", `the archive ends inside the padding of ${this.ovfMember.name}: rewriting it would change bytes it does not edit`, { path: this.path, offset: file.size });
     }
     const padding = file.read(from, to - from);
-    const at = padding.findIndex((b) => b !== 0);
+    const at = padding.findIndex((byte) => byte !== 0);
     if (at >= 0) {
       throw new VmConfigError("tar-padding", `the tar padding after ${this.ovfMember.name} holds non-zero bytes (offset ${from + at}): rewriting it would lose them`, { path: this.path, offset: from + at });
     }
@@ -134,21 +134,21 @@ export class OvaConfig extends OvfConfig {
     const ovfName = this.ovfMember.name.split("/").pop() ?? this.ovfMember.name;
     let found = false;
     const out = text.replace(/[^\r\n]+/g, (line) => {
-      const m = MANIFEST_LINE.exec(line);
-      if (!m || m[2] !== ovfName) return line;
+      const match = MANIFEST_LINE.exec(line);
+      if (!match || match[2] !== ovfName) return line;
       found = true;
-      const upper = m[3] === m[3].toUpperCase() && /[A-F]/.test(m[3]);
+      const upper = match[3] === match[3].toUpperCase() && /[A-F]/.test(match[3]);
       const digestOf = (bytes: Uint8Array) => {
-        const hex = createHash(m[1].toLowerCase()).update(bytes).digest("hex");
+        const hex = createHash(match[1].toLowerCase()).update(bytes).digest("hex");
         return upper ? hex.toUpperCase() : hex;
       };
       // A digest that is not the descriptor's own (stale, damaged, mixed case) could not be given back by undoing the edit.
-      if (digestOf(oldOvfBytes) !== m[3]) {
+      if (digestOf(oldOvfBytes) !== match[3]) {
         throw new VmConfigError("manifest-mismatch", `the manifest ${this.manifest?.name ?? ""} does not hold the digest of ${ovfName} as it is: the archive is damaged`, { path: this.path });
       }
       const cased = digestOf(ovfBytes);
-      const at = line.lastIndexOf(m[3]);
-      return line.slice(0, at) + cased + line.slice(at + m[3].length);
+      const at = line.lastIndexOf(match[3]);
+      return line.slice(0, at) + cased + line.slice(at + match[3].length);
     });
     if (!found) throw new VmConfigError("manifest-no-ovf", `the manifest ${this.manifest?.name ?? ""} has no digest line for ${ovfName}`, { path: this.path });
     return textToBytes(out);

@@ -25,16 +25,16 @@ interface ParsedOvf extends ParsedDefinition {
 const ITEM_NAMES = new Set(["Item", "EthernetPortItem", "StorageItem"]);
 
 function controllerType(resourceType: string, subtype: string): ControllerType {
-  const s = subtype.toLowerCase();
+  const lowerSubtype = subtype.toLowerCase();
   if (resourceType === "5") return "ide";
-  if (s.includes("virtualscsi") || s.includes("pvscsi")) return "pvscsi";
-  if (s.includes("lsilogicsas") || s.includes("lsisas")) return "lsisas";
-  if (s.includes("lsilogic")) return "lsilogic";
-  if (s.includes("buslogic")) return "buslogic";
-  if (s.includes("virtio-scsi") || s.includes("virtioscsi")) return "virtio-scsi";
-  if (s.includes("ahci") || s.includes("sata")) return "ahci";
-  if (s.includes("nvme")) return "nvme";
-  if (resourceType === "6" && s === "") return "lsilogic";
+  if (lowerSubtype.includes("virtualscsi") || lowerSubtype.includes("pvscsi")) return "pvscsi";
+  if (lowerSubtype.includes("lsilogicsas") || lowerSubtype.includes("lsisas")) return "lsisas";
+  if (lowerSubtype.includes("lsilogic")) return "lsilogic";
+  if (lowerSubtype.includes("buslogic")) return "buslogic";
+  if (lowerSubtype.includes("virtio-scsi") || lowerSubtype.includes("virtioscsi")) return "virtio-scsi";
+  if (lowerSubtype.includes("ahci") || lowerSubtype.includes("sata")) return "ahci";
+  if (lowerSubtype.includes("nvme")) return "nvme";
+  if (resourceType === "6" && lowerSubtype === "") return "lsilogic";
   return "unknown";
 }
 
@@ -55,13 +55,13 @@ export class OvfConfig extends TextVmConfig<ParsedOvf> {
     let name: string | undefined;
     const walk = (el: XmlElement, depth: number): void => {
       if (depth > 16) return;
-      for (const c of el.children) {
-        if (c.local === "VirtualSystem" && name === undefined) {
-          const n = child(c, "Name");
-          if (n) name = textOf(text, n);
+      for (const xmlElement of el.children) {
+        if (xmlElement.local === "VirtualSystem" && name === undefined) {
+          const nameElement = child(xmlElement, "Name");
+          if (nameElement) name = textOf(text, nameElement);
         }
-        if (c.local === "VirtualHardwareSection") items.push(...c.children.filter((i) => ITEM_NAMES.has(i.local)));
-        else if (c.local === "VirtualSystem" || c.local === "VirtualSystemCollection") walk(c, depth + 1);
+        if (xmlElement.local === "VirtualHardwareSection") items.push(...xmlElement.children.filter((item) => ITEM_NAMES.has(item.local)));
+        else if (xmlElement.local === "VirtualSystem" || xmlElement.local === "VirtualSystemCollection") walk(xmlElement, depth + 1);
       }
     };
     walk(root, 0);
@@ -85,7 +85,7 @@ export class OvfConfig extends TextVmConfig<ParsedOvf> {
         const mac = macText ? normaliseMac(macText) : undefined;
         if (macText && !mac) throw new VmConfigError("bad-mac", `line ${lineAt(text, item.start)}: not a MAC address: ${macText}`, { path: this.path, offset: item.start });
         const raw: Record<string, string> = {};
-        for (const c of item.children) raw[c.local] = textOf(text, c);
+        for (const xmlElement of item.children) raw[xmlElement.local] = textOf(text, xmlElement);
         nicItems.push(item);
         const network = field(item, "Connection");
         nics.push({
@@ -145,7 +145,7 @@ export class OvfConfig extends TextVmConfig<ParsedOvf> {
     const typeEl = child(item, "ResourceType");
     const prefix = typeEl && typeEl.name.includes(":") ? typeEl.name.slice(0, typeEl.name.indexOf(":") + 1) : "rasd:";
     const element = `<${prefix}AutomaticAllocation>false</${prefix}AutomaticAllocation>${OVF_MARKER}`;
-    const next = item.children.find((c) => c.local > "AutomaticAllocation");
+    const next = item.children.find((xmlElement) => xmlElement.local > "AutomaticAllocation");
     const eol = lineEnding(this.text);
     if (next) {
       const indent = indentOfLineAt(this.text, next.start);

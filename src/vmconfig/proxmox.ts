@@ -55,8 +55,8 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
 
   /** The VM id, from the file name (qemu-server/<vmid>.conf). */
   get vmid(): string {
-    const m = /^(\d+)\.conf$/.exec(basename(this.path));
-    return m ? m[1] : "VMID";
+    const match = /^(\d+)\.conf$/.exec(basename(this.path));
+    return match ? match[1] : "VMID";
   }
 
   protected parse(text: string): ParsedConf {
@@ -73,19 +73,19 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
       }
       if (section !== undefined) {
         if (section === "[PENDING]") {
-          for (const m of body.matchAll(/\bnet(\d+)\b/g)) if (/^(net\d+|delete):/.test(body)) pendingNets.set(Number(m[1]), line.number);
+          for (const match of body.matchAll(/\bnet(\d+)\b/g)) if (/^(net\d+|delete):/.test(body)) pendingNets.set(Number(match[1]), line.number);
         }
         continue;
       }
       if (body === "" || body.startsWith("#")) continue;
-      const m = KEY_LINE.exec(line.text);
-      if (!m) {
+      const keyMatch = KEY_LINE.exec(line.text);
+      if (!keyMatch) {
         throw new VmConfigError("malformed-proxmox", `line ${line.number}: expected "key: value", found ${JSON.stringify(displayText(line.text.slice(0, 80)))}`, {
           path: this.path,
           offset: line.start,
         });
       }
-      const [, key, value] = m;
+      const [, key, value] = keyMatch;
       if (values.has(key)) throw new VmConfigError("malformed-proxmox", `line ${line.number}: key ${key} repeated`, { path: this.path, offset: line.start });
       values.set(key, displayText(value));
       const net = /^net(\d+)$/.exec(key);
@@ -99,10 +99,10 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
       const props = parseProps(net.value);
       let model = props.get("model");
       let macText = props.get("macaddr");
-      for (const [k, v] of props) {
-        if (NIC_MODELS.has(k)) {
-          model = k;
-          if (v) macText = v;
+      for (const [key, value] of props) {
+        if (NIC_MODELS.has(key)) {
+          model = key;
+          if (value) macText = value;
         }
       }
       if (!model) {
@@ -124,13 +124,13 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
     const controllers: StorageController[] = [];
     const disks: Disk[] = [];
     const addController = (id: string, type: ControllerType, model: string): void => {
-      if (!controllers.some((c) => c.id === id)) controllers.push({ id, type, model });
+      if (!controllers.some((controller) => controller.id === id)) controllers.push({ id, type, model });
     };
     for (const [key, value] of values) {
-      const m = /^(ide|sata|scsi|virtio)(\d+)$/.exec(key);
-      if (!m) continue;
+      const match = /^(ide|sata|scsi|virtio)(\d+)$/.exec(key);
+      if (!match) continue;
       const props = parseProps(value);
-      const bus = m[1];
+      const bus = match[1];
       const first = value.split(",")[0] ?? "";
       const file = first.includes("=") ? props.get("file") : first;
       const cdrom = props.get("media") === "cdrom";
@@ -165,17 +165,17 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
         path: this.path,
       });
     }
-    const m = /(^|,)link_down=([^,]*)/.exec(net.value);
-    if (m) {
-      const keyStart = net.valueStart + m.index + m[1].length;
+    const match = /(^|,)link_down=([^,]*)/.exec(net.value);
+    if (match) {
+      const keyStart = net.valueStart + match.index + match[1].length;
       const valStart = keyStart + "link_down=".length;
       if (up) {
         // Proxmox writes link_down only when set: remove it (with its comma) rather than write 0.
-        const start = m[1] === "," ? keyStart - 1 : keyStart;
-        const end = m[1] === "," ? valStart + m[2].length : Math.min(net.valueEnd, valStart + m[2].length + 1);
+        const start = match[1] === "," ? keyStart - 1 : keyStart;
+        const end = match[1] === "," ? valStart + match[2].length : Math.min(net.valueEnd, valStart + match[2].length + 1);
         return { start, end, text: "" };
       }
-      return { start: valStart, end: valStart + m[2].length, text: "1" };
+      return { start: valStart, end: valStart + match[2].length, text: "1" };
     }
     if (up) return undefined;
     return { start: net.valueEnd, end: net.valueEnd, text: ",link_down=1" };
@@ -184,7 +184,7 @@ export class ProxmoxConfig extends TextVmConfig<ParsedConf> {
   /** The netN value with link_down set as asked, for `qm set`. */
   private netValue(nic: Nic, up: boolean): string {
     const net = this.parsed.nets.get(nic.index);
-    const base = (net?.value ?? "").split(",").filter((p) => !p.startsWith("link_down="));
+    const base = (net?.value ?? "").split(",").filter((option) => !option.startsWith("link_down="));
     if (!up) base.push("link_down=1");
     return displayText(base.join(","));
   }

@@ -11,16 +11,16 @@ export function selectNics(nics: Nic[], selector: NicSelector, path: string): Ni
     return nics;
   }
   if (selector.nic !== undefined) {
-    const found = nics.filter((n) => n.index === selector.nic);
+    const found = nics.filter((nic) => nic.index === selector.nic);
     if (found.length === 0) {
-      throw new NotFoundError("nic-not-found", `no NIC ${selector.nic} (NICs: ${nics.map((n) => n.index).join(", ") || "none"})`, { path });
+      throw new NotFoundError("nic-not-found", `no NIC ${selector.nic} (NICs: ${nics.map((nic) => nic.index).join(", ") || "none"})`, { path });
     }
     return found;
   }
   if (selector.mac !== undefined) {
     const mac = normaliseMac(selector.mac);
     if (!mac) throw new UsageError("bad-mac", `not a MAC address: ${selector.mac}`, { path });
-    const found = nics.filter((n) => n.mac === mac);
+    const found = nics.filter((nic) => nic.mac === mac);
     if (found.length === 0) throw new NotFoundError("nic-not-found", `no NIC with MAC ${mac}`, { path });
     return found;
   }

@@ -62,7 +62,7 @@ export function readTar(file: RandomAccess, path: string): TarMember[] {
   let pax: Map<string, string> | undefined;
   while (offset + BLOCK <= file.size) {
     const block = file.read(offset, BLOCK);
-    if (block.every((b) => b === 0)) break; // end-of-archive marker
+    if (block.every((byte) => byte === 0)) break; // end-of-archive marker
     if (!verifyChecksum(block)) throw new VmConfigError("malformed-tar", `tar header at ${offset}: checksum mismatch`, { path, offset });
     const size = octal(block, 124, 12, path, offset);
     const type = String.fromCharCode(block[156] ?? 0);
@@ -101,7 +101,7 @@ function paxSizeNext(members: TarMember[], type: string, next: number): number {
 
 function parsePax(data: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const m of data.matchAll(/^\d+ ([^=\n]+)=(.*)$/gm)) map.set(m[1], m[2]);
+  for (const match of data.matchAll(/^\d+ ([^=\n]+)=(.*)$/gm)) map.set(match[1], match[2]);
   return map;
 }
 
@@ -111,9 +111,9 @@ function parsePax(data: string): Map<string, string> {
  * is kept, so writing a field's own value back gives its bytes back. Undefined when it does not fit.
  */
 function octalInLayout(old: string, value: number): string | undefined {
-  const m = /^( *)([0-7]*)/.exec(old);
-  const lead = m?.[1].length ?? 0;
-  const width = m?.[2].length ?? 0;
+  const match = /^( *)([0-7]*)/.exec(old);
+  const lead = match?.[1].length ?? 0;
+  const width = match?.[2].length ?? 0;
   const digits = value.toString(8);
   if (width === 0 || digits.length > width) return undefined;
   return old.slice(0, lead) + digits.padStart(width, "0") + old.slice(lead + width);

@@ -67,12 +67,12 @@ export function applySplices(text: string, splices: Splice[], path: string): str
   const sorted = [...splices].sort((a, b) => b.start - a.start);
   let out = text;
   let limit = Infinity;
-  for (const s of sorted) {
-    if (s.end > limit || s.start > s.end) {
-      throw new VmConfigError("overlapping-edit", "internal: two edits overlap", { path, offset: s.start });
+  for (const splice of sorted) {
+    if (splice.end > limit || splice.start > splice.end) {
+      throw new VmConfigError("overlapping-edit", "internal: two edits overlap", { path, offset: splice.start });
     }
-    out = out.slice(0, s.start) + s.text + out.slice(s.end);
-    limit = s.start;
+    out = out.slice(0, splice.start) + splice.text + out.slice(splice.end);
+    limit = splice.start;
   }
   return out;
 }
@@ -80,8 +80,8 @@ export function applySplices(text: string, splices: Splice[], path: string): str
 /** The leading blanks of the line containing `offset`. */
 export function indentOfLineAt(text: string, offset: number): string {
   const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  const m = /^[ \t]*/.exec(text.slice(lineStart, offset));
-  return m ? m[0] : "";
+  const match = /^[ \t]*/.exec(text.slice(lineStart, offset));
+  return match ? match[0] : "";
 }
 
 /** Quotes an argument for a POSIX shell. */

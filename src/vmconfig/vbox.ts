@@ -55,27 +55,27 @@ export class VboxConfig extends TextVmConfig<ParsedVbox> {
     const network = hardware ? child(hardware, "Network") : undefined;
     const adapters = new Map<number, XmlElement>();
     const nics: Nic[] = [];
-    for (const a of network ? childrenNamed(network, "Adapter") : []) {
-      const slotText = attr(a, "slot");
+    for (const xmlElement of network ? childrenNamed(network, "Adapter") : []) {
+      const slotText = attr(xmlElement, "slot");
       const slot = Number(slotText);
       if (slotText === undefined || !/^\d+$/.test(slotText) || slot > 35) {
-        throw new VmConfigError("malformed-vbox", `line ${lineAt(text, a.start)}: <Adapter> without a valid slot`, where(a));
+        throw new VmConfigError("malformed-vbox", `line ${lineAt(text, xmlElement.start)}: <Adapter> without a valid slot`, where(xmlElement));
       }
-      if (attr(a, "enabled") !== "true") continue;
-      const macText = attr(a, "MACAddress");
+      if (attr(xmlElement, "enabled") !== "true") continue;
+      const macText = attr(xmlElement, "MACAddress");
       const mac = macText ? normaliseMac(macText) : undefined;
-      if (macText && !mac) throw new VmConfigError("bad-mac", `line ${lineAt(text, a.start)}: not a MAC address: ${macText}`, where(a));
-      const attachment = a.children.find((c) => ATTACHMENTS.includes(c.local));
+      if (macText && !mac) throw new VmConfigError("bad-mac", `line ${lineAt(text, xmlElement.start)}: not a MAC address: ${macText}`, where(xmlElement));
+      const attachment = xmlElement.children.find((candidate) => ATTACHMENTS.includes(candidate.local));
       const netName = attachment ? (attr(attachment, "name") ?? attachment.local) : "not attached";
-      adapters.set(slot, a);
+      adapters.set(slot, xmlElement);
       nics.push({
         index: slot,
         id: `slot ${slot}`,
-        model: attr(a, "type") ?? "Am79C973",
+        model: attr(xmlElement, "type") ?? "Am79C973",
         ...(mac ? { mac } : {}),
         network: attachment && attr(attachment, "name") ? `${attachment.local}:${netName}` : netName,
-        connected: attr(a, "cable") !== "false",
-        raw: Object.fromEntries(a.attrs.map((x) => [x.name, x.value])),
+        connected: attr(xmlElement, "cable") !== "false",
+        raw: Object.fromEntries(xmlElement.attrs.map((xmlAttr) => [xmlAttr.name, xmlAttr.value])),
       });
     }
     const controllers: StorageController[] = [];
@@ -84,13 +84,13 @@ export class VboxConfig extends TextVmConfig<ParsedVbox> {
     const registry = child(machine, "MediaRegistry");
     const walk = (el: XmlElement, depth: number): void => {
       if (depth > 64) return; // differencing chains nest; bound the walk
-      for (const c of el.children) {
-        if (c.local === "HardDisk" || c.local === "Image") {
-          const uuid = attr(c, "uuid");
-          const location = attr(c, "location");
+      for (const xmlElement of el.children) {
+        if (xmlElement.local === "HardDisk" || xmlElement.local === "Image") {
+          const uuid = attr(xmlElement, "uuid");
+          const location = attr(xmlElement, "location");
           if (uuid && location) images.set(uuid.toLowerCase(), location);
         }
-        walk(c, depth + 1);
+        walk(xmlElement, depth + 1);
       }
     };
     if (registry) walk(registry, 0);
@@ -117,9 +117,9 @@ export class VboxConfig extends TextVmConfig<ParsedVbox> {
   }
 
   protected linkSplice(nic: Nic, up: boolean): Splice | undefined {
-    const a = this.parsed.adapters.get(nic.index);
-    if (!a) return undefined;
-    const cable = a.attrs.find((x) => x.name === "cable");
+    const xmlElement = this.parsed.adapters.get(nic.index);
+    if (!xmlElement) return undefined;
+    const cable = xmlElement.attrs.find((xmlAttr) => xmlAttr.name === "cable");
     if (up) {
       // VirtualBox omits cable when connected: removing it gives back what VirtualBox writes.
       if (!cable) return undefined;
@@ -128,8 +128,8 @@ export class VboxConfig extends TextVmConfig<ParsedVbox> {
       return { start, end: cable.end, text: "" };
     }
     if (cable) return { start: cable.valueStart, end: cable.valueEnd, text: "false" };
-    const after = a.attrs.find((x) => x.name === "MACAddress") ?? a.attrs[a.attrs.length - 1];
-    const at = after ? after.end : a.start + "<Adapter".length;
+    const after = xmlElement.attrs.find((xmlAttr) => xmlAttr.name === "MACAddress") ?? xmlElement.attrs[xmlElement.attrs.length - 1];
+    const at = after ? after.end : xmlElement.start + "<Adapter".length;
     return { start: at, end: at, text: ' cable="false"' };
   }
 

@@ -46,8 +46,8 @@ export function looksLikeVmx(text: string): boolean {
   return /^[ \t]*(config\.version|virtualHW\.version|\.encoding|displayName|guestOS|ethernet\d+\.[A-Za-z]+)[ \t]*=[ \t]*"/im.test(text);
 }
 
-const isTrue = (v: string | undefined): boolean => v !== undefined && /^(true|yes|1)$/i.test(v.trim());
-const isFalse = (v: string | undefined): boolean => v !== undefined && /^(false|no|0)$/i.test(v.trim());
+const isTrue = (value: string | undefined): boolean => value !== undefined && /^(true|yes|1)$/i.test(value.trim());
+const isFalse = (value: string | undefined): boolean => value !== undefined && /^(false|no|0)$/i.test(value.trim());
 
 const SCSI_MODELS: Record<string, ControllerType> = {
   lsilogic: "lsilogic",
@@ -70,48 +70,48 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     for (const line of lines) {
       const body = line.text.trim();
       if (body === "" || body.startsWith("#")) continue;
-      const m = ENTRY.exec(line.text);
-      if (!m) {
+      const match = ENTRY.exec(line.text);
+      if (!match) {
         throw new VmConfigError("malformed-vmx", `line ${line.number}: expected key = "value", found ${JSON.stringify(displayText(line.text.slice(0, 80)))}`, {
           path: this.path,
           offset: line.start,
         });
       }
-      const key = m[2];
-      const quoted = m[3] !== undefined;
-      const value = quoted ? m[3] : (m[4] ?? "");
+      const key = match[2];
+      const quoted = match[3] !== undefined;
+      const value = quoted ? match[3] : (match[4] ?? "");
       const valueStart = quoted ? line.start + line.text.indexOf('"', line.text.indexOf("=")) + 1 : line.start + line.text.length - line.text.trimStart().length;
       const valueStartExact = quoted ? valueStart : line.start + line.text.lastIndexOf(value);
       // A later duplicate wins, as in VMware.
       entries.set(key.toLowerCase(), { key, lkey: key.toLowerCase(), value: displayText(value), line, valueStart: valueStartExact, valueEnd: valueStartExact + value.length });
     }
-    const get = (k: string): string | undefined => entries.get(k.toLowerCase())?.value;
+    const get = (key: string): string | undefined => entries.get(key.toLowerCase())?.value;
 
     const nicNumbers = new Set<number>();
-    for (const e of entries.values()) {
-      const m = /^ethernet(\d+)\./.exec(e.lkey);
-      if (m) nicNumbers.add(Number(m[1]));
+    for (const entry of entries.values()) {
+      const match = /^ethernet(\d+)\./.exec(entry.lkey);
+      if (match) nicNumbers.add(Number(match[1]));
     }
     const nics: Nic[] = [];
-    for (const n of [...nicNumbers].sort((a, b) => a - b)) {
-      const p = `ethernet${n}.`;
-      if (!isTrue(get(`${p}present`))) continue;
-      const addressType = (get(`${p}addressType`) ?? "generated").toLowerCase();
-      const macText = addressType === "static" ? get(`${p}address`) : (get(`${p}generatedAddress`) ?? get(`${p}address`));
+    for (const nicNumber of [...nicNumbers].sort((a, b) => a - b)) {
+      const prefix = `ethernet${nicNumber}.`;
+      if (!isTrue(get(`${prefix}present`))) continue;
+      const addressType = (get(`${prefix}addressType`) ?? "generated").toLowerCase();
+      const macText = addressType === "static" ? get(`${prefix}address`) : (get(`${prefix}generatedAddress`) ?? get(`${prefix}address`));
       const raw: Record<string, string> = {};
-      for (const e of entries.values()) if (e.lkey.startsWith(p)) raw[e.key] = e.value;
+      for (const entry of entries.values()) if (entry.lkey.startsWith(prefix)) raw[entry.key] = entry.value;
       const mac = macText ? normaliseMac(macText) : undefined;
       if (macText && !mac) {
-        const e = entries.get(`${p}${addressType === "static" ? "address" : "generatedaddress"}`);
-        throw new VmConfigError("bad-mac", `line ${e?.line.number ?? 0}: not a MAC address: ${macText}`, { path: this.path });
+        const vmxEntry = entries.get(`${prefix}${addressType === "static" ? "address" : "generatedaddress"}`);
+        throw new VmConfigError("bad-mac", `line ${vmxEntry?.line.number ?? 0}: not a MAC address: ${macText}`, { path: this.path });
       }
       nics.push({
-        index: n,
-        id: `ethernet${n}`,
-        model: get(`${p}virtualDev`) ?? "vlance",
+        index: nicNumber,
+        id: `ethernet${nicNumber}`,
+        model: get(`${prefix}virtualDev`) ?? "vlance",
         ...(mac ? { mac } : {}),
-        network: get(`${p}networkName`) ?? get(`${p}vnet`) ?? get(`${p}connectionType`) ?? "bridged",
-        connected: !isFalse(get(`${p}startConnected`)),
+        network: get(`${prefix}networkName`) ?? get(`${prefix}vnet`) ?? get(`${prefix}connectionType`) ?? "bridged",
+        connected: !isFalse(get(`${prefix}startConnected`)),
         raw,
       });
     }
@@ -123,28 +123,28 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
       ["nvme", "nvme"],
       ["ide", "ide"],
     ]);
-    for (const e of entries.values()) {
-      const c = /^(scsi|sata|nvme)(\d+)\.present$/.exec(e.lkey);
-      if (c && isTrue(e.value)) {
-        const id = `${c[1]}${c[2]}`;
-        const model = c[1] === "scsi" ? (get(`${id}.virtualDev`) ?? "") : "";
-        const type = c[1] === "scsi" ? (SCSI_MODELS[model.toLowerCase()] ?? "unknown") : (busCtl.get(c[1]) ?? "unknown");
+    for (const entry of entries.values()) {
+      const match = /^(scsi|sata|nvme)(\d+)\.present$/.exec(entry.lkey);
+      if (match && isTrue(entry.value)) {
+        const id = `${match[1]}${match[2]}`;
+        const model = match[1] === "scsi" ? (get(`${id}.virtualDev`) ?? "") : "";
+        const type = match[1] === "scsi" ? (SCSI_MODELS[model.toLowerCase()] ?? "unknown") : (busCtl.get(match[1]) ?? "unknown");
         controllers.push({ id, type, model });
       }
-      const d = /^(scsi|sata|nvme|ide)(\d+):(\d+)\.present$/.exec(e.lkey);
-      if (d && isTrue(e.value)) {
-        const id = `${d[1]}${d[2]}:${d[3]}`;
+      const diskMatch = /^(scsi|sata|nvme|ide)(\d+):(\d+)\.present$/.exec(entry.lkey);
+      if (diskMatch && isTrue(entry.value)) {
+        const id = `${diskMatch[1]}${diskMatch[2]}:${diskMatch[3]}`;
         const deviceType = (get(`${id}.deviceType`) ?? "disk").toLowerCase();
         const file = get(`${id}.fileName`);
-        disks.push({ id, device: deviceType.includes("cdrom") ? "cdrom" : "disk", controller: `${d[1]}${d[2]}`, ...(file ? { file } : {}) });
-        if (d[1] === "ide" && !controllers.some((x) => x.id === `ide${d[2]}`)) controllers.push({ id: `ide${d[2]}`, type: "ide", model: "" });
+        disks.push({ id, device: deviceType.includes("cdrom") ? "cdrom" : "disk", controller: `${diskMatch[1]}${diskMatch[2]}`, ...(file ? { file } : {}) });
+        if (diskMatch[1] === "ide" && !controllers.some((controller) => controller.id === `ide${diskMatch[2]}`)) controllers.push({ id: `ide${diskMatch[2]}`, type: "ide", model: "" });
       }
     }
-    for (const e of entries.values()) {
-      const f = /^floppy(\d+)\.present$/.exec(e.lkey);
-      if (f && isTrue(e.value)) {
-        const file = get(`floppy${f[1]}.fileName`);
-        disks.push({ id: `floppy${f[1]}`, device: "floppy", controller: "floppy", ...(file ? { file } : {}) });
+    for (const vmxEntry of entries.values()) {
+      const match = /^floppy(\d+)\.present$/.exec(vmxEntry.lkey);
+      if (match && isTrue(vmxEntry.value)) {
+        const file = get(`floppy${match[1]}.fileName`);
+        disks.push({ id: `floppy${match[1]}`, device: "floppy", controller: "floppy", ...(file ? { file } : {}) });
       }
     }
     const name = get("displayName");
@@ -181,8 +181,8 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     if (up) return undefined; // absent means connected
     // Insert after the NIC's last line, with the file's own line ending and indentation.
     let last: VmxEntry | undefined;
-    for (const e of this.parsed.entries.values()) {
-      if (e.lkey.startsWith(`ethernet${nic.index}.`) && (!last || e.line.start > last.line.start)) last = e;
+    for (const value of this.parsed.entries.values()) {
+      if (value.lkey.startsWith(`ethernet${nic.index}.`) && (!last || value.line.start > last.line.start)) last = value;
     }
     if (!last) return undefined;
     const eol = lineEnding(this.text);
@@ -204,7 +204,7 @@ export class VmxConfig extends TextVmConfig<ParsedVmx> {
     const folder = dirname(this.path);
     let locks: string[] = [];
     try {
-      locks = readdirSync(folder).filter((f) => f.toLowerCase().endsWith(".lck"));
+      locks = readdirSync(folder).filter((fileName) => fileName.toLowerCase().endsWith(".lck"));
     } catch {
       return { running: "unknown", evidence: `cannot list ${folder}` };
     }

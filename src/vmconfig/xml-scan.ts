@@ -39,8 +39,8 @@ const MAX_DEPTH = 256;
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
 
 export function decodeEntities(raw: string): string {
-  const decoded = raw.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (_m, e: string) => {
-    switch (e) {
+  const decoded = raw.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (_m, entity: string) => {
+    switch (entity) {
       case "lt":
         return "<";
       case "gt":
@@ -52,7 +52,7 @@ export function decodeEntities(raw: string): string {
       case "apos":
         return "'";
       default: {
-        const cp = e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        const cp = entity[1] === "x" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
         // Encode as UTF-8 bytes in the binary string so displayText() decodes it like the rest.
         return cp <= 0x10ffff ? Buffer.from(String.fromCodePoint(cp), "utf8").toString("latin1") : "\ufffd";
       }
@@ -104,23 +104,23 @@ export function scanXml(text: string, path: string): XmlElement {
     if (text.startsWith("<!", lt)) {
       // DOCTYPE: skip to the ">" that closes it, past an internal subset in brackets.
       if (stack.length > 0 || root) fail(lt, "declaration inside the document");
-      let i = lt + 2;
+      let cursor = lt + 2;
       let brackets = 0;
-      for (; i < text.length; i++) {
-        const c = text[i];
-        if (c === "[") brackets++;
-        else if (c === "]") brackets--;
-        else if (c === ">" && brackets <= 0) break;
+      for (; cursor < text.length; cursor++) {
+        const char = text[cursor];
+        if (char === "[") brackets++;
+        else if (char === "]") brackets--;
+        else if (char === ">" && brackets <= 0) break;
       }
-      if (i >= text.length) fail(lt, "unterminated declaration");
-      pos = i + 1;
+      if (cursor >= text.length) fail(lt, "unterminated declaration");
+      pos = cursor + 1;
       continue;
     }
     if (text[lt + 1] === "/") {
       NAME.lastIndex = lt + 2;
-      const m = NAME.exec(text);
-      if (!m) fail(lt, "bad end tag");
-      const name = (m as RegExpExecArray)[0];
+      const match = NAME.exec(text);
+      if (!match) fail(lt, "bad end tag");
+      const name = (match as RegExpExecArray)[0];
       const gt = text.indexOf(">", lt);
       if (gt < 0 || text.slice(lt + 2 + name.length, gt).trim() !== "") fail(lt, `bad end tag </${name}`);
       const open = stack.pop();
@@ -134,9 +134,9 @@ export function scanXml(text: string, path: string): XmlElement {
     }
     // Start tag.
     NAME.lastIndex = lt + 1;
-    const m = NAME.exec(text);
-    if (!m) fail(lt, "bad start tag");
-    const name = (m as RegExpExecArray)[0];
+    const nameMatch = NAME.exec(text);
+    if (!nameMatch) fail(lt, "bad start tag");
+    const name = (nameMatch as RegExpExecArray)[0];
     const el: XmlElement = {
       name,
       local: name.includes(":") ? name.slice(name.indexOf(":") + 1) : name,
@@ -148,43 +148,43 @@ export function scanXml(text: string, path: string): XmlElement {
       attrs: [],
       children: [],
     };
-    let i = lt + 1 + name.length;
+    let tagCursor = lt + 1 + name.length;
     for (;;) {
       const ws = /[ \t\r\n]*/y;
-      ws.lastIndex = i;
+      ws.lastIndex = tagCursor;
       const skipped = (ws.exec(text) as RegExpExecArray)[0].length;
-      i += skipped;
-      if (i >= text.length) fail(lt, `unterminated start tag <${name}`);
-      if (text[i] === ">") {
-        el.tagEnd = i + 1;
+      tagCursor += skipped;
+      if (tagCursor >= text.length) fail(lt, `unterminated start tag <${name}`);
+      if (text[tagCursor] === ">") {
+        el.tagEnd = tagCursor + 1;
         break;
       }
-      if (text.startsWith("/>", i)) {
-        el.tagEnd = i + 2;
+      if (text.startsWith("/>", tagCursor)) {
+        el.tagEnd = tagCursor + 2;
         el.selfClosing = true;
         break;
       }
-      if (skipped === 0) fail(i, `expected whitespace between attributes in <${name}>`);
-      NAME.lastIndex = i;
+      if (skipped === 0) fail(tagCursor, `expected whitespace between attributes in <${name}>`);
+      NAME.lastIndex = tagCursor;
       const an = NAME.exec(text);
-      if (!an) fail(i, `bad attribute in <${name}>`);
+      if (!an) fail(tagCursor, `bad attribute in <${name}>`);
       const attrName = (an as RegExpExecArray)[0];
-      const attrStart = i;
-      i += attrName.length;
+      const attrStart = tagCursor;
+      tagCursor += attrName.length;
       const eq = /[ \t\r\n]*=[ \t\r\n]*/y;
-      eq.lastIndex = i;
-      const e = eq.exec(text);
-      if (!e) fail(i, `attribute ${attrName} in <${name}> has no value`);
-      i += (e as RegExpExecArray)[0].length;
-      const quote = text[i];
-      if (quote !== '"' && quote !== "'") fail(i, `attribute ${attrName} in <${name}> is not quoted`);
-      const close = text.indexOf(quote, i + 1);
-      if (close < 0) fail(i, `unterminated value of ${attrName} in <${name}>`);
-      const raw = text.slice(i + 1, close);
-      if (raw.includes("<")) fail(i, `"<" in the value of ${attrName} in <${name}>`);
-      if (el.attrs.some((a) => a.name === attrName)) fail(attrStart, `attribute ${attrName} repeated in <${name}>`);
-      el.attrs.push({ name: attrName, value: decodeEntities(raw), start: attrStart, end: close + 1, valueStart: i + 1, valueEnd: close });
-      i = close + 1;
+      eq.lastIndex = tagCursor;
+      const match = eq.exec(text);
+      if (!match) fail(tagCursor, `attribute ${attrName} in <${name}> has no value`);
+      tagCursor += (match as RegExpExecArray)[0].length;
+      const quote = text[tagCursor];
+      if (quote !== '"' && quote !== "'") fail(tagCursor, `attribute ${attrName} in <${name}> is not quoted`);
+      const close = text.indexOf(quote, tagCursor + 1);
+      if (close < 0) fail(tagCursor, `unterminated value of ${attrName} in <${name}>`);
+      const raw = text.slice(tagCursor + 1, close);
+      if (raw.includes("<")) fail(tagCursor, `"<" in the value of ${attrName} in <${name}>`);
+      if (el.attrs.some((xmlAttr) => xmlAttr.name === attrName)) fail(attrStart, `attribute ${attrName} repeated in <${name}>`);
+      el.attrs.push({ name: attrName, value: decodeEntities(raw), start: attrStart, end: close + 1, valueStart: tagCursor + 1, valueEnd: close });
+      tagCursor = close + 1;
     }
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(el);
@@ -206,20 +206,20 @@ export function scanXml(text: string, path: string): XmlElement {
 }
 
 export function attr(el: XmlElement, name: string): string | undefined {
-  return el.attrs.find((a) => a.name === name || a.name.endsWith(`:${name}`))?.value;
+  return el.attrs.find((xmlAttr) => xmlAttr.name === name || xmlAttr.name.endsWith(`:${name}`))?.value;
 }
 
 export function childrenNamed(el: XmlElement, local: string): XmlElement[] {
-  return el.children.filter((c) => c.local === local);
+  return el.children.filter((xmlElement) => xmlElement.local === local);
 }
 
 export function child(el: XmlElement, local: string): XmlElement | undefined {
-  return el.children.find((c) => c.local === local);
+  return el.children.find((xmlElement) => xmlElement.local === local);
 }
 
 /** Text content of a leaf element (entities expanded), trimmed. */
 export function textOf(text: string, el: XmlElement): string {
   const raw = text.slice(el.tagEnd, el.contentEnd).replace(/<!--[\s\S]*?-->/g, "");
-  const cdata = raw.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_m, c: string) => escapeXmlText(c));
+  const cdata = raw.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_m, content: string) => escapeXmlText(content));
   return decodeEntities(cdata).trim();
 }

@@ -24,13 +24,13 @@ export interface ApiResponse {
 
 const ok = (json: unknown, status = 200): ApiResponse => ({ status, json });
 
-function param(q: URLSearchParams, name: string, required = true): string {
-  const v = q.get(name);
-  if (v === null) {
+function param(query: URLSearchParams, name: string, required = true): string {
+  const value = query.get(name);
+  if (value === null) {
     if (required) throw new UsageError("missing-parameter", `the request needs ?${name}=`);
     return "";
   }
-  return v;
+  return value;
 }
 
 function body(req: ApiRequest): Record<string, unknown> {
@@ -38,165 +38,165 @@ function body(req: ApiRequest): Record<string, unknown> {
   return req.body as Record<string, unknown>;
 }
 
-function overview(s: ConsoleSession): unknown {
-  const r = s.report;
+function overview(session: ConsoleSession): unknown {
+  const report = session.report;
   return {
-    target: s.target,
-    readOnly: s.readOnly,
-    isImage: s.isImage,
-    revision: s.revision,
-    edits: s.stagedEdits.length,
-    installation: r.installation,
-    controlSets: r.controlSets,
-    sources: r.sources,
-    unknown: r.unknown,
-    hypervisor: r.target,
-    findings: r.findings,
-    hiveProblems: s.hiveProblems,
-    busy: s.busy,
+    target: session.target,
+    readOnly: session.readOnly,
+    isImage: session.isImage,
+    revision: session.revision,
+    edits: session.stagedEdits.length,
+    installation: report.installation,
+    controlSets: report.controlSets,
+    sources: report.sources,
+    unknown: report.unknown,
+    hypervisor: report.target,
+    findings: report.findings,
+    hiveProblems: session.hiveProblems,
+    busy: session.busy,
   };
 }
 
-function services(s: ConsoleSession): unknown {
-  const actions = s.serviceActions();
+function services(session: ConsoleSession): unknown {
+  const actions = session.serviceActions();
   const staged = new Map<string, number>();
-  for (const f of s.plan().fixups) if (f.id === "console") for (const x of f.services) staged.set(x.service.toUpperCase(), x.start);
+  for (const fixup of session.plan().fixups) if (fixup.id === "console") for (const service of fixup.services) staged.set(service.service.toUpperCase(), service.start);
   return {
-    readOnly: s.readOnly,
-    controlSet: s.report.controlSets.resolved,
-    items: s.report.services.items.map((x) => ({
-      name: x.name,
-      displayName: x.displayName,
-      start: x.start,
-      staged: staged.get(x.name.toUpperCase()) ?? null,
-      delayedAutostart: x.delayedAutostart,
-      startOverride: x.startOverride,
-      type: x.type,
-      kind: x.kind,
-      group: x.group,
-      imagePath: x.imagePath,
-      installed: x.installed,
-      vendor: x.vendor ? `${x.vendor.vendor} (${x.vendor.category})` : null,
-      plan: actions.get(x.name.toUpperCase()) ?? [],
+    readOnly: session.readOnly,
+    controlSet: session.report.controlSets.resolved,
+    items: session.report.services.items.map((service) => ({
+      name: service.name,
+      displayName: service.displayName,
+      start: service.start,
+      staged: staged.get(service.name.toUpperCase()) ?? null,
+      delayedAutostart: service.delayedAutostart,
+      startOverride: service.startOverride,
+      type: service.type,
+      kind: service.kind,
+      group: service.group,
+      imagePath: service.imagePath,
+      installed: service.installed,
+      vendor: service.vendor ? `${service.vendor.vendor} (${service.vendor.category})` : null,
+      plan: actions.get(service.name.toUpperCase()) ?? [],
     })),
   };
 }
 
 /** Old adapters with TCP/IP, and what the plan does with them at first boot. */
-function network(s: ConsoleSession): unknown {
-  const n = s.report.network;
-  const plan = s.plan();
+function network(session: ConsoleSession): unknown {
+  const networkReport = session.report.network;
+  const plan = session.plan();
   const steps = plan.firstBoot?.steps ?? [];
-  const adapters = n.adapters.map((a) => {
-    const addresses = a.tcpip?.addresses.map((x) => x.address) ?? [];
-    const guid = a.netCfgInstanceId?.toUpperCase();
+  const adapters = networkReport.adapters.map((adapter) => {
+    const addresses = adapter.tcpip?.addresses.map((address) => address.address) ?? [];
+    const guid = adapter.netCfgInstanceId?.toUpperCase();
     const touches = plan.fixups
-      .filter((f) => f.enabled)
-      .flatMap((f) =>
-        f.registry
-          .filter((r) => {
-            const path = (r.set ?? r["delete-value"] ?? r["create-key"] ?? r["delete-key"] ?? "").toUpperCase();
-            return path.includes(`\\${a.classKey.toUpperCase()}`) || (guid !== undefined && path.includes(guid));
+      .filter((fixup) => fixup.enabled)
+      .flatMap((fixup) =>
+        fixup.registry
+          .filter((entry) => {
+            const path = (entry.set ?? entry["delete-value"] ?? entry["create-key"] ?? entry["delete-key"] ?? "").toUpperCase();
+            return path.includes(`\\${adapter.classKey.toUpperCase()}`) || (guid !== undefined && path.includes(guid));
           })
-          .map((r) => `${r["delete-key"] ? "delete key" : r.set ? `set ${r.name}` : r["delete-value"] ? `delete ${r.name}` : "create key"} [${f.id}]`),
+          .map((entry) => `${entry["delete-key"] ? "delete key" : entry.set ? `set ${entry.name}` : entry["delete-value"] ? `delete ${entry.name}` : "create key"} [${fixup.id}]`),
       );
     const moved = steps.filter((st) => addresses.some((ip) => st.script.includes(ip))).map((st) => `first boot: ${st.title ?? st.id}`);
     return {
-      classKey: a.classKey,
-      connectionName: a.connectionName,
-      driverDesc: a.driverDesc,
-      service: a.service,
-      physical: a.physical,
-      team: a.team ?? null,
-      teamMemberOf: a.teamMemberOf,
-      permanentAddress: a.permanentAddress,
-      networkAddress: a.networkAddress,
-      tcpip: a.tcpip,
+      classKey: adapter.classKey,
+      connectionName: adapter.connectionName,
+      driverDesc: adapter.driverDesc,
+      service: adapter.service,
+      physical: adapter.physical,
+      team: adapter.team ?? null,
+      teamMemberOf: adapter.teamMemberOf,
+      permanentAddress: adapter.permanentAddress,
+      networkAddress: adapter.networkAddress,
+      tcpip: adapter.tcpip,
       plan: [...new Set([...moved, ...touches])],
     };
   });
   return {
     adapters,
-    orphanInterfaces: n.orphanInterfaces,
-    networkCards: n.networkCards,
-    ncsi: n.ncsi,
-    newNic: { mac: s.newNicMac ?? null, vm: plan.vm },
+    orphanInterfaces: networkReport.orphanInterfaces,
+    networkCards: networkReport.networkCards,
+    ncsi: networkReport.ncsi,
+    newNic: { mac: session.newNicMac ?? null, vm: plan.vm },
     steps: steps.map((st) => ({ id: st.id, title: st.title, fixup: st.fixup })),
   };
 }
 
-function editRequest(b: Record<string, unknown>): EditRequest {
-  if (typeof b.op !== "string") throw new UsageError("bad-edit", "an edit needs an op");
-  return b as unknown as EditRequest;
+function editRequest(requestBody: Record<string, unknown>): EditRequest {
+  if (typeof requestBody.op !== "string") throw new UsageError("bad-edit", "an edit needs an op");
+  return requestBody as unknown as EditRequest;
 }
 
-export function handleApi(s: ConsoleSession, req: ApiRequest): ApiResponse {
-  const { method, path, query: q } = req;
+export function handleApi(session: ConsoleSession, req: ApiRequest): ApiResponse {
+  const { method, path, query: query } = req;
   const route = `${method} ${path}`;
   switch (route) {
     case "GET /api/overview":
-      return ok(overview(s));
+      return ok(overview(session));
     case "GET /api/services":
-      return ok(services(s));
+      return ok(services(session));
     case "GET /api/network":
-      return ok(network(s));
+      return ok(network(session));
     case "GET /api/firstboot":
-      return ok({ report: s.firstBoot, hasSoftware: s.report.sources.software !== null });
+      return ok({ report: session.firstBoot, hasSoftware: session.report.sources.software !== null });
     case "GET /api/hives":
-      return ok({ hives: s.hives(), problems: s.hiveProblems, readOnly: s.readOnly });
+      return ok({ hives: session.hives(), problems: session.hiveProblems, readOnly: session.readOnly });
     case "GET /api/key": {
-      const h = s.hive(param(q, "hive"));
-      return ok({ ...keyView(h.hive, h.name, param(q, "path", false)), writable: h.writable && !s.readOnly });
+      const hive = session.hive(param(query, "hive"));
+      return ok({ ...keyView(hive.hive, hive.name, param(query, "path", false)), writable: hive.writable && !session.readOnly });
     }
     case "GET /api/search": {
-      const h = s.hive(param(q, "hive"));
-      return ok(searchHive(h.hive, h.name, param(q, "q"), param(q, "path", false)));
+      const hive = session.hive(param(query, "hive"));
+      return ok(searchHive(hive.hive, hive.name, param(query, "q"), param(query, "path", false)));
     }
     case "GET /api/export": {
-      const h = s.originalHive(param(q, "hive"));
-      const keyPath = param(q, "path", false);
-      const last = keyPath.split("\\").filter(Boolean).pop() ?? h.name;
-      return { status: 200, file: { bytes: exportKey(h.hive, h.name, keyPath), type: "text/plain; charset=utf-16le", name: `${h.name}-${last}.reg`.replace(/[^\w.-]+/g, "_") } };
+      const hive = session.originalHive(param(query, "hive"));
+      const keyPath = param(query, "path", false);
+      const last = keyPath.split("\\").filter(Boolean).pop() ?? hive.name;
+      return { status: 200, file: { bytes: exportKey(hive.hive, hive.name, keyPath), type: "text/plain; charset=utf-16le", name: `${hive.name}-${last}.reg`.replace(/[^\w.-]+/g, "_") } };
     }
     case "GET /api/plan": {
-      const plan = s.plan();
+      const plan = session.plan();
       return ok({
-        revision: s.revision,
-        readOnly: s.readOnly,
-        isImage: s.isImage,
-        edits: s.stagedEdits,
-        fixups: plan.fixups.map((f) => ({ id: f.id, title: f.title, enabled: f.enabled, findings: f.findings, notices: f.notices, changes: f.registry.length + f.services.length })),
+        revision: session.revision,
+        readOnly: session.readOnly,
+        isImage: session.isImage,
+        edits: session.stagedEdits,
+        fixups: plan.fixups.map((fixup) => ({ id: fixup.id, title: fixup.title, enabled: fixup.enabled, findings: fixup.findings, notices: fixup.notices, changes: fixup.registry.length + fixup.services.length })),
         unaddressed: plan.unaddressed,
         planNotices: plan.notices,
-        diff: s.diff(),
-        job: s.currentJob ?? null,
+        diff: session.diff(),
+        job: session.currentJob ?? null,
       });
     }
     case "GET /api/job":
-      return ok({ job: s.currentJob ?? null, revision: s.revision });
+      return ok({ job: session.currentJob ?? null, revision: session.revision });
     case "POST /api/edits":
-      return ok({ edit: s.addEdit(editRequest(body(req))), revision: s.revision }, 201);
+      return ok({ edit: session.addEdit(editRequest(body(req))), revision: session.revision }, 201);
     case "DELETE /api/edits":
-      s.removeEdit("all");
-      return ok({ revision: s.revision });
+      session.removeEdit("all");
+      return ok({ revision: session.revision });
     case "POST /api/fixups": {
-      const b = body(req);
-      if (typeof b.id !== "string" || typeof b.enabled !== "boolean") throw new UsageError("bad-request", "give {id, enabled}");
-      s.setFixupEnabled(b.id, b.enabled);
-      return ok({ revision: s.revision });
+      const requestBody = body(req);
+      if (typeof requestBody.id !== "string" || typeof requestBody.enabled !== "boolean") throw new UsageError("bad-request", "give {id, enabled}");
+      session.setFixupEnabled(requestBody.id, requestBody.enabled);
+      return ok({ revision: session.revision });
     }
     case "POST /api/apply": {
-      const b = body(req);
-      if (typeof b.revision !== "number") throw new UsageError("bad-request", "give {revision}: the plan revision the page shows");
-      return ok({ job: s.startApply(b.revision) }, 202);
+      const requestBody = body(req);
+      if (typeof requestBody.revision !== "number") throw new UsageError("bad-request", "give {revision}: the plan revision the page shows");
+      return ok({ job: session.startApply(requestBody.revision) }, 202);
     }
     case "POST /api/undo":
-      return ok({ job: s.startUndo() }, 202);
+      return ok({ job: session.startUndo() }, 202);
   }
   const edit = /^DELETE \/api\/edits\/(\d{1,9})$/.exec(route);
   if (edit) {
-    s.removeEdit(Number(edit[1]));
-    return ok({ revision: s.revision });
+    session.removeEdit(Number(edit[1]));
+    return ok({ revision: session.revision });
   }
   throw new NotFoundError("no-such-api", `no ${method} ${path}`);
 }

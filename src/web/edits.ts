@@ -38,7 +38,7 @@ const reason = (what: string) => `${what} in the web console`;
 
 function entryChange(entry: Record<string, unknown>): RegistryChange {
   const parsed = RegistryEntry.safeParse(entry);
-  if (!parsed.success) throw new UsageError("bad-edit", parsed.error.issues.map((i) => `${i.path.join(".") || "entry"}: ${i.message}`).join("; "));
+  if (!parsed.success) throw new UsageError("bad-edit", parsed.error.issues.map((issue) => `${issue.path.join(".") || "entry"}: ${issue.message}`).join("; "));
   return entryToChange(parsed.data, CONSOLE_FIXUP);
 }
 
@@ -48,9 +48,9 @@ function checkName(name: unknown, what: string, max: number): string {
 }
 
 function checkKeyName(name: unknown): string {
-  const n = checkName(name, "a key name", 255);
-  if (n === "" || n.includes("\\")) throw new UsageError("bad-edit", "a key name is 1 to 255 characters without a backslash");
-  return n;
+  const checked = checkName(name, "a key name", 255);
+  if (checked === "" || checked.includes("\\")) throw new UsageError("bad-edit", "a key name is 1 to 255 characters without a backslash");
+  return checked;
 }
 
 function hexOf(bytes: Uint8Array): string {
@@ -62,14 +62,14 @@ function copyTree(hive: HiveName, key: RegKey, to: string, why: string): Registr
   const out: RegistryChange[] = [];
   let keys = 0;
   let values = 0;
-  const walk = (k: RegKey, dest: string, depth: number): void => {
+  const walk = (regKey: RegKey, dest: string, depth: number): void => {
     if (++keys > MAX_RENAME_KEYS || depth > 512) throw new UsageError("rename-too-large", `more than ${MAX_RENAME_KEYS} keys under ${key.path}: rename it with p2vfix reg export / import instead`);
     out.push({ kind: "create-key", fixup: CONSOLE_FIXUP, reason: why, hive, key: dest });
-    for (const v of k.values()) {
+    for (const regValue of regKey.values()) {
       if (++values > MAX_RENAME_VALUES) throw new UsageError("rename-too-large", `more than ${MAX_RENAME_VALUES} values under ${key.path}: rename it with p2vfix reg export / import instead`);
-      out.push({ kind: "set-value", fixup: CONSOLE_FIXUP, reason: why, hive, key: dest, name: v.name, data: { type: v.type, hex: hexOf(v.data()) } });
+      out.push({ kind: "set-value", fixup: CONSOLE_FIXUP, reason: why, hive, key: dest, name: regValue.name, data: { type: regValue.type, hex: hexOf(regValue.data()) } });
     }
-    for (const s of k.subkeys()) walk(s, `${dest}\\${s.name}`, depth + 1);
+    for (const subkey of regKey.subkeys()) walk(subkey, `${dest}\\${subkey.name}`, depth + 1);
   };
   walk(key, to, 0);
   return out;

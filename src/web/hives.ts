@@ -31,9 +31,9 @@ export interface LoadedHives {
 function startsWithRegf(path: string): boolean {
   const fd = openSync(path, "r");
   try {
-    const b = new Uint8Array(4);
-    readSync(fd, b, 0, 4, 0);
-    return b[0] === 0x72 && b[1] === 0x65 && b[2] === 0x67 && b[3] === 0x66;
+    const bytes = new Uint8Array(4);
+    readSync(fd, bytes, 0, 4, 0);
+    return bytes[0] === 0x72 && bytes[1] === 0x65 && bytes[2] === 0x67 && bytes[3] === 0x66;
   } finally {
     closeSync(fd);
   }
@@ -44,10 +44,10 @@ function hostHiveFiles(target: string): Partial<Record<HiveName, string>> | unde
   const st = statSync(target);
   if (st.isFile()) return isHiveFile(target) ? { SYSTEM: target } : undefined;
   const entries = readdirSync(target);
-  if (entries.some((e) => e.toLowerCase() === "windows")) return undefined;
+  if (entries.some((entry) => entry.toLowerCase() === "windows")) return undefined;
   const found: Partial<Record<HiveName, string>> = {};
   for (const name of HIVE_NAMES) {
-    const entry = entries.find((e) => e.toUpperCase() === name);
+    const entry = entries.find((fileName) => fileName.toUpperCase() === name);
     if (!entry) continue;
     const path = join(target, entry);
     if (statSync(path).isFile() && startsWithRegf(path)) found[name] = path;

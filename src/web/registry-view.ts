@@ -8,7 +8,7 @@
 import { NotFoundError, UsageError } from "../errors.js";
 import { decodedData, regExportBytes, editHive, type Hive, type RegKey, type RegValue, regTypeName } from "../regf/internal.js";
 import type { HiveName, RegistryChange } from "../changes/change.js";
-import { applyRegistryChanges } from "../plan/apply-changes.js";
+import { applyRegistryChanges } from "../changes/apply-registry-changes.js";
 
 /** Values larger than this are sent truncated (the page says so); the .reg export has them whole. */
 export const MAX_VALUE_BYTES = 64 * 1024;
@@ -40,7 +40,7 @@ export interface KeyView {
 
 /** The hive as it would be with `changes` applied (the image's hive when there are none). */
 export function previewHive(hive: Hive, name: HiveName, changes: RegistryChange[]): Hive {
-  const own = changes.filter((c) => c.hive === name);
+  const own = changes.filter((change) => change.hive === name);
   if (own.length === 0) return hive;
   const editor = editHive(hive);
   applyRegistryChanges(editor, name, own);
@@ -65,27 +65,27 @@ export function findKey(hive: Hive, path: string): RegKey {
 function filetimeIso(ft: bigint): string | null {
   if (ft === 0n) return null;
   const ms = Number(ft / 10_000n) - 11_644_473_600_000;
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-export function valueView(v: RegValue): ValueView {
-  const bytes = v.data();
+export function valueView(regValue: RegValue): ValueView {
+  const bytes = regValue.data();
   const shown = bytes.subarray(0, MAX_VALUE_BYTES);
   let data: ValueView["data"];
   try {
-    data = decodedData(v);
+    data = decodedData(regValue);
   } catch {
     data = null;
   }
-  return { name: v.name, type: v.type, typeName: regTypeName(v.type), size: bytes.length, data, hex: Buffer.from(shown).toString("hex"), truncated: shown.length < bytes.length };
+  return { name: regValue.name, type: regValue.type, typeName: regTypeName(regValue.type), size: bytes.length, data, hex: Buffer.from(shown).toString("hex"), truncated: shown.length < bytes.length };
 }
 
 export function keyView(hive: Hive, name: HiveName, path: string): KeyView {
   const key = findKey(hive, path);
   const subkeys = key
     .subkeys()
-    .map((k) => ({ name: k.name, hasSubkeys: k.subkeyCount > 0 }))
+    .map((subkey) => ({ name: subkey.name, hasSubkeys: subkey.subkeyCount > 0 }))
     .sort((a, b) => a.name.toUpperCase().localeCompare(b.name.toUpperCase()));
   const values = key.values().map(valueView).sort((a, b) => (a.name === "" ? -1 : b.name === "" ? 1 : a.name.toUpperCase().localeCompare(b.name.toUpperCase())));
   return { hive: name, path: key.path, name: key.name, lastWritten: filetimeIso(key.lastWritten), className: key.className() ?? null, subkeys, values };
@@ -113,22 +113,22 @@ export function searchHive(hive: Hive, name: HiveName, query: string, from = "")
     seen.add(key.offset);
     if (++visited > MAX_SEARCH_KEYS) return { hits, complete: false };
     if (key.name.toUpperCase().includes(needle) && key.path !== "") hits.push({ hive: name, path: key.path, match: "key" });
-    for (const v of key.values()) {
-      if (v.name.toUpperCase().includes(needle)) hits.push({ hive: name, path: key.path, value: v.name, match: "value-name" });
+    for (const regValue of key.values()) {
+      if (regValue.name.toUpperCase().includes(needle)) hits.push({ hive: name, path: key.path, value: regValue.name, match: "value-name" });
       else {
         let data: ValueView["data"] = null;
         try {
-          data = decodedData(v);
+          data = decodedData(regValue);
         } catch {
           data = null;
         }
         const text = Array.isArray(data) ? data.join("\n") : typeof data === "string" ? data : null;
-        if (text !== null && text.toUpperCase().includes(needle)) hits.push({ hive: name, path: key.path, value: v.name, match: "data" });
+        if (text !== null && text.toUpperCase().includes(needle)) hits.push({ hive: name, path: key.path, value: regValue.name, match: "data" });
       }
       if (hits.length >= MAX_SEARCH_RESULTS) return { hits, complete: false };
     }
     if (hits.length >= MAX_SEARCH_RESULTS) return { hits, complete: false };
-    for (const k of key.subkeys()) queue.push(k);
+    for (const subkey of key.subkeys()) queue.push(subkey);
     // Drop what was visited: memory stays bounded by the frontier.
     if (i > 4096) {
       queue.splice(0, i + 1);

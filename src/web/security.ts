@@ -22,7 +22,7 @@ export function cookieName(port: number): string {
   return `p2vfix_${port}`;
 }
 
-const digest = (s: string) => createHash("sha256").update(s).digest();
+const digest = (text: string) => createHash("sha256").update(text).digest();
 
 export function tokenMatches(given: string | undefined, token: string): boolean {
   if (given === undefined) return false;

@@ -66,21 +66,21 @@ function send(res: ServerResponse, status: number, body: string | Buffer, type: 
 }
 
 function sendJson(res: ServerResponse, status: number, json: unknown): void {
-  send(res, status, JSON.stringify(json, (_k, v) => (typeof v === "bigint" ? v.toString() : v)), "application/json; charset=utf-8");
+  send(res, status, JSON.stringify(json, (_k, value) => (typeof value === "bigint" ? value.toString() : value)), "application/json; charset=utf-8");
 }
 
 function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
+    req.on("data", (buffer: Buffer) => {
+      size += buffer.length;
       if (size > MAX_BODY) {
         reject(Object.assign(new Error("body too large"), { status: 413 }));
         req.destroy();
         return;
       }
-      chunks.push(c);
+      chunks.push(buffer);
     });
     req.on("end", () => {
       if (size === 0) return resolve(undefined);
@@ -129,13 +129,13 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Conso
       return sendJson(res, (err as { status?: number }).status ?? 400, { error: { code: "bad-request", message: (err as Error).message } });
     }
     try {
-      const r = handleApi(session, { method, path: url.pathname, query: url.searchParams, body });
-      if (r.file) return send(res, r.status, r.file.bytes, r.file.type, { "Content-Disposition": `attachment; filename="${r.file.name}"` });
-      return sendJson(res, r.status, r.json);
+      const apiResponse = handleApi(session, { method, path: url.pathname, query: url.searchParams, body });
+      if (apiResponse.file) return send(res, apiResponse.status, apiResponse.file.bytes, apiResponse.file.type, { "Content-Disposition": `attachment; filename="${apiResponse.file.name}"` });
+      return sendJson(res, apiResponse.status, apiResponse.json);
     } catch (err) {
       const status = statusOf(err);
-      const e = err as { code?: string; message?: string };
-      return sendJson(res, status, { error: { code: status === 500 ? "internal" : e.code, message: e.message ?? String(err) } });
+      const error = err as { code?: string; message?: string };
+      return sendJson(res, status, { error: { code: status === 500 ? "internal" : error.code, message: error.message ?? String(err) } });
     }
   };
 

@@ -142,7 +142,7 @@ export class ConsoleSession {
   }
 
   get stagedEdits(): { id: number; label: string }[] {
-    return this.edits.map((e) => ({ id: e.id, label: e.label }));
+    return this.edits.map((edit) => ({ id: edit.id, label: edit.label }));
   }
 
   get busy(): boolean {
@@ -154,17 +154,17 @@ export class ConsoleSession {
   }
 
   hives(): { name: HiveName; source: string; writable: boolean }[] {
-    return this.loaded.hives.map((h) => ({ name: h.name, source: h.source, writable: h.writable && !this.readOnly }));
+    return this.loaded.hives.map((hive) => ({ name: hive.name, source: hive.source, writable: hive.writable && !this.readOnly }));
   }
 
   private stagedRegistry(): RegistryChange[] {
-    return this.edits.flatMap((e) => e.registry);
+    return this.edits.flatMap((edit) => edit.registry);
   }
 
   /** A hive as the Registry Editor shows it: the image's, with the staged edits applied in memory. */
   hive(name: string): { name: HiveName; hive: Hive; writable: boolean } {
-    const found = this.loaded.hives.find((h) => h.name === name.toUpperCase());
-    if (!found) throw new UsageError("hive-not-found", `no hive ${JSON.stringify(name)} here (hives: ${this.loaded.hives.map((h) => h.name).join(", ") || "none"})`);
+    const found = this.loaded.hives.find((consoleHive) => consoleHive.name === name.toUpperCase());
+    if (!found) throw new UsageError("hive-not-found", `no hive ${JSON.stringify(name)} here (hives: ${this.loaded.hives.map((consoleHive) => consoleHive.name).join(", ") || "none"})`);
     const cached = this.previews.get(found.name);
     if (cached && cached.revision === this.revision) return { name: found.name, hive: cached.hive, writable: found.writable };
     const hive = previewHive(found.hive, found.name, this.stagedRegistry());
@@ -174,7 +174,7 @@ export class ConsoleSession {
 
   /** The hive as it is in the image (exports and Start values "as found"). */
   originalHive(name: string): { name: HiveName; hive: Hive } {
-    const found = this.loaded.hives.find((h) => h.name === name.toUpperCase());
+    const found = this.loaded.hives.find((hive) => hive.name === name.toUpperCase());
     if (!found) throw new UsageError("hive-not-found", `no hive ${JSON.stringify(name)} here`);
     return { name: found.name, hive: found.hive };
   }
@@ -188,15 +188,15 @@ export class ConsoleSession {
     this.refuseWrites();
     const staged = stageEdit(request, {
       writableHive: (name) => {
-        const h = this.hive(String(name));
-        return h.writable ? h : undefined;
+        const hive = this.hive(String(name));
+        return hive.writable ? hive : undefined;
       },
       serviceStart: (service) => this.serviceStart(service),
     });
     // A new start type for a service replaces the one staged before; back to the original removes it.
     if (staged.service) {
       const name = staged.service.service.toUpperCase();
-      this.edits = this.edits.filter((e) => e.service?.service.toUpperCase() !== name);
+      this.edits = this.edits.filter((stagedEdit) => stagedEdit.service?.service.toUpperCase() !== name);
       if (staged.service.start === staged.service.originalStart) {
         this.bump();
         return { id: 0, label: `${staged.service.service}: back to its original start type` };
@@ -204,7 +204,7 @@ export class ConsoleSession {
     }
     const edit = { ...staged, id: this.nextEditId++ };
     // Applied to a copy first: an edit the hive editor refuses is refused now, not at Apply.
-    for (const name of new Set(edit.registry.map((c) => c.hive))) previewHive(this.hive(name).hive, name, edit.registry);
+    for (const name of new Set(edit.registry.map((change) => change.hive))) previewHive(this.hive(name).hive, name, edit.registry);
     this.edits.push(edit);
     this.bump();
     return { id: edit.id, label: edit.label };
@@ -213,14 +213,14 @@ export class ConsoleSession {
   removeEdit(id: number | "all"): void {
     this.refuseWrites();
     const before = this.edits.length;
-    this.edits = id === "all" ? [] : this.edits.filter((e) => e.id !== id);
+    this.edits = id === "all" ? [] : this.edits.filter((edit) => edit.id !== id);
     if (id !== "all" && this.edits.length === before) throw new UsageError("edit-not-found", `no staged edit ${id}`);
     this.bump();
   }
 
   setFixupEnabled(id: string, enabled: boolean): void {
     this.refuseWrites();
-    if (!this.loaded.plan.fixups.some((f) => f.id === id)) throw new UsageError("fixup-not-found", `the plan has no fixup ${JSON.stringify(id)}`);
+    if (!this.loaded.plan.fixups.some((fixup) => fixup.id === id)) throw new UsageError("fixup-not-found", `the plan has no fixup ${JSON.stringify(id)}`);
     if (enabled) this.disabled.delete(id);
     else this.disabled.add(id);
     this.bump();
@@ -228,7 +228,7 @@ export class ConsoleSession {
 
   /** Control sets holding the service, and its Start in the one the next boot uses (from the image). */
   private serviceStart(service: string): { controlSets: string[]; originalStart: number | null } | undefined {
-    const system = this.loaded.hives.find((h) => h.name === "SYSTEM")?.hive;
+    const system = this.loaded.hives.find((hive) => hive.name === "SYSTEM")?.hive;
     if (!system) return undefined;
     const sets = this.report.controlSets.available.filter((cs) => system.key(`${cs}\\Services\\${service}`) !== undefined);
     if (sets.length === 0) return undefined;
@@ -240,7 +240,7 @@ export class ConsoleSession {
   /** The plan file apply gets: the built plan, fixups switched off on the Plan page, and the console's edits. */
   plan(): PlanFile {
     const base = this.loaded.plan;
-    const fixups = base.fixups.map((f) => ({ ...f, enabled: !this.disabled.has(f.id) }));
+    const fixups = base.fixups.map((fixup) => ({ ...fixup, enabled: !this.disabled.has(fixup.id) }));
     if (this.edits.length > 0) {
       fixups.push({
         id: CONSOLE_FIXUP,
@@ -248,7 +248,7 @@ export class ConsoleSession {
         enabled: true,
         findings: [],
         registry: this.stagedRegistry().map(registryToEntry),
-        services: this.edits.flatMap((e) => (e.service ? [serviceToEntry(e.service)] : [])),
+        services: this.edits.flatMap((edit) => (edit.service ? [serviceToEntry(edit.service)] : [])),
         notices: [],
       });
     }
@@ -263,15 +263,15 @@ export class ConsoleSession {
       if (!list.includes(text)) list.push(text);
       out.set(service.toUpperCase(), list);
     };
-    for (const f of this.plan().fixups) {
-      if (!f.enabled) continue;
-      for (const s of f.services) add(s.service, `Start ${s.originalStart ?? "absent"} → ${s.start}${s.reEnable ? ` (back to ${s.originalStart} after first boot)` : ""} [${f.id}]`);
-      for (const r of f.registry) {
-        const path = r.set ?? r["delete-value"] ?? r["create-key"] ?? r["delete-key"] ?? "";
-        const m = SERVICES_KEY.exec(path.replace(/^SYSTEM\\/i, ""));
-        if (!path.toUpperCase().startsWith("SYSTEM\\") || !m) continue;
-        const op = r["delete-key"] ? "delete key" : r.set ? `set ${r.name || "(default)"}` : r["delete-value"] ? `delete ${r.name}` : "create key";
-        add(m[2], `${op} [${f.id}]`);
+    for (const fixup of this.plan().fixups) {
+      if (!fixup.enabled) continue;
+      for (const service of fixup.services) add(service.service, `Start ${service.originalStart ?? "absent"} → ${service.start}${service.reEnable ? ` (back to ${service.originalStart} after first boot)` : ""} [${fixup.id}]`);
+      for (const entry of fixup.registry) {
+        const path = entry.set ?? entry["delete-value"] ?? entry["create-key"] ?? entry["delete-key"] ?? "";
+        const match = SERVICES_KEY.exec(path.replace(/^SYSTEM\\/i, ""));
+        if (!path.toUpperCase().startsWith("SYSTEM\\") || !match) continue;
+        const op = entry["delete-key"] ? "delete key" : entry.set ? `set ${entry.name || "(default)"}` : entry["delete-value"] ? `delete ${entry.name}` : "create key";
+        add(match[2], `${op} [${fixup.id}]`);
       }
     }
     return out;
@@ -283,13 +283,13 @@ export class ConsoleSession {
     const revision = this.revision;
     let view: DiffView;
     try {
-      const r = applyPlan(this.target, this.plan(), { dryRun: true, ...this.applyOptions() });
+      const applyReport = applyPlan(this.target, this.plan(), { dryRun: true, ...this.applyOptions() });
       view = {
         revision,
-        entries: r.diff,
-        steps: r.expanded.steps.map((s) => ({ id: s.id, title: s.title, shell: s.shell, timeoutSeconds: s.timeoutSeconds, retries: s.retries, fixup: s.fixup })),
-        vm: r.expanded.vm,
-        notices: r.expanded.notices,
+        entries: applyReport.diff,
+        steps: applyReport.expanded.steps.map((step) => ({ id: step.id, title: step.title, shell: step.shell, timeoutSeconds: step.timeoutSeconds, retries: step.retries, fixup: step.fixup })),
+        vm: applyReport.expanded.vm,
+        notices: applyReport.expanded.notices,
       };
     } catch (err) {
       if (!(err instanceof P2vfixError)) throw err;
@@ -323,7 +323,7 @@ export class ConsoleSession {
       ["write (undo file first, then verify)", (say) => {
         real = applyPlan(this.target, plan, { dryRun: false, ...this.applyOptions() });
         say(`written: ${real.diff.length} registry changes in ${real.written.join(", ")}`);
-        for (const b of real.backups) say(`original kept: ${b}`);
+        for (const backup of real.backups) say(`original kept: ${backup}`);
         if (real.undoFile) {
           this.lastUndoFile = real.undoFile;
           say(`undo file: ${real.undoFile}`);
@@ -346,7 +346,7 @@ export class ConsoleSession {
       ["restore the original bytes from the undo file", (say) => {
         const report = undoApply(this.target, { ...(this.lastUndoFile ? { undoFile: this.lastUndoFile } : {}), ...(this.options.backupDir ? { backupDir: this.options.backupDir } : {}) });
         say(`undo file: ${report.undoFile}: ${report.action}, ${report.bytesRestored} bytes restored`);
-        for (const w of report.warnings) say(`warning: ${w}`);
+        for (const warning of report.warnings) say(`warning: ${warning}`);
         for (const line of restoreVmLinks(this.target, this.options.backupDir ? { backupDir: this.options.backupDir } : {})) say(line);
         this.lastUndoFile = undefined;
         return true;
@@ -358,29 +358,29 @@ export class ConsoleSession {
     ]);
   }
 
-  private runJob(kind: JobView["kind"], phases: [string, (say: (m: string) => void) => boolean][]): JobView {
+  private runJob(kind: JobView["kind"], phases: [string, (say: (message: string) => void) => boolean][]): JobView {
     const job: JobView = { id: this.nextJobId++, kind, state: "running", phases: phases.map(([name]) => ({ name, state: "waiting" })), messages: [] };
     this.job = job;
-    const say = (m: string) => void job.messages.push(m);
-    const step = (i: number) => {
-      if (i >= phases.length) {
+    const say = (message: string) => void job.messages.push(message);
+    const step = (index: number) => {
+      if (index >= phases.length) {
         job.state = "done";
         return;
       }
-      job.phases[i].state = "running";
+      job.phases[index].state = "running";
       setImmediate(() => {
         try {
-          const more = phases[i][1](say);
-          job.phases[i].state = "done";
+          const more = phases[index][1](say);
+          job.phases[index].state = "done";
           if (!more) {
             say("nothing to write: the image already holds this plan");
-            job.phases.slice(i + 1).forEach((p) => (p.state = "done"));
+            job.phases.slice(index + 1).forEach((phase) => (phase.state = "done"));
             job.state = "done";
             return;
           }
-          step(i + 1);
+          step(index + 1);
         } catch (err) {
-          job.phases[i].state = "failed";
+          job.phases[index].state = "failed";
           job.state = "failed";
           job.error = err instanceof P2vfixError ? { code: err.code, message: err.message } : { code: "internal", message: String((err as Error)?.message ?? err) };
           // What is on disk decides what the pages show, whatever happened.

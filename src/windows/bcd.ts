@@ -12,11 +12,11 @@ function element(objects: RegistryKey | undefined, guid: string, id: string): Re
   return objects?.key(`${guid}\\Elements\\${id}`);
 }
 
-function integer(k: RegistryKey | undefined): number | null {
-  const data = k?.value("Element")?.data();
+function integer(registryKey: RegistryKey | undefined): number | null {
+  const data = registryKey?.value("Element")?.data();
   if (!data || data.length < 8) return null;
-  const v = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : null;
+  const qword = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
+  return qword <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(qword) : null;
 }
 
 export function readBcd(bcd: RegistryKey | undefined): Bcd | null {

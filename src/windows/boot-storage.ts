@@ -10,12 +10,12 @@ import type { BootPath, BootStorage, BootTarget, ClassFilter, DriverCheck, Hardw
 export type DriverFileCheck = (serviceName: string, imagePath: string | null) => boolean;
 
 function driverCheck(name: string, services: Map<string, Service>, fileExists: DriverFileCheck | undefined): DriverCheck {
-  const s = services.get(name.toLowerCase());
-  if (!s || !s.installed) return { service: name, state: "missing", start: s?.start ?? null, startOverride: s?.startOverride ?? {}, imageFile: "not-checked" };
-  const demoted = Object.values(s.startOverride).some((v) => v !== 0);
-  const state: DriverCheck["state"] = s.start === 0 ? (demoted ? "demoted-by-override" : "boot-start") : s.start === 4 ? "disabled" : "not-boot-start";
-  const imageFile: DriverCheck["imageFile"] = fileExists ? (fileExists(s.name, s.imagePath) ? "present" : "absent") : "not-checked";
-  return { service: s.name, state, start: s.start, startOverride: s.startOverride, imageFile };
+  const service = services.get(name.toLowerCase());
+  if (!service || !service.installed) return { service: name, state: "missing", start: service?.start ?? null, startOverride: service?.startOverride ?? {}, imageFile: "not-checked" };
+  const demoted = Object.values(service.startOverride).some((start) => start !== 0);
+  const state: DriverCheck["state"] = service.start === 0 ? (demoted ? "demoted-by-override" : "boot-start") : service.start === 4 ? "disabled" : "not-boot-start";
+  const imageFile: DriverCheck["imageFile"] = fileExists ? (fileExists(service.name, service.imagePath) ? "present" : "absent") : "not-checked";
+  return { service: service.name, state, start: service.start, startOverride: service.startOverride, imageFile };
 }
 
 function hardwareIdCheck(hwid: string, system: RegistryKey, cdd: Map<string, RegistryKey> | undefined, more: MoreSpecific): HardwareIdCheck {
@@ -47,7 +47,7 @@ function moreSpecific(system: RegistryKey, cddRoot: RegistryKey | undefined): Mo
     let children = cache.get(parent);
     if (!children) cache.set(parent, (children = parent.subkeys()));
     const want = prefix.toLowerCase() + "&";
-    return children.find((k) => k.name.toLowerCase().startsWith(want) && k.values().length > 0);
+    return children.find((child) => child.name.toLowerCase().startsWith(want) && child.values().length > 0);
   };
   return {
     criticalDevice: (hwid) => under(cddRoot, criticalDeviceName(hwid)),
@@ -64,8 +64,8 @@ function criticalDeviceName(hwid: string): string {
 }
 
 /** A path that boots now, or once p2vfix sets its installed drivers to boot-start (its hardware id bound). */
-export function usablePath(p: BootPath): boolean {
-  return p.ok || (p.drivers.every((d) => d.state !== "missing") && (p.hardwareIds.length === 0 || p.hardwareIds.some((h) => h.found)));
+export function usablePath(bootPath: BootPath): boolean {
+  return bootPath.ok || (bootPath.drivers.every((driver) => driver.state !== "missing") && (bootPath.hardwareIds.length === 0 || bootPath.hardwareIds.some((hardwareId) => hardwareId.found)));
 }
 
 /**
@@ -74,15 +74,15 @@ export function usablePath(p: BootPath): boolean {
  * those paths are advised; else the paths it can enable (drivers installed, hardware id bound).
  */
 export function controllerAdvice(name: string, paths: BootPath[]): string | null {
-  const usable = paths.some((p) => p.ok) ? paths.filter((p) => p.ok) : paths.filter(usablePath);
-  const unusable = paths.filter((p) => !usable.includes(p));
+  const usable = paths.some((path) => path.ok) ? paths.filter((path) => path.ok) : paths.filter(usablePath);
+  const unusable = paths.filter((path) => !usable.includes(path));
   if (unusable.length === 0) return null;
-  const missing = [...new Set(unusable.flatMap((p) => p.drivers.filter((d) => d.state === "missing").map((d) => d.service)))];
+  const missing = [...new Set(unusable.flatMap((bootPath) => bootPath.drivers.filter((driver) => driver.state === "missing").map((driver) => driver.service)))];
   if (usable.length === 0) {
     const why = missing.length > 0 ? `driver${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not installed` : "no hardware id bound";
     return `No ${name} boot controller can load this image (${why}): install the drivers in the image or on the source before converting, or boot it where it has a driver.`;
   }
-  return `Boot the VM from ${usable.map((p) => p.advice).join(", or ")}; not from ${unusable.map((p) => `${p.description} (${p.reasons.join("; ")})`).join(", ")}.`;
+  return `Boot the VM from ${usable.map((bootPath) => bootPath.advice).join(", or ")}; not from ${unusable.map((bootPath) => `${bootPath.description} (${bootPath.reasons.join("; ")})`).join(", ")}.`;
 }
 
 /** True for a sentence controllerAdvice wrote (a plan that adds drivers replaces it). */
@@ -91,26 +91,26 @@ export function isControllerAdvice(notice: string): boolean {
 }
 
 /** Build range of a path (data minBuild/maxBuild); an unknown build keeps every path. */
-function appliesTo(p: { minBuild?: number; maxBuild?: number }, build: number | null): boolean {
+function appliesTo(range: { minBuild?: number; maxBuild?: number }, build: number | null): boolean {
   if (build === null) return true;
-  return (p.minBuild === undefined || build >= p.minBuild) && (p.maxBuild === undefined || build <= p.maxBuild);
+  return (range.minBuild === undefined || build >= range.minBuild) && (range.maxBuild === undefined || build <= range.maxBuild);
 }
 
-function nicDriver(n: { model: string; services: string[]; inboxFrom: number | null; inboxVerified: boolean; source: string }, byName: Map<string, Service>, build: number | null): NicDriver {
-  const installed = n.services.map((x) => byName.get(x.toLowerCase())).find((s) => s?.installed);
-  if (installed) return { model: n.model, state: "installed", services: n.services, evidence: `service ${installed.name} (Start=${installed.start ?? "absent"})` };
-  if (n.inboxFrom !== null && build === null) {
-    return { model: n.model, state: "in-box-unverified", services: n.services, evidence: `Windows ships ${n.services.join("/")} from build ${n.inboxFrom}; this image's build is unknown` };
+function nicDriver(nic: { model: string; services: string[]; inboxFrom: number | null; inboxVerified: boolean; source: string }, byName: Map<string, Service>, build: number | null): NicDriver {
+  const installed = nic.services.map((service) => byName.get(service.toLowerCase())).find((service) => service?.installed);
+  if (installed) return { model: nic.model, state: "installed", services: nic.services, evidence: `service ${installed.name} (Start=${installed.start ?? "absent"})` };
+  if (nic.inboxFrom !== null && build === null) {
+    return { model: nic.model, state: "in-box-unverified", services: nic.services, evidence: `Windows ships ${nic.services.join("/")} from build ${nic.inboxFrom}; this image's build is unknown` };
   }
-  if (n.inboxFrom !== null && build !== null && build >= n.inboxFrom) {
-    return { model: n.model, state: n.inboxVerified ? "in-box" : "in-box-unverified", services: n.services, evidence: `Windows ships ${n.services.join("/")} from build ${n.inboxFrom} (${n.source}${n.inboxVerified ? "" : ", unverified"})` };
+  if (nic.inboxFrom !== null && build !== null && build >= nic.inboxFrom) {
+    return { model: nic.model, state: nic.inboxVerified ? "in-box" : "in-box-unverified", services: nic.services, evidence: `Windows ships ${nic.services.join("/")} from build ${nic.inboxFrom} (${nic.source}${nic.inboxVerified ? "" : ", unverified"})` };
   }
-  return { model: n.model, state: "missing", services: n.services, evidence: `none of ${n.services.join(", ")} is installed${n.inboxFrom === null ? "; Windows does not ship it" : ""}` };
+  return { model: nic.model, state: "missing", services: nic.services, evidence: `none of ${nic.services.join(", ")} is installed${nic.inboxFrom === null ? "; Windows does not ship it" : ""}` };
 }
 
 export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services: Service[], fileExists?: DriverFileCheck, build: number | null = null): BootStorage {
   const byName = new Map<string, Service>();
-  for (const s of services) byName.set(s.name.toLowerCase(), s);
+  for (const service of services) byName.set(service.name.toLowerCase(), service);
   const useDriverDatabase = system.subkey("DriverDatabase") !== undefined;
   const { targets, filterClasses } = knowledge().boot;
   const cdd = useDriverDatabase
@@ -118,27 +118,27 @@ export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services:
     : // One pass over its thousands of subkeys (Windows 7) for every id of every target.
       subkeysNamed(
         ccs.key("Control\\CriticalDeviceDatabase"),
-        Object.values(targets).flatMap((t) => t.paths.flatMap((p) => p.hardwareIds.map(criticalDeviceName))),
+        Object.values(targets).flatMap((target) => target.paths.flatMap((path) => path.hardwareIds.map(criticalDeviceName))),
       );
   const more = moreSpecific(system, useDriverDatabase ? undefined : ccs.key("Control\\CriticalDeviceDatabase"));
-  const out: BootTarget[] = Object.entries(targets).map(([target, t]) => {
-    const paths: BootPath[] = t.paths.filter((p) => appliesTo(p, build)).map((p) => {
-      const drivers = p.drivers.map((d) => driverCheck(d, byName, fileExists));
-      const hardwareIds = p.hardwareIds.map((h) => hardwareIdCheck(h, system, cdd, more));
+  const out: BootTarget[] = Object.entries(targets).map(([target, value]) => {
+    const paths: BootPath[] = value.paths.filter((path) => appliesTo(path, build)).map((path) => {
+      const drivers = path.drivers.map((driver) => driverCheck(driver, byName, fileExists));
+      const hardwareIds = path.hardwareIds.map((hardwareId) => hardwareIdCheck(hardwareId, system, cdd, more));
       const reasons: string[] = [];
-      for (const d of drivers) {
-        if (d.state === "missing") reasons.push(`${d.service} is not installed`);
-        else if (d.state === "disabled") reasons.push(`${d.service} is disabled (Start=4)`);
-        else if (d.state === "not-boot-start") reasons.push(`${d.service} is not boot-start (Start=${d.start})`);
-        else if (d.state === "demoted-by-override") reasons.push(`${d.service} has a StartOverride that demotes it`);
-        if (d.imageFile === "absent") reasons.push(`${d.service}'s driver file is missing`);
+      for (const driver of drivers) {
+        if (driver.state === "missing") reasons.push(`${driver.service} is not installed`);
+        else if (driver.state === "disabled") reasons.push(`${driver.service} is disabled (Start=4)`);
+        else if (driver.state === "not-boot-start") reasons.push(`${driver.service} is not boot-start (Start=${driver.start})`);
+        else if (driver.state === "demoted-by-override") reasons.push(`${driver.service} has a StartOverride that demotes it`);
+        if (driver.imageFile === "absent") reasons.push(`${driver.service}'s driver file is missing`);
       }
-      if (hardwareIds.length > 0 && !hardwareIds.some((h) => h.found)) {
-        reasons.push(`no ${useDriverDatabase ? "DriverDatabase" : "CriticalDeviceDatabase"} entry for ${p.hardwareIds.join(" or ")}`);
+      if (hardwareIds.length > 0 && !hardwareIds.some((hardwareId) => hardwareId.found)) {
+        reasons.push(`no ${useDriverDatabase ? "DriverDatabase" : "CriticalDeviceDatabase"} entry for ${path.hardwareIds.join(" or ")}`);
       }
-      return { id: p.id, description: p.description, controller: p.controller, advice: p.advice, drivers, hardwareIds, ok: reasons.length === 0, reasons };
+      return { id: path.id, description: path.description, controller: path.controller, advice: path.advice, drivers, hardwareIds, ok: reasons.length === 0, reasons };
     });
-    return { target, name: t.name, paths, willLoad: paths.some((p) => p.ok), advice: controllerAdvice(t.name, paths), nics: t.nics.map((n) => nicDriver(n, byName, build)) };
+    return { target, name: value.name, paths, willLoad: paths.some((path) => path.ok), advice: controllerAdvice(value.name, paths), nics: value.nics.map((nic) => nicDriver(nic, byName, build)) };
   });
 
   const filters: ClassFilter[] = [];
@@ -148,10 +148,10 @@ export function readBootStorage(system: RegistryKey, ccs: RegistryKey, services:
     for (const list of ["UpperFilters", "LowerFilters"] as const) {
       const names = readMulti(cls, list);
       if (!names || names.length === 0) continue;
-      const broken = names.flatMap((n) => {
-        const s = byName.get(n.toLowerCase());
-        if (!s || !s.installed) return [{ service: n, reason: "service not installed" }];
-        if (s.start === 4) return [{ service: n, reason: "service disabled (Start=4)" }];
+      const broken = names.flatMap((name) => {
+        const service = byName.get(name.toLowerCase());
+        if (!service || !service.installed) return [{ service: name, reason: "service not installed" }];
+        if (service.start === 4) return [{ service: name, reason: "service disabled (Start=4)" }];
         return [];
       });
       filters.push({ classGuid: cls!.name, className, list, services: names, broken });

@@ -6,20 +6,20 @@ import { NotFoundError } from "../errors.js";
 import { readDword, type RegistryKey } from "./registry.js";
 import type { ControlSets } from "./schema.js";
 
-export function controlSetName(n: number): string {
-  return `ControlSet${String(n).padStart(3, "0")}`;
+export function controlSetName(number: number): string {
+  return `ControlSet${String(number).padStart(3, "0")}`;
 }
 
 export function readControlSets(system: RegistryKey): ControlSets {
   const select = system.subkey("Select");
   const available = system
     .subkeys()
-    .map((k) => k.name)
-    .filter((n) => /^ControlSet\d{3}$/i.test(n))
+    .map((subkey) => subkey.name)
+    .filter((name) => /^ControlSet\d{3}$/i.test(name))
     .sort();
   const current = readDword(select, "Current") ?? null;
   const def = readDword(select, "Default") ?? null;
-  const has = (n: number | null): n is number => n !== null && system.subkey(controlSetName(n)) !== undefined;
+  const has = (number: number | null): number is number => number !== null && system.subkey(controlSetName(number)) !== undefined;
   let resolved: string;
   let resolvedFrom: ControlSets["resolvedFrom"];
   if (has(def)) {
@@ -41,6 +41,6 @@ export function readControlSets(system: RegistryKey): ControlSets {
     failed: readDword(select, "Failed") ?? null,
     resolved: system.subkey(resolved)?.name ?? resolved,
     resolvedFrom,
-    available: available.map((n) => system.subkey(n)!.name),
+    available: available.map((name) => system.subkey(name)!.name),
   };
 }

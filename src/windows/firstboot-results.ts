@@ -9,28 +9,28 @@ import type { FirstBootResults } from "./schema.js";
 
 export const RESULTS_KEY = "p2vfix\\FirstBoot\\Results";
 
-function plain(v: RegistryValue): string | number | string[] {
-  switch (v.type) {
+function plain(registryValue: RegistryValue): string | number | string[] {
+  switch (registryValue.type) {
     case RegType.DWORD:
     case RegType.DWORD_BIG_ENDIAN:
-      return v.dword() ?? 0;
+      return registryValue.dword() ?? 0;
     case RegType.QWORD: {
-      const q = v.qword() ?? 0n;
-      return q <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(q) : q.toString();
+      const qword = registryValue.qword() ?? 0n;
+      return qword <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(qword) : qword.toString();
     }
     case RegType.MULTI_SZ:
-      return v.multiString();
+      return registryValue.multiString();
     case RegType.SZ:
     case RegType.EXPAND_SZ:
-      return v.string();
+      return registryValue.string();
     default:
-      return Buffer.from(v.data()).toString("hex");
+      return Buffer.from(registryValue.data()).toString("hex");
   }
 }
 
 function valuesOf(key: RegistryKey): Record<string, string | number | string[]> {
   const out: Record<string, string | number | string[]> = {};
-  for (const v of key.values()) out[v.name] = plain(v);
+  for (const registryValue of key.values()) out[registryValue.name] = plain(registryValue);
   return out;
 }
 
@@ -41,7 +41,7 @@ export function readFirstBootResults(software: RegistryKey | undefined): FirstBo
     values: valuesOf(results),
     steps: results
       .subkeys()
-      .map((k) => ({ name: k.name, values: valuesOf(k) }))
+      .map((subkey) => ({ name: subkey.name, values: valuesOf(subkey) }))
       .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true })),
   };
 }

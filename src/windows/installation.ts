@@ -10,7 +10,7 @@ const ROLE: Record<string, Installation["role"]> = { winnt: "workstation", serve
 
 export function familyName(build: number | null, role: Installation["role"]): string | null {
   if (build === null) return null;
-  const row = knowledge().builds.families.find((f) => build >= f.minBuild);
+  const row = knowledge().builds.families.find((family) => build >= family.minBuild);
   if (!row) return null;
   return role === "server" || role === "domain-controller" ? row.server : row.client;
 }
@@ -18,8 +18,8 @@ export function familyName(build: number | null, role: Installation["role"]): st
 function architecture(ccs: RegistryKey, software: RegistryKey | undefined): string | null {
   const env = readString(ccs.key("Control\\Session Manager\\Environment"), "PROCESSOR_ARCHITECTURE");
   if (env) {
-    const a = env.toUpperCase();
-    return a === "AMD64" ? "x64" : a === "X86" ? "x86" : a === "ARM64" ? "arm64" : env;
+    const upperEnv = env.toUpperCase();
+    return upperEnv === "AMD64" ? "x64" : upperEnv === "X86" ? "x86" : upperEnv === "ARM64" ? "arm64" : env;
   }
   if (software?.subkey("Wow6432Node")) return "x64";
   return null;

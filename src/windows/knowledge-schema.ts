@@ -13,82 +13,82 @@ import { lazyZod, unknownSource, validateYaml } from "../util/yaml-validation.js
 /** This module's file: its hash tells whether a compiled copy was made by this validator. */
 export const knowledgeValidatorFile: string = fileURLToPath(import.meta.url);
 
-function defineSchemas(z: typeof Zod) {
-  const Category = z.enum(["management-agent", "storage-driver", "nic-driver", "teaming", "hypervisor-tools", "backup-agent", "antivirus"]);
-  const Hypervisor = z.enum(["hyperv", "vmware", "kvm", "xen", "parallels"]);
+function defineSchemas(zod: typeof Zod) {
+  const Category = zod.enum(["management-agent", "storage-driver", "nic-driver", "teaming", "hypervisor-tools", "backup-agent", "antivirus"]);
+  const Hypervisor = zod.enum(["hyperv", "vmware", "kvm", "xen", "parallels"]);
 
-  const VendorFile = z.object({
-    sources: z.record(z.string(), z.string()),
-    groups: z.array(
-      z.object({
-        vendor: z.string(),
+  const VendorFile = zod.object({
+    sources: zod.record(zod.string(), zod.string()),
+    groups: zod.array(
+      zod.object({
+        vendor: zod.string(),
         category: Category,
         hypervisor: Hypervisor.optional(),
-        hardwareBound: z.boolean(),
-        source: z.string(),
-        verified: z.boolean().default(true),
-        services: z.array(z.string()).min(1),
+        hardwareBound: zod.boolean(),
+        source: zod.string(),
+        verified: zod.boolean().default(true),
+        services: zod.array(zod.string()).min(1),
       }),
     ),
-    teams: z.array(
-      z.object({
-        kind: z.string(),
-        vendor: z.string(),
-        componentIds: z.array(z.string()),
-        services: z.array(z.string()),
-        protocols: z.array(z.string()),
-        source: z.string(),
-        verified: z.boolean().default(true),
+    teams: zod.array(
+      zod.object({
+        kind: zod.string(),
+        vendor: zod.string(),
+        componentIds: zod.array(zod.string()),
+        services: zod.array(zod.string()),
+        protocols: zod.array(zod.string()),
+        source: zod.string(),
+        verified: zod.boolean().default(true),
       }),
     ),
   });
 
-  const BootFile = z.object({
-    sources: z.record(z.string(), z.string()),
-    targets: z.record(
-      z.string(),
-      z.object({
-        name: z.string(),
-        paths: z.array(
-          z.object({
-            id: z.string(),
-            description: z.string(),
-            drivers: z.array(z.string()).min(1),
-            hardwareIds: z.array(z.string()),
-            source: z.string(),
-            controller: z.string(),
-            advice: z.string(),
-            minBuild: z.number().int().optional(),
-            maxBuild: z.number().int().optional(),
+  const BootFile = zod.object({
+    sources: zod.record(zod.string(), zod.string()),
+    targets: zod.record(
+      zod.string(),
+      zod.object({
+        name: zod.string(),
+        paths: zod.array(
+          zod.object({
+            id: zod.string(),
+            description: zod.string(),
+            drivers: zod.array(zod.string()).min(1),
+            hardwareIds: zod.array(zod.string()),
+            source: zod.string(),
+            controller: zod.string(),
+            advice: zod.string(),
+            minBuild: zod.number().int().optional(),
+            maxBuild: zod.number().int().optional(),
           }),
         ),
-        nics: z
+        nics: zod
           .array(
-            z.object({
-              model: z.string(),
-              services: z.array(z.string()).min(1),
-              hardwareIds: z.array(z.string()),
-              vmModels: z.array(z.string()),
-              inboxFrom: z.number().int().nullable(),
-              inboxVerified: z.boolean().default(true),
-              source: z.string(),
+            zod.object({
+              model: zod.string(),
+              services: zod.array(zod.string()).min(1),
+              hardwareIds: zod.array(zod.string()),
+              vmModels: zod.array(zod.string()),
+              inboxFrom: zod.number().int().nullable(),
+              inboxVerified: zod.boolean().default(true),
+              source: zod.string(),
             }),
           )
           .default([]),
       }),
     ),
-    filterClasses: z.record(z.string(), z.string()),
+    filterClasses: zod.record(zod.string(), zod.string()),
   });
 
-  const NcsiFile = z.object({
-    source: z.string(),
-    publicProbeHosts: z.array(z.string()),
-    defaultEnableActiveProbing: z.number(),
+  const NcsiFile = zod.object({
+    source: zod.string(),
+    publicProbeHosts: zod.array(zod.string()),
+    defaultEnableActiveProbing: zod.number(),
   });
 
-  const BuildsFile = z.object({
-    source: z.string(),
-    families: z.array(z.object({ minBuild: z.number(), client: z.string(), server: z.string() })),
+  const BuildsFile = zod.object({
+    source: zod.string(),
+    families: zod.array(zod.object({ minBuild: zod.number(), client: zod.string(), server: zod.string() })),
   });
 
   return { Hypervisor, VendorFile, BootFile, NcsiFile, BuildsFile };
@@ -114,12 +114,12 @@ const loaded = (): Schemas => (schemas ??= defineSchemas(lazyZod()));
 /** The knowledge files, by their name under data/, each with its validator. */
 export const knowledgeValidators = {
   "vendor-services.yaml": (text: string): VendorFile =>
-    validateYaml("data/vendor-services.yaml", text, loaded().VendorFile, (d) =>
-      unknownSource(d.sources, [...d.groups.map((g) => g.source), ...d.teams.map((t) => t.source)]),
+    validateYaml("data/vendor-services.yaml", text, loaded().VendorFile, (file) =>
+      unknownSource(file.sources, [...file.groups.map((group) => group.source), ...file.teams.map((team) => team.source)]),
     ),
   "boot-storage.yaml": (text: string): BootFile =>
-    validateYaml("data/boot-storage.yaml", text, loaded().BootFile, (d) =>
-      unknownSource(d.sources, Object.values(d.targets).flatMap((t) => [...t.paths.map((p) => p.source), ...t.nics.map((n) => n.source)])),
+    validateYaml("data/boot-storage.yaml", text, loaded().BootFile, (file) =>
+      unknownSource(file.sources, Object.values(file.targets).flatMap((target) => [...target.paths.map((path) => path.source), ...target.nics.map((nic) => nic.source)])),
     ),
   "ncsi.yaml": (text: string): NcsiFile => validateYaml("data/ncsi.yaml", text, loaded().NcsiFile),
   "windows-builds.yaml": (text: string): BuildsFile => validateYaml("data/windows-builds.yaml", text, loaded().BuildsFile),

@@ -37,10 +37,10 @@ const CONFIG_DIR = "Windows/System32/config";
 
 /** What the recovery of a hive says a person should know, prefixed with the hive's name. */
 function recoveryNotes(hive: Hive, label: string, notes: string[]): void {
-  const r = hive.recovery;
-  if (!r) return;
-  for (const log of r.appliedLogs) notes.push(`${label}: dirty, recovered from ${log.name} (${log.entries} log entries)`);
-  for (const w of r.warnings) notes.push(`${label}: ${w}`);
+  const recovery = hive.recovery;
+  if (!recovery) return;
+  for (const log of recovery.appliedLogs) notes.push(`${label}: dirty, recovered from ${log.name} (${log.entries} log entries)`);
+  for (const warning of recovery.warnings) notes.push(`${label}: ${warning}`);
 }
 
 /**
@@ -65,7 +65,7 @@ function closeAll(opened: Hive[]): () => void {
 /** Case-insensitive lookup of the first name that exists in a host folder (entries: its listing). */
 function findIn(dir: string, entries: string[], names: string[]): string | undefined {
   for (const want of names) {
-    const hit = entries.find((e) => e.toLowerCase() === want.toLowerCase());
+    const hit = entries.find((entry) => entry.toLowerCase() === want.toLowerCase());
     if (hit && statSync(join(dir, hit)).isFile()) return join(dir, hit);
   }
   return undefined;
@@ -112,7 +112,7 @@ function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean,
   const path = `${dir}/${name}`;
   const logs: LogInput[] = [];
   if (useLogs) {
-    const siblings = fs.list(dir).map((f) => f.name);
+    const siblings = fs.list(dir).map((fileInfo) => fileInfo.name);
     for (const log of findLogNames(name, siblings)) logs.push({ name: log, bytes: fs.readFile(`${dir}/${log}`) });
   }
   const onDemand = openHiveOnDemand(fs.openFile(path), logs, path);
@@ -124,11 +124,11 @@ function openFsHive(fs: FileSystem, dir: string, name: string, useLogs: boolean,
 
 /** Where a driver's image file lives, relative to the volume root (systemRoot: "Windows" or "WINNT"). */
 export function driverFilePath(serviceName: string, imagePath: string | null, systemRoot = "Windows"): string {
-  let p = (imagePath ?? `System32\\drivers\\${serviceName}.sys`).trim().replace(/^"|"$/g, "");
-  p = p.replace(/^\\\?\?\\/, "");
-  if (/^[A-Za-z]:\\/.test(p)) return p.slice(3).replace(/\\/g, "/");
-  p = p.replace(/^\\?SystemRoot\\/i, "").replace(/^%SystemRoot%\\/i, "").replace(/^\\+/, "");
-  return `${systemRoot}/${p}`.replace(/\\/g, "/");
+  let path = (imagePath ?? `System32\\drivers\\${serviceName}.sys`).trim().replace(/^"|"$/g, "");
+  path = path.replace(/^\\\?\?\\/, "");
+  if (/^[A-Za-z]:\\/.test(path)) return path.slice(3).replace(/\\/g, "/");
+  path = path.replace(/^\\?SystemRoot\\/i, "").replace(/^%SystemRoot%\\/i, "").replace(/^\\+/, "");
+  return `${systemRoot}/${path}`.replace(/\\/g, "/");
 }
 
 export interface FileSystemLoadOptions extends LoadOptions {
@@ -144,8 +144,8 @@ export function loadFromFileSystem(fs: FileSystem, options: FileSystemLoadOption
   const configDir = options.configDir ?? CONFIG_DIR;
   const config = fs.stat(configDir);
   if (!config?.isDirectory) throw new NotFoundError("no-windows", `no ${configDir} on this volume: not a Windows system volume`, { path: configDir });
-  const names = fs.list(configDir).map((f) => f.name);
-  const find = (n: string) => names.find((x) => x.toLowerCase() === n.toLowerCase());
+  const names = fs.list(configDir).map((fileInfo) => fileInfo.name);
+  const find = (wanted: string) => names.find((name) => name.toLowerCase() === wanted.toLowerCase());
   const systemName = find("SYSTEM");
   if (!systemName) throw new NotFoundError("no-system-hive", `no SYSTEM hive in ${configDir}`, { path: configDir });
   const warnings: string[] = [];
@@ -187,7 +187,7 @@ function loadImage(path: string, options: LoadOptions): LoadedWindows {
     const located = locateWindows(target.volumes);
     const install = chooseInstallation(located.installations, path, options.partition);
     const fs = install.volume.fs();
-    const store = located.bcdStores.find((b) => b.firmware === "uefi") ?? located.bcdStores[0];
+    const store = located.bcdStores.find((bcdStore) => bcdStore.firmware === "uefi") ?? located.bcdStores[0];
     const loaded = loadFromFileSystem(fs, {
       ...options,
       configDir: install.configDir,

@@ -71,17 +71,17 @@ export class MemoryKey implements RegistryKey {
 
   /** Creates (or finds) the key at a relative path. */
   ensure(relPath: string): MemoryKey {
-    let k: MemoryKey = this;
+    let memoryKey: MemoryKey = this;
     for (const part of relPath.split("\\")) {
       if (part === "") continue;
-      let child = k.children.get(upcaseName(part));
+      let child = memoryKey.children.get(upcaseName(part));
       if (!child) {
-        child = new MemoryKey(part, k.path === "" ? part : `${k.path}\\${part}`);
-        k.children.set(upcaseName(part), child);
+        child = new MemoryKey(part, memoryKey.path === "" ? part : `${memoryKey.path}\\${part}`);
+        memoryKey.children.set(upcaseName(part), child);
       }
-      k = child;
+      memoryKey = child;
     }
-    return k;
+    return memoryKey;
   }
   setValue(name: string, type: number, data: Uint8Array): void {
     this.valueMap.set(upcaseName(name), new MemoryValue(name, type, data));

@@ -49,7 +49,7 @@ export function buildModel(hives: WindowsHives, options: ModelOptions = {}): Win
       return fallback;
     }
   }
-  if (!software && !unknown.some((u) => u.section === "software")) unknown.push({ section: "software", reason: "no SOFTWARE hive given: version, network cards, profiles, policies and first-boot results are unknown" });
+  if (!software && !unknown.some((gap) => gap.section === "software")) unknown.push({ section: "software", reason: "no SOFTWARE hive given: version, network cards, profiles, policies and first-boot results are unknown" });
 
   const services = section("services", [], () =>
     readServices(ccs, (name, err) => unknown.push({ section: `services.${name}`, reason: err.describe() })),

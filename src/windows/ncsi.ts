@@ -11,7 +11,7 @@ export function readNcsi(ccs: RegistryKey, software: RegistryKey | undefined): N
   const host = readString(internet, "ActiveWebProbeHost") ?? null;
   const dnsHost = readString(internet, "ActiveDnsProbeHost") ?? null;
   const { publicProbeHosts, defaultEnableActiveProbing } = knowledge().ncsi;
-  const isPublic = (h: string | null) => h !== null && publicProbeHosts.some((p) => p.toLowerCase() === h.toLowerCase());
+  const isPublic = (probeHost: string | null) => probeHost !== null && publicProbeHosts.some((publicProbeHost) => publicProbeHost.toLowerCase() === probeHost.toLowerCase());
   return {
     enableActiveProbing: enable,
     policyNoActiveProbe: noActive,
@@ -34,38 +34,38 @@ const CATEGORY = ["public", "private", "domain"];
 /** SYSTEMTIME (16 bytes: year, month, weekday, day, hour, minute, second, ms) as ISO text. */
 export function systemTime(bytes: Uint8Array | undefined): string | null {
   if (!bytes || bytes.length < 16) return null;
-  const v = new DataView(bytes.buffer, bytes.byteOffset, 16);
-  const [y, mo, , d, h, mi, s] = [0, 2, 4, 6, 8, 10, 12].map((o) => v.getUint16(o, true));
-  if (y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31) return null;
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${p(y, 4)}-${p(mo)}-${p(d)}T${p(h)}:${p(mi)}:${p(s)}`;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 16);
+  const [year, mo, , day, hour, mi, second] = [0, 2, 4, 6, 8, 10, 12].map((offset) => view.getUint16(offset, true));
+  if (year < 1601 || mo < 1 || mo > 12 || day < 1 || day > 31) return null;
+  const pad = (value: number, width = 2) => String(value).padStart(width, "0");
+  return `${pad(year, 4)}-${pad(mo)}-${pad(day)}T${pad(hour)}:${pad(mi)}:${pad(second)}`;
 }
 
 export function readProfiles(software: RegistryKey | undefined): NetworkProfile[] | null {
   if (!software) return null;
-  return subkeysOf(software.key("Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles")).map((k) => {
-    const category = readDword(k, "Category") ?? null;
+  return subkeysOf(software.key("Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles")).map((registryKey) => {
+    const category = readDword(registryKey, "Category") ?? null;
     return {
-      guid: k.name,
-      name: readString(k, "ProfileName") ?? null,
-      description: readString(k, "Description") ?? null,
+      guid: registryKey.name,
+      name: readString(registryKey, "ProfileName") ?? null,
+      description: readString(registryKey, "Description") ?? null,
       category,
       categoryName: category === null ? "unknown" : (CATEGORY[category] ?? `unknown (${category})`),
-      managed: readDword(k, "Managed") ?? null,
-      nameType: readDword(k, "NameType") ?? null,
-      dateCreated: systemTime(k.value("DateCreated")?.data()),
-      dateLastConnected: systemTime(k.value("DateLastConnected")?.data()),
+      managed: readDword(registryKey, "Managed") ?? null,
+      nameType: readDword(registryKey, "NameType") ?? null,
+      dateCreated: systemTime(registryKey.value("DateCreated")?.data()),
+      dateLastConnected: systemTime(registryKey.value("DateLastConnected")?.data()),
     };
   });
 }
 
 export function readTcpGlobal(ccs: RegistryKey, nsiTcpModulePresent: boolean): TcpGlobal {
-  const p = ccs.key("Services\\Tcpip\\Parameters");
+  const registryKey = ccs.key("Services\\Tcpip\\Parameters");
   return {
-    disableTaskOffload: readDword(p, "DisableTaskOffload") ?? null,
-    enableTcpChimney: readDword(p, "EnableTCPChimney") ?? null,
-    enableRss: readDword(p, "EnableRSS") ?? null,
-    enableTcpa: readDword(p, "EnableTCPA") ?? null,
+    disableTaskOffload: readDword(registryKey, "DisableTaskOffload") ?? null,
+    enableTcpChimney: readDword(registryKey, "EnableTCPChimney") ?? null,
+    enableRss: readDword(registryKey, "EnableRSS") ?? null,
+    enableTcpa: readDword(registryKey, "EnableTCPA") ?? null,
     ipv6DisabledComponents: readDword(ccs.key("Services\\Tcpip6\\Parameters"), "DisabledComponents") ?? null,
     nsiTcpModulePresent,
   };

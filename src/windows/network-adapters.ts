@@ -25,26 +25,26 @@ const NCF_FLAGS: [number, string][] = [
   [0x40000, "lw-filter"],
 ];
 
-export function characteristicFlags(c: number | null): string[] {
-  if (c === null) return [];
-  return NCF_FLAGS.filter(([bit]) => (c & bit) !== 0).map(([, name]) => name);
+export function characteristicFlags(characteristics: number | null): string[] {
+  if (characteristics === null) return [];
+  return NCF_FLAGS.filter(([bit]) => (characteristics & bit) !== 0).map(([, name]) => name);
 }
 
 /** The team kinds with their component ids and services lower-cased once. */
 let teamMatchers: { kind: string; vendor: string; componentIds: string[]; services: string[] }[] | undefined;
 
 function teamOf(componentId: string | null, service: string | null): Adapter["team"] {
-  teamMatchers ??= knowledge().vendors.teams.map((t) => ({
-    kind: t.kind,
-    vendor: t.vendor,
-    componentIds: t.componentIds.map((c) => c.toLowerCase()),
-    services: t.services.map((s) => s.toLowerCase()),
+  teamMatchers ??= knowledge().vendors.teams.map((team) => ({
+    kind: team.kind,
+    vendor: team.vendor,
+    componentIds: team.componentIds.map((id) => id.toLowerCase()),
+    services: team.services.map((name) => name.toLowerCase()),
   }));
   const cid = componentId?.toLowerCase() ?? "";
   const svc = service?.toLowerCase() ?? "";
-  for (const t of teamMatchers) {
-    if (t.componentIds.some((c) => cid !== "" && cid.startsWith(c)) || t.services.some((s) => s === svc)) {
-      return { kind: t.kind, vendor: t.vendor, members: [] };
+  for (const teamMatcher of teamMatchers) {
+    if (teamMatcher.componentIds.some((prefix) => cid !== "" && cid.startsWith(prefix)) || teamMatcher.services.some((name) => name === svc)) {
+      return { kind: teamMatcher.kind, vendor: teamMatcher.vendor, members: [] };
     }
   }
   return null;
@@ -53,12 +53,12 @@ function teamOf(componentId: string | null, service: string | null): Adapter["te
 /** Members: adapters (not teams themselves) whose UpperBind names the team kind's protocol. */
 function linkTeams(adapters: Adapter[]): void {
   const teams = knowledge().vendors.teams;
-  for (const team of adapters.filter((a) => a.team)) {
-    const protocols = new Set(teams.find((t) => t.kind === team.team!.kind)!.protocols.map((p) => p.toLowerCase()));
-    for (const a of adapters) {
-      if (a.team || !a.upperBind.some((b) => protocols.has(b.toLowerCase()))) continue;
-      team.team!.members.push(a.classKey);
-      a.teamMemberOf ??= team.classKey;
+  for (const team of adapters.filter((adapter) => adapter.team)) {
+    const protocols = new Set(teams.find((candidate) => candidate.kind === team.team!.kind)!.protocols.map((protocol) => protocol.toLowerCase()));
+    for (const adapter of adapters) {
+      if (adapter.team || !adapter.upperBind.some((bound) => protocols.has(bound.toLowerCase()))) continue;
+      team.team!.members.push(adapter.classKey);
+      adapter.teamMemberOf ??= team.classKey;
     }
   }
 }
@@ -80,7 +80,7 @@ function permanentAddress(roots: AdapterRoots, guid: string | null): string | nu
   if (!guid) return null;
   const data = roots.setup2Interfaces?.key(`${guid}\\Kernel`)?.value("PermanentAddress")?.data();
   if (!data || data.length !== 6) return null;
-  return [...data].map((b) => b.toString(16).padStart(2, "0")).join("-");
+  return [...data].map((byte) => byte.toString(16).padStart(2, "0")).join("-");
 }
 
 /** Standardized keywords ("*JumboPacket") and vendor keywords that have an Ndi\Params entry. */
@@ -151,10 +151,10 @@ function readAdapter(roots: AdapterRoots, key: RegistryKey, nsi: ReturnType<type
 }
 
 function readNetworkCards(software: RegistryKey): NetworkCard[] {
-  return subkeysOf(software.key("Microsoft\\Windows NT\\CurrentVersion\\NetworkCards")).map((k) => ({
-    index: k.name,
-    description: readString(k, "Description") ?? null,
-    serviceName: readString(k, "ServiceName") ?? null,
+  return subkeysOf(software.key("Microsoft\\Windows NT\\CurrentVersion\\NetworkCards")).map((registryKey) => ({
+    index: registryKey.name,
+    description: readString(registryKey, "Description") ?? null,
+    serviceName: readString(registryKey, "ServiceName") ?? null,
   }));
 }
 
@@ -170,21 +170,21 @@ export function readAdapters(
     setup2Interfaces: ccs.key("Control\\NetworkSetup2\\Interfaces"),
   };
   const adapters: Adapter[] = [];
-  for (const k of subkeysOf(ccs.key(`Control\\Class\\${NET_CLASS}`)).filter((x) => /^\d{4}$/.test(x.name))) {
+  for (const registryKey of subkeysOf(ccs.key(`Control\\Class\\${NET_CLASS}`)).filter((candidate) => /^\d{4}$/.test(candidate.name))) {
     try {
-      adapters.push(readAdapter(roots, k, nsi));
+      adapters.push(readAdapter(roots, registryKey, nsi));
     } catch (err) {
       if (!(err instanceof P2vfixError) || !onError) throw err;
-      onError(k.name, err);
+      onError(registryKey.name, err);
     }
   }
   linkTeams(adapters);
-  const known = new Set(adapters.map((a) => a.netCfgInstanceId?.toLowerCase()).filter((g) => g !== undefined));
+  const known = new Set(adapters.map((adapter) => adapter.netCfgInstanceId?.toLowerCase()).filter((guid) => guid !== undefined));
   const orphanInterfaces: Tcpip[] = [];
   for (const iface of subkeysOf(roots.tcpipInterfaces)) {
     if (known.has(iface.name.toLowerCase())) continue;
-    const t = readTcpip(roots, iface.name, nsi, null);
-    if (t && t.hasStaticAddress) orphanInterfaces.push(t);
+    const tcpip = readTcpip(roots, iface.name, nsi, null);
+    if (tcpip && tcpip.hasStaticAddress) orphanInterfaces.push(tcpip);
   }
   return { adapters, orphanInterfaces, persistentRoutes: readPersistentRoutes(ccs), nsiTcpModulePresent: nsi.tcpModulePresent };
 }

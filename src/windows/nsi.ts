@@ -23,13 +23,13 @@ export const NSI_TCP = "{eb004a03-9b1a-11d4-9123-0050047759bc}";
 
 /** NET_LUID as NSI writes it in value names: reserved(3) index(3, LE) ifType(2, LE). */
 export function luidHex(netLuidIndex: number, ifType: number): string {
-  const b = new Uint8Array(8);
-  b[3] = netLuidIndex & 0xff;
-  b[4] = (netLuidIndex >> 8) & 0xff;
-  b[5] = (netLuidIndex >> 16) & 0xff;
-  b[6] = ifType & 0xff;
-  b[7] = (ifType >> 8) & 0xff;
-  return toHex(b);
+  const bytes = new Uint8Array(8);
+  bytes[3] = netLuidIndex & 0xff;
+  bytes[4] = (netLuidIndex >> 8) & 0xff;
+  bytes[5] = (netLuidIndex >> 16) & 0xff;
+  bytes[6] = ifType & 0xff;
+  bytes[7] = (ifType >> 8) & 0xff;
+  return toHex(bytes);
 }
 
 /** Offset of the prefix length DWORD in unicast address data (see above). */
@@ -38,12 +38,12 @@ export const NSI_PREFIX_LENGTH_OFFSET = 16;
 /** The prefix length from an address value's data, or null when it is short or out of range. */
 export function nsiPrefixLength(data: Uint8Array, max: number): number | null {
   if (data.length < NSI_PREFIX_LENGTH_OFFSET + 4) return null;
-  const n = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(NSI_PREFIX_LENGTH_OFFSET, true);
-  return n >= 1 && n <= max ? n : null;
+  const prefixLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(NSI_PREFIX_LENGTH_OFFSET, true);
+  return prefixLength >= 1 && prefixLength <= max ? prefixLength : null;
 }
 
 function ipv4(hex: string): string {
-  return [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(".");
+  return [0, 2, 4, 6].map((at) => parseInt(hex.slice(at, at + 2), 16)).join(".");
 }
 
 function ipv6(hex: string): string {
@@ -53,13 +53,13 @@ function ipv6(hex: string): string {
   let best = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === "0") j++;
-    if (j - i > bestLen) {
+    let end = i;
+    while (end < 8 && groups[end] === "0") end++;
+    if (end - i > bestLen) {
       best = i;
-      bestLen = j - i;
+      bestLen = end - i;
     }
-    i = j === i ? i + 1 : j;
+    i = end === i ? i + 1 : end;
   }
   if (best < 0) return groups.join(":");
   return `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLen).join(":")}`;
@@ -78,27 +78,27 @@ export function readNsi(ccs: RegistryKey): NsiStore {
   const nsi = ccs.key("Control\\Nsi");
   const store: NsiStore = { ipv4: [], ipv6: [], routes: [], routesV6: [], tcpModulePresent: nsi?.subkey(NSI_TCP) !== undefined };
   if (!nsi) return store;
-  for (const v of nsi.key(`${NSI_IPV4}\\10`)?.values() ?? []) {
-    const n = v.name.toLowerCase();
-    if (!/^[0-9a-f]{24,}$/.test(n)) continue;
-    const data = v.data();
-    store.ipv4.push({ luid: n.slice(0, 16), address: ipv4(n.slice(16, 24)), prefixLength: nsiPrefixLength(data, 32), valueName: v.name, dataHex: toHex(data) });
+  for (const value of nsi.key(`${NSI_IPV4}\\10`)?.values() ?? []) {
+    const lowerName = value.name.toLowerCase();
+    if (!/^[0-9a-f]{24,}$/.test(lowerName)) continue;
+    const data = value.data();
+    store.ipv4.push({ luid: lowerName.slice(0, 16), address: ipv4(lowerName.slice(16, 24)), prefixLength: nsiPrefixLength(data, 32), valueName: value.name, dataHex: toHex(data) });
   }
-  for (const v of nsi.key(`${NSI_IPV6}\\10`)?.values() ?? []) {
-    const n = v.name.toLowerCase();
-    if (!/^[0-9a-f]{48,}$/.test(n)) continue;
-    const data = v.data();
-    store.ipv6.push({ luid: n.slice(0, 16), address: ipv6(n.slice(16, 48)), prefixLength: nsiPrefixLength(data, 128), valueName: v.name, dataHex: toHex(data) });
+  for (const registryValue of nsi.key(`${NSI_IPV6}\\10`)?.values() ?? []) {
+    const lowerName = registryValue.name.toLowerCase();
+    if (!/^[0-9a-f]{48,}$/.test(lowerName)) continue;
+    const data = registryValue.data();
+    store.ipv6.push({ luid: lowerName.slice(0, 16), address: ipv6(lowerName.slice(16, 48)), prefixLength: nsiPrefixLength(data, 128), valueName: registryValue.name, dataHex: toHex(data) });
   }
   // Route names: destination prefix block (24 bytes), LUID, LUID, next hop (4), padding (4).
-  for (const v of nsi.key(`${NSI_IPV4}\\16`)?.values() ?? []) {
-    const n = v.name.toLowerCase();
-    if (!/^[0-9a-f]{96}$/.test(n)) continue;
-    store.routes.push({ luid: n.slice(48, 64), nextHop: ipv4(n.slice(80, 88)), isDefault: /^0+$/.test(n.slice(0, 48)), valueName: v.name });
+  for (const value of nsi.key(`${NSI_IPV4}\\16`)?.values() ?? []) {
+    const lowerName = value.name.toLowerCase();
+    if (!/^[0-9a-f]{96}$/.test(lowerName)) continue;
+    store.routes.push({ luid: lowerName.slice(48, 64), nextHop: ipv4(lowerName.slice(80, 88)), isDefault: /^0+$/.test(lowerName.slice(0, 48)), valueName: value.name });
   }
-  for (const v of nsi.key(`${NSI_IPV6}\\16`)?.values() ?? []) {
-    const route = ipv6Route(v.name.toLowerCase());
-    if (route) store.routesV6.push({ ...route, valueName: v.name });
+  for (const registryValue of nsi.key(`${NSI_IPV6}\\16`)?.values() ?? []) {
+    const route = ipv6Route(registryValue.name.toLowerCase());
+    if (route) store.routesV6.push({ ...route, valueName: registryValue.name });
   }
   return store;
 }
@@ -108,12 +108,12 @@ export function readNsi(ccs: RegistryKey): NsiStore {
  * 16-byte next hop after it (UNVERIFIED layout; searched from the end because the zero bytes of a
  * default destination also repeat one byte off the real pair).
  */
-function ipv6Route(n: string): Omit<NsiRoute, "valueName"> | null {
-  if (!/^[0-9a-f]+$/.test(n) || n.length % 2 !== 0) return null;
-  for (let i = n.length - 64; i >= 0; i -= 2) {
-    const luid = n.slice(i, i + 16);
-    if (/^0+$/.test(luid) || n.slice(i + 16, i + 32) !== luid) continue;
-    return { luid, nextHop: ipv6(n.slice(i + 32, i + 64)), isDefault: /^0*$/.test(n.slice(0, i)) };
+function ipv6Route(valueName: string): Omit<NsiRoute, "valueName"> | null {
+  if (!/^[0-9a-f]+$/.test(valueName) || valueName.length % 2 !== 0) return null;
+  for (let i = valueName.length - 64; i >= 0; i -= 2) {
+    const luid = valueName.slice(i, i + 16);
+    if (/^0+$/.test(luid) || valueName.slice(i + 16, i + 32) !== luid) continue;
+    return { luid, nextHop: ipv6(valueName.slice(i + 32, i + 64)), isDefault: /^0*$/.test(valueName.slice(0, i)) };
   }
   return null;
 }

@@ -9,8 +9,8 @@ import type { Pending } from "./schema.js";
 export function readPending(ccs: RegistryKey, software: RegistryKey | undefined): Pending {
   const sm = ccs.key("Control\\Session Manager");
   // Empty items matter here (an empty target = delete), so read the raw lists.
-  const raw = [sm?.value("PendingFileRenameOperations"), sm?.value("PendingFileRenameOperations2")].flatMap((v) =>
-    v && v.type === 7 ? v.multiString() : [],
+  const raw = [sm?.value("PendingFileRenameOperations"), sm?.value("PendingFileRenameOperations2")].flatMap((registryValue) =>
+    registryValue && registryValue.type === 7 ? registryValue.multiString() : [],
   );
   const fileRenames: Pending["fileRenames"] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {

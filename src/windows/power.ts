@@ -28,8 +28,8 @@ export function readPageFile(ccs: RegistryKey): PageFile {
   const mm = ccs.key("Control\\Session Manager\\Memory Management");
   const pagingFiles = (readMulti(mm, "PagingFiles") ?? []).map((raw) => {
     const parts = raw.trim().split(/\s+/);
-    const n = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : null);
-    return { path: parts[0] ?? raw, initialMB: n(parts[1]), maxMB: n(parts[2]), raw };
+    const number = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : null);
+    return { path: parts[0] ?? raw, initialMB: number(parts[1]), maxMB: number(parts[2]), raw };
   });
   return {
     pagingFiles,

@@ -80,10 +80,10 @@ export function readDword(key: RegistryKey | undefined, name: string): number | 
  * must answer alike (test/windows/typed-reads.test.ts).
  */
 
-function stringOf(v: RegistryValue | undefined): string | undefined {
-  if (!v) return undefined;
-  if (isStringType(v.type)) return v.string();
-  if (v.type === RegType.MULTI_SZ) return v.multiString()[0];
+function stringOf(registryValue: RegistryValue | undefined): string | undefined {
+  if (!registryValue) return undefined;
+  if (isStringType(registryValue.type)) return registryValue.string();
+  if (registryValue.type === RegType.MULTI_SZ) return registryValue.multiString()[0];
   return undefined;
 }
 
@@ -96,12 +96,12 @@ export function storedString(space: CellSpace, pos: number): string | undefined 
   return undefined;
 }
 
-function multiOf(v: RegistryValue | undefined): string[] | undefined {
-  if (!v) return undefined;
-  if (v.type === RegType.MULTI_SZ) return v.multiString().filter((s) => s.length > 0);
-  if (isStringType(v.type)) {
-    const s = v.string();
-    return s.length > 0 ? [s] : [];
+function multiOf(registryValue: RegistryValue | undefined): string[] | undefined {
+  if (!registryValue) return undefined;
+  if (registryValue.type === RegType.MULTI_SZ) return registryValue.multiString().filter((text) => text.length > 0);
+  if (isStringType(registryValue.type)) {
+    const text = registryValue.string();
+    return text.length > 0 ? [text] : [];
   }
   return undefined;
 }
@@ -110,20 +110,20 @@ function multiOf(v: RegistryValue | undefined): string[] | undefined {
 export function storedMulti(space: CellSpace, pos: number): string[] | undefined {
   if (pos < 0) return undefined;
   const type = typeAt(space, pos);
-  if (type === RegType.MULTI_SZ) return multiStringAt(space, pos).filter((s) => s.length > 0);
+  if (type === RegType.MULTI_SZ) return multiStringAt(space, pos).filter((text) => text.length > 0);
   if (isStringType(type)) {
-    const s = stringAt(space, pos);
-    return s.length > 0 ? [s] : [];
+    const text = stringAt(space, pos);
+    return text.length > 0 ? [text] : [];
   }
   return undefined;
 }
 
-function dwordOf(v: RegistryValue | undefined): number | undefined {
-  if (!v) return undefined;
-  if (v.type === RegType.DWORD || v.type === RegType.DWORD_BIG_ENDIAN) return v.dword();
-  if (v.type === RegType.QWORD) {
-    const q = v.qword();
-    return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
+function dwordOf(registryValue: RegistryValue | undefined): number | undefined {
+  if (!registryValue) return undefined;
+  if (registryValue.type === RegType.DWORD || registryValue.type === RegType.DWORD_BIG_ENDIAN) return registryValue.dword();
+  if (registryValue.type === RegType.QWORD) {
+    const qword = registryValue.qword();
+    return qword !== undefined && qword <= 0xffffffffn ? Number(qword) : undefined;
   }
   return undefined;
 }
@@ -134,8 +134,8 @@ export function storedDword(space: CellSpace, pos: number): number | undefined {
   const type = typeAt(space, pos);
   if (type === RegType.DWORD || type === RegType.DWORD_BIG_ENDIAN) return dwordAt(space, pos);
   if (type === RegType.QWORD) {
-    const q = qwordAt(space, pos);
-    return q !== undefined && q <= 0xffffffffn ? Number(q) : undefined;
+    const qword = qwordAt(space, pos);
+    return qword !== undefined && qword <= 0xffffffffn ? Number(qword) : undefined;
   }
   return undefined;
 }
@@ -154,8 +154,8 @@ export interface StringValues {
 export function stringValues(key: RegistryKey): StringValues {
   const stored = storedKey(key);
   if (!stored) {
-    const values = key.values().filter((v) => isStringType(v.type));
-    return { names: values.map((v) => v.name), text: (i) => values[i].string() };
+    const values = key.values().filter((registryValue) => isStringType(registryValue.type));
+    return { names: values.map((value) => value.name), text: (index) => values[index].string() };
   }
   const space = stored.cellSpace;
   const names: string[] = [];
@@ -168,7 +168,7 @@ export function stringValues(key: RegistryKey): StringValues {
     names.push(decodeName(space.bytes, pos + VK.name, space.u16(pos + VK.nameLength), (space.u16(pos + VK.flags) & ValueFlags.COMP_NAME) !== 0));
     positions.push(pos);
   }
-  return { names, text: (i) => stringAt(space, positions[i]) };
+  return { names, text: (index) => stringAt(space, positions[index]) };
 }
 
 /** Subkeys, tolerating a key that vanished. Bounded: a registry never has this many children. */
@@ -239,33 +239,33 @@ const TAIL_UNITS = 4;
 
 /** A name's length and its last TAIL_UNITS units upper-cased, as one number. */
 function nameTailKey(name: string): number {
-  let h = name.length;
-  for (let i = Math.max(0, name.length - TAIL_UNITS); i < name.length; i++) h = (Math.imul(h, 37) + upcaseUnit(name.charCodeAt(i))) >>> 0;
-  return h;
+  let hash = name.length;
+  for (let i = Math.max(0, name.length - TAIL_UNITS); i < name.length; i++) hash = (Math.imul(hash, 37) + upcaseUnit(name.charCodeAt(i))) >>> 0;
+  return hash;
 }
 
 /** `nameTailKey` of a name still in the hive bytes (Latin-1 when `compressed`, else UTF-16LE). */
 function storedTailKey(bytes: Uint8Array, pos: number, units: number, compressed: boolean): number {
-  let h = units;
+  let hash = units;
   for (let i = Math.max(0, units - TAIL_UNITS); i < units; i++) {
     const unit = compressed ? bytes[pos + i] : bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
-    h = (Math.imul(h, 37) + upcaseUnit(unit)) >>> 0;
+    hash = (Math.imul(hash, 37) + upcaseUnit(unit)) >>> 0;
   }
-  return h;
+  return hash;
 }
 
 /** Joins key path components with "\". */
 export function joinPath(...parts: string[]): string {
-  return parts.filter((p) => p.length > 0).join("\\");
+  return parts.filter((part) => part.length > 0).join("\\");
 }
 
-const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 /** Lower-case hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += HEX_BYTES[bytes[i]];
-  return s;
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += HEX_BYTES[bytes[i]];
+  return text;
 }
 
 /**
@@ -286,7 +286,7 @@ export function withValueIndex(key: RegistryKey): RegistryKey {
     key: (rel) => key.key(rel),
     values: () => (all ??= key.values()),
     value(name: string): RegistryValue | undefined {
-      for (const v of (all ??= key.values())) if (namesEqual(v.name, name)) return v;
+      for (const registryValue of (all ??= key.values())) if (namesEqual(registryValue.name, name)) return registryValue;
       return undefined;
     },
   };

@@ -14,43 +14,43 @@ const ANSI = { red: "\x1b[31m", yellow: "\x1b[33m", cyan: "\x1b[36m", bold: "\x1
 
 /** Aligned columns; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
       .join("  ")
       .trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return [line(headers), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
 }
 
-function v(x: string | number | null | undefined | boolean): string {
-  if (x === null || x === undefined || x === "") return "-";
-  return String(x);
+function orDash(value: string | number | null | undefined | boolean): string {
+  if (value === null || value === undefined || value === "") return "-";
+  return String(value);
 }
 
-export function renderReport(r: InspectReport, options: TextOptions = {}): string {
-  const c = (code: keyof typeof ANSI, s: string) => (options.color ? `${ANSI[code]}${s}${ANSI.reset}` : s);
+export function renderReport(report: InspectReport, options: TextOptions = {}): string {
+  const paint = (code: keyof typeof ANSI, text: string) => (options.color ? `${ANSI[code]}${text}${ANSI.reset}` : text);
   const out: string[] = [];
-  const heading = (s: string) => out.push("", c("bold", s), c("bold", "=".repeat(s.length)));
-  const i = r.installation;
+  const heading = (text: string) => out.push("", paint("bold", text), paint("bold", "=".repeat(text.length)));
+  const installation = report.installation;
 
-  out.push(c("bold", `p2vfix inspect: ${i.productName ?? i.family ?? "Windows (version unknown without SOFTWARE)"} (${v(i.computerName)})`));
-  out.push(`SYSTEM: ${r.sources.system}`);
-  if (r.sources.software) out.push(`SOFTWARE: ${r.sources.software}`);
-  if (r.sources.bcd) out.push(`BCD: ${r.sources.bcd}`);
-  if (r.sources.filesystem) out.push(`Files: ${r.sources.filesystem}`);
-  if (r.target) out.push(`Target hypervisor: ${r.target}`);
-  for (const w of r.sources.warnings) out.push(c("yellow", `hive: ${w}`));
-  for (const u of r.unknown) out.push(c("dim", `unknown: ${u.section}: ${u.reason}`));
+  out.push(paint("bold", `p2vfix inspect: ${installation.productName ?? installation.family ?? "Windows (version unknown without SOFTWARE)"} (${orDash(installation.computerName)})`));
+  out.push(`SYSTEM: ${report.sources.system}`);
+  if (report.sources.software) out.push(`SOFTWARE: ${report.sources.software}`);
+  if (report.sources.bcd) out.push(`BCD: ${report.sources.bcd}`);
+  if (report.sources.filesystem) out.push(`Files: ${report.sources.filesystem}`);
+  if (report.target) out.push(`Target hypervisor: ${report.target}`);
+  for (const warning of report.sources.warnings) out.push(paint("yellow", `hive: ${warning}`));
+  for (const gap of report.unknown) out.push(paint("dim", `unknown: ${gap.section}: ${gap.reason}`));
 
-  heading(`Findings (${r.findings.length})`);
-  if (r.findings.length === 0) out.push("none");
-  const sev = (f: Finding) => (f.severity === "problem" ? c("red", "PROBLEM") : f.severity === "warning" ? c("yellow", "WARNING") : c("cyan", "INFO   "));
-  for (const f of r.findings) {
-    out.push(`${sev(f)}  ${f.id}: ${f.title}`);
-    out.push(`         ${f.detail}`);
-    out.push(`         fixup: ${f.fixup}`);
-    for (const e of f.evidence) out.push(c("dim", `         - ${e.key}${e.value !== undefined ? ` : ${e.value === "" ? "@" : e.value}` : ""}${e.data !== undefined ? ` = ${e.data}` : ""}`));
+  heading(`Findings (${report.findings.length})`);
+  if (report.findings.length === 0) out.push("none");
+  const sev = (finding: Finding) => (finding.severity === "problem" ? paint("red", "PROBLEM") : finding.severity === "warning" ? paint("yellow", "WARNING") : paint("cyan", "INFO   "));
+  for (const finding of report.findings) {
+    out.push(`${sev(finding)}  ${finding.id}: ${finding.title}`);
+    out.push(`         ${finding.detail}`);
+    out.push(`         fixup: ${finding.fixup}`);
+    for (const evidence of finding.evidence) out.push(paint("dim", `         - ${evidence.key}${evidence.value !== undefined ? ` : ${evidence.value === "" ? "@" : evidence.value}` : ""}${evidence.data !== undefined ? ` = ${evidence.data}` : ""}`));
   }
 
   heading("Installation");
@@ -58,94 +58,94 @@ export function renderReport(r: InspectReport, options: TextOptions = {}): strin
     table(
       ["fact", "value"],
       [
-        ["product", v(i.productName)],
-        ["family", v(i.family)],
-        ["edition", v(i.editionId)],
-        ["version", `${v(i.ntVersion)} build ${v(i.build)}${i.ubr !== null ? `.${i.ubr}` : ""}${i.displayVersion ? ` (${i.displayVersion})` : ""}${i.csdVersion ? ` ${i.csdVersion}` : ""}`],
-        ["role", `${i.role} (${v(i.productType)})`],
-        ["architecture", v(i.architecture)],
-        ["computer name", v(i.computerName)],
-        ["hostname", `${v(i.hostname)}${i.pendingHostname ? ` (pending rename to ${i.pendingHostname})` : ""}`],
-        ["DNS suffix", v(i.dnsSuffix)],
-        ["domain hints", i.domainHints.length ? i.domainHints.join("; ") : "none (workgroup?)"],
-        ["time zone", `${v(i.timeZone)}${i.realTimeIsUniversal ? ", RTC in UTC" : ", RTC in local time"}`],
-        ["control set", `${r.controlSets.resolved} (from Select\\${r.controlSets.resolvedFrom}; LastKnownGood ${v(r.controlSets.lastKnownGood)}; present ${r.controlSets.available.join(", ")})`],
+        ["product", orDash(installation.productName)],
+        ["family", orDash(installation.family)],
+        ["edition", orDash(installation.editionId)],
+        ["version", `${orDash(installation.ntVersion)} build ${orDash(installation.build)}${installation.ubr !== null ? `.${installation.ubr}` : ""}${installation.displayVersion ? ` (${installation.displayVersion})` : ""}${installation.csdVersion ? ` ${installation.csdVersion}` : ""}`],
+        ["role", `${installation.role} (${orDash(installation.productType)})`],
+        ["architecture", orDash(installation.architecture)],
+        ["computer name", orDash(installation.computerName)],
+        ["hostname", `${orDash(installation.hostname)}${installation.pendingHostname ? ` (pending rename to ${installation.pendingHostname})` : ""}`],
+        ["DNS suffix", orDash(installation.dnsSuffix)],
+        ["domain hints", installation.domainHints.length ? installation.domainHints.join("; ") : "none (workgroup?)"],
+        ["time zone", `${orDash(installation.timeZone)}${installation.realTimeIsUniversal ? ", RTC in UTC" : ", RTC in local time"}`],
+        ["control set", `${report.controlSets.resolved} (from Select\\${report.controlSets.resolvedFrom}; LastKnownGood ${orDash(report.controlSets.lastKnownGood)}; present ${report.controlSets.available.join(", ")})`],
       ],
     ),
   );
 
-  heading(`Network adapters (${r.network.adapters.length})`);
+  heading(`Network adapters (${report.network.adapters.length})`);
   out.push(
     table(
       ["key", "connection", "driver", "kind", "IPv4", "gateway", "DNS"],
-      r.network.adapters.map((a) => {
-        const t = a.tcpip;
-        const ips = t ? (t.dhcp ? `DHCP${t.dhcpLease?.address ? ` (${t.dhcpLease.address})` : ""}` : t.addresses.map((x) => `${x.address}/${x.mask ?? "?"}`).join(",")) : "";
+      report.network.adapters.map((adapter) => {
+        const tcpip = adapter.tcpip;
+        const ips = tcpip ? (tcpip.dhcp ? `DHCP${tcpip.dhcpLease?.address ? ` (${tcpip.dhcpLease.address})` : ""}` : tcpip.addresses.map((address) => `${address.address}/${address.mask ?? "?"}`).join(",")) : "";
         return [
-          a.classKey,
-          v(a.connectionName),
-          v(a.driverDesc),
-          a.team ? `team:${a.team.kind}` : a.physical ? "physical" : a.flags.includes("virtual") ? "virtual" : v(a.flags.join(",")),
-          v(ips),
-          v(t?.gateways.map((g) => g.address).join(",")),
-          v(t?.dnsServers.join(",")),
+          adapter.classKey,
+          orDash(adapter.connectionName),
+          orDash(adapter.driverDesc),
+          adapter.team ? `team:${adapter.team.kind}` : adapter.physical ? "physical" : adapter.flags.includes("virtual") ? "virtual" : orDash(adapter.flags.join(",")),
+          orDash(ips),
+          orDash(tcpip?.gateways.map((gateway) => gateway.address).join(",")),
+          orDash(tcpip?.dnsServers.join(",")),
         ];
       }),
     ),
   );
-  const nsiRows = r.network.adapters.flatMap((a) => [...(a.tcpip?.nsi.ipv4 ?? []), ...(a.tcpip?.nsi.ipv6 ?? [])].map((n) => [v(a.connectionName ?? a.classKey), n.luid, n.address]));
+  const nsiRows = report.network.adapters.flatMap((adapter) => [...(adapter.tcpip?.nsi.ipv4 ?? []), ...(adapter.tcpip?.nsi.ipv6 ?? [])].map((nsiAddress) => [orDash(adapter.connectionName ?? adapter.classKey), nsiAddress.luid, nsiAddress.address]));
   if (nsiRows.length) out.push("", "NSI persistent addresses:", table(["adapter", "LUID", "address"], nsiRows));
-  for (const o of r.network.orphanInterfaces) out.push(`orphan interface ${o.interfaceKey}: ${o.addresses.map((x) => x.address).join(",")}`);
-  if (r.network.networkCards) out.push("", `NetworkCards: ${r.network.networkCards.map((n) => `${n.index}=${v(n.description)}`).join("; ") || "none"}`);
+  for (const orphanInterface of report.network.orphanInterfaces) out.push(`orphan interface ${orphanInterface.interfaceKey}: ${orphanInterface.addresses.map((address) => address.address).join(",")}`);
+  if (report.network.networkCards) out.push("", `NetworkCards: ${report.network.networkCards.map((networkCard) => `${networkCard.index}=${orDash(networkCard.description)}`).join("; ") || "none"}`);
 
   heading("NCSI / network location");
-  const n = r.network.ncsi;
-  out.push(`active probing: ${n.activeProbing ? "on" : "off"} (EnableActiveProbing ${v(n.enableActiveProbing)}, policy NoActiveProbe ${v(n.policyNoActiveProbe)}); web probe ${v(n.webProbeHost)}/${v(n.webProbePath)}; DNS probe ${v(n.dnsProbeHost)}`);
-  if (r.network.profiles) {
-    out.push(table(["profile", "category", "managed", "last connected"], r.network.profiles.map((p) => [v(p.name), p.categoryName, v(p.managed), v(p.dateLastConnected)])));
+  const ncsi = report.network.ncsi;
+  out.push(`active probing: ${ncsi.activeProbing ? "on" : "off"} (EnableActiveProbing ${orDash(ncsi.enableActiveProbing)}, policy NoActiveProbe ${orDash(ncsi.policyNoActiveProbe)}); web probe ${orDash(ncsi.webProbeHost)}/${orDash(ncsi.webProbePath)}; DNS probe ${orDash(ncsi.dnsProbeHost)}`);
+  if (report.network.profiles) {
+    out.push(table(["profile", "category", "managed", "last connected"], report.network.profiles.map((profile) => [orDash(profile.name), profile.categoryName, orDash(profile.managed), orDash(profile.dateLastConnected)])));
   }
 
-  heading(`Boot storage (${r.bootStorage.database})`);
-  const targets: BootTarget[] = r.target ? r.bootStorage.targets.filter((t) => t.target === r.target) : r.bootStorage.targets;
+  heading(`Boot storage (${report.bootStorage.database})`);
+  const targets: BootTarget[] = report.target ? report.bootStorage.targets.filter((target) => target.target === report.target) : report.bootStorage.targets;
   out.push(
     table(
       ["target", "path", "drivers", "ok", "why not"],
-      targets.flatMap((t) => t.paths.map((p) => [t.name, p.id, p.drivers.map((d) => `${d.service}:${d.state}`).join(" "), p.ok ? "yes" : "no", p.reasons.join("; ")])),
+      targets.flatMap((target) => target.paths.map((path) => [target.name, path.id, path.drivers.map((driver) => `${driver.service}:${driver.state}`).join(" "), path.ok ? "yes" : "no", path.reasons.join("; ")])),
     ),
   );
-  for (const f of r.bootStorage.filters) out.push(`${f.className} ${f.list}: ${f.services.join(", ")}${f.broken.length ? c("red", ` (broken: ${f.broken.map((b) => b.service).join(", ")})`) : ""}`);
-  for (const t of targets) if (t.advice) out.push(`${t.name}: ${t.advice}`);
-  const nics = targets.flatMap((t) => t.nics.map((n) => [t.name, n.model, n.state, n.evidence]));
+  for (const filter of report.bootStorage.filters) out.push(`${filter.className} ${filter.list}: ${filter.services.join(", ")}${filter.broken.length ? paint("red", ` (broken: ${filter.broken.map((brokenEntry) => brokenEntry.service).join(", ")})`) : ""}`);
+  for (const target of targets) if (target.advice) out.push(`${target.name}: ${target.advice}`);
+  const nics = targets.flatMap((target) => target.nics.map((nic) => [target.name, nic.model, nic.state, nic.evidence]));
   if (nics.length > 0) out.push(table(["target", "NIC model", "driver", "evidence"], nics));
 
-  const notable = r.services.items.filter((s) => options.allServices || s.vendor !== null);
-  heading(`Services and drivers (${r.services.count}; ${options.allServices ? "all" : "vendor-tagged"} shown)`);
+  const notable = report.services.items.filter((service) => options.allServices || service.vendor !== null);
+  heading(`Services and drivers (${report.services.count}; ${options.allServices ? "all" : "vendor-tagged"} shown)`);
   out.push(
     table(
       ["name", "start", "kind", "vendor", "display name"],
-      notable.map((s) => [s.name, s.startName + (Object.keys(s.startOverride).length ? "*" : ""), s.kind, s.vendor ? `${s.vendor.vendor} (${s.vendor.category})` : "-", s.displayName]),
+      notable.map((service) => [service.name, service.startName + (Object.keys(service.startOverride).length ? "*" : ""), service.kind, service.vendor ? `${service.vendor.vendor} (${service.vendor.category})` : "-", service.displayName]),
     ),
   );
 
   heading("Power, page file, crash control, pending work");
-  const p = r.power;
+  const power = report.power;
   out.push(
     table(
       ["item", "value"],
       [
-        ["Fast Startup", `${p.fastStartup ? "on" : "off"} (HiberbootEnabled ${v(p.hiberbootEnabled)}, HibernateEnabled ${v(p.hibernateEnabled)})`],
-        ["hiberfil.sys", p.hiberfile.checked ? (p.hiberfile.present ? `present, ${p.hiberfile.hibernated ? "HIBERNATED" : "not hibernated"}` : "absent") : "not checked (no file access)"],
-        ["page files", r.pageFile.pagingFiles.map((x) => x.raw).join("; ") || "-"],
-        ["crash dump", `CrashDumpEnabled ${v(r.crashControl.crashDumpEnabled)}, AutoReboot ${v(r.crashControl.autoReboot)}`],
-        ["pending renames", String(r.pending.fileRenames.length)],
-        ["servicing reboot", v(r.pending.cbsRebootPending)],
+        ["Fast Startup", `${power.fastStartup ? "on" : "off"} (HiberbootEnabled ${orDash(power.hiberbootEnabled)}, HibernateEnabled ${orDash(power.hibernateEnabled)})`],
+        ["hiberfil.sys", power.hiberfile.checked ? (power.hiberfile.present ? `present, ${power.hiberfile.hibernated ? "HIBERNATED" : "not hibernated"}` : "absent") : "not checked (no file access)"],
+        ["page files", report.pageFile.pagingFiles.map((pagingFile) => pagingFile.raw).join("; ") || "-"],
+        ["crash dump", `CrashDumpEnabled ${orDash(report.crashControl.crashDumpEnabled)}, AutoReboot ${orDash(report.crashControl.autoReboot)}`],
+        ["pending renames", String(report.pending.fileRenames.length)],
+        ["servicing reboot", orDash(report.pending.cbsRebootPending)],
       ],
     ),
   );
-  if (r.bcd) out.push("", `BCD: ${r.bcd.firmware}, default ${v(r.bcd.defaultLoader?.description)} ${v(r.bcd.defaultLoader?.path)}`);
-  if (r.firstBootResults) {
+  if (report.bcd) out.push("", `BCD: ${report.bcd.firmware}, default ${orDash(report.bcd.defaultLoader?.description)} ${orDash(report.bcd.defaultLoader?.path)}`);
+  if (report.firstBootResults) {
     heading("Previous p2vfix first boot");
-    out.push(table(["step", "values"], r.firstBootResults.steps.map((s) => [s.name, Object.entries(s.values).map(([k, x]) => `${k}=${Array.isArray(x) ? x.join("|") : x}`).join(", ")])));
+    out.push(table(["step", "values"], report.firstBootResults.steps.map((step) => [step.name, Object.entries(step.values).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join("|") : value}`).join(", ")])));
   }
   return out.join("\n") + "\n";
 }

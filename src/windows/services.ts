@@ -59,9 +59,9 @@ export function readService(key: RegistryKey): Service {
   const delayed = (values.readDword("DelayedAutostart") ?? 0) !== 0;
   const rawName = values.readString("DisplayName");
   const overrides: Record<string, number> = {};
-  for (const v of key.subkey("StartOverride")?.values() ?? []) {
-    const d = v.dword();
-    if (d !== undefined) overrides[v.name] = d;
+  for (const value of key.subkey("StartOverride")?.values() ?? []) {
+    const dword = value.dword();
+    if (dword !== undefined) overrides[value.name] = dword;
   }
   const imagePath = values.readString("ImagePath") ?? null;
   return {
@@ -105,8 +105,8 @@ export function readServices(ccs: RegistryKey, onError?: (name: string, err: P2v
 }
 
 /** The start type that applies: Start, unless a StartOverride value demotes it (Win8+). */
-export function overriddenStart(s: Pick<Service, "start" | "startOverride">): number | null {
-  const values = Object.values(s.startOverride);
-  if (values.length === 0) return s.start;
-  return Math.max(s.start ?? 0, ...values);
+export function overriddenStart(service: Pick<Service, "start" | "startOverride">): number | null {
+  const values = Object.values(service.startOverride);
+  if (values.length === 0) return service.start;
+  return Math.max(service.start ?? 0, ...values);
 }

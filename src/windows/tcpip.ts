@@ -26,7 +26,7 @@ import { ValueNames } from "./value-names.js";
 const EMPTY_V4 = new Set(["", "0.0.0.0"]);
 
 function splitServers(text: string | undefined): string[] {
-  return (text ?? "").split(/[\s,]+/).filter((s) => s.length > 0);
+  return (text ?? "").split(/[\s,]+/).filter((part) => part.length > 0);
 }
 
 /**
@@ -62,12 +62,12 @@ const DOTTED = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** The machine's IPv4 persistent routes; names that do not decode are left out (never guessed). */
 export function readPersistentRoutes(ccs: RegistryKey): PersistentRoute[] {
   const out: PersistentRoute[] = [];
-  for (const v of ccs.key("Services\\Tcpip\\Parameters\\PersistentRoutes")?.values() ?? []) {
-    const [destination, mask, gateway, metric, ...rest] = v.name.split(",").map((p) => p.trim());
-    if (rest.length > 0 || ![destination, mask, gateway].every((x) => x !== undefined && DOTTED.test(x))) continue;
-    const m = metric === undefined || metric === "" ? -1 : Number(metric);
-    if (!Number.isInteger(m) || m < -1 || m > 9999) continue;
-    out.push({ valueName: v.name, destination, mask, gateway, metric: m <= 0 ? null : m });
+  for (const value of ccs.key("Services\\Tcpip\\Parameters\\PersistentRoutes")?.values() ?? []) {
+    const [destination, mask, gateway, metric, ...rest] = value.name.split(",").map((field) => field.trim());
+    if (rest.length > 0 || ![destination, mask, gateway].every((field) => field !== undefined && DOTTED.test(field))) continue;
+    const metricNumber = metric === undefined || metric === "" ? -1 : Number(metric);
+    if (!Number.isInteger(metricNumber) || metricNumber < -1 || metricNumber > 9999) continue;
+    out.push({ valueName: value.name, destination, mask, gateway, metric: metricNumber <= 0 ? null : metricNumber });
   }
   return out;
 }
@@ -93,21 +93,21 @@ const INTERFACE_VALUES = new ValueNames([
 export function readTcpip(roots: TcpipRoots, guid: string, nsi: NsiStore, luid: string | null): Tcpip | null {
   const iface = roots.tcpipInterfaces?.key(guid);
   const nsiPart = {
-    ipv4: luid ? nsi.ipv4.filter((a) => a.luid === luid) : [],
-    ipv6: luid ? nsi.ipv6.filter((a) => a.luid === luid) : [],
-    routes: luid ? nsi.routes.filter((r) => r.luid === luid) : [],
-    routesV6: luid ? nsi.routesV6.filter((r) => r.luid === luid) : [],
+    ipv4: luid ? nsi.ipv4.filter((address) => address.luid === luid) : [],
+    ipv6: luid ? nsi.ipv6.filter((address) => address.luid === luid) : [],
+    routes: luid ? nsi.routes.filter((route) => route.luid === luid) : [],
+    routesV6: luid ? nsi.routesV6.filter((route) => route.luid === luid) : [],
   };
   if (!iface && nsiPart.ipv4.length + nsiPart.ipv6.length + nsiPart.routes.length + nsiPart.routesV6.length === 0) return null;
   const values = INTERFACE_VALUES.of(iface);
   const enable = values.readDword("EnableDHCP");
   const ips = values.readMulti("IPAddress") ?? [];
   const masks = values.readMulti("SubnetMask") ?? [];
-  const addresses = ips.filter((a) => !EMPTY_V4.has(a)).map((address) => ({ address, mask: masks[ips.indexOf(address)] ?? null }));
+  const addresses = ips.filter((ip) => !EMPTY_V4.has(ip)).map((address) => ({ address, mask: masks[ips.indexOf(address)] ?? null }));
   const gws = values.readMulti("DefaultGateway") ?? [];
   const metrics = values.readMulti("DefaultGatewayMetric") ?? [];
   const gateways = gws
-    .filter((g) => !EMPTY_V4.has(g))
+    .filter((gateway) => !EMPTY_V4.has(gateway))
     .map((address, i) => ({ address, metric: metrics[i] !== undefined && /^\d+$/.test(metrics[i]) ? Number(metrics[i]) : null }));
   const dhcpAddress = values.readString("DhcpIPAddress");
   const netbt = roots.netbtInterfaces?.key(`Tcpip_${guid}`);
@@ -120,7 +120,7 @@ export function readTcpip(roots: TcpipRoots, guid: string, nsi: NsiStore, luid: 
     domain: values.readString("Domain") || null,
     registrationEnabled: values.readDword("RegistrationEnabled") ?? null,
     registerAdapterName: values.readDword("RegisterAdapterName") ?? null,
-    ipv6DnsServers: splitServers(readString(roots.tcpip6Interfaces?.key(guid), "NameServer")).filter((s) => s.includes(":")),
+    ipv6DnsServers: splitServers(readString(roots.tcpip6Interfaces?.key(guid), "NameServer")).filter((splitServer) => splitServer.includes(":")),
     dhcpLease:
       dhcpAddress !== undefined || values.readString("DhcpServer") !== undefined
         ? {

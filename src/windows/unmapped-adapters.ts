@@ -19,15 +19,15 @@ export interface UnmappedAdapter {
 }
 
 export function readUnmappedAdapters(software: RegistryKey | undefined): UnmappedAdapter[] {
-  return (software?.key(UNMAPPED_ADAPTERS_KEY)?.subkeys() ?? []).map((k) => ({
-    interface: k.name,
-    name: readString(k, "Name") ?? k.name,
-    summary: readString(k, "Summary") ?? "",
-    ipv4: readMulti(k, "IPv4") ?? [],
-    ipv6: readMulti(k, "IPv6") ?? [],
-    gateways: readMulti(k, "Gateways") ?? [],
-    dnsServers: readMulti(k, "DnsServers") ?? [],
-    dnsSuffix: readString(k, "DnsSuffix") ?? "",
+  return (software?.key(UNMAPPED_ADAPTERS_KEY)?.subkeys() ?? []).map((subkey) => ({
+    interface: subkey.name,
+    name: readString(subkey, "Name") ?? subkey.name,
+    summary: readString(subkey, "Summary") ?? "",
+    ipv4: readMulti(subkey, "IPv4") ?? [],
+    ipv6: readMulti(subkey, "IPv6") ?? [],
+    gateways: readMulti(subkey, "Gateways") ?? [],
+    dnsServers: readMulti(subkey, "DnsServers") ?? [],
+    dnsSuffix: readString(subkey, "DnsSuffix") ?? "",
   }));
 }
 
@@ -35,6 +35,6 @@ export function readUnmappedAdapters(software: RegistryKey | undefined): Unmappe
 export function renderUnmappedAdapters(list: UnmappedAdapter[]): string {
   if (list.length === 0) return "";
   const lines = ["", "Old adapters with no new NIC (configuration recorded at plan time; set it by hand where it belongs):"];
-  for (const a of list) lines.push(`  ${a.name} (${a.interface}): ${a.summary}`);
+  for (const unmappedAdapter of list) lines.push(`  ${unmappedAdapter.name} (${unmappedAdapter.interface}): ${unmappedAdapter.summary}`);
   return lines.join("\n") + "\n";
 }

@@ -11,26 +11,26 @@ let matcher: Matcher | undefined;
 
 function build(): Matcher {
   const { sources, groups } = knowledge().vendors;
-  const m: Matcher = { exact: new Map(), prefixes: [] };
-  for (const g of groups) {
+  const built: Matcher = { exact: new Map(), prefixes: [] };
+  for (const group of groups) {
     const tag: VendorTag = {
-      vendor: g.vendor,
-      category: g.hypervisor ? `${g.category}:${g.hypervisor}` : g.category,
-      hardwareBound: g.hardwareBound,
-      source: g.verified ? sources[g.source] : `${sources[g.source]} [UNVERIFIED]`,
+      vendor: group.vendor,
+      category: group.hypervisor ? `${group.category}:${group.hypervisor}` : group.category,
+      hardwareBound: group.hardwareBound,
+      source: group.verified ? sources[group.source] : `${sources[group.source]} [UNVERIFIED]`,
     };
-    for (const name of g.services) {
-      if (name.endsWith("*")) m.prefixes.push({ prefix: name.slice(0, -1).toLowerCase(), tag });
-      else if (!m.exact.has(name.toLowerCase())) m.exact.set(name.toLowerCase(), tag);
+    for (const name of group.services) {
+      if (name.endsWith("*")) built.prefixes.push({ prefix: name.slice(0, -1).toLowerCase(), tag });
+      else if (!built.exact.has(name.toLowerCase())) built.exact.set(name.toLowerCase(), tag);
     }
   }
-  return m;
+  return built;
 }
 
 export function vendorTag(serviceName: string): VendorTag | null {
   matcher ??= build();
   const lower = serviceName.toLowerCase();
-  return matcher.exact.get(lower) ?? matcher.prefixes.find((p) => lower.startsWith(p.prefix))?.tag ?? null;
+  return matcher.exact.get(lower) ?? matcher.prefixes.find((prefix) => lower.startsWith(prefix.prefix))?.tag ?? null;
 }
 
 /** The hypervisor a hypervisor-tools tag belongs to ("vmware" for "hypervisor-tools:vmware"). */

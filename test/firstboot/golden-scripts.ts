@@ -11,6 +11,7 @@ import { installRunner, serviceImagePath, setupCommandLine } from "../../src/fir
 import { bootstrapScript, runnerScript, STEP_LOADER } from "../../src/firstboot/runner-script.js";
 import { adapterAdvancedStep } from "../../src/firstboot/steps/adapter-advanced.js";
 import { removeGhostDevicesStep } from "../../src/firstboot/steps/ghost-devices.js";
+import { installStagedDriversStep } from "../../src/firstboot/steps/install-drivers.js";
 import { resetNetworkStackStep, tcpAutotuningStep } from "../../src/firstboot/steps/network-stack.js";
 import { moveStaticIpStep } from "../../src/firstboot/steps/static-ip.js";
 import { uninstallStep } from "../../src/firstboot/steps/uninstall.js";
@@ -60,6 +61,8 @@ export function goldenFiles(): Map<string, string> {
   files.set("process-sweep.ps1", PROCESS_SWEEP_SCRIPT);
   const steps = goldenSteps();
   for (const step of steps) files.set(`step-${step.id}.${step.shell === "cmd" ? "cmd" : "ps1"}`, step.script);
+  // `plan --drivers` adds this step (cli/commands/plan.ts), not a fixup: kept out of the install below.
+  files.set("step-drivers-pnputil.ps1", installStagedDriversStep(["NetKVM"]).script);
   const { hives } = scenario("hp-proliant-2012r2");
   const install = installRunner({ system: hives.system, software: hives.software, steps, heldServices: [{ name: "Dhcp", originalStart: 2 }, { name: "NlaSvc", originalStart: 2 }], maxBoots: 5, pnpSettleSeconds: 120, setupDeadlineSeconds: 900 });
   files.set("install.json", JSON.stringify(install, null, 1) + "\n");

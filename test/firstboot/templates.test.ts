@@ -23,7 +23,7 @@ const sources = readdirSync(join(import.meta.dirname, "..", "..", "src", "firstb
 
 describe("data/firstboot templates on their own", () => {
   it("the runner, bootstrap, step loader and child scripts are there", () => {
-    expect(templates).toEqual(expect.arrayContaining(["bootstrap.ps1", "runner.ps1", "step-loader.ps1", "step-supervisor.ps1", "pnp-settle.ps1", "process-sweep.ps1", "remove-ghost-devices.ps1", "find-adapter.ps1", "adapter-settings.ps1"]));
+    expect(templates).toEqual(expect.arrayContaining(["bootstrap.ps1", "runner.ps1", "step-loader.ps1", "step-supervisor.ps1", "pnp-settle.ps1", "process-sweep.ps1", "remove-ghost-devices.ps1", "find-adapter.ps1", "adapter-settings.ps1", "drivers-pnputil.ps1"]));
   });
 
   it.each(templates)("%s parses as PowerShell with its tags unfilled", async (file) => {
@@ -55,7 +55,7 @@ describe("data/firstboot templates on their own", () => {
 
 describe("rendered scripts", () => {
   const rendered = goldenFiles();
-  const fromTemplates = ["bootstrap-setup.ps1", "bootstrap-service.ps1", "runner.ps1", "step-loader.ps1", "step-supervisor.ps1", "pnp-settle.ps1", "process-sweep.ps1", "step-remove-ghost-devices.ps1", "step-ghosts-default.ps1", "step-adapter-settings.ps1", "step-adapter-settings-2.ps1"];
+  const fromTemplates = ["bootstrap-setup.ps1", "bootstrap-service.ps1", "runner.ps1", "step-loader.ps1", "step-supervisor.ps1", "pnp-settle.ps1", "process-sweep.ps1", "step-remove-ghost-devices.ps1", "step-ghosts-default.ps1", "step-adapter-settings.ps1", "step-adapter-settings-2.ps1", "step-drivers-pnputil.ps1"];
 
   it.each(fromTemplates)("%s has no tag left and only CRLF line ends", (name) => {
     const text = rendered.get(name)!;

@@ -26,24 +26,24 @@ interface ApplyCliOptions {
 }
 
 /** Counted in registry values as `plan` counts them; keys created on the way are counted apart. */
-function changeCount(r: ApplyReport): string {
-  const values = r.diff.filter((d) => d.action === "set-value" || d.action === "delete-value").length;
-  const keys = r.diff.length - values;
+function changeCount(applyReport: ApplyReport): string {
+  const values = applyReport.diff.filter((diffEntry) => diffEntry.action === "set-value" || diffEntry.action === "delete-value").length;
+  const keys = applyReport.diff.length - values;
   return `${plural(values, "registry value")}${keys ? ` (and ${plural(keys, "key")} created or deleted)` : ""}`;
 }
 
-function summary(r: ApplyReport): string {
+function summary(applyReport: ApplyReport): string {
   const lines: string[] = [];
-  if (r.diff.length === 0) lines.push(r.dryRun ? "dry run: nothing to write (already applied)" : "nothing written: the target already holds this plan");
-  else if (r.dryRun) lines.push(`dry run: ${changeCount(r)} would be written; nothing was written`);
+  if (applyReport.diff.length === 0) lines.push(applyReport.dryRun ? "dry run: nothing to write (already applied)" : "nothing written: the target already holds this plan");
+  else if (applyReport.dryRun) lines.push(`dry run: ${changeCount(applyReport)} would be written; nothing was written`);
   else {
-    lines.push(`written: ${changeCount(r)} in ${r.written.join(", ")}`);
-    for (const b of r.backups) lines.push(`original kept: ${b}`);
-    if (r.undoFile) lines.push(`undo file: ${r.undoFile} (${undoCommand(r.target, r.undoFile)} restores the image)`);
-    if (r.driversUndoFile) lines.push(`drivers undo file: ${r.driversUndoFile} (undone first by p2vfix undo, the newest write)`);
+    lines.push(`written: ${changeCount(applyReport)} in ${applyReport.written.join(", ")}`);
+    for (const backup of applyReport.backups) lines.push(`original kept: ${backup}`);
+    if (applyReport.undoFile) lines.push(`undo file: ${applyReport.undoFile} (${undoCommand(applyReport.target, applyReport.undoFile)} restores the image)`);
+    if (applyReport.driversUndoFile) lines.push(`drivers undo file: ${applyReport.driversUndoFile} (undone first by p2vfix undo, the newest write)`);
   }
-  for (const d of r.drivers ?? []) lines.push(`driver ${d}`);
-  for (const w of r.image?.warnings ?? []) lines.push(`warning: ${w}`);
+  for (const driver of applyReport.drivers ?? []) lines.push(`driver ${driver}`);
+  for (const warning of applyReport.image?.warnings ?? []) lines.push(`warning: ${warning}`);
   return lines.join("\n") + "\n";
 }
 
@@ -62,7 +62,7 @@ export function appliedJson(report: ApplyReport, plan: PlanFile): Record<string,
   const { expanded, image, ...rest } = report;
   return {
     ...rest,
-    steps: expanded.steps.map((s) => ({ id: s.id, title: s.title, shell: s.shell })),
+    steps: expanded.steps.map((step) => ({ id: step.id, title: step.title, shell: step.shell })),
     notices: expanded.notices,
     warnings: [...planNotices(plan, expanded.notices), ...(image?.warnings ?? [])],
     image: image ? { format: image.format, files: image.files, bytesWritten: image.bytesWritten } : null,

@@ -31,15 +31,15 @@ interface BatchOptions extends Partial<KubernetesOptions> {
 
 function positiveInt(what: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`bad-${what}`, `--${what} needs a whole number, not ${JSON.stringify(value)}`);
-    return n;
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new UsageError(`bad-${what}`, `--${what} needs a whole number, not ${JSON.stringify(value)}`);
+    return parsed;
   };
 }
 
 /** Node flags this process was started with that a worker needs too (a loader such as tsx); never a debugger port. */
 function childExecArgv(): string[] {
-  return process.execArgv.filter((a) => !/^--inspect/.test(a) && !/^--debug-port/.test(a));
+  return process.execArgv.filter((arg) => !/^--inspect/.test(arg) && !/^--debug-port/.test(arg));
 }
 
 /** The worker's command line: node running this same CLI entry for one image. */
@@ -98,7 +98,7 @@ Exit status: 0 when every image is prepared (or was already), ${WAVE_FAILED_EXIT
         emitKubernetes(entries, inventory, { ...opts, jobs: opts.jobs ?? availableParallelism() }, output);
         return;
       }
-      const jobs = entries.map((e, i) => toJob(e, i, base));
+      const jobs = entries.map((entry, i) => toJob(entry, i, base));
       if (opts.index !== undefined) {
         const job = jobs[opts.index];
         if (!job) throw new UsageError("bad-index", `--index ${opts.index}: the inventory has ${jobs.length} images (0 to ${jobs.length - 1})`);
@@ -126,7 +126,7 @@ Exit status: 0 when every image is prepared (or was already), ${WAVE_FAILED_EXIT
       const wave = state?.writeWave(records);
       if (opts.json) output.out(waveJson(records, { inventory, ...(wave ? { results: wave } : {}) }));
       else output.out(renderWaveTable(records) + (wave ? `records: ${wave}\n` : ""));
-      if (summarize(records).failed > 0 || records.some((r) => r.status === "running")) output.exitCode = WAVE_FAILED_EXIT_CODE;
+      if (summarize(records).failed > 0 || records.some((record) => record.status === "running")) output.exitCode = WAVE_FAILED_EXIT_CODE;
     });
 
   batch

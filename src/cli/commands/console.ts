@@ -24,9 +24,9 @@ interface ConsoleCliOptions {
 }
 
 function parsePort(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError("bad-port", `--port needs a port number from 0 to 65535 (0: a free one), not ${JSON.stringify(value)}`);
-  return n;
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new UsageError("bad-port", `--port needs a port number from 0 to 65535 (0: a free one), not ${JSON.stringify(value)}`);
+  return parsed;
 }
 
 /** The desktop's browser, detached; a failure only means the user opens the URL by hand. */

@@ -39,9 +39,9 @@ interface VolumeReport {
 }
 
 function describeVolume(volume: Volume): VolumeReport {
-  const p = volume.partition;
+  const partition = volume.partition;
   const report: VolumeReport = { index: volume.index, filesystem: volume.kind };
-  if (p) Object.assign(report, { start: p.start, size: p.size, type: p.type, typeName: p.typeName, ...(p.name ? { name: p.name } : {}) });
+  if (partition) Object.assign(report, { start: partition.start, size: partition.size, type: partition.type, typeName: partition.typeName, ...(partition.name ? { name: partition.name } : {}) });
   else if (volume.device) report.size = volume.device.size;
   if (!volume.readable) return report;
   try {
@@ -55,26 +55,26 @@ function describeVolume(volume: Volume): VolumeReport {
   return report;
 }
 
-function ntfsStateText(s: VolumeState): string {
+function ntfsStateText(state: VolumeState): string {
   const parts: string[] = [];
-  parts.push(s.dirty ? "DIRTY" : "clean");
-  parts.push(s.logFileClean === true ? "$LogFile clean" : s.logFileClean === false ? "$LogFile NOT clean" : "$LogFile unknown");
-  if (s.hibernated.active) parts.push(`HIBERNATED (hiberfil.sys "${s.hibernated.signature}")`);
-  else if (s.hibernated.file) parts.push("hiberfil.sys present, not hibernated");
+  parts.push(state.dirty ? "DIRTY" : "clean");
+  parts.push(state.logFileClean === true ? "$LogFile clean" : state.logFileClean === false ? "$LogFile NOT clean" : "$LogFile unknown");
+  if (state.hibernated.active) parts.push(`HIBERNATED (hiberfil.sys "${state.hibernated.signature}")`);
+  else if (state.hibernated.file) parts.push("hiberfil.sys present, not hibernated");
   return parts.join(", ");
 }
 
-function entryJson(e: FileInfo): Record<string, unknown> {
+function entryJson(fileInfo: FileInfo): Record<string, unknown> {
   return {
-    name: e.name,
-    path: e.path,
-    type: e.isDirectory ? "directory" : "file",
-    size: e.size,
-    ...(e.modified ? { modified: e.modified.toISOString() } : {}),
-    ...(e.id !== undefined ? { id: e.id } : {}),
-    ...(e.compressed ? { compressed: true } : {}),
-    ...(e.sparse ? { sparse: true } : {}),
-    ...(e.streams?.length ? { streams: e.streams } : {}),
+    name: fileInfo.name,
+    path: fileInfo.path,
+    type: fileInfo.isDirectory ? "directory" : "file",
+    size: fileInfo.size,
+    ...(fileInfo.modified ? { modified: fileInfo.modified.toISOString() } : {}),
+    ...(fileInfo.id !== undefined ? { id: fileInfo.id } : {}),
+    ...(fileInfo.compressed ? { compressed: true } : {}),
+    ...(fileInfo.sparse ? { sparse: true } : {}),
+    ...(fileInfo.streams?.length ? { streams: fileInfo.streams } : {}),
   };
 }
 
@@ -108,14 +108,14 @@ export function registerDisk(program: Command, output: Output): void {
       withTarget(path, (target) => {
         const volumes = target.volumes.map(describeVolume);
         const located = locateWindows(target.volumes);
-        const installations = located.installations.map((i) => ({
-          partition: i.volume.index,
-          systemRoot: i.systemRoot,
-          configDir: i.configDir,
-          hives: Object.fromEntries(i.hives),
+        const installations = located.installations.map((installation) => ({
+          partition: installation.volume.index,
+          systemRoot: installation.systemRoot,
+          configDir: installation.configDir,
+          hives: Object.fromEntries(installation.hives),
         }));
-        const bcd = located.bcdStores.map((b) => ({ partition: b.volume.index, path: b.path, firmware: b.firmware }));
-        const skipped = located.skipped.map((s) => ({ partition: s.volume.index, reason: s.reason }));
+        const bcd = located.bcdStores.map((bcdStore) => ({ partition: bcdStore.volume.index, path: bcdStore.path, firmware: bcdStore.firmware }));
+        const skipped = located.skipped.map((skip) => ({ partition: skip.volume.index, reason: skip.reason }));
         const image = target.image;
         if (opts.json) {
           output.out(
@@ -142,30 +142,30 @@ export function registerDisk(program: Command, output: Output): void {
           lines.push(`format:      ${image.format}`);
           lines.push(`virtual:     ${formatBytes(image.virtualSize)} (${image.virtualSize} bytes), ${image.logicalSectorSize}-byte sectors`);
           if (image.allocatedSize !== undefined) lines.push(`allocated:   ${formatBytes(image.allocatedSize)} on the host`);
-          for (const w of image.warnings) lines.push(`warning:     ${w}`);
+          for (const warning of image.warnings) lines.push(`warning:     ${warning}`);
         } else lines.push(`folder:      ${path} (mounted Windows root)`);
         if (target.table) {
           lines.push(`partitions:  ${target.table.scheme === "none" ? "none (a bare volume)" : `${target.table.scheme.toUpperCase()}, ${target.table.partitions.length}`}`);
-          for (const w of target.table.warnings) lines.push(`warning:     ${w}`);
+          for (const warning of target.table.warnings) lines.push(`warning:     ${warning}`);
         }
         lines.push("");
         const rows = [["#", "start", "size", "type", "filesystem", "label", "state"]];
-        for (const v of volumes) {
+        for (const volume of volumes) {
           rows.push([
-            String(v.index),
-            v.start === undefined ? "" : String(v.start),
-            v.size === undefined ? "" : formatBytes(v.size),
-            v.typeName ?? "",
-            v.filesystem,
-            v.label ?? "",
-            v.error ? `error: ${v.error}` : v.ntfs ? ntfsStateText(v.ntfs) : "",
+            String(volume.index),
+            volume.start === undefined ? "" : String(volume.start),
+            volume.size === undefined ? "" : formatBytes(volume.size),
+            volume.typeName ?? "",
+            volume.filesystem,
+            volume.label ?? "",
+            volume.error ? `error: ${volume.error}` : volume.ntfs ? ntfsStateText(volume.ntfs) : "",
           ]);
         }
         lines.push(table(rows), "");
         if (installations.length === 0) lines.push("Windows:     none found");
-        for (const i of installations) lines.push(`Windows:     partition ${i.partition}: ${i.configDir} (${Object.keys(i.hives).join(", ")})`);
-        for (const b of bcd) lines.push(`BCD store:   partition ${b.partition}: ${b.path} (${b.firmware === "uefi" ? "UEFI" : "BIOS"})`);
-        for (const s of skipped) lines.push(`skipped:     partition ${s.partition}: ${s.reason}`);
+        for (const installation of installations) lines.push(`Windows:     partition ${installation.partition}: ${installation.configDir} (${Object.keys(installation.hives).join(", ")})`);
+        for (const store of bcd) lines.push(`BCD store:   partition ${store.partition}: ${store.path} (${store.firmware === "uefi" ? "UEFI" : "BIOS"})`);
+        for (const skip of skipped) lines.push(`skipped:     partition ${skip.partition}: ${skip.reason}`);
         output.out(lines.join("\n") + "\n");
       }),
     );
@@ -180,13 +180,13 @@ export function registerDisk(program: Command, output: Output): void {
     .action((spec: string, opts: { long?: boolean; partition?: number; json?: boolean }) => {
       const { container, inner } = parseTargetSpec(spec);
       withTarget(container, (target) => {
-        const readable = target.volumes.filter((v) => v.readable && (opts.partition === undefined || v.index === opts.partition));
+        const readable = target.volumes.filter((candidate) => candidate.readable && (opts.partition === undefined || candidate.index === opts.partition));
         if (inner === undefined && opts.partition === undefined && readable.length > 1) {
           // Several filesystems and no path: show what there is to list.
           const rows = [["partition", "filesystem", "size", "label"]];
-          for (const v of readable) {
-            const d = describeVolume(v);
-            rows.push([String(v.index), v.kind, d.size === undefined ? "" : formatBytes(d.size), d.label ?? ""]);
+          for (const readableVolume of readable) {
+            const volumeReport = describeVolume(readableVolume);
+            rows.push([String(readableVolume.index), readableVolume.kind, volumeReport.size === undefined ? "" : formatBytes(volumeReport.size), volumeReport.label ?? ""]);
           }
           if (opts.json) output.out(JSON.stringify(readable.map(describeVolume), null, 2) + "\n");
           else output.out(`${container} has ${readable.length} readable volumes; list one with --partition N or ${container}:PATH\n${table(rows)}\n`);
@@ -201,14 +201,14 @@ export function registerDisk(program: Command, output: Output): void {
           return;
         }
         if (!opts.long) {
-          output.out(entries.map((e) => (e.isDirectory ? `${e.name}/` : e.name)).join("\n") + (entries.length ? "\n" : ""));
+          output.out(entries.map((entry) => (entry.isDirectory ? `${entry.name}/` : entry.name)).join("\n") + (entries.length ? "\n" : ""));
           return;
         }
-        const rows = entries.map((e) => [
-          e.isDirectory ? "d" : "-",
-          e.isDirectory ? "" : String(e.size),
-          e.modified ? e.modified.toISOString().replace("T", " ").slice(0, 19) : "",
-          e.isDirectory ? `${e.name}/` : e.name,
+        const rows = entries.map((entry) => [
+          entry.isDirectory ? "d" : "-",
+          entry.isDirectory ? "" : String(entry.size),
+          entry.modified ? entry.modified.toISOString().replace("T", " ").slice(0, 19) : "",
+          entry.isDirectory ? `${entry.name}/` : entry.name,
         ]);
         output.out(table(rows) + (rows.length ? "\n" : ""));
       });

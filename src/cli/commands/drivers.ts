@@ -16,59 +16,59 @@ import { formatBytes } from "../format.js";
 import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
 
-const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")];
+const list = (value: string, prev: string[] = []) => [...prev, ...value.split(",").filter((name) => name !== "")];
 
-function selectionJson(s: DriverSelection) {
+function selectionJson(driverSelection: DriverSelection) {
   return {
-    windows: s.osDescription,
-    os: s.os,
-    virtioOsDir: s.virtioOsDir,
-    chosen: s.chosen.map((c) => ({
-      driver: c.driver,
-      inf: c.infPath,
-      why: c.why,
-      class: c.resolved.className ?? null,
-      driverVer: c.resolved.driverVer ?? null,
-      services: c.resolved.services.map((x) => ({ name: x.name, startType: x.startType })),
-      hardwareIds: c.resolved.devices.flatMap((d) => d.hardwareIds),
-      issues: c.resolved.issues,
+    windows: driverSelection.osDescription,
+    os: driverSelection.os,
+    virtioOsDir: driverSelection.virtioOsDir,
+    chosen: driverSelection.chosen.map((driverChoice) => ({
+      driver: driverChoice.driver,
+      inf: driverChoice.infPath,
+      why: driverChoice.why,
+      class: driverChoice.resolved.className ?? null,
+      driverVer: driverChoice.resolved.driverVer ?? null,
+      services: driverChoice.resolved.services.map((service) => ({ name: service.name, startType: service.startType })),
+      hardwareIds: driverChoice.resolved.devices.flatMap((device) => device.hardwareIds),
+      issues: driverChoice.resolved.issues,
     })),
-    unmatched: s.unmatched,
+    unmatched: driverSelection.unmatched,
   };
 }
 
-function selectionText(s: DriverSelection, verbose: boolean): string[] {
-  const lines = [`image: ${s.osDescription}${s.virtioOsDir ? ` (virtio-win folder ${s.virtioOsDir})` : ""}`];
-  for (const c of s.chosen) {
-    const boot = c.resolved.services.some((x) => x.associated && x.startType === 0);
-    lines.push(`  ${c.driver}: ${c.infPath} (${c.resolved.className ?? "no class"}, ${c.resolved.driverVer ?? "no DriverVer"}${boot ? ", boot start" : ""})`);
-    lines.push(`    why: ${c.why}`);
-    if (verbose) for (const i of c.resolved.issues) lines.push(`    note: ${i}`);
+function selectionText(driverSelection: DriverSelection, verbose: boolean): string[] {
+  const lines = [`image: ${driverSelection.osDescription}${driverSelection.virtioOsDir ? ` (virtio-win folder ${driverSelection.virtioOsDir})` : ""}`];
+  for (const driverChoice of driverSelection.chosen) {
+    const boot = driverChoice.resolved.services.some((service) => service.associated && service.startType === 0);
+    lines.push(`  ${driverChoice.driver}: ${driverChoice.infPath} (${driverChoice.resolved.className ?? "no class"}, ${driverChoice.resolved.driverVer ?? "no DriverVer"}${boot ? ", boot start" : ""})`);
+    lines.push(`    why: ${driverChoice.why}`);
+    if (verbose) for (const issue of driverChoice.resolved.issues) lines.push(`    note: ${issue}`);
   }
-  for (const u of s.unmatched) {
-    lines.push(`  ${u.driver}: no package for this Windows`);
-    for (const r of verbose ? u.reasons : u.reasons.slice(0, 2)) lines.push(`    ${r}`);
-    if (!verbose && u.reasons.length > 2) lines.push(`    … ${u.reasons.length - 2} more (--verbose)`);
+  for (const unmatched of driverSelection.unmatched) {
+    lines.push(`  ${unmatched.driver}: no package for this Windows`);
+    for (const reason of verbose ? unmatched.reasons : unmatched.reasons.slice(0, 2)) lines.push(`    ${reason}`);
+    if (!verbose && unmatched.reasons.length > 2) lines.push(`    … ${unmatched.reasons.length - 2} more (--verbose)`);
   }
   return lines;
 }
 
-function addText(r: TransactionReport<DriversAddResult>): string[] {
-  const lines = selectionText(r.result.selection, false);
-  for (const d of r.result.drivers) {
+function addText(report: TransactionReport<DriversAddResult>): string[] {
+  const lines = selectionText(report.result.selection, false);
+  for (const plannedDriver of report.result.drivers) {
     lines.push(
-      d.mode === "boot-storage"
-        ? `installed ${d.driver}: service ${d.service} boot start, ${d.hardwareIds.length} hardware ids bound in ${d.binding}${d.packageId ? ` (driver store package ${d.packageId})` : ""}`
-        : `staged ${d.driver} for Plug and Play at the first boot (DevicePath)`,
+      plannedDriver.mode === "boot-storage"
+        ? `installed ${plannedDriver.driver}: service ${plannedDriver.service} boot start, ${plannedDriver.hardwareIds.length} hardware ids bound in ${plannedDriver.binding}${plannedDriver.packageId ? ` (driver store package ${plannedDriver.packageId})` : ""}`
+        : `staged ${plannedDriver.driver} for Plug and Play at the first boot (DevicePath)`,
     );
   }
-  for (const f of r.result.files.filter((x) => x.state !== "unchanged")) lines.push(`  file ${f.path} (${formatBytes(f.size)}${f.state === "replaced" ? ", replaced" : ""})`);
-  for (const d of r.result.diff) lines.push(`  ${d.hive}\\${d.key}${d.name !== undefined ? ` ${d.name || "(default)"}` : ""}: ${d.action}${d.after !== undefined ? ` = ${d.after}` : ""}`);
-  for (const n of r.result.notices) lines.push(`note: ${n}`);
-  const changed = r.result.files.some((f) => f.state !== "unchanged") || r.result.diff.length > 0;
-  if (r.dryRun) lines.push("dry run: nothing was written");
+  for (const file of report.result.files.filter((fileResult) => fileResult.state !== "unchanged")) lines.push(`  file ${file.path} (${formatBytes(file.size)}${file.state === "replaced" ? ", replaced" : ""})`);
+  for (const diffEntry of report.result.diff) lines.push(`  ${diffEntry.hive}\\${diffEntry.key}${diffEntry.name !== undefined ? ` ${diffEntry.name || "(default)"}` : ""}: ${diffEntry.action}${diffEntry.after !== undefined ? ` = ${diffEntry.after}` : ""}`);
+  for (const notice of report.result.notices) lines.push(`note: ${notice}`);
+  const changed = report.result.files.some((file) => file.state !== "unchanged") || report.result.diff.length > 0;
+  if (report.dryRun) lines.push("dry run: nothing was written");
   else if (!changed) lines.push("nothing written: the drivers are already installed");
-  else lines.push(`undo file: ${r.undoFile} (${undoCommand(r.image, r.undoFile)})`);
+  else lines.push(`undo file: ${report.undoFile} (${undoCommand(report.image, report.undoFile)})`);
   return lines;
 }
 
@@ -111,9 +111,9 @@ export function registerDrivers(program: Command, output: Output): void {
     .option("--json", "JSON output")
     .action((image: string, opts: { from: string; driver?: string[]; replace?: boolean; partition?: number; dryRun?: boolean; backupDir?: string; json?: boolean }) => {
       const source = openDriverSource(opts.from);
-      let r: TransactionReport<DriversAddResult>;
+      let report: TransactionReport<DriversAddResult>;
       try {
-        r = addDriversToImage(image, source, {
+        report = addDriversToImage(image, source, {
           ...(opts.partition !== undefined ? { partition: opts.partition } : {}),
           ...(opts.driver ? { only: opts.driver } : {}),
           ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
@@ -124,8 +124,8 @@ export function registerDrivers(program: Command, output: Output): void {
         source.close();
       }
       if (opts.json) {
-        const { selection, ...rest } = r.result;
-        output.out(JSON.stringify({ image: r.image, dryRun: r.dryRun, undoFile: r.undoFile ?? null, bytesWritten: r.bytesWritten, selection: selectionJson(selection), ...rest }, null, 2) + "\n");
-      } else output.out(addText(r).join("\n") + "\n");
+        const { selection, ...rest } = report.result;
+        output.out(JSON.stringify({ image: report.image, dryRun: report.dryRun, undoFile: report.undoFile ?? null, bytesWritten: report.bytesWritten, selection: selectionJson(selection), ...rest }, null, 2) + "\n");
+      } else output.out(addText(report).join("\n") + "\n");
     });
 }

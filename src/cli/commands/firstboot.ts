@@ -39,7 +39,7 @@ Examples:
       else if (opts.ps1) output.out(renderRunnerPs1(view));
       else {
         output.out(renderRunnerSummary(view));
-        for (const s of view.steps) output.out(`\n---- ${s.key} ${s.id} (${s.shell}) ----\n${s.script.replace(/\r\n/g, "\n")}\n`);
+        for (const step of view.steps) output.out(`\n---- ${step.key} ${step.id} (${step.shell}) ----\n${step.script.replace(/\r\n/g, "\n")}\n`);
       }
     });
 }

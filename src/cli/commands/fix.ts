@@ -53,12 +53,12 @@ export function inspectAndPlan(image: string, opts: FixOptions): { findings: Fin
     const report = inspectWindows(loaded.hives, { ...loaded.options, ...(target ? { target } : {}) });
     const built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: image, profile: profile.name, ...(vm ? { vm } : {}) });
     if (vm && !vm.all && !vm.mac) built.plan.notices.push(`${opts.vm}: the NIC has no MAC yet (the hypervisor assigns it at start): the first-boot steps find the new NIC as the only new adapter.`);
-    if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, options.firstBoot, opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, image));
+    if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, { from: opts.drivers, only: opts.driver, hives: loaded.hives, where: image, firstBootDefaults: options.firstBoot }));
     // Through the YAML `plan -o` writes and `apply` reads: fix applies exactly what plan + apply would.
     const yaml = planToYaml(built.plan);
     const plan = parsePlan(yaml, "the plan");
     const expanded = expandPlan(plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) });
-    const values = expanded.registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
+    const values = expanded.registry.filter((change) => change.kind === "set-value" || change.kind === "delete-value").length;
     return { findings: report.findings, plan, yaml, values };
   } finally {
     loaded.close();
@@ -66,17 +66,17 @@ export function inspectAndPlan(image: string, opts: FixOptions): { findings: Fin
 }
 
 function renderFindings(findings: readonly Finding[]): string {
-  const shown = findings.filter((f) => f.severity !== "info");
-  const problems = findings.filter((f) => f.severity === "problem").length;
+  const shown = findings.filter((finding) => finding.severity !== "info");
+  const problems = findings.filter((finding) => finding.severity === "problem").length;
   const lines = [`findings: ${plural(problems, "problem")}, ${plural(shown.length - problems, "warning")}, ${findings.length - shown.length} for information`];
-  for (const f of shown) lines.push(`  ${f.severity === "problem" ? "PROBLEM" : "WARNING"}  ${f.title}${f.fixup === "manual" ? " (by hand)" : ` → ${f.fixup}`}`);
+  for (const shownFinding of shown) lines.push(`  ${shownFinding.severity === "problem" ? "PROBLEM" : "WARNING"}  ${shownFinding.title}${shownFinding.fixup === "manual" ? " (by hand)" : ` → ${shownFinding.fixup}`}`);
   return lines.join("\n") + "\n";
 }
 
 function renderPlanSummary(plan: PlanFile, values: number): string {
-  const enabled = plan.fixups.filter((f) => f.enabled);
+  const enabled = plan.fixups.filter((fixup) => fixup.enabled);
   return (
-    `plan: ${plural(enabled.length, "fixup")} (${enabled.map((f) => f.id).join(", ") || "none"}), ${plural(values, "registry value")} to set or delete, ` +
+    `plan: ${plural(enabled.length, "fixup")} (${enabled.map((enabledFixup) => enabledFixup.id).join(", ") || "none"}), ${plural(values, "registry value")} to set or delete, ` +
     `${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`} in ${plan.vm.file}` : ""}\n`
   );
 }
@@ -104,7 +104,7 @@ Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (sa
     .action(async (image: string, opts: FixOptions) => {
       if (!existsSync(image)) throw new NotFoundError("target-not-found", `${image} does not exist`, { path: image });
       if (opts.vm !== undefined && opts.mac.length > 0) throw new UsageError("vm-and-mac", "give --vm VMFILE or --mac MAC, not both (with --vm, choose its NIC with --nic N)");
-      for (const m of opts.mac) parseMacOption(m);
+      for (const mac of opts.mac) parseMacOption(mac);
       if (opts.planOut !== undefined && existsSync(opts.planOut)) throw new RefusedError("plan-out-exists", `${opts.planOut} exists already: choose another name or remove it (fix never overwrites a file)`, { path: opts.planOut });
       const st = statSync(image);
       const isFile = st.isFile() || st.isBlockDevice(); // written in place (a folder's hive files are replaced by rename)
@@ -141,7 +141,7 @@ Step by step instead: p2vfix inspect, p2vfix plan -o plan.yaml, p2vfix apply (sa
         } finally {
           progress.stop();
         }
-        if (opts.json) output.out(JSON.stringify({ findings, plan: { fixups: plan.fixups.filter((f) => f.enabled).map((f) => f.id), registryValues: values, firstBootSteps: plan.firstBoot?.steps.length ?? 0 }, ...appliedJson(report, plan) }, null, 2) + "\n");
+        if (opts.json) output.out(JSON.stringify({ findings, plan: { fixups: plan.fixups.filter((fixup) => fixup.enabled).map((fixup) => fixup.id), registryValues: values, firstBootSteps: plan.firstBoot?.steps.length ?? 0 }, ...appliedJson(report, plan) }, null, 2) + "\n");
         else output.out(renderApplied(report, plan));
       } finally {
         lock?.release();

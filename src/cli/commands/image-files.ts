@@ -29,20 +29,20 @@ function imageAndPath(spec: string): { image: string; path: string } {
   return { image: container, path: inner };
 }
 
-function report(output: Output, r: TransactionReport<ImageFilesResult>, json: boolean | undefined): void {
+function report(output: Output, transactionReport: TransactionReport<ImageFilesResult>, json: boolean | undefined): void {
   if (json) {
-    output.out(JSON.stringify({ image: r.image, dryRun: r.dryRun, undoFile: r.undoFile, bytesWritten: r.bytesWritten, ...r.result }, null, 2) + "\n");
+    output.out(JSON.stringify({ image: transactionReport.image, dryRun: transactionReport.dryRun, undoFile: transactionReport.undoFile, bytesWritten: transactionReport.bytesWritten, ...transactionReport.result }, null, 2) + "\n");
     return;
   }
   const lines: string[] = [];
-  for (const f of r.result.folders) lines.push(`folder  ${f}`);
-  for (const c of r.result.created) lines.push(`file    ${c.path} (${formatBytes(c.size)})`);
-  for (const d of r.result.removed) lines.push(`removed ${d}`);
-  for (const s of r.result.skipped) lines.push(`skipped ${s.source}: ${s.reason}`);
+  for (const folder of transactionReport.result.folders) lines.push(`folder  ${folder}`);
+  for (const created of transactionReport.result.created) lines.push(`file    ${created.path} (${formatBytes(created.size)})`);
+  for (const removed of transactionReport.result.removed) lines.push(`removed ${removed}`);
+  for (const skip of transactionReport.result.skipped) lines.push(`skipped ${skip.source}: ${skip.reason}`);
   lines.push(
-    r.dryRun
-      ? `dry run: ${r.result.created.length} files (${formatBytes(r.result.bytes)}) would be written; nothing was changed`
-      : `${r.result.created.length} files (${formatBytes(r.result.bytes)}) written to partition ${r.result.partition}; undo file: ${r.undoFile} (${undoCommand(r.image, r.undoFile)})`,
+    transactionReport.dryRun
+      ? `dry run: ${transactionReport.result.created.length} files (${formatBytes(transactionReport.result.bytes)}) would be written; nothing was changed`
+      : `${transactionReport.result.created.length} files (${formatBytes(transactionReport.result.bytes)}) written to partition ${transactionReport.result.partition}; undo file: ${transactionReport.undoFile} (${undoCommand(transactionReport.image, transactionReport.undoFile)})`,
   );
   output.out(lines.join("\n") + "\n");
 }
@@ -77,8 +77,8 @@ export function isImageDestination(spec: string): boolean {
   return inner !== undefined && inner !== "";
 }
 
-const common = (c: Command) =>
-  c
+const common = (command: Command) =>
+  command
     .option("--partition <n>", "partition number (default: the Windows volume, or the only NTFS one)", parsePartition)
     .option("--dry-run", "check and report, write nothing")
     .option("--backup-dir <dir>", "folder for the undo file (default: beside the image); a block device needs it, and keeps its journal and lock there too")

@@ -43,13 +43,13 @@ const modules: CommandModule[] = [
  * `--version`, or all of them otherwise (help, an unknown command).
  */
 export async function registerCommands(program: Command, output: Output, argv: readonly string[] = []): Promise<void> {
-  const first = argv.find((a) => !a.startsWith("-"));
+  const first = argv.find((arg) => !arg.startsWith("-"));
   // `p2vfix --version` needs no command at all.
-  if (first === undefined && argv.some((a) => a === "-V" || a === "--version")) return;
-  const words = argv.filter((a) => !a.startsWith("-"));
+  if (first === undefined && argv.some((arg) => arg === "-V" || arg === "--version")) return;
+  const words = argv.filter((arg) => !arg.startsWith("-"));
   const sub = words[1];
   const wanted = modules.filter(
-    (m) => first !== undefined && m.names.includes(first) && (!m.subcommands || sub === undefined || sub === "help" || m.subcommands.includes(sub)),
+    (commandModule) => first !== undefined && commandModule.names.includes(first) && (!commandModule.subcommands || sub === undefined || sub === "help" || commandModule.subcommands.includes(sub)),
   );
-  for (const m of wanted.length > 0 ? wanted : modules) (await m.load())(program, output);
+  for (const commandModule of wanted.length > 0 ? wanted : modules) (await commandModule.load())(program, output);
 }

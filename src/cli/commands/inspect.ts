@@ -66,6 +66,6 @@ Examples:
         if (runner) output.out(`\n${renderRunnerSummary(runner)}`);
       }
       const levels = opts.failOn === "warning" ? ["problem", "warning"] : ["problem"];
-      if (opts.failOn !== undefined && report.findings.some((f) => levels.includes(f.severity))) output.exitCode = FINDINGS_EXIT_CODE;
+      if (opts.failOn !== undefined && report.findings.some((finding) => levels.includes(finding.severity))) output.exitCode = FINDINGS_EXIT_CODE;
     });
 }

@@ -15,6 +15,8 @@ import type { RegistryKey } from "../../windows/registry.js";
 import { TARGET_HYPERVISORS } from "../../fixups/options.js";
 import { buildPlan } from "../../plan/build.js";
 import { expandPlan } from "../../plan/expand.js";
+import { stepToEntry } from "../../plan/entries.js";
+import { installStagedDriversStep } from "../../firstboot/index.js";
 import { loadProfile, profileNames, resolveOptions } from "../../plan/profiles.js";
 import { planToYaml } from "../../plan/yaml-writer.js";
 import { openVmConfig } from "../../vmconfig/index.js";
@@ -53,23 +55,23 @@ export function vmChoice(file: string, opts: Pick<PlanOptions, "mac" | "nic">): 
   const target = TARGET_OF[config.hypervisor];
   let nic = nics[0];
   if (opts.nic !== undefined) {
-    nic = nics.find((n) => n.index === Number(opts.nic))!;
-    if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC ${opts.nic} (NICs: ${nics.map((n) => n.index).join(", ") || "none"})`);
+    nic = nics.find((candidate) => candidate.index === Number(opts.nic))!;
+    if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC ${opts.nic} (NICs: ${nics.map((candidate) => candidate.index).join(", ") || "none"})`);
   } else if (opts.mac.length === 1) {
     const want = opts.mac[0].replace(/[-:.]/g, "").toLowerCase();
-    nic = nics.find((n) => n.mac?.replace(/:/g, "") === want)!;
+    nic = nics.find((candidate) => candidate.mac?.replace(/:/g, "") === want)!;
     if (!nic) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${opts.mac[0]}`);
   } else if (opts.mac.length > 1) {
-    const picked = opts.mac.map((m) => {
-      const want = m.replace(/[-:.]/g, "").toLowerCase();
-      const hit = nics.find((n) => n.mac?.replace(/:/g, "") === want);
-      if (!hit) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${m}`);
+    const picked = opts.mac.map((mac) => {
+      const want = mac.replace(/[-:.]/g, "").toLowerCase();
+      const hit = nics.find((candidate) => candidate.mac?.replace(/:/g, "") === want);
+      if (!hit) throw new UsageError("nic-not-found", `${file} has no NIC with MAC ${mac}`);
       return hit;
     });
-    return { file, all: true, macs: opts.mac, models: picked.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
+    return { file, all: true, macs: opts.mac, models: picked.map((pickedNic) => ({ ...(pickedNic.mac ? { mac: pickedNic.mac } : {}), model: pickedNic.model })), ...(target ? { target } : {}) };
   } else if (nics.length > 1 && opts.mac.length === 0) {
-    const macs = nics.flatMap((n) => (n.mac ? [n.mac] : []));
-    return { file, all: true, macs, models: nics.map((n) => ({ ...(n.mac ? { mac: n.mac } : {}), model: n.model })), ...(target ? { target } : {}) };
+    const macs = nics.flatMap((candidate) => (candidate.mac ? [candidate.mac] : []));
+    return { file, all: true, macs, models: nics.map((candidate) => ({ ...(candidate.mac ? { mac: candidate.mac } : {}), model: candidate.model })), ...(target ? { target } : {}) };
   } else if (nics.length !== 1) {
     throw new UsageError("ambiguous-nic", `${file} has ${nics.length} NICs: choose the new one with --nic N or --mac MAC, or give no --mac to use them all`);
   }
@@ -80,7 +82,7 @@ export function vmChoice(file: string, opts: Pick<PlanOptions, "mac" | "nic">): 
 export function resolvePlanRequest(opts: Pick<PlanOptions, "target" | "keepIp" | "mac" | "vm" | "nic" | "profile">) {
   const asked = opts.target === undefined ? undefined : parseTargetHypervisor(opts.target);
   // A MAC that is not one is a usage error (exit 2), never a silently dropped step.
-  for (const m of opts.mac) parseMacOption(m);
+  for (const macOption of opts.mac) parseMacOption(macOption);
   const vm = opts.vm ? vmChoice(opts.vm, opts) : undefined;
   if (vm?.target && asked && vm.target !== asked) throw new UsageError("target-conflict", `--target ${asked} but ${opts.vm} is a ${vm.target} VM`);
   const target = (asked ?? vm?.target) as (typeof TARGET_HYPERVISORS)[number] | undefined;
@@ -106,57 +108,52 @@ export function withPlanRequestOptions(command: Command): Command {
     .option("--nic <n>", "with --vm: the NIC number when the VM has several")
     .option("--profile <name>", `profile: ${profileNames().join(", ")}, or a YAML file`, "p2v-default")
     .option("--drivers <source>", "install drivers from this ISO, folder or .inf at apply (p2vfix drivers add)")
-    .option("--driver <names>", "with --drivers: only these drivers (comma-separated)", (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter((x) => x !== "")]);
+    .option("--driver <names>", "with --drivers: only these drivers (comma-separated)", (value: string, prev: string[] = []) => [...prev, ...value.split(",").filter((name) => name !== "")]);
 }
 
 /**
  * `--drivers`: checked now (a package must fit this Windows), recorded for apply; the choice as
  * notices. Drivers staged for Plug and Play also get a first-boot step, first in order (a NIC
  * driver must be installed before the network steps look for the new adapter): pnputil -i -a
- * on each staged INF (the syntax Windows 7 to 11 accept; `pnputil /add-driver` is 10+ only).
+ * on each staged INF (firstboot/steps/install-drivers.ts).
  */
-export function planDrivers(plan: PlanFile, firstBootDefaults: Omit<NonNullable<PlanFile["firstBoot"]>, "steps">, from: string, only: string[] | undefined, system: RegistryKey, software: RegistryKey | undefined, where: string): string[] {
+export interface PlanDriversRequest {
+  /** `--drivers`: an ISO, folder or .inf. */
+  from: string;
+  /** `--driver`: only these drivers (undefined: every one that fits). */
+  only?: string[] | undefined;
+  /** The image's hives (SOFTWARE missing: no first-boot step can be planned). */
+  hives: { system: RegistryKey; software?: RegistryKey | undefined };
+  /** The image or hive folder, as messages name it. */
+  where: string;
+  /** The runner's options when the plan has no first boot yet. */
+  firstBootDefaults: Omit<NonNullable<PlanFile["firstBoot"]>, "steps">;
+}
+
+export function planDrivers(plan: PlanFile, { from, only, hives: { system, software }, where, firstBootDefaults }: PlanDriversRequest): string[] {
   const firstBoot = plan.firstBoot ?? (software ? { ...firstBootDefaults, steps: [] } : null);
   const source = openDriverSource(from);
   try {
     const selection = selectDrivers(source, targetOsOf(system, software, where), only);
     if (selection.chosen.length === 0) throw new DriverError("no-driver-for-windows", `${from}: no driver package fits ${selection.osDescription} (p2vfix drivers list --from ${from} --for ${where} --verbose says why)`, { path: from });
     plan.drivers = { from, ...(only ? { only } : {}), reason: `drivers for ${selection.osDescription}` };
-    const notices = selection.chosen.map((c) => `Drivers: ${c.driver} from ${c.infPath} is installed at apply (${c.why}).`);
+    const notices = selection.chosen.map((driverChoice) => `Drivers: ${driverChoice.driver} from ${driverChoice.infPath} is installed at apply (${driverChoice.why}).`);
     // The boot-storage advice above was made from the image as it is; these drivers open more boot paths.
-    const bootServices = new Set(selection.chosen.filter(isBootStorage).flatMap((c) => c.resolved.services.map((x) => x.name.toLowerCase())));
+    const bootServices = new Set(selection.chosen.filter(isBootStorage).flatMap((driverChoice) => driverChoice.resolved.services.map((service) => service.name.toLowerCase())));
     const paths = plan.target ? (knowledge().boot.targets[plan.target]?.paths ?? []) : [];
-    const opened = paths.filter((p) => p.drivers.length > 0 && p.drivers.every((d) => bootServices.has(d.toLowerCase())));
+    const opened = paths.filter((path) => path.drivers.length > 0 && path.drivers.every((driver) => bootServices.has(driver.toLowerCase())));
     if (opened.length > 0) {
-      const sentence = `Drivers: with them the VM can also boot from the ${opened.map((p) => p.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`;
+      const sentence = `Drivers: with them the VM can also boot from the ${opened.map((bootPath) => bootPath.advice).join(", or the ")} once the plan is applied (p2vfix inspect --target ${plan.target} confirms it).`;
       notices.push(sentence);
       // The boot-storage fixup advised from the image as it is (e.g. "boot from IDE"): the drivers change that advice.
-      const bootStorage = plan.fixups.find((f) => f.id === "boot-storage");
-      if (bootStorage) bootStorage.notices = [...bootStorage.notices.filter((n) => !isControllerAdvice(n)), sentence];
+      const bootStorage = plan.fixups.find((fixup) => fixup.id === "boot-storage");
+      if (bootStorage) bootStorage.notices = [...bootStorage.notices.filter((notice) => !isControllerAdvice(notice)), sentence];
     }
-    const staged = selection.chosen.filter((c) => !isBootStorage(c));
+    const staged = selection.chosen.filter((driverChoice) => !isBootStorage(driverChoice));
     if (staged.length > 0 && software && selection.os.major >= 6) {
-      const step = {
-        id: "drivers-pnputil",
-        title: "Install the staged drivers for the new devices",
-        fixup: "drivers",
-        shell: "powershell" as const,
-        timeoutSeconds: 600,
-        retries: 1,
-        reason: `${staged.map((c) => c.driver).join(", ")} staged under Windows\\Drivers\\p2vfix by apply`,
-        script: [
-          "$root = Join-Path $env:SystemRoot 'Drivers\\p2vfix'",
-          "if (-not (Test-Path $root)) { Write-Output 'no staged drivers'; exit 0 }",
-          "$failed = 0",
-          "foreach ($inf in @(Get-ChildItem -Path $root -Recurse -Filter *.inf)) {",
-          "  & pnputil.exe -i -a $inf.FullName | Out-String | Write-Output",
-          "  if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 3010) { $failed++ }",
-          "}",
-          "exit $failed",
-        ].join("\n"),
-      };
-      plan.firstBoot = firstBoot ? { ...firstBoot, steps: [step, ...firstBoot.steps.filter((s) => s.id !== step.id)] } : null;
-      if (!plan.firstBoot) notices.push(`Drivers: ${staged.map((c) => c.driver).join(", ")} are staged for Plug and Play (DevicePath); no first-boot runner is planned, so no pnputil step.`);
+      const step = stepToEntry(installStagedDriversStep(staged.map((driverChoice) => driverChoice.driver)));
+      plan.firstBoot = firstBoot ? { ...firstBoot, steps: [step, ...firstBoot.steps.filter((planned) => planned.id !== step.id)] } : null;
+      if (!plan.firstBoot) notices.push(`Drivers: ${staged.map((driverChoice) => driverChoice.driver).join(", ")} are staged for Plug and Play (DevicePath); no first-boot runner is planned, so no pnputil step.`);
     }
     return notices;
   } finally {
@@ -192,8 +189,8 @@ Examples:
       try {
         built = buildPlan({ hives: loaded.hives, modelOptions: loaded.options, options, source: targetPath, profile: profile.name, ...(vm ? { vm } : {}) });
         // Counted as apply counts them (the runner's keys included), so the two numbers agree.
-        registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((c) => c.kind === "set-value" || c.kind === "delete-value").length;
-        if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, options.firstBoot, opts.drivers, opts.driver, loaded.hives.system, loaded.hives.software, targetPath));
+        registryChanges = expandPlan(built.plan, { system: loaded.hives.system, ...(loaded.hives.software ? { software: loaded.hives.software } : {}) }).registry.filter((change) => change.kind === "set-value" || change.kind === "delete-value").length;
+        if (opts.drivers) built.plan.notices.push(...planDrivers(built.plan, { from: opts.drivers, only: opts.driver, hives: loaded.hives, where: targetPath, firstBootDefaults: options.firstBoot }));
       } finally {
         loaded.close();
       }
@@ -203,7 +200,7 @@ Examples:
       if (opts.output) {
         writeFileSync(opts.output, text);
         output.out(
-          `plan written to ${opts.output}: ${plural(plan.fixups.length, "fixup")} (${plan.fixups.map((f) => f.id).join(", ")}), ${plural(registryChanges, "registry value")} to set or delete (apply skips those already in place), ${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.all ? "every NIC" : (plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`)} in ${plan.vm.file}` : ""}\n`,
+          `plan written to ${opts.output}: ${plural(plan.fixups.length, "fixup")} (${plan.fixups.map((fixup) => fixup.id).join(", ")}), ${plural(registryChanges, "registry value")} to set or delete (apply skips those already in place), ${plural(plan.firstBoot?.steps.length ?? 0, "first-boot step")}${plan.vm ? `, unplug ${plan.vm.nic.all ? "every NIC" : (plan.vm.nic.mac ?? `NIC ${plan.vm.nic.index}`)} in ${plan.vm.file}` : ""}\n`,
         );
         output.out(renderNotices(planNotices(plan)));
       } else {

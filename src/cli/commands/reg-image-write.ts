@@ -29,16 +29,16 @@ export function extractHive(container: string, inner: string, partition: number 
 
 export function describe(report: TransactionReport<WrittenHive[]>): string {
   const lines: string[] = [];
-  for (const h of report.result) {
-    lines.push(`${report.dryRun ? "would write" : "written"}: ${h.source} (${h.sizeAfter} bytes${h.recovered ? ", recovered from its logs first" : ""})`);
+  for (const writtenHive of report.result) {
+    lines.push(`${report.dryRun ? "would write" : "written"}: ${writtenHive.source} (${writtenHive.sizeAfter} bytes${writtenHive.recovered ? ", recovered from its logs first" : ""})`);
   }
-  for (const f of report.files) {
-    lines.push(`  ${f.path}: ${f.ranges.length} ranges, ${formatBytes(f.ranges.reduce((n, r) => n + r.length, 0))}${f.newSize !== f.originalSize ? `, size ${f.originalSize} → ${f.newSize}` : ""}`);
-    if (report.dryRun) for (const r of f.ranges) lines.push(`    offset ${r.offset} (0x${r.offset.toString(16)}), ${r.length} bytes`);
+  for (const file of report.files) {
+    lines.push(`  ${file.path}: ${file.ranges.length} ranges, ${formatBytes(file.ranges.reduce((sum, range) => sum + range.length, 0))}${file.newSize !== file.originalSize ? `, size ${file.originalSize} → ${file.newSize}` : ""}`);
+    if (report.dryRun) for (const range of file.ranges) lines.push(`    offset ${range.offset} (0x${range.offset.toString(16)}), ${range.length} bytes`);
   }
   if (report.undoFile) lines.push(`  undo file: ${report.undoFile} (${undoCommand(report.image, report.undoFile)})`);
   if (report.dryRun) lines.push("  dry run: nothing was written");
-  for (const w of report.warnings ?? []) lines.push(`  warning: ${w}`);
+  for (const warning of report.warnings ?? []) lines.push(`  warning: ${warning}`);
   return lines.join("\n") + "\n";
 }
 

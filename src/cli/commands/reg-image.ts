@@ -27,7 +27,7 @@ function tempDir(): string {
   if (!cleanupInstalled) {
     cleanupInstalled = true;
     process.once("exit", () => {
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+      for (const made of tempDirs) rmSync(made, { recursive: true, force: true });
     });
   }
   return dir;
@@ -46,7 +46,7 @@ interface ImageOptions {
 /** Installs the IMAGE:HIVE branch on `reg set`, `reg delete` and `reg import`. */
 export function registerImageHiveHook(reg: Command, output: Output): void {
   for (const name of ["set", "delete", "import"]) {
-    const cmd = reg.commands.find((c) => c.name() === name);
+    const cmd = reg.commands.find((command) => command.name() === name);
     if (!cmd) continue;
     cmd
       .option("--dry-run", "IMAGE:HIVE only: verify and print what would be written, write nothing")
@@ -63,7 +63,7 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
       const opts = action.opts<ImageOptions>();
       const options: WriteHivesOptions = { ...imageHiveWriteOptions, ...(opts.partition === undefined ? {} : { partition: opts.partition }) };
       // Refusals first, before the edit is tried.
-      writeHivesInImage(spec, (c) => c.hive.bytes, { ...options, dryRun: true });
+      writeHivesInImage(spec, (hiveEditContext) => hiveEditContext.hive.bytes, { ...options, dryRun: true });
       const dir = tempDir();
       const temp = extractHive(container, inner, opts.partition, dir);
       // The command reports on the temp copy: hold its output back and show it with the image's name.
@@ -96,7 +96,7 @@ export function registerImageHiveHook(reg: Command, output: Output): void {
           progress.stop();
         }
         if (opts.json) {
-          const lines = commandOutput.split("\n").filter((l) => l.trim() !== "");
+          const lines = commandOutput.split("\n").filter((line) => line.trim() !== "");
           const command = lines.length === 1 ? (JSON.parse(lines[0]) as Record<string, unknown>) : {};
           delete command.backup;
           output.out(JSON.stringify({ ...command, path: job.spec, image: report }) + "\n");

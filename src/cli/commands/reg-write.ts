@@ -45,20 +45,20 @@ const saveOptions = (opts: WriteOptions, checkOnly?: { paths: string[]; subtrees
   ...(checkOnly && !opts.verify ? { checkOnly } : {}),
 });
 
-const utf16z = (s: string) => new Uint8Array(Buffer.from(s + "\0", "utf16le"));
+const utf16z = (text: string) => new Uint8Array(Buffer.from(text + "\0", "utf16le"));
 
 function parseInteger(text: string, bits: 32 | 64): bigint {
-  const t = text.trim();
-  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t)) throw new UsageError("bad-value", `${JSON.stringify(text)} is not a decimal or 0x-hex number`);
-  const n = BigInt(t);
-  if (n >= 1n << BigInt(bits)) throw new UsageError("bad-value", `${text} does not fit in ${bits} bits`);
-  return n;
+  const trimmed = text.trim();
+  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(trimmed)) throw new UsageError("bad-value", `${JSON.stringify(text)} is not a decimal or 0x-hex number`);
+  const parsed = BigInt(trimmed);
+  if (parsed >= 1n << BigInt(bits)) throw new UsageError("bad-value", `${text} does not fit in ${bits} bits`);
+  return parsed;
 }
 
 function parseHex(text: string): Uint8Array {
-  const t = text.replace(/[\s,:]/g, "");
-  if (t.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(t)) throw new UsageError("bad-value", `${JSON.stringify(text.slice(0, 40))} is not hex bytes (e.g. 01,02,ff or 0102ff)`);
-  return new Uint8Array(Buffer.from(t, "hex"));
+  const digits = text.replace(/[\s,:]/g, "");
+  if (digits.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(digits)) throw new UsageError("bad-value", `${JSON.stringify(text.slice(0, 40))} is not hex bytes (e.g. 01,02,ff or 0102ff)`);
+  return new Uint8Array(Buffer.from(digits, "hex"));
 }
 
 /**
@@ -78,8 +78,8 @@ export function valueBytes(type: number, args: string[]): Uint8Array {
     case RegType.LINK:
       return utf16z(one());
     case RegType.MULTI_SZ: {
-      if (args.some((a) => a.length === 0)) throw new UsageError("bad-value", "REG_MULTI_SZ items cannot be empty (an empty item ends the list)");
-      return new Uint8Array(Buffer.from(args.map((a) => a + "\0").join("") + "\0", "utf16le"));
+      if (args.some((arg) => arg.length === 0)) throw new UsageError("bad-value", "REG_MULTI_SZ items cannot be empty (an empty item ends the list)");
+      return new Uint8Array(Buffer.from(args.map((arg) => arg + "\0").join("") + "\0", "utf16le"));
     }
     case RegType.DWORD:
     case RegType.DWORD_BIG_ENDIAN: {
@@ -109,30 +109,30 @@ function report(output: Output, opts: WriteOptions, what: string, saved: SaveRes
     output.out(JSON.stringify({ action: what, path: saved.path, bytes: saved.bytes, backup: saved.backup ?? null, checkWarnings: warnings, ...extra }) + "\n");
     return;
   }
-  const details = Object.entries(extra).map(([k, v]) => `${k} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+  const details = Object.entries(extra).map(([key, value]) => `${key} ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
   output.out(`${what}: ${saved.path} (${saved.bytes} bytes${saved.backup ? `, original kept as ${saved.backup}` : ""}${details.length ? `; ${details.join(", ")}` : ""})\n`);
 }
 
-function printCheck(output: Output, path: string, r: CheckResult, json: boolean): void {
+function printCheck(output: Output, path: string, checkResult: CheckResult, json: boolean): void {
   if (json) {
-    output.out(JSON.stringify({ path, ...r }, null, 2) + "\n");
+    output.out(JSON.stringify({ path, ...checkResult }, null, 2) + "\n");
     return;
   }
-  output.out(`${path}: ${r.ok ? "OK" : "FAILED"} (${r.errors.length} errors, ${r.warnings.length} warnings${r.omitted ? `, ${r.omitted} more not listed` : ""})\n`);
-  const where = (i: { offset?: number; path?: string }) =>
-    [i.path !== undefined ? `key ${JSON.stringify(i.path)}` : "", i.offset !== undefined ? `offset 0x${i.offset.toString(16)}` : ""].filter(Boolean).join(", ");
-  for (const e of r.errors) output.out(`  error ${e.code}: ${e.message}${where(e) ? ` (${where(e)})` : ""}\n`);
-  for (const w of r.warnings) output.out(`  warning ${w.code}: ${w.message}${where(w) ? ` (${where(w)})` : ""}\n`);
-  const s = r.stats;
-  output.out(`  ${s.keys} keys, ${s.values} values, ${s.securityRecords} security records, ${s.hiveBins} bins, ${s.allocatedBytes} bytes allocated, ${s.freeBytes} free, ${s.leakedCells} leaked cells\n`);
+  output.out(`${path}: ${checkResult.ok ? "OK" : "FAILED"} (${checkResult.errors.length} errors, ${checkResult.warnings.length} warnings${checkResult.omitted ? `, ${checkResult.omitted} more not listed` : ""})\n`);
+  const where = (issue: { offset?: number; path?: string }) =>
+    [issue.path !== undefined ? `key ${JSON.stringify(issue.path)}` : "", issue.offset !== undefined ? `offset 0x${issue.offset.toString(16)}` : ""].filter(Boolean).join(", ");
+  for (const error of checkResult.errors) output.out(`  error ${error.code}: ${error.message}${where(error) ? ` (${where(error)})` : ""}\n`);
+  for (const warning of checkResult.warnings) output.out(`  warning ${warning.code}: ${warning.message}${where(warning) ? ` (${where(warning)})` : ""}\n`);
+  const checkStats = checkResult.stats;
+  output.out(`  ${checkStats.keys} keys, ${checkStats.values} values, ${checkStats.securityRecords} security records, ${checkStats.hiveBins} bins, ${checkStats.allocatedBytes} bytes allocated, ${checkStats.freeBytes} free, ${checkStats.leakedCells} leaked cells\n`);
 }
 
 const valueName = (name: string) => (name === "@" ? "" : name);
 
 export function registerRegWrite(program: Command, output: Output): void {
-  const reg = program.commands.find((c) => c.name() === "reg") ?? program.command("reg").description("Registry hives.");
-  const writeOptions = (c: Command) =>
-    c
+  const reg = program.commands.find((command) => command.name() === "reg") ?? program.command("reg").description("Registry hives.");
+  const writeOptions = (command: Command) =>
+    command
       .option("--no-backup", "do not keep the original as HIVE.bak")
       .option("--json", "JSON output")
       .option("--verify", "check the whole hive before editing and read the written file back and check it (default: what the edit touches)");

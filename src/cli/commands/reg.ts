@@ -45,13 +45,13 @@ export async function openHiveArgument(spec: string, { useLogs, partition }: { u
 
 function staleNotes(hive: Hive, opts: CommonOptions): string[] {
   const notes: string[] = [];
-  const r = hive.recovery;
+  const recovery = hive.recovery;
   // The recovery's own warning already says so when logs were looked for.
-  if (r?.dirty && !r.recovered && (!opts.logs || !r.warnings.some((w) => /stale/.test(w)))) {
+  if (recovery?.dirty && !recovery.recovered && (!opts.logs || !recovery.warnings.some((warning) => /stale/.test(warning)))) {
     notes.push(
       opts.logs
-        ? `hive is dirty (${r.dirtyReasons.join("; ")}) and was not recovered from logs: the view may be stale`
-        : `hive is dirty (${r.dirtyReasons.join("; ")}) and --no-logs was given: the view may be stale`,
+        ? `hive is dirty (${recovery.dirtyReasons.join("; ")}) and was not recovered from logs: the view may be stale`
+        : `hive is dirty (${recovery.dirtyReasons.join("; ")}) and --no-logs was given: the view may be stale`,
     );
   }
   return notes;
@@ -64,8 +64,8 @@ function findKey(hive: Hive, path: string | undefined): RegKey {
 }
 
 function iso(filetime: bigint): string {
-  const d = filetimeToDate(filetime);
-  return Number.isNaN(d.getTime()) ? `invalid (${filetime})` : d.toISOString();
+  const date = filetimeToDate(filetime);
+  return Number.isNaN(date.getTime()) ? `invalid (${filetime})` : date.toISOString();
 }
 
 function hex(bytes: Uint8Array): string {
@@ -94,34 +94,34 @@ export function registerReg(program: Command, output: Output): void {
     .option("--partition <n>", "partition holding the hive, when an image has several Windows installations", parsePartition)
     .action(async (hivePath: string, opts: CommonOptions) => {
       const hive = await openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
-      const b = hive.baseBlock;
+      const baseBlock = hive.baseBlock;
       const stats = hive.stats();
-      const r = hive.recovery;
+      const recovery = hive.recovery;
       const info = {
         file: hivePath,
         fileSize: hive.bytes.length,
-        version: `${b.majorVersion}.${b.minorVersion}`,
-        fileName: b.fileName,
-        sequence: { primary: b.primarySequence, secondary: b.secondarySequence },
-        lastWritten: iso(b.lastWritten),
-        checksum: { stored: b.storedChecksum, computed: b.computedChecksum, ok: b.storedChecksum === b.computedChecksum },
-        rootCellOffset: b.rootCellOffset,
-        hiveBinsDataSize: { baseBlock: b.hiveBinsDataSize, used: hive.dataSize, source: hive.dataSizeSource },
+        version: `${baseBlock.majorVersion}.${baseBlock.minorVersion}`,
+        fileName: baseBlock.fileName,
+        sequence: { primary: baseBlock.primarySequence, secondary: baseBlock.secondarySequence },
+        lastWritten: iso(baseBlock.lastWritten),
+        checksum: { stored: baseBlock.storedChecksum, computed: baseBlock.computedChecksum, ok: baseBlock.storedChecksum === baseBlock.computedChecksum },
+        rootCellOffset: baseBlock.rootCellOffset,
+        hiveBinsDataSize: { baseBlock: baseBlock.hiveBinsDataSize, used: hive.dataSize, source: hive.dataSizeSource },
         rootName: hive.root().name,
-        dirty: r?.dirty ?? false,
-        dirtyReasons: r?.dirtyReasons ?? [],
+        dirty: recovery?.dirty ?? false,
+        dirtyReasons: recovery?.dirtyReasons ?? [],
         recovery: {
           logsUsed: opts.logs,
-          recovered: r?.recovered ?? false,
-          appliedLogs: r?.appliedLogs ?? [],
-          ignoredLogs: r?.ignoredLogs ?? [],
+          recovered: recovery?.recovered ?? false,
+          appliedLogs: recovery?.appliedLogs ?? [],
+          ignoredLogs: recovery?.ignoredLogs ?? [],
         },
         keys: stats.keys,
         values: stats.values,
         maxDepth: stats.maxDepth,
         valueDataBytes: stats.valueDataBytes,
         bigDataValues: stats.bigDataValues,
-        warnings: [...(opts.logs ? (r?.warnings ?? []) : []), ...hive.warnings, ...stats.warnings, ...staleNotes(hive, opts)],
+        warnings: [...(opts.logs ? (recovery?.warnings ?? []) : []), ...hive.warnings, ...stats.warnings, ...staleNotes(hive, opts)],
       };
       if (opts.json) {
         output.out(JSON.stringify(info, null, 2) + "\n");
@@ -131,18 +131,18 @@ export function registerReg(program: Command, output: Output): void {
         `file:            ${info.file} (${info.fileSize} bytes)`,
         `format:          regf ${info.version}, root key ${JSON.stringify(info.rootName)}`,
         `file name field: ${info.fileName}`,
-        `sequence:        ${b.primarySequence}/${b.secondarySequence}`,
+        `sequence:        ${baseBlock.primarySequence}/${baseBlock.secondarySequence}`,
         `last written:    ${info.lastWritten}`,
-        `checksum:        ${info.checksum.ok ? "ok" : `WRONG (stored 0x${b.storedChecksum.toString(16)}, computed 0x${b.computedChecksum.toString(16)})`}`,
-        `hive bins:       ${hive.dataSize} bytes${hive.dataSizeSource === "hbin-walk" ? ` (from walking the bins; base block says ${b.hiveBinsDataSize})` : ""}`,
+        `checksum:        ${info.checksum.ok ? "ok" : `WRONG (stored 0x${baseBlock.storedChecksum.toString(16)}, computed 0x${baseBlock.computedChecksum.toString(16)})`}`,
+        `hive bins:       ${hive.dataSize} bytes${hive.dataSizeSource === "hbin-walk" ? ` (from walking the bins; base block says ${baseBlock.hiveBinsDataSize})` : ""}`,
         `state:           ${info.dirty ? `DIRTY: ${info.dirtyReasons.join("; ")}` : "clean"}`,
       ];
-      if (r) {
-        for (const a of r.appliedLogs) lines.push(`applied log:     ${a.name} (${a.format} format, ${a.entries} entries, ${a.pages} pages, seq ${a.firstSequence}-${a.lastSequence})`);
-        for (const i of r.ignoredLogs) lines.push(`ignored log:     ${i.name}: ${i.reason}`);
+      if (recovery) {
+        for (const appliedLog of recovery.appliedLogs) lines.push(`applied log:     ${appliedLog.name} (${appliedLog.format} format, ${appliedLog.entries} entries, ${appliedLog.pages} pages, seq ${appliedLog.firstSequence}-${appliedLog.lastSequence})`);
+        for (const ignoredLog of recovery.ignoredLogs) lines.push(`ignored log:     ${ignoredLog.name}: ${ignoredLog.reason}`);
       }
       lines.push(`keys:            ${stats.keys}`, `values:          ${stats.values}`, `max depth:       ${stats.maxDepth}`);
-      for (const w of info.warnings) lines.push(`warning:         ${w}`);
+      for (const warning of info.warnings) lines.push(`warning:         ${warning}`);
       output.out(lines.join("\n") + "\n");
     });
 
@@ -164,8 +164,8 @@ export function registerReg(program: Command, output: Output): void {
           JSON.stringify(
             {
               key: jsonKey(key, false),
-              subkeys: subkeys.map((k) => ({ name: k.name, subkeys: k.subkeyCount, values: k.valueCount, lastWritten: iso(k.lastWritten) })),
-              values: values.map((v) => ({ name: v.name, type: v.type, typeName: regTypeName(v.type), size: v.dataSize })),
+              subkeys: subkeys.map((subkey) => ({ name: subkey.name, subkeys: subkey.subkeyCount, values: subkey.valueCount, lastWritten: iso(subkey.lastWritten) })),
+              values: values.map((value) => ({ name: value.name, type: value.type, typeName: regTypeName(value.type), size: value.dataSize })),
               warnings: staleNotes(hive, opts),
             },
             null,
@@ -174,10 +174,10 @@ export function registerReg(program: Command, output: Output): void {
         );
         return;
       }
-      for (const n of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${n}\n`);
+      for (const staleNote of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${staleNote}\n`);
       const lines: string[] = [];
-      for (const k of subkeys) lines.push(`${k.name}\\`);
-      for (const v of values) lines.push(`${v.name === "" ? "@" : v.name}  ${regTypeName(v.type)}  ${v.dataSize}`);
+      for (const subkey of subkeys) lines.push(`${subkey.name}\\`);
+      for (const value of values) lines.push(`${value.name === "" ? "@" : value.name}  ${regTypeName(value.type)}  ${value.dataSize}`);
       output.out(lines.length ? lines.join("\n") + "\n" : "");
     });
 
@@ -196,21 +196,21 @@ export function registerReg(program: Command, output: Output): void {
       let values: RegValue[];
       if (valueName === undefined) values = key.values();
       else {
-        const v = key.value(valueName === "@" ? "" : valueName);
-        if (!v) throw new NotFoundError("value-not-found", `key ${JSON.stringify(key.path)} has no value ${JSON.stringify(valueName)}`, { path: key.path });
-        values = [v];
+        const regValue = key.value(valueName === "@" ? "" : valueName);
+        if (!regValue) throw new NotFoundError("value-not-found", `key ${JSON.stringify(key.path)} has no value ${JSON.stringify(valueName)}`, { path: key.path });
+        values = [regValue];
       }
       if (opts.json) {
         const out = valueName === undefined ? { key: key.path, values: values.map(jsonValue) } : jsonValue(values[0]);
         output.out(JSON.stringify(out, null, 2) + "\n");
         return;
       }
-      for (const n of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${n}\n`);
+      for (const staleNote of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${staleNote}\n`);
       if (valueName !== undefined) {
         output.out(`${regTypeName(values[0].type)}  ${describeValueData(values[0])}\n`);
         return;
       }
-      output.out(values.map((v) => `${v.name === "" ? "@" : v.name}  ${regTypeName(v.type)}  ${describeValueData(v)}`).join("\n") + (values.length ? "\n" : ""));
+      output.out(values.map((value) => `${value.name === "" ? "@" : value.name}  ${regTypeName(value.type)}  ${describeValueData(value)}`).join("\n") + (values.length ? "\n" : ""));
     });
 
   reg
@@ -229,7 +229,7 @@ export function registerReg(program: Command, output: Output): void {
         throw new UsageError("bad-encoding", `--encoding must be utf16 or utf8, not ${JSON.stringify(opts.encoding)}`);
       }
       const hive = await openHiveArgument(hivePath, { useLogs: opts.logs, partition: opts.partition });
-      for (const n of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${n}\n`);
+      for (const staleNote of staleNotes(hive, opts)) output.err(`p2vfix: warning: ${staleNote}\n`);
       const key = findKey(hive, keyPath);
       const prefix = opts.prefix ?? `HKEY_LOCAL_MACHINE\\${basename(hivePath).toUpperCase()}`;
       const chunks: Iterable<Uint8Array> = opts.json

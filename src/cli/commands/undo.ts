@@ -13,28 +13,28 @@ function describe(report: UndoReport, dryRun: boolean): string {
   const lines: string[] = [];
   lines.push(`undo file: ${report.undoFile}`);
   if (report.journalState) lines.push(`journal:   ${report.journalState}${report.journalState === "applying" ? " (a write was cut off)" : ""}`);
-  for (const w of report.warnings) lines.push(`warning:   ${w}`);
-  for (const f of report.files) {
+  for (const warning of report.warnings) lines.push(`warning:   ${warning}`);
+  for (const file of report.files) {
     const counts = { after: 0, before: 0, other: 0 };
-    for (const r of f.ranges) counts[r.state]++;
+    for (const range of file.ranges) counts[range.state]++;
     lines.push(
-      `${f.path}: ${f.ranges.length} ranges (${counts.after} as written, ${counts.before} original, ${counts.other} other); size ${f.currentSize}${f.currentSize === f.originalSize ? "" : ` → ${f.originalSize}`}`,
+      `${file.path}: ${file.ranges.length} ranges (${counts.after} as written, ${counts.before} original, ${counts.other} other); size ${file.currentSize}${file.currentSize === file.originalSize ? "" : ` → ${file.originalSize}`}`,
     );
   }
   const what = {
     restored: `restored ${formatBytes(report.bytesRestored)}: the image is back to its original bytes`,
     "rolled-back": `rolled back the interrupted write (${formatBytes(report.bytesRestored)}): the image is back to its original bytes`,
     "nothing-to-do": "nothing to do: the image already holds its original bytes",
-    "would-restore": `would restore ${f(report)} (dry run: nothing written)`,
+    "would-restore": `would restore ${rangesToRestore(report)} (dry run: nothing written)`,
   }[report.action];
   lines.push(dryRun && report.action === "nothing-to-do" ? `${what} (dry run)` : what);
   return lines.join("\n") + "\n";
 }
 
-function f(report: UndoReport): string {
+function rangesToRestore(report: UndoReport): string {
   let bytes = 0;
-  for (const file of report.files) for (const r of file.ranges) if (r.state !== "before") bytes += r.length;
-  return `${report.files.reduce((n, x) => n + x.ranges.filter((r) => r.state !== "before").length, 0)} ranges (${formatBytes(bytes)})`;
+  for (const file of report.files) for (const range of file.ranges) if (range.state !== "before") bytes += range.length;
+  return `${report.files.reduce((sum, file) => sum + file.ranges.filter((range) => range.state !== "before").length, 0)} ranges (${formatBytes(bytes)})`;
 }
 
 export function registerUndo(program: Command, output: Output): void {
@@ -63,6 +63,6 @@ export function registerUndo(program: Command, output: Output): void {
       // `apply` may also have unplugged the NIC in the VM definition: plug it back as it was.
       const vm = restoreVmLinks(image, { dryRun: Boolean(opts.dryRun), ...(vmFile ? { vmFile } : {}), ...backupDir });
       if (opts.json) output.out(JSON.stringify({ ...report, vm }, null, 2) + "\n");
-      else output.out(describe(report, Boolean(opts.dryRun)) + vm.map((l) => `${l}\n`).join(""));
+      else output.out(describe(report, Boolean(opts.dryRun)) + vm.map((line) => `${line}\n`).join(""));
     });
 }

@@ -47,13 +47,13 @@ function show(vm: VmConfig, output: Output): void {
   output.out(`running: ${String(state.running)} (${state.evidence})\n`);
   output.out(`NICs:\n`);
   if (vm.nics().length === 0) output.out(`  none\n`);
-  for (const n of vm.nics()) {
-    output.out(`  ${n.index}  ${n.id.padEnd(12)} ${n.model.padEnd(10)} ${(n.mac ?? "(assigned at start)").padEnd(18)} ${n.connected ? "connected   " : "disconnected"} ${n.network ?? ""}\n`);
+  for (const nic of vm.nics()) {
+    output.out(`  ${nic.index}  ${nic.id.padEnd(12)} ${nic.model.padEnd(10)} ${(nic.mac ?? "(assigned at start)").padEnd(18)} ${nic.connected ? "connected   " : "disconnected"} ${nic.network ?? ""}\n`);
   }
   output.out(`storage controllers:\n`);
-  for (const c of vm.controllers()) output.out(`  ${c.id.padEnd(12)} ${c.type.padEnd(12)} ${c.model}\n`);
+  for (const controller of vm.controllers()) output.out(`  ${controller.id.padEnd(12)} ${controller.type.padEnd(12)} ${controller.model}\n`);
   output.out(`disks:\n`);
-  for (const d of vm.disks()) output.out(`  ${d.id.padEnd(12)} ${d.device.padEnd(6)} on ${d.controller.padEnd(12)} ${d.file ?? ""}\n`);
+  for (const disk of vm.disks()) output.out(`  ${disk.id.padEnd(12)} ${disk.device.padEnd(6)} on ${disk.controller.padEnd(12)} ${disk.file ?? ""}\n`);
 }
 
 function link(path: string, options: LinkOptions, up: boolean, output: Output): void {
@@ -67,7 +67,7 @@ function link(path: string, options: LinkOptions, up: boolean, output: Output): 
     if (options.json) output.out(`${JSON.stringify({ edited: false, running: state, commands }, null, 2)}\n`);
     else {
       if (vm.editable) output.err(`p2vfix: the VM is running (${state.evidence}): not editing ${path}; change the link live with:\n`);
-      for (const c of commands) output.out(`${c}\n`);
+      for (const command of commands) output.out(`${command}\n`);
     }
     if (vm.editable) output.exitCode = ExitCode.refused;
     return;
@@ -78,8 +78,8 @@ function link(path: string, options: LinkOptions, up: boolean, output: Output): 
     output.out(`${JSON.stringify({ edited: edit.changed.length > 0, backup: options.backup && edit.changed.length > 0 ? `${path}.bak` : null, ...edit }, null, 2)}\n`);
     return;
   }
-  for (const c of edit.changed) output.out(`${c.nic.id}${c.nic.mac ? ` (${c.nic.mac})` : ""}: ${up ? "plugged" : "unplugged"} (line ${c.line})\n`);
-  for (const n of edit.unchanged) output.out(`${n.id}${n.mac ? ` (${n.mac})` : ""}: already ${up ? "connected" : "disconnected"}\n`);
+  for (const nicChange of edit.changed) output.out(`${nicChange.nic.id}${nicChange.nic.mac ? ` (${nicChange.nic.mac})` : ""}: ${up ? "plugged" : "unplugged"} (line ${nicChange.line})\n`);
+  for (const nic of edit.unchanged) output.out(`${nic.id}${nic.mac ? ` (${nic.mac})` : ""}: already ${up ? "connected" : "disconnected"}\n`);
   if (edit.changed.length > 0 && vm.format === "libvirt") {
     output.out(`libvirt keeps its own copy of the definition: apply this file with virsh define ${path}\n`);
   }

@@ -38,17 +38,17 @@ const KEYWORD = /^\*?[A-Za-z0-9_]{1,64}$/;
 export function adapterKeywords(settings: AdapterSettings): [string, string][] {
   const out = new Map<string, string>();
   if (settings.offload !== undefined) {
-    for (const k of OFFLOAD_KEYWORDS) out.set(k, settings.offload ? (k.includes("Checksum") ? "3" : "1") : "0");
+    for (const keyword of OFFLOAD_KEYWORDS) out.set(keyword, settings.offload ? (keyword.includes("Checksum") ? "3" : "1") : "0");
   }
   if (settings.jumboPacket !== undefined) {
     if (!Number.isInteger(settings.jumboPacket) || settings.jumboPacket < 1514 || settings.jumboPacket > 16384) throw new PlanError("bad-jumbo", `jumbo packet size must be 1514 to 16384, not ${settings.jumboPacket}`);
     out.set("*JumboPacket", String(settings.jumboPacket));
   }
   if (settings.interruptModeration !== undefined) out.set("*InterruptModeration", settings.interruptModeration ? "1" : "0");
-  for (const [k, v] of Object.entries(settings.keywords ?? {})) {
-    if (!KEYWORD.test(k)) throw new PlanError("bad-keyword", `not an adapter keyword name: ${JSON.stringify(k)}`);
-    if (!/^[A-Za-z0-9 ._-]{0,64}$/.test(v)) throw new PlanError("bad-keyword-value", `value of ${k}: ${JSON.stringify(v)}`);
-    out.set(k, v);
+  for (const [key, value] of Object.entries(settings.keywords ?? {})) {
+    if (!KEYWORD.test(key)) throw new PlanError("bad-keyword", `not an adapter keyword name: ${JSON.stringify(key)}`);
+    if (!/^[A-Za-z0-9 ._-]{0,64}$/.test(value)) throw new PlanError("bad-keyword-value", `value of ${key}: ${JSON.stringify(value)}`);
+    out.set(key, value);
   }
   if (out.size === 0) throw new PlanError("empty-step", "adapter settings step with no setting");
   return [...out.entries()];
@@ -58,8 +58,8 @@ export function adapterAdvancedStep(options: FindAdapter & { settings: AdapterSe
   const pairs = adapterKeywords(options.settings);
   const script = renderTemplate("adapter-settings.ps1", {
     findAdapter: findAdapterValue(options),
-    names: PsValue.stringArray(pairs.map((p) => p[0])),
-    values: PsValue.stringArray(pairs.map((p) => p[1])),
+    names: PsValue.stringArray(pairs.map((pair) => pair[0])),
+    values: PsValue.stringArray(pairs.map((pair) => pair[1])),
     restartAdapter: PsValue.bool(options.restartAdapter ?? true),
   }).text;
   return {
@@ -67,7 +67,7 @@ export function adapterAdvancedStep(options: FindAdapter & { settings: AdapterSe
     fixup: options.fixup ?? "adapter-settings",
     reason: "offload, jumbo frame and interrupt moderation settings belong to the new NIC's driver, which exists only after its first installation",
     id: "adapter-settings",
-    title: `NIC settings: ${pairs.map(([k, v]) => `${k}=${v}`).join(", ")}`,
+    title: `NIC settings: ${pairs.map(([keyword, setting]) => `${keyword}=${setting}`).join(", ")}`,
     shell: "powershell",
     script,
     timeoutSeconds: 600,

@@ -38,24 +38,24 @@ export const SETUPAPI_CSHARP_FILE = "setupapi-remove-device.cs";
 
 export function removeGhostDevicesStep(options: GhostDeviceOptions = {}): FirstBootStep {
   const filters = ghostFilters();
-  const wanted = options.classes ?? filters.classes.filter((c) => c.default).map((c) => c.name);
+  const wanted = options.classes ?? filters.classes.filter((deviceClass) => deviceClass.default).map((deviceClass) => deviceClass.name);
   const classes = wanted.map((name) => {
-    const found = filters.classes.find((c) => c.name.toLowerCase() === name.toLowerCase());
-    if (!found) throw new PlanError("unknown-device-class", `device class ${JSON.stringify(name)} is not removable (choose from ${filters.classes.map((c) => c.name).join(", ")})`);
+    const found = filters.classes.find((deviceClass) => deviceClass.name.toLowerCase() === name.toLowerCase());
+    if (!found) throw new PlanError("unknown-device-class", `device class ${JSON.stringify(name)} is not removable (choose from ${filters.classes.map((deviceClass) => deviceClass.name).join(", ")})`);
     return found;
   });
-  const vendors = (options.oldPciVendors ?? []).map((v) => {
-    const id = v.trim().toUpperCase().replace(/^(PCI\\)?VEN_/, "");
-    if (!/^[0-9A-F]{4}$/.test(id)) throw new PlanError("bad-pci-vendor", `not a PCI vendor id: ${JSON.stringify(v)}`);
+  const vendors = (options.oldPciVendors ?? []).map((oldPciVendor) => {
+    const id = oldPciVendor.trim().toUpperCase().replace(/^(PCI\\)?VEN_/, "");
+    if (!/^[0-9A-F]{4}$/.test(id)) throw new PlanError("bad-pci-vendor", `not a PCI vendor id: ${JSON.stringify(oldPciVendor)}`);
     return `PCI\\VEN_${id}&`;
   });
   const script = renderTemplate("remove-ghost-devices.ps1", {
-    classGuids: PsValue.stringArray(classes.map((c) => c.guid)),
-    classNames: PsValue.stringArray(classes.map((c) => c.name)),
+    classGuids: PsValue.stringArray(classes.map((deviceClass) => deviceClass.guid)),
+    classNames: PsValue.stringArray(classes.map((deviceClass) => deviceClass.name)),
     vendorClassGuid: PsValue.string(filters.vendorClass.guid),
     vendorPrefixes: PsValue.stringArray(vendors),
-    keepPrefixes: PsValue.stringArray(filters.keepPrefixes.map((k) => k.prefix)),
-    neverGuids: PsValue.stringArray(filters.neverClasses.map((c) => c.guid)),
+    keepPrefixes: PsValue.stringArray(filters.keepPrefixes.map((keepPrefix) => keepPrefix.prefix)),
+    neverGuids: PsValue.stringArray(filters.neverClasses.map((neverClass) => neverClass.guid)),
     pnputilRemoveBuild: PsValue.int(PNPUTIL_REMOVE_BUILD),
     setupApiSource: PsValue.hereString(templateText(SETUPAPI_CSHARP_FILE)),
   }).text;
@@ -64,7 +64,7 @@ export function removeGhostDevicesStep(options: GhostDeviceOptions = {}): FirstB
     fixup: options.fixup ?? "ghost-devices",
     reason: "non-present devices of the old hardware keep IP addresses and driver bindings (reference §4.4, §8)",
     id: "remove-ghost-devices",
-    title: `Remove non-present devices (${[...classes.map((c) => c.name), ...(vendors.length ? [`System of PCI ${vendors.map((v) => v.slice(8, 12)).join("/")}`] : [])].join(", ")})`,
+    title: `Remove non-present devices (${[...classes.map((deviceClass) => deviceClass.name), ...(vendors.length ? [`System of PCI ${vendors.map((vendor) => vendor.slice(8, 12)).join("/")}`] : [])].join(", ")})`,
     shell: "powershell",
     script,
     timeoutSeconds: options.timeoutSeconds ?? 900,

@@ -41,12 +41,12 @@ export function ipv6Text(value: string, what: string): string {
 /** Global and unique-local addresses only: link-local ones are made by Windows on every interface. */
 export function ipv6Addresses(list: Ipv6Address[]): Ipv6Address[] {
   return list
-    .filter((a) => !LINK_LOCAL.test(a.address))
-    .map((a) => {
-      ipv6Text(a.address, "IPv6 address");
-      const p = a.prefixLength;
-      if (p !== undefined && p !== null && !(Number.isInteger(p) && p >= 1 && p <= 128)) throw new PlanError("bad-prefix", `IPv6 prefix length must be 1 to 128, not ${p}`);
-      return a;
+    .filter((ipv6Address) => !LINK_LOCAL.test(ipv6Address.address))
+    .map((ipv6Address) => {
+      ipv6Text(ipv6Address.address, "IPv6 address");
+      const prefixLength = ipv6Address.prefixLength;
+      if (prefixLength !== undefined && prefixLength !== null && !(Number.isInteger(prefixLength) && prefixLength >= 1 && prefixLength <= 128)) throw new PlanError("bad-prefix", `IPv6 prefix length must be 1 to 128, not ${prefixLength}`);
+      return ipv6Address;
     });
 }
 
@@ -64,16 +64,16 @@ export function ipv6Lines(addresses: Ipv6Address[], gateways: string[], dns: str
   const lines: string[] = [];
   if (addresses.length + gateways.length + dns.length === 0) return lines;
   lines.push("$have = @((Get-WmiObject -Class Win32_NetworkAdapterConfiguration -Filter ('Index=' + $nic.Index)).IPAddress)");
-  for (const a of addresses) {
-    const text = a.prefixLength ? `${a.address}/${a.prefixLength}` : a.address;
-    lines.push(`if ($have -contains ${psString(a.address)}) { Write-Output ${psString(`IPv6 ${a.address}: already set`)} } else {`);
-    lines.push(...netsh(`netsh ipv6 add address ${text}`, `interface ipv6 add address ('interface=' + $nic.InterfaceIndex) ${psString(`address=${text}`)} 'store=persistent'`).map((l) => `  ${l}`), "}");
+  for (const ipv6Address of addresses) {
+    const text = ipv6Address.prefixLength ? `${ipv6Address.address}/${ipv6Address.prefixLength}` : ipv6Address.address;
+    lines.push(`if ($have -contains ${psString(ipv6Address.address)}) { Write-Output ${psString(`IPv6 ${ipv6Address.address}: already set`)} } else {`);
+    lines.push(...netsh(`netsh ipv6 add address ${text}`, `interface ipv6 add address ('interface=' + $nic.InterfaceIndex) ${psString(`address=${text}`)} 'store=persistent'`).map((line) => `  ${line}`), "}");
   }
-  for (const g of gateways.map((x) => ipv6Text(x, "IPv6 gateway"))) {
-    lines.push(...netsh(`netsh ipv6 add route ::/0 via ${g}`, `interface ipv6 add route 'prefix=::/0' ('interface=' + $nic.InterfaceIndex) ${psString(`nexthop=${g}`)} 'store=persistent'`));
+  for (const gatewayText of gateways.map((gateway) => ipv6Text(gateway, "IPv6 gateway"))) {
+    lines.push(...netsh(`netsh ipv6 add route ::/0 via ${gatewayText}`, `interface ipv6 add route 'prefix=::/0' ('interface=' + $nic.InterfaceIndex) ${psString(`nexthop=${gatewayText}`)} 'store=persistent'`));
   }
-  dns.map((x) => ipv6Text(x, "IPv6 DNS server")).forEach((d, i) => {
-    lines.push(...netsh(`netsh ipv6 add dnsserver ${d}`, `interface ipv6 add dnsserver ('interface=' + $nic.InterfaceIndex) ${psString(`address=${d}`)} ${psString(`index=${i + 1}`)}`));
+  dns.map((dnsServer) => ipv6Text(dnsServer, "IPv6 DNS server")).forEach((server, i) => {
+    lines.push(...netsh(`netsh ipv6 add dnsserver ${server}`, `interface ipv6 add dnsserver ('interface=' + $nic.InterfaceIndex) ${psString(`address=${server}`)} ${psString(`index=${i + 1}`)}`));
   });
   return lines;
 }
@@ -88,17 +88,17 @@ const DOTTED = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-
  */
 export function routeLines(routes: RouteToMove[]): string[] {
   const lines: string[] = [];
-  for (const r of routes) {
-    for (const [v, what] of [[r.destination, "destination"], [r.mask, "mask"], [r.gateway, "gateway"]] as const) {
-      if (!DOTTED.test(v)) throw new PlanError("bad-route", `persistent route ${what}: not an IPv4 address: ${JSON.stringify(v)}`);
+  for (const route of routes) {
+    for (const [field, what] of [[route.destination, "destination"], [route.mask, "mask"], [route.gateway, "gateway"]] as const) {
+      if (!DOTTED.test(field)) throw new PlanError("bad-route", `persistent route ${what}: not an IPv4 address: ${JSON.stringify(field)}`);
     }
-    if (r.metric !== null && !(Number.isInteger(r.metric) && r.metric >= 1 && r.metric <= 9999)) throw new PlanError("bad-metric", `route metric must be 1 to 9999, not ${r.metric}`);
-    const label = `route ${r.destination} mask ${r.mask} ${r.gateway}`;
-    const filter = `Destination='${r.destination}' AND Mask='${r.mask}' AND NextHop='${r.gateway}' AND InterfaceIndex=`;
+    if (route.metric !== null && !(Number.isInteger(route.metric) && route.metric >= 1 && route.metric <= 9999)) throw new PlanError("bad-metric", `route metric must be 1 to 9999, not ${route.metric}`);
+    const label = `route ${route.destination} mask ${route.mask} ${route.gateway}`;
+    const filter = `Destination='${route.destination}' AND Mask='${route.mask}' AND NextHop='${route.gateway}' AND InterfaceIndex=`;
     lines.push(
       `$active = @(Get-WmiObject -Class Win32_IP4RouteTable -Filter (${psString(filter)} + $nic.InterfaceIndex))`,
       `if ($active.Count -gt 0) { Write-Output ${psString(`${label}: already on the new interface`)} } else {`,
-      `  $out = & route.exe -p add ${r.destination} mask ${r.mask} ${r.gateway}${r.metric === null ? "" : ` metric ${psInt(r.metric)}`} if $nic.InterfaceIndex 2>&1`,
+      `  $out = & route.exe -p add ${route.destination} mask ${route.mask} ${route.gateway}${route.metric === null ? "" : ` metric ${psInt(route.metric)}`} if $nic.InterfaceIndex 2>&1`,
       `  Write-Output (${psString(`${label}: `)} + ($out -join ' ') + ' (exit ' + $LASTEXITCODE + ')')`,
       "}",
     );

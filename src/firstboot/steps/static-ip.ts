@@ -59,24 +59,24 @@ const INVOKE_WMI = renderTemplate("invoke-wmi.ps1", { writeLockBusy: PsValue.int
   .text.replace(/\r\n/g, "\n");
 
 export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
-  const t = options.tcpip;
-  const v6 = ipv6Addresses(options.ipv6 ?? t.nsi.ipv6.map((a) => ({ address: a.address, prefixLength: a.prefixLength })));
-  const v6Gateways = options.ipv6Gateways ?? t.nsi.routesV6.filter((r) => r.isDefault && r.nextHop !== "::").map((r) => r.nextHop);
-  const v6Dns = options.ipv6Dns ?? t.ipv6DnsServers;
-  if (t.addresses.length === 0 && v6.length === 0) throw new PlanError("no-static-ip", `the TCP/IP configuration of ${t.interfaceKey || "the adapter"} has no static IPv4 or IPv6 address to move`);
-  const ips = t.addresses.map((a) => ipv4(a.address, "address"));
-  const masks = t.addresses.map((a) => {
-    if (a.mask === null) throw new PlanError("no-mask", `address ${a.address} has no subnet mask`);
-    return ipv4(a.mask, `mask of ${a.address}`);
+  const tcpip = options.tcpip;
+  const v6 = ipv6Addresses(options.ipv6 ?? tcpip.nsi.ipv6.map((nsiAddress) => ({ address: nsiAddress.address, prefixLength: nsiAddress.prefixLength })));
+  const v6Gateways = options.ipv6Gateways ?? tcpip.nsi.routesV6.filter((route) => route.isDefault && route.nextHop !== "::").map((route) => route.nextHop);
+  const v6Dns = options.ipv6Dns ?? tcpip.ipv6DnsServers;
+  if (tcpip.addresses.length === 0 && v6.length === 0) throw new PlanError("no-static-ip", `the TCP/IP configuration of ${tcpip.interfaceKey || "the adapter"} has no static IPv4 or IPv6 address to move`);
+  const ips = tcpip.addresses.map((address) => ipv4(address.address, "address"));
+  const masks = tcpip.addresses.map((address) => {
+    if (address.mask === null) throw new PlanError("no-mask", `address ${address.address} has no subnet mask`);
+    return ipv4(address.mask, `mask of ${address.address}`);
   });
-  const gateways = t.gateways.map((g) => ipv4(g.address, "gateway"));
+  const gateways = tcpip.gateways.map((gateway) => ipv4(gateway.address, "gateway"));
   // DefaultGatewayMetric "0" means automatic; SetGateways takes 1-9999, so automatic is left out.
-  const metrics = t.gateways.map((g) => g.metric ?? 0);
-  const automaticMetrics = metrics.every((m) => m === 0);
-  for (const m of metrics) if (!Number.isInteger(m) || m < 0 || m > 9999) throw new PlanError("bad-metric", `gateway metric must be 0 to 9999, not ${m}`);
-  const dns = t.dnsServers.map((d) => ipv4(d, "DNS server"));
-  const netbios = t.netbios?.options ?? null;
-  const wins = (t.netbios?.wins ?? []).map((w) => ipv4(w, "WINS server"));
+  const metrics = tcpip.gateways.map((gateway) => gateway.metric ?? 0);
+  const automaticMetrics = metrics.every((metric) => metric === 0);
+  for (const metric of metrics) if (!Number.isInteger(metric) || metric < 0 || metric > 9999) throw new PlanError("bad-metric", `gateway metric must be 0 to 9999, not ${metric}`);
+  const dns = tcpip.dnsServers.map((dnsServer) => ipv4(dnsServer, "DNS server"));
+  const netbios = tcpip.netbios?.options ?? null;
+  const wins = (tcpip.netbios?.wins ?? []).map((winsServer) => ipv4(winsServer, "WINS server"));
 
   const lines: string[] = [findAdapterScript(options), "", "$failures = 0", INVOKE_WMI, "$cfg = Get-WmiObject -Class Win32_NetworkAdapterConfiguration -Filter ('Index=' + $nic.Index)"];
   const wmi = (label: string, call: string): void => {
@@ -90,7 +90,7 @@ export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
     lines.push(`$gateways = [string[]]${psStringArray(gateways)}`);
     if (automaticMetrics) wmi("('SetGateways ' + ($gateways -join ','))", "SetGateways($gateways)");
     else {
-      lines.push(`$metrics = [UInt16[]]@(${metrics.map((m) => psInt(Math.max(1, m))).join(",")})`);
+      lines.push(`$metrics = [UInt16[]]@(${metrics.map((metric) => psInt(Math.max(1, metric))).join(",")})`);
       wmi("('SetGateways ' + ($gateways -join ',') + ' metrics ' + ($metrics -join ','))", "SetGateways($gateways, $metrics)");
     }
   }
@@ -98,11 +98,11 @@ export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
     lines.push(`$dns = [string[]]${psStringArray(dns)}`);
     wmi("('SetDNSServerSearchOrder ' + ($dns -join ','))", "SetDNSServerSearchOrder($dns)");
   }
-  if (t.domain) wmi(psString(`SetDNSDomain ${t.domain}`), `SetDNSDomain(${psString(t.domain)})`);
-  if (t.registrationEnabled !== null || t.registerAdapterName !== null) {
+  if (tcpip.domain) wmi(psString(`SetDNSDomain ${tcpip.domain}`), `SetDNSDomain(${psString(tcpip.domain)})`);
+  if (tcpip.registrationEnabled !== null || tcpip.registerAdapterName !== null) {
     // Windows' defaults when a value is absent: register the addresses (1), not under the connection suffix (0).
-    const full = (t.registrationEnabled ?? 1) !== 0;
-    const domain = (t.registerAdapterName ?? 0) !== 0;
+    const full = (tcpip.registrationEnabled ?? 1) !== 0;
+    const domain = (tcpip.registerAdapterName ?? 0) !== 0;
     wmi(`'SetDynamicDNSRegistration ${full} ${domain}'`, `SetDynamicDNSRegistration(${full ? "$true" : "$false"}, ${domain ? "$true" : "$false"})`);
   }
   if (netbios !== null) {
@@ -119,8 +119,8 @@ export function moveStaticIpStep(options: StaticIpOptions): FirstBootStep {
     "if ($failures -gt 0) { exit 1 }",
     "exit 0",
   );
-  const shown = [...ips, ...v6.map((a) => (a.prefixLength ? `${a.address}/${a.prefixLength}` : a.address))];
-  const from = options.label ?? (t.interfaceKey || "the old adapter");
+  const shown = [...ips, ...v6.map((ipv6Address) => (ipv6Address.prefixLength ? `${ipv6Address.address}/${ipv6Address.prefixLength}` : ipv6Address.address))];
+  const from = options.label ?? (tcpip.interfaceKey || "the old adapter");
   return {
     kind: "firstboot-step",
     fixup: options.fixup ?? "static-ip",

@@ -40,8 +40,8 @@ export function batchLiteral(command: string): string {
 }
 
 function slug(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-  return s.slice(0, 48) || "entry";
+  const idPart = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return idPart.slice(0, 48) || "entry";
 }
 
 export function uninstallStep(entry: UninstallEntry, options: { fixup?: string; timeoutSeconds?: number } = {}): FirstBootStep {

@@ -40,35 +40,35 @@ export interface FatBootSector {
 
 const fatError = (code: string, message: string, offset: number) => new FsError(code, message, { offset });
 
-const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+const isPowerOfTwo = (value: number) => value > 0 && (value & (value - 1)) === 0;
 
 /** Parses a FAT boot sector; throws FsError naming the first field that is not sane. */
 export function parseFatBootSector(sector: Uint8Array, volumeSize?: number): FatBootSector {
-  const r = new ByteReader(sector, fatError);
-  r.check(0, 512, "FAT boot sector");
-  const jump = r.u8(0);
-  if (!(jump === 0xeb && r.u8(2) === 0x90) && jump !== 0xe9 && jump !== 0xeb) {
+  const reader = new ByteReader(sector, fatError);
+  reader.check(0, 512, "FAT boot sector");
+  const jump = reader.u8(0);
+  if (!(jump === 0xeb && reader.u8(2) === 0x90) && jump !== 0xe9 && jump !== 0xeb) {
     throw fatError("fat-bad-jump", `boot sector does not start with an x86 jump (0x${jump.toString(16)})`, 0);
   }
-  const bytesPerSector = r.u16(11);
+  const bytesPerSector = reader.u16(11);
   if (!isPowerOfTwo(bytesPerSector) || bytesPerSector < 512 || bytesPerSector > 4096) {
     throw fatError("fat-bad-sector-size", `bytes per sector ${bytesPerSector} is not 512, 1024, 2048 or 4096`, 11);
   }
-  const sectorsPerCluster = r.u8(13);
+  const sectorsPerCluster = reader.u8(13);
   if (!isPowerOfTwo(sectorsPerCluster)) {
     throw fatError("fat-bad-cluster-size", `sectors per cluster ${sectorsPerCluster} is not a power of 2`, 13);
   }
-  const reservedSectors = r.u16(14);
+  const reservedSectors = reader.u16(14);
   if (reservedSectors === 0) throw fatError("fat-bad-reserved", "reserved sector count is 0", 14);
-  const fatCount = r.u8(16);
+  const fatCount = reader.u8(16);
   if (fatCount === 0 || fatCount > 4) throw fatError("fat-bad-fat-count", `number of FATs ${fatCount} is not 1..4`, 16);
-  const rootEntryCount = r.u16(17);
-  const media = r.u8(21);
+  const rootEntryCount = reader.u16(17);
+  const media = reader.u8(21);
   if (media !== 0xf0 && media < 0xf8) throw fatError("fat-bad-media", `media byte 0x${media.toString(16)} is invalid`, 21);
-  const totalSectors = r.u16(19) !== 0 ? r.u16(19) : r.u32(32);
-  const fat16Size = r.u16(22);
+  const totalSectors = reader.u16(19) !== 0 ? reader.u16(19) : reader.u32(32);
+  const fat16Size = reader.u16(22);
   const isFat32Layout = fat16Size === 0;
-  const sectorsPerFat = isFat32Layout ? r.u32(36) : fat16Size;
+  const sectorsPerFat = isFat32Layout ? reader.u32(36) : fat16Size;
   if (sectorsPerFat === 0) throw fatError("fat-bad-fat-size", "sectors per FAT is 0", 36);
   if (totalSectors === 0) throw fatError("fat-bad-total", "total sector count is 0", 19);
 
@@ -98,11 +98,11 @@ export function parseFatBootSector(sector: Uint8Array, volumeSize?: number): Fat
     );
   }
 
-  const extFlags = isFat32Layout ? r.u16(40) : 0;
-  const rootCluster = isFat32Layout ? r.u32(44) : 0;
-  const fsInfoSector = isFat32Layout ? r.u16(48) : 0;
+  const extFlags = isFat32Layout ? reader.u16(40) : 0;
+  const rootCluster = isFat32Layout ? reader.u32(44) : 0;
+  const fsInfoSector = isFat32Layout ? reader.u16(48) : 0;
   const extBase = isFat32Layout ? 64 : 36;
-  const hasExtendedBpb = r.u8(extBase + 2) === 0x29;
+  const hasExtendedBpb = reader.u8(extBase + 2) === 0x29;
   const activeFat = isFat32Layout && extFlags & 0x80 ? extFlags & 0x0f : 0;
   if (activeFat >= fatCount) throw fatError("fat-bad-active-fat", `active FAT ${activeFat} does not exist (${fatCount} FATs)`, 40);
   const maxCluster = clusterCount + 1;
@@ -110,7 +110,7 @@ export function parseFatBootSector(sector: Uint8Array, volumeSize?: number): Fat
     throw fatError("cluster-out-of-range", `root directory cluster ${rootCluster} is outside 2..${maxCluster}`, 44);
   }
   const result: FatBootSector = {
-    oemName: r.latin1(3, 8),
+    oemName: reader.latin1(3, 8),
     bytesPerSector,
     sectorsPerCluster,
     reservedSectors,
@@ -133,8 +133,8 @@ export function parseFatBootSector(sector: Uint8Array, volumeSize?: number): Fat
     activeFat,
   };
   if (hasExtendedBpb) {
-    result.volumeId = r.u32(extBase + 3);
-    result.volumeLabel = r.latin1(extBase + 7, 11).replace(/ +$/, "");
+    result.volumeId = reader.u32(extBase + 3);
+    result.volumeLabel = reader.latin1(extBase + 7, 11).replace(/ +$/, "");
   }
   return result;
 }

@@ -61,11 +61,11 @@ interface PendingLongName {
   parts: string[];
 }
 
-function longNamePart(e: Uint8Array): string {
+function longNamePart(bytes: Uint8Array): string {
   const units = new Uint8Array(LFN_CHARS_PER_ENTRY * 2);
-  units.set(e.subarray(1, 11), 0);
-  units.set(e.subarray(14, 26), 10);
-  units.set(e.subarray(28, 32), 22);
+  units.set(bytes.subarray(1, 11), 0);
+  units.set(bytes.subarray(14, 26), 10);
+  units.set(bytes.subarray(28, 32), 22);
   const text = decodeUtf16le(units);
   const end = text.indexOf("\0");
   return end >= 0 ? text.slice(0, end) : text;
@@ -80,37 +80,37 @@ export function parseDirectory(bytes: Uint8Array): DirEntry[] {
   const out: DirEntry[] = [];
   let pending: PendingLongName | undefined;
   for (let off = 0; off + DIR_ENTRY_SIZE <= bytes.length; off += DIR_ENTRY_SIZE) {
-    const e = bytes.subarray(off, off + DIR_ENTRY_SIZE);
-    const first = e[0];
+    const entryBytes = bytes.subarray(off, off + DIR_ENTRY_SIZE);
+    const first = entryBytes[0];
     if (first === 0x00) break; // no entries after this one
     if (first === 0xe5) {
       pending = undefined;
       continue;
     }
-    const attributes = e[11];
+    const attributes = entryBytes[11];
     if ((attributes & 0x3f) === Attr.longName) {
       const ordinal = first & 0x1f;
       if (first & LFN_LAST) {
-        pending = ordinal >= 1 && ordinal <= 20 ? { checksum: e[13], expectedOrdinal: ordinal, parts: [] } : undefined;
-      } else if (!pending || pending.checksum !== e[13]) {
+        pending = ordinal >= 1 && ordinal <= 20 ? { checksum: entryBytes[13], expectedOrdinal: ordinal, parts: [] } : undefined;
+      } else if (!pending || pending.checksum !== entryBytes[13]) {
         pending = undefined;
         continue;
       }
       if (pending && ordinal === pending.expectedOrdinal) {
-        pending.parts.unshift(longNamePart(e));
+        pending.parts.unshift(longNamePart(entryBytes));
         pending.expectedOrdinal--;
       } else pending = undefined;
       continue;
     }
     const longName =
-      pending && pending.expectedOrdinal === 0 && pending.checksum === shortNameChecksum(e.subarray(0, 11)) ? pending.parts.join("") : undefined;
+      pending && pending.expectedOrdinal === 0 && pending.checksum === shortNameChecksum(entryBytes.subarray(0, 11)) ? pending.parts.join("") : undefined;
     pending = undefined;
-    const view = new DataView(e.buffer, e.byteOffset, DIR_ENTRY_SIZE);
-    const short = shortName(e, e[12]);
+    const view = new DataView(entryBytes.buffer, entryBytes.byteOffset, DIR_ENTRY_SIZE);
+    const short = shortName(entryBytes, entryBytes[12]);
     if (short === "." || short === "..") continue;
     const isVolumeLabel = (attributes & Attr.volumeId) !== 0 && (attributes & Attr.directory) === 0;
     const entry: DirEntry = {
-      name: isVolumeLabel ? decodeLatin1(e.subarray(0, 11)).replace(/ +$/, "") : (longName ?? short),
+      name: isVolumeLabel ? decodeLatin1(entryBytes.subarray(0, 11)).replace(/ +$/, "") : (longName ?? short),
       shortName: short,
       attributes,
       isDirectory: (attributes & Attr.directory) !== 0,
@@ -119,7 +119,7 @@ export function parseDirectory(bytes: Uint8Array): DirEntry[] {
       size: view.getUint32(28, true),
       entryOffset: off,
     };
-    const created = decodeDosDateTime(view.getUint16(16, true), view.getUint16(14, true), e[13]);
+    const created = decodeDosDateTime(view.getUint16(16, true), view.getUint16(14, true), entryBytes[13]);
     const modified = decodeDosDateTime(view.getUint16(24, true), view.getUint16(22, true));
     if (created) entry.created = created;
     if (modified) entry.modified = modified;

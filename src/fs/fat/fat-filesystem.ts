@@ -34,7 +34,7 @@ export class FatFileSystem implements FileSystem {
     this.boot = parseFatBootSector(device.read(0, 512), device.size);
     this.type = this.boot.type;
     this.fat = new FatTable(device, this.boot);
-    const label = this.listRoot().find((e) => e.isVolumeLabel)?.name ?? this.boot.volumeLabel;
+    const label = this.listRoot().find((dirEntry) => dirEntry.isVolumeLabel)?.name ?? this.boot.volumeLabel;
     if (label !== undefined && label !== "" && label !== "NO NAME") this.label = label;
   }
 
@@ -71,12 +71,12 @@ export class FatFileSystem implements FileSystem {
    */
   private withoutSelfLinks(entries: DirEntry[], ownCluster: number): DirEntry[] {
     const rootCluster = this.type === "fat32" ? this.boot.rootCluster : 0;
-    return entries.filter((e) => !e.isDirectory || (e.firstCluster !== ownCluster && e.firstCluster !== rootCluster));
+    return entries.filter((entry) => !entry.isDirectory || (entry.firstCluster !== ownCluster && entry.firstCluster !== rootCluster));
   }
 
   /** FAT12/16 keep extended attribute handles in the high cluster word: ignore it there. */
   private normalise(entries: DirEntry[]): DirEntry[] {
-    if (this.type !== "fat32") for (const e of entries) e.firstCluster &= 0xffff;
+    if (this.type !== "fat32") for (const entry of entries) entry.firstCluster &= 0xffff;
     return entries;
   }
 
@@ -94,12 +94,12 @@ export class FatFileSystem implements FileSystem {
       const pos = offset + done;
       const index = Math.floor(pos / size);
       const within = pos - index * size;
-      const n = Math.min(size - within, length - done);
+      const chunk = Math.min(size - within, length - done);
       // Merge physically consecutive clusters into one read.
-      let run = n;
-      let k = index;
-      while (within === 0 && run < length - done && k + 1 < clusters.length && clusters[k + 1] === clusters[k] + 1) {
-        k++;
+      let run = chunk;
+      let cluster = index;
+      while (within === 0 && run < length - done && cluster + 1 < clusters.length && clusters[cluster + 1] === clusters[cluster] + 1) {
+        cluster++;
         run = Math.min(run + size, length - done);
       }
       out.set(this.device.read(this.fat.clusterOffset(clusters[index]) + within, run), done);
@@ -117,8 +117,8 @@ export class FatFileSystem implements FileSystem {
       const children = node.entry ? this.listDirectoryEntry(node.entry, node.path) : this.listRoot();
       const wanted = upcaseName(part);
       const match =
-        children.find((c) => !c.isVolumeLabel && upcaseName(c.name) === wanted) ??
-        children.find((c) => !c.isVolumeLabel && upcaseName(c.shortName) === wanted);
+        children.find((child) => !child.isVolumeLabel && upcaseName(child.name) === wanted) ??
+        children.find((child) => !child.isVolumeLabel && upcaseName(child.shortName) === wanted);
       if (!match) return undefined;
       node = { entry: match, path: node.path ? `${node.path}/${match.name}` : match.name, id: this.entryId(node, match) };
     }
@@ -132,13 +132,13 @@ export class FatFileSystem implements FileSystem {
   }
 
   private info(node: Node): FileInfo {
-    const e = node.entry;
-    if (!e) return { name: "", path: "", isDirectory: true, size: 0 };
-    const info: FileInfo = { name: e.name, path: node.path, isDirectory: e.isDirectory, size: e.isDirectory ? 0 : e.size };
+    const dirEntry = node.entry;
+    if (!dirEntry) return { name: "", path: "", isDirectory: true, size: 0 };
+    const info: FileInfo = { name: dirEntry.name, path: node.path, isDirectory: dirEntry.isDirectory, size: dirEntry.isDirectory ? 0 : dirEntry.size };
     if (node.id !== undefined) info.id = node.id;
-    if (e.created) info.created = e.created;
-    if (e.modified) info.modified = e.modified;
-    if (!e.isDirectory) info.allocatedSize = Math.ceil(e.size / this.clusterSize()) * this.clusterSize();
+    if (dirEntry.created) info.created = dirEntry.created;
+    if (dirEntry.modified) info.modified = dirEntry.modified;
+    if (!dirEntry.isDirectory) info.allocatedSize = Math.ceil(dirEntry.size / this.clusterSize()) * this.clusterSize();
     return info;
   }
 
@@ -153,8 +153,8 @@ export class FatFileSystem implements FileSystem {
     if (node.entry && !node.entry.isDirectory) throw new FsError("not-a-directory", `${path} is a file, not a directory`, { path });
     const children = node.entry ? this.listDirectoryEntry(node.entry, node.path) : this.listRoot();
     return children
-      .filter((c) => !c.isVolumeLabel)
-      .map((c) => this.info({ entry: c, path: node.path ? `${node.path}/${c.name}` : c.name, id: this.entryId(node, c) }));
+      .filter((child) => !child.isVolumeLabel)
+      .map((child) => this.info({ entry: child, path: node.path ? `${node.path}/${child.name}` : child.name, id: this.entryId(node, child) }));
   }
 
   private fileEntry(path: string): DirEntry {

@@ -58,7 +58,7 @@ export class HostDirFileSystem implements FileSystem {
       lstatSync(join(dir, wanted));
       // The exact name exists; on a case-insensitive host it may differ in case from the stored one.
       const names = readdirSync(dir);
-      return names.includes(wanted) ? wanted : (names.find((n) => upcaseName(n) === upcaseName(wanted)) ?? wanted);
+      return names.includes(wanted) ? wanted : (names.find((candidate) => upcaseName(candidate) === upcaseName(wanted)) ?? wanted);
     } catch {
       // Not there by that exact name: look for it case-insensitively.
       const upper = upcaseName(wanted);
@@ -68,7 +68,7 @@ export class HostDirFileSystem implements FileSystem {
       } catch {
         return undefined;
       }
-      return names.filter((n) => upcaseName(n) === upper).sort()[0];
+      return names.filter((candidate) => upcaseName(candidate) === upper).sort()[0];
     }
   }
 
@@ -84,9 +84,9 @@ export class HostDirFileSystem implements FileSystem {
       const name = this.childName(hostPath, part);
       if (name === undefined) return undefined;
       hostPath = join(hostPath, name);
-      const s = this.safeStat(hostPath);
-      if (s === undefined) return undefined;
-      stats = s;
+      const hostStats = this.safeStat(hostPath);
+      if (hostStats === undefined) return undefined;
+      stats = hostStats;
       stored.push(name);
     }
     return { hostPath, path: stored.join("/"), stats };
@@ -107,42 +107,42 @@ export class HostDirFileSystem implements FileSystem {
   }
 
   stat(path: string): FileInfo | undefined {
-    const r = this.resolve(path);
-    if (!r) return undefined;
-    return this.info(r.path.split("/").pop() ?? "", r.path, r.stats);
+    const resolved = this.resolve(path);
+    if (!resolved) return undefined;
+    return this.info(resolved.path.split("/").pop() ?? "", resolved.path, resolved.stats);
   }
 
   list(path: string): FileInfo[] {
-    const r = this.resolve(path);
-    if (!r) throw new NotFoundError("not-found", `no such directory: ${path}`, { path });
-    if (!r.stats.isDirectory()) throw new FsError("not-a-directory", `${path} is a file, not a directory`, { path });
+    const resolved = this.resolve(path);
+    if (!resolved) throw new NotFoundError("not-found", `no such directory: ${path}`, { path });
+    if (!resolved.stats.isDirectory()) throw new FsError("not-a-directory", `${path} is a file, not a directory`, { path });
     const out: FileInfo[] = [];
-    for (const name of readdirSync(r.hostPath).sort()) {
-      const stats = this.safeStat(join(r.hostPath, name));
+    for (const name of readdirSync(resolved.hostPath).sort()) {
+      const stats = this.safeStat(join(resolved.hostPath, name));
       if (stats === undefined) continue; // dangling, or pointing outside the root
       if (!stats.isFile() && !stats.isDirectory()) continue; // devices, sockets, fifos
-      out.push(this.info(name, r.path ? `${r.path}/${name}` : name, stats));
+      out.push(this.info(name, resolved.path ? `${resolved.path}/${name}` : name, stats));
     }
     return out;
   }
 
   private file(path: string): Resolved {
-    const r = this.resolve(path);
-    if (!r) throw new NotFoundError("not-found", `no such file: ${path}`, { path });
-    if (r.stats.isDirectory()) throw new FsError("is-directory", `${path} is a directory`, { path });
-    if (!r.stats.isFile()) throw new FsError("not-a-file", `${path} is not a regular file`, { path });
-    return r;
+    const resolved = this.resolve(path);
+    if (!resolved) throw new NotFoundError("not-found", `no such file: ${path}`, { path });
+    if (resolved.stats.isDirectory()) throw new FsError("is-directory", `${path} is a directory`, { path });
+    if (!resolved.stats.isFile()) throw new FsError("not-a-file", `${path} is not a regular file`, { path });
+    return resolved;
   }
 
   readFile(path: string): Uint8Array {
-    const r = this.file(path);
-    return this.readAt(r, path, 0, r.stats.size, true);
+    const resolved = this.file(path);
+    return this.readAt(resolved, path, 0, resolved.stats.size, true);
   }
 
   readFileRange(path: string, offset: number, length: number): Uint8Array {
-    const r = this.file(path);
-    checkFileRange(path, offset, length, r.stats.size);
-    return this.readAt(r, path, offset, length, false);
+    const resolved = this.file(path);
+    checkFileRange(path, offset, length, resolved.stats.size);
+    return this.readAt(resolved, path, offset, length, false);
   }
 
   openFile(path: string): OpenFile {
@@ -163,8 +163,8 @@ export class HostDirFileSystem implements FileSystem {
     };
   }
 
-  private readAt(r: Resolved, path: string, offset: number, length: number, whole: boolean): Uint8Array {
-    const fd = this.openResolved(r, path);
+  private readAt(resolved: Resolved, path: string, offset: number, length: number, whole: boolean): Uint8Array {
+    const fd = this.openResolved(resolved, path);
     try {
       return readFully(fd, path, offset, whole ? fstatSync(fd).size : length);
     } finally {
@@ -173,8 +173,8 @@ export class HostDirFileSystem implements FileSystem {
   }
 
   /** Opens the resolved real path, so that a symlink swapped after the check cannot redirect the read. */
-  private openResolved(r: Resolved, path: string): number {
-    const real = realpathSync(r.hostPath);
+  private openResolved(resolved: Resolved, path: string): number {
+    const real = realpathSync(resolved.hostPath);
     if (!this.inside(real)) throw new FsError("path-escape", `${path} now points outside the root`, { path });
     return openSync(real, "r");
   }
@@ -190,9 +190,9 @@ function readFully(fd: number, path: string, offset: number, size: number): Uint
   const out = new Uint8Array(size);
   let done = 0;
   while (done < size) {
-    const n = readSync(fd, out, done, size - done, offset + done);
-    if (n === 0) throw new FsError("short-read", `${path} ended at ${offset + done} while reading`, { path, offset: offset + done });
-    done += n;
+    const bytesRead = readSync(fd, out, done, size - done, offset + done);
+    if (bytesRead === 0) throw new FsError("short-read", `${path} ended at ${offset + done} while reading`, { path, offset: offset + done });
+    done += bytesRead;
   }
   return out;
 }

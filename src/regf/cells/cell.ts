@@ -99,9 +99,9 @@ export function decodeName(bytes: Uint8Array, pos: number, length: number, compr
   if (compressed) {
     // Latin-1 proper (not TextDecoder's "latin1", which is windows-1252 for 0x80-0x9F).
     if (length <= 8192) return String.fromCharCode.apply(null, bytes.subarray(pos, pos + length) as unknown as number[]);
-    let s = "";
-    for (let i = 0; i < length; i += 8192) s += String.fromCharCode(...bytes.subarray(pos + i, pos + Math.min(length, i + 8192)));
-    return s;
+    let text = "";
+    for (let i = 0; i < length; i += 8192) text += String.fromCharCode(...bytes.subarray(pos + i, pos + Math.min(length, i + 8192)));
+    return text;
   }
   const units = length >>> 1;
   if (units <= SHORT_NAME_UNITS) {
@@ -112,7 +112,7 @@ export function decodeName(bytes: Uint8Array, pos: number, length: number, compr
   // Unit by unit, so that lone surrogates survive (TextDecoder would replace them).
   const codes = new Array<number>(units);
   for (let i = 0; i < units; i++) codes[i] = bytes[pos + 2 * i] | (bytes[pos + 2 * i + 1] << 8);
-  let s = "";
-  for (let i = 0; i < units; i += 8192) s += String.fromCharCode(...codes.slice(i, i + 8192));
-  return s;
+  let result = "";
+  for (let i = 0; i < units; i += 8192) result += String.fromCharCode(...codes.slice(i, i + 8192));
+  return result;
 }

@@ -18,8 +18,8 @@ export function checkBaseBlock(bytes: Uint8Array, report: Report): { base: BaseB
   let base: BaseBlock;
   try {
     base = parseBaseBlock(bytes);
-  } catch (e) {
-    report.error(e instanceof P2vfixError ? e.code : "bad-base-block", (e as Error).message, { offset: 0 });
+  } catch (err) {
+    report.error(err instanceof P2vfixError ? err.code : "bad-base-block", (err as Error).message, { offset: 0 });
     return undefined;
   }
   if (base.storedChecksum !== baseBlockChecksum(bytes)) {
@@ -39,9 +39,9 @@ export function checkBaseBlock(bytes: Uint8Array, report: Report): { base: BaseB
     const extent = hiveBinsExtent(bytes, base, "file");
     size = extent.size;
     if (extent.warning) report.warn("hive-bins-size-from-bins", extent.warning, { offset: 40 });
-  } catch (e) {
-    if (!(e instanceof RegfError)) throw e;
-    report.error(e.code, e.message, { offset: e.offset ?? 40 });
+  } catch (err) {
+    if (!(err instanceof RegfError)) throw err;
+    report.error(err.code, err.message, { offset: err.offset ?? 40 });
     return undefined;
   }
   if (HBINS_START + size < bytes.length) {

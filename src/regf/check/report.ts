@@ -60,5 +60,5 @@ export class Report {
   }
 }
 
-export const hex = (n: number) => `0x${n.toString(16)}`;
+export const hex = (value: number) => `0x${value.toString(16)}`;
 

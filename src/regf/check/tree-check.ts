@@ -54,7 +54,7 @@ export class TreeCheck {
     only?: { paths: string[]; subtrees?: boolean },
   ) {
     if (only) {
-      this.onlyPaths = only.paths.map((p) => upcaseName(p.split("\\").filter((x) => x !== "").join("\\")));
+      this.onlyPaths = only.paths.map((path) => upcaseName(path.split("\\").filter((part) => part !== "").join("\\")));
       this.onlySubtrees = Boolean(only.subtrees);
     }
     this.space = new CellSpace(bytes, dataSize, base.minorVersion);
@@ -72,9 +72,9 @@ export class TreeCheck {
   private wanted(path: string): boolean {
     if (!this.onlyPaths) return true;
     const up = upcaseName(path);
-    for (const t of this.onlyPaths) {
-      if (t === up || t.startsWith(`${up}\\`)) return true;
-      if (this.onlySubtrees && up.startsWith(`${t}\\`)) return true;
+    for (const onlyPath of this.onlyPaths) {
+      if (onlyPath === up || onlyPath.startsWith(`${up}\\`)) return true;
+      if (this.onlySubtrees && up.startsWith(`${onlyPath}\\`)) return true;
     }
     return false;
   }
@@ -116,9 +116,9 @@ export class TreeCheck {
       if (!this.claim(item.nk, Claim.keyNode, item.path)) continue;
       try {
         this.checkKey(item.nk, item.path, item.parent, item.depth, stack);
-      } catch (e) {
-        if (!(e instanceof P2vfixError)) throw e;
-        this.report.error(e.code, e.message, { ...(e.offset === undefined ? {} : { offset: e.offset }), path: item.path });
+      } catch (err) {
+        if (!(err instanceof P2vfixError)) throw err;
+        this.report.error(err.code, err.message, { ...(err.offset === undefined ? {} : { offset: err.offset }), path: item.path });
       }
     }
     if (this.onlyPaths) return;
@@ -182,13 +182,13 @@ export class TreeCheck {
     const kind = this.space.signature(pos);
     const leaves: number[] = [];
     if (kind === "ri") {
-      const n = this.space.u16(pos + SUBKEY_LIST.count);
-      if (4 + n * 4 > this.capacity(list)) throw new RegfError("bad-subkey-list", `index root claims ${n} leaves beyond its cell`, { offset: pos });
-      for (let i = 0; i < n; i++) {
+      const count = this.space.u16(pos + SUBKEY_LIST.count);
+      if (4 + count * 4 > this.capacity(list)) throw new RegfError("bad-subkey-list", `index root claims ${count} leaves beyond its cell`, { offset: pos });
+      for (let i = 0; i < count; i++) {
         const leaf = this.space.u32(pos + SUBKEY_LIST.elements + 4 * i);
         if (this.claim(leaf, Claim.indexLeaf, path)) leaves.push(leaf);
       }
-      if (n === 0) this.report.error("empty-index-root", "index root with no leaves", { offset: pos, path });
+      if (count === 0) this.report.error("empty-index-root", "index root with no leaves", { offset: pos, path });
     } else {
       leaves.push(list);
     }
@@ -200,21 +200,21 @@ export class TreeCheck {
         this.report.error("bad-subkey-list", `${lkind === "ri" ? "index root inside an index root" : `unknown list ${JSON.stringify(lkind)}`} at ${hex(leaf)}`, { offset: lpos, path });
         continue;
       }
-      const n = this.space.u16(lpos + SUBKEY_LIST.count);
+      const count = this.space.u16(lpos + SUBKEY_LIST.count);
       const size = ELEMENT_SIZE[lkind];
-      if (4 + n * size > this.capacity(leaf)) {
-        this.report.error("bad-subkey-list", `subkey list claims ${n} entries beyond its cell`, { offset: lpos, path });
+      if (4 + count * size > this.capacity(leaf)) {
+        this.report.error("bad-subkey-list", `subkey list claims ${count} entries beyond its cell`, { offset: lpos, path });
         continue;
       }
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < count; i++) {
         const at = lpos + SUBKEY_LIST.elements + i * size;
         const child = this.space.u32(at);
         let name: string;
         try {
           name = readNk(this.space, child).name;
-        } catch (e) {
-          if (!(e instanceof P2vfixError)) throw e;
-          this.report.error(e.code, `subkey entry ${i}: ${e.message}`, { offset: at, path });
+        } catch (err) {
+          if (!(err instanceof P2vfixError)) throw err;
+          this.report.error(err.code, `subkey entry ${i}: ${err.message}`, { offset: at, path });
           continue;
         }
         if (lkind === "lh" && this.space.u32(at + 4) !== lhHash(name)) {
@@ -249,9 +249,9 @@ export class TreeCheck {
       let vkPos: number;
       try {
         vkPos = vkPosition(this.space, vkOffset);
-      } catch (e) {
-        if (!(e instanceof P2vfixError)) throw e;
-        this.report.error(e.code, e.message, { offset: HBINS_START + vkOffset, path });
+      } catch (err) {
+        if (!(err instanceof P2vfixError)) throw err;
+        this.report.error(err.code, err.message, { offset: HBINS_START + vkOffset, path });
         continue;
       }
       this.stats.values++;
@@ -344,9 +344,9 @@ export class TreeCheck {
         let rec;
         try {
           rec = readSk(this.space, sk);
-        } catch (e) {
-          if (!(e instanceof P2vfixError)) throw e;
-          this.report.error(e.code, e.message, { offset: HBINS_START + sk });
+        } catch (err) {
+          if (!(err instanceof P2vfixError)) throw err;
+          this.report.error(err.code, err.message, { offset: HBINS_START + sk });
           break;
         }
         if (previous !== undefined && rec.blink !== previous) {

@@ -25,9 +25,9 @@ export interface EditHiveOptions {
  * only exist in its logs permanently lost. So is one that fails the structural check.
  */
 export function editHive(hive: Hive, options: EditorOptions = {}, open: EditHiveOptions = {}): HiveEditor {
-  const r = hive.recovery;
-  if (r?.dirty && !r.recovered) {
-    throw new RegfError("unrecoverable-dirty-hive", `the hive is dirty (${r.dirtyReasons.join("; ")}) and its logs could not recover it: refusing to edit`, {
+  const recovery = hive.recovery;
+  if (recovery?.dirty && !recovery.recovered) {
+    throw new RegfError("unrecoverable-dirty-hive", `the hive is dirty (${recovery.dirtyReasons.join("; ")}) and its logs could not recover it: refusing to edit`, {
       path: hive.source,
     });
   }
@@ -36,7 +36,7 @@ export function editHive(hive: Hive, options: EditorOptions = {}, open: EditHive
   }
   // Only a structurally sound hive is edited: the editor trusts every reference it follows.
   const check = checkHive(hive.bytes.subarray(0, HBINS_START + hive.dataSize), open.checkOnly ? { only: open.checkOnly } : {});
-  const fatal = check.errors.filter((e) => e.code !== "dirty");
+  const fatal = check.errors.filter((error) => error.code !== "dirty");
   if (fatal.length > 0) {
     const first = fatal[0];
     throw new RegfError("unsound-hive", `the hive has ${fatal.length} structural errors, refusing to edit it (first: ${first.code}: ${first.message})`, {
@@ -47,6 +47,6 @@ export function editHive(hive: Hive, options: EditorOptions = {}, open: EditHive
   const base = hive.baseBlock;
   let bytes = hive.bytes.subarray(0, HBINS_START + hive.dataSize);
   if (!open.adopt) bytes = bytes.slice();
-  const sequence = Math.max(base.primarySequence, base.secondarySequence, r?.lastAppliedSequence ?? 0);
+  const sequence = Math.max(base.primarySequence, base.secondarySequence, recovery?.lastAppliedSequence ?? 0);
   return new HiveEditor(bytes, hive.dataSize, base.minorVersion, base.rootCellOffset, sequence, options);
 }

@@ -110,8 +110,8 @@ export class CellAllocator {
     this.dataView.setInt32(HBINS_START + offset, size, true);
     this.bucketOf(size).add(offset);
     if (size <= BUCKET_LIMIT) {
-      const b = size / CELL_ALIGNMENT;
-      this.nonEmpty[b >>> 5] |= 1 << (b & 31);
+      const bucket = size / CELL_ALIGNMENT;
+      this.nonEmpty[bucket >>> 5] |= 1 << (bucket & 31);
     }
     this.endToStart[(offset + size) / CELL_ALIGNMENT] = offset;
   }
@@ -126,8 +126,8 @@ export class CellAllocator {
     const set = this.bucketOf(size);
     set.delete(offset);
     if (size <= BUCKET_LIMIT && set.size === 0) {
-      const b = size / CELL_ALIGNMENT;
-      this.nonEmpty[b >>> 5] &= ~(1 << (b & 31));
+      const bucket = size / CELL_ALIGNMENT;
+      this.nonEmpty[bucket >>> 5] &= ~(1 << (bucket & 31));
     }
     this.endToStart[(offset + size) / CELL_ALIGNMENT] = 0;
   }
@@ -200,9 +200,9 @@ export class CellAllocator {
 
   private bestFit(need: number): number | undefined {
     if (need <= BUCKET_LIMIT) {
-      const b = this.nextBucket(need / CELL_ALIGNMENT);
-      if (b >= 0) {
-        const set = this.buckets[b];
+      const bucket = this.nextBucket(need / CELL_ALIGNMENT);
+      if (bucket >= 0) {
+        const set = this.buckets[bucket];
         // Lowest offset first keeps data packed towards the start (for short buckets).
         if (set.size > 16) return set.values().next().value as number;
         let best = Infinity;

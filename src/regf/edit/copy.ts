@@ -27,7 +27,7 @@ export function copyHive(source: Hive, options: EditorOptions = {}): HiveEditor 
     rootFlags: root.flags,
     rootLastWritten: root.lastWritten,
   });
-  const a = editor.cells;
+  const cells = editor.cells;
   const rootSk = readSecurityOf(editor, editor.root);
   const securityMap = new Map<number, number>();
   if (root.securityOffset !== undefined) securityMap.set(root.securityOffset, rootSk);
@@ -38,7 +38,7 @@ export function copyHive(source: Hive, options: EditorOptions = {}): HiveEditor 
     for (const value of from.values()) editor.setValueAt(to, value.name, value.type, value.data());
   };
   copyContent(root, editor.root);
-  editor.cells.view.setUint32(a.pos(editor.root) + NK.accessBits, nkField(root, NK.accessBits), true);
+  editor.cells.view.setUint32(cells.pos(editor.root) + NK.accessBits, nkField(root, NK.accessBits), true);
 
   const stack: { from: RegKey; to: number; depth: number; childrenDone: boolean }[] = [{ from: root, to: editor.root, depth: 0, childrenDone: false }];
   while (stack.length > 0) {
@@ -57,7 +57,7 @@ export function copyHive(source: Hive, options: EditorOptions = {}): HiveEditor 
       if (srcSk !== undefined) {
         security = securityMap.get(srcSk);
         if (security === undefined) {
-          security = findOrAddSecurity(a, rootSk, child.securityDescriptor()!);
+          security = findOrAddSecurity(cells, rootSk, child.securityDescriptor()!);
           securityMap.set(srcSk, security);
         }
       }

@@ -52,7 +52,7 @@ export interface KeyAttributes {
 }
 
 function splitPath(path: string): string[] {
-  return path.split("\\").filter((p) => p !== "");
+  return path.split("\\").filter((part) => part !== "");
 }
 
 export class HiveEditor {
@@ -203,31 +203,31 @@ export class HiveEditor {
     this.keysAdded++;
     const compressed = fitsLatin1(name);
     const nameLength = compressed ? name.length : 2 * name.length;
-    const a = this.cells;
-    const nk = a.alloc(NK_FIXED_SIZE + nameLength);
-    const p = a.pos(nk);
-    a.bytes[p] = 0x6e; // "n"
-    a.bytes[p + 1] = 0x6b; // "k"
+    const cells = this.cells;
+    const nk = cells.alloc(NK_FIXED_SIZE + nameLength);
+    const pos = cells.pos(nk);
+    cells.bytes[pos] = 0x6e; // "n"
+    cells.bytes[pos + 1] = 0x6b; // "k"
     const flags = ((attrs.flags ?? 0) & ~KeyFlags.COMP_NAME) | (compressed ? KeyFlags.COMP_NAME : 0);
-    a.view.setUint16(p + NK.flags, flags, true);
-    a.view.setBigUint64(p + NK.lastWritten, attrs.lastWritten ?? this.filetime(), true);
-    a.view.setUint32(p + NK.accessBits, attrs.accessBits ?? 0, true);
-    a.view.setUint32(p + NK.parent, parent, true);
-    a.view.setUint32(p + NK.subkeyList, CELL_NONE, true);
-    a.view.setUint32(p + NK.volatileSubkeyList, CELL_NONE, true);
-    a.view.setUint32(p + NK.valueList, CELL_NONE, true);
-    a.view.setUint32(p + NK.className, CELL_NONE, true);
-    a.view.setUint32(p + NK.maxSubkeyNameLength, ((attrs.nameLengthHighBits ?? 0) << 16) >>> 0, true);
-    a.view.setUint16(p + NK.nameLength, nameLength, true);
-    writeName(a.bytes, p + NK.name, name, compressed);
+    cells.view.setUint16(pos + NK.flags, flags, true);
+    cells.view.setBigUint64(pos + NK.lastWritten, attrs.lastWritten ?? this.filetime(), true);
+    cells.view.setUint32(pos + NK.accessBits, attrs.accessBits ?? 0, true);
+    cells.view.setUint32(pos + NK.parent, parent, true);
+    cells.view.setUint32(pos + NK.subkeyList, CELL_NONE, true);
+    cells.view.setUint32(pos + NK.volatileSubkeyList, CELL_NONE, true);
+    cells.view.setUint32(pos + NK.valueList, CELL_NONE, true);
+    cells.view.setUint32(pos + NK.className, CELL_NONE, true);
+    cells.view.setUint32(pos + NK.maxSubkeyNameLength, ((attrs.nameLengthHighBits ?? 0) << 16) >>> 0, true);
+    cells.view.setUint16(pos + NK.nameLength, nameLength, true);
+    writeName(cells.bytes, pos + NK.name, name, compressed);
     const security = attrs.security ?? this.fields.get(parent, NK.security);
-    a.view.setUint32(p + NK.security, security, true);
-    if (security !== CELL_NONE) addSecurityRef(a, security);
+    cells.view.setUint32(pos + NK.security, security, true);
+    if (security !== CELL_NONE) addSecurityRef(cells, security);
     this.names.set(nk, name);
 
     const list = this.fields.get(parent, NK.subkeyList);
     const kind = list === CELL_NONE ? this.defaultLeafKind() : undefined;
-    const newList = insertSubkey(a, list, nk, name, this.nameOf, kind ?? this.existingLeafKind(list));
+    const newList = insertSubkey(cells, list, nk, name, this.nameOf, kind ?? this.existingLeafKind(list));
     this.fields.set(parent, NK.subkeyList, newList);
     this.fields.set(parent, NK.subkeyCount, this.fields.get(parent, NK.subkeyCount) + 1);
     this.fields.raiseMax(parent, NK.maxSubkeyNameLength, name.length * 2, true);
@@ -284,14 +284,14 @@ export class HiveEditor {
   }
 
   private freeKeyNode(nk: number): void {
-    const a = this.cells;
+    const cells = this.cells;
     this.values.freeAll(nk);
     const className = this.fields.get(nk, NK.className);
-    if (className !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) a.free(className);
-    if (this.fields.get(nk, NK.subkeyCount) > 0) for (const cell of subkeyListCells(a.space, this.fields.get(nk, NK.subkeyList))) a.free(cell);
+    if (className !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) cells.free(className);
+    if (this.fields.get(nk, NK.subkeyCount) > 0) for (const cell of subkeyListCells(cells.space, this.fields.get(nk, NK.subkeyList))) cells.free(cell);
     const sk = this.fields.get(nk, NK.security);
-    if (sk !== CELL_NONE) releaseSecurity(a, sk);
-    a.free(nk);
+    if (sk !== CELL_NONE) releaseSecurity(cells, sk);
+    cells.free(nk);
     this.names.delete(nk);
   }
 
@@ -310,13 +310,13 @@ export class HiveEditor {
       }
     }
     this.dirty = true;
-    const a = this.cells;
+    const cells = this.cells;
     if (parent !== undefined) {
-      const removed = removeSubkey(a, this.fields.get(parent, NK.subkeyList), oldName, this.nameOf);
+      const removed = removeSubkey(cells, this.fields.get(parent, NK.subkeyList), oldName, this.nameOf);
       this.fields.set(parent, NK.subkeyList, removed.list);
     }
     const enc = encodeName(newName);
-    const moved = a.realloc(nk, NK_FIXED_SIZE + enc.bytes.length);
+    const moved = cells.realloc(nk, NK_FIXED_SIZE + enc.bytes.length);
     this.values.forget();
     this.names.delete(nk);
     if (moved !== nk) {
@@ -324,16 +324,16 @@ export class HiveEditor {
       if (parent === undefined) this.rootOffset = moved;
       nk = moved;
     }
-    const p = a.pos(nk);
-    const flags = (a.view.getUint16(p + NK.flags, true) & ~KeyFlags.COMP_NAME) | (enc.compressed ? KeyFlags.COMP_NAME : 0);
-    a.view.setUint16(p + NK.flags, flags, true);
-    a.view.setUint16(p + NK.nameLength, enc.bytes.length, true);
-    a.bytes.fill(0, p + NK.name, p + a.capacity(nk));
-    a.bytes.set(enc.bytes, p + NK.name);
+    const pos = cells.pos(nk);
+    const flags = (cells.view.getUint16(pos + NK.flags, true) & ~KeyFlags.COMP_NAME) | (enc.compressed ? KeyFlags.COMP_NAME : 0);
+    cells.view.setUint16(pos + NK.flags, flags, true);
+    cells.view.setUint16(pos + NK.nameLength, enc.bytes.length, true);
+    cells.bytes.fill(0, pos + NK.name, pos + cells.capacity(nk));
+    cells.bytes.set(enc.bytes, pos + NK.name);
     this.names.set(nk, newName);
     this.fields.touch(nk);
     if (parent !== undefined) {
-      this.fields.set(parent, NK.subkeyList, insertSubkey(a, this.fields.get(parent, NK.subkeyList), nk, newName, this.nameOf, this.defaultLeafKind()));
+      this.fields.set(parent, NK.subkeyList, insertSubkey(cells, this.fields.get(parent, NK.subkeyList), nk, newName, this.nameOf, this.defaultLeafKind()));
       this.fields.raiseMax(parent, NK.maxSubkeyNameLength, newName.length * 2, true);
       this.fields.touch(parent);
     }
@@ -348,20 +348,20 @@ export class HiveEditor {
   /** setClassName on a key node offset. */
   setClassNameAt(nk: number, className: string | undefined): void {
     this.dirty = true;
-    const a = this.cells;
+    const cells = this.cells;
     const old = this.fields.get(nk, NK.className);
-    if (old !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) a.free(old);
-    const p = a.pos(nk);
+    if (old !== CELL_NONE && (this.fields.get(nk, NK.classNameLength) & 0xffff) > 0) cells.free(old);
+    const pos = cells.pos(nk);
     if (className === undefined || className.length === 0) {
-      a.view.setUint32(p + NK.className, CELL_NONE, true);
-      a.view.setUint16(p + NK.classNameLength, 0, true);
+      cells.view.setUint32(pos + NK.className, CELL_NONE, true);
+      cells.view.setUint16(pos + NK.classNameLength, 0, true);
     } else {
       const bytes = encodeUtf16le(className);
       if (bytes.length > 0xffff) throw new UsageError("class-name-too-long", `class name of ${className.length} characters is too long`);
-      const cell = a.alloc(bytes.length);
-      a.bytes.set(bytes, a.pos(cell));
-      a.view.setUint32(a.pos(nk) + NK.className, cell, true);
-      a.view.setUint16(a.pos(nk) + NK.classNameLength, bytes.length, true);
+      const cell = cells.alloc(bytes.length);
+      cells.bytes.set(bytes, cells.pos(cell));
+      cells.view.setUint32(cells.pos(nk) + NK.className, cell, true);
+      cells.view.setUint16(cells.pos(nk) + NK.classNameLength, bytes.length, true);
       if (nk !== this.rootOffset) this.fields.raiseMax(this.fields.get(nk, NK.parent), NK.maxSubkeyClassLength, bytes.length);
     }
     this.fields.touch(nk);

@@ -107,9 +107,9 @@ export function readBackEquals(file: string, bytes: Uint8Array, path: string): v
       const length = Math.min(piece.length, bytes.length - at);
       let got = 0;
       while (got < length) {
-        const n = readSync(fd, piece, got, length - got, at + got);
-        if (n === 0) break;
-        got += n;
+        const bytesRead = readSync(fd, piece, got, length - got, at + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
       }
       if (got !== length || piece.compare(expected, at, at + length, 0, length) !== 0) {
         throw new VerifyError("read-back-differs", `the written hive reads back with other bytes at ${at}..${at + length}; nothing was replaced`, { path, offset: at });

@@ -6,29 +6,29 @@ import { RegfError } from "../../errors.js";
 import { SK, SK_FIXED_SIZE, SK_SIGNATURE } from "../cells/sk.js";
 import type { CellAllocator } from "./allocator.js";
 
-export function addSecurityRef(a: CellAllocator, sk: number): void {
-  const p = a.pos(sk) + SK.referenceCount;
-  a.view.setUint32(p, a.view.getUint32(p, true) + 1, true);
+export function addSecurityRef(cells: CellAllocator, sk: number): void {
+  const pos = cells.pos(sk) + SK.referenceCount;
+  cells.view.setUint32(pos, cells.view.getUint32(pos, true) + 1, true);
 }
 
 /** Drops one reference; at zero the record leaves the list and its cell is freed. */
-export function releaseSecurity(a: CellAllocator, sk: number): void {
-  const p = a.pos(sk);
-  const refs = a.view.getUint32(p + SK.referenceCount, true);
+export function releaseSecurity(cells: CellAllocator, sk: number): void {
+  const pos = cells.pos(sk);
+  const refs = cells.view.getUint32(pos + SK.referenceCount, true);
   if (refs > 1) {
-    a.view.setUint32(p + SK.referenceCount, refs - 1, true);
+    cells.view.setUint32(pos + SK.referenceCount, refs - 1, true);
     return;
   }
-  const flink = a.view.getUint32(p + SK.flink, true);
-  const blink = a.view.getUint32(p + SK.blink, true);
+  const flink = cells.view.getUint32(pos + SK.flink, true);
+  const blink = cells.view.getUint32(pos + SK.blink, true);
   if (flink === sk) {
     // The last record of the hive: keep it (only the root's can be the last, and the root stays).
-    a.view.setUint32(p + SK.referenceCount, 0, true);
+    cells.view.setUint32(pos + SK.referenceCount, 0, true);
     return;
   }
-  a.view.setUint32(a.pos(blink) + SK.flink, flink, true);
-  a.view.setUint32(a.pos(flink) + SK.blink, blink, true);
-  a.free(sk);
+  cells.view.setUint32(cells.pos(blink) + SK.flink, flink, true);
+  cells.view.setUint32(cells.pos(flink) + SK.blink, blink, true);
+  cells.free(sk);
 }
 
 /**
@@ -36,40 +36,40 @@ export function releaseSecurity(a: CellAllocator, sk: number): void {
  * new one (reference count 0) linked in before `head` (at the list's end). `head` undefined:
  * the new record is a list of its own.
  */
-export function findOrAddSecurity(a: CellAllocator, head: number | undefined, descriptor: Uint8Array): number {
+export function findOrAddSecurity(cells: CellAllocator, head: number | undefined, descriptor: Uint8Array): number {
   if (head !== undefined) {
     let sk = head;
     for (let guard = 0; guard < 1_000_000; guard++) {
-      const p = a.pos(sk);
-      const size = a.view.getUint32(p + SK.descriptorSize, true);
-      if (size === descriptor.length && equalBytes(a.bytes.subarray(p + SK.descriptor, p + SK.descriptor + size), descriptor)) return sk;
-      sk = a.view.getUint32(p + SK.flink, true);
+      const pos = cells.pos(sk);
+      const size = cells.view.getUint32(pos + SK.descriptorSize, true);
+      if (size === descriptor.length && equalBytes(cells.bytes.subarray(pos + SK.descriptor, pos + SK.descriptor + size), descriptor)) return sk;
+      sk = cells.view.getUint32(pos + SK.flink, true);
       if (sk === head) break;
       if (guard === 999_999) throw new RegfError("security-list-loop", "security record list does not come back to its start");
     }
   }
-  const sk = a.alloc(SK_FIXED_SIZE + descriptor.length);
-  const p = a.pos(sk);
-  a.bytes[p] = SK_SIGNATURE.charCodeAt(0);
-  a.bytes[p + 1] = SK_SIGNATURE.charCodeAt(1);
-  a.view.setUint32(p + SK.descriptorSize, descriptor.length, true);
-  a.bytes.set(descriptor, p + SK.descriptor);
+  const sk = cells.alloc(SK_FIXED_SIZE + descriptor.length);
+  const cellPos = cells.pos(sk);
+  cells.bytes[cellPos] = SK_SIGNATURE.charCodeAt(0);
+  cells.bytes[cellPos + 1] = SK_SIGNATURE.charCodeAt(1);
+  cells.view.setUint32(cellPos + SK.descriptorSize, descriptor.length, true);
+  cells.bytes.set(descriptor, cellPos + SK.descriptor);
   if (head === undefined) {
-    a.view.setUint32(p + SK.flink, sk, true);
-    a.view.setUint32(p + SK.blink, sk, true);
+    cells.view.setUint32(cellPos + SK.flink, sk, true);
+    cells.view.setUint32(cellPos + SK.blink, sk, true);
   } else {
-    const last = a.view.getUint32(a.pos(head) + SK.blink, true);
-    a.view.setUint32(p + SK.flink, head, true);
-    a.view.setUint32(p + SK.blink, last, true);
-    a.view.setUint32(a.pos(last) + SK.flink, sk, true);
-    a.view.setUint32(a.pos(head) + SK.blink, sk, true);
+    const last = cells.view.getUint32(cells.pos(head) + SK.blink, true);
+    cells.view.setUint32(cellPos + SK.flink, head, true);
+    cells.view.setUint32(cellPos + SK.blink, last, true);
+    cells.view.setUint32(cells.pos(last) + SK.flink, sk, true);
+    cells.view.setUint32(cells.pos(head) + SK.blink, sk, true);
   }
   return sk;
 }
 
-function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+function equalBytes(bytes: Uint8Array, other: Uint8Array): boolean {
+  if (bytes.length !== other.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== other[i]) return false;
   return true;
 }
 
@@ -81,14 +81,14 @@ function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
 export function defaultSecurityDescriptor(): Uint8Array {
   const sid = (authority: number, ...subs: number[]): number[] => {
     const out = [1, subs.length, 0, 0, 0, 0, 0, authority];
-    for (const s of subs) out.push(s & 0xff, (s >>> 8) & 0xff, (s >>> 16) & 0xff, (s >>> 24) & 0xff);
+    for (const sub of subs) out.push(sub & 0xff, (sub >>> 8) & 0xff, (sub >>> 16) & 0xff, (sub >>> 24) & 0xff);
     return out;
   };
   const system = sid(5, 18);
   const admins = sid(5, 32, 544);
   const users = sid(5, 32, 545);
-  const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-  const u16 = (v: number) => [v & 0xff, (v >>> 8) & 0xff];
+  const u32 = (value: number) => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
+  const u16 = (value: number) => [value & 0xff, (value >>> 8) & 0xff];
   const CONTAINER_INHERIT = 0x02;
   const ace = (mask: number, who: number[]) => [0 /* ACCESS_ALLOWED */, CONTAINER_INHERIT, ...u16(8 + who.length), ...u32(mask), ...who];
   const aces = [...ace(0xf003f, system), ...ace(0xf003f, admins), ...ace(0x20019, users)];

@@ -39,8 +39,8 @@ export interface HvleEntry {
 export type HvleReadResult = { ok: true; entry: HvleEntry } | { ok: false; reason: string; sequence?: number };
 
 function hashMatches(view: DataView, at: number, data: Uint8Array): boolean {
-  const h = marvin32(data);
-  return view.getUint32(at, true) === h.low && view.getUint32(at + 4, true) === h.high;
+  const marvin32Hash = marvin32(data);
+  return view.getUint32(at, true) === marvin32Hash.low && view.getUint32(at + 4, true) === marvin32Hash.high;
 }
 
 /** Reads and validates the entry at `offset` (a multiple of 512) of `log`. */

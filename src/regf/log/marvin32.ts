@@ -14,7 +14,7 @@
 export const LOG_ENTRY_SEED_LOW = 0x7a4e55c5;
 export const LOG_ENTRY_SEED_HIGH = 0x82ef4d88;
 
-const rotl = (x: number, n: number): number => ((x << n) | (x >>> (32 - n))) >>> 0;
+const rotl = (value: number, bits: number): number => ((value << bits) | (value >>> (32 - bits))) >>> 0;
 
 /** The two lanes after hashing, kept separate so callers compare with the stored 64-bit field without bigint. */
 export interface Marvin32Hash {

@@ -63,6 +63,6 @@ export function parseNewLog(bytes: Uint8Array, name = "log"): NewLog {
 }
 
 function isZero(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b !== 0) return false;
+  for (const byte of bytes) if (byte !== 0) return false;
   return true;
 }

@@ -73,19 +73,19 @@ export function recoverHive(primary: Uint8Array, logs: LogInput[], options: Reco
   }
 
   if (!dirty && state.base) {
-    for (const p of parsed) ignoredLogs.push({ name: p.name, reason: cleanHiveLogReason(p, state.base) });
+    for (const log of parsed) ignoredLogs.push({ name: log.name, reason: cleanHiveLogReason(log, state.base) });
     return { bytes: primary, dirty, dirtyReasons, recovered: false, appliedLogs: [], ignoredLogs, warnings };
   }
 
-  const newLogs = parsed.filter((p): p is Extract<ParsedLog, { format: "new" }> => p.format === "new");
-  const oldLogs = parsed.filter((p): p is Extract<ParsedLog, { format: "old" }> => p.format === "old");
-  const logBudget = logs.reduce((sum, l) => sum + l.bytes.length, 0);
+  const newLogs = parsed.filter((log): log is Extract<ParsedLog, { format: "new" }> => log.format === "new");
+  const oldLogs = parsed.filter((log): log is Extract<ParsedLog, { format: "old" }> => log.format === "old");
+  const logBudget = logs.reduce((sum, log) => sum + log.bytes.length, 0);
   let recovery: Recovery | undefined;
   // A hive has logs of one format; should both be present, the new format (what Windows 8.1+
   // writes) is tried first and an old-format log only when it recovered nothing.
   if (newLogs.length > 0) recovery = recoverFromNewLogs(primary, state, newLogs, logBudget, ignoredLogs, warnings);
   if (recovery) {
-    for (const p of oldLogs) ignoredLogs.push({ name: p.name, reason: "old-format log: the new-format logs were used" });
+    for (const oldLog of oldLogs) ignoredLogs.push({ name: oldLog.name, reason: "old-format log: the new-format logs were used" });
   } else if (oldLogs.length > 0) {
     recovery = recoverFromOldLogs(primary, state, oldLogs, ignoredLogs, warnings);
   }
@@ -125,9 +125,9 @@ function readPrimary(primary: Uint8Array): PrimaryState {
     // A primary shorter than its base block cannot carry a valid one, whatever the checksum says.
     const bad = !checksumOk(base) || primary.length < BASE_BLOCK_SIZE;
     return { base, baseBlockBad: bad };
-  } catch (e) {
-    if (e instanceof RegfError) return { baseBlockBad: true, unreadable: e };
-    throw e;
+  } catch (err) {
+    if (err instanceof RegfError) return { baseBlockBad: true, unreadable: err };
+    throw err;
   }
 }
 
@@ -141,20 +141,20 @@ function parseLog(input: LogInput): ParsedLog | IgnoredLog {
     // parseBaseBlock gives the precise reason for files that are not regf at all.
     const base = parseBaseBlock(bytes, name);
     return { name, reason: `not a transaction log (file type ${base.fileType})` };
-  } catch (e) {
-    if (e instanceof RegfError) return { name, reason: e.describe() };
-    throw e;
+  } catch (err) {
+    if (err instanceof RegfError) return { name, reason: err.describe() };
+    throw err;
   }
 }
 
-function cleanHiveLogReason(p: ParsedLog, base: BaseBlock): string {
-  if (p.format === "old") {
-    return p.log.base.secondarySequence < base.secondarySequence
-      ? `stale: log sequence ${p.log.base.secondarySequence} is older than the primary's ${base.secondarySequence}`
+function cleanHiveLogReason(log: ParsedLog, base: BaseBlock): string {
+  if (log.format === "old") {
+    return log.log.base.secondarySequence < base.secondarySequence
+      ? `stale: log sequence ${log.log.base.secondarySequence} is older than the primary's ${base.secondarySequence}`
       : "hive is clean: an old-format log is only used to recover a dirty hive";
   }
-  const entries = p.log.entries;
-  if (entries.length === 0) return `no valid log entries${p.log.stopReason ? ` (${p.log.stopReason})` : ""}`;
+  const entries = log.log.entries;
+  if (entries.length === 0) return `no valid log entries${log.log.stopReason ? ` (${log.log.stopReason})` : ""}`;
   const first = entries[0].sequence;
   const last = entries[entries.length - 1].sequence;
   if (last < base.secondarySequence) return `stale: log entries ${first}..${last} are older than the primary's sequence ${base.secondarySequence}`;
@@ -186,10 +186,10 @@ function recoverFromNewLogs(
     // Rebuild from the log with the earliest base block copy; when the primary's sequence number
     // can still be read, never from a log older than it (that would roll the hive back).
     const floor = state.base?.secondarySequence ?? 0;
-    const candidates = logs.filter((l) => l.log.base.secondarySequence >= floor).sort((a, b) => a.log.base.secondarySequence - b.log.base.secondarySequence);
+    const candidates = logs.filter((log) => log.log.base.secondarySequence >= floor).sort((a, b) => a.log.base.secondarySequence - b.log.base.secondarySequence);
     baseSource = candidates[0];
     if (!baseSource) {
-      for (const l of logs) ignored.push({ name: l.name, reason: `cannot rebuild the primary base block: log sequence ${l.log.base.secondarySequence} is older than the primary's ${floor}` });
+      for (const log of logs) ignored.push({ name: log.name, reason: `cannot rebuild the primary base block: log sequence ${log.log.base.secondarySequence} is older than the primary's ${floor}` });
       return undefined;
     }
     secondary = baseSource.log.base.secondarySequence;
@@ -198,7 +198,7 @@ function recoverFromNewLogs(
   // Subsequent entries of each log (entries within a log are consecutive, so this is a suffix).
   const candidates: Plan[] = [];
   for (const log of logs) {
-    const entries = log.log.entries.filter((e) => e.sequence >= secondary);
+    const entries = log.log.entries.filter((entry) => entry.sequence >= secondary);
     if (entries.length > 0) {
       candidates.push({ log, entries });
       continue;
@@ -219,40 +219,40 @@ function recoverFromNewLogs(
   let last = -1;
   const maxLength = primary.length + logBudget;
   let neededLength = Math.max(primary.length, BASE_BLOCK_SIZE);
-  for (const c of candidates) {
-    let entries = c.entries;
+  for (const candidate of candidates) {
+    let entries = candidate.entries;
     if (plans.length === 0) {
       if (entries[0].sequence !== secondary) {
         warnings.push(
-          `log entries ${secondary}..${entries[0].sequence - 1} are not in the logs (written into the primary by a partial reconcile): replay starts at ${entries[0].sequence} in ${c.log.name}`,
+          `log entries ${secondary}..${entries[0].sequence - 1} are not in the logs (written into the primary by a partial reconcile): replay starts at ${entries[0].sequence} in ${candidate.log.name}`,
         );
       }
     } else {
-      entries = entries.filter((e) => e.sequence > last);
+      entries = entries.filter((entry) => entry.sequence > last);
       if (entries.length === 0 || entries[0].sequence !== last + 1) {
-        const from = entries.length > 0 ? entries[0].sequence : c.entries[c.entries.length - 1].sequence;
-        ignored.push({ name: c.log.name, reason: `its entries (from ${from}) do not continue the sequence after ${last}` });
+        const from = entries.length > 0 ? entries[0].sequence : candidate.entries[candidate.entries.length - 1].sequence;
+        ignored.push({ name: candidate.log.name, reason: `its entries (from ${from}) do not continue the sequence after ${last}` });
         continue;
       }
     }
     // Growth is bounded by what the logs can hold: a hostile size must not allocate gigabytes.
     const kept: HvleEntry[] = [];
-    for (const e of entries) {
-      const length = HBINS_START + e.hiveBinsDataSize;
+    for (const entry of entries) {
+      const length = HBINS_START + entry.hiveBinsDataSize;
       if (length > maxLength) {
-        warnings.push(`${c.log.name}: replay stopped at entry ${e.sequence}: hive bins data size ${e.hiveBinsDataSize} is larger than the primary and its logs together`);
+        warnings.push(`${candidate.log.name}: replay stopped at entry ${entry.sequence}: hive bins data size ${entry.hiveBinsDataSize} is larger than the primary and its logs together`);
         break;
       }
       neededLength = Math.max(neededLength, length);
-      kept.push(e);
+      kept.push(entry);
     }
     if (kept.length === 0) {
-      ignored.push({ name: c.log.name, reason: `entry ${entries[0].sequence} is not usable` });
+      ignored.push({ name: candidate.log.name, reason: `entry ${entries[0].sequence} is not usable` });
       break;
     }
-    plans.push({ log: c.log, entries: kept });
+    plans.push({ log: candidate.log, entries: kept });
     last = kept[kept.length - 1].sequence;
-    if (c.log.log.torn) warnings.push(`${c.log.name}: a damaged entry ends the log (${c.log.log.stopReason})`);
+    if (candidate.log.log.torn) warnings.push(`${candidate.log.name}: a damaged entry ends the log (${candidate.log.log.stopReason})`);
     if (kept.length < entries.length) break;
   }
   if (plans.length === 0) return baseSource ? baseBlockOnly(primary, baseSource, warnings) : undefined;
@@ -284,7 +284,7 @@ function recoverFromNewLogs(
     });
   }
   if (!lastEntry) return undefined;
-  finishBaseBlock(out, lastEntry.sequence, lastEntry.hiveBinsDataSize, lastEntry.flags);
+  finishBaseBlock(out, { lastSequence: lastEntry.sequence, hbinsSize: lastEntry.hiveBinsDataSize, flags: lastEntry.flags });
   const recovery: Recovery = { bytes: out, applied, lastAppliedSequence: lastEntry.sequence };
   if (baseSource) recovery.baseBlockRebuiltFrom = baseSource.name;
   return recovery;
@@ -300,7 +300,7 @@ function baseBlockOnly(primary: Uint8Array, source: Extract<ParsedLog, { format:
   out.set(primary);
   rebuildBaseBlock(out, source.bytes.subarray(0, 512));
   const sequence = source.log.base.secondarySequence;
-  finishBaseBlock(out, (sequence - 1) >>> 0, source.log.base.hiveBinsDataSize, undefined);
+  finishBaseBlock(out, { lastSequence: (sequence - 1) >>> 0, hbinsSize: source.log.base.hiveBinsDataSize });
   warnings.push(`${source.name}: the primary base block was rebuilt from this log's copy; no log entry was left to replay`);
   return { bytes: out, applied: [], lastAppliedSequence: (sequence - 1) >>> 0, baseBlockRebuiltFrom: source.name };
 }
@@ -322,11 +322,11 @@ function recoverFromOldLogs(
   else if (primary.length >= HBINS_START + HBIN_HEADER_SIZE && readU32(primary, HBINS_START) === 0x6e696268) {
     timestamp = new DataView(primary.buffer, primary.byteOffset, primary.byteLength).getBigUint64(HBINS_START + 20, true);
   }
-  for (const [index, p] of logs.entries()) {
-    const log = p.log;
+  for (const [index, value] of logs.entries()) {
+    const log = value.log;
     if (timestamp === undefined || log.base.lastWritten !== timestamp) {
       ignored.push({
-        name: p.name,
+        name: value.name,
         reason: timestamp === undefined ? "the primary has no readable last-written timestamp to match" : "not for this primary: its last-written timestamp differs",
       });
       continue;
@@ -334,8 +334,8 @@ function recoverFromOldLogs(
     const hbinsSize = log.base.hiveBinsDataSize;
     const length = Math.max(primary.length, HBINS_START + hbinsSize);
     // Every byte beyond the primary must come from a dirty page, so the log bounds the growth.
-    if (length > primary.length + p.bytes.length) {
-      ignored.push({ name: p.name, reason: `hive bins data size ${hbinsSize} is larger than the primary and this log together` });
+    if (length > primary.length + value.bytes.length) {
+      ignored.push({ name: value.name, reason: `hive bins data size ${hbinsSize} is larger than the primary and this log together` });
       continue;
     }
     const out = new Uint8Array(length);
@@ -356,21 +356,21 @@ function recoverFromOldLogs(
         pages--;
       }
       validSize = stop;
-      warnings.push(`${p.name}: recovery stopped at hive bin 0x${stop.toString(16)}: it is invalid after applying the dirty pages`);
+      warnings.push(`${value.name}: recovery stopped at hive bin 0x${stop.toString(16)}: it is invalid after applying the dirty pages`);
       if (pages === 0) {
-        ignored.push({ name: p.name, reason: "its first dirty hive bin is invalid" });
+        ignored.push({ name: value.name, reason: "its first dirty hive bin is invalid" });
         continue;
       }
     }
     const sequence = log.base.secondarySequence;
-    finishBaseBlock(out, sequence, validSize, undefined);
-    for (const other of logs.slice(index + 1)) ignored.push({ name: other.name, reason: `another old-format log (${p.name}) was applied` });
+    finishBaseBlock(out, { lastSequence: sequence, hbinsSize: validSize });
+    for (const other of logs.slice(index + 1)) ignored.push({ name: other.name, reason: `another old-format log (${value.name}) was applied` });
     const recovery: Recovery = {
       bytes: out,
-      applied: [{ name: p.name, format: "old", firstSequence: sequence, lastSequence: sequence, entries: 1, pages, bytes: pages * 512 }],
+      applied: [{ name: value.name, format: "old", firstSequence: sequence, lastSequence: sequence, entries: 1, pages, bytes: pages * 512 }],
       lastAppliedSequence: sequence,
     };
-    if (rebuilt) recovery.baseBlockRebuiltFrom = p.name;
+    if (rebuilt) recovery.baseBlockRebuiltFrom = value.name;
     return recovery;
   }
   return undefined;
@@ -405,7 +405,11 @@ function rebuildBaseBlock(hive: Uint8Array, copy: Uint8Array): void {
   writeU32(hive, FILE_TYPE, FileType.primary);
 }
 
-function finishBaseBlock(hive: Uint8Array, lastSequence: number, hbinsSize: number, flags: number | undefined): void {
+/**
+ * Makes the recovered base block current: both sequence numbers one past the last applied,
+ * primary again, the hive bins' size, the flags the last entry carried (new-format logs only).
+ */
+function finishBaseBlock(hive: Uint8Array, { lastSequence, hbinsSize, flags }: { lastSequence: number; hbinsSize: number; flags?: number }): void {
   const next = (lastSequence + 1) >>> 0;
   writeU32(hive, SEQ1, next);
   writeU32(hive, SEQ2, next);

@@ -9,6 +9,6 @@ export const backupAvAgent: FindingRule = (model) =>
     id: "backup-av-agent",
     severity: "info",
     title: "Backup or antivirus agents start automatically",
-    matches: (s) => KINDS.has(s.vendor.category),
-    describe: (s) => `${s.name} (${s.vendor.vendor})`,
+    matches: (vendorService) => KINDS.has(vendorService.vendor.category),
+    describe: (vendorService) => `${vendorService.name} (${vendorService.vendor.vendor})`,
   });

@@ -4,17 +4,17 @@ import { systemEvidence, shown } from "./types.js";
 
 export const bootDriverMissing: FindingRule = (model, { target }) => {
   if (!target) return [];
-  const t = model.bootStorage.targets.find((x) => x.target === target);
-  if (!t || t.willLoad) return [];
-  const evidence = t.paths.flatMap((p) =>
-    p.drivers.map((d) => systemEvidence(model, `Services\\${d.service}`, "Start", d.state === "missing" ? "(not installed)" : shown(d.start))),
+  const targetBoot = model.bootStorage.targets.find((candidate) => candidate.target === target);
+  if (!targetBoot || targetBoot.willLoad) return [];
+  const evidence = targetBoot.paths.flatMap((path) =>
+    path.drivers.map((driver) => systemEvidence(model, `Services\\${driver.service}`, "Start", driver.state === "missing" ? "(not installed)" : shown(driver.start))),
   );
   return [
     {
       id: `boot-driver-missing:${target}`,
       severity: "problem",
-      title: `No boot storage driver for ${t.name} will load (STOP 0x7B)`,
-      detail: `${t.paths.map((p) => `${p.description}: ${p.reasons.join("; ")}`).join(". ")}.${t.advice ? ` ${t.advice}` : ""}`,
+      title: `No boot storage driver for ${targetBoot.name} will load (STOP 0x7B)`,
+      detail: `${targetBoot.paths.map((path) => `${path.description}: ${path.reasons.join("; ")}`).join(". ")}.${targetBoot.advice ? ` ${targetBoot.advice}` : ""}`,
       evidence,
       fixup: "boot-storage",
     },
@@ -27,18 +27,18 @@ export const bootDriverMissing: FindingRule = (model, { target }) => {
  */
 export const bootController: FindingRule = (model, { target }) => {
   if (!target) return [];
-  const t = model.bootStorage.targets.find((x) => x.target === target);
-  if (!t || !t.willLoad || t.advice === null) return [];
+  const targetBoot = model.bootStorage.targets.find((candidate) => candidate.target === target);
+  if (!targetBoot || !targetBoot.willLoad || targetBoot.advice === null) return [];
   // Only when a controller lacks its driver: a path merely demoted by StartOverride is normal on 8+.
-  const missing = t.paths.filter((p) => p.drivers.some((d) => d.state === "missing"));
+  const missing = targetBoot.paths.filter((path) => path.drivers.some((driver) => driver.state === "missing"));
   if (missing.length === 0) return [];
   return [
     {
       id: `boot-controller:${target}`,
       severity: "warning",
-      title: `The ${t.name} VM must boot from a controller this image has a driver for`,
-      detail: t.advice,
-      evidence: missing.flatMap((p) => p.drivers.filter((d) => d.state === "missing").map((d) => systemEvidence(model, `Services\\${d.service}`, "Start", "(not installed)"))),
+      title: `The ${targetBoot.name} VM must boot from a controller this image has a driver for`,
+      detail: targetBoot.advice,
+      evidence: missing.flatMap((bootPath) => bootPath.drivers.filter((driver) => driver.state === "missing").map((driver) => systemEvidence(model, `Services\\${driver.service}`, "Start", "(not installed)"))),
       fixup: "boot-storage",
     },
   ];

@@ -9,10 +9,10 @@ export const hypervisorTools: FindingRule = (model, { target }) => {
     id: "hypervisor-tools",
     severity: "warning",
     title: "Guest tools of the previous hypervisor start automatically",
-    matches: (s) => {
-      const hypervisor = toolsHypervisor(s.vendor);
+    matches: (vendorService) => {
+      const hypervisor = toolsHypervisor(vendorService.vendor);
       return hypervisor !== undefined && hypervisor !== target;
     },
-    describe: (s) => `${s.name} (${s.vendor.vendor}, ${s.startName})`,
+    describe: (vendorService) => `${vendorService.name} (${vendorService.vendor.vendor}, ${vendorService.startName})`,
   });
 };

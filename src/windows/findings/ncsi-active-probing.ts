@@ -2,14 +2,14 @@
 import { softwareEvidence, systemEvidence, shown, type FindingRule } from "./types.js";
 
 export const ncsiActiveProbing: FindingRule = (model) => {
-  const n = model.network.ncsi;
-  if (!n.activeProbing || !n.probesInternet) return [];
+  const ncsi = model.network.ncsi;
+  if (!ncsi.activeProbing || !ncsi.probesInternet) return [];
   const evidence = [
-    systemEvidence(model, "Services\\NlaSvc\\Parameters\\Internet", "EnableActiveProbing", n.enableActiveProbing === null ? "(absent: default 1)" : shown(n.enableActiveProbing)),
-    systemEvidence(model, "Services\\NlaSvc\\Parameters\\Internet", "ActiveWebProbeHost", n.webProbeHost ?? "(absent: built-in default)"),
+    systemEvidence(model, "Services\\NlaSvc\\Parameters\\Internet", "EnableActiveProbing", ncsi.enableActiveProbing === null ? "(absent: default 1)" : shown(ncsi.enableActiveProbing)),
+    systemEvidence(model, "Services\\NlaSvc\\Parameters\\Internet", "ActiveWebProbeHost", ncsi.webProbeHost ?? "(absent: built-in default)"),
   ];
   if (model.sources.software !== null) {
-    evidence.push(softwareEvidence("Policies\\Microsoft\\Windows\\NetworkConnectivityStatusIndicator", "NoActiveProbe", shown(n.policyNoActiveProbe)));
+    evidence.push(softwareEvidence("Policies\\Microsoft\\Windows\\NetworkConnectivityStatusIndicator", "NoActiveProbe", shown(ncsi.policyNoActiveProbe)));
   }
   return [
     {
@@ -18,7 +18,7 @@ export const ncsiActiveProbing: FindingRule = (model) => {
       title: "NCSI active probing targets the Internet",
       detail:
         "Network Connectivity Status Indicator probes " +
-        (n.webProbeHost ?? "Microsoft's public host") +
+        (ncsi.webProbeHost ?? "Microsoft's public host") +
         "; on an isolated network the first boot waits on 'Identifying network' and applications see 'No Internet access'.",
       evidence,
       fixup: "ncsi",

@@ -8,19 +8,19 @@ import { systemEvidence } from "./types.js";
 
 export const nicDriverMissing: FindingRule = (model, { target }) => {
   if (!target) return [];
-  const t = model.bootStorage.targets.find((x) => x.target === target);
-  if (!t || t.nics.length === 0) return [];
-  const missing = t.nics.filter((n) => n.state === "missing");
+  const targetBoot = model.bootStorage.targets.find((candidate) => candidate.target === target);
+  if (!targetBoot || targetBoot.nics.length === 0) return [];
+  const missing = targetBoot.nics.filter((nic) => nic.state === "missing");
   if (missing.length === 0) return [];
-  const usable = t.nics.filter((n) => n.state !== "missing");
-  const use = usable.length > 0 ? ` Give the VM ${usable.map((n) => `${n.model} (${n.state === "installed" ? "installed" : n.state === "in-box" ? "in-box" : "in-box, unverified"})`).join(" or ")}, or install the missing driver in the image before the first boot.` : " The image has no driver for any NIC model of this hypervisor: install one before the first boot, or the VM has no network.";
+  const usable = targetBoot.nics.filter((nic) => nic.state !== "missing");
+  const use = usable.length > 0 ? ` Give the VM ${usable.map((nic) => `${nic.model} (${nic.state === "installed" ? "installed" : nic.state === "in-box" ? "in-box" : "in-box, unverified"})`).join(" or ")}, or install the missing driver in the image before the first boot.` : " The image has no driver for any NIC model of this hypervisor: install one before the first boot, or the VM has no network.";
   return [
     {
       id: `nic-driver-missing:${target}`,
       severity: usable.length > 0 ? "warning" : "problem",
-      title: `No driver in the image for the ${t.name} NIC model${missing.length > 1 ? "s" : ""} ${missing.map((n) => n.model).join(", ")}`,
-      detail: `${missing.map((n) => `${n.model}: ${n.evidence}`).join("; ")}.${use}`,
-      evidence: missing.flatMap((n) => n.services.map((s) => systemEvidence(model, `Services\\${s}`, "Type", "(not installed)"))),
+      title: `No driver in the image for the ${targetBoot.name} NIC model${missing.length > 1 ? "s" : ""} ${missing.map((nic) => nic.model).join(", ")}`,
+      detail: `${missing.map((nic) => `${nic.model}: ${nic.evidence}`).join("; ")}.${use}`,
+      evidence: missing.flatMap((nic) => nic.services.map((service) => systemEvidence(model, `Services\\${service}`, "Type", "(not installed)"))),
       fixup: "manual",
     },
   ];

@@ -6,15 +6,15 @@ import { systemEvidence, shown } from "./types.js";
 export const nicTeaming: FindingRule = (model) => {
   const evidence: Evidence[] = [];
   const parts: string[] = [];
-  for (const a of model.network.adapters.filter((x) => x.team)) {
-    const members = a.team!.members.map((m) => model.network.adapters.find((x) => x.classKey === m)?.driverDesc ?? m);
-    parts.push(`team adapter "${a.connectionName ?? a.driverDesc ?? a.classKey}" (${a.team!.vendor} ${a.team!.kind}${members.length ? `, members: ${members.join(", ")}` : ""})`);
-    evidence.push(systemEvidence(model, `Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\${a.classKey}`, "ComponentId", a.componentId ?? ""));
+  for (const adapter of model.network.adapters.filter((candidate) => candidate.team)) {
+    const members = adapter.team!.members.map((member) => model.network.adapters.find((candidate) => candidate.classKey === member)?.driverDesc ?? member);
+    parts.push(`team adapter "${adapter.connectionName ?? adapter.driverDesc ?? adapter.classKey}" (${adapter.team!.vendor} ${adapter.team!.kind}${members.length ? `, members: ${members.join(", ")}` : ""})`);
+    evidence.push(systemEvidence(model, `Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\${adapter.classKey}`, "ComponentId", adapter.componentId ?? ""));
   }
-  const services = model.services.items.filter((s) => s.vendor?.category === "teaming" && s.installed && s.start !== 4);
-  for (const s of services) {
-    parts.push(`teaming driver ${s.name} (${s.startName})`);
-    evidence.push(systemEvidence(model, `Services\\${s.name}`, "Start", shown(s.start)));
+  const services = model.services.items.filter((service) => service.vendor?.category === "teaming" && service.installed && service.start !== 4);
+  for (const service of services) {
+    parts.push(`teaming driver ${service.name} (${service.startName})`);
+    evidence.push(systemEvidence(model, `Services\\${service.name}`, "Start", shown(service.start)));
   }
   if (parts.length === 0) return [];
   return [

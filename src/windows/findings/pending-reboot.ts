@@ -4,18 +4,18 @@ import type { FindingRule } from "./types.js";
 import { softwareEvidence, systemEvidence } from "./types.js";
 
 export const pendingReboot: FindingRule = (model) => {
-  const p = model.pending;
+  const pending = model.pending;
   const evidence: Evidence[] = [];
   const parts: string[] = [];
-  if (p.fileRenames.length > 0) {
-    parts.push(`${p.fileRenames.length} pending file rename(s)`);
-    evidence.push(systemEvidence(model, "Control\\Session Manager", "PendingFileRenameOperations", p.fileRenames.map((r) => `${r.from} -> ${r.to || "(delete)"}`).join("; ")));
+  if (pending.fileRenames.length > 0) {
+    parts.push(`${pending.fileRenames.length} pending file rename(s)`);
+    evidence.push(systemEvidence(model, "Control\\Session Manager", "PendingFileRenameOperations", pending.fileRenames.map((fileRename) => `${fileRename.from} -> ${fileRename.to || "(delete)"}`).join("; ")));
   }
-  if (p.cbsRebootPending) {
+  if (pending.cbsRebootPending) {
     parts.push("Component Based Servicing reboot pending");
     evidence.push(softwareEvidence("Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending"));
   }
-  if (p.wuRebootRequired) {
+  if (pending.wuRebootRequired) {
     parts.push("Windows Update reboot required");
     evidence.push(softwareEvidence("Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired"));
   }

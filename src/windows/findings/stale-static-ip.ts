@@ -5,18 +5,18 @@ import type { FindingRule } from "./types.js";
 export const staleStaticIp: FindingRule = (model) => {
   const evidence: Evidence[] = [];
   const names: string[] = [];
-  for (const a of model.network.adapters) {
-    const t = a.tcpip;
-    if (!t || !t.hasStaticAddress) continue;
-    names.push(`${a.connectionName ?? a.driverDesc ?? a.classKey} (${[...t.addresses.map((x) => x.address), ...t.nsi.ipv4.map((x) => x.address), ...t.nsi.ipv6.filter((x) => !/^fe[89ab]/i.test(x.address)).map((x) => x.address)].filter((v, i, all) => all.indexOf(v) === i).join(", ")})`);
-    if (t.interfaceKey && t.addresses.length > 0) {
-      evidence.push({ key: t.interfaceKey, value: "IPAddress", data: t.addresses.map((x) => x.address).join(",") });
+  for (const adapter of model.network.adapters) {
+    const tcpip = adapter.tcpip;
+    if (!tcpip || !tcpip.hasStaticAddress) continue;
+    names.push(`${adapter.connectionName ?? adapter.driverDesc ?? adapter.classKey} (${[...tcpip.addresses.map((address) => address.address), ...tcpip.nsi.ipv4.map((address) => address.address), ...tcpip.nsi.ipv6.filter((address) => !/^fe[89ab]/i.test(address.address)).map((address) => address.address)].filter((address, i, all) => all.indexOf(address) === i).join(", ")})`);
+    if (tcpip.interfaceKey && tcpip.addresses.length > 0) {
+      evidence.push({ key: tcpip.interfaceKey, value: "IPAddress", data: tcpip.addresses.map((address) => address.address).join(",") });
     }
-    for (const n of [...t.nsi.ipv4, ...t.nsi.ipv6]) evidence.push({ key: `SYSTEM\\${model.controlSets.resolved}\\Control\\Nsi`, value: n.valueName, data: n.address });
+    for (const nsiAddress of [...tcpip.nsi.ipv4, ...tcpip.nsi.ipv6]) evidence.push({ key: `SYSTEM\\${model.controlSets.resolved}\\Control\\Nsi`, value: nsiAddress.valueName, data: nsiAddress.address });
   }
-  for (const t of model.network.orphanInterfaces) {
-    names.push(`interface without adapter (${t.addresses.map((x) => x.address).join(", ")})`);
-    evidence.push({ key: t.interfaceKey, value: "IPAddress", data: t.addresses.map((x) => x.address).join(",") });
+  for (const orphanInterface of model.network.orphanInterfaces) {
+    names.push(`interface without adapter (${orphanInterface.addresses.map((address) => address.address).join(", ")})`);
+    evidence.push({ key: orphanInterface.interfaceKey, value: "IPAddress", data: orphanInterface.addresses.map((address) => address.address).join(",") });
   }
   if (names.length === 0) return [];
   return [

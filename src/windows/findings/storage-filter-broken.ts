@@ -3,15 +3,15 @@ import type { FindingRule } from "./types.js";
 import { systemEvidence } from "./types.js";
 
 export const storageFilterBroken: FindingRule = (model) => {
-  const bad = model.bootStorage.filters.filter((f) => f.broken.length > 0);
+  const bad = model.bootStorage.filters.filter((filter) => filter.broken.length > 0);
   if (bad.length === 0) return [];
   return [
     {
       id: "storage-filter-broken",
       severity: "problem",
       title: "A storage class filter driver cannot start",
-      detail: bad.flatMap((f) => f.broken.map((b) => `${f.className} ${f.list}: ${b.service} (${b.reason})`)).join("; "),
-      evidence: bad.map((f) => systemEvidence(model, `Control\\Class\\${f.classGuid}`, f.list, f.services.join(","))),
+      detail: bad.flatMap((filter) => filter.broken.map((brokenEntry) => `${filter.className} ${filter.list}: ${brokenEntry.service} (${brokenEntry.reason})`)).join("; "),
+      evidence: bad.map((filter) => systemEvidence(model, `Control\\Class\\${filter.classGuid}`, filter.list, filter.services.join(","))),
       fixup: "boot-storage",
     },
   ];

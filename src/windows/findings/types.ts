@@ -11,17 +11,17 @@ export type FindingRule = (model: WindowsModel, context: FindingContext) => Find
 
 /** Evidence for a value under the resolved control set of SYSTEM. */
 export function systemEvidence(model: WindowsModel, relKey: string, value?: string, data?: string): Evidence {
-  const e: Evidence = { key: `SYSTEM\\${model.controlSets.resolved}\\${relKey}` };
-  if (value !== undefined) e.value = value;
-  if (data !== undefined) e.data = data;
-  return e;
+  const evidence: Evidence = { key: `SYSTEM\\${model.controlSets.resolved}\\${relKey}` };
+  if (value !== undefined) evidence.value = value;
+  if (data !== undefined) evidence.data = data;
+  return evidence;
 }
 
 export function softwareEvidence(relKey: string, value?: string, data?: string): Evidence {
-  const e: Evidence = { key: `SOFTWARE\\${relKey}` };
-  if (value !== undefined) e.value = value;
-  if (data !== undefined) e.data = data;
-  return e;
+  const evidence: Evidence = { key: `SOFTWARE\\${relKey}` };
+  if (value !== undefined) evidence.value = value;
+  if (data !== undefined) evidence.data = data;
+  return evidence;
 }
 
 /** Data as the report shows it: numbers in decimal and hex, absent as "(absent)". */

@@ -7,6 +7,6 @@ export const vendorAgent: FindingRule = (model) =>
     id: "vendor-agent",
     severity: "warning",
     title: "Hardware vendor agents will start without their hardware",
-    matches: (s) => s.vendor.category === "management-agent",
-    describe: (s) => `${s.name} (${s.vendor.vendor}, ${s.startName})`,
+    matches: (vendorService) => vendorService.vendor.category === "management-agent",
+    describe: (vendorService) => `${vendorService.name} (${vendorService.vendor.vendor}, ${vendorService.startName})`,
   });

@@ -9,6 +9,6 @@ export const vendorDriver: FindingRule = (model) =>
     id: "vendor-driver",
     severity: "warning",
     title: "Drivers of the physical hardware start at boot",
-    matches: (s) => DRIVER.has(s.vendor.category),
-    describe: (s) => `${s.name} (${s.vendor.vendor} ${s.vendor.category}, ${s.startName})`,
+    matches: (vendorService) => DRIVER.has(vendorService.vendor.category),
+    describe: (vendorService) => `${vendorService.name} (${vendorService.vendor.vendor} ${vendorService.vendor.category}, ${vendorService.startName})`,
   });

@@ -23,7 +23,7 @@ export interface VendorServicesFinding {
 
 export function vendorServicesFinding(model: WindowsModel, finding: VendorServicesFinding): Finding[] {
   const hits = model.services.items.filter(
-    (s): s is VendorService => s.vendor !== undefined && s.vendor !== null && s.installed && (overriddenStart(s) ?? 4) <= 2 && finding.matches(s as VendorService),
+    (item): item is VendorService => item.vendor !== undefined && item.vendor !== null && item.installed && (overriddenStart(item) ?? 4) <= 2 && finding.matches(item as VendorService),
   );
   if (hits.length === 0) return [];
   return [
@@ -32,7 +32,7 @@ export function vendorServicesFinding(model: WindowsModel, finding: VendorServic
       severity: finding.severity,
       title: finding.title,
       detail: hits.map(finding.describe).join(", "),
-      evidence: hits.map((s) => systemEvidence(model, `Services\\${s.name}`, "Start", shown(s.start))),
+      evidence: hits.map((hit) => systemEvidence(model, `Services\\${hit.name}`, "Start", shown(hit.start))),
       fixup: "vendor-software",
     },
   ];

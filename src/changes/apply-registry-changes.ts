@@ -6,8 +6,8 @@
  * for the diff.
  */
 import { type HiveEditor, RegKey } from "../regf/internal.js";
-import type { HiveName, RegistryChange } from "../changes/change.js";
-import { describeRegBytes, encodeRegData } from "../changes/reg-data.js";
+import type { HiveName, RegistryChange } from "./change.js";
+import { describeRegBytes, encodeRegData } from "./reg-data.js";
 
 export interface DiffEntry {
   hive: HiveName;
@@ -28,52 +28,52 @@ function keyAt(editor: HiveEditor, path: string): RegKey | undefined {
   return offset === undefined ? undefined : RegKey.at(editor.cells.space, offset, "");
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
+  if (left.length !== right.length) return false;
+  for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) return false;
   return true;
 }
 
 /** Applies the changes for `hive` (others are ignored); returns what actually changed. */
 export function applyRegistryChanges(editor: HiveEditor, hive: HiveName, changes: RegistryChange[]): DiffEntry[] {
   const diff: DiffEntry[] = [];
-  for (const c of changes) {
-    if (c.hive !== hive) continue;
-    const base = { hive, key: c.key, fixup: c.fixup, reason: c.reason };
-    switch (c.kind) {
+  for (const change of changes) {
+    if (change.hive !== hive) continue;
+    const base = { hive, key: change.key, fixup: change.fixup, reason: change.reason };
+    switch (change.kind) {
       case "create-key":
-        if (!editor.keyExists(c.key)) {
-          editor.createKey(c.key);
+        if (!editor.keyExists(change.key)) {
+          editor.createKey(change.key);
           diff.push({ ...base, action: "create-key" });
         }
         break;
       case "delete-key": {
-        const key = keyAt(editor, c.key);
+        const key = keyAt(editor, change.key);
         if (key) {
           diff.push({ ...base, action: "delete-key", before: `${key.subkeys().length} subkeys, ${key.values().length} values` });
-          editor.deleteKey(c.key);
+          editor.deleteKey(change.key);
         }
         break;
       }
       case "set-value": {
-        const { type, bytes } = encodeRegData(c.data);
-        const key = keyAt(editor, c.key);
-        const old = key?.value(c.name);
+        const { type, bytes } = encodeRegData(change.data);
+        const key = keyAt(editor, change.key);
+        const old = key?.value(change.name);
         const oldBytes = old?.data();
         if (old && old.type === type && oldBytes && sameBytes(oldBytes, bytes)) break;
         if (!key) {
-          editor.createKey(c.key);
+          editor.createKey(change.key);
           diff.push({ ...base, action: "create-key" });
         }
-        editor.setValue(c.key, c.name, type, bytes);
-        diff.push({ ...base, name: c.name, action: "set-value", ...(old && oldBytes ? { before: describeRegBytes(old.type, oldBytes) } : {}), after: describeRegBytes(type, bytes) });
+        editor.setValue(change.key, change.name, type, bytes);
+        diff.push({ ...base, name: change.name, action: "set-value", ...(old && oldBytes ? { before: describeRegBytes(old.type, oldBytes) } : {}), after: describeRegBytes(type, bytes) });
         break;
       }
       case "delete-value": {
-        const old = keyAt(editor, c.key)?.value(c.name);
+        const old = keyAt(editor, change.key)?.value(change.name);
         if (old) {
-          diff.push({ ...base, name: c.name, action: "delete-value", before: describeRegBytes(old.type, old.data()) });
-          editor.deleteValue(c.key, c.name);
+          diff.push({ ...base, name: change.name, action: "delete-value", before: describeRegBytes(old.type, old.data()) });
+          editor.deleteValue(change.key, change.name);
         }
         break;
       }
