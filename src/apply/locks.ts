@@ -361,7 +361,7 @@ function claimDevice(imagePath: string): number | undefined {
     if ((err as NodeJS.ErrnoException).code !== "EBUSY") throw err;
     // Say what holds it where the kernel tells (a mount, a holder); else it is another exclusive opener.
     const uses = deviceUses(imagePath);
-    if (uses.length) throw new RefusedError(`image-in-use:${uses[0]!.code}`, uses.map((u) => u.message).join("; "), { path: imagePath, cause: err });
+    if (uses.length) throw new RefusedError(`image-in-use:${uses[0]!.code}`, uses.map((use) => use.message).join("; "), { path: imagePath, cause: err });
     throw new RefusedError(
       "image-in-use:device-claimed",
       `${imagePath} is in use: the kernel refuses an exclusive open (it, or one of its partitions, is mounted, held by LVM, dm-crypt or md, or another p2vfix is writing it): unmount or deactivate it, or wait for that p2vfix, and run again`,

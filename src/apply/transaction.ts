@@ -279,7 +279,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
     // Before the undo file (and in a dry run, which must show what the write would do): a device cannot grow, so a container that allocated blocks at its end is refused here, nothing written.
-    for (const f of perFile) if (f.base.isBlockDevice && f.newSize !== f.originalSize) throw deviceCannotResize(f.path, f.originalSize, f.newSize);
+    for (const file of perFile) if (file.base.isBlockDevice && file.newSize !== file.originalSize) throw deviceCannotResize(file.path, file.originalSize, file.newSize);
     if (options.dryRun || perFile.length === 0) return report;
 
     const undoFile = undoFilePath(imagePath, options.backupDir);

@@ -31,9 +31,9 @@ export function readCsv(text: string, path: string): CsvRecord[] {
     closed = false;
   };
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const ch = text[i]!;
     if (quoted) {
-      if (c === '"') {
+      if (ch === '"') {
         if (text[i + 1] === '"') {
           field += '"';
           i++;
@@ -42,28 +42,28 @@ export function readCsv(text: string, path: string): CsvRecord[] {
           closed = true;
         }
       } else {
-        if (c === "\n") line++;
-        field += c;
+        if (ch === "\n") line++;
+        field += ch;
       }
       continue;
     }
-    if (c === ",") {
+    if (ch === ",") {
       fields.push(field);
       field = "";
       closed = false;
-    } else if (c === "\n" || (c === "\r" && text[i + 1] === "\n")) {
-      if (c === "\r") i++;
+    } else if (ch === "\n" || (ch === "\r" && text[i + 1] === "\n")) {
+      if (ch === "\r") i++;
       endRecord();
       line++;
       recordLine = line;
     } else if (closed) {
-      throw new PlanError("inventory.csv", `unexpected ${JSON.stringify(c)} after a closing quote (a quote inside a quoted field is written "")`, { path, line });
-    } else if (c === '"') {
+      throw new PlanError("inventory.csv", `unexpected ${JSON.stringify(ch)} after a closing quote (a quote inside a quoted field is written "")`, { path, line });
+    } else if (ch === '"') {
       if (field !== "") throw new PlanError("inventory.csv", `a quote inside an unquoted field: quote the whole field and double the quote ("")`, { path, line });
       quoted = true;
       quoteLine = line;
     } else {
-      field += c;
+      field += ch;
     }
   }
   if (quoted) throw new PlanError("inventory.csv", "a quoted field is not closed before the end of the file", { path, line: quoteLine });

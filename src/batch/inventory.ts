@@ -20,16 +20,16 @@ const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
 const macSchema = z
   .string()
   .regex(MAC, "not a MAC address (six hex pairs, e.g. 52:54:00:12:34:56)")
-  .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, "a multicast MAC address cannot be a NIC's (the first byte must be even)")
-  .refine((m) => !/^(00[:-]){5}00$/.test(m), "00:00:00:00:00:00 is not a NIC's MAC address");
+  .refine((mac) => (parseInt(mac.slice(0, 2), 16) & 1) === 0, "a multicast MAC address cannot be a NIC's (the first byte must be even)")
+  .refine((mac) => !/^(00[:-]){5}00$/.test(mac), "00:00:00:00:00:00 is not a NIC's MAC address");
 
 const fileCopy = z.object({ from: z.string().min(1), to: z.string().min(1), reason: z.string().optional() }).strict();
 
 const entryFields = {
   target: z
     .string()
-    .refine((t) => targetHypervisorOf(t) !== undefined, "not a hypervisor p2vfix knows: hyperv, vmware, kvm or xen (aliases such as Hyper-V, ESXi, Proxmox are accepted)")
-    .transform((t) => targetHypervisorOf(t)!)
+    .refine((target) => targetHypervisorOf(target) !== undefined, "not a hypervisor p2vfix knows: hyperv, vmware, kvm or xen (aliases such as Hyper-V, ESXi, Proxmox are accepted)")
+    .transform((target) => targetHypervisorOf(target)!)
     .optional(),
   profile: z.string().min(1).optional(),
   "keep-ip": z.boolean().optional(),
@@ -91,7 +91,7 @@ function yamlLine(node: Node | null | undefined, counter: LineCounter): number {
 
 /** Line of `key` inside the YAML map `node`, else the map's own line. */
 function keyLine(node: Node, key: PropertyKey | undefined, counter: LineCounter): number {
-  const pair = isMap(node) ? node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key) : undefined;
+  const pair = isMap(node) ? node.items.find((item) => (item.key as { value?: unknown } | null)?.value === key) : undefined;
   return yamlLine((pair?.key as Node | undefined) ?? node, counter);
 }
 
@@ -146,7 +146,7 @@ function csvValue(key: string, cell: string): unknown {
     case "nic":
       return /^\d+$/.test(text) ? Number(text) : text;
     case "macs":
-      return text.split(";").map((m) => m.trim());
+      return text.split(";").map((mac) => mac.trim());
     case "files":
       return text.split(";").map((pair) => {
         const at = pair.indexOf("=>");
@@ -162,18 +162,18 @@ export function parseInventoryCsv(text: string, path: string): InventoryEntry[] 
   refuseLarge(text, path);
   const records = readCsv(text.replace(/^\uFEFF/, ""), path);
   if (records.length < 2) fail(path, 1, "a CSV inventory needs a header row (image,target,...) and at least one image row");
-  const header = records[0]!.fields.map((h) => h.trim().toLowerCase());
-  header.forEach((h, i) => {
-    if (!(INVENTORY_KEYS as readonly string[]).includes(h)) fail(path, records[0]!.line, `unknown column "${h}" (columns: ${INVENTORY_KEYS.join(", ")})`);
-    if (header.indexOf(h) !== i) fail(path, records[0]!.line, `column "${h}" appears twice`);
+  const header = records[0]!.fields.map((field) => field.trim().toLowerCase());
+  header.forEach((name, i) => {
+    if (!(INVENTORY_KEYS as readonly string[]).includes(name)) fail(path, records[0]!.line, `unknown column "${name}" (columns: ${INVENTORY_KEYS.join(", ")})`);
+    if (header.indexOf(name) !== i) fail(path, records[0]!.line, `column "${name}" appears twice`);
   });
   if (!header.includes("image")) fail(path, records[0]!.line, 'the header has no "image" column');
   const entries = records.slice(1).map(({ line, fields }) => {
     if (fields.length !== header.length) fail(path, line, `${fields.length} fields where the header has ${header.length}`);
     const raw: Record<string, unknown> = {};
-    header.forEach((h, i) => {
-      const value = csvValue(h, fields[i]!);
-      if (value !== undefined) raw[h] = value;
+    header.forEach((name, i) => {
+      const value = csvValue(name, fields[i]!);
+      if (value !== undefined) raw[name] = value;
     });
     const result = entrySchema.safeParse(raw as EntryInput);
     if (!result.success) fail(path, line, firstIssue(result.error).message);

@@ -29,7 +29,7 @@ export interface ImageJob {
 }
 
 export function toJob(entry: InventoryEntry, index: number, base: string): ImageJob {
-  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
   const request = {
     image: at(entry.image),
     ...(entry.target ? { target: entry.target } : {}),
@@ -38,7 +38,7 @@ export function toJob(entry: InventoryEntry, index: number, base: string): Image
     macs: entry.macs ?? [],
     ...(entry.vm ? { vm: at(entry.vm) } : {}),
     ...(entry.nic === undefined ? {} : { nic: entry.nic }),
-    ...(entry.files ? { files: entry.files.map((f) => ({ ...f, from: at(f.from) })) } : {}),
+    ...(entry.files ? { files: entry.files.map((file) => ({ ...file, from: at(file.from) })) } : {}),
     ...(entry.drivers ? { drivers: at(entry.drivers) } : {}),
   };
   return { index, line: entry.line, ...request, requestSha256: createHash("sha256").update(JSON.stringify(request)).digest("hex") };
@@ -51,8 +51,8 @@ export function checkJobPaths(jobs: readonly ImageJob[], inventoryPath: string):
       ["image", job.image],
       ["vm", job.vm],
       ["drivers", job.drivers],
-      ...(job.files ?? []).map((f) => ["files.from", f.from]),
-    ].find(([, p]) => p !== undefined && !existsSync(p));
+      ...(job.files ?? []).map((file) => ["files.from", file.from]),
+    ].find(([, path]) => path !== undefined && !existsSync(path));
     if (missing) throw new NotFoundError("inventory.missing-file", `${missing[0]} ${missing[1]} does not exist`, { path: inventoryPath, line: job.line });
   }
 }

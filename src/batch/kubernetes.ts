@@ -66,21 +66,21 @@ export function buildKubernetesManifests(entries: readonly InventoryEntry[], inv
   if (mode === "filesystem") {
     if (!opts.pvc) throw new UsageError("no-pvc", "--emit kubernetes needs --pvc NAME: the PersistentVolumeClaim holding the images (or --volume-mode block)");
     // The pods see the PVC, not this host: every path must be one inside it.
-    for (const e of entries) {
-      const abs = [e.image, e.vm, ...(e.files ?? []).map((f) => f.from)].find((p) => p !== undefined && isAbsolute(p));
-      if (abs) throw new UsageError("absolute-path", `${abs}: in a Kubernetes wave, paths are relative to the root of the PVC ${opts.pvc} (mounted at ${mount})`, { path: inventoryPath, line: e.line });
+    for (const entry of entries) {
+      const abs = [entry.image, entry.vm, ...(entry.files ?? []).map((extra) => extra.from)].find((path) => path !== undefined && isAbsolute(path));
+      if (abs) throw new UsageError("absolute-path", `${abs}: in a Kubernetes wave, paths are relative to the root of the PVC ${opts.pvc} (mounted at ${mount})`, { path: inventoryPath, line: entry.line });
     }
     volumes.push({ name: "images", persistentVolumeClaim: { claimName: dnsName(opts.pvc, "--pvc") } });
     mounts.push({ name: "images", mountPath: mount });
     state = `${mount}/p2vfix-state`;
   } else {
     // Block mode: each image is its own raw-disk PVC (as Forklift/CDI create them), given by name in `image`.
-    const images = entries.map((e, i) => {
-      if (e.vm || e.files) throw new UsageError("block-mode-files", "block mode has no filesystem for a VM definition or extra files: give `macs` instead of `vm`, and no `files`", { path: inventoryPath, line: e.line });
+    const images = entries.map((entry, i) => {
+      if (entry.vm || entry.files) throw new UsageError("block-mode-files", "block mode has no filesystem for a VM definition or extra files: give `macs` instead of `vm`, and no `files`", { path: inventoryPath, line: entry.line });
       const devicePath = `/dev/p2vfix/disk-${i}`;
-      volumes.push({ name: `disk-${i}`, persistentVolumeClaim: { claimName: dnsName(e.image, "image (a PVC name in block mode)", e.line, inventoryPath) } });
+      volumes.push({ name: `disk-${i}`, persistentVolumeClaim: { claimName: dnsName(entry.image, "image (a PVC name in block mode)", entry.line, inventoryPath) } });
       devices.push({ name: `disk-${i}`, devicePath });
-      const { line: _line, image: _image, ...rest } = e;
+      const { line: _line, image: _image, ...rest } = entry;
       return { image: devicePath, ...rest };
     });
     // The pods read the devices: the inventory they get names them, in the same order.
@@ -99,7 +99,7 @@ export function buildKubernetesManifests(entries: readonly InventoryEntry[], inv
     state = "/state";
   }
   const labels = { "app.kubernetes.io/name": "p2vfix", "app.kubernetes.io/component": "wave", "app.kubernetes.io/instance": name };
-  const metadata = (n: string) => ({ name: n, ...(opts.namespace ? { namespace: dnsName(opts.namespace, "--namespace") } : {}), labels });
+  const metadata = (objectName: string) => ({ name: objectName, ...(opts.namespace ? { namespace: dnsName(opts.namespace, "--namespace") } : {}), labels });
   const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: metadata(`${name}-inventory`), data: { [file]: text } };
   const job = {
     apiVersion: "batch/v1",

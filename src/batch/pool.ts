@@ -30,11 +30,11 @@ function runChild(job: ImageJob, options: PoolOptions): Promise<ImageRecord> {
     const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => {
-      if (stdout.length < MAX_STDOUT) stdout += s.slice(0, MAX_STDOUT - stdout.length);
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      if (stdout.length < MAX_STDOUT) stdout += chunk.slice(0, MAX_STDOUT - stdout.length);
     });
-    child.stderr.setEncoding("utf8").on("data", (s: string) => {
-      stderr = (stderr + s).slice(-STDERR_TAIL);
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL);
     });
     const done = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
       const line = stdout.trim().split("\n").pop() ?? "";
@@ -92,11 +92,11 @@ export async function runPool(jobs: readonly ImageJob[], options: PoolOptions): 
   let next = 0;
   const lane = async () => {
     while (next < jobs.length) {
-      const i = next++;
-      const job = jobs[i]!;
+      const index = next++;
+      const job = jobs[index]!;
       options.onStart?.(job);
-      records[i] = await runChild(job, options);
-      options.onEnd?.(job, records[i]!);
+      records[index] = await runChild(job, options);
+      options.onEnd?.(job, records[index]!);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel, jobs.length)) }, lane));

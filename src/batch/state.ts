@@ -145,7 +145,7 @@ export class StateDir {
   /** The wave's records, one JSON line per image, replacing the last wave's file. */
   writeWave(records: ImageRecord[]): string {
     const path = join(this.path, "results.jsonl");
-    replaceFileSafely(path, Buffer.from(records.map((r) => JSON.stringify(r)).join("\n") + (records.length ? "\n" : "")));
+    replaceFileSafely(path, Buffer.from(records.map((record) => JSON.stringify(record)).join("\n") + (records.length ? "\n" : "")));
     return path;
   }
 

@@ -60,7 +60,7 @@ export interface WaveSummary {
 }
 
 export function summarize(records: readonly ImageRecord[]): WaveSummary {
-  const count = (s: ImageRecord["status"]) => records.filter((r) => r.status === s).length;
+  const count = (status: ImageRecord["status"]) => records.filter((record) => record.status === status).length;
   const done = count("done") + count("dry-run");
   const skipped = count("skipped");
   const failed = count("failed");
@@ -79,18 +79,18 @@ export function waveJson(records: readonly ImageRecord[], extra: Record<string, 
 
 export function renderWaveTable(records: readonly ImageRecord[]): string {
   const rows = [["#", "image", "status", "problems", "undo file", "time"]];
-  for (const r of records) {
+  for (const record of records) {
     rows.push([
-      String(r.index),
-      basename(r.image),
-      r.status === "failed" ? `failed (${r.error?.code ?? "?"})` : r.status === "running" ? "running (or stopped)" : r.status,
-      r.status === "failed" && r.findingsBefore.length === 0 ? "-" : `${r.findingsBefore.length} → ${r.findingsAfter.length}`,
-      r.undoFile ? basename(r.undoFile) : "-",
-      r.seconds === undefined ? "-" : `${r.seconds.toFixed(1)} s`,
+      String(record.index),
+      basename(record.image),
+      record.status === "failed" ? `failed (${record.error?.code ?? "?"})` : record.status === "running" ? "running (or stopped)" : record.status,
+      record.status === "failed" && record.findingsBefore.length === 0 ? "-" : `${record.findingsBefore.length} → ${record.findingsAfter.length}`,
+      record.undoFile ? basename(record.undoFile) : "-",
+      record.seconds === undefined ? "-" : `${record.seconds.toFixed(1)} s`,
     ]);
   }
-  const s = summarize(records);
-  const lines = [table(rows), "", `${s.total} images: ${s.done} prepared, ${s.skipped} already done (skipped), ${s.failed} failed${s.other ? `, ${s.other} not finished` : ""}`];
-  for (const r of records.filter((x) => x.status === "failed")) lines.push(`  #${r.index} ${r.image}: ${r.error?.message ?? "no result"}${r.log ? ` (log: ${r.log})` : ""}`);
+  const waveSummary = summarize(records);
+  const lines = [table(rows), "", `${waveSummary.total} images: ${waveSummary.done} prepared, ${waveSummary.skipped} already done (skipped), ${waveSummary.failed} failed${waveSummary.other ? `, ${waveSummary.other} not finished` : ""}`];
+  for (const record of records.filter((candidate) => candidate.status === "failed")) lines.push(`  #${record.index} ${record.image}: ${record.error?.message ?? "no result"}${record.log ? ` (log: ${record.log})` : ""}`);
   return lines.join("\n") + "\n";
 }

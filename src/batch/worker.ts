@@ -33,10 +33,10 @@ export function fileSha256(path: string): string {
   try {
     const buffer = Buffer.alloc(1024 * 1024);
     for (let at = 0; ; ) {
-      const n = readSync(fd, buffer, 0, buffer.length, at);
-      if (n === 0) break;
-      hash.update(buffer.subarray(0, n));
-      at += n;
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, at);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      at += bytesRead;
     }
   } finally {
     closeSync(fd);
@@ -46,7 +46,7 @@ export function fileSha256(path: string): string {
 
 /** Problems and warnings, by id: what the table counts before and after. */
 function shown(findings: readonly Finding[]): string[] {
-  return findings.filter((f) => f.severity !== "info").map((f) => f.id);
+  return findings.filter((finding) => finding.severity !== "info").map((finding) => finding.id);
 }
 
 function findingsNow(image: string, target: string | undefined): string[] {
@@ -126,7 +126,7 @@ export function runImage(job: ImageJob, options: WorkerOptions = {}): ImageRecor
       if (job.files) plan.files = job.files;
       record.findingsBefore = shown(findings);
       if (dir) record.plan = state!.writePlan(dir, planToYaml(plan));
-      log(`planned: ${plan.fixups.filter((f) => f.enabled).map((f) => f.id).join(", ") || "no fixups"}; ${record.findingsBefore.length} problems and warnings`);
+      log(`planned: ${plan.fixups.filter((fixup) => fixup.enabled).map((fixup) => fixup.id).join(", ") || "no fixups"}; ${record.findingsBefore.length} problems and warnings`);
       const report = runApply(job.image, plan, { dryRun: options.dryRun === true, ...(folder ? { image: { backupDir: folder } } : {}) });
       record.bytesWritten = report.image?.bytesWritten ?? 0;
       // Nothing written this time (already in place after a kill past the journal's "done"): the undo file is the journal's.

@@ -38,7 +38,7 @@ export function readHiveWithLogs(fs: FileSystem, path: string, useLogs: boolean)
     const slash = path.lastIndexOf("/");
     const dir = slash < 0 ? "" : path.slice(0, slash);
     const name = path.slice(slash + 1);
-    const siblings = fs.list(dir).map((e) => e.name);
+    const siblings = fs.list(dir).map((fileInfo) => fileInfo.name);
     for (const logName of findLogNames(name, siblings)) {
       logs.push({ name: logName, bytes: fs.readFile(dir ? `${dir}/${logName}` : logName) });
     }
@@ -49,13 +49,13 @@ export function readHiveWithLogs(fs: FileSystem, path: string, useLogs: boolean)
 /** Picks the installation the user meant: the only one, or the one on --partition. */
 export function chooseInstallation(installations: WindowsInstallation[], targetPath: string, partition?: number): WindowsInstallation {
   if (partition !== undefined) {
-    const found = installations.find((i) => i.volume.index === partition);
-    if (!found) throw new NotFoundError("no-windows", `${targetPath}: no Windows installation on partition ${partition} (found on: ${installations.map((i) => i.volume.index).join(", ") || "none"})`);
+    const found = installations.find((installation) => installation.volume.index === partition);
+    if (!found) throw new NotFoundError("no-windows", `${targetPath}: no Windows installation on partition ${partition} (found on: ${installations.map((installation) => installation.volume.index).join(", ") || "none"})`);
     return found;
   }
   if (installations.length === 0) throw new NotFoundError("no-windows", `${targetPath}: no Windows installation found (no Windows\\System32\\config\\SYSTEM on any readable volume)`);
   if (installations.length > 1) {
-    throw new UsageError("several-windows", `${targetPath}: ${installations.length} Windows installations found (partitions ${installations.map((i) => i.volume.index).join(", ")}): pick one with --partition N`);
+    throw new UsageError("several-windows", `${targetPath}: ${installations.length} Windows installations found (partitions ${installations.map((installation) => installation.volume.index).join(", ")}): pick one with --partition N`);
   }
   return installations[0];
 }
@@ -102,7 +102,7 @@ export function resolveInnerPath(target: OpenedTarget, inner: string, partition?
     return { volume: install.volume, path };
   }
   if (short === "BCD") {
-    const stores = locateWindows(target.volumes).bcdStores.filter((s) => partition === undefined || s.volume.index === partition);
+    const stores = locateWindows(target.volumes).bcdStores.filter((bcdStore) => partition === undefined || bcdStore.volume.index === partition);
     if (stores.length === 0) throw new NotFoundError("bcd-not-found", `${target.path}: no BCD store found (\\Boot\\BCD or \\EFI\\Microsoft\\Boot\\BCD)`);
     return { volume: stores[0].volume, path: stores[0].path };
   }
@@ -112,18 +112,18 @@ export function resolveInnerPath(target: OpenedTarget, inner: string, partition?
 /** The volume holding an explicit path: the chosen partition, or the only readable volume that has it. */
 export function findFileVolume(target: OpenedTarget, path: string, partition?: number): { volume: Volume; path: string } {
   const clean = path.replace(/\\/g, "/").replace(/^\/+/, "");
-  const candidates = target.volumes.filter((v) => v.readable && (partition === undefined || v.index === partition));
+  const candidates = target.volumes.filter((volume) => volume.readable && (partition === undefined || volume.index === partition));
   if (partition !== undefined && candidates.length === 0) throw new NotFoundError("no-partition", `${target.path}: no readable partition ${partition}`);
-  const holding = candidates.filter((v) => {
+  const holding = candidates.filter((candidate) => {
     try {
-      return v.fs().stat(clean) !== undefined;
+      return candidate.fs().stat(clean) !== undefined;
     } catch {
       return false;
     }
   });
   if (holding.length === 0) throw new NotFoundError("file-not-found", `${target.path}: ${clean || "/"} not found${partition === undefined ? " on any readable volume" : ` on partition ${partition}`}`);
   if (holding.length > 1) {
-    throw new UsageError("ambiguous-path", `${target.path}: ${clean} exists on partitions ${holding.map((v) => v.index).join(", ")}: pick one with --partition N`);
+    throw new UsageError("ambiguous-path", `${target.path}: ${clean} exists on partitions ${holding.map((volume) => volume.index).join(", ")}: pick one with --partition N`);
   }
   return { volume: holding[0], path: clean };
 }

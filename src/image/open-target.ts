@@ -31,7 +31,7 @@ export function openTarget(path: string, options: { writable?: boolean } = {}): 
     const volumes =
       table.scheme === "none"
         ? [volumeOn(image.device, 0)]
-        : table.partitions.filter((p) => !/extended/i.test(p.typeName)).map((p) => volumeOn(p.device, p.index, p));
+        : table.partitions.filter((partition) => !/extended/i.test(partition.typeName)).map((partition) => volumeOn(partition.device, partition.index, partition));
     return { kind: "image", path, image, table, volumes, close: () => image.close() };
   } catch (err) {
     image.close();
