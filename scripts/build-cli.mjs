@@ -53,6 +53,20 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
     logLevel: "warning",
     plugins: [ownImportMetaUrl(outDir)],
   });
+  // `cat` alone (src/cli/fast-cat.ts): one file holding the image stack and nothing else, which
+  // bin/p2vfix.js tries before main.js for a `cat` command line.
+  await build({
+    entryPoints: { "fast-cat": join(root, "dist/cli/fast-cat.js") },
+    outdir: outDir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "warning",
+    plugins: [ownImportMetaUrl(outDir)],
+  });
   return outDir;
 }
 
