@@ -15,7 +15,9 @@ async function load(bundled, unbundled) {
 }
 
 const argv = process.argv.slice(2);
-// A plain `cat` runs without the rest of the command line (src/cli/fast-cat.ts); it says
-// (undefined) when main() must run it instead.
-const code = argv[0] === "cat" ? (await load("../dist/cli-bundle/fast-cat.js", "../dist/cli/fast-cat.js")).fastCat(argv) : undefined;
+// A plain `cat` or `reg export` runs without the rest of the command line (src/cli/fast-cat.ts,
+// fast-export.ts); each says (undefined) when main() must run it instead.
+let code;
+if (argv[0] === "cat") code = (await load("../dist/cli-bundle/fast-cat.js", "../dist/cli/fast-cat.js")).fastCat(argv);
+else if (argv[0] === "reg" && argv[1] === "export") code = (await load("../dist/cli-bundle/fast-export.js", "../dist/cli/fast-export.js")).fastExport(argv);
 process.exitCode = code ?? (await (await load("../dist/cli-bundle/main.js", "../dist/cli/main.js")).main(argv));

@@ -10,12 +10,12 @@
  * Same behaviour as the `cat` command in commands/disk.ts: the same lookups, errors and exit
  * codes; the bytes go to file descriptor 1 in chunks read straight into one buffer.
  */
-import { writeSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import type { OpenFile } from "../fs/filesystem.js";
 import { resolveInnerPath } from "../image/hive-source.js";
 import { openTarget } from "../image/open-target.js";
 import { parseTargetSpec } from "../image/target-spec.js";
+import { isBrokenPipe, writeAll } from "./fd-write.js";
 import { reportFailure } from "./report-error.js";
 
 /** Bytes read and written at a time (as commands/disk.ts). */
@@ -78,8 +78,7 @@ export function fastCat(argv: readonly string[], streams: CatStreams = standardS
     }
     return 0;
   } catch (err) {
-    // `p2vfix cat … | head`: the reader went away; that is not an error (as createOutput).
-    if ((err as NodeJS.ErrnoException)?.code === "EPIPE") return 0;
+    if (isBrokenPipe(err)) return 0;
     return reportFailure(err, streams.err, { debug: process.env.P2VFIX_DEBUG === "1", json: false });
   }
 }
@@ -92,17 +91,5 @@ function copyTo(fd: number, file: OpenFile): void {
     if (file.readInto) file.readInto(offset, buffer, 0, length);
     else buffer.set(file.read(offset, length));
     writeAll(fd, buffer.subarray(0, length));
-  }
-}
-
-/** writeSync until every byte is taken; a non-blocking descriptor that is full is waited for. */
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) {
-    try {
-      done += writeSync(fd, bytes, done, bytes.length - done);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
   }
 }
