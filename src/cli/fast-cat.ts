@@ -15,7 +15,7 @@ import type { OpenFile } from "../fs/filesystem.js";
 import { resolveInnerPath } from "../image/hive-source.js";
 import { openTarget } from "../image/open-target.js";
 import { parseTargetSpec } from "../image/target-spec.js";
-import { isBrokenPipe, writeAll } from "./fd-write.js";
+import { fastErrorMode, type FastStreams, isBrokenPipe, standardStreams, writeAll } from "./fd-write.js";
 import { reportFailure } from "./report-error.js";
 
 /** Bytes read and written at a time (as commands/disk.ts). */
@@ -44,19 +44,11 @@ export function plainCatArguments(argv: readonly string[]): { spec: string; part
   return partition === undefined ? { spec } : { spec, partition };
 }
 
-/** Where fastCat writes: a file descriptor for the bytes, a function for messages. */
-export interface CatStreams {
-  out: number;
-  err: (text: string) => void;
-}
-
-const standardStreams: CatStreams = { out: 1, err: (text) => void process.stderr.write(text) };
-
 /**
  * Runs a plain `cat` and returns its exit code, or undefined when main() should run the
  * command line instead (see plainCatArguments).
  */
-export function fastCat(argv: readonly string[], streams: CatStreams = standardStreams): number | undefined {
+export function fastCat(argv: readonly string[], streams: FastStreams = standardStreams): number | undefined {
   const args = plainCatArguments(argv);
   if (!args) return undefined;
   try {
@@ -79,7 +71,7 @@ export function fastCat(argv: readonly string[], streams: CatStreams = standardS
     return 0;
   } catch (err) {
     if (isBrokenPipe(err)) return 0;
-    return reportFailure(err, streams.err, { debug: process.env.P2VFIX_DEBUG === "1", json: false });
+    return reportFailure(err, streams.err, fastErrorMode());
   }
 }
 

@@ -12,7 +12,7 @@ import { closeSync, openSync } from "node:fs";
 import { basename } from "node:path";
 import { isHiveFile, openHiveFile, regExportBytes } from "../regf/internal.js";
 import { findKey, staleNotes } from "./commands/reg.js";
-import { isBrokenPipe, writeAll } from "./fd-write.js";
+import { fastErrorMode, type FastStreams, isBrokenPipe, standardStreams, writeAll } from "./fd-write.js";
 import { reportFailure } from "./report-error.js";
 
 export interface PlainExport {
@@ -52,16 +52,8 @@ export function plainExportArguments(argv: readonly string[], isHive: (path: str
   return { hive: positionals[0], key: positionals[1] ?? "", encoding, logs, ...(output === undefined ? {} : { output }), ...(prefix === undefined ? {} : { prefix }) };
 }
 
-/** Where fastExport writes: a file descriptor for standard output, a function for messages. */
-export interface ExportStreams {
-  out: number;
-  err: (text: string) => void;
-}
-
-const standardStreams: ExportStreams = { out: 1, err: (text) => void process.stderr.write(text) };
-
 /** Runs a plain `reg export` and returns its exit code, or undefined when main() should run it. */
-export function fastExport(argv: readonly string[], streams: ExportStreams = standardStreams): number | undefined {
+export function fastExport(argv: readonly string[], streams: FastStreams = standardStreams): number | undefined {
   const args = plainExportArguments(argv);
   if (!args) return undefined;
   try {
@@ -80,6 +72,6 @@ export function fastExport(argv: readonly string[], streams: ExportStreams = sta
     return 0;
   } catch (err) {
     if (isBrokenPipe(err)) return 0;
-    return reportFailure(err, streams.err, { debug: process.env.P2VFIX_DEBUG === "1", json: false });
+    return reportFailure(err, streams.err, fastErrorMode());
   }
 }

@@ -5,6 +5,17 @@
  */
 import { writeSync } from "node:fs";
 
+/** Where a fast path writes: a file descriptor for standard output's bytes, a function for messages. */
+export interface FastStreams {
+  out: number;
+  err: (text: string) => void;
+}
+
+export const standardStreams: FastStreams = { out: 1, err: (text) => void process.stderr.write(text) };
+
+/** How a fast path reports a failure: main()'s words and exit code, never a stack trace unless P2VFIX_DEBUG=1. */
+export const fastErrorMode = (): { debug: boolean; json: boolean } => ({ debug: process.env.P2VFIX_DEBUG === "1", json: false });
+
 /** writeSync until every byte is taken; a non-blocking descriptor that is full is waited for. */
 export function writeAll(fd: number, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length; ) {
