@@ -1,11 +1,11 @@
 /**
  * `p2vfix cat IMAGE:PATH [--partition N]` without the rest of the command line: bin/p2vfix.js
  * runs this first for a `cat` and falls back to main() for anything it does not take (help,
- * --json, --debug, another option). Node starts in ~30 ms and
- * icat copies an 11 MiB file in ~20: loading commander and every command's registration, then
- * the image stack as ES modules, cost more than the copy itself (bench/cat-pairs.mjs). The
- * build bundles this file alone (scripts/build-cli.mjs) with what it imports: the image stack,
- * no commander, no output streams (process.stdout, or node:tty, loads node:net and the streams).
+ * --json, --debug, another option). A bare Node starts in ~30 ms and icat copies an 11 MiB
+ * file in ~20: through main(), loading commander, the command modules and the output stream
+ * cost more than the copy itself (~20 ms of CPU of ~70, bench/cat-pairs.mjs). The build
+ * bundles this file (scripts/build-cli.mjs) with what it imports: the image stack, no
+ * commander, no output streams (process.stdout, or node:tty, loads node:net and the streams).
  *
  * Same behaviour as the `cat` command in commands/disk.ts: the same lookups, errors and exit
  * codes; the bytes go to file descriptor 1 in chunks read straight into one buffer.
