@@ -22,12 +22,18 @@ export function environmentNote() {
   return `load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${RUNS} paired runs each${note ? `; ${note}` : ""}`;
 }
 
-/** Runs `setup` (not timed) then `command` under /usr/bin/time: wall and CPU seconds, peak RSS bytes. */
+/**
+ * Runs `setup` (not timed) then `command` under /usr/bin/time: wall and CPU seconds, peak RSS
+ * bytes. Wall time is taken around the spawn (time's own %e counts in 10 ms steps, too coarse
+ * for a `cat` of ~20 ms); it includes starting /usr/bin/time and sh, ~1-2 ms on either side.
+ */
 export function timedProcess(command, setup) {
   if (setup) spawnSync("sh", ["-c", setup], { env });
+  const started = process.hrtime.bigint();
   const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", "sh", "-c", `${command} >/dev/null`], { encoding: "utf8", maxBuffer: 1 << 28, env });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const last = r.stderr.trim().split("\n").pop() ?? "";
-  const [seconds, user, system, kib] = last.split(" ").map(Number);
+  const [, user, system, kib] = last.split(" ").map(Number);
   if (r.status !== 0) throw new Error(`${command} failed: ${r.stderr.slice(0, 400)}`);
   return { seconds, cpu: user + system, rss: kib * 1024 };
 }

@@ -3,13 +3,21 @@
 // for a tree built with tsc alone.
 import { fileURLToPath } from "node:url";
 
-const url = new URL("../dist/cli-bundle/main.js", import.meta.url);
-let main;
-try {
-  ({ main } = await import(url.href));
-} catch (err) {
-  if (err?.code !== "ERR_MODULE_NOT_FOUND" || !String(err.message).includes(fileURLToPath(url))) throw err;
-  ({ main } = await import("../dist/cli/main.js"));
+/** A module of the command line: from the bundle, else as tsc left it in dist/. */
+async function load(bundled, unbundled) {
+  const url = new URL(bundled, import.meta.url);
+  try {
+    return await import(url.href);
+  } catch (err) {
+    if (err?.code !== "ERR_MODULE_NOT_FOUND" || !String(err.message).includes(fileURLToPath(url))) throw err;
+    return import(unbundled);
+  }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// A plain `cat` or `reg export` runs without the rest of the command line (src/cli/fast-cat.ts,
+// fast-export.ts); each says (undefined) when main() must run it instead.
+let code;
+if (argv[0] === "cat") code = (await load("../dist/cli-bundle/fast-cat.js", "../dist/cli/fast-cat.js")).fastCat(argv);
+else if (argv[0] === "reg" && argv[1] === "export") code = (await load("../dist/cli-bundle/fast-export.js", "../dist/cli/fast-export.js")).fastExport(argv);
+process.exitCode = code ?? (await (await load("../dist/cli-bundle/main.js", "../dist/cli/main.js")).main(argv));

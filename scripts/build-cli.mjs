@@ -53,6 +53,22 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
     logLevel: "warning",
     plugins: [ownImportMetaUrl(outDir)],
   });
+  // The fast paths (src/cli/fast-cat.ts, fast-export.ts): each with what it imports (the image
+  // stack; the regf reader) and no commander; bin/p2vfix.js tries them before main.js.
+  await build({
+    entryPoints: { "fast-cat": join(root, "dist/cli/fast-cat.js"), "fast-export": join(root, "dist/cli/fast-export.js") },
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    chunkNames: "fast-[name]-[hash]",
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "warning",
+    plugins: [ownImportMetaUrl(outDir)],
+  });
   return outDir;
 }
 

@@ -3,10 +3,10 @@
  * registers itself on the program; this file only wires them and maps errors to exit codes.
  */
 import { Command, CommanderError } from "commander";
-import { ExitCode, P2vfixError } from "../errors.js";
+import { ExitCode } from "../errors.js";
 import { registerCommands } from "./commands/index.js";
-import { toIoError } from "./io-errors.js";
 import { createOutput, type Output } from "./output.js";
+import { reportFailure } from "./report-error.js";
 
 export async function main(argvIn: string[], output: Output = createOutput()): Promise<number> {
   // `--debug` anywhere: stack traces on errors. `--json`: errors as JSON on stderr too.
@@ -55,28 +55,5 @@ function reportError(err: unknown, output: Output, mode: { debug: boolean; json:
     if (mode.json) output.err(JSON.stringify({ error: { code: `usage:${err.code.replace(/^commander\./, "")}`, message: err.message.replace(/^error: /, ""), exitCode: ExitCode.usage } }) + "\n");
     return ExitCode.usage;
   }
-  const typed = err instanceof P2vfixError ? err : toIoError(err);
-  if (typed) {
-    if (mode.json) output.err(JSON.stringify({ error: errorJson(typed) }) + "\n");
-    else output.err(`p2vfix: ${typed.describe()}\n`);
-    if (mode.debug) output.err(`${(typed.cause as Error | undefined)?.stack ?? typed.stack}\n`);
-    return typed.exitCode;
-  }
-  const error = err as Error;
-  if (mode.json) output.err(JSON.stringify({ error: { code: "internal", message: `internal error (a bug: please report it): ${error?.message ?? String(err)}`, exitCode: ExitCode.failure, ...(mode.debug ? { stack: error?.stack } : {}) } }) + "\n");
-  else output.err(`p2vfix: internal error (a bug: please report it with --debug's output): ${mode.debug ? (error?.stack ?? String(err)) : (error?.message ?? String(err))}\n`);
-  return ExitCode.failure;
-}
-
-function errorJson(err: P2vfixError): Record<string, unknown> {
-  return {
-    code: err.code,
-    message: err.message,
-    exitCode: err.exitCode,
-    ...(err.path === undefined ? {} : { path: err.path }),
-    ...(err.line === undefined ? {} : { line: err.line }),
-    ...(err.offset === undefined ? {} : { offset: err.offset }),
-    ...(err.expected === undefined ? {} : { expected: err.expected }),
-    ...(err.actual === undefined ? {} : { actual: err.actual }),
-  };
+  return reportFailure(err, (text) => output.err(text), mode);
 }

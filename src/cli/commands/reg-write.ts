@@ -26,6 +26,7 @@ import {
 } from "../../regf/internal.js";
 import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
+import { preferSmallHeap } from "../small-heap.js";
 import { openHiveArgument } from "./reg.js";
 import { registerImageHiveHook } from "./reg-image.js";
 
@@ -188,6 +189,8 @@ export function registerRegWrite(program: Command, output: Output): void {
       .option("--no-map-current-control-set", "keep CurrentControlSet as a literal key name"),
   ).action(async (hivePath: string, file: string, opts: WriteOptions & { prefix?: string; mapCurrentControlSet: boolean }) => {
     if (!existsSync(file)) throw new NotFoundError("file-not-found", `no such file: ${file}`, { path: file });
+    // Peak memory should follow the hive, not the .reg file's garbage (issue 17's budget).
+    preferSmallHeap();
     const editor = await openForEdit(hivePath);
     // Parsed as applied: only the file's bytes and its text are held, not a list of operations.
     // Read in windows as it is applied: neither the file nor its whole text is held.

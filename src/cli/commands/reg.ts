@@ -43,7 +43,8 @@ export async function openHiveArgument(spec: string, { useLogs, partition }: { u
   return opened.hive;
 }
 
-function staleNotes(hive: Hive, opts: CommonOptions): string[] {
+/** Warnings for a dirty hive read without recovering it (shared with ../fast-export.ts). */
+export function staleNotes(hive: Hive, opts: Pick<CommonOptions, "logs">): string[] {
   const notes: string[] = [];
   const recovery = hive.recovery;
   // The recovery's own warning already says so when logs were looked for.
@@ -57,7 +58,7 @@ function staleNotes(hive: Hive, opts: CommonOptions): string[] {
   return notes;
 }
 
-function findKey(hive: Hive, path: string | undefined): RegKey {
+export function findKey(hive: Hive, path: string | undefined): RegKey {
   const key = hive.key(path ?? "");
   if (!key) throw new NotFoundError("key-not-found", `no key ${JSON.stringify(path)} in the hive`, { path: path ?? "" });
   return key;

@@ -40,15 +40,21 @@ const enum Claim {
 export class TreeCheck {
   private readonly space: CellSpace;
   private readonly view: DataView;
-  /** Cells reached from the root: 1 + the offset of the key whose structure claimed it (0: not reached). */
-  private readonly owned: Int32Array;
+  /**
+   * walkCells' table, in which claims are marked in place (one table, not a second one as
+   * large: a check of a 12 MB hive held two of 6 MB each): 0 no allocated cell starts there;
+   * > 0 an allocated cell of that size, not reached (yet); CLAIMED_BY_SECURITY_LIST; or
+   * ownerMark(key) for a cell a structure of that key node claimed. A claimed cell's size is in
+   * its size field (capacity), as walkCells read it.
+   */
+  private readonly cells: CellTable;
   private readonly skRefs = new Map<number, number>();
 
   constructor(
     bytes: Uint8Array,
     dataSize: number,
     private readonly base: BaseBlock,
-    private readonly allocated: CellTable,
+    allocated: CellTable,
     private readonly report: Report,
     private readonly stats: CheckStats,
     only?: { paths: string[]; subtrees?: boolean },
@@ -58,7 +64,7 @@ export class TreeCheck {
       this.onlySubtrees = Boolean(only.subtrees);
     }
     this.space = new CellSpace(bytes, dataSize, base.minorVersion);
-    this.owned = new Int32Array(allocated.length);
+    this.cells = allocated;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -80,7 +86,7 @@ export class TreeCheck {
   }
 
   private isCell(offset: number): boolean {
-    return offset % 8 === 0 && offset / 8 < this.allocated.length && this.allocated[offset / 8] > 0;
+    return offset % 8 === 0 && offset / 8 < this.cells.length && this.cells[offset / 8] !== 0;
   }
 
   /**
@@ -92,18 +98,18 @@ export class TreeCheck {
       this.report.error("dangling-reference", `${this.describe(kind, path, index, vkPos)} points to ${hex(offset)}, which is not an allocated cell`, { offset: HBINS_START + offset, path });
       return false;
     }
-    const prior = this.owned[offset / 8];
-    if (prior !== 0) {
-      const by = prior < 0 ? "the security list" : `a structure of the key node at ${hex(prior - 1)}`;
+    const prior = this.cells[offset / 8];
+    if (prior < 0) {
+      const by = prior === CLAIMED_BY_SECURITY_LIST ? "the security list" : `a structure of the key node at ${hex(ownerOf(prior))}`;
       this.report.error("shared-cell", `${this.describe(kind, path, index, vkPos)} uses cell ${hex(offset)}, already used by ${by}`, { offset: HBINS_START + offset, path });
       return false;
     }
-    this.owned[offset / 8] = this.currentKey + 1;
+    this.cells[offset / 8] = ownerMark(this.currentKey);
     return true;
   }
 
   private capacity(offset: number): number {
-    return (this.isCell(offset) ? this.allocated[offset / 8] : CELL_SIZE_FIELD) - CELL_SIZE_FIELD;
+    return (this.isCell(offset) ? -this.view.getInt32(HBINS_START + offset, true) : CELL_SIZE_FIELD) - CELL_SIZE_FIELD;
   }
 
   run(): void {
@@ -368,11 +374,11 @@ export class TreeCheck {
     }
     this.stats.securityRecords = inList.size;
     for (const sk of inList) {
-      if (this.owned[sk / 8] !== 0) {
-        this.report.error("shared-cell", `security record ${hex(sk)} is also used by the key node at ${hex(this.owned[sk / 8] - 1)}`, { offset: HBINS_START + sk });
+      if (this.cells[sk / 8] < 0) {
+        this.report.error("shared-cell", `security record ${hex(sk)} is also used by the key node at ${hex(ownerOf(this.cells[sk / 8]))}`, { offset: HBINS_START + sk });
         continue;
       }
-      this.owned[sk / 8] = -1;
+      this.cells[sk / 8] = CLAIMED_BY_SECURITY_LIST;
       const stored = this.view.getUint32(HBINS_START + sk + CELL_SIZE_FIELD + SK.referenceCount, true);
       const counted = this.skRefs.get(sk) ?? 0;
       if (stored < counted) {
@@ -388,9 +394,9 @@ export class TreeCheck {
 
   private checkLeaks(): void {
     const sample: string[] = [];
-    for (let i = 0; i < this.allocated.length; i++) {
-      const size = this.allocated[i];
-      if (size === 0 || this.owned[i] !== 0) continue;
+    for (let i = 0; i < this.cells.length; i++) {
+      const size = this.cells[i];
+      if (size <= 0) continue;
       const offset = i * 8;
       this.stats.leakedCells++;
       this.stats.leakedBytes += size;
@@ -401,6 +407,13 @@ export class TreeCheck {
     }
   }
 }
+
+/** The mark of a cell claimed by the security list. */
+const CLAIMED_BY_SECURITY_LIST = -1;
+/** The mark of a cell claimed by a structure of the key node at `key` (a cell offset, >= 0). */
+const ownerMark = (key: number): number => -(key + 2);
+/** The key node offset a mark names. */
+const ownerOf = (mark: number): number => -mark - 2;
 
 function readRootSecurity(space: CellSpace, root: number): number | undefined {
   try {

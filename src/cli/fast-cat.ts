@@ -1,0 +1,87 @@
+/**
+ * `p2vfix cat IMAGE:PATH [--partition N]` without the rest of the command line: bin/p2vfix.js
+ * runs this first for a `cat` and falls back to main() for anything it does not take (help,
+ * --json, --debug, another option). A bare Node starts in ~30 ms and icat copies an 11 MiB
+ * file in ~20: through main(), loading commander, the command modules and the output stream
+ * cost more than the copy itself (~20 ms of CPU of ~70, bench/cat-pairs.mjs). The build
+ * bundles this file (scripts/build-cli.mjs) with what it imports: the image stack, no
+ * commander, no output streams (process.stdout, or node:tty, loads node:net and the streams).
+ *
+ * Same behaviour as the `cat` command in commands/disk.ts: the same lookups, errors and exit
+ * codes; the bytes go to file descriptor 1 in chunks read straight into one buffer.
+ */
+import { UsageError } from "../errors.js";
+import type { OpenFile } from "../fs/filesystem.js";
+import { resolveInnerPath } from "../image/hive-source.js";
+import { openTarget } from "../image/open-target.js";
+import { parseTargetSpec } from "../image/target-spec.js";
+import { fastErrorMode, type FastStreams, isBrokenPipe, standardStreams, writeAll } from "./fd-write.js";
+import { reportFailure } from "./report-error.js";
+
+/** Bytes read and written at a time (as commands/disk.ts). */
+const CAT_CHUNK = 4 << 20;
+
+/** The spec and partition of a plain `cat` command line, or undefined for anything else. */
+export function plainCatArguments(argv: readonly string[]): { spec: string; partition?: number } | undefined {
+  if (argv[0] !== "cat") return undefined;
+  let spec: string | undefined;
+  let partition: number | undefined;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    let value: string | undefined;
+    if (a === "--partition") value = argv[++i];
+    else if (a.startsWith("--partition=")) value = a.slice("--partition=".length);
+    else if (a.startsWith("-") || spec !== undefined) return undefined;
+    else {
+      spec = a;
+      continue;
+    }
+    // A partition number as parsePartition takes it; main() words the error for anything else.
+    if (value === undefined || value.trim() === "" || !Number.isInteger(Number(value)) || Number(value) < 0 || partition !== undefined) return undefined;
+    partition = Number(value);
+  }
+  if (spec === undefined) return undefined;
+  return partition === undefined ? { spec } : { spec, partition };
+}
+
+/**
+ * Runs a plain `cat` and returns its exit code, or undefined when main() should run the
+ * command line instead (see plainCatArguments).
+ */
+export function fastCat(argv: readonly string[], streams: FastStreams = standardStreams): number | undefined {
+  const args = plainCatArguments(argv);
+  if (!args) return undefined;
+  try {
+    const { container, inner } = parseTargetSpec(args.spec);
+    if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
+    const target = openTarget(container);
+    try {
+      const { volume, path } = resolveInnerPath(target, inner, args.partition);
+      const fs = volume.fs();
+      if (fs.stat(path)?.isDirectory) throw new UsageError("is-directory", `${args.spec} is a folder; cat writes files`);
+      const file = fs.openFile(path);
+      try {
+        copyTo(streams.out, file);
+      } finally {
+        file.close();
+      }
+    } finally {
+      target.close();
+    }
+    return 0;
+  } catch (err) {
+    if (isBrokenPipe(err)) return 0;
+    return reportFailure(err, streams.err, fastErrorMode());
+  }
+}
+
+/** The file's bytes to descriptor `fd`, one buffer reused: each chunk read into it, then written out. */
+function copyTo(fd: number, file: OpenFile): void {
+  const buffer = new Uint8Array(Math.min(CAT_CHUNK, file.size));
+  for (let offset = 0; offset < file.size; offset += buffer.length) {
+    const length = Math.min(buffer.length, file.size - offset);
+    if (file.readInto) file.readInto(offset, buffer, 0, length);
+    else buffer.set(file.read(offset, length));
+    writeAll(fd, buffer.subarray(0, length));
+  }
+}
