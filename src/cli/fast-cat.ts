@@ -27,13 +27,13 @@ export function plainCatArguments(argv: readonly string[]): { spec: string; part
   let spec: string | undefined;
   let partition: number | undefined;
   for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
+    const arg = argv[i];
     let value: string | undefined;
-    if (a === "--partition") value = argv[++i];
-    else if (a.startsWith("--partition=")) value = a.slice("--partition=".length);
-    else if (a.startsWith("-") || spec !== undefined) return undefined;
+    if (arg === "--partition") value = argv[++i];
+    else if (arg.startsWith("--partition=")) value = arg.slice("--partition=".length);
+    else if (arg.startsWith("-") || spec !== undefined) return undefined;
     else {
-      spec = a;
+      spec = arg;
       continue;
     }
     // A partition number as parsePartition takes it; main() words the error for anything else.

@@ -33,17 +33,17 @@ export function plainExportArguments(argv: readonly string[], isHive: (path: str
   const values = new Map<string, string>();
   let logs = true;
   for (let i = 2; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.startsWith("--") ? a.indexOf("=") : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
+    const arg = argv[i];
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (VALUE_OPTIONS.has(name)) {
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       const key = name === "-o" ? "--output" : name;
       if (value === undefined || values.has(key)) return undefined;
       values.set(key, value);
-    } else if (a === "--no-logs") logs = false;
-    else if (a.startsWith("-")) return undefined;
-    else positionals.push(a);
+    } else if (arg === "--no-logs") logs = false;
+    else if (arg.startsWith("-")) return undefined;
+    else positionals.push(arg);
   }
   const encoding = values.get("--encoding") ?? "utf16";
   if (positionals.length < 1 || positionals.length > 2 || (encoding !== "utf16" && encoding !== "utf8") || !isHive(positionals[0])) return undefined;
@@ -58,7 +58,7 @@ export function fastExport(argv: readonly string[], streams: FastStreams = stand
   if (!args) return undefined;
   try {
     const hive = openHiveFile(args.hive, { useLogs: args.logs });
-    for (const n of staleNotes(hive, args)) streams.err(`p2vfix: warning: ${n}\n`);
+    for (const staleNote of staleNotes(hive, args)) streams.err(`p2vfix: warning: ${staleNote}\n`);
     const key = findKey(hive, args.key);
     const prefix = args.prefix ?? `HKEY_LOCAL_MACHINE\\${basename(args.hive).toUpperCase()}`;
     // Each chunk is written before the next is made, so one buffer serves them all.

@@ -20,9 +20,9 @@ export function reportFailure(err: unknown, write: (text: string) => void, mode:
     if (mode.debug) write(`${(typed.cause as Error | undefined)?.stack ?? typed.stack}\n`);
     return typed.exitCode;
   }
-  const e = err as Error;
-  if (mode.json) write(JSON.stringify({ error: { code: "internal", message: `internal error (a bug: please report it): ${e?.message ?? String(err)}`, exitCode: ExitCode.failure, ...(mode.debug ? { stack: e?.stack } : {}) } }) + "\n");
-  else write(`p2vfix: internal error (a bug: please report it with --debug's output): ${mode.debug ? (e?.stack ?? String(err)) : (e?.message ?? String(err))}\n`);
+  const error = err as Error;
+  if (mode.json) write(JSON.stringify({ error: { code: "internal", message: `internal error (a bug: please report it): ${error?.message ?? String(err)}`, exitCode: ExitCode.failure, ...(mode.debug ? { stack: error?.stack } : {}) } }) + "\n");
+  else write(`p2vfix: internal error (a bug: please report it with --debug's output): ${mode.debug ? (error?.stack ?? String(err)) : (error?.message ?? String(err))}\n`);
   return ExitCode.failure;
 }
 

@@ -46,16 +46,16 @@ export interface JsonKey {
 }
 
 function filetimeIso(filetime: bigint): string {
-  const d = filetimeToDate(filetime);
-  return Number.isNaN(d.getTime()) ? "invalid" : d.toISOString();
+  const date = filetimeToDate(filetime);
+  return Number.isNaN(date.getTime()) ? "invalid" : date.toISOString();
 }
 
 export function decodedData(value: RegValue): JsonData {
-  const t = value.type;
-  if (isStringType(t)) return value.string();
-  if (t === RegType.MULTI_SZ) return value.multiString();
-  if (t === RegType.DWORD || t === RegType.DWORD_BIG_ENDIAN) return value.dword() ?? null;
-  if (t === RegType.QWORD) return value.qword()?.toString() ?? null;
+  const type = value.type;
+  if (isStringType(type)) return value.string();
+  if (type === RegType.MULTI_SZ) return value.multiString();
+  if (type === RegType.DWORD || type === RegType.DWORD_BIG_ENDIAN) return value.dword() ?? null;
+  if (type === RegType.QWORD) return value.qword()?.toString() ?? null;
   return null;
 }
 

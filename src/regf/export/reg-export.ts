@@ -44,11 +44,11 @@ export interface RegExportBytesOptions extends RegExportOptions {
   encoding?: SinkEncoding;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const HEX = Array.from({ length: 256 }, (_, index) => index.toString(16).padStart(2, "0"));
 
 export function escapeRegString(text: string): string {
   if (text.indexOf("\\") < 0 && text.indexOf('"') < 0) return text;
-  return text.replace(/[\\"]/g, (c) => "\\" + c);
+  return text.replace(/[\\"]/g, (unit) => "\\" + unit);
 }
 
 /** The `[...]` line text for a key. */
@@ -62,28 +62,28 @@ export function regKeyPath(key: RegKey, prefix: string): string {
  * exactly one NUL at the very end, valid UTF-16, no CR/LF. Otherwise undefined.
  */
 export function losslessString(data: Uint8Array): string | undefined {
-  const n = data.length;
-  if (n < 2 || n % 2 !== 0 || data[n - 1] !== 0 || data[n - 2] !== 0) return undefined;
-  const units = n / 2 - 1;
+  const length = data.length;
+  if (length < 2 || length % 2 !== 0 || data[length - 1] !== 0 || data[length - 2] !== 0) return undefined;
+  const units = length / 2 - 1;
   const codes = new Array<number>(units);
   for (let i = 0; i < units; i++) {
-    const c = data[2 * i] | (data[2 * i + 1] << 8);
-    if (c === 0 || c === 0x0d || c === 0x0a) return undefined;
-    if (c >= 0xd800 && c <= 0xdbff) {
+    const unit = data[2 * i] | (data[2 * i + 1] << 8);
+    if (unit === 0 || unit === 0x0d || unit === 0x0a) return undefined;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
       const next = i + 1 < units ? data[2 * i + 2] | (data[2 * i + 3] << 8) : 0;
       if (next < 0xdc00 || next > 0xdfff) return undefined;
-    } else if (c >= 0xdc00 && c <= 0xdfff) {
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) {
       const prev = i > 0 ? codes[i - 1] : 0;
       if (prev < 0xd800 || prev > 0xdbff) return undefined;
     }
-    codes[i] = c;
+    codes[i] = unit;
   }
-  let s = "";
-  for (let i = 0; i < units; i += 8192) s += String.fromCharCode(...codes.slice(i, i + 8192));
-  return s;
+  let text = "";
+  for (let i = 0; i < units; i += 8192) text += String.fromCharCode(...codes.slice(i, i + 8192));
+  return text;
 }
 
-const HEX_TAGS = Array.from({ length: 16 }, (_, t) => (t === RegType.BINARY ? "hex:" : `hex(${t.toString(16)}):`));
+const HEX_TAGS = Array.from({ length: 16 }, (_, type) => (type === RegType.BINARY ? "hex:" : `hex(${type.toString(16)}):`));
 
 /** `hex:` or `hex(N):` for a type number, read as unsigned or signed 32-bit. */
 function hexTag(type: number): string {
@@ -115,8 +115,8 @@ export function writeRegValue(sink: TextSink, value: RegValue): void {
       return;
     }
   } else if (value.type === RegType.DWORD && data.length === 4) {
-    const n = (data[0] | (data[1] << 8) | (data[2] << 16) | (data[3] << 24)) >>> 0;
-    sink.ascii(`dword:${HEX[n >>> 24]}${HEX[(n >>> 16) & 0xff]}${HEX[(n >>> 8) & 0xff]}${HEX[n & 0xff]}\r\n`);
+    const length = (data[0] | (data[1] << 8) | (data[2] << 16) | (data[3] << 24)) >>> 0;
+    sink.ascii(`dword:${HEX[length >>> 24]}${HEX[(length >>> 16) & 0xff]}${HEX[(length >>> 8) & 0xff]}${HEX[length & 0xff]}\r\n`);
     return;
   }
   const tag = hexTag(value.type);

@@ -6,8 +6,8 @@
 export type SinkEncoding = "utf16le" | "utf8";
 
 const HEX_DIGITS = "0123456789abcdef";
-const HEX_CHARS = Uint8Array.from(HEX_DIGITS, (c) => c.charCodeAt(0));
-const DWORD_TAG = Uint8Array.from("dword:", (c) => c.charCodeAt(0));
+const HEX_CHARS = Uint8Array.from(HEX_DIGITS, (unit) => unit.charCodeAt(0));
+const DWORD_TAG = Uint8Array.from("dword:", (unit) => unit.charCodeAt(0));
 const HEX_HI = new Uint8Array(256);
 const HEX_LO = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
@@ -66,28 +66,28 @@ export class TextSink {
   }
 
   /** Any text (UTF-16 code units written as they are, so lone surrogates survive in UTF-16). */
-  text(s: string): void {
-    const n = s.length;
+  text(text: string): void {
+    const count = text.length;
     if (this.unit === 2) {
-      this.reserve(n * 2);
-      const u = this.u16;
-      const q = this.pos >>> 1;
-      for (let i = 0; i < n; i++) u[q + i] = s.charCodeAt(i);
-      this.pos += 2 * n;
+      this.reserve(count * 2);
+      const uint16Array = this.u16;
+      const unitIndex = this.pos >>> 1;
+      for (let i = 0; i < count; i++) uint16Array[unitIndex + i] = text.charCodeAt(i);
+      this.pos += 2 * count;
       return;
     }
-    this.reserve(n * 3);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        this.pos = p + this.buf.write(s.slice(i), p, "utf8");
+    this.reserve(count * 3);
+    const buffer = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < count; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        this.pos = pos + this.buf.write(text.slice(i), pos, "utf8");
         return;
       }
-      b[p++] = c;
+      buffer[pos++] = code;
     }
-    this.pos = p;
+    this.pos = pos;
   }
 
   /**
@@ -104,64 +104,64 @@ export class TextSink {
    * encoding, when they pass the lossless rule (see losslessString); returns false and writes
    * nothing otherwise.
    */
-  quotedString(src: Uint8Array, start: number, n: number): boolean {
-    if (n < 2 || n % 2 !== 0 || src[start + n - 1] !== 0 || src[start + n - 2] !== 0) return false;
-    const units = n / 2 - 1;
+  quotedString(src: Uint8Array, start: number, count: number): boolean {
+    if (count < 2 || count % 2 !== 0 || src[start + count - 1] !== 0 || src[start + count - 2] !== 0) return false;
+    const units = count / 2 - 1;
     let escapes = 0;
     let ascii = true;
     for (let i = 0; i < units; i++) {
-      const c = src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
-      if (c === 0 || c === 0x0d || c === 0x0a) return false;
-      if (c === 0x5c || c === 0x22) escapes++;
-      else if (c >= 0x80) {
+      const unit = src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
+      if (unit === 0 || unit === 0x0d || unit === 0x0a) return false;
+      if (unit === 0x5c || unit === 0x22) escapes++;
+      else if (unit >= 0x80) {
         ascii = false;
-        if (c >= 0xd800 && c <= 0xdbff) {
+        if (unit >= 0xd800 && unit <= 0xdbff) {
           const next = i + 1 < units ? src[start + 2 * i + 2] | (src[start + 2 * i + 3] << 8) : 0;
           if (next < 0xdc00 || next > 0xdfff) return false;
           i++;
-        } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+        } else if (unit >= 0xdc00 && unit <= 0xdfff) return false;
       }
     }
     if (this.unit === 1) {
       this.reserve(units * 3 + escapes + 2);
-      const b = this.buf;
-      let p = this.pos;
-      b[p++] = 0x22;
+      const buffer = this.buf;
+      let pos = this.pos;
+      buffer[pos++] = 0x22;
       if (ascii) {
         for (let i = 0; i < units; i++) {
-          const c = src[start + 2 * i];
-          if (c === 0x5c || c === 0x22) b[p++] = 0x5c;
-          b[p++] = c;
+          const unit = src[start + 2 * i];
+          if (unit === 0x5c || unit === 0x22) buffer[pos++] = 0x5c;
+          buffer[pos++] = unit;
         }
-      } else p = this.utf8Units(src, start, units, true, p);
-      b[p++] = 0x22;
-      this.pos = p;
+      } else pos = this.utf8Units(src, start, units, true, pos);
+      buffer[pos++] = 0x22;
+      this.pos = pos;
       return true;
     }
     this.reserve((units + escapes + 2) * 2);
-    const b = this.buf;
-    let p = this.pos;
-    b[p++] = 0x22;
-    b[p++] = 0;
+    const out = this.buf;
+    let at = this.pos;
+    out[at++] = 0x22;
+    out[at++] = 0;
     if (escapes === 0) {
-      if (units > 32) b.set(plainSubarray.call(src, start, start + units * 2), p);
-      else for (let i = 0; i < units * 2; i++) b[p + i] = src[start + i];
-      p += units * 2;
+      if (units > 32) out.set(plainSubarray.call(src, start, start + units * 2), at);
+      else for (let i = 0; i < units * 2; i++) out[at + i] = src[start + i];
+      at += units * 2;
     } else {
       for (let i = 0; i < units; i++) {
         const lo = src[start + 2 * i];
         const hi = src[start + 2 * i + 1];
         if (hi === 0 && (lo === 0x5c || lo === 0x22)) {
-          b[p++] = 0x5c;
-          b[p++] = 0;
+          out[at++] = 0x5c;
+          out[at++] = 0;
         }
-        b[p++] = lo;
-        b[p++] = hi;
+        out[at++] = lo;
+        out[at++] = hi;
       }
     }
-    b[p++] = 0x22;
-    b[p++] = 0;
-    this.pos = p;
+    out[at++] = 0x22;
+    out[at++] = 0;
+    this.pos = at;
     return true;
   }
 
@@ -176,32 +176,32 @@ export class TextSink {
     let escapes = 0;
     if (this.unit === 2) {
       // UTF-16: one code unit per character, from one byte (Latin-1) or two.
-      const u = this.u16;
-      let q = this.pos >>> 1;
+      const uint16Array = this.u16;
+      let unitIndex = this.pos >>> 1;
       for (let i = 0; i < units; i++) {
-        const c = compressed ? src[start + i] : src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
-        if (escape && (c === 0x5c || c === 0x22)) {
+        const unit = compressed ? src[start + i] : src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
+        if (escape && (unit === 0x5c || unit === 0x22)) {
           escapes++;
-          u[q++] = 0x5c;
+          uint16Array[unitIndex++] = 0x5c;
         }
-        u[q++] = c;
+        uint16Array[unitIndex++] = unit;
       }
-      this.pos = q << 1;
+      this.pos = unitIndex << 1;
       return units + escapes;
     }
-    const b = this.buf;
-    let p = this.pos;
+    const buffer = this.buf;
+    let pos = this.pos;
     if (compressed) {
       for (let i = 0; i < units; i++) {
-        const c = src[start + i];
-        if (escape && (c === 0x5c || c === 0x22)) {
+        const unit = src[start + i];
+        if (escape && (unit === 0x5c || unit === 0x22)) {
           escapes++;
-          b[p++] = 0x5c;
+          buffer[pos++] = 0x5c;
         }
-        if (c < 0x80) b[p++] = c;
+        if (unit < 0x80) buffer[pos++] = unit;
         else {
-          b[p++] = 0xc0 | (c >> 6);
-          b[p++] = 0x80 | (c & 0x3f);
+          buffer[pos++] = 0xc0 | (unit >> 6);
+          buffer[pos++] = 0x80 | (unit & 0x3f);
         }
       }
     } else {
@@ -210,9 +210,9 @@ export class TextSink {
           if (src[start + 2 * i + 1] === 0 && (src[start + 2 * i] === 0x5c || src[start + 2 * i] === 0x22)) escapes++;
         }
       }
-      p = this.utf8Units(src, start, units, escape, p);
+      pos = this.utf8Units(src, start, units, escape, pos);
     }
-    this.pos = p;
+    this.pos = pos;
     return units + escapes;
   }
 
@@ -220,37 +220,37 @@ export class TextSink {
    * UTF-16LE units as UTF-8 at `p` (room reserved by the caller: 3 bytes per unit plus one per
    * escape), as Buffer's encoder does it: a lone surrogate becomes U+FFFD. Returns the new end.
    */
-  private utf8Units(src: Uint8Array, start: number, units: number, escape: boolean, p: number): number {
-    const b = this.buf;
+  private utf8Units(src: Uint8Array, start: number, units: number, escape: boolean, pos: number): number {
+    const buffer = this.buf;
     for (let i = 0; i < units; i++) {
-      const c = src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
-      if (c < 0x80) {
-        if (escape && (c === 0x5c || c === 0x22)) b[p++] = 0x5c;
-        b[p++] = c;
-      } else if (c < 0x800) {
-        b[p++] = 0xc0 | (c >> 6);
-        b[p++] = 0x80 | (c & 0x3f);
-      } else if (c >= 0xd800 && c <= 0xdfff) {
+      const unit = src[start + 2 * i] | (src[start + 2 * i + 1] << 8);
+      if (unit < 0x80) {
+        if (escape && (unit === 0x5c || unit === 0x22)) buffer[pos++] = 0x5c;
+        buffer[pos++] = unit;
+      } else if (unit < 0x800) {
+        buffer[pos++] = 0xc0 | (unit >> 6);
+        buffer[pos++] = 0x80 | (unit & 0x3f);
+      } else if (unit >= 0xd800 && unit <= 0xdfff) {
         const next = i + 1 < units ? src[start + 2 * i + 2] | (src[start + 2 * i + 3] << 8) : 0;
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-          b[p++] = 0xf0 | (cp >> 18);
-          b[p++] = 0x80 | ((cp >> 12) & 0x3f);
-          b[p++] = 0x80 | ((cp >> 6) & 0x3f);
-          b[p++] = 0x80 | (cp & 0x3f);
+        if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          const cp = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
+          buffer[pos++] = 0xf0 | (cp >> 18);
+          buffer[pos++] = 0x80 | ((cp >> 12) & 0x3f);
+          buffer[pos++] = 0x80 | ((cp >> 6) & 0x3f);
+          buffer[pos++] = 0x80 | (cp & 0x3f);
           i++;
         } else {
-          b[p++] = 0xef;
-          b[p++] = 0xbf;
-          b[p++] = 0xbd;
+          buffer[pos++] = 0xef;
+          buffer[pos++] = 0xbf;
+          buffer[pos++] = 0xbd;
         }
       } else {
-        b[p++] = 0xe0 | (c >> 12);
-        b[p++] = 0x80 | ((c >> 6) & 0x3f);
-        b[p++] = 0x80 | (c & 0x3f);
+        buffer[pos++] = 0xe0 | (unit >> 12);
+        buffer[pos++] = 0x80 | ((unit >> 6) & 0x3f);
+        buffer[pos++] = 0x80 | (unit & 0x3f);
       }
     }
-    return p;
+    return pos;
   }
 
   /** Bytes [start, end) of another sink's output (a key path built once, written per line). */
@@ -262,58 +262,58 @@ export class TextSink {
   }
 
   /** `dword:xxxxxxxx` and CRLF, for the 32 bits of `n` (signed or not). */
-  dwordLine(n: number): void {
+  dwordLine(count: number): void {
     this.reserve(16 * this.unit);
     if (this.unit === 2) {
-      const u = this.u16;
-      let q = this.pos >>> 1;
-      for (let i = 0; i < DWORD_TAG.length; i++) u[q++] = DWORD_TAG[i];
-      for (let shift = 28; shift >= 0; shift -= 4) u[q++] = HEX_CHARS[(n >>> shift) & 15];
-      u[q++] = 0x0d;
-      u[q++] = 0x0a;
-      this.pos = q << 1;
+      const uint16Array = this.u16;
+      let unitIndex = this.pos >>> 1;
+      for (let i = 0; i < DWORD_TAG.length; i++) uint16Array[unitIndex++] = DWORD_TAG[i];
+      for (let shift = 28; shift >= 0; shift -= 4) uint16Array[unitIndex++] = HEX_CHARS[(count >>> shift) & 15];
+      uint16Array[unitIndex++] = 0x0d;
+      uint16Array[unitIndex++] = 0x0a;
+      this.pos = unitIndex << 1;
       return;
     }
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < DWORD_TAG.length; i++) b[p++] = DWORD_TAG[i];
-    for (let shift = 28; shift >= 0; shift -= 4) b[p++] = HEX_CHARS[(n >>> shift) & 15];
-    b[p++] = 0x0d;
-    b[p++] = 0x0a;
-    this.pos = p;
+    const buffer = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < DWORD_TAG.length; i++) buffer[pos++] = DWORD_TAG[i];
+    for (let shift = 28; shift >= 0; shift -= 4) buffer[pos++] = HEX_CHARS[(count >>> shift) & 15];
+    buffer[pos++] = 0x0d;
+    buffer[pos++] = 0x0a;
+    this.pos = pos;
   }
 
   /** CRLF. */
   crlf(): void {
     this.reserve(4);
-    const b = this.buf;
+    const buffer = this.buf;
     if (this.unit === 2) {
-      const q = this.pos >>> 1;
-      this.u16[q] = 0x0d;
-      this.u16[q + 1] = 0x0a;
+      const unitIndex = this.pos >>> 1;
+      this.u16[unitIndex] = 0x0d;
+      this.u16[unitIndex + 1] = 0x0a;
       this.pos += 4;
     } else {
-      b[this.pos] = 0x0d;
-      b[this.pos + 1] = 0x0a;
+      buffer[this.pos] = 0x0d;
+      buffer[this.pos + 1] = 0x0a;
       this.pos += 2;
     }
   }
 
   /** Text known to be ASCII (no encoding work). */
-  ascii(s: string): void {
-    const n = s.length;
-    this.reserve(n * this.unit);
+  ascii(text: string): void {
+    const count = text.length;
+    this.reserve(count * this.unit);
     if (this.unit === 2) {
-      const u = this.u16;
-      const q = this.pos >>> 1;
-      for (let i = 0; i < n; i++) u[q + i] = s.charCodeAt(i);
-      this.pos += 2 * n;
+      const uint16Array = this.u16;
+      const unitIndex = this.pos >>> 1;
+      for (let i = 0; i < count; i++) uint16Array[unitIndex + i] = text.charCodeAt(i);
+      this.pos += 2 * count;
       return;
     }
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-    this.pos = p;
+    const buffer = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < count; i++) buffer[pos++] = text.charCodeAt(i);
+    this.pos = pos;
   }
 
   /**
@@ -325,62 +325,62 @@ export class TextSink {
   }
 
   /** `hexList` of `src[start, start + n)`. */
-  hexRange(src: Uint8Array, start: number, n: number, lineLength: number, wrapAt: number): number {
+  hexRange(src: Uint8Array, start: number, count: number, lineLength: number, wrapAt: number): number {
     // At most "xx," per byte plus "\\\r\n  " per 25 bytes (and per byte on a long first line).
-    this.reserve((n * 8 + 16) * this.unit);
+    this.reserve((count * 8 + 16) * this.unit);
     let len = lineLength;
     if (this.unit === 2) {
-      const u = this.u16;
-      let q = this.pos >>> 1;
-      for (let i = 0; i < n; i++) {
-        const v = src[start + i];
-        u[q] = HEX_HI[v];
-        u[q + 1] = HEX_LO[v];
-        q += 2;
-        if (i === n - 1) {
+      const uint16Array = this.u16;
+      let unitIndex = this.pos >>> 1;
+      for (let i = 0; i < count; i++) {
+        const byte = src[start + i];
+        uint16Array[unitIndex] = HEX_HI[byte];
+        uint16Array[unitIndex + 1] = HEX_LO[byte];
+        unitIndex += 2;
+        if (i === count - 1) {
           len += 2;
           break;
         }
-        u[q++] = 0x2c;
+        uint16Array[unitIndex++] = 0x2c;
         len += 3;
         if (len >= wrapAt) {
           // backslash, CR, LF and two spaces
-          u[q] = 0x5c;
-          u[q + 1] = 0x0d;
-          u[q + 2] = 0x0a;
-          u[q + 3] = 0x20;
-          u[q + 4] = 0x20;
-          q += 5;
+          uint16Array[unitIndex] = 0x5c;
+          uint16Array[unitIndex + 1] = 0x0d;
+          uint16Array[unitIndex + 2] = 0x0a;
+          uint16Array[unitIndex + 3] = 0x20;
+          uint16Array[unitIndex + 4] = 0x20;
+          unitIndex += 5;
           len = 2;
         }
       }
-      this.pos = q << 1;
+      this.pos = unitIndex << 1;
       return len;
     }
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) {
-      const v = src[start + i];
-      b[p] = HEX_HI[v];
-      b[p + 1] = HEX_LO[v];
-      p += 2;
-      if (i === n - 1) {
+    const buffer = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < count; i++) {
+      const byte = src[start + i];
+      buffer[pos] = HEX_HI[byte];
+      buffer[pos + 1] = HEX_LO[byte];
+      pos += 2;
+      if (i === count - 1) {
         len += 2;
         break;
       }
-      b[p++] = 0x2c;
+      buffer[pos++] = 0x2c;
       len += 3;
       if (len >= wrapAt) {
-        b[p] = 0x5c;
-        b[p + 1] = 0x0d;
-        b[p + 2] = 0x0a;
-        b[p + 3] = 0x20;
-        b[p + 4] = 0x20;
-        p += 5;
+        buffer[pos] = 0x5c;
+        buffer[pos + 1] = 0x0d;
+        buffer[pos + 2] = 0x0a;
+        buffer[pos + 3] = 0x20;
+        buffer[pos + 4] = 0x20;
+        pos += 5;
         len = 2;
       }
     }
-    this.pos = p;
+    this.pos = pos;
     return len;
   }
 

@@ -45,7 +45,7 @@ const ROOT_ABBREVIATIONS: Record<string, string> = {
 };
 
 function normalize(path: string): string[] {
-  const parts = path.split("\\").filter((p) => p !== "");
+  const parts = path.split("\\").filter((part) => part !== "");
   if (parts.length > 0) {
     const full = ROOT_ABBREVIATIONS[upcaseName(parts[0])];
     if (full) parts[0] = full;
@@ -58,9 +58,9 @@ export function currentControlSetName(editor: HiveEditor): string | undefined {
   const offset = editor.find("Select");
   if (offset === undefined) return undefined;
   const select = RegKey.at(editor.cells.space, offset, "");
-  const n = select?.value("Current")?.dword() ?? select?.value("Default")?.dword();
-  if (n === undefined || n === 0 || n > 999) return undefined;
-  return `ControlSet${String(n).padStart(3, "0")}`;
+  const current = select?.value("Current")?.dword() ?? select?.value("Default")?.dword();
+  if (current === undefined || current === 0 || current > 999) return undefined;
+  return `ControlSet${String(current).padStart(3, "0")}`;
 }
 
 export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFileOp>, options: ApplyOptions = {}): ApplyReport {
@@ -72,7 +72,7 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFil
 
   const hivePath = (path: string, line: number): string => {
     const rootRelative = path.startsWith("\\") && prefix.length === 0;
-    const parts = rootRelative ? path.split("\\").filter((p) => p !== "") : normalize(path);
+    const parts = rootRelative ? path.split("\\").filter((part) => part !== "") : normalize(path);
     if (!rootRelative && prefix.length === 0 && parts.length > 0 && upcaseName(parts[0]).startsWith("HKEY_")) {
       throw new RegFileError("needs-prefix", `key ${JSON.stringify(path)} is a full registry path: give the prefix that is this hive's root (e.g. --prefix "HKEY_LOCAL_MACHINE\\SYSTEM")`, {
         line,
@@ -80,7 +80,7 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFil
       });
     }
     if (!rootRelative) {
-      const under = prefix.length <= parts.length && prefix.every((p, i) => namesEqual(p, parts[i]));
+      const under = prefix.length <= parts.length && prefix.every((part, i) => namesEqual(part, parts[i]));
       if (!under) {
         throw new RegFileError("outside-prefix", `key ${JSON.stringify(path)} is not under the prefix ${JSON.stringify(options.prefix ?? "")}`, {
           line,
@@ -130,7 +130,7 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFil
     }
     if (key === undefined) {
       const inHive = hivePath(path, line);
-      key = { path, nk: editor.createKey(inHive), depth: inHive.split("\\").filter((p) => p !== "").length };
+      key = { path, nk: editor.createKey(inHive), depth: inHive.split("\\").filter((part) => part !== "").length };
     }
     report.keysCreated += editor.keysAdded - before;
     while (branch.length > 0 && !path.startsWith(branch[branch.length - 1].path + "\\")) branch.pop();
@@ -195,10 +195,10 @@ export function applyRegFile(editor: HiveEditor, file: RegFile | Iterable<RegFil
           break;
         }
       }
-    } catch (e) {
-      if (e instanceof RegFileError) throw e;
-      if (e instanceof P2vfixError) throw new RegFileError(e.code, e.message, { line: op.line, path: source, cause: e });
-      throw e;
+    } catch (err) {
+      if (err instanceof RegFileError) throw err;
+      if (err instanceof P2vfixError) throw new RegFileError(err.code, err.message, { line: op.line, path: source, cause: err });
+      throw err;
     }
   }
   return report;

@@ -21,11 +21,11 @@ function* chunks(fd: number, from: number, size = CHUNK, read?: (position: numbe
   const buffer = Buffer.alloc(size);
   let position = from;
   for (;;) {
-    const n = readSync(fd, buffer, 0, size, position);
-    if (n === 0) return;
-    position += n;
+    const bytesRead = readSync(fd, buffer, 0, size, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
     read?.(position);
-    yield buffer.subarray(0, n);
+    yield buffer.subarray(0, bytesRead);
   }
 }
 
@@ -44,9 +44,9 @@ function isUtf8(fd: number, from: number): boolean {
 function safeCut(text: string): number {
   let last = 0;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
-    let j = i - 1;
-    if (j >= 0 && text.charCodeAt(j) === 0x0d) j--;
-    if (j < 0 || text.charCodeAt(j) !== 0x5c) last = i + 1;
+    let back = i - 1;
+    if (back >= 0 && text.charCodeAt(back) === 0x0d) back--;
+    if (back < 0 || text.charCodeAt(back) !== 0x5c) last = i + 1;
   }
   return last;
 }

@@ -154,20 +154,20 @@ class LogicalLineReader {
 
   /** Characters in the current logical line (its physical lines, breaks excluded). */
   length(): number {
-    let n = this.end - this.start;
-    const c = this.continuations;
-    for (let i = 0; i < c.length; i += 2) n += c[i + 1] - c[i];
-    return n;
+    let length = this.end - this.start;
+    const continuations = this.continuations;
+    for (let i = 0; i < continuations.length; i += 2) length += continuations[i + 1] - continuations[i];
+    return length;
   }
 
   /** The whole logical line as a string (continuations trimmed at the start and joined). */
   joined(): string {
     if (this.continuations.length === 0) return this.text.slice(this.start, this.end);
     const pieces: string[] = [this.text.slice(this.start, this.end - 1)];
-    const c = this.continuations;
-    for (let i = 0; i < c.length; i += 2) {
-      const piece = this.text.slice(c[i], c[i + 1]).trimStart();
-      pieces.push(i + 2 < c.length ? piece.slice(0, -1) : piece);
+    const continuations = this.continuations;
+    for (let i = 0; i < continuations.length; i += 2) {
+      const piece = this.text.slice(continuations[i], continuations[i + 1]).trimStart();
+      pieces.push(i + 2 < continuations.length ? piece.slice(0, -1) : piece);
     }
     return pieces.join("");
   }
@@ -178,8 +178,8 @@ class LogicalLineReader {
    */
   ranges(from: number): number[] {
     const out = [from, this.end - 1];
-    const c = this.continuations;
-    for (let i = 0; i < c.length; i += 2) out.push(c[i], i + 2 < c.length ? c[i + 1] - 1 : c[i + 1]);
+    const continuations = this.continuations;
+    for (let i = 0; i < continuations.length; i += 2) out.push(continuations[i], i + 2 < continuations.length ? continuations[i + 1] - 1 : continuations[i + 1]);
     return out;
   }
 }
@@ -324,8 +324,8 @@ function* regFileOps(windowed: WindowedLines, version: 4 | 5, source: string): G
 function continuedHexValue(text: string, lines: LogicalLineReader, keyPath: string, version: 4 | 5, fail: Fail): RegFileOp | undefined {
   const first = text.slice(lines.start, lines.end - 1);
   const trimmed = first.trimStart();
-  const c = trimmed.charCodeAt(0);
-  if (c !== 0x22 /* " */ && c !== 0x40 /* @ */) return undefined;
+  const code = trimmed.charCodeAt(0);
+  if (code !== 0x22 /* " */ && code !== 0x40 /* @ */) return undefined;
   let parsed: { name: string; rest: string };
   try {
     parsed = parseValueName(trimmed, fail);

@@ -15,10 +15,10 @@ export function hexBytesInRanges(text: string, ranges: number[]): Uint8Array | u
   let chars = 0;
   for (let r = 0; r < ranges.length; r += 2) chars += ranges[r + 1] - ranges[r];
   const out = new Uint8Array((chars >> 1) + 1);
-  let n = 0;
+  let value = 0;
   // 0: before an item, 1: after its first digit, 2: after the item.
   let state = 0;
-  let v = 0;
+  let byte = 0;
   for (let r = 0; r < ranges.length; r += 2) {
     const end = ranges[r + 1];
     for (let i = ranges[r]; i < end; i++) {
@@ -26,20 +26,20 @@ export function hexBytesInRanges(text: string, ranges: number[]): Uint8Array | u
       const space = ch === 32 || ch === 9;
       if (state === 0) {
         if (space) continue;
-        const d = hexDigit(ch);
-        if (d < 0) return undefined;
-        v = d;
+        const digit = hexDigit(ch);
+        if (digit < 0) return undefined;
+        byte = digit;
         state = 1;
       } else if (state === 1) {
-        const d = hexDigit(ch);
-        if (d >= 0) {
-          out[n++] = v * 16 + d;
+        const digit = hexDigit(ch);
+        if (digit >= 0) {
+          out[value++] = byte * 16 + digit;
           state = 2;
         } else if (space) {
-          out[n++] = v;
+          out[value++] = byte;
           state = 2;
         } else if (ch === 44) {
-          out[n++] = v;
+          out[value++] = byte;
           state = 0;
         } else return undefined;
       } else {
@@ -49,8 +49,8 @@ export function hexBytesInRanges(text: string, ranges: number[]): Uint8Array | u
       }
     }
   }
-  if (state === 1) out[n++] = v;
-  return n === out.length ? out : out.slice(0, n);
+  if (state === 1) out[value++] = byte;
+  return value === out.length ? out : out.slice(0, value);
 }
 
 export type Fail = (code: string, message: string) => never;
@@ -75,12 +75,12 @@ export function readQuoted(text: string, start: number, fail: Fail): { value: st
   let out = "";
   let from = start + 1;
   for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5c /* \ */ && i + 1 < text.length) {
+    const code = text.charCodeAt(i);
+    if (code === 0x5c /* \ */ && i + 1 < text.length) {
       out += text.slice(from, i) + text[i + 1];
       i++;
       from = i + 1;
-    } else if (c === 0x22 /* " */) {
+    } else if (code === 0x22 /* " */) {
       return { value: out + text.slice(from, i), end: i + 1 };
     }
   }
@@ -125,41 +125,41 @@ export function hexPrefix(spec: string): { type: number; dataStart: number } | u
 }
 
 /** Value of a hex digit's char code, or -1. */
-export function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  const l = c | 0x20;
-  return l >= 97 && l <= 102 ? l - 87 : -1;
+export function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
 /** The common well-formed case ("01,ab, ff") without temporary strings; undefined: take the careful path. */
 export function parseHexBytesFast(list: string, start: number): Uint8Array | undefined {
   // At most one byte per two characters; trimmed to size at the end.
   const out = new Uint8Array(((list.length - start) >> 1) + 1);
-  let n = 0;
-  let i = start;
+  let value = 0;
+  let index = start;
   const len = list.length;
-  const isSpace = (c: number) => c === 32 || c === 9;
-  while (i < len) {
-    while (i < len && isSpace(list.charCodeAt(i))) i++;
-    if (i === len) break;
-    const d1 = hexDigit(list.charCodeAt(i));
+  const isSpace = (code: number) => code === 32 || code === 9;
+  while (index < len) {
+    while (index < len && isSpace(list.charCodeAt(index))) index++;
+    if (index === len) break;
+    const d1 = hexDigit(list.charCodeAt(index));
     if (d1 < 0) return undefined;
-    let v = d1;
-    i++;
-    if (i < len) {
-      const d2 = hexDigit(list.charCodeAt(i));
+    let byte = d1;
+    index++;
+    if (index < len) {
+      const d2 = hexDigit(list.charCodeAt(index));
       if (d2 >= 0) {
-        v = v * 16 + d2;
-        i++;
+        byte = byte * 16 + d2;
+        index++;
       }
     }
-    out[n++] = v;
-    while (i < len && isSpace(list.charCodeAt(i))) i++;
-    if (i === len) break;
-    if (list.charCodeAt(i) !== 44 /* , */) return undefined;
-    i++;
+    out[value++] = byte;
+    while (index < len && isSpace(list.charCodeAt(index))) index++;
+    if (index === len) break;
+    if (list.charCodeAt(index) !== 44 /* , */) return undefined;
+    index++;
   }
-  return n === out.length ? out : out.slice(0, n);
+  return value === out.length ? out : out.slice(0, value);
 }
 
 export function parseHexBytes(spec: string, start: number, fail: Fail): Uint8Array {
@@ -172,9 +172,9 @@ export function parseHexBytes(spec: string, start: number, fail: Fail): Uint8Arr
   if (parts[parts.length - 1].trim() === "") parts.pop();
   const out = new Uint8Array(parts.length);
   for (let i = 0; i < parts.length; i++) {
-    const p = parts[i].trim();
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) fail("bad-hex", `"${p.slice(0, 10)}" is not a hex byte (item ${i + 1})`);
-    out[i] = parseInt(p, 16);
+    const part = parts[i].trim();
+    if (!/^[0-9a-fA-F]{1,2}$/.test(part)) fail("bad-hex", `"${part.slice(0, 10)}" is not a hex byte (item ${i + 1})`);
+    out[i] = parseInt(part, 16);
   }
   return out;
 }
@@ -182,9 +182,9 @@ export function parseHexBytes(spec: string, start: number, fail: Fail): Uint8Arr
 export function utf16z(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 2 + 2);
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out[i * 2] = c & 0xff;
-    out[i * 2 + 1] = c >> 8;
+    const code = text.charCodeAt(i);
+    out[i * 2] = code & 0xff;
+    out[i * 2 + 1] = code >> 8;
   }
   return out;
 }
