@@ -7,19 +7,13 @@
  * bundles this file (scripts/build-cli.mjs) with what it imports: the image stack, no
  * commander, no output streams (process.stdout, or node:tty, loads node:net and the streams).
  *
- * Same behaviour as the `cat` command in commands/disk.ts: the same lookups, errors and exit
- * codes; the bytes go to file descriptor 1 in chunks read straight into one buffer.
+ * Same behaviour as the `cat` command in commands/disk.ts: both open and read through
+ * file-in-image.ts; errors and exit codes are main()'s (report-error.ts); the bytes go to file
+ * descriptor 1 in chunks read straight into one buffer.
  */
-import { UsageError } from "../errors.js";
-import type { OpenFile } from "../fs/filesystem.js";
-import { resolveInnerPath } from "../image/hive-source.js";
-import { openTarget } from "../image/open-target.js";
-import { parseTargetSpec } from "../image/target-spec.js";
+import { fileChunks, openFileInImage } from "./file-in-image.js";
 import { fastErrorMode, type FastStreams, isBrokenPipe, standardStreams, writeAll } from "./fd-write.js";
 import { reportFailure } from "./report-error.js";
-
-/** Bytes read and written at a time (as commands/disk.ts). */
-const CAT_CHUNK = 4 << 20;
 
 /** The spec and partition of a plain `cat` command line, or undefined for anything else. */
 export function plainCatArguments(argv: readonly string[]): { spec: string; partition?: number } | undefined {
@@ -52,36 +46,15 @@ export function fastCat(argv: readonly string[], streams: FastStreams = standard
   const args = plainCatArguments(argv);
   if (!args) return undefined;
   try {
-    const { container, inner } = parseTargetSpec(args.spec);
-    if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
-    const target = openTarget(container);
+    const opened = openFileInImage(args.spec, args.partition);
     try {
-      const { volume, path } = resolveInnerPath(target, inner, args.partition);
-      const fs = volume.fs();
-      if (fs.stat(path)?.isDirectory) throw new UsageError("is-directory", `${args.spec} is a folder; cat writes files`);
-      const file = fs.openFile(path);
-      try {
-        copyTo(streams.out, file);
-      } finally {
-        file.close();
-      }
+      for (const chunk of fileChunks(opened.file)) writeAll(streams.out, chunk);
     } finally {
-      target.close();
+      opened.close();
     }
     return 0;
   } catch (err) {
     if (isBrokenPipe(err)) return 0;
     return reportFailure(err, streams.err, fastErrorMode());
-  }
-}
-
-/** The file's bytes to descriptor `fd`, one buffer reused: each chunk read into it, then written out. */
-function copyTo(fd: number, file: OpenFile): void {
-  const buffer = new Uint8Array(Math.min(CAT_CHUNK, file.size));
-  for (let offset = 0; offset < file.size; offset += buffer.length) {
-    const length = Math.min(buffer.length, file.size - offset);
-    if (file.readInto) file.readInto(offset, buffer, 0, length);
-    else buffer.set(file.read(offset, length));
-    writeAll(fd, buffer.subarray(0, length));
   }
 }

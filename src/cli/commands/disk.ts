@@ -8,10 +8,11 @@ import { replaceFileSafely } from "../../io/safe-file.js";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
 import { P2vfixError, RefusedError, UsageError } from "../../errors.js";
-import type { FileInfo, OpenFile } from "../../fs/filesystem.js";
+import type { FileInfo } from "../../fs/filesystem.js";
 import { volumeState, type VolumeState } from "../../fs/ntfs/volume-state.js";
 import type { NtfsVolume } from "../../fs/ntfs/volume.js";
 import { findFileVolume, locateWindows, openTarget, parseTargetSpec, resolveInnerPath, type OpenedTarget, type Volume } from "../../image/index.js";
+import { fileChunks, openFileInImage } from "../file-in-image.js";
 import { formatBytes, table } from "../format.js";
 import { parsePartition } from "../options.js";
 import type { Output } from "../output.js";
@@ -76,24 +77,6 @@ function entryJson(fileInfo: FileInfo): Record<string, unknown> {
     ...(fileInfo.sparse ? { sparse: true } : {}),
     ...(fileInfo.streams?.length ? { streams: fileInfo.streams } : {}),
   };
-}
-
-/** Bytes `cat` reads and writes at a time. */
-const CAT_CHUNK = 4 << 20;
-
-/**
- * Writes a file to stdout in chunks through one buffer: each chunk is read straight into it
- * (no second copy where the filesystem can) and written before the next is read, so memory
- * stays flat whatever the file's size and a slow reader holds the reads back.
- */
-async function catFile(file: OpenFile, output: Output): Promise<void> {
-  const buffer = new Uint8Array(Math.min(CAT_CHUNK, file.size));
-  for (let offset = 0; offset < file.size; offset += buffer.length) {
-    const length = Math.min(buffer.length, file.size - offset);
-    if (file.readInto) file.readInto(offset, buffer, 0, length);
-    else buffer.set(file.read(offset, length));
-    await output.writeBytes(buffer.subarray(0, length));
-  }
 }
 
 export function registerDisk(program: Command, output: Output): void {
@@ -220,21 +203,11 @@ export function registerDisk(program: Command, output: Output): void {
     .argument("<spec>", "IMAGE:PATH")
     .option("--partition <n>", "partition number", parsePartition)
     .action(async (spec: string, opts: { partition?: number }) => {
-      const { container, inner } = parseTargetSpec(spec);
-      if (inner === undefined) throw new UsageError("path-needed", `give a path inside the image: ${container}:PATH`);
-      const target = openTarget(container);
+      const opened = openFileInImage(spec, opts.partition);
       try {
-        const { volume, path } = resolveInnerPath(target, inner, opts.partition);
-        const fs = volume.fs();
-        if (fs.stat(path)?.isDirectory) throw new UsageError("is-directory", `${spec} is a folder; cat writes files`);
-        const file = fs.openFile(path);
-        try {
-          await catFile(file, output);
-        } finally {
-          file.close();
-        }
+        for (const chunk of fileChunks(opened.file)) await output.writeBytes(chunk);
       } finally {
-        target.close();
+        opened.close();
       }
     });
 
