@@ -19,9 +19,9 @@ export type DetectedFormat =
 const PROBE_SIZE = 4096;
 
 function startsWith(bytes: Uint8Array, magic: readonly number[] | string, at = 0): boolean {
-  const m = typeof magic === "string" ? Array.from(magic, (c) => c.charCodeAt(0)) : magic;
-  if (bytes.length < at + m.length) return false;
-  return m.every((b, i) => bytes[at + i] === b);
+  const expected = typeof magic === "string" ? Array.from(magic, (char) => char.charCodeAt(0)) : magic;
+  if (bytes.length < at + expected.length) return false;
+  return expected.every((byte, i) => bytes[at + i] === byte);
 }
 
 /**

@@ -28,13 +28,13 @@ export class HostExtentIndex {
     private readonly blockName: (id: number) => string,
   ) {
     blocks.sort((a, b) => a[1] - b[1]);
-    this.starts = Float64Array.from(blocks, (b) => b[1]);
-    this.ids = Uint32Array.from(blocks, (b) => b[0]);
+    this.starts = Float64Array.from(blocks, (block) => block[1]);
+    this.ids = Uint32Array.from(blocks, (block) => block[0]);
   }
 
   /** What else claims bytes of [start, end), which block `selfId` (or the region named `self`) claims. */
   overlapping(start: number, end: number, self: number | string): HostExtent | undefined {
-    for (const e of this.fixed) if (e.name !== self && e.start < end && start < e.end && e.end > e.start) return e;
+    for (const hostExtent of this.fixed) if (hostExtent.name !== self && hostExtent.start < end && start < hostExtent.end && hostExtent.end > hostExtent.start) return hostExtent;
     // First block whose end passes `start`.
     let lo = 0;
     let hi = this.starts.length;

@@ -91,14 +91,14 @@ export function openContainer(file: BlockDevice, path: string, options: OpenImag
       throw new ImageError("unsupported-format", `${path}: ${detected.name} images are not supported${unsupportedHint(detected.name, path)}`, { path });
   }
   if (writable && !opened.device.writable) {
-    for (const f of opened.extraFiles) f.device.close();
+    for (const extraFile of opened.extraFiles) extraFile.device.close();
     throw new RefusedError("unsupported-write", `${path}: writing into a ${opened.format} image is not supported; convert it (qemu-img convert) or open it read-only`, {
       path,
     });
   }
   const hostFiles = [{ path, device: file }, ...opened.extraFiles];
   let allocatedSize = 0;
-  for (const f of hostFiles) allocatedSize += f.device instanceof FileDevice ? f.device.allocatedBytes() : f.device.size;
+  for (const hostFile of hostFiles) allocatedSize += hostFile.device instanceof FileDevice ? hostFile.device.allocatedBytes() : hostFile.device.size;
   const device = opened.device;
   return {
     format: opened.format,
@@ -107,7 +107,7 @@ export function openContainer(file: BlockDevice, path: string, options: OpenImag
     allocatedSize,
     logicalSectorSize: opened.logicalSectorSize,
     warnings: opened.warnings,
-    files: hostFiles.map((f) => f.path),
+    files: hostFiles.map((hostFile) => hostFile.path),
     hostDevices: hostFiles,
     close: () => device.close(),
   };
@@ -115,11 +115,11 @@ export function openContainer(file: BlockDevice, path: string, options: OpenImag
 
 /** What to do with a format p2vfix does not open: the usual converter (qemu-img(1); libewf's ewfexport/ewfmount). */
 function unsupportedHint(name: string, path: string): string {
-  const q = /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+  const quoted = /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
   if (name.startsWith("EnCase")) {
-    return `; convert it to a raw image first: ewfexport -t disk -f raw ${q} (package ewf-tools), or ewfmount ${q} /mnt/ewf and copy /mnt/ewf/ewf1 to a raw file; p2vfix then works on that copy`;
+    return `; convert it to a raw image first: ewfexport -t disk -f raw ${quoted} (package ewf-tools), or ewfmount ${quoted} /mnt/ewf and copy /mnt/ewf/ewf1 to a raw file; p2vfix then works on that copy`;
   }
-  if (name === "VirtualBox VDI" || name === "QED" || name.startsWith("qcow version")) return `; convert it: qemu-img convert -p -O qcow2 ${q} disk.qcow2 (or VBoxManage clonemedium --format VHD)`;
+  if (name === "VirtualBox VDI" || name === "QED" || name.startsWith("qcow version")) return `; convert it: qemu-img convert -p -O qcow2 ${quoted} disk.qcow2 (or VBoxManage clonemedium --format VHD)`;
   if (name.startsWith("VMDK COWD")) return "; consolidate the snapshot on ESXi first (or vmkfstools -i to a flat disk)";
   return "";
 }

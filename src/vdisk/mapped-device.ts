@@ -59,28 +59,28 @@ export class MappedDevice implements BlockDevice {
     };
     let done = 0;
     while (done < length) {
-      const m = this.map.mapOffset(offset + done);
+      const mapping = this.map.mapOffset(offset + done);
       // A mapping must make progress; a zero-length run would loop forever.
-      if (!(m.length > 0)) {
+      if (!(mapping.length > 0)) {
         throw new ImageError("bad-mapping", `${this.what}: no progress mapping offset ${offset + done}`, { offset: offset + done });
       }
-      const n = Math.min(m.length, length - done);
+      const count = Math.min(mapping.length, length - done);
       const at = targetOffset + done;
-      if (m.kind === "data") {
-        if (pendingFile === m.file && pendingOffset + pendingLength === m.offset) pendingLength += n;
+      if (mapping.kind === "data") {
+        if (pendingFile === mapping.file && pendingOffset + pendingLength === mapping.offset) pendingLength += count;
         else {
           flush();
-          pendingFile = m.file;
-          pendingOffset = m.offset;
-          pendingLength = n;
+          pendingFile = mapping.file;
+          pendingOffset = mapping.offset;
+          pendingLength = count;
           pendingAt = at;
         }
       } else {
         flush();
-        if (m.kind === "compressed") target.set(this.unit(m.key, m.load).subarray(m.offsetInUnit, m.offsetInUnit + n), at);
-        else target.fill(0, at, at + n);
+        if (mapping.kind === "compressed") target.set(this.unit(mapping.key, mapping.load).subarray(mapping.offsetInUnit, mapping.offsetInUnit + count), at);
+        else target.fill(0, at, at + count);
       }
-      done += n;
+      done += count;
     }
     flush();
   }
@@ -113,11 +113,11 @@ export class MappedDevice implements BlockDevice {
     let done = 0;
     this.walk(offset, data.length, (at, remaining) => {
       const target = writer.mapWrite(at, remaining);
-      const n = Math.min(target.length, remaining);
-      target.file.write(target.offset, data.subarray(done, done + n));
+      const count = Math.min(target.length, remaining);
+      target.file.write(target.offset, data.subarray(done, done + count));
       target.commit?.();
-      done += n;
-      return n;
+      done += count;
+      return count;
     });
     // A unit cached before may now be stale (writes never land in compressed units; belt and braces).
     this.decompressed.clear();
@@ -127,9 +127,9 @@ export class MappedDevice implements BlockDevice {
   private walk(offset: number, length: number, step: (at: number, remaining: number) => number): void {
     let done = 0;
     while (done < length) {
-      const n = step(offset + done, length - done);
-      if (!(n > 0)) throw new ImageError("bad-mapping", `${this.what}: no progress mapping offset ${offset + done} for writing`, { offset: offset + done });
-      done += Math.min(n, length - done);
+      const count = step(offset + done, length - done);
+      if (!(count > 0)) throw new ImageError("bad-mapping", `${this.what}: no progress mapping offset ${offset + done} for writing`, { offset: offset + done });
+      done += Math.min(count, length - done);
     }
   }
 

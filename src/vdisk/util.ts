@@ -29,19 +29,19 @@ export function checkHostRun(file: BlockDevice, offset: number, length: number, 
   }
 }
 
-export function isPowerOfTwo(n: number): boolean {
-  return Number.isSafeInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+export function isPowerOfTwo(value: number): boolean {
+  return Number.isSafeInteger(value) && value > 0 && 2 ** Math.round(Math.log2(value)) === value;
 }
 
 /** Formats a 16-byte Microsoft-style GUID (Data1..3 little-endian). */
-export function guidToString(b: Uint8Array): string {
-  const h = (i: number) => b[i].toString(16).padStart(2, "0");
+export function guidToString(bytes: Uint8Array): string {
+  const hex = (index: number) => bytes[index].toString(16).padStart(2, "0");
   return (
-    `${h(3)}${h(2)}${h(1)}${h(0)}-${h(5)}${h(4)}-${h(7)}${h(6)}-${h(8)}${h(9)}-` + `${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
+    `${hex(3)}${hex(2)}${hex(1)}${hex(0)}-${hex(5)}${hex(4)}-${hex(7)}${hex(6)}-${hex(8)}${hex(9)}-` + `${hex(10)}${hex(11)}${hex(12)}${hex(13)}${hex(14)}${hex(15)}`
   ).toUpperCase();
 }
 
-export function isAllZero(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+export function isAllZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
 }

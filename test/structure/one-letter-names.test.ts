@@ -16,7 +16,7 @@ import { oneLetterNames } from "../helpers/one-letter-names.js";
  * the rest of src was renamed, so renaming them here would only have made merge conflicts.
  * `npx tsx scripts/rename-one-letter.ts <folder>` proposes and applies names for them.
  */
-const RENAMED_AFTER_MERGE = ["fs/ntfs/", "io/", "vdisk/"];
+const RENAMED_AFTER_MERGE = ["fs/ntfs/", "io/"];
 
 const pending = (file: string) => RENAMED_AFTER_MERGE.some((prefix) => relative(SRC, file).startsWith(prefix));
 

@@ -38,7 +38,7 @@ export class Qcow2Claims {
   constructor(
     private readonly file: BlockDevice,
     private readonly path: string,
-    private readonly h: Qcow2Header,
+    private readonly header: Qcow2Header,
     private readonly tables: TableCache,
     private readonly clusterSize: number,
     private readonly compressedShift: bigint,
@@ -94,9 +94,9 @@ export class Qcow2Claims {
    */
   private mappedTwice(): Set<number> {
     if (this.twice) return this.twice;
-    const { h, clusterSize, file } = this;
-    const l1Used = Math.ceil(h.size / (clusterSize * (clusterSize / 8)));
-    const l1 = file.read(h.l1TableOffset, l1Used * 8);
+    const { header, clusterSize, file } = this;
+    const l1Used = Math.ceil(header.size / (clusterSize * (clusterSize / 8)));
+    const l1 = file.read(header.l1TableOffset, l1Used * 8);
     const l1View = new DataView(l1.buffer, l1.byteOffset, l1.byteLength);
     const seen = new Uint8Array(Math.ceil(file.size / clusterSize / 8));
     const twice = new Set<number>();
@@ -111,12 +111,12 @@ export class Qcow2Claims {
         if (entry & COMPRESSED) continue;
         const host = Number(entry & OFFSET_MASK);
         if (host === 0 || host >= file.size) continue;
-        const c = Math.floor(host / clusterSize);
-        if ((seen[c >> 3] & (1 << (c & 7))) === 0) {
-          seen[c >> 3] |= 1 << (c & 7);
+        const cluster = Math.floor(host / clusterSize);
+        if ((seen[cluster >> 3] & (1 << (cluster & 7))) === 0) {
+          seen[cluster >> 3] |= 1 << (cluster & 7);
           continue;
         }
-        twice.add(c);
+        twice.add(cluster);
         if (twice.size > MAX_MAPPED_TWICE) {
           throw new RefusedError("qcow2-overlap", `${this.path}: the qcow2 L2 tables map more than ${MAX_MAPPED_TWICE} host clusters twice; run "qemu-img check -r all" or convert the image first`, {
             path: this.path,
@@ -149,28 +149,28 @@ export class Qcow2Claims {
   /** Header, L1 table, refcount table, refcount blocks (fixed) and every L2 table (by L1 index). */
   private metadata(): HostExtentIndex {
     if (this.index) return this.index;
-    const { h, clusterSize } = this;
+    const { header, clusterSize } = this;
     const fixed: HostExtent[] = [
       { name: "header", start: 0, end: clusterSize },
-      { name: "L1 table", start: h.l1TableOffset, end: h.l1TableOffset + h.l1Size * 8 },
-      { name: "refcount table", start: h.refcountTableOffset, end: h.refcountTableOffset + h.refcountTableClusters * clusterSize },
+      { name: "L1 table", start: header.l1TableOffset, end: header.l1TableOffset + header.l1Size * 8 },
+      { name: "refcount table", start: header.refcountTableOffset, end: header.refcountTableOffset + header.refcountTableClusters * clusterSize },
     ];
-    const refTable = this.file.read(h.refcountTableOffset, h.refcountTableClusters * clusterSize);
+    const refTable = this.file.read(header.refcountTableOffset, header.refcountTableClusters * clusterSize);
     const refView = new DataView(refTable.buffer, refTable.byteOffset, refTable.byteLength);
     for (let i = 0; i < refTable.byteLength / 8; i++) {
       const block = Number(refView.getBigUint64(i * 8, false) & OFFSET_MASK);
       if (block !== 0) fixed.push({ name: `refcount block ${i}`, start: block, end: block + clusterSize });
     }
     // The entries the virtual size uses (the opener checked they lie inside the file).
-    const l1Used = Math.ceil(h.size / (clusterSize * (clusterSize / 8)));
-    const l1 = this.file.read(h.l1TableOffset, l1Used * 8);
+    const l1Used = Math.ceil(header.size / (clusterSize * (clusterSize / 8)));
+    const l1 = this.file.read(header.l1TableOffset, l1Used * 8);
     const l1View = new DataView(l1.buffer, l1.byteOffset, l1.byteLength);
     const l2Tables: [number, number][] = [];
     for (let i = 0; i < l1Used; i++) {
       const table = Number(l1View.getBigUint64(i * 8, false) & OFFSET_MASK);
       if (table !== 0) l2Tables.push([i, table]);
     }
-    this.index = new HostExtentIndex(fixed, l2Tables, clusterSize, (i) => `L2 table of L1 entry ${i}`);
+    this.index = new HostExtentIndex(fixed, l2Tables, clusterSize, (l1Index) => `L2 table of L1 entry ${l1Index}`);
     return this.index;
   }
 }

@@ -37,27 +37,27 @@ export interface Qcow2Header {
   compressionType: number;
 }
 
-export function parseQcow2Header(r: ByteReader): Qcow2Header {
-  const version = r.u32be(4);
+export function parseQcow2Header(byteReader: ByteReader): Qcow2Header {
+  const version = byteReader.u32be(4);
   const v3 = version >= 3;
-  const headerLength = v3 ? r.u32be(100) : V2_HEADER_LENGTH;
+  const headerLength = v3 ? byteReader.u32be(100) : V2_HEADER_LENGTH;
   return {
     version,
-    backingFileOffset: r.u64be(8),
-    backingFileSize: r.u32be(16),
-    clusterBits: r.u32be(20),
-    size: r.u64be(24),
-    cryptMethod: r.u32be(32),
-    l1Size: r.u32be(36),
-    l1TableOffset: r.u64be(40),
-    refcountTableOffset: r.u64be(48),
-    refcountTableClusters: r.u32be(56),
-    nbSnapshots: r.u32be(60),
-    incompatibleFeatures: v3 ? r.view.getBigUint64(72, false) : 0n,
-    compatibleFeatures: v3 ? r.view.getBigUint64(80, false) : 0n,
-    autoclearFeatures: v3 ? r.view.getBigUint64(88, false) : 0n,
-    refcountOrder: v3 ? r.u32be(96) : 4,
+    backingFileOffset: byteReader.u64be(8),
+    backingFileSize: byteReader.u32be(16),
+    clusterBits: byteReader.u32be(20),
+    size: byteReader.u64be(24),
+    cryptMethod: byteReader.u32be(32),
+    l1Size: byteReader.u32be(36),
+    l1TableOffset: byteReader.u64be(40),
+    refcountTableOffset: byteReader.u64be(48),
+    refcountTableClusters: byteReader.u32be(56),
+    nbSnapshots: byteReader.u32be(60),
+    incompatibleFeatures: v3 ? byteReader.view.getBigUint64(72, false) : 0n,
+    compatibleFeatures: v3 ? byteReader.view.getBigUint64(80, false) : 0n,
+    autoclearFeatures: v3 ? byteReader.view.getBigUint64(88, false) : 0n,
+    refcountOrder: v3 ? byteReader.u32be(96) : 4,
     headerLength,
-    compressionType: v3 && headerLength > 104 ? r.u8(104) : 0,
+    compressionType: v3 && headerLength > 104 ? byteReader.u8(104) : 0,
   };
 }

@@ -22,72 +22,72 @@ const COMPRESSED = 1n << 62n;
 /** L1/L2 entry bit 63: refcount is exactly 1, the cluster may be written in place. */
 const COPIED = 1n << 63n;
 const ZERO_FLAG = 1n;
-const KNOWN_INCOMPATIBLE = Object.values(IncompatibleFeature).reduce((a, b) => a | b, 0n);
+const KNOWN_INCOMPATIBLE = Object.values(IncompatibleFeature).reduce((left, right) => left | right, 0n);
 
 export function openQcow2(file: BlockDevice, path: string, onClose: () => void, writable = false): OpenedContainer {
   const warnings: string[] = [];
   const fail = (code: string, message: string, offset?: number) =>
     new ImageError(code, `${path}: ${message}`, offset === undefined ? { path } : { path, offset });
   const head = readStructure(file, 0, Math.min(file.size, 4096), "qcow2 header", path);
-  const r = imageReader(head, path);
-  r.check(0, 72, "qcow2 header");
-  const h = parseQcow2Header(r);
-  if (h.version !== 2 && h.version !== 3) throw fail("unsupported-version", `qcow version ${h.version} is not supported (only 2 and 3)`, 4);
-  if (h.version === 3 && (h.headerLength < 104 || h.headerLength % 8 !== 0)) throw fail("bad-header", `qcow2 header length ${h.headerLength} is invalid`, 100);
-  if (h.backingFileOffset !== 0) {
-    const name = h.backingFileOffset + h.backingFileSize <= file.size && h.backingFileSize <= 1023 ? readStructure(file, h.backingFileOffset, h.backingFileSize, "backing file name", path) : new Uint8Array();
+  const byteReader = imageReader(head, path);
+  byteReader.check(0, 72, "qcow2 header");
+  const qcow2Header = parseQcow2Header(byteReader);
+  if (qcow2Header.version !== 2 && qcow2Header.version !== 3) throw fail("unsupported-version", `qcow version ${qcow2Header.version} is not supported (only 2 and 3)`, 4);
+  if (qcow2Header.version === 3 && (qcow2Header.headerLength < 104 || qcow2Header.headerLength % 8 !== 0)) throw fail("bad-header", `qcow2 header length ${qcow2Header.headerLength} is invalid`, 100);
+  if (qcow2Header.backingFileOffset !== 0) {
+    const name = qcow2Header.backingFileOffset + qcow2Header.backingFileSize <= file.size && qcow2Header.backingFileSize <= 1023 ? readStructure(file, qcow2Header.backingFileOffset, qcow2Header.backingFileSize, "backing file name", path) : new Uint8Array();
     throw fail("unsupported-backing-file", `qcow2 with a backing file ("${Buffer.from(name).toString("utf8")}") is not supported: it is an overlay, convert or commit it first`);
   }
-  if (h.cryptMethod !== 0) throw fail("unsupported-encryption", `encrypted qcow2 (crypt method ${h.cryptMethod}) is not supported`, 32);
-  const incompatible = h.incompatibleFeatures;
+  if (qcow2Header.cryptMethod !== 0) throw fail("unsupported-encryption", `encrypted qcow2 (crypt method ${qcow2Header.cryptMethod}) is not supported`, 32);
+  const incompatible = qcow2Header.incompatibleFeatures;
   if (incompatible & IncompatibleFeature.externalDataFile) throw fail("unsupported-external-data", "qcow2 with an external data file is not supported", 72);
   if (incompatible & IncompatibleFeature.extendedL2) throw fail("unsupported-extended-l2", "qcow2 with extended L2 entries (subclusters) is not supported", 72);
-  if (incompatible & IncompatibleFeature.compressionType && h.compressionType !== 0) {
-    throw fail("unsupported-compression", `qcow2 compression type ${h.compressionType} (zstd) is not supported`, 104);
+  if (incompatible & IncompatibleFeature.compressionType && qcow2Header.compressionType !== 0) {
+    throw fail("unsupported-compression", `qcow2 compression type ${qcow2Header.compressionType} (zstd) is not supported`, 104);
   }
   if (incompatible & ~KNOWN_INCOMPATIBLE) throw fail("unsupported-feature", `qcow2 has unknown incompatible features 0x${incompatible.toString(16)}`, 72);
   if (incompatible & IncompatibleFeature.dirty) warnings.push("qcow2 dirty bit is set (refcounts may be stale; data is read as is)");
   if (incompatible & IncompatibleFeature.corrupt) warnings.push("qcow2 corrupt bit is set: qemu found an inconsistency in this image");
-  if (h.clusterBits < 9 || h.clusterBits > 21) throw fail("bad-cluster-size", `qcow2 cluster bits ${h.clusterBits} are outside 9..21`, 20);
-  const clusterSize = 2 ** h.clusterBits;
+  if (qcow2Header.clusterBits < 9 || qcow2Header.clusterBits > 21) throw fail("bad-cluster-size", `qcow2 cluster bits ${qcow2Header.clusterBits} are outside 9..21`, 20);
+  const clusterSize = 2 ** qcow2Header.clusterBits;
   const l2Entries = clusterSize / 8;
-  const l1Needed = Math.ceil(h.size / (clusterSize * l2Entries));
+  const l1Needed = Math.ceil(qcow2Header.size / (clusterSize * l2Entries));
   // qemu block/qcow2.h: QCOW_MAX_L1_SIZE = 32 MiB (4 Mi entries), QCOW_MAX_REFTABLE_SIZE = 8 MiB;
   // qcow2_do_open refuses larger tables ("Active L1 table too large", "Reference count table too large").
-  if (h.l1Size > QCOW_MAX_L1_SIZE / 8) throw fail("bad-l1", `qcow2 L1 table has ${h.l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_SIZE / 8})`, 36);
-  if (h.refcountTableClusters * clusterSize > QCOW_MAX_REFTABLE_SIZE) {
-    throw fail("bad-refcount-table", `qcow2 refcount table of ${h.refcountTableClusters} clusters is larger than qemu accepts (${QCOW_MAX_REFTABLE_SIZE} bytes)`, 56);
+  if (qcow2Header.l1Size > QCOW_MAX_L1_SIZE / 8) throw fail("bad-l1", `qcow2 L1 table has ${qcow2Header.l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_SIZE / 8})`, 36);
+  if (qcow2Header.refcountTableClusters * clusterSize > QCOW_MAX_REFTABLE_SIZE) {
+    throw fail("bad-refcount-table", `qcow2 refcount table of ${qcow2Header.refcountTableClusters} clusters is larger than qemu accepts (${QCOW_MAX_REFTABLE_SIZE} bytes)`, 56);
   }
-  if (h.l1Size < l1Needed) throw fail("bad-l1", `qcow2 L1 table has ${h.l1Size} entries, ${l1Needed} needed for ${h.size} bytes`, 36);
-  if (h.l1TableOffset % clusterSize !== 0) throw fail("bad-l1", `qcow2 L1 table offset ${h.l1TableOffset} is not cluster aligned`, 40);
-  checkHostRun(file, h.l1TableOffset, l1Needed * 8, "qcow2 L1 table", path);
-  if (writable) refuseMetadataOverlap(h, clusterSize, path);
+  if (qcow2Header.l1Size < l1Needed) throw fail("bad-l1", `qcow2 L1 table has ${qcow2Header.l1Size} entries, ${l1Needed} needed for ${qcow2Header.size} bytes`, 36);
+  if (qcow2Header.l1TableOffset % clusterSize !== 0) throw fail("bad-l1", `qcow2 L1 table offset ${qcow2Header.l1TableOffset} is not cluster aligned`, 40);
+  checkHostRun(file, qcow2Header.l1TableOffset, l1Needed * 8, "qcow2 L1 table", path);
+  if (writable) refuseMetadataOverlap(qcow2Header, clusterSize, path);
   if (writable && incompatible & (IncompatibleFeature.dirty | IncompatibleFeature.corrupt)) {
     throw new RefusedError("unsafe-write", `${path}: refusing to write a qcow2 image marked ${incompatible & IncompatibleFeature.corrupt ? "corrupt" : "dirty"}; run "qemu-img check -r all" first`, {
       path,
       offset: 72,
     });
   }
-  const map = new Qcow2Map(file, path, h, writable);
-  return { format: "qcow2", device: new MappedDevice(map, path, onClose, undefined, writable ? map : undefined), virtualSize: h.size, logicalSectorSize: 512, warnings, extraFiles: [] };
+  const map = new Qcow2Map(file, path, qcow2Header, writable);
+  return { format: "qcow2", device: new MappedDevice(map, path, onClose, undefined, writable ? map : undefined), virtualSize: qcow2Header.size, logicalSectorSize: 512, warnings, extraFiles: [] };
 }
 
 const QCOW_MAX_L1_SIZE = 32 * 1024 * 1024;
 const QCOW_MAX_REFTABLE_SIZE = 8 * 1024 * 1024;
 
 /** Before writing: the header cluster, the L1 table and the refcount table must not share bytes (a write to one would corrupt another). */
-function refuseMetadataOverlap(h: Qcow2Header, clusterSize: number, path: string): void {
+function refuseMetadataOverlap(qcow2Header: Qcow2Header, clusterSize: number, path: string): void {
   const regions = [
     { name: "header", start: 0, end: clusterSize },
-    { name: "L1 table", start: h.l1TableOffset, end: h.l1TableOffset + h.l1Size * 8 },
-    { name: "refcount table", start: h.refcountTableOffset, end: h.refcountTableOffset + h.refcountTableClusters * clusterSize },
+    { name: "L1 table", start: qcow2Header.l1TableOffset, end: qcow2Header.l1TableOffset + qcow2Header.l1Size * 8 },
+    { name: "refcount table", start: qcow2Header.refcountTableOffset, end: qcow2Header.refcountTableOffset + qcow2Header.refcountTableClusters * clusterSize },
   ];
   for (let i = 0; i < regions.length; i++) {
     for (let j = i + 1; j < regions.length; j++) {
-      const a = regions[i];
-      const b = regions[j];
-      if (a.start < b.end && b.start < a.end && a.end > a.start && b.end > b.start) {
-        throw new RefusedError("qcow2-metadata-overlap", `${path}: the qcow2 ${a.name} and ${b.name} overlap; qemu-img check would report corruption: run "qemu-img check -r all" first`, { path });
+      const first = regions[i];
+      const second = regions[j];
+      if (first.start < second.end && second.start < first.end && first.end > first.start && second.end > second.start) {
+        throw new RefusedError("qcow2-metadata-overlap", `${path}: the qcow2 ${first.name} and ${second.name} overlap; qemu-img check would report corruption: run "qemu-img check -r all" first`, { path });
       }
     }
   }
@@ -117,28 +117,28 @@ export class Qcow2Map implements WritableAddressMap {
   constructor(
     private readonly file: BlockDevice,
     private readonly path: string,
-    private readonly h: Qcow2Header,
+    private readonly qcow2Header: Qcow2Header,
     writable = false,
   ) {
-    this.virtualSize = h.size;
-    this.clusterSize = 2 ** h.clusterBits;
+    this.virtualSize = qcow2Header.size;
+    this.clusterSize = 2 ** qcow2Header.clusterBits;
     this.l2Entries = this.clusterSize / 8;
     this.tables = new TableCache(file, `${path} qcow2 tables`);
-    this.compressedShift = BigInt(62 - (h.clusterBits - 8));
+    this.compressedShift = BigInt(62 - (qcow2Header.clusterBits - 8));
     if (writable) {
-      if (h.refcountTableOffset % this.clusterSize !== 0 || h.refcountTableOffset === 0) {
-        throw new ImageError("bad-refcount", `${path}: qcow2 refcount table offset ${h.refcountTableOffset} is not cluster aligned`, { path, offset: 48 });
+      if (qcow2Header.refcountTableOffset % this.clusterSize !== 0 || qcow2Header.refcountTableOffset === 0) {
+        throw new ImageError("bad-refcount", `${path}: qcow2 refcount table offset ${qcow2Header.refcountTableOffset} is not cluster aligned`, { path, offset: 48 });
       }
-      checkHostRun(file, h.refcountTableOffset, h.refcountTableClusters * this.clusterSize, "qcow2 refcount table", path);
-      const refcounts = new Qcow2Refcounts(file, path, this.tables, this.clusterSize, h.refcountOrder, h.refcountTableOffset, h.refcountTableClusters);
+      checkHostRun(file, qcow2Header.refcountTableOffset, qcow2Header.refcountTableClusters * this.clusterSize, "qcow2 refcount table", path);
+      const refcounts = new Qcow2Refcounts(file, path, this.tables, this.clusterSize, qcow2Header.refcountOrder, qcow2Header.refcountTableOffset, qcow2Header.refcountTableClusters);
       this.refcounts = refcounts;
-      this.claims = new Qcow2Claims(file, path, h, this.tables, this.clusterSize, this.compressedShift, (c) => refcounts.refcountOf(c));
+      this.claims = new Qcow2Claims(file, path, qcow2Header, this.tables, this.clusterSize, this.compressedShift, (cluster) => refcounts.refcountOf(cluster));
     }
   }
 
   /** Autoclear bits name extensions (bitmaps, raw external data) a writer that does not maintain them must invalidate. */
   beginWrite(): void {
-    if (this.h.autoclearFeatures !== 0n) this.file.write(88, new Uint8Array(8));
+    if (this.qcow2Header.autoclearFeatures !== 0n) this.file.write(88, new Uint8Array(8));
   }
 
   mapWrite(virtualOffset: number, length: number, plan?: WritePlan): WriteTarget {
@@ -154,7 +154,7 @@ export class Qcow2Map implements WritableAddressMap {
         offset,
       });
     const l1Index = Math.floor(cluster / this.l2Entries);
-    const l1At = this.h.l1TableOffset + l1Index * 8;
+    const l1At = this.qcow2Header.l1TableOffset + l1Index * 8;
     const l1Entry = this.tables.u64be(l1At);
     let l2Table = Number(l1Entry & OFFSET_MASK);
     if (l2Table !== 0 && !(l1Entry & COPIED)) throw refuse("its L2 table is shared with a snapshot", l1At);
@@ -175,7 +175,7 @@ export class Qcow2Map implements WritableAddressMap {
     }
     const host = Number(entry & OFFSET_MASK);
     if (host !== 0 && !(entry & COPIED)) throw refuse("it is shared with a snapshot", l2At);
-    const zeroFlag = this.h.version >= 3 && (entry & ZERO_FLAG) !== 0n;
+    const zeroFlag = this.qcow2Header.version >= 3 && (entry & ZERO_FLAG) !== 0n;
     if (host !== 0 && !zeroFlag) {
       this.mapOffset(virtualOffset); // validates the host cluster position
       claims.checkDataCluster(host, cluster, l2Table, plan?.hostUnits);
@@ -224,7 +224,7 @@ export class Qcow2Map implements WritableAddressMap {
    */
   private rewriteCompressed(virtualOffset: number, run: number, entry: bigint, l2At: number, refcounts: Qcow2Refcounts, plan?: WritePlan): WriteTarget {
     const cluster = Math.floor(virtualOffset / this.clusterSize);
-    if (this.h.nbSnapshots > 0) {
+    if (this.qcow2Header.nbSnapshots > 0) {
       throw new RefusedError("unsupported-write", `${this.path}: cannot write guest cluster ${cluster}: it is compressed and the image has internal snapshots that may share it; convert the image (qemu-img convert) to write it`, {
         path: this.path,
         offset: l2At,
@@ -269,7 +269,7 @@ export class Qcow2Map implements WritableAddressMap {
     const inCluster = virtualOffset - cluster * this.clusterSize;
     const length = Math.min(this.clusterSize - inCluster, this.virtualSize - virtualOffset);
     const l1Index = Math.floor(cluster / this.l2Entries);
-    const l1At = this.h.l1TableOffset + l1Index * 8;
+    const l1At = this.qcow2Header.l1TableOffset + l1Index * 8;
     const l2Table = Number(this.tables.u64be(l1At) & OFFSET_MASK);
     if (l2Table === 0) return { kind: "zero", length };
     if (l2Table % this.clusterSize !== 0) {
@@ -279,7 +279,7 @@ export class Qcow2Map implements WritableAddressMap {
     const l2At = l2Table + (cluster % this.l2Entries) * 8;
     const entry = this.tables.u64be(l2At);
     if (entry & COMPRESSED) return this.compressed(entry, l2At, inCluster, length);
-    if (this.h.version >= 3 && entry & ZERO_FLAG) return { kind: "zero", length };
+    if (this.qcow2Header.version >= 3 && entry & ZERO_FLAG) return { kind: "zero", length };
     const host = Number(entry & OFFSET_MASK);
     if (host === 0) return { kind: "zero", length };
     if (host % this.clusterSize !== 0) {

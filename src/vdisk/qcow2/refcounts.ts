@@ -151,10 +151,10 @@ export class Qcow2Refcounts {
 
   private encode(value: bigint): Uint8Array {
     const out = new Uint8Array(this.entryBytes);
-    let v = value;
+    let rest = value;
     for (let i = this.entryBytes - 1; i >= 0; i--) {
-      out[i] = Number(v & 0xffn);
-      v >>= 8n;
+      out[i] = Number(rest & 0xffn);
+      rest >>= 8n;
     }
     return out;
   }

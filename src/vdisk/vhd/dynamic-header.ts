@@ -19,14 +19,14 @@ export interface VhdDynamicHeader {
   computedChecksum: number;
 }
 
-export function parseDynamicHeader(r: ByteReader): VhdDynamicHeader {
-  r.check(0, DYNAMIC_HEADER_SIZE, "VHD dynamic header");
+export function parseDynamicHeader(byteReader: ByteReader): VhdDynamicHeader {
+  byteReader.check(0, DYNAMIC_HEADER_SIZE, "VHD dynamic header");
   return {
-    cookie: r.ascii(0, 8),
-    tableOffset: r.u64be(16),
-    maxTableEntries: r.u32be(28),
-    blockSize: r.u32be(32),
-    storedChecksum: r.u32be(CHECKSUM_OFFSET),
-    computedChecksum: vhdChecksum(r.slice(0, DYNAMIC_HEADER_SIZE), CHECKSUM_OFFSET),
+    cookie: byteReader.ascii(0, 8),
+    tableOffset: byteReader.u64be(16),
+    maxTableEntries: byteReader.u32be(28),
+    blockSize: byteReader.u32be(32),
+    storedChecksum: byteReader.u32be(CHECKSUM_OFFSET),
+    computedChecksum: vhdChecksum(byteReader.slice(0, DYNAMIC_HEADER_SIZE), CHECKSUM_OFFSET),
   };
 }

@@ -40,20 +40,20 @@ export function hasFooterCookie(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && String.fromCharCode(...bytes.subarray(0, 8)) === FOOTER_COOKIE;
 }
 
-export function parseFooter(r: ByteReader): VhdFooter {
-  r.check(0, FOOTER_SIZE, "VHD footer");
-  const bytes = r.slice(0, FOOTER_SIZE);
+export function parseFooter(byteReader: ByteReader): VhdFooter {
+  byteReader.check(0, FOOTER_SIZE, "VHD footer");
+  const bytes = byteReader.slice(0, FOOTER_SIZE);
   return {
-    cookie: r.ascii(0, 8),
-    features: r.u32be(8),
-    version: r.u32be(12),
-    dataOffset: r.view.getBigUint64(16, false),
-    creatorApplication: r.ascii(28, 4),
-    originalSize: r.u64be(40),
-    currentSize: r.u64be(48),
-    diskType: r.u32be(60),
-    storedChecksum: r.u32be(CHECKSUM_OFFSET),
+    cookie: byteReader.ascii(0, 8),
+    features: byteReader.u32be(8),
+    version: byteReader.u32be(12),
+    dataOffset: byteReader.view.getBigUint64(16, false),
+    creatorApplication: byteReader.ascii(28, 4),
+    originalSize: byteReader.u64be(40),
+    currentSize: byteReader.u64be(48),
+    diskType: byteReader.u32be(60),
+    storedChecksum: byteReader.u32be(CHECKSUM_OFFSET),
     computedChecksum: vhdChecksum(bytes, CHECKSUM_OFFSET),
-    savedState: r.u8(84),
+    savedState: byteReader.u8(84),
   };
 }

@@ -210,7 +210,7 @@ export class VhdDynamicMap implements WritableAddressMap {
       { name: "dynamic header", start: this.headerOffset, end: this.headerOffset + DYNAMIC_HEADER_SIZE },
       { name: "BAT", start: tableOffset, end: tableOffset + Math.ceil((this.header.maxTableEntries * 4) / SECTOR) * SECTOR },
     ];
-    this.extentIndex = new HostExtentIndex(fixed, blocks, this.bitmapSize + blockSize, (i) => `BAT entry ${i}`);
+    this.extentIndex = new HostExtentIndex(fixed, blocks, this.bitmapSize + blockSize, (entry) => `BAT entry ${entry}`);
     return this.extentIndex;
   }
 

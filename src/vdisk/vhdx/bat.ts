@@ -111,11 +111,11 @@ export class VhdxBatMap implements WritableAddressMap {
     const entryAt = this.batOffset + index * 8;
     const state = Number(this.tables.u64le(entryAt) & 7n);
     if (state === PayloadState.fullyPresent) {
-      const m = this.mapOffset(virtualOffset);
-      if (m.kind !== "data") throw new ImageError("bad-mapping", `${this.path}: VHDX block ${block} did not map to data`, { path: this.path });
-      const blockStart = m.offset - inBlock;
+      const mapping = this.mapOffset(virtualOffset);
+      if (mapping.kind !== "data") throw new ImageError("bad-mapping", `${this.path}: VHDX block ${block} did not map to data`, { path: this.path });
+      const blockStart = mapping.offset - inBlock;
       this.extents().refuseOverlap(blockStart, blockStart + this.blockSize, index, "VHDX", this.path);
-      return { file: this.file, offset: m.offset, length: run };
+      return { file: this.file, offset: mapping.offset, length: run };
     }
     if (state === PayloadState.partiallyPresent || state > PayloadState.unmapped) this.mapOffset(virtualOffset); // throws the typed error
     if (this.file.resize === undefined) {
@@ -152,7 +152,7 @@ export class VhdxBatMap implements WritableAddressMap {
       if (bitmapSlot && state === PayloadState.fullyPresent) fixed.push({ name: `sector bitmap entry ${i}`, start, end: start + MiB });
       else if (!bitmapSlot && (state === PayloadState.fullyPresent || state === PayloadState.partiallyPresent)) blocks.push([i, start]);
     }
-    this.extentIndex = new HostExtentIndex(fixed, blocks, this.blockSize, (i) => `BAT entry ${i}`);
+    this.extentIndex = new HostExtentIndex(fixed, blocks, this.blockSize, (entry) => `BAT entry ${entry}`);
     return this.extentIndex;
   }
 

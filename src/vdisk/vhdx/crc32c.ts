@@ -1,18 +1,18 @@
 /** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the checksum of every VHDX structure. */
 const TABLE = (() => {
-  const t = new Uint32Array(256);
+  const uint32Array = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[n] = c >>> 0;
+    let crc = n;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+    uint32Array[n] = crc >>> 0;
   }
-  return t;
+  return uint32Array;
 })();
 
 export function crc32c(bytes: Uint8Array, initial = 0): number {
-  let c = ~initial >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
+  let crc = ~initial >>> 0;
+  for (let i = 0; i < bytes.length; i++) crc = TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
 }
 
 /** CRC-32C of `bytes` with the 4-byte checksum field at `fieldOffset` taken as zero. */

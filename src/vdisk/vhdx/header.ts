@@ -24,18 +24,18 @@ export interface VhdxHeader {
 }
 
 /** Parses one header slot; undefined when its signature or CRC-32C is wrong. */
-export function parseHeader(r: ByteReader, slot: number): VhdxHeader | undefined {
-  if (r.length < HEADER_SIZE || r.ascii(0, 4) !== "head") return undefined;
-  const raw = r.slice(0, HEADER_SIZE);
-  if (crc32cWithZeroedField(raw, 4) !== r.u32(4)) return undefined;
+export function parseHeader(byteReader: ByteReader, slot: number): VhdxHeader | undefined {
+  if (byteReader.length < HEADER_SIZE || byteReader.ascii(0, 4) !== "head") return undefined;
+  const raw = byteReader.slice(0, HEADER_SIZE);
+  if (crc32cWithZeroedField(raw, 4) !== byteReader.u32(4)) return undefined;
   return {
     slot,
-    sequenceNumber: r.u64big(8),
-    logEmpty: isAllZero(r.slice(48, 16)),
-    logVersion: r.u16(64),
-    version: r.u16(66),
-    logLength: r.u32(68),
-    logOffset: r.u64(72),
+    sequenceNumber: byteReader.u64big(8),
+    logEmpty: isAllZero(byteReader.slice(48, 16)),
+    logVersion: byteReader.u16(64),
+    version: byteReader.u16(66),
+    logLength: byteReader.u32(68),
+    logOffset: byteReader.u64(72),
     raw,
   };
 }
@@ -44,11 +44,11 @@ export function parseHeader(r: ByteReader, slot: number): VhdxHeader | undefined
  * The current header of two parsed slots. Equal sequence numbers are accepted only when the two
  * headers are byte-identical (Disk2vhd writes them so).
  */
-export function currentHeader(a: VhdxHeader | undefined, b: VhdxHeader | undefined): VhdxHeader | "none" | "ambiguous" {
-  if (!a && !b) return "none";
-  if (!a) return b as VhdxHeader;
-  if (!b) return a;
-  if (a.sequenceNumber > b.sequenceNumber) return a;
-  if (b.sequenceNumber > a.sequenceNumber) return b;
-  return Buffer.compare(a.raw, b.raw) === 0 ? a : "ambiguous";
+export function currentHeader(left: VhdxHeader | undefined, right: VhdxHeader | undefined): VhdxHeader | "none" | "ambiguous" {
+  if (!left && !right) return "none";
+  if (!left) return right as VhdxHeader;
+  if (!right) return left;
+  if (left.sequenceNumber > right.sequenceNumber) return left;
+  if (right.sequenceNumber > left.sequenceNumber) return right;
+  return Buffer.compare(left.raw, right.raw) === 0 ? left : "ambiguous";
 }

@@ -44,27 +44,27 @@ export function openVhdx(file: BlockDevice, path: string, onClose: () => void, w
   }
 
   let regions: RegionEntry[] | undefined;
-  for (const [i, at] of REGION_TABLE_OFFSETS.entries()) {
+  for (const [key, at] of REGION_TABLE_OFFSETS.entries()) {
     if (at + REGION_TABLE_SIZE > file.size) continue;
     regions = parseRegionTable(imageReader(file.read(at, REGION_TABLE_SIZE), path, at));
     if (regions) {
-      if (i > 0) warnings.push("VHDX region table 1 is invalid; using copy 2");
+      if (key > 0) warnings.push("VHDX region table 1 is invalid; using copy 2");
       break;
     }
   }
   if (!regions) throw new ImageError("bad-region-table", `${path}: neither VHDX region table is valid`, { path, offset: REGION_TABLE_OFFSETS[0] });
-  const find = (guid: string) => regions.find((e) => e.guid === guid);
-  for (const e of regions) {
-    if (e.required && e.guid !== RegionGuid.bat && e.guid !== RegionGuid.metadata) {
-      throw new ImageError("unsupported-region", `${path}: VHDX has an unknown required region ${e.guid}`, { path });
+  const find = (guid: string) => regions.find((region) => region.guid === guid);
+  for (const region of regions) {
+    if (region.required && region.guid !== RegionGuid.bat && region.guid !== RegionGuid.metadata) {
+      throw new ImageError("unsupported-region", `${path}: VHDX has an unknown required region ${region.guid}`, { path });
     }
   }
   const batRegion = find(RegionGuid.bat);
   const metaRegion = find(RegionGuid.metadata);
   if (!batRegion || !metaRegion) throw new ImageError("bad-region-table", `${path}: VHDX region table lacks the BAT or metadata region`, { path });
-  for (const [name, e] of [["BAT", batRegion], ["metadata", metaRegion]] as const) {
-    if (e.fileOffset < MiB || e.fileOffset % MiB !== 0) {
-      throw new ImageError("bad-region-table", `${path}: VHDX ${name} region at ${e.fileOffset} is not 1 MiB aligned past the header section`, { path });
+  for (const [name, regionEntry] of [["BAT", batRegion], ["metadata", metaRegion]] as const) {
+    if (regionEntry.fileOffset < MiB || regionEntry.fileOffset % MiB !== 0) {
+      throw new ImageError("bad-region-table", `${path}: VHDX ${name} region at ${regionEntry.fileOffset} is not 1 MiB aligned past the header section`, { path });
     }
   }
   if (metaRegion.length < METADATA_TABLE_SIZE || metaRegion.length > MAX_METADATA_REGION) {

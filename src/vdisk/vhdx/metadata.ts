@@ -31,18 +31,18 @@ export interface VhdxMetadata {
 }
 
 /** `r` covers the whole metadata region; offsets in errors are absolute. */
-export function parseMetadata(r: ByteReader, path: string): VhdxMetadata {
-  const fail = (code: string, message: string, at = 0) => new ImageError(code, `${path}: ${message}`, { path, offset: r.base + at });
-  if (r.length < METADATA_TABLE_SIZE || r.ascii(0, 8) !== "metadata") throw fail("bad-signature", 'VHDX metadata table has no "metadata" signature');
-  const count = r.u16(10);
+export function parseMetadata(byteReader: ByteReader, path: string): VhdxMetadata {
+  const fail = (code: string, message: string, at = 0) => new ImageError(code, `${path}: ${message}`, { path, offset: byteReader.base + at });
+  if (byteReader.length < METADATA_TABLE_SIZE || byteReader.ascii(0, 8) !== "metadata") throw fail("bad-signature", 'VHDX metadata table has no "metadata" signature');
+  const count = byteReader.u16(10);
   if (count > MAX_ENTRIES) throw fail("bad-metadata", `VHDX metadata table has ${count} entries (max ${MAX_ENTRIES})`, 10);
   const items = new Map<string, ByteReader>();
   for (let i = 0; i < count; i++) {
     const at = 32 + i * 32;
-    const guid = guidToString(r.slice(at, 16));
-    const offset = r.u32(at + 16);
-    const length = r.u32(at + 20);
-    const required = (r.u32(at + 24) & 4) !== 0;
+    const guid = guidToString(byteReader.slice(at, 16));
+    const offset = byteReader.u32(at + 16);
+    const length = byteReader.u32(at + 20);
+    const required = (byteReader.u32(at + 24) & 4) !== 0;
     if (guid === MetadataGuid.parentLocator) {
       throw new ImageError("unsupported-differencing", `${path}: differencing VHDX (has a parent locator) is not supported`, { path });
     }
@@ -52,7 +52,7 @@ export function parseMetadata(r: ByteReader, path: string): VhdxMetadata {
     }
     if (length === 0) continue;
     if (offset < METADATA_TABLE_SIZE) throw fail("bad-metadata", `VHDX metadata item ${guid} overlaps the table`, at + 16);
-    items.set(guid, r.sub(offset, length, `VHDX metadata item ${guid}`));
+    items.set(guid, byteReader.sub(offset, length, `VHDX metadata item ${guid}`));
   }
   const need = (guid: string, name: string, size: number): ByteReader => {
     const item = items.get(guid);
@@ -68,7 +68,7 @@ export function parseMetadata(r: ByteReader, path: string): VhdxMetadata {
   const physicalItem = items.get(MetadataGuid.physicalSectorSize);
   const physicalSectorSize = physicalItem ? physicalItem.u32(0) : logicalSectorSize;
   if (!isPowerOfTwo(blockSize) || blockSize < 2 ** 20 || blockSize > 2 ** 28) {
-    throw fail("bad-block-size", `VHDX block size ${blockSize} is not a power of two in 1..256 MiB`, params.base - r.base);
+    throw fail("bad-block-size", `VHDX block size ${blockSize} is not a power of two in 1..256 MiB`, params.base - byteReader.base);
   }
   if (logicalSectorSize !== 512 && logicalSectorSize !== 4096) {
     throw fail("bad-sector-size", `VHDX logical sector size ${logicalSectorSize} is neither 512 nor 4096`);

@@ -24,19 +24,19 @@ export interface RegionEntry {
 }
 
 /** Parses one region table copy; undefined when its signature, CRC or entry count is wrong. */
-export function parseRegionTable(r: ByteReader): RegionEntry[] | undefined {
-  if (r.length < REGION_TABLE_SIZE || r.ascii(0, 4) !== "regi") return undefined;
-  if (crc32cWithZeroedField(r.slice(0, REGION_TABLE_SIZE), 4) !== r.u32(4)) return undefined;
-  const count = r.u32(8);
+export function parseRegionTable(byteReader: ByteReader): RegionEntry[] | undefined {
+  if (byteReader.length < REGION_TABLE_SIZE || byteReader.ascii(0, 4) !== "regi") return undefined;
+  if (crc32cWithZeroedField(byteReader.slice(0, REGION_TABLE_SIZE), 4) !== byteReader.u32(4)) return undefined;
+  const count = byteReader.u32(8);
   if (count > MAX_ENTRIES) return undefined;
   const entries: RegionEntry[] = [];
   for (let i = 0; i < count; i++) {
     const at = 16 + i * 32;
     entries.push({
-      guid: guidToString(r.slice(at, 16)),
-      fileOffset: r.u64(at + 16),
-      length: r.u32(at + 24),
-      required: (r.u32(at + 28) & 1) !== 0,
+      guid: guidToString(byteReader.slice(at, 16)),
+      fileOffset: byteReader.u64(at + 16),
+      length: byteReader.u32(at + 24),
+      required: (byteReader.u32(at + 28) & 1) !== 0,
     });
   }
   return entries;

@@ -13,10 +13,10 @@ const DATA_WRITE_GUID = 32;
 
 /** A random (version 4) GUID in the on-disk Microsoft layout (Data3 little-endian). */
 function newGuid(): Uint8Array {
-  const g = crypto.getRandomValues(new Uint8Array(16));
-  g[7] = (g[7] & 0x0f) | 0x40;
-  g[8] = (g[8] & 0x3f) | 0x80;
-  return g;
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[7] = (bytes[7] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  return bytes;
 }
 
 /** `raw` with a new sequence number and its checksum recomputed. */

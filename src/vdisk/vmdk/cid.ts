@@ -9,14 +9,14 @@
 /** The byte offset and new bytes of the CID value in `descriptor`, or undefined when it has no CID line. */
 export function newCidPatch(descriptor: Uint8Array): { offset: number; bytes: Uint8Array } | undefined {
   const text = Buffer.from(descriptor).toString("latin1");
-  const m = /^(CID\s*=\s*)([0-9a-fA-F]{1,8})\s*$/m.exec(text);
-  if (!m) return undefined;
-  const old = m[2].toLowerCase();
+  const match = /^(CID\s*=\s*)([0-9a-fA-F]{1,8})\s*$/m.exec(text);
+  if (!match) return undefined;
+  const old = match[2].toLowerCase();
   const digits = old.length;
   let cid: string;
   do {
     cid = Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex").slice(0, digits);
     // ffffffff means "no parent" in parentCID and fffffffe is a marker some tools use: avoid both.
   } while (cid === old || cid === "ffffffff" || cid === "fffffffe");
-  return { offset: m.index + m[1].length, bytes: new TextEncoder().encode(cid) };
+  return { offset: match.index + match[1].length, bytes: new TextEncoder().encode(cid) };
 }

@@ -154,9 +154,9 @@ export class VmdkClaims {
     });
     this.grains = grains.sorted();
     // The header, descriptor (rewritten with a new CID by every write) and directories: nothing may share their bytes.
-    for (const r of fixed) {
-      if (countOverlapping(this.tables, r.start, r.end, this.tableBytes) > 0) this.refuse(r.name, r.start, r.end, this.findTable(r.start, r.end, -1, false));
-      if (countOverlapping(this.grains, r.start, r.end, this.grainBytes) > 0) this.refuse(r.name, r.start, r.end, this.findGrain(r.start, r.end, -1));
+    for (const region of fixed) {
+      if (countOverlapping(this.tables, region.start, region.end, this.tableBytes) > 0) this.refuse(region.name, region.start, region.end, this.findTable(region.start, region.end, -1, false));
+      if (countOverlapping(this.grains, region.start, region.end, this.grainBytes) > 0) this.refuse(region.name, region.start, region.end, this.findGrain(region.start, region.end, -1));
     }
     this.built = true;
   }
@@ -211,8 +211,8 @@ export class VmdkClaims {
   }
 
   private u32(at: number): number {
-    const b = this.file.read(at, 4);
-    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+    const bytes = this.file.read(at, 4);
+    return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
   }
 }
 
@@ -226,9 +226,9 @@ function countOverlapping(sectors: Uint32Array, start: number, end: number, leng
     if (sectors[mid] * SECTOR + length <= start) lo = mid + 1;
     else hi = mid;
   }
-  let n = 0;
-  for (let i = lo; i < sectors.length && sectors[i] * SECTOR < end; i++) n++;
-  return n;
+  let count = 0;
+  for (let i = lo; i < sectors.length && sectors[i] * SECTOR < end; i++) count++;
+  return count;
 }
 
 /** An append-only u32 list that doubles its buffer (no per-entry objects). */

@@ -67,12 +67,12 @@ export function parseDescriptor(bytes: Uint8Array, path: string): VmdkDescriptor
 }
 
 /** Refuses descriptors that need a parent disk (snapshots, linked clones). */
-export function refuseParent(d: VmdkDescriptor, path: string): void {
-  const hint = d.fields.get("parentFileNameHint");
-  if ((d.parentCID !== undefined && d.parentCID.toLowerCase() !== "ffffffff") || hint !== undefined) {
+export function refuseParent(vmdkDescriptor: VmdkDescriptor, path: string): void {
+  const hint = vmdkDescriptor.fields.get("parentFileNameHint");
+  if ((vmdkDescriptor.parentCID !== undefined && vmdkDescriptor.parentCID.toLowerCase() !== "ffffffff") || hint !== undefined) {
     throw new ImageError(
       "unsupported-differencing",
-      `${path}: VMDK delta disk (parentCID ${d.parentCID ?? "?"}${hint ? `, parent "${hint}"` : ""}) needs its parent; snapshot chains are not supported`,
+      `${path}: VMDK delta disk (parentCID ${vmdkDescriptor.parentCID ?? "?"}${hint ? `, parent "${hint}"` : ""}) needs its parent; snapshot chains are not supported`,
       { path },
     );
   }

@@ -55,31 +55,31 @@ export class VmdkExtentMap implements WritableAddressMap {
   }
 
   mapOffset(virtualOffset: number): Mapping {
-    const e = this.extentAt(virtualOffset);
-    const inExtent = virtualOffset - e.start;
-    return e.map(inExtent, e.size - inExtent);
+    const extent = this.extentAt(virtualOffset);
+    const inExtent = virtualOffset - extent.start;
+    return extent.map(inExtent, extent.size - inExtent);
   }
 
   /** New CID in the descriptor before the first data write. */
   beginWrite(): void {
-    const d = this.descriptor;
-    if (!d) return;
-    const patch = newCidPatch(d.file.read(d.offset, d.length));
-    if (patch) d.file.write(d.offset + patch.offset, patch.bytes);
+    const descriptorLocation = this.descriptor;
+    if (!descriptorLocation) return;
+    const patch = newCidPatch(descriptorLocation.file.read(descriptorLocation.offset, descriptorLocation.length));
+    if (patch) descriptorLocation.file.write(descriptorLocation.offset + patch.offset, patch.bytes);
   }
 
   mapWrite(virtualOffset: number, length: number, plan?: WritePlan): WriteTarget {
-    const e = this.extentAt(virtualOffset);
-    const inExtent = virtualOffset - e.start;
-    const limit = Math.min(length, e.size - inExtent);
-    if (!e.mapWrite) {
+    const extent = this.extentAt(virtualOffset);
+    const inExtent = virtualOffset - extent.start;
+    const limit = Math.min(length, extent.size - inExtent);
+    if (!extent.mapWrite) {
       throw new RefusedError("unsupported-write", `${this.path}: offset ${virtualOffset} lies in a ZERO extent, which cannot hold data`, { path: this.path });
     }
-    return e.mapWrite(inExtent, limit, plan);
+    return extent.mapWrite(inExtent, limit, plan);
   }
 
   flush(): void {
-    for (const f of this.hostFiles) f.flush();
+    for (const hostFile of this.hostFiles) hostFile.flush();
   }
 
   private extentAt(virtualOffset: number): Extent {
@@ -94,8 +94,8 @@ export class VmdkExtentMap implements WritableAddressMap {
   }
 }
 
-function sparseFormat(d: VmdkDescriptor | undefined, extent: SparseExtent): ImageFormat {
-  if (extent.compressed || d?.createType === "streamOptimized") return "vmdk-stream";
+function sparseFormat(vmdkDescriptor: VmdkDescriptor | undefined, extent: SparseExtent): ImageFormat {
+  if (extent.compressed || vmdkDescriptor?.createType === "streamOptimized") return "vmdk-stream";
   return "vmdk-sparse";
 }
 
@@ -123,7 +123,7 @@ export function openVmdkSparse(file: BlockDevice, path: string, onClose: () => v
   const size = extent.size;
   const descriptorAt = text ? { file, offset: extent.header.descriptorOffset * SECTOR, length: text.length } : undefined;
   const map = new VmdkExtentMap(
-    [{ start: 0, size, map: (o, l) => extent.mapOffset(o, l), mapWrite: (o, l, plan) => extent.mapWrite(o, l, plan) }],
+    [{ start: 0, size, map: (offset, length) => extent.mapOffset(offset, length), mapWrite: (offset, length, plan) => extent.mapWrite(offset, length, plan) }],
     path,
     descriptorAt,
     [file],
@@ -166,7 +166,7 @@ export function openVmdkDescriptor(
   const warnings: string[] = [];
   const extraFiles: { path: string; device: BlockDevice }[] = [];
   const closeAll = () => {
-    for (const f of extraFiles) f.device.close();
+    for (const extraFile of extraFiles) extraFile.device.close();
     onClose();
   };
   try {
@@ -178,7 +178,7 @@ export function openVmdkDescriptor(
       if (line.access === "NOACCESS") throw new ImageError("unsupported-extent", `${path}: VMDK extent on line ${line.line} is NOACCESS`, { path });
       if (writable && line.access === "RDONLY") throw new RefusedError("unsupported-write", `${path}: VMDK extent on line ${line.line} is marked RDONLY`, { path });
       if (line.type === "ZERO") {
-        extents.push({ start, size, map: (_o, l) => ({ kind: "zero", length: l }) });
+        extents.push({ start, size, map: (_o, length) => ({ kind: "zero", length: length }) });
       } else if (line.type === "FLAT" || line.type === "VMFS") {
         if (line.file === undefined) throw new ImageError("bad-descriptor", `${path}: VMDK extent on line ${line.line} names no file`, { path });
         const extentFile = extentPath(path, line.file, line.line, writable);
@@ -186,7 +186,7 @@ export function openVmdkDescriptor(
         extraFiles.push({ path: extentFile, device });
         const base = line.offset * SECTOR;
         checkHostRun(device, base, size, `VMDK flat extent (line ${line.line})`, extentFile);
-        const direct = (o: number, l: number) => ({ kind: "data" as const, file: device, offset: base + o, length: l });
+        const direct = (offset: number, length: number) => ({ kind: "data" as const, file: device, offset: base + offset, length: length });
         extents.push({ start, size, map: direct, mapWrite: direct });
       } else if (line.type === "SPARSE") {
         if (line.file === undefined) throw new ImageError("bad-descriptor", `${path}: VMDK extent on line ${line.line} names no file`, { path });
@@ -200,7 +200,7 @@ export function openVmdkDescriptor(
           throw new ImageError("bad-descriptor", `${path}: VMDK extent "${line.file}" holds ${sparse.size} bytes, the descriptor says ${size}`, { path });
         }
         sparseCount++;
-        extents.push({ start, size, map: (o, l) => sparse.mapOffset(o, l), mapWrite: (o, l, plan) => sparse.mapWrite(o, l, plan) });
+        extents.push({ start, size, map: (offset, length) => sparse.mapOffset(offset, length), mapWrite: (offset, length, plan) => sparse.mapWrite(offset, length, plan) });
       } else {
         throw new ImageError("unsupported-extent", `${path}: VMDK extent type ${line.type} (line ${line.line}) is not supported`, { path });
       }
@@ -212,11 +212,11 @@ export function openVmdkDescriptor(
     if (writable && descriptor.createType === "streamOptimized") {
       throw new RefusedError("unsupported-write", `${path}: stream-optimized VMDK disks are read-only; convert the disk to monolithicSparse or flat first`, { path });
     }
-    const map = new VmdkExtentMap(extents, path, { file, offset: 0, length: file.size }, [file, ...extraFiles.map((f) => f.device)]);
+    const map = new VmdkExtentMap(extents, path, { file, offset: 0, length: file.size }, [file, ...extraFiles.map((extraFile) => extraFile.device)]);
     const device = new MappedDevice(map, path, closeAll, undefined, writable ? map : undefined);
     return { format, device, virtualSize: map.virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles };
   } catch (err) {
-    for (const f of extraFiles) f.device.close();
+    for (const extraFile of extraFiles) extraFile.device.close();
     throw err;
   }
 }

@@ -32,19 +32,19 @@ export interface SparseHeader {
   compressAlgorithm: number;
 }
 
-export function parseSparseHeader(r: ByteReader): SparseHeader {
-  r.check(0, 80, "VMDK sparse header");
+export function parseSparseHeader(byteReader: ByteReader): SparseHeader {
+  byteReader.check(0, 80, "VMDK sparse header");
   return {
-    version: r.u32(4),
-    flags: r.u32(8),
-    capacity: r.u64(12),
-    grainSize: r.u64(20),
-    descriptorOffset: r.u64(28),
-    descriptorSize: r.u64(36),
-    numGTEsPerGT: r.u32(44),
-    rgdOffset: r.u64big(48),
-    gdOffset: r.u64big(56),
-    uncleanShutdown: r.u8(72),
-    compressAlgorithm: r.u16(77),
+    version: byteReader.u32(4),
+    flags: byteReader.u32(8),
+    capacity: byteReader.u64(12),
+    grainSize: byteReader.u64(20),
+    descriptorOffset: byteReader.u64(28),
+    descriptorSize: byteReader.u64(36),
+    numGTEsPerGT: byteReader.u32(44),
+    rgdOffset: byteReader.u64big(48),
+    gdOffset: byteReader.u64big(56),
+    uncleanShutdown: byteReader.u8(72),
+    compressAlgorithm: byteReader.u16(77),
   };
 }
