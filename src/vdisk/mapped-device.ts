@@ -10,20 +10,35 @@ import type { AddressMap, WritableAddressMap, WritePlan } from "./types.js";
 /** Decompressed clusters/grains kept: a few MiB at most (units are ≤ 2 MiB, usually 64 KiB). */
 const DECOMPRESSED_CACHE_ENTRIES = 16;
 
+export interface MappedDeviceOptions {
+  /** Virtual offsets to host bytes. */
+  map: AddressMap;
+  /** The image, for messages. */
+  what: string;
+  onClose: () => void;
+  /** The logical sector size the container states (default 512). */
+  sectorSize?: number;
+  /** Given when the image was opened for writing. */
+  writer?: WritableAddressMap;
+}
+
 export class MappedDevice implements BlockDevice {
   readonly sectorSize?: number;
   private readonly decompressed = new Map<string, Uint8Array>();
   private writeBegun = false;
 
   /** `writer` (the same map, writable) makes the device writable. */
-  constructor(
-    private readonly map: AddressMap,
-    private readonly what: string,
-    private readonly onClose: () => void,
-    sectorSize?: number,
-    private readonly writer?: WritableAddressMap,
-  ) {
-    if (sectorSize !== undefined) this.sectorSize = sectorSize;
+  private readonly map: AddressMap;
+  private readonly what: string;
+  private readonly onClose: () => void;
+  private readonly writer: WritableAddressMap | undefined;
+
+  constructor(options: MappedDeviceOptions) {
+    this.map = options.map;
+    this.what = options.what;
+    this.onClose = options.onClose;
+    this.writer = options.writer;
+    if (options.sectorSize !== undefined) this.sectorSize = options.sectorSize;
   }
 
   get writable(): boolean {

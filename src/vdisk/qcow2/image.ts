@@ -69,7 +69,7 @@ export function openQcow2(file: BlockDevice, path: string, onClose: () => void, 
     });
   }
   const map = new Qcow2Map(file, path, qcow2Header, writable);
-  return { format: "qcow2", device: new MappedDevice(map, path, onClose, undefined, writable ? map : undefined), virtualSize: qcow2Header.size, logicalSectorSize: 512, warnings, extraFiles: [] };
+  return { format: "qcow2", device: new MappedDevice({ map, what: path, onClose, ...(writable ? { writer: map } : {}) }), virtualSize: qcow2Header.size, logicalSectorSize: 512, warnings, extraFiles: [] };
 }
 
 const QCOW_MAX_L1_SIZE = 32 * 1024 * 1024;

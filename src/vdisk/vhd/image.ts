@@ -91,7 +91,7 @@ export function openVhd(file: BlockDevice, path: string, onClose: () => void, wr
   }
   checkHostRun(file, header.tableOffset, header.maxTableEntries * 4, "VHD BAT", path);
   const map = new VhdDynamicMap(file, path, header, virtualSize, headerOffset);
-  const device = new MappedDevice(map, path, onClose, undefined, writable ? map : undefined);
+  const device = new MappedDevice({ map, what: path, onClose, ...(writable ? { writer: map } : {}) });
   return { format: "vhd-dynamic", device, virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
 }
 

@@ -92,6 +92,6 @@ export function openVhdx(file: BlockDevice, path: string, onClose: () => void, w
     { name: "BAT region", start: batRegion.fileOffset, end: batRegion.fileOffset + batRegion.length },
     { name: "metadata region", start: metaRegion.fileOffset, end: metaRegion.fileOffset + metaRegion.length },
   ]);
-  const device = new MappedDevice(map, path, onClose, meta.logicalSectorSize, writable ? map : undefined);
+  const device = new MappedDevice({ map, what: path, onClose, sectorSize: meta.logicalSectorSize, ...(writable ? { writer: map } : {}) });
   return { format: "vhdx", device, virtualSize: meta.virtualSize, logicalSectorSize: meta.logicalSectorSize, warnings, extraFiles: [] };
 }

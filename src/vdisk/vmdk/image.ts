@@ -128,7 +128,7 @@ export function openVmdkSparse(file: BlockDevice, path: string, onClose: () => v
     descriptorAt,
     [file],
   );
-  const device = new MappedDevice(map, path, onClose, undefined, writable ? map : undefined);
+  const device = new MappedDevice({ map, what: path, onClose, ...(writable ? { writer: map } : {}) });
   return { format: sparseFormat(descriptor, extent), device, virtualSize: size, logicalSectorSize: SECTOR, warnings, extraFiles: [] };
 }
 
@@ -213,7 +213,7 @@ export function openVmdkDescriptor(
       throw new RefusedError("unsupported-write", `${path}: stream-optimized VMDK disks are read-only; convert the disk to monolithicSparse or flat first`, { path });
     }
     const map = new VmdkExtentMap(extents, path, { file, offset: 0, length: file.size }, [file, ...extraFiles.map((extraFile) => extraFile.device)]);
-    const device = new MappedDevice(map, path, closeAll, undefined, writable ? map : undefined);
+    const device = new MappedDevice({ map, what: path, onClose: closeAll, ...(writable ? { writer: map } : {}) });
     return { format, device, virtualSize: map.virtualSize, logicalSectorSize: SECTOR, warnings, extraFiles };
   } catch (err) {
     for (const extraFile of extraFiles) extraFile.device.close();
