@@ -14,6 +14,8 @@ import { checkRange } from "./range.js";
 const PAGE = 4096;
 /** Pages kept in memory before the oldest move to the spool (16 MiB). */
 const DEFAULT_BUDGET = 4096;
+/** New whole pages written in one call from which they skip memory for the spool (64 KiB: file data, not records). */
+const DIRECT_PAGES = 16;
 
 export interface SpoolFile {
   fd: number;
@@ -40,6 +42,8 @@ export class SpoolOverlayDevice implements BlockDevice {
     readonly base: BlockDevice,
     private readonly openSpool: () => SpoolFile,
     private readonly budgetPages = DEFAULT_BUDGET,
+    /** A write of at least this many new whole pages goes straight to the spool. */
+    private readonly directPages = DIRECT_PAGES,
   ) {
     if (base.sectorSize !== undefined) this.sectorSize = base.sectorSize;
     this.currentSize = base.size;
@@ -141,27 +145,37 @@ export class SpoolOverlayDevice implements BlockDevice {
   read(offset: number, length: number): Uint8Array {
     checkRange(offset, length, this.size, "overlay");
     const out = new Uint8Array(length);
-    const visible = Math.min(offset + length, this.baseVisible);
-    if (visible > offset) out.set(this.base.read(offset, visible - offset));
-    if (this.pages.size === 0) return out;
     const end = offset + length;
+    // Stretches of the base between staged pages are read from the base in one piece each.
+    let gap = offset;
+    const fromBase = (to: number) => {
+      const visible = Math.min(to, this.baseVisible);
+      if (visible > gap) out.set(this.base.read(gap, visible - gap), gap - offset);
+    };
+    if (this.pages.size === 0) {
+      fromBase(end);
+      return out;
+    }
     for (let index = Math.floor(offset / PAGE); index * PAGE < end; index++) {
       const p = this.pages.get(index);
       if (p === undefined) continue;
+      const from = Math.max(offset, index * PAGE);
+      fromBase(from);
       if (typeof p === "number") {
         // Pages spilled together sit in consecutive slots: one read for the whole stretch.
         let last = index;
         while ((last + 1) * PAGE < end && this.pages.get(last + 1) === p + (last + 1 - index)) last++;
-        const from = Math.max(offset, index * PAGE);
         const to = Math.min(end, (last + 1) * PAGE);
         this.readSlots(p * PAGE + (from - index * PAGE), out, from - offset, to - from);
         index = last;
+        gap = to;
         continue;
       }
-      const from = Math.max(offset, index * PAGE);
       const to = Math.min(end, (index + 1) * PAGE);
       out.set(p.subarray(from - index * PAGE, to - index * PAGE), from - offset);
+      gap = to;
     }
+    fromBase(end);
     return out;
   }
 
@@ -179,15 +193,33 @@ export class SpoolOverlayDevice implements BlockDevice {
       const index = Math.floor((offset + at) / PAGE);
       const within = (offset + at) % PAGE;
       const n = Math.min(PAGE - within, data.length - at);
-      let page: Uint8Array;
-      if (n === PAGE && !this.pages.has(index)) page = data.slice(at, at + PAGE);
-      else {
-        page = this.load(index);
+      if (n === PAGE && !this.pages.has(index)) {
+        // New whole pages in a row: a long stretch goes to the spool in one write, never held in memory.
+        let count = 1;
+        while (at + (count + 1) * PAGE <= data.length && !this.pages.has(index + count)) count++;
+        if (count >= this.directPages) {
+          this.spoolDirect(index, data.subarray(at, at + count * PAGE));
+          at += count * PAGE;
+          continue;
+        }
+        this.store(index, data.slice(at, at + PAGE));
+      } else {
+        const page = this.load(index);
         page.set(data.subarray(at, at + n), within);
+        this.store(index, page);
       }
-      this.store(index, page);
       at += n;
     }
+  }
+
+  /** Pages not yet staged, written straight to fresh consecutive spool slots. */
+  private spoolDirect(first: number, bytes: Uint8Array): void {
+    this.spool ??= this.openSpool();
+    const slot = this.spoolSlots;
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.spool.fd, bytes, done, bytes.length - done, slot * PAGE + done);
+    const count = bytes.length / PAGE;
+    for (let k = 0; k < count; k++) this.pages.set(first + k, slot + k);
+    this.spoolSlots += count;
   }
 
   /** The written stretches (consecutive pages, cut at the current size), in offset order. */
