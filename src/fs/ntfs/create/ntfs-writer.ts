@@ -97,6 +97,8 @@ export class NtfsWriter {
   vol: ReadableNtfsVolume;
   private readonly dirs = new Map<number, DirectoryState>();
   private clusterHint = 0;
+  /** No free record below this one (records taken in order; a removal lowers it again). */
+  private recordHint = FIRST_FREE_RECORD;
   private committed = false;
   private readonly shortNames: boolean;
 
@@ -246,16 +248,19 @@ export class NtfsWriter {
 
   /** A free MFT record, growing $MFT first when it is full. */
   private allocateRecord(pending: PendingWrites): AllocatedRecord {
+    let slot: AllocatedRecord;
     try {
-      return allocateMftRecord(this.vol, pending);
+      slot = allocateMftRecord(this.vol, pending, this.recordHint);
     } catch (err) {
       if (!(err instanceof RefusedError) || err.code !== "mft-full" || pending.list.length > 0) throw err;
+      const growth = new PendingWrites();
+      growMft(this.vol, 1, growth);
+      growth.apply(this.overlay);
+      this.vol = new ReadableNtfsVolume(this.overlay);
+      slot = allocateMftRecord(this.vol, pending, this.recordHint);
     }
-    const growth = new PendingWrites();
-    growMft(this.vol, 1, growth);
-    growth.apply(this.overlay);
-    this.vol = new ReadableNtfsVolume(this.overlay);
-    return allocateMftRecord(this.vol, pending);
+    this.recordHint = slot.number + 1;
+    return slot;
   }
 
   /** Claims the name in `parent`: free, or (overwrite) an existing file removed first. */
@@ -411,6 +416,7 @@ export class NtfsWriter {
     commitRecordBytes(this.vol, record, freeRecordBytes(this.vol, record), pending);
     releaseMftRecord(this.vol, record, pending);
     pending.apply(this.overlay);
+    this.recordHint = Math.min(this.recordHint, record);
     this.vol.forgetCachedRecords([record]);
     const state = this.dir(parent);
     state.entries = state.entries.filter((e) => recordOf(e.reference) !== record);
