@@ -2,7 +2,8 @@
  * What an overlay really changes in its host file, measured piece by piece without holding the
  * bytes: the written stretches cut down to the 512-byte sectors whose bytes differ from the file
  * (a rewritten hive is mostly the same bytes), plus everything past the original end, each with
- * the SHA-256 of its bytes before and after. Before bytes exist only inside the original size.
+ * the SHA-256 of its bytes before and after. Before bytes exist only inside the original size;
+ * `keep` gets them in order (the undo file's blob, written in the same pass).
  */
 import { createHash, type Hash } from "node:crypto";
 import type { FileDevice } from "../io/file-device.js";
@@ -18,7 +19,7 @@ const PIECE = 1 << 20;
  * The changed ranges of `overlay` against `base`, in offset order. `blob` is fed every range's
  * before bytes in order (the undo file's blob hash, continued across files).
  */
-export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, blob: Hash): MeasuredRange[] {
+export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, blob: Hash, keep?: (before: Uint8Array) => void): MeasuredRange[] {
   const out: MeasuredRange[] = [];
   let run: { offset: number; length: number; beforeLength: number; before: Hash; after: Hash } | undefined;
   const close = () => {
@@ -37,6 +38,7 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, bl
       const b = before.subarray(from - piece, beforeTo - piece);
       run.before.update(b);
       blob.update(b);
+      keep?.(b);
       run.beforeLength += b.length;
     }
   };

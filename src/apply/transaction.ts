@@ -27,7 +27,7 @@ import { openerWarnings } from "./open-by-others.js";
 import { writeJournal } from "./journal.js";
 import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { ReadOnlyView } from "./read-only-view.js";
-import { writeUndoFileStreamed, type ImageIdentity, type MeasuredRange } from "./undo-file.js";
+import { writeUndoFileMeasured, type ImageIdentity, type MeasuredRange } from "./undo-file.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
 
 /** Largest single write call to a host file: a crash can tear a range only at these boundaries. */
@@ -245,12 +245,28 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       fresh.close();
     }
     // The image itself first: undo maps the first entry to the image path it is given.
-    const blob = createHash("sha256");
-    const perFile: FileChanges[] = hostFiles
-      .all()
-      .sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)))
-      .map((f) => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, changes: measureChanges(f.base, f.overlay, blob), overlay: f.overlay, base: f.base }))
-      .filter((f) => f.changes.length > 0 || f.newSize !== f.originalSize);
+    const candidates = hostFiles.all().sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)));
+    const changesOf = (f: HostFile, changes: MeasuredRange[]): FileChanges => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, changes, overlay: f.overlay, base: f.base });
+    let perFile: FileChanges[];
+    let written: { path: string; blobStart: number } | undefined;
+    if (options.dryRun) {
+      const blob = createHash("sha256");
+      perFile = candidates.map((f) => changesOf(f, measureChanges(f.base, f.overlay, blob))).filter((f) => f.changes.length > 0 || f.newSize !== f.originalSize);
+    } else {
+      // Measured while the undo file is written: each original byte read once.
+      const path = undoFilePath(imagePath, options.backupDir);
+      const measured = writeUndoFileMeasured(
+        path,
+        {
+          image: identity,
+          changes: outcome.changes,
+          files: candidates.map((f) => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, stretches: f.overlay.stretches().length, measure: (blob, keep) => measureChanges(f.base, f.overlay, blob, keep) })),
+        },
+        privateModeFor(imagePath),
+      );
+      perFile = (measured?.files ?? []).map((m) => changesOf(candidates.find((f) => f.path === m.file.path)!, m.ranges));
+      if (measured) written = { path, blobStart: measured.blobStart };
+    }
     const report: TransactionReport<T> = {
       dryRun: Boolean(options.dryRun),
       image: resolve(imagePath),
@@ -261,21 +277,10 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       result: outcome.result,
       ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
-    if (options.dryRun || perFile.length === 0) return report;
-
-    const undoFile = undoFilePath(imagePath, options.backupDir);
+    if (options.dryRun || !written) return report;
+    const undoFile = written.path;
     const ordered = perFile;
-    const blobStart = writeUndoFileStreamed(
-      undoFile,
-      {
-        image: identity,
-        changes: outcome.changes,
-        files: ordered.map((f) => ({ path: f.path, originalSize: f.originalSize, newSize: f.newSize, ranges: f.changes })),
-        blobSha256: blob.digest("hex"),
-        before: (i, r, at, length) => ordered[i].base.read(r.offset + at, length),
-      },
-      privateModeFor(imagePath),
-    );
+    const blobStart = written.blobStart;
     steps.step("undo-file");
     const undo = { path: undoFile, blobStart };
     writeJournal(imagePath, "applying", undoFile);

@@ -13,9 +13,9 @@
  * a file that grew has none: undo truncates instead), and SHA-256 of the range before and
  * after. The image identity (path, size, mtime, device, inode) says which file it was made for.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { replaceFileSafely } from "../io/safe-file.js";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeSync } from "node:fs";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
 import { writeFileDurably } from "./durable.js";
@@ -109,8 +109,14 @@ export function encodeUndoFile(input: UndoInput): Uint8Array {
   return out;
 }
 
-/** The magic, header length and JSON header of an undo file whose blob holds every range's before bytes in order. */
-function undoHead(input: Omit<StreamedUndoInput, "before">): Uint8Array {
+/**
+ * The magic, header length and JSON header of an undo file whose blob holds every range's before
+ * bytes in order. With `room`, the header is padded with spaces to that many bytes (JSON allows
+ * trailing white space), or undefined when it does not fit.
+ */
+function undoHead(input: UndoHeadInput): Uint8Array;
+function undoHead(input: UndoHeadInput, room: number): Uint8Array | undefined;
+function undoHead(input: UndoHeadInput, room?: number): Uint8Array | undefined {
   let blobSize = 0;
   const files = input.files.map((f) => ({
     path: f.path,
@@ -124,9 +130,11 @@ function undoHead(input: Omit<StreamedUndoInput, "before">): Uint8Array {
   }));
   const header: UndoHeader = { format: "p2vfix-undo", version: 1, createdAt: (input.createdAt ?? new Date()).toISOString(), image: input.image, changes: input.changes, files, blobSize, blobSha256: input.blobSha256 };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(PREFIX + json.length);
+  if (room !== undefined && json.length > room) return undefined;
+  const length = room ?? json.length;
+  const out = new Uint8Array(PREFIX + length).fill(0x20);
   out.set(new TextEncoder().encode(UNDO_MAGIC), 0);
-  new DataView(out.buffer).setUint32(8, json.length, true);
+  new DataView(out.buffer).setUint32(8, length, true);
   out.set(json, PREFIX);
   return out;
 }
@@ -173,48 +181,101 @@ export interface MeasuredRange {
   sha256After: string;
 }
 
-export interface StreamedUndoInput {
+/** What the header says: the files and their measured ranges, and the blob's SHA-256. */
+interface UndoHeadInput {
   image: ImageIdentity;
   changes: string[];
   files: { path: string; originalSize: number; newSize: number; ranges: MeasuredRange[] }[];
   /** SHA-256 of every range's before bytes, files and ranges in order (the blob). */
   blobSha256: string;
-  /** The original bytes of a range, read piece by piece (`at` within the range's before bytes). */
-  before(file: number, range: MeasuredRange, at: number, length: number): Uint8Array;
   createdAt?: Date;
 }
 
-/** Pieces the blob is copied in: memory stays this size whatever the change. */
-const BLOB_PIECE = 1 << 20;
+/** One host file whose changes are measured while the undo file is written. */
+export interface FileToMeasure {
+  path: string;
+  originalSize: number;
+  newSize: number;
+  /** How many stretches it has to measure: sizes the room left for the header. */
+  stretches: number;
+  /** Its changed ranges; every before byte goes to `blob` and to `keep`, in order. */
+  measure(blob: Hash, keep: (before: Uint8Array) => void): MeasuredRange[];
+}
+
+/** Header bytes reserved per stretch (a range's JSON is about 250 bytes; a stretch may split in two) and for the rest. */
+const ROOM_PER_STRETCH = 600;
+const ROOM_FIXED = 64 * 1024;
+/** The blob is written in pieces of this size: memory stays this size. */
+const BLOB_BUFFER = 1 << 20;
 
 /**
- * Creates the undo file like writeUndoFile, but reads each range's before bytes as it writes them
- * (the header already has their SHA-256): for changes too large to hold in memory. Returns where
- * the blob starts in the file, so a rollback can read the original bytes back from it.
+ * Measures the changes and writes the undo file in the same pass: each range's before bytes are
+ * read once, hashed and written to the blob, which starts after room reserved for the header;
+ * the header (padded to that room) goes in last, then the file is fsynced and published under
+ * its name only if that name is free (replaceFileSafely). Room too small for the header (a change split into very many ranges):
+ * measured again with the room it needs. Returns the files that changed, with their ranges, and
+ * where the blob starts; undefined, and no file, when nothing changed.
  */
-export function writeUndoFileStreamed(path: string, input: StreamedUndoInput, mode = 0o600): number {
-  const head = undoHead(input);
-  replaceFileSafely(
-    path,
-    (write) => {
-      write(head);
-      const blob = createHash("sha256");
-      input.files.forEach((f, i) => {
-        for (const r of f.ranges) {
-          for (let at = 0; at < r.beforeLength; at += BLOB_PIECE) {
-            const piece = input.before(i, r, at, Math.min(BLOB_PIECE, r.beforeLength - at));
-            blob.update(piece);
-            write(piece);
+export function writeUndoFileMeasured(
+  path: string,
+  input: { image: ImageIdentity; changes: string[]; files: FileToMeasure[]; createdAt?: Date },
+  mode = 0o600,
+): { files: Array<{ file: FileToMeasure; ranges: MeasuredRange[] }>; blobStart: number } | undefined {
+  const changesRoom = new TextEncoder().encode(JSON.stringify(input.changes)).length + new TextEncoder().encode(JSON.stringify(input.files.map((f) => f.path))).length;
+  let room = ROOM_FIXED + changesRoom + ROOM_PER_STRETCH * input.files.reduce((n, f) => n + f.stretches, 0);
+  for (;;) {
+    let outcome: { files: Array<{ file: FileToMeasure; ranges: MeasuredRange[] }>; blobStart: number } | "nothing" | "no-room" = "nothing";
+    const reserved = room;
+    try {
+      replaceFileSafely(
+        path,
+        (_write, fd) => {
+          const blobStart = PREFIX + reserved;
+          const buffer = new Uint8Array(BLOB_BUFFER);
+          let buffered = 0;
+          let at = blobStart;
+          const flush = () => {
+            for (let done = 0; done < buffered; ) done += writeSync(fd, buffer, done, buffered - done, at + done);
+            at += buffered;
+            buffered = 0;
+          };
+          const keep = (bytes: Uint8Array) => {
+            for (let from = 0; from < bytes.length; ) {
+              const n = Math.min(bytes.length - from, BLOB_BUFFER - buffered);
+              buffer.set(bytes.subarray(from, from + n), buffered);
+              buffered += n;
+              from += n;
+              if (buffered === BLOB_BUFFER) flush();
+            }
+          };
+          const blob = createHash("sha256");
+          const files = input.files.map((file) => ({ file, ranges: file.measure(blob, keep) })).filter((f) => f.ranges.length > 0 || f.file.newSize !== f.file.originalSize);
+          flush();
+          if (files.length === 0) throw NOTHING_CHANGED;
+          const headInput = { image: input.image, changes: input.changes, files: files.map((f) => ({ path: f.file.path, originalSize: f.file.originalSize, newSize: f.file.newSize, ranges: f.ranges })), blobSha256: blob.digest("hex"), ...(input.createdAt ? { createdAt: input.createdAt } : {}) };
+          const head = undoHead(headInput, reserved);
+          if (!head) {
+            // Measured again with the room this header needs (the same length when nothing moved; slack if something did).
+            room = undoHead(headInput).length - PREFIX + ROOM_FIXED;
+            throw NO_ROOM;
           }
-        }
-      });
-      // Read twice (measured, then copied): a file changed in between must not leave a wrong undo file.
-      if (blob.digest("hex") !== input.blobSha256) throw new ImageError("image-changed", `${input.image.path} changed while p2vfix was writing the undo file; nothing was written to the image`, { path: input.image.path });
-    },
-    { mode, noReplace: true },
-  );
-  return head.length;
+          for (let done = 0; done < head.length; ) done += writeSync(fd, head, done, head.length - done, done);
+          outcome = { files, blobStart };
+        },
+        { mode, noReplace: true },
+      );
+    } catch (err) {
+      if (err === NOTHING_CHANGED) return undefined;
+      if (err === NO_ROOM) outcome = "no-room";
+      else throw err;
+    }
+    if (outcome === "nothing") return undefined;
+    if (outcome !== "no-room") return outcome;
+  }
 }
+
+const NOTHING_CHANGED = new Error("nothing changed");
+const NO_ROOM = new Error("no room for the header");
 
 /** Creates the undo file (never over an existing name) with `mode`: the image's permission bits, it holds the image's bytes. */
 export function writeUndoFile(path: string, input: UndoInput, mode = 0o600): void {
