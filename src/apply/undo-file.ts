@@ -15,7 +15,8 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { replaceFileSafely } from "../io/safe-file.js";
-import { readFileSync, statSync, writeSync } from "node:fs";
+import { statSync, writeSync } from "node:fs";
+import { FileDevice } from "../io/file-device.js";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
 import { writeFileDurably } from "./durable.js";
@@ -74,7 +75,21 @@ export interface UndoFile {
   header: UndoHeader;
   /** Original bytes of a range (its first beforeLength bytes). */
   before(range: UndoRange): Uint8Array;
+  /** `length` original bytes of a range from `at` (within its beforeLength): a large range piece by piece. */
+  readBefore(range: UndoRange, at: number, length: number): Uint8Array;
+  /** Lets go of the file (readUndoFile keeps it open, so what was checked is what is read). */
+  close(): void;
 }
+
+/** Where an undo file's bytes come from: a buffer, or the open file read piece by piece. */
+interface UndoSource {
+  size: number;
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
+}
+
+/** The blob's SHA-256 is checked in pieces of this size: memory stays this size. */
+const CHECK_PIECE = 1 << 20;
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -140,22 +155,31 @@ function undoHead(input: UndoHeadInput, room?: number): Uint8Array | undefined {
 }
 
 export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile {
+  return decodeUndoSource({ size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length), close() {} }, path);
+}
+
+function decodeUndoSource(source: UndoSource, path: string): UndoFile {
   const bad = (message: string, offset?: number) => new ImageError("bad-undo-file", `${path}: ${message}`, { path, ...(offset === undefined ? {} : { offset }) });
-  if (bytes.length < PREFIX || new TextDecoder("latin1").decode(bytes.subarray(0, 8)) !== UNDO_MAGIC) throw bad("not a p2vfix undo file (no P2VUNDO1 signature)", 0);
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-  if (headerLength > MAX_HEADER || PREFIX + headerLength > bytes.length) throw bad(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`, 8);
+  if (source.size < PREFIX) throw bad("not a p2vfix undo file (no P2VUNDO1 signature)", 0);
+  const prefix = source.read(0, PREFIX);
+  if (new TextDecoder("latin1").decode(prefix.subarray(0, 8)) !== UNDO_MAGIC) throw bad("not a p2vfix undo file (no P2VUNDO1 signature)", 0);
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(8, true);
+  if (headerLength > MAX_HEADER || PREFIX + headerLength > source.size) throw bad(`header length ${headerLength} runs past the end of the file (${source.size} bytes)`, 8);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + headerLength)));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(source.read(PREFIX, headerLength)));
   } catch (err) {
     throw bad(`header is not valid JSON: ${(err as Error).message}`, PREFIX);
   }
   const result = headerSchema.safeParse(parsed);
   if (!result.success) throw bad(`header does not match the undo format: ${result.error.issues[0]?.message ?? "invalid"} at ${result.error.issues[0]?.path.join(".") ?? "?"}`, PREFIX);
   const header = result.data;
-  const blob = bytes.subarray(PREFIX + headerLength);
-  if (blob.length !== header.blobSize) throw bad(`holds ${blob.length} bytes of original data, the header says ${header.blobSize} (truncated?)`, PREFIX + headerLength);
-  if (sha256(blob) !== header.blobSha256) throw bad("the original bytes do not match their SHA-256 (the undo file is damaged)", PREFIX + headerLength);
+  const blobStart = PREFIX + headerLength;
+  const blobLength = source.size - blobStart;
+  if (blobLength !== header.blobSize) throw bad(`holds ${blobLength} bytes of original data, the header says ${header.blobSize} (truncated?)`, blobStart);
+  const blobHash = createHash("sha256");
+  for (let at = 0; at < blobLength; at += CHECK_PIECE) blobHash.update(source.read(blobStart + at, Math.min(CHECK_PIECE, blobLength - at)));
+  if (blobHash.digest("hex") !== header.blobSha256) throw bad("the original bytes do not match their SHA-256 (the undo file is damaged)", blobStart);
   for (const file of header.files) {
     for (const r of file.ranges) {
       const beforeOutside = r.beforeLength > 0 && r.offset + r.beforeLength > file.originalSize;
@@ -166,9 +190,15 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
       }
     }
   }
+  const readBefore = (r: UndoRange, at: number, length: number) => {
+    if (at < 0 || length < 0 || at + length > r.beforeLength) throw new RangeError(`${length} bytes at ${at} are outside the range's ${r.beforeLength} original bytes`);
+    return source.read(blobStart + r.blobOffset + at, length);
+  };
   return {
     header,
-    before: (r) => blob.subarray(r.blobOffset, r.blobOffset + r.beforeLength),
+    before: (r) => readBefore(r, 0, r.beforeLength),
+    readBefore,
+    close: () => source.close(),
   };
 }
 
@@ -282,14 +312,23 @@ export function writeUndoFile(path: string, input: UndoInput, mode = 0o600): voi
   writeFileDurably(path, encodeUndoFile(input), mode, { noReplace: true });
 }
 
+/**
+ * Reads an undo file without holding it in memory: the header parsed, the blob's SHA-256 checked
+ * piece by piece, the original bytes read when asked. The file stays open until close().
+ */
 export function readUndoFile(path: string): UndoFile {
-  let bytes: Uint8Array;
+  let file: FileDevice;
   try {
     // A pipe or device planted under an undo file's name would hang or fill memory: regular files only.
     if (!statSync(path).isFile()) throw new Error("not a regular file");
-    bytes = new Uint8Array(readFileSync(path));
+    file = new FileDevice(path);
   } catch (err) {
     throw new ImageError("undo-file-unreadable", `cannot read undo file ${path}: ${(err as Error).message}`, { path, cause: err });
   }
-  return decodeUndoFile(bytes, path);
+  try {
+    return decodeUndoSource({ size: file.size, read: (offset, length) => file.read(offset, length), close: () => file.close() }, path);
+  } catch (err) {
+    file.close();
+    throw err;
+  }
 }
