@@ -8,7 +8,7 @@
  * name, 0600, unlinked at once where the platform allows), so this class never names a path.
  */
 import { closeSync, readSync, writeSync } from "node:fs";
-import type { BlockDevice } from "./block-device.js";
+import { readDeviceInto, type BlockDevice } from "./block-device.js";
 import { checkRange } from "./range.js";
 
 const PAGE = 4096;
@@ -143,18 +143,27 @@ export class SpoolOverlayDevice implements BlockDevice {
   }
 
   read(offset: number, length: number): Uint8Array {
-    checkRange(offset, length, this.size, "overlay");
     const out = new Uint8Array(length);
+    this.readInto(offset, out, 0, length);
+    return out;
+  }
+
+  /** read() into a caller's buffer: large reads (verify, measure, commit) reuse one buffer. */
+  readInto(offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+    checkRange(offset, length, this.size, "overlay");
+    checkRange(targetOffset, length, target.length, "read target");
     const end = offset + length;
-    // Stretches of the base between staged pages are read from the base in one piece each.
+    // Stretches of the base between staged pages are read from the base in one piece each;
+    // past what the base shows, zeros.
     let gap = offset;
     const fromBase = (to: number) => {
       const visible = Math.min(to, this.baseVisible);
-      if (visible > gap) out.set(this.base.read(gap, visible - gap), gap - offset);
+      if (visible > gap) readDeviceInto(this.base, gap, target, targetOffset + gap - offset, visible - gap);
+      if (to > Math.max(gap, visible)) target.fill(0, targetOffset + Math.max(gap, visible) - offset, targetOffset + to - offset);
     };
     if (this.pages.size === 0) {
       fromBase(end);
-      return out;
+      return;
     }
     for (let index = Math.floor(offset / PAGE); index * PAGE < end; index++) {
       const p = this.pages.get(index);
@@ -166,17 +175,16 @@ export class SpoolOverlayDevice implements BlockDevice {
         let last = index;
         while ((last + 1) * PAGE < end && this.pages.get(last + 1) === p + (last + 1 - index)) last++;
         const to = Math.min(end, (last + 1) * PAGE);
-        this.readSlots(p * PAGE + (from - index * PAGE), out, from - offset, to - from);
+        this.readSlots(p * PAGE + (from - index * PAGE), target, targetOffset + from - offset, to - from);
         index = last;
         gap = to;
         continue;
       }
       const to = Math.min(end, (index + 1) * PAGE);
-      out.set(p.subarray(from - index * PAGE, to - index * PAGE), from - offset);
+      target.set(p.subarray(from - index * PAGE, to - index * PAGE), targetOffset + from - offset);
       gap = to;
     }
     fromBase(end);
-    return out;
   }
 
   private readSlots(spoolOffset: number, into: Uint8Array, at: number, length: number): void {

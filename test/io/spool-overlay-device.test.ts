@@ -51,7 +51,15 @@ describe("SpoolOverlayDevice", () => {
         expect(overlay.size).toBe(model.length);
         expect(same(overlay.read(0, model.length), model)).toBe(true);
         // Odd windows across page and spool-slot boundaries.
-        for (const [at, n] of [[1, 5000], [4095, 8194], [model.length - 3, 3]]) if (at >= 0 && at + n <= model.length) expect(same(overlay.read(at, n), model.subarray(at, at + n))).toBe(true);
+        for (const [at, n] of [[1, 5000], [4095, 8194], [model.length - 3, 3]]) {
+          if (at < 0 || at + n > model.length) continue;
+          expect(same(overlay.read(at, n), model.subarray(at, at + n))).toBe(true);
+          // Into a used buffer at an offset: every byte of the window set, none around it.
+          const target = new Uint8Array(n + 8).fill(0xaa);
+          overlay.readInto(at, target, 3, n);
+          expect(same(target.subarray(3, 3 + n), model.subarray(at, at + n))).toBe(true);
+          expect([...target.subarray(0, 3), ...target.subarray(3 + n)].every((b) => b === 0xaa)).toBe(true);
+        }
         // Every byte inside the base that was written to something new lies in a stretch.
         const covered = new Uint8Array(model.length);
         for (const s of overlay.stretches()) covered.fill(1, s.offset, s.offset + s.length);
