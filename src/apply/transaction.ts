@@ -372,7 +372,8 @@ function commitFile(f: FileChanges, steps: StepCounter, progress: (bytes: number
       target.resize(f.newSize);
       steps.step("resize");
     }
-    for (const c of f.changes) copyRange(target, c.offset, c.length, (at, length) => f.overlay.read(at, length), steps, progress);
+    const piece = new Uint8Array(COMMIT_PIECE);
+    for (const c of f.changes) copyRange(target, c.offset, c.length, (at, length) => (f.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress);
     if (f.newSize < f.originalSize) {
       target.resize(f.newSize);
       steps.step("resize");
@@ -386,10 +387,14 @@ function commitFile(f: FileChanges, steps: StepCounter, progress: (bytes: number
   const check = new FileDevice(f.path);
   try {
     if (check.size !== f.newSize) throw new VerifyError("readback-mismatch", `${f.path}: after the write the file is ${check.size} bytes, expected ${f.newSize}; the original bytes were restored`, { path: f.path, expected: f.newSize, actual: check.size });
+    const written = new Uint8Array(COMMIT_PIECE);
+    const intended = new Uint8Array(COMMIT_PIECE);
     for (const c of f.changes) {
       for (let piece = 0; piece < c.length; piece += COMMIT_PIECE) {
         const length = Math.min(COMMIT_PIECE, c.length - piece);
-        if (!equalBytes(check.read(c.offset + piece, length), f.overlay.read(c.offset + piece, length))) {
+        check.readInto(c.offset + piece, written, 0, length);
+        f.overlay.readInto(c.offset + piece, intended, 0, length);
+        if (!equalBytes(written.subarray(0, length), intended.subarray(0, length))) {
           throw new VerifyError("readback-mismatch", `${f.path}: reading back the ${c.length} bytes written at ${c.offset} gives different bytes; the original bytes were restored`, { path: f.path, offset: c.offset });
         }
         progress(length);

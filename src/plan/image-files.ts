@@ -83,14 +83,20 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
   items.push({ source, dest: imagePath(dest), dir: false, size: st.size });
 }
 
+/** Reads of at least this size reuse one buffer (see hostContent). */
+const SHARED_READ = 64 * 1024;
+
 /** A host file read piece by piece while the writer copies it; hashes what it hands out (read in order). */
 function hostContent(fd: number, size: number, source: string): FileContent & { sha256(): string } {
   const hash = createHash("sha256");
   let hashed = 0;
+  let shared: Uint8Array | undefined;
   return {
     size,
     read(offset, length) {
-      const out = new Uint8Array(length);
+      // Data pieces (never a resident file's bytes, which stay far below this) come in one buffer
+      // reused by the next read: the writer copies each piece to the volume before asking again.
+      const out = length >= SHARED_READ ? (shared = shared && shared.length >= length ? shared : new Uint8Array(length)).subarray(0, length) : new Uint8Array(length);
       for (let at = 0; at < length; ) {
         const n = readSync(fd, out, at, length - at, offset + at);
         if (n === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
@@ -205,13 +211,14 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
             const folder = c.path.slice(0, c.path.lastIndexOf("/")) || "/";
             byFolder.set(folder, [...(byFolder.get(folder) ?? []), c]);
           }
+          const buffer = new Uint8Array(4 << 20);
           for (const [folder, files] of byFolder) {
             const records = new Map(again.indexEntries(folder).map((e) => [e.fileName.name.toUpperCase(), e.reference.record]));
             for (const c of files) {
               const record = records.get(c.path.slice(c.path.lastIndexOf("/") + 1).toUpperCase());
               if (record === undefined) throw new VerifyError("verify-failed", `${where}:${c.path} is not in its folder after the write`);
               // After the commit every written byte was read back and matched the overlay these hashes were checked on.
-              if (stage !== "committed" && hashStream(again, record) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
+              if (stage !== "committed" && hashStream(again, record, buffer) !== c.sha256) throw new VerifyError("verify-failed", `${where}:${c.path} reads back different bytes; nothing was written`);
               if (again.stream(record, AttributeType.data, "").size !== c.size) throw new VerifyError("verify-failed", `${where}:${c.path} has the wrong size after the write`);
             }
           }
@@ -224,11 +231,15 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
   );
 }
 
-/** SHA-256 of a file's unnamed data in the image, read in 4 MiB pieces. */
-function hashStream(vol: NtfsVolume, record: number): string {
+/** SHA-256 of a file's unnamed data in the image, read in pieces into `buffer`. */
+function hashStream(vol: NtfsVolume, record: number, buffer: Uint8Array): string {
   const stream = vol.stream(record, AttributeType.data, "");
   const hash = createHash("sha256");
-  for (let at = 0; at < stream.size; at += 4 << 20) hash.update(stream.read(at, Math.min(4 << 20, stream.size - at)));
+  for (let at = 0; at < stream.size; at += buffer.length) {
+    const length = Math.min(buffer.length, stream.size - at);
+    stream.readInto(at, buffer, 0, length);
+    hash.update(buffer.subarray(0, length));
+  }
   return hash.digest("hex");
 }
 
