@@ -153,10 +153,19 @@ export function hostPathsOf(imagePath: string, undo: UndoFile, undoPath: string)
 /** Bytes read at a time while hashing or restoring a range: memory stays this size whatever the range. */
 const PIECE = 1 << 20;
 
+/** One buffer for every piece read while hashing or restoring (allocating one per piece grows the peak RSS by V8's collection lag). */
+let pieceBuffer: Uint8Array | undefined;
+const piece = (): Uint8Array => (pieceBuffer ??= new Uint8Array(PIECE));
+
 /** SHA-256 of `length` bytes of the file at `offset`, read piece by piece. */
 function sha256Of(device: FileDevice, offset: number, length: number): string {
   const hash = createHash("sha256");
-  for (let at = 0; at < length; at += PIECE) hash.update(device.read(offset + at, Math.min(PIECE, length - at)));
+  const buffer = piece();
+  for (let at = 0; at < length; at += PIECE) {
+    const n = Math.min(PIECE, length - at);
+    device.readInto(offset + at, buffer, 0, n);
+    hash.update(buffer.subarray(0, n));
+  }
   return hash.digest("hex");
 }
 
@@ -253,11 +262,11 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
       steps.step("resize");
     }
     for (const r of entry.ranges) {
-      for (let piece = 0; piece < r.beforeLength; piece += PIECE) {
-        const before = undo.readBefore(r, piece, Math.min(PIECE, r.beforeLength - piece));
+      for (let from = 0; from < r.beforeLength; from += PIECE) {
+        const before = undo.readBefore(r, from, Math.min(PIECE, r.beforeLength - from), piece());
         for (let at = 0; at < before.length; at += WRITE_CHUNK) {
           const chunk = before.subarray(at, Math.min(before.length, at + WRITE_CHUNK));
-          device.write(r.offset + piece + at, chunk);
+          device.write(r.offset + from + at, chunk);
           steps.step("write");
           restored(chunk.length);
         }

@@ -75,8 +75,8 @@ export interface UndoFile {
   header: UndoHeader;
   /** Original bytes of a range (its first beforeLength bytes). */
   before(range: UndoRange): Uint8Array;
-  /** `length` original bytes of a range from `at` (within its beforeLength): a large range piece by piece. */
-  readBefore(range: UndoRange, at: number, length: number): Uint8Array;
+  /** `length` original bytes of a range from `at` (within its beforeLength), into `target` when given: a large range piece by piece. */
+  readBefore(range: UndoRange, at: number, length: number, target?: Uint8Array): Uint8Array;
   /** Lets go of the file (readUndoFile keeps it open, so what was checked is what is read). */
   close(): void;
 }
@@ -84,7 +84,8 @@ export interface UndoFile {
 /** Where an undo file's bytes come from: a buffer, or the open file read piece by piece. */
 interface UndoSource {
   size: number;
-  read(offset: number, length: number): Uint8Array;
+  /** `length` bytes at `offset`, into the start of `target` when given. */
+  read(offset: number, length: number, target?: Uint8Array): Uint8Array;
   close(): void;
 }
 
@@ -158,6 +159,13 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
   return decodeUndoSource({ size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length), close() {} }, path);
 }
 
+/** `length` bytes of `file` at `offset`: into the start of `target` when given (a view of it), else fresh. */
+function readFrom(file: FileDevice, offset: number, length: number, target?: Uint8Array): Uint8Array {
+  if (!target) return file.read(offset, length);
+  file.readInto(offset, target, 0, length);
+  return target.subarray(0, length);
+}
+
 function decodeUndoSource(source: UndoSource, path: string): UndoFile {
   const bad = (message: string, offset?: number) => new ImageError("bad-undo-file", `${path}: ${message}`, { path, ...(offset === undefined ? {} : { offset }) });
   if (source.size < PREFIX) throw bad("not a p2vfix undo file (no P2VUNDO1 signature)", 0);
@@ -178,7 +186,8 @@ function decodeUndoSource(source: UndoSource, path: string): UndoFile {
   const blobLength = source.size - blobStart;
   if (blobLength !== header.blobSize) throw bad(`holds ${blobLength} bytes of original data, the header says ${header.blobSize} (truncated?)`, blobStart);
   const blobHash = createHash("sha256");
-  for (let at = 0; at < blobLength; at += CHECK_PIECE) blobHash.update(source.read(blobStart + at, Math.min(CHECK_PIECE, blobLength - at)));
+  const piece = new Uint8Array(Math.min(CHECK_PIECE, blobLength));
+  for (let at = 0; at < blobLength; at += CHECK_PIECE) blobHash.update(source.read(blobStart + at, Math.min(CHECK_PIECE, blobLength - at), piece));
   if (blobHash.digest("hex") !== header.blobSha256) throw bad("the original bytes do not match their SHA-256 (the undo file is damaged)", blobStart);
   for (const file of header.files) {
     for (const r of file.ranges) {
@@ -190,9 +199,9 @@ function decodeUndoSource(source: UndoSource, path: string): UndoFile {
       }
     }
   }
-  const readBefore = (r: UndoRange, at: number, length: number) => {
+  const readBefore = (r: UndoRange, at: number, length: number, target?: Uint8Array) => {
     if (at < 0 || length < 0 || at + length > r.beforeLength) throw new RangeError(`${length} bytes at ${at} are outside the range's ${r.beforeLength} original bytes`);
-    return source.read(blobStart + r.blobOffset + at, length);
+    return source.read(blobStart + r.blobOffset + at, length, target);
   };
   return {
     header,
@@ -326,7 +335,7 @@ export function readUndoFile(path: string): UndoFile {
     throw new ImageError("undo-file-unreadable", `cannot read undo file ${path}: ${(err as Error).message}`, { path, cause: err });
   }
   try {
-    return decodeUndoSource({ size: file.size, read: (offset, length) => file.read(offset, length), close: () => file.close() }, path);
+    return decodeUndoSource({ size: file.size, read: (offset, length, target) => readFrom(file, offset, length, target), close: () => file.close() }, path);
   } catch (err) {
     file.close();
     throw err;
