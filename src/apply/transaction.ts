@@ -15,10 +15,9 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";
-import { SpoolOverlayDevice, spoolFile, type SpoolFile } from "../io/spool-overlay-device.js";
-import { createExclusive, tempPathBeside } from "../io/safe-file.js";
+import { SpoolOverlayDevice, openSpoolIn, type SpoolFile } from "../io/spool-overlay-device.js";
 import { createHash } from "node:crypto";
-import { existsSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { measureChanges } from "./change-map.js";
 import { openContainer, type DiskImage } from "../vdisk/index.js";
@@ -131,26 +130,13 @@ function copyRange(device: FileDevice, offset: number, length: number, source: (
   }
 }
 
-/** A spool file for an overlay's pages: created exclusively under a random name beside the undo file (tmpdir when that folder refuses), 0600, removed at once where the platform allows. */
+/** A spool file for an overlay's pages beside the undo file (tmpdir when that folder refuses). */
 function openSpoolBeside(dir: string): SpoolFile {
-  const create = (folder: string) => {
-    const path = tempPathBeside(join(folder, "spool"));
-    const fd = createExclusive(path, 0o600, true);
-    const remove = () => {
-      try {
-        unlinkSync(path);
-      } catch {
-        // already removed (POSIX: right after opening)
-      }
-    };
-    remove();
-    return spoolFile(fd, remove);
-  };
   try {
-    return create(dir);
+    return openSpoolIn(dir);
   } catch (err) {
     if (err instanceof RefusedError) throw err;
-    return create(tmpdir());
+    return openSpoolIn(tmpdir());
   }
 }
 

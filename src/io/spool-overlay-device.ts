@@ -4,10 +4,12 @@
  * and once the pages in memory pass a budget the oldest ones move to a spool file. Copying a
  * 120 MiB tree into an image then costs the budget in memory, not the tree.
  *
- * The spool file is opened by the caller (see transaction.ts: created exclusively under a random
- * name, 0600, unlinked at once where the platform allows), so this class never names a path.
+ * The spool file is opened by the caller (openSpoolIn: created exclusively under a random name,
+ * 0600, unlinked at once where the platform allows), so this class never names a path.
  */
-import { closeSync, readSync, writeSync } from "node:fs";
+import { closeSync, readSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { createExclusive, tempPathBeside } from "./safe-file.js";
 import { readDeviceInto, type BlockDevice } from "./block-device.js";
 import { checkRange } from "./range.js";
 
@@ -245,6 +247,24 @@ export class SpoolOverlayDevice implements BlockDevice {
     return out;
   }
 
+  /**
+   * Writes every staged stretch to the base device, in offset order and in pieces of `piece`
+   * bytes, and returns the stretches: for a caller whose base may be written (an NTFS writer's
+   * commit). The pages stay until dispose().
+   */
+  writeStretchesToBase(piece = 1 << 20): Array<{ offset: number; length: number }> {
+    const stretches = this.stretches();
+    const buffer = new Uint8Array(piece);
+    for (const s of stretches) {
+      for (let at = 0; at < s.length; at += piece) {
+        const n = Math.min(piece, s.length - at);
+        this.readInto(s.offset + at, buffer, 0, n);
+        this.base.write(s.offset + at, buffer.subarray(0, n));
+      }
+    }
+    return stretches;
+  }
+
   flush(): void {}
   /** The stack above closes its device when done; the pages stay until dispose(). */
   close(): void {}
@@ -270,4 +290,19 @@ export function spoolFile(fd: number, remove: () => void): SpoolFile {
       remove();
     },
   };
+}
+
+/** A spool file created exclusively in `folder` under a random name, 0600, and unlinked at once where the platform allows. */
+export function openSpoolIn(folder: string): SpoolFile {
+  const path = tempPathBeside(join(folder, "spool"));
+  const fd = createExclusive(path, 0o600, true);
+  const remove = () => {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already removed (POSIX: right after opening)
+    }
+  };
+  remove();
+  return spoolFile(fd, remove);
 }
