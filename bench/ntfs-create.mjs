@@ -5,7 +5,7 @@
  *   written and fsynced, write, verify), under /usr/bin/time for wall time and peak RSS;
  * - peer: ntfs-3g, `ntfs-3g IMAGE MNT && cp -r TREE MNT/tree && umount MNT` on a copy of the
  *   same image (the umount waits for ntfs-3g to write everything).
- * The same again with the large file at 120 MiB shows how peak RSS follows the bytes copied.
+ * The same again with the large file at 120 MiB shows whether peak RSS follows the bytes copied.
  *
  *   npm run build && node bench/ntfs-create.mjs      (or as a section of bench/run.mjs)
  */

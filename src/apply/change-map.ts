@@ -1,8 +1,9 @@
 /**
  * What an overlay really changes in its host file, measured piece by piece without holding the
  * bytes: the written stretches cut down to the 512-byte sectors whose bytes differ from the file
- * (a rewritten hive is mostly the same bytes), plus everything past the original end, each with
- * the SHA-256 of its bytes before and after. Before bytes exist only inside the original size.
+ * (a rewritten hive is mostly the same bytes; gaps under MERGE_GAP bridged), plus everything
+ * past the original end, each with the SHA-256 of its bytes before and after. Before bytes exist only inside the original size;
+ * `keep` gets them in order (the undo file's blob, written in the same pass).
  */
 import { createHash, type Hash } from "node:crypto";
 import type { FileDevice } from "../io/file-device.js";
@@ -11,6 +12,13 @@ import type { MeasuredRange } from "./undo-file.js";
 
 /** Granularity of the change map: ranges are cut to the 512-byte sectors whose bytes really change. */
 export const DIFF_UNIT = 512;
+/**
+ * Changed sectors closer than this are one range, the unchanged bytes between them included
+ * (restoring them writes what is there): data written over mostly equal bytes, such as a file
+ * of sparse records over zeros, stays a few ranges instead of one per changed sector, each of
+ * which costs two hashes and a header entry.
+ */
+export const MERGE_GAP = 4096;
 /** Bytes compared per read: memory stays this size whatever the change. */
 const PIECE = 1 << 20;
 
@@ -18,7 +26,7 @@ const PIECE = 1 << 20;
  * The changed ranges of `overlay` against `base`, in offset order. `blob` is fed every range's
  * before bytes in order (the undo file's blob hash, continued across files).
  */
-export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, blob: Hash): MeasuredRange[] {
+export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, blob: Hash, keep?: (before: Uint8Array) => void): MeasuredRange[] {
   const out: MeasuredRange[] = [];
   let run: { offset: number; length: number; beforeLength: number; before: Hash; after: Hash } | undefined;
   const close = () => {
@@ -34,35 +42,52 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, bl
     const beforeTo = Math.min(to, insideEnd);
     if (beforeTo > from) {
       // A run reaching past the original end goes on there; its bytes past the end have no before.
-      const bytes = before.subarray(from - piece, beforeTo - piece);
-      run.before.update(bytes);
-      blob.update(bytes);
-      run.beforeLength += bytes.length;
+      const b = before.subarray(from - piece, beforeTo - piece);
+      run.before.update(b);
+      blob.update(b);
+      keep?.(b);
+      run.beforeLength += b.length;
     }
   };
-  for (const stretch of overlay.stretches()) {
-    const end = stretch.offset + stretch.length;
-    for (let piece = stretch.offset; piece < end; piece += PIECE) {
+  // Two buffers for the whole walk: the hashes and `keep` consume each piece before the next read.
+  const afterBuffer = new Uint8Array(PIECE);
+  const beforeBuffer = new Uint8Array(PIECE);
+  for (const s of overlay.stretches()) {
+    const end = s.offset + s.length;
+    for (let piece = s.offset; piece < end; piece += PIECE) {
       const pieceEnd = Math.min(end, piece + PIECE);
-      const after = overlay.read(piece, pieceEnd - piece);
+      const after = afterBuffer.subarray(0, pieceEnd - piece);
+      overlay.readInto(piece, after, 0, after.length);
       const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));
-      const before = insideEnd > piece ? base.read(piece, insideEnd - piece) : new Uint8Array();
-      const afterBytes = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
-      const beforeBytes = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
-      // Changed spans of whole sectors: runs of differing units merged, one hash update each.
-      let spanStart = -1;
+      const before = beforeBuffer.subarray(0, Math.max(0, insideEnd - piece));
+      if (before.length > 0) base.readInto(piece, before, 0, before.length);
+      const a = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
+      const b = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
+      // Changed spans of whole sectors, with the unchanged stretches shorter than MERGE_GAP
+      // between them taken in: one hash update each.
+      const spans: Array<[number, number]> = [];
       for (let at = piece; at < pieceEnd; ) {
         const inside = at < insideEnd;
         const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
-        const same = inside && afterBytes.compare(beforeBytes, at - piece, next - piece, at - piece, next - piece) === 0;
-        if (same) {
-          if (spanStart >= 0) extend(spanStart, at, piece, after, before, insideEnd);
-          spanStart = -1;
-          close();
-        } else if (spanStart < 0) spanStart = at;
+        const same = inside && a.compare(b, at - piece, next - piece, at - piece, next - piece) === 0;
+        if (!same) {
+          const last = spans[spans.length - 1];
+          if (last && at - last[1] < MERGE_GAP) last[1] = next;
+          else spans.push([at, next]);
+        }
         at = next;
       }
-      if (spanStart >= 0) extend(spanStart, pieceEnd, piece, after, before, insideEnd);
+      // A run left open by the previous piece goes on into a span starting within MERGE_GAP.
+      if (run && spans.length > 0 && spans[0][0] - piece < MERGE_GAP) spans[0][0] = piece;
+      else close();
+      // The last span stays open across the piece's end when little is left of it (another piece follows).
+      const last = spans[spans.length - 1];
+      if (last && pieceEnd < end && pieceEnd - last[1] < MERGE_GAP) last[1] = pieceEnd;
+      spans.forEach(([from, to], i) => {
+        if (i > 0) close();
+        extend(from, to, piece, after, before, insideEnd);
+      });
+      if (last && last[1] < pieceEnd) close();
     }
     close();
   }

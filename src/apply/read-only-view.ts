@@ -1,4 +1,4 @@
-import type { BlockDevice } from "../io/block-device.js";
+import { readDeviceInto, type BlockDevice } from "../io/block-device.js";
 
 /**
  * A read-only window on a device that does not close it: the verify step reopens the whole
@@ -16,6 +16,10 @@ export class ReadOnlyView implements BlockDevice {
   }
   read(offset: number, length: number): Uint8Array {
     return this.inner.read(offset, length);
+  }
+
+  readInto(offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+    readDeviceInto(this.inner, offset, target, targetOffset, length);
   }
   write(): void {
     throw new Error("ReadOnlyView: write on a read-only view");

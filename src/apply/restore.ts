@@ -15,7 +15,8 @@ import { FileDevice } from "../io/file-device.js";
 import { readJournal, writeJournal, type JournalState } from "./journal.js";
 import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
-import { readUndoFile, sha256, type UndoFile, type UndoFileEntry } from "./undo-file.js";
+import { createHash } from "node:crypto";
+import { readUndoFile, type UndoFile, type UndoFileEntry } from "./undo-file.js";
 import { WRITE_CHUNK } from "./transaction.js";
 import { sidecarFolder } from "./sidecar-folder.js";
 
@@ -74,8 +75,12 @@ function chooseUndoFile(imagePath: string, journalFile: string | undefined, jour
   for (const candidate of older) {
     try {
       const undo = readUndoFile(candidate);
-      const paths = hostPathsOf(imagePath, undo, candidate);
-      if (undo.header.files.some((entry, i) => needsRestore(paths[i], entry))) return candidate;
+      try {
+        const paths = hostPathsOf(imagePath, undo, candidate);
+        if (undo.header.files.some((entry, i) => needsRestore(paths[i], entry))) return candidate;
+      } finally {
+        undo.close();
+      }
     } catch {
       // A damaged or foreign file is not a candidate; naming it explicitly reports why.
     }
@@ -149,11 +154,30 @@ export function hostPathsOf(imagePath: string, undo: UndoFile, undoPath: string)
   });
 }
 
+/** Bytes read at a time while hashing or restoring a range: memory stays this size whatever the range. */
+const PIECE = 1 << 20;
+
+/** One buffer for every piece read while hashing or restoring (allocating one per piece grows the peak RSS by V8's collection lag). */
+let pieceBuffer: Uint8Array | undefined;
+const piece = (): Uint8Array => (pieceBuffer ??= new Uint8Array(PIECE));
+
+/** SHA-256 of `length` bytes of the file at `offset`, read piece by piece. */
+function sha256Of(device: FileDevice, offset: number, length: number): string {
+  const hash = createHash("sha256");
+  const buffer = piece();
+  for (let at = 0; at < length; at += PIECE) {
+    const n = Math.min(PIECE, length - at);
+    device.readInto(offset + at, buffer, 0, n);
+    hash.update(buffer.subarray(0, n));
+  }
+  return hash.digest("hex");
+}
+
 function rangeState(device: FileDevice, range: UndoFileEntry["ranges"][number]): RangeState {
   if (range.offset >= device.size) return range.beforeLength === 0 ? "before" : "other"; // past the end: the file is (back) at a smaller size
   const available = Math.max(0, Math.min(range.length, device.size - range.offset));
-  if (available === range.length && sha256(device.read(range.offset, range.length)) === range.sha256After) return "after";
-  if (available >= range.beforeLength && sha256(device.read(range.offset, range.beforeLength)) === range.sha256Before) return "before";
+  if (available === range.length && sha256Of(device, range.offset, range.length) === range.sha256After) return "after";
+  if (available >= range.beforeLength && sha256Of(device, range.offset, range.beforeLength) === range.sha256Before) return "before";
   return "other";
 }
 
@@ -169,6 +193,15 @@ export function undoApply(imagePath: string, options: UndoOptions = {}): UndoRep
     throw new NotFoundError("no-undo-file", `no undo file for ${imagePath} ${folder && sidecarFolder(imagePath, folder) ? `in ${folder}` : "beside it"}${why}; give its path: p2vfix undo IMAGE UNDOFILE`, { path: imagePath });
   }
   const undo = readUndoFile(undoPath);
+  try {
+    return undoWith(imagePath, undo, undoPath, journal, options, steps);
+  } finally {
+    undo.close();
+  }
+}
+
+function undoWith(imagePath: string, undo: UndoFile, undoPath: string, journal: ReturnType<typeof readJournal>, options: UndoOptions, steps: StepCounter): UndoReport {
+  const folder = options.backupDir;
   const torn = journal?.state === "applying" && resolve(journal.undoFile) === resolve(undoPath);
   const warnings: string[] = [];
   const st = statSync(imagePath);
@@ -234,13 +267,15 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
       device.resize(entry.originalSize);
       steps.step("resize");
     }
-    for (const range of entry.ranges) {
-      const before = undo.before(range);
-      for (let at = 0; at < before.length; at += WRITE_CHUNK) {
-        const chunk = before.subarray(at, Math.min(before.length, at + WRITE_CHUNK));
-        device.write(range.offset + at, chunk);
-        steps.step("write");
-        restored(chunk.length);
+    for (const r of entry.ranges) {
+      for (let from = 0; from < r.beforeLength; from += PIECE) {
+        const before = undo.readBefore(r, from, Math.min(PIECE, r.beforeLength - from), piece());
+        for (let at = 0; at < before.length; at += WRITE_CHUNK) {
+          const chunk = before.subarray(at, Math.min(before.length, at + WRITE_CHUNK));
+          device.write(r.offset + from + at, chunk);
+          steps.step("write");
+          restored(chunk.length);
+        }
       }
     }
     if (device.size !== entry.originalSize) {
@@ -255,10 +290,10 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
   const check = new FileDevice(path);
   try {
     if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path, expected: entry.originalSize, actual: check.size });
-    for (const range of entry.ranges) {
-      if (range.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
-      if (sha256(check.read(range.offset, range.beforeLength)) !== range.sha256Before) {
-        throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${range.offset} do not match the original SHA-256`, { path, offset: range.offset });
+    for (const r of entry.ranges) {
+      if (r.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
+      if (sha256Of(check, r.offset, r.beforeLength) !== r.sha256Before) {
+        throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${r.offset} do not match the original SHA-256`, { path, offset: r.offset });
       }
     }
   } finally {

@@ -17,10 +17,9 @@ import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js
 import { deviceCannotResize, FileDevice } from "../io/file-device.js";
 import { isBlockDevicePath } from "../io/node-kind.js";
 import { ensureSidecarFolder, sidecarFolder } from "./sidecar-folder.js";
-import { SpoolOverlayDevice, spoolFile, type SpoolFile } from "../io/spool-overlay-device.js";
-import { createExclusive, tempPathBeside } from "../io/safe-file.js";
+import { SpoolOverlayDevice, openSpoolIn, type SpoolFile } from "../io/spool-overlay-device.js";
 import { createHash } from "node:crypto";
-import { existsSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { measureChanges } from "./change-map.js";
 import { openContainer, type DiskImage } from "../vdisk/index.js";
@@ -29,7 +28,7 @@ import { openerWarnings } from "./open-by-others.js";
 import { writeJournal } from "./journal.js";
 import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { ReadOnlyView } from "./read-only-view.js";
-import { writeUndoFileStreamed, type ImageIdentity, type MeasuredRange } from "./undo-file.js";
+import { writeUndoFileMeasured, type ImageIdentity, type MeasuredRange } from "./undo-file.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
 
 /** Largest single write call to a host file: a crash can tear a range only at these boundaries. */
@@ -143,26 +142,13 @@ function copyRange(device: FileDevice, offset: number, length: number, source: (
   }
 }
 
-/** A spool file for an overlay's pages: created exclusively under a random name beside the undo file (tmpdir when that folder refuses), 0600, removed at once where the platform allows. */
+/** A spool file for an overlay's pages beside the undo file (tmpdir when that folder refuses). */
 function openSpoolBeside(dir: string): SpoolFile {
-  const create = (folder: string) => {
-    const path = tempPathBeside(join(folder, "spool"));
-    const fd = createExclusive(path, 0o600, true);
-    const remove = () => {
-      try {
-        unlinkSync(path);
-      } catch {
-        // already removed (POSIX: right after opening)
-      }
-    };
-    remove();
-    return spoolFile(fd, remove);
-  };
   try {
-    return create(dir);
+    return openSpoolIn(dir);
   } catch (err) {
     if (err instanceof RefusedError) throw err;
-    return create(tmpdir());
+    return openSpoolIn(tmpdir());
   }
 }
 
@@ -262,12 +248,30 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       fresh.close();
     }
     // The image itself first: undo maps the first entry to the image path it is given.
-    const blob = createHash("sha256");
-    const perFile: FileChanges[] = hostFiles
-      .all()
-      .sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)))
-      .map((hostFile) => ({ path: hostFile.path, originalSize: hostFile.base.size, newSize: hostFile.overlay.size, changes: measureChanges(hostFile.base, hostFile.overlay, blob), overlay: hostFile.overlay, base: hostFile.base }))
-      .filter((planned) => planned.changes.length > 0 || planned.newSize !== planned.originalSize);
+    const candidates = hostFiles.all().sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)));
+    // Before the undo file (and in a dry run, which must show what the write would do): a device cannot grow, so a container that allocated blocks at its end is refused here, nothing written.
+    for (const hostFile of candidates) if (hostFile.base.isBlockDevice && hostFile.overlay.size !== hostFile.base.size) throw deviceCannotResize(hostFile.path, hostFile.base.size, hostFile.overlay.size);
+    const changesOf = (f: HostFile, changes: MeasuredRange[]): FileChanges => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, changes, overlay: f.overlay, base: f.base });
+    let perFile: FileChanges[];
+    let written: { path: string; blobStart: number } | undefined;
+    if (options.dryRun) {
+      const blob = createHash("sha256");
+      perFile = candidates.map((f) => changesOf(f, measureChanges(f.base, f.overlay, blob))).filter((f) => f.changes.length > 0 || f.newSize !== f.originalSize);
+    } else {
+      // Measured while the undo file is written: each original byte read once.
+      const path = undoFilePath(imagePath, options.backupDir);
+      const measured = writeUndoFileMeasured(
+        path,
+        {
+          image: identity,
+          changes: outcome.changes,
+          files: candidates.map((f) => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, stretches: f.overlay.stretches().length, measure: (blob, keep) => measureChanges(f.base, f.overlay, blob, keep) })),
+        },
+        privateModeFor(imagePath),
+      );
+      perFile = (measured?.files ?? []).map((m) => changesOf(candidates.find((f) => f.path === m.file.path)!, m.ranges));
+      if (measured) written = { path, blobStart: measured.blobStart };
+    }
     const report: TransactionReport<T> = {
       dryRun: Boolean(options.dryRun),
       image: resolve(imagePath),
@@ -278,23 +282,10 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
       result: outcome.result,
       ...(openerNotes.length ? { warnings: openerNotes } : {}),
     };
-    // Before the undo file (and in a dry run, which must show what the write would do): a device cannot grow, so a container that allocated blocks at its end is refused here, nothing written.
-    for (const file of perFile) if (file.base.isBlockDevice && file.newSize !== file.originalSize) throw deviceCannotResize(file.path, file.originalSize, file.newSize);
-    if (options.dryRun || perFile.length === 0) return report;
-
-    const undoFile = undoFilePath(imagePath, options.backupDir);
+    if (options.dryRun || !written) return report;
+    const undoFile = written.path;
     const ordered = perFile;
-    const blobStart = writeUndoFileStreamed(
-      undoFile,
-      {
-        image: identity,
-        changes: outcome.changes,
-        files: ordered.map((fileChanges) => ({ path: fileChanges.path, originalSize: fileChanges.originalSize, newSize: fileChanges.newSize, ranges: fileChanges.changes })),
-        blobSha256: blob.digest("hex"),
-        before: (fileIndex, measuredRange, at, length) => ordered[fileIndex].base.read(measuredRange.offset + at, length),
-      },
-      privateModeFor(imagePath),
-    );
+    const blobStart = written.blobStart;
     steps.step("undo-file");
     const undo = { path: undoFile, blobStart };
     writeJournal(imagePath, "applying", undoFile, folder);
@@ -386,7 +377,8 @@ function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (byt
       target.resize(fileChanges.newSize);
       steps.step("resize");
     }
-    for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => fileChanges.overlay.read(at, length), steps, progress);
+    const piece = new Uint8Array(COMMIT_PIECE);
+    for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => (fileChanges.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress);
     if (fileChanges.newSize < fileChanges.originalSize) {
       target.resize(fileChanges.newSize);
       steps.step("resize");
@@ -400,10 +392,14 @@ function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (byt
   const check = new FileDevice(fileChanges.path);
   try {
     if (check.size !== fileChanges.newSize) throw new VerifyError("readback-mismatch", `${fileChanges.path}: after the write the file is ${check.size} bytes, expected ${fileChanges.newSize}; the original bytes were restored`, { path: fileChanges.path, expected: fileChanges.newSize, actual: check.size });
+    const written = new Uint8Array(COMMIT_PIECE);
+    const intended = new Uint8Array(COMMIT_PIECE);
     for (const change of fileChanges.changes) {
       for (let piece = 0; piece < change.length; piece += COMMIT_PIECE) {
         const length = Math.min(COMMIT_PIECE, change.length - piece);
-        if (!equalBytes(check.read(change.offset + piece, length), fileChanges.overlay.read(change.offset + piece, length))) {
+        check.readInto(change.offset + piece, written, 0, length);
+        fileChanges.overlay.readInto(change.offset + piece, intended, 0, length);
+        if (!equalBytes(written.subarray(0, length), intended.subarray(0, length))) {
           throw new VerifyError("readback-mismatch", `${fileChanges.path}: reading back the ${change.length} bytes written at ${change.offset} gives different bytes; the original bytes were restored`, { path: fileChanges.path, offset: change.offset });
         }
         progress(length);

@@ -13,9 +13,10 @@
  * a file that grew has none: undo truncates instead), and SHA-256 of the range before and
  * after. The image identity (path, size, mtime, device, inode) says which file it was made for.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { replaceFileSafely } from "../io/safe-file.js";
-import { readFileSync, statSync } from "node:fs";
+import { statSync, writeSync } from "node:fs";
+import { FileDevice } from "../io/file-device.js";
 import { z } from "zod";
 import { ImageError } from "../errors.js";
 import { writeFileDurably } from "./durable.js";
@@ -74,7 +75,22 @@ export interface UndoFile {
   header: UndoHeader;
   /** Original bytes of a range (its first beforeLength bytes). */
   before(range: UndoRange): Uint8Array;
+  /** `length` original bytes of a range from `at` (within its beforeLength), into `target` when given: a large range piece by piece. */
+  readBefore(range: UndoRange, at: number, length: number, target?: Uint8Array): Uint8Array;
+  /** Lets go of the file (readUndoFile keeps it open, so what was checked is what is read). */
+  close(): void;
 }
+
+/** Where an undo file's bytes come from: a buffer, or the open file read piece by piece. */
+interface UndoSource {
+  size: number;
+  /** `length` bytes at `offset`, into the start of `target` when given. */
+  read(offset: number, length: number, target?: Uint8Array): Uint8Array;
+  close(): void;
+}
+
+/** The blob's SHA-256 is checked in pieces of this size: memory stays this size. */
+const CHECK_PIECE = 1 << 20;
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -109,8 +125,14 @@ export function encodeUndoFile(input: UndoInput): Uint8Array {
   return out;
 }
 
-/** The magic, header length and JSON header of an undo file whose blob holds every range's before bytes in order. */
-function undoHead(input: Omit<StreamedUndoInput, "before">): Uint8Array {
+/**
+ * The magic, header length and JSON header of an undo file whose blob holds every range's before
+ * bytes in order. With `room`, the header is padded with spaces to that many bytes (JSON allows
+ * trailing white space), or undefined when it does not fit.
+ */
+function undoHead(input: UndoHeadInput): Uint8Array;
+function undoHead(input: UndoHeadInput, room: number): Uint8Array | undefined;
+function undoHead(input: UndoHeadInput, room?: number): Uint8Array | undefined {
   let blobSize = 0;
   const files = input.files.map((file) => ({
     path: file.path,
@@ -124,30 +146,49 @@ function undoHead(input: Omit<StreamedUndoInput, "before">): Uint8Array {
   }));
   const header: UndoHeader = { format: "p2vfix-undo", version: 1, createdAt: (input.createdAt ?? new Date()).toISOString(), image: input.image, changes: input.changes, files, blobSize, blobSha256: input.blobSha256 };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(PREFIX + json.length);
+  if (room !== undefined && json.length > room) return undefined;
+  const length = room ?? json.length;
+  const out = new Uint8Array(PREFIX + length).fill(0x20);
   out.set(new TextEncoder().encode(UNDO_MAGIC), 0);
-  new DataView(out.buffer).setUint32(8, json.length, true);
+  new DataView(out.buffer).setUint32(8, length, true);
   out.set(json, PREFIX);
   return out;
 }
 
 export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile {
+  return decodeUndoSource({ size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length), close() {} }, path);
+}
+
+/** `length` bytes of `file` at `offset`: into the start of `target` when given (a view of it), else fresh. */
+function readFrom(file: FileDevice, offset: number, length: number, target?: Uint8Array): Uint8Array {
+  if (!target) return file.read(offset, length);
+  file.readInto(offset, target, 0, length);
+  return target.subarray(0, length);
+}
+
+function decodeUndoSource(source: UndoSource, path: string): UndoFile {
   const bad = (message: string, offset?: number) => new ImageError("bad-undo-file", `${path}: ${message}`, { path, ...(offset === undefined ? {} : { offset }) });
-  if (bytes.length < PREFIX || new TextDecoder("latin1").decode(bytes.subarray(0, 8)) !== UNDO_MAGIC) throw bad("not a p2vfix undo file (no P2VUNDO1 signature)", 0);
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-  if (headerLength > MAX_HEADER || PREFIX + headerLength > bytes.length) throw bad(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`, 8);
+  if (source.size < PREFIX) throw bad("not a p2vfix undo file (no P2VUNDO1 signature)", 0);
+  const prefix = source.read(0, PREFIX);
+  if (new TextDecoder("latin1").decode(prefix.subarray(0, 8)) !== UNDO_MAGIC) throw bad("not a p2vfix undo file (no P2VUNDO1 signature)", 0);
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(8, true);
+  if (headerLength > MAX_HEADER || PREFIX + headerLength > source.size) throw bad(`header length ${headerLength} runs past the end of the file (${source.size} bytes)`, 8);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + headerLength)));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(source.read(PREFIX, headerLength)));
   } catch (err) {
     throw bad(`header is not valid JSON: ${(err as Error).message}`, PREFIX);
   }
   const result = headerSchema.safeParse(parsed);
   if (!result.success) throw bad(`header does not match the undo format: ${result.error.issues[0]?.message ?? "invalid"} at ${result.error.issues[0]?.path.join(".") ?? "?"}`, PREFIX);
   const header = result.data;
-  const blob = bytes.subarray(PREFIX + headerLength);
-  if (blob.length !== header.blobSize) throw bad(`holds ${blob.length} bytes of original data, the header says ${header.blobSize} (truncated?)`, PREFIX + headerLength);
-  if (sha256(blob) !== header.blobSha256) throw bad("the original bytes do not match their SHA-256 (the undo file is damaged)", PREFIX + headerLength);
+  const blobStart = PREFIX + headerLength;
+  const blobLength = source.size - blobStart;
+  if (blobLength !== header.blobSize) throw bad(`holds ${blobLength} bytes of original data, the header says ${header.blobSize} (truncated?)`, blobStart);
+  const blobHash = createHash("sha256");
+  const piece = new Uint8Array(Math.min(CHECK_PIECE, blobLength));
+  for (let at = 0; at < blobLength; at += CHECK_PIECE) blobHash.update(source.read(blobStart + at, Math.min(CHECK_PIECE, blobLength - at), piece));
+  if (blobHash.digest("hex") !== header.blobSha256) throw bad("the original bytes do not match their SHA-256 (the undo file is damaged)", blobStart);
   for (const file of header.files) {
     for (const range of file.ranges) {
       const beforeOutside = range.beforeLength > 0 && range.offset + range.beforeLength > file.originalSize;
@@ -158,9 +199,15 @@ export function decodeUndoFile(bytes: Uint8Array, path = "undo file"): UndoFile 
       }
     }
   }
+  const readBefore = (r: UndoRange, at: number, length: number, target?: Uint8Array) => {
+    if (at < 0 || length < 0 || at + length > r.beforeLength) throw new RangeError(`${length} bytes at ${at} are outside the range's ${r.beforeLength} original bytes`);
+    return source.read(blobStart + r.blobOffset + at, length, target);
+  };
   return {
     header,
-    before: (stored) => blob.subarray(stored.blobOffset, stored.blobOffset + stored.beforeLength),
+    before: (r) => readBefore(r, 0, r.beforeLength),
+    readBefore,
+    close: () => source.close(),
   };
 }
 
@@ -173,62 +220,124 @@ export interface MeasuredRange {
   sha256After: string;
 }
 
-export interface StreamedUndoInput {
+/** What the header says: the files and their measured ranges, and the blob's SHA-256. */
+interface UndoHeadInput {
   image: ImageIdentity;
   changes: string[];
   files: { path: string; originalSize: number; newSize: number; ranges: MeasuredRange[] }[];
   /** SHA-256 of every range's before bytes, files and ranges in order (the blob). */
   blobSha256: string;
-  /** The original bytes of a range, read piece by piece (`at` within the range's before bytes). */
-  before(file: number, range: MeasuredRange, at: number, length: number): Uint8Array;
   createdAt?: Date;
 }
 
-/** Pieces the blob is copied in: memory stays this size whatever the change. */
-const BLOB_PIECE = 1 << 20;
+/** One host file whose changes are measured while the undo file is written. */
+export interface FileToMeasure {
+  path: string;
+  originalSize: number;
+  newSize: number;
+  /** How many stretches it has to measure: sizes the room left for the header. */
+  stretches: number;
+  /** Its changed ranges; every before byte goes to `blob` and to `keep`, in order. */
+  measure(blob: Hash, keep: (before: Uint8Array) => void): MeasuredRange[];
+}
+
+/** Header bytes reserved per stretch (a range's JSON is about 250 bytes; a stretch may split in two) and for the rest. */
+const ROOM_PER_STRETCH = 600;
+const ROOM_FIXED = 64 * 1024;
+/** The blob is written in pieces of this size: memory stays this size. */
+const BLOB_BUFFER = 1 << 20;
 
 /**
- * Creates the undo file like writeUndoFile, but reads each range's before bytes as it writes them
- * (the header already has their SHA-256): for changes too large to hold in memory. Returns where
- * the blob starts in the file, so a rollback can read the original bytes back from it.
+ * Measures the changes and writes the undo file in the same pass: each range's before bytes are
+ * read once, hashed and written to the blob, which starts after room reserved for the header;
+ * the header (padded to that room) goes in last, then the file is fsynced and published under
+ * its name only if that name is free (replaceFileSafely). Room too small for the header (a change split into very many ranges):
+ * measured again with the room it needs. Returns the files that changed, with their ranges, and
+ * where the blob starts; undefined, and no file, when nothing changed.
  */
-export function writeUndoFileStreamed(path: string, input: StreamedUndoInput, mode = 0o600): number {
-  const head = undoHead(input);
-  replaceFileSafely(
-    path,
-    (write) => {
-      write(head);
-      const blob = createHash("sha256");
-      input.files.forEach((file, i) => {
-        for (const range of file.ranges) {
-          for (let at = 0; at < range.beforeLength; at += BLOB_PIECE) {
-            const piece = input.before(i, range, at, Math.min(BLOB_PIECE, range.beforeLength - at));
-            blob.update(piece);
-            write(piece);
+export function writeUndoFileMeasured(
+  path: string,
+  input: { image: ImageIdentity; changes: string[]; files: FileToMeasure[]; createdAt?: Date },
+  mode = 0o600,
+): { files: Array<{ file: FileToMeasure; ranges: MeasuredRange[] }>; blobStart: number } | undefined {
+  const changesRoom = new TextEncoder().encode(JSON.stringify(input.changes)).length + new TextEncoder().encode(JSON.stringify(input.files.map((f) => f.path))).length;
+  let room = ROOM_FIXED + changesRoom + ROOM_PER_STRETCH * input.files.reduce((n, f) => n + f.stretches, 0);
+  for (;;) {
+    let outcome: { files: Array<{ file: FileToMeasure; ranges: MeasuredRange[] }>; blobStart: number } | "nothing" | "no-room" = "nothing";
+    const reserved = room;
+    try {
+      replaceFileSafely(
+        path,
+        (_write, fd) => {
+          const blobStart = PREFIX + reserved;
+          const buffer = new Uint8Array(BLOB_BUFFER);
+          let buffered = 0;
+          let at = blobStart;
+          const flush = () => {
+            for (let done = 0; done < buffered; ) done += writeSync(fd, buffer, done, buffered - done, at + done);
+            at += buffered;
+            buffered = 0;
+          };
+          const keep = (bytes: Uint8Array) => {
+            for (let from = 0; from < bytes.length; ) {
+              const n = Math.min(bytes.length - from, BLOB_BUFFER - buffered);
+              buffer.set(bytes.subarray(from, from + n), buffered);
+              buffered += n;
+              from += n;
+              if (buffered === BLOB_BUFFER) flush();
+            }
+          };
+          const blob = createHash("sha256");
+          const files = input.files.map((file) => ({ file, ranges: file.measure(blob, keep) })).filter((f) => f.ranges.length > 0 || f.file.newSize !== f.file.originalSize);
+          flush();
+          if (files.length === 0) throw NOTHING_CHANGED;
+          const headInput = { image: input.image, changes: input.changes, files: files.map((f) => ({ path: f.file.path, originalSize: f.file.originalSize, newSize: f.file.newSize, ranges: f.ranges })), blobSha256: blob.digest("hex"), ...(input.createdAt ? { createdAt: input.createdAt } : {}) };
+          const head = undoHead(headInput, reserved);
+          if (!head) {
+            // Measured again with the room this header needs (the same length when nothing moved; slack if something did).
+            room = undoHead(headInput).length - PREFIX + ROOM_FIXED;
+            throw NO_ROOM;
           }
-        }
-      });
-      // Read twice (measured, then copied): a file changed in between must not leave a wrong undo file.
-      if (blob.digest("hex") !== input.blobSha256) throw new ImageError("image-changed", `${input.image.path} changed while p2vfix was writing the undo file; nothing was written to the image`, { path: input.image.path });
-    },
-    { mode, noReplace: true },
-  );
-  return head.length;
+          for (let done = 0; done < head.length; ) done += writeSync(fd, head, done, head.length - done, done);
+          outcome = { files, blobStart };
+        },
+        { mode, noReplace: true },
+      );
+    } catch (err) {
+      if (err === NOTHING_CHANGED) return undefined;
+      if (err === NO_ROOM) outcome = "no-room";
+      else throw err;
+    }
+    if (outcome === "nothing") return undefined;
+    if (outcome !== "no-room") return outcome;
+  }
 }
+
+const NOTHING_CHANGED = new Error("nothing changed");
+const NO_ROOM = new Error("no room for the header");
 
 /** Creates the undo file (never over an existing name) with `mode`: the image's permission bits, it holds the image's bytes. */
 export function writeUndoFile(path: string, input: UndoInput, mode = 0o600): void {
   writeFileDurably(path, encodeUndoFile(input), mode, { noReplace: true });
 }
 
+/**
+ * Reads an undo file without holding it in memory: the header parsed, the blob's SHA-256 checked
+ * piece by piece, the original bytes read when asked. The file stays open until close().
+ */
 export function readUndoFile(path: string): UndoFile {
-  let bytes: Uint8Array;
+  let file: FileDevice;
   try {
     // A pipe or device planted under an undo file's name would hang or fill memory: regular files only.
     if (!statSync(path).isFile()) throw new Error("not a regular file");
-    bytes = new Uint8Array(readFileSync(path));
+    file = new FileDevice(path);
   } catch (err) {
     throw new ImageError("undo-file-unreadable", `cannot read undo file ${path}: ${(err as Error).message}`, { path, cause: err });
   }
-  return decodeUndoFile(bytes, path);
+  try {
+    return decodeUndoSource({ size: file.size, read: (offset, length, target) => readFrom(file, offset, length, target), close: () => file.close() }, path);
+  } catch (err) {
+    file.close();
+    throw err;
+  }
 }

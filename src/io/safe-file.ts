@@ -96,15 +96,16 @@ export function writeAll(fd: number, data: Uint8Array): void {
  * Writes a file whole and durably: an exclusive random temp beside it, fsync, rename over the
  * target (refused when the target is a symlink; with noReplace, refused when anything exists
  * there), fsync the folder. A crash leaves the old file
- * or the new one, never half of one. `fill` may write in pieces (large outputs).
+ * or the new one, never half of one. `fill` may write in pieces (large outputs), or at
+ * positions of its own through the temp's descriptor.
  */
-export function replaceFileSafely(path: string, fill: Uint8Array | ((write: (bytes: Uint8Array) => void) => void), options: { mode?: number; beforeRename?: (temp: string) => void; noReplace?: boolean } = {}): void {
+export function replaceFileSafely(path: string, fill: Uint8Array | ((write: (bytes: Uint8Array) => void, fd: number) => void), options: { mode?: number; beforeRename?: (temp: string) => void; noReplace?: boolean } = {}): void {
   refuseUnsafeTarget(path);
   const temp = tempPathBeside(path);
   let fd: number | undefined = createExclusive(temp, options.mode ?? 0o600);
   try {
     const handle = fd;
-    if (typeof fill === "function") fill((bytes) => writeAll(handle, bytes));
+    if (typeof fill === "function") fill((bytes) => writeAll(handle, bytes), handle);
     else writeAll(handle, fill);
     fsyncSync(fd);
     closeSync(fd);

@@ -4,16 +4,20 @@
  * and once the pages in memory pass a budget the oldest ones move to a spool file. Copying a
  * 120 MiB tree into an image then costs the budget in memory, not the tree.
  *
- * The spool file is opened by the caller (see transaction.ts: created exclusively under a random
- * name, 0600, unlinked at once where the platform allows), so this class never names a path.
+ * The spool file is opened by the caller (openSpoolIn: created exclusively under a random name,
+ * 0600, unlinked at once where the platform allows), so this class never names a path.
  */
-import { closeSync, readSync, writeSync } from "node:fs";
-import type { BlockDevice } from "./block-device.js";
+import { closeSync, readSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { createExclusive, tempPathBeside } from "./safe-file.js";
+import { readDeviceInto, type BlockDevice } from "./block-device.js";
 import { checkRange } from "./range.js";
 
 const PAGE = 4096;
 /** Pages kept in memory before the oldest move to the spool (16 MiB). */
 const DEFAULT_BUDGET = 4096;
+/** New whole pages written in one call from which they skip memory for the spool (64 KiB: file data, not records). */
+const DIRECT_PAGES = 16;
 
 export interface SpoolFile {
   fd: number;
@@ -40,6 +44,8 @@ export class SpoolOverlayDevice implements BlockDevice {
     readonly base: BlockDevice,
     private readonly openSpool: () => SpoolFile,
     private readonly budgetPages = DEFAULT_BUDGET,
+    /** A write of at least this many new whole pages goes straight to the spool. */
+    private readonly directPages = DIRECT_PAGES,
   ) {
     if (base.sectorSize !== undefined) this.sectorSize = base.sectorSize;
     this.currentSize = base.size;
@@ -139,30 +145,48 @@ export class SpoolOverlayDevice implements BlockDevice {
   }
 
   read(offset: number, length: number): Uint8Array {
-    checkRange(offset, length, this.size, "overlay");
     const out = new Uint8Array(length);
-    const visible = Math.min(offset + length, this.baseVisible);
-    if (visible > offset) out.set(this.base.read(offset, visible - offset));
-    if (this.pages.size === 0) return out;
+    this.readInto(offset, out, 0, length);
+    return out;
+  }
+
+  /** read() into a caller's buffer: large reads (verify, measure, commit) reuse one buffer. */
+  readInto(offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+    checkRange(offset, length, this.size, "overlay");
+    checkRange(targetOffset, length, target.length, "read target");
     const end = offset + length;
+    // Stretches of the base between staged pages are read from the base in one piece each;
+    // past what the base shows, zeros.
+    let gap = offset;
+    const fromBase = (to: number) => {
+      const visible = Math.min(to, this.baseVisible);
+      if (visible > gap) readDeviceInto(this.base, gap, target, targetOffset + gap - offset, visible - gap);
+      if (to > Math.max(gap, visible)) target.fill(0, targetOffset + Math.max(gap, visible) - offset, targetOffset + to - offset);
+    };
+    if (this.pages.size === 0) {
+      fromBase(end);
+      return;
+    }
     for (let index = Math.floor(offset / PAGE); index * PAGE < end; index++) {
       const p = this.pages.get(index);
       if (p === undefined) continue;
+      const from = Math.max(offset, index * PAGE);
+      fromBase(from);
       if (typeof p === "number") {
         // Pages spilled together sit in consecutive slots: one read for the whole stretch.
         let last = index;
         while ((last + 1) * PAGE < end && this.pages.get(last + 1) === p + (last + 1 - index)) last++;
-        const from = Math.max(offset, index * PAGE);
         const to = Math.min(end, (last + 1) * PAGE);
-        this.readSlots(p * PAGE + (from - index * PAGE), out, from - offset, to - from);
+        this.readSlots(p * PAGE + (from - index * PAGE), target, targetOffset + from - offset, to - from);
         index = last;
+        gap = to;
         continue;
       }
-      const from = Math.max(offset, index * PAGE);
       const to = Math.min(end, (index + 1) * PAGE);
-      out.set(p.subarray(from - index * PAGE, to - index * PAGE), from - offset);
+      target.set(p.subarray(from - index * PAGE, to - index * PAGE), targetOffset + from - offset);
+      gap = to;
     }
-    return out;
+    fromBase(end);
   }
 
   private readSlots(spoolOffset: number, into: Uint8Array, at: number, length: number): void {
@@ -179,15 +203,33 @@ export class SpoolOverlayDevice implements BlockDevice {
       const index = Math.floor((offset + at) / PAGE);
       const within = (offset + at) % PAGE;
       const n = Math.min(PAGE - within, data.length - at);
-      let page: Uint8Array;
-      if (n === PAGE && !this.pages.has(index)) page = data.slice(at, at + PAGE);
-      else {
-        page = this.load(index);
+      if (n === PAGE && !this.pages.has(index)) {
+        // New whole pages in a row: a long stretch goes to the spool in one write, never held in memory.
+        let count = 1;
+        while (at + (count + 1) * PAGE <= data.length && !this.pages.has(index + count)) count++;
+        if (count >= this.directPages) {
+          this.spoolDirect(index, data.subarray(at, at + count * PAGE));
+          at += count * PAGE;
+          continue;
+        }
+        this.store(index, data.slice(at, at + PAGE));
+      } else {
+        const page = this.load(index);
         page.set(data.subarray(at, at + n), within);
+        this.store(index, page);
       }
-      this.store(index, page);
       at += n;
     }
+  }
+
+  /** Pages not yet staged, written straight to fresh consecutive spool slots. */
+  private spoolDirect(first: number, bytes: Uint8Array): void {
+    this.spool ??= this.openSpool();
+    const slot = this.spoolSlots;
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.spool.fd, bytes, done, bytes.length - done, slot * PAGE + done);
+    const count = bytes.length / PAGE;
+    for (let k = 0; k < count; k++) this.pages.set(first + k, slot + k);
+    this.spoolSlots += count;
   }
 
   /** The written stretches (consecutive pages, cut at the current size), in offset order. */
@@ -203,6 +245,24 @@ export class SpoolOverlayDevice implements BlockDevice {
       i = j;
     }
     return out;
+  }
+
+  /**
+   * Writes every staged stretch to the base device, in offset order and in pieces of `piece`
+   * bytes, and returns the stretches: for a caller whose base may be written (an NTFS writer's
+   * commit). The pages stay until dispose().
+   */
+  writeStretchesToBase(piece = 1 << 20): Array<{ offset: number; length: number }> {
+    const stretches = this.stretches();
+    const buffer = new Uint8Array(piece);
+    for (const s of stretches) {
+      for (let at = 0; at < s.length; at += piece) {
+        const n = Math.min(piece, s.length - at);
+        this.readInto(s.offset + at, buffer, 0, n);
+        this.base.write(s.offset + at, buffer.subarray(0, n));
+      }
+    }
+    return stretches;
   }
 
   flush(): void {}
@@ -230,4 +290,19 @@ export function spoolFile(fd: number, remove: () => void): SpoolFile {
       remove();
     },
   };
+}
+
+/** A spool file created exclusively in `folder` under a random name, 0600, and unlinked at once where the platform allows. */
+export function openSpoolIn(folder: string): SpoolFile {
+  const path = tempPathBeside(join(folder, "spool"));
+  const fd = createExclusive(path, 0o600, true);
+  const remove = () => {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already removed (POSIX: right after opening)
+    }
+  };
+  remove();
+  return spoolFile(fd, remove);
 }

@@ -13,6 +13,7 @@ import { NotFoundError, RefusedError, UsageError, VerifyError } from "../errors.
 import type { FileContent } from "../fs/ntfs/create/ntfs-writer.js";
 import { NtfsVolume } from "../fs/ntfs/volume.js";
 import { AttributeType } from "../fs/ntfs/attribute.js";
+import type { DataStream } from "../fs/ntfs/data-stream.js";
 import { pathComponents } from "../fs/filesystem.js";
 import { preflightVolume, runTransaction, targetOf, type TransactionOptions, type TransactionReport } from "../apply/index.js";
 import { locateWindows, type Volume } from "../image/index.js";
@@ -83,14 +84,20 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
   items.push({ source, dest: imagePath(dest), dir: false, size: st.size });
 }
 
+/** Reads of at least this size reuse one buffer (see hostContent). */
+const SHARED_READ = 64 * 1024;
+
 /** A host file read piece by piece while the writer copies it; hashes what it hands out (read in order). */
 function hostContent(fd: number, size: number, source: string): FileContent & { sha256(): string } {
   const hash = createHash("sha256");
   let hashed = 0;
+  let shared: Uint8Array | undefined;
   return {
     size,
     read(offset, length) {
-      const out = new Uint8Array(length);
+      // Data pieces (never a resident file's bytes, which stay far below this) come in one buffer
+      // reused by the next read: the writer copies each piece to the volume before asking again.
+      const out = length >= SHARED_READ ? (shared = shared && shared.length >= length ? shared : new Uint8Array(length)).subarray(0, length) : new Uint8Array(length);
       for (let at = 0; at < length; ) {
         const bytesRead = readSync(fd, out, at, length - at, offset + at);
         if (bytesRead === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
@@ -142,9 +149,22 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0, shortNames: { create: policy.create, reason: policy.reason } };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).
-      const sizing: CopyItem[] = [];
-      for (const op of operations) if (op.kind === "copy") for (const source of op.sources) walkSource(source, "/", op.recursive ?? false, sizing, []);
-      const total = sizing.reduce((sum, copyItem) => sum + copyItem.size, 0);
+      // The host side is walked once, up front: sizes for progress, and what each source holds,
+      // relative to where it lands ("/" is the source itself).
+      const walked = new Map<ImageFileOperation, Array<{ items: CopyItem[]; skipped: ImageFilesResult["skipped"] }>>();
+      for (const op of operations) {
+        if (op.kind !== "copy") continue;
+        walked.set(
+          op,
+          op.sources.map((source) => {
+            const items: CopyItem[] = [];
+            const skipped: ImageFilesResult["skipped"] = [];
+            walkSource(source, "/", op.recursive ?? false, items, skipped);
+            return { items, skipped };
+          }),
+        );
+      }
+      const total = [...walked.values()].flat().reduce((t, w) => w.items.reduce((n, i) => n + i.size, t), 0);
       const plans: Array<{ op: ImageFileOperation; items: CopyItem[] }> = [];
       const itemsOf = (op: ImageFileOperation & { kind: "copy" }): CopyItem[] => {
         const items: CopyItem[] = [];
@@ -152,7 +172,12 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
         const destRecord = writer.lookup(dest);
         const intoFolder = destRecord !== undefined && writer.vol.record(destRecord).isDirectory;
         if (op.sources.length > 1 && !intoFolder) throw new UsageError("not-a-directory", `${where}:${dest} must be an existing folder to copy several sources into`);
-        for (const source of op.sources) walkSource(source, intoFolder ? `${dest === "/" ? "" : dest}/${basename(source)}` : dest, op.recursive ?? false, items, result.skipped);
+        op.sources.forEach((source, i) => {
+          const base = intoFolder ? imagePath(`${dest}/${basename(source)}`) : dest;
+          const { items: relative, skipped } = walked.get(op)![i];
+          for (const item of relative) items.push({ ...item, dest: item.dest === "/" ? base : `${base}${item.dest}` });
+          result.skipped.push(...skipped);
+        });
         return items;
       };
       for (const op of operations) {
@@ -201,18 +226,22 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
           for (const folder of result.folders) if (!again.stat(folder)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${folder} is not a folder after the write`);
           // One index walk per folder, then each file's data by record number.
           const byFolder = new Map<string, typeof result.created>();
-          for (const created of result.created) {
-            const folder = created.path.slice(0, created.path.lastIndexOf("/")) || "/";
-            byFolder.set(folder, [...(byFolder.get(folder) ?? []), created]);
+          for (const c of result.created) {
+            const folder = c.path.slice(0, c.path.lastIndexOf("/")) || "/";
+            const files = byFolder.get(folder);
+            if (files) files.push(c);
+            else byFolder.set(folder, [c]);
           }
+          const buffer = new Uint8Array(4 << 20);
           for (const [folder, files] of byFolder) {
             const records = new Map(again.indexEntries(folder).map((indexEntry) => [indexEntry.fileName.name.toUpperCase(), indexEntry.reference.record]));
             for (const file of files) {
               const record = records.get(file.path.slice(file.path.lastIndexOf("/") + 1).toUpperCase());
               if (record === undefined) throw new VerifyError("verify-failed", `${where}:${file.path} is not in its folder after the write`);
               // After the commit every written byte was read back and matched the overlay these hashes were checked on.
-              if (stage !== "committed" && hashStream(again, record) !== file.sha256) throw new VerifyError("verify-failed", `${where}:${file.path} reads back different bytes; nothing was written`);
-              if (again.stream(record, AttributeType.data, "").size !== file.size) throw new VerifyError("verify-failed", `${where}:${file.path} has the wrong size after the write`);
+              const stream = again.stream(record, AttributeType.data, "");
+              if (stream.size !== file.size) throw new VerifyError("verify-failed", `${where}:${file.path} has the wrong size after the write`);
+              if (stage !== "committed" && hashStream(stream, buffer) !== file.sha256) throw new VerifyError("verify-failed", `${where}:${file.path} reads back different bytes; nothing was written`);
             }
           }
           for (const removed of result.removed) if (again.stat(removed) !== undefined) throw new VerifyError("verify-failed", `${where}:${removed} still exists after the write`);
@@ -224,11 +253,14 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
   );
 }
 
-/** SHA-256 of a file's unnamed data in the image, read in 4 MiB pieces. */
-function hashStream(vol: NtfsVolume, record: number): string {
-  const stream = vol.stream(record, AttributeType.data, "");
+/** SHA-256 of a file's data in the image, read in pieces into `buffer`. */
+function hashStream(stream: DataStream, buffer: Uint8Array): string {
   const hash = createHash("sha256");
-  for (let at = 0; at < stream.size; at += 4 << 20) hash.update(stream.read(at, Math.min(4 << 20, stream.size - at)));
+  for (let at = 0; at < stream.size; at += buffer.length) {
+    const length = Math.min(buffer.length, stream.size - at);
+    stream.readInto(at, buffer, 0, length);
+    hash.update(buffer.subarray(0, length));
+  }
   return hash.digest("hex");
 }
 

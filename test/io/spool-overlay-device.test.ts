@@ -20,17 +20,17 @@ const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from
 
 const SIZE = 40 * 1024 + 300;
 const op = fc.oneof(
-  fc.record({ kind: fc.constant("write" as const), offset: fc.nat(SIZE - 1), data: fc.uint8Array({ minLength: 1, maxLength: 20_000 }) }),
+  fc.record({ kind: fc.constant("write" as const), offset: fc.nat(SIZE - 1), data: fc.uint8Array({ minLength: 1, maxLength: 20_000, size: "max" }) }),
   fc.record({ kind: fc.constant("resize" as const), size: fc.integer({ min: 1000, max: SIZE + 9000 }) }),
 );
 
 describe("SpoolOverlayDevice", () => {
   it("reads like a plain device after any writes and resizes, pages spilled to the spool or not; the base is never touched", () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 25 }), fc.integer({ min: 2, max: 6 }), (ops, budget) => {
+      fc.property(fc.array(op, { maxLength: 25 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 8 }), (ops, budget, direct) => {
         const original = new Uint8Array(SIZE).map((_, i) => (i * 7) & 0xff);
         const base = new MemoryDevice(original.slice());
-        const overlay = new SpoolOverlayDevice(base, openSpool, budget);
+        const overlay = new SpoolOverlayDevice(base, openSpool, budget, direct);
         let model = original.slice();
         let smallest = SIZE;
         for (const o of ops) {
@@ -51,7 +51,15 @@ describe("SpoolOverlayDevice", () => {
         expect(overlay.size).toBe(model.length);
         expect(same(overlay.read(0, model.length), model)).toBe(true);
         // Odd windows across page and spool-slot boundaries.
-        for (const [at, n] of [[1, 5000], [4095, 8194], [model.length - 3, 3]]) if (at >= 0 && at + n <= model.length) expect(same(overlay.read(at, n), model.subarray(at, at + n))).toBe(true);
+        for (const [at, n] of [[1, 5000], [4095, 8194], [model.length - 3, 3]]) {
+          if (at < 0 || at + n > model.length) continue;
+          expect(same(overlay.read(at, n), model.subarray(at, at + n))).toBe(true);
+          // Into a used buffer at an offset: every byte of the window set, none around it.
+          const target = new Uint8Array(n + 8).fill(0xaa);
+          overlay.readInto(at, target, 3, n);
+          expect(same(target.subarray(3, 3 + n), model.subarray(at, at + n))).toBe(true);
+          expect([...target.subarray(0, 3), ...target.subarray(3 + n)].every((b) => b === 0xaa)).toBe(true);
+        }
         // Every byte inside the base that was written to something new lies in a stretch.
         const covered = new Uint8Array(model.length);
         for (const s of overlay.stretches()) covered.fill(1, s.offset, s.offset + s.length);
@@ -59,7 +67,7 @@ describe("SpoolOverlayDevice", () => {
         expect(same(base.bytes, original)).toBe(true);
         overlay.dispose();
       }),
-      { numRuns: 80 },
+      { numRuns: 80, endOnFailure: true },
     );
     expect(readdirSync(dir)).toEqual([]);
   });

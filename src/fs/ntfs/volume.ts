@@ -29,25 +29,30 @@ export class NtfsVolume extends ReadableNtfsVolume {
 
   /** Creates (or with `overwrite` replaces) one file and commits; returns its record number. */
   createFile(path: string, content: FileContent, options: CreateOptions = {}): number {
-    const w = this.writer();
-    const n = w.createFile(path, content, options);
-    w.commit();
-    return n;
+    return this.session((w) => w.createFile(path, content, options));
   }
 
   /** Creates one folder (and its parents with `parents`) and commits; returns its record number. */
   mkdir(path: string, options: { parents?: boolean; time?: Date } = {}): number {
-    const w = this.writer();
-    const n = w.mkdir(path, options);
-    w.commit();
-    return n;
+    return this.session((w) => w.mkdir(path, options));
   }
 
   /** Deletes a file or a folder (empty, or with its contents when `recursive`) and commits. */
   remove(path: string, options: RemoveOptions = {}): void {
+    this.session((w) => w.remove(path, options));
+  }
+
+  /** One writer session: committed when `work` succeeds, discarded when it throws. */
+  private session<T>(work: (w: NtfsWriter) => T): T {
     const w = this.writer();
-    w.remove(path, options);
-    w.commit();
+    try {
+      const result = work(w);
+      w.commit();
+      return result;
+    } catch (err) {
+      w.discard();
+      throw err;
+    }
   }
 }
 

@@ -3,16 +3,27 @@
  * the image unchanged (no undo file either), --dry-run, --json, and the clear refusal on a FAT
  * volume (the EFI system partition), which p2vfix does not allocate on.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main.js";
 import { captureOutput } from "../../../src/cli/output.js";
 import { ExitCode } from "../../../src/errors.js";
 import { fixtureFile } from "../../helpers/fixtures.js";
 import { toolsAvailable } from "../../helpers/interop.js";
-import { mkntfsVolume, sha, tempDir } from "./create-helpers.js";
+import { mkntfsVolume, sha, tempDir as newTempDir } from "./create-helpers.js";
+
+// Every temp folder of this file, removed when it is done.
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = newTempDir();
+  dirs.push(d);
+  return d;
+}
 
 async function p2vfix(...argv: string[]) {
   const out = captureOutput();
@@ -71,6 +82,26 @@ describe.skipIf(!toolsAvailable("mkntfs"))("p2vfix cp / mkdir / rm: refusals and
     expect(report.created).toEqual([{ path: "/tool.cmd", size: 11, sha256: sha(readFileSync(src)) }]);
     expect(existsSync(report.undoFile)).toBe(true);
     expect((await p2vfix("cat", `${image}:/tool.cmd`)).stdout).toBe("@echo off\r\n");
+  });
+
+  it("several sources into a folder: a file and a tree land under their own names; links inside are skipped and reported", async () => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 16 });
+    const file = join(dir, "run.cmd");
+    writeFileSync(file, "@echo run\r\n");
+    const tree = join(dir, "kit");
+    mkdirSync(join(tree, "sub"), { recursive: true });
+    writeFileSync(join(tree, "sub", "a.txt"), "a");
+    symlinkSync("/etc/passwd", join(tree, "link"));
+    expect((await p2vfix("mkdir", `${image}:/Tools`)).code).toBe(0);
+    const r = await p2vfix("cp", "-r", "--json", file, tree, `${image}:/Tools`);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.created.map((c: { path: string }) => c.path)).toEqual(["/Tools/run.cmd", "/Tools/kit/sub/a.txt"]);
+    expect(report.folders).toEqual(["/Tools/kit", "/Tools/kit/sub"]);
+    expect(report.skipped).toEqual([{ source: join(tree, "link"), reason: "symbolic link (not followed)" }]);
+    expect((await p2vfix("cat", `${image}:/Tools/kit/sub/a.txt`)).stdout).toBe("a");
+    expect((await p2vfix("cat", `${image}:/Tools/run.cmd`)).stdout).toBe("@echo run\r\n");
   });
 
   it("a FAT volume is refused with the reason", async () => {

@@ -95,6 +95,22 @@ describe("NtfsVolume.createFile / mkdir / remove", () => {
     expect(reopen(device).stat("/Big")).toBeUndefined();
   });
 
+  it("in one session, new files take records in order, and a record freed by a removal is taken again first", () => {
+    const { device, vol } = fresh();
+    const w = vol.writer();
+    const a = w.createFile("/a.txt", text("a"));
+    const b = w.createFile("/b.txt", text("b"));
+    const c = w.createFile("/c.txt", text("c"));
+    expect([b - a, c - b]).toEqual([1, 1]);
+    w.remove("/b.txt");
+    expect(w.createFile("/d.txt", text("d"))).toBe(b);
+    expect(w.createFile("/e.txt", text("e"))).toBe(c + 1);
+    w.commit();
+    const again = reopen(device);
+    expect(["/a.txt", "/c.txt", "/d.txt", "/e.txt"].map((p) => new TextDecoder().decode(again.readFile(p)))).toEqual(["a", "c", "d", "e"]);
+    expect(again.stat("/b.txt")).toBeUndefined();
+  });
+
   it("refuses bad names, collisions and paths through files with a typed error, the device unchanged", () => {
     const { device, vol } = fresh();
     vol.mkdir("/x");

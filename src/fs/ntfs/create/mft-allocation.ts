@@ -48,22 +48,26 @@ function slotState(vol: ReadableNtfsVolume, n: number): { sequence: number; usn:
   return { sequence, usn: usaOffset + 2 <= rs ? r.u16(usaOffset) : 0 };
 }
 
-/** Takes the first free record from 24 up and queues its $MFT bitmap bit. */
+/** Takes the first free record from `from` (at least 24) up and queues its $MFT bitmap bit. */
 export function allocateMftRecord(vol: ReadableNtfsVolume, pending: PendingWrites, from = FIRST_FREE_RECORD): AllocatedRecord {
   const rs = vol.boot.mftRecordSize;
   const mft = vol.stream(MFT_RECORD, AttributeType.data, "");
   const usable = Math.floor(Math.min(mft.size, mft.initializedSize) / rs);
   const bitmap = vol.stream(MFT_RECORD, AttributeType.bitmap, "");
-  const bytes = bitmap.read(0, Math.min(bitmap.size, Math.ceil(usable / 8)));
-  for (let n = Math.max(from, FIRST_FREE_RECORD); n < usable; n++) {
-    if ((n & 7) === 0 && bytes[n >> 3] === 0xff) {
+  const start = Math.max(from, FIRST_FREE_RECORD);
+  // Only the bitmap bytes from `start` on: a writer passes the slot after its last one.
+  const first = start >> 3;
+  const bytes = bitmap.read(first, Math.max(0, Math.min(bitmap.size, Math.ceil(usable / 8)) - first));
+  const bit = (n: number) => bytes[(n >> 3) - first];
+  for (let n = start; n < usable; n++) {
+    if ((n & 7) === 0 && bit(n) === 0xff) {
       n += 7;
       continue;
     }
-    if (bytes[n >> 3] & (1 << (n & 7))) continue;
+    if (bit(n) & (1 << (n & 7))) continue;
     const state = slotState(vol, n);
     if (!state) continue;
-    queueBits(vol, MFT_RECORD, n >> 3, Uint8Array.of(bytes[n >> 3] | (1 << (n & 7))), pending, "$MFT bitmap");
+    queueBits(vol, MFT_RECORD, n >> 3, Uint8Array.of(bit(n) | (1 << (n & 7))), pending, "$MFT bitmap");
     return { number: n, ...state };
   }
   throw new RefusedError("mft-full", `the MFT has no free record (${usable} records, all in use); p2vfix does not grow $MFT: free some files on Windows or run chkdsk, then retry; nothing was written`);

@@ -2,7 +2,8 @@
  * Creating and deleting files and folders on an NTFS volume: one writer session, any number
  * of operations, one commit.
  *
- * Every operation works on a copy-on-write staging layer over the volume's device (staging-device.ts); nothing reaches the
+ * Every operation works on a copy-on-write layer over the volume's device (io/spool-overlay-device.ts:
+ * 16 MiB in memory, the rest and file data in a spool file in the temp folder); nothing reaches the
  * device before commit(), so a refusal or error anywhere (a bad name, a full MFT, a damaged
  * index) leaves it untouched. Directory indexes changed by the session are rebuilt once each,
  * at commit (directory-index-write.ts), which keeps a 1,500-file copy linear.
@@ -20,7 +21,8 @@
  * its clusters, and removes every index entry naming it.
  */
 import { FsError, NotFoundError, NtfsError, RefusedError, UsageError } from "../../../errors.js";
-import { StagingDevice } from "./staging-device.js";
+import { tmpdir } from "node:os";
+import { SpoolOverlayDevice, openSpoolIn } from "../../../io/spool-overlay-device.js";
 import type { BlockDevice } from "../../../io/block-device.js";
 import { pathComponents } from "../../filesystem.js";
 import { AttributeType, type NonResidentAttribute } from "../attribute.js";
@@ -61,8 +63,8 @@ export interface WriterOptions {
   /**
    * false: write straight to the volume's device, for a caller whose device is itself a
    * throw-away layer (the safe write path's overlay, apply/transaction.ts, discards it on any
-   * error and spools it to disk past a memory budget). Default true: stage in memory, nothing
-   * reaches the device before commit().
+   * error). Default true: stage in a spool overlay (16 MiB in memory, the rest in a spool file
+   * in the temp folder), nothing reaches the device before commit(); call discard() to give up.
    */
   staged?: boolean;
   /**
@@ -91,12 +93,14 @@ function fileTime(date: Date): bigint {
 const recordOf = (reference: bigint): number => Number(reference & 0xffffffffffffn);
 
 export class NtfsWriter {
-  /** Where the session writes: a StagingDevice over the volume's device, or (unstaged) the device itself. */
+  /** Where the session writes: a spool overlay over the volume's device, or (unstaged) the device itself. */
   private readonly overlay: BlockDevice;
   /** The volume as the session has changed it so far (reopened when $MFT grows). */
   vol: ReadableNtfsVolume;
   private readonly dirs = new Map<number, DirectoryState>();
   private clusterHint = 0;
+  /** No free record below this one (records taken in order; a removal lowers it again). */
+  private recordHint = FIRST_FREE_RECORD;
   private committed = false;
   private readonly shortNames: boolean;
 
@@ -105,7 +109,7 @@ export class NtfsWriter {
     options: WriterOptions = {},
   ) {
     checkVolumeWritable(target, "/");
-    this.overlay = options.staged === false ? target.device : new StagingDevice(target.device);
+    this.overlay = options.staged === false ? target.device : new SpoolOverlayDevice(target.device, () => openSpoolIn(tmpdir()));
     this.shortNames = options.shortNames ?? false;
     this.vol = new ReadableNtfsVolume(this.overlay);
   }
@@ -246,16 +250,19 @@ export class NtfsWriter {
 
   /** A free MFT record, growing $MFT first when it is full. */
   private allocateRecord(pending: PendingWrites): AllocatedRecord {
+    let slot: AllocatedRecord;
     try {
-      return allocateMftRecord(this.vol, pending);
+      slot = allocateMftRecord(this.vol, pending, this.recordHint);
     } catch (err) {
       if (!(err instanceof RefusedError) || err.code !== "mft-full" || pending.list.length > 0) throw err;
+      const growth = new PendingWrites();
+      growMft(this.vol, 1, growth);
+      growth.apply(this.overlay);
+      this.vol = new ReadableNtfsVolume(this.overlay);
+      slot = allocateMftRecord(this.vol, pending, this.recordHint);
     }
-    const growth = new PendingWrites();
-    growMft(this.vol, 1, growth);
-    growth.apply(this.overlay);
-    this.vol = new ReadableNtfsVolume(this.overlay);
-    return allocateMftRecord(this.vol, pending);
+    this.recordHint = slot.number + 1;
+    return slot;
   }
 
   /** Claims the name in `parent`: free, or (overwrite) an existing file removed first. */
@@ -411,6 +418,7 @@ export class NtfsWriter {
     commitRecordBytes(this.vol, record, freeRecordBytes(this.vol, record), pending);
     releaseMftRecord(this.vol, record, pending);
     pending.apply(this.overlay);
+    this.recordHint = Math.min(this.recordHint, record);
     this.vol.forgetCachedRecords([record]);
     const state = this.dir(parent);
     state.entries = state.entries.filter((e) => recordOf(e.reference) !== record);
@@ -437,8 +445,21 @@ export class NtfsWriter {
       state.dirty = false;
     }
     this.committed = true;
-    const ranges = this.overlay instanceof StagingDevice ? this.overlay.commit() : [];
+    let ranges: Array<{ offset: number; length: number }> = [];
+    if (this.overlay instanceof SpoolOverlayDevice) {
+      try {
+        ranges = this.overlay.writeStretchesToBase();
+      } finally {
+        this.overlay.dispose();
+      }
+    }
     this.target.forgetCachedRecords();
     return ranges;
+  }
+
+  /** Ends a session without committing: the staged bytes and their spool file are let go, the volume untouched. */
+  discard(): void {
+    this.committed = true;
+    if (this.overlay instanceof SpoolOverlayDevice) this.overlay.dispose();
   }
 }

@@ -1,0 +1,71 @@
+import { createHash, type Hash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readUndoFile, sha256 } from "../../src/apply/index.js";
+import { writeUndoFileMeasured, type FileToMeasure, type MeasuredRange } from "../../src/apply/undo-file.js";
+
+const dir = mkdtempSync(join(tmpdir(), "p2vfix-undo-measured-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const identity = { path: "/images/disk.img", size: 1 << 24, mtimeMs: 1700000000000.5, dev: 65024, ino: 2147129 };
+
+/** A file whose `count` ranges of `size` bytes each had bytes (i + 1) before; counts how often it was measured. */
+function fakeFile(path: string, count: number, size: number, stretches: number): FileToMeasure & { measured: number } {
+  const file = {
+    path,
+    originalSize: 1 << 24,
+    newSize: 1 << 24,
+    stretches,
+    measured: 0,
+    measure(blob: Hash, keep: (before: Uint8Array) => void): MeasuredRange[] {
+      file.measured++;
+      const out: MeasuredRange[] = [];
+      for (let i = 0; i < count; i++) {
+        const before = new Uint8Array(size).fill(i + 1);
+        blob.update(before);
+        keep(before);
+        out.push({ offset: i * 2 * size, length: size, beforeLength: size, sha256Before: sha256(before), sha256After: sha256(new Uint8Array(size)) });
+      }
+      return out;
+    },
+  };
+  return file;
+}
+
+describe("undo file written while measuring", () => {
+  it("reads back like any undo file: header padded in its room, blob after it, each range's original bytes", () => {
+    const file = fakeFile("/images/disk.img", 3, 700_000, 3);
+    const path = join(dir, "a.p2vfix-undo");
+    const written = writeUndoFileMeasured(path, { image: identity, changes: ["disk.img:/tree/"], files: [file] })!;
+    const undo = readUndoFile(path);
+    expect(file.measured).toBe(1);
+    expect(undo.header.files[0].ranges).toHaveLength(3);
+    undo.header.files[0].ranges.forEach((r, i) => expect(Buffer.from(undo.before(r)).equals(Buffer.alloc(700_000, i + 1))).toBe(true));
+    const blob = createHash("sha256");
+    for (let i = 0; i < 3; i++) blob.update(Buffer.alloc(700_000, i + 1));
+    expect(undo.header.blobSha256).toBe(blob.digest("hex"));
+    expect(written.files.map((f) => f.ranges.length)).toEqual([3]);
+    // The blob starts where the transaction's rollback will look for it.
+    expect(written.blobStart).toBeGreaterThan(12 + JSON.stringify(undo.header).length);
+  });
+
+  it("a header larger than the room reserved for it: measured again with more room, same content", () => {
+    // 600 ranges announced as 0 stretches: their header (~150 KiB) does not fit the 64 KiB reserved.
+    const file = fakeFile("/images/disk.img", 600, 512, 0);
+    const path = join(dir, "b.p2vfix-undo");
+    writeUndoFileMeasured(path, { image: identity, changes: ["x"], files: [file] });
+    expect(file.measured).toBe(2);
+    const undo = readUndoFile(path);
+    expect(undo.header.files[0].ranges).toHaveLength(600);
+    expect(Buffer.from(undo.before(undo.header.files[0].ranges[599])).equals(Buffer.alloc(512, 600))).toBe(true);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("nothing changed: no undo file and no temp left behind", () => {
+    const path = join(dir, "c.p2vfix-undo");
+    expect(writeUndoFileMeasured(path, { image: identity, changes: [], files: [fakeFile("/images/disk.img", 0, 0, 0)] })).toBeUndefined();
+    expect(readdirSync(dir).filter((n) => n.startsWith("c.") || n.includes(".c.p2vfix-undo"))).toEqual([]);
+  });
+});
