@@ -42,34 +42,34 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, bl
     const beforeTo = Math.min(to, insideEnd);
     if (beforeTo > from) {
       // A run reaching past the original end goes on there; its bytes past the end have no before.
-      const b = before.subarray(from - piece, beforeTo - piece);
-      run.before.update(b);
-      blob.update(b);
-      keep?.(b);
-      run.beforeLength += b.length;
+      const bytes = before.subarray(from - piece, beforeTo - piece);
+      run.before.update(bytes);
+      blob.update(bytes);
+      keep?.(bytes);
+      run.beforeLength += bytes.length;
     }
   };
   // Two buffers for the whole walk: the hashes and `keep` consume each piece before the next read.
   const afterBuffer = new Uint8Array(PIECE);
   const beforeBuffer = new Uint8Array(PIECE);
-  for (const s of overlay.stretches()) {
-    const end = s.offset + s.length;
-    for (let piece = s.offset; piece < end; piece += PIECE) {
+  for (const stretch of overlay.stretches()) {
+    const end = stretch.offset + stretch.length;
+    for (let piece = stretch.offset; piece < end; piece += PIECE) {
       const pieceEnd = Math.min(end, piece + PIECE);
       const after = afterBuffer.subarray(0, pieceEnd - piece);
       overlay.readInto(piece, after, 0, after.length);
       const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));
       const before = beforeBuffer.subarray(0, Math.max(0, insideEnd - piece));
       if (before.length > 0) base.readInto(piece, before, 0, before.length);
-      const a = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
-      const b = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
+      const buffer = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
+      const beforeBytes = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
       // Changed spans of whole sectors, with the unchanged stretches shorter than MERGE_GAP
       // between them taken in: one hash update each.
       const spans: Array<[number, number]> = [];
       for (let at = piece; at < pieceEnd; ) {
         const inside = at < insideEnd;
         const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
-        const same = inside && a.compare(b, at - piece, next - piece, at - piece, next - piece) === 0;
+        const same = inside && buffer.compare(beforeBytes, at - piece, next - piece, at - piece, next - piece) === 0;
         if (!same) {
           const last = spans[spans.length - 1];
           if (last && at - last[1] < MERGE_GAP) last[1] = next;

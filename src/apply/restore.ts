@@ -166,9 +166,9 @@ function sha256Of(device: FileDevice, offset: number, length: number): string {
   const hash = createHash("sha256");
   const buffer = piece();
   for (let at = 0; at < length; at += PIECE) {
-    const n = Math.min(PIECE, length - at);
-    device.readInto(offset + at, buffer, 0, n);
-    hash.update(buffer.subarray(0, n));
+    const count = Math.min(PIECE, length - at);
+    device.readInto(offset + at, buffer, 0, count);
+    hash.update(buffer.subarray(0, count));
   }
   return hash.digest("hex");
 }
@@ -267,12 +267,12 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
       device.resize(entry.originalSize);
       steps.step("resize");
     }
-    for (const r of entry.ranges) {
-      for (let from = 0; from < r.beforeLength; from += PIECE) {
-        const before = undo.readBefore(r, from, Math.min(PIECE, r.beforeLength - from), piece());
+    for (const range of entry.ranges) {
+      for (let from = 0; from < range.beforeLength; from += PIECE) {
+        const before = undo.readBefore(range, from, Math.min(PIECE, range.beforeLength - from), piece());
         for (let at = 0; at < before.length; at += WRITE_CHUNK) {
           const chunk = before.subarray(at, Math.min(before.length, at + WRITE_CHUNK));
-          device.write(r.offset + from + at, chunk);
+          device.write(range.offset + from + at, chunk);
           steps.step("write");
           restored(chunk.length);
         }
@@ -290,10 +290,10 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
   const check = new FileDevice(path);
   try {
     if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path, expected: entry.originalSize, actual: check.size });
-    for (const r of entry.ranges) {
-      if (r.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
-      if (sha256Of(check, r.offset, r.beforeLength) !== r.sha256Before) {
-        throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${r.offset} do not match the original SHA-256`, { path, offset: r.offset });
+    for (const range of entry.ranges) {
+      if (range.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
+      if (sha256Of(check, range.offset, range.beforeLength) !== range.sha256Before) {
+        throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${range.offset} do not match the original SHA-256`, { path, offset: range.offset });
       }
     }
   } finally {

@@ -251,12 +251,12 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     const candidates = hostFiles.all().sort((a, b) => Number(b.path === resolve(imagePath)) - Number(a.path === resolve(imagePath)));
     // Before the undo file (and in a dry run, which must show what the write would do): a device cannot grow, so a container that allocated blocks at its end is refused here, nothing written.
     for (const hostFile of candidates) if (hostFile.base.isBlockDevice && hostFile.overlay.size !== hostFile.base.size) throw deviceCannotResize(hostFile.path, hostFile.base.size, hostFile.overlay.size);
-    const changesOf = (f: HostFile, changes: MeasuredRange[]): FileChanges => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, changes, overlay: f.overlay, base: f.base });
+    const changesOf = (hostFile: HostFile, changes: MeasuredRange[]): FileChanges => ({ path: hostFile.path, originalSize: hostFile.base.size, newSize: hostFile.overlay.size, changes, overlay: hostFile.overlay, base: hostFile.base });
     let perFile: FileChanges[];
     let written: { path: string; blobStart: number } | undefined;
     if (options.dryRun) {
       const blob = createHash("sha256");
-      perFile = candidates.map((f) => changesOf(f, measureChanges(f.base, f.overlay, blob))).filter((f) => f.changes.length > 0 || f.newSize !== f.originalSize);
+      perFile = candidates.map((candidate) => changesOf(candidate, measureChanges(candidate.base, candidate.overlay, blob))).filter((fileChanges) => fileChanges.changes.length > 0 || fileChanges.newSize !== fileChanges.originalSize);
     } else {
       // Measured while the undo file is written: each original byte read once.
       const path = undoFilePath(imagePath, options.backupDir);
@@ -265,11 +265,11 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
         {
           image: identity,
           changes: outcome.changes,
-          files: candidates.map((f) => ({ path: f.path, originalSize: f.base.size, newSize: f.overlay.size, stretches: f.overlay.stretches().length, measure: (blob, keep) => measureChanges(f.base, f.overlay, blob, keep) })),
+          files: candidates.map((candidate) => ({ path: candidate.path, originalSize: candidate.base.size, newSize: candidate.overlay.size, stretches: candidate.overlay.stretches().length, measure: (blob, keep) => measureChanges(candidate.base, candidate.overlay, blob, keep) })),
         },
         privateModeFor(imagePath),
       );
-      perFile = (measured?.files ?? []).map((m) => changesOf(candidates.find((f) => f.path === m.file.path)!, m.ranges));
+      perFile = (measured?.files ?? []).map((file) => changesOf(candidates.find((candidate) => candidate.path === file.file.path)!, file.ranges));
       if (measured) written = { path, blobStart: measured.blobStart };
     }
     const report: TransactionReport<T> = {

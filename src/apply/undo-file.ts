@@ -199,13 +199,13 @@ function decodeUndoSource(source: UndoSource, path: string): UndoFile {
       }
     }
   }
-  const readBefore = (r: UndoRange, at: number, length: number, target?: Uint8Array) => {
-    if (at < 0 || length < 0 || at + length > r.beforeLength) throw new RangeError(`${length} bytes at ${at} are outside the range's ${r.beforeLength} original bytes`);
-    return source.read(blobStart + r.blobOffset + at, length, target);
+  const readBefore = (range: UndoRange, at: number, length: number, target?: Uint8Array) => {
+    if (at < 0 || length < 0 || at + length > range.beforeLength) throw new RangeError(`${length} bytes at ${at} are outside the range's ${range.beforeLength} original bytes`);
+    return source.read(blobStart + range.blobOffset + at, length, target);
   };
   return {
     header,
-    before: (r) => readBefore(r, 0, r.beforeLength),
+    before: (range) => readBefore(range, 0, range.beforeLength),
     readBefore,
     close: () => source.close(),
   };
@@ -260,8 +260,8 @@ export function writeUndoFileMeasured(
   input: { image: ImageIdentity; changes: string[]; files: FileToMeasure[]; createdAt?: Date },
   mode = 0o600,
 ): { files: Array<{ file: FileToMeasure; ranges: MeasuredRange[] }>; blobStart: number } | undefined {
-  const changesRoom = new TextEncoder().encode(JSON.stringify(input.changes)).length + new TextEncoder().encode(JSON.stringify(input.files.map((f) => f.path))).length;
-  let room = ROOM_FIXED + changesRoom + ROOM_PER_STRETCH * input.files.reduce((n, f) => n + f.stretches, 0);
+  const changesRoom = new TextEncoder().encode(JSON.stringify(input.changes)).length + new TextEncoder().encode(JSON.stringify(input.files.map((file) => file.path))).length;
+  let room = ROOM_FIXED + changesRoom + ROOM_PER_STRETCH * input.files.reduce((sum, file) => sum + file.stretches, 0);
   for (;;) {
     let outcome: { files: Array<{ file: FileToMeasure; ranges: MeasuredRange[] }>; blobStart: number } | "nothing" | "no-room" = "nothing";
     const reserved = room;
@@ -280,18 +280,18 @@ export function writeUndoFileMeasured(
           };
           const keep = (bytes: Uint8Array) => {
             for (let from = 0; from < bytes.length; ) {
-              const n = Math.min(bytes.length - from, BLOB_BUFFER - buffered);
-              buffer.set(bytes.subarray(from, from + n), buffered);
-              buffered += n;
-              from += n;
+              const taken = Math.min(bytes.length - from, BLOB_BUFFER - buffered);
+              buffer.set(bytes.subarray(from, from + taken), buffered);
+              buffered += taken;
+              from += taken;
               if (buffered === BLOB_BUFFER) flush();
             }
           };
           const blob = createHash("sha256");
-          const files = input.files.map((file) => ({ file, ranges: file.measure(blob, keep) })).filter((f) => f.ranges.length > 0 || f.file.newSize !== f.file.originalSize);
+          const files = input.files.map((file) => ({ file, ranges: file.measure(blob, keep) })).filter((measured) => measured.ranges.length > 0 || measured.file.newSize !== measured.file.originalSize);
           flush();
           if (files.length === 0) throw NOTHING_CHANGED;
-          const headInput = { image: input.image, changes: input.changes, files: files.map((f) => ({ path: f.file.path, originalSize: f.file.originalSize, newSize: f.file.newSize, ranges: f.ranges })), blobSha256: blob.digest("hex"), ...(input.createdAt ? { createdAt: input.createdAt } : {}) };
+          const headInput = { image: input.image, changes: input.changes, files: files.map((file) => ({ path: file.file.path, originalSize: file.file.originalSize, newSize: file.file.newSize, ranges: file.ranges })), blobSha256: blob.digest("hex"), ...(input.createdAt ? { createdAt: input.createdAt } : {}) };
           const head = undoHead(headInput, reserved);
           if (!head) {
             // Measured again with the room this header needs (the same length when nothing moved; slack if something did).

@@ -65,7 +65,7 @@ function members(key: string, sys: string): Member[] {
 
 /** mountinfo escapes space, tab, newline and backslash as \\ooo. */
 function unescape(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
 export function deviceUses(path: string, options: { sys?: string; proc?: string } = {}): DeviceUse[] {
@@ -75,8 +75,8 @@ export function deviceUses(path: string, options: { sys?: string; proc?: string 
   const key = numbersOf(path);
   if (!key) return [];
   const all = members(key, sys);
-  const byKey = new Map(all.map((m) => [m.key, m]));
-  const which = (m: Member) => (m.key === key ? path : `its partition ${m.name}`);
+  const byKey = new Map(all.map((member) => [member.key, member]));
+  const which = (member: Member) => (member.key === key ? path : `its partition ${member.name}`);
   const uses: DeviceUse[] = [];
   let mountinfo = "";
   try {
@@ -92,22 +92,22 @@ export function deviceUses(path: string, options: { sys?: string; proc?: string 
     const hit = byKey.get(fields[2] ?? "") ?? (source?.startsWith("/") ? byKey.get(numbersOf(source) ?? "") : undefined);
     if (hit) uses.push(use("device-mounted", `${which(hit)} is mounted on ${unescape(fields[4] ?? "?")} (${fstype})`, `unmount it first (umount ${unescape(fields[4] ?? "")}); writing under a mounted filesystem corrupts it`));
   }
-  for (const m of all) {
-    if (!m.sysDir) continue;
+  for (const member of all) {
+    if (!member.sysDir) continue;
     let holders: string[] = [];
     try {
-      holders = readdirSync(join(m.sysDir, "holders"));
+      holders = readdirSync(join(member.sysDir, "holders"));
     } catch {
       holders = [];
     }
-    for (const h of holders) {
+    for (const holder of holders) {
       let dmName = "";
       try {
-        dmName = readFileSync(join(sys, "class/block", h, "dm/name"), "latin1").trim();
+        dmName = readFileSync(join(sys, "class/block", holder, "dm/name"), "latin1").trim();
       } catch {
         dmName = "";
       }
-      uses.push(use("device-held", `${which(m)} is held by ${h}${dmName ? ` (device-mapper ${dmName})` : ""}`, "LVM, dm-crypt, multipath or RAID uses it; deactivate that first (vgchange -an, cryptsetup close, mdadm --stop)"));
+      uses.push(use("device-held", `${which(member)} is held by ${holder}${dmName ? ` (device-mapper ${dmName})` : ""}`, "LVM, dm-crypt, multipath or RAID uses it; deactivate that first (vgchange -an, cryptsetup close, mdadm --stop)"));
     }
   }
   let swaps = "";

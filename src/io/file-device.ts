@@ -90,9 +90,9 @@ export class FileDevice implements BlockDevice {
     }
     let done = 0;
     while (done < length) {
-      const n = readSync(fd, target, targetOffset + done, length - done, offset + done);
-      if (n === 0) throw new ImageError("short-read", `${this.path}: unexpected end of file at ${offset + done}`, { offset: offset + done, path: this.path });
-      done += n;
+      const bytesRead = readSync(fd, target, targetOffset + done, length - done, offset + done);
+      if (bytesRead === 0) throw new ImageError("short-read", `${this.path}: unexpected end of file at ${offset + done}`, { offset: offset + done, path: this.path });
+      done += bytesRead;
     }
   }
 

@@ -37,8 +37,8 @@ export class OverlayDevice implements BlockDevice {
     if (!Number.isSafeInteger(newSize) || newSize < 0) throw new RangeError(`invalid size ${newSize}`);
     if (newSize < this.currentSize) {
       this.ranges = this.ranges
-        .filter((r) => r.offset < newSize)
-        .map((r) => (r.offset + r.data.length <= newSize ? r : { offset: r.offset, data: r.data.slice(0, newSize - r.offset) }));
+        .filter((range) => range.offset < newSize)
+        .map((range) => (range.offset + range.data.length <= newSize ? range : { offset: range.offset, data: range.data.slice(0, newSize - range.offset) }));
     }
     this.currentSize = newSize;
     this.baseVisible = Math.min(this.baseVisible, newSize);
@@ -51,13 +51,13 @@ export class OverlayDevice implements BlockDevice {
     const baseEnd = this.baseVisible;
     if (offset < baseEnd) out.set(this.base.read(offset, Math.min(length, baseEnd - offset)), 0);
     const end = offset + length;
-    for (const r of this.ranges) {
-      const rEnd = r.offset + r.data.length;
+    for (const range of this.ranges) {
+      const rEnd = range.offset + range.data.length;
       if (rEnd <= offset) continue;
-      if (r.offset >= end) break;
-      const from = Math.max(offset, r.offset);
+      if (range.offset >= end) break;
+      const from = Math.max(offset, range.offset);
       const to = Math.min(end, rEnd);
-      out.set(r.data.subarray(from - r.offset, to - r.offset), from - offset);
+      out.set(range.data.subarray(from - range.offset, to - range.offset), from - offset);
     }
     return out;
   }
@@ -70,17 +70,17 @@ export class OverlayDevice implements BlockDevice {
     let end = offset + data.length;
     const kept: WrittenRange[] = [];
     const touching: WrittenRange[] = [];
-    for (const r of this.ranges) {
-      const rEnd = r.offset + r.data.length;
-      if (rEnd < start || r.offset > end) kept.push(r);
+    for (const range of this.ranges) {
+      const rEnd = range.offset + range.data.length;
+      if (rEnd < start || range.offset > end) kept.push(range);
       else {
-        touching.push(r);
-        start = Math.min(start, r.offset);
+        touching.push(range);
+        start = Math.min(start, range.offset);
         end = Math.max(end, rEnd);
       }
     }
     const merged = new Uint8Array(end - start);
-    for (const r of touching) merged.set(r.data, r.offset - start);
+    for (const writtenRange of touching) merged.set(writtenRange.data, writtenRange.offset - start);
     merged.set(data, offset - start);
     kept.push({ offset: start, data: merged });
     kept.sort((a, b) => a.offset - b.offset);

@@ -13,9 +13,9 @@ import { DEVICE_SECTOR } from "./block-device-size.js";
 function readFully(fd: number, target: Uint8Array, targetOffset: number, length: number, offset: number, path: string): void {
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, target, targetOffset + done, length - done, offset + done);
-    if (n === 0) throw new ImageError("short-read", `${path}: unexpected end of the device at ${offset + done}`, { offset: offset + done, path });
-    done += n;
+    const bytesRead = readSync(fd, target, targetOffset + done, length - done, offset + done);
+    if (bytesRead === 0) throw new ImageError("short-read", `${path}: unexpected end of the device at ${offset + done}`, { offset: offset + done, path });
+    done += bytesRead;
   }
 }
 

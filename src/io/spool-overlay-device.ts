@@ -67,9 +67,9 @@ export class SpoolOverlayDevice implements BlockDevice {
       for (const index of [...this.pages.keys()]) {
         if (index * PAGE >= newSize) this.drop(index);
         else if ((index + 1) * PAGE > newSize) {
-          const p = this.load(index);
-          p.fill(0, newSize - index * PAGE);
-          this.store(index, p);
+          const bytes = this.load(index);
+          bytes.fill(0, newSize - index * PAGE);
+          this.store(index, bytes);
         }
       }
     }
@@ -78,18 +78,18 @@ export class SpoolOverlayDevice implements BlockDevice {
   }
 
   private drop(index: number): void {
-    const p = this.pages.get(index);
-    if (p instanceof Uint8Array) this.inMemory--;
+    const page = this.pages.get(index);
+    if (page instanceof Uint8Array) this.inMemory--;
     this.pages.delete(index);
   }
 
   /** A page's current bytes: written ones, else the base's (zeros past what the base shows). */
   private load(index: number): Uint8Array {
-    const p = this.pages.get(index);
-    if (p instanceof Uint8Array) return p;
+    const page = this.pages.get(index);
+    if (page instanceof Uint8Array) return page;
     const out = new Uint8Array(PAGE);
-    if (typeof p === "number") {
-      this.readSlots(p * PAGE, out, 0, PAGE);
+    if (typeof page === "number") {
+      this.readSlots(page * PAGE, out, 0, PAGE);
       return out;
     }
     const at = index * PAGE;
@@ -100,12 +100,12 @@ export class SpoolOverlayDevice implements BlockDevice {
 
   /** Keeps a page's new bytes: over its spool slot when it has one, else in memory (spilling the oldest past the budget). */
   private store(index: number, bytes: Uint8Array): void {
-    const p = this.pages.get(index);
-    if (typeof p === "number") {
-      this.writeSlot(p, bytes);
+    const page = this.pages.get(index);
+    if (typeof page === "number") {
+      this.writeSlot(page, bytes);
       return;
     }
-    if (p === undefined) {
+    if (page === undefined) {
       this.inMemory++;
       this.order.push(index);
     }
@@ -131,9 +131,9 @@ export class SpoolOverlayDevice implements BlockDevice {
     };
     while (move > 0 && this.orderHead < this.order.length) {
       const index = this.order[this.orderHead++];
-      const p = this.pages.get(index);
-      if (!(p instanceof Uint8Array)) continue;
-      batch.push(p);
+      const page = this.pages.get(index);
+      if (!(page instanceof Uint8Array)) continue;
+      batch.push(page);
       this.pages.set(index, this.spoolSlots++);
       this.inMemory--;
       move--;
@@ -168,22 +168,22 @@ export class SpoolOverlayDevice implements BlockDevice {
       return;
     }
     for (let index = Math.floor(offset / PAGE); index * PAGE < end; index++) {
-      const p = this.pages.get(index);
-      if (p === undefined) continue;
+      const page = this.pages.get(index);
+      if (page === undefined) continue;
       const from = Math.max(offset, index * PAGE);
       fromBase(from);
-      if (typeof p === "number") {
+      if (typeof page === "number") {
         // Pages spilled together sit in consecutive slots: one read for the whole stretch.
         let last = index;
-        while ((last + 1) * PAGE < end && this.pages.get(last + 1) === p + (last + 1 - index)) last++;
+        while ((last + 1) * PAGE < end && this.pages.get(last + 1) === page + (last + 1 - index)) last++;
         const to = Math.min(end, (last + 1) * PAGE);
-        this.readSlots(p * PAGE + (from - index * PAGE), target, targetOffset + from - offset, to - from);
+        this.readSlots(page * PAGE + (from - index * PAGE), target, targetOffset + from - offset, to - from);
         index = last;
         gap = to;
         continue;
       }
       const to = Math.min(end, (index + 1) * PAGE);
-      target.set(p.subarray(from - index * PAGE, to - index * PAGE), targetOffset + from - offset);
+      target.set(page.subarray(from - index * PAGE, to - index * PAGE), targetOffset + from - offset);
       gap = to;
     }
     fromBase(end);
@@ -191,9 +191,9 @@ export class SpoolOverlayDevice implements BlockDevice {
 
   private readSlots(spoolOffset: number, into: Uint8Array, at: number, length: number): void {
     for (let done = 0; done < length; ) {
-      const n = readSync(this.spool!.fd, into, at + done, length - done, spoolOffset + done);
-      if (n === 0) throw new Error(`spool file: short read at ${spoolOffset + done}`);
-      done += n;
+      const bytesRead = readSync(this.spool!.fd, into, at + done, length - done, spoolOffset + done);
+      if (bytesRead === 0) throw new Error(`spool file: short read at ${spoolOffset + done}`);
+      done += bytesRead;
     }
   }
 
@@ -202,8 +202,8 @@ export class SpoolOverlayDevice implements BlockDevice {
     for (let at = 0; at < data.length; ) {
       const index = Math.floor((offset + at) / PAGE);
       const within = (offset + at) % PAGE;
-      const n = Math.min(PAGE - within, data.length - at);
-      if (n === PAGE && !this.pages.has(index)) {
+      const taken = Math.min(PAGE - within, data.length - at);
+      if (taken === PAGE && !this.pages.has(index)) {
         // New whole pages in a row: a long stretch goes to the spool in one write, never held in memory.
         let count = 1;
         while (at + (count + 1) * PAGE <= data.length && !this.pages.has(index + count)) count++;
@@ -215,10 +215,10 @@ export class SpoolOverlayDevice implements BlockDevice {
         this.store(index, data.slice(at, at + PAGE));
       } else {
         const page = this.load(index);
-        page.set(data.subarray(at, at + n), within);
+        page.set(data.subarray(at, at + taken), within);
         this.store(index, page);
       }
-      at += n;
+      at += taken;
     }
   }
 
@@ -237,12 +237,12 @@ export class SpoolOverlayDevice implements BlockDevice {
     const indexes = [...this.pages.keys()].sort((a, b) => a - b);
     const out: Array<{ offset: number; length: number }> = [];
     for (let i = 0; i < indexes.length; ) {
-      let j = i + 1;
-      while (j < indexes.length && indexes[j] === indexes[j - 1] + 1) j++;
+      let runEnd = i + 1;
+      while (runEnd < indexes.length && indexes[runEnd] === indexes[runEnd - 1] + 1) runEnd++;
       const offset = indexes[i] * PAGE;
-      const end = Math.min(this.currentSize, indexes[j - 1] * PAGE + PAGE);
+      const end = Math.min(this.currentSize, indexes[runEnd - 1] * PAGE + PAGE);
       if (end > offset) out.push({ offset, length: end - offset });
-      i = j;
+      i = runEnd;
     }
     return out;
   }
@@ -255,11 +255,11 @@ export class SpoolOverlayDevice implements BlockDevice {
   writeStretchesToBase(piece = 1 << 20): Array<{ offset: number; length: number }> {
     const stretches = this.stretches();
     const buffer = new Uint8Array(piece);
-    for (const s of stretches) {
-      for (let at = 0; at < s.length; at += piece) {
-        const n = Math.min(piece, s.length - at);
-        this.readInto(s.offset + at, buffer, 0, n);
-        this.base.write(s.offset + at, buffer.subarray(0, n));
+    for (const stretch of stretches) {
+      for (let at = 0; at < stretch.length; at += piece) {
+        const count = Math.min(piece, stretch.length - at);
+        this.readInto(stretch.offset + at, buffer, 0, count);
+        this.base.write(stretch.offset + at, buffer.subarray(0, count));
       }
     }
     return stretches;

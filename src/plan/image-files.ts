@@ -164,7 +164,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
           }),
         );
       }
-      const total = [...walked.values()].flat().reduce((t, w) => w.items.reduce((n, i) => n + i.size, t), 0);
+      const total = [...walked.values()].flat().reduce((sum, walk) => walk.items.reduce((count, item) => count + item.size, sum), 0);
       const plans: Array<{ op: ImageFileOperation; items: CopyItem[] }> = [];
       const itemsOf = (op: ImageFileOperation & { kind: "copy" }): CopyItem[] => {
         const items: CopyItem[] = [];
@@ -226,11 +226,11 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
           for (const folder of result.folders) if (!again.stat(folder)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${folder} is not a folder after the write`);
           // One index walk per folder, then each file's data by record number.
           const byFolder = new Map<string, typeof result.created>();
-          for (const c of result.created) {
-            const folder = c.path.slice(0, c.path.lastIndexOf("/")) || "/";
+          for (const created of result.created) {
+            const folder = created.path.slice(0, created.path.lastIndexOf("/")) || "/";
             const files = byFolder.get(folder);
-            if (files) files.push(c);
-            else byFolder.set(folder, [c]);
+            if (files) files.push(created);
+            else byFolder.set(folder, [created]);
           }
           const buffer = new Uint8Array(4 << 20);
           for (const [folder, files] of byFolder) {

@@ -6,24 +6,13 @@
  * that is not one of the conventions in test/helpers/one-letter-names.ts (loop counters, `_`,
  * index parameters of array callbacks, sort comparators).
  */
-import { relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SRC, sourceFiles } from "../helpers/import-graph.js";
 import { oneLetterNames } from "../helpers/one-letter-names.js";
 
-/**
- * Renamed after the parallel branches merge: other branches were editing these folders while
- * the rest of src was renamed, so renaming them here would only have made merge conflicts.
- * `npx tsx scripts/rename-one-letter.ts <folder>` proposes and applies names for them.
- */
-const RENAMED_AFTER_MERGE = ["fs/ntfs/", "io/"];
-
-const pending = (file: string) => RENAMED_AFTER_MERGE.some((prefix) => relative(SRC, file).startsWith(prefix));
-
 describe("names", () => {
   it("no one-letter declarations in src (beyond loop counters, `_` and sort comparators)", () => {
     const named = sourceFiles(SRC)
-      .filter((file) => !pending(file))
       .flatMap((file) => oneLetterNames(file))
       .map(({ where, name }) => `${where} ${name}`);
     expect(named).toEqual([]);

@@ -16,26 +16,26 @@ export interface AttributeListEntry {
 }
 
 export function parseAttributeList(value: Uint8Array, base = 0): AttributeListEntry[] {
-  const r = ntfsReader(value, base);
+  const byteReader = ntfsReader(value, base);
   const entries: AttributeListEntry[] = [];
   let pos = 0;
   // Each entry is at least 26 bytes, so this ends after value.length / 26 steps.
   while (pos + 26 <= value.length) {
-    const type = r.u32(pos);
-    const length = r.u16(pos + 4);
+    const type = byteReader.u32(pos);
+    const length = byteReader.u16(pos + 4);
     if (length < 26 || pos + length > value.length) {
       if (type === 0 && length === 0) break; // zero padding after the last entry
       throw new NtfsError("bad-attribute-list", `attribute list entry has invalid length ${length}`, { offset: base + pos + 4 });
     }
-    const nameLength = r.u8(pos + 6);
-    const nameOffset = r.u8(pos + 7);
-    const name = nameLength > 0 ? r.sub(pos, length).utf16(nameOffset, nameLength * 2) : "";
+    const nameLength = byteReader.u8(pos + 6);
+    const nameOffset = byteReader.u8(pos + 7);
+    const name = nameLength > 0 ? byteReader.sub(pos, length).utf16(nameOffset, nameLength * 2) : "";
     entries.push({
       type,
       name,
-      lowestVcn: Number(r.u64big(pos + 8)),
-      reference: readFileReference(r.u64big(pos + 16)),
-      id: r.u16(pos + 24),
+      lowestVcn: Number(byteReader.u64big(pos + 8)),
+      reference: readFileReference(byteReader.u64big(pos + 16)),
+      id: byteReader.u16(pos + 24),
     });
     pos += length;
   }

@@ -68,31 +68,31 @@ export type Attribute = ResidentAttribute | NonResidentAttribute;
  * Parses the attributes of a fixed-up record from `firstOffset` until the end marker, staying
  * inside `bytesInUse`. At most one attribute per 16 bytes, so the loop is bounded.
  */
-export function parseAttributes(r: ByteReader, firstOffset: number, bytesInUse: number, recordNumber: number): Attribute[] {
+export function parseAttributes(byteReader: ByteReader, firstOffset: number, bytesInUse: number, recordNumber: number): Attribute[] {
   const attributes: Attribute[] = [];
   let pos = firstOffset;
   while (true) {
-    if (pos + 4 > bytesInUse) throw new NtfsError("bad-attribute", `record ${recordNumber}: attributes run past the used size without an end marker`, { offset: r.base + pos });
-    const type = r.u32(pos);
+    if (pos + 4 > bytesInUse) throw new NtfsError("bad-attribute", `record ${recordNumber}: attributes run past the used size without an end marker`, { offset: byteReader.base + pos });
+    const type = byteReader.u32(pos);
     if (type === AttributeType.end) break;
-    const length = r.u32(pos + 4);
+    const length = byteReader.u32(pos + 4);
     if (length < 24 || length % 8 !== 0 || pos + length > bytesInUse) {
-      throw new NtfsError("bad-attribute", `record ${recordNumber}: attribute 0x${type.toString(16)} has invalid length ${length}`, { offset: r.base + pos + 4 });
+      throw new NtfsError("bad-attribute", `record ${recordNumber}: attribute 0x${type.toString(16)} has invalid length ${length}`, { offset: byteReader.base + pos + 4 });
     }
-    const a = r.sub(pos, length, "attribute");
-    attributes.push(parseAttribute(a, type, recordNumber));
+    const attributeBytes = byteReader.sub(pos, length, "attribute");
+    attributes.push(parseAttribute(attributeBytes, type, recordNumber));
     pos += length;
   }
   return attributes;
 }
 
-function parseAttribute(a: ByteReader, type: number, recordNumber: number): Attribute {
-  const nonResident = a.u8(8);
-  const nameLength = a.u8(9);
-  const nameOffset = a.u16(10);
-  const flags = a.u16(12);
-  const id = a.u16(14);
-  const name = nameLength > 0 ? a.utf16(nameOffset, nameLength * 2) : "";
+function parseAttribute(byteReader: ByteReader, type: number, recordNumber: number): Attribute {
+  const nonResident = byteReader.u8(8);
+  const nameLength = byteReader.u8(9);
+  const nameOffset = byteReader.u16(10);
+  const flags = byteReader.u16(12);
+  const id = byteReader.u16(14);
+  const name = nameLength > 0 ? byteReader.utf16(nameOffset, nameLength * 2) : "";
   const base: AttributeBase = {
     type,
     name,
@@ -101,41 +101,41 @@ function parseAttribute(a: ByteReader, type: number, recordNumber: number): Attr
     compressed: (flags & FLAG_COMPRESSION_MASK) !== 0,
     encrypted: (flags & FLAG_ENCRYPTED) !== 0,
     sparse: (flags & FLAG_SPARSE) !== 0,
-    offset: a.base,
+    offset: byteReader.base,
     recordNumber,
   };
   if (nonResident === 0) {
-    const valueLength = a.u32(16);
-    const valueOffset = a.u16(20);
-    return { ...base, resident: true, value: a.slice(valueOffset, valueLength, "resident attribute value") };
+    const valueLength = byteReader.u32(16);
+    const valueOffset = byteReader.u16(20);
+    return { ...base, resident: true, value: byteReader.slice(valueOffset, valueLength, "resident attribute value") };
   }
-  if (nonResident !== 1) throw new NtfsError("bad-attribute", `record ${recordNumber}: non-resident flag is ${nonResident}`, { offset: a.base + 8 });
-  a.check(0, 64, "non-resident attribute header");
-  const lowestVcn = Number(a.u64big(16));
-  const highestRaw = a.u64big(24);
+  if (nonResident !== 1) throw new NtfsError("bad-attribute", `record ${recordNumber}: non-resident flag is ${nonResident}`, { offset: byteReader.base + 8 });
+  byteReader.check(0, 64, "non-resident attribute header");
+  const lowestVcn = Number(byteReader.u64big(16));
+  const highestRaw = byteReader.u64big(24);
   const highestVcn = highestRaw === 0xffffffffffffffffn ? -1 : Number(highestRaw);
-  const mappingOffset = a.u16(32);
-  if (mappingOffset < 64 || mappingOffset > a.length) {
-    throw new NtfsError("bad-attribute", `record ${recordNumber}: mapping pairs offset ${mappingOffset} is outside the attribute`, { offset: a.base + 32 });
+  const mappingOffset = byteReader.u16(32);
+  if (mappingOffset < 64 || mappingOffset > byteReader.length) {
+    throw new NtfsError("bad-attribute", `record ${recordNumber}: mapping pairs offset ${mappingOffset} is outside the attribute`, { offset: byteReader.base + 32 });
   }
   const attribute: NonResidentAttribute = {
     ...base,
     resident: false,
     lowestVcn,
     highestVcn,
-    compressionUnit: a.u8(34),
-    allocatedSize: a.u64(40),
-    dataSize: a.u64(48),
-    initializedSize: a.u64(56),
-    mappingPairs: a.slice(mappingOffset, a.length - mappingOffset),
-    mappingPairsOffset: a.base + mappingOffset,
+    compressionUnit: byteReader.u8(34),
+    allocatedSize: byteReader.u64(40),
+    dataSize: byteReader.u64(48),
+    initializedSize: byteReader.u64(56),
+    mappingPairs: byteReader.slice(mappingOffset, byteReader.length - mappingOffset),
+    mappingPairsOffset: byteReader.base + mappingOffset,
   };
   if (!Number.isSafeInteger(lowestVcn) || lowestVcn > Number.MAX_SAFE_INTEGER || (highestVcn !== -1 && highestVcn < lowestVcn - 1)) {
-    throw new NtfsError("bad-attribute", `record ${recordNumber}: VCN range ${lowestVcn}..${highestVcn} is invalid`, { offset: a.base + 16 });
+    throw new NtfsError("bad-attribute", `record ${recordNumber}: VCN range ${lowestVcn}..${highestVcn} is invalid`, { offset: byteReader.base + 16 });
   }
   if (lowestVcn === 0 && (attribute.initializedSize > attribute.dataSize || attribute.dataSize > attribute.allocatedSize) && !attribute.compressed && !attribute.sparse) {
-    throw new NtfsError("bad-attribute", `record ${recordNumber}: sizes are inconsistent (allocated ${attribute.allocatedSize}, data ${attribute.dataSize}, initialized ${attribute.initializedSize})`, { offset: a.base + 40 });
+    throw new NtfsError("bad-attribute", `record ${recordNumber}: sizes are inconsistent (allocated ${attribute.allocatedSize}, data ${attribute.dataSize}, initialized ${attribute.initializedSize})`, { offset: byteReader.base + 40 });
   }
-  if (attribute.compressionUnit > 16) throw new NtfsError("bad-attribute", `record ${recordNumber}: compression unit 2^${attribute.compressionUnit} clusters is too large`, { offset: a.base + 34 });
+  if (attribute.compressionUnit > 16) throw new NtfsError("bad-attribute", `record ${recordNumber}: compression unit 2^${attribute.compressionUnit} clusters is too large`, { offset: byteReader.base + 34 });
   return attribute;
 }

@@ -52,7 +52,7 @@ export class DataStream {
     this.resident = false;
     const sorted = [...extents].sort((a, b) => (a.resident || b.resident ? 0 : a.lowestVcn - b.lowestVcn)) as NonResidentAttribute[];
     const head = sorted[0];
-    if (sorted.some((e) => e.resident) || head.lowestVcn !== 0) {
+    if (sorted.some((nonResidentAttribute) => nonResidentAttribute.resident) || head.lowestVcn !== 0) {
       throw new NtfsError("bad-attribute", `${what}: extents are mixed resident/non-resident or do not start at VCN 0`, { offset: head.offset });
     }
     this.size = head.dataSize;
@@ -177,9 +177,9 @@ export class DataStream {
     for (let unit = Math.floor(from / unitSize); unit * unitSize < to; unit++) {
       const bytes = this.unitBytes(unit);
       const unitStart = unit * unitSize;
-      const a = Math.max(from, unitStart);
-      const b = Math.min(to, unitStart + unitSize);
-      out.set(bytes.subarray(a - unitStart, b - unitStart), a - outBase);
+      const overlapStart = Math.max(from, unitStart);
+      const overlapEnd = Math.min(to, unitStart + unitSize);
+      out.set(bytes.subarray(overlapStart - unitStart, overlapEnd - unitStart), overlapStart - outBase);
     }
   }
 

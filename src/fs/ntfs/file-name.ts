@@ -21,17 +21,17 @@ export interface FileName {
 }
 
 export function parseFileName(value: Uint8Array, base = 0): FileName {
-  const r = ntfsReader(value, base);
-  const nameLength = r.u8(64);
+  const byteReader = ntfsReader(value, base);
+  const nameLength = byteReader.u8(64);
   return {
-    parent: readFileReference(r.u64big(0)),
-    created: fileTimeToDate(r.u64big(8)),
-    modified: fileTimeToDate(r.u64big(16)),
-    allocatedSize: Number(r.u64big(40)),
-    dataSize: Number(r.u64big(48)),
-    fileAttributes: r.u32(56),
-    namespace: r.u8(65),
-    name: r.utf16(66, nameLength * 2),
+    parent: readFileReference(byteReader.u64big(0)),
+    created: fileTimeToDate(byteReader.u64big(8)),
+    modified: fileTimeToDate(byteReader.u64big(16)),
+    allocatedSize: Number(byteReader.u64big(40)),
+    dataSize: Number(byteReader.u64big(48)),
+    fileAttributes: byteReader.u32(56),
+    namespace: byteReader.u8(65),
+    name: byteReader.utf16(66, nameLength * 2),
   };
 }
 

@@ -40,36 +40,36 @@ export interface IndexRoot {
 }
 
 /** Parses the entries of a node whose header starts at `headerOffset` in `r`. */
-function parseNodeEntries(r: ByteReader, headerOffset: number, what: string): NodeEntry[] {
-  const entriesOffset = r.u32(headerOffset);
-  const indexLength = r.u32(headerOffset + 4);
+function parseNodeEntries(byteReader: ByteReader, headerOffset: number, what: string): NodeEntry[] {
+  const entriesOffset = byteReader.u32(headerOffset);
+  const indexLength = byteReader.u32(headerOffset + 4);
   const end = headerOffset + indexLength;
-  if (indexLength > r.length - headerOffset || entriesOffset < 16 || entriesOffset >= indexLength) {
-    throw new NtfsError("bad-index", `${what}: node header (entries at ${entriesOffset}, length ${indexLength}) does not fit`, { offset: r.base + headerOffset });
+  if (indexLength > byteReader.length - headerOffset || entriesOffset < 16 || entriesOffset >= indexLength) {
+    throw new NtfsError("bad-index", `${what}: node header (entries at ${entriesOffset}, length ${indexLength}) does not fit`, { offset: byteReader.base + headerOffset });
   }
   const entries: NodeEntry[] = [];
   let pos = headerOffset + entriesOffset;
   // Every entry is at least 16 bytes and pos only grows, so this ends.
   while (true) {
-    if (pos + 16 > end) throw new NtfsError("bad-index", `${what}: index entries run past the node without a last entry`, { offset: r.base + pos });
-    const entryLength = r.u16(pos + 8);
-    const keyLength = r.u16(pos + 10);
-    const flags = r.u16(pos + 12);
+    if (pos + 16 > end) throw new NtfsError("bad-index", `${what}: index entries run past the node without a last entry`, { offset: byteReader.base + pos });
+    const entryLength = byteReader.u16(pos + 8);
+    const keyLength = byteReader.u16(pos + 10);
+    const flags = byteReader.u16(pos + 12);
     if (entryLength < 16 || entryLength % 8 !== 0 || pos + entryLength > end) {
-      throw new NtfsError("bad-index", `${what}: index entry length ${entryLength} is invalid`, { offset: r.base + pos + 8 });
+      throw new NtfsError("bad-index", `${what}: index entry length ${entryLength} is invalid`, { offset: byteReader.base + pos + 8 });
     }
     const node: NodeEntry = {};
     if (flags & ENTRY_HAS_SUBNODE) {
-      if (entryLength < 24) throw new NtfsError("bad-index", `${what}: entry with a sub-node is too short`, { offset: r.base + pos });
-      node.subnodeVcn = Number(r.u64big(pos + entryLength - 8));
+      if (entryLength < 24) throw new NtfsError("bad-index", `${what}: entry with a sub-node is too short`, { offset: byteReader.base + pos });
+      node.subnodeVcn = Number(byteReader.u64big(pos + entryLength - 8));
     }
     if (!(flags & ENTRY_LAST)) {
-      if (keyLength < 66 || 16 + keyLength > entryLength) throw new NtfsError("bad-index", `${what}: key length ${keyLength} is invalid`, { offset: r.base + pos + 10 });
-      const key = r.slice(pos + 16, keyLength);
+      if (keyLength < 66 || 16 + keyLength > entryLength) throw new NtfsError("bad-index", `${what}: key length ${keyLength} is invalid`, { offset: byteReader.base + pos + 10 });
+      const key = byteReader.slice(pos + 16, keyLength);
       node.entry = {
-        reference: readFileReference(r.u64big(pos)),
-        fileName: parseFileName(key, r.base + pos + 16),
-        rawReference: r.u64big(pos),
+        reference: readFileReference(byteReader.u64big(pos)),
+        fileName: parseFileName(key, byteReader.base + pos + 16),
+        rawReference: byteReader.u64big(pos),
         key,
       };
     }
@@ -81,12 +81,12 @@ function parseNodeEntries(r: ByteReader, headerOffset: number, what: string): No
 }
 
 export function parseIndexRoot(value: Uint8Array, base: number, what: string): IndexRoot {
-  const r = ntfsReader(value, base);
+  const byteReader = ntfsReader(value, base);
   const root: IndexRoot = {
-    indexedType: r.u32(0),
-    collation: r.u32(4),
-    indexRecordSize: r.u32(8),
-    entries: parseNodeEntries(r, 16, `${what} index root`),
+    indexedType: byteReader.u32(0),
+    collation: byteReader.u32(4),
+    indexRecordSize: byteReader.u32(8),
+    entries: parseNodeEntries(byteReader, 16, `${what} index root`),
   };
   if (root.indexedType !== 0x30 || root.collation !== COLLATION_FILENAME) {
     throw new NtfsError("unsupported", `${what}: index of attribute 0x${root.indexedType.toString(16)} with collation ${root.collation} is not a file name index`, { offset: base });
@@ -131,10 +131,10 @@ export class DirectoryIndex {
     const magic = ntfsReader(raw).ascii(0, 4);
     if (magic !== "INDX") throw new NtfsError("bad-index", `${this.what}: index node VCN ${vcn} has signature ${JSON.stringify(magic)}, expected "INDX"`, { expected: "INDX", actual: magic });
     const bytes = applyFixups(raw, offset, `${this.what} index node ${vcn}`);
-    const r = ntfsReader(bytes, offset);
-    const storedVcn = Number(r.u64big(16));
+    const byteReader = ntfsReader(bytes, offset);
+    const storedVcn = Number(byteReader.u64big(16));
     if (storedVcn !== vcn) throw new NtfsError("bad-index", `${this.what}: index node read at VCN ${vcn} says it is VCN ${storedVcn}`, { offset: offset + 16 });
-    return parseNodeEntries(r, 24, `${this.what} index node ${vcn}`);
+    return parseNodeEntries(byteReader, 24, `${this.what} index node ${vcn}`);
   }
 
   /** Finds `name` (case-insensitive, through $UpCase); exact-case matches win over others. */

@@ -35,11 +35,11 @@ function parseRestartPage(page: Uint8Array, base: number): RestartPage | undefin
   const systemPageSize = head.u32(16);
   if (systemPageSize !== page.length) return undefined;
   const bytes = applyFixups(page, base, "$LogFile restart page");
-  const r = ntfsReader(bytes, base);
-  const areaOffset = r.u16(24);
-  const area = r.sub(areaOffset, 16, "$LogFile restart area");
+  const byteReader = ntfsReader(bytes, base);
+  const areaOffset = byteReader.u16(24);
+  const area = byteReader.sub(areaOffset, 16, "$LogFile restart area");
   return {
-    version: `${r.u16(28)}.${r.u16(26)}`,
+    version: `${byteReader.u16(28)}.${byteReader.u16(26)}`,
     currentLsn: area.u64big(0),
     clientInUseList: area.u16(12),
     flags: area.u16(14),
@@ -48,20 +48,20 @@ function parseRestartPage(page: Uint8Array, base: number): RestartPage | undefin
 
 /** Reads the state from the first bytes of $LogFile (at least two system pages). */
 export function parseLogFileState(head: Uint8Array): LogFileState {
-  if (head.every((b) => b === 0xff)) return { state: "empty" };
-  const r = ntfsReader(head);
-  const magic = r.ascii(0, 4);
+  if (head.every((byte) => byte === 0xff)) return { state: "empty" };
+  const byteReader = ntfsReader(head);
+  const magic = byteReader.ascii(0, 4);
   if (magic !== "RSTR" && magic !== "CHKD") throw new NtfsError("bad-logfile", `$LogFile starts with ${JSON.stringify(magic)}, not a restart page`, { offset: 0 });
-  const pageSize = r.u32(16);
+  const pageSize = byteReader.u32(16);
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0 || pageSize * 2 > head.length) {
     throw new NtfsError("bad-logfile", `$LogFile system page size ${pageSize} is invalid`, { offset: 16 });
   }
   const pages = [parseRestartPage(head.subarray(0, pageSize), 0), parseRestartPage(head.subarray(pageSize, 2 * pageSize), pageSize)].filter(
-    (p): p is RestartPage => p !== undefined,
+    (restartPage): restartPage is RestartPage => restartPage !== undefined,
   );
   if (pages.length === 0) throw new NtfsError("bad-logfile", "$LogFile has no valid restart page", { offset: 0 });
   // The newer of the two copies is current.
-  const current = pages.reduce((a, b) => (b.currentLsn > a.currentLsn ? b : a));
+  const current = pages.reduce((left, right) => (right.currentLsn > left.currentLsn ? right : left));
   const clean = current.clientInUseList === NO_CLIENT || (current.flags & RESTART_VOLUME_IS_CLEAN) !== 0;
   return { state: clean ? "clean" : "dirty", version: current.version, currentLsn: current.currentLsn };
 }

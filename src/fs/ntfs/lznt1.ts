@@ -25,8 +25,8 @@ export function decompressLznt1(input: Uint8Array, outputSize: number, base = 0)
     const outEnd = Math.min(chunkStart + CHUNK, outputSize);
     src += 2;
     if ((header & 0x8000) === 0) {
-      const n = Math.min(chunkEnd - src, outEnd - chunkStart);
-      out.set(input.subarray(src, src + n), chunkStart);
+      const count = Math.min(chunkEnd - src, outEnd - chunkStart);
+      out.set(input.subarray(src, src + count), chunkStart);
     } else {
       let dst = chunkStart;
       while (src < chunkEnd && dst < outEnd) {

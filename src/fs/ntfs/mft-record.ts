@@ -46,11 +46,11 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
   if (magic === "BAAD") throw new NtfsError("bad-record", `MFT record ${recordNumber} is marked BAAD (a torn write detected by chkdsk)`, { offset });
   if (magic !== "FILE") throw new NtfsError("bad-record", `MFT record ${recordNumber} has signature ${JSON.stringify(magic)}, expected "FILE"`, { offset, expected: "FILE", actual: magic });
   const bytes = applyFixups(raw, offset, `MFT record ${recordNumber}`);
-  const r = ntfsReader(bytes, offset);
-  const firstAttribute = r.u16(20);
-  const flags = r.u16(22);
-  const bytesInUse = r.u32(24);
-  const bytesAllocated = r.u32(28);
+  const byteReader = ntfsReader(bytes, offset);
+  const firstAttribute = byteReader.u16(20);
+  const flags = byteReader.u16(22);
+  const bytesInUse = byteReader.u32(24);
+  const bytesAllocated = byteReader.u32(28);
   if (bytesAllocated !== raw.length || bytesInUse > bytesAllocated || firstAttribute < 42 || firstAttribute >= bytesInUse) {
     throw new NtfsError(
       "bad-record",
@@ -58,23 +58,23 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
       { offset: offset + 20 },
     );
   }
-  const usaOffset = r.u16(4);
+  const usaOffset = byteReader.u16(4);
   const record: MftRecord = {
     recordNumber,
-    sequence: r.u16(16),
-    linkCount: r.u16(18),
+    sequence: byteReader.u16(16),
+    linkCount: byteReader.u16(18),
     flags,
     inUse: (flags & MftRecordFlag.inUse) !== 0,
     isDirectory: (flags & MftRecordFlag.directory) !== 0,
-    baseReference: readFileReference(r.u64big(32)),
-    nextAttributeId: r.u16(40),
+    baseReference: readFileReference(byteReader.u64big(32)),
+    nextAttributeId: byteReader.u16(40),
     bytesInUse,
     bytesAllocated,
-    lsn: r.u64big(8),
-    attributes: parseAttributes(r, firstAttribute, bytesInUse, recordNumber),
+    lsn: byteReader.u64big(8),
+    attributes: parseAttributes(byteReader, firstAttribute, bytesInUse, recordNumber),
     offset,
   };
   // NTFS 3.1 moved the update sequence array to 0x30 to make room for the record number.
-  if (usaOffset >= 0x30) record.storedRecordNumber = r.u32(44);
+  if (usaOffset >= 0x30) record.storedRecordNumber = byteReader.u32(44);
   return record;
 }

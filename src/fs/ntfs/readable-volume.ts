@@ -68,8 +68,8 @@ export class ReadableNtfsVolume implements FileSystem {
     this.recordCount = Math.floor(this.mft.size / this.boot.mftRecordSize);
     this.upcase = new UpCaseTable(this.stream(MftRecordNumber.upCase, AttributeType.data, "").read(0, 131072));
     const volume = this.attributes(MftRecordNumber.volume);
-    const name = volume.find((a) => a.type === AttributeType.volumeName);
-    const info = volume.find((a) => a.type === AttributeType.volumeInformation);
+    const name = volume.find((attribute) => attribute.type === AttributeType.volumeName);
+    const info = volume.find((attribute) => attribute.type === AttributeType.volumeInformation);
     if (name?.resident && name.value.length > 0) this.label = new TextDecoder("utf-16le").decode(name.value);
     if (!info?.resident || info.value.length < 12) throw new NtfsError("bad-volume", "$Volume has no VOLUME_INFORMATION", { offset: info?.offset });
     this.version = `${info.value[8]}.${info.value[9]}`;
@@ -83,27 +83,27 @@ export class ReadableNtfsVolume implements FileSystem {
     const start = this.boot.mftLcn * cs;
     if (start + rs > this.device.size) throw new NtfsError("truncated", `$MFT at byte ${start} lies past the end of the device`, { offset: 48 });
     const record0 = parseMftRecord(this.device.read(start, rs), 0, start);
-    let extents: Attribute[] = record0.attributes.filter((a) => a.type === AttributeType.data && a.name === "");
-    const list = record0.attributes.find((a) => a.type === AttributeType.attributeList);
+    let extents: Attribute[] = record0.attributes.filter((attribute) => attribute.type === AttributeType.data && attribute.name === "");
+    const list = record0.attributes.find((attribute) => attribute.type === AttributeType.attributeList);
     if (list) {
       // Extension records of $MFT lie in the part of $MFT described by record 0's own runs.
       const known: DataRun[] = [];
-      for (const e of extents) if (!e.resident) known.push(...decodeRunlist(e.mappingPairs, e.lowestVcn, e.mappingPairsOffset));
-      const readVia = (n: number): MftRecord => {
-        const byte = n * rs;
+      for (const extent of extents) if (!extent.resident) known.push(...decodeRunlist(extent.mappingPairs, extent.lowestVcn, extent.mappingPairsOffset));
+      const readVia = (recordNumber: number): MftRecord => {
+        const byte = recordNumber * rs;
         const vcn = Math.floor(byte / cs);
-        const run = known.find((r) => vcn >= r.vcn && vcn < r.vcn + r.length);
-        if (!run || run.lcn === null) throw new NtfsError("bad-mft", `$MFT extension record ${n} is not mapped by record 0's runs`, { offset: start });
+        const run = known.find((dataRun) => vcn >= dataRun.vcn && vcn < dataRun.vcn + dataRun.length);
+        if (!run || run.lcn === null) throw new NtfsError("bad-mft", `$MFT extension record ${recordNumber} is not mapped by record 0's runs`, { offset: start });
         const at = run.lcn * cs + (byte - run.vcn * cs);
-        return parseMftRecord(this.device.read(at, rs), n, at);
+        return parseMftRecord(this.device.read(at, rs), recordNumber, at);
       };
       const listBytes = list.resident ? list.value : this.readAttributeList(list as NonResidentAttribute, "$MFT attribute list");
-      const refs = new Set(parseAttributeList(listBytes, list.offset).filter((e) => e.type === AttributeType.data && e.name === "" && e.reference.record !== 0).map((e) => e.reference.record));
+      const refs = new Set(parseAttributeList(listBytes, list.offset).filter((attributeListEntry) => attributeListEntry.type === AttributeType.data && attributeListEntry.name === "" && attributeListEntry.reference.record !== 0).map((attributeListEntry) => attributeListEntry.reference.record));
       if (refs.size > MAX_EXTENSION_RECORDS) throw new NtfsError("bad-mft", `$MFT attribute list names ${refs.size} extension records`, { offset: list.offset });
-      for (const n of refs) {
-        const ext = readVia(n);
-        if (ext.baseReference.record !== 0) throw new NtfsError("bad-mft", `record ${n} listed for $MFT belongs to record ${ext.baseReference.record}`, { offset: ext.offset });
-        extents = extents.concat(ext.attributes.filter((a) => a.type === AttributeType.data && a.name === ""));
+      for (const ref of refs) {
+        const ext = readVia(ref);
+        if (ext.baseReference.record !== 0) throw new NtfsError("bad-mft", `record ${ref} listed for $MFT belongs to record ${ext.baseReference.record}`, { offset: ext.offset });
+        extents = extents.concat(ext.attributes.filter((attribute) => attribute.type === AttributeType.data && attribute.name === ""));
       }
     }
     const mft = this.streamOf(extents, "$MFT");
@@ -123,31 +123,31 @@ export class ReadableNtfsVolume implements FileSystem {
   }
 
   /** MFT record number `n`, parsed (cached). */
-  record(n: number): MftRecord {
-    const cached = this.records.get(n);
+  record(recordNumber: number): MftRecord {
+    const cached = this.records.get(recordNumber);
     if (cached) return cached;
-    if (!Number.isSafeInteger(n) || n < 0 || n >= this.recordCount) {
-      throw new NtfsError("bad-reference", `MFT record ${n} does not exist ($MFT holds ${this.recordCount} records)`);
+    if (!Number.isSafeInteger(recordNumber) || recordNumber < 0 || recordNumber >= this.recordCount) {
+      throw new NtfsError("bad-reference", `MFT record ${recordNumber} does not exist ($MFT holds ${this.recordCount} records)`);
     }
     const rs = this.boot.mftRecordSize;
-    const record = parseMftRecord(this.mft.read(n * rs, rs), n, n * rs);
-    if (record.storedRecordNumber !== undefined && record.storedRecordNumber !== n) {
+    const record = parseMftRecord(this.mft.read(recordNumber * rs, rs), recordNumber, recordNumber * rs);
+    if (record.storedRecordNumber !== undefined && record.storedRecordNumber !== recordNumber) {
       // A record that calls itself something else means the $MFT runlist maps the wrong place.
-      throw new NtfsError("record-number-mismatch", `MFT record ${n} says it is record ${record.storedRecordNumber}`, { offset: record.offset + 44 });
+      throw new NtfsError("record-number-mismatch", `MFT record ${recordNumber} says it is record ${record.storedRecordNumber}`, { offset: record.offset + 44 });
     }
     if (this.records.size >= RECORD_CACHE_LIMIT) this.records.clear();
-    this.records.set(n, record);
+    this.records.set(recordNumber, record);
     return record;
   }
 
   /** Where MFT record `n` lies on the device (more than one piece when a record spans runs). */
-  recordPlacement(n: number): Array<{ deviceOffset: number; length: number }> {
-    if (!Number.isSafeInteger(n) || n < 0 || n >= this.recordCount) {
-      throw new NtfsError("bad-reference", `MFT record ${n} does not exist ($MFT holds ${this.recordCount} records)`);
+  recordPlacement(recordNumber: number): Array<{ deviceOffset: number; length: number }> {
+    if (!Number.isSafeInteger(recordNumber) || recordNumber < 0 || recordNumber >= this.recordCount) {
+      throw new NtfsError("bad-reference", `MFT record ${recordNumber} does not exist ($MFT holds ${this.recordCount} records)`);
     }
     const rs = this.boot.mftRecordSize;
-    return this.mft.mapRange(n * rs, rs).map((piece) => {
-      if (piece.deviceOffset === null) throw new NtfsError("bad-mft", `MFT record ${n} lies in a sparse part of $MFT`);
+    return this.mft.mapRange(recordNumber * rs, rs).map((piece) => {
+      if (piece.deviceOffset === null) throw new NtfsError("bad-mft", `MFT record ${recordNumber} lies in a sparse part of $MFT`);
       return { deviceOffset: piece.deviceOffset, length: piece.length };
     });
   }
@@ -155,24 +155,24 @@ export class ReadableNtfsVolume implements FileSystem {
   /** Drops parsed records after a writer changed them on the device (those given, or all). */
   forgetCachedRecords(numbers?: Iterable<number>): void {
     if (numbers === undefined) this.records.clear();
-    else for (const n of numbers) this.records.delete(n);
+    else for (const number of numbers) this.records.delete(number);
   }
 
   /** All attributes of a file: its base record's and those its attribute list places elsewhere. */
-  attributes(n: number): Attribute[] {
-    const base = this.record(n);
-    if (!base.inUse) throw new NtfsError("record-not-in-use", `MFT record ${n} is not in use`, { offset: base.offset });
-    const list = base.attributes.find((a) => a.type === AttributeType.attributeList);
+  attributes(recordNumber: number): Attribute[] {
+    const base = this.record(recordNumber);
+    if (!base.inUse) throw new NtfsError("record-not-in-use", `MFT record ${recordNumber} is not in use`, { offset: base.offset });
+    const list = base.attributes.find((attribute) => attribute.type === AttributeType.attributeList);
     if (!list) return base.attributes;
-    const listBytes = list.resident ? list.value : this.readAttributeList(list as NonResidentAttribute, `record ${n} attribute list`);
+    const listBytes = list.resident ? list.value : this.readAttributeList(list as NonResidentAttribute, `record ${recordNumber} attribute list`);
     const entries = parseAttributeList(listBytes, list.offset);
-    const others = [...new Set(entries.map((e) => e.reference.record).filter((r) => r !== n))];
-    if (others.length > MAX_EXTENSION_RECORDS) throw new NtfsError("bad-attribute-list", `record ${n}: attribute list names ${others.length} records`, { offset: list.offset });
-    const all = base.attributes.filter((a) => a.type !== AttributeType.attributeList);
+    const others = [...new Set(entries.map((entry) => entry.reference.record).filter((other) => other !== recordNumber))];
+    if (others.length > MAX_EXTENSION_RECORDS) throw new NtfsError("bad-attribute-list", `record ${recordNumber}: attribute list names ${others.length} records`, { offset: list.offset });
+    const all = base.attributes.filter((attribute) => attribute.type !== AttributeType.attributeList);
     for (const other of others) {
       const ext = this.record(other);
-      if (ext.baseReference.record !== n) {
-        throw new NtfsError("bad-attribute-list", `record ${n}: listed extension record ${other} belongs to record ${ext.baseReference.record}`, { offset: ext.offset });
+      if (ext.baseReference.record !== recordNumber) {
+        throw new NtfsError("bad-attribute-list", `record ${recordNumber}: listed extension record ${other} belongs to record ${ext.baseReference.record}`, { offset: ext.offset });
       }
       all.push(...ext.attributes);
     }
@@ -180,33 +180,33 @@ export class ReadableNtfsVolume implements FileSystem {
   }
 
   /** The stream of attribute `type` named `name` (case-insensitive) of file `n`. */
-  stream(n: number, type: number, name: string): DataStream {
-    const extents = this.attributes(n).filter((a) => a.type === type && this.sameName(a.name, name));
-    if (extents.length === 0) throw new NotFoundError("no-stream", `MFT record ${n} has no ${name ? `stream "${name}"` : "unnamed data stream"} (attribute 0x${type.toString(16)})`);
-    return this.streamOf(extents, `record ${n} attribute 0x${type.toString(16)}${name ? `:${name}` : ""}`);
+  stream(recordNumber: number, type: number, name: string): DataStream {
+    const extents = this.attributes(recordNumber).filter((attribute) => attribute.type === type && this.sameName(attribute.name, name));
+    if (extents.length === 0) throw new NotFoundError("no-stream", `MFT record ${recordNumber} has no ${name ? `stream "${name}"` : "unnamed data stream"} (attribute 0x${type.toString(16)})`);
+    return this.streamOf(extents, `record ${recordNumber} attribute 0x${type.toString(16)}${name ? `:${name}` : ""}`);
   }
 
   /** Stream names compare case-insensitively once $UpCase is loaded (exactly before that). */
-  private sameName(a: string, b: string): boolean {
+  private sameName(left: string, right: string): boolean {
     const upcase = this.upcase as UpCaseTable | undefined;
-    return a === b || (upcase !== undefined && upcase.compare(a, b) === 0);
+    return left === right || (upcase !== undefined && upcase.compare(left, right) === 0);
   }
 
   /** The $I30 index of directory `n`. */
-  directoryIndex(n: number): DirectoryIndex {
-    const attrs = this.attributes(n).filter((a) => a.name === "$I30");
-    const root = attrs.find((a) => a.type === AttributeType.indexRoot);
-    if (!root?.resident) throw new FsError("not-a-directory", `MFT record ${n} has no $I30 index root`);
-    const allocation = attrs.filter((a) => a.type === AttributeType.indexAllocation);
-    const bitmap = attrs.filter((a) => a.type === AttributeType.bitmap);
-    const what = `directory record ${n}`;
+  directoryIndex(recordNumber: number): DirectoryIndex {
+    const attrs = this.attributes(recordNumber).filter((attribute) => attribute.name === "$I30");
+    const root = attrs.find((attr) => attr.type === AttributeType.indexRoot);
+    if (!root?.resident) throw new FsError("not-a-directory", `MFT record ${recordNumber} has no $I30 index root`);
+    const allocation = attrs.filter((attr) => attr.type === AttributeType.indexAllocation);
+    const bitmap = attrs.filter((attr) => attr.type === AttributeType.bitmap);
+    const what = `directory record ${recordNumber}`;
     const allocationStream = allocation.length ? this.streamOf(allocation, `${what} $INDEX_ALLOCATION`) : undefined;
     let bitmapBytes: Uint8Array | undefined;
     if (bitmap.length) {
-      const s = this.streamOf(bitmap, `${what} $BITMAP`);
+      const dataStream = this.streamOf(bitmap, `${what} $BITMAP`);
       // One bit per index record: never read more than the allocation can use.
       const needed = allocationStream ? Math.ceil(allocationStream.size / this.boot.indexRecordSize / 8) + 8 : 8;
-      bitmapBytes = s.read(0, Math.min(s.size, needed));
+      bitmapBytes = dataStream.read(0, Math.min(dataStream.size, needed));
     }
     return new DirectoryIndex(root.value, root.offset, allocationStream, bitmapBytes, this.upcase, this.boot.clusterSize, what);
   }
@@ -250,10 +250,10 @@ export class ReadableNtfsVolume implements FileSystem {
   }
 
   /** The reparse tag of file `n`, if it has a $REPARSE_POINT. */
-  reparseTag(n: number): number | undefined {
-    const attr = this.attributes(n).find((a) => a.type === AttributeType.reparsePoint);
+  reparseTag(recordNumber: number): number | undefined {
+    const attr = this.attributes(recordNumber).find((attribute) => attribute.type === AttributeType.reparsePoint);
     if (!attr) return undefined;
-    const value = attr.resident ? attr.value : this.streamOf([attr], `record ${n} $REPARSE_POINT`).read(0, Math.min((attr as NonResidentAttribute).dataSize, 16 * 1024));
+    const value = attr.resident ? attr.value : this.streamOf([attr], `record ${recordNumber} $REPARSE_POINT`).read(0, Math.min((attr as NonResidentAttribute).dataSize, 16 * 1024));
     return parseReparsePoint(value, attr.offset).tag;
   }
 
@@ -264,18 +264,18 @@ export class ReadableNtfsVolume implements FileSystem {
   }
 
   /** FileInfo for file record `n` reached under the name `name` at `path`. */
-  info(n: number, name: string, path: string): FileInfo {
-    const record = this.record(n);
-    const attrs = this.attributes(n);
-    const si = attrs.find((a) => a.type === AttributeType.standardInformation);
+  info(recordNumber: number, name: string, path: string): FileInfo {
+    const record = this.record(recordNumber);
+    const attrs = this.attributes(recordNumber);
+    const si = attrs.find((attr) => attr.type === AttributeType.standardInformation);
     const standard = si?.resident ? parseStandardInformation(si.value, si.offset) : undefined;
-    const info: FileInfo = { name, path, isDirectory: record.isDirectory, size: 0, id: n };
+    const info: FileInfo = { name, path, isDirectory: record.isDirectory, size: 0, id: recordNumber };
     if (standard) {
       info.created = standard.created;
       info.modified = standard.modified;
     }
-    const unnamed = attrs.filter((a) => a.type === AttributeType.data && a.name === "");
-    const head = unnamed.find((a) => a.resident || a.lowestVcn === 0);
+    const unnamed = attrs.filter((attr) => attr.type === AttributeType.data && attr.name === "");
+    const head = unnamed.find((attribute) => attribute.resident || attribute.lowestVcn === 0);
     const flags = standard?.fileAttributes ?? 0;
     info.compressed = (head?.compressed ?? false) || (flags & FileAttributeFlag.compressed) !== 0;
     info.sparse = (head?.sparse ?? false) || (flags & FileAttributeFlag.sparse) !== 0;
@@ -284,16 +284,16 @@ export class ReadableNtfsVolume implements FileSystem {
       info.size = head.resident ? head.value.length : head.dataSize;
       info.allocatedSize = head.resident ? 0 : head.allocatedSize;
     }
-    const streams = [...new Set(attrs.filter((a) => a.type === AttributeType.data && a.name !== "").map((a) => a.name))];
+    const streams = [...new Set(attrs.filter((attr) => attr.type === AttributeType.data && attr.name !== "").map((attr) => attr.name))];
     if (streams.length) info.streams = streams;
     return info;
   }
 
   /** The names of record `n` ($FILE_NAME attributes: one per hard link and namespace). */
-  fileNames(n: number): FileName[] {
-    return this.attributes(n)
-      .filter((a) => a.type === AttributeType.fileName && a.resident)
-      .map((a) => parseFileName((a as Attribute & { value: Uint8Array }).value, a.offset));
+  fileNames(recordNumber: number): FileName[] {
+    return this.attributes(recordNumber)
+      .filter((attribute) => attribute.type === AttributeType.fileName && attribute.resident)
+      .map((attribute) => parseFileName((attribute as Attribute & { value: Uint8Array }).value, attribute.offset));
   }
 
   stat(path: string): FileInfo | undefined {
@@ -302,9 +302,9 @@ export class ReadableNtfsVolume implements FileSystem {
     const name = resolved.names.length ? resolved.names[resolved.names.length - 1] : "";
     const info = this.info(resolved.record, name, "/" + resolved.names.join("/"));
     if (resolved.stream) {
-      if (!info.streams?.some((s) => this.upcase.compare(s, resolved.stream) === 0)) return undefined;
-      const s = this.stream(resolved.record, AttributeType.data, resolved.stream);
-      return { ...info, name: `${name}:${resolved.stream}`, path: `${info.path}:${resolved.stream}`, isDirectory: false, size: s.size, allocatedSize: s.allocatedSize };
+      if (!info.streams?.some((stream) => this.upcase.compare(stream, resolved.stream) === 0)) return undefined;
+      const dataStream = this.stream(resolved.record, AttributeType.data, resolved.stream);
+      return { ...info, name: `${name}:${resolved.stream}`, path: `${info.path}:${resolved.stream}`, isDirectory: false, size: dataStream.size, allocatedSize: dataStream.allocatedSize };
     }
     return info;
   }
@@ -320,9 +320,9 @@ export class ReadableNtfsVolume implements FileSystem {
     const resolved = this.mustResolve(path);
     const dirPath = resolved.names.length ? "/" + resolved.names.join("/") : "";
     return this.indexEntries(path)
-      .filter((e) => e.fileName.namespace !== FileNameNamespace.dos)
-      .filter((e) => options.includeSystem || !(e.reference.record < MftRecordNumber.firstUser && resolved.record === MftRecordNumber.root))
-      .map((e) => this.info(e.reference.record, e.fileName.name, `${dirPath}/${e.fileName.name}`));
+      .filter((indexEntry) => indexEntry.fileName.namespace !== FileNameNamespace.dos)
+      .filter((indexEntry) => options.includeSystem || !(indexEntry.reference.record < MftRecordNumber.firstUser && resolved.record === MftRecordNumber.root))
+      .map((indexEntry) => this.info(indexEntry.reference.record, indexEntry.fileName.name, `${dirPath}/${indexEntry.fileName.name}`));
   }
 
   private fileStream(path: string): DataStream {

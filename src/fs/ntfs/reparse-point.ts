@@ -20,8 +20,8 @@ export interface ReparsePoint {
 }
 
 export function parseReparsePoint(value: Uint8Array, base = 0): ReparsePoint {
-  const r = ntfsReader(value, base);
-  const tag = r.u32(0);
-  const length = r.u16(4);
-  return { tag, data: r.slice(8, Math.min(length, value.length - 8)) };
+  const byteReader = ntfsReader(value, base);
+  const tag = byteReader.u32(0);
+  const length = byteReader.u16(4);
+  return { tag, data: byteReader.slice(8, Math.min(length, value.length - 8)) };
 }

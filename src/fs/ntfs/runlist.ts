@@ -72,7 +72,7 @@ export function decodeRunlist(bytes: Uint8Array, startVcn: number, base = 0): Da
  * cluster (a hostile runlist could otherwise alias metadata or loop a reader).
  */
 export function checkRuns(runs: readonly DataRun[], totalClusters: number, what: string, offset?: number): void {
-  const real = runs.filter((r) => r.lcn !== null) as Array<DataRun & { lcn: number }>;
+  const real = runs.filter((run) => run.lcn !== null) as Array<DataRun & { lcn: number }>;
   for (const run of real) {
     if (run.lcn + run.length > totalClusters) {
       throw new NtfsError("run-outside-volume", `${what}: clusters ${run.lcn}..${run.lcn + run.length - 1} lie outside the volume (${totalClusters} clusters)`, { offset });
@@ -88,13 +88,13 @@ export function checkRuns(runs: readonly DataRun[], totalClusters: number, what:
 
 function minimalSigned(value: bigint): Uint8Array {
   const out: number[] = [];
-  let v = value;
+  let rest = value;
   for (;;) {
-    const byte = Number(v & 0xffn);
+    const byte = Number(rest & 0xffn);
     out.push(byte);
-    v >>= 8n;
+    rest >>= 8n;
     const signBitSet = (byte & 0x80) !== 0;
-    if ((v === 0n && !signBitSet) || (v === -1n && signBitSet)) break;
+    if ((rest === 0n && !signBitSet) || (rest === -1n && signBitSet)) break;
   }
   return Uint8Array.from(out);
 }

@@ -34,12 +34,12 @@ export function fileTimeToDate(value: bigint): Date {
 }
 
 export function parseStandardInformation(value: Uint8Array, base = 0): StandardInformation {
-  const r = ntfsReader(value, base);
+  const byteReader = ntfsReader(value, base);
   return {
-    created: fileTimeToDate(r.u64big(0)),
-    modified: fileTimeToDate(r.u64big(8)),
-    mftModified: fileTimeToDate(r.u64big(16)),
-    accessed: fileTimeToDate(r.u64big(24)),
-    fileAttributes: r.u32(32),
+    created: fileTimeToDate(byteReader.u64big(0)),
+    modified: fileTimeToDate(byteReader.u64big(8)),
+    mftModified: fileTimeToDate(byteReader.u64big(16)),
+    accessed: fileTimeToDate(byteReader.u64big(24)),
+    fileAttributes: byteReader.u32(32),
   };
 }

@@ -24,13 +24,13 @@ export class UpCaseTable {
   }
 
   /** Collation FILENAME: upper-cased code units, then length. 0 means equal ignoring case. */
-  compare(a: string, b: string): number {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-      const x = this.table[a.charCodeAt(i)];
-      const y = this.table[b.charCodeAt(i)];
-      if (x !== y) return x < y ? -1 : 1;
+  compare(left: string, right: string): number {
+    const length = Math.min(left.length, right.length);
+    for (let i = 0; i < length; i++) {
+      const leftUnit = this.table[left.charCodeAt(i)];
+      const rightUnit = this.table[right.charCodeAt(i)];
+      if (leftUnit !== rightUnit) return leftUnit < rightUnit ? -1 : 1;
     }
-    return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+    return left.length === right.length ? 0 : left.length < right.length ? -1 : 1;
   }
 }

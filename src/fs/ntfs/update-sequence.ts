@@ -10,22 +10,22 @@ export const FIXUP_STRIDE = 512;
 
 /** Where the record's update sequence array lies, checked against the record's size. */
 function updateSequenceArray(record: Uint8Array, base: number, what: string) {
-  const r = ntfsReader(record, base);
-  const usaOffset = r.u16(4);
-  const usaCount = r.u16(6);
+  const byteReader = ntfsReader(record, base);
+  const usaOffset = byteReader.u16(4);
+  const usaCount = byteReader.u16(6);
   const strides = usaCount - 1;
   if (usaCount < 2 || strides * FIXUP_STRIDE > record.length || usaOffset % 2 !== 0 || usaOffset < 8) {
     throw new NtfsError("bad-fixup", `${what}: update sequence array (offset ${usaOffset}, count ${usaCount}) does not fit a ${record.length}-byte record`, { offset: base + 4 });
   }
-  r.check(usaOffset, usaCount * 2, `${what} update sequence array`);
-  return { r, usaOffset, strides };
+  byteReader.check(usaOffset, usaCount * 2, `${what} update sequence array`);
+  return { r: byteReader, usaOffset, strides };
 }
 
 /** Returns a copy of `record` with the fixups applied; throws on a torn record. */
 export function applyFixups(record: Uint8Array, base: number, what: string): Uint8Array {
-  const { r, usaOffset, strides } = updateSequenceArray(record, base, what);
+  const { r: byteReader, usaOffset, strides } = updateSequenceArray(record, base, what);
   const out = record.slice();
-  const usn = r.u16(usaOffset);
+  const usn = byteReader.u16(usaOffset);
   for (let i = 0; i < strides; i++) {
     const end = (i + 1) * FIXUP_STRIDE - 2;
     const stored = out[end] | (out[end + 1] << 8);
@@ -44,9 +44,9 @@ export function applyFixups(record: Uint8Array, base: number, what: string): Uin
  * two bytes move into the array and the new number takes their place.
  */
 export function protectRecord(record: Uint8Array, base: number, what: string): Uint8Array {
-  const { r, usaOffset, strides } = updateSequenceArray(record, base, what);
+  const { r: byteReader, usaOffset, strides } = updateSequenceArray(record, base, what);
   const out = record.slice();
-  let usn = (r.u16(usaOffset) + 1) & 0xffff;
+  let usn = (byteReader.u16(usaOffset) + 1) & 0xffff;
   if (usn === 0 || usn === 0xffff) usn = 1;
   out[usaOffset] = usn & 0xff;
   out[usaOffset + 1] = usn >> 8;

@@ -29,28 +29,28 @@ export class NtfsVolume extends ReadableNtfsVolume {
 
   /** Creates (or with `overwrite` replaces) one file and commits; returns its record number. */
   createFile(path: string, content: FileContent, options: CreateOptions = {}): number {
-    return this.session((w) => w.createFile(path, content, options));
+    return this.session((ntfsWriter) => ntfsWriter.createFile(path, content, options));
   }
 
   /** Creates one folder (and its parents with `parents`) and commits; returns its record number. */
   mkdir(path: string, options: { parents?: boolean; time?: Date } = {}): number {
-    return this.session((w) => w.mkdir(path, options));
+    return this.session((ntfsWriter) => ntfsWriter.mkdir(path, options));
   }
 
   /** Deletes a file or a folder (empty, or with its contents when `recursive`) and commits. */
   remove(path: string, options: RemoveOptions = {}): void {
-    this.session((w) => w.remove(path, options));
+    this.session((ntfsWriter) => ntfsWriter.remove(path, options));
   }
 
   /** One writer session: committed when `work` succeeds, discarded when it throws. */
-  private session<T>(work: (w: NtfsWriter) => T): T {
-    const w = this.writer();
+  private session<T>(work: (ntfsWriter: NtfsWriter) => T): T {
+    const ntfsWriter = this.writer();
     try {
-      const result = work(w);
-      w.commit();
+      const result = work(ntfsWriter);
+      ntfsWriter.commit();
       return result;
     } catch (err) {
-      w.discard();
+      ntfsWriter.discard();
       throw err;
     }
   }

@@ -38,16 +38,16 @@ export function emptyIndexRoot(vol: ReadableNtfsVolume): Uint8Array {
   const size = vol.boot.indexRecordSize;
   const cs = vol.geometry.clusterSize;
   const value = new Uint8Array(48);
-  const v = new DataView(value.buffer);
-  v.setUint32(0, AttributeType.fileName, true);
-  v.setUint32(4, 1, true);
-  v.setUint32(8, size, true);
+  const view = new DataView(value.buffer);
+  view.setUint32(0, AttributeType.fileName, true);
+  view.setUint32(4, 1, true);
+  view.setUint32(8, size, true);
   value[12] = size >= cs ? size / cs : size / 512;
-  v.setUint32(16, 16, true);
-  v.setUint32(20, 32, true);
-  v.setUint32(24, 32, true);
-  v.setUint16(32 + 8, 16, true);
-  v.setUint16(32 + 12, 0x2, true);
+  view.setUint32(16, 16, true);
+  view.setUint32(20, 32, true);
+  view.setUint32(24, 32, true);
+  view.setUint16(32 + 8, 16, true);
+  view.setUint16(32 + 12, 0x2, true);
   return value;
 }
 
@@ -57,17 +57,17 @@ function firstEntryOffset(size: number): number {
 
 function indxRecord(size: number, vcn: number, entries: Uint8Array, internal: boolean, usn: number): Uint8Array {
   const out = new Uint8Array(size);
-  const v = new DataView(out.buffer);
+  const view = new DataView(out.buffer);
   out.set([0x49, 0x4e, 0x44, 0x58]); // "INDX"
-  v.setUint16(4, INDX_USA_OFFSET, true);
-  v.setUint16(6, size / 512 + 1, true);
-  v.setBigUint64(16, BigInt(vcn), true);
+  view.setUint16(4, INDX_USA_OFFSET, true);
+  view.setUint16(6, size / 512 + 1, true);
+  view.setBigUint64(16, BigInt(vcn), true);
   const first = firstEntryOffset(size);
-  v.setUint32(NODE_HEADER, first - NODE_HEADER, true);
-  v.setUint32(NODE_HEADER + 4, first - NODE_HEADER + entries.length, true);
-  v.setUint32(NODE_HEADER + 8, size - NODE_HEADER, true);
-  v.setUint32(NODE_HEADER + 12, internal ? 1 : 0, true);
-  v.setUint16(INDX_USA_OFFSET, usn, true);
+  view.setUint32(NODE_HEADER, first - NODE_HEADER, true);
+  view.setUint32(NODE_HEADER + 4, first - NODE_HEADER + entries.length, true);
+  view.setUint32(NODE_HEADER + 8, size - NODE_HEADER, true);
+  view.setUint32(NODE_HEADER + 12, internal ? 1 : 0, true);
+  view.setUint16(INDX_USA_OFFSET, usn, true);
   out.set(entries, first);
   return out;
 }
@@ -75,7 +75,7 @@ function indxRecord(size: number, vcn: number, entries: Uint8Array, internal: bo
 /** Device pieces of an index record; all of it must be mapped. */
 function indexRecordPieces(runs: readonly DataRun[], cs: number, offset: number, length: number): Array<{ at: number; deviceOffset: number; length: number }> {
   const out = mapRunRange(runs, cs, offset, length);
-  if (out.reduce((s, p) => s + p.length, 0) !== length) throw new NtfsError("bad-index", "$INDEX_ALLOCATION does not map an index record (sparse or short)");
+  if (out.reduce((sum, part) => sum + part.length, 0) !== length) throw new NtfsError("bad-index", "$INDEX_ALLOCATION does not map an index record (sparse or short)");
   return out;
 }
 
@@ -91,12 +91,12 @@ export function writeDirectoryIndex(vol: ReadableNtfsVolume, upcase: UpCaseTable
   }
   const { root, allocation, bitmap } = i30Attributes(vol, dir);
   const all = existingAttributes(edit.bytes);
-  const isI30 = (a: AttributeBytes, type: number) => a.type === type && a.name === I30;
-  const rootOld = all.find((a) => isI30(a, AttributeType.indexRoot))!;
-  const allocOld = all.find((a) => isI30(a, AttributeType.indexAllocation));
-  const bitmapOld = all.find((a) => isI30(a, AttributeType.bitmap));
-  const others = all.filter((a) => !isI30(a, AttributeType.indexRoot) && !isI30(a, AttributeType.indexAllocation) && !isI30(a, AttributeType.bitmap));
-  const othersSize = others.reduce((s, a) => s + a.bytes.length, 0);
+  const isI30 = (attributeBytes: AttributeBytes, type: number) => attributeBytes.type === type && attributeBytes.name === I30;
+  const rootOld = all.find((attributeBytes) => isI30(attributeBytes, AttributeType.indexRoot))!;
+  const allocOld = all.find((attributeBytes) => isI30(attributeBytes, AttributeType.indexAllocation));
+  const bitmapOld = all.find((attributeBytes) => isI30(attributeBytes, AttributeType.bitmap));
+  const others = all.filter((attributeBytes) => !isI30(attributeBytes, AttributeType.indexRoot) && !isI30(attributeBytes, AttributeType.indexAllocation) && !isI30(attributeBytes, AttributeType.bitmap));
+  const othersSize = others.reduce((sum, other) => sum + other.bytes.length, 0);
   if (bitmap && !bitmap.resident) throw new NtfsError("unsupported", `${what}: $BITMAP:$I30 is non-resident (a directory with tens of thousands of index records); p2vfix does not change it`);
 
   const size = root.value[8] | (root.value[9] << 8) | (root.value[10] << 16) | (root.value[11] << 24);
@@ -104,7 +104,7 @@ export function writeDirectoryIndex(vol: ReadableNtfsVolume, upcase: UpCaseTable
   const vcnOf = (slot: number) => (slot * size) / vcnUnit;
   const nodeCapacity = size - firstEntryOffset(size);
 
-  const leafBytes = entries.reduce((s, e) => s + entrySize(e, false), 0) + entrySize(undefined, false);
+  const leafBytes = entries.reduce((sum, entry) => sum + entrySize(entry, false), 0) + entrySize(undefined, false);
   const keptAllocationSize = (allocOld?.bytes.length ?? 0) + (bitmapOld?.bytes.length ?? 0);
   const smallCapacity = freeSpace(rs, othersSize + keptAllocationSize) - ROOT_OVERHEAD;
   const allocHeader = allocOld ? allocOld.bytes.length : align8(72 + 8);
@@ -123,23 +123,23 @@ export function writeDirectoryIndex(vol: ReadableNtfsVolume, upcase: UpCaseTable
   rootValue.set(tree.rootEntries, 32);
   const newAttributes: AttributeBytes[] = [...others, { ...residentAttribute(AttributeType.indexRoot, I30, rootValue), id: rootOld.id }];
 
-  const n = tree.nodes.length;
-  if (allocOld || n > 0) {
+  const count = tree.nodes.length;
+  if (allocOld || count > 0) {
     const old = allocation as NonResidentAttribute | undefined;
     let runs: DataRun[] = old ? decodeRunlist(old.mappingPairs, old.lowestVcn) : [];
     const oldSlots = old ? Math.floor(old.dataSize / size) : 0;
-    const slots = Math.max(oldSlots, n);
+    const slots = Math.max(oldSlots, count);
     const clustersNeeded = Math.ceil((slots * size) / cs);
-    const clustersHeld = runs.reduce((s, r) => s + r.length, 0);
+    const clustersHeld = runs.reduce((sum, run) => sum + run.length, 0);
     if (clustersNeeded > clustersHeld) {
       const last = runs[runs.length - 1];
       const hint = last && last.lcn !== null ? last.lcn + last.length : 0;
       let vcn = clustersHeld;
-      for (const a of allocateClusters(vol, clustersNeeded - clustersHeld, hint, pending, mftZone(vol))) {
+      for (const allocateCluster of allocateClusters(vol, clustersNeeded - clustersHeld, hint, pending, mftZone(vol))) {
         const tail = runs[runs.length - 1];
-        if (tail && tail.lcn !== null && tail.lcn + tail.length === a.lcn) tail.length += a.length;
-        else runs.push({ vcn, lcn: a.lcn, length: a.length });
-        vcn += a.length;
+        if (tail && tail.lcn !== null && tail.lcn + tail.length === allocateCluster.lcn) tail.length += allocateCluster.length;
+        else runs.push({ vcn, lcn: allocateCluster.lcn, length: allocateCluster.length });
+        vcn += allocateCluster.length;
       }
     }
     const heldBytes = Math.max(clustersNeeded, clustersHeld) * cs;
@@ -147,23 +147,23 @@ export function writeDirectoryIndex(vol: ReadableNtfsVolume, upcase: UpCaseTable
     newAttributes.push({ ...nonResidentAttribute(AttributeType.indexAllocation, I30, runs, { allocatedSize: heldBytes, dataSize, initializedSize: dataSize }), id: allocOld?.id });
     const oldBits = bitmap?.resident ? bitmap.value : new Uint8Array(0);
     const bits = new Uint8Array(Math.max(oldBits.length, align8(Math.ceil(slots / 8))));
-    for (let i = 0; i < n; i++) bits[i >> 3] |= 1 << (i & 7);
+    for (let i = 0; i < count; i++) bits[i >> 3] |= 1 << (i & 7);
     newAttributes.push({ ...residentAttribute(AttributeType.bitmap, I30, bits), id: bitmapOld?.id });
-    runs = runs.map((r) => ({ ...r }));
-    for (let slot = 0; slot < n; slot++) {
+    runs = runs.map((run) => ({ ...run }));
+    for (let slot = 0; slot < count; slot++) {
       const pieces = indexRecordPieces(runs, cs, slot * size, size);
       // Continue the old record's update sequence number when the slot held a node.
       const head = vol.device.read(pieces[0].deviceOffset, Math.min(pieces[0].length, 0x2a));
       const usn = slot < oldSlots && head[0] === 0x49 && head[1] === 0x4e && head[2] === 0x44 && head[3] === 0x58 ? head[0x28] | (head[0x29] << 8) : 0;
       const node = tree.nodes[slot];
       const bytes = protectRecord(indxRecord(size, vcnOf(slot), node.entries, node.internal, usn), 0, `${what} index node ${slot}`);
-      for (const p of pieces) pending.add(p.deviceOffset, bytes.subarray(p.at, p.at + p.length), `${what} index node VCN ${vcnOf(slot)}`);
+      for (const piece of pieces) pending.add(piece.deviceOffset, bytes.subarray(piece.at, piece.at + piece.length), `${what} index node VCN ${vcnOf(slot)}`);
     }
   }
 
-  const v = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
+  const view = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
   const record = layoutRecord(
-    { recordNumber: dir, recordSize: rs, sequence: v.getUint16(16, true), linkCount: v.getUint16(18, true), flags: v.getUint16(22, true), nextAttributeId: v.getUint16(40, true), usn: v.getUint16(0x30, true), lsn: v.getBigUint64(8, true) },
+    { recordNumber: dir, recordSize: rs, sequence: view.getUint16(16, true), linkCount: view.getUint16(18, true), flags: view.getUint16(22, true), nextAttributeId: view.getUint16(40, true), usn: view.getUint16(0x30, true), lsn: view.getBigUint64(8, true) },
     newAttributes,
     what,
   );

@@ -25,14 +25,14 @@ export interface I30Attributes {
 
 export function i30Attributes(vol: ReadableNtfsVolume, dir: number): I30Attributes {
   const record = vol.record(dir);
-  if (record.attributes.some((a) => a.type === AttributeType.attributeList)) {
+  if (record.attributes.some((attribute) => attribute.type === AttributeType.attributeList)) {
     throw new NtfsError("unsupported", `directory record ${dir} spreads over several MFT records (attribute list); p2vfix does not change such directories`);
   }
-  const attrs = record.attributes.filter((a) => a.name === "$I30");
-  const root = attrs.find((a) => a.type === AttributeType.indexRoot);
+  const attrs = record.attributes.filter((attribute) => attribute.name === "$I30");
+  const root = attrs.find((attr) => attr.type === AttributeType.indexRoot);
   if (!root || !root.resident) throw new NtfsError("not-a-directory", `MFT record ${dir} has no $I30 index root`);
-  const allocation = attrs.find((a) => a.type === AttributeType.indexAllocation);
-  const bitmap = attrs.find((a) => a.type === AttributeType.bitmap);
+  const allocation = attrs.find((attr) => attr.type === AttributeType.indexAllocation);
+  const bitmap = attrs.find((attr) => attr.type === AttributeType.bitmap);
   if (allocation?.resident) throw new NtfsError("bad-index", `directory record ${dir}: $INDEX_ALLOCATION is resident`);
   return { root: root as Attribute & { resident: true }, allocation, bitmap };
 }
@@ -40,6 +40,6 @@ export function i30Attributes(vol: ReadableNtfsVolume, dir: number): I30Attribut
 /** Every entry of directory `dir`, in the order the tree holds them (the reader's walk: fixups, VCNs, $BITMAP, loops and depth checked). */
 export function readDirectoryEntries(vol: ReadableNtfsVolume, dir: number): { entries: RawIndexEntry[] } {
   i30Attributes(vol, dir);
-  const entries = vol.directoryIndex(dir).entries().map((e) => ({ reference: e.rawReference, key: e.key.slice(), name: e.fileName.name, namespace: e.fileName.namespace }));
+  const entries = vol.directoryIndex(dir).entries().map((indexEntry) => ({ reference: indexEntry.rawReference, key: indexEntry.key.slice(), name: indexEntry.fileName.name, namespace: indexEntry.fileName.namespace }));
   return { entries };
 }

@@ -22,14 +22,14 @@ import { align8 } from "./record-layout.js";
 const ENTRY_HAS_SUBNODE = 0x1;
 const ENTRY_LAST = 0x2;
 
-export function collateNames(upcase: UpCaseTable, a: string, b: string): number {
-  const c = upcase.compare(a, b);
-  if (c !== 0) return c;
-  return a < b ? -1 : a > b ? 1 : 0;
+export function collateNames(upcase: UpCaseTable, left: string, right: string): number {
+  const order = upcase.compare(left, right);
+  if (order !== 0) return order;
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
-export function collateEntries(upcase: UpCaseTable, a: RawIndexEntry, b: RawIndexEntry): number {
-  return collateNames(upcase, a.name, b.name);
+export function collateEntries(upcase: UpCaseTable, left: RawIndexEntry, right: RawIndexEntry): number {
+  return collateNames(upcase, left.name, right.name);
 }
 
 /** Bytes an entry takes, with a sub-node VCN or not; undefined entry = the last entry. */
@@ -39,15 +39,15 @@ export function entrySize(entry: RawIndexEntry | undefined, withSubnode: boolean
 
 function writeEntry(out: Uint8Array, at: number, entry: RawIndexEntry | undefined, subnodeVcn: number | undefined): number {
   const size = entrySize(entry, subnodeVcn !== undefined);
-  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   if (entry) {
-    v.setBigUint64(at, entry.reference, true);
-    v.setUint16(at + 10, entry.key.length, true);
+    view.setBigUint64(at, entry.reference, true);
+    view.setUint16(at + 10, entry.key.length, true);
     out.set(entry.key, at + 16);
   }
-  v.setUint16(at + 8, size, true);
-  v.setUint16(at + 12, (entry ? 0 : ENTRY_LAST) | (subnodeVcn !== undefined ? ENTRY_HAS_SUBNODE : 0), true);
-  if (subnodeVcn !== undefined) v.setBigUint64(at + size - 8, BigInt(subnodeVcn), true);
+  view.setUint16(at + 8, size, true);
+  view.setUint16(at + 12, (entry ? 0 : ENTRY_LAST) | (subnodeVcn !== undefined ? ENTRY_HAS_SUBNODE : 0), true);
+  if (subnodeVcn !== undefined) view.setBigUint64(at + size - 8, BigInt(subnodeVcn), true);
   return at + size;
 }
 
@@ -74,7 +74,7 @@ export interface BuiltIndex {
 
 function encodeNode(items: Item[], lastChild: number | undefined, vcnOf: (slot: number) => number): Uint8Array {
   const internal = lastChild !== undefined;
-  const size = items.reduce((s, it) => s + entrySize(it.entry, internal), 0) + entrySize(undefined, internal);
+  const size = items.reduce((sum, it) => sum + entrySize(it.entry, internal), 0) + entrySize(undefined, internal);
   const out = new Uint8Array(size);
   let at = 0;
   for (const it of items) at = writeEntry(out, at, it.entry, internal ? vcnOf(it.child!) : undefined);
@@ -83,7 +83,7 @@ function encodeNode(items: Item[], lastChild: number | undefined, vcnOf: (slot: 
 }
 
 function levelSize(items: Item[], internal: boolean): number {
-  return items.reduce((s, it) => s + entrySize(it.entry, internal), 0) + entrySize(undefined, internal);
+  return items.reduce((sum, it) => sum + entrySize(it.entry, internal), 0) + entrySize(undefined, internal);
 }
 
 /**

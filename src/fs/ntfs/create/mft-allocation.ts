@@ -32,20 +32,20 @@ function queueBits(vol: ReadableNtfsVolume, record: number, offset: number, byte
 }
 
 /** The slot's old state when it can be reused, undefined when it must be skipped. */
-function slotState(vol: ReadableNtfsVolume, n: number): { sequence: number; usn: number } | undefined {
+function slotState(vol: ReadableNtfsVolume, recordNumber: number): { sequence: number; usn: number } | undefined {
   const rs = vol.boot.mftRecordSize;
   const raw = new Uint8Array(rs);
   let at = 0;
-  for (const p of vol.recordPlacement(n)) {
-    raw.set(vol.device.read(p.deviceOffset, p.length), at);
-    at += p.length;
+  for (const placement of vol.recordPlacement(recordNumber)) {
+    raw.set(vol.device.read(placement.deviceOffset, placement.length), at);
+    at += placement.length;
   }
-  const r = ntfsReader(raw);
-  if (r.ascii(0, 4) !== "FILE") return { sequence: 1, usn: 0 };
-  if (r.u16(22) & 0x1) return undefined;
-  const sequence = r.u16(16) || 1;
-  const usaOffset = r.u16(4);
-  return { sequence, usn: usaOffset + 2 <= rs ? r.u16(usaOffset) : 0 };
+  const byteReader = ntfsReader(raw);
+  if (byteReader.ascii(0, 4) !== "FILE") return { sequence: 1, usn: 0 };
+  if (byteReader.u16(22) & 0x1) return undefined;
+  const sequence = byteReader.u16(16) || 1;
+  const usaOffset = byteReader.u16(4);
+  return { sequence, usn: usaOffset + 2 <= rs ? byteReader.u16(usaOffset) : 0 };
 }
 
 /** Takes the first free record from `from` (at least 24) up and queues its $MFT bitmap bit. */
@@ -58,7 +58,7 @@ export function allocateMftRecord(vol: ReadableNtfsVolume, pending: PendingWrite
   // Only the bitmap bytes from `start` on: a writer passes the slot after its last one.
   const first = start >> 3;
   const bytes = bitmap.read(first, Math.max(0, Math.min(bitmap.size, Math.ceil(usable / 8)) - first));
-  const bit = (n: number) => bytes[(n >> 3) - first];
+  const bit = (recordNumber: number) => bytes[(recordNumber >> 3) - first];
   for (let n = start; n < usable; n++) {
     if ((n & 7) === 0 && bit(n) === 0xff) {
       n += 7;
@@ -74,19 +74,19 @@ export function allocateMftRecord(vol: ReadableNtfsVolume, pending: PendingWrite
 }
 
 /** Queues the $MFT bitmap bit of record `n` cleared. */
-export function releaseMftRecord(vol: ReadableNtfsVolume, n: number, pending: PendingWrites): void {
+export function releaseMftRecord(vol: ReadableNtfsVolume, recordNumber: number, pending: PendingWrites): void {
   const bitmap = vol.stream(MFT_RECORD, AttributeType.bitmap, "");
-  const byte = bitmap.read(n >> 3, 1)[0];
-  queueBits(vol, MFT_RECORD, n >> 3, Uint8Array.of(byte & ~(1 << (n & 7))), pending, "$MFT bitmap");
+  const byte = bitmap.read(recordNumber >> 3, 1)[0];
+  queueBits(vol, MFT_RECORD, recordNumber >> 3, Uint8Array.of(byte & ~(1 << (recordNumber & 7))), pending, "$MFT bitmap");
 }
 
 /** The record's bytes marked not in use with its sequence number advanced (skipping 0), as ntfs-3g frees one. */
-export function freeRecordBytes(vol: ReadableNtfsVolume, n: number): Uint8Array {
-  const edit = loadRecord(vol, n);
-  const v = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
-  v.setUint16(22, v.getUint16(22, true) & ~0x1, true);
-  const seq = (v.getUint16(16, true) + 1) & 0xffff;
-  v.setUint16(16, seq === 0 ? 1 : seq, true);
+export function freeRecordBytes(vol: ReadableNtfsVolume, recordNumber: number): Uint8Array {
+  const edit = loadRecord(vol, recordNumber);
+  const view = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
+  view.setUint16(22, view.getUint16(22, true) & ~0x1, true);
+  const seq = (view.getUint16(16, true) + 1) & 0xffff;
+  view.setUint16(16, seq === 0 ? 1 : seq, true);
   return edit.bytes;
 }
 
@@ -99,7 +99,7 @@ export function releaseClusters(vol: ReadableNtfsVolume, runs: readonly DataRun[
     const first = run.lcn >> 3;
     const last = (run.lcn + run.length - 1) >> 3;
     const bytes = stream.read(first, last - first + 1);
-    for (const [o, value] of changed) if (o >= first && o <= last) bytes[o - first] = value;
+    for (const [offset, value] of changed) if (offset >= first && offset <= last) bytes[offset - first] = value;
     for (let lcn = run.lcn; lcn < run.lcn + run.length; lcn++) bytes[(lcn >> 3) - first] &= ~(1 << (lcn & 7));
     for (let i = 0; i < bytes.length; i++) changed.set(first + i, bytes[i]);
   }

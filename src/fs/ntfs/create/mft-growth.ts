@@ -30,9 +30,9 @@ export function growMft(vol: ReadableNtfsVolume, records: number, pending: Pendi
   const rs = vol.boot.mftRecordSize;
   const cs = vol.geometry.clusterSize;
   const edit = loadRecord(vol, 0);
-  if (edit.parsed.attributes.some((a) => a.type === AttributeType.attributeList)) refuse("$MFT spreads over several records (attribute list), which p2vfix does not extend");
-  const data = edit.parsed.attributes.find((a) => a.type === AttributeType.data && a.name === "") as NonResidentAttribute | undefined;
-  const bitmap = edit.parsed.attributes.find((a) => a.type === AttributeType.bitmap && a.name === "");
+  if (edit.parsed.attributes.some((attribute) => attribute.type === AttributeType.attributeList)) refuse("$MFT spreads over several records (attribute list), which p2vfix does not extend");
+  const data = edit.parsed.attributes.find((attribute) => attribute.type === AttributeType.data && attribute.name === "") as NonResidentAttribute | undefined;
+  const bitmap = edit.parsed.attributes.find((attribute) => attribute.type === AttributeType.bitmap && attribute.name === "");
   if (!data || data.resident || data.lowestVcn !== 0 || !bitmap) refuse("$MFT's $DATA or $BITMAP is not in the expected form");
   const oldRecords = Math.floor(data.initializedSize / rs);
   if (data.initializedSize !== data.dataSize) refuse("$MFT's initialized size differs from its size");
@@ -40,55 +40,55 @@ export function growMft(vol: ReadableNtfsVolume, records: number, pending: Pendi
   const newSize = newRecords * rs;
   const clustersHeld = Math.ceil(data.allocatedSize / cs);
   const clustersNeeded = Math.ceil(newSize / cs);
-  const runs: DataRun[] = decodeRunlist(data.mappingPairs, 0).map((r) => ({ ...r }));
+  const runs: DataRun[] = decodeRunlist(data.mappingPairs, 0).map((dataRun) => ({ ...dataRun }));
   if (clustersNeeded > clustersHeld) {
     const last = runs[runs.length - 1];
     let vcn = clustersHeld;
-    for (const a of allocateClusters(vol, clustersNeeded - clustersHeld, last && last.lcn !== null ? last.lcn + last.length : 0, pending)) {
+    for (const allocateCluster of allocateClusters(vol, clustersNeeded - clustersHeld, last && last.lcn !== null ? last.lcn + last.length : 0, pending)) {
       const tail = runs[runs.length - 1];
-      if (tail && tail.lcn !== null && tail.lcn + tail.length === a.lcn) tail.length += a.length;
-      else runs.push({ vcn, lcn: a.lcn, length: a.length });
-      vcn += a.length;
+      if (tail && tail.lcn !== null && tail.lcn + tail.length === allocateCluster.lcn) tail.length += allocateCluster.length;
+      else runs.push({ vcn, lcn: allocateCluster.lcn, length: allocateCluster.length });
+      vcn += allocateCluster.length;
     }
   }
 
   // The bitmap: one bit per record, its size kept a multiple of 8 bytes.
   const bitmapBytes = align8(Math.ceil(newRecords / 8));
   const attrs = existingAttributes(edit.bytes);
-  const next = attrs.map((a) => {
-    if (a.type === AttributeType.data && a.name === "") {
+  const next = attrs.map((attr) => {
+    if (attr.type === AttributeType.data && attr.name === "") {
       const allocatedSize = Math.max(clustersNeeded, clustersHeld) * cs;
-      return { ...nonResidentAttribute(AttributeType.data, "", runs, { allocatedSize, dataSize: newSize, initializedSize: newSize }), id: a.id };
+      return { ...nonResidentAttribute(AttributeType.data, "", runs, { allocatedSize, dataSize: newSize, initializedSize: newSize }), id: attr.id };
     }
-    if (a.type !== AttributeType.bitmap || a.name !== "") return a;
+    if (attr.type !== AttributeType.bitmap || attr.name !== "") return attr;
     if (bitmap.resident) {
-      if (bitmap.value.length >= bitmapBytes) return a;
+      if (bitmap.value.length >= bitmapBytes) return attr;
       const value = new Uint8Array(bitmapBytes);
       value.set(bitmap.value);
-      return { ...residentAttribute(AttributeType.bitmap, "", value), id: a.id };
+      return { ...residentAttribute(AttributeType.bitmap, "", value), id: attr.id };
     }
     const nr = bitmap as NonResidentAttribute;
-    if (nr.dataSize >= bitmapBytes) return a;
+    if (nr.dataSize >= bitmapBytes) return attr;
     if (nr.allocatedSize < bitmapBytes) refuse(`$MFT's $BITMAP (${nr.allocatedSize} bytes) has no room for more records`);
     // The newly initialized bitmap bytes must read as zeros on disk.
     const bitmapRuns = decodeRunlist(nr.mappingPairs, 0);
-    for (const p of mapRunRange(bitmapRuns, cs, nr.initializedSize, bitmapBytes - nr.initializedSize)) pending.add(p.deviceOffset, new Uint8Array(p.length), "$MFT bitmap");
-    const bytes = a.bytes.slice();
-    const v = new DataView(bytes.buffer);
-    v.setBigUint64(48, BigInt(bitmapBytes), true);
-    v.setBigUint64(56, BigInt(bitmapBytes), true);
-    return { ...a, bytes };
+    for (const piece of mapRunRange(bitmapRuns, cs, nr.initializedSize, bitmapBytes - nr.initializedSize)) pending.add(piece.deviceOffset, new Uint8Array(piece.length), "$MFT bitmap");
+    const bytes = attr.bytes.slice();
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(48, BigInt(bitmapBytes), true);
+    view.setBigUint64(56, BigInt(bitmapBytes), true);
+    return { ...attr, bytes };
   });
 
   // New records: free "FILE" records (not in use), as ntfs-3g formats them.
   for (let n = oldRecords; n < newRecords; n++) {
     const blank = layoutRecord({ recordNumber: n, recordSize: rs, sequence: 0, linkCount: 0, flags: 0, nextAttributeId: 0, usn: 0 }, [], `MFT record ${n}`);
     const bytes = protectRecord(blank, 0, `MFT record ${n}`);
-    for (const p of mapRunRange(runs, cs, n * rs, rs)) pending.add(p.deviceOffset, bytes.subarray(p.at, p.at + p.length), `new MFT record ${n}`);
+    for (const piece of mapRunRange(runs, cs, n * rs, rs)) pending.add(piece.deviceOffset, bytes.subarray(piece.at, piece.at + piece.length), `new MFT record ${n}`);
   }
-  const v = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
+  const fields = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
   const record = layoutRecord(
-    { recordNumber: 0, recordSize: rs, sequence: v.getUint16(16, true), linkCount: v.getUint16(18, true), flags: v.getUint16(22, true), nextAttributeId: v.getUint16(40, true), usn: v.getUint16(0x30, true), lsn: v.getBigUint64(8, true) },
+    { recordNumber: 0, recordSize: rs, sequence: fields.getUint16(16, true), linkCount: fields.getUint16(18, true), flags: fields.getUint16(22, true), nextAttributeId: fields.getUint16(40, true), usn: fields.getUint16(0x30, true), lsn: fields.getBigUint64(8, true) },
     next,
     "MFT record 0",
   );

@@ -118,11 +118,11 @@ export class NtfsWriter {
     let state = this.dirs.get(record);
     if (!state) {
       const entries = readDirectoryEntries(this.vol, record).entries;
-      entries.forEach((e, i) => {
-        this.checkEntry(record, e);
+      entries.forEach((entry, i) => {
+        this.checkEntry(record, entry);
         // Out of collation order, the rebuilt tree would hide entries from every lookup.
-        if (i > 0 && collateNames(this.vol.upcase, entries[i - 1].name, e.name) >= 0) {
-          throw new NtfsError("bad-index", `folder record ${record}: entries "${entries[i - 1].name}" and "${e.name}" are out of order; run chkdsk on Windows first; nothing was written`);
+        if (i > 0 && collateNames(this.vol.upcase, entries[i - 1].name, entry.name) >= 0) {
+          throw new NtfsError("bad-index", `folder record ${record}: entries "${entries[i - 1].name}" and "${entry.name}" are out of order; run chkdsk on Windows first; nothing was written`);
         }
       });
       state = { entries, dirty: false };
@@ -136,13 +136,13 @@ export class NtfsWriter {
    * sequence number, whose key says it lives in this folder: a damaged index is refused
    * rather than written back.
    */
-  private checkEntry(dir: number, e: RawIndexEntry): void {
-    const n = recordOf(e.reference);
-    const sequence = Number(e.reference >> 48n);
-    const parent = Number(new DataView(e.key.buffer, e.key.byteOffset, 8).getBigUint64(0, true) & 0xffffffffffffn);
+  private checkEntry(dir: number, rawIndexEntry: RawIndexEntry): void {
+    const recordNumber = recordOf(rawIndexEntry.reference);
+    const sequence = Number(rawIndexEntry.reference >> 48n);
+    const parent = Number(new DataView(rawIndexEntry.key.buffer, rawIndexEntry.key.byteOffset, 8).getBigUint64(0, true) & 0xffffffffffffn);
     let why: string | undefined;
     try {
-      const target = this.vol.record(n);
+      const target = this.vol.record(recordNumber);
       if (!target.inUse) why = "is not in use";
       else if (sequence !== 0 && sequence !== target.sequence) why = `has sequence ${target.sequence}, the entry says ${sequence}`;
       else if (target.baseReference.record !== 0) why = "is an extension record";
@@ -150,11 +150,11 @@ export class NtfsWriter {
     } catch (err) {
       why = `cannot be read (${(err as Error).message})`;
     }
-    if (why) throw new NtfsError("stale-reference", `folder record ${dir}: entry "${e.name}" points to record ${n}, which ${why}; run chkdsk on Windows first; nothing was written`);
+    if (why) throw new NtfsError("stale-reference", `folder record ${dir}: entry "${rawIndexEntry.name}" points to record ${recordNumber}, which ${why}; run chkdsk on Windows first; nothing was written`);
   }
 
   /** First position in the sorted entries whose name does not collate before `name` under `compare`. */
-  private lowerBound(state: DirectoryState, name: string, compare: (a: string, b: string) => number): number {
+  private lowerBound(state: DirectoryState, name: string, compare: (left: string, right: string) => number): number {
     let lo = 0;
     let hi = state.entries.length;
     while (lo < hi) {
@@ -168,12 +168,12 @@ export class NtfsWriter {
   /** Index of the first entry whose name equals `name` ignoring case, or -1. */
   private find(state: DirectoryState, name: string): number {
     const upcase = this.vol.upcase;
-    const at = this.lowerBound(state, name, (a, b) => upcase.compare(a, b));
+    const at = this.lowerBound(state, name, (left, right) => upcase.compare(left, right));
     return at < state.entries.length && upcase.compare(state.entries[at].name, name) === 0 ? at : -1;
   }
 
   private insert(state: DirectoryState, entry: RawIndexEntry): void {
-    state.entries.splice(this.lowerBound(state, entry.name, (a, b) => collateNames(this.vol.upcase, a, b)), 0, entry);
+    state.entries.splice(this.lowerBound(state, entry.name, (left, right) => collateNames(this.vol.upcase, left, right)), 0, entry);
     state.dirty = true;
   }
 
@@ -193,7 +193,7 @@ export class NtfsWriter {
 
   private parentOf(path: string): { parent: number; name: string } {
     const parts = pathComponents(path);
-    if (parts.some((p) => p === "..")) throw new UsageError("invalid-path", `${path}: ".." is not allowed in a path inside the image`, { path });
+    if (parts.some((part) => part === "..")) throw new UsageError("invalid-path", `${path}: ".." is not allowed in a path inside the image`, { path });
     const name = parts.pop();
     if (name === undefined) throw new UsageError("invalid-path", `${path}: name a file or folder, not the root`, { path });
     checkWin32Name(name, path);
@@ -209,7 +209,7 @@ export class NtfsWriter {
    * the folder has none, id 0 and ntfs-3g's Everyone descriptor as a $SECURITY_DESCRIPTOR.
    */
   private security(dir: number): { id: number; attributes: AttributeBytes[] } {
-    const si = this.vol.attributes(dir).find((a) => a.type === AttributeType.standardInformation);
+    const si = this.vol.attributes(dir).find((attribute) => attribute.type === AttributeType.standardInformation);
     const id = si?.resident && si.value.length >= 72 ? new DataView(si.value.buffer, si.value.byteOffset, si.value.byteLength).getUint32(52, true) : 0;
     if (id !== 0) return { id, attributes: [] };
     return { id: 0, attributes: [residentAttribute(AttributeType.securityDescriptor, "", everyoneSecurityDescriptor())] };
@@ -217,21 +217,21 @@ export class NtfsWriter {
 
   private standardInformation(time: bigint, attributes: number, securityId: number): Uint8Array {
     const value = new Uint8Array(72);
-    const v = new DataView(value.buffer);
-    for (let i = 0; i < 4; i++) v.setBigUint64(i * 8, time, true);
-    v.setUint32(32, attributes, true);
-    v.setUint32(52, securityId, true);
+    const view = new DataView(value.buffer);
+    for (let i = 0; i < 4; i++) view.setBigUint64(i * 8, time, true);
+    view.setUint32(32, attributes, true);
+    view.setUint32(52, securityId, true);
     return value;
   }
 
   private fileName(parent: number, name: string, namespace: number, time: bigint, allocated: number, size: number, attributes: number): Uint8Array {
     const value = new Uint8Array(66 + name.length * 2);
-    const v = new DataView(value.buffer);
-    v.setBigUint64(0, BigInt(parent) | (BigInt(this.vol.record(parent).sequence) << 48n), true);
-    for (let i = 0; i < 4; i++) v.setBigUint64(8 + i * 8, time, true);
-    v.setBigUint64(40, BigInt(allocated), true);
-    v.setBigUint64(48, BigInt(size), true);
-    v.setUint32(56, attributes, true);
+    const view = new DataView(value.buffer);
+    view.setBigUint64(0, BigInt(parent) | (BigInt(this.vol.record(parent).sequence) << 48n), true);
+    for (let i = 0; i < 4; i++) view.setBigUint64(8 + i * 8, time, true);
+    view.setBigUint64(40, BigInt(allocated), true);
+    view.setBigUint64(48, BigInt(size), true);
+    view.setUint32(56, attributes, true);
     value[64] = name.length;
     value[65] = namespace;
     value.set(utf16le(name), 66);
@@ -296,7 +296,7 @@ export class NtfsWriter {
     const security = this.security(parent);
     const names = this.namesFor(parent, name);
     const si = residentAttribute(AttributeType.standardInformation, "", this.standardInformation(time, ARCHIVE, security.id));
-    const fixedSize = si.bytes.length + names.reduce((s, n) => s + align8(24 + 66 + n.name.length * 2), 0) + security.attributes.reduce((s, a) => s + a.bytes.length, 0);
+    const fixedSize = si.bytes.length + names.reduce((sum, nameEntry) => sum + align8(24 + 66 + nameEntry.name.length * 2), 0) + security.attributes.reduce((sum, attribute) => sum + attribute.bytes.length, 0);
     const resident = freeSpace(rs, fixedSize + align8(24 + size)) >= 0;
     let data: AttributeBytes;
     let allocated: number;
@@ -308,9 +308,9 @@ export class NtfsWriter {
     } else {
       const clusters = Math.ceil(size / cs);
       let vcn = 0;
-      runs = allocateClusters(this.vol, clusters, this.clusterHint, pending, mftZone(this.vol)).map((r) => {
-        const run = { vcn, lcn: r.lcn, length: r.length };
-        vcn += r.length;
+      runs = allocateClusters(this.vol, clusters, this.clusterHint, pending, mftZone(this.vol)).map((allocateCluster) => {
+        const run = { vcn, lcn: allocateCluster.lcn, length: allocateCluster.length };
+        vcn += allocateCluster.length;
         return run;
       });
       const last = runs[runs.length - 1];
@@ -318,14 +318,14 @@ export class NtfsWriter {
       allocated = clusters * cs;
       data = nonResidentAttribute(AttributeType.data, "", runs, { allocatedSize: allocated, dataSize: size, initializedSize: size });
     }
-    const keys = names.map((n) => ({ ...n, key: this.fileName(parent, n.name, n.namespace, time, allocated, size, ARCHIVE) }));
+    const keys = names.map((nameEntry) => ({ ...nameEntry, key: this.fileName(parent, nameEntry.name, nameEntry.namespace, time, allocated, size, ARCHIVE) }));
     // Laid out (and refused when the runlist does not fit) before any byte is written.
-    const fileNames = keys.map((k) => residentAttribute(AttributeType.fileName, "", k.key, true));
+    const fileNames = keys.map((key) => residentAttribute(AttributeType.fileName, "", key.key, true));
     this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x1, linkCount: names.length }, [si, ...fileNames, ...security.attributes, data], pending, path);
     if (!resident) this.writeData(runs, content, size);
     pending.apply(this.overlay);
     this.vol.forgetCachedRecords([slot.number]);
-    for (const k of keys) this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: k.key, name: k.name, namespace: k.namespace });
+    for (const key of keys) this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: key.key, name: key.name, namespace: key.namespace });
     return slot.number;
   }
 
@@ -371,13 +371,13 @@ export class NtfsWriter {
     const time = fileTime(options.time ?? new Date());
     const security = this.security(parent);
     const si = residentAttribute(AttributeType.standardInformation, "", this.standardInformation(time, 0, security.id));
-    const keys = this.namesFor(parent, name).map((n) => ({ ...n, key: this.fileName(parent, n.name, n.namespace, time, 0, 0, DUP_INDEX_PRESENT) }));
+    const keys = this.namesFor(parent, name).map((nameEntry) => ({ ...nameEntry, key: this.fileName(parent, nameEntry.name, nameEntry.namespace, time, 0, 0, DUP_INDEX_PRESENT) }));
     const root = residentAttribute(AttributeType.indexRoot, "$I30", emptyIndexRoot(this.vol));
-    const fileNames = keys.map((k) => residentAttribute(AttributeType.fileName, "", k.key, true));
+    const fileNames = keys.map((key) => residentAttribute(AttributeType.fileName, "", key.key, true));
     this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x3, linkCount: keys.length }, [si, ...fileNames, ...security.attributes, root], pending, path);
     pending.apply(this.overlay);
     this.vol.forgetCachedRecords([slot.number]);
-    for (const k of keys) this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: k.key, name: k.name, namespace: k.namespace });
+    for (const key of keys) this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: key.key, name: key.name, namespace: key.namespace });
     this.dirs.set(slot.number, { entries: [], dirty: false });
     return slot.number;
   }
@@ -397,7 +397,7 @@ export class NtfsWriter {
     if (this.vol.record(record).isDirectory) {
       // One name per child (a Win32 name and its DOS alias lead to the same record).
       const children = new Map<number, string>();
-      for (const e of this.dir(record).entries) if (!children.has(recordOf(e.reference)) || e.namespace !== 2) children.set(recordOf(e.reference), e.name);
+      for (const entry of this.dir(record).entries) if (!children.has(recordOf(entry.reference)) || entry.namespace !== 2) children.set(recordOf(entry.reference), entry.name);
       if (children.size > 0 && !recursive) throw new FsError("directory-not-empty", `${path} is a folder that is not empty (use -r to remove it with its contents)`, { path });
       for (const [child, name] of children) this.removeTree(record, child, `${path}/${name}`, true);
     }
@@ -406,14 +406,14 @@ export class NtfsWriter {
 
   private removeRecord(parent: number, record: number, path: string): void {
     const base = this.vol.record(record);
-    if (base.attributes.some((a) => a.type === AttributeType.attributeList)) {
+    if (base.attributes.some((attribute) => attribute.type === AttributeType.attributeList)) {
       throw new RefusedError("unsupported", `${path} spreads over several MFT records (attribute list); p2vfix does not delete such files; nothing was written`, { path });
     }
-    if (this.vol.fileNames(record).some((f) => f.parent.record !== parent)) {
+    if (this.vol.fileNames(record).some((fileName) => fileName.parent.record !== parent)) {
       throw new RefusedError("hard-link", `${path} has hard links in other folders; p2vfix does not delete it; nothing was written`, { path });
     }
     const pending = new PendingWrites();
-    const runs = base.attributes.filter((a): a is NonResidentAttribute => !a.resident).flatMap((a) => decodeRunlist(a.mappingPairs, a.lowestVcn));
+    const runs = base.attributes.filter((attribute): attribute is NonResidentAttribute => !attribute.resident).flatMap((attribute) => decodeRunlist(attribute.mappingPairs, attribute.lowestVcn));
     releaseClusters(this.vol, runs, pending);
     commitRecordBytes(this.vol, record, freeRecordBytes(this.vol, record), pending);
     releaseMftRecord(this.vol, record, pending);
@@ -421,7 +421,7 @@ export class NtfsWriter {
     this.recordHint = Math.min(this.recordHint, record);
     this.vol.forgetCachedRecords([record]);
     const state = this.dir(parent);
-    state.entries = state.entries.filter((e) => recordOf(e.reference) !== record);
+    state.entries = state.entries.filter((entry) => recordOf(entry.reference) !== record);
     state.dirty = true;
     this.dirs.delete(record);
   }

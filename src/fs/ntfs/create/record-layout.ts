@@ -8,7 +8,7 @@
 import { NtfsError, RefusedError } from "../../../errors.js";
 import { encodeRunlist, type DataRun } from "../runlist.js";
 
-export const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+export const align8 = (length: number): number => Math.ceil(length / 8) * 8;
 const END_MARKER = 0xffffffff;
 const USA_OFFSET = 0x30;
 
@@ -39,13 +39,13 @@ export function residentAttribute(type: number, name: string, value: Uint8Array,
   const valueOffset = align8(24 + name.length * 2);
   const length = align8(valueOffset + value.length);
   const bytes = new Uint8Array(length);
-  const v = new DataView(bytes.buffer);
-  v.setUint32(0, type, true);
-  v.setUint32(4, length, true);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, type, true);
+  view.setUint32(4, length, true);
   bytes[9] = name.length;
-  v.setUint16(10, 24, true);
-  v.setUint32(16, value.length, true);
-  v.setUint16(20, valueOffset, true);
+  view.setUint16(10, 24, true);
+  view.setUint32(16, value.length, true);
+  view.setUint16(20, valueOffset, true);
   bytes[22] = indexed ? 1 : 0;
   bytes.set(nameBytes(name), 24);
   bytes.set(value, valueOffset);
@@ -64,19 +64,19 @@ export function nonResidentAttribute(type: number, name: string, runs: readonly 
   const pairs = encodeRunlist(runs);
   const length = align8(pairsOffset + pairs.length);
   const bytes = new Uint8Array(length);
-  const v = new DataView(bytes.buffer);
-  v.setUint32(0, type, true);
-  v.setUint32(4, length, true);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, type, true);
+  view.setUint32(4, length, true);
   bytes[8] = 1;
   bytes[9] = name.length;
-  v.setUint16(10, 64, true);
-  const clusters = runs.reduce((s, r) => s + r.length, 0);
-  v.setBigUint64(16, 0n, true);
-  v.setBigInt64(24, BigInt(clusters - 1), true);
-  v.setUint16(32, pairsOffset, true);
-  v.setBigUint64(40, BigInt(sizes.allocatedSize), true);
-  v.setBigUint64(48, BigInt(sizes.dataSize), true);
-  v.setBigUint64(56, BigInt(sizes.initializedSize), true);
+  view.setUint16(10, 64, true);
+  const clusters = runs.reduce((sum, run) => sum + run.length, 0);
+  view.setBigUint64(16, 0n, true);
+  view.setBigInt64(24, BigInt(clusters - 1), true);
+  view.setUint16(32, pairsOffset, true);
+  view.setBigUint64(40, BigInt(sizes.allocatedSize), true);
+  view.setBigUint64(48, BigInt(sizes.dataSize), true);
+  view.setBigUint64(56, BigInt(sizes.initializedSize), true);
   bytes.set(nameBytes(name), 64);
   bytes.set(pairs, pairsOffset);
   return { type, name, bytes };
@@ -84,19 +84,19 @@ export function nonResidentAttribute(type: number, name: string, runs: readonly 
 
 /** The attributes of a fixed-up record, as bytes that can be placed again (ids kept). */
 export function existingAttributes(record: Uint8Array): AttributeBytes[] {
-  const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   const out: AttributeBytes[] = [];
-  const inUse = v.getUint32(24, true);
-  for (let pos = v.getUint16(20, true); pos + 4 <= inUse; ) {
-    const type = v.getUint32(pos, true);
+  const inUse = view.getUint32(24, true);
+  for (let pos = view.getUint16(20, true); pos + 4 <= inUse; ) {
+    const type = view.getUint32(pos, true);
     if (type === END_MARKER) return out;
-    const length = v.getUint32(pos + 4, true);
+    const length = view.getUint32(pos + 4, true);
     if (length < 24 || pos + length > inUse) throw new NtfsError("bad-attribute", `attribute at ${pos} has invalid length ${length}`);
     const nameLength = record[pos + 9];
-    const nameOffset = v.getUint16(pos + 10, true);
+    const nameOffset = view.getUint16(pos + 10, true);
     let name = "";
-    for (let i = 0; i < nameLength; i++) name += String.fromCharCode(v.getUint16(pos + nameOffset + 2 * i, true));
-    out.push({ type, name, bytes: record.slice(pos, pos + length), id: v.getUint16(pos + 14, true) });
+    for (let i = 0; i < nameLength; i++) name += String.fromCharCode(view.getUint16(pos + nameOffset + 2 * i, true));
+    out.push({ type, name, bytes: record.slice(pos, pos + length), id: view.getUint16(pos + 14, true) });
     pos += length;
   }
   throw new NtfsError("bad-attribute", "attributes run past the used size without an end marker");
@@ -134,37 +134,37 @@ export function layoutRecord(header: RecordHeader, attributes: AttributeBytes[],
   const rs = header.recordSize;
   const first = firstAttributeOffset(rs);
   const sorted = attributes.slice().sort((a, b) => a.type - b.type || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const total = sorted.reduce((s, a) => s + a.bytes.length, 0);
+  const total = sorted.reduce((sum, attributeBytes) => sum + attributeBytes.bytes.length, 0);
   if (first + total + 8 > rs) {
     throw new RefusedError("mft-record-full", `${what}: the attributes need ${first + total + 8} bytes, more than the ${rs}-byte MFT record holds; nothing was written`);
   }
   const out = new Uint8Array(rs);
-  const v = new DataView(out.buffer);
+  const view = new DataView(out.buffer);
   out.set([0x46, 0x49, 0x4c, 0x45]); // "FILE"
-  v.setUint16(4, USA_OFFSET, true);
-  v.setUint16(6, rs / 512 + 1, true);
-  v.setBigUint64(8, header.lsn ?? 0n, true);
-  v.setUint16(16, header.sequence, true);
-  v.setUint16(18, header.linkCount, true);
-  v.setUint16(20, first, true);
-  v.setUint16(22, header.flags, true);
-  v.setUint32(28, rs, true);
-  v.setUint32(44, header.recordNumber, true);
-  v.setUint16(USA_OFFSET, header.usn, true);
-  const used = new Set(sorted.filter((a) => a.id !== undefined).map((a) => a.id as number));
+  view.setUint16(4, USA_OFFSET, true);
+  view.setUint16(6, rs / 512 + 1, true);
+  view.setBigUint64(8, header.lsn ?? 0n, true);
+  view.setUint16(16, header.sequence, true);
+  view.setUint16(18, header.linkCount, true);
+  view.setUint16(20, first, true);
+  view.setUint16(22, header.flags, true);
+  view.setUint32(28, rs, true);
+  view.setUint32(44, header.recordNumber, true);
+  view.setUint16(USA_OFFSET, header.usn, true);
+  const used = new Set(sorted.filter((attributeBytes) => attributeBytes.id !== undefined).map((attributeBytes) => attributeBytes.id as number));
   let nextId = Math.max(header.nextAttributeId, ...[...used].map((id) => id + 1));
   let pos = first;
-  for (const a of sorted) {
-    out.set(a.bytes, pos);
-    let id = a.id;
+  for (const attributeBytes of sorted) {
+    out.set(attributeBytes.bytes, pos);
+    let id = attributeBytes.id;
     if (id === undefined) {
       id = nextId++;
     }
-    v.setUint16(pos + 14, id, true);
-    pos += a.bytes.length;
+    view.setUint16(pos + 14, id, true);
+    pos += attributeBytes.bytes.length;
   }
-  v.setUint32(pos, END_MARKER, true);
-  v.setUint32(24, pos + 8, true);
-  v.setUint16(40, nextId, true);
+  view.setUint32(pos, END_MARKER, true);
+  view.setUint32(24, pos + 8, true);
+  view.setUint16(40, nextId, true);
   return out;
 }

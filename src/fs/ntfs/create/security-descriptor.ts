@@ -14,11 +14,11 @@ const FILE_ALL_ACCESS = 0x001f01ff;
 
 function sid(authority: number, ...subAuthorities: number[]): Uint8Array {
   const out = new Uint8Array(8 + 4 * subAuthorities.length);
-  const v = new DataView(out.buffer);
+  const view = new DataView(out.buffer);
   out[0] = 1;
   out[1] = subAuthorities.length;
   out[7] = authority;
-  subAuthorities.forEach((s, i) => v.setUint32(8 + 4 * i, s, true));
+  subAuthorities.forEach((subAuthority, i) => view.setUint32(8 + 4 * i, subAuthority, true));
   return out;
 }
 
@@ -28,22 +28,22 @@ export function everyoneSecurityDescriptor(): Uint8Array {
   const aceSize = 8 + everyone.length;
   const aclSize = 8 + aceSize;
   const out = new Uint8Array(20 + aclSize + 2 * administrators.length);
-  const v = new DataView(out.buffer);
+  const view = new DataView(out.buffer);
   out[0] = 1;
-  v.setUint16(2, SE_SELF_RELATIVE | SE_DACL_PRESENT, true);
+  view.setUint16(2, SE_SELF_RELATIVE | SE_DACL_PRESENT, true);
   const dacl = 20;
   const owner = dacl + aclSize;
   const group = owner + administrators.length;
-  v.setUint32(4, owner, true);
-  v.setUint32(8, group, true);
-  v.setUint32(16, dacl, true);
+  view.setUint32(4, owner, true);
+  view.setUint32(8, group, true);
+  view.setUint32(16, dacl, true);
   out[dacl] = 2;
-  v.setUint16(dacl + 2, aclSize, true);
-  v.setUint16(dacl + 4, 1, true);
+  view.setUint16(dacl + 2, aclSize, true);
+  view.setUint16(dacl + 4, 1, true);
   out[dacl + 8] = 0; // ACCESS_ALLOWED_ACE_TYPE
   out[dacl + 9] = OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE;
-  v.setUint16(dacl + 10, aceSize, true);
-  v.setUint32(dacl + 12, FILE_ALL_ACCESS, true);
+  view.setUint16(dacl + 10, aceSize, true);
+  view.setUint32(dacl + 12, FILE_ALL_ACCESS, true);
   out.set(everyone, dacl + 16);
   out.set(administrators, owner);
   out.set(administrators, group);

@@ -31,10 +31,10 @@ export function queueBitmapBytes(stream: DataStream, offset: number, bytes: Uint
 export function queueChangedBytes(stream: DataStream, changed: Map<number, number>, pending: PendingWrites): void {
   const offsets = [...changed.keys()].sort((a, b) => a - b);
   for (let i = 0; i < offsets.length; ) {
-    let j = i + 1;
-    while (j < offsets.length && offsets[j] === offsets[j - 1] + 1) j++;
-    queueBitmapBytes(stream, offsets[i], Uint8Array.from(offsets.slice(i, j), (o) => changed.get(o)!), pending);
-    i = j;
+    let runEnd = i + 1;
+    while (runEnd < offsets.length && offsets[runEnd] === offsets[runEnd - 1] + 1) runEnd++;
+    queueBitmapBytes(stream, offsets[i], Uint8Array.from(offsets.slice(i, runEnd), (offset) => changed.get(offset)!), pending);
+    i = runEnd;
   }
 }
 
@@ -87,14 +87,14 @@ export function allocateClusters(vol: ReadableNtfsVolume, count: number, hint: n
             lcn = Math.min(chunkEnd, skip.end) - 1;
             continue;
           }
-          const i = (lcn >> 3) - byteStart;
-          if ((lcn & 7) === 0 && bitmap[i] === 0xff && lcn + 8 <= chunkEnd) {
+          const byteIndex = (lcn >> 3) - byteStart;
+          if ((lcn & 7) === 0 && bitmap[byteIndex] === 0xff && lcn + 8 <= chunkEnd) {
             lcn += 7; // a whole byte in use
             continue;
           }
-          if (bitmap[i] & (1 << (lcn & 7))) continue;
-          bitmap[i] |= 1 << (lcn & 7);
-          changed.set(byteStart + i, bitmap[i]);
+          if (bitmap[byteIndex] & (1 << (lcn & 7))) continue;
+          bitmap[byteIndex] |= 1 << (lcn & 7);
+          changed.set(byteStart + byteIndex, bitmap[byteIndex]);
           const last = runs[runs.length - 1];
           if (last && last.lcn + last.length === lcn) last.length++;
           else runs.push({ lcn, length: 1 });

@@ -32,11 +32,11 @@ function refuse(path: string, why: string): never {
 }
 
 /** The allocated runs of every non-resident attribute of record `n`. */
-function runsOf(vol: ReadableNtfsVolume, n: number, owner: string): OwnedRun[] {
+function runsOf(vol: ReadableNtfsVolume, recordNumber: number, owner: string): OwnedRun[] {
   const out: OwnedRun[] = [];
-  for (const a of vol.attributes(n)) {
-    if (a.resident) continue;
-    const attr = a as NonResidentAttribute;
+  for (const attribute of vol.attributes(recordNumber)) {
+    if (attribute.resident) continue;
+    const attr = attribute as NonResidentAttribute;
     for (const run of decodeRunlist(attr.mappingPairs, attr.lowestVcn)) {
       if (run.lcn !== null && run.length > 0) out.push({ lcn: run.lcn, length: run.length, owner });
     }
@@ -47,28 +47,28 @@ function runsOf(vol: ReadableNtfsVolume, n: number, owner: string): OwnedRun[] {
 /** The directories from the file's parents up to the root. */
 function ancestors(vol: ReadableNtfsVolume, file: number): number[] {
   const seen = new Set<number>();
-  let level = vol.fileNames(file).map((f) => f.parent.record);
+  let level = vol.fileNames(file).map((fileName) => fileName.parent.record);
   for (let depth = 0; level.length > 0 && depth < MAX_DEPTH; depth++) {
     const next: number[] = [];
     for (const dir of level) {
       if (seen.has(dir)) continue;
       seen.add(dir);
-      if (dir !== ROOT_RECORD) next.push(...vol.fileNames(dir).map((f) => f.parent.record));
+      if (dir !== ROOT_RECORD) next.push(...vol.fileNames(dir).map((fileName) => fileName.parent.record));
     }
     level = next;
   }
   return [...seen];
 }
 
-function overlaps(a: { lcn: number; length: number }, b: { lcn: number; length: number }): boolean {
-  return a.lcn < b.lcn + b.length && b.lcn < a.lcn + a.length;
+function overlaps(left: { lcn: number; length: number }, right: { lcn: number; length: number }): boolean {
+  return left.lcn < right.lcn + right.length && right.lcn < left.lcn + left.length;
 }
 
 /** Refuses (RefusedError "cross-linked") when `runs` of file record `file` cannot be its own. */
 export function checkClustersOwned(vol: ReadableNtfsVolume, path: string, file: number, runs: readonly DataRun[]): void {
   // (That the runs lie inside the volume and do not overlap one another, the stream's reader
   // has checked: runlist.ts checkRuns.)
-  const own = runs.filter((r): r is DataRun & { lcn: number } => r.lcn !== null && r.length > 0);
+  const own = runs.filter((run): run is DataRun & { lcn: number } => run.lcn !== null && run.length > 0);
 
   const protectedRuns: OwnedRun[] = [];
   for (let n = 0; n < FIRST_USER_RECORD; n++) {
@@ -79,7 +79,7 @@ export function checkClustersOwned(vol: ReadableNtfsVolume, path: string, file: 
     if (dir >= FIRST_USER_RECORD && dir !== file) protectedRuns.push(...runsOf(vol, dir, `directory record ${dir}`));
   }
   for (const run of own) {
-    const hit = protectedRuns.find((p) => overlaps(run, p));
+    const hit = protectedRuns.find((protectedRun) => overlaps(run, protectedRun));
     if (hit) refuse(path, `its clusters ${run.lcn}-${run.lcn + run.length - 1} overlap those of ${hit.owner}`);
   }
 

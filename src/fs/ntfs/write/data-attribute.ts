@@ -32,14 +32,14 @@ export function setDataSizes(edit: RecordEdit, head: NonResidentAttribute, sizes
  */
 export function setExtentRuns(edit: RecordEdit, extent: NonResidentAttribute, runs: DataRun[], path: string): void {
   const bytes = edit.bytes;
-  const r = ntfsReader(bytes);
+  const byteReader = ntfsReader(bytes);
   const at = extent.offset;
-  const oldLength = r.u32(at + 4);
-  const mappingOffset = r.u16(at + 32);
+  const oldLength = byteReader.u32(at + 4);
+  const mappingOffset = byteReader.u16(at + 32);
   const pairs = encodeRunlist(runs);
   const newLength = Math.ceil((mappingOffset + pairs.length) / 8) * 8;
-  const bytesInUse = r.u32(24);
-  const bytesAllocated = r.u32(28);
+  const bytesInUse = byteReader.u32(24);
+  const bytesAllocated = byteReader.u32(28);
   const newInUse = bytesInUse - oldLength + newLength;
   if (newInUse > bytesAllocated) {
     throw new RefusedError(

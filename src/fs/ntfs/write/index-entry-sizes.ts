@@ -37,25 +37,25 @@ export function writeSize(bytes: Uint8Array, at: number, value: number): void {
 
 /** Offsets of the keys in the node whose header is at `headerOffset` that name `target`'s `names`. */
 function matchingKeys(bytes: Uint8Array, headerOffset: number, target: number, names: NameToUpdate[], what: string): Array<{ keyOffset: number; name: NameToUpdate }> {
-  const r = ntfsReader(bytes);
-  const entriesOffset = r.u32(headerOffset);
-  const end = headerOffset + r.u32(headerOffset + 4);
+  const byteReader = ntfsReader(bytes);
+  const entriesOffset = byteReader.u32(headerOffset);
+  const end = headerOffset + byteReader.u32(headerOffset + 4);
   if (end > bytes.length || entriesOffset < 16) throw new NtfsError("bad-index", `${what}: node header does not fit`, { offset: headerOffset });
   const found: Array<{ keyOffset: number; name: NameToUpdate }> = [];
   // Entries are at least 16 bytes and pos only grows: bounded by the node length.
   for (let pos = headerOffset + entriesOffset; ; ) {
     if (pos + 16 > end) throw new NtfsError("bad-index", `${what}: entries run past the node`, { offset: pos });
-    const length = r.u16(pos + 8);
-    const keyLength = r.u16(pos + 10);
-    const flags = r.u16(pos + 12);
+    const length = byteReader.u16(pos + 8);
+    const keyLength = byteReader.u16(pos + 10);
+    const flags = byteReader.u16(pos + 12);
     if (length < 16 || length % 8 !== 0 || pos + length > end) throw new NtfsError("bad-index", `${what}: entry length ${length} is invalid`, { offset: pos + 8 });
     if (flags & ENTRY_LAST) break;
-    if (keyLength >= 66 && 16 + keyLength <= length && readFileReference(r.u64big(pos)).record === target) {
+    if (keyLength >= 66 && 16 + keyLength <= length && readFileReference(byteReader.u64big(pos)).record === target) {
       const key = pos + 16;
-      const nameLength = r.u8(key + 64);
-      const namespace = r.u8(key + 65);
-      const name = r.utf16(key + 66, nameLength * 2);
-      const match = names.find((n) => n.name === name && n.namespace === namespace);
+      const nameLength = byteReader.u8(key + 64);
+      const namespace = byteReader.u8(key + 65);
+      const name = byteReader.utf16(key + 66, nameLength * 2);
+      const match = names.find((nameToUpdate) => nameToUpdate.name === name && nameToUpdate.namespace === namespace);
       if (match) found.push({ keyOffset: key, name: match });
     }
     pos += length;
@@ -82,28 +82,28 @@ export function updateIndexSizes(
     writeSize(bytes, keyOffset + FILE_NAME_ALLOCATED_SIZE, sizes.allocatedSize);
     writeSize(bytes, keyOffset + FILE_NAME_DATA_SIZE, sizes.dataSize);
   };
-  const directories = [...new Set(names.map((n) => n.directory))];
+  const directories = [...new Set(names.map((nameToUpdate) => nameToUpdate.directory))];
   for (const dir of directories) {
-    const wanted = names.filter((n) => n.directory === dir);
+    const wanted = names.filter((nameToUpdate) => nameToUpdate.directory === dir);
     const what = `directory record ${dir}`;
-    const attrs = vol.attributes(dir).filter((a) => a.name === "$I30");
-    const root = attrs.find((a) => a.type === AttributeType.indexRoot);
+    const attrs = vol.attributes(dir).filter((attribute) => attribute.name === "$I30");
+    const root = attrs.find((attr) => attr.type === AttributeType.indexRoot);
     if (!root?.resident) throw new NtfsError("bad-index", `${what} has no $I30 index root`);
     // The root lives in the directory's base record or, with an attribute list, an extension.
     const holder = root.recordNumber;
     const edit = records.get(holder) ?? loadRecord(vol, holder);
-    const rootAttr = edit.parsed.attributes.find((a) => a.type === AttributeType.indexRoot && a.name === "$I30");
+    const rootAttr = edit.parsed.attributes.find((attribute) => attribute.type === AttributeType.indexRoot && attribute.name === "$I30");
     if (!rootAttr?.resident) throw new NtfsError("bad-index", `${what}: $I30 index root not found in record ${holder}`);
     const valueOffset = rootAttr.offset + ntfsReader(edit.bytes).u16(rootAttr.offset + 20);
     const rootKeys = matchingKeys(edit.bytes, valueOffset + 16, target, wanted, `${what} index root`);
-    for (const k of rootKeys) {
-      patch(edit.bytes, k.keyOffset);
-      updated.push({ directory: dir, name: k.name.name, node: "INDEX_ROOT" });
+    for (const rootKey of rootKeys) {
+      patch(edit.bytes, rootKey.keyOffset);
+      updated.push({ directory: dir, name: rootKey.name.name, node: "INDEX_ROOT" });
     }
     if (rootKeys.length) records.set(holder, edit);
-    const rest = wanted.filter((n) => !rootKeys.some((k) => k.name === n));
+    const rest = wanted.filter((nameToUpdate) => !rootKeys.some((rootKey) => rootKey.name === nameToUpdate));
     if (rest.length === 0) continue;
-    const allocation = attrs.filter((a) => a.type === AttributeType.indexAllocation);
+    const allocation = attrs.filter((attr) => attr.type === AttributeType.indexAllocation);
     if (allocation.length === 0) throw new NtfsError("index-entry-missing", `${what}: no index entry for "${rest[0].name}" (record ${target})`);
     const stream = vol.stream(dir, AttributeType.indexAllocation, "$I30");
     const recordSize = ntfsReader(root.value).u32(8);
@@ -122,11 +122,11 @@ export function updateIndexSizes(
       const bytes = applyFixups(raw, 0, nodeWhat);
       const keys = matchingKeys(bytes, 24, target, remaining, nodeWhat);
       if (keys.length === 0) continue;
-      for (const k of keys) {
-        patch(bytes, k.keyOffset);
-        updated.push({ directory: dir, name: k.name.name, node: `INDX record at VCN ${vcn}` });
+      for (const key of keys) {
+        patch(bytes, key.keyOffset);
+        updated.push({ directory: dir, name: key.name.name, node: `INDX record at VCN ${vcn}` });
       }
-      remaining = remaining.filter((n) => !keys.some((k) => k.name === n));
+      remaining = remaining.filter((nameToUpdate) => !keys.some((key) => key.name === nameToUpdate));
       const protectedBytes = protectRecord(bytes, 0, nodeWhat);
       let at = 0;
       for (const piece of stream.mapRange(i * recordSize, recordSize)) {

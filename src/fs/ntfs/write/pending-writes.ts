@@ -20,6 +20,6 @@ export class PendingWrites {
 
   /** Issues the writes in the order they were added (data before the metadata naming it). */
   apply(device: BlockDevice): void {
-    for (const w of this.list) device.write(w.deviceOffset, w.bytes);
+    for (const pendingWrite of this.list) device.write(pendingWrite.deviceOffset, pendingWrite.bytes);
   }
 }

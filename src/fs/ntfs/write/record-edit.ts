@@ -21,18 +21,18 @@ export interface RecordEdit {
 function readPieces(vol: ReadableNtfsVolume, pieces: Array<{ deviceOffset: number; length: number }>, size: number): Uint8Array {
   const out = new Uint8Array(size);
   let at = 0;
-  for (const p of pieces) {
-    out.set(vol.device.read(p.deviceOffset, p.length), at);
-    at += p.length;
+  for (const piece of pieces) {
+    out.set(vol.device.read(piece.deviceOffset, piece.length), at);
+    at += piece.length;
   }
   return out;
 }
 
-export function loadRecord(vol: ReadableNtfsVolume, n: number): RecordEdit {
+export function loadRecord(vol: ReadableNtfsVolume, recordNumber: number): RecordEdit {
   const rs = vol.boot.mftRecordSize;
-  const raw = readPieces(vol, vol.recordPlacement(n), rs);
-  const parsed = parseMftRecord(raw, n, 0);
-  return { number: n, bytes: applyFixups(raw, 0, `MFT record ${n}`), parsed };
+  const raw = readPieces(vol, vol.recordPlacement(recordNumber), rs);
+  const parsed = parseMftRecord(raw, recordNumber, 0);
+  return { number: recordNumber, bytes: applyFixups(raw, 0, `MFT record ${recordNumber}`), parsed };
 }
 
 /**

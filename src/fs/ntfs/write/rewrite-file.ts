@@ -88,13 +88,13 @@ function mapRuns(runs: readonly DataRun[], clusterSize: number, length: number):
 
 /** Appends clusters to runs, merging a new run that continues the last one. */
 function appendRuns(runs: readonly DataRun[], added: ClusterRun[]): DataRun[] {
-  const out = runs.map((r) => ({ ...r }));
+  const out = runs.map((run) => ({ ...run }));
   let vcn = out.length ? out[out.length - 1].vcn + out[out.length - 1].length : 0;
-  for (const a of added) {
+  for (const clusterRun of added) {
     const last = out[out.length - 1];
-    if (last && last.lcn !== null && last.lcn + last.length === a.lcn) last.length += a.length;
-    else out.push({ vcn, lcn: a.lcn, length: a.length });
-    vcn += a.length;
+    if (last && last.lcn !== null && last.lcn + last.length === clusterRun.lcn) last.length += clusterRun.length;
+    else out.push({ vcn, lcn: clusterRun.lcn, length: clusterRun.length });
+    vcn += clusterRun.length;
   }
   return out;
 }
@@ -104,47 +104,47 @@ export function rewriteFile(vol: ReadableNtfsVolume, path: string, data: Uint8Ar
   const resolved = vol.resolve(path);
   if (!resolved) throw new NotFoundError("not-found", `no such file: ${path}`, { path });
   if (resolved.stream !== "") refuse("named-stream", path, "only a file's unnamed data can be rewritten");
-  const n = resolved.record;
-  if (vol.record(n).isDirectory) throw new FsError("is-directory", `${path} is a directory`, { path });
-  if (vol.reparseTag(n) !== undefined) refuse("reparse-point", path, "the file is a reparse point (WOF-compressed, a link or cloud placeholder)");
-  const attrs = vol.attributes(n);
-  const si = attrs.find((a) => a.type === AttributeType.standardInformation);
+  const recordNumber = resolved.record;
+  if (vol.record(recordNumber).isDirectory) throw new FsError("is-directory", `${path} is a directory`, { path });
+  if (vol.reparseTag(recordNumber) !== undefined) refuse("reparse-point", path, "the file is a reparse point (WOF-compressed, a link or cloud placeholder)");
+  const attrs = vol.attributes(recordNumber);
+  const si = attrs.find((attr) => attr.type === AttributeType.standardInformation);
   const flags = si?.resident ? parseStandardInformation(si.value, si.offset).fileAttributes : 0;
   if (flags & FileAttributeFlag.compressed) refuse("compressed", path, "the file is compressed; decompress it on Windows (compact /u) first");
   if (flags & FileAttributeFlag.encrypted) refuse("encrypted", path, "the file is EFS-encrypted");
   if (flags & FileAttributeFlag.sparse) refuse("sparse", path, "the file is sparse");
-  const extents = attrs.filter((a) => a.type === AttributeType.data && a.name === "");
+  const extents = attrs.filter((attr) => attr.type === AttributeType.data && attr.name === "");
   if (extents.length === 0) throw new NotFoundError("no-stream", `${path} has no unnamed data stream`, { path });
-  const head = extents.find((a) => a.resident || a.lowestVcn === 0);
+  const head = extents.find((extent) => extent.resident || extent.lowestVcn === 0);
   if (!head) throw new NtfsError("bad-attribute", `${path}: no $DATA extent starts at VCN 0`, { path });
   if (head.resident) refuse("resident-data", path, "the data is stored inside the MFT record (a tiny file), which p2vfix does not rewrite");
   if (head.compressed) refuse("compressed", path, "the data attribute is compressed");
   if (head.encrypted) refuse("encrypted", path, "the data attribute is encrypted");
   if (head.sparse) refuse("sparse", path, "the data attribute is sparse");
-  const stream = vol.stream(n, AttributeType.data, "");
-  if (stream.runs.some((r) => r.lcn === null)) refuse("sparse", path, "the data has unallocated (sparse) runs");
-  checkClustersOwned(vol, path, n, stream.runs);
+  const stream = vol.stream(recordNumber, AttributeType.data, "");
+  if (stream.runs.some((run) => run.lcn === null)) refuse("sparse", path, "the data has unallocated (sparse) runs");
+  checkClustersOwned(vol, path, recordNumber, stream.runs);
 
   const cs = vol.geometry.clusterSize;
-  const clustersHeld = stream.runs.reduce((sum, r) => sum + r.length, 0);
+  const clustersHeld = stream.runs.reduce((sum, run) => sum + run.length, 0);
   const clustersNeeded = Math.ceil(data.length / cs);
   const sizeChanges = data.length !== stream.size || stream.initializedSize !== stream.size;
   const grows = clustersNeeded > clustersHeld;
   // Extents in VCN order: the sizes live in the first, new runs go to the last.
-  const sorted = (extents as NonResidentAttribute[]).slice().sort((x, y) => x.lowestVcn - y.lowestVcn);
+  const sorted = (extents as NonResidentAttribute[]).slice().sort((left, right) => left.lowestVcn - right.lowestVcn);
   const last = sorted[sorted.length - 1];
 
   const pending = new PendingWrites();
   const records = new Map<number, RecordEdit>();
   const edit = (record: number): RecordEdit => {
-    let e = records.get(record);
-    if (!e) records.set(record, (e = loadRecord(vol, record)));
-    return e;
+    let recordEdit = records.get(record);
+    if (!recordEdit) records.set(record, (recordEdit = loadRecord(vol, record)));
+    return recordEdit;
   };
   /** The same extent as parsed from the record being edited (attribute ids are per record). */
-  const extentIn = (e: RecordEdit, extent: NonResidentAttribute): NonResidentAttribute => {
-    const found = e.parsed.attributes.find((x) => x.type === AttributeType.data && x.name === "" && !x.resident && x.id === extent.id);
-    if (!found) throw new NtfsError("bad-record", `${path}: $DATA extent ${extent.id} not found again in record ${e.number}`, { path });
+  const extentIn = (recordEdit: RecordEdit, extent: NonResidentAttribute): NonResidentAttribute => {
+    const found = recordEdit.parsed.attributes.find((attribute) => attribute.type === AttributeType.data && attribute.name === "" && !attribute.resident && attribute.id === extent.id);
+    if (!found) throw new NtfsError("bad-record", `${path}: $DATA extent ${extent.id} not found again in record ${recordEdit.number}`, { path });
     return found as NonResidentAttribute;
   };
 
@@ -169,23 +169,23 @@ export function rewriteFile(vol: ReadableNtfsVolume, path: string, data: Uint8Ar
     setDataSizes(headEdit, extentIn(headEdit, head as NonResidentAttribute), { allocatedSize, dataSize: data.length, initializedSize: data.length });
     // $FILE_NAME attributes may sit in extension records when the file has an attribute list.
     const names: NameToUpdate[] = [];
-    for (const a of attrs) {
-      if (a.type !== AttributeType.fileName || !a.resident) continue;
-      const fn = parseFileName(a.value, a.offset);
+    for (const attr of attrs) {
+      if (attr.type !== AttributeType.fileName || !attr.resident) continue;
+      const fn = parseFileName(attr.value, attr.offset);
       names.push({ directory: fn.parent.record, name: fn.name, namespace: fn.namespace });
-      const e = edit(a.recordNumber);
-      const own = e.parsed.attributes.find((b) => b.type === AttributeType.fileName && b.id === a.id);
-      if (!own) throw new NtfsError("bad-record", `${path}: $FILE_NAME attribute ${a.id} not found again in record ${a.recordNumber}`, { path });
-      const valueOffset = own.offset + (e.bytes[own.offset + 20] | (e.bytes[own.offset + 21] << 8));
-      writeSize(e.bytes, valueOffset + 40, allocatedSize);
-      writeSize(e.bytes, valueOffset + 48, data.length);
+      const recordEdit = edit(attr.recordNumber);
+      const own = recordEdit.parsed.attributes.find((attribute) => attribute.type === AttributeType.fileName && attribute.id === attr.id);
+      if (!own) throw new NtfsError("bad-record", `${path}: $FILE_NAME attribute ${attr.id} not found again in record ${attr.recordNumber}`, { path });
+      const valueOffset = own.offset + (recordEdit.bytes[own.offset + 20] | (recordEdit.bytes[own.offset + 21] << 8));
+      writeSize(recordEdit.bytes, valueOffset + 40, allocatedSize);
+      writeSize(recordEdit.bytes, valueOffset + 48, data.length);
     }
     if (grows) {
       // Last: re-encoding the runlist moves the attributes after it in that record.
       const lastEdit = edit(last.recordNumber);
-      setExtentRuns(lastEdit, extentIn(lastEdit, last), runs.filter((r) => r.vcn >= last.lowestVcn), path);
+      setExtentRuns(lastEdit, extentIn(lastEdit, last), runs.filter((run) => run.vcn >= last.lowestVcn), path);
     }
-    indexEntriesUpdated = updateIndexSizes(vol, n, names, { allocatedSize, dataSize: data.length }, records, pending);
+    indexEntriesUpdated = updateIndexSizes(vol, recordNumber, names, { allocatedSize, dataSize: data.length }, records, pending);
   }
 
   const mirroredRecords: number[] = [];
@@ -195,7 +195,7 @@ export function rewriteFile(vol: ReadableNtfsVolume, path: string, data: Uint8Ar
   vol.forgetCachedRecords();
   return {
     path,
-    record: n,
+    record: recordNumber,
     sizeBefore: stream.size,
     sizeAfter: data.length,
     allocatedBefore: stream.allocatedSize,
@@ -204,7 +204,7 @@ export function rewriteFile(vol: ReadableNtfsVolume, path: string, data: Uint8Ar
     recordsWritten: [...records.keys()],
     mirroredRecords,
     indexEntriesUpdated,
-    writes: pending.list.map((w) => ({ deviceOffset: w.deviceOffset, length: w.bytes.length, what: w.what })),
+    writes: pending.list.map((pendingWrite) => ({ deviceOffset: pendingWrite.deviceOffset, length: pendingWrite.bytes.length, what: pendingWrite.what })),
   };
 }
 
