@@ -3,7 +3,7 @@
  * of it all against the image (a dry run of apply), Apply with its progress, then Undo.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { DiffEntry } from "../../src/plan/apply-changes.js";
+import type { DiffEntry } from "../../src/changes/apply-registry-changes.js";
 import type { JobView } from "../../src/web/session.js";
 import { del, get, post } from "./api";
 import { useApi } from "./hooks";
