@@ -10,8 +10,15 @@ import type { z as Zod } from "zod";
 
 let loaded: typeof Zod | undefined;
 
+function loadZod(): typeof Zod {
+  // A bundler sees the plain require("zod") and bundles it (run lazily) or shims it (external);
+  // Node's own ESM has no require, so one is made for this file.
+  const zod = (typeof require === "function" ? require("zod") : createRequire(import.meta.url)("zod")) as { z: typeof Zod };
+  return zod.z;
+}
+
 /** A value built from zod on first use and kept: `const schema = lazySchema((z) => z.object(...))`. */
 export function lazySchema<T>(build: (z: typeof Zod) => T): () => T {
   let value: T | undefined;
-  return () => (value ??= build((loaded ??= (createRequire(import.meta.url)("zod") as { z: typeof Zod }).z)));
+  return () => (value ??= build((loaded ??= loadZod())));
 }
