@@ -4,7 +4,7 @@
  * be the file that was read. A host file changed after it was read (same size and mtime, so
  * only the bytes tell) or replaced fails the write: typed error, image unchanged, no undo file.
  */
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, renameSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { VerifyError } from "../../src/errors.js";
@@ -12,15 +12,10 @@ import { writeFilesInImage } from "../../src/plan/image-files.js";
 import { toolsAvailable } from "../helpers/interop.js";
 import { mkntfsVolume, sha, tempDir as newTempDir } from "../fs/ntfs/create-helpers.js";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = newTempDir();
-  dirs.push(d);
-  return d;
-}
+// One folder for the file, removed when it is done; a fresh one inside it per test.
+const root = newTempDir();
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const tempDir = () => mkdtempSync(join(root, "case-"));
 
 /** 3 MiB of varied bytes: non-resident, more than one compare piece. */
 function bigContent(): Buffer {
