@@ -4,7 +4,8 @@
  * ("applying": roll back) and which undo file belongs to the last apply.
  */
 import { existsSync } from "node:fs";
-import { z } from "zod";
+import type { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { ImageError } from "../errors.js";
 import { privateModeFor } from "../io/safe-file.js";
 import { readJsonRecord } from "../util/json-record.js";
@@ -14,15 +15,17 @@ import { sidecarPath } from "./sidecar-folder.js";
 export const JournalState = ["applying", "done", "rolled-back", "undone"] as const;
 export type JournalState = (typeof JournalState)[number];
 
-const journalSchema = z.object({
-  format: z.literal("p2vfix-journal"),
-  version: z.literal(1),
-  state: z.enum(JournalState),
-  undoFile: z.string(),
-  updatedAt: z.string(),
-  pid: z.number().int(),
-});
-export type Journal = z.infer<typeof journalSchema>;
+const journalSchema = lazySchema((z) =>
+  z.object({
+    format: z.literal("p2vfix-journal"),
+    version: z.literal(1),
+    state: z.enum(JournalState),
+    undoFile: z.string(),
+    updatedAt: z.string(),
+    pid: z.number().int(),
+  }),
+);
+export type Journal = z.infer<ReturnType<typeof journalSchema>>;
 
 /** A journal is a few hundred bytes of JSON. */
 const MAX_JOURNAL = 64 * 1024;
@@ -42,5 +45,5 @@ export function readJournal(imagePath: string, folder?: string): Journal | undef
   const path = journalPath(imagePath, folder);
   if (!existsSync(path)) return undefined;
   // Someone who can write the folder can plant a link to a device or a huge file here: read only a small regular file.
-  return readJsonRecord(path, { schema: journalSchema, maxBytes: MAX_JOURNAL, what: "a p2vfix journal", refuse: (message, cause) => new ImageError("bad-journal", message, { path, cause }) });
+  return readJsonRecord(path, { schema: journalSchema(), maxBytes: MAX_JOURNAL, what: "a p2vfix journal", refuse: (message, cause) => new ImageError("bad-journal", message, { path, cause }) });
 }

@@ -17,7 +17,8 @@ import { createHash, type Hash } from "node:crypto";
 import { replaceFileSafely } from "../io/safe-file.js";
 import { statSync, writeSync } from "node:fs";
 import { FileDevice } from "../io/file-device.js";
-import { z } from "zod";
+import type { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { ImageError } from "../errors.js";
 import { writeFileDurably } from "./durable.js";
 
@@ -26,49 +27,54 @@ const PREFIX = 12;
 /** A header larger than this is not one p2vfix wrote. */
 const MAX_HEADER = 64 * 1024 * 1024;
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
-const count = z.number().int().nonnegative();
+/** The header's schema, built when an undo file is first read (lazy-zod.ts: writing one needs no zod). */
+const undoSchemas = lazySchema((z) => {
+  const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+  const count = z.number().int().nonnegative();
 
-const rangeSchema = z.object({
-  offset: count,
-  length: count,
-  /** Bytes of the range that lay inside the original file (stored in the blob). */
-  beforeLength: count,
-  blobOffset: count,
-  sha256Before: sha256Hex,
-  sha256After: sha256Hex,
+  const rangeSchema = z.object({
+    offset: count,
+    length: count,
+    /** Bytes of the range that lay inside the original file (stored in the blob). */
+    beforeLength: count,
+    blobOffset: count,
+    sha256Before: sha256Hex,
+    sha256After: sha256Hex,
+  });
+
+  const identitySchema = z.object({
+    path: z.string(),
+    size: count,
+    mtimeMs: z.number(),
+    dev: z.number(),
+    ino: z.number(),
+  });
+
+  const headerSchema = z.object({
+    format: z.literal("p2vfix-undo"),
+    version: z.literal(1),
+    createdAt: z.string(),
+    image: identitySchema,
+    /** What was written, for people: "partition 2:Windows/System32/config/SYSTEM". */
+    changes: z.array(z.string()),
+    files: z.array(
+      z.object({
+        path: z.string(),
+        originalSize: count,
+        newSize: count,
+        ranges: z.array(rangeSchema),
+      }),
+    ),
+    blobSize: count,
+    blobSha256: sha256Hex,
+  });
+  return { rangeSchema, identitySchema, headerSchema };
 });
+type UndoSchemas = ReturnType<typeof undoSchemas>;
 
-const identitySchema = z.object({
-  path: z.string(),
-  size: count,
-  mtimeMs: z.number(),
-  dev: z.number(),
-  ino: z.number(),
-});
-
-const headerSchema = z.object({
-  format: z.literal("p2vfix-undo"),
-  version: z.literal(1),
-  createdAt: z.string(),
-  image: identitySchema,
-  /** What was written, for people: "partition 2:Windows/System32/config/SYSTEM". */
-  changes: z.array(z.string()),
-  files: z.array(
-    z.object({
-      path: z.string(),
-      originalSize: count,
-      newSize: count,
-      ranges: z.array(rangeSchema),
-    }),
-  ),
-  blobSize: count,
-  blobSha256: sha256Hex,
-});
-
-export type UndoRange = z.infer<typeof rangeSchema>;
-export type ImageIdentity = z.infer<typeof identitySchema>;
-export type UndoHeader = z.infer<typeof headerSchema>;
+export type UndoRange = z.infer<UndoSchemas["rangeSchema"]>;
+export type ImageIdentity = z.infer<UndoSchemas["identitySchema"]>;
+export type UndoHeader = z.infer<UndoSchemas["headerSchema"]>;
 export type UndoFileEntry = UndoHeader["files"][number];
 
 export interface UndoFile {
@@ -179,7 +185,7 @@ function decodeUndoSource(source: UndoSource, path: string): UndoFile {
   } catch (err) {
     throw bad(`header is not valid JSON: ${(err as Error).message}`, PREFIX);
   }
-  const result = headerSchema.safeParse(parsed);
+  const result = undoSchemas().headerSchema.safeParse(parsed);
   if (!result.success) throw bad(`header does not match the undo format: ${result.error.issues[0]?.message ?? "invalid"} at ${result.error.issues[0]?.path.join(".") ?? "?"}`, PREFIX);
   const header = result.data;
   const blobStart = PREFIX + headerLength;

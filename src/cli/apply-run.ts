@@ -43,10 +43,7 @@ function imageFate(target: string, before: string, folder: string | undefined): 
   return `the image may be partly written: run \`p2vfix undo ${shellQuote(target)}${folder && isBlockDevicePath(target) ? ` --backup-dir ${shellQuote(folder)}` : ""}\` to restore it`;
 }
 
-/** The command that undoes a write: a block device's needs the folder its undo file is in. */
-export function undoCommand(image: string, undoFile: string | undefined): string {
-  return `p2vfix undo ${shellQuote(image)}${undoFile && isBlockDevicePath(image) ? ` --backup-dir ${shellQuote(dirname(undoFile))}` : ""}`;
-}
+export { undoCommand } from "./undo-command.js";
 
 /** The writer lock; a system error taking it (a full disk) is typed and says the image was not touched. */
 export function lockImage(target: string, folder?: string): WriterLock {

@@ -7,7 +7,7 @@
  * Host side: sources are read with lstat; symbolic links inside a copied folder are skipped and
  * reported (p2vfix never follows a link it did not create), as are sockets and devices.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { NotFoundError, RefusedError, UsageError, VerifyError } from "../errors.js";
 import type { FileContent } from "../fs/ntfs/create/ntfs-writer.js";
@@ -87,10 +87,13 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
 /** Reads of at least this size reuse one buffer (see hostContent). */
 const SHARED_READ = 64 * 1024;
 
-/** A host file read piece by piece while the writer copies it; hashes what it hands out (read in order). */
-function hostContent(fd: number, size: number, source: string): FileContent & { sha256(): string } {
-  const hash = createHash("sha256");
-  let hashed = 0;
+/**
+ * A host file read piece by piece while the writer copies it (in order). Not hashed here: the
+ * staged verify compares the copy with the host file byte for byte and hashes the copy, one
+ * SHA-256 pass per byte instead of two (see sameAsHost).
+ */
+function hostContent(fd: number, size: number, source: string): FileContent & { done(): void } {
+  let handed = 0;
   let shared: Uint8Array | undefined;
   return {
     size,
@@ -103,14 +106,12 @@ function hostContent(fd: number, size: number, source: string): FileContent & { 
         if (bytesRead === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
         at += bytesRead;
       }
-      if (offset !== hashed) throw new VerifyError("source-read-order", `${source} was read out of order (internal error); nothing was written`, { path: source });
-      hash.update(out);
-      hashed += length;
+      if (offset !== handed) throw new VerifyError("source-read-order", `${source} was read out of order (internal error); nothing was written`, { path: source });
+      handed += length;
       return out;
     },
-    sha256() {
-      if (hashed !== size) throw new VerifyError("source-read-order", `${source}: ${hashed} of ${size} bytes were read (internal error); nothing was written`, { path: source });
-      return hash.digest("hex");
+    done() {
+      if (handed !== size) throw new VerifyError("source-read-order", `${source}: ${handed} of ${size} bytes were read (internal error); nothing was written`, { path: source });
     },
   };
 }
@@ -146,6 +147,8 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const policy = shortNamePolicyFor(targetOf(image, imageFile).volumes, volume);
       // The transaction's overlay is the staging layer: any error throws it all away.
       const writer = fs.writer({ staged: false, shortNames: policy.create });
+      // Where each created file came from, for the staged verify's byte compare (same order as result.created).
+      const sources: HostSource[] = [];
       const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0, shortNames: { create: policy.create, reason: policy.reason } };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).
@@ -208,7 +211,10 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
               if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
                 throw new VerifyError("source-changed", `${item.source} changed while it was copied into the image; nothing was written`, { path: item.source });
               }
-              result.created.push({ path: item.dest, size: before.size, sha256: content.sha256() });
+              content.done();
+              // sha256 is taken by the staged verify, from the bytes read back from the image.
+              result.created.push({ path: item.dest, size: before.size, sha256: "" });
+              sources.push({ path: item.source, stat: before });
               result.bytes += before.size;
             } finally {
               closeSync(fd);
@@ -225,23 +231,27 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
           if (!(again instanceof NtfsVolume)) throw new VerifyError("verify-failed", `${where}: not NTFS after the write`);
           for (const folder of result.folders) if (!again.stat(folder)?.isDirectory) throw new VerifyError("verify-failed", `${where}:${folder} is not a folder after the write`);
           // One index walk per folder, then each file's data by record number.
-          const byFolder = new Map<string, typeof result.created>();
-          for (const created of result.created) {
+          const byFolder = new Map<string, Array<{ file: (typeof result.created)[number]; source: HostSource }>>();
+          result.created.forEach((created, i) => {
             const folder = created.path.slice(0, created.path.lastIndexOf("/")) || "/";
             const files = byFolder.get(folder);
-            if (files) files.push(created);
-            else byFolder.set(folder, [created]);
-          }
-          const buffer = new Uint8Array(4 << 20);
+            if (files) files.push({ file: created, source: sources[i] });
+            else byFolder.set(folder, [{ file: created, source: sources[i] }]);
+          });
+          const buffer = new Uint8Array(VERIFY_PIECE);
+          const hostBuffer = new Uint8Array(VERIFY_PIECE);
           for (const [folder, files] of byFolder) {
             const records = new Map(again.indexEntries(folder).map((indexEntry) => [indexEntry.fileName.name.toUpperCase(), indexEntry.reference.record]));
-            for (const file of files) {
+            for (const { file, source } of files) {
               const record = records.get(file.path.slice(file.path.lastIndexOf("/") + 1).toUpperCase());
               if (record === undefined) throw new VerifyError("verify-failed", `${where}:${file.path} is not in its folder after the write`);
-              // After the commit every written byte was read back and matched the overlay these hashes were checked on.
+              // After the commit every written byte was read back and matched the overlay checked here.
               const stream = again.stream(record, AttributeType.data, "");
               if (stream.size !== file.size) throw new VerifyError("verify-failed", `${where}:${file.path} has the wrong size after the write`);
-              if (stage !== "committed" && hashStream(stream, buffer) !== file.sha256) throw new VerifyError("verify-failed", `${where}:${file.path} reads back different bytes; nothing was written`);
+              if (stage === "committed") continue;
+              const sha256 = sameAsHost(stream, source, buffer, hostBuffer);
+              if (sha256 === undefined || (file.sha256 !== "" && file.sha256 !== sha256)) throw new VerifyError("verify-failed", `${where}:${file.path} reads back different bytes than ${source.path}; nothing was written`);
+              file.sha256 = sha256;
             }
           }
           for (const removed of result.removed) if (again.stat(removed) !== undefined) throw new VerifyError("verify-failed", `${where}:${removed} still exists after the write`);
@@ -253,15 +263,52 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
   );
 }
 
-/** SHA-256 of a file's data in the image, read in pieces into `buffer`. */
-function hashStream(stream: DataStream, buffer: Uint8Array): string {
-  const hash = createHash("sha256");
-  for (let at = 0; at < stream.size; at += buffer.length) {
-    const length = Math.min(buffer.length, stream.size - at);
-    stream.readInto(at, buffer, 0, length);
-    hash.update(buffer.subarray(0, length));
+/** A copied host file: its path and what fstat said when it was read. */
+interface HostSource {
+  path: string;
+  stat: Stats;
+}
+
+/** Bytes compared and hashed per read in the staged verify. */
+const VERIFY_PIECE = 1 << 20;
+
+/**
+ * Whether a copied file reads back from the staged image as the host file's bytes, compared
+ * piece by piece (the host file is in the page cache; a compare costs far less than a second
+ * SHA-256 pass): the SHA-256 of the copy when it matches, else undefined. The host file is
+ * opened again without following a link, and must still be the file that was read (device,
+ * inode, size, mtime): one replaced or changed since fails the write.
+ */
+function sameAsHost(stream: DataStream, source: HostSource, buffer: Uint8Array, hostBuffer: Uint8Array): string | undefined {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO put in its place must not hang the open (the inode check then refuses it).
+    fd = openSync(source.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new VerifyError("source-changed", `${source.path} could not be read again to check its copy (${(err as Error).message}); nothing was written`, { path: source.path });
   }
-  return hash.digest("hex");
+  try {
+    const now = fstatSync(fd);
+    if (now.dev !== source.stat.dev || now.ino !== source.stat.ino || now.size !== source.stat.size || now.mtimeMs !== source.stat.mtimeMs) {
+      throw new VerifyError("source-changed", `${source.path} changed while it was copied into the image; nothing was written`, { path: source.path });
+    }
+    const hash = createHash("sha256");
+    for (let at = 0; at < stream.size; at += buffer.length) {
+      const length = Math.min(buffer.length, stream.size - at);
+      stream.readInto(at, buffer, 0, length);
+      for (let got = 0; got < length; ) {
+        const bytesRead = readSync(fd, hostBuffer, got, length - got, at + got);
+        if (bytesRead === 0) return undefined;
+        got += bytesRead;
+      }
+      const copy = buffer.subarray(0, length);
+      if (Buffer.compare(copy, hostBuffer.subarray(0, length)) !== 0) return undefined;
+      hash.update(copy);
+    }
+    return hash.digest("hex");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A plan's `files:` entries as operations: each `to` folder made, then `from`'s contents copied into it. */

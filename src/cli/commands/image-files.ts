@@ -4,7 +4,7 @@
  * last argument names a path inside an image). Every write goes through the safe write path
  * (refusals, undo file, verify); `p2vfix undo IMAGE` puts the image back.
  */
-import { undoCommand } from "../apply-run.js";
+import { undoCommand } from "../undo-command.js";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { parseTargetSpec } from "../../image/index.js";

@@ -1,0 +1,93 @@
+/**
+ * The staged verify of a copy into an image (src/plan/image-files.ts): each copied file is read
+ * back from the staged volume and compared byte for byte with the host file, which must still
+ * be the file that was read. A host file changed after it was read (same size and mtime, so
+ * only the bytes tell) or replaced fails the write: typed error, image unchanged, no undo file.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { VerifyError } from "../../src/errors.js";
+import { writeFilesInImage } from "../../src/plan/image-files.js";
+import { toolsAvailable } from "../helpers/interop.js";
+import { mkntfsVolume, sha, tempDir as newTempDir } from "../fs/ntfs/create-helpers.js";
+
+// One folder for the file, removed when it is done; a fresh one inside it per test.
+const root = newTempDir();
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const tempDir = () => mkdtempSync(join(root, "case-"));
+
+/** 3 MiB of varied bytes: non-resident, more than one compare piece. */
+function bigContent(): Buffer {
+  const bytes = Buffer.alloc(3 * 1024 * 1024 + 123);
+  for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE((i * 2654435761) >>> 0, Math.min(i, bytes.length - 4));
+  return bytes;
+}
+
+const undoFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".p2vfix-undo"));
+
+describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image: staged verify against the host file", () => {
+  it("reports the SHA-256 of what reads back, equal to the host file's", () => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
+    const big = join(dir, "big.bin");
+    const small = join(dir, "small.txt");
+    writeFileSync(big, bigContent());
+    writeFileSync(small, "");
+    const report = writeFilesInImage(image, [{ kind: "copy", sources: [big, small], dest: "/", recursive: false }]);
+    expect(report.result.created).toEqual([
+      { path: "/big.bin", size: statSync(big).size, sha256: sha(readFileSync(big)) },
+      { path: "/small.txt", size: 0, sha256: sha(new Uint8Array(0)) },
+    ]);
+  });
+
+  it("a host file whose bytes change after they were copied (size and mtime kept) fails the write", () => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
+    const big = join(dir, "big.bin");
+    const content = bigContent();
+    writeFileSync(big, content);
+    const before = sha(readFileSync(image));
+    // A whole-second mtime, so setting it back after the change restores it exactly.
+    utimesSync(big, 1_700_000_000, 1_700_000_000);
+    const write = () =>
+      writeFilesInImage(image, [{ kind: "copy", sources: [big], dest: "/", recursive: false }], {
+        // Called after the file was copied, before the staged verify: one byte near the end flipped.
+        onProgress: () => {
+          const changed = Buffer.from(content);
+          changed[changed.length - 5] ^= 0xff;
+          writeFileSync(big, changed);
+          utimesSync(big, 1_700_000_000, 1_700_000_000);
+        },
+      });
+    // Once: a second run would copy the changed bytes.
+    expect(write).toThrow(/reads back different bytes/);
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(undoFiles(dir)).toEqual([]);
+  });
+
+  it("a host file replaced after it was copied (another inode, same bytes) fails the write", () => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
+    const src = join(dir, "tool.cmd");
+    writeFileSync(src, "@echo off\r\n");
+    utimesSync(src, 1_700_000_000, 1_700_000_000);
+    const before = sha(readFileSync(image));
+    let error: unknown;
+    try {
+      writeFilesInImage(image, [{ kind: "copy", sources: [src], dest: "/", recursive: false }], {
+        onProgress: () => {
+          writeFileSync(`${src}.new`, readFileSync(src));
+          utimesSync(`${src}.new`, 1_700_000_000, 1_700_000_000);
+          renameSync(`${src}.new`, src);
+        },
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(VerifyError);
+    expect((error as VerifyError).code).toBe("source-changed");
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(undoFiles(dir)).toEqual([]);
+  });
+});
