@@ -15,14 +15,14 @@ import { sidecarPath } from "./sidecar-folder.js";
 export const JournalState = ["applying", "done", "rolled-back", "undone"] as const;
 export type JournalState = (typeof JournalState)[number];
 
-const journalSchema = lazySchema((z) =>
-  z.object({
-    format: z.literal("p2vfix-journal"),
-    version: z.literal(1),
-    state: z.enum(JournalState),
-    undoFile: z.string(),
-    updatedAt: z.string(),
-    pid: z.number().int(),
+const journalSchema = lazySchema((zod) =>
+  zod.object({
+    format: zod.literal("p2vfix-journal"),
+    version: zod.literal(1),
+    state: zod.enum(JournalState),
+    undoFile: zod.string(),
+    updatedAt: zod.string(),
+    pid: zod.number().int(),
   }),
 );
 export type Journal = z.infer<ReturnType<typeof journalSchema>>;

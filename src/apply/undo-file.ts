@@ -28,11 +28,11 @@ const PREFIX = 12;
 const MAX_HEADER = 64 * 1024 * 1024;
 
 /** The header's schema, built when an undo file is first read (lazy-zod.ts: writing one needs no zod). */
-const undoSchemas = lazySchema((z) => {
-  const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
-  const count = z.number().int().nonnegative();
+const undoSchemas = lazySchema((zod) => {
+  const sha256Hex = zod.string().regex(/^[0-9a-f]{64}$/);
+  const count = zod.number().int().nonnegative();
 
-  const rangeSchema = z.object({
+  const rangeSchema = zod.object({
     offset: count,
     length: count,
     /** Bytes of the range that lay inside the original file (stored in the blob). */
@@ -42,27 +42,27 @@ const undoSchemas = lazySchema((z) => {
     sha256After: sha256Hex,
   });
 
-  const identitySchema = z.object({
-    path: z.string(),
+  const identitySchema = zod.object({
+    path: zod.string(),
     size: count,
-    mtimeMs: z.number(),
-    dev: z.number(),
-    ino: z.number(),
+    mtimeMs: zod.number(),
+    dev: zod.number(),
+    ino: zod.number(),
   });
 
-  const headerSchema = z.object({
-    format: z.literal("p2vfix-undo"),
-    version: z.literal(1),
-    createdAt: z.string(),
+  const headerSchema = zod.object({
+    format: zod.literal("p2vfix-undo"),
+    version: zod.literal(1),
+    createdAt: zod.string(),
     image: identitySchema,
     /** What was written, for people: "partition 2:Windows/System32/config/SYSTEM". */
-    changes: z.array(z.string()),
-    files: z.array(
-      z.object({
-        path: z.string(),
+    changes: zod.array(zod.string()),
+    files: zod.array(
+      zod.object({
+        path: zod.string(),
         originalSize: count,
         newSize: count,
-        ranges: z.array(rangeSchema),
+        ranges: zod.array(rangeSchema),
       }),
     ),
     blobSize: count,

@@ -17,8 +17,8 @@ function loadZod(): typeof Zod {
   return zod.z;
 }
 
-/** A value built from zod on first use and kept: `const schema = lazySchema((z) => z.object(...))`. */
-export function lazySchema<T>(build: (z: typeof Zod) => T): () => T {
+/** A value built from zod on first use and kept: `const schema = lazySchema((zod) => zod.object(...))`. */
+export function lazySchema<T>(build: (zod: typeof Zod) => T): () => T {
   let value: T | undefined;
   return () => (value ??= build((loaded ??= loadZod())));
 }
