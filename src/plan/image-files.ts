@@ -53,6 +53,8 @@ interface CopyItem {
   dest: string;
   dir: boolean;
   size: number;
+  /** The walk's lstat of a file: the open must reach this same file (device and inode). */
+  identity?: { dev: number; ino: number };
 }
 
 function imagePath(path: string): string {
@@ -81,7 +83,30 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
     skipped.push({ source, reason: "not a regular file" });
     return;
   }
-  items.push({ source, dest: imagePath(dest), dir: false, size: st.size });
+  items.push({ source, dest: imagePath(dest), dir: false, size: st.size, identity: { dev: st.dev, ino: st.ino } });
+}
+
+/** O_NOFOLLOW where the platform has it (not on Windows). */
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * Opens a host file the walk found, never following a link in its place and never waiting on
+ * a FIFO (O_NONBLOCK), and checks it is still that regular file: one swapped for a link, a FIFO
+ * or another file (its folder replaced by a link, say) since the walk is refused, nothing written.
+ */
+function openWalkedFile(item: CopyItem): number {
+  let fd: number;
+  try {
+    fd = openSync(item.source, constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new VerifyError("source-changed", `${item.source} could not be opened as the file found a moment ago (${(err as Error).message}); nothing was written`, { path: item.source });
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile() || (item.identity && (st.dev !== item.identity.dev || st.ino !== item.identity.ino))) {
+    closeSync(fd);
+    throw new VerifyError("source-changed", `${item.source} is no longer the file found a moment ago (replaced, or reached through a link now); nothing was written`, { path: item.source });
+  }
+  return fd;
 }
 
 /** Reads of at least this size reuse one buffer (see hostContent). */
@@ -201,7 +226,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
               result.folders.push(item.dest);
               continue;
             }
-            const fd = openSync(item.source, "r");
+            const fd = openWalkedFile(item);
             try {
               // The size is taken again from the open file: it is what gets copied.
               const before = fstatSync(fd);

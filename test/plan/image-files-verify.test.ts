@@ -4,7 +4,8 @@
  * be the file that was read. A host file changed after it was read (same size and mtime, so
  * only the bytes tell) or replaced fails the write: typed error, image unchanged, no undo file.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, renameSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { VerifyError } from "../../src/errors.js";
@@ -87,6 +88,35 @@ describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image: staged verify agai
     }
     expect(error).toBeInstanceOf(VerifyError);
     expect((error as VerifyError).code).toBe("source-changed");
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(undoFiles(dir)).toEqual([]);
+  });
+
+  it.each([
+    ["a link to a host file", (path: string, secret: string) => symlinkSync(secret, path)],
+    ["a FIFO", (path: string) => execFileSync("mkfifo", [path])],
+  ])("a file swapped for %s after the walk, before it is opened, is refused: nothing followed, nothing written", (_kind, plant) => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
+    const tree = join(dir, "tree");
+    mkdirSync(tree);
+    writeFileSync(join(tree, "a.txt"), "first\r\n");
+    writeFileSync(join(tree, "b.txt"), "second\r\n");
+    const secret = join(dir, "secret.txt");
+    writeFileSync(secret, "not for the image");
+    const before = sha(readFileSync(image));
+    let swapped = false;
+    const write = () =>
+      writeFilesInImage(image, [{ kind: "copy", sources: [tree], dest: "/", recursive: true }], {
+        // After a.txt is copied (the walk is done): b.txt becomes a link or a FIFO.
+        onProgress: () => {
+          if (swapped) return;
+          swapped = true;
+          rmSync(join(tree, "b.txt"));
+          plant(join(tree, "b.txt"), secret);
+        },
+      });
+    expect(write).toThrow(/is no longer the file found a moment ago|could not be opened as the file found/);
     expect(sha(readFileSync(image))).toBe(before);
     expect(undoFiles(dir)).toEqual([]);
   });
