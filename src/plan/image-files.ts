@@ -76,7 +76,7 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
   if (st.isDirectory()) {
     if (!recursive) throw new UsageError("is-directory", `${source} is a folder: use -r to copy it with its contents`, { path: source });
     items.push({ source, dest: imagePath(dest), dir: true, size: 0 });
-    for (const name of readdirSync(source).sort()) walkSource(join(source, name), `${dest}/${name}`, true, items, skipped);
+    for (const name of namesInFolder(source, st)) walkSource(join(source, name), `${dest}/${name}`, true, items, skipped);
     return;
   }
   if (!st.isFile()) {
@@ -88,6 +88,34 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
 
 /** O_NOFOLLOW where the platform has it (not on Windows). */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * The names in a host folder the walk found with `found` (its lstat), sorted, read from that
+ * folder and no other: a folder swapped for a link since would list another place's files. On
+ * Linux the folder is opened without following a link and listed through /proc/self/fd; elsewhere
+ * it is listed by path and must be the same folder (device, inode) before and after.
+ */
+export function namesInFolder(path: string, found: Stats): string[] {
+  const moved = () => new VerifyError("source-changed", `${path} is no longer the folder found a moment ago (replaced, or a link now); nothing was written`, { path });
+  const same = (st: Stats) => st.isDirectory() && st.dev === found.dev && st.ino === found.ino;
+  if (process.platform === "linux" && constants.O_DIRECTORY !== undefined) {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | NOFOLLOW);
+    } catch {
+      throw moved();
+    }
+    try {
+      if (!same(fstatSync(fd))) throw moved();
+      return readdirSync(`/proc/self/fd/${fd}`).sort();
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const names = readdirSync(path).sort();
+  if (!same(lstatSync(path))) throw moved();
+  return names;
+}
 
 /**
  * Opens a host file the walk found, never following a link in its place and never waiting on

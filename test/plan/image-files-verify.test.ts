@@ -5,11 +5,11 @@
  * only the bytes tell) or replaced fails the write: typed error, image unchanged, no undo file.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, renameSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { VerifyError } from "../../src/errors.js";
-import { writeFilesInImage } from "../../src/plan/image-files.js";
+import { namesInFolder, writeFilesInImage } from "../../src/plan/image-files.js";
 import { toolsAvailable } from "../helpers/interop.js";
 import { mkntfsVolume, sha, tempDir as newTempDir } from "../fs/ntfs/create-helpers.js";
 
@@ -119,5 +119,24 @@ describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image: staged verify agai
     expect(write).toThrow(/is no longer the file found a moment ago|could not be opened as the file found/);
     expect(sha(readFileSync(image))).toBe(before);
     expect(undoFiles(dir)).toEqual([]);
+  });
+
+  it("a host folder swapped for a link after the walk looked at it is not listed: the other place's names never come in", () => {
+    const dir = tempDir();
+    const tree = join(dir, "tree");
+    mkdirSync(tree);
+    writeFileSync(join(tree, "tool.cmd"), "@echo off\r\n");
+    const elsewhere = join(dir, "elsewhere");
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, "secret.txt"), "not for the image");
+    const found = lstatSync(tree);
+    expect(namesInFolder(tree, found)).toEqual(["tool.cmd"]);
+    renameSync(tree, `${tree}.old`);
+    symlinkSync(elsewhere, tree);
+    expect(() => namesInFolder(tree, found)).toThrow(/is no longer the folder found a moment ago/);
+    // A folder put back in its place, but another one (another inode), is refused too.
+    rmSync(tree);
+    mkdirSync(tree);
+    expect(() => namesInFolder(tree, found)).toThrow(/is no longer the folder found a moment ago/);
   });
 });
