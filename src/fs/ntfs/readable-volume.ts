@@ -56,6 +56,8 @@ export class ReadableNtfsVolume implements FileSystem {
   private readonly mft: DataStream;
   private readonly recordCount: number;
   private readonly records = new Map<number, MftRecord>();
+  /** Streams of system files (records 0-15) and the parsed record each was built from. */
+  private readonly systemStreams = new Map<string, { record: MftRecord; stream: DataStream }>();
 
   constructor(readonly device: BlockDevice) {
     if (device.size < 512) throw new NtfsError("truncated", `device of ${device.size} bytes is too small for an NTFS boot sector`, { offset: 0 });
@@ -154,7 +156,10 @@ export class ReadableNtfsVolume implements FileSystem {
 
   /** Drops parsed records after a writer changed them on the device (those given, or all). */
   forgetCachedRecords(numbers?: Iterable<number>): void {
-    if (numbers === undefined) this.records.clear();
+    if (numbers === undefined) {
+      this.records.clear();
+      this.systemStreams.clear();
+    }
     else for (const number of numbers) this.records.delete(number);
   }
 
@@ -179,8 +184,26 @@ export class ReadableNtfsVolume implements FileSystem {
     return all;
   }
 
-  /** The stream of attribute `type` named `name` (case-insensitive) of file `n`. */
+  /**
+   * The stream of attribute `type` named `name` (case-insensitive) of file `n`. A system
+   * file's (records 0-15: $MFT's $BITMAP, $MFTMirr, $Bitmap, looked up by a writer for every
+   * new file) is kept while its parsed record stays cached, so it goes stale exactly when the
+   * record does (forgetCachedRecords, the cache limit); one whose attributes lie in other
+   * records too (attribute list) is never kept.
+   */
   stream(recordNumber: number, type: number, name: string): DataStream {
+    if (recordNumber < 0 || recordNumber >= MftRecordNumber.firstUser) return this.freshStream(recordNumber, type, name);
+    const key = `${recordNumber}:${type}:${name}`;
+    const record = this.record(recordNumber);
+    const kept = this.systemStreams.get(key);
+    if (kept?.record === record) return kept.stream;
+    const stream = this.freshStream(recordNumber, type, name);
+    if (record.attributes.some((attribute) => attribute.type === AttributeType.attributeList)) this.systemStreams.delete(key);
+    else this.systemStreams.set(key, { record, stream });
+    return stream;
+  }
+
+  private freshStream(recordNumber: number, type: number, name: string): DataStream {
     const extents = this.attributes(recordNumber).filter((attribute) => attribute.type === type && this.sameName(attribute.name, name));
     if (extents.length === 0) throw new NotFoundError("no-stream", `MFT record ${recordNumber} has no ${name ? `stream "${name}"` : "unnamed data stream"} (attribute 0x${type.toString(16)})`);
     return this.streamOf(extents, `record ${recordNumber} attribute 0x${type.toString(16)}${name ? `:${name}` : ""}`);
