@@ -11,10 +11,18 @@ import type { z as Zod } from "zod";
 let loaded: typeof Zod | undefined;
 
 function loadZod(): typeof Zod {
-  // A bundler sees the plain require("zod") and bundles it (run lazily) or shims it (external);
-  // Node's own ESM has no require, so one is made for this file.
-  const zod = (typeof require === "function" ? require("zod") : createRequire(import.meta.url)("zod")) as { z: typeof Zod };
-  return zod.z;
+  // A bundler sees the plain require("zod") and bundles it (run lazily) or hands it to a real
+  // require (the CLI bundle's banner). An ESM bundle with packages external and no real require
+  // gets esbuild's shim, which throws "Dynamic require ... is not supported": then, as in Node's
+  // own ESM (no require at all), a require is made for this file.
+  if (typeof require === "function") {
+    try {
+      return (require("zod") as { z: typeof Zod }).z;
+    } catch {
+      // the shim: resolved from this file below
+    }
+  }
+  return (createRequire(import.meta.url)("zod") as { z: typeof Zod }).z;
 }
 
 /** A value built from zod on first use and kept: `const schema = lazySchema((zod) => zod.object(...))`. */
