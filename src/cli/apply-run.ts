@@ -5,12 +5,12 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { acquireWriterLock, shellQuote, type WriterLock } from "../apply/locks.js";
+import { acquireWriterLock, type WriterLock } from "../apply/locks.js";
 import { readJournal } from "../apply/journal.js";
 import { refuseReadOnlyImage } from "../apply/preflight.js";
 import { P2vfixError } from "../errors.js";
 import { hostFileKind } from "../image/host-file-kind.js";
-import { isBlockDevicePath } from "../io/node-kind.js";
+import { undoCommandWithFolder } from "./undo-command.js";
 import { applyPlan, type ApplyOptions, type ApplyReport } from "../plan/apply.js";
 import type { PlanFile } from "../plan/schema.js";
 import { toIoError } from "./io-errors.js";
@@ -40,10 +40,8 @@ function imageFate(target: string, before: string, folder: string | undefined): 
   }
   if (state === "rolled-back") return "the image was rolled back to its original bytes";
   if (state === "done") return "the image was written completely; the failure came after";
-  return `the image may be partly written: run \`p2vfix undo ${shellQuote(target)}${folder && isBlockDevicePath(target) ? ` --backup-dir ${shellQuote(folder)}` : ""}\` to restore it`;
+  return `the image may be partly written: run \`${undoCommandWithFolder(target, folder)}\` to restore it`;
 }
-
-export { undoCommand } from "./undo-command.js";
 
 /** The writer lock; a system error taking it (a full disk) is typed and says the image was not touched. */
 export function lockImage(target: string, folder?: string): WriterLock {

@@ -9,5 +9,10 @@ import { isBlockDevicePath } from "../io/node-kind.js";
 
 /** The command that undoes a write: a block device's needs the folder its undo file is in. */
 export function undoCommand(image: string, undoFile: string | undefined): string {
-  return `p2vfix undo ${shellQuote(image)}${undoFile && isBlockDevicePath(image) ? ` --backup-dir ${shellQuote(dirname(undoFile))}` : ""}`;
+  return undoCommandWithFolder(image, undoFile === undefined ? undefined : dirname(undoFile));
+}
+
+/** The same, given the --backup-dir the write used (a block device's undo files are there). */
+export function undoCommandWithFolder(image: string, folder: string | undefined): string {
+  return `p2vfix undo ${shellQuote(image)}${folder && isBlockDevicePath(image) ? ` --backup-dir ${shellQuote(folder)}` : ""}`;
 }

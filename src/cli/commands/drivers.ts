@@ -5,7 +5,7 @@
  * bound for the first boot, the others staged for Plug and Play) in one transaction of the safe
  * write path; `p2vfix undo IMAGE` puts the image back.
  */
-import { undoCommand } from "../apply-run.js";
+import { undoCommand } from "../undo-command.js";
 import type { Command } from "commander";
 import type { TransactionReport } from "../../apply/index.js";
 import { addDriversToImage, type DriversAddResult } from "../../drivers/install-image.js";

@@ -2,7 +2,7 @@
  * The image half of `reg set|delete|import IMAGE:HIVE`: copying a hive and its logs out of an
  * image and describing the transaction. Loaded by reg-image.ts only for an IMAGE:HIVE target.
  */
-import { undoCommand } from "../apply-run.js";
+import { undoCommand } from "../undo-command.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TransactionReport, WrittenHive } from "../../apply/index.js";
