@@ -8,12 +8,12 @@
  * Same behaviour as the `reg export` command in commands/reg.ts (same warnings, errors, exit
  * codes); the chunks go to the file or to descriptor 1 as they are made.
  */
-import { closeSync, openSync } from "node:fs";
 import { basename } from "node:path";
 import { isHiveFile, openHiveFile, regExportBytes } from "../regf/internal.js";
 import { findKey, staleNotes } from "./commands/reg.js";
 import { fastErrorMode, type FastStreams, isBrokenPipe, standardStreams, writeAll } from "./fd-write.js";
 import { reportFailure } from "./report-error.js";
+import { writeOutputFile } from "../io/safe-file.js";
 
 export interface PlainExport {
   hive: string;
@@ -63,12 +63,8 @@ export function fastExport(argv: readonly string[], streams: FastStreams = stand
     const prefix = args.prefix ?? `HKEY_LOCAL_MACHINE\\${basename(args.hive).toUpperCase()}`;
     // Each chunk is written before the next is made, so one buffer serves them all.
     const chunks = regExportBytes(key, { prefix, encoding: args.encoding === "utf16" ? "utf16le" : "utf8", chunkSize: 1 << 20, reuseBuffer: true });
-    const fd = args.output === undefined ? streams.out : openSync(args.output, "w");
-    try {
-      for (const chunk of chunks) writeAll(fd, chunk);
-    } finally {
-      if (fd !== streams.out) closeSync(fd);
-    }
+    if (args.output === undefined) for (const chunk of chunks) writeAll(streams.out, chunk);
+    else writeOutputFile(args.output, chunks);
     return 0;
   } catch (err) {
     if (isBrokenPipe(err)) return 0;

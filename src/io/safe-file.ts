@@ -87,9 +87,27 @@ export function refuseUnsafeTarget(path: string): void {
   if (!st.isFile()) throw new RefusedError("not-a-regular-file", `${path} is not a regular file: p2vfix only replaces regular files`, { path });
 }
 
+/** writeSync until every byte is taken; a non-blocking descriptor that is full (a pipe on stdout) is waited for. */
 export function writeAll(fd: number, data: Uint8Array): void {
-  let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+  for (let done = 0; done < data.length; ) {
+    try {
+      done += writeSync(fd, data, done, data.length - done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+/**
+ * A file the user named for a command's output (`reg export -o FILE`): written in chunks to an
+ * exclusive temp beside it, then renamed over it, never through a symbolic link or onto anything
+ * but a regular file (replaceFileSafely), mode 0600 (an export can hold secrets, SAM's hashes).
+ */
+export function writeOutputFile(path: string, chunks: Iterable<Uint8Array>): void {
+  replaceFileSafely(path, (write) => {
+    for (const chunk of chunks) write(chunk);
+  });
 }
 
 /**

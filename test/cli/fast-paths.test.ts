@@ -4,7 +4,7 @@
  * then give main()'s bytes, messages and exit codes. Each is compared with main() run in this
  * process on the same fixture (an NTFS volume; the image fixture's SYSTEM hive).
  */
-import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, lstatSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -143,5 +143,19 @@ describe("fast reg export", () => {
     const slow = await viaMain("reg", "export", hive, "No\\Such\\Key");
     expect(slow.code).not.toBe(0);
     expect({ code: fast.code, stderr: fast.stderr, bytes: fast.bytes.length }).toEqual({ code: slow.code, stderr: slow.stderr, bytes: 0 });
+  });
+
+  it("-o never writes through a symbolic link planted at the output name, on either path", async () => {
+    const victim = join(dir, "victim.txt");
+    writeFileSync(victim, "keep me");
+    const link = join(dir, "planted.reg");
+    symlinkSync(victim, link);
+    const fast = viaFast(fastExport, "reg", "export", hive, "-o", link);
+    const slow = await viaMain("reg", "export", hive, "-o", link);
+    expect(slow.code).not.toBe(0);
+    expect(slow.stderr).toMatch(/symlink-target/);
+    expect({ code: fast.code, stderr: fast.stderr }).toEqual({ code: slow.code, stderr: slow.stderr });
+    expect(readFileSync(victim, "utf8")).toBe("keep me");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
  * `p2vfix reg info|ls|get|export`: read a hive (a host file for now), recovered from the
  * transaction logs beside it unless --no-logs.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { writeOutputFile } from "../../io/safe-file.js";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { NotFoundError, UsageError } from "../../errors.js";
@@ -239,14 +239,7 @@ export function registerReg(program: Command, output: Output): void {
           })()
         : // Each chunk is written before the next is made, so one buffer serves them all.
           regExportBytes(key, { prefix, encoding: opts.encoding === "utf16" ? "utf16le" : "utf8", chunkSize: 1 << 20, reuseBuffer: true });
-      const fd = opts.output === undefined ? undefined : openSync(opts.output, "w");
-      try {
-        for (const chunk of chunks) {
-          if (fd === undefined) await output.writeBytes(chunk);
-          else writeSync(fd, chunk);
-        }
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
+      if (opts.output === undefined) for (const chunk of chunks) await output.writeBytes(chunk);
+      else writeOutputFile(opts.output, chunks);
     });
 }
