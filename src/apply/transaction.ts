@@ -214,8 +214,8 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
   const folder = options.dryRun ? options.backupDir : sidecarFolder(imagePath, options.backupDir);
   // A write makes its --backup-dir when missing; a dry run makes nothing and spools where it would without one.
   if (!options.dryRun) ensureSidecarFolder(options.backupDir);
-  const backupDir = options.backupDir !== undefined && existsSync(options.backupDir) ? options.backupDir : undefined;
-  const spoolDir = backupDir ?? (isBlockDevicePath(imagePath) ? tmpdir() : dirname(resolve(imagePath)));
+  const usableBackupDir = options.backupDir !== undefined && existsSync(options.backupDir);
+  const spoolDir = usableBackupDir ? options.backupDir! : isBlockDevicePath(imagePath) ? tmpdir() : dirname(resolve(imagePath));
   const probeFiles = new HostFiles(spoolDir);
   let files: string[];
   try {

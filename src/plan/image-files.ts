@@ -118,21 +118,23 @@ export function namesInFolder(path: string, found: Stats): string[] {
 }
 
 /**
- * Opens a host file the walk found, never following a link in its place and never waiting on
- * a FIFO (O_NONBLOCK), and checks it is still that regular file: one swapped for a link, a FIFO
- * or another file (its folder replaced by a link, say) since the walk is refused, nothing written.
+ * Opens a host file p2vfix looked at before (the walk, or the copy), never following a link in
+ * its place and never waiting on a FIFO (O_NONBLOCK), and checks it is still that regular file
+ * (device and inode, and size and mtime when given): one swapped for a link, a FIFO or another
+ * file (its folder replaced by a link, say), or changed, is refused, nothing written.
  */
-function openWalkedFile(item: CopyItem): number {
+function openSameHostFile(path: string, expected: { dev: number; ino: number; size?: number; mtimeMs?: number }): number {
   let fd: number;
   try {
-    fd = openSync(item.source, constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+    fd = openSync(path, constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
-    throw new VerifyError("source-changed", `${item.source} could not be opened as the file found a moment ago (${(err as Error).message}); nothing was written`, { path: item.source });
+    throw new VerifyError("source-changed", `${path} could not be opened as the file found a moment ago (${(err as Error).message}); nothing was written`, { path });
   }
-  const st = fstatSync(fd);
-  if (!st.isFile() || (item.identity && (st.dev !== item.identity.dev || st.ino !== item.identity.ino))) {
+  const now = fstatSync(fd);
+  const same = now.isFile() && now.dev === expected.dev && now.ino === expected.ino && (expected.size === undefined || now.size === expected.size) && (expected.mtimeMs === undefined || now.mtimeMs === expected.mtimeMs);
+  if (!same) {
     closeSync(fd);
-    throw new VerifyError("source-changed", `${item.source} is no longer the file found a moment ago (replaced, or reached through a link now); nothing was written`, { path: item.source });
+    throw new VerifyError("source-changed", `${path} is no longer the file found a moment ago (changed, replaced, or reached through a link now); nothing was written`, { path });
   }
   return fd;
 }
@@ -254,7 +256,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
               result.folders.push(item.dest);
               continue;
             }
-            const fd = openWalkedFile(item);
+            const fd = openSameHostFile(item.source, item.identity!);
             try {
               // The size is taken again from the open file: it is what gets copied.
               const before = fstatSync(fd);
@@ -335,18 +337,8 @@ const VERIFY_PIECE = 1 << 20;
  * inode, size, mtime): one replaced or changed since fails the write.
  */
 function sameAsHost(stream: DataStream, source: HostSource, buffer: Uint8Array, hostBuffer: Uint8Array): string | undefined {
-  let fd: number;
+  const fd = openSameHostFile(source.path, source.stat);
   try {
-    // O_NONBLOCK: a FIFO put in its place must not hang the open (the inode check then refuses it).
-    fd = openSync(source.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    throw new VerifyError("source-changed", `${source.path} could not be read again to check its copy (${(err as Error).message}); nothing was written`, { path: source.path });
-  }
-  try {
-    const now = fstatSync(fd);
-    if (now.dev !== source.stat.dev || now.ino !== source.stat.ino || now.size !== source.stat.size || now.mtimeMs !== source.stat.mtimeMs) {
-      throw new VerifyError("source-changed", `${source.path} changed while it was copied into the image; nothing was written`, { path: source.path });
-    }
     const hash = createHash("sha256");
     for (let at = 0; at < stream.size; at += buffer.length) {
       const length = Math.min(buffer.length, stream.size - at);
