@@ -1,12 +1,14 @@
 /**
  * The README's getting-started blocks run as written (in process, /tmp replaced by a fresh
- * folder): the main job, `fix` in one command, and looking inside an image. Blocks elsewhere
- * edit fixtures or need built scenarios; these use only the shipped demo image and copies of it.
+ * folder): the main job, `fix` in one command, plan and apply (scenario hives built in process,
+ * the VHDX demo with its VM definition), and looking inside an image.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { buildScenario } from "../../scripts/fixtures/build-scenarios.js";
 import { main } from "../../src/cli/main.js";
 import { captureOutput } from "../../src/cli/output.js";
 
@@ -62,7 +64,11 @@ async function runBlock(block: string, scratch: string): Promise<void> {
       argv.splice(gt, 2);
     }
     const [cmd, ...args] = argv;
-    if (cmd === "cp") copyFileSync(join(root, args[0]), args[1]);
+    if (cmd === "cp") copyFileSync(join(root, args[0]), args[1].endsWith("/") ? join(args[1], basename(args[0])) : args[1]);
+    else if (cmd === "gunzip" && args[0] === "-c" && redirect) writeFileSync(redirect, gunzipSync(readFileSync(join(root, args[1]))));
+    else if (cmd === "npx" && args[0] === "tsx" && args[1] === "scripts/fixtures/build-scenarios.ts" && args[2] === "--out") {
+      for (const name of args.slice(4)) buildScenario(name, args[3]);
+    }
     else if (cmd === "rm" && args[0] === "-f") rmSync(args[1], { force: true });
     else if (cmd === "npx" && args[0] === "p2vfix") {
       const out = captureOutput();
@@ -74,7 +80,7 @@ async function runBlock(block: string, scratch: string): Promise<void> {
 }
 
 describe("README blocks run as written", () => {
-  for (const heading of ["## The main job, on the demo image", "### The whole job in one command: `p2vfix fix`", "### Looking inside an image: `p2vfix disk info`, `ls`, `cat`, `cp`"]) {
+  for (const heading of ["## The main job, on the demo image", "### The whole job in one command: `p2vfix fix`", "### Fixing it: `p2vfix plan` and `p2vfix apply`", "### Looking inside an image: `p2vfix disk info`, `ls`, `cat`, `cp`"]) {
     it(heading, async () => {
       const blocks = blocksUnder(heading);
       expect(blocks.length).toBeGreaterThan(0);
