@@ -54,6 +54,8 @@ function run(output: Output, image: string, operations: ImageFileOperation[], op
     ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
     dryRun: Boolean(opts.dryRun),
     overwrite: Boolean(opts.overwrite),
+    // The JSON report lists each file's SHA-256; the text one does not, and skips the pass.
+    hashes: Boolean(opts.json),
     onProgress: progress.phase("copying"),
     onWriteProgress: progress.phase("writing"),
   };
