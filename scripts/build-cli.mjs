@@ -14,7 +14,8 @@
 import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,6 +33,13 @@ function ownImportMetaUrl(outDir) {
       });
     },
   };
+}
+
+/** The environment without NODE_OPTIONS: flags there would make a cache V8 rejects without them. */
+function withoutNodeOptions() {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
 }
 
 export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
@@ -53,22 +61,30 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
     logLevel: "warning",
     plugins: [ownImportMetaUrl(outDir)],
   });
-  // The fast paths (src/cli/fast-cat.ts, fast-export.ts): each with what it imports (the image
-  // stack; the regf reader) and no commander; bin/p2vfix.js tries them before main.js.
+  // The fast paths (src/cli/fast-cat.ts, fast-export.ts): each one CommonJS file with what it
+  // imports (the image stack; the regf reader) and no commander, plus its V8 code cache for
+  // the Node that built it (bin/code-cache.js); bin/p2vfix.js tries them before main.js.
+  const fastPaths = { "fast-cat": join(root, "dist/cli/fast-cat.js"), "fast-export": join(root, "dist/cli/fast-export.js") };
   await build({
-    entryPoints: { "fast-cat": join(root, "dist/cli/fast-cat.js"), "fast-export": join(root, "dist/cli/fast-export.js") },
+    entryPoints: fastPaths,
     outdir: outDir,
+    outExtension: { ".js": ".cjs" },
     bundle: true,
-    splitting: true,
-    chunkNames: "fast-[name]-[hash]",
-    format: "esm",
+    format: "cjs",
     platform: "node",
     target: "node20",
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
-    plugins: [ownImportMetaUrl(outDir)],
+    // import.meta has no meaning in CommonJS: a fast path that needs it must not build.
+    logOverride: { "empty-import-meta": "error" },
   });
+  // A child process: the cache must be made under node's default flags, as bin/p2vfix.js runs.
+  for (const name of Object.keys(fastPaths)) {
+    const file = join(outDir, `${name}.cjs`);
+    const made = spawnSync(process.execPath, ["--input-type=module", "-e", `import { writeCodeCache } from ${JSON.stringify(pathToFileURL(join(root, "bin/code-cache.js")).href)}; writeCodeCache(${JSON.stringify(file)});`], { stdio: "inherit", env: withoutNodeOptions() });
+    if (made.status !== 0) throw new Error(`making the code cache of ${file} failed`);
+  }
   return outDir;
 }
 

@@ -1,0 +1,70 @@
+/**
+ * The fast paths' V8 code cache (bin/code-cache.js, made by scripts/build-cli.mjs): a bundle
+ * loads through its cache when this Node made it, and any cache that does not fit (another
+ * source, damaged bytes, none at all) still gives the bundle's own behaviour, compiled as usual.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+// @ts-expect-error: plain JavaScript beside the launcher, no type declarations
+import { codeCacheAccepted, codeCachePath, loadCommonJs, writeCodeCache } from "../../bin/code-cache.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const dir = mkdtempSync(join(tmpdir(), "p2vfix-code-cache-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A CommonJS bundle in the shape esbuild writes, with a function only a call compiles. */
+function bundle(name: string, factor: number): string {
+  const file = join(dir, `${name}.cjs`);
+  writeFileSync(file, `"use strict";\nconst path = require("node:path");\nfunction scaled(values) { return values.map((value) => value * ${factor}); }\nmodule.exports = { scaled, base: path.basename(__filename) };\n`);
+  return file;
+}
+
+/** Loads `file` in a fresh node (the flags a cache is checked under are per process). */
+function loadInChild(file: string): { scaled?: number[]; base?: string; accepted: boolean } {
+  const launcher = JSON.stringify(join(root, "bin/code-cache.js"));
+  const script = `import { loadCommonJs, codeCacheAccepted } from ${launcher}; import { existsSync } from "node:fs"; const m = loadCommonJs(${JSON.stringify(file)}); const cache = ${JSON.stringify(codeCachePath(file))}; console.log(JSON.stringify({ scaled: m.scaled?.([1, 2, 3]), base: m.base, accepted: existsSync(cache) && codeCacheAccepted(${JSON.stringify(file)}) }));`;
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  expect(run.stderr).toBe("");
+  return JSON.parse(run.stdout);
+}
+
+describe("V8 code cache of a CommonJS bundle", () => {
+  it("a cache made by this Node is accepted and the bundle runs from it", () => {
+    const file = bundle("made", 2);
+    writeCodeCache(file);
+    expect(loadInChild(file)).toEqual({ scaled: [2, 4, 6], base: "made.cjs", accepted: true });
+  });
+
+  it("without a cache the bundle is compiled as usual", () => {
+    const file = bundle("none", 3);
+    expect(existsSync(codeCachePath(file))).toBe(false);
+    expect(loadCommonJs(file).scaled([1, 2])).toEqual([3, 6]);
+    expect(loadInChild(file)).toEqual({ scaled: [3, 6, 9], base: "none.cjs", accepted: false });
+  });
+
+  it("a cache of another source is rejected: the bundle's own code runs", () => {
+    const file = bundle("changed", 2);
+    writeCodeCache(file);
+    // Same length, another factor: only V8's source check tells them apart.
+    writeFileSync(file, readFileSync(file, "utf8").replace("value * 2", "value * 5"));
+    expect(loadInChild(file)).toEqual({ scaled: [5, 10, 15], base: "changed.cjs", accepted: false });
+  });
+
+  it("a damaged cache is rejected: the bundle's own code runs", () => {
+    const file = bundle("damaged", 7);
+    const cache = writeCodeCache(file);
+    const bytes = readFileSync(cache);
+    bytes.fill(0x5a, 64, 256);
+    writeFileSync(cache, bytes);
+    expect(loadInChild(file)).toEqual({ scaled: [7, 14, 21], base: "damaged.cjs", accepted: false });
+  });
+
+  const built = ["fast-cat", "fast-export"].map((name) => join(root, "dist/cli-bundle", `${name}.cjs`));
+  it.skipIf(!built.every(existsSync))("the build's fast-path caches are accepted by the Node that runs the tests", () => {
+    // Not built when only vitest ran; `npm install` (prepare) and `npm run build` make them.
+    for (const file of built) expect(loadInChild(file).accepted, file).toBe(true);
+  });
+});
