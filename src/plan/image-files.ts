@@ -131,7 +131,7 @@ export function namesInFolder(path: string, found: Stats): string[] {
  * (device and inode, and size and mtime when given): one swapped for a link, a FIFO or another
  * file (its folder replaced by a link, say), or changed, is refused, nothing written.
  */
-function openSameHostFile(path: string, expected: { dev: number; ino: number; size?: number; mtimeMs?: number }): number {
+function openSameHostFile(path: string, expected: { dev: number; ino: number; size?: number; mtimeMs?: number }): { fd: number; stat: Stats } {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0));
@@ -144,7 +144,7 @@ function openSameHostFile(path: string, expected: { dev: number; ino: number; si
     closeSync(fd);
     throw new VerifyError("source-changed", `${path} is no longer the file found a moment ago (changed, replaced, or reached through a link now); nothing was written`, { path });
   }
-  return fd;
+  return { fd, stat: now };
 }
 
 /** Reads of at least this size reuse one buffer (see hostContent). */
@@ -264,10 +264,9 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
               result.folders.push(item.dest);
               continue;
             }
-            const fd = openSameHostFile(item.source, item.identity!);
+            const { fd, stat: before } = openSameHostFile(item.source, item.identity!);
             try {
-              // The size is taken again from the open file: it is what gets copied.
-              const before = fstatSync(fd);
+              // The size is taken again from the open file (`before`): it is what gets copied.
               const content = hostContent(fd, before.size, item.source);
               writer.createFile(item.dest, content, { overwrite: options.overwrite });
               const after = fstatSync(fd);
@@ -345,7 +344,7 @@ const VERIFY_PIECE = 1 << 20;
  * changed since fails the write.
  */
 function sameAsHost(stream: DataStream, source: HostSource, buffer: Uint8Array, hostBuffer: Uint8Array, hash: Hash | undefined): boolean {
-  const fd = openSameHostFile(source.path, source.stat);
+  const { fd } = openSameHostFile(source.path, source.stat);
   try {
     for (let at = 0; at < stream.size; at += buffer.length) {
       const length = Math.min(buffer.length, stream.size - at);
