@@ -11,6 +11,9 @@ const MAX_PAGES = 64;
 
 export class TableCache {
   private readonly pages = new Map<number, DataView>();
+  /** The page of the last lookup: a read walks a table in order, so most lookups hit it again (no LRU bookkeeping then). */
+  private lastStart = -1;
+  private lastPage: DataView | undefined;
 
   constructor(
     private readonly file: BlockDevice,
@@ -29,6 +32,7 @@ export class TableCache {
       });
     }
     const pageStart = offset - (offset % PAGE_SIZE);
+    if (pageStart === this.lastStart && offset - pageStart + length <= this.lastPage!.byteLength) return { view: this.lastPage!, at: offset - pageStart };
     if (offset + length > pageStart + PAGE_SIZE) {
       throw new ImageError("misaligned-table", `${this.what}: table entry at ${offset} is not aligned`, { offset });
     }
@@ -46,6 +50,8 @@ export class TableCache {
       if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value as number);
     }
     this.pages.set(pageStart, page);
+    this.lastStart = pageStart;
+    this.lastPage = page;
     return { view: page, at: offset - pageStart };
   }
 
