@@ -3,12 +3,15 @@
  * bytes: the written stretches cut down to the 512-byte sectors whose bytes differ from the file
  * (a rewritten hive is mostly the same bytes; gaps under MERGE_GAP bridged), plus everything
  * past the original end, each with the SHA-256 of its bytes before and after. Before bytes exist only inside the original size;
- * `keep` gets them in order (the undo file's blob, written in the same pass).
+ * `keep` gets them in order (the undo file's blob, written in the same pass), except those of a
+ * range whose before bytes are all zero (a fresh image's free clusters): such a range is
+ * `zeroBefore`, neither hashed nor kept.
  */
 import { createHash, type Hash } from "node:crypto";
 import type { FileDevice } from "../io/file-device.js";
 import type { SpoolOverlayDevice } from "../io/spool-overlay-device.js";
 import type { MeasuredRange } from "./undo-file.js";
+import { forEachZeroPiece, isAllZeroBytes } from "./zero-bytes.js";
 
 /** Granularity of the change map: ranges are cut to the 512-byte sectors whose bytes really change. */
 export const DIFF_UNIT = 512;
@@ -23,29 +26,42 @@ export const MERGE_GAP = 4096;
 const PIECE = 1 << 20;
 
 /**
- * The changed ranges of `overlay` against `base`, in offset order. `blob` is fed every range's
- * before bytes in order (the undo file's blob hash, continued across files).
+ * The changed ranges of `overlay` against `base`, in offset order; `keep` is fed every stored
+ * range's before bytes in order.
  */
-export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, blob: Hash, keep?: (before: Uint8Array) => void): MeasuredRange[] {
+export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, keep?: (before: Uint8Array) => void): MeasuredRange[] {
   const out: MeasuredRange[] = [];
-  let run: { offset: number; length: number; beforeLength: number; before: Hash; after: Hash } | undefined;
+  /** The open range; `before` stays unset while its before bytes are all zero (nothing hashed or kept yet). */
+  let run: { offset: number; length: number; beforeLength: number; before?: Hash; after: Hash } | undefined;
   const close = () => {
     if (!run) return;
-    out.push({ offset: run.offset, length: run.length, beforeLength: run.beforeLength, sha256Before: run.before.digest("hex"), sha256After: run.after.digest("hex") });
+    const sha256After = run.after.digest("hex");
+    if (!run.before && run.beforeLength > 0) out.push({ offset: run.offset, length: run.length, beforeLength: run.beforeLength, zeroBefore: true, sha256After });
+    else out.push({ offset: run.offset, length: run.length, beforeLength: run.beforeLength, sha256Before: (run.before ?? createHash("sha256")).digest("hex"), sha256After });
     run = undefined;
   };
   /** Adds bytes [from, to) of the current piece to the open run (starting one at `from` if none). */
   const extend = (from: number, to: number, piece: number, after: Uint8Array, before: Uint8Array, insideEnd: number) => {
-    run ??= { offset: from, length: 0, beforeLength: 0, before: createHash("sha256"), after: createHash("sha256") };
+    run ??= { offset: from, length: 0, beforeLength: 0, after: createHash("sha256") };
     run.after.update(after.subarray(from - piece, to - piece));
     run.length += to - from;
     const beforeTo = Math.min(to, insideEnd);
     if (beforeTo > from) {
       // A run reaching past the original end goes on there; its bytes past the end have no before.
       const bytes = before.subarray(from - piece, beforeTo - piece);
-      run.before.update(bytes);
-      blob.update(bytes);
-      keep?.(bytes);
+      if (!run.before && !isAllZeroBytes(bytes)) {
+        // The first non-zero before byte: the zeros seen so far are hashed and kept after all.
+        const hash = createHash("sha256");
+        forEachZeroPiece(run.beforeLength, (zeros) => {
+          hash.update(zeros);
+          keep?.(zeros);
+        });
+        run.before = hash;
+      }
+      if (run.before) {
+        run.before.update(bytes);
+        keep?.(bytes);
+      }
       run.beforeLength += bytes.length;
     }
   };

@@ -19,6 +19,7 @@ import { createHash } from "node:crypto";
 import { readUndoFile, type UndoFile, type UndoFileEntry } from "./undo-file.js";
 import { WRITE_CHUNK } from "./transaction.js";
 import { sidecarFolder } from "./sidecar-folder.js";
+import { isAllZeroBytes } from "./zero-bytes.js";
 
 export type RangeState = "after" | "before" | "other";
 
@@ -173,11 +174,29 @@ function sha256Of(device: FileDevice, offset: number, length: number): string {
   return hash.digest("hex");
 }
 
-function rangeState(device: FileDevice, range: UndoFileEntry["ranges"][number]): RangeState {
+/** Whether `length` bytes of the file at `offset` are all zero, read piece by piece. */
+function isZeroAt(device: FileDevice, offset: number, length: number): boolean {
+  const buffer = piece();
+  for (let at = 0; at < length; at += PIECE) {
+    const count = Math.min(PIECE, length - at);
+    device.readInto(offset + at, buffer, 0, count);
+    if (!isAllZeroBytes(buffer.subarray(0, count))) return false;
+  }
+  return true;
+}
+
+type UndoRange = UndoFileEntry["ranges"][number];
+
+/** Whether the file holds the range's original bytes: by their SHA-256, or all zero for a zeroBefore range (undo format version 2). */
+function holdsBefore(device: FileDevice, range: UndoRange): boolean {
+  return range.zeroBefore ? isZeroAt(device, range.offset, range.beforeLength) : sha256Of(device, range.offset, range.beforeLength) === range.sha256Before;
+}
+
+function rangeState(device: FileDevice, range: UndoRange): RangeState {
   if (range.offset >= device.size) return range.beforeLength === 0 ? "before" : "other"; // past the end: the file is (back) at a smaller size
   const available = Math.max(0, Math.min(range.length, device.size - range.offset));
   if (available === range.length && sha256Of(device, range.offset, range.length) === range.sha256After) return "after";
-  if (available >= range.beforeLength && sha256Of(device, range.offset, range.beforeLength) === range.sha256Before) return "before";
+  if (available >= range.beforeLength && holdsBefore(device, range)) return "before";
   return "other";
 }
 
@@ -292,7 +311,7 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
     if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path, expected: entry.originalSize, actual: check.size });
     for (const range of entry.ranges) {
       if (range.beforeLength === 0) continue; // past the original end: gone with the truncation checked above
-      if (sha256Of(check, range.offset, range.beforeLength) !== range.sha256Before) {
+      if (!holdsBefore(check, range)) {
         throw new VerifyError("undo-verify-failed", `${path}: after the undo the bytes at ${range.offset} do not match the original SHA-256`, { path, offset: range.offset });
       }
     }

@@ -18,7 +18,6 @@ import { deviceCannotResize, FileDevice } from "../io/file-device.js";
 import { isBlockDevicePath } from "../io/node-kind.js";
 import { ensureSidecarFolder, sidecarFolder } from "./sidecar-folder.js";
 import { SpoolOverlayDevice, openSpoolIn, type SpoolFile } from "../io/spool-overlay-device.js";
-import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { measureChanges } from "./change-map.js";
@@ -30,6 +29,7 @@ import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { ReadOnlyView } from "./read-only-view.js";
 import { writeUndoFileMeasured, type ImageIdentity, type MeasuredRange } from "./undo-file.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
+import { zeros } from "./zero-bytes.js";
 
 /** Largest single write call to a host file: a crash can tear a range only at these boundaries. */
 export const WRITE_CHUNK = 64 * 1024;
@@ -255,8 +255,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     let perFile: FileChanges[];
     let written: { path: string; blobStart: number } | undefined;
     if (options.dryRun) {
-      const blob = createHash("sha256");
-      perFile = candidates.map((candidate) => changesOf(candidate, measureChanges(candidate.base, candidate.overlay, blob))).filter((fileChanges) => fileChanges.changes.length > 0 || fileChanges.newSize !== fileChanges.originalSize);
+      perFile = candidates.map((candidate) => changesOf(candidate, measureChanges(candidate.base, candidate.overlay))).filter((fileChanges) => fileChanges.changes.length > 0 || fileChanges.newSize !== fileChanges.originalSize);
     } else {
       // Measured while the undo file is written: each original byte read once.
       const path = undoFilePath(imagePath, options.backupDir);
@@ -265,7 +264,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
         {
           image: identity,
           changes: outcome.changes,
-          files: candidates.map((candidate) => ({ path: candidate.path, originalSize: candidate.base.size, newSize: candidate.overlay.size, stretches: candidate.overlay.stretches().length, measure: (blob, keep) => measureChanges(candidate.base, candidate.overlay, blob, keep) })),
+          files: candidates.map((candidate) => ({ path: candidate.path, originalSize: candidate.base.size, newSize: candidate.overlay.size, stretches: candidate.overlay.stretches().length, measure: (keep) => measureChanges(candidate.base, candidate.overlay, keep) })),
         },
         privateModeFor(imagePath),
       );
@@ -413,13 +412,16 @@ function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (byt
 /** Rollback writes are not crash-test steps (they never were). */
 const UNCOUNTED: StepCounter = { step() {}, count: 0, names: [] };
 
-/** Puts the original bytes back from the undo file (fsynced before the first write), piece by piece. */
+/**
+ * Puts the original bytes back from the undo file (fsynced before the first write), piece by
+ * piece; a zeroBefore range gets zeros (its bytes are not in the blob, which it does not advance).
+ */
 function rollBackAll(files: FileChanges[], undo: WrittenUndo): void {
   let blobOffset = 0;
   const blobOffsets = files.map((file) =>
     file.changes.map((change) => {
       const at = blobOffset;
-      blobOffset += change.beforeLength;
+      if (!change.zeroBefore) blobOffset += change.beforeLength;
       return at;
     }),
   );
@@ -431,7 +433,9 @@ function rollBackAll(files: FileChanges[], undo: WrittenUndo): void {
       const blob = saved;
       target = new FileDevice(file.path, { writable: true });
       if (target.size < file.originalSize) target.resize(file.originalSize);
-      file.changes.forEach((change, changeIndex) => copyRange(target!, change.offset, change.beforeLength, (at, length) => blob.read(undo.blobStart + blobOffsets[i][changeIndex] + (at - change.offset), length), UNCOUNTED));
+      file.changes.forEach((change, changeIndex) =>
+        copyRange(target!, change.offset, change.beforeLength, (at, length) => (change.zeroBefore ? zeros(length) : blob.read(undo.blobStart + blobOffsets[i][changeIndex] + (at - change.offset), length)), UNCOUNTED),
+      );
       if (target.size !== file.originalSize) target.resize(file.originalSize);
       target.flush();
     } catch (err) {

@@ -13,8 +13,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 let n = 0;
 
-/** The ranges measured for `writes` over a file of `original`, with the blob `keep` received. */
-function measure(original: Uint8Array, writes: Array<{ offset: number; data: Uint8Array }>) {
+/** The ranges measured for `writes` over a file of `original`, with the blob `keep` received (the stored ranges' before bytes). */
+function measure(original: Uint8Array, writes: Array<{ offset: number; data: Uint8Array }>, newSize = original.length) {
   const path = join(dir, `base-${n++}`);
   writeFileSync(path, original);
   const base = new FileDevice(path);
@@ -22,40 +22,48 @@ function measure(original: Uint8Array, writes: Array<{ offset: number; data: Uin
     const spool = join(dir, `spool-${n++}`);
     return spoolFile(openSync(spool, "wx+", 0o600), () => unlinkSync(spool));
   });
-  const model = original.slice();
+  overlay.resize(newSize);
+  const model = new Uint8Array(newSize);
+  model.set(original.subarray(0, newSize));
   for (const w of writes) {
     overlay.write(w.offset, w.data);
     model.set(w.data, w.offset);
   }
   const kept: Uint8Array[] = [];
-  const blob = createHash("sha256");
-  const ranges = measureChanges(base, overlay, blob, (b) => kept.push(b.slice()));
+  const ranges = measureChanges(base, overlay, (b) => kept.push(b.slice()));
   overlay.dispose();
   base.close();
-  return { ranges, model, blob: Buffer.concat(kept), blobSha: blob.digest("hex") };
+  return { ranges, model, blob: Buffer.concat(kept) };
 }
 
 describe("measureChanges", () => {
-  it("every changed byte lies in a range; each range's hashes and before bytes are right; ranges are apart by MERGE_GAP at least", () => {
+  it("every changed byte lies in a range; each range's hashes and before bytes are right (all-zero ones zeroBefore, not kept); ranges are apart by MERGE_GAP at least", () => {
     const SIZE = 64 * 1024;
     fc.assert(
-      fc.property(fc.array(fc.record({ offset: fc.nat(SIZE - 1), data: fc.uint8Array({ minLength: 1, maxLength: 9000, size: "max" }) }), { maxLength: 12 }), (raw) => {
-        const original = new Uint8Array(SIZE).map((_, i) => (i * 13) & 0xff);
+      // Original bytes: a pattern, with zeros in the 4 KiB blocks `zeroBlocks` picks (a fresh image's free clusters).
+      fc.property(fc.array(fc.record({ offset: fc.nat(SIZE - 1), data: fc.uint8Array({ minLength: 1, maxLength: 9000, size: "max" }) }), { maxLength: 12 }), fc.array(fc.boolean(), { minLength: SIZE / 4096, maxLength: SIZE / 4096 }), (raw, zeroBlocks) => {
+        const original = new Uint8Array(SIZE).map((_, i) => (zeroBlocks[i >> 12] ? 0 : (i * 13) & 0xff));
         const writes = raw.map((w) => ({ offset: w.offset, data: w.data.subarray(0, SIZE - w.offset) }));
-        const { ranges, model, blob, blobSha } = measure(original, writes);
+        const { ranges, model, blob } = measure(original, writes);
         const covered = new Uint8Array(SIZE);
         let blobAt = 0;
         ranges.forEach((r, i) => {
           covered.fill(1, r.offset, r.offset + r.length);
           expect(r.beforeLength).toBe(r.length);
-          expect(r.sha256Before).toBe(sha(original.subarray(r.offset, r.offset + r.length)));
+          const before = original.subarray(r.offset, r.offset + r.length);
           expect(r.sha256After).toBe(sha(model.subarray(r.offset, r.offset + r.length)));
-          expect(Buffer.from(blob.subarray(blobAt, blobAt + r.length)).equals(Buffer.from(original.subarray(r.offset, r.offset + r.length)))).toBe(true);
-          blobAt += r.length;
+          if (before.every((b) => b === 0)) {
+            expect(r.zeroBefore).toBe(true);
+            expect("sha256Before" in r).toBe(false);
+          } else {
+            expect(r.zeroBefore).toBeUndefined();
+            expect(r.sha256Before).toBe(sha(before));
+            expect(Buffer.from(blob.subarray(blobAt, blobAt + r.length)).equals(Buffer.from(before))).toBe(true);
+            blobAt += r.length;
+          }
           if (i > 0) expect(r.offset - (ranges[i - 1].offset + ranges[i - 1].length)).toBeGreaterThanOrEqual(MERGE_GAP);
         });
         expect(blobAt).toBe(blob.length);
-        expect(blobSha).toBe(sha(blob));
         for (let i = 0; i < SIZE; i++) if (model[i] !== original[i] && !covered[i]) expect.fail(`byte ${i} changed outside every range`);
       }),
       { numRuns: 60, endOnFailure: true },
@@ -67,5 +75,30 @@ describe("measureChanges", () => {
     for (let at = 0; at < data.length; at += 4096) data[at] = 1;
     const { ranges } = measure(new Uint8Array(8 << 20), [{ offset: 1 << 20, data }]);
     expect(ranges.map((r) => [r.offset, r.length])).toEqual([[1 << 20, (4 << 20) - 4096 + 512]]);
+  });
+
+  it("a range whose before bytes are zero for two pieces and then not: the zeros are hashed and kept after all, in order", () => {
+    const MiB = 1 << 20;
+    // One write over [0.5, 3.5) MiB; the file was zeros up to 2.75 MiB (past two 1 MiB pieces of
+    // the walk, which starts at the write), a pattern after.
+    const original = new Uint8Array(4 * MiB);
+    for (let i = 2.75 * MiB; i < original.length; i++) original[i] = (i * 7 + 1) & 0xff || 1;
+    const write = { offset: 0.5 * MiB, data: new Uint8Array(3 * MiB).fill(0xab) };
+    // And two more, far apart: one over zeros only, one over the pattern only.
+    const zeroOnly = { offset: 0, data: new Uint8Array(4096).fill(0xcd) };
+    const { ranges, blob } = measure(original, [zeroOnly, write]);
+    expect(ranges.map((r) => [r.offset, r.length, r.zeroBefore ?? false])).toEqual([
+      [0, 4096, true],
+      [0.5 * MiB, 3 * MiB, false],
+    ]);
+    const before = original.subarray(0.5 * MiB, 3.5 * MiB);
+    expect(ranges[1].sha256Before).toBe(sha(before));
+    expect(Buffer.from(blob).equals(Buffer.from(before))).toBe(true);
+  });
+
+  it("a range that grows the file over zeros keeps no before bytes: zeroBefore for the part inside the old size", () => {
+    const { ranges, blob } = measure(new Uint8Array(8192), [{ offset: 4096, data: new Uint8Array(8192).fill(1) }], 12288);
+    expect(ranges).toEqual([{ offset: 4096, length: 8192, beforeLength: 4096, zeroBefore: true, sha256After: sha(new Uint8Array(8192).fill(1)) }]);
+    expect(blob.length).toBe(0);
   });
 });

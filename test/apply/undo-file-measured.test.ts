@@ -1,5 +1,4 @@
-import { createHash, type Hash } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,22 +10,29 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const identity = { path: "/images/disk.img", size: 1 << 24, mtimeMs: 1700000000000.5, dev: 65024, ino: 2147129 };
 
-/** A file whose `count` ranges of `size` bytes each had bytes (i + 1) before; counts how often it was measured. */
-function fakeFile(path: string, count: number, size: number, stretches: number): FileToMeasure & { measured: number } {
+/**
+ * A file whose `count` ranges of `size` bytes each had bytes (i + 1) before, or zeros for the
+ * indexes in `zero` (measured as zeroBefore, nothing kept); counts how often it was measured.
+ */
+function fakeFile(path: string, count: number, size: number, stretches: number, zero: number[] = []): FileToMeasure & { measured: number } {
   const file = {
     path,
     originalSize: 1 << 24,
     newSize: 1 << 24,
     stretches,
     measured: 0,
-    measure(blob: Hash, keep: (before: Uint8Array) => void): MeasuredRange[] {
+    measure(keep: (before: Uint8Array) => void): MeasuredRange[] {
       file.measured++;
       const out: MeasuredRange[] = [];
       for (let i = 0; i < count; i++) {
+        const common = { offset: i * 2 * size, length: size, beforeLength: size, sha256After: sha256(new Uint8Array(size).fill(0xff)) };
+        if (zero.includes(i)) {
+          out.push({ ...common, zeroBefore: true });
+          continue;
+        }
         const before = new Uint8Array(size).fill(i + 1);
-        blob.update(before);
         keep(before);
-        out.push({ offset: i * 2 * size, length: size, beforeLength: size, sha256Before: sha256(before), sha256After: sha256(new Uint8Array(size)) });
+        out.push({ ...common, sha256Before: sha256(before) });
       }
       return out;
     },
@@ -43,12 +49,27 @@ describe("undo file written while measuring", () => {
     expect(file.measured).toBe(1);
     expect(undo.header.files[0].ranges).toHaveLength(3);
     undo.header.files[0].ranges.forEach((r, i) => expect(Buffer.from(undo.before(r)).equals(Buffer.alloc(700_000, i + 1))).toBe(true));
-    const blob = createHash("sha256");
-    for (let i = 0; i < 3; i++) blob.update(Buffer.alloc(700_000, i + 1));
-    expect(undo.header.blobSha256).toBe(blob.digest("hex"));
+    expect(undo.header.version).toBe(2);
     expect(written.files.map((f) => f.ranges.length)).toEqual([3]);
     // The blob starts where the transaction's rollback will look for it.
     expect(written.blobStart).toBeGreaterThan(12 + JSON.stringify(undo.header).length);
+  });
+
+  it("zeroBefore ranges take no room in the blob: the stored ones follow each other, each checked by its own SHA-256", () => {
+    const file = fakeFile("/images/disk.img", 4, 700_000, 4, [0, 2]);
+    const path = join(dir, "zero.p2vfix-undo");
+    const written = writeUndoFileMeasured(path, { image: identity, changes: ["disk.img:/tree/"], files: [file] })!;
+    const undo = readUndoFile(path);
+    expect(undo.header.files[0].ranges.map((r) => [r.blobOffset, r.zeroBefore ?? false])).toEqual([
+      [0, true],
+      [0, false],
+      [700_000, true],
+      [700_000, false],
+    ]);
+    expect(undo.header.blobSize).toBe(1_400_000);
+    expect(statSync(path).size).toBe(written.blobStart + 1_400_000);
+    undo.header.files[0].ranges.forEach((r, i) => expect(Buffer.from(undo.before(r)).equals(Buffer.alloc(700_000, r.zeroBefore ? 0 : i + 1))).toBe(true));
+    undo.close();
   });
 
   it("a header larger than the room reserved for it: measured again with more room, same content", () => {
