@@ -28,7 +28,7 @@ describe.skipIf(!toolsAvailable("mkntfs"))("writes past the overlay's memory bud
     writeFileSync(host, big);
     const backup = join(dir, "backup");
     mkdirSync(backup);
-    const report = writeFilesInImage(image, [{ kind: "copy", sources: [host], dest: "/big.bin" }], { backupDir: backup });
+    const report = writeFilesInImage(image, [{ kind: "copy", sources: [host], dest: "/big.bin" }], { backupDir: backup, hashes: true });
     expect(report.result.created[0].sha256).toBe(sha(big));
     expect(report.bytesWritten).toBeGreaterThanOrEqual(big.length);
     const undo = readUndoFile(report.undoFile!);
