@@ -5,8 +5,11 @@
  * phase has been running for a second (short work never flashes a bar). NO_COLOR does not turn
  * bars off: they carry no colour. cli-progress draws on update() itself (its timer cannot run
  * while the work blocks the event loop), on stderr so that stdout stays the command's output.
+ * cli-progress (and the string-width and emoji tables it pulls in, ~11 ms) is loaded when the
+ * first bar is drawn, not with this module: most runs draw none.
  */
-import { SingleBar } from "cli-progress";
+import type { SingleBar } from "cli-progress";
+import { requirePackage } from "../util/require-package.js";
 import { formatBytes } from "./format.js";
 import type { Output } from "./output.js";
 
@@ -55,7 +58,8 @@ export function createProgress(output: Output, settings: ProgressSettings = {}):
         started ??= now();
         if (!bar) {
           if (done >= total || now() - started < PROGRESS_DELAY_MS) return;
-          bar = new SingleBar({
+          const { SingleBar: Bar } = requirePackage<typeof import("cli-progress")>("cli-progress", () => require("cli-progress"));
+          bar = new Bar({
             format: `${label} [{bar}] {percentage}% {value} of {total}`,
             formatValue: (amount, _o, type) => (type === "value" || type === "total" ? formatBytes(amount) : String(amount)),
             stream: stream as NodeJS.WriteStream,
