@@ -29,6 +29,17 @@ function imageAndPath(spec: string): { image: string; path: string } {
   return { image: container, path: inner };
 }
 
+const counted = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+/** "3 files (1.2 MiB) copied, 1 folder created or merged, 2 entries removed" (`would be ` for a dry run): what the command did. */
+function whatWasDone(result: ImageFilesResult, mode: "" | "would be "): string {
+  const parts: string[] = [];
+  if (result.created.length > 0 || (result.folders.length === 0 && result.removed.length === 0)) parts.push(`${counted(result.created.length, "file")} (${formatBytes(result.bytes)}) ${mode}copied`);
+  if (result.folders.length > 0) parts.push(`${counted(result.folders.length, "folder")} ${mode}created or merged`);
+  if (result.removed.length > 0) parts.push(`${counted(result.removed.length, "entry", "entries")} ${mode}removed`);
+  return parts.join(", ");
+}
+
 function report(output: Output, transactionReport: TransactionReport<ImageFilesResult>, json: boolean | undefined): void {
   if (json) {
     output.out(JSON.stringify({ image: transactionReport.image, dryRun: transactionReport.dryRun, undoFile: transactionReport.undoFile, bytesWritten: transactionReport.bytesWritten, ...transactionReport.result }, null, 2) + "\n");
@@ -39,10 +50,11 @@ function report(output: Output, transactionReport: TransactionReport<ImageFilesR
   for (const created of transactionReport.result.created) lines.push(`file    ${created.path} (${formatBytes(created.size)})`);
   for (const removed of transactionReport.result.removed) lines.push(`removed ${removed}`);
   for (const skip of transactionReport.result.skipped) lines.push(`skipped ${skip.source}: ${skip.reason}`);
+  const { result } = transactionReport;
   lines.push(
     transactionReport.dryRun
-      ? `dry run: ${transactionReport.result.created.length} files (${formatBytes(transactionReport.result.bytes)}) would be written; nothing was changed`
-      : `${transactionReport.result.created.length} files (${formatBytes(transactionReport.result.bytes)}) written to partition ${transactionReport.result.partition}; undo file: ${transactionReport.undoFile} (${undoCommand(transactionReport.image, transactionReport.undoFile)})`,
+      ? `dry run: ${whatWasDone(result, "would be ")}; nothing was changed`
+      : `${whatWasDone(result, "")} on partition ${result.partition}; undo file: ${transactionReport.undoFile} (${undoCommand(transactionReport.image, transactionReport.undoFile)})`,
   );
   output.out(lines.join("\n") + "\n");
 }
