@@ -39,7 +39,10 @@ describe.skipIf(!toolsAvailable("mkntfs"))("p2vfix cp / mkdir / rm: refusals and
     const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 16 });
     const src = join(dir, "src.txt");
     writeFileSync(src, "x");
-    expect((await p2vfix("mkdir", `${image}:/Tools`)).code).toBe(0);
+    const made = await p2vfix("mkdir", `${image}:/Tools`);
+    expect(made.code).toBe(0);
+    // The summary names what was done, not "0 files written".
+    expect(made.stdout).toMatch(/^1 folder created or merged on partition 0; undo file: /m);
     const before = sha(readFileSync(image));
     const undoBefore = undoFiles(dir).length;
     const cases: Array<[string[], number, string]> = [
