@@ -47,15 +47,25 @@ export interface UndoReport {
   warnings: string[];
 }
 
-/** The `IMAGE.*.p2vfix-undo` files beside the image (a block device's: in its folder), newest first. */
-export function undoFilesBeside(imagePath: string, folder?: string): string[] {
-  const dir = sidecarFolder(imagePath, folder) ?? dirname(resolve(imagePath));
+/** The `IMAGE.*.p2vfix-undo` files of `imagePath` in `dir`, newest first (their names carry the time). */
+function undoFilesIn(dir: string, imagePath: string): string[] {
   const prefix = `${basename(imagePath)}.`;
-  return readdirSync(dir)
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
     .filter((fileName) => fileName.startsWith(prefix) && fileName.endsWith(".p2vfix-undo"))
     .sort()
     .reverse()
     .map((fileName) => join(dir, fileName));
+}
+
+/** The `IMAGE.*.p2vfix-undo` files beside the image (a block device's: in its folder), newest first. */
+export function undoFilesBeside(imagePath: string, folder?: string): string[] {
+  return undoFilesIn(sidecarFolder(imagePath, folder) ?? dirname(resolve(imagePath)), imagePath);
 }
 
 /** The newest `IMAGE.*.p2vfix-undo` beside the image. */
@@ -71,8 +81,14 @@ export function findLatestUndoFile(imagePath: string, folder?: string): string |
 function chooseUndoFile(imagePath: string, journalFile: string | undefined, journalUndone: boolean, folder: string | undefined): string | undefined {
   if (journalFile) checkJournalUndoName(imagePath, journalFile);
   if (journalFile && !journalUndone && existsSync(journalFile)) return journalFile;
-  // After an undo, only applies made before the one undone are candidates.
-  const older = undoFilesBeside(imagePath, folder).filter((undoFile) => !journalFile || !journalUndone || basename(undoFile) < basename(journalFile));
+  // After an undo, only applies made before the one undone are candidates: beside the image, and
+  // for an image file also in the --backup-dir given and in the folder the journal's undo file is
+  // in (a write with --backup-dir kept its undo file there, the journal beside the image).
+  const places = new Set([sidecarFolder(imagePath, folder) ?? dirname(resolve(imagePath))]);
+  if (folder !== undefined) places.add(resolve(folder));
+  if (journalFile) places.add(dirname(resolve(journalFile)));
+  const newestFirst = [...places].flatMap((dir) => undoFilesIn(dir, imagePath)).sort((a, b) => (basename(a) < basename(b) ? 1 : basename(a) > basename(b) ? -1 : 0));
+  const older = newestFirst.filter((undoFile) => !journalFile || !journalUndone || basename(undoFile) < basename(journalFile));
   for (const candidate of older) {
     try {
       const undo = readUndoFile(candidate);

@@ -147,6 +147,24 @@ describe("reg set/delete/import on IMAGE:HIVE", () => {
     expect(fileSha256(image)).toBe(original);
   });
 
+  it("undo walks back through writes whose undo files went to --backup-dir (the journal beside the image names only the last)", async () => {
+    const image = freshCopy("clean.img");
+    const original = fileSha256(image);
+    const backups = mkdtempSync(join(tmpdir(), "p2vfix-backups-"));
+    expect((await run("reg", "set", `${image}:SYSTEM`, KEY, "Start", "-t", "dword", "1", "--backup-dir", backups)).code).toBe(ExitCode.ok);
+    const afterFirst = fileSha256(image);
+    expect((await run("reg", "set", `${image}:SYSTEM`, KEY, "Start", "-t", "dword", "2", "--backup-dir", backups)).code).toBe(ExitCode.ok);
+    const second = await run("undo", image);
+    expect(second.stdout).toMatch(/restored .*: the image is back to the bytes it held before that write/);
+    expect(fileSha256(image)).toBe(afterFirst);
+    // The first write's undo file is found in the journal's undo-file folder, without --backup-dir.
+    const first = await run("undo", image);
+    expect(first.stdout).toMatch(/^restored /m);
+    expect(fileSha256(image)).toBe(original);
+    expect((await run("undo", image)).stdout).toMatch(/nothing to do/);
+    rmSync(backups, { recursive: true, force: true });
+  });
+
   it("a --backup-dir that does not exist yet is made (0700) by a write, not by a dry run", async () => {
     const image = freshCopy("clean.img");
     const backups = join(mkdtempSync(join(tmpdir(), "p2vfix-backups-")), "undo", "files");

@@ -97,7 +97,7 @@ describe.skipIf(!toolsAvailable("icat", "ifind", "istat", "fsstat", "ntfscat", "
     // Undo: back to the original bytes; a second undo has nothing to do.
     const out = captureOutput();
     expect(await main(["undo", image], out)).toBe(ExitCode.ok);
-    expect(out.stdout()).toMatch(/restored .*original bytes/);
+    expect(out.stdout()).toMatch(/restored .*: the image is back to the bytes it held before that write/);
     expect(fileSha256(image)).toBe(originalSha);
     expect(readJournal(image)?.state).toBe("undone");
     const again = captureOutput();

@@ -22,9 +22,10 @@ function describe(report: UndoReport, dryRun: boolean): string {
     );
   }
   const what = {
-    restored: `restored ${formatBytes(report.bytesRestored)}: the image is back to its original bytes`,
-    "rolled-back": `rolled back the interrupted write (${formatBytes(report.bytesRestored)}): the image is back to its original bytes`,
-    "nothing-to-do": "nothing to do: the image already holds its original bytes",
+    // "Before that write", not "original": an earlier write may have its own undo file (`p2vfix undo` again walks back to it).
+    restored: `restored ${formatBytes(report.bytesRestored)}: the image is back to the bytes it held before that write`,
+    "rolled-back": `rolled back the interrupted write (${formatBytes(report.bytesRestored)}): the image is back to the bytes it held before that write`,
+    "nothing-to-do": "nothing to do: the image already holds the bytes it had before that write",
     "would-restore": `would restore ${rangesToRestore(report)} (dry run: nothing written)`,
   }[report.action];
   lines.push(dryRun && report.action === "nothing-to-do" ? `${what} (dry run)` : what);
@@ -47,7 +48,7 @@ export function registerUndo(program: Command, output: Output): void {
     .option("--dry-run", "only report what would be restored")
     .option("--json", "JSON output")
     .option("--vm <file>", "the VM definition apply edited (needed when it is not in the image's folder naming the image)")
-    .option("--backup-dir <dir>", "a block device: the folder its writes kept their undo files, journal and lock in (the --backup-dir they were given)")
+    .option("--backup-dir <dir>", "the folder the writes kept their undo files in (the --backup-dir they were given); a block device's journal and lock are there too")
     .action((image: string, undoFile: string | undefined, opts: { force?: boolean; dryRun?: boolean; json?: boolean; vm?: string; backupDir?: string }) => {
       const vmFile = opts.vm;
       const backupDir = opts.backupDir === undefined ? {} : { backupDir: opts.backupDir };
