@@ -8,11 +8,10 @@
  */
 import { RefusedError } from "../../../errors.js";
 import { AttributeType } from "../attribute.js";
-import { ntfsReader } from "../ntfs-reader.js";
 import type { DataRun } from "../runlist.js";
 import type { ReadableNtfsVolume } from "../readable-volume.js";
 import type { PendingWrites } from "../write/pending-writes.js";
-import { loadRecord } from "../write/record-edit.js";
+import { loadRecord, readRawRecord } from "../write/record-edit.js";
 import { queueBitmapBytes, queueChangedBytes } from "../write/cluster-bitmap.js";
 
 export const FIRST_FREE_RECORD = 24;
@@ -34,18 +33,14 @@ function queueBits(vol: ReadableNtfsVolume, record: number, offset: number, byte
 /** The slot's old state when it can be reused, undefined when it must be skipped. */
 function slotState(vol: ReadableNtfsVolume, recordNumber: number): { sequence: number; usn: number } | undefined {
   const rs = vol.boot.mftRecordSize;
-  const raw = new Uint8Array(rs);
-  let at = 0;
-  for (const placement of vol.recordPlacement(recordNumber)) {
-    raw.set(vol.device.read(placement.deviceOffset, placement.length), at);
-    at += placement.length;
-  }
-  const byteReader = ntfsReader(raw);
-  if (byteReader.ascii(0, 4) !== "FILE") return { sequence: 1, usn: 0 };
-  if (byteReader.u16(22) & 0x1) return undefined;
-  const sequence = byteReader.u16(16) || 1;
-  const usaOffset = byteReader.u16(4);
-  return { sequence, usn: usaOffset + 2 <= rs ? byteReader.u16(usaOffset) : 0 };
+  const raw = readRawRecord(vol, recordNumber);
+  // Not "FILE": never formatted (or garbage), so there is no sequence to continue.
+  if (raw[0] !== 0x46 || raw[1] !== 0x49 || raw[2] !== 0x4c || raw[3] !== 0x45) return { sequence: 1, usn: 0 };
+  const u16 = (at: number) => raw[at] | (raw[at + 1] << 8);
+  if (u16(22) & 0x1) return undefined;
+  const sequence = u16(16) || 1;
+  const usaOffset = u16(4);
+  return { sequence, usn: usaOffset + 2 <= rs ? u16(usaOffset) : 0 };
 }
 
 /** Takes the first free record from `from` (at least 24) up and queues its $MFT bitmap bit. */
@@ -67,7 +62,7 @@ export function allocateMftRecord(vol: ReadableNtfsVolume, pending: PendingWrite
     if (bit(n) & (1 << (n & 7))) continue;
     const state = slotState(vol, n);
     if (!state) continue;
-    queueBits(vol, MFT_RECORD, n >> 3, Uint8Array.of(bit(n) | (1 << (n & 7))), pending, "$MFT bitmap");
+    queueBitmapBytes(bitmap, n >> 3, Uint8Array.of(bit(n) | (1 << (n & 7))), pending, "$MFT bitmap");
     return { number: n, ...state };
   }
   throw new RefusedError("mft-full", `the MFT has no free record (${usable} records, all in use); p2vfix does not grow $MFT: free some files on Windows or run chkdsk, then retry; nothing was written`);

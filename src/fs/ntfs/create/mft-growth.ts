@@ -81,10 +81,16 @@ export function growMft(vol: ReadableNtfsVolume, records: number, pending: Pendi
   });
 
   // New records: free "FILE" records (not in use), as ntfs-3g formats them.
+  // They differ only in the record number at 44, which no update sequence stride covers: one
+  // protected blank, copied and numbered.
+  const blank = protectRecord(layoutRecord({ recordNumber: 0, recordSize: rs, sequence: 0, linkCount: 0, flags: 0, nextAttributeId: 0, usn: 0 }, [], "new MFT record"), 0, "new MFT record");
+  const formatted = new Uint8Array((newRecords - oldRecords) * rs);
+  const numbers = new DataView(formatted.buffer);
   for (let n = oldRecords; n < newRecords; n++) {
-    const blank = layoutRecord({ recordNumber: n, recordSize: rs, sequence: 0, linkCount: 0, flags: 0, nextAttributeId: 0, usn: 0 }, [], `MFT record ${n}`);
-    const bytes = protectRecord(blank, 0, `MFT record ${n}`);
-    for (const piece of mapRunRange(runs, cs, n * rs, rs)) pending.add(piece.deviceOffset, bytes.subarray(piece.at, piece.at + piece.length), `new MFT record ${n}`);
+    const at = (n - oldRecords) * rs;
+    formatted.set(blank, at);
+    numbers.setUint32(at + 44, n, true);
+    for (const piece of mapRunRange(runs, cs, n * rs, rs)) pending.add(piece.deviceOffset, formatted.subarray(at + piece.at, at + piece.at + piece.length), `new MFT record ${n}`);
   }
   const fields = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
   const record = layoutRecord(

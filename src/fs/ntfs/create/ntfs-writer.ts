@@ -34,7 +34,7 @@ import { commitRecordBytes } from "../write/record-edit.js";
 import { checkVolumeWritable } from "../write/rewrite-file.js";
 import { emptyIndexRoot, writeDirectoryIndex } from "./directory-index-write.js";
 import { readDirectoryEntries, type RawIndexEntry } from "./index-entries.js";
-import { collateNames } from "./index-tree.js";
+import { upcasedName } from "./index-tree.js";
 import { growMft } from "./mft-growth.js";
 import { allocateMftRecord, type AllocatedRecord, FIRST_FREE_RECORD, freeRecordBytes, releaseClusters, releaseMftRecord } from "./mft-allocation.js";
 import { align8, freeSpace, layoutRecord, nonResidentAttribute, residentAttribute, utf16le, type AttributeBytes } from "./record-layout.js";
@@ -81,9 +81,21 @@ export interface RemoveOptions {
   recursive?: boolean;
 }
 
+/** An index entry with its name mapped through $UpCase, compared as a plain string. */
+interface DirectoryEntry extends RawIndexEntry {
+  upper: string;
+}
+
 interface DirectoryState {
-  entries: RawIndexEntry[];
+  /** In collation order: by `upper`, then by `name` (collateNames). */
+  entries: DirectoryEntry[];
   dirty: boolean;
+}
+
+/** Collation FILENAME on entries whose upper-cased names are known (index-tree.ts collateNames). */
+function collate(left: DirectoryEntry, right: { upper: string; name: string }): number {
+  if (left.upper !== right.upper) return left.upper < right.upper ? -1 : 1;
+  return left.name < right.name ? -1 : left.name > right.name ? 1 : 0;
 }
 
 function fileTime(date: Date): bigint {
@@ -98,6 +110,14 @@ export class NtfsWriter {
   /** The volume as the session has changed it so far (reopened when $MFT grows). */
   vol: ReadableNtfsVolume;
   private readonly dirs = new Map<number, DirectoryState>();
+  /**
+   * Folder paths already resolved this session (as given, the part before the last "/"), so
+   * the files of one folder do not walk the path again each. Cleared by every removal: only a
+   * removal can make a resolved folder path name another record or none.
+   */
+  private readonly folderRecords = new Map<string, number>();
+  /** The security of new files per parent folder (security()); a removed folder's is dropped. */
+  private readonly securityOf = new Map<number, { id: number; attributes: AttributeBytes[] }>();
   private clusterHint = 0;
   /** No free record below this one (records taken in order; a removal lowers it again). */
   private recordHint = FIRST_FREE_RECORD;
@@ -111,17 +131,18 @@ export class NtfsWriter {
     checkVolumeWritable(target, "/");
     this.overlay = options.staged === false ? target.device : new SpoolOverlayDevice(target.device, () => openSpoolIn(tmpdir()));
     this.shortNames = options.shortNames ?? false;
-    this.vol = new ReadableNtfsVolume(this.overlay);
+    this.vol = new ReadableNtfsVolume(this.overlay, target.upcase);
   }
 
   private dir(record: number): DirectoryState {
     let state = this.dirs.get(record);
     if (!state) {
-      const entries = readDirectoryEntries(this.vol, record).entries;
+      const upcase = this.vol.upcase;
+      const entries = readDirectoryEntries(this.vol, record).entries.map((entry): DirectoryEntry => ({ ...entry, upper: upcasedName(upcase, entry.name) }));
       entries.forEach((entry, i) => {
         this.checkEntry(record, entry);
         // Out of collation order, the rebuilt tree would hide entries from every lookup.
-        if (i > 0 && collateNames(this.vol.upcase, entries[i - 1].name, entry.name) >= 0) {
+        if (i > 0 && collate(entries[i - 1], entry) >= 0) {
           throw new NtfsError("bad-index", `folder record ${record}: entries "${entries[i - 1].name}" and "${entry.name}" are out of order; run chkdsk on Windows first; nothing was written`);
         }
       });
@@ -153,13 +174,13 @@ export class NtfsWriter {
     if (why) throw new NtfsError("stale-reference", `folder record ${dir}: entry "${rawIndexEntry.name}" points to record ${recordNumber}, which ${why}; run chkdsk on Windows first; nothing was written`);
   }
 
-  /** First position in the sorted entries whose name does not collate before `name` under `compare`. */
-  private lowerBound(state: DirectoryState, name: string, compare: (left: string, right: string) => number): number {
+  /** First position in the sorted entries that does not collate before `key` (before: whether an entry does). */
+  private lowerBound(state: DirectoryState, before: (entry: DirectoryEntry) => boolean): number {
     let lo = 0;
     let hi = state.entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compare(state.entries[mid].name, name) < 0) lo = mid + 1;
+      if (before(state.entries[mid])) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -167,13 +188,17 @@ export class NtfsWriter {
 
   /** Index of the first entry whose name equals `name` ignoring case, or -1. */
   private find(state: DirectoryState, name: string): number {
-    const upcase = this.vol.upcase;
-    const at = this.lowerBound(state, name, (left, right) => upcase.compare(left, right));
-    return at < state.entries.length && upcase.compare(state.entries[at].name, name) === 0 ? at : -1;
+    const upper = upcasedName(this.vol.upcase, name);
+    const at = this.lowerBound(state, (entry) => entry.upper < upper);
+    return at < state.entries.length && state.entries[at].upper === upper ? at : -1;
   }
 
-  private insert(state: DirectoryState, entry: RawIndexEntry): void {
-    state.entries.splice(this.lowerBound(state, entry.name, (left, right) => collateNames(this.vol.upcase, left, right)), 0, entry);
+  private insert(state: DirectoryState, raw: RawIndexEntry): void {
+    const entry: DirectoryEntry = { ...raw, upper: upcasedName(this.vol.upcase, raw.name) };
+    const entries = state.entries;
+    // Files copied in name order land after the last entry: no search.
+    if (entries.length === 0 || collate(entries[entries.length - 1], entry) < 0) entries.push(entry);
+    else entries.splice(this.lowerBound(state, (other) => collate(other, entry) < 0), 0, entry);
     state.dirty = true;
   }
 
@@ -192,6 +217,23 @@ export class NtfsWriter {
   }
 
   private parentOf(path: string): { parent: number; name: string } {
+    const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+    const folder = cut >= 0 ? path.slice(0, cut) : undefined;
+    const known = folder !== undefined ? this.folderRecords.get(folder) : undefined;
+    if (known !== undefined) {
+      const name = path.slice(cut + 1);
+      // Only plain names were cached under their folder; anything else takes the full route.
+      if (name !== "" && name !== "." && name !== "..") {
+        checkWin32Name(name, path);
+        return { parent: known, name };
+      }
+    }
+    const resolved = this.resolveParent(path);
+    if (folder !== undefined && resolved.name === path.slice(cut + 1)) this.folderRecords.set(folder, resolved.parent);
+    return resolved;
+  }
+
+  private resolveParent(path: string): { parent: number; name: string } {
     const parts = pathComponents(path);
     if (parts.some((part) => part === "..")) throw new UsageError("invalid-path", `${path}: ".." is not allowed in a path inside the image`, { path });
     const name = parts.pop();
@@ -209,10 +251,14 @@ export class NtfsWriter {
    * the folder has none, id 0 and ntfs-3g's Everyone descriptor as a $SECURITY_DESCRIPTOR.
    */
   private security(dir: number): { id: number; attributes: AttributeBytes[] } {
+    const known = this.securityOf.get(dir);
+    if (known) return known;
     const si = this.vol.attributes(dir).find((attribute) => attribute.type === AttributeType.standardInformation);
     const id = si?.resident && si.value.length >= 72 ? new DataView(si.value.buffer, si.value.byteOffset, si.value.byteLength).getUint32(52, true) : 0;
-    if (id !== 0) return { id, attributes: [] };
-    return { id: 0, attributes: [residentAttribute(AttributeType.securityDescriptor, "", everyoneSecurityDescriptor())] };
+    // The attribute bytes are shared by the folder's new files: layoutRecord copies them.
+    const security = id !== 0 ? { id, attributes: [] } : { id: 0, attributes: [residentAttribute(AttributeType.securityDescriptor, "", everyoneSecurityDescriptor())] };
+    this.securityOf.set(dir, security);
+    return security;
   }
 
   private standardInformation(time: bigint, attributes: number, securityId: number): Uint8Array {
@@ -258,7 +304,7 @@ export class NtfsWriter {
       const growth = new PendingWrites();
       growMft(this.vol, 1, growth);
       growth.apply(this.overlay);
-      this.vol = new ReadableNtfsVolume(this.overlay);
+      this.vol = new ReadableNtfsVolume(this.overlay, this.vol.upcase);
       slot = allocateMftRecord(this.vol, pending, this.recordHint);
     }
     this.recordHint = slot.number + 1;
@@ -420,6 +466,8 @@ export class NtfsWriter {
     pending.apply(this.overlay);
     this.recordHint = Math.min(this.recordHint, record);
     this.vol.forgetCachedRecords([record]);
+    this.folderRecords.clear();
+    this.securityOf.delete(record);
     const state = this.dir(parent);
     state.entries = state.entries.filter((entry) => recordOf(entry.reference) !== record);
     state.dirty = true;

@@ -151,8 +151,8 @@ export function layoutRecord(header: RecordHeader, attributes: AttributeBytes[],
   view.setUint32(28, rs, true);
   view.setUint32(44, header.recordNumber, true);
   view.setUint16(USA_OFFSET, header.usn, true);
-  const used = new Set(sorted.filter((attributeBytes) => attributeBytes.id !== undefined).map((attributeBytes) => attributeBytes.id as number));
-  let nextId = Math.max(header.nextAttributeId, ...[...used].map((id) => id + 1));
+  let nextId = header.nextAttributeId;
+  for (const attributeBytes of sorted) if (attributeBytes.id !== undefined && attributeBytes.id >= nextId) nextId = attributeBytes.id + 1;
   let pos = first;
   for (const attributeBytes of sorted) {
     out.set(attributeBytes.bytes, pos);
