@@ -20,6 +20,8 @@ import { align8, existingAttributes, layoutRecord, nonResidentAttribute, residen
 
 /** Records added per growth: 256 (a quarter MiB with 1 KiB records). */
 export const MFT_GROWTH_RECORDS = 256;
+/** Largest piece the new records are written in. */
+const GROWTH_WRITE = 4096;
 
 function refuse(why: string): never {
   throw new RefusedError("mft-full", `the MFT has no free record and ${why}; nothing was written`);
@@ -87,10 +89,18 @@ export function growMft(vol: ReadableNtfsVolume, records: number, pending: Pendi
   const formatted = new Uint8Array((newRecords - oldRecords) * rs);
   const numbers = new DataView(formatted.buffer);
   for (let n = oldRecords; n < newRecords; n++) {
-    const at = (n - oldRecords) * rs;
-    formatted.set(blank, at);
-    numbers.setUint32(at + 44, n, true);
-    for (const piece of mapRunRange(runs, cs, n * rs, rs)) pending.add(piece.deviceOffset, formatted.subarray(at + piece.at, at + piece.at + piece.length), `new MFT record ${n}`);
+    formatted.set(blank, (n - oldRecords) * rs);
+    numbers.setUint32((n - oldRecords) * rs + 44, n, true);
+  }
+  // Written a device page (4 KiB) at a time, not as one stretch: a staging layer keeps such
+  // writes in memory (io/spool-overlay-device.ts), where the next files' records land.
+  for (const piece of mapRunRange(runs, cs, oldRecords * rs, formatted.length)) {
+    for (let at = 0; at < piece.length; ) {
+      const deviceOffset = piece.deviceOffset + at;
+      const length = Math.min(piece.length - at, GROWTH_WRITE - (deviceOffset % GROWTH_WRITE));
+      pending.add(deviceOffset, formatted.subarray(piece.at + at, piece.at + at + length), `new MFT records ${oldRecords}-${newRecords - 1}`);
+      at += length;
+    }
   }
   const fields = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
   const record = layoutRecord(

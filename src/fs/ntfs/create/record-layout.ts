@@ -133,17 +133,27 @@ export function freeSpace(recordSize: number, used: number): number {
 export function layoutRecord(header: RecordHeader, attributes: AttributeBytes[], what: string): Uint8Array {
   const rs = header.recordSize;
   const first = firstAttributeOffset(rs);
-  const sorted = attributes.slice().sort((a, b) => a.type - b.type || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const total = sorted.reduce((sum, attributeBytes) => sum + attributeBytes.bytes.length, 0);
+  const order = (a: AttributeBytes, b: AttributeBytes) => a.type - b.type || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  let inOrder = true;
+  let total = 0;
+  for (let i = 0; i < attributes.length; i++) {
+    total += attributes[i].bytes.length;
+    if (i > 0 && order(attributes[i - 1], attributes[i]) > 0) inOrder = false;
+  }
+  // A new file's attributes come in order already; the sort is stable, so either way is the same.
+  const sorted = inOrder ? attributes : attributes.slice().sort(order);
   if (first + total + 8 > rs) {
     throw new RefusedError("mft-record-full", `${what}: the attributes need ${first + total + 8} bytes, more than the ${rs}-byte MFT record holds; nothing was written`);
   }
   const out = new Uint8Array(rs);
   const view = new DataView(out.buffer);
-  out.set([0x46, 0x49, 0x4c, 0x45]); // "FILE"
+  out[0] = 0x46; // "FILE"
+  out[1] = 0x49;
+  out[2] = 0x4c;
+  out[3] = 0x45;
   view.setUint16(4, USA_OFFSET, true);
   view.setUint16(6, rs / 512 + 1, true);
-  view.setBigUint64(8, header.lsn ?? 0n, true);
+  if (header.lsn !== undefined) view.setBigUint64(8, header.lsn, true);
   view.setUint16(16, header.sequence, true);
   view.setUint16(18, header.linkCount, true);
   view.setUint16(20, first, true);

@@ -20,7 +20,7 @@ export interface RecordEdit {
 }
 
 /** Record `recordNumber` as stored (update sequence not applied), read from each piece it lies in. */
-export function readRawRecord(vol: ReadableNtfsVolume, recordNumber: number): Uint8Array {
+function readRawRecord(vol: ReadableNtfsVolume, recordNumber: number): Uint8Array {
   const out = new Uint8Array(vol.boot.mftRecordSize);
   let at = 0;
   for (const piece of vol.recordPlacement(recordNumber)) {
