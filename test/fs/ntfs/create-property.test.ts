@@ -127,11 +127,11 @@ function runSequence(ops: Op[]): { device: MemoryDevice; model: Model } {
  * operations (resolved folder paths, each folder's security, its sorted entries, the $MFT
  * bitmap and slots read ahead) must follow its own removals, overwrites and record reuse.
  */
-function runOneSession(ops: Op[]): { device: MemoryDevice; model: Model } {
+function runOneSession(ops: Op[], shortNames: boolean): { device: MemoryDevice; model: Model } {
   const device = new MemoryDevice(fixtureBytes("write").slice(), { writable: true });
   openNtfs(device).mkdir("/prop");
   const model: Model = new Map();
-  const w = openNtfs(device).writer();
+  const w = openNtfs(device).writer({ shortNames });
   for (const op of ops) {
     const expected = applyModel(model, op);
     let refused = false;
@@ -153,11 +153,21 @@ function runOneSession(ops: Op[]): { device: MemoryDevice; model: Model } {
 describe("random create / overwrite / delete / mkdir sequences equal the model", () => {
   it("in one writer session, read back by p2vfix", () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), (ops) => {
-        const { device, model } = runOneSession(ops);
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.boolean(), (ops, shortNames) => {
+        const { device, model } = runOneSession(ops, shortNames);
         const again = openNtfs(device);
         expect(normalized(readVolume(again))).toEqual(normalized(model));
         expect(bitmapMismatches(again)).toEqual([]);
+        // No two files of a folder share a name ignoring case, DOS aliases included (a file's own
+        // Win32 and DOS names may: "a" and "A").
+        for (const folder of ["/prop", ...[...model].filter(([, v]) => v === "dir").map(([k]) => k)]) {
+          const owners = new Map<string, Set<number>>();
+          for (const entry of again.indexEntries(folder)) {
+            const upper = entry.fileName.name.toUpperCase();
+            owners.set(upper, (owners.get(upper) ?? new Set()).add(entry.reference.record));
+          }
+          for (const [name, records] of owners) expect(records.size, `${folder}: ${name}`).toBe(1);
+        }
       }),
       { numRuns: 25 },
     );

@@ -23,12 +23,19 @@ export function collateFolderEntries(left: { upper: string; name: string }, righ
 export class FolderEntries {
   /** True once the session changed them: the folder's index is rebuilt at commit. */
   dirty = false;
+  /** short-name.ts shortNameFor's tails for this folder: valid while names are only added. */
+  readonly shortNameTails = new Map<string, number>();
 
-  /** `entries` must already be in collation order (the caller checks the index it read). */
+  /** `list` must already be in collation order (the caller checks the index it read). */
   constructor(
     private readonly upcase: UpCaseTable,
-    public entries: FolderEntry[],
+    private list: FolderEntry[],
   ) {}
+
+  /** In collation order; changed only through insert and removeRecord. */
+  get entries(): readonly FolderEntry[] {
+    return this.list;
+  }
 
   static fromIndex(upcase: UpCaseTable, entries: readonly RawIndexEntry[]): FolderEntries {
     return new FolderEntries(
@@ -40,10 +47,10 @@ export class FolderEntries {
   /** First position whose entry does not satisfy `before` (which holds for a prefix of the entries). */
   private lowerBound(before: (entry: FolderEntry) => boolean): number {
     let lo = 0;
-    let hi = this.entries.length;
+    let hi = this.list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (before(this.entries[mid])) lo = mid + 1;
+      if (before(this.list[mid])) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -53,12 +60,12 @@ export class FolderEntries {
   find(name: string): FolderEntry | undefined {
     const upper = upcasedName(this.upcase, name);
     const at = this.lowerBound((entry) => entry.upper < upper);
-    return at < this.entries.length && this.entries[at].upper === upper ? this.entries[at] : undefined;
+    return at < this.list.length && this.list[at].upper === upper ? this.list[at] : undefined;
   }
 
   insert(raw: RawIndexEntry): void {
     const entry: FolderEntry = { reference: raw.reference, key: raw.key, name: raw.name, namespace: raw.namespace, upper: upcasedName(this.upcase, raw.name) };
-    const entries = this.entries;
+    const entries = this.list;
     // Files copied in name order land after the last entry: no search.
     if (entries.length === 0 || collateFolderEntries(entries[entries.length - 1], entry) < 0) entries.push(entry);
     else entries.splice(this.lowerBound((other) => collateFolderEntries(other, entry) < 0), 0, entry);
@@ -67,7 +74,8 @@ export class FolderEntries {
 
   /** Drops every entry naming MFT record `record` (all its names). */
   removeRecord(record: number): void {
-    this.entries = this.entries.filter((entry) => Number(entry.reference & 0xffffffffffffn) !== record);
+    this.list = this.list.filter((entry) => Number(entry.reference & 0xffffffffffffn) !== record);
     this.dirty = true;
+    this.shortNameTails.clear();
   }
 }

@@ -216,7 +216,7 @@ export class NtfsWriter {
     const state = this.dir(parent);
     return [
       { name, namespace: 1 },
-      { name: shortNameFor(name, (candidate) => state.find(candidate) !== undefined), namespace: 2 },
+      { name: shortNameFor(name, (candidate) => state.find(candidate) !== undefined, state.shortNameTails), namespace: 2 },
     ];
   }
 
