@@ -5,30 +5,35 @@
  * file reference, sizes, name length, namespace and the UTF-16LE name. Built once per file,
  * so 64-bit fields that are plain numbers are written as two 32-bit halves (no BigInt).
  */
-import { utf16le } from "./record-layout.js";
+import { putU16, putU32, putUtf16le } from "./record-layout.js";
 
 const EPOCH_DIFF_100NS = 116444736000000000n;
 const TWO_32 = 2 ** 32;
 
-/** The 8 bytes of `date` as a FILETIME. */
+/** The last FILETIME made: the files of one copy mostly share their millisecond. */
+let lastTime: { ms: number; bytes: Uint8Array } | undefined;
+
+/** The 8 bytes of `date` as a FILETIME (the array is shared: copy it, never change it). */
 export function fileTimeBytes(date: Date): Uint8Array {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(date.getTime()) * 10000n + EPOCH_DIFF_100NS, true);
-  return out;
+  const ms = date.getTime();
+  if (lastTime?.ms === ms) return lastTime.bytes;
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(ms) * 10000n + EPOCH_DIFF_100NS, true);
+  lastTime = { ms, bytes };
+  return bytes;
 }
 
 /** A non-negative safe integer as a little-endian u64. */
-function putU64(view: DataView, at: number, value: number): void {
-  view.setUint32(at, value % TWO_32, true);
-  view.setUint32(at + 4, Math.floor(value / TWO_32), true);
+function putU64(bytes: Uint8Array, at: number, value: number): void {
+  putU32(bytes, at, value % TWO_32);
+  putU32(bytes, at + 4, Math.floor(value / TWO_32));
 }
 
 export function standardInformationValue(time: Uint8Array, attributes: number, securityId: number): Uint8Array {
   const value = new Uint8Array(72);
   for (let i = 0; i < 4; i++) value.set(time, i * 8);
-  const view = new DataView(value.buffer);
-  view.setUint32(32, attributes, true);
-  view.setUint32(52, securityId, true);
+  putU32(value, 32, attributes);
+  putU32(value, 52, securityId);
   return value;
 }
 
@@ -45,16 +50,15 @@ export interface FileNameFields {
 export function fileNameValue(fields: FileNameFields): Uint8Array {
   const { name } = fields;
   const value = new Uint8Array(66 + name.length * 2);
-  const view = new DataView(value.buffer);
   // File reference: 48-bit record number, 16-bit sequence number.
-  putU64(view, 0, fields.parent.record);
-  view.setUint16(6, fields.parent.sequence, true);
+  putU64(value, 0, fields.parent.record);
+  putU16(value, 6, fields.parent.sequence);
   for (let i = 0; i < 4; i++) value.set(fields.time, 8 + i * 8);
-  putU64(view, 40, fields.allocatedSize);
-  putU64(view, 48, fields.dataSize);
-  view.setUint32(56, fields.attributes, true);
+  putU64(value, 40, fields.allocatedSize);
+  putU64(value, 48, fields.dataSize);
+  putU32(value, 56, fields.attributes);
   value[64] = name.length;
   value[65] = fields.namespace;
-  value.set(utf16le(name), 66);
+  putUtf16le(value, 66, name);
   return value;
 }
