@@ -6,7 +6,10 @@
  * 16 MiB in memory, the rest and file data in a spool file in the temp folder); nothing reaches the
  * device before commit(), so a refusal or error anywhere (a bad name, a full MFT, a damaged
  * index) leaves it untouched. Directory indexes changed by the session are rebuilt once each,
- * at commit (directory-index-write.ts), which keeps a 1,500-file copy linear.
+ * at commit (directory-index-write.ts), which keeps a 1,500-file copy linear. Between
+ * operations the session also keeps what every new file in a folder would look up again: the
+ * folder's record by path, its security, its sorted entries (folder-entries.ts) and the $MFT
+ * bitmap and slots ahead (mft-allocation.ts); a removal drops what it can make wrong.
  *
  * What a new file gets (Windows' and ntfs-3g's layout, libfsntfs attribute docs):
  * - a record from $MFT's bitmap (24 up), sequence number continuing the slot's;
