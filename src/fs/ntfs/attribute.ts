@@ -93,21 +93,15 @@ function parseAttribute(byteReader: ByteReader, type: number, recordNumber: numb
   const flags = byteReader.u16(12);
   const id = byteReader.u16(14);
   const name = nameLength > 0 ? byteReader.utf16(nameOffset, nameLength * 2) : "";
-  const base: AttributeBase = {
-    type,
-    name,
-    flags,
-    id,
-    compressed: (flags & FLAG_COMPRESSION_MASK) !== 0,
-    encrypted: (flags & FLAG_ENCRYPTED) !== 0,
-    sparse: (flags & FLAG_SPARSE) !== 0,
-    offset: byteReader.base,
-    recordNumber,
-  };
+  const compressed = (flags & FLAG_COMPRESSION_MASK) !== 0;
+  const encrypted = (flags & FLAG_ENCRYPTED) !== 0;
+  const sparse = (flags & FLAG_SPARSE) !== 0;
+  const offset = byteReader.base;
   if (nonResident === 0) {
     const valueLength = byteReader.u32(16);
     const valueOffset = byteReader.u16(20);
-    return { ...base, resident: true, value: byteReader.slice(valueOffset, valueLength, "resident attribute value") };
+    // Spelled out rather than spread from a base object: every record read builds several.
+    return { type, name, flags, id, compressed, encrypted, sparse, offset, recordNumber, resident: true, value: byteReader.slice(valueOffset, valueLength, "resident attribute value") };
   }
   if (nonResident !== 1) throw new NtfsError("bad-attribute", `record ${recordNumber}: non-resident flag is ${nonResident}`, { offset: byteReader.base + 8 });
   byteReader.check(0, 64, "non-resident attribute header");
@@ -119,7 +113,15 @@ function parseAttribute(byteReader: ByteReader, type: number, recordNumber: numb
     throw new NtfsError("bad-attribute", `record ${recordNumber}: mapping pairs offset ${mappingOffset} is outside the attribute`, { offset: byteReader.base + 32 });
   }
   const attribute: NonResidentAttribute = {
-    ...base,
+    type,
+    name,
+    flags,
+    id,
+    compressed,
+    encrypted,
+    sparse,
+    offset,
+    recordNumber,
     resident: false,
     lowestVcn,
     highestVcn,

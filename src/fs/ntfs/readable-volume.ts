@@ -59,7 +59,14 @@ export class ReadableNtfsVolume implements FileSystem {
   /** Streams of system files (records 0-15) and the parsed record each was built from. */
   private readonly systemStreams = new Map<string, { record: MftRecord; stream: DataStream }>();
 
-  constructor(readonly device: BlockDevice) {
+  /**
+   * `upcase`: this volume's $UpCase table when the caller already holds it (a writer opening
+   * the volume again over its staging layer: no writer changes $UpCase), else read here.
+   */
+  constructor(
+    readonly device: BlockDevice,
+    upcase?: UpCaseTable,
+  ) {
     if (device.size < 512) throw new NtfsError("truncated", `device of ${device.size} bytes is too small for an NTFS boot sector`, { offset: 0 });
     this.boot = parseBootSector(device.read(0, 512));
     const cs = this.boot.clusterSize;
@@ -68,7 +75,7 @@ export class ReadableNtfsVolume implements FileSystem {
     this.geometry = { clusterSize: cs, totalClusters };
     this.mft = this.openMft();
     this.recordCount = Math.floor(this.mft.size / this.boot.mftRecordSize);
-    this.upcase = new UpCaseTable(this.stream(MftRecordNumber.upCase, AttributeType.data, "").read(0, 131072));
+    this.upcase = upcase ?? new UpCaseTable(this.stream(MftRecordNumber.upCase, AttributeType.data, "").read(0, 131072));
     const volume = this.attributes(MftRecordNumber.volume);
     const name = volume.find((attribute) => attribute.type === AttributeType.volumeName);
     const info = volume.find((attribute) => attribute.type === AttributeType.volumeInformation);

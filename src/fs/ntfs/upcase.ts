@@ -8,6 +8,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export class UpCaseTable {
   private readonly table: Uint16Array;
+  private asciiStandard: boolean | undefined;
 
   constructor(bytes: Uint8Array) {
     if (bytes.length < 65536 * 2) throw new NtfsError("bad-upcase", `$UpCase holds ${bytes.length} bytes, expected 131072`, { expected: 131072, actual: bytes.length });
@@ -21,6 +22,16 @@ export class UpCaseTable {
 
   upper(unit: number): number {
     return this.table[unit];
+  }
+
+  /** True when the table maps 0-127 as ASCII upper-casing does (a-z to A-Z, the rest to themselves), as every formatter writes it. */
+  get asciiIsStandard(): boolean {
+    if (this.asciiStandard === undefined) {
+      let standard = true;
+      for (let unit = 0; unit < 128 && standard; unit++) standard = this.table[unit] === (unit >= 0x61 && unit <= 0x7a ? unit - 0x20 : unit);
+      this.asciiStandard = standard;
+    }
+    return this.asciiStandard;
   }
 
   /** Collation FILENAME: upper-cased code units, then length. 0 means equal ignoring case. */

@@ -9,23 +9,28 @@ import { ntfsReader } from "./ntfs-reader.js";
 export const FIXUP_STRIDE = 512;
 
 /** Where the record's update sequence array lies, checked against the record's size. */
-function updateSequenceArray(record: Uint8Array, base: number, what: string) {
-  const byteReader = ntfsReader(record, base);
-  const usaOffset = byteReader.u16(4);
-  const usaCount = byteReader.u16(6);
+function updateSequenceArray(record: Uint8Array, base: number, what: string): { usaOffset: number; strides: number } {
+  // Every record and index buffer is read through here: plain byte reads, a byte reader only for the error.
+  if (record.length < 8) {
+    const reader = ntfsReader(record, base);
+    reader.u16(4);
+    reader.u16(6);
+  }
+  const usaOffset = record[4] | (record[5] << 8);
+  const usaCount = record[6] | (record[7] << 8);
   const strides = usaCount - 1;
   if (usaCount < 2 || strides * FIXUP_STRIDE > record.length || usaOffset % 2 !== 0 || usaOffset < 8) {
     throw new NtfsError("bad-fixup", `${what}: update sequence array (offset ${usaOffset}, count ${usaCount}) does not fit a ${record.length}-byte record`, { offset: base + 4 });
   }
-  byteReader.check(usaOffset, usaCount * 2, `${what} update sequence array`);
-  return { r: byteReader, usaOffset, strides };
+  if (usaOffset + usaCount * 2 > record.length) ntfsReader(record, base).check(usaOffset, usaCount * 2, `${what} update sequence array`);
+  return { usaOffset, strides };
 }
 
 /** Returns a copy of `record` with the fixups applied; throws on a torn record. */
 export function applyFixups(record: Uint8Array, base: number, what: string): Uint8Array {
-  const { r: byteReader, usaOffset, strides } = updateSequenceArray(record, base, what);
+  const { usaOffset, strides } = updateSequenceArray(record, base, what);
   const out = record.slice();
-  const usn = byteReader.u16(usaOffset);
+  const usn = record[usaOffset] | (record[usaOffset + 1] << 8);
   for (let i = 0; i < strides; i++) {
     const end = (i + 1) * FIXUP_STRIDE - 2;
     const stored = out[end] | (out[end + 1] << 8);
@@ -44,9 +49,9 @@ export function applyFixups(record: Uint8Array, base: number, what: string): Uin
  * two bytes move into the array and the new number takes their place.
  */
 export function protectRecord(record: Uint8Array, base: number, what: string): Uint8Array {
-  const { r: byteReader, usaOffset, strides } = updateSequenceArray(record, base, what);
+  const { usaOffset, strides } = updateSequenceArray(record, base, what);
   const out = record.slice();
-  let usn = (byteReader.u16(usaOffset) + 1) & 0xffff;
+  let usn = ((record[usaOffset] | (record[usaOffset + 1] << 8)) + 1) & 0xffff;
   if (usn === 0 || usn === 0xffff) usn = 1;
   out[usaOffset] = usn & 0xff;
   out[usaOffset + 1] = usn >> 8;

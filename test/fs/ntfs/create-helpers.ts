@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTool } from "../../helpers/interop.js";
+import { AttributeType } from "../../../src/fs/ntfs/attribute.js";
 import type { NtfsWriter } from "../../../src/fs/ntfs/create/ntfs-writer.js";
+import type { ReadableNtfsVolume } from "../../../src/fs/ntfs/readable-volume.js";
 import { hiveLike } from "./write-helpers.js";
 
 export const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
@@ -76,4 +78,20 @@ export function hostTree(dir: string, tree: TreeModel): string {
     else writeFileSync(join(dir, path), content);
   }
   return join(dir, "tree");
+}
+
+/** Records 24 and up: in use exactly when their $MFT bitmap bit is set. */
+export function bitmapMismatches(vol: ReadableNtfsVolume): number[] {
+  const rs = vol.boot.mftRecordSize;
+  const mft = vol.stream(0, AttributeType.data, "");
+  const records = Math.floor(Math.min(mft.size, mft.initializedSize) / rs);
+  const bitmap = vol.stream(0, AttributeType.bitmap, "").read(0, Math.ceil(records / 8));
+  const out: number[] = [];
+  for (let n = 24; n < records; n++) {
+    const head = mft.read(n * rs, 24);
+    const inUse = head[0] === 0x46 && head[1] === 0x49 && head[2] === 0x4c && head[3] === 0x45 && (head[22] & 0x1) !== 0;
+    const bit = (bitmap[n >> 3] & (1 << (n & 7))) !== 0;
+    if (inUse !== bit) out.push(n);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileDevice } from "../../../src/io/index.js";
+import { FileDevice, MemoryDevice } from "../../../src/io/index.js";
 import { openNtfs } from "../../../src/fs/ntfs/volume.js";
 import { shortNameFor } from "../../../src/fs/ntfs/create/short-name.js";
 import { shortNamePolicy } from "../../../src/plan/short-name-policy.js";
@@ -15,6 +15,7 @@ import { writeFilesInImage } from "../../../src/plan/image-files.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
 import { runTool, toolsAvailable } from "../../helpers/interop.js";
 import { mkntfsVolume, tempDir } from "./create-helpers.js";
+import { fixtureBytes } from "./helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -42,6 +43,38 @@ describe("shortNameFor", () => {
     expect(shortNameFor("Readme.txt", has)).toBe("README~1.TXT");
     const many = new Set(Array.from({ length: 9 }, (_, i) => `LONGFI~${i + 1}.TXT`));
     expect(shortNameFor("Long File Name.txt", (c) => many.has(c))).toBe("LONGF~10.TXT");
+  });
+  it("with the folder's tails: the same names as without, each found from where the last one of its stem stopped", () => {
+    const taken = new Set<string>();
+    const tails = new Map<string, number>();
+    let checks = 0;
+    const has = (c: string) => {
+      checks++;
+      return taken.has(c.toUpperCase());
+    };
+    for (let i = 0; i < 200; i++) {
+      const name = `file-${String(i).padStart(5, "0")}.txt`;
+      const plain = shortNameFor(name, (c) => taken.has(c.toUpperCase()));
+      expect(shortNameFor(name, has, tails)).toBe(plain);
+      taken.add(plain);
+    }
+    expect(taken.has("FILE~200.TXT")).toBe(true);
+    // One check per name (the upper-case form, the first tail tried) instead of one per earlier name.
+    expect(checks).toBeLessThan(2 * 200 + 10);
+  });
+  it("a writer session reuses a freed short name after a removal (the tails are dropped)", () => {
+    const device = new MemoryDevice(fixtureBytes("write").slice(), { writable: true });
+    const w = openNtfs(device).writer({ shortNames: true });
+    w.mkdir("/dos");
+    for (const n of [1, 2, 3]) w.createFile(`/dos/Long File Name ${n}.txt`, new Uint8Array(1));
+    w.remove("/dos/Long File Name 2.txt");
+    w.createFile("/dos/Long File Name 4.txt", new Uint8Array(1));
+    w.commit();
+    const dos = openNtfs(device)
+      .indexEntries("/dos")
+      .filter((entry) => entry.fileName.namespace === 2)
+      .map((entry) => entry.fileName.name);
+    expect(dos).toEqual(["LONGFI~1.TXT", "LONGFI~2.TXT", "LONGFI~3.TXT"]);
   });
 });
 

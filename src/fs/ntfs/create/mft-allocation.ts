@@ -8,7 +8,7 @@
  */
 import { RefusedError } from "../../../errors.js";
 import { AttributeType } from "../attribute.js";
-import { ntfsReader } from "../ntfs-reader.js";
+import type { DataStream } from "../data-stream.js";
 import type { DataRun } from "../runlist.js";
 import type { ReadableNtfsVolume } from "../readable-volume.js";
 import type { PendingWrites } from "../write/pending-writes.js";
@@ -31,46 +31,86 @@ function queueBits(vol: ReadableNtfsVolume, record: number, offset: number, byte
   queueBitmapBytes(vol.stream(record, record === MFT_RECORD ? AttributeType.bitmap : AttributeType.data, ""), offset, bytes, pending, what);
 }
 
-/** The slot's old state when it can be reused, undefined when it must be skipped. */
-function slotState(vol: ReadableNtfsVolume, recordNumber: number): { sequence: number; usn: number } | undefined {
-  const rs = vol.boot.mftRecordSize;
-  const raw = new Uint8Array(rs);
-  let at = 0;
-  for (const placement of vol.recordPlacement(recordNumber)) {
-    raw.set(vol.device.read(placement.deviceOffset, placement.length), at);
-    at += placement.length;
-  }
-  const byteReader = ntfsReader(raw);
-  if (byteReader.ascii(0, 4) !== "FILE") return { sequence: 1, usn: 0 };
-  if (byteReader.u16(22) & 0x1) return undefined;
-  const sequence = byteReader.u16(16) || 1;
-  const usaOffset = byteReader.u16(4);
-  return { sequence, usn: usaOffset + 2 <= rs ? byteReader.u16(usaOffset) : 0 };
+/** What a free slot continues from. */
+interface SlotState {
+  sequence: number;
+  usn: number;
 }
 
-/** Takes the first free record from `from` (at least 24) up and queues its $MFT bitmap bit. */
-export function allocateMftRecord(vol: ReadableNtfsVolume, pending: PendingWrites, from = FIRST_FREE_RECORD): AllocatedRecord {
-  const rs = vol.boot.mftRecordSize;
-  const mft = vol.stream(MFT_RECORD, AttributeType.data, "");
-  const usable = Math.floor(Math.min(mft.size, mft.initializedSize) / rs);
-  const bitmap = vol.stream(MFT_RECORD, AttributeType.bitmap, "");
-  const start = Math.max(from, FIRST_FREE_RECORD);
-  // Only the bitmap bytes from `start` on: a writer passes the slot after its last one.
-  const first = start >> 3;
-  const bytes = bitmap.read(first, Math.max(0, Math.min(bitmap.size, Math.ceil(usable / 8)) - first));
-  const bit = (recordNumber: number) => bytes[(recordNumber >> 3) - first];
-  for (let n = start; n < usable; n++) {
-    if ((n & 7) === 0 && bit(n) === 0xff) {
-      n += 7;
-      continue;
+/** Slots read at a time when looking for a free one (16 KiB with 1 KiB records). */
+const SLOTS_READ_AHEAD = 16;
+
+/** A slot's old state when it can be reused, undefined when it must be skipped. */
+function slotState(raw: Uint8Array): SlotState | undefined {
+  // Not "FILE": never formatted (or garbage), so there is no sequence to continue.
+  if (raw[0] !== 0x46 || raw[1] !== 0x49 || raw[2] !== 0x4c || raw[3] !== 0x45) return { sequence: 1, usn: 0 };
+  const u16 = (at: number) => raw[at] | (raw[at + 1] << 8);
+  if (u16(22) & 0x1) return undefined;
+  const sequence = u16(16) || 1;
+  const usaOffset = u16(4);
+  return { sequence, usn: usaOffset + 2 <= raw.length ? u16(usaOffset) : 0 };
+}
+
+/**
+ * Free MFT records for one writer session, the first free one from a hint up each time. The
+ * $MFT bitmap (from the hint on) and the slots ahead are read once, not per record: only the
+ * session writes them, so the copies stay true while it reports each record whose writes it
+ * applied (taken) and drops them when $MFT grows or a record is freed (forget). A record
+ * allocated but never taken (its file refused) just reads as free again.
+ */
+export class MftRecordAllocator {
+  /** $MFT bitmap bytes from byte `first` to the last usable record's. */
+  private bitmap: { first: number; bytes: Uint8Array } | undefined;
+  /** States of slots read ahead, by record number. */
+  private readonly slots = new Map<number, SlotState | undefined>();
+
+  /** Takes the first free record from `from` (at least 24) up and queues its $MFT bitmap bit. */
+  allocate(vol: ReadableNtfsVolume, pending: PendingWrites, from = FIRST_FREE_RECORD): AllocatedRecord {
+    const rs = vol.boot.mftRecordSize;
+    const mft = vol.stream(MFT_RECORD, AttributeType.data, "");
+    const usable = Math.floor(Math.min(mft.size, mft.initializedSize) / rs);
+    const bitmapStream = vol.stream(MFT_RECORD, AttributeType.bitmap, "");
+    const start = Math.max(from, FIRST_FREE_RECORD);
+    const first = start >> 3;
+    const end = Math.max(first, Math.min(bitmapStream.size, Math.ceil(usable / 8)));
+    if (!this.bitmap || this.bitmap.first > first || this.bitmap.first + this.bitmap.bytes.length !== end) {
+      this.bitmap = { first, bytes: bitmapStream.read(first, end - first) };
     }
-    if (bit(n) & (1 << (n & 7))) continue;
-    const state = slotState(vol, n);
-    if (!state) continue;
-    queueBits(vol, MFT_RECORD, n >> 3, Uint8Array.of(bit(n) | (1 << (n & 7))), pending, "$MFT bitmap");
-    return { number: n, ...state };
+    const { first: kept, bytes } = this.bitmap;
+    const bit = (recordNumber: number) => bytes[(recordNumber >> 3) - kept];
+    for (let n = start; n < usable; n++) {
+      if ((n & 7) === 0 && bit(n) === 0xff) {
+        n += 7;
+        continue;
+      }
+      if (bit(n) & (1 << (n & 7))) continue;
+      if (!this.slots.has(n)) this.readAhead(mft, rs, n, Math.min(SLOTS_READ_AHEAD, usable - n));
+      const state = this.slots.get(n);
+      this.slots.delete(n);
+      if (!state) continue;
+      queueBitmapBytes(bitmapStream, n >> 3, Uint8Array.of(bit(n) | (1 << (n & 7))), pending, "$MFT bitmap");
+      return { number: n, ...state };
+    }
+    throw new RefusedError("mft-full", `the MFT has no free record (${usable} records, all in use); p2vfix does not grow $MFT: free some files on Windows or run chkdsk, then retry; nothing was written`);
   }
-  throw new RefusedError("mft-full", `the MFT has no free record (${usable} records, all in use); p2vfix does not grow $MFT: free some files on Windows or run chkdsk, then retry; nothing was written`);
+
+  private readAhead(mft: DataStream, rs: number, from: number, count: number): void {
+    const raw = mft.read(from * rs, count * rs);
+    for (let i = 0; i < count; i++) this.slots.set(from + i, slotState(raw.subarray(i * rs, (i + 1) * rs)));
+  }
+
+  /** The writes of record `n` (its bitmap bit, its record) were applied. */
+  taken(recordNumber: number): void {
+    this.slots.delete(recordNumber);
+    const at = (recordNumber >> 3) - (this.bitmap?.first ?? 0);
+    if (this.bitmap && at >= 0 && at < this.bitmap.bytes.length) this.bitmap.bytes[at] |= 1 << (recordNumber & 7);
+  }
+
+  /** $MFT or its bitmap changed other than by taken(): read both again. */
+  forget(): void {
+    this.bitmap = undefined;
+    this.slots.clear();
+  }
 }
 
 /** Queues the $MFT bitmap bit of record `n` cleared. */

@@ -20,6 +20,8 @@ import { align8, existingAttributes, layoutRecord, nonResidentAttribute, residen
 
 /** Records added per growth: 256 (a quarter MiB with 1 KiB records). */
 export const MFT_GROWTH_RECORDS = 256;
+/** Largest piece the new records are written in. */
+const GROWTH_WRITE = 4096;
 
 function refuse(why: string): never {
   throw new RefusedError("mft-full", `the MFT has no free record and ${why}; nothing was written`);
@@ -81,10 +83,24 @@ export function growMft(vol: ReadableNtfsVolume, records: number, pending: Pendi
   });
 
   // New records: free "FILE" records (not in use), as ntfs-3g formats them.
+  // They differ only in the record number at 44, which no update sequence stride covers: one
+  // protected blank, copied and numbered.
+  const blank = protectRecord(layoutRecord({ recordNumber: 0, recordSize: rs, sequence: 0, linkCount: 0, flags: 0, nextAttributeId: 0, usn: 0 }, [], "new MFT record"), 0, "new MFT record");
+  const formatted = new Uint8Array((newRecords - oldRecords) * rs);
+  const numbers = new DataView(formatted.buffer);
   for (let n = oldRecords; n < newRecords; n++) {
-    const blank = layoutRecord({ recordNumber: n, recordSize: rs, sequence: 0, linkCount: 0, flags: 0, nextAttributeId: 0, usn: 0 }, [], `MFT record ${n}`);
-    const bytes = protectRecord(blank, 0, `MFT record ${n}`);
-    for (const piece of mapRunRange(runs, cs, n * rs, rs)) pending.add(piece.deviceOffset, bytes.subarray(piece.at, piece.at + piece.length), `new MFT record ${n}`);
+    formatted.set(blank, (n - oldRecords) * rs);
+    numbers.setUint32((n - oldRecords) * rs + 44, n, true);
+  }
+  // Written a device page (4 KiB) at a time, not as one stretch: a staging layer keeps such
+  // writes in memory (io/spool-overlay-device.ts), where the next files' records land.
+  for (const piece of mapRunRange(runs, cs, oldRecords * rs, formatted.length)) {
+    for (let at = 0; at < piece.length; ) {
+      const deviceOffset = piece.deviceOffset + at;
+      const length = Math.min(piece.length - at, GROWTH_WRITE - (deviceOffset % GROWTH_WRITE));
+      pending.add(deviceOffset, formatted.subarray(piece.at + at, piece.at + at + length), `new MFT records ${oldRecords}-${newRecords - 1}`);
+      at += length;
+    }
   }
   const fields = new DataView(edit.bytes.buffer, edit.bytes.byteOffset, edit.bytes.byteLength);
   const record = layoutRecord(

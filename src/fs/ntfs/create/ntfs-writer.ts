@@ -6,7 +6,10 @@
  * 16 MiB in memory, the rest and file data in a spool file in the temp folder); nothing reaches the
  * device before commit(), so a refusal or error anywhere (a bad name, a full MFT, a damaged
  * index) leaves it untouched. Directory indexes changed by the session are rebuilt once each,
- * at commit (directory-index-write.ts), which keeps a 1,500-file copy linear.
+ * at commit (directory-index-write.ts), which keeps a 1,500-file copy linear. Between
+ * operations the session also keeps what every new file in a folder would look up again: the
+ * folder's record by path, its security, its sorted entries (folder-entries.ts) and the $MFT
+ * bitmap and slots ahead (mft-allocation.ts); a removal drops what it can make wrong.
  *
  * What a new file gets (Windows' and ntfs-3g's layout, libfsntfs attribute docs):
  * - a record from $MFT's bitmap (24 up), sequence number continuing the slot's;
@@ -34,10 +37,11 @@ import { commitRecordBytes } from "../write/record-edit.js";
 import { checkVolumeWritable } from "../write/rewrite-file.js";
 import { emptyIndexRoot, writeDirectoryIndex } from "./directory-index-write.js";
 import { readDirectoryEntries, type RawIndexEntry } from "./index-entries.js";
-import { collateNames } from "./index-tree.js";
+import { collateFolderEntries, FolderEntries } from "./folder-entries.js";
+import { fileNameValue, fileTimeBytes, standardInformationValue } from "./new-file-values.js";
 import { growMft } from "./mft-growth.js";
-import { allocateMftRecord, type AllocatedRecord, FIRST_FREE_RECORD, freeRecordBytes, releaseClusters, releaseMftRecord } from "./mft-allocation.js";
-import { align8, freeSpace, layoutRecord, nonResidentAttribute, residentAttribute, utf16le, type AttributeBytes } from "./record-layout.js";
+import { type AllocatedRecord, FIRST_FREE_RECORD, freeRecordBytes, MftRecordAllocator, releaseClusters, releaseMftRecord } from "./mft-allocation.js";
+import { align8, freeSpace, layoutRecord, nonResidentAttribute, residentAttribute, type AttributeBytes } from "./record-layout.js";
 import { everyoneSecurityDescriptor } from "./security-descriptor.js";
 import { checkWin32Name, namespaceFor } from "./win32-name.js";
 import { DOS_NAME, shortNameFor } from "./short-name.js";
@@ -45,7 +49,6 @@ import { DOS_NAME, shortNameFor } from "./short-name.js";
 const ROOT = 5;
 const ARCHIVE = 0x20;
 const DUP_INDEX_PRESENT = 0x10000000;
-const EPOCH_DIFF_100NS = 116444736000000000n;
 /** Content is copied to the volume in pieces of this size. */
 const COPY_CHUNK = 4 * 1024 * 1024;
 
@@ -81,15 +84,6 @@ export interface RemoveOptions {
   recursive?: boolean;
 }
 
-interface DirectoryState {
-  entries: RawIndexEntry[];
-  dirty: boolean;
-}
-
-function fileTime(date: Date): bigint {
-  return BigInt(date.getTime()) * 10000n + EPOCH_DIFF_100NS;
-}
-
 const recordOf = (reference: bigint): number => Number(reference & 0xffffffffffffn);
 
 export class NtfsWriter {
@@ -97,10 +91,19 @@ export class NtfsWriter {
   private readonly overlay: BlockDevice;
   /** The volume as the session has changed it so far (reopened when $MFT grows). */
   vol: ReadableNtfsVolume;
-  private readonly dirs = new Map<number, DirectoryState>();
+  private readonly dirs = new Map<number, FolderEntries>();
+  /**
+   * Folder paths already resolved this session (as given, the part before the last "/"), so
+   * the files of one folder do not walk the path again each. Cleared by every removal: only a
+   * removal can make a resolved folder path name another record or none.
+   */
+  private readonly folderRecords = new Map<string, number>();
+  /** The security of new files per parent folder (security()); a removed folder's is dropped. */
+  private readonly securityOf = new Map<number, { id: number; attributes: AttributeBytes[] }>();
   private clusterHint = 0;
   /** No free record below this one (records taken in order; a removal lowers it again). */
   private recordHint = FIRST_FREE_RECORD;
+  private readonly records = new MftRecordAllocator();
   private committed = false;
   private readonly shortNames: boolean;
 
@@ -111,21 +114,20 @@ export class NtfsWriter {
     checkVolumeWritable(target, "/");
     this.overlay = options.staged === false ? target.device : new SpoolOverlayDevice(target.device, () => openSpoolIn(tmpdir()));
     this.shortNames = options.shortNames ?? false;
-    this.vol = new ReadableNtfsVolume(this.overlay);
+    this.vol = new ReadableNtfsVolume(this.overlay, target.upcase);
   }
 
-  private dir(record: number): DirectoryState {
+  private dir(record: number): FolderEntries {
     let state = this.dirs.get(record);
     if (!state) {
-      const entries = readDirectoryEntries(this.vol, record).entries;
-      entries.forEach((entry, i) => {
+      state = FolderEntries.fromIndex(this.vol.upcase, readDirectoryEntries(this.vol, record).entries);
+      state.entries.forEach((entry, i, entries) => {
         this.checkEntry(record, entry);
         // Out of collation order, the rebuilt tree would hide entries from every lookup.
-        if (i > 0 && collateNames(this.vol.upcase, entries[i - 1].name, entry.name) >= 0) {
+        if (i > 0 && collateFolderEntries(entries[i - 1], entry) >= 0) {
           throw new NtfsError("bad-index", `folder record ${record}: entries "${entries[i - 1].name}" and "${entry.name}" are out of order; run chkdsk on Windows first; nothing was written`);
         }
       });
-      state = { entries, dirty: false };
       this.dirs.set(record, state);
     }
     return state;
@@ -153,45 +155,37 @@ export class NtfsWriter {
     if (why) throw new NtfsError("stale-reference", `folder record ${dir}: entry "${rawIndexEntry.name}" points to record ${recordNumber}, which ${why}; run chkdsk on Windows first; nothing was written`);
   }
 
-  /** First position in the sorted entries whose name does not collate before `name` under `compare`. */
-  private lowerBound(state: DirectoryState, name: string, compare: (left: string, right: string) => number): number {
-    let lo = 0;
-    let hi = state.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compare(state.entries[mid].name, name) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Index of the first entry whose name equals `name` ignoring case, or -1. */
-  private find(state: DirectoryState, name: string): number {
-    const upcase = this.vol.upcase;
-    const at = this.lowerBound(state, name, (left, right) => upcase.compare(left, right));
-    return at < state.entries.length && upcase.compare(state.entries[at].name, name) === 0 ? at : -1;
-  }
-
-  private insert(state: DirectoryState, entry: RawIndexEntry): void {
-    state.entries.splice(this.lowerBound(state, entry.name, (left, right) => collateNames(this.vol.upcase, left, right)), 0, entry);
-    state.dirty = true;
-  }
-
   /** The record a path names, or undefined; a component that is a file is an error. */
   lookup(path: string): number | undefined {
     let record = ROOT;
     const parts = pathComponents(path);
     for (let i = 0; i < parts.length; i++) {
       if (!this.vol.record(record).isDirectory) throw new FsError("not-a-directory", `${path}: "${parts.slice(0, i).join("/")}" is a file, not a folder`, { path });
-      const state = this.dir(record);
-      const at = this.find(state, parts[i]);
-      if (at < 0) return undefined;
-      record = recordOf(state.entries[at].reference);
+      const entry = this.dir(record).find(parts[i]);
+      if (!entry) return undefined;
+      record = recordOf(entry.reference);
     }
     return record;
   }
 
   private parentOf(path: string): { parent: number; name: string } {
+    const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+    const folder = cut >= 0 ? path.slice(0, cut) : undefined;
+    const known = folder !== undefined ? this.folderRecords.get(folder) : undefined;
+    if (known !== undefined) {
+      const name = path.slice(cut + 1);
+      // Only plain names were cached under their folder; anything else takes the full route.
+      if (name !== "" && name !== "." && name !== "..") {
+        checkWin32Name(name, path);
+        return { parent: known, name };
+      }
+    }
+    const resolved = this.resolveParent(path);
+    if (folder !== undefined && resolved.name === path.slice(cut + 1)) this.folderRecords.set(folder, resolved.parent);
+    return resolved;
+  }
+
+  private resolveParent(path: string): { parent: number; name: string } {
     const parts = pathComponents(path);
     if (parts.some((part) => part === "..")) throw new UsageError("invalid-path", `${path}: ".." is not allowed in a path inside the image`, { path });
     const name = parts.pop();
@@ -209,33 +203,14 @@ export class NtfsWriter {
    * the folder has none, id 0 and ntfs-3g's Everyone descriptor as a $SECURITY_DESCRIPTOR.
    */
   private security(dir: number): { id: number; attributes: AttributeBytes[] } {
+    const known = this.securityOf.get(dir);
+    if (known) return known;
     const si = this.vol.attributes(dir).find((attribute) => attribute.type === AttributeType.standardInformation);
     const id = si?.resident && si.value.length >= 72 ? new DataView(si.value.buffer, si.value.byteOffset, si.value.byteLength).getUint32(52, true) : 0;
-    if (id !== 0) return { id, attributes: [] };
-    return { id: 0, attributes: [residentAttribute(AttributeType.securityDescriptor, "", everyoneSecurityDescriptor())] };
-  }
-
-  private standardInformation(time: bigint, attributes: number, securityId: number): Uint8Array {
-    const value = new Uint8Array(72);
-    const view = new DataView(value.buffer);
-    for (let i = 0; i < 4; i++) view.setBigUint64(i * 8, time, true);
-    view.setUint32(32, attributes, true);
-    view.setUint32(52, securityId, true);
-    return value;
-  }
-
-  private fileName(parent: number, name: string, namespace: number, time: bigint, allocated: number, size: number, attributes: number): Uint8Array {
-    const value = new Uint8Array(66 + name.length * 2);
-    const view = new DataView(value.buffer);
-    view.setBigUint64(0, BigInt(parent) | (BigInt(this.vol.record(parent).sequence) << 48n), true);
-    for (let i = 0; i < 4; i++) view.setBigUint64(8 + i * 8, time, true);
-    view.setBigUint64(40, BigInt(allocated), true);
-    view.setBigUint64(48, BigInt(size), true);
-    view.setUint32(56, attributes, true);
-    value[64] = name.length;
-    value[65] = namespace;
-    value.set(utf16le(name), 66);
-    return value;
+    // The attribute bytes are shared by the folder's new files: layoutRecord copies them.
+    const security = id !== 0 ? { id, attributes: [] } : { id: 0, attributes: [residentAttribute(AttributeType.securityDescriptor, "", everyoneSecurityDescriptor())] };
+    this.securityOf.set(dir, security);
+    return security;
   }
 
   /** The names a new entry gets in `parent`: its own, plus a generated DOS name when the session makes them. */
@@ -244,7 +219,7 @@ export class NtfsWriter {
     const state = this.dir(parent);
     return [
       { name, namespace: 1 },
-      { name: shortNameFor(name, (candidate) => this.find(state, candidate) >= 0), namespace: 2 },
+      { name: shortNameFor(name, (candidate) => state.find(candidate) !== undefined, state.shortNameTails), namespace: 2 },
     ];
   }
 
@@ -252,14 +227,15 @@ export class NtfsWriter {
   private allocateRecord(pending: PendingWrites): AllocatedRecord {
     let slot: AllocatedRecord;
     try {
-      slot = allocateMftRecord(this.vol, pending, this.recordHint);
+      slot = this.records.allocate(this.vol, pending, this.recordHint);
     } catch (err) {
       if (!(err instanceof RefusedError) || err.code !== "mft-full" || pending.list.length > 0) throw err;
       const growth = new PendingWrites();
       growMft(this.vol, 1, growth);
       growth.apply(this.overlay);
-      this.vol = new ReadableNtfsVolume(this.overlay);
-      slot = allocateMftRecord(this.vol, pending, this.recordHint);
+      this.vol = new ReadableNtfsVolume(this.overlay, this.vol.upcase);
+      this.records.forget();
+      slot = this.records.allocate(this.vol, pending, this.recordHint);
     }
     this.recordHint = slot.number + 1;
     return slot;
@@ -267,11 +243,10 @@ export class NtfsWriter {
 
   /** Claims the name in `parent`: free, or (overwrite) an existing file removed first. */
   private claimName(parent: number, name: string, path: string, overwrite: boolean): void {
-    const state = this.dir(parent);
-    const at = this.find(state, name);
-    if (at < 0) return;
-    const existing = recordOf(state.entries[at].reference);
-    const what = `${path}: "${state.entries[at].name}" already exists`;
+    const found = this.dir(parent).find(name);
+    if (!found) return;
+    const existing = recordOf(found.reference);
+    const what = `${path}: "${found.name}" already exists`;
     if (this.vol.record(existing).isDirectory) throw new FsError("exists", `${what} as a folder`, { path });
     if (!overwrite) throw new FsError("exists", `${what} (names are compared ignoring case, as Windows does)`, { path });
     this.removeRecord(parent, existing, path);
@@ -289,13 +264,13 @@ export class NtfsWriter {
     this.claimName(parent, name, path, options.overwrite ?? false);
     const pending = new PendingWrites();
     const slot = this.allocateRecord(pending);
-    const time = fileTime(options.time ?? new Date());
+    const time = fileTimeBytes(options.time ?? new Date());
     const rs = this.vol.boot.mftRecordSize;
     const cs = this.vol.geometry.clusterSize;
     const size = content instanceof Uint8Array ? content.length : content.size;
     const security = this.security(parent);
     const names = this.namesFor(parent, name);
-    const si = residentAttribute(AttributeType.standardInformation, "", this.standardInformation(time, ARCHIVE, security.id));
+    const si = residentAttribute(AttributeType.standardInformation, "", standardInformationValue(time, ARCHIVE, security.id));
     const fixedSize = si.bytes.length + names.reduce((sum, nameEntry) => sum + align8(24 + 66 + nameEntry.name.length * 2), 0) + security.attributes.reduce((sum, attribute) => sum + attribute.bytes.length, 0);
     const resident = freeSpace(rs, fixedSize + align8(24 + size)) >= 0;
     let data: AttributeBytes;
@@ -318,15 +293,29 @@ export class NtfsWriter {
       allocated = clusters * cs;
       data = nonResidentAttribute(AttributeType.data, "", runs, { allocatedSize: allocated, dataSize: size, initializedSize: size });
     }
-    const keys = names.map((nameEntry) => ({ ...nameEntry, key: this.fileName(parent, nameEntry.name, nameEntry.namespace, time, allocated, size, ARCHIVE) }));
+    const keys = this.fileNames(parent, names, time, allocated, size, ARCHIVE);
     // Laid out (and refused when the runlist does not fit) before any byte is written.
     const fileNames = keys.map((key) => residentAttribute(AttributeType.fileName, "", key.key, true));
     this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x1, linkCount: names.length }, [si, ...fileNames, ...security.attributes, data], pending, path);
     if (!resident) this.writeData(runs, content, size);
     pending.apply(this.overlay);
+    this.records.taken(slot.number);
     this.vol.forgetCachedRecords([slot.number]);
-    for (const key of keys) this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: key.key, name: key.name, namespace: key.namespace });
+    this.addEntries(parent, slot, keys);
     return slot.number;
+  }
+
+  /** The $FILE_NAME values of a new entry in `parent`, one per name. */
+  private fileNames(parent: number, names: Array<{ name: string; namespace: number }>, time: Uint8Array, allocatedSize: number, dataSize: number, attributes: number): Array<{ name: string; namespace: number; key: Uint8Array }> {
+    const reference = { record: parent, sequence: this.vol.record(parent).sequence };
+    return names.map((entry) => ({ name: entry.name, namespace: entry.namespace, key: fileNameValue({ parent: reference, name: entry.name, namespace: entry.namespace, time, allocatedSize, dataSize, attributes }) }));
+  }
+
+  /** The index entries of a new record, one per name, into its folder's entries. */
+  private addEntries(parent: number, slot: AllocatedRecord, keys: Array<{ name: string; namespace: number; key: Uint8Array }>): void {
+    const reference = BigInt(slot.number) | (BigInt(slot.sequence) << 48n);
+    const entries = this.dir(parent);
+    for (const key of keys) entries.insert({ reference, key: key.key, name: key.name, namespace: key.namespace });
   }
 
   /** File bytes then zeros to the end of the last cluster, in COPY_CHUNK pieces. */
@@ -368,17 +357,18 @@ export class NtfsWriter {
     this.claimName(parent, name, path, false);
     const pending = new PendingWrites();
     const slot = this.allocateRecord(pending);
-    const time = fileTime(options.time ?? new Date());
+    const time = fileTimeBytes(options.time ?? new Date());
     const security = this.security(parent);
-    const si = residentAttribute(AttributeType.standardInformation, "", this.standardInformation(time, 0, security.id));
-    const keys = this.namesFor(parent, name).map((nameEntry) => ({ ...nameEntry, key: this.fileName(parent, nameEntry.name, nameEntry.namespace, time, 0, 0, DUP_INDEX_PRESENT) }));
+    const si = residentAttribute(AttributeType.standardInformation, "", standardInformationValue(time, 0, security.id));
+    const keys = this.fileNames(parent, this.namesFor(parent, name), time, 0, 0, DUP_INDEX_PRESENT);
     const root = residentAttribute(AttributeType.indexRoot, "$I30", emptyIndexRoot(this.vol));
     const fileNames = keys.map((key) => residentAttribute(AttributeType.fileName, "", key.key, true));
     this.placeRecord(slot.number, { sequence: slot.sequence, usn: slot.usn, flags: 0x3, linkCount: keys.length }, [si, ...fileNames, ...security.attributes, root], pending, path);
     pending.apply(this.overlay);
+    this.records.taken(slot.number);
     this.vol.forgetCachedRecords([slot.number]);
-    for (const key of keys) this.insert(this.dir(parent), { reference: BigInt(slot.number) | (BigInt(slot.sequence) << 48n), key: key.key, name: key.name, namespace: key.namespace });
-    this.dirs.set(slot.number, { entries: [], dirty: false });
+    this.addEntries(parent, slot, keys);
+    this.dirs.set(slot.number, new FolderEntries(this.vol.upcase, []));
     return slot.number;
   }
 
@@ -386,10 +376,9 @@ export class NtfsWriter {
   remove(path: string, options: RemoveOptions = {}): void {
     this.checkOpen();
     const { parent, name } = this.parentOf(path);
-    const state = this.dir(parent);
-    const at = this.find(state, name);
-    if (at < 0) throw new NotFoundError("not-found", `no such file or folder: ${path}`, { path });
-    this.removeTree(parent, recordOf(state.entries[at].reference), path, options.recursive ?? false);
+    const found = this.dir(parent).find(name);
+    if (!found) throw new NotFoundError("not-found", `no such file or folder: ${path}`, { path });
+    this.removeTree(parent, recordOf(found.reference), path, options.recursive ?? false);
   }
 
   private removeTree(parent: number, record: number, path: string, recursive: boolean): void {
@@ -419,10 +408,11 @@ export class NtfsWriter {
     releaseMftRecord(this.vol, record, pending);
     pending.apply(this.overlay);
     this.recordHint = Math.min(this.recordHint, record);
+    this.records.forget();
     this.vol.forgetCachedRecords([record]);
-    const state = this.dir(parent);
-    state.entries = state.entries.filter((entry) => recordOf(entry.reference) !== record);
-    state.dirty = true;
+    this.folderRecords.clear();
+    this.securityOf.delete(record);
+    this.dir(parent).removeRecord(record);
     this.dirs.delete(record);
   }
 

@@ -21,17 +21,28 @@ export interface AttributeBytes {
   id?: number;
 }
 
-function nameBytes(name: string): Uint8Array {
-  const out = new Uint8Array(name.length * 2);
-  for (let i = 0; i < name.length; i++) {
-    out[2 * i] = name.charCodeAt(i) & 0xff;
-    out[2 * i + 1] = name.charCodeAt(i) >> 8;
-  }
-  return out;
+/** Little-endian stores into a byte array: the builders of every new file's small buffers use them instead of a DataView each. */
+export function putU16(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+}
+
+export function putU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = (value >>> 24) & 0xff;
+}
+
+/** `text` as UTF-16LE code units into `out` at `at`. */
+export function putUtf16le(out: Uint8Array, at: number, text: string): void {
+  for (let i = 0; i < text.length; i++) putU16(out, at + 2 * i, text.charCodeAt(i));
 }
 
 export function utf16le(text: string): Uint8Array {
-  return nameBytes(text);
+  const out = new Uint8Array(text.length * 2);
+  putUtf16le(out, 0, text);
+  return out;
 }
 
 /** A resident attribute; `indexed` marks a $FILE_NAME that an index refers to (flag @22). */
@@ -39,15 +50,14 @@ export function residentAttribute(type: number, name: string, value: Uint8Array,
   const valueOffset = align8(24 + name.length * 2);
   const length = align8(valueOffset + value.length);
   const bytes = new Uint8Array(length);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, type, true);
-  view.setUint32(4, length, true);
+  putU32(bytes, 0, type);
+  putU32(bytes, 4, length);
   bytes[9] = name.length;
-  view.setUint16(10, 24, true);
-  view.setUint32(16, value.length, true);
-  view.setUint16(20, valueOffset, true);
+  putU16(bytes, 10, 24);
+  putU32(bytes, 16, value.length);
+  putU16(bytes, 20, valueOffset);
   bytes[22] = indexed ? 1 : 0;
-  bytes.set(nameBytes(name), 24);
+  putUtf16le(bytes, 24, name);
   bytes.set(value, valueOffset);
   return { type, name, bytes };
 }
@@ -77,7 +87,7 @@ export function nonResidentAttribute(type: number, name: string, runs: readonly 
   view.setBigUint64(40, BigInt(sizes.allocatedSize), true);
   view.setBigUint64(48, BigInt(sizes.dataSize), true);
   view.setBigUint64(56, BigInt(sizes.initializedSize), true);
-  bytes.set(nameBytes(name), 64);
+  putUtf16le(bytes, 64, name);
   bytes.set(pairs, pairsOffset);
   return { type, name, bytes };
 }
@@ -133,17 +143,27 @@ export function freeSpace(recordSize: number, used: number): number {
 export function layoutRecord(header: RecordHeader, attributes: AttributeBytes[], what: string): Uint8Array {
   const rs = header.recordSize;
   const first = firstAttributeOffset(rs);
-  const sorted = attributes.slice().sort((a, b) => a.type - b.type || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const total = sorted.reduce((sum, attributeBytes) => sum + attributeBytes.bytes.length, 0);
+  const order = (a: AttributeBytes, b: AttributeBytes) => a.type - b.type || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  let inOrder = true;
+  let total = 0;
+  for (let i = 0; i < attributes.length; i++) {
+    total += attributes[i].bytes.length;
+    if (i > 0 && order(attributes[i - 1], attributes[i]) > 0) inOrder = false;
+  }
+  // A new file's attributes come in order already; the sort is stable, so either way is the same.
+  const sorted = inOrder ? attributes : attributes.slice().sort(order);
   if (first + total + 8 > rs) {
     throw new RefusedError("mft-record-full", `${what}: the attributes need ${first + total + 8} bytes, more than the ${rs}-byte MFT record holds; nothing was written`);
   }
   const out = new Uint8Array(rs);
   const view = new DataView(out.buffer);
-  out.set([0x46, 0x49, 0x4c, 0x45]); // "FILE"
+  out[0] = 0x46; // "FILE"
+  out[1] = 0x49;
+  out[2] = 0x4c;
+  out[3] = 0x45;
   view.setUint16(4, USA_OFFSET, true);
   view.setUint16(6, rs / 512 + 1, true);
-  view.setBigUint64(8, header.lsn ?? 0n, true);
+  if (header.lsn !== undefined) view.setBigUint64(8, header.lsn, true);
   view.setUint16(16, header.sequence, true);
   view.setUint16(18, header.linkCount, true);
   view.setUint16(20, first, true);
@@ -151,8 +171,8 @@ export function layoutRecord(header: RecordHeader, attributes: AttributeBytes[],
   view.setUint32(28, rs, true);
   view.setUint32(44, header.recordNumber, true);
   view.setUint16(USA_OFFSET, header.usn, true);
-  const used = new Set(sorted.filter((attributeBytes) => attributeBytes.id !== undefined).map((attributeBytes) => attributeBytes.id as number));
-  let nextId = Math.max(header.nextAttributeId, ...[...used].map((id) => id + 1));
+  let nextId = header.nextAttributeId;
+  for (const attributeBytes of sorted) if (attributeBytes.id !== undefined && attributeBytes.id >= nextId) nextId = attributeBytes.id + 1;
   let pos = first;
   for (const attributeBytes of sorted) {
     out.set(attributeBytes.bytes, pos);

@@ -38,8 +38,13 @@ function shortChars(part: string): string {
  * The short name for `name`, unique in its folder: `taken(candidate)` says whether a name in the
  * folder already equals it ignoring case. A name that is already valid 8.3 once upper-cased
  * ("readme.txt") gets its upper-case form when that is free.
+ *
+ * `tails`, kept per folder by a caller that only adds names to it between calls: the "~N" each
+ * six-character stem and extension was last given, below which every tail is known to be taken, so 1,500
+ * "file-NNNNN.txt" in one folder cost one check each, not one per earlier file. A caller that
+ * removes a name from the folder must clear it.
  */
-export function shortNameFor(name: string, taken: (candidate: string) => boolean): string {
+export function shortNameFor(name: string, taken: (candidate: string) => boolean, tails?: Map<string, number>): string {
   const trimmed = name.replace(/^\.+/, "");
   const dot = trimmed.lastIndexOf(".");
   let base = shortChars(dot > 0 ? trimmed.slice(0, dot) : trimmed);
@@ -51,10 +56,16 @@ export function shortNameFor(name: string, taken: (candidate: string) => boolean
   const upper = name.toUpperCase();
   if (/^[\x20-\x7e]+$/.test(name) && DOS_NAME.test(upper) && !taken(upper)) return upper;
   const suffix = ext ? `.${ext}` : "";
-  for (let n = 1; n <= MAX_TRIES; n++) {
+  // The candidates depend only on the first six characters and the extension ("|" is no DOS
+  // character: the two cannot run into each other).
+  const key = `${base.slice(0, 6)}|${suffix}`;
+  for (let n = tails?.get(key) ?? 1; n <= MAX_TRIES; n++) {
     const tail = `~${n}`;
     const candidate = `${base.slice(0, Math.min(6, 8 - tail.length))}${tail}${suffix}`;
-    if (!taken(candidate)) return candidate;
+    if (!taken(candidate)) {
+      tails?.set(key, n);
+      return candidate;
+    }
   }
   throw new RefusedError("short-name-exhausted", `${name}: no free 8.3 short name left in its folder after ${MAX_TRIES} tries (as Windows, which gives up there too); nothing was written`);
 }

@@ -27,10 +27,15 @@ export function checkWin32Name(name: string, path: string): void {
     const shown = bad[0].charCodeAt(0) < 32 ? `control character 0x${bad[0].charCodeAt(0).toString(16)}` : `"${bad[0]}"`;
     throw new UsageError("invalid-name", `${path}: the name contains ${shown}, which Windows does not allow in file names`, { path });
   }
-  if (/[ .]$/.test(name)) throw new UsageError("invalid-name", `${path}: the name ends in a space or a period, which Windows strips; give the name without it`, { path });
-  // The device name is the part before the first period, trailing spaces ignored ("CON .txt").
-  const stem = name.split(".")[0].replace(/ +$/, "");
-  if (RESERVED_DEVICES.test(stem)) throw new UsageError("reserved-name", `${path}: "${name}" is a reserved device name on Windows (${stem.toUpperCase()})`, { path });
+  const last = name.charCodeAt(name.length - 1);
+  if (last === 0x20 || last === 0x2e) throw new UsageError("invalid-name", `${path}: the name ends in a space or a period, which Windows strips; give the name without it`, { path });
+  // The device name is the part before the first period, trailing spaces ignored ("CON .txt");
+  // only 3 or 4 units long.
+  let stemEnd = name.indexOf(".");
+  if (stemEnd < 0) stemEnd = name.length;
+  while (stemEnd > 0 && name.charCodeAt(stemEnd - 1) === 0x20) stemEnd--;
+  const stem = stemEnd === 3 || stemEnd === 4 ? name.slice(0, stemEnd) : "";
+  if (stem !== "" && RESERVED_DEVICES.test(stem)) throw new UsageError("reserved-name", `${path}: "${name}" is a reserved device name on Windows (${stem.toUpperCase()})`, { path });
   for (let i = 0; i < name.length; i++) {
     const unit = name.charCodeAt(i);
     // Unpaired surrogates are legal NTFS units but not valid Unicode: Windows tools mangle them.

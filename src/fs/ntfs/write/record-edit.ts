@@ -4,6 +4,7 @@
  * record for every place it lives: its $MFT position and, for the first records, $MFTMirr.
  */
 import { NtfsError } from "../../../errors.js";
+import { readDeviceInto } from "../../../io/block-device.js";
 import { AttributeType } from "../attribute.js";
 import { parseMftRecord, type MftRecord } from "../mft-record.js";
 import { applyFixups, protectRecord } from "../update-sequence.js";
@@ -18,19 +19,19 @@ export interface RecordEdit {
   parsed: MftRecord;
 }
 
-function readPieces(vol: ReadableNtfsVolume, pieces: Array<{ deviceOffset: number; length: number }>, size: number): Uint8Array {
-  const out = new Uint8Array(size);
+/** Record `recordNumber` as stored (update sequence not applied), read from each piece it lies in. */
+function readRawRecord(vol: ReadableNtfsVolume, recordNumber: number): Uint8Array {
+  const out = new Uint8Array(vol.boot.mftRecordSize);
   let at = 0;
-  for (const piece of pieces) {
-    out.set(vol.device.read(piece.deviceOffset, piece.length), at);
+  for (const piece of vol.recordPlacement(recordNumber)) {
+    readDeviceInto(vol.device, piece.deviceOffset, out, at, piece.length);
     at += piece.length;
   }
   return out;
 }
 
 export function loadRecord(vol: ReadableNtfsVolume, recordNumber: number): RecordEdit {
-  const rs = vol.boot.mftRecordSize;
-  const raw = readPieces(vol, vol.recordPlacement(recordNumber), rs);
+  const raw = readRawRecord(vol, recordNumber);
   const parsed = parseMftRecord(raw, recordNumber, 0);
   return { number: recordNumber, bytes: applyFixups(raw, 0, `MFT record ${recordNumber}`), parsed };
 }
