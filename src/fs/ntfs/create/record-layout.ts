@@ -143,7 +143,7 @@ export function freeSpace(recordSize: number, used: number): number {
 export function layoutRecord(header: RecordHeader, attributes: AttributeBytes[], what: string): Uint8Array {
   const rs = header.recordSize;
   const first = firstAttributeOffset(rs);
-  const order = (a: AttributeBytes, b: AttributeBytes) => a.type - b.type || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const order = (left: AttributeBytes, right: AttributeBytes) => left.type - right.type || (left.name < right.name ? -1 : left.name > right.name ? 1 : 0);
   let inOrder = true;
   let total = 0;
   for (let i = 0; i < attributes.length; i++) {
