@@ -17,7 +17,7 @@ import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
 import { createHash } from "node:crypto";
 import { readUndoFile, type UndoFile, type UndoFileEntry } from "./undo-file.js";
-import { WRITE_CHUNK } from "./transaction.js";
+import { WRITE_CHUNK } from "./commit.js";
 import { sidecarFolder } from "./sidecar-folder.js";
 import { isAllZeroBytes } from "./zero-bytes.js";
 
