@@ -84,7 +84,20 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, ke
       if (before.length > 0) base.readInto(piece, before, 0, before.length);
       const buffer = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
       const beforeBytes = Buffer.from(before.buffer, before.byteOffset, before.byteLength);
-      const spans = changedSpans(buffer, beforeBytes, piece, pieceEnd, insideEnd);
+      // Changed spans of whole sectors, with the unchanged stretches shorter than MERGE_GAP
+      // between them taken in: one hash update each.
+      const spans: Array<[number, number]> = [];
+      for (let at = piece; at < pieceEnd; ) {
+        const inside = at < insideEnd;
+        const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
+        const same = inside && buffer.compare(beforeBytes, at - piece, next - piece, at - piece, next - piece) === 0;
+        if (!same) {
+          const last = spans[spans.length - 1];
+          if (last && at - last[1] < MERGE_GAP) last[1] = next;
+          else spans.push([at, next]);
+        }
+        at = next;
+      }
       // A run left open by the previous piece goes on into a span starting within MERGE_GAP.
       if (run && spans.length > 0 && spans[0][0] - piece < MERGE_GAP) spans[0][0] = piece;
       else close();
@@ -104,52 +117,3 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, ke
   return out;
 }
 
-/**
- * Sectors are compared a block of MERGE_GAP bytes at a time: two changed sectors in one block are
- * less than MERGE_GAP apart, so one span runs from the block's first changed sector to its
- * last whatever lies between, and only those two need finding (3 compares for a changed block,
- * 1 for an unchanged one, instead of one per sector).
- */
-const BLOCK = MERGE_GAP;
-
-/**
- * The changed spans of whole sectors in the piece [piece, pieceEnd) (`after` its new bytes,
- * `before` its old ones up to `insideEnd`, past which every byte counts as changed), with the
- * unchanged stretches shorter than MERGE_GAP between them taken in: one hash update each.
- */
-function changedSpans(after: Buffer, before: Buffer, piece: number, pieceEnd: number, insideEnd: number): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
-  const same = (from: number, to: number) => after.compare(before, from - piece, to - piece, from - piece, to - piece) === 0;
-  const changed = (from: number, to: number) => {
-    const last = spans[spans.length - 1];
-    if (last && from - last[1] < MERGE_GAP) last[1] = to;
-    else spans.push([from, to]);
-  };
-  // A piece of a stretch rewritten with the same bytes (much of a hive) in one compare.
-  if (insideEnd >= pieceEnd && same(piece, pieceEnd)) return spans;
-  for (let at = piece; at < pieceEnd; ) {
-    if (at >= insideEnd) {
-      changed(at, pieceEnd);
-      break;
-    }
-    const next = Math.min(insideEnd, (Math.floor(at / BLOCK) + 1) * BLOCK);
-    if (!same(at, next)) {
-      let first = at;
-      for (let end = sectorEnd(first, next); same(first, end); end = sectorEnd(first, next)) first = end;
-      let last = next;
-      for (let start = Math.max(first, sectorStart(last - 1)); same(start, last); start = Math.max(first, sectorStart(last - 1))) last = start;
-      changed(first, last);
-    }
-    at = next;
-  }
-  return spans;
-}
-
-/** End of the sector holding byte `at`, cut at `limit`. */
-function sectorEnd(at: number, limit: number): number {
-  return Math.min(limit, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
-}
-
-function sectorStart(at: number): number {
-  return Math.floor(at / DIFF_UNIT) * DIFF_UNIT;
-}
