@@ -25,6 +25,11 @@ export interface FileChanges {
   base: FileDevice;
 }
 
+/** Runs an fsync elsewhere (write-worker.ts): the function returned waits for it and throws its error. */
+export interface BackgroundSync {
+  fsync(fd: number): () => void;
+}
+
 /** The undo file just written, and where its blob of original bytes starts: rollbacks read from it. */
 export interface WrittenUndo {
   path: string;
@@ -74,7 +79,7 @@ export function hostSize(path: string): number {
 }
 
 /** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */
-export function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void, folder: string | undefined): void {
+export function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void, folder: string | undefined, background?: BackgroundSync): void {
   for (const file of files) {
     const size = hostSize(file.path);
     if (size !== file.originalSize) {
@@ -86,7 +91,7 @@ export function commit(imagePath: string, files: FileChanges[], steps: StepCount
   try {
     for (const file of files) {
       done.push(file);
-      commitFile(file, steps, progress);
+      commitFile(file, steps, progress, background);
     }
   } catch (err) {
     rollBackAll(done, undo);
@@ -95,30 +100,45 @@ export function commit(imagePath: string, files: FileChanges[], steps: StepCount
   }
 }
 
-function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (bytes: number) => void): void {
+function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (bytes: number) => void, background: BackgroundSync | undefined): void {
   const target = new FileDevice(fileChanges.path, { writable: true });
+  const piece = new Uint8Array(COMMIT_PIECE);
   try {
     if (fileChanges.newSize > fileChanges.originalSize) {
       target.resize(fileChanges.newSize);
       steps.step("resize");
     }
-    const piece = new Uint8Array(COMMIT_PIECE);
     for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => (fileChanges.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress);
     if (fileChanges.newSize < fileChanges.originalSize) {
       target.resize(fileChanges.newSize);
       steps.step("resize");
     }
-    target.flush();
-    steps.step("fsync");
+    if (!background) {
+      target.flush();
+      steps.step("fsync");
+      readBack(fileChanges, progress, piece);
+      return;
+    }
+    // The fsync runs on the worker while the bytes are read back: both reads come from the page
+    // cache either way, and the commit is over (journal "done") only once the fsync returned.
+    const synced = background.fsync(target.descriptor);
+    try {
+      readBack(fileChanges, progress, piece);
+    } finally {
+      synced();
+      steps.step("fsync");
+    }
   } finally {
     target.close();
   }
-  // Read back through a fresh handle: what the host filesystem now holds.
+}
+
+/** Reads the written ranges back through a fresh handle (what the host filesystem now holds) and compares them with the overlay. */
+function readBack(fileChanges: FileChanges, progress: (bytes: number) => void, intended: Uint8Array): void {
   const check = new FileDevice(fileChanges.path);
   try {
     if (check.size !== fileChanges.newSize) throw new VerifyError("readback-mismatch", `${fileChanges.path}: after the write the file is ${check.size} bytes, expected ${fileChanges.newSize}; the original bytes were restored`, { path: fileChanges.path, expected: fileChanges.newSize, actual: check.size });
     const written = new Uint8Array(COMMIT_PIECE);
-    const intended = new Uint8Array(COMMIT_PIECE);
     for (const change of fileChanges.changes) {
       for (let piece = 0; piece < change.length; piece += COMMIT_PIECE) {
         const length = Math.min(COMMIT_PIECE, change.length - piece);

@@ -1,7 +1,7 @@
 /**
  * The SHA-256 of each changed range's new bytes (the undo file's `sha256After`), as the change
  * map feeds them: piece by piece, read into buffers the hasher hands out, digests collected when
- * the map is done. Inline here; hash-worker.ts does the same on a second thread, where a large
+ * the map is done. Inline here; write-worker.ts does the same on a second thread, where a large
  * change gains the hashing's wall time (the CLI is synchronous, the machine has a second core).
  */
 import { createHash, type Hash } from "node:crypto";

@@ -21,7 +21,7 @@ import { SpoolOverlayDevice, openSpoolIn, type SpoolFile } from "../io/spool-ove
 import { existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { measureChanges } from "./change-map.js";
-import { HashWorker } from "./hash-worker.js";
+import { WriteWorker } from "./write-worker.js";
 import { inlineHasher, type RangeHasher } from "./range-hasher.js";
 import { openContainer, type DiskImage } from "../vdisk/index.js";
 import { privateModeFor } from "../io/safe-file.js";
@@ -241,7 +241,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     writeJournal(imagePath, "applying", undoFile, folder);
     steps.step("journal-applying");
     report.undoFile = undoFile;
-    commit(imagePath, ordered, steps, undo, commitProgress(ordered, options.onWriteProgress), folder);
+    commit(imagePath, ordered, steps, undo, commitProgress(ordered, options.onWriteProgress), folder, hasher instanceof WriteWorker ? hasher : undefined);
     // The same check as before the write, now through the real files: what the host holds must read back as intended.
     verifyCommitted(imagePath, outcome, ordered, undo, spoolDir, folder);
     writeJournal(imagePath, "done", undoFile, folder);
@@ -254,14 +254,14 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
   }
 }
 
-/** Changes from this many staged bytes on have their new bytes hashed on a worker thread (a small hive edit does not pay its start-up). */
+/** Changes from this many staged bytes on are hashed and fsynced with a worker thread's help (a small hive edit does not pay its start-up). */
 export const HASH_WORKER_FROM = 4 * 1024 * 1024;
 
 /** A worker for a large change; inline hashing for a small one, or where no worker can be started. */
 function hasherFor(stagedBytes: number): RangeHasher {
   if (stagedBytes < HASH_WORKER_FROM) return inlineHasher();
   try {
-    return new HashWorker();
+    return new WriteWorker();
   } catch {
     // No thread to be had (resource limits): nothing was handed to it, the same hashes inline.
     return inlineHasher();

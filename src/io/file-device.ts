@@ -68,6 +68,11 @@ export class FileDevice implements BlockDevice {
     this.currentSize = newSize;
   }
 
+  /** The open descriptor, for an fsync run on another thread (apply/write-worker.ts); keep the device open until it returns. */
+  get descriptor(): number {
+    return this.handle();
+  }
+
   private handle(): number {
     if (this.fd === undefined) throw new ImageError("closed", `${this.path} is closed`, { path: this.path });
     return this.fd;

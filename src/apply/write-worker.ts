@@ -1,14 +1,17 @@
 /**
- * A RangeHasher whose SHA-256 runs on a worker thread: the main thread reads and compares the
- * next piece of a change while the worker hashes the one before. The CLI is synchronous, so the
- * two share memory and Atomics, never the event loop:
+ * A second thread for the write path of a large change. It hashes (a RangeHasher whose SHA-256
+ * runs there: the main thread reads and compares the next piece of a change while the worker
+ * hashes the one before) and fsyncs (the image's fsync runs there while the main thread reads
+ * the written bytes back; both wait on the disk or the CPU, not on each other). The CLI is
+ * synchronous, so the two share memory and Atomics, never the event loop:
  *
  * - `data`: SLOTS pieces of HASH_PIECE bytes in a SharedArrayBuffer; the change map reads new
  *   bytes straight into a slot (no copy) and hands the slot back (RELEASE) when it moves on; it
  *   waits (Atomics.wait) for a slot still being hashed. Memory: SLOTS pieces, whatever the change.
  * - `commands`: a ring of COMMANDS entries [op, a, b, 0] written by the main thread and consumed
- *   in order by the worker (UPDATE offset length, DIGEST, RELEASE slot); the main thread waits when
- *   it is full. `control` counts the entries written and consumed.
+ *   in order by the worker (UPDATE offset length, DIGEST, RELEASE slot, FSYNC fd); the main thread
+ *   waits when it is full. `control` counts the entries written and consumed, and says how the
+ *   last FSYNC went.
  * - digests come back in order as messages on a MessagePort, drained synchronously by
  *   receiveMessageOnPort once the worker has consumed everything (settle).
  *
@@ -30,10 +33,13 @@ const COMMANDS = 1024;
 const WRITTEN = 0;
 const CONSUMED = 1;
 const FAILED = 2;
+/** 0 while an FSYNC runs, 1 done, 2 failed (its error posted on the port). */
+const FSYNC_STATE = 3;
 const SLOT_BUSY = 4;
 const OP_UPDATE = 1;
 const OP_DIGEST = 2;
 const OP_RELEASE = 3;
+const OP_FSYNC = 4;
 /** How long nothing may move before a silent worker counts as dead. */
 const DEFAULT_STALL_MS = 30_000;
 /** Each wait wakes this often to check for a failure. */
@@ -58,6 +64,16 @@ try {
     } else if (op === ${OP_RELEASE}) {
       Atomics.store(control, ${SLOT_BUSY} + a, 0);
       Atomics.notify(control, ${SLOT_BUSY} + a);
+    } else if (op === ${OP_FSYNC}) {
+      let state = 1;
+      try {
+        require("node:fs").fsyncSync(a);
+      } catch (err) {
+        state = 2;
+        port.postMessage({ fsyncError: String(err.message), code: err.code });
+      }
+      Atomics.store(control, ${FSYNC_STATE}, state);
+      Atomics.notify(control, ${FSYNC_STATE});
     } else throw new Error("unknown command " + op);
     consumed++;
     Atomics.store(control, ${CONSUMED}, consumed);
@@ -70,14 +86,14 @@ try {
 }
 `;
 
-export interface HashWorkerOptions {
+export interface WriteWorkerOptions {
   /** Nothing moving for this long means the worker died (tests shorten it). */
   stallMs?: number;
   /** The worker's script (tests give one that fails); the real one by default. */
   source?: string;
 }
 
-export class HashWorker implements RangeHasher {
+export class WriteWorker implements RangeHasher {
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * (SLOT_BUSY + SLOTS)));
   private readonly commands = new Int32Array(new SharedArrayBuffer(4 * 4 * COMMANDS));
   private readonly data = new Uint8Array(new SharedArrayBuffer(SLOTS * HASH_PIECE));
@@ -91,7 +107,7 @@ export class HashWorker implements RangeHasher {
   private readonly waiting: Array<(hex: string) => void> = [];
   private failure: string | undefined;
 
-  constructor(options: HashWorkerOptions = {}) {
+  constructor(options: WriteWorkerOptions = {}) {
     this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -115,7 +131,7 @@ export class HashWorker implements RangeHasher {
   }
 
   update(bytes: Uint8Array): void {
-    if (bytes.buffer !== this.data.buffer) throw new RangeError("HashWorker.update: the bytes must be in the piece nextPiece() gave");
+    if (bytes.buffer !== this.data.buffer) throw new RangeError("WriteWorker.update: the bytes must be in the piece nextPiece() gave");
     if (bytes.length > 0) this.push(OP_UPDATE, bytes.byteOffset, bytes.length);
   }
 
@@ -131,6 +147,25 @@ export class HashWorker implements RangeHasher {
       this.waiting.shift()!(message.message);
     }
     if (this.waiting.length > 0) this.fail(`${this.waiting.length} digests asked for never came back`);
+  }
+
+  /**
+   * Starts fsync(fd) on the worker; the function returned waits for it and throws its error as
+   * fsyncSync would. Keep `fd` open until then. The wait has no stall limit: a large fsync to a
+   * slow disk may take minutes, and the main thread would wait as long for its own.
+   */
+  fsync(fd: number): () => void {
+    Atomics.store(this.control, FSYNC_STATE, 0);
+    this.push(OP_FSYNC, fd, 0);
+    return () => {
+      this.waitUntil(FSYNC_STATE, (value) => value !== 0, Infinity);
+      if (Atomics.load(this.control, FSYNC_STATE) === 1) return;
+      for (let message; (message = receiveMessageOnPort(this.port)); ) {
+        const { fsyncError, code } = message.message as { fsyncError?: string; code?: string };
+        if (fsyncError !== undefined) throw Object.assign(new Error(fsyncError), { code, syscall: "fsync" });
+      }
+      this.fail("an fsync failed without saying why");
+    };
   }
 
   close(): void {
@@ -150,8 +185,8 @@ export class HashWorker implements RangeHasher {
     Atomics.notify(this.control, WRITTEN);
   }
 
-  /** Waits until `ready(control[index])`; throws when the worker failed or nothing moved for stallMs. */
-  private waitUntil(index: number, ready: (value: number) => boolean): void {
+  /** Waits until `ready(control[index])`; throws when the worker failed or nothing moved for `stallMs`. */
+  private waitUntil(index: number, ready: (value: number) => boolean, stallMs = this.stallMs): void {
     let lastConsumed = Atomics.load(this.control, CONSUMED);
     let since = Date.now();
     for (;;) {
@@ -163,7 +198,7 @@ export class HashWorker implements RangeHasher {
       if (consumed !== lastConsumed) {
         lastConsumed = consumed;
         since = Date.now();
-      } else if (Date.now() - since > this.stallMs) this.fail(`no progress for ${this.stallMs} ms (the thread died?)`);
+      } else if (Date.now() - since > stallMs) this.fail(`no progress for ${stallMs} ms (the thread died?)`);
     }
   }
 
@@ -178,6 +213,6 @@ export class HashWorker implements RangeHasher {
 
   private fail(why: string | undefined): never {
     this.failure ??= why ?? "it stopped";
-    throw new IoError("hash-worker-failed", `hashing the new bytes on a worker thread failed (${this.failure}); nothing was written, run the command again`);
+    throw new IoError("write-worker-failed", `the worker thread hashing and syncing the write failed (${this.failure}); the image was left as it was (before the write: nothing written; during it: the original bytes put back), run the command again`);
   }
 }
