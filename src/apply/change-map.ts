@@ -12,7 +12,6 @@ import type { FileDevice } from "../io/file-device.js";
 import type { SpoolOverlayDevice } from "../io/spool-overlay-device.js";
 import type { MeasuredRange } from "./undo-file.js";
 import { forEachZeroPiece, isAllZeroBytes } from "./zero-bytes.js";
-import { HASH_PIECE, inlineHasher, type RangeHasher } from "./range-hasher.js";
 
 /** Granularity of the change map: ranges are cut to the 512-byte sectors whose bytes really change. */
 export const DIFF_UNIT = 512;
@@ -23,32 +22,28 @@ export const DIFF_UNIT = 512;
  * which costs two hashes and a header entry.
  */
 export const MERGE_GAP = 4096;
-/** Bytes compared per read: memory stays a few of these whatever the change. */
-const PIECE = HASH_PIECE;
+/** Bytes compared per read: memory stays this size whatever the change. */
+const PIECE = 1 << 20;
 
 /**
  * The changed ranges of `overlay` against `base`, in offset order; `keep` is fed every stored
- * range's before bytes in order. `hasher` hashes the new bytes (inline unless given a worker).
+ * range's before bytes in order.
  */
-export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, keep?: (before: Uint8Array) => void, hasher: RangeHasher = inlineHasher()): MeasuredRange[] {
+export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, keep?: (before: Uint8Array) => void): MeasuredRange[] {
   const out: MeasuredRange[] = [];
   /** The open range; `before` stays unset while its before bytes are all zero (nothing hashed or kept yet). */
-  let run: { offset: number; length: number; beforeLength: number; before?: Hash } | undefined;
+  let run: { offset: number; length: number; beforeLength: number; before?: Hash; after: Hash } | undefined;
   const close = () => {
     if (!run) return;
-    // sha256After is filled in when the hasher hands the digest over (at the latest by settle(), below).
-    const range: MeasuredRange =
-      !run.before && run.beforeLength > 0
-        ? { offset: run.offset, length: run.length, beforeLength: run.beforeLength, zeroBefore: true, sha256After: "" }
-        : { offset: run.offset, length: run.length, beforeLength: run.beforeLength, sha256Before: (run.before ?? createHash("sha256")).digest("hex"), sha256After: "" };
-    out.push(range);
-    hasher.finish((hex) => (range.sha256After = hex));
+    const sha256After = run.after.digest("hex");
+    if (!run.before && run.beforeLength > 0) out.push({ offset: run.offset, length: run.length, beforeLength: run.beforeLength, zeroBefore: true, sha256After });
+    else out.push({ offset: run.offset, length: run.length, beforeLength: run.beforeLength, sha256Before: (run.before ?? createHash("sha256")).digest("hex"), sha256After });
     run = undefined;
   };
   /** Adds bytes [from, to) of the current piece to the open run (starting one at `from` if none). */
   const extend = (from: number, to: number, piece: number, after: Uint8Array, before: Uint8Array, insideEnd: number) => {
-    run ??= { offset: from, length: 0, beforeLength: 0 };
-    hasher.update(after.subarray(from - piece, to - piece));
+    run ??= { offset: from, length: 0, beforeLength: 0, after: createHash("sha256") };
+    run.after.update(after.subarray(from - piece, to - piece));
     run.length += to - from;
     const beforeTo = Math.min(to, insideEnd);
     if (beforeTo > from) {
@@ -70,14 +65,14 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, ke
       run.beforeLength += bytes.length;
     }
   };
-  // The new bytes go into the hasher's buffers (a worker may still hash the previous piece);
-  // one buffer for the old bytes: the before hash and `keep` consume each piece before the next read.
+  // Two buffers for the whole walk: the hashes and `keep` consume each piece before the next read.
+  const afterBuffer = new Uint8Array(PIECE);
   const beforeBuffer = new Uint8Array(PIECE);
   for (const stretch of overlay.stretches()) {
     const end = stretch.offset + stretch.length;
     for (let piece = stretch.offset; piece < end; piece += PIECE) {
       const pieceEnd = Math.min(end, piece + PIECE);
-      const after = hasher.nextPiece().subarray(0, pieceEnd - piece);
+      const after = afterBuffer.subarray(0, pieceEnd - piece);
       overlay.readInto(piece, after, 0, after.length);
       const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));
       const before = beforeBuffer.subarray(0, Math.max(0, insideEnd - piece));
@@ -113,7 +108,5 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, ke
     close();
   }
   close();
-  hasher.settle();
   return out;
 }
-

@@ -25,11 +25,6 @@ export interface FileChanges {
   base: FileDevice;
 }
 
-/** Runs an fsync elsewhere (write-worker.ts): the function returned waits for it and throws its error. */
-export interface BackgroundSync {
-  fsync(fd: number): () => void;
-}
-
 /** The undo file just written, and where its blob of original bytes starts: rollbacks read from it. */
 export interface WrittenUndo {
   path: string;
@@ -79,7 +74,7 @@ export function hostSize(path: string): number {
 }
 
 /** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */
-export function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void, folder: string | undefined, background?: BackgroundSync): void {
+export function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void, folder: string | undefined): void {
   for (const file of files) {
     const size = hostSize(file.path);
     if (size !== file.originalSize) {
@@ -91,7 +86,7 @@ export function commit(imagePath: string, files: FileChanges[], steps: StepCount
   try {
     for (const file of files) {
       done.push(file);
-      commitFile(file, steps, progress, background);
+      commitFile(file, steps, progress);
     }
   } catch (err) {
     rollBackAll(done, undo);
@@ -100,7 +95,7 @@ export function commit(imagePath: string, files: FileChanges[], steps: StepCount
   }
 }
 
-function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (bytes: number) => void, background: BackgroundSync | undefined): void {
+function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (bytes: number) => void): void {
   const target = new FileDevice(fileChanges.path, { writable: true });
   const piece = new Uint8Array(COMMIT_PIECE);
   try {
@@ -113,21 +108,13 @@ function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (byt
       target.resize(fileChanges.newSize);
       steps.step("resize");
     }
-    if (!background) {
-      target.flush();
-      steps.step("fsync");
-      readBack(fileChanges, progress, piece);
-      return;
-    }
-    // The fsync runs on the worker while the bytes are read back: both reads come from the page
-    // cache either way, and the commit is over (journal "done") only once the fsync returned.
-    const synced = background.fsync(target.descriptor);
-    try {
-      readBack(fileChanges, progress, piece);
-    } finally {
-      synced();
-      steps.step("fsync");
-    }
+    // The dirty pages start for the disk while the bytes are read back (both reads come from the
+    // page cache either way); flush() after it is the fsync that makes them durable and reports
+    // a write error, before the journal may say "done".
+    target.startFlush();
+    readBack(fileChanges, progress, piece);
+    target.flush();
+    steps.step("fsync");
   } finally {
     target.close();
   }

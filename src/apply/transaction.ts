@@ -21,8 +21,6 @@ import { SpoolOverlayDevice, openSpoolIn, type SpoolFile } from "../io/spool-ove
 import { existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { measureChanges } from "./change-map.js";
-import { WriteWorker } from "./write-worker.js";
-import { inlineHasher, type RangeHasher } from "./range-hasher.js";
 import { openContainer, type DiskImage } from "../vdisk/index.js";
 import { privateModeFor } from "../io/safe-file.js";
 import { openerWarnings } from "./open-by-others.js";
@@ -179,7 +177,6 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
   const identity = imageIdentity(imagePath);
   const lock = options.dryRun ? undefined : acquireWriterLock(imagePath, folder);
   const hostFiles = new HostFiles(spoolDir);
-  let hasher: RangeHasher | undefined;
   try {
     const image = openStack(hostFiles, imagePath, "overlay");
     let outcome: EditOutcome<T>;
@@ -189,8 +186,6 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     } finally {
       image.close();
     }
-    // Started now, it is up by the time the verify is done (its start-up runs on the other core).
-    if (!options.dryRun) hasher = hasherFor(hostFiles.all().reduce((sum, file) => sum + file.overlay.stagedBytes.memory + file.overlay.stagedBytes.spooled, 0));
     // Verify on a fresh stack before a single byte reaches the host.
     const fresh = openStack(hostFiles, imagePath, "overlay-read-only");
     try {
@@ -215,7 +210,7 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
         {
           image: identity,
           changes: outcome.changes,
-          files: candidates.map((candidate) => ({ path: candidate.path, originalSize: candidate.base.size, newSize: candidate.overlay.size, stretches: candidate.overlay.stretches().length, measure: (keep) => measureChanges(candidate.base, candidate.overlay, keep, hasher) })),
+          files: candidates.map((candidate) => ({ path: candidate.path, originalSize: candidate.base.size, newSize: candidate.overlay.size, stretches: candidate.overlay.stretches().length, measure: (keep) => measureChanges(candidate.base, candidate.overlay, keep) })),
         },
         privateModeFor(imagePath),
       );
@@ -241,30 +236,15 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
     writeJournal(imagePath, "applying", undoFile, folder);
     steps.step("journal-applying");
     report.undoFile = undoFile;
-    commit(imagePath, ordered, steps, undo, commitProgress(ordered, options.onWriteProgress), folder, hasher instanceof WriteWorker ? hasher : undefined);
+    commit(imagePath, ordered, steps, undo, commitProgress(ordered, options.onWriteProgress), folder);
     // The same check as before the write, now through the real files: what the host holds must read back as intended.
     verifyCommitted(imagePath, outcome, ordered, undo, spoolDir, folder);
     writeJournal(imagePath, "done", undoFile, folder);
     steps.step("journal-done");
     return report;
   } finally {
-    hasher?.close();
     hostFiles.close();
     lock?.release();
-  }
-}
-
-/** Changes from this many staged bytes on are hashed and fsynced with a worker thread's help (a small hive edit does not pay its start-up). */
-export const HASH_WORKER_FROM = 4 * 1024 * 1024;
-
-/** A worker for a large change; inline hashing for a small one, or where no worker can be started. */
-function hasherFor(stagedBytes: number): RangeHasher {
-  if (stagedBytes < HASH_WORKER_FROM) return inlineHasher();
-  try {
-    return new WriteWorker();
-  } catch {
-    // No thread to be had (resource limits): nothing was handed to it, the same hashes inline.
-    return inlineHasher();
   }
 }
 
