@@ -1,8 +1,9 @@
 /**
  * The commit of a transaction (transaction.ts): once the undo file is fsynced and the journal
- * says "applying", the changed ranges go from the overlays to the host files, which are fsynced
- * and read back through a fresh handle, every byte compared with the overlay. Any failure puts
- * the original bytes back from the undo file (rollBackAll) and the journal says "rolled-back".
+ * says "applying", the changed ranges go from the overlays to the host files, are read back
+ * through a fresh handle, every byte compared with the overlay, and fsynced (started before the
+ * read-back, finished after it). Any failure puts the original bytes back from the undo file
+ * (rollBackAll) and the journal says "rolled-back".
  */
 import { P2vfixError, RefusedError, VerifyError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";

@@ -5,8 +5,8 @@
  *   the container opened writable on the overlays → edits (nothing reaches the host) →
  *   verify: a fresh read-only stack on the overlays must show the intended result →
  *   undo file (original bytes, SHA-256 before/after) written and fsynced → journal "applying" →
- *   resizes and ranges written to the host files → fsync → read back and compare →
- *   journal "done".
+ *   resizes and ranges written to the host files → read back and compare (the disk writes them
+ *   meanwhile) → fsync (commit.ts) → journal "done".
  *
  * A failure before the journal says "applying" leaves the image untouched. A failure while
  * writing rolls back from the bytes in memory; a killed process is rolled back by
