@@ -301,11 +301,21 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
       device.resize(entry.originalSize);
       steps.step("resize");
     }
-    device.flush();
-    steps.step("fsync");
+    // The disk writes the bytes while they are checked (from the page cache either way); the fsync after makes them durable.
+    device.startFlush();
+    try {
+      checkRestored(path, entry);
+    } finally {
+      device.flush();
+      steps.step("fsync");
+    }
   } finally {
     device.close();
   }
+}
+
+/** Reads the restored file back through a fresh handle: its original size, and every range's original SHA-256 (zeros for a zeroBefore one). */
+function checkRestored(path: string, entry: UndoFileEntry): void {
   const check = new FileDevice(path);
   try {
     if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path, expected: entry.originalSize, actual: check.size });
