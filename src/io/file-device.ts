@@ -1,25 +1,17 @@
-import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
-import { release } from "node:os";
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { ImageError, RefusedError } from "../errors.js";
 import type { BlockDevice } from "./block-device.js";
 import { blockDeviceSize } from "./block-device-size.js";
 import { notADiskError, unreadableKind } from "./node-kind.js";
 import { checkRange } from "./range.js";
 import { readAligned, writeAligned } from "./sector-aligned.js";
+import { startWriteback } from "./writeback.js";
 
 /**
  * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the fstat
  * right after refuses it. It changes nothing for regular files and block devices. (0 on Windows.)
  */
 const OPEN_NONBLOCK = constants.O_NONBLOCK ?? 0;
-
-/** Linux 4.13 or later (see FileDevice.startFlush). */
-const WRITEBACK_ERRORS_PER_DESCRIPTOR = process.platform === "linux" && linuxAtLeast(release(), 4, 13);
-
-function linuxAtLeast(version: string, major: number, minor: number): boolean {
-  const [have, haveMinor] = version.split(".").map((part) => Number.parseInt(part, 10));
-  return have > major || (have === major && haveMinor >= minor);
-}
 
 /**
  * A file on the host as a BlockDevice. Opened read-only unless `writable` is asked for. A block
@@ -127,24 +119,9 @@ export class FileDevice implements BlockDevice {
     if (this.writable) fsyncSync(this.handle());
   }
 
-  /**
-   * Starts this file's dirty pages for the disk and returns at once: an fsync on libuv's thread
-   * pool, through a read-only descriptor of its own that its callback closes. Only a head start
-   * (work such as a read-back overlaps the disk's): flush() is still what makes the bytes durable
-   * and reports a failed write. Linux only, from 4.13: since then a writeback error is reported to
-   * every descriptor open when it happened, at its next fsync (errseq_t,
-   * Documentation/core-api/errseq.rst), so this fsync cannot take flush()'s error away (before,
-   * the first fsync to see it cleared it). Node 20 needs Linux 4.18 anyway (BUILDING.md).
-   */
+  /** Starts this file's dirty pages for the disk and returns at once (writeback.ts); flush() after it still makes them durable. */
   startFlush(): void {
-    if (!this.writable || !WRITEBACK_ERRORS_PER_DESCRIPTOR) return;
-    let fd: number;
-    try {
-      fd = openSync(this.path, constants.O_RDONLY | OPEN_NONBLOCK);
-    } catch {
-      return;
-    }
-    fsync(fd, () => closeSync(fd));
+    if (this.writable) startWriteback(this.path);
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,7 +40,40 @@ function fakeFile(path: string, count: number, size: number, stretches: number, 
   return file;
 }
 
+/** This process's descriptors open on files in `folder` (Linux /proc; deleted temps included). */
+function openIn(folder: string): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(`${folder}/`)) out.push(target);
+    } catch {
+      // readdir's own descriptor, closed meanwhile
+    }
+  }
+  return out;
+}
+
 describe("undo file written while measuring", () => {
+  it.skipIf(process.platform !== "linux")("a blob of many MiB (its fsync started early, every 8 MiB) reads back whole; the head starts' descriptors are closed once the event loop runs", async () => {
+    const folder = mkdtempSync(join(dir, "large-"));
+    const file = fakeFile("/images/disk.img", 4, 2 << 20, 4);
+    const path = join(folder, "large.p2vfix-undo");
+    writeUndoFileMeasured(path, { image: identity, changes: ["disk.img:/big"], files: [file] });
+    // The head start's descriptor: open until its callback runs, which the event loop has not yet.
+    expect(openIn(folder).length).toBeGreaterThan(0);
+    const undo = readUndoFile(path);
+    try {
+      expect(undo.header.blobSize).toBe(8 << 20);
+      undo.header.files[0].ranges.forEach((r, i) => expect(Buffer.from(undo.before(r)).equals(Buffer.alloc(2 << 20, i + 1))).toBe(true));
+    } finally {
+      undo.close();
+    }
+    for (let turn = 0; turn < 2000 && openIn(folder).length > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(openIn(folder)).toEqual([]);
+    expect(readdirSync(folder)).toEqual(["large.p2vfix-undo"]);
+  });
+
   it("reads back like any undo file: header padded in its room, blob after it, each range's original bytes", () => {
     const file = fakeFile("/images/disk.img", 3, 700_000, 3);
     const path = join(dir, "a.p2vfix-undo");

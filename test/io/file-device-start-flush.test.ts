@@ -2,13 +2,15 @@
  * FileDevice.startFlush: the head-start fsync the commit runs while it reads the written bytes
  * back. It goes through a read-only descriptor of its own, open until the fsync's callback
  * closes it (no descriptor leaks), never through the device's own; a read-only device starts
- * nothing; flush() afterwards still works and the bytes are what was written.
+ * nothing; flush() afterwards still works and the bytes are what was written. With noFollow (the
+ * undo file's temp), a symbolic link at the name is not opened.
  */
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileDevice } from "../../src/io/file-device.js";
+import { startWriteback } from "../../src/io/writeback.js";
 
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-start-flush-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,5 +66,16 @@ describe.skipIf(process.platform !== "linux")("FileDevice.startFlush (Linux)", (
     } finally {
       device.close();
     }
+  });
+
+  it("noFollow: a symbolic link at the name is not opened", () => {
+    const target = join(dir, "target.raw");
+    const link = join(dir, "link.raw");
+    writeFileSync(target, new Uint8Array(4096));
+    symlinkSync(target, link);
+    startWriteback(link, { noFollow: true });
+    expect(openOn(target)).toBe(0);
+    startWriteback(target, { noFollow: true });
+    expect(openOn(target)).toBe(1);
   });
 });
