@@ -4,34 +4,17 @@
  * returns (its callback has not run: the event loop has not turned) and closed once it does; the
  * image holds the new bytes, then the original ones, byte for byte either way.
  */
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readUndoFile, sha256, undoApply, writeHivesInImage, type HiveEditContext } from "../../src/apply/index.js";
 import { editHive } from "../../src/regf/edit/admission.js";
 import { fileSha256, freshCopy, sameSizeRewriter } from "./helpers.js";
+import { openOn, turnUntil } from "../helpers/open-descriptors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-commit-writeback-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** How many of this process's descriptors are open on `path` (Linux /proc). */
-function openOn(path: string): number {
-  let count = 0;
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count++;
-    } catch {
-      // readdir's own descriptor, closed meanwhile
-    }
-  }
-  return count;
-}
-
-async function settled(path: string): Promise<number> {
-  for (let turn = 0; turn < 2000 && openOn(path) > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
-  return openOn(path);
-}
 
 function setStart(value: number) {
   return (c: HiveEditContext) => {
@@ -47,7 +30,8 @@ describe.skipIf(process.platform !== "linux")("the image's fsync started before 
     const originalSha = fileSha256(image);
     const report = writeHivesInImage(`${image}:SYSTEM`, setStart(3), { rewriter: sameSizeRewriter });
     expect(openOn(image)).toBe(1);
-    expect(await settled(image)).toBe(0);
+    await turnUntil(() => openOn(image) === 0);
+    expect(openOn(image)).toBe(0);
     // What the report says was written is what the image holds.
     expect(fileSha256(image)).not.toBe(originalSha);
     const now = readFileSync(image);
@@ -62,7 +46,8 @@ describe.skipIf(process.platform !== "linux")("the image's fsync started before 
 
     undoApply(image);
     expect(openOn(image)).toBe(1);
-    expect(await settled(image)).toBe(0);
+    await turnUntil(() => openOn(image) === 0);
+    expect(openOn(image)).toBe(0);
     expect(fileSha256(image)).toBe(originalSha);
   });
 });

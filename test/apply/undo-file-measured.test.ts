@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readUndoFile, sha256 } from "../../src/apply/index.js";
 import { writeUndoFileMeasured, type FileToMeasure, type MeasuredRange } from "../../src/apply/undo-file.js";
+import { openIn, turnUntil } from "../helpers/open-descriptors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-undo-measured-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,20 +41,6 @@ function fakeFile(path: string, count: number, size: number, stretches: number, 
   return file;
 }
 
-/** This process's descriptors open on files in `folder` (Linux /proc; deleted temps included). */
-function openIn(folder: string): string[] {
-  const out: string[] = [];
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(`${folder}/`)) out.push(target);
-    } catch {
-      // readdir's own descriptor, closed meanwhile
-    }
-  }
-  return out;
-}
-
 describe("undo file written while measuring", () => {
   it.skipIf(process.platform !== "linux")("a blob of many MiB (its fsync started early, every 8 MiB) reads back whole; the head starts' descriptors are closed once the event loop runs", async () => {
     const folder = mkdtempSync(join(dir, "large-"));
@@ -69,7 +56,7 @@ describe("undo file written while measuring", () => {
     } finally {
       undo.close();
     }
-    for (let turn = 0; turn < 2000 && openIn(folder).length > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await turnUntil(() => openIn(folder).length === 0);
     expect(openIn(folder)).toEqual([]);
     expect(readdirSync(folder)).toEqual(["large.p2vfix-undo"]);
   });

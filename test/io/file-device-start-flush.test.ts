@@ -5,33 +5,16 @@
  * nothing; flush() afterwards still works and the bytes are what was written. With noFollow (the
  * undo file's temp), a symbolic link at the name is not opened.
  */
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileDevice } from "../../src/io/file-device.js";
 import { startWriteback } from "../../src/io/writeback.js";
+import { openOn, turnUntil } from "../helpers/open-descriptors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-start-flush-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** How many of this process's descriptors are open on `path` (Linux /proc). */
-function openOn(path: string): number {
-  let count = 0;
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count++;
-    } catch {
-      // closed while listing (readdir's own descriptor)
-    }
-  }
-  return count;
-}
-
-/** Turns the event loop until `done()` or a bounded number of turns. */
-async function until(done: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 2000 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 describe.skipIf(process.platform !== "linux")("FileDevice.startFlush (Linux)", () => {
   it("fsyncs through a descriptor of its own, closed by the callback; flush() after it still works", async () => {
@@ -44,7 +27,7 @@ describe.skipIf(process.platform !== "linux")("FileDevice.startFlush (Linux)", (
       device.startFlush();
       // Its descriptor stays open until the fsync's callback runs on the event loop.
       expect(openOn(path)).toBe(2);
-      await until(() => openOn(path) === 1);
+      await turnUntil(() => openOn(path) === 1);
       expect(openOn(path)).toBe(1);
       device.flush();
     } finally {
