@@ -17,7 +17,7 @@ import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
 import { createHash } from "node:crypto";
 import { readUndoFile, type UndoFile, type UndoFileEntry } from "./undo-file.js";
-import { WRITE_CHUNK } from "./transaction.js";
+import { WRITE_CHUNK } from "./commit.js";
 import { sidecarFolder } from "./sidecar-folder.js";
 import { isAllZeroBytes } from "./zero-bytes.js";
 
@@ -317,11 +317,21 @@ function restoreFile(path: string, entry: UndoFileEntry, undo: UndoFile, steps: 
       device.resize(entry.originalSize);
       steps.step("resize");
     }
-    device.flush();
-    steps.step("fsync");
+    // The disk writes the bytes while they are checked (from the page cache either way); the fsync after makes them durable.
+    device.startFlush();
+    try {
+      checkRestored(path, entry);
+    } finally {
+      device.flush();
+      steps.step("fsync");
+    }
   } finally {
     device.close();
   }
+}
+
+/** Reads the restored file back through a fresh handle: its original size, and every range's original SHA-256 (zeros for a zeroBefore one). */
+function checkRestored(path: string, entry: UndoFileEntry): void {
   const check = new FileDevice(path);
   try {
     if (check.size !== entry.originalSize) throw new VerifyError("undo-verify-failed", `${path}: after the undo the file is ${check.size} bytes, expected ${entry.originalSize}`, { path, expected: entry.originalSize, actual: check.size });

@@ -5,15 +5,15 @@
  *   the container opened writable on the overlays → edits (nothing reaches the host) →
  *   verify: a fresh read-only stack on the overlays must show the intended result →
  *   undo file (original bytes, SHA-256 before/after) written and fsynced → journal "applying" →
- *   resizes and ranges written to the host files → fsync → read back and compare →
- *   journal "done".
+ *   resizes and ranges written to the host files → read back and compare (the disk writes them
+ *   meanwhile) → fsync (commit.ts) → journal "done".
  *
  * A failure before the journal says "applying" leaves the image untouched. A failure while
  * writing rolls back from the bytes in memory; a killed process is rolled back by
  * `p2vfix undo` (restore.ts) from the undo file.
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { ImageError, P2vfixError, RefusedError, VerifyError } from "../errors.js";
+import { ImageError, RefusedError, VerifyError } from "../errors.js";
 import { deviceCannotResize, FileDevice } from "../io/file-device.js";
 import { isBlockDevicePath } from "../io/node-kind.js";
 import { ensureSidecarFolder, sidecarFolder } from "./sidecar-folder.js";
@@ -29,10 +29,9 @@ import { acquireWriterLock, refuseIfInUse } from "./locks.js";
 import { ReadOnlyView } from "./read-only-view.js";
 import { writeUndoFileMeasured, type ImageIdentity, type MeasuredRange } from "./undo-file.js";
 import { createStepCounter, type StepCounter } from "./steps.js";
-import { zeros } from "./zero-bytes.js";
+import { commit, commitProgress, hostSize, rollBackAll, type FileChanges, type WrittenUndo } from "./commit.js";
 
-/** Largest single write call to a host file: a crash can tear a range only at these boundaries. */
-export const WRITE_CHUNK = 64 * 1024;
+export { WRITE_CHUNK } from "./commit.js";
 
 export interface EditOutcome<T> {
   /** What was changed, for people and the undo file ("partition 2:Windows/System32/config/SYSTEM"). */
@@ -87,17 +86,6 @@ export function imageIdentity(path: string): ImageIdentity {
   return { path: resolve(path), size: st.isBlockDevice() ? hostSize(path) : st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
 }
 
-/** The size of a host file or block device now (fstat says 0 for a device). */
-function hostSize(path: string): number {
-  const device = new FileDevice(path);
-  try {
-    return device.size;
-  } finally {
-    device.close();
-  }
-}
-
-/** `IMAGE.<UTC time to the millisecond>[-n].p2vfix-undo`: names sort oldest to newest, and never collide. */
 /** `IMAGE.<UTC time to the millisecond>[-n].p2vfix-undo`: names sort oldest to newest, and never collide. */
 export function undoFilePath(imagePath: string, backupDir: string | undefined, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "");
@@ -122,26 +110,6 @@ function refuseUncleanContainer(image: DiskImage, path: string): void {
   }
 }
 
-function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(Buffer.from(right.buffer, right.byteOffset, right.byteLength));
-}
-
-/** Bytes copied per read while committing or rolling back: memory stays this size. */
-const COMMIT_PIECE = 1 << 20;
-
-/** Writes `length` bytes read from `source` at `offset` in WRITE_CHUNK calls, counting each as a step (and its bytes, when asked). */
-function copyRange(device: FileDevice, offset: number, length: number, source: (at: number, length: number) => Uint8Array, steps: StepCounter, wrote?: (bytes: number) => void): void {
-  for (let piece = 0; piece < length; piece += COMMIT_PIECE) {
-    const data = source(offset + piece, Math.min(COMMIT_PIECE, length - piece));
-    for (let at = 0; at < data.length; at += WRITE_CHUNK) {
-      const chunk = data.subarray(at, Math.min(data.length, at + WRITE_CHUNK));
-      device.write(offset + piece + at, chunk);
-      steps.step("write");
-      wrote?.(chunk.length);
-    }
-  }
-}
-
 /** A spool file for an overlay's pages beside the undo file (tmpdir when that folder refuses). */
 function openSpoolBeside(dir: string): SpoolFile {
   try {
@@ -150,18 +118,6 @@ function openSpoolBeside(dir: string): SpoolFile {
     if (err instanceof RefusedError) throw err;
     return openSpoolIn(tmpdir());
   }
-}
-
-/** Progress of a commit in bytes: each changed byte written, then read back. */
-function commitProgress(files: FileChanges[], onProgress: ((done: number, total: number) => void) | undefined): (bytes: number) => void {
-  if (!onProgress) return () => {};
-  const total = 2 * files.reduce((sum, file) => sum + file.changes.reduce((fileSum, change) => fileSum + change.length, 0), 0);
-  let done = 0;
-  onProgress(0, total);
-  return (bytes) => {
-    done = Math.min(total, done + bytes);
-    onProgress(done, total);
-  };
 }
 
 /** One host file of the image during a transaction: the file read-only, and the overlay every write lands in. */
@@ -195,16 +151,6 @@ class HostFiles {
       value.base.close();
     }
   }
-}
-
-interface FileChanges {
-  path: string;
-  originalSize: number;
-  newSize: number;
-  changes: MeasuredRange[];
-  /** The overlay holding the new bytes (read piece by piece at commit). */
-  overlay: SpoolOverlayDevice;
-  base: FileDevice;
 }
 
 export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) => EditOutcome<T>, options: TransactionOptions = {}): TransactionReport<T> {
@@ -322,12 +268,6 @@ function openStack(files: HostFiles, imagePath: string, mode: "read-only" | "ove
   }
 }
 
-/** The undo file just written, and where its blob of original bytes starts: rollbacks read from it. */
-interface WrittenUndo {
-  path: string;
-  blobStart: number;
-}
-
 function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: FileChanges[], undo: WrittenUndo, spoolDir: string, folder: string | undefined): void {
   const committed = new HostFiles(spoolDir);
   try {
@@ -347,105 +287,3 @@ function verifyCommitted<T>(imagePath: string, outcome: EditOutcome<T>, files: F
   committed.close();
 }
 
-/** Writes the changes to the host files, reads them back, and rolls back from memory on any failure. */
-function commit(imagePath: string, files: FileChanges[], steps: StepCounter, undo: WrittenUndo, progress: (bytes: number) => void, folder: string | undefined): void {
-  for (const file of files) {
-    const size = hostSize(file.path);
-    if (size !== file.originalSize) {
-      writeJournal(imagePath, "rolled-back", undo.path, folder);
-      throw new RefusedError("image-changed", `${file.path} changed size while p2vfix was preparing the write (${file.originalSize} → ${size} bytes); nothing was written`, { path: file.path });
-    }
-  }
-  const done: FileChanges[] = [];
-  try {
-    for (const file of files) {
-      done.push(file);
-      commitFile(file, steps, progress);
-    }
-  } catch (err) {
-    rollBackAll(done, undo);
-    writeJournal(imagePath, "rolled-back", undo.path, folder);
-    throw err;
-  }
-}
-
-function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (bytes: number) => void): void {
-  const target = new FileDevice(fileChanges.path, { writable: true });
-  try {
-    if (fileChanges.newSize > fileChanges.originalSize) {
-      target.resize(fileChanges.newSize);
-      steps.step("resize");
-    }
-    const piece = new Uint8Array(COMMIT_PIECE);
-    for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => (fileChanges.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress);
-    if (fileChanges.newSize < fileChanges.originalSize) {
-      target.resize(fileChanges.newSize);
-      steps.step("resize");
-    }
-    target.flush();
-    steps.step("fsync");
-  } finally {
-    target.close();
-  }
-  // Read back through a fresh handle: what the host filesystem now holds.
-  const check = new FileDevice(fileChanges.path);
-  try {
-    if (check.size !== fileChanges.newSize) throw new VerifyError("readback-mismatch", `${fileChanges.path}: after the write the file is ${check.size} bytes, expected ${fileChanges.newSize}; the original bytes were restored`, { path: fileChanges.path, expected: fileChanges.newSize, actual: check.size });
-    const written = new Uint8Array(COMMIT_PIECE);
-    const intended = new Uint8Array(COMMIT_PIECE);
-    for (const change of fileChanges.changes) {
-      for (let piece = 0; piece < change.length; piece += COMMIT_PIECE) {
-        const length = Math.min(COMMIT_PIECE, change.length - piece);
-        check.readInto(change.offset + piece, written, 0, length);
-        fileChanges.overlay.readInto(change.offset + piece, intended, 0, length);
-        if (!equalBytes(written.subarray(0, length), intended.subarray(0, length))) {
-          throw new VerifyError("readback-mismatch", `${fileChanges.path}: reading back the ${change.length} bytes written at ${change.offset} gives different bytes; the original bytes were restored`, { path: fileChanges.path, offset: change.offset });
-        }
-        progress(length);
-      }
-    }
-  } finally {
-    check.close();
-  }
-}
-
-/** Rollback writes are not crash-test steps (they never were). */
-const UNCOUNTED: StepCounter = { step() {}, count: 0, names: [] };
-
-/**
- * Puts the original bytes back from the undo file (fsynced before the first write), piece by
- * piece; a zeroBefore range gets zeros (its bytes are not in the blob, which it does not advance).
- */
-function rollBackAll(files: FileChanges[], undo: WrittenUndo): void {
-  let blobOffset = 0;
-  const blobOffsets = files.map((file) =>
-    file.changes.map((change) => {
-      const at = blobOffset;
-      if (!change.zeroBefore) blobOffset += change.beforeLength;
-      return at;
-    }),
-  );
-  let saved: FileDevice | undefined;
-  files.forEach((file, i) => {
-    let target: FileDevice | undefined;
-    try {
-      saved ??= new FileDevice(undo.path);
-      const blob = saved;
-      target = new FileDevice(file.path, { writable: true });
-      if (target.size < file.originalSize) target.resize(file.originalSize);
-      file.changes.forEach((change, changeIndex) =>
-        copyRange(target!, change.offset, change.beforeLength, (at, length) => (change.zeroBefore ? zeros(length) : blob.read(undo.blobStart + blobOffsets[i][changeIndex] + (at - change.offset), length)), UNCOUNTED),
-      );
-      if (target.size !== file.originalSize) target.resize(file.originalSize);
-      target.flush();
-    } catch (err) {
-      throw new VerifyError("rollback-failed", `${file.path}: restoring the original bytes after a failed write failed too (${(err as Error).message}); run \`p2vfix undo\` on the image`, {
-        path: file.path,
-        cause: err instanceof P2vfixError ? err : undefined,
-      });
-    } finally {
-      target?.close();
-    }
-  });
-  (saved as FileDevice | undefined)?.close();
-}

@@ -21,6 +21,7 @@
  */
 import { createHash } from "node:crypto";
 import { replaceFileSafely } from "../io/safe-file.js";
+import { startWriteback } from "../io/writeback.js";
 import { statSync, writeSync } from "node:fs";
 import { FileDevice } from "../io/file-device.js";
 import type { z } from "zod";
@@ -312,6 +313,8 @@ const ROOM_PER_STRETCH = 600;
 const ROOM_FIXED = 64 * 1024;
 /** The blob is written in pieces of this size: memory stays this size. */
 const BLOB_BUFFER = 1 << 20;
+/** Blob bytes written between two head starts of the undo file's fsync (io/writeback.ts). */
+const WRITEBACK_EVERY = 8 << 20;
 
 /**
  * Measures the changes and writes the undo file in the same pass: each range's before bytes are
@@ -334,15 +337,21 @@ export function writeUndoFileMeasured(
     try {
       replaceFileSafely(
         path,
-        (_write, fd) => {
+        (_write, fd, temp) => {
           const blobStart = PREFIX + reserved;
           const buffer = new Uint8Array(BLOB_BUFFER);
           let buffered = 0;
           let at = blobStart;
+          let startedAt = at;
           const flush = () => {
             for (let done = 0; done < buffered; ) done += writeSync(fd, buffer, done, buffered - done, at + done);
             at += buffered;
             buffered = 0;
+            // A large blob goes to disk while the rest is measured: the fsync before publishing has less to wait for.
+            if (at - startedAt >= WRITEBACK_EVERY) {
+              startWriteback(temp, { noFollow: true });
+              startedAt = at;
+            }
           };
           const keep = (bytes: Uint8Array) => {
             for (let from = 0; from < bytes.length; ) {

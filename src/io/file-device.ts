@@ -5,6 +5,7 @@ import { blockDeviceSize } from "./block-device-size.js";
 import { notADiskError, unreadableKind } from "./node-kind.js";
 import { checkRange } from "./range.js";
 import { readAligned, writeAligned } from "./sector-aligned.js";
+import { startWriteback } from "./writeback.js";
 
 /**
  * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the fstat
@@ -116,6 +117,11 @@ export class FileDevice implements BlockDevice {
 
   flush(): void {
     if (this.writable) fsyncSync(this.handle());
+  }
+
+  /** Starts this file's dirty pages for the disk and returns at once (writeback.ts); flush() after it still makes them durable. */
+  startFlush(): void {
+    if (this.writable) startWriteback(this.path);
   }
 
   close(): void {

@@ -115,15 +115,15 @@ export function writeOutputFile(path: string, chunks: Iterable<Uint8Array>): voi
  * target (refused when the target is a symlink; with noReplace, refused when anything exists
  * there), fsync the folder. A crash leaves the old file
  * or the new one, never half of one. `fill` may write in pieces (large outputs), or at
- * positions of its own through the temp's descriptor.
+ * positions of its own through the temp's descriptor (the temp's name given too).
  */
-export function replaceFileSafely(path: string, fill: Uint8Array | ((write: (bytes: Uint8Array) => void, fd: number) => void), options: { mode?: number; beforeRename?: (temp: string) => void; noReplace?: boolean } = {}): void {
+export function replaceFileSafely(path: string, fill: Uint8Array | ((write: (bytes: Uint8Array) => void, fd: number, temp: string) => void), options: { mode?: number; beforeRename?: (temp: string) => void; noReplace?: boolean } = {}): void {
   refuseUnsafeTarget(path);
   const temp = tempPathBeside(path);
   let fd: number | undefined = createExclusive(temp, options.mode ?? 0o600);
   try {
     const handle = fd;
-    if (typeof fill === "function") fill((bytes) => writeAll(handle, bytes), handle);
+    if (typeof fill === "function") fill((bytes) => writeAll(handle, bytes), handle, temp);
     else writeAll(handle, fill);
     fsyncSync(fd);
     closeSync(fd);

@@ -37,7 +37,7 @@ function measure(original: Uint8Array, writes: Array<{ offset: number; data: Uin
 }
 
 describe("measureChanges", () => {
-  it("every changed byte lies in a range; each range's hashes and before bytes are right (all-zero ones zeroBefore, not kept); ranges are apart by MERGE_GAP at least", () => {
+  it("every changed byte lies in a range; each range's hashes and before bytes are right (all-zero ones zeroBefore, not kept); ranges are apart by MERGE_GAP at least; the ranges are exactly the changed sectors, joined across gaps under MERGE_GAP", () => {
     const SIZE = 64 * 1024;
     fc.assert(
       // Original bytes: a pattern, with zeros in the 4 KiB blocks `zeroBlocks` picks (a fresh image's free clusters).
@@ -65,6 +65,15 @@ describe("measureChanges", () => {
         });
         expect(blobAt).toBe(blob.length);
         for (let i = 0; i < SIZE; i++) if (model[i] !== original[i] && !covered[i]) expect.fail(`byte ${i} changed outside every range`);
+        // And no wider: exactly the changed 512-byte sectors, those closer than MERGE_GAP joined.
+        const expected: Array<[number, number]> = [];
+        for (let at = 0; at < SIZE; at += 512) {
+          if (Buffer.from(model.subarray(at, at + 512)).equals(Buffer.from(original.subarray(at, at + 512)))) continue;
+          const last = expected[expected.length - 1];
+          if (last && at - last[1] < MERGE_GAP) last[1] = at + 512;
+          else expected.push([at, at + 512]);
+        }
+        expect(ranges.map((r) => [r.offset, r.offset + r.length])).toEqual(expected);
       }),
       { numRuns: 60, endOnFailure: true },
     );

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readUndoFile, sha256 } from "../../src/apply/index.js";
 import { writeUndoFileMeasured, type FileToMeasure, type MeasuredRange } from "../../src/apply/undo-file.js";
+import { openIn, turnUntil } from "../helpers/open-descriptors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-undo-measured-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,6 +42,25 @@ function fakeFile(path: string, count: number, size: number, stretches: number, 
 }
 
 describe("undo file written while measuring", () => {
+  it.skipIf(process.platform !== "linux")("a blob of many MiB (its fsync started early, every 8 MiB) reads back whole; the head starts' descriptors are closed once the event loop runs", async () => {
+    const folder = mkdtempSync(join(dir, "large-"));
+    const file = fakeFile("/images/disk.img", 4, 2 << 20, 4);
+    const path = join(folder, "large.p2vfix-undo");
+    writeUndoFileMeasured(path, { image: identity, changes: ["disk.img:/big"], files: [file] });
+    // The head start's descriptor: open until its callback runs, which the event loop has not yet.
+    expect(openIn(folder).length).toBeGreaterThan(0);
+    const undo = readUndoFile(path);
+    try {
+      expect(undo.header.blobSize).toBe(8 << 20);
+      undo.header.files[0].ranges.forEach((r, i) => expect(Buffer.from(undo.before(r)).equals(Buffer.alloc(2 << 20, i + 1))).toBe(true));
+    } finally {
+      undo.close();
+    }
+    await turnUntil(() => openIn(folder).length === 0);
+    expect(openIn(folder)).toEqual([]);
+    expect(readdirSync(folder)).toEqual(["large.p2vfix-undo"]);
+  });
+
   it("reads back like any undo file: header padded in its room, blob after it, each range's original bytes", () => {
     const file = fakeFile("/images/disk.img", 3, 700_000, 3);
     const path = join(dir, "a.p2vfix-undo");

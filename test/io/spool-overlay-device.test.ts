@@ -25,6 +25,26 @@ const op = fc.oneof(
 );
 
 describe("SpoolOverlayDevice", () => {
+  it("page buffers are reused: thousands of small writes over spilled and held pages carve one slab, not one page each", () => {
+    const original = new Uint8Array(64 * 4096).map((_, i) => (i * 11) & 0xff);
+    const base = new MemoryDevice(original.slice());
+    const overlay = new SpoolOverlayDevice(base, openSpool, 4, 16);
+    const model = original.slice();
+    try {
+      for (let i = 0; i < 3000; i++) {
+        const offset = ((i * 7919) % 40) * 4096 + (i % 4000);
+        const data = new Uint8Array([i & 0xff, (i >> 8) & 0xff, 0x5a]);
+        overlay.write(offset, data);
+        model.set(data, offset);
+      }
+      expect(same(overlay.read(0, model.length), model)).toBe(true);
+      expect(overlay.stagedBytes.spooled).toBeGreaterThan(0);
+      expect(overlay.pageBufferBytes).toBe(256 * 4096);
+    } finally {
+      overlay.dispose();
+    }
+  });
+
   it("reads like a plain device after any writes and resizes, pages spilled to the spool or not; the base is never touched", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 25 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 8 }), (ops, budget, direct) => {
