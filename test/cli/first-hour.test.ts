@@ -238,8 +238,19 @@ function mountSmallTmpfs(): string | undefined {
   }
 }
 const fullDisk = mountSmallTmpfs();
-afterAll(() => {
-  if (fullDisk) execFileSync("umount", [fullDisk]);
+afterAll(async () => {
+  if (!fullDisk) return;
+  // A write's head-start fsync (src/io/writeback.ts) closes its descriptor when the thread pool
+  // gets to it, which may be a moment after the command returned: until then the tmpfs is busy.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      execFileSync("umount", [fullDisk], { stdio: "pipe" });
+      return;
+    } catch (err) {
+      if (attempt >= 50) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 });
 if (!fullDisk) console.warn("disk-full tests skipped: mounting a tmpfs needs root on Linux");
 
