@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MiB, exec, has, median, root } from "./common.mjs";
+import { env, environmentNote } from "./pairs.mjs";
 
 export const name = "ntfs create";
 
@@ -30,7 +31,8 @@ function tree(dir, largeBytes) {
 
 /** Runs a command under /usr/bin/time: wall seconds and peak RSS (KiB). */
 function timed(cmd, args) {
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  // The environment of the pairs (pairs.mjs): NODE_EXTRA_CA_CERTS left out of the measured processes.
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...args], { encoding: "utf8", maxBuffer: 1 << 26, env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
   const [wall, rss] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
   return { wall, rss };
@@ -87,6 +89,7 @@ export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}
         "p2vfix peak RSS MiB": Math.round(median(ours.map((x) => x.rss)) / 1024),
       });
     }
+    console.log(environmentNote());
     console.table(rows);
   } finally {
     rmSync(work, { recursive: true, force: true });

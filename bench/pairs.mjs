@@ -13,7 +13,7 @@ export const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5));
  * and parse that certificate file at start-up (~70 ms on the shared 2-core machine); p2vfix
  * makes no TLS connection, so it is left out, and said so (BENCH_KEEP_CA_CERTS=1 keeps it).
  */
-const env = { ...process.env };
+export const env = { ...process.env };
 if (env.NODE_EXTRA_CA_CERTS && process.env.BENCH_KEEP_CA_CERTS !== "1") delete env.NODE_EXTRA_CA_CERTS;
 
 export function environmentNote() {

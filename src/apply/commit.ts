@@ -40,7 +40,16 @@ function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
 const COMMIT_PIECE = 1 << 20;
 
 /** Writes `length` bytes read from `source` at `offset` in WRITE_CHUNK calls, counting each as a step (and its bytes, when asked). */
-function copyRange(device: FileDevice, offset: number, length: number, source: (at: number, length: number) => Uint8Array, steps: StepCounter, wrote?: (bytes: number) => void): void {
+function copyRange(
+  device: FileDevice,
+  offset: number,
+  length: number,
+  source: (at: number, length: number) => Uint8Array,
+  steps: StepCounter,
+  wrote?: (bytes: number) => void,
+  /** Called with each piece once it is written (the commit reads it back while the bytes are in hand). */
+  written?: (at: number, data: Uint8Array) => void,
+): void {
   for (let piece = 0; piece < length; piece += COMMIT_PIECE) {
     const data = source(offset + piece, Math.min(COMMIT_PIECE, length - piece));
     for (let at = 0; at < data.length; at += WRITE_CHUNK) {
@@ -49,6 +58,7 @@ function copyRange(device: FileDevice, offset: number, length: number, source: (
       steps.step("write");
       wrote?.(chunk.length);
     }
+    written?.(offset + piece, data);
   }
 }
 
@@ -96,50 +106,54 @@ export function commit(imagePath: string, files: FileChanges[], steps: StepCount
   }
 }
 
+/** Bytes written between two head-start fsyncs of the image (src/io/writeback.ts). */
+const WRITEBACK_EVERY = 8 << 20;
+
+/**
+ * Writes one host file's changes and reads each piece back through a fresh handle (what the host
+ * filesystem now holds) as soon as it is written, against the bytes still in hand: the overlay
+ * (a spool file for large changes) is read once, not again for the read-back.
+ */
 function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (bytes: number) => void): void {
   const target = new FileDevice(fileChanges.path, { writable: true });
+  let check: FileDevice | undefined;
   const piece = new Uint8Array(COMMIT_PIECE);
+  const readBack = new Uint8Array(COMMIT_PIECE);
   try {
     if (fileChanges.newSize > fileChanges.originalSize) {
       target.resize(fileChanges.newSize);
       steps.step("resize");
     }
-    for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => (fileChanges.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress);
+    // Opened after the file grew: a handle keeps the size it saw.
+    check = new FileDevice(fileChanges.path);
+    const fresh = check;
+    let sinceWriteback = 0;
+    const compare = (at: number, data: Uint8Array) => {
+      fresh.readInto(at, readBack, 0, data.length);
+      if (!equalBytes(readBack.subarray(0, data.length), data)) {
+        throw new VerifyError("readback-mismatch", `${fileChanges.path}: reading back the ${data.length} bytes written at ${at} gives different bytes; the original bytes were restored`, { path: fileChanges.path, offset: at });
+      }
+      progress(data.length);
+      // The dirty pages start for the disk while the copy goes on; flush() below is the fsync
+      // that makes them durable and reports a write error, before the journal may say "done".
+      sinceWriteback += data.length;
+      if (sinceWriteback >= WRITEBACK_EVERY) {
+        target.startFlush();
+        sinceWriteback = 0;
+      }
+    };
+    for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => (fileChanges.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress, compare);
     if (fileChanges.newSize < fileChanges.originalSize) {
       target.resize(fileChanges.newSize);
       steps.step("resize");
     }
-    // The dirty pages start for the disk while the bytes are read back (both reads come from the
-    // page cache either way); flush() after it is the fsync that makes them durable and reports
-    // a write error, before the journal may say "done".
-    target.startFlush();
-    readBack(fileChanges, progress, piece);
+    const size = hostSize(fileChanges.path);
+    if (size !== fileChanges.newSize) throw new VerifyError("readback-mismatch", `${fileChanges.path}: after the write the file is ${size} bytes, expected ${fileChanges.newSize}; the original bytes were restored`, { path: fileChanges.path, expected: fileChanges.newSize, actual: size });
     target.flush();
     steps.step("fsync");
   } finally {
+    check?.close();
     target.close();
-  }
-}
-
-/** Reads the written ranges back through a fresh handle (what the host filesystem now holds) and compares them with the overlay. */
-function readBack(fileChanges: FileChanges, progress: (bytes: number) => void, intended: Uint8Array): void {
-  const check = new FileDevice(fileChanges.path);
-  try {
-    if (check.size !== fileChanges.newSize) throw new VerifyError("readback-mismatch", `${fileChanges.path}: after the write the file is ${check.size} bytes, expected ${fileChanges.newSize}; the original bytes were restored`, { path: fileChanges.path, expected: fileChanges.newSize, actual: check.size });
-    const written = new Uint8Array(COMMIT_PIECE);
-    for (const change of fileChanges.changes) {
-      for (let piece = 0; piece < change.length; piece += COMMIT_PIECE) {
-        const length = Math.min(COMMIT_PIECE, change.length - piece);
-        check.readInto(change.offset + piece, written, 0, length);
-        fileChanges.overlay.readInto(change.offset + piece, intended, 0, length);
-        if (!equalBytes(written.subarray(0, length), intended.subarray(0, length))) {
-          throw new VerifyError("readback-mismatch", `${fileChanges.path}: reading back the ${change.length} bytes written at ${change.offset} gives different bytes; the original bytes were restored`, { path: fileChanges.path, offset: change.offset });
-        }
-        progress(length);
-      }
-    }
-  } finally {
-    check.close();
   }
 }
 
