@@ -135,8 +135,9 @@ export class NtfsWriter {
 
   /**
    * An entry the rebuilt index will carry over must name a base record in use, with its
-   * sequence number, whose key says it lives in this folder: a damaged index is refused
-   * rather than written back.
+   * sequence number, whose key says it lives in this folder, and whose own $FILE_NAME in this
+   * folder is the key's name (the key is a copy of it): a damaged index is refused rather than
+   * written back (a damaged name would be carried into the new index, naming nothing).
    */
   private checkEntry(dir: number, rawIndexEntry: RawIndexEntry): void {
     const recordNumber = recordOf(rawIndexEntry.reference);
@@ -149,6 +150,9 @@ export class NtfsWriter {
       else if (sequence !== 0 && sequence !== target.sequence) why = `has sequence ${target.sequence}, the entry says ${sequence}`;
       else if (target.baseReference.record !== 0) why = "is an extension record";
       else if (parent !== dir) why = `is keyed under folder ${parent}`;
+      else if (!this.vol.fileNames(recordNumber).some((fileName) => fileName.parent.record === dir && fileName.namespace === rawIndexEntry.namespace && fileName.name === rawIndexEntry.name)) {
+        why = "has no such name in this folder (the index entry's name is damaged)";
+      }
     } catch (err) {
       why = `cannot be read (${(err as Error).message})`;
     }
