@@ -13,12 +13,13 @@
 // (against accidents, as V8's own check: whoever can write the cache can write the bundle); a
 // cache whose checksums do not match is not given to V8 at all. node:zlib's crc32 and not a
 // SHA-256: the bundles load zlib anyway, and loading node:crypto cost a millisecond more.
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { Script } from "node:vm";
-import { crc32 } from "node:zlib";
+"use strict";
+const { readFileSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { dirname } = require("node:path");
+const { setFlagsFromString } = require("node:v8");
+const { Script } = require("node:vm");
+const { crc32 } = require("node:zlib");
 
 const MAGIC = Buffer.from("p2vfix-v8-cache-2\n");
 const HASH = 4;
@@ -30,7 +31,7 @@ const checksum = (bytes) => {
 };
 
 /** Where the cache of `file` made by this V8 lives. */
-export const codeCachePath = (file) => `${file}.v8-${process.versions.v8}.cache`;
+const codeCachePath = (file) => `${file}.v8-${process.versions.v8}.cache`;
 
 /** The V8 cache bytes in `cacheFile` when they were made from `source` and are whole, else undefined. */
 function checkedCache(cacheFile, source) {
@@ -63,7 +64,7 @@ function compiled(file, source, use, eager, cachedData) {
 }
 
 /** Runs the CommonJS bundle `file` (an absolute path) and returns its exports. */
-export function loadCommonJs(file) {
+function loadCommonJs(file) {
   const source = readFileSync(file, "utf8");
   const cachedData = checkedCache(codeCachePath(file), source);
   const script = compiled(file, source, (compiledScript) => compiledScript, cachedData !== undefined, cachedData);
@@ -73,7 +74,7 @@ export function loadCommonJs(file) {
 }
 
 /** Writes the code cache of `file` for this Node; returns its path. */
-export function writeCodeCache(file) {
+function writeCodeCache(file) {
   const source = readFileSync(file, "utf8");
   const payload = compiled(file, source, (script) => script.createCachedData(), true);
   const path = codeCachePath(file);
@@ -82,8 +83,10 @@ export function writeCodeCache(file) {
 }
 
 /** Whether this Node would run `file` from its cache (for the tests). */
-export function codeCacheAccepted(file) {
+function codeCacheAccepted(file) {
   const source = readFileSync(file, "utf8");
   const cachedData = checkedCache(codeCachePath(file), source);
   return cachedData !== undefined && compiled(file, source, (script) => !script.cachedDataRejected, true, cachedData);
 }
+
+module.exports = { codeCachePath, loadCommonJs, writeCodeCache, codeCacheAccepted };

@@ -14,7 +14,7 @@
 import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 
@@ -82,7 +82,7 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
   // A child process: the cache must be made under node's default flags, as bin/p2vfix.js runs.
   for (const name of Object.keys(fastPaths)) {
     const file = join(outDir, `${name}.cjs`);
-    const made = spawnSync(process.execPath, ["--input-type=module", "-e", `import { writeCodeCache } from ${JSON.stringify(pathToFileURL(join(root, "bin/code-cache.js")).href)}; writeCodeCache(${JSON.stringify(file)});`], { stdio: "inherit", env: withoutNodeOptions() });
+    const made = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(join(root, "bin/code-cache.js"))}).writeCodeCache(${JSON.stringify(file)});`], { stdio: "inherit", env: withoutNodeOptions() });
     if (made.status !== 0) throw new Error(`making the code cache of ${file} failed`);
   }
   return outDir;

@@ -8,10 +8,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-// @ts-expect-error: plain JavaScript beside the launcher, no type declarations
-import { codeCacheAccepted, codeCachePath, loadCommonJs, writeCodeCache } from "../../bin/code-cache.js";
+import { createRequire } from "node:module";
 
 const root = resolve(import.meta.dirname, "../..");
+// Plain CommonJS beside the launcher (bin/package.json), no type declarations.
+const { codeCachePath, loadCommonJs, writeCodeCache } = createRequire(import.meta.url)(join(root, "bin/code-cache.js")) as {
+  codeCachePath(file: string): string;
+  loadCommonJs(file: string): { scaled(values: number[]): number[]; base: string };
+  writeCodeCache(file: string): string;
+};
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-code-cache-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -25,8 +30,8 @@ function bundle(name: string, factor: number): string {
 /** Loads `file` in a fresh node (the flags a cache is checked under are per process). */
 function loadInChild(file: string): { scaled?: number[]; base?: string; accepted: boolean } {
   const launcher = JSON.stringify(join(root, "bin/code-cache.js"));
-  const script = `import { loadCommonJs, codeCacheAccepted } from ${launcher}; import { existsSync } from "node:fs"; const m = loadCommonJs(${JSON.stringify(file)}); const cache = ${JSON.stringify(codeCachePath(file))}; console.log(JSON.stringify({ scaled: m.scaled?.([1, 2, 3]), base: m.base, accepted: existsSync(cache) && codeCacheAccepted(${JSON.stringify(file)}) }));`;
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  const script = `const { loadCommonJs, codeCacheAccepted } = require(${launcher}); const { existsSync } = require("node:fs"); const m = loadCommonJs(${JSON.stringify(file)}); const cache = ${JSON.stringify(codeCachePath(file))}; console.log(JSON.stringify({ scaled: m.scaled?.([1, 2, 3]), base: m.base, accepted: existsSync(cache) && codeCacheAccepted(${JSON.stringify(file)}) }));`;
+  const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
   expect(run.stderr).toBe("");
   return JSON.parse(run.stdout);
 }
