@@ -53,7 +53,9 @@ export abstract class P2vfixError extends Error {
   /** One line for a person: code, message, and where. */
   describe(): string {
     const where: string[] = [];
-    if (this.path !== undefined) where.push(this.line !== undefined ? `${this.path}:${this.line}` : this.path);
+    // A message that already names the path says it once ("/a.txt: ... already exists", not "... (/a.txt)" again).
+    if (this.path !== undefined && this.line !== undefined) where.push(`${this.path}:${this.line}`);
+    else if (this.path !== undefined && !this.message.includes(this.path)) where.push(this.path);
     else if (this.line !== undefined) where.push(`line ${this.line}`);
     if (this.offset !== undefined) where.push(`offset 0x${this.offset.toString(16)}`);
     return `${this.code}: ${this.message}${where.length ? ` (${where.join(", ")})` : ""}`;
