@@ -11,7 +11,7 @@ import { createHash, type Hash } from "node:crypto";
 import type { FileDevice } from "../io/file-device.js";
 import type { SpoolOverlayDevice } from "../io/spool-overlay-device.js";
 import type { MeasuredRange } from "./undo-file.js";
-import { forEachZeroPiece, isAllZeroBytes } from "./zero-bytes.js";
+import { forEachZeroPiece, isAllZeroBytes } from "../util/zero-bytes.js";
 
 /** Granularity of the change map: ranges are cut to the 512-byte sectors whose bytes really change. */
 export const DIFF_UNIT = 512;

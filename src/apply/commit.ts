@@ -11,7 +11,7 @@ import type { SpoolOverlayDevice } from "../io/spool-overlay-device.js";
 import { writeJournal } from "./journal.js";
 import type { StepCounter } from "./steps.js";
 import type { MeasuredRange } from "./undo-file.js";
-import { zeros } from "./zero-bytes.js";
+import { zeros } from "../util/zero-bytes.js";
 
 /** Largest single write call to a host file: a crash can tear a range only at these boundaries. */
 export const WRITE_CHUNK = 64 * 1024;

@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { readUndoFile, type UndoFile, type UndoFileEntry } from "./undo-file.js";
 import { WRITE_CHUNK } from "./commit.js";
 import { sidecarFolder } from "./sidecar-folder.js";
-import { isAllZeroBytes } from "./zero-bytes.js";
+import { isAllZeroBytes } from "../util/zero-bytes.js";
 
 export type RangeState = "after" | "before" | "other";
 

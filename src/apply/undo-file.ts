@@ -28,7 +28,7 @@ import type { z } from "zod";
 import { lazySchema } from "../util/lazy-zod.js";
 import { ImageError } from "../errors.js";
 import { writeFileDurably } from "./durable.js";
-import { isAllZeroBytes } from "./zero-bytes.js";
+import { isAllZeroBytes } from "../util/zero-bytes.js";
 
 export const UNDO_MAGIC = "P2VUNDO1";
 const PREFIX = 12;

@@ -41,7 +41,3 @@ export function guidToString(bytes: Uint8Array): string {
   ).toUpperCase();
 }
 
-export function isAllZero(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
-  return true;
-}

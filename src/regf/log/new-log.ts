@@ -7,6 +7,7 @@
 import { RegfError } from "../../errors.js";
 import { FileType, checksumOk, parseBaseBlock, type BaseBlock } from "../base-block.js";
 import { readHvleEntry, type HvleEntry } from "./hvle-entry.js";
+import { isAllZeroBytes } from "../../util/zero-bytes.js";
 
 const SECTOR = 512;
 
@@ -45,7 +46,7 @@ export function parseNewLog(bytes: Uint8Array, name = "log"): NewLog {
     const read = readHvleEntry(bytes, offset);
     if (!read.ok) {
       // Zero-filled space after the last entry is the normal end, not worth a reason.
-      if (!isZero(bytes.subarray(offset, Math.min(bytes.length, offset + SECTOR)))) stopReason = read.reason;
+      if (!isAllZeroBytes(bytes.subarray(offset, Math.min(bytes.length, offset + SECTOR)))) stopReason = read.reason;
       const previous = entries[entries.length - 1];
       torn = read.sequence !== undefined && (previous === undefined || read.sequence === ((previous.sequence + 1) >>> 0));
       break;
@@ -60,9 +61,4 @@ export function parseNewLog(bytes: Uint8Array, name = "log"): NewLog {
   }
   if (stopReason === undefined) return { base, entries };
   return torn ? { base, entries, stopReason, torn } : { base, entries, stopReason };
-}
-
-function isZero(bytes: Uint8Array): boolean {
-  for (const byte of bytes) if (byte !== 0) return false;
-  return true;
 }

@@ -4,7 +4,7 @@
  * Source: MS-VHDX 2.2.2 "Header".
  */
 import type { ByteReader } from "../../util/byte-reader.js";
-import { isAllZero } from "../util.js";
+import { isAllZeroBytes } from "../../util/zero-bytes.js";
 import { crc32cWithZeroedField } from "./crc32c.js";
 
 export const HEADER_OFFSETS = [64 * 1024, 128 * 1024] as const;
@@ -31,7 +31,7 @@ export function parseHeader(byteReader: ByteReader, slot: number): VhdxHeader | 
   return {
     slot,
     sequenceNumber: byteReader.u64big(8),
-    logEmpty: isAllZero(byteReader.slice(48, 16)),
+    logEmpty: isAllZeroBytes(byteReader.slice(48, 16)),
     logVersion: byteReader.u16(64),
     version: byteReader.u16(66),
     logLength: byteReader.u32(68),

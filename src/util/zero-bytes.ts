@@ -1,7 +1,8 @@
 /**
- * All-zero byte runs, as the undo format (version 2) stores them: not at all. Checked and
- * produced with one shared buffer of zeros, compared with memcmp (Buffer.equals), never a
- * per-byte loop: a fresh image's free clusters are tens of MiB of zeros.
+ * All-zero byte runs: checked and produced with one shared buffer of zeros, compared with memcmp
+ * (Buffer.equals), never a per-byte loop. The undo format (version 2) stores a range of a fresh
+ * image's free clusters (tens of MiB of zeros) as a flag; a VHDX log GUID and the tail of a
+ * regf log are tested the same way.
  */
 
 /** Size of the shared zero buffer: runs longer than this go by in pieces, memory stays this size. */
