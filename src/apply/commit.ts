@@ -1,9 +1,9 @@
 /**
  * The commit of a transaction (transaction.ts): once the undo file is fsynced and the journal
- * says "applying", the changed ranges go from the overlays to the host files, are read back
- * through a fresh handle, every byte compared with the overlay, and fsynced (started before the
- * read-back, finished after it). Any failure puts the original bytes back from the undo file
- * (rollBackAll) and the journal says "rolled-back".
+ * says "applying", the changed ranges go from the overlays to the host files, each piece read
+ * back through a fresh handle as soon as it is written and compared with the bytes meant, and
+ * the files fsynced (started every 8 MiB, finished at the end). Any failure puts the original
+ * bytes back from the undo file (rollBackAll) and the journal says "rolled-back".
  */
 import { P2vfixError, RefusedError, VerifyError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";
@@ -12,6 +12,7 @@ import { writeJournal } from "./journal.js";
 import type { StepCounter } from "./steps.js";
 import type { MeasuredRange } from "./undo-file.js";
 import { zeros } from "../util/zero-bytes.js";
+import { sameBytes } from "../util/same-bytes.js";
 
 /** Largest single write call to a host file: a crash can tear a range only at these boundaries. */
 export const WRITE_CHUNK = 64 * 1024;
@@ -30,10 +31,6 @@ export interface FileChanges {
 export interface WrittenUndo {
   path: string;
   blobStart: number;
-}
-
-function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(Buffer.from(right.buffer, right.byteOffset, right.byteLength));
 }
 
 /** Bytes copied per read while committing or rolling back: memory stays this size. */
@@ -116,33 +113,18 @@ const WRITEBACK_EVERY = 8 << 20;
  */
 function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (bytes: number) => void): void {
   const target = new FileDevice(fileChanges.path, { writable: true });
-  let check: FileDevice | undefined;
-  const piece = new Uint8Array(COMMIT_PIECE);
-  const readBack = new Uint8Array(COMMIT_PIECE);
   try {
     if (fileChanges.newSize > fileChanges.originalSize) {
       target.resize(fileChanges.newSize);
       steps.step("resize");
     }
     // Opened after the file grew: a handle keeps the size it saw.
-    check = new FileDevice(fileChanges.path);
-    const fresh = check;
-    let sinceWriteback = 0;
-    const compare = (at: number, data: Uint8Array) => {
-      fresh.readInto(at, readBack, 0, data.length);
-      if (!equalBytes(readBack.subarray(0, data.length), data)) {
-        throw new VerifyError("readback-mismatch", `${fileChanges.path}: reading back the ${data.length} bytes written at ${at} gives different bytes; the original bytes were restored`, { path: fileChanges.path, offset: at });
-      }
-      progress(data.length);
-      // The dirty pages start for the disk while the copy goes on; flush() below is the fsync
-      // that makes them durable and reports a write error, before the journal may say "done".
-      sinceWriteback += data.length;
-      if (sinceWriteback >= WRITEBACK_EVERY) {
-        target.startFlush();
-        sinceWriteback = 0;
-      }
-    };
-    for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => (fileChanges.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress, compare);
+    const check = new FileDevice(fileChanges.path);
+    try {
+      writeAndReadBack(fileChanges, target, check, steps, progress);
+    } finally {
+      check.close();
+    }
     if (fileChanges.newSize < fileChanges.originalSize) {
       target.resize(fileChanges.newSize);
       steps.step("resize");
@@ -152,9 +134,30 @@ function commitFile(fileChanges: FileChanges, steps: StepCounter, progress: (byt
     target.flush();
     steps.step("fsync");
   } finally {
-    check?.close();
     target.close();
   }
+}
+
+/** The changed ranges from the overlay to `target`, each piece read back through `check` and compared with the bytes meant. */
+function writeAndReadBack(fileChanges: FileChanges, target: FileDevice, check: FileDevice, steps: StepCounter, progress: (bytes: number) => void): void {
+  const piece = new Uint8Array(COMMIT_PIECE);
+  const readBack = new Uint8Array(COMMIT_PIECE);
+  let sinceWriteback = 0;
+  const compare = (at: number, data: Uint8Array) => {
+    check.readInto(at, readBack, 0, data.length);
+    if (!sameBytes(readBack.subarray(0, data.length), data)) {
+      throw new VerifyError("readback-mismatch", `${fileChanges.path}: reading back the ${data.length} bytes written at ${at} gives different bytes; the original bytes were restored`, { path: fileChanges.path, offset: at });
+    }
+    progress(data.length);
+    // The dirty pages start for the disk while the copy goes on; the fsync after the last piece
+    // (commitFile) makes them durable and reports a write error, before the journal may say "done".
+    sinceWriteback += data.length;
+    if (sinceWriteback >= WRITEBACK_EVERY) {
+      target.startFlush();
+      sinceWriteback = 0;
+    }
+  };
+  for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => (fileChanges.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress, compare);
 }
 
 /** Rollback writes are not crash-test steps (they never were). */

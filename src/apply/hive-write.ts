@@ -16,6 +16,7 @@ import type { DiskImage } from "../vdisk/index.js";
 import { preflightFile, preflightHiveRecovery, preflightVolume, RefusalCode } from "./preflight.js";
 import { runTransaction, type TransactionOptions, type TransactionReport } from "./transaction.js";
 import { sha256 } from "./undo-file.js";
+import { sameBytes } from "../util/same-bytes.js";
 
 export interface HiveEditContext {
   /** The hive as Windows would load it (recovered from its logs when it was dirty). */
@@ -73,10 +74,6 @@ export function targetOf(image: DiskImage, path: string): OpenedTarget {
   const volumes =
     table.scheme === "none" ? [volumeOn(image.device, 0)] : table.partitions.filter((partition) => !/extended/i.test(partition.typeName)).map((partition) => volumeOn(partition.device, partition.index, partition));
   return { kind: "image", path, image, table, volumes, close: () => image.close() };
-}
-
-function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(Buffer.from(right.buffer, right.byteOffset, right.byteLength));
 }
 
 /** resolveInnerPath, but a hive missing because its volume is BitLocker-encrypted is a refusal, not "not found". */

@@ -8,6 +8,7 @@
 import { type HiveEditor, RegKey } from "../regf/internal.js";
 import type { HiveName, RegistryChange } from "./change.js";
 import { describeRegBytes, encodeRegData } from "./reg-data.js";
+import { sameBytes } from "../util/same-bytes.js";
 
 export interface DiffEntry {
   hive: HiveName;
@@ -26,12 +27,6 @@ export interface DiffEntry {
 function keyAt(editor: HiveEditor, path: string): RegKey | undefined {
   const offset = editor.find(path);
   return offset === undefined ? undefined : RegKey.at(editor.cells.space, offset, "");
-}
-
-function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
-  if (left.length !== right.length) return false;
-  for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) return false;
-  return true;
 }
 
 /** Applies the changes for `hive` (others are ignored); returns what actually changed. */

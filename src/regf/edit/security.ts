@@ -5,6 +5,7 @@
 import { RegfError } from "../../errors.js";
 import { SK, SK_FIXED_SIZE, SK_SIGNATURE } from "../cells/sk.js";
 import type { CellAllocator } from "./allocator.js";
+import { sameBytes } from "../../util/same-bytes.js";
 
 export function addSecurityRef(cells: CellAllocator, sk: number): void {
   const pos = cells.pos(sk) + SK.referenceCount;
@@ -42,7 +43,7 @@ export function findOrAddSecurity(cells: CellAllocator, head: number | undefined
     for (let guard = 0; guard < 1_000_000; guard++) {
       const pos = cells.pos(sk);
       const size = cells.view.getUint32(pos + SK.descriptorSize, true);
-      if (size === descriptor.length && equalBytes(cells.bytes.subarray(pos + SK.descriptor, pos + SK.descriptor + size), descriptor)) return sk;
+      if (size === descriptor.length && sameBytes(cells.bytes.subarray(pos + SK.descriptor, pos + SK.descriptor + size), descriptor)) return sk;
       sk = cells.view.getUint32(pos + SK.flink, true);
       if (sk === head) break;
       if (guard === 999_999) throw new RegfError("security-list-loop", "security record list does not come back to its start");
@@ -65,12 +66,6 @@ export function findOrAddSecurity(cells: CellAllocator, head: number | undefined
     cells.view.setUint32(cells.pos(head) + SK.blink, sk, true);
   }
   return sk;
-}
-
-function equalBytes(bytes: Uint8Array, other: Uint8Array): boolean {
-  if (bytes.length !== other.length) return false;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== other[i]) return false;
-  return true;
 }
 
 /**
