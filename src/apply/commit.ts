@@ -7,6 +7,7 @@
  */
 import { P2vfixError, RefusedError, VerifyError } from "../errors.js";
 import { FileDevice } from "../io/file-device.js";
+import { WRITEBACK_EVERY } from "../io/writeback.js";
 import type { SpoolOverlayDevice } from "../io/spool-overlay-device.js";
 import { writeJournal } from "./journal.js";
 import type { StepCounter } from "./steps.js";
@@ -102,9 +103,6 @@ export function commit(imagePath: string, files: FileChanges[], steps: StepCount
     throw err;
   }
 }
-
-/** Bytes written between two head-start fsyncs of the image (src/io/writeback.ts). */
-const WRITEBACK_EVERY = 8 << 20;
 
 /**
  * Writes one host file's changes and reads each piece back through a fresh handle (what the host

@@ -21,7 +21,7 @@
  */
 import { createHash } from "node:crypto";
 import { replaceFileSafely } from "../io/safe-file.js";
-import { startWriteback } from "../io/writeback.js";
+import { startWriteback, WRITEBACK_EVERY } from "../io/writeback.js";
 import { statSync, writeSync } from "node:fs";
 import { FileDevice } from "../io/file-device.js";
 import type { z } from "zod";
@@ -313,8 +313,6 @@ const ROOM_PER_STRETCH = 600;
 const ROOM_FIXED = 64 * 1024;
 /** The blob is written in pieces of this size: memory stays this size. */
 const BLOB_BUFFER = 1 << 20;
-/** Blob bytes written between two head starts of the undo file's fsync (io/writeback.ts). */
-const WRITEBACK_EVERY = 8 << 20;
 
 /**
  * Measures the changes and writes the undo file in the same pass: each range's before bytes are

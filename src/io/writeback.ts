@@ -15,6 +15,9 @@
 import { closeSync, constants, fsync, openSync } from "node:fs";
 import { release } from "node:os";
 
+/** Bytes a long write goes on between two head starts (the commit's image, the undo file's blob). */
+export const WRITEBACK_EVERY = 8 << 20;
+
 const WRITEBACK_ERRORS_PER_DESCRIPTOR = process.platform === "linux" && linuxAtLeast(release(), 4, 13);
 
 function linuxAtLeast(version: string, major: number, minor: number): boolean {
