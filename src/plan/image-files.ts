@@ -20,6 +20,7 @@ import { locateWindows, type Volume } from "../image/index.js";
 import type { DiskImage } from "../vdisk/index.js";
 import { createHash, type Hash } from "node:crypto";
 import { shortNamePolicyFor } from "./short-name-policy.js";
+import { sameBytes } from "../util/same-bytes.js";
 
 export type ImageFileOperation =
   | { kind: "mkdir"; path: string; parents?: boolean }
@@ -355,7 +356,7 @@ function sameAsHost(stream: DataStream, source: HostSource, buffer: Uint8Array, 
         got += bytesRead;
       }
       const copy = buffer.subarray(0, length);
-      if (Buffer.compare(copy, hostBuffer.subarray(0, length)) !== 0) return false;
+      if (!sameBytes(copy, hostBuffer.subarray(0, length))) return false;
       hash?.update(copy);
     }
     return true;
