@@ -152,11 +152,22 @@ function openSameHostFile(path: string, expected: { dev: number; ino: number; si
 const SHARED_READ = 64 * 1024;
 
 /**
+ * Host files up to this size keep a copy of the bytes the copy read, for the staged verify to
+ * compare with (see sameAsHost), while the kept bytes stay within KEPT_BYTES_BUDGET in all:
+ * a tree of small files is then not opened, read and closed a second time. Larger files, and
+ * small ones past the budget, are read from the host again.
+ */
+const KEEP_FILE_BYTES = 64 * 1024;
+const KEPT_BYTES_BUDGET = 8 * 1024 * 1024;
+
+/**
  * A host file read piece by piece while the writer copies it (in order). Not hashed here: the
  * staged verify compares the copy with the host file byte for byte and hashes the copy, one
- * SHA-256 pass per byte instead of two (see sameAsHost).
+ * SHA-256 pass per byte instead of two (see sameAsHost). `kept`, when given (of the file's
+ * size), receives a copy of every piece before the writer sees it: the writer cannot change
+ * what the verify compares with.
  */
-function hostContent(fd: number, size: number, source: string): FileContent & { done(): void } {
+function hostContent(fd: number, size: number, source: string, kept?: Uint8Array): FileContent & { done(): void } {
   let handed = 0;
   let shared: Uint8Array | undefined;
   return {
@@ -170,7 +181,8 @@ function hostContent(fd: number, size: number, source: string): FileContent & { 
         if (bytesRead === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
         at += bytesRead;
       }
-      if (offset !== handed) throw new VerifyError("source-read-order", `${source} was read out of order (internal error); nothing was written`, { path: source });
+      if (offset !== handed || (kept && offset + length > kept.length)) throw new VerifyError("source-read-order", `${source} was read out of order (internal error); nothing was written`, { path: source });
+      kept?.set(out, offset);
       handed += length;
       return out;
     },
@@ -213,6 +225,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const writer = fs.writer({ staged: false, shortNames: policy.create });
       // Where each created file came from, for the staged verify's byte compare (same order as result.created).
       const sources: HostSource[] = [];
+      let keptBytes = 0;
       const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0, shortNames: { create: policy.create, reason: policy.reason } };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).
@@ -268,7 +281,10 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
             const { fd, stat: before } = openSameHostFile(item.source, item.identity!);
             try {
               // The size is taken again from the open file (`before`): it is what gets copied.
-              const content = hostContent(fd, before.size, item.source);
+              const keep = before.size <= KEEP_FILE_BYTES && keptBytes + before.size <= KEPT_BYTES_BUDGET;
+              const kept = keep ? new Uint8Array(before.size) : undefined;
+              keptBytes += kept?.length ?? 0;
+              const content = hostContent(fd, before.size, item.source, kept);
               writer.createFile(item.dest, content, { overwrite: options.overwrite });
               const after = fstatSync(fd);
               if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
@@ -277,7 +293,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
               content.done();
               // sha256 (when asked for) is taken by the staged verify, from the bytes read back from the image.
               result.created.push({ path: item.dest, size: before.size });
-              sources.push({ path: item.source, stat: before });
+              sources.push({ path: item.source, stat: before, kept });
               result.bytes += before.size;
             } finally {
               closeSync(fd);
@@ -328,10 +344,12 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
   );
 }
 
-/** A copied host file: its path and what fstat said when it was read. */
+/** A copied host file: its path, what fstat said when it was read, and for a small one the bytes read. */
 interface HostSource {
   path: string;
   stat: Stats;
+  /** The bytes the copy read (a copy of them, taken before the writer saw them); see KEEP_FILE_BYTES. */
+  kept?: Uint8Array;
 }
 
 /** Bytes compared and hashed per read in the staged verify. */
@@ -340,11 +358,20 @@ const VERIFY_PIECE = 1 << 20;
 /**
  * Whether a copied file reads back from the staged image as the host file's bytes, compared
  * piece by piece (the host file is in the page cache; a compare costs far less than a SHA-256
- * pass), the copy fed to `hash` when given. The host file is opened again without following a
- * link, and must still be the file that was read (device, inode, size, mtime): one replaced or
- * changed since fails the write.
+ * pass), the copy fed to `hash` when given. A small file is compared with the bytes the copy
+ * read from the host (kept); any other is opened again without following a link, and must
+ * still be the file that was read (device, inode, size, mtime): one replaced or changed since
+ * fails the write. (Why small files are not re-read: docs/ntfs-create.md, "Staged verify".)
  */
 function sameAsHost(stream: DataStream, source: HostSource, buffer: Uint8Array, hostBuffer: Uint8Array, hash: Hash | undefined): boolean {
+  if (source.kept) {
+    if (source.kept.length !== stream.size) return false;
+    const copy = buffer.subarray(0, stream.size);
+    stream.readInto(0, copy, 0, stream.size);
+    if (!sameBytes(copy, source.kept)) return false;
+    hash?.update(copy);
+    return true;
+  }
   const { fd } = openSameHostFile(source.path, source.stat);
   try {
     for (let at = 0; at < stream.size; at += buffer.length) {

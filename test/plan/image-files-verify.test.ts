@@ -1,14 +1,18 @@
 /**
  * The staged verify of a copy into an image (src/plan/image-files.ts): each copied file is read
- * back from the staged volume and compared byte for byte with the host file, which must still
- * be the file that was read. A host file changed after it was read (same size and mtime, so
- * only the bytes tell) or replaced fails the write: typed error, image unchanged, no undo file.
+ * back from the staged volume and compared byte for byte with the host file: a small one with
+ * the bytes the copy read, a larger one with the host file read again, which must still be the
+ * file that was read. A staged copy that differs, or a large host file changed after it was read
+ * (same size and mtime, so only the bytes tell) or replaced, fails the write: typed error, image
+ * unchanged, no undo file.
  */
 import { execFileSync } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { VerifyError } from "../../src/errors.js";
+import { AttributeType } from "../../src/fs/ntfs/attribute.js";
+import { NtfsWriter, type FileContent } from "../../src/fs/ntfs/create/ntfs-writer.js";
 import { namesInFolder, writeFilesInImage } from "../../src/plan/image-files.js";
 import { toolsAvailable } from "../helpers/interop.js";
 import { mkntfsVolume, sha, tempDir as newTempDir } from "../fs/ntfs/create-helpers.js";
@@ -69,11 +73,11 @@ describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image: staged verify agai
     expect(undoFiles(dir)).toEqual([]);
   });
 
-  it("a host file replaced after it was copied (another inode, same bytes) fails the write", () => {
+  it("a host file (past the kept size) replaced after it was copied (another inode, same bytes) fails the write", () => {
     const dir = tempDir();
     const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
-    const src = join(dir, "tool.cmd");
-    writeFileSync(src, "@echo off\r\n");
+    const src = join(dir, "tool.bin");
+    writeFileSync(src, bigContent());
     utimesSync(src, 1_700_000_000, 1_700_000_000);
     const before = sha(readFileSync(image));
     let error: unknown;
@@ -90,6 +94,89 @@ describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image: staged verify agai
     }
     expect(error).toBeInstanceOf(VerifyError);
     expect((error as VerifyError).code).toBe("source-changed");
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(undoFiles(dir)).toEqual([]);
+  });
+
+  it("a small host file changed after it was copied is not read again: the image holds the bytes the copy read", () => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
+    const src = join(dir, "tool.cmd");
+    writeFileSync(src, "@echo off\r\n");
+    const report = writeFilesInImage(image, [{ kind: "copy", sources: [src], dest: "/", recursive: false }], {
+      hashes: true,
+      onProgress: () => writeFileSync(src, "@echo on!\r\n"),
+    });
+    expect(report.result.created).toEqual([{ path: "/tool.cmd", size: 11, sha256: sha(Buffer.from("@echo off\r\n")) }]);
+  });
+
+  // The verify must be an independent read of the staged volume: a writer that put other bytes
+  // there than the host file's, or a staged record changed behind the reader, fails the write.
+  const small = Buffer.from("a small file, resident in its MFT record\r\n");
+  it.each([
+    ["a small (resident) file", small],
+    ["a large file", bigContent()],
+  ])("%s whose bytes the writer changes after reading them from the host fails the write, nothing written", (_kind, content) => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
+    const src = join(dir, "file.bin");
+    writeFileSync(src, content);
+    const before = sha(readFileSync(image));
+    const createFile = NtfsWriter.prototype.createFile;
+    const spy = vi.spyOn(NtfsWriter.prototype, "createFile").mockImplementation(function (this: NtfsWriter, path, fileContent, options) {
+      const pieces = fileContent as Exclude<FileContent, Uint8Array>; // the copy hands pieces, never one buffer
+      const flipped: FileContent = {
+        size: pieces.size,
+        read: (offset, length) => {
+          const bytes = pieces.read(offset, length);
+          if (offset === 0) bytes[length >> 1] ^= 0x20; // a writer bug: the piece changed after it was read
+          return bytes;
+        },
+      };
+      return createFile.call(this, path, flipped, options);
+    });
+    try {
+      expect(() => writeFilesInImage(image, [{ kind: "copy", sources: [src], dest: "/", recursive: false }])).toThrow(/reads back different bytes/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(undoFiles(dir)).toEqual([]);
+  });
+
+  it.each([
+    ["a small file's bytes in its MFT record", small],
+    ["a large file's data cluster", bigContent()],
+  ])("%s changed on the staged volume after the writer's commit fails the write, nothing written", (_kind, content) => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
+    const src = join(dir, "file.bin");
+    writeFileSync(src, content);
+    const before = sha(readFileSync(image));
+    const commit = NtfsWriter.prototype.commit;
+    const spy = vi.spyOn(NtfsWriter.prototype, "commit").mockImplementation(function (this: NtfsWriter) {
+      const ranges = commit.call(this);
+      // Behind the writer's back, on the staged device: one byte of the file's content.
+      const vol = this.vol;
+      const record = vol.resolve("/file.bin")!.record;
+      const stream = vol.stream(record, AttributeType.data, "");
+      let at: number;
+      if (stream.resident) {
+        const [place] = vol.recordPlacement(record);
+        const raw = vol.device.read(place.deviceOffset, place.length);
+        at = place.deviceOffset + Buffer.from(raw).indexOf(content.subarray(0, 16)) + 8;
+        expect(at).toBeGreaterThan(place.deviceOffset + 8);
+      } else at = stream.mapRange(0, 4096)[0].deviceOffset! + 1000;
+      const byte = vol.device.read(at, 1);
+      byte[0] ^= 0x01;
+      vol.device.write(at, byte);
+      return ranges;
+    });
+    try {
+      expect(() => writeFilesInImage(image, [{ kind: "copy", sources: [src], dest: "/", recursive: false }])).toThrow(/reads back different bytes/);
+    } finally {
+      spy.mockRestore();
+    }
     expect(sha(readFileSync(image))).toBe(before);
     expect(undoFiles(dir)).toEqual([]);
   });
