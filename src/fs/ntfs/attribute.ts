@@ -79,32 +79,44 @@ export function parseAttributes(byteReader: ByteReader, firstOffset: number, byt
     if (length < 24 || length % 8 !== 0 || pos + length > bytesInUse) {
       throw new NtfsError("bad-attribute", `record ${recordNumber}: attribute 0x${type.toString(16)} has invalid length ${length}`, { offset: byteReader.base + pos + 4 });
     }
-    const attributeBytes = byteReader.sub(pos, length, "attribute");
-    attributes.push(parseAttribute(attributeBytes, type, recordNumber));
+    attributes.push(parseAttribute(byteReader, pos, length, type, recordNumber));
     pos += length;
   }
   return attributes;
 }
 
-function parseAttribute(byteReader: ByteReader, type: number, recordNumber: number): Attribute {
-  const nonResident = byteReader.u8(8);
-  const nameLength = byteReader.u8(9);
-  const nameOffset = byteReader.u16(10);
-  const flags = byteReader.u16(12);
-  const id = byteReader.u16(14);
-  const name = nameLength > 0 ? byteReader.utf16(nameOffset, nameLength * 2) : "";
+/**
+ * Every read stays inside the attribute [at, at+length): a field past it is refused with the
+ * error a reader over the attribute alone gives (made only then: records are read by the
+ * thousand, and one reader per attribute is most of a small record's parse).
+ */
+function checkInside(record: ByteReader, at: number, length: number, offset: number, size: number, what: string): void {
+  if (offset < 0 || offset + size > length) record.sub(at, length, "attribute").check(offset, size, what);
+}
+
+function parseAttribute(record: ByteReader, at: number, length: number, type: number, recordNumber: number): Attribute {
+  // The common header's 16 bytes (and a resident header's 24) lie inside: parseAttributes made sure length >= 24.
+  const nonResident = record.u8(at + 8);
+  const nameLength = record.u8(at + 9);
+  const nameOffset = record.u16(at + 10);
+  const flags = record.u16(at + 12);
+  const id = record.u16(at + 14);
+  if (nameLength > 0) checkInside(record, at, length, nameOffset, nameLength * 2, "structure");
+  const name = nameLength > 0 ? record.utf16(at + nameOffset, nameLength * 2) : "";
   const compressed = (flags & FLAG_COMPRESSION_MASK) !== 0;
   const encrypted = (flags & FLAG_ENCRYPTED) !== 0;
   const sparse = (flags & FLAG_SPARSE) !== 0;
-  const offset = byteReader.base;
+  const offset = record.base + at;
   if (nonResident === 0) {
-    const valueLength = byteReader.u32(16);
-    const valueOffset = byteReader.u16(20);
+    const valueLength = record.u32(at + 16);
+    const valueOffset = record.u16(at + 20);
+    checkInside(record, at, length, valueOffset, valueLength, "resident attribute value");
     // Spelled out rather than spread from a base object: every record read builds several.
-    return { type, name, flags, id, compressed, encrypted, sparse, offset, recordNumber, resident: true, value: byteReader.slice(valueOffset, valueLength, "resident attribute value") };
+    return { type, name, flags, id, compressed, encrypted, sparse, offset, recordNumber, resident: true, value: record.slice(at + valueOffset, valueLength, "resident attribute value") };
   }
-  if (nonResident !== 1) throw new NtfsError("bad-attribute", `record ${recordNumber}: non-resident flag is ${nonResident}`, { offset: byteReader.base + 8 });
-  byteReader.check(0, 64, "non-resident attribute header");
+  if (nonResident !== 1) throw new NtfsError("bad-attribute", `record ${recordNumber}: non-resident flag is ${nonResident}`, { offset: offset + 8 });
+  checkInside(record, at, length, 0, 64, "non-resident attribute header");
+  const byteReader = record.sub(at, length, "attribute");
   const lowestVcn = Number(byteReader.u64big(16));
   const highestRaw = byteReader.u64big(24);
   const highestVcn = highestRaw === 0xffffffffffffffffn ? -1 : Number(highestRaw);

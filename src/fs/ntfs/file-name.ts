@@ -3,6 +3,7 @@
  * one of four namespaces. (libfsntfs, "File name attribute".)
  */
 import { readFileReference, type FileReference } from "./mft-record.js";
+import { decodeUtf16le } from "../../util/byte-reader.js";
 import { ntfsReader } from "./ntfs-reader.js";
 import { fileTimeToDate } from "./standard-information.js";
 
@@ -20,7 +21,58 @@ export interface FileName {
   name: string;
 }
 
+/** Offset of the name in the value; its length in UTF-16 units is the byte before the namespace. */
+const NAME_AT = 66;
+
+/**
+ * A parsed $FILE_NAME whose times become Dates only when asked for: a folder walk parses
+ * every entry's key and almost never looks at them. The value must outlive it unchanged
+ * (parsers hand fixed-up copies nobody writes to).
+ */
+class StoredFileName implements FileName {
+  readonly parent: FileReference;
+  readonly allocatedSize: number;
+  readonly dataSize: number;
+  readonly fileAttributes: number;
+  readonly namespace: number;
+  readonly name: string;
+
+  /** `value` holds at least NAME_AT + 2 × its name length bytes (parseFileName checked). */
+  constructor(private readonly value: Uint8Array) {
+    this.parent = { record: u32(value, 0) + (value[4] | (value[5] << 8)) * 2 ** 32, sequence: value[6] | (value[7] << 8) };
+    this.allocatedSize = u64(value, 40);
+    this.dataSize = u64(value, 48);
+    this.fileAttributes = u32(value, 56);
+    this.namespace = value[65];
+    this.name = decodeUtf16le(value.subarray(NAME_AT, NAME_AT + value[64] * 2));
+  }
+
+  get created(): Date {
+    return fileTimeToDate(ntfsReader(this.value).u64big(8));
+  }
+
+  get modified(): Date {
+    return fileTimeToDate(ntfsReader(this.value).u64big(16));
+  }
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 2 ** 24;
+}
+
+/** As Number(a 64-bit bigint): exact below 2^53, rounded the same way above. */
+function u64(bytes: Uint8Array, at: number): number {
+  return u32(bytes, at + 4) * 2 ** 32 + u32(bytes, at);
+}
+
 export function parseFileName(value: Uint8Array, base = 0): FileName {
+  // A value too short for its name is refused by the reader (with the offset), as before.
+  if (value.length < NAME_AT || value.length < NAME_AT + value[64] * 2) return parseFileNameChecked(value, base);
+  return new StoredFileName(value);
+}
+
+/** The field-by-field parse: every read bounds-checked, for a value shorter than its fields. */
+function parseFileNameChecked(value: Uint8Array, base: number): FileName {
   const byteReader = ntfsReader(value, base);
   const nameLength = byteReader.u8(64);
   return {
@@ -31,7 +83,7 @@ export function parseFileName(value: Uint8Array, base = 0): FileName {
     dataSize: Number(byteReader.u64big(48)),
     fileAttributes: byteReader.u32(56),
     namespace: byteReader.u8(65),
-    name: byteReader.utf16(66, nameLength * 2),
+    name: byteReader.utf16(NAME_AT, nameLength * 2),
   };
 }
 
