@@ -113,17 +113,28 @@ describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image: staged verify agai
   // The verify must be an independent read of the staged volume: a writer that put other bytes
   // there than the host file's, or a staged record changed behind the reader, fails the write.
   const small = Buffer.from("a small file, resident in its MFT record\r\n");
-  it.each([
-    ["a small (resident) file", small],
-    ["a large file", bigContent()],
-  ])("%s whose bytes the writer changes after reading them from the host fails the write, nothing written", (_kind, content) => {
+  /** Copies `content` (as /file.bin) with `spy` in place: the staged verify refuses, image untouched, no undo file. */
+  function refusedWhile(content: Buffer, spy: () => { mockRestore(): void }): void {
     const dir = tempDir();
     const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
     const src = join(dir, "file.bin");
     writeFileSync(src, content);
     const before = sha(readFileSync(image));
+    const installed = spy();
+    try {
+      expect(() => writeFilesInImage(image, [{ kind: "copy", sources: [src], dest: "/", recursive: false }])).toThrow(/reads back different bytes/);
+    } finally {
+      installed.mockRestore();
+    }
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(undoFiles(dir)).toEqual([]);
+  }
+  it.each([
+    ["a small (resident) file", small],
+    ["a large file", bigContent()],
+  ])("%s whose bytes the writer changes after reading them from the host fails the write, nothing written", (_kind, content) => {
     const createFile = NtfsWriter.prototype.createFile;
-    const spy = vi.spyOn(NtfsWriter.prototype, "createFile").mockImplementation(function (this: NtfsWriter, path, fileContent, options) {
+    refusedWhile(content, () => vi.spyOn(NtfsWriter.prototype, "createFile").mockImplementation(function (this: NtfsWriter, path, fileContent, options) {
       const pieces = fileContent as Exclude<FileContent, Uint8Array>; // the copy hands pieces, never one buffer
       const flipped: FileContent = {
         size: pieces.size,
@@ -134,27 +145,15 @@ describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image: staged verify agai
         },
       };
       return createFile.call(this, path, flipped, options);
-    });
-    try {
-      expect(() => writeFilesInImage(image, [{ kind: "copy", sources: [src], dest: "/", recursive: false }])).toThrow(/reads back different bytes/);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(sha(readFileSync(image))).toBe(before);
-    expect(undoFiles(dir)).toEqual([]);
+    }));
   });
 
   it.each([
     ["a small file's bytes in its MFT record", small],
     ["a large file's data cluster", bigContent()],
   ])("%s changed on the staged volume after the writer's commit fails the write, nothing written", (_kind, content) => {
-    const dir = tempDir();
-    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 32 });
-    const src = join(dir, "file.bin");
-    writeFileSync(src, content);
-    const before = sha(readFileSync(image));
     const commit = NtfsWriter.prototype.commit;
-    const spy = vi.spyOn(NtfsWriter.prototype, "commit").mockImplementation(function (this: NtfsWriter) {
+    refusedWhile(content, () => vi.spyOn(NtfsWriter.prototype, "commit").mockImplementation(function (this: NtfsWriter) {
       const ranges = commit.call(this);
       // Behind the writer's back, on the staged device: one byte of the file's content.
       const vol = this.vol;
@@ -171,14 +170,7 @@ describe.skipIf(!toolsAvailable("mkntfs"))("cp into an image: staged verify agai
       byte[0] ^= 0x01;
       vol.device.write(at, byte);
       return ranges;
-    });
-    try {
-      expect(() => writeFilesInImage(image, [{ kind: "copy", sources: [src], dest: "/", recursive: false }])).toThrow(/reads back different bytes/);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(sha(readFileSync(image))).toBe(before);
-    expect(undoFiles(dir)).toEqual([]);
+    }));
   });
 
   it.each([
