@@ -67,7 +67,8 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
     flags,
     inUse: (flags & MftRecordFlag.inUse) !== 0,
     isDirectory: (flags & MftRecordFlag.directory) !== 0,
-    baseReference: readFileReference(byteReader.u64big(32)),
+    // As readFileReference(u64big(32)), read as numbers: every record read has one.
+    baseReference: { record: byteReader.u32(32) + byteReader.u16(36) * 2 ** 32, sequence: byteReader.u16(38) },
     nextAttributeId: byteReader.u16(40),
     bytesInUse,
     bytesAllocated,

@@ -38,6 +38,12 @@ describe.skipIf(!hasCorpus())("MFT records (corpus extracts)", () => {
     expect(() => parseMftRecord(bytes, 7, 7 * 1024)).toThrow(expect.objectContaining({ code: "torn-record", offset: 7 * 1024 + 1022 }));
   });
 
+  it("reads a base reference past 2^32 whole (record number of 48 bits, sequence of 16)", () => {
+    const bytes = corpus("frs.bin");
+    new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(32, (0xfedcn << 48n) | 0xba98_7654_3210n, true);
+    expect(parseMftRecord(bytes, 0).baseReference).toEqual({ record: 0xba98_7654_3210, sequence: 0xfedc });
+  });
+
   it("refuses BAAD records and foreign signatures", () => {
     const bytes = corpus("frs.bin");
     bytes.set(new TextEncoder().encode("BAAD"), 0);
