@@ -2,38 +2,38 @@
 // The fast paths (`cat`, `reg export`) run in a few tens of milliseconds, and compiling their
 // ~340 KB of JavaScript was a third of that: from the cache, V8 skips parsing and compiling.
 //
-// The cache holds every function's bytecode: it is made with V8's --no-lazy flag. V8 accepts a
-// cache only under the flags it was made with and for the same V8 build, so the flag is set for
-// the moment of compiling here too, and a cache is named after the V8 version that made it: any
-// other Node compiles the bundle as usual.
+// The cache holds every function's bytecode: the build compiles the bundle under V8's --no-lazy
+// flag and turns the flag back off before serialising. V8 stamps a cache with the flags in force
+// when it is serialised and accepts it only under the same flags and V8 build, so a process with
+// Node's default flags takes it as it is: loading needs no node:v8 (which loads node:stream, ~5 ms
+// of a `cat`). A cache is named after the V8 version that made it: any other Node compiles the
+// bundle as usual.
 //
 // V8's own check of a cache is not enough to trust it: it compares the source's length only (an
 // edited bundle of the same length would run the old code) and damaged cache bytes can crash the
-// process. So the file starts with a CRC-32 of the source it was made from and of the V8 bytes
-// (against accidents, as V8's own check: whoever can write the cache can write the bundle); a
-// cache whose checksums do not match is not given to V8 at all. node:zlib's crc32 and not a
-// SHA-256: the bundles load zlib anyway, and loading node:crypto cost a millisecond more.
+// process (release builds of V8 neither write nor check the cache's checksum). So the file holds
+// the source it was made from and the V8 bytes twice (against accidents, as V8's own check:
+// whoever can write the cache can write the bundle); a cache whose source differs from the
+// bundle's or whose two copies differ is not given to V8 at all. Byte comparisons and not a
+// checksum: memcmp over the ~1.3 MB takes a fraction of a millisecond, node:zlib's crc32 or
+// node:crypto cost ~4 and ~3 ms to load (they load node:stream), and a checksum in JavaScript
+// ~3 ms before V8 optimises its loop (alternated runs of `cat`: copies 37.5 ms, JavaScript word
+// sum 40.0, main's CRC-32 with node:v8 40.4).
 "use strict";
 const { readFileSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const { dirname } = require("node:path");
-const { setFlagsFromString } = require("node:v8");
 const { Script } = require("node:vm");
-const { crc32 } = require("node:zlib");
 
-const MAGIC = Buffer.from("p2vfix-v8-cache-2\n");
-const HASH = 4;
-/** A checksum as 4 bytes (little-endian). */
-const checksum = (bytes) => {
-  const out = Buffer.alloc(HASH);
-  out.writeUInt32LE(crc32(bytes));
-  return out;
-};
+const MAGIC = Buffer.from("p2vfix-v8-code-cache-v3\n");
+const LENGTH = 4;
+/** Where the source starts: after the magic, the source's length and the V8 bytes' length. */
+const HEADER = MAGIC.length + 2 * LENGTH;
 
 /** Where the cache of `file` made by this V8 lives. */
 const codeCachePath = (file) => `${file}.v8-${process.versions.v8}.cache`;
 
-/** The V8 cache bytes in `cacheFile` when they were made from `source` and are whole, else undefined. */
+/** The V8 cache bytes in `cacheFile` when they were made from `source` and both copies agree, else undefined. */
 function checkedCache(cacheFile, source) {
   let bytes;
   try {
@@ -41,52 +41,63 @@ function checkedCache(cacheFile, source) {
   } catch {
     return undefined; // no cache for this Node
   }
-  const header = MAGIC.length + 2 * HASH;
-  if (bytes.length <= header || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  const payload = bytes.subarray(header);
-  const madeFrom = bytes.subarray(MAGIC.length, MAGIC.length + HASH);
-  const payloadHash = bytes.subarray(MAGIC.length + HASH, header);
-  return madeFrom.equals(checksum(source)) && payloadHash.equals(checksum(payload)) ? payload : undefined;
+  if (bytes.length <= HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const sourceLength = bytes.readUInt32LE(MAGIC.length);
+  const payloadLength = bytes.readUInt32LE(MAGIC.length + LENGTH);
+  const payloadAt = HEADER + sourceLength;
+  if (sourceLength !== source.length || bytes.length !== payloadAt + 2 * payloadLength) return undefined;
+  const payload = bytes.subarray(payloadAt, payloadAt + payloadLength);
+  const copy = bytes.subarray(payloadAt + payloadLength);
+  return bytes.subarray(HEADER, payloadAt).equals(source) && payload.equals(copy) ? payload : undefined;
 }
 
-/** `use(script)` of the bundle compiled lazily, or eagerly (from `cachedData` when given) under the flags a cache is made with. */
-function compiled(file, source, use, eager, cachedData) {
-  // The same wrapper as Node's own for a CommonJS module.
+/** The bundle as V8 compiles it: in the same wrapper as Node's own for a CommonJS module. */
+function script(file, source, cachedData) {
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  if (!eager) return use(new Script(wrapped, { filename: file }));
-  // Made and checked under the same flags: V8 stamps a cache with the flags in force when it is created.
-  setFlagsFromString("--no-lazy");
-  try {
-    return use(new Script(wrapped, { filename: file, cachedData }));
-  } finally {
-    setFlagsFromString("--lazy");
-  }
+  return new Script(wrapped, { filename: file, cachedData });
+}
+
+/** The bundle's bytes and its cache's V8 bytes when they fit (`cachedData`). */
+function sourceAndCache(file) {
+  const bytes = readFileSync(file);
+  return { source: bytes.toString("utf8"), cachedData: checkedCache(codeCachePath(file), bytes) };
 }
 
 /** Runs the CommonJS bundle `file` (an absolute path) and returns its exports. */
 function loadCommonJs(file) {
-  const source = readFileSync(file, "utf8");
-  const cachedData = checkedCache(codeCachePath(file), source);
-  const script = compiled(file, source, (compiledScript) => compiledScript, cachedData !== undefined, cachedData);
+  const { source, cachedData } = sourceAndCache(file);
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  script(file, source, cachedData).runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return module.exports;
 }
 
-/** Writes the code cache of `file` for this Node; returns its path. */
+/** Writes the code cache of `file` for this Node, every function compiled; returns its path. */
 function writeCodeCache(file) {
-  const source = readFileSync(file, "utf8");
-  const payload = compiled(file, source, (script) => script.createCachedData(), true);
+  const bytes = readFileSync(file);
+  // Only here: loading node:v8 costs a run more than the rest of this file.
+  const { setFlagsFromString } = require("node:v8");
+  setFlagsFromString("--no-lazy");
+  let compiled;
+  try {
+    compiled = script(file, bytes.toString("utf8"));
+  } finally {
+    setFlagsFromString("--lazy");
+  }
+  // Serialised under the default flags, the ones bin/p2vfix.js runs with.
+  const payload = compiled.createCachedData();
+  const header = Buffer.alloc(HEADER);
+  MAGIC.copy(header);
+  header.writeUInt32LE(bytes.length, MAGIC.length);
+  header.writeUInt32LE(payload.length, MAGIC.length + LENGTH);
   const path = codeCachePath(file);
-  writeFileSync(path, Buffer.concat([MAGIC, checksum(source), checksum(payload), payload]));
+  writeFileSync(path, Buffer.concat([header, bytes, payload, payload]));
   return path;
 }
 
 /** Whether this Node would run `file` from its cache (for the tests). */
 function codeCacheAccepted(file) {
-  const source = readFileSync(file, "utf8");
-  const cachedData = checkedCache(codeCachePath(file), source);
-  return cachedData !== undefined && compiled(file, source, (script) => !script.cachedDataRejected, true, cachedData);
+  const { source, cachedData } = sourceAndCache(file);
+  return cachedData !== undefined && !script(file, source, cachedData).cachedDataRejected;
 }
 
 module.exports = { codeCachePath, loadCommonJs, writeCodeCache, codeCacheAccepted };

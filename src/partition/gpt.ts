@@ -4,10 +4,10 @@
  * the primary's AlternateLBA says; a disk grown after partitioning keeps it there and not on
  * its last sector, so the last sector is only the fallback.
  */
-import { crc32 } from "node:zlib";
 import { PartitionError } from "../errors.js";
 import type { BlockDevice } from "../io/block-device.js";
 import { ByteReader, decodeUtf16le } from "../util/byte-reader.js";
+import { crc32 } from "../util/crc32.js";
 import { formatGuid, isZeroGuid } from "./guid.js";
 import { makePartition } from "./partition-device.js";
 import { gptTypeName } from "./type-names.js";

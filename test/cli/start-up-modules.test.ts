@@ -3,13 +3,15 @@
  * time: bench/cat-pairs.mjs, bench/ntfs-create.mjs). A copy into an image loads neither zod nor
  * yaml (undo and journal schemas are loaded only to read them) nor cli-progress (only a bar that
  * is drawn loads it); a plain `cat` runs from its CommonJS fast path, without main.js or any
- * package.
+ * package, and neither it nor `reg export` loads node:v8, node:zlib or node:stream (each costs a
+ * few milliseconds of a ~40 ms run: bin/code-cache.js, util/lazy-zlib.ts, util/crc32.ts).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { fixtureFile } from "../helpers/fixtures.js";
 import { toolsAvailable } from "../helpers/interop.js";
 import { mkntfsVolume } from "../fs/ntfs/create-helpers.js";
 
@@ -32,6 +34,22 @@ function modulesLoaded(...argv: string[]): { status: number | null; stderr: stri
   return { status: run.status, stderr: run.stderr, modules };
 }
 
+/** The built-in modules Node loaded for the built CLI, beyond those its own start-up loads (process.moduleLoadList). */
+function builtinsLoaded(...argv: string[]): { status: number | null; stderr: string; builtins: string[] } {
+  const preload = join(dir, "list-builtins.cjs");
+  writeFileSync(
+    preload,
+    `const before = new Set(process.moduleLoadList);\nprocess.on("exit", () => require("node:fs").writeSync(2, process.moduleLoadList.filter((m) => !before.has(m)).map((m) => "BUILTIN " + m + "\\n").join("")));\n`,
+  );
+  // Standard output to /dev/null: a hive's export is megabytes.
+  const run = spawnSync(process.execPath, ["--require", preload, join(root, "bin/p2vfix.js"), ...argv], { cwd: dir, encoding: "utf8", timeout: 60_000, stdio: ["ignore", "ignore", "pipe"] });
+  const builtins = run.stderr.split("\n").filter((line) => line.startsWith("BUILTIN ")).map((line) => line.slice("BUILTIN NativeModule ".length));
+  return { status: run.status, stderr: run.stderr, builtins };
+}
+
+/** Built-ins that load node:stream (or are it): a few milliseconds each on a fast path. */
+const heavyBuiltins = (builtins: string[]) => builtins.filter((name) => /^(v8|zlib|stream|internal\/streams\/|internal\/heap_utils)/.test(name));
+
 const built = existsSync(join(root, "dist/cli-bundle/main.js")) && existsSync(join(root, "dist/cli-bundle/fast-cat.cjs"));
 
 describe.skipIf(!built || !toolsAvailable("mkntfs"))("modules the built CLI loads", () => {
@@ -51,5 +69,19 @@ describe.skipIf(!built || !toolsAvailable("mkntfs"))("modules the built CLI load
     const run = modulesLoaded("cat", `${image}:/tool.cmd`);
     expect(run.status, run.stderr).toBe(0);
     expect(run.modules.filter((line) => line.includes("/node_modules/") || line.includes("/dist/cli-bundle/main.js"))).toEqual([]);
+  });
+
+  it("cat and reg export to standard output: no node:v8, node:zlib or node:stream", () => {
+    const cat = builtinsLoaded("cat", `${image}:/tool.cmd`);
+    expect(cat.status, cat.stderr).toBe(0);
+    // The preload does see what loads: the fast path's own compiler module.
+    expect(cat.builtins).toContain("vm");
+    expect(heavyBuiltins(cat.builtins)).toEqual([]);
+    const hive = join(dir, "system.hiv");
+    copyFileSync(fixtureFile("image/SYSTEM"), hive);
+    const exported = builtinsLoaded("reg", "export", hive);
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(exported.builtins).toContain("vm");
+    expect(heavyBuiltins(exported.builtins)).toEqual([]);
   });
 });

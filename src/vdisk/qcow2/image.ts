@@ -4,12 +4,12 @@
  * unknown incompatible features. Refcounts are not needed to read.
  * Source: qemu docs/interop/qcow2.txt.
  */
-import { constants, inflateRawSync } from "node:zlib";
 import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import type { OpenedContainer } from "../container.js";
 import { MappedDevice } from "../mapped-device.js";
 import { TableCache } from "../table-cache.js";
+import { zlib } from "../../util/lazy-zlib.js";
 import type { Mapping, WritableAddressMap, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, readStructure } from "../util.js";
 import { IncompatibleFeature, parseQcow2Header, type Qcow2Header } from "./header.js";
@@ -302,6 +302,7 @@ export class Qcow2Map implements WritableAddressMap {
       const input = this.file.read(host, size);
       let out: Buffer;
       try {
+        const { constants, inflateRawSync } = zlib();
         out = inflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: this.clusterSize });
       } catch (err) {
         throw new ImageError("bad-compressed-cluster", `${this.path}: qcow2 compressed cluster at ${host} does not inflate: ${(err as Error).message}`, {

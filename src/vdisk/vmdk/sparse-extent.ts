@@ -4,10 +4,10 @@
  * extents hold deflate-compressed grains behind markers (lba u64, size u32, zlib data) and keep
  * the grain directory location in the footer. Source: libvmdk VMDK documentation, VMDK 5.0 technote.
  */
-import { inflateSync } from "node:zlib";
 import { ImageError, RefusedError } from "../../errors.js";
 import type { BlockDevice } from "../../io/block-device.js";
 import { TableCache } from "../table-cache.js";
+import { zlib } from "../../util/lazy-zlib.js";
 import type { Mapping, WritePlan, WriteTarget } from "../types.js";
 import { checkHostRun, imageReader, isPowerOfTwo, readStructure } from "../util.js";
 import { QEMU_MAX_GD_ENTRIES, QEMU_MAX_GTES_PER_GT, VmdkClaims } from "./claims.js";
@@ -148,7 +148,7 @@ export class SparseExtent {
       }
       let out: Buffer;
       try {
-        out = inflateSync(data, { maxOutputLength: this.grainBytes });
+        out = zlib().inflateSync(data, { maxOutputLength: this.grainBytes });
       } catch (err) {
         throw new ImageError("bad-grain", `${this.path}: VMDK compressed grain at ${markerAt} does not inflate: ${(err as Error).message}`, {
           path: this.path,
