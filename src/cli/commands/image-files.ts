@@ -54,7 +54,9 @@ function report(output: Output, transactionReport: TransactionReport<ImageFilesR
   lines.push(
     transactionReport.dryRun
       ? `dry run: ${whatWasDone(result, "would be ")}; nothing was changed`
-      : `${whatWasDone(result, "")} on partition ${result.partition}; undo file: ${transactionReport.undoFile} (${undoCommand(transactionReport.image, transactionReport.undoFile)})`,
+      : transactionReport.undoFile === undefined
+        ? `nothing to write on partition ${result.partition}: the image already holds all of it, and was left as it was`
+        : `${whatWasDone(result, "")} on partition ${result.partition}; undo file: ${transactionReport.undoFile} (${undoCommand(transactionReport.image, transactionReport.undoFile)})`,
   );
   output.out(lines.join("\n") + "\n");
 }

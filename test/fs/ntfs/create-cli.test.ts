@@ -34,6 +34,22 @@ async function p2vfix(...argv: string[]) {
 const undoFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".p2vfix-undo"));
 
 describe.skipIf(!toolsAvailable("mkntfs"))("p2vfix cp / mkdir / rm: refusals and modes", () => {
+  it("mkdir -p lists each folder it made; run again, it writes nothing and says so", async () => {
+    const dir = tempDir();
+    const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 16 });
+    const made = await p2vfix("mkdir", "-p", `${image}:/Tools/a/b`);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toMatch(/^folder  \/Tools\nfolder  \/Tools\/a\nfolder  \/Tools\/a\/b\n3 folders created or merged on partition 0; undo file: /);
+    const before = sha(readFileSync(image));
+    const undoBefore = undoFiles(dir).length;
+    const again = await p2vfix("mkdir", "-p", `${image}:/tools/A/b`);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^nothing to write on partition 0: the image already holds all of it, and was left as it was$/m);
+    expect(again.stdout).not.toMatch(/undefined/);
+    expect(sha(readFileSync(image))).toBe(before);
+    expect(undoFiles(dir).length).toBe(undoBefore);
+  });
+
   it("typed errors leave the image and its folder unchanged", async () => {
     const dir = tempDir();
     const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 16 });
