@@ -72,8 +72,8 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, ke
     const end = stretch.offset + stretch.length;
     for (let piece = stretch.offset; piece < end; piece += PIECE) {
       const pieceEnd = Math.min(end, piece + PIECE);
-      // A view of the overlay's memory where the piece lies there whole, else read into afterBuffer.
-      const after = overlay.readPiece(piece, pieceEnd - piece, afterBuffer);
+      const after = afterBuffer.subarray(0, pieceEnd - piece);
+      overlay.readInto(piece, after, 0, after.length);
       const insideEnd = Math.max(piece, Math.min(pieceEnd, base.size));
       const before = beforeBuffer.subarray(0, Math.max(0, insideEnd - piece));
       if (before.length > 0) base.readInto(piece, before, 0, before.length);

@@ -155,7 +155,7 @@ function writeAndReadBack(fileChanges: FileChanges, target: FileDevice, check: F
       sinceWriteback = 0;
     }
   };
-  for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => fileChanges.overlay.readPiece(at, length, piece), steps, progress, compare);
+  for (const change of fileChanges.changes) copyRange(target, change.offset, change.length, (at, length) => (fileChanges.overlay.readInto(at, piece, 0, length), piece.subarray(0, length)), steps, progress, compare);
 }
 
 /** Rollback writes are not crash-test steps (they never were). */

@@ -270,28 +270,6 @@ export class SpoolOverlayDevice implements BlockDevice {
     fromBase(end);
   }
 
-  /**
-   * The bytes at `offset`: a view of the overlay's own memory when they lie in one piece there
-   * (a write kept whole), else read into `scratch` (at least `length` long) and a view of that.
-   * For readers that only look (the change measure, the commit): the view is not to be written
-   * and holds until the next write, resize or dispose. Saves a copy per byte read.
-   */
-  readPiece(offset: number, length: number, scratch: Uint8Array): Uint8Array {
-    checkRange(offset, length, this.size, "overlay");
-    const index = Math.floor(offset / PAGE);
-    const first = this.pages.get(index);
-    if (length > 0 && first instanceof Uint8Array) {
-      let last = index;
-      for (let next; (last + 1) * PAGE < offset + length; last++) {
-        next = this.pages.get(last + 1);
-        if (!(next instanceof Uint8Array) || next.buffer !== first.buffer || next.byteOffset !== first.byteOffset + (last + 1 - index) * PAGE) break;
-      }
-      if ((last + 1) * PAGE >= offset + length) return new Uint8Array(first.buffer, first.byteOffset + offset - index * PAGE, length);
-    }
-    this.readInto(offset, scratch, 0, length);
-    return scratch.subarray(0, length);
-  }
-
   private readSlots(spoolOffset: number, into: Uint8Array, at: number, length: number): void {
     for (let done = 0; done < length; ) {
       const bytesRead = readSync(this.spool!.fd, into, at + done, length - done, spoolOffset + done);
@@ -380,7 +358,8 @@ export class SpoolOverlayDevice implements BlockDevice {
     for (const stretch of stretches) {
       for (let at = 0; at < stretch.length; at += piece) {
         const count = Math.min(piece, stretch.length - at);
-        this.base.write(stretch.offset + at, this.readPiece(stretch.offset + at, count, buffer));
+        this.readInto(stretch.offset + at, buffer, 0, count);
+        this.base.write(stretch.offset + at, buffer.subarray(0, count));
       }
     }
     return stretches;
