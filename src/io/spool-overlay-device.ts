@@ -4,14 +4,6 @@
  * and once the pages in memory pass a budget the oldest ones move to a spool file. Copying a
  * 120 MiB tree into an image then costs the budget in memory, not the tree.
  *
- * A write of many new whole pages (file data, not records) is kept whole, one copy of it whose
- * pages are views, while the process's staging memory (staging-memory.ts, 64 MiB shared by
- * every overlay) has room; past it such writes go straight to the spool file. The copy-in
- * bench's 40 MiB file then never touches the spool: before, it was written there and read back
- * by the staged verify, the change measure and the commit (about 55 ms of a 580 ms run; the
- * cap's cost and gain are in docs/write-path-profile.md). Memory stays the page budget plus a
- * slab per overlay, plus the staging memory for the process.
- *
  * The spool file is opened by the caller (openSpoolIn: created exclusively under a random name,
  * 0600, unlinked at once where the platform allows), so this class never names a path.
  */
@@ -20,12 +12,11 @@ import { join } from "node:path";
 import { createExclusive, tempPathBeside } from "./safe-file.js";
 import { readDeviceInto, type BlockDevice } from "./block-device.js";
 import { checkRange } from "./range.js";
-import { STAGING_MEMORY, type StagingMemory } from "./staging-memory.js";
 
 const PAGE = 4096;
 /** Pages kept in memory before the oldest move to the spool (16 MiB). */
 const DEFAULT_BUDGET = 4096;
-/** New whole pages written in one call from which they are kept whole, or go straight to the spool (64 KiB: file data, not records). */
+/** New whole pages written in one call from which they skip memory for the spool (64 KiB: file data, not records). */
 const DIRECT_PAGES = 16;
 /** Pages moved to the spool per write when spilling (1 MiB). */
 const SPILL_BATCH = 256;
@@ -56,10 +47,6 @@ export class SpoolOverlayDevice implements BlockDevice {
   private slab: Uint8Array | undefined;
   private slabUsed = 0;
   private slabsMade = 0;
-  /** Buffers of the writes kept whole (their pages are views of them, never spilled), the pages in them, and their bytes taken from the staging memory. */
-  private readonly wholeWrites = new Set<ArrayBufferLike>();
-  private wholePages = 0;
-  private wholeBytes = 0;
   private currentSize: number;
   /** How much of the base still shows through: shrinking hides the base's tail for good. */
   private baseVisible: number;
@@ -68,10 +55,8 @@ export class SpoolOverlayDevice implements BlockDevice {
     readonly base: BlockDevice,
     private readonly openSpool: () => SpoolFile,
     private readonly budgetPages = DEFAULT_BUDGET,
-    /** A write of at least this many new whole pages is kept whole, or goes straight to the spool. */
+    /** A write of at least this many new whole pages goes straight to the spool. */
     private readonly directPages = DIRECT_PAGES,
-    /** Where the writes kept whole take their memory from (shared by the process's overlays). */
-    private readonly memory: StagingMemory = STAGING_MEMORY,
   ) {
     if (base.sectorSize !== undefined) this.sectorSize = base.sectorSize;
     this.currentSize = base.size;
@@ -82,23 +67,14 @@ export class SpoolOverlayDevice implements BlockDevice {
     return this.currentSize;
   }
 
-  /**
-   * Bytes of the slabs page buffers were carved from (each page in use or free to reuse), which
-   * stay near the budget, and of the writes kept whole (under the staging memory's cap).
-   */
+  /** Bytes of the slabs page buffers were carved from (each page in use or free to reuse): stays near the budget. */
   get pageBufferBytes(): number {
-    return this.slabsMade * SLAB_PAGES * PAGE + this.wholeBytes;
+    return this.slabsMade * SLAB_PAGES * PAGE;
   }
 
   /** Bytes held in memory and in the spool file. */
   get stagedBytes(): { memory: number; spooled: number } {
-    const memory = this.inMemory + this.wholePages;
-    return { memory: memory * PAGE, spooled: (this.pages.size - memory) * PAGE };
-  }
-
-  /** True for a page that is a view of a write kept whole (never spilled, never handed out again). */
-  private isWhole(page: Uint8Array): boolean {
-    return this.wholeWrites.has(page.buffer);
+    return { memory: this.inMemory * PAGE, spooled: (this.pages.size - this.inMemory) * PAGE };
   }
 
   resize(newSize: number): void {
@@ -120,11 +96,8 @@ export class SpoolOverlayDevice implements BlockDevice {
   private drop(index: number): void {
     const page = this.pages.get(index);
     if (page instanceof Uint8Array) {
-      if (this.isWhole(page)) this.wholePages--;
-      else {
-        this.inMemory--;
-        this.freePages.push(page);
-      }
+      this.inMemory--;
+      this.freePages.push(page);
     }
     this.pages.delete(index);
   }
@@ -204,8 +177,7 @@ export class SpoolOverlayDevice implements BlockDevice {
     while (move > 0 && this.orderHead < this.order.length) {
       const index = this.order[this.orderHead++];
       const page = this.pages.get(index);
-      // Spilled already, or (an index dropped and written again) now a page of a write kept whole.
-      if (!(page instanceof Uint8Array) || this.isWhole(page)) continue;
+      if (!(page instanceof Uint8Array)) continue;
       batch.set(page, batched++ * PAGE);
       this.freePages.push(page);
       this.pages.set(index, this.spoolSlots++);
@@ -256,15 +228,8 @@ export class SpoolOverlayDevice implements BlockDevice {
         gap = to;
         continue;
       }
-      // Pages side by side in one buffer (a write kept whole, a slab's run): one copy for all.
-      let last = index;
-      for (let next; (last + 1) * PAGE < end; last++) {
-        next = this.pages.get(last + 1);
-        if (!(next instanceof Uint8Array) || next.buffer !== page.buffer || next.byteOffset !== page.byteOffset + (last + 1 - index) * PAGE) break;
-      }
-      const to = Math.min(end, (last + 1) * PAGE);
-      target.set(new Uint8Array(page.buffer, page.byteOffset + from - index * PAGE, to - from), targetOffset + from - offset);
-      index = last;
+      const to = Math.min(end, (index + 1) * PAGE);
+      target.set(page.subarray(from - index * PAGE, to - index * PAGE), targetOffset + from - offset);
       gap = to;
     }
     fromBase(end);
@@ -289,8 +254,7 @@ export class SpoolOverlayDevice implements BlockDevice {
         let count = 1;
         while (at + (count + 1) * PAGE <= data.length && !this.pages.has(index + count)) count++;
         if (count >= this.directPages) {
-          const bytes = data.subarray(at, at + count * PAGE);
-          if (!this.keepWhole(index, bytes)) this.spoolDirect(index, bytes);
+          this.spoolDirect(index, data.subarray(at, at + count * PAGE));
           at += count * PAGE;
           continue;
         }
@@ -304,22 +268,6 @@ export class SpoolOverlayDevice implements BlockDevice {
       }
       at += taken;
     }
-  }
-
-  /**
-   * Pages not yet staged, kept as one copy whose pages are views while the staging memory has
-   * room for it; false (nothing kept) when it has not.
-   */
-  private keepWhole(first: number, bytes: Uint8Array): boolean {
-    if (!this.memory.take(bytes.length)) return false;
-    const copy = new Uint8Array(bytes.length);
-    copy.set(bytes);
-    this.wholeWrites.add(copy.buffer);
-    this.wholeBytes += copy.length;
-    const count = copy.length / PAGE;
-    for (let k = 0; k < count; k++) this.pages.set(first + k, copy.subarray(k * PAGE, (k + 1) * PAGE));
-    this.wholePages += count;
-    return true;
   }
 
   /** Pages not yet staged, written straight to fresh consecutive spool slots. */
@@ -377,10 +325,6 @@ export class SpoolOverlayDevice implements BlockDevice {
     this.slab = undefined;
     this.slabUsed = 0;
     this.slabsMade = 0;
-    this.wholeWrites.clear();
-    this.wholePages = 0;
-    this.memory.giveBack(this.wholeBytes);
-    this.wholeBytes = 0;
     this.inMemory = 0;
     this.order = [];
     this.orderHead = 0;

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryDevice } from "../../src/io/index.js";
 import { SpoolOverlayDevice, spoolFile } from "../../src/io/spool-overlay-device.js";
-import { StagingMemory } from "../../src/io/staging-memory.js";
 
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-spool-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,12 +47,10 @@ describe("SpoolOverlayDevice", () => {
 
   it("reads like a plain device after any writes and resizes, pages spilled to the spool or not; the base is never touched", () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 25 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 10 }), (ops, budget, direct, wholePages) => {
+      fc.property(fc.array(op, { maxLength: 25 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 8 }), (ops, budget, direct) => {
         const original = new Uint8Array(SIZE).map((_, i) => (i * 7) & 0xff);
         const base = new MemoryDevice(original.slice());
-        // Room for a few writes kept whole (views of one copy), or none: the rest goes to the spool.
-        const memory = new StagingMemory(wholePages * 4096);
-        const overlay = new SpoolOverlayDevice(base, openSpool, budget, direct, memory);
+        const overlay = new SpoolOverlayDevice(base, openSpool, budget, direct);
         let model = original.slice();
         let smallest = SIZE;
         for (const o of ops) {
@@ -69,8 +66,7 @@ describe("SpoolOverlayDevice", () => {
             next.set(model.subarray(0, Math.min(o.size, model.length)));
             model = next;
           }
-          expect(overlay.stagedBytes.memory).toBeLessThanOrEqual(budget * 4096 + memory.capBytes);
-          expect(overlay.pageBufferBytes).toBeLessThanOrEqual(256 * 4096 + memory.capBytes);
+          expect(overlay.stagedBytes.memory).toBeLessThanOrEqual(budget * 4096);
         }
         expect(overlay.size).toBe(model.length);
         expect(same(overlay.read(0, model.length), model)).toBe(true);
@@ -90,7 +86,6 @@ describe("SpoolOverlayDevice", () => {
         for (let i = 0; i < Math.min(model.length, smallest); i++) if (model[i] !== original[i] && !covered[i]) expect.fail(`byte ${i} changed outside every stretch`);
         expect(same(base.bytes, original)).toBe(true);
         overlay.dispose();
-        expect(memory.heldBytes).toBe(0);
       }),
       { numRuns: 80, endOnFailure: true },
     );
@@ -99,94 +94,12 @@ describe("SpoolOverlayDevice", () => {
 
   it("spills past its budget: memory stays at the budget while the bytes staged grow", () => {
     const base = new MemoryDevice(new Uint8Array(1 << 20));
-    const overlay = new SpoolOverlayDevice(base, openSpool, 8, 16, new StagingMemory(0));
+    const overlay = new SpoolOverlayDevice(base, openSpool, 8);
     const data = new Uint8Array(1 << 20).map((_, i) => (i >> 12) + 1);
     overlay.write(0, data);
     expect(overlay.stagedBytes.memory).toBeLessThanOrEqual(8 * 4096);
     expect(overlay.stagedBytes.spooled).toBeGreaterThanOrEqual((1 << 20) - 8 * 4096);
     expect(same(overlay.read(0, 1 << 20), data)).toBe(true);
     overlay.dispose();
-  });
-
-  it("a whole write that fits the staging memory stays in memory: the spool is never opened", () => {
-    const original = new Uint8Array(64 * 4096).map((_, i) => (i * 13) & 0xff);
-    const base = new MemoryDevice(original.slice());
-    const memory = new StagingMemory(1 << 20);
-    const overlay = new SpoolOverlayDevice(base, () => expect.fail("the spool was opened"), 8, 16, memory);
-    const model = original.slice();
-    const data = new Uint8Array(40 * 4096).map((_, i) => (i * 31 + 7) & 0xff);
-    overlay.write(3 * 4096, data);
-    model.set(data, 3 * 4096);
-    // Records over it and beside it: the kept pages take small writes in place.
-    for (const at of [3 * 4096 + 100, 20 * 4096 - 2, 50 * 4096 + 9]) {
-      const patch = new Uint8Array([1, 2, 3, 4]);
-      overlay.write(at, patch);
-      model.set(patch, at);
-    }
-    data.fill(0); // the caller's buffer is its own again once write() returns
-    expect(overlay.stagedBytes).toEqual({ memory: 41 * 4096, spooled: 0 });
-    expect(memory.heldBytes).toBe(40 * 4096);
-    expect(same(overlay.read(0, model.length), model)).toBe(true);
-    const window = new Uint8Array(30_000);
-    overlay.readInto(2 * 4096 + 5, window, 1, 29_999);
-    expect(same(window.subarray(1), model.subarray(2 * 4096 + 5, 2 * 4096 + 5 + 29_999))).toBe(true);
-    overlay.dispose();
-    expect(memory.heldBytes).toBe(0);
-  });
-
-  it("past the staging memory whole writes spill to the spool, read back the same, and memory stays at the budget, a slab and the cap", () => {
-    const size = 10 << 20;
-    const original = new Uint8Array(size).map((_, i) => (i * 5) & 0xff);
-    const base = new MemoryDevice(original.slice());
-    const memory = new StagingMemory(2 << 20);
-    let opened = 0;
-    const overlay = new SpoolOverlayDevice(base, () => (opened++, openSpool()), 64, 16, memory);
-    const model = original.slice();
-    try {
-      for (let piece = 0; piece < 32; piece++) {
-        const at = piece * (256 << 10);
-        const data = new Uint8Array(256 << 10).map((_, i) => (i * 3 + piece) & 0xff);
-        overlay.write(at, data);
-        model.set(data, at);
-        // A record-sized write across a page boundary of each piece.
-        const patch = new Uint8Array(1024).fill(piece + 1);
-        overlay.write(at + 4096 * 3 - 100, patch);
-        model.set(patch, at + 4096 * 3 - 100);
-        expect(overlay.pageBufferBytes).toBeLessThanOrEqual(256 * 4096 + memory.capBytes);
-        expect(overlay.stagedBytes.memory).toBeLessThanOrEqual(64 * 4096 + memory.capBytes);
-      }
-      expect(opened).toBe(1);
-      expect(memory.heldBytes).toBe(2 << 20);
-      expect(overlay.stagedBytes.spooled).toBeGreaterThanOrEqual((8 << 20) - (2 << 20) - 64 * 4096);
-      expect(same(overlay.read(0, size), model)).toBe(true);
-      // Windows across the edge between kept and spooled pieces.
-      for (const [at, n] of [[(2 << 20) - 5000, 10_000], [(1 << 20) + 4095, 300_000]]) {
-        expect(same(overlay.read(at, n), model.subarray(at, at + n))).toBe(true);
-      }
-      expect(same(base.bytes, original)).toBe(true);
-    } finally {
-      overlay.dispose();
-    }
-    expect(memory.heldBytes).toBe(0);
-  });
-
-  it("overlays share the staging memory: what one holds another cannot take until it is disposed", () => {
-    const memory = new StagingMemory(1 << 20);
-    const first = new SpoolOverlayDevice(new MemoryDevice(new Uint8Array(2 << 20)), openSpool, 64, 16, memory);
-    const second = new SpoolOverlayDevice(new MemoryDevice(new Uint8Array(2 << 20)), openSpool, 64, 16, memory);
-    try {
-      first.write(0, new Uint8Array(768 << 10).fill(1));
-      second.write(0, new Uint8Array(512 << 10).fill(2));
-      expect(first.stagedBytes.spooled).toBe(0);
-      expect(second.stagedBytes).toEqual({ memory: 0, spooled: 512 << 10 });
-      first.dispose();
-      second.write(1 << 20, new Uint8Array(512 << 10).fill(3));
-      expect(second.stagedBytes).toEqual({ memory: 512 << 10, spooled: 512 << 10 });
-      expect(same(second.read(0, 2 << 20), new Uint8Array(2 << 20).fill(2, 0, 512 << 10).fill(3, 1 << 20, (1 << 20) + (512 << 10)))).toBe(true);
-    } finally {
-      first.dispose();
-      second.dispose();
-    }
-    expect(memory.heldBytes).toBe(0);
   });
 });
