@@ -4,6 +4,11 @@
  * and once the pages in memory pass a budget the oldest ones move to a spool file. Copying a
  * 120 MiB tree into an image then costs the budget in memory, not the tree.
  *
+ * A long write of new whole pages (file data) goes straight to the spool: kept in memory under a
+ * 64 MiB process-wide cap instead, the copy-in bench was slower on whole processes (fresh memory
+ * is faulted 4 KiB at a time, the page cache takes the spool's writes in large folios; measured
+ * in docs/write-path-profile.md, "Whole writes kept in memory").
+ *
  * The spool file is opened by the caller (openSpoolIn: created exclusively under a random name,
  * 0600, unlinked at once where the platform allows), so this class never names a path.
  */
