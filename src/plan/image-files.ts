@@ -264,7 +264,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
         if (op.kind === "mkdir") {
           const path = imagePath(op.path);
           // With parents, each missing folder on the way is made, and listed; one that exists already is merged.
-          const missing = (op.parents ? path.split("/").filter(Boolean).map((_, i, parts) => `/${parts.slice(0, i + 1).join("/")}`) : [path]).filter((folder) => writer.lookup(folder) === undefined);
+          const missing = (op.parents ? pathComponents(path).map((_, i, parts) => `/${parts.slice(0, i + 1).join("/")}`) : [path]).filter((folder) => writer.lookup(folder) === undefined);
           writer.mkdir(path, { parents: op.parents });
           result.folders.push(...(missing.length > 0 ? missing : [path]));
         } else if (op.kind === "remove") {

@@ -4,7 +4,7 @@
  * file reference u64 @16, attribute id u16 @24, name. (libfsntfs, "Attribute list".)
  */
 import { NtfsError } from "../../errors.js";
-import { readFileReference, type FileReference } from "./mft-record.js";
+import { fileReferenceAt, type FileReference } from "./mft-record.js";
 import { ntfsReader } from "./ntfs-reader.js";
 
 export interface AttributeListEntry {
@@ -34,7 +34,7 @@ export function parseAttributeList(value: Uint8Array, base = 0): AttributeListEn
       type,
       name,
       lowestVcn: Number(byteReader.u64big(pos + 8)),
-      reference: readFileReference(byteReader.u64big(pos + 16)),
+      reference: fileReferenceAt(byteReader, pos + 16),
       id: byteReader.u16(pos + 24),
     });
     pos += length;

@@ -2,7 +2,7 @@
  * $FILE_NAME (0x30): parent reference, times, a copy of the sizes, flags, and the name in
  * one of four namespaces. (libfsntfs, "File name attribute".)
  */
-import { readFileReference, type FileReference } from "./mft-record.js";
+import { fileReferenceAt, type FileReference } from "./mft-record.js";
 import { decodeUtf16le } from "../../util/byte-reader.js";
 import { ntfsReader } from "./ntfs-reader.js";
 import { fileTimeToDate } from "./standard-information.js";
@@ -39,6 +39,7 @@ class StoredFileName implements FileName {
 
   /** `value` holds at least NAME_AT + 2 × its name length bytes (parseFileName checked). */
   constructor(private readonly value: Uint8Array) {
+    // As fileReferenceAt, from the bytes themselves: no reader per entry.
     this.parent = { record: u32(value, 0) + (value[4] | (value[5] << 8)) * 2 ** 32, sequence: value[6] | (value[7] << 8) };
     this.allocatedSize = u64(value, 40);
     this.dataSize = u64(value, 48);
@@ -76,7 +77,7 @@ function parseFileNameChecked(value: Uint8Array, base: number): FileName {
   const byteReader = ntfsReader(value, base);
   const nameLength = byteReader.u8(64);
   return {
-    parent: readFileReference(byteReader.u64big(0)),
+    parent: fileReferenceAt(byteReader, 0),
     created: fileTimeToDate(byteReader.u64big(8)),
     modified: fileTimeToDate(byteReader.u64big(16)),
     allocatedSize: Number(byteReader.u64big(40)),

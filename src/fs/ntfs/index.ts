@@ -8,7 +8,7 @@ import { NtfsError } from "../../errors.js";
 import type { ByteReader } from "../../util/byte-reader.js";
 import type { DataStream } from "./data-stream.js";
 import { parseFileName, type FileName } from "./file-name.js";
-import type { FileReference } from "./mft-record.js";
+import { fileReferenceAt, type FileReference } from "./mft-record.js";
 import { ntfsReader } from "./ntfs-reader.js";
 import type { UpCaseTable } from "./upcase.js";
 import { applyFixups } from "./update-sequence.js";
@@ -66,12 +66,10 @@ function parseNodeEntries(byteReader: ByteReader, headerOffset: number, what: st
     if (!(flags & ENTRY_LAST)) {
       if (keyLength < 66 || 16 + keyLength > entryLength) throw new NtfsError("bad-index", `${what}: key length ${keyLength} is invalid`, { offset: byteReader.base + pos + 10 });
       const key = byteReader.slice(pos + 16, keyLength);
-      const rawReference = byteReader.u64big(pos);
       node.entry = {
-        // The 48-bit record number and 16-bit sequence number, read as numbers (no BigInt arithmetic per entry).
-        reference: { record: byteReader.u32(pos) + byteReader.u16(pos + 4) * 2 ** 32, sequence: byteReader.u16(pos + 6) },
+        reference: fileReferenceAt(byteReader, pos),
         fileName: parseFileName(key, byteReader.base + pos + 16),
-        rawReference,
+        rawReference: byteReader.u64big(pos),
         key,
       };
     }

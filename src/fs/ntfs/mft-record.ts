@@ -2,6 +2,7 @@
  * An MFT file record ("FILE"): header, fixups, attributes. (libfsntfs, "MFT entry".)
  */
 import { NtfsError } from "../../errors.js";
+import type { ByteReader } from "../../util/byte-reader.js";
 import { parseAttributes, type Attribute } from "./attribute.js";
 import { ntfsReader } from "./ntfs-reader.js";
 import { applyFixups } from "./update-sequence.js";
@@ -14,8 +15,9 @@ export interface FileReference {
   sequence: number;
 }
 
-export function readFileReference(value: bigint): FileReference {
-  return { record: Number(value & 0xffffffffffffn), sequence: Number(value >> 48n) };
+/** The file reference at `at`: read as numbers, no BigInt arithmetic (every record and index entry has one). */
+export function fileReferenceAt(byteReader: ByteReader, at: number): FileReference {
+  return { record: byteReader.u32(at) + byteReader.u16(at + 4) * 2 ** 32, sequence: byteReader.u16(at + 6) };
 }
 
 export interface MftRecord {
@@ -67,8 +69,7 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
     flags,
     inUse: (flags & MftRecordFlag.inUse) !== 0,
     isDirectory: (flags & MftRecordFlag.directory) !== 0,
-    // As readFileReference(u64big(32)), read as numbers: every record read has one.
-    baseReference: { record: byteReader.u32(32) + byteReader.u16(36) * 2 ** 32, sequence: byteReader.u16(38) },
+    baseReference: fileReferenceAt(byteReader, 32),
     nextAttributeId: byteReader.u16(40),
     bytesInUse,
     bytesAllocated,

@@ -6,7 +6,7 @@
  */
 import { NtfsError } from "../../../errors.js";
 import { AttributeType } from "../attribute.js";
-import { readFileReference } from "../mft-record.js";
+import { fileReferenceAt } from "../mft-record.js";
 import { ntfsReader } from "../ntfs-reader.js";
 import { applyFixups, protectRecord } from "../update-sequence.js";
 import type { ReadableNtfsVolume } from "../readable-volume.js";
@@ -50,7 +50,7 @@ function matchingKeys(bytes: Uint8Array, headerOffset: number, target: number, n
     const flags = byteReader.u16(pos + 12);
     if (length < 16 || length % 8 !== 0 || pos + length > end) throw new NtfsError("bad-index", `${what}: entry length ${length} is invalid`, { offset: pos + 8 });
     if (flags & ENTRY_LAST) break;
-    if (keyLength >= 66 && 16 + keyLength <= length && readFileReference(byteReader.u64big(pos)).record === target) {
+    if (keyLength >= 66 && 16 + keyLength <= length && fileReferenceAt(byteReader, pos).record === target) {
       const key = pos + 16;
       const nameLength = byteReader.u8(key + 64);
       const namespace = byteReader.u8(key + 65);
