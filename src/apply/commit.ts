@@ -11,7 +11,7 @@ import { WRITEBACK_EVERY } from "../io/writeback.js";
 import type { SpoolOverlayDevice } from "../io/spool-overlay-device.js";
 import { writeJournal } from "./journal.js";
 import type { StepCounter } from "./steps.js";
-import type { MeasuredRange } from "./undo-file.js";
+import { blobLayout, type MeasuredRange } from "./undo-file.js";
 import { zeros } from "../util/zero-bytes.js";
 import { sameBytes } from "../util/same-bytes.js";
 
@@ -166,14 +166,7 @@ const UNCOUNTED: StepCounter = { step() {}, count: 0, names: [] };
  * piece; a zeroBefore range gets zeros (its bytes are not in the blob, which it does not advance).
  */
 export function rollBackAll(files: FileChanges[], undo: WrittenUndo): void {
-  let blobOffset = 0;
-  const blobOffsets = files.map((file) =>
-    file.changes.map((change) => {
-      const at = blobOffset;
-      if (!change.zeroBefore) blobOffset += change.beforeLength;
-      return at;
-    }),
-  );
+  const blobOffsets = blobLayout(files.map((file) => file.changes)).offsets;
   let saved: FileDevice | undefined;
   files.forEach((file, i) => {
     let target: FileDevice | undefined;

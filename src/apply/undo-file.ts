@@ -150,6 +150,23 @@ export function encodeUndoFile(input: UndoInput): Uint8Array {
 }
 
 /**
+ * Where each range's stored before bytes start in the blob (files in order, each file's ranges
+ * in order), and the blob's size: a zeroBefore range stores none, and its offset is where the
+ * next stored range starts. The header records it; a rollback reads the blob by it.
+ */
+export function blobLayout(rangesPerFile: readonly (readonly MeasuredRange[])[]): { offsets: number[][]; size: number } {
+  let size = 0;
+  const offsets = rangesPerFile.map((ranges) =>
+    ranges.map((range) => {
+      const at = size;
+      if (!range.zeroBefore) size += range.beforeLength;
+      return at;
+    }),
+  );
+  return { offsets, size };
+}
+
+/**
  * The magic, header length and JSON header (version 2) of an undo file whose blob holds every
  * stored range's before bytes in order. With `room`, the header is padded with spaces to that
  * many bytes (JSON allows trailing white space), or undefined when it does not fit.
@@ -157,21 +174,20 @@ export function encodeUndoFile(input: UndoInput): Uint8Array {
 function undoHead(input: UndoHeadInput): Uint8Array;
 function undoHead(input: UndoHeadInput, room: number): Uint8Array | undefined;
 function undoHead(input: UndoHeadInput, room?: number): Uint8Array | undefined {
-  let blobSize = 0;
-  const files = input.files.map((file) => ({
+  const blob = blobLayout(input.files.map((file) => file.ranges));
+  const files = input.files.map((file, i) => ({
     path: file.path,
     originalSize: file.originalSize,
     newSize: file.newSize,
-    ranges: file.ranges.map((measuredRange) => {
+    ranges: file.ranges.map((measuredRange, j): UndoRange => {
       const { offset, length, beforeLength, sha256After } = measuredRange;
-      const range: UndoRange = measuredRange.zeroBefore
-        ? { offset, length, beforeLength, blobOffset: blobSize, zeroBefore: true, sha256After }
-        : { offset, length, beforeLength, blobOffset: blobSize, sha256Before: measuredRange.sha256Before, sha256After };
-      if (!measuredRange.zeroBefore) blobSize += beforeLength;
-      return range;
+      const blobOffset = blob.offsets[i][j];
+      return measuredRange.zeroBefore
+        ? { offset, length, beforeLength, blobOffset, zeroBefore: true, sha256After }
+        : { offset, length, beforeLength, blobOffset, sha256Before: measuredRange.sha256Before, sha256After };
     }),
   }));
-  const header: UndoHeader = { format: "p2vfix-undo", version: 2, createdAt: (input.createdAt ?? new Date()).toISOString(), image: input.image, changes: input.changes, files, blobSize };
+  const header: UndoHeader = { format: "p2vfix-undo", version: 2, createdAt: (input.createdAt ?? new Date()).toISOString(), image: input.image, changes: input.changes, files, blobSize: blob.size };
   const json = new TextEncoder().encode(JSON.stringify(header));
   if (room !== undefined && json.length > room) return undefined;
   const length = room ?? json.length;
