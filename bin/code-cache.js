@@ -2,12 +2,21 @@
 // The fast paths (`cat`, `reg export`) run in a few tens of milliseconds, and compiling their
 // ~340 KB of JavaScript was a third of that: from the cache, V8 skips parsing and compiling.
 //
-// The cache holds every function's bytecode: the build compiles the bundle under V8's --no-lazy
-// flag and turns the flag back off before serialising. V8 stamps a cache with the flags in force
-// when it is serialised and accepts it only under the same flags and V8 build, so a process with
-// Node's default flags takes it as it is: loading needs no node:v8 (which loads node:stream, ~5 ms
-// of a `cat`). A cache is named after the V8 version that made it: any other Node compiles the
-// bundle as usual.
+// What the cache holds: the bytecode of the functions a training run called. The build loads the
+// bundle, runs the fast path on small test images (scripts/fast-path-training.mjs) and then
+// serialises, so the cache holds what a command uses and no more: deserialising a cache costs in
+// proportion to its size, and one of every function (V8's --no-lazy) was ~1.3 ms slower to load
+// for a `cat` than a trained one. A function the training did not call compiles on its first
+// call, as without a cache. Without the training images (a tree without test/fixtures), the
+// cache holds every function instead: the build compiles under --no-lazy and turns the flag back
+// off before serialising. V8 stamps a cache with the flags in force when it is serialised and
+// accepts it only under the same flags and V8 build, so a process with Node's default flags takes
+// either as it is: loading needs no node:v8 (which loads node:stream, ~5 ms of a `cat`). A cache
+// is named after the V8 version that made it: any other Node compiles the bundle as usual.
+//
+// The build escapes every non-ASCII character of a bundle (esbuild leaves some in comments): V8
+// takes an ASCII source as one byte per character, which decodes ~1 ms faster than UTF-8 and
+// compiles faster too.
 //
 // V8's own check of a cache is not enough to trust it: it compares the source's length only (an
 // edited bundle of the same length would run the old code) and damaged cache bytes can crash the
@@ -20,8 +29,8 @@
 // ~3 ms before V8 optimises its loop (alternated runs of `cat`: copies 37.5 ms, JavaScript word
 // sum 40.0, main's CRC-32 with node:v8 40.4).
 "use strict";
-const { readFileSync, writeFileSync } = require("node:fs");
-const { createRequire } = require("node:module");
+const { isAscii } = require("node:buffer");
+const { closeSync, openSync, readFileSync, writeFileSync } = require("node:fs");
 const { dirname } = require("node:path");
 const { Script } = require("node:vm");
 
@@ -57,32 +66,79 @@ function script(file, source, cachedData) {
   return new Script(wrapped, { filename: file, cachedData });
 }
 
+/** The text of a bundle's bytes: an ASCII one as one byte per character (see above). */
+const sourceText = (bytes) => (isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8"));
+
 /** The bundle's bytes and its cache's V8 bytes when they fit (`cachedData`). */
 function sourceAndCache(file) {
   const bytes = readFileSync(file);
-  return { source: bytes.toString("utf8"), cachedData: checkedCache(codeCachePath(file), bytes) };
+  return { source: sourceText(bytes), cachedData: checkedCache(codeCachePath(file), bytes) };
+}
+
+/**
+ * The `require` a bundle gets: Node's built-ins only. The bundles hold all their own code, and
+ * this spares a createRequire (node:module, ~0.4 ms of a `cat`).
+ */
+function builtinRequire(id) {
+  if (!id.startsWith("node:")) throw new Error(`a fast-path bundle requires only node: built-ins, not ${id}`);
+  return require(id);
+}
+
+/** Runs a compiled bundle and returns its exports. */
+function run(compiled, file) {
+  const module = { exports: {} };
+  compiled.runInThisContext()(module.exports, builtinRequire, module, file, dirname(file));
+  return module.exports;
 }
 
 /** Runs the CommonJS bundle `file` (an absolute path) and returns its exports. */
 function loadCommonJs(file) {
   const { source, cachedData } = sourceAndCache(file);
-  const module = { exports: {} };
-  script(file, source, cachedData).runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
-  return module.exports;
+  return run(script(file, source, cachedData), file);
 }
 
-/** Writes the code cache of `file` for this Node, every function compiled; returns its path. */
-function writeCodeCache(file) {
-  const bytes = readFileSync(file);
+/** `file` compiled with every function's bytecode. */
+function compiledEagerly(file, source) {
   // Only here: loading node:v8 costs a run more than the rest of this file.
   const { setFlagsFromString } = require("node:v8");
   setFlagsFromString("--no-lazy");
-  let compiled;
   try {
-    compiled = script(file, bytes.toString("utf8"));
+    return script(file, source);
   } finally {
     setFlagsFromString("--lazy");
   }
+}
+
+/**
+ * `file` compiled, loaded and run as `training` says: `exports[training.entry](argv, streams)` for
+ * each of its `runs`, standard output to the null device. A run that does not return 0 is an
+ * error (the fast path failed on a test image: the build must not go on).
+ */
+function compiledByTraining(file, source, training) {
+  const compiled = script(file, source);
+  const entry = run(compiled, file)[training.entry];
+  if (typeof entry !== "function") throw new Error(`${file} exports no function ${training.entry}`);
+  const out = openSync(require("node:os").devNull, "w");
+  try {
+    for (const argv of training.runs) {
+      let errors = "";
+      const code = entry(argv, { out, err: (text) => void (errors += text) });
+      if (code !== 0) throw new Error(`training run ${argv.join(" ")} of ${file} ended with ${code}: ${errors}`);
+    }
+  } finally {
+    closeSync(out);
+  }
+  return compiled;
+}
+
+/**
+ * Writes the code cache of `file` for this Node and returns its path: the functions `training`
+ * ran ({ entry, runs }, see compiledByTraining), or every function without one.
+ */
+function writeCodeCache(file, training) {
+  const bytes = readFileSync(file);
+  const source = sourceText(bytes);
+  const compiled = training ? compiledByTraining(file, source, training) : compiledEagerly(file, source);
   // Serialised under the default flags, the ones bin/p2vfix.js runs with.
   const payload = compiled.createCachedData();
   const header = Buffer.alloc(HEADER);

@@ -11,12 +11,13 @@
  *
  * `node scripts/build-cli.mjs [OUTDIR]`.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
+import { fastPathTraining } from "./fast-path-training.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -33,6 +34,18 @@ function ownImportMetaUrl(outDir) {
       });
     },
   };
+}
+
+/**
+ * Rewrites `file` with every non-ASCII character as a \uXXXX escape (a bundle loads faster as
+ * ASCII: bin/code-cache.js). esbuild escapes them in code already; what it leaves is in comments,
+ * where the escape is only text. In a string, template or regular expression it would mean the
+ * same character.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, "utf8");
+  const escaped = text.replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (escaped !== text) writeFileSync(file, escaped);
 }
 
 /** The environment without NODE_OPTIONS: flags there would make a cache V8 rejects without them. */
@@ -80,10 +93,19 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
     logOverride: { "empty-import-meta": "error" },
   });
   // A child process: the cache must be made under node's default flags, as bin/p2vfix.js runs.
-  for (const name of Object.keys(fastPaths)) {
-    const file = join(outDir, `${name}.cjs`);
-    const made = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(join(root, "bin/code-cache.js"))}).writeCodeCache(${JSON.stringify(file)});`], { stdio: "inherit", env: withoutNodeOptions() });
-    if (made.status !== 0) throw new Error(`making the code cache of ${file} failed`);
+  // Trained on the test images where there are some (scripts/fast-path-training.mjs).
+  const trained = fastPathTraining(root);
+  try {
+    for (const name of Object.keys(fastPaths)) {
+      const file = join(outDir, `${name}.cjs`);
+      asciiOnly(file);
+      const args = trained ? [file, trained.training[name]] : [file];
+      const call = `require(${JSON.stringify(join(root, "bin/code-cache.js"))}).writeCodeCache(${args.map((arg) => JSON.stringify(arg)).join(", ")});`;
+      const made = spawnSync(process.execPath, ["-e", call], { stdio: "inherit", env: withoutNodeOptions() });
+      if (made.status !== 0) throw new Error(`making the code cache of ${file} failed`);
+    }
+  } finally {
+    trained?.remove();
   }
   return outDir;
 }

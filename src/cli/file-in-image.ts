@@ -9,8 +9,12 @@ import { resolveInnerPath } from "../image/hive-source.js";
 import { openTarget } from "../image/open-target.js";
 import { parseTargetSpec } from "../image/target-spec.js";
 
-/** Bytes read at a time: large enough for long sequential reads, small enough to keep memory flat. */
-const CHUNK = 4 << 20;
+/**
+ * Bytes read at a time: large enough for long sequential reads, small enough that the one buffer
+ * stays in the CPU's cache and costs few page faults to make. 4 MiB chunks took ~2 ms more of a
+ * `cat` of an 11 MiB hive than 256 KiB or 1 MiB ones (fresh pages fault in 4 KiB at a time).
+ */
+const CHUNK = 1 << 20;
 
 export interface FileInImage {
   file: OpenFile;

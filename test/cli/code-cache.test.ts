@@ -16,16 +16,32 @@ const root = resolve(import.meta.dirname, "../..");
 const { codeCachePath, loadCommonJs, writeCodeCache } = createRequire(import.meta.url)(join(root, "bin/code-cache.js")) as {
   codeCachePath(file: string): string;
   loadCommonJs(file: string): { scaled(values: number[]): number[]; base: string };
-  writeCodeCache(file: string): string;
+  writeCodeCache(file: string, training?: { entry: string; runs: string[][] }): string;
 };
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-code-cache-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A CommonJS bundle in the shape esbuild writes, with a function only a call compiles. */
-function bundle(name: string, factor: number): string {
+/**
+ * A CommonJS bundle in the shape esbuild writes, with functions only a call compiles: `scaled`,
+ * and a fast path's entry (`main(argv, streams)`, as scripts/fast-path-training.mjs calls it)
+ * that calls `scaled` and returns argv's first number as its exit code.
+ */
+function bundle(name: string, factor: number, more = ""): string {
   const file = join(dir, `${name}.cjs`);
-  writeFileSync(file, `"use strict";\nconst path = require("node:path");\nfunction scaled(values) { return values.map((value) => value * ${factor}); }\nmodule.exports = { scaled, base: path.basename(__filename) };\n`);
+  const main = `function main(argv, streams) { require("node:fs").writeSync(streams.out, String(scaled([1, 2]))); return Number(argv[0]); }`;
+  writeFileSync(file, `"use strict";\nconst path = require("node:path");\nfunction scaled(values) { return values.map((value) => value * ${factor}); }\n${main}\n${more}\nmodule.exports = { scaled, main, base: path.basename(__filename) };\n`);
   return file;
+}
+
+/** The V8 bytes' length: the header's second number, after the 24-byte magic and the source's length. */
+const payloadLength = (cache: string) => readFileSync(cache).readUInt32LE(28);
+
+/** writeCodeCache in a fresh node: in this one, V8 may hand back a script it compiled before, functions and all. */
+function writeInChild(...args: unknown[]): string {
+  const call = `process.stdout.write(require(${JSON.stringify(join(root, "bin/code-cache.js"))}).writeCodeCache(${args.map((arg) => JSON.stringify(arg)).join(", ")}));`;
+  const run = spawnSync(process.execPath, ["-e", call], { encoding: "utf8" });
+  expect(run.stderr).toBe("");
+  return run.stdout;
 }
 
 /** Loads `file` in a fresh node (the flags a cache is checked under are per process). */
@@ -50,9 +66,35 @@ describe("V8 code cache of a CommonJS bundle", () => {
     // Another source text than writeCodeCache's (one more space): V8 would hand back a script it compiled before.
     const lazy = new Script(`${wrapped} `, { filename: file }).createCachedData();
     // Here ~1,040 bytes against ~710; checked in a fresh node as well (the flags it was made under are no longer in force).
-    // The V8 bytes' length is the header's second number, after the 24-byte magic and the source's length.
-    expect(readFileSync(writeCodeCache(file)).readUInt32LE(28)).toBeGreaterThan(1.25 * lazy.length);
+    expect(payloadLength(writeCodeCache(file))).toBeGreaterThan(1.25 * lazy.length);
     expect(loadInChild(file).accepted).toBe(true);
+  });
+
+  it("a trained cache holds the functions its runs called and not the others", () => {
+    // Functions no run calls, one large enough that its bytecode shows in the cache's length.
+    const unused = `function unused(values) { let sum = 0; ${Array.from({ length: 40 }, (_, i) => `sum += values[${i}] * ${i + 1} - (values[${i}] >> 1);`).join(" ")} return sum; }\nfunction unusedCaller(values) { return unused(values) + 1; }`;
+    const file = bundle("trained", 4, unused);
+    const lazy = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n}) `, { filename: file }).createCachedData().length;
+    const trained = payloadLength(writeInChild(file, { entry: "main", runs: [["0"], ["0", "again"]] }));
+    expect(loadInChild(file)).toEqual({ scaled: [4, 8, 12], base: "trained.cjs", accepted: true });
+    const eager = payloadLength(writeInChild(file));
+    // More than a cache made before anything ran (main and scaled compiled), less than one of every function (no unused).
+    expect(trained).toBeGreaterThan(lazy + 100);
+    expect(eager).toBeGreaterThan(trained + 500);
+  });
+
+  it("a training run that fails stops the cache's making, with its exit code and errors", () => {
+    const file = bundle("failing", 2);
+    expect(() => writeCodeCache(file, { entry: "main", runs: [["0"], ["3"]] })).toThrow(/training run 3 of .*failing\.cjs ended with 3/);
+    expect(existsSync(codeCachePath(file))).toBe(false);
+    expect(() => writeCodeCache(file, { entry: "missing", runs: [["0"]] })).toThrow(/exports no function missing/);
+  });
+
+  it("a bundle gets node: built-ins only from its require", () => {
+    const file = join(dir, "relative.cjs");
+    writeFileSync(file, `"use strict";\nmodule.exports = require("./other.cjs");\n`);
+    writeFileSync(join(dir, "other.cjs"), "module.exports = 1;\n");
+    expect(() => loadCommonJs(file)).toThrow(/only node: built-ins, not \.\/other\.cjs/);
   });
 
   it("without a cache the bundle is compiled as usual", () => {

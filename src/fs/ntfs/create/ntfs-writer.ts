@@ -24,7 +24,6 @@
  * its clusters, and removes every index entry naming it.
  */
 import { FsError, NotFoundError, NtfsError, RefusedError, UsageError } from "../../../errors.js";
-import { tmpdir } from "node:os";
 import { SpoolOverlayDevice, openSpoolIn } from "../../../io/spool-overlay-device.js";
 import type { BlockDevice } from "../../../io/block-device.js";
 import { pathComponents } from "../../filesystem.js";
@@ -112,7 +111,9 @@ export class NtfsWriter {
     options: WriterOptions = {},
   ) {
     checkVolumeWritable(target, "/");
-    this.overlay = options.staged === false ? target.device : new SpoolOverlayDevice(target.device, () => openSpoolIn(tmpdir()));
+    // node:os when a spool is opened, not at import: the `cat` fast path bundles this module
+    // (through NtfsVolume) and never writes.
+    this.overlay = options.staged === false ? target.device : new SpoolOverlayDevice(target.device, () => openSpoolIn(process.getBuiltinModule("node:os").tmpdir()));
     this.shortNames = options.shortNames ?? false;
     this.vol = new ReadableNtfsVolume(this.overlay, target.upcase);
   }

@@ -1,0 +1,57 @@
+/**
+ * The training runs the build gives each fast path before it serialises the path's V8 code cache
+ * (bin/code-cache.js): a `cat` and a `reg export` of the kind users run, on the repository's own
+ * test images, so the cache holds the functions those commands call. Read-only runs on copies in
+ * a temp folder; the images come from test/fixtures, which a tree without tests (an unpacked
+ * package) lacks: the build then makes caches of every function instead.
+ *
+ * The images, and why each: a bare NTFS volume (bench/cat-pairs.mjs's shape), a GPT disk with an
+ * ESP and a Windows partition (the usual converted disk), a qcow2 and a VMDK (the KVM and VMware
+ * containers) holding a FAT volume; for `reg export`, a SYSTEM hive in UTF-16 and UTF-8, to
+ * standard output and to a file.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+
+const FIXTURES = {
+  ntfs: "ntfs/windows.ntfs",
+  gpt: "image/windows-gpt.img",
+  qcow2: "vdisk/cluster4k.qcow2",
+  vmdk: "vdisk/sparse.vmdk",
+  hive: "image/SYSTEM",
+};
+
+/**
+ * The training of each fast path ({ entry, runs } by bundle name) with the images it reads in a
+ * temp folder, and `remove()` to delete that folder; undefined when the test images are missing.
+ */
+export function fastPathTraining(root) {
+  const fixtures = join(root, "test/fixtures");
+  if (!Object.values(FIXTURES).every((rel) => existsSync(join(fixtures, `${rel}.gz`)))) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), "p2vfix-fast-path-training-"));
+  const image = {};
+  for (const [name, rel] of Object.entries(FIXTURES)) {
+    image[name] = join(dir, rel.split("/").pop());
+    writeFileSync(image[name], gunzipSync(readFileSync(join(fixtures, `${rel}.gz`))));
+  }
+  const system = "Windows/System32/config/SYSTEM";
+  return {
+    training: {
+      "fast-cat": {
+        entry: "fastCat",
+        runs: [`${image.ntfs}:${system}`, `${image.gpt}:${system}`, `${image.qcow2}:pattern.txt`, `${image.vmdk}:EFI/Microsoft/Boot/BCD`].map((spec) => ["cat", spec]),
+      },
+      "fast-export": {
+        entry: "fastExport",
+        runs: [
+          ["reg", "export", image.hive],
+          ["reg", "export", image.hive, "--encoding", "utf8", "--prefix", "HKEY_LOCAL_MACHINE\\SYSTEM"],
+          ["reg", "export", image.hive, "ControlSet001\\Control", "-o", join(dir, "control.reg")],
+        ],
+      },
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
