@@ -1,10 +1,12 @@
 /**
- * Part of `npm run build`, after tsc: bundles the command line (dist/cli/main.js and the
- * command modules it imports on demand) into a few files in dist/cli-bundle, which
- * bin/p2vfix.js runs. Node loads ~130 separate modules for a small command such as `cat`;
- * resolving, reading and compiling them one by one was most of its start-up (bench/image-read).
- * Command modules stay separate chunks (code splitting), so a command still loads only its own
- * code. Packages (commander, zod, yaml ...) stay external: they load from node_modules as before.
+ * Part of `npm run build`, after tsc: bundles the command line (dist/cli/main.js and every
+ * module it imports, at once or on demand) into one CommonJS file in dist/cli-bundle, plus one
+ * for each fast path, and makes each one's V8 code cache (bin/code-cache.js), which
+ * bin/p2vfix.js loads them through. Node loads ~130 separate modules for a small command;
+ * resolving, reading and compiling them one by one was most of its start-up (bench/image-read),
+ * and Node 20 keeps no code cache of ES modules: `cp` of a tree took ~0.07 s less of ~0.5 s as
+ * one CommonJS file with a trained cache than as ES module chunks. A module imported on demand
+ * still runs its top level only when first imported (esbuild wraps it in an initialiser).
  *
  * A module that locates files beside itself (`import.meta.url`: the compiled knowledge, the web
  * console's assets) keeps doing so from its own place in dist/, not from the bundle's.
@@ -21,21 +23,6 @@ import { fastPathTraining } from "./fast-path-training.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Rewrites `import.meta.url` in a bundled module to the URL of its own file in dist/. */
-function ownImportMetaUrl(outDir) {
-  return {
-    name: "own-import-meta-url",
-    setup(b) {
-      b.onLoad({ filter: /\.js$/ }, async (args) => {
-        const text = await readFile(args.path, "utf8");
-        if (!text.includes("import.meta.url")) return undefined;
-        const own = relative(outDir, args.path).split("\\").join("/");
-        return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(own)}, import.meta.url).href`), loader: "js" };
-      });
-    },
-  };
-}
-
 /**
  * Rewrites `file` with every non-ASCII character as a \uXXXX escape (a bundle loads faster as
  * ASCII: bin/code-cache.js). esbuild escapes them in code already; what it leaves is in comments,
@@ -48,6 +35,24 @@ function asciiOnly(file) {
   if (escaped !== text) writeFileSync(file, escaped);
 }
 
+/**
+ * Rewrites `import.meta.url` in a bundled module to the URL of its own file in dist/, found from
+ * the bundle's __dirname (import.meta has no meaning in CommonJS).
+ */
+function ownImportMetaUrl(outDir) {
+  return {
+    name: "own-import-meta-url",
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, async (args) => {
+        const text = await readFile(args.path, "utf8");
+        if (!text.includes("import.meta.url")) return undefined;
+        const own = relative(outDir, args.path).split("\\").join("/");
+        return { contents: text.replaceAll("import.meta.url", `require("node:url").pathToFileURL(require("node:path").join(__dirname, ${JSON.stringify(own)})).href`), loader: "js" };
+      });
+    },
+  };
+}
+
 /** The environment without NODE_OPTIONS: flags there would make a cache V8 rejects without them. */
 function withoutNodeOptions() {
   const env = { ...process.env };
@@ -56,52 +61,42 @@ function withoutNodeOptions() {
 }
 
 export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
-  // Chunk names carry content hashes: clear the chunks of an earlier build.
   rmSync(outDir, { recursive: true, force: true });
+  // main: the whole command line. fast-cat, fast-export (src/cli/fast-cat.ts, fast-export.ts):
+  // a plain `cat` or `reg export` with what it imports (the image stack; the regf reader) and no
+  // commander; bin/p2vfix.js tries them before main.
+  const entries = { main: "dist/cli/main.js", "fast-cat": "dist/cli/fast-cat.js", "fast-export": "dist/cli/fast-export.js" };
   await build({
-    entryPoints: { main: join(root, "dist/cli/main.js") },
-    outdir: outDir,
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    external: ["zod", "yaml", "@xmldom/xmldom", "cli-progress", "preact", "preact/*"],
-    sourcemap: false,
-    legalComments: "none",
-    // commander is CommonJS: its require("node:events") etc. need a real require in ESM.
-    banner: { js: 'import { createRequire as __p2vfixRequire } from "node:module"; const require = __p2vfixRequire(import.meta.url);' },
-    logLevel: "warning",
-    plugins: [ownImportMetaUrl(outDir)],
-  });
-  // The fast paths (src/cli/fast-cat.ts, fast-export.ts): each one CommonJS file with what it
-  // imports (the image stack; the regf reader) and no commander, plus its V8 code cache for
-  // the Node that built it (bin/code-cache.js); bin/p2vfix.js tries them before main.js.
-  const fastPaths = { "fast-cat": join(root, "dist/cli/fast-cat.js"), "fast-export": join(root, "dist/cli/fast-export.js") };
-  await build({
-    entryPoints: fastPaths,
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, join(root, path)])),
     outdir: outDir,
     outExtension: { ".js": ".cjs" },
     bundle: true,
     format: "cjs",
     platform: "node",
     target: "node20",
+    // Loaded on first use, from node_modules (util/require-package.ts, util/yaml-validation.ts);
+    // commander, needed by every command, is bundled and so in the code cache.
+    external: ["zod", "yaml", "@xmldom/xmldom", "cli-progress", "preact", "preact/*"],
+    // import() of a bundled module becomes a call of its initialiser: a vm.Script has no import().
+    supported: { "dynamic-import": false },
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
-    // import.meta has no meaning in CommonJS: a fast path that needs it must not build.
+    // import.meta.url is rewritten (ownImportMetaUrl); anything else of import.meta would be empty.
     logOverride: { "empty-import-meta": "error" },
+    plugins: [ownImportMetaUrl(outDir)],
   });
   // A child process: the cache must be made under node's default flags, as bin/p2vfix.js runs.
   // Trained on the test images where there are some (scripts/fast-path-training.mjs).
   const trained = fastPathTraining(root);
   try {
-    for (const name of Object.keys(fastPaths)) {
+    for (const name of Object.keys(entries)) {
       const file = join(outDir, `${name}.cjs`);
       asciiOnly(file);
       const args = trained ? [file, trained.training[name]] : [file];
-      const call = `require(${JSON.stringify(join(root, "bin/code-cache.js"))}).writeCodeCache(${args.map((arg) => JSON.stringify(arg)).join(", ")});`;
-      const made = spawnSync(process.execPath, ["-e", call], { stdio: "inherit", env: withoutNodeOptions() });
+      const call = `require(${JSON.stringify(join(root, "bin/code-cache.js"))}).writeCodeCache(${args.map((arg) => JSON.stringify(arg)).join(", ")})`;
+      // Standard output to the null device: a training run's output (a hive's export) is not the build's.
+      const made = spawnSync(process.execPath, ["-e", `${call}.catch((err) => { console.error(err); process.exitCode = 1; })`], { stdio: ["ignore", "ignore", "inherit"], env: withoutNodeOptions() });
       if (made.status !== 0) throw new Error(`making the code cache of ${file} failed`);
     }
   } finally {

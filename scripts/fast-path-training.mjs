@@ -10,7 +10,7 @@
  * containers) holding a FAT volume; for `reg export`, a SYSTEM hive in UTF-16 and UTF-8, to
  * standard output and to a file.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -37,11 +37,23 @@ export function fastPathTraining(root) {
     writeFileSync(image[name], gunzipSync(readFileSync(join(fixtures, `${rel}.gz`))));
   }
   const system = "Windows/System32/config/SYSTEM";
+  // For the whole command line: `cp -r` of a small tree (resident, non-resident, nested) into
+  // its own copy of the NTFS volume, undo file and all in the temp folder.
+  const tree = join(dir, "tools");
+  mkdirSync(join(tree, "drivers"), { recursive: true });
+  for (let i = 0; i < 40; i++) writeFileSync(join(tree, `script-${i}.cmd`), `@echo off\r\nrem step ${i}\r\n`.repeat(1 + i));
+  writeFileSync(join(tree, "drivers", "viostor.sys"), Buffer.alloc(300 * 1024, 0x5a));
+  const target = join(dir, "copy-target.ntfs");
+  writeFileSync(target, readFileSync(image.ntfs));
   return {
     training: {
       "fast-cat": {
         entry: "fastCat",
         runs: [`${image.ntfs}:${system}`, `${image.gpt}:${system}`, `${image.qcow2}:pattern.txt`, `${image.vmdk}:EFI/Microsoft/Boot/BCD`].map((spec) => ["cat", spec]),
+      },
+      main: {
+        entry: "main",
+        runs: [["cp", "-r", "--backup-dir", dir, tree, `${target}:/p2vfix`]],
       },
       "fast-export": {
         entry: "fastExport",

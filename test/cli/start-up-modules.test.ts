@@ -2,7 +2,7 @@
  * What the built command line loads for its small, frequent commands (start-up is most of their
  * time: bench/cat-pairs.mjs, bench/ntfs-create.mjs). A copy into an image loads neither zod nor
  * yaml (undo and journal schemas are loaded only to read them) nor cli-progress (only a bar that
- * is drawn loads it); a plain `cat` runs from its CommonJS fast path, without main.js or any
+ * is drawn loads it); a plain `cat` runs from its CommonJS fast path, without the main bundle or any
  * package, and neither it nor `reg export` loads node:v8, node:zlib or node:stream (each costs a
  * few milliseconds of a ~40 ms run: bin/code-cache.js, util/lazy-zlib.ts, util/crc32.ts).
  */
@@ -19,18 +19,21 @@ const root = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "p2vfix-start-up-modules-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the built CLI and returns every ES module it resolved and every CommonJS file it loaded. */
+/**
+ * Runs the built CLI and returns every CommonJS file it loaded (NODE_DEBUG=module: packages come
+ * through require()) and every bundle it read (bin/code-cache.js reads a bundle with
+ * fs.readFileSync and compiles it itself: a preload notes each .cjs file read).
+ */
 function modulesLoaded(...argv: string[]): { status: number | null; stderr: string; modules: string[] } {
-  // A resolve hook lists ES modules; NODE_DEBUG=module lists CommonJS loads (packages come through require()).
-  const hook = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write("MOD " + r.url + "\\n"); return r; }`;
-  const register = `import { register } from "node:module"; register(${JSON.stringify("data:text/javascript," + encodeURIComponent(hook))});`;
-  const run = spawnSync(process.execPath, ["--import", "data:text/javascript," + encodeURIComponent(register), join(root, "bin/p2vfix.js"), ...argv], {
+  const preload = join(dir, "list-bundles.cjs");
+  writeFileSync(preload, `const fs = require("node:fs");\nconst read = fs.readFileSync;\nfs.readFileSync = function (path, ...rest) {\n  if (typeof path === "string" && path.endsWith(".cjs")) fs.writeSync(2, "BUNDLE " + path + "\\n");\n  return read.call(this, path, ...rest);\n};\n`);
+  const run = spawnSync(process.execPath, ["--require", preload, join(root, "bin/p2vfix.js"), ...argv], {
     cwd: dir,
     encoding: "utf8",
     timeout: 60_000,
     env: { ...process.env, NODE_DEBUG: "module" },
   });
-  const modules = run.stderr.split("\n").filter((line) => line.startsWith("MOD ") || /^MODULE \d+: load /.test(line));
+  const modules = run.stderr.split("\n").filter((line) => line.startsWith("BUNDLE ") || /^MODULE \d+: load /.test(line));
   return { status: run.status, stderr: run.stderr, modules };
 }
 
@@ -50,7 +53,7 @@ function builtinsLoaded(...argv: string[]): { status: number | null; stderr: str
 /** Built-ins that load node:stream (or are it): a few milliseconds each on a fast path. */
 const heavyBuiltins = (builtins: string[]) => builtins.filter((name) => /^(v8|zlib|stream|internal\/streams\/|internal\/heap_utils)/.test(name));
 
-const built = existsSync(join(root, "dist/cli-bundle/main.js")) && existsSync(join(root, "dist/cli-bundle/fast-cat.cjs"));
+const built = existsSync(join(root, "dist/cli-bundle/main.cjs")) && existsSync(join(root, "dist/cli-bundle/fast-cat.cjs"));
 
 describe.skipIf(!built || !toolsAvailable("mkntfs"))("modules the built CLI loads", () => {
   const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 16 });
@@ -60,15 +63,17 @@ describe.skipIf(!built || !toolsAvailable("mkntfs"))("modules the built CLI load
   it("cp into an image: no zod, yaml or cli-progress", () => {
     const run = modulesLoaded("cp", source, `${image}:/tool.cmd`);
     expect(run.status, run.stderr).toBe(0);
-    // The hook does see what loads.
-    expect(run.modules.some((line) => line.includes("/dist/cli-bundle/"))).toBe(true);
+    // The lists do see what loads: the command line's bundle, and the CommonJS loader of it.
+    expect(run.modules.some((line) => line.startsWith("BUNDLE ") && line.endsWith("/dist/cli-bundle/main.cjs"))).toBe(true);
+    expect(run.modules.some((line) => line.startsWith("MODULE ") && line.includes("code-cache.js"))).toBe(true);
     expect(run.modules.filter((line) => /\/node_modules\/(zod|yaml|cli-progress)\//.test(line))).toEqual([]);
   });
 
-  it("cat: the fast path alone (no main.js, no package)", () => {
+  it("cat: the fast path alone (no main bundle, no package)", () => {
     const run = modulesLoaded("cat", `${image}:/tool.cmd`);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.modules.filter((line) => line.includes("/node_modules/") || line.includes("/dist/cli-bundle/main.js"))).toEqual([]);
+    expect(run.modules.filter((line) => line.startsWith("BUNDLE "))).toEqual([expect.stringMatching(/\/dist\/cli-bundle\/fast-cat\.cjs$/)]);
+    expect(run.modules.filter((line) => line.includes("/node_modules/"))).toEqual([]);
   });
 
   it("cat and reg export to standard output: no node:v8, node:zlib or node:stream", () => {
