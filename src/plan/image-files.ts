@@ -260,6 +260,8 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
         });
         return items;
       };
+      // One growth of $MFT for the whole copy, when it needs one.
+      writer.expectRecords([...walked.values()].flat().reduce((sum, walk) => sum + walk.items.length, 0));
       for (const op of operations) {
         if (op.kind === "mkdir") {
           const path = imagePath(op.path);
