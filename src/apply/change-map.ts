@@ -68,6 +68,11 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, ke
   // Two buffers for the whole walk: the hashes and `keep` consume each piece before the next read.
   const afterBuffer = new Uint8Array(PIECE);
   const beforeBuffer = new Uint8Array(PIECE);
+  // The same bytes as 32-bit words: a sector whose first word differs is changed without a call
+  // to memcmp. New data over a fresh image's zeros differs there nearly always, and the 2,048
+  // Buffer.compare calls per MiB cost ~9 ms of a 40 MiB copy where this costs ~0.2.
+  const afterWords = new Int32Array(afterBuffer.buffer);
+  const beforeWords = new Int32Array(beforeBuffer.buffer);
   for (const stretch of overlay.stretches()) {
     const end = stretch.offset + stretch.length;
     for (let piece = stretch.offset; piece < end; piece += PIECE) {
@@ -85,7 +90,9 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, ke
       for (let at = piece; at < pieceEnd; ) {
         const inside = at < insideEnd;
         const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
-        const same = inside && buffer.compare(beforeBytes, at - piece, next - piece, at - piece, next - piece) === 0;
+        const from = at - piece;
+        const firstWordDiffers = (from & 3) === 0 && next - at >= 4 && afterWords[from >> 2] !== beforeWords[from >> 2];
+        const same = inside && !firstWordDiffers && buffer.compare(beforeBytes, from, next - piece, from, next - piece) === 0;
         if (!same) {
           const last = spans[spans.length - 1];
           if (last && at - last[1] < MERGE_GAP) last[1] = next;
