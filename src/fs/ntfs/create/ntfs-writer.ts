@@ -48,8 +48,12 @@ import { DOS_NAME, shortNameFor } from "./short-name.js";
 const ROOT = 5;
 const ARCHIVE = 0x20;
 const DUP_INDEX_PRESENT = 0x10000000;
-/** Content is copied to the volume in pieces of this size. */
-const COPY_CHUNK = 4 * 1024 * 1024;
+/**
+ * Content is copied to the volume in pieces of this size (a multiple of every cluster size):
+ * small enough that a piece read from the host is still in the CPU's L2 cache when it is
+ * written on (copying a 40 MiB file through 256 KiB took ~10 ms, through 4 MiB ~14).
+ */
+const COPY_CHUNK = 256 * 1024;
 
 /** File content: bytes, or a sized reader (a host file) read piece by piece. */
 export type FileContent = Uint8Array | { size: number; read(offset: number, length: number): Uint8Array };
