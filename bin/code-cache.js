@@ -39,8 +39,20 @@ const LENGTH = 4;
 /** Where the source starts: after the magic, the source's length and the V8 bytes' length. */
 const HEADER = MAGIC.length + 2 * LENGTH;
 
-/** Where the cache of `file` made by this V8 lives. */
-const codeCachePath = (file) => `${file}.v8-${process.versions.v8}.cache`;
+/**
+ * Where the cache of `file` made by this V8 lives; a `variant` is another cache of the same file,
+ * trained on other commands (see MAIN_CACHE_VARIANTS).
+ */
+const codeCachePath = (file, variant = "") => `${file}${variant ? `.${variant}` : ""}.v8-${process.versions.v8}.cache`;
+
+/**
+ * The command line's bundle has one cache per kind of command, each trained on that kind
+ * (scripts/fast-path-training.mjs), so that each holds what its commands run and no more: a cache
+ * of everything takes longer to load for every command. Commands not named here, and those
+ * whose variant is missing, take the default cache (trained on inspect and plan, the code most
+ * other commands share).
+ */
+const MAIN_CACHE_VARIANTS = { cp: "write", mkdir: "write", rm: "write" };
 
 /** The V8 cache bytes in `cacheFile` when they were made from `source` and both copies agree, else undefined. */
 function checkedCache(cacheFile, source) {
@@ -69,10 +81,11 @@ function script(file, source, cachedData) {
 /** The text of a bundle's bytes: an ASCII one as one byte per character (see above). */
 const sourceText = (bytes) => (isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8"));
 
-/** The bundle's bytes and its cache's V8 bytes when they fit (`cachedData`). */
-function sourceAndCache(file) {
+/** The bundle's bytes and its cache's V8 bytes when they fit (`cachedData`): the variant's, else the default's. */
+function sourceAndCache(file, variant = "") {
   const bytes = readFileSync(file);
-  return { source: sourceText(bytes), cachedData: checkedCache(codeCachePath(file), bytes) };
+  const cachedData = (variant ? checkedCache(codeCachePath(file, variant), bytes) : undefined) ?? checkedCache(codeCachePath(file), bytes);
+  return { source: sourceText(bytes), cachedData };
 }
 
 /**
@@ -97,9 +110,9 @@ function run(compiled, file) {
   return module.exports;
 }
 
-/** Runs the CommonJS bundle `file` (an absolute path) and returns its exports. */
-function loadCommonJs(file) {
-  const { source, cachedData } = sourceAndCache(file);
+/** Runs the CommonJS bundle `file` (an absolute path) and returns its exports; `variant`: which of its caches. */
+function loadCommonJs(file, variant = "") {
+  const { source, cachedData } = sourceAndCache(file, variant);
   return run(script(file, source, cachedData), file);
 }
 
@@ -133,10 +146,11 @@ async function compiledByTraining(file, source, training) {
 }
 
 /**
- * Writes the code cache of `file` for this Node and resolves to its path: the functions
- * `training` ran ({ entry, runs }, see compiledByTraining), or every function without one.
+ * Writes the code cache of `file` (its `variant`, see codeCachePath) for this Node and resolves to
+ * its path: the functions `training` ran ({ entry, runs }, see compiledByTraining), or every
+ * function without one.
  */
-async function writeCodeCache(file, training) {
+async function writeCodeCache(file, training, variant = "") {
   const bytes = readFileSync(file);
   const source = sourceText(bytes);
   const compiled = training ? await compiledByTraining(file, source, training) : compiledEagerly(file, source);
@@ -146,15 +160,15 @@ async function writeCodeCache(file, training) {
   MAGIC.copy(header);
   header.writeUInt32LE(bytes.length, MAGIC.length);
   header.writeUInt32LE(payload.length, MAGIC.length + LENGTH);
-  const path = codeCachePath(file);
+  const path = codeCachePath(file, variant);
   writeFileSync(path, Buffer.concat([header, bytes, payload, payload]));
   return path;
 }
 
-/** Whether this Node would run `file` from its cache (for the tests). */
-function codeCacheAccepted(file) {
-  const { source, cachedData } = sourceAndCache(file);
+/** Whether this Node would run `file` from its cache, the `variant`'s else the default (for the tests). */
+function codeCacheAccepted(file, variant = "") {
+  const { source, cachedData } = sourceAndCache(file, variant);
   return cachedData !== undefined && !script(file, source, cachedData).cachedDataRejected;
 }
 
-module.exports = { codeCachePath, loadCommonJs, writeCodeCache, codeCacheAccepted };
+module.exports = { codeCachePath, loadCommonJs, writeCodeCache, codeCacheAccepted, MAIN_CACHE_VARIANTS };

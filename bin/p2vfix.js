@@ -8,14 +8,17 @@
 const { existsSync } = require("node:fs");
 const { join } = require("node:path");
 const { pathToFileURL } = require("node:url");
-const { loadCommonJs } = require("./code-cache.js");
+const { loadCommonJs, MAIN_CACHE_VARIANTS } = require("./code-cache.js");
 
 const dist = join(__dirname, "..", "dist");
 
-/** A module of the command line: its CommonJS bundle through its code cache (code-cache.js), else as tsc left it in dist/cli. */
-function load(name) {
+/**
+ * A module of the command line: its CommonJS bundle through its code cache (code-cache.js; the
+ * cache `variant`, when given), else as tsc left it in dist/cli.
+ */
+function load(name, variant) {
   const bundle = join(dist, "cli-bundle", `${name}.cjs`);
-  return existsSync(bundle) ? loadCommonJs(bundle) : import(pathToFileURL(join(dist, "cli", `${name}.js`)).href);
+  return existsSync(bundle) ? loadCommonJs(bundle, variant) : import(pathToFileURL(join(dist, "cli", `${name}.js`)).href);
 }
 
 async function run(argv) {
@@ -24,7 +27,7 @@ async function run(argv) {
   let code;
   if (argv[0] === "cat") code = (await load("fast-cat")).fastCat(argv);
   else if (argv[0] === "reg" && argv[1] === "export") code = (await load("fast-export")).fastExport(argv);
-  return code ?? (await (await load("main")).main(argv));
+  return code ?? (await (await load("main", Object.hasOwn(MAIN_CACHE_VARIANTS, argv[0]) ? MAIN_CACHE_VARIANTS[argv[0]] : undefined)).main(argv));
 }
 
 run(process.argv.slice(2)).then((code) => {

@@ -19,9 +19,11 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
+import { createRequire } from "node:module";
 import { fastPathTraining } from "./fast-path-training.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const codeCacheModule = createRequire(import.meta.url)(join(root, "bin/code-cache.js"));
 
 /**
  * Rewrites `file` with every non-ASCII character as a \uXXXX escape (a bundle loads faster as
@@ -86,18 +88,22 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
     logOverride: { "empty-import-meta": "error" },
     plugins: [ownImportMetaUrl(outDir)],
   });
-  // A child process: the cache must be made under node's default flags, as bin/p2vfix.js runs.
-  // Trained on the test images where there are some (scripts/fast-path-training.mjs).
+  // A child process per cache: it must be made under node's default flags, as bin/p2vfix.js
+  // runs. Trained on the test images where there are some (scripts/fast-path-training.mjs); the
+  // command line's bundle gets one cache per variant (bin/code-cache.js MAIN_CACHE_VARIANTS).
   const trained = fastPathTraining(root);
   try {
-    for (const name of Object.keys(entries)) {
+    const variants = [...new Set(["", ...Object.values(codeCacheModule.MAIN_CACHE_VARIANTS)])];
+    const caches = Object.keys(entries).flatMap((name) => (name === "main" && trained ? variants.map((variant) => ({ name, variant, training: trained.training.main[variant] })) : [{ name, variant: "", training: trained?.training[name] }]));
+    for (const name of Object.keys(entries)) asciiOnly(join(outDir, `${name}.cjs`));
+    for (const { name, variant, training } of caches) {
       const file = join(outDir, `${name}.cjs`);
-      asciiOnly(file);
-      const args = trained ? [file, trained.training[name]] : [file];
+      if (trained && !training) throw new Error(`no training for the ${variant || "default"} cache of ${name}.cjs (scripts/fast-path-training.mjs)`);
+      const args = training ? [file, training, variant] : [file];
       const call = `require(${JSON.stringify(join(root, "bin/code-cache.js"))}).writeCodeCache(${args.map((arg) => JSON.stringify(arg)).join(", ")})`;
       // Standard output to the null device: a training run's output (a hive's export) is not the build's.
       const made = spawnSync(process.execPath, ["-e", `${call}.catch((err) => { console.error(err); process.exitCode = 1; })`], { stdio: ["ignore", "ignore", "inherit"], env: withoutNodeOptions() });
-      if (made.status !== 0) throw new Error(`making the code cache of ${file} failed`);
+      if (made.status !== 0) throw new Error(`making the ${variant || "default"} code cache of ${file} failed`);
     }
   } finally {
     trained?.remove();

@@ -8,7 +8,9 @@
  * The images, and why each: a bare NTFS volume (bench/cat-pairs.mjs's shape), a GPT disk with an
  * ESP and a Windows partition (the usual converted disk), a qcow2 and a VMDK (the KVM and VMware
  * containers) holding a FAT volume; for `reg export`, a SYSTEM hive in UTF-16 and UTF-8, to
- * standard output and to a file.
+ * standard output and to a file. The command line's bundle gets one cache per kind of command:
+ * inspect and plan of the GPT disk (the default), and `cp -r` of a small tree into a copy of the
+ * NTFS volume (for the commands that write files into an image).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,9 +53,10 @@ export function fastPathTraining(root) {
         entry: "fastCat",
         runs: [`${image.ntfs}:${system}`, `${image.gpt}:${system}`, `${image.qcow2}:pattern.txt`, `${image.vmdk}:EFI/Microsoft/Boot/BCD`].map((spec) => ["cat", spec]),
       },
+      // The command line, one cache per variant (bin/code-cache.js MAIN_CACHE_VARIANTS; "" is the default).
       main: {
-        entry: "main",
-        runs: [["cp", "-r", "--backup-dir", dir, tree, `${target}:/p2vfix`]],
+        "": { entry: "main", runs: [["inspect", image.gpt], ["plan", image.gpt, "-o", join(dir, "plan.yaml")]] },
+        write: { entry: "main", runs: [["cp", "-r", "--backup-dir", dir, tree, `${target}:/p2vfix`]] },
       },
       "fast-export": {
         entry: "fastExport",

@@ -13,8 +13,9 @@ import { Script } from "node:vm";
 
 const root = resolve(import.meta.dirname, "../..");
 // Plain CommonJS beside the launcher (bin/package.json), no type declarations.
-const { codeCachePath, loadCommonJs, writeCodeCache } = createRequire(import.meta.url)(join(root, "bin/code-cache.js")) as {
-  codeCachePath(file: string): string;
+const { codeCachePath, loadCommonJs, writeCodeCache, MAIN_CACHE_VARIANTS } = createRequire(import.meta.url)(join(root, "bin/code-cache.js")) as {
+  codeCachePath(file: string, variant?: string): string;
+  MAIN_CACHE_VARIANTS: Record<string, string>;
   loadCommonJs(file: string): Record<string, unknown> & { scaled(values: number[]): number[]; base: string };
   writeCodeCache(file: string, training?: { entry: string; runs: string[][] }): Promise<string>;
 };
@@ -45,10 +46,12 @@ function writeInChild(...args: unknown[]): string {
   return run.stderr;
 }
 
-/** Loads `file` in a fresh node (the flags a cache is checked under are per process). */
-function loadInChild(file: string): { scaled?: number[]; base?: string; accepted: boolean } {
+/** Loads `file` (with its cache `variant`) in a fresh node (the flags a cache is checked under are per process). */
+function loadInChild(file: string, variant = ""): { scaled?: number[]; base?: string; accepted: boolean } {
   const launcher = JSON.stringify(join(root, "bin/code-cache.js"));
-  const script = `const { loadCommonJs, codeCacheAccepted } = require(${launcher}); const { existsSync } = require("node:fs"); const m = loadCommonJs(${JSON.stringify(file)}); const cache = ${JSON.stringify(codeCachePath(file))}; console.log(JSON.stringify({ scaled: m.scaled?.([1, 2, 3]), base: m.base, accepted: existsSync(cache) && codeCacheAccepted(${JSON.stringify(file)}) }));`;
+  const [f, v] = [JSON.stringify(file), JSON.stringify(variant)];
+  const caches = JSON.stringify([codeCachePath(file, variant), codeCachePath(file)]);
+  const script = `const { loadCommonJs, codeCacheAccepted } = require(${launcher}); const { existsSync } = require("node:fs"); const m = loadCommonJs(${f}, ${v}); console.log(JSON.stringify({ scaled: m.scaled?.([1, 2, 3]), base: m.base, accepted: ${caches}.some(existsSync) && codeCacheAccepted(${f}, ${v}) }));`;
   const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
   expect(run.stderr).toBe("");
   return JSON.parse(run.stdout);
@@ -99,6 +102,23 @@ describe("V8 code cache of a CommonJS bundle", () => {
     expect(loadCommonJs(file)).toEqual({ other: 42, sep });
   });
 
+  it("a cache variant is used when present, else the default cache", async () => {
+    const file = bundle("variants", 5);
+    const variant = writeInChild(file, { entry: "main", runs: [["0"]] }, "write");
+    expect(variant).toBe(codeCachePath(file, "write"));
+    expect(variant).toMatch(/variants\.cjs\.write\.v8-.*\.cache$/);
+    expect(loadInChild(file, "write")).toEqual({ scaled: [5, 10, 15], base: "variants.cjs", accepted: true });
+    // No default cache: another variant has nothing to load; a damaged variant is not taken.
+    expect(loadInChild(file, "other").accepted).toBe(false);
+    const bytes = readFileSync(variant);
+    writeFileSync(variant, Buffer.from(bytes).fill(0x5a, bytes.length - 40, bytes.length - 24));
+    expect(loadInChild(file, "write").accepted).toBe(false);
+    // With a default cache, both fall back to it.
+    await writeCodeCache(file);
+    expect(loadInChild(file, "write").accepted).toBe(true);
+    expect(loadInChild(file, "other")).toEqual({ scaled: [5, 10, 15], base: "variants.cjs", accepted: true });
+  });
+
   it("without a cache the bundle is compiled as usual", async () => {
     const file = bundle("none", 3);
     expect(existsSync(codeCachePath(file))).toBe(false);
@@ -130,8 +150,12 @@ describe("V8 code cache of a CommonJS bundle", () => {
   });
 
   const built = ["main", "fast-cat", "fast-export"].map((name) => join(root, "dist/cli-bundle", `${name}.cjs`));
-  it.skipIf(!built.every(existsSync))("the build's caches (the command line, the fast paths) are accepted by the Node that runs the tests", () => {
+  it.skipIf(!built.every(existsSync))("the build's caches (the command line and its variants, the fast paths) are accepted by the Node that runs the tests", () => {
     // Not built when only vitest ran; `npm install` (prepare) and `npm run build` make them.
     for (const file of built) expect(loadInChild(file).accepted, file).toBe(true);
+    for (const variant of new Set(Object.values(MAIN_CACHE_VARIANTS))) {
+      expect(existsSync(codeCachePath(built[0], variant)), variant).toBe(true);
+      expect(loadInChild(built[0], variant).accepted, variant).toBe(true);
+    }
   });
 });
