@@ -31,7 +31,7 @@
 "use strict";
 const { isAscii } = require("node:buffer");
 const { readFileSync, writeFileSync } = require("node:fs");
-const { dirname } = require("node:path");
+const { dirname, isAbsolute, relative, sep } = require("node:path");
 const { Script } = require("node:vm");
 
 const MAGIC = Buffer.from("p2vfix-v8-code-cache-v3\n");
@@ -72,10 +72,21 @@ function checkedCache(cacheFile, source) {
   return bytes.subarray(HEADER, payloadAt).equals(source) && payload.equals(copy) ? payload : undefined;
 }
 
+/**
+ * The name stack traces give a bundle: its path inside the package ("dist/cli-bundle/main.cjs"),
+ * the same wherever the package lies. A script loaded from a code cache keeps the name it had
+ * when the cache was made (V8 does not rename it), so an absolute name would show the folder of
+ * whoever built the package.
+ */
+function traceName(file) {
+  const inPackage = relative(dirname(__dirname), file);
+  return inPackage.startsWith("..") || isAbsolute(inPackage) ? file : inPackage.split(sep).join("/");
+}
+
 /** The bundle as V8 compiles it: in the same wrapper as Node's own for a CommonJS module. */
 function script(file, source, cachedData) {
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  return new Script(wrapped, { filename: file, cachedData });
+  return new Script(wrapped, { filename: traceName(file), cachedData });
 }
 
 /** The text of a bundle's bytes: an ASCII one as one byte per character (see above). */

@@ -158,4 +158,14 @@ describe("V8 code cache of a CommonJS bundle", () => {
       expect(loadInChild(built[0], variant).accepted, variant).toBe(true);
     }
   });
+
+  it.skipIf(!built.every(existsSync))("stack traces name a bundle by its path in the package, not the folder it was built in", () => {
+    // A script from a code cache keeps the name it had when the cache was made.
+    for (const argv of [["cat", join(dir, "missing.img:x")], ["inspect", join(dir, "missing.img")]]) {
+      const run = spawnSync(process.execPath, [join(root, "bin/p2vfix.js"), ...argv], { encoding: "utf8", env: { ...process.env, P2VFIX_DEBUG: "1" } });
+      expect(run.status, run.stderr).not.toBe(0);
+      expect(run.stderr).toMatch(/\(dist\/cli-bundle\/(fast-cat|main)\.cjs:\d+:\d+\)/);
+      expect(run.stderr).not.toContain(join(root, "dist/cli-bundle"));
+    }
+  });
 });
