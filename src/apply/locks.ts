@@ -29,6 +29,7 @@ import { isBlockDevicePath } from "../io/node-kind.js";
 import { findDependentChildren } from "./children.js";
 import { deviceUses } from "../io/device-in-use.js";
 import { ensureSidecarFolder, sidecarFolder, sidecarPath } from "./sidecar-folder.js";
+import { takeProcLocksReadAhead } from "./proc-locks-ahead.js";
 
 export interface InUseFinding {
   code: string;
@@ -73,7 +74,7 @@ export function locksOnFile(path: string, procLocks = "/proc/locks"): ProcLock[]
   if (!existsSync(procLocks)) return [];
   const st = statSync(path, { bigint: true });
   const { major, minor } = deviceNumbers(st.dev);
-  return parseProcLocks(readFileSync(procLocks, "utf8")).filter((procLock) => procLock.inode === st.ino && procLock.major === major && procLock.minor === minor);
+  return parseProcLocks(takeProcLocksReadAhead(procLocks) ?? readFileSync(procLocks, "utf8")).filter((procLock) => procLock.inode === st.ino && procLock.major === major && procLock.minor === minor);
 }
 
 function siblings(dir: string): string[] {

@@ -227,7 +227,7 @@ export function registerDisk(program: Command, output: Output): void {
       const copyIn = await import("./image-files.js");
       const args = [spec, dest, ...more];
       if (copyIn.isImageDestination(args[args.length - 1]) && !copyIn.isImageDestination(spec)) {
-        copyIn.copyIn(output, args.slice(0, -1), args[args.length - 1], opts);
+        await copyIn.copyIn(output, args.slice(0, -1), args[args.length - 1], opts);
         return;
       }
       if (more.length > 0) throw new UsageError("too-many-arguments", "cp IMAGE:PATH DEST copies one file out; to copy in, end with IMAGE:/DEST");

@@ -10,6 +10,7 @@ import { UsageError } from "../../errors.js";
 import { parseTargetSpec } from "../../image/index.js";
 import { writeFilesInImage, type ImageFileOperation, type ImageFilesOptions } from "../../plan/image-files.js";
 import type { TransactionReport } from "../../apply/index.js";
+import { readProcLocksAhead } from "../../apply/proc-locks-ahead.js";
 import type { ImageFilesResult } from "../../plan/image-files.js";
 import { formatBytes } from "../format.js";
 import { parsePartition } from "../options.js";
@@ -61,7 +62,9 @@ function report(output: Output, transactionReport: TransactionReport<ImageFilesR
   output.out(lines.join("\n") + "\n");
 }
 
-function run(output: Output, image: string, operations: ImageFileOperation[], opts: WriteOptions & { overwrite?: boolean }): void {
+async function run(output: Output, image: string, operations: ImageFileOperation[], opts: WriteOptions & { overwrite?: boolean }): Promise<void> {
+  // /proc/locks, read since the command started (main.ts): the in-use check takes it from there.
+  await readProcLocksAhead();
   const progress = createProgress(output, { json: opts.json });
   const options: ImageFilesOptions = {
     ...(opts.partition !== undefined ? { partition: opts.partition } : {}),
@@ -81,10 +84,10 @@ function run(output: Output, image: string, operations: ImageFileOperation[], op
 }
 
 /** `cp [-r] SRC... IMAGE:/DEST`: called by the cp command when the destination is inside an image. */
-export function copyIn(output: Output, sources: string[], destSpec: string, opts: WriteOptions & { recursive?: boolean; force?: boolean }): void {
+export async function copyIn(output: Output, sources: string[], destSpec: string, opts: WriteOptions & { recursive?: boolean; force?: boolean }): Promise<void> {
   const { image, path } = imageAndPath(destSpec);
   if (sources.length === 0) throw new UsageError("source-needed", "name at least one host file or folder to copy");
-  run(output, image, [{ kind: "copy", sources, dest: path, recursive: Boolean(opts.recursive) }], { ...opts, overwrite: Boolean(opts.force) });
+  await run(output, image, [{ kind: "copy", sources, dest: path, recursive: Boolean(opts.recursive) }], { ...opts, overwrite: Boolean(opts.force) });
 }
 
 /** True when `spec` names a path inside an existing image (IMAGE:PATH), so cp copies in. */
@@ -107,9 +110,9 @@ export function registerImageFiles(program: Command, output: Output): void {
       .description("Create a folder inside an image (NTFS): IMAGE:/PATH. Undo with `p2vfix undo IMAGE`.")
       .argument("<spec>", "IMAGE:/PATH")
       .option("-p, --parents", "also create missing parent folders; an existing folder is fine"),
-  ).action((spec: string, opts: WriteOptions & { parents?: boolean }) => {
+  ).action(async (spec: string, opts: WriteOptions & { parents?: boolean }) => {
     const { image, path } = imageAndPath(spec);
-    run(output, image, [{ kind: "mkdir", path, parents: Boolean(opts.parents) }], opts);
+    await run(output, image, [{ kind: "mkdir", path, parents: Boolean(opts.parents) }], opts);
   });
 
   common(
@@ -118,8 +121,8 @@ export function registerImageFiles(program: Command, output: Output): void {
       .description("Delete a file or an empty folder inside an image (NTFS): IMAGE:/PATH; -r for a folder with its contents. Undo with `p2vfix undo IMAGE`.")
       .argument("<spec>", "IMAGE:/PATH")
       .option("-r, --recursive", "delete a folder with everything in it"),
-  ).action((spec: string, opts: WriteOptions & { recursive?: boolean }) => {
+  ).action(async (spec: string, opts: WriteOptions & { recursive?: boolean }) => {
     const { image, path } = imageAndPath(spec);
-    run(output, image, [{ kind: "remove", path, recursive: Boolean(opts.recursive) }], opts);
+    await run(output, image, [{ kind: "remove", path, recursive: Boolean(opts.recursive) }], opts);
   });
 }

@@ -1,0 +1,51 @@
+/**
+ * /proc/locks read ahead. Its first read in a process waits ~10 ms in the kernel (fs/locks.c
+ * takes a per-CPU rwsem for writing, which waits for an RCU grace period; a `cat` on an idle
+ * machine does not wait, Node's busy worker threads make it wait: docs/write-path-profile.md).
+ * A command that will check whether its image is in use starts the read at its start, as one
+ * read on libuv's thread pool, and awaits it just before the check: the wait then overlaps the
+ * command's own start-up. The check (locks.ts locksOnFile) takes the text once; any later check
+ * reads /proc/locks again, as it would without this.
+ *
+ * A few milliseconds old when used, which changes nothing: the check already runs before the
+ * whole staging of a write, and a hypervisor starting after it is caught by nothing anyway.
+ */
+import { closeSync, openSync, read } from "node:fs";
+
+const PROC_LOCKS = "/proc/locks";
+/** One read of this much: /proc/locks is a line per lock; a fuller one is read again by the check. */
+const READ_AHEAD_BYTES = 256 * 1024;
+
+let ahead: { text?: string; settled: Promise<void> } | undefined;
+
+/** Starts reading /proc/locks on the thread pool (Linux; once per process); resolves when it is read (or failed). */
+export function readProcLocksAhead(): Promise<void> {
+  if (ahead) return ahead.settled;
+  if (process.platform !== "linux") return Promise.resolve();
+  let fd: number;
+  try {
+    fd = openSync(PROC_LOCKS, "r");
+  } catch {
+    return Promise.resolve();
+  }
+  const entry: { text?: string; settled: Promise<void> } = { settled: Promise.resolve() };
+  entry.settled = new Promise((done) => {
+    const buffer = Buffer.allocUnsafe(READ_AHEAD_BYTES);
+    read(fd, buffer, 0, READ_AHEAD_BYTES, null, (err, bytesRead) => {
+      closeSync(fd);
+      // A full buffer may have more after it: leave it to the check's own read.
+      if (!err && bytesRead < READ_AHEAD_BYTES) entry.text = buffer.toString("utf8", 0, bytesRead);
+      done();
+    });
+  });
+  ahead = entry;
+  return entry.settled;
+}
+
+/** The text read ahead for `path` (only /proc/locks), once; undefined when there is none (yet). */
+export function takeProcLocksReadAhead(path: string): string | undefined {
+  if (path !== PROC_LOCKS || ahead?.text === undefined) return undefined;
+  const { text } = ahead;
+  ahead.text = undefined;
+  return text;
+}
