@@ -68,11 +68,13 @@ export function isSymlink(path: string): boolean {
 }
 
 /**
- * A temp name beside `path` that nobody can predict: `.NAME.p2vfix-PID-RANDOM.tmp`. The random
- * bytes come from the global Web Crypto: importing node:crypto costs every command ~8 ms of start-up.
+ * A temp name beside `path` that nobody can predict: `.NAME.p2vfix-PID-RANDOM.tmp`. node:crypto is
+ * loaded here, when a temp file is made, not imported with this module (every command would pay
+ * for it at start-up), and not through the global Web Crypto, which loads node:crypto and the Web
+ * Crypto layers on top of it (~1 ms more).
  */
 export function tempPathBeside(path: string): string {
-  return join(dirname(path), `.${basename(path)}.p2vfix-${process.pid}-${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}.tmp`);
+  return join(dirname(path), `.${basename(path)}.p2vfix-${process.pid}-${process.getBuiltinModule("node:crypto").randomBytes(6).toString("hex")}.tmp`);
 }
 
 /** Refuses a rename/replace target that is a symlink or anything but a regular file; a missing target is fine. */
