@@ -2,12 +2,15 @@
  * Bench section "ntfs create": copying a tree of 1,500 small files in one folder plus one
  * 40 MiB file into a raw NTFS volume image (mkntfs, 256 MiB, 4 KiB clusters).
  * - p2vfix: the whole process, `p2vfix cp -r TREE IMAGE:/tree` (refusal checks, undo file
- *   written and fsynced, write, verify), under /usr/bin/time for wall time and peak RSS;
+ *   written and fsynced, write, verify), timed as the other pairs are (pairs.mjs timedProcess:
+ *   wall time around the spawn, standard output to /dev/null, peak RSS from /usr/bin/time);
  * - peer: ntfs-3g, `ntfs-3g IMAGE MNT && cp -r TREE MNT/tree && umount MNT` on a copy of the
  *   same image (the umount waits for ntfs-3g to hand everything to the host's page cache);
  * - the same with `sync IMAGE` after the umount: the image on disk, as p2vfix leaves it (it
  *   fsyncs the undo file before the first write and the image after the last).
  * The same again with the large file at 120 MiB shows whether peak RSS follows the bytes copied.
+ * Ratios: of the medians, and "paired", the median of each run's own ratio (its peer run right
+ * after it), which the machine's drift over the section's minutes disturbs less.
  *
  *   npm run build && node bench/ntfs-create.mjs      (or as a section of bench/run.mjs)
  */
@@ -16,7 +19,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MiB, exec, has, median, root } from "./common.mjs";
-import { env, environmentNote } from "./pairs.mjs";
+import { environmentNote, timedProcess } from "./pairs.mjs";
 
 export const name = "ntfs create";
 
@@ -29,14 +32,8 @@ function tree(dir, largeBytes) {
   return 1501;
 }
 
-/** Runs a command under /usr/bin/time: wall seconds and peak RSS (KiB). */
-function timed(cmd, args) {
-  // The environment of the pairs (pairs.mjs): NODE_EXTRA_CA_CERTS left out of the measured processes.
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...args], { encoding: "utf8", maxBuffer: 1 << 26, env });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
-  const [wall, rss] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
-  return { wall, rss };
-}
+/** Shell-quoted. */
+const q = (text) => `'${text.replace(/'/g, "'\\''")}'`;
 
 export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}) {
   if (!has("mkntfs") || !has("ntfs-3g") || !existsSync("/usr/bin/time") || !existsSync("/dev/fuse")) {
@@ -60,22 +57,26 @@ export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}
       for (let i = 0; i < repeats; i++) {
         const a = join(work, "ours.ntfs");
         copyFileSync(blank, a);
-        ours.push(timed("node", [bin, "cp", "-r", "--backup-dir", work, src, `${a}:/tree`]));
+        ours.push(timedProcess(`node ${q(bin)} cp -r --backup-dir ${q(work)} ${q(src)} ${q(`${a}:/tree`)}`));
         rmSync(a);
         spawnSync("sh", ["-c", `rm -f ${work}/*.p2vfix-undo ${work}/*.p2vfix-journal`]);
         const b = join(work, "peer.ntfs");
         const mnt = join(work, "mnt");
         copyFileSync(blank, b);
         mkdirSync(mnt, { recursive: true });
-        peer.push(timed("sh", ["-c", `ntfs-3g '${b}' '${mnt}' && cp -r '${src}' '${mnt}/tree' && umount '${mnt}'`]));
+        const peerCopy = `ntfs-3g ${q(b)} ${q(mnt)} && cp -r ${q(src)} ${q(`${mnt}/tree`)} && umount ${q(mnt)}`;
+        peer.push(timedProcess(`{ ${peerCopy}; }`));
         rmSync(b);
         copyFileSync(blank, b);
-        durablePeer.push(timed("sh", ["-c", `ntfs-3g '${b}' '${mnt}' && cp -r '${src}' '${mnt}/tree' && umount '${mnt}' && sync '${b}'`]));
+        durablePeer.push(timedProcess(`{ ${peerCopy} && sync ${q(b)}; }`));
         rmSync(b);
       }
-      const o = median(ours.map((x) => x.wall));
-      const p = median(peer.map((x) => x.wall));
-      const durable = median(durablePeer.map((x) => x.wall));
+      const o = median(ours.map((x) => x.seconds));
+      const p = median(peer.map((x) => x.seconds));
+      const durable = median(durablePeer.map((x) => x.seconds));
+      // Each run's own ratio, its peer run taken right after it: the machine's drift over the
+      // minutes a section takes moves both sides of a pair alike.
+      const paired = (peers) => median(peers.map((x, i) => x.seconds / ours[i].seconds));
       rows.push({
         tree: `1,500 files + ${largeMiB} MiB`,
         "p2vfix s": o.toFixed(2),
@@ -84,9 +85,11 @@ export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}
         "p2vfix MiB/s": (bytes / MiB / o).toFixed(1),
         "ntfs-3g MiB/s": (bytes / MiB / p).toFixed(1),
         "ntfs-3g / p2vfix": (p / o).toFixed(2),
+        "paired": paired(peer).toFixed(2),
         "ntfs-3g+sync s": durable.toFixed(2),
         "ntfs-3g+sync / p2vfix": (durable / o).toFixed(2),
-        "p2vfix peak RSS MiB": Math.round(median(ours.map((x) => x.rss)) / 1024),
+        "paired+sync": paired(durablePeer).toFixed(2),
+        "p2vfix peak RSS MiB": Math.round(median(ours.map((x) => x.rss)) / MiB),
       });
     }
     console.log(environmentNote());
