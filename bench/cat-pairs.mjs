@@ -8,13 +8,12 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { corpus, exec, has } from "./common.mjs";
+import { corpus, exec, has, q } from "./common.mjs";
 import { environmentNote, pair } from "./pairs.mjs";
 
 export const name = "cat-pairs";
 
 const HIVE = "hives/regipy/SYSTEM.xz";
-const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 
 export async function run({ root }) {

@@ -24,4 +24,7 @@ export function exec(cmd, args) {
 /** True when a peer tool is installed. */
 export const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 
+/** `text` quoted for sh, to put a path in a command line. */
+export const q = (text) => `'${text.replace(/'/g, "'\\''")}'`;
+
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

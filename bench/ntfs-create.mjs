@@ -18,7 +18,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MiB, exec, has, median, root } from "./common.mjs";
+import { MiB, exec, has, median, q, root } from "./common.mjs";
 import { environmentNote, timedProcess } from "./pairs.mjs";
 
 export const name = "ntfs create";
@@ -32,8 +32,6 @@ function tree(dir, largeBytes) {
   return 1501;
 }
 
-/** Shell-quoted. */
-const q = (text) => `'${text.replace(/'/g, "'\\''")}'`;
 
 export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}) {
   if (!has("mkntfs") || !has("ntfs-3g") || !existsSync("/usr/bin/time") || !existsSync("/dev/fuse")) {

@@ -9,14 +9,13 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { corpus, has, MiB } from "./common.mjs";
+import { corpus, has, MiB, q } from "./common.mjs";
 import { environmentNote, pair } from "./pairs.mjs";
 
 export const name = "regf-pairs";
 
 const HIVE = "hives/regipy/SYSTEM.xz";
 const PREFIX = "HKEY_LOCAL_MACHINE\\SYSTEM";
-const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
 
 export async function run({ root }) {
   const stored = join(corpus, HIVE);

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { corpus } from "./common.mjs";
+import { corpus, q } from "./common.mjs";
 
 export const name = "regf-write";
 
@@ -20,7 +20,6 @@ const BULK_RUNS = Number(process.env.BENCH_WRITE_BULK_RUNS ?? 1);
 const EDIT_RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
-const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
 
 function sh(command) {
   const r = spawnSync("sh", ["-c", command], { maxBuffer: 1 << 30 });
