@@ -54,6 +54,9 @@ const codeCachePath = (file, variant = "") => `${file}${variant ? `.${variant}` 
  */
 const MAIN_CACHE_VARIANTS = { cp: "write", mkdir: "write", rm: "write" };
 
+/** The cache variant of the command line's bundle for `command` (argv[0]), or "" for the default. */
+const mainCacheVariant = (command) => (Object.hasOwn(MAIN_CACHE_VARIANTS, command) ? MAIN_CACHE_VARIANTS[command] : "");
+
 /** The V8 cache bytes in `cacheFile` when they were made from `source` and both copies agree, else undefined. */
 function checkedCache(cacheFile, source) {
   let bytes;
@@ -182,4 +185,4 @@ function codeCacheAccepted(file, variant = "") {
   return cachedData !== undefined && !script(file, source, cachedData).cachedDataRejected;
 }
 
-module.exports = { codeCachePath, loadCommonJs, writeCodeCache, codeCacheAccepted, MAIN_CACHE_VARIANTS };
+module.exports = { codeCachePath, loadCommonJs, writeCodeCache, codeCacheAccepted, MAIN_CACHE_VARIANTS, mainCacheVariant };

@@ -8,7 +8,7 @@
 const { existsSync } = require("node:fs");
 const { join } = require("node:path");
 const { pathToFileURL } = require("node:url");
-const { loadCommonJs, MAIN_CACHE_VARIANTS } = require("./code-cache.js");
+const { loadCommonJs, mainCacheVariant } = require("./code-cache.js");
 
 const dist = join(__dirname, "..", "dist");
 
@@ -27,7 +27,7 @@ async function run(argv) {
   let code;
   if (argv[0] === "cat") code = (await load("fast-cat")).fastCat(argv);
   else if (argv[0] === "reg" && argv[1] === "export") code = (await load("fast-export")).fastExport(argv);
-  return code ?? (await (await load("main", Object.hasOwn(MAIN_CACHE_VARIANTS, argv[0]) ? MAIN_CACHE_VARIANTS[argv[0]] : undefined)).main(argv));
+  return code ?? (await (await load("main", mainCacheVariant(argv[0]))).main(argv));
 }
 
 run(process.argv.slice(2)).then((code) => {

@@ -93,12 +93,13 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
   // command line's bundle gets one cache per variant (bin/code-cache.js MAIN_CACHE_VARIANTS).
   const trained = fastPathTraining(root);
   try {
-    const variants = [...new Set(["", ...Object.values(codeCacheModule.MAIN_CACHE_VARIANTS)])];
-    const caches = Object.keys(entries).flatMap((name) => (name === "main" && trained ? variants.map((variant) => ({ name, variant, training: trained.training.main[variant] })) : [{ name, variant: "", training: trained?.training[name] }]));
+    for (const variant of ["", ...Object.values(codeCacheModule.MAIN_CACHE_VARIANTS)]) {
+      if (trained && !trained.training.main[variant]) throw new Error(`no training for the ${variant || "default"} cache of main.cjs (scripts/fast-path-training.mjs)`);
+    }
     for (const name of Object.keys(entries)) asciiOnly(join(outDir, `${name}.cjs`));
+    const caches = Object.keys(entries).flatMap((name) => (trained ? Object.entries(trained.training[name]).map(([variant, training]) => ({ name, variant, training })) : [{ name, variant: "" }]));
     for (const { name, variant, training } of caches) {
       const file = join(outDir, `${name}.cjs`);
-      if (trained && !training) throw new Error(`no training for the ${variant || "default"} cache of ${name}.cjs (scripts/fast-path-training.mjs)`);
       const args = training ? [file, training, variant] : [file];
       const call = `require(${JSON.stringify(join(root, "bin/code-cache.js"))}).writeCodeCache(${args.map((arg) => JSON.stringify(arg)).join(", ")})`;
       // Standard output to the null device: a training run's output (a hive's export) is not the build's.

@@ -1,9 +1,10 @@
 /**
- * The training runs the build gives each fast path before it serialises the path's V8 code cache
- * (bin/code-cache.js): a `cat` and a `reg export` of the kind users run, on the repository's own
- * test images, so the cache holds the functions those commands call. Read-only runs on copies in
- * a temp folder; the images come from test/fixtures, which a tree without tests (an unpacked
- * package) lacks: the build then makes caches of every function instead.
+ * The training runs the build gives each bundle (the command line and its fast paths) before it
+ * serialises the bundle's V8 code caches (bin/code-cache.js): commands of the kind users run, on
+ * the repository's own test images, so each cache holds the functions its commands call. The
+ * runs read and write only copies in a temp folder; the images come from test/fixtures, which a
+ * tree without tests (an unpacked package) lacks: the build then makes caches of every function
+ * instead.
  *
  * The images, and why each: a bare NTFS volume (bench/cat-pairs.mjs's shape), a GPT disk with an
  * ESP and a Windows partition (the usual converted disk), a qcow2 and a VMDK (the KVM and VMware
@@ -26,8 +27,9 @@ const FIXTURES = {
 };
 
 /**
- * The training of each fast path ({ entry, runs } by bundle name) with the images it reads in a
- * temp folder, and `remove()` to delete that folder; undefined when the test images are missing.
+ * The training of each bundle's caches ({ entry, runs } by bundle name, then by cache variant, ""
+ * being the default) with the images the runs use in a temp folder, and `remove()` to delete that
+ * folder; undefined when the test images are missing.
  */
 export function fastPathTraining(root) {
   const fixtures = join(root, "test/fixtures");
@@ -50,21 +52,25 @@ export function fastPathTraining(root) {
   return {
     training: {
       "fast-cat": {
-        entry: "fastCat",
-        runs: [`${image.ntfs}:${system}`, `${image.gpt}:${system}`, `${image.qcow2}:pattern.txt`, `${image.vmdk}:EFI/Microsoft/Boot/BCD`].map((spec) => ["cat", spec]),
+        "": {
+          entry: "fastCat",
+          runs: [`${image.ntfs}:${system}`, `${image.gpt}:${system}`, `${image.qcow2}:pattern.txt`, `${image.vmdk}:EFI/Microsoft/Boot/BCD`].map((spec) => ["cat", spec]),
+        },
       },
-      // The command line, one cache per variant (bin/code-cache.js MAIN_CACHE_VARIANTS; "" is the default).
+      // The command line: one cache per kind of command (bin/code-cache.js MAIN_CACHE_VARIANTS).
       main: {
         "": { entry: "main", runs: [["inspect", image.gpt], ["plan", image.gpt, "-o", join(dir, "plan.yaml")]] },
         write: { entry: "main", runs: [["cp", "-r", "--backup-dir", dir, tree, `${target}:/p2vfix`]] },
       },
       "fast-export": {
-        entry: "fastExport",
-        runs: [
-          ["reg", "export", image.hive],
-          ["reg", "export", image.hive, "--encoding", "utf8", "--prefix", "HKEY_LOCAL_MACHINE\\SYSTEM"],
-          ["reg", "export", image.hive, "ControlSet001\\Control", "-o", join(dir, "control.reg")],
-        ],
+        "": {
+          entry: "fastExport",
+          runs: [
+            ["reg", "export", image.hive],
+            ["reg", "export", image.hive, "--encoding", "utf8", "--prefix", "HKEY_LOCAL_MACHINE\\SYSTEM"],
+            ["reg", "export", image.hive, "ControlSet001\\Control", "-o", join(dir, "control.reg")],
+          ],
+        },
       },
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
