@@ -16,11 +16,13 @@ const PROC_LOCKS = "/proc/locks";
 /** One read of this much: /proc/locks is a line per lock; a fuller one is read again by the check. */
 const READ_AHEAD_BYTES = 256 * 1024;
 
-let ahead: { text?: string; settled: Promise<void> } | undefined;
+/** The read started (once per process), and its text until the check takes it. */
+let reading: Promise<void> | undefined;
+let text: string | undefined;
 
 /** Starts reading /proc/locks on the thread pool (Linux; once per process); resolves when it is read (or failed). */
 export function readProcLocksAhead(): Promise<void> {
-  if (ahead) return ahead.settled;
+  if (reading) return reading;
   if (process.platform !== "linux") return Promise.resolve();
   let fd: number;
   try {
@@ -28,24 +30,22 @@ export function readProcLocksAhead(): Promise<void> {
   } catch {
     return Promise.resolve();
   }
-  const entry: { text?: string; settled: Promise<void> } = { settled: Promise.resolve() };
-  entry.settled = new Promise((done) => {
-    const buffer = Buffer.allocUnsafe(READ_AHEAD_BYTES);
+  const buffer = Buffer.allocUnsafe(READ_AHEAD_BYTES);
+  reading = new Promise((done) => {
     read(fd, buffer, 0, READ_AHEAD_BYTES, null, (err, bytesRead) => {
       closeSync(fd);
       // A full buffer may have more after it: leave it to the check's own read.
-      if (!err && bytesRead < READ_AHEAD_BYTES) entry.text = buffer.toString("utf8", 0, bytesRead);
+      if (!err && bytesRead < READ_AHEAD_BYTES) text = buffer.toString("utf8", 0, bytesRead);
       done();
     });
   });
-  ahead = entry;
-  return entry.settled;
+  return reading;
 }
 
 /** The text read ahead for `path` (only /proc/locks), once; undefined when there is none (yet). */
 export function takeProcLocksReadAhead(path: string): string | undefined {
-  if (path !== PROC_LOCKS || ahead?.text === undefined) return undefined;
-  const { text } = ahead;
-  ahead.text = undefined;
-  return text;
+  if (path !== PROC_LOCKS) return undefined;
+  const taken = text;
+  text = undefined;
+  return taken;
 }
