@@ -110,6 +110,16 @@ function safeNumber(value: bigint, offset: number, fail: ErrorFactory): number {
   return Number(value);
 }
 
+/** Little-endian u16 at `at`, straight from the bytes (no DataView, no bounds check: the caller's). */
+export function u16le(bytes: Uint8Array, at: number): number {
+  return bytes[at] | (bytes[at + 1] << 8);
+}
+
+/** Little-endian u32 at `at`, straight from the bytes (no DataView, no bounds check: the caller's). */
+export function u32le(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 2 ** 24;
+}
+
 export function decodeUtf16le(bytes: Uint8Array): string {
   return utf16Decoder.decode(bytes);
 }

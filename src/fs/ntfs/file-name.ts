@@ -2,8 +2,8 @@
  * $FILE_NAME (0x30): parent reference, times, a copy of the sizes, flags, and the name in
  * one of four namespaces. (libfsntfs, "File name attribute".)
  */
-import { fileReferenceAt, type FileReference } from "./mft-record.js";
-import { decodeUtf16le } from "../../util/byte-reader.js";
+import { fileReferenceAt, fileReferenceIn, type FileReference } from "./mft-record.js";
+import { decodeUtf16le, u32le } from "../../util/byte-reader.js";
 import { ntfsReader } from "./ntfs-reader.js";
 import { fileTimeToDate } from "./standard-information.js";
 
@@ -39,11 +39,11 @@ class StoredFileName implements FileName {
 
   /** `value` holds at least NAME_AT + 2 × its name length bytes (parseFileName checked). */
   constructor(private readonly value: Uint8Array) {
-    // As fileReferenceAt, from the bytes themselves: no reader per entry.
-    this.parent = { record: u32(value, 0) + (value[4] | (value[5] << 8)) * 2 ** 32, sequence: value[6] | (value[7] << 8) };
+    // From the bytes themselves: no reader per entry.
+    this.parent = fileReferenceIn(value, 0);
     this.allocatedSize = u64(value, 40);
     this.dataSize = u64(value, 48);
-    this.fileAttributes = u32(value, 56);
+    this.fileAttributes = u32le(value, 56);
     this.namespace = value[65];
     this.name = decodeUtf16le(value.subarray(NAME_AT, NAME_AT + value[64] * 2));
   }
@@ -57,13 +57,9 @@ class StoredFileName implements FileName {
   }
 }
 
-function u32(bytes: Uint8Array, at: number): number {
-  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 2 ** 24;
-}
-
 /** As Number(a 64-bit bigint): exact below 2^53, rounded the same way above. */
 function u64(bytes: Uint8Array, at: number): number {
-  return u32(bytes, at + 4) * 2 ** 32 + u32(bytes, at);
+  return u32le(bytes, at + 4) * 2 ** 32 + u32le(bytes, at);
 }
 
 export function parseFileName(value: Uint8Array, base = 0): FileName {

@@ -2,7 +2,7 @@
  * An MFT file record ("FILE"): header, fixups, attributes. (libfsntfs, "MFT entry".)
  */
 import { NtfsError } from "../../errors.js";
-import type { ByteReader } from "../../util/byte-reader.js";
+import { type ByteReader, u16le, u32le } from "../../util/byte-reader.js";
 import { parseAttributes, type Attribute } from "./attribute.js";
 import { ntfsReader } from "./ntfs-reader.js";
 import { applyFixups } from "./update-sequence.js";
@@ -17,7 +17,13 @@ export interface FileReference {
 
 /** The file reference at `at`: read as numbers, no BigInt arithmetic (every record and index entry has one). */
 export function fileReferenceAt(byteReader: ByteReader, at: number): FileReference {
-  return { record: byteReader.u32(at) + byteReader.u16(at + 4) * 2 ** 32, sequence: byteReader.u16(at + 6) };
+  byteReader.check(at, 8);
+  return fileReferenceIn(byteReader.bytes, at);
+}
+
+/** The same from bytes the caller knows hold [at, at+8): 48-bit record number, 16-bit sequence number. */
+export function fileReferenceIn(bytes: Uint8Array, at: number): FileReference {
+  return { record: u32le(bytes, at) + u16le(bytes, at + 4) * 2 ** 32, sequence: u16le(bytes, at + 6) };
 }
 
 export interface MftRecord {
