@@ -5,12 +5,10 @@
  */
 import type * as Zlib from "node:zlib";
 
-let loaded: typeof Zlib | undefined;
-
-/** node:zlib, loaded on the first call. */
+/** node:zlib, loaded on the first call (Node keeps it for the later ones). */
 export function zlib(): typeof Zlib {
   // process.getBuiltinModule (Node >= 20.16, package.json's engines) works alike in the ES
   // modules and the CommonJS bundles (where import.meta has no meaning), and needs no
   // node:module (a createRequire costs a fast path ~0.4 ms to load).
-  return (loaded ??= process.getBuiltinModule("node:zlib"));
+  return process.getBuiltinModule("node:zlib");
 }
