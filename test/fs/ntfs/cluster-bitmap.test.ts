@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { AttributeType } from "../../../src/fs/ntfs/attribute.js";
 import { openNtfs, type NtfsVolume } from "../../../src/fs/ntfs/volume.js";
 import { allocateClusters, mftZone } from "../../../src/fs/ntfs/write/cluster-bitmap.js";
@@ -81,4 +82,62 @@ describe("$Bitmap allocation", () => {
     if (free > 0) expect(allocateClusters(openNtfs(device), free, 0, pending).every((r) => r.lcn + r.length <= total)).toBe(true);
     expect(() => allocateClusters(openNtfs(device), free + 1, 0, new PendingWrites())).toThrow(expect.objectContaining({ code: "volume-full" }));
   });
+
+  it("takes the same clusters as a bit by bit first fit, on random bitmaps, hints, counts and zones", () => {
+    const { device, vol } = writableVolume();
+    const total = vol.geometry.totalClusters;
+    const bytes = Math.ceil(total / 8);
+    const original = readBitmap(vol);
+    // Bytes that are whole free, whole used, or mixed, so the whole-byte step and the bit walk both run.
+    const byte = fc.oneof(fc.constant(0), fc.constant(0xff), fc.integer({ min: 0, max: 255 }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(bytes - 1), fc.integer({ min: 1, max: 64 }), byte), { maxLength: 40 }),
+        fc.nat(total + 8),
+        fc.integer({ min: 1, max: 600 }),
+        fc.option(fc.tuple(fc.nat(total), fc.nat(total)), { nil: undefined }),
+        (stretches, hint, count, zoneEnds) => {
+          const bitmap = original.slice();
+          bitmap.fill(0xff, 0, bytes);
+          for (const [at, length, value] of stretches) bitmap.fill(value, at, Math.min(bytes, at + length));
+          setBitmap(device, vol, bitmap);
+          const zone = zoneEnds && { start: Math.min(...zoneEnds), end: Math.max(...zoneEnds) };
+          const expected = firstFit(bitmap, total, count, hint, zone);
+          const pending = new PendingWrites();
+          const allocate = () => allocateClusters(openNtfs(device), count, hint, pending, zone);
+          if (expected === undefined) {
+            expect(allocate).toThrow(expect.objectContaining({ code: "volume-full" }));
+            return;
+          }
+          expect(allocate()).toEqual(expected.runs);
+          pending.apply(device);
+          expect(readBitmap(openNtfs(device)).subarray(0, bytes)).toEqual(expected.bitmap.subarray(0, bytes));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 });
+
+/** The allocation rule stated plainly, one bit at a time: outside the zone first, each round from the hint to the end, then from 0 to the hint. */
+function firstFit(original: Uint8Array, total: number, count: number, hint: number, zone: { start: number; end: number } | undefined): { runs: Array<{ lcn: number; length: number }>; bitmap: Uint8Array } | undefined {
+  const bitmap = original.slice();
+  const runs: Array<{ lcn: number; length: number }> = [];
+  let remaining = count;
+  const start = hint >= 0 && hint < total ? hint : 0;
+  const rounds = zone && zone.end > zone.start ? [zone, undefined] : [undefined];
+  for (const skip of rounds) {
+    for (const [from, to] of [[start, total], [0, start]]) {
+      for (let lcn = from; lcn < to && remaining > 0; lcn++) {
+        if (skip && lcn >= skip.start && lcn < skip.end) continue;
+        if (bitmap[lcn >> 3] & (1 << (lcn & 7))) continue;
+        bitmap[lcn >> 3] |= 1 << (lcn & 7);
+        const last = runs[runs.length - 1];
+        if (last && last.lcn + last.length === lcn) last.length++;
+        else runs.push({ lcn, length: 1 });
+        remaining--;
+      }
+    }
+  }
+  return remaining > 0 ? undefined : { runs, bitmap };
+}

@@ -88,9 +88,23 @@ export function allocateClusters(vol: ReadableNtfsVolume, count: number, hint: n
             continue;
           }
           const byteIndex = (lcn >> 3) - byteStart;
-          if ((lcn & 7) === 0 && bitmap[byteIndex] === 0xff && lcn + 8 <= chunkEnd) {
-            lcn += 7; // a whole byte in use
-            continue;
+          if ((lcn & 7) === 0 && lcn + 8 <= chunkEnd) {
+            if (bitmap[byteIndex] === 0xff) {
+              lcn += 7; // a whole byte in use
+              continue;
+            }
+            if (bitmap[byteIndex] === 0 && remaining >= 8 && !(skip && lcn + 8 > skip.start && lcn < skip.end)) {
+              // A whole byte free and wanted: its eight clusters at once, as the bit by bit walk
+              // would take them (a 40 MiB file is 10,240 clusters of 4 KiB).
+              bitmap[byteIndex] = 0xff;
+              changed.set(byteStart + byteIndex, 0xff);
+              const last = runs[runs.length - 1];
+              if (last && last.lcn + last.length === lcn) last.length += 8;
+              else runs.push({ lcn, length: 8 });
+              remaining -= 8;
+              lcn += 7;
+              continue;
+            }
           }
           if (bitmap[byteIndex] & (1 << (lcn & 7))) continue;
           bitmap[byteIndex] |= 1 << (lcn & 7);
