@@ -47,14 +47,17 @@ export interface MftRecord {
   offset: number;
 }
 
-/** Parses one record; `offset` is its absolute position (for errors). */
-export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0): MftRecord {
+/**
+ * Parses one record; `offset` is its absolute position (for errors). `fresh`: `raw` came from a
+ * read and nothing else holds it, so its fixups are applied in place (the attributes then view it).
+ */
+export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0, fresh = false): MftRecord {
   const isFile = raw.length >= 4 && raw[0] === 0x46 && raw[1] === 0x49 && raw[2] === 0x4c && raw[3] === 0x45;
   // The signature is decoded (and a short buffer refused by the reader) only for the errors.
   const magic = isFile ? "FILE" : ntfsReader(raw, offset).ascii(0, 4);
   if (magic === "BAAD") throw new NtfsError("bad-record", `MFT record ${recordNumber} is marked BAAD (a torn write detected by chkdsk)`, { offset });
   if (magic !== "FILE") throw new NtfsError("bad-record", `MFT record ${recordNumber} has signature ${JSON.stringify(magic)}, expected "FILE"`, { offset, expected: "FILE", actual: magic });
-  const bytes = applyFixups(raw, offset, `MFT record ${recordNumber}`);
+  const bytes = applyFixups(raw, offset, `MFT record ${recordNumber}`, fresh);
   const byteReader = ntfsReader(bytes, offset);
   const firstAttribute = byteReader.u16(20);
   const flags = byteReader.u16(22);

@@ -35,4 +35,40 @@ describe("update sequence array on write", () => {
     r[6] = 9; // 8 strides claimed in a 1024-byte record
     expect(() => protectRecord(r, 0, "test")).toThrow(NtfsError);
   });
+
+  it("fixes a fresh buffer up in place with the same result as a copy, and copies when the array reaches a stride's end", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1024, maxLength: 1024 }),
+        fc.integer({ min: 4, max: 511 }),
+        fc.integer({ min: 2, max: 3 }),
+        (body, usaWord, count) => {
+          const raw = body.slice();
+          const usaOffset = usaWord * 2;
+          raw[4] = usaOffset & 0xff;
+          raw[5] = usaOffset >> 8;
+          raw[6] = count;
+          raw[7] = 0;
+          // Every stride ends with the array's number, so the record is not torn.
+          for (let i = 1; i < count; i++) raw.set(raw.subarray(usaOffset, usaOffset + 2), i * 512 - 2);
+          let copied: Uint8Array | Error;
+          try {
+            copied = applyFixups(raw.slice(), 0, "test");
+          } catch (err) {
+            copied = err as Error;
+          }
+          const fresh = raw.slice();
+          if (copied instanceof Error) {
+            expect(() => applyFixups(fresh, 0, "test", true)).toThrow(copied.message);
+            return;
+          }
+          const inPlace = applyFixups(fresh, 0, "test", true);
+          expect(Buffer.from(inPlace).equals(Buffer.from(copied))).toBe(true);
+          const reachesStrideEnd = usaOffset + 2 * count > 510;
+          expect(inPlace === fresh).toBe(!reachesStrideEnd);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

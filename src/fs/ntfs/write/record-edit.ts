@@ -32,8 +32,9 @@ function readRawRecord(vol: ReadableNtfsVolume, recordNumber: number): Uint8Arra
 
 export function loadRecord(vol: ReadableNtfsVolume, recordNumber: number): RecordEdit {
   const raw = readRawRecord(vol, recordNumber);
-  const parsed = parseMftRecord(raw, recordNumber, 0);
-  return { number: recordNumber, bytes: applyFixups(raw, 0, `MFT record ${recordNumber}`), parsed };
+  // The edit's own copy first; then the parse may fix `raw` up in place (its attributes view it).
+  const bytes = applyFixups(raw, 0, `MFT record ${recordNumber}`);
+  return { number: recordNumber, bytes, parsed: parseMftRecord(raw, recordNumber, 0, true) };
 }
 
 /**
