@@ -91,17 +91,32 @@ export function measureChanges(base: FileDevice, overlay: SpoolOverlayDevice, ke
       // Changed spans of whole sectors, with the unchanged stretches shorter than MERGE_GAP
       // between them taken in: one hash update each.
       const spans: Array<[number, number]> = [];
+      // Bytes compared in one call inside an unchanged stretch: doubled while they keep matching,
+      // so zeros written over zeros (a file with holes, a fresh image's free space) cost a few
+      // compares per piece instead of one per sector (the copy-in bench's 40 MiB file is 7/8 zeros).
+      let unchangedSpan = DIFF_UNIT;
       for (let at = piece; at < pieceEnd; ) {
         const inside = at < insideEnd;
         const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
         const from = at - piece;
         const firstWordDiffers = (from & 3) === 0 && next - at >= 4 && afterWords[from >> 2] !== beforeWords[from >> 2];
-        const same = inside && !firstWordDiffers && buffer.compare(beforeBytes, from, next - piece, from, next - piece) === 0;
-        if (!same) {
-          const last = spans[spans.length - 1];
-          if (last && at - last[1] < MERGE_GAP) last[1] = next;
-          else spans.push([at, next]);
+        if (inside && !firstWordDiffers) {
+          const spanEnd = Math.min(insideEnd, at + unchangedSpan);
+          if (spanEnd > next && buffer.compare(beforeBytes, from, spanEnd - piece, from, spanEnd - piece) === 0) {
+            at = spanEnd;
+            unchangedSpan *= 2;
+            continue;
+          }
+          if (buffer.compare(beforeBytes, from, next - piece, from, next - piece) === 0) {
+            at = next;
+            unchangedSpan = 2 * DIFF_UNIT;
+            continue;
+          }
         }
+        unchangedSpan = DIFF_UNIT;
+        const last = spans[spans.length - 1];
+        if (last && at - last[1] < MERGE_GAP) last[1] = next;
+        else spans.push([at, next]);
         at = next;
       }
       // A run left open by the previous piece goes on into a span starting within MERGE_GAP.

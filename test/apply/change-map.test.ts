@@ -36,12 +36,22 @@ function measure(original: Uint8Array, writes: Array<{ offset: number; data: Uin
   return { ranges, model, blob: Buffer.concat(kept) };
 }
 
+/** Zeros with a few bytes set anywhere in them. */
+function sparseBytes(maxLength: number): fc.Arbitrary<Uint8Array> {
+  return fc.tuple(fc.integer({ min: 1, max: maxLength }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 8 })).map(([length, set]) => {
+    const bytes = new Uint8Array(length);
+    for (const [at, value] of set) bytes[at % length] = value;
+    return bytes;
+  });
+}
+
 describe("measureChanges", () => {
   it("every changed byte lies in a range; each range's hashes and before bytes are right (all-zero ones zeroBefore, not kept); ranges are apart by MERGE_GAP at least; the ranges are exactly the changed sectors, joined across gaps under MERGE_GAP", () => {
     const SIZE = 64 * 1024;
     fc.assert(
       // Original bytes: a pattern, with zeros in the 4 KiB blocks `zeroBlocks` picks (a fresh image's free clusters).
-      fc.property(fc.array(fc.record({ offset: fc.nat(SIZE - 1), data: fc.uint8Array({ minLength: 1, maxLength: 9000, size: "max" }) }), { maxLength: 12 }), fc.array(fc.boolean(), { minLength: SIZE / 4096, maxLength: SIZE / 4096 }), (raw, zeroBlocks) => {
+      // Written data: random bytes, or zeros with a few bytes set (long unchanged stretches over the zero blocks, as a file with holes makes).
+      fc.property(fc.array(fc.record({ offset: fc.nat(SIZE - 1), data: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 9000, size: "max" }), sparseBytes(20000)) }), { maxLength: 12 }), fc.array(fc.boolean(), { minLength: SIZE / 4096, maxLength: SIZE / 4096 }), (raw, zeroBlocks) => {
         const original = new Uint8Array(SIZE).map((_, i) => (zeroBlocks[i >> 12] ? 0 : (i * 13) & 0xff));
         const writes = raw.map((w) => ({ offset: w.offset, data: w.data.subarray(0, SIZE - w.offset) }));
         const { ranges, model, blob } = measure(original, writes);
@@ -109,5 +119,15 @@ describe("measureChanges", () => {
     const { ranges, blob } = measure(new Uint8Array(8192), [{ offset: 4096, data: new Uint8Array(8192).fill(1) }], 12288);
     expect(ranges).toEqual([{ offset: 4096, length: 8192, beforeLength: 4096, zeroBefore: true, sha256After: sha(new Uint8Array(8192).fill(1)) }]);
     expect(blob.length).toBe(0);
+  });
+
+  it("zeros over zeros up to an unaligned old end and past it: the unchanged stretch stops at the old end, what lies past it has no before bytes", () => {
+    const data = new Uint8Array(12000);
+    data[100] = 1;
+    const { ranges } = measure(new Uint8Array(10000), [{ offset: 0, data }], 12000);
+    expect(ranges.map((r) => [r.offset, r.length, r.beforeLength])).toEqual([
+      [0, 512, 512],
+      [10000, 2000, 0],
+    ]);
   });
 });
