@@ -303,7 +303,8 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
               content.done();
               // sha256 (when asked for) is taken by the staged verify, from the bytes read back from the image.
               result.created.push({ path: item.dest, size: before.size });
-              sources.push({ path: item.source, stat: before, kept });
+              // Only what the verify checks again: the Stats (and its four Dates) can die young instead of living until the verify.
+              sources.push({ path: item.source, identity: { dev: before.dev, ino: before.ino, size: before.size, mtimeMs: before.mtimeMs }, kept });
               result.bytes += before.size;
             } finally {
               closeSync(fd);
@@ -357,7 +358,8 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
 /** A copied host file: its path, what fstat said when it was read, and for a small one the bytes read. */
 interface HostSource {
   path: string;
-  stat: Stats;
+  /** What fstat said of the file when it was read. */
+  identity: { dev: number; ino: number; size: number; mtimeMs: number };
   /** The bytes the copy read (a copy of them, taken before the writer saw them); see KEEP_FILE_BYTES. */
   kept?: Uint8Array;
 }
@@ -382,7 +384,7 @@ function sameAsHost(stream: DataStream, source: HostSource, buffer: Uint8Array, 
     hash?.update(copy);
     return true;
   }
-  const { fd } = openSameHostFile(source.path, source.stat);
+  const { fd } = openSameHostFile(source.path, source.identity);
   try {
     for (let at = 0; at < stream.size; at += buffer.length) {
       const length = Math.min(buffer.length, stream.size - at);
