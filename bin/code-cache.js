@@ -103,6 +103,38 @@ function sourceAndCache(file, variant = "") {
 }
 
 /**
+ * Built-ins that a bundled package loads at its top level for something p2vfix rarely or never
+ * does: commander takes node:child_process (and with it net, stream and dgram, ~4 ms of every
+ * command) for executable subcommands, which p2vfix has none of. The bundle gets a stand-in that
+ * loads the module when a property is first read: `childProcess.spawn(...)` works as before.
+ */
+const LOADED_ON_FIRST_USE = new Set(["node:child_process"]);
+const standIns = new Map();
+
+function loadedOnFirstUse(id) {
+  let standIn = standIns.get(id);
+  if (!standIn) {
+    let real;
+    const load = () => (real ??= require(id));
+    standIn = new Proxy(
+      {},
+      {
+        get: (_, key) => load()[key],
+        has: (_, key) => key in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, key) => {
+          const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+          // Reported configurable: the stand-in's own (empty, extensible) target does not have it.
+          return descriptor && { ...descriptor, configurable: true };
+        },
+      },
+    );
+    standIns.set(id, standIn);
+  }
+  return standIn;
+}
+
+/**
  * The `require` a bundle gets: Node's built-ins straight away, anything else (a package the
  * bundle leaves out) resolved from the bundle's own folder, as Node's own require would, through
  * a createRequire made on first use: the fast paths need only built-ins and never load
@@ -111,6 +143,7 @@ function sourceAndCache(file, variant = "") {
 function bundleRequire(file) {
   let fromBundle;
   return (id) => {
+    if (LOADED_ON_FIRST_USE.has(id)) return loadedOnFirstUse(id);
     if (id.startsWith("node:")) return require(id);
     fromBundle ??= require("node:module").createRequire(file);
     return fromBundle(id);

@@ -102,6 +102,19 @@ describe("V8 code cache of a CommonJS bundle", () => {
     expect(loadCommonJs(file)).toEqual({ other: 42, sep });
   });
 
+  it("node:child_process reaches a bundle as a stand-in that loads the module when first used, and works as it", () => {
+    // In a child: this test process may have loaded node:child_process already.
+    const file = join(dir, "child-process.cjs");
+    writeFileSync(
+      file,
+      `"use strict";\nconst childProcess = require("node:child_process");\nconst loaded = () => process.moduleLoadList.includes("NativeModule child_process");\nconst before = loaded();\nconst echoed = childProcess.spawnSync(process.execPath, ["-e", "process.stdout.write('ok')"]).stdout.toString();\nmodule.exports = { before, after: loaded(), echoed, listed: Object.keys(childProcess).includes("spawnSync"), has: "spawn" in childProcess, same: childProcess === require("node:child_process") };\n`,
+    );
+    const script = `const m = require(${JSON.stringify(join(root, "bin/code-cache.js"))}).loadCommonJs(${JSON.stringify(file)}); console.log(JSON.stringify(m));`;
+    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ before: false, after: true, echoed: "ok", listed: true, has: true, same: true });
+  });
+
   it("a cache variant is used when present, else the default cache", async () => {
     const file = bundle("variants", 5);
     const variant = writeInChild(file, { entry: "main", runs: [["0"]] }, "write");

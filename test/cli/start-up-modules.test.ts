@@ -69,6 +69,14 @@ describe.skipIf(!built || !toolsAvailable("mkntfs"))("modules the built CLI load
     expect(run.modules.filter((line) => /\/node_modules\/(zod|yaml|cli-progress)\//.test(line))).toEqual([]);
   });
 
+  it("cp into an image: node:child_process is not loaded (commander's, taken on first use: bin/code-cache.js)", () => {
+    const run = builtinsLoaded("cp", source, `${image}:/tool2.cmd`);
+    expect(run.status, run.stderr).toBe(0);
+    // The preload does see what loads: the bundle's compiler module.
+    expect(run.builtins).toContain("vm");
+    expect(run.builtins.filter((name) => /^(child_process|net|dgram)$/.test(name))).toEqual([]);
+  });
+
   it("cat: the fast path alone (no main bundle, no package)", () => {
     const run = modulesLoaded("cat", `${image}:/tool.cmd`);
     expect(run.status, run.stderr).toBe(0);
