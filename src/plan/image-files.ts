@@ -21,6 +21,7 @@ import type { DiskImage } from "../vdisk/index.js";
 import { createHash, type Hash } from "node:crypto";
 import { shortNamePolicyFor } from "./short-name-policy.js";
 import { sameBytes } from "../util/same-bytes.js";
+import { Slabs } from "../util/slabs.js";
 
 export type ImageFileOperation =
   | { kind: "mkdir"; path: string; parents?: boolean }
@@ -164,6 +165,11 @@ const SHARED_READ = 64 * 1024;
  */
 const KEEP_FILE_BYTES = 64 * 1024;
 const KEPT_BYTES_BUDGET = 8 * 1024 * 1024;
+/**
+ * The kept copies are carved from slabs of this size: one ArrayBuffer per slab, not one per file
+ * (each is an object the collector tracks until the verify; 1,500 small files made 1,500).
+ */
+const KEPT_SLAB = 256 * 1024;
 
 /**
  * A host file read piece by piece while the writer copies it (in order). Not hashed here: the
@@ -231,6 +237,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       // Where each created file came from, for the staged verify's byte compare (same order as result.created).
       const sources: HostSource[] = [];
       let keptBytes = 0;
+      const keptSlabs = new Slabs(KEPT_SLAB);
       const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0, shortNames: { create: policy.create, reason: policy.reason } };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).
@@ -292,7 +299,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
             try {
               // The size is taken again from the open file (`before`): it is what gets copied.
               const keep = before.size <= KEEP_FILE_BYTES && keptBytes + before.size <= KEPT_BYTES_BUDGET;
-              const kept = keep ? new Uint8Array(before.size) : undefined;
+              const kept = keep ? keptSlabs.take(before.size) : undefined;
               keptBytes += kept?.length ?? 0;
               const content = hostContent(fd, before.size, item.source, kept);
               writer.createFile(item.dest, content, { overwrite: options.overwrite });
