@@ -12,6 +12,11 @@
  * Ratios: of the medians, and "paired", the median of each run's own ratio (its peer run right
  * after it), which the machine's drift over the section's minutes disturbs less.
  *
+ * Each run starts on a quiet disk: the fresh copy of the image (and, before the first, the tree)
+ * is flushed before the clock starts (settle). Unflushed, the copy's 256 MiB of dirty pages were
+ * written by whichever side's first fsync came along: p2vfix's lock file took 60-130 ms where it
+ * takes 1-2 ms after a flushed copy, while ntfs-3g without the trailing sync never paid for it.
+ *
  *   npm run build && node bench/ntfs-create.mjs      (or as a section of bench/run.mjs)
  */
 import { spawnSync } from "node:child_process";
@@ -22,6 +27,12 @@ import { MiB, exec, has, median, q, root } from "./common.mjs";
 import { environmentNote, timedProcess } from "./pairs.mjs";
 
 export const name = "ntfs create";
+
+/** Flushes the file system holding `dir` (the setup's dirty pages), so that the timed run does not pay for them. */
+function settle(dir) {
+  const done = spawnSync("sync", ["-f", dir], { stdio: "ignore" });
+  if (done.status !== 0) spawnSync("sync", { stdio: "ignore" });
+}
 
 function tree(dir, largeBytes) {
   mkdirSync(join(dir, "many"), { recursive: true });
@@ -55,6 +66,7 @@ export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}
       for (let i = 0; i < repeats; i++) {
         const a = join(work, "ours.ntfs");
         copyFileSync(blank, a);
+        settle(work);
         ours.push(timedProcess(`node ${q(bin)} cp -r --backup-dir ${q(work)} ${q(src)} ${q(`${a}:/tree`)}`));
         rmSync(a);
         spawnSync("sh", ["-c", `rm -f ${work}/*.p2vfix-undo ${work}/*.p2vfix-journal`]);
@@ -62,10 +74,12 @@ export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}
         const mnt = join(work, "mnt");
         copyFileSync(blank, b);
         mkdirSync(mnt, { recursive: true });
+        settle(work);
         const peerCopy = `ntfs-3g ${q(b)} ${q(mnt)} && cp -r ${q(src)} ${q(`${mnt}/tree`)} && umount ${q(mnt)}`;
         peer.push(timedProcess(`{ ${peerCopy}; }`));
         rmSync(b);
         copyFileSync(blank, b);
+        settle(work);
         durablePeer.push(timedProcess(`{ ${peerCopy} && sync ${q(b)}; }`));
         rmSync(b);
       }
