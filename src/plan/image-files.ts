@@ -154,8 +154,10 @@ function openSameHostFile(path: string, expected: { dev: number; ino: number; si
   return { fd, stat: now };
 }
 
-/** Reads of at least this size reuse one buffer (see hostContent). */
-const SHARED_READ = 64 * 1024;
+/** The buffer a copy session reads host files into (hostContent), grown when a read needs more. */
+interface ReadBuffer {
+  bytes: Uint8Array;
+}
 
 /**
  * Host files up to this size keep a copy of the bytes the copy read, for the staged verify to
@@ -178,15 +180,16 @@ const KEPT_SLAB = 256 * 1024;
  * size), receives a copy of every piece before the writer sees it: the writer cannot change
  * what the verify compares with.
  */
-function hostContent(fd: number, size: number, source: string, kept?: Uint8Array): FileContent & { done(): void } {
+function hostContent(fd: number, size: number, source: string, reads: ReadBuffer, kept?: Uint8Array): FileContent & { done(): void } {
   let handed = 0;
-  let shared: Uint8Array | undefined;
   return {
     size,
     read(offset, length) {
-      // Data pieces (never a resident file's bytes, which stay far below this) come in one buffer
-      // reused by the next read: the writer copies each piece to the volume before asking again.
-      const out = length >= SHARED_READ ? (shared = shared && shared.length >= length ? shared : new Uint8Array(length)).subarray(0, length) : new Uint8Array(length);
+      // Every piece, of this file or the next, comes in the session's one read buffer: the writer
+      // copies each into the volume before it asks for more (FileContent in ntfs-writer.ts), and
+      // 1,500 small files no longer make 1,500 buffers.
+      if (reads.bytes.length < length) reads.bytes = new Uint8Array(length);
+      const out = reads.bytes.subarray(0, length);
       for (let at = 0; at < length; ) {
         const bytesRead = readSync(fd, out, at, length - at, offset + at);
         if (bytesRead === 0) throw new VerifyError("source-changed", `${source} shrank while it was being copied; nothing was written`, { path: source });
@@ -238,6 +241,8 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const sources: HostSource[] = [];
       let keptBytes = 0;
       const keptSlabs = new Slabs(KEPT_SLAB);
+      // The writer reads data in COPY_CHUNK pieces (256 KiB), small files whole.
+      const reads: ReadBuffer = { bytes: new Uint8Array(256 * 1024) };
       const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0, shortNames: { create: policy.create, reason: policy.reason } };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).
@@ -301,7 +306,7 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
               const keep = before.size <= KEEP_FILE_BYTES && keptBytes + before.size <= KEPT_BYTES_BUDGET;
               const kept = keep ? keptSlabs.take(before.size) : undefined;
               keptBytes += kept?.length ?? 0;
-              const content = hostContent(fd, before.size, item.source, kept);
+              const content = hostContent(fd, before.size, item.source, reads, kept);
               writer.createFile(item.dest, content, { overwrite: options.overwrite });
               const after = fstatSync(fd);
               if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {

@@ -55,7 +55,11 @@ const DUP_INDEX_PRESENT = 0x10000000;
  */
 const COPY_CHUNK = 256 * 1024;
 
-/** File content: bytes, or a sized reader (a host file) read piece by piece. */
+/**
+ * File content: bytes, or a sized reader (a host file) read piece by piece, in order. What a read
+ * returns may be reused by the reader's next read: the writer copies each piece into the volume
+ * before it reads again, and keeps none.
+ */
 export type FileContent = Uint8Array | { size: number; read(offset: number, length: number): Uint8Array };
 
 export interface CreateOptions {
