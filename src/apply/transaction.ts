@@ -210,7 +210,10 @@ export function runTransaction<T>(imagePath: string, edit: (image: DiskImage) =>
         {
           image: identity,
           changes: outcome.changes,
-          files: candidates.map((candidate) => ({ path: candidate.path, originalSize: candidate.base.size, newSize: candidate.overlay.size, stretches: candidate.overlay.stretches().length, measure: (keep) => measureChanges(candidate.base, candidate.overlay, keep) })),
+          files: candidates.map((candidate) => {
+            const stretches = candidate.overlay.stretches();
+            return { path: candidate.path, originalSize: candidate.base.size, newSize: candidate.overlay.size, stretches: stretches.length, measure: (keep) => measureChanges(candidate.base, candidate.overlay, keep, stretches) };
+          }),
         },
         privateModeFor(imagePath),
       );
