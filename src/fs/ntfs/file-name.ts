@@ -31,21 +31,28 @@ const NAME_AT = 66;
  */
 class StoredFileName implements FileName {
   readonly parent: FileReference;
-  readonly allocatedSize: number;
-  readonly dataSize: number;
-  readonly fileAttributes: number;
   readonly namespace: number;
   readonly name: string;
 
   /** `value` holds at least NAME_AT + 2 × its name length bytes (parseFileName checked). */
   constructor(private readonly value: Uint8Array) {
-    // From the bytes themselves: no reader per entry.
+    // From the bytes themselves: no reader per entry. What a folder walk rarely asks for (sizes,
+    // attributes, times) is read when asked.
     this.parent = fileReferenceIn(value, 0);
-    this.allocatedSize = u64(value, 40);
-    this.dataSize = u64(value, 48);
-    this.fileAttributes = u32le(value, 56);
     this.namespace = value[65];
     this.name = decodeUtf16le(value.subarray(NAME_AT, NAME_AT + value[64] * 2));
+  }
+
+  get allocatedSize(): number {
+    return u64(this.value, 40);
+  }
+
+  get dataSize(): number {
+    return u64(this.value, 48);
+  }
+
+  get fileAttributes(): number {
+    return u32le(this.value, 56);
   }
 
   get created(): Date {
