@@ -71,7 +71,7 @@ function imagePath(path: string): string {
   return "/" + pathComponents(path.replace(/\\/g, "/")).join("/");
 }
 
-/** Walks a host source (lstat only), listing what to create, parents before children. */
+/** Walks a host source (lstat only), listing what to create, parents before children; `dest` is an image path ("/", "/a/b"). */
 function walkSource(source: string, dest: string, recursive: boolean, items: CopyItem[], skipped: ImageFilesResult["skipped"]): void {
   let st;
   try {
@@ -85,20 +85,22 @@ function walkSource(source: string, dest: string, recursive: boolean, items: Cop
   }
   if (st.isDirectory()) {
     if (!recursive) throw new UsageError("is-directory", `${source} is a folder: use -r to copy it with its contents`, { path: source });
-    items.push({ source, dest: imagePath(dest), dir: true, size: 0 });
+    items.push({ source, dest, dir: true, size: 0 });
     // join(source, name) for every entry, normalising once per folder: path.join of 1,500 names
     // took 8-12 ms in a fresh process, the concatenation 0.2 (a name from a listing is one plain
     // component, so the two give the same path).
     const folder = normalize(source);
     const prefix = folder.endsWith(sep) ? folder : folder + sep;
-    for (const name of namesInFolder(source, st)) walkSource(prefix + name, `${dest}/${name}`, true, items, skipped);
+    // Likewise the image path: a plain name is appended, one with a backslash goes through imagePath.
+    const destPrefix = dest === "/" ? dest : dest + "/";
+    for (const name of namesInFolder(source, st)) walkSource(prefix + name, name.includes("\\") ? imagePath(destPrefix + name) : destPrefix + name, true, items, skipped);
     return;
   }
   if (!st.isFile()) {
     skipped.push({ source, reason: "not a regular file" });
     return;
   }
-  items.push({ source, dest: imagePath(dest), dir: false, size: st.size, identity: { dev: st.dev, ino: st.ino } });
+  items.push({ source, dest, dir: false, size: st.size, identity: { dev: st.dev, ino: st.ino } });
 }
 
 /** O_NOFOLLOW where the platform has it (not on Windows). */
