@@ -287,9 +287,7 @@ export class SpoolOverlayDevice implements BlockDevice {
 
   /** The written stretches (consecutive pages, cut at the current size), in offset order. */
   stretches(): Array<{ offset: number; length: number }> {
-    // A Float64Array sorts numerically without a comparator call per step (tens of thousands of
-    // pages for a large copy: ~3.5 ms where a comparator took ~7.5).
-    const indexes = new Float64Array([...this.pages.keys()]).sort();
+    const indexes = [...this.pages.keys()].sort((a, b) => a - b);
     const out: Array<{ offset: number; length: number }> = [];
     for (let i = 0; i < indexes.length; ) {
       let runEnd = i + 1;
