@@ -27,9 +27,17 @@ async function run(argv) {
   let code;
   if (argv[0] === "cat") code = (await load("fast-cat")).fastCat(argv);
   else if (argv[0] === "reg" && argv[1] === "export") code = (await load("fast-export")).fastExport(argv);
-  return code ?? (await (await load("main", mainCacheVariant(argv[0]))).main(argv));
+  if (code !== undefined) return { code };
+  return { code: await (await load("main", mainCacheVariant(argv[0]))).main(argv), main: true };
 }
 
-run(process.argv.slice(2)).then((code) => {
+run(process.argv.slice(2)).then(({ code, main }) => {
   process.exitCode = code;
+  // After the command line's main(), on Linux, exit at once instead of letting Node tear the heap
+  // down: a copy into an image ended 7.2-8.7 ms after main() returned, 3.6-5.5 ms this way (12
+  // runs each, the parent's clock against the child's). Everything main() wrote is already with the OS:
+  // Linux writes standard output and error synchronously, to files, terminals and pipes alike
+  // (elsewhere a pipe or terminal can be asynchronous, so those keep the ordinary exit), and every
+  // command awaits its own work. The fast paths keep it too: their small heaps gain nothing.
+  if (main && process.platform === "linux") process.exit();
 });
