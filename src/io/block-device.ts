@@ -12,7 +12,7 @@ export interface BlockDevice {
   readonly sectorSize?: number;
   /** True when write() is supported. */
   readonly writable: boolean;
-  /** Reads exactly `length` bytes at `offset` into a new buffer the caller owns (it may change it); throws if the range is outside the device. */
+  /** Reads exactly `length` bytes at `offset`; throws if the range is outside the device. */
   read(offset: number, length: number): Uint8Array;
   /**
    * read() into a caller's buffer at `targetOffset`, without an intermediate copy (large

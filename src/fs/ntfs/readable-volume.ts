@@ -91,7 +91,7 @@ export class ReadableNtfsVolume implements FileSystem {
     const cs = this.boot.clusterSize;
     const start = this.boot.mftLcn * cs;
     if (start + rs > this.device.size) throw new NtfsError("truncated", `$MFT at byte ${start} lies past the end of the device`, { offset: 48 });
-    const record0 = parseMftRecord(this.device.read(start, rs), 0, start, true);
+    const record0 = parseMftRecord(this.device.read(start, rs), 0, start);
     let extents: Attribute[] = record0.attributes.filter((attribute) => attribute.type === AttributeType.data && attribute.name === "");
     const list = record0.attributes.find((attribute) => attribute.type === AttributeType.attributeList);
     if (list) {
@@ -104,7 +104,7 @@ export class ReadableNtfsVolume implements FileSystem {
         const run = known.find((dataRun) => vcn >= dataRun.vcn && vcn < dataRun.vcn + dataRun.length);
         if (!run || run.lcn === null) throw new NtfsError("bad-mft", `$MFT extension record ${recordNumber} is not mapped by record 0's runs`, { offset: start });
         const at = run.lcn * cs + (byte - run.vcn * cs);
-        return parseMftRecord(this.device.read(at, rs), recordNumber, at, true);
+        return parseMftRecord(this.device.read(at, rs), recordNumber, at);
       };
       const listBytes = list.resident ? list.value : this.readAttributeList(list as NonResidentAttribute, "$MFT attribute list");
       const refs = new Set(parseAttributeList(listBytes, list.offset).filter((attributeListEntry) => attributeListEntry.type === AttributeType.data && attributeListEntry.name === "" && attributeListEntry.reference.record !== 0).map((attributeListEntry) => attributeListEntry.reference.record));
@@ -139,6 +139,7 @@ export class ReadableNtfsVolume implements FileSystem {
       throw new NtfsError("bad-reference", `MFT record ${recordNumber} does not exist ($MFT holds ${this.recordCount} records)`);
     }
     const rs = this.boot.mftRecordSize;
+    // Fixed up in place: DataStream.read returns a buffer of its own making, not a view of the device's.
     const record = parseMftRecord(this.mft.read(recordNumber * rs, rs), recordNumber, recordNumber * rs, true);
     if (record.storedRecordNumber !== undefined && record.storedRecordNumber !== recordNumber) {
       // A record that calls itself something else means the $MFT runlist maps the wrong place.
