@@ -117,14 +117,23 @@ describe.skipIf(!toolsAvailable("qemu-img"))("batch: a wave of images", () => {
     const wave = startCli(["batch", inv, "--jobs", "2", "--state", "state", "--json"], dir);
     let out = "";
     wave.stdout!.on("data", (b: Buffer) => (out += String(b)));
-    // The first worker the parent starts (Linux: /proc/PID/task/PID/children).
+    // The first worker the parent starts (Linux: /proc/PID/task/PID/children), once it runs as one:
+    // between fork and exec a child still shows the parent's command line, without --index.
     const children = () => readFileSync(`/proc/${wave.pid}/task/${wave.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    const commandLine = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      } catch {
+        return []; // gone meanwhile
+      }
+    };
     let victim: number | undefined;
+    let argv: string[] = [];
     for (let i = 0; i < 600 && victim === undefined; i++) {
-      victim = children()[0];
-      if (victim === undefined) await sleep(20);
+      const first = children()[0];
+      if (first !== undefined && (argv = commandLine(first)).includes("--index")) victim = first;
+      else await sleep(20);
     }
-    const argv = readFileSync(`/proc/${victim}/cmdline`, "utf8").split("\0");
     const index = Number(argv[argv.indexOf("--index") + 1]);
     process.kill(victim!, "SIGKILL");
     const code = await new Promise((r) => wave.once("exit", r));
