@@ -10,7 +10,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Stats } from "node:fs";
 import { basename, join, normalize, sep } from "node:path";
 import { NotFoundError, RefusedError, UsageError, VerifyError } from "../errors.js";
-import type { FileContent } from "../fs/ntfs/create/ntfs-writer.js";
+import { COPY_CHUNK, type FileContent } from "../fs/ntfs/create/ntfs-writer.js";
 import { NtfsVolume } from "../fs/ntfs/volume.js";
 import { AttributeType } from "../fs/ntfs/attribute.js";
 import type { DataStream } from "../fs/ntfs/data-stream.js";
@@ -243,8 +243,8 @@ export function writeFilesInImage(imageFile: string, operations: ImageFileOperat
       const sources: HostSource[] = [];
       let keptBytes = 0;
       const keptSlabs = new Slabs(KEPT_SLAB);
-      // The writer reads data in COPY_CHUNK pieces (256 KiB), small files whole.
-      const reads: ReadBuffer = { bytes: new Uint8Array(256 * 1024) };
+      // The writer reads data in COPY_CHUNK pieces, small files whole.
+      const reads: ReadBuffer = { bytes: new Uint8Array(COPY_CHUNK) };
       const result: ImageFilesResult = { partition: volume.index, created: [], folders: [], removed: [], skipped: [], bytes: 0, shortNames: { create: policy.create, reason: policy.reason } };
       // Sizes first, for progress; destinations are resolved when each copy runs (an earlier
       // mkdir in the same call may create its folder).

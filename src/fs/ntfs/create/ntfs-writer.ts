@@ -53,7 +53,7 @@ const DUP_INDEX_PRESENT = 0x10000000;
  * small enough that a piece read from the host is still in the CPU's L2 cache when it is
  * written on (copying a 40 MiB file through 256 KiB took ~10 ms, through 4 MiB ~14).
  */
-const COPY_CHUNK = 256 * 1024;
+export const COPY_CHUNK = 256 * 1024;
 
 /**
  * File content: bytes, or a sized reader (a host file) read piece by piece, in order. What a read
