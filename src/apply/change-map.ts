@@ -130,8 +130,8 @@ function changedSpans(after: Uint8Array, before: Uint8Array, piece: number, piec
     const inside = at < insideEnd;
     const next = Math.min(inside ? insideEnd : pieceEnd, (Math.floor(at / DIFF_UNIT) + 1) * DIFF_UNIT);
     const from = at - piece;
-    const firstWordDiffers = (from & 3) === 0 && next - at >= 4 && afterWords[from >> 2] !== beforeWords[from >> 2];
-    if (inside && !firstWordDiffers) {
+    // Past the original end there is no before word: such a sector is changed whatever it holds.
+    if (inside && !((from & 3) === 0 && next - at >= 4 && afterWords[from >> 2] !== beforeWords[from >> 2])) {
       const spanEnd = Math.min(insideEnd, at + unchangedSpan);
       if (spanEnd > next && buffer.compare(beforeBytes, from, spanEnd - piece, from, spanEnd - piece) === 0) {
         at = spanEnd;
