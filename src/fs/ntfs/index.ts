@@ -130,6 +130,7 @@ export class DirectoryIndex {
     const raw = this.allocation.read(offset, size);
     const magic = ntfsReader(raw).ascii(0, 4);
     if (magic !== "INDX") throw new NtfsError("bad-index", `${this.what}: index node VCN ${vcn} has signature ${JSON.stringify(magic)}, expected "INDX"`, { expected: "INDX", actual: magic });
+    // In place: `raw` is DataStream.read's own buffer, read for this node alone.
     const bytes = applyFixups(raw, offset, `${this.what} index node ${vcn}`, true);
     const byteReader = ntfsReader(bytes, offset);
     const storedVcn = Number(byteReader.u64big(16));

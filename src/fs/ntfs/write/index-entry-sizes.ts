@@ -119,6 +119,7 @@ export function updateIndexSizes(
       if (ntfsReader(raw).ascii(0, 4) !== "INDX") continue;
       const vcn = (i * recordSize) / vcnUnit;
       const nodeWhat = `${what} index node ${vcn}`;
+      // In place: `raw` is DataStream.read's own buffer, read for this node alone.
       const bytes = applyFixups(raw, 0, nodeWhat, true);
       const keys = matchingKeys(bytes, 24, target, remaining, nodeWhat);
       if (keys.length === 0) continue;
