@@ -63,6 +63,12 @@ describe.skipIf(!hasCorpus())("NTFS $LogFile restart area (volume made on Window
     expect(parseLogFileState(head)).toMatchObject({ state: "dirty", version: "1.1" });
     head.fill(0xff);
     expect(parseLogFileState(head).state).toBe("empty");
+    // One byte that is not 0xFF, anywhere (first, middle, last), and the log is not empty: parsed, and refused here.
+    for (const at of [0, 1, 4095, head.length - 1]) {
+      head[at] = 0xfe;
+      expect(() => parseLogFileState(head), `byte ${at}`).toThrow(expect.objectContaining({ code: "bad-logfile" }));
+      head[at] = 0xff;
+    }
     head.fill(0);
     expect(() => parseLogFileState(head)).toThrow(expect.objectContaining({ code: "bad-logfile" }));
   });
