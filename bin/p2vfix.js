@@ -21,6 +21,16 @@ function load(name, variant) {
   return existsSync(bundle) ? loadCommonJs(bundle, variant) : import(pathToFileURL(join(dist, "cli", `${name}.js`)).href);
 }
 
+/**
+ * A command that checks whether its image is in use starts reading /proc/locks now, before the
+ * command line loads: the read waits in the kernel meanwhile (src/apply/proc-locks-ahead.ts). The
+ * command line finds the read started, wherever it was started from.
+ */
+function readProcLocksAhead(argv) {
+  const bundle = join(dist, "cli-bundle", "proc-locks-ahead.cjs");
+  if (existsSync(bundle)) require(bundle).readProcLocksAheadFor(argv[0]);
+}
+
 async function run(argv) {
   // A plain `cat` or `reg export` runs without the rest of the command line (src/cli/fast-cat.ts,
   // fast-export.ts); each says (undefined) when main() must run it instead.
@@ -28,6 +38,7 @@ async function run(argv) {
   if (argv[0] === "cat") code = (await load("fast-cat")).fastCat(argv);
   else if (argv[0] === "reg" && argv[1] === "export") code = (await load("fast-export")).fastExport(argv);
   if (code !== undefined) return { code };
+  readProcLocksAhead(argv);
   return { code: await (await load("main", mainCacheVariant(argv[0]))).main(argv), main: true };
 }
 

@@ -68,8 +68,11 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
   // a plain `cat` or `reg export` with what it imports (the image stack; the regf reader) and no
   // commander; bin/p2vfix.js tries them before main.
   const entries = { main: "dist/cli/main.js", "fast-cat": "dist/cli/fast-cat.js", "fast-export": "dist/cli/fast-export.js" };
+  // proc-locks-ahead (src/apply/proc-locks-ahead.ts): started by bin/p2vfix.js before it loads the
+  // command line; a few lines, loaded by a plain require, with no code cache.
+  const uncached = { "proc-locks-ahead": "dist/apply/proc-locks-ahead.js" };
   await build({
-    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, join(root, path)])),
+    entryPoints: Object.fromEntries(Object.entries({ ...entries, ...uncached }).map(([name, path]) => [name, join(root, path)])),
     outdir: outDir,
     outExtension: { ".js": ".cjs" },
     bundle: true,
@@ -96,7 +99,7 @@ export async function buildCli(outDir = join(root, "dist/cli-bundle")) {
     for (const variant of ["", ...Object.values(codeCacheModule.MAIN_CACHE_VARIANTS)]) {
       if (trained && !trained.training.main[variant]) throw new Error(`no training for the ${variant || "default"} cache of main.cjs (scripts/fast-path-training.mjs)`);
     }
-    for (const name of Object.keys(entries)) asciiOnly(join(outDir, `${name}.cjs`));
+    for (const name of Object.keys({ ...entries, ...uncached })) asciiOnly(join(outDir, `${name}.cjs`));
     const caches = Object.keys(entries).flatMap((name) => (trained ? Object.entries(trained.training[name]).map(([variant, training]) => ({ name, variant, training })) : [{ name, variant: "" }]));
     for (const { name, variant, training } of caches) {
       const file = join(outDir, `${name}.cjs`);

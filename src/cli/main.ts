@@ -3,7 +3,7 @@
  * registers itself on the program; this file only wires them and maps errors to exit codes.
  */
 import { Command, CommanderError } from "commander";
-import { readProcLocksAhead } from "../apply/proc-locks-ahead.js";
+import { readProcLocksAheadFor } from "../apply/proc-locks-ahead.js";
 import { ExitCode } from "../errors.js";
 import { registerCommands } from "./commands/index.js";
 import { createOutput, type Output } from "./output.js";
@@ -15,8 +15,9 @@ export async function main(argvIn: string[], output: Output = createOutput()): P
   const argv = argvIn.filter((arg) => arg !== "--debug");
   const json = argv.includes("--json");
   // Commands that write files into an image check first that no VM has it open: /proc/locks is
-  // read on the thread pool meanwhile (apply/proc-locks-ahead.ts), and image-files.ts awaits it.
-  if (READS_LOCKS_AHEAD.has(argv[0])) void readProcLocksAhead();
+  // read on the thread pool meanwhile (apply/proc-locks-ahead.ts; bin/p2vfix.js has started it
+  // already), and image-files.ts awaits it.
+  readProcLocksAheadFor(argv[0]);
   const program = new Command("p2vfix")
     .description("Prepare a Windows disk image after P2V/V2V for its first boot: offline, no helper VM.")
     .version(VERSION)
@@ -51,9 +52,6 @@ Errors: --debug shows the stack trace; with --json they are JSON on stderr.`,
 }
 
 export const VERSION = "0.1.0";
-
-/** Commands that await the read-ahead of /proc/locks before their write (commands/image-files.ts). */
-const READS_LOCKS_AHEAD = new Set(["cp", "mkdir", "rm"]);
 
 function reportError(err: unknown, output: Output, mode: { debug: boolean; json: boolean }): number {
   if (err instanceof CommanderError) {

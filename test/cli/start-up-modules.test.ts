@@ -77,6 +77,27 @@ describe.skipIf(!built || !toolsAvailable("mkntfs"))("modules the built CLI load
     expect(run.builtins.filter((name) => /^(child_process|net|dgram)$/.test(name))).toEqual([]);
   });
 
+  it.skipIf(process.platform !== "linux")("cp reads /proc/locks once, started before the command line's bundle loads (src/apply/proc-locks-ahead.ts)", () => {
+    // Each bundle read, and each open or read of /proc/locks, in the order they happen.
+    const preload = join(dir, "list-proc-locks.cjs");
+    writeFileSync(
+      preload,
+      [
+        `const fs = require("node:fs");`,
+        `const note = (what) => fs.writeSync(2, what + "\\n");`,
+        `const open = fs.openSync, read = fs.readFileSync;`,
+        `fs.openSync = function (path, ...rest) { if (path === "/proc/locks") note("OPEN /proc/locks"); return open.call(this, path, ...rest); };`,
+        `fs.readFileSync = function (path, ...rest) { if (path === "/proc/locks") note("READ /proc/locks"); else if (typeof path === "string" && path.endsWith(".cjs")) note("BUNDLE " + path.split("/").pop()); return read.call(this, path, ...rest); };`,
+      ].join("\n"),
+    );
+    const run = spawnSync(process.execPath, ["--require", preload, join(root, "bin/p2vfix.js"), "cp", source, `${image}:/tool3.cmd`], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const events = run.stderr.split("\n").filter((line) => /^(OPEN|READ|BUNDLE) /.test(line));
+    // Opened once, by the small bundle, before main.cjs is read; the command line's copy of the
+    // module found that read, and the in-use check took its text instead of reading the file again.
+    expect(events).toEqual(["BUNDLE proc-locks-ahead.cjs", "OPEN /proc/locks", "BUNDLE main.cjs"]);
+  });
+
   it("cat: the fast path alone (no main bundle, no package)", () => {
     const run = modulesLoaded("cat", `${image}:/tool.cmd`);
     expect(run.status, run.stderr).toBe(0);
