@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { P2vfixError } from "../../src/errors.js";
 import { openImage } from "../../src/vdisk/index.js";
-import { parseDescriptor } from "../../src/vdisk/vmdk/descriptor.js";
+import fc from "fast-check";
+import { looksLikeDescriptor, parseDescriptor } from "../../src/vdisk/vmdk/descriptor.js";
 import { fixturePath, scratchDir } from "./fixtures.js";
 
 const scratch = scratchDir("descriptor");
@@ -74,5 +75,41 @@ describe("VMDK descriptors", () => {
       expect(caught, path).toBeInstanceOf(P2vfixError);
       expect((caught as P2vfixError).code, path).toBe(code);
     }
+  });
+});
+
+describe("looksLikeDescriptor", () => {
+  /** The rule as it reads: the first KiB as Latin-1, its trailing NULs cut, no NUL left, and a descriptor's first lines. */
+  const reference = (bytes: Uint8Array): boolean => {
+    const text = Buffer.from(bytes.subarray(0, 1024)).toString("latin1").replace(/\0+$/, "");
+    if (text.includes("\0")) return false;
+    return /^\s*#\s*Disk DescriptorFile/i.test(text) || (/^\s*version\s*=/m.test(text) && /^\s*createType\s*=/m.test(text));
+  };
+  const text = (value: string) => new Uint8Array(Buffer.from(value, "latin1"));
+  const descriptorText = fc.constantFrom("# Disk DescriptorFile\nversion=1\n", 'version=1\ncreateType="monolithicFlat"\n', "  #disk descriptorfile", "createType=x\nversion = 2", "version=1\n", "plain text");
+
+  it("answers as the rule says, for text, NUL padding, NULs inside, and binary heads of any length", () => {
+    const piece = fc.oneof(
+      descriptorText.map(text),
+      fc.integer({ min: 1, max: 600 }).map((length) => new Uint8Array(length)),
+      fc.uint8Array({ minLength: 0, maxLength: 300 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 5 }), (pieces) => {
+        const bytes = new Uint8Array(Buffer.concat(pieces));
+        expect(looksLikeDescriptor(bytes)).toBe(reference(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("takes a padded descriptor and refuses a boot sector", () => {
+    const padded = new Uint8Array(2048);
+    padded.set(text("# Disk DescriptorFile\nversion=1\n"));
+    expect(looksLikeDescriptor(padded)).toBe(true);
+    expect(looksLikeDescriptor(raw.subarray(0, 512))).toBe(false);
+    // A NUL before the text's end: binary.
+    padded[5] = 0;
+    expect(looksLikeDescriptor(padded)).toBe(false);
   });
 });

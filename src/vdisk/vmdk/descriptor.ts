@@ -31,9 +31,14 @@ const FIELD = /^([A-Za-z0-9_.]+)\s*=\s*(?:"([^"]*)"|(\S*))\s*$/;
 
 /** True when `bytes` (the start of a file) looks like a VMDK text descriptor. */
 export function looksLikeDescriptor(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.subarray(0, 1024)).toString("latin1");
-  const text = head.replace(/\0+$/, "");
-  if (text.includes("\0")) return false;
+  const head = bytes.subarray(0, 1024);
+  // Text up to its NUL padding; a NUL before that is binary (a boot sector: every raw image).
+  // Counted on the bytes: a regular expression for the trailing NULs backtracked through every
+  // run of zeros in a boot sector, ~0.3 ms per open of a raw image.
+  let end = head.length;
+  while (end > 0 && head[end - 1] === 0) end--;
+  if (head.subarray(0, end).includes(0)) return false;
+  const text = Buffer.from(head.subarray(0, end)).toString("latin1");
   return /^\s*#\s*Disk DescriptorFile/i.test(text) || (/^\s*version\s*=/m.test(text) && /^\s*createType\s*=/m.test(text));
 }
 
