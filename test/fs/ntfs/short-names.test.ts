@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileDevice, MemoryDevice } from "../../../src/io/index.js";
 import { openNtfs } from "../../../src/fs/ntfs/volume.js";
-import { shortNameFor } from "../../../src/fs/ntfs/create/short-name.js";
+import fc from "fast-check";
+import { shortChars, shortNameFor } from "../../../src/fs/ntfs/create/short-name.js";
 import { shortNamePolicy } from "../../../src/plan/short-name-policy.js";
 import { writeFilesInImage } from "../../../src/plan/image-files.js";
 import { createHive } from "../../../src/regf/edit/new-hive.js";
@@ -20,6 +21,33 @@ import { fixtureBytes } from "./helpers.js";
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("shortChars", () => {
+  /** The rule character by character (code points): ASCII upper-cased, spaces and periods dropped, "_" for the rest. */
+  const reference = (part: string): string => {
+    let out = "";
+    for (const original of part) {
+      const ch = original <= "\x7f" ? original.toUpperCase() : "\u0080";
+      if (ch === " " || ch === ".") continue;
+      if (/[:;,+=[\]]/.test(ch)) out += "_";
+      else if (/^[A-Z0-9!#$%&'()\-@^_`{}~]$/.test(ch)) out += ch;
+      else out += "_";
+    }
+    return out;
+  };
+
+  it("keeps what the rule keeps, for ASCII, extended characters, pairs and lone surrogates", () => {
+    const unit = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xffff }), fc.constantFrom(0xd83d, 0xde00, 0xdbff, 0xdc00, 0x20, 0x2e, 0x3a, 0x5b));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 24 }), (units) => {
+        const part = String.fromCharCode(...units);
+        expect(shortChars(part)).toBe(reference(part));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(shortChars("My File😀.x")).toBe("MYFILE_X");
+  });
 });
 
 describe("shortNameFor", () => {
