@@ -3,7 +3,7 @@
  * or the non-resident header with sizes and data runs. (libfsntfs, "MFT attribute".)
  */
 import { NtfsError } from "../../errors.js";
-import type { ByteReader } from "../../util/byte-reader.js";
+import { type ByteReader, u16le, u32le } from "../../util/byte-reader.js";
 
 export const AttributeType = {
   standardInformation: 0x10,
@@ -70,6 +70,8 @@ export type Attribute = ResidentAttribute | NonResidentAttribute;
  */
 export function parseAttributes(byteReader: ByteReader, firstOffset: number, bytesInUse: number, recordNumber: number): Attribute[] {
   const attributes: Attribute[] = [];
+  // Every attribute ends inside bytesInUse, so inside the buffer (parseAttribute reads headers unchecked).
+  byteReader.check(0, bytesInUse, "attributes");
   let pos = firstOffset;
   while (true) {
     if (pos + 4 > bytesInUse) throw new NtfsError("bad-attribute", `record ${recordNumber}: attributes run past the used size without an end marker`, { offset: byteReader.base + pos });
@@ -95,12 +97,15 @@ function checkInside(record: ByteReader, at: number, length: number, offset: num
 }
 
 function parseAttribute(record: ByteReader, at: number, length: number, type: number, recordNumber: number): Attribute {
-  // The common header's 16 bytes (and a resident header's 24) lie inside: parseAttributes made sure length >= 24.
-  const nonResident = record.u8(at + 8);
-  const nameLength = record.u8(at + 9);
-  const nameOffset = record.u16(at + 10);
-  const flags = record.u16(at + 12);
-  const id = record.u16(at + 14);
+  // The common header's 16 bytes (and a resident header's 24) lie inside: parseAttributes made
+  // sure length >= 24 and the attribute ends inside the record. So they are read straight from the
+  // bytes, with no bounds check per field (records are parsed by the thousand, in cold code).
+  const bytes = record.bytes;
+  const nonResident = bytes[at + 8];
+  const nameLength = bytes[at + 9];
+  const nameOffset = u16le(bytes, at + 10);
+  const flags = u16le(bytes, at + 12);
+  const id = u16le(bytes, at + 14);
   if (nameLength > 0) checkInside(record, at, length, nameOffset, nameLength * 2, "structure");
   const name = nameLength > 0 ? record.utf16(at + nameOffset, nameLength * 2) : "";
   const compressed = (flags & FLAG_COMPRESSION_MASK) !== 0;
@@ -108,8 +113,8 @@ function parseAttribute(record: ByteReader, at: number, length: number, type: nu
   const sparse = (flags & FLAG_SPARSE) !== 0;
   const offset = record.base + at;
   if (nonResident === 0) {
-    const valueLength = record.u32(at + 16);
-    const valueOffset = record.u16(at + 20);
+    const valueLength = u32le(bytes, at + 16);
+    const valueOffset = u16le(bytes, at + 20);
     checkInside(record, at, length, valueOffset, valueLength, "resident attribute value");
     // Spelled out rather than spread from a base object: every record read builds several.
     return { type, name, flags, id, compressed, encrypted, sparse, offset, recordNumber, resident: true, value: record.slice(at + valueOffset, valueLength, "resident attribute value") };
