@@ -22,8 +22,7 @@ const MAX_DEPTH = 64;
 export interface IndexEntry {
   reference: FileReference;
   fileName: FileName;
-  /** The entry's file reference and key ($FILE_NAME value) as stored: what a writer carries over. */
-  rawReference: bigint;
+  /** The entry's key ($FILE_NAME value) as stored: what a writer carries over, with the reference. */
   key: Uint8Array;
 }
 
@@ -69,7 +68,6 @@ function parseNodeEntries(byteReader: ByteReader, headerOffset: number, what: st
       node.entry = {
         reference: fileReferenceAt(byteReader, pos),
         fileName: parseFileName(key, byteReader.base + pos + 16),
-        rawReference: byteReader.u64big(pos),
         key,
       };
     }

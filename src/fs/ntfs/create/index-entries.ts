@@ -6,6 +6,7 @@
 import { NtfsError } from "../../../errors.js";
 import { AttributeType, type Attribute } from "../attribute.js";
 import type { ReadableNtfsVolume } from "../readable-volume.js";
+import type { FileReference } from "../mft-record.js";
 
 /** One index entry: the 8-byte file reference and the $FILE_NAME key, as stored. */
 export interface RawIndexEntry {
@@ -40,6 +41,11 @@ export function i30Attributes(vol: ReadableNtfsVolume, dir: number): I30Attribut
 /** Every entry of directory `dir`, in the order the tree holds them (the reader's walk: fixups, VCNs, $BITMAP, loops and depth checked). */
 export function readDirectoryEntries(vol: ReadableNtfsVolume, dir: number): { entries: RawIndexEntry[] } {
   i30Attributes(vol, dir);
-  const entries = vol.directoryIndex(dir).entries().map((indexEntry) => ({ reference: indexEntry.rawReference, key: indexEntry.key.slice(), name: indexEntry.fileName.name, namespace: indexEntry.fileName.namespace }));
+  const entries = vol.directoryIndex(dir).entries().map((indexEntry) => ({ reference: rawReference(indexEntry.reference), key: indexEntry.key.slice(), name: indexEntry.fileName.name, namespace: indexEntry.fileName.namespace }));
   return { entries };
+}
+
+/** A file reference as stored (u64: record number in the low 48 bits, sequence number above). */
+function rawReference(reference: FileReference): bigint {
+  return BigInt(reference.record) | (BigInt(reference.sequence) << 48n);
 }
