@@ -9,6 +9,9 @@ import { applyFixups } from "./update-sequence.js";
 
 export const MftRecordFlag = { inUse: 0x0001, directory: 0x0002 } as const;
 
+/** Bytes of the record header (NTFS 3.1: the record number at 44 ends it). */
+const HEADER_BYTES = 48;
+
 /** A 48-bit record number with the 16-bit sequence number that must match the record's. */
 export interface FileReference {
   record: number;
@@ -59,10 +62,12 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
   if (magic !== "FILE") throw new NtfsError("bad-record", `MFT record ${recordNumber} has signature ${JSON.stringify(magic)}, expected "FILE"`, { offset, expected: "FILE", actual: magic });
   const bytes = applyFixups(raw, offset, `MFT record ${recordNumber}`, fresh);
   const byteReader = ntfsReader(bytes, offset);
-  const firstAttribute = byteReader.u16(20);
-  const flags = byteReader.u16(22);
-  const bytesInUse = byteReader.u32(24);
-  const bytesAllocated = byteReader.u32(28);
+  // The header's fields, read straight from the bytes once they are known to be there.
+  byteReader.check(0, HEADER_BYTES, `MFT record ${recordNumber} header`);
+  const firstAttribute = u16le(bytes, 20);
+  const flags = u16le(bytes, 22);
+  const bytesInUse = u32le(bytes, 24);
+  const bytesAllocated = u32le(bytes, 28);
   if (bytesAllocated !== raw.length || bytesInUse > bytesAllocated || firstAttribute < 42 || firstAttribute >= bytesInUse) {
     throw new NtfsError(
       "bad-record",
@@ -70,16 +75,16 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
       { offset: offset + 20 },
     );
   }
-  const usaOffset = byteReader.u16(4);
+  const usaOffset = u16le(bytes, 4);
   const record: MftRecord = {
     recordNumber,
-    sequence: byteReader.u16(16),
-    linkCount: byteReader.u16(18),
+    sequence: u16le(bytes, 16),
+    linkCount: u16le(bytes, 18),
     flags,
     inUse: (flags & MftRecordFlag.inUse) !== 0,
     isDirectory: (flags & MftRecordFlag.directory) !== 0,
-    baseReference: fileReferenceAt(byteReader, 32),
-    nextAttributeId: byteReader.u16(40),
+    baseReference: fileReferenceIn(bytes, 32),
+    nextAttributeId: u16le(bytes, 40),
     bytesInUse,
     bytesAllocated,
     lsn: byteReader.u64big(8),
@@ -87,6 +92,6 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number, offset = 0
     offset,
   };
   // NTFS 3.1 moved the update sequence array to 0x30 to make room for the record number.
-  if (usaOffset >= 0x30) record.storedRecordNumber = byteReader.u32(44);
+  if (usaOffset >= 0x30) record.storedRecordNumber = u32le(bytes, 44);
   return record;
 }
