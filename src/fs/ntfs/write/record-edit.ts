@@ -42,11 +42,15 @@ export function loadRecord(vol: ReadableNtfsVolume, recordNumber: number): Recor
  * (ntfs-3g volume.c), never more than $MFTMirr's own data.
  */
 export function mirroredRecordCount(vol: ReadableNtfsVolume): number {
+  const mirror = vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
+  return Math.min(mirrorWanted(vol), Math.floor(mirror.size / vol.boot.mftRecordSize));
+}
+
+/** The records $MFTMirr is meant to hold, from the geometry alone: a record past them is never mirrored. */
+function mirrorWanted(vol: ReadableNtfsVolume): number {
   const rs = vol.boot.mftRecordSize;
   const cs = vol.boot.clusterSize;
-  const wanted = cs <= 4 * rs ? 4 : cs / rs;
-  const mirror = vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
-  return Math.min(wanted, Math.floor(mirror.size / rs));
+  return cs <= 4 * rs ? 4 : cs / rs;
 }
 
 /** Queues the protected record; returns true when it was mirrored too. */
@@ -64,7 +68,8 @@ export function commitRecordBytes(vol: ReadableNtfsVolume, number: number, bytes
     pending.add(piece.deviceOffset, protectedBytes.subarray(at, at + piece.length), `MFT record ${number}`);
     at += piece.length;
   }
-  if (number >= mirroredRecordCount(vol)) return false;
+  // Every new file's record lies past the mirror: known without looking $MFTMirr up.
+  if (number >= mirrorWanted(vol) || number >= mirroredRecordCount(vol)) return false;
   const mirror = vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
   at = 0;
   for (const piece of mirror.mapRange(number * rs, rs)) {
