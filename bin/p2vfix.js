@@ -1,9 +1,16 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --v8-pool-size=0
 // The command line's entry. CommonJS (bin/package.json), not an ES module, and so are the bundles
 // it runs (scripts/build-cli.mjs): Node sets up its ES module loader only when something is
 // imported, and no command then sets it up (about 10 ms of a ~50 ms `cat`, bench/cat-pairs.mjs).
 //
 // dist/cli is the same code, unbundled ES modules, for a tree built with tsc alone.
+//
+// The first line runs Node with --v8-pool-size=0: V8's background threads (optimising compiler,
+// garbage collector helpers) sized to the machine's parallelism instead of Node's fixed four. On
+// two cores the four took the CPU from the command's own thread: a copy of 1,500 files + 40 MiB
+// into an image went 415 → 343 ms, of 1,500 small files 230 → 183 ms (11 alternated runs each,
+// docs/write-path-profile.md "V8's thread pool"). `env -S` splits the line (GNU coreutils, BSD
+// and macOS env); npm's shim on Windows reads the same line. `node bin/p2vfix.js` runs without it.
 "use strict";
 const { existsSync } = require("node:fs");
 const { join } = require("node:path");

@@ -55,6 +55,19 @@ const heavyBuiltins = (builtins: string[]) => builtins.filter((name) => /^(v8|zl
 
 const built = existsSync(join(root, "dist/cli-bundle/main.cjs")) && existsSync(join(root, "dist/cli-bundle/fast-cat.cjs"));
 
+describe.skipIf(process.platform === "win32")("the command as installed (bin/p2vfix.js run through its first line)", () => {
+  it("runs Node with V8's thread pool sized to the machine (--v8-pool-size=0)", () => {
+    // What Node was started with, seen from inside: NODE_OPTIONS loads the preload and is not in execArgv.
+    const preload = join(dir, "exec-argv.cjs");
+    writeFileSync(preload, `require("node:fs").writeSync(2, "EXECARGV " + JSON.stringify(process.execArgv) + "\\n");\n`);
+    const run = spawnSync(join(root, "bin/p2vfix.js"), ["--version"], { cwd: dir, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_OPTIONS: `--require ${preload}` } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const line = run.stderr.split("\n").find((text) => text.startsWith("EXECARGV "));
+    expect(JSON.parse(line!.slice("EXECARGV ".length))).toEqual(["--v8-pool-size=0"]);
+  });
+});
+
 describe.skipIf(!built || !toolsAvailable("mkntfs"))("modules the built CLI loads", () => {
   const image = mkntfsVolume(dir, { clusterSize: 4096, sizeMiB: 16 });
   const source = join(dir, "tool.cmd");
