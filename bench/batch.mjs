@@ -14,17 +14,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { exec, has, median, root } from "./common.mjs";
+import { exec, has, median, p2vfix as cli, root } from "./common.mjs";
 
 const demo = join(root, "test/fixtures/scenarios/demo-hp-proliant.vhdx.gz");
-const cli = join(root, "bin/p2vfix.js");
 const MAC = "00:15:5d:01:0a:02";
 
 /** Runs the CLI, timed; under /usr/bin/time when present, for the process's peak RSS (KiB). */
 function p2vfix(args, cwd) {
   const timed = has("/usr/bin/time");
-  const cmd = timed ? "/usr/bin/time" : process.execPath;
-  const argv = timed ? ["-f", "p2vfix-bench-rss %M", process.execPath, cli, ...args] : [cli, ...args];
+  const cmd = timed ? "/usr/bin/time" : cli;
+  const argv = timed ? ["-f", "p2vfix-bench-rss %M", cli, ...args] : args;
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, { cwd, encoding: "utf8", maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;

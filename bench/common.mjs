@@ -27,4 +27,12 @@ export const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio
 /** `text` quoted for sh, to put a path in a command line. */
 export const q = (text) => `'${text.replace(/'/g, "'\\''")}'`;
 
+/**
+ * The p2vfix command as users run it: bin/p2vfix.js executed through its first line, as the
+ * installed `p2vfix` (npm's link to it) is, with the Node options that line gives
+ * (`--v8-pool-size=0`, see bin/p2vfix.js). `p2vfix` is the path, `p2vfixShell` the same quoted for sh.
+ */
+export const p2vfix = join(root, "bin/p2vfix.js");
+export const p2vfixShell = q(p2vfix);
+
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

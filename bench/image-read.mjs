@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { GiB, dist, exec, median, root } from "./common.mjs";
+import { GiB, dist, exec, median, p2vfix } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -72,8 +72,6 @@ function repeatTimed(cmd, args, runs) {
 
 export async function run({ repeats = 5 } = {}) {
   const { openHiveSource } = await import(pathToFileURL(join(dist, "image/index.js")).href);
-  // The CLI as users run it (bin/p2vfix.js: the bundled build when there is one).
-  const bin = join(root, "bin/p2vfix.js");
   const work = mkdtempSync(join(tmpdir(), "p2vfix-bench-image-read-"));
   const rows = [];
   // The floor every Node process pays before p2vfix loads anything (icat has no such cost).
@@ -100,7 +98,7 @@ export async function run({ repeats = 5 } = {}) {
           opened.close();
           if (i > 0) inProcess.push(ms);
         }
-        const cat = repeatTimed(process.execPath, [bin, "cat", `${path}:${hivePath}`], repeats);
+        const cat = repeatTimed(p2vfix, ["cat", `${path}:${hivePath}`], repeats);
         if (sha256(cat.stdout) !== expected) throw new Error(`${f.label}: p2vfix cat read other bytes than icat`);
         rows.push({
           image: `${f.label} ${size / GiB} GiB`,

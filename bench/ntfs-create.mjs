@@ -23,7 +23,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MiB, exec, has, median, q, root } from "./common.mjs";
+import { MiB, exec, has, median, p2vfixShell, q } from "./common.mjs";
 import { environmentNote, timedProcess } from "./pairs.mjs";
 
 export const name = "ntfs create";
@@ -50,7 +50,6 @@ export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}
     return;
   }
   const work = mkdtempSync(join(tmpdir(), "p2vfix-bench-ntfs-create-"));
-  const bin = join(root, "bin/p2vfix.js");
   const rows = [];
   try {
     const blank = join(work, "blank.ntfs");
@@ -67,7 +66,7 @@ export async function run({ repeats = Number(process.env.BENCH_RUNS) || 3 } = {}
         const a = join(work, "ours.ntfs");
         copyFileSync(blank, a);
         settle(work);
-        ours.push(timedProcess(`node ${q(bin)} cp -r --backup-dir ${q(work)} ${q(src)} ${q(`${a}:/tree`)}`));
+        ours.push(timedProcess(`${p2vfixShell} cp -r --backup-dir ${q(work)} ${q(src)} ${q(`${a}:/tree`)}`));
         rmSync(a);
         spawnSync("sh", ["-c", `rm -f ${work}/*.p2vfix-undo ${work}/*.p2vfix-journal`]);
         const b = join(work, "peer.ntfs");

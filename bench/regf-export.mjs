@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { corpus } from "./common.mjs";
+import { corpus, p2vfixShell } from "./common.mjs";
 
 export const name = "regf-export";
 
@@ -56,14 +56,14 @@ function maxRssMb(command) {
 }
 
 export async function run({ root }) {
-  const bin = join(root, "bin/p2vfix.js");
+  const bin = p2vfixShell;
   const dir = mkdtempSync(join(tmpdir(), "p2vfix-bench-"));
   try {
     // The fixed cost in every figure below: Node start-up, loading the CLI, opening a hive.
     const minimal = join(corpus, "hives/hivex/minimal");
     if (existsSync(minimal)) {
       const base = measure(`node /dev/null`, dir);
-      const small = measure(`node ${bin} reg export ${minimal} -o ${dir}/minimal.reg`, dir);
+      const small = measure(`${bin} reg export ${minimal} -o ${dir}/minimal.reg`, dir);
       console.log(
         `start-up: p2vfix reg export of an 8 KiB hive ${small.seconds.toFixed(3)} s wall, ${small.cpu?.toFixed(3) ?? "?"} s CPU ` +
           `(bare node ${base.seconds.toFixed(3)} s, ${base.cpu?.toFixed(3) ?? "?"} s CPU)`,
@@ -79,7 +79,7 @@ export async function run({ root }) {
       decompress(stored, hive);
       const sizeMb = statSync(hive).size / 1048576;
       const tools = [
-        { tool: "p2vfix", command: `node ${bin} reg export ${hive} -o ${dir}/p2vfix.reg` },
+        { tool: "p2vfix", command: `${bin} reg export ${hive} -o ${dir}/p2vfix.reg` },
         { tool: "hivexregedit", command: `hivexregedit --export ${hive} '\\' > ${dir}/hivex.reg`, need: "hivexregedit" },
         { tool: "regfexport", command: `regfexport ${hive} > ${dir}/regfexport.txt`, need: "regfexport" },
       ];

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { corpus, has, MiB, q } from "./common.mjs";
+import { corpus, has, MiB, p2vfixShell, q } from "./common.mjs";
 import { environmentNote, pair } from "./pairs.mjs";
 
 export const name = "regf-pairs";
@@ -23,7 +23,7 @@ export async function run({ root }) {
     console.log(`${HIVE} or /usr/bin/time missing: skipped`);
     return;
   }
-  const p2vfix = `node ${q(join(root, "bin/p2vfix.js"))}`;
+  const p2vfix = p2vfixShell;
   const dir = mkdtempSync(join(tmpdir(), "p2vfix-bench-pairs-"));
   try {
     const system = join(dir, "SYSTEM");
