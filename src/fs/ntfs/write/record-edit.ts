@@ -6,6 +6,7 @@
 import { NtfsError } from "../../../errors.js";
 import { readDeviceInto } from "../../../io/block-device.js";
 import { AttributeType } from "../attribute.js";
+import type { DataStream } from "../data-stream.js";
 import { parseMftRecord, type MftRecord } from "../mft-record.js";
 import { applyFixups, protectRecord } from "../update-sequence.js";
 import { MftRecordNumber, type ReadableNtfsVolume } from "../readable-volume.js";
@@ -37,12 +38,13 @@ export function loadRecord(vol: ReadableNtfsVolume, recordNumber: number): Recor
   return { number: recordNumber, bytes, parsed: parseMftRecord(raw, recordNumber, 0, true) };
 }
 
+const mirrorStream = (vol: ReadableNtfsVolume): DataStream => vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
+
 /**
  * How many leading records $MFTMirr holds: 4, or a cluster's worth when a cluster holds more
  * (ntfs-3g volume.c), never more than $MFTMirr's own data.
  */
-export function mirroredRecordCount(vol: ReadableNtfsVolume): number {
-  const mirror = vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
+export function mirroredRecordCount(vol: ReadableNtfsVolume, mirror = mirrorStream(vol)): number {
   return Math.min(mirrorWanted(vol), Math.floor(mirror.size / vol.boot.mftRecordSize));
 }
 
@@ -68,9 +70,10 @@ export function commitRecordBytes(vol: ReadableNtfsVolume, number: number, bytes
     pending.add(piece.deviceOffset, protectedBytes.subarray(at, at + piece.length), `MFT record ${number}`);
     at += piece.length;
   }
-  // Every new file's record lies past the mirror: known without looking $MFTMirr up.
-  if (number >= mirrorWanted(vol) || number >= mirroredRecordCount(vol)) return false;
-  const mirror = vol.stream(MftRecordNumber.mftMirr, AttributeType.data, "");
+  // Every new file's record lies past the mirror: known from the geometry, without looking $MFTMirr up.
+  if (number >= mirrorWanted(vol)) return false;
+  const mirror = mirrorStream(vol);
+  if (number >= mirroredRecordCount(vol, mirror)) return false;
   at = 0;
   for (const piece of mirror.mapRange(number * rs, rs)) {
     if (piece.deviceOffset === null) throw new NtfsError("bad-mft", `$MFTMirr is sparse at record ${number}`);
