@@ -46,6 +46,6 @@ export function readDirectoryEntries(vol: ReadableNtfsVolume, dir: number): { en
 }
 
 /** A file reference as stored (u64: record number in the low 48 bits, sequence number above). */
-function rawReference(reference: FileReference): bigint {
+export function rawReference(reference: FileReference): bigint {
   return BigInt(reference.record) | (BigInt(reference.sequence) << 48n);
 }

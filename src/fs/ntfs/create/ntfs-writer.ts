@@ -35,7 +35,7 @@ import { PendingWrites } from "../write/pending-writes.js";
 import { commitRecordBytes } from "../write/record-edit.js";
 import { checkVolumeWritable } from "../write/rewrite-file.js";
 import { emptyIndexRoot, writeDirectoryIndex } from "./directory-index-write.js";
-import { readDirectoryEntries, type RawIndexEntry } from "./index-entries.js";
+import { rawReference, readDirectoryEntries, type RawIndexEntry } from "./index-entries.js";
 import { collateFolderEntries, FolderEntries } from "./folder-entries.js";
 import { fileNameValue, fileTimeBytes, standardInformationValue } from "./new-file-values.js";
 import { growMft } from "./mft-growth.js";
@@ -338,7 +338,7 @@ export class NtfsWriter {
 
   /** The index entries of a new record, one per name, into its folder's entries. */
   private addEntries(parent: number, slot: AllocatedRecord, keys: Array<{ name: string; namespace: number; key: Uint8Array }>): void {
-    const reference = BigInt(slot.number) | (BigInt(slot.sequence) << 48n);
+    const reference = rawReference({ record: slot.number, sequence: slot.sequence });
     const entries = this.dir(parent);
     for (const key of keys) entries.insert({ reference, key: key.key, name: key.name, namespace: key.namespace });
   }
