@@ -15,13 +15,16 @@
  */
 import { RefusedError } from "../../../errors.js";
 
+/** The characters a DOS name allows (upper case only), as a regular expression class. */
+const DOS_CHARACTER = "[A-Z0-9!#$%&'()\\-@^_`{}~]";
+
 /** A valid upper-case 8.3 name: it is its own DOS name (namespace WIN32_AND_DOS). */
-export const DOS_NAME = /^[A-Z0-9!#$%&'()\-@^_`{}~]{1,8}(\.[A-Z0-9!#$%&'()\-@^_`{}~]{1,3})?$/;
+export const DOS_NAME = new RegExp(`^${DOS_CHARACTER}{1,8}(\\.${DOS_CHARACTER}{1,3})?$`);
 
 const MAX_TRIES = 1_000_000;
 
-/** A character DOS names allow as it is (upper case only). */
-const DOS_CHAR = /^[A-Z0-9!#$%&'()\-@^_`{}~]$/;
+/** One character a DOS name allows as it is. */
+const DOS_CHAR = new RegExp(`^${DOS_CHARACTER}$`);
 
 /**
  * What a short name keeps of each ASCII character, by code: upper case (JS upper-cases ASCII
