@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { corpus, exec, has, p2vfixShell, q } from "./common.mjs";
+import { corpus, exec, has, p2vfixShell as p2vfix, q } from "./common.mjs";
 import { environmentNote, pair } from "./pairs.mjs";
 
 export const name = "cat-pairs";
@@ -16,7 +16,7 @@ export const name = "cat-pairs";
 const HIVE = "hives/regipy/SYSTEM.xz";
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 
-export async function run({ root }) {
+export async function run() {
   const tools = ["mkntfs", "ntfscp", "icat", "ifind", "qemu-img"].filter((t) => !has(t));
   if (tools.length > 0 || !existsSync("/usr/bin/time") || !existsSync(join(corpus, HIVE))) {
     console.log(`skipped: ${tools.length ? `${tools.join(", ")} missing` : `${HIVE} or /usr/bin/time missing`}`);
@@ -36,7 +36,6 @@ export async function run({ root }) {
     exec("ntfscp", [raw, big, "/big.bin"]);
     const qcow2 = join(dir, "volume.qcow2");
     exec("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw, qcow2]);
-    const p2vfix = p2vfixShell;
     console.log(`bare NTFS volume (mkntfs) with an 11 MiB hive and a 64 MiB file; median wall time (and CPU), peak RSS; ${environmentNote()}`);
     for (const [file, source, label] of [["system.hiv", hive, "11 MiB hive"], ["big.bin", big, "64 MiB file"]]) {
       const inode = exec("ifind", ["-n", `/${file}`, raw]).trim();

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { corpus, p2vfixShell } from "./common.mjs";
+import { corpus, p2vfixShell as bin } from "./common.mjs";
 
 export const name = "regf-export";
 
@@ -55,8 +55,7 @@ function maxRssMb(command) {
   return m ? Number(m[1]) / 1024 : undefined;
 }
 
-export async function run({ root }) {
-  const bin = p2vfixShell;
+export async function run() {
   const dir = mkdtempSync(join(tmpdir(), "p2vfix-bench-"));
   try {
     // The fixed cost in every figure below: Node start-up, loading the CLI, opening a hive.

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { corpus, has, MiB, p2vfixShell, q } from "./common.mjs";
+import { corpus, has, MiB, p2vfixShell as p2vfix, q } from "./common.mjs";
 import { environmentNote, pair } from "./pairs.mjs";
 
 export const name = "regf-pairs";
@@ -17,13 +17,12 @@ export const name = "regf-pairs";
 const HIVE = "hives/regipy/SYSTEM.xz";
 const PREFIX = "HKEY_LOCAL_MACHINE\\SYSTEM";
 
-export async function run({ root }) {
+export async function run() {
   const stored = join(corpus, HIVE);
   if (!existsSync(stored) || !existsSync("/usr/bin/time")) {
     console.log(`${HIVE} or /usr/bin/time missing: skipped`);
     return;
   }
-  const p2vfix = p2vfixShell;
   const dir = mkdtempSync(join(tmpdir(), "p2vfix-bench-pairs-"));
   try {
     const system = join(dir, "SYSTEM");

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { corpus, p2vfixShell, q } from "./common.mjs";
+import { corpus, p2vfixShell as p2vfix, q } from "./common.mjs";
 
 export const name = "regf-write";
 
@@ -79,7 +79,6 @@ export async function run({ root }) {
     console.log(`${HIVE}: not in the corpus, skipped`);
     return;
   }
-  const p2vfix = p2vfixShell;
   const dir = mkdtempSync(join(tmpdir(), "p2vfix-bench-write-"));
   try {
     const system = join(dir, "SYSTEM");
